@@ -1,0 +1,39 @@
+# ecustoms — the two commands of the README:
+#   make run    install missing packages, build, create a demo SQLite database, serve on :8080
+#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan, API)
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DB         ?= var/demo.sqlite
+LISTEN     ?= 127.0.0.1:8080
+JOBS       ?= 2
+
+.PHONY: all deps build asan run test unit api clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DECUSTOMS_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+run: build
+	@sh scripts/run-demo.sh $(BUILD)/ecustoms $(DB) $(LISTEN)
+
+unit: build asan
+	ctest --test-dir $(BUILD) -L unit --output-on-failure
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
+
+api: build
+	python3 tests/api/run.py --binary $(BUILD)/ecustoms
+
+test: unit api
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

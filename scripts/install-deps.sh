@@ -1,0 +1,31 @@
+#!/bin/sh
+# The one place that installs the system packages ecustoms needs (Debian 12).
+# Run as root it installs what is missing; otherwise it prints the apt-get line to run.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+libcmocka-dev libssl-dev python3 sqlite3 curl"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "ecustoms needs these Debian packages:$missing" >&2
+    echo "run as root:  apt-get install -y$missing" >&2
+    exit 1
+fi
+
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends $missing >/dev/null || {
+    apt-get update >/dev/null
+    apt-get install -y --no-install-recommends $missing >/dev/null
+}

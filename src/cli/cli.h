@@ -1,0 +1,24 @@
+/* Subcommands of the single `ecustoms` binary. Each returns a process exit status
+ * (0 ok, 1 failure, 2 usage error) and prints its own diagnostics to stderr. */
+#ifndef ECUSTOMS_CLI_H
+#define ECUSTOMS_CLI_H
+
+int cmd_db(int argc, char **argv);        /* db init --db FILE [--demo] */
+int cmd_serve(int argc, char **argv);     /* serve --db FILE --listen HOST:PORT */
+int cmd_party(int argc, char **argv);     /* party add ... */
+int cmd_token(int argc, char **argv);     /* token create ... */
+int cmd_declare(int argc, char **argv);   /* declare --server URL --token T FILE.json */
+int cmd_show(int argc, char **argv);      /* show --server URL --token T NUMBER */
+int cmd_tariff(int argc, char **argv);    /* tariff show|search|import */
+int cmd_quote(int argc, char **argv);     /* quote FILE.json */
+int cmd_load(int argc, char **argv);      /* load --server URL --token T --rate N --duration S */
+int cmd_invalidate(int argc, char **argv);/* invalidate --db FILE: the 15-day rule, for cron */
+
+/* Small shared option helper: returns the value following `name` in argv, or NULL. */
+const char *cli_opt(int argc, char **argv, const char *name);
+/* 1 if the flag `name` is present in argv. */
+int cli_flag(int argc, char **argv, const char *name);
+/* The data directory: $ECUSTOMS_DATA, else the one compiled in. */
+const char *cli_data_dir(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* ecustoms: one binary, many subcommands (docs/architecture.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *usage;
+} commands[] = {
+    {"db", cmd_db, "db init --db FILE [--demo]"},
+    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT [--threads N]"},
+    {"party", cmd_party, "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] [--overdue-debt-days N]"},
+    {"token", cmd_token, "token create --db FILE --party CODE --role ROLE"},
+    {"declare", cmd_declare, "declare --server URL --token TOKEN FILE.json"},
+    {"show", cmd_show, "show --server URL --token TOKEN NUMBER"},
+    {"tariff", cmd_tariff, "tariff show HS8 [--origin CC] [--date YYYY-MM-DD] [--json] | tariff search TEXT | tariff import ..."},
+    {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
+    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
+    {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
+};
+
+const char *cli_opt(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+int cli_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+const char *cli_data_dir(void)
+{
+    const char *d = getenv("ECUSTOMS_DATA");
+    return d && *d ? d : ECUSTOMS_DATA_DIR;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: ecustoms COMMAND ...\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(stderr, "  ecustoms %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage();
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ecustoms: unknown command '%s'\n", argv[1]);
+    usage();
+    return 2;
+}

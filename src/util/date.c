@@ -1,0 +1,90 @@
+#include "util/date.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Howard Hinnant's days_from_civil / civil_from_days algorithms (public-domain descriptions). */
+static int32_t days_from_civil(int y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int32_t)doe - 719468;
+}
+
+date_ymd date_from_days(int32_t z)
+{
+    z += 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int y = (int)yoe + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return (date_ymd)((y + (m <= 2)) * 10000 + (int)m * 100 + (int)d);
+}
+
+int32_t date_to_days(date_ymd d)
+{
+    return days_from_civil(d / 10000, (unsigned)(d / 100 % 100), (unsigned)(d % 100));
+}
+
+int date_valid(date_ymd d)
+{
+    int y = d / 10000, m = d / 100 % 100, day = d % 100;
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || day < 1 || day > 31)
+        return 0;
+    return date_from_days(date_to_days(d)) == d;
+}
+
+int date_parse(const char *s, date_ymd *out)
+{
+    int y, m, d, n = 0;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+        return -1;
+    date_ymd v = y * 10000 + m * 100 + d;
+    if (!date_valid(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void date_format(date_ymd d, char *buf)
+{
+    unsigned y = (unsigned)d / 10000 % 10000, m = (unsigned)d / 100 % 100, dd = (unsigned)d % 100;
+    buf[0] = (char)('0' + y / 1000), buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10), buf[3] = (char)('0' + y % 10), buf[4] = '-';
+    buf[5] = (char)('0' + m / 10), buf[6] = (char)('0' + m % 10), buf[7] = '-';
+    buf[8] = (char)('0' + dd / 10), buf[9] = (char)('0' + dd % 10), buf[10] = '\0';
+}
+
+date_ymd date_add_days(date_ymd d, int32_t n) { return date_from_days(date_to_days(d) + n); }
+
+int32_t date_diff_days(date_ymd a, date_ymd b) { return date_to_days(b) - date_to_days(a); }
+
+int date_weekday(date_ymd d)
+{
+    int32_t z = date_to_days(d); /* 1970-01-01 was a Thursday (4) */
+    int w = (int)((z % 7 + 7 + 3) % 7); /* 0 = Monday */
+    return w + 1;
+}
+
+date_ymd date_from_time(time_t t) { return date_from_days((int32_t)(t / 86400)); }
+
+date_ymd date_today(void) { return date_from_time(time(NULL)); }
+
+void date_format_timestamp(time_t t, char *buf)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,81 @@
+#include "util/dec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int64_t dec_pow10(int n)
+{
+    int64_t p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+int dec_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0, int_digits = 0, frac_digits = 0, seen_point = 0;
+    int64_t v = 0;
+
+    if (n > 0 && s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == n)
+        return DEC_ERR_SYNTAX;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (seen_point) {
+                if (++frac_digits > scale)
+                    return DEC_ERR_SCALE;
+            } else {
+                /* leading zeros do not count towards the magnitude cap */
+                if (int_digits > 0 || c != '0')
+                    int_digits++;
+                if (int_digits > DEC_MAX_INT_DIGITS)
+                    return DEC_ERR_RANGE;
+            }
+            v = v * 10 + (c - '0');
+        } else if ((c == '.' || (allow_comma && c == ',')) && !seen_point) {
+            /* "5." and ".5" are rejected: a point must have digits on both sides */
+            if (i == (size_t)neg || i + 1 == n)
+                return DEC_ERR_SYNTAX;
+            seen_point = 1;
+        } else {
+            return DEC_ERR_SYNTAX;
+        }
+    }
+    v *= dec_pow10(scale - frac_digits);
+    *out = neg ? -v : v;
+    return DEC_OK;
+}
+
+int dec_parse(const char *s, int scale, int allow_comma, int64_t *out)
+{
+    return dec_parse_n(s, strlen(s), scale, allow_comma, out);
+}
+
+int dec_format(int64_t v, int scale, char *buf, size_t size)
+{
+    int64_t p = dec_pow10(scale);
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    uint64_t ip = a / (uint64_t)p, fp = a % (uint64_t)p;
+    int n;
+
+    if (fp == 0 || scale == 0)
+        return snprintf(buf, size, "%s%llu", v < 0 ? "-" : "", (unsigned long long)ip);
+    n = snprintf(buf, size, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)ip, scale,
+                 (unsigned long long)fp);
+    while (n > 0 && (size_t)n < size && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    return n;
+}
+
+int64_t dec_round_div(__int128 num, __int128 den)
+{
+    int neg = num < 0;
+    __int128 a = neg ? -num : num;
+    __int128 q = (a + den / 2) / den; /* halves round away from zero */
+    return (int64_t)(neg ? -q : q);
+}

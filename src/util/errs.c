@@ -1,0 +1,27 @@
+#include "util/errs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void errs_init(errs *e)
+{
+    e->n = 0;
+    e->truncated = 0;
+}
+
+int errs_add(errs *e, const char *code, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    if (e->n >= ERRS_MAX) {
+        e->truncated = 1;
+        return -1;
+    }
+    errs_item *it = &e->items[e->n++];
+    snprintf(it->code, sizeof it->code, "%s", code);
+    snprintf(it->path, sizeof it->path, "%s", path ? path : "");
+    va_start(ap, fmt);
+    vsnprintf(it->message, sizeof it->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
