@@ -1,0 +1,17 @@
+/* JSON <-> declaration (the codec layer: WCO-DM XML and EDIFACT decoders will sit beside it and
+ * fill the same struct). */
+#ifndef ECUSTOMS_CODEC_JSON_DECL_H
+#define ECUSTOMS_CODEC_JSON_DECL_H
+
+#include <jansson.h>
+
+#include "core/decl.h"
+#include "util/errs.h"
+
+/* Decodes a declaration object into *out (zeroed first; release with decl_release even on
+ * failure). Shape problems — missing fields, unknown fields, wrong JSON types, malformed
+ * decimals or dates, strings too long — are ALL appended to e with paths like
+ * "/items/3/quantity". Returns 0 when e gained no error, else -1. */
+int json_decl_decode(json_t *root, decl *out, errs *e);
+
+#endif

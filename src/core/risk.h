@@ -1,0 +1,79 @@
+/* Selectivity: which channel a registered declaration takes (green 1 / yellow 2 / red 3), and
+ * why. Pure function of the declaration, the rules, the enterprise profile and the policy.
+ *
+ * Order of precedence (domain.md §1.6): rules stored by risk officers (conditions on HS prefix,
+ * origin, importer, declarant, type code, office, value and unit-value thresholds, validity)
+ * -> enterprise compliance class -> a learned model score (slot for issue 4: callers pass
+ * model_score < 0 until a model exists) -> random sampling. AEO (priority) enterprises skip
+ * compliance escalation, model and random sampling; only a rule can select them.
+ */
+#ifndef ECUSTOMS_CORE_RISK_H
+#define ECUSTOMS_CORE_RISK_H
+
+#include <stdint.h>
+
+#include "core/decl.h"
+#include "util/date.h"
+
+typedef struct risk_rule {
+    int64_t id;
+    char name[96];
+    char hs_prefix[9];        /* "" = any; 2..8 digits */
+    char origin[3];           /* "" = any */
+    char importer[14];        /* the Vietnamese enterprise ("" = any) */
+    char declarant[14];
+    char type_code[4];
+    char office[9];
+    int64_t min_value_vnd;    /* total customs value >= this (0 = no condition) */
+    int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
+    date_ymd valid_from, valid_to; /* 0 = open */
+    int action;               /* CH_YELLOW or CH_RED */
+    int priority;             /* higher first */
+    int active;
+} risk_rule;
+
+/* What selectivity sees of a declaration: the declaration plus per-item customs values in VND. */
+typedef struct risk_input {
+    const decl *d;
+    const int64_t *item_customs_value;  /* VND per item (from the tax engine) */
+    int64_t customs_value;              /* VND total */
+    date_ymd date;
+    int aeo;
+    int compliance;                     /* 1..4; 0 unknown */
+    int32_t model_score_ppm;            /* 0..1,000,000; -1 when no model */
+    uint64_t random_draw;               /* uniform 64-bit draw, supplied by the caller */
+} risk_input;
+
+typedef struct risk_policy {
+    uint32_t random_red_ppm;            /* random physical inspection share, parts per million */
+    uint32_t random_yellow_ppm;         /* random document check share */
+    int32_t model_red_ppm;              /* model score thresholds (issue 4); -1 = unused */
+    int32_t model_yellow_ppm;
+} risk_policy;
+
+#define RISK_MAX_REASONS 16
+
+typedef struct risk_reason {
+    char code[24];            /* "rule", "compliance", "aeo", "random", "model" */
+    int64_t rule_id;
+    int channel;              /* the channel this reason asks for */
+    char text[128];
+} risk_reason;
+
+typedef struct risk_decision {
+    int channel;
+    int n_reasons;
+    risk_reason reasons[RISK_MAX_REASONS];
+} risk_decision;
+
+/* 1 if the rule is well formed (action, prefix digits, dates), else 0 and why. */
+int risk_rule_valid(const risk_rule *r, char *why, size_t why_size);
+
+/* 1 if the rule selects this declaration. */
+int risk_rule_matches(const risk_rule *r, const risk_input *in);
+
+/* rules must be sorted by priority, highest first (reasons keep that order). */
+void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *policy,
+                   const risk_input *in, risk_decision *out);
+
+#endif

@@ -1,0 +1,61 @@
+/* The one storage interface: a tiny SQL driver (connections, prepared statements, rows) that
+ * every backend implements — SQLite now (store/db_sqlite.c), PostgreSQL next (store/db_pg.c,
+ * translating `?` placeholders to `$n`). All domain queries (store/store.c) are written once, in
+ * the portable SQL subset of research/engineering.md: explicit primary keys, no triggers, no
+ * advisory locks, no sequences in hot paths, RETURNING only where PostgreSQL and SQLite agree.
+ */
+#ifndef ECUSTOMS_STORE_DB_H
+#define ECUSTOMS_STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db_conn db_conn;
+typedef struct db_stmt db_stmt;
+
+enum {
+    DB_OK = 0,
+    DB_ROW = 1,         /* db_step: a row is available */
+    DB_DONE = 2,        /* db_step: no (more) rows */
+    DB_ERR = -1,        /* any other failure; db_errmsg tells */
+    DB_CONSTRAINT = -2, /* unique / primary key violation */
+    DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
+};
+
+typedef struct db_driver {
+    const char *name;
+    int (*open)(const char *target, int writer, db_conn **out);
+    void (*close)(db_conn *c);
+    /* Returns a prepared statement, cached per connection and keyed by the sql pointer, so
+     * callers pass string literals. The statement is reset and its bindings cleared. */
+    db_stmt *(*prepare)(db_conn *c, const char *sql);
+    int (*bind_text)(db_stmt *s, int i, const char *v);      /* 1-based; NULL binds NULL */
+    int (*bind_int64)(db_stmt *s, int i, int64_t v);
+    int (*step)(db_stmt *s);
+    const char *(*col_text)(db_stmt *s, int i);               /* 0-based; NULL for NULL */
+    int64_t (*col_int64)(db_stmt *s, int i);
+    int (*col_is_null)(db_stmt *s, int i);
+    void (*reset)(db_stmt *s);
+    int (*exec)(db_conn *c, const char *sql);                 /* no parameters, no rows */
+    const char *(*errmsg)(db_conn *c);
+} db_driver;
+
+struct db_conn {
+    const db_driver *drv;
+};
+
+extern const db_driver db_sqlite_driver;
+
+/* Thin wrappers so call sites read like SQL code. */
+static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->prepare(c, sql); }
+int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v);
+int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v);
+int db_step(db_conn *c, db_stmt *s);
+const char *db_col_text(db_conn *c, db_stmt *s, int i);
+int64_t db_col_int64(db_conn *c, db_stmt *s, int i);
+int db_col_is_null(db_conn *c, db_stmt *s, int i);
+void db_reset(db_conn *c, db_stmt *s);
+int db_exec(db_conn *c, const char *sql);
+const char *db_errmsg(db_conn *c);
+
+#endif

@@ -1,0 +1,149 @@
+/* SQLite driver for store/db.h.
+ *
+ * Why these settings: WAL lets readers proceed while the single writer commits; synchronous=FULL
+ * makes every commit durable (the group-commit writer in store/store.c amortises the fsync over
+ * a batch); BEGIN IMMEDIATE (issued by the writer) avoids the deferred-transaction SQLITE_BUSY
+ * trap of research/engineering.md B.4; busy_timeout covers checkpoints and CLI writers. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+
+#define STMT_CACHE 96
+
+typedef struct sq_conn {
+    db_conn base;
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[STMT_CACHE];
+    int n_cache;
+} sq_conn;
+
+static int sq_open(const char *target, int writer, db_conn **out)
+{
+    sq_conn *c = calloc(1, sizeof *c);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (!c)
+        return DB_ERR;
+    c->base.drv = &db_sqlite_driver;
+    if (sqlite3_open_v2(target, &c->db, flags, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return DB_ERR;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    sqlite3_exec(c->db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                 NULL, NULL, NULL);
+    if (!writer)
+        sqlite3_exec(c->db, "PRAGMA query_only=ON;", NULL, NULL, NULL);
+    *out = &c->base;
+    return DB_OK;
+}
+
+static void sq_close(db_conn *bc)
+{
+    sq_conn *c = (sq_conn *)bc;
+    if (!c)
+        return;
+    for (int i = 0; i < c->n_cache; i++)
+        sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static db_stmt *sq_prepare(db_conn *bc, const char *sql)
+{
+    sq_conn *c = (sq_conn *)bc;
+    sqlite3_stmt *st = NULL;
+    for (int i = 0; i < c->n_cache; i++)
+        if (c->cache[i].sql == sql) {
+            st = c->cache[i].st;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return (db_stmt *)st;
+        }
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (c->n_cache < STMT_CACHE) {
+        c->cache[c->n_cache].sql = sql;
+        c->cache[c->n_cache].st = st;
+        c->n_cache++;
+    }
+    /* else: statement leaks into sqlite's list and is finalized at close; never happens with
+     * the fixed set of queries in store.c, which is well under STMT_CACHE */
+    return (db_stmt *)st;
+}
+
+static int sq_bind_text(db_stmt *s, int i, const char *v)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
+static int sq_bind_int64(db_stmt *s, int i, int64_t v)
+{
+    return sqlite3_bind_int64((sqlite3_stmt *)s, i, v) == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
+static int sq_step(db_stmt *s)
+{
+    int rc = sqlite3_step((sqlite3_stmt *)s);
+    switch (rc) {
+    case SQLITE_ROW: return DB_ROW;
+    case SQLITE_DONE: return DB_DONE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DB_BUSY;
+    case SQLITE_CONSTRAINT: return DB_CONSTRAINT;
+    default: return DB_ERR;
+    }
+}
+
+static const char *sq_col_text(db_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text((sqlite3_stmt *)s, i);
+}
+
+static int64_t sq_col_int64(db_stmt *s, int i) { return sqlite3_column_int64((sqlite3_stmt *)s, i); }
+
+static int sq_col_is_null(db_stmt *s, int i)
+{
+    return sqlite3_column_type((sqlite3_stmt *)s, i) == SQLITE_NULL;
+}
+
+static void sq_reset(db_stmt *s) { sqlite3_reset((sqlite3_stmt *)s); }
+
+static int sq_exec(db_conn *bc, const char *sql)
+{
+    sq_conn *c = (sq_conn *)bc;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return DB_OK;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return DB_BUSY;
+    if (rc == SQLITE_CONSTRAINT)
+        return DB_CONSTRAINT;
+    return DB_ERR;
+}
+
+static const char *sq_errmsg(db_conn *bc) { return sqlite3_errmsg(((sq_conn *)bc)->db); }
+
+const db_driver db_sqlite_driver = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int64 = sq_col_int64,
+    .col_is_null = sq_col_is_null,
+    .reset = sq_reset,
+    .exec = sq_exec,
+    .errmsg = sq_errmsg,
+};

@@ -1,0 +1,850 @@
+#include "store/store.h"
+
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+
+/* ================================================================================================
+ * Schema (portable subset: explicit primary keys, TEXT/BIGINT/INTEGER only, no triggers)
+ * ============================================================================================= */
+
+static const char *const schema_sql =
+    "CREATE TABLE IF NOT EXISTS parties ("
+    " tax_code TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, aeo INTEGER NOT NULL,"
+    " compliance INTEGER NOT NULL, overdue_debt_days INTEGER NOT NULL, kind TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS tokens ("
+    " token_hash TEXT PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(tax_code),"
+    " role TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS exchange_rates ("
+    " currency TEXT NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,"
+    " vnd_per_unit BIGINT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (currency, valid_from));"
+    "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS declarations ("
+    " id TEXT PRIMARY KEY, number TEXT UNIQUE, kind INTEGER NOT NULL, type_code TEXT NOT NULL,"
+    " status INTEGER NOT NULL, channel INTEGER NOT NULL, amendment INTEGER NOT NULL,"
+    " declarant TEXT NOT NULL, party TEXT NOT NULL, office TEXT NOT NULL,"
+    " customs_value BIGINT NOT NULL, total_tax BIGINT NOT NULL, tax_date INTEGER NOT NULL,"
+    " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, registered_at BIGINT NOT NULL,"
+    " cleared_at BIGINT NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL, risk TEXT,"
+    " decisions TEXT);"
+    "CREATE INDEX IF NOT EXISTS declarations_status ON declarations(status, registered_at);"
+    "CREATE INDEX IF NOT EXISTS declarations_party ON declarations(party);"
+    "CREATE TABLE IF NOT EXISTS declaration_versions ("
+    " decl_id TEXT NOT NULL, amendment INTEGER NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL,"
+    " replaced_at BIGINT NOT NULL, PRIMARY KEY (decl_id, amendment));"
+    "CREATE TABLE IF NOT EXISTS events ("
+    " decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,"
+    " role TEXT NOT NULL, action TEXT NOT NULL, from_status INTEGER NOT NULL,"
+    " to_status INTEGER NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
+    " PRIMARY KEY (decl_id, seq));"
+    "CREATE TABLE IF NOT EXISTS idempotency ("
+    " party TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,"
+    " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (party, key));"
+    "CREATE TABLE IF NOT EXISTS risk_rules ("
+    " id BIGINT PRIMARY KEY, name TEXT NOT NULL, hs_prefix TEXT NOT NULL, origin TEXT NOT NULL,"
+    " importer TEXT NOT NULL, declarant TEXT NOT NULL, type_code TEXT NOT NULL,"
+    " office TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
+    " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,"
+    " priority INTEGER NOT NULL, active INTEGER NOT NULL);";
+
+/* ================================================================================================
+ * Store: read pool + group-commit writer
+ * ============================================================================================= */
+
+#define READ_POOL_MAX 64
+#define BATCH_MAX 512
+
+typedef struct job {
+    store_job_fn fn;
+    void *ctx;
+    int rc;
+    int done;
+    struct job *next;
+} job;
+
+struct store {
+    const db_driver *drv;
+    char *path;
+    db_conn *writer;
+    pthread_t writer_thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;   /* writer waits for jobs */
+    pthread_cond_t done_cv;   /* callers wait for their batch's commit */
+    job *head, *tail;
+    int stopping;
+    db_conn *readers[READ_POOL_MAX];
+    int n_readers;
+    pthread_mutex_t read_mu;
+    store_stats stats;
+};
+
+static int run_batch(store *s, job **batch, int n)
+{
+    db_conn *c = s->writer;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int rc = db_exec(c, "BEGIN IMMEDIATE");
+        if (rc == DB_BUSY)
+            continue;
+        if (rc != DB_OK) {
+            log_error("store: BEGIN failed: %s", db_errmsg(c));
+            return -1;
+        }
+        int retry = 0;
+        for (int i = 0; i < n && !retry; i++) {
+            db_exec(c, "SAVEPOINT job");
+            batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+            if (batch[i]->rc == DB_BUSY)
+                retry = 1;
+            else if (batch[i]->rc != 0)
+                db_exec(c, "ROLLBACK TO job");
+            db_exec(c, "RELEASE job");
+        }
+        if (!retry && db_exec(c, "COMMIT") == DB_OK)
+            return 0;
+        db_exec(c, "ROLLBACK");
+        struct timespec ts = {0, 1000000L * (attempt + 1)};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+static void *writer_main(void *arg)
+{
+    store *s = arg;
+    job *batch[BATCH_MAX];
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->work_cv, &s->mu);
+        if (!s->head && s->stopping) {
+            pthread_mutex_unlock(&s->mu);
+            return NULL;
+        }
+        int n = 0;
+        while (s->head && n < BATCH_MAX) {
+            batch[n++] = s->head;
+            s->head = s->head->next;
+        }
+        if (!s->head)
+            s->tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        int rc = run_batch(s, batch, n);
+
+        pthread_mutex_lock(&s->mu);
+        for (int i = 0; i < n; i++) {
+            if (rc != 0)
+                batch[i]->rc = DB_ERR;
+            batch[i]->done = 1;
+        }
+        s->stats.commits++;
+        s->stats.jobs += (uint64_t)n;
+        if ((uint64_t)n > s->stats.max_batch)
+            s->stats.max_batch = (uint64_t)n;
+        pthread_cond_broadcast(&s->done_cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
+int store_open(const char *path, store **out)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->drv = &db_sqlite_driver;
+    s->path = strdup(path);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->read_mu, NULL);
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->done_cv, NULL);
+    if (s->drv->open(path, 1, &s->writer) != DB_OK) {
+        fprintf(stderr, "cannot open database %s\n", path);
+        free(s->path);
+        free(s);
+        return -1;
+    }
+    if (db_exec(s->writer, schema_sql) != DB_OK) {
+        fprintf(stderr, "cannot create schema in %s: %s\n", path, db_errmsg(s->writer));
+        s->drv->close(s->writer);
+        free(s->path);
+        free(s);
+        return -1;
+    }
+    pthread_create(&s->writer_thread, NULL, writer_main, s);
+    *out = s;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_signal(&s->work_cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->writer_thread, NULL);
+    s->drv->close(s->writer);
+    for (int i = 0; i < s->n_readers; i++)
+        s->drv->close(s->readers[i]);
+    free(s->path);
+    free(s);
+}
+
+int store_write(store *s, store_job_fn fn, void *ctx)
+{
+    job j = {.fn = fn, .ctx = ctx};
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = &j;
+    else
+        s->head = &j;
+    s->tail = &j;
+    pthread_cond_signal(&s->work_cv);
+    while (!j.done)
+        pthread_cond_wait(&s->done_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return j.rc;
+}
+
+int store_read(store *s, store_job_fn fn, void *ctx)
+{
+    db_conn *c = NULL;
+    pthread_mutex_lock(&s->read_mu);
+    if (s->n_readers > 0)
+        c = s->readers[--s->n_readers];
+    pthread_mutex_unlock(&s->read_mu);
+    if (!c && s->drv->open(s->path, 0, &c) != DB_OK)
+        return DB_ERR;
+    /* one read transaction: a consistent snapshot across the queries of fn */
+    db_exec(c, "BEGIN");
+    int rc = fn(c, ctx);
+    db_exec(c, "COMMIT");
+    pthread_mutex_lock(&s->read_mu);
+    if (s->n_readers < READ_POOL_MAX) {
+        s->readers[s->n_readers++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&s->read_mu);
+    if (c)
+        s->drv->close(c);
+    return rc;
+}
+
+void store_get_stats(store *s, store_stats *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ================================================================================================
+ * Helpers
+ * ============================================================================================= */
+
+static void copy_col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
+{
+    const char *v = db_col_text(c, st, i);
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+static char *dup_col(db_conn *c, db_stmt *st, int i)
+{
+    const char *v = db_col_text(c, st, i);
+    return v ? strdup(v) : NULL;
+}
+
+/* Runs a statement that returns no rows; maps the outcome to 0 / DB_* error. */
+static int finish(db_conn *c, db_stmt *st)
+{
+    int rc = db_step(c, st);
+    db_reset(c, st);
+    return rc == DB_DONE ? 0 : rc;
+}
+
+/* ================================================================================================
+ * Parties and tokens
+ * ============================================================================================= */
+
+int store_party_put(db_conn *c, const party *p)
+{
+    static const char sql[] =
+        "INSERT INTO parties (tax_code, name, status, aeo, compliance, overdue_debt_days, kind)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tax_code) DO UPDATE SET name = excluded.name,"
+        " status = excluded.status, aeo = excluded.aeo, compliance = excluded.compliance,"
+        " overdue_debt_days = excluded.overdue_debt_days, kind = excluded.kind";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, p->tax_code);
+    db_bind_text(c, st, 2, p->name);
+    db_bind_text(c, st, 3, p->status);
+    db_bind_int64(c, st, 4, p->aeo);
+    db_bind_int64(c, st, 5, p->compliance);
+    db_bind_int64(c, st, 6, p->overdue_debt_days);
+    db_bind_text(c, st, 7, p->kind[0] ? p->kind : "enterprise");
+    return finish(c, st);
+}
+
+int store_party_get(db_conn *c, const char *tax_code, party *out)
+{
+    static const char sql[] = "SELECT tax_code, name, status, aeo, compliance, overdue_debt_days,"
+                              " kind FROM parties WHERE tax_code = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, tax_code);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        copy_col(c, st, 0, out->tax_code, sizeof out->tax_code);
+        copy_col(c, st, 1, out->name, sizeof out->name);
+        copy_col(c, st, 2, out->status, sizeof out->status);
+        out->aeo = (int)db_col_int64(c, st, 3);
+        out->compliance = (int)db_col_int64(c, st, 4);
+        out->overdue_debt_days = (int)db_col_int64(c, st, 5);
+        copy_col(c, st, 6, out->kind, sizeof out->kind);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_token_put(db_conn *c, const char *hash_hex, const char *party_code, const char *role)
+{
+    static const char sql[] = "INSERT INTO tokens (token_hash, party, role) VALUES (?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, hash_hex);
+    db_bind_text(c, st, 2, party_code);
+    db_bind_text(c, st, 3, role);
+    return finish(c, st);
+}
+
+int store_token_get(db_conn *c, const char *hash_hex, char party_out[14], char role[24])
+{
+    static const char sql[] = "SELECT party, role FROM tokens WHERE token_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, hash_hex);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        copy_col(c, st, 0, party_out, 14);
+        copy_col(c, st, 1, role, 24);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+/* ================================================================================================
+ * Exchange rates and settings
+ * ============================================================================================= */
+
+int store_fx_put(db_conn *c, const fx_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO exchange_rates (currency, valid_from, valid_to, vnd_per_unit, source)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (currency, valid_from) DO UPDATE SET"
+        " valid_to = excluded.valid_to, vnd_per_unit = excluded.vnd_per_unit,"
+        " source = excluded.source";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->currency);
+    db_bind_int64(c, st, 2, r->valid_from);
+    db_bind_int64(c, st, 3, r->valid_to);
+    db_bind_int64(c, st, 4, r->vnd_per_unit);
+    db_bind_text(c, st, 5, r->source);
+    return finish(c, st);
+}
+
+int store_fx_on(db_conn *c, date_ymd date, tax_fx *out, int max)
+{
+    /* the latest-starting rate covering the date, per currency */
+    static const char sql[] =
+        "SELECT currency, vnd_per_unit FROM exchange_rates e WHERE valid_from <= ? AND valid_to >= ?"
+        " AND valid_from = (SELECT MAX(valid_from) FROM exchange_rates x WHERE"
+        " x.currency = e.currency AND x.valid_from <= ? AND x.valid_to >= ?) ORDER BY currency";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0;
+    if (!st)
+        return DB_ERR;
+    for (int i = 1; i <= 4; i++)
+        db_bind_int64(c, st, i, date);
+    while (n < max && db_step(c, st) == DB_ROW) {
+        copy_col(c, st, 0, out[n].currency, sizeof out[n].currency);
+        out[n].vnd_per_unit = db_col_int64(c, st, 1);
+        n++;
+    }
+    db_reset(c, st);
+    return n;
+}
+
+int store_fx_list(db_conn *c, fx_row *out, int max)
+{
+    static const char sql[] = "SELECT currency, vnd_per_unit, valid_from, valid_to, source FROM"
+                              " exchange_rates ORDER BY valid_from DESC, currency";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0;
+    if (!st)
+        return DB_ERR;
+    while (n < max && db_step(c, st) == DB_ROW) {
+        copy_col(c, st, 0, out[n].currency, sizeof out[n].currency);
+        out[n].vnd_per_unit = db_col_int64(c, st, 1);
+        out[n].valid_from = (date_ymd)db_col_int64(c, st, 2);
+        out[n].valid_to = (date_ymd)db_col_int64(c, st, 3);
+        copy_col(c, st, 4, out[n].source, sizeof out[n].source);
+        n++;
+    }
+    db_reset(c, st);
+    return n;
+}
+
+int store_setting_put(db_conn *c, const char *key, const char *value)
+{
+    static const char sql[] = "INSERT INTO settings (key, value) VALUES (?, ?)"
+                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    db_bind_text(c, st, 2, value);
+    return finish(c, st);
+}
+
+int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
+{
+    static const char sql[] = "SELECT value FROM settings WHERE key = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW)
+        copy_col(c, st, 0, out, size);
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int64_t store_sequence_next(db_conn *c, const char *name)
+{
+    static const char ins[] = "INSERT INTO sequences (name, value) VALUES (?, 0)"
+                              " ON CONFLICT (name) DO NOTHING";
+    static const char upd[] = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value";
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    if (finish(c, st) != 0)
+        return DB_ERR;
+    st = db_prepare(c, upd);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    int64_t v = DB_ERR;
+    if (db_step(c, st) == DB_ROW)
+        v = db_col_int64(c, st, 0);
+    /* step to completion so the UPDATE is finished before the next statement */
+    while (db_step(c, st) == DB_ROW)
+        ;
+    db_reset(c, st);
+    return v;
+}
+
+/* ================================================================================================
+ * Declarations
+ * ============================================================================================= */
+
+void decl_row_release(decl_row *r)
+{
+    if (!r)
+        return;
+    free(r->doc);
+    free(r->taxes);
+    free(r->risk);
+    free(r->decisions);
+    r->doc = r->taxes = r->risk = r->decisions = NULL;
+}
+
+#define DECL_COLS                                                                              \
+    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"       \
+    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at,"  \
+    " doc, taxes, risk, decisions"
+
+static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r)
+{
+    db_bind_text(c, st, 1, r->number[0] ? r->number : NULL);
+    db_bind_int64(c, st, 2, r->kind);
+    db_bind_text(c, st, 3, r->type_code);
+    db_bind_int64(c, st, 4, r->status);
+    db_bind_int64(c, st, 5, r->channel);
+    db_bind_int64(c, st, 6, r->amendment);
+    db_bind_text(c, st, 7, r->declarant);
+    db_bind_text(c, st, 8, r->party);
+    db_bind_text(c, st, 9, r->office);
+    db_bind_int64(c, st, 10, r->customs_value);
+    db_bind_int64(c, st, 11, r->total_tax);
+    db_bind_int64(c, st, 12, r->tax_date);
+    db_bind_int64(c, st, 13, r->created_at);
+    db_bind_int64(c, st, 14, r->updated_at);
+    db_bind_int64(c, st, 15, r->registered_at);
+    db_bind_int64(c, st, 16, r->cleared_at);
+    db_bind_text(c, st, 17, r->doc);
+    db_bind_text(c, st, 18, r->taxes);
+    db_bind_text(c, st, 19, r->risk);
+    db_bind_text(c, st, 20, r->decisions);
+    db_bind_text(c, st, 21, r->id);
+}
+
+int store_decl_insert(db_conn *c, const decl_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
+        " declarant, party, office, customs_value, total_tax, tax_date, created_at, updated_at,"
+        " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    bind_decl(c, st, r);
+    return finish(c, st);
+}
+
+int store_decl_update(db_conn *c, const decl_row *r)
+{
+    static const char sql[] =
+        "UPDATE declarations SET number = ?, kind = ?, type_code = ?, status = ?, channel = ?,"
+        " amendment = ?, declarant = ?, party = ?, office = ?, customs_value = ?, total_tax = ?,"
+        " tax_date = ?, created_at = ?, updated_at = ?, registered_at = ?, cleared_at = ?,"
+        " doc = ?, taxes = ?, risk = ?, decisions = ? WHERE id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    bind_decl(c, st, r);
+    return finish(c, st);
+}
+
+int store_decl_get(db_conn *c, const char *key, decl_row *out)
+{
+    static const char by_id[] = "SELECT " DECL_COLS " FROM declarations WHERE id = ?";
+    static const char by_number[] =
+        "SELECT " DECL_COLS " FROM declarations WHERE number >= ? AND number <= ?";
+    size_t n = strlen(key);
+    db_stmt *st;
+
+    memset(out, 0, sizeof *out);
+    if (n == 11 || n == 12) {
+        /* The first 11 digits identify a declaration across amendments (Official Letter
+         * 5992/TCHQ-GSQL); the stored number carries the current 12th digit, so match on the
+         * 11-digit prefix with a range that uses the unique index. */
+        char lo[16], hi[16];
+        snprintf(lo, sizeof lo, "%.11s0", key);
+        snprintf(hi, sizeof hi, "%.11s9", key);
+        st = db_prepare(c, by_number);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, lo);
+        db_bind_text(c, st, 2, hi);
+    } else {
+        st = db_prepare(c, by_id);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, key);
+    }
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        copy_col(c, st, 0, out->id, sizeof out->id);
+        copy_col(c, st, 1, out->number, sizeof out->number);
+        out->kind = (int)db_col_int64(c, st, 2);
+        copy_col(c, st, 3, out->type_code, sizeof out->type_code);
+        out->status = (int)db_col_int64(c, st, 4);
+        out->channel = (int)db_col_int64(c, st, 5);
+        out->amendment = (int)db_col_int64(c, st, 6);
+        copy_col(c, st, 7, out->declarant, sizeof out->declarant);
+        copy_col(c, st, 8, out->party, sizeof out->party);
+        copy_col(c, st, 9, out->office, sizeof out->office);
+        out->customs_value = db_col_int64(c, st, 10);
+        out->total_tax = db_col_int64(c, st, 11);
+        out->tax_date = (date_ymd)db_col_int64(c, st, 12);
+        out->created_at = db_col_int64(c, st, 13);
+        out->updated_at = db_col_int64(c, st, 14);
+        out->registered_at = db_col_int64(c, st, 15);
+        out->cleared_at = db_col_int64(c, st, 16);
+        out->doc = dup_col(c, st, 17);
+        out->taxes = dup_col(c, st, 18);
+        out->risk = dup_col(c, st, 19);
+        out->decisions = dup_col(c, st, 20);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_decl_version_put(db_conn *c, const char *id, int amendment, const char *doc,
+                           const char *taxes, int64_t at)
+{
+    static const char sql[] = "INSERT INTO declaration_versions (decl_id, amendment, doc, taxes,"
+                              " replaced_at) VALUES (?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, id);
+    db_bind_int64(c, st, 2, amendment);
+    db_bind_text(c, st, 3, doc);
+    db_bind_text(c, st, 4, taxes);
+    db_bind_int64(c, st, 5, at);
+    return finish(c, st);
+}
+
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char (*ids)[33],
+                                    int max)
+{
+    static const char reg[] = "SELECT id FROM declarations WHERE status = ? AND registered_at < ?"
+                              " ORDER BY registered_at";
+    static const char prov[] = "SELECT id FROM declarations WHERE status = ? AND created_at < ?"
+                               " ORDER BY created_at";
+    db_stmt *st = db_prepare(c, status == 1 ? prov : reg);
+    int n = 0;
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, status);
+    db_bind_int64(c, st, 2, before);
+    while (n < max && db_step(c, st) == DB_ROW)
+        copy_col(c, st, 0, ids[n++], 33);
+    db_reset(c, st);
+    return n;
+}
+
+/* ================================================================================================
+ * Events: each event's hash = SHA-256(prev_hash | decl_id | seq | at | actor | role | action |
+ * from | to | detail), so rewriting history breaks the chain (DESIGN.md, Security).
+ * ============================================================================================= */
+
+static void sha256_hex(const char *data, size_t n, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                       const char *role, const char *action, int from_status, int to_status,
+                       const char *detail_json)
+{
+    static const char last[] =
+        "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
+    static const char ins[] =
+        "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
+        " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    char prev[65] = "", hash[65];
+    int seq = 1;
+    db_stmt *st = db_prepare(c, last);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    if (db_step(c, st) == DB_ROW) {
+        seq = (int)db_col_int64(c, st, 0) + 1;
+        copy_col(c, st, 1, prev, sizeof prev);
+    }
+    db_reset(c, st);
+
+    size_t dlen = detail_json ? strlen(detail_json) : 0;
+    size_t cap = dlen + 512;
+    char *buf = malloc(cap);
+    if (!buf)
+        return DB_ERR;
+    int n = snprintf(buf, cap, "%s|%s|%d|%lld|%s|%s|%s|%d|%d|%s", prev, decl_id, seq,
+                     (long long)at, actor, role, action, from_status, to_status,
+                     detail_json ? detail_json : "");
+    sha256_hex(buf, (size_t)n, hash);
+    free(buf);
+
+    st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, seq);
+    db_bind_int64(c, st, 3, at);
+    db_bind_text(c, st, 4, actor);
+    db_bind_text(c, st, 5, role);
+    db_bind_text(c, st, 6, action);
+    db_bind_int64(c, st, 7, from_status);
+    db_bind_int64(c, st, 8, to_status);
+    db_bind_text(c, st, 9, detail_json);
+    db_bind_text(c, st, 10, prev);
+    db_bind_text(c, st, 11, hash);
+    return finish(c, st);
+}
+
+int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
+{
+    static const char sql[] = "SELECT seq, at, actor, role, action, from_status, to_status,"
+                              " detail, hash FROM events WHERE decl_id = ? ORDER BY seq";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    while (n < max && db_step(c, st) == DB_ROW) {
+        event_row *e = &out[n++];
+        e->seq = (int)db_col_int64(c, st, 0);
+        e->at = db_col_int64(c, st, 1);
+        copy_col(c, st, 2, e->actor, sizeof e->actor);
+        copy_col(c, st, 3, e->role, sizeof e->role);
+        copy_col(c, st, 4, e->action, sizeof e->action);
+        e->from_status = (int)db_col_int64(c, st, 5);
+        e->to_status = (int)db_col_int64(c, st, 6);
+        e->detail = dup_col(c, st, 7);
+        copy_col(c, st, 8, e->hash, sizeof e->hash);
+    }
+    db_reset(c, st);
+    return n;
+}
+
+/* ================================================================================================
+ * Idempotency
+ * ============================================================================================= */
+
+int store_idem_get(db_conn *c, const char *party_code, const char *key, idem_row *out)
+{
+    static const char sql[] =
+        "SELECT status, request_hash, response FROM idempotency WHERE party = ? AND key = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party_code);
+    db_bind_text(c, st, 2, key);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        out->status = (int)db_col_int64(c, st, 0);
+        copy_col(c, st, 1, out->request_hash, sizeof out->request_hash);
+        out->response = dup_col(c, st, 2);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_idem_put(db_conn *c, const char *party_code, const char *key, const char *request_hash,
+                   int status, const char *response, int64_t at)
+{
+    static const char sql[] = "INSERT INTO idempotency (party, key, request_hash, status,"
+                              " response, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party_code);
+    db_bind_text(c, st, 2, key);
+    db_bind_text(c, st, 3, request_hash);
+    db_bind_int64(c, st, 4, status);
+    db_bind_text(c, st, 5, response);
+    db_bind_int64(c, st, 6, at);
+    return finish(c, st);
+}
+
+/* ================================================================================================
+ * Risk rules
+ * ============================================================================================= */
+
+int store_rule_put(db_conn *c, const risk_rule *r)
+{
+    static const char sql[] =
+        "INSERT INTO risk_rules (id, name, hs_prefix, origin, importer, declarant, type_code,"
+        " office, min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority,"
+        " active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+        " SET name = excluded.name, hs_prefix = excluded.hs_prefix, origin = excluded.origin,"
+        " importer = excluded.importer, declarant = excluded.declarant,"
+        " type_code = excluded.type_code, office = excluded.office,"
+        " min_value_vnd = excluded.min_value_vnd, max_unit_value_vnd = excluded.max_unit_value_vnd,"
+        " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
+        " action = excluded.action, priority = excluded.priority, active = excluded.active";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, r->id);
+    db_bind_text(c, st, 2, r->name);
+    db_bind_text(c, st, 3, r->hs_prefix);
+    db_bind_text(c, st, 4, r->origin);
+    db_bind_text(c, st, 5, r->importer);
+    db_bind_text(c, st, 6, r->declarant);
+    db_bind_text(c, st, 7, r->type_code);
+    db_bind_text(c, st, 8, r->office);
+    db_bind_int64(c, st, 9, r->min_value_vnd);
+    db_bind_int64(c, st, 10, r->max_unit_value_vnd);
+    db_bind_int64(c, st, 11, r->valid_from);
+    db_bind_int64(c, st, 12, r->valid_to);
+    db_bind_int64(c, st, 13, r->action);
+    db_bind_int64(c, st, 14, r->priority);
+    db_bind_int64(c, st, 15, r->active);
+    return finish(c, st);
+}
+
+int store_rule_delete(db_conn *c, int64_t id)
+{
+    static const char sel[] = "SELECT id FROM risk_rules WHERE id = ?";
+    static const char del[] = "DELETE FROM risk_rules WHERE id = ?";
+    db_stmt *st = db_prepare(c, sel);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, id);
+    int found = db_step(c, st) == DB_ROW;
+    db_reset(c, st);
+    if (!found)
+        return 0;
+    st = db_prepare(c, del);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, id);
+    int rc = finish(c, st);
+    return rc == 0 ? 1 : rc;
+}
+
+int store_rule_list(db_conn *c, risk_rule *out, int max)
+{
+    static const char sql[] =
+        "SELECT id, name, hs_prefix, origin, importer, declarant, type_code, office,"
+        " min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority, active"
+        " FROM risk_rules ORDER BY priority DESC, id";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0;
+    if (!st)
+        return DB_ERR;
+    while (n < max && db_step(c, st) == DB_ROW) {
+        risk_rule *r = &out[n++];
+        memset(r, 0, sizeof *r);
+        r->id = db_col_int64(c, st, 0);
+        copy_col(c, st, 1, r->name, sizeof r->name);
+        copy_col(c, st, 2, r->hs_prefix, sizeof r->hs_prefix);
+        copy_col(c, st, 3, r->origin, sizeof r->origin);
+        copy_col(c, st, 4, r->importer, sizeof r->importer);
+        copy_col(c, st, 5, r->declarant, sizeof r->declarant);
+        copy_col(c, st, 6, r->type_code, sizeof r->type_code);
+        copy_col(c, st, 7, r->office, sizeof r->office);
+        r->min_value_vnd = db_col_int64(c, st, 8);
+        r->max_unit_value_vnd = db_col_int64(c, st, 9);
+        r->valid_from = (date_ymd)db_col_int64(c, st, 10);
+        r->valid_to = (date_ymd)db_col_int64(c, st, 11);
+        r->action = (int)db_col_int64(c, st, 12);
+        r->priority = (int)db_col_int64(c, st, 13);
+        r->active = (int)db_col_int64(c, st, 14);
+    }
+    db_reset(c, st);
+    return n;
+}
+
+int64_t store_rule_next_id(db_conn *c)
+{
+    static const char sql[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM risk_rules";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    int64_t v = db_step(c, st) == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
+    db_reset(c, st);
+    return v;
+}
