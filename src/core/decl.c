@@ -26,6 +26,7 @@ static const char *const status_names[] = {
     [ST_CLEARED] = "cleared",         [ST_PASSED] = "passed_supervision",
     [ST_CANCELLED] = "cancelled",     [ST_INVALIDATED] = "invalidated",
     [ST_EXPIRED] = "expired",         [ST_REJECTED] = "rejected",
+    [ST_CHECKED] = "checked",
 };
 
 const char *decl_status_name(decl_status s)

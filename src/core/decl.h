@@ -28,7 +28,8 @@ typedef enum decl_status {
     ST_CANCELLED,        /* cancelled on request */
     ST_INVALIDATED,      /* automatically invalidated after 15 days incomplete */
     ST_EXPIRED,          /* provisional data not registered within 7 days */
-    ST_REJECTED,         /* document check or inspection failed: goods not released */
+    ST_REJECTED,         /* goods refused by the officer */
+    ST_CHECKED,          /* checks complete (documents, inspection): awaiting clearance */
 } decl_status;
 
 typedef enum decl_channel { CH_NONE = 0, CH_GREEN = 1, CH_YELLOW = 2, CH_RED = 3 } decl_channel;

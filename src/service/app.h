@@ -1,0 +1,99 @@
+/* The application: everything a request needs (store, tariff, tax tables, risk rules), and the
+ * use cases (one function per procedure). service/ is the only layer that opens transactions;
+ * http/ and cli/ call these functions and encode what they return.
+ *
+ * Every use case returns an svc_reply: an outcome class (mapped to an HTTP status by http/) and
+ * a JSON body the caller takes ownership of.
+ */
+#ifndef ECUSTOMS_SERVICE_APP_H
+#define ECUSTOMS_SERVICE_APP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/risk.h"
+#include "core/tariff.h"
+#include "core/tax.h"
+#include "store/store.h"
+
+#define APP_MAX_RULES 1024
+
+typedef struct app {
+    store *st;
+    tariff *tariff;
+    tax_tables *tax;
+    pthread_rwlock_t risk_lock;   /* guards rules and policy (reloaded after changes) */
+    risk_rule *rules;
+    int n_rules;
+    risk_policy policy;
+} app;
+
+typedef enum svc_code {
+    SVC_OK = 200,
+    SVC_CREATED = 201,
+    SVC_BAD_REQUEST = 400,
+    SVC_UNAUTHORIZED = 401,
+    SVC_FORBIDDEN = 403,
+    SVC_NOT_FOUND = 404,
+    SVC_CONFLICT = 409,
+    SVC_INVALID = 422,
+    SVC_ERROR = 500,
+} svc_code;
+
+typedef struct svc_reply {
+    svc_code code;
+    json_t *body;
+} svc_reply;
+
+/* Who is asking, and the idempotency context of a POST. */
+typedef struct svc_req {
+    char party[14];
+    char role[24];
+    const char *idem_key;        /* NULL when the request has no Idempotency-Key */
+    char request_hash[65];       /* SHA-256 of method, path and body */
+} svc_req;
+
+int app_open(app *a, const char *db_path, const char *data_dir);
+void app_close(app *a);
+/* Re-reads risk rules and policy from the database (after a change). */
+int app_reload_risk(app *a);
+
+/* Authentication: bearer token -> party and role. 1 ok, 0 unknown token, <0 error. */
+int svc_authenticate(app *a, const char *token, svc_req *req);
+
+/* Returns a stored reply for a replayed Idempotency-Key, if any (1), else 0. */
+int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out);
+
+/* Declarations (issue 3) */
+svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
+svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
+svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
+svc_reply svc_decl_register(app *a, const svc_req *req, const char *id);           /* IDC */
+svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
+/* Expires provisional declarations older than 7 days and invalidates registered ones left
+ * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
+int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
+
+/* Taxes and tariff (issue 2) */
+svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);
+svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date);
+svc_reply svc_tariff_search(app *a, const char *q);
+svc_reply svc_fx_list(app *a, date_ymd date);
+svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body);
+
+/* Risk rules and sampling policy */
+svc_reply svc_rules_list(app *a, const svc_req *req);
+svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body); /* id 0 = new */
+svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id);
+svc_reply svc_risk_settings_get(app *a, const svc_req *req);
+svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body);
+
+/* Reply helpers shared by the service modules. */
+svc_reply svc_error(svc_code code, const char *err_code, const char *message);
+svc_reply svc_errors(const errs *e);
+
+#endif

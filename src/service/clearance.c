@@ -1,0 +1,1049 @@
+/* e-Clearance use cases: IDA (create), IDB (modify), IDC (register: check -> number ->
+ * classify), amendments, cancellation, officer decisions, invalidation, and reads.
+ *
+ * Pattern of every write: the expensive, side-effect-free work (decode, validate, tariff and
+ * taxes, selectivity) happens in the caller's thread; the job handed to the group-commit
+ * writer only re-reads the row, checks that nothing changed in between, and writes. */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec/json_decl.h"
+#include "codec/json_tax.h"
+#include "core/lifecycle.h"
+#include "core/number.h"
+#include "core/validate.h"
+#include "service/app.h"
+#include "service/internal.h"
+#include "util/dec.h"
+
+#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+#define AMEND_AFTER_CLEARANCE_DAYS 60
+#define INVALIDATE_DAYS 15
+#define MAX_FX 64
+
+int svc_role_is(const svc_req *req, const char *role) { return strcmp(req->role, role) == 0; }
+
+int svc_is_customs(const svc_req *req)
+{
+    return svc_role_is(req, "officer") || svc_role_is(req, "risk_officer") ||
+           svc_role_is(req, "admin");
+}
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+static int can_see(const svc_req *req, const decl_row *r)
+{
+    return svc_is_customs(req) || strcmp(r->declarant, req->party) == 0 ||
+           strcmp(r->party, req->party) == 0;
+}
+
+/* ---- decode + validate + taxes ------------------------------------------------------------ */
+
+typedef struct fx_ctx {
+    date_ymd date;
+    tax_fx rates[MAX_FX];
+    int n;
+} fx_ctx;
+
+static int fx_job(db_conn *c, void *ctx)
+{
+    fx_ctx *x = ctx;
+    x->n = store_fx_on(c, x->date, x->rates, MAX_FX);
+    return x->n < 0 ? x->n : 0;
+}
+
+/* Drops errors whose path already has an earlier error (a missing field would otherwise also
+ * be reported as "must be positive"). */
+static void dedupe(errs *e)
+{
+    int w = 0;
+    for (int i = 0; i < e->n; i++) {
+        int dup = 0;
+        for (int j = 0; j < w && !dup; j++)
+            dup = e->items[i].path[0] && strcmp(e->items[j].path, e->items[i].path) == 0;
+        if (!dup)
+            e->items[w++] = e->items[i];
+    }
+    e->n = w;
+}
+
+/* The assessed declaration: decoded struct + taxes, ready to be stored. */
+typedef struct assessed {
+    decl d;
+    tax_result tr;
+    tax_item_result *items;
+    char *doc;       /* canonical JSON of the submitted declaration */
+    char *taxes;     /* JSON of the tax result */
+} assessed;
+
+static void assessed_release(assessed *x)
+{
+    decl_release(&x->d);
+    free(x->items);
+    free(x->doc);
+    free(x->taxes);
+    memset(x, 0, sizeof *x);
+}
+
+/* Decodes and checks body, computes taxes with the rates of `date`. On failure returns a
+ * 422 reply with every problem. */
+static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
+                  svc_reply *fail)
+{
+    errs *e = malloc(sizeof *e);
+    memset(x, 0, sizeof *x);
+    if (!e) {
+        *fail = svc_error(SVC_ERROR, "internal", "out of memory");
+        return -1;
+    }
+    errs_init(e);
+    json_decl_decode(body, &x->d, e);
+    decl_validate(&x->d, a->tariff, e);
+    if (req && svc_role_is(req, "declarant")) {
+        /* the declarant is the enterprise holding the token (a broker or the trader) */
+        if (!x->d.declarant[0])
+            snprintf(x->d.declarant, sizeof x->d.declarant, "%s", req->party);
+        else if (strcmp(x->d.declarant, req->party) != 0)
+            errs_add(e, "declarant_mismatch", "/declarant",
+                     "the declarant must be the enterprise of the token (%s)", req->party);
+    }
+    if (e->n == 0) {
+        fx_ctx fx = {.date = date};
+        if (a->st)
+            store_read(a->st, fx_job, &fx);
+        tax_fx_table table = {fx.rates, (size_t)fx.n};
+        x->items = calloc((size_t)x->d.n_items, sizeof *x->items);
+        x->tr.items = x->items;
+        if (!x->items)
+            errs_add(e, "internal", "", "out of memory");
+        else
+            tax_compute(a->tariff, a->tax, &table, &x->d, date, &x->tr, e);
+    }
+    dedupe(e);
+    if (e->n > 0) {
+        *fail = svc_errors(e);
+        free(e);
+        assessed_release(x);
+        return -1;
+    }
+    free(e);
+    /* store the declaration as submitted, plus the declarant filled in */
+    json_t *copy = json_deep_copy(body);
+    json_object_set_new(copy, "declarant", json_string(x->d.declarant));
+    x->doc = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    json_t *tj = json_tax_result(&x->tr, &x->d);
+    x->taxes = json_dumps(tj, JSON_COMPACT);
+    json_decref(tj);
+    return 0;
+}
+
+/* ---- views -------------------------------------------------------------------------------- */
+
+static json_t *time_or_null(int64_t t)
+{
+    char buf[24];
+    if (!t)
+        return json_null();
+    date_format_timestamp((time_t)t, buf);
+    return json_string(buf);
+}
+
+static json_t *money(int64_t v)
+{
+    char buf[32];
+    dec_format(v, 0, buf, sizeof buf);
+    return json_string(buf);
+}
+
+/* The declaration as its parties and customs see it. Selectivity details (rule names, scores)
+ * are for customs only; the declarant sees the channel and the kinds of reasons. */
+static json_t *decl_view(const decl_row *r, const svc_req *req)
+{
+    char buf[16];
+    json_t *doc = json_loads(r->doc, 0, NULL);
+    json_t *taxes = json_loads(r->taxes, 0, NULL);
+    json_t *v = json_object();
+
+    json_object_set_new(v, "id", json_string(r->id));
+    json_object_set_new(v, "number", r->number[0] ? json_string(r->number) : json_null());
+    json_object_set_new(v, "status", json_string(decl_status_name((decl_status)r->status)));
+    json_object_set_new(v, "channel", r->channel ? json_string(decl_channel_name((decl_channel)r->channel)) : json_null());
+    json_object_set_new(v, "channel_code", r->channel ? json_integer(r->channel) : json_null());
+    json_object_set_new(v, "amendment", json_integer(r->amendment));
+    json_object_set_new(v, "kind", json_string(r->kind == DECL_EXPORT ? "export" : "import"));
+    json_object_set_new(v, "type_code", json_string(r->type_code));
+    json_object_set_new(v, "customs_office", json_string(r->office));
+    json_object_set_new(v, "declarant", json_string(r->declarant));
+    json_object_set_new(v, "enterprise", json_string(r->party));
+    json_object_set_new(v, "customs_value", money(r->customs_value));
+    date_format(r->tax_date, buf);
+    json_object_set_new(v, "tax_date", json_string(buf));
+    json_object_set_new(v, "created_at", time_or_null(r->created_at));
+    json_object_set_new(v, "registered_at", time_or_null(r->registered_at));
+    json_object_set_new(v, "cleared_at", time_or_null(r->cleared_at));
+    if (r->status == ST_PROVISIONAL)
+        json_object_set_new(v, "provisional_until",
+                            time_or_null(r->created_at + PROVISIONAL_DAYS * 86400));
+
+    json_t *risk = r->risk ? json_loads(r->risk, 0, NULL) : NULL;
+    json_t *reasons = json_array();
+    if (risk) {
+        json_t *rs = json_object_get(risk, "reasons"), *it;
+        size_t i;
+        json_array_foreach(rs, i, it) {
+            if (svc_is_customs(req))
+                json_array_append(reasons, it);
+            else
+                json_array_append_new(reasons, json_pack("{s:O}", "code",
+                                                         json_object_get(it, "code")));
+        }
+        json_decref(risk);
+    }
+    json_object_set_new(v, "reasons", reasons);
+    json_t *dec = r->decisions ? json_loads(r->decisions, 0, NULL) : NULL;
+    json_object_set_new(v, "decisions", dec ? dec : json_array());
+
+    /* items = submitted item + its customs value and taxes */
+    json_t *items = json_array();
+    json_t *ditems = json_object_get(doc, "items"), *titems = json_object_get(taxes, "items");
+    for (size_t i = 0; i < json_array_size(ditems); i++) {
+        json_t *it = json_deep_copy(json_array_get(ditems, i));
+        json_t *ti = json_array_get(titems, i);
+        json_object_set_new(it, "line", json_integer((json_int_t)i + 1));
+        if (ti) {
+            json_object_set(it, "customs_value", json_object_get(ti, "customs_value"));
+            json_object_set(it, "taxes", json_object_get(ti, "taxes"));
+        }
+        json_array_append_new(items, it);
+    }
+    json_object_set_new(v, "items", items);
+    json_object_set(v, "taxes", json_object_get(taxes, "taxes"));
+    json_object_set_new(v, "declaration", doc);
+    json_decref(taxes);
+    return v;
+}
+
+/* ---- IDA: create ---------------------------------------------------------------------------- */
+
+typedef struct write_ctx {
+    const svc_req *req;
+    decl_row row;          /* the row to write (or as read) */
+    const char *key;       /* id or number the request addressed */
+    svc_reply reply;
+    int64_t now;
+    /* for transitions */
+    lc_action action;
+    json_t *detail;        /* event detail (borrowed) */
+    int64_t seen_updated_at;
+    assessed *ax;
+    const risk_decision *risk;
+} write_ctx;
+
+static int reply_fail(write_ctx *x, svc_reply r)
+{
+    x->reply = r;
+    return 1; /* non-zero: the writer rolls this job back */
+}
+
+static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
+{
+    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    int rc = store_event_append(c, x->row.id, x->now, x->req->party, x->req->role, action, from,
+                                to, d);
+    free(d);
+    return rc;
+}
+
+static int create_job(db_conn *c, void *ctx)
+{
+    write_ctx *x = ctx;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = store_decl_insert(c, &x->row);
+    if (rc == 0)
+        rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
+    if (rc != 0)
+        return rc;
+    x->reply.code = SVC_CREATED;
+    x->reply.body = decl_view(&x->row, x->req);
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+}
+
+static void random_hex(char *out, int nbytes)
+{
+    unsigned char b[32];
+    RAND_bytes(b, nbytes);
+    for (int i = 0; i < nbytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
+{
+    row->kind = ax->d.kind;
+    snprintf(row->type_code, sizeof row->type_code, "%s", ax->d.type_code);
+    snprintf(row->declarant, sizeof row->declarant, "%s", ax->d.declarant);
+    snprintf(row->party, sizeof row->party, "%s", decl_vn_party(&ax->d)->tax_code);
+    snprintf(row->office, sizeof row->office, "%s", ax->d.customs_office);
+    row->customs_value = ax->tr.customs_value;
+    row->total_tax = ax->tr.total;
+    row->tax_date = date;
+    row->doc = ax->doc;
+    row->taxes = ax->taxes;
+}
+
+static svc_reply run_write(app *a, write_ctx *x, store_job_fn fn)
+{
+    int rc = store_write(a->st, fn, x);
+    if (rc < 0) {
+        if (x->reply.body)
+            json_decref(x->reply.body);
+        if (rc == DB_CONSTRAINT)
+            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
+        return svc_error(SVC_ERROR, "storage", "the database refused the change");
+    }
+    return x->reply;
+}
+
+svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
+{
+    svc_reply r;
+    assessed ax;
+    if (!svc_role_is(req, "declarant"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants submit declarations");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    date_ymd today = date_today();
+    if (assess(a, req, body, today, &ax, &r) != 0)
+        return r;
+    write_ctx x = {.req = req, .now = now_s()};
+    random_hex(x.row.id, 16);
+    fill_row_from(&x.row, &ax, today);
+    x.row.status = ST_PROVISIONAL;
+    x.row.created_at = x.row.updated_at = x.now;
+    r = run_write(a, &x, create_job);
+    assessed_release(&ax);
+    return r;
+}
+
+/* ---- reads ---------------------------------------------------------------------------------- */
+
+typedef struct read_ctx {
+    const char *key;
+    decl_row row;
+    int found;
+    event_row *events;
+    int n_events;
+} read_ctx;
+
+static int get_job(db_conn *c, void *ctx)
+{
+    read_ctx *x = ctx;
+    x->found = store_decl_get(c, x->key, &x->row);
+    if (x->found == 1 && x->events)
+        x->n_events = store_event_list(c, x->row.id, x->events, 1000);
+    return x->found < 0 ? x->found : 0;
+}
+
+svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
+{
+    read_ctx x = {.key = key};
+    svc_reply r;
+    if (store_read(a->st, get_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    if (x.found != 1 || !can_see(req, &x.row)) {
+        decl_row_release(&x.row);
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    }
+    r.code = SVC_OK;
+    r.body = decl_view(&x.row, req);
+    decl_row_release(&x.row);
+    return r;
+}
+
+svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
+{
+    read_ctx x = {.key = key};
+    svc_reply r;
+    x.events = calloc(1000, sizeof *x.events);
+    if (!x.events)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    if (store_read(a->st, get_job, &x) != 0 || x.found != 1 || !can_see(req, &x.row)) {
+        for (int i = 0; i < x.n_events; i++)
+            free(x.events[i].detail);
+        free(x.events);
+        int found = x.found == 1 && can_see(req, &x.row);
+        decl_row_release(&x.row);
+        return found ? svc_error(SVC_ERROR, "storage", "cannot read events")
+                     : svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < x.n_events; i++) {
+        event_row *e = &x.events[i];
+        json_t *ev = json_object();
+        json_object_set_new(ev, "seq", json_integer(e->seq));
+        json_object_set_new(ev, "at", time_or_null(e->at));
+        json_object_set_new(ev, "actor", json_string(e->actor));
+        json_object_set_new(ev, "role", json_string(e->role));
+        json_object_set_new(ev, "action", json_string(e->action));
+        json_object_set_new(ev, "from_status", e->from_status ? json_string(decl_status_name((decl_status)e->from_status)) : json_null());
+        json_object_set_new(ev, "to_status", json_string(decl_status_name((decl_status)e->to_status)));
+        json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+        json_object_set_new(ev, "detail", d ? d : json_null());
+        json_object_set_new(ev, "hash", json_string(e->hash));
+        json_array_append_new(arr, ev);
+        free(e->detail);
+    }
+    free(x.events);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:o}", "declaration", x.row.number[0] ? x.row.number : x.row.id,
+                       "events", arr);
+    decl_row_release(&x.row);
+    return r;
+}
+
+/* ---- shared transition machinery ----------------------------------------------------------- */
+
+/* Reads the addressed row inside the transaction and checks visibility. */
+static int load_for_write(db_conn *c, write_ctx *x, decl_row *cur)
+{
+    int rc = store_decl_get(c, x->key, cur);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || !can_see(x->req, cur))
+        return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    return 0;
+}
+
+/* ---- IDB: modify a provisional declaration ------------------------------------------------ */
+
+static int modify_job(db_conn *c, void *ctx)
+{
+    write_ctx *x = ctx;
+    decl_row cur;
+    decl_status to;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_MODIFY, &to) != 0 ||
+        x->now > cur.created_at + PROVISIONAL_DAYS * 86400) {
+        decl_row_release(&cur);
+        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
+                                       "only a provisional declaration younger than 7 days can be modified"));
+    }
+    char *doc = x->row.doc, *taxes = x->row.taxes;
+    decl_row next = cur;
+    fill_row_from(&next, x->ax, x->row.tax_date);
+    next.doc = doc;
+    next.taxes = taxes;
+    next.updated_at = x->now;
+    rc = store_decl_update(c, &next);
+    if (rc == 0) {
+        x->row = next;
+        rc = event(c, x, "idb", cur.status, cur.status, NULL);
+    }
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = decl_view(&next, x->req);
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    }
+    decl_row_release(&cur);
+    return rc;
+}
+
+svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body)
+{
+    svc_reply r;
+    assessed ax;
+    if (!svc_role_is(req, "declarant"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants modify declarations");
+    date_ymd today = date_today();
+    if (assess(a, req, body, today, &ax, &r) != 0)
+        return r;
+    write_ctx x = {.req = req, .now = now_s(), .key = id, .ax = &ax};
+    x.row.tax_date = today;
+    x.row.doc = ax.doc;
+    x.row.taxes = ax.taxes;
+    r = run_write(a, &x, modify_job);
+    assessed_release(&ax);
+    return r;
+}
+
+/* ---- IDC: register ------------------------------------------------------------------------ */
+
+typedef struct register_ctx {
+    write_ctx w;
+    assessed ax;
+    risk_decision risk;
+    json_t *risk_json;
+    char *risk_text;
+} register_ctx;
+
+/* The blacklist check of the registration stage (domain.md §1.3). */
+static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
+{
+    party p;
+    int rc = store_party_get(c, tax_code, &p);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        errs_add(e, "enterprise_unknown", "/importer/tax_code",
+                 "enterprise %s is not registered with customs", tax_code);
+        return 0;
+    }
+    if (strcmp(p.status, "active") != 0)
+        errs_add(e, strcmp(p.status, "dissolved") == 0 ? "enterprise_dissolved" : "enterprise_suspended",
+                 "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code,
+                 p.status);
+    if (p.overdue_debt_days > 90)
+        errs_add(e, "tax_debt_overdue", "/importer/tax_code",
+                 "enterprise %s has tax debt overdue for %d days (> 90): registration refused",
+                 tax_code, p.overdue_debt_days);
+    return 0;
+}
+
+static int register_job(db_conn *c, void *ctx)
+{
+    register_ctx *rx = ctx;
+    write_ctx *x = &rx->w;
+    decl_row cur;
+    decl_status to;
+    char number[13];
+    errs e;
+
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL) {
+        decl_row_release(&cur);
+        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
+                                       "the declaration is not provisional any more (or changed meanwhile)"));
+    }
+    errs_init(&e);
+    if (x->row.kind == DECL_EXPORT) {
+        if ((rc = check_enterprise(c, cur.party, &e)) < 0)
+            goto out;
+        for (int i = 0; i < e.n; i++)
+            memcpy(e.items[i].path, "/exporter/tax_code", sizeof "/exporter/tax_code");
+    } else if ((rc = check_enterprise(c, cur.party, &e)) < 0) {
+        goto out;
+    }
+    if (e.n) {
+        rc = reply_fail(x, svc_errors(&e));
+        goto out;
+    }
+    lifecycle_next(ST_PROVISIONAL, CH_NONE, ACT_REGISTER, &to);
+    int doc_type = number_doc_type(cur.kind);
+    char seqname[16];
+    snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
+    int64_t seq = store_sequence_next(c, seqname);
+    if (seq < 0 || number_format(doc_type, seq, 0, number) != 0) {
+        rc = seq < 0 ? (int)seq : reply_fail(x, svc_error(SVC_ERROR, "sequence_exhausted", "no declaration numbers left"));
+        goto out;
+    }
+    decl_row next = cur;
+    snprintf(next.number, sizeof next.number, "%s", number);
+    next.status = to;
+    next.channel = rx->risk.channel;
+    next.registered_at = next.updated_at = x->now;
+    next.doc = cur.doc;
+    next.taxes = rx->ax.taxes;           /* re-assessed with the rates of the registration date */
+    next.customs_value = rx->ax.tr.customs_value;
+    next.total_tax = rx->ax.tr.total;
+    next.tax_date = x->row.tax_date;
+    next.risk = rx->risk_text;
+    next.decisions = cur.decisions;
+    rc = store_decl_update(c, &next);
+    if (rc == 0) {
+        snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+        json_t *detail = json_pack("{s:s,s:s,s:O}", "number", number, "channel",
+                                   decl_channel_name((decl_channel)next.channel), "reasons",
+                                   json_object_get(rx->risk_json, "reasons"));
+        rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
+        json_decref(detail);
+    }
+    if (rc == 0) {
+        json_t *reasons = json_array(), *it;
+        size_t i;
+        json_array_foreach(json_object_get(rx->risk_json, "reasons"), i, it) {
+            json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
+        }
+        x->reply.code = SVC_OK;
+        x->reply.body = json_pack("{s:s,s:s,s:s,s:i,s:s,s:o,s:s}", "id", cur.id, "number", number,
+                                  "channel", decl_channel_name((decl_channel)next.channel),
+                                  "channel_code", next.channel, "status",
+                                  decl_status_name(to), "reasons", reasons, "total_tax", "");
+        char buf[32];
+        dec_format(next.total_tax, 0, buf, sizeof buf);
+        json_object_set_new(x->reply.body, "total_tax", json_string(buf));
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    }
+out:
+    decl_row_release(&cur);
+    return rc;
+}
+
+static json_t *risk_to_json(const risk_decision *d)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < d->n_reasons; i++) {
+        const risk_reason *r = &d->reasons[i];
+        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
+                              decl_channel_name((decl_channel)r->channel), "text", r->text);
+        if (r->rule_id)
+            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
+        json_array_append_new(arr, o);
+    }
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel),
+                     "reasons", arr);
+}
+
+typedef struct party_ctx {
+    const char *code;
+    party p;
+    int found;
+} party_ctx;
+
+static int party_job(db_conn *c, void *ctx)
+{
+    party_ctx *x = ctx;
+    x->found = store_party_get(c, x->code, &x->p);
+    return x->found < 0 ? x->found : 0;
+}
+
+svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
+{
+    svc_reply r;
+    if (!svc_role_is(req, "declarant"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+
+    /* 1. read the provisional declaration */
+    read_ctx rd = {.key = id};
+    if (store_read(a->st, get_job, &rd) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    if (rd.found != 1 || !can_see(req, &rd.row)) {
+        decl_row_release(&rd.row);
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    }
+    if (rd.row.status != ST_PROVISIONAL) {
+        decl_row_release(&rd.row);
+        return svc_error(SVC_CONFLICT, "illegal_transition",
+                         "only a provisional declaration can be registered");
+    }
+    if (now_s() > rd.row.created_at + PROVISIONAL_DAYS * 86400) {
+        decl_row_release(&rd.row);
+        return svc_error(SVC_CONFLICT, "provisional_expired",
+                         "provisional data is kept for 7 days; submit the declaration again");
+    }
+
+    /* 2. re-assess with the rates of the registration date */
+    register_ctx rx = {0};
+    date_ymd today = date_today();
+    json_t *doc = json_loads(rd.row.doc, 0, NULL);
+    if (assess(a, NULL, doc, today, &rx.ax, &r) != 0) {
+        json_decref(doc);
+        decl_row_release(&rd.row);
+        return r;
+    }
+    json_decref(doc);
+
+    /* 3. classify */
+    party_ctx pc = {.code = rd.row.party};
+    store_read(a->st, party_job, &pc);
+    int64_t *cv = calloc((size_t)rx.ax.d.n_items + 1, sizeof *cv);
+    for (int i = 0; i < rx.ax.d.n_items && cv; i++)
+        cv[i] = rx.ax.items[i].customs_value;
+    risk_input in = {.d = &rx.ax.d, .item_customs_value = cv, .customs_value = rx.ax.tr.customs_value,
+                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
+                     .compliance = pc.found == 1 ? pc.p.compliance : 0, .model_score_ppm = -1};
+    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    pthread_rwlock_rdlock(&a->risk_lock);
+    risk_classify(a->rules, a->n_rules, &a->policy, &in, &rx.risk);
+    pthread_rwlock_unlock(&a->risk_lock);
+    free(cv);
+    rx.risk_json = risk_to_json(&rx.risk);
+    rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
+
+    /* 4. number and persist */
+    rx.w.req = req;
+    rx.w.now = now_s();
+    rx.w.key = rd.row.id;
+    rx.w.seen_updated_at = rd.row.updated_at;
+    rx.w.row.kind = rd.row.kind;
+    rx.w.row.tax_date = today;
+    int rc = store_write(a->st, register_job, &rx);
+    if (rc < 0) {
+        if (rx.w.reply.body)
+            json_decref(rx.w.reply.body);
+        r = svc_error(SVC_ERROR, "storage", "the database refused the registration");
+    } else {
+        r = rx.w.reply;
+    }
+    json_decref(rx.risk_json);
+    free(rx.risk_text);
+    assessed_release(&rx.ax);
+    decl_row_release(&rd.row);
+    return r;
+}
+
+/* ---- amendments (IDD/IDE): before the document check starts, or within 60 days after
+ * clearance; each increments the 12th digit, at most 9 (Official Letter 5992/TCHQ-GSQL) ------ */
+
+static int amend_job(db_conn *c, void *ctx)
+{
+    write_ctx *x = ctx;
+    decl_row cur;
+    decl_status to;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    const char *why = NULL;
+    if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_AMEND, &to) != 0)
+        why = "amendments are allowed before the document check starts or after clearance";
+    else if ((cur.status == ST_CLEARED || cur.status == ST_PASSED) &&
+             x->now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
+        why = "amendments after clearance are allowed within 60 days of clearance";
+    else if (cur.amendment >= NUMBER_MAX_AMENDMENT)
+        why = "a declaration can be amended at most 9 times";
+    else if ((int)x->ax->d.kind != cur.kind || strcmp(decl_vn_party(&x->ax->d)->tax_code, cur.party) != 0)
+        why = "an amendment cannot change the kind of declaration or the enterprise";
+    else if (cur.status != ST_REGISTERED && strcmp(x->ax->d.type_code, cur.type_code) != 0)
+        why = "the type code cannot be amended after clearance";
+    if (why) {
+        decl_row_release(&cur);
+        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", why));
+    }
+    rc = store_decl_version_put(c, cur.id, cur.amendment, cur.doc, cur.taxes, x->now);
+    decl_row next = cur;
+    fill_row_from(&next, x->ax, cur.tax_date);
+    next.amendment = cur.amendment + 1;
+    memcpy(next.number, cur.number, 11);
+    next.number[11] = (char)('0' + next.amendment);
+    next.number[12] = 0;
+    next.updated_at = x->now;
+    if (rc == 0)
+        rc = store_decl_update(c, &next);
+    if (rc == 0) {
+        snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+        json_t *detail = json_pack("{s:s,s:i}", "number", next.number, "amendment", next.amendment);
+        rc = event(c, x, "amendment", cur.status, cur.status, detail);
+        json_decref(detail);
+    }
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = decl_view(&next, x->req);
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    }
+    /* next.doc/taxes belong to the assessment, cur's strings to cur */
+    decl_row_release(&cur);
+    return rc;
+}
+
+typedef struct taxdate_ctx {
+    const char *key;
+    decl_row row;
+    int found;
+} taxdate_ctx;
+
+svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
+{
+    svc_reply r;
+    assessed ax;
+    if (!svc_role_is(req, "declarant"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants amend declarations");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    /* taxes of an amended declaration use the rates of its registration date */
+    read_ctx rd = {.key = number};
+    if (store_read(a->st, get_job, &rd) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    if (rd.found != 1 || !can_see(req, &rd.row) || !rd.row.number[0]) {
+        decl_row_release(&rd.row);
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    }
+    date_ymd tax_date = rd.row.tax_date;
+    decl_row_release(&rd.row);
+    if (assess(a, req, body, tax_date, &ax, &r) != 0)
+        return r;
+    write_ctx x = {.req = req, .now = now_s(), .key = number, .ax = &ax};
+    r = run_write(a, &x, amend_job);
+    assessed_release(&ax);
+    return r;
+}
+
+/* ---- transitions without a new document: cancellation, officer decisions ------------------ */
+
+typedef struct transition_ctx {
+    write_ctx w;
+    lc_action action;
+    json_t *detail;          /* recorded on the event and in the decisions list */
+    int escalate_to_red;
+} transition_ctx;
+
+static int transition_job(db_conn *c, void *ctx)
+{
+    transition_ctx *t = ctx;
+    write_ctx *x = &t->w;
+    decl_row cur;
+    decl_status to;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    if (!cur.number[0] ||
+        lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, t->action, &to) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "'%s' is not allowed for a %s declaration%s%s",
+                 lifecycle_action_name(t->action), decl_status_name((decl_status)cur.status),
+                 cur.channel ? " on the " : "", cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
+        decl_row_release(&cur);
+        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", msg));
+    }
+    decl_row next = cur;
+    next.status = to;
+    next.updated_at = x->now;
+    if (to == ST_CLEARED)
+        next.cleared_at = x->now;
+    if (t->escalate_to_red)
+        next.channel = CH_RED;
+    json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
+    if (!decisions)
+        decisions = json_array();
+    json_t *entry = json_deep_copy(t->detail);
+    char ts[24];
+    date_format_timestamp((time_t)x->now, ts);
+    json_object_set_new(entry, "action", json_string(lifecycle_action_name(t->action)));
+    json_object_set_new(entry, "by", json_string(x->req->party));
+    json_object_set_new(entry, "role", json_string(x->req->role));
+    json_object_set_new(entry, "at", json_string(ts));
+    json_array_append_new(decisions, entry);
+    char *dtext = json_dumps(decisions, JSON_COMPACT);
+    json_decref(decisions);
+    next.decisions = dtext;
+    rc = store_decl_update(c, &next);
+    if (rc == 0) {
+        snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+        rc = event(c, x, lifecycle_action_name(t->action), cur.status, to, t->detail);
+    }
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = decl_view(&next, x->req);
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    }
+    free(dtext);
+    decl_row_release(&cur);
+    return rc;
+}
+
+static svc_reply run_transition(app *a, const svc_req *req, const char *number, lc_action act,
+                                json_t *detail, int escalate)
+{
+    svc_reply r;
+    if (svc_idempotent_replay(a, req, &r)) {
+        json_decref(detail);
+        return r;
+    }
+    transition_ctx t = {.w = {.req = req, .now = now_s(), .key = number}, .action = act,
+                        .detail = detail, .escalate_to_red = escalate};
+    r = run_write(a, &t.w, transition_job);
+    json_decref(detail);
+    return r;
+}
+
+/* Cancellation reason codes (VNACCS H01..; domain.md §1.7, Art. 22 Circular 38 as amended). */
+static const struct {
+    const char *code;
+    const char *text;
+} cancel_reasons[] = {
+    {"H01", "declaration expired"},
+    {"H02", "more than 15 days and the import goods have not arrived"},
+    {"H03", "more than 15 days and the export goods are not under customs supervision"},
+    {"H04", "several declarations lodged for one shipment"},
+    {"H05", "export goods entered the supervision area but were not exported"},
+    {"H06", "import goods not imported or not passed the supervision area"},
+    {"H07", "wrong data that cannot be amended"},
+    {"H08", "system incident: replaced by a paper declaration"},
+};
+
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body)
+{
+    const char *code = json_string_value(json_object_get(body, "reason_code"));
+    const char *text = json_string_value(json_object_get(body, "reason"));
+    const char *key;
+    json_t *v;
+    errs e;
+    errs_init(&e);
+    if (!svc_role_is(req, "declarant") && !svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only the declarant or an officer cancels");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "reason_code") && strcmp(key, "reason")) {
+            char p[64];
+            snprintf(p, sizeof p, "/%.40s", key);
+            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
+        }
+    }
+    size_t i, n = sizeof cancel_reasons / sizeof *cancel_reasons;
+    for (i = 0; code && i < n; i++)
+        if (strcmp(code, cancel_reasons[i].code) == 0)
+            break;
+    if (!code)
+        errs_add(&e, "required", "/reason_code", "'reason_code' is required (H01..H08)");
+    else if (i == n)
+        errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)", code);
+    if (e.n)
+        return svc_errors(&e);
+    json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", code, "reason_text",
+                               cancel_reasons[i].text, "reason", text ? text : "");
+    return run_transition(a, req, number, ACT_CANCEL, detail, 0);
+}
+
+/* Officer decisions. Body: {"decision": "start_document_check" | "document_check" |
+ * "inspection" | "clear" | "reject" | "pass_supervision", "passed": bool (document_check),
+ * "violation": bool, "findings": text, "additional_tax": "VND" (inspection), "note"}. */
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body)
+{
+    static const char *const allowed[] = {"decision", "passed", "violation", "findings",
+                                          "additional_tax", "note", "escalate", NULL};
+    const char *key;
+    json_t *v;
+    errs e;
+    errs_init(&e);
+    if (!svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    json_object_foreach(body, key, v) {
+        int ok = 0;
+        for (const char *const *k = allowed; *k; k++)
+            ok |= strcmp(*k, key) == 0;
+        if (!ok) {
+            char p[64];
+            snprintf(p, sizeof p, "/%.40s", key);
+            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
+        }
+    }
+    const char *d = json_string_value(json_object_get(body, "decision"));
+    json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
+    const char *findings = json_string_value(json_object_get(body, "findings"));
+    const char *note = json_string_value(json_object_get(body, "note"));
+    lc_action act = ACT_COUNT;
+    int64_t extra = 0;
+    if (!d)
+        errs_add(&e, "required", "/decision", "'decision' is required");
+    else if (!strcmp(d, "start_document_check"))
+        act = ACT_START_DOC_CHECK;
+    else if (!strcmp(d, "document_check")) {
+        if (!json_is_boolean(passed))
+            errs_add(&e, "required", "/passed", "'passed' (true/false) is required for a document check");
+        else
+            act = json_is_true(passed) ? ACT_DOC_PASSED : ACT_DOC_FAILED;
+    } else if (!strcmp(d, "inspection")) {
+        act = ACT_INSPECTION_DONE;
+        if (!json_is_boolean(violation))
+            errs_add(&e, "required", "/violation", "'violation' (true/false) is required for an inspection result");
+        json_t *at = json_object_get(body, "additional_tax");
+        if (at && (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &extra) != 0 || extra < 0))
+            errs_add(&e, "decimal", "/additional_tax", "'additional_tax' is a non-negative VND amount as a string");
+        if (json_is_true(violation) && (!findings || !*findings))
+            errs_add(&e, "required", "/findings", "a violation needs its findings");
+    } else if (!strcmp(d, "clear"))
+        act = ACT_CLEAR;
+    else if (!strcmp(d, "reject")) {
+        act = ACT_REJECT;
+        if (!findings || !*findings)
+            errs_add(&e, "required", "/findings", "a rejection needs its findings");
+    } else if (!strcmp(d, "pass_supervision"))
+        act = ACT_PASS_SUPERVISION;
+    else
+        errs_add(&e, "enum", "/decision",
+                 "decision must be start_document_check, document_check, inspection, clear, reject or pass_supervision");
+    if (e.n)
+        return svc_errors(&e);
+    json_t *detail = json_pack("{s:s}", "decision", d);
+    if (json_is_boolean(passed))
+        json_object_set(detail, "passed", passed);
+    if (json_is_boolean(violation))
+        json_object_set(detail, "violation", violation);
+    if (findings)
+        json_object_set_new(detail, "findings", json_string(findings));
+    if (note)
+        json_object_set_new(detail, "note", json_string(note));
+    if (act == ACT_INSPECTION_DONE) {
+        char buf[32];
+        dec_format(extra, 0, buf, sizeof buf);
+        json_object_set_new(detail, "additional_tax", json_string(buf));
+    }
+    return run_transition(a, req, number, act, detail, act == ACT_DOC_FAILED);
+}
+
+/* ---- automatic expiry and invalidation ------------------------------------------------------ */
+
+typedef struct sweep_ctx {
+    int status;
+    int64_t before;
+    char (*ids)[33];
+    int n;
+} sweep_ctx;
+
+static int sweep_list_job(db_conn *c, void *ctx)
+{
+    sweep_ctx *x = ctx;
+    x->n = store_decl_ids_by_status_before(c, x->status, x->before, x->ids, 1000);
+    return x->n < 0 ? x->n : 0;
+}
+
+int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
+{
+    static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED, ST_DOC_CHECK, ST_INSPECTION, ST_CHECKED};
+    svc_req sys = {.party = "SYSTEM", .role = "system"};
+    char (*ids)[33] = calloc(1000, sizeof *ids);
+    *expired = *invalidated = 0;
+    if (!ids)
+        return -1;
+    for (size_t s = 0; s < sizeof statuses / sizeof *statuses; s++) {
+        int prov = statuses[s] == ST_PROVISIONAL;
+        sweep_ctx x = {statuses[s], now - (prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS) * 86400, ids, 0};
+        for (;;) {
+            if (store_read(a->st, sweep_list_job, &x) != 0) {
+                free(ids);
+                return -1;
+            }
+            int changed = 0;
+            for (int i = 0; i < x.n; i++) {
+                transition_ctx t = {.w = {.req = &sys, .now = now, .key = ids[i]},
+                                    .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
+                t.detail = prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
+                                : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
+                                            "registered more than 15 days ago and not completed");
+                svc_reply r = run_write(a, &t.w, transition_job);
+                if (r.code == SVC_OK) {
+                    changed++;
+                    if (prov)
+                        (*expired)++;
+                    else
+                        (*invalidated)++;
+                }
+                json_decref(r.body);
+                json_decref(t.detail);
+            }
+            if (x.n < 1000 || !changed)
+                break;
+        }
+    }
+    free(ids);
+    return *expired + *invalidated;
+}

@@ -1,0 +1,181 @@
+/* Application lifetime, authentication, idempotency and reply helpers. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/app.h"
+#include "service/internal.h"
+#include "util/dec.h"
+#include "util/log.h"
+
+svc_reply svc_error(svc_code code, const char *err_code, const char *message)
+{
+    svc_reply r = {code, json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", err_code, "path", "",
+                                   "message", message)};
+    return r;
+}
+
+svc_reply svc_errors(const errs *e)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < e->n; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "code", e->items[i].code, "path",
+                                             e->items[i].path, "message", e->items[i].message));
+    svc_reply r = {SVC_INVALID, json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
+    return r;
+}
+
+void svc_sha256_hex(const void *data, size_t n, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int load_risk_job(db_conn *c, void *ctx)
+{
+    app *a = ctx;
+    char v[32];
+    risk_rule *rules = calloc(APP_MAX_RULES, sizeof *rules);
+    if (!rules)
+        return DB_ERR;
+    int n = store_rule_list(c, rules, APP_MAX_RULES);
+    if (n < 0) {
+        free(rules);
+        return n;
+    }
+    risk_policy p = {.random_red_ppm = 0, .random_yellow_ppm = 0, .model_red_ppm = -1,
+                     .model_yellow_ppm = -1};
+    int64_t x;
+    if (store_setting_get(c, "risk.random_red_ppm", v, sizeof v) == 1 &&
+        dec_parse(v, 0, 0, &x) == 0)
+        p.random_red_ppm = (uint32_t)x;
+    if (store_setting_get(c, "risk.random_yellow_ppm", v, sizeof v) == 1 &&
+        dec_parse(v, 0, 0, &x) == 0)
+        p.random_yellow_ppm = (uint32_t)x;
+    pthread_rwlock_wrlock(&a->risk_lock);
+    free(a->rules);
+    a->rules = rules;
+    a->n_rules = n;
+    a->policy = p;
+    pthread_rwlock_unlock(&a->risk_lock);
+    return 0;
+}
+
+int app_reload_risk(app *a) { return store_read(a->st, load_risk_job, a); }
+
+int app_open(app *a, const char *db_path, const char *data_dir)
+{
+    char dir[1024];
+    errs *e = calloc(1, sizeof *e);
+    memset(a, 0, sizeof *a);
+    pthread_rwlock_init(&a->risk_lock, NULL);
+    if (!e)
+        return -1;
+    errs_init(e);
+    snprintf(dir, sizeof dir, "%s/tariff", data_dir);
+    if (tariff_load(dir, &a->tariff, e) != 0)
+        goto fail;
+    snprintf(dir, sizeof dir, "%s/tax", data_dir);
+    if (tax_tables_load(dir, &a->tax, e) != 0)
+        goto fail;
+    if (db_path && store_open(db_path, &a->st) != 0)
+        goto fail;
+    if (a->st && app_reload_risk(a) != 0)
+        goto fail;
+    free(e);
+    return 0;
+fail:
+    for (int i = 0; i < e->n; i++)
+        log_error("%s %s: %s", e->items[i].code, e->items[i].path, e->items[i].message);
+    free(e);
+    app_close(a);
+    return -1;
+}
+
+void app_close(app *a)
+{
+    store_close(a->st);
+    tariff_free(a->tariff);
+    tax_tables_free(a->tax);
+    free(a->rules);
+    pthread_rwlock_destroy(&a->risk_lock);
+    memset(a, 0, sizeof *a);
+}
+
+typedef struct auth_ctx {
+    const char *hash;
+    svc_req *req;
+} auth_ctx;
+
+static int auth_job(db_conn *c, void *ctx)
+{
+    auth_ctx *x = ctx;
+    return store_token_get(c, x->hash, x->req->party, x->req->role);
+}
+
+int svc_authenticate(app *a, const char *token, svc_req *req)
+{
+    char hash[65];
+    svc_sha256_hex(token, strlen(token), hash);
+    auth_ctx x = {hash, req};
+    return store_read(a->st, auth_job, &x);
+}
+
+typedef struct idem_ctx {
+    const svc_req *req;
+    idem_row row;
+} idem_ctx;
+
+static int idem_job(db_conn *c, void *ctx)
+{
+    idem_ctx *x = ctx;
+    return store_idem_get(c, x->req->party, x->req->idem_key, &x->row);
+}
+
+int svc_idem_lookup(db_conn *c, const svc_req *req, svc_reply *out)
+{
+    idem_ctx x = {req, {0}};
+    if (!req->idem_key)
+        return 0;
+    int rc = idem_job(c, &x);
+    if (rc != 1)
+        return 0;
+    if (strcmp(x.row.request_hash, req->request_hash) != 0) {
+        *out = svc_error(SVC_INVALID, "idempotency_key_reused",
+                         "this Idempotency-Key was used for a different request");
+    } else {
+        out->code = (svc_code)x.row.status;
+        out->body = json_loads(x.row.response, 0, NULL);
+    }
+    free(x.row.response);
+    return 1;
+}
+
+static int idem_reply_job(db_conn *c, void *ctx)
+{
+    void **p = ctx;
+    return svc_idem_lookup(c, p[0], p[1]);
+}
+
+int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out)
+{
+    void *p[2] = {(void *)req, out};
+    if (!req->idem_key)
+        return 0;
+    return store_read(a->st, idem_reply_job, p) == 1;
+}
+
+int svc_idem_save(db_conn *c, const svc_req *req, svc_code code, json_t *body, int64_t now)
+{
+    if (!req->idem_key)
+        return 0;
+    char *text = json_dumps(body, JSON_COMPACT);
+    int rc = store_idem_put(c, req->party, req->idem_key, req->request_hash, (int)code,
+                            text ? text : "{}", now);
+    free(text);
+    return rc;
+}
