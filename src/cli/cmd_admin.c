@@ -1,0 +1,360 @@
+/* Administration commands that work directly on the database file: db init, party add,
+ * token create, invalidate, serve. */
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/codes.h"
+#include "http/server.h"
+#include "service/app.h"
+#include "service/internal.h"
+#include "util/dec.h"
+#include "util/log.h"
+
+const char *http_openapi_path;
+
+static const char *const roles[] = {"declarant", "officer", "risk_officer", "admin", "carrier",
+                                    "port_operator", "bank", "agency", "asw", NULL};
+
+/* ---- db init --------------------------------------------------------------------------- */
+
+typedef struct demo_ctx {
+    const char *data_dir;
+    int demo;
+    int n_fx;
+} demo_ctx;
+
+static int seed_fx(db_conn *c, demo_ctx *x)
+{
+    char path[1024], line[512];
+    snprintf(path, sizeof path, "%s/tax/exchange_rates_demo.tsv", x->data_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "warning: %s not found; no exchange rates seeded\n", path);
+        return 0;
+    }
+    int header = 1;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        if (header) {
+            header = 0;
+            continue;
+        }
+        line[strcspn(line, "\r\n")] = 0;
+        char *cols[5] = {0};
+        char *p = line;
+        for (int i = 0; i < 5 && p; i++) {
+            cols[i] = p;
+            p = strchr(p, '\t');
+            if (p)
+                *p++ = 0;
+        }
+        fx_row r = {0};
+        if (!cols[4] || strlen(cols[0]) != 3 ||
+            dec_parse(cols[1], DEC_SCALE_FX, 0, &r.vnd_per_unit) != 0 ||
+            date_parse(cols[2], &r.valid_from) != 0 || date_parse(cols[3], &r.valid_to) != 0)
+            continue;
+        memcpy(r.currency, cols[0], 4);
+        snprintf(r.source, sizeof r.source, "%s", cols[4]);
+        if (store_fx_put(c, &r) == 0)
+            x->n_fx++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int token_new(db_conn *c, const char *party_code, const char *role, char out[65])
+{
+    unsigned char b[24];
+    char hash[65];
+    RAND_bytes(b, sizeof b);
+    for (int i = 0; i < 24; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    svc_sha256_hex(out, 48, hash);
+    return store_token_put(c, hash, party_code, role);
+}
+
+static int init_job(db_conn *c, void *ctx)
+{
+    demo_ctx *x = ctx;
+    party customs = {.tax_code = "0000000000", .name = "General Department of Vietnam Customs",
+                     .status = "active", .compliance = 1, .kind = "customs"};
+    int rc = store_party_put(c, &customs);
+    if (rc || !x->demo)
+        return rc;
+    if (seed_fx(c, x) != 0)
+        return -1;
+    static const party demo[] = {
+        {"0101234567", "Hanoi Electronics Import JSC", "active", 0, 2, 0, "enterprise"},
+        {"0301234568", "Saigon Logistics Brokerage Co", "active", 0, 1, 0, "enterprise"},
+        {"0201234569", "Haiphong Priority Manufacturing (AEO)", "active", 1, 1, 0, "enterprise"},
+        {"0401234560", "Danang Suspended Trading Co", "suspended", 0, 3, 0, "enterprise"},
+        {"0501234561", "Can Tho Overdue Debt Co", "active", 0, 3, 120, "enterprise"},
+    };
+    for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
+        rc = store_party_put(c, &demo[i]);
+    /* a few risk rules a customs risk office would start with */
+    static const risk_rule rules[] = {
+        {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED, .priority = 100, .active = 1},
+        {.id = 2, .name = "Scrap imports (Decision 73/2014): documents", .hs_prefix = "7204", .action = CH_YELLOW, .priority = 80, .active = 1},
+        {.id = 3, .name = "Undervalued phones (< 1,000,000 VND/unit)", .hs_prefix = "851713", .max_unit_value_vnd = 1000000, .action = CH_RED, .priority = 90, .active = 1},
+        {.id = 4, .name = "High-value consignments (>= 20 bn VND): documents", .min_value_vnd = 20000000000LL, .action = CH_YELLOW, .priority = 10, .active = 1},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof *rules && rc == 0; i++)
+        rc = store_rule_put(c, &rules[i]);
+    if (rc == 0)
+        rc = store_setting_put(c, "risk.random_red_ppm", "20000");    /* 2 % */
+    if (rc == 0)
+        rc = store_setting_put(c, "risk.random_yellow_ppm", "100000"); /* 10 % */
+    return rc;
+}
+
+typedef struct tok_print {
+    const char *party;
+    const char *role;
+    char token[65];
+} tok_print;
+
+static int demo_tokens_job(db_conn *c, void *ctx)
+{
+    tok_print *t = ctx;
+    for (int i = 0; t[i].party; i++) {
+        int rc = token_new(c, t[i].party, t[i].role, t[i].token);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int cmd_db(int argc, char **argv)
+{
+    const char *db = cli_opt(argc, argv, "--db");
+    if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n");
+        return 2;
+    }
+    store *st;
+    if (store_open(db, &st) != 0)
+        return 1;
+    demo_ctx x = {.data_dir = cli_data_dir(), .demo = cli_flag(argc, argv, "--demo")};
+    int rc = store_write(st, init_job, &x);
+    if (rc == 0 && x.demo) {
+        tok_print t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
+                         {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
+                         {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
+                         {NULL, NULL, ""}};
+        rc = store_write(st, demo_tokens_job, t);
+        if (rc == 0) {
+            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, x.n_fx);
+            printf("demo tokens (role party token):\n");
+            for (int i = 0; t[i].party; i++)
+                printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
+        }
+    }
+    store_close(st);
+    if (rc != 0)
+        fprintf(stderr, "db init failed\n");
+    return rc == 0 ? 0 : 1;
+}
+
+/* ---- party add / token create ---------------------------------------------------------- */
+
+static int party_put_job(db_conn *c, void *ctx) { return store_party_put(c, ctx); }
+
+int cmd_party(int argc, char **argv)
+{
+    const char *db = cli_opt(argc, argv, "--db"), *tc = cli_opt(argc, argv, "--tax-code"),
+               *name = cli_opt(argc, argv, "--name"), *status = cli_opt(argc, argv, "--status"),
+               *comp = cli_opt(argc, argv, "--compliance"),
+               *debt = cli_opt(argc, argv, "--overdue-debt-days");
+    if (argc < 2 || strcmp(argv[1], "add") != 0 || !db || !tc || !name) {
+        fprintf(stderr, "usage: ecustoms party add --db FILE --tax-code CODE --name NAME "
+                        "[--status active|suspended|dissolved] [--aeo] [--compliance 1..4] "
+                        "[--overdue-debt-days N]\n");
+        return 2;
+    }
+    party p = {0};
+    int bad = 0;
+    if (!codes_tax_code_valid(tc)) {
+        fprintf(stderr, "--tax-code: a tax code has 10 or 13 digits\n");
+        bad = 1;
+    }
+    if (strlen(name) >= sizeof p.name || !*name) {
+        fprintf(stderr, "--name: 1-255 characters\n");
+        bad = 1;
+    }
+    if (status && strcmp(status, "active") && strcmp(status, "suspended") && strcmp(status, "dissolved")) {
+        fprintf(stderr, "--status: active, suspended or dissolved\n");
+        bad = 1;
+    }
+    int64_t cv = 2, dv = 0;
+    if (comp && (dec_parse(comp, 0, 0, &cv) != 0 || cv < 1 || cv > 4)) {
+        fprintf(stderr, "--compliance: 1 (high) to 4 (non-compliant)\n");
+        bad = 1;
+    }
+    if (debt && (dec_parse(debt, 0, 0, &dv) != 0 || dv < 0 || dv > 100000)) {
+        fprintf(stderr, "--overdue-debt-days: a non-negative number of days\n");
+        bad = 1;
+    }
+    if (bad)
+        return 2;
+    snprintf(p.tax_code, sizeof p.tax_code, "%s", tc);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    snprintf(p.status, sizeof p.status, "%s", status ? status : "active");
+    snprintf(p.kind, sizeof p.kind, "enterprise");
+    p.aeo = cli_flag(argc, argv, "--aeo");
+    p.compliance = (int)cv;
+    p.overdue_debt_days = (int)dv;
+    store *st;
+    if (store_open(db, &st) != 0)
+        return 1;
+    int rc = store_write(st, party_put_job, &p);
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "cannot store the party\n");
+        return 1;
+    }
+    printf("%s\n", p.tax_code);
+    return 0;
+}
+
+typedef struct tok_ctx {
+    const char *party;
+    const char *role;
+    char token[65];
+    int found;
+} tok_ctx;
+
+static int token_job(db_conn *c, void *ctx)
+{
+    tok_ctx *x = ctx;
+    party p;
+    x->found = store_party_get(c, x->party, &p);
+    if (x->found != 1)
+        return 1;
+    return token_new(c, x->party, x->role, x->token);
+}
+
+int cmd_token(int argc, char **argv)
+{
+    const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
+               *role = cli_opt(argc, argv, "--role");
+    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role) {
+        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE\n");
+        return 2;
+    }
+    int ok = 0;
+    for (int i = 0; roles[i]; i++)
+        ok |= strcmp(roles[i], role) == 0;
+    if (!ok) {
+        fprintf(stderr, "--role: one of declarant, officer, risk_officer, admin, carrier, "
+                        "port_operator, bank, agency, asw\n");
+        return 2;
+    }
+    store *st;
+    if (store_open(db, &st) != 0)
+        return 1;
+    tok_ctx x = {.party = pc, .role = role};
+    int rc = store_write(st, token_job, &x);
+    store_close(st);
+    if (x.found != 1) {
+        fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);
+        return 1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "cannot store the token\n");
+        return 1;
+    }
+    printf("%s\n", x.token);
+    return 0;
+}
+
+/* ---- invalidate -------------------------------------------------------------------------- */
+
+int cmd_invalidate(int argc, char **argv)
+{
+    const char *db = cli_opt(argc, argv, "--db"), *ds = cli_opt(argc, argv, "--date");
+    date_ymd d = date_today();
+    if (!db || (ds && date_parse(ds, &d) != 0)) {
+        fprintf(stderr, "usage: ecustoms invalidate --db FILE [--date YYYY-MM-DD]\n");
+        return 2;
+    }
+    app a;
+    if (app_open(&a, db, cli_data_dir()) != 0)
+        return 1;
+    int expired, invalidated;
+    int64_t now = ds ? (int64_t)date_to_days(d) * 86400 + 86399 : (int64_t)time(NULL);
+    int rc = svc_invalidate(&a, now, &expired, &invalidated);
+    app_close(&a);
+    if (rc < 0)
+        return 1;
+    printf("expired %d provisional, invalidated %d registered\n", expired, invalidated);
+    return 0;
+}
+
+/* ---- serve ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *db = cli_opt(argc, argv, "--db"), *listen = cli_opt(argc, argv, "--listen");
+    const char *maxc = cli_opt(argc, argv, "--max-connections");
+    char host[64] = "127.0.0.1";
+    int port = 8080;
+    if (!db) {
+        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT\n");
+        return 2;
+    }
+    if (listen) {
+        const char *colon = strrchr(listen, ':');
+        if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host) {
+            fprintf(stderr, "--listen HOST:PORT\n");
+            return 2;
+        }
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = 0;
+        port = atoi(colon + 1);
+    }
+    static char openapi[1024];
+    snprintf(openapi, sizeof openapi, "%s/openapi.json", cli_data_dir());
+    http_openapi_path = openapi;
+    app a;
+    if (app_open(&a, db, cli_data_dir()) != 0)
+        return 1;
+    http_server *srv;
+    if (http_start(&a, host, &port, maxc ? atoi(maxc) : 1000, &srv) != 0) {
+        app_close(&a);
+        return 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    printf("ecustoms serving on http://%s:%d\n", host, port);
+    fflush(stdout);
+    time_t last_sweep = time(NULL);
+    while (!stop_requested) {
+        sleep(1);
+        /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
+        if (time(NULL) - last_sweep >= 3600) {
+            int e, i;
+            svc_invalidate(&a, (int64_t)time(NULL), &e, &i);
+            if (e || i)
+                log_info("expired %d provisional, invalidated %d registered declarations", e, i);
+            last_sweep = time(NULL);
+        }
+    }
+    http_stop(srv);
+    app_close(&a);
+    return 0;
+}

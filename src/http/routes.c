@@ -1,0 +1,251 @@
+#include "http/routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "service/internal.h"
+#include "util/date.h"
+#include "util/log.h"
+
+#define MAX_SEGMENTS 8
+
+extern const char *http_openapi_path;
+
+static void reply(http_response *rs, svc_reply r)
+{
+    rs->status = (int)r.code;
+    rs->json = r.body;
+}
+
+static void error(http_response *rs, int status, const char *code, const char *msg)
+{
+    reply(rs, svc_error((svc_code)status, code, msg));
+}
+
+/* Splits "/api/v1/declarations/123/events" into segments after /api/v1. */
+static int split(const char *url, char seg[MAX_SEGMENTS][64])
+{
+    int n = 0;
+    const char *p = url;
+    while (*p && n < MAX_SEGMENTS) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= 64)
+            return -1;
+        memcpy(seg[n], p, len);
+        seg[n][len] = 0;
+        n++;
+        p += len;
+    }
+    return *p ? -1 : n;
+}
+
+static const char *arg(const http_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int date_arg(const http_request *rq, const char *name, date_ymd *out, http_response *rs)
+{
+    const char *v = arg(rq, name);
+    *out = date_today();
+    if (v && date_parse(v, out) != 0) {
+        error(rs, 422, "date", "dates are written YYYY-MM-DD");
+        return -1;
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        rewind(f);
+        buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+            buf[n] = 0;
+            *len = (size_t)n;
+        } else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+void routes_dispatch(app *a, const http_request *rq, http_response *rs)
+{
+    char seg[MAX_SEGMENTS][64];
+    const char *m = rq->method;
+    int get = !strcmp(m, "GET"), post = !strcmp(m, "POST"), put = !strcmp(m, "PUT"),
+        del = !strcmp(m, "DELETE");
+
+    if (get && !strcmp(rq->url, "/healthz")) {
+        rs->status = 200;
+        rs->json = json_pack("{s:s}", "status", "ok");
+        return;
+    }
+    if (get && !strcmp(rq->url, "/metrics")) {
+        rs->status = 200;
+        rs->text = http_metrics_text(a);
+        rs->text_len = rs->text ? strlen(rs->text) : 0;
+        rs->content_type = "text/plain; version=0.0.4";
+        return;
+    }
+    if (get && !strcmp(rq->url, "/api/v1/openapi.json")) {
+        rs->text = read_file(http_openapi_path, &rs->text_len);
+        if (!rs->text)
+            return error(rs, 500, "internal", "openapi.json missing from the data directory");
+        rs->status = 200;
+        rs->content_type = "application/json";
+        return;
+    }
+    int n = split(rq->url, seg);
+    if (n < 3 || strcmp(seg[0], "api") || strcmp(seg[1], "v1"))
+        return error(rs, 404, "not_found", "no such resource");
+
+    /* authentication */
+    const char *authz = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    svc_req req = {0};
+    if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) < 16 ||
+        svc_authenticate(a, authz + 7, &req) != 1)
+        return error(rs, 401, "unauthorized", "a valid bearer token is required");
+
+    /* body */
+    json_t *body = NULL;
+    if (post || put) {
+        const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
+        if (rq->body_too_big)
+            return error(rs, 413, "too_large", "the body exceeds 1 MiB");
+        if (rq->body_len > 0 || !post || n != 5 || strcmp(seg[4], "register")) {
+            if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+                return error(rs, 400, "content_type", "send Content-Type: application/json");
+            json_error_t je;
+            body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
+            if (!body) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line,
+                         je.column, je.text);
+                return error(rs, 400, "malformed_json", msg);
+            }
+        }
+        /* the Idempotency-Key binds to this party, method, path and exact body */
+        req.idem_key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
+        if (req.idem_key && (strlen(req.idem_key) == 0 || strlen(req.idem_key) > 128)) {
+            json_decref(body);
+            return error(rs, 400, "idempotency_key", "Idempotency-Key must be 1-128 characters");
+        }
+        size_t hl = strlen(m) + strlen(rq->url) + rq->body_len + 2;
+        char *h = malloc(hl + 1);
+        if (h) {
+            int k = snprintf(h, hl + 1, "%s %s\n", m, rq->url);
+            if (rq->body_len)
+                memcpy(h + k, rq->body, rq->body_len);
+            svc_sha256_hex(h, (size_t)k + rq->body_len, req.request_hash);
+            free(h);
+        }
+    }
+
+    const char *res = seg[2];
+    if (!strcmp(res, "declarations")) {
+        if (n == 3 && post)
+            reply(rs, svc_decl_create(a, &req, body));
+        else if (n == 4 && put)
+            reply(rs, svc_decl_modify(a, &req, seg[3], body));
+        else if (n == 4 && get)
+            reply(rs, svc_decl_get(a, &req, seg[3]));
+        else if (n == 5 && post && !strcmp(seg[4], "register")) {
+            reply(rs, svc_decl_register(a, &req, seg[3]));
+            if (rs->status == 200)
+                http_metric_registration((int)json_integer_value(json_object_get(rs->json, "channel_code")));
+        } else if (n == 5 && post && !strcmp(seg[4], "amendments"))
+            reply(rs, svc_decl_amend(a, &req, seg[3], body));
+        else if (n == 5 && post && !strcmp(seg[4], "cancellation"))
+            reply(rs, svc_decl_cancel(a, &req, seg[3], body));
+        else if (n == 5 && post && !strcmp(seg[4], "decisions"))
+            reply(rs, svc_decl_decide(a, &req, seg[3], body));
+        else if (n == 5 && get && !strcmp(seg[4], "events"))
+            reply(rs, svc_decl_events(a, &req, seg[3]));
+        else
+            error(rs, 405, "method", "no such operation on declarations");
+    } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
+        int64_t id = 0;
+        if (n == 5) {
+            char *end;
+            id = strtoll(seg[4], &end, 10);
+            if (*end || id <= 0) {
+                json_decref(body);
+                return error(rs, 404, "not_found", "no such rule");
+            }
+        }
+        if (n == 4 && get)
+            reply(rs, svc_rules_list(a, &req));
+        else if (n == 4 && post)
+            reply(rs, svc_rule_put(a, &req, 0, body));
+        else if (n == 5 && put)
+            reply(rs, svc_rule_put(a, &req, id, body));
+        else if (n == 5 && del)
+            reply(rs, svc_rule_delete(a, &req, id));
+        else
+            error(rs, 405, "method", "no such operation on risk rules");
+    } else if (!strcmp(res, "risk") && n == 4 && !strcmp(seg[3], "settings")) {
+        if (get)
+            reply(rs, svc_risk_settings_get(a, &req));
+        else if (put)
+            reply(rs, svc_risk_settings_put(a, &req, body));
+        else
+            error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "tariff") && get) {
+        date_ymd d;
+        if (date_arg(rq, "date", &d, rs) == 0) {
+            if (n == 4)
+                reply(rs, svc_tariff_get(a, seg[3], arg(rq, "origin"), d));
+            else if (n == 3)
+                reply(rs, svc_tariff_search(a, arg(rq, "q")));
+            else
+                error(rs, 404, "not_found", "no such resource");
+        }
+    } else if (!strcmp(res, "tax") && n == 4 && !strcmp(seg[3], "quote") && post) {
+        date_ymd d;
+        if (date_arg(rq, "date", &d, rs) == 0)
+            reply(rs, svc_tax_quote(a, &req, body, d));
+    } else if (!strcmp(res, "exchange-rates") && n == 3) {
+        date_ymd d = 0;
+        if (get && (!arg(rq, "date") || date_arg(rq, "date", &d, rs) == 0))
+            reply(rs, svc_fx_list(a, d));
+        else if (put)
+            reply(rs, svc_fx_put(a, &req, body));
+        else if (!get)
+            error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
+        if (!svc_role_is(&req, "admin")) {
+            error(rs, 403, "forbidden", "administrators only");
+        } else {
+            date_ymd d;
+            if (date_arg(rq, "as_of", &d, rs) == 0) {
+                int expired, invalidated;
+                int64_t now = (int64_t)date_to_days(d) * 86400 + 86399;
+                if (svc_invalidate(a, now, &expired, &invalidated) < 0)
+                    error(rs, 500, "storage", "invalidation failed");
+                else {
+                    rs->status = 200;
+                    rs->json = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated);
+                }
+            }
+        }
+    } else {
+        error(rs, 404, "not_found", "no such resource");
+    }
+    json_decref(body);
+}

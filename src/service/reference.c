@@ -1,0 +1,502 @@
+/* Use cases around reference data: tax quotes, tariff lookups, customs exchange rates, risk
+ * rules and the sampling policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec/json_decl.h"
+#include "codec/json_tax.h"
+#include "core/validate.h"
+#include "service/app.h"
+#include "service/internal.h"
+#include "util/dec.h"
+
+#define MAX_FX 64
+
+/* ---- quote ---------------------------------------------------------------------------------- */
+
+typedef struct fxq {
+    date_ymd date;
+    tax_fx rates[MAX_FX];
+    int n;
+} fxq;
+
+static int fxq_job(db_conn *c, void *ctx)
+{
+    fxq *x = ctx;
+    x->n = store_fx_on(c, x->date, x->rates, MAX_FX);
+    return x->n < 0 ? x->n : 0;
+}
+
+svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
+{
+    svc_reply r;
+    decl d;
+    errs *e = malloc(sizeof *e);
+    (void)req;
+    if (!e)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs_init(e);
+    json_decl_decode(body, &d, e);
+    decl_validate(&d, a->tariff, e);
+    tax_item_result *items = NULL;
+    if (e->n == 0) {
+        fxq fx = {.date = date};
+        store_read(a->st, fxq_job, &fx);
+        tax_fx_table table = {fx.rates, (size_t)fx.n};
+        items = calloc((size_t)d.n_items, sizeof *items);
+        tax_result tr = {.items = items};
+        if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
+            r.code = SVC_OK;
+            r.body = json_tax_result(&tr, &d);
+            char buf[16];
+            date_format(date, buf);
+            json_object_set_new(r.body, "tax_date", json_string(buf));
+        }
+    }
+    if (e->n > 0)
+        r = svc_errors(e);
+    free(items);
+    free(e);
+    decl_release(&d);
+    return r;
+}
+
+/* ---- tariff --------------------------------------------------------------------------------- */
+
+svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date)
+{
+    svc_reply r;
+    uint32_t hs8 = 0;
+    size_t n = strlen(hs);
+    for (size_t i = 0; i < n; i++)
+        if (hs[i] < '0' || hs[i] > '9')
+            n = 0;
+    if (n != 8)
+        return svc_error(SVC_INVALID, "hs_format", "an HS code has exactly 8 digits");
+    for (size_t i = 0; i < 8; i++)
+        hs8 = hs8 * 10 + (uint32_t)(hs[i] - '0');
+    const tariff_line *l = tariff_find(a->tariff, hs8);
+    if (!l) {
+        const tariff_line *near[5];
+        size_t m = tariff_nearest(a->tariff, hs8, near, 5);
+        json_t *sugg = json_array();
+        for (size_t i = 0; i < m; i++) {
+            char code[12];
+            snprintf(code, sizeof code, "%08u", (unsigned)near[i]->hs8);
+            json_array_append_new(sugg, json_pack("{s:s,s:s}", "hs_code", code, "description",
+                                                  near[i]->desc_en ? near[i]->desc_en : ""));
+        }
+        r.code = SVC_NOT_FOUND;
+        r.body = json_pack("{s:[{s:s,s:s,s:s}],s:o}", "errors", "code", "hs_unknown", "path", "",
+                           "message", "this HS code is not a line of the national tariff",
+                           "nearest", sugg);
+        return r;
+    }
+    if (origin && origin[0] && strlen(origin) != 2)
+        return svc_error(SVC_INVALID, "country", "origin is an ISO 3166 alpha-2 code");
+    r.code = SVC_OK;
+    r.body = json_tariff_line(l, a->tax, origin && origin[0] ? origin : NULL, date);
+    return r;
+}
+
+svc_reply svc_tariff_search(app *a, const char *q)
+{
+    svc_reply r;
+    const tariff_line *out[50];
+    if (!q || strlen(q) < 2)
+        return svc_error(SVC_INVALID, "query", "the search text needs at least 2 characters");
+    size_t n = tariff_search(a->tariff, q, out, 50);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char code[12];
+        snprintf(code, sizeof code, "%08u", (unsigned)out[i]->hs8);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "hs_code", code, "description_vn",
+                                             out[i]->desc_vn ? out[i]->desc_vn : "",
+                                             "description_en", out[i]->desc_en ? out[i]->desc_en : ""));
+    }
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:o}", "query", q, "results", arr);
+    return r;
+}
+
+/* ---- exchange rates ------------------------------------------------------------------------ */
+
+typedef struct fxl {
+    fx_row rows[512];
+    int n;
+    date_ymd date;
+} fxl;
+
+static int fxl_job(db_conn *c, void *ctx)
+{
+    fxl *x = ctx;
+    x->n = store_fx_list(c, x->rows, 512);
+    return x->n < 0 ? x->n : 0;
+}
+
+static json_t *fx_json(const fx_row *f)
+{
+    char v[32], from[16], to[16];
+    dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+    date_format(f->valid_from, from);
+    date_format(f->valid_to, to);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "vnd_per_unit", v,
+                     "valid_from", from, "valid_to", to, "source", f->source);
+}
+
+svc_reply svc_fx_list(app *a, date_ymd date)
+{
+    svc_reply r;
+    fxl *x = calloc(1, sizeof *x);
+    if (!x)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    store_read(a->st, fxl_job, x);
+    json_t *arr = json_array();
+    for (int i = 0; i < x->n; i++)
+        if (!date || (x->rows[i].valid_from <= date && x->rows[i].valid_to >= date))
+            json_array_append_new(arr, fx_json(&x->rows[i]));
+    free(x);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:o}", "rates", arr);
+    return r;
+}
+
+typedef struct fxput {
+    const svc_req *req;
+    fx_row *rows;
+    int n;
+} fxput;
+
+static int fxput_job(db_conn *c, void *ctx)
+{
+    fxput *x = ctx;
+    for (int i = 0; i < x->n; i++) {
+        int rc = store_fx_put(c, &x->rows[i]);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
+{
+    errs e;
+    errs_init(&e);
+    if (!svc_role_is(req, "admin"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
+    json_t *rates = json_object_get(body, "rates");
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(rates) ||
+        json_array_size(rates) == 0 || json_array_size(rates) > 512)
+        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...]} with 1-512 rates");
+    fx_row *rows = calloc(json_array_size(rates), sizeof *rows);
+    if (!rows)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    size_t i;
+    json_t *it;
+    json_array_foreach(rates, i, it) {
+        char p[64];
+        fx_row *f = &rows[i];
+        const char *cur = json_string_value(json_object_get(it, "currency"));
+        const char *v = json_string_value(json_object_get(it, "vnd_per_unit"));
+        const char *from = json_string_value(json_object_get(it, "valid_from"));
+        const char *to = json_string_value(json_object_get(it, "valid_to"));
+        const char *src = json_string_value(json_object_get(it, "source"));
+        snprintf(p, sizeof p, "/rates/%zu", i);
+        if (!json_is_object(it) || json_object_size(it) > 5) {
+            errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
+            continue;
+        }
+        if (!cur || strlen(cur) != 3)
+            errs_add(&e, "currency", p, "currency is an ISO 4217 code");
+        else
+            memcpy(f->currency, cur, 4);
+        if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
+            errs_add(&e, "decimal", p, "vnd_per_unit is a positive decimal string");
+        if (!from || date_parse(from, &f->valid_from) != 0 || !to || date_parse(to, &f->valid_to) != 0)
+            errs_add(&e, "date", p, "valid_from and valid_to are dates YYYY-MM-DD");
+        else if (f->valid_to < f->valid_from)
+            errs_add(&e, "date", p, "valid_to is before valid_from");
+        snprintf(f->source, sizeof f->source, "%s", src ? src : "customs administration");
+    }
+    if (e.n) {
+        free(rows);
+        return svc_errors(&e);
+    }
+    fxput x = {req, rows, (int)json_array_size(rates)};
+    int rc = store_write(a->st, fxput_job, &x);
+    free(rows);
+    if (rc != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot store the rates");
+    return svc_fx_list(a, 0);
+}
+
+/* ---- risk rules ------------------------------------------------------------------------------ */
+
+static int can_manage_risk(const svc_req *req)
+{
+    return svc_role_is(req, "risk_officer") || svc_role_is(req, "admin");
+}
+
+static json_t *rule_json(const risk_rule *r)
+{
+    char from[16] = "", to[16] = "", v1[32], v2[32];
+    if (r->valid_from)
+        date_format(r->valid_from, from);
+    if (r->valid_to)
+        date_format(r->valid_to, to);
+    dec_format(r->min_value_vnd, 0, v1, sizeof v1);
+    dec_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id",
+                     (json_int_t)r->id, "name", r->name, "hs_prefix", r->hs_prefix, "origin",
+                     r->origin, "importer", r->importer, "declarant", r->declarant, "type_code",
+                     r->type_code, "customs_office", r->office, "min_value_vnd", v1,
+                     "max_unit_value_vnd", v2, "valid_from", from[0] ? json_string(from) : json_null(),
+                     "valid_to", to[0] ? json_string(to) : json_null(), "action",
+                     decl_channel_name((decl_channel)r->action), "priority", r->priority, "active",
+                     r->active);
+}
+
+typedef struct rules_ctx {
+    risk_rule *rules;
+    int n;
+    risk_rule one;
+    int64_t id;
+    int deleted;
+} rules_ctx;
+
+static int rules_list_job(db_conn *c, void *ctx)
+{
+    rules_ctx *x = ctx;
+    x->n = store_rule_list(c, x->rules, APP_MAX_RULES);
+    return x->n < 0 ? x->n : 0;
+}
+
+svc_reply svc_rules_list(app *a, const svc_req *req)
+{
+    svc_reply r;
+    if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "risk rules are for customs staff");
+    rules_ctx x = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
+    if (!x.rules)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    store_read(a->st, rules_list_job, &x);
+    json_t *arr = json_array();
+    for (int i = 0; i < x.n; i++)
+        json_array_append_new(arr, rule_json(&x.rules[i]));
+    free(x.rules);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:o}", "rules", arr);
+    return r;
+}
+
+static void rule_str(json_t *body, const char *key, char *dst, size_t size, errs *e)
+{
+    json_t *v = json_object_get(body, key);
+    char p[48];
+    snprintf(p, sizeof p, "/%s", key);
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_string(v) || json_string_length(v) >= size)
+        errs_add(e, "type", p, "'%s' must be a string of at most %zu characters", key, size - 1);
+    else
+        snprintf(dst, size, "%s", json_string_value(v));
+}
+
+static void rule_money(json_t *body, const char *key, int64_t *dst, errs *e)
+{
+    json_t *v = json_object_get(body, key);
+    char p[48];
+    snprintf(p, sizeof p, "/%s", key);
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_integer(v))
+        *dst = json_integer_value(v);
+    else if (!json_is_string(v) || dec_parse(json_string_value(v), 0, 0, dst) != 0)
+        errs_add(e, "decimal", p, "'%s' is a VND amount", key);
+}
+
+static void rule_date(json_t *body, const char *key, date_ymd *dst, errs *e)
+{
+    json_t *v = json_object_get(body, key);
+    char p[48];
+    snprintf(p, sizeof p, "/%s", key);
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_string(v) || date_parse(json_string_value(v), dst) != 0)
+        errs_add(e, "date", p, "'%s' is a date YYYY-MM-DD", key);
+}
+
+static int rule_put_job(db_conn *c, void *ctx)
+{
+    rules_ctx *x = ctx;
+    if (x->one.id == 0)
+        x->one.id = store_rule_next_id(c);
+    return store_rule_put(c, &x->one);
+}
+
+svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
+{
+    static const char *const keys[] = {"name", "hs_prefix", "origin", "importer", "declarant",
+                                       "type_code", "customs_office", "min_value_vnd",
+                                       "max_unit_value_vnd", "valid_from", "valid_to", "action",
+                                       "priority", "active", "id", NULL};
+    svc_reply r;
+    errs e;
+    const char *key;
+    json_t *v;
+    errs_init(&e);
+    if (!can_manage_risk(req))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
+    json_object_foreach(body, key, v) {
+        int ok = 0;
+        for (const char *const *k = keys; *k; k++)
+            ok |= strcmp(*k, key) == 0;
+        if (!ok) {
+            char p[64];
+            snprintf(p, sizeof p, "/%.40s", key);
+            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
+        }
+    }
+    rules_ctx x = {0};
+    risk_rule *rr = &x.one;
+    rr->id = id;
+    rr->active = 1;
+    rule_str(body, "name", rr->name, sizeof rr->name, &e);
+    if (!rr->name[0])
+        errs_add(&e, "required", "/name", "a rule needs a name");
+    rule_str(body, "hs_prefix", rr->hs_prefix, sizeof rr->hs_prefix, &e);
+    rule_str(body, "origin", rr->origin, sizeof rr->origin, &e);
+    rule_str(body, "importer", rr->importer, sizeof rr->importer, &e);
+    rule_str(body, "declarant", rr->declarant, sizeof rr->declarant, &e);
+    rule_str(body, "type_code", rr->type_code, sizeof rr->type_code, &e);
+    rule_str(body, "customs_office", rr->office, sizeof rr->office, &e);
+    rule_money(body, "min_value_vnd", &rr->min_value_vnd, &e);
+    rule_money(body, "max_unit_value_vnd", &rr->max_unit_value_vnd, &e);
+    rule_date(body, "valid_from", &rr->valid_from, &e);
+    rule_date(body, "valid_to", &rr->valid_to, &e);
+    const char *act = json_string_value(json_object_get(body, "action"));
+    if (act && !strcmp(act, "yellow"))
+        rr->action = CH_YELLOW;
+    else if (act && !strcmp(act, "red"))
+        rr->action = CH_RED;
+    else
+        errs_add(&e, "enum", "/action", "action must be \"yellow\" or \"red\"");
+    json_t *pr = json_object_get(body, "priority");
+    if (pr && !json_is_integer(pr))
+        errs_add(&e, "type", "/priority", "priority is an integer");
+    else if (pr)
+        rr->priority = (int)json_integer_value(pr);
+    json_t *ac = json_object_get(body, "active");
+    if (ac && !json_is_boolean(ac))
+        errs_add(&e, "type", "/active", "active is true or false");
+    else if (ac)
+        rr->active = json_is_true(ac);
+    char why[128];
+    if (e.n == 0 && !risk_rule_valid(rr, why, sizeof why))
+        errs_add(&e, "rule", "", "%s", why);
+    if (e.n)
+        return svc_errors(&e);
+    if (id) {
+        /* PUT on an absent id is a 404, not a silent create */
+        rules_ctx l = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
+        int found = 0;
+        if (!l.rules)
+            return svc_error(SVC_ERROR, "internal", "out of memory");
+        store_read(a->st, rules_list_job, &l);
+        for (int i = 0; i < l.n; i++)
+            found |= l.rules[i].id == id;
+        free(l.rules);
+        if (!found)
+            return svc_error(SVC_NOT_FOUND, "not_found", "no such rule");
+    }
+    if (store_write(a->st, rule_put_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot store the rule");
+    app_reload_risk(a);
+    r.code = id ? SVC_OK : SVC_CREATED;
+    r.body = rule_json(rr);
+    return r;
+}
+
+static int rule_del_job(db_conn *c, void *ctx)
+{
+    rules_ctx *x = ctx;
+    x->deleted = store_rule_delete(c, x->id);
+    return x->deleted < 0 ? x->deleted : 0;
+}
+
+svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
+{
+    svc_reply r;
+    if (!can_manage_risk(req))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
+    rules_ctx x = {.id = id};
+    if (store_write(a->st, rule_del_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot delete the rule");
+    if (!x.deleted)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such rule");
+    app_reload_risk(a);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:I,s:b}", "id", (json_int_t)id, "deleted", 1);
+    return r;
+}
+
+/* ---- sampling policy ------------------------------------------------------------------------- */
+
+svc_reply svc_risk_settings_get(app *a, const svc_req *req)
+{
+    svc_reply r;
+    char red[32], yellow[32];
+    if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "risk settings are for customs staff");
+    pthread_rwlock_rdlock(&a->risk_lock);
+    /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
+    dec_format(a->policy.random_red_ppm, 4, red, sizeof red);
+    dec_format(a->policy.random_yellow_ppm, 4, yellow, sizeof yellow);
+    pthread_rwlock_unlock(&a->risk_lock);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:s}", "random_red_percent", red, "random_yellow_percent", yellow);
+    return r;
+}
+
+typedef struct set_ctx {
+    char red[24], yellow[24];
+} set_ctx;
+
+static int settings_job(db_conn *c, void *ctx)
+{
+    set_ctx *x = ctx;
+    int rc = store_setting_put(c, "risk.random_red_ppm", x->red);
+    return rc ? rc : store_setting_put(c, "risk.random_yellow_ppm", x->yellow);
+}
+
+svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
+{
+    errs e;
+    int64_t red = -1, yellow = -1;
+    errs_init(&e);
+    if (!can_manage_risk(req))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers change the sampling policy");
+    const char *rs = json_string_value(json_object_get(body, "random_red_percent"));
+    const char *ys = json_string_value(json_object_get(body, "random_yellow_percent"));
+    if (!json_is_object(body) || json_object_size(body) != 2)
+        errs_add(&e, "shape", "", "the body is {\"random_red_percent\", \"random_yellow_percent\"}");
+    if (!rs || dec_parse(rs, 4, 0, &red) != 0 || red < 0 || red > 1000000)
+        errs_add(&e, "range", "/random_red_percent", "a percent between 0 and 100 as a string");
+    if (!ys || dec_parse(ys, 4, 0, &yellow) != 0 || yellow < 0 || yellow > 1000000)
+        errs_add(&e, "range", "/random_yellow_percent", "a percent between 0 and 100 as a string");
+    if (!e.n && red + yellow > 1000000)
+        errs_add(&e, "range", "", "red and yellow shares together exceed 100%%");
+    if (e.n)
+        return svc_errors(&e);
+    set_ctx x;
+    snprintf(x.red, sizeof x.red, "%lld", (long long)red);
+    snprintf(x.yellow, sizeof x.yellow, "%lld", (long long)yellow);
+    if (store_write(a->st, settings_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot store the settings");
+    app_reload_risk(a);
+    return svc_risk_settings_get(a, req);
+}
