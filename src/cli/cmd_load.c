@@ -90,7 +90,7 @@ static char *make_declaration(load *L, unsigned *seed)
         L->importer, "name", "Load Test Importer", "exporter", "name", "Shenzhen Supplier Ltd",
         "country", "CN", "transport", "mode", 2, "bills_of_lading", "LOADBL0001",
         "port_of_loading", "CNSHA", "port_of_discharge", "VNHPH", "arrival_date", "2026-11-20",
-        "containers", "MSCU1234565", "packages", "count", 10, "unit", "CT", "gross_weight_kg",
+        "containers", "MSCU1234566", "packages", "count", 10, "unit", "CT", "gross_weight_kg",
         "1000", "invoice", "number", "INV-LOAD", "date", "2026-11-01", "currency", "USD",
         "incoterm", "FOB", "total", tot, "freight", "500", "insurance", "50", "items", items);
     char *s = json_dumps(d, JSON_COMPACT);
