@@ -15,7 +15,7 @@
 #include "cli/client.h"
 #include "core/tariff.h"
 
-#define WORKERS 64
+#define WORKERS 256
 
 typedef struct load {
     const char *server, *token, *importer;

@@ -77,6 +77,8 @@ typedef struct assessed {
     tax_item_result *items;
     char *doc;       /* canonical JSON of the submitted declaration */
     char *taxes;     /* JSON of the tax result */
+    json_t *doc_json;   /* the same, parsed (for building replies without re-parsing) */
+    json_t *taxes_json;
 } assessed;
 
 static void assessed_release(assessed *x)
@@ -85,6 +87,8 @@ static void assessed_release(assessed *x)
     free(x->items);
     free(x->doc);
     free(x->taxes);
+    json_decref(x->doc_json);
+    json_decref(x->taxes_json);
     memset(x, 0, sizeof *x);
 }
 
@@ -130,14 +134,14 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
         return -1;
     }
     free(e);
-    /* store the declaration as submitted, plus the declarant filled in */
-    json_t *copy = json_deep_copy(body);
+    /* store the declaration as submitted, plus the declarant filled in (the body is ours: the
+     * caller owns it and does not use it afterwards, so no copy is needed) */
+    json_t *copy = json_incref(body);
     json_object_set_new(copy, "declarant", json_string(x->d.declarant));
     x->doc = json_dumps(copy, JSON_COMPACT);
-    json_decref(copy);
-    json_t *tj = json_tax_result(&x->tr, &x->d);
-    x->taxes = json_dumps(tj, JSON_COMPACT);
-    json_decref(tj);
+    x->doc_json = copy;
+    x->taxes_json = json_tax_result(&x->tr, &x->d);
+    x->taxes = json_dumps(x->taxes_json, JSON_COMPACT);
     return 0;
 }
 
@@ -161,11 +165,23 @@ static json_t *money(int64_t v)
 
 /* The declaration as its parties and customs see it. Selectivity details (rule names, scores)
  * are for customs only; the declarant sees the channel and the kinds of reasons. */
+static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, json_t *taxes);
+
 static json_t *decl_view(const decl_row *r, const svc_req *req)
 {
-    char buf[16];
     json_t *doc = json_loads(r->doc, 0, NULL);
     json_t *taxes = json_loads(r->taxes, 0, NULL);
+    json_t *v = decl_view_of(r, req, doc, taxes);
+    json_decref(doc);
+    json_decref(taxes);
+    return v;
+}
+
+/* doc and taxes are borrowed. The submitted items are returned once, at the top level, each
+ * with its customs value and taxes; "declaration" carries the rest of the submitted header. */
+static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, json_t *taxes)
+{
+    char buf[16];
     json_t *v = json_object();
 
     json_object_set_new(v, "id", json_string(r->id));
@@ -211,7 +227,7 @@ static json_t *decl_view(const decl_row *r, const svc_req *req)
     json_t *items = json_array();
     json_t *ditems = json_object_get(doc, "items"), *titems = json_object_get(taxes, "items");
     for (size_t i = 0; i < json_array_size(ditems); i++) {
-        json_t *it = json_deep_copy(json_array_get(ditems, i));
+        json_t *it = json_copy(json_array_get(ditems, i));
         json_t *ti = json_array_get(titems, i);
         json_object_set_new(it, "line", json_integer((json_int_t)i + 1));
         if (ti) {
@@ -222,8 +238,14 @@ static json_t *decl_view(const decl_row *r, const svc_req *req)
     }
     json_object_set_new(v, "items", items);
     json_object_set(v, "taxes", json_object_get(taxes, "taxes"));
-    json_object_set_new(v, "declaration", doc);
-    json_decref(taxes);
+    json_t *header = json_object();
+    const char *k;
+    json_t *val;
+    json_object_foreach(doc, k, val) {
+        if (strcmp(k, "items") != 0)
+            json_object_set(header, k, val);
+    }
+    json_object_set_new(v, "declaration", header);
     return v;
 }
 
@@ -241,6 +263,8 @@ typedef struct write_ctx {
     int64_t seen_updated_at;
     assessed *ax;
     const risk_decision *risk;
+    json_t *prepared;      /* reply prepared outside the writer (create) */
+    char *reply_text;      /* its serialisation, for the idempotency record */
 } write_ctx;
 
 static int reply_fail(write_ctx *x, svc_reply r)
@@ -258,6 +282,8 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
     return rc;
 }
 
+/* The reply is built and serialised before the job, so the single writer thread spends its
+ * time on SQL only. */
 static int create_job(db_conn *c, void *ctx)
 {
     write_ctx *x = ctx;
@@ -266,11 +292,13 @@ static int create_job(db_conn *c, void *ctx)
     int rc = store_decl_insert(c, &x->row);
     if (rc == 0)
         rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
+    if (rc == 0 && x->req->idem_key)
+        rc = store_idem_put(c, x->req->party, x->req->idem_key, x->req->request_hash,
+                            SVC_CREATED, x->reply_text, x->now);
     if (rc != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = decl_view(&x->row, x->req);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->reply.code = SVC_CREATED; /* body: the prepared reply, handed over by the caller */
+    return 0;
 }
 
 static void random_hex(char *out, int nbytes)
@@ -324,7 +352,19 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.now;
+    /* the IDA answer: identity, status and the assessment (items with their taxes); the full
+     * declaration is one GET away */
+    x.prepared = json_pack("{s:s,s:s,s:o,s:O,s:O,s:O}", "id", x.row.id, "status", "provisional",
+                           "provisional_until", time_or_null(x.now + PROVISIONAL_DAYS * 86400),
+                           "customs_value", json_object_get(ax.taxes_json, "customs_value"),
+                           "items", json_object_get(ax.taxes_json, "items"),
+                           "taxes", json_object_get(ax.taxes_json, "taxes"));
+    x.reply_text = req->idem_key ? json_dumps(x.prepared, JSON_COMPACT) : NULL;
     r = run_write(a, &x, create_job);
+    if (r.code == SVC_CREATED && !r.body)
+        r.body = json_incref(x.prepared);
+    json_decref(x.prepared);
+    free(x.reply_text);
     assessed_release(&ax);
     return r;
 }
@@ -518,9 +558,11 @@ static int register_job(db_conn *c, void *ctx)
 
     if (svc_idem_lookup(c, x->req, &x->reply))
         return 1;
-    int rc = load_for_write(c, x, &cur);
-    if (rc != 0)
+    int rc = store_decl_get_meta(c, x->key, &cur);
+    if (rc < 0)
         return rc;
+    if (rc == 0 || !can_see(x->req, &cur))
+        return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL) {
         decl_row_release(&cur);
         return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
@@ -559,8 +601,7 @@ static int register_job(db_conn *c, void *ctx)
     next.total_tax = rx->ax.tr.total;
     next.tax_date = x->row.tax_date;
     next.risk = rx->risk_text;
-    next.decisions = cur.decisions;
-    rc = store_decl_update(c, &next);
+    rc = store_decl_register(c, &next);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         json_t *detail = json_pack("{s:s,s:s,s:O}", "number", number, "channel",

@@ -65,6 +65,7 @@ typedef struct job {
     void *ctx;
     int rc;
     int done;
+    pthread_cond_t done_cv;   /* per job: a commit wakes exactly its own callers */
     struct job *next;
 } job;
 
@@ -75,7 +76,6 @@ struct store {
     pthread_t writer_thread;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;   /* writer waits for jobs */
-    pthread_cond_t done_cv;   /* callers wait for their batch's commit */
     job *head, *tail;
     int stopping;
     db_conn *readers[READ_POOL_MAX];
@@ -142,12 +142,12 @@ static void *writer_main(void *arg)
             if (rc != 0)
                 batch[i]->rc = DB_ERR;
             batch[i]->done = 1;
+            pthread_cond_signal(&batch[i]->done_cv);
         }
         s->stats.commits++;
         s->stats.jobs += (uint64_t)n;
         if ((uint64_t)n > s->stats.max_batch)
             s->stats.max_batch = (uint64_t)n;
-        pthread_cond_broadcast(&s->done_cv);
         pthread_mutex_unlock(&s->mu);
     }
 }
@@ -162,7 +162,6 @@ int store_open(const char *path, store **out)
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
     pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     if (s->drv->open(path, 1, &s->writer) != DB_OK) {
         fprintf(stderr, "cannot open database %s\n", path);
         free(s->path);
@@ -200,6 +199,7 @@ void store_close(store *s)
 int store_write(store *s, store_job_fn fn, void *ctx)
 {
     job j = {.fn = fn, .ctx = ctx};
+    pthread_cond_init(&j.done_cv, NULL);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
         s->tail->next = &j;
@@ -208,8 +208,9 @@ int store_write(store *s, store_job_fn fn, void *ctx)
     s->tail = &j;
     pthread_cond_signal(&s->work_cv);
     while (!j.done)
-        pthread_cond_wait(&s->done_cv, &s->mu);
+        pthread_cond_wait(&j.done_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&j.done_cv);
     return j.rc;
 }
 
@@ -530,11 +531,50 @@ int store_decl_update(db_conn *c, const decl_row *r)
     return finish(c, st);
 }
 
-int store_decl_get(db_conn *c, const char *key, decl_row *out)
+#define DECL_META_COLS                                                                         \
+    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"       \
+    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at"
+
+static int decl_get(db_conn *c, const char *key, decl_row *out, int full);
+
+int store_decl_get(db_conn *c, const char *key, decl_row *out) { return decl_get(c, key, out, 1); }
+
+int store_decl_get_meta(db_conn *c, const char *key, decl_row *out)
+{
+    return decl_get(c, key, out, 0);
+}
+
+int store_decl_register(db_conn *c, const decl_row *r)
+{
+    static const char sql[] =
+        "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
+        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, taxes = ?, risk = ?"
+        " WHERE id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->number);
+    db_bind_int64(c, st, 2, r->status);
+    db_bind_int64(c, st, 3, r->channel);
+    db_bind_int64(c, st, 4, r->registered_at);
+    db_bind_int64(c, st, 5, r->updated_at);
+    db_bind_int64(c, st, 6, r->customs_value);
+    db_bind_int64(c, st, 7, r->total_tax);
+    db_bind_int64(c, st, 8, r->tax_date);
+    db_bind_text(c, st, 9, r->taxes);
+    db_bind_text(c, st, 10, r->risk);
+    db_bind_text(c, st, 11, r->id);
+    return finish(c, st);
+}
+
+static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
 {
     static const char by_id[] = "SELECT " DECL_COLS " FROM declarations WHERE id = ?";
     static const char by_number[] =
         "SELECT " DECL_COLS " FROM declarations WHERE number >= ? AND number <= ?";
+    static const char meta_by_id[] = "SELECT " DECL_META_COLS " FROM declarations WHERE id = ?";
+    static const char meta_by_number[] =
+        "SELECT " DECL_META_COLS " FROM declarations WHERE number >= ? AND number <= ?";
     size_t n = strlen(key);
     db_stmt *st;
 
@@ -546,13 +586,13 @@ int store_decl_get(db_conn *c, const char *key, decl_row *out)
         char lo[16], hi[16];
         snprintf(lo, sizeof lo, "%.11s0", key);
         snprintf(hi, sizeof hi, "%.11s9", key);
-        st = db_prepare(c, by_number);
+        st = db_prepare(c, full ? by_number : meta_by_number);
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, lo);
         db_bind_text(c, st, 2, hi);
     } else {
-        st = db_prepare(c, by_id);
+        st = db_prepare(c, full ? by_id : meta_by_id);
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, key);
@@ -576,10 +616,12 @@ int store_decl_get(db_conn *c, const char *key, decl_row *out)
         out->updated_at = db_col_int64(c, st, 14);
         out->registered_at = db_col_int64(c, st, 15);
         out->cleared_at = db_col_int64(c, st, 16);
-        out->doc = dup_col(c, st, 17);
-        out->taxes = dup_col(c, st, 18);
-        out->risk = dup_col(c, st, 19);
-        out->decisions = dup_col(c, st, 20);
+        if (full) {
+            out->doc = dup_col(c, st, 17);
+            out->taxes = dup_col(c, st, 18);
+            out->risk = dup_col(c, st, 19);
+            out->decisions = dup_col(c, st, 20);
+        }
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;

@@ -115,6 +115,10 @@ int store_decl_insert(db_conn *c, const decl_row *r);
 int store_decl_update(db_conn *c, const decl_row *r);
 /* By provisional id (32 hex) or number (11 or 12 digits). 1 found, 0 not, <0 error. */
 int store_decl_get(db_conn *c, const char *id_or_number, decl_row *out);
+/* Same without the heavy columns (doc, taxes, risk, decisions stay NULL). */
+int store_decl_get_meta(db_conn *c, const char *id_or_number, decl_row *out);
+/* The registration write: number, status, channel, dates, taxes and risk only. */
+int store_decl_register(db_conn *c, const decl_row *r);
 /* Keeps the previous version of an amended declaration. */
 int store_decl_version_put(db_conn *c, const char *id, int amendment, const char *doc,
                            const char *taxes, int64_t at);
