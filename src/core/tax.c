@@ -294,6 +294,8 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
         set_text(best.schedule, sizeof best.schedule, "B16");
 
     /* FTA candidates: only agreements whose proof-of-origin form the item carries */
+    char not_party[16] = "";
+    int claimed_party = 0;
     for (int a = 0; a < FTA_COUNT; a++) {
         const tt_agreement *ag = tt_agreement_of(tt, a);
         const tariff_rate *r = l->fta[a];
@@ -315,9 +317,13 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
             continue;
         }
         if (!tt_find_party(tt, a, it->origin, date)) {
-            add_note(out, "%s refused: origin %s not a party", name, it->origin);
+            /* forms shared by several agreements (EUR.1: EVFTA and UKVFTA; RCEP: six columns):
+             * only worth a note when no agreement accepting this form covers the origin */
+            if (!not_party[0])
+                snprintf(not_party, sizeof not_party, "%s", name);
             continue;
         }
+        claimed_party = 1;
         if (r->kind == RATE_NONE || r->kind == RATE_EXCLUDED) {
             add_note(out, "%s refused: line %s in this schedule", name,
                      r->kind == RATE_NONE ? "has no rate" : "excluded (*)");
@@ -348,6 +354,8 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
         if (c.amount < best.amount)
             best = c;
     }
+    if (not_party[0] && !claimed_party)
+        add_note(out, "%s refused: origin %s not a party", not_party, it->origin);
     if (e->n > nerr)
         return -1;
     out->amount = best.amount;
