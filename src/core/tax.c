@@ -102,15 +102,17 @@ static void allocate_even(int64_t total, int n, int64_t *part)
  * exactly to total; leftover units go to the largest remainders, ties to the earlier item. */
 static void allocate_lr(int64_t total, const int64_t *w, int n, int64_t *part, unsigned char *used)
 {
-    __int128 sum = 0, given = 0;
+    __int128 sum = 0, given = 0, rem[DECL_MAX_ITEMS];
     for (int i = 0; i < n; i++)
         sum += w[i];
-    if (sum == 0) {
+    if (sum == 0 || total == 0) {
         allocate_even(total, n, part);
         return;
     }
     for (int i = 0; i < n; i++) {
-        part[i] = (int64_t)((__int128)total * w[i] / sum);
+        __int128 x = (__int128)total * w[i];
+        part[i] = (int64_t)(x / sum);
+        rem[i] = x % sum;
         given += part[i];
         used[i] = 0;
     }
@@ -118,9 +120,8 @@ static void allocate_lr(int64_t total, const int64_t *w, int n, int64_t *part, u
         int best = -1;
         __int128 br = -1;
         for (int i = 0; i < n; i++) {
-            __int128 r = (__int128)total * w[i] % sum;
-            if (!used[i] && r > br) {
-                br = r;
+            if (!used[i] && rem[i] > br) {
+                br = rem[i];
                 best = i;
             }
         }
@@ -131,9 +132,35 @@ static void allocate_lr(int64_t total, const int64_t *w, int n, int64_t *part, u
     }
 }
 
+/* "/items/12" + field without printf (hot path). */
+static void mkpath(char *buf, size_t n, int i, const char *field)
+{
+    char tmp[16];
+    int k = 0;
+    size_t l;
+    do {
+        tmp[k++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i && k < 15);
+    l = strlen("/items/");
+    if (n < l + (size_t)k + strlen(field) + 1) {
+        buf[0] = '\0';
+        return;
+    }
+    memcpy(buf, "/items/", l);
+    while (k)
+        buf[l++] = tmp[--k];
+    strcpy(buf + l, field);
+}
+
+/* bounded copy (snprintf-free: this is on the hot path of every item) */
 static void set_text(char *dst, size_t n, const char *s)
 {
-    snprintf(dst, n, "%s", s ? s : "");
+    size_t i = 0;
+    if (s)
+        for (; i + 1 < n && s[i]; i++)
+            dst[i] = s[i];
+    dst[i] = '\0';
 }
 
 __attribute__((format(printf, 2, 3))) static void add_note(tax_line *t, const char *fmt, ...)
@@ -260,7 +287,8 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
     char p[128], num[32];
     int nerr = e->n;
 
-    snprintf(p, sizeof p, "%s/hs_code", path);
+    strcpy(p, path);
+    strcat(p, "/hs_code");
     memset(&best, 0, sizeof best);
     set_text(best.schedule, sizeof best.schedule, w ? "B01" : "B03");
     best.legal_ref = w ? "Decree 26/2023/NĐ-CP Appendix II (preferential/MFN tariff)"
@@ -304,9 +332,9 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
             continue;
         if (!it->co_form[0] || !tt_form_accepted(ag, it->co_form)) {
             /* not claimed: mention an available lower preference once, to help the declarant */
-            if (r->kind == RATE_AD_VALOREM && tt_find_party(tt, a, it->origin, date) &&
-                !is_excluded(r, it->origin) && base->kind == RATE_AD_VALOREM &&
-                pct_for(r, it->origin) < pct && !strstr(out->note, "available")) {
+            if (r->kind == RATE_AD_VALOREM && base->kind == RATE_AD_VALOREM &&
+                pct_for(r, it->origin) < pct && !is_excluded(r, it->origin) &&
+                !strstr(out->note, "available") && tt_find_party(tt, a, it->origin, date)) {
                 dec_format(pct_for(r, it->origin), DEC_SCALE_PCT, num, sizeof num);
                 add_note(out, "%s %s%% available with C/O form %s", name, num, ag->co_forms);
             }
@@ -414,7 +442,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
     __int128 wsum_check = 0;
     for (int i = 0; i < n; i++) {
         const decl_item *it = &d->items[i];
-        snprintf(path, sizeof path, "/items/%d", i);
+        mkpath(path, sizeof path, i, "");
         char p[128];
         if (it->value < 0 || it->value > MAX_AMOUNT) {
             snprintf(p, sizeof p, "%s/value", path);
@@ -429,7 +457,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
             errs_add(e, "value_range", p, "net weight must be between 0 and 10^14");
         }
         wsum_check += by_weight ? it->net_weight_kg : it->value;
-        snprintf(p, sizeof p, "%s/hs_code", path);
+        mkpath(p, sizeof p, i, "/hs_code");
         size_t hl = strlen(it->hs_code);
         int digits = 1;
         for (size_t k = 0; k < hl; k++)
@@ -484,7 +512,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
         memset(r, 0, sizeof *r);
         for (int k = 0; k < TAX_KINDS; k++)
             r->t[k].pct = -1;
-        snprintf(path, sizeof path, "/items/%d", i);
+        mkpath(path, sizeof path, i, "");
         for (size_t k = 0; k < 8; k++)
             code = code * 10 + (uint32_t)(it->hs_code[k] - '0');
         l = tariff_find(t, code);

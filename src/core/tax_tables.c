@@ -4,6 +4,7 @@
 #include "core/tax_tables.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,16 @@
 
 #define TT_FILES 10
 
+/* Rows of a prefix table in (bucket, prefix, file order) order, with the range of each bucket:
+ * bucket = the 2-digit chapter of the prefix, 100 for "*". A lookup scans the "*" rows and the
+ * rows of the item's chapter only (a few rows instead of hundreds: docs/performance.md). */
+typedef struct pindex {
+    uint32_t *ord;
+    uint32_t start[FTA_COUNT > 101 ? FTA_COUNT : 101], end[FTA_COUNT > 101 ? FTA_COUNT : 101];
+} pindex;
+
 struct tax_tables {
+    pindex ix_sct, ix_ept, ix_vat, ix_redx, ix_rem, ix_party;
     char *bufs[TT_FILES];
     int nbufs;
     tt_sct *sct;
@@ -207,6 +217,58 @@ static int valid_on(const tt_valid *v, date_ymd d)
 {
     return d >= v->from && (v->to == 0 || d <= v->to);
 }
+
+typedef struct {
+    const char *rows;
+    size_t stride, off;
+    int by_agreement;
+} sort_ctx;
+
+static int bucket_of(const sort_ctx *c, uint32_t i)
+{
+    const char *row = c->rows + (size_t)i * c->stride;
+    if (c->by_agreement)
+        return ((const tt_party *)row)->agreement;
+    const char *p = *(const char *const *)(row + c->off);
+    return p[0] == '*' ? 100 : (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static int cmp_ord(const void *a, const void *b, void *arg)
+{
+    const sort_ctx *c = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int bx = bucket_of(c, x), by = bucket_of(c, y);
+    if (bx != by)
+        return bx < by ? -1 : 1;
+    return x < y ? -1 : x > y; /* file order inside a bucket: ties resolve as in the file */
+}
+
+static int build_index(pindex *ix, const void *rows, size_t n, size_t stride, size_t off,
+                       int by_agreement)
+{
+    sort_ctx c = {rows, stride, off, by_agreement};
+    memset(ix, 0, sizeof *ix);
+    ix->ord = malloc((n ? n : 1) * sizeof *ix->ord);
+    if (!ix->ord)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        ix->ord[i] = (uint32_t)i;
+    qsort_r(ix->ord, n, sizeof *ix->ord, cmp_ord, &c);
+    for (size_t i = 0; i < n; i++) {
+        int b = bucket_of(&c, ix->ord[i]);
+        if (ix->end[b] == 0)
+            ix->start[b] = (uint32_t)i;
+        ix->end[b] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* Calls the loop body for every row index of the "*" bucket, then of hs's chapter. */
+#define FOR_CANDIDATES(ix, hs, var)                                                     \
+    for (int pass_ = 0; pass_ < 2; pass_++)                                             \
+        for (uint32_t b_ = pass_ ? (uint32_t)(((hs)[0] - '0') * 10 + ((hs)[1] - '0')) : 100, \
+                      k_ = (ix)->start[b_], var;                                        \
+             k_ < (ix)->end[b_] && ((var = (ix)->ord[k_]), 1); k_++)
 
 int tax_tables_load(const char *dir, tax_tables **out, errs *e)
 {
@@ -410,6 +472,16 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         tax_tables_free(tt);
         return -1;
     }
+    if (build_index(&tt->ix_sct, tt->sct, tt->nsct, sizeof *tt->sct, offsetof(tt_sct, prefix), 0) ||
+        build_index(&tt->ix_ept, tt->ept, tt->nept, sizeof *tt->ept, offsetof(tt_ept, prefix), 0) ||
+        build_index(&tt->ix_vat, tt->vat, tt->nvat, sizeof *tt->vat, offsetof(tt_vat, prefix), 0) ||
+        build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx, offsetof(tt_vat, prefix), 0) ||
+        build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem, offsetof(tt_remedy, prefix), 0) ||
+        build_index(&tt->ix_party, tt->party, tt->nparty, sizeof *tt->party, 0, 1)) {
+        errs_add(e, "out_of_memory", dir, "tax table index");
+        tax_tables_free(tt);
+        return -1;
+    }
     *out = tt;
     return 0;
 }
@@ -418,6 +490,12 @@ void tax_tables_free(tax_tables *tt)
 {
     if (!tt)
         return;
+    free(tt->ix_sct.ord);
+    free(tt->ix_ept.ord);
+    free(tt->ix_vat.ord);
+    free(tt->ix_redx.ord);
+    free(tt->ix_rem.ord);
+    free(tt->ix_party.ord);
     for (int i = 0; i < tt->nbufs; i++)
         free(tt->bufs[i]);
     free(tt->sct);
@@ -434,11 +512,13 @@ void tax_tables_free(tax_tables *tt)
 /* Length of the matching prefix (1 for "*", which every line matches), 0 if none. */
 static size_t prefix_match(const char *prefix, const char *hs)
 {
-    size_t n;
+    size_t n = 0;
     if (prefix[0] == '*')
         return 1;
-    n = strlen(prefix);
-    return strncmp(prefix, hs, n) == 0 ? n + 1 : 0;
+    for (; prefix[n]; n++)
+        if (prefix[n] != hs[n])
+            return 0;
+    return n + 1;
 }
 
 const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_pct, date_ymd d,
@@ -447,7 +527,8 @@ const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_
     const tt_sct *best = NULL;
     size_t bl = 0;
     *need_alcohol = 0;
-    for (size_t i = 0; i < tt->nsct; i++) {
+    FOR_CANDIDATES(&tt->ix_sct, hs, i)
+    {
         const tt_sct *r = &tt->sct[i];
         size_t l = prefix_match(r->prefix, hs);
         if (!l || !valid_on(&r->v, d) || l < bl)
@@ -471,12 +552,13 @@ const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_
     return best;
 }
 
-#define LONGEST(arr, n, cond)                                       \
+#define LONGEST(arr, ix)                                            \
     do {                                                            \
         size_t bl_ = 0;                                             \
-        for (size_t i_ = 0; i_ < (n); i_++) {                       \
+        FOR_CANDIDATES(ix, hs, i_)                                  \
+        {                                                           \
             size_t l_ = prefix_match((arr)[i_].prefix, hs);         \
-            if (l_ > bl_ && valid_on(&(arr)[i_].v, d) && (cond)) {  \
+            if (l_ > bl_ && valid_on(&(arr)[i_].v, d)) {            \
                 best = &(arr)[i_];                                  \
                 bl_ = l_;                                           \
             }                                                       \
@@ -486,14 +568,14 @@ const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_
 const tt_ept *tt_find_ept(const tax_tables *tt, const char *hs, date_ymd d)
 {
     const tt_ept *best = NULL;
-    LONGEST(tt->ept, tt->nept, 1);
+    LONGEST(tt->ept, &tt->ix_ept);
     return best;
 }
 
 const tt_vat *tt_find_vat(const tax_tables *tt, const char *hs, date_ymd d)
 {
     const tt_vat *best = NULL;
-    LONGEST(tt->vat, tt->nvat, 1);
+    LONGEST(tt->vat, &tt->ix_vat);
     return best;
 }
 
@@ -507,7 +589,7 @@ const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_y
             red = &tt->red[i];
     if (!red)
         return NULL;
-    LONGEST(tt->redx, tt->nredx, 1);
+    LONGEST(tt->redx, &tt->ix_redx);
     if (best)
         *excluded_ref = best->legal_ref;
     return red;
@@ -516,45 +598,46 @@ const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_y
 size_t tt_find_remedies(const tax_tables *tt, const char *hs, const char *origin,
                         const char *producer, date_ymd d, const tt_remedy **out, size_t max)
 {
-    /* per kind: a row naming the producer beats the "*" row; then the longest prefix */
-    static const char *const kinds[] = {"AD", "CVD", "SG"};
-    size_t n = 0;
-    for (size_t k = 0; k < 3 && n < max; k++) {
-        const tt_remedy *best = NULL;
-        size_t bl = 0;
-        int bnamed = 0;
-        for (size_t i = 0; i < tt->nrem; i++) {
-            const tt_remedy *r = &tt->rem[i];
-            size_t l;
-            int named;
-            if (strcmp(r->kind, kinds[k]) != 0 || !valid_on(&r->v, d))
-                continue;
-            if (strcmp(r->origin, "*") != 0 && strcmp(r->origin, origin) != 0)
-                continue;
-            named = strcmp(r->producer, "*") != 0;
-            if (named && (!producer || strcasecmp(r->producer, producer) != 0))
-                continue;
-            l = prefix_match(r->prefix, hs);
-            if (!l)
-                continue;
-            if (named > bnamed || (named == bnamed && l > bl)) {
-                best = r;
-                bl = l;
-                bnamed = named;
-            }
+    /* one pass; per kind (AD, CVD, SG): a row naming the producer beats the "*" row, then the
+     * longest prefix, then file order */
+    const tt_remedy *best[3] = {NULL, NULL, NULL};
+    size_t bl[3] = {0, 0, 0}, n = 0;
+    int bnamed[3] = {0, 0, 0};
+    FOR_CANDIDATES(&tt->ix_rem, hs, i)
+    {
+        const tt_remedy *r = &tt->rem[i];
+        size_t l;
+        int named, k;
+        if (r->origin[0] != '*' && (r->origin[0] != origin[0] || r->origin[1] != origin[1]))
+            continue;
+        l = prefix_match(r->prefix, hs);
+        if (!l || !valid_on(&r->v, d))
+            continue;
+        k = r->kind[0] == 'A' ? 0 : r->kind[0] == 'C' ? 1 : 2;
+        named = r->producer[0] != '*' || r->producer[1] != '\0';
+        if (named && (!producer || strcasecmp(r->producer, producer) != 0))
+            continue;
+        if (named > bnamed[k] || (named == bnamed[k] && l > bl[k])) {
+            best[k] = r;
+            bl[k] = l;
+            bnamed[k] = named;
         }
-        if (best)
-            out[n++] = best;
     }
+    for (int k = 0; k < 3 && n < max; k++)
+        if (best[k])
+            out[n++] = best[k];
     return n;
 }
 
 const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country,
                               date_ymd d)
 {
-    for (size_t i = 0; i < tt->nparty; i++) {
-        const tt_party *p = &tt->party[i];
-        if (p->agreement == agreement && strcmp(p->country, country) == 0 && valid_on(&p->v, d))
+    if (agreement < 0 || agreement >= FTA_COUNT)
+        return NULL;
+    for (uint32_t k = tt->ix_party.start[agreement]; k < tt->ix_party.end[agreement]; k++) {
+        const tt_party *p = &tt->party[tt->ix_party.ord[k]];
+        if (p->country[0] == country[0] && p->country[1] == country[1] && country[0] &&
+            valid_on(&p->v, d))
             return p;
     }
     return NULL;
@@ -570,7 +653,8 @@ const tt_agreement *tt_agreement_of(const tax_tables *tt, int agreement)
 const tt_wto *tt_find_wto(const tax_tables *tt, const char *country, date_ymd d)
 {
     for (size_t i = 0; i < tt->nwto; i++)
-        if (strcmp(tt->wto[i].country, country) == 0 && d >= tt->wto[i].since)
+        if (tt->wto[i].country[0] == country[0] && tt->wto[i].country[1] == country[1] &&
+            country[0] && d >= tt->wto[i].since)
             return &tt->wto[i];
     return NULL;
 }
