@@ -176,11 +176,30 @@ __attribute__((format(printf, 2, 3))) static void add_note(tax_line *t, const ch
     va_end(ap);
 }
 
+/* "12.5%" from 1250 without printf (hot path: several per item). */
 static void pct_text(int32_t pct, char *buf, size_t n)
 {
-    char num[32];
-    dec_format(pct, DEC_SCALE_PCT, num, sizeof num);
-    snprintf(buf, n, "%s%%", num);
+    char tmp[24];
+    int k = 0, frac = (int)(pct % 100), ip = (int)(pct / 100);
+    size_t l = 0;
+    if (pct < 0 || n < 16) {
+        set_text(buf, n, "?");
+        return;
+    }
+    do {
+        tmp[k++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    while (k)
+        buf[l++] = tmp[--k];
+    if (frac) {
+        buf[l++] = '.';
+        buf[l++] = (char)('0' + frac / 10);
+        if (frac % 10)
+            buf[l++] = (char)('0' + frac % 10);
+    }
+    buf[l++] = '%';
+    buf[l] = '\0';
 }
 
 /* A duty candidate: one rate applied to one item. */
