@@ -229,10 +229,17 @@ static int parse_guidance(const char *s, tariff_rate *r, char *why, size_t wn)
         return fail(why, wn, "unrecognised guidance reference '%s'", s);
     if (d && sscanf(d + strlen("điểm "), "%15[a-z0-9.] và %15[a-z0-9.]", p1, p2) < 1)
         return fail(why, wn, "unrecognised guidance point in '%s'", s);
-    if (d)
-        snprintf(r->ref, sizeof r->ref, "%s:%s/%s%s%s", ch, kh, p1, *p2 ? "," : "", p2);
-    else
-        snprintf(r->ref, sizeof r->ref, "%s:%s", ch, kh);
+    {
+        char key[96];
+        int n;
+        if (d)
+            n = snprintf(key, sizeof key, "%s:%s/%s%s%s", ch, kh, p1, *p2 ? "," : "", p2);
+        else
+            n = snprintf(key, sizeof key, "%s:%s", ch, kh);
+        if (n < 0 || (size_t)n >= sizeof r->ref)
+            return fail(why, wn, "guidance reference too long in '%s'", s);
+        memcpy(r->ref, key, (size_t)n + 1);
+    }
     r->kind = RATE_REFERENCE;
     return 0;
 }
