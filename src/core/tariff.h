@@ -56,12 +56,21 @@ typedef struct tariff_rate {
     uint8_t n_alternatives;             /* "0/5": the source splits the line; see docs/tax.md */
     int32_t alternatives[TARIFF_MAX_ALTERNATIVES];
     const char *text;                   /* canonical text of the cell, for display */
+    /* Added by the tax engine (additive, see docs/tax.md): */
+    uint8_t gic;                        /* "(GIC)": also granted to Gaeseong Industrial Complex goods (AKFTA) */
+    uint16_t of_mfn_pct;                /* "150% thuế MFN": this rate = of_mfn_pct % of the MFN rate
+                                         * (resolved by tariff_load; 0 = not relative) */
+    char ref[32];                       /* RATE_REFERENCE key, e.g. "98:1.1", "98:2.2/b.5.3,b.5.4" */
 } tariff_rate;
+
+#define TARIFF_ALT_EXCLUDED (-1)        /* an alternative that is "*" */
 
 typedef struct tariff_procedure {
     const char *name;        /* Vietnamese text of the procedure */
     const char *legal_ref;   /* e.g. "01/2024/TT-BNNPTNT M1" */
     const char *agency;      /* responsible ministry code derived from the legal reference */
+    const char *stage;       /* added: "before_registration", "before_clearance", "after_clearance",
+                              * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
 } tariff_procedure;
 
 typedef struct tariff_line {
@@ -98,5 +107,28 @@ const char *tariff_fta_name(tariff_fta f);   /* "ACFTA", ..., "RCEP_A" */
 /* Parses one rate cell in any form the source file uses. Strings referenced by the result
  * (text) are NOT set here; returns 0 or -1 with a reason in why (size >= 128). */
 int tariff_rate_parse(const char *cell, tariff_rate *out, char *why, size_t why_size);
+
+/* Added: writes the canonical text of r (parsed back by tariff_rate_parse to the same value).
+ * Returns the length, or -1 if buf is too small. */
+int tariff_rate_format(const tariff_rate *r, char *buf, size_t size);
+
+/* Added: the 2-letter code of an override letter used in a cell ("M" -> "MX"); NULL if unknown. */
+const char *tariff_override_country(const char *letter);
+
+/* Added: agreement column by name ("ACFTA", "RCEP_A"); -1 if unknown. */
+int tariff_fta_from_name(const char *name);
+
+/* Added: information about a reference cell resolved through data/tariff/chapter98_specific.tsv;
+ * NULL when ref is not in that table. */
+typedef struct tariff_reference {
+    const char *ref;        /* key, e.g. "98:1.1" */
+    const char *rate;       /* canonical rate text, "" when the rate must be entered manually */
+    const char *legal_ref;
+    const char *note;
+} tariff_reference;
+const tariff_reference *tariff_reference_find(const tariff *t, const char *ref);
+
+/* Added: bytes held by the loaded tariff (for docs/performance.md). */
+size_t tariff_memory(const tariff *t);
 
 #endif
