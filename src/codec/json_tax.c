@@ -10,7 +10,7 @@
 static json_t *amount_str(int64_t v)
 {
     char b[32];
-    snprintf(b, sizeof b, "%lld", (long long)v);
+    dec_format(v, 0, b, sizeof b);
     return json_string(b);
 }
 

@@ -17,6 +17,11 @@ static void reply(http_response *rs, svc_reply r)
 {
     rs->status = (int)r.code;
     rs->json = r.body;
+    if (r.text) {
+        rs->text = r.text;
+        rs->text_len = strlen(r.text);
+        rs->content_type = "application/json";
+    }
 }
 
 static void error(http_response *rs, int status, const char *code, const char *msg)
@@ -141,6 +146,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             }
         }
         /* the Idempotency-Key binds to this party, method, path and exact body */
+        req.raw_body = rq->body;
+        req.raw_len = rq->body_len;
         req.idem_key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
         if (req.idem_key && (strlen(req.idem_key) == 0 || strlen(req.idem_key) > 128)) {
             json_decref(body);

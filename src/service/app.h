@@ -19,14 +19,29 @@
 
 #define APP_MAX_RULES 1024
 
+#define APP_TOKEN_CACHE 1024
+
+typedef struct app_token_entry {
+    char hash[65];
+    char party[14];
+    char role[24];
+    int64_t cached_at;
+} app_token_entry;
+
 typedef struct app {
     store *st;
+    pthread_rwlock_t token_lock;  /* guards token_cache */
+    app_token_entry *token_cache; /* direct-mapped by token hash; entries live 60 s */
     tariff *tariff;
     tax_tables *tax;
     pthread_rwlock_t risk_lock;   /* guards rules and policy (reloaded after changes) */
     risk_rule *rules;
     int n_rules;
     risk_policy policy;
+    pthread_mutex_t fx_lock;      /* one-date cache of customs exchange rates */
+    date_ymd fx_date;             /* 0 = empty */
+    tax_fx fx_rates[64];
+    int fx_n;
 } app;
 
 typedef enum svc_code {
@@ -44,6 +59,7 @@ typedef enum svc_code {
 typedef struct svc_reply {
     svc_code code;
     json_t *body;
+    char *text;      /* when set (heap): the body already serialised; body is NULL */
 } svc_reply;
 
 /* Who is asking, and the idempotency context of a POST. */
@@ -52,12 +68,19 @@ typedef struct svc_req {
     char role[24];
     const char *idem_key;        /* NULL when the request has no Idempotency-Key */
     char request_hash[65];       /* SHA-256 of method, path and body */
+    const char *raw_body;        /* the exact bytes received (NUL-terminated), may be NULL */
+    size_t raw_len;
 } svc_req;
 
 int app_open(app *a, const char *db_path, const char *data_dir);
 void app_close(app *a);
 /* Re-reads risk rules and policy from the database (after a change). */
 int app_reload_risk(app *a);
+
+/* The customs exchange rates valid on date (cached; app_fx_invalidate after a change).
+ * Returns the count or <0. */
+int app_fx_on(app *a, date_ymd date, tax_fx *out, int max);
+void app_fx_invalidate(app *a);
 
 /* Authentication: bearer token -> party and role. 1 ok, 0 unknown token, <0 error. */
 int svc_authenticate(app *a, const char *token, svc_req *req);

@@ -42,19 +42,6 @@ static int can_see(const svc_req *req, const decl_row *r)
 
 /* ---- decode + validate + taxes ------------------------------------------------------------ */
 
-typedef struct fx_ctx {
-    date_ymd date;
-    tax_fx rates[MAX_FX];
-    int n;
-} fx_ctx;
-
-static int fx_job(db_conn *c, void *ctx)
-{
-    fx_ctx *x = ctx;
-    x->n = store_fx_on(c, x->date, x->rates, MAX_FX);
-    return x->n < 0 ? x->n : 0;
-}
-
 /* Drops errors whose path already has an earlier error (a missing field would otherwise also
  * be reported as "must be positive"). */
 static void dedupe(errs *e)
@@ -94,15 +81,14 @@ static void assessed_release(assessed *x)
 
 /* Decodes and checks body, computes taxes with the rates of `date`. On failure returns a
  * 422 reply with every problem. */
-static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
-                  svc_reply *fail)
+enum { ASSESS_ENCODE = 1 }; /* also serialise the document and the taxes */
+
+static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
+                     svc_reply *fail, int flags)
 {
-    errs *e = malloc(sizeof *e);
+    errs errbuf; /* on the stack: a 64 KiB malloc per request costs a malloc_consolidate */
+    errs *e = &errbuf;
     memset(x, 0, sizeof *x);
-    if (!e) {
-        *fail = svc_error(SVC_ERROR, "internal", "out of memory");
-        return -1;
-    }
     errs_init(e);
     json_decl_decode(body, &x->d, e);
     decl_validate(&x->d, a->tariff, e);
@@ -115,10 +101,9 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
                      "the declarant must be the enterprise of the token (%s)", req->party);
     }
     if (e->n == 0) {
-        fx_ctx fx = {.date = date};
-        if (a->st)
-            store_read(a->st, fx_job, &fx);
-        tax_fx_table table = {fx.rates, (size_t)fx.n};
+        tax_fx rates[MAX_FX];
+        int nfx = app_fx_on(a, date, rates, MAX_FX);
+        tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
         x->items = calloc((size_t)x->d.n_items, sizeof *x->items);
         x->tr.items = x->items;
         if (!x->items)
@@ -129,20 +114,44 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
     dedupe(e);
     if (e->n > 0) {
         *fail = svc_errors(e);
-        free(e);
         assessed_release(x);
         return -1;
     }
-    free(e);
-    /* store the declaration as submitted, plus the declarant filled in (the body is ours: the
-     * caller owns it and does not use it afterwards, so no copy is needed) */
+    if (!(flags & ASSESS_ENCODE))
+        return 0;
+    /* Store the declaration as submitted plus the declarant filled in. When the request's exact
+     * bytes are at hand they are stored (with the declarant spliced in after the opening brace
+     * when it was absent) instead of re-serialising the parsed document. */
+    json_t *given = json_object_get(body, "declarant");
+    const char *given_s = json_string_value(given);
+    const char *raw = req ? req->raw_body : NULL;
+    const char *brace = raw ? strchr(raw, '{') : NULL;
+    if (brace && !given) {
+        size_t rest = req->raw_len - (size_t)(brace + 1 - raw);
+        size_t n = strlen(x->d.declarant) + 32;
+        x->doc = malloc(n + rest + 1);
+        if (x->doc) {
+            int k = snprintf(x->doc, n, "{\"declarant\":\"%s\",", x->d.declarant);
+            memcpy(x->doc + k, brace + 1, rest);
+            x->doc[k + rest] = 0;
+        }
+    } else if (raw && given_s && strcmp(given_s, x->d.declarant) == 0) {
+        x->doc = strndup(raw, req->raw_len);
+    }
     json_t *copy = json_incref(body);
     json_object_set_new(copy, "declarant", json_string(x->d.declarant));
-    x->doc = json_dumps(copy, JSON_COMPACT);
+    if (!x->doc)
+        x->doc = json_dumps(copy, JSON_COMPACT);
     x->doc_json = copy;
     x->taxes_json = json_tax_result(&x->tr, &x->d);
     x->taxes = json_dumps(x->taxes_json, JSON_COMPACT);
     return 0;
+}
+
+static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
+                  svc_reply *fail)
+{
+    return assess_ex(a, req, body, date, x, fail, ASSESS_ENCODE);
 }
 
 /* ---- views -------------------------------------------------------------------------------- */
@@ -263,8 +272,7 @@ typedef struct write_ctx {
     int64_t seen_updated_at;
     assessed *ax;
     const risk_decision *risk;
-    json_t *prepared;      /* reply prepared outside the writer (create) */
-    char *reply_text;      /* its serialisation, for the idempotency record */
+    char *reply_text;      /* reply serialised outside the writer (create) */
 } write_ctx;
 
 static int reply_fail(write_ctx *x, svc_reply r)
@@ -338,7 +346,7 @@ static svc_reply run_write(app *a, write_ctx *x, store_job_fn fn)
 
 svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
 {
-    svc_reply r;
+    svc_reply r = {0};
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants submit declarations");
@@ -352,18 +360,25 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.now;
-    /* the IDA answer: identity, status and the assessment (items with their taxes); the full
-     * declaration is one GET away */
-    x.prepared = json_pack("{s:s,s:s,s:o,s:O,s:O,s:O}", "id", x.row.id, "status", "provisional",
-                           "provisional_until", time_or_null(x.now + PROVISIONAL_DAYS * 86400),
-                           "customs_value", json_object_get(ax.taxes_json, "customs_value"),
-                           "items", json_object_get(ax.taxes_json, "items"),
-                           "taxes", json_object_get(ax.taxes_json, "taxes"));
-    x.reply_text = req->idem_key ? json_dumps(x.prepared, JSON_COMPACT) : NULL;
+    /* The IDA answer: identity, status and the assessment (items with their taxes); the full
+     * declaration is one GET away. Spliced from the tax document already serialised for
+     * storage rather than serialising it a second time. */
+    char until[24];
+    date_format_timestamp((time_t)(x.now + PROVISIONAL_DAYS * 86400), until);
+    size_t tl = strlen(ax.taxes);
+    x.reply_text = malloc(tl + 160);
+    if (!x.reply_text) {
+        assessed_release(&ax);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    int k = snprintf(x.reply_text, 160, "{\"id\":\"%s\",\"status\":\"provisional\","
+                     "\"provisional_until\":\"%s\",", x.row.id, until);
+    memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
     r = run_write(a, &x, create_job);
-    if (r.code == SVC_CREATED && !r.body)
-        r.body = json_incref(x.prepared);
-    json_decref(x.prepared);
+    if (r.code == SVC_CREATED && !r.body) {
+        r.text = x.reply_text;
+        x.reply_text = NULL;
+    }
     free(x.reply_text);
     assessed_release(&ax);
     return r;
@@ -391,7 +406,7 @@ static int get_job(db_conn *c, void *ctx)
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
 {
     read_ctx x = {.key = key};
-    svc_reply r;
+    svc_reply r = {0};
     if (store_read(a->st, get_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
     if (x.found != 1 || !can_see(req, &x.row)) {
@@ -407,7 +422,7 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
 svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
 {
     read_ctx x = {.key = key};
-    svc_reply r;
+    svc_reply r = {0};
     x.events = calloc(1000, sizeof *x.events);
     if (!x.events)
         return svc_error(SVC_ERROR, "internal", "out of memory");
@@ -498,7 +513,7 @@ static int modify_job(db_conn *c, void *ctx)
 
 svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body)
 {
-    svc_reply r;
+    svc_reply r = {0};
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants modify declarations");
@@ -661,7 +676,7 @@ static int party_job(db_conn *c, void *ctx)
 
 svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
 {
-    svc_reply r;
+    svc_reply r = {0};
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
     if (svc_idempotent_replay(a, req, &r))
@@ -690,12 +705,23 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     register_ctx rx = {0};
     date_ymd today = date_today();
     json_t *doc = json_loads(rd.row.doc, 0, NULL);
-    if (assess(a, NULL, doc, today, &rx.ax, &r) != 0) {
+    if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0) != 0) {
         json_decref(doc);
         decl_row_release(&rd.row);
         return r;
     }
     json_decref(doc);
+    /* Registered the day it was assessed (the usual case): the rates are those of the same date,
+     * so unless the result moved (an exchange rate corrected meanwhile) the stored tax document
+     * is still exact and need not be rebuilt. */
+    if (rd.row.tax_date == today && rd.row.customs_value == rx.ax.tr.customs_value &&
+        rd.row.total_tax == rx.ax.tr.total) {
+        rx.ax.taxes = rd.row.taxes;
+        rd.row.taxes = NULL;
+    } else {
+        rx.ax.taxes_json = json_tax_result(&rx.ax.tr, &rx.ax.d);
+        rx.ax.taxes = json_dumps(rx.ax.taxes_json, JSON_COMPACT);
+    }
 
     /* 3. classify */
     party_ctx pc = {.code = rd.row.party};
@@ -799,7 +825,7 @@ typedef struct taxdate_ctx {
 
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
 {
-    svc_reply r;
+    svc_reply r = {0};
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants amend declarations");
@@ -891,7 +917,7 @@ static int transition_job(db_conn *c, void *ctx)
 static svc_reply run_transition(app *a, const svc_req *req, const char *number, lc_action act,
                                 json_t *detail, int escalate)
 {
-    svc_reply r;
+    svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r)) {
         json_decref(detail);
         return r;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "service/app.h"
 #include "service/internal.h"
@@ -11,7 +12,7 @@
 
 svc_reply svc_error(svc_code code, const char *err_code, const char *message)
 {
-    svc_reply r = {code, json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", err_code, "path", "",
+    svc_reply r = {.code = code, .body = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", err_code, "path", "",
                                    "message", message)};
     return r;
 }
@@ -22,7 +23,7 @@ svc_reply svc_errors(const errs *e)
     for (int i = 0; i < e->n; i++)
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "code", e->items[i].code, "path",
                                              e->items[i].path, "message", e->items[i].message));
-    svc_reply r = {SVC_INVALID, json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
+    svc_reply r = {.code = SVC_INVALID, .body = json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
     return r;
 }
 
@@ -65,6 +66,48 @@ static int load_risk_job(db_conn *c, void *ctx)
     return 0;
 }
 
+typedef struct fx_read {
+    date_ymd date;
+    tax_fx *out;
+    int max, n;
+} fx_read;
+
+static int fx_read_job(db_conn *c, void *ctx)
+{
+    fx_read *x = ctx;
+    x->n = store_fx_on(c, x->date, x->out, x->max);
+    return x->n < 0 ? x->n : 0;
+}
+
+int app_fx_on(app *a, date_ymd date, tax_fx *out, int max)
+{
+    int n = -1;
+    pthread_mutex_lock(&a->fx_lock);
+    if (a->fx_date == date && a->fx_date) {
+        n = a->fx_n < max ? a->fx_n : max;
+        memcpy(out, a->fx_rates, sizeof *out * (size_t)n);
+    }
+    pthread_mutex_unlock(&a->fx_lock);
+    if (n >= 0)
+        return n;
+    fx_read x = {date, out, max, 0};
+    if (!a->st || store_read(a->st, fx_read_job, &x) != 0)
+        return a->st ? -1 : 0;
+    pthread_mutex_lock(&a->fx_lock);
+    a->fx_date = date;
+    a->fx_n = x.n < 64 ? x.n : 64;
+    memcpy(a->fx_rates, out, sizeof *out * (size_t)a->fx_n);
+    pthread_mutex_unlock(&a->fx_lock);
+    return x.n;
+}
+
+void app_fx_invalidate(app *a)
+{
+    pthread_mutex_lock(&a->fx_lock);
+    a->fx_date = 0;
+    pthread_mutex_unlock(&a->fx_lock);
+}
+
 int app_reload_risk(app *a) { return store_read(a->st, load_risk_job, a); }
 
 int app_open(app *a, const char *db_path, const char *data_dir)
@@ -73,8 +116,14 @@ int app_open(app *a, const char *db_path, const char *data_dir)
     errs *e = calloc(1, sizeof *e);
     memset(a, 0, sizeof *a);
     pthread_rwlock_init(&a->risk_lock, NULL);
-    if (!e)
+    pthread_rwlock_init(&a->token_lock, NULL);
+    pthread_mutex_init(&a->fx_lock, NULL);
+    a->token_cache = calloc(APP_TOKEN_CACHE, sizeof *a->token_cache);
+    if (!e || !a->token_cache) {
+        free(e);
+        free(a->token_cache);
         return -1;
+    }
     errs_init(e);
     snprintf(dir, sizeof dir, "%s/tariff", data_dir);
     if (tariff_load(dir, &a->tariff, e) != 0)
@@ -102,7 +151,10 @@ void app_close(app *a)
     tariff_free(a->tariff);
     tax_tables_free(a->tax);
     free(a->rules);
+    free(a->token_cache);
     pthread_rwlock_destroy(&a->risk_lock);
+    pthread_rwlock_destroy(&a->token_lock);
+    pthread_mutex_destroy(&a->fx_lock);
     memset(a, 0, sizeof *a);
 }
 
@@ -117,12 +169,37 @@ static int auth_job(db_conn *c, void *ctx)
     return store_token_get(c, x->hash, x->req->party, x->req->role);
 }
 
+#define TOKEN_TTL 60 /* seconds a token stays cached: bounds how long a revoked one still works */
+
 int svc_authenticate(app *a, const char *token, svc_req *req)
 {
     char hash[65];
+    int64_t now = (int64_t)time(NULL);
     svc_sha256_hex(token, strlen(token), hash);
+    app_token_entry *slot = NULL;
+    if (a->token_cache) {
+        slot = &a->token_cache[strtoul(hash + 56, NULL, 16) % APP_TOKEN_CACHE];
+        pthread_rwlock_rdlock(&a->token_lock);
+        int hit = now - slot->cached_at < TOKEN_TTL && strcmp(slot->hash, hash) == 0;
+        if (hit) {
+            memcpy(req->party, slot->party, sizeof req->party);
+            memcpy(req->role, slot->role, sizeof req->role);
+        }
+        pthread_rwlock_unlock(&a->token_lock);
+        if (hit)
+            return 1;
+    }
     auth_ctx x = {hash, req};
-    return store_read(a->st, auth_job, &x);
+    int rc = store_read(a->st, auth_job, &x);
+    if (rc == 1 && slot) {
+        pthread_rwlock_wrlock(&a->token_lock);
+        memcpy(slot->hash, hash, sizeof slot->hash);
+        memcpy(slot->party, req->party, sizeof slot->party);
+        memcpy(slot->role, req->role, sizeof slot->role);
+        slot->cached_at = now;
+        pthread_rwlock_unlock(&a->token_lock);
+    }
+    return rc;
 }
 
 typedef struct idem_ctx {

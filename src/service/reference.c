@@ -16,22 +16,9 @@
 
 /* ---- quote ---------------------------------------------------------------------------------- */
 
-typedef struct fxq {
-    date_ymd date;
-    tax_fx rates[MAX_FX];
-    int n;
-} fxq;
-
-static int fxq_job(db_conn *c, void *ctx)
-{
-    fxq *x = ctx;
-    x->n = store_fx_on(c, x->date, x->rates, MAX_FX);
-    return x->n < 0 ? x->n : 0;
-}
-
 svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
 {
-    svc_reply r;
+    svc_reply r = {0};
     decl d;
     errs *e = malloc(sizeof *e);
     (void)req;
@@ -42,9 +29,9 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     decl_validate(&d, a->tariff, e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
-        fxq fx = {.date = date};
-        store_read(a->st, fxq_job, &fx);
-        tax_fx_table table = {fx.rates, (size_t)fx.n};
+        tax_fx rates[MAX_FX];
+        int nfx = app_fx_on(a, date, rates, MAX_FX);
+        tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
         items = calloc((size_t)d.n_items, sizeof *items);
         tax_result tr = {.items = items};
         if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
@@ -67,7 +54,7 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
 
 svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date)
 {
-    svc_reply r;
+    svc_reply r = {0};
     uint32_t hs8 = 0;
     size_t n = strlen(hs);
     for (size_t i = 0; i < n; i++)
@@ -103,7 +90,7 @@ svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd da
 
 svc_reply svc_tariff_search(app *a, const char *q)
 {
-    svc_reply r;
+    svc_reply r = {0};
     const tariff_line *out[50];
     if (!q || strlen(q) < 2)
         return svc_error(SVC_INVALID, "query", "the search text needs at least 2 characters");
@@ -148,7 +135,7 @@ static json_t *fx_json(const fx_row *f)
 
 svc_reply svc_fx_list(app *a, date_ymd date)
 {
-    svc_reply r;
+    svc_reply r = {0};
     fxl *x = calloc(1, sizeof *x);
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
@@ -226,6 +213,7 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
     }
     fxput x = {req, rows, (int)json_array_size(rates)};
     int rc = store_write(a->st, fxput_job, &x);
+    app_fx_invalidate(a);
     free(rows);
     if (rc != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the rates");
@@ -275,7 +263,7 @@ static int rules_list_job(db_conn *c, void *ctx)
 
 svc_reply svc_rules_list(app *a, const svc_req *req)
 {
-    svc_reply r;
+    svc_reply r = {0};
     if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "risk rules are for customs staff");
     rules_ctx x = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
@@ -342,7 +330,7 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
                                        "priority", "active", "id", NULL};
-    svc_reply r;
+    svc_reply r = {0};
     errs e;
     const char *key;
     json_t *v;
@@ -430,7 +418,7 @@ static int rule_del_job(db_conn *c, void *ctx)
 
 svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
 {
-    svc_reply r;
+    svc_reply r = {0};
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
     rules_ctx x = {.id = id};
@@ -448,7 +436,7 @@ svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
 
 svc_reply svc_risk_settings_get(app *a, const svc_req *req)
 {
-    svc_reply r;
+    svc_reply r = {0};
     char red[32], yellow[32];
     if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "risk settings are for customs staff");

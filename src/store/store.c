@@ -84,11 +84,31 @@ struct store {
     store_stats stats;
 };
 
+/* Transaction control through the statement cache: sqlite3_exec would re-parse these on
+ * every job, which showed up in profiles of the writer. */
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_begin[] = "BEGIN";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT job";
+static const char sql_rollback_to[] = "ROLLBACK TO job";
+static const char sql_release[] = "RELEASE job";
+
+static int txn(db_conn *c, const char *sql)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return db_exec(c, sql);
+    int rc = db_step(c, st);
+    db_reset(c, st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
 static int run_batch(store *s, job **batch, int n)
 {
     db_conn *c = s->writer;
     for (int attempt = 0; attempt < 50; attempt++) {
-        int rc = db_exec(c, "BEGIN IMMEDIATE");
+        int rc = txn(c, sql_begin_immediate);
         if (rc == DB_BUSY)
             continue;
         if (rc != DB_OK) {
@@ -97,17 +117,17 @@ static int run_batch(store *s, job **batch, int n)
         }
         int retry = 0;
         for (int i = 0; i < n && !retry; i++) {
-            db_exec(c, "SAVEPOINT job");
+            txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
             if (batch[i]->rc == DB_BUSY)
                 retry = 1;
             else if (batch[i]->rc != 0)
-                db_exec(c, "ROLLBACK TO job");
-            db_exec(c, "RELEASE job");
+                txn(c, sql_rollback_to);
+            txn(c, sql_release);
         }
-        if (!retry && db_exec(c, "COMMIT") == DB_OK)
+        if (!retry && txn(c, sql_commit) == DB_OK)
             return 0;
-        db_exec(c, "ROLLBACK");
+        txn(c, sql_rollback);
         struct timespec ts = {0, 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
@@ -224,9 +244,9 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     if (!c && s->drv->open(s->path, 0, &c) != DB_OK)
         return DB_ERR;
     /* one read transaction: a consistent snapshot across the queries of fn */
-    db_exec(c, "BEGIN");
+    txn(c, sql_begin);
     int rc = fn(c, ctx);
-    db_exec(c, "COMMIT");
+    txn(c, sql_commit);
     pthread_mutex_lock(&s->read_mu);
     if (s->n_readers < READ_POOL_MAX) {
         s->readers[s->n_readers++] = c;

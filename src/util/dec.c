@@ -56,20 +56,41 @@ int dec_parse(const char *s, int scale, int allow_comma, int64_t *out)
     return dec_parse_n(s, strlen(s), scale, allow_comma, out);
 }
 
+/* Hand-rolled rather than snprintf: amounts are formatted hundreds of times per declaration
+ * and snprintf's format parsing dominated the tax encoder's profile. */
 int dec_format(int64_t v, int scale, char *buf, size_t size)
 {
-    int64_t p = dec_pow10(scale);
+    char tmp[48];
+    int n = 0, len = 0;
     uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    uint64_t ip = a / (uint64_t)p, fp = a % (uint64_t)p;
-    int n;
-
-    if (fp == 0 || scale == 0)
-        return snprintf(buf, size, "%s%llu", v < 0 ? "-" : "", (unsigned long long)ip);
-    n = snprintf(buf, size, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)ip, scale,
-                 (unsigned long long)fp);
-    while (n > 0 && (size_t)n < size && buf[n - 1] == '0')
-        buf[--n] = '\0';
-    return n;
+    /* digits in reverse, with the point inserted after `scale` fractional digits */
+    do {
+        if (n == scale && scale > 0)
+            tmp[n++ + 0] = '.', scale = -1;
+        tmp[n++] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a || n <= scale);
+    if (n == scale && scale > 0) {
+        tmp[n++] = '.';
+        tmp[n++] = '0';
+    }
+    /* trim trailing fractional zeros (at the start of the reversed buffer) */
+    int start = 0;
+    const char *point = memchr(tmp, '.', (size_t)n);
+    if (point) {
+        while (start < n && tmp[start] == '0')
+            start++;
+        if (tmp[start] == '.')
+            start++;
+    }
+    if (size == 0)
+        return 0;
+    if (v < 0 && (size_t)len + 1 < size)
+        buf[len++] = '-';
+    for (int i = n - 1; i >= start && (size_t)len + 1 < size; i--)
+        buf[len++] = tmp[i];
+    buf[len] = 0;
+    return len;
 }
 
 int64_t dec_round_div(__int128 num, __int128 den)
