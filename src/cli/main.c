@@ -20,6 +20,7 @@ static const struct {
     {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
+    {"audit", cmd_audit, "audit verify --db FILE"},
 };
 
 const char *cli_opt(int argc, char **argv, const char *name)

@@ -14,6 +14,7 @@
 #include "codec/json_tax.h"
 #include "core/lifecycle.h"
 #include "core/number.h"
+#include "core/typecode.h"
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
@@ -213,6 +214,13 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     if (r->status == ST_PROVISIONAL)
         json_object_set_new(v, "provisional_until",
                             time_or_null(r->created_at + PROVISIONAL_DAYS * 86400));
+    const typecode *tc = typecode_find(r->type_code);
+    if (tc && tc->reexport_days > 0 && r->registered_at) {
+        /* temporary admission: the goods must leave again (or be declared for consumption) */
+        char dl[16];
+        date_format(date_add_days(date_from_time((time_t)r->registered_at), tc->reexport_days), dl);
+        json_object_set_new(v, "reexport_deadline", json_string(dl));
+    }
 
     json_t *risk = r->risk ? json_loads(r->risk, 0, NULL) : NULL;
     json_t *reasons = json_array();

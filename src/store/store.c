@@ -745,6 +745,48 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
     return finish(c, st);
 }
 
+/* Recomputes every chain; returns the number of events whose hash or link does not match (and
+ * the first such declaration in bad_decl), or <0 on error. */
+int store_audit_verify(db_conn *c, char *bad_decl, size_t size, int64_t *checked)
+{
+    static const char sql[] = "SELECT decl_id, seq, at, actor, role, action, from_status,"
+                              " to_status, detail, prev_hash, hash FROM events ORDER BY decl_id, seq";
+    db_stmt *st = db_prepare(c, sql);
+    char cur[33] = "", prev[65] = "", calc[65];
+    int bad = 0;
+    if (!st)
+        return DB_ERR;
+    *checked = 0;
+    while (db_step(c, st) == DB_ROW) {
+        const char *id = db_col_text(c, st, 0), *detail = db_col_text(c, st, 8);
+        const char *stored_prev = db_col_text(c, st, 9), *stored = db_col_text(c, st, 10);
+        if (strcmp(id, cur) != 0) {
+            snprintf(cur, sizeof cur, "%s", id);
+            prev[0] = 0;
+        }
+        size_t dlen = detail ? strlen(detail) : 0;
+        char *buf = malloc(dlen + 512);
+        if (!buf)
+            break;
+        int n = snprintf(buf, dlen + 512, "%s|%s|%d|%lld|%s|%s|%s|%d|%d|%s", prev, id,
+                         (int)db_col_int64(c, st, 1), (long long)db_col_int64(c, st, 2),
+                         db_col_text(c, st, 3), db_col_text(c, st, 4), db_col_text(c, st, 5),
+                         (int)db_col_int64(c, st, 6), (int)db_col_int64(c, st, 7),
+                         detail ? detail : "");
+        sha256_hex(buf, (size_t)n, calc);
+        free(buf);
+        if (strcmp(calc, stored) != 0 || strcmp(prev, stored_prev) != 0) {
+            if (!bad)
+                snprintf(bad_decl, size, "%s", id);
+            bad++;
+        }
+        snprintf(prev, sizeof prev, "%s", stored);
+        (*checked)++;
+    }
+    db_reset(c, st);
+    return bad;
+}
+
 int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
 {
     static const char sql[] = "SELECT seq, at, actor, role, action, from_status, to_status,"

@@ -146,6 +146,10 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
 /* Returns the number of events, fills up to max. Caller frees detail strings. */
 int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max);
 
+/* Recomputes every hash chain. Returns the number of events that do not match (first broken
+ * declaration id in bad_decl), or <0 on error; *checked = events examined. */
+int store_audit_verify(db_conn *c, char *bad_decl, size_t size, int64_t *checked);
+
 /* ---- idempotency ------------------------------------------------------------------------------ */
 
 typedef struct idem_row {
