@@ -36,7 +36,7 @@ static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
-    return svc_is_customs(req) || strcmp(r->declarant, req->party) == 0 ||
+    return svc_is_customs(req) || svc_role_is(req, "system") || strcmp(r->declarant, req->party) == 0 ||
            strcmp(r->party, req->party) == 0;
 }
 
