@@ -802,7 +802,7 @@ static int transition_job(db_conn *c, void *ctx)
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
         return rc;
-    if (!cur.number[0] ||
+    if ((!cur.number[0] && t->action != ACT_EXPIRE) ||
         lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, t->action, &to) != 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "'%s' is not allowed for a %s declaration%s%s",
