@@ -858,6 +858,16 @@ class T07Limits(ApiCase):
             self.fail("connection closed instead of 413: %r" % e)
         self.assertEqual(st, 413, b)
 
+    def test_exactly_one_mib_is_accepted(self):
+        raw = json.dumps(declaration()).encode()
+        raw += b" " * (1024 * 1024 - len(raw))
+        self.assertEqual(len(raw), 1024 * 1024)
+        st, b, _ = self.call("POST", "/api/v1/declarations", "active", raw=raw)
+        self.assertEqual(st, 201, b)
+        st, b, _ = self.call("POST", "/api/v1/declarations", "active", raw=raw + b" ")
+        self.assertEqual(st, 413, b)
+        self.assertEqual(b["errors"][0]["code"], "too_large")
+
     def test_999_items_accepted_1000_refused(self):
         items = [item("85171300", "1", str(100 + i % 50), desc="Phone %d" % i) for i in range(999)]
         d = declaration(items=items)
