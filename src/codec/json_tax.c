@@ -21,15 +21,20 @@ static json_t *pct_str(int32_t p)
     return json_string(b);
 }
 
-static json_t *tax_line_json(const tax_line *t)
+/* Every item tax names its schedule (the contract). Import duty carries the VNACCS tariff
+ * schedule (B01, B03, B05...); trade remedies the measure kind (AD, SG, CVD); the other taxes
+ * have no schedule code of their own in the sources read, so the table they come from is named. */
+static const char *const default_schedule[TAX_KINDS] = {"B01", "none", "SCT", "EPT", "VAT"};
+
+static json_t *tax_line_json(const tax_line *t, tax_kind kind)
 {
     json_t *o = json_object();
     json_object_set_new(o, "amount", amount_str(t->amount));
     json_object_set_new(o, "rate", json_string(t->rate_text));
     if (t->pct >= 0)
         json_object_set_new(o, "pct", pct_str(t->pct));
-    if (t->schedule[0])
-        json_object_set_new(o, "schedule", json_string(t->schedule));
+    json_object_set_new(o, "schedule",
+                        json_string(t->schedule[0] ? t->schedule : default_schedule[kind]));
     json_object_set_new(o, "base", amount_str(t->base));
     if (t->legal_ref[0])
         json_object_set_new(o, "legal_ref", json_string(t->legal_ref));
@@ -49,7 +54,7 @@ json_t *json_tax_result(const tax_result *r, const decl *d)
             json_object_set_new(o, "hs_code", json_string(d->items[i].hs_code));
         json_object_set_new(o, "customs_value", amount_str(it->customs_value));
         for (int k = 0; k < TAX_KINDS; k++)
-            json_object_set_new(taxes, tax_kind_key((tax_kind)k), tax_line_json(&it->t[k]));
+            json_object_set_new(taxes, tax_kind_key((tax_kind)k), tax_line_json(&it->t[k], (tax_kind)k));
         json_object_set_new(t, "amount", amount_str(it->total));
         json_object_set_new(taxes, "total", t);
         json_object_set_new(o, "taxes", taxes);

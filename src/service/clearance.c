@@ -374,13 +374,17 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     char until[24];
     date_format_timestamp((time_t)(x.now + PROVISIONAL_DAYS * 86400), until);
     size_t tl = strlen(ax.taxes);
-    x.reply_text = malloc(tl + 160);
+    x.reply_text = malloc(tl + 400);
     if (!x.reply_text) {
         assessed_release(&ax);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    int k = snprintf(x.reply_text, 160, "{\"id\":\"%s\",\"status\":\"provisional\","
-                     "\"provisional_until\":\"%s\",", x.row.id, until);
+    int k = snprintf(x.reply_text, 400,
+                     "{\"id\":\"%s\",\"number\":null,\"status\":\"provisional\",\"channel\":null,"
+                     "\"kind\":\"%s\",\"type_code\":\"%s\",\"customs_office\":\"%s\","
+                     "\"declarant\":\"%s\",\"enterprise\":\"%s\",\"provisional_until\":\"%s\",",
+                     x.row.id, x.row.kind == DECL_EXPORT ? "export" : "import", x.row.type_code,
+                     x.row.office, x.row.declarant, x.row.party, until);
     memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
     r = run_write(a, &x, create_job);
     if (r.code == SVC_CREATED && !r.body) {

@@ -7,6 +7,7 @@
 
 #include "codec/json_decl.h"
 #include "codec/json_tax.h"
+#include "core/codes.h"
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
@@ -195,7 +196,7 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
             errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
             continue;
         }
-        if (!cur || strlen(cur) != 3)
+        if (!cur || !codes_currency_valid(cur))
             errs_add(&e, "currency", p, "currency is an ISO 4217 code");
         else
             memcpy(f->currency, cur, 4);

@@ -332,7 +332,7 @@ class T01Flow(ApiCase):
 
     def test_document_check_failed_escalates_to_red(self):
         self.rule(name="yellow lamps", hs_prefix="9405", action="yellow", priority=5)
-        r = self.registered(decl=declaration(items=[item("94051099", "40", "25", desc="Lamps")]))
+        r = self.registered(decl=declaration(items=[item("94051199", "40", "25", desc="Lamps")]))
         self.assertEqual(r["channel"], "yellow")
         n = r["number"]
         self.decide(n, "start_document_check")
@@ -689,7 +689,7 @@ class T04Enterprise(ApiCase):
     def test_aeo_still_selected_by_a_rule(self):
         self.rule(name="red for the AEO importer", importer=AEO, hs_prefix="9006",
                   action="red", priority=5)
-        r = self.registered("aeo", declaration(importer=AEO, items=[item("90065300", "3", "100")]))
+        r = self.registered("aeo", declaration(importer=AEO, items=[item("90065390", "3", "100")]))
         self.assertEqual(r["channel"], "red")
 
     def test_compliance_4_red(self):
@@ -1164,7 +1164,7 @@ class T10Invalidation(ApiCase):
     def test_invalidation_registered(self):
         reg = self.registered()
         self.rule(name="yellow sofas", hs_prefix="9402", action="yellow")
-        chk = self.registered(decl=declaration(items=[item("94029010", "4", "50", desc="Sofas")]))
+        chk = self.registered(decl=declaration(items=[item("94029011", "4", "50", desc="Commodes")]))
         self.decide(chk["number"], "start_document_check")
         done = self.registered()
         self.decide(done["number"], "clear")
