@@ -30,8 +30,11 @@ unit: build asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
-api: build
+# the API suite runs against the release server and again against the ASan+UBSan server, whose
+# sanitizer reports (leaks included, at shutdown) fail the run
+api: build asan
 	python3 tests/api/run.py --binary $(BUILD)/ecustoms
+	ASAN_OPTIONS=detect_leaks=1 python3 tests/api/run.py --binary $(ASAN_BUILD)/ecustoms
 
 test: unit api
 

@@ -474,15 +474,17 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
 
 /* ---- shared transition machinery ----------------------------------------------------------- */
 
-/* Reads the addressed row inside the transaction and checks visibility. */
+/* Reads the addressed row inside the transaction and checks visibility. On any non-zero return
+ * *cur holds nothing to release. */
 static int load_for_write(db_conn *c, write_ctx *x, decl_row *cur)
 {
     int rc = store_decl_get(c, x->key, cur);
+    if (rc == 1 && can_see(x->req, cur))
+        return 0;
+    decl_row_release(cur);
     if (rc < 0)
         return rc;
-    if (rc == 0 || !can_see(x->req, cur))
-        return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
-    return 0;
+    return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
 }
 
 /* ---- IDB: modify a provisional declaration ------------------------------------------------ */

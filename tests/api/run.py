@@ -131,6 +131,13 @@ class Env:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc and self.proc.returncode != 0:
+            # a clean SIGTERM shutdown exits 0; anything else (a sanitizer report, a crash) fails
+            # the run, with the server's log
+            self.log.flush()
+            with open(os.path.join(self.dir, "server.log"), "rb") as f:
+                SERVER_FAILURES.append("server exited with %d:\n%s" % (
+                    self.proc.returncode, f.read()[-4000:].decode("utf-8", "replace")))
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
@@ -1258,6 +1265,9 @@ class T11Concurrency(ApiCase):
         sys.stderr.write("\n  [concurrency: %d IDA+IDC in %.1f s] " % (self.TOTAL, elapsed))
 
 
+SERVER_FAILURES = []
+
+
 def main():
     global BINARY, ENV
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1269,13 +1279,17 @@ def main():
         print("no executable at %s (build first)" % BINARY, file=sys.stderr)
         return 2
     ENV = Env("main")
+    ok = False
     try:
         ENV.start()
         prog = unittest.main(argv=[sys.argv[0]] + rest, exit=False,
                              verbosity=2 if args.verbose else 1)
-        return 0 if prog.result.wasSuccessful() else 1
+        ok = prog.result.wasSuccessful()
     finally:
         ENV.stop()
+    for failure in SERVER_FAILURES:
+        print(failure, file=sys.stderr)
+    return 0 if ok and not SERVER_FAILURES else 1
 
 
 if __name__ == "__main__":
