@@ -84,7 +84,9 @@ static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int 
     snprintf(p, sizeof p, "%s/%s", path, key);
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
-        if (i > 999999999999999LL || i < -999999999999999LL) {
+        /* the scaled value must also fit an int64 (10^15 at scale 4 would not) */
+        if (i > 999999999999999LL || i < -999999999999999LL ||
+            i > INT64_MAX / dec_pow10(scale) || i < -(INT64_MAX / dec_pow10(scale))) {
             errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key);
             return 0;
         }

@@ -15,7 +15,7 @@ int dec_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *ou
 {
     size_t i = 0;
     int neg = 0, int_digits = 0, frac_digits = 0, seen_point = 0;
-    int64_t v = 0;
+    __int128 v = 0; /* 15 integer digits at scale 4 exceed int64: check after scaling */
 
     if (n > 0 && s[0] == '-') {
         neg = 1;
@@ -47,7 +47,9 @@ int dec_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *ou
         }
     }
     v *= dec_pow10(scale - frac_digits);
-    *out = neg ? -v : v;
+    if (v > INT64_MAX)
+        return DEC_ERR_RANGE;
+    *out = neg ? -(int64_t)v : (int64_t)v;
     return DEC_OK;
 }
 

@@ -1,0 +1,245 @@
+/* data/openapi.json: parses, is OpenAPI 3.0.3, and documents every route src/http/routes.c
+ * serves (with the right methods), the bearer scheme, the error shape and the exact field
+ * lists of the strict declaration decoder (src/codec/json_decl.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+static json_t *doc;
+
+static int load(void **state)
+{
+    json_error_t je;
+    (void)state;
+    doc = json_load_file(ECUSTOMS_DATA_DIR "/openapi.json", JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        fprintf(stderr, "openapi.json: %s at line %d column %d\n", je.text, je.line, je.column);
+    return 0;
+}
+
+static int unload(void **state)
+{
+    (void)state;
+    json_decref(doc);
+    return 0;
+}
+
+typedef struct route {
+    const char *path;
+    const char *methods[4]; /* lower case, NULL-terminated */
+    int public;             /* no bearer token */
+} route;
+
+/* Every route of routes_dispatch(). */
+static const route routes[] = {
+    {"/healthz", {"get"}, 1},
+    {"/metrics", {"get"}, 1},
+    {"/api/v1/openapi.json", {"get"}, 1},
+    {"/api/v1/declarations", {"post"}, 0},
+    {"/api/v1/declarations/{id}", {"get", "put"}, 0},
+    {"/api/v1/declarations/{id}/register", {"post"}, 0},
+    {"/api/v1/declarations/{id}/amendments", {"post"}, 0},
+    {"/api/v1/declarations/{id}/cancellation", {"post"}, 0},
+    {"/api/v1/declarations/{id}/decisions", {"post"}, 0},
+    {"/api/v1/declarations/{id}/events", {"get"}, 0},
+    {"/api/v1/risk/rules", {"get", "post"}, 0},
+    {"/api/v1/risk/rules/{rule_id}", {"put", "delete"}, 0},
+    {"/api/v1/risk/settings", {"get", "put"}, 0},
+    {"/api/v1/tariff", {"get"}, 0},
+    {"/api/v1/tariff/{hs_code}", {"get"}, 0},
+    {"/api/v1/tax/quote", {"post"}, 0},
+    {"/api/v1/exchange-rates", {"get", "put"}, 0},
+    {"/api/v1/admin/invalidate", {"post"}, 0},
+};
+
+static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
+
+static void parses_as_openapi_303(void **state)
+{
+    (void)state;
+    assert_non_null(doc);
+    assert_true(json_is_object(doc));
+    assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.0.3");
+    assert_non_null(json_object_get(json_object_get(doc, "info"), "title"));
+    assert_non_null(json_object_get(json_object_get(doc, "info"), "version"));
+}
+
+static void every_route_documented(void **state)
+{
+    (void)state;
+    json_t *paths = json_object_get(doc, "paths");
+    assert_true(json_is_object(paths));
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        json_t *p = json_object_get(paths, routes[i].path);
+        if (!p)
+            fail_msg("path %s is not documented", routes[i].path);
+        /* exactly the served methods */
+        for (size_t m = 0; m < sizeof all_methods / sizeof *all_methods; m++) {
+            int served = 0;
+            for (const char *const *k = routes[i].methods; *k; k++)
+                served |= strcmp(*k, all_methods[m]) == 0;
+            json_t *op = json_object_get(p, all_methods[m]);
+            if (served && !json_is_object(op))
+                fail_msg("%s %s is not documented", all_methods[m], routes[i].path);
+            if (!served && op)
+                fail_msg("%s %s is documented but not served", all_methods[m], routes[i].path);
+            if (op && !json_object_get(json_object_get(op, "responses"), "200") &&
+                !json_object_get(json_object_get(op, "responses"), "201"))
+                fail_msg("%s %s has no success response", all_methods[m], routes[i].path);
+        }
+    }
+    /* and nothing else */
+    assert_int_equal(json_object_size(paths), sizeof routes / sizeof *routes);
+}
+
+static void bearer_auth(void **state)
+{
+    (void)state;
+    json_t *scheme = json_object_get(
+        json_object_get(json_object_get(doc, "components"), "securitySchemes"), "bearerAuth");
+    assert_string_equal(json_string_value(json_object_get(scheme, "type")), "http");
+    assert_string_equal(json_string_value(json_object_get(scheme, "scheme")), "bearer");
+    json_t *sec = json_object_get(doc, "security");
+    assert_int_equal(json_array_size(sec), 1);
+    assert_non_null(json_object_get(json_array_get(sec, 0), "bearerAuth"));
+
+    json_t *paths = json_object_get(doc, "paths");
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+        for (const char *const *m = routes[i].methods; *m; m++) {
+            json_t *op = json_object_get(json_object_get(paths, routes[i].path), *m);
+            json_t *osec = json_object_get(op, "security");
+            json_t *resp = json_object_get(op, "responses");
+            if (routes[i].public) {
+                /* public: explicitly no security */
+                assert_true(json_is_array(osec));
+                assert_int_equal(json_array_size(osec), 0);
+            } else {
+                assert_null(osec); /* inherits bearerAuth */
+                if (!json_object_get(resp, "401"))
+                    fail_msg("%s %s lacks a 401 response", *m, routes[i].path);
+            }
+            /* every body-carrying request can be refused as malformed, too large or invalid */
+            if (!routes[i].public && (!strcmp(*m, "post") || !strcmp(*m, "put")))
+                for (const char *const *c = (const char *const[]){"400", "413", "422", NULL}; *c; c++)
+                    if (!json_object_get(resp, *c))
+                        fail_msg("%s %s lacks a %s response", *m, routes[i].path, *c);
+        }
+}
+
+static void error_schema(void **state)
+{
+    (void)state;
+    json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+    json_t *err = json_object_get(schemas, "Error");
+    assert_non_null(err);
+    json_t *item = json_object_get(json_object_get(json_object_get(err, "properties"), "errors"), "items");
+    json_t *props = json_object_get(item, "properties");
+    assert_non_null(json_object_get(props, "code"));
+    assert_non_null(json_object_get(props, "path"));
+    assert_non_null(json_object_get(props, "message"));
+    assert_int_equal(json_array_size(json_object_get(item, "required")), 3);
+    /* every documented error status used anywhere is one the server produces */
+    static const char *const codes[] = {"400", "401", "403", "404", "409", "413", "422"};
+    json_t *responses = json_object_get(json_object_get(doc, "components"), "responses");
+    json_t *paths = json_object_get(doc, "paths");
+    const char *pk, *mk, *rk;
+    json_t *pv, *mv, *rv;
+    int seen[7] = {0};
+    json_object_foreach(paths, pk, pv) {
+        json_object_foreach(pv, mk, mv) {
+            json_object_foreach(json_object_get(mv, "responses"), rk, rv) {
+                int ok = !strcmp(rk, "200") || !strcmp(rk, "201") || !strcmp(rk, "default");
+                for (int i = 0; i < 7; i++)
+                    if (!strcmp(rk, codes[i]))
+                        ok = seen[i] = 1;
+                if (!ok)
+                    fail_msg("%s %s: unexpected response %s", mk, pk, rk);
+                const char *r = json_string_value(json_object_get(rv, "$ref"));
+                if (r) {
+                    assert_true(strncmp(r, "#/components/responses/", 23) == 0);
+                    assert_non_null(json_object_get(responses, r + 23));
+                }
+            }
+        }
+    }
+    for (int i = 0; i < 7; i++)
+        if (!seen[i])
+            fail_msg("status %s never documented", codes[i]);
+}
+
+/* The schema's property names must be exactly the decoder's allowed keys. */
+static void expect_props(const char *schema, const char *const *keys)
+{
+    json_t *s = json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), schema);
+    json_t *props = json_object_get(s, "properties");
+    size_t n = 0;
+    if (!props)
+        fail_msg("schema %s missing", schema);
+    assert_true(json_is_false(json_object_get(s, "additionalProperties")));
+    for (; keys[n]; n++)
+        if (!json_object_get(props, keys[n]))
+            fail_msg("schema %s lacks %s", schema, keys[n]);
+    assert_int_equal(json_object_size(props), n);
+}
+
+static void declaration_fields_match_decoder(void **state)
+{
+    (void)state;
+    static const char *const top[] = {"kind", "type_code", "customs_office", "declarant",
+                                      "importer", "exporter", "transport", "packages",
+                                      "gross_weight_kg", "invoice", "items", NULL};
+    static const char *const party[] = {"tax_code", "name", "address", "country", NULL};
+    static const char *const transport[] = {"mode", "bills_of_lading", "port_of_loading",
+                                            "port_of_discharge", "arrival_date", "containers",
+                                            "vessel", NULL};
+    static const char *const invoice[] = {"number", "date", "currency", "incoterm", "total",
+                                          "freight", "freight_currency", "insurance",
+                                          "insurance_currency", "allocation", NULL};
+    static const char *const item[] = {"hs_code", "description", "origin", "quantity", "unit",
+                                       "unit_price", "value", "net_weight_kg", "alcohol_percent",
+                                       "producer", "certificate_of_origin", "permits", NULL};
+    static const char *const co[] = {"form", "number", "date", NULL};
+    static const char *const packages[] = {"count", "unit", NULL};
+    static const char *const cancel[] = {"reason_code", "reason", NULL};
+    static const char *const decision[] = {"decision", "passed", "violation", "findings",
+                                           "additional_tax", "note", "escalate", NULL};
+    static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
+                                       "type_code", "customs_office", "min_value_vnd",
+                                       "max_unit_value_vnd", "valid_from", "valid_to", "action",
+                                       "priority", "active", "id", NULL};
+    static const char *const settings[] = {"random_red_percent", "random_yellow_percent", NULL};
+    static const char *const rate[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
+                                       "source", NULL};
+    expect_props("ImportDeclaration", top);
+    expect_props("ExportDeclaration", top);
+    expect_props("VnParty", party);
+    expect_props("ForeignParty", party);
+    expect_props("Transport", transport);
+    expect_props("Invoice", invoice);
+    expect_props("Item", item);
+    expect_props("CertificateOfOrigin", co);
+    expect_props("Packages", packages);
+    expect_props("Cancellation", cancel);
+    expect_props("Decision", decision);
+    expect_props("RuleInput", rule);
+    expect_props("RiskSettings", settings);
+    expect_props("ExchangeRate", rate);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parses_as_openapi_303),
+        cmocka_unit_test(every_route_documented),
+        cmocka_unit_test(bearer_auth),
+        cmocka_unit_test(error_schema),
+        cmocka_unit_test(declaration_fields_match_decoder),
+    };
+    return cmocka_run_group_tests(tests, load, unload);
+}
