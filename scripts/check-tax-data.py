@@ -15,7 +15,7 @@ TARIFF = sys.argv[2] if len(sys.argv) > 2 else \
 COUNTRIES = "/work/shared/data/reference/country-codes"  # optional
 
 HEADERS = {
-    "sct.tsv": "hs_prefix alcohol_min alcohol_max pct valid_from valid_to legal_ref description",
+    "sct.tsv": "hs_prefix attribute attr_min attr_max pct valid_from valid_to legal_ref description",
     "ept.tsv": "hs_prefix amount_vnd unit valid_from valid_to legal_ref description",
     "vat.tsv": "hs_prefix rate valid_from valid_to legal_ref description",
     "vat_reduction.tsv": "rate valid_from valid_to legal_ref description",
@@ -28,7 +28,7 @@ HEADERS = {
 }
 # key columns for the "no overlapping validity" rule
 KEYS = {
-    "sct.tsv": ("hs_prefix", "alcohol_min", "alcohol_max"),
+    "sct.tsv": ("hs_prefix", "attribute", "attr_min", "attr_max"),
     "ept.tsv": ("hs_prefix",),
     "vat.tsv": ("hs_prefix",),
     "vat_reduction.tsv": (),
@@ -40,6 +40,7 @@ KEYS = {
 AGREEMENTS = ("ACFTA ATIGA AJCEP VJEPA AKFTA AANZFTA AIFTA VKFTA VCFTA VN_EAEU CPTPP AHKFTA EVFTA "
               "UKVFTA VIFTA RCEP_A RCEP_B RCEP_C RCEP_D RCEP_E RCEP_F").split()
 UNITS = {"LTR", "KGM", "TNE"}
+SCT_ATTRS = ("", "alcohol_pct", "engine_cc", "seats", "btu", "sugar_g_100ml")
 NUM = re.compile(r"^\d+(\.\d+)?$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 errors = []
@@ -150,12 +151,19 @@ def main():
                         err(fname, n, f"bad hs_prefix {p!r}")
                     elif p not in prefixes:
                         err(fname, n, f"hs_prefix {p} is not a prefix of any AHTN 2022 8-digit line")
-            for col in ("pct", "amount_vnd", "vnd_per_unit", "alcohol_min", "alcohol_max"):
+            for col in ("pct", "amount_vnd", "vnd_per_unit", "attr_min", "attr_max"):
                 if col in r and r[col] != "" and not NUM.match(r[col]):
                     err(fname, n, f"{col} not a decimal: {r[col]!r}")
-            if fname == "sct.tsv" and r["alcohol_min"] and r["alcohol_max"] and \
-                    float(r["alcohol_min"]) >= float(r["alcohol_max"]):
-                err(fname, n, "alcohol_min >= alcohol_max")
+            if fname == "sct.tsv":
+                if r["attribute"] not in SCT_ATTRS:
+                    err(fname, n, f"unknown attribute {r['attribute']!r}")
+                elif not r["attribute"] and (r["attr_min"] or r["attr_max"]):
+                    err(fname, n, "attr_min/attr_max without an attribute")
+                elif r["attribute"] and not (r["attr_min"] or r["attr_max"]):
+                    err(fname, n, "attribute without attr_min or attr_max")
+                if r["attr_min"] and r["attr_max"] and NUM.match(r["attr_min"]) and \
+                        NUM.match(r["attr_max"]) and float(r["attr_min"]) >= float(r["attr_max"]):
+                    err(fname, n, "attr_min >= attr_max")
             if fname == "vat.tsv" and r["rate"] != "exempt" and not NUM.match(r["rate"]):
                 err(fname, n, f"bad VAT rate {r['rate']!r}")
             if fname == "vat_reduction.tsv" and not NUM.match(r["rate"]):

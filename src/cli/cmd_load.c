@@ -226,7 +226,8 @@ int cmd_load(int argc, char **argv)
     L.lines = calloc(tariff_count(t) + 1, sizeof *L.lines);
     if (tt && nfx > 0 && L.lines) {
         decl_item it = {.quantity = 100000, .unit = "PCE", .unit_price = 100000, .value = 1000000,
-                        .alcohol_pct = -1, .origin = "CN"};
+                        .alcohol_pct = -1, .engine_cc = -1, .seats = -1, .btu = -1,
+                        .sugar_g_100ml = -1, .origin = "CN"};
         decl d = {.kind = DECL_IMPORT, .type_code = "A11", .n_items = 1, .items = &it,
                   .invoice = {.currency = "USD", .incoterm = "CIF", .total = 1000000,
                               .freight_currency = "USD", .insurance_currency = "USD",

@@ -111,6 +111,26 @@ static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int 
     }
 }
 
+/* An optional SCT attribute (engine_cc, seats, btu, sugar_g_per_100ml): decimal string or
+ * integer, not negative; -1 when absent or null. */
+static void get_attr(dctx *x, json_t *obj, const char *path, const char *key, int scale,
+                     int64_t *out)
+{
+    char p[192];
+    *out = -1;
+    if (!json_object_get(obj, key))
+        return;
+    if (!get_dec(x, obj, path, key, 0, scale, out)) {
+        *out = -1;
+        return;
+    }
+    if (*out < 0) {
+        snprintf(p, sizeof p, "%s/%s", path, key);
+        errs_add(x->e, "out_of_range", p, "'%s' must not be negative", key);
+        *out = -1;
+    }
+}
+
 static void get_date(dctx *x, json_t *obj, const char *path, const char *key, int required,
                      date_ymd *out)
 {
@@ -248,6 +268,7 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
 {
     static const char *const keys[] = {"hs_code", "description", "origin", "quantity", "unit",
                                        "unit_price", "value", "net_weight_kg", "alcohol_percent",
+                                       "engine_cc", "seats", "btu", "sugar_g_per_100ml",
                                        "producer", "certificate_of_origin", "permits", NULL};
     char p[192];
     check_keys(x, obj, path, keys);
@@ -266,6 +287,10 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
     it->alcohol_pct = -1;
     if (json_object_get(obj, "alcohol_percent"))
         get_dec(x, obj, path, "alcohol_percent", 0, DEC_SCALE_PCT, &it->alcohol_pct);
+    get_attr(x, obj, path, "engine_cc", 0, &it->engine_cc);
+    get_attr(x, obj, path, "seats", 0, &it->seats);
+    get_attr(x, obj, path, "btu", 0, &it->btu);
+    get_attr(x, obj, path, "sugar_g_per_100ml", DEC_SCALE_PCT, &it->sugar_g_100ml);
     get_str(x, obj, path, "producer", 0, it->producer, sizeof it->producer);
     json_t *co = json_object_get(obj, "certificate_of_origin");
     if (co && !json_is_null(co)) {

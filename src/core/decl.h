@@ -51,7 +51,13 @@ typedef struct decl_item {
     int64_t unit_price;       /* DEC_SCALE_AMOUNT, invoice currency */
     int64_t value;            /* DEC_SCALE_AMOUNT, invoice currency */
     int64_t net_weight_kg;    /* DEC_SCALE_QTY, optional (0): used to allocate freight by weight */
-    int64_t alcohol_pct;      /* DEC_SCALE_PCT, optional (-1 when absent): spirits SCT bracket */
+    /* Optional facts that select the special consumption tax bracket when the 8-digit line does
+     * not (docs/tax.md, SCT); each -1 when absent. */
+    int64_t alcohol_pct;      /* % vol, DEC_SCALE_PCT (2 decimals): wine/spirits */
+    int64_t engine_cc;        /* cylinder capacity, whole cc: cars, pick-ups, motorcycles */
+    int64_t seats;            /* seating capacity including the driver: vehicles of 8702 */
+    int64_t btu;              /* cooling capacity, whole BTU/h: air conditioners */
+    int64_t sugar_g_100ml;    /* sugar content, g per 100 ml, 2 decimals (DEC_SCALE_PCT): drinks */
     char producer[128];       /* optional: manufacturer, for producer-specific trade remedies */
     char co_form[16];         /* certificate of origin claimed: form ("E", "D", "EUR.1") */
     char co_number[48];
@@ -99,6 +105,12 @@ typedef struct decl {
     int n_items;
     decl_item *items;           /* heap array of n_items */
 } decl;
+
+/* Marks every optional SCT attribute of it as absent (-1). */
+static inline void decl_item_attrs_none(decl_item *it)
+{
+    it->alcohol_pct = it->engine_cc = it->seats = it->btu = it->sugar_g_100ml = -1;
+}
 
 /* Frees the heap arrays of d (not d itself). Accepts NULL. */
 void decl_release(decl *d);

@@ -414,6 +414,46 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
     return 0;
 }
 
+/* "engine" for engine_cc etc.: the word used in notes and messages */
+static const char *sct_attr_label(int a)
+{
+    switch (a) {
+    case SCT_ATTR_ALCOHOL: return "alcohol";
+    case SCT_ATTR_ENGINE_CC: return "engine";
+    case SCT_ATTR_SEATS: return "seating capacity";
+    case SCT_ATTR_BTU: return "cooling capacity";
+    case SCT_ATTR_SUGAR: return "sugar content";
+    default: return "?";
+    }
+}
+
+/* sct_attribute_required / sct_attribute_range for item i, naming the line and its brackets. */
+static void sct_attr_error(const tt_sct_match *m, const decl_item *it, int i, date_ymd date, errs *e)
+{
+    char p[128], list[400] = "", br[64], pct[24], val[48], ds[11];
+    size_t l;
+    mkpath(p, sizeof p, i, "/");
+    l = strlen(p);
+    set_text(p + l, sizeof p - l, tt_sct_attr_key(m->attr));
+    for (size_t k = 0; k < m->nrows && k < TT_SCT_MAX_BRACKETS; k++) {
+        size_t ll = strlen(list);
+        tt_sct_bracket_text(m->attr, m->rows[k]->amin, m->rows[k]->amax, br, sizeof br);
+        pct_text(m->rows[k]->pct, pct, sizeof pct);
+        snprintf(list + ll, sizeof list - ll, "%s%s %s", k ? ", " : "", br, pct);
+    }
+    date_format(date, ds);
+    if (m->status == TT_SCT_ATTR_MISSING) {
+        errs_add(e, "sct_attribute_required", p,
+                 "SCT on %s depends on the %s: declare %s (brackets on %s: %s)",
+                 it->hs_code, sct_attr_label(m->attr), tt_sct_attr_key(m->attr), ds, list);
+        return;
+    }
+    tt_sct_attr_value_text(m->attr, tt_sct_attr_value(it, m->attr), val, sizeof val);
+    errs_add(e, "sct_attribute_range", p,
+             "%s %s is outside every SCT bracket of %s (brackets on %s: %s)",
+             sct_attr_label(m->attr), val, it->hs_code, ds, list);
+}
+
 static void zero_line(tax_line *t, const char *text, const char *ref, const char *note)
 {
     memset(t, 0, sizeof *t);
@@ -599,24 +639,30 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 set_text(tr->rate_text, sizeof tr->rate_text, "none");
         }
 
-        /* SCT on CV + duty + trade remedy */
+        /* SCT on CV + duty + trade remedy; the bracket by the item's declared attribute when the
+         * line's rows depend on one (engine_cc, seats, ...) */
         {
-            int need_alc = 0;
-            const tt_sct *s = tt_find_sct(tt, it->hs_code, (int32_t)it->alcohol_pct, date, &need_alc);
-            if (need_alc) {
-                char p[128];
-                snprintf(p, sizeof p, "%s/alcohol_pct", path);
-                errs_add(e, "alcohol_required", p, "SCT on %s depends on the alcohol strength",
-                         it->hs_code);
+            tt_sct_match m;
+            const tt_sct *s;
+            tt_find_sct(tt, it->hs_code, it, date, &m);
+            if (m.status != TT_SCT_OK) {
+                sct_attr_error(&m, it, i, date, e);
                 continue;
             }
+            s = m.row;
             if (s) {
                 sct->base = cv + id->amount + tr->amount;
                 sct->pct = s->pct;
                 sct->amount = dec_round_div((__int128)sct->base * s->pct, 10000);
                 pct_text(s->pct, sct->rate_text, sizeof sct->rate_text);
                 set_text(sct->legal_ref, sizeof sct->legal_ref, s->legal_ref);
-                set_text(sct->note, sizeof sct->note, s->desc);
+                if (s->attr != SCT_ATTR_NONE) {
+                    char val[48], br[64];
+                    tt_sct_attr_value_text(s->attr, tt_sct_attr_value(it, s->attr), val, sizeof val);
+                    tt_sct_bracket_text(s->attr, s->amin, s->amax, br, sizeof br);
+                    add_note(sct, "%s %s: %s bracket", sct_attr_label(s->attr), val, br);
+                }
+                add_note(sct, "%s", s->desc);
             } else {
                 set_text(sct->rate_text, sizeof sct->rate_text, "not subject");
             }

@@ -188,6 +188,178 @@ static int parse_pct_field(const tsv *t, const char *s, int32_t *out, errs *e)
     return 0;
 }
 
+static const struct {
+    const char *name, *key, *unit;
+    int scale;
+} ATTRS[SCT_ATTR_COUNT] = {
+    [SCT_ATTR_NONE] = {"", "", "", 0},
+    [SCT_ATTR_ALCOHOL] = {"alcohol_pct", "alcohol_percent", "% vol", DEC_SCALE_PCT},
+    [SCT_ATTR_ENGINE_CC] = {"engine_cc", "engine_cc", " cc", 0},
+    [SCT_ATTR_SEATS] = {"seats", "seats", " seats", 0},
+    [SCT_ATTR_BTU] = {"btu", "btu", " BTU", 0},
+    [SCT_ATTR_SUGAR] = {"sugar_g_100ml", "sugar_g_per_100ml", " g/100 ml", DEC_SCALE_PCT},
+};
+
+const char *tt_sct_attr_name(int a)
+{
+    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].name : "";
+}
+
+const char *tt_sct_attr_key(int a)
+{
+    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].key : "";
+}
+
+int tt_sct_attr_scale(int a)
+{
+    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].scale : 0;
+}
+
+int64_t tt_sct_attr_value(const decl_item *it, int a)
+{
+    switch (a) {
+    case SCT_ATTR_ALCOHOL: return it->alcohol_pct;
+    case SCT_ATTR_ENGINE_CC: return it->engine_cc;
+    case SCT_ATTR_SEATS: return it->seats;
+    case SCT_ATTR_BTU: return it->btu;
+    case SCT_ATTR_SUGAR: return it->sugar_g_100ml;
+    default: return -1;
+    }
+}
+
+/* v at scale s with thousands separators and no trailing zero decimals: 24000 -> "24,000" */
+static void num_text(int64_t v, int scale, char *buf, size_t n)
+{
+    char raw[48], out[64];
+    size_t k = 0, l, ip;
+    if (dec_format(v, scale, raw, sizeof raw) < 0) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    if (strchr(raw, '.')) { /* drop trailing zeros of the decimals */
+        l = strlen(raw);
+        while (l && raw[l - 1] == '0')
+            raw[--l] = '\0';
+        if (l && raw[l - 1] == '.')
+            raw[--l] = '\0';
+    }
+    ip = strcspn(raw, ".");
+    for (size_t i = 0; raw[i] && k + 2 < sizeof out; i++) {
+        if (i && i < ip && raw[i - 1] != '-' && (ip - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = raw[i];
+    }
+    out[k] = '\0';
+    snprintf(buf, n, "%s", out);
+}
+
+void tt_sct_attr_value_text(int a, int64_t v, char *buf, size_t n)
+{
+    char num[64];
+    if (a <= 0 || a >= SCT_ATTR_COUNT) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    num_text(v, ATTRS[a].scale, num, sizeof num);
+    snprintf(buf, n, "%s%s", num, ATTRS[a].unit);
+}
+
+/* Brackets are stored [min, max) in the attribute's smallest unit and shown the way the law names
+ * them: engine capacity, cooling capacity and sugar are "above X up to Y" ([X+1, Y+1) stored:
+ * "3,000-4,000 cc", "above 6,000 cc", "up to 2,500 cc"); seats are "from X to Y" ("10-15 seats",
+ * "24 seats or more"); alcohol is "from X" / "under Y" ("20% vol or more", "under 20% vol"). */
+void tt_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n)
+{
+    char lo[64], hi[64];
+    const char *u;
+    int sc;
+    if (a <= 0 || a >= SCT_ATTR_COUNT || (min < 0 && max < 0)) {
+        snprintf(buf, n, "any");
+        return;
+    }
+    u = ATTRS[a].unit;
+    sc = ATTRS[a].scale;
+    if (a == SCT_ATTR_ALCOHOL) {
+        num_text(min, sc, lo, sizeof lo);
+        num_text(max, sc, hi, sizeof hi);
+        if (min >= 0 && max >= 0)
+            snprintf(buf, n, "%s to under %s%s", lo, hi, u);
+        else if (min >= 0)
+            snprintf(buf, n, "%s%s or more", lo, u);
+        else
+            snprintf(buf, n, "under %s%s", hi, u);
+        return;
+    }
+    num_text(a == SCT_ATTR_SEATS ? min : min - 1, sc, lo, sizeof lo);
+    num_text(max - 1, sc, hi, sizeof hi);
+    if (min >= 0 && max >= 0)
+        snprintf(buf, n, "%s-%s%s", lo, hi, u);
+    else if (min >= 0 && a == SCT_ATTR_SEATS)
+        snprintf(buf, n, "%s%s or more", lo, u);
+    else if (min >= 0)
+        snprintf(buf, n, "above %s%s", lo, u);
+    else
+        snprintf(buf, n, "up to %s%s", hi, u);
+}
+
+/* attribute, attr_min, attr_max of an sct.tsv row */
+static int parse_attr(const tsv *t, const char *name, const char *min, const char *max, tt_sct *r,
+                      errs *e)
+{
+    int bad_row = 0;
+    r->attr = -1;
+    r->amin = r->amax = -1;
+    for (int a = 0; a < SCT_ATTR_COUNT; a++)
+        if (strcmp(name, ATTRS[a].name) == 0)
+            r->attr = a;
+    if (r->attr < 0)
+        return bad(e, t, "unknown attribute '%s' (alcohol_pct, engine_cc, seats, btu, sugar_g_100ml or empty)",
+                   name);
+    if (r->attr == SCT_ATTR_NONE) {
+        if (*min || *max)
+            return bad(e, t, "attr_min/attr_max given without an attribute%s", "");
+        return 0;
+    }
+    if (*min && (dec_parse(min, ATTRS[r->attr].scale, 0, &r->amin) != DEC_OK || r->amin < 0))
+        bad_row |= bad(e, t, "bad attr_min '%s' (%d decimals at most)", min, ATTRS[r->attr].scale);
+    if (*max && (dec_parse(max, ATTRS[r->attr].scale, 0, &r->amax) != DEC_OK || r->amax < 0))
+        bad_row |= bad(e, t, "bad attr_max '%s' (%d decimals at most)", max, ATTRS[r->attr].scale);
+    if (!bad_row && !*min && !*max)
+        bad_row |= bad(e, t, "attribute '%s' without attr_min or attr_max", name);
+    if (!bad_row && r->amin >= 0 && r->amax >= 0 && r->amin >= r->amax)
+        bad_row |= bad(e, t, "attr_min must be below attr_max (max is exclusive)%s", "");
+    return bad_row;
+}
+
+static int valid_overlap(const tt_valid *a, const tt_valid *b)
+{
+    return (a->to == 0 || b->from <= a->to) && (b->to == 0 || a->from <= b->to);
+}
+
+/* Rows of one prefix whose validity overlaps must use the same attribute and disjoint brackets:
+ * otherwise the lookup would be ambiguous. */
+static void check_sct_rows(const tt_sct *rows, size_t n, const int *lines, errs *e)
+{
+    char w[96];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const tt_sct *a = &rows[i], *b = &rows[j];
+            if (strcmp(a->prefix, b->prefix) != 0 || !valid_overlap(&a->v, &b->v))
+                continue;
+            snprintf(w, sizeof w, "sct.tsv:%d", lines[j]);
+            if (a->attr != b->attr) {
+                errs_add(e, "tax_table_format", w,
+                         "rows of %s valid on the same dates use different attributes ('%s' at line %d)",
+                         a->prefix, ATTRS[a->attr].name, lines[i]);
+                continue;
+            }
+            if ((a->amax < 0 || b->amin < a->amax) && (b->amax < 0 || a->amin < b->amax))
+                errs_add(e, "tax_table_format", w,
+                         "overlaps line %d (same prefix %s, overlapping dates and brackets)", lines[i],
+                         a->prefix);
+        }
+}
+
 static int need_ref(const tsv *t, const char *s, errs *e)
 {
     if (!*s)
@@ -280,33 +452,27 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         return errs_add(e, "out_of_memory", dir, "tax tables");
 
     if (tsv_open(tt, &t, dir, "sct.tsv",
-                 "hs_prefix\talcohol_min\talcohol_max\tpct\tvalid_from\tvalid_to\tlegal_ref\tdescription",
+                 "hs_prefix\tattribute\tattr_min\tattr_max\tpct\tvalid_from\tvalid_to\tlegal_ref\tdescription",
                  e) == 0) {
-        tt->sct = calloc(count_rows(t.p), sizeof *tt->sct);
-        while (tt->sct && tsv_next(&t)) {
+        size_t cap = count_rows(t.p);
+        tt->sct = calloc(cap, sizeof *tt->sct);
+        int *lines = calloc(cap, sizeof *lines);
+        while (tt->sct && lines && tsv_next(&t)) {
             tt_sct *r = &tt->sct[tt->nsct];
-            int64_t a;
-            if (check_nf(&t, 8, e) < 0)
+            if (check_nf(&t, 9, e) < 0)
                 continue;
-            bad_row = parse_prefix(&t, t.f[0], e) | parse_pct_field(&t, t.f[3], &r->pct, e) |
-                      parse_valid(&t, t.f[4], t.f[5], &r->v, e) | need_ref(&t, t.f[6], e);
-            r->alc_min = r->alc_max = -1;
-            if (*t.f[1]) {
-                if (dec_parse(t.f[1], DEC_SCALE_PCT, 0, &a) != DEC_OK)
-                    bad_row |= bad(e, &t, "bad alcohol_min '%s'", t.f[1]);
-                r->alc_min = (int32_t)a;
-            }
-            if (*t.f[2]) {
-                if (dec_parse(t.f[2], DEC_SCALE_PCT, 0, &a) != DEC_OK)
-                    bad_row |= bad(e, &t, "bad alcohol_max '%s'", t.f[2]);
-                r->alc_max = (int32_t)a;
-            }
+            bad_row = parse_prefix(&t, t.f[0], e) | parse_pct_field(&t, t.f[4], &r->pct, e) |
+                      parse_valid(&t, t.f[5], t.f[6], &r->v, e) | need_ref(&t, t.f[7], e);
+            bad_row |= parse_attr(&t, t.f[1], t.f[2], t.f[3], r, e);
             r->prefix = t.f[0];
-            r->legal_ref = t.f[6];
-            r->desc = fld(&t, 7);
+            r->legal_ref = t.f[7];
+            r->desc = fld(&t, 8);
             if (!bad_row)
-                tt->nsct++;
+                lines[tt->nsct++] = t.line;
         }
+        if (tt->sct && lines)
+            check_sct_rows(tt->sct, tt->nsct, lines, e);
+        free(lines);
     }
     if (tsv_open(tt, &t, dir, "ept.tsv",
                  "hs_prefix\tamount_vnd\tunit\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
@@ -521,35 +687,49 @@ static size_t prefix_match(const char *prefix, const char *hs)
     return n + 1;
 }
 
-const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_pct, date_ymd d,
-                          int *need_alcohol)
+void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
+                 tt_sct_match *m)
 {
-    const tt_sct *best = NULL;
     size_t bl = 0;
-    *need_alcohol = 0;
+    int64_t v;
+    memset(m, 0, sizeof *m);
+    FOR_CANDIDATES(&tt->ix_sct, hs, i)
+    {
+        size_t l = prefix_match(tt->sct[i].prefix, hs);
+        if (l > bl && valid_on(&tt->sct[i].v, d))
+            bl = l;
+    }
+    if (!bl)
+        return; /* not subject */
+    /* the rows of the longest prefix valid on d, in file order; the loader guarantees one
+     * attribute and disjoint brackets among them */
     FOR_CANDIDATES(&tt->ix_sct, hs, i)
     {
         const tt_sct *r = &tt->sct[i];
-        size_t l = prefix_match(r->prefix, hs);
-        if (!l || !valid_on(&r->v, d) || l < bl)
+        if (prefix_match(r->prefix, hs) != bl || !valid_on(&r->v, d))
             continue;
-        if (r->alc_min >= 0 || r->alc_max >= 0) {
-            if (alcohol_pct < 0) {
-                *need_alcohol = 1; /* a bracketed row matches the code: strength is required */
-                continue;
-            }
-            if ((r->alc_min >= 0 && alcohol_pct < r->alc_min) ||
-                (r->alc_max >= 0 && alcohol_pct >= r->alc_max))
-                continue;
-        }
-        if (l > bl || !best) {
-            best = r;
-            bl = l;
+        if (m->nrows < TT_SCT_MAX_BRACKETS)
+            m->rows[m->nrows] = r;
+        m->nrows++;
+        m->attr = r->attr;
+    }
+    if (m->attr == SCT_ATTR_NONE) {
+        m->row = m->rows[0];
+        return;
+    }
+    v = tt_sct_attr_value(it, m->attr);
+    if (v < 0) {
+        m->status = TT_SCT_ATTR_MISSING;
+        return;
+    }
+    for (size_t k = 0; k < m->nrows && k < TT_SCT_MAX_BRACKETS; k++) {
+        const tt_sct *r = m->rows[k];
+        if ((r->amin < 0 || v >= r->amin) && (r->amax < 0 || v < r->amax)) {
+            m->row = r;
+            return;
         }
     }
-    if (best)
-        *need_alcohol = 0;
-    return best;
+    m->status = TT_SCT_ATTR_OUTSIDE;
 }
 
 #define LONGEST(arr, ix)                                            \

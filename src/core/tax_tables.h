@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/decl.h"
 #include "core/tax.h"
 #include "util/date.h"
 #include "util/errs.h"
@@ -15,9 +16,31 @@ typedef struct tt_valid {
     date_ymd from, to; /* to == 0: open */
 } tt_valid;
 
+/* The declared facts an SCT row may be bracketed by (sct.tsv column `attribute`). */
+typedef enum sct_attr {
+    SCT_ATTR_NONE = 0,
+    SCT_ATTR_ALCOHOL,  /* alcohol_pct: % vol, DEC_SCALE_PCT */
+    SCT_ATTR_ENGINE_CC,/* engine_cc: cylinder capacity, whole cc */
+    SCT_ATTR_SEATS,    /* seats: seating capacity including the driver */
+    SCT_ATTR_BTU,      /* btu: cooling capacity, BTU/h */
+    SCT_ATTR_SUGAR,    /* sugar_g_100ml: g per 100 ml, DEC_SCALE_PCT (2 decimals) */
+    SCT_ATTR_COUNT
+} sct_attr;
+
+const char *tt_sct_attr_name(int a); /* column value in sct.tsv: "engine_cc" */
+const char *tt_sct_attr_key(int a);  /* JSON key of the item: "engine_cc", "alcohol_percent" */
+int tt_sct_attr_scale(int a);        /* decimals of the stored value */
+/* The item's value for attribute a (-1 when not declared). */
+int64_t tt_sct_attr_value(const decl_item *it, int a);
+/* "3,500 cc", "12 seats", "40% vol" */
+void tt_sct_attr_value_text(int a, int64_t v, char *buf, size_t n);
+/* "3,001-4,000 cc", "20% vol or more", "under 20% vol", "any" */
+void tt_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n);
+
 typedef struct tt_sct {
     const char *prefix;
-    int32_t alc_min, alc_max; /* DEC_SCALE_PCT; -1 = unbounded */
+    int attr;           /* sct_attr */
+    int64_t amin, amax; /* bounds in the attribute's scale, min inclusive, max exclusive; -1 = unbounded */
     int32_t pct;
     tt_valid v;
     const char *legal_ref, *desc;
@@ -65,8 +88,19 @@ typedef struct tt_wto {
     const char *legal_ref;
 } tt_wto;
 
-const tt_sct *tt_find_sct(const tax_tables *tt, const char *hs, int32_t alcohol_pct, date_ymd d,
-                          int *need_alcohol);
+/* SCT lookup: among the rows of the longest matching prefix valid on d, the one whose attribute
+ * bracket contains the item's value. */
+enum { TT_SCT_OK = 0, TT_SCT_ATTR_MISSING, TT_SCT_ATTR_OUTSIDE };
+#define TT_SCT_MAX_BRACKETS 16
+typedef struct tt_sct_match {
+    const tt_sct *row;   /* the row applied; NULL: not subject (or status != OK) */
+    int status;          /* TT_SCT_* */
+    int attr;            /* the attribute the line's rows depend on (SCT_ATTR_NONE: none) */
+    size_t nrows;        /* rows of the longest prefix valid on d (the brackets), at most TT_SCT_MAX_BRACKETS kept */
+    const tt_sct *rows[TT_SCT_MAX_BRACKETS];
+} tt_sct_match;
+void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
+                 tt_sct_match *m);
 const tt_ept *tt_find_ept(const tax_tables *tt, const char *hs, date_ymd d);
 const tt_vat *tt_find_vat(const tax_tables *tt, const char *hs, date_ymd d);
 /* the temporary reduction valid on d, NULL if none; *excluded set when hs keeps the full rate */

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
         strcpy(items[i].co_number, form[k][0] ? "CO-1" : "");
         items[i].quantity = (i + 1) * 10000;
         items[i].value = (i + 1) * 1234567;
-        items[i].alcohol_pct = -1;
+        decl_item_attrs_none(&items[i]);
     }
     out.items = res;
     errs_init(e);

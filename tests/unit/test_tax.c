@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "codec/json_decl.h"
 #include "codec/json_tax.h"
 #include "core/tariff.h"
 #include "core/tax.h"
@@ -70,7 +71,7 @@ static decl *one(const char *hs, const char *origin, int64_t usd, int64_t qty, c
     snprintf(ITEMS[0].unit, sizeof ITEMS[0].unit, "%s", unit);
     ITEMS[0].value = usd * 10000;
     ITEMS[0].quantity = qty * 10000;
-    ITEMS[0].alcohol_pct = -1;
+    decl_item_attrs_none(&ITEMS[0]);
     return &D;
 }
 
@@ -664,6 +665,282 @@ static void t39_tables_reject(void **s)
     free(e);
 }
 
+/* SCT brackets by declared attribute (sct.tsv attribute/attr_min/attr_max). Fixture rows mirror data/tax. */
+
+static int err_at(const char *code, const char *path)
+{
+    for (int i = 0; i < E.n; i++)
+        if (strcmp(E.items[i].code, code) == 0 && strcmp(E.items[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+/* 40. Car <= 9 seats, 87032459 (> 3,000 cc, line not split further) from JP, USD 20,000 CIF, engine 3,500 cc:
+ * CV 20,000 x 25,000 = 500,000,000; MFN 52 % = 260,000,000; SCT 90 % (3,000-4,000 cc) x (500,000,000 +
+ * 260,000,000 = 760,000,000) = 684,000,000; VAT 10 % (SCT goods excluded from the reduction) x (760,000,000 +
+ * 684,000,000 = 1,444,000,000) = 144,400,000. At 4,500 cc: 110 % x 760,000,000 = 836,000,000; at 6,500 cc
+ * 150 % = 1,140,000,000. */
+static void t40_car_above_3000cc(void **s)
+{
+    (void)s;
+    one("87032459", "JP", 20000, 1, "C62");
+    ITEMS[0].engine_cc = 3500;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 260000000);
+    assert_int_equal(TL(TAX_SCT).base, 760000000);
+    assert_int_equal(TL(TAX_SCT).pct, 9000);
+    assert_int_equal(TL(TAX_SCT).amount, 684000000);
+    assert_string_equal(TL(TAX_SCT).rate_text, "90%");
+    assert_string_equal(TL(TAX_SCT).legal_ref, "Law 106/2016/QH13 Art. 2 (SCT schedule item 4a)");
+    assert_non_null(strstr(TL(TAX_SCT).note, "engine 3,500 cc: 3,000-4,000 cc bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 144400000);
+    ITEMS[0].engine_cc = 4500;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 836000000);
+    ITEMS[0].engine_cc = 6500;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 1140000000);
+    assert_non_null(strstr(TL(TAX_SCT).note, "above 6,000 cc bracket"));
+    /* bounds: "above 3,000 up to 4,000 cc" = [3001, 4001): 4,000 cc is still 90 %, 4,001 cc is 110 % */
+    ITEMS[0].engine_cc = 4000;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).pct, 9000);
+    ITEMS[0].engine_cc = 4001;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).pct, 11000);
+}
+
+/* 41. Line spanning two brackets: motor-home 87032354 (1,500-3,000 cc) from DE, USD 20,000 CIF, 2,200 cc:
+ * CV 500,000,000; MFN 70 % = 350,000,000; SCT 50 % (2,000-2,500 cc) x 850,000,000 = 425,000,000;
+ * VAT 10 % x (850,000,000 + 425,000,000 = 1,275,000,000) = 127,500,000. Same line at 2,600 cc:
+ * 60 % x 850,000,000 = 510,000,000. */
+static void t41_spanning_line(void **s)
+{
+    (void)s;
+    one("87032354", "DE", 20000, 1, "C62");
+    ITEMS[0].engine_cc = 2200;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 350000000);
+    assert_int_equal(TL(TAX_SCT).amount, 425000000);
+    assert_string_equal(TL(TAX_SCT).rate_text, "50%");
+    assert_non_null(strstr(TL(TAX_SCT).note, "engine 2,200 cc: 2,000-2,500 cc bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 127500000);
+    ITEMS[0].engine_cc = 2600;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 510000000);
+}
+
+/* 42. 12-seat van 87029090 (8702: no split by seats) from JP, USD 30,000 CIF: CV 750,000,000; MFN 70 % =
+ * 525,000,000; SCT 15 % (10-15 seats) x 1,275,000,000 = 191,250,000; VAT 10 % x (1,275,000,000 +
+ * 191,250,000 = 1,466,250,000) = 146,625,000. 20 seats: 10 % = 127,500,000; 30 seats: 0 (not subject). */
+static void t42_van_by_seats(void **s)
+{
+    (void)s;
+    one("87029090", "JP", 30000, 1, "C62");
+    ITEMS[0].seats = 12;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 525000000);
+    assert_int_equal(TL(TAX_SCT).amount, 191250000);
+    assert_string_equal(TL(TAX_SCT).rate_text, "15%");
+    assert_non_null(strstr(TL(TAX_SCT).note, "12 seats: 10-15 seats bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 146625000);
+    ITEMS[0].seats = 20;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 127500000);
+    ITEMS[0].seats = 30;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 0);
+    assert_string_equal(TL(TAX_SCT).rate_text, "0%");
+}
+
+/* 43. Pick-up 87042126 from US, USD 20,000 CIF, 2,800 cc: CV 500,000,000; MFN 70 % = 350,000,000;
+ * SCT 20 % (2,500-3,000 cc) x 850,000,000 = 170,000,000; VAT 10 % x 1,020,000,000 = 102,000,000.
+ * 2,500 cc exactly is in "up to 2,500 cc": 15 % = 127,500,000. */
+static void t43_pickup(void **s)
+{
+    (void)s;
+    one("87042126", "US", 20000, 1, "C62");
+    ITEMS[0].engine_cc = 2800;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 170000000);
+    assert_int_equal(TL(TAX_SCT).pct, 2000);
+    assert_int_equal(TL(TAX_VAT).amount, 102000000);
+    ITEMS[0].engine_cc = 2500;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 127500000);
+    assert_non_null(strstr(TL(TAX_SCT).note, "up to 2,500 cc bracket"));
+}
+
+/* 44. Motorcycles on the same 50-150 cc line 87112016 from JP, USD 2,000 CIF: CV 50,000,000; MFN 75 % =
+ * 37,500,000. 150 cc: SCT 20 % x 87,500,000 = 17,500,000, VAT 10 % x 105,000,000 = 10,500,000.
+ * 110 cc: SCT 0 (only above 125 cc is subject), VAT 10 % x 87,500,000 = 8,750,000. 125 cc: 0; 126 cc: 20 %. */
+static void t44_motorcycles(void **s)
+{
+    (void)s;
+    one("87112016", "JP", 2000, 1, "C62");
+    ITEMS[0].engine_cc = 150;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 37500000);
+    assert_int_equal(TL(TAX_SCT).amount, 17500000);
+    assert_int_equal(TL(TAX_VAT).amount, 10500000);
+    ITEMS[0].engine_cc = 110;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 0);
+    assert_int_equal(TL(TAX_SCT).pct, 0);
+    assert_non_null(strstr(TL(TAX_SCT).note, "engine 110 cc: up to 125 cc bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 8750000);
+    ITEMS[0].engine_cc = 125;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).pct, 0);
+    ITEMS[0].engine_cc = 126;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).pct, 2000);
+}
+
+/* 45. Air conditioner 84151020 (<= 21.10 kW) from KR, USD 1,000 CIF: CV 25,000,000; MFN 30 % = 7,500,000.
+ * On 2026-03-01 (Law 66/2025): 18,000 BTU -> SCT 0, VAT 10 % x 32,500,000 = 3,250,000; 36,000 BTU -> SCT
+ * 10 % x 32,500,000 = 3,250,000, VAT 10 % x 35,750,000 = 3,575,000. On 2025-03-10 the old row (every AC
+ * <= 90,000 BTU, no attribute) applies: 10 % without a declared btu. */
+static void t45_air_conditioner_btu(void **s)
+{
+    (void)s;
+    one("84151020", "KR", 1000, 1, "C62");
+    ITEMS[0].btu = 18000;
+    assert_int_equal(run(20260301), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 7500000);
+    assert_int_equal(TL(TAX_SCT).amount, 0);
+    assert_non_null(strstr(TL(TAX_SCT).note, "18,000 BTU: up to 24,000 BTU bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 3250000);
+    ITEMS[0].btu = 36000;
+    assert_int_equal(run(20260301), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 3250000);
+    assert_string_equal(TL(TAX_SCT).legal_ref, "Law 66/2025/QH15 Art. 8 (SCT schedule) item 8");
+    assert_non_null(strstr(TL(TAX_SCT).note, "36,000 BTU: 24,000-90,000 BTU bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 3575000);
+    ITEMS[0].btu = -1;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 3250000);
+}
+
+/* 46. Missing attribute: the line's SCT rows depend on it -> sct_attribute_required at the item's JSON key,
+ * naming the line and its brackets; nothing guessed. A value outside every bracket (2,000 cc on a
+ * "> 3,000 cc" line) -> sct_attribute_range. */
+static void t46_attribute_required(void **s)
+{
+    (void)s;
+    one("87032459", "JP", 20000, 1, "C62");
+    assert_int_equal(run(D2025), -1);
+    assert_true(err_at("sct_attribute_required", "/items/0/engine_cc"));
+    assert_non_null(strstr(E.items[0].message, "87032459"));
+    assert_non_null(strstr(E.items[0].message, "3,000-4,000 cc 90%"));
+    assert_non_null(strstr(E.items[0].message, "above 6,000 cc 150%"));
+    one("87029090", "JP", 30000, 1, "C62");
+    assert_int_equal(run(D2025), -1);
+    assert_true(err_at("sct_attribute_required", "/items/0/seats"));
+    assert_non_null(strstr(E.items[0].message, "10-15 seats 15%"));
+    one("22086000", "DE", 1000, 100, "LTR");
+    assert_int_equal(run(D2025), -1);
+    assert_true(err_at("sct_attribute_required", "/items/0/alcohol_percent"));
+    one("84151020", "KR", 1000, 1, "C62");
+    assert_int_equal(run(20260301), -1);
+    assert_true(err_at("sct_attribute_required", "/items/0/btu"));
+    one("87032459", "JP", 20000, 1, "C62");
+    ITEMS[0].engine_cc = 2000;
+    assert_int_equal(run(D2025), -1);
+    assert_true(err_at("sct_attribute_range", "/items/0/engine_cc"));
+    assert_non_null(strstr(E.items[0].message, "2,000 cc"));
+    /* a line without bracketed rows ignores the attributes */
+    one("87032259", "DE", 20000, 1, "C62");
+    ITEMS[0].engine_cc = 1400;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 297500000);
+}
+
+/* 47. Spirits and beer still right. Vodka 22086000 from DE, USD 1,000 CIF, 100 LTR, 40 % vol: CV 25,000,000;
+ * MFN 45 % = 11,250,000; SCT 65 % (>= 20 % vol) x 36,250,000 = 23,562,500; VAT 10 % x 59,812,500 =
+ * 5,981,250. At 15 % vol: 35 % x 36,250,000 = 12,687,500; at exactly 20 % vol (min inclusive): 65 %.
+ * Beer (case 3, no attribute): SCT 65 % x 33,750,000 = 21,937,500. */
+static void t47_spirits_and_beer(void **s)
+{
+    (void)s;
+    one("22086000", "DE", 1000, 100, "LTR");
+    ITEMS[0].alcohol_pct = 4000;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 11250000);
+    assert_int_equal(TL(TAX_SCT).amount, 23562500);
+    assert_non_null(strstr(TL(TAX_SCT).note, "alcohol 40% vol: 20% vol or more bracket"));
+    assert_int_equal(TL(TAX_VAT).amount, 5981250);
+    ITEMS[0].alcohol_pct = 1500;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 12687500);
+    assert_non_null(strstr(TL(TAX_SCT).note, "alcohol 15% vol: under 20% vol bracket"));
+    ITEMS[0].alcohol_pct = 2000;
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).pct, 6500);
+    one("22030091", "DE", 1000, 500, "LTR");
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 21937500);
+}
+
+/* 48. Sugary drink 22029990 from US, USD 1,000 CIF, 1,000 LTR: CV 25,000,000; MFN 20 % = 5,000,000.
+ * 2026-06-01: no SCT row yet -> not subject, no attribute needed. 2027-03-01, 6.5 g/100 ml: SCT 8 % x
+ * 30,000,000 = 2,400,000; 5 g/100 ml: 0. 2028-02-01, 6.5 g: 10 % x 30,000,000 = 3,000,000. */
+static void t48_sugary_drinks(void **s)
+{
+    (void)s;
+    one("22029990", "US", 1000, 1000, "LTR");
+    assert_int_equal(run(20260601), 0);
+    assert_string_equal(TL(TAX_SCT).rate_text, "not subject");
+    ITEMS[0].sugar_g_100ml = 650;
+    assert_int_equal(run(20270301), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 2400000);
+    assert_non_null(strstr(TL(TAX_SCT).note, "sugar content 6.5 g/100 ml: above 5 g/100 ml bracket"));
+    ITEMS[0].sugar_g_100ml = 500;
+    assert_int_equal(run(20270301), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 0);
+    ITEMS[0].sugar_g_100ml = 650;
+    assert_int_equal(run(20280201), 0);
+    assert_int_equal(TL(TAX_SCT).amount, 3000000);
+}
+
+/* 49. JSON: engine_cc, seats, btu, sugar_g_per_100ml as decimal strings or integers; absent = -1;
+ * negative refused; engine_cc has no decimals. */
+static void t49_json_attributes(void **s)
+{
+    (void)s;
+    decl d;
+    json_error_t je;
+    json_t *j = json_loads("{\"items\": [{\"engine_cc\": \"3500\", \"seats\": 12, \"btu\": \"36000\","
+                           " \"sugar_g_per_100ml\": \"6.5\", \"alcohol_percent\": \"40\"}, {}]}",
+                           0, &je);
+    assert_non_null(j);
+    errs_init(&E);
+    json_decl_decode(j, &d, &E); /* other required fields missing: errors, items still decoded */
+    assert_int_equal(d.items[0].engine_cc, 3500);
+    assert_int_equal(d.items[0].seats, 12);
+    assert_int_equal(d.items[0].btu, 36000);
+    assert_int_equal(d.items[0].sugar_g_100ml, 650);
+    assert_int_equal(d.items[0].alcohol_pct, 4000);
+    assert_int_equal(d.items[1].engine_cc, -1);
+    assert_int_equal(d.items[1].seats, -1);
+    assert_int_equal(d.items[1].btu, -1);
+    assert_int_equal(d.items[1].sugar_g_100ml, -1);
+    assert_int_equal(d.items[1].alcohol_pct, -1);
+    for (int i = 0; i < E.n; i++) /* only the missing required fields are reported */
+        assert_string_equal(E.items[i].code, "required");
+    decl_release(&d);
+    json_decref(j);
+    j = json_loads("{\"items\": [{\"engine_cc\": -5, \"seats\": \"-1\", \"btu\": \"1.5\"}]}", 0, &je);
+    errs_init(&E);
+    json_decl_decode(j, &d, &E);
+    assert_true(err_at("out_of_range", "/items/0/engine_cc"));
+    assert_true(err_at("out_of_range", "/items/0/seats"));
+    assert_true(err_at("decimal_scale", "/items/0/btu"));
+    assert_int_equal(d.items[0].engine_cc, -1);
+    decl_release(&d);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +964,11 @@ int main(void)
         cmocka_unit_test(t35_fx_missing_for_date),   cmocka_unit_test(t36_large_values),
         cmocka_unit_test(t37_late_interest),         cmocka_unit_test(t38_json),
         cmocka_unit_test(t39_tables_reject),
+        cmocka_unit_test(t40_car_above_3000cc),      cmocka_unit_test(t41_spanning_line),
+        cmocka_unit_test(t42_van_by_seats),          cmocka_unit_test(t43_pickup),
+        cmocka_unit_test(t44_motorcycles),           cmocka_unit_test(t45_air_conditioner_btu),
+        cmocka_unit_test(t46_attribute_required),    cmocka_unit_test(t47_spirits_and_beer),
+        cmocka_unit_test(t48_sugary_drinks),         cmocka_unit_test(t49_json_attributes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
