@@ -12,6 +12,15 @@
 
 #include "util/dec.h"
 
+/* The fields each object may carry (exported: the OpenAPI test checks the document against
+ * these very lists). */
+const char *const json_decl_party_keys[] = {"tax_code", "name", "address", "country", NULL};
+const char *const json_decl_transport_keys[] = {"mode", "bills_of_lading", "port_of_loading", "port_of_discharge", "arrival_date", "containers", "vessel", NULL};
+const char *const json_decl_invoice_keys[] = {"number", "date", "currency", "incoterm", "total", "freight", "freight_currency", "insurance", "insurance_currency", "allocation", NULL};
+const char *const json_decl_item_keys[] = {"hs_code", "description", "origin", "quantity", "unit", "unit_price", "value", "net_weight_kg", "alcohol_percent", "engine_cc", "seats", "btu", "sugar_g_per_100ml", "producer", "certificate_of_origin", "permits", NULL};
+const char *const json_decl_co_keys[] = {"form", "number", "date", NULL};
+const char *const json_decl_keys[] = {"kind", "type_code", "customs_office", "declarant", "importer", "exporter", "transport", "packages", "gross_weight_kg", "invoice", "items", NULL};
+
 typedef struct dctx {
     errs *e;
 } dctx;
@@ -171,7 +180,7 @@ static json_t *get_arr(dctx *x, json_t *obj, const char *path, const char *key, 
 
 static void decode_party(dctx *x, json_t *obj, const char *path, decl_party *p, int vn)
 {
-    static const char *const keys[] = {"tax_code", "name", "address", "country", NULL};
+    const char *const *keys = json_decl_party_keys;
     check_keys(x, obj, path, keys);
     get_str(x, obj, path, "tax_code", vn, p->tax_code, sizeof p->tax_code);
     get_str(x, obj, path, "name", 1, p->name, sizeof p->name);
@@ -181,9 +190,7 @@ static void decode_party(dctx *x, json_t *obj, const char *path, decl_party *p, 
 
 static void decode_transport(dctx *x, json_t *obj, decl_transport *t)
 {
-    static const char *const keys[] = {"mode", "bills_of_lading", "port_of_loading",
-                                       "port_of_discharge", "arrival_date", "containers",
-                                       "vessel", NULL};
+    const char *const *keys = json_decl_transport_keys;
     const char *path = "/transport";
     char p[192];
     check_keys(x, obj, path, keys);
@@ -240,9 +247,7 @@ static void decode_transport(dctx *x, json_t *obj, decl_transport *t)
 
 static void decode_invoice(dctx *x, json_t *obj, decl_invoice *inv)
 {
-    static const char *const keys[] = {"number", "date", "currency", "incoterm", "total",
-                                       "freight", "freight_currency", "insurance",
-                                       "insurance_currency", "allocation", NULL};
+    const char *const *keys = json_decl_invoice_keys;
     const char *path = "/invoice";
     check_keys(x, obj, path, keys);
     get_str(x, obj, path, "number", 1, inv->number, sizeof inv->number);
@@ -266,10 +271,7 @@ static void decode_invoice(dctx *x, json_t *obj, decl_invoice *inv)
 
 static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
 {
-    static const char *const keys[] = {"hs_code", "description", "origin", "quantity", "unit",
-                                       "unit_price", "value", "net_weight_kg", "alcohol_percent",
-                                       "engine_cc", "seats", "btu", "sugar_g_per_100ml",
-                                       "producer", "certificate_of_origin", "permits", NULL};
+    const char *const *keys = json_decl_item_keys;
     char p[192];
     check_keys(x, obj, path, keys);
     get_str(x, obj, path, "hs_code", 1, it->hs_code, sizeof it->hs_code);
@@ -294,7 +296,7 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
     get_str(x, obj, path, "producer", 0, it->producer, sizeof it->producer);
     json_t *co = json_object_get(obj, "certificate_of_origin");
     if (co && !json_is_null(co)) {
-        static const char *const co_keys[] = {"form", "number", "date", NULL};
+        const char *const *co_keys = json_decl_co_keys;
         snprintf(p, sizeof p, "%s/certificate_of_origin", path);
         if (!json_is_object(co)) {
             errs_add(x->e, "type", p, "'certificate_of_origin' must be an object");
@@ -324,9 +326,7 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
 
 int json_decl_decode(json_t *root, decl *d, errs *e)
 {
-    static const char *const keys[] = {"kind", "type_code", "customs_office", "declarant",
-                                       "importer", "exporter", "transport", "packages",
-                                       "gross_weight_kg", "invoice", "items", NULL};
+    const char *const *keys = json_decl_keys;
     dctx x = {e};
     int before = e->n;
     char kind[8], p[96];

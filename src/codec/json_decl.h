@@ -14,4 +14,12 @@
  * "/items/3/quantity". Returns 0 when e gained no error, else -1. */
 int json_decl_decode(json_t *root, decl *out, errs *e);
 
+/* NULL-terminated lists of the allowed fields of each object. */
+extern const char *const json_decl_keys[];
+extern const char *const json_decl_party_keys[];
+extern const char *const json_decl_transport_keys[];
+extern const char *const json_decl_invoice_keys[];
+extern const char *const json_decl_item_keys[];
+extern const char *const json_decl_co_keys[];
+
 #endif
