@@ -998,7 +998,7 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t
 svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body)
 {
     static const char *const allowed[] = {"decision", "passed", "violation", "findings",
-                                          "additional_tax", "note", "escalate", NULL};
+                                          "additional_tax", "note", NULL};
     const char *key;
     json_t *v;
     errs e;

@@ -45,6 +45,8 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     }
     if (e->n > 0)
         r = svc_errors(e);
+    else if (!r.body)
+        r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
     free(items);
     free(e);
     decl_release(&d);
@@ -192,9 +194,19 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
         const char *to = json_string_value(json_object_get(it, "valid_to"));
         const char *src = json_string_value(json_object_get(it, "source"));
         snprintf(p, sizeof p, "/rates/%zu", i);
-        if (!json_is_object(it) || json_object_size(it) > 5) {
+        if (!json_is_object(it)) {
             errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
             continue;
+        }
+        const char *key;
+        json_t *val;
+        json_object_foreach(it, key, val) {
+            if (strcmp(key, "currency") && strcmp(key, "vnd_per_unit") && strcmp(key, "valid_from") &&
+                strcmp(key, "valid_to") && strcmp(key, "source")) {
+                char kp[160];
+                snprintf(kp, sizeof kp, "%s/%.40s", p, key);
+                errs_add(&e, "unknown_field", kp, "unknown field '%.40s'", key);
+            }
         }
         if (!cur || !codes_currency_valid(cur))
             errs_add(&e, "currency", p, "currency is an ISO 4217 code");
