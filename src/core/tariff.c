@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "util/dec.h"
+#include "util/file.h"
 
 struct tariff {
     char *bufs[3];
@@ -48,30 +49,6 @@ int tariff_fta_from_name(const char *name)
     return -1;
 }
 
-/* Reads a whole file, NUL-terminated. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long sz;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    b = malloc((size_t)sz + 1);
-    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) {
-        b[sz] = '\0';
-        *len = (size_t)sz;
-    }
-    return b;
-}
 
 /* Splits the next line at *pp into at most max fields (in place). Returns the field count, 0 at
  * end of buffer; comment and empty lines yield -1. */
@@ -205,7 +182,7 @@ static int load_refs(tariff *t, const char *dir, errs *e)
     int nf;
     size_t cap = 0;
     snprintf(path, sizeof path, "%s/chapter98_specific.tsv", dir);
-    t->bufs[2] = slurp(path, &len);
+    t->bufs[2] = file_read_all(path, &len);
     if (!t->bufs[2])
         return 0; /* optional: references then stay unresolved (manual rate) */
     t->mem += len + 1;
@@ -249,7 +226,7 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
     char *p, *f[6];
     int nf, header = 1;
     snprintf(path, sizeof path, "%s/procedures.tsv", dir);
-    t->bufs[1] = slurp(path, &len);
+    t->bufs[1] = file_read_all(path, &len);
     if (!t->bufs[1])
         return errs_add(e, "tariff_missing", path, "cannot read the procedures file");
     t->mem += len + 1;
@@ -314,7 +291,7 @@ int tariff_load(const char *dir, tariff **out, errs *e)
     if (!t)
         return errs_add(e, "out_of_memory", dir, "tariff");
     snprintf(path, sizeof path, "%s/tariff.tsv", dir);
-    t->bufs[0] = slurp(path, &len);
+    t->bufs[0] = file_read_all(path, &len);
     if (!t->bufs[0]) {
         free(t);
         return errs_add(e, "tariff_missing", path, "cannot read the tariff file");

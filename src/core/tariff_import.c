@@ -11,6 +11,7 @@
  * - rows whose code has 7 digits (a source defect in Chapter 98) are printed and skipped.
  */
 #include "core/tariff_import.h"
+#include "util/file.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -26,26 +27,6 @@ typedef struct {
     size_t pos, len;
 } csv_reader;
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    long sz;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = malloc((size_t)sz + 1);
-        if (b && fread(b, 1, (size_t)sz, f) == (size_t)sz) {
-            b[sz] = '\0';
-            *len = (size_t)sz;
-        } else {
-            free(b);
-            b = NULL;
-        }
-    }
-    fclose(f);
-    return b;
-}
 
 /* RFC 4180 record; fields are unescaped in place and NUL-terminated. Returns the field count,
  * 0 at end. */
@@ -233,7 +214,7 @@ static int import_procedures(const char *src, const char *outdir, import_stats *
     csv_reader r = {0};
     FILE *o;
     int n, first = 1;
-    r.buf = read_all(src, &len);
+    r.buf = file_read_all(src, &len);
     if (!r.buf) {
         fprintf(stderr, "tariff import: cannot read %s\n", src);
         return -1;
@@ -296,7 +277,7 @@ int tariff_import(const char *src, const char *proc_src, const char *outdir, imp
     size_t nseen = 0, capseen = 0;
 
     memset(st, 0, sizeof *st);
-    r.buf = read_all(src, &len);
+    r.buf = file_read_all(src, &len);
     if (!r.buf) {
         fprintf(stderr, "tariff import: cannot read %s\n", src);
         return -1;

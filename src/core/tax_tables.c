@@ -2,6 +2,7 @@
  * kept for the life of the tables; rows point into it. Every problem of every file is collected
  * into errs (path "file:line") before failing. */
 #include "core/tax_tables.h"
+#include "util/file.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -55,25 +56,6 @@ typedef struct {
     int nf;
 } tsv;
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    long sz;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = malloc((size_t)sz + 1);
-        if (b && fread(b, 1, (size_t)sz, f) == (size_t)sz)
-            b[sz] = '\0';
-        else {
-            free(b);
-            b = NULL;
-        }
-    }
-    fclose(f);
-    return b;
-}
 
 /* Next non-comment row; 0 at end. */
 static int tsv_next(tsv *t)
@@ -119,7 +101,7 @@ static int tsv_open(tax_tables *tt, tsv *t, const char *dir, const char *name, c
     snprintf(path, sizeof path, "%s/%s", dir, name);
     memset(t, 0, sizeof *t);
     t->file = name;
-    t->p = slurp(path);
+    t->p = file_read_all(path, NULL);
     if (!t->p)
         return errs_add(e, "tax_table_missing", name, "cannot read %s", path);
     tt->bufs[tt->nbufs++] = t->p;
@@ -863,7 +845,7 @@ int tax_fx_load_demo(const char *path, date_ymd d, tax_fx *out, size_t max, errs
 {
     tsv t;
     size_t n = 0;
-    char *buf = slurp(path);
+    char *buf = file_read_all(path, NULL);
     if (!buf)
         return errs_add(e, "fx_missing", path, "cannot read exchange rates");
     memset(&t, 0, sizeof t);

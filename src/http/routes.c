@@ -7,6 +7,7 @@
 
 #include "service/internal.h"
 #include "util/date.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define MAX_SEGMENTS 8
@@ -67,27 +68,6 @@ static int date_arg(const http_request *rq, const char *name, date_ymd *out, htt
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        rewind(f);
-        buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-            buf[n] = 0;
-            *len = (size_t)n;
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
-}
 
 void routes_dispatch(app *a, const http_request *rq, http_response *rs)
 {
@@ -109,7 +89,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         return;
     }
     if (get && !strcmp(rq->url, "/api/v1/openapi.json")) {
-        rs->text = read_file(http_openapi_path, &rs->text_len);
+        rs->text = file_read_all(http_openapi_path, &rs->text_len);
         if (!rs->text)
             return error(rs, 500, "internal", "openapi.json missing from the data directory");
         rs->status = 200;
