@@ -831,12 +831,6 @@ static int amend_job(db_conn *c, void *ctx)
     return rc;
 }
 
-typedef struct taxdate_ctx {
-    const char *key;
-    decl_row row;
-    int found;
-} taxdate_ctx;
-
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
 {
     svc_reply r = {0};
