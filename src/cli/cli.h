@@ -7,6 +7,7 @@ int cmd_db(int argc, char **argv);        /* db init --db FILE [--demo] */
 int cmd_serve(int argc, char **argv);     /* serve --db FILE --listen HOST:PORT */
 int cmd_party(int argc, char **argv);     /* party add ... */
 int cmd_token(int argc, char **argv);     /* token create ... */
+int cmd_agency(int argc, char **argv);    /* agency bind --db FILE --party CODE --agency CODE */
 int cmd_declare(int argc, char **argv);   /* declare --server URL --token T FILE.json */
 int cmd_show(int argc, char **argv);      /* show --server URL --token T NUMBER */
 int cmd_tariff(int argc, char **argv);    /* tariff show|search|import */

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "service/internal.h"
+#include "service/permits.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -216,6 +217,15 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_fx_put(a, &req, body));
         else if (!get)
             error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "permits")) {
+        if (n == 3 && post)
+            reply(rs, svc_permit_create(a, &req, body));
+        else if (n == 4 && get)
+            reply(rs, svc_permit_get(a, &req, seg[3]));
+        else if (n == 5 && post && !strcmp(seg[4], "revocation"))
+            reply(rs, svc_permit_revoke(a, &req, seg[3], body));
+        else
+            error(rs, 405, "method", "no such operation on permits");
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
         if (!svc_role_is(&req, "admin")) {
             error(rs, 403, "forbidden", "administrators only");

@@ -18,6 +18,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "service/permits.h"
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
@@ -427,6 +428,8 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     }
     r.code = SVC_OK;
     r.body = decl_view(&x.row, req);
+    if (x.row.number[0])
+        permits_attach_used(a, x.row.id, r.body);
     decl_row_release(&x.row);
     return r;
 }
@@ -551,6 +554,7 @@ typedef struct register_ctx {
     risk_decision risk;
     json_t *risk_json;
     char *risk_text;
+    const tariff *tariff;  /* e-Permit: procedures required before registration */
 } register_ctx;
 
 /* The blacklist check of the registration stage (domain.md §1.3). */
@@ -606,6 +610,9 @@ static int register_job(db_conn *c, void *ctx)
     } else if ((rc = check_enterprise(c, cur.party, &e)) < 0) {
         goto out;
     }
+    if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party,
+                                     x->row.tax_date, x->now, &e)) < 0)
+        goto out;
     if (e.n) {
         rc = reply_fail(x, svc_errors(&e));
         goto out;
@@ -761,6 +768,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     rx.w.seen_updated_at = rd.row.updated_at;
     rx.w.row.kind = rd.row.kind;
     rx.w.row.tax_date = today;
+    rx.tariff = a->tariff;
     int rc = store_write(a->st, register_job, &rx);
     if (rc < 0) {
         if (rx.w.reply.body)

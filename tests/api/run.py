@@ -1265,6 +1265,173 @@ class T11Concurrency(ApiCase):
         sys.stderr.write("\n  [concurrency: %d IDA+IDC in %.1f s] " % (self.TOTAL, elapsed))
 
 
+# ---- e-Permit (issue 7) ---------------------------------------------------------------------
+
+MOIT_AGENCY = "0100100001"   # a licensing authority bound to MOIT procedures
+MIC_AGENCY = "0100100002"    # bound to MIC procedures only
+
+
+class T12Permits(ApiCase):
+    """85171300 lists before_registration procedures of MOIT and GOV; only MOIT is connected to
+    e-Permit in this environment (a party bound to it), so only a MOIT permit is required."""
+    env = None
+    seq = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("permits")
+        try:
+            cls.env.start()
+            for code, name, agency in [(MOIT_AGENCY, "MOIT Import-Export Department", "MOIT"),
+                                       (MIC_AGENCY, "MIC Publishing Authority", "MIC")]:
+                run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
+                run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
+                cls.env.tokens[agency.lower()] = run_cli(
+                    "token", "create", "--db", cls.env.db, "--party", code,
+                    "--role", "agency").stdout.strip()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def issue(self, expect=201, token="moit", **over):
+        T12Permits.seq += 1
+        body = {"number": "MOIT-%05d" % T12Permits.seq, "enterprise": ACTIVE, "agency": "MOIT",
+                "hs_codes": ["8517"], "quantity": "1000", "unit": "PCE",
+                "valid_from": (TODAY - datetime.timedelta(days=1)).isoformat(),
+                "valid_to": (TODAY + datetime.timedelta(days=30)).isoformat()}
+        body.update(over)
+        st, b, _ = self.call("POST", "/api/v1/permits", token, body)
+        self.assertEqual(st, expect, b)
+        return body["number"] if st == 201 else b
+
+    def decl_with(self, permits, qty="500", importer=ACTIVE):
+        it = item(qty=qty)
+        if permits is not None:
+            it["permits"] = permits
+        return declaration(importer=importer, items=[it])
+
+    def refused(self, permits, qty="500", fragment=None, code="permit_invalid"):
+        d = self.create(decl=self.decl_with(permits, qty))
+        b = self.register(d["id"], expect=422)
+        self.assertIn((code, "/items/0/permits"), error_codes(b), b)
+        msg = [e["message"] for e in b["errors"] if e["path"] == "/items/0/permits"][0]
+        self.assertIn("MOIT", msg)
+        self.assertIn("08/2023/TT-BCT", msg)  # the procedure (legal reference)
+        if fragment:
+            self.assertIn(fragment, msg)
+        return b
+
+    def permit(self, number, token="moit", expect=200):
+        st, b, _ = self.call("GET", "/api/v1/permits/" + number, token)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def test_happy_path_draws_down_and_officer_sees_use(self):
+        n = self.issue()
+        r = self.registered(decl=self.decl_with([n], qty="400"))
+        p = self.permit(n)
+        self.assertEqual((p["used"], p["remaining"], p["status"]), ("400", "600", "issued"))
+        g = self.get(r["number"], "officer")
+        self.assertEqual(g["items"][0]["permits_used"],
+                         [{"number": n, "agency": "MOIT", "quantity": "400"}])
+
+    def test_missing_permit(self):
+        self.refused(None, code="permit_missing")
+        self.refused(["NO-SUCH-PERMIT"], code="permit_missing")
+
+    def test_permit_of_another_enterprise(self):
+        n = self.issue(enterprise=OTHER)
+        self.refused([n], fragment="another enterprise")
+
+    def test_expired_and_not_yet_valid(self):
+        n = self.issue(valid_from=(TODAY - datetime.timedelta(days=30)).isoformat(),
+                       valid_to=(TODAY - datetime.timedelta(days=1)).isoformat())
+        self.refused([n], fragment="expired")
+        n = self.issue(valid_from=(TODAY + datetime.timedelta(days=1)).isoformat())
+        self.refused([n], fragment="not yet valid")
+
+    def test_hs_not_covered(self):
+        n = self.issue(hs_codes=["851718"])
+        self.refused([n], fragment="does not cover")
+
+    def test_revoked(self):
+        n = self.issue()
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "active", {})
+        self.assertEqual(st, 403, b)  # the enterprise sees it but cannot revoke
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "mic", {})
+        self.assertEqual(st, 404, b)  # another agency does not even see it
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "moit",
+                             {"reason": "licence conditions breached"})
+        self.assertEqual((st, b["status"]), (200, "revoked"), b)
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "moit", {})
+        self.assertEqual(st, 409, b)
+        self.refused([n], fragment="revoked")
+
+    def test_over_used_quantity(self):
+        n = self.issue(quantity="800")
+        self.registered(decl=self.decl_with([n], qty="500"))
+        self.refused([n], qty="500", fragment="remaining quantity")
+        self.assertEqual(self.permit(n)["used"], "500")  # the refusal drew nothing
+        self.registered(decl=self.decl_with([n], qty="300"))
+        self.assertEqual(self.permit(n)["remaining"], "0")
+
+    def test_second_valid_permit_is_used_when_first_is_exhausted(self):
+        a, b = self.issue(quantity="100"), self.issue(quantity="1000")
+        r = self.registered(decl=self.decl_with([a, b], qty="500"))
+        used = self.get(r["number"], "officer")["items"][0]["permits_used"]
+        self.assertEqual([u["number"] for u in used], [b])
+
+    def test_racing_registrations_cannot_over_use(self):
+        n = self.issue(quantity="500")
+        ids = [self.create(decl=self.decl_with([n], qty="500"))["id"] for _ in range(6)]
+        results = []
+
+        def go(i):
+            st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % i, "active")
+            results.append(st)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results), [200] + [422] * 5, results)
+        self.assertEqual(self.permit(n)["remaining"], "0")
+
+    def test_agency_outside_its_procedures(self):
+        b = self.issue(expect=403, hs_codes=["0407"])           # eggs: MOF, MARD only
+        self.assertEqual(b["errors"][0]["code"], "outside_procedures")
+        b = self.issue(expect=403, token="mic")                  # MIC party is not bound to MOIT
+        self.assertEqual(b["errors"][0]["code"], "agency_not_bound")
+        self.issue(expect=403, token="active")                   # declarants do not issue
+        self.issue(expect=403, procedure="22/2018/TT-BTTTT PL1")  # a procedure not MOIT's
+        st, b, _ = self.call("POST", "/api/v1/permits", "mic", {
+            "number": "MIC-1", "enterprise": ACTIVE, "agency": "MIC", "hs_codes": ["84431100"],
+            "quantity": "2", "unit": "PCE", "valid_from": TODAY.isoformat(),
+            "valid_to": TODAY.isoformat()})
+        self.assertEqual(st, 201, b)
+
+    def test_validation_and_duplicates(self):
+        b = self.issue(expect=422, quantity="-1", hs_codes=["85A"], valid_to="2020-13-01",
+                       extra=1)
+        paths = {e["path"] for e in b["errors"]}
+        self.assertTrue({"/quantity", "/hs_codes/0", "/valid_to", "/extra"} <= paths, b)
+        n = self.issue()
+        T12Permits.seq -= 1
+        self.issue(expect=409)
+        self.assertTrue(n)
+
+    def test_visibility(self):
+        n = self.issue()
+        for tok, st in [("moit", 200), ("active", 200), ("officer", 200), ("other", 404),
+                        ("mic", 404)]:
+            self.permit(n, tok, st)
+
+
 SERVER_FAILURES = []
 
 

@@ -58,6 +58,9 @@ static const route routes[] = {
     {"/api/v1/tax/quote", {"post"}, 0},
     {"/api/v1/exchange-rates", {"get", "put"}, 0},
     {"/api/v1/admin/invalidate", {"post"}, 0},
+    {"/api/v1/permits", {"post"}, 0},
+    {"/api/v1/permits/{number}", {"get"}, 0},
+    {"/api/v1/permits/{number}/revocation", {"post"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};

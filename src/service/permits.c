@@ -1,0 +1,480 @@
+/* e-Permit use cases (see service/permits.h).
+ *
+ * An agency party (tokens of role agency) is bound to agency codes of data/tariff/procedures.tsv
+ * (`ecustoms agency bind`). It issues permits only for HS codes whose lines list a procedure of
+ * one of its agencies. A procedure of stage before_registration is enforced at IDC once its
+ * agency is connected (at least one party bound to it): ministries join the single window one
+ * by one, and until then their licences are checked on paper. */
+#include "service/permits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/internal.h"
+#include "store/store_permits.h"
+#include "util/dec.h"
+
+#define PERMIT_MAX_HS 16
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+/* ---- views ---------------------------------------------------------------------------------- */
+
+static json_t *qty_json(int64_t q)
+{
+    char buf[40];
+    dec_format(q, DEC_SCALE_QTY, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *date_json(date_ymd d)
+{
+    char buf[16];
+    date_format(d, buf);
+    return json_string(buf);
+}
+
+static json_t *permit_view(const permit_row *p)
+{
+    json_t *hs = json_array();
+    char tmp[sizeof p->hs_codes];
+    snprintf(tmp, sizeof tmp, "%s", p->hs_codes);
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(hs, json_string(t));
+    json_t *v = json_object();
+    json_object_set_new(v, "number", json_string(p->number));
+    json_object_set_new(v, "agency", json_string(p->agency));
+    json_object_set_new(v, "issuer", json_string(p->issuer));
+    json_object_set_new(v, "enterprise", json_string(p->enterprise));
+    json_object_set_new(v, "procedure", p->procedure[0] ? json_string(p->procedure) : json_null());
+    json_object_set_new(v, "hs_codes", hs);
+    json_object_set_new(v, "quantity", qty_json(p->quantity));
+    json_object_set_new(v, "unit", json_string(p->unit));
+    json_object_set_new(v, "used", qty_json(p->used));
+    json_object_set_new(v, "remaining", qty_json(p->quantity - p->used));
+    json_object_set_new(v, "valid_from", date_json(p->valid_from));
+    json_object_set_new(v, "valid_to", date_json(p->valid_to));
+    json_object_set_new(v, "status", json_string(p->revoked_at ? "revoked" : "issued"));
+    if (p->revoked_at) {
+        char ts[24];
+        date_format_timestamp((time_t)p->revoked_at, ts);
+        json_object_set_new(v, "revoked_at", json_string(ts));
+    }
+    return v;
+}
+
+/* ---- procedures of an agency ------------------------------------------------------------------ */
+
+static int digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int line_has_procedure(const tariff_line *l, const char *agency, const char *legal_ref)
+{
+    for (int i = 0; i < l->n_procedures; i++) {
+        const tariff_procedure *p = &l->procedures[i];
+        if (strcmp(p->agency, agency) == 0 && strcmp(p->stage, "info") != 0 &&
+            strcmp(p->stage, "prohibited") != 0 && (!legal_ref || strcmp(p->legal_ref, legal_ref) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when some tariff line under the HS prefix lists a licensing procedure of agency. */
+static int agency_covers(const tariff *t, const char *prefix, const char *agency, const char *legal_ref)
+{
+    size_t n = strlen(prefix);
+    if (n == 8) {
+        const tariff_line *l = tariff_find(t, (uint32_t)strtoul(prefix, NULL, 10));
+        return l && line_has_procedure(l, agency, legal_ref);
+    }
+    size_t count = tariff_count(t);
+    for (size_t i = 0; i < count; i++) {
+        const tariff_line *l = tariff_at(t, i);
+        char code[12];
+        snprintf(code, sizeof code, "%08u", l->hs8);
+        if (strncmp(code, prefix, n) == 0 && line_has_procedure(l, agency, legal_ref))
+            return 1;
+    }
+    return 0;
+}
+
+static int hs_covered(const char *list, const char *hs8)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (strncmp(hs8, t, strlen(t)) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- POST /permits ------------------------------------------------------------------------------ */
+
+typedef struct permit_ctx {
+    const svc_req *req;
+    permit_row row;
+    const char *key;
+    int64_t now;
+    svc_reply reply;
+    int forbidden_checked;
+} permit_ctx;
+
+static int fail(permit_ctx *x, svc_reply r)
+{
+    x->reply = r;
+    return 1;
+}
+
+static int create_job(db_conn *c, void *ctx)
+{
+    permit_ctx *x = ctx;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = store_agency_bound(c, x->req->party, x->row.agency);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->req->party, x->row.agency);
+        return fail(x, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
+    }
+    party p;
+    rc = store_party_get(c, x->row.enterprise, &p);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        errs e;
+        errs_init(&e);
+        errs_add(&e, "enterprise_unknown", "/enterprise", "enterprise %s is not registered with customs",
+                 x->row.enterprise);
+        return fail(x, svc_errors(&e));
+    }
+    rc = store_permit_insert(c, &x->row);
+    if (rc == DB_CONSTRAINT)
+        return fail(x, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
+    if (rc != 0)
+        return rc;
+    x->reply.code = SVC_CREATED;
+    x->reply.body = permit_view(&x->row);
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+}
+
+static svc_reply run(app *a, permit_ctx *x, store_job_fn fn)
+{
+    int rc = store_write(a->st, fn, x);
+    if (rc < 0) {
+        json_decref(x->reply.body);
+        if (rc == DB_CONSTRAINT)
+            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
+        return svc_error(SVC_ERROR, "storage", "the database refused the change");
+    }
+    return x->reply;
+}
+
+static const char *str_field(json_t *body, const char *k, const char *path, size_t max, errs *e,
+                             int required)
+{
+    json_t *v = json_object_get(body, k);
+    if (!v) {
+        if (required)
+            errs_add(e, "required", path, "'%s' is required", k);
+        return NULL;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
+        errs_add(e, "type", path, "'%s' must be a string of 1-%zu characters", k, max - 1);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
+{
+    static const char *const allowed[] = {"number", "enterprise", "agency", "procedure", "hs_codes",
+                                          "quantity", "unit", "valid_from", "valid_to", NULL};
+    svc_reply r = {0};
+    errs e;
+    const char *k;
+    json_t *v;
+    if (!svc_role_is(req, "agency"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    errs_init(&e);
+    json_object_foreach(body, k, v) {
+        int ok = 0;
+        for (const char *const *f = allowed; *f; f++)
+            ok |= strcmp(*f, k) == 0;
+        if (!ok) {
+            char p[64];
+            snprintf(p, sizeof p, "/%.40s", k);
+            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", k);
+        }
+    }
+    permit_ctx x = {.req = req, .now = now_s()};
+    permit_row *p = &x.row;
+    const char *number = str_field(body, "number", "/number", sizeof p->number, &e, 1);
+    const char *ent = str_field(body, "enterprise", "/enterprise", sizeof p->enterprise, &e, 1);
+    const char *agency = str_field(body, "agency", "/agency", sizeof p->agency, &e, 1);
+    const char *proc = str_field(body, "procedure", "/procedure", sizeof p->procedure, &e, 0);
+    const char *qty = str_field(body, "quantity", "/quantity", 40, &e, 1);
+    const char *unit = str_field(body, "unit", "/unit", sizeof p->unit, &e, 1);
+    const char *vf = str_field(body, "valid_from", "/valid_from", 16, &e, 1);
+    const char *vt = str_field(body, "valid_to", "/valid_to", 16, &e, 1);
+    if (ent && !digits(ent, 10, 13))
+        errs_add(&e, "tax_code", "/enterprise", "a tax code has 10 or 13 digits");
+    if (qty && (dec_parse(qty, DEC_SCALE_QTY, 0, &p->quantity) != 0 || p->quantity <= 0))
+        errs_add(&e, "decimal", "/quantity", "'quantity' is a positive decimal string");
+    if (vf && date_parse(vf, &p->valid_from) != 0)
+        errs_add(&e, "date", "/valid_from", "dates are written YYYY-MM-DD");
+    if (vt && date_parse(vt, &p->valid_to) != 0)
+        errs_add(&e, "date", "/valid_to", "dates are written YYYY-MM-DD");
+    if (p->valid_from && p->valid_to && p->valid_to < p->valid_from)
+        errs_add(&e, "date_order", "/valid_to", "'valid_to' is before 'valid_from'");
+    json_t *hs = json_object_get(body, "hs_codes");
+    size_t i;
+    if (!json_is_array(hs) || json_array_size(hs) == 0 || json_array_size(hs) > PERMIT_MAX_HS)
+        errs_add(&e, "type", "/hs_codes", "'hs_codes' is an array of 1-%d HS codes (4, 6 or 8 digits)",
+                 PERMIT_MAX_HS);
+    else
+        json_array_foreach(hs, i, v) {
+            const char *s = json_string_value(v);
+            char path[32];
+            snprintf(path, sizeof path, "/hs_codes/%zu", i);
+            if (!s || !digits(s, 4, 8) || (strlen(s) != 4 && strlen(s) != 6 && strlen(s) != 8)) {
+                errs_add(&e, "hs_code", path, "an HS code of 4, 6 or 8 digits");
+                continue;
+            }
+            size_t l = strlen(p->hs_codes);
+            snprintf(p->hs_codes + l, sizeof p->hs_codes - l, "%s%s", l ? "," : "", s);
+        }
+    if (e.n)
+        return svc_errors(&e);
+    snprintf(p->number, sizeof p->number, "%s", number);
+    snprintf(p->enterprise, sizeof p->enterprise, "%s", ent);
+    snprintf(p->agency, sizeof p->agency, "%s", agency);
+    snprintf(p->procedure, sizeof p->procedure, "%s", proc ? proc : "");
+    snprintf(p->unit, sizeof p->unit, "%s", unit);
+    snprintf(p->issuer, sizeof p->issuer, "%s", req->party);
+    p->created_at = x.now;
+    /* the agency issues only within its procedures */
+    json_array_foreach(hs, i, v) {
+        if (!agency_covers(a->tariff, json_string_value(v), agency, proc)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", agency,
+                     proc ? "such " : "", json_string_value(v));
+            return svc_error(SVC_FORBIDDEN, "outside_procedures", msg);
+        }
+    }
+    return run(a, &x, create_job);
+}
+
+/* ---- GET /permits/{number} ------------------------------------------------------------------- */
+
+typedef struct get_ctx {
+    const char *number;
+    permit_row row;
+    int found;
+} get_ctx;
+
+static int get_job(db_conn *c, void *ctx)
+{
+    get_ctx *x = ctx;
+    x->found = store_permit_get(c, x->number, &x->row);
+    return x->found < 0 ? x->found : 0;
+}
+
+static int can_see(const svc_req *req, const permit_row *p)
+{
+    return svc_is_customs(req) ||
+           (svc_role_is(req, "agency") && strcmp(req->party, p->issuer) == 0) ||
+           (svc_role_is(req, "declarant") && strcmp(req->party, p->enterprise) == 0);
+}
+
+svc_reply svc_permit_get(app *a, const svc_req *req, const char *number)
+{
+    get_ctx x = {.number = number};
+    if (store_read(a->st, get_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the permit");
+    if (x.found != 1 || !can_see(req, &x.row))
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such permit");
+    svc_reply r = {.code = SVC_OK, .body = permit_view(&x.row)};
+    return r;
+}
+
+/* ---- POST /permits/{number}/revocation ----------------------------------------------------------- */
+
+static int revoke_job(db_conn *c, void *ctx)
+{
+    permit_ctx *x = ctx;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = store_permit_get(c, x->key, &x->row);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || !can_see(x->req, &x->row))
+        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such permit"));
+    if (!svc_role_is(x->req, "agency") || strcmp(x->req->party, x->row.issuer) != 0)
+        return fail(x, svc_error(SVC_FORBIDDEN, "forbidden", "only the issuing agency revokes a permit"));
+    if (x->row.revoked_at)
+        return fail(x, svc_error(SVC_CONFLICT, "illegal_transition", "the permit is already revoked"));
+    if ((rc = store_permit_revoke(c, x->key, x->now)) != 0)
+        return rc;
+    x->row.revoked_at = x->now;
+    x->reply.code = SVC_OK;
+    x->reply.body = permit_view(&x->row);
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+}
+
+svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body)
+{
+    svc_reply r = {0};
+    const char *k;
+    json_t *v;
+    if (body && !json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    json_object_foreach(body, k, v) {
+        if (strcmp(k, "reason") != 0)
+            return svc_error(SVC_INVALID, "unknown_field", "the only field is 'reason'");
+    }
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    permit_ctx x = {.req = req, .now = now_s(), .key = number};
+    return run(a, &x, revoke_job);
+}
+
+/* ---- the registration check ---------------------------------------------------------------------- */
+
+/* Why permit p cannot cover item it (NULL when it can, quantity aside). */
+static const char *permit_problem(const permit_row *p, const decl_item *it, const char *enterprise,
+                                  date_ymd date)
+{
+    if (strcmp(p->enterprise, enterprise) != 0)
+        return "issued to another enterprise";
+    if (p->revoked_at)
+        return "revoked";
+    if (date < p->valid_from)
+        return "not yet valid";
+    if (date > p->valid_to)
+        return "expired";
+    if (!hs_covered(p->hs_codes, it->hs_code))
+        return "does not cover the HS code";
+    if (strcmp(p->unit, it->unit) != 0)
+        return "issued in another unit";
+    return NULL;
+}
+
+int permits_check_and_draw(db_conn *c, const tariff *t, const decl *d, const char *decl_id,
+                           const char *enterprise, date_ymd date, int64_t now, errs *e)
+{
+    for (int i = 0; i < d->n_items; i++) {
+        const decl_item *it = &d->items[i];
+        const tariff_line *l = tariff_find(t, (uint32_t)strtoul(it->hs_code, NULL, 10));
+        if (!l)
+            continue;
+        for (int k = 0; k < l->n_procedures; k++) {
+            const tariff_procedure *pr = &l->procedures[k];
+            if (strcmp(pr->stage, "before_registration") != 0)
+                continue;
+            int seen = 0; /* one permit per agency and item */
+            for (int j = 0; j < k && !seen; j++)
+                seen = strcmp(l->procedures[j].agency, pr->agency) == 0 &&
+                       strcmp(l->procedures[j].stage, "before_registration") == 0;
+            if (seen)
+                continue;
+            int rc = store_agency_connected(c, pr->agency);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                continue;
+            char why[200] = "";
+            int ok = 0;
+            for (int m = 0; m < it->n_permits && !ok; m++) {
+                permit_row p;
+                rc = store_permit_get(c, it->permits[m], &p);
+                if (rc < 0)
+                    return rc;
+                if (rc == 0 || strcmp(p.agency, pr->agency) != 0)
+                    continue;
+                const char *problem = permit_problem(&p, it, enterprise, date);
+                if (!problem) {
+                    rc = store_permit_draw(c, p.number, it->quantity);
+                    if (rc < 0)
+                        return rc;
+                    if (rc == 0)
+                        problem = "remaining quantity is less than the item quantity";
+                }
+                if (problem) {
+                    size_t n = strlen(why);
+                    snprintf(why + n, sizeof why - n, "%spermit %s %s", n ? "; " : ": ", p.number, problem);
+                    continue;
+                }
+                if ((rc = store_permit_usage_add(c, p.number, decl_id, i + 1, p.agency, it->quantity, now)) < 0)
+                    return rc;
+                ok = 1;
+            }
+            if (!ok) {
+                char path[48];
+                snprintf(path, sizeof path, "/items/%d/permits", i);
+                errs_add(e, why[0] ? "permit_invalid" : "permit_missing", path,
+                         "%s requires a permit of %s (procedure %s)%s", it->hs_code, pr->agency,
+                         pr->legal_ref, why[0] ? why : ": none referenced");
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- permits used, in the declaration view ---------------------------------------------------- */
+
+#define MAX_USAGES 256
+
+typedef struct used_ctx {
+    const char *decl_id;
+    permit_usage *u;
+    int n;
+} used_ctx;
+
+static int used_job(db_conn *c, void *ctx)
+{
+    used_ctx *x = ctx;
+    x->n = store_permit_usages(c, x->decl_id, x->u, MAX_USAGES);
+    return x->n < 0 ? x->n : 0;
+}
+
+void permits_attach_used(app *a, const char *decl_id, json_t *view)
+{
+    used_ctx x = {.decl_id = decl_id};
+    x.u = calloc(MAX_USAGES, sizeof *x.u);
+    if (!x.u)
+        return;
+    if (store_read(a->st, used_job, &x) == 0) {
+        json_t *items = json_object_get(view, "items");
+        for (int i = 0; i < x.n; i++) {
+            json_t *it = json_array_get(items, (size_t)x.u[i].line - 1);
+            if (!it)
+                continue;
+            json_t *arr = json_object_get(it, "permits_used");
+            if (!arr) {
+                arr = json_array();
+                json_object_set_new(it, "permits_used", arr);
+            }
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "number", x.u[i].permit, "agency",
+                                                 x.u[i].agency, "quantity", qty_json(x.u[i].quantity)));
+        }
+    }
+    free(x.u);
+}

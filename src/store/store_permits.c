@@ -1,0 +1,301 @@
+/* e-Permit queries (see store_permits.h). */
+#include "store/store_permits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
+{
+    const char *v = db_col_text(c, st, i);
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int done(db_conn *c, db_stmt *st)
+{
+    int rc = db_step(c, st);
+    db_reset(c, st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
+int store_agency_bind(db_conn *c, const char *party, const char *agency)
+{
+    static const char sql[] = "INSERT INTO agency_bindings (party, agency) VALUES (?, ?)"
+                              " ON CONFLICT (party, agency) DO NOTHING";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_text(c, st, 2, agency);
+    return done(c, st);
+}
+
+static int exists(db_conn *c, db_stmt *st)
+{
+    int rc = db_step(c, st);
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_agency_bound(db_conn *c, const char *party, const char *agency)
+{
+    static const char sql[] = "SELECT 1 FROM agency_bindings WHERE party = ? AND agency = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_text(c, st, 2, agency);
+    return exists(c, st);
+}
+
+int store_agency_connected(db_conn *c, const char *agency)
+{
+    static const char sql[] = "SELECT 1 FROM agency_bindings WHERE agency = ? LIMIT 1";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, agency);
+    return exists(c, st);
+}
+
+int store_permit_insert(db_conn *c, const permit_row *p)
+{
+    static const char sql[] =
+        "INSERT INTO permits (number, agency, issuer, enterprise, procedure_ref, hs_codes, quantity,"
+        " unit, used, valid_from, valid_to, revoked_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, p->number);
+    db_bind_text(c, st, 2, p->agency);
+    db_bind_text(c, st, 3, p->issuer);
+    db_bind_text(c, st, 4, p->enterprise);
+    db_bind_text(c, st, 5, p->procedure);
+    db_bind_text(c, st, 6, p->hs_codes);
+    db_bind_int64(c, st, 7, p->quantity);
+    db_bind_text(c, st, 8, p->unit);
+    db_bind_int64(c, st, 9, (int64_t)p->valid_from);
+    db_bind_int64(c, st, 10, (int64_t)p->valid_to);
+    db_bind_int64(c, st, 11, p->created_at);
+    return done(c, st);
+}
+
+int store_permit_get(db_conn *c, const char *number, permit_row *out)
+{
+    static const char sql[] =
+        "SELECT number, agency, issuer, enterprise, procedure_ref, hs_codes, quantity, unit, used,"
+        " valid_from, valid_to, revoked_at, created_at FROM permits WHERE number = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, number);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        memset(out, 0, sizeof *out);
+        col(c, st, 0, out->number, sizeof out->number);
+        col(c, st, 1, out->agency, sizeof out->agency);
+        col(c, st, 2, out->issuer, sizeof out->issuer);
+        col(c, st, 3, out->enterprise, sizeof out->enterprise);
+        col(c, st, 4, out->procedure, sizeof out->procedure);
+        col(c, st, 5, out->hs_codes, sizeof out->hs_codes);
+        out->quantity = db_col_int64(c, st, 6);
+        col(c, st, 7, out->unit, sizeof out->unit);
+        out->used = db_col_int64(c, st, 8);
+        out->valid_from = (date_ymd)db_col_int64(c, st, 9);
+        out->valid_to = (date_ymd)db_col_int64(c, st, 10);
+        out->revoked_at = db_col_int64(c, st, 11);
+        out->created_at = db_col_int64(c, st, 12);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_permit_revoke(db_conn *c, const char *number, int64_t at)
+{
+    static const char sql[] = "UPDATE permits SET revoked_at = ? WHERE number = ? AND revoked_at = 0";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, at);
+    db_bind_text(c, st, 2, number);
+    return done(c, st);
+}
+
+int store_permit_draw(db_conn *c, const char *number, int64_t qty)
+{
+    /* guarded in SQL so the check and the update are one statement on any backend */
+    static const char sql[] = "UPDATE permits SET used = used + ? WHERE number = ?"
+                              " AND used + ? <= quantity RETURNING used";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, qty);
+    db_bind_text(c, st, 2, number);
+    db_bind_int64(c, st, 3, qty);
+    int rc = db_step(c, st);
+    int drawn = rc == DB_ROW;
+    if (rc == DB_ROW)
+        rc = db_step(c, st);
+    db_reset(c, st);
+    return rc == DB_DONE ? drawn : rc;
+}
+
+int store_permit_usage_add(db_conn *c, const char *permit, const char *decl_id, int line,
+                           const char *agency, int64_t qty, int64_t at)
+{
+    static const char sql[] = "INSERT INTO permit_usages (permit, decl_id, line, agency, quantity,"
+                              " at) VALUES (?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, permit);
+    db_bind_text(c, st, 2, decl_id);
+    db_bind_int64(c, st, 3, line);
+    db_bind_text(c, st, 4, agency);
+    db_bind_int64(c, st, 5, qty);
+    db_bind_int64(c, st, 6, at);
+    return done(c, st);
+}
+
+int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int max)
+{
+    static const char sql[] = "SELECT permit, agency, line, quantity FROM permit_usages"
+                              " WHERE decl_id = ? ORDER BY line, permit";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            col(c, st, 0, out[n].permit, sizeof out[n].permit);
+            col(c, st, 1, out[n].agency, sizeof out[n].agency);
+            out[n].line = (int)db_col_int64(c, st, 2);
+            out[n].quantity = db_col_int64(c, st, 3);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    if (rc != DB_DONE)
+        return rc;
+    return n < max ? n : max;
+}
+
+/* ---- e-C/O ------------------------------------------------------------------------------------ */
+
+int store_co_insert(db_conn *c, const co_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO certificates_of_origin (number, form, issuing_country, issue_date, exporter,"
+        " importer, invoice_number, transport_ref, issuer, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->number);
+    db_bind_text(c, st, 2, r->form);
+    db_bind_text(c, st, 3, r->issuing_country);
+    db_bind_int64(c, st, 4, r->issue_date);
+    db_bind_text(c, st, 5, r->exporter);
+    db_bind_text(c, st, 6, r->importer);
+    db_bind_text(c, st, 7, r->invoice_number);
+    db_bind_text(c, st, 8, r->transport_ref);
+    db_bind_text(c, st, 9, r->issuer);
+    db_bind_int64(c, st, 10, r->created_at);
+    return done(c, st);
+}
+
+int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_row *it)
+{
+    static const char sql[] =
+        "INSERT INTO co_items (co_number, idx, hs6, quantity, used, fob_value, origin_criterion)"
+        " VALUES (?, ?, ?, ?, 0, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, number);
+    db_bind_int64(c, st, 2, idx);
+    db_bind_text(c, st, 3, it->hs6);
+    db_bind_int64(c, st, 4, it->quantity);
+    db_bind_int64(c, st, 5, it->fob_value);
+    db_bind_text(c, st, 6, it->origin_criterion);
+    return done(c, st);
+}
+
+int store_co_get(db_conn *c, const char *number, co_row *out)
+{
+    static const char sql[] =
+        "SELECT number, form, issuing_country, issue_date, exporter, importer, invoice_number,"
+        " transport_ref, issuer, created_at FROM certificates_of_origin WHERE number = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, number);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        memset(out, 0, sizeof *out);
+        col(c, st, 0, out->number, sizeof out->number);
+        col(c, st, 1, out->form, sizeof out->form);
+        col(c, st, 2, out->issuing_country, sizeof out->issuing_country);
+        out->issue_date = (date_ymd)db_col_int64(c, st, 3);
+        col(c, st, 4, out->exporter, sizeof out->exporter);
+        col(c, st, 5, out->importer, sizeof out->importer);
+        col(c, st, 6, out->invoice_number, sizeof out->invoice_number);
+        col(c, st, 7, out->transport_ref, sizeof out->transport_ref);
+        col(c, st, 8, out->issuer, sizeof out->issuer);
+        out->created_at = db_col_int64(c, st, 9);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
+{
+    static const char sql[] = "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
+                              " WHERE co_number = ? ORDER BY idx";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, number);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            col(c, st, 0, out[n].hs6, sizeof out[n].hs6);
+            out[n].quantity = db_col_int64(c, st, 1);
+            out[n].used = db_col_int64(c, st, 2);
+            out[n].fob_value = db_col_int64(c, st, 3);
+            col(c, st, 4, out[n].origin_criterion, sizeof out[n].origin_criterion);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    if (rc != DB_DONE)
+        return rc;
+    return n < max ? n : max;
+}
+
+int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty)
+{
+    static const char sel[] = "SELECT idx FROM co_items WHERE co_number = ? AND hs6 = ?"
+                              " AND used + ? <= quantity ORDER BY idx LIMIT 1";
+    static const char upd[] = "UPDATE co_items SET used = used + ? WHERE co_number = ? AND idx = ?";
+    db_stmt *st = db_prepare(c, sel);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, number);
+    db_bind_text(c, st, 2, hs6);
+    db_bind_int64(c, st, 3, qty);
+    int rc = db_step(c, st);
+    int64_t idx = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
+    db_reset(c, st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 0 : rc;
+    st = db_prepare(c, upd);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, qty);
+    db_bind_text(c, st, 2, number);
+    db_bind_int64(c, st, 3, idx);
+    rc = done(c, st);
+    return rc == DB_OK ? 1 : rc;
+}
