@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "service/internal.h"
+#include "service/certificates.h"
 #include "service/permits.h"
 #include "util/date.h"
 #include "util/file.h"
@@ -226,6 +227,13 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_permit_revoke(a, &req, seg[3], body));
         else
             error(rs, 405, "method", "no such operation on permits");
+    } else if (!strcmp(res, "certificates-of-origin")) {
+        if (n == 3 && post)
+            reply(rs, svc_co_create(a, &req, body));
+        else if (n == 4 && get)
+            reply(rs, svc_co_get(a, &req, seg[3]));
+        else
+            error(rs, 405, "method", "no such operation on certificates of origin");
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
         if (!svc_role_is(&req, "admin")) {
             error(rs, 403, "forbidden", "administrators only");

@@ -18,6 +18,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "service/certificates.h"
 #include "service/permits.h"
 #include "util/dec.h"
 
@@ -110,8 +111,12 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
         x->tr.items = x->items;
         if (!x->items)
             errs_add(e, "internal", "", "out of memory");
-        else
+        else {
+            co_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
+            co_verify(a, &x->d, date, &ck);
             tax_compute(a->tariff, a->tax, &table, &x->d, date, &x->tr, e);
+            co_annotate(&ck, &x->tr);
+        }
     }
     dedupe(e);
     if (e->n > 0) {
@@ -611,7 +616,8 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party,
-                                     x->row.tax_date, x->now, &e)) < 0)
+                                     x->row.tax_date, x->now, &e)) < 0 ||
+        (rc = co_consume(c, &rx->ax.d, &e)) < 0)
         goto out;
     if (e.n) {
         rc = reply_fail(x, svc_errors(&e));

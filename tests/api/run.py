@@ -1432,6 +1432,140 @@ class T12Permits(ApiCase):
             self.permit(n, tok, st)
 
 
+# ---- e-C/O (issue 7) ------------------------------------------------------------------------
+
+VN_ASW = "0100100003"        # the ASEAN Single Window gateway (role asw)
+
+
+class T13CertificatesOfOrigin(ApiCase):
+    """61091010 (cotton T-shirts): MFN 20 %, ACFTA 0 % with a form E certificate."""
+    env = None
+    seq = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("co")
+        try:
+            cls.env.start()
+            run_cli("party", "add", "--db", cls.env.db, "--tax-code", VN_ASW, "--name", "VNSW")
+            cls.env.tokens["asw"] = run_cli("token", "create", "--db", cls.env.db, "--party",
+                                            VN_ASW, "--role", "asw").stdout.strip()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def lodge(self, expect=201, token="asw", items=None, **over):
+        T13CertificatesOfOrigin.seq += 1
+        body = {"form": "E", "number": "E%02dCN%07d" % (TODAY.year % 100, self.seq),
+                "issuing_country": "CN",
+                "issue_date": (TODAY - datetime.timedelta(days=10)).isoformat(),
+                "exporter": "Ningbo Garments Co", "importer": ACTIVE,
+                "items": items or [{"hs6": "610910", "quantity": "1500", "fob_value": "4500",
+                                    "origin_criterion": "WO"}],
+                "invoice_number": "NB-2026-77", "transport_ref": "COSU6123456780"}
+        body.update(over)
+        st, b, _ = self.call("POST", "/api/v1/certificates-of-origin", token, body)
+        self.assertEqual(st, expect, b)
+        return body["number"] if st == 201 else b
+
+    def decl(self, number, form="E", qty="1000", origin="CN"):
+        it = item("61091010", qty, "3", origin=origin, desc="Cotton T-shirts")
+        it["certificate_of_origin"] = {"form": form, "number": number}
+        return declaration(items=[it])
+
+    def duty(self, body):
+        return body["items"][0]["taxes"]["import_duty"]
+
+    def assess(self, number, **kw):
+        return self.duty(self.create(decl=self.decl(number, **kw)))
+
+    def refused(self, number, fragment, **kw):
+        d = self.assess(number, **kw)
+        self.assertNotEqual(d["amount"], "0", d)           # MFN 20 %
+        self.assertIn("C/O %s refused" % number, d.get("note", ""))
+        self.assertIn(fragment, d["note"])
+        return d
+
+    def test_happy_path_and_consumption(self):
+        n = self.lodge()
+        d = self.assess(n)
+        self.assertEqual(d["amount"], "0", d)
+        created = self.create(decl=self.decl(n))
+        self.register(created["id"])
+        self.assertEqual(self.duty(self.get(created["id"]))["amount"], "0")
+        st, b, _ = self.call("GET", "/api/v1/certificates-of-origin/" + n, "officer")
+        self.assertEqual((st, b["items"][0]["used"], b["items"][0]["remaining"]), (200, "1000", "500"), b)
+        # what is left (500) no longer covers 1000
+        self.refused(n, "quantity exceeded")
+        self.assertEqual(self.assess(n, qty="500")["amount"], "0")
+
+    def test_unknown_certificate(self):
+        self.refused("E26CN9999999", "no such certificate")
+
+    def test_wrong_form(self):
+        n = self.lodge(form="AK")
+        self.refused(n, "form AK, not E")
+
+    def test_wrong_country(self):
+        n = self.lodge(issuing_country="TH")
+        self.refused(n, "issued by TH")
+
+    def test_wrong_hs(self):
+        n = self.lodge(items=[{"hs6": "610990", "quantity": "5000", "fob_value": "1",
+                               "origin_criterion": "WO"}])
+        self.refused(n, "does not cover HS 610910")
+
+    def test_expired(self):
+        n = self.lodge(issue_date=(TODAY - datetime.timedelta(days=400)).isoformat())
+        self.refused(n, "12 months")
+
+    def test_racing_declarations_exactly_one_gets_the_rate(self):
+        n = self.lodge(items=[{"hs6": "610910", "quantity": "1000", "fob_value": "3000",
+                               "origin_criterion": "WO"}])
+        ids = [self.create(decl=self.decl(n))["id"] for _ in range(4)]
+        for i in ids:  # each was assessed alone: all claim the FTA rate
+            self.assertEqual(self.duty(self.get(i))["amount"], "0")
+        results = {}
+
+        def go(i):
+            st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % i, "active")
+            results[i] = (st, b)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        fta = 0
+        for i, (st, b) in results.items():
+            if st == 200:
+                fta += self.duty(self.get(i))["amount"] == "0"
+            else:  # lost inside the same group commit: refused, not silently re-rated
+                self.assertEqual(st, 422, b)
+                self.assertIn(("co_exhausted", "/items/0/certificate_of_origin"), error_codes(b))
+        self.assertEqual(fta, 1, results)
+        st, b, _ = self.call("GET", "/api/v1/certificates-of-origin/" + n, "asw")
+        self.assertEqual(b["items"][0]["remaining"], "0", b)
+
+    def test_roles_and_validation(self):
+        self.lodge(expect=403, token="active")
+        b = self.lodge(expect=422, issuing_country="china", issue_date="x",
+                       items=[{"hs6": "6109", "quantity": "0", "fob_value": "1",
+                               "origin_criterion": "WO", "colour": "red"}])
+        paths = {e["path"] for e in b["errors"]}
+        self.assertTrue({"/issuing_country", "/issue_date", "/items/0/hs6", "/items/0/quantity",
+                         "/items/0/colour"} <= paths, b)
+        n = self.lodge()
+        T13CertificatesOfOrigin.seq -= 1
+        self.lodge(expect=409)
+        st, b, _ = self.call("GET", "/api/v1/certificates-of-origin/" + n, "other")
+        self.assertEqual(st, 404, b)
+
+
 SERVER_FAILURES = []
 
 

@@ -61,6 +61,8 @@ static const route routes[] = {
     {"/api/v1/permits", {"post"}, 0},
     {"/api/v1/permits/{number}", {"get"}, 0},
     {"/api/v1/permits/{number}/revocation", {"post"}, 0},
+    {"/api/v1/certificates-of-origin", {"post"}, 0},
+    {"/api/v1/certificates-of-origin/{number}", {"get"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};

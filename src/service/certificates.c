@@ -1,0 +1,368 @@
+/* e-C/O use cases (see service/certificates.h). */
+#include "service/certificates.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/internal.h"
+#include "store/store_permits.h"
+#include "util/dec.h"
+
+#define CO_MAX_ITEMS 64
+
+static json_t *dec_json(int64_t v, int scale)
+{
+    char buf[40];
+    dec_format(v, scale, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *co_view(const co_row *r, const co_item_row *items, int n)
+{
+    char d[16];
+    date_format(r->issue_date, d);
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:s}", "hs6", items[i].hs6,
+                                             "quantity", dec_json(items[i].quantity, DEC_SCALE_QTY),
+                                             "used", dec_json(items[i].used, DEC_SCALE_QTY),
+                                             "remaining", dec_json(items[i].quantity - items[i].used, DEC_SCALE_QTY),
+                                             "fob_value", dec_json(items[i].fob_value, DEC_SCALE_AMOUNT),
+                                             "origin_criterion", items[i].origin_criterion));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "number", r->number, "form", r->form,
+                     "issuing_country", r->issuing_country, "issue_date", d, "exporter", r->exporter,
+                     "importer", r->importer, "invoice_number", r->invoice_number, "transport_ref",
+                     r->transport_ref, "lodged_by", r->issuer, "items", arr);
+}
+
+/* ---- POST ---------------------------------------------------------------------------------- */
+
+typedef struct co_ctx {
+    const svc_req *req;
+    co_row row;
+    co_item_row items[CO_MAX_ITEMS];
+    int n;
+    int64_t now;
+    svc_reply reply;
+    const char *key;
+    int found;
+} co_ctx;
+
+static int create_job(db_conn *c, void *ctx)
+{
+    co_ctx *x = ctx;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = store_co_insert(c, &x->row);
+    if (rc == DB_CONSTRAINT) {
+        x->reply = svc_error(SVC_CONFLICT, "duplicate", "a certificate with this number exists");
+        return 1;
+    }
+    for (int i = 0; rc == 0 && i < x->n; i++)
+        rc = store_co_item_insert(c, x->row.number, i, &x->items[i]);
+    if (rc != 0)
+        return rc;
+    x->reply.code = SVC_CREATED;
+    x->reply.body = co_view(&x->row, x->items, x->n);
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+}
+
+static const char *str(json_t *o, const char *k, const char *path, size_t max, errs *e, int req)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v) {
+        if (req)
+            errs_add(e, "required", path, "'%s' is required", k);
+        return NULL;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
+        errs_add(e, "type", path, "'%s' must be a string of 1-%zu characters", k, max - 1);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static void unknown_fields(json_t *o, const char *const *allowed, const char *prefix, errs *e)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        int ok = 0;
+        for (const char *const *f = allowed; *f; f++)
+            ok |= strcmp(*f, k) == 0;
+        if (!ok) {
+            char p[96];
+            snprintf(p, sizeof p, "%s/%.40s", prefix, k);
+            errs_add(e, "unknown_field", p, "unknown field '%.40s'", k);
+        }
+    }
+}
+
+svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
+{
+    static const char *const top[] = {"form", "number", "issuing_country", "issue_date", "exporter",
+                                      "importer", "items", "invoice_number", "transport_ref", NULL};
+    static const char *const itk[] = {"hs6", "quantity", "fob_value", "origin_criterion", NULL};
+    svc_reply r = {0};
+    errs e;
+    if (!svc_role_is(req, "agency") && !svc_role_is(req, "asw"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "certificates of origin are lodged by an issuing authority (agency) or the ASEAN Single Window (asw)");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    errs_init(&e);
+    unknown_fields(body, top, "", &e);
+    co_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    x->req = req;
+    x->now = (int64_t)time(NULL);
+    co_row *c = &x->row;
+    const char *form = str(body, "form", "/form", sizeof c->form, &e, 1);
+    const char *num = str(body, "number", "/number", sizeof c->number, &e, 1);
+    const char *cc = str(body, "issuing_country", "/issuing_country", 3, &e, 1);
+    const char *idate = str(body, "issue_date", "/issue_date", 16, &e, 1);
+    const char *exp = str(body, "exporter", "/exporter", sizeof c->exporter, &e, 1);
+    const char *imp = str(body, "importer", "/importer", sizeof c->importer, &e, 1);
+    const char *inv = str(body, "invoice_number", "/invoice_number", sizeof c->invoice_number, &e, 0);
+    const char *tr = str(body, "transport_ref", "/transport_ref", sizeof c->transport_ref, &e, 0);
+    if (cc && (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
+        errs_add(&e, "country", "/issuing_country", "an ISO 3166 alpha-2 country code");
+    if (idate && date_parse(idate, &c->issue_date) != 0)
+        errs_add(&e, "date", "/issue_date", "dates are written YYYY-MM-DD");
+    if (imp && !all_digits(imp, 10) && !all_digits(imp, 13))
+        errs_add(&e, "tax_code", "/importer", "the importer's tax code has 10 or 13 digits");
+    json_t *items = json_object_get(body, "items"), *it;
+    size_t i;
+    if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > CO_MAX_ITEMS)
+        errs_add(&e, "type", "/items", "'items' is an array of 1-%d goods", CO_MAX_ITEMS);
+    else
+        json_array_foreach(items, i, it) {
+            char p[32], q[96];
+            co_item_row *ci = &x->items[i];
+            snprintf(p, sizeof p, "/items/%zu", i);
+            if (!json_is_object(it)) {
+                errs_add(&e, "type", p, "an item is an object");
+                continue;
+            }
+            unknown_fields(it, itk, p, &e);
+            snprintf(q, sizeof q, "%s/hs6", p);
+            const char *hs = str(it, "hs6", q, 7, &e, 1);
+            if (hs && !all_digits(hs, 6))
+                errs_add(&e, "hs_code", q, "an HS code of 6 digits");
+            else if (hs)
+                snprintf(ci->hs6, sizeof ci->hs6, "%s", hs);
+            snprintf(q, sizeof q, "%s/quantity", p);
+            const char *qs = str(it, "quantity", q, 40, &e, 1);
+            if (qs && (dec_parse(qs, DEC_SCALE_QTY, 0, &ci->quantity) != 0 || ci->quantity <= 0))
+                errs_add(&e, "decimal", q, "'quantity' is a positive decimal string");
+            snprintf(q, sizeof q, "%s/fob_value", p);
+            const char *fs = str(it, "fob_value", q, 40, &e, 1);
+            if (fs && (dec_parse(fs, DEC_SCALE_AMOUNT, 0, &ci->fob_value) != 0 || ci->fob_value < 0))
+                errs_add(&e, "decimal", q, "'fob_value' is a non-negative decimal string");
+            snprintf(q, sizeof q, "%s/origin_criterion", p);
+            const char *oc = str(it, "origin_criterion", q, sizeof ci->origin_criterion, &e, 1);
+            if (oc)
+                snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", oc);
+            x->n = (int)i + 1;
+        }
+    if (e.n) {
+        free(x);
+        return svc_errors(&e);
+    }
+    snprintf(c->form, sizeof c->form, "%s", form);
+    snprintf(c->number, sizeof c->number, "%s", num);
+    snprintf(c->issuing_country, sizeof c->issuing_country, "%s", cc);
+    snprintf(c->exporter, sizeof c->exporter, "%s", exp);
+    snprintf(c->importer, sizeof c->importer, "%s", imp);
+    snprintf(c->invoice_number, sizeof c->invoice_number, "%s", inv ? inv : "");
+    snprintf(c->transport_ref, sizeof c->transport_ref, "%s", tr ? tr : "");
+    snprintf(c->issuer, sizeof c->issuer, "%s", req->party);
+    c->created_at = x->now;
+    int rc = store_write(a->st, create_job, x);
+    if (rc < 0) {
+        json_decref(x->reply.body);
+        r = svc_error(SVC_ERROR, "storage", "the database refused the certificate");
+    } else {
+        r = x->reply;
+    }
+    free(x);
+    return r;
+}
+
+/* ---- GET ----------------------------------------------------------------------------------- */
+
+static int get_job(db_conn *c, void *ctx)
+{
+    co_ctx *x = ctx;
+    x->found = store_co_get(c, x->key, &x->row);
+    if (x->found == 1)
+        x->n = store_co_items(c, x->key, x->items, CO_MAX_ITEMS);
+    return x->found < 0 ? x->found : x->n < 0 ? x->n : 0;
+}
+
+svc_reply svc_co_get(app *a, const svc_req *req, const char *number)
+{
+    svc_reply r = {0};
+    co_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    x->key = number;
+    if (store_read(a->st, get_job, x) != 0)
+        r = svc_error(SVC_ERROR, "storage", "cannot read the certificate");
+    else if (x->found != 1 || !(svc_is_customs(req) || strcmp(req->party, x->row.importer) == 0 ||
+                                strcmp(req->party, x->row.issuer) == 0))
+        r = svc_error(SVC_NOT_FOUND, "not_found", "no such certificate of origin");
+    else {
+        r.code = SVC_OK;
+        r.body = co_view(&x->row, x->items, x->n);
+    }
+    free(x);
+    return r;
+}
+
+/* ---- verification at assessment ---------------------------------------------------------------- */
+
+typedef struct verify_ctx {
+    decl *d;
+    date_ymd date;
+    co_check *ck;
+    co_row row;
+    co_item_row items[CO_MAX_ITEMS];
+} verify_ctx;
+
+static int verify_job(db_conn *c, void *ctx)
+{
+    verify_ctx *x = ctx;
+    for (int i = 0; i < x->d->n_items; i++) {
+        decl_item *it = &x->d->items[i];
+        char *why = x->ck->why[i];
+        if (!it->co_form[0] || !it->co_number[0])
+            continue;
+        int rc = store_co_get(c, it->co_number, &x->row);
+        if (rc < 0)
+            return rc;
+        int n = rc == 1 ? store_co_items(c, it->co_number, x->items, CO_MAX_ITEMS) : 0;
+        if (n < 0)
+            return n;
+        if (rc == 0) {
+            snprintf(why, 128, "C/O %s refused: no such certificate on record", it->co_number);
+        } else if (strcmp(x->row.form, it->co_form) != 0) {
+            snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number, x->row.form,
+                     it->co_form);
+        } else if (strcmp(x->row.issuing_country, it->origin) != 0) {
+            snprintf(why, 128, "C/O %s refused: issued by %s, goods of origin %s", it->co_number,
+                     x->row.issuing_country, it->origin);
+        } else if (x->date < x->row.issue_date || x->date >= x->row.issue_date + 10000) {
+            snprintf(why, 128, "C/O %s refused: not within 12 months of its issue", it->co_number);
+        } else {
+            /* an item of the same HS subheading with enough left, counting earlier items of
+             * this declaration that claim the same certificate */
+            int hs_match = 0, ok = 0;
+            for (int k = 0; k < n && !ok; k++) {
+                if (strncmp(x->items[k].hs6, it->hs_code, 6) != 0)
+                    continue;
+                hs_match = 1;
+                int64_t pending = 0;
+                for (int j = 0; j < i; j++) {
+                    const decl_item *o = &x->d->items[j];
+                    if (o->co_form[0] && strcmp(o->co_number, it->co_number) == 0 &&
+                        strncmp(o->hs_code, it->hs_code, 6) == 0)
+                        pending += o->quantity;
+                }
+                ok = x->items[k].quantity - x->items[k].used - pending >= it->quantity;
+            }
+            if (!hs_match)
+                snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number, it->hs_code);
+            else if (!ok)
+                snprintf(why, 128, "C/O %s refused: quantity exceeded", it->co_number);
+        }
+        if (why[0])
+            it->co_form[0] = it->co_number[0] = 0;
+    }
+    return 0;
+}
+
+void co_verify(app *a, decl *d, date_ymd date, co_check *ck)
+{
+    int claims = 0;
+    ck->n = 0;
+    ck->why = NULL;
+    for (int i = 0; i < d->n_items; i++)
+        claims |= d->items[i].co_form[0] != 0;
+    if (!claims)
+        return;
+    ck->why = calloc((size_t)d->n_items, sizeof *ck->why);
+    verify_ctx *x = calloc(1, sizeof *x);
+    if (!ck->why || !x) {
+        free(x);
+        return;
+    }
+    ck->n = d->n_items;
+    x->d = d;
+    x->date = date;
+    x->ck = ck;
+    if (store_read(a->st, verify_job, x) != 0) {
+        /* cannot verify: no preference */
+        for (int i = 0; i < d->n_items; i++)
+            if (d->items[i].co_form[0]) {
+                snprintf(ck->why[i], 128, "C/O %s refused: the registry could not be read",
+                         d->items[i].co_number);
+                d->items[i].co_form[0] = d->items[i].co_number[0] = 0;
+            }
+    }
+    free(x);
+}
+
+void co_annotate(co_check *ck, tax_result *tr)
+{
+    for (int i = 0; i < ck->n && (size_t)i < tr->n_items; i++) {
+        if (!ck->why[i][0])
+            continue;
+        char *note = tr->items[i].t[TAX_IMPORT_DUTY].note;
+        size_t l = strlen(note), cap = sizeof tr->items[i].t[TAX_IMPORT_DUTY].note;
+        /* the refusal first: it is the reason the FTA rate is not there */
+        char buf[sizeof ck->why[0] + sizeof tr->items[i].t[TAX_IMPORT_DUTY].note + 4];
+        snprintf(buf, sizeof buf, "%s%s%s", ck->why[i], l ? "; " : "", note);
+        memcpy(note, buf, cap - 1);
+        note[cap - 1] = 0;
+    }
+    free(ck->why);
+    ck->why = NULL;
+    ck->n = 0;
+}
+
+int co_consume(db_conn *c, const decl *d, errs *e)
+{
+    for (int i = 0; i < d->n_items; i++) {
+        const decl_item *it = &d->items[i];
+        if (!it->co_form[0] || !it->co_number[0])
+            continue;
+        char hs6[7];
+        snprintf(hs6, sizeof hs6, "%.6s", it->hs_code);
+        int rc = store_co_draw(c, it->co_number, hs6, it->quantity);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            char path[64];
+            snprintf(path, sizeof path, "/items/%d/certificate_of_origin", i);
+            errs_add(e, "co_exhausted", path,
+                     "C/O %s: its quantity for HS %s was used by another declaration meanwhile; "
+                     "submit again (the MFN rate would apply)", it->co_number, hs6);
+        }
+    }
+    return 0;
+}

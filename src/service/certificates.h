@@ -1,0 +1,37 @@
+/* e-C/O (issue 7): certificates of origin lodged electronically by the exporting country's
+ * authority (role agency or asw), verified when a declaration claims an FTA rate with them and
+ * consumed at registration (IDC). */
+#ifndef ECUSTOMS_SERVICE_CERTIFICATES_H
+#define ECUSTOMS_SERVICE_CERTIFICATES_H
+
+#include "core/decl.h"
+#include "core/tax.h"
+#include "service/app.h"
+#include "store/db.h"
+#include "util/errs.h"
+
+/* POST /certificates-of-origin */
+svc_reply svc_co_create(app *a, const svc_req *req, json_t *body);
+/* GET /certificates-of-origin/{number} (customs, the importer, the party that lodged it) */
+svc_reply svc_co_get(app *a, const svc_req *req, const char *number);
+
+/* Why each claimed certificate was refused (per item, "" when accepted or not claimed). */
+typedef struct co_check {
+    int n;
+    char (*why)[128];
+} co_check;
+
+/* Before the tax engine: checks every item's certificate_of_origin against the registry as of
+ * `date` (exists, form, issuing country = origin, HS at 6 digits, within 12 months of issue,
+ * quantity left). A refused claim is removed from d (the item is assessed without it) and its
+ * reason kept in ck. */
+void co_verify(app *a, decl *d, date_ymd date, co_check *ck);
+/* After the tax engine: states each refusal in the item's import duty note. Frees ck. */
+void co_annotate(co_check *ck, tax_result *tr);
+
+/* Inside the registration transaction: consumes the quantity of every accepted claim; a
+ * certificate exhausted meanwhile (a racing declaration) is an error at
+ * /items/N/certificate_of_origin. Returns 0 or <0 on a storage error. */
+int co_consume(db_conn *c, const decl *d, errs *e);
+
+#endif
