@@ -1,0 +1,26 @@
+/* e-Payment (issue 6): bank payments signed with ECDSA P-256, the append-only tax ledger of a
+ * declaration, and the clearance gate (taxes covered before clearance). */
+#ifndef ECUSTOMS_SERVICE_PAYMENTS_H
+#define ECUSTOMS_SERVICE_PAYMENTS_H
+
+#include "service/app.h"
+#include "store/store_payments.h"
+
+/* POST /payments: signature_b64 is the X-Signature header (NULL when absent). */
+svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64);
+/* GET /declarations/{number}/ledger */
+svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number);
+
+/* ---- hooks for the clearance write jobs (inside the writer's transaction) ------------------ */
+
+/* Brings the assessed total of the ledger to `total_tax` (an "assessed" entry with the delta,
+ * none when unchanged) and audits it as a "ledger.assessed" event. */
+int pay_ledger_assess(db_conn *c, const char *decl_id, const char *party, int status,
+                      int64_t total_tax, int64_t now, const svc_req *req, const char *why);
+/* Adds `amount` to the assessment (e.g. additional tax after an inspection). */
+int pay_ledger_add(db_conn *c, const char *decl_id, const char *party, int status, int64_t amount,
+                   int64_t now, const svc_req *req, const char *why);
+/* The amount still to pay (>= 0), or <0 on a storage error. */
+int64_t pay_ledger_outstanding(db_conn *c, const char *decl_id);
+
+#endif
