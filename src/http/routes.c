@@ -176,6 +176,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
                                                             rq->conn, MHD_HEADER_KIND, "X-Signature")));
         else
             error(rs, 405, "method", "POST");
+    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
+               !strcmp(seg[4], "reconciliation") && get) {
+        date_ymd d;
+        if (date_arg(rq, "date", &d, rs) == 0)
+            reply(rs, svc_bank_reconciliation(a, &req, d));
     } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
         int64_t id = 0;
         if (n == 5) {

@@ -580,3 +580,55 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
     free(x.rows);
     return r;
 }
+
+/* ---- GET /banks/me/reconciliation ------------------------------------------------------------ */
+
+#define RECON_MAX 10000
+
+typedef struct recon_ctx {
+    const char *bank;
+    int64_t from, to;
+    payment_row *rows;
+    int n;
+} recon_ctx;
+
+static int recon_job(db_conn *c, void *ctx)
+{
+    recon_ctx *x = ctx;
+    x->n = store_payments_of_bank(c, x->bank, x->from, x->to, x->rows, RECON_MAX);
+    return x->n < 0 ? x->n : 0;
+}
+
+svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
+{
+    if (!svc_role_is(req, "bank"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only banks reconcile their payments");
+    recon_ctx x = {.bank = req->party, .from = (int64_t)date_to_days(date) * 86400};
+    x.to = x.from + 86400;
+    x.rows = calloc(RECON_MAX, sizeof *x.rows);
+    if (!x.rows)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    if (store_read(a->st, recon_job, &x) != 0) {
+        free(x.rows);
+        return svc_error(SVC_ERROR, "storage", "cannot read payments");
+    }
+    json_t *arr = json_array();
+    int64_t total = 0;
+    int shown = x.n < RECON_MAX ? x.n : RECON_MAX;
+    for (int i = 0; i < shown; i++) {
+        payment_row *p = &x.rows[i];
+        char ts[24];
+        date_format_timestamp((time_t)p->created_at, ts);
+        total += p->total;
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s}", "bank_transaction_id",
+                                             p->bank_txn, "payer", p->payer, "paid_at", p->paid_at,
+                                             "total", money(p->total), "booked_at", ts));
+    }
+    free(x.rows);
+    char day[16];
+    date_format(date, day);
+    svc_reply r = {.code = SVC_OK};
+    r.body = json_pack("{s:s,s:s,s:i,s:o,s:b,s:o}", "bank", req->party, "date", day, "count", x.n,
+                       "total", money(total), "truncated", x.n > RECON_MAX, "payments", arr);
+    return r;
+}

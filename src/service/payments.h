@@ -8,6 +8,8 @@
 
 /* POST /payments: signature_b64 is the X-Signature header (NULL when absent). */
 svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64);
+/* GET /banks/me/reconciliation?date=: the token's bank's payments booked on `date` (UTC). */
+svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date);
 /* GET /declarations/{number}/ledger */
 svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number);
 

@@ -16,7 +16,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS payments ("
     " bank TEXT NOT NULL, bank_txn TEXT NOT NULL, request_hash TEXT NOT NULL,"
     " payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL, status INTEGER NOT NULL,"
-    " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));";
+    " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));"
+    "CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);";
 
 int store_payments_schema(db_conn *c) { return db_exec(c, schema_sql); }
 
@@ -184,4 +185,35 @@ int store_payment_put(db_conn *c, const payment_row *r)
     int rc = db_step(c, st);
     db_reset(c, st);
     return done(rc);
+}
+
+int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to,
+                           payment_row *out, int max)
+{
+    static const char sql[] = "SELECT bank_txn, payer, paid_at, total, status, created_at"
+                              " FROM payments WHERE bank = ? AND created_at >= ? AND created_at < ?"
+                              " ORDER BY created_at, bank_txn";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bank);
+    db_bind_int64(c, st, 2, from);
+    db_bind_int64(c, st, 3, to);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            payment_row *r = &out[n];
+            memset(r, 0, sizeof *r);
+            snprintf(r->bank, sizeof r->bank, "%s", bank);
+            copy_col(c, st, 0, r->bank_txn, sizeof r->bank_txn);
+            copy_col(c, st, 1, r->payer, sizeof r->payer);
+            copy_col(c, st, 2, r->paid_at, sizeof r->paid_at);
+            r->total = db_col_int64(c, st, 3);
+            r->status = (int)db_col_int64(c, st, 4);
+            r->created_at = db_col_int64(c, st, 5);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
 }

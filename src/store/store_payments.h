@@ -49,5 +49,9 @@ typedef struct payment_row {
 
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out);
 int store_payment_put(db_conn *c, const payment_row *r);
+/* A bank's payments booked in [from, to) (unix s), oldest first (response not read). Returns the
+ * count (fills up to max) or <0. */
+int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to,
+                           payment_row *out, int max);
 
 #endif

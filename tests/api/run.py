@@ -1469,6 +1469,23 @@ class T12Payments(ApiCase):
         self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "assessed"])
         self.assertEqual(int(led["entries"][1]["amount"]), int(led["assessed"]) - before)
 
+    def test_daily_reconciliation(self):
+        r = self.registered()
+        due = self.owed(r)
+        self.pay([(r["number"], 1000)], token="bank2", txn="RECON-A")
+        self.pay([(r["number"], due - 1000)], token="bank2", txn="RECON-B")
+        st, b, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=%s" % TODAY.isoformat(),
+                             "bank2")
+        self.assertEqual(st, 200, b)
+        mine = [p for p in b["payments"] if p["bank_transaction_id"].startswith("RECON-")]
+        self.assertEqual([p["total"] for p in mine], ["1000", str(due - 1000)])
+        self.assertEqual(b["count"], len(b["payments"]))
+        self.assertEqual(int(b["total"]), sum(int(p["total"]) for p in b["payments"]))
+        st, b, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=2000-01-01", "bank2")
+        self.assertEqual((st, b["count"], b["total"]), (200, 0, "0"))
+        st, _, _ = self.call("GET", "/api/v1/banks/me/reconciliation", "officer")
+        self.assertEqual(st, 403)
+
     def test_party_key_only_for_banks(self):
         p = run_cli("party", "key", "--db", self.env.db, "--party", ACTIVE, "--public-key",
                     self.env.keys["bank"].replace(".key", ".pub"), check=False)
