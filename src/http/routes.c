@@ -176,6 +176,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
                                                             rq->conn, MHD_HEADER_KIND, "X-Signature")));
         else
             error(rs, 405, "method", "POST");
+    } else if (!strcmp(res, "guarantees") && n == 3 && post) {
+        reply(rs, svc_guarantee_create(a, &req, body, MHD_lookup_connection_value(
+                                                          rq->conn, MHD_HEADER_KIND, "X-Signature")));
+    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") && !strcmp(seg[4], "due") && get) {
+        reply(rs, svc_bank_due(a, &req));
     } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
                !strcmp(seg[4], "reconciliation") && get) {
         date_ymd d;

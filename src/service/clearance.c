@@ -892,7 +892,7 @@ static int transition_job(db_conn *c, void *ctx)
         return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
     if (to == ST_CLEARED) { /* e-Payment: no clearance before the taxes are covered */
-        int64_t due = pay_ledger_outstanding(c, cur.id);
+        int64_t due = pay_clearance_missing(c, cur.id, cur.party);
         if (due != 0) {
             decl_row_release(&cur);
             if (due < 0)

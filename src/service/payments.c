@@ -15,6 +15,7 @@
 
 #include "core/ledger.h"
 #include "core/lifecycle.h"
+#include "core/tax.h"
 #include "service/internal.h"
 #include "util/dec.h"
 #include "util/sig.h"
@@ -166,8 +167,14 @@ int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int 
     return rc < 0 ? rc : 0;
 }
 
-int64_t pay_ledger_outstanding(db_conn *c, const char *decl_id)
+int64_t pay_clearance_missing(db_conn *c, const char *decl_id, const char *enterprise)
 {
+    party p;
+    int rc0 = store_party_get(c, enterprise, &p);
+    if (rc0 < 0)
+        return rc0;
+    if (rc0 == 1 && p.aeo)
+        return 0; /* monthly deferral: cleared now, paid by the 10th of next month */
     ledger_balance b;
     int rc = balance_of(c, decl_id, &b, NULL, 0, NULL);
     return rc < 0 ? rc : b.outstanding;
@@ -185,12 +192,17 @@ typedef struct pay_ctx {
     char txn[65];
     char payer[64];
     char paid_at[40];
+    date_ymd paid_date;
     char hash[65];
     pay_line lines[MAX_LINES];
     int n;
     int64_t total, now;
     errs *e;
     svc_reply reply;
+    /* guarantees */
+    char type[12];
+    char enterprise[14];
+    date_ymd valid_until;
 } pay_ctx;
 
 static int owes_taxes(int status)
@@ -264,6 +276,81 @@ static int auto_clear(db_conn *c, pay_ctx *x, const char *key, int *cleared)
     return rc;
 }
 
+/* AEO ("priority") enterprises pay what was cleared in a month by the 10th of the next month
+ * (Law 107/2016 Art. 9): the monthly deferral. */
+static date_ymd aeo_deadline(int64_t cleared_at)
+{
+    date_ymd d = date_from_time((time_t)cleared_at);
+    int y = d / 10000, mo = d / 100 % 100 + 1;
+    if (mo > 12) {
+        mo = 1;
+        y++;
+    }
+    return (date_ymd)(y * 10000 + mo * 100 + 10);
+}
+
+/* Goods released before their taxes were paid (under a guarantee, or an AEO's monthly deferral):
+ * late-payment interest, 0.03 %/day on the tax paid now, from release (AEO: from the day after
+ * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b refreshed. */
+static int late_interest(db_conn *c, pay_ctx *x, const decl_row *m, ledger_balance *b, int64_t amount)
+{
+    party p;
+    int aeo = store_party_get(c, m->party, &p) == 1 && p.aeo;
+    date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_from_time((time_t)m->cleared_at);
+    int32_t days = date_diff_days(from, x->paid_date);
+    int64_t principal = b->assessed - b->paid;
+    if (principal > amount)
+        principal = amount;
+    int64_t interest = tax_late_interest(principal, days);
+    if (interest <= 0)
+        return 0;
+    char f[16], t[16];
+    date_format(from, f);
+    date_format(x->paid_date, t);
+    ledger_row r = {.at = x->now, .amount = interest};
+    snprintf(r.kind, sizeof r.kind, "interest");
+    snprintf(r.party, sizeof r.party, "%s", m->party);
+    snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
+             (long long)principal);
+    int rc = append(c, m->id, m->status, &r, x->req->party, x->req->role);
+    return rc < 0 ? rc : balance_of(c, m->id, b, NULL, 0, NULL);
+}
+
+/* Tax paid on a guaranteed declaration releases as much of the guarantee (a negative
+ * "guaranteed" entry of the guarantor bank). */
+static int release_guarantee(db_conn *c, pay_ctx *x, const decl_row *m, int64_t applied)
+{
+    ledger_row rows[MAX_ENTRIES];
+    int n = store_ledger_list(c, m->id, rows, MAX_ENTRIES);
+    if (n < 0)
+        return n;
+    if (n > MAX_ENTRIES)
+        n = MAX_ENTRIES;
+    /* per guarantor: what it still guarantees, released oldest first */
+    for (int i = 0; i < n && applied > 0; i++) {
+        if (strcmp(rows[i].kind, "guaranteed") != 0 || rows[i].amount <= 0)
+            continue;
+        int64_t left = 0;
+        for (int j = 0; j < n; j++)
+            if (!strcmp(rows[j].kind, "guaranteed") && !strcmp(rows[j].bank, rows[i].bank) &&
+                !strcmp(rows[j].bank_txn, rows[i].bank_txn))
+                left += rows[j].amount;
+        if (left <= 0)
+            continue;
+        int64_t rel = applied < left ? applied : left;
+        ledger_row r = rows[i];
+        r.at = x->now;
+        r.amount = -rel;
+        r.due = 0;
+        snprintf(r.note, sizeof r.note, "guarantee released by payment %.64s", x->txn);
+        int rc = append(c, m->id, m->status, &r, x->req->party, x->req->role);
+        if (rc < 0)
+            return rc;
+        applied -= rel;
+    }
+    return 0;
+}
+
 static int pay_job(db_conn *c, void *ctx)
 {
     pay_ctx *x = ctx;
@@ -299,6 +386,8 @@ static int pay_job(db_conn *c, void *ctx)
             goto fail;
         int owed = owes_taxes(m.status);
         int64_t applied, excess;
+        if (owed && m.cleared_at && (rc = late_interest(c, x, &m, &b, l->amount)) < 0)
+            goto fail;
         ledger_split_payment(&b, l->amount, owed, &applied, &excess);
         ledger_row r = {.at = x->now, .amount = l->amount};
         snprintf(r.kind, sizeof r.kind, "paid");
@@ -307,6 +396,8 @@ static int pay_job(db_conn *c, void *ctx)
         snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
         snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
         if ((rc = append(c, m.id, m.status, &r, x->req->party, x->req->role)) < 0)
+            goto fail;
+        if (applied > 0 && b.guaranteed > 0 && (rc = release_guarantee(c, x, &m, applied)) < 0)
             goto fail;
         if (excess > 0) {
             ledger_row cr = r;
@@ -399,30 +490,44 @@ static void unknown_fields(json_t *o, const char *const *allowed, const char *pr
     }
 }
 
+static int fail_with(svc_reply *out, svc_reply r)
+{
+    *out = r;
+    return -1;
+}
+
+/* The signature of the exact bytes, with the key registered for the token's bank. */
+static int verify_signature(app *a, const svc_req *req, const char *signature_b64, svc_reply *out)
+{
+    if (!signature_b64 || !*signature_b64)
+        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_missing",
+                         "X-Signature (base64 DER ECDSA P-256 over the exact body) is required"));
+    unsigned char der[256];
+    int dl = sig_b64_decode(signature_b64, der, sizeof der);
+    if (dl <= 0)
+        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64"));
+    EVP_PKEY *key = bank_key(a, req->party);
+    if (!key)
+        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
+                         "no public key is registered for this bank (ecustoms party key)"));
+    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0,
+                             der, (size_t)dl);
+    EVP_PKEY_free(key);
+    if (ok != 1)
+        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_invalid",
+                         "the signature does not verify with this bank's registered key"));
+    return 0;
+}
+
 svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
 {
     static const char *const top[] = {"bank_transaction_id", "payer", "paid_at", "lines", NULL};
     static const char *const line_fields[] = {"declaration", "amount", NULL};
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
-    /* 1. the signature of the exact bytes, with the key registered for the token's bank */
-    if (!signature_b64 || !*signature_b64)
-        return svc_error(SVC_UNAUTHORIZED, "signature_missing",
-                         "X-Signature (base64 DER ECDSA P-256 over the exact body) is required");
-    unsigned char der[256];
-    int dl = sig_b64_decode(signature_b64, der, sizeof der);
-    if (dl <= 0)
-        return svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64");
-    EVP_PKEY *key = bank_key(a, req->party);
-    if (!key)
-        return svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
-                         "no public key is registered for this bank (ecustoms party key)");
-    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0,
-                             der, (size_t)dl);
-    EVP_PKEY_free(key);
-    if (ok != 1)
-        return svc_error(SVC_UNAUTHORIZED, "signature_invalid",
-                         "the signature does not verify with this bank's registered key");
+    svc_reply refused;
+    if (verify_signature(a, req, signature_b64, &refused) != 0)
+        return refused;
     /* 2. the body, every error at once */
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
@@ -446,6 +551,8 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
         memcpy(d, x->paid_at, 10);
         if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0)
             errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD...)");
+        else
+            x->paid_date = day;
     }
     json_t *lines = json_object_get(body, "lines");
     if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES)
@@ -630,5 +737,285 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
     svc_reply r = {.code = SVC_OK};
     r.body = json_pack("{s:s,s:s,s:i,s:o,s:b,s:o}", "bank", req->party, "date", day, "count", x.n,
                        "total", money(total), "truncated", x.n > RECON_MAX, "payments", arr);
+    return r;
+}
+
+/* ---- POST /guarantees ---------------------------------------------------------------------------- */
+
+#define GUARANTEE_MAX_DAYS 30 /* Law 107/2016 Art. 9: at most 30 days from registration */
+
+/* Read phase: each declaration is registered, of the guaranteed enterprise, still owes taxes, and
+ * the guarantee does not run past 30 days from its registration. */
+static int guarantee_check_job(db_conn *c, void *ctx)
+{
+    pay_ctx *x = ctx;
+    for (int i = 0; i < x->n; i++) {
+        if (!x->lines[i].decl[0])
+            continue;
+        decl_row r = {0};
+        char p[48];
+        snprintf(p, sizeof p, "/declarations/%d", i);
+        int rc = store_decl_get_meta(c, x->lines[i].decl, &r);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 || !r.number[0] || strncmp(r.number, x->lines[i].decl, strlen(x->lines[i].decl)) != 0)
+            errs_add(x->e, "unknown_declaration", p, "no registered declaration %s", x->lines[i].decl);
+        else if (strcmp(r.party, x->enterprise) != 0)
+            errs_add(x->e, "enterprise_mismatch", p, "declaration %s is of enterprise %s, not %s",
+                     r.number, r.party, x->enterprise);
+        else if (!owes_taxes(r.status))
+            errs_add(x->e, "not_owed", p, "declaration %s is %s: it owes no taxes", r.number,
+                     decl_status_name((decl_status)r.status));
+        else {
+            date_ymd last = date_add_days(date_from_time((time_t)r.registered_at), GUARANTEE_MAX_DAYS);
+            if (x->valid_until > last) {
+                char d[16];
+                date_format(last, d);
+                errs_add(x->e, "guarantee_too_long", p,
+                         "a guarantee covers at most %d days from registration: declaration %s until %s",
+                         GUARANTEE_MAX_DAYS, r.number, d);
+            }
+        }
+        decl_row_release(&r);
+    }
+    return 0;
+}
+
+static int guarantee_job(db_conn *c, void *ctx)
+{
+    pay_ctx *x = ctx;
+    payment_row prev = {0};
+    char key[65];
+    snprintf(key, sizeof key, "guarantee:%.50s", x->txn);
+    int rc = store_payment_get(c, x->req->party, key, &prev);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (strcmp(prev.request_hash, x->hash) == 0) {
+            x->reply.code = (svc_code)prev.status;
+            x->reply.body = json_loads(prev.response, 0, NULL);
+        } else {
+            x->reply = svc_error(SVC_CONFLICT, "guarantee_conflict",
+                                 "this guarantee_id was already used for a different guarantee");
+        }
+        free(prev.response);
+        return 1;
+    }
+    int64_t left = x->total;
+    json_t *out = json_array();
+    for (int i = 0; i < x->n; i++) {
+        decl_row m = {0};
+        rc = store_decl_get_meta(c, x->lines[i].decl, &m);
+        if (rc != 1) {
+            json_decref(out);
+            return rc < 0 ? rc : DB_ERR;
+        }
+        ledger_balance b;
+        int64_t alloc = 0;
+        int cleared = 0;
+        if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
+            goto fail;
+        alloc = b.outstanding < left ? b.outstanding : left;
+        if (alloc > 0) {
+            ledger_row r = {.at = x->now, .amount = alloc, .due = x->valid_until};
+            snprintf(r.kind, sizeof r.kind, "guaranteed");
+            snprintf(r.party, sizeof r.party, "%s", m.party);
+            snprintf(r.bank, sizeof r.bank, "%s", x->req->party);
+            snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
+            char d[16];
+            date_format(x->valid_until, d);
+            snprintf(r.note, sizeof r.note, "%s guarantee until %s", x->type, d);
+            if ((rc = append(c, m.id, m.status, &r, x->req->party, x->req->role)) < 0)
+                goto fail;
+            left -= alloc;
+            if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
+                goto fail;
+            if (b.outstanding == 0 && b.assessed > 0 && (rc = auto_clear(c, x, m.id, &cleared)) < 0)
+                goto fail;
+        }
+        json_array_append_new(out, json_pack("{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number,
+                                             "guaranteed", money(alloc), "outstanding",
+                                             money(b.outstanding), "status",
+                                             decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status),
+                                             "cleared", cleared));
+        decl_row_release(&m);
+        continue;
+    fail:
+        decl_row_release(&m);
+        json_decref(out);
+        return rc;
+    }
+    char d[16];
+    date_format(x->valid_until, d);
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party,
+                             "guarantee_id", x->txn, "type", x->type, "enterprise", x->enterprise,
+                             "amount", money(x->total), "allocated", money(x->total - left),
+                             "unallocated", money(left), "valid_until", d, "declarations", out);
+    char *text = json_dumps(body, JSON_COMPACT);
+    payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
+    snprintf(pr.kind, sizeof pr.kind, "guarantee");
+    snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
+    snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", key);
+    snprintf(pr.request_hash, sizeof pr.request_hash, "%s", x->hash);
+    snprintf(pr.payer, sizeof pr.payer, "%s", x->enterprise);
+    snprintf(pr.paid_at, sizeof pr.paid_at, "%s", d);
+    rc = text ? store_payment_put(c, &pr) : DB_ERR;
+    free(text);
+    if (rc != 0) {
+        json_decref(body);
+        return rc;
+    }
+    x->reply.code = SVC_CREATED;
+    x->reply.body = body;
+    return 0;
+}
+
+svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
+{
+    static const char *const top[] = {"guarantee_id", "type", "enterprise", "amount", "valid_until",
+                                      "declarations", NULL};
+    if (!svc_role_is(req, "bank"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only banks give guarantees");
+    svc_reply refused;
+    if (verify_signature(a, req, signature_b64, &refused) != 0)
+        return refused;
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    errs *e = malloc(sizeof *e);
+    pay_ctx *x = calloc(1, sizeof *x);
+    svc_reply r = {0};
+    if (!e || !x) {
+        free(e);
+        free(x);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    errs_init(e);
+    x->req = req;
+    x->e = e;
+    unknown_fields(body, top, "", e);
+    string_field(body, "guarantee_id", x->txn, 51, e);
+    if (string_field(body, "type", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
+        strcmp(x->type, "joint"))
+        errs_add(e, "enum", "/type", "'type' is separate (one declaration) or joint (several)");
+    string_field(body, "enterprise", x->enterprise, sizeof x->enterprise, e);
+    char vu[16];
+    if (string_field(body, "valid_until", vu, sizeof vu, e) == 0) {
+        if (date_parse(vu, &x->valid_until) != 0)
+            errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
+        else if (x->valid_until < date_today())
+            errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
+    }
+    json_t *am = json_object_get(body, "amount");
+    int64_t v = 0;
+    if (!(json_is_integer(am) ? (v = json_integer_value(am), 1)
+                              : json_is_string(am) && dec_parse(json_string_value(am), 0, 0, &v) == 0))
+        errs_add(e, "decimal", "/amount", "'amount' is a whole VND amount (string or integer)");
+    else if (v <= 0)
+        errs_add(e, "amount_not_positive", "/amount", "'amount' must be greater than 0");
+    else if (v > (int64_t)1e15)
+        errs_add(e, "amount_too_large", "/amount", "'amount' exceeds VND 10^15");
+    else
+        x->total = v;
+    json_t *ds = json_object_get(body, "declarations");
+    size_t nd = json_array_size(ds);
+    if (!json_is_array(ds) || nd == 0 || nd > MAX_LINES)
+        errs_add(e, "declarations", "/declarations", "'declarations' is an array of 1-%d numbers", MAX_LINES);
+    else if (!strcmp(x->type, "separate") && nd != 1)
+        errs_add(e, "separate_one_declaration", "/declarations",
+                 "a separate guarantee covers exactly one declaration (use a joint one for several)");
+    else {
+        x->n = (int)nd;
+        for (size_t i = 0; i < nd; i++) {
+            const char *dn = json_string_value(json_array_get(ds, i));
+            if (!dn || strlen(dn) < 11 || strlen(dn) > 12 || strspn(dn, "0123456789") != strlen(dn)) {
+                char p[48];
+                snprintf(p, sizeof p, "/declarations/%zu", i);
+                errs_add(e, "declaration", p, "a declaration number has 11-12 digits");
+            } else {
+                snprintf(x->lines[i].decl, sizeof x->lines[i].decl, "%s", dn);
+            }
+        }
+    }
+    if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
+        r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
+        goto out;
+    }
+    if (e->n) {
+        r = svc_errors(e);
+        goto out;
+    }
+    svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
+    x->now = now_s();
+    if (store_write(a->st, guarantee_job, x) < 0) {
+        json_decref(x->reply.body);
+        r = svc_error(SVC_ERROR, "storage", "the database refused the guarantee");
+    } else {
+        r = x->reply;
+    }
+out:
+    free(e);
+    free(x);
+    return r;
+}
+
+/* ---- GET /banks/me/due ------------------------------------------------------------------------- */
+
+#define DUE_MAX 1000
+
+typedef struct due_ctx {
+    const char *bank;
+    due_row *rows;
+    int n;
+    json_t *out;
+} due_ctx;
+
+static int due_job(db_conn *c, void *ctx)
+{
+    due_ctx *x = ctx;
+    x->n = store_ledger_guaranteed_by(c, x->bank, x->rows, DUE_MAX);
+    if (x->n < 0)
+        return x->n;
+    date_ymd today = date_today();
+    for (int i = 0; i < x->n && i < DUE_MAX; i++) {
+        decl_row m = {0};
+        ledger_balance b = {0};
+        int rc = store_decl_get_meta(c, x->rows[i].decl_id, &m);
+        if (rc == 1)
+            rc = balance_of(c, m.id, &b, NULL, 0, NULL);
+        if (rc < 0) {
+            decl_row_release(&m);
+            return rc;
+        }
+        char d[16];
+        date_format(x->rows[i].due, d);
+        /* what the guarantor would pay if the enterprise does not: the tax still unpaid, up to
+         * the amount it guarantees */
+        int64_t unpaid = b.assessed - b.paid;
+        int64_t at_risk = unpaid < x->rows[i].guaranteed ? unpaid : x->rows[i].guaranteed;
+        json_array_append_new(x->out, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b}", "declaration",
+                                                m.number, "enterprise", m.party, "status",
+                                                decl_status_name((decl_status)m.status), "guaranteed",
+                                                money(x->rows[i].guaranteed), "due_amount",
+                                                money(at_risk > 0 ? at_risk : 0), "due", d, "overdue",
+                                                x->rows[i].due < today));
+        decl_row_release(&m);
+    }
+    return 0;
+}
+
+svc_reply svc_bank_due(app *a, const svc_req *req)
+{
+    if (!svc_role_is(req, "bank"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only banks have guarantees");
+    due_ctx x = {.bank = req->party, .out = json_array()};
+    x.rows = calloc(DUE_MAX, sizeof *x.rows);
+    if (!x.rows || store_read(a->st, due_job, &x) != 0) {
+        free(x.rows);
+        json_decref(x.out);
+        return svc_error(SVC_ERROR, "storage", "cannot read guarantees");
+    }
+    free(x.rows);
+    svc_reply r = {.code = SVC_OK};
+    r.body = json_pack("{s:s,s:o}", "bank", req->party, "guarantees", x.out);
     return r;
 }

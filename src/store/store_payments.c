@@ -11,11 +11,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS ledger_entries ("
     " decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL,"
     " amount BIGINT NOT NULL, party TEXT NOT NULL, bank TEXT NOT NULL, bank_txn TEXT NOT NULL,"
-    " note TEXT NOT NULL, PRIMARY KEY (decl_id, seq));"
+    " note TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (decl_id, seq));"
     "CREATE INDEX IF NOT EXISTS ledger_entries_party ON ledger_entries(party, kind);"
+    "CREATE INDEX IF NOT EXISTS ledger_entries_bank ON ledger_entries(bank, kind);"
     "CREATE TABLE IF NOT EXISTS payments ("
     " bank TEXT NOT NULL, bank_txn TEXT NOT NULL, request_hash TEXT NOT NULL,"
-    " payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL, status INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL,"
+    " status INTEGER NOT NULL,"
     " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));"
     "CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);";
 
@@ -72,7 +74,7 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
 {
     static const char next[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_entries WHERE decl_id = ?";
     static const char ins[] = "INSERT INTO ledger_entries (decl_id, seq, at, kind, amount, party,"
-                              " bank, bank_txn, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                              " bank, bank_txn, note, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, next);
     if (!st)
         return DB_ERR;
@@ -93,6 +95,7 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
     db_bind_text(c, st, 7, r->bank);
     db_bind_text(c, st, 8, r->bank_txn);
     db_bind_text(c, st, 9, r->note);
+    db_bind_int64(c, st, 10, r->due);
     rc = db_step(c, st);
     db_reset(c, st);
     return rc == DB_DONE ? (int)seq : rc;
@@ -100,7 +103,7 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
 
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
 {
-    static const char sql[] = "SELECT seq, at, kind, amount, party, bank, bank_txn, note"
+    static const char sql[] = "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due"
                               " FROM ledger_entries WHERE decl_id = ? ORDER BY seq";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
@@ -118,6 +121,7 @@ int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
             copy_col(c, st, 5, r->bank, sizeof r->bank);
             copy_col(c, st, 6, r->bank_txn, sizeof r->bank_txn);
             copy_col(c, st, 7, r->note, sizeof r->note);
+            r->due = (int32_t)db_col_int64(c, st, 8);
         }
         n++;
     }
@@ -143,7 +147,7 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out)
 {
     static const char sql[] = "SELECT request_hash, payer, paid_at, total, status, response,"
-                              " created_at FROM payments WHERE bank = ? AND bank_txn = ?";
+                              " created_at, kind FROM payments WHERE bank = ? AND bank_txn = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -161,6 +165,7 @@ int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, paymen
         const char *v = db_col_text(c, st, 5);
         out->response = strdup(v ? v : "");
         out->created_at = db_col_int64(c, st, 6);
+        copy_col(c, st, 7, out->kind, sizeof out->kind);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -169,7 +174,8 @@ int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, paymen
 int store_payment_put(db_conn *c, const payment_row *r)
 {
     static const char sql[] = "INSERT INTO payments (bank, bank_txn, request_hash, payer, paid_at,"
-                              " total, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                              " total, status, response, created_at, kind)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -182,6 +188,7 @@ int store_payment_put(db_conn *c, const payment_row *r)
     db_bind_int64(c, st, 7, r->status);
     db_bind_text(c, st, 8, r->response);
     db_bind_int64(c, st, 9, r->created_at);
+    db_bind_text(c, st, 10, r->kind[0] ? r->kind : "payment");
     int rc = db_step(c, st);
     db_reset(c, st);
     return done(rc);
@@ -191,7 +198,8 @@ int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t t
                            payment_row *out, int max)
 {
     static const char sql[] = "SELECT bank_txn, payer, paid_at, total, status, created_at"
-                              " FROM payments WHERE bank = ? AND created_at >= ? AND created_at < ?"
+                              " FROM payments WHERE bank = ? AND kind = 'payment' AND created_at >= ?"
+                              " AND created_at < ?"
                               " ORDER BY created_at, bank_txn";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
@@ -211,6 +219,28 @@ int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t t
             r->total = db_col_int64(c, st, 3);
             r->status = (int)db_col_int64(c, st, 4);
             r->created_at = db_col_int64(c, st, 5);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int max)
+{
+    static const char sql[] = "SELECT decl_id, SUM(amount), MAX(due) FROM ledger_entries"
+                              " WHERE bank = ? AND kind = 'guaranteed' GROUP BY decl_id"
+                              " HAVING SUM(amount) > 0 ORDER BY MAX(due), decl_id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bank);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            copy_col(c, st, 0, out[n].decl_id, sizeof out[n].decl_id);
+            out[n].guaranteed = db_col_int64(c, st, 1);
+            out[n].due = (int32_t)db_col_int64(c, st, 2);
         }
         n++;
     }

@@ -25,6 +25,7 @@ typedef struct ledger_row {
     char bank[14];      /* the bank for paid / guaranteed entries, "" otherwise */
     char bank_txn[65];
     char note[160];
+    int32_t due;        /* guaranteed entries: the date the guarantee ends (yyyymmdd), else 0 */
 } ledger_row;
 
 /* Appends an entry; returns its sequence number (1, 2, ...) or <0. */
@@ -45,13 +46,22 @@ typedef struct payment_row {
     int status;
     char *response;     /* heap */
     int64_t created_at;
+    char kind[12];      /* payment | guarantee (one id space per bank) */
 } payment_row;
 
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out);
 int store_payment_put(db_conn *c, const payment_row *r);
-/* A bank's payments booked in [from, to) (unix s), oldest first (response not read). Returns the
- * count (fills up to max) or <0. */
+/* A bank's payments (kind "payment") booked in [from, to) (unix s), oldest first (response not
+ * read). Returns the count (fills up to max) or <0. */
 int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to,
                            payment_row *out, int max);
+
+/* Declarations a bank still guarantees (sum of its guaranteed entries > 0). */
+typedef struct due_row {
+    char decl_id[33];
+    int64_t guaranteed;
+    int32_t due;
+} due_row;
+int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int max);
 
 #endif

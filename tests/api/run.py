@@ -1486,6 +1486,87 @@ class T12Payments(ApiCase):
         st, _, _ = self.call("GET", "/api/v1/banks/me/reconciliation", "officer")
         self.assertEqual(st, 403)
 
+    def guarantee(self, body, token="bank", expect=201):
+        st, b, _ = (None, None, None)
+        data = json.dumps(body).encode()
+        st, b, _ = self.call("POST", "/api/v1/guarantees", token, raw=data,
+                             headers={"X-Signature": self.sign(data, token)})
+        self.assertEqual(st, expect, b)
+        return b
+
+    def interest(self, amount, days):
+        return (amount * days * 3 + 5000) // 10000  # 0.03 %/day, half up
+
+    def test_separate_guarantee_releases_then_interest_from_release(self):
+        r = self.registered()
+        n, due = r["number"], self.owed(r)
+        until = (TODAY + datetime.timedelta(days=20)).isoformat()
+        g = self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                            "amount": str(due), "valid_until": until, "declarations": [n]})
+        self.assertEqual((g["allocated"], g["declarations"][0]["cleared"]), (str(due), True))
+        self.assertEqual(self.get(n)["status"], "cleared")  # released under the guarantee
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        mine = [x for x in d["guarantees"] if x["declaration"] == n]
+        self.assertEqual((mine[0]["due_amount"], mine[0]["due"], mine[0]["overdue"]),
+                         (str(due), until, False))
+        # paid 10 days after the release: 0.03 %/day interest
+        paid_at = (TODAY + datetime.timedelta(days=10)).isoformat()
+        p = self.pay_raw({"bank_transaction_id": "G-1-PAY", "payer": ACTIVE, "paid_at": paid_at,
+                          "lines": [{"declaration": n, "amount": str(due)}]})
+        i = self.interest(due, 10)
+        self.assertEqual(p["lines"][0]["outstanding"], str(i))
+        led = self.ledger(n)
+        self.assertEqual([e["kind"] for e in led["entries"]],
+                         ["assessed", "guaranteed", "interest", "paid", "guaranteed"])
+        self.assertEqual((led["interest"], led["guaranteed"], led["outstanding"]), (str(i), "0", str(i)))
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        self.assertEqual([x for x in d["guarantees"] if x["declaration"] == n], [])
+        # replay and conflict
+        self.assertEqual(self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                                         "amount": str(due), "valid_until": until,
+                                         "declarations": [n]}), g)
+        self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                        "amount": "1", "valid_until": until, "declarations": [n]}, expect=409)
+
+    def test_joint_guarantee_and_guarantee_rules(self):
+        r1, r2 = self.registered(), self.registered()
+        d1, d2 = self.owed(r1), self.owed(r2)
+        until = (TODAY + datetime.timedelta(days=30)).isoformat()
+        g = self.guarantee({"guarantee_id": "J-1", "type": "joint", "enterprise": ACTIVE,
+                            "amount": str(d1 + d2 + 7), "valid_until": until,
+                            "declarations": [r1["number"], r2["number"]]})
+        self.assertEqual((g["allocated"], g["unallocated"]), (str(d1 + d2), "7"))
+        self.assertEqual([x["status"] for x in g["declarations"]], ["cleared", "cleared"])
+        r3 = self.registered()
+        b = self.guarantee({"guarantee_id": "BAD-1", "type": "separate", "enterprise": OTHER,
+                            "amount": "0", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"], "109999999990"]}, expect=422)
+        self.assertEqual(sorted(c for c, _ in error_codes(b)),
+                         ["amount_not_positive", "separate_one_declaration"])
+        b = self.guarantee({"guarantee_id": "BAD-2", "type": "joint", "enterprise": OTHER,
+                            "amount": "10", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"], "109999999990"]}, expect=422)
+        self.assertEqual(sorted(error_codes(b)), [("enterprise_mismatch", "/declarations/0"),
+                                                  ("unknown_declaration", "/declarations/1")])
+        b = self.guarantee({"guarantee_id": "BAD-3", "type": "joint", "enterprise": ACTIVE,
+                            "amount": "10", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"]]}, expect=422)
+        self.assertEqual(error_codes(b), [("guarantee_too_long", "/declarations/0")])
+
+    def test_aeo_monthly_deferral(self):
+        r = self.registered("aeo", declaration(importer=AEO))
+        due = self.owed(r)
+        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, c.get("status")), (200, "cleared"), c)  # cleared before payment
+        y, m = (TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1)
+        deadline = datetime.date(y, m, 10)
+        # paid by the 10th of next month: no interest; 5 days later: 5 days of interest
+        p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO,
+                          "paid_at": (deadline + datetime.timedelta(days=5)).isoformat(),
+                          "lines": [{"declaration": r["number"], "amount": str(due)}]})
+        self.assertEqual(p["lines"][0]["outstanding"], str(self.interest(due, 5)))
+
     def test_party_key_only_for_banks(self):
         p = run_cli("party", "key", "--db", self.env.db, "--party", ACTIVE, "--public-key",
                     self.env.keys["bank"].replace(".key", ".pub"), check=False)

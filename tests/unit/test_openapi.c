@@ -52,6 +52,8 @@ static const route routes[] = {
     {"/api/v1/declarations/{id}/events", {"get"}, 0},
     {"/api/v1/declarations/{id}/ledger", {"get"}, 0},
     {"/api/v1/payments", {"post"}, 0},
+    {"/api/v1/guarantees", {"post"}, 0},
+    {"/api/v1/banks/me/due", {"get"}, 0},
     {"/api/v1/banks/me/reconciliation", {"get"}, 0},
     {"/api/v1/risk/rules", {"get", "post"}, 0},
     {"/api/v1/risk/rules/{rule_id}", {"put", "delete"}, 0},
