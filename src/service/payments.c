@@ -153,7 +153,16 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, i
     int64_t delta = total_tax - (b.assessed - b.interest);
     if (delta == 0)
         return 0;
-    return pay_ledger_add(c, decl_id, enterprise, status, delta, now, req, why);
+    rc = pay_ledger_add(c, decl_id, enterprise, status, delta, now, req, why);
+    if (rc < 0 || (rc = balance_of(c, decl_id, &b, NULL, 0, NULL)) < 0 || b.surplus <= 0)
+        return rc;
+    /* lowered below what was already paid: the difference becomes the enterprise's credit */
+    ledger_row r = {.at = now, .amount = b.surplus};
+    snprintf(r.kind, sizeof r.kind, "credit");
+    snprintf(r.party, sizeof r.party, "%s", enterprise);
+    snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
+    rc = append(c, decl_id, status, &r, req->party, req->role);
+    return rc < 0 ? rc : 0;
 }
 
 int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t amount,

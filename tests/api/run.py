@@ -1469,6 +1469,18 @@ class T12Payments(ApiCase):
         self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "assessed"])
         self.assertEqual(int(led["entries"][1]["amount"]), int(led["assessed"]) - before)
 
+    def test_amendment_below_paid_becomes_credit(self):
+        r = self.registered()
+        before = self.owed(r)
+        self.pay([(r["number"], before)])  # green: cleared; amendments allowed for 60 days
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")]))
+        self.assertEqual(st, 200, b)
+        led = self.ledger(r["number"])
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "assessed", "credit"])
+        self.assertEqual(int(led["credited"]), before - int(led["assessed"]))
+        self.assertEqual((led["outstanding"], led["surplus"]), ("0", "0"))
+
     def test_daily_reconciliation(self):
         r = self.registered()
         due = self.owed(r)
