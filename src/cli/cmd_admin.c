@@ -168,16 +168,21 @@ int cmd_db(int argc, char **argv)
 
 static int party_put_job(db_conn *c, void *ctx) { return store_party_put(c, ctx); }
 
+int cmd_party_key(int argc, char **argv); /* cmd_bank.c (e-Payment) */
+
 int cmd_party(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *tc = cli_opt(argc, argv, "--tax-code"),
                *name = cli_opt(argc, argv, "--name"), *status = cli_opt(argc, argv, "--status"),
                *comp = cli_opt(argc, argv, "--compliance"),
                *debt = cli_opt(argc, argv, "--overdue-debt-days");
+    if (argc >= 2 && strcmp(argv[1], "key") == 0)
+        return cmd_party_key(argc, argv);
     if (argc < 2 || strcmp(argv[1], "add") != 0 || !db || !tc || !name) {
         fprintf(stderr, "usage: ecustoms party add --db FILE --tax-code CODE --name NAME "
                         "[--status active|suspended|dissolved] [--aeo] [--compliance 1..4] "
-                        "[--overdue-debt-days N]\n");
+                        "[--overdue-debt-days N] [--bank]\n"
+                        "       ecustoms party key --db FILE --party CODE --public-key PEM_FILE\n");
         return 2;
     }
     party p = {0};
@@ -208,7 +213,7 @@ int cmd_party(int argc, char **argv)
     snprintf(p.tax_code, sizeof p.tax_code, "%s", tc);
     snprintf(p.name, sizeof p.name, "%s", name);
     snprintf(p.status, sizeof p.status, "%s", status ? status : "active");
-    snprintf(p.kind, sizeof p.kind, "enterprise");
+    snprintf(p.kind, sizeof p.kind, "%s", cli_flag(argc, argv, "--bank") ? "bank" : "enterprise");
     p.aeo = cli_flag(argc, argv, "--aeo");
     p.compliance = (int)cv;
     p.overdue_debt_days = (int)dv;

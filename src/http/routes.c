@@ -8,6 +8,7 @@
 #include "service/internal.h"
 #include "service/certificates.h"
 #include "service/permits.h"
+#include "service/payments.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -167,8 +168,26 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_decide(a, &req, seg[3], body));
         else if (n == 5 && get && !strcmp(seg[4], "events"))
             reply(rs, svc_decl_events(a, &req, seg[3]));
+        else if (n == 5 && get && !strcmp(seg[4], "ledger"))
+            reply(rs, svc_decl_ledger(a, &req, seg[3]));
         else
             error(rs, 405, "method", "no such operation on declarations");
+    } else if (!strcmp(res, "payments") && n == 3) {
+        if (post)
+            reply(rs, svc_payment_create(a, &req, body, MHD_lookup_connection_value(
+                                                            rq->conn, MHD_HEADER_KIND, "X-Signature")));
+        else
+            error(rs, 405, "method", "POST");
+    } else if (!strcmp(res, "guarantees") && n == 3 && post) {
+        reply(rs, svc_guarantee_create(a, &req, body, MHD_lookup_connection_value(
+                                                          rq->conn, MHD_HEADER_KIND, "X-Signature")));
+    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") && !strcmp(seg[4], "due") && get) {
+        reply(rs, svc_bank_due(a, &req));
+    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
+               !strcmp(seg[4], "reconciliation") && get) {
+        date_ymd d;
+        if (date_arg(rq, "date", &d, rs) == 0)
+            reply(rs, svc_bank_reconciliation(a, &req, d));
     } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
         int64_t id = 0;
         if (n == 5) {

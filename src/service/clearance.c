@@ -20,6 +20,7 @@
 #include "service/internal.h"
 #include "service/certificates.h"
 #include "service/permits.h"
+#include "service/payments.h"
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
@@ -652,6 +653,8 @@ static int register_job(db_conn *c, void *ctx)
         rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
         json_decref(detail);
     }
+    if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
+        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
     if (rc == 0) {
         json_t *reasons = json_array(), *it;
         size_t i;
@@ -835,6 +838,8 @@ static int amend_job(db_conn *c, void *ctx)
         rc = event(c, x, "amendment", cur.status, cur.status, detail);
         json_decref(detail);
     }
+    if (rc == 0) /* e-Payment: re-assessed with the amended taxes (signed delta) */
+        rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->now, x->req, "amendment");
     if (rc == 0) {
         x->reply.code = SVC_OK;
         x->reply.body = decl_view(&next, x->req);
@@ -900,6 +905,18 @@ static int transition_job(db_conn *c, void *ctx)
         decl_row_release(&cur);
         return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
+    if (to == ST_CLEARED) { /* e-Payment: no clearance before the taxes are covered */
+        int64_t due = pay_clearance_missing(c, cur.id, cur.party);
+        if (due != 0) {
+            decl_row_release(&cur);
+            if (due < 0)
+                return (int)due;
+            char msg[160], amt[32];
+            dec_format(due, 0, amt, sizeof amt);
+            snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
+            return reply_fail(x, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
+        }
+    }
     decl_row next = cur;
     next.status = to;
     next.updated_at = x->now;
@@ -925,6 +942,12 @@ static int transition_job(db_conn *c, void *ctx)
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         rc = event(c, x, lifecycle_action_name(t->action), cur.status, to, t->detail);
+    }
+    if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
+        int64_t more = 0;
+        const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
+        if (at && dec_parse(at, 0, 0, &more) == 0 && more > 0)
+            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->now, x->req, "additional tax after inspection");
     }
     if (rc == 0) {
         x->reply.code = SVC_OK;

@@ -11,6 +11,7 @@ The tariff/tax engine is still a temporary stub in this branch (every HS code of
 01-97 exists, all taxes are 0): tests assert the structure of taxes, never amounts.
 """
 import argparse
+import base64
 import copy
 import datetime
 import http.client
@@ -42,6 +43,8 @@ AEO = "0201234569"         # priority enterprise (AEO), compliance 4 on purpose
 NONCOMPLIANT = "0601234562"  # compliance class 4
 OTHER = "0701234563"       # an unrelated active enterprise
 LOADER = "0801234564"      # used by the concurrency test
+BANK = "0100112437"        # e-Payment: a bank with a registered ECDSA P-256 key
+BANK2 = "0100150619"       # another bank (its own key)
 
 TAX_KEYS = ("import_duty", "trade_remedy", "sct", "ept", "vat", "total")
 
@@ -94,6 +97,21 @@ class Env:
         ]:
             self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", party,
                                        "--role", role).stdout.strip()
+        # e-Payment: two banks, each with its own ECDSA P-256 key (signed with the openssl CLI)
+        self.keys = {}
+        for key, code in [("bank", BANK), ("bank2", BANK2)]:
+            run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", "Bank " + code,
+                    "--bank")
+            priv = os.path.join(self.dir, key + ".key")
+            pub = os.path.join(self.dir, key + ".pub")
+            subprocess.run(["openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout",
+                            "-out", priv], check=True, capture_output=True)
+            subprocess.run(["openssl", "ec", "-in", priv, "-pubout", "-out", pub], check=True,
+                           capture_output=True)
+            run_cli("party", "key", "--db", self.db, "--party", code, "--public-key", pub)
+            self.keys[key] = priv
+            self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", code,
+                                       "--role", "bank").stdout.strip()
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
@@ -244,6 +262,11 @@ class ApiCase(unittest.TestCase):
         return r
 
     def decide(self, number, decision, expect=200, token="officer", **extra):
+        if decision == "clear" and expect == 200 and token == "officer" and self.settle(number):
+            # e-Payment: clearance needs the taxes paid; a paid green declaration clears itself
+            g = self.get(number, "officer")
+            if g["status"] == "cleared":
+                return g
         body = dict(decision=decision, **extra)
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % number, token, body)
         self.assertEqual(st, expect, b)
@@ -254,10 +277,45 @@ class ApiCase(unittest.TestCase):
         self.assertEqual(st, expect, b)
         return b
 
-    def events(self, key, token="active"):
+    def events(self, key, token="active", ledger=False):
         st, b, _ = self.call("GET", "/api/v1/declarations/%s/events" % key, token)
         self.assertEqual(st, 200, b)
-        return b["events"]
+        # e-Payment ledger entries are audited on the declaration too ("ledger.*")
+        return [e for e in b["events"] if ledger or not e["action"].startswith("ledger.")]
+
+    # ---- e-Payment ----
+
+    def sign(self, data, key="bank"):
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.env.keys[key]],
+                           input=data, capture_output=True, check=True)
+        return base64.b64encode(p.stdout).decode()
+
+    def pay_raw(self, body, token="bank", key=None, signature=None, expect=201):
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        sig = signature if signature is not None else self.sign(data, key or token)
+        h = {"X-Signature": sig} if sig else {}
+        st, b, _ = self.call("POST", "/api/v1/payments", token, raw=data, headers=h)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def pay(self, lines, txn=None, expect=201, **k):
+        body = {"bank_transaction_id": txn or "TX" + os.urandom(8).hex(), "payer": ACTIVE,
+                "paid_at": TODAY.isoformat() + "T09:30:00Z",
+                "lines": [{"declaration": n, "amount": str(a)} for n, a in lines]}
+        return self.pay_raw(body, expect=expect, **k)
+
+    def ledger(self, number, token="officer", expect=200):
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % number, token)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def settle(self, number):
+        """Pays what a declaration still owes; True when something was paid."""
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % number, "officer")
+        if st != 200 or int(b["outstanding"]) == 0:
+            return False
+        self.pay([(number, b["outstanding"])])
+        return True
 
     def assert_errors(self, st, body, expected, status=422):
         """expected: list of (code, path) that must all be present."""
@@ -1564,6 +1622,267 @@ class T13CertificatesOfOrigin(ApiCase):
         self.lodge(expect=409)
         st, b, _ = self.call("GET", "/api/v1/certificates-of-origin/" + n, "other")
         self.assertEqual(st, 404, b)
+class T12Payments(ApiCase):
+    """e-Payment (issue 6): signed bank payments, the ledger, clearance gated on payment."""
+
+    def owed(self, r):
+        """A registered declaration's assessed taxes (they must be > 0 for these tests)."""
+        due = int(self.ledger(r["number"])["outstanding"])
+        self.assertGreater(due, 0, "the test declaration must carry taxes")
+        return due
+
+    def test_signature_missing_wrong_or_of_another_bank(self):
+        r = self.registered()
+        due = self.owed(r)
+        body = {"bank_transaction_id": "SIG-1", "payer": ACTIVE, "paid_at": TODAY.isoformat(),
+                "lines": [{"declaration": r["number"], "amount": str(due)}]}
+        b = self.pay_raw(body, signature="", expect=401)
+        self.assertEqual(error_codes(b)[0][0], "signature_missing")
+        b = self.pay_raw(body, signature="not base64 !", expect=401)
+        self.assertEqual(error_codes(b)[0][0], "signature_malformed")
+        # signed by another bank's key, sent with this bank's token
+        b = self.pay_raw(body, key="bank2", expect=401)
+        self.assertEqual(error_codes(b)[0][0], "signature_invalid")
+        # signed body, other bytes sent
+        sig = self.sign(json.dumps(body).encode())
+        body2 = dict(body, payer=OTHER)
+        b = self.pay_raw(body2, signature=sig, expect=401)
+        self.assertEqual(error_codes(b)[0][0], "signature_invalid")
+        # only banks pay
+        self.pay_raw(body, token="active", key="bank", expect=403)
+        # nothing was paid
+        self.assertEqual(self.ledger(r["number"])["paid"], "0")
+        self.assertEqual(self.get(r["number"])["status"], "registered")
+
+    def test_unknown_declaration_and_non_positive_amounts_all_at_once(self):
+        r = self.registered()
+        b = self.pay([("109999999990", 1000), (r["number"], 0), (r["number"], -5)], expect=422)
+        self.assertEqual(sorted(error_codes(b)), sorted([
+            ("unknown_declaration", "/lines/0/declaration"),
+            ("amount_not_positive", "/lines/1/amount"),
+            ("amount_not_positive", "/lines/2/amount")]))
+        b = self.pay_raw({"bank_transaction_id": "", "payer": ACTIVE, "paid_at": "yesterday",
+                          "lines": [], "extra": 1}, expect=422)
+        self.assertEqual(sorted(c for c, _ in error_codes(b)),
+                         ["lines", "string", "timestamp", "unknown_field"])
+        self.assertEqual(self.ledger(r["number"])["paid"], "0")
+
+    def test_replay_same_body_paid_once_other_body_409(self):
+        r = self.registered()
+        due = self.owed(r)
+        body = {"bank_transaction_id": "REPLAY-1", "payer": ACTIVE,
+                "paid_at": TODAY.isoformat() + "T10:00:00Z",
+                "lines": [{"declaration": r["number"], "amount": str(due - 1)}]}
+        first = self.pay_raw(body)
+        again = self.pay_raw(body)  # a new signature over the same bytes
+        self.assertEqual(first, again)
+        led = self.ledger(r["number"])
+        self.assertEqual(int(led["paid"]), due - 1)
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid"])
+        b = self.pay_raw(dict(body, lines=[{"declaration": r["number"], "amount": str(due)}]),
+                         expect=409)
+        self.assertEqual(error_codes(b)[0][0], "bank_transaction_conflict")
+        # the same transaction id at another bank is another payment
+        other = self.pay_raw(body, token="bank2")
+        self.assertEqual(other["bank"], BANK2)
+        led = self.ledger(r["number"])
+        self.assertEqual(int(led["paid"]), due)  # due - 1 + 1 applied, the rest credited
+        self.assertEqual(int(led["credited"]), due - 2)
+
+    def test_green_underpaid_then_paid_clears_itself(self):
+        r = self.registered()
+        self.assertEqual(r["channel"], "green")
+        due = self.owed(r)
+        p = self.pay([(r["number"], due - 100)])
+        line = p["lines"][0]
+        self.assertEqual((line["outstanding"], line["status"], line["cleared"]),
+                         ("100", "registered", False))
+        self.assertIn("100", line["message"])
+        # the officer cannot clear before the taxes are covered; the answer says how much is missing
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
+                             {"decision": "clear"})
+        self.assertEqual(st, 409, b)
+        self.assertEqual(error_codes(b)[0][0], "payment_outstanding")
+        self.assertIn("VND 100 ", b["errors"][0]["message"])
+        p = self.pay([(r["number"], 100)])
+        self.assertEqual((p["lines"][0]["status"], p["lines"][0]["cleared"]), ("cleared", True))
+        g = self.get(r["number"])
+        self.assertEqual(g["status"], "cleared")
+        self.assertEqual(g["decisions"][-1]["by"], "SYSTEM")
+        evs = self.events(r["number"], ledger=True)
+        self.assertEqual([e["action"] for e in evs],
+                         ["ida", "idc", "ledger.assessed", "ledger.paid", "ledger.paid", "clear"])
+        led = self.ledger(r["number"], token="active")  # the declarant sees its ledger
+        self.assertEqual((led["assessed"], led["paid"], led["outstanding"], led["covered"]),
+                         (str(due), str(due), "0", True))
+        self.ledger(r["number"], token="other", expect=404)
+
+    def test_overpayment_becomes_credit(self):
+        r = self.registered()
+        due = self.owed(r)
+        p = self.pay([(r["number"], due + 5000)])
+        line = p["lines"][0]
+        self.assertEqual((line["applied"], line["credited"], line["cleared"]),
+                         (str(due), "5000", True))
+        led = self.ledger(r["number"])
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "credit"])
+        self.assertEqual((led["paid"], led["credited"], led["surplus"]), (str(due), "5000", "0"))
+
+    def test_cancelled_declaration_payment_is_credited(self):
+        r = self.registered()
+        due = self.owed(r)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "active",
+                             {"reason_code": "H07"})
+        self.assertEqual(st, 200, b)
+        p = self.pay([(r["number"], due)])
+        self.assertEqual((p["lines"][0]["applied"], p["lines"][0]["credited"],
+                          p["lines"][0]["status"]), ("0", str(due), "cancelled"))
+        self.assertEqual(self.get(r["number"])["status"], "cancelled")
+
+    def test_yellow_needs_decision_and_payment(self):
+        self.rule(name="yellow desks", hs_prefix="9403", action="yellow", priority=5)
+        r = self.registered(decl=declaration(items=[item("94033000", "10", "300", desc="Desks")]))
+        self.assertEqual(r["channel"], "yellow")
+        n = r["number"]
+        due = self.owed(r)
+        self.pay([(n, due)])  # paid first: a yellow declaration waits for the officer
+        self.assertEqual(self.get(n)["status"], "registered")
+        self.call("POST", "/api/v1/declarations/%s/decisions" % n, "officer",
+                  {"decision": "start_document_check"})
+        self.call("POST", "/api/v1/declarations/%s/decisions" % n, "officer",
+                  {"decision": "document_check", "passed": True})
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % n, "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, b.get("status")), (200, "cleared"), b)
+
+    def test_amendment_reassesses(self):
+        d = self.create()
+        r = self.register(d["id"])
+        before = int(self.ledger(r["number"])["assessed"])
+        decl = declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")])
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             decl)
+        self.assertEqual(st, 200, b)
+        led = self.ledger(r["number"])
+        self.assertNotEqual(int(led["assessed"]), before)  # a signed delta, here negative
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "assessed"])
+        self.assertEqual(int(led["entries"][1]["amount"]), int(led["assessed"]) - before)
+
+    def test_amendment_below_paid_becomes_credit(self):
+        r = self.registered()
+        before = self.owed(r)
+        self.pay([(r["number"], before)])  # green: cleared; amendments allowed for 60 days
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")]))
+        self.assertEqual(st, 200, b)
+        led = self.ledger(r["number"])
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "assessed", "credit"])
+        self.assertEqual(int(led["credited"]), before - int(led["assessed"]))
+        self.assertEqual((led["outstanding"], led["surplus"]), ("0", "0"))
+
+    def test_daily_reconciliation(self):
+        r = self.registered()
+        due = self.owed(r)
+        self.pay([(r["number"], 1000)], token="bank2", txn="RECON-A")
+        self.pay([(r["number"], due - 1000)], token="bank2", txn="RECON-B")
+        st, b, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=%s" % TODAY.isoformat(),
+                             "bank2")
+        self.assertEqual(st, 200, b)
+        mine = [p for p in b["payments"] if p["bank_transaction_id"].startswith("RECON-")]
+        self.assertEqual([p["total"] for p in mine], ["1000", str(due - 1000)])
+        self.assertEqual(b["count"], len(b["payments"]))
+        self.assertEqual(int(b["total"]), sum(int(p["total"]) for p in b["payments"]))
+        st, b, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=2000-01-01", "bank2")
+        self.assertEqual((st, b["count"], b["total"]), (200, 0, "0"))
+        st, _, _ = self.call("GET", "/api/v1/banks/me/reconciliation", "officer")
+        self.assertEqual(st, 403)
+
+    def guarantee(self, body, token="bank", expect=201):
+        st, b, _ = (None, None, None)
+        data = json.dumps(body).encode()
+        st, b, _ = self.call("POST", "/api/v1/guarantees", token, raw=data,
+                             headers={"X-Signature": self.sign(data, token)})
+        self.assertEqual(st, expect, b)
+        return b
+
+    def interest(self, amount, days):
+        return (amount * days * 3 + 5000) // 10000  # 0.03 %/day, half up
+
+    def test_separate_guarantee_releases_then_interest_from_release(self):
+        r = self.registered()
+        n, due = r["number"], self.owed(r)
+        until = (TODAY + datetime.timedelta(days=20)).isoformat()
+        g = self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                            "amount": str(due), "valid_until": until, "declarations": [n]})
+        self.assertEqual((g["allocated"], g["declarations"][0]["cleared"]), (str(due), True))
+        self.assertEqual(self.get(n)["status"], "cleared")  # released under the guarantee
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        mine = [x for x in d["guarantees"] if x["declaration"] == n]
+        self.assertEqual((mine[0]["due_amount"], mine[0]["due"], mine[0]["overdue"]),
+                         (str(due), until, False))
+        # paid 10 days after the release: 0.03 %/day interest
+        paid_at = (TODAY + datetime.timedelta(days=10)).isoformat()
+        p = self.pay_raw({"bank_transaction_id": "G-1-PAY", "payer": ACTIVE, "paid_at": paid_at,
+                          "lines": [{"declaration": n, "amount": str(due)}]})
+        i = self.interest(due, 10)
+        self.assertEqual(p["lines"][0]["outstanding"], str(i))
+        led = self.ledger(n)
+        self.assertEqual([e["kind"] for e in led["entries"]],
+                         ["assessed", "guaranteed", "interest", "paid", "guaranteed"])
+        self.assertEqual((led["interest"], led["guaranteed"], led["outstanding"]), (str(i), "0", str(i)))
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        self.assertEqual([x for x in d["guarantees"] if x["declaration"] == n], [])
+        # replay and conflict
+        self.assertEqual(self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                                         "amount": str(due), "valid_until": until,
+                                         "declarations": [n]}), g)
+        self.guarantee({"guarantee_id": "G-1", "type": "separate", "enterprise": ACTIVE,
+                        "amount": "1", "valid_until": until, "declarations": [n]}, expect=409)
+
+    def test_joint_guarantee_and_guarantee_rules(self):
+        r1, r2 = self.registered(), self.registered()
+        d1, d2 = self.owed(r1), self.owed(r2)
+        until = (TODAY + datetime.timedelta(days=30)).isoformat()
+        g = self.guarantee({"guarantee_id": "J-1", "type": "joint", "enterprise": ACTIVE,
+                            "amount": str(d1 + d2 + 7), "valid_until": until,
+                            "declarations": [r1["number"], r2["number"]]})
+        self.assertEqual((g["allocated"], g["unallocated"]), (str(d1 + d2), "7"))
+        self.assertEqual([x["status"] for x in g["declarations"]], ["cleared", "cleared"])
+        r3 = self.registered()
+        b = self.guarantee({"guarantee_id": "BAD-1", "type": "separate", "enterprise": OTHER,
+                            "amount": "0", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"], "109999999990"]}, expect=422)
+        self.assertEqual(sorted(c for c, _ in error_codes(b)),
+                         ["amount_not_positive", "separate_one_declaration"])
+        b = self.guarantee({"guarantee_id": "BAD-2", "type": "joint", "enterprise": OTHER,
+                            "amount": "10", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"], "109999999990"]}, expect=422)
+        self.assertEqual(sorted(error_codes(b)), [("enterprise_mismatch", "/declarations/0"),
+                                                  ("unknown_declaration", "/declarations/1")])
+        b = self.guarantee({"guarantee_id": "BAD-3", "type": "joint", "enterprise": ACTIVE,
+                            "amount": "10", "valid_until": (TODAY + datetime.timedelta(days=31)).isoformat(),
+                            "declarations": [r3["number"]]}, expect=422)
+        self.assertEqual(error_codes(b), [("guarantee_too_long", "/declarations/0")])
+
+    def test_aeo_monthly_deferral(self):
+        r = self.registered("aeo", declaration(importer=AEO))
+        due = self.owed(r)
+        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, c.get("status")), (200, "cleared"), c)  # cleared before payment
+        y, m = (TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1)
+        deadline = datetime.date(y, m, 10)
+        # paid by the 10th of next month: no interest; 5 days later: 5 days of interest
+        p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO,
+                          "paid_at": (deadline + datetime.timedelta(days=5)).isoformat(),
+                          "lines": [{"declaration": r["number"], "amount": str(due)}]})
+        self.assertEqual(p["lines"][0]["outstanding"], str(self.interest(due, 5)))
+
+    def test_party_key_only_for_banks(self):
+        p = run_cli("party", "key", "--db", self.env.db, "--party", ACTIVE, "--public-key",
+                    self.env.keys["bank"].replace(".key", ".pub"), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("not a bank", p.stderr)
 
 
 SERVER_FAILURES = []

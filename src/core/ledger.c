@@ -1,0 +1,48 @@
+#include "core/ledger.h"
+
+#include <string.h>
+
+static const char *const names[LE_COUNT] = {"assessed", "paid", "guaranteed", "credit", "refund",
+                                            "interest"};
+
+const char *ledger_kind_name(ledger_kind k) { return k < LE_COUNT ? names[k] : "?"; }
+
+ledger_kind ledger_kind_parse(const char *s)
+{
+    for (int i = 0; s && i < LE_COUNT; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (ledger_kind)i;
+    return LE_COUNT;
+}
+
+void ledger_balance_of(const ledger_entry *e, int n, ledger_balance *b)
+{
+    memset(b, 0, sizeof *b);
+    int64_t in = 0;
+    for (int i = 0; i < n; i++) {
+        switch (e[i].kind) {
+        case LE_ASSESSED: b->assessed += e[i].amount; break;
+        case LE_PAID: in += e[i].amount; break;
+        case LE_GUARANTEED: b->guaranteed += e[i].amount; break;
+        case LE_CREDIT: b->credited += e[i].amount; break;
+        case LE_REFUND: b->refunded += e[i].amount; break;
+        case LE_INTEREST: b->interest += e[i].amount; break;
+        default: break;
+        }
+    }
+    b->assessed += b->interest;
+    b->paid = in - b->credited - b->refunded;
+    int64_t due = b->assessed - b->paid - b->guaranteed;
+    b->outstanding = due > 0 ? due : 0;
+    b->surplus = b->paid > b->assessed ? b->paid - b->assessed : 0;
+}
+
+void ledger_split_payment(const ledger_balance *b, int64_t amount, int owed, int64_t *applied,
+                          int64_t *excess)
+{
+    int64_t room = owed ? b->assessed - b->paid : 0; /* a guarantee is released by paying */
+    if (room < 0)
+        room = 0;
+    *applied = amount < room ? amount : room;
+    *excess = amount - *applied;
+}
