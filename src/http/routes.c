@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "service/internal.h"
+#include "service/manifests.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -216,6 +217,21 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_fx_put(a, &req, body));
         else if (!get)
             error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "manifests")) { /* e-Manifest and VASSCM (issue 5) */
+        if (n == 3 && post)
+            reply(rs, svc_manifest_create(a, &req, body));
+        else if (n == 4 && put)
+            reply(rs, svc_manifest_amend(a, &req, seg[3], body));
+        else if (n == 4 && get)
+            reply(rs, svc_manifest_get(a, &req, seg[3]));
+        else
+            error(rs, 405, "method", "no such operation on manifests");
+    } else if (!strcmp(res, "gate-events") && n == 3 && post) {
+        reply(rs, svc_gate_event(a, &req, body));
+    } else if (!strcmp(res, "containers") && n == 4 && get) {
+        reply(rs, svc_container_get(a, &req, seg[3]));
+    } else if (!strcmp(res, "holds") && ((n == 3 && post) || (n == 5 && post && !strcmp(seg[4], "release")))) {
+        reply(rs, n == 3 ? svc_hold_open(a, &req, body) : svc_hold_release(a, &req, seg[3]));
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
         if (!svc_role_is(&req, "admin")) {
             error(rs, 403, "forbidden", "administrators only");

@@ -58,6 +58,12 @@ static const route routes[] = {
     {"/api/v1/tax/quote", {"post"}, 0},
     {"/api/v1/exchange-rates", {"get", "put"}, 0},
     {"/api/v1/admin/invalidate", {"post"}, 0},
+    {"/api/v1/manifests", {"post"}, 0},
+    {"/api/v1/manifests/{manifest_id}", {"get", "put"}, 0},
+    {"/api/v1/gate-events", {"post"}, 0},
+    {"/api/v1/containers/{container}", {"get"}, 0},
+    {"/api/v1/holds", {"post"}, 0},
+    {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
