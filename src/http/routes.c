@@ -166,6 +166,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_decide(a, &req, seg[3], body));
         else if (n == 5 && get && !strcmp(seg[4], "events"))
             reply(rs, svc_decl_events(a, &req, seg[3]));
+        else if (n == 5 && get && (!strcmp(seg[4], "barcode.svg") || !strcmp(seg[4], "qr.svg"))) {
+            reply(rs, seg[4][0] == 'b' ? svc_decl_barcode(a, &req, seg[3]) : svc_decl_qr(a, &req, seg[3]));
+            if (rs->status == 200)
+                rs->content_type = "image/svg+xml";
+        }
         else
             error(rs, 405, "method", "no such operation on declarations");
     } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
@@ -226,6 +231,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_manifest_get(a, &req, seg[3]));
         else
             error(rs, 405, "method", "no such operation on manifests");
+    } else if (!strcmp(res, "barcodes") && n == 4 && get && !strcmp(seg[3], "public-key")) {
+        reply(rs, svc_barcode_public_key(a));
     } else if (!strcmp(res, "gate-events") && n == 3 && post) {
         reply(rs, svc_gate_event(a, &req, body));
     } else if (!strcmp(res, "containers") && n == 4 && get) {

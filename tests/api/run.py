@@ -1491,6 +1491,40 @@ class T12Manifest(ApiCase):
         self.assertEqual(fields["containers"]["declaration_only"], [ctr])
         self.assertEqual(fields["containers"]["manifest_only"], [other])
 
+    def test_barcodes(self):
+        ctr, bl = fresh_container(), fresh_bl()
+        r = self.registered(decl=self.decl_for(bl, ctr))
+        n = r["number"]
+        st, svg, h = self.call("GET", "/api/v1/declarations/%s/barcode.svg" % n, "portop")
+        self.assertEqual((st, h.get("Content-Type")), (200, "image/svg+xml"), svg)
+        self.assertIn("<svg", svg)
+        self.assertIn("<desc>Code 128: %s</desc>" % n, svg)
+        self.assertEqual(self.call("GET", "/api/v1/declarations/%s/barcode.svg" % n, "other")[0], 404)
+        st, qr, _ = self.call("GET", "/api/v1/declarations/%s/qr.svg" % n, "active")
+        self.assertEqual(st, 200, qr)
+        payload = re.search(r"<desc>([^<]*)</desc>", qr).group(1)
+        parts = payload.split("|")
+        self.assertEqual(parts[:5], ["VNACCS1", n, "registered", ACTIVE, ctr])
+        st, key, _ = self.call("GET", "/api/v1/barcodes/public-key", "portop")
+        self.assertEqual(st, 200, key)
+        openssl = shutil.which("openssl")
+        if openssl:  # the signature verifies with the published key
+            import base64
+            sig = parts[-1] + "=" * (-len(parts[-1]) % 4)
+            d = tempfile.mkdtemp()
+            try:
+                for name, data in (("pub.pem", key["public_key_pem"].encode()),
+                                   ("msg", "|".join(parts[:-1]).encode()),
+                                   ("sig", base64.urlsafe_b64decode(sig))):
+                    with open(os.path.join(d, name), "wb") as f:
+                        f.write(data)
+                v = subprocess.run([openssl, "dgst", "-sha256", "-verify", os.path.join(d, "pub.pem"),
+                                    "-signature", os.path.join(d, "sig"), os.path.join(d, "msg")],
+                                   capture_output=True, text=True)
+                self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+
 
 SERVER_FAILURES = []
 

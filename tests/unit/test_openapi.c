@@ -64,6 +64,9 @@ static const route routes[] = {
     {"/api/v1/containers/{container}", {"get"}, 0},
     {"/api/v1/holds", {"post"}, 0},
     {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
+    {"/api/v1/declarations/{id}/barcode.svg", {"get"}, 0},
+    {"/api/v1/declarations/{id}/qr.svg", {"get"}, 0},
+    {"/api/v1/barcodes/public-key", {"get"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
