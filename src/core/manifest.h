@@ -40,6 +40,13 @@ typedef struct gate_facts {
     int holds_open;           /* open customs holds on the container or its bills */
 } gate_facts;
 
+/* Pre-arrival screening of a bill of lading against the risk rules that can be judged on a
+ * manifest alone (HS prefix and/or importer = consignee tax code, no other condition): the
+ * index of the highest-priority active red rule matching on `date`, or -1. */
+struct risk_rule;
+int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
+                    const char *consignee_tax, int32_t date);
+
 #define GATE_MAX_REASONS 8
 
 /* Returns 1 (allow) or 0 (deny); reasons get the codes of every ground for denial. */

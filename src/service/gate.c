@@ -288,6 +288,7 @@ typedef struct ctr_ctx {
     const char *party;
     json_t *out;
     int visible;
+    int customs;             /* hold reasons (risk rule names) are for customs only */
 } ctr_ctx;
 
 static int ctr_job(db_conn *c, void *ctx)
@@ -344,10 +345,16 @@ static int ctr_job(db_conn *c, void *ctx)
             state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
         free(gates[i].reasons);
     }
-    int nh = store_hold_list(c, x->number, holds, 32);
-    for (int i = 0; i < nh; i++)
-        json_array_append_new(hj, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)holds[i].id, "reason",
-                                            holds[i].reason, "open", holds[i].released_at == 0));
+    for (int s = -1; s < n; s++) { /* holds on the container, then on its bills of lading */
+        if (s >= 0 && strcmp(rows[s].manifest_id, rows[0].manifest_id) != 0)
+            break;
+        int nh = store_hold_list(c, s < 0 ? x->number : rows[s].bl, holds, 32);
+        for (int i = 0; i < nh; i++)
+            json_array_append_new(hj, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)holds[i].id,
+                                                "subject", holds[i].subject, "reason",
+                                                x->customs ? holds[i].reason : "customs hold",
+                                                "open", holds[i].released_at == 0));
+    }
     x->out = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "container", x->number, "state", state,
                        "manifests", man, "declarations", decls, "gate_events", gj, "holds", hj);
     free(gates);
@@ -360,7 +367,8 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
     int privileged = svc_is_customs(req) || svc_role_is(req, "port_operator");
-    ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL};
+    ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL,
+                 .customs = svc_is_customs(req)};
     if (store_read(a->st, ctr_job, &x) != 0) {
         json_decref(x.out);
         return svc_error(SVC_ERROR, "storage", "cannot read the container");

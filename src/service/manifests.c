@@ -75,6 +75,9 @@ typedef struct mctr {
 
 typedef struct mbl {
     char number[36];
+    char hs[11];
+    char consignee_tax[14];
+    char hold_reason[160];   /* pre-arrival screening: a red rule matched */
     int64_t packages;
     int64_t gross_weight;
     int n_ctr;
@@ -169,6 +172,9 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
     if (cons && !manifest_consignee_valid(cons)) {
         snprintf(p, sizeof p, "%s/consignee", path);
         errs_add(e, "format", p, "consignee is written 'taxcode#name#address' (Notice 7126/TCHQ-GSQL)");
+    } else if (cons) {
+        size_t tl = (size_t)(strchr(cons, '#') - cons);
+        snprintf(b->consignee_tax, sizeof b->consignee_tax, "%.*s", (int)tl, cons);
     }
     const char *hs = str_field(o, "hs_code", path, 11, 1, e);
     if (hs) {
@@ -179,6 +185,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
             snprintf(p, sizeof p, "%s/hs_code", path);
             errs_add(e, "format", p, "hs_code has at least 4 digits (Notice 7126/TCHQ-GSQL)");
         }
+        snprintf(b->hs, sizeof b->hs, "%s", hs);
     }
     json_t *pk = json_object_get(o, "packages");
     snprintf(p, sizeof p, "%s/packages", path);
@@ -391,6 +398,22 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
         int rc = store_mbl_put(c, &br);
         for (int j = 0; j < b->n_ctr && rc == 0; j++)
             rc = store_mctr_put(c, b->ctr[j].number, b->number, x->row.id, b->ctr[j].seal);
+        if (rc == 0 && b->hold_reason[0]) { /* pre-arrival screening: hold until an officer releases */
+            int open = store_hold_open_count(c, b->number);
+            if (open < 0)
+                return open;
+            if (open == 0) {
+                hold_row h = {0};
+                h.id = store_sequence_next(c, "hold");
+                if (h.id < 0)
+                    return (int)h.id;
+                snprintf(h.subject, sizeof h.subject, "%s", b->number);
+                snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
+                snprintf(h.opened_by, sizeof h.opened_by, "SYSTEM");
+                h.opened_at = x->now;
+                rc = store_hold_put(c, &h);
+            }
+        }
         if (rc)
             return rc;
     }
@@ -468,6 +491,16 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         return r;
     }
     free(e);
+    /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
+    date_ymd today = date_today();
+    pthread_rwlock_rdlock(&a->risk_lock);
+    for (int i = 0; i < m.n_bl; i++) {
+        int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax, today);
+        if (k >= 0)
+            snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
+                     "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
+    }
+    pthread_rwlock_unlock(&a->risk_lock);
     mwrite_ctx x = {.req = req, .id = id, .m = &m, .now = now_s()};
     if (!id) {
         unsigned char rb[16];

@@ -1491,6 +1491,24 @@ class T12Manifest(ApiCase):
         self.assertEqual(fields["containers"]["declaration_only"], [ctr])
         self.assertEqual(fields["containers"]["manifest_only"], [other])
 
+    def test_pre_arrival_screening_hold(self):
+        self.rule(name="red game consoles pre-arrival", hs_prefix="9504", action="red", priority=5)
+        ctr, bl = fresh_container(), fresh_bl()
+        b = bill(bl, [(ctr, "S8")])
+        b["hs_code"] = "950450"
+        self.submit(manifest([b]))
+        st, h, _ = self.call("GET", "/api/v1/containers/" + ctr, "officer")
+        holds = [x for x in h["holds"] if x["open"]]
+        self.assertEqual([x["subject"] for x in holds], [bl], h)
+        self.assertIn("red game consoles", holds[0]["reason"])
+        st, hc, _ = self.call("GET", "/api/v1/containers/" + ctr, "carrier")
+        self.assertEqual(hc["holds"][0]["reason"], "customs hold")
+        r = self.registered(decl=self.decl_for(bl, ctr))
+        if r["channel"] == "green":
+            self.decide(r["number"], "clear")
+            self.assertEqual(self.gate("gate_out", ctr, "S8")["reasons"], ["hold_open"])
+        self.assertEqual(self.call("POST", "/api/v1/holds/%d/release" % holds[0]["id"], "officer")[0], 200)
+
     def test_barcodes(self):
         ctr, bl = fresh_container(), fresh_bl()
         r = self.registered(decl=self.decl_for(bl, ctr))

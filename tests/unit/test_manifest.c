@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/manifest.h"
+#include "core/risk.h"
 
 static void imo(void **state)
 {
@@ -93,11 +94,29 @@ static void gate(void **state)
     assert_string_equal(r[0], "hold_open");
 }
 
+static void screening(void **state)
+{
+    (void)state;
+    risk_rule rules[4] = {
+        {.id = 1, .hs_prefix = "8703", .action = CH_RED, .priority = 10, .active = 1},
+        {.id = 2, .hs_prefix = "8703", .origin = "CN", .action = CH_RED, .priority = 90, .active = 1},
+        {.id = 3, .importer = "0101234567", .action = CH_RED, .priority = 50, .active = 1},
+        {.id = 4, .hs_prefix = "9503", .action = CH_YELLOW, .priority = 5, .active = 1},
+    };
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", 20261123), 0);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0101234567", 20261123), 2);
+    assert_int_equal(manifest_screen(rules, 4, "8703", "", 20261123), 0);
+    assert_int_equal(manifest_screen(rules, 4, "9503", "", 20261123), -1);  /* yellow: no hold */
+    assert_int_equal(manifest_screen(rules, 4, "870", "", 20261123), -1);
+    rules[0].valid_to = 20261001;
+    assert_int_equal(manifest_screen(rules, 4, "870323", "", 20261123), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(imo), cmocka_unit_test(deadlines), cmocka_unit_test(locations),
-        cmocka_unit_test(consignee), cmocka_unit_test(gate),
+        cmocka_unit_test(consignee), cmocka_unit_test(gate), cmocka_unit_test(screening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
