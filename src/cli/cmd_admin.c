@@ -11,9 +11,11 @@
 
 #include "cli/cli.h"
 #include "core/codes.h"
+#include "core/manifest.h"
 #include "http/server.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/log.h"
 
@@ -235,6 +237,7 @@ typedef struct tok_ctx {
     const char *role;
     char token[65];
     int found;
+    const char *location;   /* port operator: UN/LOCODE[-terminal] it is bound to */
 } tok_ctx;
 
 static int token_job(db_conn *c, void *ctx)
@@ -244,7 +247,10 @@ static int token_job(db_conn *c, void *ctx)
     x->found = store_party_get(c, x->party, &p);
     if (x->found != 1)
         return 1;
-    return token_new(c, x->party, x->role, x->token);
+    int rc = token_new(c, x->party, x->role, x->token);
+    if (rc == 0 && x->location)
+        rc = store_oploc_put(c, x->party, x->location);
+    return rc;
 }
 
 int cmd_token(int argc, char **argv)
@@ -252,7 +258,7 @@ int cmd_token(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
                *role = cli_opt(argc, argv, "--role");
     if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role) {
-        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE\n");
+        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE]\n");
         return 2;
     }
     int ok = 0;
@@ -263,10 +269,16 @@ int cmd_token(int argc, char **argv)
                         "port_operator, bank, agency, asw\n");
         return 2;
     }
+    const char *loc = cli_opt(argc, argv, "--location");
+    if (loc && (strcmp(role, "port_operator") != 0 || !manifest_location_valid(loc))) {
+        fprintf(stderr, "--location: a port operator's UN/LOCODE, optionally with a terminal "
+                        "code (VNHPH or VNHPH-TC01)\n");
+        return 2;
+    }
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    tok_ctx x = {.party = pc, .role = role};
+    tok_ctx x = {.party = pc, .role = role, .location = loc};
     int rc = store_write(st, token_job, &x);
     store_close(st);
     if (x.found != 1) {

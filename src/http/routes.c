@@ -9,6 +9,7 @@
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "service/payments.h"
+#include "service/manifests.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -170,6 +171,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_events(a, &req, seg[3]));
         else if (n == 5 && get && !strcmp(seg[4], "ledger"))
             reply(rs, svc_decl_ledger(a, &req, seg[3]));
+        else if (n == 5 && get && (!strcmp(seg[4], "barcode.svg") || !strcmp(seg[4], "qr.svg"))) {
+            reply(rs, seg[4][0] == 'b' ? svc_decl_barcode(a, &req, seg[3]) : svc_decl_qr(a, &req, seg[3]));
+            if (rs->status == 200)
+                rs->content_type = "image/svg+xml";
+        }
         else
             error(rs, 405, "method", "no such operation on declarations");
     } else if (!strcmp(res, "payments") && n == 3) {
@@ -253,6 +259,23 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_co_get(a, &req, seg[3]));
         else
             error(rs, 405, "method", "no such operation on certificates of origin");
+    } else if (!strcmp(res, "manifests")) { /* e-Manifest and VASSCM (issue 5) */
+        if (n == 3 && post)
+            reply(rs, svc_manifest_create(a, &req, body));
+        else if (n == 4 && put)
+            reply(rs, svc_manifest_amend(a, &req, seg[3], body));
+        else if (n == 4 && get)
+            reply(rs, svc_manifest_get(a, &req, seg[3]));
+        else
+            error(rs, 405, "method", "no such operation on manifests");
+    } else if (!strcmp(res, "barcodes") && n == 4 && get && !strcmp(seg[3], "public-key")) {
+        reply(rs, svc_barcode_public_key(a));
+    } else if (!strcmp(res, "gate-events") && n == 3 && post) {
+        reply(rs, svc_gate_event(a, &req, body));
+    } else if (!strcmp(res, "containers") && n == 4 && get) {
+        reply(rs, svc_container_get(a, &req, seg[3]));
+    } else if (!strcmp(res, "holds") && ((n == 3 && post) || (n == 5 && post && !strcmp(seg[4], "release")))) {
+        reply(rs, n == 3 ? svc_hold_open(a, &req, body) : svc_hold_release(a, &req, seg[3]));
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
         if (!svc_role_is(&req, "admin")) {
             error(rs, 403, "forbidden", "administrators only");

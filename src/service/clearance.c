@@ -21,6 +21,7 @@
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "service/payments.h"
+#include "service/manifests.h"
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
@@ -436,6 +437,11 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     r.body = decl_view(&x.row, req);
     if (x.row.number[0])
         permits_attach_used(a, x.row.id, r.body);
+    if (x.row.number[0]) {
+        json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
+        if (mc)
+            json_object_set_new(r.body, "manifest_check", mc);
+    }
     decl_row_release(&x.row);
     return r;
 }
@@ -645,11 +651,16 @@ static int register_job(db_conn *c, void *ctx)
     next.tax_date = x->row.tax_date;
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
+    json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
+    if (rc == 0)
+        warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         json_t *detail = json_pack("{s:s,s:s,s:O}", "number", number, "channel",
                                    decl_channel_name((decl_channel)next.channel), "reasons",
                                    json_object_get(rx->risk_json, "reasons"));
+        if (json_array_size(warnings))
+            json_object_set(detail, "warnings", warnings);
         rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
         json_decref(detail);
     }
@@ -669,8 +680,10 @@ static int register_job(db_conn *c, void *ctx)
         char buf[32];
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->reply.body, "total_tax", json_string(buf));
+        json_object_set(x->reply.body, "warnings", warnings);
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
     }
+    json_decref(warnings);
 out:
     decl_row_release(&cur);
     return rc;
@@ -840,6 +853,8 @@ static int amend_job(db_conn *c, void *ctx)
     }
     if (rc == 0) /* e-Payment: re-assessed with the amended taxes (signed delta) */
         rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->now, x->req, "amendment");
+    if (rc == 0) /* the bills of lading may have changed: relink them */
+        json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
     if (rc == 0) {
         x->reply.code = SVC_OK;
         x->reply.body = decl_view(&next, x->req);

@@ -9,6 +9,7 @@
 
 #include "store/store_payments.h"
 #include "util/log.h"
+#include "store/store_manifest.h"
 
 /* ================================================================================================
  * Schema (portable subset: explicit primary keys, TEXT/BIGINT/INTEGER only, no triggers)
@@ -73,7 +74,8 @@ static const char *const schema_sql =
     " importer TEXT NOT NULL, declarant TEXT NOT NULL, type_code TEXT NOT NULL,"
     " office TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
     " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,"
-    " priority INTEGER NOT NULL, active INTEGER NOT NULL);";
+    " priority INTEGER NOT NULL, active INTEGER NOT NULL);"
+    STORE_MANIFEST_SCHEMA_SQL;
 
 /* ================================================================================================
  * Store: read pool + group-commit writer

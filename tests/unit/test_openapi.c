@@ -68,6 +68,15 @@ static const route routes[] = {
     {"/api/v1/permits/{number}/revocation", {"post"}, 0},
     {"/api/v1/certificates-of-origin", {"post"}, 0},
     {"/api/v1/certificates-of-origin/{number}", {"get"}, 0},
+    {"/api/v1/manifests", {"post"}, 0},
+    {"/api/v1/manifests/{manifest_id}", {"get", "put"}, 0},
+    {"/api/v1/gate-events", {"post"}, 0},
+    {"/api/v1/containers/{container}", {"get"}, 0},
+    {"/api/v1/holds", {"post"}, 0},
+    {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
+    {"/api/v1/declarations/{id}/barcode.svg", {"get"}, 0},
+    {"/api/v1/declarations/{id}/qr.svg", {"get"}, 0},
+    {"/api/v1/barcodes/public-key", {"get"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};

@@ -1,0 +1,11 @@
+/* Barcodes as SVG documents: Code 128 (zint) for the declaration number scanned at the
+ * supervision gate, QR (libqrencode) for the signed declaration + container list (domain.md
+ * §4.2: Decision 2629/QD-TCHQ 2014, CV 8155/TCHQ-VNACCS). */
+#ifndef ECUSTOMS_CODEC_BARCODE_H
+#define ECUSTOMS_CODEC_BARCODE_H
+
+/* Heap SVG or NULL. desc (may be NULL) is written, escaped, into the SVG's <desc>. */
+char *barcode_code128_svg(const char *text);
+char *barcode_qr_svg(const char *payload, const char *desc);
+
+#endif

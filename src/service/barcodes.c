@@ -1,0 +1,212 @@
+/* Declaration barcodes for the supervision gate: a Code 128 of the declaration number and a QR
+ * code of the declaration + container list signed with ECDSA P-256 / SHA-256 (the 2-D barcode
+ * with a digital signature planned by CV 8155/TCHQ-VNACCS, domain.md §4.2). The signing key is
+ * generated on first use and kept in the settings table; its public half is published. */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec/barcode.h"
+#include "service/internal.h"
+#include "service/manifests.h"
+
+#define KEY_SETTING "barcode.ecdsa_p256_pem"
+
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static const app *key_app;   /* the app whose key is cached */
+static EVP_PKEY *key;
+
+typedef struct key_ctx {
+    char pem[1024];
+    const char *fresh;       /* PEM to store when none exists */
+} key_ctx;
+
+static int key_job(db_conn *c, void *ctx)
+{
+    key_ctx *x = ctx;
+    int rc = store_setting_get(c, KEY_SETTING, x->pem, sizeof x->pem);
+    if (rc != 0 || !x->fresh)
+        return rc < 0 ? rc : 0;
+    snprintf(x->pem, sizeof x->pem, "%s", x->fresh);
+    return store_setting_put(c, KEY_SETTING, x->fresh);
+}
+
+static EVP_PKEY *pem_key(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    return k;
+}
+
+/* The signing key of a (cached per app). */
+static EVP_PKEY *signing_key(app *a)
+{
+    pthread_mutex_lock(&key_lock);
+    if (key && key_app == a)
+        goto out;
+    EVP_PKEY_free(key);
+    key = NULL;
+    key_ctx x = {{0}, NULL};
+    if (store_read(a->st, key_job, &x) == 0 && x.pem[0])
+        key = pem_key(x.pem);
+    if (!key) {
+        EVP_PKEY *k = EVP_EC_gen("P-256");
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *data = NULL;
+        if (k && bio && PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) == 1) {
+            long n = BIO_get_mem_data(bio, &data);
+            char *fresh = strndup(data, (size_t)n);
+            x.fresh = fresh;
+            /* the writer stores it unless another process did first; use what is stored */
+            if (fresh && store_write(a->st, key_job, &x) == 0)
+                key = pem_key(x.pem);
+            free(fresh);
+        }
+        BIO_free(bio);
+        EVP_PKEY_free(k);
+    }
+    key_app = a;
+out:;
+    EVP_PKEY *k = key;
+    if (k)
+        EVP_PKEY_up_ref(k);
+    pthread_mutex_unlock(&key_lock);
+    return k;
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+    int k = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    for (int i = 0; i < k; i++)
+        out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+    while (k > 0 && out[k - 1] == '=')
+        k--;
+    out[k] = 0;
+}
+
+/* ---- reading the declaration --------------------------------------------------------------- */
+
+typedef struct bc_ctx {
+    const char *key;
+    decl_row row;
+    int found;
+} bc_ctx;
+
+static int bc_job(db_conn *c, void *ctx)
+{
+    bc_ctx *x = ctx;
+    x->found = store_decl_get(c, x->key, &x->row);
+    return x->found < 0 ? x->found : 0;
+}
+
+/* Parties of the declaration, customs and port operators (who scan it at the gate). */
+static int load(app *a, const svc_req *req, const char *number, bc_ctx *x, svc_reply *fail)
+{
+    memset(x, 0, sizeof *x);
+    x->key = number;
+    if (store_read(a->st, bc_job, x) != 0) {
+        *fail = svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+        return -1;
+    }
+    if (x->found != 1 || !x->row.number[0] ||
+        !(svc_is_customs(req) || svc_role_is(req, "port_operator") ||
+          strcmp(x->row.declarant, req->party) == 0 || strcmp(x->row.party, req->party) == 0)) {
+        if (x->found == 1)
+            decl_row_release(&x->row);
+        *fail = svc_error(SVC_NOT_FOUND, "not_found", "no such registered declaration");
+        return -1;
+    }
+    return 0;
+}
+
+static svc_reply svg_reply(char *svg)
+{
+    svc_reply r = {0};
+    if (!svg)
+        return svc_error(SVC_ERROR, "barcode", "cannot render the barcode");
+    r.code = SVC_OK;
+    r.text = svg;
+    return r;
+}
+
+svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number)
+{
+    bc_ctx x;
+    svc_reply r;
+    if (load(a, req, number, &x, &r) != 0)
+        return r;
+    r = svg_reply(barcode_code128_svg(x.row.number));
+    decl_row_release(&x.row);
+    return r;
+}
+
+/* Payload: VNACCS1|number|status|enterprise|containers (comma-separated)|issued-at|signature,
+ * the signature (base64url of the DER ECDSA signature) over everything before its '|'. */
+svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number)
+{
+    bc_ctx x;
+    svc_reply r;
+    if (load(a, req, number, &x, &r) != 0)
+        return r;
+    json_t *doc = json_loads(x.row.doc, 0, NULL);
+    json_t *ctr = json_object_get(json_object_get(doc, "transport"), "containers"), *v;
+    size_t i, cap = 256 + 12 * json_array_size(ctr);
+    char *payload = malloc(cap + 300);
+    char ts[24];
+    date_format_timestamp(time(NULL), ts);
+    int n = payload ? snprintf(payload, cap, "VNACCS1|%s|%s|%s|", x.row.number,
+                               decl_status_name((decl_status)x.row.status), x.row.party) : 0;
+    json_array_foreach(ctr, i, v) {
+        if (!payload || (size_t)n >= cap - 16)
+            break;
+        n += snprintf(payload + n, cap - (size_t)n, "%s%s", i ? "," : "", json_string_value(v) ? json_string_value(v) : "");
+    }
+    json_decref(doc);
+    decl_row_release(&x.row);
+    if (!payload)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    n += snprintf(payload + n, cap - (size_t)n, "|%s", ts);
+    EVP_PKEY *k = signing_key(a);
+    unsigned char sig[128];
+    size_t siglen = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = k && md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+             EVP_DigestSign(md, sig, &siglen, (const unsigned char *)payload, (size_t)n) == 1;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    if (!ok) {
+        free(payload);
+        return svc_error(SVC_ERROR, "signature", "cannot sign the barcode");
+    }
+    char b64[256];
+    b64url(sig, siglen, b64);
+    snprintf(payload + n, 300, "|%s", b64);
+    r = svg_reply(barcode_qr_svg(payload, payload));
+    free(payload);
+    return r;
+}
+
+svc_reply svc_barcode_public_key(app *a)
+{
+    svc_reply r = {0};
+    EVP_PKEY *k = signing_key(a);
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    if (!k || !bio || PEM_write_bio_PUBKEY(bio, k) != 1) {
+        BIO_free(bio);
+        EVP_PKEY_free(k);
+        return svc_error(SVC_ERROR, "signature", "no signing key");
+    }
+    long n = BIO_get_mem_data(bio, &data);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:s%}", "algorithm", "ECDSA P-256 with SHA-256 (DER signature, base64url)",
+                       "public_key_pem", data, (size_t)n);
+    BIO_free(bio);
+    EVP_PKEY_free(k);
+    return r;
+}

@@ -1,0 +1,482 @@
+/* VASSCM: gate decisions for port operators, container history, customs holds (domain.md
+ * §4.2). A gate_out is allowed only for a manifested container, at its port of arrival, with
+ * the manifest's seal, every declaration covering its bills of lading cleared, no open hold,
+ * and not already out; an allowed gate_out moves those declarations to passed_supervision. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/codes.h"
+#include "core/lifecycle.h"
+#include "core/manifest.h"
+#include "service/internal.h"
+#include "service/manifests.h"
+#include "store/store_manifest.h"
+
+#define MAX_ROWS 64
+#define MAX_DECLS 64
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+static json_t *ts_json(int64_t t)
+{
+    char buf[24];
+    date_format_timestamp((time_t)t, buf);
+    return json_string(buf);
+}
+
+static int live(int st)
+{
+    return st != ST_PROVISIONAL && st != ST_CANCELLED && st != ST_INVALIDATED &&
+           st != ST_EXPIRED && st != ST_REJECTED;
+}
+
+/* ---- gate events ------------------------------------------------------------------------------- */
+
+typedef struct gate_ctx {
+    const svc_req *req;
+    gate_type type;
+    const char *container, *location, *seal;
+    int64_t now;
+    svc_reply reply;
+} gate_ctx;
+
+/* Moves a cleared declaration to passed_supervision (ACT_PASS_SUPERVISION) with its event and
+ * an entry in its decisions list. */
+static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate_id)
+{
+    decl_status to;
+    if (lifecycle_next((decl_status)cur->status, (decl_channel)cur->channel, ACT_PASS_SUPERVISION, &to) != 0)
+        return 0;
+    json_t *detail = json_pack("{s:s,s:s,s:I}", "container", x->container, "location", x->location,
+                               "gate_event", (json_int_t)gate_id);
+    json_t *decisions = cur->decisions ? json_loads(cur->decisions, 0, NULL) : NULL;
+    if (!decisions)
+        decisions = json_array();
+    json_t *entry = json_deep_copy(detail);
+    json_object_set_new(entry, "decision", json_string("gate_out"));
+    json_object_set_new(entry, "action", json_string(lifecycle_action_name(ACT_PASS_SUPERVISION)));
+    json_object_set_new(entry, "by", json_string(x->req->party));
+    json_object_set_new(entry, "role", json_string(x->req->role));
+    json_object_set_new(entry, "at", ts_json(x->now));
+    json_array_append_new(decisions, entry);
+    char *dtext = json_dumps(decisions, JSON_COMPACT);
+    json_decref(decisions);
+    decl_row next = *cur;
+    next.status = to;
+    next.updated_at = x->now;
+    next.decisions = dtext;
+    int rc = store_decl_update(c, &next);
+    if (rc == 0) {
+        char *d = json_dumps(detail, JSON_COMPACT);
+        rc = store_event_append(c, cur->id, x->now, x->req->party, x->req->role,
+                                lifecycle_action_name(ACT_PASS_SUPERVISION), cur->status, to, d);
+        free(d);
+    }
+    if (rc == 0)
+        cur->status = to;
+    free(dtext);
+    json_decref(detail);
+    return rc;
+}
+
+static int gate_job(db_conn *c, void *ctx)
+{
+    gate_ctx *x = ctx;
+    mctr_row rows[MAX_ROWS];
+    decl_row decls[MAX_DECLS];
+    int n_decls = 0, rc;
+    gate_facts f = {.type = x->type};
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int n = store_mctr_by_container(c, x->container, rows, MAX_ROWS);
+    if (n < 0)
+        return n;
+    const char *mid = "";
+    if (n > 0) {
+        /* the newest manifest carrying the container; its rows are first */
+        mid = rows[0].manifest_id;
+        int k = 0;
+        while (k < n && strcmp(rows[k].manifest_id, mid) == 0)
+            k++;
+        n = k;
+        f.in_manifest = 1;
+        f.port_ok = strncmp(rows[0].port, x->location, 5) == 0;
+        f.seal_ok = strcmp(rows[0].seal, x->seal) == 0;
+        if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_out")) < 0)
+            return rc;
+        f.already_out = rc;
+        if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_in")) < 0)
+            return rc;
+        f.already_in = rc;
+    }
+    if ((rc = store_hold_open_count(c, x->container)) < 0)
+        return rc;
+    f.holds_open += rc;
+    for (int i = 0; i < n; i++) {
+        if ((rc = store_hold_open_count(c, rows[i].bl)) < 0)
+            return rc;
+        f.holds_open += rc;
+        char ids[MAX_DECLS][33];
+        int m = store_declbl_decls(c, rows[i].bl, ids, MAX_DECLS);
+        if (m < 0)
+            return m;
+        int covered = 0;
+        for (int j = 0; j < m; j++) {
+            int dup = -1;
+            for (int k = 0; k < n_decls; k++)
+                if (strcmp(decls[k].id, ids[j]) == 0)
+                    dup = k;
+            if (dup >= 0) {
+                covered |= live(decls[dup].status);
+                continue;
+            }
+            if (n_decls == MAX_DECLS)
+                break;
+            decl_row *d = &decls[n_decls];
+            memset(d, 0, sizeof *d);
+            int k = store_decl_get(c, ids[j], d);
+            if (k < 0) {
+                rc = k;
+                goto out;
+            }
+            if (k == 0)
+                continue;
+            n_decls++;
+            if (!live(d->status))
+                continue;
+            covered = 1;
+            f.n_decls++;
+            if (d->status != ST_CLEARED && d->status != ST_PASSED)
+                f.n_uncleared++;
+        }
+        if (!covered)
+            f.n_bl_uncovered++;
+    }
+    const char *reasons[GATE_MAX_REASONS];
+    int nr = 0;
+    int allow = gate_decide(&f, reasons, &nr);
+    json_t *rj = json_array();
+    for (int i = 0; i < nr; i++)
+        json_array_append_new(rj, json_string(reasons[i]));
+    gate_row g = {0};
+    g.id = store_sequence_next(c, "gate_event");
+    if (g.id < 0) {
+        rc = (int)g.id;
+        json_decref(rj);
+        goto out;
+    }
+    snprintf(g.container, sizeof g.container, "%s", x->container);
+    snprintf(g.type, sizeof g.type, "%s", x->type == GATE_IN ? "gate_in" : "gate_out");
+    snprintf(g.location, sizeof g.location, "%s", x->location);
+    snprintf(g.seal, sizeof g.seal, "%s", x->seal);
+    snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
+    snprintf(g.manifest_id, sizeof g.manifest_id, "%s", mid);
+    g.at = x->now;
+    snprintf(g.decision, sizeof g.decision, "%s", allow ? "allow" : "deny");
+    g.reasons = json_dumps(rj, JSON_COMPACT);
+    rc = store_gate_put(c, &g);
+    free(g.reasons);
+    json_t *dj = json_array();
+    for (int i = 0; i < n_decls && rc == 0; i++) {
+        if (!live(decls[i].status))
+            continue;
+        if (allow && x->type == GATE_OUT)
+            rc = pass_supervision(c, x, &decls[i], g.id);
+        json_array_append_new(dj, json_pack("{s:s,s:s}", "number", decls[i].number, "status",
+                                            decl_status_name((decl_status)decls[i].status)));
+    }
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:o}", "decision",
+                                  allow ? "allow" : "deny", "reasons", rj, "gate_event_id",
+                                  (json_int_t)g.id, "type", g.type, "container", x->container,
+                                  "location", x->location, "manifest",
+                                  mid[0] ? json_string(mid) : json_null(), "declarations", dj,
+                                  "at", ts_json(x->now));
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    } else {
+        json_decref(rj);
+        json_decref(dj);
+    }
+out:
+    for (int i = 0; i < n_decls; i++)
+        decl_row_release(&decls[i]);
+    return rc;
+}
+
+typedef struct loc_ctx {
+    const char *party;
+    char locs[32][24];
+    int n;
+} loc_ctx;
+
+static int loc_job(db_conn *c, void *ctx)
+{
+    loc_ctx *x = ctx;
+    x->n = store_oploc_list(c, x->party, x->locs, 32);
+    return x->n < 0 ? x->n : 0;
+}
+
+svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
+{
+    svc_reply r = {0};
+    errs *e;
+    if (!svc_role_is(req, "port_operator"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    if (!(e = malloc(sizeof *e)))
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs_init(e);
+    const char *k;
+    json_t *v;
+    json_object_foreach(body, k, v) {
+        if (strcmp(k, "type") && strcmp(k, "container") && strcmp(k, "location") && strcmp(k, "seal"))
+            errs_add(e, "unknown_field", "", "unknown field '%.40s'", k);
+    }
+    const char *type = json_string_value(json_object_get(body, "type"));
+    const char *ctr = json_string_value(json_object_get(body, "container"));
+    const char *loc = json_string_value(json_object_get(body, "location"));
+    const char *seal = json_string_value(json_object_get(body, "seal"));
+    if (!type || (strcmp(type, "gate_in") && strcmp(type, "gate_out")))
+        errs_add(e, "enum", "/type", "type is 'gate_in' or 'gate_out'");
+    if (!ctr)
+        errs_add(e, "required", "/container", "'container' is required");
+    else if (!codes_container_valid(ctr))
+        errs_add(e, "container_number", "/container",
+                 "'%.20s' is not an ISO 6346 container number (owner code, serial, check digit)", ctr);
+    if (!loc || !manifest_location_valid(loc))
+        errs_add(e, loc ? "location" : "required", "/location",
+                 "'location' is a UN/LOCODE, optionally with a terminal code (VNHPH-TC01)");
+    if (!seal || !*seal || strlen(seal) >= 24)
+        errs_add(e, "required", "/seal", "'seal' (1-23 characters) is required");
+    if (e->n) {
+        r = svc_errors(e);
+        free(e);
+        return r;
+    }
+    free(e);
+    loc_ctx lc = {.party = req->party};
+    if (store_read(a->st, loc_job, &lc) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
+    int bound = 0;
+    for (int i = 0; i < lc.n && !bound; i++)
+        bound = manifest_location_covers(lc.locs[i], loc);
+    if (!bound)
+        return svc_error(SVC_FORBIDDEN, "location_forbidden",
+                         "this port operator is not bound to that location");
+    gate_ctx x = {.req = req, .type = strcmp(type, "gate_in") == 0 ? GATE_IN : GATE_OUT,
+                  .container = ctr, .location = loc, .seal = seal, .now = now_s()};
+    int rc = store_write(a->st, gate_job, &x);
+    if (rc < 0) {
+        json_decref(x.reply.body);
+        if (rc == DB_CONSTRAINT)
+            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
+        return svc_error(SVC_ERROR, "storage", "the database refused the gate event");
+    }
+    return x.reply;
+}
+
+/* ---- container history ------------------------------------------------------------------------- */
+
+typedef struct ctr_ctx {
+    const char *number;
+    const char *party;
+    json_t *out;
+    int visible;
+    int customs;             /* hold reasons (risk rule names) are for customs only */
+} ctr_ctx;
+
+static int ctr_job(db_conn *c, void *ctx)
+{
+    ctr_ctx *x = ctx;
+    mctr_row rows[MAX_ROWS];
+    gate_row *gates = calloc(256, sizeof *gates);
+    hold_row holds[32];
+    if (!gates)
+        return DB_ERR;
+    int n = store_mctr_by_container(c, x->number, rows, MAX_ROWS);
+    if (n < 0) {
+        free(gates);
+        return n;
+    }
+    json_t *man = json_array(), *decls = json_array(), *gj = json_array(), *hj = json_array();
+    char seen[MAX_DECLS][33];
+    int n_seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (x->party && strcmp(rows[i].carrier, x->party) == 0)
+            x->visible = 1;
+        json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest", rows[i].manifest_id,
+                                             "bill_of_lading", rows[i].bl, "seal", rows[i].seal,
+                                             "port", rows[i].port, "carrier", rows[i].carrier,
+                                             "submitted_at", ts_json(rows[i].created_at)));
+        char ids[MAX_DECLS][33];
+        int m = store_declbl_decls(c, rows[i].bl, ids, MAX_DECLS);
+        for (int j = 0; j < m; j++) {
+            int dup = 0;
+            for (int k = 0; k < n_seen; k++)
+                dup |= strcmp(seen[k], ids[j]) == 0;
+            if (dup || n_seen == MAX_DECLS)
+                continue;
+            memcpy(seen[n_seen++], ids[j], 33);
+            decl_row d;
+            memset(&d, 0, sizeof d);
+            if (store_decl_get_meta(c, ids[j], &d) == 1)
+                json_array_append_new(decls, json_pack("{s:s,s:s,s:s}", "number", d.number,
+                                                       "status", decl_status_name((decl_status)d.status),
+                                                       "bill_of_lading", rows[i].bl));
+            decl_row_release(&d);
+        }
+    }
+    int ng = store_gate_list(c, x->number, gates, 256);
+    const char *state = n ? "manifested" : "unknown";
+    for (int i = 0; i < ng; i++) {
+        json_t *rs = gates[i].reasons ? json_loads(gates[i].reasons, 0, NULL) : NULL;
+        json_array_append_new(gj, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)gates[i].id,
+                                            "type", gates[i].type, "location", gates[i].location,
+                                            "seal", gates[i].seal, "operator", gates[i].operator_party,
+                                            "decision", gates[i].decision, "reasons", rs ? rs : json_array(),
+                                            "at", ts_json(gates[i].at)));
+        if (!strcmp(gates[i].decision, "allow"))
+            state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
+        free(gates[i].reasons);
+    }
+    for (int s = -1; s < n; s++) { /* holds on the container, then on its bills of lading */
+        if (s >= 0 && strcmp(rows[s].manifest_id, rows[0].manifest_id) != 0)
+            break;
+        int nh = store_hold_list(c, s < 0 ? x->number : rows[s].bl, holds, 32);
+        for (int i = 0; i < nh; i++)
+            json_array_append_new(hj, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)holds[i].id,
+                                                "subject", holds[i].subject, "reason",
+                                                x->customs ? holds[i].reason : "customs hold",
+                                                "open", holds[i].released_at == 0));
+    }
+    x->out = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "container", x->number, "state", state,
+                       "manifests", man, "declarations", decls, "gate_events", gj, "holds", hj);
+    free(gates);
+    return ng < 0 ? ng : 0;
+}
+
+svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
+{
+    svc_reply r = {0};
+    if (!codes_container_valid(number))
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
+    int privileged = svc_is_customs(req) || svc_role_is(req, "port_operator");
+    ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL,
+                 .customs = svc_is_customs(req)};
+    if (store_read(a->st, ctr_job, &x) != 0) {
+        json_decref(x.out);
+        return svc_error(SVC_ERROR, "storage", "cannot read the container");
+    }
+    if (!privileged && !x.visible) {
+        json_decref(x.out);
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
+    }
+    r.code = SVC_OK;
+    r.body = x.out;
+    return r;
+}
+
+/* ---- holds (customs) ------------------------------------------------------------------------- */
+
+typedef struct hold_ctx {
+    const svc_req *req;
+    hold_row h;
+    int64_t id;
+    svc_reply reply;
+} hold_ctx;
+
+static json_t *hold_view(const hold_row *h)
+{
+    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:o}", "id", (json_int_t)h->id, "subject", h->subject,
+                     "reason", h->reason, "opened_by", h->opened_by, "opened_at", ts_json(h->opened_at),
+                     "open", h->released_at == 0,
+                     "released_at", h->released_at ? ts_json(h->released_at) : json_null());
+}
+
+static int hold_open_job(db_conn *c, void *ctx)
+{
+    hold_ctx *x = ctx;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    x->h.id = store_sequence_next(c, "hold");
+    if (x->h.id < 0)
+        return (int)x->h.id;
+    int rc = store_hold_put(c, &x->h);
+    if (rc == 0) {
+        x->reply.code = SVC_CREATED;
+        x->reply.body = hold_view(&x->h);
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->h.opened_at);
+    }
+    return rc;
+}
+
+svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
+{
+    svc_reply r = {0};
+    if (!svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers open holds");
+    const char *subj = json_string_value(json_object_get(body, "subject"));
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (!json_is_object(body) || json_object_size(body) != 2 || !subj || !*subj || strlen(subj) >= 36 ||
+        !reason || !*reason || strlen(reason) >= 256)
+        return svc_error(SVC_INVALID, "hold",
+                         "a hold is {\"subject\": container or bill of lading, \"reason\": text}");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    hold_ctx x = {.req = req};
+    snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
+    snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
+    snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
+    x.h.opened_at = now_s();
+    if (store_write(a->st, hold_open_job, &x) < 0) {
+        json_decref(x.reply.body);
+        return svc_error(SVC_ERROR, "storage", "cannot store the hold");
+    }
+    return x.reply;
+}
+
+static int hold_release_job(db_conn *c, void *ctx)
+{
+    hold_ctx *x = ctx;
+    int rc = store_hold_get(c, x->id, &x->h);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        x->reply = svc_error(SVC_NOT_FOUND, "not_found", "no such hold");
+        return 1;
+    }
+    if (x->h.released_at) {
+        x->reply = svc_error(SVC_CONFLICT, "illegal_transition", "the hold is already released");
+        return 1;
+    }
+    x->h.released_at = now_s();
+    snprintf(x->h.released_by, sizeof x->h.released_by, "%s", x->req->party);
+    rc = store_hold_put(c, &x->h);
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = hold_view(&x->h);
+    }
+    return rc;
+}
+
+svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
+{
+    if (!svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers release holds");
+    char *end;
+    long long v = strtoll(id, &end, 10);
+    if (*end || v <= 0)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such hold");
+    hold_ctx x = {.req = req, .id = v};
+    if (store_write(a->st, hold_release_job, &x) < 0) {
+        json_decref(x.reply.body);
+        return svc_error(SVC_ERROR, "storage", "cannot release the hold");
+    }
+    return x.reply;
+}

@@ -1,0 +1,34 @@
+/* e-Manifest and VASSCM use cases (issue 5): manifests of carriers, the link between
+ * declarations and bills of lading, gate decisions of port operators, container history and
+ * customs holds. Same conventions as app.h. */
+#ifndef ECUSTOMS_SERVICE_MANIFESTS_H
+#define ECUSTOMS_SERVICE_MANIFESTS_H
+
+#include "core/decl.h"
+#include "service/app.h"
+
+svc_reply svc_manifest_create(app *a, const svc_req *req, json_t *body);
+svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, json_t *body);
+svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id);
+
+/* Reconciliation of a declaration (its stored JSON) with the manifests: for GET declaration.
+ * NULL when not applicable (exports, modes other than air/sea, not registered). */
+json_t *svc_manifest_check(app *a, const char *decl_doc);
+
+/* Inside the registration (or amendment) write job: links the declaration to its bills of
+ * lading and returns the warnings (JSON array, maybe empty) for sea/air imports whose bills are
+ * not (yet) in a manifest for the port of discharge: registration may precede arrival, release
+ * at the gate may not. NULL on a storage error (*rc set). */
+json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc);
+
+svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body);
+svc_reply svc_container_get(app *a, const svc_req *req, const char *number);
+svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body);
+svc_reply svc_hold_release(app *a, const svc_req *req, const char *id);
+
+/* Barcodes of a registered declaration (SVG in reply.text) and the QR signing key. */
+svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number);
+svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number);
+svc_reply svc_barcode_public_key(app *a);
+
+#endif

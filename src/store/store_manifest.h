@@ -1,0 +1,137 @@
+/* Store queries of e-Manifest and VASSCM: manifests (with versions), their bills of lading and
+ * containers, port-operator locations, declaration <-> bill-of-lading links, gate events and
+ * customs holds. Portable SQL like store.c. */
+#ifndef ECUSTOMS_STORE_STORE_MANIFEST_H
+#define ECUSTOMS_STORE_STORE_MANIFEST_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+
+/* Appended to store.c's schema. */
+#define STORE_MANIFEST_SCHEMA_SQL                                                                  \
+    "CREATE TABLE IF NOT EXISTS operator_locations ("                                              \
+    " party TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (party, location));"                \
+    "CREATE TABLE IF NOT EXISTS manifests ("                                                       \
+    " id TEXT PRIMARY KEY, carrier TEXT NOT NULL, version INTEGER NOT NULL, mode TEXT NOT NULL,"   \
+    " port TEXT NOT NULL, eta BIGINT NOT NULL, late INTEGER NOT NULL, created_at BIGINT NOT NULL," \
+    " updated_at BIGINT NOT NULL, doc TEXT NOT NULL);"                                             \
+    "CREATE TABLE IF NOT EXISTS manifest_versions ("                                               \
+    " manifest_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"                     \
+    " replaced_at BIGINT NOT NULL, PRIMARY KEY (manifest_id, version));"                           \
+    "CREATE TABLE IF NOT EXISTS manifest_bls ("                                                    \
+    " bl TEXT PRIMARY KEY, manifest_id TEXT NOT NULL, port TEXT NOT NULL,"                         \
+    " packages BIGINT NOT NULL, gross_weight BIGINT NOT NULL);"                                    \
+    "CREATE INDEX IF NOT EXISTS manifest_bls_manifest ON manifest_bls(manifest_id);"               \
+    "CREATE TABLE IF NOT EXISTS manifest_containers ("                                             \
+    " container TEXT NOT NULL, bl TEXT NOT NULL, manifest_id TEXT NOT NULL, seal TEXT NOT NULL,"   \
+    " PRIMARY KEY (container, bl));"                                                               \
+    "CREATE INDEX IF NOT EXISTS manifest_containers_bl ON manifest_containers(bl);"                \
+    "CREATE INDEX IF NOT EXISTS manifest_containers_manifest ON manifest_containers(manifest_id);" \
+    "CREATE TABLE IF NOT EXISTS declaration_bls ("                                                 \
+    " bl TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (bl, decl_id));"                        \
+    "CREATE INDEX IF NOT EXISTS declaration_bls_decl ON declaration_bls(decl_id);"                 \
+    "CREATE TABLE IF NOT EXISTS gate_events ("                                                     \
+    " id BIGINT PRIMARY KEY, container TEXT NOT NULL, type TEXT NOT NULL, location TEXT NOT NULL," \
+    " seal TEXT NOT NULL, operator TEXT NOT NULL, manifest_id TEXT NOT NULL, at BIGINT NOT NULL,"  \
+    " decision TEXT NOT NULL, reasons TEXT NOT NULL);"                                             \
+    "CREATE INDEX IF NOT EXISTS gate_events_container ON gate_events(container, id);"              \
+    "CREATE TABLE IF NOT EXISTS holds ("                                                           \
+    " id BIGINT PRIMARY KEY, subject TEXT NOT NULL, reason TEXT NOT NULL, opened_by TEXT NOT NULL," \
+    " opened_at BIGINT NOT NULL, released_by TEXT NOT NULL, released_at BIGINT NOT NULL);"         \
+    "CREATE INDEX IF NOT EXISTS holds_subject ON holds(subject, released_at);"
+
+/* ---- port-operator locations --------------------------------------------------------------- */
+int store_oploc_put(db_conn *c, const char *party, const char *location);
+int store_oploc_list(db_conn *c, const char *party, char (*out)[24], int max); /* count */
+
+/* ---- manifests ------------------------------------------------------------------------------ */
+typedef struct manifest_row {
+    char id[33];
+    char carrier[14];
+    int version;
+    char mode[4];            /* sea | air */
+    char port[6];            /* UN/LOCODE of arrival */
+    int64_t eta;
+    int late;
+    int64_t created_at, updated_at;
+    char *doc;               /* normalised JSON, heap */
+} manifest_row;
+
+int store_manifest_insert(db_conn *c, const manifest_row *m);
+int store_manifest_update(db_conn *c, const manifest_row *m);
+int store_manifest_get(db_conn *c, const char *id, manifest_row *out); /* 1/0/<0 */
+int store_manifest_version_put(db_conn *c, const char *id, int version, const char *doc, int64_t at);
+/* Older versions, oldest first: fills versions (heap doc) and replaced_at; returns count. */
+int store_manifest_versions(db_conn *c, const char *id, char **docs, int64_t *at, int max);
+/* Removes the bills of lading and containers of a manifest (before an amendment re-adds them). */
+int store_manifest_clear_lines(db_conn *c, const char *id);
+
+typedef struct mbl_row {
+    char bl[36];
+    char manifest_id[33];
+    char port[6];
+    int64_t packages;
+    int64_t gross_weight;    /* DEC_SCALE_QTY kg */
+} mbl_row;
+
+int store_mbl_put(db_conn *c, const mbl_row *r);
+int store_mbl_get(db_conn *c, const char *bl, mbl_row *out); /* 1/0/<0 */
+
+typedef struct mctr_row {
+    char container[12];
+    char bl[36];
+    char manifest_id[33];
+    char seal[24];
+    char port[6];            /* of the manifest */
+    char carrier[14];        /* of the manifest */
+    int64_t created_at;      /* of the manifest */
+} mctr_row;
+
+int store_mctr_put(db_conn *c, const char *container, const char *bl, const char *manifest_id,
+                   const char *seal);
+/* Rows for a container, newest manifest first. */
+int store_mctr_by_container(db_conn *c, const char *container, mctr_row *out, int max);
+int store_mctr_by_bl(db_conn *c, const char *bl, mctr_row *out, int max);
+
+/* ---- declaration <-> bill of lading ---------------------------------------------------------- */
+int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int n);
+int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max); /* count */
+
+/* ---- gate events ------------------------------------------------------------------------------ */
+typedef struct gate_row {
+    int64_t id;
+    char container[12];
+    char type[12];
+    char location[24];
+    char seal[24];
+    char operator_party[14];
+    char manifest_id[33];
+    int64_t at;
+    char decision[8];
+    char *reasons;           /* JSON array, heap */
+} gate_row;
+
+int store_gate_put(db_conn *c, const gate_row *g);
+int store_gate_list(db_conn *c, const char *container, gate_row *out, int max); /* oldest first */
+/* 1 when an allowed event of that type exists for the container on that manifest. */
+int store_gate_allowed_exists(db_conn *c, const char *container, const char *manifest_id,
+                              const char *type);
+
+/* ---- holds ------------------------------------------------------------------------------------ */
+typedef struct hold_row {
+    int64_t id;
+    char subject[36];        /* container or bill of lading */
+    char reason[256];
+    char opened_by[14];
+    int64_t opened_at;
+    char released_by[14];
+    int64_t released_at;     /* 0 = open */
+} hold_row;
+
+int store_hold_put(db_conn *c, const hold_row *h);                 /* insert or replace */
+int store_hold_get(db_conn *c, int64_t id, hold_row *out);          /* 1/0/<0 */
+int store_hold_open_count(db_conn *c, const char *subject);         /* count or <0 */
+int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max);
+
+#endif
