@@ -22,6 +22,7 @@ static const struct {
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
+    {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
 };
 
 const char *cli_opt(int argc, char **argv, const char *name)

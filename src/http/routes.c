@@ -270,6 +270,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             error(rs, 405, "method", "no such operation on manifests");
     } else if (!strcmp(res, "barcodes") && n == 4 && get && !strcmp(seg[3], "public-key")) {
         reply(rs, svc_barcode_public_key(a));
+    } else if (!strcmp(res, "supervision") && n == 4 && !strcmp(seg[3], "scan") && post) {
+        reply(rs, svc_supervision_scan(a, &req, body));
     } else if (!strcmp(res, "gate-events") && n == 3 && post) {
         reply(rs, svc_gate_event(a, &req, body));
     } else if (!strcmp(res, "containers") && n == 4 && get) {

@@ -13,6 +13,7 @@
 #include "codec/barcode.h"
 #include "service/internal.h"
 #include "service/manifests.h"
+#include "util/sig.h"
 
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
 
@@ -208,5 +209,130 @@ svc_reply svc_barcode_public_key(app *a)
                        "public_key_pem", data, (size_t)n);
     BIO_free(bio);
     EVP_PKEY_free(k);
+    return r;
+}
+
+/* ---- verification (offline CLI and the supervision scan) -------------------------------------- */
+
+int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
+                           size_t why_size)
+{
+    memset(out, 0, sizeof *out);
+    const char *last = strrchr(payload, '|');
+    if (strncmp(payload, "VNACCS1|", 8) != 0 || !last) {
+        snprintf(why, why_size, "not an ecustoms declaration barcode (VNACCS1|...)");
+        return -1;
+    }
+    /* fields: VNACCS1|number|status|enterprise|containers|issued-at|signature */
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%.*s", (int)(last - payload), payload);
+    char *f[6] = {0};
+    char *p = buf;
+    for (int i = 0; i < 6 && p; i++) {
+        f[i] = p;
+        p = strchr(p, '|');
+        if (p)
+            *p++ = 0;
+    }
+    if (!f[5] || p) {
+        snprintf(why, why_size, "the payload does not have the 7 fields of a declaration barcode");
+        return -1;
+    }
+    snprintf(out->number, sizeof out->number, "%s", f[1]);
+    snprintf(out->status, sizeof out->status, "%s", f[2]);
+    snprintf(out->enterprise, sizeof out->enterprise, "%s", f[3]);
+    snprintf(out->containers, sizeof out->containers, "%s", f[4]);
+    snprintf(out->issued_at, sizeof out->issued_at, "%s", f[5]);
+    /* base64url without padding -> standard base64 */
+    char b64[256];
+    size_t n = strlen(last + 1);
+    if (n == 0 || n > 200) {
+        snprintf(why, why_size, "signature missing or too long");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        b64[i] = last[1 + i] == '-' ? '+' : last[1 + i] == '_' ? '/' : last[1 + i];
+    while (n % 4)
+        b64[n++] = '=';
+    b64[n] = 0;
+    unsigned char der[160];
+    int dl = sig_b64_decode(b64, der, sizeof der);
+    int ok = dl > 0 && sig_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
+    out->signature_valid = ok;
+    if (!ok)
+        snprintf(why, why_size, "the customs signature does not verify: forged or altered payload");
+    return 0;
+}
+
+typedef struct scan_ctx {
+    const char *number;
+    decl_row row;
+    int found;
+} scan_ctx;
+
+static int scan_job(db_conn *c, void *ctx)
+{
+    scan_ctx *x = ctx;
+    x->found = store_decl_get(c, x->number, &x->row);
+    return x->found < 0 ? x->found : 0;
+}
+
+/* Decision 2629/QD-TCHQ: the supervising officer scans the 1-D barcode (the declaration number) or
+ * the signed 2-D barcode; the system traces the declaration, checks status and validity, warns when
+ * procedures are not complete and shows the declaration with its container list. */
+svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
+{
+    svc_reply r = {0};
+    const char *scanned = json_string_value(json_object_get(body, "payload"));
+    if (!svc_is_customs(req) && !svc_role_is(req, "port_operator"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "scans are for supervising officers");
+    if (!json_is_object(body) || json_object_size(body) != 1 || !scanned || !*scanned ||
+        strlen(scanned) > 8000)
+        return svc_error(SVC_INVALID, "payload", "the body is {\"payload\": \"<scanned text>\"}");
+    json_t *warnings = json_array();
+    barcode_payload bp = {0};
+    char why[160];
+    const char *number = scanned;
+    int qr = strncmp(scanned, "VNACCS1|", 8) == 0;
+    if (qr) {
+        EVP_PKEY *k = signing_key(a);
+        if (!k || barcode_payload_verify(k, scanned, &bp, why, sizeof why) != 0) {
+            EVP_PKEY_free(k);
+            json_decref(warnings);
+            return svc_error(SVC_INVALID, "payload", k ? why : "no customs key");
+        }
+        EVP_PKEY_free(k);
+        if (!bp.signature_valid)
+            json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "signature_invalid",
+                                                      "message", why));
+        number = bp.number;
+    }
+    scan_ctx x = {.number = number};
+    if (strlen(number) < 11 || strlen(number) > 12 || store_read(a->st, scan_job, &x) != 0 ||
+        x.found != 1 || !x.row.number[0]) {
+        if (x.found == 1)
+            decl_row_release(&x.row);
+        json_decref(warnings);
+        return svc_error(SVC_NOT_FOUND, "not_found", "no registered declaration with this number");
+    }
+    decl_status st = (decl_status)x.row.status;
+    if (st != ST_CLEARED && st != ST_PASSED)
+        json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "not_cleared", "message",
+                                                  "customs procedures are not complete: the goods may not leave"));
+    if (st == ST_PASSED)
+        json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "already_passed", "message",
+                                                  "the goods already passed the supervision area"));
+    if (qr && strcmp(bp.number, x.row.number) != 0)
+        json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "amended_since", "message",
+                                                  "the declaration was amended after this barcode was printed"));
+    json_t *doc = json_loads(x.row.doc, 0, NULL);
+    json_t *ctr = json_object_get(json_object_get(doc, "transport"), "containers");
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b}", "number", x.row.number, "status",
+                       decl_status_name(st), "channel", decl_channel_name((decl_channel)x.row.channel),
+                       "enterprise", x.row.party, "containers", ctr ? ctr : json_array(),
+                       "warnings", warnings, "signed", qr && bp.signature_valid);
+    json_decref(doc);
+    decl_row_release(&x.row);
     return r;
 }

@@ -4,6 +4,7 @@
 #ifndef ECUSTOMS_SERVICE_MANIFESTS_H
 #define ECUSTOMS_SERVICE_MANIFESTS_H
 
+#include <openssl/evp.h>
 #include "core/decl.h"
 #include "service/app.h"
 
@@ -30,5 +31,23 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id);
 svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number);
 svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number);
 svc_reply svc_barcode_public_key(app *a);
+
+/* A decoded declaration QR payload. */
+typedef struct barcode_payload {
+    char number[16];
+    char status[24];
+    char enterprise[16];
+    char containers[6000];
+    char issued_at[24];
+    int signature_valid;
+} barcode_payload;
+
+/* Splits and verifies a scanned QR payload with the customs public key (offline: no database).
+ * -1 (why set) when it is not a declaration barcode; 0 otherwise, out->signature_valid telling
+ * whether the signature holds. */
+int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
+                           size_t why_size);
+/* POST /api/v1/supervision/scan */
+svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body);
 
 #endif

@@ -2161,6 +2161,57 @@ class T12Manifest(ApiCase):
             finally:
                 shutil.rmtree(d, ignore_errors=True)
 
+    def test_barcode_verify_and_supervision_scan(self):
+        ctr, bl = fresh_container(), fresh_bl()
+        r = self.registered(decl=self.decl_for(bl, ctr))
+        n = r["number"]
+        st, qr, _ = self.call("GET", "/api/v1/declarations/%s/qr.svg" % n, "active")
+        payload = re.search(r"<desc>([^<]*)</desc>", qr).group(1)
+        st, key, _ = self.call("GET", "/api/v1/barcodes/public-key", "portop")
+        d = tempfile.mkdtemp()
+        try:
+            pub = os.path.join(d, "customs.pem")
+            with open(pub, "w") as f:
+                f.write(key["public_key_pem"])
+            # offline: only the published key is needed
+            ok = subprocess.run([BINARY, "barcode", "verify", "--public-key", pub, payload],
+                                capture_output=True, text=True)
+            self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+            self.assertIn("declaration %s" % n, ok.stdout)
+            self.assertIn(ctr, ok.stdout)
+            forged = payload.replace("|registered|", "|cleared|")
+            bad = subprocess.run([BINARY, "barcode", "verify", "--public-key", pub, forged],
+                                 capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+            self.assertIn("INVALID", bad.stdout)
+            junk = subprocess.run([BINARY, "barcode", "verify", "--public-key", pub, "hello"],
+                                  capture_output=True, text=True)
+            self.assertEqual(junk.returncode, 1)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        # the supervising officer scans the QR: signed, not yet cleared -> warning, containers shown
+        st, s1, _ = self.call("POST", "/api/v1/supervision/scan", "officer", {"payload": payload})
+        self.assertEqual(st, 200, s1)
+        self.assertEqual((s1["number"], s1["signed"], s1["containers"]), (n, True, [ctr]))
+        self.assertIn("not_cleared", [w["code"] for w in s1["warnings"]])
+        # a tampered QR is flagged; the 1-D barcode (the number) works too
+        st, s2, _ = self.call("POST", "/api/v1/supervision/scan", "officer", {"payload": forged})
+        self.assertEqual((st, s2["signed"]), (200, False), s2)
+        self.assertIn("signature_invalid", [w["code"] for w in s2["warnings"]])
+        st, s3, _ = self.call("POST", "/api/v1/supervision/scan", "officer", {"payload": n})
+        self.assertEqual((st, s3["status"], s3["signed"]), (200, "registered", False), s3)
+        if r["channel"] == "green":
+            self.decide(n, "clear")
+            st, s4, _ = self.call("POST", "/api/v1/supervision/scan", "officer", {"payload": n})
+            self.assertNotIn("not_cleared", [w["code"] for w in s4["warnings"]], s4)
+        # bad input and roles
+        self.assertEqual(self.call("POST", "/api/v1/supervision/scan", "officer",
+                                   {"payload": "999999999999"})[0], 404)
+        self.assertEqual(self.call("POST", "/api/v1/supervision/scan", "officer",
+                                   {"payload": n, "x": 1})[0], 422)
+        self.assertEqual(self.call("POST", "/api/v1/supervision/scan", "active",
+                                   {"payload": n})[0], 403)
+
 
 SERVER_FAILURES = []
 
