@@ -1,5 +1,6 @@
 #include "codec/barcode.h"
 
+#include <png.h>
 #include <qrencode.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,4 +119,116 @@ char *barcode_qr_svg(const char *payload, const char *desc)
     put(&b, "\"/>\n</svg>\n");
     QRcode_free(q);
     return done(&b);
+}
+
+/* ---- PNG (libpng): one writer for both symbologies, from a matrix of dark modules ------------ */
+
+typedef struct png_mem {
+    unsigned char *p;
+    size_t len, cap;
+    int failed;
+} png_mem;
+
+static void png_mem_write(png_structp png, png_bytep data, png_size_t n)
+{
+    png_mem *m = png_get_io_ptr(png);
+    if (m->failed)
+        return;
+    if (m->len + n > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4096;
+        while (cap < m->len + n)
+            cap *= 2;
+        unsigned char *np = realloc(m->p, cap);
+        if (!np) {
+            m->failed = 1;
+            return;
+        }
+        m->p = np;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->len, data, n);
+    m->len += n;
+}
+
+static void png_mem_flush(png_structp png) { (void)png; }
+
+/* dark[y * w + x] != 0 is a black module; each module becomes scale x scale pixels, with a
+ * quiet zone of `quiet` modules. 8-bit grayscale. */
+static unsigned char *matrix_png(const unsigned char *dark, int w, int h, int scale, int quiet,
+                                 size_t *len)
+{
+    int W = (w + 2 * quiet) * scale, H = (h + 2 * quiet) * scale;
+    png_mem m = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    unsigned char *row = malloc((size_t)W);
+    if (!png || !info || !row || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(row);
+        free(m.p);
+        return NULL;
+    }
+    png_set_write_fn(png, &m, png_mem_write, png_mem_flush);
+    png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)H, 8, PNG_COLOR_TYPE_GRAY,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int py = 0; py < H; py++) {
+        int y = py / scale - quiet;
+        for (int px = 0; px < W; px++) {
+            int x = px / scale - quiet;
+            row[px] = (y >= 0 && y < h && x >= 0 && x < w && dark[y * w + x]) ? 0 : 255;
+        }
+        png_write_row(png, row);
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    if (m.failed) {
+        free(m.p);
+        return NULL;
+    }
+    *len = m.len;
+    return m.p;
+}
+
+unsigned char *barcode_code128_png(const char *text, size_t *len)
+{
+    struct zint_symbol *z = ZBarcode_Create();
+    unsigned char *out = NULL;
+    if (!z)
+        return NULL;
+    z->symbology = BARCODE_CODE128;
+    z->height = 50;
+    z->scale = 1;
+    z->show_hrt = 0; /* the human-readable text is in the SVG; the PNG is for scanners */
+    if (ZBarcode_Encode_and_Buffer(z, (const unsigned char *)text, (int)strlen(text), 0) < 5 &&
+        z->bitmap) {
+        int w = z->bitmap_width, h = z->bitmap_height;
+        unsigned char *dark = malloc((size_t)w * (size_t)h);
+        if (dark) {
+            for (int i = 0; i < w * h; i++) /* RGB triplets: dark where red < 128 */
+                dark[i] = z->bitmap[3 * i] < 128;
+            out = matrix_png(dark, w, h, 2, 10, len);
+            free(dark);
+        }
+    }
+    ZBarcode_Delete(z);
+    return out;
+}
+
+unsigned char *barcode_qr_png(const char *payload, size_t *len)
+{
+    QRcode *q = QRcode_encodeString8bit(payload, 0, QR_ECLEVEL_M);
+    unsigned char *out = NULL;
+    if (!q)
+        return NULL;
+    unsigned char *dark = malloc((size_t)q->width * (size_t)q->width);
+    if (dark) {
+        for (int i = 0; i < q->width * q->width; i++)
+            dark[i] = q->data[i] & 1;
+        out = matrix_png(dark, q->width, q->width, 4, 4, len);
+        free(dark);
+    }
+    QRcode_free(q);
+    return out;
 }

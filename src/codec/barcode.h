@@ -8,4 +8,10 @@
 char *barcode_code128_svg(const char *text);
 char *barcode_qr_svg(const char *payload, const char *desc);
 
+#include <stddef.h>
+
+/* The same symbols as PNG images (8-bit grayscale, heap; *len = byte count), or NULL. */
+unsigned char *barcode_code128_png(const char *text, size_t *len);
+unsigned char *barcode_qr_png(const char *payload, size_t *len);
+
 #endif

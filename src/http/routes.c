@@ -24,8 +24,8 @@ static void reply(http_response *rs, svc_reply r)
     rs->json = r.body;
     if (r.text) {
         rs->text = r.text;
-        rs->text_len = strlen(r.text);
-        rs->content_type = "application/json";
+        rs->text_len = r.text_len ? r.text_len : strlen(r.text);
+        rs->content_type = r.content_type ? r.content_type : "application/json";
     }
 }
 
@@ -171,10 +171,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_events(a, &req, seg[3]));
         else if (n == 5 && get && !strcmp(seg[4], "ledger"))
             reply(rs, svc_decl_ledger(a, &req, seg[3]));
-        else if (n == 5 && get && (!strcmp(seg[4], "barcode.svg") || !strcmp(seg[4], "qr.svg"))) {
-            reply(rs, seg[4][0] == 'b' ? svc_decl_barcode(a, &req, seg[3]) : svc_decl_qr(a, &req, seg[3]));
-            if (rs->status == 200)
-                rs->content_type = "image/svg+xml";
+        else if (n == 5 && get && (!strcmp(seg[4], "barcode.svg") || !strcmp(seg[4], "qr.svg") ||
+                                   !strcmp(seg[4], "barcode.png") || !strcmp(seg[4], "qr.png"))) {
+            int png = strstr(seg[4], ".png") != NULL;
+            reply(rs, seg[4][0] == 'b' ? svc_decl_barcode(a, &req, seg[3], png)
+                                       : svc_decl_qr(a, &req, seg[3], png));
         }
         else
             error(rs, 405, "method", "no such operation on declarations");

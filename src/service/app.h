@@ -60,6 +60,8 @@ typedef struct svc_reply {
     svc_code code;
     json_t *body;
     char *text;      /* when set (heap): the body already serialised; body is NULL */
+    size_t text_len; /* its length when it is binary (PNG); 0 = NUL-terminated text */
+    const char *content_type; /* of text; NULL = application/json */
 } svc_reply;
 
 /* Who is asking, and the idempotency context of a POST. */

@@ -132,23 +132,42 @@ static svc_reply svg_reply(char *svg)
         return svc_error(SVC_ERROR, "barcode", "cannot render the barcode");
     r.code = SVC_OK;
     r.text = svg;
+    r.content_type = "image/svg+xml";
     return r;
 }
 
-svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number)
+static svc_reply png_reply(unsigned char *png, size_t len)
+{
+    svc_reply r = {0};
+    if (!png)
+        return svc_error(SVC_ERROR, "barcode", "cannot render the barcode");
+    r.code = SVC_OK;
+    r.text = (char *)png;
+    r.text_len = len;
+    r.content_type = "image/png";
+    return r;
+}
+
+svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number, int png)
 {
     bc_ctx x;
     svc_reply r;
     if (load(a, req, number, &x, &r) != 0)
         return r;
-    r = svg_reply(barcode_code128_svg(x.row.number));
+    size_t len = 0;
+    if (png) {
+        unsigned char *img = barcode_code128_png(x.row.number, &len); /* sets len: call first */
+        r = png_reply(img, len);
+    } else {
+        r = svg_reply(barcode_code128_svg(x.row.number));
+    }
     decl_row_release(&x.row);
     return r;
 }
 
 /* Payload: VNACCS1|number|status|enterprise|containers (comma-separated)|issued-at|signature,
  * the signature (base64url of the DER ECDSA signature) over everything before its '|'. */
-svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number)
+svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png)
 {
     bc_ctx x;
     svc_reply r;
@@ -187,7 +206,13 @@ svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number)
     char b64[256];
     b64url(sig, siglen, b64);
     snprintf(payload + n, 300, "|%s", b64);
-    r = svg_reply(barcode_qr_svg(payload, payload));
+    size_t len = 0;
+    if (png) {
+        unsigned char *img = barcode_qr_png(payload, &len);
+        r = png_reply(img, len);
+    } else {
+        r = svg_reply(barcode_qr_svg(payload, payload));
+    }
     free(payload);
     return r;
 }

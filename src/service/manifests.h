@@ -28,8 +28,8 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body);
 svc_reply svc_hold_release(app *a, const svc_req *req, const char *id);
 
 /* Barcodes of a registered declaration (SVG in reply.text) and the QR signing key. */
-svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number);
-svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number);
+svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number, int png);
+svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png);
 svc_reply svc_barcode_public_key(app *a);
 
 /* A decoded declaration QR payload. */

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -2136,6 +2137,16 @@ class T12Manifest(ApiCase):
         self.assertIn("<svg", svg)
         self.assertIn("<desc>Code 128: %s</desc>" % n, svg)
         self.assertEqual(self.call("GET", "/api/v1/declarations/%s/barcode.svg" % n, "other")[0], 404)
+        for kind in ("barcode", "qr"):  # the same symbols as PNG for label printers
+            req = urllib.request.Request(self.env.base + "/api/v1/declarations/%s/%s.png" % (n, kind),
+                                         headers={"Authorization": "Bearer " + self.env.tokens["portop"]})
+            with urllib.request.urlopen(req) as f:
+                png = f.read()
+                self.assertEqual(f.headers.get("Content-Type"), "image/png")
+            self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+            w, h = struct.unpack(">II", png[16:24])
+            self.assertGreater(w, 40)
+            self.assertGreater(h, 40)
         st, qr, _ = self.call("GET", "/api/v1/declarations/%s/qr.svg" % n, "active")
         self.assertEqual(st, 200, qr)
         payload = re.search(r"<desc>([^<]*)</desc>", qr).group(1)

@@ -77,6 +77,8 @@ static const route routes[] = {
     {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
     {"/api/v1/declarations/{id}/barcode.svg", {"get"}, 0},
     {"/api/v1/declarations/{id}/qr.svg", {"get"}, 0},
+    {"/api/v1/declarations/{id}/barcode.png", {"get"}, 0},
+    {"/api/v1/declarations/{id}/qr.png", {"get"}, 0},
     {"/api/v1/barcodes/public-key", {"get"}, 0},
 };
 
