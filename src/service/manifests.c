@@ -87,6 +87,7 @@ typedef struct mbl {
 typedef struct manifest_in {
     int air;
     char port[6];
+    char loading_country[3]; /* of the port of loading: the screening rules' "origin" */
     int64_t eta;
     int voyage_days;
     int n_bl;
@@ -286,6 +287,8 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
     const char *pol = str_field(body, "port_of_loading", "", 6, 0, e);
     if (pol && !codes_locode_valid(pol))
         errs_add(e, "locode", "/port_of_loading", "'%s' is not a UN/LOCODE", pol);
+    else if (pol)
+        snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
     const char *poa = str_field(body, "port_of_arrival", "", 6, 1, e);
     if (poa && (!codes_locode_valid(poa) || strncmp(poa, "VN", 2) != 0))
         errs_add(e, "locode", "/port_of_arrival", "'%s' is not a Vietnamese UN/LOCODE", poa);
@@ -495,7 +498,8 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     date_ymd today = date_today();
     pthread_rwlock_rdlock(&a->risk_lock);
     for (int i = 0; i < m.n_bl; i++) {
-        int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax, today);
+        int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
+                                m.loading_country, today);
         if (k >= 0)
             snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
