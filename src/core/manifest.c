@@ -104,7 +104,8 @@ int gate_decide(const gate_facts *f, const char *reasons[GATE_MAX_REASONS], int 
 }
 
 int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
-                    const char *consignee_tax, const char *loading_country, int32_t date)
+                    const char *consignee_tax, const char *shipper, const char *loading_country,
+                    int32_t date)
 {
     int best = -1;
     for (int i = 0; i < n; i++) {
@@ -113,7 +114,8 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
             (r->valid_to && date > r->valid_to))
             continue;
         if (r->declarant[0] || r->type_code[0] || r->office[0] ||
-            r->min_value_vnd || r->max_unit_value_vnd || (!r->hs_prefix[0] && !r->importer[0]))
+            r->min_value_vnd || r->max_unit_value_vnd ||
+            (!r->hs_prefix[0] && !r->importer[0] && !r->shipper[0]))
             continue; /* needs declaration data, or would hold everything */
         size_t pl = strlen(r->hs_prefix);
         if (pl && (!hs_code || strlen(hs_code) < pl || strncmp(r->hs_prefix, hs_code, pl) != 0))
@@ -122,6 +124,8 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
             continue;
         /* before arrival the goods' origin is not declared yet: the country the cargo was loaded
          * in stands for it (a rule on origin CN screens cargo loaded in a Chinese port) */
+        if (r->shipper[0] && !risk_shipper_matches(r->shipper, shipper ? shipper : ""))
+            continue;
         if (r->origin[0] && (!loading_country || strcmp(r->origin, loading_country) != 0))
             continue;
         if (best < 0 || r->priority > rules[best].priority)

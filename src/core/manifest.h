@@ -45,7 +45,8 @@ typedef struct gate_facts {
  * index of the highest-priority active red rule matching on `date`, or -1. */
 struct risk_rule;
 int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
-                    const char *consignee_tax, const char *loading_country, int32_t date);
+                    const char *consignee_tax, const char *shipper, const char *loading_country,
+                    int32_t date);
 
 #define GATE_MAX_REASONS 8
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/dec.h"
 
@@ -53,6 +54,15 @@ static int item_matches(const risk_rule *r, const risk_input *in, int i)
     return 1;
 }
 
+int risk_shipper_matches(const char *pattern, const char *name)
+{
+    size_t n = strlen(pattern);
+    for (const char *p = name; p && *p; p++)
+        if (strncasecmp(p, pattern, n) == 0)
+            return 1;
+    return 0;
+}
+
 int risk_rule_matches(const risk_rule *r, const risk_input *in)
 {
     const decl *d = in->d;
@@ -69,6 +79,8 @@ int risk_rule_matches(const risk_rule *r, const risk_input *in)
     if (r->type_code[0] && strcmp(d->type_code, r->type_code) != 0)
         return 0;
     if (r->office[0] && strcmp(d->customs_office, r->office) != 0)
+        return 0;
+    if (r->shipper[0] && !risk_shipper_matches(r->shipper, d->kind == DECL_EXPORT ? "" : d->exporter.name))
         return 0;
     if (r->min_value_vnd > 0 && in->customs_value < r->min_value_vnd)
         return 0;

@@ -24,6 +24,7 @@ typedef struct risk_rule {
     char declarant[14];
     char type_code[4];
     char office[9];
+    char shipper[64];         /* "" = any; case-insensitive substring of the foreign seller/shipper */
     int64_t min_value_vnd;    /* total customs value >= this (0 = no condition) */
     int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
     date_ymd valid_from, valid_to; /* 0 = open */
@@ -68,6 +69,9 @@ typedef struct risk_decision {
 
 /* 1 if the rule is well formed (action, prefix digits, dates), else 0 and why. */
 int risk_rule_valid(const risk_rule *r, char *why, size_t why_size);
+
+/* 1 if pattern occurs in name, ignoring ASCII case (the rule's shipper condition). */
+int risk_shipper_matches(const char *pattern, const char *name);
 
 /* 1 if the rule selects this declaration. */
 int risk_rule_matches(const risk_rule *r, const risk_input *in);

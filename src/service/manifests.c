@@ -77,6 +77,7 @@ typedef struct mbl {
     char number[36];
     char hs[11];
     char consignee_tax[14];
+    char shipper[128];       /* for screening; the full text stays in the manifest document */
     char hold_reason[160];   /* pre-arrival screening: a red rule matched */
     int64_t packages;
     int64_t gross_weight;
@@ -166,7 +167,9 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
         errs_add(e, "enum", p, "kind is 'master' or 'house'");
     }
     str_field(o, "master_number", path, 36, 0, e);
-    str_field(o, "shipper", path, 512, 1, e);
+    const char *shipper = str_field(o, "shipper", path, 512, 1, e);
+    if (shipper)
+        snprintf(b->shipper, sizeof b->shipper, "%s", shipper);
     str_field(o, "notify", path, 512, 0, e);
     str_field(o, "description", path, 1024, 1, e);
     const char *cons = str_field(o, "consignee", path, 512, 1, e);
@@ -499,7 +502,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     pthread_rwlock_rdlock(&a->risk_lock);
     for (int i = 0; i < m.n_bl; i++) {
         int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
-                                m.loading_country, today);
+                                m.bl[i].shipper, m.loading_country, today);
         if (k >= 0)
             snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);

@@ -249,7 +249,7 @@ static json_t *rule_json(const risk_rule *r)
         date_format(r->valid_to, to);
     dec_format(r->min_value_vnd, 0, v1, sizeof v1);
     dec_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id",
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id",
                      (json_int_t)r->id, "name", r->name, "hs_prefix", r->hs_prefix, "origin",
                      r->origin, "importer", r->importer, "declarant", r->declarant, "type_code",
                      r->type_code, "customs_office", r->office, "min_value_vnd", v1,
@@ -257,6 +257,8 @@ static json_t *rule_json(const risk_rule *r)
                      "valid_to", to[0] ? json_string(to) : json_null(), "action",
                      decl_channel_name((decl_channel)r->action), "priority", r->priority, "active",
                      r->active);
+    json_object_set_new(o, "shipper", json_string(r->shipper));
+    return o;
 }
 
 typedef struct rules_ctx {
@@ -342,7 +344,7 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
     static const char *const keys[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", NULL};
+                                       "priority", "active", "id", "shipper", NULL};
     svc_reply r = {0};
     errs e;
     const char *key;
@@ -375,6 +377,7 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
     rule_str(body, "declarant", rr->declarant, sizeof rr->declarant, &e);
     rule_str(body, "type_code", rr->type_code, sizeof rr->type_code, &e);
     rule_str(body, "customs_office", rr->office, sizeof rr->office, &e);
+    rule_str(body, "shipper", rr->shipper, sizeof rr->shipper, &e);
     rule_money(body, "min_value_vnd", &rr->min_value_vnd, &e);
     rule_money(body, "max_unit_value_vnd", &rr->max_unit_value_vnd, &e);
     rule_date(body, "valid_from", &rr->valid_from, &e);

@@ -72,7 +72,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS risk_rules ("
     " id BIGINT PRIMARY KEY, name TEXT NOT NULL, hs_prefix TEXT NOT NULL, origin TEXT NOT NULL,"
     " importer TEXT NOT NULL, declarant TEXT NOT NULL, type_code TEXT NOT NULL,"
-    " office TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
+    " office TEXT NOT NULL, shipper TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
     " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,"
     " priority INTEGER NOT NULL, active INTEGER NOT NULL);"
     STORE_MANIFEST_SCHEMA_SQL;
@@ -885,13 +885,14 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     static const char sql[] =
         "INSERT INTO risk_rules (id, name, hs_prefix, origin, importer, declarant, type_code,"
         " office, min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority,"
-        " active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+        " active, shipper) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
         " SET name = excluded.name, hs_prefix = excluded.hs_prefix, origin = excluded.origin,"
         " importer = excluded.importer, declarant = excluded.declarant,"
         " type_code = excluded.type_code, office = excluded.office,"
         " min_value_vnd = excluded.min_value_vnd, max_unit_value_vnd = excluded.max_unit_value_vnd,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
-        " action = excluded.action, priority = excluded.priority, active = excluded.active";
+        " action = excluded.action, priority = excluded.priority, active = excluded.active,"
+        " shipper = excluded.shipper";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -910,6 +911,7 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     db_bind_int64(c, st, 13, r->action);
     db_bind_int64(c, st, 14, r->priority);
     db_bind_int64(c, st, 15, r->active);
+    db_bind_text(c, st, 16, r->shipper);
     return finish(c, st);
 }
 
@@ -937,8 +939,8 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
 {
     static const char sql[] =
         "SELECT id, name, hs_prefix, origin, importer, declarant, type_code, office,"
-        " min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority, active"
-        " FROM risk_rules ORDER BY priority DESC, id";
+        " min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority, active,"
+        " shipper FROM risk_rules ORDER BY priority DESC, id";
     db_stmt *st = db_prepare(c, sql);
     int n = 0;
     if (!st)
@@ -961,6 +963,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
         r->action = (int)db_col_int64(c, st, 12);
         r->priority = (int)db_col_int64(c, st, 13);
         r->active = (int)db_col_int64(c, st, 14);
+        copy_col(c, st, 15, r->shipper, sizeof r->shipper);
     }
     db_reset(c, st);
     return n;

@@ -103,16 +103,20 @@ static void screening(void **state)
         {.id = 3, .importer = "0101234567", .action = CH_RED, .priority = 50, .active = 1},
         {.id = 4, .hs_prefix = "9503", .action = CH_YELLOW, .priority = 5, .active = 1},
     };
-    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "JP", 20261123), 0);
-    assert_int_equal(manifest_screen(rules, 4, "870323", "0101234567", "JP", 20261123), 2);
-    assert_int_equal(manifest_screen(rules, 4, "8703", "", "JP", 20261123), 0);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "Acme", "JP", 20261123), 0);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0101234567", "Acme", "JP", 20261123), 2);
+    assert_int_equal(manifest_screen(rules, 4, "8703", "", "Acme", "JP", 20261123), 0);
     /* rule 2 (origin CN, highest priority) applies to cargo loaded in a Chinese port */
-    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "CN", 20261123), 1);
-    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "", 20261123), 0);
-    assert_int_equal(manifest_screen(rules, 4, "9503", "", "CN", 20261123), -1);  /* yellow: no hold */
-    assert_int_equal(manifest_screen(rules, 4, "870", "", "CN", 20261123), -1);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "Acme", "CN", 20261123), 1);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "Acme", "", 20261123), 0);
+    assert_int_equal(manifest_screen(rules, 4, "9503", "", "Acme", "CN", 20261123), -1);  /* yellow: no hold */
+    assert_int_equal(manifest_screen(rules, 4, "870", "", "Acme", "CN", 20261123), -1);
+    /* a shipper rule: case-insensitive substring of the shipper named on the bill */
+    risk_rule by_shipper = {.id = 5, .shipper = "shadow trading", .action = CH_RED, .priority = 1, .active = 1};
+    assert_int_equal(manifest_screen(&by_shipper, 1, "940510", "", "SHADOW TRADING HK LTD", "HK", 20261123), 0);
+    assert_int_equal(manifest_screen(&by_shipper, 1, "940510", "", "Honest Exports", "HK", 20261123), -1);
     rules[0].valid_to = 20261001;
-    assert_int_equal(manifest_screen(rules, 4, "870323", "", "JP", 20261123), -1);
+    assert_int_equal(manifest_screen(rules, 4, "870323", "", "Acme", "JP", 20261123), -1);
 }
 
 int main(void)

@@ -229,7 +229,7 @@ static void declaration_fields_match_decoder(void **state)
     static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", NULL};
+                                       "priority", "active", "id", "shipper", NULL};
     static const char *const settings[] = {"random_red_percent", "random_yellow_percent", NULL};
     static const char *const rate[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
                                        "source", NULL};

@@ -169,6 +169,19 @@ static void cond_office(void **state)
     assert_false(risk_rule_matches(&r, &F.in));
 }
 
+static void cond_shipper(void **state)
+{
+    (void)state;
+    risk_rule r = rule(9, CH_RED);
+    strcpy(r.shipper, "shadow trading");
+    strcpy(F.d.exporter.name, "Honest Exports Ltd");
+    assert_false(risk_rule_matches(&r, &F.in));
+    strcpy(F.d.exporter.name, "SHADOW TRADING (HK) LTD"); /* case-insensitive substring */
+    assert_true(risk_rule_matches(&r, &F.in));
+    F.d.kind = DECL_EXPORT; /* exports: the foreign party is a buyer, not a shipper */
+    assert_false(risk_rule_matches(&r, &F.in));
+}
+
 static void cond_min_value(void **state)
 {
     (void)state;
@@ -521,6 +534,7 @@ int main(void)
         T(cond_declarant),
         T(cond_type_code),
         T(cond_office),
+        T(cond_shipper),
         T(cond_min_value),
         T(cond_unit_value),
         T(unit_value_large_no_overflow),
