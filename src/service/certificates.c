@@ -239,6 +239,7 @@ svc_reply svc_co_get(app *a, const svc_req *req, const char *number)
 typedef struct verify_ctx {
     decl *d;
     date_ymd date;
+    const char *own_id;      /* re-assessing this declaration: its own use is not counted */
     co_check *ck;
     co_row row;
     co_item_row items[CO_MAX_ITEMS];
@@ -283,7 +284,10 @@ static int verify_job(db_conn *c, void *ctx)
                         strncmp(o->hs_code, it->hs_code, 6) == 0)
                         pending += o->quantity;
                 }
-                ok = x->items[k].quantity - x->items[k].used - pending >= it->quantity;
+                int64_t own = 0;
+                if (x->own_id && store_co_own_usage(c, x->own_id, it->co_number, k, &own) < 0)
+                    own = 0;
+                ok = x->items[k].quantity - (x->items[k].used - own) - pending >= it->quantity;
             }
             if (!hs_match)
                 snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number, it->hs_code);
@@ -296,7 +300,7 @@ static int verify_job(db_conn *c, void *ctx)
     return 0;
 }
 
-void co_verify(app *a, decl *d, date_ymd date, co_check *ck)
+void co_verify(app *a, decl *d, date_ymd date, const char *own_id, co_check *ck)
 {
     int claims = 0;
     ck->n = 0;
@@ -314,6 +318,7 @@ void co_verify(app *a, decl *d, date_ymd date, co_check *ck)
     ck->n = d->n_items;
     x->d = d;
     x->date = date;
+    x->own_id = own_id;
     x->ck = ck;
     if (store_read(a->st, verify_job, x) != 0) {
         /* cannot verify: no preference */
@@ -345,7 +350,7 @@ void co_annotate(co_check *ck, tax_result *tr)
     ck->n = 0;
 }
 
-int co_consume(db_conn *c, const decl *d, errs *e)
+int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
 {
     for (int i = 0; i < d->n_items; i++) {
         const decl_item *it = &d->items[i];
@@ -353,7 +358,7 @@ int co_consume(db_conn *c, const decl *d, errs *e)
             continue;
         char hs6[7];
         snprintf(hs6, sizeof hs6, "%.6s", it->hs_code);
-        int rc = store_co_draw(c, it->co_number, hs6, it->quantity);
+        int rc = store_co_draw(c, it->co_number, hs6, it->quantity, decl_id, i);
         if (rc < 0)
             return rc;
         if (rc == 0) {

@@ -25,13 +25,13 @@ typedef struct co_check {
  * `date` (exists, form, issuing country = origin, HS at 6 digits, within 12 months of issue,
  * quantity left). A refused claim is removed from d (the item is assessed without it) and its
  * reason kept in ck. */
-void co_verify(app *a, decl *d, date_ymd date, co_check *ck);
+void co_verify(app *a, decl *d, date_ymd date, const char *own_id, co_check *ck);
 /* After the tax engine: states each refusal in the item's import duty note. Frees ck. */
 void co_annotate(co_check *ck, tax_result *tr);
 
 /* Inside the registration transaction: consumes the quantity of every accepted claim; a
  * certificate exhausted meanwhile (a racing declaration) is an error at
  * /items/N/certificate_of_origin. Returns 0 or <0 on a storage error. */
-int co_consume(db_conn *c, const decl *d, errs *e);
+int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include "service/internal.h"
 #include "service/certificates.h"
 #include "service/permits.h"
+#include "store/store_permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
 #include "util/dec.h"
@@ -89,7 +90,7 @@ static void assessed_release(assessed *x)
 enum { ASSESS_ENCODE = 1 }; /* also serialise the document and the taxes */
 
 static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
-                     svc_reply *fail, int flags)
+                     svc_reply *fail, int flags, const char *own_id)
 {
     errs errbuf; /* on the stack: a 64 KiB malloc per request costs a malloc_consolidate */
     errs *e = &errbuf;
@@ -115,7 +116,7 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
             errs_add(e, "internal", "", "out of memory");
         else {
             co_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
-            co_verify(a, &x->d, date, &ck);
+            co_verify(a, &x->d, date, own_id, &ck);
             tax_compute(a->tariff, a->tax, &table, &x->d, date, &x->tr, e);
             co_annotate(&ck, &x->tr);
         }
@@ -160,7 +161,7 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
 static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
                   svc_reply *fail)
 {
-    return assess_ex(a, req, body, date, x, fail, ASSESS_ENCODE);
+    return assess_ex(a, req, body, date, x, fail, ASSESS_ENCODE, NULL);
 }
 
 /* ---- views -------------------------------------------------------------------------------- */
@@ -289,6 +290,7 @@ typedef struct write_ctx {
     assessed *ax;
     const risk_decision *risk;
     char *reply_text;      /* reply serialised outside the writer (create) */
+    const tariff *tariff;  /* amendments re-check permits */
 } write_ctx;
 
 static int reply_fail(write_ctx *x, svc_reply r)
@@ -624,7 +626,7 @@ static int register_job(db_conn *c, void *ctx)
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party,
                                      x->row.tax_date, x->now, &e)) < 0 ||
-        (rc = co_consume(c, &rx->ax.d, &e)) < 0)
+        (rc = co_consume(c, &rx->ax.d, cur.id, &e)) < 0)
         goto out;
     if (e.n) {
         rc = reply_fail(x, svc_errors(&e));
@@ -748,7 +750,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     register_ctx rx = {0};
     date_ymd today = date_today();
     json_t *doc = json_loads(rd.row.doc, 0, NULL);
-    if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0) != 0) {
+    if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0, NULL) != 0) {
         json_decref(doc);
         decl_row_release(&rd.row);
         return r;
@@ -835,6 +837,24 @@ static int amend_job(db_conn *c, void *ctx)
         decl_row_release(&cur);
         return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", why));
     }
+    if (cur.number[0]) {
+        /* the amended quantities replace the old ones: give back what this declaration drew from
+         * permits and certificates of origin, then draw again (all undone if refused) */
+        int64_t co_back = 0, permit_back = 0;
+        errs e;
+        errs_init(&e);
+        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0 ||
+            (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
+                                         x->now, &e)) < 0 ||
+            (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
+            decl_row_release(&cur);
+            return rc;
+        }
+        if (e.n) {
+            decl_row_release(&cur);
+            return reply_fail(x, svc_errors(&e));
+        }
+    }
     rc = store_decl_version_put(c, cur.id, cur.amendment, cur.doc, cur.taxes, x->now);
     decl_row next = cur;
     fill_row_from(&next, x->ax, cur.tax_date);
@@ -882,10 +902,13 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     }
     date_ymd tax_date = rd.row.tax_date;
+    char own_id[33];
+    snprintf(own_id, sizeof own_id, "%s", rd.row.id);
     decl_row_release(&rd.row);
-    if (assess(a, req, body, tax_date, &ax, &r) != 0)
+    /* the declaration's own use of its certificates does not count against it */
+    if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
-    write_ctx x = {.req = req, .now = now_s(), .key = number, .ax = &ax};
+    write_ctx x = {.req = req, .now = now_s(), .key = number, .ax = &ax, .tariff = a->tariff};
     r = run_write(a, &x, amend_job);
     assessed_release(&ax);
     return r;
@@ -930,6 +953,24 @@ static int transition_job(db_conn *c, void *ctx)
             dec_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return reply_fail(x, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
+        }
+    }
+    if (to == ST_CANCELLED || to == ST_INVALIDATED) {
+        /* the goods will not be cleared under this declaration: its permit and C/O quantities
+         * become available again */
+        int64_t co_back = 0, permit_back = 0;
+        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0) {
+            decl_row_release(&cur);
+            return rc;
+        }
+        char q[32];
+        if (co_back && t->detail) {
+            dec_format(co_back, DEC_SCALE_QTY, q, sizeof q);
+            json_object_set_new(t->detail, "released_co_quantity", json_string(q));
+        }
+        if (permit_back && t->detail) {
+            dec_format(permit_back, DEC_SCALE_QTY, q, sizeof q);
+            json_object_set_new(t->detail, "released_permit_quantity", json_string(q));
         }
     }
     decl_row next = cur;

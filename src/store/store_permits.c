@@ -274,8 +274,11 @@ int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
     return n < max ? n : max;
 }
 
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty)
+int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
+                  const char *decl_id, int line)
 {
+    static const char use[] = "INSERT INTO co_usages (decl_id, line, co_number, idx, quantity)"
+                              " VALUES (?, ?, ?, ?, ?)";
     static const char sel[] = "SELECT idx FROM co_items WHERE co_number = ? AND hs6 = ?"
                               " AND used + ? <= quantity ORDER BY idx LIMIT 1";
     static const char upd[] = "UPDATE co_items SET used = used + ? WHERE co_number = ? AND idx = ?";
@@ -297,5 +300,84 @@ int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty)
     db_bind_text(c, st, 2, number);
     db_bind_int64(c, st, 3, idx);
     rc = done(c, st);
+    if (rc == 0 && decl_id) {
+        st = db_prepare(c, use);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        db_bind_int64(c, st, 2, line);
+        db_bind_text(c, st, 3, number);
+        db_bind_int64(c, st, 4, idx);
+        db_bind_int64(c, st, 5, qty);
+        rc = done(c, st);
+    }
     return rc == DB_OK ? 1 : rc;
+}
+
+/* ---- giving quantities back (amendment, cancellation, invalidation) ---------------------------- */
+
+int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
+{
+    static const char sql[] = "SELECT COALESCE(SUM(quantity), 0) FROM co_usages"
+                              " WHERE decl_id = ? AND co_number = ? AND idx = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_text(c, st, 2, number);
+    db_bind_int64(c, st, 3, idx);
+    int rc = db_step(c, st);
+    *qty = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    return rc == DB_ROW ? 0 : rc;
+}
+
+int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_released,
+                              int64_t *permit_released)
+{
+    static const char co_back[] =
+        "UPDATE co_items SET used = used - (SELECT COALESCE(SUM(u.quantity), 0) FROM co_usages u"
+        " WHERE u.decl_id = ? AND u.co_number = co_items.co_number AND u.idx = co_items.idx)"
+        " WHERE EXISTS (SELECT 1 FROM co_usages u WHERE u.decl_id = ? AND"
+        " u.co_number = co_items.co_number AND u.idx = co_items.idx)";
+    static const char permit_back[] =
+        "UPDATE permits SET used = used - (SELECT COALESCE(SUM(u.quantity), 0) FROM permit_usages u"
+        " WHERE u.decl_id = ? AND u.permit = permits.number)"
+        " WHERE EXISTS (SELECT 1 FROM permit_usages u WHERE u.decl_id = ? AND u.permit = permits.number)";
+    static const char co_sum[] = "SELECT COALESCE(SUM(quantity), 0) FROM co_usages WHERE decl_id = ?";
+    static const char permit_sum[] =
+        "SELECT COALESCE(SUM(quantity), 0) FROM permit_usages WHERE decl_id = ?";
+    static const char co_del[] = "DELETE FROM co_usages WHERE decl_id = ?";
+    static const char permit_del[] = "DELETE FROM permit_usages WHERE decl_id = ?";
+    const char *sums[2] = {co_sum, permit_sum};
+    int64_t *outs[2] = {co_released, permit_released};
+    for (int k = 0; k < 2; k++) {
+        db_stmt *st = db_prepare(c, sums[k]);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        int rc = db_step(c, st);
+        *outs[k] = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+        db_reset(c, st);
+        if (rc != DB_ROW)
+            return rc;
+    }
+    const char *backs[2] = {co_back, permit_back}, *dels[2] = {co_del, permit_del};
+    for (int k = 0; k < 2; k++) {
+        db_stmt *st = db_prepare(c, backs[k]);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        db_bind_text(c, st, 2, decl_id);
+        int rc = done(c, st);
+        if (rc)
+            return rc;
+        st = db_prepare(c, dels[k]);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        if ((rc = done(c, st)))
+            return rc;
+    }
+    return 0;
 }

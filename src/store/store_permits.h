@@ -76,6 +76,14 @@ int store_co_get(db_conn *c, const char *number, co_row *out);        /* 1/0/<0 
 /* Items of a certificate in order; returns the count (<= max) or <0. */
 int store_co_items(db_conn *c, const char *number, co_item_row *out, int max);
 /* Draws qty from the first item of hs6 with enough left: 1 drawn, 0 not enough, <0 error. */
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty);
+int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
+                  const char *decl_id, int line); /* records the use for decl_id (may be NULL) */
+/* What decl_id itself consumed of one certificate item (so re-assessing it does not count its
+ * own use against it). */
+int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty);
+/* Gives back everything decl_id drew from permits and certificates (amendment, cancellation,
+ * invalidation); the quantities released are returned. */
+int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_released,
+                              int64_t *permit_released);
 
 #endif

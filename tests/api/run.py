@@ -1383,6 +1383,30 @@ class T12Permits(ApiCase):
             it["permits"] = permits
         return declaration(importer=importer, items=[it])
 
+    def permit_remaining(self, number):
+        st, b, _ = self.call("GET", "/api/v1/permits/" + number, "moit")
+        self.assertEqual(st, 200, b)
+        return b["remaining"]
+
+    def test_amendment_and_cancellation_give_permit_quantity_back(self):
+        p = self.issue(quantity="1000")
+        r = self.registered(decl=self.decl_with([p], qty="600"))
+        self.assertEqual(self.permit_remaining(p), "400")
+        # amendment to 900: the old 600 is given back first, then 900 drawn
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             self.decl_with([p], qty="900"))
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.permit_remaining(p), "100")
+        # more than the permit allows: refused, nothing changes
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             self.decl_with([p], qty="1200"))
+        self.assertEqual(st, 422, b)
+        self.assertEqual(self.permit_remaining(p), "100")
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "active",
+                             {"reason_code": "H04"})
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.permit_remaining(p), "1000")
+
     def refused(self, permits, qty="500", fragment=None, code="permit_invalid"):
         d = self.create(decl=self.decl_with(permits, qty))
         b = self.register(d["id"], expect=422)
@@ -1571,6 +1595,46 @@ class T13CertificatesOfOrigin(ApiCase):
         # what is left (500) no longer covers 1000
         self.refused(n, "quantity exceeded")
         self.assertEqual(self.assess(n, qty="500")["amount"], "0")
+
+    def co_used(self, n):
+        st, b, _ = self.call("GET", "/api/v1/certificates-of-origin/" + n, "officer")
+        self.assertEqual(st, 200, b)
+        return b["items"][0]["used"]
+
+    def test_amendment_keeps_its_own_certificate_and_redraws(self):
+        n = self.lodge()  # 1500 on the certificate
+        r = self.registered(decl=self.decl(n, qty="1000"))
+        self.assertEqual(self.co_used(n), "1000")
+        # the same quantity again: its own 1000 is not counted against it
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             self.decl(n, qty="1000"))
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.duty(b)["amount"], "0", self.duty(b))
+        self.assertEqual(self.co_used(n), "1000")
+        # less: the difference is given back
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             self.decl(n, qty="400"))
+        self.assertEqual((st, self.duty(b)["amount"]), (200, "0"), b)
+        self.assertEqual(self.co_used(n), "400")
+        # more than the certificate holds: falls back to MFN, and draws nothing
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             self.decl(n, qty="1600"))
+        self.assertEqual(st, 200, b)
+        self.assertIn("quantity exceeded", self.duty(b).get("note", ""))
+        self.assertEqual(self.co_used(n), "0")
+
+    def test_cancellation_gives_the_quantity_back(self):
+        n = self.lodge(items=[{"hs6": "610910", "quantity": "1000", "fob_value": "3000",
+                               "origin_criterion": "WO"}])
+        r = self.registered(decl=self.decl(n, qty="1000"))
+        self.refused(n, "quantity exceeded")
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "active",
+                             {"reason_code": "H04", "reason": "declared twice"})
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.co_used(n), "0")
+        ev = [e for e in self.events(r["number"]) if e["action"] == "cancel"][0]
+        self.assertEqual(ev["detail"].get("released_co_quantity"), "1000", ev)
+        self.assertEqual(self.assess(n)["amount"], "0")  # available to another declaration
 
     def test_unknown_certificate(self):
         self.refused("E26CN9999999", "no such certificate")
