@@ -58,4 +58,12 @@ void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
 
+/* Helpers shared by every query module. */
+/* Copies a text column into dst (empty string for NULL). */
+void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size);
+/* A heap copy of a text column, NULL for NULL. */
+char *db_col_dup(db_conn *c, db_stmt *s, int i);
+/* Runs a statement that returns no rows: 0, or the DB_* error. */
+int db_run(db_conn *c, db_stmt *s);
+
 #endif

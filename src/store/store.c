@@ -293,30 +293,6 @@ void store_get_stats(store *s, store_stats *out)
 }
 
 /* ================================================================================================
- * Helpers
- * ============================================================================================= */
-
-static void copy_col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
-{
-    const char *v = db_col_text(c, st, i);
-    snprintf(dst, size, "%s", v ? v : "");
-}
-
-static char *dup_col(db_conn *c, db_stmt *st, int i)
-{
-    const char *v = db_col_text(c, st, i);
-    return v ? strdup(v) : NULL;
-}
-
-/* Runs a statement that returns no rows; maps the outcome to 0 / DB_* error. */
-static int finish(db_conn *c, db_stmt *st)
-{
-    int rc = db_step(c, st);
-    db_reset(c, st);
-    return rc == DB_DONE ? 0 : rc;
-}
-
-/* ================================================================================================
  * Parties and tokens
  * ============================================================================================= */
 
@@ -337,7 +313,7 @@ int store_party_put(db_conn *c, const party *p)
     db_bind_int64(c, st, 5, p->compliance);
     db_bind_int64(c, st, 6, p->overdue_debt_days);
     db_bind_text(c, st, 7, p->kind[0] ? p->kind : "enterprise");
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_party_get(db_conn *c, const char *tax_code, party *out)
@@ -350,13 +326,13 @@ int store_party_get(db_conn *c, const char *tax_code, party *out)
     db_bind_text(c, st, 1, tax_code);
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
-        copy_col(c, st, 0, out->tax_code, sizeof out->tax_code);
-        copy_col(c, st, 1, out->name, sizeof out->name);
-        copy_col(c, st, 2, out->status, sizeof out->status);
+        db_col_copy(c, st, 0, out->tax_code, sizeof out->tax_code);
+        db_col_copy(c, st, 1, out->name, sizeof out->name);
+        db_col_copy(c, st, 2, out->status, sizeof out->status);
         out->aeo = (int)db_col_int64(c, st, 3);
         out->compliance = (int)db_col_int64(c, st, 4);
         out->overdue_debt_days = (int)db_col_int64(c, st, 5);
-        copy_col(c, st, 6, out->kind, sizeof out->kind);
+        db_col_copy(c, st, 6, out->kind, sizeof out->kind);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -371,7 +347,7 @@ int store_token_put(db_conn *c, const char *hash_hex, const char *party_code, co
     db_bind_text(c, st, 1, hash_hex);
     db_bind_text(c, st, 2, party_code);
     db_bind_text(c, st, 3, role);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_token_get(db_conn *c, const char *hash_hex, char party_out[14], char role[24])
@@ -383,8 +359,8 @@ int store_token_get(db_conn *c, const char *hash_hex, char party_out[14], char r
     db_bind_text(c, st, 1, hash_hex);
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
-        copy_col(c, st, 0, party_out, 14);
-        copy_col(c, st, 1, role, 24);
+        db_col_copy(c, st, 0, party_out, 14);
+        db_col_copy(c, st, 1, role, 24);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -409,7 +385,7 @@ int store_fx_put(db_conn *c, const fx_row *r)
     db_bind_int64(c, st, 3, r->valid_to);
     db_bind_int64(c, st, 4, r->vnd_per_unit);
     db_bind_text(c, st, 5, r->source);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_fx_on(db_conn *c, date_ymd date, tax_fx *out, int max)
@@ -426,7 +402,7 @@ int store_fx_on(db_conn *c, date_ymd date, tax_fx *out, int max)
     for (int i = 1; i <= 4; i++)
         db_bind_int64(c, st, i, date);
     while (n < max && db_step(c, st) == DB_ROW) {
-        copy_col(c, st, 0, out[n].currency, sizeof out[n].currency);
+        db_col_copy(c, st, 0, out[n].currency, sizeof out[n].currency);
         out[n].vnd_per_unit = db_col_int64(c, st, 1);
         n++;
     }
@@ -443,11 +419,11 @@ int store_fx_list(db_conn *c, fx_row *out, int max)
     if (!st)
         return DB_ERR;
     while (n < max && db_step(c, st) == DB_ROW) {
-        copy_col(c, st, 0, out[n].currency, sizeof out[n].currency);
+        db_col_copy(c, st, 0, out[n].currency, sizeof out[n].currency);
         out[n].vnd_per_unit = db_col_int64(c, st, 1);
         out[n].valid_from = (date_ymd)db_col_int64(c, st, 2);
         out[n].valid_to = (date_ymd)db_col_int64(c, st, 3);
-        copy_col(c, st, 4, out[n].source, sizeof out[n].source);
+        db_col_copy(c, st, 4, out[n].source, sizeof out[n].source);
         n++;
     }
     db_reset(c, st);
@@ -463,7 +439,7 @@ int store_setting_put(db_conn *c, const char *key, const char *value)
         return DB_ERR;
     db_bind_text(c, st, 1, key);
     db_bind_text(c, st, 2, value);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
@@ -475,7 +451,7 @@ int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
     db_bind_text(c, st, 1, key);
     int rc = db_step(c, st);
     if (rc == DB_ROW)
-        copy_col(c, st, 0, out, size);
+        db_col_copy(c, st, 0, out, size);
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
@@ -489,7 +465,7 @@ int64_t store_sequence_next(db_conn *c, const char *name)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
-    if (finish(c, st) != 0)
+    if (db_run(c, st) != 0)
         return DB_ERR;
     st = db_prepare(c, upd);
     if (!st)
@@ -561,7 +537,7 @@ int store_decl_insert(db_conn *c, const decl_row *r)
     if (!st)
         return DB_ERR;
     bind_decl(c, st, r);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_decl_update(db_conn *c, const decl_row *r)
@@ -575,7 +551,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (!st)
         return DB_ERR;
     bind_decl(c, st, r);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 #define DECL_META_COLS                                                                         \
@@ -611,7 +587,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 9, r->taxes);
     db_bind_text(c, st, 10, r->risk);
     db_bind_text(c, st, 11, r->id);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
@@ -646,16 +622,16 @@ static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
     }
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
-        copy_col(c, st, 0, out->id, sizeof out->id);
-        copy_col(c, st, 1, out->number, sizeof out->number);
+        db_col_copy(c, st, 0, out->id, sizeof out->id);
+        db_col_copy(c, st, 1, out->number, sizeof out->number);
         out->kind = (int)db_col_int64(c, st, 2);
-        copy_col(c, st, 3, out->type_code, sizeof out->type_code);
+        db_col_copy(c, st, 3, out->type_code, sizeof out->type_code);
         out->status = (int)db_col_int64(c, st, 4);
         out->channel = (int)db_col_int64(c, st, 5);
         out->amendment = (int)db_col_int64(c, st, 6);
-        copy_col(c, st, 7, out->declarant, sizeof out->declarant);
-        copy_col(c, st, 8, out->party, sizeof out->party);
-        copy_col(c, st, 9, out->office, sizeof out->office);
+        db_col_copy(c, st, 7, out->declarant, sizeof out->declarant);
+        db_col_copy(c, st, 8, out->party, sizeof out->party);
+        db_col_copy(c, st, 9, out->office, sizeof out->office);
         out->customs_value = db_col_int64(c, st, 10);
         out->total_tax = db_col_int64(c, st, 11);
         out->tax_date = (date_ymd)db_col_int64(c, st, 12);
@@ -664,10 +640,10 @@ static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
         out->registered_at = db_col_int64(c, st, 15);
         out->cleared_at = db_col_int64(c, st, 16);
         if (full) {
-            out->doc = dup_col(c, st, 17);
-            out->taxes = dup_col(c, st, 18);
-            out->risk = dup_col(c, st, 19);
-            out->decisions = dup_col(c, st, 20);
+            out->doc = db_col_dup(c, st, 17);
+            out->taxes = db_col_dup(c, st, 18);
+            out->risk = db_col_dup(c, st, 19);
+            out->decisions = db_col_dup(c, st, 20);
         }
     }
     db_reset(c, st);
@@ -687,7 +663,7 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
     db_bind_text(c, st, 3, doc);
     db_bind_text(c, st, 4, taxes);
     db_bind_int64(c, st, 5, at);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char (*ids)[33],
@@ -704,7 +680,7 @@ int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char
     db_bind_int64(c, st, 1, status);
     db_bind_int64(c, st, 2, before);
     while (n < max && db_step(c, st) == DB_ROW)
-        copy_col(c, st, 0, ids[n++], 33);
+        db_col_copy(c, st, 0, ids[n++], 33);
     db_reset(c, st);
     return n;
 }
@@ -740,7 +716,7 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
     db_bind_text(c, st, 1, decl_id);
     if (db_step(c, st) == DB_ROW) {
         seq = (int)db_col_int64(c, st, 0) + 1;
-        copy_col(c, st, 1, prev, sizeof prev);
+        db_col_copy(c, st, 1, prev, sizeof prev);
     }
     db_reset(c, st);
 
@@ -769,7 +745,7 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
     db_bind_text(c, st, 9, detail_json);
     db_bind_text(c, st, 10, prev);
     db_bind_text(c, st, 11, hash);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 /* Recomputes every chain; returns the number of events whose hash or link does not match (and
@@ -827,13 +803,13 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
         event_row *e = &out[n++];
         e->seq = (int)db_col_int64(c, st, 0);
         e->at = db_col_int64(c, st, 1);
-        copy_col(c, st, 2, e->actor, sizeof e->actor);
-        copy_col(c, st, 3, e->role, sizeof e->role);
-        copy_col(c, st, 4, e->action, sizeof e->action);
+        db_col_copy(c, st, 2, e->actor, sizeof e->actor);
+        db_col_copy(c, st, 3, e->role, sizeof e->role);
+        db_col_copy(c, st, 4, e->action, sizeof e->action);
         e->from_status = (int)db_col_int64(c, st, 5);
         e->to_status = (int)db_col_int64(c, st, 6);
-        e->detail = dup_col(c, st, 7);
-        copy_col(c, st, 8, e->hash, sizeof e->hash);
+        e->detail = db_col_dup(c, st, 7);
+        db_col_copy(c, st, 8, e->hash, sizeof e->hash);
     }
     db_reset(c, st);
     return n;
@@ -855,8 +831,8 @@ int store_idem_get(db_conn *c, const char *party_code, const char *key, idem_row
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         out->status = (int)db_col_int64(c, st, 0);
-        copy_col(c, st, 1, out->request_hash, sizeof out->request_hash);
-        out->response = dup_col(c, st, 2);
+        db_col_copy(c, st, 1, out->request_hash, sizeof out->request_hash);
+        out->response = db_col_dup(c, st, 2);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -876,7 +852,7 @@ int store_idem_put(db_conn *c, const char *party_code, const char *key, const ch
     db_bind_int64(c, st, 4, status);
     db_bind_text(c, st, 5, response);
     db_bind_int64(c, st, 6, at);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 /* ================================================================================================
@@ -915,7 +891,7 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     db_bind_int64(c, st, 14, r->priority);
     db_bind_int64(c, st, 15, r->active);
     db_bind_text(c, st, 16, r->shipper);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_rule_delete(db_conn *c, int64_t id)
@@ -934,7 +910,7 @@ int store_rule_delete(db_conn *c, int64_t id)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, id);
-    int rc = finish(c, st);
+    int rc = db_run(c, st);
     return rc == 0 ? 1 : rc;
 }
 
@@ -952,13 +928,13 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
         risk_rule *r = &out[n++];
         memset(r, 0, sizeof *r);
         r->id = db_col_int64(c, st, 0);
-        copy_col(c, st, 1, r->name, sizeof r->name);
-        copy_col(c, st, 2, r->hs_prefix, sizeof r->hs_prefix);
-        copy_col(c, st, 3, r->origin, sizeof r->origin);
-        copy_col(c, st, 4, r->importer, sizeof r->importer);
-        copy_col(c, st, 5, r->declarant, sizeof r->declarant);
-        copy_col(c, st, 6, r->type_code, sizeof r->type_code);
-        copy_col(c, st, 7, r->office, sizeof r->office);
+        db_col_copy(c, st, 1, r->name, sizeof r->name);
+        db_col_copy(c, st, 2, r->hs_prefix, sizeof r->hs_prefix);
+        db_col_copy(c, st, 3, r->origin, sizeof r->origin);
+        db_col_copy(c, st, 4, r->importer, sizeof r->importer);
+        db_col_copy(c, st, 5, r->declarant, sizeof r->declarant);
+        db_col_copy(c, st, 6, r->type_code, sizeof r->type_code);
+        db_col_copy(c, st, 7, r->office, sizeof r->office);
         r->min_value_vnd = db_col_int64(c, st, 8);
         r->max_unit_value_vnd = db_col_int64(c, st, 9);
         r->valid_from = (date_ymd)db_col_int64(c, st, 10);
@@ -966,7 +942,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
         r->action = (int)db_col_int64(c, st, 12);
         r->priority = (int)db_col_int64(c, st, 13);
         r->active = (int)db_col_int64(c, st, 14);
-        copy_col(c, st, 15, r->shipper, sizeof r->shipper);
+        db_col_copy(c, st, 15, r->shipper, sizeof r->shipper);
     }
     db_reset(c, st);
     return n;

@@ -5,25 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
-{
-    const char *v = db_col_text(c, st, i);
-    snprintf(dst, size, "%s", v ? v : "");
-}
-
-static char *dup_col(db_conn *c, db_stmt *st, int i)
-{
-    const char *v = db_col_text(c, st, i);
-    return v ? strdup(v) : NULL;
-}
-
-static int finish(db_conn *c, db_stmt *st)
-{
-    int rc = db_step(c, st);
-    db_reset(c, st);
-    return rc == DB_DONE ? 0 : rc;
-}
-
 /* ---- locations ---------------------------------------------------------------------------- */
 
 int store_oploc_put(db_conn *c, const char *party, const char *location)
@@ -35,7 +16,7 @@ int store_oploc_put(db_conn *c, const char *party, const char *location)
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_text(c, st, 2, location);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_oploc_list(db_conn *c, const char *party, char (*out)[24], int max)
@@ -48,7 +29,7 @@ int store_oploc_list(db_conn *c, const char *party, char (*out)[24], int max)
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
-            copy_col(c, st, 0, out[n++], 24);
+            db_col_copy(c, st, 0, out[n++], 24);
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }
@@ -78,7 +59,7 @@ int store_manifest_insert(db_conn *c, const manifest_row *m)
     if (!st)
         return DB_ERR;
     bind_manifest(c, st, m);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_manifest_update(db_conn *c, const manifest_row *m)
@@ -90,7 +71,7 @@ int store_manifest_update(db_conn *c, const manifest_row *m)
     if (!st)
         return DB_ERR;
     bind_manifest(c, st, m);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_manifest_get(db_conn *c, const char *id, manifest_row *out)
@@ -105,16 +86,16 @@ int store_manifest_get(db_conn *c, const char *id, manifest_row *out)
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
-        copy_col(c, st, 0, out->id, sizeof out->id);
-        copy_col(c, st, 1, out->carrier, sizeof out->carrier);
+        db_col_copy(c, st, 0, out->id, sizeof out->id);
+        db_col_copy(c, st, 1, out->carrier, sizeof out->carrier);
         out->version = (int)db_col_int64(c, st, 2);
-        copy_col(c, st, 3, out->mode, sizeof out->mode);
-        copy_col(c, st, 4, out->port, sizeof out->port);
+        db_col_copy(c, st, 3, out->mode, sizeof out->mode);
+        db_col_copy(c, st, 4, out->port, sizeof out->port);
         out->eta = db_col_int64(c, st, 5);
         out->late = (int)db_col_int64(c, st, 6);
         out->created_at = db_col_int64(c, st, 7);
         out->updated_at = db_col_int64(c, st, 8);
-        out->doc = dup_col(c, st, 9);
+        out->doc = db_col_dup(c, st, 9);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -131,7 +112,7 @@ int store_manifest_version_put(db_conn *c, const char *id, int version, const ch
     db_bind_int64(c, st, 2, version);
     db_bind_text(c, st, 3, doc);
     db_bind_int64(c, st, 4, at);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_manifest_versions(db_conn *c, const char *id, char **docs, int64_t *at, int max)
@@ -145,7 +126,7 @@ int store_manifest_versions(db_conn *c, const char *id, char **docs, int64_t *at
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max) {
-            docs[n] = dup_col(c, st, 0);
+            docs[n] = db_col_dup(c, st, 0);
             at[n++] = db_col_int64(c, st, 1);
         }
     db_reset(c, st);
@@ -160,14 +141,14 @@ int store_manifest_clear_lines(db_conn *c, const char *id)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, id);
-    int rc = finish(c, st);
+    int rc = db_run(c, st);
     if (rc)
         return rc;
     st = db_prepare(c, s2);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, id);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_mbl_put(db_conn *c, const mbl_row *r)
@@ -182,7 +163,7 @@ int store_mbl_put(db_conn *c, const mbl_row *r)
     db_bind_text(c, st, 3, r->port);
     db_bind_int64(c, st, 4, r->packages);
     db_bind_int64(c, st, 5, r->gross_weight);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_mbl_get(db_conn *c, const char *bl, mbl_row *out)
@@ -195,9 +176,9 @@ int store_mbl_get(db_conn *c, const char *bl, mbl_row *out)
     db_bind_text(c, st, 1, bl);
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
-        copy_col(c, st, 0, out->bl, sizeof out->bl);
-        copy_col(c, st, 1, out->manifest_id, sizeof out->manifest_id);
-        copy_col(c, st, 2, out->port, sizeof out->port);
+        db_col_copy(c, st, 0, out->bl, sizeof out->bl);
+        db_col_copy(c, st, 1, out->manifest_id, sizeof out->manifest_id);
+        db_col_copy(c, st, 2, out->port, sizeof out->port);
         out->packages = db_col_int64(c, st, 3);
         out->gross_weight = db_col_int64(c, st, 4);
     }
@@ -217,7 +198,7 @@ int store_mctr_put(db_conn *c, const char *container, const char *bl, const char
     db_bind_text(c, st, 2, bl);
     db_bind_text(c, st, 3, manifest_id);
     db_bind_text(c, st, 4, seal);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 static int mctr_rows(db_conn *c, db_stmt *st, mctr_row *out, int max)
@@ -226,12 +207,12 @@ static int mctr_rows(db_conn *c, db_stmt *st, mctr_row *out, int max)
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max) {
             mctr_row *r = &out[n++];
-            copy_col(c, st, 0, r->container, sizeof r->container);
-            copy_col(c, st, 1, r->bl, sizeof r->bl);
-            copy_col(c, st, 2, r->manifest_id, sizeof r->manifest_id);
-            copy_col(c, st, 3, r->seal, sizeof r->seal);
-            copy_col(c, st, 4, r->port, sizeof r->port);
-            copy_col(c, st, 5, r->carrier, sizeof r->carrier);
+            db_col_copy(c, st, 0, r->container, sizeof r->container);
+            db_col_copy(c, st, 1, r->bl, sizeof r->bl);
+            db_col_copy(c, st, 2, r->manifest_id, sizeof r->manifest_id);
+            db_col_copy(c, st, 3, r->seal, sizeof r->seal);
+            db_col_copy(c, st, 4, r->port, sizeof r->port);
+            db_col_copy(c, st, 5, r->carrier, sizeof r->carrier);
             r->created_at = db_col_int64(c, st, 6);
         }
     db_reset(c, st);
@@ -275,14 +256,14 @@ int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = finish(c, st);
+    int rc = db_run(c, st);
     for (int i = 0; i < n && rc == 0; i++) {
         st = db_prepare(c, ins);
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, bls[i]);
         db_bind_text(c, st, 2, decl_id);
-        rc = finish(c, st);
+        rc = db_run(c, st);
     }
     return rc;
 }
@@ -297,7 +278,7 @@ int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max)
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
-            copy_col(c, st, 0, ids[n++], 33);
+            db_col_copy(c, st, 0, ids[n++], 33);
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }
@@ -322,7 +303,7 @@ int store_gate_put(db_conn *c, const gate_row *g)
     db_bind_int64(c, st, 8, g->at);
     db_bind_text(c, st, 9, g->decision);
     db_bind_text(c, st, 10, g->reasons ? g->reasons : "[]");
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 int store_gate_list(db_conn *c, const char *container, gate_row *out, int max)
@@ -339,15 +320,15 @@ int store_gate_list(db_conn *c, const char *container, gate_row *out, int max)
         if (n < max) {
             gate_row *g = &out[n++];
             g->id = db_col_int64(c, st, 0);
-            copy_col(c, st, 1, g->container, sizeof g->container);
-            copy_col(c, st, 2, g->type, sizeof g->type);
-            copy_col(c, st, 3, g->location, sizeof g->location);
-            copy_col(c, st, 4, g->seal, sizeof g->seal);
-            copy_col(c, st, 5, g->operator_party, sizeof g->operator_party);
-            copy_col(c, st, 6, g->manifest_id, sizeof g->manifest_id);
+            db_col_copy(c, st, 1, g->container, sizeof g->container);
+            db_col_copy(c, st, 2, g->type, sizeof g->type);
+            db_col_copy(c, st, 3, g->location, sizeof g->location);
+            db_col_copy(c, st, 4, g->seal, sizeof g->seal);
+            db_col_copy(c, st, 5, g->operator_party, sizeof g->operator_party);
+            db_col_copy(c, st, 6, g->manifest_id, sizeof g->manifest_id);
             g->at = db_col_int64(c, st, 7);
-            copy_col(c, st, 8, g->decision, sizeof g->decision);
-            g->reasons = dup_col(c, st, 9);
+            db_col_copy(c, st, 8, g->decision, sizeof g->decision);
+            g->reasons = db_col_dup(c, st, 9);
         }
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
@@ -388,17 +369,17 @@ int store_hold_put(db_conn *c, const hold_row *h)
     db_bind_int64(c, st, 5, h->opened_at);
     db_bind_text(c, st, 6, h->released_by);
     db_bind_int64(c, st, 7, h->released_at);
-    return finish(c, st);
+    return db_run(c, st);
 }
 
 static void hold_cols(db_conn *c, db_stmt *st, hold_row *h)
 {
     h->id = db_col_int64(c, st, 0);
-    copy_col(c, st, 1, h->subject, sizeof h->subject);
-    copy_col(c, st, 2, h->reason, sizeof h->reason);
-    copy_col(c, st, 3, h->opened_by, sizeof h->opened_by);
+    db_col_copy(c, st, 1, h->subject, sizeof h->subject);
+    db_col_copy(c, st, 2, h->reason, sizeof h->reason);
+    db_col_copy(c, st, 3, h->opened_by, sizeof h->opened_by);
     h->opened_at = db_col_int64(c, st, 4);
-    copy_col(c, st, 5, h->released_by, sizeof h->released_by);
+    db_col_copy(c, st, 5, h->released_by, sizeof h->released_by);
     h->released_at = db_col_int64(c, st, 6);
 }
 

@@ -23,12 +23,6 @@ static const char schema_sql[] =
 
 int store_payments_schema(db_conn *c) { return db_exec(c, schema_sql); }
 
-static void copy_col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
-{
-    const char *v = db_col_text(c, st, i);
-    snprintf(dst, size, "%s", v ? v : "");
-}
-
 static int done(int rc) { return rc == DB_DONE ? DB_OK : rc; }
 
 int store_bank_key_put(db_conn *c, const char *party, const char *pem, int64_t at)
@@ -115,12 +109,12 @@ int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
             ledger_row *r = &out[n];
             r->seq = (int)db_col_int64(c, st, 0);
             r->at = db_col_int64(c, st, 1);
-            copy_col(c, st, 2, r->kind, sizeof r->kind);
+            db_col_copy(c, st, 2, r->kind, sizeof r->kind);
             r->amount = db_col_int64(c, st, 3);
-            copy_col(c, st, 4, r->party, sizeof r->party);
-            copy_col(c, st, 5, r->bank, sizeof r->bank);
-            copy_col(c, st, 6, r->bank_txn, sizeof r->bank_txn);
-            copy_col(c, st, 7, r->note, sizeof r->note);
+            db_col_copy(c, st, 4, r->party, sizeof r->party);
+            db_col_copy(c, st, 5, r->bank, sizeof r->bank);
+            db_col_copy(c, st, 6, r->bank_txn, sizeof r->bank_txn);
+            db_col_copy(c, st, 7, r->note, sizeof r->note);
             r->due = (int32_t)db_col_int64(c, st, 8);
         }
         n++;
@@ -157,15 +151,15 @@ int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, paymen
     if (rc == DB_ROW) {
         snprintf(out->bank, sizeof out->bank, "%s", bank);
         snprintf(out->bank_txn, sizeof out->bank_txn, "%s", bank_txn);
-        copy_col(c, st, 0, out->request_hash, sizeof out->request_hash);
-        copy_col(c, st, 1, out->payer, sizeof out->payer);
-        copy_col(c, st, 2, out->paid_at, sizeof out->paid_at);
+        db_col_copy(c, st, 0, out->request_hash, sizeof out->request_hash);
+        db_col_copy(c, st, 1, out->payer, sizeof out->payer);
+        db_col_copy(c, st, 2, out->paid_at, sizeof out->paid_at);
         out->total = db_col_int64(c, st, 3);
         out->status = (int)db_col_int64(c, st, 4);
         const char *v = db_col_text(c, st, 5);
         out->response = strdup(v ? v : "");
         out->created_at = db_col_int64(c, st, 6);
-        copy_col(c, st, 7, out->kind, sizeof out->kind);
+        db_col_copy(c, st, 7, out->kind, sizeof out->kind);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
@@ -213,9 +207,9 @@ int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t t
             payment_row *r = &out[n];
             memset(r, 0, sizeof *r);
             snprintf(r->bank, sizeof r->bank, "%s", bank);
-            copy_col(c, st, 0, r->bank_txn, sizeof r->bank_txn);
-            copy_col(c, st, 1, r->payer, sizeof r->payer);
-            copy_col(c, st, 2, r->paid_at, sizeof r->paid_at);
+            db_col_copy(c, st, 0, r->bank_txn, sizeof r->bank_txn);
+            db_col_copy(c, st, 1, r->payer, sizeof r->payer);
+            db_col_copy(c, st, 2, r->paid_at, sizeof r->paid_at);
             r->total = db_col_int64(c, st, 3);
             r->status = (int)db_col_int64(c, st, 4);
             r->created_at = db_col_int64(c, st, 5);
@@ -238,7 +232,7 @@ int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int m
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         if (n < max) {
-            copy_col(c, st, 0, out[n].decl_id, sizeof out[n].decl_id);
+            db_col_copy(c, st, 0, out[n].decl_id, sizeof out[n].decl_id);
             out[n].guaranteed = db_col_int64(c, st, 1);
             out[n].due = (int32_t)db_col_int64(c, st, 2);
         }

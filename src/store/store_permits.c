@@ -4,19 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void col(db_conn *c, db_stmt *st, int i, char *dst, size_t size)
-{
-    const char *v = db_col_text(c, st, i);
-    snprintf(dst, size, "%s", v ? v : "");
-}
-
-static int done(db_conn *c, db_stmt *st)
-{
-    int rc = db_step(c, st);
-    db_reset(c, st);
-    return rc == DB_DONE ? DB_OK : rc;
-}
-
 int store_agency_bind(db_conn *c, const char *party, const char *agency)
 {
     static const char sql[] = "INSERT INTO agency_bindings (party, agency) VALUES (?, ?)"
@@ -26,7 +13,7 @@ int store_agency_bind(db_conn *c, const char *party, const char *agency)
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_text(c, st, 2, agency);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 static int exists(db_conn *c, db_stmt *st)
@@ -77,7 +64,7 @@ int store_permit_insert(db_conn *c, const permit_row *p)
     db_bind_int64(c, st, 9, (int64_t)p->valid_from);
     db_bind_int64(c, st, 10, (int64_t)p->valid_to);
     db_bind_int64(c, st, 11, p->created_at);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 int store_permit_get(db_conn *c, const char *number, permit_row *out)
@@ -92,14 +79,14 @@ int store_permit_get(db_conn *c, const char *number, permit_row *out)
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
-        col(c, st, 0, out->number, sizeof out->number);
-        col(c, st, 1, out->agency, sizeof out->agency);
-        col(c, st, 2, out->issuer, sizeof out->issuer);
-        col(c, st, 3, out->enterprise, sizeof out->enterprise);
-        col(c, st, 4, out->procedure, sizeof out->procedure);
-        col(c, st, 5, out->hs_codes, sizeof out->hs_codes);
+        db_col_copy(c, st, 0, out->number, sizeof out->number);
+        db_col_copy(c, st, 1, out->agency, sizeof out->agency);
+        db_col_copy(c, st, 2, out->issuer, sizeof out->issuer);
+        db_col_copy(c, st, 3, out->enterprise, sizeof out->enterprise);
+        db_col_copy(c, st, 4, out->procedure, sizeof out->procedure);
+        db_col_copy(c, st, 5, out->hs_codes, sizeof out->hs_codes);
         out->quantity = db_col_int64(c, st, 6);
-        col(c, st, 7, out->unit, sizeof out->unit);
+        db_col_copy(c, st, 7, out->unit, sizeof out->unit);
         out->used = db_col_int64(c, st, 8);
         out->valid_from = (date_ymd)db_col_int64(c, st, 9);
         out->valid_to = (date_ymd)db_col_int64(c, st, 10);
@@ -118,7 +105,7 @@ int store_permit_revoke(db_conn *c, const char *number, int64_t at)
         return DB_ERR;
     db_bind_int64(c, st, 1, at);
     db_bind_text(c, st, 2, number);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 int store_permit_draw(db_conn *c, const char *number, int64_t qty)
@@ -154,7 +141,7 @@ int store_permit_usage_add(db_conn *c, const char *permit, const char *decl_id, 
     db_bind_text(c, st, 4, agency);
     db_bind_int64(c, st, 5, qty);
     db_bind_int64(c, st, 6, at);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int max)
@@ -168,8 +155,8 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         if (n < max) {
-            col(c, st, 0, out[n].permit, sizeof out[n].permit);
-            col(c, st, 1, out[n].agency, sizeof out[n].agency);
+            db_col_copy(c, st, 0, out[n].permit, sizeof out[n].permit);
+            db_col_copy(c, st, 1, out[n].agency, sizeof out[n].agency);
             out[n].line = (int)db_col_int64(c, st, 2);
             out[n].quantity = db_col_int64(c, st, 3);
         }
@@ -202,7 +189,7 @@ int store_co_insert(db_conn *c, const co_row *r)
     db_bind_text(c, st, 8, r->transport_ref);
     db_bind_text(c, st, 9, r->issuer);
     db_bind_int64(c, st, 10, r->created_at);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_row *it)
@@ -219,7 +206,7 @@ int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_
     db_bind_int64(c, st, 4, it->quantity);
     db_bind_int64(c, st, 5, it->fob_value);
     db_bind_text(c, st, 6, it->origin_criterion);
-    return done(c, st);
+    return db_run(c, st);
 }
 
 int store_co_get(db_conn *c, const char *number, co_row *out)
@@ -234,15 +221,15 @@ int store_co_get(db_conn *c, const char *number, co_row *out)
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
-        col(c, st, 0, out->number, sizeof out->number);
-        col(c, st, 1, out->form, sizeof out->form);
-        col(c, st, 2, out->issuing_country, sizeof out->issuing_country);
+        db_col_copy(c, st, 0, out->number, sizeof out->number);
+        db_col_copy(c, st, 1, out->form, sizeof out->form);
+        db_col_copy(c, st, 2, out->issuing_country, sizeof out->issuing_country);
         out->issue_date = (date_ymd)db_col_int64(c, st, 3);
-        col(c, st, 4, out->exporter, sizeof out->exporter);
-        col(c, st, 5, out->importer, sizeof out->importer);
-        col(c, st, 6, out->invoice_number, sizeof out->invoice_number);
-        col(c, st, 7, out->transport_ref, sizeof out->transport_ref);
-        col(c, st, 8, out->issuer, sizeof out->issuer);
+        db_col_copy(c, st, 4, out->exporter, sizeof out->exporter);
+        db_col_copy(c, st, 5, out->importer, sizeof out->importer);
+        db_col_copy(c, st, 6, out->invoice_number, sizeof out->invoice_number);
+        db_col_copy(c, st, 7, out->transport_ref, sizeof out->transport_ref);
+        db_col_copy(c, st, 8, out->issuer, sizeof out->issuer);
         out->created_at = db_col_int64(c, st, 9);
     }
     db_reset(c, st);
@@ -260,11 +247,11 @@ int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         if (n < max) {
-            col(c, st, 0, out[n].hs6, sizeof out[n].hs6);
+            db_col_copy(c, st, 0, out[n].hs6, sizeof out[n].hs6);
             out[n].quantity = db_col_int64(c, st, 1);
             out[n].used = db_col_int64(c, st, 2);
             out[n].fob_value = db_col_int64(c, st, 3);
-            col(c, st, 4, out[n].origin_criterion, sizeof out[n].origin_criterion);
+            db_col_copy(c, st, 4, out[n].origin_criterion, sizeof out[n].origin_criterion);
         }
         n++;
     }
@@ -299,7 +286,7 @@ int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
     db_bind_int64(c, st, 1, qty);
     db_bind_text(c, st, 2, number);
     db_bind_int64(c, st, 3, idx);
-    rc = done(c, st);
+    rc = db_run(c, st);
     if (rc == 0 && decl_id) {
         st = db_prepare(c, use);
         if (!st)
@@ -309,7 +296,7 @@ int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
         db_bind_text(c, st, 3, number);
         db_bind_int64(c, st, 4, idx);
         db_bind_int64(c, st, 5, qty);
-        rc = done(c, st);
+        rc = db_run(c, st);
     }
     return rc == DB_OK ? 1 : rc;
 }
@@ -369,14 +356,14 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
             return DB_ERR;
         db_bind_text(c, st, 1, decl_id);
         db_bind_text(c, st, 2, decl_id);
-        int rc = done(c, st);
+        int rc = db_run(c, st);
         if (rc)
             return rc;
         st = db_prepare(c, dels[k]);
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, decl_id);
-        if ((rc = done(c, st)))
+        if ((rc = db_run(c, st)))
             return rc;
     }
     return 0;
