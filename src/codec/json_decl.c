@@ -5,6 +5,7 @@
  * must be decimal strings (or JSON integers) so that no binary floating point is ever involved.
  */
 #include "codec/json_decl.h"
+#include "codec/json_fields.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,21 +28,7 @@ typedef struct dctx {
 
 static void check_keys(dctx *x, json_t *obj, const char *path, const char *const *allowed)
 {
-    const char *key;
-    json_t *v;
-    char p[192];
-    json_object_foreach(obj, key, v) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            if (strcmp(*a, key) == 0) {
-                ok = 1;
-                break;
-            }
-        if (!ok) {
-            snprintf(p, sizeof p, "%s/%s", path, key);
-            errs_add(x->e, "unknown_field", p, "unknown field '%.60s'", key);
-        }
-    }
+    json_check_fields(obj, allowed, path, x->e);
 }
 
 static json_t *field(dctx *x, json_t *obj, const char *path, const char *key, int required)

@@ -1,4 +1,5 @@
 /* e-C/O use cases (see service/certificates.h). */
+#include "codec/json_fields.h"
 #include "service/certificates.h"
 
 #include <stdio.h>
@@ -94,22 +95,6 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-static void unknown_fields(json_t *o, const char *const *allowed, const char *prefix, errs *e)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        int ok = 0;
-        for (const char *const *f = allowed; *f; f++)
-            ok |= strcmp(*f, k) == 0;
-        if (!ok) {
-            char p[96];
-            snprintf(p, sizeof p, "%s/%.40s", prefix, k);
-            errs_add(e, "unknown_field", p, "unknown field '%.40s'", k);
-        }
-    }
-}
-
 svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
 {
     static const char *const top[] = {"form", "number", "issuing_country", "issue_date", "exporter",
@@ -124,7 +109,7 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(&e);
-    unknown_fields(body, top, "", &e);
+    json_check_fields(body, top, "", &e);
     co_ctx *x = calloc(1, sizeof *x);
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
@@ -158,7 +143,7 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
                 errs_add(&e, "type", p, "an item is an object");
                 continue;
             }
-            unknown_fields(it, itk, p, &e);
+            json_check_fields(it, itk, p, &e);
             snprintf(q, sizeof q, "%s/hs6", p);
             const char *hs = str(it, "hs6", q, 7, &e, 1);
             if (hs && !all_digits(hs, 6))

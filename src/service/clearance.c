@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_fields.h"
 #include "codec/json_decl.h"
 #include "codec/json_tax.h"
 #include "core/lifecycle.h"
@@ -1049,21 +1050,14 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t
 {
     const char *code = json_string_value(json_object_get(body, "reason_code"));
     const char *text = json_string_value(json_object_get(body, "reason"));
-    const char *key;
-    json_t *v;
     errs e;
     errs_init(&e);
     if (!svc_role_is(req, "declarant") && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only the declarant or an officer cancels");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "reason_code") && strcmp(key, "reason")) {
-            char p[64];
-            snprintf(p, sizeof p, "/%.40s", key);
-            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
-        }
-    }
+    static const char *const fields[] = {"reason_code", "reason", NULL};
+    json_check_fields(body, fields, "", &e);
     size_t i, n = sizeof cancel_reasons / sizeof *cancel_reasons;
     for (i = 0; code && i < n; i++)
         if (strcmp(code, cancel_reasons[i].code) == 0)
@@ -1086,24 +1080,13 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
 {
     static const char *const allowed[] = {"decision", "passed", "violation", "findings",
                                           "additional_tax", "note", NULL};
-    const char *key;
-    json_t *v;
     errs e;
     errs_init(&e);
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    json_object_foreach(body, key, v) {
-        int ok = 0;
-        for (const char *const *k = allowed; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok) {
-            char p[64];
-            snprintf(p, sizeof p, "/%.40s", key);
-            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
-        }
-    }
+    json_check_fields(body, allowed, "", &e);
     const char *d = json_string_value(json_object_get(body, "decision"));
     json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
     const char *findings = json_string_value(json_object_get(body, "findings"));

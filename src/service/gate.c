@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_fields.h"
 #include "core/codes.h"
 #include "core/lifecycle.h"
 #include "core/manifest.h"
@@ -232,12 +233,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     if (!(e = malloc(sizeof *e)))
         return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
-    const char *k;
-    json_t *v;
-    json_object_foreach(body, k, v) {
-        if (strcmp(k, "type") && strcmp(k, "container") && strcmp(k, "location") && strcmp(k, "seal"))
-            errs_add(e, "unknown_field", "", "unknown field '%.40s'", k);
-    }
+    static const char *const fields[] = {"type", "container", "location", "seal", NULL};
+    json_check_fields(body, fields, "", e);
     const char *type = json_string_value(json_object_get(body, "type"));
     const char *ctr = json_string_value(json_object_get(body, "container"));
     const char *loc = json_string_value(json_object_get(body, "location"));

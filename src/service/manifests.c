@@ -1,5 +1,6 @@
 /* e-Manifest use cases: carriers submit and amend manifests; declarations are linked to and
  * reconciled with the bills of lading (domain.md §4.1). */
+#include "codec/json_fields.h"
 #include "service/manifests.h"
 
 #include <ctype.h>
@@ -103,19 +104,6 @@ static void manifest_in_release(manifest_in *m)
     memset(m, 0, sizeof *m);
 }
 
-static void unknown_fields(json_t *obj, const char *const *keys, const char *path, errs *e)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(obj, k, v) {
-        int ok = 0;
-        for (const char *const *p = keys; *p && !ok; p++)
-            ok = strcmp(*p, k) == 0;
-        if (!ok)
-            errs_add(e, "unknown_field", path, "unknown field '%.40s' in %s", k, *path ? path : "the manifest");
-    }
-}
-
 /* A required (or optional) string of at most max-1 characters. */
 static const char *str_field(json_t *obj, const char *key, const char *path, size_t max, int required, errs *e)
 {
@@ -152,7 +140,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
         errs_add(e, "type", path, "a bill of lading is an object");
         return;
     }
-    unknown_fields(o, keys, path, e);
+    json_check_fields(o, keys, path, e);
     const char *num = str_field(o, "number", path, sizeof b->number, 1, e);
     if (num) {
         if (!alnum_upper(num)) {
@@ -226,7 +214,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
                 errs_add(e, "type", cp, "a container is an object {number, seal}");
                 continue;
             }
-            unknown_fields(c, ckeys, cp, e);
+            json_check_fields(c, ckeys, cp, e);
             const char *n = str_field(c, "number", cp, 12, 1, e);
             const char *s = str_field(c, "seal", cp, 24, 1, e);
             char np[192];
@@ -259,7 +247,7 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
         errs_add(e, "type", "", "the body must be a JSON object");
         return;
     }
-    unknown_fields(body, keys, "", e);
+    json_check_fields(body, keys, "", e);
     json_t *vessel = json_object_get(body, "vessel"), *flight = json_object_get(body, "flight");
     if (!!vessel == !!flight)
         errs_add(e, "required", "/vessel", "give either 'vessel' (sea) or 'flight' (air)");
@@ -268,7 +256,7 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
         if (!json_is_object(vessel)) {
             errs_add(e, "type", "/vessel", "'vessel' is an object {imo, call_sign, name}");
         } else {
-            unknown_fields(vessel, vkeys, "/vessel", e);
+            json_check_fields(vessel, vkeys, "/vessel", e);
             const char *imo = str_field(vessel, "imo", "/vessel", 11, 1, e);
             if (imo && !manifest_imo_valid(imo))
                 errs_add(e, "imo_number", "/vessel/imo",

@@ -5,6 +5,7 @@
  * looks up (bank, bank_transaction_id) — same body: the stored first answer; another body: 409 —
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
+#include "codec/json_fields.h"
 #include "service/payments.h"
 
 #include <pthread.h>
@@ -483,22 +484,6 @@ static int string_field(json_t *body, const char *name, char *out, size_t size, 
     return 0;
 }
 
-static void unknown_fields(json_t *o, const char *const *allowed, const char *prefix, errs *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v) {
-        int ok = 0;
-        for (const char *const *k = allowed; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok) {
-            char p[96];
-            snprintf(p, sizeof p, "%s/%.40s", prefix, key);
-            errs_add(e, "unknown_field", p, "unknown field '%.40s'", key);
-        }
-    }
-}
-
 static int fail_with(svc_reply *out, svc_reply r)
 {
     *out = r;
@@ -551,7 +536,7 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     errs_init(e);
     x->req = req;
     x->e = e;
-    unknown_fields(body, top, "", e);
+    json_check_fields(body, top, "", e);
     string_field(body, "bank_transaction_id", x->txn, sizeof x->txn, e);
     string_field(body, "payer", x->payer, sizeof x->payer, e);
     if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
@@ -577,7 +562,7 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
                 errs_add(e, "type", p, "a payment line is an object");
                 continue;
             }
-            unknown_fields(l, line_fields, p, e);
+            json_check_fields(l, line_fields, p, e);
             const char *dn = json_string_value(json_object_get(l, "declaration"));
             snprintf(p, sizeof p, "/lines/%zu/declaration", i);
             if (!dn || strlen(dn) < 11 || strlen(dn) > 12 || strspn(dn, "0123456789") != strlen(dn))
@@ -901,7 +886,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     errs_init(e);
     x->req = req;
     x->e = e;
-    unknown_fields(body, top, "", e);
+    json_check_fields(body, top, "", e);
     string_field(body, "guarantee_id", x->txn, 51, e);
     if (string_field(body, "type", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
         strcmp(x->type, "joint"))

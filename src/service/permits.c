@@ -5,6 +5,7 @@
  * one of its agencies. A procedure of stage before_registration is enforced at IDC once its
  * agency is connected (at least one party bound to it): ministries join the single window one
  * by one, and until then their licences are checked on paper. */
+#include "codec/json_fields.h"
 #include "service/permits.h"
 
 #include <stdio.h>
@@ -205,7 +206,6 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
                                           "quantity", "unit", "valid_from", "valid_to", NULL};
     svc_reply r = {0};
     errs e;
-    const char *k;
     json_t *v;
     if (!svc_role_is(req, "agency"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
@@ -214,16 +214,7 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(&e);
-    json_object_foreach(body, k, v) {
-        int ok = 0;
-        for (const char *const *f = allowed; *f; f++)
-            ok |= strcmp(*f, k) == 0;
-        if (!ok) {
-            char p[64];
-            snprintf(p, sizeof p, "/%.40s", k);
-            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", k);
-        }
-    }
+    json_check_fields(body, allowed, "", &e);
     permit_ctx x = {.req = req, .now = now_s()};
     permit_row *p = &x.row;
     const char *number = str_field(body, "number", "/number", sizeof p->number, &e, 1);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_fields.h"
 #include "codec/json_decl.h"
 #include "codec/json_tax.h"
 #include "core/codes.h"
@@ -198,16 +199,9 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
             errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
             continue;
         }
-        const char *key;
-        json_t *val;
-        json_object_foreach(it, key, val) {
-            if (strcmp(key, "currency") && strcmp(key, "vnd_per_unit") && strcmp(key, "valid_from") &&
-                strcmp(key, "valid_to") && strcmp(key, "source")) {
-                char kp[160];
-                snprintf(kp, sizeof kp, "%s/%.40s", p, key);
-                errs_add(&e, "unknown_field", kp, "unknown field '%.40s'", key);
-            }
-        }
+        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
+                                             "source", NULL};
+        json_check_fields(it, fields, p, &e);
         if (!cur || !codes_currency_valid(cur))
             errs_add(&e, "currency", p, "currency is an ISO 4217 code");
         else
@@ -347,23 +341,12 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
                                        "priority", "active", "id", "shipper", NULL};
     svc_reply r = {0};
     errs e;
-    const char *key;
-    json_t *v;
     errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
-    json_object_foreach(body, key, v) {
-        int ok = 0;
-        for (const char *const *k = keys; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok) {
-            char p[64];
-            snprintf(p, sizeof p, "/%.40s", key);
-            errs_add(&e, "unknown_field", p, "unknown field '%.40s'", key);
-        }
-    }
+    json_check_fields(body, keys, "", &e);
     rules_ctx x = {0};
     risk_rule *rr = &x.one;
     rr->id = id;
