@@ -2,6 +2,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/date.h"
 
 int json_check_fields(json_t *obj, const char *const *allowed, const char *path, errs *e)
 {
@@ -20,4 +23,29 @@ int json_check_fields(json_t *obj, const char *const *allowed, const char *path,
         }
     }
     return unknown;
+}
+
+const char *json_string_field(json_t *obj, const char *key, const char *path, size_t max,
+                              int required, errs *e)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        if (required)
+            errs_add(e, "required", path, "'%s' is required", key);
+        return NULL;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
+        errs_add(e, "type", path, "'%s' must be a string of 1-%zu characters", key, max - 1);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+json_t *json_timestamp(int64_t t)
+{
+    char buf[24];
+    if (!t)
+        return json_null();
+    date_format_timestamp((time_t)t, buf);
+    return json_string(buf);
 }

@@ -1,14 +1,24 @@
-/* Strict objects: every request body lists the fields it may carry, and an unknown one is an
+/* Small JSON helpers shared by the decoders. Strict objects: every request body lists the fields it may carry, and an unknown one is an
  * error (a typo must never be silently ignored). One check for every decoder. */
 #ifndef ECUSTOMS_CODEC_JSON_FIELDS_H
 #define ECUSTOMS_CODEC_JSON_FIELDS_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "util/errs.h"
 
 /* Appends an "unknown_field" error at path/<key> for every key of obj not in the NULL-terminated
  * allowed list. Returns the number of unknown fields. */
 int json_check_fields(json_t *obj, const char *const *allowed, const char *path, errs *e);
+
+/* A required (or optional) string member of 1..max-1 characters: its value, or NULL with an error
+ * appended at path ("required" when absent and required, "type" when not such a string). */
+const char *json_string_field(json_t *obj, const char *key, const char *path, size_t max,
+                              int required, errs *e);
+
+/* A UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" for unix seconds t, JSON null for 0 (never). */
+json_t *json_timestamp(int64_t t);
 
 #endif

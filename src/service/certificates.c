@@ -70,21 +70,6 @@ static int create_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
 }
 
-static const char *str(json_t *o, const char *k, const char *path, size_t max, errs *e, int req)
-{
-    json_t *v = json_object_get(o, k);
-    if (!v) {
-        if (req)
-            errs_add(e, "required", path, "'%s' is required", k);
-        return NULL;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
-        errs_add(e, "type", path, "'%s' must be a string of 1-%zu characters", k, max - 1);
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 static int all_digits(const char *s, size_t n)
 {
     if (strlen(s) != n)
@@ -116,14 +101,14 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     x->req = req;
     x->now = (int64_t)time(NULL);
     co_row *c = &x->row;
-    const char *form = str(body, "form", "/form", sizeof c->form, &e, 1);
-    const char *num = str(body, "number", "/number", sizeof c->number, &e, 1);
-    const char *cc = str(body, "issuing_country", "/issuing_country", 3, &e, 1);
-    const char *idate = str(body, "issue_date", "/issue_date", 16, &e, 1);
-    const char *exp = str(body, "exporter", "/exporter", sizeof c->exporter, &e, 1);
-    const char *imp = str(body, "importer", "/importer", sizeof c->importer, &e, 1);
-    const char *inv = str(body, "invoice_number", "/invoice_number", sizeof c->invoice_number, &e, 0);
-    const char *tr = str(body, "transport_ref", "/transport_ref", sizeof c->transport_ref, &e, 0);
+    const char *form = json_string_field(body, "form", "/form", sizeof c->form, 1, &e);
+    const char *num = json_string_field(body, "number", "/number", sizeof c->number, 1, &e);
+    const char *cc = json_string_field(body, "issuing_country", "/issuing_country", 3, 1, &e);
+    const char *idate = json_string_field(body, "issue_date", "/issue_date", 16, 1, &e);
+    const char *exp = json_string_field(body, "exporter", "/exporter", sizeof c->exporter, 1, &e);
+    const char *imp = json_string_field(body, "importer", "/importer", sizeof c->importer, 1, &e);
+    const char *inv = json_string_field(body, "invoice_number", "/invoice_number", sizeof c->invoice_number, 0, &e);
+    const char *tr = json_string_field(body, "transport_ref", "/transport_ref", sizeof c->transport_ref, 0, &e);
     if (cc && (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
         errs_add(&e, "country", "/issuing_country", "an ISO 3166 alpha-2 country code");
     if (idate && date_parse(idate, &c->issue_date) != 0)
@@ -145,21 +130,21 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
             }
             json_check_fields(it, itk, p, &e);
             snprintf(q, sizeof q, "%s/hs6", p);
-            const char *hs = str(it, "hs6", q, 7, &e, 1);
+            const char *hs = json_string_field(it, "hs6", q, 7, 1, &e);
             if (hs && !all_digits(hs, 6))
                 errs_add(&e, "hs_code", q, "an HS code of 6 digits");
             else if (hs)
                 snprintf(ci->hs6, sizeof ci->hs6, "%s", hs);
             snprintf(q, sizeof q, "%s/quantity", p);
-            const char *qs = str(it, "quantity", q, 40, &e, 1);
+            const char *qs = json_string_field(it, "quantity", q, 40, 1, &e);
             if (qs && (dec_parse(qs, DEC_SCALE_QTY, 0, &ci->quantity) != 0 || ci->quantity <= 0))
                 errs_add(&e, "decimal", q, "'quantity' is a positive decimal string");
             snprintf(q, sizeof q, "%s/fob_value", p);
-            const char *fs = str(it, "fob_value", q, 40, &e, 1);
+            const char *fs = json_string_field(it, "fob_value", q, 40, 1, &e);
             if (fs && (dec_parse(fs, DEC_SCALE_AMOUNT, 0, &ci->fob_value) != 0 || ci->fob_value < 0))
                 errs_add(&e, "decimal", q, "'fob_value' is a non-negative decimal string");
             snprintf(q, sizeof q, "%s/origin_criterion", p);
-            const char *oc = str(it, "origin_criterion", q, sizeof ci->origin_criterion, &e, 1);
+            const char *oc = json_string_field(it, "origin_criterion", q, sizeof ci->origin_criterion, 1, &e);
             if (oc)
                 snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", oc);
             x->n = (int)i + 1;

@@ -167,15 +167,6 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
 
 /* ---- views -------------------------------------------------------------------------------- */
 
-static json_t *time_or_null(int64_t t)
-{
-    char buf[24];
-    if (!t)
-        return json_null();
-    date_format_timestamp((time_t)t, buf);
-    return json_string(buf);
-}
-
 static json_t *money(int64_t v)
 {
     char buf[32];
@@ -218,12 +209,12 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_value", money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
-    json_object_set_new(v, "created_at", time_or_null(r->created_at));
-    json_object_set_new(v, "registered_at", time_or_null(r->registered_at));
-    json_object_set_new(v, "cleared_at", time_or_null(r->cleared_at));
+    json_object_set_new(v, "created_at", json_timestamp(r->created_at));
+    json_object_set_new(v, "registered_at", json_timestamp(r->registered_at));
+    json_object_set_new(v, "cleared_at", json_timestamp(r->cleared_at));
     if (r->status == ST_PROVISIONAL)
         json_object_set_new(v, "provisional_until",
-                            time_or_null(r->created_at + PROVISIONAL_DAYS * 86400));
+                            json_timestamp(r->created_at + PROVISIONAL_DAYS * 86400));
     const typecode *tc = typecode_find(r->type_code);
     if (tc && tc->reexport_days > 0 && r->registered_at) {
         /* temporary admission: the goods must leave again (or be declared for consumption) */
@@ -470,7 +461,7 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
         event_row *e = &x.events[i];
         json_t *ev = json_object();
         json_object_set_new(ev, "seq", json_integer(e->seq));
-        json_object_set_new(ev, "at", time_or_null(e->at));
+        json_object_set_new(ev, "at", json_timestamp(e->at));
         json_object_set_new(ev, "actor", json_string(e->actor));
         json_object_set_new(ev, "role", json_string(e->role));
         json_object_set_new(ev, "action", json_string(e->action));

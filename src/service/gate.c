@@ -20,13 +20,6 @@
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-static json_t *ts_json(int64_t t)
-{
-    char buf[24];
-    date_format_timestamp((time_t)t, buf);
-    return json_string(buf);
-}
-
 static int live(int st)
 {
     return st != ST_PROVISIONAL && st != ST_CANCELLED && st != ST_INVALIDATED &&
@@ -60,7 +53,7 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     json_object_set_new(entry, "action", json_string(lifecycle_action_name(ACT_PASS_SUPERVISION)));
     json_object_set_new(entry, "by", json_string(x->req->party));
     json_object_set_new(entry, "role", json_string(x->req->role));
-    json_object_set_new(entry, "at", ts_json(x->now));
+    json_object_set_new(entry, "at", json_timestamp(x->now));
     json_array_append_new(decisions, entry);
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
@@ -195,7 +188,7 @@ static int gate_job(db_conn *c, void *ctx)
                                   (json_int_t)g.id, "type", g.type, "container", x->container,
                                   "location", x->location, "manifest",
                                   mid[0] ? json_string(mid) : json_null(), "declarations", dj,
-                                  "at", ts_json(x->now));
+                                  "at", json_timestamp(x->now));
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
     } else {
         json_decref(rj);
@@ -310,7 +303,7 @@ static int ctr_job(db_conn *c, void *ctx)
         json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest", rows[i].manifest_id,
                                              "bill_of_lading", rows[i].bl, "seal", rows[i].seal,
                                              "port", rows[i].port, "carrier", rows[i].carrier,
-                                             "submitted_at", ts_json(rows[i].created_at)));
+                                             "submitted_at", json_timestamp(rows[i].created_at)));
         char ids[MAX_DECLS][33];
         int m = store_declbl_decls(c, rows[i].bl, ids, MAX_DECLS);
         for (int j = 0; j < m; j++) {
@@ -337,7 +330,7 @@ static int ctr_job(db_conn *c, void *ctx)
                                             "type", gates[i].type, "location", gates[i].location,
                                             "seal", gates[i].seal, "operator", gates[i].operator_party,
                                             "decision", gates[i].decision, "reasons", rs ? rs : json_array(),
-                                            "at", ts_json(gates[i].at)));
+                                            "at", json_timestamp(gates[i].at)));
         if (!strcmp(gates[i].decision, "allow"))
             state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
         free(gates[i].reasons);
@@ -391,9 +384,9 @@ typedef struct hold_ctx {
 static json_t *hold_view(const hold_row *h)
 {
     return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:o}", "id", (json_int_t)h->id, "subject", h->subject,
-                     "reason", h->reason, "opened_by", h->opened_by, "opened_at", ts_json(h->opened_at),
+                     "reason", h->reason, "opened_by", h->opened_by, "opened_at", json_timestamp(h->opened_at),
                      "open", h->released_at == 0,
-                     "released_at", h->released_at ? ts_json(h->released_at) : json_null());
+                     "released_at", h->released_at ? json_timestamp(h->released_at) : json_null());
 }
 
 static int hold_open_job(db_conn *c, void *ctx)

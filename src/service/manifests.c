@@ -21,13 +21,6 @@
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-static json_t *ts_json(int64_t t)
-{
-    char buf[24];
-    date_format_timestamp((time_t)t, buf);
-    return json_string(buf);
-}
-
 /* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" -> unix seconds. */
 static int parse_ts(const char *s, int64_t *out)
 {
@@ -330,16 +323,16 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
     json_t *vd = json_object_get(doc, "voyage_days");
     int64_t due = r->eta - manifest_deadline_s(strcmp(r->mode, "air") == 0,
                                                vd ? (int)json_integer_value(vd) : 0);
-    json_object_set_new(v, "due_by", ts_json(due));
-    json_object_set_new(v, "submitted_at", ts_json(r->created_at));
-    json_object_set_new(v, "updated_at", ts_json(r->updated_at));
+    json_object_set_new(v, "due_by", json_timestamp(due));
+    json_object_set_new(v, "submitted_at", json_timestamp(r->created_at));
+    json_object_set_new(v, "updated_at", json_timestamp(r->updated_at));
     json_object_set_new(v, "manifest", doc ? doc : json_object());
     if (old) {
         json_t *h = json_array();
         for (int i = 0; i < n_old; i++) {
             json_t *d = json_loads(old[i], 0, NULL);
             json_array_append_new(h, json_pack("{s:i,s:o,s:o}", "version", i + 1, "replaced_at",
-                                               ts_json(old_at[i]), "manifest", d ? d : json_object()));
+                                               json_timestamp(old_at[i]), "manifest", d ? d : json_object()));
         }
         json_object_set_new(v, "history", h);
     }

@@ -184,22 +184,6 @@ static svc_reply run(app *a, permit_ctx *x, store_job_fn fn)
     return x->reply;
 }
 
-static const char *str_field(json_t *body, const char *k, const char *path, size_t max, errs *e,
-                             int required)
-{
-    json_t *v = json_object_get(body, k);
-    if (!v) {
-        if (required)
-            errs_add(e, "required", path, "'%s' is required", k);
-        return NULL;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
-        errs_add(e, "type", path, "'%s' must be a string of 1-%zu characters", k, max - 1);
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
 {
     static const char *const allowed[] = {"number", "enterprise", "agency", "procedure", "hs_codes",
@@ -217,14 +201,14 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
     json_check_fields(body, allowed, "", &e);
     permit_ctx x = {.req = req, .now = now_s()};
     permit_row *p = &x.row;
-    const char *number = str_field(body, "number", "/number", sizeof p->number, &e, 1);
-    const char *ent = str_field(body, "enterprise", "/enterprise", sizeof p->enterprise, &e, 1);
-    const char *agency = str_field(body, "agency", "/agency", sizeof p->agency, &e, 1);
-    const char *proc = str_field(body, "procedure", "/procedure", sizeof p->procedure, &e, 0);
-    const char *qty = str_field(body, "quantity", "/quantity", 40, &e, 1);
-    const char *unit = str_field(body, "unit", "/unit", sizeof p->unit, &e, 1);
-    const char *vf = str_field(body, "valid_from", "/valid_from", 16, &e, 1);
-    const char *vt = str_field(body, "valid_to", "/valid_to", 16, &e, 1);
+    const char *number = json_string_field(body, "number", "/number", sizeof p->number, 1, &e);
+    const char *ent = json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, &e);
+    const char *agency = json_string_field(body, "agency", "/agency", sizeof p->agency, 1, &e);
+    const char *proc = json_string_field(body, "procedure", "/procedure", sizeof p->procedure, 0, &e);
+    const char *qty = json_string_field(body, "quantity", "/quantity", 40, 1, &e);
+    const char *unit = json_string_field(body, "unit", "/unit", sizeof p->unit, 1, &e);
+    const char *vf = json_string_field(body, "valid_from", "/valid_from", 16, 1, &e);
+    const char *vt = json_string_field(body, "valid_to", "/valid_to", 16, 1, &e);
     if (ent && !digits(ent, 10, 13))
         errs_add(&e, "tax_code", "/enterprise", "a tax code has 10 or 13 digits");
     if (qty && (dec_parse(qty, DEC_SCALE_QTY, 0, &p->quantity) != 0 || p->quantity <= 0))
