@@ -396,6 +396,11 @@ static double margin_of(const compiled *t, const float *x)
     return s;
 }
 
+double risk_model_margin(risk_model *m, const float *x)
+{
+    return margin_of(&m->t, x);
+}
+
 int risk_model_predict(risk_model *m, const float *x, size_t n, float *prob)
 {
     for (size_t i = 0; i < n; i++)

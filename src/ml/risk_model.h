@@ -50,6 +50,9 @@ int risk_model_xgboost(risk_model *m, const float *x, size_t n, int contribution
 /* Probabilities of n rows. 0 or -1. Lock-free. */
 int risk_model_predict(risk_model *m, const float *x, size_t n, float *prob);
 
+/* One row's margin (log-odds). Lock-free. */
+double risk_model_margin(risk_model *m, const float *x);
+
 /* One row: its margin (log-odds), probability, and the per-feature contributions
  * (RISK_N_FEATURES values then the bias; their sum is the margin, as XGBoost defines it for its
  * approximate contributions). Lock-free. */

@@ -38,6 +38,7 @@ typedef struct app {
     risk_rule *rules;
     int n_rules;
     risk_policy policy;
+    struct risk_engine *risk_engine; /* learned selectivity (service/risk_engine.h) */
     pthread_mutex_t fx_lock;      /* one-date cache of customs exchange rates */
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
