@@ -133,7 +133,7 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
     }
     risk_history_free(hist);
     if (r.n < 100) {
-        snprintf(err, err_size, "only %zu declarations items have an inspection outcome; at least 100 are needed", r.n);
+        snprintf(err, err_size, "only %zu goods items have an inspection outcome; at least 100 are needed", r.n);
         goto out;
     }
     double t0 = seconds_now();
