@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RISK_RECALIBRATE 100
+#define RISK_RECALIBRATE 50
 
 typedef struct risk_shares {
     double red;       /* default 0.05 */

@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 #define RISK_TOP_CONTRIBUTIONS 5
-#define RISK_WINDOW 5000
+#define RISK_WINDOW 1000 /* about an hour of national traffic: recent enough to follow a change (docs/risk.md) */
 
 typedef struct risk_engine risk_engine;
 
