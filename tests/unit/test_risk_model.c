@@ -57,7 +57,7 @@ static synth *make_synth(void)
         snprintf(f->office, sizeof f->office, "O%d", (int)(rng() % 4));
         snprintf(f->hs, sizeof f->hs, "8517%02d", hs);
         snprintf(f->origin, sizeof f->origin, "%s", rng() % 2 ? "CN" : "KR");
-        snprintf(f->departure, sizeof f->departure, "%s", f->origin);
+        memcpy(f->departure, f->origin, sizeof f->departure);
         f->transport_mode = 2;
         f->net_mass_g = 1000 * (int64_t)(1 + rng() % 100);
         f->value = f->net_mass_g * (under ? 2 : 40 + hs);
