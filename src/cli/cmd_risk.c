@@ -240,10 +240,7 @@ static int cmd_models(int argc, char **argv)
         date_format_timestamp((time_t)r->train_from, f);
         date_format_timestamp((time_t)r->train_to, t);
         if (cli_flag(argc, argv, "--json")) {
-            json_array_append_new(arr, json_pack("{s:I,s:b,s:s,s:s,s:s,s:I,s:O,s:o}", "version", (json_int_t)r->version,
-                                                 "active", r->active, "created_at", c, "train_from", f, "train_to", t,
-                                                 "rows", (json_int_t)r->rows, "metrics", metrics ? metrics : json_null(),
-                                                 "params", json_loads(r->params ? r->params : "{}", 0, NULL)));
+            json_array_append_new(arr, risk_model_row_json(r));
         } else {
             printf("%-8lld %-6s %-20s %-20s %-20s %8lld %7.4f %7.3f\n", (long long)r->version, r->active ? "yes" : "",
                    c, f, t, (long long)r->rows, json_number_value(json_object_get(val, "auc")),

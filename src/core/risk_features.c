@@ -172,40 +172,48 @@ static const key_stat *find_stat(const risk_history *h, const risk_fact *f, int 
     return i < 0 ? NULL : &h->stats[i];
 }
 
-static key_stat *intern_stat(risk_history *h, const risk_fact *f, int k)
+/* The statistics of every key of f, created when new; NULL where f has no such key.
+ * 0, or -1 when memory runs out. */
+static int intern_stats(risk_history *h, const risk_fact *f, key_stat *out[K_COUNT])
 {
-    char buf[KEY_BUF];
-    size_t n = key_text(f, k, buf, sizeof buf);
-    int created;
-    if (!n)
-        return NULL;
-    if (h->keys.count >= h->cap) { /* make room first so a failed grow leaves no index behind */
-        size_t cap = h->cap ? h->cap * 2 : 1024;
-        key_stat *s = realloc(h->stats, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        h->stats = s;
-        h->cap = cap;
+    int32_t idx[K_COUNT];
+    for (int k = 0; k < K_COUNT; k++) {
+        char buf[KEY_BUF];
+        size_t n = key_text(f, k, buf, sizeof buf);
+        int created;
+        idx[k] = -1;
+        if (!n)
+            continue;
+        if (h->keys.count >= h->cap) { /* make room first so a failed grow leaves no index behind */
+            size_t cap = h->cap ? h->cap * 2 : 1024;
+            key_stat *st = realloc(h->stats, cap * sizeof *st);
+            if (!st)
+                return -1;
+            h->stats = st;
+            h->cap = cap;
+        }
+        if ((idx[k] = strmap_intern(&h->keys, buf, n, &created)) < 0)
+            return -1;
+        if (created)
+            h->stats[idx[k]] = (key_stat){.last_day = INT32_MIN};
     }
-    int32_t i = strmap_intern(&h->keys, buf, n, &created);
-    if (i < 0)
-        return NULL;
-    if (created)
-        h->stats[i] = (key_stat){.last_day = INT32_MIN};
-    return &h->stats[i];
+    /* pointers only once every key is in: stats may have moved while growing */
+    for (int k = 0; k < K_COUNT; k++)
+        out[k] = idx[k] < 0 ? NULL : &h->stats[idx[k]];
+    return 0;
 }
 
 int risk_history_register(risk_history *h, const risk_fact *f)
 {
+    key_stat *st[K_COUNT];
+    if (intern_stats(h, f, st) != 0)
+        return -1;
     double luv = log_unit_value(f);
     int32_t day = (int32_t)(f->registered_at / 86400);
     for (int k = 0; k < K_COUNT; k++) {
-        char probe[KEY_BUF];
-        if (!key_text(f, k, probe, sizeof probe))
-            continue;
-        key_stat *s = intern_stat(h, f, k);
+        key_stat *s = st[k];
         if (!s)
-            return -1;
+            continue;
         s->seen++;
         if (day > s->last_day)
             s->last_day = day;
@@ -220,16 +228,15 @@ int risk_history_register(risk_history *h, const risk_fact *f)
 
 int risk_history_outcome(risk_history *h, const risk_fact *f, int violation, int critical)
 {
+    key_stat *st[K_COUNT];
+    if (intern_stats(h, f, st) != 0)
+        return -1;
     for (int k = 0; k < K_COUNT; k++) {
-        char probe[KEY_BUF];
-        if (!key_text(f, k, probe, sizeof probe))
+        if (!st[k])
             continue;
-        key_stat *s = intern_stat(h, f, k);
-        if (!s)
-            return -1;
-        s->labelled++;
-        s->violations += violation != 0;
-        s->critical += critical != 0;
+        st[k]->labelled++;
+        st[k]->violations += violation != 0;
+        st[k]->critical += critical != 0;
     }
     h->labelled++;
     h->violations += violation != 0;

@@ -12,6 +12,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
+#include "service/risk_training.h"
 #include "store/store_risk.h"
 #include "service/internal.h"
 #include "util/dec.h"
@@ -517,14 +518,7 @@ svc_reply svc_risk_models(app *a, const svc_req *req)
     json_t *active = json_null();
     for (int i = 0; i < m->n; i++) {
         risk_model_row *r = &m->rows[i];
-        json_t *metrics = json_loads(r->metrics ? r->metrics : "{}", 0, NULL);
-        json_t *params = json_loads(r->params ? r->params : "{}", 0, NULL);
-        json_array_append_new(list, json_pack("{s:I,s:b,s:o,s:o,s:o,s:I,s:o,s:o}", "version", (json_int_t)r->version,
-                                              "active", r->active, "created_at", json_timestamp(r->created_at),
-                                              "train_from", json_timestamp(r->train_from), "train_to",
-                                              json_timestamp(r->train_to), "rows", (json_int_t)r->rows, "metrics",
-                                              metrics ? metrics : json_object(), "params",
-                                              params ? params : json_object()));
+        json_array_append_new(list, risk_model_row_json(r));
         if (r->active) {
             json_decref(active);
             active = json_integer(r->version);

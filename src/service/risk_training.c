@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_fields.h"
 #include "store/store_risk.h"
 
 typedef struct history_ctx {
@@ -264,4 +265,14 @@ int risk_score_declarations(store *st, const strmap *ids, float *scores, char *e
     history_release(&h);
     risk_model_free(m);
     return rc;
+}
+
+json_t *risk_model_row_json(const risk_model_row *r)
+{
+    json_t *metrics = json_loads(r->metrics ? r->metrics : "{}", 0, NULL);
+    json_t *params = json_loads(r->params ? r->params : "{}", 0, NULL);
+    return json_pack("{s:I,s:b,s:o,s:o,s:o,s:I,s:o,s:o}", "version", (json_int_t)r->version, "active", r->active,
+                     "created_at", json_timestamp(r->created_at), "train_from", json_timestamp(r->train_from),
+                     "train_to", json_timestamp(r->train_to), "rows", (json_int_t)r->rows, "metrics",
+                     metrics ? metrics : json_object(), "params", params ? params : json_object());
 }

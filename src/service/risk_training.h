@@ -5,12 +5,14 @@
 #ifndef ECUSTOMS_SERVICE_RISK_TRAINING_H
 #define ECUSTOMS_SERVICE_RISK_TRAINING_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/risk_metrics.h"
 #include "ml/risk_model.h"
 #include "store/store.h"
+#include "store/store_risk.h"
 #include "util/strmap.h"
 
 #define RISK_VALIDATION_SHARE 0.2 /* the latest 20 % of labelled rows validate */
@@ -33,5 +35,8 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
  * in ids: scores[k] belongs to the declaration with index k in ids (the max over its items).
  * Declarations never found keep NaN. 0 or -1 with why. */
 int risk_score_declarations(store *st, const strmap *ids, float *scores, char *err, size_t err_size);
+
+/* A stored model as the API and `risk models --json` show it (without its bytes). */
+json_t *risk_model_row_json(const risk_model_row *r);
 
 #endif
