@@ -991,6 +991,9 @@ static int transition_job(db_conn *c, void *ctx)
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         rc = event(c, x, lifecycle_action_name(t->action), cur.status, to, t->detail);
     }
+    if (rc == 0 && (to == ST_CANCELLED || to == ST_INVALIDATED)) /* e-Payment: nothing owed now */
+        rc = pay_on_closed(c, cur.id, cur.party, to, x->now, x->req,
+                           to == ST_CANCELLED ? "cancellation" : "invalidation");
     if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
