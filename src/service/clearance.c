@@ -660,6 +660,12 @@ static int register_job(db_conn *c, void *ctx)
     }
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
+    if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
+        int cleared = pay_on_registered(c, cur.id, cur.party, x->now, x->req);
+        rc = cleared < 0 ? cleared : 0;
+        if (cleared == 1)
+            to = ST_CLEARED;
+    }
     if (rc == 0) {
         json_t *reasons = json_array(), *it;
         size_t i;

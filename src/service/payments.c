@@ -245,7 +245,8 @@ static int lines_exist_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* The green channel is cleared by the system as soon as its taxes are covered. */
+/* The green channel is cleared by the system as soon as its taxes are covered (and, for an AEO
+ * enterprise, at registration: its taxes are deferred to the monthly statement). */
 static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, const char *why,
                       int *cleared)
 {
@@ -508,6 +509,21 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
     if (owed && out->b.outstanding == 0 && out->b.assessed > 0)
         rc = auto_clear(c, s, m->id, "green channel: taxes covered by payment", &out->cleared);
     return rc < 0 ? rc : 0;
+}
+
+int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
+                      const svc_req *req)
+{
+    int aeo = is_aeo(c, enterprise), cleared = 0;
+    if (aeo <= 0)
+        return aeo;
+    pay_settle_ctx s = {.req = req, .now = now};
+    char due[16], why[120];
+    date_format(aeo_deadline(now), due);
+    snprintf(s.ref, sizeof s.ref, "registration");
+    snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
+    int rc = auto_clear(c, &s, decl_id, why, &cleared);
+    return rc < 0 ? rc : cleared;
 }
 
 int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
@@ -775,6 +791,7 @@ typedef struct ledger_read {
     ledger_row *rows;
     int n;
     ledger_balance b;
+    int aeo;
 } ledger_read;
 
 static int ledger_read_job(db_conn *c, void *ctx)
@@ -784,6 +801,8 @@ static int ledger_read_job(db_conn *c, void *ctx)
     if (x->found != 1)
         return x->found < 0 ? x->found : 0;
     int rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
+    if (rc >= 0)
+        rc = x->aeo = is_aeo(c, x->row.party);
     return rc < 0 ? rc : 0;
 }
 
@@ -827,6 +846,11 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
                            pay_money(x.b.outstanding), "surplus", pay_money(x.b.surplus), "covered",
                            x.b.outstanding == 0, "entries", entries);
         json_object_set_new(r.body, "credit_left", pay_money(x.b.credit_left));
+        /* an AEO's taxes on goods already released fall into its monthly statement */
+        char due[16];
+        date_format(aeo_deadline(x.row.cleared_at), due);
+        json_object_set_new(r.body, "payment_due", x.aeo && x.row.cleared_at && x.b.outstanding > 0
+                                                       ? json_string(due) : json_null());
     }
     decl_row_release(&x.row);
     free(x.rows);

@@ -1940,13 +1940,35 @@ class T12Payments(ApiCase):
         self.assertEqual(error_codes(b), [("guarantee_too_long", "/declarations/0")])
 
     def test_aeo_monthly_deferral(self):
+        # a green declaration of a priority (AEO) enterprise is cleared at registration, before
+        # any payment: its taxes fall into the monthly statement, due by the 10th of next month
         r = self.registered("aeo", declaration(importer=AEO))
+        self.assertEqual((r["channel"], r["status"]), ("green", "cleared"), r)
         due = self.owed(r)
-        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
-                             {"decision": "clear"})
-        self.assertEqual((st, c.get("status")), (200, "cleared"), c)  # cleared before payment
+        g = self.get(r["number"], "aeo")
+        self.assertEqual((g["status"], g["decisions"][-1]["by"]), ("cleared", "SYSTEM"))
         y, m = (TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1)
         deadline = datetime.date(y, m, 10)
+        self.assertIn("AEO", g["decisions"][-1]["note"])
+        self.assertIn(deadline.isoformat(), g["decisions"][-1]["note"])
+        self.assertEqual([e["action"] for e in self.events(r["number"], "aeo", ledger=True)],
+                         ["ida", "idc", "ledger.assessed", "clear"])
+        led = self.ledger(r["number"], token="aeo")
+        self.assertEqual((led["outstanding"], led["covered"], led["payment_due"]),
+                         (str(due), False, deadline.isoformat()))
+        # the officer has nothing left to clear
+        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, error_codes(c)[0][0]), (409, "illegal_transition"), c)
+        # not green (selected by a rule): registered, waiting for the officer as usual
+        self.rule(name="red for the AEO importer (deferral)", importer=AEO, hs_prefix="9006",
+                  action="red", priority=5)
+        red = self.registered("aeo", declaration(importer=AEO, items=[item("90065390", "3", "100")]))
+        self.assertEqual((red["channel"], red["status"]), ("red", "registered"))
+        self.assertIsNone(self.ledger(red["number"])["payment_due"])
+        # an ordinary enterprise's green declaration waits for its payment
+        plain = self.registered()
+        self.assertEqual((plain["channel"], plain["status"]), ("green", "registered"))
         # paid by the 10th of next month: no interest; 5 days later: 5 days of interest
         p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO,
                           "paid_at": (deadline + datetime.timedelta(days=5)).isoformat(),
