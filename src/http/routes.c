@@ -193,8 +193,14 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
                !strcmp(seg[4], "reconciliation") && get) {
         date_ymd d;
-        if (date_arg(rq, "date", &d, rs) == 0)
-            reply(rs, svc_bank_reconciliation(a, &req, d));
+        /* JSON, or CSV for the banks' spreadsheets: ?format=csv or Accept: text/csv */
+        const char *fmt = arg(rq, "format"),
+                   *acc = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
+        if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
+            error(rs, 422, "format", "format is json or csv");
+        else if (date_arg(rq, "date", &d, rs) == 0)
+            reply(rs, svc_bank_reconciliation(a, &req, d, fmt ? !strcmp(fmt, "csv")
+                                                              : acc && strstr(acc, "text/csv") != NULL));
     } else if (!strcmp(res, "enterprises") && n >= 5) { /* e-Payment: enterprise credit */
         if (n == 5 && get && !strcmp(seg[4], "credits"))
             reply(rs, svc_credits_get(a, &req, seg[3]));

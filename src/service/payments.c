@@ -875,7 +875,58 @@ static int recon_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
-svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. */
+static void csv_field(FILE *f, const char *v, int last)
+{
+    if (strpbrk(v, ",\"\r\n")) {
+        fputc('"', f);
+        for (const char *p = v; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+/* text/csv: a header row, one row per payment, then a TOTAL row with the sum. */
+static svc_reply recon_csv(const recon_ctx *x, int shown)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    fputs("bank_transaction_id,payer,paid_at,booked_at,amount\r\n", f);
+    int64_t total = 0;
+    for (int i = 0; i < shown; i++) {
+        const payment_row *p = &x->rows[i];
+        char ts[24], amt[32];
+        date_format_timestamp((time_t)p->created_at, ts);
+        dec_format(p->total, 0, amt, sizeof amt);
+        total += p->total;
+        csv_field(f, p->bank_txn, 0);
+        csv_field(f, p->payer, 0);
+        csv_field(f, p->paid_at, 0);
+        csv_field(f, ts, 0);
+        csv_field(f, amt, 1);
+    }
+    char amt[32];
+    dec_format(total, 0, amt, sizeof amt);
+    fprintf(f, "TOTAL,,,,%s\r\n", amt);
+    if (fclose(f) != 0) {
+        free(text);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    svc_reply r = {.code = SVC_OK, .text = text, .text_len = len,
+                   .content_type = "text/csv; charset=utf-8"};
+    return r;
+}
+
+svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int csv)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks reconcile their payments");
@@ -888,9 +939,14 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
         free(x.rows);
         return svc_error(SVC_ERROR, "storage", "cannot read payments");
     }
+    int shown = x.n < RECON_MAX ? x.n : RECON_MAX;
+    if (csv) {
+        svc_reply r = recon_csv(&x, shown);
+        free(x.rows);
+        return r;
+    }
     json_t *arr = json_array();
     int64_t total = 0;
-    int shown = x.n < RECON_MAX ? x.n : RECON_MAX;
     for (int i = 0; i < shown; i++) {
         payment_row *p = &x.rows[i];
         char ts[24];

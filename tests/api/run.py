@@ -2220,6 +2220,43 @@ class T12Payments(ApiCase):
         self.assertEqual([(x["id"], x["status"]) for x in cr["refunds"]],
                          [(r1["id"], "approved"), (r2["id"], "rejected")])
 
+    # ---- reconciliation as CSV -------------------------------------------------------------------
+
+    def test_daily_reconciliation_csv(self):
+        r = self.registered()
+        due = self.owed(r)
+        payer = 'Hanoi "Star", Ltd'
+        for txn, amount in (("CSV-A", 1000), ("CSV-B", due - 1000)):
+            self.pay_raw({"bank_transaction_id": txn, "payer": payer, "paid_at": TODAY.isoformat(),
+                          "lines": [{"declaration": r["number"], "amount": str(amount)}]},
+                         token="bank2")
+        path = "/api/v1/banks/me/reconciliation?date=%s" % TODAY.isoformat()
+        st, js, _ = self.call("GET", path, "bank2")
+        st, text, h = self.call("GET", path + "&format=csv", "bank2")
+        self.assertEqual(st, 200, text)
+        self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
+        self.assertIn('"Hanoi ""Star"", Ltd"', text)  # RFC 4180 quoting
+        self.assertTrue(text.endswith("\r\n"))
+        import csv
+        import io
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0], ["bank_transaction_id", "payer", "paid_at", "booked_at", "amount"])
+        self.assertEqual(len(rows), js["count"] + 2)  # header, one row per payment, the total
+        self.assertEqual([(x[0], x[1], x[4]) for x in rows[1:-1] if x[0].startswith("CSV-")],
+                         [("CSV-A", payer, "1000"), ("CSV-B", payer, str(due - 1000))])
+        self.assertEqual([x[0] for x in rows[1:-1]], [p["bank_transaction_id"] for p in js["payments"]])
+        self.assertEqual(rows[-1], ["TOTAL", "", "", "", js["total"]])
+        self.assertEqual(sum(int(x[4]) for x in rows[1:-1]), int(js["total"]))
+        # Accept: text/csv asks the same; an unknown format is refused; an empty day has a total
+        st, text2, _ = self.call("GET", path, "bank2", headers={"Accept": "text/csv"})
+        self.assertEqual((st, text2), (200, text))
+        st, e, _ = self.call("GET", path + "&format=xml", "bank2")
+        self.assertEqual((st, error_codes(e)), (422, [("format", "")]))
+        st, text, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=2000-01-01&format=csv",
+                                "bank2")
+        self.assertEqual(text, "bank_transaction_id,payer,paid_at,booked_at,amount\r\nTOTAL,,,,0\r\n")
+        self.assertEqual(self.call("GET", path + "&format=csv", "officer")[0], 403)
+
     def test_party_key_only_for_banks(self):
         p = run_cli("party", "key", "--db", self.env.db, "--party", ACTIVE, "--public-key",
                     self.env.keys["bank"].replace(".key", ".pub"), check=False)
