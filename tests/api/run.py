@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -2036,6 +2037,26 @@ class T12Payments(ApiCase):
         self.assertNotIn("guarantees_revolved", p)
         st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
         self.assertEqual([x for x in d["guarantees"] if x["declaration"] in (a, b, c)], [])
+
+    def test_expired_joint_guarantee_does_not_revolve(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        gid = "EXP-" + ent
+        self.guarantee({"guarantee_id": gid, "type": "joint", "enterprise": ent, "amount": str(da),
+                        "valid_until": (TODAY + datetime.timedelta(days=1)).isoformat(),
+                        "declarations": [a, b]})
+        # the guarantee ran out (it cannot be given with a past date: its end is moved back in
+        # the database, as time would)
+        con = sqlite3.connect(self.env.db, timeout=30)
+        with con:
+            n = con.execute("UPDATE guarantees SET valid_until = ? WHERE guarantee_id = ?",
+                            (int((TODAY - datetime.timedelta(days=1)).strftime("%Y%m%d")), gid)).rowcount
+        con.close()
+        self.assertEqual(n, 1)
+        p = self.pay([(a, da)])
+        self.assertNotIn("guarantees_revolved", p)
+        self.assertEqual(self.get(b, ent)["status"], "registered")
+        self.assertEqual(self.ledger(b)["outstanding"], str(db))
 
     def test_cancellation_releases_the_guarantee_and_credits_what_was_paid(self):
         ent = self.enterprise()
