@@ -13,9 +13,10 @@ int cmd_show(int argc, char **argv);      /* show --server URL --token T NUMBER 
 int cmd_tariff(int argc, char **argv);    /* tariff show|search|import */
 int cmd_quote(int argc, char **argv);     /* quote FILE.json */
 int cmd_load(int argc, char **argv);      /* load --server URL --token T --rate N --duration S */
-int cmd_invalidate(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_barcode(int argc, char **argv);   /* barcode verify --public-key PEM PAYLOAD */     /* audit verify --db FILE *//* invalidate --db FILE: the 15-day rule, for cron */
+int cmd_invalidate(int argc, char **argv); /* invalidate --db FILE: the 15-day rule, for cron */
+int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
+int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
+int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
 
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */
 const char *cli_opt(int argc, char **argv, const char *name);

@@ -14,6 +14,7 @@
 #include "core/manifest.h"
 #include "http/server.h"
 #include "service/app.h"
+#include "service/risk_engine.h"
 #include "service/internal.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
@@ -365,8 +366,12 @@ int cmd_serve(int argc, char **argv)
     printf("ecustoms serving on http://%s:%d\n", host, port);
     fflush(stdout);
     time_t last_sweep = time(NULL);
-    while (!stop_requested) {
+    risk_engine_refresh(a.risk_engine, a.st);
+    for (unsigned tick = 1; !stop_requested; tick++) {
         sleep(1);
+        /* a risk model activated meanwhile (`ecustoms risk activate`) is picked up within 5 s */
+        if (tick % 5 == 0)
+            risk_engine_refresh(a.risk_engine, a.st);
         /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
         if (time(NULL) - last_sweep >= 3600) {
             int e, i;

@@ -123,9 +123,26 @@ void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *polic
 
     if (in->aeo) {
         /* Priority enterprises (Customs Law 2014 Art. 43) are exempt from document check and
-         * physical inspection unless a specific risk rule selects them. */
-        if (out->channel == CH_GREEN)
+         * physical inspection unless a specific risk rule selects them, or a random check of
+         * their compliance (the exploration share) does. */
+        if (in->model_channel != CH_NONE && in->model_explored && in->model_channel > out->channel)
+            add_reason(out, "exploration", 0, in->model_channel, "random compliance check of a priority enterprise");
+        else if (out->channel == CH_GREEN)
             add_reason(out, "aeo", 0, CH_GREEN, "priority (AEO) enterprise");
+        return;
+    }
+
+    if (in->model_channel != CH_NONE) {
+        /* the learned score already weighs the compliance class and carries its own random
+         * share (core/risk_policy.h) */
+        if (in->model_explored)
+            add_reason(out, "exploration", 0, in->model_channel,
+                       in->model_channel == CH_RED ? "random selection for physical inspection (exploration)"
+                                                   : "random selection for document check (exploration)");
+        else if (in->model_channel == CH_RED)
+            add_reason(out, "model", 0, CH_RED, "risk score in the red band");
+        else if (in->model_channel == CH_YELLOW)
+            add_reason(out, "model", 0, CH_YELLOW, "risk score in the yellow band");
         return;
     }
 
@@ -136,15 +153,7 @@ void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *polic
     else if (in->compliance == 4)
         add_reason(out, "compliance", 0, CH_RED, "compliance class 4 (non-compliant)");
 
-    /* 3. model score (issue 4) */
-    if (in->model_score_ppm >= 0 && policy->model_red_ppm >= 0) {
-        if (in->model_score_ppm >= policy->model_red_ppm)
-            add_reason(out, "model", 0, CH_RED, "model score in the red band");
-        else if (policy->model_yellow_ppm >= 0 && in->model_score_ppm >= policy->model_yellow_ppm)
-            add_reason(out, "model", 0, CH_YELLOW, "model score in the yellow band");
-    }
-
-    /* 4. random sampling keeps every declaration at risk of control */
+    /* 3. random sampling keeps every declaration at risk of control */
     uint64_t draw = in->random_draw % 1000000u;
     if (draw < policy->random_red_ppm)
         add_reason(out, "random", 0, CH_RED, "random selection for physical inspection");

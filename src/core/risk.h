@@ -3,9 +3,12 @@
  *
  * Order of precedence (domain.md §1.6): rules stored by risk officers (conditions on HS prefix,
  * origin, importer, declarant, type code, office, value and unit-value thresholds, validity)
- * -> enterprise compliance class -> a learned model score (slot for issue 4: callers pass
- * model_score < 0 until a model exists) -> random sampling. AEO (priority) enterprises skip
- * compliance escalation, model and random sampling; only a rule can select them.
+ * come first and always win. Then:
+ * - with an active model (issue 4), the band the score policy chose (core/risk_policy.h: score
+ *   adjusted for AEO and compliance class, calibrated shares, exploration draws);
+ * - without one, the enterprise compliance class and random sampling.
+ * AEO (priority) enterprises are exempt from document check and inspection unless a rule selects
+ * them or, with a model, an exploration draw picks them for a compliance check.
  */
 #ifndef ECUSTOMS_CORE_RISK_H
 #define ECUSTOMS_CORE_RISK_H
@@ -41,21 +44,20 @@ typedef struct risk_input {
     date_ymd date;
     int aeo;
     int compliance;                     /* 1..4; 0 unknown */
-    int32_t model_score_ppm;            /* 0..1,000,000; -1 when no model */
+    int model_channel;                  /* CH_NONE without an active model, else the band chosen */
+    int model_explored;                 /* ... by the exploration draw rather than by the score */
     uint64_t random_draw;               /* uniform 64-bit draw, supplied by the caller */
 } risk_input;
 
 typedef struct risk_policy {
     uint32_t random_red_ppm;            /* random physical inspection share, parts per million */
     uint32_t random_yellow_ppm;         /* random document check share */
-    int32_t model_red_ppm;              /* model score thresholds (issue 4); -1 = unused */
-    int32_t model_yellow_ppm;
 } risk_policy;
 
 #define RISK_MAX_REASONS 16
 
 typedef struct risk_reason {
-    char code[24];            /* "rule", "compliance", "aeo", "random", "model" */
+    char code[24];            /* "rule", "compliance", "aeo", "random", "model", "exploration" */
     int64_t rule_id;
     int channel;              /* the channel this reason asks for */
     char text[128];

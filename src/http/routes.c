@@ -232,6 +232,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_rule_delete(a, &req, id));
         else
             error(rs, 405, "method", "no such operation on risk rules");
+    } else if (!strcmp(res, "risk") && n == 4 && !strcmp(seg[3], "models")) {
+        if (get)
+            reply(rs, svc_risk_models(a, &req));
+        else
+            error(rs, 405, "method", "GET (models are trained and activated with `ecustoms risk`)");
     } else if (!strcmp(res, "risk") && n == 4 && !strcmp(seg[3], "settings")) {
         if (get)
             reply(rs, svc_risk_settings_get(a, &req));

@@ -38,6 +38,7 @@ typedef struct app {
     risk_rule *rules;
     int n_rules;
     risk_policy policy;
+    struct risk_engine *risk_engine; /* learned selectivity (service/risk_engine.h) */
     pthread_mutex_t fx_lock;      /* one-date cache of customs exchange rates */
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
@@ -116,6 +117,8 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body); /*
 svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id);
 svc_reply svc_risk_settings_get(app *a, const svc_req *req);
 svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body);
+/* Learned selectivity: the stored models and the one the server scores with (customs only). */
+svc_reply svc_risk_models(app *a, const svc_req *req);
 
 /* Reply helpers shared by the service modules. */
 svc_reply svc_error(svc_code code, const char *err_code, const char *message);

@@ -24,6 +24,8 @@
 #include "store/store_permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
+#include "service/risk_engine.h"
+#include "store/store_risk.h"
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
@@ -235,6 +237,9 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
                 json_array_append_new(reasons, json_pack("{s:O}", "code",
                                                          json_object_get(it, "code")));
         }
+        json_t *model = json_object_get(risk, "model");
+        if (model && svc_is_customs(req)) /* the score and its explanation: never to the declarant */
+            json_object_set(v, "risk_model", model);
         json_decref(risk);
     }
     json_object_set_new(v, "reasons", reasons);
@@ -561,6 +566,8 @@ typedef struct register_ctx {
     json_t *risk_json;
     char *risk_text;
     const tariff *tariff;  /* e-Permit: procedures required before registration */
+    risk_fact *facts;      /* one per item, stored for learned selectivity */
+    int registered;        /* the job went through (not a replay, not refused) */
 } register_ctx;
 
 /* The blacklist check of the registration stage (domain.md §1.3). */
@@ -660,6 +667,11 @@ static int register_job(db_conn *c, void *ctx)
     }
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
+    for (int i = 0; rc == 0 && rx->facts && i < rx->ax.d.n_items; i++) { /* learned selectivity's input */
+        snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
+        rx->facts[i].registered_at = x->now;
+        rc = store_risk_fact_put(c, &rx->facts[i]);
+    }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
         int cleared = pay_on_registered(c, cur.id, cur.party, x->now, x->req);
         rc = cleared < 0 ? cleared : 0;
@@ -683,6 +695,7 @@ static int register_job(db_conn *c, void *ctx)
         json_object_set(x->reply.body, "warnings", warnings);
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
     }
+    rx->registered = rc == 0;
     json_decref(warnings);
 out:
     decl_row_release(&cur);
@@ -774,13 +787,29 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
         cv[i] = rx.ax.items[i].customs_value;
     risk_input in = {.d = &rx.ax.d, .item_customs_value = cv, .customs_value = rx.ax.tr.customs_value,
                      .date = today, .aeo = pc.found == 1 && pc.p.aeo,
-                     .compliance = pc.found == 1 ? pc.p.compliance : 0, .model_score_ppm = -1};
+                     .compliance = pc.found == 1 ? pc.p.compliance : 0};
     RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
+    risk_score score;
+    int scored = 0;
+    rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
+    if (rx.facts) {
+        uint64_t draw;
+        RAND_bytes((unsigned char *)&draw, sizeof draw);
+        risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, now_s(), in.aeo, in.compliance, rx.facts);
+        scored = risk_engine_score(a->risk_engine, rx.facts, rx.ax.d.n_items, in.aeo, in.compliance, draw, &score) == 1;
+        if (scored) {
+            in.model_channel = score.band.channel;
+            in.model_explored = score.band.explored;
+        }
+    }
     pthread_rwlock_rdlock(&a->risk_lock);
     risk_classify(a->rules, a->n_rules, &a->policy, &in, &rx.risk);
     pthread_rwlock_unlock(&a->risk_lock);
     free(cv);
     rx.risk_json = risk_to_json(&rx.risk);
+    if (scored) /* kept with the decision, shown to customs only (decl_view) */
+        json_object_set_new(rx.risk_json, "model", risk_score_to_json(&score));
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -798,7 +827,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
         r = svc_error(SVC_ERROR, "storage", "the database refused the registration");
     } else {
         r = rx.w.reply;
+        if (rx.registered && rx.facts)
+            risk_engine_registered(a->risk_engine, rx.facts, rx.ax.d.n_items);
     }
+    free(rx.facts);
     json_decref(rx.risk_json);
     free(rx.risk_text);
     assessed_release(&rx.ax);
@@ -919,7 +951,59 @@ typedef struct transition_ctx {
     lc_action action;
     json_t *detail;          /* recorded on the event and in the decisions list */
     int escalate_to_red;
+    /* learned selectivity: an outcome recorded by this decision, applied to the live history
+     * once committed */
+    int outcome_recorded, violation;
+    risk_fact *facts;
+    int n_facts;
 } transition_ctx;
+
+/* The decision that settles what the controls found (violation or not), if act is one:
+ * an inspection result, a passed document check on the yellow channel (nothing further), a
+ * rejection. A failed document check is not: the inspection it leads to decides. */
+static int decision_outcome(const transition_ctx *t, int channel, int *violation)
+{
+    if (t->action == ACT_INSPECTION_DONE) {
+        int64_t more = 0;
+        const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
+        if (at)
+            dec_parse(at, 0, 0, &more);
+        *violation = json_is_true(json_object_get(t->detail, "violation")) || more > 0;
+        return 1;
+    }
+    if (t->action == ACT_DOC_PASSED && channel == CH_YELLOW) {
+        *violation = 0;
+        return 1;
+    }
+    if (t->action == ACT_REJECT) {
+        *violation = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
+{
+    int violation;
+    if (!decision_outcome(t, cur->channel, &violation))
+        return 0;
+    int64_t more = 0;
+    const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
+    if (at)
+        dec_parse(at, 0, 0, &more);
+    int rc = store_risk_outcome_put(c, cur->id, t->w.now, violation, 0, more, lifecycle_action_name(t->action));
+    if (rc <= 0)
+        return rc;
+    t->facts = calloc(DECL_MAX_ITEMS, sizeof *t->facts);
+    if (!t->facts)
+        return DB_ERR;
+    t->n_facts = store_risk_facts_of(c, cur->id, t->facts, DECL_MAX_ITEMS);
+    if (t->n_facts < 0)
+        return t->n_facts;
+    t->outcome_recorded = 1;
+    t->violation = violation;
+    return 0;
+}
 
 static int transition_job(db_conn *c, void *ctx)
 {
@@ -997,6 +1081,8 @@ static int transition_job(db_conn *c, void *ctx)
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         rc = event(c, x, lifecycle_action_name(t->action), cur.status, to, t->detail);
     }
+    if (rc == 0)
+        rc = record_outcome(c, t, &cur);
     if (rc == 0 && (to == ST_CANCELLED || to == ST_INVALIDATED)) /* e-Payment: nothing owed now */
         rc = pay_on_closed(c, cur.id, cur.party, to, x->now, x->req,
                            to == ST_CANCELLED ? "cancellation" : "invalidation");
@@ -1027,6 +1113,9 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
     transition_ctx t = {.w = {.req = req, .now = now_s(), .key = number}, .action = act,
                         .detail = detail, .escalate_to_red = escalate};
     r = run_write(a, &t.w, transition_job);
+    if (t.outcome_recorded && r.code == SVC_OK)
+        risk_engine_outcome(a->risk_engine, t.facts, t.n_facts, t.violation, 0);
+    free(t.facts);
     json_decref(detail);
     return r;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "service/app.h"
+#include "service/risk_engine.h"
 #include "service/internal.h"
 #include "util/dec.h"
 #include "util/log.h"
@@ -48,8 +49,7 @@ static int load_risk_job(db_conn *c, void *ctx)
         free(rules);
         return n;
     }
-    risk_policy p = {.random_red_ppm = 0, .random_yellow_ppm = 0, .model_red_ppm = -1,
-                     .model_yellow_ppm = -1};
+    risk_policy p = {.random_red_ppm = 0, .random_yellow_ppm = 0};
     int64_t x;
     if (store_setting_get(c, "risk.random_red_ppm", v, sizeof v) == 1 &&
         dec_parse(v, 0, 0, &x) == 0)
@@ -135,6 +135,8 @@ int app_open(app *a, const char *db_path, const char *data_dir)
         goto fail;
     if (a->st && app_reload_risk(a) != 0)
         goto fail;
+    if (!(a->risk_engine = risk_engine_new()))
+        goto fail;
     free(e);
     return 0;
 fail:
@@ -147,6 +149,8 @@ fail:
 
 void app_close(app *a)
 {
+    risk_engine_free(a->risk_engine);
+    a->risk_engine = NULL;
     store_close(a->st);
     tariff_free(a->tariff);
     tax_tables_free(a->tax);

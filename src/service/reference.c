@@ -11,6 +11,8 @@
 #include "core/codes.h"
 #include "core/validate.h"
 #include "service/app.h"
+#include "service/risk_engine.h"
+#include "store/store_risk.h"
 #include "service/internal.h"
 #include "util/dec.h"
 
@@ -486,4 +488,53 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_ERROR, "storage", "cannot store the settings");
     app_reload_risk(a);
     return svc_risk_settings_get(a, req);
+}
+
+/* ---- learned selectivity: models (issue 4) --------------------------------------------------- */
+
+typedef struct models_ctx {
+    risk_model_row rows[64];
+    int n;
+} models_ctx;
+
+static int models_job(db_conn *c, void *ctx)
+{
+    models_ctx *m = ctx;
+    m->n = store_risk_model_list(c, m->rows, 64);
+    return m->n < 0 ? m->n : 0;
+}
+
+svc_reply svc_risk_models(app *a, const svc_req *req)
+{
+    if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "risk models are for customs staff");
+    models_ctx *m = calloc(1, sizeof *m);
+    if (!m || store_read(a->st, models_job, m) != 0) {
+        free(m);
+        return svc_error(SVC_ERROR, "storage", "cannot list the risk models");
+    }
+    json_t *list = json_array();
+    json_t *active = json_null();
+    for (int i = 0; i < m->n; i++) {
+        risk_model_row *r = &m->rows[i];
+        json_t *metrics = json_loads(r->metrics ? r->metrics : "{}", 0, NULL);
+        json_t *params = json_loads(r->params ? r->params : "{}", 0, NULL);
+        json_array_append_new(list, json_pack("{s:I,s:b,s:o,s:o,s:o,s:I,s:o,s:o}", "version", (json_int_t)r->version,
+                                              "active", r->active, "created_at", json_timestamp(r->created_at),
+                                              "train_from", json_timestamp(r->train_from), "train_to",
+                                              json_timestamp(r->train_to), "rows", (json_int_t)r->rows, "metrics",
+                                              metrics ? metrics : json_object(), "params",
+                                              params ? params : json_object()));
+        if (r->active) {
+            json_decref(active);
+            active = json_integer(r->version);
+        }
+        risk_model_row_release(r);
+    }
+    free(m);
+    int64_t in_use = risk_engine_version(a->risk_engine);
+    svc_reply r = {.code = SVC_OK};
+    r.body = json_pack("{s:o,s:o,s:o}", "active", active, "in_use", in_use ? json_integer(in_use) : json_null(),
+                       "models", list);
+    return r;
 }

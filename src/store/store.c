@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "store/store_payments.h"
+#include "store/store_risk.h"
 #include "util/log.h"
 #include "store/store_manifest.h"
 
@@ -215,7 +216,8 @@ int store_open(const char *path, store **out)
         free(s);
         return -1;
     }
-    if (db_exec(s->writer, schema_sql) != DB_OK || store_payments_schema(s->writer) != DB_OK) {
+    if (db_exec(s->writer, schema_sql) != DB_OK || store_payments_schema(s->writer) != DB_OK ||
+        store_risk_schema(s->writer) != DB_OK) {
         fprintf(stderr, "cannot create schema in %s: %s\n", path, db_errmsg(s->writer));
         s->drv->close(s->writer);
         free(s->path);

@@ -66,6 +66,7 @@ static const route routes[] = {
     {"/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", {"post"}, 0},
     {"/api/v1/risk/rules", {"get", "post"}, 0},
     {"/api/v1/risk/rules/{rule_id}", {"put", "delete"}, 0},
+    {"/api/v1/risk/models", {"get"}, 0},
     {"/api/v1/risk/settings", {"get", "put"}, 0},
     {"/api/v1/tariff", {"get"}, 0},
     {"/api/v1/tariff/{hs_code}", {"get"}, 0},

@@ -48,12 +48,11 @@ static int setup(void **state)
     F.in.date = 20261120;
     F.in.aeo = 0;
     F.in.compliance = 2;
-    F.in.model_score_ppm = -1;
+    F.in.model_channel = CH_NONE;
+    F.in.model_explored = 0;
     F.in.random_draw = 999999; /* outside any sampling band by default */
     F.policy.random_red_ppm = 0;
     F.policy.random_yellow_ppm = 0;
-    F.policy.model_red_ppm = -1;
-    F.policy.model_yellow_ppm = -1;
     *state = &F;
     return 0;
 }
@@ -348,8 +347,7 @@ static void aeo_green_without_rule(void **state)
     risk_decision out;
     F.in.aeo = 1;
     F.in.compliance = 4;
-    F.in.model_score_ppm = 999999;
-    F.policy.model_red_ppm = 500000;
+    F.in.model_channel = CH_RED; /* the score alone never selects a priority enterprise */
     F.policy.random_red_ppm = 1000000; /* would select everybody */
     F.in.random_draw = 0;
     classify(NULL, 0, &out);
@@ -372,6 +370,12 @@ static void aeo_green_without_rule(void **state)
     classify(&r, 1, &out);
     assert_int_equal(out.channel, CH_GREEN);
     assert_string_equal(out.reasons[0].code, "aeo");
+
+    /* an exploration draw is a random compliance check: it may select a priority enterprise */
+    F.in.model_explored = 1;
+    classify(NULL, 0, &out);
+    assert_int_equal(out.channel, CH_RED);
+    assert_string_equal(out.reasons[0].code, "exploration");
 }
 
 static void random_sampling(void **state)
@@ -409,38 +413,52 @@ static void random_sampling(void **state)
     assert_int_equal(out.channel, CH_GREEN);
 }
 
-static void model_score_slot(void **state)
+static void model_band(void **state)
 {
     (void)state;
     risk_decision out;
-    F.policy.model_red_ppm = 900000;
-    F.policy.model_yellow_ppm = 500000;
+    F.in.compliance = 4;              /* without a model: the class escalates to red */
+    F.policy.random_red_ppm = 1000000; /* and sampling would select everybody */
+    F.in.random_draw = 0;
 
-    F.in.model_score_ppm = -1; /* no model: ignored */
+    F.in.model_channel = CH_GREEN; /* with one, the score (which weighs the class) decides */
     classify(NULL, 0, &out);
     assert_int_equal(out.channel, CH_GREEN);
     assert_int_equal(out.n_reasons, 0);
 
-    F.in.model_score_ppm = 900000;
+    F.in.model_channel = CH_RED;
     classify(NULL, 0, &out);
     assert_int_equal(out.channel, CH_RED);
+    assert_int_equal(out.n_reasons, 1);
     assert_string_equal(out.reasons[0].code, "model");
 
-    F.in.model_score_ppm = 500000;
+    F.in.model_channel = CH_YELLOW;
     classify(NULL, 0, &out);
     assert_int_equal(out.channel, CH_YELLOW);
     assert_string_equal(out.reasons[0].code, "model");
 
-    F.in.model_score_ppm = 499999;
+    F.in.model_explored = 1;
     classify(NULL, 0, &out);
-    assert_int_equal(out.channel, CH_GREEN);
-    assert_int_equal(out.n_reasons, 0);
+    assert_int_equal(out.channel, CH_YELLOW);
+    assert_string_equal(out.reasons[0].code, "exploration");
 
-    /* thresholds unset (-1): the score is ignored */
-    F.policy.model_red_ppm = -1;
-    F.in.model_score_ppm = 1000000;
+    /* a must-red rule always wins over a green score, and speaks first */
+    F.in.model_explored = 0;
+    F.in.model_channel = CH_GREEN;
+    risk_rule r = rule(9, CH_RED);
+    classify(&r, 1, &out);
+    assert_int_equal(out.channel, CH_RED);
+    assert_string_equal(out.reasons[0].code, "rule");
+    F.in.model_channel = CH_YELLOW;
+    classify(&r, 1, &out);
+    assert_int_equal(out.channel, CH_RED);
+    assert_string_equal(out.reasons[0].code, "rule");
+    assert_string_equal(out.reasons[1].code, "model");
+
+    F.in.model_channel = CH_NONE; /* no model: the class and sampling again */
     classify(NULL, 0, &out);
-    assert_int_equal(out.channel, CH_GREEN);
+    assert_int_equal(out.channel, CH_RED);
+    assert_string_equal(out.reasons[0].code, "compliance");
 }
 
 static void reasons_in_precedence_order(void **state)
@@ -449,17 +467,13 @@ static void reasons_in_precedence_order(void **state)
     risk_decision out;
     risk_rule r = rule(2, CH_YELLOW);
     F.in.compliance = 3;
-    F.in.model_score_ppm = 600000;
-    F.policy.model_red_ppm = 900000;
-    F.policy.model_yellow_ppm = 500000;
     F.policy.random_red_ppm = 1000;
     F.in.random_draw = 5;
     classify(&r, 1, &out);
-    assert_int_equal(out.n_reasons, 4);
+    assert_int_equal(out.n_reasons, 3);
     assert_string_equal(out.reasons[0].code, "rule");
     assert_string_equal(out.reasons[1].code, "compliance");
-    assert_string_equal(out.reasons[2].code, "model");
-    assert_string_equal(out.reasons[3].code, "random");
+    assert_string_equal(out.reasons[2].code, "random");
     assert_int_equal(out.channel, CH_RED);
 }
 
@@ -546,7 +560,7 @@ int main(void)
         T(compliance_classes),
         T(aeo_green_without_rule),
         T(random_sampling),
-        T(model_score_slot),
+        T(model_band),
         T(reasons_in_precedence_order),
         T(reasons_capped),
         T(rule_validity_checks),
