@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-static const char *const names[LE_COUNT] = {"assessed", "paid", "guaranteed", "credit", "refund",
-                                            "interest"};
+static const char *const names[LE_COUNT] = {"assessed", "paid",     "guaranteed",  "credit",
+                                            "refunded", "interest", "credit_used", "paid_by_credit"};
 
 const char *ledger_kind_name(ledger_kind k) { return k < LE_COUNT ? names[k] : "?"; }
 
@@ -25,13 +25,16 @@ void ledger_balance_of(const ledger_entry *e, int n, ledger_balance *b)
         case LE_PAID: in += e[i].amount; break;
         case LE_GUARANTEED: b->guaranteed += e[i].amount; break;
         case LE_CREDIT: b->credited += e[i].amount; break;
-        case LE_REFUND: b->refunded += e[i].amount; break;
+        case LE_REFUNDED: b->refunded += e[i].amount; break;
         case LE_INTEREST: b->interest += e[i].amount; break;
+        case LE_CREDIT_USED: b->credit_used += e[i].amount; break;
+        case LE_PAID_BY_CREDIT: b->paid_by_credit += e[i].amount; break;
         default: break;
         }
     }
     b->assessed += b->interest;
-    b->paid = in - b->credited - b->refunded;
+    b->paid = in + b->paid_by_credit - b->credited;
+    b->credit_left = b->credited - b->credit_used - b->refunded;
     int64_t due = b->assessed - b->paid - b->guaranteed;
     b->outstanding = due > 0 ? due : 0;
     b->surplus = b->paid > b->assessed ? b->paid - b->assessed : 0;
@@ -45,4 +48,13 @@ void ledger_split_payment(const ledger_balance *b, int64_t amount, int owed, int
         room = 0;
     *applied = amount < room ? amount : room;
     *excess = amount - *applied;
+}
+
+int64_t ledger_guarantee_release(const ledger_balance *b, int64_t applied)
+{
+    int64_t unsecured = b->assessed - b->interest - b->paid - b->guaranteed;
+    int64_t rel = applied - (unsecured > 0 ? unsecured : 0);
+    if (rel > b->guaranteed)
+        rel = b->guaranteed;
+    return rel > 0 ? rel : 0;
 }

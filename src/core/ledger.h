@@ -2,11 +2,16 @@
  *
  * Entries are never updated or deleted; every balance is a sum over them:
  *   assessed    = sum(assessed) + sum(interest)   (re-assessments are signed deltas)
- *   paid        = sum(paid) - sum(credit) - sum(refund)   (net money kept for this declaration)
+ *   paid        = sum(paid) + sum(paid_by_credit) - sum(credit)
+ *                                                 (net money kept for this declaration)
  *   guaranteed  = sum(guaranteed)                 (bank guarantees securing the debt)
  *   outstanding = max(0, assessed - paid - guaranteed)
  *   surplus     = max(0, paid - assessed)         (overpaid, not yet moved to a credit)
- * A "credit" entry moves an overpayment to the enterprise's credit; a "refund" pays it back. */
+ *   credit_left = sum(credit) - sum(credit_used) - sum(refunded)
+ *                                                 (enterprise credit still held here)
+ * A "credit" entry moves an overpayment out of the declaration to the enterprise's credit. The
+ * credit is spent on another declaration of the enterprise ("credit_used" here, "paid_by_credit"
+ * there) or paid back ("refunded"); neither changes this declaration's own balance. */
 #ifndef ECUSTOMS_CORE_LEDGER_H
 #define ECUSTOMS_CORE_LEDGER_H
 
@@ -17,8 +22,10 @@ typedef enum ledger_kind {
     LE_PAID,        /* money received through a bank */
     LE_GUARANTEED,  /* a bank guarantee (separate or joint) */
     LE_CREDIT,      /* overpayment moved to the enterprise's credit */
-    LE_REFUND,      /* money given back */
+    LE_REFUNDED,    /* credit paid back to the enterprise (an officer's refund decision) */
     LE_INTEREST,    /* late-payment interest */
+    LE_CREDIT_USED, /* credit held on this declaration spent on another one */
+    LE_PAID_BY_CREDIT, /* tax paid out of the enterprise's credit */
     LE_COUNT
 } ledger_kind;
 
@@ -28,8 +35,8 @@ typedef struct ledger_entry {
 } ledger_entry;
 
 typedef struct ledger_balance {
-    int64_t assessed, paid, guaranteed, credited, refunded, interest;
-    int64_t outstanding, surplus;
+    int64_t assessed, paid, guaranteed, credited, refunded, interest, credit_used, paid_by_credit;
+    int64_t outstanding, surplus, credit_left;
 } ledger_balance;
 
 const char *ledger_kind_name(ledger_kind k);
@@ -43,5 +50,10 @@ void ledger_balance_of(const ledger_entry *e, int n, ledger_balance *out);
  * that owes nothing any more (cancelled: pass owed = 0) turns the whole amount into excess. */
 void ledger_split_payment(const ledger_balance *b, int64_t amount, int owed, int64_t *applied,
                           int64_t *excess);
+
+/* How much of the guarantees securing a declaration (balance b, before the payment) a payment
+ * that pays `applied` releases: the payment first pays the tax no guarantee secures, then the
+ * guaranteed part, which the guarantors no longer owe. */
+int64_t ledger_guarantee_release(const ledger_balance *b, int64_t applied);
 
 #endif

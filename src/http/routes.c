@@ -193,8 +193,25 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
                !strcmp(seg[4], "reconciliation") && get) {
         date_ymd d;
-        if (date_arg(rq, "date", &d, rs) == 0)
-            reply(rs, svc_bank_reconciliation(a, &req, d));
+        /* JSON, or CSV for the banks' spreadsheets: ?format=csv or Accept: text/csv */
+        const char *fmt = arg(rq, "format"),
+                   *acc = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
+        if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
+            error(rs, 422, "format", "format is json or csv");
+        else if (date_arg(rq, "date", &d, rs) == 0)
+            reply(rs, svc_bank_reconciliation(a, &req, d, fmt ? !strcmp(fmt, "csv")
+                                                              : acc && strstr(acc, "text/csv") != NULL));
+    } else if (!strcmp(res, "enterprises") && n >= 5) { /* e-Payment: enterprise credit */
+        if (n == 5 && get && !strcmp(seg[4], "credits"))
+            reply(rs, svc_credits_get(a, &req, seg[3]));
+        else if (n == 6 && post && !strcmp(seg[4], "credits") && !strcmp(seg[5], "apply"))
+            reply(rs, svc_credit_apply(a, &req, seg[3], body));
+        else if (n == 5 && post && !strcmp(seg[4], "refunds"))
+            reply(rs, svc_refund_request(a, &req, seg[3], body));
+        else if (n == 7 && post && !strcmp(seg[4], "refunds") && !strcmp(seg[6], "decision"))
+            reply(rs, svc_refund_decide(a, &req, seg[3], seg[5], body));
+        else
+            error(rs, 405, "method", "no such operation on enterprises");
     } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
         int64_t id = 0;
         if (n == 5) {

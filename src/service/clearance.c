@@ -672,6 +672,12 @@ static int register_job(db_conn *c, void *ctx)
         rx->facts[i].registered_at = x->now;
         rc = store_risk_fact_put(c, &rx->facts[i]);
     }
+    if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
+        int cleared = pay_on_registered(c, cur.id, cur.party, x->now, x->req);
+        rc = cleared < 0 ? cleared : 0;
+        if (cleared == 1)
+            to = ST_CLEARED;
+    }
     if (rc == 0) {
         json_t *reasons = json_array(), *it;
         size_t i;
@@ -1077,6 +1083,9 @@ static int transition_job(db_conn *c, void *ctx)
     }
     if (rc == 0)
         rc = record_outcome(c, t, &cur);
+    if (rc == 0 && (to == ST_CANCELLED || to == ST_INVALIDATED)) /* e-Payment: nothing owed now */
+        rc = pay_on_closed(c, cur.id, cur.party, to, x->now, x->req,
+                           to == ST_CANCELLED ? "cancellation" : "invalidation");
     if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));

@@ -28,7 +28,7 @@
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-static json_t *money(int64_t v)
+json_t *pay_money(int64_t v)
 {
     char buf[32];
     dec_format(v, 0, buf, sizeof buf);
@@ -121,14 +121,17 @@ static int balance_of(db_conn *c, const char *decl_id, ledger_balance *b, ledger
     return 0;
 }
 
-/* Appends one entry and its audit event. Returns the entry's seq or <0. */
-static int append(db_conn *c, const char *decl_id, int status, ledger_row *r, const char *actor,
-                  const char *role)
+int pay_balance(db_conn *c, const char *decl_id, ledger_balance *b)
+{
+    return balance_of(c, decl_id, b, NULL, 0, NULL);
+}
+
+int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r, const svc_req *req)
 {
     int seq = store_ledger_append(c, decl_id, r);
     if (seq < 0)
         return seq;
-    json_t *d = json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", money(r->amount));
+    json_t *d = json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", pay_money(r->amount));
     if (r->bank[0])
         json_object_set_new(d, "bank", json_string(r->bank));
     if (r->bank_txn[0])
@@ -139,7 +142,7 @@ static int append(db_conn *c, const char *decl_id, int status, ledger_row *r, co
     json_decref(d);
     char action[40];
     snprintf(action, sizeof action, "ledger.%s", r->kind);
-    int rc = store_event_append(c, decl_id, r->at, actor, role, action, status, status, text);
+    int rc = store_event_append(c, decl_id, r->at, req->party, req->role, action, status, status, text);
     free(text);
     return rc < 0 ? rc : seq;
 }
@@ -148,21 +151,21 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, i
                       int64_t total_tax, int64_t now, const svc_req *req, const char *why)
 {
     ledger_balance b;
-    int rc = balance_of(c, decl_id, &b, NULL, 0, NULL);
+    int rc = pay_balance(c, decl_id, &b);
     if (rc < 0)
         return rc;
     int64_t delta = total_tax - (b.assessed - b.interest);
     if (delta == 0)
         return 0;
     rc = pay_ledger_add(c, decl_id, enterprise, status, delta, now, req, why);
-    if (rc < 0 || (rc = balance_of(c, decl_id, &b, NULL, 0, NULL)) < 0 || b.surplus <= 0)
+    if (rc < 0 || (rc = pay_balance(c, decl_id, &b)) < 0 || b.surplus <= 0)
         return rc;
     /* lowered below what was already paid: the difference becomes the enterprise's credit */
     ledger_row r = {.at = now, .amount = b.surplus};
     snprintf(r.kind, sizeof r.kind, "credit");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
     snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
-    rc = append(c, decl_id, status, &r, req->party, req->role);
+    rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
 
@@ -173,7 +176,7 @@ int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int 
     snprintf(r.kind, sizeof r.kind, "assessed");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
     snprintf(r.note, sizeof r.note, "%s", why ? why : "");
-    int rc = append(c, decl_id, status, &r, req->party, req->role);
+    int rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
 
@@ -186,7 +189,7 @@ int64_t pay_clearance_missing(db_conn *c, const char *decl_id, const char *enter
     if (rc0 == 1 && p.aeo)
         return 0; /* monthly deferral: cleared now, paid by the 10th of next month */
     ledger_balance b;
-    int rc = balance_of(c, decl_id, &b, NULL, 0, NULL);
+    int rc = pay_balance(c, decl_id, &b);
     return rc < 0 ? rc : b.outstanding;
 }
 
@@ -215,7 +218,7 @@ typedef struct pay_ctx {
     date_ymd valid_until;
 } pay_ctx;
 
-static int owes_taxes(int status)
+int pay_owes_taxes(int status)
 {
     return status != ST_CANCELLED && status != ST_INVALIDATED && status != ST_EXPIRED &&
            status != ST_REJECTED;
@@ -242,8 +245,10 @@ static int lines_exist_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* The green channel is cleared by the system as soon as its taxes are covered. */
-static int auto_clear(db_conn *c, pay_ctx *x, const char *key, int *cleared)
+/* The green channel is cleared by the system as soon as its taxes are covered (and, for an AEO
+ * enterprise, at registration: its taxes are deferred to the monthly statement). */
+static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, const char *why,
+                      int *cleared)
 {
     decl_row cur;
     decl_status to;
@@ -259,24 +264,24 @@ static int auto_clear(db_conn *c, pay_ctx *x, const char *key, int *cleared)
     if (!decisions)
         decisions = json_array();
     char ts[24];
-    date_format_timestamp((time_t)x->now, ts);
+    date_format_timestamp((time_t)s->now, ts);
     json_array_append_new(decisions, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "decision", "clear",
-                                               "note", "green channel: taxes covered by payment",
-                                               "action", "clear", "by", "SYSTEM", "role", "system",
-                                               "at", ts));
+                                               "note", why, "action", "clear", "by", "SYSTEM",
+                                               "role", "system", "at", ts));
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
     decl_row next = cur;
     next.status = to;
-    next.cleared_at = next.updated_at = x->now;
+    next.cleared_at = next.updated_at = s->now;
     next.decisions = dtext;
     rc = store_decl_update(c, &next);
     if (rc == 0) {
-        json_t *d = json_pack("{s:s,s:s,s:s}", "decision", "clear", "reason",
-                              "green channel: taxes covered", "bank_transaction_id", x->txn);
+        json_t *d = json_pack("{s:s,s:s,s:s}", "decision", "clear", "reason", why, "reference", s->ref);
+        if (s->txn[0])
+            json_object_set_new(d, "bank_transaction_id", json_string(s->txn));
         char *t = json_dumps(d, JSON_COMPACT);
         json_decref(d);
-        rc = store_event_append(c, cur.id, x->now, "SYSTEM", "system", "clear", cur.status, to, t);
+        rc = store_event_append(c, cur.id, s->now, "SYSTEM", "system", "clear", cur.status, to, t);
         free(t);
     }
     free(dtext);
@@ -299,15 +304,24 @@ static date_ymd aeo_deadline(int64_t cleared_at)
     return (date_ymd)(y * 10000 + mo * 100 + 10);
 }
 
+static int is_aeo(db_conn *c, const char *enterprise)
+{
+    party p;
+    int rc = store_party_get(c, enterprise, &p);
+    return rc < 0 ? rc : rc == 1 && p.aeo;
+}
+
 /* Goods released before their taxes were paid (under a guarantee, or an AEO's monthly deferral):
  * late-payment interest, 0.03 %/day on the tax paid now, from release (AEO: from the day after
  * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b refreshed. */
-static int late_interest(db_conn *c, pay_ctx *x, const decl_row *m, ledger_balance *b, int64_t amount)
+static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledger_balance *b,
+                         int64_t amount)
 {
-    party p;
-    int aeo = store_party_get(c, m->party, &p) == 1 && p.aeo;
+    int aeo = is_aeo(c, m->party);
+    if (aeo < 0)
+        return aeo;
     date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_from_time((time_t)m->cleared_at);
-    int32_t days = date_diff_days(from, x->paid_date);
+    int32_t days = date_diff_days(from, s->paid_date);
     int64_t principal = b->assessed - b->paid;
     if (principal > amount)
         principal = amount;
@@ -316,49 +330,217 @@ static int late_interest(db_conn *c, pay_ctx *x, const decl_row *m, ledger_balan
         return 0;
     char f[16], t[16];
     date_format(from, f);
-    date_format(x->paid_date, t);
-    ledger_row r = {.at = x->now, .amount = interest};
+    date_format(s->paid_date, t);
+    ledger_row r = {.at = s->now, .amount = interest};
     snprintf(r.kind, sizeof r.kind, "interest");
     snprintf(r.party, sizeof r.party, "%s", m->party);
     snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
              (long long)principal);
-    int rc = append(c, m->id, m->status, &r, x->req->party, x->req->role);
-    return rc < 0 ? rc : balance_of(c, m->id, b, NULL, 0, NULL);
+    int rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
+    return rc < 0 ? rc : pay_balance(c, m->id, b);
 }
 
-/* Tax paid on a guaranteed declaration releases as much of the guarantee (a negative
- * "guaranteed" entry of the guarantor bank). */
-static int release_guarantee(db_conn *c, pay_ctx *x, const decl_row *m, int64_t applied)
+/* ---- guarantees: allocation, release, revolving ---------------------------------------------- */
+
+static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g, int waiting_only,
+                              json_t *out);
+
+/* What is left of a joint guarantee after a release covers the enterprise's other declarations
+ * it names that still wait for their release, while it is valid (Decree 134/2016 Art. 4: the
+ * amount of a joint guarantee revolves as duty is paid). */
+static int guarantee_revolve(db_conn *c, pay_settle_ctx *s, const char *bank, const char *id)
 {
-    ledger_row rows[MAX_ENTRIES];
-    int n = store_ledger_list(c, m->id, rows, MAX_ENTRIES);
-    if (n < 0)
-        return n;
+    guarantee_row g;
+    int rc = store_guarantee_get(c, bank, id, &g);
+    if (rc != 1)
+        return rc < 0 ? rc : 0; /* given before the terms were kept: nothing to revolve */
+    if (strcmp(g.type, "joint") != 0 || g.valid_until < date_from_time((time_t)s->now))
+        return 0;
+    return guarantee_allocate(c, s, &g, 1, s->revolved);
+}
+
+static int same_guarantee(const ledger_row *a, const ledger_row *b)
+{
+    return !strcmp(a->kind, "guaranteed") && !strcmp(b->kind, "guaranteed") &&
+           !strcmp(a->bank, b->bank) && !strcmp(a->bank_txn, b->bank_txn);
+}
+
+/* Releases `amount` of the guarantees securing declaration m (negative "guaranteed" entries of
+ * the guarantors, oldest guarantee first); each released joint guarantee then revolves. */
+static int release_guarantee(db_conn *c, pay_settle_ctx *s, const decl_row *m, int64_t amount,
+                             const char *why)
+{
+    ledger_row *rows = calloc(MAX_ENTRIES, sizeof *rows);
+    if (!rows)
+        return DB_ERR;
+    int n = store_ledger_list(c, m->id, rows, MAX_ENTRIES), rc = n < 0 ? n : 0;
     if (n > MAX_ENTRIES)
         n = MAX_ENTRIES;
-    /* per guarantor: what it still guarantees, released oldest first */
-    for (int i = 0; i < n && applied > 0; i++) {
-        if (strcmp(rows[i].kind, "guaranteed") != 0 || rows[i].amount <= 0)
-            continue;
+    int released[MAX_ENTRIES], nr = 0;
+    for (int i = 0; i < n && amount > 0 && rc >= 0; i++) {
+        int first = !strcmp(rows[i].kind, "guaranteed");
+        for (int j = 0; j < i && first; j++)
+            first = !same_guarantee(&rows[j], &rows[i]);
+        if (!first)
+            continue; /* one release per guarantee, at its first entry */
         int64_t left = 0;
-        for (int j = 0; j < n; j++)
-            if (!strcmp(rows[j].kind, "guaranteed") && !strcmp(rows[j].bank, rows[i].bank) &&
-                !strcmp(rows[j].bank_txn, rows[i].bank_txn))
+        for (int j = i; j < n; j++)
+            if (same_guarantee(&rows[j], &rows[i]))
                 left += rows[j].amount;
         if (left <= 0)
             continue;
-        int64_t rel = applied < left ? applied : left;
+        int64_t rel = amount < left ? amount : left;
         ledger_row r = rows[i];
-        r.at = x->now;
+        r.at = s->now;
         r.amount = -rel;
         r.due = 0;
-        snprintf(r.note, sizeof r.note, "guarantee released by payment %.64s", x->txn);
-        int rc = append(c, m->id, m->status, &r, x->req->party, x->req->role);
-        if (rc < 0)
-            return rc;
-        applied -= rel;
+        snprintf(r.note, sizeof r.note, "guarantee released: %.138s", why);
+        rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
+        amount -= rel;
+        released[nr++] = i;
     }
-    return 0;
+    for (int k = 0; k < nr && rc >= 0; k++)
+        rc = guarantee_revolve(c, s, rows[released[k]].bank, rows[released[k]].bank_txn);
+    free(rows);
+    return rc < 0 ? rc : 0;
+}
+
+/* Allocates what is left of guarantee g to the declarations it names, in order, each up to what
+ * it still owes; a green declaration now covered is released. waiting_only (revolving): only
+ * declarations not yet released. out (when set) gets one object per declaration allocated to
+ * (every declaration when not waiting_only). */
+static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g, int waiting_only,
+                              json_t *out)
+{
+    char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
+    if (!ids)
+        return DB_ERR;
+    int n = store_guarantee_decls(c, g->bank, g->id, ids, MAX_LINES);
+    int64_t used = n < 0 ? 0 : store_guarantee_used(c, g->bank, g->id);
+    int rc = n < 0 ? n : used < 0 ? (int)used : 0;
+    int64_t left = g->amount - used;
+    char until[16];
+    date_format(g->valid_until, until);
+    for (int i = 0; i < n && i < MAX_LINES && rc >= 0; i++) {
+        decl_row m = {0};
+        ledger_balance b = {0};
+        int64_t alloc = 0;
+        int cleared = 0;
+        if ((rc = store_decl_get_meta(c, ids[i], &m)) != 1) {
+            rc = rc < 0 ? rc : DB_ERR;
+            break;
+        }
+        rc = 0;
+        if (pay_owes_taxes(m.status) && !(waiting_only && m.cleared_at) &&
+            (rc = pay_balance(c, m.id, &b)) >= 0)
+            alloc = b.outstanding < left ? b.outstanding : left;
+        if (alloc > 0) {
+            ledger_row r = {.at = s->now, .amount = alloc, .due = g->valid_until};
+            snprintf(r.kind, sizeof r.kind, "guaranteed");
+            snprintf(r.party, sizeof r.party, "%s", m.party);
+            snprintf(r.bank, sizeof r.bank, "%s", g->bank);
+            snprintf(r.bank_txn, sizeof r.bank_txn, "%s", g->id);
+            if (waiting_only)
+                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
+                         g->type, until, s->ref);
+            else
+                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
+            left -= alloc;
+            if ((rc = pay_ledger_append(c, m.id, m.status, &r, s->req)) >= 0 &&
+                (rc = pay_balance(c, m.id, &b)) >= 0 && b.outstanding == 0 && b.assessed > 0)
+                rc = auto_clear(c, s, m.id, "green channel: taxes covered by a guarantee", &cleared);
+        }
+        if (out && rc >= 0 && (alloc > 0 || !waiting_only)) {
+            json_t *o = json_pack("{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed",
+                                  pay_money(alloc), "outstanding", pay_money(b.outstanding), "status",
+                                  decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status),
+                                  "cleared", cleared);
+            if (waiting_only) {
+                json_object_set_new(o, "bank", json_string(g->bank));
+                json_object_set_new(o, "guarantee_id", json_string(g->id));
+            }
+            if (b.outstanding > 0) {
+                char msg[160], amt[32];
+                dec_format(b.outstanding, 0, amt, sizeof amt);
+                snprintf(msg, sizeof msg, "guarantee exhausted: VND %s still missing", amt);
+                json_object_set_new(o, "message", json_string(msg));
+            }
+            json_array_append_new(out, o);
+        }
+        decl_row_release(&m);
+    }
+    free(ids);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- settling ---------------------------------------------------------------------------------- */
+
+int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_row *money,
+               pay_settled *out)
+{
+    ledger_balance b;
+    int rc = pay_balance(c, m->id, &b);
+    if (rc < 0)
+        return rc;
+    memset(out, 0, sizeof *out);
+    int owed = pay_owes_taxes(m->status);
+    if (owed && m->cleared_at && (rc = late_interest(c, s, m, &b, money->amount)) < 0)
+        return rc;
+    ledger_split_payment(&b, money->amount, owed, &out->applied, &out->excess);
+    ledger_row r = *money;
+    if ((rc = pay_ledger_append(c, m->id, m->status, &r, s->req)) < 0)
+        return rc;
+    int64_t rel = ledger_guarantee_release(&b, out->applied);
+    if (rel > 0 && (rc = release_guarantee(c, s, m, rel, s->ref)) < 0)
+        return rc;
+    if (out->excess > 0) {
+        ledger_row cr = r;
+        snprintf(cr.kind, sizeof cr.kind, "credit");
+        cr.amount = out->excess;
+        cr.due = 0;
+        snprintf(cr.note, sizeof cr.note, "%s",
+                 owed ? "overpayment credited to the enterprise"
+                      : "declaration no longer owes taxes: credited to the enterprise");
+        if ((rc = pay_ledger_append(c, m->id, m->status, &cr, s->req)) < 0)
+            return rc;
+    }
+    if ((rc = pay_balance(c, m->id, &out->b)) < 0)
+        return rc;
+    if (owed && out->b.outstanding == 0 && out->b.assessed > 0)
+        rc = auto_clear(c, s, m->id, "green channel: taxes covered by payment", &out->cleared);
+    return rc < 0 ? rc : 0;
+}
+
+int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
+                      const svc_req *req)
+{
+    int aeo = is_aeo(c, enterprise), cleared = 0;
+    if (aeo <= 0)
+        return aeo;
+    pay_settle_ctx s = {.req = req, .now = now};
+    char due[16], why[120];
+    date_format(aeo_deadline(now), due);
+    snprintf(s.ref, sizeof s.ref, "registration");
+    snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
+    int rc = auto_clear(c, &s, decl_id, why, &cleared);
+    return rc < 0 ? rc : cleared;
+}
+
+int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
+                  const svc_req *req, const char *why)
+{
+    int rc = pay_ledger_assess(c, decl_id, enterprise, status, 0, now, req, why);
+    ledger_balance b;
+    if (rc < 0 || (rc = pay_balance(c, decl_id, &b)) < 0 || b.guaranteed <= 0)
+        return rc < 0 ? rc : 0;
+    decl_row m = {0};
+    if ((rc = store_decl_get_meta(c, decl_id, &m)) != 1)
+        return rc < 0 ? rc : DB_ERR;
+    pay_settle_ctx s = {.req = req, .now = now};
+    snprintf(s.ref, sizeof s.ref, "declaration %s %s", m.number, why);
+    rc = release_guarantee(c, &s, &m, b.guaranteed, s.ref);
+    decl_row_release(&m);
+    return rc;
 }
 
 static int pay_job(db_conn *c, void *ctx)
@@ -381,77 +563,60 @@ static int pay_job(db_conn *c, void *ctx)
         free(prev.response);
         return 1; /* nothing to keep */
     }
-    json_t *out_lines = json_array();
-    for (int i = 0; i < x->n; i++) {
+    json_t *out_lines = json_array(), *revolved = json_array();
+    pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = x->paid_date, .revolved = revolved};
+    snprintf(s.txn, sizeof s.txn, "%s", x->txn);
+    snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
+    for (int i = 0; i < x->n && rc >= 0; i++) {
         pay_line *l = &x->lines[i];
         decl_row m = {0};
-        rc = store_decl_get_meta(c, l->decl, &m);
-        if (rc != 1) {
-            json_decref(out_lines);
-            decl_row_release(&m);
-            return rc < 0 ? rc : DB_ERR;
+        if ((rc = store_decl_get_meta(c, l->decl, &m)) != 1) {
+            rc = rc < 0 ? rc : DB_ERR;
+            break;
         }
-        ledger_balance b;
-        if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
-            goto fail;
-        int owed = owes_taxes(m.status);
-        int64_t applied, excess;
-        if (owed && m.cleared_at && (rc = late_interest(c, x, &m, &b, l->amount)) < 0)
-            goto fail;
-        ledger_split_payment(&b, l->amount, owed, &applied, &excess);
         ledger_row r = {.at = x->now, .amount = l->amount};
         snprintf(r.kind, sizeof r.kind, "paid");
         snprintf(r.party, sizeof r.party, "%s", m.party);
         snprintf(r.bank, sizeof r.bank, "%s", x->req->party);
         snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
         snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
-        if ((rc = append(c, m.id, m.status, &r, x->req->party, x->req->role)) < 0)
-            goto fail;
-        if (applied > 0 && b.guaranteed > 0 && (rc = release_guarantee(c, x, &m, applied)) < 0)
-            goto fail;
-        if (excess > 0) {
-            ledger_row cr = r;
-            snprintf(cr.kind, sizeof cr.kind, "credit");
-            cr.amount = excess;
-            snprintf(cr.note, sizeof cr.note, "%s",
-                     owed ? "overpayment credited to the enterprise"
-                          : "declaration no longer owes taxes: credited to the enterprise");
-            if ((rc = append(c, m.id, m.status, &cr, x->req->party, x->req->role)) < 0)
-                goto fail;
+        pay_settled st;
+        if ((rc = pay_settle(c, &s, &m, &r, &st)) < 0) {
+            decl_row_release(&m);
+            break;
         }
-        if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
-            goto fail;
-        int cleared = 0;
-        if (owed && b.outstanding == 0 && b.assessed > 0 && (rc = auto_clear(c, x, m.id, &cleared)) < 0)
-            goto fail;
         json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "declaration", m.number,
-                              "amount", money(l->amount), "applied", money(applied), "credited",
-                              money(excess), "assessed", money(b.assessed), "paid", money(b.paid),
-                              "guaranteed", money(b.guaranteed), "outstanding", money(b.outstanding),
-                              "status", decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status),
-                              "cleared", cleared);
-        if (b.outstanding > 0) {
+                              "amount", pay_money(l->amount), "applied", pay_money(st.applied),
+                              "credited", pay_money(st.excess), "assessed", pay_money(st.b.assessed),
+                              "paid", pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed),
+                              "outstanding", pay_money(st.b.outstanding), "status",
+                              decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status),
+                              "cleared", st.cleared);
+        if (st.b.outstanding > 0) {
             char msg[120], amt[32];
-            dec_format(b.outstanding, 0, amt, sizeof amt);
+            dec_format(st.b.outstanding, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "underpaid: VND %s still missing", amt);
             json_object_set_new(o, "message", json_string(msg));
-        } else if (excess > 0) {
+        } else if (st.excess > 0) {
             char msg[120], amt[32];
-            dec_format(excess, 0, amt, sizeof amt);
+            dec_format(st.excess, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "VND %s credited to enterprise %s", amt, m.party);
             json_object_set_new(o, "message", json_string(msg));
         }
         json_array_append_new(out_lines, o);
         decl_row_release(&m);
-        continue;
-    fail:
-        decl_row_release(&m);
+    }
+    if (rc < 0) {
         json_decref(out_lines);
+        json_decref(revolved);
         return rc;
     }
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "bank", x->req->party,
                              "bank_transaction_id", x->txn, "payer", x->payer, "paid_at", x->paid_at,
-                             "total", money(x->total), "lines", out_lines);
+                             "total", pay_money(x->total), "lines", out_lines);
+    if (json_array_size(revolved)) /* a joint guarantee released here covered other declarations */
+        json_object_set(body, "guarantees_revolved", revolved);
+    json_decref(revolved);
     char *text = json_dumps(body, JSON_COMPACT);
     payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
@@ -482,6 +647,25 @@ static int string_field(json_t *body, const char *name, char *out, size_t size, 
         return errs_add(e, "string", p, "'%s' is a string of 1-%zu characters", name, size - 1);
     snprintf(out, size, "%s", s);
     return 0;
+}
+
+int pay_amount(json_t *v, const char *path, errs *e, int64_t *out)
+{
+    int64_t x = 0;
+    if (!(json_is_integer(v) ? (x = json_integer_value(v), 1)
+                             : json_is_string(v) && dec_parse(json_string_value(v), 0, 0, &x) == 0))
+        return errs_add(e, "decimal", path, "'amount' is a whole VND amount (string or integer)");
+    if (x <= 0)
+        return errs_add(e, "amount_not_positive", path, "'amount' must be greater than 0");
+    if (x > (int64_t)1e15)
+        return errs_add(e, "amount_too_large", path, "'amount' exceeds VND 10^15");
+    *out = x;
+    return 0;
+}
+
+int pay_is_decl_number(const char *dn)
+{
+    return dn && strlen(dn) >= 11 && strlen(dn) <= 12 && strspn(dn, "0123456789") == strlen(dn);
 }
 
 static int fail_with(svc_reply *out, svc_reply r)
@@ -565,30 +749,13 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
             json_check_fields(l, line_fields, p, e);
             const char *dn = json_string_value(json_object_get(l, "declaration"));
             snprintf(p, sizeof p, "/lines/%zu/declaration", i);
-            if (!dn || strlen(dn) < 11 || strlen(dn) > 12 || strspn(dn, "0123456789") != strlen(dn))
+            if (!pay_is_decl_number(dn))
                 errs_add(e, "declaration", p, "'declaration' is a declaration number (11-12 digits)");
             else
                 snprintf(x->lines[i].decl, sizeof x->lines[i].decl, "%s", dn);
-            json_t *am = json_object_get(l, "amount");
-            int64_t v = 0;
             snprintf(p, sizeof p, "/lines/%zu/amount", i);
-            int bad = 1;
-            if (json_is_integer(am)) {
-                v = json_integer_value(am);
-                bad = 0;
-            } else if (json_is_string(am)) {
-                bad = dec_parse(json_string_value(am), 0, 0, &v) != 0;
-            }
-            if (bad)
-                errs_add(e, "decimal", p, "'amount' is a whole VND amount (string or integer)");
-            else if (v <= 0)
-                errs_add(e, "amount_not_positive", p, "'amount' must be greater than 0");
-            else if (v > (int64_t)1e15)
-                errs_add(e, "amount_too_large", p, "'amount' exceeds VND 10^15");
-            else {
-                x->lines[i].amount = v;
-                x->total += v;
-            }
+            if (pay_amount(json_object_get(l, "amount"), p, e, &x->lines[i].amount) == 0)
+                x->total += x->lines[i].amount;
         }
     }
     if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
@@ -624,7 +791,7 @@ typedef struct ledger_read {
     ledger_row *rows;
     int n;
     ledger_balance b;
-    int64_t credit;
+    int aeo;
 } ledger_read;
 
 static int ledger_read_job(db_conn *c, void *ctx)
@@ -634,6 +801,8 @@ static int ledger_read_job(db_conn *c, void *ctx)
     if (x->found != 1)
         return x->found < 0 ? x->found : 0;
     int rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
+    if (rc >= 0)
+        rc = x->aeo = is_aeo(c, x->row.party);
     return rc < 0 ? rc : 0;
 }
 
@@ -659,7 +828,7 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
             char ts[24];
             date_format_timestamp((time_t)e->at, ts);
             json_t *o = json_pack("{s:i,s:s,s:s,s:o}", "seq", e->seq, "at", ts, "kind", e->kind,
-                                  "amount", money(e->amount));
+                                  "amount", pay_money(e->amount));
             if (e->bank[0])
                 json_object_set_new(o, "bank", json_string(e->bank));
             if (e->bank_txn[0])
@@ -671,11 +840,17 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
         r.code = SVC_OK;
         r.body = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration",
                            x.row.number, "status", decl_status_name((decl_status)x.row.status),
-                           "enterprise", x.row.party, "assessed", money(x.b.assessed), "paid",
-                           money(x.b.paid), "guaranteed", money(x.b.guaranteed), "credited",
-                           money(x.b.credited), "interest", money(x.b.interest), "outstanding",
-                           money(x.b.outstanding), "surplus", money(x.b.surplus), "covered",
+                           "enterprise", x.row.party, "assessed", pay_money(x.b.assessed), "paid",
+                           pay_money(x.b.paid), "guaranteed", pay_money(x.b.guaranteed), "credited",
+                           pay_money(x.b.credited), "interest", pay_money(x.b.interest), "outstanding",
+                           pay_money(x.b.outstanding), "surplus", pay_money(x.b.surplus), "covered",
                            x.b.outstanding == 0, "entries", entries);
+        json_object_set_new(r.body, "credit_left", pay_money(x.b.credit_left));
+        /* an AEO's taxes on goods already released fall into its monthly statement */
+        char due[16];
+        date_format(aeo_deadline(x.row.cleared_at), due);
+        json_object_set_new(r.body, "payment_due", x.aeo && x.row.cleared_at && x.b.outstanding > 0
+                                                       ? json_string(due) : json_null());
     }
     decl_row_release(&x.row);
     free(x.rows);
@@ -700,7 +875,58 @@ static int recon_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
-svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. */
+static void csv_field(FILE *f, const char *v, int last)
+{
+    if (strpbrk(v, ",\"\r\n")) {
+        fputc('"', f);
+        for (const char *p = v; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+/* text/csv: a header row, one row per payment, then a TOTAL row with the sum. */
+static svc_reply recon_csv(const recon_ctx *x, int shown)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    fputs("bank_transaction_id,payer,paid_at,booked_at,amount\r\n", f);
+    int64_t total = 0;
+    for (int i = 0; i < shown; i++) {
+        const payment_row *p = &x->rows[i];
+        char ts[24], amt[32];
+        date_format_timestamp((time_t)p->created_at, ts);
+        dec_format(p->total, 0, amt, sizeof amt);
+        total += p->total;
+        csv_field(f, p->bank_txn, 0);
+        csv_field(f, p->payer, 0);
+        csv_field(f, p->paid_at, 0);
+        csv_field(f, ts, 0);
+        csv_field(f, amt, 1);
+    }
+    char amt[32];
+    dec_format(total, 0, amt, sizeof amt);
+    fprintf(f, "TOTAL,,,,%s\r\n", amt);
+    if (fclose(f) != 0) {
+        free(text);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    svc_reply r = {.code = SVC_OK, .text = text, .text_len = len,
+                   .content_type = "text/csv; charset=utf-8"};
+    return r;
+}
+
+svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int csv)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks reconcile their payments");
@@ -713,9 +939,14 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
         free(x.rows);
         return svc_error(SVC_ERROR, "storage", "cannot read payments");
     }
+    int shown = x.n < RECON_MAX ? x.n : RECON_MAX;
+    if (csv) {
+        svc_reply r = recon_csv(&x, shown);
+        free(x.rows);
+        return r;
+    }
     json_t *arr = json_array();
     int64_t total = 0;
-    int shown = x.n < RECON_MAX ? x.n : RECON_MAX;
     for (int i = 0; i < shown; i++) {
         payment_row *p = &x.rows[i];
         char ts[24];
@@ -723,14 +954,14 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
         total += p->total;
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s}", "bank_transaction_id",
                                              p->bank_txn, "payer", p->payer, "paid_at", p->paid_at,
-                                             "total", money(p->total), "booked_at", ts));
+                                             "total", pay_money(p->total), "booked_at", ts));
     }
     free(x.rows);
     char day[16];
     date_format(date, day);
     svc_reply r = {.code = SVC_OK};
     r.body = json_pack("{s:s,s:s,s:i,s:o,s:b,s:o}", "bank", req->party, "date", day, "count", x.n,
-                       "total", money(total), "truncated", x.n > RECON_MAX, "payments", arr);
+                       "total", pay_money(total), "truncated", x.n > RECON_MAX, "payments", arr);
     return r;
 }
 
@@ -739,7 +970,8 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date)
 #define GUARANTEE_MAX_DAYS 30 /* Law 107/2016 Art. 9: at most 30 days from registration */
 
 /* Read phase: each declaration is registered, of the guaranteed enterprise, still owes taxes, and
- * the guarantee does not run past 30 days from its registration. */
+ * the guarantee does not run past 30 days from its registration (a joint guarantee only ever
+ * covers the declarations it names: the 30 days hold for each of them when it revolves). */
 static int guarantee_check_job(db_conn *c, void *ctx)
 {
     pay_ctx *x = ctx;
@@ -757,7 +989,7 @@ static int guarantee_check_job(db_conn *c, void *ctx)
         else if (strcmp(r.party, x->enterprise) != 0)
             errs_add(x->e, "enterprise_mismatch", p, "declaration %s is of enterprise %s, not %s",
                      r.number, r.party, x->enterprise);
-        else if (!owes_taxes(r.status))
+        else if (!pay_owes_taxes(r.status))
             errs_add(x->e, "not_owed", p, "declaration %s is %s: it owes no taxes", r.number,
                      decl_status_name((decl_status)r.status));
         else {
@@ -795,56 +1027,44 @@ static int guarantee_job(db_conn *c, void *ctx)
         free(prev.response);
         return 1;
     }
-    int64_t left = x->total;
-    json_t *out = json_array();
-    for (int i = 0; i < x->n; i++) {
+    /* the terms are kept, so that a joint guarantee can revolve when taxes are paid */
+    guarantee_row g = {.amount = x->total, .valid_until = x->valid_until, .created_at = x->now};
+    snprintf(g.bank, sizeof g.bank, "%s", x->req->party);
+    snprintf(g.id, sizeof g.id, "%.50s", x->txn);
+    snprintf(g.type, sizeof g.type, "%s", x->type);
+    snprintf(g.enterprise, sizeof g.enterprise, "%s", x->enterprise);
+    char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
+    if (!ids)
+        return DB_ERR;
+    for (int i = 0; i < x->n && rc >= 0; i++) {
         decl_row m = {0};
-        rc = store_decl_get_meta(c, x->lines[i].decl, &m);
-        if (rc != 1) {
-            json_decref(out);
-            return rc < 0 ? rc : DB_ERR;
-        }
-        ledger_balance b;
-        int64_t alloc = 0;
-        int cleared = 0;
-        if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
-            goto fail;
-        alloc = b.outstanding < left ? b.outstanding : left;
-        if (alloc > 0) {
-            ledger_row r = {.at = x->now, .amount = alloc, .due = x->valid_until};
-            snprintf(r.kind, sizeof r.kind, "guaranteed");
-            snprintf(r.party, sizeof r.party, "%s", m.party);
-            snprintf(r.bank, sizeof r.bank, "%s", x->req->party);
-            snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
-            char d[16];
-            date_format(x->valid_until, d);
-            snprintf(r.note, sizeof r.note, "%s guarantee until %s", x->type, d);
-            if ((rc = append(c, m.id, m.status, &r, x->req->party, x->req->role)) < 0)
-                goto fail;
-            left -= alloc;
-            if ((rc = balance_of(c, m.id, &b, NULL, 0, NULL)) < 0)
-                goto fail;
-            if (b.outstanding == 0 && b.assessed > 0 && (rc = auto_clear(c, x, m.id, &cleared)) < 0)
-                goto fail;
-        }
-        json_array_append_new(out, json_pack("{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number,
-                                             "guaranteed", money(alloc), "outstanding",
-                                             money(b.outstanding), "status",
-                                             decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status),
-                                             "cleared", cleared));
+        if ((rc = store_decl_get_meta(c, x->lines[i].decl, &m)) == 1)
+            snprintf(ids[i], sizeof ids[i], "%s", m.id);
+        rc = rc == 1 ? 0 : rc < 0 ? rc : DB_ERR;
         decl_row_release(&m);
-        continue;
-    fail:
-        decl_row_release(&m);
+    }
+    if (rc == 0)
+        rc = store_guarantee_put(c, &g, (const char(*)[33])ids, x->n);
+    free(ids);
+    json_t *out = json_array();
+    pay_settle_ctx s = {.req = x->req, .now = x->now};
+    snprintf(s.ref, sizeof s.ref, "guarantee %.50s", x->txn);
+    if (rc < 0 || (rc = guarantee_allocate(c, &s, &g, 0, out)) < 0) {
         json_decref(out);
         return rc;
     }
+    int64_t used = store_guarantee_used(c, g.bank, g.id);
+    if (used < 0) {
+        json_decref(out);
+        return (int)used;
+    }
+    int64_t left = x->total - used;
     char d[16];
     date_format(x->valid_until, d);
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party,
                              "guarantee_id", x->txn, "type", x->type, "enterprise", x->enterprise,
-                             "amount", money(x->total), "allocated", money(x->total - left),
-                             "unallocated", money(left), "valid_until", d, "declarations", out);
+                             "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
+                             "unallocated", pay_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
     payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
     snprintf(pr.kind, sizeof pr.kind, "guarantee");
@@ -899,17 +1119,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         else if (x->valid_until < date_today())
             errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     }
-    json_t *am = json_object_get(body, "amount");
-    int64_t v = 0;
-    if (!(json_is_integer(am) ? (v = json_integer_value(am), 1)
-                              : json_is_string(am) && dec_parse(json_string_value(am), 0, 0, &v) == 0))
-        errs_add(e, "decimal", "/amount", "'amount' is a whole VND amount (string or integer)");
-    else if (v <= 0)
-        errs_add(e, "amount_not_positive", "/amount", "'amount' must be greater than 0");
-    else if (v > (int64_t)1e15)
-        errs_add(e, "amount_too_large", "/amount", "'amount' exceeds VND 10^15");
-    else
-        x->total = v;
+    pay_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
     json_t *ds = json_object_get(body, "declarations");
     size_t nd = json_array_size(ds);
     if (!json_is_array(ds) || nd == 0 || nd > MAX_LINES)
@@ -921,7 +1131,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         x->n = (int)nd;
         for (size_t i = 0; i < nd; i++) {
             const char *dn = json_string_value(json_array_get(ds, i));
-            if (!dn || strlen(dn) < 11 || strlen(dn) > 12 || strspn(dn, "0123456789") != strlen(dn)) {
+            if (!pay_is_decl_number(dn)) {
                 char p[48];
                 snprintf(p, sizeof p, "/declarations/%zu", i);
                 errs_add(e, "declaration", p, "a declaration number has 11-12 digits");
@@ -975,7 +1185,7 @@ static int due_job(db_conn *c, void *ctx)
         ledger_balance b = {0};
         int rc = store_decl_get_meta(c, x->rows[i].decl_id, &m);
         if (rc == 1)
-            rc = balance_of(c, m.id, &b, NULL, 0, NULL);
+            rc = pay_balance(c, m.id, &b);
         if (rc < 0) {
             decl_row_release(&m);
             return rc;
@@ -989,8 +1199,8 @@ static int due_job(db_conn *c, void *ctx)
         json_array_append_new(x->out, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b}", "declaration",
                                                 m.number, "enterprise", m.party, "status",
                                                 decl_status_name((decl_status)m.status), "guaranteed",
-                                                money(x->rows[i].guaranteed), "due_amount",
-                                                money(at_risk > 0 ? at_risk : 0), "due", d, "overdue",
+                                                pay_money(x->rows[i].guaranteed), "due_amount",
+                                                pay_money(at_risk > 0 ? at_risk : 0), "due", d, "overdue",
                                                 x->rows[i].due < today));
         decl_row_release(&m);
     }

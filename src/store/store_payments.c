@@ -19,7 +19,19 @@ static const char schema_sql[] =
     " kind TEXT NOT NULL, payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL,"
     " status INTEGER NOT NULL,"
     " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));"
-    "CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);";
+    "CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);"
+    "CREATE TABLE IF NOT EXISTS guarantees ("
+    " bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, type TEXT NOT NULL, enterprise TEXT NOT NULL,"
+    " amount BIGINT NOT NULL, valid_until INTEGER NOT NULL, created_at BIGINT NOT NULL,"
+    " PRIMARY KEY (bank, guarantee_id));"
+    "CREATE TABLE IF NOT EXISTS guarantee_declarations ("
+    " bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, seq INTEGER NOT NULL, decl_id TEXT NOT NULL,"
+    " PRIMARY KEY (bank, guarantee_id, seq));"
+    "CREATE TABLE IF NOT EXISTS credit_refunds ("
+    " id BIGINT PRIMARY KEY, party TEXT NOT NULL, amount BIGINT NOT NULL, status TEXT NOT NULL,"
+    " reason TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at BIGINT NOT NULL,"
+    " decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL, note TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS credit_refunds_party ON credit_refunds(party, id);";
 
 int store_payments_schema(db_conn *c) { return db_exec(c, schema_sql); }
 
@@ -236,6 +248,215 @@ int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int m
             out[n].guaranteed = db_col_int64(c, st, 1);
             out[n].due = (int32_t)db_col_int64(c, st, 2);
         }
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+/* ---- guarantees ------------------------------------------------------------------------------ */
+
+int store_guarantee_put(db_conn *c, const guarantee_row *g, const char (*decl_ids)[33], int n)
+{
+    static const char ins[] = "INSERT INTO guarantees (bank, guarantee_id, type, enterprise, amount,"
+                              " valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    static const char decl[] = "INSERT INTO guarantee_declarations (bank, guarantee_id, seq, decl_id)"
+                               " VALUES (?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, g->bank);
+    db_bind_text(c, st, 2, g->id);
+    db_bind_text(c, st, 3, g->type);
+    db_bind_text(c, st, 4, g->enterprise);
+    db_bind_int64(c, st, 5, g->amount);
+    db_bind_int64(c, st, 6, g->valid_until);
+    db_bind_int64(c, st, 7, g->created_at);
+    int rc = db_run(c, st);
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (!(st = db_prepare(c, decl)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, g->bank);
+        db_bind_text(c, st, 2, g->id);
+        db_bind_int64(c, st, 3, i + 1);
+        db_bind_text(c, st, 4, decl_ids[i]);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+int store_guarantee_get(db_conn *c, const char *bank, const char *id, guarantee_row *out)
+{
+    static const char sql[] = "SELECT type, enterprise, amount, valid_until, created_at FROM guarantees"
+                              " WHERE bank = ? AND guarantee_id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bank);
+    db_bind_text(c, st, 2, id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->bank, sizeof out->bank, "%s", bank);
+        snprintf(out->id, sizeof out->id, "%s", id);
+        db_col_copy(c, st, 0, out->type, sizeof out->type);
+        db_col_copy(c, st, 1, out->enterprise, sizeof out->enterprise);
+        out->amount = db_col_int64(c, st, 2);
+        out->valid_until = (int32_t)db_col_int64(c, st, 3);
+        out->created_at = db_col_int64(c, st, 4);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33], int max)
+{
+    static const char sql[] = "SELECT decl_id FROM guarantee_declarations"
+                              " WHERE bank = ? AND guarantee_id = ? ORDER BY seq";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bank);
+    db_bind_text(c, st, 2, id);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max)
+            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)
+{
+    static const char sql[] = "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries"
+                              " WHERE bank = ? AND kind = 'guaranteed' AND bank_txn = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bank);
+    db_bind_text(c, st, 2, id);
+    int rc = db_step(c, st);
+    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
+    db_reset(c, st);
+    return v;
+}
+
+/* ---- enterprise credit ----------------------------------------------------------------------- */
+
+int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out, int max)
+{
+#define CREDIT_SELECT                                                                              \
+    "SELECT decl_id, SUM(CASE WHEN kind = 'credit' THEN amount ELSE 0 END),"                      \
+    " SUM(CASE WHEN kind = 'credit_used' THEN amount ELSE 0 END),"                                \
+    " SUM(CASE WHEN kind = 'refunded' THEN amount ELSE 0 END), MIN(at) FROM ledger_entries"       \
+    " WHERE party = ? AND kind IN ('credit', 'credit_used', 'refunded') GROUP BY decl_id"
+    static const char all[] = CREDIT_SELECT " ORDER BY MIN(at), decl_id";
+    static const char avail[] = CREDIT_SELECT
+        " HAVING SUM(CASE WHEN kind = 'credit' THEN amount ELSE -amount END) > 0"
+        " ORDER BY MIN(at), decl_id";
+#undef CREDIT_SELECT
+    db_stmt *st = db_prepare(c, only_available ? avail : all);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            credit_row *r = &out[n];
+            db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
+            r->credited = db_col_int64(c, st, 1);
+            r->used = db_col_int64(c, st, 2);
+            r->refunded = db_col_int64(c, st, 3);
+            r->first_at = db_col_int64(c, st, 4);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+#define REFUND_COLS                                                                                \
+    "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note"
+
+static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = db_col_int64(c, st, 0);
+    db_col_copy(c, st, 1, r->party, sizeof r->party);
+    r->amount = db_col_int64(c, st, 2);
+    db_col_copy(c, st, 3, r->status, sizeof r->status);
+    db_col_copy(c, st, 4, r->reason, sizeof r->reason);
+    db_col_copy(c, st, 5, r->requested_by, sizeof r->requested_by);
+    r->requested_at = db_col_int64(c, st, 6);
+    db_col_copy(c, st, 7, r->decided_by, sizeof r->decided_by);
+    r->decided_at = db_col_int64(c, st, 8);
+    db_col_copy(c, st, 9, r->note, sizeof r->note);
+}
+
+int store_refund_put(db_conn *c, const refund_row *r)
+{
+    static const char ins[] = "INSERT INTO credit_refunds (id, party, amount, status, reason,"
+                              " requested_by, requested_at, decided_by, decided_at, note)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char upd[] = "UPDATE credit_refunds SET status = ?, decided_by = ?, decided_at = ?,"
+                              " note = ? WHERE id = ?";
+    int exists = 0;
+    refund_row cur;
+    int rc = store_refund_get(c, r->id, &cur);
+    if (rc < 0)
+        return rc;
+    exists = rc == 1;
+    db_stmt *st = db_prepare(c, exists ? upd : ins);
+    if (!st)
+        return DB_ERR;
+    if (exists) {
+        db_bind_text(c, st, 1, r->status);
+        db_bind_text(c, st, 2, r->decided_by);
+        db_bind_int64(c, st, 3, r->decided_at);
+        db_bind_text(c, st, 4, r->note);
+        db_bind_int64(c, st, 5, r->id);
+    } else {
+        db_bind_int64(c, st, 1, r->id);
+        db_bind_text(c, st, 2, r->party);
+        db_bind_int64(c, st, 3, r->amount);
+        db_bind_text(c, st, 4, r->status);
+        db_bind_text(c, st, 5, r->reason);
+        db_bind_text(c, st, 6, r->requested_by);
+        db_bind_int64(c, st, 7, r->requested_at);
+        db_bind_text(c, st, 8, r->decided_by);
+        db_bind_int64(c, st, 9, r->decided_at);
+        db_bind_text(c, st, 10, r->note);
+    }
+    return db_run(c, st);
+}
+
+int store_refund_get(db_conn *c, int64_t id, refund_row *out)
+{
+    static const char sql[] = "SELECT " REFUND_COLS " FROM credit_refunds WHERE id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW)
+        refund_read(c, st, out);
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_refunds_of(db_conn *c, const char *party, refund_row *out, int max)
+{
+    static const char sql[] = "SELECT " REFUND_COLS " FROM credit_refunds WHERE party = ? ORDER BY id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max)
+            refund_read(c, st, &out[n]);
         n++;
     }
     db_reset(c, st);

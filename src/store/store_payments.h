@@ -64,4 +64,54 @@ typedef struct due_row {
 } due_row;
 int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int max);
 
+/* ---- guarantees: their terms (what they secure is in the ledger, kind "guaranteed") --------- */
+typedef struct guarantee_row {
+    char bank[14];
+    char id[51];
+    char type[12];      /* separate | joint */
+    char enterprise[14];
+    int64_t amount;     /* the ceiling; a joint guarantee's released amounts are used again */
+    int32_t valid_until; /* yyyymmdd */
+    int64_t created_at;
+} guarantee_row;
+
+/* Stores the terms and the declarations covered, in order (decl ids). */
+int store_guarantee_put(db_conn *c, const guarantee_row *g, const char (*decl_ids)[33], int n);
+/* 1 found, 0 not (a guarantee given before the terms were kept), <0 error */
+int store_guarantee_get(db_conn *c, const char *bank, const char *id, guarantee_row *out);
+/* The covered declarations in the guarantee's order; returns the count (fills up to max). */
+int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33], int max);
+/* What the guarantee secures now: the sum of its "guaranteed" entries (releases are negative). */
+int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id);
+
+/* ---- enterprise credit: held on the declarations whose overpayment made it ---------------- */
+typedef struct credit_row {
+    char decl_id[33];
+    int64_t credited, used, refunded; /* left = credited - used - refunded */
+    int64_t first_at;
+} credit_row;
+
+/* Per declaration of the enterprise with credit entries, oldest credit first; only_available:
+ * just those with credit left. Returns the count (fills up to max) or <0. */
+int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out, int max);
+
+/* Refund requests of enterprise credit (requested -> approved | rejected by an officer). */
+typedef struct refund_row {
+    int64_t id;
+    char party[14];
+    int64_t amount;
+    char status[12];
+    char reason[160];
+    char requested_by[14];
+    int64_t requested_at;
+    char decided_by[14];
+    int64_t decided_at;
+    char note[160];
+} refund_row;
+
+/* Inserts a new request, or records the decision on an existing one (status, decided_*, note). */
+int store_refund_put(db_conn *c, const refund_row *r);
+int store_refund_get(db_conn *c, int64_t id, refund_row *out); /* 1/0/<0 */
+int store_refunds_of(db_conn *c, const char *party, refund_row *out, int max);
+
 #endif

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -1940,18 +1941,342 @@ class T12Payments(ApiCase):
         self.assertEqual(error_codes(b), [("guarantee_too_long", "/declarations/0")])
 
     def test_aeo_monthly_deferral(self):
+        # a green declaration of a priority (AEO) enterprise is cleared at registration, before
+        # any payment: its taxes fall into the monthly statement, due by the 10th of next month
         r = self.registered("aeo", declaration(importer=AEO))
+        self.assertEqual((r["channel"], r["status"]), ("green", "cleared"), r)
         due = self.owed(r)
-        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
-                             {"decision": "clear"})
-        self.assertEqual((st, c.get("status")), (200, "cleared"), c)  # cleared before payment
+        g = self.get(r["number"], "aeo")
+        self.assertEqual((g["status"], g["decisions"][-1]["by"]), ("cleared", "SYSTEM"))
         y, m = (TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1)
         deadline = datetime.date(y, m, 10)
+        self.assertIn("AEO", g["decisions"][-1]["note"])
+        self.assertIn(deadline.isoformat(), g["decisions"][-1]["note"])
+        self.assertEqual([e["action"] for e in self.events(r["number"], "aeo", ledger=True)],
+                         ["ida", "idc", "ledger.assessed", "clear"])
+        led = self.ledger(r["number"], token="aeo")
+        self.assertEqual((led["outstanding"], led["covered"], led["payment_due"]),
+                         (str(due), False, deadline.isoformat()))
+        # the officer has nothing left to clear
+        st, c, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % r["number"], "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, error_codes(c)[0][0]), (409, "illegal_transition"), c)
+        # not green (selected by a rule): registered, waiting for the officer as usual
+        self.rule(name="red for the AEO importer (deferral)", importer=AEO, hs_prefix="9006",
+                  action="red", priority=5)
+        red = self.registered("aeo", declaration(importer=AEO, items=[item("90065390", "3", "100")]))
+        self.assertEqual((red["channel"], red["status"]), ("red", "registered"))
+        self.assertIsNone(self.ledger(red["number"])["payment_due"])
+        # an ordinary enterprise's green declaration waits for its payment
+        plain = self.registered()
+        self.assertEqual((plain["channel"], plain["status"]), ("green", "registered"))
         # paid by the 10th of next month: no interest; 5 days later: 5 days of interest
         p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO,
                           "paid_at": (deadline + datetime.timedelta(days=5)).isoformat(),
                           "lines": [{"declaration": r["number"], "amount": str(due)}]})
         self.assertEqual(p["lines"][0]["outstanding"], str(self.interest(due, 5)))
+
+    # ---- joint guarantees revolve -------------------------------------------------------------
+
+    def enterprise(self, *extra):
+        """A fresh enterprise and a declarant token of it (credit and guarantees are per
+        enterprise: a fresh one keeps the figures of a test its own)."""
+        code = "08" + "".join(str(b % 10) for b in os.urandom(8))
+        run_cli("party", "add", "--db", self.env.db, "--tax-code", code, "--name", "Test " + code,
+                *extra)
+        self.env.tokens[code] = run_cli("token", "create", "--db", self.env.db, "--party", code,
+                                        "--role", "declarant").stdout.strip()
+        return code
+
+    def registered_for(self, ent):
+        r = self.registered(ent, declaration(importer=ent))
+        self.assertEqual((r["channel"], r["status"]), ("green", "registered"), r)
+        return r["number"], self.owed(r)
+
+    def test_joint_guarantee_revolves_when_a_declaration_is_paid(self):
+        ent = self.enterprise()
+        (a, da), (b, db), (c, dc) = [self.registered_for(ent) for _ in range(3)]
+        self.assertEqual(da, db)  # the same goods: one declaration's tax covers another's
+        until = (TODAY + datetime.timedelta(days=20)).isoformat()
+        g = self.guarantee({"guarantee_id": "REV-" + ent, "type": "joint", "enterprise": ent,
+                            "amount": str(da), "valid_until": until, "declarations": [a, b, c]})
+        self.assertEqual((g["allocated"], g["unallocated"]), (str(da), "0"))
+        self.assertEqual([(x["declaration"], x["guaranteed"], x["status"]) for x in g["declarations"]],
+                         [(a, str(da), "cleared"), (b, "0", "registered"), (c, "0", "registered")])
+        # exhausted: B and C stay blocked, the missing amount stated
+        self.assertEqual(g["declarations"][1]["message"], "guarantee exhausted: VND %d still missing" % db)
+        st, e, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % b, "officer",
+                             {"decision": "clear"})
+        self.assertEqual((st, error_codes(e)[0][0]), (409, "payment_outstanding"))
+        self.assertIn("VND %d " % db, e["errors"][0]["message"])
+        # A is paid: its share of the guarantee is released and covers B, which is released
+        p = self.pay([(a, da)])
+        self.assertEqual(p["lines"][0]["guaranteed"], "0")
+        self.assertEqual(p["guarantees_revolved"], [{
+            "declaration": b, "bank": BANK, "guarantee_id": "REV-" + ent, "guaranteed": str(db),
+            "outstanding": "0", "status": "cleared", "cleared": True}])
+        self.assertEqual(self.get(b, ent)["status"], "cleared")
+        self.assertEqual(self.get(c, ent)["status"], "registered")  # still nothing left for C
+        led = self.ledger(b)
+        self.assertEqual([(x["kind"], x["amount"]) for x in led["entries"]],
+                         [("assessed", str(db)), ("guaranteed", str(db))])
+        self.assertIn("revolved after payment", led["entries"][1]["note"])
+        self.assertEqual([x["kind"] for x in self.ledger(a)["entries"]],
+                         ["assessed", "guaranteed", "paid", "guaranteed"])
+        # the bank's liability moved from A to B, never above the guarantee's amount
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        mine = {x["declaration"]: x["due_amount"] for x in d["guarantees"] if x["declaration"] in (a, b, c)}
+        self.assertEqual(mine, {b: str(db)})
+        # B paid in part: only what goes beyond the unsecured part releases the guarantee; paid
+        # in full, C is covered in turn
+        p = self.pay([(b, db)])
+        self.assertEqual([x["declaration"] for x in p["guarantees_revolved"]], [c])
+        self.assertEqual(self.get(c, ent)["status"], "cleared")
+        # C paid: nothing waits any more, the released amount stays available
+        p = self.pay([(c, dc)])
+        self.assertNotIn("guarantees_revolved", p)
+        st, d, _ = self.call("GET", "/api/v1/banks/me/due", "bank")
+        self.assertEqual([x for x in d["guarantees"] if x["declaration"] in (a, b, c)], [])
+
+    def test_expired_joint_guarantee_does_not_revolve(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        gid = "EXP-" + ent
+        self.guarantee({"guarantee_id": gid, "type": "joint", "enterprise": ent, "amount": str(da),
+                        "valid_until": (TODAY + datetime.timedelta(days=1)).isoformat(),
+                        "declarations": [a, b]})
+        # the guarantee ran out (it cannot be given with a past date: its end is moved back in
+        # the database, as time would)
+        con = sqlite3.connect(self.env.db, timeout=30)
+        with con:
+            n = con.execute("UPDATE guarantees SET valid_until = ? WHERE guarantee_id = ?",
+                            (int((TODAY - datetime.timedelta(days=1)).strftime("%Y%m%d")), gid)).rowcount
+        con.close()
+        self.assertEqual(n, 1)
+        p = self.pay([(a, da)])
+        self.assertNotIn("guarantees_revolved", p)
+        self.assertEqual(self.get(b, ent)["status"], "registered")
+        self.assertEqual(self.ledger(b)["outstanding"], str(db))
+
+    def test_cancellation_releases_the_guarantee_and_credits_what_was_paid(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        half = da // 2
+        until = (TODAY + datetime.timedelta(days=20)).isoformat()
+        g = self.guarantee({"guarantee_id": "CAN-" + ent, "type": "joint", "enterprise": ent,
+                            "amount": str(half), "valid_until": until, "declarations": [a, b]})
+        self.assertEqual([x["guaranteed"] for x in g["declarations"]], [str(half), "0"])
+        self.pay([(a, 1000)])  # paid in part (the unsecured part), A still blocked
+        self.assertEqual(self.get(a, ent)["status"], "registered")
+        st, body, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % a, ent,
+                                {"reason_code": "H07"})
+        self.assertEqual(st, 200, body)
+        led = self.ledger(a)
+        self.assertEqual([x["kind"] for x in led["entries"]],
+                         ["assessed", "guaranteed", "paid", "assessed", "credit", "guaranteed"])
+        self.assertEqual((led["assessed"], led["guaranteed"], led["outstanding"], led["credited"],
+                          led["credit_left"]), ("0", "0", "0", "1000", "1000"))
+        # the released guarantee revolved to B (still short of its tax: blocked)
+        led = self.ledger(b)
+        self.assertEqual((led["guaranteed"], led["outstanding"]), (str(half), str(db - half)))
+        st, cr, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ent, ent)
+        self.assertEqual((st, cr["available"], [x["declaration"] for x in cr["sources"]]),
+                         (200, "1000", [a]))
+
+    # ---- enterprise credit -----------------------------------------------------------------------
+
+    def credits(self, ent, token=None):
+        st, b, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ent, token or ent)
+        self.assertEqual(st, 200, b)
+        return b
+
+    def apply(self, ent, body, token=None, expect=201, headers=None):
+        st, b, _ = self.call("POST", "/api/v1/enterprises/%s/credits/apply" % ent, token or ent,
+                             body, headers=headers)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def test_credit_applied_to_another_declaration_clears_it(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        self.pay([(a, da + db + 700)])  # overpaid: a credit for the enterprise
+        cr = self.credits(ent)
+        self.assertEqual((cr["available"], cr["sources"][0]["declaration"]), (str(db + 700), a))
+        self.credits(ent, "officer")  # customs sees it too
+        key = {"Idempotency-Key": "apply-" + ent}
+        r = self.apply(ent, {"declaration": b, "amount": str(db)}, headers=key)
+        self.assertEqual((r["status"], r["cleared"], r["outstanding"], r["credit_available"]),
+                         ("cleared", True, "0", "700"))
+        self.assertEqual(r["sources"], [{"declaration": a, "amount": str(db)}])
+        # a replay answers the same, spends nothing more
+        self.assertEqual(self.apply(ent, {"declaration": b, "amount": str(db)}, headers=key), r)
+        g = self.get(b, ent)
+        self.assertEqual((g["status"], g["decisions"][-1]["by"]), ("cleared", "SYSTEM"))
+        # both sides are in the ledgers, audited on each declaration
+        la, lb = self.ledger(a), self.ledger(b)
+        self.assertEqual([x["kind"] for x in la["entries"]], ["assessed", "paid", "credit", "credit_used"])
+        self.assertEqual((la["paid"], la["credited"], la["credit_left"]), (str(da), str(db + 700), "700"))
+        self.assertIn("applied to declaration " + b, la["entries"][-1]["note"])
+        self.assertEqual([x["kind"] for x in lb["entries"]], ["assessed", "paid_by_credit"])
+        self.assertEqual((lb["paid"], lb["outstanding"], lb["covered"]), (str(db), "0", True))
+        self.assertIn(a, lb["entries"][-1]["note"])
+        self.assertEqual([e["action"] for e in self.events(b, ent, ledger=True)][-2:],
+                         ["ledger.paid_by_credit", "clear"])
+        self.assertEqual([e["action"] for e in self.events(a, ent, ledger=True)][-1], "ledger.credit_used")
+        cr = self.credits(ent)
+        self.assertEqual((cr["available"], cr["used"], cr["credited"]), ("700", str(db), str(db + 700)))
+        # an officer applies the rest to a declaration in part: still blocked, the gap stated
+        c, dc = self.registered_for(ent)
+        r = self.apply(ent, {"declaration": c, "amount": "700"}, token="officer")
+        self.assertEqual((r["status"], r["cleared"], r["outstanding"], r["credit_available"]),
+                         ("registered", False, str(dc - 700), "0"))
+        self.assertEqual(r["message"], "VND %d still missing" % (dc - 700))
+
+    def test_credit_bad_input(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        self.pay([(a, da + 500)])
+        other = self.registered()  # a declaration of another enterprise (ACTIVE)
+        url = "/api/v1/enterprises/%s/credits/apply" % ent
+        # wrong role or not the enterprise: 403, nothing read
+        for token in ("broker", "other", "bank", "risk", "admin", "carrier"):
+            st, e, _ = self.call("POST", url, token, {"declaration": b, "amount": "1"})
+            self.assertEqual((st, error_codes(e)), (403, [("forbidden", "")]), token)
+        for token in ("other", "bank"):
+            self.assertEqual(self.call("GET", "/api/v1/enterprises/%s/credits" % ent, token)[0], 403)
+        # unknown enterprise
+        st, e, _ = self.call("POST", "/api/v1/enterprises/0899999999/credits/apply", "officer",
+                             {"declaration": b, "amount": "1"})
+        self.assertEqual((st, error_codes(e)[0][0]), (404, "not_found"))
+        self.assertEqual(self.call("GET", "/api/v1/enterprises/0899999999/credits", "officer")[0], 404)
+        # malformed: every error at once
+        st, e, _ = self.call("POST", url, ent, {"declaration": "12", "amount": "-5", "extra": 1})
+        self.assert_errors(st, e, [("declaration", "/declaration"), ("amount_not_positive", "/amount"),
+                                   ("unknown_field", "/extra")])
+        for amount in (0, "0", "abc", 1.5, None):
+            st, e, _ = self.call("POST", url, ent, {"declaration": b, "amount": amount})
+            self.assertEqual(st, 422, (amount, e))
+        # the credit of this enterprise cannot pay another's declaration
+        st, e, _ = self.call("POST", url, ent, {"declaration": other["number"], "amount": "100"})
+        self.assert_errors(st, e, [("enterprise_mismatch", "/declaration")])
+        # nor can more than the credit be spent, nor more than the declaration owes
+        st, e, _ = self.call("POST", url, ent, {"declaration": b, "amount": "501"})
+        self.assertEqual(error_codes(e), [("credit_insufficient", "/amount")], e)
+        self.assertIn("VND 500 of credit", e["errors"][0]["message"])
+        self.pay([(b, db - 100)])
+        st, e, _ = self.call("POST", url, ent, {"declaration": b, "amount": "200"})
+        self.assertEqual(error_codes(e), [("amount_exceeds_debt", "/amount")], e)
+        self.assertIn("owes VND 100", e["errors"][0]["message"])
+        # unknown and cancelled declarations
+        st, e, _ = self.call("POST", url, ent, {"declaration": "109999999990", "amount": "600"})
+        self.assertEqual(sorted(error_codes(e)), [("credit_insufficient", "/amount"),
+                                                  ("unknown_declaration", "/declaration")])
+        c, _ = self.registered_for(ent)
+        self.call("POST", "/api/v1/declarations/%s/cancellation" % c, ent, {"reason_code": "H07"})
+        st, e, _ = self.call("POST", url, ent, {"declaration": c, "amount": "1"})
+        self.assertEqual(error_codes(e), [("not_owed", "/declaration")], e)
+        # nothing was spent
+        cr = self.credits(ent)
+        self.assertEqual((cr["available"], cr["used"]), ("500", "0"))
+        self.assertEqual(self.ledger(b)["outstanding"], "100")
+
+    def refund(self, ent, body, token=None, expect=201):
+        st, b, _ = self.call("POST", "/api/v1/enterprises/%s/refunds" % ent, token or ent, body)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def decide_refund(self, ent, rid, body, token="officer", expect=200):
+        st, b, _ = self.call("POST", "/api/v1/enterprises/%s/refunds/%s/decision" % (ent, rid),
+                             token, body)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def test_refund_requested_by_the_enterprise_decided_by_an_officer(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        self.pay([(a, da + 1000)])
+        # only the enterprise asks, never beyond its credit
+        for token in ("officer", "broker", "bank", "other"):
+            self.refund(ent, {"amount": "10"}, token=token, expect=403)
+        e = self.refund(ent, {"amount": "1001"}, expect=422)
+        self.assertEqual(error_codes(e), [("credit_insufficient", "/amount")])
+        e = self.refund(ent, {"amount": "0", "reason": "", "x": 1}, expect=422)
+        self.assertEqual(sorted(c for c, _ in error_codes(e)), ["amount_not_positive", "type", "unknown_field"])
+        r1 = self.refund(ent, {"amount": "900", "reason": "overpaid by mistake"})
+        self.assertEqual((r1["status"], r1["amount"], r1["reason"], r1["decided_by"]),
+                         ("requested", "900", "overpaid by mistake", None))
+        # what pending requests ask is not asked twice
+        e = self.refund(ent, {"amount": "101"}, expect=422)
+        self.assertIn("900", e["errors"][0]["message"])
+        self.assertEqual(self.credits(ent)["refunds_pending"], "900")
+        # only an officer decides; the request must be this enterprise's
+        for token in (ent, "admin", "risk", "bank"):
+            self.decide_refund(ent, r1["id"], {"approve": True}, token=token, expect=403)
+        self.decide_refund(OTHER, r1["id"], {"approve": True}, expect=404)
+        self.decide_refund(ent, 999999, {"approve": True}, expect=404)
+        self.decide_refund(ent, "x1", {"approve": True}, expect=404)
+        e = self.decide_refund(ent, r1["id"], {"approve": "yes", "note": 5}, expect=422)
+        self.assertEqual(sorted(error_codes(e)), [("type", "/approve"), ("type", "/note")])
+        self.assertEqual(self.credits(ent)["available"], "1000")  # nothing refunded yet
+        d = self.decide_refund(ent, r1["id"], {"approve": True, "note": "to account 0011"})
+        self.assertEqual((d["status"], d["decided_by"], d["sources"]),
+                         ("approved", CUSTOMS, [{"declaration": a, "amount": "900"}]))
+        e = self.decide_refund(ent, r1["id"], {"approve": True}, expect=409)
+        self.assertEqual(error_codes(e)[0][0], "refund_decided")
+        led = self.ledger(a)
+        self.assertEqual([x["kind"] for x in led["entries"]], ["assessed", "paid", "credit", "refunded"])
+        self.assertEqual((led["credited"], led["credit_left"]), ("1000", "100"))
+        self.assertEqual([e["action"] for e in self.events(a, ent, ledger=True)][-1], "ledger.refunded")
+        # asked while there was credit, spent meanwhile: the officer's approval is refused
+        r2 = self.refund(ent, {"amount": "100"})
+        self.apply(ent, {"declaration": b, "amount": "60"}, token="officer")
+        e = self.decide_refund(ent, r2["id"], {"approve": True}, expect=409)
+        self.assertEqual(error_codes(e)[0][0], "credit_insufficient")
+        self.assertIn("VND 40 of credit left", e["errors"][0]["message"])
+        d = self.decide_refund(ent, r2["id"], {"approve": False, "note": "credit used meanwhile"})
+        self.assertEqual((d["status"], d["sources"]), ("rejected", []))
+        cr = self.credits(ent)
+        self.assertEqual((cr["available"], cr["refunded"], cr["used"], cr["refunds_pending"]),
+                         ("40", "900", "60", "0"))
+        self.assertEqual([(x["id"], x["status"]) for x in cr["refunds"]],
+                         [(r1["id"], "approved"), (r2["id"], "rejected")])
+
+    # ---- reconciliation as CSV -------------------------------------------------------------------
+
+    def test_daily_reconciliation_csv(self):
+        r = self.registered()
+        due = self.owed(r)
+        payer = 'Hanoi "Star", Ltd'
+        for txn, amount in (("CSV-A", 1000), ("CSV-B", due - 1000)):
+            self.pay_raw({"bank_transaction_id": txn, "payer": payer, "paid_at": TODAY.isoformat(),
+                          "lines": [{"declaration": r["number"], "amount": str(amount)}]},
+                         token="bank2")
+        path = "/api/v1/banks/me/reconciliation?date=%s" % TODAY.isoformat()
+        st, js, _ = self.call("GET", path, "bank2")
+        st, text, h = self.call("GET", path + "&format=csv", "bank2")
+        self.assertEqual(st, 200, text)
+        self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
+        self.assertIn('"Hanoi ""Star"", Ltd"', text)  # RFC 4180 quoting
+        self.assertTrue(text.endswith("\r\n"))
+        import csv
+        import io
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0], ["bank_transaction_id", "payer", "paid_at", "booked_at", "amount"])
+        self.assertEqual(len(rows), js["count"] + 2)  # header, one row per payment, the total
+        self.assertEqual([(x[0], x[1], x[4]) for x in rows[1:-1] if x[0].startswith("CSV-")],
+                         [("CSV-A", payer, "1000"), ("CSV-B", payer, str(due - 1000))])
+        self.assertEqual([x[0] for x in rows[1:-1]], [p["bank_transaction_id"] for p in js["payments"]])
+        self.assertEqual(rows[-1], ["TOTAL", "", "", "", js["total"]])
+        self.assertEqual(sum(int(x[4]) for x in rows[1:-1]), int(js["total"]))
+        # Accept: text/csv asks the same; an unknown format is refused; an empty day has a total
+        st, text2, _ = self.call("GET", path, "bank2", headers={"Accept": "text/csv"})
+        self.assertEqual((st, text2), (200, text))
+        st, e, _ = self.call("GET", path + "&format=xml", "bank2")
+        self.assertEqual((st, error_codes(e)), (422, [("format", "")]))
+        st, text, _ = self.call("GET", "/api/v1/banks/me/reconciliation?date=2000-01-01&format=csv",
+                                "bank2")
+        self.assertEqual(text, "bank_transaction_id,payer,paid_at,booked_at,amount\r\nTOTAL,,,,0\r\n")
+        self.assertEqual(self.call("GET", path + "&format=csv", "officer")[0], 403)
 
     def test_party_key_only_for_banks(self):
         p = run_cli("party", "key", "--db", self.env.db, "--party", ACTIVE, "--public-key",

@@ -69,10 +69,56 @@ static void guarantee_and_interest(void **state)
     assert_int_equal(b.assessed, 1030);
     assert_int_equal(b.interest, 30);
     assert_int_equal(b.outstanding, 30); /* the guarantee does not cover later interest */
-    ledger_entry f[] = {{LE_ASSESSED, 1000}, {LE_PAID, 1000}, {LE_REFUND, 200}};
+}
+
+static void credit_used_elsewhere_or_refunded(void **state)
+{
+    (void)state;
+    /* the credit of an overpayment leaves the declaration; spending or refunding it does not
+     * bring anything back to its balance */
+    ledger_entry e[] = {{LE_ASSESSED, 1000}, {LE_PAID, 1500}, {LE_CREDIT, 500},
+                        {LE_CREDIT_USED, 200}, {LE_REFUNDED, 100}};
+    ledger_balance b;
+    ledger_balance_of(e, N(e), &b);
+    assert_int_equal(b.paid, 1000);
+    assert_int_equal(b.credited, 500);
+    assert_int_equal(b.credit_used, 200);
+    assert_int_equal(b.refunded, 100);
+    assert_int_equal(b.credit_left, 200);
+    assert_int_equal(b.outstanding, 0);
+    assert_int_equal(b.surplus, 0);
+    /* the declaration it was spent on: paid by credit counts as paid */
+    ledger_entry f[] = {{LE_ASSESSED, 1000}, {LE_PAID, 700}, {LE_PAID_BY_CREDIT, 200}};
     ledger_balance_of(f, N(f), &b);
-    assert_int_equal(b.paid, 800);
-    assert_int_equal(b.outstanding, 200);
+    assert_int_equal(b.paid, 900);
+    assert_int_equal(b.paid_by_credit, 200);
+    assert_int_equal(b.outstanding, 100);
+    assert_int_equal(b.credit_left, 0);
+}
+
+static void payment_releases_guarantee_after_unsecured_part(void **state)
+{
+    (void)state;
+    ledger_balance b;
+    /* fully guaranteed: everything paid releases as much */
+    ledger_entry e[] = {{LE_ASSESSED, 1000}, {LE_GUARANTEED, 1000}};
+    ledger_balance_of(e, N(e), &b);
+    assert_int_equal(ledger_guarantee_release(&b, 400), 400);
+    assert_int_equal(ledger_guarantee_release(&b, 1000), 1000);
+    /* 600 of 1000 guaranteed: the first 400 paid cover the unsecured part */
+    ledger_entry f[] = {{LE_ASSESSED, 1000}, {LE_GUARANTEED, 600}};
+    ledger_balance_of(f, N(f), &b);
+    assert_int_equal(ledger_guarantee_release(&b, 300), 0);
+    assert_int_equal(ledger_guarantee_release(&b, 500), 100);
+    assert_int_equal(ledger_guarantee_release(&b, 1000), 600);
+    /* interest is not guaranteed: paying the tax releases all of the guarantee */
+    ledger_entry g[] = {{LE_ASSESSED, 1000}, {LE_GUARANTEED, 1000}, {LE_INTEREST, 30}};
+    ledger_balance_of(g, N(g), &b);
+    assert_int_equal(ledger_guarantee_release(&b, 1000), 1000);
+    /* no guarantee */
+    ledger_entry h[] = {{LE_ASSESSED, 1000}};
+    ledger_balance_of(h, N(h), &b);
+    assert_int_equal(ledger_guarantee_release(&b, 1000), 0);
 }
 
 static void split_payment(void **state)
@@ -117,6 +163,8 @@ int main(void)
         cmocka_unit_test(reassessment_is_a_signed_delta),
         cmocka_unit_test(overpayment_credited),
         cmocka_unit_test(guarantee_and_interest),
+        cmocka_unit_test(credit_used_elsewhere_or_refunded),
+        cmocka_unit_test(payment_releases_guarantee_after_unsecured_part),
         cmocka_unit_test(split_payment),
         cmocka_unit_test(kind_names_round_trip),
     };

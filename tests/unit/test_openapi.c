@@ -11,6 +11,11 @@
 #include <cmocka.h>
 
 #include "codec/json_decl.h"
+
+/* service/credits.c (its header pulls in the whole application) */
+extern const char *const pay_credit_apply_keys[];
+extern const char *const pay_refund_request_keys[];
+extern const char *const pay_refund_decision_keys[];
 #include <jansson.h>
 
 static json_t *doc;
@@ -55,6 +60,10 @@ static const route routes[] = {
     {"/api/v1/guarantees", {"post"}, 0},
     {"/api/v1/banks/me/due", {"get"}, 0},
     {"/api/v1/banks/me/reconciliation", {"get"}, 0},
+    {"/api/v1/enterprises/{tax_code}/credits", {"get"}, 0},
+    {"/api/v1/enterprises/{tax_code}/credits/apply", {"post"}, 0},
+    {"/api/v1/enterprises/{tax_code}/refunds", {"post"}, 0},
+    {"/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", {"post"}, 0},
     {"/api/v1/risk/rules", {"get", "post"}, 0},
     {"/api/v1/risk/rules/{rule_id}", {"put", "delete"}, 0},
     {"/api/v1/risk/models", {"get"}, 0},
@@ -248,6 +257,10 @@ static void declaration_fields_match_decoder(void **state)
     expect_props("RuleInput", rule);
     expect_props("RiskSettings", settings);
     expect_props("ExchangeRate", rate);
+    /* e-Payment: enterprise credit */
+    expect_props("CreditApplicationInput", pay_credit_apply_keys);
+    expect_props("RefundRequestInput", pay_refund_request_keys);
+    expect_props("RefundDecisionInput", pay_refund_decision_keys);
 }
 
 int main(void)
