@@ -87,7 +87,7 @@ static int import_job(db_conn *c, void *ctx)
     import_ctx *x = ctx;
     for (size_t i = 0; i < x->n; i++) {
         const risk_csv_row *r = &x->rows[i];
-        int rc = store_risk_fact_put(c, &r->fact);
+        int rc = store_risk_facts_put(c, &r->fact, 1);
         if (rc == DB_CONSTRAINT) {
             if (!x->duplicates++)
                 snprintf(x->first_duplicate, sizeof x->first_duplicate, "%s", r->fact.decl_id);

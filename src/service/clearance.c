@@ -667,10 +667,12 @@ static int register_job(db_conn *c, void *ctx)
     }
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
-    for (int i = 0; rc == 0 && rx->facts && i < rx->ax.d.n_items; i++) { /* learned selectivity's input */
-        snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
-        rx->facts[i].registered_at = x->now;
-        rc = store_risk_fact_put(c, &rx->facts[i]);
+    if (rc == 0 && rx->facts) { /* learned selectivity's input */
+        for (int i = 0; i < rx->ax.d.n_items; i++) {
+            snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
+            rx->facts[i].registered_at = x->now;
+        }
+        rc = store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
     }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
         int cleared = pay_on_registered(c, cur.id, cur.party, x->now, x->req);

@@ -1,20 +1,18 @@
 #include "store/store_risk.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decl.h"
 #include "util/strmap.h"
 
 static const char schema_sql[] =
+    /* one row per declaration, its items' facts encoded in one text column: a registration
+     * writes one row, not one per item (docs/performance.md: 25 rows per registration cost half
+     * of the writer's throughput) */
     "CREATE TABLE IF NOT EXISTS risk_facts ("
-    " decl_id TEXT NOT NULL, line INTEGER NOT NULL, registered_at BIGINT NOT NULL,"
-    " importer TEXT NOT NULL, declarant TEXT NOT NULL, seller TEXT NOT NULL, courier TEXT NOT NULL,"
-    " office TEXT NOT NULL, type_code TEXT NOT NULL, procedure_code TEXT NOT NULL, use_code TEXT NOT NULL,"
-    " payment_type TEXT NOT NULL, tax_type TEXT NOT NULL, origin_indicator TEXT NOT NULL,"
-    " transport_mode INTEGER NOT NULL, hs TEXT NOT NULL, origin TEXT NOT NULL, departure TEXT NOT NULL,"
-    " tax_rate_bp BIGINT NOT NULL, value BIGINT NOT NULL, currency TEXT NOT NULL, net_mass_g BIGINT NOT NULL,"
-    " aeo INTEGER NOT NULL, compliance INTEGER NOT NULL, PRIMARY KEY (decl_id, line));"
-    "CREATE INDEX IF NOT EXISTS risk_facts_time ON risk_facts(registered_at);"
+    " decl_id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL, items INTEGER NOT NULL, facts TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS risk_outcomes ("
     " decl_id TEXT PRIMARY KEY, at BIGINT NOT NULL, violation INTEGER NOT NULL, critical INTEGER NOT NULL,"
     " additional_tax BIGINT NOT NULL, source TEXT NOT NULL);"
@@ -25,74 +23,176 @@ static const char schema_sql[] =
 
 int store_risk_schema(db_conn *c) { return db_exec(c, schema_sql); }
 
-#define FACT_COLUMNS                                                                                \
-    "decl_id, line, registered_at, importer, declarant, seller, courier, office, type_code,"       \
-    " procedure_code, use_code, payment_type, tax_type, origin_indicator, transport_mode, hs, origin," \
-    " departure, tax_rate_bp, value, currency, net_mass_g, aeo, compliance"
+/* ---- the encoding of a declaration's facts ---------------------------------------------------
+ * Items separated by RS (0x1e), fields by US (0x1f), in the order of risk_fact; the decl_id and
+ * the registration time are columns of the row. Separators inside a value become spaces. */
 
-static void read_fact(db_conn *c, db_stmt *st, risk_fact *f)
+#define RS '\x1e'
+#define US '\x1f'
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void put_char(sbuf *b, char c)
 {
-    int i = 0;
-    memset(f, 0, sizeof *f);
-    db_col_copy(c, st, i++, f->decl_id, sizeof f->decl_id);
-    f->line = (int)db_col_int64(c, st, i++);
-    f->registered_at = db_col_int64(c, st, i++);
-    db_col_copy(c, st, i++, f->importer, sizeof f->importer);
-    db_col_copy(c, st, i++, f->declarant, sizeof f->declarant);
-    db_col_copy(c, st, i++, f->seller, sizeof f->seller);
-    db_col_copy(c, st, i++, f->courier, sizeof f->courier);
-    db_col_copy(c, st, i++, f->office, sizeof f->office);
-    db_col_copy(c, st, i++, f->type_code, sizeof f->type_code);
-    db_col_copy(c, st, i++, f->procedure, sizeof f->procedure);
-    db_col_copy(c, st, i++, f->use_code, sizeof f->use_code);
-    db_col_copy(c, st, i++, f->payment_type, sizeof f->payment_type);
-    db_col_copy(c, st, i++, f->tax_type, sizeof f->tax_type);
-    db_col_copy(c, st, i++, f->origin_indicator, sizeof f->origin_indicator);
-    f->transport_mode = (int)db_col_int64(c, st, i++);
-    db_col_copy(c, st, i++, f->hs, sizeof f->hs);
-    db_col_copy(c, st, i++, f->origin, sizeof f->origin);
-    db_col_copy(c, st, i++, f->departure, sizeof f->departure);
-    f->tax_rate_bp = db_col_int64(c, st, i++);
-    f->value = db_col_int64(c, st, i++);
-    db_col_copy(c, st, i++, f->currency, sizeof f->currency);
-    f->net_mass_g = db_col_int64(c, st, i++);
-    f->aeo = (int)db_col_int64(c, st, i++);
-    f->compliance = (int)db_col_int64(c, st, i++);
+    if (b->failed)
+        return;
+    if (b->len + 2 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 512;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    b->p[b->len++] = c;
+    b->p[b->len] = 0;
 }
 
-int store_risk_fact_put(db_conn *c, const risk_fact *f)
+static void put_text(sbuf *b, const char *v)
 {
-    static const char sql[] = "INSERT INTO risk_facts (" FACT_COLUMNS
-                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
+    for (; *v; v++)
+        put_char(b, *v == RS || *v == US ? ' ' : *v);
+    put_char(b, US);
+}
+
+static void put_int(sbuf *b, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 23);
+    if (v < 0)
+        put_char(b, '-');
+    while (n)
+        put_char(b, tmp[--n]);
+    put_char(b, US);
+}
+
+static char *encode_facts(const risk_fact *f, int n)
+{
+    sbuf b = {0};
+    for (int i = 0; i < n; i++) {
+        const risk_fact *x = &f[i];
+        if (i)
+            put_char(&b, RS);
+        put_int(&b, x->line);
+        put_text(&b, x->importer);
+        put_text(&b, x->declarant);
+        put_text(&b, x->seller);
+        put_text(&b, x->courier);
+        put_text(&b, x->office);
+        put_text(&b, x->type_code);
+        put_text(&b, x->procedure);
+        put_text(&b, x->use_code);
+        put_text(&b, x->payment_type);
+        put_text(&b, x->tax_type);
+        put_text(&b, x->origin_indicator);
+        put_int(&b, x->transport_mode);
+        put_text(&b, x->hs);
+        put_text(&b, x->origin);
+        put_text(&b, x->departure);
+        put_int(&b, x->tax_rate_bp);
+        put_int(&b, x->value);
+        put_text(&b, x->currency);
+        put_int(&b, x->net_mass_g);
+        put_int(&b, x->aeo);
+        put_int(&b, x->compliance);
+    }
+    if (b.failed || !b.p) {
+        free(b.p);
+        return b.failed ? NULL : strdup("");
+    }
+    return b.p;
+}
+
+/* Copies the field at *s (up to US) into dst; advances past the US. -1 when the text ends. */
+static int get_text(const char **s, char *dst, size_t size)
+{
+    const char *e = strchr(*s, US);
+    if (!e)
+        return -1;
+    size_t n = (size_t)(e - *s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, *s, n);
+    dst[n] = 0;
+    *s = e + 1;
+    return 0;
+}
+
+static int get_int(const char **s, int64_t *out)
+{
+    char tmp[24];
+    if (get_text(s, tmp, sizeof tmp) != 0)
+        return -1;
+    char *end;
+    *out = strtoll(tmp, &end, 10);
+    return *tmp && !*end ? 0 : -1;
+}
+
+/* Decodes up to max facts; returns the count, or -1 for text that is not an encoding. */
+static int decode_facts(const char *text, const char *decl_id, int64_t at, risk_fact *out, int max)
+{
+    const char *s = text;
+    int n = 0;
+    while (*s && n < max) {
+        risk_fact *x = &out[n];
+        int64_t line, mode, aeo, compliance;
+        memset(x, 0, sizeof *x);
+        snprintf(x->decl_id, sizeof x->decl_id, "%s", decl_id);
+        x->registered_at = at;
+        if (get_int(&s, &line) || get_text(&s, x->importer, sizeof x->importer) ||
+            get_text(&s, x->declarant, sizeof x->declarant) || get_text(&s, x->seller, sizeof x->seller) ||
+            get_text(&s, x->courier, sizeof x->courier) || get_text(&s, x->office, sizeof x->office) ||
+            get_text(&s, x->type_code, sizeof x->type_code) || get_text(&s, x->procedure, sizeof x->procedure) ||
+            get_text(&s, x->use_code, sizeof x->use_code) ||
+            get_text(&s, x->payment_type, sizeof x->payment_type) ||
+            get_text(&s, x->tax_type, sizeof x->tax_type) ||
+            get_text(&s, x->origin_indicator, sizeof x->origin_indicator) || get_int(&s, &mode) ||
+            get_text(&s, x->hs, sizeof x->hs) || get_text(&s, x->origin, sizeof x->origin) ||
+            get_text(&s, x->departure, sizeof x->departure) || get_int(&s, &x->tax_rate_bp) ||
+            get_int(&s, &x->value) || get_text(&s, x->currency, sizeof x->currency) ||
+            get_int(&s, &x->net_mass_g) || get_int(&s, &aeo) || get_int(&s, &compliance))
+            return -1;
+        x->line = (int)line;
+        x->transport_mode = (int)mode;
+        x->aeo = (int)aeo;
+        x->compliance = (int)compliance;
+        n++;
+        if (*s == RS)
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return n;
+}
+
+int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n)
+{
+    static const char sql[] = "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
+    if (n <= 0)
+        return 0;
+    char *text = encode_facts(facts, n);
+    db_stmt *st = text ? db_prepare(c, sql) : NULL;
+    if (!st) {
+        free(text);
         return DB_ERR;
-    int i = 1;
-    db_bind_text(c, st, i++, f->decl_id);
-    db_bind_int64(c, st, i++, f->line);
-    db_bind_int64(c, st, i++, f->registered_at);
-    db_bind_text(c, st, i++, f->importer);
-    db_bind_text(c, st, i++, f->declarant);
-    db_bind_text(c, st, i++, f->seller);
-    db_bind_text(c, st, i++, f->courier);
-    db_bind_text(c, st, i++, f->office);
-    db_bind_text(c, st, i++, f->type_code);
-    db_bind_text(c, st, i++, f->procedure);
-    db_bind_text(c, st, i++, f->use_code);
-    db_bind_text(c, st, i++, f->payment_type);
-    db_bind_text(c, st, i++, f->tax_type);
-    db_bind_text(c, st, i++, f->origin_indicator);
-    db_bind_int64(c, st, i++, f->transport_mode);
-    db_bind_text(c, st, i++, f->hs);
-    db_bind_text(c, st, i++, f->origin);
-    db_bind_text(c, st, i++, f->departure);
-    db_bind_int64(c, st, i++, f->tax_rate_bp);
-    db_bind_int64(c, st, i++, f->value);
-    db_bind_text(c, st, i++, f->currency);
-    db_bind_int64(c, st, i++, f->net_mass_g);
-    db_bind_int64(c, st, i++, f->aeo);
-    db_bind_int64(c, st, i++, f->compliance);
-    return db_run(c, st);
+    }
+    db_bind_text(c, st, 1, facts[0].decl_id);
+    db_bind_int64(c, st, 2, facts[0].registered_at);
+    db_bind_int64(c, st, 3, n);
+    db_bind_text(c, st, 4, text);
+    int rc = db_run(c, st);
+    free(text);
+    return rc;
 }
 
 int store_risk_outcome_put(db_conn *c, const char *decl_id, int64_t at, int violation, int critical,
@@ -124,22 +224,27 @@ int store_risk_outcome_put(db_conn *c, const char *decl_id, int64_t at, int viol
 
 int store_risk_facts_of(db_conn *c, const char *decl_id, risk_fact *out, int max)
 {
-    static const char sql[] = "SELECT " FACT_COLUMNS " FROM risk_facts WHERE decl_id = ? ORDER BY line";
+    static const char sql[] = "SELECT registered_at, facts FROM risk_facts WHERE decl_id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW && n < max)
-        read_fact(c, st, &out[n++]);
+    int rc = db_step(c, st), n = 0;
+    if (rc == DB_ROW) {
+        const char *text = db_col_text(c, st, 1);
+        n = decode_facts(text ? text : "", decl_id, db_col_int64(c, st, 0), out, max);
+    }
     db_reset(c, st);
-    return rc == DB_ROW || rc == DB_DONE ? n : rc;
+    if (rc != DB_ROW && rc != DB_DONE)
+        return rc;
+    return n < 0 ? DB_ERR : n;
 }
 
 int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_outcome **outcomes_out,
                     size_t *n_outcomes)
 {
-    static const char facts_sql[] = "SELECT " FACT_COLUMNS " FROM risk_facts ORDER BY registered_at, decl_id, line";
+    static const char facts_sql[] = "SELECT decl_id, registered_at, items, facts FROM risk_facts"
+                                    " ORDER BY registered_at, decl_id";
     static const char outcomes_sql[] = "SELECT decl_id, at, violation, critical FROM risk_outcomes ORDER BY at, decl_id";
     *facts_out = NULL;
     *outcomes_out = NULL;
@@ -153,14 +258,23 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
     }
     int rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n == cap) {
-            risk_fact *f = realloc(facts, cap * 2 * sizeof *facts);
-            if (!f)
+        int64_t items = db_col_int64(c, st, 2);
+        if (items < 1 || items > DECL_MAX_ITEMS)
+            continue; /* not a row this code wrote */
+        if (n + (size_t)items > cap) {
+            while (n + (size_t)items > cap)
+                cap *= 2;
+            risk_fact *f = realloc(facts, cap * sizeof *facts);
+            if (!f) {
+                rc = DB_ERR;
                 break;
+            }
             facts = f;
-            cap *= 2;
         }
-        read_fact(c, st, &facts[n++]);
+        const char *id = db_col_text(c, st, 0), *text = db_col_text(c, st, 3);
+        int got = decode_facts(text ? text : "", id ? id : "", db_col_int64(c, st, 1), facts + n, (int)items);
+        if (got > 0)
+            n += (size_t)got;
     }
     db_reset(c, st);
     if (rc != DB_DONE) {

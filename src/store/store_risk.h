@@ -11,7 +11,8 @@
 
 int store_risk_schema(db_conn *c);
 
-int store_risk_fact_put(db_conn *c, const risk_fact *f);
+/* The facts of one declaration's n items (same decl_id and registered_at): one row. */
+int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n);
 
 /* The outcome of a declaration (its first one counts: later calls are no-ops). 1 recorded,
  * 0 already had one, <0 error. */

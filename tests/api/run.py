@@ -2751,10 +2751,12 @@ class T14RiskModel(ApiCase):
         with self.db() as c:
             row = c.execute("SELECT violation, additional_tax, source FROM risk_outcomes WHERE decl_id = ?",
                             (d["id"],)).fetchone()
-            facts = c.execute("SELECT count(*), min(importer), min(hs) FROM risk_facts WHERE decl_id = ?",
-                              (d["id"],)).fetchone()
+            items, facts = c.execute("SELECT items, facts FROM risk_facts WHERE decl_id = ?",
+                                     (d["id"],)).fetchone()
         self.assertEqual(row, (1, 1500000, "inspection_completed"))
-        self.assertEqual(facts, (1, ACTIVE, "64039990"))
+        # one row per declaration: its items' facts, fields separated by US, items by RS
+        fields = facts.split("\x1f")
+        self.assertEqual((items, fields[0], fields[1], fields[13]), (1, "1", ACTIVE, "64039990"))
 
     def test_5_yellow_document_check_settles_clean(self):
         self.rule(name="yellow bags", hs_prefix="4202", action="yellow", priority=9)
