@@ -52,6 +52,8 @@ int risk_model_predict(risk_model *m, const float *x, size_t n, float *prob);
 
 /* One row's margin (log-odds). Lock-free. */
 double risk_model_margin(risk_model *m, const float *x);
+/* The margins of n rows, tree by tree (faster than n single rows). Lock-free. */
+void risk_model_margins(risk_model *m, const float *x, size_t n, double *out);
 
 /* One row: its margin (log-odds), probability, and the per-feature contributions
  * (RISK_N_FEATURES values then the bias; their sum is the margin, as XGBoost defines it for its

@@ -205,30 +205,47 @@ static int by_abs_desc(const void *a, const void *b)
 int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, int compliance, uint64_t draw,
                       risk_score *out)
 {
-    float x[RISK_N_FEATURES], best_x[RISK_N_FEATURES], c[RISK_N_FEATURES + 1], best_c[RISK_N_FEATURES + 1];
-    double margin, prob, best_margin = -INFINITY, best_prob = 0;
+    float best_c[RISK_N_FEATURES + 1];
+    double best_margin = -INFINITY, best_prob = 0;
     int best = -1;
+    if (n <= 0)
+        return 0;
+    float *x = malloc((size_t)n * RISK_N_FEATURES * sizeof *x);
+    double *margins = malloc((size_t)n * sizeof *margins);
+    if (!x || !margins) {
+        free(x);
+        free(margins);
+        return -1;
+    }
     pthread_rwlock_rdlock(&e->lock);
     if (!e->model) {
         pthread_rwlock_unlock(&e->lock);
+        free(x);
+        free(margins);
         return 0;
     }
-    for (int i = 0; i < n; i++) {
-        risk_features(e->history, &facts[i], x);
-        if (risk_model_explain(e->model, x, c, &margin, &prob) != 0)
-            continue;
-        if (margin > best_margin) {
+    /* every item's margin; contributions only for the riskiest, whose score is the declaration's */
+    for (int i = 0; i < n; i++)
+        risk_features(e->history, &facts[i], x + (size_t)i * RISK_N_FEATURES);
+    if (n == 1) /* explaining it gives its margin too */
+        margins[0] = 0, best = 0;
+    else
+        risk_model_margins(e->model, x, (size_t)n, margins);
+    for (int i = 0; i < n && n > 1; i++)
+        if (margins[i] > best_margin) {
             best = i;
-            best_margin = margin;
-            best_prob = prob;
-            memcpy(best_x, x, sizeof x);
-            memcpy(best_c, c, sizeof c);
+            best_margin = margins[i];
         }
-    }
+    if (best >= 0 &&
+        risk_model_explain(e->model, x + (size_t)best * RISK_N_FEATURES, best_c, &best_margin, &best_prob) != 0)
+        best = -1;
     int64_t version = e->version;
     pthread_rwlock_unlock(&e->lock);
-    if (best < 0)
-        return n == 0 ? 0 : -1;
+    if (best < 0) {
+        free(x);
+        free(margins);
+        return -1;
+    }
     memset(out, 0, sizeof *out);
     out->version = version;
     out->item = best;
@@ -237,6 +254,7 @@ int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, in
     out->adjusted = risk_adjusted_score(best_margin, aeo, compliance);
     out->bias = best_c[RISK_N_FEATURES];
     risk_contribution all[RISK_N_FEATURES];
+    const float *best_x = x + (size_t)best * RISK_N_FEATURES;
     for (int f = 0; f < RISK_N_FEATURES; f++)
         all[f] = (risk_contribution){f, best_x[f], best_c[f]};
     qsort(all, RISK_N_FEATURES, sizeof *all, by_abs_desc);
@@ -246,6 +264,8 @@ int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, in
         else
             out->rest += all[f].contribution;
     }
+    free(x);
+    free(margins);
     pthread_mutex_lock(&e->cal_lock);
     risk_calibrator_decide(&e->cal, (float)out->adjusted, draw, &out->band);
     pthread_mutex_unlock(&e->cal_lock);

@@ -292,7 +292,7 @@ static void contributions_sum_to_the_score(void **state)
     assert_non_null(m);
     float c[RISK_N_FEATURES + 1], xc[RISK_N_FEATURES + 1], prob1;
     for (size_t i = 0; i < 200; i++) {
-        const float *x = r->x + (i * 13 % N_SYNTH) * RISK_N_FEATURES;
+        const float *x = r->x + (i * 13 % (N_SYNTH - 3)) * RISK_N_FEATURES;
         double margin, prob;
         assert_int_equal(risk_model_explain(m, x, c, &margin, &prob), 0);
         double sum = 0;
@@ -304,6 +304,10 @@ static void contributions_sum_to_the_score(void **state)
         assert_true(nonzero > 0);                       /* explanations are present */
         assert_float_equal(sum, margin, 1e-4);          /* and add up to the margin */
         assert_float_equal(margin, risk_model_margin(m, x), 1e-9);
+        double batch[3];
+        risk_model_margins(m, x, 3, batch); /* tree by tree over rows: the same margins */
+        for (int k = 0; k < 3; k++)
+            assert_float_equal(batch[k], risk_model_margin(m, x + k * RISK_N_FEATURES), 1e-9);
         assert_int_equal(risk_model_predict(m, x, 1, &prob1), 0);
         assert_float_equal(prob, prob1, 1e-6);
         /* they are XGBoost's approximate contributions */
