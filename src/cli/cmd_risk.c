@@ -1,10 +1,10 @@
 /* ecustoms risk ...: learned selectivity from the command line (issue 4; docs/risk.md).
  *
- *   risk train --db FILE [--no-activate] [--rounds N] [--seed N]
+ *   risk train --db FILE [--no-activate] [--rounds N] [--eta X] [--max-depth N] [--seed N]
  *   risk models --db FILE [--json]
  *   risk activate --db FILE VERSION
  *   risk import-history --db FILE --csv FILE[,FILE...] [--no-outcomes]
- *   risk evaluate --train FILE[,FILE...] --test FILE [--json] [--db FILE] [--rounds N]
+ *   risk evaluate --train FILE[,FILE...] --test FILE [--json] [--db FILE] [--rounds N] [--eta X] [--max-depth N]
  */
 #include <jansson.h>
 #include <math.h>
@@ -151,6 +151,22 @@ static void params_from_args(int argc, char **argv, risk_train_params *p)
         p->rounds = atoi(v);
     if ((v = cli_opt(argc, argv, "--seed")))
         p->seed = atoi(v);
+    if ((v = cli_opt(argc, argv, "--eta")))
+        p->eta = atof(v);
+    if ((v = cli_opt(argc, argv, "--max-depth")))
+        p->max_depth = atoi(v);
+}
+
+/* 0, or a usage message for parameters XGBoost would refuse or that make no sense. */
+static const char *params_invalid(const risk_train_params *p)
+{
+    if (p->rounds < 1 || p->rounds > 5000)
+        return "--rounds must be 1..5000";
+    if (!(p->eta > 0 && p->eta <= 1))
+        return "--eta must be in (0, 1]";
+    if (p->max_depth < 1 || p->max_depth > 16)
+        return "--max-depth must be 1..16";
+    return NULL;
 }
 
 static void print_training(const risk_training *t)
@@ -176,8 +192,9 @@ static int cmd_train(int argc, char **argv)
     }
     risk_train_params p;
     params_from_args(argc, argv, &p);
-    if (p.rounds < 1 || p.rounds > 5000) {
-        fprintf(stderr, "ecustoms risk train: --rounds must be 1..5000\n");
+    const char *bad = params_invalid(&p);
+    if (bad) {
+        fprintf(stderr, "ecustoms risk train: %s\n", bad);
         return 2;
     }
     store *st;
@@ -317,6 +334,11 @@ static int cmd_evaluate(int argc, char **argv)
     }
     risk_train_params p;
     params_from_args(argc, argv, &p);
+    const char *bad = params_invalid(&p);
+    if (bad) {
+        fprintf(stderr, "ecustoms risk evaluate: %s\n", bad);
+        return 2;
+    }
     risk_csv_row *tr = NULL, *te = NULL;
     size_t ntr, nte;
     if (read_csvs(train, &tr, &ntr) != 0 || read_csvs(test, &te, &nte) != 0) {

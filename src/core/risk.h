@@ -52,6 +52,10 @@ typedef struct risk_input {
 typedef struct risk_policy {
     uint32_t random_red_ppm;            /* random physical inspection share, parts per million */
     uint32_t random_yellow_ppm;         /* random document check share */
+    /* learned selectivity (core/risk_policy.h): shares of traffic, parts per million */
+    uint32_t model_red_ppm;             /* default 50,000 (5 %) */
+    uint32_t model_yellow_ppm;          /* default 150,000 (15 %) */
+    uint32_t exploration_ppm;           /* of each selection, drawn at random; default 100,000 */
 } risk_policy;
 
 #define RISK_MAX_REASONS 16

@@ -74,6 +74,12 @@ static void observe(risk_calibrator *c, float s)
         c->n++;
 }
 
+void risk_calibrator_set_shares(risk_calibrator *c, const risk_shares *shares)
+{
+    c->shares = *shares;
+    recalibrate(c);
+}
+
 void risk_calibrator_seed(risk_calibrator *c, const float *scores, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -47,6 +47,8 @@ double risk_adjusted_score(double margin, int aeo, int compliance);
 
 int risk_calibrator_init(risk_calibrator *c, size_t window, const risk_shares *shares);
 void risk_calibrator_free(risk_calibrator *c);
+/* New shares take effect at once (thresholds recomputed on the current window). */
+void risk_calibrator_set_shares(risk_calibrator *c, const risk_shares *shares);
 /* Adds scores to the window (e.g. the model's scores of the latest declarations) and
  * recalibrates. */
 void risk_calibrator_seed(risk_calibrator *c, const float *scores, size_t n);

@@ -77,8 +77,19 @@ typedef struct svc_req {
 
 int app_open(app *a, const char *db_path, const char *data_dir);
 void app_close(app *a);
-/* Re-reads risk rules and policy from the database (after a change). */
+/* Re-reads risk rules and policy from the database (after a change); the learned-selectivity
+ * shares go to the risk engine at once. */
 int app_reload_risk(app *a);
+
+/* The risk policy's settings: API field (percent), settings key (ppm), field, default ppm. */
+#define APP_RISK_SETTINGS 5
+typedef struct app_risk_setting {
+    const char *json;
+    const char *key;
+    size_t offset;      /* of the uint32_t ppm field in risk_policy */
+    uint32_t dflt;
+} app_risk_setting;
+extern const app_risk_setting app_risk_settings[APP_RISK_SETTINGS];
 
 /* The customs exchange rates valid on date (cached; app_fx_invalidate after a change).
  * Returns the count or <0. */

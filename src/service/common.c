@@ -1,5 +1,6 @@
 /* Application lifetime, authentication, idempotency and reply helpers. */
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +50,15 @@ static int load_risk_job(db_conn *c, void *ctx)
         free(rules);
         return n;
     }
-    risk_policy p = {.random_red_ppm = 0, .random_yellow_ppm = 0};
-    int64_t x;
-    if (store_setting_get(c, "risk.random_red_ppm", v, sizeof v) == 1 &&
-        dec_parse(v, 0, 0, &x) == 0)
-        p.random_red_ppm = (uint32_t)x;
-    if (store_setting_get(c, "risk.random_yellow_ppm", v, sizeof v) == 1 &&
-        dec_parse(v, 0, 0, &x) == 0)
-        p.random_yellow_ppm = (uint32_t)x;
+    risk_policy p;
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        int64_t x;
+        uint32_t *field = (uint32_t *)((char *)&p + app_risk_settings[i].offset);
+        *field = app_risk_settings[i].dflt;
+        if (store_setting_get(c, app_risk_settings[i].key, v, sizeof v) == 1 && dec_parse(v, 0, 0, &x) == 0 &&
+            x >= 0 && x <= 1000000)
+            *field = (uint32_t)x;
+    }
     pthread_rwlock_wrlock(&a->risk_lock);
     free(a->rules);
     a->rules = rules;
@@ -108,7 +110,26 @@ void app_fx_invalidate(app *a)
     pthread_mutex_unlock(&a->fx_lock);
 }
 
-int app_reload_risk(app *a) { return store_read(a->st, load_risk_job, a); }
+const app_risk_setting app_risk_settings[APP_RISK_SETTINGS] = {
+    {"random_red_percent", "risk.random_red_ppm", offsetof(risk_policy, random_red_ppm), 0},
+    {"random_yellow_percent", "risk.random_yellow_ppm", offsetof(risk_policy, random_yellow_ppm), 0},
+    {"model_red_percent", "risk.model_red_ppm", offsetof(risk_policy, model_red_ppm), 50000},
+    {"model_yellow_percent", "risk.model_yellow_ppm", offsetof(risk_policy, model_yellow_ppm), 150000},
+    {"exploration_percent", "risk.exploration_ppm", offsetof(risk_policy, exploration_ppm), 100000},
+};
+
+int app_reload_risk(app *a)
+{
+    int rc = store_read(a->st, load_risk_job, a);
+    if (rc == 0 && a->risk_engine) {
+        pthread_rwlock_rdlock(&a->risk_lock);
+        risk_shares sh = {a->policy.model_red_ppm / 1e6, a->policy.model_yellow_ppm / 1e6,
+                          a->policy.exploration_ppm / 1e6};
+        pthread_rwlock_unlock(&a->risk_lock);
+        risk_engine_set_shares(a->risk_engine, &sh);
+    }
+    return rc;
+}
 
 int app_open(app *a, const char *db_path, const char *data_dir)
 {
@@ -133,9 +154,9 @@ int app_open(app *a, const char *db_path, const char *data_dir)
         goto fail;
     if (db_path && store_open(db_path, &a->st) != 0)
         goto fail;
-    if (a->st && app_reload_risk(a) != 0)
-        goto fail;
     if (!(a->risk_engine = risk_engine_new()))
+        goto fail;
+    if (a->st && app_reload_risk(a) != 0)
         goto fail;
     free(e);
     return 0;

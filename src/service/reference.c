@@ -439,52 +439,82 @@ svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
 svc_reply svc_risk_settings_get(app *a, const svc_req *req)
 {
     svc_reply r = {0};
-    char red[32], yellow[32];
     if (!can_manage_risk(req) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "risk settings are for customs staff");
-    pthread_rwlock_rdlock(&a->risk_lock);
-    /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
-    dec_format(a->policy.random_red_ppm, 4, red, sizeof red);
-    dec_format(a->policy.random_yellow_ppm, 4, yellow, sizeof yellow);
-    pthread_rwlock_unlock(&a->risk_lock);
     r.code = SVC_OK;
-    r.body = json_pack("{s:s,s:s}", "random_red_percent", red, "random_yellow_percent", yellow);
+    r.body = json_object();
+    pthread_rwlock_rdlock(&a->risk_lock);
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        char pct[32]; /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
+        dec_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset), 4, pct, sizeof pct);
+        json_object_set_new(r.body, app_risk_settings[i].json, json_string(pct));
+    }
+    pthread_rwlock_unlock(&a->risk_lock);
     return r;
 }
 
 typedef struct set_ctx {
-    char red[24], yellow[24];
+    int64_t ppm[APP_RISK_SETTINGS]; /* -1 = unchanged */
 } set_ctx;
 
 static int settings_job(db_conn *c, void *ctx)
 {
     set_ctx *x = ctx;
-    int rc = store_setting_put(c, "risk.random_red_ppm", x->red);
-    return rc ? rc : store_setting_put(c, "risk.random_yellow_ppm", x->yellow);
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        char v[24];
+        if (x->ppm[i] < 0)
+            continue;
+        snprintf(v, sizeof v, "%lld", (long long)x->ppm[i]);
+        int rc = store_setting_put(c, app_risk_settings[i].key, v);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
+/* Body: {"random_red_percent", "random_yellow_percent"} (required: the sampling without a model)
+ * and optionally {"model_red_percent", "model_yellow_percent", "exploration_percent"} (the
+ * learned score's shares, docs/risk.md). Percents as strings, up to 4 decimals. */
 svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
 {
     errs e;
-    int64_t red = -1, yellow = -1;
+    set_ctx x;
     errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers change the sampling policy");
-    const char *rs = json_string_value(json_object_get(body, "random_red_percent"));
-    const char *ys = json_string_value(json_object_get(body, "random_yellow_percent"));
-    if (!json_is_object(body) || json_object_size(body) != 2)
-        errs_add(&e, "shape", "", "the body is {\"random_red_percent\", \"random_yellow_percent\"}");
-    if (!rs || dec_parse(rs, 4, 0, &red) != 0 || red < 0 || red > 1000000)
-        errs_add(&e, "range", "/random_red_percent", "a percent between 0 and 100 as a string");
-    if (!ys || dec_parse(ys, 4, 0, &yellow) != 0 || yellow < 0 || yellow > 1000000)
-        errs_add(&e, "range", "/random_yellow_percent", "a percent between 0 and 100 as a string");
-    if (!e.n && red + yellow > 1000000)
-        errs_add(&e, "range", "", "red and yellow shares together exceed 100%%");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    const char *fields[APP_RISK_SETTINGS + 1];
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
+        fields[i] = app_risk_settings[i].json;
+    fields[APP_RISK_SETTINGS] = NULL;
+    json_check_fields(body, fields, "", &e);
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        char path[40];
+        snprintf(path, sizeof path, "/%s", app_risk_settings[i].json);
+        json_t *v = json_object_get(body, app_risk_settings[i].json);
+        x.ppm[i] = -1;
+        if (!v) {
+            if (i < 2) /* the two sampling shares are always given */
+                errs_add(&e, "required", path, "'%s' is required", app_risk_settings[i].json);
+            continue;
+        }
+        if (!json_is_string(v) || dec_parse(json_string_value(v), 4, 0, &x.ppm[i]) != 0 || x.ppm[i] < 0 ||
+            x.ppm[i] > 1000000) {
+            errs_add(&e, "range", path, "a percent between 0 and 100 as a string");
+            x.ppm[i] = -1;
+        }
+    }
+    if (x.ppm[0] >= 0 && x.ppm[1] >= 0 && x.ppm[0] + x.ppm[1] > 1000000)
+        errs_add(&e, "range", "", "random red and yellow shares together exceed 100%%");
+    pthread_rwlock_rdlock(&a->risk_lock);
+    int64_t mred = x.ppm[2] >= 0 ? x.ppm[2] : a->policy.model_red_ppm;
+    int64_t myel = x.ppm[3] >= 0 ? x.ppm[3] : a->policy.model_yellow_ppm;
+    pthread_rwlock_unlock(&a->risk_lock);
+    if (mred + myel > 1000000)
+        errs_add(&e, "range", "", "model red and yellow shares together exceed 100%%");
     if (e.n)
         return svc_errors(&e);
-    set_ctx x;
-    snprintf(x.red, sizeof x.red, "%lld", (long long)red);
-    snprintf(x.yellow, sizeof x.yellow, "%lld", (long long)yellow);
     if (store_write(a->st, settings_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the settings");
     app_reload_risk(a);

@@ -18,7 +18,8 @@ struct risk_engine {
     int64_t failed_version;     /* a version that would not load: not retried every poll */
     risk_history *history;
     pthread_mutex_t cal_lock;
-    risk_calibrator cal;
+    risk_calibrator cal;        /* guarded by cal_lock, with shares */
+    risk_shares shares;
 };
 
 risk_engine *risk_engine_new(void)
@@ -28,6 +29,7 @@ risk_engine *risk_engine_new(void)
         return NULL;
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->cal_lock, NULL);
+    e->shares = (risk_shares){0.05, 0.15, 0.10};
     return e;
 }
 
@@ -43,6 +45,15 @@ void risk_engine_free(risk_engine *e)
     free(e);
 }
 
+void risk_engine_set_shares(risk_engine *e, const risk_shares *shares)
+{
+    pthread_mutex_lock(&e->cal_lock);
+    e->shares = *shares;
+    if (e->cal.window)
+        risk_calibrator_set_shares(&e->cal, shares);
+    pthread_mutex_unlock(&e->cal_lock);
+}
+
 int64_t risk_engine_version(risk_engine *e)
 {
     pthread_rwlock_rdlock(&e->lock);
@@ -55,7 +66,6 @@ typedef struct active_ctx {
     int64_t version;
     risk_model_row row;
     int found;
-    risk_shares shares;
     risk_fact *facts;
     size_t n_facts;
     risk_outcome *outcomes;
@@ -69,24 +79,12 @@ static int version_job(db_conn *c, void *ctx)
     return x->version < 0 ? (int)x->version : 0;
 }
 
-static double setting_share(db_conn *c, const char *key, double dflt)
-{
-    char v[32];
-    if (store_setting_get(c, key, v, sizeof v) != 1)
-        return dflt;
-    double ppm = strtod(v, NULL);
-    return ppm >= 0 && ppm <= 1e6 ? ppm / 1e6 : dflt;
-}
-
 static int load_job(db_conn *c, void *ctx)
 {
     active_ctx *x = ctx;
     x->found = store_risk_model_active(c, &x->row);
     if (x->found < 0)
         return x->found;
-    x->shares.red = setting_share(c, "risk.model_red_ppm", 0.05);
-    x->shares.yellow = setting_share(c, "risk.model_yellow_ppm", 0.15);
-    x->shares.explore = setting_share(c, "risk.exploration_ppm", 0.10);
     if (x->found == 0)
         return 0;
     return store_risk_load(c, &x->facts, &x->n_facts, &x->outcomes, &x->n_outcomes);
@@ -153,7 +151,10 @@ int risk_engine_refresh(risk_engine *e, store *st)
         seed_ctx sc = {.model = m, .skip = decls > RISK_WINDOW ? decls - RISK_WINDOW : 0,
                        .scores = malloc(RISK_WINDOW * sizeof(float))};
         h = risk_history_new();
-        if (!sc.scores || !h || risk_calibrator_init(&cal, RISK_WINDOW, &x.shares) != 0 ||
+        pthread_mutex_lock(&e->cal_lock);
+        risk_shares shares = e->shares;
+        pthread_mutex_unlock(&e->cal_lock);
+        if (!sc.scores || !h || risk_calibrator_init(&cal, RISK_WINDOW, &shares) != 0 ||
             risk_replay(h, x.facts, x.n_facts, x.outcomes, x.n_outcomes, seed_fn, &sc) != 0) {
             log_warn("risk model %lld: out of memory rebuilding the history; rules decide", (long long)x.row.version);
             risk_model_free(m);

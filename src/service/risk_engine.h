@@ -34,6 +34,9 @@ void risk_engine_free(risk_engine *e);
  * the shares from settings. 1 swapped, 0 unchanged, -1 failed (the rules decide meanwhile). */
 int risk_engine_refresh(risk_engine *e, store *st);
 
+/* Shares of the score policy (from the risk settings); take effect at once. */
+void risk_engine_set_shares(risk_engine *e, const risk_shares *shares);
+
 /* The version in use, 0 when selectivity runs on rules alone. */
 int64_t risk_engine_version(risk_engine *e);
 

@@ -2825,6 +2825,31 @@ class T14RiskModel(ApiCase):
         # recall grows with the inspection rate
         self.assertLessEqual(out["recall"]["1"], out["recall"]["10"])
 
+    def test_8b_model_shares_in_settings(self):
+        st, b, _ = self.call("GET", "/api/v1/risk/settings", "officer")
+        self.assertEqual((st, b["model_red_percent"], b["model_yellow_percent"], b["exploration_percent"]),
+                         (200, "5", "15", "10"), b)
+        st, b, _ = self.call("PUT", "/api/v1/risk/settings", "risk",
+                             {"random_red_percent": "0", "random_yellow_percent": "0",
+                              "model_red_percent": "8", "exploration_percent": "0"})
+        self.assertEqual(st, 200, b)
+        self.assertEqual((b["model_red_percent"], b["model_yellow_percent"], b["exploration_percent"]),
+                         ("8", "15", "0"))  # absent: unchanged
+        st, b, _ = self.call("PUT", "/api/v1/risk/settings", "risk",
+                             {"random_red_percent": "0", "random_yellow_percent": "0",
+                              "model_red_percent": "90", "model_yellow_percent": "20",
+                              "exploration_percent": "x", "shares": 1})
+        self.assert_errors(st, b, [("range", "/exploration_percent"), ("unknown_field", "/shares"),
+                                   ("range", "")])
+        st, b, _ = self.call("GET", "/api/v1/risk/settings", "risk")
+        self.assertEqual(b["model_red_percent"], "8")  # nothing written by the refused PUT
+        # registrations go on with the new shares
+        self.assertIn(self.registered("active")["channel"], ("green", "yellow", "red"))
+        st, b, _ = self.call("PUT", "/api/v1/risk/settings", "risk",
+                             {"random_red_percent": "0", "random_yellow_percent": "0",
+                              "model_red_percent": "5", "exploration_percent": "10"})
+        self.assertEqual(st, 200, b)
+
     def test_9_corrupt_model_falls_back_to_rules(self):
         with self.db() as c:
             c.execute("INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained,"

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "service/app.h"
+
 #include "codec/json_decl.h"
 
 /* service/credits.c (its header pulls in the whole application) */
@@ -227,7 +229,7 @@ static void declaration_fields_match_decoder(void **state)
     (void)state;
     /* the decoder's own lists: the document must follow the code, not a copy of it */
     const char *const *top = json_decl_keys;
-    const char *const *party = json_decl_party_keys;
+    const char *const *party_keys = json_decl_party_keys;
     const char *const *transport = json_decl_transport_keys;
     const char *const *invoice = json_decl_invoice_keys;
     const char *const *item = json_decl_item_keys;
@@ -240,13 +242,15 @@ static void declaration_fields_match_decoder(void **state)
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
                                        "priority", "active", "id", "shipper", NULL};
-    static const char *const settings[] = {"random_red_percent", "random_yellow_percent", NULL};
+    const char *settings[APP_RISK_SETTINGS + 1] = {NULL}; /* the decoder's own list */
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
+        settings[i] = app_risk_settings[i].json;
     static const char *const rate[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
                                        "source", NULL};
     expect_props("ImportDeclaration", top);
     expect_props("ExportDeclaration", top);
-    expect_props("VnParty", party);
-    expect_props("ForeignParty", party);
+    expect_props("VnParty", party_keys);
+    expect_props("ForeignParty", party_keys);
     expect_props("Transport", transport);
     expect_props("Invoice", invoice);
     expect_props("Item", item);

@@ -428,6 +428,12 @@ static void exploration_off_and_thresholds(void **state)
     risk_calibrator_decide(&c, 0.5f, 0, &b); /* draw 0 would explore if exploration were on */
     assert_int_equal(b.channel, CH_GREEN);
     assert_true(b.red_threshold > 0.85f && b.red_threshold < 0.95f);
+    /* new shares take effect at once: half of the traffic red */
+    risk_shares half = {.red = 0.5, .yellow = 0.0, .explore = 0.0};
+    risk_calibrator_set_shares(&c, &half);
+    risk_calibrator_decide(&c, 0.6f, 0, &b);
+    assert_int_equal(b.channel, CH_RED);
+    assert_true(b.red_threshold > 0.45f && b.red_threshold < 0.55f);
     risk_calibrator_free(&c);
 }
 
