@@ -310,9 +310,14 @@ static int stmt_decl(db_conn *c, stmt_ctx *x, const char *decl_id, ledger_row *r
         /* the monthly deferral: what the goods left owing at their release, paid since, left */
         ledger_balance at_release, now;
         int k = 0;
-        for (int i = 0; i < n; i++)
-            if (rows[i].at <= m.cleared_at)
+        for (int i = 0; i < n; i++) {
+            /* booked in the second of the release: the assessment counts as deferred, money as
+             * paid since (a green AEO declaration is released in its registration job) */
+            ledger_kind kind = ledger_kind_parse(rows[i].kind);
+            int money = kind == LE_PAID || kind == LE_PAID_BY_CREDIT || kind == LE_CREDIT;
+            if (rows[i].at < m.cleared_at || (rows[i].at == m.cleared_at && !money))
                 pay_entry_of(&rows[i], &e[k++]);
+        }
         ledger_balance_of(e, k, &at_release);
         ledger_balance_of(e, entries_until(rows, n, INT64_MAX, e), &now);
         l->deferred = at_release.assessed - at_release.paid;
