@@ -2574,10 +2574,10 @@ class T15Debts(ApiCase):
         d = s["deferred"]
         self.assertEqual((d["due"], d["total"], d["paid_since"], d["remaining"]),
                          (deadline.isoformat(), str(da + db), "1500", str(da + db - 1500)))
-        self.assertEqual([(x["declaration"], x["deferred"], x["due"], x["paid_since"], x["remaining"])
-                          for x in d["declarations"]],
-                         [(a, str(da), deadline.isoformat(), "1500", str(da - 1500)),
-                          (b, str(db), deadline.isoformat(), "0", str(db))])
+        self.assertEqual(sorted((x["declaration"], x["deferred"], x["due"], x["paid_since"], x["remaining"])
+                                for x in d["declarations"]),
+                         sorted([(a, str(da), deadline.isoformat(), "1500", str(da - 1500)),
+                                 (b, str(db), deadline.isoformat(), "0", str(db))]))
         lines = {x["declaration"]: x["due"] for x in s["declarations"]}
         self.assertEqual(lines, {a: deadline.isoformat(), b: deadline.isoformat()})
         # not overdue before the 10th of next month
