@@ -893,6 +893,17 @@ void pay_csv_field(FILE *f, const char *v, int last)
     fputs(last ? "\r\n" : ",", f);
 }
 
+svc_reply pay_csv_reply(FILE *f, char **text, size_t *len)
+{
+    if (fclose(f) != 0) {
+        free(*text);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    svc_reply r = {.code = SVC_OK, .text = *text, .text_len = *len,
+                   .content_type = "text/csv; charset=utf-8"};
+    return r;
+}
+
 /* text/csv: a header row, one row per payment, then a TOTAL row with the sum. */
 static svc_reply recon_csv(const recon_ctx *x, int shown)
 {
@@ -918,13 +929,7 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
     char amt[32];
     dec_format(total, 0, amt, sizeof amt);
     fprintf(f, "TOTAL,,,,%s\r\n", amt);
-    if (fclose(f) != 0) {
-        free(text);
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    svc_reply r = {.code = SVC_OK, .text = text, .text_len = len,
-                   .content_type = "text/csv; charset=utf-8"};
-    return r;
+    return pay_csv_reply(f, &text, &len);
 }
 
 svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int csv)

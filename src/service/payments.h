@@ -104,6 +104,8 @@ int pay_is_aeo(db_conn *c, const char *enterprise);
 /* One CSV field (RFC 4180: quoted when it holds a comma, a quote or a line break), followed by
  * "," or, when last, by CRLF. */
 void pay_csv_field(FILE *f, const char *v, int last);
+/* Closes an open_memstream(text, len) of CSV: the text/csv reply (or 500, text freed). */
+svc_reply pay_csv_reply(FILE *f, char **text, size_t *len);
 
 /* ---- reports (service/statements.c) ----------------------------------------------------------- */
 

@@ -475,13 +475,7 @@ static svc_reply stmt_csv(const stmt_ctx *x)
     for (int k = 0; k < N_MV; k++)
         fprintf(f, ",%lld", (long long)mv[mv_kinds[k]]);
     fprintf(f, ",%lld,%lld,,\r\n", (long long)close, (long long)outstanding);
-    if (fclose(f) != 0) {
-        free(text);
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    svc_reply r = {.code = SVC_OK, .text = text, .text_len = len,
-                   .content_type = "text/csv; charset=utf-8"};
-    return r;
+    return pay_csv_reply(f, &text, &len);
 }
 
 /* The period: ?month=YYYY-MM, or ?from=&to= (inclusive days); every error at once. */

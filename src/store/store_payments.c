@@ -192,6 +192,19 @@ int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_ro
 }
 #undef UNPAID_SUM
 
+/* Steps a bound statement whose first column is a declaration id: the count (fills up to max). */
+static int read_decl_ids(db_conn *c, db_stmt *st, char (*decl_ids)[33], int max)
+{
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max)
+            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
 int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33], int max)
 {
     static const char sql[] = "SELECT decl_id FROM ledger_entries WHERE party = ?"
@@ -201,14 +214,7 @@ int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_int64(c, st, 2, before);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n < max)
-            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
-        n++;
-    }
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return read_decl_ids(c, st, decl_ids, max);
 }
 
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out)
@@ -379,14 +385,7 @@ int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*d
         return DB_ERR;
     db_bind_text(c, st, 1, bank);
     db_bind_text(c, st, 2, id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n < max)
-            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
-        n++;
-    }
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return read_decl_ids(c, st, decl_ids, max);
 }
 
 int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)
