@@ -58,3 +58,42 @@ int64_t ledger_guarantee_release(const ledger_balance *b, int64_t applied)
         rel = b->guaranteed;
     return rel > 0 ? rel : 0;
 }
+
+date_ymd ledger_aeo_deadline(date_ymd d)
+{
+    int y = d / 10000, mo = d / 100 % 100 + 1;
+    if (mo > 12) {
+        mo = 1;
+        y++;
+    }
+    return (date_ymd)(y * 10000 + mo * 100 + 10);
+}
+
+void ledger_debt_of(const ledger_entry *e, int n, int aeo, date_ymd released, ledger_debt *out)
+{
+    ledger_balance b;
+    ledger_balance_of(e, n, &b);
+    date_ymd assessed_on = 0, guarantee_end = 0;
+    for (int i = 0; i < n; i++) {
+        if (e[i].kind == LE_ASSESSED && e[i].amount > 0 && e[i].on > assessed_on)
+            assessed_on = e[i].on;
+        if (e[i].kind == LE_GUARANTEED && e[i].amount > 0 && e[i].due > guarantee_end)
+            guarantee_end = e[i].due;
+    }
+    out->unpaid = b.assessed - b.paid > 0 ? b.assessed - b.paid : 0;
+    date_ymd base = released > assessed_on ? released : assessed_on;
+    if (aeo && released)
+        out->due = ledger_aeo_deadline(base);
+    else if (guarantee_end)
+        out->due = guarantee_end > assessed_on ? guarantee_end : assessed_on;
+    else
+        out->due = released ? base : 0;
+}
+
+int32_t ledger_days_overdue(const ledger_debt *d, date_ymd today)
+{
+    if (d->unpaid <= 0 || !d->due)
+        return 0;
+    int32_t days = date_diff_days(d->due, today);
+    return days > 0 ? days : 0;
+}

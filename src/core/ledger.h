@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "util/date.h"
+
 typedef enum ledger_kind {
     LE_ASSESSED,    /* at registration; signed delta after an amendment or an inspection */
     LE_PAID,        /* money received through a bank */
@@ -32,6 +34,8 @@ typedef enum ledger_kind {
 typedef struct ledger_entry {
     ledger_kind kind;
     int64_t amount;  /* VND */
+    date_ymd on;     /* the day it was booked (UTC); 0 when unknown */
+    date_ymd due;    /* guaranteed entries: the day the guarantee ends, else 0 */
 } ledger_entry;
 
 typedef struct ledger_balance {
@@ -55,5 +59,29 @@ void ledger_split_payment(const ledger_balance *b, int64_t amount, int owed, int
  * that pays `applied` releases: the payment first pays the tax no guarantee secures, then the
  * guaranteed part, which the guarantors no longer owe. */
 int64_t ledger_guarantee_release(const ledger_balance *b, int64_t applied);
+
+/* AEO ("priority") enterprises pay the taxes of a month by the 10th of the next month
+ * (Law 107/2016 Art. 9): the deadline of what was released on day d. */
+date_ymd ledger_aeo_deadline(date_ymd d);
+
+/* What a declaration's ledger leaves unpaid and when it falls due (docs/architecture.md,
+ * "Overdue debts"). The debt is the tax not paid: assessed (+ interest) - paid, guarantees not
+ * deducted (a guarantee secures the debt, it does not pay it). Its due date:
+ *   - AEO enterprise, goods released: the 10th of the month after the release (or after a later
+ *     additional assessment);
+ *   - released or not, secured by a guarantee: the day the (latest) guarantee ends;
+ *   - released without guarantee (e.g. additional tax assessed after clearance): the release
+ *     day, or the day of the later assessment;
+ *   - not released and not guaranteed: none (the goods wait for the payment; nothing is owed
+ *     "late" before release — 0).
+ * The due date is never before the day of the first assessment, which lets the overdue query
+ * skip recent declarations. `released` is the day of clearance, 0 when not released. */
+typedef struct ledger_debt {
+    int64_t unpaid;  /* > 0: something is owed */
+    date_ymd due;    /* 0: not due (see above) */
+} ledger_debt;
+void ledger_debt_of(const ledger_entry *e, int n, int aeo, date_ymd released, ledger_debt *out);
+/* Days a debt is overdue on `today` (paying on the due date is on time): 0 when not overdue. */
+int32_t ledger_days_overdue(const ledger_debt *d, date_ymd today);
 
 #endif

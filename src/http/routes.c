@@ -202,7 +202,12 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_bank_reconciliation(a, &req, d, fmt ? !strcmp(fmt, "csv")
                                                               : acc && strstr(acc, "text/csv") != NULL));
     } else if (!strcmp(res, "enterprises") && n >= 5) { /* e-Payment: enterprise credit */
-        if (n == 5 && get && !strcmp(seg[4], "credits"))
+        if (n == 5 && get && !strcmp(seg[4], "statement")) {
+            const char *acc = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
+            reply(rs, svc_enterprise_statement(a, &req, seg[3], arg(rq, "from"), arg(rq, "to"),
+                                               arg(rq, "month"), arg(rq, "format"),
+                                               acc && strstr(acc, "text/csv") != NULL));
+        } else if (n == 5 && get && !strcmp(seg[4], "credits"))
             reply(rs, svc_credits_get(a, &req, seg[3]));
         else if (n == 6 && post && !strcmp(seg[4], "credits") && !strcmp(seg[5], "apply"))
             reply(rs, svc_credit_apply(a, &req, seg[3], body));
@@ -212,6 +217,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_refund_decide(a, &req, seg[3], seg[5], body));
         else
             error(rs, 405, "method", "no such operation on enterprises");
+    } else if (!strcmp(res, "debts") && n == 4 && !strcmp(seg[3], "overdue")) {
+        if (get)
+            reply(rs, svc_debts_overdue(a, &req, arg(rq, "min_days")));
+        else
+            error(rs, 405, "method", "GET");
     } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
         int64_t id = 0;
         if (n == 5) {

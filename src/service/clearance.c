@@ -586,10 +586,15 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
         errs_add(e, strcmp(p.status, "dissolved") == 0 ? "enterprise_dissolved" : "enterprise_suspended",
                  "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code,
                  p.status);
-    if (p.overdue_debt_days > 90)
+    /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
+    int ledger_days = pay_overdue_days(c, tax_code, date_today(), 90, NULL);
+    if (ledger_days < 0)
+        return ledger_days;
+    if (p.overdue_debt_days > 90 || ledger_days > 90)
         errs_add(e, "tax_debt_overdue", "/importer/tax_code",
-                 "enterprise %s has tax debt overdue for %d days (> 90): registration refused",
-                 tax_code, p.overdue_debt_days);
+                 "enterprise %s has tax debt overdue for %d days (> 90, %s): registration refused",
+                 tax_code, ledger_days > p.overdue_debt_days ? ledger_days : p.overdue_debt_days,
+                 ledger_days > p.overdue_debt_days ? "per its tax ledger" : "as recorded for the enterprise");
     return 0;
 }
 

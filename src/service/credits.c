@@ -28,9 +28,8 @@ const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-/* The enterprise itself: a declarant token of that tax code (a broker declaring for it may not
- * spend its money). */
-static int is_enterprise(const svc_req *req, const char *ent)
+/* A broker declaring for the enterprise may not spend its money. */
+int pay_is_enterprise(const svc_req *req, const char *ent)
 {
     return svc_role_is(req, "declarant") && strcmp(req->party, ent) == 0;
 }
@@ -185,7 +184,7 @@ static int valid_tax_code(const char *ent) { return ent && *ent && strlen(ent) <
 
 svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 {
-    if (!is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
@@ -321,7 +320,7 @@ static svc_reply run_credit_job(app *a, credit_ctx *x, store_job_fn fn)
 
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
+    if (!pay_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's credit is applied by the enterprise itself or a customs officer");
     if (!valid_tax_code(enterprise))
@@ -393,7 +392,7 @@ static int refund_request_job(db_conn *c, void *ctx)
 
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!is_enterprise(req, enterprise))
+    if (!pay_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden", "a refund of credit is asked by the enterprise itself");
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))

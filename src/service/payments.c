@@ -97,6 +97,14 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
 
 /* ---- ledger helpers ------------------------------------------------------------------------- */
 
+void pay_entry_of(const ledger_row *r, ledger_entry *e)
+{
+    e->kind = ledger_kind_parse(r->kind);
+    e->amount = r->amount;
+    e->on = date_from_time((time_t)r->at);
+    e->due = r->due;
+}
+
 static int balance_of(db_conn *c, const char *decl_id, ledger_balance *b, ledger_row *rows, int max,
                       int *n_out)
 {
@@ -112,8 +120,7 @@ static int balance_of(db_conn *c, const char *decl_id, ledger_balance *b, ledger
         n = max;
     ledger_entry e[MAX_ENTRIES];
     for (int i = 0; i < n && i < MAX_ENTRIES; i++) {
-        e[i].kind = ledger_kind_parse(rows[i].kind);
-        e[i].amount = rows[i].amount;
+        pay_entry_of(&rows[i], &e[i]);
     }
     ledger_balance_of(e, n < MAX_ENTRIES ? n : MAX_ENTRIES, b);
     if (n_out)
@@ -295,16 +302,10 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
  * (Law 107/2016 Art. 9): the monthly deferral. */
 static date_ymd aeo_deadline(int64_t cleared_at)
 {
-    date_ymd d = date_from_time((time_t)cleared_at);
-    int y = d / 10000, mo = d / 100 % 100 + 1;
-    if (mo > 12) {
-        mo = 1;
-        y++;
-    }
-    return (date_ymd)(y * 10000 + mo * 100 + 10);
+    return ledger_aeo_deadline(date_from_time((time_t)cleared_at));
 }
 
-static int is_aeo(db_conn *c, const char *enterprise)
+int pay_is_aeo(db_conn *c, const char *enterprise)
 {
     party p;
     int rc = store_party_get(c, enterprise, &p);
@@ -317,7 +318,7 @@ static int is_aeo(db_conn *c, const char *enterprise)
 static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledger_balance *b,
                          int64_t amount)
 {
-    int aeo = is_aeo(c, m->party);
+    int aeo = pay_is_aeo(c, m->party);
     if (aeo < 0)
         return aeo;
     date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_from_time((time_t)m->cleared_at);
@@ -514,7 +515,7 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
 int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
                       const svc_req *req)
 {
-    int aeo = is_aeo(c, enterprise), cleared = 0;
+    int aeo = pay_is_aeo(c, enterprise), cleared = 0;
     if (aeo <= 0)
         return aeo;
     pay_settle_ctx s = {.req = req, .now = now};
@@ -802,7 +803,7 @@ static int ledger_read_job(db_conn *c, void *ctx)
         return x->found < 0 ? x->found : 0;
     int rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
     if (rc >= 0)
-        rc = x->aeo = is_aeo(c, x->row.party);
+        rc = x->aeo = pay_is_aeo(c, x->row.party);
     return rc < 0 ? rc : 0;
 }
 
@@ -876,7 +877,7 @@ static int recon_job(db_conn *c, void *ctx)
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. */
-static void csv_field(FILE *f, const char *v, int last)
+void pay_csv_field(FILE *f, const char *v, int last)
 {
     if (strpbrk(v, ",\"\r\n")) {
         fputc('"', f);
@@ -890,6 +891,17 @@ static void csv_field(FILE *f, const char *v, int last)
         fputs(v, f);
     }
     fputs(last ? "\r\n" : ",", f);
+}
+
+svc_reply pay_csv_reply(FILE *f, char **text, size_t *len)
+{
+    if (fclose(f) != 0) {
+        free(*text);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    svc_reply r = {.code = SVC_OK, .text = *text, .text_len = *len,
+                   .content_type = "text/csv; charset=utf-8"};
+    return r;
 }
 
 /* text/csv: a header row, one row per payment, then a TOTAL row with the sum. */
@@ -908,22 +920,16 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
         date_format_timestamp((time_t)p->created_at, ts);
         dec_format(p->total, 0, amt, sizeof amt);
         total += p->total;
-        csv_field(f, p->bank_txn, 0);
-        csv_field(f, p->payer, 0);
-        csv_field(f, p->paid_at, 0);
-        csv_field(f, ts, 0);
-        csv_field(f, amt, 1);
+        pay_csv_field(f, p->bank_txn, 0);
+        pay_csv_field(f, p->payer, 0);
+        pay_csv_field(f, p->paid_at, 0);
+        pay_csv_field(f, ts, 0);
+        pay_csv_field(f, amt, 1);
     }
     char amt[32];
     dec_format(total, 0, amt, sizeof amt);
     fprintf(f, "TOTAL,,,,%s\r\n", amt);
-    if (fclose(f) != 0) {
-        free(text);
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    svc_reply r = {.code = SVC_OK, .text = text, .text_len = len,
-                   .content_type = "text/csv; charset=utf-8"};
-    return r;
+    return pay_csv_reply(f, &text, &len);
 }
 
 svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int csv)

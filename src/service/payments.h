@@ -3,6 +3,8 @@
 #ifndef ECUSTOMS_SERVICE_PAYMENTS_H
 #define ECUSTOMS_SERVICE_PAYMENTS_H
 
+#include <stdio.h>
+
 #include "core/ledger.h"
 #include "util/errs.h"
 #include "service/app.h"
@@ -28,6 +30,8 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body);
 svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, const char *id,
                             json_t *body);
+/* The enterprise itself: a declarant token of that tax code (a broker declaring for it is not). */
+int pay_is_enterprise(const svc_req *req, const char *enterprise);
 /* Their strict bodies' fields (data/openapi.json must list exactly these). */
 extern const char *const pay_credit_apply_keys[];
 extern const char *const pay_refund_request_keys[];
@@ -93,5 +97,31 @@ int pay_amount(json_t *v, const char *path, errs *e, int64_t *out);
 int pay_is_decl_number(const char *dn);
 /* "1234567" for VND amounts in messages and replies. */
 json_t *pay_money(int64_t v);
+/* A ledger row as a core ledger entry (kind, amount, booking day, guarantee end). */
+void pay_entry_of(const ledger_row *r, ledger_entry *e);
+/* 1 for a priority (AEO) enterprise, 0 otherwise, <0 on a storage error. */
+int pay_is_aeo(db_conn *c, const char *enterprise);
+/* One CSV field (RFC 4180: quoted when it holds a comma, a quote or a line break), followed by
+ * "," or, when last, by CRLF. */
+void pay_csv_field(FILE *f, const char *v, int last);
+/* Closes an open_memstream(text, len) of CSV: the text/csv reply (or 500, text freed). */
+svc_reply pay_csv_reply(FILE *f, char **text, size_t *len);
+
+/* ---- reports (service/statements.c) ----------------------------------------------------------- */
+
+/* GET /enterprises/{tax_code}/statement?from=&to= | ?month=YYYY-MM [&format=csv]: the raw query
+ * values (NULL when absent) are validated here, every error at once (422, the parameter's name
+ * as the path); CSV with format=csv, or without format when accept_csv (Accept: text/csv). */
+svc_reply svc_enterprise_statement(app *a, const svc_req *req, const char *enterprise,
+                                   const char *from, const char *to, const char *month,
+                                   const char *format, int accept_csv);
+/* GET /debts/overdue[?min_days=N]: enterprises whose ledger has debts past their due date. */
+svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days);
+/* Inside a transaction: the days the oldest debt of the enterprise is overdue on `today`, as
+ * derived from its ledger (ledger_debt_of), counting only debts overdue more than min_days
+ * (0 when none: cheap then, declarations registered in the last min_days days are not read);
+ * *amount (when set) gets what those debts leave unpaid. <0 on a storage error. */
+int pay_overdue_days(db_conn *c, const char *enterprise, date_ymd today, int min_days,
+                     int64_t *amount);
 
 #endif

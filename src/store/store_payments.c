@@ -12,7 +12,9 @@ static const char schema_sql[] =
     " decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL,"
     " amount BIGINT NOT NULL, party TEXT NOT NULL, bank TEXT NOT NULL, bank_txn TEXT NOT NULL,"
     " note TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (decl_id, seq));"
-    "CREATE INDEX IF NOT EXISTS ledger_entries_party ON ledger_entries(party, kind);"
+    /* (party, kind, at): an enterprise's credit (kind) and its debts older than a day (at) */
+    "DROP INDEX IF EXISTS ledger_entries_party;"
+    "CREATE INDEX IF NOT EXISTS ledger_entries_party_at ON ledger_entries(party, kind, at);"
     "CREATE INDEX IF NOT EXISTS ledger_entries_bank ON ledger_entries(bank, kind);"
     "CREATE TABLE IF NOT EXISTS payments ("
     " bank TEXT NOT NULL, bank_txn TEXT NOT NULL, request_hash TEXT NOT NULL,"
@@ -148,6 +150,71 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
     int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc;
     db_reset(c, st);
     return v;
+}
+
+/* assessed + interest - paid - paid_by_credit + credit: the tax not paid (core/ledger.h) */
+#define UNPAID_SUM                                                                                 \
+    "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
+    " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
+
+int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
+{
+    /* one enterprise (the registration check): its declarations assessed before `before`, found
+     * by the (party, kind, at) index, then their entries by primary key */
+    static const char one[] =
+        "SELECT l.decl_id, MIN(l.party) FROM"
+        " (SELECT DISTINCT decl_id FROM ledger_entries WHERE party = ? AND kind = 'assessed'"
+        "  AND at < ?) d JOIN ledger_entries l ON l.decl_id = d.decl_id"
+        " GROUP BY l.decl_id HAVING " UNPAID_SUM " > 0 ORDER BY l.decl_id";
+    static const char all[] =
+        "SELECT l.decl_id, MIN(l.party) FROM ledger_entries l GROUP BY l.decl_id"
+        " HAVING " UNPAID_SUM " > 0 AND MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) < ?"
+        " ORDER BY MIN(l.party), l.decl_id";
+    db_stmt *st = db_prepare(c, party ? one : all);
+    if (!st)
+        return DB_ERR;
+    if (party) {
+        db_bind_text(c, st, 1, party);
+        db_bind_int64(c, st, 2, before);
+    } else {
+        db_bind_int64(c, st, 1, before);
+    }
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max) {
+            db_col_copy(c, st, 0, out[n].decl_id, sizeof out[n].decl_id);
+            db_col_copy(c, st, 1, out[n].party, sizeof out[n].party);
+        }
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+#undef UNPAID_SUM
+
+/* Steps a bound statement whose first column is a declaration id: the count (fills up to max). */
+static int read_decl_ids(db_conn *c, db_stmt *st, char (*decl_ids)[33], int max)
+{
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n < max)
+            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33], int max)
+{
+    static const char sql[] = "SELECT decl_id FROM ledger_entries WHERE party = ?"
+                              " GROUP BY decl_id HAVING MIN(at) < ? ORDER BY MIN(at), decl_id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_int64(c, st, 2, before);
+    return read_decl_ids(c, st, decl_ids, max);
 }
 
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out)
@@ -318,14 +385,7 @@ int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*d
         return DB_ERR;
     db_bind_text(c, st, 1, bank);
     db_bind_text(c, st, 2, id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n < max)
-            db_col_copy(c, st, 0, decl_ids[n], sizeof decl_ids[n]);
-        n++;
-    }
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return read_decl_ids(c, st, decl_ids, max);
 }
 
 int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)

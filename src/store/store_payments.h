@@ -35,6 +35,18 @@ int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
 /* Sum of one kind of entry of an enterprise over all its declarations (e.g. its credit). */
 int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind);
 
+/* Declarations whose tax is not all paid (assessed + interest > paid, core/ledger.h) and that
+ * were assessed before `before` (unix s): of one enterprise (party), or of every one (NULL,
+ * ordered by enterprise). Returns the count (fills up to max) or <0. */
+typedef struct unpaid_row {
+    char decl_id[33];
+    char party[14];
+} unpaid_row;
+int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max);
+/* The declarations of an enterprise with ledger entries, the first one before `before` (unix s),
+ * oldest first. Returns the count (fills up to max) or <0. */
+int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33], int max);
+
 /* ---- payments -------------------------------------------------------------------------------- */
 typedef struct payment_row {
     char bank[14];

@@ -2283,6 +2283,311 @@ class T12Payments(ApiCase):
                     self.env.keys["bank"].replace(".key", ".pub"), check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("not a bank", p.stderr)
+class T15Debts(ApiCase):
+    """e-Payment reports (issue 6): the enterprise statement (and the AEO monthly statement),
+    overdue debts derived from the ledger, and the registration refusal they feed. Its own
+    database: the tests move declarations back in time in the SQLite file, as time would."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("debts")
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    enterprise = T12Payments.enterprise
+    registered_for = T12Payments.registered_for
+    owed = T12Payments.owed
+    guarantee = T12Payments.guarantee
+    apply = T12Payments.apply
+
+    def age(self, number, days):
+        """Moves a declaration and its ledger `days` days back (bookings, registration, release,
+        the end of its guarantees)."""
+        s = days * 86400
+        con = sqlite3.connect(self.env.db, timeout=30)
+        with con:
+            (did,) = con.execute("SELECT id FROM declarations WHERE number = ?", (number,)).fetchone()
+            con.execute("UPDATE declarations SET created_at = created_at - ?, updated_at = updated_at - ?,"
+                        " registered_at = registered_at - ?, cleared_at = CASE WHEN cleared_at > 0"
+                        " THEN cleared_at - ? ELSE 0 END WHERE id = ?", (s, s, s, s, did))
+            rows = con.execute("SELECT seq, due FROM ledger_entries WHERE decl_id = ?", (did,)).fetchall()
+            for seq, due in rows:
+                if due:
+                    d = datetime.datetime.strptime(str(due), "%Y%m%d").date() - datetime.timedelta(days=days)
+                    due = int(d.strftime("%Y%m%d"))
+                con.execute("UPDATE ledger_entries SET at = at - ?, due = ? WHERE decl_id = ? AND seq = ?",
+                            (s, due, did, seq))
+        con.close()
+
+    def statement(self, ent, query, token=None, expect=200, headers=None):
+        st, b, h = self.call("GET", "/api/v1/enterprises/%s/statement?%s" % (ent, query),
+                             token or ent, headers=headers)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def overdue(self, ent=None, query=""):
+        st, b, _ = self.call("GET", "/api/v1/debts/overdue" + query, "officer")
+        self.assertEqual(st, 200, b)
+        if ent is None:
+            return b
+        found = [e for e in b["enterprises"] if e["enterprise"] == ent]
+        return found[0] if found else None
+
+    def can_register(self, ent):
+        d = self.create(ent, declaration(importer=ent))
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % d["id"], ent)
+        return st, b
+
+    def period(self, frm, to):
+        return "from=%s&to=%s" % (frm.isoformat(), to.isoformat())
+
+    # ---- overdue debts and the registration stage -----------------------------------------
+
+    def test_guaranteed_debt_overdue_more_than_90_days_refuses_registration(self):
+        ent = self.enterprise()
+        a, da = self.registered_for(ent)
+        g = self.guarantee({"guarantee_id": "G90-" + ent, "type": "separate", "enterprise": ent,
+                            "amount": str(da), "valid_until": (TODAY + datetime.timedelta(days=10)).isoformat(),
+                            "declarations": [a]})
+        self.assertEqual(g["declarations"][0]["status"], "cleared")  # released under the guarantee
+        self.assertIsNone(self.overdue(ent))  # the guarantee still runs
+        # 100 days later: the guarantee ended 90 days ago, the tax is still unpaid
+        self.age(a, 100)
+        o = self.overdue(ent)
+        end = TODAY - datetime.timedelta(days=90)
+        self.assertEqual((o["overdue_amount"], o["days_overdue"], o["oldest_due"]),
+                         (str(da), 90, end.isoformat()))
+        self.assertEqual([(x["declaration"], x["unpaid"], x["due"], x["days_overdue"])
+                          for x in o["declarations"]], [(a, str(da), end.isoformat(), 90)])
+        st, b = self.can_register(ent)  # 90 days: not more than 90, registered
+        self.assertEqual(st, 200, b)
+        # one day more: refused, the ledger's days named
+        self.age(a, 1)
+        self.assertEqual(self.overdue(ent)["days_overdue"], 91)
+        st, b = self.can_register(ent)
+        self.assertEqual((st, error_codes(b)), (422, [("tax_debt_overdue", "/importer/tax_code")]), b)
+        self.assertIn("91 days", b["errors"][0]["message"])
+        self.assertIn("tax ledger", b["errors"][0]["message"])
+        # paid (with the interest): nothing overdue any more, registration accepted again
+        self.pay([(a, 2 * da)])
+        self.assertEqual(self.ledger(a)["outstanding"], "0")
+        self.assertIsNone(self.overdue(ent))
+        st, b = self.can_register(ent)
+        self.assertEqual(st, 200, b)
+
+    def test_the_greater_of_recorded_and_ledger_days_is_named(self):
+        ent = self.enterprise()
+        a, da = self.registered_for(ent)
+        self.guarantee({"guarantee_id": "GR-" + ent, "type": "separate", "enterprise": ent,
+                        "amount": str(da), "valid_until": (TODAY + datetime.timedelta(days=10)).isoformat(),
+                        "declarations": [a]})
+        self.age(a, 120)  # the ledger: 110 days overdue
+        for recorded, days, source in (("95", 110, "tax ledger"), ("150", 150, "as recorded")):
+            run_cli("party", "add", "--db", self.env.db, "--tax-code", ent, "--name", "Test " + ent,
+                    "--overdue-debt-days", recorded)
+            st, b = self.can_register(ent)
+            self.assertEqual((st, error_codes(b)), (422, [("tax_debt_overdue", "/importer/tax_code")]), b)
+            self.assertIn("%d days" % days, b["errors"][0]["message"])
+            self.assertIn(source, b["errors"][0]["message"])
+
+    def test_unreleased_unguaranteed_declaration_is_not_overdue(self):
+        # goods held until paid: no debt falls due before release, however old
+        ent = self.enterprise()
+        a, da = self.registered_for(ent)
+        self.age(a, 200)
+        self.assertIsNone(self.overdue(ent))
+        st, b = self.can_register(ent)
+        self.assertEqual(st, 200, b)
+        s = self.statement(ent, self.period(TODAY - datetime.timedelta(days=10), TODAY))
+        self.assertEqual([(x["declaration"], x["opening"], x["closing"], x["due"], x["days_overdue"])
+                          for x in s["declarations"] if x["declaration"] == a],
+                         [(a, str(da), str(da), None, 0)])
+
+    def test_aeo_deferral_falls_due_the_10th_of_next_month(self):
+        ent = self.enterprise("--aeo")
+        r = self.registered(ent, declaration(importer=ent))
+        self.assertEqual(r["status"], "cleared")  # green AEO: released at registration
+        n, due = r["number"], self.owed(r)
+        self.assertIsNone(self.overdue(ent))
+        # released 150 days ago: due the 10th of the month after, overdue since
+        released = TODAY - datetime.timedelta(days=150)
+        deadline = datetime.date(released.year + (released.month == 12), released.month % 12 + 1, 10)
+        self.age(n, 150)
+        o = self.overdue(ent)
+        days = (TODAY - deadline).days
+        self.assertGreater(days, 90)
+        self.assertEqual((o["aeo"], o["overdue_amount"], o["days_overdue"], o["oldest_due"]),
+                         (True, str(due), days, deadline.isoformat()))
+        st, b = self.can_register(ent)
+        self.assertEqual((st, error_codes(b)), (422, [("tax_debt_overdue", "/importer/tax_code")]), b)
+        self.assertIn("%d days" % days, b["errors"][0]["message"])
+        # min_days filters the report
+        self.assertIsNone(self.overdue(ent, "?min_days=%d" % days))
+        self.assertEqual(self.overdue(ent, "?min_days=%d" % (days - 1))["days_overdue"], days)
+
+    def test_overdue_report_access_and_bad_input(self):
+        for token in ("active", "bank"):
+            st, b, _ = self.call("GET", "/api/v1/debts/overdue", token)
+            self.assertEqual(st, 403, b)
+        for q in ("?min_days=abc", "?min_days=-1", "?min_days="):
+            st, b, _ = self.call("GET", "/api/v1/debts/overdue" + q, "officer")
+            self.assertEqual((st, error_codes(b)), (422, [("integer", "min_days")]), q)
+        st, b, _ = self.call("POST", "/api/v1/debts/overdue", "officer", {})
+        self.assertEqual(st, 405, b)
+        b = self.overdue()
+        self.assertEqual((b["as_of"], b["min_days"]), (TODAY.isoformat(), 0))
+        self.assertEqual(b["count"], len(b["enterprises"]))
+        self.assertEqual(int(b["total"]), sum(int(e["overdue_amount"]) for e in b["enterprises"]))
+        days = [e["days_overdue"] for e in b["enterprises"]]
+        self.assertEqual(days, sorted(days, reverse=True))
+
+    # ---- the enterprise statement ----------------------------------------------------------
+
+    def test_statement_movements_balances_and_credit(self):
+        ent = self.enterprise()
+        a, da = self.registered_for(ent)
+        self.age(a, 40)  # assessed 40 days ago
+        b, db = self.registered_for(ent)
+        self.pay([(a, 1000)])
+        self.pay([(b, db + 5000)])  # overpaid: 5000 credited to the enterprise
+        self.apply(ent, {"declaration": a, "amount": "3000"})
+        # the period before today's movements: A assessed, nothing paid
+        early = self.statement(ent, self.period(TODAY - datetime.timedelta(days=50),
+                                                TODAY - datetime.timedelta(days=20)))
+        self.assertEqual([x["declaration"] for x in early["declarations"]], [a])
+        la = early["declarations"][0]
+        self.assertEqual((la["opening"], la["assessed"], la["paid"], la["closing"]), ("0", str(da), "0", str(da)))
+        self.assertEqual((early["opening_balance"], early["closing_balance"]), ("0", str(da)))
+        # the last ten days: A carried over, paid in part (bank and credit), B assessed and overpaid
+        s = self.statement(ent, self.period(TODAY - datetime.timedelta(days=10), TODAY))
+        self.assertEqual((s["enterprise"], s["aeo"], s["deferred"], s["truncated"]), (ent, False, None, False))
+        lines = {x["declaration"]: x for x in s["declarations"]}
+        self.assertEqual(sorted(lines), sorted([a, b]))
+        la, lb = lines[a], lines[b]
+        self.assertEqual((la["opening"], la["assessed"], la["paid"], la["paid_by_credit"], la["closing"],
+                          la["outstanding"], la["due"]),
+                         (str(da), "0", "1000", "3000", str(da - 4000), str(da - 4000), None))
+        self.assertEqual((lb["opening"], lb["assessed"], lb["paid"], lb["credited"], lb["credit_used"],
+                          lb["closing"], lb["status"]),
+                         ("0", str(db), str(db + 5000), "5000", "3000", "0", "cleared"))
+        self.assertEqual(lb["released"], TODAY.isoformat())
+        m = s["movements"]
+        self.assertEqual((s["opening_balance"], m["assessed"], m["paid"], m["paid_by_credit"], m["credited"]),
+                         (str(da), str(db), str(db + 6000), "3000", "5000"))
+        # closing = opening + assessed + interest - paid - paid by credit + moved to credit
+        self.assertEqual(int(s["closing_balance"]),
+                         int(s["opening_balance"]) + int(m["assessed"]) + int(m["interest"]) -
+                         int(m["paid"]) - int(m["paid_by_credit"]) + int(m["credited"]))
+        self.assertEqual(s["closing_balance"], str(da - 4000))
+        self.assertEqual(s["credit"], {"opening": "0", "credited": "5000", "used": "3000",
+                                       "refunded": "0", "closing": "2000"})
+        self.assertEqual(s["credit"]["closing"], self.credits_of(ent))
+        self.assertEqual(s["overdue"], {"as_of": TODAY.isoformat(), "amount": "0", "days": 0})
+        # a month: the same figures for this month's movements; an officer sees it too
+        mo = self.statement(ent, "month=" + TODAY.strftime("%Y-%m"), token="officer")
+        self.assertEqual(mo["from"], TODAY.replace(day=1).isoformat())
+        nxt = (TODAY.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        self.assertEqual(mo["to"], (nxt - datetime.timedelta(days=1)).isoformat())
+        self.assertEqual(mo["closing_balance"], str(da - 4000))
+        # a period with nothing: no lines, zero totals
+        empty = self.statement(ent, self.period(datetime.date(2001, 1, 1), datetime.date(2001, 1, 31)))
+        self.assertEqual((empty["declarations"], empty["count"], empty["closing_balance"]), ([], 0, "0"))
+
+    def credits_of(self, ent):
+        st, b, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ent, ent)
+        self.assertEqual(st, 200, b)
+        return b["available"]
+
+    def test_statement_csv(self):
+        ent = self.enterprise()
+        (a, da), (b, db) = [self.registered_for(ent) for _ in range(2)]
+        self.pay([(a, da)])
+        q = self.period(TODAY - datetime.timedelta(days=1), TODAY)
+        js = self.statement(ent, q)
+        st, text, h = self.call("GET", "/api/v1/enterprises/%s/statement?%s&format=csv" % (ent, q), ent)
+        self.assertEqual(st, 200, text)
+        self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
+        import csv
+        import io
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0], ["declaration", "status", "released", "opening", "assessed", "interest",
+                                   "paid", "paid_by_credit", "credited", "credit_used", "refunded",
+                                   "guaranteed", "closing", "outstanding", "due", "days_overdue"])
+        self.assertEqual(len(rows), js["count"] + 2)
+        self.assertEqual([r[0] for r in rows[1:-1]], [x["declaration"] for x in js["declarations"]])
+        byn = {r[0]: r for r in rows[1:-1]}
+        self.assertEqual((byn[a][1], byn[a][4], byn[a][6], byn[a][12]), ("cleared", str(da), str(da), "0"))
+        self.assertEqual((byn[b][1], byn[b][4], byn[b][6], byn[b][12]), ("registered", str(db), "0", str(db)))
+        self.assertEqual(rows[-1][0], "TOTAL")
+        self.assertEqual((rows[-1][3], rows[-1][4], rows[-1][6], rows[-1][12]),
+                         (js["opening_balance"], js["movements"]["assessed"], js["movements"]["paid"],
+                          js["closing_balance"]))
+        st, text2, _ = self.call("GET", "/api/v1/enterprises/%s/statement?%s" % (ent, q), ent,
+                                 headers={"Accept": "text/csv"})
+        self.assertEqual((st, text2), (200, text))
+        st, j2, _ = self.call("GET", "/api/v1/enterprises/%s/statement?%s&format=json" % (ent, q), ent,
+                              headers={"Accept": "text/csv"})
+        self.assertEqual((st, j2["count"]), (200, js["count"]))
+
+    def test_statement_access_and_bad_input(self):
+        ent = self.enterprise()
+        q = self.period(TODAY, TODAY)
+        url = "/api/v1/enterprises/%s/statement?" % ent
+        for token in ("active", "broker", "bank"):  # another enterprise, a broker, a bank
+            st, b, _ = self.call("GET", url + q, token)
+            self.assertEqual((st, error_codes(b)[0][0]), (403, "forbidden"), token)
+        self.statement(ent, q)
+        self.statement(ent, q, token="officer")
+        st, b, _ = self.call("GET", "/api/v1/enterprises/0999999990/statement?" + q, "officer")
+        self.assertEqual((st, error_codes(b)), (404, [("not_found", "")]), b)
+        # every error at once, the query parameter as the path
+        cases = [
+            ("", [("required", "from"), ("required", "to")]),
+            ("from=2026-02-30&to=yesterday&format=xml", [("date", "from"), ("date", "to"), ("format", "format")]),
+            ("from=2026-03-10&to=2026-03-09", [("date_range", "to")]),
+            ("month=2026-13", [("month", "month")]),
+            ("month=2026-1", [("month", "month")]),
+            ("month=2026-01&from=2026-01-01", [("period", "month")]),
+        ]
+        for query, expected in cases:
+            st, b, _ = self.call("GET", url + query, "officer")
+            self.assertEqual(st, 422, (query, b))
+            self.assertEqual(sorted(error_codes(b)), sorted(expected), query)
+
+    def test_aeo_monthly_statement(self):
+        ent = self.enterprise("--aeo")
+        rs = [self.registered(ent, declaration(importer=ent)) for _ in range(2)]
+        self.assertEqual([r["status"] for r in rs], ["cleared", "cleared"])
+        (a, da), (b, db) = [(r["number"], self.owed(r)) for r in rs]
+        self.pay([(a, 1500)])
+        deadline = datetime.date(TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1, 10)
+        s = self.statement(ent, "month=" + TODAY.strftime("%Y-%m"))
+        self.assertTrue(s["aeo"])
+        d = s["deferred"]
+        self.assertEqual((d["due"], d["total"], d["paid_since"], d["remaining"]),
+                         (deadline.isoformat(), str(da + db), "1500", str(da + db - 1500)))
+        self.assertEqual(sorted((x["declaration"], x["deferred"], x["due"], x["paid_since"], x["remaining"])
+                                for x in d["declarations"]),
+                         sorted([(a, str(da), deadline.isoformat(), "1500", str(da - 1500)),
+                                 (b, str(db), deadline.isoformat(), "0", str(db))]))
+        lines = {x["declaration"]: x["due"] for x in s["declarations"]}
+        self.assertEqual(lines, {a: deadline.isoformat(), b: deadline.isoformat()})
+        # not overdue before the 10th of next month
+        self.assertEqual(s["overdue"]["days"], 0)
+        # last month's statement: nothing was deferred then
+        last = TODAY.replace(day=1) - datetime.timedelta(days=1)
+        s = self.statement(ent, "month=" + last.strftime("%Y-%m"))
+        self.assertEqual((s["deferred"]["total"], s["deferred"]["declarations"]), ("0", []))
+
+
 # ---- e-Manifest and VASSCM (issue 5) ---------------------------------------------------------
 
 def iso6346(prefix):

@@ -8,6 +8,9 @@
 
 #include "core/ledger.h"
 
+/* most entries here carry no dates ({kind, amount}): the debt tests below set them */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 #define N(a) ((int)(sizeof a / sizeof *a))
 
 static void empty_ledger_owes_nothing(void **state)
@@ -155,6 +158,79 @@ static void kind_names_round_trip(void **state)
     assert_int_equal(ledger_kind_parse(NULL), LE_COUNT);
 }
 
+/* ---- debts and their due dates (docs/architecture.md, "Overdue debts") ---------------------- */
+
+static void aeo_deadline_is_the_10th_of_next_month(void **state)
+{
+    (void)state;
+    assert_int_equal(ledger_aeo_deadline(20260115), 20260210);
+    assert_int_equal(ledger_aeo_deadline(20261231), 20270110);
+    assert_int_equal(ledger_aeo_deadline(20260201), 20260310);
+}
+
+static void not_released_not_guaranteed_is_not_due(void **state)
+{
+    (void)state;
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0}};
+    ledger_debt d;
+    ledger_debt_of(e, N(e), 0, 0, &d);
+    assert_int_equal(d.unpaid, 1000);
+    assert_int_equal(d.due, 0);
+    assert_int_equal(ledger_days_overdue(&d, 20270101), 0);
+}
+
+static void guaranteed_is_due_when_the_guarantee_ends(void **state)
+{
+    (void)state;
+    /* released under a guarantee ending on the 20th; partly paid */
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_GUARANTEED, 1000, 20260101, 20260120},
+                        {LE_PAID, 400, 20260105, 0}, {LE_GUARANTEED, -400, 20260105, 0}};
+    ledger_debt d;
+    ledger_debt_of(e, N(e), 0, 20260101, &d);
+    assert_int_equal(d.unpaid, 600); /* a guarantee secures the debt, it does not pay it */
+    assert_int_equal(d.due, 20260120);
+    assert_int_equal(ledger_days_overdue(&d, 20260120), 0); /* paying on the day is on time */
+    assert_int_equal(ledger_days_overdue(&d, 20260121), 1);
+    assert_int_equal(ledger_days_overdue(&d, 20260420), 90);
+    assert_int_equal(ledger_days_overdue(&d, 20260421), 91);
+    /* not released yet: the guarantee's end still applies */
+    ledger_debt_of(e, N(e), 0, 0, &d);
+    assert_int_equal(d.due, 20260120);
+}
+
+static void aeo_release_is_due_the_10th_of_next_month(void **state)
+{
+    (void)state;
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260115, 0}};
+    ledger_debt d;
+    ledger_debt_of(e, N(e), 1, 20260115, &d);
+    assert_int_equal(d.due, 20260210);
+    /* an additional assessment after the release falls into its own month */
+    ledger_entry f[] = {{LE_ASSESSED, 1000, 20260115, 0}, {LE_ASSESSED, 200, 20260303, 0}};
+    ledger_debt_of(f, N(f), 1, 20260115, &d);
+    assert_int_equal(d.due, 20260410);
+    /* an AEO declaration not released: nothing deferred, not due */
+    ledger_debt_of(e, N(e), 1, 0, &d);
+    assert_int_equal(d.due, 0);
+}
+
+static void released_unpaid_is_due_at_release_or_later_assessment(void **state)
+{
+    (void)state;
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_PAID, 1000, 20260102, 0},
+                        {LE_ASSESSED, 300, 20260110, 0}};
+    ledger_debt d;
+    ledger_debt_of(e, N(e), 0, 20260102, &d);
+    assert_int_equal(d.unpaid, 300);
+    assert_int_equal(d.due, 20260110);
+    /* paid in full (an overpayment moved to credit): nothing owed, never overdue */
+    ledger_entry f[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_PAID, 1500, 20260102, 0},
+                        {LE_CREDIT, 500, 20260102, 0}};
+    ledger_debt_of(f, N(f), 0, 20260102, &d);
+    assert_int_equal(d.unpaid, 0);
+    assert_int_equal(ledger_days_overdue(&d, 20270101), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +243,11 @@ int main(void)
         cmocka_unit_test(payment_releases_guarantee_after_unsecured_part),
         cmocka_unit_test(split_payment),
         cmocka_unit_test(kind_names_round_trip),
+        cmocka_unit_test(aeo_deadline_is_the_10th_of_next_month),
+        cmocka_unit_test(not_released_not_guaranteed_is_not_due),
+        cmocka_unit_test(guaranteed_is_due_when_the_guarantee_ends),
+        cmocka_unit_test(aeo_release_is_due_the_10th_of_next_month),
+        cmocka_unit_test(released_unpaid_is_due_at_release_or_later_assessment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
