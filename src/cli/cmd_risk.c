@@ -29,6 +29,15 @@ static void print_errs(const errs *e, const char *file)
         fprintf(stderr, "%s: more errors not shown\n", file);
 }
 
+/* Commands that read or train from a database must not create an empty one by mistake. */
+static int db_exists(const char *db, const char *cmd)
+{
+    if (access(db, F_OK) == 0)
+        return 1;
+    fprintf(stderr, "ecustoms risk %s: no database at %s\n", cmd, db);
+    return 0;
+}
+
 /* Parses every CSV of a comma-separated list, rows appended in list order. */
 static int read_csvs(const char *list, risk_csv_row **rows, size_t *n)
 {
@@ -197,6 +206,8 @@ static int cmd_train(int argc, char **argv)
         fprintf(stderr, "ecustoms risk train: %s\n", bad);
         return 2;
     }
+    if (!db_exists(db, "train"))
+        return 1;
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
@@ -234,6 +245,8 @@ static int cmd_models(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms risk models --db FILE [--json]\n");
         return 2;
     }
+    if (!db_exists(db, "models"))
+        return 1;
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
@@ -299,6 +312,8 @@ static int cmd_activate(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms risk activate --db FILE VERSION\n");
         return 2;
     }
+    if (!db_exists(db, "activate"))
+        return 1;
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
