@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""The API tests' harness: a real `ecustoms serve` on a free loopback port with a fresh SQLite
+database, parties and tokens made with the CLI, and the helpers every test module shares.
+
+Test modules (tests/api/test_*.py) start with `from harness import *`; run.py loads them all.
+Python 3 standard library only.
+"""
+import argparse
+import base64
+import copy
+import datetime
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+BINARY = "build/ecustoms"
+TODAY = datetime.date.today()
+
+# parties (tax codes: 10 digits)
+CUSTOMS = "0000000000"
+ACTIVE = "0101234567"      # active importer, compliance 2
+BROKER = "0301234568"      # customs broker (declares for others)
+SUSPENDED = "0401234560"
+DISSOLVED = "0401234571"
+DEBTOR = "0501234561"      # overdue tax debt 120 days
+AEO = "0201234569"         # priority enterprise (AEO), compliance 4 on purpose
+NONCOMPLIANT = "0601234562"  # compliance class 4
+OTHER = "0701234563"       # an unrelated active enterprise
+LOADER = "0801234564"      # used by the concurrency test
+BANK = "0100112437"        # e-Payment: a bank with a registered ECDSA P-256 key
+BANK2 = "0100150619"       # another bank (its own key)
+CARRIER = "0901234565"     # shipping line (e-Manifest)
+CARRIER2 = "0911234566"    # another shipping line
+PORTOP = "0921234567"      # terminal operator at Hai Phong
+PORTOP2 = "0931234568"     # terminal operator at Cat Lai (HCMC)
+
+TAX_KEYS = ("import_duty", "trade_remedy", "sct", "ept", "vat", "total")
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run_cli(*args, check=True):
+    p = subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=60)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s %s" % (args, p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class Env:
+    """A database + a running server."""
+
+    def __init__(self, name):
+        self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
+        self.db = os.path.join(self.dir, "db.sqlite")
+        self.proc = None
+        self.tokens = {}
+
+    def start(self):
+        run_cli("db", "init", "--db", self.db)
+        parties = [
+            (ACTIVE, "Hanoi Electronics Import JSC", []),
+            (BROKER, "Saigon Logistics Brokerage Co", ["--compliance", "1"]),
+            (SUSPENDED, "Danang Suspended Trading Co", ["--status", "suspended"]),
+            (DISSOLVED, "Hue Dissolved Trading Co", ["--status", "dissolved"]),
+            (DEBTOR, "Can Tho Overdue Debt Co", ["--overdue-debt-days", "120"]),
+            (AEO, "Haiphong Priority Manufacturing (AEO)", ["--aeo", "--compliance", "4"]),
+            (NONCOMPLIANT, "Vinh Non-compliant Trading Co", ["--compliance", "4"]),
+            (OTHER, "Quang Ninh Other Trading Co", []),
+            (LOADER, "Binh Duong Load Test Co", ["--compliance", "1"]),
+            (CARRIER, "Vietnam Ocean Lines", []), (CARRIER2, "Mekong Feeder Lines", []),
+            (PORTOP, "Tan Cang Hai Phong Terminal", []), (PORTOP2, "Cat Lai Terminal", []),
+        ]
+        for code, name, extra in parties:
+            run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        for key, party, role in [
+            ("active", ACTIVE, "declarant"), ("broker", BROKER, "declarant"),
+            ("aeo", AEO, "declarant"), ("noncompliant", NONCOMPLIANT, "declarant"),
+            ("other", OTHER, "declarant"), ("loader", LOADER, "declarant"),
+            ("officer", CUSTOMS, "officer"), ("risk", CUSTOMS, "risk_officer"),
+            ("admin", CUSTOMS, "admin"),
+            ("carrier", CARRIER, "carrier"), ("carrier2", CARRIER2, "carrier"),
+        ]:
+            self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", party,
+                                       "--role", role).stdout.strip()
+        # e-Payment: two banks, each with its own ECDSA P-256 key (signed with the openssl CLI)
+        self.keys = {}
+        for key, code in [("bank", BANK), ("bank2", BANK2)]:
+            run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", "Bank " + code,
+                    "--bank")
+            priv = os.path.join(self.dir, key + ".key")
+            pub = os.path.join(self.dir, key + ".pub")
+            subprocess.run(["openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout",
+                            "-out", priv], check=True, capture_output=True)
+            subprocess.run(["openssl", "ec", "-in", priv, "-pubout", "-out", pub], check=True,
+                           capture_output=True)
+            run_cli("party", "key", "--db", self.db, "--party", code, "--public-key", pub)
+            self.keys[key] = priv
+            self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", code,
+                                       "--role", "bank").stdout.strip()
+        for key, party, loc in [("portop", PORTOP, "VNHPH-TC01"), ("portop2", PORTOP2, "VNSGN")]:
+            self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", party,
+                                       "--role", "port_operator", "--location", loc).stdout.strip()
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = "http://127.0.0.1:%d" % self.port
+        deadline = time.time() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
+            time.sleep(0.05)
+        frm = (TODAY - datetime.timedelta(days=60)).isoformat()
+        to = (TODAY + datetime.timedelta(days=60)).isoformat()
+        st, body, _ = self.call("PUT", "/api/v1/exchange-rates", "admin", {"rates": [
+            {"currency": "USD", "vnd_per_unit": "25450", "valid_from": frm, "valid_to": to,
+             "source": "test"},
+            {"currency": "EUR", "vnd_per_unit": "27600.5", "valid_from": frm, "valid_to": to,
+             "source": "test"},
+            {"currency": "CNY", "vnd_per_unit": "3520.25", "valid_from": frm, "valid_to": to,
+             "source": "test"}]})
+        if st != 200:
+            raise RuntimeError("seeding exchange rates failed: %s %s" % (st, body))
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.returncode != 0:
+            # a clean SIGTERM shutdown exits 0; anything else (a sanitizer report, a crash) fails
+            # the run, with the server's log
+            self.log.flush()
+            with open(os.path.join(self.dir, "server.log"), "rb") as f:
+                SERVER_FAILURES.append("server exited with %d:\n%s" % (
+                    self.proc.returncode, f.read()[-4000:].decode("utf-8", "replace")))
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def call(self, method, path, token=None, body=None, raw=None, headers=None,
+             ctype="application/json", timeout=30):
+        """Returns (status, parsed JSON or text, headers). token is a key of self.tokens or a
+        literal token string (for invalid tokens)."""
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + self.tokens.get(token, token)
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+        if data is not None and ctype:
+            h["Content-Type"] = ctype
+        if data is None and method in ("POST", "PUT"):
+            data = b""
+        rq = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(rq, timeout=timeout) as r:
+                status, text, rh = r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            status, text, rh = e.code, e.read(), e.headers
+        ct = rh.get("Content-Type", "")
+        if "json" in ct:
+            try:
+                return status, json.loads(text), rh
+            except ValueError:
+                pass
+        return status, text.decode("utf-8", "replace"), rh
+
+
+ENV = None  # the shared environment
+
+
+# ---- declarations -------------------------------------------------------------------------
+
+def item(hs="85171300", qty="500", price="200", origin="CN", desc="Smartphones, 128 GB"):
+    q, p = int(qty), int(price)
+    return {"hs_code": hs, "description": desc, "origin": origin, "quantity": qty,
+            "unit": "PCE", "unit_price": price, "value": str(q * p)}
+
+
+def declaration(importer=ACTIVE, items=None, type_code="A11", kind="import"):
+    items = items if items is not None else [
+        dict(item(), certificate_of_origin={"form": "E", "number": "E2026CN0001234"}),
+        item("85044019", "5000", "5", desc="Phone chargers 25 W")]
+    total = sum(int(i["value"]) for i in items)
+    return {
+        "kind": kind, "type_code": type_code, "customs_office": "02CI",
+        "importer": {"tax_code": importer, "name": "Importer " + importer,
+                     "address": "1 Trang Tien, Hoan Kiem, Ha Noi"},
+        "exporter": {"name": "Shenzhen Mobile Devices Ltd", "country": "CN",
+                     "address": "Nanshan, Shenzhen"},
+        "transport": {"mode": 2, "bills_of_lading": ["COSU6123456780"],
+                      "port_of_loading": "CNSHK", "port_of_discharge": "VNHPH",
+                      "arrival_date": (TODAY + datetime.timedelta(days=3)).isoformat(),
+                      "vessel": "COSCO HAIPHONG", "containers": ["MSCU1234566"]},
+        "packages": {"count": 120, "unit": "CT"},
+        "gross_weight_kg": "1850.5",
+        "invoice": {"number": "SZ-2026-1101", "date": TODAY.isoformat(), "currency": "USD",
+                    "incoterm": "FOB", "total": str(total), "freight": "1800",
+                    "insurance": "250"},
+        "items": items,
+    }
+
+
+def number_ok(n):
+    return (isinstance(n, str) and len(n) == 12 and n.isdigit() and n.startswith("10")
+            and int(n[2:10]) % 7 == int(n[10]))
+
+
+def error_codes(body):
+    return [(e["code"], e["path"]) for e in body.get("errors", [])]
+
+
+class ApiCase(unittest.TestCase):
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        if cls.env is None:
+            cls.env = ENV
+
+    def call(self, *a, **k):
+        return self.env.call(*a, **k)
+
+    def create(self, token="active", decl=None, expect=201):
+        st, body, _ = self.call("POST", "/api/v1/declarations", token, decl or declaration())
+        self.assertEqual(st, expect, body)
+        return body
+
+    def register(self, key, token="active", expect=200):
+        st, body, _ = self.call("POST", "/api/v1/declarations/%s/register" % key, token)
+        self.assertEqual(st, expect, body)
+        return body
+
+    def registered(self, token="active", decl=None):
+        d = self.create(token, decl)
+        r = self.register(d["id"], token)
+        self.assertTrue(number_ok(r["number"]), r)
+        return r
+
+    def decide(self, number, decision, expect=200, token="officer", **extra):
+        if decision == "clear" and expect == 200 and token == "officer" and self.settle(number):
+            # e-Payment: clearance needs the taxes paid; a paid green declaration clears itself
+            g = self.get(number, "officer")
+            if g["status"] == "cleared":
+                return g
+        body = dict(decision=decision, **extra)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/decisions" % number, token, body)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def get(self, key, token="active", expect=200):
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s" % key, token)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def events(self, key, token="active", ledger=False):
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/events" % key, token)
+        self.assertEqual(st, 200, b)
+        # e-Payment ledger entries are audited on the declaration too ("ledger.*")
+        return [e for e in b["events"] if ledger or not e["action"].startswith("ledger.")]
+
+    # ---- e-Payment ----
+
+    def sign(self, data, key="bank"):
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.env.keys[key]],
+                           input=data, capture_output=True, check=True)
+        return base64.b64encode(p.stdout).decode()
+
+    def pay_raw(self, body, token="bank", key=None, signature=None, expect=201):
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        sig = signature if signature is not None else self.sign(data, key or token)
+        h = {"X-Signature": sig} if sig else {}
+        st, b, _ = self.call("POST", "/api/v1/payments", token, raw=data, headers=h)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def pay(self, lines, txn=None, expect=201, **k):
+        body = {"bank_transaction_id": txn or "TX" + os.urandom(8).hex(), "payer": ACTIVE,
+                "paid_at": TODAY.isoformat() + "T09:30:00Z",
+                "lines": [{"declaration": n, "amount": str(a)} for n, a in lines]}
+        return self.pay_raw(body, expect=expect, **k)
+
+    def ledger(self, number, token="officer", expect=200):
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % number, token)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def settle(self, number):
+        """Pays what a declaration still owes; True when something was paid."""
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % number, "officer")
+        if st != 200 or int(b["outstanding"]) == 0:
+            return False
+        self.pay([(number, b["outstanding"])])
+        return True
+
+    def assert_errors(self, st, body, expected, status=422):
+        """expected: list of (code, path) that must all be present."""
+        self.assertEqual(st, status, body)
+        got = error_codes(body)
+        for e in expected:
+            self.assertIn(e, got, "missing error %s in %s" % (e, got))
+        return got
+
+    def rule(self, **r):
+        st, b, _ = self.call("POST", "/api/v1/risk/rules", "risk", r)
+        self.assertEqual(st, 201, b)
+        self.addCleanup(self.call, "DELETE", "/api/v1/risk/rules/%d" % b["id"], "risk")
+        return b
+
+    def assert_taxes(self, taxes):
+        for k in TAX_KEYS:
+            self.assertIn(k, taxes)
+            self.assertIn("amount", taxes[k])
+            self.assertRegex(taxes[k]["amount"], r"^-?\d+(\.\d+)?$")
+
+
+
+SERVER_FAILURES = []  # unclean server exits, reported by run.py
