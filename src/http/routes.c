@@ -81,8 +81,12 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         del = !strcmp(m, "DELETE");
 
     if (get && !strcmp(rq->url, "/healthz")) {
-        rs->status = 200;
-        rs->json = json_pack("{s:s}", "status", "ok");
+        /* the writer's last known state of the database: no query, so the probe stays cheap;
+         * 503 while the writer reconnects, so a load balancer steers clients elsewhere */
+        int up = store_db_up(a->st);
+        rs->status = up ? 200 : 503;
+        rs->json = json_pack("{s:s,s:{s:s,s:s}}", "status", up ? "ok" : "degraded", "database",
+                             "engine", store_engine(a->st), "state", up ? "up" : "unavailable");
         return;
     }
     if (get && !strcmp(rq->url, "/metrics")) {

@@ -92,6 +92,10 @@ char *http_metrics_text(app *a)
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
+/* seconds a client should wait before retrying while the database is unreachable: about one
+ * reconnect cycle of the writer, and a failover of the cluster takes a few of them */
+#define RETRY_AFTER_S "1"
+
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *ctype,
                                  char *text, size_t len)
 {
@@ -99,6 +103,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
         MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (status == 503)
+        MHD_add_response_header(resp, "Retry-After", RETRY_AFTER_S);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -175,7 +181,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_request rq = {.conn = conn, .method = method, .url = url, .body = st->body,
                        .body_len = st->len, .body_too_big = st->too_big};
     http_response rs = {0};
+    store_unavailable_clear();
     routes_dispatch(srv->a, &rq, &rs);
+    if (store_unavailable_seen()) {
+        /* whatever the use case made of the failure: not done, retry later (an
+         * Idempotency-Key makes the retry safe if an interrupted COMMIT did happen) */
+        free(rs.text);
+        json_decref(rs.json);
+        rs = (http_response){.status = 503};
+        rs.json = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", "database_unavailable",
+                            "path", "", "message",
+                            "the database is unreachable; retry after the Retry-After delay");
+    }
     record(st, rs.status);
     if (rs.text)
         return send_text(conn, rs.status, rs.content_type ? rs.content_type : "text/plain",

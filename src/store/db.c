@@ -32,3 +32,13 @@ int db_run(db_conn *c, db_stmt *s)
     db_reset(c, s);
     return rc == DB_DONE ? 0 : rc;
 }
+
+int db_is_server(const char *target)
+{
+    return target && (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11));
+}
+
+const db_driver *db_driver_for(const char *target)
+{
+    return db_is_server(target) ? &db_pg_driver : &db_sqlite_driver;
+}

@@ -20,6 +20,8 @@ enum {
     DB_ERR = -1,        /* any other failure; db_errmsg tells */
     DB_CONSTRAINT = -2, /* unique / primary key violation */
     DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
+    DB_UNAVAILABLE = -4, /* the connection to the database server is lost (or cannot be made);
+                          * the outcome of an interrupted COMMIT is unknown */
 };
 
 typedef struct db_driver {
@@ -38,6 +40,13 @@ typedef struct db_driver {
     void (*reset)(db_stmt *s);
     int (*exec)(db_conn *c, const char *sql);                 /* no parameters, no rows */
     const char *(*errmsg)(db_conn *c);
+    /* Where the engines need different statements, the driver says so here and nowhere else. */
+    /* Opens a transaction: write=1 for the writer (one writer at a time, like SQLite's BEGIN
+     * IMMEDIATE: PostgreSQL takes a transaction-level lock so several servers sharing one
+     * database serialise their batches), write=0 for a read-only consistent snapshot. */
+    int (*begin)(db_conn *c, int write);
+    /* 0 when the connection is lost and must be reopened (SQLite: always 1). */
+    int (*alive)(db_conn *c);
 } db_driver;
 
 struct db_conn {
@@ -45,6 +54,13 @@ struct db_conn {
 };
 
 extern const db_driver db_sqlite_driver;
+extern const db_driver db_pg_driver;
+
+/* The engine a database name selects: `postgresql://...` or `postgres://...` (libpq URI, the
+ * multi-host form included) is PostgreSQL, anything else a SQLite file path. */
+const db_driver *db_driver_for(const char *target);
+/* 1 when target names a database server rather than a file (no file checks apply). */
+int db_is_server(const char *target);
 
 /* Thin wrappers so call sites read like SQL code. */
 static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->prepare(c, sql); }

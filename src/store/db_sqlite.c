@@ -132,6 +132,26 @@ static int sq_exec(db_conn *bc, const char *sql)
 
 static const char *sq_errmsg(db_conn *bc) { return sqlite3_errmsg(((sq_conn *)bc)->db); }
 
+/* Through the statement cache: sqlite3_exec would re-parse these on every batch. */
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_begin[] = "BEGIN";
+
+static int sq_begin(db_conn *bc, int write)
+{
+    db_stmt *st = sq_prepare(bc, write ? sql_begin_immediate : sql_begin);
+    if (!st)
+        return DB_ERR;
+    int rc = sq_step(st);
+    sq_reset(st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
+static int sq_alive(db_conn *bc)
+{
+    (void)bc;
+    return 1;
+}
+
 const db_driver db_sqlite_driver = {
     .name = "sqlite",
     .open = sq_open,
@@ -146,4 +166,6 @@ const db_driver db_sqlite_driver = {
     .reset = sq_reset,
     .exec = sq_exec,
     .errmsg = sq_errmsg,
+    .begin = sq_begin,
+    .alive = sq_alive,
 };

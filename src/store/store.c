@@ -87,6 +87,9 @@ static const char *const schema_sql =
 
 #define READ_POOL_MAX 64
 #define BATCH_MAX 512
+/* reconnect backoff of the writer while the database is unreachable */
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 1000
 
 typedef struct job {
     store_job_fn fn;
@@ -100,22 +103,29 @@ typedef struct job {
 struct store {
     const db_driver *drv;
     char *path;
-    db_conn *writer;
+    db_conn *writer;          /* NULL while the database is unreachable */
     pthread_t writer_thread;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;   /* writer waits for jobs */
     job *head, *tail;
     int stopping;
+    int db_up;                /* last known state, for /healthz (guarded by mu) */
     db_conn *readers[READ_POOL_MAX];
     int n_readers;
     pthread_mutex_t read_mu;
     store_stats stats;
 };
 
+/* Set in the thread that called store_read/store_write when a job failed because the database
+ * was unreachable: the HTTP layer answers such a request 503 database_unavailable whatever the
+ * use case made of the error, so nothing is ever answered as done without a COMMIT. */
+static _Thread_local int tls_unavailable;
+
+void store_unavailable_clear(void) { tls_unavailable = 0; }
+int store_unavailable_seen(void) { return tls_unavailable; }
+
 /* Transaction control through the statement cache: sqlite3_exec would re-parse these on
  * every job, which showed up in profiles of the writer. */
-static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
-static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_savepoint[] = "SAVEPOINT job";
@@ -132,16 +142,20 @@ static int txn(db_conn *c, const char *sql)
     return rc == DB_DONE ? DB_OK : rc;
 }
 
+/* 0 committed, DB_UNAVAILABLE connection lost (outcome unknown if it broke during COMMIT),
+ * DB_ERR anything else. */
 static int run_batch(store *s, job **batch, int n)
 {
     db_conn *c = s->writer;
     for (int attempt = 0; attempt < 50; attempt++) {
-        int rc = txn(c, sql_begin_immediate);
+        int rc = c->drv->begin(c, 1);
         if (rc == DB_BUSY)
             continue;
         if (rc != DB_OK) {
+            if (!c->drv->alive(c))
+                return DB_UNAVAILABLE;
             log_error("store: BEGIN failed: %s", db_errmsg(c));
-            return -1;
+            return DB_ERR;
         }
         int retry = 0;
         for (int i = 0; i < n && !retry; i++) {
@@ -155,24 +169,76 @@ static int run_batch(store *s, job **batch, int n)
         }
         if (!retry && txn(c, sql_commit) == DB_OK)
             return 0;
+        if (!c->drv->alive(c))
+            return DB_UNAVAILABLE;
         txn(c, sql_rollback);
         struct timespec ts = {0, 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
-    return -1;
+    return DB_ERR;
+}
+
+static void fail_queued(store *s, int rc)
+{
+    while (s->head) {
+        job *j = s->head;
+        s->head = j->next;
+        j->rc = rc;
+        j->done = 1;
+        pthread_cond_signal(&j->done_cv);
+    }
+    s->tail = NULL;
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
 }
 
 static void *writer_main(void *arg)
 {
     store *s = arg;
     job *batch[BATCH_MAX];
+    int backoff = BACKOFF_MIN_MS;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->work_cv, &s->mu);
-        if (!s->head && s->stopping) {
+        if (s->stopping && !s->head)
+            break;
+        if (!s->writer) {
+            /* reconnect; meanwhile every job is failed at once (503 + Retry-After) rather
+             * than left waiting, and attempts are spaced by a doubling backoff */
             pthread_mutex_unlock(&s->mu);
-            return NULL;
+            db_conn *c = NULL;
+            int rc = s->drv->open(s->path, 1, &c);
+            pthread_mutex_lock(&s->mu);
+            if (rc == DB_OK) {
+                s->writer = c;
+                s->db_up = 1;
+                backoff = BACKOFF_MIN_MS;
+                log_info("store: database connection restored");
+                continue;
+            }
+            fail_queued(s, DB_UNAVAILABLE);
+            if (s->stopping)
+                break;
+            struct timespec until;
+            deadline_in(&until, backoff);
+            while (!s->stopping &&
+                   pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
+                fail_queued(s, DB_UNAVAILABLE);
+            fail_queued(s, DB_UNAVAILABLE);
+            backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+            continue;
+        }
+        if (!s->head) {
+            pthread_cond_wait(&s->work_cv, &s->mu);
+            continue;
         }
         int n = 0;
         while (s->head && n < BATCH_MAX) {
@@ -184,11 +250,20 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         int rc = run_batch(s, batch, n);
+        db_conn *lost = NULL;
+        if (rc == DB_UNAVAILABLE) {
+            log_error("store: database connection lost: %s", db_errmsg(s->writer));
+            lost = s->writer;
+        }
 
         pthread_mutex_lock(&s->mu);
+        if (lost) {
+            s->writer = NULL;
+            s->db_up = 0;
+        }
         for (int i = 0; i < n; i++) {
             if (rc != 0)
-                batch[i]->rc = DB_ERR;
+                batch[i]->rc = rc;
             batch[i]->done = 1;
             pthread_cond_signal(&batch[i]->done_cv);
         }
@@ -196,8 +271,14 @@ static void *writer_main(void *arg)
         s->stats.jobs += (uint64_t)n;
         if ((uint64_t)n > s->stats.max_batch)
             s->stats.max_batch = (uint64_t)n;
-        pthread_mutex_unlock(&s->mu);
+        if (lost) {
+            pthread_mutex_unlock(&s->mu);
+            s->drv->close(lost);
+            pthread_mutex_lock(&s->mu);
+        }
     }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
 }
 
 int store_open(const char *path, store **out)
@@ -205,7 +286,7 @@ int store_open(const char *path, store **out)
     store *s = calloc(1, sizeof *s);
     if (!s)
         return -1;
-    s->drv = &db_sqlite_driver;
+    s->drv = db_driver_for(path);
     s->path = strdup(path);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
@@ -224,6 +305,7 @@ int store_open(const char *path, store **out)
         free(s);
         return -1;
     }
+    s->db_up = 1;
     pthread_create(&s->writer_thread, NULL, writer_main, s);
     *out = s;
     return 0;
@@ -238,7 +320,8 @@ void store_close(store *s)
     pthread_cond_signal(&s->work_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer_thread, NULL);
-    s->drv->close(s->writer);
+    if (s->writer)
+        s->drv->close(s->writer);
     for (int i = 0; i < s->n_readers; i++)
         s->drv->close(s->readers[i]);
     free(s->path);
@@ -260,31 +343,76 @@ int store_write(store *s, store_job_fn fn, void *ctx)
         pthread_cond_wait(&j.done_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&j.done_cv);
+    if (j.rc == DB_UNAVAILABLE)
+        tls_unavailable = 1;
     return j.rc;
+}
+
+/* Closes every pooled reader: after one is found broken, the others are too (server restart,
+ * failover), and each would otherwise fail one request before being dropped. */
+static void drop_readers(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    int n = s->n_readers;
+    db_conn *old[READ_POOL_MAX];
+    memcpy(old, s->readers, (size_t)n * sizeof *old);
+    s->n_readers = 0;
+    pthread_mutex_unlock(&s->read_mu);
+    for (int i = 0; i < n; i++)
+        s->drv->close(old[i]);
 }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
 {
-    db_conn *c = NULL;
-    pthread_mutex_lock(&s->read_mu);
-    if (s->n_readers > 0)
-        c = s->readers[--s->n_readers];
-    pthread_mutex_unlock(&s->read_mu);
-    if (!c && s->drv->open(s->path, 0, &c) != DB_OK)
-        return DB_ERR;
-    /* one read transaction: a consistent snapshot across the queries of fn */
-    txn(c, sql_begin);
-    int rc = fn(c, ctx);
-    txn(c, sql_commit);
-    pthread_mutex_lock(&s->read_mu);
-    if (s->n_readers < READ_POOL_MAX) {
-        s->readers[s->n_readers++] = c;
-        c = NULL;
+    int rc = DB_UNAVAILABLE;
+    /* a read is idempotent: one lost pooled connection is retried once on a fresh one */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        db_conn *c = NULL;
+        pthread_mutex_lock(&s->read_mu);
+        if (s->n_readers > 0)
+            c = s->readers[--s->n_readers];
+        pthread_mutex_unlock(&s->read_mu);
+        if (!c && (rc = s->drv->open(s->path, 0, &c)) != DB_OK) {
+            rc = DB_UNAVAILABLE;
+            break;
+        }
+        /* one read transaction: a consistent snapshot across the queries of fn */
+        int brc = c->drv->begin(c, 0);
+        if (brc == DB_OK) {
+            rc = fn(c, ctx);
+            txn(c, sql_commit);
+        }
+        if (!c->drv->alive(c)) {
+            s->drv->close(c);
+            drop_readers(s);
+            rc = DB_UNAVAILABLE;
+            continue;
+        }
+        if (brc != DB_OK)
+            rc = brc;
+        pthread_mutex_lock(&s->read_mu);
+        if (s->n_readers < READ_POOL_MAX) {
+            s->readers[s->n_readers++] = c;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&s->read_mu);
+        if (c)
+            s->drv->close(c);
+        break;
     }
-    pthread_mutex_unlock(&s->read_mu);
-    if (c)
-        s->drv->close(c);
+    if (rc == DB_UNAVAILABLE)
+        tls_unavailable = 1;
     return rc;
+}
+
+const char *store_engine(store *s) { return s->drv->name; }
+
+int store_db_up(store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int up = s->db_up;
+    pthread_mutex_unlock(&s->mu);
+    return up;
 }
 
 void store_get_stats(store *s, store_stats *out)

@@ -32,6 +32,17 @@ typedef int (*store_job_fn)(db_conn *c, void *ctx);
 int store_write(store *s, store_job_fn fn, void *ctx);
 int store_read(store *s, store_job_fn fn, void *ctx);
 
+/* The engine ("sqlite", "postgresql") and whether the writer holds a live connection (0 while
+ * it reconnects), for /healthz. */
+const char *store_engine(store *s);
+int store_db_up(store *s);
+
+/* Per calling thread: whether a store_read/store_write since the last clear failed because the
+ * database was unreachable (DB_UNAVAILABLE). The HTTP layer clears it before a request and
+ * answers 503 database_unavailable when it is set after. */
+void store_unavailable_clear(void);
+int store_unavailable_seen(void);
+
 /* Statistics of the group-commit writer, for /metrics. */
 typedef struct store_stats {
     uint64_t commits;

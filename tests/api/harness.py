@@ -26,7 +26,14 @@ import unittest
 import urllib.error
 import urllib.request
 
+import pgserver
+
 BINARY = "build/ecustoms"
+# The base URI of a PostgreSQL server (postgresql://user@host:port): when set, every Env creates
+# its own database there instead of a SQLite file (run.py --pg starts a throwaway server; --db-url
+# or ECUSTOMS_TEST_DB_URL names an existing one, whose user may CREATE DATABASE).
+DB_URL = os.environ.get("ECUSTOMS_TEST_DB_URL")
+PG_SERVER = None  # the pgserver.PgServer that run.py --pg started, else None
 TODAY = datetime.date.today()
 
 # parties (tax codes: 10 digits)
@@ -70,7 +77,9 @@ class Env:
 
     def __init__(self, name):
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
-        self.db = os.path.join(self.dir, "db.sqlite")
+        self.engine = "postgresql" if DB_URL else "sqlite"
+        self.db = pgserver.create_database(DB_URL, "api_" + name) if DB_URL else \
+            os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
 
@@ -166,7 +175,16 @@ class Env:
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
+        if self.engine == "postgresql":
+            pgserver.drop_database(self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def connect_db(self):
+        """A connection for tests that look into (or age) the database directly, either engine:
+        execute(sql with ?, params) -> fetchone/fetchall/rowcount, usable in `with`."""
+        if self.engine == "postgresql":
+            return pgserver.PsqlConnection(self.db)
+        return sqlite3.connect(self.db, timeout=30)
 
     def call(self, method, path, token=None, body=None, raw=None, headers=None,
              ctype="application/json", timeout=30):

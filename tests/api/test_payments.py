@@ -352,7 +352,7 @@ class T12Payments(ApiCase):
                         "declarations": [a, b]})
         # the guarantee ran out (it cannot be given with a past date: its end is moved back in
         # the database, as time would)
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()
         with con:
             n = con.execute("UPDATE guarantees SET valid_until = ? WHERE guarantee_id = ?",
                             (int((TODAY - datetime.timedelta(days=1)).strftime("%Y%m%d")), gid)).rowcount
@@ -617,7 +617,7 @@ class T15Debts(ApiCase):
         """Moves a declaration and its ledger `days` days back (bookings, registration, release,
         the end of its guarantees)."""
         s = days * 86400
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()
         with con:
             (did,) = con.execute("SELECT id FROM declarations WHERE number = ?", (number,)).fetchone()
             con.execute("UPDATE declarations SET created_at = created_at - ?, updated_at = updated_at - ?,"
