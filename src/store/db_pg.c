@@ -341,7 +341,13 @@ static int pg_begin(db_conn *bc, int write)
 static int pg_alive(db_conn *bc)
 {
     pg_conn *c = (pg_conn *)bc;
-    return !c->broken && PQstatus(c->pg) == CONNECTION_OK;
+    /* reads what the server sent meanwhile without blocking (libpq's socket is non-blocking):
+     * a closed socket or a termination message turns the connection bad */
+    if (!c->broken && (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK)) {
+        set_err(c, PQerrorMessage(c->pg));
+        c->broken = 1;
+    }
+    return !c->broken;
 }
 
 const db_driver db_pg_driver = {

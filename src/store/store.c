@@ -143,10 +143,12 @@ static int txn(db_conn *c, const char *sql)
 }
 
 /* 0 committed, DB_UNAVAILABLE connection lost (outcome unknown if it broke during COMMIT),
- * DB_ERR anything else. */
-static int run_batch(store *s, job **batch, int n)
+ * DB_ERR anything else. *ran = 0 when no job ran (the connection was found lost at BEGIN): the
+ * batch can then go to a new connection as it is. */
+static int run_batch(store *s, job **batch, int n, int *ran)
 {
     db_conn *c = s->writer;
+    *ran = 0;
     for (int attempt = 0; attempt < 50; attempt++) {
         int rc = c->drv->begin(c, 1);
         if (rc == DB_BUSY)
@@ -158,6 +160,7 @@ static int run_batch(store *s, job **batch, int n)
             return DB_ERR;
         }
         int retry = 0;
+        *ran = 1;
         for (int i = 0; i < n && !retry; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
@@ -237,7 +240,20 @@ static void *writer_main(void *arg)
             continue;
         }
         if (!s->head) {
-            pthread_cond_wait(&s->work_cv, &s->mu);
+            /* idle: a server that went away closes the socket, which a look at the connection
+             * (no round trip) notices, so /healthz tells within a second */
+            struct timespec until;
+            deadline_in(&until, 1000);
+            if (pthread_cond_timedwait(&s->work_cv, &s->mu, &until) != 0 && !s->head &&
+                !s->writer->drv->alive(s->writer)) {
+                log_error("store: database connection lost: %s", db_errmsg(s->writer));
+                db_conn *lost = s->writer;
+                s->writer = NULL;
+                s->db_up = 0;
+                pthread_mutex_unlock(&s->mu);
+                s->drv->close(lost);
+                pthread_mutex_lock(&s->mu);
+            }
             continue;
         }
         int n = 0;
@@ -249,7 +265,21 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
 
-        int rc = run_batch(s, batch, n);
+        int ran;
+        int rc = run_batch(s, batch, n, &ran);
+        if (rc == DB_UNAVAILABLE && !ran) {
+            /* nothing was sent but a BEGIN: one new connection, then the same batch (a server
+             * restarted while the writer was idle need not cost anyone a 503) */
+            db_conn *c = NULL;
+            if (s->drv->open(s->path, 1, &c) == DB_OK) {
+                s->drv->close(s->writer);
+                pthread_mutex_lock(&s->mu);
+                s->writer = c;
+                s->db_up = 1;
+                pthread_mutex_unlock(&s->mu);
+                rc = run_batch(s, batch, n, &ran);
+            }
+        }
         db_conn *lost = NULL;
         if (rc == DB_UNAVAILABLE) {
             log_error("store: database connection lost: %s", db_errmsg(s->writer));

@@ -75,10 +75,12 @@ def run_cli(*args, check=True):
 class Env:
     """A database + a running server."""
 
-    def __init__(self, name):
+    def __init__(self, name, db_url=None):
+        """db_url: the base URI of a PostgreSQL server for this environment (default DB_URL)."""
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
-        self.engine = "postgresql" if DB_URL else "sqlite"
-        self.db = pgserver.create_database(DB_URL, "api_" + name) if DB_URL else \
+        db_url = db_url or DB_URL
+        self.engine = "postgresql" if db_url else "sqlite"
+        self.db = pgserver.create_database(db_url, "api_" + name) if db_url else \
             os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
@@ -176,7 +178,10 @@ class Env:
         if getattr(self, "log", None):
             self.log.close()
         if self.engine == "postgresql":
-            pgserver.drop_database(self.db)
+            try:
+                pgserver.drop_database(self.db)
+            except RuntimeError as e:  # the server is gone already: nothing to clean
+                print("note: %s" % e, file=sys.stderr)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def connect_db(self):

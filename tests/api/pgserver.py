@@ -63,6 +63,8 @@ class PgServer:
             # C collation: text sorts by bytes, as in SQLite (the API's orderings are the same)
             self._run([os.path.join(PG_BIN, "initdb"), "-D", self.data, "-U", "postgres",
                        "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+        if self.running():
+            return self
         if self.port is None:
             self.port = free_port()
         opts = ["-p", str(self.port), "-k", self.dir, "-c", "listen_addresses=127.0.0.1",
@@ -73,6 +75,10 @@ class PgServer:
                    os.path.join(self.dir, "server.log"), "-w", "-t", "60", "-o",
                    " ".join(opts), "start"])
         return self
+
+    def running(self):
+        return self._run([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "status"],
+                         check=False).returncode == 0
 
     def stop(self, mode="fast"):
         if os.path.exists(os.path.join(self.data, "postmaster.pid")):
