@@ -308,6 +308,10 @@ static int pg_exec(db_conn *bc, const char *sql)
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY
                  ? DB_OK
                  : classify(c, res);
+    if (rc == DB_OK && !strcmp(sql, "COMMIT") && !strcmp(PQcmdStatus(res), "ROLLBACK")) {
+        set_err(c, "the transaction had failed: COMMIT rolled it back");
+        rc = DB_ERR;
+    }
     PQclear(res);
     return rc;
 }
