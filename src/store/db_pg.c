@@ -17,7 +17,11 @@
  *    after a failover) or a dropped socket: unavailable, and the connection is marked broken so
  *    the store reopens it (store.c);
  *  - a COMMIT that the server turns into ROLLBACK (the transaction had failed) is an error,
- *    never success.
+ *    never success;
+ *  - round trips are what a server on the network costs (a registration is ~25 statements on
+ *    the single writer connection), so BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO are not sent on
+ *    their own: they wait and go with the next statement in one libpq pipeline. COMMIT is always
+ *    sent and waited for at once: a caller is answered only after it.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -31,6 +35,8 @@
 
 typedef struct pg_stmt pg_stmt;
 
+#define MAX_DEFERRED 8
+
 typedef struct pg_conn {
     db_conn base;
     PGconn *pg;
@@ -38,6 +44,10 @@ typedef struct pg_conn {
     char err[512];
     pg_stmt **cache;
     int n_cache, cap_cache;
+    /* transaction-control statements not sent yet: they go with the next statement, in one
+     * pipeline (one round trip) */
+    pg_stmt *deferred[MAX_DEFERRED];
+    int n_deferred;
 } pg_conn;
 
 struct pg_stmt {
@@ -47,6 +57,7 @@ struct pg_stmt {
     int nparams;
     char **vals;     /* heap copies, NULL = SQL NULL */
     int is_commit;
+    int deferrable;  /* BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO: sent with the next statement */
     PGresult *res;
     int executed, row, nrows;
 };
@@ -172,6 +183,8 @@ static int classify(pg_conn *c, const PGresult *res)
     return DB_ERR;
 }
 
+static int pipeline(pg_conn *c, pg_stmt *s, PGresult **out);
+
 static db_stmt *pg_prepare(db_conn *bc, const char *sql)
 {
     pg_conn *c = (pg_conn *)bc;
@@ -187,6 +200,13 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
         }
     if (c->broken)
         return NULL;
+    if (c->n_deferred) {
+        /* a Parse must come after them: a deferred ROLLBACK TO may be what makes the
+         * transaction usable again */
+        PGresult *none;
+        if (pipeline(c, NULL, &none) != DB_OK)
+            return NULL;
+    }
     if (c->n_cache == c->cap_cache) {
         int cap = c->cap_cache ? c->cap_cache * 2 : 64;
         pg_stmt **nc = realloc(c->cache, (size_t)cap * sizeof *nc);
@@ -207,6 +227,10 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
     s->key = sql;
     s->nparams = np;
     s->is_commit = !strcmp(sql, "COMMIT");
+    /* Their answer is never read by the caller beyond "it worked"; if one fails, the statement
+     * sent with it fails too (the pipeline is aborted) and reports the first error. */
+    s->deferrable = !np && (!strncmp(sql, "BEGIN", 5) || !strncmp(sql, "SAVEPOINT ", 10) ||
+                            !strncmp(sql, "RELEASE ", 8) || !strncmp(sql, "ROLLBACK TO ", 12));
     snprintf(s->name, sizeof s->name, "e%d", c->n_cache + 1);
     s->vals = np ? calloc((size_t)np, sizeof *s->vals) : NULL;
     PGresult *res = (np && !s->vals) ? NULL : PQprepare(c->pg, s->name, text, 0, NULL);
@@ -243,6 +267,75 @@ static int pg_bind_int64(db_stmt *bs, int i, int64_t v)
     return pg_bind_text(bs, i, buf);
 }
 
+static int lost(pg_conn *c)
+{
+    c->broken = 1;
+    c->n_deferred = 0;
+    set_err(c, PQerrorMessage(c->pg));
+    return DB_UNAVAILABLE;
+}
+
+/* Sends the deferred statements and then s (NULL: none) in one pipeline, one round trip.
+ * Returns s's result in *out (NULL if s is NULL), or the error of the first statement that
+ * failed (DB_* code, *out NULL). */
+static int pipeline(pg_conn *c, pg_stmt *s, PGresult **out)
+{
+    int n = c->n_deferred, rc = DB_OK;
+    PGresult *first_err = NULL;
+    *out = NULL;
+    c->n_deferred = 0;
+    if (!PQenterPipelineMode(c->pg))
+        return lost(c);
+    for (int i = 0; i < n; i++)
+        if (!PQsendQueryPrepared(c->pg, c->deferred[i]->name, 0, NULL, NULL, NULL, 0))
+            goto broken;
+    if (s && !PQsendQueryPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                  NULL, 0))
+        goto broken;
+    if (!PQpipelineSync(c->pg))
+        goto broken;
+    for (int i = 0; i < n + (s != NULL); i++) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r)
+            goto broken;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_FATAL_ERROR && !first_err)
+            first_err = r;
+        else if (i == n && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
+            *out = r;
+        else
+            PQclear(r);
+        PGresult *end = PQgetResult(c->pg); /* NULL after each statement's results */
+        if (end) {
+            PQclear(end);
+            goto broken;
+        }
+    }
+    PGresult *sync = PQgetResult(c->pg);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+        PQclear(sync);
+        goto broken;
+    }
+    PQclear(sync);
+    if (!PQexitPipelineMode(c->pg))
+        goto broken;
+    if (first_err) {
+        rc = classify(c, first_err);
+        PQclear(first_err);
+        PQclear(*out);
+        *out = NULL;
+    } else if (s && !*out) {
+        set_err(c, "no result for the statement");
+        rc = DB_ERR;
+    }
+    return rc;
+broken:
+    PQclear(first_err);
+    PQclear(*out);
+    *out = NULL;
+    return lost(c);
+}
+
 static int pg_step(db_stmt *bs)
 {
     pg_stmt *s = (pg_stmt *)bs;
@@ -253,8 +346,20 @@ static int pg_step(db_stmt *bs)
         set_err(c, "the connection to the database server was lost");
         return DB_UNAVAILABLE;
     }
-    s->res = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
-                            NULL, 0);
+    if (s->deferrable && c->n_deferred < MAX_DEFERRED) {
+        c->deferred[c->n_deferred++] = s;
+        s->executed = 1;
+        s->nrows = 0;
+        return DB_DONE;
+    }
+    if (c->n_deferred) {
+        int rc = pipeline(c, s, &s->res);
+        if (rc != DB_OK)
+            return rc;
+    } else {
+        s->res = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                NULL, 0);
+    }
     ExecStatusType st = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK) {
         s->executed = 1;
@@ -303,6 +408,12 @@ static int pg_exec(db_conn *bc, const char *sql)
     pg_conn *c = (pg_conn *)bc;
     if (c->broken)
         return DB_UNAVAILABLE;
+    if (c->n_deferred) {
+        PGresult *none;
+        int rc = pipeline(c, NULL, &none);
+        if (rc != DB_OK)
+            return rc;
+    }
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY
