@@ -141,9 +141,12 @@ int cmd_db(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "--db");
     if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
         return cmd_db_migrate(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "seed") == 0)
+        return cmd_db_seed(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
         fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
-                        "       ecustoms db migrate --db FILE\n");
+                        "       ecustoms db migrate --db FILE\n"
+                        "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
         return 2;
     }
     store *st;
