@@ -378,6 +378,9 @@ int cmd_serve(int argc, char **argv)
         /* a risk model activated meanwhile (`ecustoms risk activate`) is picked up within 5 s */
         if (tick % 5 == 0)
             risk_engine_refresh(a.risk_engine, a.st);
+        /* idempotency keys live 48 h (docs/storage.md): small sweeps, often */
+        if (tick % 10 == 1)
+            svc_idem_sweep(&a, (int64_t)time(NULL));
         /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
         if (time(NULL) - last_sweep >= 3600) {
             int e, i;

@@ -114,6 +114,9 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left
  * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
 int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
+/* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
+ * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */
+int svc_idem_sweep(app *a, int64_t now);
 
 /* Taxes and tariff (issue 2) */
 svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);

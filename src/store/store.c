@@ -852,6 +852,32 @@ int store_idem_put(db_conn *c, const char *party_code, const char *key, const ch
     return db_run(c, st);
 }
 
+int store_idem_purge(db_conn *c, int64_t before, int max)
+{
+    /* a bounded chunk per call: one long DELETE would hold the single writer for seconds */
+    static const char sql[] =
+        "DELETE FROM idempotency WHERE (party, key) IN (SELECT party, key FROM idempotency"
+        " WHERE created_at < ? ORDER BY created_at LIMIT ?)";
+    static const char count[] = "SELECT COUNT(*) FROM (SELECT 1 FROM idempotency"
+                                " WHERE created_at < ? ORDER BY created_at LIMIT ?) x";
+    db_stmt *st = db_prepare(c, count);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, before);
+    db_bind_int64(c, st, 2, max);
+    int n = db_step(c, st) == DB_ROW ? (int)db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    if (n == 0)
+        return 0;
+    st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, before);
+    db_bind_int64(c, st, 2, max);
+    int rc = db_run(c, st);
+    return rc == 0 ? n : rc;
+}
+
 /* ================================================================================================
  * Risk rules
  * ============================================================================================= */

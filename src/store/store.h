@@ -173,6 +173,10 @@ typedef struct idem_row {
 int store_idem_get(db_conn *c, const char *party, const char *key, idem_row *out);
 int store_idem_put(db_conn *c, const char *party, const char *key, const char *request_hash,
                    int status, const char *response, int64_t at);
+/* Deletes up to max keys recorded before `before`: the retention window (STORE_IDEM_RETENTION_S,
+ * docs/storage.md). Returns how many were deleted, or <0. */
+#define STORE_IDEM_RETENTION_S (48 * 3600)
+int store_idem_purge(db_conn *c, int64_t before, int max);
 
 /* ---- risk rules ------------------------------------------------------------------------------- */
 
