@@ -497,8 +497,8 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         enterprise_code(i, parties[i].code);
         uint64_t r = rnd(&g) % 100;
         /* compliance classes (Decision 81/QD-TCHQ): most enterprises in classes 1-2 */
-        parties[i].compliance = r < 35 ? 1 : r < 80 ? 2 : r < 95 ? 3 : 4;
-        parties[i].aeo = rnd(&g) % 100 < 3;
+        parties[i].compliance = r < 40 ? 1 : r < 95 ? 2 : r < 99 ? 3 : 4;
+        parties[i].aeo = rnd(&g) % 100 < 2;
     }
     /* one template per enterprise: its documents are assessed and packed once */
     for (int i = 0; i < o->enterprises; i++) {
