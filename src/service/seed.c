@@ -23,6 +23,7 @@
 #include "core/number.h"
 #include "core/risk.h"
 #include "core/validate.h"
+#include "service/internal.h"
 #include "service/manifests.h"
 #include "service/payments.h"
 #include "service/risk_engine.h"
@@ -253,7 +254,7 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
                              "cleared", st.cleared);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    payment_row pr = {.total = m.total_tax, .status = SVC_CREATED, .response = text, .created_at = at};
+    payment_row pr = {.total = m.total_tax, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = at};
     snprintf(pr.bank, sizeof pr.bank, "%s", SEED_BANK);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", s.txn);
     snprintf(pr.request_hash, sizeof pr.request_hash, "%064ld", n);
