@@ -118,8 +118,8 @@ int cmd_db_seed(int argc, char **argv)
                100.0 * (double)r.green / (double)r.declarations, r.yellow,
                100.0 * (double)r.yellow / (double)r.declarations, r.red,
                100.0 * (double)r.red / (double)r.declarations);
-        printf("cleared %ld (passed supervision %ld), cancelled %ld, in progress %ld; %ld events\n",
-               r.cleared, r.passed, r.cancelled, r.in_progress, r.events);
+        printf("cleared %ld (passed supervision %ld), cancelled %ld, in progress %ld\n", r.cleared,
+               r.passed, r.cancelled, r.in_progress);
         rc = 0;
     }
     for (int i = 0; o.bodies && i < o.n_bodies; i++)
