@@ -95,24 +95,6 @@ static void manifest_in_release(manifest_in *m)
     memset(m, 0, sizeof *m);
 }
 
-/* A required (or optional) string of at most max-1 characters. */
-static const char *str_field(json_t *obj, const char *key, const char *path, size_t max, int required, errs *e)
-{
-    json_t *v = json_object_get(obj, key);
-    char p[128];
-    snprintf(p, sizeof p, "%s/%s", path, key);
-    if (!v) {
-        if (required)
-            errs_add(e, "required", p, "'%s' is required", key);
-        return NULL;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= max) {
-        errs_add(e, "type", p, "'%s' must be a string of 1-%zu characters", key, max - 1);
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 static int alnum_upper(const char *s)
 {
     for (; *s; s++)
@@ -132,7 +114,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
         return;
     }
     json_check_fields(o, keys, path, e);
-    const char *num = str_field(o, "number", path, sizeof b->number, 1, e);
+    const char *num = json_string_member(o, "number", path, sizeof b->number, 1, e);
     if (num) {
         if (!alnum_upper(num)) {
             snprintf(p, sizeof p, "%s/number", path);
@@ -140,18 +122,18 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
         }
         snprintf(b->number, sizeof b->number, "%s", num);
     }
-    const char *kind = str_field(o, "kind", path, 8, 1, e);
+    const char *kind = json_string_member(o, "kind", path, 8, 1, e);
     if (kind && strcmp(kind, "master") && strcmp(kind, "house")) {
         snprintf(p, sizeof p, "%s/kind", path);
         errs_add(e, "enum", p, "kind is 'master' or 'house'");
     }
-    str_field(o, "master_number", path, 36, 0, e);
-    const char *shipper = str_field(o, "shipper", path, 512, 1, e);
+    json_string_member(o, "master_number", path, 36, 0, e);
+    const char *shipper = json_string_member(o, "shipper", path, 512, 1, e);
     if (shipper)
         snprintf(b->shipper, sizeof b->shipper, "%s", shipper);
-    str_field(o, "notify", path, 512, 0, e);
-    str_field(o, "description", path, 1024, 1, e);
-    const char *cons = str_field(o, "consignee", path, 512, 1, e);
+    json_string_member(o, "notify", path, 512, 0, e);
+    json_string_member(o, "description", path, 1024, 1, e);
+    const char *cons = json_string_member(o, "consignee", path, 512, 1, e);
     if (cons && !manifest_consignee_valid(cons)) {
         snprintf(p, sizeof p, "%s/consignee", path);
         errs_add(e, "format", p, "consignee is written 'taxcode#name#address' (Notice 7126/TCHQ-GSQL)");
@@ -159,7 +141,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
         size_t tl = (size_t)(strchr(cons, '#') - cons);
         snprintf(b->consignee_tax, sizeof b->consignee_tax, "%.*s", (int)tl, cons);
     }
-    const char *hs = str_field(o, "hs_code", path, 11, 1, e);
+    const char *hs = json_string_member(o, "hs_code", path, 11, 1, e);
     if (hs) {
         size_t n = strlen(hs), i;
         for (i = 0; i < n && isdigit((unsigned char)hs[i]); i++)
@@ -206,8 +188,8 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
                 continue;
             }
             json_check_fields(c, ckeys, cp, e);
-            const char *n = str_field(c, "number", cp, 12, 1, e);
-            const char *s = str_field(c, "seal", cp, 24, 1, e);
+            const char *n = json_string_member(c, "number", cp, 12, 1, e);
+            const char *s = json_string_member(c, "seal", cp, 24, 1, e);
             char np[192];
             snprintf(np, sizeof np, "%s/number", cp);
             if (n && !codes_container_valid(n)) {
@@ -248,35 +230,35 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
             errs_add(e, "type", "/vessel", "'vessel' is an object {imo, call_sign, name}");
         } else {
             json_check_fields(vessel, vkeys, "/vessel", e);
-            const char *imo = str_field(vessel, "imo", "/vessel", 11, 1, e);
+            const char *imo = json_string_member(vessel, "imo", "/vessel", 11, 1, e);
             if (imo && !manifest_imo_valid(imo))
                 errs_add(e, "imo_number", "/vessel/imo",
                          "'%s' is not an IMO number (7 digits, the last a check digit)", imo);
-            str_field(vessel, "call_sign", "/vessel", 16, 1, e);
-            str_field(vessel, "name", "/vessel", 128, 1, e);
+            json_string_member(vessel, "call_sign", "/vessel", 16, 1, e);
+            json_string_member(vessel, "name", "/vessel", 128, 1, e);
         }
     }
     if (flight) {
         m->air = 1;
-        str_field(body, "flight", "", 16, 1, e);
+        json_string_member(body, "flight", "", 16, 1, e);
     }
-    str_field(body, "voyage", "", 32, 1, e);
+    json_string_member(body, "voyage", "", 32, 1, e);
     json_t *vd = json_object_get(body, "voyage_days");
     if (vd && (!json_is_integer(vd) || json_integer_value(vd) < 0 || json_integer_value(vd) > 365))
         errs_add(e, "type", "/voyage_days", "'voyage_days' is an integer 0-365");
     else if (vd)
         m->voyage_days = (int)json_integer_value(vd);
-    const char *pol = str_field(body, "port_of_loading", "", 6, 0, e);
+    const char *pol = json_string_member(body, "port_of_loading", "", 6, 0, e);
     if (pol && !codes_locode_valid(pol))
         errs_add(e, "locode", "/port_of_loading", "'%s' is not a UN/LOCODE", pol);
     else if (pol)
         snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
-    const char *poa = str_field(body, "port_of_arrival", "", 6, 1, e);
+    const char *poa = json_string_member(body, "port_of_arrival", "", 6, 1, e);
     if (poa && (!codes_locode_valid(poa) || strncmp(poa, "VN", 2) != 0))
         errs_add(e, "locode", "/port_of_arrival", "'%s' is not a Vietnamese UN/LOCODE", poa);
     else if (poa)
         snprintf(m->port, sizeof m->port, "%s", poa);
-    const char *eta = str_field(body, "eta", "", 32, 1, e);
+    const char *eta = json_string_member(body, "eta", "", 32, 1, e);
     if (eta && parse_ts(eta, &m->eta) != 0)
         errs_add(e, "timestamp", "/eta", "'eta' is a timestamp YYYY-MM-DDTHH:MM:SSZ (or with an offset)");
     json_t *bls = json_object_get(body, "bills_of_lading");

@@ -634,20 +634,6 @@ static int pay_job(db_conn *c, void *ctx)
     return 0;
 }
 
-static int string_field(json_t *body, const char *name, char *out, size_t size, errs *e)
-{
-    json_t *v = json_object_get(body, name);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", name);
-    if (!v)
-        return errs_add(e, "required", p, "'%s' is required", name);
-    const char *s = json_string_value(v);
-    if (!s || !*s || strlen(s) >= size)
-        return errs_add(e, "string", p, "'%s' is a string of 1-%zu characters", name, size - 1);
-    snprintf(out, size, "%s", s);
-    return 0;
-}
-
 int pay_amount(json_t *v, const char *path, errs *e, int64_t *out)
 {
     int64_t x = 0;
@@ -720,9 +706,9 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     x->req = req;
     x->e = e;
     json_check_fields(body, top, "", e);
-    string_field(body, "bank_transaction_id", x->txn, sizeof x->txn, e);
-    string_field(body, "payer", x->payer, sizeof x->payer, e);
-    if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
+    json_string_copy(body, "bank_transaction_id", "", x->txn, sizeof x->txn, e);
+    json_string_copy(body, "payer", "", x->payer, sizeof x->payer, e);
+    if (json_string_copy(body, "paid_at", "", x->paid_at, sizeof x->paid_at, e) == 0) {
         char d[11] = {0};
         date_ymd day;
         memcpy(d, x->paid_at, 10);
@@ -1111,13 +1097,13 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     x->req = req;
     x->e = e;
     json_check_fields(body, top, "", e);
-    string_field(body, "guarantee_id", x->txn, 51, e);
-    if (string_field(body, "type", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
+    json_string_copy(body, "guarantee_id", "", x->txn, 51, e);
+    if (json_string_copy(body, "type", "", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
         strcmp(x->type, "joint"))
         errs_add(e, "enum", "/type", "'type' is separate (one declaration) or joint (several)");
-    string_field(body, "enterprise", x->enterprise, sizeof x->enterprise, e);
+    json_string_copy(body, "enterprise", "", x->enterprise, sizeof x->enterprise, e);
     char vu[16];
-    if (string_field(body, "valid_until", vu, sizeof vu, e) == 0) {
+    if (json_string_copy(body, "valid_until", "", vu, sizeof vu, e) == 0) {
         if (date_parse(vu, &x->valid_until) != 0)
             errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
         else if (x->valid_until < date_today())
