@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
 #include "service/payments.h"
@@ -295,7 +296,7 @@ static void parse_amount_body(json_t *body, const char *const *fields, credit_ct
         return;
     }
     json_check_fields(body, fields, "", x->e);
-    pay_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
+    json_vnd_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
 }
 
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
@@ -315,7 +316,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_credit_apply_keys, &x);
     const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
-    if (json_is_object(body) && !pay_is_decl_number(dn))
+    if (json_is_object(body) && !json_decl_number_ok(dn))
         errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
     else if (dn)
         snprintf(x.decl, sizeof x.decl, "%s", dn);

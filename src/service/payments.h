@@ -90,11 +90,6 @@ int pay_balance(db_conn *c, const char *decl_id, ledger_balance *b);
 int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r, const svc_req *req);
 /* Whether a declaration in this status owes its taxes (not cancelled, invalidated, ...). */
 int pay_owes_taxes(int status);
-/* A whole VND amount (string or integer) in (0, 10^15]: 0 and *out set, or -1 with an error at
- * path (decimal, amount_not_positive, amount_too_large). */
-int pay_amount(json_t *v, const char *path, errs *e, int64_t *out);
-/* 11 or 12 digits (the 12th is the amendment digit). */
-int pay_is_decl_number(const char *dn);
 /* "1234567" for VND amounts in messages and replies. */
 json_t *pay_money(int64_t v);
 /* A ledger row as a core ledger entry (kind, amount, booking day, guarantee end). */
