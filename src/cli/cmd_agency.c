@@ -1,5 +1,5 @@
 /* agency bind: lets a party (with tokens of role agency) issue e-Permits for the procedures of
- * an agency code of data/tariff/procedures.tsv (issue 7). */
+ * an agency code of data/tariff/procedures.tsv. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* ecustoms risk ...: learned selectivity from the command line (issue 4; docs/risk.md).
+/* ecustoms risk ...: learned selectivity from the command line (docs/risk.md).
  *
  *   risk train --db FILE [--no-activate] [--rounds N] [--eta X] [--max-depth N] [--seed N]
  *   risk models --db FILE [--json]
@@ -294,7 +294,7 @@ static int cmd_activate(int argc, char **argv)
 
 /* ---- evaluate ---------------------------------------------------------------------------------- */
 
-/* Jeong et al. 2022, Table 3 (../shared/data/customs-fraud/RESULTS.md): their own test split */
+/* Jeong et al. 2022, Table 3: their own test split */
 static const struct {
     const char *model;
     double p5, p10;

@@ -102,7 +102,7 @@ void app_fx_invalidate(app *a);
 int svc_authenticate(app *a, const char *token, svc_req *req);
 
 
-/* Declarations (issue 3) */
+/* Declarations */
 svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
 svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
@@ -120,7 +120,7 @@ int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
  * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
 
-/* Taxes and tariff (issue 2) */
+/* Taxes and tariff */
 svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);
 svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date);
 svc_reply svc_tariff_search(app *a, const char *q);

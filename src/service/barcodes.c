@@ -1,6 +1,6 @@
 /* Declaration barcodes for the supervision gate: a Code 128 of the declaration number and a QR
  * code of the declaration + container list signed with ECDSA P-256 / SHA-256 (the 2-D barcode
- * with a digital signature planned by CV 8155/TCHQ-VNACCS, domain.md §4.2). The signing key is
+ * with a digital signature planned by CV 8155/TCHQ-VNACCS). The signing key is
  * generated on first use and kept in the settings table; its public half is published. */
 #include <openssl/evp.h>
 #include <openssl/pem.h>

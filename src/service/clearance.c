@@ -28,7 +28,7 @@
 #include "store/store_risk.h"
 #include "util/dec.h"
 
-#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days */
 #define AMEND_AFTER_CLEARANCE_DAYS 60
 #define INVALIDATE_DAYS 15
 #define MAX_FX 64
@@ -540,7 +540,7 @@ typedef struct register_ctx {
     int channel;           /* the channel it was given, when registered */
 } register_ctx;
 
-/* The blacklist check of the registration stage (domain.md §1.3). */
+/* The blacklist check of the registration stage. */
 static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
 {
     party p;
@@ -1096,7 +1096,7 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
     return r;
 }
 
-/* Cancellation reason codes (VNACCS H01..; domain.md §1.7, Art. 22 Circular 38 as amended). */
+/* Cancellation reason codes (VNACCS H01..; Art. 22 Circular 38 as amended). */
 static const struct {
     const char *code;
     const char *text;

@@ -1,4 +1,4 @@
-/* Enterprise credit (e-Payment, issue 6). See docs/architecture.md, "e-Payment".
+/* Enterprise credit (e-Payment). See docs/architecture.md, "e-Payment".
  *
  * What an enterprise overpaid, or paid on a declaration that owes nothing any more, is credited
  * to it: the "credit" entry stays on the declaration the money came from. The credit is spent

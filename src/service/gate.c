@@ -1,5 +1,5 @@
-/* VASSCM: gate decisions for port operators, container history, customs holds (domain.md
- * §4.2). A gate_out is allowed only for a manifested container, at its port of arrival, with
+/* VASSCM: gate decisions for port operators, container history, customs holds.
+ * A gate_out is allowed only for a manifested container, at its port of arrival, with
  * the manifest's seal, every declaration covering its bills of lading cleared, no open hold,
  * and not already out; an allowed gate_out moves those declarations to passed_supervision. */
 #include <stdio.h>

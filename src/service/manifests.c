@@ -1,5 +1,5 @@
 /* e-Manifest use cases: carriers submit and amend manifests; declarations are linked to and
- * reconciled with the bills of lading (domain.md §4.1). */
+ * reconciled with the bills of lading. */
 #include "service/manifests.h"
 
 #include <ctype.h>
@@ -178,7 +178,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         return r;
     }
     free(e);
-    /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
+    /* pre-arrival screening (VCIS decides on inspection in advance) */
     date_ymd today = date_today();
     pthread_rwlock_rdlock(&a->risk_lock);
     for (int i = 0; i < m.n_bl; i++) {

@@ -1,4 +1,4 @@
-/* e-Manifest and VASSCM use cases (issue 5): manifests of carriers, the link between
+/* e-Manifest and VASSCM use cases: manifests of carriers, the link between
  * declarations and bills of lading, gate decisions of port operators, container history and
  * customs holds. Same conventions as app.h. */
 #ifndef ECUSTOMS_SERVICE_MANIFESTS_H

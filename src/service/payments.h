@@ -1,4 +1,4 @@
-/* e-Payment (issue 6): bank payments signed with ECDSA P-256, the append-only tax ledger of a
+/* e-Payment: bank payments signed with ECDSA P-256, the append-only tax ledger of a
  * declaration, and the clearance gate (taxes covered before clearance). */
 #ifndef ECUSTOMS_SERVICE_PAYMENTS_H
 #define ECUSTOMS_SERVICE_PAYMENTS_H

@@ -521,7 +521,7 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
     return svc_risk_settings_get(a, req);
 }
 
-/* ---- learned selectivity: models (issue 4) --------------------------------------------------- */
+/* ---- learned selectivity: models --------------------------------------------------- */
 
 typedef struct models_ctx {
     risk_model_row rows[64];

@@ -1,4 +1,4 @@
-/* e-Payment reports (issue 6): an enterprise's statement (and the monthly statement of a
+/* e-Payment reports: an enterprise's statement (and the monthly statement of a
  * priority enterprise), and the overdue debts that feed the "overdue > 90 days" refusal of the
  * registration stage. Everything here is derived from the ledger entries (core/ledger.h); no
  * balance is stored. See docs/architecture.md, "e-Payment". */
