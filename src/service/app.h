@@ -9,6 +9,7 @@
 #define ECUSTOMS_SERVICE_APP_H
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -28,6 +29,15 @@ typedef struct app_token_entry {
     int64_t cached_at;
 } app_token_entry;
 
+#define APP_KEY_CACHE 64
+
+/* A bank's payment-signing public key, parsed once (service/payments.c). */
+typedef struct app_key_entry {
+    char party[14];
+    EVP_PKEY *key; /* NULL: the bank has no (valid) key */
+    int64_t loaded_at;
+} app_key_entry;
+
 typedef struct app {
     store *st;
     pthread_rwlock_t token_lock;  /* guards token_cache */
@@ -43,6 +53,9 @@ typedef struct app {
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
     int fx_n;
+    pthread_mutex_t key_lock;     /* guards bank_keys and barcode_key */
+    app_key_entry *bank_keys;     /* direct-mapped by party; entries live 60 s */
+    EVP_PKEY *barcode_key;        /* the QR signing key (service/barcodes.c), loaded on first use */
 } app;
 
 /* The outcome of a use case. http/ maps it to a status (routes.c), the CLI to an exit code;

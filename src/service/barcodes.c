@@ -17,10 +17,6 @@
 
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
 
-static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
-static const app *key_app;   /* the app whose key is cached */
-static EVP_PKEY *key;
-
 typedef struct key_ctx {
     char pem[1024];
     const char *fresh;       /* PEM to store when none exists */
@@ -44,18 +40,16 @@ static EVP_PKEY *pem_key(const char *pem)
     return k;
 }
 
-/* The signing key of a (cached per app). */
+/* The signing key, cached in the app (a->barcode_key). */
 static EVP_PKEY *signing_key(app *a)
 {
-    pthread_mutex_lock(&key_lock);
-    if (key && key_app == a)
+    pthread_mutex_lock(&a->key_lock);
+    if (a->barcode_key)
         goto out;
-    EVP_PKEY_free(key);
-    key = NULL;
     key_ctx x = {{0}, NULL};
     if (store_read(a->st, key_job, &x) == 0 && x.pem[0])
-        key = pem_key(x.pem);
-    if (!key) {
+        a->barcode_key = pem_key(x.pem);
+    if (!a->barcode_key) {
         EVP_PKEY *k = EVP_EC_gen("P-256");
         BIO *bio = BIO_new(BIO_s_mem());
         char *data = NULL;
@@ -65,18 +59,17 @@ static EVP_PKEY *signing_key(app *a)
             x.fresh = fresh;
             /* the writer stores it unless another process did first; use what is stored */
             if (fresh && store_write(a->st, key_job, &x) == 0)
-                key = pem_key(x.pem);
+                a->barcode_key = pem_key(x.pem);
             free(fresh);
         }
         BIO_free(bio);
         EVP_PKEY_free(k);
     }
-    key_app = a;
 out:;
-    EVP_PKEY *k = key;
+    EVP_PKEY *k = a->barcode_key;
     if (k)
         EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_lock);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 

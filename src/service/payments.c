@@ -24,7 +24,6 @@
 
 /* MAX_LINES: codec/json_payment.h */
 #define MAX_ENTRIES 256
-#define KEY_CACHE 64
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 json_t *pay_money(int64_t v)
@@ -34,16 +33,7 @@ json_t *pay_money(int64_t v)
     return json_string(buf);
 }
 
-/* ---- the banks' keys, parsed once and cached ---------------------------------------------- */
-
-typedef struct key_entry {
-    char party[14];
-    EVP_PKEY *key; /* NULL: the bank has no (valid) key */
-    int64_t loaded_at;
-} key_entry;
-
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static key_entry key_cache[KEY_CACHE];
+/* ---- the banks' keys, parsed once and cached in the app ------------------------------------ */
 
 typedef struct key_read {
     const char *party;
@@ -65,15 +55,15 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     unsigned h = 5381;
     for (const char *p = bank; *p; p++)
         h = h * 33 + (unsigned char)*p;
-    key_entry *e = &key_cache[h % KEY_CACHE];
-    pthread_mutex_lock(&key_mu);
+    app_key_entry *e = &a->bank_keys[h % APP_KEY_CACHE];
+    pthread_mutex_lock(&a->key_lock);
     if (strcmp(e->party, bank) == 0 && now - e->loaded_at < KEY_TTL && e->key) {
         EVP_PKEY_up_ref(e->key);
         EVP_PKEY *k = e->key;
-        pthread_mutex_unlock(&key_mu);
+        pthread_mutex_unlock(&a->key_lock);
         return k;
     }
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     key_read kr = {.party = bank};
     if (store_read(a->st, key_read_job, &kr) != 0 || kr.found != 1) {
         free(kr.pem);
@@ -83,14 +73,14 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     free(kr.pem);
     if (!k)
         return NULL;
-    pthread_mutex_lock(&key_mu);
+    pthread_mutex_lock(&a->key_lock);
     if (e->key)
         EVP_PKEY_free(e->key);
     snprintf(e->party, sizeof e->party, "%s", bank);
     e->key = k;
     e->loaded_at = now;
     EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 
