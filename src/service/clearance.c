@@ -761,7 +761,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
     /* 3. classify */
     party_ctx pc = {.code = rd.row.party};
-    store_read(a->st, party_job, &pc);
+    if (store_read(a->st, party_job, &pc) != 0) { /* not "unknown": that would lower the risk */
+        r = svc_error(SVC_ERROR, "storage", "cannot read the enterprise");
+        goto done;
+    }
     int64_t *cv = calloc((size_t)rx.ax.d.n_items + 1, sizeof *cv);
     for (int i = 0; i < rx.ax.d.n_items && cv; i++)
         cv[i] = rx.ax.items[i].customs_value;
@@ -806,6 +809,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         if (channel)
             *channel = rx.channel;
     }
+done:
     free(rx.facts);
     json_decref(rx.risk_json);
     free(rx.risk_text);

@@ -146,7 +146,10 @@ svc_reply svc_fx_list(app *a, date_ymd date)
     fxl *x = calloc(1, sizeof *x);
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    store_read(a->st, fxl_job, x);
+    if (store_read(a->st, fxl_job, x) != 0) {
+        free(x);
+        return svc_error(SVC_ERROR, "storage", "cannot read the exchange rates");
+    }
     json_t *arr = json_array();
     for (int i = 0; i < x->n; i++)
         if (!date || (x->rows[i].valid_from <= date && x->rows[i].valid_to >= date))
@@ -281,7 +284,10 @@ svc_reply svc_rules_list(app *a, const svc_req *req)
     rules_ctx x = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
     if (!x.rules)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    store_read(a->st, rules_list_job, &x);
+    if (store_read(a->st, rules_list_job, &x) != 0) {
+        free(x.rules);
+        return svc_error(SVC_ERROR, "storage", "cannot read the risk rules");
+    }
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++)
         json_array_append_new(arr, rule_json(&x.rules[i]));
@@ -396,7 +402,10 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
         int found = 0;
         if (!l.rules)
             return svc_error(SVC_ERROR, "internal", "out of memory");
-        store_read(a->st, rules_list_job, &l);
+        if (store_read(a->st, rules_list_job, &l) != 0) {
+            free(l.rules);
+            return svc_error(SVC_ERROR, "storage", "cannot read the risk rules");
+        }
         for (int i = 0; i < l.n; i++)
             found |= l.rules[i].id == id;
         free(l.rules);
