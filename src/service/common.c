@@ -124,7 +124,7 @@ int app_reload_risk(app *a)
 int app_open(app *a, const char *db_path, const char *data_dir)
 {
     char dir[1024];
-    errs *e = calloc(1, sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     memset(a, 0, sizeof *a);
     pthread_rwlock_init(&a->risk_lock, NULL);
     pthread_rwlock_init(&a->token_lock, NULL);
@@ -132,8 +132,7 @@ int app_open(app *a, const char *db_path, const char *data_dir)
     pthread_mutex_init(&a->key_lock, NULL);
     a->token_cache = calloc(APP_TOKEN_CACHE, sizeof *a->token_cache);
     a->bank_keys = calloc(APP_KEY_CACHE, sizeof *a->bank_keys);
-    if (!e || !a->token_cache || !a->bank_keys) {
-        free(e);
+    if (!a->token_cache || !a->bank_keys) {
         app_close(a);
         return -1;
     }
@@ -150,12 +149,10 @@ int app_open(app *a, const char *db_path, const char *data_dir)
         goto fail;
     if (a->st && app_reload_risk(a) != 0)
         goto fail;
-    free(e);
     return 0;
 fail:
     for (int i = 0; i < e->n; i++)
         log_error("%s %s: %s", e->items[i].code, e->items[i].path, e->items[i].message);
-    free(e);
     app_close(a);
     return -1;
 }

@@ -309,9 +309,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_credit_apply_keys, &x);
@@ -321,7 +319,6 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     else if (dn)
         snprintf(x.decl, sizeof x.decl, "%s", dn);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
@@ -378,9 +375,7 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_refund_request_keys, &x);
@@ -390,7 +385,6 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     if (why)
         snprintf(x.reason, sizeof x.reason, "%s", why);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
@@ -461,9 +455,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such refund request");
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
     if (!json_is_object(body)) {
@@ -480,6 +472,5 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
             snprintf(x.note, sizeof x.note, "%s", note);
     }
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
-    free(e);
     return r;
 }

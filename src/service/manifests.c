@@ -161,23 +161,19 @@ static int amend_job(db_conn *c, void *ctx)
 static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json_t *body)
 {
     svc_reply r = {0};
-    errs *e;
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     manifest_in m;
     if (!svc_role_is(req, "carrier"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only carriers submit manifests");
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    if (!(e = malloc(sizeof *e)))
-        return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
     json_manifest_decode(body, &m, e);
     if (e->n) {
         r = svc_errors(e);
-        free(e);
         manifest_in_release(&m);
         return r;
     }
-    free(e);
     /* pre-arrival screening (VCIS decides on inspection in advance) */
     date_ymd today = date_today();
     pthread_rwlock_rdlock(&a->risk_lock);

@@ -659,12 +659,10 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     /* 2. the body, every error at once */
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
@@ -698,7 +696,6 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }
@@ -1021,12 +1018,10 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         return refused;
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
@@ -1083,7 +1078,6 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }

@@ -25,10 +25,8 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
 {
     svc_reply r = {0};
     decl d;
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     (void)req;
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
     json_decl_decode(body, &d, e);
     decl_validate(&d, a->tariff, e);
@@ -52,7 +50,6 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     else if (!r.body)
         r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
     free(items);
-    free(e);
     decl_release(&d);
     return r;
 }
