@@ -159,13 +159,6 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
 
 /* ---- views -------------------------------------------------------------------------------- */
 
-static json_t *money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
-
 /* The declaration as its parties and customs see it. Selectivity details (rule names, scores)
  * are for customs only; the declarant sees the channel and the kinds of reasons. */
 static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, json_t *taxes);
@@ -198,7 +191,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_office", json_string(r->office));
     json_object_set_new(v, "declarant", json_string(r->declarant));
     json_object_set_new(v, "enterprise", json_string(r->party));
-    json_object_set_new(v, "customs_value", money(r->customs_value));
+    json_object_set_new(v, "customs_value", pay_money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
     json_object_set_new(v, "created_at", json_timestamp(r->created_at));

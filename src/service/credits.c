@@ -27,12 +27,6 @@ const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
 
-/* A broker declaring for the enterprise may not spend its money. */
-int pay_is_enterprise(const svc_req *req, const char *ent)
-{
-    return svc_role_is(req, "declarant") && strcmp(req->party, ent) == 0;
-}
-
 typedef struct credit_ctx {
     svc_job job; /* first: request, now, reply */
     const char *ent;
@@ -175,7 +169,7 @@ static int valid_tax_code(const char *ent) { return ent && *ent && strlen(ent) <
 
 svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
@@ -301,7 +295,7 @@ static void parse_amount_body(json_t *body, const char *const *fields, credit_ct
 
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
+    if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's credit is applied by the enterprise itself or a customs officer");
     if (!valid_tax_code(enterprise))
@@ -370,7 +364,7 @@ static int refund_request_job(db_conn *c, void *ctx)
 
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise))
+    if (!svc_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden", "a refund of credit is asked by the enterprise itself");
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))

@@ -514,7 +514,7 @@ svc_reply svc_enterprise_statement(app *a, const svc_req *req, const char *enter
                                    const char *from, const char *to, const char *month,
                                    const char *format, int accept_csv)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's statement is shown to it and to customs");
     stmt_ctx x = {.ent = enterprise};
