@@ -49,14 +49,14 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
 
 /* ---- create / amend ---------------------------------------------------------------------------- */
 
-typedef struct mwrite_ctx {
+typedef struct manifest_write_ctx {
     svc_job job; /* first: request, now, reply */
     const char *id;          /* amend: the addressed manifest */
     manifest_in *m;
     manifest_row row;
-} mwrite_ctx;
+} manifest_write_ctx;
 
-static int write_lines(db_conn *c, mwrite_ctx *x)
+static int write_lines(db_conn *c, manifest_write_ctx *x)
 {
     for (int i = 0; i < x->m->n_bl; i++) {
         mbl_row br;
@@ -109,7 +109,7 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
 
 static int create_job(db_conn *c, void *ctx)
 {
-    mwrite_ctx *x = ctx;
+    manifest_write_ctx *x = ctx;
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = write_lines(c, x);
@@ -125,7 +125,7 @@ static int create_job(db_conn *c, void *ctx)
 
 static int amend_job(db_conn *c, void *ctx)
 {
-    mwrite_ctx *x = ctx;
+    manifest_write_ctx *x = ctx;
     manifest_row cur;
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
@@ -185,7 +185,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
-    mwrite_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
+    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
     if (!id) {
         unsigned char rb[16];
         RAND_bytes(rb, sizeof rb);
@@ -218,18 +218,18 @@ svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, json_t 
     return manifest_write(a, req, id, body);
 }
 
-typedef struct mread_ctx {
+typedef struct manifest_read_ctx {
     const char *id;
     manifest_row row;
     int found;
     char *old[100];
     int64_t old_at[100];
     int n_old;
-} mread_ctx;
+} manifest_read_ctx;
 
-static int mread_job(db_conn *c, void *ctx)
+static int manifest_read_job(db_conn *c, void *ctx)
 {
-    mread_ctx *x = ctx;
+    manifest_read_ctx *x = ctx;
     x->found = store_manifest_get(c, x->id, &x->row);
     if (x->found == 1) {
         x->n_old = store_manifest_versions(c, x->id, x->old, x->old_at, 100);
@@ -241,9 +241,9 @@ static int mread_job(db_conn *c, void *ctx)
 
 svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id)
 {
-    mread_ctx x = {.id = id};
+    manifest_read_ctx x = {.id = id};
     svc_reply r = {0};
-    if (store_read(a->st, mread_job, &x) != 0)
+    if (store_read(a->st, manifest_read_job, &x) != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the manifest");
     else if (x.found != 1 || (!svc_is_customs(req) && strcmp(x.row.carrier, req->party) != 0))
         r = svc_error(SVC_NOT_FOUND, "not_found", "no such manifest");
