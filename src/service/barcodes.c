@@ -13,6 +13,7 @@
 #include "codec/barcode.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/barcodes.h"
 #include "util/sig.h"
 
 #define KEY_SETTING "barcode.ecdsa_p256_pem"

@@ -17,7 +17,8 @@
 #include "codec/json_payment.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
-#include "service/payments.h"
+#include "service/credits.h"
+#include "service/ledger.h"
 #include "util/dec.h"
 
 const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};

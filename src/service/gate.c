@@ -13,6 +13,7 @@
 #include "core/manifest.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/gate.h"
 #include "store/store_manifest.h"
 
 #define MAX_ROWS 64

@@ -8,6 +8,7 @@
 #include "codec/json_fields.h"
 #include "codec/json_payment.h"
 #include "service/payments.h"
+#include "service/ledger.h"
 
 #include <pthread.h>
 #include <stdio.h>

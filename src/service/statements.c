@@ -10,7 +10,8 @@
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
-#include "service/payments.h"
+#include "service/ledger.h"
+#include "service/statements.h"
 #include "util/dec.h"
 
 #define MAX_ENTRIES 256     /* per declaration, like payments.c */
