@@ -4,6 +4,8 @@
  * Pattern of every write: the expensive, side-effect-free work (decode, validate, tariff and
  * taxes, selectivity) happens in the caller's thread; the job handed to the group-commit
  * writer only re-reads the row, checks that nothing changed in between, and writes. */
+#include "service/clearance.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>

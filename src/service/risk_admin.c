@@ -1,5 +1,7 @@
 /* Selectivity administration: risk rules (list, create, change, delete), the sampling policy
  * (random and model shares) and the learned models the server may score with. */
+#include "service/risk_admin.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

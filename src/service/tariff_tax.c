@@ -1,5 +1,7 @@
 /* Tariff and taxes as a service: the tax quote (a declaration assessed without storing it),
  * the tariff (one line, a search) and the customs exchange rates (list, change). */
+#include "service/tariff_tax.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
