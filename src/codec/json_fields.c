@@ -45,7 +45,7 @@ const char *json_string_member(json_t *obj, const char *key, const char *parent_
                                int required, errs *e)
 {
     char p[sizeof e->items[0].path];
-    snprintf(p, sizeof p, "%.80s/%.40s", parent_path ? parent_path : "", key);
+    snprintf(p, sizeof p, "%.54s/%.40s", parent_path ? parent_path : "", key); /* fits path[96] */
     return json_string_field(obj, key, p, max, required, e);
 }
 
