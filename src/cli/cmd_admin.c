@@ -33,9 +33,12 @@ int cmd_db(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "--db");
     if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
         return cmd_db_migrate(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "seed") == 0)
+        return cmd_db_seed(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
         fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
-                        "       ecustoms db migrate --db FILE\n");
+                        "       ecustoms db migrate --db FILE\n"
+                        "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
         return 2;
     }
     store *st;
@@ -254,6 +257,9 @@ int cmd_serve(int argc, char **argv)
         /* a risk model activated meanwhile (`ecustoms risk activate`) is picked up within 5 s */
         if (tick % 5 == 0)
             risk_engine_refresh(a.risk_engine, a.st);
+        /* idempotency keys live 48 h (docs/storage.md): small sweeps, often */
+        if (tick % 10 == 1)
+            svc_idem_sweep(&a, (int64_t)time(NULL));
         /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
         if (time(NULL) - last_sweep >= 3600) {
             int e, i;

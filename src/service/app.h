@@ -115,6 +115,10 @@ void app_fx_invalidate(app *a);
 int svc_authenticate(app *a, const char *token, svc_req *req);
 
 
+/* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
+ * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */
+int svc_idem_sweep(app *a, int64_t now);
+
 /* Reply helpers shared by the service modules. */
 svc_reply svc_error(svc_code code, const char *err_code, const char *message);
 svc_reply svc_errors(const errs *e);
