@@ -1,13 +1,15 @@
 # ecustoms — the two commands of the README:
 #   make run    install missing packages, build, create a demo SQLite database, serve on :8080
-#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan, API)
+#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan and
+#               the -O3 Release build, API)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+REL_BUILD  ?= build-release
 DB         ?= var/demo.sqlite
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= 2
 
-.PHONY: all deps build asan run test unit api clean
+.PHONY: all deps build asan release run test unit api clean
 
 all: build
 
@@ -22,11 +24,17 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DECUSTOMS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+# the packager's build: -O3 without debug info exposes warnings (-Werror) that -O2 does not
+release: deps
+	@cmake -S . -B $(REL_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(REL_BUILD) -j$(JOBS)
+
 run: build
 	@sh scripts/run-demo.sh $(BUILD)/ecustoms $(DB) $(LISTEN)
 
-unit: build asan
+unit: build asan release
 	ctest --test-dir $(BUILD) -L unit --output-on-failure
+	ctest --test-dir $(REL_BUILD) -L unit --output-on-failure
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
@@ -39,4 +47,4 @@ api: build asan
 test: unit api
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(REL_BUILD)
