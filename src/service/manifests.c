@@ -15,6 +15,7 @@
 #include "service/internal.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
+#include "util/utf8.h"
 
 #define MAX_BL 500
 #define MAX_CTR_PER_BL 200
@@ -272,7 +273,7 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
     if (pol && !codes_locode_valid(pol))
         errs_add(e, "locode", "/port_of_loading", "'%s' is not a UN/LOCODE", pol);
     else if (pol)
-        snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
+        utf8_snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
     const char *poa = str_field(body, "port_of_arrival", "", 6, 1, e);
     if (poa && (!codes_locode_valid(poa) || strncmp(poa, "VN", 2) != 0))
         errs_add(e, "locode", "/port_of_arrival", "'%s' is not a Vietnamese UN/LOCODE", poa);
@@ -395,7 +396,7 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
                 if (h.id < 0)
                     return (int)h.id;
                 snprintf(h.subject, sizeof h.subject, "%s", b->number);
-                snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
+                utf8_snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
                 snprintf(h.opened_by, sizeof h.opened_by, "SYSTEM");
                 h.opened_at = x->now;
                 rc = store_hold_put(c, &h);
@@ -485,7 +486,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
                                 m.bl[i].shipper, m.loading_country, today);
         if (k >= 0)
-            snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
+            utf8_snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
