@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -368,6 +369,26 @@ int cmd_serve(int argc, char **argv)
         host[colon - listen] = 0;
         port = atoi(colon + 1);
     }
+    /* serve never creates a database: a mistyped or empty --db would otherwise become a fresh
+     * empty database on which every token is refused */
+    struct stat sb;
+    if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        fprintf(stderr, "serve: %s is %s; create it with `ecustoms db init --db %s`\n", db,
+                stat(db, &sb) != 0 ? "missing" : !S_ISREG(sb.st_mode) ? "not a file" : "empty",
+                db);
+        return 1;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (access(db, W_OK) != 0 || access(dir, W_OK) != 0)
+        log_warn("the database %s%s is not writable by this process: it will serve reads, and "
+                 "every write will answer 503 until that is fixed", db,
+                 access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
     char *cert_pem = NULL, *key_pem = NULL;
     if (cert) {
         size_t n;

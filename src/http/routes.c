@@ -81,8 +81,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         del = !strcmp(m, "DELETE");
 
     if (get && !strcmp(rq->url, "/healthz")) {
-        rs->status = 200;
-        rs->json = json_pack("{s:s}", "status", "ok");
+        rs->status = http_health(a, &rs->json);
         return;
     }
     if (get && !strcmp(rq->url, "/metrics")) {

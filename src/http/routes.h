@@ -29,5 +29,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs);
 
 void http_metric_registration(int channel);
 char *http_metrics_text(app *a);
+/* /healthz: the status code and body (storage faults included) */
+int http_health(app *a, json_t **out);
 
 #endif

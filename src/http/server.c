@@ -155,6 +155,37 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
     return send_text(conn, status, "application/json", text, strlen(text));
 }
 
+static enum MHD_Result send_unavailable(struct MHD_Connection *conn)
+{
+    static const char msg[] =
+        "{\"errors\":[{\"code\":\"storage_unavailable\",\"path\":\"\",\"message\":"
+        "\"the database cannot be written or read now; nothing was changed; retry later\"}]}";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Retry-After", "5");
+    enum MHD_Result rc = MHD_queue_response(conn, 503, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* GET /healthz: 200 {"status":"ok"} while the storage works, 503 {"status":"degraded"} with the
+ * last storage fault's cause while it fails (a load balancer stops sending writes here). */
+int http_health(app *a, json_t **out)
+{
+    store_health_info h;
+    store_health(a->st, &h);
+    json_t *storage = json_pack("{s:s,s:I}", "status", h.failing ? "failing" : "ok", "faults",
+                                (json_int_t)h.faults);
+    if (storage && h.faults) {
+        json_object_set_new(storage, "last_fault", json_string(h.fault_msg));
+        json_object_set_new(storage, "last_fault_at", json_integer(h.fault_at));
+    }
+    *out = json_pack("{s:s,s:o}", "status", h.failing ? "degraded" : "ok", "storage", storage);
+    return h.failing ? 503 : 200;
+}
+
 /* A request refused before routing; the connection is closed after the answer because what
  * follows on it cannot be trusted (framing) or read. */
 static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const char *code,
@@ -351,7 +382,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_request rq = {.conn = conn, .method = method, .url = url, .body = st->body,
                        .body_len = st->len, .body_too_big = st->too_big};
     http_response rs = {0};
+    store_thread_fault(1);
     routes_dispatch(srv->a, &rq, &rs);
+    if (store_thread_fault(1)) {
+        /* the storage failed under this request (disk full, read-only file, I/O error): whatever
+         * the service made of it, the answer is "try again later", quickly; the cause is logged
+         * by the store and shown by /healthz */
+        json_decref(rs.json);
+        free(rs.text);
+        record(st, 503);
+        return send_unavailable(conn);
+    }
     record(st, rs.status);
     if (rs.text)
         return send_text(conn, rs.status, rs.content_type ? rs.content_type : "text/plain",

@@ -313,3 +313,101 @@ class T15NetPlainBearer(ApiCase):
         port = self.serve("--allow-plain-http-tokens")
         st, raw = self.get_decls(port, self.ip)
         self.assertEqual(st, 200, raw)
+
+
+class T15NetStorageFaults(ApiCase):
+    """Storage faults are loud (issue 15 #9): a read-only database file warns at start, answers
+    writes with 503 + Retry-After at once (no 1.3 s of retries, no 500), logs the cause and shows
+    it in /healthz; `serve` refuses a missing or empty --db instead of creating it.
+
+    The read-only file is made read-only for the server's user: as root, permissions do not bind,
+    so the server then runs as `nobody` (setpriv)."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("storage")
+        try:
+            cls.env.start()
+            cls.decl_id = None
+            st, b, _ = cls.env.call("POST", "/api/v1/declarations", "active", declaration())
+            if st != 201:
+                raise RuntimeError("seeding a declaration failed: %s %s" % (st, b))
+            cls.decl_id = b["id"]
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        os.chmod(cls.env.dir, 0o700)
+        if os.path.exists(cls.env.db):
+            os.chmod(cls.env.db, 0o600)
+        cls.env.stop()
+
+    def serve_readonly(self):
+        """Restarts the class's server on a read-only database file; returns (proc, log path)."""
+        if self.env.proc and self.env.proc.poll() is None:
+            self.env.proc.terminate()
+            self.env.proc.wait(10)
+        for ext in ("-wal", "-shm"):
+            if os.path.exists(self.env.db + ext):
+                os.chmod(self.env.db + ext, 0o666)
+        os.chmod(self.env.db, 0o444)
+        os.chmod(self.env.dir, 0o777)   # the directory stays writable (-shm), the file is not
+        cmd = [os.path.abspath(harness.BINARY), "serve", "--db", self.env.db, "--listen",
+               "127.0.0.1:%d" % self.env.port]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
+        logpath = os.path.join(self.env.dir, "readonly.log")
+        log = open(logpath, "wb")
+        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.env.proc = p
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.env.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        return p, logpath
+
+    def test_read_only_database_warns_answers_503_and_reports_in_healthz(self):
+        p, logpath = self.serve_readonly()
+        # reads still work
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s" % self.decl_id, "active")
+        self.assertEqual(st, 200, b)
+        st, h, _ = self.call("GET", "/healthz")
+        self.assertEqual((st, h["status"]), (200, "ok"), h)
+        # a write: 503 with Retry-After, nothing half-done
+        st, b, hdr = self.call("POST", "/api/v1/declarations", "active", declaration())
+        self.assertEqual(st, 503, b)
+        self.assertEqual(error_codes(b), [("storage_unavailable", "")])
+        self.assertTrue(hdr.get("Retry-After"), dict(hdr))
+        st, h, _ = self.call("GET", "/healthz")
+        self.assertEqual(st, 503, h)
+        self.assertEqual(h["status"], "degraded")
+        self.assertEqual(h["storage"]["status"], "failing")
+        self.assertIn("readonly", h["storage"]["last_fault"].replace("-", "").replace(" ", ""))
+        p.terminate()
+        p.wait(10)
+        with open(logpath, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        self.assertIn("is not writable by this process", log)
+        self.assertRegex(log, r"storage failure: .*read.?only")
+
+    def test_serve_refuses_a_missing_or_empty_database(self):
+        missing = os.path.join(self.env.dir, "missing.sqlite")
+        p = run_cli("serve", "--db", missing, "--listen", "127.0.0.1:%d" % free_port(),
+                    check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("missing", p.stderr)
+        self.assertFalse(os.path.exists(missing))
+        empty = os.path.join(self.env.dir, "empty.sqlite")
+        open(empty, "wb").close()
+        p = run_cli("serve", "--db", empty, "--listen", "127.0.0.1:%d" % free_port(),
+                    check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("empty", p.stderr)
+        self.assertEqual(os.path.getsize(empty), 0)
