@@ -22,6 +22,7 @@
 #include "util/dec.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/rand.h"
 
 const char *http_openapi_path;
 
@@ -78,11 +79,9 @@ static int seed_fx(db_conn *c, demo_ctx *x)
 
 static int token_new(db_conn *c, const char *party_code, const char *role, char out[65])
 {
-    unsigned char b[24];
     char hash[65];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(out, 24) != 0)
+        return DB_ERR; /* never a token from a failed generator */
     svc_sha256_hex(out, 48, hash);
     return store_token_put(c, hash, party_code, role);
 }

@@ -27,6 +27,7 @@
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
 #define AMEND_AFTER_CLEARANCE_DAYS 60
@@ -324,14 +325,6 @@ static int create_job(db_conn *c, void *ctx)
     return 0;
 }
 
-static void random_hex(char *out, int nbytes)
-{
-    unsigned char b[32];
-    RAND_bytes(b, nbytes);
-    for (int i = 0; i < nbytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
 {
     row->kind = ax->d.kind;
@@ -368,10 +361,13 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     date_ymd today = date_today();
+    char id[33];
+    if (rand_hex(id, 16) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.req = req, .now = now_s()};
-    random_hex(x.row.id, 16);
+    memcpy(x.row.id, id, sizeof id);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.now;
@@ -744,6 +740,12 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    /* the random-selection draws, taken first: without randomness there is no registration
+     * (a predictable draw would let a trader foresee the channel) */
+    uint64_t draw_rule;
+    uint64_t draw_model;
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for random selection; retry later");
 
     /* 1. read the provisional declaration */
     read_ctx rd = {.key = id};
@@ -795,14 +797,13 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     risk_input in = {.d = &rx.ax.d, .item_customs_value = cv, .customs_value = rx.ax.tr.customs_value,
                      .date = today, .aeo = pc.found == 1 && pc.p.aeo,
                      .compliance = pc.found == 1 ? pc.p.compliance : 0};
-    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    in.random_draw = draw_rule;
     /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
     risk_score score;
     int scored = 0;
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
     if (rx.facts) {
-        uint64_t draw;
-        RAND_bytes((unsigned char *)&draw, sizeof draw);
+        uint64_t draw = draw_model;
         risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, now_s(), in.aeo, in.compliance, rx.facts);
         scored = risk_engine_score(a->risk_engine, rx.facts, rx.ax.d.n_items, in.aeo, in.compliance, draw, &score) == 1;
         if (scored) {

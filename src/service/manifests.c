@@ -16,6 +16,7 @@
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/utf8.h"
+#include "util/rand.h"
 
 #define MAX_BL 500
 #define MAX_CTR_PER_BL 200
@@ -468,6 +469,9 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         return svc_error(SVC_FORBIDDEN, "forbidden", "only carriers submit manifests");
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    char new_id[33] = "";
+    if (!id && rand_hex(new_id, 16) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     if (!(e = malloc(sizeof *e)))
         return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
@@ -492,10 +496,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     pthread_rwlock_unlock(&a->risk_lock);
     mwrite_ctx x = {.req = req, .id = id, .m = &m, .now = now_s()};
     if (!id) {
-        unsigned char rb[16];
-        RAND_bytes(rb, sizeof rb);
-        for (int i = 0; i < 16; i++)
-            snprintf(x.row.id + 2 * i, 3, "%02x", rb[i]);
+        snprintf(x.row.id, sizeof x.row.id, "%s", new_id);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
         x.row.version = 1;
         x.row.created_at = x.now;
