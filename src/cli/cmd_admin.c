@@ -18,6 +18,7 @@
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/internal.h"
+#include "service/manifests.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/file.h"
@@ -144,7 +145,7 @@ int cmd_db(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
         return cmd_db_migrate(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo] [--signing-key FILE]\n"
                         "       ecustoms db migrate --db FILE\n");
         return 2;
     }
@@ -167,9 +168,20 @@ int cmd_db(int argc, char **argv)
         }
     }
     store_close(st);
-    if (rc != 0)
+    if (rc != 0) {
         fprintf(stderr, "db init failed\n");
-    return rc == 0 ? 0 : 1;
+        return 1;
+    }
+    /* the QR signing key, next to the database (or --signing-key), never inside it */
+    const char *kf = cli_opt(argc, argv, "--signing-key");
+    char kpath[1100];
+    if (kf)
+        snprintf(kpath, sizeof kpath, "%s", kf);
+    else
+        svc_signing_key_default_path(db, kpath, sizeof kpath);
+    if (access(kpath, F_OK) != 0 && cli_key_generate(kpath) != 0)
+        return 1;
+    return 0;
 }
 
 /* ---- party add / token create ---------------------------------------------------------- */
@@ -346,6 +358,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *listen = cli_opt(argc, argv, "--listen");
     const char *cert = cli_opt(argc, argv, "--tls-cert"), *key = cli_opt(argc, argv, "--tls-key");
+    const char *signing = cli_opt(argc, argv, "--signing-key");
     char host[64] = "127.0.0.1";
     int port = 8080, rc = 1;
     http_options ho = {
@@ -358,7 +371,8 @@ int cmd_serve(int argc, char **argv)
         !cert != !key) {
         fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
                         "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
-                        "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n");
+                        "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
+                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n");
         return 2;
     }
     if (listen) {
@@ -412,6 +426,15 @@ int cmd_serve(int argc, char **argv)
     http_openapi_path = openapi;
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0) {
+        free(cert_pem);
+        free(key_pem);
+        return 1;
+    }
+    char kerr[300];
+    svc_signing_key_file(signing);
+    if (svc_signing_key_prepare(&a, kerr, sizeof kerr) != 0) {
+        fprintf(stderr, "serve: QR signing key: %s\n", kerr);
+        app_close(&a);
         free(cert_pem);
         free(key_pem);
         return 1;

@@ -471,6 +471,18 @@ int store_setting_put(db_conn *c, const char *key, const char *value)
     return db_run(c, st);
 }
 
+int store_setting_delete(db_conn *c, const char *key)
+{
+    static const char sql[] = "DELETE FROM settings WHERE key = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_run(c, st);
+}
+
+const char *store_path(const store *s) { return s->path; }
+
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
 {
     static const char sql[] = "SELECT value FROM settings WHERE key = ?";

@@ -92,6 +92,9 @@ int store_fx_list(db_conn *c, fx_row *out, int max);
 
 int store_setting_put(db_conn *c, const char *key, const char *value);
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size); /* 1/0/<0 */
+int store_setting_delete(db_conn *c, const char *key);
+/* The database path the store was opened with. */
+const char *store_path(const store *s);
 
 /* ---- declaration numbers --------------------------------------------------------------------- */
 

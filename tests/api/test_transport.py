@@ -411,3 +411,119 @@ class T15NetStorageFaults(ApiCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("empty", p.stderr)
         self.assertEqual(os.path.getsize(empty), 0)
+
+
+def public_pem_of(private_pem_path):
+    return subprocess.run(["openssl", "pkey", "-in", private_pem_path, "-pubout"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+class T15NetKeys(ApiCase):
+    """The QR signing key leaves the database (issue 15 #10): a file of mode 0600 made by
+    `db init` (next to the database) or `key generate`, chosen by `serve --signing-key`; a key an
+    older version stored in `settings` is moved out at start; a file others can read is refused."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("keys")
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def restart(self, *extra, expect_start=True):
+        e = self.env
+        if e.proc and e.proc.poll() is None:
+            e.proc.terminate()
+            e.proc.wait(10)
+        logpath = os.path.join(e.dir, "keys.log")
+        with open(logpath, "wb") as log:
+            p = subprocess.Popen([harness.BINARY, "serve", "--db", e.db, "--listen",
+                                  "127.0.0.1:%d" % e.port] + list(extra),
+                                 stdout=log, stderr=subprocess.STDOUT)
+        e.proc = p
+        deadline = time.time() + 10
+        while time.time() < deadline and p.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", e.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        if not expect_start:
+            p.wait(10)
+            e.proc = None
+            with open(logpath, "rb") as f:
+                return p.returncode, f.read().decode("utf-8", "replace")
+        self.assertIsNone(p.poll(), "serve did not start")
+        return None, None
+
+    def served_public_key(self):
+        st, b, _ = self.call("GET", "/api/v1/barcodes/public-key", "officer")
+        self.assertEqual(st, 200, b)
+        return b["public_key_pem"]
+
+    def settings_key(self):
+        with sqlite3.connect(self.env.db) as c:
+            return c.execute("SELECT value FROM settings WHERE key = 'barcode.ecdsa_p256_pem'"
+                             ).fetchall()
+
+    def test_db_init_makes_a_private_file_the_server_signs_with(self):
+        kf = self.env.db + ".signing-key.pem"
+        self.restart()
+        self.assertEqual(os.stat(kf).st_mode & 0o777, 0o600)
+        self.assertEqual(self.served_public_key().strip(), public_pem_of(kf).strip())
+        self.assertEqual(self.settings_key(), [])
+
+    def test_a_key_in_the_database_moves_to_a_file(self):
+        kf = self.env.db + ".signing-key.pem"
+        old = os.path.join(self.env.dir, "old.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", old], check=True, capture_output=True)
+        with open(old) as f:
+            pem = f.read()
+        if self.env.proc:
+            self.env.proc.terminate()
+            self.env.proc.wait(10)
+        os.rename(kf, kf + ".bak")
+        try:
+            with sqlite3.connect(self.env.db) as c:
+                c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES "
+                          "('barcode.ecdsa_p256_pem', ?)", (pem,))
+            self.restart()
+            self.assertEqual(os.stat(kf).st_mode & 0o777, 0o600)
+            self.assertEqual(self.served_public_key().strip(), public_pem_of(old).strip())
+            self.assertEqual(self.settings_key(), [], "the key is still in the database")
+        finally:
+            os.replace(kf + ".bak", kf)
+            self.restart()
+
+    def test_a_key_file_others_can_read_is_refused(self):
+        kf = os.path.join(self.env.dir, "loose.pem")
+        self.assertEqual(run_cli("key", "generate", "--out", kf).returncode, 0)
+        self.assertEqual(os.stat(kf).st_mode & 0o777, 0o600)
+        # never overwritten
+        self.assertEqual(run_cli("key", "generate", "--out", kf, check=False).returncode, 1)
+        os.chmod(kf, 0o644)
+        try:
+            rc, out = self.restart("--signing-key", kf, expect_start=False)
+            self.assertEqual(rc, 1, out)
+            self.assertIn("chmod 600", out)
+        finally:
+            self.restart()
+
+    def test_serve_signing_key_chooses_the_file(self):
+        kf = os.path.join(self.env.dir, "chosen.pem")
+        run_cli("key", "generate", "--out", kf)
+        try:
+            self.restart("--signing-key", kf)
+            self.assertEqual(self.served_public_key().strip(), public_pem_of(kf).strip())
+            rc, out = self.restart("--signing-key", kf + ".missing", expect_start=False)
+            self.assertEqual(rc, 1, out)
+        finally:
+            self.restart()
