@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "http/checks.h"
 #include "http/routes.h"
 #include "service/internal.h"
 #include "util/log.h"
@@ -209,27 +210,11 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const cha
 
 /* ---- request checks done before routing --------------------------------------------------- */
 
-typedef struct framing {
-    int n_length, lengths_differ, chunked, n_te;
-    const char *first_length;
-} framing;
-
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
-    framing *f = cls;
     (void)kind;
-    if (!key || !value)
-        return MHD_YES;
-    if (!strcasecmp(key, "Content-Length")) {
-        if (f->n_length++ == 0)
-            f->first_length = value;
-        else if (strcmp(f->first_length, value) != 0)
-            f->lengths_differ = 1;
-    } else if (!strcasecmp(key, "Transfer-Encoding")) {
-        f->n_te++;
-        f->chunked = 1;
-    }
+    http_framing_add(cls, key, value);
     return MHD_YES;
 }
 
@@ -245,22 +230,11 @@ static enum MHD_Result check_utf8_arg(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
-/* Why the request cannot be routed (NULL if it can). Request smuggling: a proxy in front and this
- * server must agree on where a request ends, so any framing two parsers could read differently is
- * refused: two Content-Length headers (even equal ones are ambiguous behind some proxies: refused
- * only when they differ, as RFC 9112 6.3 allows a list of identical values), Content-Length
- * together with Transfer-Encoding, or more than one Transfer-Encoding header. */
 static const char *framing_problem(struct MHD_Connection *conn)
 {
-    framing f = {0};
+    http_framing f = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-    if (f.lengths_differ)
-        return "two different Content-Length headers";
-    if (f.n_length && f.chunked)
-        return "Content-Length together with Transfer-Encoding";
-    if (f.n_te > 1)
-        return "more than one Transfer-Encoding header";
-    return NULL;
+    return http_framing_problem(&f);
 }
 
 static int is_loopback(const struct sockaddr *sa)
