@@ -19,7 +19,7 @@ static const struct {
     {"show", cmd_show, "show --server URL --token TOKEN NUMBER"},
     {"tariff", cmd_tariff, "tariff show HS8 [--origin CC] [--date YYYY-MM-DD] [--json] | tariff search TEXT | tariff import ..."},
     {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
-    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
+    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] [--source-address IP]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
     {"key", cmd_key, "key generate --out FILE"},

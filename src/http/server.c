@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -472,6 +473,36 @@ static void *reaper_main(void *arg)
     return NULL;
 }
 
+/* libmicrohttpd's own messages ("Server reached connection limit", "closed with incomplete
+ * request"): one per refused connection, so an abusive client could flood the log. At most one
+ * line a second goes out, with the count of those left out. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t last;
+    static unsigned long skipped;
+    char msg[256];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    time_t now = time(NULL);
+    pthread_mutex_lock(&mu);
+    int out = now != last;
+    unsigned long n = skipped;
+    if (out) {
+        last = now;
+        skipped = 0;
+    } else
+        skipped++;
+    pthread_mutex_unlock(&mu);
+    if (out) {
+        if (n)
+            log_warn("http: %s (%lu more http messages in the last second not logged)", msg, n);
+        else
+            log_warn("http: %s", msg);
+    }
+}
+
 static void server_free(http_server *s)
 {
     if (s->reaper_started) {
@@ -545,6 +576,7 @@ int http_start_opts(app *a, http_options *o, http_server **out)
         {MHD_OPTION_END, 0, NULL}};
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
         s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o.max_per_address,
