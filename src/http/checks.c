@@ -9,12 +9,9 @@ void http_framing_add(http_framing *f, const char *name, const char *value)
     if (!name || !value)
         return;
     if (!strcasecmp(name, "Content-Length")) {
-        /* values longer than the buffer are compared by their prefix and length */
-        char v[sizeof f->first_length];
-        snprintf(v, sizeof v, "%s", value);
         if (f->n_length++ == 0)
-            memcpy(f->first_length, v, sizeof v);
-        else if (strcmp(f->first_length, v) != 0 || strlen(value) >= sizeof v)
+            f->first_length = value;
+        else if (strcmp(f->first_length, value) != 0)
             f->lengths_differ = 1;
     } else if (!strcasecmp(name, "Transfer-Encoding")) {
         f->n_te++;

@@ -6,7 +6,7 @@
 /* Request smuggling: fed every header of a request, tells whether its framing is ambiguous. */
 typedef struct http_framing {
     int n_length, lengths_differ, chunked, n_te;
-    char first_length[32];
+    const char *first_length; /* borrowed: the headers outlive the check */
 } http_framing;
 
 void http_framing_add(http_framing *f, const char *name, const char *value);
