@@ -476,7 +476,7 @@ static void *reaper_main(void *arg)
 /* libmicrohttpd's own messages ("Server reached connection limit", "closed with incomplete
  * request"): one per refused connection, so an abusive client could flood the log. At most one
  * line a second goes out, with the count of those left out. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static time_t last;
