@@ -359,6 +359,10 @@ class T15NetStorageFaults(ApiCase):
                "127.0.0.1:%d" % self.env.port]
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
+            # the signing key belongs to the service's user (mode 0600)
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self.env.db + ".signing-key.pem", nobody.pw_uid, nobody.pw_gid)
         logpath = os.path.join(self.env.dir, "readonly.log")
         log = open(logpath, "wb")
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
