@@ -359,10 +359,14 @@ class T15NetStorageFaults(ApiCase):
                "127.0.0.1:%d" % self.env.port]
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
-            # the signing key belongs to the service's user (mode 0600)
+            # the key files beside the database (signing key, audit key and log) belong to the
+            # service's user, mode 0600; only the database file itself stays root's, read-only
             import pwd
             nobody = pwd.getpwnam("nobody")
-            os.chown(self.env.db + ".signing-key.pem", nobody.pw_uid, nobody.pw_gid)
+            for name in os.listdir(self.env.dir):
+                path = os.path.join(self.env.dir, name)
+                if path.startswith(self.env.db + ".") and os.path.isfile(path):
+                    os.chown(path, nobody.pw_uid, nobody.pw_gid)
         logpath = os.path.join(self.env.dir, "readonly.log")
         log = open(logpath, "wb")
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
