@@ -1,7 +1,8 @@
 #!/bin/sh
 # One client cannot starve the others (issue 15 #3): a slowloris of CONNS connections from
 # 127.0.0.1 (a byte a second, reconnecting when cut) while another client, on 127.0.0.2, registers
-# declarations with the open-loop load tool and /healthz is probed every 100 ms from 127.0.0.2.
+# declarations with the open-loop load tool (256 connections) and /healthz is probed every 100 ms
+# from a third address, 127.0.0.3.
 # Usage: scripts/bench-slowloris.sh [CONNS] [RATE] [DURATION] [SERVE_OPTIONS...]
 set -eu
 BIN=${BIN:-build/ecustoms}
@@ -17,7 +18,7 @@ ulimit -n 8192 2>/dev/null || true
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
 sleep 0.5
-python3 tests/bench/slowloris.py 127.0.0.1 "$PORT" 127.0.0.2 "$CONNS" $((DURATION + 8)) &
+python3 tests/bench/slowloris.py 127.0.0.1 "$PORT" 127.0.0.3 "$CONNS" $((DURATION + 8)) &
 ATTACK=$!
 sleep 5   # the attack is established before the measured load starts
 "$BIN" load --server "http://127.0.0.1:$PORT" --source-address 127.0.0.2 --token "$TOKEN" --rate "$RATE" --duration "$DURATION" \

@@ -18,6 +18,8 @@ host, port, probe_host = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 n_conns, seconds = int(sys.argv[4]), float(sys.argv[5])
 REQ = b"POST /api/v1/declarations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-a: " + b"a" * 100000
 
+import collections
+probe_errors = collections.Counter()
 stats = {"opened": 0, "cut": 0, "refused": 0, "held_max": 0, "probes": 0, "probe_fail": 0,
          "probe_ms": []}
 stop = time.time() + seconds
@@ -30,9 +32,13 @@ def probe():
             c = http.client.HTTPConnection(host, port, timeout=2,
                                            source_address=(probe_host, 0))
             c.request("GET", "/healthz")
-            ok = c.getresponse().status in (200, 503)
+            st = c.getresponse().status
+            ok = st in (200, 503)
+            if not ok:
+                probe_errors["status %d" % st] += 1
             c.close()
-        except OSError:
+        except OSError as e:
+            probe_errors[type(e).__name__] += 1
             ok = False
         stats["probes"] += 1
         stats["probe_ms"].append((time.time() - t0) * 1000)
@@ -95,7 +101,8 @@ def main():
     pm = sorted(stats.pop("probe_ms"))
     stats["probe_p50_ms"] = round(pm[len(pm) // 2], 1) if pm else None
     stats["probe_max_ms"] = round(pm[-1], 1) if pm else None
-    print("slowloris:", " ".join("%s=%s" % kv for kv in stats.items()))
+    print("slowloris:", " ".join("%s=%s" % kv for kv in stats.items()),
+          "probe_errors=%s" % dict(probe_errors))
 
 
 main()
