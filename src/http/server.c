@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -590,6 +591,9 @@ int http_start_opts(app *a, http_options *o, http_server **out)
         server_free(s);
         return -1;
     }
+    /* libmicrohttpd loaded the key into GnuTLS at start; no copy of it stays in our memory */
+    if (s->tls_key)
+        OPENSSL_cleanse(s->tls_key, strlen(s->tls_key));
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     if (info)
         o->port = info->port;

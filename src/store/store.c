@@ -43,7 +43,7 @@ struct store {
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
-    int64_t fault_at, ok_at;     /* unix seconds of the last fault and of the last good commit */
+    int64_t fault_ms, ok_ms;     /* unix ms of the last fault and of the last good commit */
     char fault_msg[200];
     int64_t logged_at;           /* the last fault line written to the log */
     uint64_t unlogged;           /* faults since that line */
@@ -61,6 +61,13 @@ int store_thread_fault(int clear)
     return f;
 }
 
+static int64_t unix_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Records a storage fault: counted for /healthz and logged with its cause, at most one line a
  * second (a full disk under load fails thousands of requests a second; each is still counted and
  * the next line says how many were not logged). */
@@ -69,7 +76,7 @@ static void fault(store *s, const char *what, const char *cause, int jobs)
     int64_t now = (int64_t)time(NULL);
     pthread_mutex_lock(&s->mu);
     s->faults++;
-    s->fault_at = now;
+    s->fault_ms = unix_ms();
     snprintf(s->fault_msg, sizeof s->fault_msg, "%s: %s", what, cause);
     int log_now = now != s->logged_at;
     uint64_t skipped = s->unlogged;
@@ -89,12 +96,12 @@ void store_health(store *s, store_health_info *out)
 {
     pthread_mutex_lock(&s->mu);
     out->faults = s->faults;
-    out->fault_at = s->fault_at;
-    out->ok_at = s->ok_at;
+    out->fault_at = s->fault_ms / 1000;
+    out->ok_at = s->ok_ms / 1000;
     snprintf(out->fault_msg, sizeof out->fault_msg, "%s", s->fault_msg);
     /* failing now: the last fault is newer than the last good commit and recent (a quiet
      * server that failed once an hour ago is not "failing") */
-    out->failing = s->fault_at && s->fault_at >= s->ok_at && (int64_t)time(NULL) - s->fault_at < 60;
+    out->failing = s->fault_ms && s->fault_ms >= s->ok_ms && unix_ms() - s->fault_ms < 60000;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -195,7 +202,7 @@ static void *writer_main(void *arg)
 
         pthread_mutex_lock(&s->mu);
         if (rc == 0)
-            s->ok_at = (int64_t)time(NULL);
+            s->ok_ms = unix_ms();
         for (int i = 0; i < n; i++) {
             if (rc != 0)
                 batch[i]->rc = rc == DB_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERR;

@@ -535,3 +535,74 @@ class T15NetKeys(ApiCase):
             self.assertEqual(rc, 1, out)
         finally:
             self.restart()
+
+
+class T15NetDiskFull(ApiCase):
+    """A full disk (issue 15 #9): writes answer 503 + Retry-After at once, the cause (database or
+    disk is full) is logged and shown in /healthz, reads keep working, and once space is freed
+    writes succeed again. The database lives on a small tmpfs mounted for the test, filled with a
+    filler file; without the privilege to mount, the class is skipped (say so in the report)."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mnt = tempfile.mkdtemp(prefix="ecustoms-full-")
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", cls.mnt],
+                           capture_output=True)
+        if p.returncode != 0:
+            os.rmdir(cls.mnt)
+            raise unittest.SkipTest("cannot mount a small tmpfs here: %s" % p.stderr.decode())
+        cls.env = Env("diskfull")
+        cls.env.db = os.path.join(cls.mnt, "db.sqlite")
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            subprocess.run(["umount", cls.mnt])
+            os.rmdir(cls.mnt)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+        subprocess.run(["umount", cls.mnt])
+        os.rmdir(cls.mnt)
+
+    def test_full_disk_is_a_quick_503_logged_and_reported(self):
+        d = self.create()                      # some data before the disk fills
+        filler = os.path.join(self.mnt, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        try:
+            results = []
+            for _ in range(20):
+                t0 = time.time()
+                st, b, h = self.call("POST", "/api/v1/declarations", "active", declaration())
+                results.append((st, time.time() - t0))
+                if st == 503:
+                    break
+            st, b, h = self.call("POST", "/api/v1/declarations", "active", declaration())
+            self.assertEqual(st, 503, (b, results))
+            self.assertEqual(error_codes(b), [("storage_unavailable", "")])
+            self.assertTrue(h.get("Retry-After"))
+            st, hz, _ = self.call("GET", "/healthz")
+            self.assertEqual((st, hz["status"]), (503, "degraded"), hz)
+            self.assertIn("full", hz["storage"]["last_fault"])
+            # reads still answer
+            st, g, _ = self.call("GET", "/api/v1/declarations/%s" % d["id"], "active")
+            self.assertEqual(st, 200, g)
+        finally:
+            os.unlink(filler)
+        # space again: writes work and /healthz recovers
+        self.create()
+        st, hz, _ = self.call("GET", "/healthz")
+        self.assertEqual((st, hz["status"]), (200, "ok"), hz)
+        self.env.log.flush()
+        with open(os.path.join(self.env.dir, "server.log"), "rb") as f:
+            self.assertRegex(f.read().decode("utf-8", "replace"),
+                             r"storage failure: .*(full|disk)")
