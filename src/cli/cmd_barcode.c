@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "service/barcodes.h"
 #include "service/manifests.h"
+#include "service/barcodes.h"
 #include "util/file.h"
 #include "util/keyfile.h"
 #include "util/sig.h"

@@ -1,8 +1,8 @@
 /* Declaration barcodes for the supervision gate: a Code 128 of the declaration number and a QR
  * code of the declaration + container list signed with ECDSA P-256 / SHA-256 (the 2-D barcode
- * with a digital signature planned by CV 8155/TCHQ-VNACCS, domain.md §4.2). The signing key is
- * kept in a file of mode 0600 (serve --signing-key, by default next to the database), never in the
- * database; its public half is published. */
+ * with a digital signature planned by CV 8155/TCHQ-VNACCS). The signing key is kept in a file of
+ * mode 0600 (serve --signing-key, by default next to the database), never in the database; its
+ * public half is published. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -16,6 +16,7 @@
 #include "codec/barcode.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/barcodes.h"
 #include "util/keyfile.h"
 #include "util/log.h"
 #include "util/sig.h"
@@ -24,16 +25,14 @@
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
 #define KEY_FILE_SUFFIX ".signing-key.pem"
 
-static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
-static const app *key_app;   /* the app whose key is cached */
-static EVP_PKEY *key;
-static char key_file[1024];  /* serve --signing-key; empty: next to the database */
+static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+static char key_file[1024]; /* serve --signing-key; empty: next to the database */
 
 void svc_signing_key_file(const char *path)
 {
-    pthread_mutex_lock(&key_lock);
+    pthread_mutex_lock(&file_lock);
     snprintf(key_file, sizeof key_file, "%s", path ? path : "");
-    pthread_mutex_unlock(&key_lock);
+    pthread_mutex_unlock(&file_lock);
 }
 
 void svc_signing_key_default_path(const char *db_path, char *out, size_t n)
@@ -64,13 +63,16 @@ static EVP_PKEY *pem_key(const char *pem)
 }
 
 /* Loads the key file; if there is none, moves the key the database held (older versions kept it
- * in `settings`) into a new file, or makes a new key. Called with key_lock held. */
+ * in `settings`) into a new file, or makes a new key. Called with a->key_lock held. */
 static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
 {
     char path[1100];
-    if (key_file[0])
+    pthread_mutex_lock(&file_lock);
+    int named = key_file[0] != 0;
+    if (named)
         snprintf(path, sizeof path, "%s", key_file);
-    else
+    pthread_mutex_unlock(&file_lock);
+    if (!named)
         svc_signing_key_default_path(store_path(a->st), path, sizeof path);
     if (access(path, F_OK) == 0)
         return keyfile_load(path, err, n);
@@ -80,7 +82,7 @@ static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
         return NULL;
     }
     int migrating = x.pem[0] != 0;
-    if (!migrating && key_file[0]) {
+    if (!migrating && named) {
         /* a file named explicitly is made by `ecustoms key generate`: a typo must not silently
          * become a new key that no published public key matches */
         snprintf(err, n, "%s does not exist (make it with `ecustoms key generate --out %s`)",
@@ -117,31 +119,28 @@ static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
 
 int svc_signing_key_prepare(app *a, char *err, size_t n)
 {
-    pthread_mutex_lock(&key_lock);
-    EVP_PKEY_free(key);
-    key = key_prepare(a, err, n);
-    key_app = key ? a : NULL;
-    int rc = key ? 0 : -1;
-    pthread_mutex_unlock(&key_lock);
+    pthread_mutex_lock(&a->key_lock);
+    EVP_PKEY_free(a->barcode_key);
+    a->barcode_key = key_prepare(a, err, n);
+    int rc = a->barcode_key ? 0 : -1;
+    pthread_mutex_unlock(&a->key_lock);
     return rc;
 }
 
-/* The signing key of a (cached per app; prepared on first use when serve did not). */
+/* The signing key, cached in the app (a->barcode_key; prepared on first use when serve did not). */
 static EVP_PKEY *signing_key(app *a)
 {
     char err[256];
-    pthread_mutex_lock(&key_lock);
-    if (!key || key_app != a) {
-        EVP_PKEY_free(key);
-        key = key_prepare(a, err, sizeof err);
-        key_app = key ? a : NULL;
-        if (!key)
+    pthread_mutex_lock(&a->key_lock);
+    if (!a->barcode_key) {
+        a->barcode_key = key_prepare(a, err, sizeof err);
+        if (!a->barcode_key)
             log_error("QR signing key: %s", err);
     }
-    EVP_PKEY *k = key;
+    EVP_PKEY *k = a->barcode_key;
     if (k)
         EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_lock);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 

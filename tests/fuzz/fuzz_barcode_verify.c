@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 
+#include "service/barcodes.h"
 #include "service/manifests.h"
 
 static EVP_PKEY *K;

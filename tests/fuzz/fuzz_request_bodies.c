@@ -11,10 +11,16 @@
 #include <unistd.h>
 
 #include "service/app.h"
+#include "service/barcodes.h"
 #include "service/certificates.h"
+#include "service/clearance.h"
+#include "service/credits.h"
+#include "service/gate.h"
 #include "service/manifests.h"
 #include "service/payments.h"
 #include "service/permits.h"
+#include "service/risk_admin.h"
+#include "service/tariff_tax.h"
 
 static app A;
 static char dir[] = "/tmp/ecustoms-fuzz-XXXXXX";
