@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ban.h"
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "core/tariff.h"
@@ -84,6 +85,8 @@ static char *make_declaration(load *L, unsigned *seed)
                                                "description", "load test goods", "origin",
                                                pick_origin(seed), "quantity", qty, "unit", "PCE",
                                                "unit_price", price, "value", value));
+        json_object_set_new(json_array_get(items, json_array_size(items) - 1), "condition",
+                            json_string("new"));
     }
     char tot[32];
     snprintf(tot, sizeof tot, "%lld", total);
@@ -227,7 +230,7 @@ int cmd_load(int argc, char **argv)
     if (tt && nfx > 0 && L.lines) {
         decl_item it = {.quantity = 100000, .unit = "PCE", .unit_price = 100000, .value = 1000000,
                         .alcohol_pct = -1, .engine_cc = -1, .seats = -1, .btu = -1,
-                        .sugar_g_100ml = -1, .origin = "CN"};
+                        .sugar_g_100ml = -1, .origin = "CN", .condition = "new"};
         decl d = {.kind = DECL_IMPORT, .type_code = "A11", .n_items = 1, .items = &it,
                   .invoice = {.currency = "USD", .incoterm = "CIF", .total = 1000000,
                               .freight_currency = "USD", .insurance_currency = "USD",
@@ -239,7 +242,8 @@ int cmd_load(int argc, char **argv)
             it.hs8 = tariff_at(t, i)->hs8;
             snprintf(it.hs_code, sizeof it.hs_code, "%08u", (unsigned)it.hs8);
             errs_init(e);
-            if (tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
+            ban_check(t, &d, e); /* lines whose bans ask for facts the generator does not give */
+            if (e->n == 0 && tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
                 L.lines[L.n_lines++] = it.hs8;
         }
     }
