@@ -7,6 +7,7 @@
 
 #include "service/internal.h"
 #include "service/certificates.h"
+#include "service/inspection.h"
 #include "service/permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
@@ -167,6 +168,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_cancel(a, &req, seg[3], body));
         else if (n == 5 && post && !strcmp(seg[4], "decisions"))
             reply(rs, svc_decl_decide(a, &req, seg[3], body));
+        else if (n == 5 && post && !strcmp(seg[4], "inspection-results"))
+            reply(rs, svc_inspection_result(a, &req, seg[3], body));
         else if (n == 5 && get && !strcmp(seg[4], "events"))
             reply(rs, svc_decl_events(a, &req, seg[3]));
         else if (n == 5 && get && !strcmp(seg[4], "ledger"))
@@ -276,6 +279,12 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_fx_put(a, &req, body));
         else if (!get)
             error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "agencies") && n == 5 && !strcmp(seg[3], "me") &&
+               !strcmp(seg[4], "obligations")) {
+        if (get)
+            reply(rs, svc_agency_obligations(a, &req));
+        else
+            error(rs, 405, "method", "GET");
     } else if (!strcmp(res, "permits")) {
         if (n == 3 && post)
             reply(rs, svc_permit_create(a, &req, body));

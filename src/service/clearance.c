@@ -20,6 +20,7 @@
 #include "service/app.h"
 #include "service/internal.h"
 #include "service/certificates.h"
+#include "service/inspection.h"
 #include "service/permits.h"
 #include "store/store_permits.h"
 #include "service/payments.h"
@@ -272,6 +273,8 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     return v;
 }
 
+json_t *svc_decl_view_row(const decl_row *r, const svc_req *req) { return decl_view(r, req); }
+
 /* ---- IDA: create ---------------------------------------------------------------------------- */
 
 typedef struct write_ctx {
@@ -422,6 +425,24 @@ static int get_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+typedef struct attach_ctx {
+    const char *id;
+    json_t *view;
+} attach_ctx;
+
+static int attach_job(db_conn *c, void *ctx)
+{
+    attach_ctx *x = ctx;
+    return insp_attach(c, x->id, x->view);
+}
+
+/* specialised inspection: what the items owe, the results, a release for storage */
+static void attach_inspection(app *a, const char *id, json_t *view)
+{
+    attach_ctx x = {id, view};
+    store_read(a->st, attach_job, &x);
+}
+
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
 {
     read_ctx x = {.key = key};
@@ -434,8 +455,10 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     }
     r.code = SVC_OK;
     r.body = decl_view(&x.row, req);
-    if (x.row.number[0])
+    if (x.row.number[0]) {
         permits_attach_used(a, x.row.id, r.body);
+        attach_inspection(a, x.row.id, r.body);
+    }
     if (x.row.number[0]) {
         json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
         if (mc)
@@ -670,6 +693,8 @@ static int register_job(db_conn *c, void *ctx)
         rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
         json_decref(detail);
     }
+    if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
+        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->now, NULL);
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input */
@@ -700,7 +725,12 @@ static int register_job(db_conn *c, void *ctx)
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->reply.body, "total_tax", json_string(buf));
         json_object_set(x->reply.body, "warnings", warnings);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        json_t *owed = json_object();
+        rc = insp_attach(c, cur.id, owed);
+        json_object_set(x->reply.body, "procedures_owed", json_object_get(owed, "procedures_owed"));
+        json_decref(owed);
+        if (rc == 0)
+            rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
     }
     rx->registered = rc == 0;
     json_decref(warnings);
@@ -912,6 +942,8 @@ static int amend_job(db_conn *c, void *ctx)
         rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->now, x->req, "amendment");
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
+    if (rc == 0 && cur.number[0]) /* the items may have changed: what they owe too */
+        rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->now, NULL);
     if (rc == 0) {
         x->reply.code = SVC_OK;
         x->reply.body = decl_view(&next, x->req);
@@ -1042,6 +1074,18 @@ static int transition_job(db_conn *c, void *ctx)
             dec_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return reply_fail(x, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
+        }
+        /* specialised inspection: every result the goods wait for must have passed */
+        errs e;
+        errs_init(&e);
+        int blocks = insp_clearance_blocks(c, cur.id, &e);
+        if (blocks != 0) {
+            decl_row_release(&cur);
+            if (blocks < 0)
+                return blocks;
+            svc_reply r = svc_errors(&e);
+            r.code = SVC_CONFLICT;
+            return reply_fail(x, r);
         }
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
@@ -1182,6 +1226,10 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    svc_reply ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
+    const char *dn = json_string_value(json_object_get(body, "decision"));
+    if (dn && svc_insp_decision(a, req, number, dn, body, &ir))
+        return ir;
     json_check_fields(body, allowed, "", &e);
     const char *d = json_string_value(json_object_get(body, "decision"));
     json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
@@ -1217,7 +1265,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         act = ACT_PASS_SUPERVISION;
     else
         errs_add(&e, "enum", "/decision",
-                 "decision must be start_document_check, document_check, inspection, clear, reject or pass_supervision");
+                 "decision must be start_document_check, document_check, inspection, clear, reject, "
+                 "pass_supervision, release_for_storage or inspection_failure");
     if (e.n)
         return svc_errors(&e);
     json_t *detail = json_pack("{s:s}", "decision", d);

@@ -57,6 +57,11 @@ int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, i
 /* After cancellation or invalidation: the declaration owes nothing any more. Its assessment goes
  * to 0, what was paid on it becomes the enterprise's credit, and its guarantees are released (a
  * joint one then covers the enterprise's other waiting declarations). */
+/* A green declaration released by the system when its taxes are covered (or its enterprise is
+ * AEO) and nothing else blocks it (issue 14: after the last inspection result). 1 cleared, 0 not,
+ * <0 error. */
+int pay_clear_if_covered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
+                         const svc_req *req, const char *why);
 int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
                   const svc_req *req, const char *why);
 

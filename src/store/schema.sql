@@ -156,3 +156,33 @@ CREATE TABLE IF NOT EXISTS risk_models (
   version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,
   train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,
   features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
+
+-- migration 2: specialised inspection and amendment review (issue 14; store_inspection.c)
+-- the procedures each registered item still owes (written at IDC, rewritten by an amendment)
+CREATE TABLE inspection_owed (
+  decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL, agency TEXT NOT NULL,
+  name TEXT NOT NULL, stage TEXT NOT NULL, hs_code TEXT NOT NULL, status TEXT NOT NULL,
+  at BIGINT NOT NULL, PRIMARY KEY (decl_id, line, legal_ref));
+CREATE INDEX inspection_owed_agency ON inspection_owed(agency, stage, status);
+-- results recorded by agencies (or referenced by a declarant: referenced = 1)
+CREATE TABLE inspection_results (
+  id BIGINT PRIMARY KEY, decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL,
+  agency TEXT NOT NULL, enterprise TEXT NOT NULL, hs_code TEXT NOT NULL, result TEXT NOT NULL,
+  certificate TEXT NOT NULL, issued INTEGER NOT NULL, recorded_by TEXT NOT NULL,
+  role TEXT NOT NULL, referenced INTEGER NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE INDEX inspection_results_decl ON inspection_results(decl_id, line);
+CREATE INDEX inspection_results_cert ON inspection_results(certificate);
+-- goods released for storage at the owner's premises pending results (Decree 08/2015 Art. 32)
+CREATE TABLE storage_releases (
+  decl_id TEXT PRIMARY KEY, address TEXT NOT NULL, decided_by TEXT NOT NULL, at BIGINT NOT NULL);
+-- every amendment with its risk assessment; those under review wait here (status
+-- amendment_review, then accepted or rejected; applied when it needed no review)
+CREATE TABLE amendment_requests (
+  decl_id TEXT NOT NULL, seq INTEGER NOT NULL, amendment INTEGER NOT NULL, status TEXT NOT NULL,
+  doc TEXT NOT NULL, taxes TEXT NOT NULL, customs_value BIGINT NOT NULL, total_tax BIGINT NOT NULL,
+  risk TEXT NOT NULL, after_clearance INTEGER NOT NULL, requested_by TEXT NOT NULL,
+  requested_at BIGINT NOT NULL, decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL,
+  note TEXT NOT NULL, PRIMARY KEY (decl_id, seq));
+CREATE INDEX amendment_requests_status ON amendment_requests(status, requested_at);
+-- a refund claim raised by an accepted amendment names its declaration ('' otherwise)
+ALTER TABLE credit_refunds ADD COLUMN decl_id TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,242 @@
+/* Specialised inspection queries (see store_inspection.h). */
+#include "store/store_inspection.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+
+int store_insp_owed_clear(db_conn *c, const char *decl_id)
+{
+    static const char sql[] = "DELETE FROM inspection_owed WHERE decl_id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    return db_run(c, st);
+}
+
+int store_insp_owed_put(db_conn *c, const insp_owed_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO inspection_owed (decl_id, line, legal_ref, agency, name, stage, hs_code, status,"
+        " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_id, line, legal_ref) DO NOTHING";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->decl_id);
+    db_bind_int64(c, st, 2, r->line);
+    db_bind_text(c, st, 3, r->legal_ref);
+    db_bind_text(c, st, 4, r->agency);
+    db_bind_text(c, st, 5, r->name);
+    db_bind_text(c, st, 6, r->stage);
+    db_bind_text(c, st, 7, r->hs_code);
+    db_bind_text(c, st, 8, r->status);
+    db_bind_int64(c, st, 9, r->at);
+    return db_run(c, st);
+}
+
+#define OWED_COLS "o.decl_id, o.line, o.legal_ref, o.agency, o.name, o.stage, o.hs_code, o.status, o.at"
+
+static void owed_read(db_conn *c, db_stmt *st, insp_owed_row *r)
+{
+    memset(r, 0, sizeof *r);
+    db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
+    r->line = (int)db_col_int64(c, st, 1);
+    db_col_copy(c, st, 2, r->legal_ref, sizeof r->legal_ref);
+    db_col_copy(c, st, 3, r->agency, sizeof r->agency);
+    db_col_copy(c, st, 4, r->name, sizeof r->name);
+    db_col_copy(c, st, 5, r->stage, sizeof r->stage);
+    db_col_copy(c, st, 6, r->hs_code, sizeof r->hs_code);
+    db_col_copy(c, st, 7, r->status, sizeof r->status);
+    r->at = db_col_int64(c, st, 8);
+}
+
+int store_insp_owed_of(db_conn *c, const char *decl_id, insp_owed_row *out, int max)
+{
+    static const char sql[] = "SELECT " OWED_COLS " FROM inspection_owed o WHERE o.decl_id = ?"
+                              " ORDER BY o.line, o.stage, o.legal_ref";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            owed_read(c, st, &out[n++]);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_insp_owed_set(db_conn *c, const char *decl_id, int line, const char *legal_ref,
+                        const char *status)
+{
+    static const char sql[] =
+        "UPDATE inspection_owed SET status = ? WHERE decl_id = ? AND line = ? AND legal_ref = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, status);
+    db_bind_text(c, st, 2, decl_id);
+    db_bind_int64(c, st, 3, line);
+    db_bind_text(c, st, 4, legal_ref);
+    return db_run(c, st);
+}
+
+int store_insp_owed_by_agency(db_conn *c, const char *agency, const char *stage,
+                              insp_owed_row *out, int max)
+{
+    static const char sql[] =
+        "SELECT " OWED_COLS ", d.number, d.cleared_at FROM inspection_owed o"
+        " JOIN declarations d ON d.id = o.decl_id WHERE o.agency = ? AND o.stage = ?"
+        " ORDER BY o.at DESC, o.decl_id, o.line";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, agency);
+    db_bind_text(c, st, 2, stage);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW && n < max) {
+        owed_read(c, st, &out[n]);
+        db_col_copy(c, st, 9, out[n].number, sizeof out[n].number);
+        out[n].cleared_at = db_col_int64(c, st, 10);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE || rc == DB_ROW ? n : rc;
+}
+
+int store_insp_result_put(db_conn *c, insp_result_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO inspection_results (id, decl_id, line, legal_ref, agency, enterprise, hs_code,"
+        " result, certificate, issued, recorded_by, role, referenced, note, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    int64_t id = store_sequence_next(c, "inspection_result");
+    if (id < 0)
+        return (int)id;
+    r->id = id;
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, r->id);
+    db_bind_text(c, st, 2, r->decl_id);
+    db_bind_int64(c, st, 3, r->line);
+    db_bind_text(c, st, 4, r->legal_ref);
+    db_bind_text(c, st, 5, r->agency);
+    db_bind_text(c, st, 6, r->enterprise);
+    db_bind_text(c, st, 7, r->hs_code);
+    db_bind_text(c, st, 8, r->result);
+    db_bind_text(c, st, 9, r->certificate);
+    db_bind_int64(c, st, 10, r->issued);
+    db_bind_text(c, st, 11, r->recorded_by);
+    db_bind_text(c, st, 12, r->role);
+    db_bind_int64(c, st, 13, r->referenced);
+    db_bind_text(c, st, 14, r->note);
+    db_bind_int64(c, st, 15, r->at);
+    return db_run(c, st);
+}
+
+#define RESULT_COLS "id, decl_id, line, legal_ref, agency, enterprise, hs_code, result, certificate," \
+                    " issued, recorded_by, role, referenced, note, at"
+
+static void result_read(db_conn *c, db_stmt *st, insp_result_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = db_col_int64(c, st, 0);
+    db_col_copy(c, st, 1, r->decl_id, sizeof r->decl_id);
+    r->line = (int)db_col_int64(c, st, 2);
+    db_col_copy(c, st, 3, r->legal_ref, sizeof r->legal_ref);
+    db_col_copy(c, st, 4, r->agency, sizeof r->agency);
+    db_col_copy(c, st, 5, r->enterprise, sizeof r->enterprise);
+    db_col_copy(c, st, 6, r->hs_code, sizeof r->hs_code);
+    db_col_copy(c, st, 7, r->result, sizeof r->result);
+    db_col_copy(c, st, 8, r->certificate, sizeof r->certificate);
+    r->issued = (int)db_col_int64(c, st, 9);
+    db_col_copy(c, st, 10, r->recorded_by, sizeof r->recorded_by);
+    db_col_copy(c, st, 11, r->role, sizeof r->role);
+    r->referenced = (int)db_col_int64(c, st, 12);
+    db_col_copy(c, st, 13, r->note, sizeof r->note);
+    r->at = db_col_int64(c, st, 14);
+}
+
+static int results_query(db_conn *c, db_stmt *st, insp_result_row *out, int max)
+{
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            result_read(c, st, &out[n++]);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_insp_results_of(db_conn *c, const char *decl_id, insp_result_row *out, int max)
+{
+    static const char sql[] = "SELECT " RESULT_COLS " FROM inspection_results WHERE decl_id = ?"
+                              " ORDER BY line, id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    return results_query(c, st, out, max);
+}
+
+int store_insp_results_by_cert(db_conn *c, const char *certificate, insp_result_row *out, int max)
+{
+    static const char sql[] = "SELECT " RESULT_COLS " FROM inspection_results WHERE certificate = ?"
+                              " ORDER BY id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, certificate);
+    return results_query(c, st, out, max);
+}
+
+int store_storage_release_put(db_conn *c, const char *decl_id, const char *address,
+                              const char *by, int64_t at)
+{
+    static const char sql[] = "INSERT INTO storage_releases (decl_id, address, decided_by, at)"
+                              " VALUES (?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_text(c, st, 2, address);
+    db_bind_text(c, st, 3, by);
+    db_bind_int64(c, st, 4, at);
+    return db_run(c, st);
+}
+
+int store_storage_release_get(db_conn *c, const char *decl_id, char *address, size_t size,
+                              int64_t *at)
+{
+    static const char sql[] = "SELECT address, at FROM storage_releases WHERE decl_id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        if (address)
+            db_col_copy(c, st, 0, address, size);
+        if (at)
+            *at = db_col_int64(c, st, 1);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_agencies_of(db_conn *c, const char *party_code, char (*out)[12], int max)
+{
+    static const char sql[] = "SELECT agency FROM agency_bindings WHERE party = ? ORDER BY agency";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party_code);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            db_col_copy(c, st, 0, out[n++], 12);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
