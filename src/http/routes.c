@@ -7,6 +7,7 @@
 
 #include "service/internal.h"
 #include "service/certificates.h"
+#include "service/amendments.h"
 #include "service/inspection.h"
 #include "service/permits.h"
 #include "service/payments.h"
@@ -168,6 +169,10 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_decl_cancel(a, &req, seg[3], body));
         else if (n == 5 && post && !strcmp(seg[4], "decisions"))
             reply(rs, svc_decl_decide(a, &req, seg[3], body));
+        else if (n == 5 && get && !strcmp(seg[4], "versions"))
+            reply(rs, svc_decl_versions(a, &req, seg[3]));
+        else if (n == 7 && post && !strcmp(seg[4], "amendments") && !strcmp(seg[6], "decision"))
+            reply(rs, svc_amendment_decide(a, &req, seg[3], seg[5], body));
         else if (n == 5 && post && !strcmp(seg[4], "inspection-results"))
             reply(rs, svc_inspection_result(a, &req, seg[3], body));
         else if (n == 5 && get && !strcmp(seg[4], "events"))
@@ -279,6 +284,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_fx_put(a, &req, body));
         else if (!get)
             error(rs, 405, "method", "GET or PUT");
+    } else if (!strcmp(res, "amendments") && n == 3) {
+        if (get)
+            reply(rs, svc_amendments_list(a, &req, arg(rq, "status")));
+        else
+            error(rs, 405, "method", "GET");
     } else if (!strcmp(res, "agencies") && n == 5 && !strcmp(seg[3], "me") &&
                !strcmp(seg[4], "obligations")) {
         if (get)

@@ -62,6 +62,10 @@ int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, i
  * <0 error. */
 int pay_clear_if_covered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
                          const svc_req *req, const char *why);
+/* A refund claim (requested, for an officer to decide) of amount overpaid on declaration
+ * `number` after an accepted amendment lowered its taxes (issue 14). 0 or <0. */
+int pay_refund_claim(db_conn *c, const char *enterprise, const char *number, int64_t amount,
+                     const char *reason, const svc_req *req, int64_t now);
 int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
                   const svc_req *req, const char *why);
 

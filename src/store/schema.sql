@@ -184,5 +184,5 @@ CREATE TABLE amendment_requests (
   requested_at BIGINT NOT NULL, decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL,
   note TEXT NOT NULL, PRIMARY KEY (decl_id, seq));
 CREATE INDEX amendment_requests_status ON amendment_requests(status, requested_at);
--- a refund claim raised by an accepted amendment names its declaration ('' otherwise)
-ALTER TABLE credit_refunds ADD COLUMN decl_id TEXT NOT NULL DEFAULT '';
+-- a refund claim raised by an accepted amendment names its declaration's number ('' otherwise)
+ALTER TABLE credit_refunds ADD COLUMN declaration TEXT NOT NULL DEFAULT '';

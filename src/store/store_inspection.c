@@ -2,6 +2,7 @@
 #include "store/store_inspection.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -237,6 +238,149 @@ int store_agencies_of(db_conn *c, const char *party_code, char (*out)[12], int m
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
             db_col_copy(c, st, 0, out[n++], 12);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+/* ---- amendments ---------------------------------------------------------------------------------- */
+
+void amend_row_release(amend_row *r)
+{
+    free(r->doc);
+    free(r->taxes);
+    free(r->risk);
+    r->doc = r->taxes = r->risk = NULL;
+}
+
+int store_amend_put(db_conn *c, amend_row *r)
+{
+    static const char count[] = "SELECT COUNT(*) FROM amendment_requests WHERE decl_id = ?";
+    static const char sql[] =
+        "INSERT INTO amendment_requests (decl_id, seq, amendment, status, doc, taxes, customs_value,"
+        " total_tax, risk, after_clearance, requested_by, requested_at, decided_by, decided_at, note)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, count);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->decl_id);
+    int rc = db_step(c, st);
+    r->seq = rc == DB_ROW ? (int)db_col_int64(c, st, 0) + 1 : 0;
+    db_reset(c, st);
+    if (rc != DB_ROW)
+        return rc < 0 ? rc : DB_ERR;
+    if (!(st = db_prepare(c, sql)))
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->decl_id);
+    db_bind_int64(c, st, 2, r->seq);
+    db_bind_int64(c, st, 3, r->amendment);
+    db_bind_text(c, st, 4, r->status);
+    db_bind_text(c, st, 5, r->doc);
+    db_bind_text(c, st, 6, r->taxes);
+    db_bind_int64(c, st, 7, r->customs_value);
+    db_bind_int64(c, st, 8, r->total_tax);
+    db_bind_text(c, st, 9, r->risk ? r->risk : "{}");
+    db_bind_int64(c, st, 10, r->after_clearance);
+    db_bind_text(c, st, 11, r->requested_by);
+    db_bind_int64(c, st, 12, r->requested_at);
+    db_bind_text(c, st, 13, r->decided_by);
+    db_bind_int64(c, st, 14, r->decided_at);
+    db_bind_text(c, st, 15, r->note);
+    return db_run(c, st);
+}
+
+int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *status,
+                       const char *by, int64_t at, const char *note)
+{
+    static const char sql[] = "UPDATE amendment_requests SET status = ?, decided_by = ?, decided_at = ?,"
+                              " note = ? WHERE decl_id = ? AND seq = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, status);
+    db_bind_text(c, st, 2, by);
+    db_bind_int64(c, st, 3, at);
+    db_bind_text(c, st, 4, note);
+    db_bind_text(c, st, 5, decl_id);
+    db_bind_int64(c, st, 6, seq);
+    return db_run(c, st);
+}
+
+#define AMEND_COLS "a.decl_id, a.seq, a.amendment, a.status, a.doc, a.taxes, a.customs_value," \
+                   " a.total_tax, a.risk, a.after_clearance, a.requested_by, a.requested_at," \
+                   " a.decided_by, a.decided_at, a.note"
+
+static void amend_read(db_conn *c, db_stmt *st, amend_row *r)
+{
+    memset(r, 0, sizeof *r);
+    db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
+    r->seq = (int)db_col_int64(c, st, 1);
+    r->amendment = (int)db_col_int64(c, st, 2);
+    db_col_copy(c, st, 3, r->status, sizeof r->status);
+    r->doc = db_col_dup(c, st, 4);
+    r->taxes = db_col_dup(c, st, 5);
+    r->customs_value = db_col_int64(c, st, 6);
+    r->total_tax = db_col_int64(c, st, 7);
+    r->risk = db_col_dup(c, st, 8);
+    r->after_clearance = (int)db_col_int64(c, st, 9);
+    db_col_copy(c, st, 10, r->requested_by, sizeof r->requested_by);
+    r->requested_at = db_col_int64(c, st, 11);
+    db_col_copy(c, st, 12, r->decided_by, sizeof r->decided_by);
+    r->decided_at = db_col_int64(c, st, 13);
+    db_col_copy(c, st, 14, r->note, sizeof r->note);
+}
+
+int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max)
+{
+    static const char sql[] = "SELECT " AMEND_COLS " FROM amendment_requests a WHERE a.decl_id = ?"
+                              " ORDER BY a.seq";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            amend_read(c, st, &out[n++]);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_amends_by_status(db_conn *c, const char *status, amend_row *out, int max)
+{
+    static const char sql[] = "SELECT " AMEND_COLS ", d.number FROM amendment_requests a"
+                              " JOIN declarations d ON d.id = a.decl_id WHERE a.status = ?"
+                              " ORDER BY a.requested_at, a.decl_id";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, status);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW && n < max) {
+        amend_read(c, st, &out[n]);
+        db_col_copy(c, st, 15, out[n].number, sizeof out[n].number);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE || rc == DB_ROW ? n : rc;
+}
+
+int store_versions_of(db_conn *c, const char *decl_id, version_row *out, int max)
+{
+    static const char sql[] = "SELECT amendment, doc, taxes, replaced_at FROM declaration_versions"
+                              " WHERE decl_id = ? ORDER BY amendment";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int n = 0, rc;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max) {
+            out[n].amendment = (int)db_col_int64(c, st, 0);
+            out[n].doc = db_col_dup(c, st, 1);
+            out[n].taxes = db_col_dup(c, st, 2);
+            out[n].replaced_at = db_col_int64(c, st, 3);
+            n++;
+        }
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }

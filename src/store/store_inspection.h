@@ -64,6 +64,44 @@ int store_storage_release_put(db_conn *c, const char *decl_id, const char *addre
 int store_storage_release_get(db_conn *c, const char *decl_id, char *address, size_t size,
                               int64_t *at);
 
+/* ---- amendments (section 3) ---- */
+
+/* Every amendment with its risk assessment; status amendment_review (waiting for an officer),
+ * accepted, rejected, or applied (needed no review). */
+typedef struct amend_row {
+    char decl_id[33];
+    int seq;                  /* 1, 2, ... per declaration */
+    int amendment;            /* the 12th digit it has (or would have) */
+    char status[20];
+    char *doc, *taxes, *risk; /* heap */
+    int64_t customs_value, total_tax;
+    int after_clearance;
+    char requested_by[14];
+    int64_t requested_at;
+    char decided_by[14];
+    int64_t decided_at;
+    char note[512];
+    /* joined for the officer's queue */
+    char number[13];
+} amend_row;
+
+void amend_row_release(amend_row *r);
+int store_amend_put(db_conn *c, amend_row *r); /* r->seq allocated */
+int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *status,
+                       const char *by, int64_t at, const char *note);
+/* A declaration's amendments in order; count or <0 (rows to release). */
+int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max);
+/* Amendments of one status, oldest first, with the declaration's number; count or <0. */
+int store_amends_by_status(db_conn *c, const char *status, amend_row *out, int max);
+
+/* Superseded versions of a declaration (declaration_versions), oldest first. */
+typedef struct version_row {
+    int amendment;
+    char *doc, *taxes;        /* heap */
+    int64_t replaced_at;
+} version_row;
+int store_versions_of(db_conn *c, const char *decl_id, version_row *out, int max);
+
 /* The agency codes a party is bound to; count or <0. */
 int store_agencies_of(db_conn *c, const char *party, char (*out)[12], int max);
 

@@ -94,7 +94,7 @@ class T14AmendReview(ApiCase):
         cr = self.credits(ent)
         self.assertEqual((cr["available"], cr["refunds_pending"]), ("0", str(diff)), cr)
         claim = [x for x in cr["refunds"] if x["status"] == "requested"][0]
-        self.assertEqual(claim["declaration"], n)
+        self.assertEqual(claim["declaration"], n[:11] + "1")  # the number once amended
         self.review(n, 1, True, expect=409)  # decided already
         st, d, _ = self.call("POST", "/api/v1/enterprises/%s/refunds/%s/decision" % (ent, claim["id"]),
                              "officer", {"approve": True})
@@ -130,7 +130,10 @@ class T14AmendReview(ApiCase):
         led = self.ledger(n)
         self.assertGreater(int(led["assessed"]), before)
         self.assertEqual(int(led["outstanding"]), int(led["assessed"]) - before)
-        self.assertEqual(led["due_date"], TODAY.isoformat())
+        self.assertEqual(led["entries"][-1]["kind"], "assessed")
+        self.assertIn("amendment 1 accepted", led["entries"][-1]["note"])
+        # released goods: the increase is owed now, the declaration stays cleared
+        self.assertEqual(self.get(n, ent)["status"], "cleared")
 
     def test_decrease_before_clearance_reviewed_increase_applied(self):
         ent = self.enterprise()
