@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store_permits.h"
 #include "cli/cli.h"
 #include "core/codes.h"
 #include "core/manifest.h"
@@ -103,6 +104,18 @@ static int init_job(db_conn *c, void *ctx)
     };
     for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
         rc = store_party_put(c, &demo[i]);
+    /* licensing and inspection agencies connected to the single window, so that the specialised
+     * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
+     * vehicle certification */
+    static const party agencies[] = {
+        {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0, "agency"},
+        {"0100200002", "MOIT Quality Inspection", "active", 0, 1, 0, "agency"},
+        {"0100200003", "Vietnam Register (MOT)", "active", 0, 1, 0, "agency"},
+    };
+    static const char *const agency_codes[] = {"MARD", "MOIT", "MOT"};
+    for (size_t i = 0; i < sizeof agencies / sizeof *agencies && rc == 0; i++)
+        if ((rc = store_party_put(c, &agencies[i])) == 0)
+            rc = store_agency_bind(c, agencies[i].tax_code, agency_codes[i]);
     /* a few risk rules a customs risk office would start with */
     static const risk_rule rules[] = {
         {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED, .priority = 100, .active = 1},
@@ -155,10 +168,12 @@ int cmd_db(int argc, char **argv)
         tok_print t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
                          {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
                          {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
-                         {NULL, NULL, ""}};
+                         {"0100200001", "agency", ""}, {"0100200002", "agency", ""},
+                         {"0100200003", "agency", ""}, {NULL, NULL, ""}};
         rc = store_write(st, demo_tokens_job, t);
         if (rc == 0) {
-            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, x.n_fx);
+            printf("demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
+                   " and MOT, 4 risk rules\n", db, x.n_fx);
             printf("demo tokens (role party token):\n");
             for (int i = 0; t[i].party; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);

@@ -282,9 +282,14 @@ class T13CertificatesOfOrigin(ApiCase):
         self.assertEqual(st, 200, b)
         self.assertEqual(self.duty(b)["amount"], "0", self.duty(b))
         self.assertEqual(self.co_used(n), "1000")
-        # less: the difference is given back
+        # less: the difference is given back — once an officer accepts the amendment, since it
+        # lowers the taxes (issue 14): until then nothing is given back
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              self.decl(n, qty="400"))
+        self.assertEqual((st, b["status"]), (200, "amendment_review"), b)
+        self.assertEqual(self.co_used(n), "1000")
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments/%d/decision"
+                             % (r["number"], b["amendment"]), "officer", {"accept": True})
         self.assertEqual((st, self.duty(b)["amount"]), (200, "0"), b)
         self.assertEqual(self.co_used(n), "400")
         # more than the certificate holds: falls back to MFN, and draws nothing

@@ -94,6 +94,11 @@ static const route routes[] = {
     {"/api/v1/declarations/{id}/barcode.png", {"get"}, 0},
     {"/api/v1/declarations/{id}/qr.png", {"get"}, 0},
     {"/api/v1/barcodes/public-key", {"get"}, 0},
+    {"/api/v1/declarations/{id}/inspection-results", {"post"}, 0},
+    {"/api/v1/declarations/{id}/versions", {"get"}, 0},
+    {"/api/v1/declarations/{id}/amendments/{amendment}/decision", {"post"}, 0},
+    {"/api/v1/amendments", {"get"}, 0},
+    {"/api/v1/agencies/me/obligations", {"get"}, 0},
 };
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
@@ -239,7 +244,8 @@ static void declaration_fields_match_decoder(void **state)
     static const char *const packages[] = {"count", "unit", NULL};
     static const char *const cancel[] = {"reason_code", "reason", NULL};
     static const char *const decision[] = {"decision", "passed", "violation", "findings",
-                                           "additional_tax", "note", NULL};
+                                           "additional_tax", "note", "storage_address", "measure",
+                                           NULL};
     static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
