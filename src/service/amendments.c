@@ -7,7 +7,7 @@
 
 #include "codec/json_fields.h"
 #include "core/number.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_inspection.h"
 
 #define MAX_AMENDS 64       /* per declaration: 9 applied, the rest rejected requests */

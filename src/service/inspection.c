@@ -8,7 +8,7 @@
 
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/payments.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
@@ -16,8 +16,6 @@
 #define MAX_OWED 256     /* rows per declaration: 50 items x a few procedures */
 #define MAX_RESULTS 256
 #define MAX_OBLIGATIONS 2000
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static int owes(const char *stage)
 {
@@ -434,7 +432,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     if (!visible)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
 
-    result_ctx x = {.req = req, .number = number, .now = now_s(), .declarant = declarant};
+    result_ctx x = {.req = req, .number = number, .now = svc_now(), .declarant = declarant};
     errs e;
     errs_init(&e);
     json_check_fields(body, declarant ? declarant_fields : agency_fields, "", &e);
@@ -672,7 +670,7 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 0;
     if (svc_idempotent_replay(a, req, out))
         return 1;
-    idec_ctx x = {.req = req, .number = number, .decision = decision, .now = now_s()};
+    idec_ctx x = {.req = req, .number = number, .decision = decision, .now = svc_now()};
     errs e;
     errs_init(&e);
     json_check_fields(body, release ? release_fields : failure_fields, "", &e);
