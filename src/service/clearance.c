@@ -654,6 +654,7 @@ static int register_job(db_conn *c, void *ctx)
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
+    json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
     if (rc == 0) {
@@ -667,7 +668,7 @@ static int register_job(db_conn *c, void *ctx)
         json_decref(detail);
     }
     if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
-        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, NULL);
+        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &owed);
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input */
@@ -698,15 +699,13 @@ static int register_job(db_conn *c, void *ctx)
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
-        json_t *owed = json_object();
-        rc = insp_attach(c, cur.id, owed);
-        json_object_set(x->job.reply.body, "procedures_owed", json_object_get(owed, "procedures_owed"));
-        json_decref(owed);
+        json_object_set_new(x->job.reply.body, "procedures_owed", owed ? json_incref(owed) : json_array());
         if (rc == 0)
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     rx->registered = rc == 0;
     rx->channel = next.channel;
+    json_decref(owed);
     json_decref(warnings);
 out:
     decl_row_release(&cur);
@@ -1040,7 +1039,7 @@ static int amend_job(db_conn *c, void *ctx)
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
     if (rc == 0 && cur.number[0]) /* the items may have changed: what they owe too */
-        rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->job.now, NULL);
+        rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->job.now, 0, NULL);
     if (rc == 0) {
         if (m->review_seq) {
             rc = store_amend_decide(c, cur.id, m->review_seq, "accepted", x->job.req->party, x->job.now,

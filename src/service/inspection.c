@@ -44,18 +44,24 @@ static int connected(db_conn *c, agency_memo *m, const char *agency)
     return rc;
 }
 
+static json_t *owed_json(const insp_owed_row *r, const insp_result_row *res, int nres,
+                         int64_t cleared_at);
+
 int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *decl_id, int64_t now,
-                     json_t **owed)
+                     int fresh, json_t **owed)
 {
-    insp_owed_row *old = calloc(MAX_OWED, sizeof *old);
+    insp_owed_row *old = fresh ? NULL : calloc(MAX_OWED, sizeof *old);
     agency_memo memo = {0};
-    int rc = 0, n_old;
+    int rc = 0, n_old = 0;
+    json_t *list = owed ? json_array() : NULL;
     if (owed)
         *owed = NULL;
-    if (!old)
+    if (!fresh && !old)
         return DB_ERR;
-    if ((n_old = store_insp_owed_of(c, decl_id, old, MAX_OWED)) < 0 ||
-        (rc = store_insp_owed_clear(c, decl_id)) < 0) {
+    /* a registration has nothing yet (no read, no delete on the hot path); an amendment replaces
+     * what its declaration owed */
+    if (!fresh && ((n_old = store_insp_owed_of(c, decl_id, old, MAX_OWED)) < 0 ||
+                   (rc = store_insp_owed_clear(c, decl_id)) < 0)) {
         rc = n_old < 0 ? n_old : rc;
         goto out;
     }
@@ -84,16 +90,23 @@ int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *dec
                 if (old[j].line == r.line && strcmp(old[j].legal_ref, r.legal_ref) == 0 &&
                     strcmp(old[j].hs_code, r.hs_code) == 0)
                     snprintf(r.status, sizeof r.status, "%s", old[j].status);
+            int dup = 0; /* the source lists a few procedures twice on one line */
+            for (size_t j = 0; list && j < json_array_size(list) && !dup; j++) {
+                json_t *o = json_array_get(list, j);
+                dup = json_integer_value(json_object_get(o, "line")) == r.line &&
+                      !strcmp(json_string_value(json_object_get(o, "legal_ref")), r.legal_ref);
+            }
             rc = store_insp_owed_put(c, &r);
+            if (rc == 0 && list && !dup)
+                json_array_append_new(list, owed_json(&r, NULL, 0, 0));
         }
     }
     if (rc == 0 && owed) {
-        json_t *v = json_object();
-        rc = insp_attach(c, decl_id, v);
-        *owed = json_incref(json_object_get(v, "procedures_owed"));
-        json_decref(v);
+        *owed = list;
+        list = NULL;
     }
 out:
+    json_decref(list);
     free(old);
     return rc;
 }
@@ -201,9 +214,8 @@ out:
 /* ---- POST /declarations/{number}/inspection-results --------------------------------------------- */
 
 typedef struct result_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     const char *number;
-    int64_t now;
     int declarant;          /* referencing a result already issued */
     char legal_ref[96];
     char result[8];
@@ -213,14 +225,7 @@ typedef struct result_ctx {
     char note[256];
     int lines[64];
     int n_lines;
-    svc_reply reply;
 } result_ctx;
-
-static int fail(svc_reply *out, svc_reply r)
-{
-    *out = r;
-    return 1;
-}
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
@@ -260,14 +265,14 @@ static int record_job(db_conn *c, void *ctx)
         rc = DB_ERR;
         goto out;
     }
-    if (svc_idem_lookup(c, x->req, &x->reply)) {
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply)) {
         rc = 1;
         goto out;
     }
     if ((rc = store_decl_get_meta(c, x->number, &d)) < 0)
         goto out;
-    if (rc == 0 || !d.number[0] || !can_see(x->req, &d)) {
-        rc = fail(&x->reply, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    if (rc == 0 || !d.number[0] || !can_see(x->job.req, &d)) {
+        rc = svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
         goto out;
     }
     rc = 0;
@@ -286,7 +291,7 @@ static int record_job(db_conn *c, void *ctx)
         int line = x->lines[k];
         char path[32];
         snprintf(path, sizeof path, "/items/%d", k);
-        insp_result_row r = {.line = line, .issued = x->issued, .at = x->now};
+        insp_result_row r = {.line = line, .issued = x->issued, .at = x->job.now};
         const insp_owed_row *o = NULL;
         if (x->declarant) {
             /* a passing result of the same enterprise's goods (same HS code) for a procedure this
@@ -321,7 +326,7 @@ static int record_job(db_conn *c, void *ctx)
                          x->legal_ref);
                 continue;
             }
-            int bound = store_agency_bound(c, x->req->party, o->agency);
+            int bound = store_agency_bound(c, x->job.req->party, o->agency);
             if (bound < 0) {
                 rc = bound;
                 break;
@@ -329,9 +334,9 @@ static int record_job(db_conn *c, void *ctx)
             if (!bound) {
                 char msg[200];
                 snprintf(msg, sizeof msg, "procedure %s belongs to agency %s; party %s is not bound to it",
-                         o->legal_ref, o->agency, x->req->party);
+                         o->legal_ref, o->agency, x->job.req->party);
                 json_decref(recorded);
-                rc = fail(&x->reply, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
+                rc = svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
                 goto out;
             }
             snprintf(r.result, sizeof r.result, "%s", x->result);
@@ -342,8 +347,8 @@ static int record_job(db_conn *c, void *ctx)
         snprintf(r.agency, sizeof r.agency, "%s", o->agency);
         snprintf(r.enterprise, sizeof r.enterprise, "%s", d.party);
         snprintf(r.hs_code, sizeof r.hs_code, "%s", o->hs_code);
-        snprintf(r.recorded_by, sizeof r.recorded_by, "%s", x->req->party);
-        snprintf(r.role, sizeof r.role, "%s", x->req->role);
+        snprintf(r.recorded_by, sizeof r.recorded_by, "%s", x->job.req->party);
+        snprintf(r.role, sizeof r.role, "%s", x->job.req->role);
         snprintf(r.note, sizeof r.note, "%s", x->note);
         if ((rc = store_insp_result_put(c, &r)) == 0)
             rc = store_insp_owed_set(c, d.id, line, o->legal_ref,
@@ -354,18 +359,18 @@ static int record_job(db_conn *c, void *ctx)
     }
     if (rc == 0 && e.n) {
         json_decref(recorded);
-        rc = fail(&x->reply, svc_errors(&e));
+        rc = svc_fail(&x->job, svc_errors(&e));
         goto out;
     }
     if (rc == 0) {
         json_t *detail = json_pack("{s:o}", "results", recorded);
-        rc = event(c, x->req, &d, x->now, "inspection_result", detail);
+        rc = event(c, x->job.req, &d, x->job.now, "inspection_result", detail);
         json_decref(detail);
     } else {
         json_decref(recorded);
     }
     if (rc == 0)
-        rc = clear_if_free(c, x->req, &d, x->now);
+        rc = clear_if_free(c, x->job.req, &d, x->job.now);
     if (rc == 0) {
         decl_row now_row = {0};
         int k = store_decl_get_meta(c, d.id, &now_row);
@@ -374,9 +379,9 @@ static int record_job(db_conn *c, void *ctx)
                               "cleared_at", json_timestamp(k == 1 ? now_row.cleared_at : 0));
         decl_row_release(&now_row);
         if ((rc = insp_attach(c, d.id, v)) == 0) {
-            x->reply.code = SVC_CREATED;
-            x->reply.body = v;
-            rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+            x->job.reply.code = SVC_CREATED;
+            x->job.reply.body = v;
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
         } else {
             json_decref(v);
         }
@@ -432,7 +437,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     if (!visible)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
 
-    result_ctx x = {.req = req, .number = number, .now = svc_now(), .declarant = declarant};
+    result_ctx x = {.job = svc_job_start(req), .number = number, .declarant = declarant};
     errs e;
     errs_init(&e);
     json_check_fields(body, declarant ? declarant_fields : agency_fields, "", &e);
@@ -491,14 +496,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     }
     if (e.n)
         return svc_errors(&e);
-    int rc = store_write(a->st, record_job, &x);
-    if (rc < 0) {
-        json_decref(x.reply.body);
-        return svc_error(rc == DB_CONSTRAINT ? SVC_CONFLICT : SVC_ERROR,
-                         rc == DB_CONSTRAINT ? "conflict" : "storage",
-                         "the database refused the inspection result");
-    }
-    return x.reply;
+    return svc_run_write(a, &x.job, record_job, &x, "the database refused the inspection result");
 }
 
 /* ---- GET /agencies/me/obligations --------------------------------------------------------------- */
@@ -563,14 +561,12 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
 /* ---- officer decisions: release for storage, measures after a failed result --------------------- */
 
 typedef struct idec_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     const char *number;
     const char *decision;
     char address[256];
     char measure[16];
     char note[512];
-    int64_t now;
-    svc_reply reply;
 } idec_ctx;
 
 static int idec_job(db_conn *c, void *ctx)
@@ -578,13 +574,13 @@ static int idec_job(db_conn *c, void *ctx)
     idec_ctx *x = ctx;
     decl_row d = {0};
     int rc;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     if ((rc = store_decl_get(c, x->number, &d)) < 0)
         return rc;
     if (rc == 0 || !d.number[0]) {
         decl_row_release(&d);
-        return fail(&x->reply, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     }
     insp_owed_row *rows = calloc(MAX_OWED, sizeof *rows);
     int n = rows ? store_insp_owed_of(c, d.id, rows, MAX_OWED) : DB_ERR, pending = 0, failed = 0;
@@ -611,12 +607,12 @@ static int idec_job(db_conn *c, void *ctx)
         why = "no specialised inspection of this declaration failed";
     if (why) {
         decl_row_release(&d);
-        return fail(&x->reply, svc_error(SVC_CONFLICT, "illegal_transition", why));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", why));
     }
-    if (release && (rc = store_storage_release_put(c, d.id, x->address, x->req->party, x->now)) != 0) {
+    if (release && (rc = store_storage_release_put(c, d.id, x->address, x->job.req->party, x->job.now)) != 0) {
         decl_row_release(&d);
         if (rc == DB_CONSTRAINT)
-            return fail(&x->reply, svc_error(SVC_CONFLICT, "illegal_transition",
+            return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                              "the goods are already released for storage"));
         return rc;
     }
@@ -632,26 +628,26 @@ static int idec_job(db_conn *c, void *ctx)
         decisions = json_array();
     json_t *entry = json_deep_copy(detail);
     char ts[24];
-    date_format_timestamp((time_t)x->now, ts);
+    date_format_timestamp((time_t)x->job.now, ts);
     json_object_set_new(entry, "action", json_string(x->decision));
-    json_object_set_new(entry, "by", json_string(x->req->party));
-    json_object_set_new(entry, "role", json_string(x->req->role));
+    json_object_set_new(entry, "by", json_string(x->job.req->party));
+    json_object_set_new(entry, "role", json_string(x->job.req->role));
     json_object_set_new(entry, "at", json_string(ts));
     json_array_append_new(decisions, entry);
     free(d.decisions);
     d.decisions = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
-    d.updated_at = x->now;
+    d.updated_at = x->job.now;
     rc = store_decl_update(c, &d);
     if (rc == 0)
-        rc = event(c, x->req, &d, x->now, x->decision, detail);
+        rc = event(c, x->job.req, &d, x->job.now, x->decision, detail);
     json_decref(detail);
     if (rc == 0) {
-        json_t *v = svc_decl_view_row(&d, x->req);
+        json_t *v = svc_decl_view_row(&d, x->job.req);
         if ((rc = insp_attach(c, d.id, v)) == 0) {
-            x->reply.code = SVC_OK;
-            x->reply.body = v;
-            rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+            x->job.reply.code = SVC_OK;
+            x->job.reply.body = v;
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
         } else {
             json_decref(v);
         }
@@ -670,7 +666,7 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 0;
     if (svc_idempotent_replay(a, req, out))
         return 1;
-    idec_ctx x = {.req = req, .number = number, .decision = decision, .now = svc_now()};
+    idec_ctx x = {.job = svc_job_start(req), .number = number, .decision = decision};
     errs e;
     errs_init(&e);
     json_check_fields(body, release ? release_fields : failure_fields, "", &e);
@@ -695,12 +691,6 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         *out = svc_errors(&e);
         return 1;
     }
-    int rc = store_write(a->st, idec_job, &x);
-    if (rc < 0) {
-        json_decref(x.reply.body);
-        *out = svc_error(SVC_ERROR, "storage", "the database refused the decision");
-    } else {
-        *out = x.reply;
-    }
+    *out = svc_run_write(a, &x.job, idec_job, &x, "the database refused the decision");
     return 1;
 }

@@ -18,11 +18,12 @@
  * set no day count): the agency's working deadline, shown with each obligation. */
 #define INSP_AFTER_CLEARANCE_DAYS 30
 
-/* Inside the registration (or amendment) job: records what each item of d owes (results
- * already recorded for the same line, procedure and HS code are kept) and, when owed is not
- * NULL, returns the list as the IDC answer shows it (new reference). 0 or <0. */
+/* Inside the registration (fresh: nothing recorded yet) or amendment job: records what each item
+ * of d owes (an amendment keeps the status decided for the same line, procedure and HS code)
+ * and, when owed is not NULL, returns the list as the IDC answer shows it (new reference).
+ * 0 or <0. */
 int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *decl_id, int64_t now,
-                     json_t **owed);
+                     int fresh, json_t **owed);
 
 /* Inside a clearing job: adds `inspection_pending` / `inspection_failed` (409) per procedure and
  * item that blocks clearance. Returns the number of blocking procedures, or <0. */
