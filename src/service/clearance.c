@@ -877,22 +877,7 @@ typedef struct amend_ctx {
 
 static int amend_pending(db_conn *c, const char *decl_id, amend_row *found)
 {
-    amend_row *rows = calloc(NUMBER_MAX_AMENDMENT * 4 + 8, sizeof *rows);
-    if (!rows)
-        return DB_ERR;
-    int n = store_amends_of(c, decl_id, rows, NUMBER_MAX_AMENDMENT * 4 + 8), hit = 0;
-    for (int i = 0; i < n; i++) {
-        if (!hit && strcmp(rows[i].status, "amendment_review") == 0) {
-            hit = 1;
-            if (found) {
-                *found = rows[i];
-                continue; /* its strings now belong to *found */
-            }
-        }
-        amend_row_release(&rows[i]);
-    }
-    free(rows);
-    return n < 0 ? n : hit;
+    return store_amend_pending(c, decl_id, found);
 }
 
 /* The reviewed amendment's ledger: the re-assessment, and what was overpaid as a refund claim. */
@@ -1126,23 +1111,15 @@ static int review_read_job(db_conn *c, void *ctx)
     x->found = store_decl_get(c, x->key, &x->row);
     if (x->found != 1)
         return x->found < 0 ? x->found : 0;
-    amend_row *rows = calloc(64, sizeof *rows);
-    if (!rows)
-        return DB_ERR;
-    int n = store_amends_of(c, x->row.id, rows, 64);
-    for (int i = 0; i < n; i++) {
-        if (rows[i].amendment == x->amendment && strcmp(rows[i].status, "amendment_review") == 0 &&
-            !x->has_pending) {
-            x->pending = rows[i];
-            x->has_pending = 1;
-            continue;
-        }
-        if (rows[i].amendment == x->amendment && strcmp(rows[i].status, "applied") != 0)
-            x->decided = 1;
-        amend_row_release(&rows[i]);
-    }
-    free(rows);
-    return n < 0 ? n : 0;
+    int rc = store_amend_pending(c, x->row.id, &x->pending);
+    if (rc < 0)
+        return rc;
+    x->has_pending = rc == 1 && x->pending.amendment == x->amendment;
+    if (rc == 1 && !x->has_pending)
+        amend_row_release(&x->pending);
+    /* an amendment number already in force was decided (accepted or applied) */
+    x->decided = !x->has_pending && x->row.amendment >= x->amendment;
+    return 0;
 }
 
 typedef struct reject_ctx {

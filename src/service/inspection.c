@@ -276,6 +276,12 @@ static int record_job(db_conn *c, void *ctx)
         goto out;
     }
     rc = 0;
+    if (d.status == ST_CANCELLED || d.status == ST_INVALIDATED || d.status == ST_EXPIRED ||
+        d.status == ST_REJECTED) {
+        rc = svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
+                                         "the declaration is closed: no result can be recorded on it"));
+        goto out;
+    }
     if ((n = store_insp_owed_of(c, d.id, rows, MAX_OWED)) < 0) {
         rc = n;
         goto out;

@@ -345,6 +345,21 @@ int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max)
     return rc == DB_DONE ? n : rc;
 }
 
+int store_amend_pending(db_conn *c, const char *decl_id, amend_row *out)
+{
+    static const char sql[] = "SELECT " AMEND_COLS " FROM amendment_requests a WHERE a.decl_id = ?"
+                              " AND a.status = 'amendment_review' ORDER BY a.seq";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW && out)
+        amend_read(c, st, out);
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
 int store_amends_by_status(db_conn *c, const char *status, amend_row *out, int max)
 {
     static const char sql[] = "SELECT " AMEND_COLS ", d.number FROM amendment_requests a"

@@ -91,6 +91,9 @@ int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *sta
                        const char *by, int64_t at, const char *note);
 /* A declaration's amendments in order; count or <0 (rows to release). */
 int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max);
+/* The amendment waiting for review (at most one per declaration): 1 (*out filled when not NULL;
+ * release it), 0 none, <0 error. */
+int store_amend_pending(db_conn *c, const char *decl_id, amend_row *out);
 /* Amendments of one status, oldest first, with the declaration's number; count or <0. */
 int store_amends_by_status(db_conn *c, const char *status, amend_row *out, int max);
 

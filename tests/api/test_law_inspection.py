@@ -131,6 +131,24 @@ class T14Inspection(LawEnv):
         self.assertEqual(error_codes(b)[0][0], "procedure_not_owed")
         self.assertEqual(self.get(n)["procedures_owed"][0]["status"], "pending")
 
+    def test_no_result_on_a_closed_declaration(self):
+        r = self.registered(decl=self.horses())
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "active",
+                             {"reason_code": "H07"})
+        self.assertEqual(st, 200, b)
+        b = self.post_result(r["number"], self.result(QUARANTINE), expect=409)
+        self.assertEqual(error_codes(b)[0][0], "illegal_transition")
+
+    def test_export_of_horses_owes_no_import_quarantine(self):
+        d = declaration(items=[item(HORSES, "2", "12000", origin="VN", desc="Horses")],
+                        type_code="B11", kind="export")
+        d["exporter"] = {"tax_code": ACTIVE, "name": "Hanoi Electronics Import JSC",
+                         "address": "1 Trang Tien, Ha Noi"}
+        d["importer"] = {"name": "Vientiane Stud", "country": "LA", "address": "Vientiane"}
+        d["transport"].update(port_of_loading="VNHPH", port_of_discharge="CNSHK")
+        r = self.register(self.create(decl=d)["id"])
+        self.assertEqual(r["procedures_owed"], [])
+
     def test_failed_result_blocks_and_the_officer_decides_what_follows(self):
         r = self.registered(decl=self.horses())
         n = r["number"]
