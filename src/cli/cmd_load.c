@@ -243,7 +243,11 @@ int cmd_load(int argc, char **argv)
             snprintf(it.hs_code, sizeof it.hs_code, "%08u", (unsigned)it.hs8);
             errs_init(e);
             ban_check(t, &d, e); /* lines whose bans ask for facts the generator does not give */
-            if (e->n == 0 && tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
+            const tariff_line *ln = tariff_at(t, i);
+            int licensed = 0; /* nor permits: a licence of a connected agency would refuse IDC */
+            for (int k = 0; k < ln->n_procedures; k++)
+                licensed |= strcmp(ln->procedures[k].stage, "before_registration") == 0;
+            if (e->n == 0 && !licensed && tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
                 L.lines[L.n_lines++] = it.hs8;
         }
     }

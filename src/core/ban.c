@@ -82,7 +82,8 @@ static void item_bans(const tariff *t, const decl *d, int i, errs *e)
     if (!l)
         return;
     int asked_condition = 0, asked_cas = 0, asked_timber = 0;
-    char used_refs[600] = "";
+    char used_refs[600];
+    used_refs[0] = 0;
     for (int k = 0; k < l->n_procedures; k++) {
         const tariff_procedure *p = &l->procedures[k];
         if (strcmp(p->stage, "prohibited") != 0 || !tariff_procedure_applies(p, d->kind == DECL_EXPORT))

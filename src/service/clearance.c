@@ -397,6 +397,7 @@ static int get_job(db_conn *c, void *ctx)
 }
 
 typedef struct attach_ctx {
+    const tariff *tariff;
     const char *id;
     json_t *view;
 } attach_ctx;
@@ -404,14 +405,14 @@ typedef struct attach_ctx {
 static int attach_job(db_conn *c, void *ctx)
 {
     attach_ctx *x = ctx;
-    int rc = insp_attach(c, x->id, x->view);
+    int rc = insp_attach(c, x->tariff, x->id, x->view);
     return rc < 0 ? rc : amend_attach(c, x->id, x->view);
 }
 
 /* specialised inspection: what the items owe, the results, a release for storage */
 static void attach_inspection(app *a, const char *id, json_t *view)
 {
-    attach_ctx x = {id, view};
+    attach_ctx x = {a->tariff, id, view};
     store_read(a->st, attach_job, &x);
 }
 

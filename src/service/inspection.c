@@ -50,14 +50,27 @@ static json_t *owed_json(const insp_owed_row *r, const insp_result_row *res, int
 int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *decl_id, int64_t now,
                      int fresh, json_t **owed)
 {
+    /* sized to what the lines list (a 140 KiB buffer per registration would be an mmap) */
+    int cap = 0;
+    for (int i = 0; i < d->n_items; i++) {
+        const tariff_line *l = tariff_find(t, (uint32_t)strtoul(d->items[i].hs_code, NULL, 10));
+        for (int k = 0; l && k < l->n_procedures; k++)
+            cap += owes(l->procedures[k].stage);
+    }
+    if (cap > MAX_OWED)
+        cap = MAX_OWED;
     insp_owed_row *old = fresh ? NULL : calloc(MAX_OWED, sizeof *old);
+    insp_owed_row *rows = malloc((size_t)(cap ? cap : 1) * sizeof *rows);
     agency_memo memo = {0};
-    int rc = 0, n_old = 0;
+    int rc = 0, n_old = 0, n_rows = 0;
     json_t *list = owed ? json_array() : NULL;
     if (owed)
         *owed = NULL;
-    if (!fresh && !old)
+    if ((!fresh && !old) || !rows) {
+        free(old);
+        free(rows);
         return DB_ERR;
+    }
     /* a registration has nothing yet (no read, no delete on the hot path); an amendment replaces
      * what its declaration owed */
     if (!fresh && ((n_old = store_insp_owed_of(c, decl_id, old, MAX_OWED)) < 0 ||
@@ -91,16 +104,17 @@ int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *dec
                     strcmp(old[j].hs_code, r.hs_code) == 0)
                     snprintf(r.status, sizeof r.status, "%s", old[j].status);
             int dup = 0; /* the source lists a few procedures twice on one line */
-            for (size_t j = 0; list && j < json_array_size(list) && !dup; j++) {
-                json_t *o = json_array_get(list, j);
-                dup = json_integer_value(json_object_get(o, "line")) == r.line &&
-                      !strcmp(json_string_value(json_object_get(o, "legal_ref")), r.legal_ref);
-            }
-            rc = store_insp_owed_put(c, &r);
-            if (rc == 0 && list && !dup)
+            for (int j = 0; j < n_rows && !dup; j++)
+                dup = rows[j].line == r.line && strcmp(rows[j].legal_ref, r.legal_ref) == 0;
+            if (dup || n_rows == cap)
+                continue;
+            rows[n_rows++] = r;
+            if (list)
                 json_array_append_new(list, owed_json(&r, NULL, 0, 0));
         }
     }
+    if (rc == 0 && n_rows) /* one row for the declaration (nothing when nothing is owed) */
+        rc = store_insp_owed_write(c, decl_id, rows, n_rows, now);
     if (rc == 0 && owed) {
         *owed = list;
         list = NULL;
@@ -108,6 +122,7 @@ int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *dec
 out:
     json_decref(list);
     free(old);
+    free(rows);
     return rc;
 }
 
@@ -171,7 +186,18 @@ static json_t *owed_json(const insp_owed_row *r, const insp_result_row *res, int
     return o;
 }
 
-int insp_attach(db_conn *c, const char *decl_id, json_t *view)
+/* The procedure's text, from the tariff line (the stored rows keep only its reference). */
+static void name_of(const tariff *t, insp_owed_row *r)
+{
+    const tariff_line *l = t ? tariff_find(t, (uint32_t)strtoul(r->hs_code, NULL, 10)) : NULL;
+    for (int k = 0; l && k < l->n_procedures; k++)
+        if (strcmp(l->procedures[k].legal_ref, r->legal_ref) == 0 && owes(l->procedures[k].stage)) {
+            snprintf(r->name, sizeof r->name, "%s", l->procedures[k].name);
+            return;
+        }
+}
+
+int insp_attach(db_conn *c, const tariff *t, const char *decl_id, json_t *view)
 {
     insp_owed_row *rows = calloc(MAX_OWED, sizeof *rows);
     insp_result_row *res = calloc(MAX_RESULTS, sizeof *res);
@@ -194,8 +220,10 @@ int insp_attach(db_conn *c, const char *decl_id, json_t *view)
         decl_row_release(&m);
     }
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        name_of(t, &rows[i]);
         json_array_append_new(arr, owed_json(&rows[i], res, nres, cleared_at));
+    }
     json_object_set_new(view, "procedures_owed", arr);
     char addr[256];
     int64_t at = 0;
@@ -215,6 +243,7 @@ out:
 
 typedef struct result_ctx {
     svc_job job; /* first: request, now, reply */
+    const tariff *tariff;
     const char *number;
     int declarant;          /* referencing a result already issued */
     char legal_ref[96];
@@ -384,7 +413,7 @@ static int record_job(db_conn *c, void *ctx)
                               decl_status_name((decl_status)(k == 1 ? now_row.status : d.status)),
                               "cleared_at", json_timestamp(k == 1 ? now_row.cleared_at : 0));
         decl_row_release(&now_row);
-        if ((rc = insp_attach(c, d.id, v)) == 0) {
+        if ((rc = insp_attach(c, x->tariff, d.id, v)) == 0) {
             x->job.reply.code = SVC_CREATED;
             x->job.reply.body = v;
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
@@ -443,7 +472,8 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     if (!visible)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
 
-    result_ctx x = {.job = svc_job_start(req), .number = number, .declarant = declarant};
+    result_ctx x = {.job = svc_job_start(req), .tariff = a->tariff, .number = number,
+                    .declarant = declarant};
     errs e;
     errs_init(&e);
     json_check_fields(body, declarant ? declarant_fields : agency_fields, "", &e);
@@ -545,7 +575,8 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
     }
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++) {
-        const insp_owed_row *r = &x.rows[i];
+        insp_owed_row *r = &x.rows[i];
+        name_of(a->tariff, r);
         json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}", "declaration", r->number, "line",
                               r->line, "hs_code", r->hs_code, "procedure", r->name, "legal_ref",
                               r->legal_ref, "agency", r->agency, "status", r->status, "cleared_at",
@@ -568,6 +599,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
 
 typedef struct idec_ctx {
     svc_job job; /* first: request, now, reply */
+    const tariff *tariff;
     const char *number;
     const char *decision;
     char address[256];
@@ -650,7 +682,7 @@ static int idec_job(db_conn *c, void *ctx)
     json_decref(detail);
     if (rc == 0) {
         json_t *v = svc_decl_view_row(&d, x->job.req);
-        if ((rc = insp_attach(c, d.id, v)) == 0) {
+        if ((rc = insp_attach(c, x->tariff, d.id, v)) == 0) {
             x->job.reply.code = SVC_OK;
             x->job.reply.body = v;
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
@@ -672,7 +704,8 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 0;
     if (svc_idempotent_replay(a, req, out))
         return 1;
-    idec_ctx x = {.job = svc_job_start(req), .number = number, .decision = decision};
+    idec_ctx x = {.job = svc_job_start(req), .tariff = a->tariff, .number = number,
+                  .decision = decision};
     errs e;
     errs_init(&e);
     json_check_fields(body, release ? release_fields : failure_fields, "", &e);

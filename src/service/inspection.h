@@ -31,7 +31,7 @@ int insp_clearance_blocks(db_conn *c, const char *decl_id, errs *e);
 
 /* Inside a transaction: adds "procedures_owed" (with results) and, when released for storage,
  * "released_for_storage" to a declaration view. 0 or <0. */
-int insp_attach(db_conn *c, const char *decl_id, json_t *view);
+int insp_attach(db_conn *c, const tariff *t, const char *decl_id, json_t *view);
 
 /* POST /declarations/{number}/inspection-results: an agency records a result for items of
  * a declaration, or the declarant references a result already issued for its goods. */

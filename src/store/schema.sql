@@ -158,12 +158,18 @@ CREATE TABLE IF NOT EXISTS risk_models (
   features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
 
 -- migration 2: specialised inspection and amendment review (issue 14; store_inspection.c)
--- the procedures each registered item still owes (written at IDC, rewritten by an amendment)
+-- the procedures a registered declaration's items still owe: ONE row per declaration (a
+-- registration writes one row, not one per item: docs/performance.md), one line per procedure
+-- "line TAB legal_ref TAB agency TAB stage TAB hs_code TAB status"; written at IDC, rewritten by
+-- an amendment or a result
 CREATE TABLE inspection_owed (
+  decl_id TEXT PRIMARY KEY, owed TEXT NOT NULL, at BIGINT NOT NULL);
+-- the after_clearance ones again, one row each, for the agency's list of obligations
+CREATE TABLE inspection_obligations (
   decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL, agency TEXT NOT NULL,
-  name TEXT NOT NULL, stage TEXT NOT NULL, hs_code TEXT NOT NULL, status TEXT NOT NULL,
-  at BIGINT NOT NULL, PRIMARY KEY (decl_id, line, legal_ref));
-CREATE INDEX inspection_owed_agency ON inspection_owed(agency, stage, status);
+  hs_code TEXT NOT NULL, status TEXT NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (decl_id, line, legal_ref));
+CREATE INDEX inspection_obligations_agency ON inspection_obligations(agency, at);
 -- results recorded by agencies (or referenced by a declarant: referenced = 1)
 CREATE TABLE inspection_results (
   id BIGINT PRIMARY KEY, decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL,

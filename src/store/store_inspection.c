@@ -9,99 +9,161 @@
 
 int store_insp_owed_clear(db_conn *c, const char *decl_id)
 {
-    static const char sql[] = "DELETE FROM inspection_owed WHERE decl_id = ?";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
+    static const char owed[] = "DELETE FROM inspection_owed WHERE decl_id = ?";
+    static const char oblig[] = "DELETE FROM inspection_obligations WHERE decl_id = ?";
+    const char *const sql[] = {owed, oblig};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        db_stmt *st = db_prepare(c, sql[i]);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+/* The encoded list: one line per row, fields separated by tabs (none of them holds a tab or a
+ * newline: codes and references of the shipped procedures data). */
+static char *owed_encode(const insp_owed_row *rows, int n)
+{
+    size_t cap = (size_t)n * (sizeof rows->legal_ref + 64) + 1, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%d\t%s\t%s\t%s\t%s\t%s\n", rows[i].line,
+                                rows[i].legal_ref, rows[i].agency, rows[i].stage, rows[i].hs_code,
+                                rows[i].status);
+    return s;
+}
+
+static int owed_decode(const char *decl_id, const char *text, int64_t at, insp_owed_row *out, int max)
+{
+    int n = 0;
+    for (const char *p = text; p && *p && n < max;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        char *f[6], *save = NULL;
+        int k = 0;
+        for (char *t = strtok_r(line, "\t", &save); t && k < 6; t = strtok_r(NULL, "\t", &save))
+            f[k++] = t;
+        if (k == 6) {
+            insp_owed_row *r = &out[n++];
+            memset(r, 0, sizeof *r);
+            snprintf(r->decl_id, sizeof r->decl_id, "%s", decl_id);
+            r->line = atoi(f[0]);
+            snprintf(r->legal_ref, sizeof r->legal_ref, "%s", f[1]);
+            snprintf(r->agency, sizeof r->agency, "%s", f[2]);
+            snprintf(r->stage, sizeof r->stage, "%s", f[3]);
+            snprintf(r->hs_code, sizeof r->hs_code, "%s", f[4]);
+            snprintf(r->status, sizeof r->status, "%s", f[5]);
+            r->at = at;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return n;
+}
+
+int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *rows, int n, int64_t at)
+{
+    static const char sql[] = "INSERT INTO inspection_owed (decl_id, owed, at) VALUES (?, ?, ?)"
+                              " ON CONFLICT (decl_id) DO UPDATE SET owed = excluded.owed, at = excluded.at";
+    static const char oblig[] =
+        "INSERT INTO inspection_obligations (decl_id, line, legal_ref, agency, hs_code, status, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_id, line, legal_ref) DO UPDATE SET"
+        " status = excluded.status";
+    char *text = owed_encode(rows, n);
+    if (!text)
         return DB_ERR;
+    db_stmt *st = db_prepare(c, sql);
+    if (!st) {
+        free(text);
+        return DB_ERR;
+    }
     db_bind_text(c, st, 1, decl_id);
-    return db_run(c, st);
-}
-
-int store_insp_owed_put(db_conn *c, const insp_owed_row *r)
-{
-    static const char sql[] =
-        "INSERT INTO inspection_owed (decl_id, line, legal_ref, agency, name, stage, hs_code, status,"
-        " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_id, line, legal_ref) DO NOTHING";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, r->decl_id);
-    db_bind_int64(c, st, 2, r->line);
-    db_bind_text(c, st, 3, r->legal_ref);
-    db_bind_text(c, st, 4, r->agency);
-    db_bind_text(c, st, 5, r->name);
-    db_bind_text(c, st, 6, r->stage);
-    db_bind_text(c, st, 7, r->hs_code);
-    db_bind_text(c, st, 8, r->status);
-    db_bind_int64(c, st, 9, r->at);
-    return db_run(c, st);
-}
-
-#define OWED_COLS "o.decl_id, o.line, o.legal_ref, o.agency, o.name, o.stage, o.hs_code, o.status, o.at"
-
-static void owed_read(db_conn *c, db_stmt *st, insp_owed_row *r)
-{
-    memset(r, 0, sizeof *r);
-    db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
-    r->line = (int)db_col_int64(c, st, 1);
-    db_col_copy(c, st, 2, r->legal_ref, sizeof r->legal_ref);
-    db_col_copy(c, st, 3, r->agency, sizeof r->agency);
-    db_col_copy(c, st, 4, r->name, sizeof r->name);
-    db_col_copy(c, st, 5, r->stage, sizeof r->stage);
-    db_col_copy(c, st, 6, r->hs_code, sizeof r->hs_code);
-    db_col_copy(c, st, 7, r->status, sizeof r->status);
-    r->at = db_col_int64(c, st, 8);
+    db_bind_text(c, st, 2, text);
+    db_bind_int64(c, st, 3, at);
+    int rc = db_run(c, st);
+    free(text);
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (strcmp(rows[i].stage, "after_clearance") != 0)
+            continue;
+        if (!(st = db_prepare(c, oblig)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        db_bind_int64(c, st, 2, rows[i].line);
+        db_bind_text(c, st, 3, rows[i].legal_ref);
+        db_bind_text(c, st, 4, rows[i].agency);
+        db_bind_text(c, st, 5, rows[i].hs_code);
+        db_bind_text(c, st, 6, rows[i].status);
+        db_bind_int64(c, st, 7, rows[i].at ? rows[i].at : at);
+        rc = db_run(c, st);
+    }
+    return rc;
 }
 
 int store_insp_owed_of(db_conn *c, const char *decl_id, insp_owed_row *out, int max)
 {
-    static const char sql[] = "SELECT " OWED_COLS " FROM inspection_owed o WHERE o.decl_id = ?"
-                              " ORDER BY o.line, o.stage, o.legal_ref";
+    static const char sql[] = "SELECT owed, at FROM inspection_owed WHERE decl_id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            owed_read(c, st, &out[n++]);
+    int rc = db_step(c, st), n = 0;
+    if (rc == DB_ROW)
+        n = owed_decode(decl_id, db_col_text(c, st, 0), db_col_int64(c, st, 1), out, max);
     db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return rc == DB_ROW || rc == DB_DONE ? n : rc;
 }
 
 int store_insp_owed_set(db_conn *c, const char *decl_id, int line, const char *legal_ref,
                         const char *status)
 {
-    static const char sql[] =
-        "UPDATE inspection_owed SET status = ? WHERE decl_id = ? AND line = ? AND legal_ref = ?";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
+    insp_owed_row *rows = calloc(256, sizeof *rows);
+    if (!rows)
         return DB_ERR;
-    db_bind_text(c, st, 1, status);
-    db_bind_text(c, st, 2, decl_id);
-    db_bind_int64(c, st, 3, line);
-    db_bind_text(c, st, 4, legal_ref);
-    return db_run(c, st);
+    int n = store_insp_owed_of(c, decl_id, rows, 256), rc = n < 0 ? n : 0;
+    int64_t at = n > 0 ? rows[0].at : 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].line == line && strcmp(rows[i].legal_ref, legal_ref) == 0)
+            snprintf(rows[i].status, sizeof rows[i].status, "%s", status);
+    if (n > 0)
+        rc = store_insp_owed_write(c, decl_id, rows, n, at);
+    free(rows);
+    return rc;
 }
 
 int store_insp_owed_by_agency(db_conn *c, const char *agency, const char *stage,
                               insp_owed_row *out, int max)
 {
     static const char sql[] =
-        "SELECT " OWED_COLS ", d.number, d.cleared_at FROM inspection_owed o"
-        " JOIN declarations d ON d.id = o.decl_id WHERE o.agency = ? AND o.stage = ?"
-        " ORDER BY o.at DESC, o.decl_id, o.line";
+        "SELECT o.decl_id, o.line, o.legal_ref, o.agency, o.hs_code, o.status, o.at, d.number,"
+        " d.cleared_at FROM inspection_obligations o JOIN declarations d ON d.id = o.decl_id"
+        " WHERE o.agency = ? ORDER BY o.at DESC, o.decl_id, o.line";
+    if (strcmp(stage, "after_clearance") != 0)
+        return 0; /* only the after-clearance procedures are listed per agency */
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, agency);
-    db_bind_text(c, st, 2, stage);
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW && n < max) {
-        owed_read(c, st, &out[n]);
-        db_col_copy(c, st, 9, out[n].number, sizeof out[n].number);
-        out[n].cleared_at = db_col_int64(c, st, 10);
-        n++;
+        insp_owed_row *r = &out[n++];
+        memset(r, 0, sizeof *r);
+        db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
+        r->line = (int)db_col_int64(c, st, 1);
+        db_col_copy(c, st, 2, r->legal_ref, sizeof r->legal_ref);
+        db_col_copy(c, st, 3, r->agency, sizeof r->agency);
+        db_col_copy(c, st, 4, r->hs_code, sizeof r->hs_code);
+        db_col_copy(c, st, 5, r->status, sizeof r->status);
+        r->at = db_col_int64(c, st, 6);
+        snprintf(r->stage, sizeof r->stage, "after_clearance");
+        db_col_copy(c, st, 7, r->number, sizeof r->number);
+        r->cleared_at = db_col_int64(c, st, 8);
     }
     db_reset(c, st);
     return rc == DB_DONE || rc == DB_ROW ? n : rc;

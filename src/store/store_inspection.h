@@ -13,7 +13,7 @@ typedef struct insp_owed_row {
     int line;                 /* 1-based item line */
     char legal_ref[96];
     char agency[12];
-    char name[256];           /* the procedure's text */
+    char name[256];           /* the procedure's text (not stored: from the tariff) */
     char stage[24];           /* before_clearance | after_clearance */
     char hs_code[9];
     char status[12];          /* pending | passed | failed */
@@ -41,15 +41,17 @@ typedef struct insp_result_row {
     int64_t at;
 } insp_result_row;
 
-/* Replaces the rows owed by a declaration (registration, amendment). */
+/* Removes what a declaration owes (an amendment rewrites it). */
 int store_insp_owed_clear(db_conn *c, const char *decl_id);
-int store_insp_owed_put(db_conn *c, const insp_owed_row *r);
+/* Writes (or replaces) the rows a declaration owes: one row for the declaration, plus one per
+ * after_clearance procedure for the agency's list. */
+int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *rows, int n, int64_t at);
 /* The declaration's owed rows in (line, legal_ref) order; count or <0. */
 int store_insp_owed_of(db_conn *c, const char *decl_id, insp_owed_row *out, int max);
 int store_insp_owed_set(db_conn *c, const char *decl_id, int line, const char *legal_ref,
                         const char *status);
-/* An agency's rows of one stage, with the declaration's number and clearance instant, newest
- * first; count or <0. */
+/* An agency's rows of one stage (only after_clearance is kept per agency), with the
+ * declaration's number and clearance instant, newest first; count or <0. */
 int store_insp_owed_by_agency(db_conn *c, const char *agency, const char *stage,
                               insp_owed_row *out, int max);
 
