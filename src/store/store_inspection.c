@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pack.h"
 #include "store/store.h"
 
 int store_insp_owed_clear(db_conn *c, const char *decl_id)
@@ -453,8 +454,9 @@ int store_versions_of(db_conn *c, const char *decl_id, version_row *out, int max
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max) {
             out[n].amendment = (int)db_col_int64(c, st, 0);
-            out[n].doc = db_col_dup(c, st, 1);
-            out[n].taxes = db_col_dup(c, st, 2);
+            /* stored packed (store/pack.h) */
+            out[n].doc = store_unpack(db_col_text(c, st, 1));
+            out[n].taxes = store_unpack(db_col_text(c, st, 2));
             out[n].replaced_at = db_col_int64(c, st, 3);
             n++;
         }
