@@ -9,6 +9,7 @@
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
+#include "service/ledger.h"
 #include "service/payments.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
