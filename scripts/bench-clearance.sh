@@ -22,13 +22,13 @@ if [ -n "$PGURI" ]; then
     ADMIN=$(python3 -c 'import sys,re; u=sys.argv[1]; m=re.match(r"^(postgres(?:ql)?://[^/]*)(/[^?]*)?(\?.*)?$", u); print(m.group(1)+"/postgres"+(m.group(3) or ""))' "$PGURI")
     psql -X -q -d "$ADMIN" -c "CREATE DATABASE $NAME"
 fi
-"$BIN" db init --db "$DB" --demo > "$DIR/tokens"
+"$BIN" db init --db "$DB" --signing-key "$DIR/signing-key.pem" --demo > "$DIR/tokens"
 TOKEN=$(awk '$1=="declarant"{print $3; exit}' "$DIR/tokens")
 if [ -n "${RISK_HISTORY:-}" ]; then
     "$BIN" risk import-history --db "$DB" --csv "$RISK_HISTORY"
     "$BIN" risk train --db "$DB" | head -1
 fi
-"$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
+"$BIN" serve --db "$DB" --signing-key "$DIR/signing-key.pem" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
 SERVER=$!
 cleanup() {
     kill $SERVER 2>/dev/null || true

@@ -30,9 +30,9 @@ URI="postgresql://postgres@127.0.0.1:$PG1,127.0.0.1:$PG2,127.0.0.1:$PG3/$DBNAME?
 
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" db init --db "$URI" --demo > "$WORK/tokens"
+"$BIN" db init --db "$URI" --signing-key "$WORK/signing-key.pem" --demo > "$WORK/tokens"
 TOKEN=$(awk '$1=="declarant"{print $3; exit}' "$WORK/tokens")
-"$BIN" serve --db "$URI" --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
+"$BIN" serve --db "$URI" --signing-key "$WORK/signing-key.pem" --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 i=0

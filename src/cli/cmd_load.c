@@ -141,6 +141,7 @@ int cmd_load(int argc, char **argv)
     load L = {0};
     const char *rate = cli_opt(argc, argv, "--rate"), *dur = cli_opt(argc, argv, "--duration");
     const char *imin = cli_opt(argc, argv, "--items-min"), *imax = cli_opt(argc, argv, "--items-max");
+    client_set_source_address(cli_opt(argc, argv, "--source-address"));
     L.server = cli_opt(argc, argv, "--server");
     L.token = cli_opt(argc, argv, "--token");
     L.importer = cli_opt(argc, argv, "--importer");
@@ -155,7 +156,8 @@ int cmd_load(int argc, char **argv)
     }
     if (!L.server || !L.token || !rate || !dur) {
         fprintf(stderr, "usage: ecustoms load --server URL --token TOKEN --rate N --duration S "
-                        "[--items-min A --items-max B] [--importer TAXCODE] [--record FILE] [--no-ceiling]\n");
+                        "[--items-min A --items-max B] [--importer TAXCODE] [--record FILE] [--no-ceiling]\n"
+                        "       [--source-address IP]\n");
         return 2;
     }
     L.rate = atof(rate);

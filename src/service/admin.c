@@ -11,6 +11,7 @@
 #include "store/store_permits.h"
 #include "store/store_risk.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 svc_req svc_admin_cli(void)
 {
@@ -86,6 +87,18 @@ static int init_job(db_conn *c, void *ctx)
     };
     for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
         rc = store_party_put(c, &demo[i]);
+    /* licensing and inspection agencies connected to the single window, so that the specialised
+     * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
+     * vehicle certification */
+    static const party agencies[] = {
+        {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0, "agency"},
+        {"0100200002", "MOIT Quality Inspection", "active", 0, 1, 0, "agency"},
+        {"0100200003", "Vietnam Register (MOT)", "active", 0, 1, 0, "agency"},
+    };
+    static const char *const agency_codes[] = {"MARD", "MOIT", "MOT"};
+    for (size_t i = 0; i < sizeof agencies / sizeof *agencies && rc == 0; i++)
+        if ((rc = store_party_put(c, &agencies[i])) == 0)
+            rc = store_agency_bind(c, agencies[i].tax_code, agency_codes[i]);
     /* a few risk rules a customs risk office would start with */
     static const risk_rule rules[] = {
         {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED,
@@ -145,14 +158,12 @@ static int token_job(db_conn *c, void *ctx)
 {
     token_ctx *x = ctx;
     party p;
-    unsigned char b[24];
     char hash[65];
     x->found = store_party_get(c, x->party, &p);
     if (x->found != 1)
         return x->found < 0 ? x->found : 1;
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(x->token + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(x->token, 24) != 0)
+        return DB_ERR; /* never a token from a failed generator */
     svc_sha256_hex(x->token, 48, hash);
     int rc = store_token_put(c, hash, x->party, x->role);
     if (rc == 0 && x->location)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store_inspection.h"
 #include "codec/json_fields.h"
 #include "core/codes.h"
 #include "core/lifecycle.h"
@@ -15,6 +16,7 @@
 #include "service/manifests.h"
 #include "service/gate.h"
 #include "store/store_manifest.h"
+#include "util/utf8.h"
 
 #define MAX_ROWS 64
 #define MAX_DECLS 64
@@ -141,8 +143,17 @@ static int gate_job(db_conn *c, void *ctx)
                 continue;
             covered = 1;
             f.n_decls++;
-            if (d->status != ST_CLEARED && d->status != ST_PASSED)
-                f.n_uncleared++;
+            if (d->status != ST_CLEARED && d->status != ST_PASSED) {
+                /* goods released for storage pending an inspection result leave the port
+                 * without being cleared (Decree 08/2015 Art. 32; service/inspection.c) */
+                int stored = store_storage_release_get(c, d->id, NULL, 0, NULL);
+                if (stored < 0) {
+                    rc = stored;
+                    goto out;
+                }
+                if (!stored)
+                    f.n_uncleared++;
+            }
         }
         if (!covered)
             f.n_bl_uncovered++;
@@ -416,7 +427,7 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
         return r;
     hold_ctx x = {.req = req};
     snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
-    snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {

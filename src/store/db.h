@@ -20,8 +20,11 @@ enum {
     DB_ERR = -1,        /* any other failure; db_errmsg tells */
     DB_CONSTRAINT = -2, /* unique / primary key violation */
     DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
-    DB_UNAVAILABLE = -4, /* the connection to the database server is lost (or cannot be made);
-                          * the outcome of an interrupted COMMIT is unknown */
+    DB_UNAVAILABLE = -4, /* the database cannot serve now: the connection to the server is lost
+                          * or cannot be made (PostgreSQL; the outcome of an interrupted COMMIT
+                          * is unknown), or the storage itself failed (disk full, I/O error,
+                          * read-only file, corruption: nothing was written). store_write and
+                          * store_read return it; the API answers 503 with Retry-After. */
 };
 
 typedef struct db_driver {
@@ -47,6 +50,12 @@ typedef struct db_driver {
     int (*begin)(db_conn *c, int write);
     /* 0 when the connection is lost and must be reopened (SQLite: always 1). */
     int (*alive)(db_conn *c);
+    /* Optional (NULL: faults are not told apart). note_error records, after a failed step, whether
+     * the failure was the storage's own (disk full, I/O error, read-only file, corruption) rather
+     * than the query's; take_fault returns 1 if such a fault happened since its last call and
+     * writes its cause to msg, clearing the record. */
+    void (*note_error)(db_conn *c);
+    int (*take_fault)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
 struct db_conn {
@@ -73,6 +82,7 @@ int db_col_is_null(db_conn *c, db_stmt *s, int i);
 void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
+int db_take_fault(db_conn *c, char *msg, size_t n);
 
 /* Helpers shared by every query module. */
 /* Copies a text column into dst (empty string for NULL). */

@@ -46,15 +46,83 @@ struct store {
     int n_readers;
     pthread_mutex_t read_mu;
     store_stats stats;
+    /* storage faults (store_health): under mu */
+    uint64_t faults;
+    int64_t fault_ms, ok_ms;     /* unix ms of the last fault and of the last good commit */
+    char fault_msg[200];
+    int64_t logged_at;           /* the last fault line written to the log */
+    uint64_t unlogged;           /* faults since that line */
 };
 
-/* Set in the thread that called store_read/store_write when a job failed because the database
- * was unreachable: the HTTP layer answers such a request 503 database_unavailable whatever the
- * use case made of the error, so nothing is ever answered as done without a COMMIT. */
-static _Thread_local int tls_unavailable;
+/* Why the calling thread's last store_write/store_read could not be served (STORE_FAULT_*, 0
+ * none): the HTTP layer answers 503 + Retry-After instead of whatever the service built, so
+ * nothing is ever answered as done without a COMMIT. One flag for both causes: the storage
+ * itself failed (SQLite: disk full, I/O error, read-only or corrupt file) or the connection to
+ * the database server is lost (PostgreSQL). */
+static _Thread_local int thread_fault;
 
-void store_unavailable_clear(void) { tls_unavailable = 0; }
-int store_unavailable_seen(void) { return tls_unavailable; }
+/* A job's rc inside this file when its batch failed because the writer's connection is lost;
+ * store_write turns it into DB_UNAVAILABLE with STORE_FAULT_CONNECTION. */
+#define JOB_LOST (-100)
+
+/* A connection that cannot be opened: for a file engine the file is the storage (a storage
+ * fault); for a server engine the server is unreachable. */
+static int open_fault_kind(const store *s)
+{
+    return strcmp(s->drv->name, "sqlite") == 0 ? STORE_FAULT_STORAGE : STORE_FAULT_CONNECTION;
+}
+
+int store_thread_fault(int clear)
+{
+    int f = thread_fault;
+    if (clear)
+        thread_fault = 0;
+    return f;
+}
+
+static int64_t unix_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Records a storage fault: counted for /healthz and logged with its cause, at most one line a
+ * second (a full disk under load fails thousands of requests a second; each is still counted and
+ * the next line says how many were not logged). */
+static void fault(store *s, const char *what, const char *cause, int jobs)
+{
+    int64_t now = (int64_t)time(NULL);
+    pthread_mutex_lock(&s->mu);
+    s->faults++;
+    s->fault_ms = unix_ms();
+    snprintf(s->fault_msg, sizeof s->fault_msg, "%s: %s", what, cause);
+    int log_now = now != s->logged_at;
+    uint64_t skipped = s->unlogged;
+    if (log_now) {
+        s->logged_at = now;
+        s->unlogged = 0;
+    } else
+        s->unlogged++;
+    pthread_mutex_unlock(&s->mu);
+    if (log_now)
+        log_error("storage failure: %s: %s (%d request(s) refused with 503; %llu more failure(s) "
+                  "in the last second not logged)",
+                  what, cause, jobs, (unsigned long long)skipped);
+}
+
+void store_health(store *s, store_health_info *out)
+{
+    pthread_mutex_lock(&s->mu);
+    out->faults = s->faults;
+    out->fault_at = s->fault_ms / 1000;
+    out->ok_at = s->ok_ms / 1000;
+    snprintf(out->fault_msg, sizeof out->fault_msg, "%s", s->fault_msg);
+    /* failing now: the last fault is newer than the last good commit and recent (a quiet
+     * server that failed once an hour ago is not "failing") */
+    out->failing = s->fault_ms && s->fault_ms >= s->ok_ms && unix_ms() - s->fault_ms < 60000;
+    pthread_mutex_unlock(&s->mu);
+}
 
 /* Transaction control through the statement cache: sqlite3_exec would re-parse these on
  * every job, which showed up in profiles of the writer. */
@@ -74,39 +142,61 @@ static int txn(db_conn *c, const char *sql)
     return rc == DB_DONE ? DB_OK : rc;
 }
 
-/* 0 committed, DB_UNAVAILABLE connection lost (outcome unknown if it broke during COMMIT),
- * DB_ERR anything else. *ran = 0 when no job ran (the connection was found lost at BEGIN): the
- * batch can then go to a new connection as it is. */
+/* 0 committed; DB_UNAVAILABLE the storage failed (every job of the batch is refused, nothing
+ * was written); JOB_LOST the connection is lost (outcome unknown if it broke during COMMIT);
+ * DB_ERR anything else. Only DB_BUSY is retried: a full disk or a read-only file does not get
+ * better in the next millisecond, and retrying made every request wait 1.3 s. *ran = 0 when no
+ * job ran (the connection was found lost at BEGIN): the batch can then go to a new connection
+ * as it is. */
 static int run_batch(store *s, job **batch, int n, int *ran)
 {
     db_conn *c = s->writer;
+    char cause[200];
     *ran = 0;
+    db_take_fault(c, NULL, 0);
     for (int attempt = 0; attempt < 50; attempt++) {
         int rc = c->drv->begin(c, 1);
         if (rc == DB_BUSY)
             continue;
         if (rc != DB_OK) {
             if (!c->drv->alive(c))
+                return JOB_LOST;
+            if (db_take_fault(c, cause, sizeof cause)) {
+                fault(s, "cannot begin a transaction", cause, n);
                 return DB_UNAVAILABLE;
+            }
             log_error("store: BEGIN failed: %s", db_errmsg(c));
             return DB_ERR;
         }
-        int retry = 0;
+        int retry = 0, failed = 0;
         *ran = 1;
-        for (int i = 0; i < n && !retry; i++) {
+        for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
-            if (batch[i]->rc == DB_BUSY)
+            if (db_take_fault(c, cause, sizeof cause))
+                failed = 1; /* the storage refused a statement: the transaction is lost */
+            else if (batch[i]->rc == DB_BUSY)
                 retry = 1;
             else if (batch[i]->rc != 0)
                 txn(c, sql_rollback_to);
-            txn(c, sql_release);
+            if (!failed)
+                txn(c, sql_release);
         }
-        if (!retry && txn(c, sql_commit) == DB_OK)
-            return 0;
+        if (!retry && !failed) {
+            rc = txn(c, sql_commit);
+            if (rc == DB_OK)
+                return 0;
+            if (db_take_fault(c, cause, sizeof cause))
+                failed = 1;
+        }
         if (!c->drv->alive(c))
-            return DB_UNAVAILABLE;
+            return JOB_LOST;
         txn(c, sql_rollback);
+        db_take_fault(c, NULL, 0);
+        if (failed) {
+            fault(s, "a write transaction failed", cause, n);
+            return DB_UNAVAILABLE;
+        }
         struct timespec ts = {0, 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
@@ -159,15 +249,15 @@ static void *writer_main(void *arg)
                 log_info("store: database connection restored");
                 continue;
             }
-            fail_queued(s, DB_UNAVAILABLE);
+            fail_queued(s, JOB_LOST);
             if (s->stopping)
                 break;
             struct timespec until;
             deadline_in(&until, backoff);
             while (!s->stopping &&
                    pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
-                fail_queued(s, DB_UNAVAILABLE);
-            fail_queued(s, DB_UNAVAILABLE);
+                fail_queued(s, JOB_LOST);
+            fail_queued(s, JOB_LOST);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
             continue;
         }
@@ -199,7 +289,7 @@ static void *writer_main(void *arg)
 
         int ran;
         int rc = run_batch(s, batch, n, &ran);
-        if (rc == DB_UNAVAILABLE && !ran) {
+        if (rc == JOB_LOST && !ran) {
             /* nothing was sent but a BEGIN: one new connection, then the same batch (a server
              * restarted while the writer was idle need not cost anyone a 503) */
             db_conn *c = NULL;
@@ -213,7 +303,7 @@ static void *writer_main(void *arg)
             }
         }
         db_conn *lost = NULL;
-        if (rc == DB_UNAVAILABLE) {
+        if (rc == JOB_LOST) {
             log_error("store: database connection lost: %s", db_errmsg(s->writer));
             lost = s->writer;
         }
@@ -223,9 +313,11 @@ static void *writer_main(void *arg)
             s->writer = NULL;
             s->db_up = 0;
         }
+        if (rc == 0)
+            s->ok_ms = unix_ms();
         for (int i = 0; i < n; i++) {
             if (rc != 0)
-                batch[i]->rc = rc;
+                batch[i]->rc = rc == DB_UNAVAILABLE || rc == JOB_LOST ? rc : DB_ERR;
             batch[i]->done = 1;
             pthread_cond_signal(&batch[i]->done_cv);
         }
@@ -311,7 +403,11 @@ int store_write(store *s, store_job_fn fn, void *ctx)
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&j.done_cv);
     if (j.rc == DB_UNAVAILABLE)
-        tls_unavailable = 1;
+        thread_fault = STORE_FAULT_STORAGE;
+    else if (j.rc == JOB_LOST) {
+        thread_fault = STORE_FAULT_CONNECTION;
+        j.rc = DB_UNAVAILABLE;
+    }
     return j.rc;
 }
 
@@ -332,6 +428,7 @@ static void drop_readers(store *s)
 int store_read(store *s, store_job_fn fn, void *ctx)
 {
     int rc = DB_UNAVAILABLE;
+    char cause[200];
     /* a read is idempotent: one lost pooled connection is retried once on a fresh one */
     for (int attempt = 0; attempt < 2; attempt++) {
         db_conn *c = NULL;
@@ -339,11 +436,15 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         if (s->n_readers > 0)
             c = s->readers[--s->n_readers];
         pthread_mutex_unlock(&s->read_mu);
-        if (!c && (rc = s->drv->open(s->path, 0, &c)) != DB_OK) {
-            rc = DB_UNAVAILABLE;
-            break;
+        if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
+            int kind = open_fault_kind(s);
+            if (kind == STORE_FAULT_STORAGE)
+                fault(s, "cannot open a read connection", s->path, 1);
+            thread_fault = kind;
+            return DB_UNAVAILABLE;
         }
         /* one read transaction: a consistent snapshot across the queries of fn */
+        db_take_fault(c, NULL, 0);
         int brc = c->drv->begin(c, 0);
         if (brc == DB_OK) {
             rc = fn(c, ctx);
@@ -352,10 +453,14 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         if (!c->drv->alive(c)) {
             s->drv->close(c);
             drop_readers(s);
-            rc = DB_UNAVAILABLE;
+            rc = JOB_LOST; /* told to the caller only if the retry fails too */
             continue;
         }
-        if (brc != DB_OK)
+        if (db_take_fault(c, cause, sizeof cause)) {
+            fault(s, "a read failed", cause, 1);
+            thread_fault = STORE_FAULT_STORAGE;
+            rc = DB_UNAVAILABLE;
+        } else if (brc != DB_OK)
             rc = brc;
         pthread_mutex_lock(&s->read_mu);
         if (s->n_readers < READ_POOL_MAX) {
@@ -367,8 +472,10 @@ int store_read(store *s, store_job_fn fn, void *ctx)
             s->drv->close(c);
         break;
     }
-    if (rc == DB_UNAVAILABLE)
-        tls_unavailable = 1;
+    if (rc == JOB_LOST) {
+        thread_fault = STORE_FAULT_CONNECTION;
+        rc = DB_UNAVAILABLE;
+    }
     return rc;
 }
 
@@ -538,6 +645,18 @@ int store_setting_put(db_conn *c, const char *key, const char *value)
     db_bind_text(c, st, 2, value);
     return db_run(c, st);
 }
+
+int store_setting_delete(db_conn *c, const char *key)
+{
+    static const char sql[] = "DELETE FROM settings WHERE key = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_run(c, st);
+}
+
+const char *store_path(const store *s) { return s->path; }
 
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
 {

@@ -37,11 +37,6 @@ int store_read(store *s, store_job_fn fn, void *ctx);
 const char *store_engine(store *s);
 int store_db_up(store *s);
 
-/* Per calling thread: whether a store_read/store_write since the last clear failed because the
- * database was unreachable (DB_UNAVAILABLE). The HTTP layer clears it before a request and
- * answers 503 database_unavailable when it is set after. */
-void store_unavailable_clear(void);
-int store_unavailable_seen(void);
 
 /* Statistics of the group-commit writer, for /metrics. */
 typedef struct store_stats {
@@ -50,6 +45,23 @@ typedef struct store_stats {
     uint64_t max_batch;
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
+
+/* Storage faults (disk full, I/O errors, a read-only or corrupt file), for /healthz. */
+typedef struct store_health_info {
+    uint64_t faults;          /* since start */
+    int64_t fault_at, ok_at;  /* unix seconds of the last fault and of the last good commit */
+    int failing;              /* the last fault is recent and no commit succeeded since */
+    char fault_msg[200];      /* the last fault's cause */
+} store_health_info;
+void store_health(store *s, store_health_info *out);
+/* Whether a store_write/store_read of the calling thread failed, since the flag was last
+ * cleared, because the database cannot serve now (DB_UNAVAILABLE), and why: the HTTP layer
+ * clears it before a request and, when set after, answers 503 with Retry-After (code
+ * storage_unavailable or database_unavailable). clear resets it. */
+enum { STORE_FAULT_NONE = 0,
+       STORE_FAULT_STORAGE = 1,    /* the storage itself failed: disk full, I/O, read-only, corrupt */
+       STORE_FAULT_CONNECTION = 2  /* the database server is unreachable (reconnecting) */ };
+int store_thread_fault(int clear);
 
 /* ---- parties ------------------------------------------------------------------------------ */
 
@@ -91,6 +103,9 @@ int store_fx_list(db_conn *c, fx_row *out, int max);
 
 int store_setting_put(db_conn *c, const char *key, const char *value);
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size); /* 1/0/<0 */
+int store_setting_delete(db_conn *c, const char *key);
+/* The database path the store was opened with. */
+const char *store_path(const store *s);
 
 /* ---- declaration numbers --------------------------------------------------------------------- */
 

@@ -75,7 +75,7 @@ def run_cli(*args, check=True):
 class Env:
     """A database + a running server."""
 
-    def __init__(self, name, db_url=None):
+    def __init__(self, name, serve_args=(), scheme="http", ssl_context=None, db_url=None):
         """db_url: the base URI of a PostgreSQL server for this environment (default DB_URL)."""
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
         db_url = db_url or DB_URL
@@ -84,9 +84,12 @@ class Env:
             os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
+        self.serve_args = list(serve_args)   # extra `serve` options (limits, TLS)
+        self.scheme = scheme
+        self.ssl_context = ssl_context
 
     def start(self):
-        run_cli("db", "init", "--db", self.db)
+        run_cli("db", "init", "--db", self.db, *self.key_args())
         parties = [
             (ACTIVE, "Hanoi Electronics Import JSC", []),
             (BROKER, "Saigon Logistics Brokerage Co", ["--compliance", "1"]),
@@ -133,13 +136,14 @@ class Env:
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = "http://127.0.0.1:%d" % self.port
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.key_args() + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         deadline = time.time() + 15
         while True:
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
+                                            context=self.ssl_context) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -184,6 +188,16 @@ class Env:
                 print("note: %s" % e, file=sys.stderr)
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def key_args(self):
+        """`db init`/`serve` options for the QR signing key: beside a SQLite file by default; a
+        PostgreSQL database has no such place, so its key file lives in this Env's folder."""
+        if self.engine == "postgresql":
+            path = os.path.join(self.dir, "signing-key.pem")
+            if not os.path.exists(path):  # a database made by other means than Env.start
+                run_cli("key", "generate", "--out", path)
+            return ["--signing-key", path]
+        return []
+
     def connect_db(self):
         """A connection for tests that look into (or age) the database directly, either engine:
         execute(sql with ?, params) -> fetchone/fetchall/rowcount, usable in `with`."""
@@ -207,7 +221,7 @@ class Env:
             data = b""
         rq = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(rq, timeout=timeout) as r:
+            with urllib.request.urlopen(rq, timeout=timeout, context=self.ssl_context) as r:
                 status, text, rh = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             status, text, rh = e.code, e.read(), e.headers
@@ -227,8 +241,9 @@ ENV = None  # the shared environment
 
 def item(hs="85171300", qty="500", price="200", origin="CN", desc="Smartphones, 128 GB"):
     q, p = int(qty), int(price)
+    # condition: the fact that decides the used-goods bans (issue 14); declared on every item
     return {"hs_code": hs, "description": desc, "origin": origin, "quantity": qty,
-            "unit": "PCE", "unit_price": price, "value": str(q * p)}
+            "unit": "PCE", "unit_price": price, "value": str(q * p), "condition": "new"}
 
 
 def declaration(importer=ACTIVE, items=None, type_code="A11", kind="import"):

@@ -48,8 +48,8 @@ class ExistingDb(Env):
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [harness.BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            [harness.BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.key_args(), stdout=self.log, stderr=subprocess.STDOUT)
         self.base = "http://127.0.0.1:%d" % self.port
         deadline = time.time() + 15
         while True:
@@ -137,7 +137,7 @@ class T12StorageMigrate(unittest.TestCase):
         self.assertIn("schema version %d, newer than this binary's %d" % (latest + 1, latest),
                       p.stderr)
         p = subprocess.run([harness.BINARY, "serve", "--db", self.env.db, "--listen",
-                            "127.0.0.1:%d" % free_port()], capture_output=True, text=True,
+                            "127.0.0.1:%d" % free_port()] + self.env.key_args(), capture_output=True, text=True,
                            timeout=30)
         self.assertEqual(p.returncode, 1)
         self.assertIn("newer than this binary's", p.stderr)

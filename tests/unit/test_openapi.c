@@ -162,7 +162,8 @@ static void error_schema(void **state)
     assert_non_null(json_object_get(props, "message"));
     assert_int_equal(json_array_size(json_object_get(item, "required")), 3);
     /* every documented error status used anywhere is one the server produces */
-    /* 503: database_unavailable (any route) and /healthz while the database is unreachable */
+    /* 503: storage_unavailable / database_unavailable (any route) and /healthz while the
+     * storage fails or the database server is unreachable */
     static const char *const codes[] = {"400", "401", "403", "404", "409", "413", "422", "503"};
     enum { N_CODES = sizeof codes / sizeof *codes };
     json_t *responses = json_object_get(json_object_get(doc, "components"), "responses");
@@ -220,7 +221,8 @@ static void declaration_fields_match_decoder(void **state)
     static const char *const packages[] = {"count", "unit", NULL};
     static const char *const cancel[] = {"reason_code", "reason", NULL};
     static const char *const decision[] = {"decision", "passed", "violation", "findings",
-                                           "additional_tax", "note", NULL};
+                                           "additional_tax", "note", "storage_address", "measure",
+                                           NULL};
     static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
