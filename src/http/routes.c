@@ -309,6 +309,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         reply(rs, svc_gate_event(a, &req, body));
     } else if (!strcmp(res, "containers") && n == 4 && get) {
         reply(rs, svc_container_get(a, &req, seg[3]));
+    } else if (!strcmp(res, "containers") && n == 5 && post && !strcmp(seg[4], "manifest-permissions")) {
+        reply(rs, svc_container_permit(a, &req, seg[3], body));
     } else if (!strcmp(res, "holds") && ((n == 3 && post) || (n == 5 && post && !strcmp(seg[4], "release")))) {
         reply(rs, n == 3 ? svc_hold_open(a, &req, body) : svc_hold_release(a, &req, seg[3]));
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {

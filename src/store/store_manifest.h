@@ -39,7 +39,11 @@
     "CREATE TABLE IF NOT EXISTS holds ("                                                           \
     " id BIGINT PRIMARY KEY, subject TEXT NOT NULL, reason TEXT NOT NULL, opened_by TEXT NOT NULL," \
     " opened_at BIGINT NOT NULL, released_by TEXT NOT NULL, released_at BIGINT NOT NULL);"         \
-    "CREATE INDEX IF NOT EXISTS holds_subject ON holds(subject, released_at);"
+    "CREATE INDEX IF NOT EXISTS holds_subject ON holds(subject, released_at);"                  \
+    "CREATE TABLE IF NOT EXISTS container_permissions ("                                           \
+    " id BIGINT PRIMARY KEY, container TEXT NOT NULL, carrier TEXT NOT NULL, reason TEXT NOT NULL," \
+    " granted_by TEXT NOT NULL, granted_at BIGINT NOT NULL, used_by_manifest TEXT NOT NULL);"     \
+    "CREATE INDEX IF NOT EXISTS container_permissions_ctr ON container_permissions(container, carrier);"
 
 /* ---- port-operator locations --------------------------------------------------------------- */
 int store_oploc_put(db_conn *c, const char *party, const char *location);
@@ -133,5 +137,22 @@ int store_hold_put(db_conn *c, const hold_row *h);                 /* insert or 
 int store_hold_get(db_conn *c, int64_t id, hold_row *out);          /* 1/0/<0 */
 int store_hold_open_count(db_conn *c, const char *subject);         /* count or <0 */
 int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max);
+
+/* ---- officer permissions to put a container on another carrier's manifest ------------------- */
+typedef struct ctrperm_row {
+    int64_t id;
+    char container[12];
+    char carrier[14];
+    char reason[256];
+    char granted_by[14];
+    int64_t granted_at;
+    char used_by_manifest[33];  /* "" while unused */
+} ctrperm_row;
+
+int store_ctrperm_put(db_conn *c, const ctrperm_row *p);
+/* Marks the oldest unused permission of (container, carrier) as used by manifest_id: 1 when
+ * one was found, 0 when none, <0 on error. */
+int store_ctrperm_take(db_conn *c, const char *container, const char *carrier,
+                       const char *manifest_id);
 
 #endif

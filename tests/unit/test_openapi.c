@@ -87,6 +87,7 @@ static const route routes[] = {
     {"/api/v1/gate-events", {"post"}, 0},
     {"/api/v1/supervision/scan", {"post"}, 0},
     {"/api/v1/containers/{container}", {"get"}, 0},
+    {"/api/v1/containers/{container}/manifest-permissions", {"post"}, 0},
     {"/api/v1/holds", {"post"}, 0},
     {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
     {"/api/v1/declarations/{id}/barcode.svg", {"get"}, 0},
