@@ -419,6 +419,8 @@ static int get_job(db_conn *c, void *ctx)
     x->found = store_decl_get(c, x->key, &x->row);
     if (x->found == 1 && x->events)
         x->n_events = store_event_list(c, x->row.id, x->events, 1000);
+    if (x->n_events < 0)
+        return x->n_events; /* a read error is an error, not a shorter history */
     return x->found < 0 ? x->found : 0;
 }
 

@@ -40,8 +40,11 @@ typedef struct db_driver {
     const char *(*errmsg)(db_conn *c);
 } db_driver;
 
+struct audit_anchor;
+
 struct db_conn {
     const db_driver *drv;
+    struct audit_anchor *audit;  /* set on the connection that appends audit events (writer) */
 };
 
 extern const db_driver db_sqlite_driver;

@@ -83,3 +83,213 @@ class T40TrustGate(ApiCase):
         r = self.registered(decl=self.decl_for(bl2, ctr))
         self.decide(r["number"], "clear")
         self.assertEqual(self.gate("gate_out", ctr, "S1")["reasons"], ["no_declaration"])
+
+
+def _sha(text):
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class T41TrustAudit(ApiCase):
+    """#2: the audit trail detects tampering, names the declaration and the event, and every
+    read error is a failure."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("audit")
+        try:
+            cls.env.start()
+            c = ApiCase()
+            c.env = cls.env
+            cls.numbers = []
+            for i in range(40):
+                r = c.registered()
+                cls.numbers.append(r["number"])
+            # a payment: ledger entries on the first declaration
+            c.settle(cls.numbers[0])
+            cls.events = {}
+            for n in cls.numbers:
+                st, b, _ = cls.env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")
+                assert st == 200, b
+                cls.events[n] = b["events"]
+        except BaseException:
+            cls.env.stop()
+            raise
+        # stopped cleanly: the last checkpoint is written; keep the files, tamper with copies
+        cls.env.proc.terminate()
+        cls.env.proc.wait(10)
+        cls.env.log.close()
+        cls.env.proc = None
+        cls.env.log = None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def copy(self):
+        d = tempfile.mkdtemp(prefix="ecustoms-audit-", dir=self.env.dir)
+        for suffix in ("", ".audit-key", ".audit-log"):
+            if os.path.exists(self.env.db + suffix):
+                shutil.copy2(self.env.db + suffix, os.path.join(d, "db.sqlite" + suffix))
+        return os.path.join(d, "db.sqlite")
+
+    def sql(self, db, *stmts):
+        con = sqlite3.connect(db)
+        with con:
+            for s, args in stmts:
+                con.execute(s, args)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+
+    def verify(self, db):
+        p = run_cli("audit", "verify", "--db", db, check=False)
+        return p.returncode, p.stdout + p.stderr
+
+    def decl_id(self, db, number):
+        con = sqlite3.connect(db)
+        (i,) = con.execute("SELECT id FROM declarations WHERE number = ?", (number,)).fetchone()
+        con.close()
+        return i
+
+    def test_untouched_copy_verifies(self):
+        rc, out = self.verify(self.copy())
+        self.assertEqual(rc, 0, out)
+        self.assertIn("ok:", out)
+
+    def test_delete_last_event_of_a_declaration(self):
+        db, n = self.copy(), self.numbers[3]
+        i = self.decl_id(db, n)
+        self.sql(db, ("DELETE FROM events WHERE decl_id = ? AND seq = (SELECT MAX(seq) FROM events"
+                      " WHERE decl_id = ?)", (i, i)))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+        self.assertIn("global event", out)
+
+    def test_delete_every_event_of_a_declaration(self):
+        db, n = self.copy(), self.numbers[5]
+        self.sql(db, ("DELETE FROM events WHERE decl_id = ?", (self.decl_id(db, n),)))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+        self.assertIn("has no audit event", out)
+
+    def test_delete_the_newest_events(self):
+        # the newest events of the whole database: only the checkpoint log outside can tell
+        db = self.copy()
+        con = sqlite3.connect(db)
+        (top,) = con.execute("SELECT MAX(gseq) FROM events").fetchone()
+        con.close()
+        self.sql(db, ("DELETE FROM events WHERE gseq >= ?", (top - 1,)))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the newest events were deleted", out)
+
+    def test_change_channel_and_status(self):
+        db, n = self.copy(), self.numbers[7]
+        self.sql(db, ("UPDATE declarations SET channel = 1, status = 5 WHERE number = ?", (n,)))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+        self.assertIn("does not match its last event, seq %d" % self.events[n][-1]["seq"], out)
+
+    def test_change_ledger_amount(self):
+        db, n = self.copy(), self.numbers[0]
+        self.sql(db, ("UPDATE ledger_entries SET amount = amount - 1000 WHERE decl_id = ? AND kind = 'paid'",
+                      (self.decl_id(db, n),)))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+
+    def test_edit_with_recomputed_hashes(self):
+        """Rewrites an event's detail and recomputes its chain the way anyone can (SHA-256 of
+        the fields): without the key the MACs do not match."""
+        db, n = self.copy(), self.numbers[9]
+        i = self.decl_id(db, n)
+        con = sqlite3.connect(db)
+        rows = con.execute("SELECT seq, at, actor, role, action, from_status, to_status, detail"
+                           " FROM events WHERE decl_id = ? ORDER BY seq", (i,)).fetchall()
+        prev = ""
+        with con:
+            for seq, at, actor, role, action, fr, to, detail in rows:
+                if seq == 2:
+                    detail = (detail or "").replace("registered", "REGISTERED") + " "
+                h = _sha("%s|%s|%d|%d|%s|%s|%s|%d|%d|%s" % (prev, i, seq, at, actor, role, action,
+                                                           fr, to, detail or ""))
+                con.execute("UPDATE events SET detail = ?, prev_hash = ?, hash = ? WHERE decl_id = ?"
+                            " AND seq = ?", (detail, prev, h, i, seq))
+                prev = h
+        con.close()
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration id %s: event seq 1 does not match its MAC" % i, out)
+
+    def test_missing_key_is_a_failure(self):
+        db = self.copy()
+        os.unlink(db + ".audit-key")
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("audit key", out)
+        self.assertFalse(os.path.exists(db + ".audit-key"))  # not silently re-created
+
+    def corrupt_events_page(self, db):
+        con = sqlite3.connect(db)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (psize,) = con.execute("PRAGMA page_size").fetchone()
+        pages = [p for (p,) in con.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY pageno")]
+        con.close()
+        self.assertGreater(len(pages), 3)
+        page = pages[len(pages) // 2]
+        with open(db, "r+b") as f:
+            f.seek((page - 1) * psize)
+            f.write(b"\xa5" * psize)
+
+    def test_corrupt_page_fails_verify_and_server_start(self):
+        db = self.copy()
+        self.corrupt_events_page(db)
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("damaged", out)
+        self.assertNotIn("ok:", out)
+        p = subprocess.run([harness.BINARY, "serve", "--db", db, "--listen",
+                            "127.0.0.1:%d" % free_port()], capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("is damaged (integrity check", p.stderr)
+
+    def test_live_server_never_returns_a_partial_history(self):
+        db = self.copy()
+        self.corrupt_events_page(db)
+        env = Env("audit-live")
+        env.db = db
+        env.skip_audit_verify = True
+        env.port = free_port()
+        env.log = open(os.path.join(env.dir, "server.log"), "wb")
+        env.proc = subprocess.Popen([harness.BINARY, "serve", "--db", db, "--listen",
+                                     "127.0.0.1:%d" % env.port, "--no-integrity-check"],
+                                    stdout=env.log, stderr=subprocess.STDOUT)
+        env.base = "http://127.0.0.1:%d" % env.port
+        env.tokens = self.env.tokens
+        try:
+            deadline = time.time() + 15
+            while True:
+                try:
+                    with urllib.request.urlopen(env.base + "/healthz", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            errors = 0
+            for n in self.numbers:
+                st, b, _ = env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")
+                if st == 200:
+                    self.assertEqual(b["events"], self.events[n])  # all of them, or an error
+                else:
+                    self.assertEqual(st, 500, b)
+                    errors += 1
+            self.assertGreater(errors, 0)
+        finally:
+            env.stop()
