@@ -140,8 +140,11 @@ static int demo_tokens_job(db_conn *c, void *ctx)
 int cmd_db(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
+    if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+        return cmd_db_migrate(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n");
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
+                        "       ecustoms db migrate --db FILE\n");
         return 2;
     }
     store *st;
@@ -425,7 +428,7 @@ int cmd_audit(int argc, char **argv)
     if (rc != 0)
         printf("FAILED: the audit trail could not be read to the end\n");
     else if (ok)
-        printf("ok: %lld events of %lld declarations, every chain intact, %lld checkpoints match%s\n",
+        printf("ok: %lld events of %lld declarations, every hash chain intact, %lld checkpoints match%s\n",
                (long long)r->events, (long long)r->declarations, (long long)r->checkpoints,
                r->legacy_events ? " (some events predate the key: hash-chained only)" : "");
     else
