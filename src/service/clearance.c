@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "service/views.h"
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "store/store_permits.h"
@@ -244,6 +245,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     }
     json_object_set_new(v, "reasons", reasons);
     json_t *dec = r->decisions ? json_loads(r->decisions, 0, NULL) : NULL;
+    svc_view_filter(req, dec);
     json_object_set_new(v, "decisions", dec ? dec : json_array());
 
     /* items = submitted item + its customs value and taxes */
@@ -475,6 +477,7 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
         json_object_set_new(ev, "from_status", e->from_status ? json_string(decl_status_name((decl_status)e->from_status)) : json_null());
         json_object_set_new(ev, "to_status", json_string(decl_status_name((decl_status)e->to_status)));
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+        svc_view_filter(req, d); /* declarants never see rule names, ids or model internals */
         json_object_set_new(ev, "detail", d ? d : json_null());
         json_object_set_new(ev, "hash", json_string(e->hash));
         json_array_append_new(arr, ev);

@@ -18,6 +18,7 @@
 #include "core/lifecycle.h"
 #include "core/tax.h"
 #include "service/internal.h"
+#include "service/views.h"
 #include "util/dec.h"
 #include "util/sig.h"
 
@@ -838,6 +839,7 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
                 json_object_set_new(o, "note", json_string(e->note));
             json_array_append_new(entries, o);
         }
+        svc_view_filter(req, entries); /* a bank never sees another bank's transaction ids */
         r.code = SVC_OK;
         r.body = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration",
                            x.row.number, "status", decl_status_name((decl_status)x.row.status),

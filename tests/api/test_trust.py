@@ -293,3 +293,62 @@ class T41TrustAudit(ApiCase):
             self.assertGreater(errors, 0)
         finally:
             env.stop()
+
+
+class T42TrustViews(ApiCase):
+    """#4: every view of events and decisions is filtered by the caller's role."""
+
+    def toys(self):
+        d = declaration()
+        d["items"] = [item("95030099", "100", "3", desc="Toys")]
+        d["invoice"]["total"] = "300"
+        return d
+
+    def test_rule_names_only_for_customs(self):
+        rule = self.rule(name="SECRET-RULE tables under-valuation", hs_prefix="9503",
+                         action="yellow", priority=7)
+        d = self.create(decl=self.toys())
+        st, reg, _ = self.call("POST", "/api/v1/declarations/%s/register" % d["id"], "active")
+        self.assertEqual(st, 200, reg)
+        n = reg["number"]
+        self.decide(n, "start_document_check")
+        self.decide(n, "document_check", passed=True, note="papers fine")
+        views = {}
+        for role in ("active", "officer", "risk", "admin"):
+            st, ev, _ = self.call("GET", "/api/v1/declarations/%s/events" % n, role)
+            self.assertEqual(st, 200, ev)
+            st, g, _ = self.call("GET", "/api/v1/declarations/%s" % n, role)
+            self.assertEqual(st, 200, g)
+            views[role] = json.dumps([ev, g])
+        for role in ("officer", "risk", "admin"):
+            self.assertIn("SECRET-RULE", views[role], role)
+            self.assertIn('"rule_id": %d' % rule["id"], views[role], role)
+        for text in (views["active"], json.dumps(reg)):
+            self.assertNotIn("SECRET", text)
+            self.assertNotIn("rule_id", text)
+            self.assertNotIn('"text"', text)
+        # the declarant still sees why in general terms, and the officer's decisions
+        st, ev, _ = self.call("GET", "/api/v1/declarations/%s/events" % n, "active")
+        idc = [e for e in ev["events"] if e["action"] == "idc"][0]
+        self.assertEqual(idc["detail"]["reasons"], [{"code": "rule"}])
+        self.assertIn("papers fine", views["active"])
+        # roles without a link to the declaration see nothing at all
+        for role in ("broker", "other", "carrier", "portop", "bank2"):
+            self.assertEqual(self.call("GET", "/api/v1/declarations/%s/events" % n, role)[0], 404, role)
+
+    def test_bank_sees_only_its_own_transaction_ids(self):
+        r = self.registered()
+        n = r["number"]
+        owed = int(self.ledger(n)["outstanding"])
+        self.assertGreater(owed, 2)
+        t1, t2 = "TXA" + os.urandom(6).hex(), "TXB" + os.urandom(6).hex()
+        self.pay([(n, 1)], txn=t1)
+        self.pay([(n, owed - 1)], txn=t2, token="bank2")
+        officer = json.dumps(self.ledger(n, "officer"))
+        self.assertIn(t1, officer)
+        self.assertIn(t2, officer)
+        b1, b2 = json.dumps(self.ledger(n, "bank")), json.dumps(self.ledger(n, "bank2"))
+        self.assertIn(t1, b1)
+        self.assertNotIn(t2, b1)
+        self.assertIn(t2, b2)
+        self.assertNotIn(t1, b2)
