@@ -10,6 +10,7 @@
 #include "service/permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
+#include "service/mandates.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -207,6 +208,10 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_enterprise_statement(a, &req, seg[3], arg(rq, "from"), arg(rq, "to"),
                                                arg(rq, "month"), arg(rq, "format"),
                                                acc && strstr(acc, "text/csv") != NULL));
+        } else if (n == 5 && !strcmp(seg[4], "mandates") && (get || post)) {
+            reply(rs, get ? svc_mandate_list(a, &req, seg[3]) : svc_mandate_grant(a, &req, seg[3], body));
+        } else if (n == 7 && post && !strcmp(seg[4], "mandates") && !strcmp(seg[6], "revocation")) {
+            reply(rs, svc_mandate_revoke(a, &req, seg[3], seg[5]));
         } else if (n == 5 && get && !strcmp(seg[4], "credits"))
             reply(rs, svc_credits_get(a, &req, seg[3]));
         else if (n == 6 && post && !strcmp(seg[4], "credits") && !strcmp(seg[5], "apply"))

@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "service/mandates.h"
 #include "service/views.h"
 #include "service/certificates.h"
 #include "service/permits.h"
@@ -307,6 +308,27 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
     return rc;
 }
 
+/* A declarant acts for another enterprise only under a mandate in force today (issue 15 #5):
+ * 0 when it may, 1 (reply set: 403 no_mandate) when not, <0 on error. */
+static int no_mandate(db_conn *c, write_ctx *x, const char *enterprise, const char *declarant)
+{
+    int rc = svc_mandate_allows(c, enterprise, declarant, date_today());
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return 0;
+    party p; /* an enterprise unknown to customs is refused as such at registration */
+    if ((rc = store_party_get(c, enterprise, &p)) <= 0)
+        return rc;
+    char msg[160];
+    snprintf(msg, sizeof msg, "declarant %s holds no mandate of enterprise %s in force today",
+             declarant, enterprise);
+    svc_reply r = svc_error(SVC_FORBIDDEN, "no_mandate", msg);
+    json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path",
+                        json_string("/importer/tax_code"));
+    return reply_fail(x, r);
+}
+
 /* The reply is built and serialised before the job, so the single writer thread spends its
  * time on SQL only. */
 static int create_job(db_conn *c, void *ctx)
@@ -314,7 +336,10 @@ static int create_job(db_conn *c, void *ctx)
     write_ctx *x = ctx;
     if (svc_idem_lookup(c, x->req, &x->reply))
         return 1;
-    int rc = store_decl_insert(c, &x->row);
+    int rc = no_mandate(c, x, x->row.party, x->row.declarant);
+    if (rc != 0)
+        return rc;
+    rc = store_decl_insert(c, &x->row);
     if (rc == 0)
         rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
     if (rc == 0 && x->req->idem_key)
@@ -624,6 +649,8 @@ static int register_job(db_conn *c, void *ctx)
         return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "the declaration is not provisional any more (or changed meanwhile)"));
     }
+    if ((rc = no_mandate(c, x, cur.party, cur.declarant)) != 0)
+        goto out;
     errs_init(&e);
     if (x->row.kind == DECL_EXPORT) {
         if ((rc = check_enterprise(c, cur.party, &e)) < 0)

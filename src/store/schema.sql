@@ -168,3 +168,9 @@ CREATE TABLE IF NOT EXISTS container_permissions (
   id BIGINT PRIMARY KEY, container TEXT NOT NULL, carrier TEXT NOT NULL, reason TEXT NOT NULL,
   granted_by TEXT NOT NULL, granted_at BIGINT NOT NULL, used_by_manifest TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS container_permissions_ctr ON container_permissions(container, carrier);
+-- migration 3: mandates — a declarant acts for an enterprise only under a mandate the enterprise granted (issue 15 #5)
+CREATE TABLE IF NOT EXISTS mandates (
+  id BIGINT PRIMARY KEY, enterprise TEXT NOT NULL, declarant TEXT NOT NULL,
+  valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, granted_by TEXT NOT NULL,
+  granted_at BIGINT NOT NULL, revoked_by TEXT NOT NULL, revoked_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS mandates_pair ON mandates(enterprise, declarant);

@@ -91,6 +91,10 @@ class Env:
         ]
         for code, name, extra in parties:
             run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        # mandates (issue 15 #5): the broker declares for these enterprises under their mandates
+        for ent, decl in [(ACTIVE, BROKER), (SUSPENDED, BROKER), (DISSOLVED, BROKER),
+                          (DEBTOR, BROKER)]:
+            run_cli("mandate", "grant", "--db", self.db, "--enterprise", ent, "--declarant", decl)
         for key, party, role in [
             ("active", ACTIVE, "declarant"), ("broker", BROKER, "declarant"),
             ("aeo", AEO, "declarant"), ("noncompliant", NONCOMPLIANT, "declarant"),

@@ -352,3 +352,69 @@ class T42TrustViews(ApiCase):
         self.assertNotIn(t2, b1)
         self.assertIn(t2, b2)
         self.assertNotIn(t1, b2)
+
+
+class T43TrustMandates(ApiCase):
+    """#5: a declarant acts for an enterprise only under the enterprise's mandate."""
+
+    def test_mandate_grant_use_and_revoke(self):
+        path = "/api/v1/enterprises/%s/mandates" % ACTIVE
+        d = declaration()  # importer ACTIVE, declared by OTHER's declarant
+        st, b, _ = self.call("POST", "/api/v1/declarations", "other", d)
+        self.assertEqual((st, error_codes(b)), (403, [("no_mandate", "/importer/tax_code")]), b)
+        # only the enterprise itself (or an administrator) grants
+        for tok in ("other", "broker", "officer", "carrier"):
+            self.assertEqual(self.call("POST", path, tok, {"declarant": OTHER,
+                                                           "valid_to": "2099-01-01"})[0], 403, tok)
+        st, b, _ = self.call("POST", path, "active", {"declarant": OTHER, "valid_from": "2026-02-30",
+                                                      "extra": 1})
+        self.assert_errors(st, b, [("date", "/valid_from"), ("required", "/valid_to"),
+                                   ("unknown_field", "/extra")])
+        st, b, _ = self.call("POST", path, "active", {"declarant": "0999999990", "valid_to": "2099-01-01"})
+        self.assertEqual((st, error_codes(b)), (422, [("unknown_party", "/declarant")]), b)
+        st, b, _ = self.call("POST", path, "active", {"declarant": ACTIVE, "valid_to": "2099-01-01"})
+        self.assert_errors(st, b, [("self_mandate", "/declarant")])
+        # a mandate that starts tomorrow does not count today
+        tomorrow = (TODAY + datetime.timedelta(days=1)).isoformat()
+        st, m0, _ = self.call("POST", path, "active", {"declarant": OTHER, "valid_from": tomorrow,
+                                                       "valid_to": "2099-01-01"})
+        self.assertEqual(st, 201, m0)
+        self.assertEqual(self.call("POST", "/api/v1/declarations", "other", d)[0], 403)
+        st, m, _ = self.call("POST", path, "active", {"declarant": OTHER, "valid_to": tomorrow})
+        self.assertEqual(st, 201, m)
+        self.assertEqual((m["enterprise"], m["declarant"], m["in_force"]), (ACTIVE, OTHER, True))
+        p1 = self.create("other", d)
+        p2 = self.create("other", d)
+        r = self.register(p1["id"], "other")
+        self.assertEqual(self.get(r["number"], "active")["declarant"], OTHER)
+        st, lst, _ = self.call("GET", path, "active")
+        self.assertEqual(st, 200, lst)
+        self.assertIn(m["id"], [x["id"] for x in lst["mandates"]])
+        self.assertEqual(self.call("GET", path, "other")[0], 403)
+        self.assertEqual(self.call("GET", path, "officer")[0], 200)
+        # revoked: the provisional declaration cannot be registered any more
+        rv = "%s/%d/revocation" % (path, m["id"])
+        self.assertEqual(self.call("POST", rv, "other")[0], 403)
+        self.assertEqual(self.call("POST", "/api/v1/enterprises/%s/mandates/%d/revocation" % (OTHER, m["id"]),
+                                   "other")[0], 404)
+        st, b, _ = self.call("POST", rv, "active")
+        self.assertEqual((st, b["in_force"]), (200, False), b)
+        self.assertEqual(self.call("POST", rv, "active")[0], 409)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % p2["id"], "other")
+        self.assertEqual((st, error_codes(b)), (403, [("no_mandate", "/importer/tax_code")]), b)
+        self.call("POST", "%s/%d/revocation" % (path, m0["id"]), "active")
+
+    def test_cli_grant_and_revoke(self):
+        p = run_cli("mandate", "grant", "--db", self.env.db, "--enterprise", NONCOMPLIANT,
+                    "--declarant", OTHER, "--to", "2099-12-31")
+        self.assertIn("acts for", p.stdout)
+        d = declaration(importer=NONCOMPLIANT)
+        self.create("other", d)
+        p = run_cli("mandate", "revoke", "--db", self.env.db, "--enterprise", NONCOMPLIANT,
+                    "--declarant", OTHER)
+        self.assertIn("revoked 1", p.stdout)
+        self.assertEqual(self.call("POST", "/api/v1/declarations", "other", d)[0], 403)
+        p = run_cli("mandate", "grant", "--db", self.env.db, "--enterprise", "0999999990",
+                    "--declarant", OTHER, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(run_cli("mandate", "grant", "--db", self.env.db, check=False).returncode, 2)
