@@ -63,6 +63,8 @@ static const route routes[] = {
     {"/api/v1/banks/me/due", {"get"}, 0},
     {"/api/v1/banks/me/reconciliation", {"get"}, 0},
     {"/api/v1/enterprises/{tax_code}/credits", {"get"}, 0},
+    {"/api/v1/enterprises/{tax_code}/mandates", {"get", "post"}, 0},
+    {"/api/v1/enterprises/{tax_code}/mandates/{mandate_id}/revocation", {"post"}, 0},
     {"/api/v1/enterprises/{tax_code}/statement", {"get"}, 0},
     {"/api/v1/debts/overdue", {"get"}, 0},
     {"/api/v1/enterprises/{tax_code}/credits/apply", {"post"}, 0},
