@@ -244,6 +244,19 @@ static int loc_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
+int svc_operator_at(app *a, const svc_req *req, const char *loc)
+{
+    loc_ctx lc = {.party = req->party};
+    if (!loc || strlen(loc) < 5)
+        return 0;
+    if (store_read(a->st, loc_job, &lc) != 0)
+        return -1;
+    for (int i = 0; i < lc.n; i++)
+        if (strncmp(lc.locs[i], loc, 5) == 0)
+            return 1;
+    return 0;
+}
+
 svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
@@ -310,7 +323,17 @@ typedef struct ctr_ctx {
     json_t *out;
     int visible;
     int customs;             /* hold reasons (risk rule names) are for customs only */
+    loc_ctx op;              /* a port operator's locations (op.party NULL otherwise) */
 } ctr_ctx;
+
+/* Does a port operator's binding cover the port (first 5 characters) of loc? */
+static int op_covers(const loc_ctx *op, const char *loc)
+{
+    for (int i = 0; op->party && i < op->n; i++)
+        if (strncmp(op->locs[i], loc, 5) == 0)
+            return 1;
+    return 0;
+}
 
 static int ctr_job(db_conn *c, void *ctx)
 {
@@ -329,7 +352,7 @@ static int ctr_job(db_conn *c, void *ctx)
     char seen[MAX_DECLS][33];
     int n_seen = 0;
     for (int i = 0; i < n; i++) {
-        if (x->party && strcmp(rows[i].carrier, x->party) == 0)
+        if ((x->party && strcmp(rows[i].carrier, x->party) == 0) || op_covers(&x->op, rows[i].port))
             x->visible = 1;
         json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest", rows[i].manifest_id,
                                              "bill_of_lading", rows[i].bl, "seal", rows[i].seal,
@@ -364,6 +387,8 @@ static int ctr_job(db_conn *c, void *ctx)
                                             "at", json_timestamp(gates[i].at)));
         if (!strcmp(gates[i].decision, "allow"))
             state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
+        if (op_covers(&x->op, gates[i].location))
+            x->visible = 1;
         free(gates[i].reasons);
     }
     for (int s = -1; s < n; s++) { /* holds on the container, then on its bills of lading */
@@ -387,9 +412,14 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     svc_reply r = {0};
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
-    int privileged = svc_is_customs(req) || svc_role_is(req, "port_operator");
+    int privileged = svc_is_customs(req);
     ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL,
                  .customs = svc_is_customs(req)};
+    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only (issue 15 #6) */
+        x.op.party = req->party;
+        if (store_read(a->st, loc_job, &x.op) != 0)
+            return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
+    }
     if (store_read(a->st, ctr_job, &x) != 0) {
         json_decref(x.out);
         return svc_error(SVC_ERROR, "storage", "cannot read the container");

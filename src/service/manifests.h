@@ -31,6 +31,9 @@ int svc_ctr_open_rows(db_conn *c, const char *container, struct mctr_row *rows, 
                       int *n_all);
 
 svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body);
+/* 1 when the calling port operator is bound to a location of the port of loc (its first five
+ * characters), 0 when not, -1 on a storage error. */
+int svc_operator_at(app *a, const svc_req *req, const char *loc);
 /* POST /api/v1/containers/{number}/manifest-permissions (officer): lets one more carrier put a
  * container that is on another carrier's open manifest on its own manifest. */
 svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body);

@@ -19,6 +19,7 @@
 #include "core/tax.h"
 #include "service/internal.h"
 #include "service/views.h"
+#include "store/store_mandates.h"
 #include "util/dec.h"
 #include "util/sig.h"
 
@@ -794,6 +795,7 @@ typedef struct ledger_read {
     int n;
     ledger_balance b;
     int aeo;
+    const char *bank;        /* the calling bank, NULL for other roles */
 } ledger_read;
 
 static int ledger_read_job(db_conn *c, void *ctx)
@@ -802,7 +804,15 @@ static int ledger_read_job(db_conn *c, void *ctx)
     x->found = store_decl_get_meta(c, x->key, &x->row);
     if (x->found != 1)
         return x->found < 0 ? x->found : 0;
-    int rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
+    int rc = 0;
+    if (x->bank) { /* a bank sees what it paid, guaranteed or was chosen for, nothing else */
+        rc = store_bank_linked(c, x->row.id, x->row.party, x->bank, date_today());
+        if (rc <= 0) {
+            x->found = 0;
+            return rc;
+        }
+    }
+    rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
     if (rc >= 0)
         rc = x->aeo = pay_is_aeo(c, x->row.party);
     return rc < 0 ? rc : 0;
@@ -810,7 +820,7 @@ static int ledger_read_job(db_conn *c, void *ctx)
 
 svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
 {
-    ledger_read x = {.key = number};
+    ledger_read x = {.key = number, .bank = svc_role_is(req, "bank") ? req->party : NULL};
     svc_reply r = {0};
     x.rows = calloc(MAX_ENTRIES, sizeof *x.rows);
     if (!x.rows)

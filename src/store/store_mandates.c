@@ -94,3 +94,26 @@ int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }
+
+int store_bank_linked(db_conn *c, const char *decl_id, const char *enterprise, const char *bank,
+                      int32_t date)
+{
+    static const char paid[] = "SELECT 1 FROM ledger_entries WHERE decl_id = ? AND bank = ? LIMIT 1";
+    static const char guar[] =
+        "SELECT 1 FROM guarantee_declarations WHERE decl_id = ? AND bank = ? LIMIT 1";
+    const char *const sqls[] = {paid, guar};
+    for (int i = 0; i < 2; i++) {
+        db_stmt *st = db_prepare(c, sqls[i]);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        db_bind_text(c, st, 2, bank);
+        int rc = db_step(c, st);
+        db_reset(c, st);
+        if (rc == DB_ROW)
+            return 1;
+        if (rc != DB_DONE)
+            return rc < 0 ? rc : DB_ERR;
+    }
+    return store_mandate_valid(c, enterprise, bank, date);
+}

@@ -418,3 +418,44 @@ class T43TrustMandates(ApiCase):
                     "--declarant", OTHER, check=False)
         self.assertEqual(p.returncode, 1)
         self.assertEqual(run_cli("mandate", "grant", "--db", self.env.db, check=False).returncode, 2)
+
+
+class T44TrustEnumeration(ApiCase):
+    """#6: a bank sees the declarations it paid, guaranteed or was chosen for; a port operator
+    sees its own location's."""
+
+    def test_bank_sees_only_its_declarations(self):
+        paid, other, chosen = self.registered(), self.registered(), self.registered(token="aeo",
+                                                                                     decl=declaration(importer=AEO))
+        self.pay([(paid["number"], 1)])
+        self.assertEqual(self.call("GET", "/api/v1/declarations/%s/ledger" % paid["number"], "bank")[0], 200)
+        for n in (paid["number"], other["number"], chosen["number"]):
+            st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % n, "bank2")
+            self.assertEqual(st, 404, b)
+        self.assertEqual(self.call("GET", "/api/v1/declarations/%s/ledger" % other["number"], "bank")[0], 404)
+        # the enterprise chooses its bank with a mandate
+        st, m, _ = self.call("POST", "/api/v1/enterprises/%s/mandates" % AEO, "aeo",
+                             {"declarant": BANK2, "valid_to": "2099-01-01"})
+        self.assertEqual(st, 201, m)
+        st, b, _ = self.call("GET", "/api/v1/declarations/%s/ledger" % chosen["number"], "bank2")
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.call("GET", "/api/v1/declarations/%s/ledger" % paid["number"], "bank2")[0], 404)
+        self.call("POST", "/api/v1/enterprises/%s/mandates/%d/revocation" % (AEO, m["id"]), "aeo")
+        self.assertEqual(self.call("GET", "/api/v1/declarations/%s/ledger" % chosen["number"], "bank2")[0], 404)
+
+    def test_port_operator_sees_its_location_only(self):
+        hph = self.registered()  # port of discharge VNHPH
+        d = declaration()
+        d["transport"]["port_of_discharge"] = "VNSGN"
+        sgn = self.registered(decl=d)
+        for path in ("qr.svg", "barcode.svg"):
+            self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (hph["number"], path), "portop")[0], 200)
+            self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (sgn["number"], path), "portop")[0], 404)
+            self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (sgn["number"], path), "portop2")[0], 200)
+            self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (hph["number"], path), "portop2")[0], 404)
+        ctr = fresh_container()
+        st, b, _ = self.call("POST", "/api/v1/manifests", "carrier", manifest([bill(fresh_bl(), [(ctr, "S9")])]))
+        self.assertEqual(st, 201, b)
+        self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "portop")[0], 200)
+        self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "portop2")[0], 404)
+        self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "officer")[0], 200)
