@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store.h"
 #include "store/store_mandates.h"
 
@@ -117,7 +117,7 @@ svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, js
         return r;
     snprintf(x.m.enterprise, sizeof x.m.enterprise, "%s", tax_code);
     snprintf(x.m.granted_by, sizeof x.m.granted_by, "%s", req->party);
-    x.m.granted_at = (int64_t)time(NULL);
+    x.m.granted_at = svc_now();
     if (store_write(a->st, grant_job, &x) < 0) {
         json_decref(x.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot store the mandate");
@@ -173,7 +173,7 @@ static int revoke_job(db_conn *c, void *ctx)
         x->reply = svc_error(SVC_CONFLICT, "illegal_transition", "the mandate is already revoked");
         return 1;
     }
-    x->m.revoked_at = (int64_t)time(NULL);
+    x->m.revoked_at = svc_now();
     snprintf(x->m.revoked_by, sizeof x->m.revoked_by, "%s", x->req->party);
     if ((rc = store_mandate_put(c, &x->m)) != 0)
         return rc;

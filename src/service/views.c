@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "service/internal.h"
+#include "service/kernel.h"
 
 /* keys that carry selectivity internals, wherever they appear */
 static const char *const internal_keys[] = {"rule_id", "rule", "rule_name", "model", "risk_model",
