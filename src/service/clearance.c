@@ -25,6 +25,7 @@
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "store/store_permits.h"
+#include "store/store_selections.h"
 #include "service/payments.h"
 #include "service/manifests.h"
 #include "service/risk_engine.h"
@@ -741,6 +742,33 @@ static int party_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+/* The channel earlier, cancelled declarations of the same goods were selected for (0: none). */
+typedef struct inherit_ctx {
+    const char *importer;
+    const decl *d;
+    int channel;
+    char number[13];
+} inherit_ctx;
+
+static int inherit_job(db_conn *c, void *ctx)
+{
+    inherit_ctx *x = ctx;
+    char num[13] = "";
+    for (int i = -1; i < x->d->transport.n_bl; i++) {
+        const char *ref = i < 0 ? x->d->invoice.number : x->d->transport.bills_of_lading[i];
+        if (!ref[0])
+            continue;
+        int ch = store_selection_get(c, x->importer, i < 0 ? "invoice" : "bl", ref, num);
+        if (ch < 0)
+            return ch;
+        if (ch > x->channel) {
+            x->channel = ch;
+            memcpy(x->number, num, sizeof x->number);
+        }
+    }
+    return 0;
+}
+
 svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel)
 {
     svc_reply r = {0};
@@ -819,6 +847,16 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     pthread_rwlock_rdlock(&a->risk_lock);
     risk_classify(a->rules, a->n_rules, &a->policy, &in, &rx.risk);
     pthread_rwlock_unlock(&a->risk_lock);
+    /* the same goods, selected before and then cancelled, keep their selection (issue 15 #7) */
+    inherit_ctx ih = {.importer = rd.row.party, .d = &rx.ax.d};
+    if (store_read(a->st, inherit_job, &ih) != 0) {
+        free(cv);
+        free(rx.facts);
+        assessed_release(&rx.ax);
+        decl_row_release(&rd.row);
+        return svc_error(SVC_ERROR, "storage", "cannot read earlier selections");
+    }
+    risk_inherit_selection(&rx.risk, ih.channel, ih.number);
     free(cv);
     rx.risk_json = risk_to_json(&rx.risk);
     if (scored) /* kept with the decision, shown to customs only (decl_view) */
@@ -1014,6 +1052,34 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     return 0;
 }
 
+/* Cancelling a declaration that was sent to yellow or red (issue 15 #7): its goods keep the
+ * selection — recorded by importer + invoice number and importer + each bill of lading, which
+ * the next registration of the same goods inherits — and the cancellation is a risk input (an
+ * outcome of the declaration for the learned selectivity: goods withdrawn from a check). */
+static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t *detail)
+{
+    json_t *doc = json_loads(cur->doc, 0, NULL);
+    const char *inv = json_string_value(json_object_get(json_object_get(doc, "invoice"), "number"));
+    json_t *bls = json_object_get(json_object_get(doc, "transport"), "bills_of_lading"), *bl;
+    size_t i;
+    int rc = 0;
+    if (inv && *inv)
+        rc = store_selection_put(c, cur->party, "invoice", inv, cur->id, cur->number, cur->channel,
+                                 x->job.now);
+    json_array_foreach(bls, i, bl) {
+        if (rc == 0 && json_string_value(bl))
+            rc = store_selection_put(c, cur->party, "bl", json_string_value(bl), cur->id,
+                                     cur->number, cur->channel, x->job.now);
+    }
+    json_decref(doc);
+    if (rc == 0)
+        rc = store_risk_outcome_put(c, cur->id, x->job.now, 1, 0, 0, "cancelled_after_selection");
+    if (rc >= 0 && detail)
+        json_object_set_new(detail, "selection_kept",
+                            json_string(decl_channel_name((decl_channel)cur->channel)));
+    return rc < 0 ? rc : 0;
+}
+
 static int transition_job(db_conn *c, void *ctx)
 {
     transition_ctx *t = ctx;
@@ -1045,6 +1111,10 @@ static int transition_job(db_conn *c, void *ctx)
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
         }
+    }
+    if (to == ST_CANCELLED && cur.channel >= CH_YELLOW && (rc = keep_selection(c, x, &cur, t->detail)) < 0) {
+        decl_row_release(&cur);
+        return rc;
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
         /* the goods will not be cleared under this declaration: its permit and C/O quantities

@@ -174,3 +174,8 @@ CREATE TABLE IF NOT EXISTS mandates (
   valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, granted_by TEXT NOT NULL,
   granted_at BIGINT NOT NULL, revoked_by TEXT NOT NULL, revoked_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS mandates_pair ON mandates(enterprise, declarant);
+-- migration 4: a selection sticks to the consignment — cancelling a declaration sent to yellow or red records its goods (importer + invoice number, importer + bill of lading) with the channel, and re-registering them inherits it (issue 15 #7)
+CREATE TABLE IF NOT EXISTS consignment_selections (
+  importer TEXT NOT NULL, ref_kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL,
+  number TEXT NOT NULL, channel INTEGER NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (importer, ref_kind, ref, decl_id));

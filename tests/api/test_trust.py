@@ -459,3 +459,61 @@ class T44TrustEnumeration(ApiCase):
         self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "portop")[0], 200)
         self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "portop2")[0], 404)
         self.assertEqual(self.call("GET", "/api/v1/containers/" + ctr, "officer")[0], 200)
+
+
+class T45TrustSelection(ApiCase):
+    """#7: a random selection sticks to the consignment across a cancellation."""
+
+    def goods(self, inv, bl):
+        d = declaration(items=[item("85044019", "100", "5", desc="Phone chargers 25 W")])
+        d["invoice"]["number"], d["invoice"]["total"] = inv, "500"
+        d["transport"]["bills_of_lading"] = [bl]
+        return d
+
+    def set_random(self, red):
+        st, b, _ = self.call("PUT", "/api/v1/risk/settings", "risk",
+                             {"random_red_percent": red, "random_yellow_percent": "0"})
+        self.assertEqual(st, 200, b)
+
+    def test_cancelled_random_selection_is_inherited(self):
+        inv, bl = "INV-" + os.urandom(5).hex(), "BLX" + os.urandom(5).hex().upper()
+        self.set_random("100")
+        try:
+            first = self.registered(decl=self.goods(inv, bl))
+        finally:
+            self.set_random("0")
+        self.assertEqual((first["channel"], first["reasons"]), ("red", [{"code": "random"}]))
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % first["number"], "active",
+                             {"reason_code": "H07", "reason": "wrong consignee"})
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.events(first["number"])[-1]["detail"]["selection_kept"], "red")
+        # the same goods again: same invoice, or same bill of lading, keep the red channel
+        for d in (self.goods(inv, bl), self.goods(inv, "BLY" + os.urandom(5).hex().upper()),
+                  self.goods("INV-" + os.urandom(5).hex(), bl)):
+            again = self.registered(decl=d)
+            self.assertEqual(again["channel"], "red", again)
+            self.assertIn({"code": "inherited"}, again["reasons"])
+        g = self.get(again["number"], "officer")
+        self.assertIn(first["number"], json.dumps(g["reasons"]))
+        # other goods, or the same invoice of another importer, are not affected
+        other = self.registered(decl=self.goods("INV-" + os.urandom(5).hex(), "BLZ" + os.urandom(5).hex().upper()))
+        self.assertEqual(other["channel"], "green", other)
+        d = self.goods(inv, bl)
+        d["importer"]["tax_code"] = OTHER
+        self.assertEqual(self.registered(token="other", decl=d)["channel"], "green")
+        # the cancellation after selection is a risk input: an outcome for the learned model
+        con = sqlite3.connect(self.env.db, timeout=30)
+        rows = con.execute("SELECT o.violation, o.source FROM risk_outcomes o JOIN declarations d"
+                           " ON d.id = o.decl_id WHERE d.number = ?", (first["number"],)).fetchall()
+        con.close()
+        self.assertEqual(rows, [(1, "cancelled_after_selection")])
+
+    def test_green_cancellation_leaves_nothing(self):
+        inv, bl = "INV-" + os.urandom(5).hex(), "BLG" + os.urandom(5).hex().upper()
+        first = self.registered(decl=self.goods(inv, bl))
+        self.assertEqual(first["channel"], "green")
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % first["number"], "active",
+                             {"reason_code": "H07"})
+        self.assertEqual(st, 200, b)
+        self.assertNotIn("selection_kept", self.events(first["number"])[-1]["detail"])
+        self.assertEqual(self.registered(decl=self.goods(inv, bl))["channel"], "green")
