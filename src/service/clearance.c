@@ -494,8 +494,14 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
 static int load_for_write(db_conn *c, write_ctx *x, decl_row *cur)
 {
     int rc = store_decl_get(c, x->key, cur);
-    if (rc == 1 && can_see(x->job.req, cur))
-        return 0;
+    if (rc == 1 && can_see(x->job.req, cur)) {
+        /* a broker modifies, amends or cancels only while its mandate is in force */
+        if (!svc_role_is(x->job.req, "declarant") ||
+            (rc = no_mandate(c, x, cur->party, x->job.req->party)) == 0)
+            return 0;
+        decl_row_release(cur);
+        return rc;
+    }
     decl_row_release(cur);
     if (rc < 0)
         return rc;

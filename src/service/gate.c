@@ -389,9 +389,12 @@ static int ctr_job(db_conn *c, void *ctx)
             x->visible = 1;
         free(gates[i].reasons);
     }
-    for (int s = -1; s < n; s++) { /* holds on the container, then on its bills of lading */
-        if (s >= 0 && strcmp(rows[s].manifest_id, rows[0].manifest_id) != 0)
-            break;
+    int n_open = 0, n_all = 0; /* holds on the container, then on the bills of its open manifests */
+    if (n > 0 && (n_open = svc_ctr_open_rows(c, x->number, rows, MAX_ROWS, &n_all)) == 0)
+        while (n_open < n_all && strcmp(rows[n_open].manifest_id, rows[0].manifest_id) == 0)
+            n_open++; /* gone out: the last manifest's */
+    int err = n_open < 0 ? n_open : 0;
+    for (int s = -1; s < n_open; s++) {
         int nh = store_hold_list(c, s < 0 ? x->number : rows[s].bl, holds, 32);
         for (int i = 0; i < nh; i++)
             json_array_append_new(hj, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)holds[i].id,
@@ -402,7 +405,7 @@ static int ctr_job(db_conn *c, void *ctx)
     x->out = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "container", x->number, "state", state,
                        "manifests", man, "declarations", decls, "gate_events", gj, "holds", hj);
     free(gates);
-    return ng < 0 ? ng : 0;
+    return ng < 0 ? ng : err;
 }
 
 svc_reply svc_container_get(app *a, const svc_req *req, const char *number)

@@ -55,6 +55,10 @@ class T40TrustGate(ApiCase):
         g = self.gate("gate_out", ctr, "SEAL-X")
         self.assertEqual((g["decision"], g["reasons"]), ("deny", ["declaration_not_cleared", "hold_open"]))
         self.assertEqual(self.get(a["number"])["status"], "registered")
+        st, hist, _ = self.call("GET", "/api/v1/containers/" + ctr, "officer")
+        self.assertEqual(st, 200, hist)
+        self.assertEqual([(x["subject"], x["open"]) for x in hist["holds"]], [(bl1, True)])
+        self.assertEqual(sorted(m["bill_of_lading"] for m in hist["manifests"]), sorted([bl1, bl2]))
         # once A is cleared and the hold released, both declarations pass supervision
         self.decide(a["number"], "clear")
         self.assertEqual(self.gate("gate_out", ctr, "SEAL-X")["reasons"], ["hold_open"])
@@ -402,6 +406,15 @@ class T43TrustMandates(ApiCase):
         self.assertEqual(self.call("POST", rv, "active")[0], 409)
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % p2["id"], "other")
         self.assertEqual((st, error_codes(b)), (403, [("no_mandate", "/importer/tax_code")]), b)
+        # nor amend or cancel what it registered under the mandate; the enterprise still can
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "other", d)
+        self.assertEqual((st, error_codes(b)), (403, [("no_mandate", "/importer/tax_code")]), b)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "other",
+                             {"reason_code": "H07"})
+        self.assertEqual((st, error_codes(b)), (403, [("no_mandate", "/importer/tax_code")]), b)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/cancellation" % r["number"], "active",
+                             {"reason_code": "H07"})
+        self.assertEqual(st, 200, b)
         self.call("POST", "%s/%d/revocation" % (path, m0["id"]), "active")
 
     def test_cli_grant_and_revoke(self):
@@ -453,6 +466,10 @@ class T44TrustEnumeration(ApiCase):
             self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (sgn["number"], path), "portop")[0], 404)
             self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (sgn["number"], path), "portop2")[0], 200)
             self.assertEqual(self.call("GET", "/api/v1/declarations/%s/%s" % (hph["number"], path), "portop2")[0], 404)
+        for tok, n, expect in (("portop", hph, 200), ("portop", sgn, 404), ("portop2", sgn, 200),
+                               ("portop2", hph, 404)):
+            st, b, _ = self.call("POST", "/api/v1/supervision/scan", tok, {"payload": n["number"]})
+            self.assertEqual(st, expect, (tok, b))
         ctr = fresh_container()
         st, b, _ = self.call("POST", "/api/v1/manifests", "carrier", manifest([bill(fresh_bl(), [(ctr, "S9")])]))
         self.assertEqual(st, 201, b)
