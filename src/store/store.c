@@ -130,10 +130,8 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         int rc = run_batch(s, batch, n);
-        if (rc == 0)
+        if (rc == 0) /* anchors the committed head (a rolled-back batch leaves it as it was) */
             audit_checkpoint(&s->audit, s->writer, 0);
-        else
-            s->audit.dirty = 0; /* rolled back; the next commit's checkpoint reads the head */
 
         pthread_mutex_lock(&s->mu);
         for (int i = 0; i < n; i++) {
