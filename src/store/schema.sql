@@ -156,7 +156,19 @@ CREATE TABLE IF NOT EXISTS risk_models (
   version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,
   train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,
   features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
--- migration 2: keyed audit trail (issue 15 #2: global chain, state digest, extra fields) and officers' permissions to put a container on a second carrier's manifest (issue 15 #1)
+
+-- migration 2: lists of declarations by declarant, enterprise and office for a period; idempotency retention
+-- A declarant's, an enterprise's or an office's declarations of one day (the web portal's
+-- GET /api/v1/declarations?office=&from=&to=): one index range each, newest last, instead of a
+-- scan of every declaration the party or office ever lodged. (party, registered_at) also serves
+-- the lookups by party alone that declarations_party served.
+CREATE INDEX IF NOT EXISTS declarations_declarant_at ON declarations(declarant, registered_at);
+CREATE INDEX IF NOT EXISTS declarations_party_at ON declarations(party, registered_at);
+CREATE INDEX IF NOT EXISTS declarations_office_at ON declarations(office, registered_at);
+DROP INDEX IF EXISTS declarations_party;
+-- Idempotency keys are kept 48 hours (docs/storage.md): the sweep deletes by age.
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
+-- migration 3: keyed audit trail (issue 15 #2: global chain, state digest, extra fields) and officers' permissions to put a container on a second carrier's manifest (issue 15 #1)
 -- events written before this migration keep gseq NULL: they stay verifiable as the SHA-256
 -- chain they were written as (store_audit.c, legacy_hash)
 ALTER TABLE events ADD COLUMN gseq BIGINT;
@@ -168,13 +180,13 @@ CREATE TABLE IF NOT EXISTS container_permissions (
   id BIGINT PRIMARY KEY, container TEXT NOT NULL, carrier TEXT NOT NULL, reason TEXT NOT NULL,
   granted_by TEXT NOT NULL, granted_at BIGINT NOT NULL, used_by_manifest TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS container_permissions_ctr ON container_permissions(container, carrier);
--- migration 3: mandates — a declarant acts for an enterprise only under a mandate the enterprise granted (issue 15 #5)
+-- migration 4: mandates — a declarant acts for an enterprise only under a mandate the enterprise granted (issue 15 #5)
 CREATE TABLE IF NOT EXISTS mandates (
   id BIGINT PRIMARY KEY, enterprise TEXT NOT NULL, declarant TEXT NOT NULL,
   valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, granted_by TEXT NOT NULL,
   granted_at BIGINT NOT NULL, revoked_by TEXT NOT NULL, revoked_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS mandates_pair ON mandates(enterprise, declarant);
--- migration 4: a selection sticks to the consignment — cancelling a declaration sent to yellow or red records its goods (importer + invoice number, importer + bill of lading) with the channel, and re-registering them inherits it (issue 15 #7)
+-- migration 5: a selection sticks to the consignment — cancelling a declaration sent to yellow or red records its goods (importer + invoice number, importer + bill of lading) with the channel, and re-registering them inherits it (issue 15 #7)
 CREATE TABLE IF NOT EXISTS consignment_selections (
   importer TEXT NOT NULL, ref_kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL,
   number TEXT NOT NULL, channel INTEGER NOT NULL, at BIGINT NOT NULL,
