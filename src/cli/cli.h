@@ -16,10 +16,13 @@ int cmd_tariff(int argc, char **argv);    /* tariff show|search|import */
 int cmd_quote(int argc, char **argv);     /* quote FILE.json */
 int cmd_load(int argc, char **argv);      /* load --server URL --token T --rate N --duration S */
 int cmd_invalidate(int argc, char **argv); /* invalidate --db FILE: the 15-day rule, for cron */
-int cmd_audit(int argc, char **argv);
-int cmd_mandate(int argc, char **argv);
-int cmd_routes(int argc, char **argv);     /* routes: the HTTP route table (cmd_routes.c) */    /* mandate grant|revoke --db FILE (cmd_mandate.c) */      /* audit verify --db FILE */
+int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
+int cmd_mandate(int argc, char **argv);    /* mandate grant|revoke --db FILE (cmd_mandate.c) */
+int cmd_routes(int argc, char **argv);     /* routes: the HTTP route table (cmd_routes.c) */
 int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
+int cmd_key(int argc, char **argv);        /* key generate --out FILE */
+/* A new P-256 QR signing key in a new file of mode 0600; 0 or 1 (message on stderr). */
+int cli_key_generate(const char *path);
 int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
 
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */
