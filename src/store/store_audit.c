@@ -452,7 +452,8 @@ void audit_checkpoint(audit_anchor *a, db_conn *c, int force)
 
 /* ---- verify -------------------------------------------------------------------------------- */
 
-static void problem(audit_report *r, const char *fmt, ...)
+/* printf-style: clang's -Wformat-nonliteral (the fuzz build) wants the attribute */
+__attribute__((format(printf, 2, 3))) static void problem(audit_report *r, const char *fmt, ...)
 {
     if (r->n_problems < AUDIT_MAX_PROBLEMS) {
         va_list ap;
