@@ -15,6 +15,8 @@ RATE=${1:-1000}; DURATION=${2:-15}; RUNS=${3:-3}; IMIN=${4:-1}; IMAX=${5:-50}
 DIR=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DB="$DIR/bench.sqlite"
+# a PostgreSQL database's audit key and log (and signing key) live in a state directory
+export ECUSTOMS_STATE_DIR="$DIR"
 if [ -n "$PGURI" ]; then
     NAME="bench_$(date +%s)_$$"
     # postgresql://auth@hosts/db?query -> the same with db replaced (and the maintenance db)

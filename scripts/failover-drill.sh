@@ -29,6 +29,8 @@ psql -X -q -d "postgresql://postgres@127.0.0.1:$LEADER/postgres" -c "CREATE DATA
 URI="postgresql://postgres@127.0.0.1:$PG1,127.0.0.1:$PG2,127.0.0.1:$PG3/$DBNAME?target_session_attrs=read-write"
 
 WORK=$(mktemp -d)
+# the database's audit key and checkpoint log (and signing key): docs/operations.md "Keys"
+export ECUSTOMS_STATE_DIR="$WORK"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN" db init --db "$URI" --signing-key "$WORK/signing-key.pem" --demo > "$WORK/tokens"
 TOKEN=$(awk '$1=="declarant"{print $3; exit}' "$WORK/tokens")

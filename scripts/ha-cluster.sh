@@ -75,6 +75,7 @@ bootstrap:
   initdb:
     - encoding: UTF8
     - locale: C
+    - data-checksums
   pg_hba:
     - local all all trust
     - host replication replicator 127.0.0.1/32 trust

@@ -23,6 +23,7 @@
 #include "service/barcodes.h"
 #include "service/manifests.h"
 #include "store/db.h"
+#include "store/store_audit.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/file.h"
@@ -34,17 +35,6 @@ static const char *const roles[] = {"declarant", "officer", "risk_officer", "adm
                                     "port_operator", "bank", "agency", "asw", NULL};
 
 /* ---- db init --------------------------------------------------------------------------- */
-
-/* The QR signing key lives next to a SQLite file by default; a database server's database has
- * no such place, so there the file must be named (and be the same for every server process). */
-static int key_file_missing(const char *cmd, const char *db, const char *key_file)
-{
-    if (key_file || !db || !db_is_server(db))
-        return 0;
-    fprintf(stderr, "%s: --signing-key FILE is required with a PostgreSQL database (the default "
-                    "place, beside the database file, exists only for SQLite)\n", cmd);
-    return 1;
-}
 
 int cmd_db(int argc, char **argv)
 {
@@ -60,7 +50,7 @@ int cmd_db(int argc, char **argv)
         return 2;
     }
     store *st;
-    if (store_open(db, &st) != 0)
+    if (store_open_ex(db, STORE_INIT, &st) != 0)
         return 1;
     svc_req admin = svc_admin_cli();
     int demo = cli_flag(argc, argv, "--demo"), n_fx = 0;
@@ -91,16 +81,10 @@ int cmd_db(int argc, char **argv)
         fprintf(stderr, "db init failed\n");
         return 1;
     }
-    /* the QR signing key, next to the database (or --signing-key), never inside it */
+    /* the QR signing key, next to the database (a PostgreSQL database: in the state
+     * directory, store/db.h) or --signing-key, never inside it */
     const char *kf = cli_opt(argc, argv, "--signing-key");
     char kpath[1100];
-    if (!kf && db_is_server(db)) {
-        /* no file to put it beside: `key generate --out FILE` makes it, `serve --signing-key
-         * FILE` (required there) uses it */
-        fprintf(stderr, "db init: no QR signing key made (a PostgreSQL database: make one with "
-                        "`ecustoms key generate --out FILE` and pass serve --signing-key FILE)\n");
-        return 0;
-    }
     if (kf)
         snprintf(kpath, sizeof kpath, "%s", kf);
     else
@@ -279,7 +263,9 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
                         "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
                         "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
-                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n");
+                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n"
+                        "  [--state-dir DIR (a PostgreSQL database: its audit key, audit log and"
+                        " signing key)]\n");
         return 2;
     }
     if (listen) {
@@ -292,8 +278,6 @@ int cmd_serve(int argc, char **argv)
         host[colon - listen] = 0;
         port = atoi(colon + 1);
     }
-    if (key_file_missing("serve", db, signing))
-        return 2;
     /* serve never creates a database: a mistyped or empty --db would otherwise become a fresh
      * empty database on which every token is refused (a database server's database: store_open
      * fails on a missing one; a file's permissions below are SQLite's concern only) */
@@ -335,7 +319,10 @@ int cmd_serve(int argc, char **argv)
     snprintf(openapi, sizeof openapi, "%s/openapi.json", cli_data_dir());
     http_openapi_path = openapi;
     app a;
-    if (app_open(&a, db, cli_data_dir()) != 0) {
+    /* a damaged file is refused at start rather than answering with partial histories;
+     * --no-integrity-check skips the scan for very large files (docs/reliability.md: its cost) */
+    int flags = cli_flag(argc, argv, "--no-integrity-check") ? 0 : STORE_CHECK;
+    if (app_open_ex(&a, db, cli_data_dir(), flags) != 0) {
         free(cert_pem);
         free(key_pem);
         return 1;
@@ -394,19 +381,8 @@ int cmd_serve(int argc, char **argv)
 
 /* ---- audit verify ------------------------------------------------------------------------- */
 
-typedef struct audit_ctx {
-    char bad[33];
-    int64_t checked;
-    int n_bad;
-} audit_ctx;
-
-static int audit_job(db_conn *c, void *ctx)
-{
-    audit_ctx *x = ctx;
-    x->n_bad = store_audit_verify(c, x->bad, sizeof x->bad, &x->checked);
-    return x->n_bad < 0 ? x->n_bad : 0;
-}
-
+/* Exit 0 only when the database passes its integrity check and the whole trail could be read
+ * and verified; every read error is a failure (issue 15 #2). */
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
@@ -414,21 +390,35 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
         return 2;
     }
+    if (!db_is_server(db) && access(db, R_OK) != 0) {
+        fprintf(stderr, "audit verify: cannot read %s\n", db);
+        return 1;
+    }
     store *st;
-    if (store_open(db, &st) != 0)
+    if (store_open_ex(db, STORE_CHECK, &st) != 0) {
+        fprintf(stderr, "audit verify: FAILED: the database cannot be opened or is damaged\n");
         return 1;
-    audit_ctx x = {0};
-    int rc = store_read(st, audit_job, &x);
+    }
+    audit_report *r = calloc(1, sizeof *r);
+    if (!r) {
+        store_close(st);
+        return 1;
+    }
+    int rc = store_audit_verify(st, r);
     store_close(st);
-    if (rc != 0) {
-        fprintf(stderr, "audit verify: cannot read events\n");
-        return 1;
-    }
-    if (x.n_bad) {
-        printf("TAMPERED: %d of %lld events do not match their hash chain (first: declaration %s)\n",
-               x.n_bad, (long long)x.checked, x.bad);
-        return 1;
-    }
-    printf("ok: %lld events, every hash chain intact\n", (long long)x.checked);
-    return 0;
+    for (int i = 0; i < r->n_problems && i < AUDIT_MAX_PROBLEMS; i++)
+        printf("TAMPERED: %s\n", r->problems[i]);
+    if (r->n_problems > AUDIT_MAX_PROBLEMS)
+        printf("... and %d more problems\n", r->n_problems - AUDIT_MAX_PROBLEMS);
+    int ok = rc == 0 && r->n_problems == 0;
+    if (rc != 0)
+        printf("FAILED: the audit trail could not be read to the end\n");
+    else if (ok)
+        printf("ok: %lld events of %lld declarations, every hash chain intact, %lld checkpoints match%s\n",
+               (long long)r->events, (long long)r->declarations, (long long)r->checkpoints,
+               r->legacy_events ? " (some events predate the key: hash-chained only)" : "");
+    else
+        printf("FAILED: %d problems in %lld events\n", r->n_problems, (long long)r->events);
+    free(r);
+    return ok ? 0 : 1;
 }

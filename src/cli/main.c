@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/db.h"
 
 static const struct {
     const char *name;
@@ -22,6 +23,8 @@ static const struct {
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] [--source-address IP]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
+    {"routes", cmd_routes, "routes (the HTTP route table: method, pattern, access)"},
+    {"mandate", cmd_mandate, "mandate grant|revoke --db FILE --enterprise TAX_CODE --declarant TAX_CODE [--from D] [--to D]"},
     {"key", cmd_key, "key generate --out FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
     {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},
@@ -54,6 +57,9 @@ static void usage(void)
     fprintf(stderr, "usage: ecustoms COMMAND ...\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(stderr, "  ecustoms %s\n", commands[i].usage);
+    fprintf(stderr, "A --db is a SQLite file path or a postgresql://USER@HOST:PORT[,HOST:PORT...]/DB URI;\n"
+                    "with PostgreSQL every command also takes --state-dir DIR (or $ECUSTOMS_STATE_DIR):\n"
+                    "the folder of the database's audit key, audit log and QR signing key.\n");
 }
 
 static int is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
@@ -78,6 +84,11 @@ int main(int argc, char **argv)
                 printf("usage: ecustoms %s\n", commands[i].usage);
                 return 0;
             }
+        /* where a PostgreSQL database's audit key, audit log and signing key live (store/db.h):
+         * one option for every command that takes --db */
+        const char *state = cli_opt(argc, argv, "--state-dir");
+        if (state)
+            db_state_dir_set(state);
         return commands[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "ecustoms: unknown command '%s'\n", argv[1]);

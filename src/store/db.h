@@ -58,8 +58,11 @@ typedef struct db_driver {
     int (*take_fault)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
+struct audit_anchor;
+
 struct db_conn {
     const db_driver *drv;
+    struct audit_anchor *audit;  /* set on the connection that appends audit events (writer) */
 };
 
 extern const db_driver db_sqlite_driver;
@@ -70,6 +73,15 @@ extern const db_driver db_pg_driver;
 const db_driver *db_driver_for(const char *target);
 /* 1 when target names a database server rather than a file (no file checks apply). */
 int db_is_server(const char *target);
+
+/* Files that belong to a database but must stay outside it (the audit key and checkpoint log,
+ * the QR signing key: docs/operations.md "Files beside the database") are named BASE.audit-key,
+ * BASE.audit-log, BASE.signing-key.pem. For a SQLite file BASE is the file's path. A database
+ * server's database has no such place: BASE is DIR/NAME, DIR the state directory (`--state-dir
+ * DIR` on any command, else $ECUSTOMS_STATE_DIR) and NAME the database's name in the URI.
+ * db_state_base returns 0, or -1 (out = "") for a server database when no directory is set. */
+void db_state_dir_set(const char *dir);
+int db_state_base(const char *target, char *out, size_t n);
 
 /* Thin wrappers so call sites read like SQL code. */
 static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->prepare(c, sql); }

@@ -6,6 +6,7 @@ Test modules (tests/api/test_*.py) start with `from harness import *`; run.py lo
 Python 3 standard library only.
 """
 import argparse
+import atexit
 import base64
 import copy
 import datetime
@@ -72,6 +73,18 @@ def run_cli(*args, check=True):
     return p
 
 
+def pg_state_dir():
+    """The state directory of the PostgreSQL pass (audit key, audit log, signing key of each
+    database, named by its database: store/db.h). One for the whole run, in the environment, so
+    that every `ecustoms` the tests start finds it without a --state-dir of its own."""
+    d = os.environ.get("ECUSTOMS_STATE_DIR")
+    if not d:
+        d = tempfile.mkdtemp(prefix="ecustoms-api-state-")
+        os.environ["ECUSTOMS_STATE_DIR"] = d
+        atexit.register(shutil.rmtree, d, True)
+    return d
+
+
 class Env:
     """A database + a running server."""
 
@@ -80,6 +93,8 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
         db_url = db_url or DB_URL
         self.engine = "postgresql" if db_url else "sqlite"
+        if db_url:
+            pg_state_dir()
         self.db = pgserver.create_database(db_url, "api_" + name) if db_url else \
             os.path.join(self.dir, "db.sqlite")
         self.proc = None
@@ -105,6 +120,10 @@ class Env:
         ]
         for code, name, extra in parties:
             run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        # mandates (issue 15 #5): the broker declares for these enterprises under their mandates
+        for ent, decl in [(ACTIVE, BROKER), (SUSPENDED, BROKER), (DISSOLVED, BROKER),
+                          (DEBTOR, BROKER)]:
+            run_cli("mandate", "grant", "--db", self.db, "--enterprise", ent, "--declarant", decl)
         for key, party, role in [
             ("active", ACTIVE, "declarant"), ("broker", BROKER, "declarant"),
             ("aeo", AEO, "declarant"), ("noncompliant", NONCOMPLIANT, "declarant"),
@@ -181,6 +200,14 @@ class Env:
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
+        # whatever the tests did, the audit trail they leave must verify (issue 15 #2): every
+        # change of a declaration or its ledger came with its event, in the right order
+        if ((self.engine == "postgresql" or os.path.exists(self.db))
+                and not getattr(self, "skip_audit_verify", False)):
+            p = run_cli("audit", "verify", "--db", self.db, check=False)
+            if p.returncode != 0:
+                SERVER_FAILURES.append("audit verify failed on %s:\n%s%s" % (
+                    self.dir, p.stdout[-4000:], p.stderr[-2000:]))
         if self.engine == "postgresql":
             try:
                 pgserver.drop_database(self.db)

@@ -62,7 +62,8 @@ class PgServer:
         if not os.path.exists(os.path.join(self.data, "PG_VERSION")):
             # C collation: text sorts by bytes, as in SQLite (the API's orderings are the same)
             self._run([os.path.join(PG_BIN, "initdb"), "-D", self.data, "-U", "postgres",
-                       "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+                       "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                       "--data-checksums"])
         if self.running():
             return self
         if self.port is None:

@@ -7,6 +7,8 @@ own throwaway PostgreSQL, initdb'd for the class), the two-server test a databas
 can share over the network.
 """
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
+import uuid
+
 import harness
 import pgserver
 
@@ -238,3 +240,115 @@ class T30PgTwoServers(ApiCase):
             self.assertEqual(self.get(n, "loader")["number"], n)
         p = run_cli("audit", "verify", "--db", self.env.db)
         self.assertIn("every hash chain intact", p.stdout)
+
+
+class T30PgAudit(ApiCase):
+    """The keyed audit trail on PostgreSQL (issue 15 #2 there): its key and checkpoint log live
+    in the state directory (--state-dir or $ECUSTOMS_STATE_DIR, named by the database), and
+    `audit verify` finds tampering made with SQL on a copy of the database (CREATE DATABASE ...
+    TEMPLATE, the key and log copied under the copy's name)."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.DB_URL:
+            raise unittest.SkipTest(PG_ONLY)
+        cls.env = Env("pgaudit")
+        try:
+            cls.env.start()
+            c = ApiCase()
+            c.env = cls.env
+            cls.numbers = [c.registered()["number"] for _ in range(6)]
+            c.settle(cls.numbers[0])
+        except BaseException:
+            cls.env.stop()
+            raise
+        # stopped cleanly: the last checkpoint is written; the copies are made from this state
+        cls.env.proc.terminate()
+        cls.env.proc.wait(10)
+        cls.env.log.close()
+        cls.env.proc = None
+        cls.env.log = None
+        cls.state = os.environ["ECUSTOMS_STATE_DIR"]
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.env:
+            cls.env.stop()
+
+    def base_name(self, uri):
+        return os.path.join(self.state, uri.rsplit("/", 1)[1])
+
+    def copy(self):
+        base, name = self.env.db.rsplit("/", 1)
+        new = "%s_c%s" % (name, uuid.uuid4().hex[:6])
+        pgserver.psql(base + "/postgres", "CREATE DATABASE %s TEMPLATE %s" % (new, name))
+        uri = "%s/%s" % (base, new)
+        self.addCleanup(pgserver.drop_database, uri)
+        for suffix in (".audit-key", ".audit-log"):
+            shutil.copy2(self.base_name(self.env.db) + suffix, self.base_name(uri) + suffix)
+            self.addCleanup(lambda p: os.path.exists(p) and os.unlink(p),
+                            self.base_name(uri) + suffix)
+        return uri
+
+    def verify(self, db, *extra, env=None):
+        p = subprocess.run([harness.BINARY, "audit", "verify", "--db", db] + list(extra),
+                           capture_output=True, text=True, timeout=60, env=env)
+        return p.returncode, p.stdout + p.stderr
+
+    def test_files_are_in_the_state_directory(self):
+        key = self.base_name(self.env.db) + ".audit-key"
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        with open(self.base_name(self.env.db) + ".audit-log") as f:
+            self.assertTrue(f.read().startswith("ckpt "))
+
+    def test_untouched_copy_verifies(self):
+        rc, out = self.verify(self.copy())
+        self.assertEqual(rc, 0, out)
+        self.assertIn("every hash chain intact", out)
+
+    def test_state_dir_option_and_its_absence(self):
+        db = self.copy()
+        env = dict(os.environ)
+        del env["ECUSTOMS_STATE_DIR"]
+        rc, out = self.verify(db, "--state-dir", self.state, env=env)
+        self.assertEqual(rc, 0, out)
+        rc, out = self.verify(db, env=env)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("--state-dir DIR", out)
+
+    def test_change_without_event(self):
+        db, n = self.copy(), self.numbers[2]
+        pgserver.PsqlConnection(db).execute(
+            "UPDATE declarations SET channel = 1, status = 5 WHERE number = ?", (n,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+        self.assertIn("does not match its last event", out)
+
+    def test_change_ledger_amount(self):
+        db, n = self.copy(), self.numbers[0]
+        pgserver.PsqlConnection(db).execute(
+            "UPDATE ledger_entries SET amount = amount - 1000 WHERE decl_id = (SELECT id FROM"
+            " declarations WHERE number = ?) AND kind = 'paid'", (n,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+
+    def test_delete_the_newest_events(self):
+        db = self.copy()
+        con = pgserver.PsqlConnection(db)
+        (top,) = con.execute("SELECT MAX(gseq) FROM events").fetchone()
+        con.execute("DELETE FROM events WHERE gseq >= ?", (top - 1,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the newest events were deleted", out)
+
+    def test_missing_key_is_a_failure(self):
+        db = self.copy()
+        key = self.base_name(db) + ".audit-key"
+        os.unlink(key)
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("audit key", out)
+        self.assertFalse(os.path.exists(key))  # not silently re-created

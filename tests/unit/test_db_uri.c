@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -43,11 +44,41 @@ static void unreachable_server_is_unavailable(void **state)
     assert_null(s);
 }
 
+static void state_base_of_each_engine(void **state)
+{
+    (void)state;
+    char b[256];
+    unsetenv("ECUSTOMS_STATE_DIR");
+    db_state_dir_set(NULL);
+    /* a SQLite file: its own path */
+    assert_int_equal(db_state_base("var/demo.sqlite", b, sizeof b), 0);
+    assert_string_equal(b, "var/demo.sqlite");
+    /* a server database without a state directory: nowhere */
+    assert_int_equal(db_state_base("postgresql://u@h/ecustoms", b, sizeof b), -1);
+    assert_string_equal(b, "");
+    setenv("ECUSTOMS_STATE_DIR", "/srv/env", 1);
+    assert_int_equal(db_state_base("postgresql://u@h/ecustoms", b, sizeof b), 0);
+    assert_string_equal(b, "/srv/env/ecustoms");
+    /* --state-dir wins over the environment; the name is the URI's database, options dropped */
+    db_state_dir_set("/var/lib/ecustoms");
+    assert_int_equal(db_state_base("postgresql://h1:5432,h2:5432/customs?target_session_attrs=read-write",
+                                   b, sizeof b), 0);
+    assert_string_equal(b, "/var/lib/ecustoms/customs");
+    assert_int_equal(db_state_base("postgresql://u@h:5432", b, sizeof b), 0);
+    assert_string_equal(b, "/var/lib/ecustoms/postgres");
+    /* a name cannot reach another folder */
+    assert_int_equal(db_state_base("postgres://h/..%2F..%2Fetc/x", b, sizeof b), 0);
+    assert_string_equal(b, "/var/lib/ecustoms/_._2F.._2Fetc_x");
+    db_state_dir_set(NULL);
+    unsetenv("ECUSTOMS_STATE_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(uri_selects_engine),
         cmocka_unit_test(unreachable_server_is_unavailable),
+        cmocka_unit_test(state_base_of_each_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
