@@ -80,7 +80,7 @@ int cmd_db_seed(int argc, char **argv)
                         "--per-day > 0, 1 <= --items-min <= --items-max <= 999\n");
         return 2;
     }
-    if (access(path, F_OK) != 0) {
+    if (!db_is_server(path) && access(path, F_OK) != 0) {
         fprintf(stderr, "db seed: no database at %s (ecustoms db init --demo creates one: the "
                         "seed needs its exchange rates and rules)\n", path);
         return 1;
