@@ -25,6 +25,7 @@ typedef struct job {
     void *ctx;
     int rc;
     int done;
+    int bare;                 /* run alone, outside any transaction (store_write_bare) */
     pthread_cond_t done_cv;   /* per job: a commit wakes exactly its own callers */
     struct job *next;
 } job;
@@ -107,7 +108,8 @@ static void *writer_main(void *arg)
             return NULL;
         }
         int n = 0;
-        while (s->head && n < BATCH_MAX) {
+        /* a bare job runs alone: it is never grouped with transactional jobs */
+        while (s->head && n < BATCH_MAX && !(n > 0 && (s->head->bare || batch[0]->bare))) {
             batch[n++] = s->head;
             s->head = s->head->next;
         }
@@ -115,7 +117,11 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
 
-        int rc = run_batch(s, batch, n);
+        int rc = 0;
+        if (batch[0]->bare)
+            batch[0]->rc = batch[0]->fn(s->writer, batch[0]->ctx);
+        else
+            rc = run_batch(s, batch, n);
 
         pthread_mutex_lock(&s->mu);
         for (int i = 0; i < n; i++) {
@@ -182,9 +188,9 @@ void store_close(store *s)
     free(s);
 }
 
-int store_write(store *s, store_job_fn fn, void *ctx)
+static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
 {
-    job j = {.fn = fn, .ctx = ctx};
+    job j = {.fn = fn, .ctx = ctx, .bare = bare};
     pthread_cond_init(&j.done_cv, NULL);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
@@ -199,6 +205,10 @@ int store_write(store *s, store_job_fn fn, void *ctx)
     pthread_cond_destroy(&j.done_cv);
     return j.rc;
 }
+
+int store_write(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 0); }
+
+int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
 {

@@ -30,6 +30,10 @@ void store_close(store *s);
 typedef int (*store_job_fn)(db_conn *c, void *ctx);
 
 int store_write(store *s, store_job_fn fn, void *ctx);
+/* fn on the writer's connection outside any transaction, alone (no other job in between): for
+ * settings that cannot change inside one (PRAGMA journal_mode, synchronous, wal_checkpoint).
+ * fn's changes are not rolled back on failure. */
+int store_write_bare(store *s, store_job_fn fn, void *ctx);
 int store_read(store *s, store_job_fn fn, void *ctx);
 
 /* Statistics of the group-commit writer, for /metrics. */
