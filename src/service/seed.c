@@ -13,6 +13,7 @@
 #include "service/seed.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,30 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
     return 0;
 }
 
+/* Templates are assessed on two threads (the machine's two cores: a short seed is mostly this). */
+typedef struct tpl_work {
+    app *a;
+    const seed_opts *o;
+    const int *office;      /* office index per enterprise, drawn beforehand (reproducible) */
+    tpl *tpls;
+    int *ok;
+    int from, step;
+} tpl_work;
+
+static seed_party *parties;
+
+static void *tpl_thread(void *arg)
+{
+    tpl_work *w = arg;
+    for (int i = w->from; i < w->o->enterprises; i += w->step) {
+        char bl[16];
+        snprintf(bl, sizeof bl, "SB%08d", i);
+        w->ok[i] = tpl_make(w->a, w->o->bodies[i % w->o->n_bodies], &parties[i],
+                            offices[w->office[i]], bl, &w->tpls[i]) == 0;
+    }
+    return NULL;
+}
+
 /* ---- the batch job ------------------------------------------------------------------------- */
 
 typedef struct seed_job {
@@ -163,8 +188,6 @@ typedef struct seed_job {
     uint64_t *rng;
     seed_result *res;
 } seed_job;
-
-static seed_party *parties;
 
 static void enterprise_code(int i, char out[14]) { snprintf(out, 14, "39%08d", i); }
 
@@ -560,7 +583,7 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     uint64_t g = o->seed * 0x9E3779B97F4A7C15ULL + 1;
     parties = calloc((size_t)o->enterprises, sizeof *parties);
     tpl *tpls = calloc((size_t)o->enterprises, sizeof *tpls);
-    int n_tpls = 0, rc = -1;
+    int n_tpls = 0, rc = -1, *office = NULL, *ok = NULL;
     if (!parties || !tpls)
         goto done;
     for (int i = 0; i < o->enterprises; i++) {
@@ -571,13 +594,27 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         parties[i].aeo = rnd(&g) % 100 < 2;
     }
     /* one template per enterprise: its documents are assessed and packed once */
-    for (int i = 0; i < o->enterprises; i++) {
-        char bl[16];
-        snprintf(bl, sizeof bl, "SB%08d", i);
-        if (tpl_make(a, o->bodies[i % o->n_bodies], &parties[i], offices[rnd(&g) % N_OFFICES], bl,
-                     &tpls[n_tpls]) == 0)
+    office = calloc((size_t)o->enterprises, sizeof *office);
+    ok = calloc((size_t)o->enterprises, sizeof *ok);
+    if (!office || !ok)
+        goto done;
+    for (int i = 0; i < o->enterprises; i++)
+        office[i] = (int)(rnd(&g) % N_OFFICES);
+    tpl_work w[2];
+    pthread_t th;
+    for (int k = 0; k < 2; k++)
+        w[k] = (tpl_work){.a = a, .o = o, .office = office, .tpls = tpls, .ok = ok, .from = k, .step = 2};
+    int threaded = pthread_create(&th, NULL, tpl_thread, &w[1]) == 0;
+    if (!threaded)
+        w[0].step = 1;
+    tpl_thread(&w[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    for (int i = 0; i < o->enterprises; i++) /* keep the accepted ones, in order */
+        if (ok[i]) {
+            tpls[n_tpls] = tpls[i];
             parties[n_tpls++] = parties[i];
-    }
+        }
     if (n_tpls == 0) {
         fprintf(stderr, "seed: no generated declaration was accepted\n");
         goto done;
@@ -613,6 +650,8 @@ done:
     for (int i = 0; i < n_tpls; i++)
         tpl_release(&tpls[i]);
     free(tpls);
+    free(office);
+    free(ok);
     free(parties);
     parties = NULL;
     return rc;
