@@ -550,6 +550,7 @@ static int scalar_job(db_conn *c, void *ctx)
 static int seed_fast_job(db_conn *c, void *ctx)
 {
     (void)ctx;
+    /* if another process has the file open, journal_mode stays WAL (busy): slower, still right */
     db_exec(c, "PRAGMA journal_mode=MEMORY");
     return db_exec(c, "PRAGMA synchronous=OFF");
 }
@@ -633,6 +634,7 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     seed_job j = {.a = a, .o = &eo, .tpls = tpls, .n_tpls = n_tpls, .base = cx.v,
                   .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out};
     /* (registration comes up to 31 minutes after IDA: the last one is still in the past) */
+    store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
     store_write_bare(a->st, seed_fast_job, NULL);
     rc = 0;
     for (long from = 0; rc == 0 && from < o->declarations; from += SEED_BATCH) {

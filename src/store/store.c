@@ -208,6 +208,15 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
 
 int store_write(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 0); }
 
+void store_close_idle_readers(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    for (int i = 0; i < s->n_readers; i++)
+        s->drv->close(s->readers[i]);
+    s->n_readers = 0;
+    pthread_mutex_unlock(&s->read_mu);
+}
+
 int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
