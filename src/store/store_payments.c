@@ -52,7 +52,7 @@ int store_bank_key_get(db_conn *c, const char *party, char **pem)
     "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
     " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
 
-/* A declaration's ledger balance, kept in ledger_unpaid (schema migration 3): the row is there
+/* A declaration's ledger balance, kept in ledger_unpaid (schema migration 4): the row is there
  * while the balance is above zero. Recomputed from the declaration's own entries (a handful,
  * by primary key) after each entry, in the entry's transaction. */
 static int unpaid_sync(db_conn *c, const char *decl_id)
@@ -170,7 +170,7 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
 
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
 {
-    /* from ledger_unpaid (schema migration 3), which holds only what is owed: the registration
+    /* from ledger_unpaid (schema migration 4), which holds only what is owed: the registration
      * check reads what the enterprise owes, not every declaration it was ever assessed for */
     static const char one[] = "SELECT decl_id, first_party FROM ledger_unpaid"
                               " WHERE party = ? AND assessed_at < ? ORDER BY decl_id";
@@ -443,7 +443,8 @@ int store_credit_sources(db_conn *c, const char *party, int only_available, cred
 }
 
 #define REFUND_COLS                                                                                \
-    "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note"
+    "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note," \
+    " declaration"
 
 static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
 {
@@ -458,13 +459,14 @@ static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
     db_col_copy(c, st, 7, r->decided_by, sizeof r->decided_by);
     r->decided_at = db_col_int64(c, st, 8);
     db_col_copy(c, st, 9, r->note, sizeof r->note);
+    db_col_copy(c, st, 10, r->declaration, sizeof r->declaration);
 }
 
 int store_refund_put(db_conn *c, const refund_row *r)
 {
     static const char ins[] = "INSERT INTO credit_refunds (id, party, amount, status, reason,"
-                              " requested_by, requested_at, decided_by, decided_at, note)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                              " requested_by, requested_at, decided_by, decided_at, note, declaration)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char upd[] = "UPDATE credit_refunds SET status = ?, decided_by = ?, decided_at = ?,"
                               " note = ? WHERE id = ?";
     int exists = 0;
@@ -493,6 +495,7 @@ int store_refund_put(db_conn *c, const refund_row *r)
         db_bind_text(c, st, 8, r->decided_by);
         db_bind_int64(c, st, 9, r->decided_at);
         db_bind_text(c, st, 10, r->note);
+        db_bind_text(c, st, 11, r->declaration);
     }
     return db_run(c, st);
 }

@@ -260,8 +260,8 @@ OWED = ("SELECT decl_id FROM ledger_entries GROUP BY decl_id HAVING"
 
 
 class T12StorageUnpaidLedger(unittest.TestCase):
-    """Schema migration 3: ledger_unpaid holds exactly the declarations whose ledger balance is
-    above zero — kept by every ledger entry, and filled from the ledger when a version-2 database
+    """Schema migration 4: ledger_unpaid holds exactly the declarations whose ledger balance is
+    above zero — kept by every ledger entry, and filled from the ledger when a version-3 database
     is migrated."""
 
     def setUp(self):
@@ -270,7 +270,7 @@ class T12StorageUnpaidLedger(unittest.TestCase):
     def tearDown(self):
         self.env.stop()
 
-    def test_seeded_ledger_and_migration_from_version_2(self):
+    def test_seeded_ledger_and_migration_from_version_3(self):
         db = self.env.db
         run_cli("db", "init", "--demo", "--db", db)
         # whole lives over three simulated days: paid and cleared, and still unpaid (the last two)
@@ -282,14 +282,14 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertGreater(paid, 0)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
-        # the same database as version 2 left it: no ledger_unpaid, migration 3 not recorded
+        # the same database as version 3 left it: no ledger_unpaid, migration 4 not recorded
         c = sqlite3.connect(db)
         with c:
             c.execute("DROP TABLE ledger_unpaid")
-            c.execute("DELETE FROM schema_version WHERE version = 3")
+            c.execute("DELETE FROM schema_version WHERE version = 4")
         c.close()
         out = run_cli("db", "migrate", "--db", db).stdout
-        self.assertIn("schema version 2 -> ", out)
+        self.assertIn("schema version 3 -> 4", out)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
