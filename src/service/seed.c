@@ -122,6 +122,7 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
         t->cv[i] = t->items[i].customs_value;
     json_object_set_new(root, "declarant", json_string(t->d.declarant));
     t->doc = json_dumps(root, JSON_COMPACT);
+    json_decref(root); /* (the template keeps the text, not the tree) */
     json_t *tj = json_tax_result(&t->tr, &t->d);
     t->taxes = json_dumps(tj, JSON_COMPACT);
     json_decref(tj);
