@@ -52,7 +52,7 @@ int store_bank_key_get(db_conn *c, const char *party, char **pem)
     "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
     " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
 
-/* A declaration's ledger balance, kept in ledger_unpaid (schema migration 4): the row is there
+/* A declaration's ledger balance, kept in ledger_unpaid (schema migration 7): the row is there
  * while the balance is above zero. Recomputed from the declaration's own entries (a handful,
  * by primary key) after each entry, in the entry's transaction. */
 static int unpaid_sync(db_conn *c, const char *decl_id)
@@ -170,7 +170,7 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
 
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
 {
-    /* from ledger_unpaid (schema migration 4), which holds only what is owed: the registration
+    /* from ledger_unpaid (schema migration 7), which holds only what is owed: the registration
      * check reads what the enterprise owes, not every declaration it was ever assessed for */
     static const char one[] = "SELECT decl_id, first_party FROM ledger_unpaid"
                               " WHERE party = ? AND assessed_at < ? ORDER BY decl_id";

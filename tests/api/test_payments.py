@@ -611,6 +611,9 @@ class T15Debts(ApiCase):
     @classmethod
     def setUpClass(cls):
         cls.env = Env("debts")
+        # age() moves dates back in the database behind the service's back: exactly what the
+        # audit trail reports (test_trust.py tests that), so this database is not verified
+        cls.env.skip_audit_verify = True
         try:
             cls.env.start()
         except BaseException:
@@ -644,7 +647,7 @@ class T15Debts(ApiCase):
                     due = int(d.strftime("%Y%m%d"))
                 con.execute("UPDATE ledger_entries SET at = at - ?, due = ? WHERE decl_id = ? AND seq = ?",
                             (s, due, did, seq))
-            # the unpaid declarations' first assessment (schema migration 4) moves with the ledger
+            # the unpaid declarations' first assessment (schema migration 7) moves with the ledger
             con.execute("UPDATE ledger_unpaid SET assessed_at = assessed_at - ? WHERE decl_id = ?", (s, did))
         con.close()
 

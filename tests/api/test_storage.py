@@ -108,6 +108,7 @@ class T12StorageMigrate(unittest.TestCase):
                          [(latest,)])
 
     def test_newer_database_refused(self):
+        self.env.skip_audit_verify = True  # no binary may open it, `audit verify` neither
         run_cli("db", "init", "--db", self.env.db)
         latest = self.latest()
         c = sqlite3.connect(self.env.db)
@@ -260,8 +261,8 @@ OWED = ("SELECT decl_id FROM ledger_entries GROUP BY decl_id HAVING"
 
 
 class T12StorageUnpaidLedger(unittest.TestCase):
-    """Schema migration 4: ledger_unpaid holds exactly the declarations whose ledger balance is
-    above zero — kept by every ledger entry, and filled from the ledger when a version-3 database
+    """Schema migration 7: ledger_unpaid holds exactly the declarations whose ledger balance is
+    above zero — kept by every ledger entry, and filled from the ledger when a version-6 database
     is migrated."""
 
     def setUp(self):
@@ -270,7 +271,7 @@ class T12StorageUnpaidLedger(unittest.TestCase):
     def tearDown(self):
         self.env.stop()
 
-    def test_seeded_ledger_and_migration_from_version_3(self):
+    def test_seeded_ledger_and_migration_from_version_6(self):
         db = self.env.db
         run_cli("db", "init", "--demo", "--db", db)
         # whole lives over three simulated days: paid and cleared, and still unpaid (the last two)
@@ -282,14 +283,14 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertGreater(paid, 0)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
-        # the same database as version 3 left it: no ledger_unpaid, migration 4 not recorded
+        # the same database as version 6 left it: no ledger_unpaid, migration 7 not recorded
         c = sqlite3.connect(db)
         with c:
             c.execute("DROP TABLE ledger_unpaid")
-            c.execute("DELETE FROM schema_version WHERE version = 4")
+            c.execute("DELETE FROM schema_version WHERE version = 7")
         c.close()
         out = run_cli("db", "migrate", "--db", db).stdout
-        self.assertIn("schema version 3 -> 4", out)
+        self.assertIn("schema version 6 -> 7", out)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
