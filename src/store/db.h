@@ -56,6 +56,16 @@ typedef struct db_driver {
      * writes its cause to msg, clearing the record. */
     void (*note_error)(db_conn *c);
     int (*take_fault)(db_conn *c, char *msg, size_t n);
+    /* Bulk loading (db seed) on the writer connection: on=1 trades durability of the last
+     * transactions for speed (SQLite: no WAL, synchronous=OFF; PostgreSQL: synchronous_commit
+     * off for this session), on=0 restores the normal settings (SQLite: WAL, synchronous=FULL,
+     * the file synced once). Called outside a transaction (store_write_bare). */
+    int (*bulk_load)(db_conn *c, int on);
+    /* The check `serve` and `audit verify` run at start: 0 when the database is sound, else -1
+     * with the first problem in msg. SQLite: PRAGMA quick_check (a scan of the file). PostgreSQL:
+     * no client-side scan (the server checks each page's checksum as it reads it); 0, with a
+     * warning logged when the cluster has no data checksums. */
+    int (*integrity_check)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
 struct audit_anchor;
@@ -95,6 +105,7 @@ void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
 int db_take_fault(db_conn *c, char *msg, size_t n);
+static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c, on); }
 
 /* Helpers shared by every query module. */
 /* Copies a text column into dst (empty string for NULL). */

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/log.h"
 
 /* must stay equal in every server sharing a database: the key of the writers' lock */
 #define PG_WRITER_LOCK_KEY "6009165746368749568"
@@ -465,6 +466,32 @@ static int pg_alive(db_conn *bc)
     return !c->broken;
 }
 
+/* A crash while loading loses at most the last transactions, never consistency: the seed is
+ * re-run. SET is per session: other connections keep synchronous_commit on. */
+static int pg_bulk_load(db_conn *c, int on)
+{
+    return pg_exec(c, on ? "SET synchronous_commit = off" : "SET synchronous_commit = on");
+}
+
+/* No scan from the client (it would read the whole database over the network): the server
+ * verifies each page's checksum when it reads it, so a damaged page read live is an error (a
+ * 503, never a wrong answer) -- when the cluster was made with data checksums; say so when it
+ * was not. A full check is pg_amcheck's (docs/operations.md). */
+static int pg_integrity_check(db_conn *c, char *msg, size_t size)
+{
+    static const char sql[] = "SELECT current_setting('data_checksums')";
+    db_stmt *st = db_prepare(c, sql);
+    int rc = st ? db_step(c, st) : DB_ERR;
+    const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
+    if (t && strcmp(t, "on") != 0)
+        log_warn("the PostgreSQL cluster has no data checksums: a damaged page would go"
+                 " unnoticed (initdb --data-checksums, or pg_checksums --enable while stopped)");
+    if (st)
+        db_reset(c, st);
+    snprintf(msg, size, "ok");
+    return 0;
+}
+
 const db_driver db_pg_driver = {
     .name = "postgresql",
     .open = pg_open,
@@ -481,4 +508,6 @@ const db_driver db_pg_driver = {
     .errmsg = pg_errmsg,
     .begin = pg_begin,
     .alive = pg_alive,
+    .bulk_load = pg_bulk_load,
+    .integrity_check = pg_integrity_check,
 };

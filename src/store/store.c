@@ -29,6 +29,7 @@ typedef struct job {
     void *ctx;
     int rc;
     int done;
+    int bare;                 /* run alone, outside any transaction (store_write_bare) */
     pthread_cond_t done_cv;   /* per job: a commit wakes exactly its own callers */
     struct job *next;
 } job;
@@ -288,7 +289,8 @@ static void *writer_main(void *arg)
             continue;
         }
         int n = 0;
-        while (s->head && n < BATCH_MAX) {
+        /* a bare job runs alone: it is never grouped with transactional jobs */
+        while (s->head && n < BATCH_MAX && !(n > 0 && (s->head->bare || batch[0]->bare))) {
             batch[n++] = s->head;
             s->head = s->head->next;
         }
@@ -296,8 +298,15 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
 
-        int ran;
-        int rc = run_batch(s, batch, n, &ran);
+        int ran = 1;
+        int rc;
+        if (batch[0]->bare) { /* runs its own transactions (db seed): nothing to batch */
+            rc = batch[0]->rc = batch[0]->fn(s->writer, batch[0]->ctx);
+            if (rc != 0 && !s->writer->drv->alive(s->writer))
+                rc = JOB_LOST;
+        } else {
+            rc = run_batch(s, batch, n, &ran);
+        }
         if (rc == JOB_LOST && !ran) {
             /* nothing was sent but a BEGIN: one new connection, then the same batch (a server
              * restarted while the writer was idle need not cost anyone a 503) */
@@ -425,9 +434,9 @@ void store_close(store *s)
     free(s);
 }
 
-int store_write(store *s, store_job_fn fn, void *ctx)
+static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
 {
-    job j = {.fn = fn, .ctx = ctx};
+    job j = {.fn = fn, .ctx = ctx, .bare = bare};
     pthread_cond_init(&j.done_cv, NULL);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
@@ -462,6 +471,12 @@ static void drop_readers(store *s)
     for (int i = 0; i < n; i++)
         s->drv->close(old[i]);
 }
+
+int store_write(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 0); }
+
+void store_close_idle_readers(store *s) { drop_readers(s); }
+
+int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
 {

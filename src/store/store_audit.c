@@ -702,32 +702,5 @@ int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r)
 
 int store_integrity_check(db_conn *c, char *msg, size_t size)
 {
-    static const char sql[] = "PRAGMA quick_check";
-    static const char pg_sql[] = "SELECT current_setting('data_checksums')";
-    if (strcmp(c->drv->name, "sqlite") != 0) {
-        /* PostgreSQL: no scan from the client. The server checks each page's checksum when it
-         * reads it (a damaged page read live is an error, so a 503, never a wrong answer) when
-         * the cluster was made with data checksums; say so when it was not. A full scan is
-         * pg_amcheck's job (docs/operations.md). */
-        db_stmt *st = db_prepare(c, pg_sql);
-        int rc = st ? db_step(c, st) : DB_ERR;
-        const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
-        if (t && strcmp(t, "on") != 0)
-            log_warn("the PostgreSQL cluster has no data checksums: a damaged page would go"
-                     " unnoticed (initdb --data-checksums, or pg_checksums --enable while stopped)");
-        if (st)
-            db_reset(c, st);
-        snprintf(msg, size, "ok");
-        return 0;
-    }
-    db_stmt *st = db_prepare(c, sql);
-    if (!st) {
-        snprintf(msg, size, "%s", db_errmsg(c));
-        return -1;
-    }
-    int rc = db_step(c, st);
-    const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
-    snprintf(msg, size, "%s", t ? t : db_errmsg(c));
-    db_reset(c, st);
-    return rc == DB_ROW && t && strcmp(msg, "ok") == 0 ? 0 : -1;
+    return c->drv->integrity_check(c, msg, size);
 }

@@ -64,8 +64,8 @@ typedef struct audit_report {
  * error: a problem is recorded too). */
 int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r);
 
-/* PRAGMA quick_check on SQLite: 0 when "ok", else -1 with the first message in msg. On
- * PostgreSQL 0, with a warning logged when the cluster has no data checksums. */
+/* The engine's integrity check (db_driver.integrity_check: PRAGMA quick_check on SQLite, the
+ * data checksums' setting on PostgreSQL): 0 when "ok", else -1 with the first message in msg. */
 int store_integrity_check(db_conn *c, char *msg, size_t size);
 
 #endif
