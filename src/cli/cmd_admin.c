@@ -308,7 +308,7 @@ int cmd_invalidate(int argc, char **argv)
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
     int expired, invalidated;
-    int64_t now = ds ? (int64_t)date_to_days(d) * 86400 + 86399 : (int64_t)time(NULL);
+    int64_t now = ds ? date_legal_end(d) : (int64_t)time(NULL);
     int rc = svc_invalidate(&a, now, &expired, &invalidated);
     app_close(&a);
     if (rc < 0)

@@ -318,7 +318,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             date_ymd d;
             if (date_arg(rq, "as_of", &d, rs) == 0) {
                 int expired, invalidated;
-                int64_t now = (int64_t)date_to_days(d) * 86400 + 86399;
+                int64_t now = date_legal_end(d);
                 if (svc_invalidate(a, now, &expired, &invalidated) < 0)
                     error(rs, 500, "storage", "invalidation failed");
                 else {

@@ -221,7 +221,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     if (tc && tc->reexport_days > 0 && r->registered_at) {
         /* temporary admission: the goods must leave again (or be declared for consumption) */
         char dl[16];
-        date_format(date_add_days(date_from_time((time_t)r->registered_at), tc->reexport_days), dl);
+        date_format(date_add_days(date_legal(r->registered_at), tc->reexport_days), dl);
         json_object_set_new(v, "reexport_deadline", json_string(dl));
     }
 

@@ -251,7 +251,7 @@ static int apply_job(db_conn *c, void *ctx)
         json_decref(sources);
         goto out;
     }
-    pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = date_from_time((time_t)x->now),
+    pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = date_legal(x->now),
                         .revolved = json_array()};
     snprintf(s.ref, sizeof s.ref, "credit of enterprise %s", x->ent);
     ledger_row r = {.at = x->now, .amount = x->amount};

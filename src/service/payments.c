@@ -101,7 +101,7 @@ void pay_entry_of(const ledger_row *r, ledger_entry *e)
 {
     e->kind = ledger_kind_parse(r->kind);
     e->amount = r->amount;
-    e->on = date_from_time((time_t)r->at);
+    e->on = date_legal(r->at);
     e->due = r->due;
 }
 
@@ -302,7 +302,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
  * (Law 107/2016 Art. 9): the monthly deferral. */
 static date_ymd aeo_deadline(int64_t cleared_at)
 {
-    return ledger_aeo_deadline(date_from_time((time_t)cleared_at));
+    return ledger_aeo_deadline(date_legal(cleared_at));
 }
 
 int pay_is_aeo(db_conn *c, const char *enterprise)
@@ -321,7 +321,7 @@ static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledge
     int aeo = pay_is_aeo(c, m->party);
     if (aeo < 0)
         return aeo;
-    date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_from_time((time_t)m->cleared_at);
+    date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_legal(m->cleared_at);
     int32_t days = date_diff_days(from, s->paid_date);
     int64_t principal = b->assessed - b->paid;
     if (principal > amount)
@@ -355,7 +355,7 @@ static int guarantee_revolve(db_conn *c, pay_settle_ctx *s, const char *bank, co
     int rc = store_guarantee_get(c, bank, id, &g);
     if (rc != 1)
         return rc < 0 ? rc : 0; /* given before the terms were kept: nothing to revolve */
-    if (strcmp(g.type, "joint") != 0 || g.valid_until < date_from_time((time_t)s->now))
+    if (strcmp(g.type, "joint") != 0 || g.valid_until < date_legal(s->now))
         return 0;
     return guarantee_allocate(c, s, &g, 1, s->revolved);
 }
@@ -936,7 +936,7 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks reconcile their payments");
-    recon_ctx x = {.bank = req->party, .from = (int64_t)date_to_days(date) * 86400};
+    recon_ctx x = {.bank = req->party, .from = date_legal_start(date)};
     x.to = x.from + 86400;
     x.rows = calloc(RECON_MAX, sizeof *x.rows);
     if (!x.rows)
@@ -999,7 +999,7 @@ static int guarantee_check_job(db_conn *c, void *ctx)
             errs_add(x->e, "not_owed", p, "declaration %s is %s: it owes no taxes", r.number,
                      decl_status_name((decl_status)r.status));
         else {
-            date_ymd last = date_add_days(date_from_time((time_t)r.registered_at), GUARANTEE_MAX_DAYS);
+            date_ymd last = date_add_days(date_legal(r.registered_at), GUARANTEE_MAX_DAYS);
             if (x->valid_until > last) {
                 char d[16];
                 date_format(last, d);

@@ -78,9 +78,18 @@ int date_weekday(date_ymd d)
     return w + 1;
 }
 
-date_ymd date_from_time(time_t t) { return date_from_days((int32_t)(t / 86400)); }
+date_ymd date_legal(int64_t t)
+{
+    int64_t local = t + DATE_LEGAL_OFFSET_S;
+    int64_t days = local / 86400 - (local % 86400 < 0); /* floor: instants before 1970 too */
+    return date_from_days((int32_t)days);
+}
 
-date_ymd date_today(void) { return date_from_time(time(NULL)); }
+int64_t date_legal_start(date_ymd d) { return (int64_t)date_to_days(d) * 86400 - DATE_LEGAL_OFFSET_S; }
+
+int64_t date_legal_end(date_ymd d) { return date_legal_start(d) + 86399; }
+
+date_ymd date_today(void) { return date_legal((int64_t)time(NULL)); }
 
 void date_format_timestamp(time_t t, char *buf)
 {
