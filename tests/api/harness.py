@@ -27,7 +27,10 @@ import urllib.error
 import urllib.request
 
 BINARY = "build/ecustoms"
-TODAY = datetime.date.today()
+# Legal dates are Vietnam's (Asia/Ho_Chi_Minh = UTC+7 all year): the server's "today" is the date in
+# Hanoi, which differs from the UTC date between 17:00 and 24:00 UTC.
+VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
+TODAY = datetime.datetime.now(VN_TZ).date()
 
 # parties (tax codes: 10 digits)
 CUSTOMS = "0000000000"

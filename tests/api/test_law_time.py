@@ -1,0 +1,164 @@
+"""API tests, issue 14 §4: Vietnam's time (legal dates in Asia/Ho_Chi_Minh) and the 15-day
+invalidation, which applies only to declarations waiting for the declarant."""
+from harness import *  # noqa: F401,F403
+import harness
+
+
+def hanoi_today():
+    return datetime.datetime.now(VN_TZ).date()
+
+
+def legal_start(d):
+    """First instant (unix seconds) of legal date d: 00:00 in Hanoi = 17:00 UTC the day before."""
+    return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN_TZ).timestamp())
+
+
+class T14LawTime(ApiCase):
+    """Its own database: it sweeps every declaration and changes the USD rate."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("law-time")
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def move_registration(self, number, at):
+        """Sets a declaration's registration (and creation) instant: the way to make it old
+        without a clock that production could move."""
+        con = sqlite3.connect(self.env.db, timeout=30)
+        with con:
+            n = con.execute("UPDATE declarations SET registered_at = ?, created_at = ? WHERE number = ?",
+                            (at, at, number)).rowcount
+        con.close()
+        self.assertEqual(n, 1)
+
+    def invalidate(self, as_of, expect=200):
+        st, b, _ = self.call("POST", "/api/v1/admin/invalidate?as_of=" + as_of.isoformat(), "admin")
+        self.assertEqual(st, expect, b)
+        return b
+
+    # ---- the tax date and the rate's week -------------------------------------------------
+
+    def test_tax_date_is_the_date_in_hanoi(self):
+        before = hanoi_today()
+        r = self.registered()
+        after = hanoi_today()
+        g = self.get(r["number"])
+        self.assertIn(g["tax_date"], {before.isoformat(), after.isoformat()}, g["tax_date"])
+        # the instants stay UTC
+        self.assertTrue(g["registered_at"].endswith("Z"), g)
+
+    def test_rate_of_the_hanoi_day(self):
+        # a new USD rate from today's date in Hanoi (1.8 % above the seeded one): the declaration
+        # registered now takes it, also between 17:00 and 24:00 UTC when UTC is still "yesterday"
+        today = hanoi_today()
+        st, b, _ = self.call("PUT", "/api/v1/exchange-rates", "admin", {"rates": [
+            {"currency": "USD", "vnd_per_unit": "25900", "valid_from": today.isoformat(),
+             "valid_to": (today + datetime.timedelta(days=6)).isoformat(), "source": "test week"}]})
+        self.assertEqual(st, 200, b)
+        r = self.registered()
+        g = self.get(r["number"])
+        if g["tax_date"] == today.isoformat():  # (not past midnight in Hanoi since `today`)
+            # FOB 125,000 + freight 1,800 + insurance 250 = 127,050 USD
+            self.assertEqual(g["customs_value"], str(127050 * 25900), g["customs_value"])
+
+    # ---- invalidation ---------------------------------------------------------------------
+
+    def test_invalidation_counts_days_in_hanoi(self):
+        today = hanoi_today()
+        # registered at 00:00 in Hanoi 15 days ago (17:00 UTC the day before): 15 days, not more
+        keep = self.registered()
+        self.move_registration(keep["number"], legal_start(today - datetime.timedelta(days=15)))
+        # registered at 23:59:59 in Hanoi 16 days ago: more than 15 days
+        old = self.registered()
+        self.move_registration(old["number"], legal_start(today - datetime.timedelta(days=15)) - 1)
+        b = self.invalidate(today)
+        self.assertGreaterEqual(b["invalidated"], 1, b)
+        self.assertEqual(self.get(old["number"])["status"], "invalidated")
+        self.assertEqual(self.get(keep["number"])["status"], "registered")
+        ev = self.events(old["number"])[-1]
+        self.assertEqual((ev["action"], ev["from_status"], ev["to_status"], ev["role"]),
+                         ("invalidate", "registered", "invalidated", "system"))
+        self.assertEqual(ev["detail"]["reason_code"], "H02", ev)
+
+    def test_declarations_waiting_for_customs_are_never_invalidated(self):
+        today = hanoi_today()
+        long_ago = legal_start(today - datetime.timedelta(days=40))
+        self.rule(name="law-time yellow tables", hs_prefix="9403", action="yellow")
+        self.rule(name="law-time red lamps", hs_prefix="9405", action="red")
+        # waiting for the declarant: yellow, documents not submitted (registered)
+        waiting = self.registered(decl=declaration(items=[item("94033000", "4", "50", desc="Desks")]))
+        self.assertEqual(waiting["channel"], "yellow", waiting)
+        # waiting for customs: document check started
+        doc = self.registered(decl=declaration(items=[item("94033000", "5", "50", desc="Desks")]))
+        self.decide(doc["number"], "start_document_check")
+        # waiting for customs: physical inspection (red, documents passed)
+        insp = self.registered(decl=declaration(items=[item("94054910", "6", "50", desc="Lamps")]))
+        self.assertEqual(insp["channel"], "red", insp)
+        self.decide(insp["number"], "start_document_check")
+        self.decide(insp["number"], "document_check", passed=True)
+        # checked: inspected, waiting for the officer's clearance
+        chk = self.registered(decl=declaration(items=[item("94054910", "7", "50", desc="Lamps")]))
+        self.decide(chk["number"], "start_document_check")
+        self.decide(chk["number"], "document_check", passed=True)
+        self.decide(chk["number"], "inspection", violation=False)
+        states = {}
+        for r in (waiting, doc, insp, chk):
+            self.move_registration(r["number"], long_ago)
+            states[r["number"]] = self.get(r["number"])["status"]
+        self.assertEqual(states[doc["number"]], "document_check")
+        self.assertEqual(states[insp["number"]], "inspection")
+        self.assertEqual(states[chk["number"]], "checked")
+        self.invalidate(today)
+        self.assertEqual(self.get(waiting["number"])["status"], "invalidated")
+        for r in (doc, insp, chk):
+            self.assertEqual(self.get(r["number"])["status"], states[r["number"]], r["number"])
+
+    def test_future_as_of_refused(self):
+        today = hanoi_today()
+        reg = self.registered()
+        st, b, _ = self.call("POST", "/api/v1/admin/invalidate?as_of=" +
+                             (today + datetime.timedelta(days=16)).isoformat(), "admin")
+        self.assert_errors(st, b, [("future_date", "as_of")])
+        self.assertEqual(self.get(reg["number"])["status"], "registered")
+        st, b, _ = self.call("POST", "/api/v1/admin/invalidate?as_of=" +
+                             (today + datetime.timedelta(days=1)).isoformat(), "admin")
+        self.assertEqual(st, 422, b)
+        # the CLI refuses it too
+        p = run_cli("invalidate", "--db", self.env.db, "--date",
+                    (today + datetime.timedelta(days=16)).isoformat(), check=False)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertEqual(self.get(reg["number"])["status"], "registered")
+
+    def test_every_run_is_audited(self):
+        def runs():
+            st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=invalidation", "admin")
+            self.assertEqual(st, 200, b)
+            return b["events"]
+        n0 = len(runs())
+        today = hanoi_today()
+        b = self.invalidate(today)
+        self.invalidate(today - datetime.timedelta(days=1))
+        ev = runs()
+        self.assertEqual(len(ev), n0 + 2, ev)
+        last = ev[-1]
+        self.assertEqual((last["action"], last["actor"], last["role"]), ("invalidate.run", CUSTOMS, "admin"))
+        self.assertEqual(last["detail"]["as_of"], (today - datetime.timedelta(days=1)).isoformat())
+        self.assertEqual(ev[-2]["detail"]["invalidated"], b["invalidated"])
+        self.assertEqual(len(last["hash"]), 64)
+        # a refused run is not a run
+        self.invalidate(today + datetime.timedelta(days=3), expect=422)
+        self.assertEqual(len(runs()), n0 + 2)
+        # declarants do not read the administration's audit
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=invalidation", "active")
+        self.assertEqual(st, 403, b)
+        p = run_cli("audit", "verify", "--db", self.env.db)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
