@@ -101,6 +101,7 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     errs_init(e);
     json_decl_decode(body, &x->d, e);
     decl_validate(&x->d, a->tariff, e);
+    decl_validate_dates(&x->d, date, e);
     if (req && svc_role_is(req, "declarant")) {
         /* the declarant is the enterprise holding the token (a broker or the trader) */
         if (!x->d.declarant[0])

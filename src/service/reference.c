@@ -32,6 +32,7 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     errs_init(e);
     json_decl_decode(body, &d, e);
     decl_validate(&d, a->tariff, e);
+    decl_validate_dates(&d, date, e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
         tax_fx rates[MAX_FX];
