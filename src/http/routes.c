@@ -285,6 +285,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_permit_revoke(a, &req, seg[3], body));
         else
             error(rs, 405, "method", "no such operation on permits");
+    } else if (!strcmp(res, "reference") && n == 4 && get && !strcmp(seg[3], "co-forms")) {
+        reply(rs, svc_co_forms(a));
     } else if (!strcmp(res, "certificates-of-origin")) {
         if (n == 3 && post)
             reply(rs, svc_co_create(a, &req, body));

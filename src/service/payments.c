@@ -17,6 +17,7 @@
 #include "core/ledger.h"
 #include "core/lifecycle.h"
 #include "core/tax.h"
+#include "core/validate.h"
 #include "service/internal.h"
 #include "util/dec.h"
 #include "util/sig.h"
@@ -27,6 +28,8 @@
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+#define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
 
 json_t *pay_money(int64_t v)
 {
@@ -727,11 +730,25 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
         char d[11] = {0};
         date_ymd day;
+        int64_t at, now = now_s();
+        date_ymd today = date_legal(now);
         memcpy(d, x->paid_at, 10);
-        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0)
-            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD...)");
-        else
-            x->paid_date = day;
+        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0 ||
+            (strlen(x->paid_at) > 10 && date_parse_timestamp(x->paid_at, &at) != 0))
+            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD[THH:MM:SSZ])");
+        else {
+            /* the payment's legal date is Vietnam's: 20:00Z is already the next day in Hanoi */
+            if (strlen(x->paid_at) > 10)
+                day = date_legal(at);
+            /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
+             * clock by PAID_AT_SKEW_S), nor before the period records are kept */
+            if (strlen(x->paid_at) > 10 ? at > now + PAID_AT_SKEW_S : day > today)
+                errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
+            else if (day < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
+                errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
+            else
+                x->paid_date = day;
+        }
     }
     json_t *lines = json_object_get(body, "lines");
     if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES)

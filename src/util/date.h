@@ -31,6 +31,8 @@ int64_t date_legal_start(date_ymd d);
 int64_t date_legal_end(date_ymd d);
 /* The legal date of the system clock (callers with an injected clock use date_legal(now)). */
 date_ymd date_today(void);
+/* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" -> unix seconds. Returns 0 or -1. */
+int date_parse_timestamp(const char *s, int64_t *out);
 /* UTC timestamp as "YYYY-MM-DDTHH:MM:SSZ" (buf size >= 21). */
 void date_format_timestamp(time_t t, char *buf);
 

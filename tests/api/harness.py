@@ -310,7 +310,7 @@ class ApiCase(unittest.TestCase):
 
     def pay(self, lines, txn=None, expect=201, **k):
         body = {"bank_transaction_id": txn or "TX" + os.urandom(8).hex(), "payer": ACTIVE,
-                "paid_at": TODAY.isoformat() + "T09:30:00Z",
+                "paid_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "lines": [{"declaration": n, "amount": str(a)} for n, a in lines]}
         return self.pay_raw(body, expect=expect, **k)
 
