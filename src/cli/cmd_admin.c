@@ -304,12 +304,17 @@ int cmd_invalidate(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms invalidate --db FILE [--date YYYY-MM-DD]\n");
         return 2;
     }
+    if (d > date_today()) {
+        fprintf(stderr, "ecustoms invalidate: %s is in the future: declarations would lapse before their time\n", ds);
+        return 2;
+    }
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
     int expired, invalidated;
-    int64_t now = ds ? date_legal_end(d) : (int64_t)time(NULL);
-    int rc = svc_invalidate(&a, now, &expired, &invalidated);
+    int64_t now = ds && d < date_today() ? date_legal_end(d) : (int64_t)time(NULL);
+    svc_req by = {.party = "CLI", .role = "admin"}; /* the operator at the console */
+    int rc = svc_invalidate(&a, &by, now, &expired, &invalidated);
     app_close(&a);
     if (rc < 0)
         return 1;
@@ -375,7 +380,7 @@ int cmd_serve(int argc, char **argv)
         /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
         if (time(NULL) - last_sweep >= 3600) {
             int e, i;
-            svc_invalidate(&a, (int64_t)time(NULL), &e, &i);
+            svc_invalidate(&a, NULL, (int64_t)time(NULL), &e, &i);
             if (e || i)
                 log_info("expired %d provisional, invalidated %d registered declarations", e, i);
             last_sweep = time(NULL);

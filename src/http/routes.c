@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "service/internal.h"
+#include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "service/payments.h"
@@ -314,21 +315,9 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     } else if (!strcmp(res, "holds") && ((n == 3 && post) || (n == 5 && post && !strcmp(seg[4], "release")))) {
         reply(rs, n == 3 ? svc_hold_open(a, &req, body) : svc_hold_release(a, &req, seg[3]));
     } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
-        if (!svc_role_is(&req, "admin")) {
-            error(rs, 403, "forbidden", "administrators only");
-        } else {
-            date_ymd d;
-            if (date_arg(rq, "as_of", &d, rs) == 0) {
-                int expired, invalidated;
-                int64_t now = date_legal_end(d);
-                if (svc_invalidate(a, now, &expired, &invalidated) < 0)
-                    error(rs, 500, "storage", "invalidation failed");
-                else {
-                    rs->status = 200;
-                    rs->json = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated);
-                }
-            }
-        }
+        reply(rs, svc_admin_invalidate(a, &req, arg(rq, "as_of")));
+    } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "audit") && get) {
+        reply(rs, svc_audit_chain(a, &req, arg(rq, "chain")));
     } else {
         error(rs, 404, "not_found", "no such resource");
     }

@@ -18,6 +18,7 @@
 #include "core/typecode.h"
 #include "core/validate.h"
 #include "service/app.h"
+#include "service/audit_log.h"
 #include "service/internal.h"
 #include "service/certificates.h"
 #include "service/permits.h"
@@ -1254,20 +1255,33 @@ static int sweep_list_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
-int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
+/* Customs Law / Circular 38 Art. 22 (as amended): a declaration lapses 15 days after registration
+ * when the declarant has not done its part: documents not submitted (yellow), goods not presented
+ * (red) or taxes not paid (green), i.e. it is still `registered`. One waiting for customs (document
+ * check, inspection, checked, or an agency's inspection result) never lapses: the delay is not the
+ * declarant's. Days are legal days (Vietnam's dates): registered on day D, invalid from D + 16. */
+int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *invalidated)
 {
-    static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED, ST_DOC_CHECK, ST_INSPECTION, ST_CHECKED};
+    static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED};
     svc_req sys = {.party = "SYSTEM", .role = "system"};
     char (*ids)[33] = calloc(1000, sizeof *ids);
+    date_ymd today = date_legal(now);
+    json_t *numbers = json_array();
     *expired = *invalidated = 0;
-    if (!ids)
+    if (!ids || !numbers) {
+        free(ids);
+        json_decref(numbers);
         return -1;
+    }
     for (size_t s = 0; s < sizeof statuses / sizeof *statuses; s++) {
         int prov = statuses[s] == ST_PROVISIONAL;
-        sweep_ctx x = {statuses[s], now - (prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS) * 86400, ids, 0};
+        /* before the first instant of the day (limit) days ago: more than (limit) legal days */
+        sweep_ctx x = {statuses[s], date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
+                       ids, 0};
         for (;;) {
             if (store_read(a->st, sweep_list_job, &x) != 0) {
                 free(ids);
+                json_decref(numbers);
                 return -1;
             }
             int changed = 0;
@@ -1276,14 +1290,19 @@ int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
                                     .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
                 t.detail = prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
                                 : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
-                                            "registered more than 15 days ago and not completed");
+                                            "registered more than 15 days ago and the declarant has not "
+                                            "submitted documents, presented the goods or paid");
                 svc_reply r = run_write(a, &t.w, transition_job);
                 if (r.code == SVC_OK) {
                     changed++;
                     if (prov)
                         (*expired)++;
-                    else
+                    else {
                         (*invalidated)++;
+                        json_t *num = json_object_get(r.body, "number");
+                        if (json_is_string(num) && json_array_size(numbers) < 200)
+                            json_array_append(numbers, num);
+                    }
                 }
                 json_decref(r.body);
                 json_decref(t.detail);
@@ -1293,5 +1312,41 @@ int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
         }
     }
     free(ids);
-    return *expired + *invalidated;
+    /* every run is audited, also one that changed nothing */
+    char d[11];
+    date_format(today, d);
+    json_t *detail = json_pack("{s:s,s:i,s:i,s:o}", "as_of", d, "expired", *expired, "invalidated",
+                               *invalidated, "declarations", numbers);
+    int rc = audit_log_write(a, "invalidation", (int64_t)time(NULL), by, "invalidate.run", detail);
+    json_decref(detail);
+    return rc < 0 ? -1 : *expired + *invalidated;
+}
+
+svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of)
+{
+    date_ymd d, today = date_today();
+    if (!svc_role_is(req, "admin"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "administrators only");
+    errs e;
+    errs_init(&e);
+    if (as_of && date_parse(as_of, &d) != 0)
+        errs_add(&e, "date", "as_of", "dates are written YYYY-MM-DD");
+    else if (!as_of)
+        d = today;
+    else if (d > today) {
+        char t[11];
+        date_format(today, t);
+        errs_add(&e, "future_date", "as_of", "the sweep cannot run as of a day that has not come (today is %s in "
+                 "Vietnam): declarations would lapse before their time", t);
+    }
+    if (e.n)
+        return svc_errors(&e);
+    int expired, invalidated;
+    /* as of today: now; as of a past day: the end of that day */
+    int64_t now = d == today ? (int64_t)time(NULL) : date_legal_end(d);
+    if (svc_invalidate(a, req, now, &expired, &invalidated) < 0)
+        return svc_error(SVC_ERROR, "storage", "invalidation failed");
+    svc_reply r = {.code = SVC_OK,
+                   .body = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated)};
+    return r;
 }
