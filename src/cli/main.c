@@ -22,6 +22,7 @@ static const struct {
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
+    {"office", cmd_office, "office add --db FILE --code CODE --name NAME [--province P] [--closed] | office list --db FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
     {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},
 };

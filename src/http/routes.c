@@ -8,6 +8,7 @@
 #include "service/internal.h"
 #include "service/audit_log.h"
 #include "service/certificates.h"
+#include "service/offices.h"
 #include "service/permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
@@ -286,6 +287,13 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_permit_revoke(a, &req, seg[3], body));
         else
             error(rs, 405, "method", "no such operation on permits");
+    } else if (!strcmp(res, "customs-offices") && (n == 3 || n == 4)) {
+        if (n == 3 && get)
+            reply(rs, svc_offices_list(a));
+        else if (n == 4 && !strcmp(m, "PUT"))
+            reply(rs, svc_office_put(a, &req, seg[3], body));
+        else
+            error(rs, 405, "method", "no such operation on customs offices");
     } else if (!strcmp(res, "reference") && n == 4 && get && !strcmp(seg[3], "co-forms")) {
         reply(rs, svc_co_forms(a));
     } else if (!strcmp(res, "certificates-of-origin")) {

@@ -43,6 +43,7 @@ typedef struct app {
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
     int fx_n;
+    struct office_cache *offices; /* customs offices (service/offices.c), made on first use */
 } app;
 
 typedef enum svc_code {

@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/audit_log.h"
+#include "service/offices.h"
 #include "service/internal.h"
 #include "service/certificates.h"
 #include "service/permits.h"
@@ -103,6 +104,7 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     json_decl_decode(body, &x->d, e);
     decl_validate(&x->d, a->tariff, e);
     decl_validate_dates(&x->d, date, e);
+    offices_check(a, x->d.customs_office, e);
     if (req && svc_role_is(req, "declarant")) {
         /* the declarant is the enterprise holding the token (a broker or the trader) */
         if (!x->d.declarant[0])

@@ -156,3 +156,14 @@ CREATE TABLE IF NOT EXISTS risk_models (
   version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,
   train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,
   features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
+-- migration 2: the law as it is applied (issue 14 §5-7): customs offices, documents declared per enterprise,
+-- post-clearance audit cases
+-- Vietnam's customs offices, seeded from data/reference/customs_offices.tsv, admin-managed (store_reference.c)
+CREATE TABLE IF NOT EXISTS customs_offices (
+  code TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL, kind TEXT NOT NULL,
+  active INTEGER NOT NULL, source TEXT NOT NULL, updated_at BIGINT NOT NULL);
+-- invoices and bills of lading declared (at IDC) by an enterprise: a second declaration of the same
+-- document is a warning and a risk input (store_reference.c)
+CREATE TABLE IF NOT EXISTS declared_documents (
+  party TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (party, kind, ref, decl_id));
