@@ -38,8 +38,9 @@ int cmd_office(int argc, char **argv)
     svc_reply r;
     if (add) {
         svc_req req = {.party = "CLI", .role = "admin"};
-        json_t *body = json_pack("{s:s,s:s,s:b}", "name", name, "province", prov ? prov : "", "active",
-                                 !cli_flag(argc, argv, "--closed"));
+        json_t *body = json_pack("{s:s,s:b}", "name", name, "active", !cli_flag(argc, argv, "--closed"));
+        if (prov)
+            json_object_set_new(body, "province", json_string(prov));
         r = svc_office_put(&a, &req, code, body);
         json_decref(body);
     } else

@@ -123,3 +123,22 @@ int store_document_clear(db_conn *c, const char *decl_id)
     db_bind_text(c, st, 1, decl_id);
     return db_run(c, st);
 }
+
+int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from)
+{
+    static const char sql[] = "SELECT vnd_per_unit, valid_from FROM exchange_rates WHERE currency = ?"
+                              " AND valid_from < ? ORDER BY valid_from DESC LIMIT 1";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, currency);
+    db_bind_int64(c, st, 2, before);
+    int rc = db_step(c, st), found = 0;
+    if (rc == DB_ROW) {
+        *vnd_per_unit = db_col_int64(c, st, 0);
+        *valid_from = (int32_t)db_col_int64(c, st, 1);
+        found = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? found : rc;
+}

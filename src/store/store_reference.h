@@ -37,4 +37,8 @@ int store_document_others(db_conn *c, const char *party, const char *kind, const
 /* Forgets decl_id's documents (before re-recording an amendment's). */
 int store_document_clear(db_conn *c, const char *decl_id);
 
+/* The rate of currency's period before the one starting on `before` (yyyymmdd): 1 found, 0 none,
+ * <0 error. */
+int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from);
+
 #endif
