@@ -114,7 +114,7 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
             (r->valid_to && date > r->valid_to))
             continue;
         if (r->declarant[0] || r->type_code[0] || r->office[0] ||
-            r->min_value_vnd || r->max_unit_value_vnd ||
+            r->min_value_vnd || r->max_unit_value_vnd || r->duplicate_document ||
             (!r->hs_prefix[0] && !r->importer[0] && !r->shipper[0]))
             continue; /* needs declaration data, or would hold everything */
         size_t pl = strlen(r->hs_prefix);

@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/audit_log.h"
+#include "service/duplicates.h"
 #include "service/offices.h"
 #include "service/internal.h"
 #include "service/certificates.h"
@@ -103,7 +104,7 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     errs_init(e);
     json_decl_decode(body, &x->d, e);
     decl_validate(&x->d, a->tariff, e);
-    decl_validate_dates(&x->d, date, e);
+    decl_validate_dates(&x->d, date_today(), e); /* sane windows are about today, not the tax date */
     offices_check(a, x->d.customs_office, e);
     if (req && svc_role_is(req, "declarant")) {
         /* the declarant is the enterprise holding the token (a broker or the trader) */
@@ -572,6 +573,7 @@ typedef struct register_ctx {
     const tariff *tariff;  /* e-Permit: procedures required before registration */
     risk_fact *facts;      /* one per item, stored for learned selectivity */
     int registered;        /* the job went through (not a replay, not refused) */
+    json_t *dup_warnings;  /* the enterprise declared this invoice / bill of lading before (or NULL) */
 } register_ctx;
 
 /* The blacklist check of the registration stage (domain.md §1.3). */
@@ -664,6 +666,13 @@ static int register_job(db_conn *c, void *ctx)
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
+    if (rc == 0) /* the documents it declares, for the next one's duplicate check */
+        rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->now);
+    if (rc == 0 && rx->dup_warnings) {
+        if (!warnings)
+            warnings = json_array();
+        json_array_extend(warnings, rx->dup_warnings);
+    }
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         json_t *detail = json_pack("{s:s,s:s,s:O}", "number", number, "channel",
@@ -800,6 +809,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
                      .date = today, .aeo = pc.found == 1 && pc.p.aeo,
                      .compliance = pc.found == 1 ? pc.p.compliance : 0};
     RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    rx.dup_warnings = dup_warnings(a, &rx.ax.d, rd.row.party, rd.row.id);
+    in.duplicate_document = rx.dup_warnings != NULL;
     /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
     risk_score score;
     int scored = 0;
@@ -842,6 +853,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
             risk_engine_registered(a->risk_engine, rx.facts, rx.ax.d.n_items);
     }
     free(rx.facts);
+    json_decref(rx.dup_warnings);
     json_decref(rx.risk_json);
     free(rx.risk_text);
     assessed_release(&rx.ax);
@@ -916,6 +928,8 @@ static int amend_job(db_conn *c, void *ctx)
         rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->now, x->req, "amendment");
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
+    if (rc == 0) /* and the documents it declares */
+        rc = dup_record(c, &x->ax->d, cur.party, cur.id, x->now);
     if (rc == 0) {
         x->reply.code = SVC_OK;
         x->reply.body = decl_view(&next, x->req);

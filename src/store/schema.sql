@@ -167,3 +167,5 @@ CREATE TABLE IF NOT EXISTS customs_offices (
 CREATE TABLE IF NOT EXISTS declared_documents (
   party TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL, at BIGINT NOT NULL,
   PRIMARY KEY (party, kind, ref, decl_id));
+-- a risk rule may select declarations whose invoice or bill of lading was declared before (store.c)
+ALTER TABLE risk_rules ADD COLUMN duplicate_document INTEGER NOT NULL DEFAULT 0;

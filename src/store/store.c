@@ -802,14 +802,15 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     static const char sql[] =
         "INSERT INTO risk_rules (id, name, hs_prefix, origin, importer, declarant, type_code,"
         " office, min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority,"
-        " active, shipper) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+        " active, shipper, duplicate_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE"
         " SET name = excluded.name, hs_prefix = excluded.hs_prefix, origin = excluded.origin,"
         " importer = excluded.importer, declarant = excluded.declarant,"
         " type_code = excluded.type_code, office = excluded.office,"
         " min_value_vnd = excluded.min_value_vnd, max_unit_value_vnd = excluded.max_unit_value_vnd,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
         " action = excluded.action, priority = excluded.priority, active = excluded.active,"
-        " shipper = excluded.shipper";
+        " shipper = excluded.shipper, duplicate_document = excluded.duplicate_document";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -829,6 +830,7 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     db_bind_int64(c, st, 14, r->priority);
     db_bind_int64(c, st, 15, r->active);
     db_bind_text(c, st, 16, r->shipper);
+    db_bind_int64(c, st, 17, r->duplicate_document);
     return db_run(c, st);
 }
 
@@ -857,7 +859,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
     static const char sql[] =
         "SELECT id, name, hs_prefix, origin, importer, declarant, type_code, office,"
         " min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority, active,"
-        " shipper FROM risk_rules ORDER BY priority DESC, id";
+        " shipper, duplicate_document FROM risk_rules ORDER BY priority DESC, id";
     db_stmt *st = db_prepare(c, sql);
     int n = 0;
     if (!st)
@@ -881,6 +883,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
         r->priority = (int)db_col_int64(c, st, 13);
         r->active = (int)db_col_int64(c, st, 14);
         db_col_copy(c, st, 15, r->shipper, sizeof r->shipper);
+        r->duplicate_document = (int)db_col_int64(c, st, 16);
     }
     db_reset(c, st);
     return n;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/decl.h"
+
 static void office_from(db_conn *c, db_stmt *st, office_row *o)
 {
     db_col_copy(c, st, 0, o->code, sizeof o->code);
@@ -96,10 +98,14 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
 }
 
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                          char (*out)[33], int max)
+                          char (*numbers)[13], int max)
 {
-    static const char sql[] = "SELECT decl_id FROM declared_documents WHERE party = ? AND kind = ? AND ref = ?"
-                              " AND decl_id <> ? ORDER BY at, decl_id";
+    /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
+     * provisional one, which has no number) did not declare the document */
+    static const char sql[] = "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"
+                              " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"
+                              " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"
+                              " ORDER BY x.at, d.number";
     db_stmt *st = db_prepare(c, sql);
     int n = 0, rc;
     if (!st)
@@ -108,9 +114,13 @@ int store_document_others(db_conn *c, const char *party, const char *kind, const
     db_bind_text(c, st, 2, kind);
     db_bind_text(c, st, 3, ref);
     db_bind_text(c, st, 4, decl_id);
+    db_bind_int64(c, st, 5, ST_CANCELLED);
+    db_bind_int64(c, st, 6, ST_INVALIDATED);
+    db_bind_int64(c, st, 7, ST_EXPIRED);
+    db_bind_int64(c, st, 8, ST_REJECTED);
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
-            db_col_copy(c, st, 0, out[n++], 33);
+            db_col_copy(c, st, 0, numbers[n++], 13);
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }

@@ -30,10 +30,11 @@ int64_t store_office_count(db_conn *c);
 /* Records that decl_id declared the document (kind "invoice" | "bill_of_lading", ref) for party. */
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
                        int64_t at);
-/* Other declarations (not decl_id) of party that declared the document: up to max ids into out.
- * Returns the count or <0. */
+/* The numbers of the other declarations (not decl_id) of party that declared the document and
+ * still stand (not cancelled, invalidated, expired or rejected): up to max into numbers. Returns
+ * the count written or <0. */
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                          char (*out)[33], int max);
+                          char (*numbers)[13], int max);
 /* Forgets decl_id's documents (before re-recording an amendment's). */
 int store_document_clear(db_conn *c, const char *decl_id);
 
