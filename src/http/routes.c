@@ -9,6 +9,7 @@
 #include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/offices.h"
+#include "service/post_clearance.h"
 #include "service/permits.h"
 #include "service/payments.h"
 #include "service/manifests.h"
@@ -287,6 +288,21 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             reply(rs, svc_permit_revoke(a, &req, seg[3], body));
         else
             error(rs, 405, "method", "no such operation on permits");
+    } else if (!strcmp(res, "post-clearance") && n >= 4) { /* post-clearance audit (issue 14 §7) */
+        if (n == 4 && get && !strcmp(seg[3], "candidates"))
+            reply(rs, svc_pca_candidates(a, &req, arg(rq, "limit")));
+        else if (n == 4 && !strcmp(seg[3], "cases") && post)
+            reply(rs, svc_pca_open(a, &req, body));
+        else if (n == 4 && !strcmp(seg[3], "cases") && get)
+            reply(rs, svc_pca_list(a, &req, arg(rq, "status")));
+        else if (n == 5 && !strcmp(seg[3], "cases") && get)
+            reply(rs, svc_pca_get(a, &req, seg[4]));
+        else if (n == 6 && !strcmp(seg[3], "cases") && post && !strcmp(seg[5], "findings"))
+            reply(rs, svc_pca_findings(a, &req, seg[4], body));
+        else if (n == 6 && !strcmp(seg[3], "cases") && post && !strcmp(seg[5], "assessment"))
+            reply(rs, svc_pca_assess(a, &req, seg[4]));
+        else
+            error(rs, 404, "not_found", "no such resource");
     } else if (!strcmp(res, "customs-offices") && (n == 3 || n == 4)) {
         if (n == 3 && get)
             reply(rs, svc_offices_list(a));

@@ -169,3 +169,11 @@ CREATE TABLE IF NOT EXISTS declared_documents (
   PRIMARY KEY (party, kind, ref, decl_id));
 -- a risk rule may select declarations whose invoice or bill of lading was declared before (store.c)
 ALTER TABLE risk_rules ADD COLUMN duplicate_document INTEGER NOT NULL DEFAULT 0;
+-- post-clearance audit cases (store_audit_cases.c)
+CREATE TABLE IF NOT EXISTS audit_cases (
+  id TEXT PRIMARY KEY, decl_id TEXT NOT NULL, number TEXT NOT NULL, party TEXT NOT NULL, status TEXT NOT NULL,
+  reason TEXT NOT NULL, selection TEXT, opened_by TEXT NOT NULL, opened_at BIGINT NOT NULL, findings TEXT,
+  violation INTEGER NOT NULL, additional_tax BIGINT NOT NULL, interest BIGINT NOT NULL,
+  interest_days INTEGER NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_cases_status ON audit_cases(status, opened_at);
+CREATE INDEX IF NOT EXISTS audit_cases_decl ON audit_cases(decl_id);
