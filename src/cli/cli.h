@@ -18,6 +18,7 @@ int cmd_invalidate(int argc, char **argv); /* invalidate --db FILE: the 15-day r
 int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
 int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
 int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
+int cmd_post_clearance(int argc, char **argv); /* audit candidates|open|cases|findings|assess --db FILE */
 int cmd_office(int argc, char **argv);     /* office add|list --db FILE: Vietnam's customs offices */
 
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */

@@ -412,7 +412,9 @@ static int audit_job(db_conn *c, void *ctx)
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
-    if (argc < 2 || strcmp(argv[1], "verify") != 0 || !db) {
+    if (argc >= 2 && strcmp(argv[1], "verify") != 0) /* post-clearance audit (cmd_post_clearance.c) */
+        return cmd_post_clearance(argc, argv);
+    if (argc < 2 || !db) {
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
         return 2;
     }

@@ -21,7 +21,7 @@ static const struct {
     {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
-    {"audit", cmd_audit, "audit verify --db FILE"},
+    {"audit", cmd_audit, "audit verify --db FILE | audit candidates --db FILE [--limit N] | audit open --db FILE --declaration NUMBER --reason TEXT | audit cases --db FILE [--status S] | audit findings --db FILE --case ID --findings TEXT [--violation --additional-tax VND] | audit assess --db FILE --case ID"},
     {"office", cmd_office, "office add --db FILE --code CODE --name NAME [--province P] [--closed] | office list --db FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
     {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},
