@@ -12,15 +12,15 @@
 #include "cli/cli.h"
 #include "core/codes.h"
 #include "core/manifest.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/log.h"
 
-const char *http_openapi_path;
 
 static const char *const roles[] = {"declarant", "officer", "risk_officer", "admin", "carrier",
                                     "port_operator", "bank", "agency", "asw", NULL};
@@ -302,27 +302,27 @@ int cmd_token(int argc, char **argv)
 int cmd_invalidate(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *ds = cli_opt(argc, argv, "--date");
-    date_ymd d = date_today();
+    date_ymd d;
     if (!db || (ds && date_parse(ds, &d) != 0)) {
         fprintf(stderr, "usage: ecustoms invalidate --db FILE [--date YYYY-MM-DD]\n");
-        return 2;
-    }
-    if (d > date_today()) {
-        fprintf(stderr, "ecustoms invalidate: %s is in the future: declarations would lapse before their time\n", ds);
         return 2;
     }
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
-    int expired, invalidated;
-    int64_t now = ds && d < date_today() ? date_legal_end(d) : (int64_t)time(NULL);
-    svc_req by = {.party = "CLI", .role = "admin"}; /* the operator at the console */
-    int rc = svc_invalidate(&a, &by, now, &expired, &invalidated);
+    svc_req admin = {.party = "CLI", .role = "admin"}; /* the operator at the console, audited as such */
+    svc_reply r = svc_admin_invalidate(&a, &admin, ds);
     app_close(&a);
-    if (rc < 0)
-        return 1;
-    printf("expired %d provisional, invalidated %d registered\n", expired, invalidated);
-    return 0;
+    int ok = r.code == SVC_OK;
+    if (ok)
+        printf("expired %d provisional, invalidated %d registered\n",
+               (int)json_integer_value(json_object_get(r.body, "expired")),
+               (int)json_integer_value(json_object_get(r.body, "invalidated")));
+    else /* a future --date is refused like the API's as_of (exit 2, a usage error) */
+        fprintf(stderr, "ecustoms invalidate: %s\n",
+                json_string_value(json_object_get(json_array_get(json_object_get(r.body, "errors"), 0), "message")));
+    json_decref(r.body);
+    return ok ? 0 : r.code == SVC_INVALID ? 2 : 1;
 }
 
 /* ---- serve ------------------------------------------------------------------------------ */

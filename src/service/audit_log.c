@@ -77,7 +77,7 @@ json_t *audit_log_events(app *a, const char *chain)
 
 svc_reply svc_audit_chain(app *a, const svc_req *req, const char *chain)
 {
-    if (!svc_role_is(req, "admin") && !svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "the administration's audit is for customs");
     if (!chain || !*chain || strlen(chain) > 32)
         return svc_error(SVC_INVALID, "required", "chain is a name such as invalidation, exchange_rates, "

@@ -11,7 +11,7 @@
 #include "core/origin.h"
 #include "core/tax_tables.h"
 #include "core/validate.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
 
@@ -132,7 +132,7 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     x->req = req;
-    x->now = (int64_t)time(NULL);
+    x->now = svc_now();
     co_row *c = &x->row;
     const char *form = json_string_field(body, "form", "/form", sizeof c->form, 1, &e);
     const char *num = json_string_field(body, "number", "/number", sizeof c->number, 1, &e);
@@ -400,7 +400,7 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
 svc_reply svc_co_forms(app *a)
 {
     json_t *arr = json_array();
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     for (size_t i = 0; i < origin_form_count(); i++) {
         const origin_form *f = origin_form_at(i);
         json_t *parties = json_array(), *crit = json_array();

@@ -308,7 +308,7 @@ svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *b
     snprintf(x.row.kind, sizeof x.row.kind, "%s", kind ? kind : "office");
     x.row.active = active ? json_is_true(active) : 1;
     snprintf(x.row.source, sizeof x.row.source, "administrator %s", req->party);
-    x.row.updated_at = (int64_t)time(NULL);
+    x.row.updated_at = svc_now();
     x.detail = office_json(&x.row);
     int rc = store_write(a->st, put_job, &x);
     invalidate(a);

@@ -18,7 +18,7 @@
 #include "core/lifecycle.h"
 #include "core/tax.h"
 #include "core/validate.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "util/dec.h"
 #include "util/sig.h"
 
@@ -26,8 +26,6 @@
 #define MAX_ENTRIES 256
 #define KEY_CACHE 64
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
 
@@ -65,7 +63,7 @@ static int key_read_job(db_conn *c, void *ctx)
 /* Returns a reference the caller frees (EVP_PKEY_free), or NULL when the bank has no key. */
 static EVP_PKEY *bank_key(app *a, const char *bank)
 {
-    int64_t now = now_s();
+    int64_t now = svc_now();
     unsigned h = 5381;
     for (const char *p = bank; *p; p++)
         h = h * 33 + (unsigned char)*p;
@@ -556,7 +554,7 @@ static int pay_job(db_conn *c, void *ctx)
         return rc;
     if (rc == 1) {
         if (strcmp(prev.request_hash, x->hash) == 0) {
-            x->reply.code = (svc_code)prev.status;
+            x->reply.code = svc_code_from_stored(prev.status);
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             char msg[200];
@@ -622,7 +620,7 @@ static int pay_job(db_conn *c, void *ctx)
         json_object_set(body, "guarantees_revolved", revolved);
     json_decref(revolved);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", x->txn);
     snprintf(pr.request_hash, sizeof pr.request_hash, "%s", x->hash);
@@ -730,7 +728,7 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
         char d[11] = {0};
         date_ymd day;
-        int64_t at, now = now_s();
+        int64_t at, now = svc_now();
         date_ymd today = date_legal(now);
         memcpy(d, x->paid_at, 10);
         if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0 ||
@@ -786,7 +784,7 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     }
     /* 3. one write job; idempotent by (bank, bank_transaction_id) on the body's hash */
     svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = now_s();
+    x->now = svc_now();
     int rc = store_write(a->st, pay_job, x);
     if (rc < 0) {
         json_decref(x->reply.body);
@@ -1041,7 +1039,7 @@ static int guarantee_job(db_conn *c, void *ctx)
         return rc;
     if (rc == 1) {
         if (strcmp(prev.request_hash, x->hash) == 0) {
-            x->reply.code = (svc_code)prev.status;
+            x->reply.code = svc_code_from_stored(prev.status);
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             x->reply = svc_error(SVC_CONFLICT, "guarantee_conflict",
@@ -1089,7 +1087,7 @@ static int guarantee_job(db_conn *c, void *ctx)
                              "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
                              "unallocated", pay_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
     snprintf(pr.kind, sizeof pr.kind, "guarantee");
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", key);
@@ -1139,7 +1137,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     if (string_field(body, "valid_until", vu, sizeof vu, e) == 0) {
         if (date_parse(vu, &x->valid_until) != 0)
             errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
-        else if (x->valid_until < date_today())
+        else if (x->valid_until < svc_today())
             errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     }
     pay_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
@@ -1172,7 +1170,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         goto out;
     }
     svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = now_s();
+    x->now = svc_now();
     if (store_write(a->st, guarantee_job, x) < 0) {
         json_decref(x->reply.body);
         r = svc_error(SVC_ERROR, "storage", "the database refused the guarantee");
@@ -1202,7 +1200,7 @@ static int due_job(db_conn *c, void *ctx)
     x->n = store_ledger_guaranteed_by(c, x->bank, x->rows, DUE_MAX);
     if (x->n < 0)
         return x->n;
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     for (int i = 0; i < x->n && i < DUE_MAX; i++) {
         decl_row m = {0};
         ledger_balance b = {0};

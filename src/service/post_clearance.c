@@ -11,7 +11,7 @@
 #include "core/decl.h"
 #include "core/tax.h"
 #include "service/audit_log.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/payments.h"
 #include "store/store_audit_cases.h"
 #include "util/dec.h"
@@ -29,12 +29,6 @@
 #define PCA_SCORE_MODEL 50      /* x the learned model's adjusted score (0..1) */
 #define PCA_ANOMALY_MIN_SAMPLES 3
 
-static int is_customs(const svc_req *req)
-{
-    return svc_role_is(req, "officer") || svc_role_is(req, "risk_officer") || svc_role_is(req, "admin");
-}
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 /* The first legal day a declaration registered at `at` can no longer be audited. */
 static date_ymd barred_from(int64_t registered_at)
@@ -225,7 +219,7 @@ static void anomalies(sel_ctx *x)
 
 svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
 {
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     long lim = 100;
     if (limit) {
@@ -240,7 +234,7 @@ svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
     }
     sel_ctx x = {0};
     /* within the limit: registered on or after the same day 5 years ago */
-    date_ymd today = date_today(), from = today - PCA_YEARS * 10000;
+    date_ymd today = svc_today(), from = today - PCA_YEARS * 10000;
     if (!date_valid(from))
         from = date_add_days(from - 1, 1);
     sel_read s = {&x, date_legal_start(from), calloc(PCA_LIST_MAX, 33), 0};
@@ -289,21 +283,13 @@ static json_t *case_json(const case_row *r)
 }
 
 typedef struct case_ctx {
-    const svc_req *req;
-    int64_t now;
+    svc_job job;           /* first: request, now, reply */
     char number[16];
     const char *id;
     char reason[256];
     json_t *body;          /* findings input */
     case_row row;
-    svc_reply reply;
 } case_ctx;
-
-static int fail(case_ctx *x, svc_reply r)
-{
-    x->reply = r;
-    return 1;
-}
 
 /* Appends the step to the case's chain and the declaration's. */
 static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
@@ -312,11 +298,11 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     snprintf(chain, sizeof chain, "audit:%s", x->row.id);
     json_t *d = case_json(&x->row);
     snprintf(act, sizeof act, "audit.%s", action);
-    int rc = audit_log_append(c, chain, x->now, x->req, act, d);
+    int rc = audit_log_append(c, chain, x->job.now, x->job.req, act, d);
     if (rc == 0) {
         char *text = json_dumps(d, JSON_COMPACT);
         snprintf(act, sizeof act, "post_clearance.%s", action);
-        rc = store_event_append(c, x->row.decl_id, x->now, x->req->party, x->req->role, act, status, status, text);
+        rc = store_event_append(c, x->row.decl_id, x->job.now, x->job.req->party, x->job.req->role, act, status, status, text);
         free(text);
     }
     json_decref(d);
@@ -327,30 +313,30 @@ static int open_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = store_decl_get_meta(c, x->number, &d);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     if (d.status != ST_CLEARED && d.status != ST_PASSED) {
         decl_row_release(&d);
-        return fail(x, svc_error(SVC_CONFLICT, "not_cleared", "post-clearance audit concerns cleared declarations"));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "not_cleared", "post-clearance audit concerns cleared declarations"));
     }
     date_ymd barred = barred_from(d.registered_at);
-    if (date_legal(x->now) >= barred) {
+    if (date_legal(x->job.now) >= barred) {
         char b[11];
         date_format(date_add_days(barred, -1), b);
         decl_row_release(&d);
         char msg[160];
         snprintf(msg, sizeof msg, "registered more than %d years ago: post-clearance audit was possible until %s",
                  PCA_YEARS, b);
-        return fail(x, svc_error(SVC_CONFLICT, "audit_time_barred", msg));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "audit_time_barred", msg));
     }
     if ((rc = store_case_open_for(c, d.id)) != 0) {
         decl_row_release(&d);
-        return rc < 0 ? rc : fail(x, svc_error(SVC_CONFLICT, "case_open", "the declaration already has an open audit case"));
+        return rc < 0 ? rc : svc_fail(&x->job, svc_error(SVC_CONFLICT, "case_open", "the declaration already has an open audit case"));
     }
     unsigned char b[8];
     RAND_bytes(b, sizeof b);
@@ -361,33 +347,29 @@ static int open_job(db_conn *c, void *ctx)
     snprintf(x->row.party, sizeof x->row.party, "%s", d.party);
     snprintf(x->row.status, sizeof x->row.status, "open");
     snprintf(x->row.reason, sizeof x->row.reason, "%s", x->reason);
-    snprintf(x->row.opened_by, sizeof x->row.opened_by, "%s", x->req->party);
-    x->row.opened_at = x->row.updated_at = x->now;
+    snprintf(x->row.opened_by, sizeof x->row.opened_by, "%s", x->job.req->party);
+    x->row.opened_at = x->row.updated_at = x->job.now;
     int status = d.status;
     decl_row_release(&d);
     if ((rc = store_case_put(c, &x->row)) != 0 || (rc = step_events(c, x, "open", status)) != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = case_json(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
 {
-    int rc = store_write(a->st, fn, x);
+    svc_reply r = svc_run_write(a, &x->job, fn, x, "the database refused the audit step");
     case_row_release(&x->row);
-    if (rc < 0) {
-        json_decref(x->reply.body);
-        return svc_error(SVC_ERROR, "storage", "the database refused the audit step");
-    }
-    return x->reply;
+    return r;
 }
 
 svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
 {
     static const char *const fields[] = {"declaration", "reason", NULL};
     svc_reply r = {0};
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
@@ -395,7 +377,7 @@ svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
         return r;
     errs e;
     errs_init(&e);
-    case_ctx x = {.req = req, .now = now_s()};
+    case_ctx x = {.job = svc_job_start(req)};
     json_check_fields(body, fields, "", &e);
     const char *n = json_string_field(body, "declaration", "/declaration", sizeof x.number, 1, &e);
     const char *why = json_string_field(body, "reason", "/reason", sizeof x.reason, 1, &e);
@@ -435,7 +417,7 @@ static int status_valid(const char *s)
 
 svc_reply svc_pca_list(app *a, const svc_req *req, const char *status)
 {
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     if (status && !status_valid(status)) {
         errs e;
@@ -454,7 +436,7 @@ svc_reply svc_pca_list(app *a, const svc_req *req, const char *status)
 
 svc_reply svc_pca_get(app *a, const svc_req *req, const char *id)
 {
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     list_ctx x = {.id = id};
     if (store_read(a->st, list_job, &x) != 0)
@@ -472,11 +454,11 @@ static int load_case(db_conn *c, case_ctx *x, const char *want_status, decl_row 
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such audit case"));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such audit case"));
     if (strcmp(x->row.status, want_status) != 0) {
         char msg[128];
         snprintf(msg, sizeof msg, "the case is %s; this step needs it %s", x->row.status, want_status);
-        return fail(x, svc_error(SVC_CONFLICT, "illegal_transition", msg));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
     rc = store_decl_get_meta(c, x->row.decl_id, d);
     return rc < 0 ? rc : rc == 0 ? DB_ERR : 0;
@@ -486,7 +468,7 @@ static int findings_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = load_case(c, x, "open", &d);
     if (rc != 0)
@@ -501,22 +483,22 @@ static int findings_job(db_conn *c, void *ctx)
     /* a violation without tax owed (a fine is another procedure) or no violation: closed */
     snprintf(x->row.status, sizeof x->row.status, "%s",
              x->row.violation && x->row.additional_tax > 0 ? "findings" : "closed");
-    x->row.updated_at = x->now;
+    x->row.updated_at = x->job.now;
     if ((rc = store_case_put(c, &x->row)) == 0)
         rc = step_events(c, x, "findings", d.status);
     decl_row_release(&d);
     if (rc != 0)
         return rc;
-    x->reply.code = SVC_OK;
-    x->reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = case_json(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
 {
     static const char *const fields[] = {"violation", "findings", "additional_tax", NULL};
     svc_reply r = {0};
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
@@ -536,7 +518,7 @@ svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *b
         errs_add(&e, "required", "/additional_tax", "a violation states the additional tax (\"0\" when none)");
     if (e.n)
         return svc_errors(&e);
-    case_ctx x = {.req = req, .now = now_s(), .id = id, .body = body};
+    case_ctx x = {.job = svc_job_start(req), .id = id, .body = body};
     return run(a, &x, findings_job);
 }
 
@@ -544,51 +526,51 @@ static int assess_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = load_case(c, x, "findings", &d);
     if (rc != 0)
         return rc;
     /* late-payment interest (0.03 %/day) on the tax that should have been paid at release, from
      * the release to the assessment */
-    date_ymd from = date_legal(d.cleared_at), to = date_legal(x->now);
+    date_ymd from = date_legal(d.cleared_at), to = date_legal(x->job.now);
     int32_t days = date_diff_days(from, to);
     x->row.interest_days = days > 0 ? days : 0;
     x->row.interest = tax_late_interest(x->row.additional_tax, x->row.interest_days);
     char note[160];
     snprintf(note, sizeof note, "post-clearance audit %s", x->row.id);
-    rc = pay_ledger_add(c, d.id, d.party, d.status, x->row.additional_tax, x->now, x->req, note);
+    rc = pay_ledger_add(c, d.id, d.party, d.status, x->row.additional_tax, x->job.now, x->job.req, note);
     if (rc == 0 && x->row.interest > 0) {
         char f[11], t[11];
         date_format(from, f);
         date_format(to, t);
-        ledger_row r = {.at = x->now, .amount = x->row.interest};
+        ledger_row r = {.at = x->job.now, .amount = x->row.interest};
         snprintf(r.kind, sizeof r.kind, "interest");
         snprintf(r.party, sizeof r.party, "%s", d.party);
         snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld, audit %s",
                  x->row.interest_days, f, t, (long long)x->row.additional_tax, x->row.id);
-        rc = pay_ledger_append(c, d.id, d.status, &r, x->req);
+        rc = pay_ledger_append(c, d.id, d.status, &r, x->job.req);
         rc = rc < 0 ? rc : 0;
     }
     snprintf(x->row.status, sizeof x->row.status, "assessed");
-    x->row.updated_at = x->now;
+    x->row.updated_at = x->job.now;
     if (rc == 0 && (rc = store_case_put(c, &x->row)) == 0)
         rc = step_events(c, x, "assessed", d.status);
     decl_row_release(&d);
     if (rc != 0)
         return rc;
-    x->reply.code = SVC_OK;
-    x->reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = case_json(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 svc_reply svc_pca_assess(app *a, const svc_req *req, const char *id)
 {
     svc_reply r = {0};
-    if (!is_customs(req))
+    if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    case_ctx x = {.req = req, .now = now_s(), .id = id};
+    case_ctx x = {.job = svc_job_start(req), .id = id};
     return run(a, &x, assess_job);
 }

@@ -16,7 +16,7 @@
 #include "service/risk_engine.h"
 #include "service/risk_training.h"
 #include "store/store_risk.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "util/dec.h"
 
 #define MAX_FX 64
@@ -34,7 +34,7 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     errs_init(e);
     json_decl_decode(body, &d, e);
     decl_validate(&d, a->tariff, e);
-    decl_validate_dates(&d, date_today(), e);
+    decl_validate_dates(&d, svc_today(), e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
         tax_fx rates[MAX_FX];
@@ -266,7 +266,7 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
         free(rows);
         return svc_errors(&e);
     }
-    fxput x = {req, rows, (int)json_array_size(rates), json_is_true(confirm), &e, (int64_t)time(NULL)};
+    fxput x = {req, rows, (int)json_array_size(rates), json_is_true(confirm), &e, svc_now()};
     int rc = store_write(a->st, fxput_job, &x);
     app_fx_invalidate(a);
     free(rows);

@@ -9,7 +9,7 @@
 
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/payments.h"
 #include "util/dec.h"
 
@@ -191,7 +191,7 @@ svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days)
 {
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "overdue debts are shown to customs");
-    debts_ctx x = {.today = date_today()};
+    debts_ctx x = {.today = svc_today()};
     if (min_days) {
         char *end;
         long v = strtol(min_days, &end, 10);
@@ -523,7 +523,7 @@ svc_reply svc_enterprise_statement(app *a, const svc_req *req, const char *enter
     stmt_period(&x, from, to, month, format, &e);
     if (e.n)
         return svc_errors(&e);
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     x.as_of = x.to < today ? x.to : today;
     x.ids = calloc(STMT_MAX, sizeof *x.ids);
     svc_reply r = {0};
