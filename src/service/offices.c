@@ -87,6 +87,19 @@ static int reload(app *a, struct office_cache *oc, int64_t now)
     return 0;
 }
 
+typedef struct one_ctx {
+    const char *code;
+    int found;
+    office_row row;
+} one_ctx;
+
+static int one_job(db_conn *c, void *ctx)
+{
+    one_ctx *x = ctx;
+    x->found = store_office_get(c, x->code, &x->row);
+    return x->found < 0 ? x->found : 0;
+}
+
 static int cmp_entry(const void *k, const void *e) { return strcmp(k, ((const office_entry *)e)->code); }
 
 /* 1 active, 0 closed, -1 unknown, -2 storage error */
@@ -103,12 +116,13 @@ static int lookup(app *a, const char *code)
             r = -2;
     if (r != -2) {
         office_entry *e = bsearch(code, oc->rows, (size_t)oc->n, sizeof *oc->rows, cmp_entry);
-        /* an office added meanwhile by another process (the CLI): re-read, at most once a second */
-        if (!e && now > oc->loaded_at && reload(a, oc, now) == 0)
-            e = bsearch(code, oc->rows, (size_t)oc->n, sizeof *oc->rows, cmp_entry);
-        r = e ? e->active : -1;
+        r = e ? e->active : -3;
     }
     pthread_mutex_unlock(&oc->lock);
+    if (r == -3) { /* not cached: maybe added meanwhile by another process (the CLI); one key read */
+        one_ctx x = {.code = code};
+        r = store_read(a->st, one_job, &x) != 0 ? -2 : x.found == 1 ? x.row.active : -1;
+    }
     return r;
 }
 

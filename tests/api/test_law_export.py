@@ -1,11 +1,13 @@
 """API tests, issue 14 §6 (part): export duties from Vietnam's export tariff (Decree 26/2023
-Appendix I; rates marked unverified in data/tax/export_duties.tsv). Outbound manifests, gate-in of
-export containers and loading confirmation are NOT built yet (docs/law-applied.md)."""
+Appendix I; rates marked unverified in data/tax/export_duties.tsv), gate-in of an export container
+against its cleared export declaration and the loading confirmation that moves it to
+passed_supervision. Outbound manifests are NOT built yet (docs/law-applied.md)."""
 from harness import *  # noqa: F401,F403
 import harness
 
 
-def export_decl(hs="72044900", qty="20000", price="0.4", desc="Ferrous scrap", exporter=ACTIVE):
+def export_decl(hs="72044900", qty="20000", price="0.4", desc="Ferrous scrap", exporter=ACTIVE,
+                container="MSCU1234566"):
     it = item(hs, qty, "1", desc=desc)
     it["unit"] = "KGM"
     it["unit_price"] = price
@@ -18,7 +20,7 @@ def export_decl(hs="72044900", qty="20000", price="0.4", desc="Ferrous scrap", e
         "transport": {"mode": 2, "bills_of_lading": ["HPEXP%08d" % (os.getpid() % 10 ** 8)],
                       "port_of_loading": "VNHPH", "port_of_discharge": "CNNSA",
                       "arrival_date": (TODAY + datetime.timedelta(days=2)).isoformat(),
-                      "vessel": "HAIAN PARK", "containers": ["MSCU1234566"]},
+                      "vessel": "HAIAN PARK", "containers": [container]},
         "packages": {"count": 1, "unit": "CT"},
         "gross_weight_kg": qty,
         "invoice": {"number": "EXP-%d" % os.getpid(), "date": TODAY.isoformat(), "currency": "USD",
@@ -52,3 +54,60 @@ class T14LawExport(ApiCase):
         self.assertEqual((duty["amount"], duty["rate"]), ("0", "0%"), duty)
         self.assertIn("not in the export tariff", duty["note"])
         self.assertEqual(d["taxes"]["total"]["amount"], "0")
+
+
+class T14LawExportGate(ApiCase):
+    """Its own database: the container's history must be its own."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("law-export")
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def gate(self, type_, container, location="VNHPH-TC01", token="portop", seal="VN-EXP-1"):
+        st, b, _ = self.call("POST", "/api/v1/gate-events", token,
+                             {"type": type_, "container": container, "location": location, "seal": seal})
+        self.assertEqual(st, 200, b)
+        return b
+
+    def test_gate_in_and_loading_of_an_export_container(self):
+        ctr = "EXPU1234560"
+        # before any declaration: an unknown container is refused as before
+        self.assertEqual(self.gate("gate_in", ctr)["reasons"], ["not_in_manifest"])
+        self.assertEqual(self.gate("loaded", ctr)["reasons"], ["no_export_declaration", "not_gated_in"])
+        d = self.create(decl=export_decl("85171300", "100", "200", desc="Smartphones", container=ctr))
+        r = self.register(d["id"])
+        self.assertTrue(r["number"].startswith("30"), r)  # an export declaration's number
+        # registered, not cleared yet: the container waits outside
+        b = self.gate("gate_in", ctr)
+        self.assertEqual((b["decision"], b["reasons"]), ("deny", ["declaration_not_cleared"]), b)
+        if self.get(r["number"], "officer")["status"] != "cleared":
+            self.decide(r["number"], "clear")
+        self.assertEqual(self.get(r["number"])["status"], "cleared")
+        # a gate of another port: not where the goods are declared to be loaded
+        b = self.gate("gate_in", ctr, location="VNSGN", token="portop2")
+        self.assertEqual(b["reasons"], ["wrong_port"], b)
+        # loading before the container entered the port: refused
+        self.assertIn("not_gated_in", self.gate("loaded", ctr)["reasons"])
+        b = self.gate("gate_in", ctr)
+        self.assertEqual((b["decision"], b["direction"]), ("allow", "export"), b)
+        self.assertEqual(b["declarations"], [{"number": r["number"], "status": "cleared"}])
+        self.assertEqual(self.gate("gate_in", ctr)["reasons"], ["already_in"])
+        # loaded onto the vessel: the declaration has passed the supervision area
+        b = self.gate("loaded", ctr)
+        self.assertEqual(b["decision"], "allow", b)
+        self.assertEqual(b["declarations"][0]["status"], "passed_supervision", b)
+        g = self.get(r["number"])
+        self.assertEqual(g["status"], "passed_supervision")
+        self.assertEqual(g["decisions"][-1]["decision"], "loaded", g["decisions"])
+        self.assertEqual(self.gate("loaded", ctr)["reasons"], ["already_loaded"])
+        self.assertIn("pass_supervision", [e["action"] for e in self.events(r["number"])])
