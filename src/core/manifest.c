@@ -116,6 +116,8 @@ int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_
         reasons[n++] = "not_gated_in";
     if (f->type == GATE_LOADED && f->loaded)
         reasons[n++] = "already_loaded";
+    if (f->seal_mismatch)
+        reasons[n++] = "seal_mismatch";
     if (f->holds_open)
         reasons[n++] = "hold_open";
     *n_reasons = n;

@@ -65,6 +65,7 @@ typedef struct gate_export_facts {
     int gated_in;             /* an allowed export gate_in of it exists */
     int loaded;               /* an allowed loading of it exists */
     int holds_open;
+    int seal_mismatch;        /* on an outbound manifest whose seal differs */
 } gate_export_facts;
 int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS], int *n_reasons);
 

@@ -95,5 +95,8 @@ int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *de
         rc = store_document_add(c, enterprise, "invoice", d->invoice.number, decl_id, at);
     for (int i = 0; rc == 0 && i < d->transport.n_bl; i++)
         rc = store_document_add(c, enterprise, "bill_of_lading", d->transport.bills_of_lading[i], decl_id, at);
+    /* an export's containers: the port's gate finds the declaration by them (service/gate.c) */
+    for (int i = 0; rc == 0 && d->kind == DECL_EXPORT && i < d->transport.n_containers; i++)
+        rc = store_document_add(c, enterprise, "export_container", d->transport.containers[i], decl_id, at);
     return rc;
 }

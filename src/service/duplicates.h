@@ -14,7 +14,8 @@
  * declared by party in other standing declarations; NULL when none (or on a storage error, which
  * is logged: the warning is advice, registration goes on). */
 json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *own_id);
-/* Inside the registration transaction: records d's documents as declared by decl_id. */
+/* Inside the registration transaction: records d's documents as declared by decl_id (and an
+ * export's containers, for the gate). */
 int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at);
 
 #endif

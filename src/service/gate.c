@@ -79,7 +79,7 @@ static const char *type_name(gate_type t) { return t == GATE_IN ? "gate_in" : t 
 /* Exports (issue 14 §6): a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
  * imports); <0: storage error. */
-static int export_gate(db_conn *c, gate_ctx *x)
+static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *manifest_seal)
 {
     char ids[MAX_DECLS][33];
     decl_row decls[MAX_DECLS];
@@ -88,7 +88,7 @@ static int export_gate(db_conn *c, gate_ctx *x)
         return rc;
     if (rc == 0 && x->type != GATE_LOADED)
         return 0;
-    gate_export_facts f = {.type = x->type};
+    gate_export_facts f = {.type = x->type, .seal_mismatch = manifest_seal && strcmp(manifest_seal, x->seal) != 0};
     for (int i = 0; i < rc; i++) {
         decl_row *d = &decls[nd];
         memset(d, 0, sizeof *d);
@@ -115,10 +115,10 @@ static int export_gate(db_conn *c, gate_ctx *x)
         if (d->status != ST_CLEARED && d->status != ST_PASSED)
             f.n_uncleared++;
     }
-    if ((rc = store_gate_allowed_exists(c, x->container, "", "gate_in")) < 0)
+    if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_in")) < 0)
         goto out;
     f.gated_in = rc;
-    if ((rc = store_gate_allowed_exists(c, x->container, "", "loaded")) < 0)
+    if ((rc = store_gate_allowed_exists(c, x->container, mid, "loaded")) < 0)
         goto out;
     f.loaded = rc;
     if ((rc = store_hold_open_count(c, x->container)) < 0)
@@ -141,6 +141,7 @@ static int export_gate(db_conn *c, gate_ctx *x)
     snprintf(g.location, sizeof g.location, "%s", x->location);
     snprintf(g.seal, sizeof g.seal, "%s", x->seal);
     snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
+    snprintf(g.manifest_id, sizeof g.manifest_id, "%s", mid);
     g.at = x->now;
     snprintf(g.decision, sizeof g.decision, "%s", allow ? "allow" : "deny");
     g.reasons = json_dumps(rj, JSON_COMPACT);
@@ -158,10 +159,11 @@ static int export_gate(db_conn *c, gate_ctx *x)
     }
     if (rc == 0) {
         x->reply.code = SVC_OK;
-        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o}", "decision", allow ? "allow" : "deny",
+        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "decision", allow ? "allow" : "deny",
                                   "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type, "container",
-                                  x->container, "location", x->location, "direction", "export", "declarations", dj,
-                                  "at", json_timestamp(x->now));
+                                  x->container, "location", x->location, "direction", "export", "manifest",
+                                  mid[0] ? json_string(mid) : json_null(), "declarations", dj, "at",
+                                  json_timestamp(x->now));
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
         rc = rc < 0 ? rc : 1;
     } else {
@@ -204,8 +206,8 @@ static int gate_job(db_conn *c, void *ctx)
             return rc;
         f.already_in = rc;
     }
-    if ((n == 0 && x->type == GATE_IN) || x->type == GATE_LOADED) { /* not on an inbound manifest: an export? */
-        if ((rc = export_gate(c, x)) != 0)
+    if (x->type == GATE_IN || x->type == GATE_LOADED) { /* an export container (outbound manifest or none)? */
+        if ((rc = export_gate(c, x, mid, mid[0] ? rows[0].seal : NULL)) != 0)
             return rc < 0 ? rc : 0;
     }
     if ((rc = store_hold_open_count(c, x->container)) < 0)

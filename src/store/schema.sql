@@ -167,6 +167,8 @@ CREATE TABLE IF NOT EXISTS customs_offices (
 CREATE TABLE IF NOT EXISTS declared_documents (
   party TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL, at BIGINT NOT NULL,
   PRIMARY KEY (party, kind, ref, decl_id));
+-- export containers are found by number at the port's gate (kind 'export_container')
+CREATE INDEX IF NOT EXISTS declared_documents_ref ON declared_documents(kind, ref);
 -- a risk rule may select declarations whose invoice or bill of lading was declared before (store.c)
 ALTER TABLE risk_rules ADD COLUMN duplicate_document INTEGER NOT NULL DEFAULT 0;
 -- post-clearance audit cases (store_audit_cases.c)

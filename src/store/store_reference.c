@@ -159,20 +159,15 @@ int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t 
 
 int store_decl_exports_by_container(db_conn *c, const char *container, char (*ids)[33], int max)
 {
-    /* the container list lives in the document; a container number is [A-Z0-9]{11} (validated by
-     * the caller), so it needs no escaping inside the pattern */
-    static const char sql[] = "SELECT id FROM declarations WHERE kind = ? AND status <> ? AND doc LIKE ?"
-                              " ORDER BY registered_at LIMIT ?";
-    char pat[48];
-    snprintf(pat, sizeof pat, "%%\"%.20s\"%%", container);
+    /* recorded at registration (service/duplicates.c dup_record), indexed by (kind, ref) */
+    static const char sql[] = "SELECT decl_id FROM declared_documents WHERE kind = 'export_container' AND ref = ?"
+                              " ORDER BY at LIMIT ?";
     db_stmt *st = db_prepare(c, sql);
     int n = 0, rc;
     if (!st)
         return DB_ERR;
-    db_bind_int64(c, st, 1, DECL_EXPORT);
-    db_bind_int64(c, st, 2, ST_PROVISIONAL);
-    db_bind_text(c, st, 3, pat);
-    db_bind_int64(c, st, 4, max);
+    db_bind_text(c, st, 1, container);
+    db_bind_int64(c, st, 2, max);
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
             db_col_copy(c, st, 0, ids[n++], 33);

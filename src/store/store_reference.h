@@ -42,8 +42,8 @@ int store_document_clear(db_conn *c, const char *decl_id);
  * <0 error. */
 int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from);
 
-/* Export declarations (any status but provisional) whose document lists container: up to max ids.
- * Returns the count or <0. */
+/* Registered export declarations whose document lists container (recorded by dup_record): up to
+ * max ids. Returns the count or <0. */
 int store_decl_exports_by_container(db_conn *c, const char *container, char (*ids)[33], int max);
 
 #endif

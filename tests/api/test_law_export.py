@@ -1,7 +1,7 @@
 """API tests, issue 14 §6 (part): export duties from Vietnam's export tariff (Decree 26/2023
 Appendix I; rates marked unverified in data/tax/export_duties.tsv), gate-in of an export container
 against its cleared export declaration and the loading confirmation that moves it to
-passed_supervision. Outbound manifests are NOT built yet (docs/law-applied.md)."""
+passed_supervision, outbound manifests (port of loading in Vietnam)."""
 from harness import *  # noqa: F401,F403
 import harness
 
@@ -111,3 +111,33 @@ class T14LawExportGate(ApiCase):
         self.assertEqual(g["decisions"][-1]["decision"], "loaded", g["decisions"])
         self.assertEqual(self.gate("loaded", ctr)["reasons"], ["already_loaded"])
         self.assertIn("pass_supervision", [e["action"] for e in self.events(r["number"])])
+
+    def test_outbound_manifest(self):
+        ctr = "EXPU7654322"
+        eta = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        bl = {"number": "HPOUT%08d" % (os.getpid() % 10 ** 8), "kind": "master", "shipper": ACTIVE + " Exporter",
+              "consignee": "Guangxi Metals Trading Co#Nanning", "notify": "same as consignee",
+              "description": "Ferrous scrap", "hs_code": "7204", "packages": 1, "gross_weight_kg": "20000",
+              "containers": [{"number": ctr, "seal": "VN-OUT-7"}]}
+        m = {"direction": "outbound", "vessel": {"imo": "9321483", "call_sign": "3FZA7", "name": "HAIAN PARK"},
+             "voyage": "0101S", "port_of_loading": "VNHPH", "port_of_arrival": "CNNSA", "eta": eta,
+             "bills_of_lading": [bl]}
+        # outbound: the port of loading must be Vietnam's; inbound: the port of arrival
+        st, b, _ = self.call("POST", "/api/v1/manifests", "carrier", dict(m, port_of_loading="CNSHA"))
+        self.assert_errors(st, b, [("locode", "/port_of_loading")])
+        st, b, _ = self.call("POST", "/api/v1/manifests", "carrier", dict(m, direction="sideways"))
+        self.assert_errors(st, b, [("enum", "/direction")])
+        st, b, _ = self.call("POST", "/api/v1/manifests", "carrier", m)
+        self.assertEqual(st, 201, b)
+        d = self.create(decl=export_decl(container=ctr))
+        r = self.register(d["id"])
+        if self.get(r["number"], "officer")["status"] != "cleared":
+            self.decide(r["number"], "clear")
+        # on the outbound manifest: its seal is checked, then the export declaration
+        self.assertIn("seal_mismatch", self.gate("gate_in", ctr, seal="WRONG")["reasons"])
+        b = self.gate("gate_in", ctr, seal="VN-OUT-7")
+        self.assertEqual((b["decision"], b["manifest"]), ("allow", b["manifest"]), b)
+        self.assertIsNotNone(b["manifest"])
+        b = self.gate("loaded", ctr, seal="VN-OUT-7")
+        self.assertEqual(b["decision"], "allow", b)
+        self.assertEqual(self.get(r["number"])["status"], "passed_supervision")
