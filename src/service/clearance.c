@@ -32,6 +32,13 @@
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+
+/* The last second provisional data created at `created_at` may be modified or registered: the end
+ * of the 7th legal day after its creation (the sweep expires it the day after: svc_invalidate). */
+static int64_t provisional_until(int64_t created_at)
+{
+    return date_legal_end(date_add_days(date_legal(created_at), PROVISIONAL_DAYS));
+}
 #define AMEND_AFTER_CLEARANCE_DAYS 60
 #define INVALIDATE_DAYS 15
 #define MAX_FX 64
@@ -211,7 +218,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "cleared_at", json_timestamp(r->cleared_at));
     if (r->status == ST_PROVISIONAL)
         json_object_set_new(v, "provisional_until",
-                            json_timestamp(r->created_at + PROVISIONAL_DAYS * 86400));
+                            json_timestamp(provisional_until(r->created_at)));
     const typecode *tc = typecode_find(r->type_code);
     if (tc && tc->reexport_days > 0 && r->registered_at) {
         /* temporary admission: the goods must leave again (or be declared for consumption) */
@@ -353,7 +360,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
      * declaration is one GET away. Spliced from the tax document already serialised for
      * storage rather than serialising it a second time. */
     char until[24];
-    date_format_timestamp((time_t)(x.job.now + PROVISIONAL_DAYS * 86400), until);
+    date_format_timestamp((time_t)provisional_until(x.job.now), until);
     size_t tl = strlen(ax.taxes);
     x.reply_text = malloc(tl + 400);
     if (!x.reply_text) {
@@ -488,7 +495,7 @@ static int modify_job(db_conn *c, void *ctx)
     if (rc != 0)
         return rc;
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_MODIFY, &to) != 0 ||
-        x->job.now > cur.created_at + PROVISIONAL_DAYS * 86400) {
+        x->job.now > provisional_until(cur.created_at)) {
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "only a provisional declaration younger than 7 days can be modified"));
@@ -744,7 +751,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         return svc_error(SVC_CONFLICT, "illegal_transition",
                          "only a provisional declaration can be registered");
     }
-    if (svc_now() > rd.row.created_at + PROVISIONAL_DAYS * 86400) {
+    if (svc_now() > provisional_until(rd.row.created_at)) {
         decl_row_release(&rd.row);
         return svc_error(SVC_CONFLICT, "provisional_expired",
                          "provisional data is kept for 7 days; submit the declaration again");

@@ -162,3 +162,20 @@ class T14LawTime(ApiCase):
         self.assertEqual(st, 403, b)
         p = run_cli("audit", "verify", "--db", self.env.db)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_provisional_data_kept_seven_legal_days(self):
+        today = hanoi_today()
+        con = sqlite3.connect(self.env.db, timeout=30)
+        keep, old = self.create(), self.create()
+        with con:  # created at 00:00 in Hanoi 7 days ago, and one second earlier (day -8)
+            for d, at in ((keep, legal_start(today - datetime.timedelta(days=7))),
+                          (old, legal_start(today - datetime.timedelta(days=7)) - 1)):
+                con.execute("UPDATE declarations SET created_at = ?, updated_at = ? WHERE id = ?",
+                            (at, at, d["id"]))
+        con.close()
+        # kept until the end of the 7th legal day after creation: today 23:59:59 in Hanoi
+        end = datetime.datetime.combine(today, datetime.time(23, 59, 59), VN_TZ).astimezone(datetime.timezone.utc)
+        self.assertEqual(self.get(keep["id"])["provisional_until"], end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.register(keep["id"])
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % old["id"], "active")
+        self.assertEqual((st, error_codes(b)[0][0]), (409, "provisional_expired"), b)
