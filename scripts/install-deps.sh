@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-libcmocka-dev libssl-dev libcurl4-openssl-dev python3 sqlite3 curl openssl libzint-dev libqrencode-dev libpng-dev libxgboost-dev"
+libcmocka-dev libssl-dev libcurl4-openssl-dev python3 sqlite3 curl openssl libzint-dev libqrencode-dev libpng-dev libxgboost-dev zlib1g-dev"
 
 missing=""
 for p in $PACKAGES; do

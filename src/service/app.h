@@ -118,6 +118,9 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
  * incomplete by the declarant for more than 15 legal days, as of `now`; audits the run in the
  * "invalidation" chain (by NULL = the system). Returns the number changed, or -1. */
 int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *invalidated);
+/* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
+ * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */
+int svc_idem_sweep(app *a, int64_t now);
 /* POST /admin/invalidate?as_of=YYYY-MM-DD (admin): as of today or a past day, never a future one. */
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
 
