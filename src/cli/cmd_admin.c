@@ -1,11 +1,13 @@
 /* Administration commands that work directly on the database file: db init, party add,
  * token create, invalidate, serve. */
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,130 +16,23 @@
 #include "core/manifest.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "service/admin.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
+#include "service/barcodes.h"
+#include "service/manifests.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/rand.h"
 
 
 static const char *const roles[] = {"declarant", "officer", "risk_officer", "admin", "carrier",
                                     "port_operator", "bank", "agency", "asw", NULL};
 
 /* ---- db init --------------------------------------------------------------------------- */
-
-typedef struct demo_ctx {
-    const char *data_dir;
-    int demo;
-    int n_fx;
-} demo_ctx;
-
-static int seed_fx(db_conn *c, demo_ctx *x)
-{
-    char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/tax/exchange_rates_demo.tsv", x->data_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "warning: %s not found; no exchange rates seeded\n", path);
-        return 0;
-    }
-    int header = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        if (header) {
-            header = 0;
-            continue;
-        }
-        line[strcspn(line, "\r\n")] = 0;
-        char *cols[5] = {0};
-        char *p = line;
-        for (int i = 0; i < 5 && p; i++) {
-            cols[i] = p;
-            p = strchr(p, '\t');
-            if (p)
-                *p++ = 0;
-        }
-        fx_row r = {0};
-        if (!cols[4] || strlen(cols[0]) != 3 ||
-            dec_parse(cols[1], DEC_SCALE_FX, 0, &r.vnd_per_unit) != 0 ||
-            date_parse(cols[2], &r.valid_from) != 0 || date_parse(cols[3], &r.valid_to) != 0)
-            continue;
-        memcpy(r.currency, cols[0], 4);
-        snprintf(r.source, sizeof r.source, "%s", cols[4]);
-        if (store_fx_put(c, &r) == 0)
-            x->n_fx++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int token_new(db_conn *c, const char *party_code, const char *role, char out[65])
-{
-    unsigned char b[24];
-    char hash[65];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-    svc_sha256_hex(out, 48, hash);
-    return store_token_put(c, hash, party_code, role);
-}
-
-static int init_job(db_conn *c, void *ctx)
-{
-    demo_ctx *x = ctx;
-    party customs = {.tax_code = "0000000000", .name = "General Department of Vietnam Customs",
-                     .status = "active", .compliance = 1, .kind = "customs"};
-    int rc = store_party_put(c, &customs);
-    if (rc || !x->demo)
-        return rc;
-    if (seed_fx(c, x) != 0)
-        return -1;
-    static const party demo[] = {
-        {"0101234567", "Hanoi Electronics Import JSC", "active", 0, 2, 0, "enterprise"},
-        {"0301234568", "Saigon Logistics Brokerage Co", "active", 0, 1, 0, "enterprise"},
-        {"0201234569", "Haiphong Priority Manufacturing (AEO)", "active", 1, 1, 0, "enterprise"},
-        {"0401234560", "Danang Suspended Trading Co", "suspended", 0, 3, 0, "enterprise"},
-        {"0501234561", "Can Tho Overdue Debt Co", "active", 0, 3, 120, "enterprise"},
-    };
-    for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
-        rc = store_party_put(c, &demo[i]);
-    /* a few risk rules a customs risk office would start with */
-    static const risk_rule rules[] = {
-        {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED, .priority = 100, .active = 1},
-        {.id = 2, .name = "Scrap imports (Decision 73/2014): documents", .hs_prefix = "7204", .action = CH_YELLOW, .priority = 80, .active = 1},
-        {.id = 3, .name = "Undervalued phones (< 1,000,000 VND/unit)", .hs_prefix = "851713", .max_unit_value_vnd = 1000000, .action = CH_RED, .priority = 90, .active = 1},
-        {.id = 4, .name = "High-value consignments (>= 20 bn VND): documents", .min_value_vnd = 20000000000LL, .action = CH_YELLOW, .priority = 10, .active = 1},
-    };
-    for (size_t i = 0; i < sizeof rules / sizeof *rules && rc == 0; i++)
-        rc = store_rule_put(c, &rules[i]);
-    /* With the rules above (rare on ordinary cargo) these give about Vietnam's channel mix,
-     * ~58 % green, 37 % yellow, 5 % red (2017), on `ecustoms load` and `db seed` traffic
-     * (docs/performance.md reports the mix of every benchmark) */
-    if (rc == 0)
-        rc = store_setting_put(c, "risk.random_red_ppm", "30000");    /* 3 % */
-    if (rc == 0)
-        rc = store_setting_put(c, "risk.random_yellow_ppm", "350000"); /* 35 % */
-    return rc;
-}
-
-typedef struct tok_print {
-    const char *party;
-    const char *role;
-    char token[65];
-} tok_print;
-
-static int demo_tokens_job(db_conn *c, void *ctx)
-{
-    tok_print *t = ctx;
-    for (int i = 0; t[i].party; i++) {
-        int rc = token_new(c, t[i].party, t[i].role, t[i].token);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
 
 int cmd_db(int argc, char **argv)
 {
@@ -147,7 +42,7 @@ int cmd_db(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "seed") == 0)
         return cmd_db_seed(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo] [--signing-key FILE]\n"
                         "       ecustoms db migrate --db FILE\n"
                         "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
         return 2;
@@ -155,30 +50,48 @@ int cmd_db(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    demo_ctx x = {.data_dir = cli_data_dir(), .demo = cli_flag(argc, argv, "--demo")};
-    int rc = store_write(st, init_job, &x);
-    if (rc == 0 && x.demo) {
-        tok_print t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
-                         {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
-                         {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
-                         {NULL, NULL, ""}};
-        rc = store_write(st, demo_tokens_job, t);
+    svc_req admin = svc_admin_cli();
+    int demo = cli_flag(argc, argv, "--demo"), n_fx = 0;
+    int rc = svc_admin_db_init(st, &admin, cli_data_dir(), demo, &n_fx) == SVC_OK ? 0 : -1;
+    if (rc == 0 && demo) {
+        struct {
+            const char *party, *role;
+            char token[65];
+        } t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
+                 {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
+                 {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
+                 {"0100200001", "agency", ""}, {"0100200002", "agency", ""},
+                 {"0100200003", "agency", ""}};
+        size_t n = sizeof t / sizeof *t;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, t[i].token) != SVC_OK)
+                rc = -1;
         if (rc == 0) {
-            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, x.n_fx);
+            printf("demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
+                   " and MOT, 4 risk rules\n", db, n_fx);
             printf("demo tokens (role party token):\n");
-            for (int i = 0; t[i].party; i++)
+            for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
         }
     }
     store_close(st);
-    if (rc != 0)
+    if (rc != 0) {
         fprintf(stderr, "db init failed\n");
-    return rc == 0 ? 0 : 1;
+        return 1;
+    }
+    /* the QR signing key, next to the database (or --signing-key), never inside it */
+    const char *kf = cli_opt(argc, argv, "--signing-key");
+    char kpath[1100];
+    if (kf)
+        snprintf(kpath, sizeof kpath, "%s", kf);
+    else
+        svc_signing_key_default_path(db, kpath, sizeof kpath);
+    if (access(kpath, F_OK) != 0 && cli_key_generate(kpath) != 0)
+        return 1;
+    return 0;
 }
 
 /* ---- party add / token create ---------------------------------------------------------- */
-
-static int party_put_job(db_conn *c, void *ctx) { return store_party_put(c, ctx); }
 
 int cmd_party_key(int argc, char **argv); /* cmd_bank.c (e-Payment) */
 
@@ -232,35 +145,15 @@ int cmd_party(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    int rc = store_write(st, party_put_job, &p);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_party_put(st, &admin, &p);
     store_close(st);
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the party\n");
         return 1;
     }
     printf("%s\n", p.tax_code);
     return 0;
-}
-
-typedef struct tok_ctx {
-    const char *party;
-    const char *role;
-    char token[65];
-    int found;
-    const char *location;   /* port operator: UN/LOCODE[-terminal] it is bound to */
-} tok_ctx;
-
-static int token_job(db_conn *c, void *ctx)
-{
-    tok_ctx *x = ctx;
-    party p;
-    x->found = store_party_get(c, x->party, &p);
-    if (x->found != 1)
-        return 1;
-    int rc = token_new(c, x->party, x->role, x->token);
-    if (rc == 0 && x->location)
-        rc = store_oploc_put(c, x->party, x->location);
-    return rc;
 }
 
 int cmd_token(int argc, char **argv)
@@ -288,18 +181,19 @@ int cmd_token(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    tok_ctx x = {.party = pc, .role = role, .location = loc};
-    int rc = store_write(st, token_job, &x);
+    svc_req admin = svc_admin_cli();
+    char token[65];
+    svc_code rc = svc_admin_token_create(st, &admin, pc, role, loc, token);
     store_close(st);
-    if (x.found != 1) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the token\n");
         return 1;
     }
-    printf("%s\n", x.token);
+    printf("%s\n", token);
     return 0;
 }
 
@@ -340,14 +234,36 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* a positive integer option, or dflt when absent; -1 when present but not a number in range */
+static int int_opt(int argc, char **argv, const char *name, int dflt, int max)
+{
+    const char *v = cli_opt(argc, argv, name);
+    char *end;
+    if (!v)
+        return dflt;
+    long n = strtol(v, &end, 10);
+    return *v && !*end && n > 0 && n <= max ? (int)n : -1;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *listen = cli_opt(argc, argv, "--listen");
-    const char *maxc = cli_opt(argc, argv, "--max-connections");
+    const char *cert = cli_opt(argc, argv, "--tls-cert"), *key = cli_opt(argc, argv, "--tls-key");
+    const char *signing = cli_opt(argc, argv, "--signing-key");
     char host[64] = "127.0.0.1";
-    int port = 8080;
-    if (!db) {
-        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT\n");
+    int port = 8080, rc = 1;
+    http_options ho = {
+        .max_connections = int_opt(argc, argv, "--max-connections", HTTP_DEFAULT_MAX_CONNECTIONS, 100000),
+        .max_per_address = int_opt(argc, argv, "--max-connections-per-address",
+                                   HTTP_DEFAULT_MAX_PER_ADDRESS, 100000),
+        .request_timeout = int_opt(argc, argv, "--request-timeout", HTTP_DEFAULT_REQUEST_TIMEOUT, 3600),
+        .allow_plain_bearer = cli_flag(argc, argv, "--allow-plain-http-tokens")};
+    if (!db || ho.max_connections < 0 || ho.max_per_address < 0 || ho.request_timeout < 0 ||
+        !cert != !key) {
+        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
+                        "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
+                        "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
+                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n");
         return 2;
     }
     if (listen) {
@@ -360,6 +276,38 @@ int cmd_serve(int argc, char **argv)
         host[colon - listen] = 0;
         port = atoi(colon + 1);
     }
+    /* serve never creates a database: a mistyped or empty --db would otherwise become a fresh
+     * empty database on which every token is refused */
+    struct stat sb;
+    if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        fprintf(stderr, "serve: %s is %s; create it with `ecustoms db init --db %s`\n", db,
+                stat(db, &sb) != 0 ? "missing" : !S_ISREG(sb.st_mode) ? "not a file" : "empty",
+                db);
+        return 1;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (access(db, W_OK) != 0 || access(dir, W_OK) != 0)
+        log_warn("the database %s%s is not writable by this process: it will serve reads, and "
+                 "every write will answer 503 until that is fixed", db,
+                 access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (cert) {
+        size_t n;
+        cert_pem = file_read_all(cert, &n);
+        key_pem = file_read_all(key, &n);
+        if (!cert_pem || !key_pem) {
+            fprintf(stderr, "serve: cannot read %s\n", cert_pem ? key : cert);
+            free(cert_pem);
+            free(key_pem);
+            return 1;
+        }
+    }
     /* One malloc arena per connection thread rather than glibc's default of 8 per core: with
      * thread-per-connection the shared arenas' locks dominated the profile under load, and
      * measured p99 fell from ~100 ms to ~20 ms at 1,000 registrations/s (docs/performance.md). */
@@ -368,16 +316,38 @@ int cmd_serve(int argc, char **argv)
     snprintf(openapi, sizeof openapi, "%s/openapi.json", cli_data_dir());
     http_openapi_path = openapi;
     app a;
-    if (app_open(&a, db, cli_data_dir()) != 0)
+    if (app_open(&a, db, cli_data_dir()) != 0) {
+        free(cert_pem);
+        free(key_pem);
         return 1;
+    }
+    char kerr[300];
+    svc_signing_key_file(signing);
+    if (svc_signing_key_prepare(&a, kerr, sizeof kerr) != 0) {
+        fprintf(stderr, "serve: QR signing key: %s\n", kerr);
+        app_close(&a);
+        free(cert_pem);
+        free(key_pem);
+        return 1;
+    }
     http_server *srv;
-    if (http_start(&a, host, &port, maxc ? atoi(maxc) : 1000, &srv) != 0) {
+    ho.host = host;
+    ho.port = port;
+    ho.tls_cert_pem = cert_pem;
+    ho.tls_key_pem = key_pem;
+    rc = http_start_opts(&a, &ho, &srv);
+    if (key_pem)
+        OPENSSL_cleanse(key_pem, strlen(key_pem));
+    free(cert_pem);
+    free(key_pem);
+    if (rc != 0) {
         app_close(&a);
         return 1;
     }
+    port = ho.port;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("ecustoms serving on http://%s:%d\n", host, port);
+    printf("ecustoms serving on %s://%s:%d\n", cert ? "https" : "http", host, port);
     fflush(stdout);
     time_t last_sweep = time(NULL);
     risk_engine_refresh(a.risk_engine, a.st);

@@ -11,7 +11,7 @@
 
 #include "util/date.h"
 
-#define DECL_MAX_ITEMS 999      /* VNACCS stops at 50 lines; we lift it (issue 3) */
+#define DECL_MAX_ITEMS 999      /* VNACCS stops at 50 lines; we lift it */
 #define DECL_MAX_BL 20
 #define DECL_MAX_CONTAINERS 500
 #define DECL_MAX_PERMITS 8
@@ -59,6 +59,11 @@ typedef struct decl_item {
     int64_t btu;              /* cooling capacity, whole BTU/h: air conditioners */
     int64_t sugar_g_100ml;    /* sugar content, g per 100 ml, 2 decimals (DEC_SCALE_PCT): drinks */
     char producer[128];       /* optional: manufacturer, for producer-specific trade remedies */
+    /* Facts that decide the bans (data/tariff/SOURCE.md, "Bans"); "" when not declared. Asked for
+     * only when a ban on the item's line depends on them. */
+    char condition[16];       /* "new" | "used" */
+    char cas_number[16];      /* CAS Registry Number of a chemical, check digit verified */
+    char timber_origin[16];   /* "natural_forest" | "plantation" | "imported" */
     char co_form[16];         /* certificate of origin claimed: form ("E", "D", "EUR.1") */
     char co_number[48];
     int n_permits;
@@ -116,7 +121,7 @@ static inline void decl_item_attrs_none(decl_item *it)
 void decl_release(decl *d);
 
 /* The Vietnamese enterprise responsible for the declaration: importer for imports, exporter
- * for exports (issue 3: "for exports the parties swap roles"). */
+ * for exports (the parties swap roles). */
 const decl_party *decl_vn_party(const decl *d);
 
 const char *decl_status_name(decl_status s);

@@ -4,6 +4,8 @@
  * Pattern of every write: the expensive, side-effect-free work (decode, validate, tariff and
  * taxes, selectivity) happens in the caller's thread; the job handed to the group-commit
  * writer only re-reads the row, checks that nothing changed in between, and writes. */
+#include "service/clearance.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +25,19 @@
 #include "service/offices.h"
 #include "service/kernel.h"
 #include "service/certificates.h"
+#include "service/amendments.h"
+#include "service/inspection.h"
 #include "service/permits.h"
+#include "store/store_inspection.h"
 #include "store/store_permits.h"
-#include "service/payments.h"
+#include "service/ledger.h"
+#include "service/statements.h"
 #include "service/manifests.h"
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "store/pack.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
 
@@ -172,13 +179,6 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
 
 /* ---- views -------------------------------------------------------------------------------- */
 
-static json_t *money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
-
 /* The declaration as its parties and customs see it. Selectivity details (rule names, scores)
  * are for customs only; the declarant sees the channel and the kinds of reasons. */
 static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, json_t *taxes);
@@ -211,7 +211,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_office", json_string(r->office));
     json_object_set_new(v, "declarant", json_string(r->declarant));
     json_object_set_new(v, "enterprise", json_string(r->party));
-    json_object_set_new(v, "customs_value", money(r->customs_value));
+    json_object_set_new(v, "customs_value", pay_money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
     json_object_set_new(v, "created_at", json_timestamp(r->created_at));
@@ -275,6 +275,8 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     return v;
 }
 
+json_t *svc_decl_view_row(const decl_row *r, const svc_req *req) { return decl_view(r, req); }
+
 /* ---- IDA: create ---------------------------------------------------------------------------- */
 
 typedef struct write_ctx {
@@ -319,14 +321,17 @@ static int create_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* A time-ordered id (store_new_id): new rows append at the right edge of the B-trees. */
-static void new_decl_id(char out[33])
+/* A time-ordered id (store_new_id): new rows append at the right edge of the B-trees. 0, or -1
+ * when there is no randomness for its random part. */
+static int new_decl_id(char out[33])
 {
     unsigned char b[10];
     struct timespec ts;
-    RAND_bytes(b, sizeof b);
+    if (rand_fill(b, sizeof b) != 0)
+        return -1;
     clock_gettime(CLOCK_REALTIME, &ts);
     store_new_id((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, b, out);
+    return 0;
 }
 
 static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
@@ -352,10 +357,13 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     date_ymd today = svc_today();
+    char id[33];
+    if (new_decl_id(id) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req)};
-    new_decl_id(x.row.id);
+    memcpy(x.row.id, id, sizeof id);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.job.now;
@@ -414,6 +422,26 @@ static int get_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+typedef struct attach_ctx {
+    const tariff *tariff;
+    const char *id;
+    json_t *view;
+} attach_ctx;
+
+static int attach_job(db_conn *c, void *ctx)
+{
+    attach_ctx *x = ctx;
+    int rc = insp_attach(c, x->tariff, x->id, x->view);
+    return rc < 0 ? rc : amend_attach(c, x->id, x->view);
+}
+
+/* specialised inspection: what the items owe, the results, a release for storage */
+static void attach_inspection(app *a, const char *id, json_t *view)
+{
+    attach_ctx x = {a->tariff, id, view};
+    store_read(a->st, attach_job, &x);
+}
+
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
 {
     read_ctx x = {.key = key};
@@ -426,8 +454,10 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     }
     r.code = SVC_OK;
     r.body = decl_view(&x.row, req);
-    if (x.row.number[0])
+    if (x.row.number[0]) {
         permits_attach_used(a, x.row.id, r.body);
+        attach_inspection(a, x.row.id, r.body);
+    }
     if (x.row.number[0]) {
         json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
         if (mc)
@@ -566,7 +596,7 @@ typedef struct register_ctx {
     int channel;           /* the channel it was given, when registered */
 } register_ctx;
 
-/* The blacklist check of the registration stage (domain.md §1.3). */
+/* The blacklist check of the registration stage. */
 static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
 {
     party p;
@@ -655,6 +685,7 @@ static int register_job(db_conn *c, void *ctx)
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
+    json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
     if (rc == 0) /* the documents it declares, for the next one's duplicate check */
@@ -674,6 +705,8 @@ static int register_job(db_conn *c, void *ctx)
         rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
         json_decref(detail);
     }
+    if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
+        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &owed);
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
@@ -706,10 +739,13 @@ static int register_job(db_conn *c, void *ctx)
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
-        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+        json_object_set_new(x->job.reply.body, "procedures_owed", owed ? json_incref(owed) : json_array());
+        if (rc == 0)
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     rx->registered = rc == 0;
     rx->channel = next.channel;
+    json_decref(owed);
     json_decref(warnings);
 out:
     decl_row_release(&cur);
@@ -744,6 +780,46 @@ static int party_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+/* Selectivity (domain.md §1.3): rules by priority, then the learned score's band when a model
+ * is active (service/risk_engine.h), else compliance class and random sampling. Used at
+ * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
+ * for the learned history. Returns the decision as stored with the declaration (new reference). */
+static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
+                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule, uint64_t draw_model,
+                        int duplicate_document)
+{
+    party_ctx pc = {.code = enterprise};
+    store_read(a->st, party_job, &pc);
+    int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
+    for (int i = 0; i < ax->d.n_items && cv; i++)
+        cv[i] = ax->items[i].customs_value;
+    risk_input in = {.d = &ax->d, .item_customs_value = cv, .customs_value = ax->tr.customs_value,
+                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
+                     .compliance = pc.found == 1 ? pc.p.compliance : 0};
+    in.random_draw = draw_rule; /* drawn (and checked) by the caller */
+    in.duplicate_document = duplicate_document; /* invoice or B/L declared before (service/duplicates.h) */
+    /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
+    risk_score score;
+    int scored = 0;
+    if (facts) {
+        uint64_t draw = draw_model;
+        risk_facts_from_decl(&ax->d, ax->items, decl_id, svc_now(), in.aeo, in.compliance, facts);
+        scored = risk_engine_score(a->risk_engine, facts, ax->d.n_items, in.aeo, in.compliance, draw, &score) == 1;
+        if (scored) {
+            in.model_channel = score.band.channel;
+            in.model_explored = score.band.explored;
+        }
+    }
+    pthread_rwlock_rdlock(&a->risk_lock);
+    risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
+    pthread_rwlock_unlock(&a->risk_lock);
+    free(cv);
+    json_t *j = risk_to_json(out);
+    if (scored) /* kept with the decision, shown to customs only (decl_view) */
+        json_object_set_new(j, "model", risk_score_to_json(&score));
+    return j;
+}
+
 svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel)
 {
     svc_reply r = {0};
@@ -753,6 +829,12 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    /* the random-selection draws, taken first: without randomness there is no registration
+     * (a predictable draw would let a trader foresee the channel) */
+    uint64_t draw_rule;
+    uint64_t draw_model;
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for random selection; retry later");
 
     /* 1. read the provisional declaration */
     read_ctx rd = {.key = id};
@@ -796,38 +878,11 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     }
 
     /* 3. classify */
-    party_ctx pc = {.code = rd.row.party};
-    store_read(a->st, party_job, &pc);
-    int64_t *cv = calloc((size_t)rx.ax.d.n_items + 1, sizeof *cv);
-    for (int i = 0; i < rx.ax.d.n_items && cv; i++)
-        cv[i] = rx.ax.items[i].customs_value;
-    risk_input in = {.d = &rx.ax.d, .item_customs_value = cv, .customs_value = rx.ax.tr.customs_value,
-                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
-                     .compliance = pc.found == 1 ? pc.p.compliance : 0};
-    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    /* a second declaration of the same invoice or bill of lading: a warning and a risk input */
     rx.dup_warnings = dup_warnings(a, &rx.ax.d, rd.row.party, rd.row.id);
-    in.duplicate_document = rx.dup_warnings != NULL;
-    /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
-    risk_score score;
-    int scored = 0;
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
-    if (rx.facts) {
-        uint64_t draw;
-        RAND_bytes((unsigned char *)&draw, sizeof draw);
-        risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, svc_now(), in.aeo, in.compliance, rx.facts);
-        scored = risk_engine_score(a->risk_engine, rx.facts, rx.ax.d.n_items, in.aeo, in.compliance, draw, &score) == 1;
-        if (scored) {
-            in.model_channel = score.band.channel;
-            in.model_explored = score.band.explored;
-        }
-    }
-    pthread_rwlock_rdlock(&a->risk_lock);
-    risk_classify(a->rules, a->n_rules, &a->policy, &in, &rx.risk);
-    pthread_rwlock_unlock(&a->risk_lock);
-    free(cv);
-    rx.risk_json = risk_to_json(&rx.risk);
-    if (scored) /* kept with the decision, shown to customs only (decl_view) */
-        json_object_set_new(rx.risk_json, "model", risk_score_to_json(&score));
+    rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk,
+                           draw_rule, draw_model, rx.dup_warnings != NULL);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -858,11 +913,51 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 }
 
 /* ---- amendments (IDD/IDE): before the document check starts, or within 60 days after
- * clearance; each increments the 12th digit, at most 9 (Official Letter 5992/TCHQ-GSQL) ------ */
+ * clearance; each increments the 12th digit, at most 9 (Official Letter 5992/TCHQ-GSQL) ------
+ *
+ * Issue 14 (Circular 38/2015 Art. 20 as amended by Circular 39/2018): every amendment is scored
+ * again by the risk engine and its channel and reasons are kept with it (amendment_requests). An
+ * amendment after clearance, or one that lowers the taxes, is a request customs examines: it
+ * waits for an officer (status amendment_review) and changes nothing — declaration, ledger,
+ * permits — until accepted. Accepted, a decrease becomes a refund claim an officer approves
+ * (service/credits.c); an increase is owed at once. Other amendments apply at once, as before. */
+
+typedef struct amend_ctx {
+    write_ctx w;
+    const char *risk_text;     /* the amendment's risk decision (JSON) */
+    json_t *risk_json;
+    int review_seq;            /* > 0: applying this reviewed amendment (officer's acceptance) */
+    const char *note;          /* the officer's note */
+} amend_ctx;
+
+static int amend_pending(db_conn *c, const char *decl_id, amend_row *found)
+{
+    return store_amend_pending(c, decl_id, found);
+}
+
+/* The reviewed amendment's ledger: the re-assessment, and what was overpaid as a refund claim. */
+static int amend_ledger_reviewed(db_conn *c, write_ctx *x, const decl_row *next, int amendment)
+{
+    ledger_balance b;
+    char why[64];
+    snprintf(why, sizeof why, "amendment %d accepted", amendment);
+    int rc = pay_balance(c, next->id, &b);
+    if (rc < 0)
+        return rc;
+    int64_t delta = next->total_tax - (b.assessed - b.interest);
+    if (delta && (rc = pay_ledger_add(c, next->id, next->party, next->status, delta, x->job.now, x->job.req, why)) < 0)
+        return rc;
+    if ((rc = pay_balance(c, next->id, &b)) < 0 || b.surplus <= 0)
+        return rc;
+    char reason[160];
+    snprintf(reason, sizeof reason, "taxes lowered by amendment %d of declaration %s", amendment, next->number);
+    return pay_refund_claim(c, next->party, next->number, b.surplus, reason, x->job.req, x->job.now);
+}
 
 static int amend_job(db_conn *c, void *ctx)
 {
-    write_ctx *x = ctx;
+    amend_ctx *m = ctx;
+    write_ctx *x = &m->w;
     decl_row cur;
     decl_status to;
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
@@ -870,11 +965,11 @@ static int amend_job(db_conn *c, void *ctx)
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
         return rc;
-    const char *why = NULL;
+    int after = cur.status == ST_CLEARED || cur.status == ST_PASSED;
+    const char *why = NULL, *code = "illegal_transition";
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_AMEND, &to) != 0)
         why = "amendments are allowed before the document check starts or after clearance";
-    else if ((cur.status == ST_CLEARED || cur.status == ST_PASSED) &&
-             x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
+    else if (!m->review_seq && after && x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
         why = "amendments after clearance are allowed within 60 days of clearance";
     else if (cur.amendment >= NUMBER_MAX_AMENDMENT)
         why = "a declaration can be amended at most 9 times";
@@ -882,9 +977,58 @@ static int amend_job(db_conn *c, void *ctx)
         why = "an amendment cannot change the kind of declaration or the enterprise";
     else if (cur.status != ST_REGISTERED && strcmp(x->ax->d.type_code, cur.type_code) != 0)
         why = "the type code cannot be amended after clearance";
+    if (!why && !m->review_seq) {
+        int pending = amend_pending(c, cur.id, NULL);
+        if (pending < 0) {
+            decl_row_release(&cur);
+            return pending;
+        }
+        if (pending) {
+            why = "an amendment of this declaration is waiting for an officer's review";
+            code = "amendment_pending";
+        }
+    }
     if (why) {
         decl_row_release(&cur);
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", why));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, code, why));
+    }
+    amend_row ar = {.amendment = cur.amendment + 1, .doc = x->ax->doc, .taxes = x->ax->taxes,
+                    .risk = (char *)m->risk_text, .customs_value = x->ax->tr.customs_value,
+                    .total_tax = x->ax->tr.total, .after_clearance = after, .requested_at = x->job.now};
+    snprintf(ar.decl_id, sizeof ar.decl_id, "%s", cur.id);
+    snprintf(ar.requested_by, sizeof ar.requested_by, "%s", x->job.req->party);
+    json_t *reasons = json_array(), *it;
+    size_t i;
+    json_array_foreach(json_object_get(m->risk_json, "reasons"), i, it) {
+        json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
+    }
+    const char *channel = json_string_value(json_object_get(m->risk_json, "channel"));
+    if (!m->review_seq && (after || x->ax->tr.total < cur.total_tax)) {
+        /* a request for customs to examine: nothing changes until an officer accepts it */
+        snprintf(ar.status, sizeof ar.status, "amendment_review");
+        rc = store_amend_put(c, &ar);
+        if (rc == 0) {
+            snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+            json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment, "channel",
+                                       channel ? channel : "", "reasons", reasons, "total_tax",
+                                       pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
+                                       "after_clearance", after);
+            rc = event(c, x, "amendment_requested", cur.status, cur.status, detail);
+            json_decref(detail);
+        }
+        if (rc == 0) {
+            x->job.reply.code = SVC_OK;
+            x->job.reply.body = json_pack("{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number,
+                                      "amendment", ar.amendment, "status", "amendment_review", "channel",
+                                      channel ? channel : "", "reasons", reasons, "total_tax",
+                                      pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
+                                      "after_clearance", after, "declaration_status",
+                                      decl_status_name((decl_status)cur.status));
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+        }
+        json_decref(reasons);
+        decl_row_release(&cur);
+        return rc;
     }
     if (cur.number[0]) {
         /* the amended quantities replace the old ones: give back what this declaration drew from
@@ -896,10 +1040,12 @@ static int amend_job(db_conn *c, void *ctx)
             (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
                                          x->job.now, &e)) < 0 ||
             (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
+            json_decref(reasons);
             decl_row_release(&cur);
             return rc;
         }
         if (e.n) {
+            json_decref(reasons);
             decl_row_release(&cur);
             return svc_fail(&x->job, svc_errors(&e));
         }
@@ -916,14 +1062,35 @@ static int amend_job(db_conn *c, void *ctx)
         rc = store_decl_update(c, &next);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
-        json_t *detail = json_pack("{s:s,s:i}", "number", next.number, "amendment", next.amendment);
+        json_t *detail = json_pack("{s:s,s:i,s:s,s:O}", "number", next.number, "amendment",
+                                   next.amendment, "channel", channel ? channel : "", "reasons", reasons);
+        if (m->review_seq)
+            json_object_set_new(detail, "accepted_by", json_string(x->job.req->party));
         rc = event(c, x, "amendment", cur.status, cur.status, detail);
         json_decref(detail);
     }
-    if (rc == 0) /* e-Payment: re-assessed with the amended taxes (signed delta) */
-        rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
+    json_decref(reasons);
+    if (rc == 0) { /* e-Payment: re-assessed with the amended taxes (signed delta) */
+        if (m->review_seq)
+            rc = amend_ledger_reviewed(c, x, &next, next.amendment);
+        else
+            rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
+    }
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
+    if (rc == 0 && cur.number[0]) /* the items may have changed: what they owe too */
+        rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->job.now, 0, NULL);
+    if (rc == 0) {
+        if (m->review_seq) {
+            rc = store_amend_decide(c, cur.id, m->review_seq, "accepted", x->job.req->party, x->job.now,
+                                    m->note ? m->note : "");
+        } else {
+            snprintf(ar.status, sizeof ar.status, "applied");
+            snprintf(ar.decided_by, sizeof ar.decided_by, "SYSTEM");
+            ar.decided_at = x->job.now;
+            rc = store_amend_put(c, &ar);
+        }
+    }
     if (rc == 0) /* and the documents it declares */
         rc = dup_record(c, &x->ax->d, cur.party, cur.id, x->job.now);
     if (rc == 0) {
@@ -934,6 +1101,13 @@ static int amend_job(db_conn *c, void *ctx)
     /* next.doc/taxes belong to the assessment, cur's strings to cur */
     decl_row_release(&cur);
     return rc;
+}
+
+static svc_reply run_amend(app *a, amend_ctx *m)
+{
+    m->w.tariff = a->tariff;
+    m->risk_text = m->risk_text ? m->risk_text : "{}";
+    return svc_run_write(a, &m->w.job, amend_job, m, "the database refused the amendment");
 }
 
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
@@ -953,15 +1127,165 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     }
     date_ymd tax_date = rd.row.tax_date;
-    char own_id[33];
+    char own_id[33], enterprise[14];
     snprintf(own_id, sizeof own_id, "%s", rd.row.id);
+    snprintf(enterprise, sizeof enterprise, "%s", rd.row.party);
     decl_row_release(&rd.row);
     /* the declaration's own use of its certificates does not count against it */
     if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
-    write_ctx x = {.job = svc_job_start(req), .key = number, .ax = &ax, .tariff = a->tariff};
-    r = svc_run_write(a, &x.job, amend_job, &x, "the database refused the change");
+    /* scored again: rules and model, kept with the amendment (never added to the learned
+     * history: the registration's facts are) */
+    risk_decision risk;
+    risk_fact *facts = calloc((size_t)ax.d.n_items + 1, sizeof *facts);
+    amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax}};
+    uint64_t draw_rule, draw_model;
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+        draw_rule = draw_model = 0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
+    json_t *dups = dup_warnings(a, &ax.d, enterprise, own_id);
+    m.risk_json = classify(a, &ax, own_id, enterprise, svc_today(), facts, &risk, draw_rule,
+                           draw_model, dups != NULL);
+    json_decref(dups);
+    char *rt = json_dumps(m.risk_json, JSON_COMPACT);
+    m.risk_text = rt;
+    r = run_amend(a, &m);
+    free(rt);
+    free(facts);
+    json_decref(m.risk_json);
     assessed_release(&ax);
+    return r;
+}
+
+/* ---- the officer's review of an amendment ------------------------------------------------------ */
+
+typedef struct review_ctx {
+    const char *key;
+    int amendment;
+    decl_row row;
+    int found;
+    amend_row pending;     /* the amendment under review with that number, if any */
+    int has_pending;
+    int decided;           /* an amendment with that number was decided already */
+} review_ctx;
+
+static int review_read_job(db_conn *c, void *ctx)
+{
+    review_ctx *x = ctx;
+    x->found = store_decl_get(c, x->key, &x->row);
+    if (x->found != 1)
+        return x->found < 0 ? x->found : 0;
+    int rc = store_amend_pending(c, x->row.id, &x->pending);
+    if (rc < 0)
+        return rc;
+    x->has_pending = rc == 1 && x->pending.amendment == x->amendment;
+    if (rc == 1 && !x->has_pending)
+        amend_row_release(&x->pending);
+    /* an amendment number already in force was decided (accepted or applied) */
+    x->decided = !x->has_pending && x->row.amendment >= x->amendment;
+    return 0;
+}
+
+typedef struct reject_ctx {
+    write_ctx w;
+    int seq;
+    const char *note;
+} reject_ctx;
+
+static int reject_job(db_conn *c, void *ctx)
+{
+    reject_ctx *j = ctx;
+    write_ctx *x = &j->w;
+    decl_row cur;
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    amend_row p = {0};
+    int pending = amend_pending(c, cur.id, &p);
+    if (pending <= 0 || p.seq != j->seq) {
+        amend_row_release(&p);
+        decl_row_release(&cur);
+        return pending < 0 ? pending
+                           : svc_fail(&x->job, svc_error(SVC_CONFLICT, "amendment_decided",
+                                                     "the amendment was decided meanwhile"));
+    }
+    rc = store_amend_decide(c, cur.id, p.seq, "rejected", x->job.req->party, x->job.now, j->note);
+    if (rc == 0) {
+        snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+        json_t *detail = json_pack("{s:i,s:s}", "amendment", p.amendment, "note", j->note);
+        rc = event(c, x, "amendment_rejected", cur.status, cur.status, detail);
+        json_decref(detail);
+    }
+    if (rc == 0) {
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = decl_view(&cur, x->job.req);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    }
+    amend_row_release(&p);
+    decl_row_release(&cur);
+    return rc;
+}
+
+svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, const char *amendment,
+                               json_t *body)
+{
+    static const char *const fields[] = {"accept", "note", NULL};
+    svc_reply r = {0};
+    errs e;
+    if (!svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "amendments are reviewed by customs officers");
+    char *end = NULL;
+    long k = amendment ? strtol(amendment, &end, 10) : 0;
+    if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    errs_init(&e);
+    json_check_fields(body, fields, "", &e);
+    json_t *acc = json_object_get(body, "accept");
+    if (!json_is_boolean(acc))
+        errs_add(&e, acc ? "type" : "required", "/accept", "'accept' is true or false");
+    const char *note = json_string_field(body, "note", "/note", 512, 0, &e);
+    if (json_is_false(acc) && (!note || !*note))
+        errs_add(&e, "required", "/note", "a rejected amendment needs the reason in 'note'");
+    if (e.n)
+        return svc_errors(&e);
+    review_ctx rv = {.key = number, .amendment = (int)k};
+    if (store_read(a->st, review_read_job, &rv) != 0) {
+        decl_row_release(&rv.row);
+        amend_row_release(&rv.pending);
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    }
+    if (rv.found != 1 || !rv.row.number[0] || !rv.has_pending) {
+        int decided = rv.found == 1 && rv.decided;
+        decl_row_release(&rv.row);
+        amend_row_release(&rv.pending);
+        return decided ? svc_error(SVC_CONFLICT, "amendment_decided", "the amendment was already decided")
+                       : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
+    }
+    if (json_is_false(acc)) {
+        reject_ctx j = {.w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq,
+                        .note = note};
+        r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
+    } else {
+        /* applied as the declarant asked, re-assessed with the registration date's rates */
+        json_t *doc = json_loads(rv.pending.doc, 0, NULL);
+        assessed ax;
+        if (assess_ex(a, NULL, doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) == 0) {
+            amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax},
+                           .review_seq = rv.pending.seq, .note = note, .risk_text = rv.pending.risk};
+            m.risk_json = json_loads(rv.pending.risk ? rv.pending.risk : "{}", 0, NULL);
+            r = run_amend(a, &m);
+            json_decref(m.risk_json);
+            assessed_release(&ax);
+        }
+        json_decref(doc);
+    }
+    decl_row_release(&rv.row);
+    amend_row_release(&rv.pending);
     return r;
 }
 
@@ -1057,6 +1381,18 @@ static int transition_job(db_conn *c, void *ctx)
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
         }
+        /* specialised inspection: every result the goods wait for must have passed */
+        errs e;
+        errs_init(&e);
+        int blocks = insp_clearance_blocks(c, cur.id, &e);
+        if (blocks != 0) {
+            decl_row_release(&cur);
+            if (blocks < 0)
+                return blocks;
+            svc_reply r = svc_errors(&e);
+            r.code = SVC_CONFLICT;
+            return svc_fail(&x->job, r);
+        }
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
         /* the goods will not be cleared under this declaration: its permit and C/O quantities
@@ -1141,7 +1477,7 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
     return r;
 }
 
-/* Cancellation reason codes (VNACCS H01..; domain.md §1.7, Art. 22 Circular 38 as amended). */
+/* Cancellation reason codes (VNACCS H01..; Art. 22 Circular 38 as amended). */
 static const struct {
     const char *code;
     const char *text;
@@ -1196,6 +1532,10 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    svc_reply ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
+    const char *dn = json_string_value(json_object_get(body, "decision"));
+    if (dn && svc_insp_decision(a, req, number, dn, body, &ir))
+        return ir;
     json_check_fields(body, allowed, "", &e);
     const char *d = json_string_value(json_object_get(body, "decision"));
     json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
@@ -1231,7 +1571,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         act = ACT_PASS_SUPERVISION;
     else
         errs_add(&e, "enum", "/decision",
-                 "decision must be start_document_check, document_check, inspection, clear, reject or pass_supervision");
+                 "decision must be start_document_check, document_check, inspection, clear, reject, "
+                 "pass_supervision, release_for_storage or inspection_failure");
     if (e.n)
         return svc_errors(&e);
     json_t *detail = json_pack("{s:s}", "decision", d);

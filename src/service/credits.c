@@ -1,4 +1,4 @@
-/* Enterprise credit (e-Payment, issue 6). See docs/architecture.md, "e-Payment".
+/* Enterprise credit (e-Payment). See docs/architecture.md, "e-Payment".
  *
  * What an enterprise overpaid, or paid on a declaration that owes nothing any more, is credited
  * to it: the "credit" entry stays on the declaration the money came from. The credit is spent
@@ -14,10 +14,13 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
-#include "service/payments.h"
+#include "service/credits.h"
+#include "service/ledger.h"
 #include "util/dec.h"
+#include "util/utf8.h"
 
 const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};
 const char *const pay_refund_request_keys[] = {"amount", "reason", NULL};
@@ -25,12 +28,6 @@ const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
-
-/* A broker declaring for the enterprise may not spend its money. */
-int pay_is_enterprise(const svc_req *req, const char *ent)
-{
-    return svc_role_is(req, "declarant") && strcmp(req->party, ent) == 0;
-}
 
 typedef struct credit_ctx {
     svc_job job; /* first: request, now, reply */
@@ -81,7 +78,7 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
         ledger_row r = {.at = x->job.now, .amount = take};
         snprintf(r.kind, sizeof r.kind, "%s", kind);
         snprintf(r.party, sizeof r.party, "%s", x->ent);
-        snprintf(r.note, sizeof r.note, "%s", note);
+        utf8_snprintf(r.note, sizeof r.note, "%s", note);
         rc = pay_ledger_append(c, m.id, m.status, &r, x->job.req);
         json_array_append_new(out, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
                                              pay_money(take)));
@@ -113,6 +110,7 @@ static json_t *refund_view(const refund_row *r)
     json_object_set_new(o, "reason", r->reason[0] ? json_string(r->reason) : json_null());
     json_object_set_new(o, "decided_by", r->decided_by[0] ? json_string(r->decided_by) : json_null());
     json_object_set_new(o, "note", r->note[0] ? json_string(r->note) : json_null());
+    json_object_set_new(o, "declaration", r->declaration[0] ? json_string(r->declaration) : json_null());
     return o;
 }
 
@@ -174,7 +172,7 @@ static int valid_tax_code(const char *ent) { return ent && *ent && strlen(ent) <
 
 svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
@@ -295,12 +293,12 @@ static void parse_amount_body(json_t *body, const char *const *fields, credit_ct
         return;
     }
     json_check_fields(body, fields, "", x->e);
-    pay_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
+    json_vnd_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
 }
 
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
+    if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's credit is applied by the enterprise itself or a customs officer");
     if (!valid_tax_code(enterprise))
@@ -308,19 +306,16 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_credit_apply_keys, &x);
     const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
-    if (json_is_object(body) && !pay_is_decl_number(dn))
+    if (json_is_object(body) && !json_decl_number_ok(dn))
         errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
     else if (dn)
         snprintf(x.decl, sizeof x.decl, "%s", dn);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
@@ -361,7 +356,7 @@ static int refund_request_job(db_conn *c, void *ctx)
     r.id = id;
     snprintf(r.party, sizeof r.party, "%s", x->ent);
     snprintf(r.status, sizeof r.status, "requested");
-    snprintf(r.reason, sizeof r.reason, "%s", x->reason);
+    utf8_snprintf(r.reason, sizeof r.reason, "%s", x->reason);
     snprintf(r.requested_by, sizeof r.requested_by, "%s", x->job.req->party);
     if ((rc = store_refund_put(c, &r)) != 0)
         return rc;
@@ -372,14 +367,12 @@ static int refund_request_job(db_conn *c, void *ctx)
 
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise))
+    if (!svc_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden", "a refund of credit is asked by the enterprise itself");
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_refund_request_keys, &x);
@@ -387,13 +380,49 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
                                                                sizeof x.reason, 0, e)
                                            : NULL;
     if (why)
-        snprintf(x.reason, sizeof x.reason, "%s", why);
+        utf8_snprintf(x.reason, sizeof x.reason, "%s", why);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
 /* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides --------------------- */
+
+static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r, json_t *sources)
+{
+    decl_row m = {0};
+    int rc = store_decl_get_meta(c, r->declaration, &m);
+    if (rc != 1)
+        return rc < 0 ? rc : DB_ERR;
+    const char *kinds[] = {"credit", "refunded"};
+    for (int k = 0; k < 2 && rc >= 0; k++) {
+        ledger_row e = {.at = x->job.now, .amount = r->amount};
+        snprintf(e.kind, sizeof e.kind, "%s", kinds[k]);
+        snprintf(e.party, sizeof e.party, "%s", r->party);
+        snprintf(e.note, sizeof e.note, "refund claim %lld approved (%.100s)", (long long)r->id, r->reason);
+        rc = pay_ledger_append(c, m.id, m.status, &e, x->job.req);
+    }
+    if (rc >= 0)
+        json_array_append_new(sources, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
+                                                 pay_money(r->amount)));
+    decl_row_release(&m);
+    return rc < 0 ? rc : 0;
+}
+
+int pay_refund_claim(db_conn *c, const char *enterprise, const char *number, int64_t amount,
+                     const char *reason, const svc_req *req, int64_t now)
+{
+    refund_row r = {.amount = amount, .requested_at = now};
+    int64_t id = store_sequence_next(c, "credit_refund");
+    if (id < 0)
+        return (int)id;
+    r.id = id;
+    snprintf(r.party, sizeof r.party, "%s", enterprise);
+    snprintf(r.status, sizeof r.status, "requested");
+    snprintf(r.reason, sizeof r.reason, "%s", reason);
+    snprintf(r.requested_by, sizeof r.requested_by, "%s", req->party);
+    snprintf(r.declaration, sizeof r.declaration, "%s", number);
+    return store_refund_put(c, &r);
+}
 
 static int refund_decide_job(db_conn *c, void *ctx)
 {
@@ -410,7 +439,14 @@ static int refund_decide_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "refund_decided", msg));
     }
     json_t *sources = json_array();
-    if (x->approve) {
+    if (x->approve && r.declaration[0]) {
+        /* a claim raised by an accepted amendment (issue 14): what was overpaid on that
+         * declaration is credited and refunded at once, never spendable in between */
+        if ((rc = refund_claim_pay(c, x, &r, sources)) < 0) {
+            json_decref(sources);
+            return rc;
+        }
+    } else if (x->approve) {
         credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);
         int n = 0;
         int64_t avail = rows ? credit_available(c, x->ent, rows, &n) : DB_ERR;
@@ -430,7 +466,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "credit_insufficient", msg));
         }
         char note[160];
-        snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
+        utf8_snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
                  x->note[0] ? ": " : "", x->note);
         if ((rc = take_credit(c, x, r.amount, "refunded", note, sources)) < 0) {
             json_decref(sources);
@@ -439,7 +475,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
     }
     snprintf(r.status, sizeof r.status, "%s", x->approve ? "approved" : "rejected");
     snprintf(r.decided_by, sizeof r.decided_by, "%s", x->job.req->party);
-    snprintf(r.note, sizeof r.note, "%s", x->note);
+    utf8_snprintf(r.note, sizeof r.note, "%s", x->note);
     r.decided_at = x->job.now;
     if ((rc = store_refund_put(c, &r)) != 0) {
         json_decref(sources);
@@ -460,9 +496,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such refund request");
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
     if (!json_is_object(body)) {
@@ -476,9 +510,8 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
         x.approve = json_is_true(ap);
         const char *note = json_string_field(body, "note", "/note", sizeof x.note, 0, e);
         if (note)
-            snprintf(x.note, sizeof x.note, "%s", note);
+            utf8_snprintf(x.note, sizeof x.note, "%s", note);
     }
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
-    free(e);
     return r;
 }

@@ -1,5 +1,5 @@
-/* VASSCM: gate decisions for port operators, container history, customs holds (domain.md
- * §4.2). A gate_out is allowed only for a manifested container, at its port of arrival, with
+/* VASSCM: gate decisions for port operators, container history, customs holds.
+ * A gate_out is allowed only for a manifested container, at its port of arrival, with
  * the manifest's seal, every declaration covering its bills of lading cleared, no open hold,
  * and not already out; an allowed gate_out moves those declarations to passed_supervision. */
 #include <stdio.h>
@@ -7,14 +7,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store_inspection.h"
 #include "codec/json_fields.h"
 #include "core/codes.h"
 #include "core/lifecycle.h"
 #include "core/manifest.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/gate.h"
 #include "store/store_manifest.h"
 #include "store/store_reference.h"
+#include "util/utf8.h"
 
 #define MAX_ROWS 64
 #define MAX_DECLS 64
@@ -247,8 +250,17 @@ static int gate_job(db_conn *c, void *ctx)
                 continue;
             covered = 1;
             f.n_decls++;
-            if (d->status != ST_CLEARED && d->status != ST_PASSED)
-                f.n_uncleared++;
+            if (d->status != ST_CLEARED && d->status != ST_PASSED) {
+                /* goods released for storage pending an inspection result leave the port
+                 * without being cleared (Decree 08/2015 Art. 32; service/inspection.c) */
+                int stored = store_storage_release_get(c, d->id, NULL, 0, NULL);
+                if (stored < 0) {
+                    rc = stored;
+                    goto out;
+                }
+                if (!stored)
+                    f.n_uncleared++;
+            }
         }
         if (!covered)
             f.n_bl_uncovered++;
@@ -321,15 +333,13 @@ static int loc_job(db_conn *c, void *ctx)
 svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
-    errs *e;
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    if (!(e = malloc(sizeof *e)))
-        return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
     static const char *const fields[] = {"type", "container", "location", "seal", NULL};
     json_check_fields(body, fields, "", e);
@@ -351,10 +361,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
         errs_add(e, "required", "/seal", "'seal' (1-23 characters) is required");
     if (e->n) {
         r = svc_errors(e);
-        free(e);
         return r;
     }
-    free(e);
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -526,7 +534,7 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
         return r;
     hold_ctx x = {.req = req};
     snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
-    snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {

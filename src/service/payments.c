@@ -6,7 +6,10 @@
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "service/payments.h"
+#include "service/ledger.h"
+#include "service/inspection.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,10 +24,10 @@
 #include "service/kernel.h"
 #include "util/dec.h"
 #include "util/sig.h"
+#include "util/utf8.h"
 
-#define MAX_LINES 100
+/* MAX_LINES: codec/json_payment.h */
 #define MAX_ENTRIES 256
-#define KEY_CACHE 64
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
@@ -36,16 +39,7 @@ json_t *pay_money(int64_t v)
     return json_string(buf);
 }
 
-/* ---- the banks' keys, parsed once and cached ---------------------------------------------- */
-
-typedef struct key_entry {
-    char party[14];
-    EVP_PKEY *key; /* NULL: the bank has no (valid) key */
-    int64_t loaded_at;
-} key_entry;
-
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static key_entry key_cache[KEY_CACHE];
+/* ---- the banks' keys, parsed once and cached in the app ------------------------------------ */
 
 typedef struct key_read {
     const char *party;
@@ -67,15 +61,15 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     unsigned h = 5381;
     for (const char *p = bank; *p; p++)
         h = h * 33 + (unsigned char)*p;
-    key_entry *e = &key_cache[h % KEY_CACHE];
-    pthread_mutex_lock(&key_mu);
+    app_key_entry *e = &a->bank_keys[h % APP_KEY_CACHE];
+    pthread_mutex_lock(&a->key_lock);
     if (strcmp(e->party, bank) == 0 && now - e->loaded_at < KEY_TTL && e->key) {
         EVP_PKEY_up_ref(e->key);
         EVP_PKEY *k = e->key;
-        pthread_mutex_unlock(&key_mu);
+        pthread_mutex_unlock(&a->key_lock);
         return k;
     }
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     key_read kr = {.party = bank};
     if (store_read(a->st, key_read_job, &kr) != 0 || kr.found != 1) {
         free(kr.pem);
@@ -85,14 +79,14 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     free(kr.pem);
     if (!k)
         return NULL;
-    pthread_mutex_lock(&key_mu);
+    pthread_mutex_lock(&a->key_lock);
     if (e->key)
         EVP_PKEY_free(e->key);
     snprintf(e->party, sizeof e->party, "%s", bank);
     e->key = k;
     e->loaded_at = now;
     EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 
@@ -172,7 +166,7 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, i
     ledger_row r = {.at = now, .amount = b.surplus};
     snprintf(r.kind, sizeof r.kind, "credit");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
-    snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
+    utf8_snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
     rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
@@ -183,7 +177,7 @@ int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int 
     ledger_row r = {.at = now, .amount = amount};
     snprintf(r.kind, sizeof r.kind, "assessed");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
-    snprintf(r.note, sizeof r.note, "%s", why ? why : "");
+    utf8_snprintf(r.note, sizeof r.note, "%s", why ? why : "");
     int rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
@@ -202,11 +196,6 @@ int64_t pay_clearance_missing(db_conn *c, const char *decl_id, const char *enter
 }
 
 /* ---- POST /payments ------------------------------------------------------------------------- */
-
-typedef struct pay_line {
-    char decl[16];
-    int64_t amount;
-} pay_line;
 
 typedef struct pay_ctx {
     const svc_req *req;
@@ -267,6 +256,11 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
         lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_CLEAR, &to) != 0) {
         decl_row_release(&cur);
         return 0;
+    }
+    /* specialised inspection: not released before every result it waits for passed (issue 14) */
+    if ((rc = insp_clearance_blocks(c, cur.id, NULL)) != 0) {
+        decl_row_release(&cur);
+        return rc < 0 ? rc : 0;
     }
     json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
     if (!decisions)
@@ -336,7 +330,7 @@ static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledge
     ledger_row r = {.at = s->now, .amount = interest};
     snprintf(r.kind, sizeof r.kind, "interest");
     snprintf(r.party, sizeof r.party, "%s", m->party);
-    snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
+    utf8_snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
              (long long)principal);
     int rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
     return rc < 0 ? rc : pay_balance(c, m->id, b);
@@ -396,7 +390,7 @@ static int release_guarantee(db_conn *c, pay_settle_ctx *s, const decl_row *m, i
         r.at = s->now;
         r.amount = -rel;
         r.due = 0;
-        snprintf(r.note, sizeof r.note, "guarantee released: %.138s", why);
+        utf8_snprintf(r.note, sizeof r.note, "guarantee released: %.138s", why);
         rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
         amount -= rel;
         released[nr++] = i;
@@ -443,10 +437,10 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
             snprintf(r.bank, sizeof r.bank, "%s", g->bank);
             snprintf(r.bank_txn, sizeof r.bank_txn, "%s", g->id);
             if (waiting_only)
-                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
+                utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
                          g->type, until, s->ref);
             else
-                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
+                utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
             left -= alloc;
             if ((rc = pay_ledger_append(c, m.id, m.status, &r, s->req)) >= 0 &&
                 (rc = pay_balance(c, m.id, &b)) >= 0 && b.outstanding == 0 && b.assessed > 0)
@@ -500,7 +494,7 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
         snprintf(cr.kind, sizeof cr.kind, "credit");
         cr.amount = out->excess;
         cr.due = 0;
-        snprintf(cr.note, sizeof cr.note, "%s",
+        utf8_snprintf(cr.note, sizeof cr.note, "%s",
                  owed ? "overpayment credited to the enterprise"
                       : "declaration no longer owes taxes: credited to the enterprise");
         if ((rc = pay_ledger_append(c, m->id, m->status, &cr, s->req)) < 0)
@@ -528,6 +522,19 @@ int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, i
     return rc < 0 ? rc : cleared;
 }
 
+int pay_clear_if_covered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
+                         const svc_req *req, const char *why)
+{
+    int64_t due = pay_clearance_missing(c, decl_id, enterprise);
+    if (due != 0)
+        return due < 0 ? (int)due : 0;
+    pay_settle_ctx s = {.req = req, .now = now};
+    snprintf(s.ref, sizeof s.ref, "%s", why);
+    int cleared = 0;
+    int rc = auto_clear(c, &s, decl_id, why, &cleared);
+    return rc < 0 ? rc : cleared;
+}
+
 int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
                   const svc_req *req, const char *why)
 {
@@ -539,7 +546,7 @@ int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int s
     if ((rc = store_decl_get_meta(c, decl_id, &m)) != 1)
         return rc < 0 ? rc : DB_ERR;
     pay_settle_ctx s = {.req = req, .now = now};
-    snprintf(s.ref, sizeof s.ref, "declaration %s %s", m.number, why);
+    utf8_snprintf(s.ref, sizeof s.ref, "declaration %s %s", m.number, why);
     rc = release_guarantee(c, &s, &m, b.guaranteed, s.ref);
     decl_row_release(&m);
     return rc;
@@ -558,7 +565,7 @@ static int pay_job(db_conn *c, void *ctx)
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             char msg[200];
-            snprintf(msg, sizeof msg,
+            utf8_snprintf(msg, sizeof msg,
                      "bank_transaction_id %.64s was already used for a different payment", x->txn);
             x->reply = svc_error(SVC_CONFLICT, "bank_transaction_conflict", msg);
         }
@@ -568,7 +575,7 @@ static int pay_job(db_conn *c, void *ctx)
     json_t *out_lines = json_array(), *revolved = json_array();
     pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = x->paid_date, .revolved = revolved};
     snprintf(s.txn, sizeof s.txn, "%s", x->txn);
-    snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
+    utf8_snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
     for (int i = 0; i < x->n && rc >= 0; i++) {
         pay_line *l = &x->lines[i];
         decl_row m = {0};
@@ -581,7 +588,7 @@ static int pay_job(db_conn *c, void *ctx)
         snprintf(r.party, sizeof r.party, "%s", m.party);
         snprintf(r.bank, sizeof r.bank, "%s", x->req->party);
         snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
-        snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
+        utf8_snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
         pay_settled st;
         if ((rc = pay_settle(c, &s, &m, &r, &st)) < 0) {
             decl_row_release(&m);
@@ -637,39 +644,6 @@ static int pay_job(db_conn *c, void *ctx)
     return 0;
 }
 
-static int string_field(json_t *body, const char *name, char *out, size_t size, errs *e)
-{
-    json_t *v = json_object_get(body, name);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", name);
-    if (!v)
-        return errs_add(e, "required", p, "'%s' is required", name);
-    const char *s = json_string_value(v);
-    if (!s || !*s || strlen(s) >= size)
-        return errs_add(e, "string", p, "'%s' is a string of 1-%zu characters", name, size - 1);
-    snprintf(out, size, "%s", s);
-    return 0;
-}
-
-int pay_amount(json_t *v, const char *path, errs *e, int64_t *out)
-{
-    int64_t x = 0;
-    if (!(json_is_integer(v) ? (x = json_integer_value(v), 1)
-                             : json_is_string(v) && dec_parse(json_string_value(v), 0, 0, &x) == 0))
-        return errs_add(e, "decimal", path, "'amount' is a whole VND amount (string or integer)");
-    if (x <= 0)
-        return errs_add(e, "amount_not_positive", path, "'amount' must be greater than 0");
-    if (x > (int64_t)1e15)
-        return errs_add(e, "amount_too_large", path, "'amount' exceeds VND 10^15");
-    *out = x;
-    return 0;
-}
-
-int pay_is_decl_number(const char *dn)
-{
-    return dn && strlen(dn) >= 11 && strlen(dn) <= 12 && strspn(dn, "0123456789") == strlen(dn);
-}
-
 static int fail_with(svc_reply *out, svc_reply r)
 {
     *out = r;
@@ -701,8 +675,6 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
 
 svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
 {
-    static const char *const top[] = {"bank_transaction_id", "payer", "paid_at", "lines", NULL};
-    static const char *const line_fields[] = {"declaration", "amount", NULL};
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
     svc_reply refused;
@@ -711,69 +683,37 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     /* 2. the body, every error at once */
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
     x->req = req;
     x->e = e;
-    json_check_fields(body, top, "", e);
-    string_field(body, "bank_transaction_id", x->txn, sizeof x->txn, e);
-    string_field(body, "payer", x->payer, sizeof x->payer, e);
-    if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
-        char d[11] = {0};
-        date_ymd day;
-        int64_t at, now = svc_now();
+    payment_in in;
+    json_payment_decode(body, &in, e);
+    memcpy(x->txn, in.txn, sizeof x->txn);
+    memcpy(x->payer, in.payer, sizeof x->payer);
+    memcpy(x->paid_at, in.paid_at, sizeof x->paid_at);
+    x->paid_date = in.paid_date;
+    if (in.paid_date) {
+        /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
+         * clock by PAID_AT_SKEW_S), nor before the period records are kept */
+        int64_t now = svc_now();
         date_ymd today = date_legal(now);
-        memcpy(d, x->paid_at, 10);
-        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0 ||
-            (strlen(x->paid_at) > 10 && date_parse_timestamp(x->paid_at, &at) != 0))
-            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD[THH:MM:SSZ])");
-        else {
-            /* the payment's legal date is Vietnam's: 20:00Z is already the next day in Hanoi */
-            if (strlen(x->paid_at) > 10)
-                day = date_legal(at);
-            /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
-             * clock by PAID_AT_SKEW_S), nor before the period records are kept */
-            if (strlen(x->paid_at) > 10 ? at > now + PAID_AT_SKEW_S : day > today)
-                errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
-            else if (day < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
-                errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
-            else
-                x->paid_date = day;
+        if (in.paid_has_time ? in.paid_instant > now + PAID_AT_SKEW_S : in.paid_date > today) {
+            errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
+            x->paid_date = 0;
+        } else if (in.paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
+            errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
+            x->paid_date = 0;
         }
     }
-    json_t *lines = json_object_get(body, "lines");
-    if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES)
-        errs_add(e, "lines", "/lines", "'lines' is an array of 1-%d payment lines", MAX_LINES);
-    else {
-        size_t i;
-        json_t *l;
-        x->n = (int)json_array_size(lines);
-        json_array_foreach(lines, i, l) {
-            char p[48];
-            snprintf(p, sizeof p, "/lines/%zu", i);
-            if (!json_is_object(l)) {
-                errs_add(e, "type", p, "a payment line is an object");
-                continue;
-            }
-            json_check_fields(l, line_fields, p, e);
-            const char *dn = json_string_value(json_object_get(l, "declaration"));
-            snprintf(p, sizeof p, "/lines/%zu/declaration", i);
-            if (!pay_is_decl_number(dn))
-                errs_add(e, "declaration", p, "'declaration' is a declaration number (11-12 digits)");
-            else
-                snprintf(x->lines[i].decl, sizeof x->lines[i].decl, "%s", dn);
-            snprintf(p, sizeof p, "/lines/%zu/amount", i);
-            if (pay_amount(json_object_get(l, "amount"), p, e, &x->lines[i].amount) == 0)
-                x->total += x->lines[i].amount;
-        }
-    }
+    memcpy(x->lines, in.lines, sizeof x->lines);
+    x->n = in.n;
+    x->total = in.total;
     if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;
@@ -793,7 +733,6 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }
@@ -1033,7 +972,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     pay_ctx *x = ctx;
     payment_row prev = {0};
     char key[65];
-    snprintf(key, sizeof key, "guarantee:%.50s", x->txn);
+    utf8_snprintf(key, sizeof key, "guarantee:%.50s", x->txn);
     int rc = store_payment_get(c, x->req->party, key, &prev);
     if (rc < 0)
         return rc;
@@ -1051,7 +990,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     /* the terms are kept, so that a joint guarantee can revolve when taxes are paid */
     guarantee_row g = {.amount = x->total, .valid_until = x->valid_until, .created_at = x->now};
     snprintf(g.bank, sizeof g.bank, "%s", x->req->party);
-    snprintf(g.id, sizeof g.id, "%.50s", x->txn);
+    utf8_snprintf(g.id, sizeof g.id, "%.50s", x->txn);
     snprintf(g.type, sizeof g.type, "%s", x->type);
     snprintf(g.enterprise, sizeof g.enterprise, "%s", x->enterprise);
     char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
@@ -1069,7 +1008,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     free(ids);
     json_t *out = json_array();
     pay_settle_ctx s = {.req = x->req, .now = x->now};
-    snprintf(s.ref, sizeof s.ref, "guarantee %.50s", x->txn);
+    utf8_snprintf(s.ref, sizeof s.ref, "guarantee %.50s", x->txn);
     if (rc < 0 || (rc = guarantee_allocate(c, &s, &g, 0, out)) < 0) {
         json_decref(out);
         return rc;
@@ -1116,31 +1055,29 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         return refused;
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
     x->req = req;
     x->e = e;
     json_check_fields(body, top, "", e);
-    string_field(body, "guarantee_id", x->txn, 51, e);
-    if (string_field(body, "type", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
+    json_string_copy(body, "guarantee_id", "", x->txn, 51, e);
+    if (json_string_copy(body, "type", "", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
         strcmp(x->type, "joint"))
         errs_add(e, "enum", "/type", "'type' is separate (one declaration) or joint (several)");
-    string_field(body, "enterprise", x->enterprise, sizeof x->enterprise, e);
+    json_string_copy(body, "enterprise", "", x->enterprise, sizeof x->enterprise, e);
     char vu[16];
-    if (string_field(body, "valid_until", vu, sizeof vu, e) == 0) {
+    if (json_string_copy(body, "valid_until", "", vu, sizeof vu, e) == 0) {
         if (date_parse(vu, &x->valid_until) != 0)
             errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
         else if (x->valid_until < svc_today())
             errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     }
-    pay_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
+    json_vnd_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
     json_t *ds = json_object_get(body, "declarations");
     size_t nd = json_array_size(ds);
     if (!json_is_array(ds) || nd == 0 || nd > MAX_LINES)
@@ -1152,7 +1089,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         x->n = (int)nd;
         for (size_t i = 0; i < nd; i++) {
             const char *dn = json_string_value(json_array_get(ds, i));
-            if (!pay_is_decl_number(dn)) {
+            if (!json_decl_number_ok(dn)) {
                 char p[48];
                 snprintf(p, sizeof p, "/declarations/%zu", i);
                 errs_add(e, "declaration", p, "a declaration number has 11-12 digits");
@@ -1178,7 +1115,6 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }

@@ -8,10 +8,12 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "core/decl.h"
 #include "core/tax.h"
 #include "service/audit_log.h"
 #include "service/kernel.h"
+#include "service/ledger.h"
 #include "service/payments.h"
 #include "store/store_audit_cases.h"
 #include "util/dec.h"
@@ -381,7 +383,7 @@ svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
     json_check_fields(body, fields, "", &e);
     const char *n = json_string_field(body, "declaration", "/declaration", sizeof x.number, 1, &e);
     const char *why = json_string_field(body, "reason", "/reason", sizeof x.reason, 1, &e);
-    if (n && !pay_is_decl_number(n))
+    if (n && !json_decl_number_ok(n))
         errs_add(&e, "declaration", "/declaration", "a declaration number (11-12 digits)");
     if (e.n)
         return svc_errors(&e);

@@ -40,6 +40,18 @@ typedef struct store_stats {
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
+/* Storage faults (disk full, I/O errors, a read-only or corrupt file), for /healthz. */
+typedef struct store_health_info {
+    uint64_t faults;          /* since start */
+    int64_t fault_at, ok_at;  /* unix seconds of the last fault and of the last good commit */
+    int failing;              /* the last fault is recent and no commit succeeded since */
+    char fault_msg[200];      /* the last fault's cause */
+} store_health_info;
+void store_health(store *s, store_health_info *out);
+/* 1 if the calling thread's last store_write/store_read since the flag was cleared failed
+ * because of the storage itself (its reply should be 503 with Retry-After); clear resets it. */
+int store_thread_fault(int clear);
+
 /* ---- parties ------------------------------------------------------------------------------ */
 
 typedef struct party {
@@ -80,6 +92,9 @@ int store_fx_list(db_conn *c, fx_row *out, int max);
 
 int store_setting_put(db_conn *c, const char *key, const char *value);
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size); /* 1/0/<0 */
+int store_setting_delete(db_conn *c, const char *key);
+/* The database path the store was opened with. */
+const char *store_path(const store *s);
 
 /* ---- declaration numbers --------------------------------------------------------------------- */
 
@@ -95,6 +110,10 @@ int64_t store_sequence_next(db_conn *c, const char *name);
  * index: page-cache misses grew with the database; docs/performance.md). */
 void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33]);
 
+/* A row read by store_decl_get* owns its four strings (heap): release it with decl_row_release.
+ * A row built for store_decl_insert/update may borrow them from whoever holds the document (the
+ * service's assessed declaration, or the row it was copied from); such a row is never released —
+ * its strings are freed by their owner (docs/architecture.md, "Memory"). */
 typedef struct decl_row {
     char id[33];              /* provisional id (hex) */
     char number[13];          /* 12 digits once registered, "" before */
@@ -110,10 +129,10 @@ typedef struct decl_row {
     int64_t total_tax;
     date_ymd tax_date;        /* date whose rates the taxes used */
     int64_t created_at, updated_at, registered_at, cleared_at; /* unix seconds, 0 = never */
-    char *doc;                /* the declaration as submitted (JSON), heap */
-    char *taxes;              /* computed taxes (JSON), heap */
-    char *risk;               /* channel reasons and scores (JSON), heap, may be NULL */
-    char *decisions;          /* officer decisions so far (JSON array), heap, may be NULL */
+    char *doc;                /* the declaration as submitted (JSON) */
+    char *taxes;              /* computed taxes (JSON) */
+    char *risk;               /* channel reasons and scores (JSON), may be NULL */
+    char *decisions;          /* officer decisions so far (JSON array), may be NULL */
 } decl_row;
 
 void decl_row_release(decl_row *r);

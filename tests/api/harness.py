@@ -71,11 +71,14 @@ def run_cli(*args, check=True):
 class Env:
     """A database + a running server."""
 
-    def __init__(self, name):
+    def __init__(self, name, serve_args=(), scheme="http", ssl_context=None):
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
         self.db = os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
+        self.serve_args = list(serve_args)   # extra `serve` options (limits, TLS)
+        self.scheme = scheme
+        self.ssl_context = ssl_context
 
     def start(self):
         run_cli("db", "init", "--db", self.db)
@@ -125,13 +128,14 @@ class Env:
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = "http://127.0.0.1:%d" % self.port
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         deadline = time.time() + 15
         while True:
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
+                                            context=self.ssl_context) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -187,7 +191,7 @@ class Env:
             data = b""
         rq = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(rq, timeout=timeout) as r:
+            with urllib.request.urlopen(rq, timeout=timeout, context=self.ssl_context) as r:
                 status, text, rh = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             status, text, rh = e.code, e.read(), e.headers
@@ -207,8 +211,9 @@ ENV = None  # the shared environment
 
 def item(hs="85171300", qty="500", price="200", origin="CN", desc="Smartphones, 128 GB"):
     q, p = int(qty), int(price)
+    # condition: the fact that decides the used-goods bans (issue 14); declared on every item
     return {"hs_code": hs, "description": desc, "origin": origin, "quantity": qty,
-            "unit": "PCE", "unit_price": price, "value": str(q * p)}
+            "unit": "PCE", "unit_price": price, "value": str(q * p), "condition": "new"}
 
 
 def declaration(importer=ACTIVE, items=None, type_code="A11", kind="import"):
