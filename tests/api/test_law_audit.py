@@ -27,6 +27,7 @@ class T14LawAudit(ApiCase):
         if amend is not None:  # amended while registered (before any check): the 12th digit moves
             st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active", amend)
             self.assertEqual(st, 200, b)
+            self.assertNotEqual(b["number"], r["number"], b)  # applied, not waiting for review
             r["number"] = b["number"]
         g = self.get(r["number"], "officer")
         if g["status"] == "registered" and g["channel"] != "green":
@@ -65,7 +66,11 @@ class T14LawAudit(ApiCase):
         plain = self.cleared()
         self.rule(name="audit red lamps", hs_prefix="9405", action="red")
         ruled = self.cleared(decl=declaration(items=[item("94054910", "10", "30", desc="Lamps")]))
-        amended = self.cleared(amend=declaration(items=[item(qty="400")]))
+        # more chargers: an amendment that raises the taxes applies at once (one that lowers
+        # them waits for an officer's review, issue 14 §3)
+        amended = self.cleared(amend=declaration(items=[
+            dict(item(), certificate_of_origin={"form": "E", "number": "E2026CN0001234"}),
+            item("85044019", "6000", "5", desc="Phone chargers 25 W")]))
         # phones at 20 USD a piece where the others declare 200: a value anomaly
         cheap = self.cleared(decl=declaration(items=[item(qty="500", price="20")]))
         for _ in range(2):
