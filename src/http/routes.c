@@ -18,6 +18,7 @@
 #include "service/offices.h"
 #include "service/post_clearance.h"
 #include "service/manifests.h"
+#include "service/mandates.h"
 #include "service/barcodes.h"
 #include "service/gate.h"
 #include "service/payments.h"
@@ -189,6 +190,9 @@ static void h_statement(route_ctx *c)
 }
 
 static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->req, P0)); }
+static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
+static void h_mandate_grant(route_ctx *c) { reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body)); }
+static void h_mandate_revoke(route_ctx *c) { reply(c->rs, svc_mandate_revoke(c->a, c->req, P0, P1)); }
 static void h_credit_apply(route_ctx *c) { reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body)); }
 static void h_refund_request(route_ctx *c) { reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body)); }
 
@@ -285,6 +289,7 @@ static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->
 static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
 static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
+static void h_container_permit(route_ctx *c) { reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body)); }
 static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 static void h_invalidate(route_ctx *c) { reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of"))); }
@@ -338,6 +343,9 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/banks/me/reconciliation", h_bank_reconciliation, BEARER},
     {"GET", "/api/v1/enterprises/{tax_code}/statement", h_statement, BEARER},
     {"GET", "/api/v1/enterprises/{tax_code}/credits", h_credits_get, BEARER},
+    {"GET", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_list, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_grant, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/mandates/{mandate_id}/revocation", h_mandate_revoke, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/credits/apply", h_credit_apply, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/refunds", h_refund_request, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", h_refund_decide, BEARER},
@@ -369,6 +377,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/supervision/scan", h_scan, BEARER},
     {"POST", "/api/v1/gate-events", h_gate_event, BEARER},
     {"GET", "/api/v1/containers/{container}", h_container, BEARER},
+    {"POST", "/api/v1/containers/{container}/manifest-permissions", h_container_permit, BEARER},
     {"POST", "/api/v1/holds", h_hold_open, BEARER},
     {"POST", "/api/v1/holds/{hold_id}/release", h_hold_release, BEARER},
 
