@@ -1374,6 +1374,7 @@ typedef struct transition_ctx {
     int outcome_recorded, violation;
     risk_fact *facts;
     int n_facts;
+    int waiting_for_customs; /* set when the sweep left a declaration alone (see waiting_reason) */
 } transition_ctx;
 
 /* The decision that settles what the controls found (violation or not), if act is one:
@@ -1451,6 +1452,25 @@ static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t 
     return rc < 0 ? rc : 0;
 }
 
+/* Issue 14 §4: a `registered` declaration may still be waiting for someone other than its
+ * declarant — an agency's specialised-inspection result that clearance needs (issue 14 §1: a
+ * before_clearance procedure not passed; a failed one waits for the officer's measure), or an
+ * officer's review of its amendment (§3, amendment_review). The invalidation sweep leaves those
+ * alone. 1 (*why set), 0, or <0. */
+static int waiting_reason(db_conn *c, const char *decl_id, const char **why)
+{
+    int rc = insp_clearance_blocks(c, decl_id, NULL);
+    if (rc != 0) {
+        *why = "waiting for a specialised-inspection result (or the officer's measure after a failed one)";
+        return rc < 0 ? rc : 1;
+    }
+    if ((rc = store_amend_pending(c, decl_id, NULL)) != 0) {
+        *why = "an amendment waits for an officer's review";
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
+}
+
 static int transition_job(db_conn *c, void *ctx)
 {
     transition_ctx *t = ctx;
@@ -1470,6 +1490,16 @@ static int transition_job(db_conn *c, void *ctx)
                  cur.channel ? " on the " : "", cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
+    }
+    if (t->action == ACT_INVALIDATE) { /* the 15 days run against the declarant only */
+        const char *why = NULL;
+        if ((rc = waiting_reason(c, cur.id, &why)) != 0) {
+            decl_row_release(&cur);
+            if (rc < 0)
+                return rc;
+            t->waiting_for_customs = 1;
+            return svc_fail(&x->job, svc_error(SVC_CONFLICT, "waiting_for_customs", why));
+        }
     }
     if (to == ST_CLEARED) { /* e-Payment: no clearance before the taxes are covered */
         int64_t due = pay_clearance_missing(c, cur.id, cur.party);
@@ -1702,6 +1732,7 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
 typedef struct sweep_ctx {
     int status;
     int64_t before;
+    int offset;              /* listed before and left as they were: skipped by the next page */
     char (*ids)[33];
     int n;
 } sweep_ctx;
@@ -1709,7 +1740,7 @@ typedef struct sweep_ctx {
 static int sweep_list_job(db_conn *c, void *ctx)
 {
     sweep_ctx *x = ctx;
-    x->n = store_decl_ids_by_status_before(c, x->status, x->before, x->ids, 1000);
+    x->n = store_decl_ids_by_status_before(c, x->status, x->before, x->offset, x->ids, 1000);
     return x->n < 0 ? x->n : 0;
 }
 
@@ -1725,6 +1756,7 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
     char (*ids)[33] = calloc(1000, sizeof *ids);
     date_ymd today = date_legal(now);
     json_t *numbers = json_array();
+    int waiting = 0;
     *expired = *invalidated = 0;
     if (!ids || !numbers) {
         free(ids);
@@ -1735,7 +1767,7 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
         int prov = statuses[s] == ST_PROVISIONAL;
         /* before the first instant of the day (limit) days ago: more than (limit) legal days */
         sweep_ctx x = {statuses[s], date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
-                       ids, 0};
+                       0, ids, 0};
         for (;;) {
             if (store_read(a->st, sweep_list_job, &x) != 0) {
                 free(ids);
@@ -1762,19 +1794,23 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
                             json_array_append(numbers, num);
                     }
                 }
+                waiting += t.waiting_for_customs;
                 json_decref(r.body);
                 json_decref(t.detail);
             }
-            if (x.n < 1000 || !changed)
+            if (x.n < 1000)
                 break;
+            /* the ones left as they were (waiting for customs, or refused) stay in the list: the
+             * next page starts after them, so that a full page of them cannot stop the sweep */
+            x.offset += x.n - changed;
         }
     }
     free(ids);
     /* every run is audited, also one that changed nothing */
     char d[11];
     date_format(today, d);
-    json_t *detail = json_pack("{s:s,s:i,s:i,s:o}", "as_of", d, "expired", *expired, "invalidated",
-                               *invalidated, "declarations", numbers);
+    json_t *detail = json_pack("{s:s,s:i,s:i,s:o,s:i}", "as_of", d, "expired", *expired, "invalidated",
+                               *invalidated, "declarations", numbers, "waiting_for_customs", waiting);
     int rc = audit_log_write(a, "invalidation", svc_now(), by, "invalidate.run", detail);
     json_decref(detail);
     return rc < 0 ? -1 : *expired + *invalidated;

@@ -811,22 +811,28 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
     return rc;
 }
 
-int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char (*ids)[33],
-                                    int max)
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int offset,
+                                    char (*ids)[33], int max)
 {
+    /* id breaks ties, so that an offset names the same rows from one page to the next */
     static const char reg[] = "SELECT id FROM declarations WHERE status = ? AND registered_at < ?"
-                              " ORDER BY registered_at";
+                              " ORDER BY registered_at, id LIMIT ? OFFSET ?";
     static const char prov[] = "SELECT id FROM declarations WHERE status = ? AND created_at < ?"
-                               " ORDER BY created_at";
+                               " ORDER BY created_at, id LIMIT ? OFFSET ?";
     db_stmt *st = db_prepare(c, status == 1 ? prov : reg);
     int n = 0;
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, status);
     db_bind_int64(c, st, 2, before);
-    while (n < max && db_step(c, st) == DB_ROW)
+    db_bind_int64(c, st, 3, max);
+    db_bind_int64(c, st, 4, offset);
+    int rc = DB_DONE;
+    while (n < max && (rc = db_step(c, st)) == DB_ROW)
         db_col_copy(c, st, 0, ids[n++], 33);
     db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE) /* a read error is not "no more declarations" */
+        return rc < 0 ? rc : DB_ERR;
     return n;
 }
 

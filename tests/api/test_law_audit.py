@@ -50,6 +50,7 @@ class T14LawAudit(ApiCase):
                         (s, s, s, s, did))
             con.execute("UPDATE ledger_entries SET at = at - ? WHERE decl_id = ?", (s, did))
         con.close()
+        self.env.moved_back(did)
 
     def candidates(self, token="officer", expect=200, query=""):
         st, b, _ = self.call("GET", "/api/v1/post-clearance/candidates" + query, token)

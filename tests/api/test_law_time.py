@@ -39,6 +39,7 @@ class T14LawTime(ApiCase):
                             (at, at, number)).rowcount
         con.close()
         self.assertEqual(n, 1)
+        self.env.moved_back(number)
 
     def invalidate(self, as_of, expect=200):
         st, b, _ = self.call("POST", "/api/v1/admin/invalidate?as_of=" + as_of.isoformat(), "admin")
@@ -160,8 +161,9 @@ class T14LawTime(ApiCase):
         # declarants do not read the administration's audit
         st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=invalidation", "active")
         self.assertEqual(st, 403, b)
-        p = run_cli("audit", "verify", "--db", self.env.db)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # the runs' chain verifies with the rest of the trail (other tests of this class moved
+        # declarations back in time behind the service: the trail reports those, and only those)
+        self.assertEqual(self.env.audit_problems(), [])
 
     def test_provisional_data_kept_seven_legal_days(self):
         today = hanoi_today()
@@ -173,6 +175,8 @@ class T14LawTime(ApiCase):
                 con.execute("UPDATE declarations SET created_at = ?, updated_at = ? WHERE id = ?",
                             (at, at, d["id"]))
         con.close()
+        for d in (keep, old):
+            self.env.moved_back(d["id"])
         # kept until the end of the 7th legal day after creation: today 23:59:59 in Hanoi
         end = datetime.datetime.combine(today, datetime.time(23, 59, 59), VN_TZ).astimezone(datetime.timezone.utc)
         self.assertEqual(self.get(keep["id"])["provisional_until"], end.strftime("%Y-%m-%dT%H:%M:%SZ"))
