@@ -2,6 +2,7 @@
 invalidation, which applies only to declarations waiting for the declarant."""
 from harness import *  # noqa: F401,F403
 import harness
+from test_law_inspection import LawEnv, QUARANTINE
 
 
 def hanoi_today():
@@ -183,3 +184,69 @@ class T14LawTime(ApiCase):
         self.register(keep["id"])
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/register" % old["id"], "active")
         self.assertEqual((st, error_codes(b)[0][0]), (409, "provisional_expired"), b)
+
+
+DESKS = "94033000"
+
+
+class T14LawTimeWaiting(LawEnv):
+    """Issue 14 §4 with §1 and §3: a `registered` declaration that waits for an agency's
+    inspection result or for an officer's review of its amendment is waiting for customs, not for
+    its declarant: the 15-day sweep leaves it alone, and takes it once the wait is over and the
+    declarant still has not done its part. Its own database (the sweep touches every
+    declaration), with MARD, MOIT and MOT connected."""
+    move_registration = T14LawTime.move_registration
+    invalidate = T14LawTime.invalidate
+
+    def amend(self, number, decl, expect=200):
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % number, "active", decl)
+        self.assertEqual(st, expect, b)
+        return b
+
+    def runs(self):
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=invalidation", "admin")
+        self.assertEqual(st, 200, b)
+        return b["events"]
+
+    def test_waiting_for_an_inspection_result_or_an_amendment_review(self):
+        today = hanoi_today()
+        long_ago = legal_start(today - datetime.timedelta(days=40))
+        # paid, green, waiting for MARD's quarantine result (issue 14 §1): clearance is refused
+        horses = self.registered(decl=self.horses())
+        self.assertEqual(horses["channel"], "green", horses)
+        self.clear_refused(horses["number"])
+        # unpaid, with an amendment lowering its taxes waiting for an officer (issue 14 §3)
+        amended = self.registered(decl=declaration(items=[item(DESKS, "40", "50", desc="Desks")]))
+        a = self.amend(amended["number"], declaration(items=[item(DESKS, "4", "50", desc="Desks")]))
+        self.assertEqual(a["status"], "amendment_review", a)
+        # nothing waits on customs (desks owe no agency anything): the declarant has not paid
+        plain = self.registered(decl=declaration(items=[item(DESKS, "5", "50", desc="Desks")]))
+        self.assertEqual(plain["procedures_owed"], [], plain)
+        for r in (horses, amended, plain):
+            self.move_registration(r["number"], long_ago)
+            self.assertEqual(self.get(r["number"])["status"], "registered")
+        n0 = len(self.runs())
+        b = self.invalidate(today)
+        self.assertEqual(self.get(plain["number"])["status"], "invalidated")
+        self.assertEqual(self.get(horses["number"])["status"], "registered")
+        self.assertEqual(self.get(amended["number"])["status"], "registered")
+        self.assertGreaterEqual(b["invalidated"], 1, b)
+        run = self.runs()[n0]
+        self.assertEqual(run["action"], "invalidate.run")
+        self.assertIn(plain["number"], run["detail"]["declarations"])
+        self.assertNotIn(horses["number"], run["detail"]["declarations"])
+        self.assertEqual(run["detail"]["waiting_for_customs"], 2, run)
+        # no event on the ones left alone
+        for r in (horses, amended):
+            self.assertNotIn("invalidate", [e["action"] for e in self.events(r["number"])])
+        # the officer rejects the amendment: the wait is over, the taxes are still unpaid
+        st, rv, _ = self.call("POST", "/api/v1/declarations/%s/amendments/1/decision" % amended["number"],
+                              "officer", {"accept": False, "note": "the invoice shows 500"})
+        self.assertEqual(st, 200, rv)
+        # MARD's result: the paid green declaration is released (clearance, not invalidation)
+        self.post_result(horses["number"], self.result(QUARANTINE))
+        self.assertEqual(self.get(horses["number"])["status"], "cleared")
+        b = self.invalidate(today)
+        self.assertEqual(self.get(amended["number"])["status"], "invalidated")
+        self.assertEqual(self.get(horses["number"])["status"], "cleared")
+        self.assertEqual(self.runs()[-1]["detail"]["waiting_for_customs"], 0)
