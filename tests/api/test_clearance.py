@@ -878,6 +878,7 @@ class T10Invalidation(ApiCase):
                             " WHERE id = ? OR number = ?", (days * 86400, days * 86400, key, key)).rowcount
         con.close()
         self.assertEqual(n, 1)
+        self.env.moved_back(key)
 
     def test_invalidate_without_body(self):
         # like /register, this POST carries no body: it must not need a JSON Content-Type
