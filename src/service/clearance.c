@@ -1732,7 +1732,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
 typedef struct sweep_ctx {
     int status;
     int64_t before;
-    int offset;              /* listed before and left as they were: skipped by the next page */
+    int64_t at;              /* the cursor: the last declaration listed (id "" = none yet) */
+    char id[33];
     char (*ids)[33];
     int n;
 } sweep_ctx;
@@ -1740,7 +1741,7 @@ typedef struct sweep_ctx {
 static int sweep_list_job(db_conn *c, void *ctx)
 {
     sweep_ctx *x = ctx;
-    x->n = store_decl_ids_by_status_before(c, x->status, x->before, x->offset, x->ids, 1000);
+    x->n = store_decl_ids_by_status_before(c, x->status, x->before, &x->at, x->id, x->ids, 1000);
     return x->n < 0 ? x->n : 0;
 }
 
@@ -1767,14 +1768,13 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
         int prov = statuses[s] == ST_PROVISIONAL;
         /* before the first instant of the day (limit) days ago: more than (limit) legal days */
         sweep_ctx x = {statuses[s], date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
-                       0, ids, 0};
+                       0, "", ids, 0};
         for (;;) {
             if (store_read(a->st, sweep_list_job, &x) != 0) {
                 free(ids);
                 json_decref(numbers);
                 return -1;
             }
-            int changed = 0;
             for (int i = 0; i < x.n; i++) {
                 transition_ctx t = {.w = {.job = {.req = &sys, .now = now}, .key = ids[i]},
                                     .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
@@ -1784,7 +1784,6 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
                                             "submitted documents, presented the goods or paid");
                 svc_reply r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
                 if (r.code == SVC_OK) {
-                    changed++;
                     if (prov)
                         (*expired)++;
                     else {
@@ -1798,11 +1797,10 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
                 json_decref(r.body);
                 json_decref(t.detail);
             }
+            /* the next page starts after the last one listed: a full page of declarations left
+             * as they were (waiting for customs, or refused) cannot stop the sweep */
             if (x.n < 1000)
                 break;
-            /* the ones left as they were (waiting for customs, or refused) stay in the list: the
-             * next page starts after them, so that a full page of them cannot stop the sweep */
-            x.offset += x.n - changed;
         }
     }
     free(ids);

@@ -811,25 +811,32 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
     return rc;
 }
 
-int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int offset,
-                                    char (*ids)[33], int max)
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int64_t *at,
+                                    char id[33], char (*ids)[33], int max)
 {
-    /* id breaks ties, so that an offset names the same rows from one page to the next */
-    static const char reg[] = "SELECT id FROM declarations WHERE status = ? AND registered_at < ?"
-                              " ORDER BY registered_at, id LIMIT ? OFFSET ?";
-    static const char prov[] = "SELECT id FROM declarations WHERE status = ? AND created_at < ?"
-                               " ORDER BY created_at, id LIMIT ? OFFSET ?";
+    /* a cursor rather than an offset: declarations that leave the status meanwhile (cleared,
+     * cancelled) cannot make the next page skip others */
+    static const char reg[] =
+        "SELECT id, registered_at FROM declarations WHERE status = ? AND registered_at < ?"
+        " AND (registered_at > ? OR (registered_at = ? AND id > ?)) ORDER BY registered_at, id LIMIT ?";
+    static const char prov[] =
+        "SELECT id, created_at FROM declarations WHERE status = ? AND created_at < ?"
+        " AND (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ?";
     db_stmt *st = db_prepare(c, status == 1 ? prov : reg);
-    int n = 0;
+    int n = 0, rc = DB_DONE;
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, status);
     db_bind_int64(c, st, 2, before);
-    db_bind_int64(c, st, 3, max);
-    db_bind_int64(c, st, 4, offset);
-    int rc = DB_DONE;
-    while (n < max && (rc = db_step(c, st)) == DB_ROW)
-        db_col_copy(c, st, 0, ids[n++], 33);
+    db_bind_int64(c, st, 3, id[0] ? *at : INT64_MIN);
+    db_bind_int64(c, st, 4, *at);
+    db_bind_text(c, st, 5, id);
+    db_bind_int64(c, st, 6, max);
+    while (n < max && (rc = db_step(c, st)) == DB_ROW) {
+        db_col_copy(c, st, 0, ids[n], 33);
+        *at = db_col_int64(c, st, 1);
+        snprintf(id, 33, "%s", ids[n++]);
+    }
     db_reset(c, st);
     if (rc != DB_ROW && rc != DB_DONE) /* a read error is not "no more declarations" */
         return rc < 0 ? rc : DB_ERR;

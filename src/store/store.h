@@ -159,10 +159,11 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
                            const char *taxes, int64_t at);
 
 /* Declarations in the given status registered (provisional: created) before `before` (unix s),
- * oldest first, skipping the first `offset`: for invalidation, which pages past the ones it
- * leaves alone (waiting for customs). */
-int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int offset,
-                                    char (*ids)[33], int max);
+ * in (instant, id) order after the cursor (*at, id; id "" = from the start), at most max: for
+ * invalidation, which pages past the ones it leaves alone (waiting for customs). Moves the cursor
+ * to the last one listed. Count or <0. */
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int64_t *at,
+                                    char id[33], char (*ids)[33], int max);
 
 /* ---- audit events (append-only, hash-chained per declaration) ------------------------------ */
 
