@@ -191,7 +191,8 @@ static int cmp_cand(const void *a, const void *b)
  * customs value per unit of the same line. */
 static void anomalies(sel_ctx *x)
 {
-    qsort(x->u, (size_t)x->nu, sizeof *x->u, cmp_sample);
+    if (x->nu > 1) /* (no samples: no array at all, and qsort must not get NULL) */
+        qsort(x->u, (size_t)x->nu, sizeof *x->u, cmp_sample);
     for (int i = 0; i < x->nu;) {
         int j = i;
         while (j < x->nu && x->u[j].hs8 == x->u[i].hs8)
@@ -247,7 +248,8 @@ svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
         return svc_error(SVC_ERROR, "storage", "cannot read the cleared declarations");
     }
     anomalies(&x);
-    qsort(x.c, (size_t)x.n, sizeof *x.c, cmp_cand);
+    if (x.n > 1)
+        qsort(x.c, (size_t)x.n, sizeof *x.c, cmp_cand);
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++) {
         cand *c = &x.c[i];
