@@ -18,6 +18,14 @@ int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
 int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
 int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
 
+int cmd_user(int argc, char **argv);       /* user add --db FILE --party CODE --username U ... */
+/* cmd_user.c: tokens issued to a person, revocation, expiry of machine tokens, demo people */
+int cli_token_for_user(int argc, char **argv);
+int cli_token_revoke(int argc, char **argv);
+int cli_token_expiry(void *conn, const char *hash, const char *expires_in);
+int cli_expiry_valid(const char *expires_in);
+int cli_demo_people(void *store);
+
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */
 const char *cli_opt(int argc, char **argv, const char *name);
 /* 1 if the flag `name` is present in argv. */

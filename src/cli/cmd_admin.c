@@ -16,14 +16,13 @@
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/internal.h"
+#include "service/users.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/log.h"
 
 const char *http_openapi_path;
 
-static const char *const roles[] = {"declarant", "officer", "risk_officer", "admin", "carrier",
-                                    "port_operator", "bank", "agency", "asw", NULL};
 
 /* ---- db init --------------------------------------------------------------------------- */
 
@@ -159,6 +158,7 @@ int cmd_db(int argc, char **argv)
             printf("demo tokens (role party token):\n");
             for (int i = 0; t[i].party; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
+            rc = cli_demo_people(st); /* one person per role, to sign in to the web portal */
         }
     }
     store_close(st);
@@ -239,6 +239,7 @@ typedef struct tok_ctx {
     char token[65];
     int found;
     const char *location;   /* port operator: UN/LOCODE[-terminal] it is bound to */
+    const char *expires_in; /* NULL = never */
 } tok_ctx;
 
 static int token_job(db_conn *c, void *ctx)
@@ -249,6 +250,11 @@ static int token_job(db_conn *c, void *ctx)
     if (x->found != 1)
         return 1;
     int rc = token_new(c, x->party, x->role, x->token);
+    if (rc == 0 && x->expires_in) {
+        char hash[65];
+        svc_sha256_hex(x->token, strlen(x->token), hash);
+        rc = cli_token_expiry(c, hash, x->expires_in);
+    }
     if (rc == 0 && x->location)
         rc = store_oploc_put(c, x->party, x->location);
     return rc;
@@ -258,16 +264,21 @@ int cmd_token(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
                *role = cli_opt(argc, argv, "--role");
-    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role) {
-        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE]\n");
+    if (argc >= 2 && !strcmp(argv[1], "revoke"))
+        return cli_token_revoke(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "create") && cli_opt(argc, argv, "--user"))
+        return cli_token_for_user(argc, argv); /* a token acting as a person (e-Office) */
+    const char *exp = cli_opt(argc, argv, "--expires-in");
+    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role ||
+        (exp && !cli_expiry_valid(exp))) {
+        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE] "
+                        "[--expires-in N[s|m|h|d]]\n"
+                        "       ecustoms token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d]\n"
+                        "       ecustoms token revoke --db FILE TOKEN\n");
         return 2;
     }
-    int ok = 0;
-    for (int i = 0; roles[i]; i++)
-        ok |= strcmp(roles[i], role) == 0;
-    if (!ok) {
-        fprintf(stderr, "--role: one of declarant, officer, risk_officer, admin, carrier, "
-                        "port_operator, bank, agency, asw\n");
+    if (!svc_role_valid(role)) {
+        fprintf(stderr, "--role: one of %s\n", svc_roles_list());
         return 2;
     }
     const char *loc = cli_opt(argc, argv, "--location");
@@ -279,7 +290,7 @@ int cmd_token(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    tok_ctx x = {.party = pc, .role = role, .location = loc};
+    tok_ctx x = {.party = pc, .role = role, .location = loc, .expires_in = exp};
     int rc = store_write(st, token_job, &x);
     store_close(st);
     if (x.found != 1) {

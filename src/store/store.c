@@ -11,6 +11,7 @@
 #include "store/store_risk.h"
 #include "util/log.h"
 #include "store/store_manifest.h"
+#include "store/store_users.h"
 
 /* ================================================================================================
  * Schema (portable subset: explicit primary keys, TEXT/BIGINT/INTEGER only, no triggers)
@@ -79,7 +80,7 @@ static const char *const schema_sql =
     " office TEXT NOT NULL, shipper TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
     " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,"
     " priority INTEGER NOT NULL, active INTEGER NOT NULL);"
-    STORE_MANIFEST_SCHEMA_SQL;
+    STORE_MANIFEST_SCHEMA_SQL STORE_USERS_SCHEMA_SQL;
 
 /* ================================================================================================
  * Store: read pool + group-commit writer
@@ -539,7 +540,9 @@ int store_decl_insert(db_conn *c, const decl_row *r)
     if (!st)
         return DB_ERR;
     bind_decl(c, st, r);
-    return db_run(c, st);
+    int rc = db_run(c, st);
+    /* the search index (e-Office) follows the document in the same transaction */
+    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
 
 int store_decl_update(db_conn *c, const decl_row *r)
@@ -553,7 +556,8 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (!st)
         return DB_ERR;
     bind_decl(c, st, r);
-    return db_run(c, st);
+    int rc = db_run(c, st);
+    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
 
 #define DECL_META_COLS                                                                         \
@@ -589,7 +593,8 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 9, r->taxes);
     db_bind_text(c, st, 10, r->risk);
     db_bind_text(c, st, 11, r->id);
-    return db_run(c, st);
+    int rc = db_run(c, st);
+    return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }
 
 static int decl_get(db_conn *c, const char *key, decl_row *out, int full)

@@ -1,0 +1,90 @@
+/* Store queries of e-Office: people (users and their roles), web sessions, sign-in failures
+ * (throttling), and the term index that searches declarations. Portable SQL like store.c. */
+#ifndef ECUSTOMS_STORE_STORE_USERS_H
+#define ECUSTOMS_STORE_STORE_USERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+#define STORE_USERS_SCHEMA_SQL                                                                     \
+    "CREATE TABLE IF NOT EXISTS users ("                                                           \
+    " username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,"   \
+    " password TEXT NOT NULL, created_at BIGINT NOT NULL, disabled INTEGER NOT NULL);"             \
+    "CREATE TABLE IF NOT EXISTS user_roles ("                                                      \
+    " username TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (username, role));"                  \
+    "CREATE TABLE IF NOT EXISTS sessions ("                                                        \
+    " id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, csrf TEXT NOT NULL,"   \
+    " created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL);"                                       \
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username);"                              \
+    "CREATE TABLE IF NOT EXISTS login_failures ("                                                  \
+    " username TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);"             \
+    "CREATE TABLE IF NOT EXISTS token_owners ("                                                    \
+    " token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);"           \
+    "CREATE TABLE IF NOT EXISTS decl_terms ("                                                      \
+    " term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id));"                    \
+    "CREATE INDEX IF NOT EXISTS decl_terms_decl ON decl_terms(decl_id);"                           \
+    "CREATE TABLE IF NOT EXISTS decl_claims ("                                                     \
+    " decl_id TEXT PRIMARY KEY, username TEXT NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL);"
+
+#define USER_MAX_ROLES 8
+
+typedef struct user_row {
+    char username[64];
+    char party[14];
+    char name[128];
+    char office[9];
+    char password[256];       /* "scrypt$N$r$p$salt_hex$hash_hex" */
+    int64_t created_at;
+    int disabled;
+    char roles[USER_MAX_ROLES][24];
+    int n_roles;
+} user_row;
+
+/* Inserts or updates the person (name, office, password, party) and adds roles (kept ones stay). */
+int store_user_put(db_conn *c, const user_row *u);
+/* 1 found (with roles), 0 not, <0 error. */
+int store_user_get(db_conn *c, const char *username, user_row *out);
+
+typedef struct session_row {
+    char username[64];
+    char role[24];
+    char csrf[65];
+    int64_t created_at, seen_at;
+} session_row;
+
+int store_session_put(db_conn *c, const char *id_hash, const session_row *s);
+int store_session_get(db_conn *c, const char *id_hash, session_row *out); /* 1/0/<0 */
+int store_session_touch(db_conn *c, const char *id_hash, int64_t seen_at);
+int store_session_set_role(db_conn *c, const char *id_hash, const char *role);
+int store_session_delete(db_conn *c, const char *id_hash);
+
+/* Consecutive failed sign-ins of a username (known or not): count and time of the last. */
+int store_login_failures_get(db_conn *c, const char *username, int *failures, int64_t *last_at);
+int store_login_failure_add(db_conn *c, const char *username, int64_t at);
+int store_login_failures_clear(db_conn *c, const char *username);
+
+/* A token issued to a person (username) or only with an expiry (username ""). */
+int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username, int64_t expires_at);
+/* The owner of a token: 1 and username (name, office from users; "" for a machine token with
+ * only an expiry), 0 when the token has no owner row, <0 error. *expires_at 0 = never. */
+int store_token_owner_get(db_conn *c, const char *hash_hex, char username[64], char name[128],
+                          char office[9], int64_t *expires_at);
+/* Deletes a token (and its owner row). 1 deleted, 0 unknown, <0 error. */
+int store_token_delete(db_conn *c, const char *hash_hex);
+
+/* Declaration search terms (normalised: lower case, no diacritics). Replaces the terms of id. */
+int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json);
+/* Adds the declaration number (and its 11-digit stem) at registration. */
+int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number);
+
+/* Worklist claims: who holds a declaration. */
+int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at);
+int store_claim_get(db_conn *c, const char *decl_id, char username[64], char name[128], int64_t *at);
+
+/* Normalises text for search: ASCII lower case, Vietnamese letters without diacritics
+ * (đ -> d, ế -> e, ...), other bytes kept. out gets at most size-1 bytes. */
+void store_fold(const char *in, char *out, size_t size);
+
+#endif
