@@ -25,6 +25,10 @@
     "CREATE TABLE IF NOT EXISTS decl_terms ("                                                      \
     " term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id));"                    \
     "CREATE INDEX IF NOT EXISTS decl_terms_decl ON decl_terms(decl_id);"                           \
+    "CREATE INDEX IF NOT EXISTS declarations_created ON declarations(created_at, id);"            \
+    "CREATE INDEX IF NOT EXISTS declarations_party_created ON declarations(party, created_at);"     \
+    "CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declarant, created_at);" \
+    "CREATE INDEX IF NOT EXISTS events_at ON events(at);"                                           \
     "CREATE TABLE IF NOT EXISTS decl_claims ("                                                     \
     " decl_id TEXT PRIMARY KEY, username TEXT NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL);"
 
@@ -82,6 +86,49 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
 /* Worklist claims: who holds a declaration. */
 int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at);
 int store_claim_get(db_conn *c, const char *decl_id, char username[64], char name[128], int64_t *at);
+
+/* ---- lists of declarations (e-Office) ----------------------------------------------------- */
+
+typedef struct decl_list_q {
+    int status;               /* 0 = any */
+    int status2;              /* a second status (worklists), 0 = none */
+    int channel;              /* 0 = any */
+    int min_channel;          /* worklists: yellow and red only (2) */
+    const char *office;       /* "" = any */
+    const char *type_code;    /* "" = any */
+    const char *party;        /* enterprise scope: party or declarant, "" = any */
+    int64_t from, to;         /* created_at range [from, to) */
+    int64_t cursor_at;        /* list: rows strictly before (cursor_at, cursor_id) */
+    char cursor_id[33];
+    char terms[3][2][64];     /* up to 3 search words as [lo, hi) ranges; n_terms used */
+    int n_terms;
+    int limit;
+} decl_list_q;
+
+typedef struct decl_list_row {
+    char id[33], number[13], type_code[4], declarant[14], party[14], office[9];
+    int kind, status, channel;
+    int64_t customs_value, total_tax, created_at, registered_at, cleared_at, updated_at;
+    char party_name[128];
+    char claim_user[64], claim_name[128];
+} decl_list_row;
+
+/* Newest first (created_at, id descending). Returns the count (<= q->limit) or <0. */
+int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out);
+/* Worklists: registered declarations in q->status (or status2), oldest first by the time the
+ * declaration entered the queue (registered_at for the document check, updated_at for the
+ * physical inspection when by_updated). */
+int store_decl_worklist(db_conn *c, const decl_list_q *q, int by_updated, decl_list_row *out);
+
+typedef struct notif_row {
+    char decl_id[33], number[13], action[40];
+    int seq, from_status, to_status, channel;
+    int64_t at;
+} notif_row;
+
+/* Status changes of an enterprise's declarations after (at, decl_id, seq), oldest first. */
+int store_notifications(db_conn *c, const char *party, int64_t at, const char *decl_id, int seq,
+                        notif_row *out, int max);
 
 /* Normalises text for search: ASCII lower case, Vietnamese letters without diacritics
  * (đ -> d, ế -> e, ...), other bytes kept. out gets at most size-1 bytes. */
