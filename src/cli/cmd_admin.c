@@ -13,6 +13,7 @@
 #include "core/codes.h"
 #include "core/manifest.h"
 #include "http/server.h"
+#include "http/web.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/internal.h"
@@ -364,6 +365,9 @@ int cmd_serve(int argc, char **argv)
     static char openapi[1024];
     snprintf(openapi, sizeof openapi, "%s/openapi.json", cli_data_dir());
     http_openapi_path = openapi;
+    static char web[1024];
+    snprintf(web, sizeof web, "%s/web", cli_data_dir());
+    http_web_dir = web;
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;

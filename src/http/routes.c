@@ -1,4 +1,5 @@
 #include "http/routes.h"
+#include "http/web.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,16 +101,18 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         rs->content_type = "application/json";
         return;
     }
+    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16) */
+        return;
     int n = split(rq->url, seg);
     if (n < 3 || strcmp(seg[0], "api") || strcmp(seg[1], "v1"))
         return error(rs, 404, "not_found", "no such resource");
 
-    /* authentication */
-    const char *authz = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    /* authentication: bearer token, or the web portal's session cookie (+ CSRF check) */
     svc_req req = {0};
-    if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) < 16 ||
-        svc_authenticate(a, authz + 7, &req) != 1)
-        return error(rs, 401, "unauthorized", "a valid bearer token is required");
+    const char *session_id = NULL;
+    int sign_in = post && n == 3 && !strcmp(seg[2], "session");
+    if (!sign_in && !http_authenticate(a, rq, &req, rs, &session_id))
+        return;
 
     /* body */
     json_t *body = NULL;
@@ -149,6 +152,15 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         }
     }
 
+    if (sign_in) {
+        http_session_login(a, rq, rs, body);
+        json_decref(body);
+        return;
+    }
+    if (http_web_routes(a, rq, rs, &req, seg, n, body, session_id)) { /* e-Office (issue 16) */
+        json_decref(body);
+        return;
+    }
     const char *res = seg[2];
     if (!strcmp(res, "declarations")) {
         if (n == 3 && post)
