@@ -139,8 +139,11 @@ static int demo_tokens_job(db_conn *c, void *ctx)
 int cmd_db(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
+    if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+        return cmd_db_migrate(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n");
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
+                        "       ecustoms db migrate --db FILE\n");
         return 2;
     }
     store *st;

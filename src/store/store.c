@@ -10,77 +10,8 @@
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "util/log.h"
-#include "store/store_manifest.h"
 #include "store/store_users.h"
-
-/* ================================================================================================
- * Schema (portable subset: explicit primary keys, TEXT/BIGINT/INTEGER only, no triggers)
- * ============================================================================================= */
-
-static const char *const schema_sql =
-    "CREATE TABLE IF NOT EXISTS parties ("
-    " tax_code TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, aeo INTEGER NOT NULL,"
-    " compliance INTEGER NOT NULL, overdue_debt_days INTEGER NOT NULL, kind TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS tokens ("
-    " token_hash TEXT PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(tax_code),"
-    " role TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS exchange_rates ("
-    " currency TEXT NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,"
-    " vnd_per_unit BIGINT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (currency, valid_from));"
-    "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value BIGINT NOT NULL);"
-    /* e-Permit (store_permits.c) */
-    "CREATE TABLE IF NOT EXISTS agency_bindings (party TEXT NOT NULL, agency TEXT NOT NULL,"
-    " PRIMARY KEY (party, agency));"
-    "CREATE TABLE IF NOT EXISTS permits ("
-    " number TEXT PRIMARY KEY, agency TEXT NOT NULL, issuer TEXT NOT NULL,"
-    " enterprise TEXT NOT NULL, procedure_ref TEXT NOT NULL, hs_codes TEXT NOT NULL,"
-    " quantity BIGINT NOT NULL, unit TEXT NOT NULL, used BIGINT NOT NULL,"
-    " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, revoked_at BIGINT NOT NULL,"
-    " created_at BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS co_usages (decl_id TEXT NOT NULL, line INTEGER NOT NULL,"
-    " co_number TEXT NOT NULL, idx INTEGER NOT NULL, quantity BIGINT NOT NULL,"
-    " PRIMARY KEY (decl_id, line));"
-    "CREATE TABLE IF NOT EXISTS permit_usages ("
-    " permit TEXT NOT NULL, decl_id TEXT NOT NULL, line INTEGER NOT NULL, agency TEXT NOT NULL,"
-    " quantity BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (decl_id, line, permit));"
-    "CREATE TABLE IF NOT EXISTS certificates_of_origin ("
-    " number TEXT PRIMARY KEY, form TEXT NOT NULL, issuing_country TEXT NOT NULL,"
-    " issue_date INTEGER NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL,"
-    " invoice_number TEXT NOT NULL, transport_ref TEXT NOT NULL, issuer TEXT NOT NULL,"
-    " created_at BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS co_items ("
-    " co_number TEXT NOT NULL, idx INTEGER NOT NULL, hs6 TEXT NOT NULL, quantity BIGINT NOT NULL,"
-    " used BIGINT NOT NULL, fob_value BIGINT NOT NULL, origin_criterion TEXT NOT NULL,"
-    " PRIMARY KEY (co_number, idx));"
-    "CREATE TABLE IF NOT EXISTS declarations ("
-    " id TEXT PRIMARY KEY, number TEXT UNIQUE, kind INTEGER NOT NULL, type_code TEXT NOT NULL,"
-    " status INTEGER NOT NULL, channel INTEGER NOT NULL, amendment INTEGER NOT NULL,"
-    " declarant TEXT NOT NULL, party TEXT NOT NULL, office TEXT NOT NULL,"
-    " customs_value BIGINT NOT NULL, total_tax BIGINT NOT NULL, tax_date INTEGER NOT NULL,"
-    " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, registered_at BIGINT NOT NULL,"
-    " cleared_at BIGINT NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL, risk TEXT,"
-    " decisions TEXT);"
-    "CREATE INDEX IF NOT EXISTS declarations_status ON declarations(status, registered_at);"
-    "CREATE INDEX IF NOT EXISTS declarations_party ON declarations(party);"
-    "CREATE TABLE IF NOT EXISTS declaration_versions ("
-    " decl_id TEXT NOT NULL, amendment INTEGER NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL,"
-    " replaced_at BIGINT NOT NULL, PRIMARY KEY (decl_id, amendment));"
-    "CREATE TABLE IF NOT EXISTS events ("
-    " decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,"
-    " role TEXT NOT NULL, action TEXT NOT NULL, from_status INTEGER NOT NULL,"
-    " to_status INTEGER NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
-    " PRIMARY KEY (decl_id, seq));"
-    "CREATE TABLE IF NOT EXISTS idempotency ("
-    " party TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,"
-    " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (party, key));"
-    "CREATE TABLE IF NOT EXISTS risk_rules ("
-    " id BIGINT PRIMARY KEY, name TEXT NOT NULL, hs_prefix TEXT NOT NULL, origin TEXT NOT NULL,"
-    " importer TEXT NOT NULL, declarant TEXT NOT NULL, type_code TEXT NOT NULL,"
-    " office TEXT NOT NULL, shipper TEXT NOT NULL, min_value_vnd BIGINT NOT NULL, max_unit_value_vnd BIGINT NOT NULL,"
-    " valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,"
-    " priority INTEGER NOT NULL, active INTEGER NOT NULL);"
-    STORE_MANIFEST_SCHEMA_SQL STORE_USERS_SCHEMA_SQL;
+#include "store/schema.h"
 
 /* ================================================================================================
  * Store: read pool + group-commit writer
@@ -217,14 +148,19 @@ int store_open(const char *path, store **out)
         free(s);
         return -1;
     }
-    if (db_exec(s->writer, schema_sql) != DB_OK || store_payments_schema(s->writer) != DB_OK ||
-        store_risk_schema(s->writer) != DB_OK) {
-        fprintf(stderr, "cannot create schema in %s: %s\n", path, db_errmsg(s->writer));
+    /* every opener migrates (src/store/schema.sql), so that a command never meets an older
+     * schema; a database newer than this binary is refused before anything touches it */
+    char err[512];
+    int from, to;
+    if (schema_migrate(s->writer, &from, &to, err, sizeof err) != 0) {
+        fprintf(stderr, "database %s: %s\n", path, err);
         s->drv->close(s->writer);
         free(s->path);
         free(s);
         return -1;
     }
+    if (from != to)
+        log_info("database %s: schema version %d -> %d", path, from, to);
     pthread_create(&s->writer_thread, NULL, writer_main, s);
     *out = s;
     return 0;

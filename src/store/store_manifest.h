@@ -8,38 +8,7 @@
 
 #include "store/db.h"
 
-/* Appended to store.c's schema. */
-#define STORE_MANIFEST_SCHEMA_SQL                                                                  \
-    "CREATE TABLE IF NOT EXISTS operator_locations ("                                              \
-    " party TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (party, location));"                \
-    "CREATE TABLE IF NOT EXISTS manifests ("                                                       \
-    " id TEXT PRIMARY KEY, carrier TEXT NOT NULL, version INTEGER NOT NULL, mode TEXT NOT NULL,"   \
-    " port TEXT NOT NULL, eta BIGINT NOT NULL, late INTEGER NOT NULL, created_at BIGINT NOT NULL," \
-    " updated_at BIGINT NOT NULL, doc TEXT NOT NULL);"                                             \
-    "CREATE TABLE IF NOT EXISTS manifest_versions ("                                               \
-    " manifest_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"                     \
-    " replaced_at BIGINT NOT NULL, PRIMARY KEY (manifest_id, version));"                           \
-    "CREATE TABLE IF NOT EXISTS manifest_bls ("                                                    \
-    " bl TEXT PRIMARY KEY, manifest_id TEXT NOT NULL, port TEXT NOT NULL,"                         \
-    " packages BIGINT NOT NULL, gross_weight BIGINT NOT NULL);"                                    \
-    "CREATE INDEX IF NOT EXISTS manifest_bls_manifest ON manifest_bls(manifest_id);"               \
-    "CREATE TABLE IF NOT EXISTS manifest_containers ("                                             \
-    " container TEXT NOT NULL, bl TEXT NOT NULL, manifest_id TEXT NOT NULL, seal TEXT NOT NULL,"   \
-    " PRIMARY KEY (container, bl));"                                                               \
-    "CREATE INDEX IF NOT EXISTS manifest_containers_bl ON manifest_containers(bl);"                \
-    "CREATE INDEX IF NOT EXISTS manifest_containers_manifest ON manifest_containers(manifest_id);" \
-    "CREATE TABLE IF NOT EXISTS declaration_bls ("                                                 \
-    " bl TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (bl, decl_id));"                        \
-    "CREATE INDEX IF NOT EXISTS declaration_bls_decl ON declaration_bls(decl_id);"                 \
-    "CREATE TABLE IF NOT EXISTS gate_events ("                                                     \
-    " id BIGINT PRIMARY KEY, container TEXT NOT NULL, type TEXT NOT NULL, location TEXT NOT NULL," \
-    " seal TEXT NOT NULL, operator TEXT NOT NULL, manifest_id TEXT NOT NULL, at BIGINT NOT NULL,"  \
-    " decision TEXT NOT NULL, reasons TEXT NOT NULL);"                                             \
-    "CREATE INDEX IF NOT EXISTS gate_events_container ON gate_events(container, id);"              \
-    "CREATE TABLE IF NOT EXISTS holds ("                                                           \
-    " id BIGINT PRIMARY KEY, subject TEXT NOT NULL, reason TEXT NOT NULL, opened_by TEXT NOT NULL," \
-    " opened_at BIGINT NOT NULL, released_by TEXT NOT NULL, released_at BIGINT NOT NULL);"         \
-    "CREATE INDEX IF NOT EXISTS holds_subject ON holds(subject, released_at);"
+/* Tables: src/store/schema.sql. */
 
 /* ---- port-operator locations --------------------------------------------------------------- */
 int store_oploc_put(db_conn *c, const char *party, const char *location);

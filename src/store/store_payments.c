@@ -4,38 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS bank_keys ("
-    " party TEXT PRIMARY KEY REFERENCES parties(tax_code), public_key TEXT NOT NULL,"
-    " created_at BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS ledger_entries ("
-    " decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL,"
-    " amount BIGINT NOT NULL, party TEXT NOT NULL, bank TEXT NOT NULL, bank_txn TEXT NOT NULL,"
-    " note TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (decl_id, seq));"
-    /* (party, kind, at): an enterprise's credit (kind) and its debts older than a day (at) */
-    "DROP INDEX IF EXISTS ledger_entries_party;"
-    "CREATE INDEX IF NOT EXISTS ledger_entries_party_at ON ledger_entries(party, kind, at);"
-    "CREATE INDEX IF NOT EXISTS ledger_entries_bank ON ledger_entries(bank, kind);"
-    "CREATE TABLE IF NOT EXISTS payments ("
-    " bank TEXT NOT NULL, bank_txn TEXT NOT NULL, request_hash TEXT NOT NULL,"
-    " kind TEXT NOT NULL, payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL,"
-    " status INTEGER NOT NULL,"
-    " response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));"
-    "CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);"
-    "CREATE TABLE IF NOT EXISTS guarantees ("
-    " bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, type TEXT NOT NULL, enterprise TEXT NOT NULL,"
-    " amount BIGINT NOT NULL, valid_until INTEGER NOT NULL, created_at BIGINT NOT NULL,"
-    " PRIMARY KEY (bank, guarantee_id));"
-    "CREATE TABLE IF NOT EXISTS guarantee_declarations ("
-    " bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, seq INTEGER NOT NULL, decl_id TEXT NOT NULL,"
-    " PRIMARY KEY (bank, guarantee_id, seq));"
-    "CREATE TABLE IF NOT EXISTS credit_refunds ("
-    " id BIGINT PRIMARY KEY, party TEXT NOT NULL, amount BIGINT NOT NULL, status TEXT NOT NULL,"
-    " reason TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at BIGINT NOT NULL,"
-    " decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL, note TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS credit_refunds_party ON credit_refunds(party, id);";
-
-int store_payments_schema(db_conn *c) { return db_exec(c, schema_sql); }
+/* tables: src/store/schema.sql */
 
 static int done(int rc) { return rc == DB_DONE ? DB_OK : rc; }
 

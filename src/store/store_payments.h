@@ -7,8 +7,7 @@
 
 #include "store/db.h"
 
-/* Creates the e-Payment tables (called by store_open). */
-int store_payments_schema(db_conn *c);
+/* Tables: src/store/schema.sql. */
 
 /* ---- banks' signature keys (PEM) ----------------------------------------------------------- */
 int store_bank_key_put(db_conn *c, const char *party, const char *pem, int64_t at);

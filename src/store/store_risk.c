@@ -7,21 +7,7 @@
 #include "core/decl.h"
 #include "util/strmap.h"
 
-static const char schema_sql[] =
-    /* one row per declaration, its items' facts encoded in one text column: a registration
-     * writes one row, not one per item (docs/performance.md: 25 rows per registration cost half
-     * of the writer's throughput) */
-    "CREATE TABLE IF NOT EXISTS risk_facts ("
-    " decl_id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL, items INTEGER NOT NULL, facts TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS risk_outcomes ("
-    " decl_id TEXT PRIMARY KEY, at BIGINT NOT NULL, violation INTEGER NOT NULL, critical INTEGER NOT NULL,"
-    " additional_tax BIGINT NOT NULL, source TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS risk_models ("
-    " version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,"
-    " train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,"
-    " features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);";
-
-int store_risk_schema(db_conn *c) { return db_exec(c, schema_sql); }
+/* tables: src/store/schema.sql */
 
 /* ---- the encoding of a declaration's facts ---------------------------------------------------
  * Items separated by RS (0x1e), fields by US (0x1f), in the order of risk_fact; the decl_id and

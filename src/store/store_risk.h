@@ -9,7 +9,7 @@
 #include "core/risk_features.h"
 #include "store/db.h"
 
-int store_risk_schema(db_conn *c);
+/* Tables: src/store/schema.sql. */
 
 /* The facts of one declaration's n items (same decl_id and registered_at): one row. */
 int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n);

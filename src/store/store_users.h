@@ -8,30 +8,6 @@
 
 #include "store/db.h"
 
-#define STORE_USERS_SCHEMA_SQL                                                                     \
-    "CREATE TABLE IF NOT EXISTS users ("                                                           \
-    " username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,"   \
-    " password TEXT NOT NULL, created_at BIGINT NOT NULL, disabled INTEGER NOT NULL);"             \
-    "CREATE TABLE IF NOT EXISTS user_roles ("                                                      \
-    " username TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (username, role));"                  \
-    "CREATE TABLE IF NOT EXISTS sessions ("                                                        \
-    " id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, csrf TEXT NOT NULL,"   \
-    " created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL);"                                       \
-    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username);"                              \
-    "CREATE TABLE IF NOT EXISTS login_failures ("                                                  \
-    " username TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);"             \
-    "CREATE TABLE IF NOT EXISTS token_owners ("                                                    \
-    " token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);"           \
-    "CREATE TABLE IF NOT EXISTS decl_terms ("                                                      \
-    " term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id));"                    \
-    "CREATE INDEX IF NOT EXISTS decl_terms_decl ON decl_terms(decl_id);"                           \
-    "CREATE INDEX IF NOT EXISTS declarations_created ON declarations(created_at, id);"            \
-    "CREATE INDEX IF NOT EXISTS declarations_party_created ON declarations(party, created_at);"     \
-    "CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declarant, created_at);" \
-    "CREATE INDEX IF NOT EXISTS events_at ON events(at);"                                           \
-    "CREATE TABLE IF NOT EXISTS decl_claims ("                                                     \
-    " decl_id TEXT PRIMARY KEY, username TEXT NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL);"
-
 #define USER_MAX_ROLES 8
 
 typedef struct user_row {

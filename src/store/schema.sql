@@ -1,0 +1,188 @@
+-- ecustoms schema: every table and index of every module, for every engine, in one place.
+--
+-- Read by src/store/schema.c (embedded into the binary at build time) and applied by
+-- `ecustoms db migrate`, which `serve` and every command that opens a database also run.
+--
+-- Format
+--   -- migration N: TITLE     starts migration N (1, 2, 3, ... in order). A database records the
+--                            migrations applied to it in schema_version; its version is the
+--                            highest. Pending migrations run in one transaction. A released
+--                            migration is never edited: a schema change is a new migration.
+--   -- engine: NAME           the next statement runs only on the driver named NAME
+--                            (db_driver.name: sqlite, postgresql); without it, on every engine.
+--   A statement ends with ';' at the end of a line; '--' lines are comments. No ';' inside
+--   string literals.
+--
+-- Portable SQL only in untagged statements: TEXT, INTEGER (32-bit values: dates as YYYYMMDD,
+-- small codes), BIGINT (instants in microseconds or seconds, money in VND, ids); explicit primary
+-- keys; no triggers, no AUTOINCREMENT, no SQLite type affinity tricks, no partial indexes.
+
+-- migration 1: baseline (the schema of every release before versions, adopted as it is)
+CREATE TABLE IF NOT EXISTS parties (
+  tax_code TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, aeo INTEGER NOT NULL,
+  compliance INTEGER NOT NULL, overdue_debt_days INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  token_hash TEXT PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(tax_code),
+  role TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS exchange_rates (
+  currency TEXT NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,
+  vnd_per_unit BIGINT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (currency, valid_from));
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+-- e-Permit and C/O (store_permits.c)
+CREATE TABLE IF NOT EXISTS agency_bindings (party TEXT NOT NULL, agency TEXT NOT NULL,
+  PRIMARY KEY (party, agency));
+CREATE TABLE IF NOT EXISTS permits (
+  number TEXT PRIMARY KEY, agency TEXT NOT NULL, issuer TEXT NOT NULL,
+  enterprise TEXT NOT NULL, procedure_ref TEXT NOT NULL, hs_codes TEXT NOT NULL,
+  quantity BIGINT NOT NULL, unit TEXT NOT NULL, used BIGINT NOT NULL,
+  valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, revoked_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS co_usages (decl_id TEXT NOT NULL, line INTEGER NOT NULL,
+  co_number TEXT NOT NULL, idx INTEGER NOT NULL, quantity BIGINT NOT NULL,
+  PRIMARY KEY (decl_id, line));
+CREATE TABLE IF NOT EXISTS permit_usages (
+  permit TEXT NOT NULL, decl_id TEXT NOT NULL, line INTEGER NOT NULL, agency TEXT NOT NULL,
+  quantity BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (decl_id, line, permit));
+CREATE TABLE IF NOT EXISTS certificates_of_origin (
+  number TEXT PRIMARY KEY, form TEXT NOT NULL, issuing_country TEXT NOT NULL,
+  issue_date INTEGER NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL,
+  invoice_number TEXT NOT NULL, transport_ref TEXT NOT NULL, issuer TEXT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS co_items (
+  co_number TEXT NOT NULL, idx INTEGER NOT NULL, hs6 TEXT NOT NULL, quantity BIGINT NOT NULL,
+  used BIGINT NOT NULL, fob_value BIGINT NOT NULL, origin_criterion TEXT NOT NULL,
+  PRIMARY KEY (co_number, idx));
+-- declarations, their versions and audit events (store.c)
+CREATE TABLE IF NOT EXISTS declarations (
+  id TEXT PRIMARY KEY, number TEXT UNIQUE, kind INTEGER NOT NULL, type_code TEXT NOT NULL,
+  status INTEGER NOT NULL, channel INTEGER NOT NULL, amendment INTEGER NOT NULL,
+  declarant TEXT NOT NULL, party TEXT NOT NULL, office TEXT NOT NULL,
+  customs_value BIGINT NOT NULL, total_tax BIGINT NOT NULL, tax_date INTEGER NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, registered_at BIGINT NOT NULL,
+  cleared_at BIGINT NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL, risk TEXT,
+  decisions TEXT);
+CREATE INDEX IF NOT EXISTS declarations_status ON declarations(status, registered_at);
+CREATE INDEX IF NOT EXISTS declarations_party ON declarations(party);
+CREATE TABLE IF NOT EXISTS declaration_versions (
+  decl_id TEXT NOT NULL, amendment INTEGER NOT NULL, doc TEXT NOT NULL, taxes TEXT NOT NULL,
+  replaced_at BIGINT NOT NULL, PRIMARY KEY (decl_id, amendment));
+CREATE TABLE IF NOT EXISTS events (
+  decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,
+  role TEXT NOT NULL, action TEXT NOT NULL, from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  PRIMARY KEY (decl_id, seq));
+CREATE TABLE IF NOT EXISTS idempotency (
+  party TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
+  response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (party, key));
+CREATE TABLE IF NOT EXISTS risk_rules (
+  id BIGINT PRIMARY KEY, name TEXT NOT NULL, hs_prefix TEXT NOT NULL, origin TEXT NOT NULL,
+  importer TEXT NOT NULL, declarant TEXT NOT NULL, type_code TEXT NOT NULL,
+  office TEXT NOT NULL, shipper TEXT NOT NULL, min_value_vnd BIGINT NOT NULL,
+  max_unit_value_vnd BIGINT NOT NULL,
+  valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, action INTEGER NOT NULL,
+  priority INTEGER NOT NULL, active INTEGER NOT NULL);
+-- e-Manifest and VASSCM (store_manifest.c)
+CREATE TABLE IF NOT EXISTS operator_locations (
+  party TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (party, location));
+CREATE TABLE IF NOT EXISTS manifests (
+  id TEXT PRIMARY KEY, carrier TEXT NOT NULL, version INTEGER NOT NULL, mode TEXT NOT NULL,
+  port TEXT NOT NULL, eta BIGINT NOT NULL, late INTEGER NOT NULL, created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS manifest_versions (
+  manifest_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+  replaced_at BIGINT NOT NULL, PRIMARY KEY (manifest_id, version));
+CREATE TABLE IF NOT EXISTS manifest_bls (
+  bl TEXT PRIMARY KEY, manifest_id TEXT NOT NULL, port TEXT NOT NULL,
+  packages BIGINT NOT NULL, gross_weight BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS manifest_bls_manifest ON manifest_bls(manifest_id);
+CREATE TABLE IF NOT EXISTS manifest_containers (
+  container TEXT NOT NULL, bl TEXT NOT NULL, manifest_id TEXT NOT NULL, seal TEXT NOT NULL,
+  PRIMARY KEY (container, bl));
+CREATE INDEX IF NOT EXISTS manifest_containers_bl ON manifest_containers(bl);
+CREATE INDEX IF NOT EXISTS manifest_containers_manifest ON manifest_containers(manifest_id);
+CREATE TABLE IF NOT EXISTS declaration_bls (
+  bl TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (bl, decl_id));
+CREATE INDEX IF NOT EXISTS declaration_bls_decl ON declaration_bls(decl_id);
+CREATE TABLE IF NOT EXISTS gate_events (
+  id BIGINT PRIMARY KEY, container TEXT NOT NULL, type TEXT NOT NULL, location TEXT NOT NULL,
+  seal TEXT NOT NULL, operator TEXT NOT NULL, manifest_id TEXT NOT NULL, at BIGINT NOT NULL,
+  decision TEXT NOT NULL, reasons TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS gate_events_container ON gate_events(container, id);
+CREATE TABLE IF NOT EXISTS holds (
+  id BIGINT PRIMARY KEY, subject TEXT NOT NULL, reason TEXT NOT NULL, opened_by TEXT NOT NULL,
+  opened_at BIGINT NOT NULL, released_by TEXT NOT NULL, released_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS holds_subject ON holds(subject, released_at);
+-- e-Payment: bank keys, ledger, payments, guarantees, credit refunds (store_payments.c)
+CREATE TABLE IF NOT EXISTS bank_keys (
+  party TEXT PRIMARY KEY REFERENCES parties(tax_code), public_key TEXT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_entries (
+  decl_id TEXT NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL,
+  amount BIGINT NOT NULL, party TEXT NOT NULL, bank TEXT NOT NULL, bank_txn TEXT NOT NULL,
+  note TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (decl_id, seq));
+-- (party, kind, at): an enterprise's credit (kind) and its debts older than a day (at);
+-- it replaced ledger_entries_party (party) of older databases
+DROP INDEX IF EXISTS ledger_entries_party;
+CREATE INDEX IF NOT EXISTS ledger_entries_party_at ON ledger_entries(party, kind, at);
+CREATE INDEX IF NOT EXISTS ledger_entries_bank ON ledger_entries(bank, kind);
+CREATE TABLE IF NOT EXISTS payments (
+  bank TEXT NOT NULL, bank_txn TEXT NOT NULL, request_hash TEXT NOT NULL,
+  kind TEXT NOT NULL, payer TEXT NOT NULL, paid_at TEXT NOT NULL, total BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (bank, bank_txn));
+CREATE INDEX IF NOT EXISTS payments_bank_day ON payments(bank, created_at);
+CREATE TABLE IF NOT EXISTS guarantees (
+  bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, type TEXT NOT NULL, enterprise TEXT NOT NULL,
+  amount BIGINT NOT NULL, valid_until INTEGER NOT NULL, created_at BIGINT NOT NULL,
+  PRIMARY KEY (bank, guarantee_id));
+CREATE TABLE IF NOT EXISTS guarantee_declarations (
+  bank TEXT NOT NULL, guarantee_id TEXT NOT NULL, seq INTEGER NOT NULL, decl_id TEXT NOT NULL,
+  PRIMARY KEY (bank, guarantee_id, seq));
+CREATE TABLE IF NOT EXISTS credit_refunds (
+  id BIGINT PRIMARY KEY, party TEXT NOT NULL, amount BIGINT NOT NULL, status TEXT NOT NULL,
+  reason TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at BIGINT NOT NULL,
+  decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL, note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS credit_refunds_party ON credit_refunds(party, id);
+-- learned selectivity: one risk_facts row per declaration, its items' facts encoded in one text
+-- column (a registration writes one row, not one per item: docs/performance.md) (store_risk.c)
+CREATE TABLE IF NOT EXISTS risk_facts (
+  decl_id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL, items INTEGER NOT NULL,
+  facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS risk_outcomes (
+  decl_id TEXT PRIMARY KEY, at BIGINT NOT NULL, violation INTEGER NOT NULL,
+  critical INTEGER NOT NULL, additional_tax BIGINT NOT NULL, source TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS risk_models (
+  version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,
+  train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,
+  features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
+-- migration 2: e-Office people, sessions and declaration search (issue 16)
+-- people: one row per person, one per role held (store_users.c)
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,
+  password TEXT NOT NULL, created_at BIGINT NOT NULL, disabled INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS user_roles (
+  username TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (username, role));
+-- web sessions, by the SHA-256 of the cookie value
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username);
+-- consecutive failed sign-ins per username (known or not): throttling
+CREATE TABLE IF NOT EXISTS login_failures (
+  username TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);
+-- tokens issued to a person (username) or with an expiry; a token without a row never expires
+CREATE TABLE IF NOT EXISTS token_owners (
+  token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);
+-- search: folded words of each declaration (number, parties, invoice, bills, containers, goods)
+CREATE TABLE IF NOT EXISTS decl_terms (
+  term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id));
+CREATE INDEX IF NOT EXISTS decl_terms_decl ON decl_terms(decl_id);
+-- worklist claims: who holds a declaration
+CREATE TABLE IF NOT EXISTS decl_claims (
+  decl_id TEXT PRIMARY KEY, username TEXT NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL);
+-- the lists: newest first overall and per enterprise (party or declarant); the feed by time
+CREATE INDEX IF NOT EXISTS declarations_created ON declarations(created_at, id);
+CREATE INDEX IF NOT EXISTS declarations_party_created ON declarations(party, created_at);
+CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declarant, created_at);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
