@@ -42,7 +42,7 @@
       else if (k === 'text') e.textContent = v;
       else e.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of kids.flat()) if (c !== null && c !== undefined && c !== false)
+    for (const c of kids.flat(Infinity)) if (c !== null && c !== undefined && c !== false)
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     return e;
   }
@@ -388,13 +388,14 @@
         [t('created_at'), when(x.created_at)], [t('registered_at'), when(x.registered_at)], [t('cleared_at'), when(x.cleared_at)],
         [t('customs_value'), vnd(x.customs_value)]])));
     const TN = TAXN[S.lang];
+    const taxList = (it) => el('ul', {}, TAXES.filter((k) => it.taxes && it.taxes[k] && it.taxes[k].amount !== '0').map((k) =>
+      el('li', {}, TN[k] + ': ' + it.taxes[k].rate + ' — ' + vnd(it.taxes[k].amount) +
+        (it.taxes[k].legal_ref ? ' — ' + it.taxes[k].legal_ref : '') + (it.taxes[k].note ? ' (' + it.taxes[k].note + ')' : ''))));
+    const itemRows = (x.items || []).map((it) => el('tr', {}, el('td', {}, String(it.line)), el('td', {}, it.hs_code),
+      el('td', {}, it.description), el('td', {}, it.origin), el('td', {}, (it.quantity || '') + ' ' + (it.unit || '')),
+      el('td', { class: 'num' }, vnd(it.customs_value)), el('td', {}, taxList(it))));
     const items = section(t('d_items'), table(t('d_items'), [t('line'), t('hs'), t('description'), t('origin'), t('quantity'),
-      { label: t('customs_value'), num: true }, t('tax') + ' — ' + t('rate') + ' — ' + t('amount') + ' — ' + t('basis')],
-    (x.items || []).map((it) => el('tr', {}, el('td', {}, String(it.line)), el('td', {}, it.hs_code), el('td', {}, it.description),
-      el('td', {}, it.origin), el('td', {}, (it.quantity || '') + ' ' + (it.unit || '')), el('td', { class: 'num' }, vnd(it.customs_value)),
-      el('td', {}, el('ul', {}, TAXES.filter((k) => it.taxes && it.taxes[k] && it.taxes[k].amount !== '0').map((k) =>
-        el('li', {}, TN[k] + ': ' + it.taxes[k].rate + ' — ' + vnd(it.taxes[k].amount) + (it.taxes[k].legal_ref ? ' — ' + it.taxes[k].legal_ref : '') +
-          (it.taxes[k].note ? ' (' + it.taxes[k].note + ')' : ''))))))),
+      { label: t('customs_value'), num: true }, t('tax') + ' — ' + t('rate') + ' — ' + t('amount') + ' — ' + t('basis')], itemRows),
     el('p', {}, el('strong', {}, TN.total + ': ' + vnd(x.taxes && x.taxes.total && x.taxes.total.amount))));
     const riskKids = [x.reasons && x.reasons.length ? el('ul', {}, x.reasons.map((r) => el('li', {}, [r.code, r.rule_name || r.name, r.message || r.text].filter(Boolean).join(' — '))))
       : el('p', {}, t('no_reasons'))];
@@ -419,7 +420,7 @@
       el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.kind), el('td', { class: 'num' }, vnd(e.amount)), el('td', {}, e.note || ''))))) : '';
     const events = section(t('d_events'), table(t('d_events'), [t('at'), t('action'), t('status'), t('who'), t('detail')],
       ((ev.body && ev.body.events) || []).map((e) => el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.action),
-        el('td', {}, (e.from_status ? stName(e.from_status) + ' → ' : '') + stName(e.to_status)),
+        el('td', {}, (e.from_status && e.from_status !== e.to_status ? stName(e.from_status) + ' → ' : '') + stName(e.to_status)),
         el('td', { 'data-testid': 'event-who' }, (e.detail && e.detail.user_name ? e.detail.user_name + ' — ' : '') + e.role + ' ' + e.actor),
         el('td', {}, e.detail ? Object.entries(e.detail).filter(([k]) => k !== 'user' && k !== 'user_name').map(([k, v]) => k + ': ' + (typeof v === 'object' ? JSON.stringify(v) : v)).join('; ') : ''))),
     { 'data-testid': 'events' }));
