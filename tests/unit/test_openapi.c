@@ -45,12 +45,22 @@ typedef struct route {
     int public;             /* no bearer token */
 } route;
 
+/* The one operation of an authenticated path that needs no token: signing in. */
+static int public_op(const char *path, const char *method)
+{
+    return !strcmp(path, "/api/v1/session") && !strcmp(method, "post");
+}
+
 /* Every route of routes_dispatch(). */
 static const route routes[] = {
     {"/healthz", {"get"}, 1},
     {"/metrics", {"get"}, 1},
     {"/api/v1/openapi.json", {"get"}, 1},
-    {"/api/v1/declarations", {"post"}, 0},
+    {"/api/v1/declarations", {"post", "get"}, 0},
+    {"/api/v1/session", {"post", "get", "put", "delete"}, 0},
+    {"/api/v1/worklists/{queue}", {"get"}, 0},
+    {"/api/v1/declarations/{id}/claim", {"post"}, 0},
+    {"/api/v1/notifications", {"get"}, 0},
     {"/api/v1/declarations/{id}", {"get", "put"}, 0},
     {"/api/v1/declarations/{id}/register", {"post"}, 0},
     {"/api/v1/declarations/{id}/amendments", {"post"}, 0},
@@ -153,7 +163,8 @@ static void bearer_auth(void **state)
             json_t *op = json_object_get(json_object_get(paths, routes[i].path), *m);
             json_t *osec = json_object_get(op, "security");
             json_t *resp = json_object_get(op, "responses");
-            if (routes[i].public) {
+            int pub = routes[i].public || public_op(routes[i].path, *m);
+            if (pub) {
                 /* public: explicitly no security */
                 assert_true(json_is_array(osec));
                 assert_int_equal(json_array_size(osec), 0);
@@ -163,7 +174,7 @@ static void bearer_auth(void **state)
                     fail_msg("%s %s lacks a 401 response", *m, routes[i].path);
             }
             /* every body-carrying request can be refused as malformed, too large or invalid */
-            if (!routes[i].public && (!strcmp(*m, "post") || !strcmp(*m, "put")))
+            if (!pub && (!strcmp(*m, "post") || !strcmp(*m, "put")))
                 for (const char *const *c = (const char *const[]){"400", "413", "422", NULL}; *c; c++)
                     if (!json_object_get(resp, *c))
                         fail_msg("%s %s lacks a %s response", *m, routes[i].path, *c);
@@ -183,17 +194,17 @@ static void error_schema(void **state)
     assert_non_null(json_object_get(props, "message"));
     assert_int_equal(json_array_size(json_object_get(item, "required")), 3);
     /* every documented error status used anywhere is one the server produces */
-    static const char *const codes[] = {"400", "401", "403", "404", "409", "413", "422"};
+    static const char *const codes[] = {"400", "401", "403", "404", "409", "413", "422", "429"};
     json_t *responses = json_object_get(json_object_get(doc, "components"), "responses");
     json_t *paths = json_object_get(doc, "paths");
     const char *pk, *mk, *rk;
     json_t *pv, *mv, *rv;
-    int seen[7] = {0};
+    int seen[8] = {0};
     json_object_foreach(paths, pk, pv) {
         json_object_foreach(pv, mk, mv) {
             json_object_foreach(json_object_get(mv, "responses"), rk, rv) {
                 int ok = !strcmp(rk, "200") || !strcmp(rk, "201") || !strcmp(rk, "default");
-                for (int i = 0; i < 7; i++)
+                for (int i = 0; i < 8; i++)
                     if (!strcmp(rk, codes[i]))
                         ok = seen[i] = 1;
                 if (!ok)
@@ -206,7 +217,7 @@ static void error_schema(void **state)
             }
         }
     }
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         if (!seen[i])
             fail_msg("status %s never documented", codes[i]);
 }
