@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "service/app.h"
 #include "service/internal.h"
+#include "service/users.h"
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "store/store_permits.h"
@@ -298,7 +299,10 @@ static int reply_fail(write_ctx *x, svc_reply r)
 
 static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
 {
-    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    /* the person acting (e-Office) is part of the hashed detail */
+    json_t *who = x->req->user[0] ? svc_event_actor(x->req, detail ? json_deep_copy(detail) : NULL) : NULL;
+    char *d = who ? json_dumps(who, JSON_COMPACT) : detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(who);
     int rc = store_event_append(c, x->row.id, x->now, x->req->party, x->req->role, action, from,
                                 to, d);
     free(d);
@@ -473,6 +477,11 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
         json_object_set_new(ev, "from_status", e->from_status ? json_string(decl_status_name((decl_status)e->from_status)) : json_null());
         json_object_set_new(ev, "to_status", json_string(decl_status_name((decl_status)e->to_status)));
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+        json_t *u = json_object_get(d, "user"), *un = json_object_get(d, "user_name");
+        if (json_is_string(u) && json_is_string(un)) { /* the person who acted (e-Office) */
+            json_object_set(ev, "user", u);
+            json_object_set(ev, "user_name", un);
+        }
         json_object_set_new(ev, "detail", d ? d : json_null());
         json_object_set_new(ev, "hash", json_string(e->hash));
         json_array_append_new(arr, ev);
@@ -1079,6 +1088,7 @@ static int transition_job(db_conn *c, void *ctx)
     json_object_set_new(entry, "by", json_string(x->req->party));
     json_object_set_new(entry, "role", json_string(x->req->role));
     json_object_set_new(entry, "at", json_string(ts));
+    svc_event_actor(x->req, entry);
     json_array_append_new(decisions, entry);
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);

@@ -16,6 +16,7 @@
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
 #include "service/internal.h"
+#include "service/users.h"
 #include "service/payments.h"
 #include "util/dec.h"
 
@@ -462,6 +463,14 @@ static int refund_decide_job(db_conn *c, void *ctx)
     snprintf(r.note, sizeof r.note, "%s", x->note);
     r.decided_at = x->now;
     if ((rc = store_refund_put(c, &r)) != 0) {
+        json_decref(sources);
+        return rc;
+    }
+    json_t *d = json_pack("{s:I,s:s,s:s,s:I,s:s}", "refund", (json_int_t)r.id, "enterprise", x->ent,
+                          "decision", r.status, "amount", (json_int_t)r.amount, "note", x->note);
+    rc = svc_audit_append(c, x->req, "refunds", x->now, "refund.decide", d);
+    json_decref(d);
+    if (rc != 0) {
         json_decref(sources);
         return rc;
     }

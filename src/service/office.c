@@ -321,9 +321,7 @@ out:
 
 typedef struct notif_ctx {
     const char *party;
-    int64_t at;
-    char decl_id[33];
-    int seq;
+    int64_t after, at; /* a feed position, or a time to find one (at >= 0) */
     notif_row rows[100];
     int n;
 } notif_ctx;
@@ -331,7 +329,9 @@ typedef struct notif_ctx {
 static int notif_job(db_conn *c, void *ctx)
 {
     notif_ctx *x = ctx;
-    x->n = store_notifications(c, x->party, x->at, x->decl_id, x->seq, x->rows, 100);
+    if (x->at >= 0 && (x->after = store_feed_position(c, x->at)) < 0)
+        return (int)x->after;
+    x->n = store_notifications(c, x->party, x->after, x->rows, 100);
     return x->n < 0 ? x->n : 0;
 }
 
@@ -341,26 +341,24 @@ svc_reply svc_notifications(app *a, const svc_req *req, const char *since)
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     x->party = req->party;
-    svc_reply r = {0};
+    x->at = -1;
     if (since && *since) {
-        /* a cursor from an earlier answer ("at.decl_id.seq"), or a time (unix s or ISO UTC) */
-        long long at;
-        char id[40] = "";
-        int seq = 0;
+        /* a cursor from an earlier answer ("f<position>"), or a time (ISO UTC or unix s) */
+        long long v;
         struct tm tm = {0};
         const char *end;
-        if (sscanf(since, "%lld.%32[0-9a-f].%d", &at, id, &seq) == 3 && strlen(id) == 32) {
-            x->at = at;
-            memcpy(x->decl_id, id, 33);
-            x->seq = seq;
+        size_t digits = strspn(since, "0123456789");
+        if (since[0] == 'f' && strspn(since + 1, "0123456789") == strlen(since + 1) && since[1] &&
+            strlen(since) < 19 && sscanf(since + 1, "%lld", &v) == 1) {
+            x->after = v;
         } else if ((end = strptime(since, "%Y-%m-%dT%H:%M:%SZ", &tm)) && !*end) {
             x->at = (int64_t)timegm(&tm);
-        } else if (sscanf(since, "%lld", &at) == 1 && strspn(since, "0123456789") == strlen(since)) {
-            x->at = at;
+        } else if (digits && digits == strlen(since) && digits < 19 && sscanf(since, "%lld", &v) == 1) {
+            x->at = v;
         } else {
             free(x);
-            return svc_error(SVC_INVALID, "since", "since is a next cursor, a UTC time "
-                                                   "(YYYY-MM-DDTHH:MM:SSZ) or unix seconds");
+            return svc_error(SVC_INVALID, "since", "since is the next of an earlier answer, a UTC "
+                                                   "time (YYYY-MM-DDTHH:MM:SSZ) or unix seconds");
         }
     }
     if (store_read(a->st, notif_job, x) != 0) {
@@ -371,23 +369,16 @@ svc_reply svc_notifications(app *a, const svc_req *req, const char *since)
     for (int i = 0; i < x->n; i++) {
         notif_row *n = &x->rows[i];
         json_array_append_new(
-            items, json_pack("{s:s,s:o,s:s,s:o,s:s,s:o,s:o}", "declaration_id", n->decl_id, "number",
-                             n->number[0] ? json_string(n->number) : json_null(), "action", n->action,
+            items, json_pack("{s:s,s:o,s:i,s:s,s:o,s:s,s:o,s:o}", "declaration_id", n->decl_id, "number",
+                             n->number[0] ? json_string(n->number) : json_null(), "seq", n->seq, "action", n->action,
                              "from_status", n->from_status ? json_string(decl_status_name((decl_status)n->from_status)) : json_null(),
                              "to_status", decl_status_name((decl_status)n->to_status), "channel",
                              n->channel ? json_string(decl_channel_name((decl_channel)n->channel)) : json_null(),
                              "at", json_timestamp(n->at)));
     }
-    char next[80];
-    if (x->n)
-        snprintf(next, sizeof next, "%lld.%s.%d", (long long)x->rows[x->n - 1].at,
-                 x->rows[x->n - 1].decl_id, x->rows[x->n - 1].seq);
-    else if (x->decl_id[0])
-        snprintf(next, sizeof next, "%lld.%s.%d", (long long)x->at, x->decl_id, x->seq);
-    else
-        snprintf(next, sizeof next, "%lld.%s.%d", (long long)x->at, "00000000000000000000000000000000", 0);
-    r.code = SVC_OK;
-    r.body = json_pack("{s:o,s:s}", "items", items, "next", next);
+    char next[32];
+    snprintf(next, sizeof next, "f%lld", (long long)(x->n ? x->rows[x->n - 1].feed : x->after));
+    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:o,s:s}", "items", items, "next", next)};
     free(x);
     return r;
 }

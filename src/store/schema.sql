@@ -185,4 +185,8 @@ CREATE TABLE IF NOT EXISTS decl_claims (
 CREATE INDEX IF NOT EXISTS declarations_created ON declarations(created_at, id);
 CREATE INDEX IF NOT EXISTS declarations_party_created ON declarations(party, created_at);
 CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declarant, created_at);
+-- the enterprises' feed of status changes: events in commit order (the single writer numbers
+-- them), since an event's own time is taken before its job waits for the writer
+ALTER TABLE events ADD COLUMN feed BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS events_feed ON events(feed);
 CREATE INDEX IF NOT EXISTS events_at ON events(at);

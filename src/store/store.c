@@ -648,9 +648,11 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
 {
     static const char last[] =
         "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
+    /* feed: commit order across declarations, for GET /notifications (one writer: no race) */
     static const char ins[] =
         "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " detail, prev_hash, hash, feed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
     char prev[65] = "", hash[65];
     int seq = 1;
     db_stmt *st = db_prepare(c, last);

@@ -120,24 +120,20 @@ int store_decl_worklist(db_conn *c, const decl_list_q *q, int by_updated, decl_l
     return n;
 }
 
-int store_notifications(db_conn *c, const char *party, int64_t at, const char *decl_id, int seq,
-                        notif_row *out, int max)
+int store_notifications(db_conn *c, const char *party, int64_t after, notif_row *out, int max)
 {
     /* status changes only (a payment booked without a change of status is in the ledger) */
     static const char sql[] =
         "SELECT e.decl_id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
-        " d.channel, e.at FROM events e JOIN declarations d ON d.id = e.decl_id"
-        " WHERE (e.at > ?1 OR (e.at = ?1 AND (e.decl_id > ?2 OR (e.decl_id = ?2 AND e.seq > ?3))))"
-        " AND e.from_status <> e.to_status AND (d.party = ?4 OR d.declarant = ?4)"
-        " ORDER BY e.at, e.decl_id, e.seq LIMIT ?5";
+        " d.channel, e.at, e.feed FROM events e JOIN declarations d ON d.id = e.decl_id"
+        " WHERE e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = ?2 OR d.declarant = ?2)"
+        " ORDER BY e.feed LIMIT ?3";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    db_bind_int64(c, st, 1, at);
-    db_bind_text(c, st, 2, decl_id);
-    db_bind_int64(c, st, 3, seq);
-    db_bind_text(c, st, 4, party);
-    db_bind_int64(c, st, 5, max);
+    db_bind_int64(c, st, 1, after);
+    db_bind_text(c, st, 2, party);
+    db_bind_int64(c, st, 3, max);
     int n = 0;
     while (n < max && db_step(c, st) == DB_ROW) {
         notif_row *r = &out[n++];
@@ -149,7 +145,24 @@ int store_notifications(db_conn *c, const char *party, int64_t at, const char *d
         r->to_status = (int)db_col_int64(c, st, 5);
         r->channel = (int)db_col_int64(c, st, 6);
         r->at = db_col_int64(c, st, 7);
+        r->feed = db_col_int64(c, st, 8);
     }
     db_reset(c, st);
     return n;
+}
+
+int64_t store_feed_position(db_conn *c, int64_t at)
+{
+    /* the last event before `at`: a feed read from there shows everything from that time on */
+    static const char sql[] = "SELECT COALESCE(MIN(feed), (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))"
+                              " FROM events WHERE at >= ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, at);
+    int64_t v = DB_ERR;
+    if (db_step(c, st) == DB_ROW)
+        v = db_col_int64(c, st, 0) - 1;
+    db_reset(c, st);
+    return v;
 }

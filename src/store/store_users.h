@@ -99,12 +99,13 @@ int store_decl_worklist(db_conn *c, const decl_list_q *q, int by_updated, decl_l
 typedef struct notif_row {
     char decl_id[33], number[13], action[40];
     int seq, from_status, to_status, channel;
-    int64_t at;
+    int64_t at, feed;
 } notif_row;
 
-/* Status changes of an enterprise's declarations after (at, decl_id, seq), oldest first. */
-int store_notifications(db_conn *c, const char *party, int64_t at, const char *decl_id, int seq,
-                        notif_row *out, int max);
+/* Status changes of an enterprise's declarations after feed position `after`, in commit order. */
+int store_notifications(db_conn *c, const char *party, int64_t after, notif_row *out, int max);
+/* The feed position just before the first event at or after `at` (unix s). */
+int64_t store_feed_position(db_conn *c, int64_t at);
 
 /* Normalises text for search: ASCII lower case, Vietnamese letters without diacritics
  * (đ -> d, ế -> e, ...), other bytes kept. out gets at most size-1 bytes. */
