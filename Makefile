@@ -1,13 +1,14 @@
 # ecustoms — the two commands of the README:
 #   make run    install missing packages, build, create a demo SQLite database, serve on :8080
-#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan, API)
+#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan, API,
+#               the web portal in chromium)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 DB         ?= var/demo.sqlite
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= 2
 
-.PHONY: all deps build asan run test unit api clean
+.PHONY: all deps build asan run test unit api web screenshots clean
 
 all: build
 
@@ -36,7 +37,17 @@ api: build asan
 	python3 tests/api/run.py --binary $(BUILD)/ecustoms
 	ASAN_OPTIONS=detect_leaks=1 python3 tests/api/run.py --binary $(ASAN_BUILD)/ecustoms
 
-test: unit api
+# the web portal in a real browser (Playwright + Debian's chromium); npm ci when the lock changed
+web: build
+	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	node tests/web/run.mjs --binary $(BUILD)/ecustoms
+
+# the README's pictures of the main pages (docs/screenshots/)
+screenshots: build
+	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	node tests/web/run.mjs --binary $(BUILD)/ecustoms --screenshots
+
+test: unit api web
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -4,10 +4,17 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-libcmocka-dev libssl-dev libcurl4-openssl-dev python3 sqlite3 curl openssl libzint-dev libqrencode-dev libpng-dev libxgboost-dev"
+libcmocka-dev libssl-dev libcurl4-openssl-dev python3 sqlite3 curl openssl libzint-dev libqrencode-dev libpng-dev libxgboost-dev \
+chromium nodejs npm"
+# chromium, nodejs, npm: the web portal's browser tests (tests/web: playwright-core from npm,
+# pinned, driving Debian's chromium)
 
 missing=""
 for p in $PACKAGES; do
+    # NodeSource's nodejs carries its own npm (and conflicts with Debian's npm package)
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+        continue
+    fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi

@@ -457,7 +457,7 @@
         box.append(form('inspection', t('record_insp'), [
           el('label', {}, el('input', { type: 'checkbox', name: 'violation', id: 'insp-violation' }), ' ' + t('violation')),
           field('insp-findings', t('findings'), el('textarea', { name: 'findings', rows: 3 })),
-          field('insp-tax', t('additional_tax'), el('input', { name: 'additional_tax', inputmode: 'numeric', pattern: '[0-9]*' }))],
+          field('insp-tax', t('additional_tax'), el('input', { name: 'additional_tax', inputmode: 'numeric' }))],
         (f) => { const b = { decision: 'inspection', violation: f.violation.checked, findings: f.findings.value };
           if (f.additional_tax.value) b.additional_tax = f.additional_tax.value.replace(/[^0-9]/g, ''); return b; }));
       if (st === 'checked' || (st === 'registered' && x.channel === 'green'))
