@@ -12,17 +12,17 @@
 #include "cli/cli.h"
 #include "core/codes.h"
 #include "core/manifest.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "http/web.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/log.h"
 
-const char *http_openapi_path;
 
 
 /* ---- db init --------------------------------------------------------------------------- */
@@ -314,7 +314,7 @@ int cmd_token(int argc, char **argv)
 int cmd_invalidate(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *ds = cli_opt(argc, argv, "--date");
-    date_ymd d = date_today();
+    date_ymd d;
     if (!db || (ds && date_parse(ds, &d) != 0)) {
         fprintf(stderr, "usage: ecustoms invalidate --db FILE [--date YYYY-MM-DD]\n");
         return 2;
@@ -322,14 +322,16 @@ int cmd_invalidate(int argc, char **argv)
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
-    int expired, invalidated;
-    int64_t now = ds ? (int64_t)date_to_days(d) * 86400 + 86399 : (int64_t)time(NULL);
-    int rc = svc_invalidate(&a, now, &expired, &invalidated);
+    svc_req admin = {.party = "SYSTEM", .role = "admin"};
+    svc_reply r = svc_admin_invalidate(&a, &admin, ds);
     app_close(&a);
-    if (rc < 0)
-        return 1;
-    printf("expired %d provisional, invalidated %d registered\n", expired, invalidated);
-    return 0;
+    int ok = r.code == SVC_OK;
+    if (ok)
+        printf("expired %d provisional, invalidated %d registered\n",
+               (int)json_integer_value(json_object_get(r.body, "expired")),
+               (int)json_integer_value(json_object_get(r.body, "invalidated")));
+    json_decref(r.body);
+    return ok ? 0 : 1;
 }
 
 /* ---- serve ------------------------------------------------------------------------------ */

@@ -1,3 +1,10 @@
+/* Routing: the route table (method, path pattern, handler, who may call it) and the mapping
+ * from service outcomes to HTTP statuses. A handler reads what HTTP carries (path parameters,
+ * query arguments, headers) and calls one service function; the rules live in service/.
+ *
+ * To add a route: write a handler `static void h_<name>(route_ctx *c)` that calls the service
+ * and hands its reply to reply(), add a row to `routes` below, and document the path in
+ * data/openapi.json (tests/unit/test_openapi.c checks the two agree). */
 #include "http/routes.h"
 #include "http/web.h"
 
@@ -6,22 +13,44 @@
 #include <string.h>
 #include <strings.h>
 
-#include "service/internal.h"
 #include "service/certificates.h"
-#include "service/permits.h"
-#include "service/payments.h"
+#include "service/office.h"
+#include "service/users.h"
+#include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/payments.h"
+#include "service/permits.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
 
 #define MAX_SEGMENTS 8
+#define MAX_PARAMS 3
 
-extern const char *http_openapi_path;
+const char *http_openapi_path; /* set by `ecustoms serve` */
+
+/* ---- outcomes and replies ----------------------------------------------------------------- */
+
+int http_status_of(svc_code code)
+{
+    switch (code) {
+    case SVC_OK: return 200;
+    case SVC_CREATED: return 201;
+    case SVC_BAD_REQUEST: return 400;
+    case SVC_UNAUTHORIZED: return 401;
+    case SVC_FORBIDDEN: return 403;
+    case SVC_NOT_FOUND: return 404;
+    case SVC_CONFLICT: return 409;
+    case SVC_INVALID: return 422;
+    case SVC_ERROR: return 500;
+    case SVC_TOO_MANY: return 429;
+    }
+    return 500; /* no outcome: a service bug */
+}
 
 static void reply(http_response *rs, svc_reply r)
 {
-    rs->status = (int)r.code;
+    rs->status = http_status_of(r.code);
     rs->json = r.body;
     if (r.text) {
         rs->text = r.text;
@@ -30,12 +59,339 @@ static void reply(http_response *rs, svc_reply r)
     }
 }
 
+/* An error of the HTTP layer itself (routing, headers, body), in the service's error shape. */
 static void error(http_response *rs, int status, const char *code, const char *msg)
 {
-    reply(rs, svc_error((svc_code)status, code, msg));
+    rs->status = status;
+    rs->json = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", code, "path", "", "message", msg);
 }
 
-/* Splits "/api/v1/declarations/123/events" into segments after /api/v1. */
+/* ---- what a handler gets ------------------------------------------------------------------ */
+
+typedef struct route_ctx {
+    app *a;
+    const http_request *rq;
+    http_response *rs;
+    const svc_req *req;
+    json_t *body;                  /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
+    const char *param[MAX_PARAMS]; /* the {…} segments of the pattern, in order */
+    const char *session_id;        /* the web portal's session cookie, when it authenticated */
+} route_ctx;
+
+static const char *arg(const route_ctx *c, const char *name)
+{
+    return MHD_lookup_connection_value(c->rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *header(const route_ctx *c, const char *name)
+{
+    return MHD_lookup_connection_value(c->rq->conn, MHD_HEADER_KIND, name);
+}
+
+/* ?name=YYYY-MM-DD, today when absent. -1 (and the reply set) when malformed. */
+static int date_arg(route_ctx *c, const char *name, date_ymd *out)
+{
+    const char *v = arg(c, name);
+    *out = date_today();
+    if (v && date_parse(v, out) != 0) {
+        error(c->rs, 422, "date", "dates are written YYYY-MM-DD");
+        return -1;
+    }
+    return 0;
+}
+
+static int wants_csv(const route_ctx *c)
+{
+    const char *acc = header(c, "Accept");
+    return acc && strstr(acc, "text/csv") != NULL;
+}
+
+/* ---- handlers ----------------------------------------------------------------------------- */
+
+#define P0 c->param[0]
+#define P1 c->param[1]
+
+static void h_health(route_ctx *c)
+{
+    c->rs->status = 200;
+    c->rs->json = json_pack("{s:s}", "status", "ok");
+}
+
+static void h_metrics(route_ctx *c)
+{
+    c->rs->status = 200;
+    c->rs->text = http_metrics_text(c->a);
+    c->rs->text_len = c->rs->text ? strlen(c->rs->text) : 0;
+    c->rs->content_type = "text/plain; version=0.0.4";
+}
+
+static void h_openapi(route_ctx *c)
+{
+    c->rs->text = file_read_all(http_openapi_path, &c->rs->text_len);
+    if (!c->rs->text)
+        return error(c->rs, 500, "internal", "openapi.json missing from the data directory");
+    c->rs->status = 200;
+    c->rs->content_type = "application/json";
+}
+
+static void h_decl_create(route_ctx *c) { reply(c->rs, svc_decl_create(c->a, c->req, c->body)); }
+static void h_decl_modify(route_ctx *c) { reply(c->rs, svc_decl_modify(c->a, c->req, P0, c->body)); }
+static void h_decl_get(route_ctx *c) { reply(c->rs, svc_decl_get(c->a, c->req, P0)); }
+
+static void h_decl_register(route_ctx *c)
+{
+    int channel;
+    reply(c->rs, svc_decl_register(c->a, c->req, P0, &channel));
+    if (channel >= 0)
+        http_metric_registration(channel);
+}
+
+static void h_decl_amend(route_ctx *c) { reply(c->rs, svc_decl_amend(c->a, c->req, P0, c->body)); }
+static void h_decl_cancel(route_ctx *c) { reply(c->rs, svc_decl_cancel(c->a, c->req, P0, c->body)); }
+static void h_decl_decide(route_ctx *c) { reply(c->rs, svc_decl_decide(c->a, c->req, P0, c->body)); }
+static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
+static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }
+static void h_barcode_svg(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c->req, P0, 0)); }
+static void h_barcode_png(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c->req, P0, 1)); }
+static void h_qr_svg(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 0)); }
+static void h_qr_png(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 1)); }
+
+static void h_payment(route_ctx *c)
+{
+    reply(c->rs, svc_payment_create(c->a, c->req, c->body, header(c, "X-Signature")));
+}
+
+static void h_guarantee(route_ctx *c)
+{
+    reply(c->rs, svc_guarantee_create(c->a, c->req, c->body, header(c, "X-Signature")));
+}
+
+static void h_bank_due(route_ctx *c) { reply(c->rs, svc_bank_due(c->a, c->req)); }
+
+/* JSON, or CSV for the banks' spreadsheets: ?format=csv or Accept: text/csv */
+static void h_bank_reconciliation(route_ctx *c)
+{
+    date_ymd d;
+    const char *fmt = arg(c, "format");
+    if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
+        error(c->rs, 422, "format", "format is json or csv");
+    else if (date_arg(c, "date", &d) == 0)
+        reply(c->rs, svc_bank_reconciliation(c->a, c->req, d, fmt ? !strcmp(fmt, "csv") : wants_csv(c)));
+}
+
+static void h_statement(route_ctx *c)
+{
+    reply(c->rs, svc_enterprise_statement(c->a, c->req, P0, arg(c, "from"), arg(c, "to"),
+                                          arg(c, "month"), arg(c, "format"), wants_csv(c)));
+}
+
+static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->req, P0)); }
+static void h_credit_apply(route_ctx *c) { reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body)); }
+static void h_refund_request(route_ctx *c) { reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body)); }
+
+static void h_refund_decide(route_ctx *c)
+{
+    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, c->body));
+}
+
+static void h_debts_overdue(route_ctx *c) { reply(c->rs, svc_debts_overdue(c->a, c->req, arg(c, "min_days"))); }
+
+/* A rule id is a positive integer; anything else names no rule. */
+static int rule_id(route_ctx *c, int64_t *id)
+{
+    char *end;
+    *id = strtoll(P0, &end, 10);
+    if (*end || *id <= 0) {
+        error(c->rs, 404, "not_found", "no such rule");
+        return -1;
+    }
+    return 0;
+}
+
+static void h_rules_list(route_ctx *c) { reply(c->rs, svc_rules_list(c->a, c->req)); }
+static void h_rule_create(route_ctx *c) { reply(c->rs, svc_rule_put(c->a, c->req, 0, c->body)); }
+
+static void h_rule_put(route_ctx *c)
+{
+    int64_t id;
+    if (rule_id(c, &id) == 0)
+        reply(c->rs, svc_rule_put(c->a, c->req, id, c->body));
+}
+
+static void h_rule_delete(route_ctx *c)
+{
+    int64_t id;
+    if (rule_id(c, &id) == 0)
+        reply(c->rs, svc_rule_delete(c->a, c->req, id));
+}
+
+static void h_risk_models(route_ctx *c) { reply(c->rs, svc_risk_models(c->a, c->req)); }
+static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
+static void h_risk_settings_put(route_ctx *c) { reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body)); }
+
+static void h_tariff_search(route_ctx *c)
+{
+    date_ymd d; /* validated though a search is not dated */
+    if (date_arg(c, "date", &d) == 0)
+        reply(c->rs, svc_tariff_search(c->a, arg(c, "q")));
+}
+
+static void h_tariff_get(route_ctx *c)
+{
+    date_ymd d;
+    if (date_arg(c, "date", &d) == 0)
+        reply(c->rs, svc_tariff_get(c->a, P0, arg(c, "origin"), d));
+}
+
+static void h_tax_quote(route_ctx *c)
+{
+    date_ymd d;
+    if (date_arg(c, "date", &d) == 0)
+        reply(c->rs, svc_tax_quote(c->a, c->req, c->body, d));
+}
+
+static void h_fx_list(route_ctx *c)
+{
+    date_ymd d = 0; /* 0: every rate */
+    if (!arg(c, "date") || date_arg(c, "date", &d) == 0)
+        reply(c->rs, svc_fx_list(c->a, d));
+}
+
+static void h_fx_put(route_ctx *c) { reply(c->rs, svc_fx_put(c->a, c->req, c->body)); }
+static void h_permit_create(route_ctx *c) { reply(c->rs, svc_permit_create(c->a, c->req, c->body)); }
+static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
+static void h_permit_revoke(route_ctx *c) { reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body)); }
+static void h_co_create(route_ctx *c) { reply(c->rs, svc_co_create(c->a, c->req, c->body)); }
+static void h_co_get(route_ctx *c) { reply(c->rs, svc_co_get(c->a, c->req, P0)); }
+static void h_manifest_create(route_ctx *c) { reply(c->rs, svc_manifest_create(c->a, c->req, c->body)); }
+static void h_manifest_amend(route_ctx *c) { reply(c->rs, svc_manifest_amend(c->a, c->req, P0, c->body)); }
+static void h_manifest_get(route_ctx *c) { reply(c->rs, svc_manifest_get(c->a, c->req, P0)); }
+static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->a)); }
+static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
+static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
+static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
+static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
+static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
+/* e-Office and the web portal (issue 16) */
+static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
+static void h_session_get(route_ctx *c) { reply(c->rs, svc_session_get(c->a, c->req, c->session_id)); }
+static void h_session_put(route_ctx *c) { reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body)); }
+
+static void h_session_delete(route_ctx *c)
+{
+    reply(c->rs, svc_session_delete(c->a, c->session_id));
+    http_session_clear_cookie(c->rq, c->rs);
+}
+
+static svc_list_args list_args(const route_ctx *c)
+{
+    svc_list_args l = {arg(c, "status"), arg(c, "channel"), arg(c, "office"), arg(c, "type_code"),
+                       arg(c, "enterprise"), arg(c, "from"), arg(c, "to"), arg(c, "q"),
+                       arg(c, "cursor"), arg(c, "limit")};
+    return l;
+}
+
+static void h_decl_list(route_ctx *c)
+{
+    svc_list_args l = list_args(c);
+    reply(c->rs, svc_decl_list(c->a, c->req, &l));
+}
+
+static void h_worklist(route_ctx *c)
+{
+    svc_list_args l = list_args(c);
+    reply(c->rs, svc_worklist(c->a, c->req, P0, &l));
+}
+
+static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
+static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
+
+static void h_invalidate(route_ctx *c) { reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of"))); }
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+/* Who may call: PUBLIC needs no token; BEARER needs a valid token, and the service checks the
+ * token's role (the role rules sit among the procedure's other rules, in service/). */
+#define PUBLIC HTTP_ROUTE_PUBLIC
+#define BEARER HTTP_ROUTE_BEARER
+
+const http_route http_routes[] = {
+    {"GET", "/healthz", h_health, PUBLIC},
+    {"GET", "/metrics", h_metrics, PUBLIC},
+    {"GET", "/api/v1/openapi.json", h_openapi, PUBLIC},
+
+    {"POST", "/api/v1/declarations", h_decl_create, BEARER},
+    {"PUT", "/api/v1/declarations/{id}", h_decl_modify, BEARER},
+    {"GET", "/api/v1/declarations/{id}", h_decl_get, BEARER},
+    {"POST", "/api/v1/declarations/{id}/register", h_decl_register, BEARER},
+    {"POST", "/api/v1/declarations/{id}/amendments", h_decl_amend, BEARER},
+    {"POST", "/api/v1/declarations/{id}/cancellation", h_decl_cancel, BEARER},
+    {"POST", "/api/v1/declarations/{id}/decisions", h_decl_decide, BEARER},
+    {"GET", "/api/v1/declarations/{id}/events", h_decl_events, BEARER},
+    {"GET", "/api/v1/declarations/{id}/ledger", h_decl_ledger, BEARER},
+    {"GET", "/api/v1/declarations/{id}/barcode.svg", h_barcode_svg, BEARER},
+    {"GET", "/api/v1/declarations/{id}/barcode.png", h_barcode_png, BEARER},
+    {"GET", "/api/v1/declarations/{id}/qr.svg", h_qr_svg, BEARER},
+    {"GET", "/api/v1/declarations/{id}/qr.png", h_qr_png, BEARER},
+    {"GET", "/api/v1/barcodes/public-key", h_public_key, BEARER},
+
+    {"POST", "/api/v1/payments", h_payment, BEARER},
+    {"POST", "/api/v1/guarantees", h_guarantee, BEARER},
+    {"GET", "/api/v1/banks/me/due", h_bank_due, BEARER},
+    {"GET", "/api/v1/banks/me/reconciliation", h_bank_reconciliation, BEARER},
+    {"GET", "/api/v1/enterprises/{tax_code}/statement", h_statement, BEARER},
+    {"GET", "/api/v1/enterprises/{tax_code}/credits", h_credits_get, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/credits/apply", h_credit_apply, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/refunds", h_refund_request, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", h_refund_decide, BEARER},
+    {"GET", "/api/v1/debts/overdue", h_debts_overdue, BEARER},
+
+    {"GET", "/api/v1/risk/rules", h_rules_list, BEARER},
+    {"POST", "/api/v1/risk/rules", h_rule_create, BEARER},
+    {"PUT", "/api/v1/risk/rules/{rule_id}", h_rule_put, BEARER},
+    {"DELETE", "/api/v1/risk/rules/{rule_id}", h_rule_delete, BEARER},
+    {"GET", "/api/v1/risk/models", h_risk_models, BEARER},
+    {"GET", "/api/v1/risk/settings", h_risk_settings_get, BEARER},
+    {"PUT", "/api/v1/risk/settings", h_risk_settings_put, BEARER},
+
+    {"GET", "/api/v1/tariff", h_tariff_search, BEARER},
+    {"GET", "/api/v1/tariff/{hs_code}", h_tariff_get, BEARER},
+    {"POST", "/api/v1/tax/quote", h_tax_quote, BEARER},
+    {"GET", "/api/v1/exchange-rates", h_fx_list, BEARER},
+    {"PUT", "/api/v1/exchange-rates", h_fx_put, BEARER},
+
+    {"POST", "/api/v1/permits", h_permit_create, BEARER},
+    {"GET", "/api/v1/permits/{number}", h_permit_get, BEARER},
+    {"POST", "/api/v1/permits/{number}/revocation", h_permit_revoke, BEARER},
+    {"POST", "/api/v1/certificates-of-origin", h_co_create, BEARER},
+    {"GET", "/api/v1/certificates-of-origin/{number}", h_co_get, BEARER},
+
+    {"POST", "/api/v1/manifests", h_manifest_create, BEARER},
+    {"PUT", "/api/v1/manifests/{manifest_id}", h_manifest_amend, BEARER},
+    {"GET", "/api/v1/manifests/{manifest_id}", h_manifest_get, BEARER},
+    {"POST", "/api/v1/supervision/scan", h_scan, BEARER},
+    {"POST", "/api/v1/gate-events", h_gate_event, BEARER},
+    {"GET", "/api/v1/containers/{container}", h_container, BEARER},
+    {"POST", "/api/v1/holds", h_hold_open, BEARER},
+    {"POST", "/api/v1/holds/{hold_id}/release", h_hold_release, BEARER},
+
+    {"POST", "/api/v1/admin/invalidate", h_invalidate, BEARER},
+
+    /* e-Office (issue 16): BEARER routes also take the web portal's session cookie */
+    {"POST", "/api/v1/session", h_session_login, PUBLIC},
+    {"GET", "/api/v1/session", h_session_get, BEARER},
+    {"PUT", "/api/v1/session", h_session_put, BEARER},
+    {"DELETE", "/api/v1/session", h_session_delete, BEARER},
+    {"GET", "/api/v1/declarations", h_decl_list, BEARER},
+    {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
+    {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
+    {"GET", "/api/v1/notifications", h_notifications, BEARER},
+};
+const size_t http_n_routes = sizeof http_routes / sizeof *http_routes;
+
+/* ---- matching ----------------------------------------------------------------------------- */
+
+/* Splits "/api/v1/declarations/123/events" into its segments; -1 when too many or too long. */
 static int split(const char *url, char seg[MAX_SEGMENTS][64])
 {
     int n = 0;
@@ -57,65 +413,86 @@ static int split(const char *url, char seg[MAX_SEGMENTS][64])
     return *p ? -1 : n;
 }
 
-static const char *arg(const http_request *rq, const char *name)
+/* 1 when the URL's segments fit the pattern; its {…} segments go to param. */
+static int match(const char *pattern, char seg[MAX_SEGMENTS][64], int n, const char *param[MAX_PARAMS])
 {
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-static int date_arg(const http_request *rq, const char *name, date_ymd *out, http_response *rs)
-{
-    const char *v = arg(rq, name);
-    *out = date_today();
-    if (v && date_parse(v, out) != 0) {
-        error(rs, 422, "date", "dates are written YYYY-MM-DD");
-        return -1;
+    int i = 0, np = 0;
+    const char *p = pattern;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (i >= n)
+            return 0;
+        if (p[0] == '{') {
+            if (np < MAX_PARAMS)
+                param[np++] = seg[i];
+        } else if (strlen(seg[i]) != len || memcmp(seg[i], p, len) != 0) {
+            return 0;
+        }
+        i++;
+        p += len;
     }
-    return 0;
+    return i == n;
 }
 
+/* The route for method and URL: NULL when none, with *path_known set when the path exists under
+ * another method (405 rather than 404). */
+static const http_route *find(const char *method, char seg[MAX_SEGMENTS][64], int n,
+                              const char *param[MAX_PARAMS], int public, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < http_n_routes; i++) {
+        const http_route *r = &http_routes[i];
+        if ((r->access == HTTP_ROUTE_PUBLIC) != public || !match(r->pattern, seg, n, param))
+            continue;
+        if (!strcmp(r->method, method))
+            return r;
+        *path_known = 1;
+    }
+    return NULL;
+}
+
+static void method_not_allowed(http_response *rs, char seg[MAX_SEGMENTS][64], int n)
+{
+    const char *param[MAX_PARAMS];
+    char msg[64] = "allowed:";
+    for (size_t i = 0; i < http_n_routes; i++)
+        if (match(http_routes[i].pattern, seg, n, param) && strlen(msg) + 8 < sizeof msg)
+            snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s", http_routes[i].method);
+    error(rs, 405, "method", msg);
+}
+
+/* ---- dispatch ----------------------------------------------------------------------------- */
 
 void routes_dispatch(app *a, const http_request *rq, http_response *rs)
 {
     char seg[MAX_SEGMENTS][64];
     const char *m = rq->method;
-    int get = !strcmp(m, "GET"), post = !strcmp(m, "POST"), put = !strcmp(m, "PUT"),
-        del = !strcmp(m, "DELETE");
-
-    if (get && !strcmp(rq->url, "/healthz")) {
-        rs->status = 200;
-        rs->json = json_pack("{s:s}", "status", "ok");
-        return;
-    }
-    if (get && !strcmp(rq->url, "/metrics")) {
-        rs->status = 200;
-        rs->text = http_metrics_text(a);
-        rs->text_len = rs->text ? strlen(rs->text) : 0;
-        rs->content_type = "text/plain; version=0.0.4";
-        return;
-    }
-    if (get && !strcmp(rq->url, "/api/v1/openapi.json")) {
-        rs->text = file_read_all(http_openapi_path, &rs->text_len);
-        if (!rs->text)
-            return error(rs, 500, "internal", "openapi.json missing from the data directory");
-        rs->status = 200;
-        rs->content_type = "application/json";
-        return;
-    }
-    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16) */
+    route_ctx c = {.a = a, .rq = rq, .rs = rs};
+    int known;
+    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16): GET / and /web/<file> */
         return;
     int n = split(rq->url, seg);
+    const http_route *route = n < 0 ? NULL : find(m, seg, n, c.param, 1, &known);
+    if (route)
+        return route->fn(&c);
     if (n < 3 || strcmp(seg[0], "api") || strcmp(seg[1], "v1"))
         return error(rs, 404, "not_found", "no such resource");
 
     /* authentication: bearer token, or the web portal's session cookie (+ CSRF check) */
     svc_req req = {0};
     const char *session_id = NULL;
-    int sign_in = post && n == 3 && !strcmp(seg[2], "session");
-    if (!sign_in && !http_authenticate(a, rq, &req, rs, &session_id))
+    if (!http_authenticate(a, rq, &req, rs, &session_id))
         return;
+    c.req = &req;
+    c.session_id = session_id;
 
     /* body */
-    json_t *body = NULL;
+    int post = !strcmp(m, "POST"), put = !strcmp(m, "PUT");
     if (post || put) {
         const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
         if (rq->body_too_big)
@@ -125,8 +502,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             if (!ct || strncasecmp(ct, "application/json", 16) != 0)
                 return error(rs, 400, "content_type", "send Content-Type: application/json");
             json_error_t je;
-            body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
-            if (!body) {
+            c.body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
+            if (!c.body) {
                 char msg[200];
                 snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line,
                          je.column, je.text);
@@ -138,209 +515,18 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         req.raw_len = rq->body_len;
         req.idem_key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
         if (req.idem_key && (strlen(req.idem_key) == 0 || strlen(req.idem_key) > 128)) {
-            json_decref(body);
+            json_decref(c.body);
             return error(rs, 400, "idempotency_key", "Idempotency-Key must be 1-128 characters");
         }
-        size_t hl = strlen(m) + strlen(rq->url) + rq->body_len + 2;
-        char *h = malloc(hl + 1);
-        if (h) {
-            int k = snprintf(h, hl + 1, "%s %s\n", m, rq->url);
-            if (rq->body_len)
-                memcpy(h + k, rq->body, rq->body_len);
-            svc_sha256_hex(h, (size_t)k + rq->body_len, req.request_hash);
-            free(h);
-        }
+        svc_request_hash(m, rq->url, rq->body, rq->body_len, req.request_hash);
     }
 
-    if (sign_in) {
-        http_session_login(a, rq, rs, body);
-        json_decref(body);
-        return;
-    }
-    if (http_web_routes(a, rq, rs, &req, seg, n, body, session_id)) { /* e-Office (issue 16) */
-        json_decref(body);
-        return;
-    }
-    const char *res = seg[2];
-    if (!strcmp(res, "declarations")) {
-        if (n == 3 && post)
-            reply(rs, svc_decl_create(a, &req, body));
-        else if (n == 4 && put)
-            reply(rs, svc_decl_modify(a, &req, seg[3], body));
-        else if (n == 4 && get)
-            reply(rs, svc_decl_get(a, &req, seg[3]));
-        else if (n == 5 && post && !strcmp(seg[4], "register")) {
-            reply(rs, svc_decl_register(a, &req, seg[3]));
-            if (rs->status == 200)
-                http_metric_registration((int)json_integer_value(json_object_get(rs->json, "channel_code")));
-        } else if (n == 5 && post && !strcmp(seg[4], "amendments"))
-            reply(rs, svc_decl_amend(a, &req, seg[3], body));
-        else if (n == 5 && post && !strcmp(seg[4], "cancellation"))
-            reply(rs, svc_decl_cancel(a, &req, seg[3], body));
-        else if (n == 5 && post && !strcmp(seg[4], "decisions"))
-            reply(rs, svc_decl_decide(a, &req, seg[3], body));
-        else if (n == 5 && get && !strcmp(seg[4], "events"))
-            reply(rs, svc_decl_events(a, &req, seg[3]));
-        else if (n == 5 && get && !strcmp(seg[4], "ledger"))
-            reply(rs, svc_decl_ledger(a, &req, seg[3]));
-        else if (n == 5 && get && (!strcmp(seg[4], "barcode.svg") || !strcmp(seg[4], "qr.svg") ||
-                                   !strcmp(seg[4], "barcode.png") || !strcmp(seg[4], "qr.png"))) {
-            int png = strstr(seg[4], ".png") != NULL;
-            reply(rs, seg[4][0] == 'b' ? svc_decl_barcode(a, &req, seg[3], png)
-                                       : svc_decl_qr(a, &req, seg[3], png));
-        }
-        else
-            error(rs, 405, "method", "no such operation on declarations");
-    } else if (!strcmp(res, "payments") && n == 3) {
-        if (post)
-            reply(rs, svc_payment_create(a, &req, body, MHD_lookup_connection_value(
-                                                            rq->conn, MHD_HEADER_KIND, "X-Signature")));
-        else
-            error(rs, 405, "method", "POST");
-    } else if (!strcmp(res, "guarantees") && n == 3 && post) {
-        reply(rs, svc_guarantee_create(a, &req, body, MHD_lookup_connection_value(
-                                                          rq->conn, MHD_HEADER_KIND, "X-Signature")));
-    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") && !strcmp(seg[4], "due") && get) {
-        reply(rs, svc_bank_due(a, &req));
-    } else if (!strcmp(res, "banks") && n == 5 && !strcmp(seg[3], "me") &&
-               !strcmp(seg[4], "reconciliation") && get) {
-        date_ymd d;
-        /* JSON, or CSV for the banks' spreadsheets: ?format=csv or Accept: text/csv */
-        const char *fmt = arg(rq, "format"),
-                   *acc = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
-        if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
-            error(rs, 422, "format", "format is json or csv");
-        else if (date_arg(rq, "date", &d, rs) == 0)
-            reply(rs, svc_bank_reconciliation(a, &req, d, fmt ? !strcmp(fmt, "csv")
-                                                              : acc && strstr(acc, "text/csv") != NULL));
-    } else if (!strcmp(res, "enterprises") && n >= 5) { /* e-Payment: enterprise credit */
-        if (n == 5 && get && !strcmp(seg[4], "statement")) {
-            const char *acc = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
-            reply(rs, svc_enterprise_statement(a, &req, seg[3], arg(rq, "from"), arg(rq, "to"),
-                                               arg(rq, "month"), arg(rq, "format"),
-                                               acc && strstr(acc, "text/csv") != NULL));
-        } else if (n == 5 && get && !strcmp(seg[4], "credits"))
-            reply(rs, svc_credits_get(a, &req, seg[3]));
-        else if (n == 6 && post && !strcmp(seg[4], "credits") && !strcmp(seg[5], "apply"))
-            reply(rs, svc_credit_apply(a, &req, seg[3], body));
-        else if (n == 5 && post && !strcmp(seg[4], "refunds"))
-            reply(rs, svc_refund_request(a, &req, seg[3], body));
-        else if (n == 7 && post && !strcmp(seg[4], "refunds") && !strcmp(seg[6], "decision"))
-            reply(rs, svc_refund_decide(a, &req, seg[3], seg[5], body));
-        else
-            error(rs, 405, "method", "no such operation on enterprises");
-    } else if (!strcmp(res, "debts") && n == 4 && !strcmp(seg[3], "overdue")) {
-        if (get)
-            reply(rs, svc_debts_overdue(a, &req, arg(rq, "min_days")));
-        else
-            error(rs, 405, "method", "GET");
-    } else if (!strcmp(res, "risk") && n >= 4 && !strcmp(seg[3], "rules")) {
-        int64_t id = 0;
-        if (n == 5) {
-            char *end;
-            id = strtoll(seg[4], &end, 10);
-            if (*end || id <= 0) {
-                json_decref(body);
-                return error(rs, 404, "not_found", "no such rule");
-            }
-        }
-        if (n == 4 && get)
-            reply(rs, svc_rules_list(a, &req));
-        else if (n == 4 && post)
-            reply(rs, svc_rule_put(a, &req, 0, body));
-        else if (n == 5 && put)
-            reply(rs, svc_rule_put(a, &req, id, body));
-        else if (n == 5 && del)
-            reply(rs, svc_rule_delete(a, &req, id));
-        else
-            error(rs, 405, "method", "no such operation on risk rules");
-    } else if (!strcmp(res, "risk") && n == 4 && !strcmp(seg[3], "models")) {
-        if (get)
-            reply(rs, svc_risk_models(a, &req));
-        else
-            error(rs, 405, "method", "GET (models are trained and activated with `ecustoms risk`)");
-    } else if (!strcmp(res, "risk") && n == 4 && !strcmp(seg[3], "settings")) {
-        if (get)
-            reply(rs, svc_risk_settings_get(a, &req));
-        else if (put)
-            reply(rs, svc_risk_settings_put(a, &req, body));
-        else
-            error(rs, 405, "method", "GET or PUT");
-    } else if (!strcmp(res, "tariff") && get) {
-        date_ymd d;
-        if (date_arg(rq, "date", &d, rs) == 0) {
-            if (n == 4)
-                reply(rs, svc_tariff_get(a, seg[3], arg(rq, "origin"), d));
-            else if (n == 3)
-                reply(rs, svc_tariff_search(a, arg(rq, "q")));
-            else
-                error(rs, 404, "not_found", "no such resource");
-        }
-    } else if (!strcmp(res, "tax") && n == 4 && !strcmp(seg[3], "quote") && post) {
-        date_ymd d;
-        if (date_arg(rq, "date", &d, rs) == 0)
-            reply(rs, svc_tax_quote(a, &req, body, d));
-    } else if (!strcmp(res, "exchange-rates") && n == 3) {
-        date_ymd d = 0;
-        if (get && (!arg(rq, "date") || date_arg(rq, "date", &d, rs) == 0))
-            reply(rs, svc_fx_list(a, d));
-        else if (put)
-            reply(rs, svc_fx_put(a, &req, body));
-        else if (!get)
-            error(rs, 405, "method", "GET or PUT");
-    } else if (!strcmp(res, "permits")) {
-        if (n == 3 && post)
-            reply(rs, svc_permit_create(a, &req, body));
-        else if (n == 4 && get)
-            reply(rs, svc_permit_get(a, &req, seg[3]));
-        else if (n == 5 && post && !strcmp(seg[4], "revocation"))
-            reply(rs, svc_permit_revoke(a, &req, seg[3], body));
-        else
-            error(rs, 405, "method", "no such operation on permits");
-    } else if (!strcmp(res, "certificates-of-origin")) {
-        if (n == 3 && post)
-            reply(rs, svc_co_create(a, &req, body));
-        else if (n == 4 && get)
-            reply(rs, svc_co_get(a, &req, seg[3]));
-        else
-            error(rs, 405, "method", "no such operation on certificates of origin");
-    } else if (!strcmp(res, "manifests")) { /* e-Manifest and VASSCM (issue 5) */
-        if (n == 3 && post)
-            reply(rs, svc_manifest_create(a, &req, body));
-        else if (n == 4 && put)
-            reply(rs, svc_manifest_amend(a, &req, seg[3], body));
-        else if (n == 4 && get)
-            reply(rs, svc_manifest_get(a, &req, seg[3]));
-        else
-            error(rs, 405, "method", "no such operation on manifests");
-    } else if (!strcmp(res, "barcodes") && n == 4 && get && !strcmp(seg[3], "public-key")) {
-        reply(rs, svc_barcode_public_key(a));
-    } else if (!strcmp(res, "supervision") && n == 4 && !strcmp(seg[3], "scan") && post) {
-        reply(rs, svc_supervision_scan(a, &req, body));
-    } else if (!strcmp(res, "gate-events") && n == 3 && post) {
-        reply(rs, svc_gate_event(a, &req, body));
-    } else if (!strcmp(res, "containers") && n == 4 && get) {
-        reply(rs, svc_container_get(a, &req, seg[3]));
-    } else if (!strcmp(res, "holds") && ((n == 3 && post) || (n == 5 && post && !strcmp(seg[4], "release")))) {
-        reply(rs, n == 3 ? svc_hold_open(a, &req, body) : svc_hold_release(a, &req, seg[3]));
-    } else if (!strcmp(res, "admin") && n == 4 && !strcmp(seg[3], "invalidate") && post) {
-        if (!svc_role_is(&req, "admin")) {
-            error(rs, 403, "forbidden", "administrators only");
-        } else {
-            date_ymd d;
-            if (date_arg(rq, "as_of", &d, rs) == 0) {
-                int expired, invalidated;
-                int64_t now = (int64_t)date_to_days(d) * 86400 + 86399;
-                if (svc_invalidate(a, now, &expired, &invalidated) < 0)
-                    error(rs, 500, "storage", "invalidation failed");
-                else {
-                    rs->status = 200;
-                    rs->json = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated);
-                }
-            }
-        }
-    } else {
+    route = find(m, seg, n, c.param, 0, &known);
+    if (route)
+        route->fn(&c);
+    else if (known)
+        method_not_allowed(rs, seg, n);
+    else
         error(rs, 404, "not_found", "no such resource");
-    }
-    json_decref(body);
+    json_decref(c.body);
 }

@@ -1,4 +1,4 @@
-/* Routing of /api/v1: method + path -> service call. */
+/* Routing: method + path -> service call, through the route table http_routes. */
 #ifndef ECUSTOMS_HTTP_ROUTES_H
 #define ECUSTOMS_HTTP_ROUTES_H
 
@@ -28,6 +28,29 @@ typedef struct http_response {
 } http_response;
 
 void routes_dispatch(app *a, const http_request *rq, http_response *rs);
+
+/* The route table (routes.c): one row per method and path pattern ("{name}" = one segment). */
+typedef enum http_route_access {
+    HTTP_ROUTE_PUBLIC, /* no token */
+    HTTP_ROUTE_BEARER, /* a valid bearer token; the service checks its role */
+} http_route_access;
+
+struct route_ctx;
+typedef struct http_route {
+    const char *method;  /* GET, POST, PUT, DELETE */
+    const char *pattern; /* e.g. /api/v1/declarations/{id}/register */
+    void (*fn)(struct route_ctx *c);
+    http_route_access access;
+} http_route;
+
+extern const http_route http_routes[];
+extern const size_t http_n_routes;
+
+/* The HTTP status of a service outcome. */
+int http_status_of(svc_code code);
+
+/* Where GET /api/v1/openapi.json reads the document from (data/openapi.json). */
+extern const char *http_openapi_path;
 
 void http_metric_registration(int channel);
 char *http_metrics_text(app *a);

@@ -17,23 +17,19 @@ const char *http_web_dir; /* <data>/web, set by `serve` */
 
 static void reply(http_response *rs, svc_reply r)
 {
-    rs->status = (int)r.code;
+    rs->status = http_status_of(r.code);
     rs->json = r.body;
 }
 
 static void error(http_response *rs, int status, const char *code, const char *msg)
 {
-    reply(rs, svc_error((svc_code)status, code, msg));
+    rs->status = status;
+    rs->json = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", code, "path", "", "message", msg);
 }
 
 static const char *header(const http_request *rq, const char *name)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
-}
-
-static const char *arg(const http_request *rq, const char *name)
-{
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 /* ---- static files ---------------------------------------------------------------------------- */
@@ -160,71 +156,40 @@ static void set_cookie(const http_request *rq, http_response *rs, const char *va
              max_age, tls ? "; Secure" : "");
 }
 
-int http_session_login(app *a, const http_request *rq, http_response *rs, json_t *body)
+void http_session_clear_cookie(const http_request *rq, http_response *rs)
+{
+    set_cookie(rq, rs, "", 0);
+}
+
+int http_session_login(app *a, const http_request *rq, http_response *rs)
 {
     char sid[65];
+    /* a public route: its body is read here (the router parses bodies after authentication) */
+    const char *ct = header(rq, "Content-Type");
     if (!same_origin(rq)) {
         error(rs, 403, "csrf", "sign in from this server's own page");
         return 1;
     }
+    if (rq->body_too_big) {
+        error(rs, 413, "too_large", "the body exceeds 1 MiB");
+        return 1;
+    }
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        error(rs, 400, "content_type", "send Content-Type: application/json");
+        return 1;
+    }
+    json_error_t je;
+    json_t *body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!body) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+        error(rs, 400, "malformed_json", msg);
+        return 1;
+    }
     svc_reply r = svc_session_login(a, body, sid);
+    json_decref(body);
     reply(rs, r);
     if (r.code == SVC_OK)
         set_cookie(rq, rs, sid, SESSION_ABSOLUTE_S);
     return 1;
-}
-
-/* ---- e-Office routes ---------------------------------------------------------------------------- */
-
-static svc_list_args list_args(const http_request *rq)
-{
-    svc_list_args l = {arg(rq, "status"), arg(rq, "channel"), arg(rq, "office"), arg(rq, "type_code"),
-                       arg(rq, "enterprise"), arg(rq, "from"), arg(rq, "to"), arg(rq, "q"),
-                       arg(rq, "cursor"), arg(rq, "limit")};
-    return l;
-}
-
-int http_web_routes(app *a, const http_request *rq, http_response *rs, const svc_req *req,
-                    char seg[][64], int n, json_t *body, const char *session_id)
-{
-    const char *m = rq->method, *res = seg[2];
-    int get = !strcmp(m, "GET"), post = !strcmp(m, "POST"), put = !strcmp(m, "PUT"),
-        del = !strcmp(m, "DELETE");
-    if (!strcmp(res, "session") && n == 3) {
-        if (get)
-            reply(rs, svc_session_get(a, req, session_id));
-        else if (put)
-            reply(rs, svc_session_put(a, req, session_id, body));
-        else if (del) {
-            reply(rs, svc_session_delete(a, session_id));
-            set_cookie(rq, rs, "", 0);
-        } else
-            error(rs, 405, "method", "GET, PUT or DELETE (sign in with POST)");
-        return 1;
-    }
-    if (!strcmp(res, "declarations") && n == 3 && get) {
-        svc_list_args l = list_args(rq);
-        reply(rs, svc_decl_list(a, req, &l));
-        return 1;
-    }
-    if (!strcmp(res, "declarations") && n == 5 && post && !strcmp(seg[4], "claim")) {
-        reply(rs, svc_decl_claim(a, req, seg[3]));
-        return 1;
-    }
-    if (!strcmp(res, "worklists") && n == 4) {
-        svc_list_args l = list_args(rq);
-        if (get)
-            reply(rs, svc_worklist(a, req, seg[3], &l));
-        else
-            error(rs, 405, "method", "GET");
-        return 1;
-    }
-    if (!strcmp(res, "notifications") && n == 3) {
-        if (get)
-            reply(rs, svc_notifications(a, req, arg(rq, "since")));
-        else
-            error(rs, 405, "method", "GET");
-        return 1;
-    }
-    return 0;
 }

@@ -17,11 +17,9 @@ int http_web_static(const http_request *rq, http_response *rs);
 int http_authenticate(app *a, const http_request *rq, svc_req *req, http_response *rs,
                       const char **session_id);
 
-/* POST /api/v1/session (no authentication): sign in, set the cookie. */
-int http_session_login(app *a, const http_request *rq, http_response *rs, json_t *body);
-
-/* The e-Office routes under /api/v1 (seg[2] is the resource): 1 when handled. */
-int http_web_routes(app *a, const http_request *rq, http_response *rs, const svc_req *req,
-                    char seg[][64], int n, json_t *body, const char *session_id);
+/* POST /api/v1/session (a public route): reads the body, signs in, sets the cookie. */
+int http_session_login(app *a, const http_request *rq, http_response *rs);
+/* Sets the Set-Cookie that removes the session cookie (sign-out). */
+void http_session_clear_cookie(const http_request *rq, http_response *rs);
 
 #endif

@@ -49,17 +49,19 @@ typedef struct app {
     int fx_n;
 } app;
 
+/* The outcome of a use case. http/ maps it to a status (routes.c), the CLI to an exit code;
+ * the values are not HTTP numbers, and 0 is no outcome (an internal error if it escapes). */
 typedef enum svc_code {
-    SVC_OK = 200,
-    SVC_CREATED = 201,
-    SVC_BAD_REQUEST = 400,
-    SVC_UNAUTHORIZED = 401,
-    SVC_FORBIDDEN = 403,
-    SVC_NOT_FOUND = 404,
-    SVC_CONFLICT = 409,
-    SVC_INVALID = 422,
-    SVC_TOO_MANY = 429,
-    SVC_ERROR = 500,
+    SVC_OK = 1,       /* done, or found */
+    SVC_CREATED,      /* a new resource */
+    SVC_BAD_REQUEST,  /* the request itself is unusable */
+    SVC_UNAUTHORIZED, /* who is asking is unknown */
+    SVC_FORBIDDEN,    /* the asker's role may not do this */
+    SVC_NOT_FOUND,    /* no such resource (or not visible to the asker) */
+    SVC_CONFLICT,     /* the resource's state forbids it now */
+    SVC_INVALID,      /* the input breaks a rule: errors list all of them */
+    SVC_ERROR,        /* storage or internal failure */
+    SVC_TOO_MANY,     /* too many attempts: try again later (sign-in throttling) */
 } svc_code;
 
 typedef struct svc_reply {
@@ -107,14 +109,14 @@ void app_fx_invalidate(app *a);
 /* Authentication: bearer token -> party and role. 1 ok, 0 unknown token, <0 error. */
 int svc_authenticate(app *a, const char *token, svc_req *req);
 
-/* Returns a stored reply for a replayed Idempotency-Key, if any (1), else 0. */
-int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out);
 
 /* Declarations (issue 3) */
 svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
 svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
-svc_reply svc_decl_register(app *a, const svc_req *req, const char *id);           /* IDC */
+/* IDC. *channel (may be NULL): the channel code given when this call registered the declaration,
+ * -1 otherwise (refused, or an idempotent replay). */
+svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel);
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
 svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body);
 svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
@@ -122,6 +124,9 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left
  * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
 int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
+/* The administrator's sweep (POST /admin/invalidate, `ecustoms invalidate`): svc_invalidate as
+ * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
+svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
 
 /* Taxes and tariff (issue 2) */
 svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "codec/barcode.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/manifests.h"
 #include "util/sig.h"
 
@@ -178,7 +178,7 @@ svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png)
     size_t i, cap = 256 + 12 * json_array_size(ctr);
     char *payload = malloc(cap + 300);
     char ts[24];
-    date_format_timestamp(time(NULL), ts);
+    date_format_timestamp((time_t)svc_now(), ts);
     int n = payload ? snprintf(payload, cap, "VNACCS1|%s|%s|%s|", x.row.number,
                                decl_status_name((decl_status)x.row.status), x.row.party) : 0;
     json_array_foreach(ctr, i, v) {

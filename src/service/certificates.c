@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
 
@@ -99,7 +99,7 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     x->req = req;
-    x->now = (int64_t)time(NULL);
+    x->now = svc_now();
     co_row *c = &x->row;
     const char *form = json_string_field(body, "form", "/form", sizeof c->form, 1, &e);
     const char *num = json_string_field(body, "number", "/number", sizeof c->number, 1, &e);

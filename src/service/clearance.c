@@ -18,7 +18,7 @@
 #include "core/typecode.h"
 #include "core/validate.h"
 #include "service/app.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "service/certificates.h"
 #include "service/permits.h"
@@ -33,16 +33,6 @@
 #define AMEND_AFTER_CLEARANCE_DAYS 60
 #define INVALIDATE_DAYS 15
 #define MAX_FX 64
-
-int svc_role_is(const svc_req *req, const char *role) { return strcmp(req->role, role) == 0; }
-
-int svc_is_customs(const svc_req *req)
-{
-    return svc_role_is(req, "officer") || svc_role_is(req, "risk_officer") ||
-           svc_role_is(req, "admin");
-}
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
@@ -276,11 +266,9 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
 /* ---- IDA: create ---------------------------------------------------------------------------- */
 
 typedef struct write_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     decl_row row;          /* the row to write (or as read) */
     const char *key;       /* id or number the request addressed */
-    svc_reply reply;
-    int64_t now;
     /* for transitions */
     lc_action action;
     json_t *detail;        /* event detail (borrowed) */
@@ -291,19 +279,13 @@ typedef struct write_ctx {
     const tariff *tariff;  /* amendments re-check permits */
 } write_ctx;
 
-static int reply_fail(write_ctx *x, svc_reply r)
-{
-    x->reply = r;
-    return 1; /* non-zero: the writer rolls this job back */
-}
-
 static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
 {
     /* the person acting (e-Office) is part of the hashed detail */
-    json_t *who = x->req->user[0] ? svc_event_actor(x->req, detail ? json_deep_copy(detail) : NULL) : NULL;
+    json_t *who = x->job.req->user[0] ? svc_event_actor(x->job.req, detail ? json_deep_copy(detail) : NULL) : NULL;
     char *d = who ? json_dumps(who, JSON_COMPACT) : detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(who);
-    int rc = store_event_append(c, x->row.id, x->now, x->req->party, x->req->role, action, from,
+    int rc = store_event_append(c, x->row.id, x->job.now, x->job.req->party, x->job.req->role, action, from,
                                 to, d);
     free(d);
     return rc;
@@ -314,17 +296,17 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
 static int create_job(db_conn *c, void *ctx)
 {
     write_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = store_decl_insert(c, &x->row);
     if (rc == 0)
         rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
-    if (rc == 0 && x->req->idem_key)
-        rc = store_idem_put(c, x->req->party, x->req->idem_key, x->req->request_hash,
-                            SVC_CREATED, x->reply_text, x->now);
+    if (rc == 0 && x->job.req->idem_key)
+        rc = store_idem_put(c, x->job.req->party, x->job.req->idem_key, x->job.req->request_hash,
+                            svc_code_stored(SVC_CREATED), x->reply_text, x->job.now);
     if (rc != 0)
         return rc;
-    x->reply.code = SVC_CREATED; /* body: the prepared reply, handed over by the caller */
+    x->job.reply.code = SVC_CREATED; /* body: the prepared reply, handed over by the caller */
     return 0;
 }
 
@@ -350,19 +332,6 @@ static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
     row->taxes = ax->taxes;
 }
 
-static svc_reply run_write(app *a, write_ctx *x, store_job_fn fn)
-{
-    int rc = store_write(a->st, fn, x);
-    if (rc < 0) {
-        if (x->reply.body)
-            json_decref(x->reply.body);
-        if (rc == DB_CONSTRAINT)
-            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
-        return svc_error(SVC_ERROR, "storage", "the database refused the change");
-    }
-    return x->reply;
-}
-
 svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
@@ -374,16 +343,16 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     date_ymd today = date_today();
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
-    write_ctx x = {.req = req, .now = now_s()};
+    write_ctx x = {.job = svc_job_start(req)};
     random_hex(x.row.id, 16);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
-    x.row.created_at = x.row.updated_at = x.now;
+    x.row.created_at = x.row.updated_at = x.job.now;
     /* The IDA answer: identity, status and the assessment (items with their taxes); the full
      * declaration is one GET away. Spliced from the tax document already serialised for
      * storage rather than serialising it a second time. */
     char until[24];
-    date_format_timestamp((time_t)(x.now + PROVISIONAL_DAYS * 86400), until);
+    date_format_timestamp((time_t)(x.job.now + PROVISIONAL_DAYS * 86400), until);
     size_t tl = strlen(ax.taxes);
     x.reply_text = malloc(tl + 400);
     if (!x.reply_text) {
@@ -397,7 +366,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
                      x.row.id, x.row.kind == DECL_EXPORT ? "export" : "import", x.row.type_code,
                      x.row.office, x.row.declarant, x.row.party, until);
     memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
-    r = run_write(a, &x, create_job);
+    r = svc_run_write(a, &x.job, create_job, &x, "the database refused the change");
     if (r.code == SVC_CREATED && !r.body) {
         r.text = x.reply_text;
         x.reply_text = NULL;
@@ -502,12 +471,12 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
 static int load_for_write(db_conn *c, write_ctx *x, decl_row *cur)
 {
     int rc = store_decl_get(c, x->key, cur);
-    if (rc == 1 && can_see(x->req, cur))
+    if (rc == 1 && can_see(x->job.req, cur))
         return 0;
     decl_row_release(cur);
     if (rc < 0)
         return rc;
-    return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
 }
 
 /* ---- IDB: modify a provisional declaration ------------------------------------------------ */
@@ -517,15 +486,15 @@ static int modify_job(db_conn *c, void *ctx)
     write_ctx *x = ctx;
     decl_row cur;
     decl_status to;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
         return rc;
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_MODIFY, &to) != 0 ||
-        x->now > cur.created_at + PROVISIONAL_DAYS * 86400) {
+        x->job.now > cur.created_at + PROVISIONAL_DAYS * 86400) {
         decl_row_release(&cur);
-        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "only a provisional declaration younger than 7 days can be modified"));
     }
     char *doc = x->row.doc, *taxes = x->row.taxes;
@@ -533,16 +502,16 @@ static int modify_job(db_conn *c, void *ctx)
     fill_row_from(&next, x->ax, x->row.tax_date);
     next.doc = doc;
     next.taxes = taxes;
-    next.updated_at = x->now;
+    next.updated_at = x->job.now;
     rc = store_decl_update(c, &next);
     if (rc == 0) {
         x->row = next;
         rc = event(c, x, "idb", cur.status, cur.status, NULL);
     }
     if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body = decl_view(&next, x->req);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = decl_view(&next, x->job.req);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     decl_row_release(&cur);
     return rc;
@@ -557,11 +526,11 @@ svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *bo
     date_ymd today = date_today();
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
-    write_ctx x = {.req = req, .now = now_s(), .key = id, .ax = &ax};
+    write_ctx x = {.job = svc_job_start(req), .key = id, .ax = &ax};
     x.row.tax_date = today;
     x.row.doc = ax.doc;
     x.row.taxes = ax.taxes;
-    r = run_write(a, &x, modify_job);
+    r = svc_run_write(a, &x.job, modify_job, &x, "the database refused the change");
     assessed_release(&ax);
     return r;
 }
@@ -577,6 +546,7 @@ typedef struct register_ctx {
     const tariff *tariff;  /* e-Permit: procedures required before registration */
     risk_fact *facts;      /* one per item, stored for learned selectivity */
     int registered;        /* the job went through (not a replay, not refused) */
+    int channel;           /* the channel it was given, when registered */
 } register_ctx;
 
 /* The blacklist check of the registration stage (domain.md §1.3). */
@@ -616,16 +586,16 @@ static int register_job(db_conn *c, void *ctx)
     char number[13];
     errs e;
 
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = store_decl_get_meta(c, x->key, &cur);
     if (rc < 0)
         return rc;
-    if (rc == 0 || !can_see(x->req, &cur))
-        return reply_fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    if (rc == 0 || !can_see(x->job.req, &cur))
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL) {
         decl_row_release(&cur);
-        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition",
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "the declaration is not provisional any more (or changed meanwhile)"));
     }
     errs_init(&e);
@@ -638,11 +608,11 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party,
-                                     x->row.tax_date, x->now, &e)) < 0 ||
+                                     x->row.tax_date, x->job.now, &e)) < 0 ||
         (rc = co_consume(c, &rx->ax.d, cur.id, &e)) < 0)
         goto out;
     if (e.n) {
-        rc = reply_fail(x, svc_errors(&e));
+        rc = svc_fail(&x->job, svc_errors(&e));
         goto out;
     }
     lifecycle_next(ST_PROVISIONAL, CH_NONE, ACT_REGISTER, &to);
@@ -651,14 +621,14 @@ static int register_job(db_conn *c, void *ctx)
     snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
     int64_t seq = store_sequence_next(c, seqname);
     if (seq < 0 || number_format(doc_type, seq, 0, number) != 0) {
-        rc = seq < 0 ? (int)seq : reply_fail(x, svc_error(SVC_ERROR, "sequence_exhausted", "no declaration numbers left"));
+        rc = seq < 0 ? (int)seq : svc_fail(&x->job, svc_error(SVC_ERROR, "sequence_exhausted", "no declaration numbers left"));
         goto out;
     }
     decl_row next = cur;
     snprintf(next.number, sizeof next.number, "%s", number);
     next.status = to;
     next.channel = rx->risk.channel;
-    next.registered_at = next.updated_at = x->now;
+    next.registered_at = next.updated_at = x->job.now;
     next.doc = cur.doc;
     next.taxes = rx->ax.taxes;           /* re-assessed with the rates of the registration date */
     next.customs_value = rx->ax.tr.customs_value;
@@ -680,16 +650,16 @@ static int register_job(db_conn *c, void *ctx)
         json_decref(detail);
     }
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
-        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->now, x->req, "registration");
+        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
             snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
-            rx->facts[i].registered_at = x->now;
+            rx->facts[i].registered_at = x->job.now;
         }
         rc = store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
     }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
-        int cleared = pay_on_registered(c, cur.id, cur.party, x->now, x->req);
+        int cleared = pay_on_registered(c, cur.id, cur.party, x->job.now, x->job.req);
         rc = cleared < 0 ? cleared : 0;
         if (cleared == 1)
             to = ST_CLEARED;
@@ -700,18 +670,19 @@ static int register_job(db_conn *c, void *ctx)
         json_array_foreach(json_object_get(rx->risk_json, "reasons"), i, it) {
             json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
         }
-        x->reply.code = SVC_OK;
-        x->reply.body = json_pack("{s:s,s:s,s:s,s:i,s:s,s:o,s:s}", "id", cur.id, "number", number,
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = json_pack("{s:s,s:s,s:s,s:i,s:s,s:o,s:s}", "id", cur.id, "number", number,
                                   "channel", decl_channel_name((decl_channel)next.channel),
                                   "channel_code", next.channel, "status",
                                   decl_status_name(to), "reasons", reasons, "total_tax", "");
         char buf[32];
         dec_format(next.total_tax, 0, buf, sizeof buf);
-        json_object_set_new(x->reply.body, "total_tax", json_string(buf));
-        json_object_set(x->reply.body, "warnings", warnings);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
+        json_object_set(x->job.reply.body, "warnings", warnings);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     rx->registered = rc == 0;
+    rx->channel = next.channel;
     json_decref(warnings);
 out:
     decl_row_release(&cur);
@@ -746,9 +717,11 @@ static int party_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
-svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
+svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel)
 {
     svc_reply r = {0};
+    if (channel)
+        *channel = -1;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
     if (svc_idempotent_replay(a, req, &r))
@@ -767,7 +740,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
         return svc_error(SVC_CONFLICT, "illegal_transition",
                          "only a provisional declaration can be registered");
     }
-    if (now_s() > rd.row.created_at + PROVISIONAL_DAYS * 86400) {
+    if (svc_now() > rd.row.created_at + PROVISIONAL_DAYS * 86400) {
         decl_row_release(&rd.row);
         return svc_error(SVC_CONFLICT, "provisional_expired",
                          "provisional data is kept for 7 days; submit the declaration again");
@@ -812,7 +785,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     if (rx.facts) {
         uint64_t draw;
         RAND_bytes((unsigned char *)&draw, sizeof draw);
-        risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, now_s(), in.aeo, in.compliance, rx.facts);
+        risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, svc_now(), in.aeo, in.compliance, rx.facts);
         scored = risk_engine_score(a->risk_engine, rx.facts, rx.ax.d.n_items, in.aeo, in.compliance, draw, &score) == 1;
         if (scored) {
             in.model_channel = score.band.channel;
@@ -829,22 +802,18 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id)
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
-    rx.w.req = req;
-    rx.w.now = now_s();
+    rx.w.job = svc_job_start(req);
     rx.w.key = rd.row.id;
     rx.w.seen_updated_at = rd.row.updated_at;
     rx.w.row.kind = rd.row.kind;
     rx.w.row.tax_date = today;
     rx.tariff = a->tariff;
-    int rc = store_write(a->st, register_job, &rx);
-    if (rc < 0) {
-        if (rx.w.reply.body)
-            json_decref(rx.w.reply.body);
-        r = svc_error(SVC_ERROR, "storage", "the database refused the registration");
-    } else {
-        r = rx.w.reply;
-        if (rx.registered && rx.facts)
+    r = svc_run_write(a, &rx.w.job, register_job, &rx, "the database refused the registration");
+    if (r.code == SVC_OK && rx.registered) { /* committed */
+        if (rx.facts)
             risk_engine_registered(a->risk_engine, rx.facts, rx.ax.d.n_items);
+        if (channel)
+            *channel = rx.channel;
     }
     free(rx.facts);
     json_decref(rx.risk_json);
@@ -862,7 +831,7 @@ static int amend_job(db_conn *c, void *ctx)
     write_ctx *x = ctx;
     decl_row cur;
     decl_status to;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
@@ -871,7 +840,7 @@ static int amend_job(db_conn *c, void *ctx)
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_AMEND, &to) != 0)
         why = "amendments are allowed before the document check starts or after clearance";
     else if ((cur.status == ST_CLEARED || cur.status == ST_PASSED) &&
-             x->now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
+             x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
         why = "amendments after clearance are allowed within 60 days of clearance";
     else if (cur.amendment >= NUMBER_MAX_AMENDMENT)
         why = "a declaration can be amended at most 9 times";
@@ -881,7 +850,7 @@ static int amend_job(db_conn *c, void *ctx)
         why = "the type code cannot be amended after clearance";
     if (why) {
         decl_row_release(&cur);
-        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", why));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", why));
     }
     if (cur.number[0]) {
         /* the amended quantities replace the old ones: give back what this declaration drew from
@@ -891,24 +860,24 @@ static int amend_job(db_conn *c, void *ctx)
         errs_init(&e);
         if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0 ||
             (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
-                                         x->now, &e)) < 0 ||
+                                         x->job.now, &e)) < 0 ||
             (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
             decl_row_release(&cur);
             return rc;
         }
         if (e.n) {
             decl_row_release(&cur);
-            return reply_fail(x, svc_errors(&e));
+            return svc_fail(&x->job, svc_errors(&e));
         }
     }
-    rc = store_decl_version_put(c, cur.id, cur.amendment, cur.doc, cur.taxes, x->now);
+    rc = store_decl_version_put(c, cur.id, cur.amendment, cur.doc, cur.taxes, x->job.now);
     decl_row next = cur;
     fill_row_from(&next, x->ax, cur.tax_date);
     next.amendment = cur.amendment + 1;
     memcpy(next.number, cur.number, 11);
     next.number[11] = (char)('0' + next.amendment);
     next.number[12] = 0;
-    next.updated_at = x->now;
+    next.updated_at = x->job.now;
     if (rc == 0)
         rc = store_decl_update(c, &next);
     if (rc == 0) {
@@ -918,13 +887,13 @@ static int amend_job(db_conn *c, void *ctx)
         json_decref(detail);
     }
     if (rc == 0) /* e-Payment: re-assessed with the amended taxes (signed delta) */
-        rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->now, x->req, "amendment");
+        rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
     if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body = decl_view(&next, x->req);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = decl_view(&next, x->job.req);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     /* next.doc/taxes belong to the assessment, cur's strings to cur */
     decl_row_release(&cur);
@@ -954,8 +923,8 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     /* the declaration's own use of its certificates does not count against it */
     if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
-    write_ctx x = {.req = req, .now = now_s(), .key = number, .ax = &ax, .tariff = a->tariff};
-    r = run_write(a, &x, amend_job);
+    write_ctx x = {.job = svc_job_start(req), .key = number, .ax = &ax, .tariff = a->tariff};
+    r = svc_run_write(a, &x.job, amend_job, &x, "the database refused the change");
     assessed_release(&ax);
     return r;
 }
@@ -1007,7 +976,7 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
     if (at)
         dec_parse(at, 0, 0, &more);
-    int rc = store_risk_outcome_put(c, cur->id, t->w.now, violation, 0, more, lifecycle_action_name(t->action));
+    int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more, lifecycle_action_name(t->action));
     if (rc <= 0)
         return rc;
     t->facts = calloc(DECL_MAX_ITEMS, sizeof *t->facts);
@@ -1027,7 +996,7 @@ static int transition_job(db_conn *c, void *ctx)
     write_ctx *x = &t->w;
     decl_row cur;
     decl_status to;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
@@ -1039,7 +1008,7 @@ static int transition_job(db_conn *c, void *ctx)
                  lifecycle_action_name(t->action), decl_status_name((decl_status)cur.status),
                  cur.channel ? " on the " : "", cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
         decl_row_release(&cur);
-        return reply_fail(x, svc_error(SVC_CONFLICT, "illegal_transition", msg));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
     if (to == ST_CLEARED) { /* e-Payment: no clearance before the taxes are covered */
         int64_t due = pay_clearance_missing(c, cur.id, cur.party);
@@ -1050,7 +1019,7 @@ static int transition_job(db_conn *c, void *ctx)
             char msg[160], amt[32];
             dec_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
-            return reply_fail(x, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
+            return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
         }
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
@@ -1073,9 +1042,9 @@ static int transition_job(db_conn *c, void *ctx)
     }
     decl_row next = cur;
     next.status = to;
-    next.updated_at = x->now;
+    next.updated_at = x->job.now;
     if (to == ST_CLEARED)
-        next.cleared_at = x->now;
+        next.cleared_at = x->job.now;
     if (t->escalate_to_red)
         next.channel = CH_RED;
     json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
@@ -1083,12 +1052,12 @@ static int transition_job(db_conn *c, void *ctx)
         decisions = json_array();
     json_t *entry = json_deep_copy(t->detail);
     char ts[24];
-    date_format_timestamp((time_t)x->now, ts);
+    date_format_timestamp((time_t)x->job.now, ts);
     json_object_set_new(entry, "action", json_string(lifecycle_action_name(t->action)));
-    json_object_set_new(entry, "by", json_string(x->req->party));
-    json_object_set_new(entry, "role", json_string(x->req->role));
+    json_object_set_new(entry, "by", json_string(x->job.req->party));
+    json_object_set_new(entry, "role", json_string(x->job.req->role));
     json_object_set_new(entry, "at", json_string(ts));
-    svc_event_actor(x->req, entry);
+    svc_event_actor(x->job.req, entry);
     json_array_append_new(decisions, entry);
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
@@ -1101,18 +1070,18 @@ static int transition_job(db_conn *c, void *ctx)
     if (rc == 0)
         rc = record_outcome(c, t, &cur);
     if (rc == 0 && (to == ST_CANCELLED || to == ST_INVALIDATED)) /* e-Payment: nothing owed now */
-        rc = pay_on_closed(c, cur.id, cur.party, to, x->now, x->req,
+        rc = pay_on_closed(c, cur.id, cur.party, to, x->job.now, x->job.req,
                            to == ST_CANCELLED ? "cancellation" : "invalidation");
     if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
         if (at && dec_parse(at, 0, 0, &more) == 0 && more > 0)
-            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->now, x->req, "additional tax after inspection");
+            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req, "additional tax after inspection");
     }
     if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body = decl_view(&next, x->req);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = decl_view(&next, x->job.req);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     free(dtext);
     decl_row_release(&cur);
@@ -1127,9 +1096,9 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
         json_decref(detail);
         return r;
     }
-    transition_ctx t = {.w = {.req = req, .now = now_s(), .key = number}, .action = act,
+    transition_ctx t = {.w = {.job = svc_job_start(req), .key = number}, .action = act,
                         .detail = detail, .escalate_to_red = escalate};
-    r = run_write(a, &t.w, transition_job);
+    r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
     if (t.outcome_recorded && r.code == SVC_OK)
         risk_engine_outcome(a->risk_engine, t.facts, t.n_facts, t.violation, 0);
     free(t.facts);
@@ -1281,12 +1250,12 @@ int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
             }
             int changed = 0;
             for (int i = 0; i < x.n; i++) {
-                transition_ctx t = {.w = {.req = &sys, .now = now, .key = ids[i]},
+                transition_ctx t = {.w = {.job = {.req = &sys, .now = now}, .key = ids[i]},
                                     .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
                 t.detail = prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
                                 : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
                                             "registered more than 15 days ago and not completed");
-                svc_reply r = run_write(a, &t.w, transition_job);
+                svc_reply r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
                 if (r.code == SVC_OK) {
                     changed++;
                     if (prov)
@@ -1303,4 +1272,21 @@ int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
     }
     free(ids);
     return *expired + *invalidated;
+}
+
+svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of)
+{
+    date_ymd d = date_today();
+    int expired, invalidated;
+    if (!svc_role_is(req, "admin"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "administrators only");
+    if (as_of && date_parse(as_of, &d) != 0)
+        return svc_error(SVC_INVALID, "date", "dates are written YYYY-MM-DD");
+    /* the sweep runs as of the last second of that day: a deadline that falls on it has passed */
+    int64_t end_of_day = (int64_t)date_to_days(d) * 86400 + 86399;
+    if (svc_invalidate(a, end_of_day, &expired, &invalidated) < 0)
+        return svc_error(SVC_ERROR, "storage", "invalidation failed");
+    svc_reply r = {.code = SVC_OK,
+                   .body = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated)};
+    return r;
 }

@@ -1,5 +1,4 @@
 /* Application lifetime, authentication, idempotency and reply helpers. */
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +7,7 @@
 
 #include "service/app.h"
 #include "service/risk_engine.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_users.h"
 #include "util/dec.h"
 #include "util/log.h"
@@ -28,15 +27,6 @@ svc_reply svc_errors(const errs *e)
                                              e->items[i].path, "message", e->items[i].message));
     svc_reply r = {.code = SVC_INVALID, .body = json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
     return r;
-}
-
-void svc_sha256_hex(const void *data, size_t n, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 static int load_risk_job(db_conn *c, void *ctx)
@@ -207,7 +197,7 @@ static int auth_job(db_conn *c, void *ctx)
 int svc_authenticate(app *a, const char *token, svc_req *req)
 {
     char hash[65];
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = svc_now();
     svc_sha256_hex(token, strlen(token), hash);
     app_token_entry *slot = NULL;
     if (a->token_cache) {
@@ -242,60 +232,5 @@ int svc_authenticate(app *a, const char *token, svc_req *req)
     }
     if (rc == 1 && x.expires_at && now >= x.expires_at)
         return 0;
-    return rc;
-}
-
-typedef struct idem_ctx {
-    const svc_req *req;
-    idem_row row;
-} idem_ctx;
-
-static int idem_job(db_conn *c, void *ctx)
-{
-    idem_ctx *x = ctx;
-    return store_idem_get(c, x->req->party, x->req->idem_key, &x->row);
-}
-
-int svc_idem_lookup(db_conn *c, const svc_req *req, svc_reply *out)
-{
-    idem_ctx x = {req, {0}};
-    if (!req->idem_key)
-        return 0;
-    int rc = idem_job(c, &x);
-    if (rc != 1)
-        return 0;
-    if (strcmp(x.row.request_hash, req->request_hash) != 0) {
-        *out = svc_error(SVC_INVALID, "idempotency_key_reused",
-                         "this Idempotency-Key was used for a different request");
-    } else {
-        out->code = (svc_code)x.row.status;
-        out->body = json_loads(x.row.response, 0, NULL);
-    }
-    free(x.row.response);
-    return 1;
-}
-
-static int idem_reply_job(db_conn *c, void *ctx)
-{
-    void **p = ctx;
-    return svc_idem_lookup(c, p[0], p[1]);
-}
-
-int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out)
-{
-    void *p[2] = {(void *)req, out};
-    if (!req->idem_key)
-        return 0;
-    return store_read(a->st, idem_reply_job, p) == 1;
-}
-
-int svc_idem_save(db_conn *c, const svc_req *req, svc_code code, json_t *body, int64_t now)
-{
-    if (!req->idem_key)
-        return 0;
-    char *text = json_dumps(body, JSON_COMPACT);
-    int rc = store_idem_put(c, req->party, req->idem_key, req->request_hash, (int)code,
-                            text ? text : "{}", now);
-    free(text);
     return rc;
 }

@@ -15,7 +15,7 @@
 
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "service/payments.h"
 #include "util/dec.h"
@@ -27,8 +27,6 @@ const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
 
-static int64_t now_s(void) { return (int64_t)time(NULL); }
-
 /* A broker declaring for the enterprise may not spend its money. */
 int pay_is_enterprise(const svc_req *req, const char *ent)
 {
@@ -36,9 +34,8 @@ int pay_is_enterprise(const svc_req *req, const char *ent)
 }
 
 typedef struct credit_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     const char *ent;
-    int64_t now;
     char decl[16];
     int64_t amount;
     char reason[160];
@@ -46,15 +43,8 @@ typedef struct credit_ctx {
     int approve;
     char note[160];
     errs *e;
-    svc_reply reply;
     json_t *out;
 } credit_ctx;
-
-static int fail(credit_ctx *x, svc_reply r)
-{
-    x->reply = r;
-    return 1; /* non-zero: the writer rolls the job back */
-}
 
 /* The enterprise's credit left, over every declaration holding some. */
 static int64_t credit_available(db_conn *c, const char *ent, credit_row *rows, int *n_out)
@@ -89,11 +79,11 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
             rc = rc < 0 ? rc : DB_ERR;
             break;
         }
-        ledger_row r = {.at = x->now, .amount = take};
+        ledger_row r = {.at = x->job.now, .amount = take};
         snprintf(r.kind, sizeof r.kind, "%s", kind);
         snprintf(r.party, sizeof r.party, "%s", x->ent);
         snprintf(r.note, sizeof r.note, "%s", note);
-        rc = pay_ledger_append(c, m.id, m.status, &r, x->req);
+        rc = pay_ledger_append(c, m.id, m.status, &r, x->job.req);
         json_array_append_new(out, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
                                              pay_money(take)));
         amount -= take;
@@ -110,7 +100,7 @@ static int enterprise_known(db_conn *c, credit_ctx *x)
     if (rc == 0) {
         char msg[80];
         snprintf(msg, sizeof msg, "no enterprise with tax code %s", x->ent);
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", msg));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", msg));
     }
     return rc < 0 ? rc : 0;
 }
@@ -173,8 +163,8 @@ static int credits_read_job(db_conn *c, void *ctx)
         json_decref(list);
         return rc;
     }
-    x->reply.code = SVC_OK;
-    x->reply.body = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "available",
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "available",
                               pay_money(credited - used - refunded), "credited", pay_money(credited),
                               "used", pay_money(used), "refunded", pay_money(refunded),
                               "refunds_pending", pay_money(pending), "sources", sources, "refunds", list);
@@ -189,12 +179,12 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
         return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
-    credit_ctx x = {.req = req, .ent = enterprise};
+    credit_ctx x = {.job = {.req = req}, .ent = enterprise};
     if (store_read(a->st, credits_read_job, &x) < 0) {
-        json_decref(x.reply.body);
+        json_decref(x.job.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot read the credit");
     }
-    return x.reply;
+    return x.job.reply;
 }
 
 /* ---- POST /enterprises/{tax_code}/credits/apply ------------------------------------------------ */
@@ -202,7 +192,7 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 static int apply_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = enterprise_known(c, x);
     if (rc != 0)
@@ -241,7 +231,7 @@ static int apply_job(db_conn *c, void *ctx)
                  "enterprise %s has VND %lld of credit, VND %lld asked", x->ent, (long long)avail,
                  (long long)x->amount);
     if (x->e->n) {
-        rc = fail(x, svc_errors(x->e));
+        rc = svc_fail(&x->job, svc_errors(x->e));
         goto out;
     }
     /* the sources first (their numbers go into the target's note), then the payment itself */
@@ -252,10 +242,10 @@ static int apply_job(db_conn *c, void *ctx)
         json_decref(sources);
         goto out;
     }
-    pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = date_from_time((time_t)x->now),
+    pay_settle_ctx s = {.req = x->job.req, .now = x->job.now, .paid_date = date_from_time((time_t)x->job.now),
                         .revolved = json_array()};
     snprintf(s.ref, sizeof s.ref, "credit of enterprise %s", x->ent);
-    ledger_row r = {.at = x->now, .amount = x->amount};
+    ledger_row r = {.at = x->job.now, .amount = x->amount};
     snprintf(r.kind, sizeof r.kind, "paid_by_credit");
     snprintf(r.party, sizeof r.party, "%s", x->ent);
     int k = snprintf(r.note, sizeof r.note, "from the enterprise's credit held on");
@@ -271,8 +261,8 @@ static int apply_job(db_conn *c, void *ctx)
     if (rc == 0 && st.excess > 0) /* cannot happen: the amount is at most what is owed */
         rc = DB_ERR;
     if (rc == 0) {
-        x->reply.code = SVC_CREATED;
-        x->reply.body = json_pack(
+        x->job.reply.code = SVC_CREATED;
+        x->job.reply.body = json_pack(
             "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o}", "enterprise", x->ent, "declaration",
             m.number, "amount", pay_money(x->amount), "assessed", pay_money(st.b.assessed), "paid",
             pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
@@ -283,11 +273,11 @@ static int apply_job(db_conn *c, void *ctx)
             char miss[32], msg[120];
             dec_format(st.b.outstanding, 0, miss, sizeof miss);
             snprintf(msg, sizeof msg, "VND %s still missing", miss);
-            json_object_set_new(x->reply.body, "message", json_string(msg));
+            json_object_set_new(x->job.reply.body, "message", json_string(msg));
         }
         if (json_array_size(s.revolved))
-            json_object_set(x->reply.body, "guarantees_revolved", s.revolved);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+            json_object_set(x->job.reply.body, "guarantees_revolved", s.revolved);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     } else {
         json_decref(sources);
     }
@@ -309,16 +299,6 @@ static void parse_amount_body(json_t *body, const char *const *fields, credit_ct
     pay_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
 }
 
-static svc_reply run_credit_job(app *a, credit_ctx *x, store_job_fn fn)
-{
-    int rc = store_write(a->st, fn, x);
-    if (rc < 0) {
-        json_decref(x->reply.body);
-        return svc_error(SVC_ERROR, "storage", "the database refused the change");
-    }
-    return x->reply;
-}
-
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
     if (!pay_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
@@ -333,14 +313,14 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     if (!e)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
-    credit_ctx x = {.req = req, .ent = enterprise, .now = now_s(), .e = e};
+    credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_credit_apply_keys, &x);
     const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
     if (json_is_object(body) && !pay_is_decl_number(dn))
         errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
     else if (dn)
         snprintf(x.decl, sizeof x.decl, "%s", dn);
-    r = e->n ? svc_errors(e) : run_credit_job(a, &x, apply_job);
+    r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     free(e);
     return r;
 }
@@ -350,7 +330,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
 static int refund_request_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = enterprise_known(c, x);
     if (rc != 0)
@@ -373,9 +353,9 @@ static int refund_request_job(db_conn *c, void *ctx)
                  "enterprise %s has VND %lld of credit, VND %lld of it already asked in pending refunds:"
                  " VND %lld asked",
                  x->ent, (long long)avail, (long long)asked, (long long)x->amount);
-        return fail(x, svc_errors(x->e));
+        return svc_fail(&x->job, svc_errors(x->e));
     }
-    refund_row r = {.amount = x->amount, .requested_at = x->now};
+    refund_row r = {.amount = x->amount, .requested_at = x->job.now};
     int64_t id = store_sequence_next(c, "credit_refund");
     if (id < 0)
         return (int)id;
@@ -383,12 +363,12 @@ static int refund_request_job(db_conn *c, void *ctx)
     snprintf(r.party, sizeof r.party, "%s", x->ent);
     snprintf(r.status, sizeof r.status, "requested");
     snprintf(r.reason, sizeof r.reason, "%s", x->reason);
-    snprintf(r.requested_by, sizeof r.requested_by, "%s", x->req->party);
+    snprintf(r.requested_by, sizeof r.requested_by, "%s", x->job.req->party);
     if ((rc = store_refund_put(c, &r)) != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = refund_view(&r);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = refund_view(&r);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
@@ -402,14 +382,14 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     if (!e)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
-    credit_ctx x = {.req = req, .ent = enterprise, .now = now_s(), .e = e};
+    credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_refund_request_keys, &x);
     const char *why = json_is_object(body) ? json_string_field(body, "reason", "/reason",
                                                                sizeof x.reason, 0, e)
                                            : NULL;
     if (why)
         snprintf(x.reason, sizeof x.reason, "%s", why);
-    r = e->n ? svc_errors(e) : run_credit_job(a, &x, refund_request_job);
+    r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     free(e);
     return r;
 }
@@ -424,11 +404,11 @@ static int refund_decide_job(db_conn *c, void *ctx)
     if (rc < 0)
         return rc;
     if (rc == 0 || strcmp(r.party, x->ent) != 0)
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such refund request"));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such refund request"));
     if (strcmp(r.status, "requested") != 0) {
         char msg[120];
         snprintf(msg, sizeof msg, "refund %lld was already %s", (long long)r.id, r.status);
-        return fail(x, svc_error(SVC_CONFLICT, "refund_decided", msg));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "refund_decided", msg));
     }
     json_t *sources = json_array();
     if (x->approve) {
@@ -448,7 +428,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
                      "enterprise %s has VND %s of credit left: refund %lld of VND %s cannot be paid",
                      x->ent, have, (long long)r.id, want);
             json_decref(sources);
-            return fail(x, svc_error(SVC_CONFLICT, "credit_insufficient", msg));
+            return svc_fail(&x->job, svc_error(SVC_CONFLICT, "credit_insufficient", msg));
         }
         char note[160];
         snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
@@ -459,24 +439,24 @@ static int refund_decide_job(db_conn *c, void *ctx)
         }
     }
     snprintf(r.status, sizeof r.status, "%s", x->approve ? "approved" : "rejected");
-    snprintf(r.decided_by, sizeof r.decided_by, "%s", x->req->party);
+    snprintf(r.decided_by, sizeof r.decided_by, "%s", x->job.req->party);
     snprintf(r.note, sizeof r.note, "%s", x->note);
-    r.decided_at = x->now;
+    r.decided_at = x->job.now;
     if ((rc = store_refund_put(c, &r)) != 0) {
         json_decref(sources);
         return rc;
     }
     json_t *d = json_pack("{s:I,s:s,s:s,s:I,s:s}", "refund", (json_int_t)r.id, "enterprise", x->ent,
                           "decision", r.status, "amount", (json_int_t)r.amount, "note", x->note);
-    rc = svc_audit_append(c, x->req, "refunds", x->now, "refund.decide", d);
+    rc = svc_audit_append(c, x->job.req, "refunds", x->job.now, "refund.decide", d);
     json_decref(d);
     if (rc != 0) {
         json_decref(sources);
         return rc;
     }
-    x->reply.code = SVC_OK;
-    x->reply.body = refund_view(&r);
-    json_object_set_new(x->reply.body, "sources", sources);
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = refund_view(&r);
+    json_object_set_new(x->job.reply.body, "sources", sources);
     return 0;
 }
 
@@ -493,7 +473,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     if (!e)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
-    credit_ctx x = {.req = req, .ent = enterprise, .now = now_s(), .e = e, .refund_id = rid};
+    credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
     if (!json_is_object(body)) {
         errs_add(e, "type", "", "the body must be a JSON object");
     } else {
@@ -507,7 +487,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
         if (note)
             snprintf(x.note, sizeof x.note, "%s", note);
     }
-    svc_reply r = e->n ? svc_errors(e) : run_credit_job(a, &x, refund_decide_job);
+    svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
     free(e);
     return r;
 }

@@ -11,15 +11,13 @@
 #include "core/codes.h"
 #include "core/lifecycle.h"
 #include "core/manifest.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "service/manifests.h"
 #include "store/store_manifest.h"
 
 #define MAX_ROWS 64
 #define MAX_DECLS 64
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static int live(int st)
 {
@@ -261,7 +259,7 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
     gate_ctx x = {.req = req, .type = strcmp(type, "gate_in") == 0 ? GATE_IN : GATE_OUT,
-                  .container = ctr, .location = loc, .seal = seal, .now = now_s()};
+                  .container = ctr, .location = loc, .seal = seal, .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {
         json_decref(x.reply.body);
@@ -430,7 +428,7 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
     snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
     snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
-    x.h.opened_at = now_s();
+    x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {
         json_decref(x.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot store the hold");
@@ -452,7 +450,7 @@ static int hold_release_job(db_conn *c, void *ctx)
         x->reply = svc_error(SVC_CONFLICT, "illegal_transition", "the hold is already released");
         return 1;
     }
-    x->h.released_at = now_s();
+    x->h.released_at = svc_now();
     snprintf(x->h.released_by, sizeof x->h.released_by, "%s", x->req->party);
     rc = store_hold_put(c, &x->h);
     if (rc == 0) {

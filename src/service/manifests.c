@@ -12,14 +12,12 @@
 
 #include "core/codes.h"
 #include "core/manifest.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 
 #define MAX_BL 500
 #define MAX_CTR_PER_BL 200
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 /* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" -> unix seconds. */
 static int parse_ts(const char *s, int64_t *out)
@@ -342,19 +340,11 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
 /* ---- create / amend ---------------------------------------------------------------------------- */
 
 typedef struct mwrite_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     const char *id;          /* amend: the addressed manifest */
     manifest_in *m;
     manifest_row row;
-    int64_t now;
-    svc_reply reply;
 } mwrite_ctx;
-
-static int fail(mwrite_ctx *x, svc_reply r)
-{
-    x->reply = r;
-    return 1;
-}
 
 static int write_lines(db_conn *c, mwrite_ctx *x)
 {
@@ -371,7 +361,7 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
             char p[64];
             snprintf(p, sizeof p, "/bills_of_lading/%d/number", i);
             json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path", json_string(p));
-            return fail(x, r);
+            return svc_fail(&x->job, r);
         }
     }
     for (int i = 0; i < x->m->n_bl; i++) {
@@ -397,7 +387,7 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
                 snprintf(h.subject, sizeof h.subject, "%s", b->number);
                 snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
                 snprintf(h.opened_by, sizeof h.opened_by, "SYSTEM");
-                h.opened_at = x->now;
+                h.opened_at = x->job.now;
                 rc = store_hold_put(c, &h);
             }
         }
@@ -410,15 +400,15 @@ static int write_lines(db_conn *c, mwrite_ctx *x)
 static int create_job(db_conn *c, void *ctx)
 {
     mwrite_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = write_lines(c, x);
     if (rc == 0)
         rc = store_manifest_insert(c, &x->row);
     if (rc == 0) {
-        x->reply.code = SVC_CREATED;
-        x->reply.body = manifest_view(&x->row, NULL, NULL, 0);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        x->job.reply.code = SVC_CREATED;
+        x->job.reply.body = manifest_view(&x->row, NULL, NULL, 0);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     return rc;
 }
@@ -427,17 +417,17 @@ static int amend_job(db_conn *c, void *ctx)
 {
     mwrite_ctx *x = ctx;
     manifest_row cur;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = store_manifest_get(c, x->id, &cur);
     if (rc < 0)
         return rc;
-    if (rc == 0 || strcmp(cur.carrier, x->req->party) != 0) {
+    if (rc == 0 || strcmp(cur.carrier, x->job.req->party) != 0) {
         if (rc == 1)
             free(cur.doc);
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such manifest"));
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such manifest"));
     }
-    rc = store_manifest_version_put(c, cur.id, cur.version, cur.doc, x->now);
+    rc = store_manifest_version_put(c, cur.id, cur.version, cur.doc, x->job.now);
     if (rc == 0)
         rc = store_manifest_clear_lines(c, cur.id);
     snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
@@ -451,9 +441,9 @@ static int amend_job(db_conn *c, void *ctx)
     if (rc == 0)
         rc = store_manifest_update(c, &x->row);
     if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body = manifest_view(&x->row, NULL, NULL, 0);
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = manifest_view(&x->row, NULL, NULL, 0);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     return rc;
 }
@@ -489,7 +479,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
-    mwrite_ctx x = {.req = req, .id = id, .m = &m, .now = now_s()};
+    mwrite_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
     if (!id) {
         unsigned char rb[16];
         RAND_bytes(rb, sizeof rb);
@@ -497,24 +487,19 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
             snprintf(x.row.id + 2 * i, 3, "%02x", rb[i]);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
         x.row.version = 1;
-        x.row.created_at = x.now;
+        x.row.created_at = x.job.now;
     }
     snprintf(x.row.mode, sizeof x.row.mode, "%s", m.air ? "air" : "sea");
     snprintf(x.row.port, sizeof x.row.port, "%s", m.port);
     x.row.eta = m.eta;
-    x.row.late = x.now > m.eta - manifest_deadline_s(m.air, m.voyage_days);
-    x.row.updated_at = x.now;
+    x.row.late = x.job.now > m.eta - manifest_deadline_s(m.air, m.voyage_days);
+    x.row.updated_at = x.job.now;
     x.row.doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc = store_write(a->st, id ? amend_job : create_job, &x);
+    r = svc_run_write(a, &x.job, id ? amend_job : create_job, &x,
+                    "the database refused the manifest");
     free(x.row.doc);
     manifest_in_release(&m);
-    if (rc < 0) {
-        json_decref(x.reply.body);
-        if (rc == DB_CONSTRAINT)
-            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
-        return svc_error(SVC_ERROR, "storage", "the database refused the manifest");
-    }
-    return x.reply;
+    return r;
 }
 
 svc_reply svc_manifest_create(app *a, const svc_req *req, json_t *body)

@@ -17,7 +17,7 @@
 #include "core/ledger.h"
 #include "core/lifecycle.h"
 #include "core/tax.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "util/dec.h"
 #include "util/sig.h"
@@ -26,8 +26,6 @@
 #define MAX_ENTRIES 256
 #define KEY_CACHE 64
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 json_t *pay_money(int64_t v)
 {
@@ -63,7 +61,7 @@ static int key_read_job(db_conn *c, void *ctx)
 /* Returns a reference the caller frees (EVP_PKEY_free), or NULL when the bank has no key. */
 static EVP_PKEY *bank_key(app *a, const char *bank)
 {
-    int64_t now = now_s();
+    int64_t now = svc_now();
     unsigned h = 5381;
     for (const char *p = bank; *p; p++)
         h = h * 33 + (unsigned char)*p;
@@ -555,7 +553,7 @@ static int pay_job(db_conn *c, void *ctx)
         return rc;
     if (rc == 1) {
         if (strcmp(prev.request_hash, x->hash) == 0) {
-            x->reply.code = (svc_code)prev.status;
+            x->reply.code = svc_code_from_stored(prev.status);
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             char msg[200];
@@ -621,7 +619,7 @@ static int pay_job(db_conn *c, void *ctx)
         json_object_set(body, "guarantees_revolved", revolved);
     json_decref(revolved);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", x->txn);
     snprintf(pr.request_hash, sizeof pr.request_hash, "%s", x->hash);
@@ -771,7 +769,7 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     }
     /* 3. one write job; idempotent by (bank, bank_transaction_id) on the body's hash */
     svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = now_s();
+    x->now = svc_now();
     int rc = store_write(a->st, pay_job, x);
     if (rc < 0) {
         json_decref(x->reply.body);
@@ -1026,7 +1024,7 @@ static int guarantee_job(db_conn *c, void *ctx)
         return rc;
     if (rc == 1) {
         if (strcmp(prev.request_hash, x->hash) == 0) {
-            x->reply.code = (svc_code)prev.status;
+            x->reply.code = svc_code_from_stored(prev.status);
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             x->reply = svc_error(SVC_CONFLICT, "guarantee_conflict",
@@ -1074,7 +1072,7 @@ static int guarantee_job(db_conn *c, void *ctx)
                              "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
                              "unallocated", pay_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = SVC_CREATED, .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
     snprintf(pr.kind, sizeof pr.kind, "guarantee");
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", key);
@@ -1157,7 +1155,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         goto out;
     }
     svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = now_s();
+    x->now = svc_now();
     if (store_write(a->st, guarantee_job, x) < 0) {
         json_decref(x->reply.body);
         r = svc_error(SVC_ERROR, "storage", "the database refused the guarantee");

@@ -13,13 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
 
 #define PERMIT_MAX_HS 16
-
-static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 /* ---- views ---------------------------------------------------------------------------------- */
 
@@ -124,32 +122,24 @@ static int hs_covered(const char *list, const char *hs8)
 /* ---- POST /permits ------------------------------------------------------------------------------ */
 
 typedef struct permit_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     permit_row row;
     const char *key;
-    int64_t now;
-    svc_reply reply;
     int forbidden_checked;
 } permit_ctx;
-
-static int fail(permit_ctx *x, svc_reply r)
-{
-    x->reply = r;
-    return 1;
-}
 
 static int create_job(db_conn *c, void *ctx)
 {
     permit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
-    int rc = store_agency_bound(c, x->req->party, x->row.agency);
+    int rc = store_agency_bound(c, x->job.req->party, x->row.agency);
     if (rc < 0)
         return rc;
     if (rc == 0) {
         char msg[160];
-        snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->req->party, x->row.agency);
-        return fail(x, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
+        snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->job.req->party, x->row.agency);
+        return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
     }
     party p;
     rc = store_party_get(c, x->row.enterprise, &p);
@@ -160,28 +150,16 @@ static int create_job(db_conn *c, void *ctx)
         errs_init(&e);
         errs_add(&e, "enterprise_unknown", "/enterprise", "enterprise %s is not registered with customs",
                  x->row.enterprise);
-        return fail(x, svc_errors(&e));
+        return svc_fail(&x->job, svc_errors(&e));
     }
     rc = store_permit_insert(c, &x->row);
     if (rc == DB_CONSTRAINT)
-        return fail(x, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
     if (rc != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = permit_view(&x->row);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
-}
-
-static svc_reply run(app *a, permit_ctx *x, store_job_fn fn)
-{
-    int rc = store_write(a->st, fn, x);
-    if (rc < 0) {
-        json_decref(x->reply.body);
-        if (rc == DB_CONSTRAINT)
-            return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
-        return svc_error(SVC_ERROR, "storage", "the database refused the change");
-    }
-    return x->reply;
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = permit_view(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
@@ -199,7 +177,7 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
         return r;
     errs_init(&e);
     json_check_fields(body, allowed, "", &e);
-    permit_ctx x = {.req = req, .now = now_s()};
+    permit_ctx x = {.job = svc_job_start(req)};
     permit_row *p = &x.row;
     const char *number = json_string_field(body, "number", "/number", sizeof p->number, 1, &e);
     const char *ent = json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, &e);
@@ -244,7 +222,7 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
     snprintf(p->procedure, sizeof p->procedure, "%s", proc ? proc : "");
     snprintf(p->unit, sizeof p->unit, "%s", unit);
     snprintf(p->issuer, sizeof p->issuer, "%s", req->party);
-    p->created_at = x.now;
+    p->created_at = x.job.now;
     /* the agency issues only within its procedures */
     json_array_foreach(hs, i, v) {
         if (!agency_covers(a->tariff, json_string_value(v), agency, proc)) {
@@ -254,7 +232,7 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
             return svc_error(SVC_FORBIDDEN, "outside_procedures", msg);
         }
     }
-    return run(a, &x, create_job);
+    return svc_run_write(a, &x.job, create_job, &x, "the database refused the change");
 }
 
 /* ---- GET /permits/{number} ------------------------------------------------------------------- */
@@ -295,23 +273,23 @@ svc_reply svc_permit_get(app *a, const svc_req *req, const char *number)
 static int revoke_job(db_conn *c, void *ctx)
 {
     permit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->req, &x->reply))
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
     int rc = store_permit_get(c, x->key, &x->row);
     if (rc < 0)
         return rc;
-    if (rc == 0 || !can_see(x->req, &x->row))
-        return fail(x, svc_error(SVC_NOT_FOUND, "not_found", "no such permit"));
-    if (!svc_role_is(x->req, "agency") || strcmp(x->req->party, x->row.issuer) != 0)
-        return fail(x, svc_error(SVC_FORBIDDEN, "forbidden", "only the issuing agency revokes a permit"));
+    if (rc == 0 || !can_see(x->job.req, &x->row))
+        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such permit"));
+    if (!svc_role_is(x->job.req, "agency") || strcmp(x->job.req->party, x->row.issuer) != 0)
+        return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "forbidden", "only the issuing agency revokes a permit"));
     if (x->row.revoked_at)
-        return fail(x, svc_error(SVC_CONFLICT, "illegal_transition", "the permit is already revoked"));
-    if ((rc = store_permit_revoke(c, x->key, x->now)) != 0)
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", "the permit is already revoked"));
+    if ((rc = store_permit_revoke(c, x->key, x->job.now)) != 0)
         return rc;
-    x->row.revoked_at = x->now;
-    x->reply.code = SVC_OK;
-    x->reply.body = permit_view(&x->row);
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+    x->row.revoked_at = x->job.now;
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = permit_view(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body)
@@ -327,8 +305,8 @@ svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json
     }
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    permit_ctx x = {.req = req, .now = now_s(), .key = number};
-    return run(a, &x, revoke_job);
+    permit_ctx x = {.job = svc_job_start(req), .key = number};
+    return svc_run_write(a, &x.job, revoke_job, &x, "the database refused the change");
 }
 
 /* ---- the registration check ---------------------------------------------------------------------- */

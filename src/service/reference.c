@@ -14,7 +14,7 @@
 #include "service/risk_engine.h"
 #include "service/risk_training.h"
 #include "store/store_risk.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/users.h"
 #include "util/dec.h"
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "service/kernel.h"
 #include "store/store_risk.h"
 
 typedef struct history_ctx {
@@ -177,7 +178,7 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
                                p->seed, "validation_share", RISK_VALIDATION_SHARE);
     pc.row.params = json_dumps(params, JSON_COMPACT);
     json_decref(params);
-    pc.row.created_at = (int64_t)time(NULL);
+    pc.row.created_at = svc_now();
     pc.row.train_from = out->train_from;
     pc.row.train_to = out->train_to;
     pc.row.rows = (int64_t)r.n;

@@ -9,7 +9,7 @@
 
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
-#include "service/internal.h"
+#include "service/kernel.h"
 #include "service/payments.h"
 #include "util/dec.h"
 

@@ -1,5 +1,5 @@
-/* data/openapi.json: parses, is OpenAPI 3.0.3, and documents every route src/http/routes.c
- * serves (with the right methods), the bearer scheme, the error shape and the exact field
+/* data/openapi.json: parses, is OpenAPI 3.0.3, and documents every route of the route table
+ * (src/http/routes.c, http_routes) serves (with the right methods), the bearer scheme, the error shape and the exact field
  * lists of the strict declaration decoder (src/codec/json_decl.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "service/app.h"
+#include "http/routes.h"
 
 #include "codec/json_decl.h"
 
@@ -21,11 +22,13 @@ extern const char *const pay_refund_decision_keys[];
 #include <jansson.h>
 
 static json_t *doc;
+static void read_route_table(void);
 
 static int load(void **state)
 {
     json_error_t je;
     (void)state;
+    read_route_table();
     doc = json_load_file(ECUSTOMS_DATA_DIR "/openapi.json", JSON_REJECT_DUPLICATES, &je);
     if (!doc)
         fprintf(stderr, "openapi.json: %s at line %d column %d\n", je.text, je.line, je.column);
@@ -41,70 +44,40 @@ static int unload(void **state)
 
 typedef struct route {
     const char *path;
-    const char *methods[4]; /* lower case, NULL-terminated */
+    const char *methods[8]; /* lower case, NULL-terminated */
     int public;             /* no bearer token */
 } route;
 
-/* The one operation of an authenticated path that needs no token: signing in. */
-static int public_op(const char *path, const char *method)
-{
-    return !strcmp(path, "/api/v1/session") && !strcmp(method, "post");
-}
+/* Every route of the router, read from its table (http_routes), grouped by path. */
+static route routes[128];
+static size_t n_routes;
+static char lower[128][8][8];
+static int method_public[128][8]; /* a path may mix: POST /api/v1/session signs in, without a token */
 
-/* Every route of routes_dispatch(). */
-static const route routes[] = {
-    {"/healthz", {"get"}, 1},
-    {"/metrics", {"get"}, 1},
-    {"/api/v1/openapi.json", {"get"}, 1},
-    {"/api/v1/declarations", {"post", "get"}, 0},
-    {"/api/v1/session", {"post", "get", "put", "delete"}, 0},
-    {"/api/v1/worklists/{queue}", {"get"}, 0},
-    {"/api/v1/declarations/{id}/claim", {"post"}, 0},
-    {"/api/v1/notifications", {"get"}, 0},
-    {"/api/v1/declarations/{id}", {"get", "put"}, 0},
-    {"/api/v1/declarations/{id}/register", {"post"}, 0},
-    {"/api/v1/declarations/{id}/amendments", {"post"}, 0},
-    {"/api/v1/declarations/{id}/cancellation", {"post"}, 0},
-    {"/api/v1/declarations/{id}/decisions", {"post"}, 0},
-    {"/api/v1/declarations/{id}/events", {"get"}, 0},
-    {"/api/v1/declarations/{id}/ledger", {"get"}, 0},
-    {"/api/v1/payments", {"post"}, 0},
-    {"/api/v1/guarantees", {"post"}, 0},
-    {"/api/v1/banks/me/due", {"get"}, 0},
-    {"/api/v1/banks/me/reconciliation", {"get"}, 0},
-    {"/api/v1/enterprises/{tax_code}/credits", {"get"}, 0},
-    {"/api/v1/enterprises/{tax_code}/statement", {"get"}, 0},
-    {"/api/v1/debts/overdue", {"get"}, 0},
-    {"/api/v1/enterprises/{tax_code}/credits/apply", {"post"}, 0},
-    {"/api/v1/enterprises/{tax_code}/refunds", {"post"}, 0},
-    {"/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", {"post"}, 0},
-    {"/api/v1/risk/rules", {"get", "post"}, 0},
-    {"/api/v1/risk/rules/{rule_id}", {"put", "delete"}, 0},
-    {"/api/v1/risk/models", {"get"}, 0},
-    {"/api/v1/risk/settings", {"get", "put"}, 0},
-    {"/api/v1/tariff", {"get"}, 0},
-    {"/api/v1/tariff/{hs_code}", {"get"}, 0},
-    {"/api/v1/tax/quote", {"post"}, 0},
-    {"/api/v1/exchange-rates", {"get", "put"}, 0},
-    {"/api/v1/admin/invalidate", {"post"}, 0},
-    {"/api/v1/permits", {"post"}, 0},
-    {"/api/v1/permits/{number}", {"get"}, 0},
-    {"/api/v1/permits/{number}/revocation", {"post"}, 0},
-    {"/api/v1/certificates-of-origin", {"post"}, 0},
-    {"/api/v1/certificates-of-origin/{number}", {"get"}, 0},
-    {"/api/v1/manifests", {"post"}, 0},
-    {"/api/v1/manifests/{manifest_id}", {"get", "put"}, 0},
-    {"/api/v1/gate-events", {"post"}, 0},
-    {"/api/v1/supervision/scan", {"post"}, 0},
-    {"/api/v1/containers/{container}", {"get"}, 0},
-    {"/api/v1/holds", {"post"}, 0},
-    {"/api/v1/holds/{hold_id}/release", {"post"}, 0},
-    {"/api/v1/declarations/{id}/barcode.svg", {"get"}, 0},
-    {"/api/v1/declarations/{id}/qr.svg", {"get"}, 0},
-    {"/api/v1/declarations/{id}/barcode.png", {"get"}, 0},
-    {"/api/v1/declarations/{id}/qr.png", {"get"}, 0},
-    {"/api/v1/barcodes/public-key", {"get"}, 0},
-};
+static void read_route_table(void)
+{
+    n_routes = 0;
+    for (size_t i = 0; i < http_n_routes; i++) {
+        const http_route *hr = &http_routes[i];
+        size_t k = 0;
+        while (k < n_routes && strcmp(routes[k].path, hr->pattern))
+            k++;
+        if (k == n_routes) {
+            assert_true(n_routes < 128);
+            routes[n_routes++] = (route){.path = hr->pattern, .public = hr->access == HTTP_ROUTE_PUBLIC};
+        }
+        size_t m = 0;
+        while (routes[k].methods[m])
+            m++;
+        assert_true(m < 7);
+        for (size_t j = 0; hr->method[j] && j < 7; j++)
+            lower[k][m][j] = (char)(hr->method[j] - 'A' + 'a');
+        routes[k].methods[m] = lower[k][m];
+        method_public[k][m] = hr->access == HTTP_ROUTE_PUBLIC;
+        if (!method_public[k][m])
+            routes[k].public = 0;
+    }
+}
 
 static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
 
@@ -123,7 +96,7 @@ static void every_route_documented(void **state)
     (void)state;
     json_t *paths = json_object_get(doc, "paths");
     assert_true(json_is_object(paths));
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+    for (size_t i = 0; i < n_routes; i++) {
         json_t *p = json_object_get(paths, routes[i].path);
         if (!p)
             fail_msg("path %s is not documented", routes[i].path);
@@ -143,7 +116,7 @@ static void every_route_documented(void **state)
         }
     }
     /* and nothing else */
-    assert_int_equal(json_object_size(paths), sizeof routes / sizeof *routes);
+    assert_int_equal(json_object_size(paths), n_routes);
 }
 
 static void bearer_auth(void **state)
@@ -158,12 +131,12 @@ static void bearer_auth(void **state)
     assert_non_null(json_object_get(json_array_get(sec, 0), "bearerAuth"));
 
     json_t *paths = json_object_get(doc, "paths");
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+    for (size_t i = 0; i < n_routes; i++)
         for (const char *const *m = routes[i].methods; *m; m++) {
             json_t *op = json_object_get(json_object_get(paths, routes[i].path), *m);
             json_t *osec = json_object_get(op, "security");
             json_t *resp = json_object_get(op, "responses");
-            int pub = routes[i].public || public_op(routes[i].path, *m);
+            int pub = method_public[i][m - routes[i].methods];
             if (pub) {
                 /* public: explicitly no security */
                 assert_true(json_is_array(osec));

@@ -1,0 +1,85 @@
+/* The service kernel: what every use case needs besides its own rules.
+ *
+ *   - who is asking: role checks (svc_role_is, svc_is_customs);
+ *   - what time it is: one clock (svc_now), which tests may replace (svc_set_clock) so that
+ *     legal deadlines can be checked without waiting for them;
+ *   - idempotency: the request hash an Idempotency-Key binds to, the replay of a stored answer,
+ *     and remembering an answer inside the write transaction;
+ *   - the write-job base (svc_job) every write context starts with, one svc_fail() to reject a
+ *     write from inside its transaction, and one svc_run_write() that runs a job on the single
+ *     writer and maps a storage failure to a reply.
+ *
+ * How to write a write use case (see docs/architecture.md, "Adding a route and a write job"):
+ *
+ *     typedef struct thing_ctx { svc_job job; ...fields... } thing_ctx;   // job first
+ *     static int thing_job(db_conn *c, void *ctx) {
+ *         thing_ctx *x = ctx;
+ *         if (svc_idem_lookup(c, x->job.req, &x->job.reply)) return 1;
+ *         if (bad) return svc_fail(&x->job, svc_error(SVC_CONFLICT, "code", "message"));
+ *         ...write rows with x->job.now...
+ *         x->job.reply = (svc_reply){SVC_CREATED, body};
+ *         return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+ *     }
+ *     thing_ctx x = {.job = svc_job_start(req)};
+ *     return svc_run_write(a, &x.job, thing_job, &x, "the database refused the thing");
+ */
+#ifndef ECUSTOMS_SERVICE_KERNEL_H
+#define ECUSTOMS_SERVICE_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/app.h"
+
+/* ---- roles -------------------------------------------------------------------------------- */
+
+int svc_role_is(const svc_req *req, const char *role);
+int svc_is_customs(const svc_req *req); /* officer, risk_officer, admin, manager */
+
+/* ---- the clock ---------------------------------------------------------------------------- */
+
+/* Seconds since the epoch (UTC): the one "now" of the service layer. */
+int64_t svc_now(void);
+/* Replaces the clock (NULL restores the system clock). For tests; not thread-safe against
+ * concurrent requests, so set it before serving. */
+void svc_set_clock(int64_t (*clock)(void));
+
+/* ---- idempotency -------------------------------------------------------------------------- */
+
+void svc_sha256_hex(const void *data, size_t n, char out[65]);
+/* The hash an Idempotency-Key binds to: SHA-256 of "METHOD path\n" and the exact body. */
+void svc_request_hash(const char *method, const char *path, const char *body, size_t body_len,
+                      char out[65]);
+/* Returns a stored reply for a replayed Idempotency-Key, if any (1), else 0. Outside a
+ * transaction: the cheap early answer before any work. */
+int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out);
+/* Inside a transaction: 1 and *out set when req's Idempotency-Key was already answered. */
+int svc_idem_lookup(db_conn *c, const svc_req *req, svc_reply *out);
+/* Inside a transaction: remembers the reply to req's Idempotency-Key (no-op without a key). */
+int svc_idem_save(db_conn *c, const svc_req *req, svc_code code, json_t *body, int64_t now);
+
+/* Outcomes are stored (idempotency keys, payments) as the numbers earlier releases wrote;
+ * these two convert, so the enum's values never reach a database. */
+int svc_code_stored(svc_code code);
+svc_code svc_code_from_stored(int stored);
+
+/* ---- write jobs --------------------------------------------------------------------------- */
+
+/* The first member of every write job's context. */
+typedef struct svc_job {
+    const svc_req *req;
+    int64_t now;     /* one instant for every row the job writes */
+    svc_reply reply; /* what the job answers; owned by the job until svc_run_write returns it */
+} svc_job;
+
+svc_job svc_job_start(const svc_req *req);
+
+/* Inside a job: rejects the write with reply r. Returns 1, which rolls the transaction back. */
+int svc_fail(svc_job *job, svc_reply r);
+
+/* Runs fn(ctx) on the single writer. On a storage failure the job's reply is dropped and the
+ * failure becomes a reply: a unique-key conflict is SVC_CONFLICT ("retry"), anything else
+ * SVC_ERROR "storage" with `refused` as its message. Otherwise returns job->reply. */
+svc_reply svc_run_write(app *a, svc_job *job, store_job_fn fn, void *ctx, const char *refused);
+
+#endif
