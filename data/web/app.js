@@ -136,6 +136,7 @@
   async function signOut() {
     await api('DELETE', '/session');
     S.me = null;
+    S.since = null;
     stopPoll();
     chrome();
     go('#/login');
@@ -221,7 +222,9 @@
       if (name === 'channel') input = select('channel', [['', t('any')], ['green', t('ch_green')], ['yellow', t('ch_yellow')], ['red', t('ch_red')]], p.channel || '');
       else if (name === 'status') input = select('status', [['', t('any')], ...['provisional', 'registered', 'document_check', 'inspection', 'checked', 'cleared', 'passed_supervision', 'cancelled', 'rejected'].map((s) => [s, stName(s)])], p.status || '');
       else input = el('input', { name, type: kind || 'text', value: p[name] || '' });
-      f.append(field('f-' + name, t(name === 'q' ? 'search_label' : name), input));
+      const box = field('f-' + name, t(name === 'q' ? 'search_label' : name), input);
+      if (name === 'q') box.className = 'wide';
+      f.append(box);
     }
     f.append(el('div', {}, el('button', { type: 'submit', class: 'primary' }, name0(fields) === 'q' ? t('search') : t('filter'))));
     f.addEventListener('submit', (ev) => {
@@ -309,12 +312,13 @@
   /* Status changes of the enterprise's declarations (GET /notifications), polled every 2 s. */
   function live(onChange, onlyId) {
     stopPoll();
-    let since = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    // one cursor for the whole visit: a page that re-renders on a change must not see it again
+    if (!S.since) S.since = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     const tick = async () => {
-      const r = await fetch('/api/v1/notifications?since=' + encodeURIComponent(since), { credentials: 'same-origin' });
+      const r = await fetch('/api/v1/notifications?since=' + encodeURIComponent(S.since), { credentials: 'same-origin' });
       if (r.status !== 200) return;
       const b = await r.json();
-      since = b.next;
+      S.since = b.next;
       const mine = b.items.filter((n) => !onlyId || n.declaration_id === onlyId);
       if (mine.length) {
         for (const n of mine) toast(t('changed', { n: n.number || n.declaration_id.slice(0, 8), s: stName(n.to_status) }));
