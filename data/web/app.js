@@ -428,9 +428,35 @@
         el('td', { 'data-testid': 'event-who' }, (e.detail && e.detail.user_name ? e.detail.user_name + ' — ' : '') + e.role + ' ' + e.actor),
         el('td', {}, e.detail ? Object.entries(e.detail).filter(([k]) => k !== 'user' && k !== 'user_name').map(([k, v]) => k + ': ' + (typeof v === 'object' ? JSON.stringify(v) : v)).join('; ') : ''))),
     { 'data-testid': 'events' }));
+    let versions = '';
+    if (x.amendment > 0) {
+      const v = await api('GET', '/declarations/' + key + '/versions');
+      if (v.status === 200) versions = versionsSection(v.body);
+    }
     page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
-      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', manifest, ledger, events);
+      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', manifest, ledger, versions, events);
     if (S.me.role === 'declarant') live(() => declaration(key), x.id);
+  }
+
+  /* Amendments side by side: what each one changed, field by field (from the stored versions). */
+  function flatten(o, prefix, out) {
+    if (o && typeof o === 'object') {
+      for (const k of Object.keys(o)) flatten(o[k], prefix ? prefix + (Array.isArray(o) ? '[' + k + ']' : '.' + k) : k, out);
+    } else out[prefix] = o === null || o === undefined ? '' : String(o);
+    return out;
+  }
+  function versionsSection(b) {
+    const all = [...b.versions, b.current];
+    const rows = [];
+    for (let i = 1; i < all.length; i++) {
+      const a = flatten({ declaration: all[i - 1].declaration, taxes: all[i - 1].taxes }, '', {});
+      const c = flatten({ declaration: all[i].declaration, taxes: all[i].taxes }, '', {});
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(c)])].sort())
+        if (a[k] !== c[k]) rows.push(el('tr', {}, el('td', {}, String(all[i].amendment)), el('td', {}, k),
+          el('td', {}, a[k] === undefined ? '—' : a[k]), el('td', {}, c[k] === undefined ? '—' : c[k])));
+    }
+    return section(t('d_versions'), table(t('d_versions'), [t('amendment'), t('detail'), t('before'), t('after')], rows,
+      { 'data-testid': 'versions' }));
   }
 
   /* Decisions: the buttons the status allows; each posts to the API and reloads. */

@@ -42,7 +42,7 @@ window.I18N = {
     changed: 'Tờ khai {n}: {s}', forbidden: 'Bạn không có quyền làm việc này.', error: 'Lỗi',
     rules_title: 'Quy tắc phân luồng', rule_name: 'Tên', priority: 'Ưu tiên', active: 'Hiệu lực',
     welcome: 'Xin chào', home_text: 'Chọn một mục trong menu.', yes: 'Có', no: 'Không',
-    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc',
+    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc', before: 'Trước', after: 'Sau',
   },
   en: {
     skip: 'Skip to main content', brand_sub: 'e-Customs',
@@ -86,7 +86,7 @@ window.I18N = {
     changed: 'Declaration {n}: {s}', forbidden: 'You may not do this.', error: 'Error',
     rules_title: 'Selectivity rules', rule_name: 'Name', priority: 'Priority', active: 'Active',
     welcome: 'Welcome', home_text: 'Choose an entry in the menu.', yes: 'Yes', no: 'No',
-    hours: 'h', minutes: 'min', working: 'working hours',
+    hours: 'h', minutes: 'min', working: 'working hours', before: 'Before', after: 'After',
   },
 };
 

@@ -303,6 +303,7 @@ static void h_worklist(route_ctx *c)
     reply(c->rs, svc_worklist(c->a, c->req, P0, &l));
 }
 
+static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
 static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
 static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
 
@@ -384,6 +385,7 @@ const http_route http_routes[] = {
     {"DELETE", "/api/v1/session", h_session_delete, BEARER},
     {"GET", "/api/v1/declarations", h_decl_list, BEARER},
     {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
+    {"GET", "/api/v1/declarations/{id}/versions", h_decl_versions, BEARER},
     {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
     {"GET", "/api/v1/notifications", h_notifications, BEARER},
 };

@@ -439,3 +439,70 @@ svc_reply svc_decl_claim(app *a, const svc_req *req, const char *number)
                                                                  "name", x.prev_name));
     return r;
 }
+
+/* ---- earlier versions ---------------------------------------------------------------------- */
+
+#define VERSIONS_MAX 10 /* the 12th digit: at most 9 amendments */
+
+typedef struct versions_ctx {
+    const char *key;
+    decl_row row;
+    int found;
+    decl_version_row v[VERSIONS_MAX];
+    int n;
+} versions_ctx;
+
+static int versions_job(db_conn *c, void *ctx)
+{
+    versions_ctx *x = ctx;
+    x->found = store_decl_get(c, x->key, &x->row);
+    if (x->found != 1)
+        return x->found < 0 ? x->found : 0;
+    x->n = store_decl_versions(c, x->row.id, x->v, VERSIONS_MAX);
+    return x->n < 0 ? x->n : 0;
+}
+
+static json_t *version_json(int amendment, const char *doc, const char *taxes, int64_t at)
+{
+    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL, *t = taxes ? json_loads(taxes, 0, NULL) : NULL;
+    json_t *o = json_pack("{s:i,s:o,s:o,s:O?}", "amendment", amendment, "replaced_at", json_timestamp(at),
+                          "declaration", d ? d : json_null(), "taxes", json_object_get(t, "taxes"));
+    json_decref(t);
+    return o;
+}
+
+svc_reply svc_decl_versions(app *a, const svc_req *req, const char *key)
+{
+    versions_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    x->key = key;
+    svc_reply r = {0};
+    int rc = store_read(a->st, versions_job, x);
+    int visible = x->found == 1 && (sees_all(req) || !strcmp(x->row.party, req->party) ||
+                                    !strcmp(x->row.declarant, req->party));
+    if (rc != 0)
+        r = svc_error(SVC_ERROR, "storage", "cannot read the versions");
+    else if (!visible)
+        r = svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    else {
+        /* every earlier version, then the current one: a page shows what each amendment changed */
+        json_t *arr = json_array();
+        for (int i = 0; i < x->n; i++)
+            json_array_append_new(arr, version_json(x->v[i].amendment, x->v[i].doc, x->v[i].taxes,
+                                                    x->v[i].replaced_at));
+        json_t *cur = version_json(x->row.amendment, x->row.doc, x->row.taxes, 0);
+        json_object_del(cur, "replaced_at");
+        r.code = SVC_OK;
+        r.body = json_pack("{s:o,s:o,s:o}", "declaration",
+                           x->row.number[0] ? json_string(x->row.number) : json_string(x->row.id),
+                           "versions", arr, "current", cur);
+    }
+    for (int i = 0; i < x->n; i++) {
+        free(x->v[i].doc);
+        free(x->v[i].taxes);
+    }
+    decl_row_release(&x->row);
+    free(x);
+    return r;
+}

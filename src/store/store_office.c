@@ -166,3 +166,23 @@ int64_t store_feed_position(db_conn *c, int64_t at)
     db_reset(c, st);
     return v;
 }
+
+int store_decl_versions(db_conn *c, const char *decl_id, decl_version_row *out, int max)
+{
+    static const char sql[] = "SELECT amendment, doc, taxes, replaced_at FROM declaration_versions"
+                              " WHERE decl_id = ? ORDER BY amendment";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int n = 0;
+    while (n < max && db_step(c, st) == DB_ROW) {
+        out[n].amendment = (int)db_col_int64(c, st, 0);
+        out[n].doc = db_col_dup(c, st, 1);
+        out[n].taxes = db_col_dup(c, st, 2);
+        out[n].replaced_at = db_col_int64(c, st, 3);
+        n++;
+    }
+    db_reset(c, st);
+    return n;
+}

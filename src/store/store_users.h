@@ -107,6 +107,15 @@ int store_notifications(db_conn *c, const char *party, int64_t after, notif_row 
 /* The feed position just before the first event at or after `at` (unix s). */
 int64_t store_feed_position(db_conn *c, int64_t at);
 
+typedef struct decl_version_row {
+    int amendment;
+    char *doc, *taxes; /* heap */
+    int64_t replaced_at;
+} decl_version_row;
+
+/* The earlier versions of an amended declaration, oldest first (count, <0 error). */
+int store_decl_versions(db_conn *c, const char *decl_id, decl_version_row *out, int max);
+
 /* Normalises text for search: ASCII lower case, Vietnamese letters without diacritics
  * (đ -> d, ế -> e, ...), other bytes kept. out gets at most size-1 bytes. */
 void store_fold(const char *in, char *out, size_t size);

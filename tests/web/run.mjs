@@ -215,13 +215,25 @@ const tests = {
       buffer: Buffer.from(JSON.stringify(decl('0101234567', 200))) });
     await page.getByRole('button', { name: 'Khai báo và đăng ký' }).click();
     await page.locator('[data-testid=channel] [data-channel=green]').waitFor();
-    const number = (await page.locator('[data-testid=number]').textContent()).trim();
+    let number = (await page.locator('[data-testid=number]').textContent()).trim();
     assert.match(number, /^\d{12}$/);
     await page.evaluate(() => { window.__notReloaded = true; });
     await pay(number); // a paid green declaration clears itself
     await page.locator('[data-testid=status]').getByText('Đã thông quan').waitFor({ timeout: 20000 });
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was reloaded');
     await shot(page, 'declaration-trader');
+    // an amendment after clearance: the page shows what it changed, side by side
+    const am = decl('0101234567', 200);
+    am.items[1].quantity = '6000';
+    am.items[1].value = '30000';
+    am.invoice.total = '130000';
+    const a = await api('POST', '/declarations/' + number + '/amendments', tok.declarant, am);
+    assert.equal(a.status, 200, a.text);
+    await page.goto(BASE + '/#/d/' + a.body.number);
+    const v = page.locator('[data-testid=versions]');
+    await v.getByText('declaration.items[1].quantity').waitFor();
+    assert.match(await v.textContent(), /5000.*6000/);
+    number = a.body.number; // the 12th digit counts the amendments
     // the trader's list shows it; search without diacritics finds it
     await page.getByRole('link', { name: 'Tờ khai của tôi' }).click();
     await page.locator(`tr[data-number="${number}"]`).waitFor();
