@@ -21,7 +21,7 @@
 
 /* ?9 party; ?10..?15 three search words as [lo, hi) */
 #define LIST_PARTY " AND (d.party = ?9 OR d.declarant = ?9)"
-#define LIST_TERMS                                                                             \
+#define LIST_TERMS_ALL                                                                         \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"           \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"           \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
@@ -31,10 +31,43 @@ static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND
                                " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
 static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AND ?10 = ?11"
                                  " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
-static const char list_terms[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS
-                                 LIST_ORDER;
-static const char list_party_terms[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY LIST_TERMS
-                                       LIST_ORDER;
+/* A search starts from the declarations its first (longest) word matches — CROSS JOIN keeps
+ * SQLite's join order, so a rare word (a number, a container) reads a handful of rows instead of
+ * walking the whole created_at index — then sorts those matches by time. */
+#define TERMS_COLS                                                                             \
+    "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"   \
+    " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"    \
+    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"      \
+    " FROM decl_terms t CROSS JOIN declarations d ON d.id = t.decl_id"                         \
+    " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"  \
+    " WHERE t.term >= ?10 AND t.term < ?11 AND"
+#define TERMS_REST                                                                             \
+    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"           \
+    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
+static const char list_terms[] = TERMS_COLS LIST_FILTERS " AND ?9 = ''" TERMS_REST LIST_ORDER;
+static const char list_party_terms[] = TERMS_COLS LIST_FILTERS LIST_PARTY TERMS_REST LIST_ORDER;
+/* A common word (thousands of matches) is the other way round: walk the newest declarations and
+ * keep those whose id is among the matches, which stops after a page. */
+static const char list_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS_ALL
+                                      LIST_ORDER;
+static const char list_party_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY LIST_TERMS_ALL
+                                            LIST_ORDER;
+#define COMMON_TERM 2000
+
+/* How many declarations the word [lo, hi) matches, counted up to COMMON_TERM. */
+static int term_matches(db_conn *c, const char *lo, const char *hi)
+{
+    static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms WHERE term >= ?"
+                              " AND term < ? LIMIT 2000)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, lo);
+    db_bind_text(c, st, 2, hi);
+    int n = db_step(c, st) == DB_ROW ? (int)db_col_int64(c, st, 0) : DB_ERR;
+    db_reset(c, st);
+    return n;
+}
 
 static void read_row(db_conn *c, db_stmt *st, decl_list_row *r)
 {
@@ -63,6 +96,13 @@ int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out)
 {
     const char *sql = q->party[0] ? (q->n_terms ? list_party_terms : list_party)
                                   : (q->n_terms ? list_terms : list_all);
+    if (q->n_terms) {
+        int m = term_matches(c, q->terms[0][0], q->terms[0][1]);
+        if (m < 0)
+            return m;
+        if (m >= COMMON_TERM)
+            sql = q->party[0] ? list_party_terms_scan : list_terms_scan;
+    }
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -122,10 +162,12 @@ int store_decl_worklist(db_conn *c, const decl_list_q *q, int by_updated, decl_l
 
 int store_notifications(db_conn *c, const char *party, int64_t after, notif_row *out, int max)
 {
-    /* status changes only (a payment booked without a change of status is in the ledger) */
+    /* status changes only (a payment booked without a change of status is in the ledger);
+     * read forward from the cursor in feed order (CROSS JOIN: events drive), so a poller that
+     * keeps up reads only the few events since its last call */
     static const char sql[] =
         "SELECT e.decl_id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
-        " d.channel, e.at, e.feed FROM events e JOIN declarations d ON d.id = e.decl_id"
+        " d.channel, e.at, e.feed FROM events e CROSS JOIN declarations d ON d.id = e.decl_id"
         " WHERE e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = ?2 OR d.declarant = ?2)"
         " ORDER BY e.feed LIMIT ?3";
     db_stmt *st = db_prepare(c, sql);
