@@ -276,6 +276,19 @@ class T16OfficeTokens(ApiCase):
         self.assertEqual(p.returncode, 2)
 
 
+class T16OfficeRules(ApiCase):
+    def test_a_retired_rule_id_is_never_reused(self):
+        body = {"name": "retire test", "hs_prefix": "0102", "action": "yellow", "priority": 1}
+        st, a, _ = self.call("POST", "/api/v1/risk/rules", "risk", body)
+        self.assertEqual(st, 201, a)
+        st, _, _ = self.call("DELETE", "/api/v1/risk/rules/%d" % a["id"], "risk")
+        self.assertEqual(st, 200)
+        st, b, _ = self.call("POST", "/api/v1/risk/rules", "risk", body)
+        self.assertEqual(st, 201, b)
+        self.assertGreater(b["id"], a["id"])  # the retired id (the highest) is not given again
+        self.call("DELETE", "/api/v1/risk/rules/%d" % b["id"], "risk")
+
+
 class T16OfficeLists(ApiCase):
     def test_enterprise_sees_only_its_own(self):
         mine = self.registered("active")
