@@ -506,12 +506,46 @@
 
   /* ---- risk officers ------------------------------------------------------------------------------ */
   async function rules() {
-    const r = await api('GET', '/risk/rules');
+    const [r, m] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models')]);
     if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
-    const list = r.body.rules || r.body.items || [];
-    page(t('rules_title'), table(t('rules_title'), ['#', t('rule_name'), t('hs'), t('channel'), t('priority'), t('active')],
-      list.map((x) => el('tr', {}, el('td', {}, String(x.id)), el('td', {}, x.name), el('td', {}, x.hs_prefix || ''),
-        el('td', {}, badge(x.action)), el('td', {}, String(x.priority)), el('td', {}, x.active ? t('yes') : t('no'))))));
+    const list = r.body.rules || [];
+    const out = el('div', { 'aria-live': 'polite' });
+    const retire = (x) => async () => {
+      const d = await api('DELETE', '/risk/rules/' + x.id);
+      if (d.status === 200) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(d.body));
+    };
+    const rows = list.map((x) => el('tr', { 'data-rule': String(x.id) }, el('td', {}, String(x.id)), el('td', {}, x.name),
+      el('td', {}, [x.hs_prefix, x.origin, x.importer].filter(Boolean).join(' / ')),
+      el('td', { class: 'num' }, x.max_unit_value_vnd !== '0' ? vnd(x.max_unit_value_vnd) : ''),
+      el('td', { class: 'num' }, x.min_value_vnd !== '0' ? vnd(x.min_value_vnd) : ''),
+      el('td', {}, badge(x.action)), el('td', {}, String(x.priority)), el('td', {}, x.active ? t('yes') : t('no')),
+      el('td', {}, el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
+    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form' },
+      field('r-name', t('rule_name'), el('input', { name: 'name', required: true })),
+      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric' })),
+      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2 })),
+      field('r-importer', t('importer'), el('input', { name: 'importer' })),
+      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric' })),
+      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric' })),
+      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], 'yellow')),
+      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: '50' })),
+      el('div', {}, el('button', { type: 'submit', class: 'primary' }, t('add_rule'))));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) };
+      for (const k of ['hs_prefix', 'origin', 'importer']) if (f[k].value) body[k] = f[k].value.trim();
+      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) if (f[k].value) body[k] = f[k].value.replace(/[^0-9]/g, '');
+      const c = await api('POST', '/risk/rules', body);
+      if (c.status === 201) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
+    });
+    const models = m.status === 200 ? section(t('models'), table(t('models'), ['#', t('active'), t('created_at'), t('detail')],
+      (m.body.models || []).map((x) => el('tr', {}, el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
+        el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
+          .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; '))))),
+    el('p', { class: 'muted' }, t('models_cli'))) : '';
+    page(t('rules_title'), f, out, table(t('rules_title'), ['#', t('rule_name'), t('hs') + ' / ' + t('origin') + ' / ' + t('importer'),
+      { label: t('max_unit'), num: true }, { label: t('min_value'), num: true }, t('channel'), t('priority'), t('active'), ''], rows,
+    { 'data-testid': 'rules' }), models);
   }
 
   /* ---- start -------------------------------------------------------------------------------------- */

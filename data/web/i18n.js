@@ -42,7 +42,7 @@ window.I18N = {
     changed: 'Tờ khai {n}: {s}', forbidden: 'Bạn không có quyền làm việc này.', error: 'Lỗi',
     rules_title: 'Quy tắc phân luồng', rule_name: 'Tên', priority: 'Ưu tiên', active: 'Hiệu lực',
     welcome: 'Xin chào', home_text: 'Chọn một mục trong menu.', yes: 'Có', no: 'Không',
-    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc', before: 'Trước', after: 'Sau',
+    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc', before: 'Trước', after: 'Sau', retire: 'Ngừng áp dụng', add_rule: 'Thêm quy tắc', max_unit: 'Đơn giá tối đa (VND)', min_value: 'Trị giá tối thiểu (VND)', models: 'Các phiên bản mô hình', models_cli: 'Huấn luyện và kích hoạt mô hình: ecustoms risk train / risk activate.',
   },
   en: {
     skip: 'Skip to main content', brand_sub: 'e-Customs',
@@ -86,7 +86,7 @@ window.I18N = {
     changed: 'Declaration {n}: {s}', forbidden: 'You may not do this.', error: 'Error',
     rules_title: 'Selectivity rules', rule_name: 'Name', priority: 'Priority', active: 'Active',
     welcome: 'Welcome', home_text: 'Choose an entry in the menu.', yes: 'Yes', no: 'No',
-    hours: 'h', minutes: 'min', working: 'working hours', before: 'Before', after: 'After',
+    hours: 'h', minutes: 'min', working: 'working hours', before: 'Before', after: 'After', retire: 'Retire', add_rule: 'Add the rule', max_unit: 'Unit value at most (VND)', min_value: 'Value at least (VND)', models: 'Model versions', models_cli: 'Models are trained and activated with ecustoms risk train / risk activate.',
   },
 };
 

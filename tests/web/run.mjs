@@ -292,6 +292,27 @@ const tests = {
     await page.close();
   },
 
+  async risk_officer_adds_and_retires_a_rule() {
+    const page = await newPage();
+    await signIn(page, 'risk');
+    const f = page.locator('form[data-testid=rule-form]');
+    await f.getByLabel('Tên').fill('Xe đạp điện giá thấp');
+    await f.getByLabel('Mã HS').fill('871160');
+    await f.getByLabel('Đơn giá tối đa (VND)').fill('3.000.000');
+    await f.getByLabel('Luồng').selectOption('red');
+    await f.getByRole('button').click();
+    const row = page.locator('[data-testid=rules] tr', { hasText: 'Xe đạp điện giá thấp' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /3\.000\.000 ₫/);
+    await shot(page, 'risk-rules');
+    await row.getByRole('button', { name: 'Ngừng áp dụng' }).click();
+    await row.waitFor({ state: 'detached' });
+    const ev = (await api('GET', '/risk/rules', tok.risk)).body.rules.filter((x) => x.name === 'Xe đạp điện giá thấp');
+    assert.equal(ev.length, 0);
+    await signOut(page);
+    await page.close();
+  },
+
   async search_and_english() {
     const page = await newPage();
     await signIn(page, 'manager');
