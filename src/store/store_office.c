@@ -21,10 +21,12 @@
 
 /* ?9 party; ?10..?15 three search words as [lo, hi) */
 #define LIST_PARTY " AND (d.party = ?9 OR d.declarant = ?9)"
+/* (d.id || '') keeps the planner from driving the query by the matches' ids (then sorting
+ * them all): it walks the created_at index newest first and stops after a page */
 #define LIST_TERMS_ALL                                                                         \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"           \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"           \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
+    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"   \
+    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"   \
+    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
 #define LIST_ORDER " ORDER BY d.created_at DESC, d.id DESC LIMIT ?16"
 
 static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND ?10 = ?11"
@@ -52,13 +54,13 @@ static const char list_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 =
                                       LIST_ORDER;
 static const char list_party_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY LIST_TERMS_ALL
                                             LIST_ORDER;
-#define COMMON_TERM 2000
+#define COMMON_TERM 500
 
 /* How many declarations the word [lo, hi) matches, counted up to COMMON_TERM. */
 static int term_matches(db_conn *c, const char *lo, const char *hi)
 {
     static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms WHERE term >= ?"
-                              " AND term < ? LIMIT 2000)";
+                              " AND term < ? LIMIT 500)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -195,16 +197,26 @@ int store_notifications(db_conn *c, const char *party, int64_t after, notif_row 
 
 int64_t store_feed_position(db_conn *c, int64_t at)
 {
-    /* the last event before `at`: a feed read from there shows everything from that time on */
-    static const char sql[] = "SELECT COALESCE(MIN(feed), (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))"
-                              " FROM events WHERE at >= ?";
-    db_stmt *st = db_prepare(c, sql);
+    /* just before the first event at or after `at` (by the events_at index: MIN(feed) with
+     * this WHERE would walk the feed index from its start); feed follows commit order, which
+     * follows time closely enough for a starting point. No such event: the end of the feed. */
+    static const char first[] = "SELECT feed FROM events WHERE at >= ? ORDER BY at LIMIT 1";
+    static const char last[] = "SELECT COALESCE(MAX(feed), 0) FROM events";
+    db_stmt *st = db_prepare(c, first);
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, at);
     int64_t v = DB_ERR;
-    if (db_step(c, st) == DB_ROW)
+    int rc = db_step(c, st);
+    if (rc == DB_ROW)
         v = db_col_int64(c, st, 0) - 1;
+    db_reset(c, st);
+    if (rc != DB_DONE)
+        return rc == DB_ROW ? v : DB_ERR;
+    if (!(st = db_prepare(c, last)))
+        return DB_ERR;
+    if (db_step(c, st) == DB_ROW)
+        v = db_col_int64(c, st, 0);
     db_reset(c, st);
     return v;
 }
