@@ -5,6 +5,7 @@
 
 int cmd_db(int argc, char **argv);        /* db init --db FILE [--demo] | db migrate | db seed */
 int cmd_db_migrate(int argc, char **argv); /* db migrate --db FILE (cmd_db.c) */
+int cmd_db_seed(int argc, char **argv);    /* db seed --db FILE --declarations N (cmd_db.c) */
 int cmd_serve(int argc, char **argv);     /* serve --db FILE --listen HOST:PORT */
 int cmd_party(int argc, char **argv);     /* party add ... */
 int cmd_token(int argc, char **argv);     /* token create ... */

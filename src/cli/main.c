@@ -10,7 +10,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *usage;
 } commands[] = {
-    {"db", cmd_db, "db init --db FILE [--demo] | db migrate --db FILE"},
+    {"db", cmd_db, "db init --db FILE [--demo] | db migrate --db FILE | db seed --db FILE --declarations N [--seed S] [--append]"},
     {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT [--threads N]"},
     {"party", cmd_party, "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] [--overdue-debt-days N] [--bank] | party key --db FILE --party CODE --public-key PEM"},
     {"agency", cmd_agency, "agency bind --db FILE --party CODE --agency MOIT|MIC|MOF|GOV|..."},

@@ -124,6 +124,9 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left
  * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
 int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
+/* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
+ * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */
+int svc_idem_sweep(app *a, int64_t now);
 /* The administrator's sweep (POST /admin/invalidate, `ecustoms invalidate`): svc_invalidate as
  * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);

@@ -27,6 +27,7 @@
 #include "service/manifests.h"
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
+#include "store/pack.h"
 #include "util/dec.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
@@ -310,12 +311,14 @@ static int create_job(db_conn *c, void *ctx)
     return 0;
 }
 
-static void random_hex(char *out, int nbytes)
+/* A time-ordered id (store_new_id): new rows append at the right edge of the B-trees. */
+static void new_decl_id(char out[33])
 {
-    unsigned char b[32];
-    RAND_bytes(b, nbytes);
-    for (int i = 0; i < nbytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    unsigned char b[10];
+    struct timespec ts;
+    RAND_bytes(b, sizeof b);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    store_new_id((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, b, out);
 }
 
 static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
@@ -344,7 +347,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req)};
-    random_hex(x.row.id, 16);
+    new_decl_id(x.row.id);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.job.now;
@@ -366,7 +369,15 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
                      x.row.id, x.row.kind == DECL_EXPORT ? "export" : "import", x.row.type_code,
                      x.row.office, x.row.declarant, x.row.party, until);
     memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
+    /* packed here, not by the writer thread (store/pack.h) */
+    char *pdoc = store_pack(ax.doc), *ptaxes = store_pack(ax.taxes);
+    if (pdoc)
+        x.row.doc = pdoc;
+    if (ptaxes)
+        x.row.taxes = ptaxes;
     r = svc_run_write(a, &x.job, create_job, &x, "the database refused the change");
+    free(pdoc);
+    free(ptaxes);
     if (r.code == SVC_CREATED && !r.body) {
         r.text = x.reply_text;
         x.reply_text = NULL;
@@ -545,6 +556,8 @@ typedef struct register_ctx {
     char *risk_text;
     const tariff *tariff;  /* e-Permit: procedures required before registration */
     risk_fact *facts;      /* one per item, stored for learned selectivity */
+    char *taxes_packed;    /* rx.ax.taxes packed outside the writer (store/pack.h), or NULL */
+    char *facts_text;      /* facts encoded outside the writer, or NULL */
     int registered;        /* the job went through (not a replay, not refused) */
     int channel;           /* the channel it was given, when registered */
 } register_ctx;
@@ -630,7 +643,8 @@ static int register_job(db_conn *c, void *ctx)
     next.channel = rx->risk.channel;
     next.registered_at = next.updated_at = x->job.now;
     next.doc = cur.doc;
-    next.taxes = rx->ax.taxes;           /* re-assessed with the rates of the registration date */
+    /* re-assessed with the rates of the registration date */
+    next.taxes = rx->taxes_packed ? rx->taxes_packed : rx->ax.taxes;
     next.customs_value = rx->ax.tr.customs_value;
     next.total_tax = rx->ax.tr.total;
     next.tax_date = x->row.tax_date;
@@ -651,12 +665,14 @@ static int register_job(db_conn *c, void *ctx)
     }
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
-    if (rc == 0 && rx->facts) { /* learned selectivity's input */
+    if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
             snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
             rx->facts[i].registered_at = x->job.now;
         }
-        rc = store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
+        rc = rx->facts_text ? store_risk_facts_put_encoded(c, cur.id, x->job.now, rx->ax.d.n_items,
+                                                           rx->facts_text)
+                            : store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
     }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
         int cleared = pay_on_registered(c, cur.id, cur.party, x->job.now, x->job.req);
@@ -808,7 +824,11 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     rx.w.row.kind = rd.row.kind;
     rx.w.row.tax_date = today;
     rx.tariff = a->tariff;
+    rx.taxes_packed = store_pack(rx.ax.taxes);
+    rx.facts_text = rx.facts ? store_risk_facts_encode(rx.facts, rx.ax.d.n_items) : NULL;
     r = svc_run_write(a, &rx.w.job, register_job, &rx, "the database refused the registration");
+    free(rx.taxes_packed);
+    free(rx.facts_text);
     if (r.code == SVC_OK && rx.registered) { /* committed */
         if (rx.facts)
             risk_engine_registered(a->risk_engine, rx.facts, rx.ax.d.n_items);
@@ -1062,7 +1082,7 @@ static int transition_job(db_conn *c, void *ctx)
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
     next.decisions = dtext;
-    rc = store_decl_update(c, &next);
+    rc = store_decl_set_state(c, &next);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         rc = event(c, x, lifecycle_action_name(t->action), cur.status, to, t->detail);

@@ -234,3 +234,30 @@ int svc_authenticate(app *a, const char *token, svc_req *req)
         return 0;
     return rc;
 }
+
+/* ---- idempotency retention ---------------------------------------------------------------- */
+
+typedef struct purge_ctx {
+    int64_t before;
+    int n;
+} purge_ctx;
+
+static int purge_job(db_conn *c, void *ctx)
+{
+    purge_ctx *x = ctx;
+    x->n = store_idem_purge(c, x->before, 2000);
+    return x->n < 0 ? x->n : 0;
+}
+
+int svc_idem_sweep(app *a, int64_t now)
+{
+    purge_ctx x = {.before = now - STORE_IDEM_RETENTION_S};
+    int total = 0;
+    /* chunks of 2,000, each its own small job, so registrations interleave with the sweep */
+    do {
+        if (store_write(a->st, purge_job, &x) != 0)
+            return -1;
+        total += x.n;
+    } while (x.n == 2000);
+    return total;
+}

@@ -60,7 +60,7 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     next.status = to;
     next.updated_at = x->now;
     next.decisions = dtext;
-    int rc = store_decl_update(c, &next);
+    int rc = store_decl_set_state(c, &next);
     if (rc == 0) {
         char *d = json_dumps(svc_event_actor(x->req, detail), JSON_COMPACT);
         rc = store_event_append(c, cur->id, x->now, x->req->party, x->req->role,

@@ -259,7 +259,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
 {
     decl_row cur;
     decl_status to;
-    int rc = store_decl_get(c, key, &cur);
+    int rc = store_decl_get_state(c, key, &cur); /* the document is not rewritten: not read */
     if (rc != 1)
         return rc < 0 ? rc : DB_ERR;
     if (cur.channel != CH_GREEN || cur.status != ST_REGISTERED ||
@@ -281,7 +281,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
     next.status = to;
     next.cleared_at = next.updated_at = s->now;
     next.decisions = dtext;
-    rc = store_decl_update(c, &next);
+    rc = store_decl_set_state(c, &next);
     if (rc == 0) {
         json_t *d = json_pack("{s:s,s:s,s:s}", "decision", "clear", "reason", why, "reference", s->ref);
         if (s->txn[0])

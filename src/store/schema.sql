@@ -156,7 +156,20 @@ CREATE TABLE IF NOT EXISTS risk_models (
   version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL, train_from BIGINT NOT NULL,
   train_to BIGINT NOT NULL, rows_trained BIGINT NOT NULL, active INTEGER NOT NULL,
   features TEXT NOT NULL, metrics TEXT NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL);
--- migration 2: e-Office people, sessions and declaration search (issue 16)
+
+-- migration 2: lists of declarations by declarant, enterprise and office for a period; idempotency retention
+-- A declarant's, an enterprise's or an office's declarations of one day (the web portal's
+-- GET /api/v1/declarations?office=&from=&to=): one index range each, newest last, instead of a
+-- scan of every declaration the party or office ever lodged. (party, registered_at) also serves
+-- the lookups by party alone that declarations_party served.
+CREATE INDEX IF NOT EXISTS declarations_declarant_at ON declarations(declarant, registered_at);
+CREATE INDEX IF NOT EXISTS declarations_party_at ON declarations(party, registered_at);
+CREATE INDEX IF NOT EXISTS declarations_office_at ON declarations(office, registered_at);
+DROP INDEX IF EXISTS declarations_party;
+-- Idempotency keys are kept 48 hours (docs/storage.md): the sweep deletes by age.
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
+
+-- migration 3: e-Office people, sessions and declaration search (issue 16)
 -- people: one row per person, one per role held (store_users.c)
 CREATE TABLE IF NOT EXISTS users (
   username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,

@@ -88,6 +88,13 @@ int64_t store_sequence_next(db_conn *c, const char *name);
 
 /* ---- declarations ---------------------------------------------------------------------------- */
 
+/* A new declaration id: 32 hex digits, the first 12 the creation instant in microseconds since
+ * the epoch, the other 20 random (rnd: 10 bytes). Time-ordered ids put every new row of the
+ * tables keyed by declaration at the right-hand edge of their B-trees, so a registration touches
+ * the same few hot pages however large the database (random ids touched a random leaf of each
+ * index: page-cache misses grew with the database; docs/performance.md). */
+void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33]);
+
 typedef struct decl_row {
     char id[33];              /* provisional id (hex) */
     char number[13];          /* 12 digits once registered, "" before */
@@ -113,8 +120,13 @@ void decl_row_release(decl_row *r);
 int store_decl_insert(db_conn *c, const decl_row *r);
 /* Updates every mutable column of the row with the same id. */
 int store_decl_update(db_conn *c, const decl_row *r);
+/* A transition that leaves the document alone: status, channel, updated_at, cleared_at and
+ * decisions only (rewriting the whole row rewrote its overflow pages on every decision). */
+int store_decl_set_state(db_conn *c, const decl_row *r);
 /* By provisional id (32 hex) or number (11 or 12 digits). 1 found, 0 not, <0 error. */
 int store_decl_get(db_conn *c, const char *id_or_number, decl_row *out);
+/* Same with risk and decisions but without the document and the taxes (transitions). */
+int store_decl_get_state(db_conn *c, const char *id_or_number, decl_row *out);
 /* Same without the heavy columns (doc, taxes, risk, decisions stay NULL). */
 int store_decl_get_meta(db_conn *c, const char *id_or_number, decl_row *out);
 /* The registration write: number, status, channel, dates, taxes and risk only. */
@@ -161,6 +173,10 @@ typedef struct idem_row {
 int store_idem_get(db_conn *c, const char *party, const char *key, idem_row *out);
 int store_idem_put(db_conn *c, const char *party, const char *key, const char *request_hash,
                    int status, const char *response, int64_t at);
+/* Deletes up to max keys recorded before `before`: the retention window (STORE_IDEM_RETENTION_S,
+ * docs/storage.md). Returns how many were deleted, or <0. */
+#define STORE_IDEM_RETENTION_S (48 * 3600)
+int store_idem_purge(db_conn *c, int64_t before, int max);
 
 /* ---- risk rules ------------------------------------------------------------------------------- */
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/decl.h"
+#include "store/pack.h"
 #include "util/strmap.h"
 
 /* tables: src/store/schema.sql */
@@ -161,22 +162,39 @@ static int decode_facts(const char *text, const char *decl_id, int64_t at, risk_
     return n;
 }
 
-int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n)
+char *store_risk_facts_encode(const risk_fact *facts, int n)
+{
+    char *text = n > 0 ? encode_facts(facts, n) : NULL;
+    char *packed = store_pack(text);
+    if (packed) {
+        free(text);
+        return packed;
+    }
+    return text;
+}
+
+int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                                 const char *encoded)
 {
     static const char sql[] = "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
     if (n <= 0)
         return 0;
-    char *text = encode_facts(facts, n);
-    db_stmt *st = text ? db_prepare(c, sql) : NULL;
-    if (!st) {
-        free(text);
+    db_stmt *st = encoded ? db_prepare(c, sql) : NULL;
+    if (!st)
         return DB_ERR;
-    }
-    db_bind_text(c, st, 1, facts[0].decl_id);
-    db_bind_int64(c, st, 2, facts[0].registered_at);
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, registered_at);
     db_bind_int64(c, st, 3, n);
-    db_bind_text(c, st, 4, text);
-    int rc = db_run(c, st);
+    db_bind_text(c, st, 4, encoded);
+    return db_run(c, st);
+}
+
+int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n)
+{
+    if (n <= 0)
+        return 0;
+    char *text = store_risk_facts_encode(facts, n);
+    int rc = store_risk_facts_put_encoded(c, facts[0].decl_id, facts[0].registered_at, n, text);
     free(text);
     return rc;
 }
@@ -217,8 +235,9 @@ int store_risk_facts_of(db_conn *c, const char *decl_id, risk_fact *out, int max
     db_bind_text(c, st, 1, decl_id);
     int rc = db_step(c, st), n = 0;
     if (rc == DB_ROW) {
-        const char *text = db_col_text(c, st, 1);
+        char *text = store_unpack(db_col_text(c, st, 1));
         n = decode_facts(text ? text : "", decl_id, db_col_int64(c, st, 0), out, max);
+        free(text);
     }
     db_reset(c, st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -257,8 +276,10 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
             }
             facts = f;
         }
-        const char *id = db_col_text(c, st, 0), *text = db_col_text(c, st, 3);
+        const char *id = db_col_text(c, st, 0);
+        char *text = store_unpack(db_col_text(c, st, 3));
         int got = decode_facts(text ? text : "", id ? id : "", db_col_int64(c, st, 1), facts + n, (int)items);
+        free(text);
         if (got > 0)
             n += (size_t)got;
     }

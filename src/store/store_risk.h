@@ -13,6 +13,12 @@
 
 /* The facts of one declaration's n items (same decl_id and registered_at): one row. */
 int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n);
+/* The same in two steps, so that the encoding (and packing, store/pack.h) happens outside the
+ * writer thread: the text does not hold the decl_id and the registration time, which are columns.
+ * encode returns heap text (NULL on failure). */
+char *store_risk_facts_encode(const risk_fact *facts, int n);
+int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                                 const char *encoded);
 
 /* The outcome of a declaration (its first one counts: later calls are no-ops). 1 recorded,
  * 0 already had one, <0 error. */

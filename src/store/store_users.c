@@ -1,4 +1,5 @@
 #include "store/store_users.h"
+#include "store/pack.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -365,7 +366,10 @@ int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, co
     term_set *s = calloc(1, sizeof *s);
     if (!s)
         return DB_ERR;
-    json_t *doc = doc_json ? json_loads(doc_json, 0, NULL) : NULL;
+    /* the document may come packed already (store/pack.h: callers pack before the writer) */
+    char *plain = doc_json ? store_unpack(doc_json) : NULL;
+    json_t *doc = plain ? json_loads(plain, 0, NULL) : NULL;
+    free(plain);
     if (number && *number) {
         term_add(s, number, strlen(number));
         if (strlen(number) == 12) /* the number without its amendment digit finds every version */

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""EXPLAIN QUERY PLAN of every SQL statement of the C sources, on a (large, seeded) database.
+
+    python3 scripts/explain-queries.py DB [--all]
+
+Extracts the string literals that hold SQL from src/store/*.c and src/service/*.c (adjacent
+literals concatenated, the DECL_*COLS macros expanded), asks SQLite for each plan, and prints the
+statements whose plan SCANs a table (every plan with --all). A scan of a table that grows with
+the declarations is a defect (issue 12); scans of small reference tables (rules, settings, rates,
+parties of one query) are listed for the record.
+"""
+import glob
+import os
+import re
+import sqlite3
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+LIT = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def statements():
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "src/store/*.c")) +
+                       glob.glob(os.path.join(ROOT, "src/service/*.c"))):
+        text = open(path, encoding="utf-8").read()
+        macros = {}
+        for m in re.finditer(r"#define (\w+)[\s\\]+((?:\"(?:[^\"\\]|\\.)*\"[\s\\]*)+)", text):
+            macros[m.group(1)] = "".join(LIT.findall(m.group(2)))
+        for m in re.finditer(r"(?:static )?const char (\w+)\[\]\s*=\s*((?:\s*(?:\"(?:[^\"\\]|\\.)*\"|\w+))+)\s*;",
+                             text):
+            parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\b[A-Z_]{4,}\b)', m.group(2))
+            sql = "".join(p[0] if p[0] or not p[1] else macros.get(p[1], "") for p in parts)
+            if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", sql, re.I):
+                out.append((os.path.relpath(path, ROOT), m.group(1), sql))
+    return out
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    db = sqlite3.connect(sys.argv[1])
+    show_all = "--all" in sys.argv
+    n = scans = 0
+    for path, name, sql in statements():
+        n += 1
+        try:
+            plan = db.execute("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?")).fetchall()
+        except sqlite3.Error as e:
+            print("%s %s: cannot explain (%s)" % (path, name, e))
+            continue
+        lines = [r[3] for r in plan]
+        scan = [l for l in lines if l.startswith("SCAN") and "CONSTANT" not in l]
+        if scan:
+            scans += 1
+        if scan or show_all:
+            print("%s %s:\n  %s\n  -> %s" % (path, name, " ".join(sql.split())[:160],
+                                               "\n  -> ".join(lines)))
+    print("%d statements, %d with a SCAN" % (n, scans))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

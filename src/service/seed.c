@@ -1,0 +1,545 @@
+/* `ecustoms db seed` (service/seed.h): months of registered declarations written with the live
+ * write path's store functions, in large transactions.
+ *
+ * What is the same as live traffic: every row a registration writes (the declaration inserted
+ * provisional then registered, the "ida" and "idc" events hash-chained by store_event_append, the
+ * number from the sequences row, the bill-of-lading links, the ledger's assessment, the risk
+ * facts), the officers' decisions (decisions list, events) and the bank payments (ledger,
+ * payments row, automatic clearance of green declarations) through the same functions as
+ * service/clearance.c and service/payments.c. What differs: declarations are drawn from a pool
+ * of templates assessed once (decode, validation and taxes as IDA computes them) and varied per
+ * declaration (enterprise, office, bill of lading); the learned risk model is not consulted
+ * (rules, compliance class and random draws classify, as without a model). */
+#include "service/seed.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/json_decl.h"
+#include "codec/json_tax.h"
+#include "core/lifecycle.h"
+#include "core/number.h"
+#include "core/risk.h"
+#include "core/validate.h"
+#include "service/internal.h"
+#include "service/manifests.h"
+#include "service/payments.h"
+#include "service/risk_engine.h"
+#include "store/pack.h"
+#include "store/store.h"
+#include "store/store_payments.h"
+#include "store/store_risk.h"
+#include "util/dec.h"
+
+#define SEED_BATCH 2000         /* declarations per transaction */
+#define SETTLE_S (2 * 86400)    /* declarations older than this went through their whole life */
+#define SEED_BANK "0100112437"
+#define SEED_CUSTOMS "0000000000"
+
+/* Offices of the General Department's sub-departments (4-character codes). */
+static const char *const offices[] = {"01B1", "01AB", "01NV", "01E1", "02CI", "02CX", "02IK",
+                                      "02B1", "03CC", "03EE", "03PA", "18A1", "43NF", "47NF",
+                                      "34CE", "51C1", "60BS", "15SI", "29CC", "41PC"};
+#define N_OFFICES (int)(sizeof offices / sizeof *offices)
+
+typedef struct tpl {
+    decl d;
+    tax_item_result *items;
+    tax_result tr;
+    int64_t *cv;            /* customs value per item */
+    char *doc, *taxes;      /* packed (store/pack.h): every declaration drawn from it stores these */
+    char *facts;            /* its risk facts, encoded and packed */
+} tpl;
+
+static uint64_t rnd(uint64_t *s)
+{
+    /* xorshift64*: a reproducible stream for --seed */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+static void tpl_release(tpl *t)
+{
+    decl_release(&t->d);
+    free(t->items);
+    free(t->cv);
+    free(t->doc);
+    free(t->taxes);
+    free(t->facts);
+}
+
+typedef struct seed_party {
+    char code[14];
+    int aeo, compliance;
+} seed_party;
+
+/* Decode, validate and tax as IDA does (service/clearance.c assess_ex), with today's rates, the
+ * generated body sent by enterprise p through office, under bill of lading bl. */
+static int tpl_make(app *a, const char *body, const seed_party *p, const char *office,
+                    const char *bl, tpl *t)
+{
+    errs e;
+    errs_init(&e);
+    memset(t, 0, sizeof *t);
+    json_t *root = json_loads(body, 0, NULL);
+    if (!root)
+        return -1;
+    json_object_set_new(json_object_get(root, "importer"), "tax_code", json_string(p->code));
+    json_object_set_new(root, "customs_office", json_string(office));
+    json_t *bls = json_object_get(json_object_get(root, "transport"), "bills_of_lading");
+    if (json_is_array(bls) && json_array_size(bls) > 0)
+        json_array_set_new(bls, 0, json_string(bl));
+    json_decl_decode(root, &t->d, &e);
+    decl_validate(&t->d, a->tariff, &e);
+    if (!t->d.declarant[0])
+        snprintf(t->d.declarant, sizeof t->d.declarant, "%s", decl_vn_party(&t->d)->tax_code);
+    if (e.n == 0) {
+        tax_fx rates[64];
+        int nfx = app_fx_on(a, date_today(), rates, 64);
+        tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
+        t->items = calloc((size_t)t->d.n_items, sizeof *t->items);
+        t->cv = calloc((size_t)t->d.n_items + 1, sizeof *t->cv);
+        t->tr.items = t->items;
+        if (!t->items || !t->cv)
+            errs_add(&e, "internal", "", "out of memory");
+        else
+            tax_compute(a->tariff, a->tax, &table, &t->d, date_today(), &t->tr, &e);
+    }
+    if (e.n) {
+        fprintf(stderr, "seed: a generated declaration was refused (%s %s: %s); skipped\n",
+                e.items[0].code, e.items[0].path, e.items[0].message);
+        json_decref(root);
+        tpl_release(t);
+        return -1;
+    }
+    for (int i = 0; i < t->d.n_items; i++)
+        t->cv[i] = t->items[i].customs_value;
+    json_object_set_new(root, "declarant", json_string(t->d.declarant));
+    t->doc = json_dumps(root, JSON_COMPACT);
+    json_t *tj = json_tax_result(&t->tr, &t->d);
+    t->taxes = json_dumps(tj, JSON_COMPACT);
+    json_decref(tj);
+    if (!t->doc || !t->taxes) {
+        tpl_release(t);
+        return -1;
+    }
+    risk_fact *facts = calloc((size_t)t->d.n_items + 1, sizeof *facts);
+    if (facts) {
+        risk_facts_from_decl(&t->d, t->items, "", 0, p->aeo, p->compliance, facts);
+        t->facts = store_risk_facts_encode(facts, t->d.n_items);
+        free(facts);
+    }
+    /* every declaration drawn from this template stores the same documents: pack them once */
+    char *pd = store_pack(t->doc), *pt = store_pack(t->taxes);
+    if (pd) {
+        free(t->doc);
+        t->doc = pd;
+    }
+    if (pt) {
+        free(t->taxes);
+        t->taxes = pt;
+    }
+    if (!t->facts) {
+        tpl_release(t);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the batch job ------------------------------------------------------------------------- */
+
+typedef struct seed_job {
+    app *a;
+    const seed_opts *o;
+    tpl *tpls;
+    int n_tpls;
+    long from, n;           /* declarations [from, from + n) of the run */
+    long base;              /* declarations already in the database (bills of lading) */
+    int64_t start;          /* the simulated period's first second */
+    uint64_t *rng;
+    seed_result *res;
+} seed_job;
+
+static seed_party *parties;
+
+static void enterprise_code(int i, char out[14]) { snprintf(out, 14, "39%08d", i); }
+
+static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by, const char *action,
+                    int from, int to, json_t *detail, seed_result *res)
+{
+    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    int rc = store_event_append(c, r->id, at, by->party, by->role, action, from, to, d);
+    free(d);
+    res->events++;
+    return rc;
+}
+
+/* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
+ * the row re-read, the decision appended to its list, the row updated, the event. */
+static int transition(db_conn *c, const char *id, lc_action act, int64_t at, const svc_req *by,
+                      json_t *detail, seed_result *res)
+{
+    decl_row cur;
+    decl_status to;
+    int rc = store_decl_get_state(c, id, &cur);
+    if (rc != 1)
+        return rc < 0 ? rc : DB_ERR;
+    if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, act, &to) != 0) {
+        decl_row_release(&cur);
+        return 0; /* not allowed from here (e.g. cleared by the system already): skip */
+    }
+    json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
+    if (!decisions)
+        decisions = json_array();
+    json_t *entry = detail ? json_deep_copy(detail) : json_object();
+    char ts[24];
+    date_format_timestamp((time_t)at, ts);
+    json_object_set_new(entry, "action", json_string(lifecycle_action_name(act)));
+    json_object_set_new(entry, "by", json_string(by->party));
+    json_object_set_new(entry, "role", json_string(by->role));
+    json_object_set_new(entry, "at", json_string(ts));
+    json_array_append_new(decisions, entry);
+    char *dtext = json_dumps(decisions, JSON_COMPACT);
+    json_decref(decisions);
+    decl_row next = cur;
+    next.status = to;
+    next.updated_at = at;
+    if (to == ST_CLEARED)
+        next.cleared_at = at;
+    next.decisions = dtext;
+    rc = store_decl_set_state(c, &next);
+    if (rc == 0)
+        rc = event_of(c, &cur, at, by, lifecycle_action_name(act), cur.status, to, detail, res);
+    if (rc == 0 && to == ST_CANCELLED)
+        rc = pay_on_closed(c, cur.id, cur.party, to, at, by, "cancellation");
+    free(dtext);
+    decl_row_release(&cur);
+    return rc;
+}
+
+/* A bank's payment of the whole assessment, as pay_job writes it (ledger through pay_settle, which
+ * clears a covered green declaration; the payments row with its answer). */
+static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *res)
+{
+    static const svc_req bank = {.party = SEED_BANK, .role = "bank"};
+    decl_row m = {0};
+    int rc = store_decl_get_meta(c, id, &m);
+    if (rc != 1)
+        return rc < 0 ? rc : DB_ERR;
+    if (m.total_tax <= 0)
+        return 0;
+    pay_settle_ctx s = {.req = &bank, .now = at, .paid_date = date_from_time((time_t)at)};
+    snprintf(s.txn, sizeof s.txn, "SEED%012ld", n);
+    snprintf(s.ref, sizeof s.ref, "payment %s", s.txn);
+    ledger_row r = {.at = at, .amount = m.total_tax};
+    snprintf(r.kind, sizeof r.kind, "paid");
+    snprintf(r.party, sizeof r.party, "%s", m.party);
+    snprintf(r.bank, sizeof r.bank, "%s", SEED_BANK);
+    snprintf(r.bank_txn, sizeof r.bank_txn, "%s", s.txn);
+    snprintf(r.note, sizeof r.note, "payer %s, paid at seed", m.party);
+    pay_settled st;
+    if ((rc = pay_settle(c, &s, &m, &r, &st)) < 0)
+        return rc;
+    res->events += 1 + st.cleared;
+    json_t *body = json_pack("{s:s,s:s,s:s,s:o,s:[{s:s,s:o,s:o,s:o,s:s,s:b}]}", "bank", SEED_BANK,
+                             "bank_transaction_id", s.txn, "payer", m.party, "total",
+                             pay_money(m.total_tax), "lines", "declaration", m.number, "amount",
+                             pay_money(m.total_tax), "applied", pay_money(st.applied),
+                             "outstanding", pay_money(st.b.outstanding), "status",
+                             decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status),
+                             "cleared", st.cleared);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    payment_row pr = {.total = m.total_tax, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = at};
+    snprintf(pr.bank, sizeof pr.bank, "%s", SEED_BANK);
+    snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", s.txn);
+    snprintf(pr.request_hash, sizeof pr.request_hash, "%064ld", n);
+    snprintf(pr.payer, sizeof pr.payer, "%s", m.party);
+    date_format_timestamp((time_t)at, pr.paid_at);
+    rc = text ? store_payment_put(c, &pr) : DB_ERR;
+    free(text);
+    return rc;
+}
+
+static json_t *risk_json(const risk_decision *d)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < d->n_reasons; i++) {
+        const risk_reason *r = &d->reasons[i];
+        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
+                              decl_channel_name((decl_channel)r->channel), "text", r->text);
+        if (r->rule_id)
+            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
+        json_array_append_new(arr, o);
+    }
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel),
+                     "reasons", arr);
+}
+
+/* One declaration: IDA, IDC, and, when old enough, its decisions, payment and clearance. */
+static int seed_one(db_conn *c, seed_job *j, long k)
+{
+    const seed_opts *o = j->o;
+    seed_result *res = j->res;
+    uint64_t *g = j->rng;
+    int ti = (int)(rnd(g) % (uint64_t)j->n_tpls);
+    tpl *t = &j->tpls[ti];
+    const seed_party *p = &parties[ti];
+    long n = j->base + k;
+    double span = (double)o->declarations / o->per_day * 86400.0;
+    int64_t t0 = j->start + (int64_t)((double)k * span / (double)o->declarations);
+    int64_t t1 = t0 + 60 + (int64_t)(rnd(g) % 1800);
+    svc_req dreq = {.role = "declarant"};
+    snprintf(dreq.party, sizeof dreq.party, "%s", p->code);
+    const decl *dp = &t->d;
+    int rc;
+
+    /* IDA */
+    decl_row row = {.kind = dp->kind, .status = ST_PROVISIONAL, .customs_value = t->tr.customs_value,
+                    .total_tax = t->tr.total, .tax_date = date_from_time((time_t)t0),
+                    .created_at = t0, .updated_at = t0, .doc = t->doc, .taxes = t->taxes};
+    unsigned char idr[16];
+    uint64_t r1 = rnd(g), r2 = rnd(g);
+    memcpy(idr, &r1, 8);
+    memcpy(idr + 8, &r2, 8);
+    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, row.id);
+    snprintf(row.type_code, sizeof row.type_code, "%s", dp->type_code);
+    snprintf(row.declarant, sizeof row.declarant, "%s", p->code);
+    snprintf(row.party, sizeof row.party, "%s", p->code);
+    snprintf(row.office, sizeof row.office, "%s", dp->customs_office);
+    if ((rc = store_decl_insert(c, &row)) != 0 ||
+        (rc = event_of(c, &row, t0, &dreq, "ida", 0, ST_PROVISIONAL, NULL, res)) != 0)
+        return rc;
+
+    /* IDC: number, channel, links, ledger, risk facts */
+    char seqname[16];
+    int doc_type = number_doc_type(row.kind);
+    snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
+    int64_t seq = store_sequence_next(c, seqname);
+    if (seq < 0 || number_format(doc_type, seq, 0, row.number) != 0)
+        return seq < 0 ? (int)seq : DB_ERR;
+    risk_input in = {.d = dp, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
+                     .date = date_from_time((time_t)t1), .aeo = p->aeo,
+                     .compliance = p->compliance, .random_draw = rnd(g)};
+    risk_decision rd;
+    risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
+    json_t *rj = risk_json(&rd);
+    char *rtext = json_dumps(rj, JSON_COMPACT);
+    row.status = ST_REGISTERED;
+    row.channel = rd.channel;
+    row.registered_at = row.updated_at = t1;
+    row.risk = rtext;
+    rc = store_decl_register(c, &row);
+    json_t *warnings = NULL;
+    if (rc == 0)
+        warnings = svc_manifest_on_register(c, row.id, dp, &rc);
+    if (rc == 0) {
+        json_t *detail = json_pack("{s:s,s:s,s:O}", "number", row.number, "channel",
+                                   decl_channel_name((decl_channel)row.channel), "reasons",
+                                   json_object_get(rj, "reasons"));
+        if (json_array_size(warnings))
+            json_object_set(detail, "warnings", warnings);
+        rc = event_of(c, &row, t1, &dreq, "idc", ST_PROVISIONAL, ST_REGISTERED, detail, res);
+        json_decref(detail);
+    }
+    json_decref(warnings);
+    json_decref(rj);
+    free(rtext);
+    if (rc == 0 && (rc = pay_ledger_assess(c, row.id, row.party, ST_REGISTERED, row.total_tax, t1,
+                                           &dreq, "registration")) == 0)
+        res->events++;
+    if (rc == 0)
+        rc = store_risk_facts_put_encoded(c, row.id, t1, dp->n_items, t->facts);
+    int cleared = 0;
+    if (rc == 0 && row.channel == CH_GREEN) {
+        cleared = pay_on_registered(c, row.id, row.party, t1, &dreq);
+        rc = cleared < 0 ? cleared : 0;
+        res->events += cleared > 0;
+    }
+    if (rc != 0)
+        return rc;
+    res->green += row.channel == CH_GREEN;
+    res->yellow += row.channel == CH_YELLOW;
+    res->red += row.channel == CH_RED;
+    res->declarations++;
+    if (!res->first_at || t1 < res->first_at)
+        res->first_at = t1;
+    if (t1 > res->last_at)
+        res->last_at = t1;
+
+    /* the rest of its life, for declarations old enough to have lived it */
+    if (t1 > o->end - SETTLE_S) {
+        res->in_progress++;
+        return 0;
+    }
+    static const svc_req officer = {.party = SEED_CUSTOMS, .role = "officer"};
+    static const svc_req gate = {.party = SEED_CUSTOMS, .role = "port_operator"};
+    if (rnd(g) % 1000 < 8) { /* ~0.8 % cancelled by the declarant (H07, wrong data) */
+        json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", "H07", "reason_text",
+                                   "wrong data that cannot be amended", "reason", "");
+        rc = transition(c, row.id, ACT_CANCEL, t1 + 3600, &dreq, detail, res);
+        json_decref(detail);
+        res->cancelled++;
+        return rc;
+    }
+    int64_t at = t1 + 1800;
+    if (row.channel != CH_GREEN) {
+        json_t *det = json_pack("{s:s}", "decision", "start_document_check");
+        rc = transition(c, row.id, ACT_START_DOC_CHECK, at, &officer, det, res);
+        json_decref(det);
+        det = json_pack("{s:s,s:b}", "decision", "document_check", "passed", 1);
+        if (rc == 0)
+            rc = transition(c, row.id, ACT_DOC_PASSED, at += 3600, &officer, det, res);
+        json_decref(det);
+        if (rc == 0 && row.channel == CH_RED) {
+            det = json_pack("{s:s,s:b,s:s}", "decision", "inspection", "violation", 0,
+                            "additional_tax", "0");
+            rc = transition(c, row.id, ACT_INSPECTION_DONE, at += 4 * 3600, &officer, det, res);
+            json_decref(det);
+        }
+    }
+    if (rc == 0 && !cleared)
+        rc = payment(c, row.id, at += 1800, n, res);
+    if (rc == 0) { /* the officer clears what the system did not */
+        json_t *det = json_pack("{s:s}", "decision", "clear");
+        rc = transition(c, row.id, ACT_CLEAR, at += 600, &officer, det, res);
+        json_decref(det);
+    }
+    res->cleared++;
+    if (rc == 0 && rnd(g) % 100 < 92) { /* the goods leave the port */
+        json_t *det = json_pack("{s:s}", "decision", "pass_supervision");
+        rc = transition(c, row.id, ACT_PASS_SUPERVISION, at + 6 * 3600, &gate, det, res);
+        json_decref(det);
+        res->passed++;
+    }
+    return rc;
+}
+
+static int batch_job(db_conn *c, void *ctx)
+{
+    seed_job *j = ctx;
+    for (long k = j->from; k < j->from + j->n; k++) {
+        int rc = seed_one(c, j, k);
+        if (rc != 0) {
+            fprintf(stderr, "seed: declaration %ld: %s\n", k, db_errmsg(c));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- setup --------------------------------------------------------------------------------- */
+
+static int parties_job(db_conn *c, void *ctx)
+{
+    const seed_opts *o = ctx;
+    for (int i = 0; i < o->enterprises; i++) {
+        party p = {.aeo = parties[i].aeo, .compliance = parties[i].compliance};
+        snprintf(p.tax_code, sizeof p.tax_code, "%s", parties[i].code);
+        snprintf(p.name, sizeof p.name, "Seeded Importer %d", i);
+        snprintf(p.status, sizeof p.status, "active");
+        snprintf(p.kind, sizeof p.kind, "enterprise");
+        int rc = store_party_put(c, &p);
+        if (rc != 0)
+            return rc;
+    }
+    party b = {.compliance = 1};
+    snprintf(b.tax_code, sizeof b.tax_code, SEED_BANK);
+    snprintf(b.name, sizeof b.name, "Seed bank");
+    snprintf(b.status, sizeof b.status, "active");
+    snprintf(b.kind, sizeof b.kind, "bank");
+    party existing;
+    int rc = store_party_get(c, SEED_BANK, &existing);
+    return rc < 0 ? rc : rc == 1 ? 0 : store_party_put(c, &b);
+}
+
+typedef struct count_ctx {
+    const char *sql;
+    int64_t v;
+} count_ctx;
+
+static int scalar_job(db_conn *c, void *ctx)
+{
+    count_ctx *x = ctx;
+    db_stmt *st = db_prepare(c, x->sql);
+    if (!st)
+        return DB_ERR;
+    int rc = db_step(c, st);
+    x->v = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? 0 : rc;
+}
+
+int svc_seed_has_declarations(app *a)
+{
+    static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM declarations LIMIT 1) x";
+    count_ctx x = {sql, 0};
+    int rc = store_read(a->st, scalar_job, &x);
+    return rc < 0 ? rc : x.v > 0;
+}
+
+int svc_seed(app *a, const seed_opts *o, seed_result *out)
+{
+    static const char count_sql[] = "SELECT COUNT(*) FROM declarations";
+    memset(out, 0, sizeof *out);
+    if (o->declarations <= 0 || o->n_bodies <= 0 || o->enterprises <= 0 || o->per_day <= 0)
+        return -1;
+    uint64_t g = o->seed * 0x9E3779B97F4A7C15ULL + 1;
+    parties = calloc((size_t)o->enterprises, sizeof *parties);
+    tpl *tpls = calloc((size_t)o->enterprises, sizeof *tpls);
+    int n_tpls = 0, rc = -1;
+    if (!parties || !tpls)
+        goto done;
+    for (int i = 0; i < o->enterprises; i++) {
+        enterprise_code(i, parties[i].code);
+        uint64_t r = rnd(&g) % 100;
+        /* compliance classes (Decision 81/QD-TCHQ): most enterprises in classes 1-2 */
+        parties[i].compliance = r < 40 ? 1 : r < 95 ? 2 : r < 99 ? 3 : 4;
+        parties[i].aeo = rnd(&g) % 100 < 2;
+    }
+    /* one template per enterprise: its documents are assessed and packed once */
+    for (int i = 0; i < o->enterprises; i++) {
+        char bl[16];
+        snprintf(bl, sizeof bl, "SB%08d", i);
+        if (tpl_make(a, o->bodies[i % o->n_bodies], &parties[i], offices[rnd(&g) % N_OFFICES], bl,
+                     &tpls[n_tpls]) == 0)
+            parties[n_tpls++] = parties[i];
+    }
+    if (n_tpls == 0) {
+        fprintf(stderr, "seed: no generated declaration was accepted\n");
+        goto done;
+    }
+    seed_opts eo = *o;
+    eo.enterprises = n_tpls;
+    if (store_write(a->st, parties_job, &eo) != 0) {
+        fprintf(stderr, "seed: cannot write the enterprises\n");
+        goto done;
+    }
+    count_ctx cx = {count_sql, 0};
+    if (store_read(a->st, scalar_job, &cx) != 0)
+        goto done;
+    double span = (double)o->declarations / o->per_day * 86400.0;
+    seed_job j = {.a = a, .o = &eo, .tpls = tpls, .n_tpls = n_tpls, .base = cx.v,
+                  .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out};
+    /* (registration comes up to 31 minutes after IDA: the last one is still in the past) */
+    for (long from = 0; from < o->declarations; from += SEED_BATCH) {
+        j.from = from;
+        j.n = o->declarations - from < SEED_BATCH ? o->declarations - from : SEED_BATCH;
+        if (store_write(a->st, batch_job, &j) != 0) {
+            fprintf(stderr, "seed: the batch from declaration %ld was refused\n", from);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    for (int i = 0; i < n_tpls; i++)
+        tpl_release(&tpls[i]);
+    free(tpls);
+    free(parties);
+    parties = NULL;
+    return rc;
+}

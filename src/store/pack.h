@@ -1,0 +1,19 @@
+/* Large text columns (a declaration's document and tax assessment, its versions, its risk facts)
+ * are stored deflated: the tax document of a 25-item declaration is ~19 KB of JSON that repeats
+ * the same keys and legal references on every item, and it made ~80 % of the database
+ * (docs/performance.md, "Storage"). Packed text is "~z<length>:" followed by the zlib stream in
+ * base64, so the column stays TEXT in every engine; text without the marker (rows written
+ * before) is read as it is. */
+#ifndef ECUSTOMS_STORE_PACK_H
+#define ECUSTOMS_STORE_PACK_H
+
+#include <stddef.h>
+
+/* Packed copy of text (heap), or NULL when packing would not pay (short text), text is packed
+ * already, or packing failed: then store text itself. Callers on the hot path pack before they
+ * hand a job to the writer thread, so that the single writer spends its time on SQL. */
+char *store_pack(const char *text);
+/* The text of a column as stored (packed or not), heap; NULL for NULL or on corrupt input. */
+char *store_unpack(const char *stored);
+
+#endif

@@ -1,0 +1,166 @@
+/* Unit tests for src/store/pack.c (packed text columns) and src/store/schema.c (versions and
+ * migrations) on an in-memory SQLite database. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "store/pack.h"
+#include "store/schema.h"
+#include "store/store.h"
+
+static char *json_like(size_t n)
+{
+    char *s = malloc(n + 1);
+    size_t k = 0;
+    for (int i = 0; k + 80 < n; i++)
+        k += (size_t)snprintf(s + k, n + 1 - k, "{\"line\":%d,\"legal_ref\":\"Decree 26/2023\",\"amount\":\"%d\"},", i, i * 7919);
+    memset(s + k, 'x', n - k);
+    s[n] = 0;
+    return s;
+}
+
+static void pack_round_trip(void **state)
+{
+    (void)state;
+    char *text = json_like(20000);
+    char *p = store_pack(text);
+    assert_non_null(p);
+    assert_true(strncmp(p, "~z20000:", 8) == 0);
+    assert_true(strlen(p) < strlen(text) / 3); /* repetitive JSON shrinks */
+    char *back = store_unpack(p);
+    assert_non_null(back);
+    assert_string_equal(back, text);
+    assert_null(store_pack(p)); /* packed already: stored as it is */
+    free(back);
+    free(p);
+    free(text);
+}
+
+static void pack_small_and_plain(void **state)
+{
+    (void)state;
+    assert_null(store_pack("{\"a\":1}")); /* not worth it */
+    assert_null(store_pack(NULL));
+    char *plain = store_unpack("{\"written\":\"before packing\"}"); /* older rows */
+    assert_string_equal(plain, "{\"written\":\"before packing\"}");
+    free(plain);
+    assert_null(store_unpack(NULL));
+}
+
+static void unpack_refuses_corrupt_text(void **state)
+{
+    (void)state;
+    char *text = json_like(4000);
+    char *p = store_pack(text);
+    assert_non_null(p);
+    assert_null(store_unpack("~z"));
+    assert_null(store_unpack("~zabc:AAAA"));
+    assert_null(store_unpack("~z10:AAA")); /* not base64 (length) */
+    assert_null(store_unpack("~z10:AAAA")); /* not a zlib stream */
+    char *wrong = strdup(p);
+    wrong[2] = '5'; /* another length than the stream holds */
+    assert_null(store_unpack(wrong));
+    p[strlen(p) - 8] = 0; /* truncated */
+    assert_null(store_unpack(p));
+    free(wrong);
+    free(p);
+    free(text);
+}
+
+static int count_tables(db_conn *c)
+{
+    static const char sql[] = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'";
+    db_stmt *st = db_prepare(c, sql);
+    int n = db_step(c, st) == DB_ROW ? (int)db_col_int64(c, st, 0) : -1;
+    db_reset(c, st);
+    return n;
+}
+
+static void migrate_empty_then_up_to_date(void **state)
+{
+    (void)state;
+    db_conn *c = NULL;
+    char err[512];
+    int from = -1, to = -1, v = -1;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    assert_int_equal(schema_version(c, &v), DB_OK);
+    assert_int_equal(v, 0);
+    assert_true(schema_latest() >= 2);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
+    assert_int_equal(from, 0);
+    assert_int_equal(to, schema_latest());
+    int tables = count_tables(c);
+    assert_true(tables > 30);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
+    assert_int_equal(from, to);
+    assert_int_equal(count_tables(c), tables);
+    db_sqlite_driver.close(c);
+}
+
+static void migrate_refuses_newer(void **state)
+{
+    (void)state;
+    db_conn *c = NULL;
+    char err[512], sql[160];
+    int from, to;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
+    snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, 'future', 0)", schema_latest() + 1);
+    assert_int_equal(db_exec(c, sql), DB_OK);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), SCHEMA_NEWER);
+    assert_non_null(strstr(err, "newer than this binary's"));
+    db_sqlite_driver.close(c);
+}
+
+static int count_stmt(int migration, const char *sql, void *ctx)
+{
+    (void)sql;
+    int *n = ctx;
+    if (migration >= 1)
+        (*n)++;
+    return 0;
+}
+
+static void engine_tags(void **state)
+{
+    (void)state;
+    int sqlite = 0, other = 0;
+    schema_each("sqlite", count_stmt, &sqlite);
+    schema_each("no-such-engine", count_stmt, &other);
+    /* untagged statements run everywhere; tagged ones only on their engine */
+    assert_true(other > 0);
+    assert_true(sqlite >= other);
+}
+
+static void time_ordered_ids(void **state)
+{
+    (void)state;
+    unsigned char r[10] = {0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x88, 0x77, 0x66};
+    char a[33], b[33];
+    store_new_id(1764480000000000LL, r, a);
+    store_new_id(1764480000000001LL, r, b);
+    assert_int_equal(strlen(a), 32);
+    assert_true(strcmp(a, b) < 0); /* later instant, later key */
+    assert_string_equal(a + 12, "ffeeddccbbaa99887766");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pack_round_trip),
+        cmocka_unit_test(pack_small_and_plain),
+        cmocka_unit_test(unpack_refuses_corrupt_text),
+        cmocka_unit_test(migrate_empty_then_up_to_date),
+        cmocka_unit_test(migrate_refuses_newer),
+        cmocka_unit_test(engine_tags),
+        cmocka_unit_test(time_ordered_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
