@@ -131,7 +131,7 @@ cases = [
     ("list, customs, status=cleared&channel=red", "/api/v1/declarations?status=cleared&channel=red", officer),
     ("list, customs, office=07CI", "/api/v1/declarations?office=07CI", officer),
     ("list, customs, one month", "/api/v1/declarations?from=2026-10-01&to=2026-10-31", officer),
-    ("list, enterprise (~200 declarations)", "/api/v1/declarations", trader),
+    ("list, an enterprise's own (N / 5,000 declarations)", "/api/v1/declarations", trader),
     ("search, one word (dien)", "/api/v1/declarations?q=dien", officer),
     ("search, two words (dien thoai)", "/api/v1/declarations?q=dien+thoai", officer),
     ("search, container", "/api/v1/declarations?q=MSCU0012345", officer),
