@@ -8,6 +8,9 @@ DB         ?= var/demo.sqlite
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= 2
 
+# a readable log: no "Entering directory" from the sub-makes cmake drives
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all deps build asan run test unit api web screenshots clean
 
 all: build

@@ -15,6 +15,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "http/web.h"
+#include "service/admin.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
@@ -26,118 +27,6 @@
 
 
 /* ---- db init --------------------------------------------------------------------------- */
-
-typedef struct demo_ctx {
-    const char *data_dir;
-    int demo;
-    int n_fx;
-} demo_ctx;
-
-static int seed_fx(db_conn *c, demo_ctx *x)
-{
-    char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/tax/exchange_rates_demo.tsv", x->data_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "warning: %s not found; no exchange rates seeded\n", path);
-        return 0;
-    }
-    int header = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        if (header) {
-            header = 0;
-            continue;
-        }
-        line[strcspn(line, "\r\n")] = 0;
-        char *cols[5] = {0};
-        char *p = line;
-        for (int i = 0; i < 5 && p; i++) {
-            cols[i] = p;
-            p = strchr(p, '\t');
-            if (p)
-                *p++ = 0;
-        }
-        fx_row r = {0};
-        if (!cols[4] || strlen(cols[0]) != 3 ||
-            dec_parse(cols[1], DEC_SCALE_FX, 0, &r.vnd_per_unit) != 0 ||
-            date_parse(cols[2], &r.valid_from) != 0 || date_parse(cols[3], &r.valid_to) != 0)
-            continue;
-        memcpy(r.currency, cols[0], 4);
-        snprintf(r.source, sizeof r.source, "%s", cols[4]);
-        if (store_fx_put(c, &r) == 0)
-            x->n_fx++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int token_new(db_conn *c, const char *party_code, const char *role, char out[65])
-{
-    unsigned char b[24];
-    char hash[65];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-    svc_sha256_hex(out, 48, hash);
-    return store_token_put(c, hash, party_code, role);
-}
-
-static int init_job(db_conn *c, void *ctx)
-{
-    demo_ctx *x = ctx;
-    party customs = {.tax_code = "0000000000", .name = "General Department of Vietnam Customs",
-                     .status = "active", .compliance = 1, .kind = "customs"};
-    int rc = store_party_put(c, &customs);
-    if (rc || !x->demo)
-        return rc;
-    if (seed_fx(c, x) != 0)
-        return -1;
-    static const party demo[] = {
-        {"0101234567", "Hanoi Electronics Import JSC", "active", 0, 2, 0, "enterprise"},
-        {"0301234568", "Saigon Logistics Brokerage Co", "active", 0, 1, 0, "enterprise"},
-        {"0201234569", "Haiphong Priority Manufacturing (AEO)", "active", 1, 1, 0, "enterprise"},
-        {"0401234560", "Danang Suspended Trading Co", "suspended", 0, 3, 0, "enterprise"},
-        {"0501234561", "Can Tho Overdue Debt Co", "active", 0, 3, 120, "enterprise"},
-    };
-    for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
-        rc = store_party_put(c, &demo[i]);
-    /* a few risk rules a customs risk office would start with */
-    static const risk_rule rules[] = {
-        {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED, .priority = 100, .active = 1},
-        {.id = 2, .name = "Scrap imports (Decision 73/2014): documents", .hs_prefix = "7204", .action = CH_YELLOW, .priority = 80, .active = 1},
-        {.id = 3, .name = "Undervalued phones (< 1,000,000 VND/unit)", .hs_prefix = "851713", .max_unit_value_vnd = 1000000, .action = CH_RED, .priority = 90, .active = 1},
-        {.id = 4, .name = "High-value consignments (>= 20 bn VND): documents", .min_value_vnd = 20000000000LL, .action = CH_YELLOW, .priority = 10, .active = 1},
-    };
-    for (size_t i = 0; i < sizeof rules / sizeof *rules && rc == 0; i++)
-        rc = store_rule_put(c, &rules[i]);
-    /* With the rules above (rare on ordinary cargo) these give about Vietnam's channel mix,
-     * ~58 % green, 37 % yellow, 5 % red (2017), on `ecustoms load` and `db seed` traffic
-     * (docs/performance.md reports the mix of every benchmark) */
-    if (rc == 0)
-        rc = store_setting_put(c, "risk.random_red_ppm", "30000");    /* 3 % */
-    if (rc == 0)
-        rc = store_setting_put(c, "risk.random_yellow_ppm", "350000"); /* 35 % */
-    return rc;
-}
-
-typedef struct tok_print {
-    const char *party;
-    const char *role;
-    char token[65];
-} tok_print;
-
-static int demo_tokens_job(db_conn *c, void *ctx)
-{
-    tok_print *t = ctx;
-    for (int i = 0; t[i].party; i++) {
-        int rc = token_new(c, t[i].party, t[i].role, t[i].token);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
 
 int cmd_db(int argc, char **argv)
 {
@@ -155,18 +44,24 @@ int cmd_db(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    demo_ctx x = {.data_dir = cli_data_dir(), .demo = cli_flag(argc, argv, "--demo")};
-    int rc = store_write(st, init_job, &x);
-    if (rc == 0 && x.demo) {
-        tok_print t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
-                         {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
-                         {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
-                         {NULL, NULL, ""}};
-        rc = store_write(st, demo_tokens_job, t);
+    svc_req admin = svc_admin_cli();
+    int demo = cli_flag(argc, argv, "--demo"), n_fx = 0;
+    int rc = svc_admin_db_init(st, &admin, cli_data_dir(), demo, &n_fx) == SVC_OK ? 0 : -1;
+    if (rc == 0 && demo) {
+        struct {
+            const char *party, *role;
+            char token[65];
+        } t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
+                 {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
+                 {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""}};
+        size_t n = sizeof t / sizeof *t;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, t[i].token) != SVC_OK)
+                rc = -1;
         if (rc == 0) {
-            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, x.n_fx);
+            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, n_fx);
             printf("demo tokens (role party token):\n");
-            for (int i = 0; t[i].party; i++)
+            for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
             rc = cli_demo_people(st); /* one person per role, to sign in to the web portal */
         }
@@ -178,8 +73,6 @@ int cmd_db(int argc, char **argv)
 }
 
 /* ---- party add / token create ---------------------------------------------------------- */
-
-static int party_put_job(db_conn *c, void *ctx) { return store_party_put(c, ctx); }
 
 int cmd_party_key(int argc, char **argv); /* cmd_bank.c (e-Payment) */
 
@@ -233,9 +126,10 @@ int cmd_party(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    int rc = store_write(st, party_put_job, &p);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_party_put(st, &admin, &p);
     store_close(st);
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the party\n");
         return 1;
     }
@@ -243,31 +137,17 @@ int cmd_party(int argc, char **argv)
     return 0;
 }
 
-typedef struct tok_ctx {
-    const char *party;
-    const char *role;
-    char token[65];
-    int found;
-    const char *location;   /* port operator: UN/LOCODE[-terminal] it is bound to */
-    const char *expires_in; /* NULL = never */
-} tok_ctx;
+/* A machine token's expiry (--expires-in), written after the token (e-Office). */
+typedef struct exp_ctx {
+    const char *token, *expires_in;
+} exp_ctx;
 
-static int token_job(db_conn *c, void *ctx)
+static int expiry_job(db_conn *c, void *ctx)
 {
-    tok_ctx *x = ctx;
-    party p;
-    x->found = store_party_get(c, x->party, &p);
-    if (x->found != 1)
-        return 1;
-    int rc = token_new(c, x->party, x->role, x->token);
-    if (rc == 0 && x->expires_in) {
-        char hash[65];
-        svc_sha256_hex(x->token, strlen(x->token), hash);
-        rc = cli_token_expiry(c, hash, x->expires_in);
-    }
-    if (rc == 0 && x->location)
-        rc = store_oploc_put(c, x->party, x->location);
-    return rc;
+    exp_ctx *x = ctx;
+    char hash[65];
+    svc_sha256_hex(x->token, strlen(x->token), hash);
+    return cli_token_expiry(c, hash, x->expires_in);
 }
 
 int cmd_token(int argc, char **argv)
@@ -300,18 +180,24 @@ int cmd_token(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    tok_ctx x = {.party = pc, .role = role, .location = loc, .expires_in = exp};
-    int rc = store_write(st, token_job, &x);
+    svc_req admin = svc_admin_cli();
+    char token[65];
+    svc_code rc = svc_admin_token_create(st, &admin, pc, role, loc, token);
+    if (rc == SVC_OK && exp) {
+        exp_ctx e = {token, exp};
+        if (store_write(st, expiry_job, &e) != 0)
+            rc = SVC_ERROR;
+    }
     store_close(st);
-    if (x.found != 1) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the token\n");
         return 1;
     }
-    printf("%s\n", x.token);
+    printf("%s\n", token);
     return 0;
 }
 

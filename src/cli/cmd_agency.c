@@ -1,27 +1,10 @@
 /* agency bind: lets a party (with tokens of role agency) issue e-Permits for the procedures of
- * an agency code of data/tariff/procedures.tsv (issue 7). */
+ * an agency code of data/tariff/procedures.tsv. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "store/store.h"
-#include "store/store_permits.h"
-
-typedef struct bind_ctx {
-    const char *party;
-    const char *agency;
-    int found;
-} bind_ctx;
-
-static int bind_job(db_conn *c, void *ctx)
-{
-    bind_ctx *x = ctx;
-    party p;
-    x->found = store_party_get(c, x->party, &p);
-    if (x->found != 1)
-        return 1;
-    return store_agency_bind(c, x->party, x->agency);
-}
+#include "service/admin.h"
 
 int cmd_agency(int argc, char **argv)
 {
@@ -44,14 +27,14 @@ int cmd_agency(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    bind_ctx x = {.party = pc, .agency = ag};
-    int rc = store_write(st, bind_job, &x);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_agency_bind(st, &admin, pc, ag);
     store_close(st);
-    if (x.found != 1) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the binding\n");
         return 1;
     }

@@ -5,32 +5,11 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "store/store.h"
-#include "store/store_payments.h"
+#include "service/admin.h"
 #include "util/file.h"
 #include "util/sig.h"
 
 int cmd_party_key(int argc, char **argv);
-
-typedef struct key_ctx {
-    const char *party;
-    const char *pem;
-    int found, not_bank;
-} key_ctx;
-
-static int key_job(db_conn *c, void *ctx)
-{
-    key_ctx *x = ctx;
-    party p;
-    x->found = store_party_get(c, x->party, &p);
-    if (x->found != 1)
-        return x->found < 0 ? x->found : 1;
-    if (strcmp(p.kind, "bank") != 0) {
-        x->not_bank = 1;
-        return 1;
-    }
-    return store_bank_key_put(c, x->party, x->pem, (int64_t)time(NULL));
-}
 
 int cmd_party_key(int argc, char **argv)
 {
@@ -57,19 +36,19 @@ int cmd_party_key(int argc, char **argv)
         free(pem);
         return 1;
     }
-    key_ctx x = {.party = pc, .pem = pem};
-    int rc = store_write(st, key_job, &x);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_bank_key_put(st, &admin, pc, pem);
     store_close(st);
     free(pem);
-    if (x.found == 0) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add ... --bank`)\n", pc);
         return 1;
     }
-    if (x.not_bank) {
+    if (rc == SVC_CONFLICT) {
         fprintf(stderr, "party %s is not a bank (add it with `ecustoms party add ... --bank`)\n", pc);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the key\n");
         return 1;
     }

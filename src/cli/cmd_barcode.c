@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "service/manifests.h"
+#include "service/barcodes.h"
 #include "util/file.h"
 #include "util/sig.h"
 

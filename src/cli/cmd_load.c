@@ -1,6 +1,6 @@
 /* Open-loop load generator: declarations are due on a fixed schedule (rate N/s); latency is
  * measured from the moment a declaration was DUE, not from when a busy worker got round to it,
- * so a slow server cannot hide its tail (coordinated omission, research/engineering.md B.9).
+ * so a slow server cannot hide its tail (coordinated omission).
  * Each declaration is IDA then IDC. The server's ceiling on /healthz is measured in the same
  * run, with the same connections, for comparison. */
 #include <jansson.h>

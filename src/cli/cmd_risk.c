@@ -1,4 +1,4 @@
-/* ecustoms risk ...: learned selectivity from the command line (issue 4; docs/risk.md).
+/* ecustoms risk ...: learned selectivity from the command line (docs/risk.md).
  *
  *   risk train --db FILE [--no-activate] [--rounds N] [--eta X] [--max-depth N] [--seed N]
  *   risk models --db FILE [--json]
@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "codec/risk_csv.h"
+#include "service/admin.h"
 #include "service/risk_training.h"
 #include "store/store_risk.h"
 #include "util/date.h"
@@ -83,45 +84,18 @@ static int read_csvs(const char *list, risk_csv_row **rows, size_t *n)
     return rc;
 }
 
-typedef struct import_ctx {
-    const risk_csv_row *rows;
-    size_t n;
-    int outcomes;
-    size_t duplicates;
-    char first_duplicate[33];
-} import_ctx;
-
-static int import_job(db_conn *c, void *ctx)
-{
-    import_ctx *x = ctx;
-    for (size_t i = 0; i < x->n; i++) {
-        const risk_csv_row *r = &x->rows[i];
-        int rc = store_risk_facts_put(c, &r->fact, 1);
-        if (rc == DB_CONSTRAINT) {
-            if (!x->duplicates++)
-                snprintf(x->first_duplicate, sizeof x->first_duplicate, "%s", r->fact.decl_id);
-            continue;
-        }
-        if (rc != 0)
-            return rc;
-        if (x->outcomes && (rc = store_risk_outcome_put(c, r->fact.decl_id, r->outcome_at, r->fraud, r->critical,
-                                                        0, "import")) < 0)
-            return rc;
-    }
-    /* a declaration loaded twice is refused whole: nothing half-imported */
-    return x->duplicates ? 1 : 0;
-}
-
 static int import_rows(store *st, const risk_csv_row *rows, size_t n, int outcomes)
 {
-    import_ctx x = {.rows = rows, .n = n, .outcomes = outcomes};
-    int rc = store_write(st, import_job, &x);
-    if (x.duplicates) {
+    svc_req admin = svc_admin_cli();
+    size_t duplicates;
+    char first[33];
+    svc_code rc = svc_admin_risk_import(st, &admin, rows, n, outcomes, &duplicates, first);
+    if (duplicates) {
         fprintf(stderr, "ecustoms risk: %zu declarations are already in the database (first: %s); nothing imported\n",
-                x.duplicates, x.first_duplicate);
+                duplicates, first);
         return -1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "ecustoms risk: the database refused the import\n");
         return -1;
     }
@@ -289,18 +263,6 @@ static int cmd_models(int argc, char **argv)
     return 0;
 }
 
-typedef struct activate_ctx {
-    int64_t version;
-    int result;
-} activate_ctx;
-
-static int activate_job(db_conn *c, void *ctx)
-{
-    activate_ctx *a = ctx;
-    a->result = store_risk_model_activate(c, a->version);
-    return a->result < 0 ? a->result : 0;
-}
-
 static int cmd_activate(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *v = cli_opt(argc, argv, "--version");
@@ -317,12 +279,12 @@ static int cmd_activate(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    activate_ctx a = {.version = version};
-    int rc = store_write(st, activate_job, &a);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_risk_activate(st, &admin, version);
     store_close(st);
-    if (rc != 0)
+    if (rc != SVC_OK && rc != SVC_NOT_FOUND)
         return 1;
-    if (a.result == 0) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "ecustoms risk activate: there is no model %lld (see ecustoms risk models)\n", version);
         return 1;
     }
@@ -332,7 +294,7 @@ static int cmd_activate(int argc, char **argv)
 
 /* ---- evaluate ---------------------------------------------------------------------------------- */
 
-/* Jeong et al. 2022, Table 3 (../shared/data/customs-fraud/RESULTS.md): their own test split */
+/* Jeong et al. 2022, Table 3: their own test split */
 static const struct {
     const char *model;
     double p5, p10;

@@ -11,7 +11,7 @@ static const struct {
     const char *usage;
 } commands[] = {
     {"db", cmd_db, "db init --db FILE [--demo] | db migrate --db FILE | db seed --db FILE --declarations N [--seed S] [--append]"},
-    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT [--threads N]"},
+    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT"},
     {"party", cmd_party, "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] [--overdue-debt-days N] [--bank] | party key --db FILE --party CODE --public-key PEM"},
     {"agency", cmd_agency, "agency bind --db FILE --party CODE --agency MOIT|MIC|MOF|GOV|..."},
     {"token", cmd_token, "token create --db FILE --party CODE --role ROLE [--expires-in N[s|m|h|d]] | token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d] | token revoke --db FILE TOKEN"},
@@ -56,15 +56,30 @@ static void usage(void)
         fprintf(stderr, "  ecustoms %s\n", commands[i].usage);
 }
 
+static int is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage();
         return argc < 2 ? 2 : 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("ecustoms %s\n", ECUSTOMS_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        /* `ecustoms COMMAND ... --help` answers for every command here, before the command
+         * could take "--help" for an argument (a file to open, a value) */
+        for (int k = 2; k < argc; k++)
+            if (is_help(argv[k])) {
+                printf("usage: ecustoms %s\n", commands[i].usage);
+                return 0;
+            }
+        return commands[i].fn(argc - 1, argv + 1);
+    }
     fprintf(stderr, "ecustoms: unknown command '%s'\n", argv[1]);
     usage();
     return 2;

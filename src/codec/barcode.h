@@ -1,6 +1,6 @@
 /* Barcodes as SVG documents: Code 128 (zint) for the declaration number scanned at the
- * supervision gate, QR (libqrencode) for the signed declaration + container list (domain.md
- * §4.2: Decision 2629/QD-TCHQ 2014, CV 8155/TCHQ-VNACCS). */
+ * supervision gate, QR (libqrencode) for the signed declaration + container list (Decision
+ * 2629/QD-TCHQ 2014, Official Letter 8155/TCHQ-VNACCS). */
 #ifndef ECUSTOMS_CODEC_BARCODE_H
 #define ECUSTOMS_CODEC_BARCODE_H
 

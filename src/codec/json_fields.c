@@ -41,6 +41,25 @@ const char *json_string_field(json_t *obj, const char *key, const char *path, si
     return json_string_value(v);
 }
 
+const char *json_string_member(json_t *obj, const char *key, const char *parent_path, size_t max,
+                               int required, errs *e)
+{
+    char p[sizeof e->items[0].path];
+    snprintf(p, sizeof p, "%.54s/%.40s", parent_path ? parent_path : "", key); /* fits path[96] */
+    return json_string_field(obj, key, p, max, required, e);
+}
+
+int json_string_copy(json_t *obj, const char *key, const char *parent_path, char *out, size_t size,
+                     errs *e)
+{
+    const char *s = json_string_member(obj, key, parent_path, size, 1, e);
+    out[0] = 0;
+    if (!s)
+        return -1;
+    snprintf(out, size, "%s", s);
+    return 0;
+}
+
 json_t *json_timestamp(int64_t t)
 {
     char buf[24];

@@ -18,6 +18,15 @@ int json_check_fields(json_t *obj, const char *const *allowed, const char *path,
 const char *json_string_field(json_t *obj, const char *key, const char *path, size_t max,
                               int required, errs *e);
 
+/* The same for member key of an object at parent_path: the error path is parent_path/key. */
+const char *json_string_member(json_t *obj, const char *key, const char *parent_path, size_t max,
+                               int required, errs *e);
+
+/* A required string member of 1..size-1 characters copied into out (at parent_path/key).
+ * 0, or -1 with the error appended (out left empty). */
+int json_string_copy(json_t *obj, const char *key, const char *parent_path, char *out, size_t size,
+                     errs *e);
+
 /* A UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" for unix seconds t, JSON null for 0 (never). */
 json_t *json_timestamp(int64_t t);
 

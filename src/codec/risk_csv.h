@@ -1,5 +1,5 @@
 /* Decoder of inspection histories in the CSV format of the Customs Import Declaration Datasets
- * (Jeong et al. 2022; ../shared/data/customs-fraud/customs-declaration-datasets): one goods item
+ * (Jeong et al. 2022, the public "customs-declaration-datasets"): one goods item
  * per row, with the inspection outcome (Fraud, Critical Fraud). Used to seed a database with
  * historical declarations and outcomes (`ecustoms risk import-history`) and by
  * `ecustoms risk evaluate`.

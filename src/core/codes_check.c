@@ -5,7 +5,7 @@
 
 int codes_incoterm_valid(const char *t)
 {
-    /* VNACCS IP2 accepts the current and the retired terms (domain.md §2.1) */
+    /* VNACCS IP2 accepts the current and the retired terms */
     static const char *const terms[] = {"EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP",
                                         "DAP", "DPU", "DDP", "DAT", "C&F", "C&I", "DAF", "DDU",
                                         "DES", "DEQ"};

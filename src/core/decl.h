@@ -11,7 +11,7 @@
 
 #include "util/date.h"
 
-#define DECL_MAX_ITEMS 999      /* VNACCS stops at 50 lines; we lift it (issue 3) */
+#define DECL_MAX_ITEMS 999      /* VNACCS stops at 50 lines; we lift it */
 #define DECL_MAX_BL 20
 #define DECL_MAX_CONTAINERS 500
 #define DECL_MAX_PERMITS 8
@@ -116,7 +116,7 @@ static inline void decl_item_attrs_none(decl_item *it)
 void decl_release(decl *d);
 
 /* The Vietnamese enterprise responsible for the declaration: importer for imports, exporter
- * for exports (issue 3: "for exports the parties swap roles"). */
+ * for exports (the parties swap roles). */
 const decl_party *decl_vn_party(const decl *d);
 
 const char *decl_status_name(decl_status s);

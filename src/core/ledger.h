@@ -1,4 +1,4 @@
-/* The tax ledger of a declaration (e-Payment, issue 6): append-only entries, balances derived.
+/* The tax ledger of a declaration (e-Payment): append-only entries, balances derived.
  *
  * Entries are never updated or deleted; every balance is a sum over them:
  *   assessed    = sum(assessed) + sum(interest)   (re-assessments are signed deltas)

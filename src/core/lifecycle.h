@@ -1,4 +1,4 @@
-/* The declaration state machine (domain.md §1.6-1.7): which action may move a declaration
+/* The declaration state machine: which action may move a declaration
  * from which status to which. Time limits (7 days provisional, 60 days after clearance, 15 days
  * invalidation) are checked by the service with the clock; this is the pure graph. */
 #ifndef ECUSTOMS_CORE_LIFECYCLE_H

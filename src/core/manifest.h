@@ -1,4 +1,4 @@
-/* e-Manifest and VASSCM rules as pure functions (domain.md §4): IMO numbers, the submission
+/* e-Manifest and VASSCM rules as pure functions: IMO numbers, the submission
  * deadline, port-operator locations, the consignee format of Notice 7126/TCHQ-GSQL and the
  * gate-out decision. */
 #ifndef ECUSTOMS_CORE_MANIFEST_H

@@ -1,4 +1,4 @@
-/* Declaration numbers (Official Letter 5992/TCHQ-GSQL; FPT structure, domain.md §1.4):
+/* Declaration numbers (Official Letter 5992/TCHQ-GSQL; FPT structure):
  * 12 digits = 2-digit document type (10 import, 30 export) + 8-digit system sequence + check
  * digit ((sequence as a number) mod 7) + amendment counter (0 at registration, at most 9). */
 #ifndef ECUSTOMS_CORE_NUMBER_H

@@ -1,10 +1,10 @@
 /* Selectivity: which channel a registered declaration takes (green 1 / yellow 2 / red 3), and
  * why. Pure function of the declaration, the rules, the enterprise profile and the policy.
  *
- * Order of precedence (domain.md §1.6): rules stored by risk officers (conditions on HS prefix,
+ * Order of precedence: rules stored by risk officers (conditions on HS prefix,
  * origin, importer, declarant, type code, office, value and unit-value thresholds, validity)
  * come first and always win. Then:
- * - with an active model (issue 4), the band the score policy chose (core/risk_policy.h: score
+ * - with an active model, the band the score policy chose (core/risk_policy.h: score
  *   adjusted for AEO and compliance class, calibrated shares, exploration draws);
  * - without one, the enterprise compliance class and random sampling.
  * AEO (priority) enterprises are exempt from document check and inspection unless a rule selects

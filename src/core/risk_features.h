@@ -1,4 +1,4 @@
-/* Learned selectivity, part 1: the features (issue 4).
+/* Learned selectivity, part 1: the features.
  *
  * One code path computes the features of a goods item for training, for evaluation and for the
  * live decision at registration: risk_features() over a risk_history, the running statistics of

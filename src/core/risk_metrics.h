@@ -1,5 +1,5 @@
-/* Quality of a risk ranking, as the customs-fraud literature measures it (DATE, KDD 2020 §5.1.2;
- * ../shared/data/customs-fraud/RESULTS.md): inspect the top n% by score, then
+/* Quality of a risk ranking, as the customs-fraud literature measures it (DATE, KDD 2020
+ * §5.1.2): inspect the top n% by score, then
  * precision@n = violations found / inspected, recall@n = violations found / all violations;
  * and the area under the ROC curve (ties share their rank). Pure. */
 #ifndef ECUSTOMS_CORE_RISK_METRICS_H

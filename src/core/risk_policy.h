@@ -1,4 +1,4 @@
-/* Learned selectivity, part 3: from a model score to a channel (issue 4).
+/* Learned selectivity, part 3: from a model score to a channel.
  *
  * 1. The enterprise adjusts the score, in log-odds: a priority (AEO) enterprise's odds are
  *    divided by 4, and the compliance class of Circular 81/2019 multiplies them (class 1 high

@@ -1,5 +1,6 @@
-/* `ecustoms tariff import`: converts the source CSV files (../shared/data/hs-nomenclature/
- * vietnam-tariff-2026/) into the compact TSV files the server loads (data/tariff/).
+/* `ecustoms tariff import`: converts the source CSV files (the 2026
+ * Vietnamese tariff schedule, see data/tariff/SOURCE.md) into the compact TSV files the
+ * server loads (data/tariff/).
  *
  * Rules (also in data/tariff/SOURCE.md):
  * - only rows with an 8-digit code are dutiable lines; 6-digit and empty codes are tree text;

@@ -1,6 +1,6 @@
 /* The tax engine: customs value, import duty (MFN / ordinary / FTA, ad valorem, specific,
  * mixed), trade-remedy duties, special consumption tax, environmental protection tax and VAT for
- * every item of a declaration, in the VNACCS order (domain.md §2.2, §3.3).
+ * every item of a declaration, in the VNACCS order (docs/tax.md).
  *
  * Pure computation: no I/O, no globals, no allocation in tax_compute (the caller provides the
  * result arrays). Reference tables (SCT, EPT, VAT, trade remedies, FTA parties) are loaded once

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-/* Sources: domain.md §1.5 (Decision 1357/QD-TCHQ, 18 May 2021). Tax treatment: Law 107/2016/QH13
+/* Sources: Decision 1357/QD-TCHQ (18 May 2021). Tax treatment: Law 107/2016/QH13
  * on export and import duties, Art. 2 (goods into non-tariff zones are not subject to duty) and
  * Art. 16 (exemptions: processing, export production, temporary import for re-export, fairs,
  * re-import); VAT Law 13/2008/QH12 Art. 5(20) (goods imported for processing / export production

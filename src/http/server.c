@@ -1,5 +1,5 @@
 /* HTTP server. Thread-per-connection: a handler may block on the group-commit writer, and
- * blocking one connection's thread must not stall the others (research/engineering.md B.1).
+ * blocking one connection's thread must not stall the others.
  * Caps: 1 MiB body, MHD's per-connection memory limit bounds headers, a connection limit and a
  * per-connection idle timeout against slow clients. */
 #include "http/server.h"
@@ -148,7 +148,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
 
     if (!st) {
-        /* first call: headers only. Answering now would disable keep-alive (engineering.md B.1) */
+        /* first call: headers only. Answering now would disable keep-alive */
         st = calloc(1, sizeof *st);
         if (!st)
             return MHD_NO;

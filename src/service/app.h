@@ -9,6 +9,7 @@
 #define ECUSTOMS_SERVICE_APP_H
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -32,6 +33,15 @@ typedef struct app_token_entry {
     int64_t cached_at;
 } app_token_entry;
 
+#define APP_KEY_CACHE 64
+
+/* A bank's payment-signing public key, parsed once (service/payments.c). */
+typedef struct app_key_entry {
+    char party[14];
+    EVP_PKEY *key; /* NULL: the bank has no (valid) key */
+    int64_t loaded_at;
+} app_key_entry;
+
 typedef struct app {
     store *st;
     pthread_rwlock_t token_lock;  /* guards token_cache */
@@ -47,6 +57,9 @@ typedef struct app {
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
     int fx_n;
+    pthread_mutex_t key_lock;     /* guards bank_keys and barcode_key */
+    app_key_entry *bank_keys;     /* direct-mapped by party; entries live 60 s */
+    EVP_PKEY *barcode_key;        /* the QR signing key (service/barcodes.c), loaded on first use */
 } app;
 
 /* The outcome of a use case. http/ maps it to a status (routes.c), the CLI to an exit code;
@@ -110,45 +123,18 @@ void app_fx_invalidate(app *a);
 int svc_authenticate(app *a, const char *token, svc_req *req);
 
 
-/* Declarations (issue 3) */
-svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
-svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
-svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
-/* IDC. *channel (may be NULL): the channel code given when this call registered the declaration,
- * -1 otherwise (refused, or an idempotent replay). */
-svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel);
-svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
-svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body);
-svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
-svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
-/* Expires provisional declarations older than 7 days and invalidates registered ones left
- * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
-int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
 /* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
  * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */
 int svc_idem_sweep(app *a, int64_t now);
-/* The administrator's sweep (POST /admin/invalidate, `ecustoms invalidate`): svc_invalidate as
- * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
-svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
-
-/* Taxes and tariff (issue 2) */
-svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);
-svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date);
-svc_reply svc_tariff_search(app *a, const char *q);
-svc_reply svc_fx_list(app *a, date_ymd date);
-svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body);
-
-/* Risk rules and sampling policy */
-svc_reply svc_rules_list(app *a, const svc_req *req);
-svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body); /* id 0 = new */
-svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id);
-svc_reply svc_risk_settings_get(app *a, const svc_req *req);
-svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body);
-/* Learned selectivity: the stored models and the one the server scores with (customs only). */
-svc_reply svc_risk_models(app *a, const svc_req *req);
 
 /* Reply helpers shared by the service modules. */
 svc_reply svc_error(svc_code code, const char *err_code, const char *message);
 svc_reply svc_errors(const errs *e);
+
+/* The features' use cases, for the callers that include app.h alone; new code includes the
+ * feature's header (service/<feature>.h). */
+#include "service/clearance.h"
+#include "service/risk_admin.h"
+#include "service/tariff_tax.h"
 
 #endif

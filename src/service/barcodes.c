@@ -1,6 +1,6 @@
 /* Declaration barcodes for the supervision gate: a Code 128 of the declaration number and a QR
  * code of the declaration + container list signed with ECDSA P-256 / SHA-256 (the 2-D barcode
- * with a digital signature planned by CV 8155/TCHQ-VNACCS, domain.md §4.2). The signing key is
+ * with a digital signature planned by CV 8155/TCHQ-VNACCS). The signing key is
  * generated on first use and kept in the settings table; its public half is published. */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,13 +13,10 @@
 #include "codec/barcode.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/barcodes.h"
 #include "util/sig.h"
 
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
-
-static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
-static const app *key_app;   /* the app whose key is cached */
-static EVP_PKEY *key;
 
 typedef struct key_ctx {
     char pem[1024];
@@ -44,18 +41,16 @@ static EVP_PKEY *pem_key(const char *pem)
     return k;
 }
 
-/* The signing key of a (cached per app). */
+/* The signing key, cached in the app (a->barcode_key). */
 static EVP_PKEY *signing_key(app *a)
 {
-    pthread_mutex_lock(&key_lock);
-    if (key && key_app == a)
+    pthread_mutex_lock(&a->key_lock);
+    if (a->barcode_key)
         goto out;
-    EVP_PKEY_free(key);
-    key = NULL;
     key_ctx x = {{0}, NULL};
     if (store_read(a->st, key_job, &x) == 0 && x.pem[0])
-        key = pem_key(x.pem);
-    if (!key) {
+        a->barcode_key = pem_key(x.pem);
+    if (!a->barcode_key) {
         EVP_PKEY *k = EVP_EC_gen("P-256");
         BIO *bio = BIO_new(BIO_s_mem());
         char *data = NULL;
@@ -65,18 +60,17 @@ static EVP_PKEY *signing_key(app *a)
             x.fresh = fresh;
             /* the writer stores it unless another process did first; use what is stored */
             if (fresh && store_write(a->st, key_job, &x) == 0)
-                key = pem_key(x.pem);
+                a->barcode_key = pem_key(x.pem);
             free(fresh);
         }
         BIO_free(bio);
         EVP_PKEY_free(k);
     }
-    key_app = a;
 out:;
-    EVP_PKEY *k = key;
+    EVP_PKEY *k = a->barcode_key;
     if (k)
         EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_lock);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 

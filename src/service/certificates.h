@@ -1,4 +1,4 @@
-/* e-C/O (issue 7): certificates of origin lodged electronically by the exporting country's
+/* e-C/O: certificates of origin lodged electronically by the exporting country's
  * authority (role agency or asw), verified when a declaration claims an FTA rate with them and
  * consumed at registration (IDC). */
 #ifndef ECUSTOMS_SERVICE_CERTIFICATES_H

@@ -4,6 +4,8 @@
  * Pattern of every write: the expensive, side-effect-free work (decode, validate, tariff and
  * taxes, selectivity) happens in the caller's thread; the job handed to the group-commit
  * writer only re-reads the row, checks that nothing changed in between, and writes. */
+#include "service/clearance.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +25,15 @@
 #include "service/certificates.h"
 #include "service/permits.h"
 #include "store/store_permits.h"
-#include "service/payments.h"
+#include "service/ledger.h"
+#include "service/statements.h"
 #include "service/manifests.h"
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "store/pack.h"
 #include "util/dec.h"
 
-#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days */
 #define AMEND_AFTER_CLEARANCE_DAYS 60
 #define INVALIDATE_DAYS 15
 #define MAX_FX 64
@@ -161,13 +164,6 @@ static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, asses
 
 /* ---- views -------------------------------------------------------------------------------- */
 
-static json_t *money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
-
 /* The declaration as its parties and customs see it. Selectivity details (rule names, scores)
  * are for customs only; the declarant sees the channel and the kinds of reasons. */
 static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, json_t *taxes);
@@ -200,7 +196,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_office", json_string(r->office));
     json_object_set_new(v, "declarant", json_string(r->declarant));
     json_object_set_new(v, "enterprise", json_string(r->party));
-    json_object_set_new(v, "customs_value", money(r->customs_value));
+    json_object_set_new(v, "customs_value", pay_money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
     json_object_set_new(v, "created_at", json_timestamp(r->created_at));
@@ -562,7 +558,7 @@ typedef struct register_ctx {
     int channel;           /* the channel it was given, when registered */
 } register_ctx;
 
-/* The blacklist check of the registration stage (domain.md §1.3). */
+/* The blacklist check of the registration stage. */
 static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
 {
     party p;
@@ -786,7 +782,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
     /* 3. classify */
     party_ctx pc = {.code = rd.row.party};
-    store_read(a->st, party_job, &pc);
+    if (store_read(a->st, party_job, &pc) != 0) { /* not "unknown": that would lower the risk */
+        r = svc_error(SVC_ERROR, "storage", "cannot read the enterprise");
+        goto done;
+    }
     int64_t *cv = calloc((size_t)rx.ax.d.n_items + 1, sizeof *cv);
     for (int i = 0; i < rx.ax.d.n_items && cv; i++)
         cv[i] = rx.ax.items[i].customs_value;
@@ -835,6 +834,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         if (channel)
             *channel = rx.channel;
     }
+done:
     free(rx.facts);
     json_decref(rx.risk_json);
     free(rx.risk_text);
@@ -1126,7 +1126,7 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
     return r;
 }
 
-/* Cancellation reason codes (VNACCS H01..; domain.md §1.7, Art. 22 Circular 38 as amended). */
+/* Cancellation reason codes (VNACCS H01..; Art. 22 Circular 38 as amended). */
 static const struct {
     const char *code;
     const char *text;

@@ -125,15 +125,16 @@ int app_reload_risk(app *a)
 int app_open(app *a, const char *db_path, const char *data_dir)
 {
     char dir[1024];
-    errs *e = calloc(1, sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     memset(a, 0, sizeof *a);
     pthread_rwlock_init(&a->risk_lock, NULL);
     pthread_rwlock_init(&a->token_lock, NULL);
     pthread_mutex_init(&a->fx_lock, NULL);
+    pthread_mutex_init(&a->key_lock, NULL);
     a->token_cache = calloc(APP_TOKEN_CACHE, sizeof *a->token_cache);
-    if (!e || !a->token_cache) {
-        free(e);
-        free(a->token_cache);
+    a->bank_keys = calloc(APP_KEY_CACHE, sizeof *a->bank_keys);
+    if (!a->token_cache || !a->bank_keys) {
+        app_close(a);
         return -1;
     }
     errs_init(e);
@@ -149,12 +150,10 @@ int app_open(app *a, const char *db_path, const char *data_dir)
         goto fail;
     if (a->st && app_reload_risk(a) != 0)
         goto fail;
-    free(e);
     return 0;
 fail:
     for (int i = 0; i < e->n; i++)
         log_error("%s %s: %s", e->items[i].code, e->items[i].path, e->items[i].message);
-    free(e);
     app_close(a);
     return -1;
 }
@@ -168,6 +167,11 @@ void app_close(app *a)
     tax_tables_free(a->tax);
     free(a->rules);
     free(a->token_cache);
+    for (int i = 0; a->bank_keys && i < APP_KEY_CACHE; i++)
+        EVP_PKEY_free(a->bank_keys[i].key);
+    free(a->bank_keys);
+    EVP_PKEY_free(a->barcode_key);
+    pthread_mutex_destroy(&a->key_lock);
     pthread_rwlock_destroy(&a->risk_lock);
     pthread_rwlock_destroy(&a->token_lock);
     pthread_mutex_destroy(&a->fx_lock);

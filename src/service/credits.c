@@ -1,4 +1,4 @@
-/* Enterprise credit (e-Payment, issue 6). See docs/architecture.md, "e-Payment".
+/* Enterprise credit (e-Payment). See docs/architecture.md, "e-Payment".
  *
  * What an enterprise overpaid, or paid on a declaration that owes nothing any more, is credited
  * to it: the "credit" entry stays on the declaration the money came from. The credit is spent
@@ -14,10 +14,12 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
+#include "service/credits.h"
+#include "service/ledger.h"
 #include "service/users.h"
-#include "service/payments.h"
 #include "util/dec.h"
 
 const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};
@@ -26,12 +28,6 @@ const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
-
-/* A broker declaring for the enterprise may not spend its money. */
-int pay_is_enterprise(const svc_req *req, const char *ent)
-{
-    return svc_role_is(req, "declarant") && strcmp(req->party, ent) == 0;
-}
 
 typedef struct credit_ctx {
     svc_job job; /* first: request, now, reply */
@@ -175,7 +171,7 @@ static int valid_tax_code(const char *ent) { return ent && *ent && strlen(ent) <
 
 svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
@@ -296,12 +292,12 @@ static void parse_amount_body(json_t *body, const char *const *fields, credit_ct
         return;
     }
     json_check_fields(body, fields, "", x->e);
-    pay_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
+    json_vnd_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
 }
 
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
+    if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's credit is applied by the enterprise itself or a customs officer");
     if (!valid_tax_code(enterprise))
@@ -309,19 +305,16 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_credit_apply_keys, &x);
     const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
-    if (json_is_object(body) && !pay_is_decl_number(dn))
+    if (json_is_object(body) && !json_decl_number_ok(dn))
         errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
     else if (dn)
         snprintf(x.decl, sizeof x.decl, "%s", dn);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
@@ -373,14 +366,12 @@ static int refund_request_job(db_conn *c, void *ctx)
 
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
-    if (!pay_is_enterprise(req, enterprise))
+    if (!svc_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden", "a refund of credit is asked by the enterprise itself");
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
     parse_amount_body(body, pay_refund_request_keys, &x);
@@ -390,7 +381,6 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     if (why)
         snprintf(x.reason, sizeof x.reason, "%s", why);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
-    free(e);
     return r;
 }
 
@@ -469,9 +459,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such refund request");
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
     if (!json_is_object(body)) {
@@ -488,6 +476,5 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
             snprintf(x.note, sizeof x.note, "%s", note);
     }
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
-    free(e);
     return r;
 }

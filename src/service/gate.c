@@ -1,5 +1,5 @@
-/* VASSCM: gate decisions for port operators, container history, customs holds (domain.md
- * §4.2). A gate_out is allowed only for a manifested container, at its port of arrival, with
+/* VASSCM: gate decisions for port operators, container history, customs holds.
+ * A gate_out is allowed only for a manifested container, at its port of arrival, with
  * the manifest's seal, every declaration covering its bills of lading cleared, no open hold,
  * and not already out; an allowed gate_out moves those declarations to passed_supervision. */
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "service/kernel.h"
 #include "service/users.h"
 #include "service/manifests.h"
+#include "service/gate.h"
 #include "store/store_manifest.h"
 
 #define MAX_ROWS 64
@@ -215,15 +216,13 @@ static int loc_job(db_conn *c, void *ctx)
 svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
-    errs *e;
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    if (!(e = malloc(sizeof *e)))
-        return svc_error(SVC_ERROR, "internal", "out of memory");
     errs_init(e);
     static const char *const fields[] = {"type", "container", "location", "seal", NULL};
     json_check_fields(body, fields, "", e);
@@ -245,10 +244,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
         errs_add(e, "required", "/seal", "'seal' (1-23 characters) is required");
     if (e->n) {
         r = svc_errors(e);
-        free(e);
         return r;
     }
-    free(e);
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");

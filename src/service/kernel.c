@@ -18,6 +18,11 @@ int svc_is_customs(const svc_req *req)
            svc_role_is(req, "admin") || svc_role_is(req, "manager");
 }
 
+int svc_is_enterprise(const svc_req *req, const char *tax_code)
+{
+    return svc_role_is(req, "declarant") && strcmp(req->party, tax_code) == 0;
+}
+
 /* ---- the clock ---------------------------------------------------------------------------- */
 
 static int64_t (*clock_fn)(void);

@@ -1,10 +1,9 @@
-/* e-Manifest and VASSCM use cases (issue 5): manifests of carriers, the link between
- * declarations and bills of lading, gate decisions of port operators, container history and
- * customs holds. Same conventions as app.h. */
+/* e-Manifest (service/manifests.c): manifests of carriers, and the link between declarations
+ * and bills of lading (the registration hook, the reconciliation shown on a declaration).
+ * Gate decisions and holds: service/gate.h; barcodes: service/barcodes.h. */
 #ifndef ECUSTOMS_SERVICE_MANIFESTS_H
 #define ECUSTOMS_SERVICE_MANIFESTS_H
 
-#include <openssl/evp.h>
 #include "core/decl.h"
 #include "service/app.h"
 
@@ -21,33 +20,5 @@ json_t *svc_manifest_check(app *a, const char *decl_doc);
  * not (yet) in a manifest for the port of discharge: registration may precede arrival, release
  * at the gate may not. NULL on a storage error (*rc set). */
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc);
-
-svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body);
-svc_reply svc_container_get(app *a, const svc_req *req, const char *number);
-svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body);
-svc_reply svc_hold_release(app *a, const svc_req *req, const char *id);
-
-/* Barcodes of a registered declaration (SVG in reply.text) and the QR signing key. */
-svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number, int png);
-svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png);
-svc_reply svc_barcode_public_key(app *a);
-
-/* A decoded declaration QR payload. */
-typedef struct barcode_payload {
-    char number[16];
-    char status[24];
-    char enterprise[16];
-    char containers[6000];
-    char issued_at[24];
-    int signature_valid;
-} barcode_payload;
-
-/* Splits and verifies a scanned QR payload with the customs public key (offline: no database).
- * -1 (why set) when it is not a declaration barcode; 0 otherwise, out->signature_valid telling
- * whether the signature holds. */
-int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
-                           size_t why_size);
-/* POST /api/v1/supervision/scan */
-svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body);
 
 #endif

@@ -6,7 +6,9 @@
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
 #include "codec/json_fields.h"
+#include "codec/json_payment.h"
 #include "service/payments.h"
+#include "service/ledger.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,9 +24,8 @@
 #include "util/dec.h"
 #include "util/sig.h"
 
-#define MAX_LINES 100
+/* MAX_LINES: codec/json_payment.h */
 #define MAX_ENTRIES 256
-#define KEY_CACHE 64
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 json_t *pay_money(int64_t v)
@@ -34,16 +35,7 @@ json_t *pay_money(int64_t v)
     return json_string(buf);
 }
 
-/* ---- the banks' keys, parsed once and cached ---------------------------------------------- */
-
-typedef struct key_entry {
-    char party[14];
-    EVP_PKEY *key; /* NULL: the bank has no (valid) key */
-    int64_t loaded_at;
-} key_entry;
-
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static key_entry key_cache[KEY_CACHE];
+/* ---- the banks' keys, parsed once and cached in the app ------------------------------------ */
 
 typedef struct key_read {
     const char *party;
@@ -65,15 +57,15 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     unsigned h = 5381;
     for (const char *p = bank; *p; p++)
         h = h * 33 + (unsigned char)*p;
-    key_entry *e = &key_cache[h % KEY_CACHE];
-    pthread_mutex_lock(&key_mu);
+    app_key_entry *e = &a->bank_keys[h % APP_KEY_CACHE];
+    pthread_mutex_lock(&a->key_lock);
     if (strcmp(e->party, bank) == 0 && now - e->loaded_at < KEY_TTL && e->key) {
         EVP_PKEY_up_ref(e->key);
         EVP_PKEY *k = e->key;
-        pthread_mutex_unlock(&key_mu);
+        pthread_mutex_unlock(&a->key_lock);
         return k;
     }
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     key_read kr = {.party = bank};
     if (store_read(a->st, key_read_job, &kr) != 0 || kr.found != 1) {
         free(kr.pem);
@@ -83,14 +75,14 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
     free(kr.pem);
     if (!k)
         return NULL;
-    pthread_mutex_lock(&key_mu);
+    pthread_mutex_lock(&a->key_lock);
     if (e->key)
         EVP_PKEY_free(e->key);
     snprintf(e->party, sizeof e->party, "%s", bank);
     e->key = k;
     e->loaded_at = now;
     EVP_PKEY_up_ref(k);
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&a->key_lock);
     return k;
 }
 
@@ -201,11 +193,6 @@ int64_t pay_clearance_missing(db_conn *c, const char *decl_id, const char *enter
 }
 
 /* ---- POST /payments ------------------------------------------------------------------------- */
-
-typedef struct pay_line {
-    char decl[16];
-    int64_t amount;
-} pay_line;
 
 typedef struct pay_ctx {
     const svc_req *req;
@@ -636,39 +623,6 @@ static int pay_job(db_conn *c, void *ctx)
     return 0;
 }
 
-static int string_field(json_t *body, const char *name, char *out, size_t size, errs *e)
-{
-    json_t *v = json_object_get(body, name);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", name);
-    if (!v)
-        return errs_add(e, "required", p, "'%s' is required", name);
-    const char *s = json_string_value(v);
-    if (!s || !*s || strlen(s) >= size)
-        return errs_add(e, "string", p, "'%s' is a string of 1-%zu characters", name, size - 1);
-    snprintf(out, size, "%s", s);
-    return 0;
-}
-
-int pay_amount(json_t *v, const char *path, errs *e, int64_t *out)
-{
-    int64_t x = 0;
-    if (!(json_is_integer(v) ? (x = json_integer_value(v), 1)
-                             : json_is_string(v) && dec_parse(json_string_value(v), 0, 0, &x) == 0))
-        return errs_add(e, "decimal", path, "'amount' is a whole VND amount (string or integer)");
-    if (x <= 0)
-        return errs_add(e, "amount_not_positive", path, "'amount' must be greater than 0");
-    if (x > (int64_t)1e15)
-        return errs_add(e, "amount_too_large", path, "'amount' exceeds VND 10^15");
-    *out = x;
-    return 0;
-}
-
-int pay_is_decl_number(const char *dn)
-{
-    return dn && strlen(dn) >= 11 && strlen(dn) <= 12 && strspn(dn, "0123456789") == strlen(dn);
-}
-
 static int fail_with(svc_reply *out, svc_reply r)
 {
     *out = r;
@@ -700,8 +654,6 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
 
 svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
 {
-    static const char *const top[] = {"bank_transaction_id", "payer", "paid_at", "lines", NULL};
-    static const char *const line_fields[] = {"declaration", "amount", NULL};
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
     svc_reply refused;
@@ -710,55 +662,24 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     /* 2. the body, every error at once */
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
     x->req = req;
     x->e = e;
-    json_check_fields(body, top, "", e);
-    string_field(body, "bank_transaction_id", x->txn, sizeof x->txn, e);
-    string_field(body, "payer", x->payer, sizeof x->payer, e);
-    if (string_field(body, "paid_at", x->paid_at, sizeof x->paid_at, e) == 0) {
-        char d[11] = {0};
-        date_ymd day;
-        memcpy(d, x->paid_at, 10);
-        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0)
-            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD...)");
-        else
-            x->paid_date = day;
-    }
-    json_t *lines = json_object_get(body, "lines");
-    if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES)
-        errs_add(e, "lines", "/lines", "'lines' is an array of 1-%d payment lines", MAX_LINES);
-    else {
-        size_t i;
-        json_t *l;
-        x->n = (int)json_array_size(lines);
-        json_array_foreach(lines, i, l) {
-            char p[48];
-            snprintf(p, sizeof p, "/lines/%zu", i);
-            if (!json_is_object(l)) {
-                errs_add(e, "type", p, "a payment line is an object");
-                continue;
-            }
-            json_check_fields(l, line_fields, p, e);
-            const char *dn = json_string_value(json_object_get(l, "declaration"));
-            snprintf(p, sizeof p, "/lines/%zu/declaration", i);
-            if (!pay_is_decl_number(dn))
-                errs_add(e, "declaration", p, "'declaration' is a declaration number (11-12 digits)");
-            else
-                snprintf(x->lines[i].decl, sizeof x->lines[i].decl, "%s", dn);
-            snprintf(p, sizeof p, "/lines/%zu/amount", i);
-            if (pay_amount(json_object_get(l, "amount"), p, e, &x->lines[i].amount) == 0)
-                x->total += x->lines[i].amount;
-        }
-    }
+    payment_in in;
+    json_payment_decode(body, &in, e);
+    memcpy(x->txn, in.txn, sizeof x->txn);
+    memcpy(x->payer, in.payer, sizeof x->payer);
+    memcpy(x->paid_at, in.paid_at, sizeof x->paid_at);
+    x->paid_date = in.paid_date;
+    memcpy(x->lines, in.lines, sizeof x->lines);
+    x->n = in.n;
+    x->total = in.total;
     if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;
@@ -778,7 +699,6 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }
@@ -1101,31 +1021,29 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         return refused;
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs *e = malloc(sizeof *e);
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!e || !x) {
-        free(e);
-        free(x);
+    if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
     x->req = req;
     x->e = e;
     json_check_fields(body, top, "", e);
-    string_field(body, "guarantee_id", x->txn, 51, e);
-    if (string_field(body, "type", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
+    json_string_copy(body, "guarantee_id", "", x->txn, 51, e);
+    if (json_string_copy(body, "type", "", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
         strcmp(x->type, "joint"))
         errs_add(e, "enum", "/type", "'type' is separate (one declaration) or joint (several)");
-    string_field(body, "enterprise", x->enterprise, sizeof x->enterprise, e);
+    json_string_copy(body, "enterprise", "", x->enterprise, sizeof x->enterprise, e);
     char vu[16];
-    if (string_field(body, "valid_until", vu, sizeof vu, e) == 0) {
+    if (json_string_copy(body, "valid_until", "", vu, sizeof vu, e) == 0) {
         if (date_parse(vu, &x->valid_until) != 0)
             errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
         else if (x->valid_until < date_today())
             errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     }
-    pay_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
+    json_vnd_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
     json_t *ds = json_object_get(body, "declarations");
     size_t nd = json_array_size(ds);
     if (!json_is_array(ds) || nd == 0 || nd > MAX_LINES)
@@ -1137,7 +1055,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         x->n = (int)nd;
         for (size_t i = 0; i < nd; i++) {
             const char *dn = json_string_value(json_array_get(ds, i));
-            if (!pay_is_decl_number(dn)) {
+            if (!json_decl_number_ok(dn)) {
                 char p[48];
                 snprintf(p, sizeof p, "/declarations/%zu", i);
                 errs_add(e, "declaration", p, "a declaration number has 11-12 digits");
@@ -1163,7 +1081,6 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         r = x->reply;
     }
 out:
-    free(e);
     free(x);
     return r;
 }

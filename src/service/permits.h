@@ -1,4 +1,4 @@
-/* e-Permit (issue 7): permits issued by licensing agencies through the single window, checked
+/* e-Permit: permits issued by licensing agencies through the single window, checked
  * and drawn down at registration (IDC). */
 #ifndef ECUSTOMS_SERVICE_PERMITS_H
 #define ECUSTOMS_SERVICE_PERMITS_H

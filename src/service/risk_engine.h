@@ -1,4 +1,4 @@
-/* Learned selectivity in the running server (issue 4): the active model, the history its
+/* Learned selectivity in the running server: the active model, the history its
  * features read, and the calibrated policy, kept current as declarations are registered and
  * inspection outcomes recorded.
  *

@@ -1,4 +1,4 @@
-/* Training and evaluation of the risk model from the database (issue 4): the facts and
+/* Training and evaluation of the risk model from the database: the facts and
  * outcomes stored by registration and officer decisions are replayed through the same feature
  * code the server scores with (core/risk_features.h), so a training row sees only what was known
  * when its declaration was registered. Used by `ecustoms risk train` and `risk evaluate`. */

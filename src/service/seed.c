@@ -25,6 +25,7 @@
 #include "core/validate.h"
 #include "service/internal.h"
 #include "service/manifests.h"
+#include "service/ledger.h"
 #include "service/payments.h"
 #include "service/risk_engine.h"
 #include "store/pack.h"

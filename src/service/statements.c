@@ -1,4 +1,4 @@
-/* e-Payment reports (issue 6): an enterprise's statement (and the monthly statement of a
+/* e-Payment reports: an enterprise's statement (and the monthly statement of a
  * priority enterprise), and the overdue debts that feed the "overdue > 90 days" refusal of the
  * registration stage. Everything here is derived from the ledger entries (core/ledger.h); no
  * balance is stored. See docs/architecture.md, "e-Payment". */
@@ -10,7 +10,8 @@
 #include "codec/json_fields.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
-#include "service/payments.h"
+#include "service/ledger.h"
+#include "service/statements.h"
 #include "util/dec.h"
 
 #define MAX_ENTRIES 256     /* per declaration, like payments.c */
@@ -514,7 +515,7 @@ svc_reply svc_enterprise_statement(app *a, const svc_req *req, const char *enter
                                    const char *from, const char *to, const char *month,
                                    const char *format, int accept_csv)
 {
-    if (!pay_is_enterprise(req, enterprise) && !svc_is_customs(req))
+    if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "an enterprise's statement is shown to it and to customs");
     stmt_ctx x = {.ent = enterprise};

@@ -1,7 +1,7 @@
 /* The one storage interface: a tiny SQL driver (connections, prepared statements, rows) that
  * every backend implements — SQLite now (store/db_sqlite.c), PostgreSQL next (store/db_pg.c,
  * translating `?` placeholders to `$n`). All domain queries (store/store.c) are written once, in
- * the portable SQL subset of research/engineering.md: explicit primary keys, no triggers, no
+ * a portable SQL subset: explicit primary keys, no triggers, no
  * advisory locks, no sequences in hot paths, RETURNING only where PostgreSQL and SQLite agree.
  */
 #ifndef ECUSTOMS_STORE_DB_H

@@ -2,8 +2,9 @@
  *
  * Why these settings: WAL lets readers proceed while the single writer commits; synchronous=FULL
  * makes every commit durable (the group-commit writer in store/store.c amortises the fsync over
- * a batch); BEGIN IMMEDIATE (issued by the writer) avoids the deferred-transaction SQLITE_BUSY
- * trap of research/engineering.md B.4; busy_timeout covers checkpoints and CLI writers. */
+ * a batch); BEGIN IMMEDIATE (issued by the writer) avoids the SQLITE_BUSY a deferred transaction
+ * gets when it later tries to upgrade to a write lock; busy_timeout covers checkpoints and CLI
+ * writers. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>

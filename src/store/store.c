@@ -682,7 +682,7 @@ int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char
 
 /* ================================================================================================
  * Events: each event's hash = SHA-256(prev_hash | decl_id | seq | at | actor | role | action |
- * from | to | detail), so rewriting history breaks the chain (DESIGN.md, Security).
+ * from | to | detail), so rewriting history breaks the chain (docs/architecture.md, "Audit").
  * ============================================================================================= */
 
 static void sha256_hex(const char *data, size_t n, char out[65])

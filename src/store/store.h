@@ -95,6 +95,10 @@ int64_t store_sequence_next(db_conn *c, const char *name);
  * index: page-cache misses grew with the database; docs/performance.md). */
 void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33]);
 
+/* A row read by store_decl_get* owns its four strings (heap): release it with decl_row_release.
+ * A row built for store_decl_insert/update may borrow them from whoever holds the document (the
+ * service's assessed declaration, or the row it was copied from); such a row is never released —
+ * its strings are freed by their owner (docs/architecture.md, "Memory"). */
 typedef struct decl_row {
     char id[33];              /* provisional id (hex) */
     char number[13];          /* 12 digits once registered, "" before */
@@ -110,10 +114,10 @@ typedef struct decl_row {
     int64_t total_tax;
     date_ymd tax_date;        /* date whose rates the taxes used */
     int64_t created_at, updated_at, registered_at, cleared_at; /* unix seconds, 0 = never */
-    char *doc;                /* the declaration as submitted (JSON), heap */
-    char *taxes;              /* computed taxes (JSON), heap */
-    char *risk;               /* channel reasons and scores (JSON), heap, may be NULL */
-    char *decisions;          /* officer decisions so far (JSON array), heap, may be NULL */
+    char *doc;                /* the declaration as submitted (JSON) */
+    char *taxes;              /* computed taxes (JSON) */
+    char *risk;               /* channel reasons and scores (JSON), may be NULL */
+    char *decisions;          /* officer decisions so far (JSON array), may be NULL */
 } decl_row;
 
 void decl_row_release(decl_row *r);

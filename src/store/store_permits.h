@@ -1,4 +1,4 @@
-/* e-Permit storage (issue 7): agency bindings, permits issued by agencies and their drawdown
+/* e-Permit storage: agency bindings, permits issued by agencies and their drawdown
  * by registered declarations. Portable SQL, like store.c; tables are in src/store/schema.sql. */
 #ifndef ECUSTOMS_STORE_STORE_PERMITS_H
 #define ECUSTOMS_STORE_STORE_PERMITS_H

@@ -1,4 +1,4 @@
-/* Store queries of learned selectivity (issue 4): the risk facts of every registered goods item,
+/* Store queries of learned selectivity: the risk facts of every registered goods item,
  * the inspection outcomes officers record, and the versioned models. Portable SQL like store.c. */
 #ifndef ECUSTOMS_STORE_STORE_RISK_H
 #define ECUSTOMS_STORE_STORE_RISK_H

@@ -45,7 +45,7 @@ class T12Payments(ApiCase):
         b = self.pay_raw({"bank_transaction_id": "", "payer": ACTIVE, "paid_at": "yesterday",
                           "lines": [], "extra": 1}, expect=422)
         self.assertEqual(sorted(c for c, _ in error_codes(b)),
-                         ["lines", "string", "timestamp", "unknown_field"])
+                         ["lines", "timestamp", "type", "unknown_field"])
         self.assertEqual(self.ledger(r["number"])["paid"], "0")
 
     def test_replay_same_body_paid_once_other_body_409(self):

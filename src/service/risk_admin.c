@@ -1,247 +1,19 @@
-/* Use cases around reference data: tax quotes, tariff lookups, customs exchange rates, risk
- * rules and the sampling policy. */
+/* Selectivity administration: risk rules (list, create, change, delete), the sampling policy
+ * (random and model shares) and the learned models the server may score with. */
+#include "service/risk_admin.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codec/json_fields.h"
-#include "codec/json_decl.h"
-#include "codec/json_tax.h"
-#include "core/codes.h"
-#include "core/validate.h"
 #include "service/app.h"
+#include "service/kernel.h"
 #include "service/risk_engine.h"
 #include "service/risk_training.h"
-#include "store/store_risk.h"
-#include "service/kernel.h"
 #include "service/users.h"
+#include "store/store_risk.h"
 #include "util/dec.h"
-
-#define MAX_FX 64
-
-/* ---- quote ---------------------------------------------------------------------------------- */
-
-svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
-{
-    svc_reply r = {0};
-    decl d;
-    errs *e = malloc(sizeof *e);
-    (void)req;
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    errs_init(e);
-    json_decl_decode(body, &d, e);
-    decl_validate(&d, a->tariff, e);
-    tax_item_result *items = NULL;
-    if (e->n == 0) {
-        tax_fx rates[MAX_FX];
-        int nfx = app_fx_on(a, date, rates, MAX_FX);
-        tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
-        items = calloc((size_t)d.n_items, sizeof *items);
-        tax_result tr = {.items = items};
-        if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
-            r.code = SVC_OK;
-            r.body = json_tax_result(&tr, &d);
-            char buf[16];
-            date_format(date, buf);
-            json_object_set_new(r.body, "tax_date", json_string(buf));
-        }
-    }
-    if (e->n > 0)
-        r = svc_errors(e);
-    else if (!r.body)
-        r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
-    free(items);
-    free(e);
-    decl_release(&d);
-    return r;
-}
-
-/* ---- tariff --------------------------------------------------------------------------------- */
-
-svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date)
-{
-    svc_reply r = {0};
-    uint32_t hs8 = 0;
-    size_t n = strlen(hs);
-    for (size_t i = 0; i < n; i++)
-        if (hs[i] < '0' || hs[i] > '9')
-            n = 0;
-    if (n != 8)
-        return svc_error(SVC_INVALID, "hs_format", "an HS code has exactly 8 digits");
-    for (size_t i = 0; i < 8; i++)
-        hs8 = hs8 * 10 + (uint32_t)(hs[i] - '0');
-    const tariff_line *l = tariff_find(a->tariff, hs8);
-    if (!l) {
-        const tariff_line *near[5];
-        size_t m = tariff_nearest(a->tariff, hs8, near, 5);
-        json_t *sugg = json_array();
-        for (size_t i = 0; i < m; i++) {
-            char code[12];
-            snprintf(code, sizeof code, "%08u", (unsigned)near[i]->hs8);
-            json_array_append_new(sugg, json_pack("{s:s,s:s}", "hs_code", code, "description",
-                                                  near[i]->desc_en ? near[i]->desc_en : ""));
-        }
-        r.code = SVC_NOT_FOUND;
-        r.body = json_pack("{s:[{s:s,s:s,s:s}],s:o}", "errors", "code", "hs_unknown", "path", "",
-                           "message", "this HS code is not a line of the national tariff",
-                           "nearest", sugg);
-        return r;
-    }
-    if (origin && origin[0] && strlen(origin) != 2)
-        return svc_error(SVC_INVALID, "country", "origin is an ISO 3166 alpha-2 code");
-    r.code = SVC_OK;
-    r.body = json_tariff_line(l, a->tax, origin && origin[0] ? origin : NULL, date);
-    return r;
-}
-
-svc_reply svc_tariff_search(app *a, const char *q)
-{
-    svc_reply r = {0};
-    const tariff_line *out[50];
-    if (!q || strlen(q) < 2)
-        return svc_error(SVC_INVALID, "query", "the search text needs at least 2 characters");
-    size_t n = tariff_search(a->tariff, q, out, 50);
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        char code[12];
-        snprintf(code, sizeof code, "%08u", (unsigned)out[i]->hs8);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "hs_code", code, "description_vn",
-                                             out[i]->desc_vn ? out[i]->desc_vn : "",
-                                             "description_en", out[i]->desc_en ? out[i]->desc_en : ""));
-    }
-    r.code = SVC_OK;
-    r.body = json_pack("{s:s,s:o}", "query", q, "results", arr);
-    return r;
-}
-
-/* ---- exchange rates ------------------------------------------------------------------------ */
-
-typedef struct fxl {
-    fx_row rows[512];
-    int n;
-    date_ymd date;
-} fxl;
-
-static int fxl_job(db_conn *c, void *ctx)
-{
-    fxl *x = ctx;
-    x->n = store_fx_list(c, x->rows, 512);
-    return x->n < 0 ? x->n : 0;
-}
-
-static json_t *fx_json(const fx_row *f)
-{
-    char v[32], from[16], to[16];
-    dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
-    date_format(f->valid_from, from);
-    date_format(f->valid_to, to);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "vnd_per_unit", v,
-                     "valid_from", from, "valid_to", to, "source", f->source);
-}
-
-svc_reply svc_fx_list(app *a, date_ymd date)
-{
-    svc_reply r = {0};
-    fxl *x = calloc(1, sizeof *x);
-    if (!x)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    store_read(a->st, fxl_job, x);
-    json_t *arr = json_array();
-    for (int i = 0; i < x->n; i++)
-        if (!date || (x->rows[i].valid_from <= date && x->rows[i].valid_to >= date))
-            json_array_append_new(arr, fx_json(&x->rows[i]));
-    free(x);
-    r.code = SVC_OK;
-    r.body = json_pack("{s:o}", "rates", arr);
-    return r;
-}
-
-typedef struct fxput {
-    const svc_req *req;
-    fx_row *rows;
-    int n;
-} fxput;
-
-static int fxput_job(db_conn *c, void *ctx)
-{
-    fxput *x = ctx;
-    json_t *d = json_array();
-    for (int i = 0; i < x->n; i++) {
-        int rc = store_fx_put(c, &x->rows[i]);
-        if (rc != 0) {
-            json_decref(d);
-            return rc;
-        }
-        char v[32], f[11], t[11];
-        dec_format(x->rows[i].vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
-        date_format(x->rows[i].valid_from, f);
-        date_format(x->rows[i].valid_to, t);
-        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "currency", x->rows[i].currency,
-                                           "vnd_per_unit", v, "valid_from", f, "valid_to", t));
-    }
-    json_t *o = json_pack("{s:o}", "rates", d);
-    int rc = svc_audit_append(c, x->req, "exchange_rates", (int64_t)time(NULL), "rates.put", o);
-    json_decref(o);
-    return rc;
-}
-
-svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
-{
-    errs e;
-    errs_init(&e);
-    if (!svc_role_is(req, "admin"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
-    json_t *rates = json_object_get(body, "rates");
-    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(rates) ||
-        json_array_size(rates) == 0 || json_array_size(rates) > 512)
-        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...]} with 1-512 rates");
-    fx_row *rows = calloc(json_array_size(rates), sizeof *rows);
-    if (!rows)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    size_t i;
-    json_t *it;
-    json_array_foreach(rates, i, it) {
-        char p[64];
-        fx_row *f = &rows[i];
-        const char *cur = json_string_value(json_object_get(it, "currency"));
-        const char *v = json_string_value(json_object_get(it, "vnd_per_unit"));
-        const char *from = json_string_value(json_object_get(it, "valid_from"));
-        const char *to = json_string_value(json_object_get(it, "valid_to"));
-        const char *src = json_string_value(json_object_get(it, "source"));
-        snprintf(p, sizeof p, "/rates/%zu", i);
-        if (!json_is_object(it)) {
-            errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
-            continue;
-        }
-        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
-                                             "source", NULL};
-        json_check_fields(it, fields, p, &e);
-        if (!cur || !codes_currency_valid(cur))
-            errs_add(&e, "currency", p, "currency is an ISO 4217 code");
-        else
-            memcpy(f->currency, cur, 4);
-        if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
-            errs_add(&e, "decimal", p, "vnd_per_unit is a positive decimal string");
-        if (!from || date_parse(from, &f->valid_from) != 0 || !to || date_parse(to, &f->valid_to) != 0)
-            errs_add(&e, "date", p, "valid_from and valid_to are dates YYYY-MM-DD");
-        else if (f->valid_to < f->valid_from)
-            errs_add(&e, "date", p, "valid_to is before valid_from");
-        snprintf(f->source, sizeof f->source, "%s", src ? src : "customs administration");
-    }
-    if (e.n) {
-        free(rows);
-        return svc_errors(&e);
-    }
-    fxput x = {req, rows, (int)json_array_size(rates)};
-    int rc = store_write(a->st, fxput_job, &x);
-    app_fx_invalidate(a);
-    free(rows);
-    if (rc != 0)
-        return svc_error(SVC_ERROR, "storage", "cannot store the rates");
-    return svc_fx_list(a, 0);
-}
 
 /* ---- risk rules ------------------------------------------------------------------------------ */
 
@@ -295,7 +67,10 @@ svc_reply svc_rules_list(app *a, const svc_req *req)
     rules_ctx x = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
     if (!x.rules)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    store_read(a->st, rules_list_job, &x);
+    if (store_read(a->st, rules_list_job, &x) != 0) {
+        free(x.rules);
+        return svc_error(SVC_ERROR, "storage", "cannot read the risk rules");
+    }
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++)
         json_array_append_new(arr, rule_json(&x.rules[i]));
@@ -342,7 +117,6 @@ static void rule_date(json_t *body, const char *key, date_ymd *dst, errs *e)
         errs_add(e, "date", p, "'%s' is a date YYYY-MM-DD", key);
 }
 
-
 static int rule_put_job(db_conn *c, void *ctx)
 {
     rules_ctx *x = ctx;
@@ -352,7 +126,7 @@ static int rule_put_job(db_conn *c, void *ctx)
     int rc = store_rule_put(c, &x->one);
     if (rc == 0) { /* who changed selectivity, and to what (e-Office audit) */
         json_t *d = rule_json(&x->one);
-        rc = svc_audit_append(c, x->req, "risk_rules", (int64_t)time(NULL), created ? "rule.create" : "rule.update", d);
+        rc = svc_audit_append(c, x->req, "risk_rules", svc_now(), created ? "rule.create" : "rule.update", d);
         json_decref(d);
     }
     return rc;
@@ -418,7 +192,10 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
         int found = 0;
         if (!l.rules)
             return svc_error(SVC_ERROR, "internal", "out of memory");
-        store_read(a->st, rules_list_job, &l);
+        if (store_read(a->st, rules_list_job, &l) != 0) {
+            free(l.rules);
+            return svc_error(SVC_ERROR, "storage", "cannot read the risk rules");
+        }
         for (int i = 0; i < l.n; i++)
             found |= l.rules[i].id == id;
         free(l.rules);
@@ -440,7 +217,7 @@ static int rule_del_job(db_conn *c, void *ctx)
     if (x->deleted != 1)
         return x->deleted < 0 ? x->deleted : 0;
     json_t *d = json_pack("{s:I}", "id", (json_int_t)x->id);
-    int rc = svc_audit_append(c, x->req, "risk_rules", (int64_t)time(NULL), "rule.delete", d);
+    int rc = svc_audit_append(c, x->req, "risk_rules", svc_now(), "rule.delete", d);
     json_decref(d);
     return rc;
 }
@@ -501,7 +278,7 @@ static int settings_job(db_conn *c, void *ctx)
             return rc;
         }
     }
-    int rc = svc_audit_append(c, x->req, "risk_settings", (int64_t)time(NULL), "settings.update", d);
+    int rc = svc_audit_append(c, x->req, "risk_settings", svc_now(), "settings.update", d);
     json_decref(d);
     return rc;
 }
@@ -556,7 +333,7 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
     return svc_risk_settings_get(a, req);
 }
 
-/* ---- learned selectivity: models (issue 4) --------------------------------------------------- */
+/* ---- learned selectivity: models --------------------------------------------------- */
 
 typedef struct models_ctx {
     risk_model_row rows[64];

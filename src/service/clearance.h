@@ -1,0 +1,25 @@
+/* e-Clearance (service/clearance.c): declarations from IDA to clearance — create, modify,
+ * register, amend, cancel, officers' decisions, events — and the expiry / invalidation sweep. */
+#ifndef ECUSTOMS_SERVICE_CLEARANCE_H
+#define ECUSTOMS_SERVICE_CLEARANCE_H
+
+#include "service/app.h"
+
+svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
+svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
+svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
+/* IDC. *channel (may be NULL): the channel code given when this call registered the declaration,
+ * -1 otherwise (refused, or an idempotent replay). */
+svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel);
+svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
+/* Expires provisional declarations older than 7 days and invalidates registered ones left
+ * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
+int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
+/* The administrator's sweep (POST /admin/invalidate, `ecustoms invalidate`): svc_invalidate as
+ * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
+svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
+
+#endif

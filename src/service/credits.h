@@ -1,0 +1,20 @@
+/* Enterprise credit and refunds (service/credits.c): what an enterprise paid beyond its taxes,
+ * applied to its other declarations or refunded after an officer decides. */
+#ifndef ECUSTOMS_SERVICE_CREDITS_H
+#define ECUSTOMS_SERVICE_CREDITS_H
+
+#include "service/app.h"
+
+/* GET /enterprises/{tax_code}/credits, POST .../credits/apply,
+ * POST .../refunds (the enterprise asks), POST .../refunds/{id}/decision (an officer decides). */
+svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise);
+svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body);
+svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body);
+svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, const char *id,
+                            json_t *body);
+/* Their strict bodies' fields (data/openapi.json must list exactly these). */
+extern const char *const pay_credit_apply_keys[];
+extern const char *const pay_refund_request_keys[];
+extern const char *const pay_refund_decision_keys[];
+
+#endif

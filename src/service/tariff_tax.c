@@ -1,0 +1,243 @@
+/* Tariff and taxes as a service: the tax quote (a declaration assessed without storing it),
+ * the tariff (one line, a search) and the customs exchange rates (list, change). */
+#include "service/tariff_tax.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/json_decl.h"
+#include "codec/json_fields.h"
+#include "codec/json_tax.h"
+#include "core/codes.h"
+#include "core/validate.h"
+#include "service/app.h"
+#include "service/kernel.h"
+#include "service/users.h"
+#include "util/dec.h"
+
+#define MAX_FX 64
+
+/* ---- quote ---------------------------------------------------------------------------------- */
+
+svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
+{
+    svc_reply r = {0};
+    decl d;
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
+    (void)req;
+    errs_init(e);
+    json_decl_decode(body, &d, e);
+    decl_validate(&d, a->tariff, e);
+    tax_item_result *items = NULL;
+    if (e->n == 0) {
+        tax_fx rates[MAX_FX];
+        int nfx = app_fx_on(a, date, rates, MAX_FX);
+        tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
+        items = calloc((size_t)d.n_items, sizeof *items);
+        tax_result tr = {.items = items};
+        if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
+            r.code = SVC_OK;
+            r.body = json_tax_result(&tr, &d);
+            char buf[16];
+            date_format(date, buf);
+            json_object_set_new(r.body, "tax_date", json_string(buf));
+        }
+    }
+    if (e->n > 0)
+        r = svc_errors(e);
+    else if (!r.body)
+        r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
+    free(items);
+    decl_release(&d);
+    return r;
+}
+
+/* ---- tariff --------------------------------------------------------------------------------- */
+
+svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date)
+{
+    svc_reply r = {0};
+    uint32_t hs8 = 0;
+    size_t n = strlen(hs);
+    for (size_t i = 0; i < n; i++)
+        if (hs[i] < '0' || hs[i] > '9')
+            n = 0;
+    if (n != 8)
+        return svc_error(SVC_INVALID, "hs_format", "an HS code has exactly 8 digits");
+    for (size_t i = 0; i < 8; i++)
+        hs8 = hs8 * 10 + (uint32_t)(hs[i] - '0');
+    const tariff_line *l = tariff_find(a->tariff, hs8);
+    if (!l) {
+        const tariff_line *near[5];
+        size_t m = tariff_nearest(a->tariff, hs8, near, 5);
+        json_t *sugg = json_array();
+        for (size_t i = 0; i < m; i++) {
+            char code[12];
+            snprintf(code, sizeof code, "%08u", (unsigned)near[i]->hs8);
+            json_array_append_new(sugg, json_pack("{s:s,s:s}", "hs_code", code, "description",
+                                                  near[i]->desc_en ? near[i]->desc_en : ""));
+        }
+        r.code = SVC_NOT_FOUND;
+        r.body = json_pack("{s:[{s:s,s:s,s:s}],s:o}", "errors", "code", "hs_unknown", "path", "",
+                           "message", "this HS code is not a line of the national tariff",
+                           "nearest", sugg);
+        return r;
+    }
+    if (origin && origin[0] && strlen(origin) != 2)
+        return svc_error(SVC_INVALID, "country", "origin is an ISO 3166 alpha-2 code");
+    r.code = SVC_OK;
+    r.body = json_tariff_line(l, a->tax, origin && origin[0] ? origin : NULL, date);
+    return r;
+}
+
+svc_reply svc_tariff_search(app *a, const char *q)
+{
+    svc_reply r = {0};
+    const tariff_line *out[50];
+    if (!q || strlen(q) < 2)
+        return svc_error(SVC_INVALID, "query", "the search text needs at least 2 characters");
+    size_t n = tariff_search(a->tariff, q, out, 50);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char code[12];
+        snprintf(code, sizeof code, "%08u", (unsigned)out[i]->hs8);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "hs_code", code, "description_vn",
+                                             out[i]->desc_vn ? out[i]->desc_vn : "",
+                                             "description_en", out[i]->desc_en ? out[i]->desc_en : ""));
+    }
+    r.code = SVC_OK;
+    r.body = json_pack("{s:s,s:o}", "query", q, "results", arr);
+    return r;
+}
+
+/* ---- exchange rates ------------------------------------------------------------------------ */
+
+typedef struct fx_list_ctx {
+    fx_row rows[512];
+    int n;
+    date_ymd date;
+} fx_list_ctx;
+
+static int fx_list_job(db_conn *c, void *ctx)
+{
+    fx_list_ctx *x = ctx;
+    x->n = store_fx_list(c, x->rows, 512);
+    return x->n < 0 ? x->n : 0;
+}
+
+static json_t *fx_json(const fx_row *f)
+{
+    char v[32], from[16], to[16];
+    dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+    date_format(f->valid_from, from);
+    date_format(f->valid_to, to);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "vnd_per_unit", v,
+                     "valid_from", from, "valid_to", to, "source", f->source);
+}
+
+svc_reply svc_fx_list(app *a, date_ymd date)
+{
+    svc_reply r = {0};
+    fx_list_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    if (store_read(a->st, fx_list_job, x) != 0) {
+        free(x);
+        return svc_error(SVC_ERROR, "storage", "cannot read the exchange rates");
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < x->n; i++)
+        if (!date || (x->rows[i].valid_from <= date && x->rows[i].valid_to >= date))
+            json_array_append_new(arr, fx_json(&x->rows[i]));
+    free(x);
+    r.code = SVC_OK;
+    r.body = json_pack("{s:o}", "rates", arr);
+    return r;
+}
+
+typedef struct fx_put_ctx {
+    const svc_req *req;
+    fx_row *rows;
+    int n;
+} fx_put_ctx;
+
+static int fx_put_job(db_conn *c, void *ctx)
+{
+    fx_put_ctx *x = ctx;
+    json_t *d = json_array();
+    for (int i = 0; i < x->n; i++) {
+        int rc = store_fx_put(c, &x->rows[i]);
+        if (rc != 0) {
+            json_decref(d);
+            return rc;
+        }
+        char v[32], f[11], t[11];
+        dec_format(x->rows[i].vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+        date_format(x->rows[i].valid_from, f);
+        date_format(x->rows[i].valid_to, t);
+        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "currency", x->rows[i].currency,
+                                           "vnd_per_unit", v, "valid_from", f, "valid_to", t));
+    }
+    /* who changed the customs rates, and to what (e-Office audit) */
+    json_t *o = json_pack("{s:o}", "rates", d);
+    int rc = svc_audit_append(c, x->req, "exchange_rates", svc_now(), "rates.put", o);
+    json_decref(o);
+    return rc;
+}
+
+svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
+{
+    errs e;
+    errs_init(&e);
+    if (!svc_role_is(req, "admin"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
+    json_t *rates = json_object_get(body, "rates");
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(rates) ||
+        json_array_size(rates) == 0 || json_array_size(rates) > 512)
+        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...]} with 1-512 rates");
+    fx_row *rows = calloc(json_array_size(rates), sizeof *rows);
+    if (!rows)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    size_t i;
+    json_t *it;
+    json_array_foreach(rates, i, it) {
+        char p[64];
+        fx_row *f = &rows[i];
+        const char *cur = json_string_value(json_object_get(it, "currency"));
+        const char *v = json_string_value(json_object_get(it, "vnd_per_unit"));
+        const char *from = json_string_value(json_object_get(it, "valid_from"));
+        const char *to = json_string_value(json_object_get(it, "valid_to"));
+        const char *src = json_string_value(json_object_get(it, "source"));
+        snprintf(p, sizeof p, "/rates/%zu", i);
+        if (!json_is_object(it)) {
+            errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
+            continue;
+        }
+        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
+                                             "source", NULL};
+        json_check_fields(it, fields, p, &e);
+        if (!cur || !codes_currency_valid(cur))
+            errs_add(&e, "currency", p, "currency is an ISO 4217 code");
+        else
+            memcpy(f->currency, cur, 4);
+        if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
+            errs_add(&e, "decimal", p, "vnd_per_unit is a positive decimal string");
+        if (!from || date_parse(from, &f->valid_from) != 0 || !to || date_parse(to, &f->valid_to) != 0)
+            errs_add(&e, "date", p, "valid_from and valid_to are dates YYYY-MM-DD");
+        else if (f->valid_to < f->valid_from)
+            errs_add(&e, "date", p, "valid_to is before valid_from");
+        snprintf(f->source, sizeof f->source, "%s", src ? src : "customs administration");
+    }
+    if (e.n) {
+        free(rows);
+        return svc_errors(&e);
+    }
+    fx_put_ctx x = {req, rows, (int)json_array_size(rates)};
+    int rc = store_write(a->st, fx_put_job, &x);
+    app_fx_invalidate(a);
+    free(rows);
+    if (rc != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot store the rates");
+    return svc_fx_list(a, 0);
+}

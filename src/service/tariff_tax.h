@@ -1,0 +1,14 @@
+/* Tariff and taxes as a service (service/tariff_tax.c): quotes, tariff lookups, customs
+ * exchange rates. */
+#ifndef ECUSTOMS_SERVICE_TARIFF_TAX_H
+#define ECUSTOMS_SERVICE_TARIFF_TAX_H
+
+#include "service/app.h"
+
+svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);
+svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date);
+svc_reply svc_tariff_search(app *a, const char *q);
+svc_reply svc_fx_list(app *a, date_ymd date);
+svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body);
+
+#endif
