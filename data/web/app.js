@@ -446,7 +446,9 @@
     return out;
   }
   function versionsSection(b) {
-    const all = [...b.versions, b.current];
+    // the versions in force one after the other (superseded, then in force), by amendment
+    const all = b.versions.filter((v) => v.status === 'superseded' || v.status === 'in_force')
+      .sort((x, y) => x.amendment - y.amendment);
     const rows = [];
     for (let i = 1; i < all.length; i++) {
       const a = flatten({ declaration: all[i - 1].declaration, taxes: all[i - 1].taxes }, '', {});

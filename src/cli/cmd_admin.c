@@ -53,13 +53,16 @@ int cmd_db(int argc, char **argv)
             char token[65];
         } t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
                  {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
-                 {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""}};
+                 {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
+                 {"0100200001", "agency", ""}, {"0100200002", "agency", ""},
+                 {"0100200003", "agency", ""}};
         size_t n = sizeof t / sizeof *t;
         for (size_t i = 0; i < n && rc == 0; i++)
             if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, t[i].token) != SVC_OK)
                 rc = -1;
         if (rc == 0) {
-            printf("demo database %s: %d exchange rates, 5 enterprises, 4 risk rules\n", db, n_fx);
+            printf("demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
+                   " and MOT, 4 risk rules\n", db, n_fx);
             printf("demo tokens (role party token):\n");
             for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/loadgen.h"
+#include "core/ban.h"
 #include "core/tax.h"
 #include "core/tax_tables.h"
 #include "util/date.h"
@@ -104,6 +105,9 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
                                                "description", "load test goods", "origin",
                                                pick_origin(seed), "quantity", qty, "unit", "PCE",
                                                "unit_price", price, "value", value));
+        /* the fact that decides the used-goods bans (issue 14) */
+        json_object_set_new(json_array_get(items, json_array_size(items) - 1), "condition",
+                            json_string("new"));
     }
     char tot[32];
     snprintf(tot, sizeof tot, "%lld", total);
@@ -150,7 +154,7 @@ int loadgen_init(loadgen *g, const char *data_dir)
     if (tt && nfx > 0 && g->lines) {
         decl_item it = {.quantity = 100000, .unit = "PCE", .unit_price = 100000, .value = 1000000,
                         .alcohol_pct = -1, .engine_cc = -1, .seats = -1, .btu = -1,
-                        .sugar_g_100ml = -1, .origin = "CN"};
+                        .sugar_g_100ml = -1, .origin = "CN", .condition = "new"};
         decl d = {.kind = DECL_IMPORT, .type_code = "A11", .n_items = 1, .items = &it,
                   .invoice = {.currency = "USD", .incoterm = "CIF", .total = 1000000,
                               .freight_currency = "USD", .insurance_currency = "USD",
@@ -162,8 +166,16 @@ int loadgen_init(loadgen *g, const char *data_dir)
             it.hs8 = tariff_at(t, i)->hs8;
             snprintf(it.hs_code, sizeof it.hs_code, "%08u", (unsigned)it.hs8);
             errs_init(e);
+            /* lines whose bans ask for facts the generator does not give (issue 14), and lines
+             * needing a licence (a connected agency's would refuse IDC without a permit) */
+            ban_check(t, &d, e);
+            const tariff_line *ln = tariff_at(t, i);
+            int licensed = 0;
+            for (int k = 0; k < ln->n_procedures; k++)
+                licensed |= strcmp(ln->procedures[k].stage, "before_registration") == 0;
             /* cars (8703) come one per declaration, not among 25 lines of general cargo */
-            if (it.hs8 / 10000 != 8703 && tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
+            if (e->n == 0 && !licensed && it.hs8 / 10000 != 8703 &&
+                tax_compute(t, tt, &table, &d, date_today(), &tr, e) == 0)
                 g->lines[g->n_lines++] = it.hs8;
         }
     }

@@ -18,7 +18,7 @@
 const char *const json_decl_party_keys[] = {"tax_code", "name", "address", "country", NULL};
 const char *const json_decl_transport_keys[] = {"mode", "bills_of_lading", "port_of_loading", "port_of_discharge", "arrival_date", "containers", "vessel", NULL};
 const char *const json_decl_invoice_keys[] = {"number", "date", "currency", "incoterm", "total", "freight", "freight_currency", "insurance", "insurance_currency", "allocation", NULL};
-const char *const json_decl_item_keys[] = {"hs_code", "description", "origin", "quantity", "unit", "unit_price", "value", "net_weight_kg", "alcohol_percent", "engine_cc", "seats", "btu", "sugar_g_per_100ml", "producer", "certificate_of_origin", "permits", NULL};
+const char *const json_decl_item_keys[] = {"hs_code", "description", "origin", "quantity", "unit", "unit_price", "value", "net_weight_kg", "alcohol_percent", "engine_cc", "seats", "btu", "sugar_g_per_100ml", "producer", "condition", "cas_number", "timber_origin", "certificate_of_origin", "permits", NULL};
 const char *const json_decl_co_keys[] = {"form", "number", "date", NULL};
 const char *const json_decl_keys[] = {"kind", "type_code", "customs_office", "declarant", "importer", "exporter", "transport", "packages", "gross_weight_kg", "invoice", "items", NULL};
 
@@ -281,6 +281,9 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
     get_attr(x, obj, path, "btu", 0, &it->btu);
     get_attr(x, obj, path, "sugar_g_per_100ml", DEC_SCALE_PCT, &it->sugar_g_100ml);
     get_str(x, obj, path, "producer", 0, it->producer, sizeof it->producer);
+    get_str(x, obj, path, "condition", 0, it->condition, sizeof it->condition);
+    get_str(x, obj, path, "cas_number", 0, it->cas_number, sizeof it->cas_number);
+    get_str(x, obj, path, "timber_origin", 0, it->timber_origin, sizeof it->timber_origin);
     json_t *co = json_object_get(obj, "certificate_of_origin");
     if (co && !json_is_null(co)) {
         const char *const *co_keys = json_decl_co_keys;

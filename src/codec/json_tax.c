@@ -189,6 +189,8 @@ json_t *json_tariff_line(const tariff_line *l, const tax_tables *tt, const char 
         json_object_set_new(x, "legal_ref", json_string(p->legal_ref));
         json_object_set_new(x, "agency", json_string(p->agency));
         json_object_set_new(x, "stage", json_string(p->stage ? p->stage : ""));
+        json_object_set_new(x, "direction", json_string(p->direction ? p->direction : "import"));
+        json_object_set_new(x, "condition", json_string(p->condition ? p->condition : ""));
         json_array_append_new(procs, x);
     }
     json_object_set_new(o, "procedures", procs);

@@ -59,6 +59,11 @@ typedef struct decl_item {
     int64_t btu;              /* cooling capacity, whole BTU/h: air conditioners */
     int64_t sugar_g_100ml;    /* sugar content, g per 100 ml, 2 decimals (DEC_SCALE_PCT): drinks */
     char producer[128];       /* optional: manufacturer, for producer-specific trade remedies */
+    /* Facts that decide the bans (data/tariff/SOURCE.md, "Bans"); "" when not declared. Asked for
+     * only when a ban on the item's line depends on them. */
+    char condition[16];       /* "new" | "used" */
+    char cas_number[16];      /* CAS Registry Number of a chemical, check digit verified */
+    char timber_origin[16];   /* "natural_forest" | "plantation" | "imported" */
     char co_form[16];         /* certificate of origin claimed: form ("E", "D", "EUR.1") */
     char co_number[48];
     int n_permits;

@@ -27,6 +27,9 @@ struct tariff {
     size_t nprocs;
     tariff_reference *refs;
     size_t nrefs;
+    char *ban_buf;          /* ban_lists.tsv (optional): list, CAS number, name per row */
+    const char *(*bans)[3];
+    size_t nbans;
     size_t mem;
 };
 
@@ -219,11 +222,71 @@ const tariff_reference *tariff_reference_find(const tariff *t, const char *ref)
     return NULL;
 }
 
+/* ban_lists.tsv: the substances of bans decided by CAS number. Optional (a test tariff has
+ * none): without it no ban of that kind can be decided. */
+static void load_ban_lists(tariff *t, const char *dir, errs *e)
+{
+    char path[1024], *p, *f[4];
+    size_t len, cap = 0;
+    int nf, header = 1;
+    snprintf(path, sizeof path, "%s/ban_lists.tsv", dir);
+    t->ban_buf = file_read_all(path, &len);
+    if (!t->ban_buf)
+        return;
+    for (p = t->ban_buf; *p; p++)
+        cap += *p == '\n';
+    t->bans = calloc(cap + 1, sizeof *t->bans);
+    if (!t->bans) {
+        errs_add(e, "out_of_memory", path, "ban lists");
+        return;
+    }
+    p = t->ban_buf;
+    while ((nf = next_row(&p, f, 3)) != 0) {
+        if (nf < 0)
+            continue;
+        if (header) {
+            header = 0;
+            continue;
+        }
+        if (nf != 3 || !*f[0] || !*f[1]) {
+            errs_add(e, "tariff_format", path, "bad ban list row near '%.40s'", f[0]);
+            continue;
+        }
+        t->bans[t->nbans][0] = f[0];
+        t->bans[t->nbans][1] = f[1];
+        t->bans[t->nbans][2] = f[2];
+        t->nbans++;
+    }
+}
+
+int tariff_ban_listed(const tariff *t, const char *list, const char *cas, const char **name)
+{
+    int known = 0;
+    for (size_t i = 0; i < t->nbans; i++) {
+        if (strcmp(t->bans[i][0], list) != 0)
+            continue;
+        known = 1;
+        if (strcmp(t->bans[i][1], cas) == 0) {
+            if (name)
+                *name = t->bans[i][2];
+            return 1;
+        }
+    }
+    return known ? 0 : -1;
+}
+
+int tariff_procedure_applies(const tariff_procedure *p, int export_kind)
+{
+    if (!p->direction || !*p->direction || strcmp(p->direction, "both") == 0)
+        return 1;
+    return strcmp(p->direction, export_kind ? "export" : "import") == 0;
+}
+
 static int load_procedures(tariff *t, const char *dir, errs *e)
 {
     char path[1024];
     size_t len, cap = 0, i;
-    char *p, *f[6];
+    char *p, *f[8];
     int nf, header = 1;
     snprintf(path, sizeof path, "%s/procedures.tsv", dir);
     t->bufs[1] = file_read_all(path, &len);
@@ -241,7 +304,7 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
     }
     t->mem += (cap + 1) * sizeof *t->procs;
     p = t->bufs[1];
-    while ((nf = next_row(&p, f, 5)) != 0) {
+    while ((nf = next_row(&p, f, 7)) != 0) {
         uint32_t hs8;
         if (nf < 0)
             continue;
@@ -249,7 +312,8 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
             header = 0;
             continue;
         }
-        if (nf != 5 || parse_hs8(f[0], &hs8) < 0) {
+        /* 5 columns (before issue 14) or 7 (direction, condition) */
+        if ((nf != 5 && nf != 7) || parse_hs8(f[0], &hs8) < 0) {
             errs_add(e, "tariff_format", path, "bad procedure row near '%.40s'", f[0]);
             continue;
         }
@@ -258,7 +322,8 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
             continue;
         }
         codes[t->nprocs] = hs8;
-        t->procs[t->nprocs++] = (tariff_procedure){f[1], f[2], f[3], f[4]};
+        t->procs[t->nprocs++] = (tariff_procedure){f[1], f[2], f[3], f[4], nf == 7 ? f[5] : "import",
+                                                   nf == 7 ? f[6] : ""};
     }
     for (i = 0; i < t->nprocs;) {
         size_t j = i;
@@ -434,6 +499,7 @@ int tariff_load(const char *dir, tariff **out, errs *e)
         *r = v;
     }
     load_procedures(t, dir, e);
+    load_ban_lists(t, dir, e);
     if (e->n > nerr0)
         goto fail;
     free(cells);
@@ -461,6 +527,8 @@ void tariff_free(tariff *t)
     free(t->pool);
     free(t->procs);
     free(t->refs);
+    free(t->ban_buf);
+    free(t->bans);
     free(t);
 }
 

@@ -71,7 +71,15 @@ typedef struct tariff_procedure {
     const char *agency;      /* responsible ministry code derived from the legal reference */
     const char *stage;       /* added: "before_registration", "before_clearance", "after_clearance",
                               * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
+    const char *direction;   /* "import", "export" or "both": the trade the text names */
+    const char *condition;   /* when it applies ("" always; data/tariff/SOURCE.md, "Bans"):
+                              * "used", "timber_origin:natural_forest", "cas:LIST",
+                              * "type_code:G11,G21", "listed" (a list by description: not decided
+                              * from declared facts) */
 } tariff_procedure;
+
+/* 1 when procedure p concerns a declaration of kind (DECL_IMPORT/DECL_EXPORT as int). */
+int tariff_procedure_applies(const tariff_procedure *p, int export_kind);
 
 typedef struct tariff_line {
     uint32_t hs8;                      /* 85171300 */
@@ -98,6 +106,11 @@ const tariff_line *tariff_at(const tariff *t, size_t i); /* lines in code order 
 
 /* Up to max codes nearest to hs8 (same heading first), for "did you mean" answers. */
 size_t tariff_nearest(const tariff *t, uint32_t hs8, const tariff_line **out, size_t max);
+
+
+/* Whether CAS number cas is on ban list `list` (data/tariff/ban_lists.tsv): 1 listed (*name set
+ * when name is not NULL), 0 not listed, -1 the list is not shipped (nothing can be decided). */
+int tariff_ban_listed(const tariff *t, const char *list, const char *cas, const char **name);
 
 /* Case-insensitive substring search in both descriptions (UTF-8 aware for ASCII letters). */
 size_t tariff_search(const tariff *t, const char *text, const tariff_line **out, size_t max);

@@ -137,10 +137,11 @@ static int has(const char *s, const char *w)
     return strstr(s, w) != NULL;
 }
 
-/* Stage, from keywords of the Vietnamese text (first rule that matches wins):
+/* Stage, from keywords of the Vietnamese text (first rule that matches wins), for the kinds the
+ * table below does not name:
  *   prohibited          "Cấm" / "cấm NK" (import banned)
  *   after_clearance     "sau TQ" (conformity after clearance, before marketing)
- *   before_registration licences and permits: "giấy phép", "cấp phép", "cấp NK", "Hạn ngạch",
+ *   before_registration licences and permits: "giấy phép", "cấp phép", "Hạn ngạch",
  *                       "được phép NK", "QLCN", "Phế liệu"
  *   before_clearance    inspections: "kiểm dịch", "Kiểm dịch", "KTCN", "KTNN", "kiểm tra",
  *                       "chứng nhận", "trước TQ", "trước khi thông quan", "công bố hợp quy",
@@ -153,9 +154,8 @@ static const char *stage_of(const char *name)
         return "prohibited";
     if (has(name, "sau TQ"))
         return "after_clearance";
-    if (has(name, "giấy phép") || has(name, "cấp phép") || has(name, "cấp NK") ||
-        has(name, "Hạn ngạch") || has(name, "được phép NK") || has(name, "QLCN") ||
-        has(name, "Phế liệu"))
+    if (has(name, "giấy phép") || has(name, "cấp phép") || has(name, "Hạn ngạch") ||
+        has(name, "được phép NK") || has(name, "QLCN") || has(name, "Phế liệu"))
         return "before_registration";
     if (has(name, "kiểm dịch") || has(name, "Kiểm dịch") || has(name, "KTCN") || has(name, "KTNN") ||
         has(name, "kiểm tra") || has(name, "hứng nhận") || has(name, "trước TQ") ||
@@ -163,6 +163,89 @@ static const char *stage_of(const char *name)
         has(name, "an toàn thực phẩm") || has(name, "Thực phẩm"))
         return "before_clearance";
     return "info";
+}
+
+/* Kinds read against their legal text (data/tariff/SOURCE.md, "Procedures: how each kind was
+ * classified"): the source's abbreviations are terse, and keywords alone misread some of them —
+ * "QSD cấp NK" (used goods, import banned) is not a licence, "đã được cắt giảm KTCN" (removed
+ * from specialised inspection) is not an inspection. First match wins; `ref` matches the start of
+ * the legal reference, `name` a substring of the name (either may be NULL). */
+typedef struct proc_kind {
+    const char *ref, *name;
+    const char *stage, *direction, *condition;
+    const char *agency;     /* NULL: from the reference */
+    const char *fixed_ref;  /* NULL: as in the source */
+} proc_kind;
+
+static const proc_kind kinds[] = {
+    /* Circular 08/2023/TT-BCT Appendix I: used goods banned from import (I consumer goods,
+     * II means of transport, III medical equipment) — Decree 69/2018 Appendix I.II.2 */
+    {"08/2023/TT-BCT - PL1.", NULL, "prohibited", "import", "used", NULL, NULL},
+    /* Circular 11/2018/TT-BTTTT: used IT products banned from import */
+    {"11/2018/TT-BTTTT", NULL, "prohibited", "import", "used", NULL, NULL},
+    /* Circular 01/2024/TT-BNNPTNT M20: export of round/sawn timber from domestic natural forests */
+    {"01/2024/TT-BNNPTNT M20", NULL, "prohibited", "export", "timber_origin:natural_forest", NULL, NULL},
+    /* Decree 113/2017 Appendix III: banned chemicals (CWC Schedule 1), by CAS number */
+    {"113/2017/NĐ-CP PL3", NULL, "prohibited", "both", "cas:113/2017/NĐ-CP PL3", "MOIT", NULL},
+    /* substances banned for a use: decided by CAS number against the list (ban_lists.tsv) */
+    {"01/2024/TT-BNNPTNT M23", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M23", NULL, NULL},
+    {"01/2024/TT-BNNPTNT M15", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M15", NULL, NULL},
+    {"09/2024/TT-BYT-DM5", NULL, "prohibited", "both", "cas:09/2024/TT-BYT-DM5", NULL, NULL},
+    /* export bans of listed species and breeds: the lists name species, not HS codes */
+    {"01/2024/TT-BNNPTNT M12", NULL, "prohibited", "export", "listed", NULL, NULL},
+    {"01/2024/TT-BNNPTNT M3", NULL, "prohibited", "export", "listed", NULL, NULL},
+    {"01/2024/TT-BNNPTNT M8", NULL, "prohibited", "export", "listed", NULL, NULL},
+    /* MOD: weapons and military equipment listed by description under these codes */
+    {"173/2018/TT-BQP", NULL, "prohibited", "both", "listed", NULL, NULL},
+    /* Decree 69/2018: banned from temporary import for re-export trading (type codes G11/G21) */
+    {NULL, "Cấm KD TNTX", "prohibited", "both", "type_code:G11,G21", NULL, NULL},
+    /* Decision 765/QĐ-BCT: goods REMOVED from MOIT's specialised inspection */
+    {"765/QĐ-BCT", NULL, "info", "import", "", NULL, NULL},
+    /* Circular 01/2021/TT-BLĐTBXH: products NOT subject to state quality inspection on import */
+    {NULL, "SPHH không phải KTNN", "info", "import", "", NULL, NULL},
+    /* tariff quotas: MOIT's import licence under quota (Circular 12/2018/TT-BCT Chapter IV);
+     * the source writes "TT-BTC" (MOF), which issues no quota */
+    {"12/2018/TT-BTC", NULL, "before_registration", "import", "", "MOIT", "12/2018/TT-BCT"},
+    /* scrap imported as production material: MONRE's certificate of eligibility */
+    {"13/2023/QĐ-TTg", NULL, "before_registration", "import", "", "MONRE", NULL},
+    /* civil cryptography products: import and export under licence */
+    {"211/2025/NĐ-CP", NULL, "before_registration", "both", "", NULL, NULL},
+    /* chemicals to be declared before clearance (Decree 113/2017 Art. 27, administered by MOIT) */
+    {"113/2017/NĐ-CP", NULL, NULL, "import", "", "MOIT", NULL},
+    {"82/2022/NĐ-CP", NULL, NULL, "import", "", "MOIT", NULL},
+};
+
+/* Direction a procedure's text names: "XK, NK" both, only XK export, otherwise import. */
+static const char *direction_of(const char *name)
+{
+    int xk = has(name, "XK"), nk = has(name, "NK") || has(name, "nhập khẩu");
+    if (xk && nk)
+        return "both";
+    if (xk)
+        return "export";
+    return "import";
+}
+
+static void classify(const char *name, const char *ref, const char **stage, const char **direction,
+                     const char **condition, const char **agency, const char **fixed_ref)
+{
+    *stage = stage_of(name);
+    *direction = direction_of(name);
+    *condition = "";
+    *agency = NULL;
+    *fixed_ref = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        const proc_kind *k = &kinds[i];
+        if ((k->ref && strncmp(ref, k->ref, strlen(k->ref)) != 0) || (k->name && !has(name, k->name)))
+            continue;
+        if (k->stage)
+            *stage = k->stage;
+        *direction = k->direction;
+        *condition = k->condition;
+        *agency = k->agency;
+        *fixed_ref = k->fixed_ref;
+        return;
+    }
 }
 
 /* One procedure "Name (ref)" -> writes a row. */
@@ -193,16 +276,21 @@ static void write_procedure(FILE *o, const char *hs8, char *p, import_stats *st)
         while (end > ref && end[-1] == ' ')
             *--end = '\0';
         *name_end = '\0';
+        const char *stage, *dir, *cond, *ag, *fixed;
+        classify(p, ref, &stage, &dir, &cond, &ag, &fixed);
         put_clean(o, p);
         fputc('\t', o);
-        put_clean(o, ref);
-        const char *ag = tariff_agency_of(ref);
+        put_clean(o, fixed ? fixed : ref);
+        if (!ag)
+            ag = tariff_agency_of(ref);
         if (!*ag)
             st->proc_no_agency++;
-        fprintf(o, "\t%s\t%s\n", ag, stage_of(p));
+        fprintf(o, "\t%s\t%s\t%s\t%s\n", ag, stage, dir, cond);
     } else {
+        const char *stage, *dir, *cond, *ag, *fixed;
+        classify(p, "", &stage, &dir, &cond, &ag, &fixed);
         put_clean(o, p);
-        fprintf(o, "\t\t\t%s\n", stage_of(p));
+        fprintf(o, "\t\t\t%s\t%s\t%s\n", stage, dir, cond);
         st->proc_no_ref++;
     }
     st->procedures++;
@@ -229,7 +317,7 @@ static int import_procedures(const char *src, const char *outdir, import_stats *
         return -1;
     }
     fprintf(o, "# Generated by `ecustoms tariff import` from vn_specialised_procedures_by_hs.csv; "
-               "see SOURCE.md\nhs8\tname\tlegal_ref\tagency\tstage\n");
+               "see SOURCE.md\nhs8\tname\tlegal_ref\tagency\tstage\tdirection\tcondition\n");
     while ((n = csv_next(&r, f, 6)) != 0) {
         if (first) {
             first = 0;

@@ -24,6 +24,8 @@
 #include "service/credits.h"
 #include "service/statements.h"
 #include "service/permits.h"
+#include "service/amendments.h"
+#include "service/inspection.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -262,6 +264,18 @@ static void h_fx_list(route_ctx *c)
 }
 
 static void h_fx_put(route_ctx *c) { reply(c->rs, svc_fx_put(c->a, c->req, c->body)); }
+/* issue 14: specialised inspection, amendments under review */
+static void h_inspection_result(route_ctx *c)
+{
+    reply(c->rs, svc_inspection_result(c->a, c->req, P0, c->body));
+}
+static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c->a, c->req)); }
+static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
+static void h_amendment_decide(route_ctx *c)
+{
+    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, c->body));
+}
+static void h_amendments(route_ctx *c) { reply(c->rs, svc_amendments_list(c->a, c->req, arg(c, "status"))); }
 static void h_permit_create(route_ctx *c) { reply(c->rs, svc_permit_create(c->a, c->req, c->body)); }
 static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
 static void h_permit_revoke(route_ctx *c) { reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body)); }
@@ -307,7 +321,6 @@ static void h_worklist(route_ctx *c)
     reply(c->rs, svc_worklist(c->a, c->req, P0, &l));
 }
 
-static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
 static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
 static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
 
@@ -334,6 +347,11 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/declarations/{id}/decisions", h_decl_decide, BEARER},
     {"GET", "/api/v1/declarations/{id}/events", h_decl_events, BEARER},
     {"GET", "/api/v1/declarations/{id}/ledger", h_decl_ledger, BEARER},
+    {"POST", "/api/v1/declarations/{id}/inspection-results", h_inspection_result, BEARER},
+    {"GET", "/api/v1/declarations/{id}/versions", h_decl_versions, BEARER},
+    {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide, BEARER},
+    {"GET", "/api/v1/amendments", h_amendments, BEARER},
+    {"GET", "/api/v1/agencies/me/obligations", h_obligations, BEARER},
     {"GET", "/api/v1/declarations/{id}/barcode.svg", h_barcode_svg, BEARER},
     {"GET", "/api/v1/declarations/{id}/barcode.png", h_barcode_png, BEARER},
     {"GET", "/api/v1/declarations/{id}/qr.svg", h_qr_svg, BEARER},
@@ -389,7 +407,6 @@ const http_route http_routes[] = {
     {"DELETE", "/api/v1/session", h_session_delete, BEARER},
     {"GET", "/api/v1/declarations", h_decl_list, BEARER},
     {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
-    {"GET", "/api/v1/declarations/{id}/versions", h_decl_versions, BEARER},
     {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
     {"GET", "/api/v1/notifications", h_notifications, BEARER},
 };

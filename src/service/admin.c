@@ -86,6 +86,18 @@ static int init_job(db_conn *c, void *ctx)
     };
     for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
         rc = store_party_put(c, &demo[i]);
+    /* licensing and inspection agencies connected to the single window, so that the specialised
+     * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
+     * vehicle certification */
+    static const party agencies[] = {
+        {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0, "agency"},
+        {"0100200002", "MOIT Quality Inspection", "active", 0, 1, 0, "agency"},
+        {"0100200003", "Vietnam Register (MOT)", "active", 0, 1, 0, "agency"},
+    };
+    static const char *const agency_codes[] = {"MARD", "MOIT", "MOT"};
+    for (size_t i = 0; i < sizeof agencies / sizeof *agencies && rc == 0; i++)
+        if ((rc = store_party_put(c, &agencies[i])) == 0)
+            rc = store_agency_bind(c, agencies[i].tax_code, agency_codes[i]);
     /* a few risk rules a customs risk office would start with */
     static const risk_rule rules[] = {
         {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED,

@@ -23,7 +23,10 @@
 #include "service/kernel.h"
 #include "service/users.h"
 #include "service/certificates.h"
+#include "service/amendments.h"
+#include "service/inspection.h"
 #include "service/permits.h"
+#include "store/store_inspection.h"
 #include "store/store_permits.h"
 #include "service/ledger.h"
 #include "service/statements.h"
@@ -260,6 +263,8 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     return v;
 }
 
+json_t *svc_decl_view_row(const decl_row *r, const svc_req *req) { return decl_view(r, req); }
+
 /* ---- IDA: create ---------------------------------------------------------------------------- */
 
 typedef struct write_ctx {
@@ -402,6 +407,26 @@ static int get_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+typedef struct attach_ctx {
+    const tariff *tariff;
+    const char *id;
+    json_t *view;
+} attach_ctx;
+
+static int attach_job(db_conn *c, void *ctx)
+{
+    attach_ctx *x = ctx;
+    int rc = insp_attach(c, x->tariff, x->id, x->view);
+    return rc < 0 ? rc : amend_attach(c, x->id, x->view);
+}
+
+/* specialised inspection: what the items owe, the results, a release for storage */
+static void attach_inspection(app *a, const char *id, json_t *view)
+{
+    attach_ctx x = {a->tariff, id, view};
+    store_read(a->st, attach_job, &x);
+}
+
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
 {
     read_ctx x = {.key = key};
@@ -414,8 +439,10 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     }
     r.code = SVC_OK;
     r.body = decl_view(&x.row, req);
-    if (x.row.number[0])
+    if (x.row.number[0]) {
         permits_attach_used(a, x.row.id, r.body);
+        attach_inspection(a, x.row.id, r.body);
+    }
     if (x.row.number[0]) {
         json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
         if (mc)
@@ -647,6 +674,7 @@ static int register_job(db_conn *c, void *ctx)
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
+    json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
     if (rc == 0) {
@@ -659,6 +687,8 @@ static int register_job(db_conn *c, void *ctx)
         rc = event(c, x, "idc", ST_PROVISIONAL, to, detail);
         json_decref(detail);
     }
+    if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
+        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &owed);
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
         rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
@@ -691,10 +721,13 @@ static int register_job(db_conn *c, void *ctx)
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
-        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+        json_object_set_new(x->job.reply.body, "procedures_owed", owed ? json_incref(owed) : json_array());
+        if (rc == 0)
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
     rx->registered = rc == 0;
     rx->channel = next.channel;
+    json_decref(owed);
     json_decref(warnings);
 out:
     decl_row_release(&cur);
@@ -727,6 +760,45 @@ static int party_job(db_conn *c, void *ctx)
     party_ctx *x = ctx;
     x->found = store_party_get(c, x->code, &x->p);
     return x->found < 0 ? x->found : 0;
+}
+
+/* Selectivity (domain.md §1.3): rules by priority, then the learned score's band when a model
+ * is active (service/risk_engine.h), else compliance class and random sampling. Used at
+ * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
+ * for the learned history. Returns the decision as stored with the declaration (new reference). */
+static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
+                        date_ymd today, risk_fact *facts, risk_decision *out)
+{
+    party_ctx pc = {.code = enterprise};
+    store_read(a->st, party_job, &pc);
+    int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
+    for (int i = 0; i < ax->d.n_items && cv; i++)
+        cv[i] = ax->items[i].customs_value;
+    risk_input in = {.d = &ax->d, .item_customs_value = cv, .customs_value = ax->tr.customs_value,
+                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
+                     .compliance = pc.found == 1 ? pc.p.compliance : 0};
+    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
+    risk_score score;
+    int scored = 0;
+    if (facts) {
+        uint64_t draw;
+        RAND_bytes((unsigned char *)&draw, sizeof draw);
+        risk_facts_from_decl(&ax->d, ax->items, decl_id, svc_now(), in.aeo, in.compliance, facts);
+        scored = risk_engine_score(a->risk_engine, facts, ax->d.n_items, in.aeo, in.compliance, draw, &score) == 1;
+        if (scored) {
+            in.model_channel = score.band.channel;
+            in.model_explored = score.band.explored;
+        }
+    }
+    pthread_rwlock_rdlock(&a->risk_lock);
+    risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
+    pthread_rwlock_unlock(&a->risk_lock);
+    free(cv);
+    json_t *j = risk_to_json(out);
+    if (scored) /* kept with the decision, shown to customs only (decl_view) */
+        json_object_set_new(j, "model", risk_score_to_json(&score));
+    return j;
 }
 
 svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel)
@@ -781,39 +853,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     }
 
     /* 3. classify */
-    party_ctx pc = {.code = rd.row.party};
-    if (store_read(a->st, party_job, &pc) != 0) { /* not "unknown": that would lower the risk */
-        r = svc_error(SVC_ERROR, "storage", "cannot read the enterprise");
-        goto done;
-    }
-    int64_t *cv = calloc((size_t)rx.ax.d.n_items + 1, sizeof *cv);
-    for (int i = 0; i < rx.ax.d.n_items && cv; i++)
-        cv[i] = rx.ax.items[i].customs_value;
-    risk_input in = {.d = &rx.ax.d, .item_customs_value = cv, .customs_value = rx.ax.tr.customs_value,
-                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
-                     .compliance = pc.found == 1 ? pc.p.compliance : 0};
-    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
-    /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
-    risk_score score;
-    int scored = 0;
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
-    if (rx.facts) {
-        uint64_t draw;
-        RAND_bytes((unsigned char *)&draw, sizeof draw);
-        risk_facts_from_decl(&rx.ax.d, rx.ax.items, rd.row.id, svc_now(), in.aeo, in.compliance, rx.facts);
-        scored = risk_engine_score(a->risk_engine, rx.facts, rx.ax.d.n_items, in.aeo, in.compliance, draw, &score) == 1;
-        if (scored) {
-            in.model_channel = score.band.channel;
-            in.model_explored = score.band.explored;
-        }
-    }
-    pthread_rwlock_rdlock(&a->risk_lock);
-    risk_classify(a->rules, a->n_rules, &a->policy, &in, &rx.risk);
-    pthread_rwlock_unlock(&a->risk_lock);
-    free(cv);
-    rx.risk_json = risk_to_json(&rx.risk);
-    if (scored) /* kept with the decision, shown to customs only (decl_view) */
-        json_object_set_new(rx.risk_json, "model", risk_score_to_json(&score));
+    rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -834,7 +875,6 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         if (channel)
             *channel = rx.channel;
     }
-done:
     free(rx.facts);
     json_decref(rx.risk_json);
     free(rx.risk_text);
@@ -844,11 +884,51 @@ done:
 }
 
 /* ---- amendments (IDD/IDE): before the document check starts, or within 60 days after
- * clearance; each increments the 12th digit, at most 9 (Official Letter 5992/TCHQ-GSQL) ------ */
+ * clearance; each increments the 12th digit, at most 9 (Official Letter 5992/TCHQ-GSQL) ------
+ *
+ * Issue 14 (Circular 38/2015 Art. 20 as amended by Circular 39/2018): every amendment is scored
+ * again by the risk engine and its channel and reasons are kept with it (amendment_requests). An
+ * amendment after clearance, or one that lowers the taxes, is a request customs examines: it
+ * waits for an officer (status amendment_review) and changes nothing — declaration, ledger,
+ * permits — until accepted. Accepted, a decrease becomes a refund claim an officer approves
+ * (service/credits.c); an increase is owed at once. Other amendments apply at once, as before. */
+
+typedef struct amend_ctx {
+    write_ctx w;
+    const char *risk_text;     /* the amendment's risk decision (JSON) */
+    json_t *risk_json;
+    int review_seq;            /* > 0: applying this reviewed amendment (officer's acceptance) */
+    const char *note;          /* the officer's note */
+} amend_ctx;
+
+static int amend_pending(db_conn *c, const char *decl_id, amend_row *found)
+{
+    return store_amend_pending(c, decl_id, found);
+}
+
+/* The reviewed amendment's ledger: the re-assessment, and what was overpaid as a refund claim. */
+static int amend_ledger_reviewed(db_conn *c, write_ctx *x, const decl_row *next, int amendment)
+{
+    ledger_balance b;
+    char why[64];
+    snprintf(why, sizeof why, "amendment %d accepted", amendment);
+    int rc = pay_balance(c, next->id, &b);
+    if (rc < 0)
+        return rc;
+    int64_t delta = next->total_tax - (b.assessed - b.interest);
+    if (delta && (rc = pay_ledger_add(c, next->id, next->party, next->status, delta, x->job.now, x->job.req, why)) < 0)
+        return rc;
+    if ((rc = pay_balance(c, next->id, &b)) < 0 || b.surplus <= 0)
+        return rc;
+    char reason[160];
+    snprintf(reason, sizeof reason, "taxes lowered by amendment %d of declaration %s", amendment, next->number);
+    return pay_refund_claim(c, next->party, next->number, b.surplus, reason, x->job.req, x->job.now);
+}
 
 static int amend_job(db_conn *c, void *ctx)
 {
-    write_ctx *x = ctx;
+    amend_ctx *m = ctx;
+    write_ctx *x = &m->w;
     decl_row cur;
     decl_status to;
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
@@ -856,11 +936,11 @@ static int amend_job(db_conn *c, void *ctx)
     int rc = load_for_write(c, x, &cur);
     if (rc != 0)
         return rc;
-    const char *why = NULL;
+    int after = cur.status == ST_CLEARED || cur.status == ST_PASSED;
+    const char *why = NULL, *code = "illegal_transition";
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_AMEND, &to) != 0)
         why = "amendments are allowed before the document check starts or after clearance";
-    else if ((cur.status == ST_CLEARED || cur.status == ST_PASSED) &&
-             x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
+    else if (!m->review_seq && after && x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
         why = "amendments after clearance are allowed within 60 days of clearance";
     else if (cur.amendment >= NUMBER_MAX_AMENDMENT)
         why = "a declaration can be amended at most 9 times";
@@ -868,9 +948,58 @@ static int amend_job(db_conn *c, void *ctx)
         why = "an amendment cannot change the kind of declaration or the enterprise";
     else if (cur.status != ST_REGISTERED && strcmp(x->ax->d.type_code, cur.type_code) != 0)
         why = "the type code cannot be amended after clearance";
+    if (!why && !m->review_seq) {
+        int pending = amend_pending(c, cur.id, NULL);
+        if (pending < 0) {
+            decl_row_release(&cur);
+            return pending;
+        }
+        if (pending) {
+            why = "an amendment of this declaration is waiting for an officer's review";
+            code = "amendment_pending";
+        }
+    }
     if (why) {
         decl_row_release(&cur);
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", why));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, code, why));
+    }
+    amend_row ar = {.amendment = cur.amendment + 1, .doc = x->ax->doc, .taxes = x->ax->taxes,
+                    .risk = (char *)m->risk_text, .customs_value = x->ax->tr.customs_value,
+                    .total_tax = x->ax->tr.total, .after_clearance = after, .requested_at = x->job.now};
+    snprintf(ar.decl_id, sizeof ar.decl_id, "%s", cur.id);
+    snprintf(ar.requested_by, sizeof ar.requested_by, "%s", x->job.req->party);
+    json_t *reasons = json_array(), *it;
+    size_t i;
+    json_array_foreach(json_object_get(m->risk_json, "reasons"), i, it) {
+        json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
+    }
+    const char *channel = json_string_value(json_object_get(m->risk_json, "channel"));
+    if (!m->review_seq && (after || x->ax->tr.total < cur.total_tax)) {
+        /* a request for customs to examine: nothing changes until an officer accepts it */
+        snprintf(ar.status, sizeof ar.status, "amendment_review");
+        rc = store_amend_put(c, &ar);
+        if (rc == 0) {
+            snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+            json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment, "channel",
+                                       channel ? channel : "", "reasons", reasons, "total_tax",
+                                       pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
+                                       "after_clearance", after);
+            rc = event(c, x, "amendment_requested", cur.status, cur.status, detail);
+            json_decref(detail);
+        }
+        if (rc == 0) {
+            x->job.reply.code = SVC_OK;
+            x->job.reply.body = json_pack("{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number,
+                                      "amendment", ar.amendment, "status", "amendment_review", "channel",
+                                      channel ? channel : "", "reasons", reasons, "total_tax",
+                                      pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
+                                      "after_clearance", after, "declaration_status",
+                                      decl_status_name((decl_status)cur.status));
+            rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+        }
+        json_decref(reasons);
+        decl_row_release(&cur);
+        return rc;
     }
     if (cur.number[0]) {
         /* the amended quantities replace the old ones: give back what this declaration drew from
@@ -882,10 +1011,12 @@ static int amend_job(db_conn *c, void *ctx)
             (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
                                          x->job.now, &e)) < 0 ||
             (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
+            json_decref(reasons);
             decl_row_release(&cur);
             return rc;
         }
         if (e.n) {
+            json_decref(reasons);
             decl_row_release(&cur);
             return svc_fail(&x->job, svc_errors(&e));
         }
@@ -902,14 +1033,35 @@ static int amend_job(db_conn *c, void *ctx)
         rc = store_decl_update(c, &next);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
-        json_t *detail = json_pack("{s:s,s:i}", "number", next.number, "amendment", next.amendment);
+        json_t *detail = json_pack("{s:s,s:i,s:s,s:O}", "number", next.number, "amendment",
+                                   next.amendment, "channel", channel ? channel : "", "reasons", reasons);
+        if (m->review_seq)
+            json_object_set_new(detail, "accepted_by", json_string(x->job.req->party));
         rc = event(c, x, "amendment", cur.status, cur.status, detail);
         json_decref(detail);
     }
-    if (rc == 0) /* e-Payment: re-assessed with the amended taxes (signed delta) */
-        rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
+    json_decref(reasons);
+    if (rc == 0) { /* e-Payment: re-assessed with the amended taxes (signed delta) */
+        if (m->review_seq)
+            rc = amend_ledger_reviewed(c, x, &next, next.amendment);
+        else
+            rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
+    }
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
+    if (rc == 0 && cur.number[0]) /* the items may have changed: what they owe too */
+        rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->job.now, 0, NULL);
+    if (rc == 0) {
+        if (m->review_seq) {
+            rc = store_amend_decide(c, cur.id, m->review_seq, "accepted", x->job.req->party, x->job.now,
+                                    m->note ? m->note : "");
+        } else {
+            snprintf(ar.status, sizeof ar.status, "applied");
+            snprintf(ar.decided_by, sizeof ar.decided_by, "SYSTEM");
+            ar.decided_at = x->job.now;
+            rc = store_amend_put(c, &ar);
+        }
+    }
     if (rc == 0) {
         x->job.reply.code = SVC_OK;
         x->job.reply.body = decl_view(&next, x->job.req);
@@ -918,6 +1070,13 @@ static int amend_job(db_conn *c, void *ctx)
     /* next.doc/taxes belong to the assessment, cur's strings to cur */
     decl_row_release(&cur);
     return rc;
+}
+
+static svc_reply run_amend(app *a, amend_ctx *m)
+{
+    m->w.tariff = a->tariff;
+    m->risk_text = m->risk_text ? m->risk_text : "{}";
+    return svc_run_write(a, &m->w.job, amend_job, m, "the database refused the amendment");
 }
 
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
@@ -937,15 +1096,159 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     }
     date_ymd tax_date = rd.row.tax_date;
-    char own_id[33];
+    char own_id[33], enterprise[14];
     snprintf(own_id, sizeof own_id, "%s", rd.row.id);
+    snprintf(enterprise, sizeof enterprise, "%s", rd.row.party);
     decl_row_release(&rd.row);
     /* the declaration's own use of its certificates does not count against it */
     if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
-    write_ctx x = {.job = svc_job_start(req), .key = number, .ax = &ax, .tariff = a->tariff};
-    r = svc_run_write(a, &x.job, amend_job, &x, "the database refused the change");
+    /* scored again: rules and model, kept with the amendment (never added to the learned
+     * history: the registration's facts are) */
+    risk_decision risk;
+    risk_fact *facts = calloc((size_t)ax.d.n_items + 1, sizeof *facts);
+    amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax}};
+    m.risk_json = classify(a, &ax, own_id, enterprise, date_today(), facts, &risk);
+    char *rt = json_dumps(m.risk_json, JSON_COMPACT);
+    m.risk_text = rt;
+    r = run_amend(a, &m);
+    free(rt);
+    free(facts);
+    json_decref(m.risk_json);
     assessed_release(&ax);
+    return r;
+}
+
+/* ---- the officer's review of an amendment ------------------------------------------------------ */
+
+typedef struct review_ctx {
+    const char *key;
+    int amendment;
+    decl_row row;
+    int found;
+    amend_row pending;     /* the amendment under review with that number, if any */
+    int has_pending;
+    int decided;           /* an amendment with that number was decided already */
+} review_ctx;
+
+static int review_read_job(db_conn *c, void *ctx)
+{
+    review_ctx *x = ctx;
+    x->found = store_decl_get(c, x->key, &x->row);
+    if (x->found != 1)
+        return x->found < 0 ? x->found : 0;
+    int rc = store_amend_pending(c, x->row.id, &x->pending);
+    if (rc < 0)
+        return rc;
+    x->has_pending = rc == 1 && x->pending.amendment == x->amendment;
+    if (rc == 1 && !x->has_pending)
+        amend_row_release(&x->pending);
+    /* an amendment number already in force was decided (accepted or applied) */
+    x->decided = !x->has_pending && x->row.amendment >= x->amendment;
+    return 0;
+}
+
+typedef struct reject_ctx {
+    write_ctx w;
+    int seq;
+    const char *note;
+} reject_ctx;
+
+static int reject_job(db_conn *c, void *ctx)
+{
+    reject_ctx *j = ctx;
+    write_ctx *x = &j->w;
+    decl_row cur;
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
+        return 1;
+    int rc = load_for_write(c, x, &cur);
+    if (rc != 0)
+        return rc;
+    amend_row p = {0};
+    int pending = amend_pending(c, cur.id, &p);
+    if (pending <= 0 || p.seq != j->seq) {
+        amend_row_release(&p);
+        decl_row_release(&cur);
+        return pending < 0 ? pending
+                           : svc_fail(&x->job, svc_error(SVC_CONFLICT, "amendment_decided",
+                                                     "the amendment was decided meanwhile"));
+    }
+    rc = store_amend_decide(c, cur.id, p.seq, "rejected", x->job.req->party, x->job.now, j->note);
+    if (rc == 0) {
+        snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
+        json_t *detail = json_pack("{s:i,s:s}", "amendment", p.amendment, "note", j->note);
+        rc = event(c, x, "amendment_rejected", cur.status, cur.status, detail);
+        json_decref(detail);
+    }
+    if (rc == 0) {
+        x->job.reply.code = SVC_OK;
+        x->job.reply.body = decl_view(&cur, x->job.req);
+        rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    }
+    amend_row_release(&p);
+    decl_row_release(&cur);
+    return rc;
+}
+
+svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, const char *amendment,
+                               json_t *body)
+{
+    static const char *const fields[] = {"accept", "note", NULL};
+    svc_reply r = {0};
+    errs e;
+    if (!svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "amendments are reviewed by customs officers");
+    char *end = NULL;
+    long k = amendment ? strtol(amendment, &end, 10) : 0;
+    if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
+    if (!json_is_object(body))
+        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    errs_init(&e);
+    json_check_fields(body, fields, "", &e);
+    json_t *acc = json_object_get(body, "accept");
+    if (!json_is_boolean(acc))
+        errs_add(&e, acc ? "type" : "required", "/accept", "'accept' is true or false");
+    const char *note = json_string_field(body, "note", "/note", 512, 0, &e);
+    if (json_is_false(acc) && (!note || !*note))
+        errs_add(&e, "required", "/note", "a rejected amendment needs the reason in 'note'");
+    if (e.n)
+        return svc_errors(&e);
+    review_ctx rv = {.key = number, .amendment = (int)k};
+    if (store_read(a->st, review_read_job, &rv) != 0) {
+        decl_row_release(&rv.row);
+        amend_row_release(&rv.pending);
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    }
+    if (rv.found != 1 || !rv.row.number[0] || !rv.has_pending) {
+        int decided = rv.found == 1 && rv.decided;
+        decl_row_release(&rv.row);
+        amend_row_release(&rv.pending);
+        return decided ? svc_error(SVC_CONFLICT, "amendment_decided", "the amendment was already decided")
+                       : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
+    }
+    if (json_is_false(acc)) {
+        reject_ctx j = {.w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq,
+                        .note = note};
+        r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
+    } else {
+        /* applied as the declarant asked, re-assessed with the registration date's rates */
+        json_t *doc = json_loads(rv.pending.doc, 0, NULL);
+        assessed ax;
+        if (assess_ex(a, NULL, doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) == 0) {
+            amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax},
+                           .review_seq = rv.pending.seq, .note = note, .risk_text = rv.pending.risk};
+            m.risk_json = json_loads(rv.pending.risk ? rv.pending.risk : "{}", 0, NULL);
+            r = run_amend(a, &m);
+            json_decref(m.risk_json);
+            assessed_release(&ax);
+        }
+        json_decref(doc);
+    }
+    decl_row_release(&rv.row);
+    amend_row_release(&rv.pending);
     return r;
 }
 
@@ -1040,6 +1343,18 @@ static int transition_job(db_conn *c, void *ctx)
             dec_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
+        }
+        /* specialised inspection: every result the goods wait for must have passed */
+        errs e;
+        errs_init(&e);
+        int blocks = insp_clearance_blocks(c, cur.id, &e);
+        if (blocks != 0) {
+            decl_row_release(&cur);
+            if (blocks < 0)
+                return blocks;
+            svc_reply r = svc_errors(&e);
+            r.code = SVC_CONFLICT;
+            return svc_fail(&x->job, r);
         }
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
@@ -1181,6 +1496,10 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    svc_reply ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
+    const char *dn = json_string_value(json_object_get(body, "decision"));
+    if (dn && svc_insp_decision(a, req, number, dn, body, &ir))
+        return ir;
     json_check_fields(body, allowed, "", &e);
     const char *d = json_string_value(json_object_get(body, "decision"));
     json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
@@ -1216,7 +1535,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         act = ACT_PASS_SUPERVISION;
     else
         errs_add(&e, "enum", "/decision",
-                 "decision must be start_document_check, document_check, inspection, clear, reject or pass_supervision");
+                 "decision must be start_document_check, document_check, inspection, clear, reject, "
+                 "pass_supervision, release_for_storage or inspection_failure");
     if (e.n)
         return svc_errors(&e);
     json_t *detail = json_pack("{s:s}", "decision", d);

@@ -110,6 +110,7 @@ static json_t *refund_view(const refund_row *r)
     json_object_set_new(o, "reason", r->reason[0] ? json_string(r->reason) : json_null());
     json_object_set_new(o, "decided_by", r->decided_by[0] ? json_string(r->decided_by) : json_null());
     json_object_set_new(o, "note", r->note[0] ? json_string(r->note) : json_null());
+    json_object_set_new(o, "declaration", r->declaration[0] ? json_string(r->declaration) : json_null());
     return o;
 }
 
@@ -386,6 +387,43 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
 
 /* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides --------------------- */
 
+static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r, json_t *sources)
+{
+    decl_row m = {0};
+    int rc = store_decl_get_meta(c, r->declaration, &m);
+    if (rc != 1)
+        return rc < 0 ? rc : DB_ERR;
+    const char *kinds[] = {"credit", "refunded"};
+    for (int k = 0; k < 2 && rc >= 0; k++) {
+        ledger_row e = {.at = x->job.now, .amount = r->amount};
+        snprintf(e.kind, sizeof e.kind, "%s", kinds[k]);
+        snprintf(e.party, sizeof e.party, "%s", r->party);
+        snprintf(e.note, sizeof e.note, "refund claim %lld approved (%.100s)", (long long)r->id, r->reason);
+        rc = pay_ledger_append(c, m.id, m.status, &e, x->job.req);
+    }
+    if (rc >= 0)
+        json_array_append_new(sources, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
+                                                 pay_money(r->amount)));
+    decl_row_release(&m);
+    return rc < 0 ? rc : 0;
+}
+
+int pay_refund_claim(db_conn *c, const char *enterprise, const char *number, int64_t amount,
+                     const char *reason, const svc_req *req, int64_t now)
+{
+    refund_row r = {.amount = amount, .requested_at = now};
+    int64_t id = store_sequence_next(c, "credit_refund");
+    if (id < 0)
+        return (int)id;
+    r.id = id;
+    snprintf(r.party, sizeof r.party, "%s", enterprise);
+    snprintf(r.status, sizeof r.status, "requested");
+    snprintf(r.reason, sizeof r.reason, "%s", reason);
+    snprintf(r.requested_by, sizeof r.requested_by, "%s", req->party);
+    snprintf(r.declaration, sizeof r.declaration, "%s", number);
+    return store_refund_put(c, &r);
+}
+
 static int refund_decide_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
@@ -401,7 +439,14 @@ static int refund_decide_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "refund_decided", msg));
     }
     json_t *sources = json_array();
-    if (x->approve) {
+    if (x->approve && r.declaration[0]) {
+        /* a claim raised by an accepted amendment (issue 14): what was overpaid on that
+         * declaration is credited and refunded at once, never spendable in between */
+        if ((rc = refund_claim_pay(c, x, &r, sources)) < 0) {
+            json_decref(sources);
+            return rc;
+        }
+    } else if (x->approve) {
         credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);
         int n = 0;
         int64_t avail = rows ? credit_available(c, x->ent, rows, &n) : DB_ERR;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store_inspection.h"
 #include "codec/json_fields.h"
 #include "core/codes.h"
 #include "core/lifecycle.h"
@@ -142,8 +143,17 @@ static int gate_job(db_conn *c, void *ctx)
                 continue;
             covered = 1;
             f.n_decls++;
-            if (d->status != ST_CLEARED && d->status != ST_PASSED)
-                f.n_uncleared++;
+            if (d->status != ST_CLEARED && d->status != ST_PASSED) {
+                /* goods released for storage pending an inspection result leave the port
+                 * without being cleared (Decree 08/2015 Art. 32; service/inspection.c) */
+                int stored = store_storage_release_get(c, d->id, NULL, 0, NULL);
+                if (stored < 0) {
+                    rc = stored;
+                    goto out;
+                }
+                if (!stored)
+                    f.n_uncleared++;
+            }
         }
         if (!covered)
             f.n_bl_uncovered++;

@@ -20,7 +20,4 @@ svc_reply svc_decl_claim(app *a, const svc_req *req, const char *number);
 /* GET /notifications?since=: status changes of the caller's declarations, oldest first. */
 svc_reply svc_notifications(app *a, const svc_req *req, const char *since);
 
-/* GET /declarations/{n}/versions: every earlier version (amendments) and the current one. */
-svc_reply svc_decl_versions(app *a, const svc_req *req, const char *number);
-
 #endif

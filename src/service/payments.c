@@ -9,6 +9,7 @@
 #include "codec/json_payment.h"
 #include "service/payments.h"
 #include "service/ledger.h"
+#include "service/inspection.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -253,6 +254,11 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
         lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_CLEAR, &to) != 0) {
         decl_row_release(&cur);
         return 0;
+    }
+    /* specialised inspection: not released before every result it waits for passed (issue 14) */
+    if ((rc = insp_clearance_blocks(c, cur.id, NULL)) != 0) {
+        decl_row_release(&cur);
+        return rc < 0 ? rc : 0;
     }
     json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
     if (!decisions)
@@ -510,6 +516,19 @@ int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, i
     date_format(aeo_deadline(now), due);
     snprintf(s.ref, sizeof s.ref, "registration");
     snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
+    int rc = auto_clear(c, &s, decl_id, why, &cleared);
+    return rc < 0 ? rc : cleared;
+}
+
+int pay_clear_if_covered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
+                         const svc_req *req, const char *why)
+{
+    int64_t due = pay_clearance_missing(c, decl_id, enterprise);
+    if (due != 0)
+        return due < 0 ? (int)due : 0;
+    pay_settle_ctx s = {.req = req, .now = now};
+    snprintf(s.ref, sizeof s.ref, "%s", why);
+    int cleared = 0;
     int rc = auto_clear(c, &s, decl_id, why, &cleared);
     return rc < 0 ? rc : cleared;
 }

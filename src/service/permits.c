@@ -340,7 +340,8 @@ int permits_check_and_draw(db_conn *c, const tariff *t, const decl *d, const cha
             continue;
         for (int k = 0; k < l->n_procedures; k++) {
             const tariff_procedure *pr = &l->procedures[k];
-            if (strcmp(pr->stage, "before_registration") != 0)
+            if (strcmp(pr->stage, "before_registration") != 0 ||
+                !tariff_procedure_applies(pr, d->kind == DECL_EXPORT))
                 continue;
             int seen = 0; /* one permit per agency and item */
             for (int j = 0; j < k && !seen; j++)

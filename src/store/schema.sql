@@ -169,7 +169,43 @@ DROP INDEX IF EXISTS declarations_party;
 -- Idempotency keys are kept 48 hours (docs/storage.md): the sweep deletes by age.
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
 
--- migration 3: e-Office people, sessions and declaration search (issue 16)
+-- migration 3: specialised inspection and amendment review (issue 14; store_inspection.c)
+-- the procedures a registered declaration's items still owe: ONE row per declaration (a
+-- registration writes one row, not one per item: docs/performance.md), one line per procedure
+-- "line TAB legal_ref TAB agency TAB stage TAB hs_code TAB status"; written at IDC, rewritten by
+-- an amendment or a result
+CREATE TABLE inspection_owed (
+  decl_id TEXT PRIMARY KEY, owed TEXT NOT NULL, at BIGINT NOT NULL);
+-- the after_clearance ones again, one row each, for the agency's list of obligations
+CREATE TABLE inspection_obligations (
+  decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL, agency TEXT NOT NULL,
+  hs_code TEXT NOT NULL, status TEXT NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (decl_id, line, legal_ref));
+CREATE INDEX inspection_obligations_agency ON inspection_obligations(agency, at);
+-- results recorded by agencies (or referenced by a declarant: referenced = 1)
+CREATE TABLE inspection_results (
+  id BIGINT PRIMARY KEY, decl_id TEXT NOT NULL, line INTEGER NOT NULL, legal_ref TEXT NOT NULL,
+  agency TEXT NOT NULL, enterprise TEXT NOT NULL, hs_code TEXT NOT NULL, result TEXT NOT NULL,
+  certificate TEXT NOT NULL, issued INTEGER NOT NULL, recorded_by TEXT NOT NULL,
+  role TEXT NOT NULL, referenced INTEGER NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE INDEX inspection_results_decl ON inspection_results(decl_id, line);
+CREATE INDEX inspection_results_cert ON inspection_results(certificate);
+-- goods released for storage at the owner's premises pending results (Decree 08/2015 Art. 32)
+CREATE TABLE storage_releases (
+  decl_id TEXT PRIMARY KEY, address TEXT NOT NULL, decided_by TEXT NOT NULL, at BIGINT NOT NULL);
+-- every amendment with its risk assessment; those under review wait here (status
+-- amendment_review, then accepted or rejected; applied when it needed no review)
+CREATE TABLE amendment_requests (
+  decl_id TEXT NOT NULL, seq INTEGER NOT NULL, amendment INTEGER NOT NULL, status TEXT NOT NULL,
+  doc TEXT NOT NULL, taxes TEXT NOT NULL, customs_value BIGINT NOT NULL, total_tax BIGINT NOT NULL,
+  risk TEXT NOT NULL, after_clearance INTEGER NOT NULL, requested_by TEXT NOT NULL,
+  requested_at BIGINT NOT NULL, decided_by TEXT NOT NULL, decided_at BIGINT NOT NULL,
+  note TEXT NOT NULL, PRIMARY KEY (decl_id, seq));
+CREATE INDEX amendment_requests_status ON amendment_requests(status, requested_at);
+-- a refund claim raised by an accepted amendment names its declaration's number ('' otherwise)
+ALTER TABLE credit_refunds ADD COLUMN declaration TEXT NOT NULL DEFAULT '';
+
+-- migration 4: e-Office people, sessions and declaration search (issue 16)
 -- people: one row per person, one per role held (store_users.c)
 CREATE TABLE IF NOT EXISTS users (
   username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,

@@ -407,7 +407,8 @@ int store_credit_sources(db_conn *c, const char *party, int only_available, cred
 }
 
 #define REFUND_COLS                                                                                \
-    "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note"
+    "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note," \
+    " declaration"
 
 static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
 {
@@ -422,13 +423,14 @@ static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
     db_col_copy(c, st, 7, r->decided_by, sizeof r->decided_by);
     r->decided_at = db_col_int64(c, st, 8);
     db_col_copy(c, st, 9, r->note, sizeof r->note);
+    db_col_copy(c, st, 10, r->declaration, sizeof r->declaration);
 }
 
 int store_refund_put(db_conn *c, const refund_row *r)
 {
     static const char ins[] = "INSERT INTO credit_refunds (id, party, amount, status, reason,"
-                              " requested_by, requested_at, decided_by, decided_at, note)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                              " requested_by, requested_at, decided_by, decided_at, note, declaration)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char upd[] = "UPDATE credit_refunds SET status = ?, decided_by = ?, decided_at = ?,"
                               " note = ? WHERE id = ?";
     int exists = 0;
@@ -457,6 +459,7 @@ int store_refund_put(db_conn *c, const refund_row *r)
         db_bind_text(c, st, 8, r->decided_by);
         db_bind_int64(c, st, 9, r->decided_at);
         db_bind_text(c, st, 10, r->note);
+        db_bind_text(c, st, 11, r->declaration);
     }
     return db_run(c, st);
 }

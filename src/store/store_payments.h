@@ -118,6 +118,7 @@ typedef struct refund_row {
     char decided_by[14];
     int64_t decided_at;
     char note[160];
+    char declaration[13];     /* a claim raised by an accepted amendment: its declaration ("" else) */
 } refund_row;
 
 /* Inserts a new request, or records the decision on an existing one (status, decided_*, note). */

@@ -204,8 +204,9 @@ ENV = None  # the shared environment
 
 def item(hs="85171300", qty="500", price="200", origin="CN", desc="Smartphones, 128 GB"):
     q, p = int(qty), int(price)
+    # condition: the fact that decides the used-goods bans (issue 14); declared on every item
     return {"hs_code": hs, "description": desc, "origin": origin, "quantity": qty,
-            "unit": "PCE", "unit_price": price, "value": str(q * p)}
+            "unit": "PCE", "unit_price": price, "value": str(q * p), "condition": "new"}
 
 
 def declaration(importer=ACTIVE, items=None, type_code="A11", kind="import"):

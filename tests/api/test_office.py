@@ -369,21 +369,6 @@ class T16OfficeLists(ApiCase):
         st, b, _ = self.call("GET", "/api/v1/declarations?q=lumia", "other")
         self.assertNotIn(r["id"], [i["id"] for i in b["items"]])
 
-    def test_versions_side_by_side(self):
-        r = self.registered()
-        st, a, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
-                             declaration(items=[item(qty="650")]))
-        self.assertEqual(st, 200, a)
-        st, v, _ = self.call("GET", "/api/v1/declarations/%s/versions" % a["number"], "active")
-        self.assertEqual(st, 200, v)
-        self.assertEqual([x["amendment"] for x in v["versions"]], [0])
-        self.assertEqual(v["current"]["amendment"], 1)
-        self.assertEqual(v["versions"][0]["declaration"]["items"][0]["quantity"], "500")
-        self.assertEqual(v["current"]["declaration"]["items"][0]["quantity"], "650")
-        self.assertNotEqual(v["versions"][0]["taxes"]["total"], v["current"]["taxes"]["total"])
-        st, _, _ = self.call("GET", "/api/v1/declarations/%s/versions" % a["number"], "other")
-        self.assertEqual(st, 404)
-
     def test_notifications_of_own_declarations(self):
         st, b, _ = self.call("GET", "/api/v1/notifications", "other")
         self.assertEqual(st, 200, b)

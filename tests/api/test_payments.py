@@ -143,23 +143,37 @@ class T12Payments(ApiCase):
         decl = declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")])
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              decl)
+        # lower taxes: an officer examines it first (issue 14); the ledger waits for the decision
+        self.assertEqual((st, b["status"]), (200, "amendment_review"), b)
+        self.assertEqual([e["kind"] for e in self.ledger(r["number"])["entries"]], ["assessed"])
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments/1/decision" % r["number"],
+                             "officer", {"accept": True})
         self.assertEqual(st, 200, b)
         led = self.ledger(r["number"])
         self.assertNotEqual(int(led["assessed"]), before)  # a signed delta, here negative
         self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "assessed"])
         self.assertEqual(int(led["entries"][1]["amount"]), int(led["assessed"]) - before)
 
-    def test_amendment_below_paid_becomes_credit(self):
+    def test_amendment_below_paid_becomes_refund_claim(self):
+        # issue 14: was "becomes credit" at once; now the officer accepts the amendment and the
+        # overpaid tax is a refund claim an officer approves, never spendable credit meanwhile
         r = self.registered()
         before = self.owed(r)
         self.pay([(r["number"], before)])  # green: cleared; amendments allowed for 60 days
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")]))
+        self.assertEqual((st, b["status"]), (200, "amendment_review"), b)
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments/1/decision" % r["number"],
+                             "officer", {"accept": True})
         self.assertEqual(st, 200, b)
         led = self.ledger(r["number"])
-        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "assessed", "credit"])
-        self.assertEqual(int(led["credited"]), before - int(led["assessed"]))
-        self.assertEqual((led["outstanding"], led["surplus"]), ("0", "0"))
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "assessed"])
+        self.assertEqual((led["credited"], led["outstanding"]), ("0", "0"))
+        self.assertEqual(int(led["surplus"]), before - int(led["assessed"]))
+        st, cr, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ACTIVE, "officer")
+        claims = [x for x in cr["refunds"] if x["declaration"] == b["number"]]
+        self.assertEqual([(x["status"], x["amount"]) for x in claims],
+                         [("requested", str(before - int(led["assessed"])))])
 
     def test_daily_reconciliation(self):
         r = self.registered()

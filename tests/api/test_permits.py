@@ -5,13 +5,15 @@ import harness
 
 # ---- e-Permit (issue 7) ---------------------------------------------------------------------
 
-MOIT_AGENCY = "0100100001"   # a licensing authority bound to MOIT procedures
+CIPHER_AGENCY = "0100100001"  # the civil-cryptography licensing authority (procedures of agency GOV)
 MIC_AGENCY = "0100100002"    # bound to MIC procedures only
 
 
 class T12Permits(ApiCase):
-    """85171300 lists before_registration procedures of MOIT and GOV; only MOIT is connected to
-    e-Permit in this environment (a party bound to it), so only a MOIT permit is required."""
+    """85171300 lists one licence before registration: civil cryptography products (Decree
+    211/2025/NĐ-CP, agency GOV), connected to e-Permit in this environment (a party bound to it).
+    Until issue 14 these tests used "Hàng tiêu dùng QSD cấp NK" (08/2023/TT-BCT PL1.I) as a MOIT
+    licence: it is the ban on used goods (data/tariff/SOURCE.md)."""
     env = None
     seq = 0
 
@@ -20,7 +22,7 @@ class T12Permits(ApiCase):
         cls.env = Env("permits")
         try:
             cls.env.start()
-            for code, name, agency in [(MOIT_AGENCY, "MOIT Import-Export Department", "MOIT"),
+            for code, name, agency in [(CIPHER_AGENCY, "Government Cipher Committee", "GOV"),
                                        (MIC_AGENCY, "MIC Publishing Authority", "MIC")]:
                 run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
                 run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
@@ -35,9 +37,9 @@ class T12Permits(ApiCase):
     def tearDownClass(cls):
         cls.env.stop()
 
-    def issue(self, expect=201, token="moit", **over):
+    def issue(self, expect=201, token="gov", **over):
         T12Permits.seq += 1
-        body = {"number": "MOIT-%05d" % T12Permits.seq, "enterprise": ACTIVE, "agency": "MOIT",
+        body = {"number": "GOV-%05d" % T12Permits.seq, "enterprise": ACTIVE, "agency": "GOV",
                 "hs_codes": ["8517"], "quantity": "1000", "unit": "PCE",
                 "valid_from": (TODAY - datetime.timedelta(days=1)).isoformat(),
                 "valid_to": (TODAY + datetime.timedelta(days=30)).isoformat()}
@@ -53,7 +55,7 @@ class T12Permits(ApiCase):
         return declaration(importer=importer, items=[it])
 
     def permit_remaining(self, number):
-        st, b, _ = self.call("GET", "/api/v1/permits/" + number, "moit")
+        st, b, _ = self.call("GET", "/api/v1/permits/" + number, "gov")
         self.assertEqual(st, 200, b)
         return b["remaining"]
 
@@ -81,13 +83,13 @@ class T12Permits(ApiCase):
         b = self.register(d["id"], expect=422)
         self.assertIn((code, "/items/0/permits"), error_codes(b), b)
         msg = [e["message"] for e in b["errors"] if e["path"] == "/items/0/permits"][0]
-        self.assertIn("MOIT", msg)
-        self.assertIn("08/2023/TT-BCT", msg)  # the procedure (legal reference)
+        self.assertIn("GOV", msg)
+        self.assertIn("211/2025/NĐ-CP", msg)  # the procedure (legal reference)
         if fragment:
             self.assertIn(fragment, msg)
         return b
 
-    def permit(self, number, token="moit", expect=200):
+    def permit(self, number, token="gov", expect=200):
         st, b, _ = self.call("GET", "/api/v1/permits/" + number, token)
         self.assertEqual(st, expect, b)
         return b
@@ -99,7 +101,7 @@ class T12Permits(ApiCase):
         self.assertEqual((p["used"], p["remaining"], p["status"]), ("400", "600", "issued"))
         g = self.get(r["number"], "officer")
         self.assertEqual(g["items"][0]["permits_used"],
-                         [{"number": n, "agency": "MOIT", "quantity": "400"}])
+                         [{"number": n, "agency": "GOV", "quantity": "400"}])
 
     def test_missing_permit(self):
         self.refused(None, code="permit_missing")
@@ -126,10 +128,10 @@ class T12Permits(ApiCase):
         self.assertEqual(st, 403, b)  # the enterprise sees it but cannot revoke
         st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "mic", {})
         self.assertEqual(st, 404, b)  # another agency does not even see it
-        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "moit",
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "gov",
                              {"reason": "licence conditions breached"})
         self.assertEqual((st, b["status"]), (200, "revoked"), b)
-        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "moit", {})
+        st, b, _ = self.call("POST", "/api/v1/permits/%s/revocation" % n, "gov", {})
         self.assertEqual(st, 409, b)
         self.refused([n], fragment="revoked")
 
@@ -165,12 +167,12 @@ class T12Permits(ApiCase):
         self.assertEqual(self.permit(n)["remaining"], "0")
 
     def test_agency_outside_its_procedures(self):
-        b = self.issue(expect=403, hs_codes=["0407"])           # eggs: MOF, MARD only
+        b = self.issue(expect=403, hs_codes=["0101"])           # horses: MARD only
         self.assertEqual(b["errors"][0]["code"], "outside_procedures")
-        b = self.issue(expect=403, token="mic")                  # MIC party is not bound to MOIT
+        b = self.issue(expect=403, token="mic")                  # MIC party is not bound to GOV
         self.assertEqual(b["errors"][0]["code"], "agency_not_bound")
         self.issue(expect=403, token="active")                   # declarants do not issue
-        self.issue(expect=403, procedure="22/2018/TT-BTTTT PL1")  # a procedure not MOIT's
+        self.issue(expect=403, procedure="22/2018/TT-BTTTT PL1")  # a procedure not GOV's
         st, b, _ = self.call("POST", "/api/v1/permits", "mic", {
             "number": "MIC-1", "enterprise": ACTIVE, "agency": "MIC", "hs_codes": ["84431100"],
             "quantity": "2", "unit": "PCE", "valid_from": TODAY.isoformat(),
@@ -189,7 +191,7 @@ class T12Permits(ApiCase):
 
     def test_visibility(self):
         n = self.issue()
-        for tok, st in [("moit", 200), ("active", 200), ("officer", 200), ("other", 404),
+        for tok, st in [("gov", 200), ("active", 200), ("officer", 200), ("other", 404),
                         ("mic", 404)]:
             self.permit(n, tok, st)
 
@@ -280,9 +282,14 @@ class T13CertificatesOfOrigin(ApiCase):
         self.assertEqual(st, 200, b)
         self.assertEqual(self.duty(b)["amount"], "0", self.duty(b))
         self.assertEqual(self.co_used(n), "1000")
-        # less: the difference is given back
+        # less: the difference is given back — once an officer accepts the amendment, since it
+        # lowers the taxes (issue 14): until then nothing is given back
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              self.decl(n, qty="400"))
+        self.assertEqual((st, b["status"]), (200, "amendment_review"), b)
+        self.assertEqual(self.co_used(n), "1000")
+        st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments/%d/decision"
+                             % (r["number"], b["amendment"]), "officer", {"accept": True})
         self.assertEqual((st, self.duty(b)["amount"]), (200, "0"), b)
         self.assertEqual(self.co_used(n), "400")
         # more than the certificate holds: falls back to MFN, and draws nothing

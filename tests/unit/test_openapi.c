@@ -223,7 +223,8 @@ static void declaration_fields_match_decoder(void **state)
     static const char *const packages[] = {"count", "unit", NULL};
     static const char *const cancel[] = {"reason_code", "reason", NULL};
     static const char *const decision[] = {"decision", "passed", "violation", "findings",
-                                           "additional_tax", "note", NULL};
+                                           "additional_tax", "note", "storage_address", "measure",
+                                           NULL};
     static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
