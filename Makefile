@@ -1,9 +1,13 @@
 # ecustoms — the two commands of the README:
 #   make run    install missing packages, build, create a demo SQLite database, serve on :8080
-#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan, API,
-#               the web portal in chromium)
+#   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan and
+#               the -O3 Release build, API, the web portal in chromium, libFuzzer harnesses
+#               FUZZ_SECONDS each)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+REL_BUILD  ?= build-release
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
 DB         ?= var/demo.sqlite
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= 2
@@ -11,7 +15,7 @@ JOBS       ?= 2
 # a readable log: no "Entering directory" from the sub-makes cmake drives
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build asan run test unit api web screenshots clean
+.PHONY: all deps build asan release fuzz run test unit api web screenshots clean
 
 all: build
 
@@ -26,11 +30,32 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DECUSTOMS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+# the packager's build: -O3 without debug info exposes warnings (-Werror) that -O2 does not
+release: deps
+	@cmake -S . -B $(REL_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(REL_BUILD) -j$(JOBS)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c, clang-14): each runs FUZZ_SECONDS from its committed
+# seed corpus (tests/fuzz/corpus/NAME, read-only: new inputs go to a scratch directory); a crash
+# fails the target and leaves the input in $(FUZZ_BUILD)/artifacts/
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug -DECUSTOMS_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@set -e; for f in tests/fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=tests/fuzz/corpus/$${n#fuzz_}; \
+	    w=$$(mktemp -d); rc=0; \
+	    $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_BUILD)/artifacts/ $$w $$c >$$w.log 2>&1 || rc=$$?; \
+	    echo "$$n: $$(grep -o 'number_of_executed_units: [0-9]*' $$w.log) in $(FUZZ_SECONDS) s, exit $$rc"; \
+	    if [ $$rc -ne 0 ]; then tail -40 $$w.log; rm -rf $$w $$w.log; exit 1; fi; \
+	    rm -rf $$w $$w.log; done
+
 run: build
 	@sh scripts/run-demo.sh $(BUILD)/ecustoms $(DB) $(LISTEN)
 
-unit: build asan
+unit: build asan release
 	ctest --test-dir $(BUILD) -L unit --output-on-failure
+	ctest --test-dir $(REL_BUILD) -L unit --output-on-failure
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
@@ -50,7 +75,7 @@ screenshots: build
 	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	node tests/web/run.mjs --binary $(BUILD)/ecustoms --screenshots
 
-test: unit api web
+test: unit api web fuzz
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(REL_BUILD) $(FUZZ_BUILD)

@@ -18,6 +18,9 @@ int cmd_load(int argc, char **argv);      /* load --server URL --token T --rate 
 int cmd_invalidate(int argc, char **argv); /* invalidate --db FILE: the 15-day rule, for cron */
 int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
 int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
+int cmd_key(int argc, char **argv);        /* key generate --out FILE */
+/* A new P-256 QR signing key in a new file of mode 0600; 0 or 1 (message on stderr). */
+int cli_key_generate(const char *path);
 int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
 
 int cmd_user(int argc, char **argv);       /* user add --db FILE --party CODE --username U ... */

@@ -33,6 +33,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return add;
 }
 
+static const char *source_address;
+
+void client_set_source_address(const char *ip) { source_address = ip; }
+
 client *client_new(const char *base_url, const char *token)
 {
     client *c = calloc(1, sizeof *c);
@@ -73,6 +77,8 @@ int client_call(client *c, const char *method, const char *path, const char *bod
     curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 60L);
+    if (source_address)
+        curl_easy_setopt(c->h, CURLOPT_INTERFACE, source_address);
     hdr = curl_slist_append(hdr, c->auth);
     hdr = curl_slist_append(hdr, "Expect:");
     if (body) {

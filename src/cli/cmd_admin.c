@@ -1,11 +1,13 @@
 /* Administration commands that work directly on the database file: db init, party add,
  * token create, invalidate, serve. */
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,10 +21,14 @@
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
+#include "service/barcodes.h"
+#include "service/manifests.h"
 #include "service/users.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/rand.h"
 
 
 
@@ -36,7 +42,7 @@ int cmd_db(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "seed") == 0)
         return cmd_db_seed(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo]\n"
+        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo] [--signing-key FILE]\n"
                         "       ecustoms db migrate --db FILE\n"
                         "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
         return 2;
@@ -70,9 +76,20 @@ int cmd_db(int argc, char **argv)
         }
     }
     store_close(st);
-    if (rc != 0)
+    if (rc != 0) {
         fprintf(stderr, "db init failed\n");
-    return rc == 0 ? 0 : 1;
+        return 1;
+    }
+    /* the QR signing key, next to the database (or --signing-key), never inside it */
+    const char *kf = cli_opt(argc, argv, "--signing-key");
+    char kpath[1100];
+    if (kf)
+        snprintf(kpath, sizeof kpath, "%s", kf);
+    else
+        svc_signing_key_default_path(db, kpath, sizeof kpath);
+    if (access(kpath, F_OK) != 0 && cli_key_generate(kpath) != 0)
+        return 1;
+    return 0;
 }
 
 /* ---- party add / token create ---------------------------------------------------------- */
@@ -238,14 +255,36 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* a positive integer option, or dflt when absent; -1 when present but not a number in range */
+static int int_opt(int argc, char **argv, const char *name, int dflt, int max)
+{
+    const char *v = cli_opt(argc, argv, name);
+    char *end;
+    if (!v)
+        return dflt;
+    long n = strtol(v, &end, 10);
+    return *v && !*end && n > 0 && n <= max ? (int)n : -1;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *listen = cli_opt(argc, argv, "--listen");
-    const char *maxc = cli_opt(argc, argv, "--max-connections");
+    const char *cert = cli_opt(argc, argv, "--tls-cert"), *key = cli_opt(argc, argv, "--tls-key");
+    const char *signing = cli_opt(argc, argv, "--signing-key");
     char host[64] = "127.0.0.1";
-    int port = 8080;
-    if (!db) {
-        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT\n");
+    int port = 8080, rc = 1;
+    http_options ho = {
+        .max_connections = int_opt(argc, argv, "--max-connections", HTTP_DEFAULT_MAX_CONNECTIONS, 100000),
+        .max_per_address = int_opt(argc, argv, "--max-connections-per-address",
+                                   HTTP_DEFAULT_MAX_PER_ADDRESS, 100000),
+        .request_timeout = int_opt(argc, argv, "--request-timeout", HTTP_DEFAULT_REQUEST_TIMEOUT, 3600),
+        .allow_plain_bearer = cli_flag(argc, argv, "--allow-plain-http-tokens")};
+    if (!db || ho.max_connections < 0 || ho.max_per_address < 0 || ho.request_timeout < 0 ||
+        !cert != !key) {
+        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
+                        "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
+                        "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
+                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n");
         return 2;
     }
     if (listen) {
@@ -258,6 +297,38 @@ int cmd_serve(int argc, char **argv)
         host[colon - listen] = 0;
         port = atoi(colon + 1);
     }
+    /* serve never creates a database: a mistyped or empty --db would otherwise become a fresh
+     * empty database on which every token is refused */
+    struct stat sb;
+    if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        fprintf(stderr, "serve: %s is %s; create it with `ecustoms db init --db %s`\n", db,
+                stat(db, &sb) != 0 ? "missing" : !S_ISREG(sb.st_mode) ? "not a file" : "empty",
+                db);
+        return 1;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (access(db, W_OK) != 0 || access(dir, W_OK) != 0)
+        log_warn("the database %s%s is not writable by this process: it will serve reads, and "
+                 "every write will answer 503 until that is fixed", db,
+                 access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (cert) {
+        size_t n;
+        cert_pem = file_read_all(cert, &n);
+        key_pem = file_read_all(key, &n);
+        if (!cert_pem || !key_pem) {
+            fprintf(stderr, "serve: cannot read %s\n", cert_pem ? key : cert);
+            free(cert_pem);
+            free(key_pem);
+            return 1;
+        }
+    }
     /* One malloc arena per connection thread rather than glibc's default of 8 per core: with
      * thread-per-connection the shared arenas' locks dominated the profile under load, and
      * measured p99 fell from ~100 ms to ~20 ms at 1,000 registrations/s (docs/performance.md). */
@@ -269,16 +340,38 @@ int cmd_serve(int argc, char **argv)
     snprintf(web, sizeof web, "%s/web", cli_data_dir());
     http_web_dir = web;
     app a;
-    if (app_open(&a, db, cli_data_dir()) != 0)
+    if (app_open(&a, db, cli_data_dir()) != 0) {
+        free(cert_pem);
+        free(key_pem);
         return 1;
+    }
+    char kerr[300];
+    svc_signing_key_file(signing);
+    if (svc_signing_key_prepare(&a, kerr, sizeof kerr) != 0) {
+        fprintf(stderr, "serve: QR signing key: %s\n", kerr);
+        app_close(&a);
+        free(cert_pem);
+        free(key_pem);
+        return 1;
+    }
     http_server *srv;
-    if (http_start(&a, host, &port, maxc ? atoi(maxc) : 1000, &srv) != 0) {
+    ho.host = host;
+    ho.port = port;
+    ho.tls_cert_pem = cert_pem;
+    ho.tls_key_pem = key_pem;
+    rc = http_start_opts(&a, &ho, &srv);
+    if (key_pem)
+        OPENSSL_cleanse(key_pem, strlen(key_pem));
+    free(cert_pem);
+    free(key_pem);
+    if (rc != 0) {
         app_close(&a);
         return 1;
     }
+    port = ho.port;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("ecustoms serving on http://%s:%d\n", host, port);
+    printf("ecustoms serving on %s://%s:%d\n", cert ? "https" : "http", host, port);
     fflush(stdout);
     time_t last_sweep = time(NULL);
     risk_engine_refresh(a.risk_engine, a.st);

@@ -7,13 +7,16 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "util/rand.h"
 
+/* an Idempotency-Key; without randomness two keys could collide and a retry be mistaken for
+ * another request, so the command stops */
 static void new_key(char out[33])
 {
-    unsigned char b[16];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(out, 16) != 0) {
+        fprintf(stderr, "declare: the random number generator failed\n");
+        exit(1);
+    }
 }
 
 static void print_errors(const char *what, int status, const char *body)

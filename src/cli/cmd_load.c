@@ -119,6 +119,7 @@ int cmd_load(int argc, char **argv)
     load L = {0};
     const char *rate = cli_opt(argc, argv, "--rate"), *dur = cli_opt(argc, argv, "--duration");
     const char *imin = cli_opt(argc, argv, "--items-min"), *imax = cli_opt(argc, argv, "--items-max");
+    client_set_source_address(cli_opt(argc, argv, "--source-address"));
     L.server = cli_opt(argc, argv, "--server");
     L.token = cli_opt(argc, argv, "--token");
     L.importer = cli_opt(argc, argv, "--importer");
@@ -126,7 +127,7 @@ int cmd_load(int argc, char **argv)
         L.importer = "0101234567";
     if (!L.server || !L.token || !rate || !dur) {
         fprintf(stderr, "usage: ecustoms load --server URL --token TOKEN --rate N --duration S "
-                        "[--items-min A --items-max B] [--importer TAXCODE]\n");
+                        "[--items-min A --items-max B] [--importer TAXCODE] [--source-address IP]\n");
         return 2;
     }
     L.rate = atof(rate);

@@ -1,6 +1,5 @@
 /* e-Office people on the command line: user add, tokens issued to a person, token revoke, and
  * the demo people of `db init --demo`. */
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "service/users.h"
 #include "store/store_manifest.h"
 #include "store/store_users.h"
+#include "util/rand.h"
 
 /* Splits "officer,risk_officer" into u->roles. -1 when there are too many. */
 static int parse_roles(const char *list, user_row *u)
@@ -151,11 +151,11 @@ static int utok_job(db_conn *c, void *ctx)
         x->problem = "--party differs from the user's party";
         return 1;
     }
-    unsigned char b[24];
     char hash[65];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(x->token + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(x->token, 24) != 0) {
+        x->problem = "the random number generator failed";
+        return 1;
+    }
     svc_sha256_hex(x->token, 48, hash);
     int rc = store_token_put(c, hash, x->user.party, role);
     return rc ? rc : store_token_owner_put(c, hash, x->username, x->expires_at);
@@ -292,11 +292,9 @@ int cli_demo_people(void *stp)
     for (size_t i = 0; i < sizeof demo_people / sizeof *demo_people; i++) {
         const demo_person *p = &demo_people[i];
         user_row u = {0};
-        unsigned char b[9];
         char pw[32];
-        RAND_bytes(b, sizeof b);
-        for (int k = 0; k < 9; k++)
-            snprintf(pw + 2 * k, 3, "%02x", b[k]);
+        if (rand_hex(pw, 9) != 0)
+            return -1;
         snprintf(u.username, sizeof u.username, "%s", p->username);
         snprintf(u.party, sizeof u.party, "%s", p->party);
         snprintf(u.name, sizeof u.name, "%s", p->name);

@@ -10,8 +10,8 @@ static const struct {
     int (*fn)(int, char **);
     const char *usage;
 } commands[] = {
-    {"db", cmd_db, "db init --db FILE [--demo] | db migrate --db FILE | db seed --db FILE --declarations N [--seed S] [--append]"},
-    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT"},
+    {"db", cmd_db, "db init --db FILE [--demo] [--signing-key FILE] | db migrate --db FILE | db seed --db FILE --declarations N [--seed S] [--append]"},
+    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT [--max-connections N] [--max-connections-per-address N] [--request-timeout S] [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens] [--signing-key FILE]"},
     {"party", cmd_party, "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] [--overdue-debt-days N] [--bank] | party key --db FILE --party CODE --public-key PEM"},
     {"agency", cmd_agency, "agency bind --db FILE --party CODE --agency MOIT|MIC|MOF|GOV|..."},
     {"token", cmd_token, "token create --db FILE --party CODE --role ROLE [--expires-in N[s|m|h|d]] | token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d] | token revoke --db FILE TOKEN"},
@@ -20,9 +20,10 @@ static const struct {
     {"show", cmd_show, "show --server URL --token TOKEN NUMBER"},
     {"tariff", cmd_tariff, "tariff show HS8 [--origin CC] [--date YYYY-MM-DD] [--json] | tariff search TEXT | tariff import ..."},
     {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
-    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B]"},
+    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] [--source-address IP]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
+    {"key", cmd_key, "key generate --out FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
     {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},
 };

@@ -14,7 +14,7 @@ typedef struct sbuf {
     int oom;
 } sbuf;
 
-static void put(sbuf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     for (;;) {

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "util/date.h"
+#include "util/utf8.h"
 
 int json_check_fields(json_t *obj, const char *const *allowed, const char *path, errs *e)
 {
@@ -17,7 +18,7 @@ int json_check_fields(json_t *obj, const char *const *allowed, const char *path,
             ok = strcmp(*a, key) == 0;
         if (!ok) {
             char p[sizeof e->items[0].path];
-            snprintf(p, sizeof p, "%.50s/%.40s", path ? path : "", key);
+            utf8_snprintf(p, sizeof p, "%.50s/%.40s", path ? path : "", key);
             errs_add(e, "unknown_field", p, "unknown field '%.60s'", key);
             unknown++;
         }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "util/dec.h"
+#include "util/utf8.h"
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *why, size_t n, const char *fmt, ...)
@@ -34,6 +35,7 @@ static int fail(char *why, size_t n, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why, n, fmt, ap);
         va_end(ap);
+        utf8_repair(why); /* the reason quotes the cell and may cut one of its characters */
     }
     return -1;
 }

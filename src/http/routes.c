@@ -119,8 +119,7 @@ static int wants_csv(const route_ctx *c)
 
 static void h_health(route_ctx *c)
 {
-    c->rs->status = 200;
-    c->rs->json = json_pack("{s:s}", "status", "ok");
+    c->rs->status = http_health(c->a, &c->rs->json);
 }
 
 static void h_metrics(route_ctx *c)

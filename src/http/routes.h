@@ -54,5 +54,7 @@ extern const char *http_openapi_path;
 
 void http_metric_registration(int channel);
 char *http_metrics_text(app *a);
+/* /healthz: the status code and body (storage faults included) */
+int http_health(app *a, json_t **out);
 
 #endif

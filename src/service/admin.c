@@ -11,6 +11,7 @@
 #include "store/store_permits.h"
 #include "store/store_risk.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 svc_req svc_admin_cli(void)
 {
@@ -157,14 +158,12 @@ static int token_job(db_conn *c, void *ctx)
 {
     token_ctx *x = ctx;
     party p;
-    unsigned char b[24];
     char hash[65];
     x->found = store_party_get(c, x->party, &p);
     if (x->found != 1)
         return x->found < 0 ? x->found : 1;
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 24; i++)
-        snprintf(x->token + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(x->token, 24) != 0)
+        return DB_ERR; /* never a token from a failed generator */
     svc_sha256_hex(x->token, 48, hash);
     int rc = store_token_put(c, hash, x->party, x->role);
     if (rc == 0 && x->location)

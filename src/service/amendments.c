@@ -116,12 +116,12 @@ static void diff(json_t *from, json_t *to, const char *path, json_t *out)
         const char *k;
         json_t *v;
         json_object_foreach(from, k, v) {
-            snprintf(p, sizeof p, "%s/%s", path, k);
+            if (snprintf(p, sizeof p, "%s/%s", path, k) >= (int)sizeof p)
+                continue; /* deeper than any declaration field: not a change worth showing */
             diff(v, json_object_get(to, k), p, out);
         }
         json_object_foreach(to, k, v) {
-            if (!json_object_get(from, k)) {
-                snprintf(p, sizeof p, "%s/%s", path, k);
+            if (!json_object_get(from, k) && snprintf(p, sizeof p, "%s/%s", path, k) < (int)sizeof p) {
                 diff(NULL, v, p, out);
             }
         }
@@ -130,7 +130,8 @@ static void diff(json_t *from, json_t *to, const char *path, json_t *out)
     if (json_is_array(from) && json_is_array(to)) {
         size_t n = json_array_size(from) > json_array_size(to) ? json_array_size(from) : json_array_size(to);
         for (size_t i = 0; i < n; i++) {
-            snprintf(p, sizeof p, "%s/%zu", path, i);
+            if (snprintf(p, sizeof p, "%s/%zu", path, i) >= (int)sizeof p)
+                break;
             diff(json_array_get(from, i), json_array_get(to, i), p, out);
         }
         return;

@@ -1,7 +1,9 @@
 /* Declaration barcodes for the supervision gate: a Code 128 of the declaration number and a QR
  * code of the declaration + container list signed with ECDSA P-256 / SHA-256 (the 2-D barcode
- * with a digital signature planned by CV 8155/TCHQ-VNACCS). The signing key is
- * generated on first use and kept in the settings table; its public half is published. */
+ * with a digital signature planned by CV 8155/TCHQ-VNACCS). The signing key is kept in a file of
+ * mode 0600 (serve --signing-key, by default next to the database), never in the database; its
+ * public half is published. */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <pthread.h>
@@ -9,28 +11,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codec/barcode.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
 #include "service/barcodes.h"
+#include "util/keyfile.h"
+#include "util/log.h"
 #include "util/sig.h"
 
+/* Where the key lived before it moved to a file: read once to migrate it out, then deleted. */
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
+#define KEY_FILE_SUFFIX ".signing-key.pem"
+
+static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+static char key_file[1024]; /* serve --signing-key; empty: next to the database */
+
+void svc_signing_key_file(const char *path)
+{
+    pthread_mutex_lock(&file_lock);
+    snprintf(key_file, sizeof key_file, "%s", path ? path : "");
+    pthread_mutex_unlock(&file_lock);
+}
+
+void svc_signing_key_default_path(const char *db_path, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s", db_path, KEY_FILE_SUFFIX);
+}
 
 typedef struct key_ctx {
     char pem[1024];
-    const char *fresh;       /* PEM to store when none exists */
+    int drop;                /* delete the stored copy */
 } key_ctx;
 
 static int key_job(db_conn *c, void *ctx)
 {
     key_ctx *x = ctx;
+    if (x->drop)
+        return store_setting_delete(c, KEY_SETTING);
     int rc = store_setting_get(c, KEY_SETTING, x->pem, sizeof x->pem);
-    if (rc != 0 || !x->fresh)
-        return rc < 0 ? rc : 0;
-    snprintf(x->pem, sizeof x->pem, "%s", x->fresh);
-    return store_setting_put(c, KEY_SETTING, x->fresh);
+    return rc < 0 ? rc : 0;
 }
 
 static EVP_PKEY *pem_key(const char *pem)
@@ -41,32 +62,81 @@ static EVP_PKEY *pem_key(const char *pem)
     return k;
 }
 
-/* The signing key, cached in the app (a->barcode_key). */
-static EVP_PKEY *signing_key(app *a)
+/* Loads the key file; if there is none, moves the key the database held (older versions kept it
+ * in `settings`) into a new file, or makes a new key. Called with a->key_lock held. */
+static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
+{
+    char path[1100];
+    pthread_mutex_lock(&file_lock);
+    int named = key_file[0] != 0;
+    if (named)
+        snprintf(path, sizeof path, "%s", key_file);
+    pthread_mutex_unlock(&file_lock);
+    if (!named)
+        svc_signing_key_default_path(store_path(a->st), path, sizeof path);
+    if (access(path, F_OK) == 0)
+        return keyfile_load(path, err, n);
+    key_ctx x = {{0}, 0};
+    if (store_read(a->st, key_job, &x) != 0) {
+        snprintf(err, n, "cannot read the database's settings");
+        return NULL;
+    }
+    int migrating = x.pem[0] != 0;
+    if (!migrating && named) {
+        /* a file named explicitly is made by `ecustoms key generate`: a typo must not silently
+         * become a new key that no published public key matches */
+        snprintf(err, n, "%s does not exist (make it with `ecustoms key generate --out %s`)",
+                 path, path);
+        return NULL;
+    }
+    EVP_PKEY *k = migrating ? pem_key(x.pem) : EVP_EC_gen("P-256");
+    OPENSSL_cleanse(x.pem, sizeof x.pem);
+    if (!k) {
+        snprintf(err, n, migrating ? "the key stored in the database is not a PEM private key"
+                                   : "cannot generate a P-256 key");
+        return NULL;
+    }
+    int rc = keyfile_create(path, k, err, n);
+    if (rc == -2) { /* another process created it meanwhile: that one is the key */
+        EVP_PKEY_free(k);
+        return keyfile_load(path, err, n);
+    }
+    if (rc != 0) {
+        EVP_PKEY_free(k);
+        return NULL;
+    }
+    if (migrating) {
+        x.drop = 1;
+        if (store_write(a->st, key_job, &x) != 0)
+            log_warn("the QR signing key was copied to %s but could not be deleted from the "
+                     "database's settings; delete it by hand", path);
+        else
+            log_info("moved the QR signing key out of the database into %s (mode 0600)", path);
+    } else
+        log_info("created a QR signing key in %s (mode 0600)", path);
+    return k;
+}
+
+int svc_signing_key_prepare(app *a, char *err, size_t n)
 {
     pthread_mutex_lock(&a->key_lock);
-    if (a->barcode_key)
-        goto out;
-    key_ctx x = {{0}, NULL};
-    if (store_read(a->st, key_job, &x) == 0 && x.pem[0])
-        a->barcode_key = pem_key(x.pem);
+    EVP_PKEY_free(a->barcode_key);
+    a->barcode_key = key_prepare(a, err, n);
+    int rc = a->barcode_key ? 0 : -1;
+    pthread_mutex_unlock(&a->key_lock);
+    return rc;
+}
+
+/* The signing key, cached in the app (a->barcode_key; prepared on first use when serve did not). */
+static EVP_PKEY *signing_key(app *a)
+{
+    char err[256];
+    pthread_mutex_lock(&a->key_lock);
     if (!a->barcode_key) {
-        EVP_PKEY *k = EVP_EC_gen("P-256");
-        BIO *bio = BIO_new(BIO_s_mem());
-        char *data = NULL;
-        if (k && bio && PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) == 1) {
-            long n = BIO_get_mem_data(bio, &data);
-            char *fresh = strndup(data, (size_t)n);
-            x.fresh = fresh;
-            /* the writer stores it unless another process did first; use what is stored */
-            if (fresh && store_write(a->st, key_job, &x) == 0)
-                a->barcode_key = pem_key(x.pem);
-            free(fresh);
-        }
-        BIO_free(bio);
-        EVP_PKEY_free(k);
+        a->barcode_key = key_prepare(a, err, sizeof err);
+        if (!a->barcode_key)
+            log_error("QR signing key: %s", err);
     }
-out:;
     EVP_PKEY *k = a->barcode_key;
     if (k)
         EVP_PKEY_up_ref(k);

@@ -11,6 +11,15 @@
 svc_reply svc_decl_barcode(app *a, const svc_req *req, const char *number, int png);
 svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png);
 svc_reply svc_barcode_public_key(app *a);
+/* The QR signing key lives in a file of mode 0600, never in the database. svc_signing_key_file
+ * sets its path (serve --signing-key; NULL or unset: svc_signing_key_default_path of the
+ * database); svc_signing_key_prepare loads it at start, moving a key that an older version kept
+ * in the settings table into the file (and deleting it there) or creating a new one. 0, or -1
+ * with err set (an unreadable or group/world-readable file, or a missing file named explicitly,
+ * refuses to start; the default file is created when missing). */
+void svc_signing_key_file(const char *path);
+void svc_signing_key_default_path(const char *db_path, char *out, size_t n);
+int svc_signing_key_prepare(app *a, char *err, size_t n);
 
 /* A decoded declaration QR payload. */
 typedef struct barcode_payload {

@@ -10,6 +10,7 @@
 #include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
+#include "util/utf8.h"
 
 #define CO_MAX_ITEMS 64
 
@@ -230,15 +231,15 @@ static int verify_job(db_conn *c, void *ctx)
         if (n < 0)
             return n;
         if (rc == 0) {
-            snprintf(why, 128, "C/O %s refused: no such certificate on record", it->co_number);
+            utf8_snprintf(why, 128, "C/O %s refused: no such certificate on record", it->co_number);
         } else if (strcmp(x->row.form, it->co_form) != 0) {
-            snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number, x->row.form,
+            utf8_snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number, x->row.form,
                      it->co_form);
         } else if (strcmp(x->row.issuing_country, it->origin) != 0) {
-            snprintf(why, 128, "C/O %s refused: issued by %s, goods of origin %s", it->co_number,
+            utf8_snprintf(why, 128, "C/O %s refused: issued by %s, goods of origin %s", it->co_number,
                      x->row.issuing_country, it->origin);
         } else if (x->date < x->row.issue_date || x->date >= x->row.issue_date + 10000) {
-            snprintf(why, 128, "C/O %s refused: not within 12 months of its issue", it->co_number);
+            utf8_snprintf(why, 128, "C/O %s refused: not within 12 months of its issue", it->co_number);
         } else {
             /* an item of the same HS subheading with enough left, counting earlier items of
              * this declaration that claim the same certificate */
@@ -260,9 +261,9 @@ static int verify_job(db_conn *c, void *ctx)
                 ok = x->items[k].quantity - (x->items[k].used - own) - pending >= it->quantity;
             }
             if (!hs_match)
-                snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number, it->hs_code);
+                utf8_snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number, it->hs_code);
             else if (!ok)
-                snprintf(why, 128, "C/O %s refused: quantity exceeded", it->co_number);
+                utf8_snprintf(why, 128, "C/O %s refused: quantity exceeded", it->co_number);
         }
         if (why[0])
             it->co_form[0] = it->co_number[0] = 0;
@@ -327,7 +328,7 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
         if (!it->co_form[0] || !it->co_number[0])
             continue;
         char hs6[7];
-        snprintf(hs6, sizeof hs6, "%.6s", it->hs_code);
+        utf8_snprintf(hs6, sizeof hs6, "%.6s", it->hs_code);
         int rc = store_co_draw(c, it->co_number, hs6, it->quantity, decl_id, i);
         if (rc < 0)
             return rc;

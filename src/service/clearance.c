@@ -35,6 +35,7 @@
 #include "store/store_risk.h"
 #include "store/pack.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 #define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days */
 #define AMEND_AFTER_CLEARANCE_DAYS 60
@@ -312,14 +313,17 @@ static int create_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* A time-ordered id (store_new_id): new rows append at the right edge of the B-trees. */
-static void new_decl_id(char out[33])
+/* A time-ordered id (store_new_id): new rows append at the right edge of the B-trees. 0, or -1
+ * when there is no randomness for its random part. */
+static int new_decl_id(char out[33])
 {
     unsigned char b[10];
     struct timespec ts;
-    RAND_bytes(b, sizeof b);
+    if (rand_fill(b, sizeof b) != 0)
+        return -1;
     clock_gettime(CLOCK_REALTIME, &ts);
     store_new_id((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, b, out);
+    return 0;
 }
 
 static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
@@ -345,10 +349,13 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     date_ymd today = date_today();
+    char id[33];
+    if (new_decl_id(id) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req)};
-    new_decl_id(x.row.id);
+    memcpy(x.row.id, id, sizeof id);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.job.now;
@@ -767,7 +774,7 @@ static int party_job(db_conn *c, void *ctx)
  * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
 static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
-                        date_ymd today, risk_fact *facts, risk_decision *out)
+                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule, uint64_t draw_model)
 {
     party_ctx pc = {.code = enterprise};
     store_read(a->st, party_job, &pc);
@@ -777,13 +784,12 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
     risk_input in = {.d = &ax->d, .item_customs_value = cv, .customs_value = ax->tr.customs_value,
                      .date = today, .aeo = pc.found == 1 && pc.p.aeo,
                      .compliance = pc.found == 1 ? pc.p.compliance : 0};
-    RAND_bytes((unsigned char *)&in.random_draw, sizeof in.random_draw);
+    in.random_draw = draw_rule; /* drawn (and checked) by the caller */
     /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
     risk_score score;
     int scored = 0;
     if (facts) {
-        uint64_t draw;
-        RAND_bytes((unsigned char *)&draw, sizeof draw);
+        uint64_t draw = draw_model;
         risk_facts_from_decl(&ax->d, ax->items, decl_id, svc_now(), in.aeo, in.compliance, facts);
         scored = risk_engine_score(a->risk_engine, facts, ax->d.n_items, in.aeo, in.compliance, draw, &score) == 1;
         if (scored) {
@@ -810,6 +816,12 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants register declarations");
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    /* the random-selection draws, taken first: without randomness there is no registration
+     * (a predictable draw would let a trader foresee the channel) */
+    uint64_t draw_rule;
+    uint64_t draw_model;
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for random selection; retry later");
 
     /* 1. read the provisional declaration */
     read_ctx rd = {.key = id};
@@ -854,7 +866,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
     /* 3. classify */
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
-    rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk);
+    rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk,
+                           draw_rule, draw_model);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -1108,7 +1121,11 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     risk_decision risk;
     risk_fact *facts = calloc((size_t)ax.d.n_items + 1, sizeof *facts);
     amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax}};
-    m.risk_json = classify(a, &ax, own_id, enterprise, date_today(), facts, &risk);
+    uint64_t draw_rule, draw_model;
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+        draw_rule = draw_model = 0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
+    m.risk_json = classify(a, &ax, own_id, enterprise, date_today(), facts, &risk, draw_rule,
+                           draw_model);
     char *rt = json_dumps(m.risk_json, JSON_COMPACT);
     m.risk_text = rt;
     r = run_amend(a, &m);

@@ -21,6 +21,7 @@
 #include "service/ledger.h"
 #include "service/users.h"
 #include "util/dec.h"
+#include "util/utf8.h"
 
 const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};
 const char *const pay_refund_request_keys[] = {"amount", "reason", NULL};
@@ -78,7 +79,7 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
         ledger_row r = {.at = x->job.now, .amount = take};
         snprintf(r.kind, sizeof r.kind, "%s", kind);
         snprintf(r.party, sizeof r.party, "%s", x->ent);
-        snprintf(r.note, sizeof r.note, "%s", note);
+        utf8_snprintf(r.note, sizeof r.note, "%s", note);
         rc = pay_ledger_append(c, m.id, m.status, &r, x->job.req);
         json_array_append_new(out, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
                                              pay_money(take)));
@@ -356,7 +357,7 @@ static int refund_request_job(db_conn *c, void *ctx)
     r.id = id;
     snprintf(r.party, sizeof r.party, "%s", x->ent);
     snprintf(r.status, sizeof r.status, "requested");
-    snprintf(r.reason, sizeof r.reason, "%s", x->reason);
+    utf8_snprintf(r.reason, sizeof r.reason, "%s", x->reason);
     snprintf(r.requested_by, sizeof r.requested_by, "%s", x->job.req->party);
     if ((rc = store_refund_put(c, &r)) != 0)
         return rc;
@@ -380,7 +381,7 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
                                                                sizeof x.reason, 0, e)
                                            : NULL;
     if (why)
-        snprintf(x.reason, sizeof x.reason, "%s", why);
+        utf8_snprintf(x.reason, sizeof x.reason, "%s", why);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
 }
@@ -466,7 +467,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "credit_insufficient", msg));
         }
         char note[160];
-        snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
+        utf8_snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
                  x->note[0] ? ": " : "", x->note);
         if ((rc = take_credit(c, x, r.amount, "refunded", note, sources)) < 0) {
             json_decref(sources);
@@ -475,7 +476,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
     }
     snprintf(r.status, sizeof r.status, "%s", x->approve ? "approved" : "rejected");
     snprintf(r.decided_by, sizeof r.decided_by, "%s", x->job.req->party);
-    snprintf(r.note, sizeof r.note, "%s", x->note);
+    utf8_snprintf(r.note, sizeof r.note, "%s", x->note);
     r.decided_at = x->job.now;
     if ((rc = store_refund_put(c, &r)) != 0) {
         json_decref(sources);
@@ -518,7 +519,7 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
         x.approve = json_is_true(ap);
         const char *note = json_string_field(body, "note", "/note", sizeof x.note, 0, e);
         if (note)
-            snprintf(x.note, sizeof x.note, "%s", note);
+            utf8_snprintf(x.note, sizeof x.note, "%s", note);
     }
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
     return r;

@@ -17,6 +17,7 @@
 #include "service/manifests.h"
 #include "service/gate.h"
 #include "store/store_manifest.h"
+#include "util/utf8.h"
 
 #define MAX_ROWS 64
 #define MAX_DECLS 64
@@ -433,7 +434,7 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
         return r;
     hold_ctx x = {.req = req};
     snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
-    snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {

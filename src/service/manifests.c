@@ -16,6 +16,8 @@
 #include "service/kernel.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
+#include "util/utf8.h"
+#include "util/rand.h"
 
 /* ---- views ----------------------------------------------------------------------------------- */
 
@@ -95,7 +97,7 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
                 if (h.id < 0)
                     return (int)h.id;
                 snprintf(h.subject, sizeof h.subject, "%s", b->number);
-                snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
+                utf8_snprintf(h.reason, sizeof h.reason, "%s", b->hold_reason);
                 snprintf(h.opened_by, sizeof h.opened_by, "SYSTEM");
                 h.opened_at = x->job.now;
                 rc = store_hold_put(c, &h);
@@ -167,6 +169,9 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         return svc_error(SVC_FORBIDDEN, "forbidden", "only carriers submit manifests");
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    char new_id[33] = "";
+    if (!id && rand_hex(new_id, 16) != 0)
+        return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     errs_init(e);
     json_manifest_decode(body, &m, e);
     if (e->n) {
@@ -181,16 +186,13 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
                                 m.bl[i].shipper, m.loading_country, today);
         if (k >= 0)
-            snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
+            utf8_snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
                      "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
     manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
     if (!id) {
-        unsigned char rb[16];
-        RAND_bytes(rb, sizeof rb);
-        for (int i = 0; i < 16; i++)
-            snprintf(x.row.id + 2 * i, 3, "%02x", rb[i]);
+        snprintf(x.row.id, sizeof x.row.id, "%s", new_id);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
         x.row.version = 1;
         x.row.created_at = x.job.now;

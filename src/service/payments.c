@@ -24,6 +24,7 @@
 #include "service/users.h"
 #include "util/dec.h"
 #include "util/sig.h"
+#include "util/utf8.h"
 
 /* MAX_LINES: codec/json_payment.h */
 #define MAX_ENTRIES 256
@@ -164,7 +165,7 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, i
     ledger_row r = {.at = now, .amount = b.surplus};
     snprintf(r.kind, sizeof r.kind, "credit");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
-    snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
+    utf8_snprintf(r.note, sizeof r.note, "overpaid after re-assessment (%s)", why ? why : "");
     rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
@@ -175,7 +176,7 @@ int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int 
     ledger_row r = {.at = now, .amount = amount};
     snprintf(r.kind, sizeof r.kind, "assessed");
     snprintf(r.party, sizeof r.party, "%s", enterprise);
-    snprintf(r.note, sizeof r.note, "%s", why ? why : "");
+    utf8_snprintf(r.note, sizeof r.note, "%s", why ? why : "");
     int rc = pay_ledger_append(c, decl_id, status, &r, req);
     return rc < 0 ? rc : 0;
 }
@@ -328,7 +329,7 @@ static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledge
     ledger_row r = {.at = s->now, .amount = interest};
     snprintf(r.kind, sizeof r.kind, "interest");
     snprintf(r.party, sizeof r.party, "%s", m->party);
-    snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
+    utf8_snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
              (long long)principal);
     int rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
     return rc < 0 ? rc : pay_balance(c, m->id, b);
@@ -388,7 +389,7 @@ static int release_guarantee(db_conn *c, pay_settle_ctx *s, const decl_row *m, i
         r.at = s->now;
         r.amount = -rel;
         r.due = 0;
-        snprintf(r.note, sizeof r.note, "guarantee released: %.138s", why);
+        utf8_snprintf(r.note, sizeof r.note, "guarantee released: %.138s", why);
         rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
         amount -= rel;
         released[nr++] = i;
@@ -435,10 +436,10 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
             snprintf(r.bank, sizeof r.bank, "%s", g->bank);
             snprintf(r.bank_txn, sizeof r.bank_txn, "%s", g->id);
             if (waiting_only)
-                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
+                utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
                          g->type, until, s->ref);
             else
-                snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
+                utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
             left -= alloc;
             if ((rc = pay_ledger_append(c, m.id, m.status, &r, s->req)) >= 0 &&
                 (rc = pay_balance(c, m.id, &b)) >= 0 && b.outstanding == 0 && b.assessed > 0)
@@ -492,7 +493,7 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
         snprintf(cr.kind, sizeof cr.kind, "credit");
         cr.amount = out->excess;
         cr.due = 0;
-        snprintf(cr.note, sizeof cr.note, "%s",
+        utf8_snprintf(cr.note, sizeof cr.note, "%s",
                  owed ? "overpayment credited to the enterprise"
                       : "declaration no longer owes taxes: credited to the enterprise");
         if ((rc = pay_ledger_append(c, m->id, m->status, &cr, s->req)) < 0)
@@ -544,7 +545,7 @@ int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int s
     if ((rc = store_decl_get_meta(c, decl_id, &m)) != 1)
         return rc < 0 ? rc : DB_ERR;
     pay_settle_ctx s = {.req = req, .now = now};
-    snprintf(s.ref, sizeof s.ref, "declaration %s %s", m.number, why);
+    utf8_snprintf(s.ref, sizeof s.ref, "declaration %s %s", m.number, why);
     rc = release_guarantee(c, &s, &m, b.guaranteed, s.ref);
     decl_row_release(&m);
     return rc;
@@ -563,7 +564,7 @@ static int pay_job(db_conn *c, void *ctx)
             x->reply.body = json_loads(prev.response, 0, NULL);
         } else {
             char msg[200];
-            snprintf(msg, sizeof msg,
+            utf8_snprintf(msg, sizeof msg,
                      "bank_transaction_id %.64s was already used for a different payment", x->txn);
             x->reply = svc_error(SVC_CONFLICT, "bank_transaction_conflict", msg);
         }
@@ -573,7 +574,7 @@ static int pay_job(db_conn *c, void *ctx)
     json_t *out_lines = json_array(), *revolved = json_array();
     pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = x->paid_date, .revolved = revolved};
     snprintf(s.txn, sizeof s.txn, "%s", x->txn);
-    snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
+    utf8_snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
     for (int i = 0; i < x->n && rc >= 0; i++) {
         pay_line *l = &x->lines[i];
         decl_row m = {0};
@@ -586,7 +587,7 @@ static int pay_job(db_conn *c, void *ctx)
         snprintf(r.party, sizeof r.party, "%s", m.party);
         snprintf(r.bank, sizeof r.bank, "%s", x->req->party);
         snprintf(r.bank_txn, sizeof r.bank_txn, "%s", x->txn);
-        snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
+        utf8_snprintf(r.note, sizeof r.note, "payer %.60s, paid at %.39s", x->payer, x->paid_at);
         pay_settled st;
         if ((rc = pay_settle(c, &s, &m, &r, &st)) < 0) {
             decl_row_release(&m);
@@ -957,7 +958,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     pay_ctx *x = ctx;
     payment_row prev = {0};
     char key[65];
-    snprintf(key, sizeof key, "guarantee:%.50s", x->txn);
+    utf8_snprintf(key, sizeof key, "guarantee:%.50s", x->txn);
     int rc = store_payment_get(c, x->req->party, key, &prev);
     if (rc < 0)
         return rc;
@@ -975,7 +976,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     /* the terms are kept, so that a joint guarantee can revolve when taxes are paid */
     guarantee_row g = {.amount = x->total, .valid_until = x->valid_until, .created_at = x->now};
     snprintf(g.bank, sizeof g.bank, "%s", x->req->party);
-    snprintf(g.id, sizeof g.id, "%.50s", x->txn);
+    utf8_snprintf(g.id, sizeof g.id, "%.50s", x->txn);
     snprintf(g.type, sizeof g.type, "%s", x->type);
     snprintf(g.enterprise, sizeof g.enterprise, "%s", x->enterprise);
     char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
@@ -993,7 +994,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     free(ids);
     json_t *out = json_array();
     pay_settle_ctx s = {.req = x->req, .now = x->now};
-    snprintf(s.ref, sizeof s.ref, "guarantee %.50s", x->txn);
+    utf8_snprintf(s.ref, sizeof s.ref, "guarantee %.50s", x->txn);
     if (rc < 0 || (rc = guarantee_allocate(c, &s, &g, 0, out)) < 0) {
         json_decref(out);
         return rc;

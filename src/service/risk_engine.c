@@ -10,6 +10,7 @@
 #include "ml/risk_model.h"
 #include "store/store_risk.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 struct risk_engine {
     pthread_rwlock_t lock;      /* model, history */
@@ -305,7 +306,7 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
         f->registered_at = at;
         snprintf(f->importer, sizeof f->importer, "%s", vn->tax_code);
         snprintf(f->declarant, sizeof f->declarant, "%s", d->declarant);
-        snprintf(f->seller, sizeof f->seller, "%.63s", foreign->name); /* enough to tell sellers apart */
+        utf8_snprintf(f->seller, sizeof f->seller, "%.63s", foreign->name); /* enough to tell sellers apart */
         snprintf(f->office, sizeof f->office, "%s", d->customs_office);
         snprintf(f->type_code, sizeof f->type_code, "%s", d->type_code);
         snprintf(f->procedure, sizeof f->procedure, "%s", d->kind == DECL_IMPORT ? "I" : "E");

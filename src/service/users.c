@@ -16,7 +16,6 @@
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include <time.h>
 
 #include "service/internal.h"
+#include "util/rand.h"
 
 #define SCRYPT_LOG2N 15
 #define SCRYPT_R 8
@@ -99,7 +99,7 @@ int svc_password_hash(const char *password, char out[256])
 {
     unsigned char salt[16], key[32];
     char salt_hex[33], key_hex[65];
-    if (RAND_bytes(salt, sizeof salt) != 1 ||
+    if (rand_fill(salt, sizeof salt) != 0 ||
         scrypt(password, salt, sizeof salt, SCRYPT_LOG2N, SCRYPT_R, SCRYPT_P, key, sizeof key))
         return -1;
     hex(salt, sizeof salt, salt_hex);
@@ -191,13 +191,6 @@ int svc_user_add(store *st, const user_row *in, const char *password, errs *e)
 }
 
 /* ---- sessions -------------------------------------------------------------------------------- */
-
-static void random_hex(char *out, size_t nbytes)
-{
-    unsigned char b[32];
-    RAND_bytes(b, (int)nbytes);
-    hex(b, nbytes, out);
-}
 
 typedef struct login_ctx {
     const char *username;
@@ -306,8 +299,9 @@ svc_reply svc_session_login(app *a, json_t *body, char session_id[65])
             if (!held)
                 return svc_error(SVC_FORBIDDEN, "role", "you do not hold this role");
         }
-        random_hex(session_id, 24);
-        random_hex(csrf, 24);
+        /* a session id or CSRF token from a failed generator would be guessable: no session */
+        if (rand_hex(session_id, 24) != 0 || rand_hex(csrf, 24) != 0)
+            return svc_error(SVC_ERROR, "random", "the random number generator failed");
         svc_sha256_hex(session_id, 48, id_hash);
         x.id_hash = id_hash;
         snprintf(x.s.username, sizeof x.s.username, "%s", x.user.username);

@@ -20,6 +20,8 @@ enum {
     DB_ERR = -1,        /* any other failure; db_errmsg tells */
     DB_CONSTRAINT = -2, /* unique / primary key violation */
     DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
+    DB_UNAVAILABLE = -4, /* the storage itself failed (disk full, I/O error, read-only file,
+                          * corruption): nothing was written; store_write/store_read return it */
 };
 
 typedef struct db_driver {
@@ -38,6 +40,12 @@ typedef struct db_driver {
     void (*reset)(db_stmt *s);
     int (*exec)(db_conn *c, const char *sql);                 /* no parameters, no rows */
     const char *(*errmsg)(db_conn *c);
+    /* Optional (NULL: faults are not told apart). note_error records, after a failed step, whether
+     * the failure was the storage's own (disk full, I/O error, read-only file, corruption) rather
+     * than the query's; take_fault returns 1 if such a fault happened since its last call and
+     * writes its cause to msg, clearing the record. */
+    void (*note_error)(db_conn *c);
+    int (*take_fault)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
 struct db_conn {
@@ -57,6 +65,7 @@ int db_col_is_null(db_conn *c, db_stmt *s, int i);
 void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
+int db_take_fault(db_conn *c, char *msg, size_t n);
 
 /* Helpers shared by every query module. */
 /* Copies a text column into dst (empty string for NULL). */

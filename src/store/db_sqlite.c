@@ -6,6 +6,7 @@
  * gets when it later tries to upgrade to a write lock; busy_timeout covers checkpoints and CLI
  * writers. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,32 @@ typedef struct sq_conn {
         sqlite3_stmt *st;
     } cache[STMT_CACHE];
     int n_cache;
+    int fault;            /* a storage fault since the last take_fault */
+    char fault_msg[200];
 } sq_conn;
+
+/* Errors of the storage rather than of the statement: the caller can do nothing about them but
+ * report them (503) and an operator must act (free disk, fix permissions, restore a backup). */
+static int is_fault(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: case SQLITE_CANTOPEN: case SQLITE_PERM: case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void note_fault(sq_conn *c, int rc)
+{
+    if (!is_fault(rc) || c->fault)
+        return;
+    c->fault = 1;
+    snprintf(c->fault_msg, sizeof c->fault_msg, "%s (%s, sqlite %d)", sqlite3_errmsg(c->db),
+             sqlite3_errstr(rc), sqlite3_extended_errcode(c->db));
+}
 
 static int sq_open(const char *target, int writer, db_conn **out)
 {
@@ -72,8 +98,10 @@ static db_stmt *sq_prepare(db_conn *bc, const char *sql)
             sqlite3_clear_bindings(st);
             return (db_stmt *)st;
         }
-    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        note_fault(c, sqlite3_extended_errcode(c->db));
         return NULL;
+    }
     if (c->n_cache < STMT_CACHE) {
         c->cache[c->n_cache].sql = sql;
         c->cache[c->n_cache].st = st;
@@ -129,6 +157,7 @@ static int sq_exec(db_conn *bc, const char *sql)
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return DB_OK;
+    note_fault(c, sqlite3_extended_errcode(c->db));
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return DB_BUSY;
     if (rc == SQLITE_CONSTRAINT)
@@ -137,6 +166,22 @@ static int sq_exec(db_conn *bc, const char *sql)
 }
 
 static const char *sq_errmsg(db_conn *bc) { return sqlite3_errmsg(((sq_conn *)bc)->db); }
+
+static void sq_note_error(db_conn *bc)
+{
+    sq_conn *c = (sq_conn *)bc;
+    note_fault(c, sqlite3_extended_errcode(c->db));
+}
+
+static int sq_take_fault(db_conn *bc, char *msg, size_t n)
+{
+    sq_conn *c = (sq_conn *)bc;
+    int f = c->fault;
+    if (f && msg && n)
+        snprintf(msg, n, "%s", c->fault_msg);
+    c->fault = 0;
+    return f;
+}
 
 const db_driver db_sqlite_driver = {
     .name = "sqlite",
@@ -152,4 +197,6 @@ const db_driver db_sqlite_driver = {
     .reset = sq_reset,
     .exec = sq_exec,
     .errmsg = sq_errmsg,
+    .note_error = sq_note_error,
+    .take_fault = sq_take_fault,
 };

@@ -43,7 +43,69 @@ struct store {
     int n_readers;
     pthread_mutex_t read_mu;
     store_stats stats;
+    /* storage faults (store_health): under mu */
+    uint64_t faults;
+    int64_t fault_ms, ok_ms;     /* unix ms of the last fault and of the last good commit */
+    char fault_msg[200];
+    int64_t logged_at;           /* the last fault line written to the log */
+    uint64_t unlogged;           /* faults since that line */
 };
+
+/* The calling thread's last store_write/store_read failed because of the storage (the HTTP
+ * layer answers 503 + Retry-After instead of the 500 the service built). */
+static _Thread_local int thread_fault;
+
+int store_thread_fault(int clear)
+{
+    int f = thread_fault;
+    if (clear)
+        thread_fault = 0;
+    return f;
+}
+
+static int64_t unix_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Records a storage fault: counted for /healthz and logged with its cause, at most one line a
+ * second (a full disk under load fails thousands of requests a second; each is still counted and
+ * the next line says how many were not logged). */
+static void fault(store *s, const char *what, const char *cause, int jobs)
+{
+    int64_t now = (int64_t)time(NULL);
+    pthread_mutex_lock(&s->mu);
+    s->faults++;
+    s->fault_ms = unix_ms();
+    snprintf(s->fault_msg, sizeof s->fault_msg, "%s: %s", what, cause);
+    int log_now = now != s->logged_at;
+    uint64_t skipped = s->unlogged;
+    if (log_now) {
+        s->logged_at = now;
+        s->unlogged = 0;
+    } else
+        s->unlogged++;
+    pthread_mutex_unlock(&s->mu);
+    if (log_now)
+        log_error("storage failure: %s: %s (%d request(s) refused with 503; %llu more failure(s) "
+                  "in the last second not logged)",
+                  what, cause, jobs, (unsigned long long)skipped);
+}
+
+void store_health(store *s, store_health_info *out)
+{
+    pthread_mutex_lock(&s->mu);
+    out->faults = s->faults;
+    out->fault_at = s->fault_ms / 1000;
+    out->ok_at = s->ok_ms / 1000;
+    snprintf(out->fault_msg, sizeof out->fault_msg, "%s", s->fault_msg);
+    /* failing now: the last fault is newer than the last good commit and recent (a quiet
+     * server that failed once an hour ago is not "failing") */
+    out->failing = s->fault_ms && s->fault_ms >= s->ok_ms && unix_ms() - s->fault_ms < 60000;
+    pthread_mutex_unlock(&s->mu);
+}
 
 /* Transaction control through the statement cache: sqlite3_exec would re-parse these on
  * every job, which showed up in profiles of the writer. */
@@ -65,30 +127,52 @@ static int txn(db_conn *c, const char *sql)
     return rc == DB_DONE ? DB_OK : rc;
 }
 
+/* 0 committed; DB_UNAVAILABLE the storage failed (every job of the batch is refused, nothing
+ * was written); -1 other failure. Only DB_BUSY is retried: a full disk or a read-only file does
+ * not get better in the next millisecond, and retrying made every request wait 1.3 s. */
 static int run_batch(store *s, job **batch, int n)
 {
     db_conn *c = s->writer;
+    char cause[200];
+    db_take_fault(c, NULL, 0);
     for (int attempt = 0; attempt < 50; attempt++) {
         int rc = txn(c, sql_begin_immediate);
         if (rc == DB_BUSY)
             continue;
         if (rc != DB_OK) {
+            if (db_take_fault(c, cause, sizeof cause)) {
+                fault(s, "cannot begin a transaction", cause, n);
+                return DB_UNAVAILABLE;
+            }
             log_error("store: BEGIN failed: %s", db_errmsg(c));
             return -1;
         }
-        int retry = 0;
-        for (int i = 0; i < n && !retry; i++) {
+        int retry = 0, failed = 0;
+        for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
-            if (batch[i]->rc == DB_BUSY)
+            if (db_take_fault(c, cause, sizeof cause))
+                failed = 1; /* the storage refused a statement: the transaction is lost */
+            else if (batch[i]->rc == DB_BUSY)
                 retry = 1;
             else if (batch[i]->rc != 0)
                 txn(c, sql_rollback_to);
-            txn(c, sql_release);
+            if (!failed)
+                txn(c, sql_release);
         }
-        if (!retry && txn(c, sql_commit) == DB_OK)
-            return 0;
+        if (!retry && !failed) {
+            rc = txn(c, sql_commit);
+            if (rc == DB_OK)
+                return 0;
+            if (db_take_fault(c, cause, sizeof cause))
+                failed = 1;
+        }
         txn(c, sql_rollback);
+        db_take_fault(c, NULL, 0);
+        if (failed) {
+            fault(s, "a write transaction failed", cause, n);
+            return DB_UNAVAILABLE;
+        }
         struct timespec ts = {0, 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
@@ -119,9 +203,11 @@ static void *writer_main(void *arg)
         int rc = run_batch(s, batch, n);
 
         pthread_mutex_lock(&s->mu);
+        if (rc == 0)
+            s->ok_ms = unix_ms();
         for (int i = 0; i < n; i++) {
             if (rc != 0)
-                batch[i]->rc = DB_ERR;
+                batch[i]->rc = rc == DB_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERR;
             batch[i]->done = 1;
             pthread_cond_signal(&batch[i]->done_cv);
         }
@@ -198,6 +284,8 @@ int store_write(store *s, store_job_fn fn, void *ctx)
         pthread_cond_wait(&j.done_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&j.done_cv);
+    if (j.rc == DB_UNAVAILABLE)
+        thread_fault = 1;
     return j.rc;
 }
 
@@ -208,12 +296,22 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     if (s->n_readers > 0)
         c = s->readers[--s->n_readers];
     pthread_mutex_unlock(&s->read_mu);
-    if (!c && s->drv->open(s->path, 0, &c) != DB_OK)
-        return DB_ERR;
+    if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
+        fault(s, "cannot open a read connection", s->path, 1);
+        thread_fault = 1;
+        return DB_UNAVAILABLE;
+    }
     /* one read transaction: a consistent snapshot across the queries of fn */
+    char cause[200];
+    db_take_fault(c, NULL, 0);
     txn(c, sql_begin);
     int rc = fn(c, ctx);
     txn(c, sql_commit);
+    if (db_take_fault(c, cause, sizeof cause)) {
+        fault(s, "a read failed", cause, 1);
+        thread_fault = 1;
+        rc = DB_UNAVAILABLE;
+    }
     pthread_mutex_lock(&s->read_mu);
     if (s->n_readers < READ_POOL_MAX) {
         s->readers[s->n_readers++] = c;
@@ -381,6 +479,18 @@ int store_setting_put(db_conn *c, const char *key, const char *value)
     db_bind_text(c, st, 2, value);
     return db_run(c, st);
 }
+
+int store_setting_delete(db_conn *c, const char *key)
+{
+    static const char sql[] = "DELETE FROM settings WHERE key = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_run(c, st);
+}
+
+const char *store_path(const store *s) { return s->path; }
 
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
 {

@@ -40,6 +40,18 @@ typedef struct store_stats {
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
+/* Storage faults (disk full, I/O errors, a read-only or corrupt file), for /healthz. */
+typedef struct store_health_info {
+    uint64_t faults;          /* since start */
+    int64_t fault_at, ok_at;  /* unix seconds of the last fault and of the last good commit */
+    int failing;              /* the last fault is recent and no commit succeeded since */
+    char fault_msg[200];      /* the last fault's cause */
+} store_health_info;
+void store_health(store *s, store_health_info *out);
+/* 1 if the calling thread's last store_write/store_read since the flag was cleared failed
+ * because of the storage itself (its reply should be 503 with Retry-After); clear resets it. */
+int store_thread_fault(int clear);
+
 /* ---- parties ------------------------------------------------------------------------------ */
 
 typedef struct party {
@@ -80,6 +92,9 @@ int store_fx_list(db_conn *c, fx_row *out, int max);
 
 int store_setting_put(db_conn *c, const char *key, const char *value);
 int store_setting_get(db_conn *c, const char *key, char *out, size_t size); /* 1/0/<0 */
+int store_setting_delete(db_conn *c, const char *key);
+/* The database path the store was opened with. */
+const char *store_path(const store *s);
 
 /* ---- declaration numbers --------------------------------------------------------------------- */
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 void errs_init(errs *e)
 {
     e->n = 0;
@@ -23,5 +25,10 @@ int errs_add(errs *e, const char *code, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(it->message, sizeof it->message, fmt, ap);
     va_end(ap);
+    /* the buffers (and callers' "%.20s") may cut a multi-byte character; one invalid byte would
+     * make the JSON encoder drop the whole error list */
+    utf8_repair(it->code);
+    utf8_repair(it->path);
+    utf8_repair(it->message);
     return -1;
 }

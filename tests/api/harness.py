@@ -68,11 +68,14 @@ def run_cli(*args, check=True):
 class Env:
     """A database + a running server."""
 
-    def __init__(self, name):
+    def __init__(self, name, serve_args=(), scheme="http", ssl_context=None):
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
         self.db = os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
+        self.serve_args = list(serve_args)   # extra `serve` options (limits, TLS)
+        self.scheme = scheme
+        self.ssl_context = ssl_context
 
     def start(self):
         run_cli("db", "init", "--db", self.db)
@@ -122,13 +125,14 @@ class Env:
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = "http://127.0.0.1:%d" % self.port
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         deadline = time.time() + 15
         while True:
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
+                                            context=self.ssl_context) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -184,7 +188,7 @@ class Env:
             data = b""
         rq = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(rq, timeout=timeout) as r:
+            with urllib.request.urlopen(rq, timeout=timeout, context=self.ssl_context) as r:
                 status, text, rh = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             status, text, rh = e.code, e.read(), e.headers

@@ -839,7 +839,7 @@ class T09Reference(ApiCase):
         self.assertIn("json", h["Content-Type"])
         self.assertIsInstance(b, dict, b)
         st, b, _ = self.call("GET", "/healthz")
-        self.assertEqual((st, b), (200, {"status": "ok"}))
+        self.assertEqual((st, b["status"], b["storage"]["status"]), (200, "ok", "ok"), b)
 
 
 # ---- invalidation (its own database: it sweeps every declaration) -----------------------------
