@@ -413,6 +413,16 @@
       for (const p of it.permits_used || []) permits.push(el('li', {}, t('line') + ' ' + it.line + ': ' + (p.permit || p.number || JSON.stringify(p)) + (p.quantity ? ' — ' + p.quantity : '')));
       if (it.certificate_of_origin) permits.push(el('li', {}, t('line') + ' ' + it.line + ': ' + t('co') + ' ' + it.certificate_of_origin.form + ' ' + it.certificate_of_origin.number));
     }
+    // specialised inspection (issue 14): a before_clearance procedure still pending blocks clearance,
+    // so the officer sees which agency's result is awaited before pressing Clear
+    const owed = (x.procedures_owed || []).length ? section(t('d_owed'), table(t('d_owed'),
+      [t('line'), t('hs'), t('agency'), t('procedure'), t('stage'), t('status'), t('detail')],
+      x.procedures_owed.map((o) => el('tr', { 'data-status': o.status, 'data-stage': o.stage },
+        el('td', {}, String(o.line)), el('td', {}, o.hs_code), el('td', {}, o.agency),
+        el('td', {}, (o.procedure ? o.procedure + ' — ' : '') + o.legal_ref), el('td', {}, t(o.stage) || o.stage),
+        el('td', {}, t('st_' + o.status) || o.status),
+        el('td', {}, (o.results || []).map((r) => r.result + ' ' + r.certificate + ' ' + r.date).join('; ') + (o.deadline ? ' ≤ ' + o.deadline : '')))),
+      { 'data-testid': 'procedures-owed' })) : '';
     const mc = x.manifest_check;
     const manifest = mc ? section(t('d_manifest'), el('p', {}, mc.status === 'ok' || mc.status === 'matched' ? t('manifest_ok') : t('manifest_bad') + ' (' + mc.status + ')'),
       mc.missing_bills_of_lading && mc.missing_bills_of_lading.length ? el('p', {}, t('bl') + ': ' + mc.missing_bills_of_lading.join(', ')) : '',
@@ -434,7 +444,7 @@
       if (v.status === 200) versions = versionsSection(v.body);
     }
     page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
-      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', manifest, ledger, versions, events);
+      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', owed, manifest, ledger, versions, events);
     if (S.me.role === 'declarant') live(() => declaration(key), x.id);
   }
 

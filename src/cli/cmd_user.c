@@ -264,7 +264,9 @@ static const demo_person demo_people[] = {
     {"bank", "0100112437", "Đỗ Thị Mai", "bank", ""},
     {"carrier", "0901234565", "Bùi Quang Huy", "carrier", ""},
     {"portop", "0921234567", "Ngô Thanh Sơn", "port_operator", ""},
-    {"agency", "0100100008", "Đặng Thị Hương", "agency", ""},
+    /* MOIT's quality inspection, bound to MOIT by db init --demo: records the results that the
+     * example phones wait for before clearance (issue 14) */
+    {"agency", "0100200002", "Đặng Thị Hương", "agency", ""},
 };
 
 /* The parties the demo people work for, besides db init's enterprises and customs. */
@@ -274,7 +276,6 @@ static int demo_parties_job(db_conn *c, void *ctx)
         {"0100112437", "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "active", 0, 1, 0, "bank"},
         {"0901234565", "Vietnam Ocean Shipping Lines", "active", 0, 1, 0, "carrier"},
         {"0921234567", "Hai Phong Container Terminal", "active", 0, 1, 0, "port_operator"},
-        {"0100100008", "Ministry of Industry and Trade (licensing)", "active", 0, 1, 0, "agency"},
     };
     (void)ctx;
     int rc = 0;

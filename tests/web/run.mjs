@@ -40,7 +40,7 @@ for (const line of init.split('\n')) {
 }
 assert.equal(Object.keys(people).length, 10, init);
 const token = (user) => cli('token', 'create', '--db', DB, '--user', user).trim();
-const tok = { declarant: token('declarant'), broker: token('broker'), risk: token('risk'), bank: token('bank') };
+const tok = { declarant: token('declarant'), broker: token('broker'), risk: token('risk'), bank: token('bank'), agency: token('agency'), officer: token('officer') };
 const BANK = '0100112437';
 const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 fs.writeFileSync(path.join(dir, 'bank.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
@@ -98,6 +98,23 @@ async function pay(number) {
   const sig = crypto.sign('sha256', Buffer.from(body), privateKey).toString('base64');
   const r = await api('POST', '/payments', tok.bank, body, { 'X-Signature': sig });
   assert.equal(r.status, 201, r.text);
+}
+
+// The example phones owe MOIT's quality inspection (1182/QĐ-BCT) before clearance: the demo
+// agency person (MOIT quality inspection, bound to MOIT) records a passing result for every line
+// that waits for one, as the agency would through the single window (issue 14).
+async function inspectionPassed(number) {
+  const g = await api('GET', '/declarations/' + number, tok.declarant);
+  assert.equal(g.status, 200, g.text);
+  const pending = (g.body.procedures_owed || []).filter((o) => o.stage === 'before_clearance' && o.status !== 'passed');
+  assert.ok(pending.length > 0, 'no procedure owed before clearance: ' + JSON.stringify(g.body.procedures_owed));
+  const vnToday = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+  for (const ref of [...new Set(pending.map((o) => o.legal_ref))]) {
+    const lines = pending.filter((o) => o.legal_ref === ref).map((o) => o.line);
+    const r = await api('POST', '/declarations/' + number + '/inspection-results', tok.agency,
+      { procedure: ref, items: lines, result: 'pass', certificate: 'KQ-' + crypto.randomBytes(4).toString('hex'), date: vnToday });
+    assert.equal(r.status, 201, r.text);
+  }
 }
 
 /* ---- the browser ---------------------------------------------------------------------------- */
@@ -191,6 +208,15 @@ const tests = {
     assert.ok(led.body.entries.some((e) => e.amount === '12500000'), JSON.stringify(led.body));
     await pay(r.number);
     await page.reload();
+    // MOIT's result is still awaited: the page says so, and Clear is refused with the reason
+    await page.locator('[data-testid=procedures-owed] tr[data-stage=before_clearance][data-status=pending]').first().waitFor();
+    await page.locator('[data-testid=clear]').click();
+    await page.getByRole('alert').getByText(/has no passing result of .*MOIT/).first().waitFor();
+    assert.equal(await page.locator('[data-testid=status]').getByText('Đã thông quan').count(), 0);
+    await inspectionPassed(r.number);
+    await page.reload();
+    await page.locator('[data-testid=procedures-owed] tr[data-status=passed]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=procedures-owed] tr[data-stage=before_clearance][data-status=pending]').count(), 0);
     await page.locator('[data-testid=clear]').click();
     await page.locator('[data-testid=status]').getByText('Đã thông quan').waitFor();
     // every decision names the officer, in the page and in the audit trail
@@ -218,7 +244,10 @@ const tests = {
     let number = (await page.locator('[data-testid=number]').textContent()).trim();
     assert.match(number, /^\d{12}$/);
     await page.evaluate(() => { window.__notReloaded = true; });
-    await pay(number); // a paid green declaration clears itself
+    await pay(number);
+    // paid, but MOIT's quality inspection is owed before clearance: the agency's passing result
+    // completes it, and the system releases the paid green declaration
+    await inspectionPassed(number);
     await page.locator('[data-testid=status]').getByText('Đã thông quan').waitFor({ timeout: 20000 });
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was reloaded');
     await shot(page, 'declaration-trader');
@@ -229,11 +258,15 @@ const tests = {
     am.invoice.total = '130000';
     const a = await api('POST', '/declarations/' + number + '/amendments', tok.declarant, am);
     assert.equal(a.status, 200, a.text);
-    await page.goto(BASE + '/#/d/' + a.body.number);
+    // after clearance an amendment is a request an officer decides (Circular 39/2018; issue 14)
+    assert.equal(a.body.status, 'amendment_review', a.text);
+    const acc = await api('POST', '/declarations/' + number + '/amendments/' + a.body.amendment + '/decision', tok.officer, { accept: true });
+    assert.equal(acc.status, 200, acc.text);
+    number = number.slice(0, 11) + String(a.body.amendment); // the 12th digit counts the amendments
+    await page.goto(BASE + '/#/d/' + number);
     const v = page.locator('[data-testid=versions]');
     await v.getByText('declaration.items[1].quantity').waitFor();
     assert.match(await v.textContent(), /5000.*6000/);
-    number = a.body.number; // the 12th digit counts the amendments
     // the trader's list shows it; search without diacritics finds it
     await page.getByRole('link', { name: 'Tờ khai của tôi' }).click();
     await page.locator(`tr[data-number="${number}"]`).waitFor();
