@@ -17,6 +17,8 @@ int cmd_quote(int argc, char **argv);     /* quote FILE.json */
 int cmd_load(int argc, char **argv);      /* load --server URL --token T --rate N --duration S */
 int cmd_invalidate(int argc, char **argv); /* invalidate --db FILE: the 15-day rule, for cron */
 int cmd_audit(int argc, char **argv);      /* audit verify --db FILE */
+int cmd_mandate(int argc, char **argv);    /* mandate grant|revoke --db FILE (cmd_mandate.c) */
+int cmd_routes(int argc, char **argv);     /* routes: the HTTP route table (cmd_routes.c) */
 int cmd_barcode(int argc, char **argv);    /* barcode verify --public-key PEM PAYLOAD */
 int cmd_key(int argc, char **argv);        /* key generate --out FILE */
 /* A new P-256 QR signing key in a new file of mode 0600; 0 or 1 (message on stderr). */

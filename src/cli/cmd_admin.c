@@ -24,6 +24,7 @@
 #include "service/barcodes.h"
 #include "service/manifests.h"
 #include "service/users.h"
+#include "store/store_audit.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
 #include "util/file.h"
@@ -48,7 +49,7 @@ int cmd_db(int argc, char **argv)
         return 2;
     }
     store *st;
-    if (store_open(db, &st) != 0)
+    if (store_open_ex(db, STORE_INIT, &st) != 0)
         return 1;
     svc_req admin = svc_admin_cli();
     int demo = cli_flag(argc, argv, "--demo"), n_fx = 0;
@@ -340,7 +341,10 @@ int cmd_serve(int argc, char **argv)
     snprintf(web, sizeof web, "%s/web", cli_data_dir());
     http_web_dir = web;
     app a;
-    if (app_open(&a, db, cli_data_dir()) != 0) {
+    /* a damaged file is refused at start rather than answering with partial histories;
+     * --no-integrity-check skips the scan for very large files (docs/reliability.md: its cost) */
+    int flags = cli_flag(argc, argv, "--no-integrity-check") ? 0 : STORE_CHECK;
+    if (app_open_ex(&a, db, cli_data_dir(), flags) != 0) {
         free(cert_pem);
         free(key_pem);
         return 1;
@@ -399,19 +403,8 @@ int cmd_serve(int argc, char **argv)
 
 /* ---- audit verify ------------------------------------------------------------------------- */
 
-typedef struct audit_ctx {
-    char bad[33];
-    int64_t checked;
-    int n_bad;
-} audit_ctx;
-
-static int audit_job(db_conn *c, void *ctx)
-{
-    audit_ctx *x = ctx;
-    x->n_bad = store_audit_verify(c, x->bad, sizeof x->bad, &x->checked);
-    return x->n_bad < 0 ? x->n_bad : 0;
-}
-
+/* Exit 0 only when the database passes its integrity check and the whole trail could be read
+ * and verified; every read error is a failure (issue 15 #2). */
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
@@ -419,21 +412,35 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
         return 2;
     }
+    if (access(db, R_OK) != 0) {
+        fprintf(stderr, "audit verify: cannot read %s\n", db);
+        return 1;
+    }
     store *st;
-    if (store_open(db, &st) != 0)
+    if (store_open_ex(db, STORE_CHECK, &st) != 0) {
+        fprintf(stderr, "audit verify: FAILED: the database cannot be opened or is damaged\n");
         return 1;
-    audit_ctx x = {0};
-    int rc = store_read(st, audit_job, &x);
+    }
+    audit_report *r = calloc(1, sizeof *r);
+    if (!r) {
+        store_close(st);
+        return 1;
+    }
+    int rc = store_audit_verify(st, r);
     store_close(st);
-    if (rc != 0) {
-        fprintf(stderr, "audit verify: cannot read events\n");
-        return 1;
-    }
-    if (x.n_bad) {
-        printf("TAMPERED: %d of %lld events do not match their hash chain (first: declaration %s)\n",
-               x.n_bad, (long long)x.checked, x.bad);
-        return 1;
-    }
-    printf("ok: %lld events, every hash chain intact\n", (long long)x.checked);
-    return 0;
+    for (int i = 0; i < r->n_problems && i < AUDIT_MAX_PROBLEMS; i++)
+        printf("TAMPERED: %s\n", r->problems[i]);
+    if (r->n_problems > AUDIT_MAX_PROBLEMS)
+        printf("... and %d more problems\n", r->n_problems - AUDIT_MAX_PROBLEMS);
+    int ok = rc == 0 && r->n_problems == 0;
+    if (rc != 0)
+        printf("FAILED: the audit trail could not be read to the end\n");
+    else if (ok)
+        printf("ok: %lld events of %lld declarations, every hash chain intact, %lld checkpoints match%s\n",
+               (long long)r->events, (long long)r->declarations, (long long)r->checkpoints,
+               r->legacy_events ? " (some events predate the key: hash-chained only)" : "");
+    else
+        printf("FAILED: %d problems in %lld events\n", r->n_problems, (long long)r->events);
+    free(r);
+    return ok ? 0 : 1;
 }

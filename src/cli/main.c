@@ -23,6 +23,8 @@ static const struct {
     {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] [--source-address IP]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
     {"audit", cmd_audit, "audit verify --db FILE"},
+    {"routes", cmd_routes, "routes (the HTTP route table: method, pattern, access)"},
+    {"mandate", cmd_mandate, "mandate grant|revoke --db FILE --enterprise TAX_CODE --declarant TAX_CODE [--from D] [--to D]"},
     {"key", cmd_key, "key generate --out FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
     {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},

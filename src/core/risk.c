@@ -160,3 +160,13 @@ void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *polic
     else if (draw < (uint64_t)policy->random_red_ppm + policy->random_yellow_ppm)
         add_reason(out, "random", 0, CH_YELLOW, "random selection for document check");
 }
+
+void risk_inherit_selection(risk_decision *d, int channel, const char *number)
+{
+    char text[128];
+    if (channel < CH_YELLOW)
+        return;
+    snprintf(text, sizeof text, "selection of cancelled declaration %.12s carried over to the same goods",
+             number ? number : "");
+    add_reason(d, "inherited", 0, channel, text);
+}

@@ -86,4 +86,10 @@ int risk_rule_matches(const risk_rule *r, const risk_input *in);
 void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *policy,
                    const risk_input *in, risk_decision *out);
 
+/* A selection sticks to the consignment (issue 15 #7): the same goods were selected for
+ * `channel` (yellow/red) under declaration `number`, which was then cancelled. The decision
+ * gets a reason "inherited" and at least that channel; a green or no channel changes nothing.
+ * Applied after risk_classify, so neither an AEO's green nor a model can undo it. */
+void risk_inherit_selection(risk_decision *d, int channel, const char *number);
+
 #endif

@@ -18,6 +18,7 @@
 #include "service/users.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
+#include "service/mandates.h"
 #include "service/barcodes.h"
 #include "service/gate.h"
 #include "service/payments.h"
@@ -191,6 +192,9 @@ static void h_statement(route_ctx *c)
 }
 
 static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->req, P0)); }
+static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
+static void h_mandate_grant(route_ctx *c) { reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body)); }
+static void h_mandate_revoke(route_ctx *c) { reply(c->rs, svc_mandate_revoke(c->a, c->req, P0, P1)); }
 static void h_credit_apply(route_ctx *c) { reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body)); }
 static void h_refund_request(route_ctx *c) { reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body)); }
 
@@ -287,6 +291,7 @@ static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->
 static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
 static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
+static void h_container_permit(route_ctx *c) { reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body)); }
 static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 /* e-Office and the web portal (issue 16) */
@@ -363,6 +368,9 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/banks/me/reconciliation", h_bank_reconciliation, BEARER},
     {"GET", "/api/v1/enterprises/{tax_code}/statement", h_statement, BEARER},
     {"GET", "/api/v1/enterprises/{tax_code}/credits", h_credits_get, BEARER},
+    {"GET", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_list, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_grant, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/mandates/{mandate_id}/revocation", h_mandate_revoke, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/credits/apply", h_credit_apply, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/refunds", h_refund_request, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", h_refund_decide, BEARER},
@@ -394,6 +402,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/supervision/scan", h_scan, BEARER},
     {"POST", "/api/v1/gate-events", h_gate_event, BEARER},
     {"GET", "/api/v1/containers/{container}", h_container, BEARER},
+    {"POST", "/api/v1/containers/{container}/manifest-permissions", h_container_permit, BEARER},
     {"POST", "/api/v1/holds", h_hold_open, BEARER},
     {"POST", "/api/v1/holds/{hold_id}/release", h_hold_release, BEARER},
 

@@ -99,6 +99,8 @@ typedef struct svc_req {
 } svc_req;
 
 int app_open(app *a, const char *db_path, const char *data_dir);
+/* Same with store_open_ex flags (STORE_CHECK for `serve`). */
+int app_open_ex(app *a, const char *db_path, const char *data_dir, int store_flags);
 void app_close(app *a);
 /* Re-reads risk rules and policy from the database (after a change); the learned-selectivity
  * shares go to the risk engine at once. */

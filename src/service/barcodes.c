@@ -17,6 +17,7 @@
 #include "service/kernel.h"
 #include "service/manifests.h"
 #include "service/barcodes.h"
+#include "service/gate.h"
 #include "util/keyfile.h"
 #include "util/log.h"
 #include "util/sig.h"
@@ -169,6 +170,19 @@ static int bc_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+/* A port operator sees the declarations of its own port only (issue 15 #6): the port of
+ * discharge of an import, of loading of an export. */
+static int operator_port(app *a, const svc_req *req, const decl_row *row)
+{
+    json_t *doc = json_loads(row->doc, 0, NULL);
+    json_t *tr = json_object_get(doc, "transport");
+    const char *port = json_string_value(
+        json_object_get(tr, row->kind == DECL_EXPORT ? "port_of_loading" : "port_of_discharge"));
+    int at = svc_operator_at(a, req, port) == 1;
+    json_decref(doc);
+    return at;
+}
+
 /* Parties of the declaration, customs and port operators (who scan it at the gate). */
 static int load(app *a, const svc_req *req, const char *number, bc_ctx *x, svc_reply *fail)
 {
@@ -178,8 +192,9 @@ static int load(app *a, const svc_req *req, const char *number, bc_ctx *x, svc_r
         *fail = svc_error(SVC_ERROR, "storage", "cannot read the declaration");
         return -1;
     }
+    int at_port = x->found == 1 && svc_role_is(req, "port_operator") && operator_port(a, req, &x->row);
     if (x->found != 1 || !x->row.number[0] ||
-        !(svc_is_customs(req) || svc_role_is(req, "port_operator") ||
+        !(svc_is_customs(req) || at_port ||
           strcmp(x->row.declarant, req->party) == 0 || strcmp(x->row.party, req->party) == 0)) {
         if (x->found == 1)
             decl_row_release(&x->row);
@@ -398,7 +413,8 @@ svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
     }
     scan_ctx x = {.number = number};
     if (strlen(number) < 11 || strlen(number) > 12 || store_read(a->st, scan_job, &x) != 0 ||
-        x.found != 1 || !x.row.number[0]) {
+        x.found != 1 || !x.row.number[0] ||
+        (svc_role_is(req, "port_operator") && !operator_port(a, req, &x.row))) {
         if (x.found == 1)
             decl_row_release(&x.row);
         json_decref(warnings);

@@ -20,6 +20,9 @@
 #include "core/typecode.h"
 #include "core/validate.h"
 #include "service/app.h"
+#include "service/internal.h"
+#include "service/mandates.h"
+#include "service/views.h"
 #include "service/kernel.h"
 #include "service/users.h"
 #include "service/certificates.h"
@@ -28,6 +31,7 @@
 #include "service/permits.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
+#include "store/store_selections.h"
 #include "service/ledger.h"
 #include "service/statements.h"
 #include "service/manifests.h"
@@ -236,6 +240,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     }
     json_object_set_new(v, "reasons", reasons);
     json_t *dec = r->decisions ? json_loads(r->decisions, 0, NULL) : NULL;
+    svc_view_filter(req, dec);
     json_object_set_new(v, "decisions", dec ? dec : json_array());
 
     /* items = submitted item + its customs value and taxes */
@@ -294,6 +299,27 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
     return rc;
 }
 
+/* A declarant acts for another enterprise only under a mandate in force today (issue 15 #5):
+ * 0 when it may, 1 (reply set: 403 no_mandate) when not, <0 on error. */
+static int no_mandate(db_conn *c, write_ctx *x, const char *enterprise, const char *declarant)
+{
+    int rc = svc_mandate_allows(c, enterprise, declarant, date_today());
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return 0;
+    party p; /* an enterprise unknown to customs is refused as such at registration */
+    if ((rc = store_party_get(c, enterprise, &p)) <= 0)
+        return rc;
+    char msg[160];
+    snprintf(msg, sizeof msg, "declarant %s holds no mandate of enterprise %s in force today",
+             declarant, enterprise);
+    svc_reply r = svc_error(SVC_FORBIDDEN, "no_mandate", msg);
+    json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path",
+                        json_string("/importer/tax_code"));
+    return svc_fail(&x->job, r);
+}
+
 /* The reply is built and serialised before the job, so the single writer thread spends its
  * time on SQL only. */
 static int create_job(db_conn *c, void *ctx)
@@ -301,7 +327,10 @@ static int create_job(db_conn *c, void *ctx)
     write_ctx *x = ctx;
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
-    int rc = store_decl_insert(c, &x->row);
+    int rc = no_mandate(c, x, x->row.party, x->row.declarant);
+    if (rc != 0)
+        return rc;
+    rc = store_decl_insert(c, &x->row);
     if (rc == 0)
         rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
     if (rc == 0 && x->job.req->idem_key)
@@ -411,6 +440,8 @@ static int get_job(db_conn *c, void *ctx)
     x->found = store_decl_get(c, x->key, &x->row);
     if (x->found == 1 && x->events)
         x->n_events = store_event_list(c, x->row.id, x->events, 1000);
+    if (x->n_events < 0)
+        return x->n_events; /* a read error is an error, not a shorter history */
     return x->found < 0 ? x->found : 0;
 }
 
@@ -492,6 +523,7 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
             json_object_set(ev, "user", u);
             json_object_set(ev, "user_name", un);
         }
+        svc_view_filter(req, d); /* declarants never see rule names, ids or model internals */
         json_object_set_new(ev, "detail", d ? d : json_null());
         json_object_set_new(ev, "hash", json_string(e->hash));
         json_array_append_new(arr, ev);
@@ -512,8 +544,14 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
 static int load_for_write(db_conn *c, write_ctx *x, decl_row *cur)
 {
     int rc = store_decl_get(c, x->key, cur);
-    if (rc == 1 && can_see(x->job.req, cur))
-        return 0;
+    if (rc == 1 && can_see(x->job.req, cur)) {
+        /* a broker modifies, amends or cancels only while its mandate is in force */
+        if (!svc_role_is(x->job.req, "declarant") ||
+            (rc = no_mandate(c, x, cur->party, x->job.req->party)) == 0)
+            return 0;
+        decl_row_release(cur);
+        return rc;
+    }
     decl_row_release(cur);
     if (rc < 0)
         return rc;
@@ -641,6 +679,8 @@ static int register_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "the declaration is not provisional any more (or changed meanwhile)"));
     }
+    if ((rc = no_mandate(c, x, cur.party, cur.declarant)) != 0)
+        goto out;
     errs_init(&e);
     if (x->row.kind == DECL_EXPORT) {
         if ((rc = check_enterprise(c, cur.party, &e)) < 0)
@@ -769,6 +809,33 @@ static int party_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
+/* The channel earlier, cancelled declarations of the same goods were selected for (0: none). */
+typedef struct inherit_ctx {
+    const char *importer;
+    const decl *d;
+    int channel;
+    char number[13];
+} inherit_ctx;
+
+static int inherit_job(db_conn *c, void *ctx)
+{
+    inherit_ctx *x = ctx;
+    char num[13] = "";
+    for (int i = -1; i < x->d->transport.n_bl; i++) {
+        const char *ref = i < 0 ? x->d->invoice.number : x->d->transport.bills_of_lading[i];
+        if (!ref[0])
+            continue;
+        int ch = store_selection_get(c, x->importer, i < 0 ? "invoice" : "bl", ref, num);
+        if (ch < 0)
+            return ch;
+        if (ch > x->channel) {
+            x->channel = ch;
+            memcpy(x->number, num, sizeof x->number);
+        }
+    }
+    return 0;
+}
+
 /* Selectivity (domain.md §1.3): rules by priority, then the learned score's band when a model
  * is active (service/risk_engine.h), else compliance class and random sampling. Used at
  * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
@@ -801,6 +868,12 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
     risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
     pthread_rwlock_unlock(&a->risk_lock);
     free(cv);
+    /* the same goods, selected before and then cancelled, keep their selection (issue 15 #7);
+     * unreadable: the strictest channel rather than a silent green */
+    inherit_ctx ih = {.importer = enterprise, .d = &ax->d};
+    if (store_read(a->st, inherit_job, &ih) != 0)
+        ih.channel = CH_RED;
+    risk_inherit_selection(out, ih.channel, ih.number);
     json_t *j = risk_to_json(out);
     if (scored) /* kept with the decision, shown to customs only (decl_view) */
         json_object_set_new(j, "model", risk_score_to_json(&score));
@@ -1330,6 +1403,34 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     return 0;
 }
 
+/* Cancelling a declaration that was sent to yellow or red (issue 15 #7): its goods keep the
+ * selection — recorded by importer + invoice number and importer + each bill of lading, which
+ * the next registration of the same goods inherits — and the cancellation is a risk input (an
+ * outcome of the declaration for the learned selectivity: goods withdrawn from a check). */
+static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t *detail)
+{
+    json_t *doc = json_loads(cur->doc, 0, NULL);
+    const char *inv = json_string_value(json_object_get(json_object_get(doc, "invoice"), "number"));
+    json_t *bls = json_object_get(json_object_get(doc, "transport"), "bills_of_lading"), *bl;
+    size_t i;
+    int rc = 0;
+    if (inv && *inv)
+        rc = store_selection_put(c, cur->party, "invoice", inv, cur->id, cur->number, cur->channel,
+                                 x->job.now);
+    json_array_foreach(bls, i, bl) {
+        if (rc == 0 && json_string_value(bl))
+            rc = store_selection_put(c, cur->party, "bl", json_string_value(bl), cur->id,
+                                     cur->number, cur->channel, x->job.now);
+    }
+    json_decref(doc);
+    if (rc == 0)
+        rc = store_risk_outcome_put(c, cur->id, x->job.now, 1, 0, 0, "cancelled_after_selection");
+    if (rc >= 0 && detail)
+        json_object_set_new(detail, "selection_kept",
+                            json_string(decl_channel_name((decl_channel)cur->channel)));
+    return rc < 0 ? rc : 0;
+}
+
 static int transition_job(db_conn *c, void *ctx)
 {
     transition_ctx *t = ctx;
@@ -1373,6 +1474,10 @@ static int transition_job(db_conn *c, void *ctx)
             r.code = SVC_CONFLICT;
             return svc_fail(&x->job, r);
         }
+    }
+    if (to == ST_CANCELLED && cur.channel >= CH_YELLOW && (rc = keep_selection(c, x, &cur, t->detail)) < 0) {
+        decl_row_release(&cur);
+        return rc;
     }
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
         /* the goods will not be cleared under this declaration: its permit and C/O quantities

@@ -124,6 +124,11 @@ int app_reload_risk(app *a)
 
 int app_open(app *a, const char *db_path, const char *data_dir)
 {
+    return app_open_ex(a, db_path, data_dir, 0);
+}
+
+int app_open_ex(app *a, const char *db_path, const char *data_dir, int store_flags)
+{
     char dir[1024];
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     memset(a, 0, sizeof *a);
@@ -144,7 +149,7 @@ int app_open(app *a, const char *db_path, const char *data_dir)
     snprintf(dir, sizeof dir, "%s/tax", data_dir);
     if (tax_tables_load(dir, &a->tax, e) != 0)
         goto fail;
-    if (db_path && store_open(db_path, &a->st) != 0)
+    if (db_path && store_open_ex(db_path, store_flags, &a->st) != 0)
         goto fail;
     if (!(a->risk_engine = risk_engine_new()))
         goto fail;

@@ -77,6 +77,24 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     return rc;
 }
 
+int svc_ctr_open_rows(db_conn *c, const char *container, mctr_row *rows, int max, int *n_all)
+{
+    int n = store_mctr_by_container(c, container, rows, max);
+    if (n < 0)
+        return n;
+    *n_all = n;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && strcmp(rows[i].manifest_id, rows[i - 1].manifest_id) == 0)
+            continue;
+        int rc = store_gate_allowed_exists(c, container, rows[i].manifest_id, "gate_out");
+        if (rc < 0)
+            return rc;
+        if (rc)
+            return i; /* this manifest and every older one are closed */
+    }
+    return n;
+}
+
 static int gate_job(db_conn *c, void *ctx)
 {
     gate_ctx *x = ctx;
@@ -86,26 +104,39 @@ static int gate_job(db_conn *c, void *ctx)
     gate_facts f = {.type = x->type};
     if (svc_idem_lookup(c, x->req, &x->reply))
         return 1;
-    int n = store_mctr_by_container(c, x->container, rows, MAX_ROWS);
+    int n_all = 0;
+    int n = svc_ctr_open_rows(c, x->container, rows, MAX_ROWS, &n_all);
     if (n < 0)
         return n;
     const char *mid = "";
-    if (n > 0) {
-        /* the newest manifest carrying the container; its rows are first */
+    if (n == 0 && n_all > 0) {
+        /* every manifest of the container is closed (it went out): judge on the newest */
         mid = rows[0].manifest_id;
         int k = 0;
-        while (k < n && strcmp(rows[k].manifest_id, mid) == 0)
+        while (k < n_all && strcmp(rows[k].manifest_id, mid) == 0)
             k++;
         n = k;
+        f.already_out = 1;
+    }
+    if (n > 0) {
+        /* Every open manifest carrying the container counts, not only the newest: a second
+         * carrier's manifest must not hide the first one's uncleared declarations and holds. */
+        if (!mid[0])
+            mid = rows[0].manifest_id;
         f.in_manifest = 1;
-        f.port_ok = strncmp(rows[0].port, x->location, 5) == 0;
-        f.seal_ok = strcmp(rows[0].seal, x->seal) == 0;
-        if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_out")) < 0)
-            return rc;
-        f.already_out = rc;
-        if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_in")) < 0)
-            return rc;
-        f.already_in = rc;
+        f.port_ok = f.seal_ok = 1;
+        for (int i = 0; i < n; i++) {
+            f.port_ok &= strncmp(rows[i].port, x->location, 5) == 0;
+            f.seal_ok &= strcmp(rows[i].seal, x->seal) == 0;
+            if (i > 0 && strcmp(rows[i].manifest_id, rows[i - 1].manifest_id) == 0)
+                continue;
+            if (!f.already_in &&
+                (rc = store_gate_allowed_exists(c, x->container, rows[i].manifest_id, "gate_in")) != 0) {
+                if (rc < 0)
+                    return rc;
+                f.already_in = 1;
+            }
+        }
     }
     if ((rc = store_hold_open_count(c, x->container)) < 0)
         return rc;
@@ -224,6 +255,19 @@ static int loc_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
+int svc_operator_at(app *a, const svc_req *req, const char *loc)
+{
+    loc_ctx lc = {.party = req->party};
+    if (!loc || strlen(loc) < 5)
+        return 0;
+    if (store_read(a->st, loc_job, &lc) != 0)
+        return -1;
+    for (int i = 0; i < lc.n; i++)
+        if (strncmp(lc.locs[i], loc, 5) == 0)
+            return 1;
+    return 0;
+}
+
 svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
@@ -286,7 +330,17 @@ typedef struct ctr_ctx {
     json_t *out;
     int visible;
     int customs;             /* hold reasons (risk rule names) are for customs only */
+    loc_ctx op;              /* a port operator's locations (op.party NULL otherwise) */
 } ctr_ctx;
+
+/* Does a port operator's binding cover the port (first 5 characters) of loc? */
+static int op_covers(const loc_ctx *op, const char *loc)
+{
+    for (int i = 0; op->party && i < op->n; i++)
+        if (strncmp(op->locs[i], loc, 5) == 0)
+            return 1;
+    return 0;
+}
 
 static int ctr_job(db_conn *c, void *ctx)
 {
@@ -305,7 +359,7 @@ static int ctr_job(db_conn *c, void *ctx)
     char seen[MAX_DECLS][33];
     int n_seen = 0;
     for (int i = 0; i < n; i++) {
-        if (x->party && strcmp(rows[i].carrier, x->party) == 0)
+        if ((x->party && strcmp(rows[i].carrier, x->party) == 0) || op_covers(&x->op, rows[i].port))
             x->visible = 1;
         json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest", rows[i].manifest_id,
                                              "bill_of_lading", rows[i].bl, "seal", rows[i].seal,
@@ -340,11 +394,16 @@ static int ctr_job(db_conn *c, void *ctx)
                                             "at", json_timestamp(gates[i].at)));
         if (!strcmp(gates[i].decision, "allow"))
             state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
+        if (op_covers(&x->op, gates[i].location))
+            x->visible = 1;
         free(gates[i].reasons);
     }
-    for (int s = -1; s < n; s++) { /* holds on the container, then on its bills of lading */
-        if (s >= 0 && strcmp(rows[s].manifest_id, rows[0].manifest_id) != 0)
-            break;
+    int n_open = 0, n_all = 0; /* holds on the container, then on the bills of its open manifests */
+    if (n > 0 && (n_open = svc_ctr_open_rows(c, x->number, rows, MAX_ROWS, &n_all)) == 0)
+        while (n_open < n_all && strcmp(rows[n_open].manifest_id, rows[0].manifest_id) == 0)
+            n_open++; /* gone out: the last manifest's */
+    int err = n_open < 0 ? n_open : 0;
+    for (int s = -1; s < n_open; s++) {
         int nh = store_hold_list(c, s < 0 ? x->number : rows[s].bl, holds, 32);
         for (int i = 0; i < nh; i++)
             json_array_append_new(hj, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)holds[i].id,
@@ -355,7 +414,7 @@ static int ctr_job(db_conn *c, void *ctx)
     x->out = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "container", x->number, "state", state,
                        "manifests", man, "declarations", decls, "gate_events", gj, "holds", hj);
     free(gates);
-    return ng < 0 ? ng : 0;
+    return ng < 0 ? ng : err;
 }
 
 svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
@@ -363,9 +422,14 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     svc_reply r = {0};
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
-    int privileged = svc_is_customs(req) || svc_role_is(req, "port_operator");
+    int privileged = svc_is_customs(req);
     ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL,
                  .customs = svc_is_customs(req)};
+    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only (issue 15 #6) */
+        x.op.party = req->party;
+        if (store_read(a->st, loc_job, &x.op) != 0)
+            return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
+    }
     if (store_read(a->st, ctr_job, &x) != 0) {
         json_decref(x.out);
         return svc_error(SVC_ERROR, "storage", "cannot read the container");
@@ -485,6 +549,84 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
     if (store_write(a->st, hold_release_job, &x) < 0) {
         json_decref(x.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot release the hold");
+    }
+    return x.reply;
+}
+
+/* ---- officer's permission to re-manifest a container ------------------------------------------ */
+
+typedef struct perm_ctx {
+    const svc_req *req;
+    ctrperm_row p;
+    svc_reply reply;
+} perm_ctx;
+
+static int perm_job(db_conn *c, void *ctx)
+{
+    perm_ctx *x = ctx;
+    party pt;
+    if (svc_idem_lookup(c, x->req, &x->reply))
+        return 1;
+    int rc = store_party_get(c, x->p.carrier, &pt);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        x->reply = svc_error(SVC_INVALID, "unknown_party", "no such carrier");
+        return 1;
+    }
+    x->p.id = store_sequence_next(c, "container_permission");
+    if (x->p.id < 0)
+        return (int)x->p.id;
+    if ((rc = store_ctrperm_put(c, &x->p)) != 0)
+        return rc;
+    x->reply.code = SVC_CREATED;
+    x->reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
+                              x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
+                              "granted_by", x->p.granted_by, "granted_at",
+                              json_timestamp(x->p.granted_at));
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->p.granted_at);
+}
+
+svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body)
+{
+    svc_reply r = {0};
+    if (!svc_role_is(req, "officer"))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers decide on containers");
+    if (!codes_container_valid(number))
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
+    errs *e = malloc(sizeof *e);
+    if (!e)
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    errs_init(e);
+    if (!json_is_object(body)) {
+        errs_add(e, "type", "", "the body must be a JSON object {carrier, reason}");
+    } else {
+        static const char *const fields[] = {"carrier", "reason", NULL};
+        json_check_fields(body, fields, "", e);
+        const char *carrier = json_string_value(json_object_get(body, "carrier"));
+        const char *reason = json_string_value(json_object_get(body, "reason"));
+        if (!carrier || !*carrier || strlen(carrier) >= 14)
+            errs_add(e, "required", "/carrier", "'carrier' (the carrier's tax code) is required");
+        if (!reason || !*reason || strlen(reason) >= 256)
+            errs_add(e, "required", "/reason", "'reason' (1-255 characters) is required");
+    }
+    if (e->n) {
+        r = svc_errors(e);
+        free(e);
+        return r;
+    }
+    free(e);
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    perm_ctx x = {.req = req};
+    snprintf(x.p.container, sizeof x.p.container, "%s", number);
+    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", json_string_value(json_object_get(body, "carrier")));
+    snprintf(x.p.reason, sizeof x.p.reason, "%s", json_string_value(json_object_get(body, "reason")));
+    snprintf(x.p.granted_by, sizeof x.p.granted_by, "%s", req->party);
+    x.p.granted_at = svc_now();
+    if (store_write(a->st, perm_job, &x) < 0) {
+        json_decref(x.reply.body);
+        return svc_error(SVC_ERROR, "storage", "cannot store the permission");
     }
     return x.reply;
 }

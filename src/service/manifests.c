@@ -1,6 +1,7 @@
 /* e-Manifest use cases: carriers submit and amend manifests; declarations are linked to and
  * reconciled with the bills of lading. */
 #include "service/manifests.h"
+#include "service/gate.h"
 
 #include <ctype.h>
 #include <openssl/rand.h>
@@ -58,6 +59,8 @@ typedef struct manifest_write_ctx {
     manifest_row row;
 } manifest_write_ctx;
 
+#define MAX_OPEN_ROWS 64
+
 static int write_lines(db_conn *c, manifest_write_ctx *x)
 {
     for (int i = 0; i < x->m->n_bl; i++) {
@@ -76,6 +79,43 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
             return svc_fail(&x->job, r);
         }
     }
+    /* A container still on another carrier's open manifest (not gated out) cannot be put on
+     * this one unless an officer allowed it: otherwise a second bill of lading could carry a
+     * held container out (issue 15 #1). Every such container is reported at once. */
+    errs *e = malloc(sizeof *e);
+    mctr_row *rows = malloc(MAX_OPEN_ROWS * sizeof *rows);
+    int rc = e && rows ? 0 : DB_ERR;
+    if (e)
+        errs_init(e);
+    for (int i = 0; i < x->m->n_bl && rc == 0; i++)
+        for (int j = 0; j < x->m->bl[i].n_ctr && rc == 0; j++) {
+            const char *ctr = x->m->bl[i].ctr[j].number;
+            int n_all, n = svc_ctr_open_rows(c, ctr, rows, MAX_OPEN_ROWS, &n_all);
+            int foreign = 0;
+            for (int k = 0; k < n; k++)
+                foreign |= strcmp(rows[k].carrier, x->job.req->party) != 0 &&
+                            strcmp(rows[k].manifest_id, x->row.id) != 0;
+            if (n < 0)
+                rc = n;
+            else if (foreign && (rc = store_ctrperm_take(c, ctr, x->job.req->party, x->row.id)) == 0) {
+                char p[80];
+                snprintf(p, sizeof p, "/bills_of_lading/%d/containers/%d/number", i, j);
+                errs_add(e, "container_on_open_manifest", p,
+                         "container %s is on another carrier's manifest and has not left the port;"
+                         " a customs officer must allow it first", ctr);
+            } else if (rc == 1)
+                rc = 0;
+        }
+    free(rows);
+    if (rc == 0 && e->n) {
+        svc_reply r = svc_errors(e);
+        r.code = SVC_CONFLICT;
+        free(e);
+        return svc_fail(&x->job, r);
+    }
+    free(e);
+    if (rc)
+        return rc;
     for (int i = 0; i < x->m->n_bl; i++) {
         mbl *b = &x->m->bl[i];
         mbl_row br = {0};
@@ -84,7 +124,7 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
         snprintf(br.port, sizeof br.port, "%s", x->m->port);
         br.packages = b->packages;
         br.gross_weight = b->gross_weight;
-        int rc = store_mbl_put(c, &br);
+        rc = store_mbl_put(c, &br);
         for (int j = 0; j < b->n_ctr && rc == 0; j++)
             rc = store_mctr_put(c, b->ctr[j].number, b->number, x->row.id, b->ctr[j].seal);
         if (rc == 0 && b->hold_reason[0]) { /* pre-arrival screening: hold until an officer releases */

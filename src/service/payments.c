@@ -20,6 +20,9 @@
 #include "core/ledger.h"
 #include "core/lifecycle.h"
 #include "core/tax.h"
+#include "service/internal.h"
+#include "service/views.h"
+#include "store/store_mandates.h"
 #include "service/kernel.h"
 #include "service/users.h"
 #include "util/dec.h"
@@ -733,6 +736,7 @@ typedef struct ledger_read {
     int n;
     ledger_balance b;
     int aeo;
+    const char *bank;        /* the calling bank, NULL for other roles */
 } ledger_read;
 
 static int ledger_read_job(db_conn *c, void *ctx)
@@ -741,7 +745,15 @@ static int ledger_read_job(db_conn *c, void *ctx)
     x->found = store_decl_get_meta(c, x->key, &x->row);
     if (x->found != 1)
         return x->found < 0 ? x->found : 0;
-    int rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
+    int rc = 0;
+    if (x->bank) { /* a bank sees what it paid, guaranteed or was chosen for, nothing else */
+        rc = store_bank_linked(c, x->row.id, x->row.party, x->bank, date_today());
+        if (rc <= 0) {
+            x->found = 0;
+            return rc;
+        }
+    }
+    rc = balance_of(c, x->row.id, &x->b, x->rows, MAX_ENTRIES, &x->n);
     if (rc >= 0)
         rc = x->aeo = pay_is_aeo(c, x->row.party);
     return rc < 0 ? rc : 0;
@@ -749,7 +761,7 @@ static int ledger_read_job(db_conn *c, void *ctx)
 
 svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
 {
-    ledger_read x = {.key = number};
+    ledger_read x = {.key = number, .bank = svc_role_is(req, "bank") ? req->party : NULL};
     svc_reply r = {0};
     x.rows = calloc(MAX_ENTRIES, sizeof *x.rows);
     if (!x.rows)
@@ -778,6 +790,7 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
                 json_object_set_new(o, "note", json_string(e->note));
             json_array_append_new(entries, o);
         }
+        svc_view_filter(req, entries); /* a bank never sees another bank's transaction ids */
         r.code = SVC_OK;
         r.body = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration",
                            x.row.number, "status", decl_status_name((decl_status)x.row.status),

@@ -48,8 +48,11 @@ typedef struct db_driver {
     int (*take_fault)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
+struct audit_anchor;
+
 struct db_conn {
     const db_driver *drv;
+    struct audit_anchor *audit;  /* set on the connection that appends audit events (writer) */
 };
 
 extern const db_driver db_sqlite_driver;

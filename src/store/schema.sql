@@ -204,8 +204,30 @@ CREATE TABLE amendment_requests (
 CREATE INDEX amendment_requests_status ON amendment_requests(status, requested_at);
 -- a refund claim raised by an accepted amendment names its declaration's number ('' otherwise)
 ALTER TABLE credit_refunds ADD COLUMN declaration TEXT NOT NULL DEFAULT '';
-
--- migration 4: e-Office people, sessions and declaration search (issue 16)
+-- migration 4: keyed audit trail (issue 15 #2: global chain, state digest, extra fields) and officers' permissions to put a container on a second carrier's manifest (issue 15 #1)
+-- events written before this migration keep gseq NULL: they stay verifiable as the SHA-256
+-- chain they were written as (store_audit.c, legacy_hash)
+ALTER TABLE events ADD COLUMN gseq BIGINT;
+ALTER TABLE events ADD COLUMN gprev TEXT;
+ALTER TABLE events ADD COLUMN state TEXT;
+ALTER TABLE events ADD COLUMN extra TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS events_gseq ON events(gseq);
+CREATE TABLE IF NOT EXISTS container_permissions (
+  id BIGINT PRIMARY KEY, container TEXT NOT NULL, carrier TEXT NOT NULL, reason TEXT NOT NULL,
+  granted_by TEXT NOT NULL, granted_at BIGINT NOT NULL, used_by_manifest TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS container_permissions_ctr ON container_permissions(container, carrier);
+-- migration 5: mandates — a declarant acts for an enterprise only under a mandate the enterprise granted (issue 15 #5)
+CREATE TABLE IF NOT EXISTS mandates (
+  id BIGINT PRIMARY KEY, enterprise TEXT NOT NULL, declarant TEXT NOT NULL,
+  valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, granted_by TEXT NOT NULL,
+  granted_at BIGINT NOT NULL, revoked_by TEXT NOT NULL, revoked_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS mandates_pair ON mandates(enterprise, declarant);
+-- migration 6: a selection sticks to the consignment — cancelling a declaration sent to yellow or red records its goods (importer + invoice number, importer + bill of lading) with the channel, and re-registering them inherits it (issue 15 #7)
+CREATE TABLE IF NOT EXISTS consignment_selections (
+  importer TEXT NOT NULL, ref_kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL,
+  number TEXT NOT NULL, channel INTEGER NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (importer, ref_kind, ref, decl_id));
+-- migration 9: e-Office people, sessions and declaration search (issue 16)
 -- people: one row per person, one per role held (store_users.c)
 CREATE TABLE IF NOT EXISTS users (
   username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store_audit.h"
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "util/log.h"
@@ -41,6 +42,7 @@ struct store {
     int stopping;
     db_conn *readers[READ_POOL_MAX];
     int n_readers;
+    audit_anchor audit;       /* key and checkpoint log of the audit trail (writer thread) */
     pthread_mutex_t read_mu;
     store_stats stats;
     /* storage faults (store_health): under mu */
@@ -185,8 +187,21 @@ static void *writer_main(void *arg)
     job *batch[BATCH_MAX];
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->work_cv, &s->mu);
+        while (!s->head && !s->stopping) {
+            if (!s->audit.dirty) {
+                pthread_cond_wait(&s->work_cv, &s->mu);
+                continue;
+            }
+            /* idle with unanchored events: checkpoint them when the interval ends */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += AUDIT_CHECKPOINT_SECONDS;
+            if (pthread_cond_timedwait(&s->work_cv, &s->mu, &ts) != 0 && !s->head) {
+                pthread_mutex_unlock(&s->mu);
+                audit_checkpoint(&s->audit, s->writer, 1);
+                pthread_mutex_lock(&s->mu);
+            }
+        }
         if (!s->head && s->stopping) {
             pthread_mutex_unlock(&s->mu);
             return NULL;
@@ -201,6 +216,8 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         int rc = run_batch(s, batch, n);
+        if (rc == 0) /* anchors the committed head (a rolled-back batch leaves it as it was) */
+            audit_checkpoint(&s->audit, s->writer, 0);
 
         pthread_mutex_lock(&s->mu);
         if (rc == 0)
@@ -221,6 +238,11 @@ static void *writer_main(void *arg)
 
 int store_open(const char *path, store **out)
 {
+    return store_open_ex(path, 0, out);
+}
+
+int store_open_ex(const char *path, int flags, store **out)
+{
     store *s = calloc(1, sizeof *s);
     if (!s)
         return -1;
@@ -235,6 +257,17 @@ int store_open(const char *path, store **out)
         free(s);
         return -1;
     }
+    if (flags & STORE_CHECK) {
+        char msg[256];
+        if (store_integrity_check(s->writer, msg, sizeof msg) != 0) {
+            fprintf(stderr, "database %s is damaged (integrity check: %s); restore it from a"
+                            " backup (ecustoms audit verify --db FILE tells more)\n", path, msg);
+            s->drv->close(s->writer);
+            free(s->path);
+            free(s);
+            return -1;
+        }
+    }
     /* every opener migrates (src/store/schema.sql), so that a command never meets an older
      * schema; a database newer than this binary is refused before anything touches it */
     char err[512];
@@ -248,6 +281,13 @@ int store_open(const char *path, store **out)
     }
     if (from != to)
         log_info("database %s: schema version %d -> %d", path, from, to);
+    if (audit_anchor_open(&s->audit, path, s->writer, (flags & STORE_INIT) != 0) != 0) {
+        s->drv->close(s->writer);
+        free(s->path);
+        free(s);
+        return -1;
+    }
+    s->writer->audit = &s->audit;
     pthread_create(&s->writer_thread, NULL, writer_main, s);
     *out = s;
     return 0;
@@ -262,6 +302,8 @@ void store_close(store *s)
     pthread_cond_signal(&s->work_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer_thread, NULL);
+    audit_checkpoint(&s->audit, s->writer, 1);
+    audit_anchor_close(&s->audit);
     s->drv->close(s->writer);
     for (int i = 0; i < s->n_readers; i++)
         s->drv->close(s->readers[i]);
@@ -791,114 +833,33 @@ int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char
 }
 
 /* ================================================================================================
- * Events: each event's hash = SHA-256(prev_hash | decl_id | seq | at | actor | role | action |
- * from | to | detail), so rewriting history breaks the chain (docs/architecture.md, "Audit").
+ * Events: keyed, chained per declaration and globally, anchored outside the database
+ * (store_audit.c).
  * ============================================================================================= */
-
-static void sha256_hex(const char *data, size_t n, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) { /* not snprintf: 32 calls per event showed in the profile */
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = 0;
-}
 
 int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *actor,
                        const char *role, const char *action, int from_status, int to_status,
                        const char *detail_json)
 {
-    static const char last[] =
-        "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
-    /* feed: commit order across declarations, for GET /notifications (one writer: no race) */
-    static const char ins[] =
-        "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash, feed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
-    char prev[65] = "", hash[65];
-    int seq = 1;
-    db_stmt *st = db_prepare(c, last);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    if (db_step(c, st) == DB_ROW) {
-        seq = (int)db_col_int64(c, st, 0) + 1;
-        db_col_copy(c, st, 1, prev, sizeof prev);
-    }
-    db_reset(c, st);
-
-    size_t dlen = detail_json ? strlen(detail_json) : 0;
-    size_t cap = dlen + 512;
-    char *buf = malloc(cap);
-    if (!buf)
-        return DB_ERR;
-    int n = snprintf(buf, cap, "%s|%s|%d|%lld|%s|%s|%s|%d|%d|%s", prev, decl_id, seq,
-                     (long long)at, actor, role, action, from_status, to_status,
-                     detail_json ? detail_json : "");
-    sha256_hex(buf, (size_t)n, hash);
-    free(buf);
-
-    st = db_prepare(c, ins);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    db_bind_int64(c, st, 2, seq);
-    db_bind_int64(c, st, 3, at);
-    db_bind_text(c, st, 4, actor);
-    db_bind_text(c, st, 5, role);
-    db_bind_text(c, st, 6, action);
-    db_bind_int64(c, st, 7, from_status);
-    db_bind_int64(c, st, 8, to_status);
-    db_bind_text(c, st, 9, detail_json);
-    db_bind_text(c, st, 10, prev);
-    db_bind_text(c, st, 11, hash);
-    return db_run(c, st);
+    return store_event_append_x(c, decl_id, at, actor, role, action, from_status, to_status,
+                                detail_json, NULL);
 }
 
-/* Recomputes every chain; returns the number of events whose hash or link does not match (and
- * the first such declaration in bad_decl), or <0 on error. */
-int store_audit_verify(db_conn *c, char *bad_decl, size_t size, int64_t *checked)
+typedef struct verify_ctx {
+    const audit_anchor *a;
+    audit_report *r;
+} verify_ctx;
+
+static int verify_job(db_conn *c, void *ctx)
 {
-    static const char sql[] = "SELECT decl_id, seq, at, actor, role, action, from_status,"
-                              " to_status, detail, prev_hash, hash FROM events ORDER BY decl_id, seq";
-    db_stmt *st = db_prepare(c, sql);
-    char cur[33] = "", prev[65] = "", calc[65];
-    int bad = 0;
-    if (!st)
-        return DB_ERR;
-    *checked = 0;
-    while (db_step(c, st) == DB_ROW) {
-        const char *id = db_col_text(c, st, 0), *detail = db_col_text(c, st, 8);
-        const char *stored_prev = db_col_text(c, st, 9), *stored = db_col_text(c, st, 10);
-        if (strcmp(id, cur) != 0) {
-            snprintf(cur, sizeof cur, "%s", id);
-            prev[0] = 0;
-        }
-        size_t dlen = detail ? strlen(detail) : 0;
-        char *buf = malloc(dlen + 512);
-        if (!buf)
-            break;
-        int n = snprintf(buf, dlen + 512, "%s|%s|%d|%lld|%s|%s|%s|%d|%d|%s", prev, id,
-                         (int)db_col_int64(c, st, 1), (long long)db_col_int64(c, st, 2),
-                         db_col_text(c, st, 3), db_col_text(c, st, 4), db_col_text(c, st, 5),
-                         (int)db_col_int64(c, st, 6), (int)db_col_int64(c, st, 7),
-                         detail ? detail : "");
-        sha256_hex(buf, (size_t)n, calc);
-        free(buf);
-        if (strcmp(calc, stored) != 0 || strcmp(prev, stored_prev) != 0) {
-            if (!bad)
-                snprintf(bad_decl, size, "%s", id);
-            bad++;
-        }
-        snprintf(prev, sizeof prev, "%s", stored);
-        (*checked)++;
-    }
-    db_reset(c, st);
-    return bad;
+    verify_ctx *x = ctx;
+    return audit_verify(c, x->a, x->r);
+}
+
+int store_audit_verify(store *s, audit_report *r)
+{
+    verify_ctx x = {&s->audit, r};
+    return store_read(s, verify_job, &x);
 }
 
 int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
@@ -910,7 +871,11 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    while (n < max && db_step(c, st) == DB_ROW) {
+    int rc;
+    /* every read error is an error: a damaged page must not shorten the history silently */
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        if (n == max)
+            continue;
         event_row *e = &out[n++];
         e->seq = (int)db_col_int64(c, st, 0);
         e->at = db_col_int64(c, st, 1);
@@ -923,6 +888,13 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
         db_col_copy(c, st, 8, e->hash, sizeof e->hash);
     }
     db_reset(c, st);
+    if (rc != DB_DONE) {
+        for (int i = 0; i < n; i++) {
+            free(out[i].detail);
+            out[i].detail = NULL;
+        }
+        return rc < 0 ? rc : DB_ERR;
+    }
     return n;
 }
 

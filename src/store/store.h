@@ -23,6 +23,10 @@ typedef struct store store;
 /* Opens (creating if needed) the database at path, applies the schema, starts the writer.
  * Returns 0 or -1 with a message on stderr. */
 int store_open(const char *path, store **out);
+/* Flags of store_open_ex. STORE_INIT: `db init` (creates the audit key). STORE_CHECK: run the
+ * database's integrity check (PRAGMA quick_check) first and refuse a damaged file. */
+enum { STORE_INIT = 1, STORE_CHECK = 2 };
+int store_open_ex(const char *path, int flags, store **out);
 void store_close(store *s);
 
 /* A unit of work. Return 0 to keep its changes, anything else to roll them back (the value
@@ -177,9 +181,10 @@ int store_event_append(db_conn *c, const char *decl_id, int64_t at, const char *
 /* Returns the number of events, fills up to max. Caller frees detail strings. */
 int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max);
 
-/* Recomputes every hash chain. Returns the number of events that do not match (first broken
- * declaration id in bad_decl), or <0 on error; *checked = events examined. */
-int store_audit_verify(db_conn *c, char *bad_decl, size_t size, int64_t *checked);
+/* Verifies the whole audit trail (store/store_audit.h): 0 when it could be read to the end
+ * (r->n_problems tells whether it is intact), <0 on a read error. */
+struct audit_report;
+int store_audit_verify(store *s, struct audit_report *r);
 
 /* ---- idempotency ------------------------------------------------------------------------------ */
 

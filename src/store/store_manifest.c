@@ -428,3 +428,49 @@ int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max)
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }
+
+/* ---- container permissions ---------------------------------------------------------------- */
+
+int store_ctrperm_put(db_conn *c, const ctrperm_row *p)
+{
+    static const char sql[] =
+        "INSERT INTO container_permissions (id, container, carrier, reason, granted_by, granted_at,"
+        " used_by_manifest) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, p->id);
+    db_bind_text(c, st, 2, p->container);
+    db_bind_text(c, st, 3, p->carrier);
+    db_bind_text(c, st, 4, p->reason);
+    db_bind_text(c, st, 5, p->granted_by);
+    db_bind_int64(c, st, 6, p->granted_at);
+    db_bind_text(c, st, 7, p->used_by_manifest);
+    return db_run(c, st);
+}
+
+int store_ctrperm_take(db_conn *c, const char *container, const char *carrier,
+                       const char *manifest_id)
+{
+    static const char sel[] =
+        "SELECT id FROM container_permissions WHERE container = ? AND carrier = ?"
+        " AND (used_by_manifest = '' OR used_by_manifest = ?) ORDER BY id LIMIT 1";
+    static const char upd[] = "UPDATE container_permissions SET used_by_manifest = ? WHERE id = ?";
+    db_stmt *st = db_prepare(c, sel);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, container);
+    db_bind_text(c, st, 2, carrier);
+    db_bind_text(c, st, 3, manifest_id);
+    int rc = db_step(c, st);
+    int64_t id = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 0 : rc;
+    if (!(st = db_prepare(c, upd)))
+        return DB_ERR;
+    db_bind_text(c, st, 1, manifest_id);
+    db_bind_int64(c, st, 2, id);
+    rc = db_run(c, st);
+    return rc == 0 ? 1 : rc;
+}

@@ -103,4 +103,21 @@ int store_hold_get(db_conn *c, int64_t id, hold_row *out);          /* 1/0/<0 */
 int store_hold_open_count(db_conn *c, const char *subject);         /* count or <0 */
 int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max);
 
+/* ---- officer permissions to put a container on another carrier's manifest ------------------- */
+typedef struct ctrperm_row {
+    int64_t id;
+    char container[12];
+    char carrier[14];
+    char reason[256];
+    char granted_by[14];
+    int64_t granted_at;
+    char used_by_manifest[33];  /* "" while unused */
+} ctrperm_row;
+
+int store_ctrperm_put(db_conn *c, const ctrperm_row *p);
+/* Marks the oldest unused permission of (container, carrier) as used by manifest_id: 1 when
+ * one was found, 0 when none, <0 on error. */
+int store_ctrperm_take(db_conn *c, const char *container, const char *carrier,
+                       const char *manifest_id);
+
 #endif

@@ -94,6 +94,10 @@ class Env:
         ]
         for code, name, extra in parties:
             run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        # mandates (issue 15 #5): the broker declares for these enterprises under their mandates
+        for ent, decl in [(ACTIVE, BROKER), (SUSPENDED, BROKER), (DISSOLVED, BROKER),
+                          (DEBTOR, BROKER)]:
+            run_cli("mandate", "grant", "--db", self.db, "--enterprise", ent, "--declarant", decl)
         for key, party, role in [
             ("active", ACTIVE, "declarant"), ("broker", BROKER, "declarant"),
             ("aeo", AEO, "declarant"), ("noncompliant", NONCOMPLIANT, "declarant"),
@@ -170,6 +174,13 @@ class Env:
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
+        # whatever the tests did, the audit trail they leave must verify (issue 15 #2): every
+        # change of a declaration or its ledger came with its event, in the right order
+        if os.path.exists(self.db) and not getattr(self, "skip_audit_verify", False):
+            p = run_cli("audit", "verify", "--db", self.db, check=False)
+            if p.returncode != 0:
+                SERVER_FAILURES.append("audit verify failed on %s:\n%s%s" % (
+                    self.dir, p.stdout[-4000:], p.stderr[-2000:]))
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def call(self, method, path, token=None, body=None, raw=None, headers=None,

@@ -611,6 +611,9 @@ class T15Debts(ApiCase):
     @classmethod
     def setUpClass(cls):
         cls.env = Env("debts")
+        # age() moves dates back in the database behind the service's back: exactly what the
+        # audit trail reports (test_trust.py tests that), so this database is not verified
+        cls.env.skip_audit_verify = True
         try:
             cls.env.start()
         except BaseException:

@@ -535,6 +535,25 @@ static void rule_validity_checks(void **state)
     assert_non_null(strstr(why, "negative"));
 }
 
+/* issue 15 #7: an AEO's green cannot undo a selection the same goods had before cancelling */
+static void inherited_selection(void **state)
+{
+    (void)state;
+    risk_decision out;
+    F.in.aeo = 1;
+    classify(NULL, 0, &out);
+    assert_int_equal(out.channel, CH_GREEN);
+    risk_inherit_selection(&out, CH_RED, "100000000123");
+    assert_int_equal(out.channel, CH_RED);
+    assert_string_equal(out.reasons[out.n_reasons - 1].code, "inherited");
+    assert_non_null(strstr(out.reasons[out.n_reasons - 1].text, "100000000123"));
+    int n = out.n_reasons;
+    risk_inherit_selection(&out, CH_GREEN, "100000000124"); /* nothing selected: no effect */
+    assert_int_equal(out.n_reasons, n);
+    risk_inherit_selection(&out, CH_YELLOW, "100000000125"); /* never lowers */
+    assert_int_equal(out.channel, CH_RED);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -564,6 +583,7 @@ int main(void)
         T(reasons_in_precedence_order),
         T(reasons_capped),
         T(rule_validity_checks),
+        T(inherited_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,716 @@
+#include "store/store_audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/* ---- a length-prefixed message: "len:bytes;" per field, so no field can borrow another's
+ * bytes (a '|' inside a detail cannot shift the fields after it) ----------------------------- */
+
+typedef struct msgbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} msgbuf;
+
+static void mb_add(msgbuf *m, const char *s)
+{
+    if (!s)
+        s = "";
+    size_t len = strlen(s);
+    size_t need = m->n + len + 24;
+    if (m->oom)
+        return;
+    if (need > m->cap) {
+        size_t cap = m->cap ? m->cap : 512;
+        while (cap < need)
+            cap *= 2;
+        char *q = realloc(m->p, cap);
+        if (!q) {
+            m->oom = 1;
+            return;
+        }
+        m->p = q;
+        m->cap = cap;
+    }
+    m->n += (size_t)snprintf(m->p + m->n, m->cap - m->n, "%zu:", len);
+    memcpy(m->p + m->n, s, len);
+    m->n += len;
+    m->p[m->n++] = ';';
+}
+
+static void mb_addi(msgbuf *m, int64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "%lld", (long long)v);
+    mb_add(m, b);
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void mac_hex(const unsigned char key[32], const msgbuf *m, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key, 32, (const unsigned char *)m->p, m->n, md, &len);
+    hex(md, 32, out);
+}
+
+static void sha_hex(const msgbuf *m, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(m->p, m->n, md, &len, EVP_sha256(), NULL);
+    hex(md, 32, out);
+}
+
+/* ---- the declaration's current state ------------------------------------------------------- */
+
+/* Digest of the declaration row (every column but updated_at, a mere touch) and of every ledger
+ * entry of it; "absent" when the row does not exist. number gets the declaration's number
+ * (or "") when not NULL. */
+static int state_digest(db_conn *c, const char *decl_id, char out[65], char number[13])
+{
+    static const char dsql[] =
+        "SELECT number, kind, type_code, status, channel, amendment, declarant, party, office,"
+        " customs_value, total_tax, tax_date, created_at, registered_at, cleared_at, doc, taxes,"
+        " risk, decisions FROM declarations WHERE id = ?";
+    static const char lsql[] =
+        "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due FROM ledger_entries"
+        " WHERE decl_id = ? ORDER BY seq";
+    msgbuf m = {0};
+    int rc;
+    db_stmt *st = db_prepare(c, dsql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    rc = db_step(c, st);
+    if (number)
+        number[0] = 0;
+    if (rc == DB_ROW) {
+        mb_add(&m, "declaration");
+        for (int i = 0; i < 19; i++)
+            mb_add(&m, db_col_is_null(c, st, i) ? "\x01null" : db_col_text(c, st, i));
+        if (number)
+            db_col_copy(c, st, 0, number, 13);
+    } else {
+        mb_add(&m, "absent");
+    }
+    db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE) {
+        free(m.p);
+        return rc < 0 ? rc : DB_ERR;
+    }
+    if (!(st = db_prepare(c, lsql))) {
+        free(m.p);
+        return DB_ERR;
+    }
+    db_bind_text(c, st, 1, decl_id);
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        mb_add(&m, "ledger");
+        for (int i = 0; i < 9; i++)
+            mb_add(&m, db_col_text(c, st, i));
+    }
+    db_reset(c, st);
+    if (rc != DB_DONE || m.oom) {
+        free(m.p);
+        return rc < 0 ? rc : DB_ERR;
+    }
+    sha_hex(&m, out);
+    free(m.p);
+    return 0;
+}
+
+/* The MAC of an event: every field, both chain links and the state digest. */
+static int event_mac(const unsigned char key[32], const char *prev, const char *gprev,
+                     const char *decl_id, int64_t seq, int64_t gseq, int64_t at, const char *actor,
+                     const char *role, const char *action, int64_t from, int64_t to,
+                     const char *detail, const char *extra, const char *state, char out[65])
+{
+    msgbuf m = {0};
+    mb_add(&m, "ev2");
+    mb_add(&m, prev);
+    mb_add(&m, gprev);
+    mb_add(&m, decl_id);
+    mb_addi(&m, seq);
+    mb_addi(&m, gseq);
+    mb_addi(&m, at);
+    mb_add(&m, actor);
+    mb_add(&m, role);
+    mb_add(&m, action);
+    mb_addi(&m, from);
+    mb_addi(&m, to);
+    mb_add(&m, detail);
+    mb_add(&m, extra);
+    mb_add(&m, state);
+    if (m.oom) {
+        free(m.p);
+        return DB_ERR;
+    }
+    mac_hex(key, &m, out);
+    free(m.p);
+    return 0;
+}
+
+/* Events written before the trail was keyed: SHA-256 over '|'-joined fields. */
+static void legacy_hash(const char *prev, const char *decl_id, int64_t seq, int64_t at,
+                        const char *actor, const char *role, const char *action, int64_t from,
+                        int64_t to, const char *detail, char out[65])
+{
+    size_t dlen = detail ? strlen(detail) : 0;
+    char *buf = malloc(dlen + 512);
+    if (!buf) {
+        out[0] = 0;
+        return;
+    }
+    int n = snprintf(buf, dlen + 512, "%s|%s|%d|%lld|%s|%s|%s|%d|%d|%s", prev, decl_id, (int)seq,
+                     (long long)at, actor, role, action, (int)from, (int)to, detail ? detail : "");
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(buf, (size_t)n, md, &len, EVP_sha256(), NULL);
+    hex(md, 32, out);
+    free(buf);
+}
+
+/* ---- append -------------------------------------------------------------------------------- */
+
+int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                         const char *role, const char *action, int from_status, int to_status,
+                         const char *detail_json, const char *extra_json)
+{
+    static const char last[] =
+        "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
+    static const char glast[] =
+        "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+    /* feed: commit order across declarations, for GET /notifications (one writer: no race);
+     * not covered by the MAC (gseq already orders the trail) */
+    static const char ins[] =
+        "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
+        " detail, prev_hash, hash, gseq, gprev, state, extra, feed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
+    audit_anchor *a = c->audit;
+    char prev[65] = "", gprev[65] = "", hash[65], state[65];
+    int64_t seq = 1, gseq = 1;
+    int rc;
+    if (!a) {
+        log_error("audit: event on a connection without the audit key");
+        return DB_ERR;
+    }
+    db_stmt *st = db_prepare(c, last);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    if ((rc = db_step(c, st)) == DB_ROW) {
+        seq = db_col_int64(c, st, 0) + 1;
+        db_col_copy(c, st, 1, prev, sizeof prev);
+    }
+    db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return rc < 0 ? rc : DB_ERR;
+    if (!(st = db_prepare(c, glast)))
+        return DB_ERR;
+    if ((rc = db_step(c, st)) == DB_ROW) {
+        gseq = db_col_int64(c, st, 0) + 1;
+        db_col_copy(c, st, 1, gprev, sizeof gprev);
+    }
+    db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return rc < 0 ? rc : DB_ERR;
+    if ((rc = state_digest(c, decl_id, state, NULL)) != 0)
+        return rc;
+    if (event_mac(a->key, prev, gprev, decl_id, seq, gseq, at, actor, role, action, from_status,
+                  to_status, detail_json, extra_json, state, hash) != 0)
+        return DB_ERR;
+    if (!(st = db_prepare(c, ins)))
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, seq);
+    db_bind_int64(c, st, 3, at);
+    db_bind_text(c, st, 4, actor);
+    db_bind_text(c, st, 5, role);
+    db_bind_text(c, st, 6, action);
+    db_bind_int64(c, st, 7, from_status);
+    db_bind_int64(c, st, 8, to_status);
+    db_bind_text(c, st, 9, detail_json);
+    db_bind_text(c, st, 10, prev);
+    db_bind_text(c, st, 11, hash);
+    db_bind_int64(c, st, 12, gseq);
+    db_bind_text(c, st, 13, gprev);
+    db_bind_text(c, st, 14, state);
+    db_bind_text(c, st, 15, extra_json);
+    rc = db_run(c, st);
+    if (rc == 0)
+        a->dirty = 1;
+    return rc;
+}
+
+/* ---- the key -------------------------------------------------------------------------------- */
+
+static int read_key(const char *path, unsigned char key[32])
+{
+    struct stat sb;
+    char text[80];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    if (fstat(fileno(f), &sb) != 0 || (sb.st_mode & 077)) {
+        fprintf(stderr, "audit key %s is readable by others (mode %o): chmod 600 it\n", path,
+                (unsigned)(sb.st_mode & 0777));
+        fclose(f);
+        return -2;
+    }
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    text[strcspn(text, "\r\n")] = 0;
+    if (strlen(text) != 64) {
+        fprintf(stderr, "audit key %s: expected 64 hex digits\n", path);
+        return -2;
+    }
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(text + 2 * i, "%2x", &v) != 1) {
+            fprintf(stderr, "audit key %s: expected 64 hex digits\n", path);
+            return -2;
+        }
+        key[i] = (unsigned char)v;
+    }
+    OPENSSL_cleanse(text, sizeof text);
+    return 0;
+}
+
+static int create_key(const char *path, unsigned char key[32])
+{
+    char text[66];
+    if (RAND_bytes(key, 32) != 1) {
+        fprintf(stderr, "audit key: no randomness available\n");
+        return -1;
+    }
+    hex(key, 32, text);
+    text[64] = '\n';
+    text[65] = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "cannot create audit key %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int ok = write(fd, text, 65) == 65 && fsync(fd) == 0;
+    OPENSSL_cleanse(text, sizeof text);
+    if (close(fd) != 0 || !ok) {
+        fprintf(stderr, "cannot write audit key %s\n", path);
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the last line of the checkpoint log (the chain continues from its MAC). */
+static void log_tail(int fd, int64_t *gseq, char mac[65])
+{
+    char buf[4096];
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = end > 0 ? pread(fd, buf, (size_t)(end - from), from) : 0;
+    *gseq = 0;
+    mac[0] = 0;
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    while (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = 0;
+    char *line = strrchr(buf, '\n');
+    line = line ? line + 1 : buf;
+    long long at, g;
+    char ghash[65], m[65];
+    if (sscanf(line, "ckpt %lld %lld %64s %64s", &at, &g, ghash, m) == 4) {
+        *gseq = g;
+        snprintf(mac, 65, "%s", m);
+    }
+}
+
+int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int create)
+{
+    memset(a, 0, sizeof *a);
+    a->log_fd = -1;
+    snprintf(a->key_path, sizeof a->key_path, "%s.audit-key", db_path);
+    snprintf(a->log_path, sizeof a->log_path, "%s.audit-log", db_path);
+    int rc = read_key(a->key_path, a->key);
+    if (rc == -2)
+        return -1;
+    if (rc == -1) {
+        int keyed = 0;
+        if (!create) {
+            static const char sql[] = "SELECT 1 FROM events WHERE gseq IS NOT NULL LIMIT 1";
+            db_stmt *st = db_prepare(c, sql);
+            int s = st ? db_step(c, st) : DB_ERR;
+            if (st)
+                db_reset(c, st);
+            if (s != DB_ROW && s != DB_DONE) {
+                fprintf(stderr, "cannot read the audit trail: %s\n", db_errmsg(c));
+                return -1;
+            }
+            keyed = s == DB_ROW;
+        }
+        if (keyed) {
+            fprintf(stderr, "audit key %s is missing: its events cannot be verified or continued;"
+                            " restore the key file from backup\n", a->key_path);
+            return -1;
+        }
+        if (create_key(a->key_path, a->key) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void audit_anchor_close(audit_anchor *a)
+{
+    if (a->log_fd >= 0)
+        close(a->log_fd);
+    a->log_fd = -1;
+    OPENSSL_cleanse(a->key, sizeof a->key);
+}
+
+static void ckpt_mac(const unsigned char key[32], int64_t at, int64_t gseq, const char *ghash,
+                     const char *prev_mac, char out[65])
+{
+    msgbuf m = {0};
+    mb_add(&m, "ckpt");
+    mb_addi(&m, at);
+    mb_addi(&m, gseq);
+    mb_add(&m, ghash);
+    mb_add(&m, prev_mac);
+    if (m.oom) {
+        out[0] = 0;
+    } else {
+        mac_hex(key, &m, out);
+    }
+    free(m.p);
+}
+
+void audit_checkpoint(audit_anchor *a, db_conn *c, int force)
+{
+    static const char glast[] =
+        "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+    int64_t now = (int64_t)time(NULL);
+    if (!a->dirty || (!force && a->last_at && now - a->last_at < AUDIT_CHECKPOINT_SECONDS))
+        return;
+    db_stmt *st = db_prepare(c, glast);
+    if (!st)
+        return;
+    int rc = db_step(c, st);
+    int64_t gseq = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    char ghash[65] = "";
+    if (rc == DB_ROW)
+        db_col_copy(c, st, 1, ghash, sizeof ghash);
+    db_reset(c, st);
+    if (rc != DB_ROW) {
+        if (rc != DB_DONE)
+            log_error("audit: cannot read the newest event for a checkpoint: %s", db_errmsg(c));
+        return;
+    }
+    if (a->log_fd < 0) {
+        a->log_fd = open(a->log_path, O_RDWR | O_APPEND | O_CREAT, 0600);
+        if (a->log_fd < 0) {
+            log_error("audit: cannot open checkpoint log %s: %s", a->log_path, strerror(errno));
+            return;
+        }
+    }
+    /* another process (a CLI command) may append too: chain from the file's last line */
+    flock(a->log_fd, LOCK_EX);
+    int64_t last_gseq;
+    char prev_mac[65], mac[65], line[256];
+    log_tail(a->log_fd, &last_gseq, prev_mac);
+    if (gseq > last_gseq) {
+        ckpt_mac(a->key, now, gseq, ghash, prev_mac, mac);
+        int n = snprintf(line, sizeof line, "ckpt %lld %lld %s %s\n", (long long)now,
+                         (long long)gseq, ghash, mac);
+        if (write(a->log_fd, line, (size_t)n) != n)
+            log_error("audit: cannot append to checkpoint log %s: %s", a->log_path, strerror(errno));
+        else
+            last_gseq = gseq;
+    }
+    flock(a->log_fd, LOCK_UN);
+    a->last_gseq = last_gseq;
+    a->last_at = now;
+    a->dirty = 0;
+}
+
+/* ---- verify -------------------------------------------------------------------------------- */
+
+/* printf-style: clang's -Wformat-nonliteral (the fuzz build) wants the attribute */
+__attribute__((format(printf, 2, 3))) static void problem(audit_report *r, const char *fmt, ...)
+{
+    if (r->n_problems < AUDIT_MAX_PROBLEMS) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->problems[r->n_problems], sizeof r->problems[0], fmt, ap);
+        va_end(ap);
+    }
+    r->n_problems++;
+}
+
+static const char *name_of(const char *id, const char *number, char *buf, size_t size)
+{
+    if (number && number[0])
+        snprintf(buf, size, "declaration %s (id %.32s)", number, id);
+    else
+        snprintf(buf, size, "declaration id %.32s", id);
+    return buf;
+}
+
+/* The end of one declaration's chain: its last event must carry the current state. */
+static int finish_decl(db_conn *c, audit_report *r, const char *id, int64_t last_seq,
+                       const char *last_state)
+{
+    char state[65], number[13], nm[80];
+    int rc = state_digest(c, id, state, number);
+    if (rc != 0) {
+        problem(r, "read error on declaration %.32s: %s", id, db_errmsg(c));
+        return rc;
+    }
+    r->declarations++;
+    if (last_state && strcmp(state, last_state) != 0)
+        problem(r, "%s: its current state (row or ledger) does not match its last event, seq %lld:"
+                   " changed without an event, or its last events were deleted",
+                name_of(id, number, nm, sizeof nm), (long long)last_seq);
+    return 0;
+}
+
+static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
+{
+    static const char sql[] =
+        "SELECT decl_id, seq, at, actor, role, action, from_status, to_status, detail, prev_hash,"
+        " hash, gseq, gprev, state, extra FROM events ORDER BY decl_id, seq";
+    db_stmt *st = db_prepare(c, sql);
+    char cur[33] = "", prev[65] = "", last_state[65] = "", calc[65], nm[80];
+    int64_t expect = 1, last_seq = 0;
+    int have_state = 0, rc;
+    if (!st)
+        return DB_ERR;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        const char *id = db_col_text(c, st, 0);
+        int64_t seq = db_col_int64(c, st, 1);
+        const char *detail = db_col_text(c, st, 8), *sprev = db_col_text(c, st, 9);
+        const char *stored = db_col_text(c, st, 10);
+        if (!id || !sprev || !stored) {
+            problem(r, "event with a NULL declaration id or hash (seq %lld)", (long long)seq);
+            continue;
+        }
+        if (strcmp(id, cur) != 0) {
+            if (cur[0] && (rc = finish_decl(c, r, cur, last_seq, have_state ? last_state : NULL)) != 0)
+                break;
+            snprintf(cur, sizeof cur, "%s", id);
+            prev[0] = 0;
+            expect = 1;
+        }
+        if (seq != expect)
+            problem(r, "%s: event seq %lld follows seq %lld (events %lld..%lld deleted)",
+                    name_of(id, NULL, nm, sizeof nm), (long long)seq, (long long)expect - 1,
+                    (long long)expect, (long long)seq - 1);
+        if (strcmp(prev, sprev) != 0)
+            problem(r, "%s: event seq %lld does not link to the event before it",
+                    name_of(id, NULL, nm, sizeof nm), (long long)seq);
+        if (db_col_is_null(c, st, 11)) {
+            legacy_hash(prev, id, seq, db_col_int64(c, st, 2), db_col_text(c, st, 3),
+                        db_col_text(c, st, 4), db_col_text(c, st, 5), db_col_int64(c, st, 6),
+                        db_col_int64(c, st, 7), detail, calc);
+            r->legacy_events++;
+            have_state = 0;
+        } else {
+            const char *state = db_col_text(c, st, 13);
+            if (event_mac(a->key, sprev, db_col_text(c, st, 12), id, seq, db_col_int64(c, st, 11),
+                          db_col_int64(c, st, 2), db_col_text(c, st, 3), db_col_text(c, st, 4),
+                          db_col_text(c, st, 5), db_col_int64(c, st, 6), db_col_int64(c, st, 7),
+                          detail, db_col_text(c, st, 14), state, calc) != 0) {
+                rc = DB_ERR;
+                break;
+            }
+            snprintf(last_state, sizeof last_state, "%s", state ? state : "");
+            have_state = 1;
+        }
+        if (strcmp(calc, stored) != 0)
+            problem(r, "%s: event seq %lld does not match its MAC (edited, or forged without the key)",
+                    name_of(id, NULL, nm, sizeof nm), (long long)seq);
+        snprintf(prev, sizeof prev, "%s", stored);
+        last_seq = seq;
+        expect = seq + 1;
+        r->events++;
+    }
+    db_reset(c, st);
+    if (rc != DB_DONE) {
+        problem(r, "read error in the events table after %lld events: %s", (long long)r->events,
+                db_errmsg(c));
+        return rc < 0 ? rc : DB_ERR;
+    }
+    if (cur[0])
+        return finish_decl(c, r, cur, last_seq, have_state ? last_state : NULL);
+    return 0;
+}
+
+static int verify_orphans(db_conn *c, audit_report *r)
+{
+    static const char no_events[] =
+        "SELECT id, number FROM declarations d WHERE NOT EXISTS"
+        " (SELECT 1 FROM events e WHERE e.decl_id = d.id) ORDER BY id";
+    static const char no_decl[] =
+        "SELECT DISTINCT decl_id FROM ledger_entries l WHERE NOT EXISTS"
+        " (SELECT 1 FROM events e WHERE e.decl_id = l.decl_id) ORDER BY decl_id";
+    char nm[80];
+    int rc;
+    db_stmt *st = db_prepare(c, no_events);
+    if (!st)
+        return DB_ERR;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        problem(r, "%s has no audit event (its events were deleted)",
+                name_of(db_col_text(c, st, 0), db_col_text(c, st, 1), nm, sizeof nm));
+    db_reset(c, st);
+    if (rc != DB_DONE)
+        goto fail;
+    if (!(st = db_prepare(c, no_decl)))
+        return DB_ERR;
+    while ((rc = db_step(c, st)) == DB_ROW)
+        problem(r, "ledger entries of declaration id %.32s have no audit event",
+                db_col_text(c, st, 0));
+    db_reset(c, st);
+    if (rc == DB_DONE)
+        return 0;
+fail:
+    problem(r, "read error: %s", db_errmsg(c));
+    return rc < 0 ? rc : DB_ERR;
+}
+
+static int verify_global(db_conn *c, audit_report *r, int64_t *max_gseq)
+{
+    static const char sql[] =
+        "SELECT gseq, gprev, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq";
+    db_stmt *st = db_prepare(c, sql);
+    char prev[65] = "";
+    int64_t expect = 1;
+    int rc;
+    if (!st)
+        return DB_ERR;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        int64_t g = db_col_int64(c, st, 0);
+        const char *gp = db_col_text(c, st, 1), *h = db_col_text(c, st, 2);
+        if (g != expect)
+            problem(r, "global event %lld follows %lld: events %lld..%lld of some declaration were"
+                       " deleted", (long long)g, (long long)expect - 1, (long long)expect,
+                    (long long)g - 1);
+        else if (strcmp(prev, gp ? gp : "") != 0)
+            problem(r, "global event %lld does not link to global event %lld", (long long)g,
+                    (long long)g - 1);
+        snprintf(prev, sizeof prev, "%s", h ? h : "");
+        expect = g + 1;
+    }
+    db_reset(c, st);
+    *max_gseq = expect - 1;
+    if (rc != DB_DONE) {
+        problem(r, "read error in the events table (global order): %s", db_errmsg(c));
+        return rc < 0 ? rc : DB_ERR;
+    }
+    return 0;
+}
+
+static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r, int64_t max_gseq)
+{
+    static const char sql[] = "SELECT hash FROM events WHERE gseq = ?";
+    FILE *f = fopen(a->log_path, "r");
+    char line[512], prev_mac[65] = "", mac[65];
+    int64_t lineno = 0, last = 0;
+    if (!f) {
+        if (max_gseq > 0)
+            problem(r, "checkpoint log %s is missing (%s): the newest events are not anchored",
+                    a->log_path, strerror(errno));
+        return 0;
+    }
+    while (fgets(line, sizeof line, f)) {
+        long long at, g;
+        char ghash[65], m[65];
+        lineno++;
+        if (sscanf(line, "ckpt %lld %lld %64s %64s", &at, &g, ghash, m) != 4) {
+            problem(r, "checkpoint log line %lld is malformed", (long long)lineno);
+            continue;
+        }
+        ckpt_mac(a->key, at, g, ghash, prev_mac, mac);
+        if (strcmp(mac, m) != 0)
+            problem(r, "checkpoint log line %lld does not match its MAC (edited, removed or"
+                       " reordered lines)", (long long)lineno);
+        snprintf(prev_mac, sizeof prev_mac, "%s", m);
+        r->checkpoints++;
+        last = g;
+        db_stmt *st = db_prepare(c, sql);
+        if (!st) {
+            fclose(f);
+            return DB_ERR;
+        }
+        db_bind_int64(c, st, 1, g);
+        int rc = db_step(c, st);
+        if (rc == DB_ROW) {
+            const char *h = db_col_text(c, st, 0);
+            if (!h || strcmp(h, ghash) != 0)
+                problem(r, "global event %lld differs from checkpoint line %lld", g, (long long)lineno);
+        } else if (rc == DB_DONE) {
+            problem(r, "checkpoint line %lld (written %lld) names global event %lld but the"
+                       " database ends at %lld: the newest events were deleted",
+                    (long long)lineno, at, g, (long long)max_gseq);
+        }
+        db_reset(c, st);
+        if (rc != DB_ROW && rc != DB_DONE) {
+            problem(r, "read error: %s", db_errmsg(c));
+            fclose(f);
+            return rc < 0 ? rc : DB_ERR;
+        }
+    }
+    fclose(f);
+    (void)last;
+    return 0;
+}
+
+int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r)
+{
+    int64_t max_gseq = 0;
+    int rc;
+    memset(r, 0, sizeof *r);
+    if ((rc = verify_chains(c, a, r)) != 0 || (rc = verify_orphans(c, r)) != 0 ||
+        (rc = verify_global(c, r, &max_gseq)) != 0 ||
+        (rc = verify_checkpoints(c, a, r, max_gseq)) != 0)
+        return rc;
+    return 0;
+}
+
+int store_integrity_check(db_conn *c, char *msg, size_t size)
+{
+    static const char sql[] = "PRAGMA quick_check";
+    if (strcmp(c->drv->name, "sqlite") != 0) {
+        snprintf(msg, size, "ok");
+        return 0;
+    }
+    db_stmt *st = db_prepare(c, sql);
+    if (!st) {
+        snprintf(msg, size, "%s", db_errmsg(c));
+        return -1;
+    }
+    int rc = db_step(c, st);
+    const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
+    snprintf(msg, size, "%s", t ? t : db_errmsg(c));
+    db_reset(c, st);
+    return rc == DB_ROW && t && strcmp(msg, "ok") == 0 ? 0 : -1;
+}

@@ -1,0 +1,69 @@
+/* The tamper-evident audit trail (issue 15 #2, docs/reliability.md "Audit trail").
+ *
+ * Every event is MACed (HMAC-SHA-256) with a key that lives in a file beside the database
+ * (<db>.audit-key, mode 0600, created by `db init`), never in the database: someone who can
+ * edit the database but not read the key cannot rewrite an event and recompute its hash.
+ * Each event MAC covers
+ *   - the previous event of the same declaration (per-declaration chain: names the
+ *     declaration and sequence number that were touched),
+ *   - the previous event of the whole database (global chain, gseq 1, 2, ...: deleting any
+ *     event, or a whole declaration with its events, breaks it),
+ *   - a digest of the declaration's current state (row columns and every ledger entry), taken
+ *     when the event is appended: changing a channel, a status or a ledger amount without an
+ *     event no longer matches the last event,
+ *   - optional extra fields (a JSON object, e.g. the portal user's name).
+ * The newest global MAC is anchored outside the database: the writer appends a MACed,
+ * chained checkpoint line (gseq, hash) to <db>.audit-log (O_APPEND) at most every
+ * AUDIT_CHECKPOINT_SECONDS and at close, so deleting the newest events is detected too. */
+#ifndef ECUSTOMS_STORE_STORE_AUDIT_H
+#define ECUSTOMS_STORE_STORE_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+#define AUDIT_CHECKPOINT_SECONDS 2
+
+/* The key and the checkpoint log of one open database (owned by the store). */
+typedef struct audit_anchor {
+    unsigned char key[32];
+    char key_path[1024];
+    char log_path[1024];
+    int log_fd;                 /* -1 until the first checkpoint */
+    int64_t last_gseq;          /* of the last checkpoint written or read */
+    int64_t last_at;
+    char last_mac[65];          /* chains checkpoint lines */
+    int dirty;                  /* events appended since the last checkpoint */
+} audit_anchor;
+
+/* Loads <db_path>.audit-key, or creates it (32 random bytes, hex, mode 0600) when `create` is
+ * set or when the database holds no keyed event yet. 0, or -1 with a message on stderr. */
+int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int create);
+void audit_anchor_close(audit_anchor *a);
+/* Appends a checkpoint line when events were appended and (force or) the interval elapsed.
+ * Runs in the writer thread after a COMMIT (or at close). */
+void audit_checkpoint(audit_anchor *a, db_conn *c, int force);
+
+/* Appends an event (see store.h store_event_append); extra_json is a JSON object or NULL. */
+int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                         const char *role, const char *action, int from_status, int to_status,
+                         const char *detail_json, const char *extra_json);
+
+/* The result of a verification. */
+#define AUDIT_MAX_PROBLEMS 20
+typedef struct audit_report {
+    int64_t events, declarations, checkpoints, legacy_events;
+    int n_problems;                           /* problems found (all counted) */
+    char problems[AUDIT_MAX_PROBLEMS][256];   /* the first ones, one sentence each */
+} audit_report;
+
+/* Verifies the whole trail inside one read transaction. Returns 0 when it could be read to
+ * the end (r->n_problems tells whether it is intact) or <0 on a read error (never "ok" on an
+ * error: a problem is recorded too). */
+int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r);
+
+/* PRAGMA quick_check on SQLite: 0 when "ok", else -1 with the first message in msg. */
+int store_integrity_check(db_conn *c, char *msg, size_t size);
+
+#endif

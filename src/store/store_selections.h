@@ -1,0 +1,18 @@
+/* Selections that stick to a consignment (issue 15 #7). Table: src/store/schema.sql. */
+#ifndef ECUSTOMS_STORE_STORE_SELECTIONS_H
+#define ECUSTOMS_STORE_STORE_SELECTIONS_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+
+/* Records that the goods (importer, ref_kind "invoice" | "bl", ref) were selected for channel
+ * by declaration decl_id (number) that was then cancelled. */
+int store_selection_put(db_conn *c, const char *importer, const char *ref_kind, const char *ref,
+                        const char *decl_id, const char *number, int channel, int64_t at);
+/* The highest channel recorded for (importer, ref_kind, ref), 0 when none (number gets the
+ * declaration that was selected); <0 on error. */
+int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, const char *ref,
+                        char number[13]);
+
+#endif
