@@ -584,6 +584,10 @@ static int perm_job(db_conn *c, void *ctx)
                               x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
                               "granted_by", x->p.granted_by, "granted_at",
                               json_timestamp(x->p.granted_at));
+    /* an officer's decision: audited with the person who took it (issue 16) */
+    if ((rc = svc_audit_append(c, x->req, "container_permissions", x->p.granted_at, "container.permit",
+                               x->reply.body)) != 0)
+        return rc;
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->p.granted_at);
 }
 

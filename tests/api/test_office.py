@@ -242,6 +242,41 @@ class T16OfficeTokens(ApiCase):
         p = run_cli("audit", "verify", "--db", self.env.db)
         self.assertIn("ok", p.stdout)
 
+    def test_permissions_and_mandates_name_the_person(self):
+        """Main's newer decisions (issue 15): an officer's permission to re-manifest a container
+        and an enterprise's mandates are audited with the person, in their own chains."""
+        from test_manifest import fresh_container
+        add_user(self.env, "officer.ctr", CUSTOMS, "officer", name="Phạm Văn Đức", office="03CE")
+        ot = run_cli("token", "create", "--db", self.env.db, "--user", "officer.ctr").stdout.strip()
+        ctr = fresh_container()
+        st, p, _ = self.call("POST", "/api/v1/containers/%s/manifest-permissions" % ctr, ot,
+                             {"carrier": CARRIER2, "reason": "transhipment"})
+        self.assertEqual(st, 201, p)
+        # a fresh enterprise, so no other test meets its mandate
+        ent = "07%08d" % (int.from_bytes(os.urandom(3), "big") % 10 ** 8)
+        run_cli("party", "add", "--db", self.env.db, "--tax-code", ent, "--name", "Mandate test " + ent)
+        add_user(self.env, "owner." + ent, ent, "declarant", name="Trần Thị Mai")
+        et = run_cli("token", "create", "--db", self.env.db, "--user", "owner." + ent).stdout.strip()
+        path = "/api/v1/enterprises/%s/mandates" % ent
+        st, m, _ = self.call("POST", path, et, {"declarant": OTHER, "valid_to": "2099-01-01"})
+        self.assertEqual(st, 201, m)
+        st, m2, _ = self.call("POST", "%s/%d/revocation" % (path, m["id"]), et)
+        self.assertEqual(st, 200, m2)
+        with sqlite3.connect(self.env.db) as c:
+            perm = c.execute("SELECT action, detail FROM events WHERE decl_id = 'audit:container_permissions'"
+                             " ORDER BY seq DESC LIMIT 1").fetchone()
+            mand = c.execute("SELECT action, detail FROM events WHERE decl_id = 'audit:mandates'"
+                             " ORDER BY seq DESC LIMIT 2").fetchall()
+        self.assertEqual(perm[0], "container.permit")
+        d = json.loads(perm[1])
+        self.assertEqual((d["container"], d["user"], d["user_name"]), (ctr, "officer.ctr", "Phạm Văn Đức"))
+        self.assertEqual([r[0] for r in mand], ["mandate.revoke", "mandate.grant"])
+        for _, t in mand:
+            d = json.loads(t)
+            self.assertEqual((d["enterprise"], d["user_name"]), (ent, "Trần Thị Mai"))
+        p = run_cli("audit", "verify", "--db", self.env.db)
+        self.assertIn("ok", p.stdout)
+
     def test_token_of_a_person_with_several_roles_needs_one(self):
         add_user(self.env, "two.roles", CUSTOMS, "officer,manager")
         p = run_cli("token", "create", "--db", self.env.db, "--user", "two.roles", check=False)
@@ -437,3 +472,49 @@ class T16OfficeWorklists(ApiCase):
         self.assertEqual(st, 404)
         st, b, _ = self.call("GET", "/api/v1/worklists/inspection?status=cleared&from=bad", "officer")
         self.assert_errors(st, b, [("status", "/status"), ("date", "/from")])
+
+
+class T16OfficeTlsCookie(ApiCase):
+    """Served over HTTPS (`serve --tls-cert`, issue 15), the session cookie is Secure: the
+    browser never sends it over plain HTTP. Self-signed certificate made by openssl here."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        import ssl
+        d = tempfile.mkdtemp(prefix="ecustoms-office-tls-")
+        cls.tmp = d
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cls.env = Env("officetls", serve_args=["--tls-cert", cert, "--tls-key", key],
+                      scheme="https", ssl_context=ssl.create_default_context(cafile=cert))
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            shutil.rmtree(d, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_the_session_cookie_is_secure_over_tls(self):
+        add_user(self.env, "tls.user", ACTIVE, "declarant")
+        b = Browser(self.env)
+        st, body, h = b.sign_in("tls.user")
+        self.assertEqual(st, 200, body)
+        c = h["Set-Cookie"]
+        for attr in ("Secure", "HttpOnly", "SameSite=Strict"):
+            self.assertIn(attr, c)
+        st, me, _ = b.call("GET", "/api/v1/session")
+        self.assertEqual((st, me["username"]), (200, "tls.user"))
+        # signing out clears the cookie with the same attributes
+        st, _, h = b.call("DELETE", "/api/v1/session")
+        self.assertEqual(st, 200)
+        self.assertIn("Max-Age=0", h["Set-Cookie"])
+        self.assertIn("Secure", h["Set-Cookie"])
