@@ -65,14 +65,13 @@ api: build asan
 	python3 tests/api/run.py --binary $(BUILD)/ecustoms
 	ASAN_OPTIONS=detect_leaks=1 python3 tests/api/run.py --binary $(ASAN_BUILD)/ecustoms
 
-# the web portal in a real browser (Playwright + Debian's chromium); npm ci when the lock changed
+# the web portal in a real browser (Playwright + Debian's chromium); scripts/install-deps.sh (the
+# deps target, under build) installs both, playwright-core by npm ci from tests/web/package-lock.json
 web: build
-	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	node tests/web/run.mjs --binary $(BUILD)/ecustoms
 
 # the README's pictures of the main pages (docs/screenshots/)
 screenshots: build
-	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	node tests/web/run.mjs --binary $(BUILD)/ecustoms --screenshots
 
 test: unit api web fuzz
