@@ -390,6 +390,11 @@ try {
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
   if (server.exitCode !== 0 && server.exitCode !== null) { failed++; console.log('server exited with ' + server.exitCode + ':\n' + serverLog.slice(-3000)); }
+  // the decisions the pages took leave an audit trail that verifies under the key (issue 15 #2)
+  try {
+    const out = cli('audit', 'verify', '--db', DB);
+    if (!/^ok:/m.test(out)) { failed++; console.log('FAIL audit verify:\n' + out); }
+  } catch (e) { failed++; console.log('FAIL audit verify: ' + (e.stdout || '') + (e.stderr || e)); }
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(failed ? `${failed} FAILED` : 'all browser tests passed');
