@@ -13,6 +13,7 @@
 #include "service/seed.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@
 #include "store/store_risk.h"
 #include "util/dec.h"
 
-#define SEED_BATCH 2000         /* declarations per transaction */
+#define SEED_BATCH 10000        /* declarations per transaction */
 #define SETTLE_S (2 * 86400)    /* declarations older than this went through their whole life */
 #define SEED_BANK "0100112437"
 #define SEED_CUSTOMS "0000000000"
@@ -121,6 +122,7 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
         t->cv[i] = t->items[i].customs_value;
     json_object_set_new(root, "declarant", json_string(t->d.declarant));
     t->doc = json_dumps(root, JSON_COMPACT);
+    json_decref(root); /* (the template keeps the text, not the tree) */
     json_t *tj = json_tax_result(&t->tr, &t->d);
     t->taxes = json_dumps(tj, JSON_COMPACT);
     json_decref(tj);
@@ -151,6 +153,30 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
     return 0;
 }
 
+/* Templates are assessed on two threads (the machine's two cores: a short seed is mostly this). */
+typedef struct tpl_work {
+    app *a;
+    const seed_opts *o;
+    const int *office;      /* office index per enterprise, drawn beforehand (reproducible) */
+    tpl *tpls;
+    int *ok;
+    int from, step;
+} tpl_work;
+
+static seed_party *parties;
+
+static void *tpl_thread(void *arg)
+{
+    tpl_work *w = arg;
+    for (int i = w->from; i < w->o->enterprises; i += w->step) {
+        char bl[16];
+        snprintf(bl, sizeof bl, "SB%08d", i);
+        w->ok[i] = tpl_make(w->a, w->o->bodies[i % w->o->n_bodies], &parties[i],
+                            offices[w->office[i]], bl, &w->tpls[i]) == 0;
+    }
+    return NULL;
+}
+
 /* ---- the batch job ------------------------------------------------------------------------- */
 
 typedef struct seed_job {
@@ -165,8 +191,6 @@ typedef struct seed_job {
     seed_result *res;
 } seed_job;
 
-static seed_party *parties;
-
 static void enterprise_code(int i, char out[14]) { snprintf(out, 14, "39%08d", i); }
 
 static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by, const char *action,
@@ -179,52 +203,96 @@ static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by
     return rc;
 }
 
-/* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
- * the row re-read, the decision appended to its list, the row updated, the event. */
-static int transition(db_conn *c, const char *id, lc_action act, int64_t at, const svc_req *by,
-                      json_t *detail, seed_result *res)
+/* What the seed knows of a declaration it is writing: its state and its decisions so far, so
+ * that a transition need not read the row back (the live path reads it: another request may have
+ * moved it; here nothing else writes). known = 0 after a write the seed does not mirror (the
+ * system's automatic clearance): the next transition reads the row as transition_job does. */
+typedef struct life {
+    int known;
+    int status, channel;
+    int64_t cleared_at;
+    char *decisions;        /* JSON array text, heap, may be NULL */
+} life;
+
+/* detail_json + {"action", "by", "role", "at"}: the decision entry transition_job appends (built
+ * as text: the entries are flat objects of strings and booleans) */
+static char *decisions_append(const char *list, const char *detail_json, const char *action,
+                              const svc_req *by, int64_t at)
 {
-    decl_row cur;
-    decl_status to;
-    int rc = store_decl_get_state(c, id, &cur);
-    if (rc != 1)
-        return rc < 0 ? rc : DB_ERR;
-    if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, act, &to) != 0) {
-        decl_row_release(&cur);
-        return 0; /* not allowed from here (e.g. cleared by the system already): skip */
-    }
-    json_t *decisions = cur.decisions ? json_loads(cur.decisions, 0, NULL) : NULL;
-    if (!decisions)
-        decisions = json_array();
-    json_t *entry = detail ? json_deep_copy(detail) : json_object();
     char ts[24];
     date_format_timestamp((time_t)at, ts);
-    json_object_set_new(entry, "action", json_string(lifecycle_action_name(act)));
-    json_object_set_new(entry, "by", json_string(by->party));
-    json_object_set_new(entry, "role", json_string(by->role));
-    json_object_set_new(entry, "at", json_string(ts));
-    json_array_append_new(decisions, entry);
-    char *dtext = json_dumps(decisions, JSON_COMPACT);
-    json_decref(decisions);
-    decl_row next = cur;
-    next.status = to;
-    next.updated_at = at;
-    if (to == ST_CLEARED)
-        next.cleared_at = at;
-    next.decisions = dtext;
+    size_t ln = list ? strlen(list) : 0, dn = detail_json ? strlen(detail_json) : 0;
+    size_t cap = ln + dn + 160;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    if (ln >= 2 && list[ln - 1] == ']') { /* "[...]" -> "[...," */
+        memcpy(out, list, ln - 1);
+        k = ln - 1;
+        if (ln > 2)
+            out[k++] = ',';
+    } else
+        out[k++] = '[';
+    if (dn >= 2) { /* "{...}" -> "{...," */
+        memcpy(out + k, detail_json, dn - 1);
+        k += dn - 1;
+        if (dn > 2)
+            out[k++] = ',';
+    } else
+        out[k++] = '{';
+    snprintf(out + k, cap - k, "\"action\":\"%s\",\"by\":\"%s\",\"role\":\"%s\",\"at\":\"%s\"}]",
+             action, by->party, by->role, ts);
+    return out;
+}
+
+/* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
+ * the decision appended to the row's list, the state updated, the event. detail_json is a flat
+ * JSON object. */
+static int transition(db_conn *c, const char *id, const char *owner, life *lf, lc_action act,
+                      int64_t at, const svc_req *by, const char *detail_json, seed_result *res)
+{
+    decl_status to;
+    int rc;
+    if (!lf->known) {
+        decl_row cur;
+        if ((rc = store_decl_get_state(c, id, &cur)) != 1)
+            return rc < 0 ? rc : DB_ERR;
+        lf->status = cur.status;
+        lf->channel = cur.channel;
+        lf->cleared_at = cur.cleared_at;
+        free(lf->decisions);
+        lf->decisions = cur.decisions;
+        cur.decisions = NULL;
+        decl_row_release(&cur);
+        lf->known = 1;
+    }
+    if (lifecycle_next((decl_status)lf->status, (decl_channel)lf->channel, act, &to) != 0)
+        return 0; /* not allowed from here (e.g. cleared by the system already): skip */
+    const char *action = lifecycle_action_name(act);
+    char *dtext = decisions_append(lf->decisions, detail_json, action, by, at);
+    if (!dtext)
+        return DB_ERR;
+    decl_row next = {.status = to, .channel = lf->channel, .updated_at = at,
+                     .cleared_at = to == ST_CLEARED ? at : lf->cleared_at, .decisions = dtext};
+    snprintf(next.id, sizeof next.id, "%s", id);
     rc = store_decl_set_state(c, &next);
-    if (rc == 0)
-        rc = event_of(c, &cur, at, by, lifecycle_action_name(act), cur.status, to, detail, res);
+    if (rc == 0) {
+        rc = store_event_append(c, id, at, by->party, by->role, action, lf->status, to, detail_json);
+        res->events++;
+    }
     if (rc == 0 && to == ST_CANCELLED)
-        rc = pay_on_closed(c, cur.id, cur.party, to, at, by, "cancellation");
-    free(dtext);
-    decl_row_release(&cur);
+        rc = pay_on_closed(c, id, owner, to, at, by, "cancellation");
+    free(lf->decisions);
+    lf->decisions = dtext;
+    lf->status = to;
+    lf->cleared_at = next.cleared_at;
     return rc;
 }
 
 /* A bank's payment of the whole assessment, as pay_job writes it (ledger through pay_settle, which
  * clears a covered green declaration; the payments row with its answer). */
-static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *res)
+static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *res, int *cleared)
 {
     static const svc_req bank = {.party = SEED_BANK, .role = "bank"};
     decl_row m = {0};
@@ -246,6 +314,7 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
     if ((rc = pay_settle(c, &s, &m, &r, &st)) < 0)
         return rc;
     res->events += 1 + st.cleared;
+    *cleared = st.cleared;
     json_t *body = json_pack("{s:s,s:s,s:s,s:o,s:[{s:s,s:o,s:o,s:o,s:s,s:b}]}", "bank", SEED_BANK,
                              "bank_transaction_id", s.txn, "payer", m.party, "total",
                              pay_money(m.total_tax), "lines", "declaration", m.number, "amount",
@@ -379,44 +448,44 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     }
     static const svc_req officer = {.party = SEED_CUSTOMS, .role = "officer"};
     static const svc_req gate = {.party = SEED_CUSTOMS, .role = "port_operator"};
+    /* the row as IDC left it (decisions none yet), unless the system cleared it meanwhile */
+    life lf = {.known = !cleared, .status = ST_REGISTERED, .channel = row.channel};
     if (rnd(g) % 1000 < 8) { /* ~0.8 % cancelled by the declarant (H07, wrong data) */
-        json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", "H07", "reason_text",
-                                   "wrong data that cannot be amended", "reason", "");
-        rc = transition(c, row.id, ACT_CANCEL, t1 + 3600, &dreq, detail, res);
-        json_decref(detail);
+        rc = transition(c, row.id, row.party, &lf, ACT_CANCEL, t1 + 3600, &dreq,
+                        "{\"reason_code\":\"H07\",\"reason_text\":\"wrong data that cannot be "
+                        "amended\",\"reason\":\"\"}", res);
         res->cancelled++;
+        free(lf.decisions);
         return rc;
     }
     int64_t at = t1 + 1800;
     if (row.channel != CH_GREEN) {
-        json_t *det = json_pack("{s:s}", "decision", "start_document_check");
-        rc = transition(c, row.id, ACT_START_DOC_CHECK, at, &officer, det, res);
-        json_decref(det);
-        det = json_pack("{s:s,s:b}", "decision", "document_check", "passed", 1);
+        rc = transition(c, row.id, row.party, &lf, ACT_START_DOC_CHECK, at, &officer,
+                        "{\"decision\":\"start_document_check\"}", res);
         if (rc == 0)
-            rc = transition(c, row.id, ACT_DOC_PASSED, at += 3600, &officer, det, res);
-        json_decref(det);
-        if (rc == 0 && row.channel == CH_RED) {
-            det = json_pack("{s:s,s:b,s:s}", "decision", "inspection", "violation", 0,
-                            "additional_tax", "0");
-            rc = transition(c, row.id, ACT_INSPECTION_DONE, at += 4 * 3600, &officer, det, res);
-            json_decref(det);
-        }
+            rc = transition(c, row.id, row.party, &lf, ACT_DOC_PASSED, at += 3600, &officer,
+                            "{\"decision\":\"document_check\",\"passed\":true}", res);
+        if (rc == 0 && row.channel == CH_RED)
+            rc = transition(c, row.id, row.party, &lf, ACT_INSPECTION_DONE, at += 4 * 3600,
+                            &officer, "{\"decision\":\"inspection\",\"violation\":false,"
+                            "\"additional_tax\":\"0\"}", res);
     }
-    if (rc == 0 && !cleared)
-        rc = payment(c, row.id, at += 1800, n, res);
-    if (rc == 0) { /* the officer clears what the system did not */
-        json_t *det = json_pack("{s:s}", "decision", "clear");
-        rc = transition(c, row.id, ACT_CLEAR, at += 600, &officer, det, res);
-        json_decref(det);
+    if (rc == 0 && !cleared) {
+        int by_system = 0;
+        rc = payment(c, row.id, at += 1800, n, res, &by_system);
+        if (by_system)
+            lf.known = 0; /* the system's clearance wrote the row */
     }
+    if (rc == 0) /* the officer clears what the system did not */
+        rc = transition(c, row.id, row.party, &lf, ACT_CLEAR, at += 600, &officer,
+                        "{\"decision\":\"clear\"}", res);
     res->cleared++;
     if (rc == 0 && rnd(g) % 100 < 92) { /* the goods leave the port */
-        json_t *det = json_pack("{s:s}", "decision", "pass_supervision");
-        rc = transition(c, row.id, ACT_PASS_SUPERVISION, at + 6 * 3600, &gate, det, res);
-        json_decref(det);
+        rc = transition(c, row.id, row.party, &lf, ACT_PASS_SUPERVISION, at + 6 * 3600, &gate,
+                        "{\"decision\":\"pass_supervision\"}", res);
         res->passed++;
     }
+    free(lf.decisions);
     return rc;
 }
 
@@ -475,6 +544,31 @@ static int scalar_job(db_conn *c, void *ctx)
     return rc == DB_ROW || rc == DB_DONE ? 0 : rc;
 }
 
+/* A seeded database is a benchmark fixture, not a record of acknowledged requests: while it is
+ * written, commits are not synced and the rollback journal is kept in memory (no WAL: every page
+ * would otherwise be written twice, to the WAL and again by the checkpoint). A crash in the
+ * middle of a seed can leave the file corrupt; start again from `db init`. */
+static int seed_fast_job(db_conn *c, void *ctx)
+{
+    (void)ctx;
+    /* if another process has the file open, journal_mode stays WAL (busy): slower, still right */
+    db_exec(c, "PRAGMA journal_mode=MEMORY");
+    return db_exec(c, "PRAGMA synchronous=OFF");
+}
+
+/* Back to the settings every other opener uses (store/db_sqlite.c: WAL, synchronous=FULL), the
+ * file synced once. */
+static int seed_restore_job(db_conn *c, void *ctx)
+{
+    (void)ctx;
+    int rc = db_exec(c, "PRAGMA journal_mode=WAL");
+    if (rc == DB_OK)
+        rc = db_exec(c, "PRAGMA synchronous=FULL");
+    if (rc == DB_OK)
+        rc = db_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return rc;
+}
+
 int svc_seed_has_declarations(app *a)
 {
     static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM declarations LIMIT 1) x";
@@ -492,7 +586,7 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     uint64_t g = o->seed * 0x9E3779B97F4A7C15ULL + 1;
     parties = calloc((size_t)o->enterprises, sizeof *parties);
     tpl *tpls = calloc((size_t)o->enterprises, sizeof *tpls);
-    int n_tpls = 0, rc = -1;
+    int n_tpls = 0, rc = -1, *office = NULL, *ok = NULL;
     if (!parties || !tpls)
         goto done;
     for (int i = 0; i < o->enterprises; i++) {
@@ -503,13 +597,27 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         parties[i].aeo = rnd(&g) % 100 < 2;
     }
     /* one template per enterprise: its documents are assessed and packed once */
-    for (int i = 0; i < o->enterprises; i++) {
-        char bl[16];
-        snprintf(bl, sizeof bl, "SB%08d", i);
-        if (tpl_make(a, o->bodies[i % o->n_bodies], &parties[i], offices[rnd(&g) % N_OFFICES], bl,
-                     &tpls[n_tpls]) == 0)
+    office = calloc((size_t)o->enterprises, sizeof *office);
+    ok = calloc((size_t)o->enterprises, sizeof *ok);
+    if (!office || !ok)
+        goto done;
+    for (int i = 0; i < o->enterprises; i++)
+        office[i] = (int)(rnd(&g) % N_OFFICES);
+    tpl_work w[2];
+    pthread_t th;
+    for (int k = 0; k < 2; k++)
+        w[k] = (tpl_work){.a = a, .o = o, .office = office, .tpls = tpls, .ok = ok, .from = k, .step = 2};
+    int threaded = pthread_create(&th, NULL, tpl_thread, &w[1]) == 0;
+    if (!threaded)
+        w[0].step = 1;
+    tpl_thread(&w[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    for (int i = 0; i < o->enterprises; i++) /* keep the accepted ones, in order */
+        if (ok[i]) {
+            tpls[n_tpls] = tpls[i];
             parties[n_tpls++] = parties[i];
-    }
+        }
     if (n_tpls == 0) {
         fprintf(stderr, "seed: no generated declaration was accepted\n");
         goto done;
@@ -527,19 +635,27 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     seed_job j = {.a = a, .o = &eo, .tpls = tpls, .n_tpls = n_tpls, .base = cx.v,
                   .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out};
     /* (registration comes up to 31 minutes after IDA: the last one is still in the past) */
-    for (long from = 0; from < o->declarations; from += SEED_BATCH) {
+    store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
+    store_write_bare(a->st, seed_fast_job, NULL);
+    rc = 0;
+    for (long from = 0; rc == 0 && from < o->declarations; from += SEED_BATCH) {
         j.from = from;
         j.n = o->declarations - from < SEED_BATCH ? o->declarations - from : SEED_BATCH;
         if (store_write(a->st, batch_job, &j) != 0) {
             fprintf(stderr, "seed: the batch from declaration %ld was refused\n", from);
-            goto done;
+            rc = -1;
         }
     }
-    rc = 0;
+    if (store_write_bare(a->st, seed_restore_job, NULL) != 0) {
+        fprintf(stderr, "seed: cannot restore WAL and synchronous=FULL\n");
+        rc = -1;
+    }
 done:
     for (int i = 0; i < n_tpls; i++)
         tpl_release(&tpls[i]);
     free(tpls);
+    free(office);
+    free(ok);
     free(parties);
     parties = NULL;
     return rc;

@@ -12,16 +12,19 @@
 
 #include "store/db.h"
 
-#define STMT_CACHE 96
+/* Prepared statements, keyed by the address of their SQL text (callers pass static strings).
+ * The cache grows with the set of queries a connection runs and lives as long as it: a statement
+ * that was not cached would be prepared again on every call and never finalized. */
+typedef struct stmt_entry {
+    const char *sql;
+    sqlite3_stmt *st;
+} stmt_entry;
 
 typedef struct sq_conn {
     db_conn base;
     sqlite3 *db;
-    struct {
-        const char *sql;
-        sqlite3_stmt *st;
-    } cache[STMT_CACHE];
-    int n_cache;
+    stmt_entry *cache;
+    int n_cache, cap_cache;
     int fault;            /* a storage fault since the last take_fault */
     char fault_msg[200];
 } sq_conn;
@@ -83,7 +86,9 @@ static void sq_close(db_conn *bc)
         return;
     for (int i = 0; i < c->n_cache; i++)
         sqlite3_finalize(c->cache[i].st);
-    sqlite3_close(c->db);
+    free(c->cache);
+    /* sqlite3_close refuses (and frees nothing) while a statement is open; _v2 cannot leak */
+    sqlite3_close_v2(c->db);
     free(c);
 }
 
@@ -102,13 +107,20 @@ static db_stmt *sq_prepare(db_conn *bc, const char *sql)
         note_fault(c, sqlite3_extended_errcode(c->db));
         return NULL;
     }
-    if (c->n_cache < STMT_CACHE) {
-        c->cache[c->n_cache].sql = sql;
-        c->cache[c->n_cache].st = st;
-        c->n_cache++;
+    if (c->n_cache == c->cap_cache) {
+        int cap = c->cap_cache ? 2 * c->cap_cache : 128;
+        stmt_entry *grown = realloc(c->cache, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            sqlite3_finalize(st);
+            note_fault(c, SQLITE_NOMEM);
+            return NULL;
+        }
+        c->cache = grown;
+        c->cap_cache = cap;
     }
-    /* else: statement leaks into sqlite's list and is finalized at close; never happens with
-     * the fixed set of queries in store.c, which is well under STMT_CACHE */
+    c->cache[c->n_cache].sql = sql;
+    c->cache[c->n_cache].st = st;
+    c->n_cache++;
     return (db_stmt *)st;
 }
 

@@ -227,6 +227,24 @@ CREATE TABLE IF NOT EXISTS consignment_selections (
   importer TEXT NOT NULL, ref_kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL,
   number TEXT NOT NULL, channel INTEGER NOT NULL, at BIGINT NOT NULL,
   PRIMARY KEY (importer, ref_kind, ref, decl_id));
+
+-- migration 7: unpaid declarations kept apart from the ledger's history
+-- One row per declaration whose ledger balance is above zero (assessments, interest and credit
+-- minus payments), kept by store_ledger_append in the transaction of every ledger entry. The
+-- overdue-debt check of a registration reads an enterprise's unpaid declarations assessed before
+-- a date from here (one index range over what it owes) instead of every declaration it was ever
+-- assessed for. party: the party of its assessments; first_party: the least party of any of its
+-- entries (the overdue report's grouping); assessed_at: its first assessment.
+CREATE TABLE IF NOT EXISTS ledger_unpaid (
+  decl_id TEXT PRIMARY KEY, party TEXT NOT NULL, first_party TEXT NOT NULL,
+  assessed_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ledger_unpaid_party ON ledger_unpaid(party, assessed_at);
+INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at)
+  SELECT decl_id, MIN(CASE WHEN kind = 'assessed' THEN party END), MIN(party),
+  MIN(CASE WHEN kind = 'assessed' THEN at END) FROM ledger_entries GROUP BY decl_id
+  HAVING SUM(CASE WHEN kind IN ('assessed', 'interest', 'credit') THEN amount
+  WHEN kind IN ('paid', 'paid_by_credit') THEN -amount ELSE 0 END) > 0
+  AND MIN(CASE WHEN kind = 'assessed' THEN at END) IS NOT NULL;
 -- migration 9: e-Office people, sessions and declaration search (issue 16)
 -- people: one row per person, one per role held (store_users.c)
 CREATE TABLE IF NOT EXISTS users (

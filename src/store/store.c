@@ -27,6 +27,7 @@ typedef struct job {
     void *ctx;
     int rc;
     int done;
+    int bare;                 /* run alone, outside any transaction (store_write_bare) */
     pthread_cond_t done_cv;   /* per job: a commit wakes exactly its own callers */
     struct job *next;
 } job;
@@ -207,7 +208,8 @@ static void *writer_main(void *arg)
             return NULL;
         }
         int n = 0;
-        while (s->head && n < BATCH_MAX) {
+        /* a bare job runs alone: it is never grouped with transactional jobs */
+        while (s->head && n < BATCH_MAX && !(n > 0 && (s->head->bare || batch[0]->bare))) {
             batch[n++] = s->head;
             s->head = s->head->next;
         }
@@ -215,7 +217,11 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
 
-        int rc = run_batch(s, batch, n);
+        int rc = 0;
+        if (batch[0]->bare) /* runs its own transactions (db seed): nothing to batch */
+            rc = batch[0]->rc = batch[0]->fn(s->writer, batch[0]->ctx);
+        else
+            rc = run_batch(s, batch, n);
         if (rc == 0) /* anchors the committed head (a rolled-back batch leaves it as it was) */
             audit_checkpoint(&s->audit, s->writer, 0);
 
@@ -311,9 +317,9 @@ void store_close(store *s)
     free(s);
 }
 
-int store_write(store *s, store_job_fn fn, void *ctx)
+static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
 {
-    job j = {.fn = fn, .ctx = ctx};
+    job j = {.fn = fn, .ctx = ctx, .bare = bare};
     pthread_cond_init(&j.done_cv, NULL);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
@@ -330,6 +336,19 @@ int store_write(store *s, store_job_fn fn, void *ctx)
         thread_fault = 1;
     return j.rc;
 }
+
+int store_write(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 0); }
+
+void store_close_idle_readers(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    for (int i = 0; i < s->n_readers; i++)
+        s->drv->close(s->readers[i]);
+    s->n_readers = 0;
+    pthread_mutex_unlock(&s->read_mu);
+}
+
+int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
 {

@@ -34,6 +34,13 @@ void store_close(store *s);
 typedef int (*store_job_fn)(db_conn *c, void *ctx);
 
 int store_write(store *s, store_job_fn fn, void *ctx);
+/* fn on the writer's connection outside any transaction, alone (no other job in between): for
+ * settings that cannot change inside one (PRAGMA journal_mode, synchronous, wal_checkpoint).
+ * fn's changes are not rolled back on failure. */
+int store_write_bare(store *s, store_job_fn fn, void *ctx);
+/* Closes the read pool's idle connections (SQLite leaves WAL mode only when no other connection
+ * has the file open; the next store_read opens a new one). */
+void store_close_idle_readers(store *s);
 int store_read(store *s, store_job_fn fn, void *ctx);
 
 /* Statistics of the group-commit writer, for /metrics. */

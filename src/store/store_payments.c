@@ -47,6 +47,50 @@ int store_bank_key_get(db_conn *c, const char *party, char **pem)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
+/* assessed + interest - paid - paid_by_credit + credit: the tax not paid (core/ledger.h) */
+#define UNPAID_SUM                                                                                 \
+    "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
+    " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
+
+/* A declaration's ledger balance, kept in ledger_unpaid (schema migration 7): the row is there
+ * while the balance is above zero. Recomputed from the declaration's own entries (a handful,
+ * by primary key) after each entry, in the entry's transaction. */
+static int unpaid_sync(db_conn *c, const char *decl_id)
+{
+    static const char sum[] =
+        "SELECT " UNPAID_SUM ", MIN(CASE WHEN l.kind = 'assessed' THEN l.party END), MIN(l.party),"
+        " MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) FROM ledger_entries l WHERE l.decl_id = ?";
+    static const char put[] =
+        "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (decl_id) DO UPDATE SET party = excluded.party,"
+        " first_party = excluded.first_party, assessed_at = excluded.assessed_at";
+    static const char del[] = "DELETE FROM ledger_unpaid WHERE decl_id = ?";
+    db_stmt *st = db_prepare(c, sum);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_step(c, st);
+    if (rc != DB_ROW) {
+        db_reset(c, st);
+        return rc < 0 ? rc : DB_ERR;
+    }
+    int owes = db_col_int64(c, st, 0) > 0 && !db_col_is_null(c, st, 3);
+    char party[14] = "", first[14] = "";
+    int64_t at = db_col_int64(c, st, 3);
+    db_col_copy(c, st, 1, party, sizeof party);
+    db_col_copy(c, st, 2, first, sizeof first);
+    db_reset(c, st);
+    if (!(st = db_prepare(c, owes ? put : del)))
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    if (owes) {
+        db_bind_text(c, st, 2, party);
+        db_bind_text(c, st, 3, first);
+        db_bind_int64(c, st, 4, at);
+    }
+    return db_run(c, st);
+}
+
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
 {
     static const char next[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_entries WHERE decl_id = ?";
@@ -75,7 +119,10 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
     db_bind_int64(c, st, 10, r->due);
     rc = db_step(c, st);
     db_reset(c, st);
-    return rc == DB_DONE ? (int)seq : rc;
+    if (rc != DB_DONE)
+        return rc;
+    rc = unpaid_sync(c, decl_id);
+    return rc == 0 ? (int)seq : rc;
 }
 
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
@@ -121,24 +168,14 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
     return v;
 }
 
-/* assessed + interest - paid - paid_by_credit + credit: the tax not paid (core/ledger.h) */
-#define UNPAID_SUM                                                                                 \
-    "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
-    " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
-
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
 {
-    /* one enterprise (the registration check): its declarations assessed before `before`, found
-     * by the (party, kind, at) index, then their entries by primary key */
-    static const char one[] =
-        "SELECT l.decl_id, MIN(l.party) FROM"
-        " (SELECT DISTINCT decl_id FROM ledger_entries WHERE party = ? AND kind = 'assessed'"
-        "  AND at < ?) d JOIN ledger_entries l ON l.decl_id = d.decl_id"
-        " GROUP BY l.decl_id HAVING " UNPAID_SUM " > 0 ORDER BY l.decl_id";
-    static const char all[] =
-        "SELECT l.decl_id, MIN(l.party) FROM ledger_entries l GROUP BY l.decl_id"
-        " HAVING " UNPAID_SUM " > 0 AND MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) < ?"
-        " ORDER BY MIN(l.party), l.decl_id";
+    /* from ledger_unpaid (schema migration 7), which holds only what is owed: the registration
+     * check reads what the enterprise owes, not every declaration it was ever assessed for */
+    static const char one[] = "SELECT decl_id, first_party FROM ledger_unpaid"
+                              " WHERE party = ? AND assessed_at < ? ORDER BY decl_id";
+    static const char all[] = "SELECT decl_id, first_party FROM ledger_unpaid"
+                              " WHERE assessed_at < ? ORDER BY first_party, decl_id";
     db_stmt *st = db_prepare(c, party ? one : all);
     if (!st)
         return DB_ERR;
@@ -159,7 +196,6 @@ int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_ro
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
 }
-#undef UNPAID_SUM
 
 /* Steps a bound statement whose first column is a declaration id: the count (fills up to max). */
 static int read_decl_ids(db_conn *c, db_stmt *st, char (*decl_ids)[33], int max)

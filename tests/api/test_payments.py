@@ -647,6 +647,8 @@ class T15Debts(ApiCase):
                     due = int(d.strftime("%Y%m%d"))
                 con.execute("UPDATE ledger_entries SET at = at - ?, due = ? WHERE decl_id = ? AND seq = ?",
                             (s, due, did, seq))
+            # the unpaid declarations' first assessment (schema migration 7) moves with the ledger
+            con.execute("UPDATE ledger_unpaid SET assessed_at = assessed_at - ? WHERE decl_id = ?", (s, did))
         con.close()
 
     def statement(self, ent, query, token=None, expect=200, headers=None):
@@ -704,6 +706,56 @@ class T15Debts(ApiCase):
         self.assertIsNone(self.overdue(ent))
         st, b = self.can_register(ent)
         self.assertEqual(st, 200, b)
+
+    def test_old_paid_history_is_not_read_an_old_unpaid_declaration_refuses(self):
+        # issue 12: the registration check reads what an enterprise owes (ledger_unpaid), not
+        # every declaration it was ever assessed for; paid declarations leave it, however many
+        ent = self.enterprise()
+        paid = [self.registered_for(ent) for _ in range(12)]
+        self.pay(paid)
+        for n, _ in paid:
+            self.assertEqual(self.ledger(n)["outstanding"], "0")
+            self.age(n, 400)
+        con = sqlite3.connect(self.env.db, timeout=30)
+        owed = lambda: con.execute("SELECT COUNT(*) FROM ledger_unpaid WHERE party = ?", (ent,)).fetchone()[0]
+        try:
+            self.assertEqual(owed(), 0)
+            self.assertIsNone(self.overdue(ent))
+            st, b = self.can_register(ent)  # a year of paid history: registered
+            self.assertEqual(st, 200, b)
+            self.assertEqual(owed(), 1)  # the one just registered owes its taxes
+            # one old declaration released under a guarantee that ended 110 days ago, unpaid
+            a, da = self.registered_for(ent)
+            self.guarantee({"guarantee_id": "GH-" + ent, "type": "separate", "enterprise": ent,
+                            "amount": str(da), "valid_until": (TODAY + datetime.timedelta(days=10)).isoformat(),
+                            "declarations": [a]})
+            self.age(a, 120)
+            self.assertEqual(self.overdue(ent)["days_overdue"], 110)
+            st, b = self.can_register(ent)
+            self.assertEqual((st, error_codes(b)), (422, [("tax_debt_overdue", "/importer/tax_code")]), b)
+            self.assertIn("110 days", b["errors"][0]["message"])
+            # partly paid: still owed, still refused; paid in full (with its interest): registered
+            self.pay([(a, 1)])
+            st, b = self.can_register(ent)
+            self.assertEqual(st, 422, b)
+            self.pay([(a, 2 * da)])
+            self.assertEqual(self.ledger(a)["outstanding"], "0")
+            self.assertIsNone(self.overdue(ent))
+            st, b = self.can_register(ent)
+            self.assertEqual(st, 200, b)
+            # what ledger_unpaid holds is what the ledger says is owed, declaration by declaration
+            rows = con.execute(
+                "SELECT d.number, u.decl_id IS NOT NULL FROM declarations d JOIN ledger_entries l"
+                " ON l.decl_id = d.id LEFT JOIN ledger_unpaid u ON u.decl_id = d.id"
+                " WHERE d.party = ? GROUP BY d.id", (ent,)).fetchall()
+            for number, listed in rows:
+                owes = con.execute("SELECT SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"
+                                   " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
+                                   " FROM ledger_entries l JOIN declarations d ON d.id = l.decl_id"
+                                   " WHERE d.number = ?", (number,)).fetchone()[0]
+                self.assertEqual(bool(listed), owes > 0, number)
+        finally:
+            con.close()
 
     def test_the_greater_of_recorded_and_ledger_days_is_named(self):
         ent = self.enterprise()

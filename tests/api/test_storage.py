@@ -252,3 +252,46 @@ class T12StorageSigkill(unittest.TestCase):
         self.assertEqual(rows[0][0], rows[0][1])
         self.assertGreaterEqual(rows[0][0], len(snapshot))
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", env.db).stdout)
+
+
+OWED = ("SELECT decl_id FROM ledger_entries GROUP BY decl_id HAVING"
+        " SUM(CASE WHEN kind IN ('assessed', 'interest', 'credit') THEN amount"
+        " WHEN kind IN ('paid', 'paid_by_credit') THEN -amount ELSE 0 END) > 0"
+        " AND MIN(CASE WHEN kind = 'assessed' THEN at END) IS NOT NULL ORDER BY decl_id")
+
+
+class T12StorageUnpaidLedger(unittest.TestCase):
+    """Schema migration 7: ledger_unpaid holds exactly the declarations whose ledger balance is
+    above zero — kept by every ledger entry, and filled from the ledger when a version-6 database
+    is migrated."""
+
+    def setUp(self):
+        self.env = ExistingDb("unpaid")
+
+    def tearDown(self):
+        self.env.stop()
+
+    def test_seeded_ledger_and_migration_from_version_6(self):
+        db = self.env.db
+        run_cli("db", "init", "--demo", "--db", db)
+        # whole lives over three simulated days: paid and cleared, and still unpaid (the last two)
+        run_cli("db", "seed", "--db", db, "--declarations", "300", "--per-day", "100",
+                "--enterprises", "40")
+        owed = query(db, OWED)
+        paid = query(db, "SELECT COUNT(DISTINCT decl_id) FROM ledger_entries")[0][0] - len(owed)
+        self.assertGreater(len(owed), 0)
+        self.assertGreater(paid, 0)
+        self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
+        self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
+        # the same database as version 6 left it: no ledger_unpaid, migration 7 not recorded
+        c = sqlite3.connect(db)
+        with c:
+            c.execute("DROP TABLE ledger_unpaid")
+            c.execute("DELETE FROM schema_version WHERE version = 7")
+        c.close()
+        out = run_cli("db", "migrate", "--db", db).stdout
+        self.assertIn("schema version 6 -> 7", out)
+        self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
+                                   " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
+        self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)

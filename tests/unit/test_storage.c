@@ -151,6 +151,33 @@ static void time_ordered_ids(void **state)
     assert_string_equal(a + 12, "ffeeddccbbaa99887766");
 }
 
+/* Every statement the store prepares stays cached for the connection's life, however many
+ * there are: a statement past a fixed cache size used to be prepared afresh on every call and
+ * never finalized, so sqlite3_close failed (busy) and the connection leaked at shutdown. */
+enum { MANY_STATEMENTS = 400 };
+
+static void statement_cache_has_no_limit(void **state)
+{
+    (void)state;
+    static char sql[MANY_STATEMENTS][32];
+    db_stmt *first[MANY_STATEMENTS];
+    db_conn *c = NULL;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    for (int i = 0; i < MANY_STATEMENTS; i++) {
+        snprintf(sql[i], sizeof sql[i], "SELECT %d", i);
+        first[i] = db_prepare(c, sql[i]);
+        assert_non_null(first[i]);
+    }
+    for (int i = 0; i < MANY_STATEMENTS; i++) {
+        db_stmt *again = db_prepare(c, sql[i]);
+        assert_ptr_equal(again, first[i]); /* the cached statement, not a new one */
+        assert_int_equal(db_step(c, again), DB_ROW);
+        assert_int_equal(db_col_int64(c, again, 0), i);
+        db_reset(c, again);
+    }
+    db_sqlite_driver.close(c); /* ASan's leak check: every statement finalized, the file closed */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +188,7 @@ int main(void)
         cmocka_unit_test(migrate_refuses_newer),
         cmocka_unit_test(engine_tags),
         cmocka_unit_test(time_ordered_ids),
+        cmocka_unit_test(statement_cache_has_no_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
