@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/audit_log.h"
 #include "service/internal.h"
 #include "util/rand.h"
 
@@ -490,12 +491,10 @@ json_t *svc_event_actor(const svc_req *req, json_t *detail)
 int svc_audit_append(db_conn *c, const svc_req *req, const char *chain, int64_t at,
                      const char *action, json_t *detail)
 {
-    json_t *d = svc_event_actor(req, detail ? json_deep_copy(detail) : json_object());
-    char *text = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
     char subject[64];
     snprintf(subject, sizeof subject, "audit:%s", chain);
-    int rc = text ? store_event_append(c, subject, at, req->party, req->role, action, 0, 0, text) : DB_ERR;
-    free(text);
+    json_t *d = detail ? json_incref(detail) : json_object();
+    int rc = audit_log_append(c, subject, at, req, action, d); /* adds the person */
+    json_decref(d);
     return rc;
 }

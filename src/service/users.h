@@ -42,9 +42,10 @@ svc_reply svc_session_delete(app *a, const char *session_id);
 json_t *svc_event_actor(const svc_req *req, json_t *detail);
 
 /* Inside a write job: appends an event to the hash chain "audit:<chain>" (risk_rules,
- * risk_settings, exchange_rates, holds, refunds — changes that belong to no declaration), with
- * the party, role and person acting; detail is borrowed. `ecustoms audit verify` checks these
- * chains like the declarations'. */
+ * risk_settings, holds, refunds, container_permissions, mandates — changes that belong to no
+ * declaration), with the party, role and person acting (audit_log_append); detail is borrowed.
+ * `ecustoms audit verify` checks these chains like the declarations'; GET /admin/audit?chain=
+ * reads them. */
 int svc_audit_append(db_conn *c, const svc_req *req, const char *chain, int64_t at,
                      const char *action, json_t *detail);
 

@@ -283,24 +283,29 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertGreater(paid, 0)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
-        # the same database as version 6 left it: no ledger_unpaid, migration 7 not recorded,
-        # nor the later ones (9: e-Office's tables and the events' feed column, undone here)
+        # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
+        # added (issue 14 §4-7: customs offices, declared documents, audit cases, the rules'
+        # duplicate_document), nor migration 9's (issue 16: e-Office's tables, indexes and the
+        # events' feed column), none of them recorded
+        latest = query(db, "SELECT MAX(version) FROM schema_version")[0][0]
+        self.assertGreaterEqual(latest, 9)
         c = sqlite3.connect(db)
         with c:
             c.execute("DROP TABLE ledger_unpaid")
-            for t in ("users", "user_roles", "sessions", "login_failures", "token_owners",
-                      "decl_terms", "decl_claims"):
-                c.execute("DROP TABLE %s" % t)
-            for i in ("declarations_created", "declarations_party_created",
-                      "declarations_declarant_created", "events_feed", "events_at"):
-                c.execute("DROP INDEX %s" % i)
+            for table in ("customs_offices", "declared_documents", "audit_cases"):
+                c.execute("DROP TABLE %s" % table)
+            c.execute("ALTER TABLE risk_rules DROP COLUMN duplicate_document")
+            for table in ("users", "user_roles", "sessions", "login_failures", "token_owners",
+                          "decl_terms", "decl_claims"):
+                c.execute("DROP TABLE %s" % table)
+            for index in ("declarations_created", "declarations_party_created",
+                          "declarations_declarant_created", "events_feed", "events_at"):
+                c.execute("DROP INDEX %s" % index)
             c.execute("ALTER TABLE events DROP COLUMN feed")
-            c.execute("DELETE FROM schema_version WHERE version > 6")
+            c.execute("DELETE FROM schema_version WHERE version >= 7")
         c.close()
         out = run_cli("db", "migrate", "--db", db).stdout
-        latest = int(re.search(r"schema version \d+ -> (\d+)", out).group(1))
         self.assertIn("schema version 6 -> %d" % latest, out)
-        self.assertGreaterEqual(latest, 7)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
