@@ -277,6 +277,43 @@ class T16OfficeTokens(ApiCase):
         p = run_cli("audit", "verify", "--db", self.env.db)
         self.assertIn("ok", p.stdout)
 
+    def test_the_administrations_chains_name_the_person(self):
+        """law-b's chains (issue 14: customs offices, exchange rates) name the person too, and
+        e-Office's own chains are read through GET /admin/audit like them."""
+        add_user(self.env, "admin.chains", CUSTOMS, "admin", name="Võ Thị Lan")
+        at = run_cli("token", "create", "--db", self.env.db, "--user", "admin.chains").stdout.strip()
+        code = "01T%d" % (int.from_bytes(os.urandom(1), "big") % 10)
+        st, b, _ = self.call("PUT", "/api/v1/customs-offices/" + code, at,
+                             {"name": "e-Office test depot", "province": "Ha Noi"})
+        self.assertEqual(st, 200, b)
+        frm = (TODAY + datetime.timedelta(days=400)).isoformat()
+        to = (TODAY + datetime.timedelta(days=406)).isoformat()
+        st, b, _ = self.call("PUT", "/api/v1/exchange-rates", at, {"rates": [
+            {"currency": "AUD", "vnd_per_unit": "16500", "valid_from": frm, "valid_to": to, "source": "test"}]})
+        self.assertEqual(st, 200, b)
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=customs_offices", "admin")
+        self.assertEqual(st, 200, b)
+        last = b["events"][-1]
+        self.assertEqual((last["detail"]["code"], last["detail"]["user"], last["detail"]["user_name"]),
+                         (code, "admin.chains", "Võ Thị Lan"), last)
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=exchange_rates", "admin")
+        self.assertEqual(st, 200, b)
+        last = b["events"][-1]
+        self.assertEqual(last["action"], "rates.put")
+        self.assertEqual(last["detail"]["rates"], [{"currency": "AUD", "vnd_per_unit": "16500",
+                                                    "valid_from": frm, "valid_to": to}])
+        self.assertEqual(last["detail"]["user_name"], "Võ Thị Lan")
+        # a machine token names no person
+        st, b, _ = self.call("PUT", "/api/v1/exchange-rates", "admin", {"rates": [
+            {"currency": "AUD", "vnd_per_unit": "16501", "valid_from": frm, "valid_to": to, "source": "test"}]})
+        self.assertEqual(st, 200, b)
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=exchange_rates", "admin")
+        self.assertNotIn("user", b["events"][-1]["detail"])
+        # e-Office's chains through the same route (customs only)
+        st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=audit:risk_settings", "risk")
+        self.assertEqual(st, 200, b)
+        self.assertEqual(self.call("GET", "/api/v1/admin/audit?chain=audit:risk_rules", "active")[0], 403)
+
     def test_token_of_a_person_with_several_roles_needs_one(self):
         add_user(self.env, "two.roles", CUSTOMS, "officer,manager")
         p = run_cli("token", "create", "--db", self.env.db, "--user", "two.roles", check=False)
