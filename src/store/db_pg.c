@@ -154,6 +154,14 @@ static char *translate(const char *sql, int *nparams)
         } else if (p[0] == '-' && p[1] == '-') {
             while (*p && *p != '\n')
                 *o++ = *p++;
+        } else if (*p == '?' && p[1] >= '1' && p[1] <= '9') {
+            /* ?NNN (SQLite's numbered parameter, one value used in several places): $NNN */
+            char *end;
+            long v = strtol(p + 1, &end, 10);
+            o += sprintf(o, "$%ld", v);
+            if (v > k)
+                k = (int)v;
+            p = end;
         } else if (*p == '?') {
             o += sprintf(o, "$%d", ++k);
             p++;

@@ -199,10 +199,13 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
     static const char glast[] =
         "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+    /* feed: commit order across declarations, for GET /notifications (one writer: no race);
+     * not covered by the MAC (gseq already orders the trail) */
     static const char ins[] =
         "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash, gseq, gprev, state, extra)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " detail, prev_hash, hash, gseq, gprev, state, extra, feed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
     audit_anchor *a = c->audit;
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
     int64_t seq = 1, gseq = 1;
