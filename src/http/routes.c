@@ -170,7 +170,7 @@ static void h_qr_png(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 
 static void h_attach_upload(route_ctx *c)
 {
     reply(c->rs, svc_attach_upload(c->a, c->req, P0, arg(c, "kind"), arg(c, "filename"),
-                                   header(c, "Content-Type"), c->rq->body, c->rq->body_len,
+                                   header(c, "Content-Type"), c->rq->body, c->req->raw_len,
                                    c->rq->body_too_big));
 }
 
@@ -595,13 +595,13 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         }
         /* the Idempotency-Key binds to this party, method, path and exact body */
         req.raw_body = rq->body;
-        req.raw_len = rq->body_len;
+        req.raw_len = rq->body ? rq->body_len : 0; /* an upload over its cap was dropped */
         req.idem_key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
         if (req.idem_key && (strlen(req.idem_key) == 0 || strlen(req.idem_key) > 128)) {
             json_decref(c.body);
             return error(rs, 400, "idempotency_key", "Idempotency-Key must be 1-128 characters");
         }
-        svc_request_hash(m, rq->url, rq->body, rq->body_len, req.request_hash);
+        svc_request_hash(m, rq->url, rq->body, req.raw_len, req.request_hash);
     }
 
     route = find(m, seg, n, c.param, 0, &known);

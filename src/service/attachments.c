@@ -164,6 +164,7 @@ static int upload_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_errors(&e));
     }
     x->row.at = x->job.now;
+    x->row.seq = (int)count + 1; /* one writer per server; servers sharing a PostgreSQL database that race for the same seq meet the UNIQUE key: 409 retry */
     if ((rc = store_attach_put(c, &x->row, x->b64)) != 0) {
         decl_row_release(&d);
         return rc;

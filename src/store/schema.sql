@@ -311,10 +311,10 @@ CREATE INDEX IF NOT EXISTS events_at ON events(at);
 -- (docs/attachments.md). service/attachments.c re-hashes the bytes on every read.
 CREATE TABLE IF NOT EXISTS attachment_blobs (
   sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, data TEXT NOT NULL);
--- one row per attachment: what it is, who attached it; its SHA-256 is also in the declaration's
+-- one row per attachment: what it is, who attached it, its place in the declaration's list (seq); its SHA-256 is also in the declaration's
 -- hash-chained "attach" event
 CREATE TABLE IF NOT EXISTS attachments (
   id TEXT PRIMARY KEY, decl_id TEXT NOT NULL, kind TEXT NOT NULL, filename TEXT NOT NULL,
   content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, party TEXT NOT NULL,
-  role TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS attachments_decl ON attachments(decl_id, at);
+  role TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL, seq INTEGER NOT NULL,
+  UNIQUE (decl_id, seq));

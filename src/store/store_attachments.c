@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLS "id, decl_id, kind, filename, content_type, size, sha256, party, role, username, at"
+#define COLS "id, decl_id, kind, filename, content_type, size, sha256, party, role, username, at, seq"
 
 int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
 {
     static const char blob_sql[] =
         "INSERT INTO attachment_blobs (sha256, size, data) VALUES (?, ?, ?)"
         " ON CONFLICT (sha256) DO NOTHING";
-    static const char row_sql[] = "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char row_sql[] = "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, blob_sql);
     if (!st)
         return DB_ERR;
@@ -34,6 +34,7 @@ int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
     db_bind_text(c, st, 9, r->role);
     db_bind_text(c, st, 10, r->username);
     db_bind_int64(c, st, 11, r->at);
+    db_bind_int64(c, st, 12, r->seq);
     return db_run(c, st);
 }
 
@@ -50,11 +51,12 @@ static void read_row(db_conn *c, db_stmt *st, attach_row *r)
     db_col_copy(c, st, 8, r->role, sizeof r->role);
     db_col_copy(c, st, 9, r->username, sizeof r->username);
     r->at = db_col_int64(c, st, 10);
+    r->seq = (int)db_col_int64(c, st, 11);
 }
 
 int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max)
 {
-    static const char sql[] = "SELECT " COLS " FROM attachments WHERE decl_id = ? ORDER BY at, id";
+    static const char sql[] = "SELECT " COLS " FROM attachments WHERE decl_id = ? ORDER BY seq";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -87,7 +89,7 @@ int store_attach_get(db_conn *c, const char *decl_id, const char *id, attach_row
 {
     static const char sql[] =
         "SELECT a.id, a.decl_id, a.kind, a.filename, a.content_type, a.size, a.sha256, a.party, a.role,"
-        " a.username, a.at, b.data FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256"
+        " a.username, a.at, a.seq, b.data FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256"
         " WHERE a.decl_id = ? AND a.id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
@@ -98,7 +100,7 @@ int store_attach_get(db_conn *c, const char *decl_id, const char *id, attach_row
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         read_row(c, st, out);
-        *b64 = db_col_is_null(c, st, 11) ? NULL : db_col_dup(c, st, 11);
+        *b64 = db_col_is_null(c, st, 12) ? NULL : db_col_dup(c, st, 12);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;

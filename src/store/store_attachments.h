@@ -19,6 +19,7 @@ typedef struct attach_row {
     char role[24];
     char username[64];
     int64_t at;
+    int seq;                  /* 1, 2, ... in the order attached */
 } attach_row;
 
 /* Stores the bytes (base64 text) under their SHA-256 unless already there, and the row. 0 or <0. */
