@@ -189,6 +189,19 @@ static int upload_job(db_conn *c, void *ctx)
     return svc_idem_save(c, req, SVC_CREATED, body, x->job.now);
 }
 
+typedef struct meta_ctx {
+    const char *key;
+    decl_row d;
+    int found;
+} meta_ctx;
+
+static int meta_job(db_conn *c, void *ctx)
+{
+    meta_ctx *x = ctx;
+    x->found = store_decl_get_meta(c, x->key, &x->d);
+    return x->found < 0 ? x->found : 0;
+}
+
 svc_reply svc_attach_upload(app *a, const svc_req *req, const char *number, const char *kind,
                             const char *filename, const char *content_type, const char *body,
                             size_t len, int too_big)
@@ -203,6 +216,14 @@ svc_reply svc_attach_upload(app *a, const svc_req *req, const char *number, cons
     svc_reply replay;
     if (svc_idempotent_replay(a, req, &replay))
         return replay;
+    /* another enterprise's declaration does not exist for the caller, whatever it sends */
+    meta_ctx m = {.key = number};
+    if (store_read(a->st, meta_job, &m) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+    int visible = m.found == 1 && can_see(req, &m.d);
+    decl_row_release(&m.d);
+    if (!visible)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     errs *e = malloc(sizeof *e);
     if (!e)
         return svc_error(SVC_ERROR, "internal", "out of memory");
