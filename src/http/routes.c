@@ -179,11 +179,10 @@ static void h_attach_list(route_ctx *c) { reply(c->rs, svc_attach_list(c->a, c->
 static void h_attach_get(route_ctx *c)
 {
     reply(c->rs, svc_attach_get(c->a, c->req, P0, P1));
-    /* served from the portal's origin: an XML document must never run as a page (XHTML scripts);
-     * PDFs and images keep the browser's viewers, which a sandbox would refuse */
-    if (c->rs->status == 200)
-        c->rs->csp = !strcmp(c->rs->content_type, "application/xml") ? "sandbox; default-src 'none'"
-                                                                      : "default-src 'none'; img-src 'self'; object-src 'self'; plugin-types application/pdf";
+    /* served from the portal's origin: an XML document must never run as a page (XHTML scripts).
+     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox refuses */
+    if (c->rs->status == 200 && !strcmp(c->rs->content_type, "application/xml"))
+        c->rs->csp = "sandbox; default-src 'none'";
 }
 
 static void h_payment(route_ctx *c)
