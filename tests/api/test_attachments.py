@@ -166,12 +166,18 @@ class T16AttachTamper(T16AttachBase):
             self.assertEqual(err["code"], "integrity")
             self.assertIn(up["id"], err["message"])
             self.assertNotIn(forged, body)
+            # and the audit trail's verification names it
+            p = run_cli("audit", "verify", "--db", self.env.db, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("TAMPERED: attachment %s of declaration id" % up["id"], p.stdout)
+            self.assertIn("do not hash to its SHA-256", p.stdout)
         finally:
             with self.env.connect_db() as c:
                 c.execute("UPDATE attachment_blobs SET data = ? WHERE sha256 = ?",
                           (base64.b64encode(png).decode(), up["sha256"]))
         st, body, _ = self.fetch(number, up["id"])
         self.assertEqual((st, body), (200, png))
+        self.assertEqual(self.env.audit_problems(), [])
 
     def test_swapped_row_hash_is_refused(self):
         """Replacing the bytes and the row's hash together still disagrees with the audit event."""
@@ -186,6 +192,9 @@ class T16AttachTamper(T16AttachBase):
         st, body, _ = self.fetch(number, up["id"])
         self.assertEqual(st, 500, body)
         self.assertEqual(json.loads(body)["errors"][0]["code"], "integrity")
+        p = run_cli("audit", "verify", "--db", self.env.db, check=False)
+        self.assertIn("TAMPERED: attachment %s of declaration id" % up["id"], p.stdout)
+        self.assertIn("no attach event records its SHA-256", p.stdout)
         with self.env.connect_db() as c:
             c.execute("UPDATE attachments SET sha256 = ?, size = ? WHERE id = ?",
                       (up["sha256"], up["size"], up["id"]))
