@@ -353,6 +353,10 @@ int cmd_serve(int argc, char **argv)
     ho.port = port;
     ho.tls_cert_pem = cert_pem;
     ho.tls_key_pem = key_pem;
+    /* before the listener: once /healthz answers, a SIGTERM must mean a clean stop (installed
+     * after it, a stop sent right after start-up killed the process: exit -15 in the tests) */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     rc = http_start_opts(&a, &ho, &srv);
     if (key_pem)
         OPENSSL_cleanse(key_pem, strlen(key_pem));
@@ -363,8 +367,6 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     port = ho.port;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     printf("ecustoms serving on %s://%s:%d\n", cert ? "https" : "http", host, port);
     fflush(stdout);
     time_t last_sweep = time(NULL);
