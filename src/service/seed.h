@@ -17,6 +17,8 @@ typedef struct seed_opts {
     int enterprises;            /* importers the declarations are spread over */
     int64_t end;                /* the simulated period ends here (unix seconds) */
     double per_day;             /* registrations per simulated day (Vietnam: ~22,000) */
+    int reference;              /* write through the live path's store functions, one statement
+                                 * at a time (slow): what the fast path is compared with */
 } seed_opts;
 
 typedef struct seed_result {

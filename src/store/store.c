@@ -349,6 +349,8 @@ void store_close_idle_readers(store *s)
 
 int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
+const unsigned char *store_audit_key(store *s) { return s->audit.key; }
+
 int store_read(store *s, store_job_fn fn, void *ctx)
 {
     db_conn *c = NULL;
@@ -589,6 +591,31 @@ int64_t store_sequence_next(db_conn *c, const char *name)
         ;
     db_reset(c, st);
     return v;
+}
+
+int64_t store_sequence_get(db_conn *c, const char *name)
+{
+    static const char sql[] = "SELECT value FROM sequences WHERE name = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    int rc = db_step(c, st);
+    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? v : rc < 0 ? rc : DB_ERR;
+}
+
+int store_sequence_set(db_conn *c, const char *name, int64_t value)
+{
+    static const char sql[] = "INSERT INTO sequences (name, value) VALUES (?, ?)"
+                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    db_bind_int64(c, st, 2, value);
+    return db_run(c, st);
 }
 
 /* ================================================================================================

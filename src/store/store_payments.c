@@ -125,6 +125,41 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
     return rc == 0 ? (int)seq : rc;
 }
 
+int store_ledger_insert(db_conn *c, const char *decl_id, const ledger_row *r)
+{
+    static const char ins[] = "INSERT INTO ledger_entries (decl_id, seq, at, kind, amount, party,"
+                              " bank, bank_txn, note, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, r->seq);
+    db_bind_int64(c, st, 3, r->at);
+    db_bind_text(c, st, 4, r->kind);
+    db_bind_int64(c, st, 5, r->amount);
+    db_bind_text(c, st, 6, r->party);
+    db_bind_text(c, st, 7, r->bank);
+    db_bind_text(c, st, 8, r->bank_txn);
+    db_bind_text(c, st, 9, r->note);
+    db_bind_int64(c, st, 10, r->due);
+    return db_run(c, st);
+}
+
+int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
+                            const char *first_party, int64_t assessed_at)
+{
+    static const char put[] = "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at)"
+                              " VALUES (?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, put);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_text(c, st, 2, party);
+    db_bind_text(c, st, 3, first_party);
+    db_bind_int64(c, st, 4, assessed_at);
+    return db_run(c, st);
+}
+
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
 {
     static const char sql[] = "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due"
