@@ -651,15 +651,15 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
 {
     packed[0] = store_pack(r->doc);
     packed[1] = store_pack(r->taxes);
-    db_bind_text(c, st, 1, r->number[0] ? r->number : NULL);
+    db_bind_text_static(c, st, 1, r->number[0] ? r->number : NULL);
     db_bind_int64(c, st, 2, r->kind);
-    db_bind_text(c, st, 3, r->type_code);
+    db_bind_text_static(c, st, 3, r->type_code);
     db_bind_int64(c, st, 4, r->status);
     db_bind_int64(c, st, 5, r->channel);
     db_bind_int64(c, st, 6, r->amendment);
-    db_bind_text(c, st, 7, r->declarant);
-    db_bind_text(c, st, 8, r->party);
-    db_bind_text(c, st, 9, r->office);
+    db_bind_text_static(c, st, 7, r->declarant);
+    db_bind_text_static(c, st, 8, r->party);
+    db_bind_text_static(c, st, 9, r->office);
     db_bind_int64(c, st, 10, r->customs_value);
     db_bind_int64(c, st, 11, r->total_tax);
     db_bind_int64(c, st, 12, r->tax_date);
@@ -667,11 +667,11 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
     db_bind_int64(c, st, 14, r->updated_at);
     db_bind_int64(c, st, 15, r->registered_at);
     db_bind_int64(c, st, 16, r->cleared_at);
-    db_bind_text(c, st, 17, packed[0] ? packed[0] : r->doc);
-    db_bind_text(c, st, 18, packed[1] ? packed[1] : r->taxes);
-    db_bind_text(c, st, 19, r->risk);
-    db_bind_text(c, st, 20, r->decisions);
-    db_bind_text(c, st, 21, r->id);
+    db_bind_text_static(c, st, 17, packed[0] ? packed[0] : r->doc);
+    db_bind_text_static(c, st, 18, packed[1] ? packed[1] : r->taxes);
+    db_bind_text_static(c, st, 19, r->risk);
+    db_bind_text_static(c, st, 20, r->decisions);
+    db_bind_text_static(c, st, 21, r->id);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r)

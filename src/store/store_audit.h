@@ -60,6 +60,8 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
 typedef struct audit_digest {
     void *ctx;                  /* EVP_MD_CTX, kept across begin/end */
     int failed;
+    size_t n;
+    char buf[1024];             /* framed small fields not hashed yet */
 } audit_digest;
 int audit_digest_begin(audit_digest *d);
 void audit_digest_add(audit_digest *d, const char *s);      /* NULL adds "" */

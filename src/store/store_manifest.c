@@ -275,8 +275,8 @@ int store_declbl_add(db_conn *c, const char *decl_id, const char *bl)
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
-    db_bind_text(c, st, 1, bl);
-    db_bind_text(c, st, 2, decl_id);
+    db_bind_text_static(c, st, 1, bl);
+    db_bind_text_static(c, st, 2, decl_id);
     return db_run(c, st);
 }
 
