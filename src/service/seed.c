@@ -740,7 +740,7 @@ typedef struct fr_state {
     char **warnings;         /* per template: ",\"warnings\":[...]" or "" */
     svc_req *dreqs;          /* per template: its enterprise as declarant */
     audit_mac_key mk;
-    audit_digest dg;
+    audit_digest dg, dg_row;
 } fr_state;
 
 /* A declaration being played: its row (in the batch), its ledger so far, its chain's end. */
@@ -750,12 +750,35 @@ typedef struct fr_life {
     int n_lg;
     int n_ev;
     char last[65];
+    /* the row as s->dg_row hashed it */
+    int have_row, r_status, r_channel;
+    int64_t r_registered, r_cleared;
+    const char *r_risk, *r_decisions;
 } fr_life;
 
-static void fr_digest(fr_state *s, const fr_life *l, char out[65])
+static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65]);
+
+/* The row's part of the digest is hashed again only when the row changed since the last event:
+ * a ledger entry's event (assessment, payment) hashes on from a copy of the stream. */
+static int fr_row_same(const fr_life *l)
+{
+    const fr_decl *d = l->d;
+    return l->have_row && l->r_status == d->status && l->r_channel == d->channel &&
+           l->r_registered == d->registered_at && l->r_cleared == d->cleared_at &&
+           l->r_risk == d->risk && l->r_decisions == d->decisions;
+}
+
+static void fr_digest(fr_state *s, fr_life *l, char out[65])
 {
     const fr_decl *d = l->d;
     audit_digest *g = &s->dg;
+    if (fr_row_same(l)) {
+        if (audit_digest_copy(g, &s->dg_row) != 0)
+            out[0] = 0;
+        fr_digest_ledger(g, l, out);
+        return;
+    }
+    g = &s->dg_row;
     audit_digest_begin(g);
     audit_digest_add(g, "declaration");
     audit_digest_add(g, d->number[0] ? d->number : AUDIT_NULL);
@@ -777,6 +800,22 @@ static void fr_digest(fr_state *s, const fr_life *l, char out[65])
     audit_digest_add(g, d->t->taxes);
     audit_digest_add(g, d->risk ? d->risk : AUDIT_NULL);
     audit_digest_add(g, d->decisions ? d->decisions : AUDIT_NULL);
+    l->have_row = 1;
+    l->r_status = d->status;
+    l->r_channel = d->channel;
+    l->r_registered = d->registered_at;
+    l->r_cleared = d->cleared_at;
+    l->r_risk = d->risk;
+    l->r_decisions = d->decisions;
+    if (audit_digest_copy(&s->dg, g) != 0) {
+        out[0] = 0;
+        return;
+    }
+    fr_digest_ledger(&s->dg, l, out);
+}
+
+static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65])
+{
     for (int i = 0; i < l->n_lg; i++) {
         const ledger_row *r = &l->lg[i];
         audit_digest_add(g, "ledger");
@@ -1227,8 +1266,13 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
         rc = store_decl_insert(c, &row);
     }
-    for (long i = 0; i < b->n_events && rc == 0; i++)
-        rc = store_event_insert(c, &b->events[i].e);
+    for (long i = 0; i < b->n_events && rc == 0; i += 256) {
+        const audit_event *ev[256];
+        long n = b->n_events - i < 256 ? b->n_events - i : 256;
+        for (long k = 0; k < n; k++)
+            ev[k] = &b->events[i + k].e;
+        rc = store_event_insert_many(c, ev, n);
+    }
     for (long i = 0; i < b->n_ledger && rc == 0; i++)
         rc = store_ledger_insert(c, b->ledger[i].decl_id, &b->ledger[i].r);
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
@@ -1430,6 +1474,7 @@ out:
     free(s.dreqs);
     audit_mac_key_free(&s.mk);
     audit_digest_free(&s.dg);
+    audit_digest_free(&s.dg_row);
     return rc;
 }
 

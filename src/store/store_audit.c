@@ -433,32 +433,72 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     return rc;
 }
 
+static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
+{
+    db_bind_text_static(c, st, k + 1, e->decl_id);
+    db_bind_int64(c, st, k + 2, e->seq);
+    db_bind_int64(c, st, k + 3, e->at);
+    db_bind_text_static(c, st, k + 4, e->actor);
+    db_bind_text_static(c, st, k + 5, e->role);
+    db_bind_text_static(c, st, k + 6, e->action);
+    db_bind_int64(c, st, k + 7, e->from_status);
+    db_bind_int64(c, st, k + 8, e->to_status);
+    db_bind_text_static(c, st, k + 9, e->detail);
+    db_bind_text_static(c, st, k + 10, e->prev);
+    db_bind_text_static(c, st, k + 11, e->hash);
+    db_bind_int64(c, st, k + 12, e->gseq);
+    db_bind_text_static(c, st, k + 13, e->gprev);
+    db_bind_text_static(c, st, k + 14, e->state);
+    db_bind_text_static(c, st, k + 15, e->extra);
+}
+
+#define EVENT_COLS                                                                             \
+    "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"        \
+    " detail, prev_hash, hash, gseq, gprev, state, extra) VALUES "
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 int store_event_insert(db_conn *c, const audit_event *e)
 {
-    static const char ins[] =
-        "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash, gseq, gprev, state, extra)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char ins[] = EVENT_COLS EVENT_ROW;
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
-    db_bind_text_static(c, st, 1, e->decl_id);
-    db_bind_int64(c, st, 2, e->seq);
-    db_bind_int64(c, st, 3, e->at);
-    db_bind_text_static(c, st, 4, e->actor);
-    db_bind_text_static(c, st, 5, e->role);
-    db_bind_text_static(c, st, 6, e->action);
-    db_bind_int64(c, st, 7, e->from_status);
-    db_bind_int64(c, st, 8, e->to_status);
-    db_bind_text_static(c, st, 9, e->detail);
-    db_bind_text_static(c, st, 10, e->prev);
-    db_bind_text_static(c, st, 11, e->hash);
-    db_bind_int64(c, st, 12, e->gseq);
-    db_bind_text_static(c, st, 13, e->gprev);
-    db_bind_text_static(c, st, 14, e->state);
-    db_bind_text_static(c, st, 15, e->extra);
+    event_bind(c, st, 0, e);
     int rc = db_run(c, st);
     if (rc == 0 && c->audit)
+        c->audit->dirty = 1;
+    return rc;
+}
+
+/* EVENT_ROWS rows per statement: a bulk writer's events cost a statement's set-up (cursors,
+ * statement journal, reset) once per EVENT_ROWS rows */
+#define EVENT_ROWS 16
+static char many_sql[sizeof EVENT_COLS + EVENT_ROWS * (sizeof EVENT_ROW + 1)];
+static pthread_once_t many_once = PTHREAD_ONCE_INIT;
+
+static void many_init(void)
+{
+    size_t n = (size_t)snprintf(many_sql, sizeof many_sql, "%s", EVENT_COLS);
+    for (int i = 0; i < EVENT_ROWS; i++)
+        n += (size_t)snprintf(many_sql + n, sizeof many_sql - n, "%s%s", i ? "," : "", EVENT_ROW);
+}
+
+int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
+{
+    long i = 0;
+    int rc = 0;
+    pthread_once(&many_once, many_init);
+    for (; rc == 0 && n - i >= EVENT_ROWS; i += EVENT_ROWS) {
+        db_stmt *st = db_prepare(c, many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < EVENT_ROWS; k++)
+            event_bind(c, st, 15 * k, e[i + k]);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++)
+        rc = store_event_insert(c, e[i]);
+    if (rc == 0 && n > 0 && c->audit)
         c->audit->dirty = 1;
     return rc;
 }

@@ -92,6 +92,8 @@ int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65]);
 /* Inserts an event whose chain links, state and MAC the caller computed (marks the anchor
  * dirty, so the commit is checkpointed). */
 int store_event_insert(db_conn *c, const audit_event *e);
+/* The same for n events, several rows per statement. */
+int store_event_insert_many(db_conn *c, const audit_event *const *e, long n);
 /* The newest event of the global chain (0 and "" when there is none). 0 or <0. */
 int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65]);
 
