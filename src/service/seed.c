@@ -1073,6 +1073,10 @@ static void fr_reasons(sb *t, const risk_decision *rd)
     sb_str(t, "]");
 }
 
+/* The day of an instant as seed_one (tax date, risk date) and service/payments.c (the AEO
+ * deadline) take it: one place to change when they do. */
+static date_ymd fr_day(int64_t t) { return date_from_time((time_t)t); }
+
 /* seed_one's life, played in memory: the same random draws in the same order. */
 static void fr_one(fr_state *s, fr_batch *b, long k)
 {
@@ -1096,7 +1100,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
 
     /* IDA */
     d->status = ST_PROVISIONAL;
-    d->tax_date = date_from_time((time_t)t0);
+    d->tax_date = fr_day(t0);
     d->created_at = d->updated_at = t0;
     unsigned char idr[16];
     uint64_t r1 = rnd(g), r2 = rnd(g);
@@ -1114,7 +1118,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         return;
     }
     risk_input in = {.d = &t->d, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
-                     .date = date_from_time((time_t)t1), .aeo = p->aeo,
+                     .date = fr_day(t1), .aeo = p->aeo,
                      .compliance = p->compliance, .random_draw = rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
@@ -1153,7 +1157,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     int cleared = 0;
     if (d->channel == CH_GREEN && p->aeo) { /* pay_on_registered */
         char due[16], why[120];
-        date_format(ledger_aeo_deadline(date_from_time((time_t)t1)), due);
+        date_format(ledger_aeo_deadline(fr_day(t1)), due); /* payments.c aeo_deadline */
         snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
         cleared = fr_auto_clear(s, b, &l, t1, why, "registration", NULL);
     }
