@@ -55,7 +55,19 @@ typedef struct tpl {
     int64_t *cv;            /* customs value per item */
     char *doc, *taxes;      /* packed (store/pack.h): every declaration drawn from it stores these */
     char *facts;            /* its risk facts, encoded and packed */
+    int borrowed;           /* items, cv and taxes belong to another template (tpl_share) */
 } tpl;
+
+/* The templates drawn from one generated body (one per enterprise, ~4 per body) differ in the
+ * importer, the office and the first bill of lading, none of which the tax computation or the
+ * tax document reads (core/tax.c, codec/json_tax.c): the first template of a body assesses it,
+ * the others borrow its items, customs values and packed tax document. (--reference assesses
+ * every template, as IDA would: tests/api/test_seed.py compares the two.) */
+typedef struct tpl_share {
+    pthread_mutex_t mu;
+    int done;
+    tpl *owner;             /* NULL when the first template was refused */
+} tpl_share;
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -69,11 +81,16 @@ static uint64_t rnd(uint64_t *s)
 static void tpl_release(tpl *t)
 {
     decl_release(&t->d);
-    free(t->items);
-    free(t->cv);
+    if (!t->borrowed) {
+        free(t->items);
+        free(t->cv);
+        free(t->taxes);
+    }
     free(t->doc);
-    free(t->taxes);
     free(t->facts);
+    t->items = NULL;
+    t->cv = NULL;
+    t->taxes = t->doc = t->facts = NULL;
 }
 
 typedef struct seed_party {
@@ -84,7 +101,7 @@ typedef struct seed_party {
 /* Decode, validate and tax as IDA does (service/clearance.c assess_ex), with today's rates, the
  * generated body sent by enterprise p through office, under bill of lading bl. */
 static int tpl_make(app *a, const char *body, const seed_party *p, const char *office,
-                    const char *bl, tpl *t)
+                    const char *bl, tpl *t, const tpl *from)
 {
     errs e;
     errs_init(&e);
@@ -101,7 +118,12 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
     decl_validate(&t->d, a->tariff, &e);
     if (!t->d.declarant[0])
         snprintf(t->d.declarant, sizeof t->d.declarant, "%s", decl_vn_party(&t->d)->tax_code);
-    if (e.n == 0) {
+    if (e.n == 0 && from) {
+        t->items = from->items;
+        t->cv = from->cv;
+        t->tr = from->tr;
+        t->borrowed = 1;
+    } else if (e.n == 0) {
         tax_fx rates[64];
         int nfx = app_fx_on(a, date_today(), rates, 64);
         tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
@@ -120,14 +142,18 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
         tpl_release(t);
         return -1;
     }
-    for (int i = 0; i < t->d.n_items; i++)
+    for (int i = 0; i < t->d.n_items && !t->borrowed; i++)
         t->cv[i] = t->items[i].customs_value;
     json_object_set_new(root, "declarant", json_string(t->d.declarant));
     t->doc = json_dumps(root, JSON_COMPACT);
     json_decref(root); /* (the template keeps the text, not the tree) */
-    json_t *tj = json_tax_result(&t->tr, &t->d);
-    t->taxes = json_dumps(tj, JSON_COMPACT);
-    json_decref(tj);
+    if (t->borrowed) {
+        t->taxes = from->taxes;
+    } else {
+        json_t *tj = json_tax_result(&t->tr, &t->d);
+        t->taxes = json_dumps(tj, JSON_COMPACT);
+        json_decref(tj);
+    }
     if (!t->doc || !t->taxes) {
         tpl_release(t);
         return -1;
@@ -139,7 +165,7 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
         free(facts);
     }
     /* every declaration drawn from this template stores the same documents: pack them once */
-    char *pd = store_pack(t->doc), *pt = store_pack(t->taxes);
+    char *pd = store_pack(t->doc), *pt = t->borrowed ? NULL : store_pack(t->taxes);
     if (pd) {
         free(t->doc);
         t->doc = pd;
@@ -161,6 +187,7 @@ typedef struct tpl_work {
     const seed_opts *o;
     const int *office;      /* office index per enterprise, drawn beforehand (reproducible) */
     tpl *tpls;
+    tpl_share *share;       /* per body */
     int *ok;
     int from, step;
 } tpl_work;
@@ -173,8 +200,17 @@ static void *tpl_thread(void *arg)
     for (int i = w->from; i < w->o->enterprises; i += w->step) {
         char bl[16];
         snprintf(bl, sizeof bl, "SB%08d", i);
+        tpl_share *sh = &w->share[i % w->o->n_bodies];
+        /* the body's first template holds the lock while it assesses: the others wait for it */
+        pthread_mutex_lock(&sh->mu);
         w->ok[i] = tpl_make(w->a, w->o->bodies[i % w->o->n_bodies], &parties[i],
-                            offices[w->office[i]], bl, &w->tpls[i]) == 0;
+                            offices[w->office[i]], bl, &w->tpls[i],
+                            sh->done && !w->o->reference ? sh->owner : NULL) == 0;
+        if (!sh->done) {
+            sh->done = 1;
+            sh->owner = w->ok[i] ? &w->tpls[i] : NULL;
+        }
+        pthread_mutex_unlock(&sh->mu);
     }
     return NULL;
 }
@@ -1500,6 +1536,7 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     parties = calloc((size_t)o->enterprises, sizeof *parties);
     tpl *tpls = calloc((size_t)o->enterprises, sizeof *tpls);
     int n_tpls = 0, rc = -1, *office = NULL, *ok = NULL;
+    tpl_share *share = NULL;
     if (!parties || !tpls)
         goto done;
     for (int i = 0; i < o->enterprises; i++) {
@@ -1516,10 +1553,16 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         goto done;
     for (int i = 0; i < o->enterprises; i++)
         office[i] = (int)(rnd(&g) % N_OFFICES);
+    share = calloc((size_t)o->n_bodies, sizeof *share);
+    if (!share)
+        goto done;
+    for (int i = 0; i < o->n_bodies; i++)
+        pthread_mutex_init(&share[i].mu, NULL);
     tpl_work w[2];
     pthread_t th;
     for (int k = 0; k < 2; k++)
-        w[k] = (tpl_work){.a = a, .o = o, .office = office, .tpls = tpls, .ok = ok, .from = k, .step = 2};
+        w[k] = (tpl_work){.a = a, .o = o, .office = office, .tpls = tpls, .share = share, .ok = ok,
+                          .from = k, .step = 2};
     int threaded = pthread_create(&th, NULL, tpl_thread, &w[1]) == 0;
     if (!threaded)
         w[0].step = 1;
@@ -1571,6 +1614,9 @@ done:
     for (int i = 0; i < n_tpls; i++)
         tpl_release(&tpls[i]);
     free(tpls);
+    for (int i = 0; share && i < o->n_bodies; i++)
+        pthread_mutex_destroy(&share[i].mu);
+    free(share);
     free(office);
     free(ok);
     free(parties);
