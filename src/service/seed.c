@@ -1,14 +1,16 @@
-/* `ecustoms db seed` (service/seed.h): months of registered declarations written with the live
- * write path's store functions, in large transactions.
+/* `ecustoms db seed` (service/seed.h): months of registered declarations in large
+ * transactions, written in one of two ways that leave the same rows.
  *
- * What is the same as live traffic: every row a registration writes (the declaration inserted
- * provisional then registered, the "ida" and "idc" events hash-chained by store_event_append, the
- * number from the sequences row, the bill-of-lading links, the ledger's assessment, the risk
- * facts), the officers' decisions (decisions list, events) and the bank payments (ledger,
- * payments row, automatic clearance of green declarations) through the same functions as
- * service/clearance.c and service/payments.c. What differs: declarations are drawn from a pool
- * of templates assessed once (decode, validation and taxes as IDA computes them) and varied per
- * declaration (enterprise, office, bill of lading); the learned risk model is not consulted
+ * The reference path (--reference, seed_one) writes each declaration's life with the live write
+ * path's store functions: the declaration inserted provisional then registered, the "ida" and
+ * "idc" events hash-chained by store_event_append, the number from the sequences row, the
+ * bill-of-lading links, the ledger's assessment, the risk facts, the officers' decisions
+ * (decisions list, events) and the bank payments (ledger, payments row, automatic clearance of
+ * green declarations) through the same functions as service/clearance.c and service/payments.c.
+ * The fast path (the default, fr_* below) plays the same lives in memory and writes every row
+ * once in its final state. What differs from live traffic in both: declarations are drawn from a
+ * pool of templates assessed once (decode, validation and taxes as IDA computes them) and varied
+ * per declaration (enterprise, office, bill of lading); the learned risk model is not consulted
  * (rules, compliance class and random draws classify, as without a model). */
 #include "service/seed.h"
 

@@ -1,7 +1,7 @@
 /* `ecustoms db seed`: fills a database with registered declarations as live traffic would have
- * left them after months — the same store functions and the same transaction contents as IDA,
- * IDC, officer decisions, payments and clearance (service/clearance.c, service/payments.c), in
- * large transactions. */
+ * left them after months — the rows IDA, IDC, officer decisions, payments and clearance write
+ * (service/clearance.c, service/payments.c), each written once in its final state, in large
+ * transactions (docs/storage.md, "Seeding a database"). */
 #ifndef ECUSTOMS_SERVICE_SEED_H
 #define ECUSTOMS_SERVICE_SEED_H
 
