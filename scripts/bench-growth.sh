@@ -36,7 +36,11 @@ for N in $SIZES; do
         cat "$CACHE/seed-$N.log" 2>/dev/null || true
     fi
     DIR=$(mktemp -d)
-    cp "$CACHE/seed-$N.sqlite" "$DIR/db.sqlite"
+    # the database with its audit key and checkpoint log (a keyed trail without its key does not
+    # open) and its signing key
+    for f in "" .audit-key .audit-log .signing-key.pem; do
+        if [ -f "$CACHE/seed-$N.sqlite$f" ]; then cp -p "$CACHE/seed-$N.sqlite$f" "$DIR/db.sqlite$f"; fi
+    done
     TOKEN=$(awk '$1=="declarant" && $2=="0101234567"{print $3; exit}' "$CACHE/seed-$N.tokens")
     OFFICER=$(awk '$1=="officer"{print $3; exit}' "$CACHE/seed-$N.tokens")
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

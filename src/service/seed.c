@@ -679,6 +679,14 @@ typedef struct sb {
     int over;
 } sb;
 
+/* (not `sb x = {0}`: that clears the whole buffer, several times per event) */
+static void sb_init(sb *s)
+{
+    s->n = 0;
+    s->over = 0;
+    s->b[0] = 0;
+}
+
 static void sb_put(sb *s, const char *t, size_t n)
 {
     if (s->n + n >= sizeof s->b) {
@@ -916,7 +924,8 @@ static void fr_ledger_add(fr_state *s, fr_batch *b, fr_life *l, int status, cons
     fr_ledger *fl = &b->ledger[b->n_ledger++];
     fl->decl_id = l->d->id;
     fl->r = *x;
-    sb t = {.n = 0};
+    sb t;
+    sb_init(&t);
     char n[16];
     snprintf(n, sizeof n, "%d", x->seq);
     sb_str(&t, "{\"entry\":");
@@ -930,9 +939,7 @@ static void fr_ledger_add(fr_state *s, fr_batch *b, fr_life *l, int status, cons
     if (x->note[0])
         sb_kv(&t, "note", x->note, 0);
     sb_str(&t, "}");
-    char action[40];
-    snprintf(action, sizeof action, "ledger.%s", x->kind);
-    /* the action names of the ledger's kinds are static strings for the event row */
+    /* "ledger.<kind>" (pay_ledger_append), static: the event row points to it */
     const char *act = !strcmp(x->kind, "assessed") ? "ledger.assessed"
                       : !strcmp(x->kind, "paid") ? "ledger.paid" : NULL;
     if (!act || t.over) {
@@ -964,7 +971,8 @@ static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, cons
         return 0;
     char ts[24];
     date_format_timestamp((time_t)now, ts);
-    sb t = {.n = 0};
+    sb t;
+    sb_init(&t);
     if (d->decisions && strlen(d->decisions) > 2) { /* "[...]" -> "[...," */
         sb_put(&t, d->decisions, strlen(d->decisions) - 1);
         sb_str(&t, ",");
@@ -979,7 +987,8 @@ static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, cons
     sb_kv(&t, "role", "system", 0);
     sb_kv(&t, "at", ts, 0);
     sb_str(&t, "}]");
-    sb e = {.n = 0};
+    sb e;
+    sb_init(&e);
     sb_str(&e, "{");
     sb_kv(&e, "decision", "clear", 1);
     sb_kv(&e, "reason", why, 0);
@@ -1066,7 +1075,8 @@ static int fr_payment(fr_state *s, fr_batch *b, fr_life *l, int64_t at, long n)
         cleared = fr_auto_clear(s, b, l, at, "green channel: taxes covered by payment", ref,
                                 pr->bank_txn);
     }
-    sb t = {.n = 0};
+    sb t;
+    sb_init(&t);
     sb_str(&t, "{");
     sb_kv(&t, "bank", SEED_BANK, 1);
     sb_kv(&t, "bank_transaction_id", pr->bank_txn, 0);
@@ -1161,7 +1171,9 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
     const char *ch = decl_channel_name((decl_channel)rd.channel);
-    sb reasons = {.n = 0}, x = {.n = 0};
+    sb reasons, x;
+    sb_init(&reasons);
+    sb_init(&x);
     fr_reasons(&reasons, &rd);
     sb_str(&x, "{");
     sb_kv(&x, "channel", ch, 1);
@@ -1346,11 +1358,6 @@ static int fr_write_job(db_conn *c, void *ctx)
 
 /* Where the chains and the sequences stand, and each template's manifest warnings (they depend
  * on the manifests, which a seed does not change). */
-typedef struct fr_start_ctx {
-    fr_state *s;
-    int rc;
-} fr_start_ctx;
-
 static int fr_start_job(db_conn *c, void *ctx)
 {
     fr_state *s = ctx;

@@ -94,7 +94,6 @@ static void mac_hex(const unsigned char key[32], const msgbuf *m, char out[65])
 
 /* ---- the state digest as a stream (store_audit.h): the same "len:bytes;" framing --------- */
 
-
 /* SHA-256 fetched once: an implicit fetch on every init showed in the seed's profile */
 static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha_md;
