@@ -24,6 +24,8 @@ int cmd_key(int argc, char **argv);        /* key generate --out FILE */
 /* A new P-256 QR signing key in a new file of mode 0600; 0 or 1 (message on stderr). */
 int cli_key_generate(const char *path);
 int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-history|evaluate */
+int cmd_post_clearance(int argc, char **argv); /* audit candidates|open|cases|findings|assess --db FILE */
+int cmd_office(int argc, char **argv);     /* office add|list --db FILE: Vietnam's customs offices */
 
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */
 const char *cli_opt(int argc, char **argv, const char *name);

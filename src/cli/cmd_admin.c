@@ -211,7 +211,7 @@ int cmd_invalidate(int argc, char **argv)
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
-    svc_req admin = {.party = "SYSTEM", .role = "admin"};
+    svc_req admin = {.party = "CLI", .role = "admin"}; /* the operator at the console, audited as such */
     svc_reply r = svc_admin_invalidate(&a, &admin, ds);
     app_close(&a);
     int ok = r.code == SVC_OK;
@@ -219,8 +219,11 @@ int cmd_invalidate(int argc, char **argv)
         printf("expired %d provisional, invalidated %d registered\n",
                (int)json_integer_value(json_object_get(r.body, "expired")),
                (int)json_integer_value(json_object_get(r.body, "invalidated")));
+    else /* a future --date is refused like the API's as_of (exit 2, a usage error) */
+        fprintf(stderr, "ecustoms invalidate: %s\n",
+                json_string_value(json_object_get(json_array_get(json_object_get(r.body, "errors"), 0), "message")));
     json_decref(r.body);
-    return ok ? 0 : 1;
+    return ok ? 0 : r.code == SVC_INVALID ? 2 : 1;
 }
 
 /* ---- serve ------------------------------------------------------------------------------ */
@@ -363,7 +366,7 @@ int cmd_serve(int argc, char **argv)
         /* the 15-day invalidation and 7-day expiry, hourly (also `ecustoms invalidate`) */
         if (time(NULL) - last_sweep >= 3600) {
             int e, i;
-            svc_invalidate(&a, (int64_t)time(NULL), &e, &i);
+            svc_invalidate(&a, NULL, (int64_t)time(NULL), &e, &i);
             if (e || i)
                 log_info("expired %d provisional, invalidated %d registered declarations", e, i);
             last_sweep = time(NULL);
@@ -381,7 +384,9 @@ int cmd_serve(int argc, char **argv)
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
-    if (argc < 2 || strcmp(argv[1], "verify") != 0 || !db) {
+    if (argc >= 2 && strcmp(argv[1], "verify") != 0) /* post-clearance audit (cmd_post_clearance.c) */
+        return cmd_post_clearance(argc, argv);
+    if (argc < 2 || !db) {
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
         return 2;
     }

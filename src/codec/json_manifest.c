@@ -12,45 +12,6 @@
 #include "util/date.h"
 #include "util/dec.h"
 
-/* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" -> unix seconds. */
-static int parse_ts(const char *s, int64_t *out)
-{
-    char d[11];
-    date_ymd ymd;
-    int hh, mm, ss = 0, n = 0;
-    if (!s || strlen(s) < 17 || s[10] != 'T')
-        return -1;
-    memcpy(d, s, 10);
-    d[10] = 0;
-    if (date_parse(d, &ymd) != 0)
-        return -1;
-    const char *p = s + 11;
-    if (sscanf(p, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
-        return -1;
-    p += 5;
-    if (*p == ':') {
-        if (sscanf(p + 1, "%2d%n", &ss, &n) != 1 || n != 2)
-            return -1;
-        p += 3;
-    }
-    int off = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 14 || om > 59)
-            return -1;
-        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p || hh > 23 || mm > 59 || ss > 59)
-        return -1;
-    *out = (int64_t)date_to_days(ymd) * 86400 + hh * 3600 + mm * 60 + ss - off;
-    return 0;
-}
-
 void manifest_in_release(manifest_in *m)
 {
     for (int i = 0; i < m->n_bl; i++)
@@ -67,7 +28,7 @@ static int alnum_upper(const char *s)
     return 1;
 }
 
-static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
+static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e)
 {
     static const char *const keys[] = {"number", "kind", "master_number", "shipper", "consignee",
                                        "notify", "description", "hs_code", "packages",
@@ -98,10 +59,11 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
     json_string_member(o, "notify", path, 512, 0, e);
     json_string_member(o, "description", path, 1024, 1, e);
     const char *cons = json_string_member(o, "consignee", path, 512, 1, e);
-    if (cons && !manifest_consignee_valid(cons)) {
+    /* the Notice 7126 format names a Vietnamese consignee; an outbound one is abroad */
+    if (cons && !outbound && !manifest_consignee_valid(cons)) {
         snprintf(p, sizeof p, "%s/consignee", path);
         errs_add(e, "format", p, "consignee is written 'taxcode#name#address' (Notice 7126/TCHQ-GSQL)");
-    } else if (cons) {
+    } else if (cons && !outbound) {
         size_t tl = (size_t)(strchr(cons, '#') - cons);
         snprintf(b->consignee_tax, sizeof b->consignee_tax, "%.*s", (int)tl, cons);
     }
@@ -178,7 +140,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, errs *e)
 void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
 {
     static const char *const keys[] = {"vessel", "flight", "voyage", "voyage_days", "port_of_loading",
-                                       "port_of_arrival", "eta", "bills_of_lading", NULL};
+                                       "port_of_arrival", "eta", "bills_of_lading", "direction", NULL};
     memset(m, 0, sizeof *m);
     if (!json_is_object(body)) {
         errs_add(e, "type", "", "the body must be a JSON object");
@@ -212,18 +174,28 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
         errs_add(e, "type", "/voyage_days", "'voyage_days' is an integer 0-365");
     else if (vd)
         m->voyage_days = (int)json_integer_value(vd);
-    const char *pol = json_string_member(body, "port_of_loading", "", 6, 0, e);
-    if (pol && !codes_locode_valid(pol))
-        errs_add(e, "locode", "/port_of_loading", "'%s' is not a UN/LOCODE", pol);
+    /* inbound (default): the port of arrival is Vietnam's and customs supervises there; outbound
+     * (issue 14 §6): goods leaving Vietnam, supervised at the Vietnamese port of loading */
+    const char *dir = json_string_member(body, "direction", "", 12, 0, e);
+    int outbound = dir && !strcmp(dir, "outbound");
+    if (dir && !outbound && strcmp(dir, "inbound") != 0)
+        errs_add(e, "enum", "/direction", "direction is \"inbound\" or \"outbound\"");
+    const char *pol = json_string_member(body, "port_of_loading", "", 6, outbound, e);
+    if (pol && (!codes_locode_valid(pol) || (outbound && strncmp(pol, "VN", 2) != 0)))
+        errs_add(e, "locode", "/port_of_loading", outbound ? "'%s' is not a Vietnamese UN/LOCODE" : "'%s' is not a UN/LOCODE",
+                 pol);
     else if (pol)
         snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
     const char *poa = json_string_member(body, "port_of_arrival", "", 6, 1, e);
-    if (poa && (!codes_locode_valid(poa) || strncmp(poa, "VN", 2) != 0))
-        errs_add(e, "locode", "/port_of_arrival", "'%s' is not a Vietnamese UN/LOCODE", poa);
-    else if (poa)
+    if (poa && (!codes_locode_valid(poa) || (!outbound && strncmp(poa, "VN", 2) != 0)))
+        errs_add(e, "locode", "/port_of_arrival", outbound ? "'%s' is not a UN/LOCODE" : "'%s' is not a Vietnamese UN/LOCODE",
+                 poa);
+    else if (poa && !outbound)
         snprintf(m->port, sizeof m->port, "%s", poa);
+    if (outbound && pol && codes_locode_valid(pol) && !strncmp(pol, "VN", 2))
+        snprintf(m->port, sizeof m->port, "%s", pol);
     const char *eta = json_string_member(body, "eta", "", 32, 1, e);
-    if (eta && parse_ts(eta, &m->eta) != 0)
+    if (eta && date_parse_timestamp(eta, &m->eta) != 0)
         errs_add(e, "timestamp", "/eta", "'eta' is a timestamp YYYY-MM-DDTHH:MM:SSZ (or with an offset)");
     json_t *bls = json_object_get(body, "bills_of_lading");
     if (!json_is_array(bls) || json_array_size(bls) == 0 || json_array_size(bls) > MAX_BL) {
@@ -241,7 +213,7 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
     json_array_foreach(bls, i, b) {
         char p[64];
         snprintf(p, sizeof p, "/bills_of_lading/%zu", i);
-        decode_bl(b, p, &m->bl[m->n_bl], e);
+        decode_bl(b, p, &m->bl[m->n_bl], outbound, e);
         for (int j = 0; j < m->n_bl; j++)
             if (m->bl[m->n_bl].number[0] && strcmp(m->bl[j].number, m->bl[m->n_bl].number) == 0) {
                 char np[80];

@@ -41,11 +41,17 @@ void json_payment_decode(json_t *body, payment_in *x, errs *e)
     if (json_string_copy(body, "paid_at", "", x->paid_at, sizeof x->paid_at, e) == 0) {
         char d[11] = {0};
         date_ymd day;
+        int64_t at = 0;
         memcpy(d, x->paid_at, 10);
-        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0)
-            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD...)");
-        else
-            x->paid_date = day;
+        if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0 ||
+            (strlen(x->paid_at) > 10 && date_parse_timestamp(x->paid_at, &at) != 0))
+            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD[THH:MM:SSZ])");
+        else {
+            /* the payment's legal date is Vietnam's: 20:00Z is already the next day in Hanoi */
+            x->paid_has_time = strlen(x->paid_at) > 10;
+            x->paid_instant = at;
+            x->paid_date = x->paid_has_time ? date_legal(at) : day;
+        }
     }
     json_t *lines = json_object_get(body, "lines");
     if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES) {

@@ -43,6 +43,12 @@ static json_t *tax_line_json(const tax_line *t, tax_kind kind)
     return o;
 }
 
+/* An export's duty line is its export duty (core/tax.c): named so in the document. */
+static const char *line_key(const decl *d, int k)
+{
+    return d && d->kind == DECL_EXPORT && k == TAX_IMPORT_DUTY ? "export_duty" : tax_kind_key((tax_kind)k);
+}
+
 json_t *json_tax_result(const tax_result *r, const decl *d)
 {
     json_t *root = json_object(), *items = json_array(), *tot = json_object();
@@ -54,7 +60,7 @@ json_t *json_tax_result(const tax_result *r, const decl *d)
             json_object_set_new(o, "hs_code", json_string(d->items[i].hs_code));
         json_object_set_new(o, "customs_value", amount_str(it->customs_value));
         for (int k = 0; k < TAX_KINDS; k++)
-            json_object_set_new(taxes, tax_kind_key((tax_kind)k), tax_line_json(&it->t[k], (tax_kind)k));
+            json_object_set_new(taxes, line_key(d, k), tax_line_json(&it->t[k], (tax_kind)k));
         json_object_set_new(t, "amount", amount_str(it->total));
         json_object_set_new(taxes, "total", t);
         json_object_set_new(o, "taxes", taxes);
@@ -63,7 +69,7 @@ json_t *json_tax_result(const tax_result *r, const decl *d)
     for (int k = 0; k < TAX_KINDS; k++) {
         json_t *t = json_object();
         json_object_set_new(t, "amount", amount_str(r->totals[k]));
-        json_object_set_new(tot, tax_kind_key((tax_kind)k), t);
+        json_object_set_new(tot, line_key(d, k), t);
     }
     {
         json_t *t = json_object();

@@ -103,6 +103,27 @@ int gate_decide(const gate_facts *f, const char *reasons[GATE_MAX_REASONS], int 
     return n == 0;
 }
 
+int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS], int *n_reasons)
+{
+    int n = 0;
+    if (f->n_decls == 0)
+        reasons[n++] = f->n_elsewhere ? "wrong_port" : "no_export_declaration";
+    else if (f->n_uncleared > 0)
+        reasons[n++] = "declaration_not_cleared";
+    if (f->type == GATE_IN && f->gated_in)
+        reasons[n++] = "already_in";
+    if (f->type == GATE_LOADED && !f->gated_in)
+        reasons[n++] = "not_gated_in";
+    if (f->type == GATE_LOADED && f->loaded)
+        reasons[n++] = "already_loaded";
+    if (f->seal_mismatch)
+        reasons[n++] = "seal_mismatch";
+    if (f->holds_open)
+        reasons[n++] = "hold_open";
+    *n_reasons = n;
+    return n == 0;
+}
+
 int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
                     const char *consignee_tax, const char *shipper, const char *loading_country,
                     int32_t date)
@@ -114,7 +135,7 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
             (r->valid_to && date > r->valid_to))
             continue;
         if (r->declarant[0] || r->type_code[0] || r->office[0] ||
-            r->min_value_vnd || r->max_unit_value_vnd ||
+            r->min_value_vnd || r->max_unit_value_vnd || r->duplicate_document ||
             (!r->hs_prefix[0] && !r->importer[0] && !r->shipper[0]))
             continue; /* needs declaration data, or would hold everything */
         size_t pl = strlen(r->hs_prefix);

@@ -84,6 +84,8 @@ int risk_rule_matches(const risk_rule *r, const risk_input *in)
         return 0;
     if (r->min_value_vnd > 0 && in->customs_value < r->min_value_vnd)
         return 0;
+    if (r->duplicate_document && !in->duplicate_document)
+        return 0;
     if (!r->hs_prefix[0] && !r->origin[0] && !r->max_unit_value_vnd)
         return 1;
     for (int i = 0; i < d->n_items; i++)

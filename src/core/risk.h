@@ -31,6 +31,8 @@ typedef struct risk_rule {
     int64_t min_value_vnd;    /* total customs value >= this (0 = no condition) */
     int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
     date_ymd valid_from, valid_to; /* 0 = open */
+    int duplicate_document;   /* 1: only a declaration whose invoice or bill of lading the same
+                               * enterprise declared before (issue 14 §5) */
     int action;               /* CH_YELLOW or CH_RED */
     int priority;             /* higher first */
     int active;
@@ -47,6 +49,7 @@ typedef struct risk_input {
     int model_channel;                  /* CH_NONE without an active model, else the band chosen */
     int model_explored;                 /* ... by the exploration draw rather than by the score */
     uint64_t random_draw;               /* uniform 64-bit draw, supplied by the caller */
+    int duplicate_document;             /* the enterprise declared this invoice / bill of lading before */
 } risk_input;
 
 typedef struct risk_policy {

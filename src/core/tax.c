@@ -594,8 +594,26 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
         r->customs_value = cv;
 
         if (d->kind == DECL_EXPORT) {
+            /* exports carry export duty only (Law 107/2016 on export and import duties; the export
+             * tariff of Decree 26/2023 Appendix I): it takes the duty line, shown as "export_duty" */
             for (int k = 0; k < TAX_KINDS; k++)
-                zero_line(&r->t[k], "0%", "", "export: no export tariff shipped; taxes not computed");
+                zero_line(&r->t[k], "not subject", "", "export: not subject");
+            const tt_vat *xd = tt_find_export_duty(tt, it->hs_code, date);
+            tax_line *x = &r->t[TAX_IMPORT_DUTY];
+            if (!xd) {
+                zero_line(x, "0%", "Decree 26/2023/ND-CP Appendix I (export tariff)",
+                          "not in the export tariff: no export duty");
+                x->pct = 0;
+                set_text(x->schedule, sizeof x->schedule, "XK");
+            } else {
+                x->pct = xd->pct;
+                x->base = cv;
+                x->amount = dec_round_div((__int128)cv * xd->pct, 10000);
+                pct_text(xd->pct, x->rate_text, sizeof x->rate_text);
+                set_text(x->schedule, sizeof x->schedule, "XK");
+                set_text(x->legal_ref, sizeof x->legal_ref, xd->legal_ref);
+                add_note(x, "export duty on the FOB value: %s", xd->desc ? xd->desc : "");
+            }
             continue;
         }
         if (tc && tc->tax != TC_TAXABLE) {

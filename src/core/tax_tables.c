@@ -15,7 +15,7 @@
 #include "core/tariff.h"
 #include "util/dec.h"
 
-#define TT_FILES 10
+#define TT_FILES 11
 
 /* Rows of a prefix table in (bucket, prefix, file order) order, with the range of each bucket:
  * bucket = the 2-digit chapter of the prefix, 100 for "*". A lookup scans the "*" rows and the
@@ -26,7 +26,7 @@ typedef struct pindex {
 } pindex;
 
 struct tax_tables {
-    pindex ix_sct, ix_ept, ix_vat, ix_redx, ix_rem, ix_party;
+    pindex ix_sct, ix_ept, ix_vat, ix_redx, ix_rem, ix_party, ix_xd;
     char *bufs[TT_FILES];
     int nbufs;
     tt_sct *sct;
@@ -37,6 +37,8 @@ struct tax_tables {
     size_t nvat;
     tt_vat *red;
     size_t nred;
+    tt_vat *xd;   /* export duties (export_duties.tsv): pct on the FOB value */
+    size_t nxd;
     tt_vat *redx; /* excluded prefixes: pct unused */
     size_t nredx;
     tt_remedy *rem;
@@ -497,6 +499,22 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nvat++;
         }
     }
+    if (tsv_open(tt, &t, dir, "export_duties.tsv", "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription",
+                 e) == 0) {
+        tt->xd = calloc(count_rows(t.p) + 1, sizeof *tt->xd);
+        while (tt->xd && tsv_next(&t)) {
+            tt_vat *r = &tt->xd[tt->nxd];
+            if (check_nf(&t, 6, e) < 0)
+                continue;
+            bad_row = parse_prefix(&t, t.f[0], e) | parse_valid(&t, t.f[2], t.f[3], &r->v, e) |
+                      need_ref(&t, t.f[4], e) | parse_pct_field(&t, t.f[1], &r->pct, e);
+            r->prefix = t.f[0];
+            r->legal_ref = t.f[4];
+            r->desc = fld(&t, 5);
+            if (!bad_row)
+                tt->nxd++;
+        }
+    }
     if (tsv_open(tt, &t, dir, "vat_reduction.tsv", "rate\tvalid_from\tvalid_to\tlegal_ref\tdescription",
                  e) == 0) {
         tt->red = calloc(count_rows(t.p), sizeof *tt->red);
@@ -613,7 +631,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nwto++;
         }
     }
-    if (e->n > n0 || !tt->sct || !tt->ept || !tt->vat || !tt->red || !tt->redx || !tt->rem ||
+    if (e->n > n0 || !tt->sct || !tt->ept || !tt->vat || !tt->xd || !tt->red || !tt->redx || !tt->rem ||
         !tt->party || !tt->wto) {
         if (e->n == n0)
             errs_add(e, "out_of_memory", dir, "tax tables");
@@ -623,6 +641,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
     if (build_index(&tt->ix_sct, tt->sct, tt->nsct, sizeof *tt->sct, offsetof(tt_sct, prefix), 0) ||
         build_index(&tt->ix_ept, tt->ept, tt->nept, sizeof *tt->ept, offsetof(tt_ept, prefix), 0) ||
         build_index(&tt->ix_vat, tt->vat, tt->nvat, sizeof *tt->vat, offsetof(tt_vat, prefix), 0) ||
+        build_index(&tt->ix_xd, tt->xd, tt->nxd, sizeof *tt->xd, offsetof(tt_vat, prefix), 0) ||
         build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx, offsetof(tt_vat, prefix), 0) ||
         build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem, offsetof(tt_remedy, prefix), 0) ||
         build_index(&tt->ix_party, tt->party, tt->nparty, sizeof *tt->party, 0, 1)) {
@@ -641,6 +660,8 @@ void tax_tables_free(tax_tables *tt)
     free(tt->ix_sct.ord);
     free(tt->ix_ept.ord);
     free(tt->ix_vat.ord);
+    free(tt->ix_xd.ord);
+    free(tt->xd);
     free(tt->ix_redx.ord);
     free(tt->ix_rem.ord);
     free(tt->ix_party.ord);
@@ -738,6 +759,13 @@ const tt_vat *tt_find_vat(const tax_tables *tt, const char *hs, date_ymd d)
 {
     const tt_vat *best = NULL;
     LONGEST(tt->vat, &tt->ix_vat);
+    return best;
+}
+
+const tt_vat *tt_find_export_duty(const tax_tables *tt, const char *hs, date_ymd d)
+{
+    const tt_vat *best = NULL;
+    LONGEST(tt->xd, &tt->ix_xd);
     return best;
 }
 

@@ -103,6 +103,8 @@ void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date
                  tt_sct_match *m);
 const tt_ept *tt_find_ept(const tax_tables *tt, const char *hs, date_ymd d);
 const tt_vat *tt_find_vat(const tax_tables *tt, const char *hs, date_ymd d);
+/* The export tariff's row for hs on d (Decree 26/2023 Appendix I; pct on FOB), NULL: no export duty. */
+const tt_vat *tt_find_export_duty(const tax_tables *tt, const char *hs, date_ymd d);
 /* the temporary reduction valid on d, NULL if none; *excluded set when hs keeps the full rate */
 const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_ymd d,
                                     const char **excluded_ref);

@@ -6,6 +6,7 @@
 
 #include "core/ban.h"
 #include "core/codes.h"
+#include "core/origin.h"
 #include "core/typecode.h"
 #include "util/dec.h"
 
@@ -60,6 +61,15 @@ static void check_item(const decl *d, const tariff *t, int i, errs *e)
     snprintf(p, sizeof p, "/items/%d/value", i);
     if (it->value < 0)
         errs_add(e, "non_negative", p, "value must not be negative");
+    else if (it->value == 0 && strcmp(d->type_code, "A11") == 0)
+        /* A11 is a commercial import for sale: goods free of charge are declared under their own
+         * price kind / type code, never as a zero line that would carry no tax */
+        errs_add(e, "value_zero", p, "an item of a commercial import (A11) has a value greater than zero");
+    if (it->co_form[0] && !origin_form_find(it->co_form)) {
+        snprintf(p, sizeof p, "/items/%d/certificate_of_origin/form", i);
+        errs_add(e, "co_form", p, "'%s' is not a form of proof of origin Vietnam accepts (D, E, AK, AJ, VJ, "
+                 "AANZ, AI, VK, VC, EAV, CPTPP, AHK, EUR.1, REX, RCEP, VI)", it->co_form);
+    }
     if (it->quantity > 0 && it->unit_price >= 0 && it->value >= 0) {
         /* VNACCS rule: unit price x quantity = invoice value +/- 1 (currency unit) */
         __int128 computed = (__int128)it->unit_price * it->quantity / dec_pow10(DEC_SCALE_QTY);
@@ -209,5 +219,19 @@ int decl_validate(const decl *d, const tariff *t, errs *e)
                      "invoice total differs from the sum of item values");
     }
     ban_check(t, d, e); /* issue 14: bans of the direction, decided by the items' facts */
+    return e->n > before ? -1 : 0;
+}
+
+int decl_validate_dates(const decl *d, date_ymd today, errs *e)
+{
+    int before = e->n;
+    date_ymd oldest = date_add_days(today, -DECL_MAX_DOC_AGE_DAYS);
+    if (d->invoice.date && d->invoice.date > today) {
+        char buf[11];
+        date_format(today, buf);
+        errs_add(e, "date_future", "/invoice/date", "the invoice date is after today (%s in Vietnam)", buf);
+    } else if (d->invoice.date && d->invoice.date < oldest)
+        errs_add(e, "date_too_old", "/invoice/date",
+                 "an invoice more than 5 years old is beyond the period customs records are kept");
     return e->n > before ? -1 : 0;
 }

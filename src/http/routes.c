@@ -12,8 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/kernel.h"
+#include "service/offices.h"
+#include "service/post_clearance.h"
 #include "service/manifests.h"
 #include "service/mandates.h"
 #include "service/barcodes.h"
@@ -94,7 +97,7 @@ static const char *header(const route_ctx *c, const char *name)
 static int date_arg(route_ctx *c, const char *name, date_ymd *out)
 {
     const char *v = arg(c, name);
-    *out = date_today();
+    *out = svc_today();
     if (v && date_parse(v, out) != 0) {
         error(c->rs, 422, "date", "dates are written YYYY-MM-DD");
         return -1;
@@ -290,6 +293,17 @@ static void h_container_permit(route_ctx *c) { reply(c->rs, svc_container_permit
 static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 static void h_invalidate(route_ctx *c) { reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of"))); }
+/* issue 14: the administration's audit chains, customs offices, C/O forms, post-clearance audit */
+static void h_audit_chain(route_ctx *c) { reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain"))); }
+static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
+static void h_office_put(route_ctx *c) { reply(c->rs, svc_office_put(c->a, c->req, P0, c->body)); }
+static void h_co_forms(route_ctx *c) { reply(c->rs, svc_co_forms(c->a)); }
+static void h_pca_candidates(route_ctx *c) { reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit"))); }
+static void h_pca_open(route_ctx *c) { reply(c->rs, svc_pca_open(c->a, c->req, c->body)); }
+static void h_pca_list(route_ctx *c) { reply(c->rs, svc_pca_list(c->a, c->req, arg(c, "status"))); }
+static void h_pca_get(route_ctx *c) { reply(c->rs, svc_pca_get(c->a, c->req, P0)); }
+static void h_pca_findings(route_ctx *c) { reply(c->rs, svc_pca_findings(c->a, c->req, P0, c->body)); }
+static void h_pca_assess(route_ctx *c) { reply(c->rs, svc_pca_assess(c->a, c->req, P0)); }
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
@@ -368,6 +382,18 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/holds/{hold_id}/release", h_hold_release, BEARER},
 
     {"POST", "/api/v1/admin/invalidate", h_invalidate, BEARER},
+    {"GET", "/api/v1/admin/audit", h_audit_chain, BEARER},
+
+    {"GET", "/api/v1/customs-offices", h_offices, BEARER},
+    {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},
+    {"GET", "/api/v1/reference/co-forms", h_co_forms, BEARER},
+
+    {"GET", "/api/v1/post-clearance/candidates", h_pca_candidates, BEARER},
+    {"POST", "/api/v1/post-clearance/cases", h_pca_open, BEARER},
+    {"GET", "/api/v1/post-clearance/cases", h_pca_list, BEARER},
+    {"GET", "/api/v1/post-clearance/cases/{case_id}", h_pca_get, BEARER},
+    {"POST", "/api/v1/post-clearance/cases/{case_id}/findings", h_pca_findings, BEARER},
+    {"POST", "/api/v1/post-clearance/cases/{case_id}/assessment", h_pca_assess, BEARER},
 };
 const size_t http_n_routes = sizeof http_routes / sizeof *http_routes;
 

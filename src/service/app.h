@@ -53,6 +53,7 @@ typedef struct app {
     date_ymd fx_date;             /* 0 = empty */
     tax_fx fx_rates[64];
     int fx_n;
+    struct office_cache *offices; /* customs offices (service/offices.c), made on first use */
     pthread_mutex_t key_lock;     /* guards bank_keys and barcode_key */
     app_key_entry *bank_keys;     /* direct-mapped by party; entries live 60 s */
     EVP_PKEY *barcode_key;        /* the QR signing key (service/barcodes.c), loaded on first use */

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/codes.h"
+#include "core/origin.h"
+#include "core/tax_tables.h"
+#include "core/validate.h"
 #include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
@@ -81,6 +85,35 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
+/* An HS6 subheading exists when a national tariff line starts with it. */
+static int hs6_known(app *a, const char *hs6)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 6; i++)
+        v = v * 10 + (uint32_t)(hs6[i] - '0');
+    const tariff_line *near[1];
+    if (!a->tariff)
+        return 1;
+    if (tariff_nearest(a->tariff, v * 100, near, 1) < 1)
+        return 0;
+    return near[0]->hs8 / 100 == v;
+}
+
+/* The issuing country is a party of one of the agreements the form serves, on the issue date. For
+ * imports into Vietnam the parties listed are the exporting ones (data/tax/fta_parties.tsv), so
+ * Vietnam itself never issues a certificate for its own imports. */
+static int co_issuer_ok(app *a, const origin_form *of, const char *cc, date_ymd d)
+{
+    if (!a->tax)
+        return 1;
+    for (int i = 0; i < FTA_COUNT; i++) {
+        const tt_agreement *ag = tt_agreement_of(a->tax, i);
+        if (ag && ag->present && tt_form_accepted(ag, of->form) && tt_find_party(a->tax, i, cc, d))
+            return 1;
+    }
+    return 0;
+}
+
 svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
 {
     static const char *const top[] = {"form", "number", "issuing_country", "issue_date", "exporter",
@@ -110,10 +143,27 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     const char *imp = json_string_field(body, "importer", "/importer", sizeof c->importer, 1, &e);
     const char *inv = json_string_field(body, "invoice_number", "/invoice_number", sizeof c->invoice_number, 0, &e);
     const char *tr = json_string_field(body, "transport_ref", "/transport_ref", sizeof c->transport_ref, 0, &e);
-    if (cc && (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
-        errs_add(&e, "country", "/issuing_country", "an ISO 3166 alpha-2 country code");
+    const origin_form *of = form ? origin_form_find(form) : NULL;
+    date_ymd today = date_legal(x->now);
+    if (form && !of)
+        errs_add(&e, "co_form", "/form", "'%s' is not a form of proof of origin Vietnam accepts "
+                 "(GET /api/v1/reference/co-forms lists them)", form);
+    if (cc && !codes_country_valid(cc))
+        errs_add(&e, "country", "/issuing_country", "'%s' is not an ISO 3166 alpha-2 country code", cc);
     if (idate && date_parse(idate, &c->issue_date) != 0)
         errs_add(&e, "date", "/issue_date", "dates are written YYYY-MM-DD");
+    else if (idate && c->issue_date > today)
+        errs_add(&e, "date_future", "/issue_date", "a certificate cannot be issued after today (Vietnam's date)");
+    else if (idate && c->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
+        errs_add(&e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
+    if (of && cc && codes_country_valid(cc) && !co_issuer_ok(a, of, cc, c->issue_date ? c->issue_date : today)) {
+        if (strcmp(cc, "VN") == 0)
+            errs_add(&e, "co_issuer", "/issuing_country", "form %s for goods imported into Vietnam is issued by "
+                     "the exporting party of %s, not by Vietnam", of->form, of->agreement);
+        else
+            errs_add(&e, "co_issuer", "/issuing_country", "%s is not a party of %s (form %s) on the issue date",
+                     cc, of->agreement, of->form);
+    }
     if (imp && !all_digits(imp, 10) && !all_digits(imp, 13))
         errs_add(&e, "tax_code", "/importer", "the importer's tax code has 10 or 13 digits");
     json_t *items = json_object_get(body, "items"), *it;
@@ -132,8 +182,8 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
             json_check_fields(it, itk, p, &e);
             snprintf(q, sizeof q, "%s/hs6", p);
             const char *hs = json_string_field(it, "hs6", q, 7, 1, &e);
-            if (hs && !all_digits(hs, 6))
-                errs_add(&e, "hs_code", q, "an HS code of 6 digits");
+            if (hs && (!all_digits(hs, 6) || !hs6_known(a, hs)))
+                errs_add(&e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff", hs);
             else if (hs)
                 snprintf(ci->hs6, sizeof ci->hs6, "%s", hs);
             snprintf(q, sizeof q, "%s/quantity", p);
@@ -146,7 +196,10 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
                 errs_add(&e, "decimal", q, "'fob_value' is a non-negative decimal string");
             snprintf(q, sizeof q, "%s/origin_criterion", p);
             const char *oc = json_string_field(it, "origin_criterion", q, sizeof ci->origin_criterion, 1, &e);
-            if (oc)
+            if (oc && of && !origin_criterion_valid(of, oc))
+                errs_add(&e, "origin_criterion", q, "'%s' is not an origin criterion of form %s (%s)", oc,
+                         of->form, of->criteria);
+            else if (oc)
                 snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", oc);
             x->n = (int)i + 1;
         }
@@ -345,4 +398,48 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
         }
     }
     return 0;
+}
+
+/* ---- reference: the forms ------------------------------------------------------------------ */
+
+svc_reply svc_co_forms(app *a)
+{
+    json_t *arr = json_array();
+    date_ymd today = svc_today();
+    for (size_t i = 0; i < origin_form_count(); i++) {
+        const origin_form *f = origin_form_at(i);
+        json_t *parties = json_array(), *crit = json_array();
+        char cc[3] = {0};
+        /* every ISO country that is a party of an agreement accepting the form, today */
+        for (int j = 0; a->tax && j < FTA_COUNT; j++) {
+            const tt_agreement *ag = tt_agreement_of(a->tax, j);
+            if (!ag || !ag->present || !tt_form_accepted(ag, f->form))
+                continue;
+            for (cc[0] = 'A'; cc[0] <= 'Z'; cc[0]++)
+                for (cc[1] = 'A'; cc[1] <= 'Z'; cc[1]++)
+                    if (tt_find_party(a->tax, j, cc, today)) {
+                        int seen = 0;
+                        size_t k;
+                        json_t *v;
+                        json_array_foreach(parties, k, v) seen |= !strcmp(json_string_value(v), cc);
+                        if (!seen)
+                            json_array_append_new(parties, json_string(cc));
+                    }
+        }
+        json_array_append_new(parties, json_string("VN")); /* party to every agreement, issuer of exports */
+        for (const char *p = f->criteria; *p;) {
+            size_t l = strcspn(p, " ");
+            json_array_append_new(crit, json_stringn(p, l));
+            p += l;
+            while (*p == ' ')
+                p++;
+        }
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o,s:s}", "form", f->form, "agreement",
+                                             f->agreement, "parties", parties, "criteria", crit,
+                                             "legal_ref", f->legal_ref));
+    }
+    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:o,s:s}", "forms", arr, "note",
+                                     "a certificate for goods imported into Vietnam is issued by the "
+                                     "exporting party; Vietnam issues certificates for its exports")};
+    return r;
 }

@@ -14,6 +14,9 @@
 svc_reply svc_co_create(app *a, const svc_req *req, json_t *body);
 /* GET /certificates-of-origin/{number} (customs, the importer, the party that lodged it) */
 svc_reply svc_co_get(app *a, const svc_req *req, const char *number);
+/* GET /reference/co-forms: the forms of proof of origin accepted, their agreement, parties
+ * (issuing countries) and origin criteria (any authenticated party). */
+svc_reply svc_co_forms(app *a);
 
 /* Why each claimed certificate was refused (per item, "" when accepted or not claimed). */
 typedef struct co_check {

@@ -20,6 +20,9 @@
 #include "core/typecode.h"
 #include "core/validate.h"
 #include "service/app.h"
+#include "service/audit_log.h"
+#include "service/duplicates.h"
+#include "service/offices.h"
 #include "service/internal.h"
 #include "service/mandates.h"
 #include "service/views.h"
@@ -40,7 +43,14 @@
 #include "util/dec.h"
 #include "util/rand.h"
 
-#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days */
+#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+
+/* The last second provisional data created at `created_at` may be modified or registered: the end
+ * of the 7th legal day after its creation (the sweep expires it the day after: svc_invalidate). */
+static int64_t provisional_until(int64_t created_at)
+{
+    return date_legal_end(date_add_days(date_legal(created_at), PROVISIONAL_DAYS));
+}
 #define AMEND_AFTER_CLEARANCE_DAYS 60
 #define INVALIDATE_DAYS 15
 #define MAX_FX 64
@@ -103,6 +113,8 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     errs_init(e);
     json_decl_decode(body, &x->d, e);
     decl_validate(&x->d, a->tariff, e);
+    decl_validate_dates(&x->d, svc_today(), e); /* sane windows are about today, not the tax date */
+    offices_check(a, x->d.customs_office, e);
     if (req && svc_role_is(req, "declarant")) {
         /* the declarant is the enterprise holding the token (a broker or the trader) */
         if (!x->d.declarant[0])
@@ -211,12 +223,12 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "cleared_at", json_timestamp(r->cleared_at));
     if (r->status == ST_PROVISIONAL)
         json_object_set_new(v, "provisional_until",
-                            json_timestamp(r->created_at + PROVISIONAL_DAYS * 86400));
+                            json_timestamp(provisional_until(r->created_at)));
     const typecode *tc = typecode_find(r->type_code);
     if (tc && tc->reexport_days > 0 && r->registered_at) {
         /* temporary admission: the goods must leave again (or be declared for consumption) */
         char dl[16];
-        date_format(date_add_days(date_from_time((time_t)r->registered_at), tc->reexport_days), dl);
+        date_format(date_add_days(date_legal(r->registered_at), tc->reexport_days), dl);
         json_object_set_new(v, "reexport_deadline", json_string(dl));
     }
 
@@ -373,7 +385,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants submit declarations");
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     char id[33];
     if (new_decl_id(id) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
@@ -388,7 +400,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
      * declaration is one GET away. Spliced from the tax document already serialised for
      * storage rather than serialising it a second time. */
     char until[24];
-    date_format_timestamp((time_t)(x.job.now + PROVISIONAL_DAYS * 86400), until);
+    date_format_timestamp((time_t)provisional_until(x.job.now), until);
     size_t tl = strlen(ax.taxes);
     x.reply_text = malloc(tl + 400);
     if (!x.reply_text) {
@@ -562,7 +574,7 @@ static int modify_job(db_conn *c, void *ctx)
     if (rc != 0)
         return rc;
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_MODIFY, &to) != 0 ||
-        x->job.now > cur.created_at + PROVISIONAL_DAYS * 86400) {
+        x->job.now > provisional_until(cur.created_at)) {
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
                                        "only a provisional declaration younger than 7 days can be modified"));
@@ -593,7 +605,7 @@ svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *bo
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants modify declarations");
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     if (assess(a, req, body, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req), .key = id, .ax = &ax};
@@ -618,6 +630,7 @@ typedef struct register_ctx {
     char *taxes_packed;    /* rx.ax.taxes packed outside the writer (store/pack.h), or NULL */
     char *facts_text;      /* facts encoded outside the writer, or NULL */
     int registered;        /* the job went through (not a replay, not refused) */
+    json_t *dup_warnings;  /* the enterprise declared this invoice / bill of lading before (or NULL) */
     int channel;           /* the channel it was given, when registered */
 } register_ctx;
 
@@ -638,7 +651,7 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
                  "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code,
                  p.status);
     /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
-    int ledger_days = pay_overdue_days(c, tax_code, date_today(), 90, NULL);
+    int ledger_days = pay_overdue_days(c, tax_code, svc_today(), 90, NULL);
     if (ledger_days < 0)
         return ledger_days;
     if (p.overdue_debt_days > 90 || ledger_days > 90)
@@ -715,6 +728,13 @@ static int register_job(db_conn *c, void *ctx)
     json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
+    if (rc == 0) /* the documents it declares, for the next one's duplicate check */
+        rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now);
+    if (rc == 0 && rx->dup_warnings) {
+        if (!warnings)
+            warnings = json_array();
+        json_array_extend(warnings, rx->dup_warnings);
+    }
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
         json_t *detail = json_pack("{s:s,s:s,s:O}", "number", number, "channel",
@@ -832,7 +852,8 @@ static int inherit_job(db_conn *c, void *ctx)
  * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
 static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
-                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule, uint64_t draw_model)
+                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule, uint64_t draw_model,
+                        int duplicate_document)
 {
     party_ctx pc = {.code = enterprise};
     store_read(a->st, party_job, &pc);
@@ -843,6 +864,7 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
                      .date = today, .aeo = pc.found == 1 && pc.p.aeo,
                      .compliance = pc.found == 1 ? pc.p.compliance : 0};
     in.random_draw = draw_rule; /* drawn (and checked) by the caller */
+    in.duplicate_document = duplicate_document; /* invoice or B/L declared before (service/duplicates.h) */
     /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
     risk_score score;
     int scored = 0;
@@ -900,7 +922,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         return svc_error(SVC_CONFLICT, "illegal_transition",
                          "only a provisional declaration can be registered");
     }
-    if (svc_now() > rd.row.created_at + PROVISIONAL_DAYS * 86400) {
+    if (svc_now() > provisional_until(rd.row.created_at)) {
         decl_row_release(&rd.row);
         return svc_error(SVC_CONFLICT, "provisional_expired",
                          "provisional data is kept for 7 days; submit the declaration again");
@@ -908,7 +930,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
     /* 2. re-assess with the rates of the registration date */
     register_ctx rx = {0};
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     json_t *doc = json_loads(rd.row.doc, 0, NULL);
     if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0, NULL) != 0) {
         json_decref(doc);
@@ -929,9 +951,11 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     }
 
     /* 3. classify */
+    /* a second declaration of the same invoice or bill of lading: a warning and a risk input */
+    rx.dup_warnings = dup_warnings(a, &rx.ax.d, rd.row.party, rd.row.id);
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
     rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk,
-                           draw_rule, draw_model);
+                           draw_rule, draw_model, rx.dup_warnings != NULL);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -953,6 +977,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
             *channel = rx.channel;
     }
     free(rx.facts);
+    json_decref(rx.dup_warnings);
     json_decref(rx.risk_json);
     free(rx.risk_text);
     assessed_release(&rx.ax);
@@ -1139,6 +1164,8 @@ static int amend_job(db_conn *c, void *ctx)
             rc = store_amend_put(c, &ar);
         }
     }
+    if (rc == 0) /* and the documents it declares */
+        rc = dup_record(c, &x->ax->d, cur.party, cur.id, x->job.now);
     if (rc == 0) {
         x->job.reply.code = SVC_OK;
         x->job.reply.body = decl_view(&next, x->job.req);
@@ -1188,8 +1215,10 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     uint64_t draw_rule, draw_model;
     if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
         draw_rule = draw_model = 0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
-    m.risk_json = classify(a, &ax, own_id, enterprise, date_today(), facts, &risk, draw_rule,
-                           draw_model);
+    json_t *dups = dup_warnings(a, &ax.d, enterprise, own_id);
+    m.risk_json = classify(a, &ax, own_id, enterprise, svc_today(), facts, &risk, draw_rule,
+                           draw_model, dups != NULL);
+    json_decref(dups);
     char *rt = json_dumps(m.risk_json, JSON_COMPACT);
     m.risk_text = rt;
     r = run_amend(a, &m);
@@ -1345,6 +1374,7 @@ typedef struct transition_ctx {
     int outcome_recorded, violation;
     risk_fact *facts;
     int n_facts;
+    int waiting_for_customs; /* set when the sweep left a declaration alone (see waiting_reason) */
 } transition_ctx;
 
 /* The decision that settles what the controls found (violation or not), if act is one:
@@ -1422,6 +1452,25 @@ static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t 
     return rc < 0 ? rc : 0;
 }
 
+/* Issue 14 §4: a `registered` declaration may still be waiting for someone other than its
+ * declarant — an agency's specialised-inspection result that clearance needs (issue 14 §1: a
+ * before_clearance procedure not passed; a failed one waits for the officer's measure), or an
+ * officer's review of its amendment (§3, amendment_review). The invalidation sweep leaves those
+ * alone. 1 (*why set), 0, or <0. */
+static int waiting_reason(db_conn *c, const char *decl_id, const char **why)
+{
+    int rc = insp_clearance_blocks(c, decl_id, NULL);
+    if (rc != 0) {
+        *why = "waiting for a specialised-inspection result (or the officer's measure after a failed one)";
+        return rc < 0 ? rc : 1;
+    }
+    if ((rc = store_amend_pending(c, decl_id, NULL)) != 0) {
+        *why = "an amendment waits for an officer's review";
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
+}
+
 static int transition_job(db_conn *c, void *ctx)
 {
     transition_ctx *t = ctx;
@@ -1441,6 +1490,16 @@ static int transition_job(db_conn *c, void *ctx)
                  cur.channel ? " on the " : "", cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
+    }
+    if (t->action == ACT_INVALIDATE) { /* the 15 days run against the declarant only */
+        const char *why = NULL;
+        if ((rc = waiting_reason(c, cur.id, &why)) != 0) {
+            decl_row_release(&cur);
+            if (rc < 0)
+                return rc;
+            t->waiting_for_customs = 1;
+            return svc_fail(&x->job, svc_error(SVC_CONFLICT, "waiting_for_customs", why));
+        }
     }
     if (to == ST_CLEARED) { /* e-Payment: no clearance before the taxes are covered */
         int64_t due = pay_clearance_missing(c, cur.id, cur.party);
@@ -1673,6 +1732,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
 typedef struct sweep_ctx {
     int status;
     int64_t before;
+    int64_t at;              /* the cursor: the last declaration listed (id "" = none yet) */
+    char id[33];
     char (*ids)[33];
     int n;
 } sweep_ctx;
@@ -1680,63 +1741,102 @@ typedef struct sweep_ctx {
 static int sweep_list_job(db_conn *c, void *ctx)
 {
     sweep_ctx *x = ctx;
-    x->n = store_decl_ids_by_status_before(c, x->status, x->before, x->ids, 1000);
+    x->n = store_decl_ids_by_status_before(c, x->status, x->before, &x->at, x->id, x->ids, 1000);
     return x->n < 0 ? x->n : 0;
 }
 
-int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated)
+/* Customs Law / Circular 38 Art. 22 (as amended): a declaration lapses 15 days after registration
+ * when the declarant has not done its part: documents not submitted (yellow), goods not presented
+ * (red) or taxes not paid (green), i.e. it is still `registered`. One waiting for customs (document
+ * check, inspection, checked, or an agency's inspection result) never lapses: the delay is not the
+ * declarant's. Days are legal days (Vietnam's dates): registered on day D, invalid from D + 16. */
+int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *invalidated)
 {
-    static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED, ST_DOC_CHECK, ST_INSPECTION, ST_CHECKED};
+    static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED};
     svc_req sys = {.party = "SYSTEM", .role = "system"};
     char (*ids)[33] = calloc(1000, sizeof *ids);
+    date_ymd today = date_legal(now);
+    json_t *numbers = json_array();
+    int waiting = 0;
     *expired = *invalidated = 0;
-    if (!ids)
+    if (!ids || !numbers) {
+        free(ids);
+        json_decref(numbers);
         return -1;
+    }
     for (size_t s = 0; s < sizeof statuses / sizeof *statuses; s++) {
         int prov = statuses[s] == ST_PROVISIONAL;
-        sweep_ctx x = {statuses[s], now - (prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS) * 86400, ids, 0};
+        /* before the first instant of the day (limit) days ago: more than (limit) legal days */
+        sweep_ctx x = {statuses[s], date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
+                       0, "", ids, 0};
         for (;;) {
             if (store_read(a->st, sweep_list_job, &x) != 0) {
                 free(ids);
+                json_decref(numbers);
                 return -1;
             }
-            int changed = 0;
             for (int i = 0; i < x.n; i++) {
                 transition_ctx t = {.w = {.job = {.req = &sys, .now = now}, .key = ids[i]},
                                     .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
                 t.detail = prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
                                 : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
-                                            "registered more than 15 days ago and not completed");
+                                            "registered more than 15 days ago and the declarant has not "
+                                            "submitted documents, presented the goods or paid");
                 svc_reply r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
                 if (r.code == SVC_OK) {
-                    changed++;
                     if (prov)
                         (*expired)++;
-                    else
+                    else {
                         (*invalidated)++;
+                        json_t *num = json_object_get(r.body, "number");
+                        if (json_is_string(num) && json_array_size(numbers) < 200)
+                            json_array_append(numbers, num);
+                    }
                 }
+                waiting += t.waiting_for_customs;
                 json_decref(r.body);
                 json_decref(t.detail);
             }
-            if (x.n < 1000 || !changed)
+            /* the next page starts after the last one listed: a full page of declarations left
+             * as they were (waiting for customs, or refused) cannot stop the sweep */
+            if (x.n < 1000)
                 break;
         }
     }
     free(ids);
-    return *expired + *invalidated;
+    /* every run is audited, also one that changed nothing */
+    char d[11];
+    date_format(today, d);
+    json_t *detail = json_pack("{s:s,s:i,s:i,s:o,s:i}", "as_of", d, "expired", *expired, "invalidated",
+                               *invalidated, "declarations", numbers, "waiting_for_customs", waiting);
+    int rc = audit_log_write(a, "invalidation", svc_now(), by, "invalidate.run", detail);
+    json_decref(detail);
+    return rc < 0 ? -1 : *expired + *invalidated;
 }
 
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of)
 {
-    date_ymd d = date_today();
-    int expired, invalidated;
+    date_ymd d, today = svc_today();
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "administrators only");
+    errs e;
+    errs_init(&e);
     if (as_of && date_parse(as_of, &d) != 0)
-        return svc_error(SVC_INVALID, "date", "dates are written YYYY-MM-DD");
-    /* the sweep runs as of the last second of that day: a deadline that falls on it has passed */
-    int64_t end_of_day = (int64_t)date_to_days(d) * 86400 + 86399;
-    if (svc_invalidate(a, end_of_day, &expired, &invalidated) < 0)
+        errs_add(&e, "date", "as_of", "dates are written YYYY-MM-DD");
+    else if (!as_of)
+        d = today;
+    else if (d > today) {
+        char t[11];
+        date_format(today, t);
+        errs_add(&e, "future_date", "as_of", "the sweep cannot run as of a day that has not come (today is %s in "
+                 "Vietnam): declarations would lapse before their time", t);
+    }
+    if (e.n)
+        return svc_errors(&e);
+    int expired, invalidated;
+    /* as of today: now; as of a past day: the end of that day */
+    int64_t now = d == today ? svc_now() : date_legal_end(d);
+    if (svc_invalidate(a, req, now, &expired, &invalidated) < 0)
         return svc_error(SVC_ERROR, "storage", "invalidation failed");
     svc_reply r = {.code = SVC_OK,
                    .body = json_pack("{s:i,s:i}", "expired", expired, "invalidated", invalidated)};

@@ -16,10 +16,10 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t
 svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
 svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left
- * incomplete for 15 days, as of `now`. Returns the number changed, or -1. */
-int svc_invalidate(app *a, int64_t now, int *expired, int *invalidated);
-/* The administrator's sweep (POST /admin/invalidate, `ecustoms invalidate`): svc_invalidate as
- * of the end of day as_of (YYYY-MM-DD; NULL = today). Replies {expired, invalidated}. */
+ * incomplete by the declarant for more than 15 legal days, as of `now`; audits the run in the
+ * "invalidation" chain (by NULL = the system). Returns the number changed, or -1. */
+int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *invalidated);
+/* POST /admin/invalidate?as_of=YYYY-MM-DD (admin): as of today or a past day, never a future one. */
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
 
 #endif

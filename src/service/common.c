@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/offices.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
@@ -154,6 +155,8 @@ int app_open_ex(app *a, const char *db_path, const char *data_dir, int store_fla
         goto fail;
     if (a->st && app_reload_risk(a) != 0)
         goto fail;
+    if (a->st && offices_seed(a, data_dir) != 0)
+        goto fail;
     return 0;
 fail:
     for (int i = 0; i < e->n; i++)
@@ -166,6 +169,7 @@ void app_close(app *a)
 {
     risk_engine_free(a->risk_engine);
     a->risk_engine = NULL;
+    offices_free(a);
     store_close(a->st);
     tariff_free(a->tariff);
     tax_tables_free(a->tax);

@@ -239,7 +239,7 @@ static int apply_job(db_conn *c, void *ctx)
         json_decref(sources);
         goto out;
     }
-    pay_settle_ctx s = {.req = x->job.req, .now = x->job.now, .paid_date = date_from_time((time_t)x->job.now),
+    pay_settle_ctx s = {.req = x->job.req, .now = x->job.now, .paid_date = date_legal(x->job.now),
                         .revolved = json_array()};
     snprintf(s.ref, sizeof s.ref, "credit of enterprise %s", x->ent);
     ledger_row r = {.at = x->job.now, .amount = x->amount};

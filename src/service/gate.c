@@ -16,6 +16,7 @@
 #include "service/manifests.h"
 #include "service/gate.h"
 #include "store/store_manifest.h"
+#include "store/store_reference.h"
 #include "util/utf8.h"
 
 #define MAX_ROWS 64
@@ -50,7 +51,7 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     if (!decisions)
         decisions = json_array();
     json_t *entry = json_deep_copy(detail);
-    json_object_set_new(entry, "decision", json_string("gate_out"));
+    json_object_set_new(entry, "decision", json_string(x->type == GATE_LOADED ? "loaded" : "gate_out"));
     json_object_set_new(entry, "action", json_string(lifecycle_action_name(ACT_PASS_SUPERVISION)));
     json_object_set_new(entry, "by", json_string(x->req->party));
     json_object_set_new(entry, "role", json_string(x->req->role));
@@ -73,6 +74,108 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
         cur->status = to;
     free(dtext);
     json_decref(detail);
+    return rc;
+}
+
+static const char *type_name(gate_type t) { return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded"; }
+
+/* Exports (issue 14 §6): a container on no inbound manifest, against the export declarations that
+ * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
+ * imports); <0: storage error. */
+static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *manifest_seal)
+{
+    char ids[MAX_DECLS][33];
+    decl_row decls[MAX_DECLS];
+    int nd = 0, rc = store_decl_exports_by_container(c, x->container, ids, MAX_DECLS);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && x->type != GATE_LOADED)
+        return 0;
+    gate_export_facts f = {.type = x->type, .seal_mismatch = manifest_seal && strcmp(manifest_seal, x->seal) != 0};
+    for (int i = 0; i < rc; i++) {
+        decl_row *d = &decls[nd];
+        memset(d, 0, sizeof *d);
+        int k = store_decl_get(c, ids[i], d);
+        if (k < 0) {
+            rc = k;
+            goto out;
+        }
+        if (k == 0)
+            continue;
+        nd++;
+        if (!live(d->status))
+            continue;
+        json_t *doc = json_loads(d->doc, 0, NULL);
+        const char *pol = json_string_value(json_object_get(json_object_get(doc, "transport"), "port_of_loading"));
+        int here = pol && strncmp(pol, x->location, 5) == 0;
+        json_decref(doc);
+        if (!here) {
+            f.n_elsewhere++;
+            d->status = ST_CANCELLED; /* not this port's: left out below */
+            continue;
+        }
+        f.n_decls++;
+        if (d->status != ST_CLEARED && d->status != ST_PASSED)
+            f.n_uncleared++;
+    }
+    if ((rc = store_gate_allowed_exists(c, x->container, mid, "gate_in")) < 0)
+        goto out;
+    f.gated_in = rc;
+    if ((rc = store_gate_allowed_exists(c, x->container, mid, "loaded")) < 0)
+        goto out;
+    f.loaded = rc;
+    if ((rc = store_hold_open_count(c, x->container)) < 0)
+        goto out;
+    f.holds_open = rc;
+    const char *reasons[GATE_MAX_REASONS];
+    int nr = 0, allow = gate_decide_export(&f, reasons, &nr);
+    json_t *rj = json_array();
+    for (int i = 0; i < nr; i++)
+        json_array_append_new(rj, json_string(reasons[i]));
+    gate_row g = {0};
+    g.id = store_sequence_next(c, "gate_event");
+    if (g.id < 0) {
+        rc = (int)g.id;
+        json_decref(rj);
+        goto out;
+    }
+    snprintf(g.container, sizeof g.container, "%s", x->container);
+    snprintf(g.type, sizeof g.type, "%s", type_name(x->type));
+    snprintf(g.location, sizeof g.location, "%s", x->location);
+    snprintf(g.seal, sizeof g.seal, "%s", x->seal);
+    snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
+    snprintf(g.manifest_id, sizeof g.manifest_id, "%s", mid);
+    g.at = x->now;
+    snprintf(g.decision, sizeof g.decision, "%s", allow ? "allow" : "deny");
+    g.reasons = json_dumps(rj, JSON_COMPACT);
+    rc = store_gate_put(c, &g);
+    free(g.reasons);
+    json_t *dj = json_array();
+    for (int i = 0; i < nd && rc == 0; i++) {
+        if (!live(decls[i].status))
+            continue;
+        /* loaded onto the vessel: the goods have left customs' supervision area */
+        if (allow && x->type == GATE_LOADED)
+            rc = pass_supervision(c, x, &decls[i], g.id);
+        json_array_append_new(dj, json_pack("{s:s,s:s}", "number", decls[i].number, "status",
+                                            decl_status_name((decl_status)decls[i].status)));
+    }
+    if (rc == 0) {
+        x->reply.code = SVC_OK;
+        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "decision", allow ? "allow" : "deny",
+                                  "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type, "container",
+                                  x->container, "location", x->location, "direction", "export", "manifest",
+                                  mid[0] ? json_string(mid) : json_null(), "declarations", dj, "at",
+                                  json_timestamp(x->now));
+        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+        rc = rc < 0 ? rc : 1;
+    } else {
+        json_decref(rj);
+        json_decref(dj);
+    }
+out:
+    for (int i = 0; i < nd; i++)
+        decl_row_release(&decls[i]);
     return rc;
 }
 
@@ -136,6 +239,10 @@ static int gate_job(db_conn *c, void *ctx)
                 f.already_in = 1;
             }
         }
+    }
+    if (x->type == GATE_IN || x->type == GATE_LOADED) { /* an export container (outbound manifest or none)? */
+        if ((rc = export_gate(c, x, mid, mid[0] ? rows[0].seal : NULL)) != 0)
+            return rc < 0 ? rc : 0;
     }
     if ((rc = store_hold_open_count(c, x->container)) < 0)
         return rc;
@@ -203,7 +310,7 @@ static int gate_job(db_conn *c, void *ctx)
         goto out;
     }
     snprintf(g.container, sizeof g.container, "%s", x->container);
-    snprintf(g.type, sizeof g.type, "%s", x->type == GATE_IN ? "gate_in" : "gate_out");
+    snprintf(g.type, sizeof g.type, "%s", type_name(x->type));
     snprintf(g.location, sizeof g.location, "%s", x->location);
     snprintf(g.seal, sizeof g.seal, "%s", x->seal);
     snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
@@ -284,8 +391,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     const char *ctr = json_string_value(json_object_get(body, "container"));
     const char *loc = json_string_value(json_object_get(body, "location"));
     const char *seal = json_string_value(json_object_get(body, "seal"));
-    if (!type || (strcmp(type, "gate_in") && strcmp(type, "gate_out")))
-        errs_add(e, "enum", "/type", "type is 'gate_in' or 'gate_out'");
+    if (!type || (strcmp(type, "gate_in") && strcmp(type, "gate_out") && strcmp(type, "loaded")))
+        errs_add(e, "enum", "/type", "type is 'gate_in', 'gate_out' or 'loaded' (an export container onto the vessel)");
     if (!ctr)
         errs_add(e, "required", "/container", "'container' is required");
     else if (!codes_container_valid(ctr))
@@ -309,7 +416,7 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     if (!bound)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
-    gate_ctx x = {.req = req, .type = strcmp(type, "gate_in") == 0 ? GATE_IN : GATE_OUT,
+    gate_ctx x = {.req = req, .type = !strcmp(type, "gate_in") ? GATE_IN : !strcmp(type, "gate_out") ? GATE_OUT : GATE_LOADED,
                   .container = ctr, .location = loc, .seal = seal, .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {

@@ -181,7 +181,7 @@ static json_t *owed_json(const insp_owed_row *r, const insp_result_row *res, int
     json_object_set_new(o, "results", arr);
     if (strcmp(r->stage, "after_clearance") == 0 && cleared_at) {
         char d[16];
-        date_format(date_add_days(date_from_time((time_t)cleared_at), INSP_AFTER_CLEARANCE_DAYS), d);
+        date_format(date_add_days(date_legal(cleared_at), INSP_AFTER_CLEARANCE_DAYS), d);
         json_object_set_new(o, "deadline", json_string(d));
     }
     return o;
@@ -528,7 +528,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
         const char *ds = json_string_value(json_object_get(body, "date"));
         if (!ds || date_parse(ds, &x.issued) != 0)
             errs_add(&e, "date", "/date", "'date' (the result's date) is written YYYY-MM-DD");
-        else if (x.issued > date_today())
+        else if (x.issued > svc_today())
             errs_add(&e, "date_future", "/date", "a result cannot be dated in the future");
     }
     if (e.n)
@@ -584,7 +584,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
                               json_timestamp(r->cleared_at));
         if (r->cleared_at) {
             char d[16];
-            date_format(date_add_days(date_from_time((time_t)r->cleared_at), INSP_AFTER_CLEARANCE_DAYS), d);
+            date_format(date_add_days(date_legal(r->cleared_at), INSP_AFTER_CLEARANCE_DAYS), d);
             json_object_set_new(o, "deadline", json_string(d));
         } else {
             json_object_set_new(o, "deadline", json_null()); /* runs from clearance */

@@ -30,6 +30,8 @@ int64_t svc_now(void) { return clock_fn ? clock_fn() : (int64_t)time(NULL); }
 
 void svc_set_clock(int64_t (*clock)(void)) { clock_fn = clock; }
 
+date_ymd svc_today(void) { return date_legal(svc_now()); }
+
 /* ---- idempotency -------------------------------------------------------------------------- */
 
 void svc_sha256_hex(const void *data, size_t n, char out[65])

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "service/app.h"
+#include "util/date.h"
 
 /* ---- roles -------------------------------------------------------------------------------- */
 
@@ -43,6 +44,8 @@ int svc_is_enterprise(const svc_req *req, const char *tax_code);
 
 /* Seconds since the epoch (UTC): the one "now" of the service layer. */
 int64_t svc_now(void);
+/* The legal date (Vietnam's, util/date.h date_legal) of svc_now(): "today" for every legal rule. */
+date_ymd svc_today(void);
 /* Replaces the clock (NULL restores the system clock). For tests; not thread-safe against
  * concurrent requests, so set it before serving. */
 void svc_set_clock(int64_t (*clock)(void));

@@ -219,8 +219,8 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
         manifest_in_release(&m);
         return r;
     }
-    /* pre-arrival screening (VCIS decides on inspection in advance) */
-    date_ymd today = date_today();
+    /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
+    date_ymd today = svc_today();
     pthread_rwlock_rdlock(&a->risk_lock);
     for (int i = 0; i < m.n_bl; i++) {
         int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,

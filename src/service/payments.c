@@ -20,6 +20,7 @@
 #include "core/ledger.h"
 #include "core/lifecycle.h"
 #include "core/tax.h"
+#include "core/validate.h"
 #include "service/internal.h"
 #include "service/views.h"
 #include "store/store_mandates.h"
@@ -31,6 +32,8 @@
 /* MAX_LINES: codec/json_payment.h */
 #define MAX_ENTRIES 256
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
+
+#define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
 
 json_t *pay_money(int64_t v)
 {
@@ -96,7 +99,7 @@ void pay_entry_of(const ledger_row *r, ledger_entry *e)
 {
     e->kind = ledger_kind_parse(r->kind);
     e->amount = r->amount;
-    e->on = date_from_time((time_t)r->at);
+    e->on = date_legal(r->at);
     e->due = r->due;
 }
 
@@ -297,7 +300,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
  * (Law 107/2016 Art. 9): the monthly deferral. */
 static date_ymd aeo_deadline(int64_t cleared_at)
 {
-    return ledger_aeo_deadline(date_from_time((time_t)cleared_at));
+    return ledger_aeo_deadline(date_legal(cleared_at));
 }
 
 int pay_is_aeo(db_conn *c, const char *enterprise)
@@ -316,7 +319,7 @@ static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledge
     int aeo = pay_is_aeo(c, m->party);
     if (aeo < 0)
         return aeo;
-    date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_from_time((time_t)m->cleared_at);
+    date_ymd from = aeo ? aeo_deadline(m->cleared_at) : date_legal(m->cleared_at);
     int32_t days = date_diff_days(from, s->paid_date);
     int64_t principal = b->assessed - b->paid;
     if (principal > amount)
@@ -350,7 +353,7 @@ static int guarantee_revolve(db_conn *c, pay_settle_ctx *s, const char *bank, co
     int rc = store_guarantee_get(c, bank, id, &g);
     if (rc != 1)
         return rc < 0 ? rc : 0; /* given before the terms were kept: nothing to revolve */
-    if (strcmp(g.type, "joint") != 0 || g.valid_until < date_from_time((time_t)s->now))
+    if (strcmp(g.type, "joint") != 0 || g.valid_until < date_legal(s->now))
         return 0;
     return guarantee_allocate(c, s, &g, 1, s->revolved);
 }
@@ -698,6 +701,19 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     memcpy(x->payer, in.payer, sizeof x->payer);
     memcpy(x->paid_at, in.paid_at, sizeof x->paid_at);
     x->paid_date = in.paid_date;
+    if (in.paid_date) {
+        /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
+         * clock by PAID_AT_SKEW_S), nor before the period records are kept */
+        int64_t now = svc_now();
+        date_ymd today = date_legal(now);
+        if (in.paid_has_time ? in.paid_instant > now + PAID_AT_SKEW_S : in.paid_date > today) {
+            errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
+            x->paid_date = 0;
+        } else if (in.paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
+            errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
+            x->paid_date = 0;
+        }
+    }
     memcpy(x->lines, in.lines, sizeof x->lines);
     x->n = in.n;
     x->total = in.total;
@@ -887,7 +903,7 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks reconcile their payments");
-    recon_ctx x = {.bank = req->party, .from = (int64_t)date_to_days(date) * 86400};
+    recon_ctx x = {.bank = req->party, .from = date_legal_start(date)};
     x.to = x.from + 86400;
     x.rows = calloc(RECON_MAX, sizeof *x.rows);
     if (!x.rows)
@@ -950,7 +966,7 @@ static int guarantee_check_job(db_conn *c, void *ctx)
             errs_add(x->e, "not_owed", p, "declaration %s is %s: it owes no taxes", r.number,
                      decl_status_name((decl_status)r.status));
         else {
-            date_ymd last = date_add_days(date_from_time((time_t)r.registered_at), GUARANTEE_MAX_DAYS);
+            date_ymd last = date_add_days(date_legal(r.registered_at), GUARANTEE_MAX_DAYS);
             if (x->valid_until > last) {
                 char d[16];
                 date_format(last, d);
@@ -1071,7 +1087,7 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     if (json_string_copy(body, "valid_until", "", vu, sizeof vu, e) == 0) {
         if (date_parse(vu, &x->valid_until) != 0)
             errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
-        else if (x->valid_until < date_today())
+        else if (x->valid_until < svc_today())
             errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     }
     json_vnd_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
@@ -1133,7 +1149,7 @@ static int due_job(db_conn *c, void *ctx)
     x->n = store_ledger_guaranteed_by(c, x->bank, x->rows, DUE_MAX);
     if (x->n < 0)
         return x->n;
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     for (int i = 0; i < x->n && i < DUE_MAX; i++) {
         decl_row m = {0};
         ledger_balance b = {0};

@@ -39,6 +39,7 @@ static json_t *rule_json(const risk_rule *r)
                      decl_channel_name((decl_channel)r->action), "priority", r->priority, "active",
                      r->active);
     json_object_set_new(o, "shipper", json_string(r->shipper));
+    json_object_set_new(o, "duplicate_document", json_boolean(r->duplicate_document));
     return o;
 }
 
@@ -128,7 +129,7 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
     static const char *const keys[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", "shipper", NULL};
+                                       "priority", "active", "id", "shipper", "duplicate_document", NULL};
     svc_reply r = {0};
     errs e;
     errs_init(&e);
@@ -155,6 +156,10 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
     rule_money(body, "max_unit_value_vnd", &rr->max_unit_value_vnd, &e);
     rule_date(body, "valid_from", &rr->valid_from, &e);
     rule_date(body, "valid_to", &rr->valid_to, &e);
+    json_t *dup = json_object_get(body, "duplicate_document");
+    if (dup && !json_is_boolean(dup))
+        errs_add(&e, "type", "/duplicate_document", "duplicate_document is true or false");
+    rr->duplicate_document = json_is_true(dup);
     const char *act = json_string_value(json_object_get(body, "action"));
     if (act && !strcmp(act, "yellow"))
         rr->action = CH_YELLOW;

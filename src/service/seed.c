@@ -341,7 +341,7 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
         return rc < 0 ? rc : DB_ERR;
     if (m.total_tax <= 0)
         return 0;
-    pay_settle_ctx s = {.req = &bank, .now = at, .paid_date = date_from_time((time_t)at)};
+    pay_settle_ctx s = {.req = &bank, .now = at, .paid_date = date_legal(at)};
     snprintf(s.txn, sizeof s.txn, "SEED%012ld", n);
     snprintf(s.ref, sizeof s.ref, "payment %s", s.txn);
     ledger_row r = {.at = at, .amount = m.total_tax};
@@ -410,7 +410,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
 
     /* IDA */
     decl_row row = {.kind = dp->kind, .status = ST_PROVISIONAL, .customs_value = t->tr.customs_value,
-                    .total_tax = t->tr.total, .tax_date = date_from_time((time_t)t0),
+                    .total_tax = t->tr.total, .tax_date = date_legal(t0),
                     .created_at = t0, .updated_at = t0, .doc = t->doc, .taxes = t->taxes};
     unsigned char idr[16];
     uint64_t r1 = rnd(g), r2 = rnd(g);
@@ -433,7 +433,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     if (seq < 0 || number_format(doc_type, seq, 0, row.number) != 0)
         return seq < 0 ? (int)seq : DB_ERR;
     risk_input in = {.d = dp, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
-                     .date = date_from_time((time_t)t1), .aeo = p->aeo,
+                     .date = date_legal(t1), .aeo = p->aeo,
                      .compliance = p->compliance, .random_draw = rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
@@ -1123,7 +1123,7 @@ static void fr_reasons(sb *t, const risk_decision *rd)
 
 /* The day of an instant as seed_one (tax date, risk date) and service/payments.c (the AEO
  * deadline) take it: one place to change when they do. */
-static date_ymd fr_day(int64_t t) { return date_from_time((time_t)t); }
+static date_ymd fr_day(int64_t t) { return date_legal(t); }
 
 /* seed_one's life, played in memory: the same random draws in the same order. */
 static void fr_one(fr_state *s, fr_batch *b, long k)

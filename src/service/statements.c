@@ -19,7 +19,7 @@
 #define DEBT_MAX 10000      /* unpaid declarations in the overdue report */
 #define CHECK_BATCH 32      /* the registration check reads this many candidates without malloc */
 
-static int64_t day_start(date_ymd d) { return (int64_t)date_to_days(d) * 86400; }
+static int64_t day_start(date_ymd d) { return date_legal_start(d); }
 
 static json_t *date_or_null(date_ymd d)
 {
@@ -46,7 +46,7 @@ static void debt_until(const decl_row *m, const ledger_row *rows, int n, int64_t
 {
     ledger_entry e[MAX_ENTRIES];
     int k = entries_until(rows, n, until, e);
-    date_ymd released = m->cleared_at && m->cleared_at < until ? date_from_time((time_t)m->cleared_at) : 0;
+    date_ymd released = m->cleared_at && m->cleared_at < until ? date_legal(m->cleared_at) : 0;
     ledger_debt_of(e, k, aeo, released, d);
     if (!pay_owes_taxes(m->status))
         d->unpaid = 0;
@@ -192,7 +192,7 @@ svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days)
 {
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "overdue debts are shown to customs");
-    debts_ctx x = {.today = date_today()};
+    debts_ctx x = {.today = svc_today()};
     if (min_days) {
         char *end;
         long v = strtol(min_days, &end, 10);
@@ -306,7 +306,7 @@ static int stmt_decl(db_conn *c, stmt_ctx *x, const char *decl_id, ledger_row *r
     l->b = close;
     debt_until(&m, rows, n, to_ts, x->p.aeo, &l->debt);
     l->overdue = ledger_days_overdue(&l->debt, x->as_of);
-    l->released = m.cleared_at && m.cleared_at < to_ts ? date_from_time((time_t)m.cleared_at) : 0;
+    l->released = m.cleared_at && m.cleared_at < to_ts ? date_legal(m.cleared_at) : 0;
     if (x->p.aeo && m.cleared_at >= from_ts && m.cleared_at < to_ts && pay_owes_taxes(m.status)) {
         /* the monthly deferral: what the goods left owing at their release, paid since, left */
         ledger_balance at_release, now;
@@ -326,7 +326,7 @@ static int stmt_decl(db_conn *c, stmt_ctx *x, const char *decl_id, ledger_row *r
             l->deferred_here = 1;
             l->remaining = now.assessed - now.paid > 0 ? now.assessed - now.paid : 0;
             l->paid_since = now.paid - at_release.paid;
-            l->deferred_due = ledger_aeo_deadline(date_from_time((time_t)m.cleared_at));
+            l->deferred_due = ledger_aeo_deadline(date_legal(m.cleared_at));
         }
     }
     if (moved || l->opening != 0 || l->deferred_here) {
@@ -524,7 +524,7 @@ svc_reply svc_enterprise_statement(app *a, const svc_req *req, const char *enter
     stmt_period(&x, from, to, month, format, &e);
     if (e.n)
         return svc_errors(&e);
-    date_ymd today = date_today();
+    date_ymd today = svc_today();
     x.as_of = x.to < today ? x.to : today;
     x.ids = calloc(STMT_MAX, sizeof *x.ids);
     svc_reply r = {0};

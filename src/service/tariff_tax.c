@@ -11,7 +11,9 @@
 #include "codec/json_tax.h"
 #include "core/codes.h"
 #include "core/validate.h"
+#include "store/store_reference.h"
 #include "service/app.h"
+#include "service/audit_log.h"
 #include "service/kernel.h"
 #include "util/dec.h"
 
@@ -28,6 +30,7 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     errs_init(e);
     json_decl_decode(body, &d, e);
     decl_validate(&d, a->tariff, e);
+    decl_validate_dates(&d, svc_today(), e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
         tax_fx rates[MAX_FX];
@@ -159,17 +162,57 @@ typedef struct fx_put_ctx {
     const svc_req *req;
     fx_row *rows;
     int n;
+    int confirm;  /* "confirm": true: moves of more than FX_MAX_MOVE_PCT are meant */
+    errs *e;
+    int64_t now;
 } fx_put_ctx;
+
+#define FX_MAX_MOVE_PCT 5 /* a weekly customs rate moving more than this is a typo until confirmed */
 
 static int fx_put_job(db_conn *c, void *ctx)
 {
     fx_put_ctx *x = ctx;
+    int refused = 0;
     for (int i = 0; i < x->n; i++) {
-        int rc = store_fx_put(c, &x->rows[i]);
-        if (rc != 0)
+        fx_row *f = &x->rows[i];
+        int64_t prev = 0;
+        int32_t prev_from = 0;
+        /* compared with the period before it (rows of this request already written count) */
+        int rc = store_fx_previous(c, f->currency, f->valid_from, &prev, &prev_from);
+        if (rc < 0)
+            return rc;
+        __int128 diff = (__int128)f->vnd_per_unit - prev;
+        if (diff < 0)
+            diff = -diff;
+        if (rc == 1 && diff * 100 > (__int128)prev * FX_MAX_MOVE_PCT) {
+            char p[64], was[40], now[40], from[11], pct[40];
+            dec_format(prev, DEC_SCALE_FX, was, sizeof was);
+            dec_format(f->vnd_per_unit, DEC_SCALE_FX, now, sizeof now);
+            date_format(prev_from, from);
+            /* the change in percent with 2 decimals */
+            int64_t bp = (int64_t)((__int128)((__int128)f->vnd_per_unit - prev) * 10000 / prev);
+            dec_format(bp, 2, pct, sizeof pct);
+            if (!x->confirm) {
+                snprintf(p, sizeof p, "/rates/%d/vnd_per_unit", i);
+                errs_add(x->e, "rate_jump", p, "%s %s is %s%% from the previous period's %s (from %s): more than %d%% "
+                         "needs \"confirm\": true", f->currency, now, pct, was, from, FX_MAX_MOVE_PCT);
+                refused = 1;
+                continue;
+            }
+            json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "previous", was,
+                                  "vnd_per_unit", now, "change_pct", pct, "source", f->source);
+            char vf[11];
+            date_format(f->valid_from, vf);
+            json_object_set_new(d, "valid_from", json_string(vf));
+            rc = audit_log_append(c, "exchange_rates", x->now, x->req, "fx.confirmed_jump", d);
+            json_decref(d);
+            if (rc != 0)
+                return rc;
+        }
+        if ((rc = store_fx_put(c, f)) != 0)
             return rc;
     }
-    return 0;
+    return refused; /* 1: nothing of it is kept (the savepoint is rolled back) */
 }
 
 svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
@@ -178,10 +221,12 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
     errs_init(&e);
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
-    json_t *rates = json_object_get(body, "rates");
-    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(rates) ||
+    json_t *rates = json_object_get(body, "rates"), *confirm = json_object_get(body, "confirm");
+    if (!json_is_object(body) || json_object_size(body) != 1u + (confirm != NULL) || !json_is_array(rates) ||
         json_array_size(rates) == 0 || json_array_size(rates) > 512)
-        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...]} with 1-512 rates");
+        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...], \"confirm\": true?} with 1-512 rates");
+    if (confirm && !json_is_boolean(confirm))
+        errs_add(&e, "type", "/confirm", "confirm is true or false");
     fx_row *rows = calloc(json_array_size(rates), sizeof *rows);
     if (!rows)
         return svc_error(SVC_ERROR, "internal", "out of memory");
@@ -219,10 +264,12 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
         free(rows);
         return svc_errors(&e);
     }
-    fx_put_ctx x = {req, rows, (int)json_array_size(rates)};
+    fx_put_ctx x = {req, rows, (int)json_array_size(rates), json_is_true(confirm), &e, svc_now()};
     int rc = store_write(a->st, fx_put_job, &x);
     app_fx_invalidate(a);
     free(rows);
+    if (rc == 1)
+        return svc_errors(&e);
     if (rc != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the rates");
     return svc_fx_list(a, 0);

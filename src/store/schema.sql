@@ -245,3 +245,27 @@ INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at)
   HAVING SUM(CASE WHEN kind IN ('assessed', 'interest', 'credit') THEN amount
   WHEN kind IN ('paid', 'paid_by_credit') THEN -amount ELSE 0 END) > 0
   AND MIN(CASE WHEN kind = 'assessed' THEN at END) IS NOT NULL;
+
+-- migration 8: the law as it is applied (issue 14 §5-7): customs offices, documents declared per enterprise,
+-- post-clearance audit cases
+-- Vietnam's customs offices, seeded from data/reference/customs_offices.tsv, admin-managed (store_reference.c)
+CREATE TABLE IF NOT EXISTS customs_offices (
+  code TEXT PRIMARY KEY, name TEXT NOT NULL, province TEXT NOT NULL, kind TEXT NOT NULL,
+  active INTEGER NOT NULL, source TEXT NOT NULL, updated_at BIGINT NOT NULL);
+-- invoices and bills of lading declared (at IDC) by an enterprise: a second declaration of the same
+-- document is a warning and a risk input (store_reference.c)
+CREATE TABLE IF NOT EXISTS declared_documents (
+  party TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, decl_id TEXT NOT NULL, at BIGINT NOT NULL,
+  PRIMARY KEY (party, kind, ref, decl_id));
+-- export containers are found by number at the port's gate (kind 'export_container')
+CREATE INDEX IF NOT EXISTS declared_documents_ref ON declared_documents(kind, ref);
+-- a risk rule may select declarations whose invoice or bill of lading was declared before (store.c)
+ALTER TABLE risk_rules ADD COLUMN duplicate_document INTEGER NOT NULL DEFAULT 0;
+-- post-clearance audit cases (store_audit_cases.c)
+CREATE TABLE IF NOT EXISTS audit_cases (
+  id TEXT PRIMARY KEY, decl_id TEXT NOT NULL, number TEXT NOT NULL, party TEXT NOT NULL, status TEXT NOT NULL,
+  reason TEXT NOT NULL, selection TEXT, opened_by TEXT NOT NULL, opened_at BIGINT NOT NULL, findings TEXT,
+  violation INTEGER NOT NULL, additional_tax BIGINT NOT NULL, interest BIGINT NOT NULL,
+  interest_days INTEGER NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_cases_status ON audit_cases(status, opened_at);
+CREATE INDEX IF NOT EXISTS audit_cases_decl ON audit_cases(decl_id);

@@ -857,22 +857,35 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
     return rc;
 }
 
-int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char (*ids)[33],
-                                    int max)
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int64_t *at,
+                                    char id[33], char (*ids)[33], int max)
 {
-    static const char reg[] = "SELECT id FROM declarations WHERE status = ? AND registered_at < ?"
-                              " ORDER BY registered_at";
-    static const char prov[] = "SELECT id FROM declarations WHERE status = ? AND created_at < ?"
-                               " ORDER BY created_at";
+    /* a cursor rather than an offset: declarations that leave the status meanwhile (cleared,
+     * cancelled) cannot make the next page skip others */
+    static const char reg[] =
+        "SELECT id, registered_at FROM declarations WHERE status = ? AND registered_at < ?"
+        " AND (registered_at > ? OR (registered_at = ? AND id > ?)) ORDER BY registered_at, id LIMIT ?";
+    static const char prov[] =
+        "SELECT id, created_at FROM declarations WHERE status = ? AND created_at < ?"
+        " AND (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ?";
     db_stmt *st = db_prepare(c, status == 1 ? prov : reg);
-    int n = 0;
+    int n = 0, rc = DB_DONE;
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, status);
     db_bind_int64(c, st, 2, before);
-    while (n < max && db_step(c, st) == DB_ROW)
-        db_col_copy(c, st, 0, ids[n++], 33);
+    db_bind_int64(c, st, 3, id[0] ? *at : INT64_MIN);
+    db_bind_int64(c, st, 4, *at);
+    db_bind_text(c, st, 5, id);
+    db_bind_int64(c, st, 6, max);
+    while (n < max && (rc = db_step(c, st)) == DB_ROW) {
+        db_col_copy(c, st, 0, ids[n], 33);
+        *at = db_col_int64(c, st, 1);
+        snprintf(id, 33, "%s", ids[n++]);
+    }
     db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE) /* a read error is not "no more declarations" */
+        return rc < 0 ? rc : DB_ERR;
     return n;
 }
 
@@ -1017,14 +1030,15 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     static const char sql[] =
         "INSERT INTO risk_rules (id, name, hs_prefix, origin, importer, declarant, type_code,"
         " office, min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority,"
-        " active, shipper) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+        " active, shipper, duplicate_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE"
         " SET name = excluded.name, hs_prefix = excluded.hs_prefix, origin = excluded.origin,"
         " importer = excluded.importer, declarant = excluded.declarant,"
         " type_code = excluded.type_code, office = excluded.office,"
         " min_value_vnd = excluded.min_value_vnd, max_unit_value_vnd = excluded.max_unit_value_vnd,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
         " action = excluded.action, priority = excluded.priority, active = excluded.active,"
-        " shipper = excluded.shipper";
+        " shipper = excluded.shipper, duplicate_document = excluded.duplicate_document";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -1044,6 +1058,7 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     db_bind_int64(c, st, 14, r->priority);
     db_bind_int64(c, st, 15, r->active);
     db_bind_text(c, st, 16, r->shipper);
+    db_bind_int64(c, st, 17, r->duplicate_document);
     return db_run(c, st);
 }
 
@@ -1072,7 +1087,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
     static const char sql[] =
         "SELECT id, name, hs_prefix, origin, importer, declarant, type_code, office,"
         " min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority, active,"
-        " shipper FROM risk_rules ORDER BY priority DESC, id";
+        " shipper, duplicate_document FROM risk_rules ORDER BY priority DESC, id";
     db_stmt *st = db_prepare(c, sql);
     int n = 0;
     if (!st)
@@ -1096,6 +1111,7 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
         r->priority = (int)db_col_int64(c, st, 13);
         r->active = (int)db_col_int64(c, st, 14);
         db_col_copy(c, st, 15, r->shipper, sizeof r->shipper);
+        r->duplicate_document = (int)db_col_int64(c, st, 16);
     }
     db_reset(c, st);
     return n;

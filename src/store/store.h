@@ -172,9 +172,12 @@ int store_decl_register(db_conn *c, const decl_row *r);
 int store_decl_version_put(db_conn *c, const char *id, int amendment, const char *doc,
                            const char *taxes, int64_t at);
 
-/* Declarations in the given status registered before `before` (unix s): for invalidation. */
-int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, char (*ids)[33],
-                                    int max);
+/* Declarations in the given status registered (provisional: created) before `before` (unix s),
+ * in (instant, id) order after the cursor (*at, id; id "" = from the start), at most max: for
+ * invalidation, which pages past the ones it leaves alone (waiting for customs). Moves the cursor
+ * to the last one listed. Count or <0. */
+int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int64_t *at,
+                                    char id[33], char (*ids)[33], int max);
 
 /* ---- audit events (append-only, hash-chained per declaration) ------------------------------ */
 

@@ -78,13 +78,61 @@ int date_weekday(date_ymd d)
     return w + 1;
 }
 
-date_ymd date_from_time(time_t t) { return date_from_days((int32_t)(t / 86400)); }
+date_ymd date_legal(int64_t t)
+{
+    int64_t local = t + DATE_LEGAL_OFFSET_S;
+    int64_t days = local / 86400 - (local % 86400 < 0); /* floor: instants before 1970 too */
+    return date_from_days((int32_t)days);
+}
 
-date_ymd date_today(void) { return date_from_time(time(NULL)); }
+int64_t date_legal_start(date_ymd d) { return (int64_t)date_to_days(d) * 86400 - DATE_LEGAL_OFFSET_S; }
+
+int64_t date_legal_end(date_ymd d) { return date_legal_start(d) + 86399; }
+
+date_ymd date_today(void) { return date_legal((int64_t)time(NULL)); }
 
 void date_format_timestamp(time_t t, char *buf)
 {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" -> unix seconds. */
+int date_parse_timestamp(const char *s, int64_t *out)
+{
+    char d[11];
+    date_ymd ymd;
+    int hh, mm, ss = 0, n = 0;
+    if (!s || strlen(s) < 17 || s[10] != 'T')
+        return -1;
+    memcpy(d, s, 10);
+    d[10] = 0;
+    if (date_parse(d, &ymd) != 0)
+        return -1;
+    const char *p = s + 11;
+    if (sscanf(p, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
+        return -1;
+    p += 5;
+    if (*p == ':') {
+        if (sscanf(p + 1, "%2d%n", &ss, &n) != 1 || n != 2)
+            return -1;
+        p += 3;
+    }
+    int off = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 14 || om > 59)
+            return -1;
+        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p || hh > 23 || mm > 59 || ss > 59)
+        return -1;
+    *out = (int64_t)date_to_days(ymd) * 86400 + hh * 3600 + mm * 60 + ss - off;
+    return 0;
 }

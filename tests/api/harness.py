@@ -27,7 +27,10 @@ import urllib.error
 import urllib.request
 
 BINARY = "build/ecustoms"
-TODAY = datetime.date.today()
+# Legal dates are Vietnam's (Asia/Ho_Chi_Minh = UTC+7 all year): the server's "today" is the date in
+# Hanoi, which differs from the UTC date between 17:00 and 24:00 UTC.
+VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
+TODAY = datetime.datetime.now(VN_TZ).date()
 
 # parties (tax codes: 10 digits)
 CUSTOMS = "0000000000"
@@ -76,6 +79,7 @@ class Env:
         self.serve_args = list(serve_args)   # extra `serve` options (limits, TLS)
         self.scheme = scheme
         self.ssl_context = ssl_context
+        self.moved = set()   # ids of declarations a test changed behind the service (moved_back)
 
     def start(self):
         run_cli("db", "init", "--db", self.db)
@@ -177,11 +181,45 @@ class Env:
         # whatever the tests did, the audit trail they leave must verify (issue 15 #2): every
         # change of a declaration or its ledger came with its event, in the right order
         if os.path.exists(self.db) and not getattr(self, "skip_audit_verify", False):
-            p = run_cli("audit", "verify", "--db", self.db, check=False)
-            if p.returncode != 0:
-                SERVER_FAILURES.append("audit verify failed on %s:\n%s%s" % (
-                    self.dir, p.stdout[-4000:], p.stderr[-2000:]))
+            problems = self.audit_problems()
+            if problems:
+                SERVER_FAILURES.append("audit verify failed on %s:\n%s" % (
+                    self.dir, "\n".join(problems)[-6000:]))
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def moved_back(self, key):
+        """Records that a test changed the declaration `key` (id or number) in the SQLite file
+        behind the service's back — its dates moved back, as time would move them. The audit
+        trail rightly reports such a declaration ("does not match its last event") until a later
+        event of the service covers it; audit_problems() expects exactly that of it, nothing
+        else, and of no other declaration."""
+        con = sqlite3.connect(self.db, timeout=30)
+        try:
+            row = con.execute("SELECT id FROM declarations WHERE id = ? OR number = ?",
+                              (key, key)).fetchone()
+        finally:
+            con.close()
+        if not row:
+            raise AssertionError("no declaration %s to move back" % key)
+        self.moved.add(row[0])
+
+    def audit_problems(self):
+        """`ecustoms audit verify` on the database: [] when it passes, or passes but for the state
+        of declarations moved back by the tests (moved_back); else the output's lines."""
+        p = run_cli("audit", "verify", "--db", self.db, check=False)
+        if p.returncode == 0:
+            return []
+        lines = [l for l in p.stdout.splitlines() if l.strip()]
+        expected = re.compile(r"TAMPERED: declaration (?:\d+ \(id ([0-9a-f]{32})\)|id ([0-9a-f]{32})): "
+                              r"its current state \(row or ledger\) does not match its last event")
+        unexpected = [l for l in lines if not l.startswith("FAILED: ") and not (
+            expected.match(l) and (expected.match(l).group(1) or expected.match(l).group(2)) in self.moved)]
+        # a summary line alone (every problem listed and expected) passes; "... and N more" does not
+        if not unexpected and any(l.startswith("TAMPERED: ") for l in lines) and \
+                all(re.match(r"FAILED: \d+ problems in \d+ events$", l) for l in lines
+                    if l.startswith("FAILED: ")):
+            return []
+        return lines + [l for l in p.stderr.splitlines()]
 
     def call(self, method, path, token=None, body=None, raw=None, headers=None,
              ctype="application/json", timeout=30):
@@ -323,7 +361,7 @@ class ApiCase(unittest.TestCase):
 
     def pay(self, lines, txn=None, expect=201, **k):
         body = {"bank_transaction_id": txn or "TX" + os.urandom(8).hex(), "payer": ACTIVE,
-                "paid_at": TODAY.isoformat() + "T09:30:00Z",
+                "paid_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "lines": [{"declaration": n, "amount": str(a)} for n, a in lines]}
         return self.pay_raw(body, expect=expect, **k)
 

@@ -52,7 +52,7 @@ class T12Payments(ApiCase):
         r = self.registered()
         due = self.owed(r)
         body = {"bank_transaction_id": "REPLAY-1", "payer": ACTIVE,
-                "paid_at": TODAY.isoformat() + "T10:00:00Z",
+                "paid_at": TODAY.isoformat(),
                 "lines": [{"declaration": r["number"], "amount": str(due - 1)}]}
         first = self.pay_raw(body)
         again = self.pay_raw(body)  # a new signature over the same bytes
@@ -215,8 +215,10 @@ class T12Payments(ApiCase):
         mine = [x for x in d["guarantees"] if x["declaration"] == n]
         self.assertEqual((mine[0]["due_amount"], mine[0]["due"], mine[0]["overdue"]),
                          (str(due), until, False))
-        # paid 10 days after the release: 0.03 %/day interest
-        paid_at = (TODAY + datetime.timedelta(days=10)).isoformat()
+        # paid 10 days after the release: 0.03 %/day interest (a bank cannot report a payment
+        # made in the future: the release is moved 10 days back instead)
+        T15Debts.age(self, n, 10)
+        paid_at = TODAY.isoformat()
         p = self.pay_raw({"bank_transaction_id": "G-1-PAY", "payer": ACTIVE, "paid_at": paid_at,
                           "lines": [{"declaration": n, "amount": str(due)}]})
         i = self.interest(due, 10)
@@ -289,11 +291,17 @@ class T12Payments(ApiCase):
         # an ordinary enterprise's green declaration waits for its payment
         plain = self.registered()
         self.assertEqual((plain["channel"], plain["status"]), ("green", "registered"))
-        # paid by the 10th of next month: no interest; 5 days later: 5 days of interest
-        p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO,
-                          "paid_at": (deadline + datetime.timedelta(days=5)).isoformat(),
+        # paid by the 10th of the month after the release: no interest; later: interest from the
+        # 10th. A payment cannot be dated in the future, so the release is moved 45 days back:
+        # its deadline is then 4 to 35 days before today
+        T15Debts.age(self, r["number"], 45)
+        c = TODAY - datetime.timedelta(days=45)
+        deadline = datetime.date(c.year + (c.month == 12), c.month % 12 + 1, 10)
+        late = (TODAY - deadline).days
+        self.assertGreater(late, 0)
+        p = self.pay_raw({"bank_transaction_id": "AEO-1", "payer": AEO, "paid_at": TODAY.isoformat(),
                           "lines": [{"declaration": r["number"], "amount": str(due)}]})
-        self.assertEqual(p["lines"][0]["outstanding"], str(self.interest(due, 5)))
+        self.assertEqual(p["lines"][0]["outstanding"], str(self.interest(due, late)))
 
     # ---- joint guarantees revolve -------------------------------------------------------------
 

@@ -283,14 +283,21 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertGreater(paid, 0)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
-        # the same database as version 6 left it: no ledger_unpaid, migration 7 not recorded
+        # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
+        # added (issue 14 §4-7: customs offices, declared documents, audit cases, the rules'
+        # duplicate_document), neither recorded
+        latest = query(db, "SELECT MAX(version) FROM schema_version")[0][0]
+        self.assertGreaterEqual(latest, 8)
         c = sqlite3.connect(db)
         with c:
             c.execute("DROP TABLE ledger_unpaid")
-            c.execute("DELETE FROM schema_version WHERE version = 7")
+            for table in ("customs_offices", "declared_documents", "audit_cases"):
+                c.execute("DROP TABLE %s" % table)
+            c.execute("ALTER TABLE risk_rules DROP COLUMN duplicate_document")
+            c.execute("DELETE FROM schema_version WHERE version >= 7")
         c.close()
         out = run_cli("db", "migrate", "--db", db).stdout
-        self.assertIn("schema version 6 -> 7", out)
+        self.assertIn("schema version 6 -> %d" % latest, out)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])

@@ -152,17 +152,51 @@ static void from_time(void **state)
 {
     (void)state;
     char buf[21];
-    assert_int_equal(date_from_time(0), 19700101);
-    assert_int_equal(date_from_time(86399), 19700101);
-    assert_int_equal(date_from_time(86400), 19700102);
-    assert_int_equal(date_from_time(1795219200), 20261121); /* 2026-11-21T00:00:00Z */
-    assert_int_equal(date_from_time(1795219199), 20261120);
+    assert_int_equal(date_legal(0), 19700101);
+    assert_int_equal(date_legal(16 * 3600 + 3599), 19700101);
+    assert_int_equal(date_legal(17 * 3600), 19700102);
+    assert_int_equal(date_legal(1795219200), 20261121); /* 2026-11-21T00:00:00Z = 07:00 in Hanoi */
+    assert_int_equal(date_legal(1795219200 - 7 * 3600 - 1), 20261120);
     date_format_timestamp(0, buf);
     assert_string_equal(buf, "1970-01-01T00:00:00Z");
     date_format_timestamp(1795219199, buf);
     assert_string_equal(buf, "2026-11-20T23:59:59Z");
     assert_true(date_valid(date_today()));
     assert_true(date_today() >= 20250101);
+}
+
+/* Vietnam's legal dates (issue 14 §4): an instant's date is its date in Asia/Ho_Chi_Minh (UTC+7).
+ * 2026-11-23 is a Monday; its first legal second is 2026-11-22T17:00:00Z. */
+static void legal_dates(void **state)
+{
+    (void)state;
+    const int64_t mon_local_midnight = 1795366800; /* 2026-11-22T17:00:00Z */
+    assert_int_equal(date_legal(mon_local_midnight - 1), 20261122); /* Sunday 23:59:59 in Hanoi */
+    assert_int_equal(date_legal(mon_local_midnight), 20261123);     /* Monday 00:00:00 in Hanoi */
+    /* the issue's case: registered 06:30 Monday in Hanoi = 23:30 Sunday UTC -> Monday, this week */
+    int64_t t = mon_local_midnight + 6 * 3600 + 30 * 60;
+    assert_int_equal(date_from_days((int32_t)(t / 86400)), 20261122); /* the UTC date: Sunday */
+    assert_int_equal(date_legal(t), 20261123);
+    assert_int_equal(date_weekday(date_legal(t)), 1);
+    /* every second of the 00:00-07:00 local window is the local date, 07:00 still the same */
+    for (int64_t s = 0; s < 7 * 3600; s += 599)
+        assert_int_equal(date_legal(mon_local_midnight + s), 20261123);
+    assert_int_equal(date_legal(mon_local_midnight + 7 * 3600), 20261123);     /* 00:00Z Monday */
+    assert_int_equal(date_legal(mon_local_midnight + 24 * 3600 - 1), 20261123); /* 16:59:59Z */
+    assert_int_equal(date_legal(mon_local_midnight + 24 * 3600), 20261124);
+    /* the day's bounds as instants */
+    assert_int_equal(date_legal_start(20261123), mon_local_midnight);
+    assert_int_equal(date_legal_end(20261123), mon_local_midnight + 86399);
+    assert_int_equal(date_legal(date_legal_start(20261123)), 20261123);
+    assert_int_equal(date_legal(date_legal_end(20261123)), 20261123);
+    assert_int_equal(date_legal(date_legal_end(20261123) + 1), 20261124);
+    /* before 1970 (negative instants) the division floors */
+    assert_int_equal(date_legal(-7 * 3600), 19700101);
+    assert_int_equal(date_legal(-7 * 3600 - 1), 19691231);
+    /* days between two instants count legal dates: 23:30Z Sunday -> 00:30Z Monday is 0 days in Hanoi */
+    assert_int_equal(date_diff_days(date_legal(t), date_legal(t + 3600)), 0);
+    assert_int_equal(date_legal(0), 19700101);
+    assert_int_equal(date_legal(17 * 3600), 19700102);
 }
 
 int main(void)
@@ -172,7 +206,7 @@ int main(void)
         cmocka_unit_test(format_dates),   cmocka_unit_test(valid_ymd),
         cmocka_unit_test(add_days),       cmocka_unit_test(diff_days),
         cmocka_unit_test(days_round_trip), cmocka_unit_test(weekdays),
-        cmocka_unit_test(from_time),
+        cmocka_unit_test(from_time),      cmocka_unit_test(legal_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

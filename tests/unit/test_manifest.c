@@ -94,6 +94,39 @@ static void gate(void **state)
     assert_string_equal(r[0], "hold_open");
 }
 
+/* Exports (issue 14 §6): into the port against a cleared export declaration, then loaded. */
+static void gate_export(void **state)
+{
+    (void)state;
+    const char *r[GATE_MAX_REASONS];
+    int n;
+    gate_export_facts in = {.type = GATE_IN, .n_decls = 1};
+    assert_true(gate_decide_export(&in, r, &n));
+    assert_int_equal(n, 0);
+    gate_export_facts f = in;
+    f.n_uncleared = 1;
+    f.gated_in = 1;
+    assert_false(gate_decide_export(&f, r, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0], "declaration_not_cleared");
+    assert_string_equal(r[1], "already_in");
+    f = (gate_export_facts){.type = GATE_IN, .n_elsewhere = 1};
+    assert_false(gate_decide_export(&f, r, &n));
+    assert_string_equal(r[0], "wrong_port");
+    f = (gate_export_facts){.type = GATE_LOADED};
+    assert_false(gate_decide_export(&f, r, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0], "no_export_declaration");
+    assert_string_equal(r[1], "not_gated_in");
+    gate_export_facts load = {.type = GATE_LOADED, .n_decls = 1, .gated_in = 1};
+    assert_true(gate_decide_export(&load, r, &n));
+    load.loaded = 1;
+    load.seal_mismatch = 1;
+    assert_false(gate_decide_export(&load, r, &n));
+    assert_string_equal(r[0], "already_loaded");
+    assert_string_equal(r[1], "seal_mismatch");
+}
+
 static void screening(void **state)
 {
     (void)state;
@@ -124,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(imo), cmocka_unit_test(deadlines), cmocka_unit_test(locations),
         cmocka_unit_test(consignee), cmocka_unit_test(gate), cmocka_unit_test(screening),
+        cmocka_unit_test(gate_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,7 +224,7 @@ static void declaration_fields_match_decoder(void **state)
     static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
                                        "type_code", "customs_office", "min_value_vnd",
                                        "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", "shipper", NULL};
+                                       "priority", "active", "id", "shipper", "duplicate_document", NULL};
     const char *settings[APP_RISK_SETTINGS + 1] = {NULL}; /* the decoder's own list */
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
         settings[i] = app_risk_settings[i].json;

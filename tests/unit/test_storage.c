@@ -151,6 +151,53 @@ static void time_ordered_ids(void **state)
     assert_string_equal(a + 12, "ffeeddccbbaa99887766");
 }
 
+/* The invalidation sweep's pages (store_decl_ids_by_status_before): every declaration of the
+ * status registered before the limit exactly once, ties of instant broken by id, and one that
+ * leaves the status between two pages does not make the next page skip another. */
+static void sweep_pages_by_cursor(void **state)
+{
+    (void)state;
+    db_conn *c = NULL;
+    char err[512], sql[512];
+    int from, to;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
+    /* d0..d6 registered (status 2) at 100, 100, 100, 200, 200, 300, 900; d7 provisional */
+    static const int64_t at[] = {100, 100, 100, 200, 200, 300, 900, 100};
+    for (int i = 0; i < 8; i++) {
+        int prov = i == 7;
+        char number[16] = "NULL";
+        if (!prov)
+            snprintf(number, sizeof number, "'n%d'", i);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO declarations (id, number, kind, type_code, status, channel, amendment,"
+                 " declarant, party, office, customs_value, total_tax, tax_date, created_at,"
+                 " updated_at, registered_at, cleared_at, doc, taxes) VALUES ('d%d', %s, 1, 'A11',"
+                 " %d, 1, 0, 'x', 'x', '02CI', 0, 0, 0, %lld, %lld, %lld, 0, '{}', '[]')",
+                 i, number, prov ? 1 : 2, (long long)at[i], (long long)at[i],
+                 prov ? 0LL : (long long)at[i]);
+        assert_int_equal(db_exec(c, sql), DB_OK);
+    }
+    char ids[2][33], id[33] = "", seen[16] = "";
+    int64_t cur = 0;
+    int n, pages = 0;
+    while ((n = store_decl_ids_by_status_before(c, 2, 500, &cur, id, ids, 2)) > 0) {
+        for (int i = 0; i < n; i++)
+            strcat(seen, ids[i] + 1); /* the digit */
+        if (++pages == 1) /* d0 (listed) leaves the status: an offset would skip d2 */
+            assert_int_equal(db_exec(c, "UPDATE declarations SET status = 5 WHERE id = 'd0'"), DB_OK);
+        assert_true(pages < 10);
+    }
+    assert_int_equal(n, 0);
+    assert_string_equal(seen, "012345"); /* d6 is too recent, d7 provisional */
+    /* provisional ones by their creation */
+    cur = 0;
+    id[0] = 0;
+    assert_int_equal(store_decl_ids_by_status_before(c, 1, 500, &cur, id, ids, 2), 1);
+    assert_string_equal(ids[0], "d7");
+    db_sqlite_driver.close(c);
+}
+
 /* Every statement the store prepares stays cached for the connection's life, however many
  * there are: a statement past a fixed cache size used to be prepared afresh on every call and
  * never finalized, so sqlite3_close failed (busy) and the connection leaked at shutdown. */
@@ -188,6 +235,7 @@ int main(void)
         cmocka_unit_test(migrate_refuses_newer),
         cmocka_unit_test(engine_tags),
         cmocka_unit_test(time_ordered_ids),
+        cmocka_unit_test(sweep_pages_by_cursor),
         cmocka_unit_test(statement_cache_has_no_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -375,7 +375,8 @@ static void t21_exempt_type_code(void **s)
     assert_non_null(strstr(TL(TAX_VAT).note, "exempt"));
 }
 
-/* 22. Export declaration: customs value computed, taxes 0 with a note. */
+/* 22. Export declaration: customs value computed; goods not in the export tariff (Decree 26/2023
+ * Appendix I, data/tax/export_duties.tsv) carry no export duty, and no other tax. */
 static void t22_export(void **s)
 {
     (void)s;
@@ -385,7 +386,26 @@ static void t22_export(void **s)
     assert_int_equal(run(D2025), 0);
     assert_int_equal(R.customs_value, 25000000);
     assert_int_equal(R.total, 0);
-    assert_non_null(strstr(TL(TAX_IMPORT_DUTY).note, "no export tariff"));
+    assert_non_null(strstr(TL(TAX_IMPORT_DUTY).note, "not in the export tariff"));
+    assert_string_equal(TL(TAX_IMPORT_DUTY).schedule, "XK");
+    assert_non_null(strstr(TL(TAX_VAT).rate_text, "not subject"));
+}
+
+/* 22b. Export duty (the fixture's made-up 17 % row for 6109, tests/data/tax-fixture/export_duties.tsv) on
+ * the customs value: 25,000,000 x 17 % = 4,250,000; the duty line is the export duty. */
+static void t22b_export_duty(void **s)
+{
+    (void)s;
+    one("61091010", "VN", 1000, 1, "PCE");
+    D.kind = DECL_EXPORT;
+    strcpy(D.type_code, "B11");
+    assert_int_equal(run(D2025), 0);
+    assert_int_equal(R.customs_value, 25000000);
+    assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 4250000);
+    assert_int_equal(R.total, 4250000);
+    assert_string_equal(TL(TAX_IMPORT_DUTY).rate_text, "17%");
+    assert_non_null(strstr(TL(TAX_IMPORT_DUTY).legal_ref, "Decree 26/2023"));
+    assert_non_null(strstr(TL(TAX_IMPORT_DUTY).legal_ref, "unverified"));
 }
 
 /* 23. Specific duty (fixture line 87032390, MFN "USD 5000/C62"), 1 car from JP, USD 20,000 CIF:
@@ -954,7 +974,7 @@ int main(void)
         cmocka_unit_test(t15_ept_rate_change),       cmocka_unit_test(t16_plastic_bags_fob),
         cmocka_unit_test(t17_cfr_adds_insurance),    cmocka_unit_test(t18_ept_unit_mismatch),
         cmocka_unit_test(t19_vat_5),                 cmocka_unit_test(t20_vat_exempt),
-        cmocka_unit_test(t21_exempt_type_code),      cmocka_unit_test(t22_export),
+        cmocka_unit_test(t21_exempt_type_code),      cmocka_unit_test(t22_export), cmocka_unit_test(t22b_export_duty),
         cmocka_unit_test(t23_specific),              cmocka_unit_test(t24_ordinary_of_specific),
         cmocka_unit_test(t25_mixed),                 cmocka_unit_test(t26_specific_unit),
         cmocka_unit_test(t27_car_sct),               cmocka_unit_test(t28_reference_manual),

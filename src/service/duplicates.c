@@ -1,0 +1,102 @@
+#include "service/duplicates.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "service/internal.h"
+#include "store/store_reference.h"
+#include "util/log.h"
+
+#define DUP_MAX 20
+
+typedef struct dup_ctx {
+    const decl *d;
+    const char *party, *own_id;
+    json_t *warnings;
+} dup_ctx;
+
+static json_t *numbers_json(char (*nums)[13], int n)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(nums[i]));
+    return arr;
+}
+
+static int dup_job(db_conn *c, void *ctx)
+{
+    dup_ctx *x = ctx;
+    char nums[DUP_MAX][13];
+    x->warnings = json_array();
+    if (x->d->invoice.number[0]) {
+        int n = store_document_others(c, x->party, "invoice", x->d->invoice.number, x->own_id, nums, DUP_MAX);
+        if (n < 0)
+            return n;
+        if (n > 0) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "invoice %.48s was already declared by this enterprise in declaration %s%s",
+                     x->d->invoice.number, nums[0], n > 1 ? " and others" : "");
+            json_array_append_new(x->warnings, json_pack("{s:s,s:s,s:s,s:o}", "code", "duplicate_invoice",
+                                                         "message", msg, "invoice", x->d->invoice.number,
+                                                         "declarations", numbers_json(nums, n)));
+        }
+    }
+    json_t *bls = json_array(), *decls = json_array();
+    for (int i = 0; i < x->d->transport.n_bl; i++) {
+        const char *bl = x->d->transport.bills_of_lading[i];
+        int n = store_document_others(c, x->party, "bill_of_lading", bl, x->own_id, nums, DUP_MAX);
+        if (n < 0) {
+            json_decref(bls);
+            json_decref(decls);
+            return n;
+        }
+        if (n > 0)
+            json_array_append_new(bls, json_string(bl));
+        for (int k = 0; k < n; k++) {
+            int seen = 0;
+            size_t j;
+            json_t *v;
+            json_array_foreach(decls, j, v) seen |= !strcmp(json_string_value(v), nums[k]);
+            if (!seen)
+                json_array_append_new(decls, json_string(nums[k]));
+        }
+    }
+    if (json_array_size(bls))
+        json_array_append_new(x->warnings,
+                              json_pack("{s:s,s:s,s:o,s:o}", "code", "duplicate_bill_of_lading", "message",
+                                        "bills of lading already declared by this enterprise in another declaration",
+                                        "bills_of_lading", bls, "declarations", decls));
+    else {
+        json_decref(bls);
+        json_decref(decls);
+    }
+    return 0;
+}
+
+json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *own_id)
+{
+    dup_ctx x = {d, enterprise, own_id, NULL};
+    if (store_read(a->st, dup_job, &x) != 0) {
+        log_error("duplicate-document check failed for %s", own_id);
+        json_decref(x.warnings);
+        return NULL;
+    }
+    if (!json_array_size(x.warnings)) {
+        json_decref(x.warnings);
+        return NULL;
+    }
+    return x.warnings;
+}
+
+int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at)
+{
+    int rc = store_document_clear(c, decl_id);
+    if (rc == 0 && d->invoice.number[0])
+        rc = store_document_add(c, enterprise, "invoice", d->invoice.number, decl_id, at);
+    for (int i = 0; rc == 0 && i < d->transport.n_bl; i++)
+        rc = store_document_add(c, enterprise, "bill_of_lading", d->transport.bills_of_lading[i], decl_id, at);
+    /* an export's containers: the port's gate finds the declaration by them (service/gate.c) */
+    for (int i = 0; rc == 0 && d->kind == DECL_EXPORT && i < d->transport.n_containers; i++)
+        rc = store_document_add(c, enterprise, "export_container", d->transport.containers[i], decl_id, at);
+    return rc;
+}

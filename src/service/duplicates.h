@@ -1,0 +1,21 @@
+/* The same invoice or bill of lading declared twice by one enterprise (issue 14 §5): not refused
+ * (a split shipment or a re-declaration after cancellation is lawful) but a warning on the second
+ * declaration and a risk input (risk rules with "duplicate_document": true select it). */
+#ifndef ECUSTOMS_SERVICE_DUPLICATES_H
+#define ECUSTOMS_SERVICE_DUPLICATES_H
+
+#include <jansson.h>
+
+#include "core/decl.h"
+#include "service/app.h"
+#include "store/db.h"
+
+/* Before classification (a read): the warnings for d's invoice and bills of lading already
+ * declared by party in other standing declarations; NULL when none (or on a storage error, which
+ * is logged: the warning is advice, registration goes on). */
+json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *own_id);
+/* Inside the registration transaction: records d's documents as declared by decl_id (and an
+ * export's containers, for the gate). */
+int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at);
+
+#endif

@@ -1,0 +1,176 @@
+#include "store/store_reference.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/decl.h"
+
+static void office_from(db_conn *c, db_stmt *st, office_row *o)
+{
+    db_col_copy(c, st, 0, o->code, sizeof o->code);
+    db_col_copy(c, st, 1, o->name, sizeof o->name);
+    db_col_copy(c, st, 2, o->province, sizeof o->province);
+    db_col_copy(c, st, 3, o->kind, sizeof o->kind);
+    o->active = (int)db_col_int64(c, st, 4);
+    db_col_copy(c, st, 5, o->source, sizeof o->source);
+    o->updated_at = db_col_int64(c, st, 6);
+}
+
+int store_office_put(db_conn *c, const office_row *o)
+{
+    static const char sql[] =
+        "INSERT INTO customs_offices (code, name, province, kind, active, source, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+        " province = excluded.province, kind = excluded.kind, active = excluded.active,"
+        " source = excluded.source, updated_at = excluded.updated_at";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, o->code);
+    db_bind_text(c, st, 2, o->name);
+    db_bind_text(c, st, 3, o->province);
+    db_bind_text(c, st, 4, o->kind);
+    db_bind_int64(c, st, 5, o->active);
+    db_bind_text(c, st, 6, o->source);
+    db_bind_int64(c, st, 7, o->updated_at);
+    return db_run(c, st);
+}
+
+int store_office_get(db_conn *c, const char *code, office_row *out)
+{
+    static const char sql[] = "SELECT code, name, province, kind, active, source, updated_at"
+                              " FROM customs_offices WHERE code = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, code);
+    int rc = db_step(c, st), found = 0;
+    if (rc == DB_ROW) {
+        office_from(c, st, out);
+        found = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? found : rc;
+}
+
+int store_office_each(db_conn *c, store_office_fn fn, void *ctx)
+{
+    static const char sql[] = "SELECT code, name, province, kind, active, source, updated_at"
+                              " FROM customs_offices ORDER BY code";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0, rc;
+    if (!st)
+        return DB_ERR;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        office_row o;
+        office_from(c, st, &o);
+        fn(&o, ctx);
+        n++;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int64_t store_office_count(db_conn *c)
+{
+    db_stmt *st = db_prepare(c, "SELECT COUNT(*) FROM customs_offices");
+    if (!st)
+        return DB_ERR;
+    int rc = db_step(c, st);
+    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
+    db_reset(c, st);
+    return n;
+}
+
+int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
+                       int64_t at)
+{
+    static const char sql[] = "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES (?, ?, ?, ?, ?)"
+                              " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_text(c, st, 2, kind);
+    db_bind_text(c, st, 3, ref);
+    db_bind_text(c, st, 4, decl_id);
+    db_bind_int64(c, st, 5, at);
+    return db_run(c, st);
+}
+
+int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
+                          char (*numbers)[13], int max)
+{
+    /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
+     * provisional one, which has no number) did not declare the document */
+    static const char sql[] = "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"
+                              " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"
+                              " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"
+                              " LIMIT ?";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0, rc;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_text(c, st, 2, kind);
+    db_bind_text(c, st, 3, ref);
+    db_bind_text(c, st, 4, decl_id);
+    db_bind_int64(c, st, 5, ST_CANCELLED);
+    db_bind_int64(c, st, 6, ST_INVALIDATED);
+    db_bind_int64(c, st, 7, ST_EXPIRED);
+    db_bind_int64(c, st, 8, ST_REJECTED);
+    /* bounded: an enterprise that declares one invoice thousands of times (a load test) must not
+     * make each registration read them all; the primary key's order, no sort */
+    db_bind_int64(c, st, 9, max);
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            db_col_copy(c, st, 0, numbers[n++], 13);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
+
+int store_document_clear(db_conn *c, const char *decl_id)
+{
+    db_stmt *st = db_prepare(c, "DELETE FROM declared_documents WHERE decl_id = ?");
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    return db_run(c, st);
+}
+
+int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from)
+{
+    static const char sql[] = "SELECT vnd_per_unit, valid_from FROM exchange_rates WHERE currency = ?"
+                              " AND valid_from < ? ORDER BY valid_from DESC LIMIT 1";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, currency);
+    db_bind_int64(c, st, 2, before);
+    int rc = db_step(c, st), found = 0;
+    if (rc == DB_ROW) {
+        *vnd_per_unit = db_col_int64(c, st, 0);
+        *valid_from = (int32_t)db_col_int64(c, st, 1);
+        found = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? found : rc;
+}
+
+int store_decl_exports_by_container(db_conn *c, const char *container, char (*ids)[33], int max)
+{
+    /* recorded at registration (service/duplicates.c dup_record), indexed by (kind, ref) */
+    static const char sql[] = "SELECT decl_id FROM declared_documents WHERE kind = 'export_container' AND ref = ?"
+                              " ORDER BY at LIMIT ?";
+    db_stmt *st = db_prepare(c, sql);
+    int n = 0, rc;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, container);
+    db_bind_int64(c, st, 2, max);
+    while ((rc = db_step(c, st)) == DB_ROW)
+        if (n < max)
+            db_col_copy(c, st, 0, ids[n++], 33);
+    db_reset(c, st);
+    return rc == DB_DONE ? n : rc;
+}
