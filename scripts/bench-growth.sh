@@ -46,7 +46,14 @@ for N in $SIZES; do
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     "$SERVE_BIN" serve --db "$DIR/db.sqlite" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
     SERVER=$!
-    sleep 1
+    # serve checks the file (PRAGMA quick_check) before it listens: minutes at 1,000,000
+    # declarations, so wait for /healthz rather than a fixed second
+    T0=$(date +%s)
+    until curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1; do
+        if ! kill -0 "$SERVER" 2>/dev/null; then echo "serve exited:"; cat "$DIR/serve.log"; exit 1; fi
+        sleep 1
+    done
+    echo "server up after $(( $(date +%s) - T0 )) s (integrity check included)"
     START=$(date +%s)
     "$BIN" load --server "http://127.0.0.1:$PORT" --token "$TOKEN" --rate "$RATE" \
         --duration "$DURATION" --items-min 1 --items-max 50 | grep -v "tariff lines usable" || true
