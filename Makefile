@@ -1,7 +1,8 @@
 # ecustoms — the two commands of the README:
 #   make run    install missing packages, build, create a demo SQLite database, serve on :8080
 #   make test   install missing packages, build, run every test (unit, unit under ASan+UBSan and
-#               the -O3 Release build, API, libFuzzer harnesses FUZZ_SECONDS each)
+#               the -O3 Release build, API, the web portal in chromium, libFuzzer harnesses
+#               FUZZ_SECONDS each)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 REL_BUILD  ?= build-release
@@ -14,7 +15,7 @@ JOBS       ?= 2
 # a readable log: no "Entering directory" from the sub-makes cmake drives
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build asan release fuzz run test unit api clean
+.PHONY: all deps build asan release fuzz run test unit api web screenshots clean
 
 all: build
 
@@ -64,7 +65,16 @@ api: build asan
 	python3 tests/api/run.py --binary $(BUILD)/ecustoms
 	ASAN_OPTIONS=detect_leaks=1 python3 tests/api/run.py --binary $(ASAN_BUILD)/ecustoms
 
-test: unit api fuzz
+# the web portal in a real browser (Playwright + Debian's chromium); scripts/install-deps.sh (the
+# deps target, under build) installs both, playwright-core by npm ci from tests/web/package-lock.json
+web: build
+	node tests/web/run.mjs --binary $(BUILD)/ecustoms
+
+# the README's pictures of the main pages (docs/screenshots/)
+screenshots: build
+	node tests/web/run.mjs --binary $(BUILD)/ecustoms --screenshots
+
+test: unit api web fuzz
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(REL_BUILD) $(FUZZ_BUILD)

@@ -27,6 +27,14 @@ int cmd_risk(int argc, char **argv);       /* risk train|models|activate|import-
 int cmd_post_clearance(int argc, char **argv); /* audit candidates|open|cases|findings|assess --db FILE */
 int cmd_office(int argc, char **argv);     /* office add|list --db FILE: Vietnam's customs offices */
 
+int cmd_user(int argc, char **argv);       /* user add --db FILE --party CODE --username U ... */
+/* cmd_user.c: tokens issued to a person, revocation, expiry of machine tokens, demo people */
+int cli_token_for_user(int argc, char **argv);
+int cli_token_revoke(int argc, char **argv);
+int cli_token_expiry(void *conn, const char *hash, const char *expires_in);
+int cli_expiry_valid(const char *expires_in);
+int cli_demo_people(void *store);
+
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */
 const char *cli_opt(int argc, char **argv, const char *name);
 /* 1 if the flag `name` is present in argv. */

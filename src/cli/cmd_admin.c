@@ -16,12 +16,14 @@
 #include "core/manifest.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "http/web.h"
 #include "service/admin.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
 #include "service/barcodes.h"
 #include "service/manifests.h"
+#include "service/users.h"
 #include "store/store_audit.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
@@ -30,8 +32,6 @@
 #include "util/rand.h"
 
 
-static const char *const roles[] = {"declarant", "officer", "risk_officer", "admin", "carrier",
-                                    "port_operator", "bank", "agency", "asw", NULL};
 
 /* ---- db init --------------------------------------------------------------------------- */
 
@@ -73,6 +73,7 @@ int cmd_db(int argc, char **argv)
             printf("demo tokens (role party token):\n");
             for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
+            rc = cli_demo_people(st); /* one person per role, to sign in to the web portal */
         }
     }
     store_close(st);
@@ -157,20 +158,38 @@ int cmd_party(int argc, char **argv)
     return 0;
 }
 
+/* A machine token's expiry (--expires-in), written after the token (e-Office). */
+typedef struct exp_ctx {
+    const char *token, *expires_in;
+} exp_ctx;
+
+static int expiry_job(db_conn *c, void *ctx)
+{
+    exp_ctx *x = ctx;
+    char hash[65];
+    svc_sha256_hex(x->token, strlen(x->token), hash);
+    return cli_token_expiry(c, hash, x->expires_in);
+}
+
 int cmd_token(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
                *role = cli_opt(argc, argv, "--role");
-    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role) {
-        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE]\n");
+    if (argc >= 2 && !strcmp(argv[1], "revoke"))
+        return cli_token_revoke(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "create") && cli_opt(argc, argv, "--user"))
+        return cli_token_for_user(argc, argv); /* a token acting as a person (e-Office) */
+    const char *exp = cli_opt(argc, argv, "--expires-in");
+    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role ||
+        (exp && !cli_expiry_valid(exp))) {
+        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE] "
+                        "[--expires-in N[s|m|h|d]]\n"
+                        "       ecustoms token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d]\n"
+                        "       ecustoms token revoke --db FILE TOKEN\n");
         return 2;
     }
-    int ok = 0;
-    for (int i = 0; roles[i]; i++)
-        ok |= strcmp(roles[i], role) == 0;
-    if (!ok) {
-        fprintf(stderr, "--role: one of declarant, officer, risk_officer, admin, carrier, "
-                        "port_operator, bank, agency, asw\n");
+    if (!svc_role_valid(role)) {
+        fprintf(stderr, "--role: one of %s\n", svc_roles_list());
         return 2;
     }
     const char *loc = cli_opt(argc, argv, "--location");
@@ -185,6 +204,11 @@ int cmd_token(int argc, char **argv)
     svc_req admin = svc_admin_cli();
     char token[65];
     svc_code rc = svc_admin_token_create(st, &admin, pc, role, loc, token);
+    if (rc == SVC_OK && exp) {
+        exp_ctx e = {token, exp};
+        if (store_write(st, expiry_job, &e) != 0)
+            rc = SVC_ERROR;
+    }
     store_close(st);
     if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);
@@ -316,6 +340,9 @@ int cmd_serve(int argc, char **argv)
     static char openapi[1024];
     snprintf(openapi, sizeof openapi, "%s/openapi.json", cli_data_dir());
     http_openapi_path = openapi;
+    static char web[1024];
+    snprintf(web, sizeof web, "%s/web", cli_data_dir());
+    http_web_dir = web;
     app a;
     /* a damaged file is refused at start rather than answering with partial histories;
      * --no-integrity-check skips the scan for very large files (docs/reliability.md: its cost) */

@@ -6,6 +6,7 @@
  * and hands its reply to reply(), add a row to `routes` below, and document the path in
  * data/openapi.json (tests/unit/test_openapi.c checks the two agree). */
 #include "http/routes.h"
+#include "http/web.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 
 #include "service/audit_log.h"
 #include "service/certificates.h"
+#include "service/office.h"
+#include "service/users.h"
 #include "service/kernel.h"
 #include "service/offices.h"
 #include "service/post_clearance.h"
@@ -50,6 +53,7 @@ int http_status_of(svc_code code)
     case SVC_CONFLICT: return 409;
     case SVC_INVALID: return 422;
     case SVC_ERROR: return 500;
+    case SVC_TOO_MANY: return 429;
     }
     return 500; /* no outcome: a service bug */
 }
@@ -81,6 +85,7 @@ typedef struct route_ctx {
     const svc_req *req;
     json_t *body;                  /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
     const char *param[MAX_PARAMS]; /* the {…} segments of the pattern, in order */
+    const char *session_id;        /* the web portal's session cookie, when it authenticated */
 } route_ctx;
 
 static const char *arg(const route_ctx *c, const char *name)
@@ -292,6 +297,40 @@ static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->
 static void h_container_permit(route_ctx *c) { reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body)); }
 static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
+/* e-Office and the web portal (issue 16) */
+static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
+static void h_session_get(route_ctx *c) { reply(c->rs, svc_session_get(c->a, c->req, c->session_id)); }
+static void h_session_put(route_ctx *c) { reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body)); }
+
+static void h_session_delete(route_ctx *c)
+{
+    reply(c->rs, svc_session_delete(c->a, c->session_id));
+    http_session_clear_cookie(c->rq, c->rs);
+}
+
+static svc_list_args list_args(const route_ctx *c)
+{
+    svc_list_args l = {arg(c, "status"), arg(c, "channel"), arg(c, "office"), arg(c, "type_code"),
+                       arg(c, "enterprise"), arg(c, "from"), arg(c, "to"), arg(c, "q"),
+                       arg(c, "cursor"), arg(c, "limit")};
+    return l;
+}
+
+static void h_decl_list(route_ctx *c)
+{
+    svc_list_args l = list_args(c);
+    reply(c->rs, svc_decl_list(c->a, c->req, &l));
+}
+
+static void h_worklist(route_ctx *c)
+{
+    svc_list_args l = list_args(c);
+    reply(c->rs, svc_worklist(c->a, c->req, P0, &l));
+}
+
+static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
+static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
+
 static void h_invalidate(route_ctx *c) { reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of"))); }
 /* issue 14: the administration's audit chains, customs offices, C/O forms, post-clearance audit */
 static void h_audit_chain(route_ctx *c) { reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain"))); }
@@ -383,6 +422,16 @@ const http_route http_routes[] = {
 
     {"POST", "/api/v1/admin/invalidate", h_invalidate, BEARER},
     {"GET", "/api/v1/admin/audit", h_audit_chain, BEARER},
+
+    /* e-Office (issue 16): BEARER routes also take the web portal's session cookie */
+    {"POST", "/api/v1/session", h_session_login, PUBLIC},
+    {"GET", "/api/v1/session", h_session_get, BEARER},
+    {"PUT", "/api/v1/session", h_session_put, BEARER},
+    {"DELETE", "/api/v1/session", h_session_delete, BEARER},
+    {"GET", "/api/v1/declarations", h_decl_list, BEARER},
+    {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
+    {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
+    {"GET", "/api/v1/notifications", h_notifications, BEARER},
 
     {"GET", "/api/v1/customs-offices", h_offices, BEARER},
     {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},
@@ -482,6 +531,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     const char *m = rq->method;
     route_ctx c = {.a = a, .rq = rq, .rs = rs};
     int known;
+    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16): GET / and /web/<file> */
+        return;
     int n = split(rq->url, seg);
     const http_route *route = n < 0 ? NULL : find(m, seg, n, c.param, 1, &known);
     if (route)
@@ -489,13 +540,13 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     if (n < 3 || strcmp(seg[0], "api") || strcmp(seg[1], "v1"))
         return error(rs, 404, "not_found", "no such resource");
 
-    /* authentication */
-    const char *authz = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    /* authentication: bearer token, or the web portal's session cookie (+ CSRF check) */
     svc_req req = {0};
-    if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) < 16 ||
-        svc_authenticate(a, authz + 7, &req) != 1)
-        return error(rs, 401, "unauthorized", "a valid bearer token is required");
+    const char *session_id = NULL;
+    if (!http_authenticate(a, rq, &req, rs, &session_id))
+        return;
     c.req = &req;
+    c.session_id = session_id;
 
     /* body */
     int post = !strcmp(m, "POST"), put = !strcmp(m, "PUT");

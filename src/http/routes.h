@@ -23,6 +23,8 @@ typedef struct http_response {
     char *text;             /* heap, freed by the server */
     size_t text_len;
     const char *content_type;
+    char set_cookie[160];   /* a Set-Cookie header to send, "" = none */
+    int web;                /* a page: send the browser security headers */
 } http_response;
 
 void routes_dispatch(app *a, const http_request *rq, http_response *rs);

@@ -130,18 +130,28 @@ char *http_metrics_text(app *a)
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *ctype,
-                                 char *text, size_t len)
+                                 char *text, size_t len, const http_response *rs)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (rs && rs->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", rs->set_cookie);
+    if (rs && rs->web) { /* pages: our own scripts only, never framed, no referrer */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    }
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return rc;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t *body)
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t *body,
+                                 const http_response *rs)
 {
     /* a reply that cannot be built or encoded (a string that is not UTF-8 reached it) is a 500
      * that says so, never a 2xx/4xx with "{}" */
@@ -155,7 +165,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
         if (!text)
             return MHD_NO;
     }
-    return send_text(conn, status, "application/json", text, strlen(text));
+    return send_text(conn, status, "application/json", text, strlen(text), rs);
 }
 
 static enum MHD_Result send_unavailable(struct MHD_Connection *conn)
@@ -372,8 +382,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     record(st, rs.status);
     if (rs.text)
         return send_text(conn, rs.status, rs.content_type ? rs.content_type : "text/plain",
-                         rs.text, rs.text_len);
-    return send_json(conn, rs.status, rs.json);
+                         rs.text, rs.text_len, &rs);
+    return send_json(conn, rs.status, rs.json, &rs);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

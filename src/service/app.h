@@ -26,6 +26,10 @@ typedef struct app_token_entry {
     char hash[65];
     char party[14];
     char role[24];
+    char user[64];            /* the person a token was issued to ("" = machine token) */
+    char user_name[128];
+    char office[9];
+    int64_t expires_at;       /* 0 = never */
     int64_t cached_at;
 } app_token_entry;
 
@@ -71,6 +75,7 @@ typedef enum svc_code {
     SVC_CONFLICT,     /* the resource's state forbids it now */
     SVC_INVALID,      /* the input breaks a rule: errors list all of them */
     SVC_ERROR,        /* storage or internal failure */
+    SVC_TOO_MANY,     /* too many attempts: try again later (sign-in throttling) */
 } svc_code;
 
 typedef struct svc_reply {
@@ -85,6 +90,9 @@ typedef struct svc_reply {
 typedef struct svc_req {
     char party[14];
     char role[24];
+    char user[64];               /* the person acting (username), "" for a machine token */
+    char user_name[128];         /* their full name, for audit events */
+    char office[9];              /* their customs office, "" when none */
     const char *idem_key;        /* NULL when the request has no Idempotency-Key */
     char request_hash[65];       /* SHA-256 of method, path and body */
     const char *raw_body;        /* the exact bytes received (NUL-terminated), may be NULL */

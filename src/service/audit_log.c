@@ -5,13 +5,18 @@
 
 #include "codec/json_fields.h"
 #include "service/internal.h"
+#include "service/users.h"
 
 #define AUDIT_MAX_EVENTS 5000
 
 int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by, const char *action,
                      json_t *detail)
 {
-    char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    /* the person acting, when a person does (issue 16): inside the MACed detail */
+    json_t *who = by ? svc_event_actor(by, detail ? json_deep_copy(detail) : NULL) : NULL;
+    json_t *use = who ? who : detail;
+    char *d = use ? json_dumps(use, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(who);
     int rc = store_event_append(c, chain, at, by ? by->party : "SYSTEM", by ? by->role : "system", action,
                                 0, 0, d);
     free(d);

@@ -27,6 +27,7 @@
 #include "service/mandates.h"
 #include "service/views.h"
 #include "service/kernel.h"
+#include "service/users.h"
 #include "service/certificates.h"
 #include "service/amendments.h"
 #include "service/inspection.h"
@@ -300,7 +301,10 @@ typedef struct write_ctx {
 
 static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
 {
-    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    /* the person acting (e-Office) is part of the hashed detail */
+    json_t *who = x->job.req->user[0] ? svc_event_actor(x->job.req, detail ? json_deep_copy(detail) : NULL) : NULL;
+    char *d = who ? json_dumps(who, JSON_COMPACT) : detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(who);
     int rc = store_event_append(c, x->row.id, x->job.now, x->job.req->party, x->job.req->role, action, from,
                                 to, d);
     free(d);
@@ -526,6 +530,11 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
         json_object_set_new(ev, "from_status", e->from_status ? json_string(decl_status_name((decl_status)e->from_status)) : json_null());
         json_object_set_new(ev, "to_status", json_string(decl_status_name((decl_status)e->to_status)));
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+        json_t *u = json_object_get(d, "user"), *un = json_object_get(d, "user_name");
+        if (json_is_string(u) && json_is_string(un)) { /* the person who acted (e-Office) */
+            json_object_set(ev, "user", u);
+            json_object_set(ev, "user_name", un);
+        }
         svc_view_filter(req, d); /* declarants never see rule names, ids or model internals */
         json_object_set_new(ev, "detail", d ? d : json_null());
         json_object_set_new(ev, "hash", json_string(e->hash));
@@ -1564,6 +1573,7 @@ static int transition_job(db_conn *c, void *ctx)
     json_object_set_new(entry, "by", json_string(x->job.req->party));
     json_object_set_new(entry, "role", json_string(x->job.req->role));
     json_object_set_new(entry, "at", json_string(ts));
+    svc_event_actor(x->job.req, entry);
     json_array_append_new(decisions, entry);
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);

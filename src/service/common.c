@@ -9,6 +9,7 @@
 #include "service/app.h"
 #include "service/risk_engine.h"
 #include "service/kernel.h"
+#include "store/store_users.h"
 #include "util/dec.h"
 #include "util/log.h"
 
@@ -189,12 +190,19 @@ void app_close(app *a)
 typedef struct auth_ctx {
     const char *hash;
     svc_req *req;
+    int64_t expires_at;
 } auth_ctx;
 
 static int auth_job(db_conn *c, void *ctx)
 {
     auth_ctx *x = ctx;
-    return store_token_get(c, x->hash, x->req->party, x->req->role);
+    int rc = store_token_get(c, x->hash, x->req->party, x->req->role);
+    if (rc != 1)
+        return rc;
+    /* a token issued to a person acts as that person (e-Office); it may carry an expiry */
+    int o = store_token_owner_get(c, x->hash, x->req->user, x->req->user_name, x->req->office,
+                                  &x->expires_at);
+    return o < 0 ? o : 1;
 }
 
 #define TOKEN_TTL 60 /* seconds a token stays cached: bounds how long a revoked one still works */
@@ -209,24 +217,34 @@ int svc_authenticate(app *a, const char *token, svc_req *req)
         slot = &a->token_cache[strtoul(hash + 56, NULL, 16) % APP_TOKEN_CACHE];
         pthread_rwlock_rdlock(&a->token_lock);
         int hit = now - slot->cached_at < TOKEN_TTL && strcmp(slot->hash, hash) == 0;
+        int expired = hit && slot->expires_at && now >= slot->expires_at;
         if (hit) {
             memcpy(req->party, slot->party, sizeof req->party);
             memcpy(req->role, slot->role, sizeof req->role);
+            memcpy(req->user, slot->user, sizeof req->user);
+            memcpy(req->user_name, slot->user_name, sizeof req->user_name);
+            memcpy(req->office, slot->office, sizeof req->office);
         }
         pthread_rwlock_unlock(&a->token_lock);
         if (hit)
-            return 1;
+            return expired ? 0 : 1;
     }
-    auth_ctx x = {hash, req};
+    auth_ctx x = {hash, req, 0};
     int rc = store_read(a->st, auth_job, &x);
     if (rc == 1 && slot) {
         pthread_rwlock_wrlock(&a->token_lock);
         memcpy(slot->hash, hash, sizeof slot->hash);
         memcpy(slot->party, req->party, sizeof slot->party);
         memcpy(slot->role, req->role, sizeof slot->role);
+        memcpy(slot->user, req->user, sizeof slot->user);
+        memcpy(slot->user_name, req->user_name, sizeof slot->user_name);
+        memcpy(slot->office, req->office, sizeof slot->office);
+        slot->expires_at = x.expires_at;
         slot->cached_at = now;
         pthread_rwlock_unlock(&a->token_lock);
     }
+    if (rc == 1 && x.expires_at && now >= x.expires_at)
+        return 0;
     return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "service/kernel.h"
 #include "service/credits.h"
 #include "service/ledger.h"
+#include "service/users.h"
 #include "util/dec.h"
 #include "util/utf8.h"
 
@@ -478,6 +479,14 @@ static int refund_decide_job(db_conn *c, void *ctx)
     utf8_snprintf(r.note, sizeof r.note, "%s", x->note);
     r.decided_at = x->job.now;
     if ((rc = store_refund_put(c, &r)) != 0) {
+        json_decref(sources);
+        return rc;
+    }
+    json_t *d = json_pack("{s:I,s:s,s:s,s:I,s:s}", "refund", (json_int_t)r.id, "enterprise", x->ent,
+                          "decision", r.status, "amount", (json_int_t)r.amount, "note", x->note);
+    rc = svc_audit_append(c, x->job.req, "refunds", x->job.now, "refund.decide", d);
+    json_decref(d);
+    if (rc != 0) {
         json_decref(sources);
         return rc;
     }

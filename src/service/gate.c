@@ -13,6 +13,7 @@
 #include "core/lifecycle.h"
 #include "core/manifest.h"
 #include "service/kernel.h"
+#include "service/users.h"
 #include "service/manifests.h"
 #include "service/gate.h"
 #include "store/store_manifest.h"
@@ -65,7 +66,7 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     next.decisions = dtext;
     int rc = store_decl_set_state(c, &next);
     if (rc == 0) {
-        char *d = json_dumps(detail, JSON_COMPACT);
+        char *d = json_dumps(svc_event_actor(x->req, detail), JSON_COMPACT);
         rc = store_event_append(c, cur->id, x->now, x->req->party, x->req->role,
                                 lifecycle_action_name(ACT_PASS_SUPERVISION), cur->status, to, d);
         free(d);
@@ -576,6 +577,12 @@ static int hold_open_job(db_conn *c, void *ctx)
         return (int)x->h.id;
     int rc = store_hold_put(c, &x->h);
     if (rc == 0) {
+        json_t *d = json_pack("{s:I,s:s,s:s}", "hold", (json_int_t)x->h.id, "subject", x->h.subject,
+                              "reason", x->h.reason);
+        rc = svc_audit_append(c, x->req, "holds", x->h.opened_at, "hold.open", d);
+        json_decref(d);
+    }
+    if (rc == 0) {
         x->reply.code = SVC_CREATED;
         x->reply.body = hold_view(&x->h);
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->h.opened_at);
@@ -625,6 +632,11 @@ static int hold_release_job(db_conn *c, void *ctx)
     x->h.released_at = svc_now();
     snprintf(x->h.released_by, sizeof x->h.released_by, "%s", x->req->party);
     rc = store_hold_put(c, &x->h);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:I,s:s}", "hold", (json_int_t)x->h.id, "subject", x->h.subject);
+        rc = svc_audit_append(c, x->req, "holds", x->h.released_at, "hold.release", d);
+        json_decref(d);
+    }
     if (rc == 0) {
         x->reply.code = SVC_OK;
         x->reply.body = hold_view(&x->h);
@@ -679,6 +691,10 @@ static int perm_job(db_conn *c, void *ctx)
                               x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
                               "granted_by", x->p.granted_by, "granted_at",
                               json_timestamp(x->p.granted_at));
+    /* an officer's decision: audited with the person who took it (issue 16) */
+    if ((rc = svc_audit_append(c, x->req, "container_permissions", x->p.granted_at, "container.permit",
+                               x->reply.body)) != 0)
+        return rc;
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->p.granted_at);
 }
 

@@ -11,6 +11,7 @@
 #include "service/kernel.h"
 #include "service/ledger.h"
 #include "service/payments.h"
+#include "service/users.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
 
@@ -266,7 +267,10 @@ static int can_see(const svc_req *req, const decl_row *r)
 static int event(db_conn *c, const svc_req *req, const decl_row *d, int64_t now, const char *action,
                  json_t *detail)
 {
-    char *t = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    /* the person who recorded the result, when a person did (issue 16) */
+    json_t *who = svc_event_actor(req, detail ? json_deep_copy(detail) : NULL);
+    char *t = who ? json_dumps(who, JSON_COMPACT) : NULL;
+    json_decref(who);
     int rc = store_event_append(c, d->id, now, req->party, req->role, action, d->status, d->status, t);
     free(t);
     return rc;

@@ -13,8 +13,9 @@ int svc_role_is(const svc_req *req, const char *role) { return strcmp(req->role,
 
 int svc_is_customs(const svc_req *req)
 {
+    /* managers (e-Office) read everything customs reads; every write checks its own role */
     return svc_role_is(req, "officer") || svc_role_is(req, "risk_officer") ||
-           svc_role_is(req, "admin");
+           svc_role_is(req, "admin") || svc_role_is(req, "manager");
 }
 
 int svc_is_enterprise(const svc_req *req, const char *tax_code)

@@ -35,7 +35,7 @@
 /* ---- roles -------------------------------------------------------------------------------- */
 
 int svc_role_is(const svc_req *req, const char *role);
-int svc_is_customs(const svc_req *req); /* officer, risk_officer, admin */
+int svc_is_customs(const svc_req *req); /* officer, risk_officer, admin, manager */
 /* The enterprise itself: a declarant token of that tax code. A broker declaring for it is not
  * (it may not see or spend the enterprise's money). */
 int svc_is_enterprise(const svc_req *req, const char *tax_code);

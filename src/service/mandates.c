@@ -8,6 +8,7 @@
 
 #include "codec/json_fields.h"
 #include "service/kernel.h"
+#include "service/users.h"
 #include "store/store.h"
 #include "store/store_mandates.h"
 
@@ -74,6 +75,9 @@ static int grant_job(db_conn *c, void *ctx)
         return rc;
     x->reply.code = SVC_CREATED;
     x->reply.body = mandate_view(&x->m);
+    /* acting for another enterprise is a grant of authority: audited with the person (issue 16) */
+    if ((rc = svc_audit_append(c, x->req, "mandates", x->m.granted_at, "mandate.grant", x->reply.body)) != 0)
+        return rc;
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->m.granted_at);
 }
 
@@ -179,7 +183,7 @@ static int revoke_job(db_conn *c, void *ctx)
         return rc;
     x->reply.code = SVC_OK;
     x->reply.body = mandate_view(&x->m);
-    return 0;
+    return svc_audit_append(c, x->req, "mandates", x->m.revoked_at, "mandate.revoke", x->reply.body);
 }
 
 svc_reply svc_mandate_revoke(app *a, const svc_req *req, const char *tax_code, const char *id)

@@ -25,6 +25,7 @@
 #include "service/views.h"
 #include "store/store_mandates.h"
 #include "service/kernel.h"
+#include "service/users.h"
 #include "util/dec.h"
 #include "util/sig.h"
 #include "util/utf8.h"
@@ -143,6 +144,7 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
         json_object_set_new(d, "bank_transaction_id", json_string(r->bank_txn));
     if (r->note[0])
         json_object_set_new(d, "note", json_string(r->note));
+    svc_event_actor(req, d); /* a refund or credit decided by a person names them */
     char *text = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     char action[40];

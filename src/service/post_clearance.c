@@ -15,6 +15,7 @@
 #include "service/kernel.h"
 #include "service/ledger.h"
 #include "service/payments.h"
+#include "service/users.h"
 #include "store/store_audit_cases.h"
 #include "util/dec.h"
 
@@ -304,7 +305,10 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     snprintf(act, sizeof act, "audit.%s", action);
     int rc = audit_log_append(c, chain, x->job.now, x->job.req, act, d);
     if (rc == 0) {
-        char *text = json_dumps(d, JSON_COMPACT);
+        /* the declaration's event names the auditor too (issue 16) */
+        json_t *who = svc_event_actor(x->job.req, json_deep_copy(d));
+        char *text = json_dumps(who, JSON_COMPACT);
+        json_decref(who);
         snprintf(act, sizeof act, "post_clearance.%s", action);
         rc = store_event_append(c, x->row.decl_id, x->job.now, x->job.req->party, x->job.req->role, act, status, status, text);
         free(text);

@@ -11,6 +11,7 @@
 #include "service/kernel.h"
 #include "service/risk_engine.h"
 #include "service/risk_training.h"
+#include "service/users.h"
 #include "store/store_risk.h"
 #include "util/dec.h"
 
@@ -44,6 +45,7 @@ static json_t *rule_json(const risk_rule *r)
 }
 
 typedef struct rules_ctx {
+    const svc_req *req;
     risk_rule *rules;
     int n;
     risk_rule one;
@@ -119,9 +121,16 @@ static void rule_date(json_t *body, const char *key, date_ymd *dst, errs *e)
 static int rule_put_job(db_conn *c, void *ctx)
 {
     rules_ctx *x = ctx;
-    if (x->one.id == 0)
+    int created = x->one.id == 0;
+    if (created)
         x->one.id = store_rule_next_id(c);
-    return store_rule_put(c, &x->one);
+    int rc = store_rule_put(c, &x->one);
+    if (rc == 0) { /* who changed selectivity, and to what (e-Office audit) */
+        json_t *d = rule_json(&x->one);
+        rc = svc_audit_append(c, x->req, "risk_rules", svc_now(), created ? "rule.create" : "rule.update", d);
+        json_decref(d);
+    }
+    return rc;
 }
 
 svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
@@ -138,7 +147,7 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
     json_check_fields(body, keys, "", &e);
-    rules_ctx x = {0};
+    rules_ctx x = {.req = req};
     risk_rule *rr = &x.one;
     rr->id = id;
     rr->active = 1;
@@ -210,7 +219,12 @@ static int rule_del_job(db_conn *c, void *ctx)
 {
     rules_ctx *x = ctx;
     x->deleted = store_rule_delete(c, x->id);
-    return x->deleted < 0 ? x->deleted : 0;
+    if (x->deleted != 1)
+        return x->deleted < 0 ? x->deleted : 0;
+    json_t *d = json_pack("{s:I}", "id", (json_int_t)x->id);
+    int rc = svc_audit_append(c, x->req, "risk_rules", svc_now(), "rule.delete", d);
+    json_decref(d);
+    return rc;
 }
 
 svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
@@ -218,7 +232,7 @@ svc_reply svc_rule_delete(app *a, const svc_req *req, int64_t id)
     svc_reply r = {0};
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
-    rules_ctx x = {.id = id};
+    rules_ctx x = {.req = req, .id = id};
     if (store_write(a->st, rule_del_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot delete the rule");
     if (!x.deleted)
@@ -250,21 +264,28 @@ svc_reply svc_risk_settings_get(app *a, const svc_req *req)
 
 typedef struct set_ctx {
     int64_t ppm[APP_RISK_SETTINGS]; /* -1 = unchanged */
+    const svc_req *req;
 } set_ctx;
 
 static int settings_job(db_conn *c, void *ctx)
 {
     set_ctx *x = ctx;
+    json_t *d = json_object();
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
         char v[24];
         if (x->ppm[i] < 0)
             continue;
         snprintf(v, sizeof v, "%lld", (long long)x->ppm[i]);
+        json_object_set_new(d, app_risk_settings[i].key, json_string(v));
         int rc = store_setting_put(c, app_risk_settings[i].key, v);
-        if (rc)
+        if (rc) {
+            json_decref(d);
             return rc;
+        }
     }
-    return 0;
+    int rc = svc_audit_append(c, x->req, "risk_settings", svc_now(), "settings.update", d);
+    json_decref(d);
+    return rc;
 }
 
 /* Body: {"random_red_percent", "random_yellow_percent"} (required: the sampling without a model)
@@ -310,6 +331,7 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
         errs_add(&e, "range", "", "model red and yellow shares together exceed 100%%");
     if (e.n)
         return svc_errors(&e);
+    x.req = req;
     if (store_write(a->st, settings_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the settings");
     app_reload_risk(a);

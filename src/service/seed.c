@@ -780,7 +780,7 @@ typedef struct fr_batch {
 /* What lasts across batches: the chains' ends, the sequences, the per-template warnings. */
 typedef struct fr_state {
     seed_job *j;
-    int64_t gseq;
+    int64_t gseq, feed;
     char ghash[65];
     int64_t seq[100];
     char **warnings;         /* per template: ",\"warnings\":[...]" or "" */
@@ -889,6 +889,7 @@ static void fr_event_add(fr_state *s, fr_batch *b, fr_life *l, int64_t at, const
     e->decl_id = l->d->id;
     e->seq = ++l->n_ev;
     e->gseq = ++s->gseq;
+    e->feed = ++s->feed;
     e->at = at;
     e->actor = by->party;   /* static or the template's party: outlive the batch */
     e->role = by->role;
@@ -1363,6 +1364,8 @@ static int fr_start_job(db_conn *c, void *ctx)
     fr_state *s = ctx;
     seed_job *j = s->j;
     int rc = store_event_last_global(c, &s->gseq, s->ghash);
+    if (rc == 0 && (s->feed = store_event_last_feed(c)) < 0)
+        rc = (int)s->feed;
     for (int k = 10; k < 100 && rc == 0; k += 20) { /* decl.10 (imports), decl.30 (exports) */
         char name[16];
         snprintf(name, sizeof name, "decl.%d", k);
@@ -1402,7 +1405,8 @@ static int fr_drop_indexes_job(db_conn *c, void *ctx)
     static const char sql[] =
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         " AND name <> 'events_gseq' AND tbl_name IN ('declarations', 'events', 'ledger_entries',"
-        " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts') ORDER BY name";
+        " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms')"
+        " ORDER BY name";
     fr_indexes *x = ctx;
     if (strcmp(c->drv->name, "sqlite") != 0)
         return 0;

@@ -172,19 +172,22 @@ typedef struct fx_put_ctx {
 static int fx_put_job(db_conn *c, void *ctx)
 {
     fx_put_ctx *x = ctx;
-    int refused = 0;
+    int refused = 0, rc = 0;
+    json_t *all = json_array(); /* every rate set, for the chain's rates.put event */
     for (int i = 0; i < x->n; i++) {
         fx_row *f = &x->rows[i];
         int64_t prev = 0;
         int32_t prev_from = 0;
         /* compared with the period before it (rows of this request already written count) */
-        int rc = store_fx_previous(c, f->currency, f->valid_from, &prev, &prev_from);
-        if (rc < 0)
-            return rc;
+        int found = store_fx_previous(c, f->currency, f->valid_from, &prev, &prev_from);
+        if (found < 0) {
+            rc = found;
+            break;
+        }
         __int128 diff = (__int128)f->vnd_per_unit - prev;
         if (diff < 0)
             diff = -diff;
-        if (rc == 1 && diff * 100 > (__int128)prev * FX_MAX_MOVE_PCT) {
+        if (found == 1 && diff * 100 > (__int128)prev * FX_MAX_MOVE_PCT) {
             char p[64], was[40], now[40], from[11], pct[40];
             dec_format(prev, DEC_SCALE_FX, was, sizeof was);
             dec_format(f->vnd_per_unit, DEC_SCALE_FX, now, sizeof now);
@@ -207,12 +210,27 @@ static int fx_put_job(db_conn *c, void *ctx)
             rc = audit_log_append(c, "exchange_rates", x->now, x->req, "fx.confirmed_jump", d);
             json_decref(d);
             if (rc != 0)
-                return rc;
+                break;
         }
         if ((rc = store_fx_put(c, f)) != 0)
-            return rc;
+            break;
+        char v[32], vf[11], vt[11];
+        dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+        date_format(f->valid_from, vf);
+        date_format(f->valid_to, vt);
+        json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s}", "currency", f->currency,
+                                             "vnd_per_unit", v, "valid_from", vf, "valid_to", vt));
     }
-    return refused; /* 1: nothing of it is kept (the savepoint is rolled back) */
+    if (rc == 0 && refused)
+        rc = 1; /* nothing of it is kept (the savepoint is rolled back) */
+    if (rc == 0) {
+        /* who changed the customs rates, and to what (issue 16), in the rates' own chain */
+        json_t *o = json_pack("{s:O}", "rates", all);
+        rc = audit_log_append(c, "exchange_rates", x->now, x->req, "rates.put", o);
+        json_decref(o);
+    }
+    json_decref(all);
+    return rc;
 }
 
 svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)

@@ -269,3 +269,37 @@ CREATE TABLE IF NOT EXISTS audit_cases (
   interest_days INTEGER NOT NULL, updated_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_cases_status ON audit_cases(status, opened_at);
 CREATE INDEX IF NOT EXISTS audit_cases_decl ON audit_cases(decl_id);
+-- migration 9: e-Office people, sessions and declaration search (issue 16)
+-- people: one row per person, one per role held (store_users.c)
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT PRIMARY KEY, party TEXT NOT NULL, name TEXT NOT NULL, office TEXT NOT NULL,
+  password TEXT NOT NULL, created_at BIGINT NOT NULL, disabled INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS user_roles (
+  username TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (username, role));
+-- web sessions, by the SHA-256 of the cookie value
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username);
+-- consecutive failed sign-ins per username (known or not): throttling
+CREATE TABLE IF NOT EXISTS login_failures (
+  username TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);
+-- tokens issued to a person (username) or with an expiry; a token without a row never expires
+CREATE TABLE IF NOT EXISTS token_owners (
+  token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);
+-- search: folded words of each declaration (number, parties, invoice, bills, containers, goods)
+CREATE TABLE IF NOT EXISTS decl_terms (
+  term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id));
+CREATE INDEX IF NOT EXISTS decl_terms_decl ON decl_terms(decl_id);
+-- worklist claims: who holds a declaration
+CREATE TABLE IF NOT EXISTS decl_claims (
+  decl_id TEXT PRIMARY KEY, username TEXT NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL);
+-- the lists: newest first overall and per enterprise (party or declarant); the feed by time
+CREATE INDEX IF NOT EXISTS declarations_created ON declarations(created_at, id);
+CREATE INDEX IF NOT EXISTS declarations_party_created ON declarations(party, created_at);
+CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declarant, created_at);
+-- the enterprises' feed of status changes: events in commit order (the single writer numbers
+-- them), since an event's own time is taken before its job waits for the writer
+ALTER TABLE events ADD COLUMN feed BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS events_feed ON events(feed);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);

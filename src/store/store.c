@@ -12,6 +12,7 @@
 #include "store/store_risk.h"
 #include "util/log.h"
 #include "store/pack.h"
+#include "store/store_users.h"
 #include "store/schema.h"
 
 /* ================================================================================================
@@ -689,7 +690,8 @@ int store_decl_insert(db_conn *c, const decl_row *r)
     int rc = db_run(c, st);
     free(packed[0]);
     free(packed[1]);
-    return rc;
+    /* the search index (e-Office) follows the document in the same transaction */
+    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
 
 int store_decl_update(db_conn *c, const decl_row *r)
@@ -707,7 +709,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     int rc = db_run(c, st);
     free(packed[0]);
     free(packed[1]);
-    return rc;
+    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
 
 int store_decl_set_state(db_conn *c, const decl_row *r)
@@ -767,7 +769,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 11, r->id);
     int rc = db_run(c, st);
     free(taxes);
-    return rc;
+    return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }
 
 static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
@@ -1119,11 +1121,21 @@ int store_rule_list(db_conn *c, risk_rule *out, int max)
 
 int64_t store_rule_next_id(db_conn *c)
 {
+    /* From a sequence, not MAX(id) + 1: the id of a retired (deleted) rule is never given again,
+     * so an id in an old declaration's reasons names one rule forever. The sequence starts above
+     * the rules made with explicit ids (db init --demo). */
     static const char sql[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM risk_rules";
+    static const char bump[] = "UPDATE sequences SET value = ? WHERE name = 'risk_rule'";
+    int64_t seq = store_sequence_next(c, "risk_rule");
     db_stmt *st = db_prepare(c, sql);
-    if (!st)
+    if (seq < 0 || !st)
         return DB_ERR;
     int64_t v = db_step(c, st) == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
     db_reset(c, st);
-    return v;
+    if (v < 0 || seq >= v)
+        return v < 0 ? v : seq;
+    if (!(st = db_prepare(c, bump)))
+        return DB_ERR;
+    db_bind_int64(c, st, 1, v);
+    return db_run(c, st) == DB_OK ? v : DB_ERR;
 }

@@ -372,10 +372,13 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
     static const char glast[] =
         "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+    /* feed: commit order across declarations, for GET /notifications (one writer: no race);
+     * not covered by the MAC (gseq already orders the trail) */
     static const char ins[] =
         "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash, gseq, gprev, state, extra)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " detail, prev_hash, hash, gseq, gprev, state, extra, feed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
     audit_anchor *a = c->audit;
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
     int64_t seq = 1, gseq = 1;
@@ -449,12 +452,13 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
     db_bind_text_static(c, st, k + 13, e->gprev);
     db_bind_text_static(c, st, k + 14, e->state);
     db_bind_text_static(c, st, k + 15, e->extra);
+    db_bind_int64(c, st, k + 16, e->feed);
 }
 
 #define EVENT_COLS                                                                             \
     "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"        \
-    " detail, prev_hash, hash, gseq, gprev, state, extra) VALUES "
-#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " detail, prev_hash, hash, gseq, gprev, state, extra, feed) VALUES "
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 int store_event_insert(db_conn *c, const audit_event *e)
 {
@@ -492,7 +496,7 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
         if (!st)
             return DB_ERR;
         for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 15 * k, e[i + k]);
+            event_bind(c, st, 16 * k, e[i + k]);
         rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)
@@ -500,6 +504,18 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
     if (rc == 0 && n > 0 && c->audit)
         c->audit->dirty = 1;
     return rc;
+}
+
+int64_t store_event_last_feed(db_conn *c)
+{
+    static const char sql[] = "SELECT COALESCE(MAX(feed), 0) FROM events";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    int rc = db_step(c, st);
+    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
+    db_reset(c, st);
+    return v;
 }
 
 int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65])

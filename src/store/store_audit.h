@@ -79,6 +79,7 @@ typedef struct audit_event {
     int from_status, to_status;
     const char *detail, *extra;     /* NULL for none */
     const char *prev, *gprev, *state, *hash;
+    int64_t feed;                   /* commit order (not MACed): store_event_append_x's MAX + 1 */
 } audit_event;
 
 /* The audit key with HMAC's padded keys absorbed once (one per thread: not shareable). */
@@ -96,6 +97,8 @@ int store_event_insert(db_conn *c, const audit_event *e);
 int store_event_insert_many(db_conn *c, const audit_event *const *e, long n);
 /* The newest event of the global chain (0 and "" when there is none). 0 or <0. */
 int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65]);
+/* The highest feed position of any event (0 when none), or <0. */
+int64_t store_event_last_feed(db_conn *c);
 
 /* The result of a verification. */
 #define AUDIT_MAX_PROBLEMS 20

@@ -58,7 +58,8 @@ class T46TrustAuthzMatrix(ApiCase):
         return {"id": self.number, "tax_code": ACTIVE, "mandate_id": "999999",
                 "refund_id": "999999", "rule_id": "999999", "hs_code": "85171300",
                 "number": "NONE-1", "manifest_id": self.manifest, "container": self.ctr,
-                "hold_id": "999999", "code": "02CI", "case_id": "999999"}
+                "hold_id": "999999", "code": "02CI", "case_id": "999999",
+                "queue": "document-check"}
 
     def routes(self):
         out = run_cli("routes").stdout

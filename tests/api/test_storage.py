@@ -285,15 +285,23 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
         # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
         # added (issue 14 §4-7: customs offices, declared documents, audit cases, the rules'
-        # duplicate_document), neither recorded
+        # duplicate_document), nor migration 9's (issue 16: e-Office's tables, indexes and the
+        # events' feed column), none of them recorded
         latest = query(db, "SELECT MAX(version) FROM schema_version")[0][0]
-        self.assertGreaterEqual(latest, 8)
+        self.assertGreaterEqual(latest, 9)
         c = sqlite3.connect(db)
         with c:
             c.execute("DROP TABLE ledger_unpaid")
             for table in ("customs_offices", "declared_documents", "audit_cases"):
                 c.execute("DROP TABLE %s" % table)
             c.execute("ALTER TABLE risk_rules DROP COLUMN duplicate_document")
+            for table in ("users", "user_roles", "sessions", "login_failures", "token_owners",
+                          "decl_terms", "decl_claims"):
+                c.execute("DROP TABLE %s" % table)
+            for index in ("declarations_created", "declarations_party_created",
+                          "declarations_declarant_created", "events_feed", "events_at"):
+                c.execute("DROP INDEX %s" % index)
+            c.execute("ALTER TABLE events DROP COLUMN feed")
             c.execute("DELETE FROM schema_version WHERE version >= 7")
         c.close()
         out = run_cli("db", "migrate", "--db", db).stdout

@@ -1,0 +1,569 @@
+/* ecustoms web portal: one page, hash routes, the JSON API under /api/v1 for everything (no
+ * logic here that the API does not have: every decision is the same call a machine makes).
+ * Text is set with textContent only (never HTML built from data). */
+'use strict';
+(function () {
+  const TZ = 'Asia/Ho_Chi_Minh';
+  const S = { me: null, lang: localStorage.getItem('ecs.lang') || 'vi', poll: null, since: null };
+  const main = document.getElementById('main');
+
+  /* ---- texts, numbers, dates ---------------------------------------------------------------- */
+  function t(k, vars) {
+    let s = (I18N[S.lang] && I18N[S.lang][k]) || I18N.vi[k] || k;
+    if (vars) for (const v in vars) s = s.replace('{' + v + '}', vars[v]);
+    return s;
+  }
+  const locale = () => (S.lang === 'vi' ? 'vi-VN' : 'en-GB');
+  function vnd(v) {
+    if (v === null || v === undefined || v === '') return '';
+    let n;
+    try { n = BigInt(String(v)); } catch (e) { return String(v); }
+    return new Intl.NumberFormat(locale()).format(n) + ' ₫';
+  }
+  function when(iso) {
+    if (!iso) return '';
+    return new Intl.DateTimeFormat(locale(), { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  }
+  function left(sec) {
+    const neg = sec < 0, a = Math.abs(sec), h = Math.floor(a / 3600), m = Math.floor((a % 3600) / 60);
+    const s = h + ' ' + t('hours') + ' ' + m + ' ' + t('minutes');
+    return neg ? t('overdue') + ' ' + s : s;
+  }
+  const stName = (s) => (s ? t('st_' + s) : '');
+
+  /* ---- DOM ------------------------------------------------------------------------------------ */
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'text') e.textContent = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of kids.flat(Infinity)) if (c !== null && c !== undefined && c !== false)
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return e;
+  }
+  function badge(ch) {
+    return ch ? el('span', { class: 'badge ch-' + ch, 'data-channel': ch }, t('ch_' + ch)) : '';
+  }
+  function toast(msg) {
+    const box = document.getElementById('toast'), d = el('div', {}, msg);
+    box.append(d);
+    setTimeout(() => d.remove(), 6000);
+  }
+  function table(caption, heads, rows, attrs) {
+    return el('div', { class: 'scroll' }, el('table', attrs || {}, el('caption', {}, caption),
+      el('thead', {}, el('tr', {}, heads.map((h) => el('th', { scope: 'col', class: h.num ? 'num' : null }, h.label || h)))),
+      el('tbody', {}, rows)));
+  }
+  function field(id, label, input) {
+    input.id = id;
+    return el('div', {}, el('label', { for: id }, label), input);
+  }
+  function select(name, opts, value) {
+    const s = el('select', { name });
+    for (const [v, l] of opts) s.append(el('option', { value: v, selected: v === value ? true : null }, l));
+    return s;
+  }
+  function errorsBox(body) {
+    const errs = (body && body.errors) || [{ message: t('error') }];
+    return el('ul', { class: 'errors', role: 'alert' }, errs.map((e) => el('li', {}, (e.path ? e.path + ': ' : '') + e.message)));
+  }
+
+  /* ---- API -------------------------------------------------------------------------------------- */
+  async function api(method, path, body, raw) {
+    const h = {};
+    if (method !== 'GET') {
+      if (S.me && S.me.csrf_token) h['X-CSRF-Token'] = S.me.csrf_token;
+      h['Content-Type'] = 'application/json';
+    }
+    const r = await fetch('/api/v1' + path, { method, headers: h, credentials: 'same-origin',
+      body: raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined });
+    let b = null;
+    try { b = await r.json(); } catch (e) { b = null; }
+    if (r.status === 401 && path !== '/session') { S.me = null; go('#/login'); }
+    return { status: r.status, body: b };
+  }
+
+  /* ---- chrome: language, menu, who ------------------------------------------------------------- */
+  function applyLang() {
+    document.documentElement.lang = S.lang;
+    document.title = 'ecustoms — ' + t('brand_sub');
+    document.querySelectorAll('[data-i18n]').forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    document.getElementById('lang-vi').setAttribute('aria-pressed', String(S.lang === 'vi'));
+    document.getElementById('lang-en').setAttribute('aria-pressed', String(S.lang === 'en'));
+  }
+  function setLang(l) {
+    S.lang = l;
+    localStorage.setItem('ecs.lang', l);
+    applyLang();
+    chrome();
+    route();
+  }
+  const isCustoms = () => S.me && ['officer', 'risk_officer', 'manager', 'admin'].includes(S.me.role);
+  function menu() {
+    if (!S.me) return [];
+    const r = S.me.role, m = [];
+    if (r === 'officer' || r === 'manager') m.push(['#/worklist', 'nav_worklist']);
+    if (r === 'declarant') m.push(['#/mine', 'nav_mine'], ['#/submit', 'nav_submit']);
+    m.push(['#/search', 'nav_search']);
+    if (r === 'risk_officer') m.push(['#/rules', 'nav_rules']);
+    return m;
+  }
+  function chrome() {
+    const nav = document.getElementById('nav'), who = document.getElementById('who');
+    nav.replaceChildren();
+    who.replaceChildren();
+    if (!S.me) return;
+    const here = location.hash.split('?')[0];
+    for (const [href, k] of menu())
+      nav.append(el('a', { href, 'aria-current': here === href ? 'page' : null }, t(k)));
+    who.append(el('span', { 'data-testid': 'who' }, S.me.name || S.me.party));
+    if (S.me.roles && S.me.roles.length > 1) {
+      const s = select('role', S.me.roles.map((x) => [x, x]), S.me.role);
+      s.setAttribute('aria-label', t('role'));
+      s.addEventListener('change', async () => {
+        const r = await api('PUT', '/session', { role: s.value });
+        if (r.status === 200) { S.me = r.body; chrome(); go('#/'); }
+      });
+      who.append(s);
+    } else who.append(el('span', { class: 'muted-inv', 'data-testid': 'role' }, '(' + S.me.role + ')'));
+    who.append(el('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
+  }
+  async function signOut() {
+    await api('DELETE', '/session');
+    S.me = null;
+    S.since = null;
+    stopPoll();
+    chrome();
+    go('#/login');
+  }
+
+  /* ---- routing ---------------------------------------------------------------------------------- */
+  function go(h) { if (location.hash !== h) location.hash = h; else route(); }
+  function params() {
+    const q = location.hash.split('?')[1] || '';
+    return Object.fromEntries(new URLSearchParams(q));
+  }
+  function page(title, ...kids) {
+    stopPoll();
+    main.replaceChildren(el('h1', {}, title), ...kids);
+    main.focus();
+  }
+  async function route() {
+    const h = location.hash || '#/';
+    const path = h.split('?')[0];
+    if (!S.me && path !== '#/login') {
+      const r = await api('GET', '/session');
+      if (r.status === 200 && r.body && r.body.username) S.me = r.body;
+      chrome();
+      if (!S.me) return showLogin();
+    }
+    chrome();
+    if (path === '#/login') return S.me ? go('#/') : showLogin();
+    if (path === '#/' || path === '#') return home();
+    if (path === '#/worklist') return worklist();
+    if (path === '#/search') return search(false);
+    if (path === '#/mine') return search(true);
+    if (path === '#/submit') return submitPage();
+    if (path === '#/rules') return rules();
+    const m = path.match(/^#\/d\/([0-9a-f]{11,32})$/);
+    if (m) return declaration(m[1]);
+    return notFound();
+  }
+  function home() {
+    const r = S.me.role;
+    if (r === 'officer') return go('#/worklist');
+    if (r === 'declarant') return go('#/mine');
+    if (r === 'risk_officer') return go('#/rules');
+    page(t('welcome') + ', ' + S.me.name, el('p', {}, t('home_text')));
+  }
+  function notFound() {
+    page(t('not_found'), el('p', { 'data-testid': 'not-found' }, t('not_found_text')),
+      el('p', {}, el('a', { href: '#/' }, t('back'))));
+  }
+
+  /* ---- sign-in ------------------------------------------------------------------------------- */
+  function showLogin() {
+    stopPoll();
+    const f = el('form', { id: 'login-form', novalidate: true },
+      field('username', t('username'), el('input', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none' })),
+      field('password', t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+      el('button', { type: 'submit', class: 'primary' }, t('sign_in')),
+      el('p', { id: 'login-error', class: 'error', role: 'alert' }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const err = f.querySelector('#login-error');
+      err.textContent = t('signing_in');
+      const r = await api('POST', '/session', { username: f.username.value.trim(), password: f.password.value });
+      if (r.status === 200) {
+        S.me = r.body;
+        err.textContent = '';
+        go('#/');
+      } else {
+        err.textContent = (r.body && r.body.errors && r.body.errors[0].message) || t('error');
+        f.password.value = '';
+        f.password.focus();
+      }
+    });
+    main.replaceChildren(el('section', { id: 'login-page', class: 'card narrow', 'aria-labelledby': 'login-title' },
+      el('h1', { id: 'login-title' }, t('sign_in_title')), f));
+    f.username.focus();
+  }
+
+  /* ---- lists ------------------------------------------------------------------------------------ */
+  function filtersForm(p, fields, onSubmit) {
+    const f = el('form', { class: 'filters card', role: 'search' });
+    for (const [name, kind] of fields) {
+      let input;
+      if (name === 'channel') input = select('channel', [['', t('any')], ['green', t('ch_green')], ['yellow', t('ch_yellow')], ['red', t('ch_red')]], p.channel || '');
+      else if (name === 'status') input = select('status', [['', t('any')], ...['provisional', 'registered', 'document_check', 'inspection', 'checked', 'cleared', 'passed_supervision', 'cancelled', 'rejected'].map((s) => [s, stName(s)])], p.status || '');
+      else input = el('input', { name, type: kind || 'text', value: p[name] || '' });
+      const box = field('f-' + name, t(name === 'q' ? 'search_label' : name), input);
+      if (name === 'q') box.className = 'wide';
+      f.append(box);
+    }
+    f.append(el('div', {}, el('button', { type: 'submit', class: 'primary' }, name0(fields) === 'q' ? t('search') : t('filter'))));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const q = new URLSearchParams();
+      for (const [name] of fields) if (f.elements[name].value) q.set(name, f.elements[name].value);
+      onSubmit(q);
+    });
+    return f;
+  }
+  const name0 = (fields) => fields[0][0];
+
+  function declLink(d) {
+    return el('a', { href: '#/d/' + (d.number || d.id) }, d.number || d.id.slice(0, 12) + '…');
+  }
+
+  async function worklist() {
+    const p = params(), queue = p.queue === 'inspection' ? 'inspection' : 'document-check';
+    const tabs = el('nav', { class: 'tabs', 'aria-label': t('nav_worklist') },
+      ['document-check', 'inspection'].map((q) => el('a', { href: '#/worklist?queue=' + q, 'aria-current': q === queue ? 'page' : null,
+        'data-testid': 'tab-' + q }, t(q === 'inspection' ? 'q_insp' : 'q_docs'))));
+    const box = el('div', { 'aria-live': 'polite' });
+    page(t('nav_worklist'), tabs,
+      filtersForm(p, [['office'], ['channel'], ['type_code'], ['enterprise'], ['from', 'date'], ['to', 'date']],
+        (q) => { q.set('queue', queue); go('#/worklist?' + q.toString()); }), box);
+    const q = new URLSearchParams(p);
+    q.delete('queue');
+    const r = await api('GET', '/worklists/' + queue + '?' + q.toString());
+    if (r.status !== 200) return box.replaceChildren(errorsBox(r.body));
+    const rows = r.body.items.map((d) => el('tr', { 'data-number': d.number },
+      el('td', {}, declLink(d)), el('td', {}, d.enterprise_name || d.enterprise), el('td', {}, badge(d.channel)),
+      el('td', {}, stName(d.status)), el('td', {}, d.type_code), el('td', {}, when(d.queue_since)), el('td', {}, when(d.due_at)),
+      el('td', { class: d.overdue ? 'overdue' : null }, left(d.working_seconds_left)),
+      el('td', { 'data-testid': 'holder' }, d.claimed_by ? d.claimed_by.name : t('none')),
+      el('td', {}, S.me.role === 'officer' ? el('button', { type: 'button', 'data-testid': 'claim', onclick: async () => {
+        const c = await api('POST', '/declarations/' + d.number + '/claim');
+        if (c.status === 200) { toast(t('claimed') + ': ' + d.number); worklist(); } else toast(t('error') + ' ' + c.status);
+      } }, t('claim')) : '')));
+    box.replaceChildren(rows.length ? table(t(queue === 'inspection' ? 'q_insp' : 'q_docs') + ' — ' + (r.body.office || t('any')),
+      [t('number'), t('enterprise'), t('channel'), t('status'), t('type_code'), t('queue_since'), t('due_at'),
+        t('time_left') + ' (' + t('working') + ')', t('claimed_by'), ''], rows, { 'data-testid': 'worklist' })
+      : el('p', {}, t('empty')));
+  }
+
+  function listTable(items, caption) {
+    return table(caption, [t('number'), t('enterprise'), t('status'), t('channel'), t('type_code'), t('created_at'),
+      { label: t('total_tax'), num: true }, t('awaiting'), t('claimed_by')],
+    items.map((d) => el('tr', { 'data-id': d.id, 'data-number': d.number || '' },
+      el('td', {}, declLink(d)), el('td', {}, d.enterprise_name || d.enterprise),
+      el('td', { 'data-testid': 'status' }, stName(d.status)), el('td', { 'data-testid': 'channel' }, badge(d.channel)),
+      el('td', {}, d.type_code), el('td', {}, when(d.created_at)), el('td', { class: 'num' }, vnd(d.total_tax)),
+      el('td', {}, d.awaiting ? t('aw_' + d.awaiting) : ''), el('td', {}, d.claimed_by ? d.claimed_by.name : ''))),
+    { 'data-testid': 'declarations' });
+  }
+
+  async function search(mine) {
+    const p = params();
+    const box = el('div', { 'aria-live': 'polite' });
+    const fields = [['q', 'search'], ['status'], ['channel'], ['from', 'date'], ['to', 'date']];
+    if (!mine && isCustoms()) fields.push(['office'], ['enterprise']);
+    page(t(mine ? 'nav_mine' : 'nav_search'),
+      filtersForm(p, fields, (q) => go((mine ? '#/mine?' : '#/search?') + q.toString())),
+      mine ? el('p', { class: 'muted' }, t('live')) : '', box);
+    const load = async () => {
+      const items = [];
+      let cursor = null;
+      const more = el('button', { type: 'button', class: 'more' }, t('more'));
+      const fetchPage = async () => {
+        const q = new URLSearchParams(p);
+        if (cursor) q.set('cursor', cursor);
+        const r = await api('GET', '/declarations?' + q.toString());
+        if (r.status !== 200) return box.replaceChildren(errorsBox(r.body));
+        items.push(...r.body.items);
+        cursor = r.body.next_cursor;
+        box.replaceChildren(items.length ? listTable(items, t(mine ? 'nav_mine' : 'nav_search')) : el('p', {}, t('empty')),
+          cursor ? more : '');
+      };
+      more.addEventListener('click', fetchPage);
+      await fetchPage();
+    };
+    await load();
+    if (mine) live(() => load());
+  }
+
+  /* Status changes of the enterprise's declarations (GET /notifications), polled every 2 s. */
+  function live(onChange, onlyId) {
+    stopPoll();
+    // one cursor for the whole visit: a page that re-renders on a change must not see it again
+    if (!S.since) S.since = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const tick = async () => {
+      const r = await fetch('/api/v1/notifications?since=' + encodeURIComponent(S.since), { credentials: 'same-origin' });
+      if (r.status !== 200) return;
+      const b = await r.json();
+      S.since = b.next;
+      const mine = b.items.filter((n) => !onlyId || n.declaration_id === onlyId);
+      if (mine.length) {
+        for (const n of mine) toast(t('changed', { n: n.number || n.declaration_id.slice(0, 8), s: stName(n.to_status) }));
+        onChange();
+      }
+    };
+    S.poll = setInterval(() => { tick().catch(() => {}); }, 2000);
+  }
+  function stopPoll() { if (S.poll) clearInterval(S.poll); S.poll = null; }
+
+  /* ---- submit -------------------------------------------------------------------------------------- */
+  function submitPage() {
+    const out = el('div', { 'aria-live': 'polite' });
+    const input = el('input', { type: 'file', name: 'file', accept: 'application/json,.json', required: true });
+    const f = el('form', { class: 'card' }, field('decl-file', t('file'), input),
+      el('button', { type: 'submit', class: 'primary' }, t('submit')));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!input.files.length) return out.replaceChildren(el('p', { class: 'error', role: 'alert' }, t('file')));
+      out.replaceChildren(el('p', {}, t('submitting')));
+      const text = await input.files[0].text();
+      const c = await api('POST', '/declarations', undefined, text);
+      if (c.status !== 201) return out.replaceChildren(errorsBox(c.body));
+      const r = await api('POST', '/declarations/' + c.body.id + '/register', undefined, '');
+      if (r.status !== 200) return out.replaceChildren(errorsBox(r.body));
+      go('#/d/' + r.body.number);
+    });
+    page(t('submit_title'), f, out);
+  }
+
+  /* ---- declaration page ------------------------------------------------------------------------- */
+  function featureText(c) {
+    const F = I18N_FEATURES[S.lang], name = c.feature, v = c.value;
+    const dot = name.lastIndexOf('.');
+    const key = name.slice(0, dot), metric = name.slice(dot + 1);
+    if (F.keys[key] && F.metrics[metric]) {
+      let val = v === null ? '—' : metric === 'rate' ? Math.round(v * 100) + ' %' : Math.round(v);
+      return F.metrics[metric].replace('{k}', F.keys[key]).replace('{v}', val);
+    }
+    const label = F.plain[name] || name;
+    let val = v === null ? '—' : name.endsWith('.log') ? new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(Math.expm1(v)) : +v.toFixed(2);
+    return label + ': ' + val;
+  }
+  function section(title, ...kids) {
+    return el('section', { class: 'card', 'aria-label': title }, el('h2', {}, title), ...kids);
+  }
+  function kv(pairs) {
+    return el('dl', { class: 'kv' }, pairs.filter((p) => p[1] !== undefined && p[1] !== null && p[1] !== '')
+      .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  }
+  const TAXES = ['import_duty', 'trade_remedy', 'sct', 'ept', 'vat'];
+  const TAXN = { vi: { import_duty: 'Thuế nhập khẩu', trade_remedy: 'Phòng vệ thương mại', sct: 'Thuế TTĐB', ept: 'Thuế BVMT', vat: 'Thuế GTGT', total: 'Tổng' },
+    en: { import_duty: 'Import duty', trade_remedy: 'Trade remedy', sct: 'Special consumption tax', ept: 'Environmental protection tax', vat: 'VAT', total: 'Total' } };
+
+  async function declaration(key) {
+    const [d, ev, led] = await Promise.all([api('GET', '/declarations/' + key), api('GET', '/declarations/' + key + '/events'),
+      api('GET', '/declarations/' + key + '/ledger')]);
+    if (d.status === 404) return notFound();
+    if (d.status !== 200) return page(t('error'), errorsBox(d.body));
+    const x = d.body, h = x.declaration || {}, tr = h.transport || {};
+    const claim = (ev.body && ev.body.events || []).filter((e) => e.action === 'claim').pop();
+    const header = section(t('d_header'), el('div', { class: 'grid2' },
+      kv([[t('number'), el('span', { 'data-testid': 'number' }, x.number || x.id)], [t('status'), el('strong', { 'data-testid': 'status' }, stName(x.status))],
+        [t('channel'), el('span', { 'data-testid': 'channel' }, badge(x.channel))], [t('type_code'), x.type_code + ' (' + x.kind + ')'],
+        [t('office'), x.customs_office], [t('amendment'), String(x.amendment)],
+        [t('claimed_by'), claim && claim.detail ? el('span', { 'data-testid': 'holder' }, claim.detail.user_name) : null]]),
+      kv([[t('importer'), h.importer ? (h.importer.name || '') + ' — ' + (h.importer.tax_code || '') : null],
+        [t('exporter'), h.exporter ? (h.exporter.name || '') + (h.exporter.country ? ' (' + h.exporter.country + ')' : '') : null],
+        [t('declarant'), x.declarant], [t('invoice'), h.invoice ? h.invoice.number + ' — ' + (h.invoice.date || '') : null],
+        [t('bl'), (tr.bills_of_lading || []).join(', ')], [t('containers'), (tr.containers || []).join(', ')],
+        [t('created_at'), when(x.created_at)], [t('registered_at'), when(x.registered_at)], [t('cleared_at'), when(x.cleared_at)],
+        [t('customs_value'), vnd(x.customs_value)]])));
+    const TN = TAXN[S.lang];
+    const taxList = (it) => el('ul', {}, TAXES.filter((k) => it.taxes && it.taxes[k] && it.taxes[k].amount !== '0').map((k) =>
+      el('li', {}, TN[k] + ': ' + it.taxes[k].rate + ' — ' + vnd(it.taxes[k].amount) +
+        (it.taxes[k].legal_ref ? ' — ' + it.taxes[k].legal_ref : '') + (it.taxes[k].note ? ' (' + it.taxes[k].note + ')' : ''))));
+    const itemRows = (x.items || []).map((it) => el('tr', {}, el('td', {}, String(it.line)), el('td', {}, it.hs_code),
+      el('td', {}, it.description), el('td', {}, it.origin), el('td', {}, (it.quantity || '') + ' ' + (it.unit || '')),
+      el('td', { class: 'num' }, vnd(it.customs_value)), el('td', {}, taxList(it))));
+    const items = section(t('d_items'), table(t('d_items'), [t('line'), t('hs'), t('description'), t('origin'), t('quantity'),
+      { label: t('customs_value'), num: true }, t('tax') + ' — ' + t('rate') + ' — ' + t('amount') + ' — ' + t('basis')], itemRows),
+    el('p', {}, el('strong', {}, TN.total + ': ' + vnd(x.taxes && x.taxes.total && x.taxes.total.amount))));
+    const riskKids = [x.reasons && x.reasons.length ? el('ul', {}, x.reasons.map((r) => el('li', {}, [r.code, r.rule_name || r.name, r.message || r.text].filter(Boolean).join(' — '))))
+      : el('p', {}, t('no_reasons'))];
+    if (x.risk_model) {
+      const m = x.risk_model;
+      riskKids.push(el('h3', {}, t('d_model')), el('p', {}, t('probability') + ': ' + Math.round(m.probability * 100) + ' %'),
+        el('ul', { 'data-testid': 'explanation' }, (m.contributions || []).map((c) => el('li', {}, featureText(c) + ' — ' + (c.contribution > 0 ? t('raises') : t('lowers'))))));
+    }
+    const permits = [];
+    for (const it of x.items || []) {
+      for (const p of it.permits_used || []) permits.push(el('li', {}, t('line') + ' ' + it.line + ': ' + (p.permit || p.number || JSON.stringify(p)) + (p.quantity ? ' — ' + p.quantity : '')));
+      if (it.certificate_of_origin) permits.push(el('li', {}, t('line') + ' ' + it.line + ': ' + t('co') + ' ' + it.certificate_of_origin.form + ' ' + it.certificate_of_origin.number));
+    }
+    // specialised inspection (issue 14): a before_clearance procedure still pending blocks clearance,
+    // so the officer sees which agency's result is awaited before pressing Clear
+    const owed = (x.procedures_owed || []).length ? section(t('d_owed'), table(t('d_owed'),
+      [t('line'), t('hs'), t('agency'), t('procedure'), t('stage'), t('status'), t('detail')],
+      x.procedures_owed.map((o) => el('tr', { 'data-status': o.status, 'data-stage': o.stage },
+        el('td', {}, String(o.line)), el('td', {}, o.hs_code), el('td', {}, o.agency),
+        el('td', {}, (o.procedure ? o.procedure + ' — ' : '') + o.legal_ref), el('td', {}, t(o.stage) || o.stage),
+        el('td', {}, t('st_' + o.status) || o.status),
+        el('td', {}, (o.results || []).map((r) => r.result + ' ' + r.certificate + ' ' + r.date).join('; ') + (o.deadline ? ' ≤ ' + o.deadline : '')))),
+      { 'data-testid': 'procedures-owed' })) : '';
+    const mc = x.manifest_check;
+    const manifest = mc ? section(t('d_manifest'), el('p', {}, mc.status === 'ok' || mc.status === 'matched' ? t('manifest_ok') : t('manifest_bad') + ' (' + mc.status + ')'),
+      mc.missing_bills_of_lading && mc.missing_bills_of_lading.length ? el('p', {}, t('bl') + ': ' + mc.missing_bills_of_lading.join(', ')) : '',
+      (mc.differences || []).length ? el('ul', {}, mc.differences.map((df) => el('li', {}, JSON.stringify(df)))) : '') : '';
+    const L = led.status === 200 ? led.body : null;
+    const ledger = L ? section(t('d_ledger'), kv([[t('assessed'), vnd(L.assessed)], [t('paid'), vnd(L.paid)],
+      [t('outstanding'), el('span', { 'data-testid': 'outstanding' }, vnd(L.outstanding))]]),
+    table(t('d_ledger'), [t('at'), t('action'), { label: t('amount'), num: true }, t('detail')], (L.entries || []).map((e) =>
+      el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.kind), el('td', { class: 'num' }, vnd(e.amount)), el('td', {}, e.note || ''))))) : '';
+    const events = section(t('d_events'), table(t('d_events'), [t('at'), t('action'), t('status'), t('who'), t('detail')],
+      ((ev.body && ev.body.events) || []).map((e) => el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.action),
+        el('td', {}, (e.from_status && e.from_status !== e.to_status ? stName(e.from_status) + ' → ' : '') + stName(e.to_status)),
+        el('td', { 'data-testid': 'event-who' }, (e.detail && e.detail.user_name ? e.detail.user_name + ' — ' : '') + e.role + ' ' + e.actor),
+        el('td', {}, e.detail ? Object.entries(e.detail).filter(([k]) => k !== 'user' && k !== 'user_name').map(([k, v]) => k + ': ' + (typeof v === 'object' ? JSON.stringify(v) : v)).join('; ') : ''))),
+    { 'data-testid': 'events' }));
+    let versions = '';
+    if (x.amendment > 0) {
+      const v = await api('GET', '/declarations/' + key + '/versions');
+      if (v.status === 200) versions = versionsSection(v.body);
+    }
+    page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
+      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', owed, manifest, ledger, versions, events);
+    if (S.me.role === 'declarant') live(() => declaration(key), x.id);
+  }
+
+  /* Amendments side by side: what each one changed, field by field (from the stored versions). */
+  function flatten(o, prefix, out) {
+    if (o && typeof o === 'object') {
+      for (const k of Object.keys(o)) flatten(o[k], prefix ? prefix + (Array.isArray(o) ? '[' + k + ']' : '.' + k) : k, out);
+    } else out[prefix] = o === null || o === undefined ? '' : String(o);
+    return out;
+  }
+  function versionsSection(b) {
+    // the versions in force one after the other (superseded, then in force), by amendment
+    const all = b.versions.filter((v) => v.status === 'superseded' || v.status === 'in_force')
+      .sort((x, y) => x.amendment - y.amendment);
+    const rows = [];
+    for (let i = 1; i < all.length; i++) {
+      const a = flatten({ declaration: all[i - 1].declaration, taxes: all[i - 1].taxes }, '', {});
+      const c = flatten({ declaration: all[i].declaration, taxes: all[i].taxes }, '', {});
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(c)])].sort())
+        if (a[k] !== c[k]) rows.push(el('tr', {}, el('td', {}, String(all[i].amendment)), el('td', {}, k),
+          el('td', {}, a[k] === undefined ? '—' : a[k]), el('td', {}, c[k] === undefined ? '—' : c[k])));
+    }
+    return section(t('d_versions'), table(t('d_versions'), [t('amendment'), t('detail'), t('before'), t('after')], rows,
+      { 'data-testid': 'versions' }));
+  }
+
+  /* Decisions: the buttons the status allows; each posts to the API and reloads. */
+  function decisions(x) {
+    const box = el('div', { class: 'actions' }), out = el('div', { 'aria-live': 'polite' });
+    const post = async (path, body) => {
+      const r = await api('POST', '/declarations/' + (x.number || x.id) + path, body);
+      if (r.status === 200) { toast(t('done')); declaration(x.number || x.id); } else out.replaceChildren(errorsBox(r.body));
+    };
+    const btn = (label, id, fn, cls) => el('button', { type: 'button', 'data-testid': id, class: cls || null, onclick: fn }, label);
+    const form = (id, title, inputs, build, cls) => {
+      const f = el('form', { 'data-testid': id }, ...inputs, el('button', { type: 'submit', class: cls || null }, title));
+      f.addEventListener('submit', (ev) => { ev.preventDefault(); post('/decisions', build(f)); });
+      return f;
+    };
+    const role = S.me.role, st = x.status, n = x.number;
+    if (role === 'officer' && n) {
+      if (['registered', 'document_check', 'inspection', 'checked'].includes(st))
+        box.append(btn(t('claim'), 'claim', () => post('/claim')));
+      if (st === 'registered' && x.channel !== 'green')
+        box.append(btn(t('start_doc'), 'start-doc', () => post('/decisions', { decision: 'start_document_check' })));
+      if (st === 'document_check') {
+        box.append(btn(t('doc_pass'), 'doc-pass', () => post('/decisions', { decision: 'document_check', passed: true })));
+        box.append(form('doc-fail', t('doc_fail'), [field('fail-note', t('reason'), el('input', { name: 'note', required: true }))],
+          (f) => ({ decision: 'document_check', passed: false, note: f.note.value }), 'danger'));
+      }
+      if (st === 'inspection')
+        box.append(form('inspection', t('record_insp'), [
+          el('label', {}, el('input', { type: 'checkbox', name: 'violation', id: 'insp-violation' }), ' ' + t('violation')),
+          field('insp-findings', t('findings'), el('textarea', { name: 'findings', rows: 3 })),
+          field('insp-tax', t('additional_tax'), el('input', { name: 'additional_tax', inputmode: 'numeric' }))],
+        (f) => { const b = { decision: 'inspection', violation: f.violation.checked, findings: f.findings.value };
+          if (f.additional_tax.value) b.additional_tax = f.additional_tax.value.replace(/[^0-9]/g, ''); return b; }));
+      if (st === 'checked' || (st === 'registered' && x.channel === 'green'))
+        box.append(btn(t('clear'), 'clear', () => post('/decisions', { decision: 'clear' })));
+      if (st === 'checked' || st === 'inspection')
+        box.append(form('reject', t('reject'), [field('rej-findings', t('findings'), el('input', { name: 'findings' }))],
+          (f) => ({ decision: 'reject', findings: f.findings.value }), 'danger'));
+    }
+    if (role === 'declarant' && st === 'provisional')
+      box.append(btn(t('register'), 'register', async () => {
+        const r = await api('POST', '/declarations/' + x.id + '/register', undefined, '');
+        if (r.status === 200) go('#/d/' + r.body.number); else out.replaceChildren(errorsBox(r.body));
+      }));
+    return box.childNodes.length ? section(t('d_decide'), box, out) : '';
+  }
+
+  /* ---- risk officers ------------------------------------------------------------------------------ */
+  async function rules() {
+    const [r, m] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models')]);
+    if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
+    const list = r.body.rules || [];
+    const out = el('div', { 'aria-live': 'polite' });
+    const retire = (x) => async () => {
+      const d = await api('DELETE', '/risk/rules/' + x.id);
+      if (d.status === 200) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(d.body));
+    };
+    const rows = list.map((x) => el('tr', { 'data-rule': String(x.id) }, el('td', {}, String(x.id)), el('td', {}, x.name),
+      el('td', {}, [x.hs_prefix, x.origin, x.importer].filter(Boolean).join(' / ')),
+      el('td', { class: 'num' }, x.max_unit_value_vnd !== '0' ? vnd(x.max_unit_value_vnd) : ''),
+      el('td', { class: 'num' }, x.min_value_vnd !== '0' ? vnd(x.min_value_vnd) : ''),
+      el('td', {}, badge(x.action)), el('td', {}, String(x.priority)), el('td', {}, x.active ? t('yes') : t('no')),
+      el('td', {}, el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
+    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form' },
+      field('r-name', t('rule_name'), el('input', { name: 'name', required: true })),
+      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric' })),
+      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2 })),
+      field('r-importer', t('importer'), el('input', { name: 'importer' })),
+      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric' })),
+      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric' })),
+      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], 'yellow')),
+      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: '50' })),
+      el('div', {}, el('button', { type: 'submit', class: 'primary' }, t('add_rule'))));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) };
+      for (const k of ['hs_prefix', 'origin', 'importer']) if (f[k].value) body[k] = f[k].value.trim();
+      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) if (f[k].value) body[k] = f[k].value.replace(/[^0-9]/g, '');
+      const c = await api('POST', '/risk/rules', body);
+      if (c.status === 201) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
+    });
+    const models = m.status === 200 ? section(t('models'), table(t('models'), ['#', t('active'), t('created_at'), t('detail')],
+      (m.body.models || []).map((x) => el('tr', {}, el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
+        el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
+          .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; '))))),
+    el('p', { class: 'muted' }, t('models_cli'))) : '';
+    page(t('rules_title'), f, out, table(t('rules_title'), ['#', t('rule_name'), t('hs') + ' / ' + t('origin') + ' / ' + t('importer'),
+      { label: t('max_unit'), num: true }, { label: t('min_value'), num: true }, t('channel'), t('priority'), t('active'), ''], rows,
+    { 'data-testid': 'rules' }), models);
+  }
+
+  /* ---- start -------------------------------------------------------------------------------------- */
+  document.getElementById('lang-vi').addEventListener('click', () => setLang('vi'));
+  document.getElementById('lang-en').addEventListener('click', () => setLang('en'));
+  window.addEventListener('hashchange', route);
+  applyLang();
+  route();
+})();

@@ -1,0 +1,469 @@
+#include "store/store_users.h"
+#include "store/pack.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- people ------------------------------------------------------------------------------- */
+
+int store_user_put(db_conn *c, const user_row *u)
+{
+    static const char sql[] =
+        "INSERT INTO users (username, party, name, office, password, created_at, disabled)"
+        " VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (username) DO UPDATE SET party = excluded.party,"
+        " name = excluded.name, office = excluded.office, password = excluded.password,"
+        " disabled = 0";
+    static const char role_sql[] = "INSERT INTO user_roles (username, role) VALUES (?, ?)"
+                                   " ON CONFLICT (username, role) DO NOTHING";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, u->username);
+    db_bind_text(c, st, 2, u->party);
+    db_bind_text(c, st, 3, u->name);
+    db_bind_text(c, st, 4, u->office);
+    db_bind_text(c, st, 5, u->password);
+    db_bind_int64(c, st, 6, u->created_at);
+    int rc = db_run(c, st);
+    for (int i = 0; rc == 0 && i < u->n_roles; i++) {
+        if (!(st = db_prepare(c, role_sql)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, u->username);
+        db_bind_text(c, st, 2, u->roles[i]);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+int store_user_get(db_conn *c, const char *username, user_row *out)
+{
+    static const char sql[] = "SELECT username, party, name, office, password, created_at, disabled"
+                              " FROM users WHERE username = ?";
+    /* roles in a stable order: the first is the one a session starts with */
+    static const char roles_sql[] = "SELECT role FROM user_roles WHERE username = ? ORDER BY role";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    memset(out, 0, sizeof *out);
+    db_bind_text(c, st, 1, username);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        db_col_copy(c, st, 0, out->username, sizeof out->username);
+        db_col_copy(c, st, 1, out->party, sizeof out->party);
+        db_col_copy(c, st, 2, out->name, sizeof out->name);
+        db_col_copy(c, st, 3, out->office, sizeof out->office);
+        db_col_copy(c, st, 4, out->password, sizeof out->password);
+        out->created_at = db_col_int64(c, st, 5);
+        out->disabled = (int)db_col_int64(c, st, 6);
+    }
+    db_reset(c, st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 0 : rc;
+    if (!(st = db_prepare(c, roles_sql)))
+        return DB_ERR;
+    db_bind_text(c, st, 1, username);
+    while (out->n_roles < USER_MAX_ROLES && db_step(c, st) == DB_ROW)
+        db_col_copy(c, st, 0, out->roles[out->n_roles++], sizeof out->roles[0]);
+    db_reset(c, st);
+    return 1;
+}
+
+/* ---- sessions ----------------------------------------------------------------------------- */
+
+int store_session_put(db_conn *c, const char *id_hash, const session_row *s)
+{
+    static const char sql[] = "INSERT INTO sessions (id_hash, username, role, csrf, created_at,"
+                              " seen_at) VALUES (?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, id_hash);
+    db_bind_text(c, st, 2, s->username);
+    db_bind_text(c, st, 3, s->role);
+    db_bind_text(c, st, 4, s->csrf);
+    db_bind_int64(c, st, 5, s->created_at);
+    db_bind_int64(c, st, 6, s->seen_at);
+    return db_run(c, st);
+}
+
+int store_session_get(db_conn *c, const char *id_hash, session_row *out)
+{
+    static const char sql[] =
+        "SELECT username, role, csrf, created_at, seen_at FROM sessions WHERE id_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, id_hash);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        db_col_copy(c, st, 0, out->username, sizeof out->username);
+        db_col_copy(c, st, 1, out->role, sizeof out->role);
+        db_col_copy(c, st, 2, out->csrf, sizeof out->csrf);
+        out->created_at = db_col_int64(c, st, 3);
+        out->seen_at = db_col_int64(c, st, 4);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_session_touch(db_conn *c, const char *id_hash, int64_t seen_at)
+{
+    static const char sql[] = "UPDATE sessions SET seen_at = ? WHERE id_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, seen_at);
+    db_bind_text(c, st, 2, id_hash);
+    return db_run(c, st);
+}
+
+int store_session_set_role(db_conn *c, const char *id_hash, const char *role)
+{
+    static const char sql[] = "UPDATE sessions SET role = ? WHERE id_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, role);
+    db_bind_text(c, st, 2, id_hash);
+    return db_run(c, st);
+}
+
+int store_session_delete(db_conn *c, const char *id_hash)
+{
+    static const char sql[] = "DELETE FROM sessions WHERE id_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, id_hash);
+    return db_run(c, st);
+}
+
+/* ---- sign-in failures ----------------------------------------------------------------------- */
+
+int store_login_failures_get(db_conn *c, const char *username, int *failures, int64_t *last_at)
+{
+    static const char sql[] = "SELECT failures, last_at FROM login_failures WHERE username = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    *failures = 0;
+    *last_at = 0;
+    db_bind_text(c, st, 1, username);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        *failures = (int)db_col_int64(c, st, 0);
+        *last_at = db_col_int64(c, st, 1);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_login_failure_add(db_conn *c, const char *username, int64_t at)
+{
+    static const char sql[] =
+        "INSERT INTO login_failures (username, failures, last_at) VALUES (?, 1, ?)"
+        " ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1,"
+        " last_at = excluded.last_at";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, username);
+    db_bind_int64(c, st, 2, at);
+    return db_run(c, st);
+}
+
+int store_login_failures_clear(db_conn *c, const char *username)
+{
+    static const char sql[] = "DELETE FROM login_failures WHERE username = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, username);
+    return db_run(c, st);
+}
+
+/* ---- tokens of people ----------------------------------------------------------------------- */
+
+int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username, int64_t expires_at)
+{
+    static const char sql[] =
+        "INSERT INTO token_owners (token_hash, username, expires_at) VALUES (?, ?, ?)";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, hash_hex);
+    db_bind_text(c, st, 2, username);
+    db_bind_int64(c, st, 3, expires_at);
+    return db_run(c, st);
+}
+
+int store_token_owner_get(db_conn *c, const char *hash_hex, char username[64], char name[128],
+                          char office[9], int64_t *expires_at)
+{
+    static const char sql[] =
+        "SELECT o.username, COALESCE(u.name, ''), COALESCE(u.office, ''), o.expires_at,"
+        " COALESCE(u.disabled, 0) FROM token_owners o LEFT JOIN users u ON u.username = o.username"
+        " WHERE o.token_hash = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    username[0] = name[0] = office[0] = 0;
+    *expires_at = 0;
+    db_bind_text(c, st, 1, hash_hex);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        db_col_copy(c, st, 0, username, 64);
+        db_col_copy(c, st, 1, name, 128);
+        db_col_copy(c, st, 2, office, 9);
+        *expires_at = db_col_int64(c, st, 3);
+        if (db_col_int64(c, st, 4)) /* a disabled person's tokens stop working */
+            *expires_at = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+static int count_changes(db_conn *c, const char *sql, const char *key)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    int n = 0;
+    while (db_step(c, st) == DB_ROW)
+        n++;
+    db_reset(c, st);
+    return n;
+}
+
+int store_token_delete(db_conn *c, const char *hash_hex)
+{
+    static const char del[] = "DELETE FROM tokens WHERE token_hash = ? RETURNING token_hash";
+    static const char del_owner[] = "DELETE FROM token_owners WHERE token_hash = ? RETURNING token_hash";
+    int n = count_changes(c, del, hash_hex);
+    if (n < 0 || count_changes(c, del_owner, hash_hex) < 0)
+        return DB_ERR;
+    return n > 0;
+}
+
+/* ---- search terms --------------------------------------------------------------------------- */
+
+/* Base letters of U+00C0..U+017F, U+01A0..U+01B0 and U+1EA0..U+1EF9 ('?' = keep as is). */
+static const char fold_latin1_a[] =
+    "aaaaaa?ceeeeiiii?nooooo??uuuuy??aaaaaa?ceeeeiiii?nooooo??uuuuy?yaaaaaaccccccccddddeeeeeeeeee"
+    "gggggggghh??iiiiiiiii???jjkk?llllll????nnnnnn???oooooo??rrrrrrsssssssstttt??uuuuuuuuuuuuwwyy"
+    "yzzzzzz?";
+static const char fold_horn[] = "oo?????????????uu";
+static const char fold_viet[] = "aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooo"
+                                "uuuuuuuuuuuuuuyyyyyyyy";
+
+static char fold_cp(unsigned cp)
+{
+    if (cp >= 0xC0 && cp <= 0x17F)
+        return fold_latin1_a[cp - 0xC0];
+    if (cp >= 0x1A0 && cp <= 0x1B0)
+        return fold_horn[cp - 0x1A0];
+    if (cp >= 0x1EA0 && cp <= 0x1EF9)
+        return fold_viet[cp - 0x1EA0];
+    return '?';
+}
+
+void store_fold(const char *in, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t n = 0;
+    if (!size)
+        return;
+    while (*p && n + 1 < size) {
+        unsigned cp = 0;
+        int len = 1;
+        if (*p < 0x80) {
+            out[n++] = (char)tolower(*p++);
+            continue;
+        }
+        if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+            cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            len = 2;
+        } else if ((*p & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+            cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+            len = 3;
+        }
+        if (cp >= 0x300 && cp <= 0x36F) { /* combining marks of decomposed input */
+            p += len;
+            continue;
+        }
+        char f = cp ? fold_cp(cp) : '?';
+        if (f != '?') {
+            out[n++] = f;
+            p += len;
+        } else { /* keep the bytes unchanged */
+            for (int i = 0; i < len && *p && n + 1 < size; i++)
+                out[n++] = (char)*p++;
+            if (len > 1 && p[-1] && n + 1 >= size)
+                break;
+        }
+    }
+    out[n] = 0;
+}
+
+#define TERMS_MAX 128
+
+typedef struct term_set {
+    char t[TERMS_MAX][64];
+    int n;
+} term_set;
+
+static void term_add(term_set *s, const char *w, size_t len)
+{
+    if (len < 2 || s->n >= TERMS_MAX)
+        return;
+    if (len > 63)
+        len = 63;
+    char buf[64];
+    memcpy(buf, w, len);
+    buf[len] = 0;
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->t[i], buf))
+            return;
+    memcpy(s->t[s->n++], buf, len + 1);
+}
+
+/* Splits folded text into words (letters and digits, '-' and '/' kept inside identifiers). */
+static void terms_of_text(term_set *s, const char *text)
+{
+    char f[1024];
+    if (!text)
+        return;
+    store_fold(text, f, sizeof f);
+    const char *p = f;
+    while (*p) {
+        while (*p && !isalnum((unsigned char)*p) && !((unsigned char)*p & 0x80))
+            p++;
+        const char *w = p;
+        while (*p && (isalnum((unsigned char)*p) || ((unsigned char)*p & 0x80) ||
+                      ((*p == '-' || *p == '/' || *p == '.') && isalnum((unsigned char)p[1]))))
+            p++;
+        term_add(s, w, (size_t)(p - w));
+    }
+}
+
+static const char *jstr(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    if (b)
+        v = json_object_get(v, b);
+    return json_string_value(v);
+}
+
+int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json)
+{
+    static const char del[] = "DELETE FROM decl_terms WHERE decl_id = ?";
+    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
+                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    term_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return DB_ERR;
+    /* the document may come packed already (store/pack.h: callers pack before the writer) */
+    char *plain = doc_json ? store_unpack(doc_json) : NULL;
+    json_t *doc = plain ? json_loads(plain, 0, NULL) : NULL;
+    free(plain);
+    if (number && *number) {
+        term_add(s, number, strlen(number));
+        if (strlen(number) == 12) /* the number without its amendment digit finds every version */
+            term_add(s, number, 11);
+    }
+    if (doc) {
+        static const char *const parties[] = {"importer", "exporter", "declarant", NULL};
+        for (int i = 0; parties[i]; i++) {
+            terms_of_text(s, jstr(doc, parties[i], "tax_code"));
+            terms_of_text(s, jstr(doc, parties[i], "name"));
+        }
+        terms_of_text(s, jstr(doc, "invoice", "number"));
+        json_t *tr = json_object_get(doc, "transport"), *v;
+        size_t i;
+        json_array_foreach(json_object_get(tr, "bills_of_lading"), i, v) terms_of_text(s, json_string_value(v));
+        json_array_foreach(json_object_get(tr, "containers"), i, v) terms_of_text(s, json_string_value(v));
+        json_array_foreach(json_object_get(doc, "items"), i, v) {
+            terms_of_text(s, jstr(v, "description", NULL));
+            terms_of_text(s, jstr(v, "hs_code", NULL));
+        }
+        json_decref(doc);
+    }
+    db_stmt *st = db_prepare(c, del);
+    int rc = st ? DB_OK : DB_ERR;
+    if (st) {
+        db_bind_text(c, st, 1, decl_id);
+        rc = db_run(c, st);
+    }
+    for (int i = 0; rc == 0 && i < s->n; i++) {
+        if (!(st = db_prepare(c, ins))) {
+            rc = DB_ERR;
+            break;
+        }
+        db_bind_text(c, st, 1, s->t[i]);
+        db_bind_text(c, st, 2, decl_id);
+        rc = db_run(c, st);
+    }
+    free(s);
+    return rc;
+}
+
+int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number)
+{
+    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
+                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    int rc = 0;
+    size_t len = number ? strlen(number) : 0;
+    /* the number, and its first 11 digits that stay the same across amendments */
+    for (int k = 0; rc == 0 && k < 2 && len; k++) {
+        char t[16];
+        snprintf(t, sizeof t, "%.*s", k ? (len == 12 ? 11 : 0) : (int)len, number);
+        if (!t[0])
+            break;
+        db_stmt *st = db_prepare(c, ins);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, t);
+        db_bind_text(c, st, 2, decl_id);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+/* ---- claims --------------------------------------------------------------------------------- */
+
+int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at)
+{
+    static const char sql[] =
+        "INSERT INTO decl_claims (decl_id, username, name, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (decl_id) DO UPDATE SET username = excluded.username, name = excluded.name,"
+        " at = excluded.at";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_text(c, st, 2, username);
+    db_bind_text(c, st, 3, name);
+    db_bind_int64(c, st, 4, at);
+    return db_run(c, st);
+}
+
+int store_claim_get(db_conn *c, const char *decl_id, char username[64], char name[128], int64_t *at)
+{
+    static const char sql[] = "SELECT username, name, at FROM decl_claims WHERE decl_id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        db_col_copy(c, st, 0, username, 64);
+        db_col_copy(c, st, 1, name, 128);
+        *at = db_col_int64(c, st, 2);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}

@@ -1,0 +1,401 @@
+// Browser tests of the web portal: a real `ecustoms serve` on a free loopback port with a demo
+// database, driven through Debian's chromium by playwright-core (pinned in package.json).
+//
+//   node tests/web/run.mjs [--binary build/ecustoms] [--screenshots] [--only NAME]
+//
+// --screenshots saves the main pages to docs/screenshots/ (for the README).
+import { chromium } from 'playwright-core';
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..', '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
+const BIN = path.resolve(root, opt('--binary', 'build/ecustoms'));
+const SHOTS = argv.includes('--screenshots');
+const ONLY = opt('--only', null);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecustoms-web-'));
+const DB = path.join(dir, 'db.sqlite');
+const cli = (...args) => execFileSync(BIN, args, { encoding: 'utf8' });
+
+function freePort() {
+  return new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+}
+
+/* ---- the environment: demo database (one person per role), a bank key, the server ---------- */
+const init = cli('db', 'init', '--db', DB, '--demo');
+const people = {};
+let inPeople = false;
+for (const line of init.split('\n')) {
+  if (line.startsWith('demo people')) { inPeople = true; continue; }
+  const m = inPeople && line.match(/^\s+(\S+)\s+(\S+)\s+(\S+)$/);
+  if (m) people[m[1]] = { role: m[2], password: m[3] };
+}
+assert.equal(Object.keys(people).length, 10, init);
+const token = (user) => cli('token', 'create', '--db', DB, '--user', user).trim();
+const tok = { declarant: token('declarant'), broker: token('broker'), risk: token('risk'), bank: token('bank'), agency: token('agency'), officer: token('officer') };
+const BANK = '0100112437';
+const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+fs.writeFileSync(path.join(dir, 'bank.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+cli('party', 'key', '--db', DB, '--party', BANK, '--public-key', path.join(dir, 'bank.pub'));
+
+const PORT = await freePort();
+const BASE = `http://127.0.0.1:${PORT}`;
+const server = spawn(BIN, ['serve', '--db', DB, '--listen', `127.0.0.1:${PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+server.stdout.on('data', (d) => { serverLog += d; });
+server.stderr.on('data', (d) => { serverLog += d; });
+for (let i = 0; ; i++) {
+  try { if ((await fetch(BASE + '/healthz')).ok) break; } catch (e) { /* not yet */ }
+  if (i > 150) throw new Error('server did not start: ' + serverLog);
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+async function api(method, p, t, body, headers) {
+  const h = { ...(headers || {}) };
+  if (t) h.Authorization = 'Bearer ' + t;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const r = await fetch(BASE + '/api/v1' + p, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+  return { status: r.status, body: json, text };
+}
+// deterministic channels: no random sampling in these tests (rules decide)
+assert.equal((await api('PUT', '/risk/settings', tok.risk, { random_red_percent: '0', random_yellow_percent: '0' })).status, 200);
+
+const example = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'import-phones.json'), 'utf8'));
+function decl(importer, unitPrice) {
+  const d = structuredClone(example);
+  const today = new Date().toISOString().slice(0, 10);
+  d.importer.tax_code = importer;
+  d.transport.arrival_date = today;
+  d.invoice.date = today;
+  delete d.items[0].certificate_of_origin;
+  d.items[0].unit_price = String(unitPrice);
+  d.items[0].value = String(unitPrice * 500);
+  d.invoice.total = String(unitPrice * 500 + 25000);
+  return d;
+}
+async function registered(t, d) {
+  const c = await api('POST', '/declarations', t, d);
+  assert.equal(c.status, 201, c.text);
+  const r = await api('POST', '/declarations/' + c.body.id + '/register', t);
+  assert.equal(r.status, 200, r.text);
+  return r.body;
+}
+async function pay(number) {
+  const l = await api('GET', '/declarations/' + number + '/ledger', tok.declarant);
+  const body = JSON.stringify({ bank_transaction_id: 'TX' + crypto.randomBytes(8).toString('hex'), payer: '0101234567',
+    paid_at: new Date().toISOString().slice(0, 19) + 'Z', lines: [{ declaration: number, amount: l.body.outstanding }] });
+  const sig = crypto.sign('sha256', Buffer.from(body), privateKey).toString('base64');
+  const r = await api('POST', '/payments', tok.bank, body, { 'X-Signature': sig });
+  assert.equal(r.status, 201, r.text);
+}
+
+// The example phones owe MOIT's quality inspection (1182/QĐ-BCT) before clearance: the demo
+// agency person (MOIT quality inspection, bound to MOIT) records a passing result for every line
+// that waits for one, as the agency would through the single window (issue 14).
+async function inspectionPassed(number) {
+  const g = await api('GET', '/declarations/' + number, tok.declarant);
+  assert.equal(g.status, 200, g.text);
+  const pending = (g.body.procedures_owed || []).filter((o) => o.stage === 'before_clearance' && o.status !== 'passed');
+  assert.ok(pending.length > 0, 'no procedure owed before clearance: ' + JSON.stringify(g.body.procedures_owed));
+  const vnToday = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+  for (const ref of [...new Set(pending.map((o) => o.legal_ref))]) {
+    const lines = pending.filter((o) => o.legal_ref === ref).map((o) => o.line);
+    const r = await api('POST', '/declarations/' + number + '/inspection-results', tok.agency,
+      { procedure: ref, items: lines, result: 'pass', certificate: 'KQ-' + crypto.randomBytes(4).toString('hex'), date: vnToday });
+    assert.equal(r.status, 201, r.text);
+  }
+}
+
+/* ---- the browser ---------------------------------------------------------------------------- */
+const profile = fs.mkdtempSync(path.join(dir, 'chromium-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 860 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+async function newPage() {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.setDefaultTimeout(15000);
+  return page;
+}
+async function signIn(page, user) {
+  await browser.clearCookies(); // a new sign-in, whatever the last test left
+  await page.goto(BASE + '/');
+  await page.getByLabel(/Tên đăng nhập|Username/).fill(user);
+  await page.getByLabel(/Mật khẩu|Password/).fill(people[user].password);
+  await page.getByRole('button', { name: /Đăng nhập|Sign in/ }).click();
+  await page.locator('[data-testid=who]').waitFor();
+}
+async function signOut(page) {
+  await page.locator('#sign-out').click();
+  await page.locator('#login-form').waitFor();
+}
+async function shot(page, name) {
+  if (!SHOTS) return;
+  fs.mkdirSync(path.join(root, 'docs', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshots', name + '.png'), fullPage: true });
+}
+
+const tests = {
+  async sign_in_as_each_role() {
+    const page = await newPage();
+    await page.goto(BASE + '/');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
+    await shot(page, 'sign-in');
+    // a wrong password says no more than an unknown user
+    await page.getByLabel('Tên đăng nhập').fill('officer');
+    await page.getByLabel('Mật khẩu').fill('not the password');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByText('wrong username or password').waitFor();
+    for (const user of Object.keys(people)) {
+      await signIn(page, user);
+      const who = await page.locator('[data-testid=who]').textContent();
+      assert.ok(who.length > 3, user);
+      const me = await page.evaluate(async () => (await fetch('/api/v1/session')).json());
+      assert.equal(me.username, user);
+      assert.equal(me.role, people[user].role);
+      await signOut(page);
+    }
+    // English switch, keyboard only
+    await page.locator('#lang-en').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await page.locator('#lang-vi').click();
+    await page.close();
+  },
+
+  async officer_takes_a_red_declaration_through_inspection_to_clearance() {
+    // rule 3 of the demo database: phones under 1,000,000 VND a unit go red
+    const r = await registered(tok.declarant, decl('0101234567', 20));
+    assert.equal(r.channel, 'red');
+    const page = await newPage();
+    await signIn(page, 'officer');
+    await page.locator('[data-testid=worklist]').waitFor();
+    const row = page.locator(`tr[data-number="${r.number}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-testid=holder]').textContent(), 'Không có');
+    await row.locator('[data-testid=claim]').click();
+    await page.locator(`tr[data-number="${r.number}"] [data-testid=holder]`).getByText('Lê Minh Tuấn').waitFor();
+    await shot(page, 'officer-worklist');
+    await page.locator(`tr[data-number="${r.number}"] a`).click();
+    await page.locator('[data-testid=status]').getByText('Đã đăng ký').waitFor();
+    await page.locator('[data-testid=start-doc]').click();
+    await page.locator('[data-testid=status]').getByText('Đang kiểm tra hồ sơ').waitFor();
+    await page.locator('[data-testid=doc-pass]').click();
+    await page.locator('[data-testid=status]').getByText('Kiểm tra thực tế').waitFor();
+    const f = page.locator('form[data-testid=inspection]');
+    await f.getByLabel('Có vi phạm').check();
+    await f.getByLabel('Kết quả kiểm tra').fill('Khai sai trị giá: giá thực tế 180 USD/chiếc');
+    await f.getByLabel('Thuế ấn định thêm (VND)').fill('12.500.000');
+    await f.getByRole('button').click();
+    await page.locator('[data-testid=status]').getByText('Đã kiểm tra xong').waitFor();
+    // the reassessment is in the ledger: 12,500,000 more to pay
+    const led = await api('GET', '/declarations/' + r.number + '/ledger', tok.declarant);
+    assert.ok(led.body.entries.some((e) => e.amount === '12500000'), JSON.stringify(led.body));
+    await pay(r.number);
+    await page.reload();
+    // MOIT's result is still awaited: the page says so, and Clear is refused with the reason
+    await page.locator('[data-testid=procedures-owed] tr[data-stage=before_clearance][data-status=pending]').first().waitFor();
+    await page.locator('[data-testid=clear]').click();
+    await page.getByRole('alert').getByText(/has no passing result of .*MOIT/).first().waitFor();
+    assert.equal(await page.locator('[data-testid=status]').getByText('Đã thông quan').count(), 0);
+    await inspectionPassed(r.number);
+    await page.reload();
+    await page.locator('[data-testid=procedures-owed] tr[data-status=passed]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=procedures-owed] tr[data-stage=before_clearance][data-status=pending]').count(), 0);
+    await page.locator('[data-testid=clear]').click();
+    await page.locator('[data-testid=status]').getByText('Đã thông quan').waitFor();
+    // every decision names the officer, in the page and in the audit trail
+    const who = await page.locator('[data-testid=event-who]').allTextContents();
+    assert.ok(who.filter((w) => w.includes('Lê Minh Tuấn')).length >= 5, who.join(' | '));
+    await shot(page, 'declaration-officer');
+    const ev = await api('GET', '/declarations/' + r.number + '/events', tok.declarant);
+    const insp = ev.body.events.find((e) => e.action === 'inspection_completed');
+    assert.equal(insp.user, 'officer');
+    assert.equal(insp.user_name, 'Lê Minh Tuấn');
+    assert.equal(insp.detail.findings, 'Khai sai trị giá: giá thực tế 180 USD/chiếc');
+    await signOut(page);
+    await page.close();
+  },
+
+  async trader_submits_and_sees_channel_then_clearance_without_reloading() {
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.locator('[data-testid=declarations], main p').first().waitFor();
+    await page.getByRole('link', { name: 'Nộp tờ khai' }).click();
+    await page.getByLabel('Tệp tờ khai (JSON)').setInputFiles({ name: 'phones.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(decl('0101234567', 200))) });
+    await page.getByRole('button', { name: 'Khai báo và đăng ký' }).click();
+    await page.locator('[data-testid=channel] [data-channel=green]').waitFor();
+    let number = (await page.locator('[data-testid=number]').textContent()).trim();
+    assert.match(number, /^\d{12}$/);
+    await page.evaluate(() => { window.__notReloaded = true; });
+    await pay(number);
+    // paid, but MOIT's quality inspection is owed before clearance: the agency's passing result
+    // completes it, and the system releases the paid green declaration
+    await inspectionPassed(number);
+    await page.locator('[data-testid=status]').getByText('Đã thông quan').waitFor({ timeout: 20000 });
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was reloaded');
+    await shot(page, 'declaration-trader');
+    // an amendment after clearance: the page shows what it changed, side by side
+    const am = decl('0101234567', 200);
+    am.items[1].quantity = '6000';
+    am.items[1].value = '30000';
+    am.invoice.total = '130000';
+    const a = await api('POST', '/declarations/' + number + '/amendments', tok.declarant, am);
+    assert.equal(a.status, 200, a.text);
+    // after clearance an amendment is a request an officer decides (Circular 39/2018; issue 14)
+    assert.equal(a.body.status, 'amendment_review', a.text);
+    const acc = await api('POST', '/declarations/' + number + '/amendments/' + a.body.amendment + '/decision', tok.officer, { accept: true });
+    assert.equal(acc.status, 200, acc.text);
+    number = number.slice(0, 11) + String(a.body.amendment); // the 12th digit counts the amendments
+    await page.goto(BASE + '/#/d/' + number);
+    const v = page.locator('[data-testid=versions]');
+    await v.getByText('declaration.items[1].quantity').waitFor();
+    assert.match(await v.textContent(), /5000.*6000/);
+    // the trader's list shows it; search without diacritics finds it
+    await page.getByRole('link', { name: 'Tờ khai của tôi' }).click();
+    await page.locator(`tr[data-number="${number}"]`).waitFor();
+    await shot(page, 'trader-list');
+    await page.getByLabel(/Số tờ khai, vận đơn/).fill('sz-2026');
+    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.locator(`tr[data-number="${number}"]`).waitFor();
+    await signOut(page);
+    await page.close();
+  },
+
+  async declarant_cannot_open_another_enterprises_declaration() {
+    const other = await registered(tok.broker, decl('0301234568', 200));
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.goto(BASE + '/#/d/' + other.number);
+    await page.locator('[data-testid=not-found]').waitFor();
+    assert.equal(await page.locator(`text=${other.number}`).count(), 0);
+    await signOut(page);
+    await page.close();
+  },
+
+  async session_cookie_cannot_post_from_another_origin() {
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    const before = (await api('GET', '/declarations?limit=200', tok.declarant)).body.items.length;
+    // another site's page (another port on the same host: same site, so the Strict cookie is
+    // sent) posts a declaration to ecustoms with the user's cookie
+    const evil = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      if (req.url !== '/') return res.end('<!doctype html><title>another site</title>');
+      res.end(`<form id=f method=post enctype="text/plain" action="${BASE}/api/v1/declarations">` +
+        `<input name='{"a":"' value='"}'></form><script>document.getElementById('f').submit()</script>`);
+    });
+    const evilPort = await freePort();
+    await new Promise((r) => evil.listen(evilPort, '127.0.0.1', r));
+    await page.goto(`http://127.0.0.1:${evilPort}/`);
+    await page.waitForURL(BASE + '/api/v1/declarations');
+    const text = await page.locator('body').textContent();
+    assert.match(text, /"code":"csrf"/, text); // the cookie was sent (else 401) and refused
+    // and a script on that page cannot read or post with the cookie either
+    await page.goto(`http://127.0.0.1:${evilPort}/x`);
+    const res = await page.evaluate(async (base) => {
+      try {
+        const r = await fetch(base + '/api/v1/declarations', { method: 'POST', credentials: 'include', mode: 'no-cors',
+          headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+        return r.type;
+      } catch (e) { return 'blocked'; }
+    }, BASE);
+    assert.ok(res === 'opaque' || res === 'blocked', res);
+    evil.close();
+    const after = (await api('GET', '/declarations?limit=200', tok.declarant)).body.items.length;
+    assert.equal(after, before, 'nothing was created');
+    await page.goto(BASE + '/');
+    await signOut(page);
+    await page.close();
+  },
+
+  async risk_officer_adds_and_retires_a_rule() {
+    const page = await newPage();
+    await signIn(page, 'risk');
+    const f = page.locator('form[data-testid=rule-form]');
+    await f.getByLabel('Tên').fill('Xe đạp điện giá thấp');
+    await f.getByLabel('Mã HS').fill('871160');
+    await f.getByLabel('Đơn giá tối đa (VND)').fill('3.000.000');
+    await f.getByLabel('Luồng').selectOption('red');
+    await f.getByRole('button').click();
+    const row = page.locator('[data-testid=rules] tr', { hasText: 'Xe đạp điện giá thấp' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /3\.000\.000 ₫/);
+    await shot(page, 'risk-rules');
+    await row.getByRole('button', { name: 'Ngừng áp dụng' }).click();
+    await row.waitFor({ state: 'detached' });
+    const ev = (await api('GET', '/risk/rules', tok.risk)).body.rules.filter((x) => x.name === 'Xe đạp điện giá thấp');
+    assert.equal(ev.length, 0);
+    await signOut(page);
+    await page.close();
+  },
+
+  async search_and_english() {
+    const page = await newPage();
+    await signIn(page, 'manager');
+    await page.locator('#lang-en').click();
+    await page.getByRole('link', { name: 'Find declarations' }).click();
+    await page.getByLabel(/Declaration number, bill of lading/).fill('dien thoai');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('main p, [data-testid=declarations]').first().waitFor();
+    await page.getByLabel(/Declaration number, bill of lading/).fill('Hanoi Electronics');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('[data-testid=declarations] tbody tr').first().waitFor();
+    const money = await page.locator('[data-testid=declarations] td.num').first().textContent();
+    assert.match(money, /^\d{1,3}(,\d{3})+ ₫$/, money); // VND with thousands separators
+    await shot(page, 'search');
+    await page.locator('#lang-vi').click();
+    await signOut(page);
+    await page.close();
+  },
+};
+
+let failed = 0;
+try {
+  for (const [name, fn] of Object.entries(tests)) {
+    if (ONLY && !name.includes(ONLY)) continue;
+    for (const p of browser.pages()) await p.close();
+    const t0 = Date.now();
+    try {
+      await fn();
+      console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name}: ${e.stack || e}`);
+      for (const p of browser.pages()) {
+        const main = await p.locator('main').textContent().catch(() => '');
+        console.log('  page ' + p.url() + ': ' + main.slice(0, 600) + ' ... errors: ' + (await p.locator('.errors').allTextContents()).join('|'));
+      }
+    }
+  }
+  if (errors.length) { failed++; console.log('FAIL page errors:\n  ' + errors.join('\n  ')); }
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  if (server.exitCode !== 0 && server.exitCode !== null) { failed++; console.log('server exited with ' + server.exitCode + ':\n' + serverLog.slice(-3000)); }
+  // the decisions the pages took leave an audit trail that verifies under the key (issue 15 #2)
+  try {
+    const out = cli('audit', 'verify', '--db', DB);
+    if (!/^ok:/m.test(out)) { failed++; console.log('FAIL audit verify:\n' + out); }
+  } catch (e) { failed++; console.log('FAIL audit verify: ' + (e.stdout || '') + (e.stderr || e)); }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+console.log(failed ? `${failed} FAILED` : 'all browser tests passed');
+process.exit(failed ? 1 : 0);
