@@ -37,6 +37,7 @@
 #include "store/store_audit.h"
 #include "store/store_manifest.h"
 #include "store/store_risk.h"
+#include "store/store_users.h"
 #include "util/dec.h"
 
 #define SEED_BATCH 10000        /* declarations per transaction */
@@ -750,6 +751,7 @@ typedef struct fr_decl {
     date_ymd tax_date;
     int64_t created_at, updated_at, registered_at, cleared_at;
     const char *risk, *decisions;      /* arena, NULL for SQL NULL */
+    int ti;                            /* its template */
     int64_t unpaid_at;                 /* its first assessment while it still owes, else 0 */
 } fr_decl;
 
@@ -773,6 +775,8 @@ typedef struct fr_batch {
     payment_row *pays;
     long n_decls, n_events, n_ledger, n_pays;
     int64_t seq[100];        /* sequences decl.NN as they end after this batch, 0 = untouched */
+    char **terms;            /* per template: its document's search terms (fr_state's) */
+    int *n_terms;
     fa_arena arena;
     int failed;
 } fr_batch;
@@ -785,6 +789,8 @@ typedef struct fr_state {
     int64_t seq[100];
     char **warnings;         /* per template: ",\"warnings\":[...]" or "" */
     svc_req *dreqs;          /* per template: its enterprise as declarant */
+    char **terms;            /* per template: store_decl_terms_of its document */
+    int *n_terms;
     audit_mac_key mk;
     audit_digest dg, dg_row;
 } fr_state;
@@ -1146,6 +1152,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     fr_life l = {.d = d};
     d->t = t;
     d->p = p;
+    d->ti = ti;
 
     /* IDA */
     d->status = ST_PROVISIONAL;
@@ -1319,7 +1326,27 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.declarant, sizeof row.declarant, "%s", d->p->code);
         snprintf(row.party, sizeof row.party, "%s", d->p->code);
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
-        rc = store_decl_insert(c, &row);
+        rc = store_decl_insert_row(c, &row);
+    }
+    /* the search terms store_decl_insert and store_decl_register write: the number's two, and
+     * the document's (the template's, listed once) */
+    for (long i = 0; i < b->n_decls && rc == 0; i++) {
+        const fr_decl *d = &b->decls[i];
+        char nt[32];
+        int n = 0;
+        size_t len = strlen(d->number);
+        if (len) {
+            memcpy(nt, d->number, len + 1);
+            n = 1;
+            if (len == 12) {
+                memcpy(nt + len + 1, d->number, 11);
+                nt[len + 12] = 0;
+                n = 2;
+            }
+        }
+        rc = store_decl_terms_insert(c, d->id, nt, n);
+        if (rc == 0)
+            rc = store_decl_terms_insert(c, d->id, b->terms[d->ti], b->n_terms[d->ti]);
     }
     for (long i = 0; i < b->n_events && rc == 0; i += 256) {
         const audit_event *ev[256];
@@ -1461,9 +1488,15 @@ static int seed_fast(app *a, seed_job *j)
     s.dreqs = calloc((size_t)j->n_tpls, sizeof *s.dreqs);
     if (!s.warnings || !s.dreqs || audit_mac_key_init(&s.mk, store_audit_key(a->st)) != 0)
         goto out;
+    s.terms = calloc((size_t)j->n_tpls, sizeof *s.terms);
+    s.n_terms = calloc((size_t)j->n_tpls, sizeof *s.n_terms);
+    if (!s.terms || !s.n_terms)
+        goto out;
     for (int i = 0; i < j->n_tpls; i++) {
         snprintf(s.dreqs[i].party, sizeof s.dreqs[i].party, "%s", parties[i].code);
         snprintf(s.dreqs[i].role, sizeof s.dreqs[i].role, "declarant");
+        if (!(s.terms[i] = store_decl_terms_of(NULL, j->tpls[i].doc, &s.n_terms[i])))
+            goto out;
     }
     if (store_read(a->st, fr_start_job, &s) != 0) {
         fprintf(stderr, "seed: cannot read the audit chain, sequences or manifests\n");
@@ -1475,6 +1508,10 @@ static int seed_fast(app *a, seed_job *j)
     long batch = o->declarations < SEED_BATCH ? o->declarations : SEED_BATCH;
     if (fr_batch_alloc(&bb[0], batch) != 0 || fr_batch_alloc(&bb[1], batch) != 0)
         goto out;
+    for (int k = 0; k < 2; k++) {
+        bb[k].terms = s.terms;
+        bb[k].n_terms = s.n_terms;
+    }
     store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
     store_write_bare(a->st, seed_fast_job, NULL);
     rc = 0;
@@ -1525,6 +1562,10 @@ out:
         free(s.warnings[i]);
     free(s.warnings);
     free(s.dreqs);
+    for (int i = 0; s.terms && i < j->n_tpls; i++)
+        free(s.terms[i]);
+    free(s.terms);
+    free(s.n_terms);
     audit_mac_key_free(&s.mk);
     audit_digest_free(&s.dg);
     audit_digest_free(&s.dg_row);

@@ -675,7 +675,7 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
     db_bind_text_static(c, st, 21, r->id);
 }
 
-int store_decl_insert(db_conn *c, const decl_row *r)
+static int decl_insert(db_conn *c, const decl_row *r, int terms)
 {
     static const char sql[] =
         "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
@@ -691,8 +691,12 @@ int store_decl_insert(db_conn *c, const decl_row *r)
     free(packed[0]);
     free(packed[1]);
     /* the search index (e-Office) follows the document in the same transaction */
-    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    return rc || !terms ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
+
+int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
+
+int store_decl_insert_row(db_conn *c, const decl_row *r) { return decl_insert(c, r, 0); }
 
 int store_decl_update(db_conn *c, const decl_row *r)
 {

@@ -155,6 +155,8 @@ typedef struct decl_row {
 
 void decl_row_release(decl_row *r);
 int store_decl_insert(db_conn *c, const decl_row *r);
+/* The row alone, without its search terms (db seed writes those: store_users.h). */
+int store_decl_insert_row(db_conn *c, const decl_row *r);
 /* Updates every mutable column of the row with the same id. */
 int store_decl_update(db_conn *c, const decl_row *r);
 /* A transition that leaves the document alone: status, channel, updated_at, cleared_at and
