@@ -60,10 +60,12 @@ unit: build asan release
 	    ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
 # the API suite runs against the release server and again against the ASan+UBSan server, whose
-# sanitizer reports (leaks included, at shutdown) fail the run
+# sanitizer reports (leaks included, at shutdown) fail the run; then the same suite on PostgreSQL
+# (a throwaway server the run starts itself: initdb in a temporary folder, removed after)
 api: build asan
 	python3 tests/api/run.py --binary $(BUILD)/ecustoms
 	ASAN_OPTIONS=detect_leaks=1 python3 tests/api/run.py --binary $(ASAN_BUILD)/ecustoms
+	python3 tests/api/run.py --binary $(BUILD)/ecustoms --pg
 
 # the web portal in a real browser (Playwright + Debian's chromium); scripts/install-deps.sh (the
 # deps target, under build) installs both, playwright-core by npm ci from tests/web/package-lock.json

@@ -1,22 +1,44 @@
 #!/bin/sh
-# Registration throughput and latency: a fresh demo database, a server on a loopback port, then the
-# open-loop load tool. Usage: scripts/bench-clearance.sh [RATE] [DURATION] [RUNS] [ITEMS_MIN] [ITEMS_MAX]
+# Registration throughput and latency: a fresh demo database (SQLite, or PostgreSQL with --db), a server on a loopback port, then the
+# open-loop load tool. Usage: scripts/bench-clearance.sh [--db URI] [RATE] [DURATION] [RUNS] [ITEMS_MIN] [ITEMS_MAX]
 # Random sampling and demo risk rules are active, as in `make run`. With RISK_HISTORY=CSV[,CSV] the
 # inspection history is imported and a risk model trained and active before the load (docs/risk.md).
+#
+# With --db postgresql://USER@HOST:PORT[,HOST:PORT...]/ANY[?params] (first argument) the database is
+# a new one, bench_<time>, created on that PostgreSQL server or cluster (the URI's database name is
+# replaced, its hosts and parameters such as target_session_attrs kept) and dropped afterwards.
 set -eu
 BIN=${BIN:-build/ecustoms}
+PGURI=""
+if [ "${1:-}" = "--db" ]; then PGURI=$2; shift 2; fi
 RATE=${1:-1000}; DURATION=${2:-15}; RUNS=${3:-3}; IMIN=${4:-1}; IMAX=${5:-50}
 DIR=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" db init --db "$DIR/bench.sqlite" --demo > "$DIR/tokens"
+DB="$DIR/bench.sqlite"
+# a PostgreSQL database's audit key and log (and signing key) live in a state directory
+export ECUSTOMS_STATE_DIR="$DIR"
+if [ -n "$PGURI" ]; then
+    NAME="bench_$(date +%s)_$$"
+    # postgresql://auth@hosts/db?query -> the same with db replaced (and the maintenance db)
+    DB=$(python3 -c 'import sys,re; u=sys.argv[1]; m=re.match(r"^(postgres(?:ql)?://[^/]*)(/[^?]*)?(\?.*)?$", u); print(m.group(1)+"/"+sys.argv[2]+(m.group(3) or ""))' "$PGURI" "$NAME")
+    ADMIN=$(python3 -c 'import sys,re; u=sys.argv[1]; m=re.match(r"^(postgres(?:ql)?://[^/]*)(/[^?]*)?(\?.*)?$", u); print(m.group(1)+"/postgres"+(m.group(3) or ""))' "$PGURI")
+    psql -X -q -d "$ADMIN" -c "CREATE DATABASE $NAME"
+fi
+"$BIN" db init --db "$DB" --signing-key "$DIR/signing-key.pem" --demo > "$DIR/tokens"
 TOKEN=$(awk '$1=="declarant"{print $3; exit}' "$DIR/tokens")
 if [ -n "${RISK_HISTORY:-}" ]; then
-    "$BIN" risk import-history --db "$DIR/bench.sqlite" --csv "$RISK_HISTORY"
-    "$BIN" risk train --db "$DIR/bench.sqlite" | head -1
+    "$BIN" risk import-history --db "$DB" --csv "$RISK_HISTORY"
+    "$BIN" risk train --db "$DB" | head -1
 fi
-"$BIN" serve --db "$DIR/bench.sqlite" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
+"$BIN" serve --db "$DB" --signing-key "$DIR/signing-key.pem" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+cleanup() {
+    kill $SERVER 2>/dev/null || true
+    wait $SERVER 2>/dev/null || true
+    if [ -n "$PGURI" ]; then psql -X -q -d "$ADMIN" -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" || true; fi
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
 sleep 0.5
 i=1
 while [ $i -le "$RUNS" ]; do

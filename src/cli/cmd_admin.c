@@ -24,6 +24,7 @@
 #include "service/barcodes.h"
 #include "service/manifests.h"
 #include "service/users.h"
+#include "store/db.h"
 #include "store/store_audit.h"
 #include "store/store_manifest.h"
 #include "util/dec.h"
@@ -81,7 +82,8 @@ int cmd_db(int argc, char **argv)
         fprintf(stderr, "db init failed\n");
         return 1;
     }
-    /* the QR signing key, next to the database (or --signing-key), never inside it */
+    /* the QR signing key, next to the database (a PostgreSQL database: in the state
+     * directory, store/db.h) or --signing-key, never inside it */
     const char *kf = cli_opt(argc, argv, "--signing-key");
     char kpath[1100];
     if (kf)
@@ -288,7 +290,9 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
                         "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
                         "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
-                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n");
+                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n"
+                        "  [--state-dir DIR (a PostgreSQL database: its audit key, audit log and"
+                        " signing key)]\n");
         return 2;
     }
     if (listen) {
@@ -302,9 +306,10 @@ int cmd_serve(int argc, char **argv)
         port = atoi(colon + 1);
     }
     /* serve never creates a database: a mistyped or empty --db would otherwise become a fresh
-     * empty database on which every token is refused */
+     * empty database on which every token is refused (a database server's database: store_open
+     * fails on a missing one; a file's permissions below are SQLite's concern only) */
     struct stat sb;
-    if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+    if (!db_is_server(db) && (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)) {
         fprintf(stderr, "serve: %s is %s; create it with `ecustoms db init --db %s`\n", db,
                 stat(db, &sb) != 0 ? "missing" : !S_ISREG(sb.st_mode) ? "not a file" : "empty",
                 db);
@@ -317,7 +322,7 @@ int cmd_serve(int argc, char **argv)
         slash[slash == dir ? 1 : 0] = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    if (access(db, W_OK) != 0 || access(dir, W_OK) != 0)
+    if (!db_is_server(db) && (access(db, W_OK) != 0 || access(dir, W_OK) != 0))
         log_warn("the database %s%s is not writable by this process: it will serve reads, and "
                  "every write will answer 503 until that is fixed", db,
                  access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
@@ -417,7 +422,7 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
         return 2;
     }
-    if (access(db, R_OK) != 0) {
+    if (!db_is_server(db) && access(db, R_OK) != 0) {
         fprintf(stderr, "audit verify: cannot read %s\n", db);
         return 1;
     }

@@ -19,23 +19,23 @@ int cmd_db_migrate(int argc, char **argv)
 {
     const char *path = cli_opt(argc, argv, "--db");
     if (!path) {
-        fprintf(stderr, "usage: ecustoms db migrate --db FILE\n");
+        fprintf(stderr, "usage: ecustoms db migrate --db FILE|postgresql://...\n");
         return 2;
     }
-    if (access(path, F_OK) != 0) {
+    if (!db_is_server(path) && access(path, F_OK) != 0) {
         fprintf(stderr, "ecustoms db migrate: no database at %s (ecustoms db init creates one)\n", path);
         return 1;
     }
     db_conn *c = NULL;
-    if (db_sqlite_driver.open(path, 1, &c) != DB_OK) {
+    const db_driver *drv = db_driver_for(path);
+    if (drv->open(path, 1, &c) != DB_OK) {
         fprintf(stderr, "ecustoms db migrate: cannot open %s\n", path);
-        db_sqlite_driver.close(c);
         return 1;
     }
     char err[512];
     int from = 0, to = 0;
     int rc = schema_migrate(c, &from, &to, err, sizeof err);
-    db_sqlite_driver.close(c);
+    drv->close(c);
     if (rc != 0) {
         fprintf(stderr, "ecustoms db migrate: %s: %s\n", path, err);
         return 1;
@@ -85,7 +85,7 @@ int cmd_db_seed(int argc, char **argv)
                         "--per-day > 0, --end after 1971, 1 <= --items-min <= --items-max <= 999\n");
         return 2;
     }
-    if (access(path, F_OK) != 0) {
+    if (!db_is_server(path) && access(path, F_OK) != 0) {
         fprintf(stderr, "db seed: no database at %s (ecustoms db init --demo creates one: the "
                         "seed needs its exchange rates and rules)\n", path);
         return 1;

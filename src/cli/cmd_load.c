@@ -30,6 +30,9 @@ typedef struct load {
     char **bodies;              /* declarations generated before the clock starts */
     int n_bodies;
     volatile int healthz_stop;
+    atomic_long unavailable;    /* answers 503 (database unavailable), IDA or IDC */
+    FILE *record;               /* --record: "number unix_ms" per acknowledged registration */
+    pthread_mutex_t record_mu;
 } load;
 
 static double now_ms(void)
@@ -37,6 +40,19 @@ static double now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* One line per acknowledged registration, for the failover drill: its number and the wall
+ * clock of the answer (ms), so that what the client was told can be checked against the
+ * database afterwards. */
+static void record_ack(load *L, const char *body)
+{
+    const char *n = body ? strstr(body, "\"number\":\"") : NULL;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    pthread_mutex_lock(&L->record_mu);
+    fprintf(L->record, "%.12s %lld\n", n ? n + 10 : "?", (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+    pthread_mutex_unlock(&L->record_mu);
 }
 
 static void *worker(void *arg)
@@ -60,6 +76,8 @@ static void *worker(void *arg)
         int st = client_call(c, "POST", "/api/v1/declarations", body, NULL);
         double t1 = now_ms();
         L->ida_ms[i] = st == 201 ? t1 - due : -1;
+        if (st == 503)
+            atomic_fetch_add(&L->unavailable, 1);
         if (st != 201) {
             atomic_fetch_add(&L->errors, 1);
             L->idc_ms[i] = -1;
@@ -75,8 +93,12 @@ static void *worker(void *arg)
         snprintf(path, sizeof path, "/api/v1/declarations/%.32s/register", id + 6);
         st = client_call(c, "POST", path, NULL, NULL);
         L->idc_ms[i] = st == 200 ? now_ms() - t1 : -1;
+        if (st == 503)
+            atomic_fetch_add(&L->unavailable, 1);
         if (st != 200)
             atomic_fetch_add(&L->errors, 1);
+        else if (L->record)
+            record_ack(L, client_body(c));
     }
     client_free(c);
     return NULL;
@@ -125,9 +147,17 @@ int cmd_load(int argc, char **argv)
     L.importer = cli_opt(argc, argv, "--importer");
     if (!L.importer)
         L.importer = "0101234567";
+    const char *record = cli_opt(argc, argv, "--record");
+    int ceiling = !cli_flag(argc, argv, "--no-ceiling");
+    pthread_mutex_init(&L.record_mu, NULL);
+    if (record && !(L.record = fopen(record, "w"))) {
+        fprintf(stderr, "load: cannot write %s\n", record);
+        return 1;
+    }
     if (!L.server || !L.token || !rate || !dur) {
         fprintf(stderr, "usage: ecustoms load --server URL --token TOKEN --rate N --duration S "
-                        "[--items-min A --items-max B] [--importer TAXCODE] [--source-address IP]\n");
+                        "[--items-min A --items-max B] [--importer TAXCODE] [--record FILE] [--no-ceiling]\n"
+                        "       [--source-address IP]\n");
         return 2;
     }
     L.rate = atof(rate);
@@ -156,12 +186,12 @@ int cmd_load(int argc, char **argv)
     /* 1. the server's ceiling on a trivial endpoint, 3 s, same number of connections */
     pthread_t th[WORKERS];
     double h0 = now_ms();
-    for (int i = 0; i < WORKERS; i++)
+    for (int i = 0; ceiling && i < WORKERS; i++)
         pthread_create(&th[i], NULL, healthz_worker, &L);
-    struct timespec three = {3, 0};
+    struct timespec three = {ceiling ? 3 : 0, 0};
     nanosleep(&three, NULL);
     L.healthz_stop = 1;
-    for (int i = 0; i < WORKERS; i++)
+    for (int i = 0; ceiling && i < WORKERS; i++)
         pthread_join(th[i], NULL);
     double hz = (double)atomic_load(&L.healthz_count) / ((now_ms() - h0) / 1000);
 
@@ -180,9 +210,13 @@ int cmd_load(int argc, char **argv)
            L.items_min, L.items_max, WORKERS);
     printf("achieved %.1f registrations/s (%ld of %ld in %.2f s), errors %ld\n", (double)ok / secs,
            ok, L.total, secs, atomic_load(&L.errors));
+    printf("unavailable (503) %ld\n", atomic_load(&L.unavailable));
+    if (L.record)
+        fclose(L.record);
     report("IDA", L.ida_ms, L.total);
     report("IDC", L.idc_ms, L.total);
-    printf("healthz ceiling %.0f req/s (closed loop, %d connections, same run)\n", hz, WORKERS);
+    if (ceiling)
+        printf("healthz ceiling %.0f req/s (closed loop, %d connections, same run)\n", hz, WORKERS);
     free(L.ida_ms);
     free(L.idc_ms);
     for (int i = 0; i < L.n_bodies; i++)

@@ -33,7 +33,7 @@ static void print_errs(const errs *e, const char *file)
 /* Commands that read or train from a database must not create an empty one by mistake. */
 static int db_exists(const char *db, const char *cmd)
 {
-    if (access(db, F_OK) == 0)
+    if (db_is_server(db) || access(db, F_OK) == 0) /* a server reports a missing database itself */
         return 1;
     fprintf(stderr, "ecustoms risk %s: no database at %s\n", cmd, db);
     return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/db.h"
 
 static const struct {
     const char *name;
@@ -58,6 +59,9 @@ static void usage(void)
     fprintf(stderr, "usage: ecustoms COMMAND ...\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(stderr, "  ecustoms %s\n", commands[i].usage);
+    fprintf(stderr, "A --db is a SQLite file path or a postgresql://USER@HOST:PORT[,HOST:PORT...]/DB URI;\n"
+                    "with PostgreSQL every command also takes --state-dir DIR (or $ECUSTOMS_STATE_DIR):\n"
+                    "the folder of the database's audit key, audit log and QR signing key.\n");
 }
 
 static int is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
@@ -82,6 +86,11 @@ int main(int argc, char **argv)
                 printf("usage: ecustoms %s\n", commands[i].usage);
                 return 0;
             }
+        /* where a PostgreSQL database's audit key, audit log and signing key live (store/db.h):
+         * one option for every command that takes --db */
+        const char *state = cli_opt(argc, argv, "--state-dir");
+        if (state)
+            db_state_dir_set(state);
         return commands[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "ecustoms: unknown command '%s'\n", argv[1]);

@@ -129,6 +129,10 @@ char *http_metrics_text(app *a)
 
 /* ---- plumbing ------------------------------------------------------------------------------ */
 
+/* seconds a client should wait before retrying while the database is unreachable: about one
+ * reconnect cycle of the writer, and a failover of the cluster takes a few of them */
+#define RETRY_AFTER_S "1"
+
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *ctype,
                                  char *text, size_t len, const http_response *rs)
 {
@@ -136,6 +140,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
         MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (status == 503)
+        MHD_add_response_header(resp, "Retry-After", RETRY_AFTER_S);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (rs && rs->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", rs->set_cookie);
@@ -168,23 +174,33 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
     return send_text(conn, status, "application/json", text, strlen(text), rs);
 }
 
-static enum MHD_Result send_unavailable(struct MHD_Connection *conn)
+static enum MHD_Result send_unavailable(struct MHD_Connection *conn, int kind)
 {
-    static const char msg[] =
+    /* both causes are "the database cannot serve now, nothing was done, retry": the code tells
+     * an operator which (a failed disk needs a person; a lost server connection is being
+     * re-established by the writer, so its retry comes sooner) */
+    static const char storage[] =
         "{\"errors\":[{\"code\":\"storage_unavailable\",\"path\":\"\",\"message\":"
         "\"the database cannot be written or read now; nothing was changed; retry later\"}]}";
+    static const char database[] =
+        "{\"errors\":[{\"code\":\"database_unavailable\",\"path\":\"\",\"message\":"
+        "\"the database is unreachable; retry after the Retry-After delay\"}]}";
+    int lost = kind == STORE_FAULT_CONNECTION;
+    const char *msg = lost ? database : storage;
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+        MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Retry-After", "5");
+    /* an Idempotency-Key makes the retry safe if an interrupted COMMIT did happen */
+    MHD_add_response_header(resp, "Retry-After", lost ? RETRY_AFTER_S : "5");
     enum MHD_Result rc = MHD_queue_response(conn, 503, resp);
     MHD_destroy_response(resp);
     return rc;
 }
 
-/* GET /healthz: 200 {"status":"ok"} while the storage works, 503 {"status":"degraded"} with the
- * last storage fault's cause while it fails (a load balancer stops sending writes here). */
+/* GET /healthz: 200 {"status":"ok"} while the database serves, 503 {"status":"degraded"} while
+ * the storage fails (with the last fault's cause) or the database server is unreachable (a load
+ * balancer stops sending requests here). */
 int http_health(app *a, json_t **out)
 {
     store_health_info h;
@@ -195,8 +211,14 @@ int http_health(app *a, json_t **out)
         json_object_set_new(storage, "last_fault", json_string(h.fault_msg));
         json_object_set_new(storage, "last_fault_at", json_integer(h.fault_at));
     }
-    *out = json_pack("{s:s,s:o}", "status", h.failing ? "degraded" : "ok", "storage", storage);
-    return h.failing ? 503 : 200;
+    /* the writer's last known state of the database connection: no query, so the probe stays
+     * cheap (SQLite: always up; PostgreSQL: unavailable while the writer reconnects) */
+    int up = store_db_up(a->st);
+    int ok = up && !h.failing;
+    *out = json_pack("{s:s,s:{s:s,s:s},s:o}", "status", ok ? "ok" : "degraded", "database",
+                     "engine", store_engine(a->st), "state", up ? "up" : "unavailable",
+                     "storage", storage);
+    return ok ? 200 : 503;
 }
 
 /* A request refused before routing; the connection is closed after the answer because what
@@ -370,14 +392,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_response rs = {0};
     store_thread_fault(1);
     routes_dispatch(srv->a, &rq, &rs);
-    if (store_thread_fault(1)) {
-        /* the storage failed under this request (disk full, read-only file, I/O error): whatever
+    int kind = store_thread_fault(1);
+    if (kind) {
+        /* the database could not serve this request (storage fault or lost connection): whatever
          * the service made of it, the answer is "try again later", quickly; the cause is logged
          * by the store and shown by /healthz */
         json_decref(rs.json);
         free(rs.text);
         record(st, 503);
-        return send_unavailable(conn);
+        return send_unavailable(conn, kind);
     }
     record(st, rs.status);
     if (rs.text)

@@ -18,6 +18,7 @@
 #include "service/manifests.h"
 #include "service/barcodes.h"
 #include "service/gate.h"
+#include "store/db.h"
 #include "util/keyfile.h"
 #include "util/log.h"
 #include "util/sig.h"
@@ -38,7 +39,9 @@ void svc_signing_key_file(const char *path)
 
 void svc_signing_key_default_path(const char *db_path, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s", db_path, KEY_FILE_SUFFIX);
+    char base[900];
+    db_state_base(db_path, base, sizeof base); /* a store is open: its base exists */
+    snprintf(out, n, "%s%s", base, KEY_FILE_SUFFIX);
 }
 
 typedef struct key_ctx {

@@ -586,28 +586,21 @@ static int scalar_job(db_conn *c, void *ctx)
 }
 
 /* A seeded database is a benchmark fixture, not a record of acknowledged requests: while it is
- * written, commits are not synced and the rollback journal is kept in memory (no WAL: every page
- * would otherwise be written twice, to the WAL and again by the checkpoint). A crash in the
- * middle of a seed can leave the file corrupt; start again from `db init`. */
+ * written, commits are not synced (the driver's bulk-load mode, store/db.h: on SQLite also the
+ * rollback journal in memory, no WAL, since every page would otherwise be written twice, to the
+ * WAL and again by the checkpoint). A crash in the middle of a seed can leave a SQLite file
+ * corrupt; start again from `db init`. */
 static int seed_fast_job(db_conn *c, void *ctx)
 {
     (void)ctx;
-    /* if another process has the file open, journal_mode stays WAL (busy): slower, still right */
-    db_exec(c, "PRAGMA journal_mode=MEMORY");
-    return db_exec(c, "PRAGMA synchronous=OFF");
+    return db_bulk_load(c, 1);
 }
 
-/* Back to the settings every other opener uses (store/db_sqlite.c: WAL, synchronous=FULL), the
- * file synced once. */
+/* Back to the settings every other opener uses. */
 static int seed_restore_job(db_conn *c, void *ctx)
 {
     (void)ctx;
-    int rc = db_exec(c, "PRAGMA journal_mode=WAL");
-    if (rc == DB_OK)
-        rc = db_exec(c, "PRAGMA synchronous=FULL");
-    if (rc == DB_OK)
-        rc = db_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
-    return rc;
+    return db_bulk_load(c, 0);
 }
 
 /* ---- the fast path: every row written once, in its final state ------------------------------
@@ -1661,7 +1654,8 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         }
     }
     if (store_write_bare(a->st, seed_restore_job, NULL) != 0) {
-        fprintf(stderr, "seed: cannot restore WAL and synchronous=FULL\n");
+        fprintf(stderr, "seed: cannot restore the database's durable settings (SQLite: WAL and"
+                        " synchronous=FULL)\n");
         rc = -1;
     }
 done:

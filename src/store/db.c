@@ -46,3 +46,46 @@ int db_run(db_conn *c, db_stmt *s)
     db_reset(c, s);
     return rc == DB_DONE ? 0 : rc;
 }
+
+int db_is_server(const char *target)
+{
+    return target && (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11));
+}
+
+const db_driver *db_driver_for(const char *target)
+{
+    return db_is_server(target) ? &db_pg_driver : &db_sqlite_driver;
+}
+
+static char state_dir[1024]; /* set once by main() before any thread starts */
+
+void db_state_dir_set(const char *dir)
+{
+    snprintf(state_dir, sizeof state_dir, "%s", dir ? dir : "");
+}
+
+int db_state_base(const char *target, char *out, size_t n)
+{
+    if (!db_is_server(target)) {
+        snprintf(out, n, "%s", target);
+        return 0;
+    }
+    const char *dir = state_dir[0] ? state_dir : getenv("ECUSTOMS_STATE_DIR");
+    out[0] = 0;
+    if (!dir || !*dir)
+        return -1;
+    /* NAME: the URI's path (postgresql://user@h1:p1,h2:p2/NAME?options), letters, digits, '_',
+     * '-' and '.' kept and anything else made '_', so that a URI cannot name a file elsewhere */
+    char name[128] = "";
+    const char *p = strchr(strstr(target, "://") + 3, '/');
+    size_t k = 0;
+    if (p)
+        for (p++; *p && *p != '?' && k + 1 < sizeof name; p++) {
+            int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                       (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || (*p == '.' && k > 0);
+            name[k++] = keep ? *p : '_';
+        }
+    name[k] = 0;
+    snprintf(out, n, "%s/%s", dir, k ? name : "postgres");
+    return 0;
+}

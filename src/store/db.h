@@ -20,8 +20,11 @@ enum {
     DB_ERR = -1,        /* any other failure; db_errmsg tells */
     DB_CONSTRAINT = -2, /* unique / primary key violation */
     DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
-    DB_UNAVAILABLE = -4, /* the storage itself failed (disk full, I/O error, read-only file,
-                          * corruption): nothing was written; store_write/store_read return it */
+    DB_UNAVAILABLE = -4, /* the database cannot serve now: the connection to the server is lost
+                          * or cannot be made (PostgreSQL; the outcome of an interrupted COMMIT
+                          * is unknown), or the storage itself failed (disk full, I/O error,
+                          * read-only file, corruption: nothing was written). store_write and
+                          * store_read return it; the API answers 503 with Retry-After. */
 };
 
 typedef struct db_driver {
@@ -43,12 +46,29 @@ typedef struct db_driver {
     void (*reset)(db_stmt *s);
     int (*exec)(db_conn *c, const char *sql);                 /* no parameters, no rows */
     const char *(*errmsg)(db_conn *c);
+    /* Where the engines need different statements, the driver says so here and nowhere else. */
+    /* Opens a transaction: write=1 for the writer (one writer at a time, like SQLite's BEGIN
+     * IMMEDIATE: PostgreSQL takes a transaction-level lock so several servers sharing one
+     * database serialise their batches), write=0 for a read-only consistent snapshot. */
+    int (*begin)(db_conn *c, int write);
+    /* 0 when the connection is lost and must be reopened (SQLite: always 1). */
+    int (*alive)(db_conn *c);
     /* Optional (NULL: faults are not told apart). note_error records, after a failed step, whether
      * the failure was the storage's own (disk full, I/O error, read-only file, corruption) rather
      * than the query's; take_fault returns 1 if such a fault happened since its last call and
      * writes its cause to msg, clearing the record. */
     void (*note_error)(db_conn *c);
     int (*take_fault)(db_conn *c, char *msg, size_t n);
+    /* Bulk loading (db seed) on the writer connection: on=1 trades durability of the last
+     * transactions for speed (SQLite: no WAL, synchronous=OFF; PostgreSQL: synchronous_commit
+     * off for this session), on=0 restores the normal settings (SQLite: WAL, synchronous=FULL,
+     * the file synced once). Called outside a transaction (store_write_bare). */
+    int (*bulk_load)(db_conn *c, int on);
+    /* The check `serve` and `audit verify` run at start: 0 when the database is sound, else -1
+     * with the first problem in msg. SQLite: PRAGMA quick_check (a scan of the file). PostgreSQL:
+     * no client-side scan (the server checks each page's checksum as it reads it); 0, with a
+     * warning logged when the cluster has no data checksums. */
+    int (*integrity_check)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
 struct audit_anchor;
@@ -59,6 +79,22 @@ struct db_conn {
 };
 
 extern const db_driver db_sqlite_driver;
+extern const db_driver db_pg_driver;
+
+/* The engine a database name selects: `postgresql://...` or `postgres://...` (libpq URI, the
+ * multi-host form included) is PostgreSQL, anything else a SQLite file path. */
+const db_driver *db_driver_for(const char *target);
+/* 1 when target names a database server rather than a file (no file checks apply). */
+int db_is_server(const char *target);
+
+/* Files that belong to a database but must stay outside it (the audit key and checkpoint log,
+ * the QR signing key: docs/operations.md "Files beside the database") are named BASE.audit-key,
+ * BASE.audit-log, BASE.signing-key.pem. For a SQLite file BASE is the file's path. A database
+ * server's database has no such place: BASE is DIR/NAME, DIR the state directory (`--state-dir
+ * DIR` on any command, else $ECUSTOMS_STATE_DIR) and NAME the database's name in the URI.
+ * db_state_base returns 0, or -1 (out = "") for a server database when no directory is set. */
+void db_state_dir_set(const char *dir);
+int db_state_base(const char *target, char *out, size_t n);
 
 /* Thin wrappers so call sites read like SQL code. */
 static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->prepare(c, sql); }
@@ -73,6 +109,7 @@ void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
 int db_take_fault(db_conn *c, char *msg, size_t n);
+static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c, on); }
 
 /* Helpers shared by every query module. */
 /* Copies a text column into dst (empty string for NULL). */

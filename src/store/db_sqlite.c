@@ -186,6 +186,26 @@ static int sq_exec(db_conn *bc, const char *sql)
 
 static const char *sq_errmsg(db_conn *bc) { return sqlite3_errmsg(((sq_conn *)bc)->db); }
 
+/* Through the statement cache: sqlite3_exec would re-parse these on every batch. */
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_begin[] = "BEGIN";
+
+static int sq_begin(db_conn *bc, int write)
+{
+    db_stmt *st = sq_prepare(bc, write ? sql_begin_immediate : sql_begin);
+    if (!st)
+        return DB_ERR;
+    int rc = sq_step(st);
+    sq_reset(st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
+static int sq_alive(db_conn *bc)
+{
+    (void)bc;
+    return 1;
+}
+
 static void sq_note_error(db_conn *bc)
 {
     sq_conn *c = (sq_conn *)bc;
@@ -200,6 +220,39 @@ static int sq_take_fault(db_conn *bc, char *msg, size_t n)
         snprintf(msg, n, "%s", c->fault_msg);
     c->fault = 0;
     return f;
+}
+
+static int sq_bulk_load(db_conn *c, int on)
+{
+    if (on) {
+        /* if another process has the file open, journal_mode stays WAL (busy): slower, still
+         * right */
+        sq_exec(c, "PRAGMA journal_mode=MEMORY");
+        return sq_exec(c, "PRAGMA synchronous=OFF");
+    }
+    /* back to the settings every other opener uses (sq_open: WAL, synchronous=FULL), the file
+     * synced once */
+    int rc = sq_exec(c, "PRAGMA journal_mode=WAL");
+    if (rc == DB_OK)
+        rc = sq_exec(c, "PRAGMA synchronous=FULL");
+    if (rc == DB_OK)
+        rc = sq_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return rc;
+}
+
+static int sq_integrity_check(db_conn *c, char *msg, size_t size)
+{
+    static const char sql[] = "PRAGMA quick_check";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st) {
+        snprintf(msg, size, "%s", db_errmsg(c));
+        return -1;
+    }
+    int rc = db_step(c, st);
+    const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
+    snprintf(msg, size, "%s", t ? t : db_errmsg(c));
+    db_reset(c, st);
+    return rc == DB_ROW && t && strcmp(msg, "ok") == 0 ? 0 : -1;
 }
 
 const db_driver db_sqlite_driver = {
@@ -217,6 +270,10 @@ const db_driver db_sqlite_driver = {
     .reset = sq_reset,
     .exec = sq_exec,
     .errmsg = sq_errmsg,
+    .begin = sq_begin,
+    .alive = sq_alive,
     .note_error = sq_note_error,
     .take_fault = sq_take_fault,
+    .bulk_load = sq_bulk_load,
+    .integrity_check = sq_integrity_check,
 };

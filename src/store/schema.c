@@ -195,7 +195,7 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
         goto newer;
     /* The write lock first, then the version again: of two processes migrating at once, the
      * second finds the work done. */
-    if ((rc = db_exec(c, "BEGIN IMMEDIATE")) != DB_OK) {
+    if ((rc = c->drv->begin(c, 1)) != DB_OK) { /* the engine's writer lock (db.h) */
         snprintf(err, errsz, "cannot lock the database to migrate it: %s", db_errmsg(c));
         return rc;
     }

@@ -21,6 +21,9 @@
 
 #define READ_POOL_MAX 64
 #define BATCH_MAX 512
+/* reconnect backoff of the writer while the database is unreachable */
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 1000
 
 typedef struct job {
     store_job_fn fn;
@@ -35,12 +38,13 @@ typedef struct job {
 struct store {
     const db_driver *drv;
     char *path;
-    db_conn *writer;
+    db_conn *writer;          /* NULL while the database is unreachable */
     pthread_t writer_thread;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;   /* writer waits for jobs */
     job *head, *tail;
     int stopping;
+    int db_up;                /* last known state, for /healthz (guarded by mu) */
     db_conn *readers[READ_POOL_MAX];
     int n_readers;
     audit_anchor audit;       /* key and checkpoint log of the audit trail (writer thread) */
@@ -54,9 +58,23 @@ struct store {
     uint64_t unlogged;           /* faults since that line */
 };
 
-/* The calling thread's last store_write/store_read failed because of the storage (the HTTP
- * layer answers 503 + Retry-After instead of the 500 the service built). */
+/* Why the calling thread's last store_write/store_read could not be served (STORE_FAULT_*, 0
+ * none): the HTTP layer answers 503 + Retry-After instead of whatever the service built, so
+ * nothing is ever answered as done without a COMMIT. One flag for both causes: the storage
+ * itself failed (SQLite: disk full, I/O error, read-only or corrupt file) or the connection to
+ * the database server is lost (PostgreSQL). */
 static _Thread_local int thread_fault;
+
+/* A job's rc inside this file when its batch failed because the writer's connection is lost;
+ * store_write turns it into DB_UNAVAILABLE with STORE_FAULT_CONNECTION. */
+#define JOB_LOST (-100)
+
+/* A connection that cannot be opened: for a file engine the file is the storage (a storage
+ * fault); for a server engine the server is unreachable. */
+static int open_fault_kind(const store *s)
+{
+    return strcmp(s->drv->name, "sqlite") == 0 ? STORE_FAULT_STORAGE : STORE_FAULT_CONNECTION;
+}
 
 int store_thread_fault(int clear)
 {
@@ -112,8 +130,6 @@ void store_health(store *s, store_health_info *out)
 
 /* Transaction control through the statement cache: sqlite3_exec would re-parse these on
  * every job, which showed up in profiles of the writer. */
-static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
-static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_savepoint[] = "SAVEPOINT job";
@@ -131,26 +147,33 @@ static int txn(db_conn *c, const char *sql)
 }
 
 /* 0 committed; DB_UNAVAILABLE the storage failed (every job of the batch is refused, nothing
- * was written); -1 other failure. Only DB_BUSY is retried: a full disk or a read-only file does
- * not get better in the next millisecond, and retrying made every request wait 1.3 s. */
-static int run_batch(store *s, job **batch, int n)
+ * was written); JOB_LOST the connection is lost (outcome unknown if it broke during COMMIT);
+ * DB_ERR anything else. Only DB_BUSY is retried: a full disk or a read-only file does not get
+ * better in the next millisecond, and retrying made every request wait 1.3 s. *ran = 0 when no
+ * job ran (the connection was found lost at BEGIN): the batch can then go to a new connection
+ * as it is. */
+static int run_batch(store *s, job **batch, int n, int *ran)
 {
     db_conn *c = s->writer;
     char cause[200];
+    *ran = 0;
     db_take_fault(c, NULL, 0);
     for (int attempt = 0; attempt < 50; attempt++) {
-        int rc = txn(c, sql_begin_immediate);
+        int rc = c->drv->begin(c, 1);
         if (rc == DB_BUSY)
             continue;
         if (rc != DB_OK) {
+            if (!c->drv->alive(c))
+                return JOB_LOST;
             if (db_take_fault(c, cause, sizeof cause)) {
                 fault(s, "cannot begin a transaction", cause, n);
                 return DB_UNAVAILABLE;
             }
             log_error("store: BEGIN failed: %s", db_errmsg(c));
-            return -1;
+            return DB_ERR;
         }
         int retry = 0, failed = 0;
+        *ran = 1;
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
@@ -170,6 +193,8 @@ static int run_batch(store *s, job **batch, int n)
             if (db_take_fault(c, cause, sizeof cause))
                 failed = 1;
         }
+        if (!c->drv->alive(c))
+            return JOB_LOST;
         txn(c, sql_rollback);
         db_take_fault(c, NULL, 0);
         if (failed) {
@@ -179,33 +204,90 @@ static int run_batch(store *s, job **batch, int n)
         struct timespec ts = {0, 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
-    return -1;
+    return DB_ERR;
+}
+
+static void fail_queued(store *s, int rc)
+{
+    while (s->head) {
+        job *j = s->head;
+        s->head = j->next;
+        j->rc = rc;
+        j->done = 1;
+        pthread_cond_signal(&j->done_cv);
+    }
+    s->tail = NULL;
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
 }
 
 static void *writer_main(void *arg)
 {
     store *s = arg;
     job *batch[BATCH_MAX];
+    int backoff = BACKOFF_MIN_MS;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping) {
-            if (!s->audit.dirty) {
-                pthread_cond_wait(&s->work_cv, &s->mu);
+        if (s->stopping && !s->head)
+            break;
+        if (!s->writer) {
+            /* reconnect; meanwhile every job is failed at once (503 + Retry-After) rather
+             * than left waiting, and attempts are spaced by a doubling backoff */
+            pthread_mutex_unlock(&s->mu);
+            db_conn *c = NULL;
+            int rc = s->drv->open(s->path, 1, &c);
+            pthread_mutex_lock(&s->mu);
+            if (rc == DB_OK) {
+                c->audit = &s->audit;
+                s->writer = c;
+                s->db_up = 1;
+                backoff = BACKOFF_MIN_MS;
+                log_info("store: database connection restored");
                 continue;
             }
-            /* idle with unanchored events: checkpoint them when the interval ends */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += AUDIT_CHECKPOINT_SECONDS;
-            if (pthread_cond_timedwait(&s->work_cv, &s->mu, &ts) != 0 && !s->head) {
-                pthread_mutex_unlock(&s->mu);
-                audit_checkpoint(&s->audit, s->writer, 1);
-                pthread_mutex_lock(&s->mu);
-            }
+            fail_queued(s, JOB_LOST);
+            if (s->stopping)
+                break;
+            struct timespec until;
+            deadline_in(&until, backoff);
+            while (!s->stopping &&
+                   pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
+                fail_queued(s, JOB_LOST);
+            fail_queued(s, JOB_LOST);
+            backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+            continue;
         }
-        if (!s->head && s->stopping) {
-            pthread_mutex_unlock(&s->mu);
-            return NULL;
+        if (!s->head) {
+            /* idle: a server that went away closes the socket, which a look at the connection
+             * (no round trip) notices, so /healthz tells within a second */
+            struct timespec until;
+            deadline_in(&until, 1000);
+            if (pthread_cond_timedwait(&s->work_cv, &s->mu, &until) != 0 && !s->head) {
+                if (!s->writer->drv->alive(s->writer)) {
+                    log_error("store: database connection lost: %s", db_errmsg(s->writer));
+                    db_conn *lost = s->writer;
+                    s->writer = NULL;
+                    s->db_up = 0;
+                    pthread_mutex_unlock(&s->mu);
+                    s->drv->close(lost);
+                    pthread_mutex_lock(&s->mu);
+                } else if (s->audit.dirty) {
+                    /* idle with unanchored events: checkpoint them once the interval ends */
+                    pthread_mutex_unlock(&s->mu);
+                    audit_checkpoint(&s->audit, s->writer, 0);
+                    pthread_mutex_lock(&s->mu);
+                }
+            }
+            continue;
         }
         int n = 0;
         /* a bare job runs alone: it is never grouped with transactional jobs */
@@ -217,20 +299,47 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
 
-        int rc = 0;
-        if (batch[0]->bare) /* runs its own transactions (db seed): nothing to batch */
+        int ran = 1;
+        int rc;
+        if (batch[0]->bare) { /* runs its own transactions (db seed): nothing to batch */
             rc = batch[0]->rc = batch[0]->fn(s->writer, batch[0]->ctx);
-        else
-            rc = run_batch(s, batch, n);
-        if (rc == 0) /* anchors the committed head (a rolled-back batch leaves it as it was) */
+            if (rc != 0 && !s->writer->drv->alive(s->writer))
+                rc = JOB_LOST;
+        } else {
+            rc = run_batch(s, batch, n, &ran);
+        }
+        if (rc == JOB_LOST && !ran) {
+            /* nothing was sent but a BEGIN: one new connection, then the same batch (a server
+             * restarted while the writer was idle need not cost anyone a 503) */
+            db_conn *c = NULL;
+            if (s->drv->open(s->path, 1, &c) == DB_OK) {
+                c->audit = &s->audit;
+                s->drv->close(s->writer);
+                pthread_mutex_lock(&s->mu);
+                s->writer = c;
+                s->db_up = 1;
+                pthread_mutex_unlock(&s->mu);
+                rc = run_batch(s, batch, n, &ran);
+            }
+        }
+        db_conn *lost = NULL;
+        if (rc == JOB_LOST) {
+            log_error("store: database connection lost: %s", db_errmsg(s->writer));
+            lost = s->writer;
+        } else if (rc == 0) { /* anchors the committed head (a rolled-back batch leaves it as it was) */
             audit_checkpoint(&s->audit, s->writer, 0);
+        }
 
         pthread_mutex_lock(&s->mu);
+        if (lost) {
+            s->writer = NULL;
+            s->db_up = 0;
+        }
         if (rc == 0)
             s->ok_ms = unix_ms();
         for (int i = 0; i < n; i++) {
             if (rc != 0)
-                batch[i]->rc = rc == DB_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERR;
+                batch[i]->rc = rc == DB_UNAVAILABLE || rc == JOB_LOST ? rc : DB_ERR;
             batch[i]->done = 1;
             pthread_cond_signal(&batch[i]->done_cv);
         }
@@ -238,8 +347,14 @@ static void *writer_main(void *arg)
         s->stats.jobs += (uint64_t)n;
         if ((uint64_t)n > s->stats.max_batch)
             s->stats.max_batch = (uint64_t)n;
-        pthread_mutex_unlock(&s->mu);
+        if (lost) {
+            pthread_mutex_unlock(&s->mu);
+            s->drv->close(lost);
+            pthread_mutex_lock(&s->mu);
+        }
     }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
 }
 
 int store_open(const char *path, store **out)
@@ -252,7 +367,7 @@ int store_open_ex(const char *path, int flags, store **out)
     store *s = calloc(1, sizeof *s);
     if (!s)
         return -1;
-    s->drv = &db_sqlite_driver;
+    s->drv = db_driver_for(path);
     s->path = strdup(path);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
@@ -285,6 +400,7 @@ int store_open_ex(const char *path, int flags, store **out)
         free(s);
         return -1;
     }
+    s->db_up = 1;
     if (from != to)
         log_info("database %s: schema version %d -> %d", path, from, to);
     if (audit_anchor_open(&s->audit, path, s->writer, (flags & STORE_INIT) != 0) != 0) {
@@ -308,9 +424,11 @@ void store_close(store *s)
     pthread_cond_signal(&s->work_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer_thread, NULL);
-    audit_checkpoint(&s->audit, s->writer, 1);
+    if (s->writer) {
+        audit_checkpoint(&s->audit, s->writer, 1);
+        s->drv->close(s->writer);
+    }
     audit_anchor_close(&s->audit);
-    s->drv->close(s->writer);
     for (int i = 0; i < s->n_readers; i++)
         s->drv->close(s->readers[i]);
     free(s->path);
@@ -333,20 +451,31 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&j.done_cv);
     if (j.rc == DB_UNAVAILABLE)
-        thread_fault = 1;
+        thread_fault = STORE_FAULT_STORAGE;
+    else if (j.rc == JOB_LOST) {
+        thread_fault = STORE_FAULT_CONNECTION;
+        j.rc = DB_UNAVAILABLE;
+    }
     return j.rc;
+}
+
+/* Closes every pooled reader: after one is found broken, the others are too (server restart,
+ * failover), and each would otherwise fail one request before being dropped. */
+static void drop_readers(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    int n = s->n_readers;
+    db_conn *old[READ_POOL_MAX];
+    memcpy(old, s->readers, (size_t)n * sizeof *old);
+    s->n_readers = 0;
+    pthread_mutex_unlock(&s->read_mu);
+    for (int i = 0; i < n; i++)
+        s->drv->close(old[i]);
 }
 
 int store_write(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 0); }
 
-void store_close_idle_readers(store *s)
-{
-    pthread_mutex_lock(&s->read_mu);
-    for (int i = 0; i < s->n_readers; i++)
-        s->drv->close(s->readers[i]);
-    s->n_readers = 0;
-    pthread_mutex_unlock(&s->read_mu);
-}
+void store_close_idle_readers(store *s) { drop_readers(s); }
 
 int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
@@ -354,36 +483,66 @@ const unsigned char *store_audit_key(store *s) { return s->audit.key; }
 
 int store_read(store *s, store_job_fn fn, void *ctx)
 {
-    db_conn *c = NULL;
-    pthread_mutex_lock(&s->read_mu);
-    if (s->n_readers > 0)
-        c = s->readers[--s->n_readers];
-    pthread_mutex_unlock(&s->read_mu);
-    if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
-        fault(s, "cannot open a read connection", s->path, 1);
-        thread_fault = 1;
-        return DB_UNAVAILABLE;
-    }
-    /* one read transaction: a consistent snapshot across the queries of fn */
+    int rc = DB_UNAVAILABLE;
     char cause[200];
-    db_take_fault(c, NULL, 0);
-    txn(c, sql_begin);
-    int rc = fn(c, ctx);
-    txn(c, sql_commit);
-    if (db_take_fault(c, cause, sizeof cause)) {
-        fault(s, "a read failed", cause, 1);
-        thread_fault = 1;
+    /* a read is idempotent: one lost pooled connection is retried once on a fresh one */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        db_conn *c = NULL;
+        pthread_mutex_lock(&s->read_mu);
+        if (s->n_readers > 0)
+            c = s->readers[--s->n_readers];
+        pthread_mutex_unlock(&s->read_mu);
+        if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
+            int kind = open_fault_kind(s);
+            if (kind == STORE_FAULT_STORAGE)
+                fault(s, "cannot open a read connection", s->path, 1);
+            thread_fault = kind;
+            return DB_UNAVAILABLE;
+        }
+        /* one read transaction: a consistent snapshot across the queries of fn */
+        db_take_fault(c, NULL, 0);
+        int brc = c->drv->begin(c, 0);
+        if (brc == DB_OK) {
+            rc = fn(c, ctx);
+            txn(c, sql_commit);
+        }
+        if (!c->drv->alive(c)) {
+            s->drv->close(c);
+            drop_readers(s);
+            rc = JOB_LOST; /* told to the caller only if the retry fails too */
+            continue;
+        }
+        if (db_take_fault(c, cause, sizeof cause)) {
+            fault(s, "a read failed", cause, 1);
+            thread_fault = STORE_FAULT_STORAGE;
+            rc = DB_UNAVAILABLE;
+        } else if (brc != DB_OK)
+            rc = brc;
+        pthread_mutex_lock(&s->read_mu);
+        if (s->n_readers < READ_POOL_MAX) {
+            s->readers[s->n_readers++] = c;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&s->read_mu);
+        if (c)
+            s->drv->close(c);
+        break;
+    }
+    if (rc == JOB_LOST) {
+        thread_fault = STORE_FAULT_CONNECTION;
         rc = DB_UNAVAILABLE;
     }
-    pthread_mutex_lock(&s->read_mu);
-    if (s->n_readers < READ_POOL_MAX) {
-        s->readers[s->n_readers++] = c;
-        c = NULL;
-    }
-    pthread_mutex_unlock(&s->read_mu);
-    if (c)
-        s->drv->close(c);
     return rc;
+}
+
+const char *store_engine(store *s) { return s->drv->name; }
+
+int store_db_up(store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int up = s->db_up;
+    pthread_mutex_unlock(&s->mu);
+    return up;
 }
 
 void store_get_stats(store *s, store_stats *out)

@@ -46,6 +46,12 @@ void store_close_idle_readers(store *s);
 const unsigned char *store_audit_key(store *s);
 int store_read(store *s, store_job_fn fn, void *ctx);
 
+/* The engine ("sqlite", "postgresql") and whether the writer holds a live connection (0 while
+ * it reconnects), for /healthz. */
+const char *store_engine(store *s);
+int store_db_up(store *s);
+
+
 /* Statistics of the group-commit writer, for /metrics. */
 typedef struct store_stats {
     uint64_t commits;
@@ -62,8 +68,13 @@ typedef struct store_health_info {
     char fault_msg[200];      /* the last fault's cause */
 } store_health_info;
 void store_health(store *s, store_health_info *out);
-/* 1 if the calling thread's last store_write/store_read since the flag was cleared failed
- * because of the storage itself (its reply should be 503 with Retry-After); clear resets it. */
+/* Whether a store_write/store_read of the calling thread failed, since the flag was last
+ * cleared, because the database cannot serve now (DB_UNAVAILABLE), and why: the HTTP layer
+ * clears it before a request and, when set after, answers 503 with Retry-After (code
+ * storage_unavailable or database_unavailable). clear resets it. */
+enum { STORE_FAULT_NONE = 0,
+       STORE_FAULT_STORAGE = 1,    /* the storage itself failed: disk full, I/O, read-only, corrupt */
+       STORE_FAULT_CONNECTION = 2  /* the database server is unreachable (reconnecting) */ };
 int store_thread_fault(int clear);
 
 /* ---- parties ------------------------------------------------------------------------------ */

@@ -624,8 +624,15 @@ int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int crea
 {
     memset(a, 0, sizeof *a);
     a->log_fd = -1;
-    snprintf(a->key_path, sizeof a->key_path, "%s.audit-key", db_path);
-    snprintf(a->log_path, sizeof a->log_path, "%s.audit-log", db_path);
+    char base[900];
+    if (db_state_base(db_path, base, sizeof base) != 0) {
+        fprintf(stderr, "a PostgreSQL database needs a state directory for its audit key and"
+                        " checkpoint log (and QR signing key): pass --state-dir DIR or set"
+                        " ECUSTOMS_STATE_DIR (docs/operations.md)\n");
+        return -1;
+    }
+    snprintf(a->key_path, sizeof a->key_path, "%s.audit-key", base);
+    snprintf(a->log_path, sizeof a->log_path, "%s.audit-log", base);
     int rc = read_key(a->key_path, a->key);
     if (rc == -2)
         return -1;
@@ -972,19 +979,5 @@ int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r)
 
 int store_integrity_check(db_conn *c, char *msg, size_t size)
 {
-    static const char sql[] = "PRAGMA quick_check";
-    if (strcmp(c->drv->name, "sqlite") != 0) {
-        snprintf(msg, size, "ok");
-        return 0;
-    }
-    db_stmt *st = db_prepare(c, sql);
-    if (!st) {
-        snprintf(msg, size, "%s", db_errmsg(c));
-        return -1;
-    }
-    int rc = db_step(c, st);
-    const char *t = rc == DB_ROW ? db_col_text(c, st, 0) : NULL;
-    snprintf(msg, size, "%s", t ? t : db_errmsg(c));
-    db_reset(c, st);
-    return rc == DB_ROW && t && strcmp(msg, "ok") == 0 ? 0 : -1;
+    return c->drv->integrity_check(c, msg, size);
 }

@@ -1,7 +1,8 @@
 /* The tamper-evident audit trail (issue 15 #2, docs/reliability.md "Audit trail").
  *
  * Every event is MACed (HMAC-SHA-256) with a key that lives in a file beside the database
- * (<db>.audit-key, mode 0600, created by `db init`), never in the database: someone who can
+ * (<db>.audit-key, mode 0600, created by `db init`; for PostgreSQL in the state directory,
+ * store/db.h db_state_base), never in the database: someone who can
  * edit the database but not read the key cannot rewrite an event and recompute its hash.
  * Each event MAC covers
  *   - the previous event of the same declaration (per-declaration chain: names the
@@ -37,7 +38,7 @@ typedef struct audit_anchor {
     int dirty;                  /* events appended since the last checkpoint */
 } audit_anchor;
 
-/* Loads <db_path>.audit-key, or creates it (32 random bytes, hex, mode 0600) when `create` is
+/* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random bytes, hex, mode 0600) when `create` is
  * set or when the database holds no keyed event yet. 0, or -1 with a message on stderr. */
 int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int create);
 void audit_anchor_close(audit_anchor *a);
@@ -113,7 +114,8 @@ typedef struct audit_report {
  * error: a problem is recorded too). */
 int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r);
 
-/* PRAGMA quick_check on SQLite: 0 when "ok", else -1 with the first message in msg. */
+/* The engine's integrity check (db_driver.integrity_check: PRAGMA quick_check on SQLite, the
+ * data checksums' setting on PostgreSQL): 0 when "ok", else -1 with the first message in msg. */
 int store_integrity_check(db_conn *c, char *msg, size_t size);
 
 #endif

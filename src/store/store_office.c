@@ -34,16 +34,17 @@ static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND
                                " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
 static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AND ?10 = ?11"
                                  " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
-/* A search starts from the declarations its first (longest) word matches — CROSS JOIN keeps
+/* (CROSS JOIN without ON, its condition in WHERE: PostgreSQL has no CROSS JOIN ... ON.)
+ * A search starts from the declarations its first (longest) word matches — CROSS JOIN keeps
  * SQLite's join order, so a rare word (a number, a container) reads a handful of rows instead of
  * walking the whole created_at index — then sorts those matches by time. */
 #define TERMS_COLS                                                                             \
     "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"   \
     " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"    \
     " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"      \
-    " FROM decl_terms t CROSS JOIN declarations d ON d.id = t.decl_id"                         \
+    " FROM decl_terms t CROSS JOIN declarations d"                         \
     " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"  \
-    " WHERE t.term >= ?10 AND t.term < ?11 AND"
+    " WHERE d.id = t.decl_id AND t.term >= ?10 AND t.term < ?11 AND"
 #define TERMS_REST                                                                             \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"           \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
@@ -61,7 +62,7 @@ static const char list_party_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS LIST
 static int term_matches(db_conn *c, const char *lo, const char *hi)
 {
     static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms WHERE term >= ?"
-                              " AND term < ? LIMIT 500)";
+                              " AND term < ? LIMIT 500) AS x";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -170,8 +171,8 @@ int store_notifications(db_conn *c, const char *party, int64_t after, notif_row 
      * keeps up reads only the few events since its last call */
     static const char sql[] =
         "SELECT e.decl_id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
-        " d.channel, e.at, e.feed FROM events e CROSS JOIN declarations d ON d.id = e.decl_id"
-        " WHERE e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = ?2 OR d.declarant = ?2)"
+        " d.channel, e.at, e.feed FROM events e CROSS JOIN declarations d"
+        " WHERE d.id = e.decl_id AND e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = ?2 OR d.declarant = ?2)"
         " ORDER BY e.feed LIMIT ?3";
     db_stmt *st = db_prepare(c, sql);
     if (!st)

@@ -6,6 +6,7 @@ Test modules (tests/api/test_*.py) start with `from harness import *`; run.py lo
 Python 3 standard library only.
 """
 import argparse
+import atexit
 import base64
 import copy
 import datetime
@@ -26,7 +27,14 @@ import unittest
 import urllib.error
 import urllib.request
 
+import pgserver
+
 BINARY = "build/ecustoms"
+# The base URI of a PostgreSQL server (postgresql://user@host:port): when set, every Env creates
+# its own database there instead of a SQLite file (run.py --pg starts a throwaway server; --db-url
+# or ECUSTOMS_TEST_DB_URL names an existing one, whose user may CREATE DATABASE).
+DB_URL = os.environ.get("ECUSTOMS_TEST_DB_URL")
+PG_SERVER = None  # the pgserver.PgServer that run.py --pg started, else None
 # Legal dates are Vietnam's (Asia/Ho_Chi_Minh = UTC+7 all year): the server's "today" is the date in
 # Hanoi, which differs from the UTC date between 17:00 and 24:00 UTC.
 VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
@@ -68,12 +76,30 @@ def run_cli(*args, check=True):
     return p
 
 
+def pg_state_dir():
+    """The state directory of the PostgreSQL pass (audit key, audit log, signing key of each
+    database, named by its database: store/db.h). One for the whole run, in the environment, so
+    that every `ecustoms` the tests start finds it without a --state-dir of its own."""
+    d = os.environ.get("ECUSTOMS_STATE_DIR")
+    if not d:
+        d = tempfile.mkdtemp(prefix="ecustoms-api-state-")
+        os.environ["ECUSTOMS_STATE_DIR"] = d
+        atexit.register(shutil.rmtree, d, True)
+    return d
+
+
 class Env:
     """A database + a running server."""
 
-    def __init__(self, name, serve_args=(), scheme="http", ssl_context=None):
+    def __init__(self, name, serve_args=(), scheme="http", ssl_context=None, db_url=None):
+        """db_url: the base URI of a PostgreSQL server for this environment (default DB_URL)."""
         self.dir = tempfile.mkdtemp(prefix="ecustoms-api-%s-" % name)
-        self.db = os.path.join(self.dir, "db.sqlite")
+        db_url = db_url or DB_URL
+        self.engine = "postgresql" if db_url else "sqlite"
+        if db_url:
+            pg_state_dir()
+        self.db = pgserver.create_database(db_url, "api_" + name) if db_url else \
+            os.path.join(self.dir, "db.sqlite")
         self.proc = None
         self.tokens = {}
         self.serve_args = list(serve_args)   # extra `serve` options (limits, TLS)
@@ -82,7 +108,7 @@ class Env:
         self.moved = set()   # ids of declarations a test changed behind the service (moved_back)
 
     def start(self):
-        run_cli("db", "init", "--db", self.db)
+        run_cli("db", "init", "--db", self.db, *self.key_args())
         parties = [
             (ACTIVE, "Hanoi Electronics Import JSC", []),
             (BROKER, "Saigon Logistics Brokerage Co", ["--compliance", "1"]),
@@ -134,7 +160,7 @@ class Env:
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
-            + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
+            + self.key_args() + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
         self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         deadline = time.time() + 15
         while True:
@@ -180,23 +206,46 @@ class Env:
             self.log.close()
         # whatever the tests did, the audit trail they leave must verify (issue 15 #2): every
         # change of a declaration or its ledger came with its event, in the right order
-        if os.path.exists(self.db) and not getattr(self, "skip_audit_verify", False):
+        if ((self.engine == "postgresql" or os.path.exists(self.db))
+                and not getattr(self, "skip_audit_verify", False)):
             problems = self.audit_problems()
             if problems:
                 SERVER_FAILURES.append("audit verify failed on %s:\n%s" % (
                     self.dir, "\n".join(problems)[-6000:]))
+        if self.engine == "postgresql":
+            try:
+                pgserver.drop_database(self.db)
+            except RuntimeError as e:  # the server is gone already: nothing to clean
+                print("note: %s" % e, file=sys.stderr)
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def key_args(self):
+        """`db init`/`serve` options for the QR signing key: beside a SQLite file by default; a
+        PostgreSQL database has no such place, so its key file lives in this Env's folder."""
+        if self.engine == "postgresql":
+            path = os.path.join(self.dir, "signing-key.pem")
+            if not os.path.exists(path):  # a database made by other means than Env.start
+                run_cli("key", "generate", "--out", path)
+            return ["--signing-key", path]
+        return []
+
+    def connect_db(self):
+        """A connection for tests that look into (or age) the database directly, either engine:
+        execute(sql with ?, params) -> fetchone/fetchall/rowcount, usable in `with`."""
+        if self.engine == "postgresql":
+            return pgserver.PsqlConnection(self.db)
+        return sqlite3.connect(self.db, timeout=30)
+
     def moved_back(self, key):
-        """Records that a test changed the declaration `key` (id or number) in the SQLite file
+        """Records that a test changed the declaration `key` (id or number) in the database
         behind the service's back — its dates moved back, as time would move them. The audit
         trail rightly reports such a declaration ("does not match its last event") until a later
         event of the service covers it; audit_problems() expects exactly that of it, nothing
         else, and of no other declaration."""
-        con = sqlite3.connect(self.db, timeout=30)
+        con = self.connect_db()
         try:
             row = con.execute("SELECT id FROM declarations WHERE id = ? OR number = ?",
-                              (key, key)).fetchone()
+                              (str(key), str(key))).fetchone()
         finally:
             con.close()
         if not row:

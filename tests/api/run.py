@@ -17,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import pgserver  # noqa: E402
 
 
 def load_tests_namespace():
@@ -39,22 +40,38 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--binary", default="build/ecustoms")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--pg", action="store_true",
+                    help="run against a throwaway PostgreSQL server started for this run")
+    ap.add_argument("--db-url", help="run against this PostgreSQL server "
+                    "(postgresql://user@host:port; each environment creates its own database)")
     args, rest = ap.parse_known_args()
     harness.BINARY = os.path.abspath(args.binary)
     if not os.access(harness.BINARY, os.X_OK):
         print("no executable at %s (build first)" % harness.BINARY, file=sys.stderr)
         return 2
-    # set before the test modules are imported: `from harness import *` copies these names
-    harness.ENV = harness.Env("main")
+    pg = None
+    if args.pg:
+        pg = pgserver.PgServer().start()
+        harness.DB_URL = pg.base()
+        harness.PG_SERVER = pg  # tests that stop and start the database server use it
+    elif args.db_url:
+        harness.DB_URL = args.db_url
+    if harness.DB_URL:
+        print("engine: PostgreSQL at %s" % harness.DB_URL, file=sys.stderr)
     ok = False
     try:
+        # set before the test modules are imported: `from harness import *` copies these names
+        harness.ENV = harness.Env("main")
         tests = load_tests_namespace()
         harness.ENV.start()
         prog = unittest.main(module=tests, argv=[sys.argv[0]] + rest, exit=False,
                              verbosity=2 if args.verbose else 1)
         ok = prog.result.wasSuccessful()
     finally:
-        harness.ENV.stop()
+        if harness.ENV:
+            harness.ENV.stop()
+        if pg:
+            pg.destroy()
     for failure in harness.SERVER_FAILURES:
         print(failure, file=sys.stderr)
     return 0 if ok and not harness.SERVER_FAILURES else 1

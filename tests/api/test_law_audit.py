@@ -42,7 +42,7 @@ class T14LawAudit(ApiCase):
 
     def age(self, number, days):
         s = days * 86400
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()  # either engine
         with con:
             (did,) = con.execute("SELECT id FROM declarations WHERE number = ?", (number,)).fetchone()
             con.execute("UPDATE declarations SET created_at = created_at - ?, updated_at = updated_at - ?,"

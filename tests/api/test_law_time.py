@@ -34,7 +34,7 @@ class T14LawTime(ApiCase):
     def move_registration(self, number, at):
         """Sets a declaration's registration (and creation) instant: the way to make it old
         without a clock that production could move."""
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()  # either engine
         with con:
             n = con.execute("UPDATE declarations SET registered_at = ?, created_at = ? WHERE number = ?",
                             (at, at, number)).rowcount
@@ -168,7 +168,7 @@ class T14LawTime(ApiCase):
 
     def test_provisional_data_kept_seven_legal_days(self):
         today = hanoi_today()
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()  # either engine
         keep, old = self.create(), self.create()
         with con:  # created at 00:00 in Hanoi 7 days ago, and one second earlier (day -8)
             for d, at in ((keep, legal_start(today - datetime.timedelta(days=7))),

@@ -196,7 +196,7 @@ class T16OfficeSignIn(ApiCase):
         self.assertEqual(Browser(self.env).sign_in("stdin.user")[0], 200)
         self.assertFalse(os.path.exists(path))
         # stored as scrypt, never the password
-        with sqlite3.connect(self.env.db) as c:
+        with self.env.connect_db() as c:  # either engine
             stored = c.execute("SELECT password FROM users WHERE username = 'stdin.user'").fetchone()[0]
         self.assertTrue(stored.startswith("scrypt$15$8$1$"), stored)
         self.assertNotIn(PASSWORD, stored)
@@ -233,7 +233,7 @@ class T16OfficeTokens(ApiCase):
         self.assertEqual(st, 201, rule)
         st, _, _ = self.call("DELETE", "/api/v1/risk/rules/%d" % rule["id"], rt)
         self.assertEqual(st, 200)
-        with sqlite3.connect(self.env.db) as c:
+        with self.env.connect_db() as c:  # either engine
             rows = c.execute("SELECT action, detail FROM events WHERE decl_id = 'audit:risk_rules'"
                              " ORDER BY seq DESC LIMIT 2").fetchall()
         self.assertEqual([r[0] for r in rows], ["rule.delete", "rule.create"])
@@ -262,7 +262,7 @@ class T16OfficeTokens(ApiCase):
         self.assertEqual(st, 201, m)
         st, m2, _ = self.call("POST", "%s/%d/revocation" % (path, m["id"]), et)
         self.assertEqual(st, 200, m2)
-        with sqlite3.connect(self.env.db) as c:
+        with self.env.connect_db() as c:  # either engine
             perm = c.execute("SELECT action, detail FROM events WHERE decl_id = 'audit:container_permissions'"
                              " ORDER BY seq DESC LIMIT 1").fetchone()
             mand = c.execute("SELECT action, detail FROM events WHERE decl_id = 'audit:mandates'"
@@ -396,10 +396,10 @@ class T16OfficeLists(ApiCase):
         for _ in range(3):
             self.create("broker", declaration(importer=BROKER))
         ids = self.all_ids("broker")
-        with sqlite3.connect(self.env.db) as c:
+        with self.env.connect_db() as c:  # either engine
             want = [r[0] for r in c.execute(
                 "SELECT id FROM declarations WHERE party = ? OR declarant = ? ORDER BY created_at DESC, id DESC",
-                (BROKER, BROKER))]
+                (BROKER, BROKER)).fetchall()]
         self.assertEqual(ids, want)
 
     def test_filters(self):

@@ -374,7 +374,7 @@ class T12Payments(ApiCase):
                         "declarations": [a, b]})
         # the guarantee ran out (it cannot be given with a past date: its end is moved back in
         # the database, as time would)
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()
         with con:
             n = con.execute("UPDATE guarantees SET valid_until = ? WHERE guarantee_id = ?",
                             (int((TODAY - datetime.timedelta(days=1)).strftime("%Y%m%d")), gid)).rowcount
@@ -642,7 +642,7 @@ class T15Debts(ApiCase):
         """Moves a declaration and its ledger `days` days back (bookings, registration, release,
         the end of its guarantees)."""
         s = days * 86400
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()
         with con:
             (did,) = con.execute("SELECT id FROM declarations WHERE number = ?", (number,)).fetchone()
             con.execute("UPDATE declarations SET created_at = created_at - ?, updated_at = updated_at - ?,"
@@ -724,7 +724,7 @@ class T15Debts(ApiCase):
         for n, _ in paid:
             self.assertEqual(self.ledger(n)["outstanding"], "0")
             self.age(n, 400)
-        con = sqlite3.connect(self.env.db, timeout=30)
+        con = self.env.connect_db()  # either engine
         owed = lambda: con.execute("SELECT COUNT(*) FROM ledger_unpaid WHERE party = ?", (ent,)).fetchone()[0]
         try:
             self.assertEqual(owed(), 0)
@@ -753,14 +753,15 @@ class T15Debts(ApiCase):
             self.assertEqual(st, 200, b)
             # what ledger_unpaid holds is what the ledger says is owed, declaration by declaration
             rows = con.execute(
-                "SELECT d.number, u.decl_id IS NOT NULL FROM declarations d JOIN ledger_entries l"
-                " ON l.decl_id = d.id LEFT JOIN ledger_unpaid u ON u.decl_id = d.id"
-                " WHERE d.party = ? GROUP BY d.id", (ent,)).fetchall()
+                "SELECT DISTINCT d.number, CASE WHEN u.decl_id IS NULL THEN 0 ELSE 1 END"
+                " FROM declarations d JOIN ledger_entries l ON l.decl_id = d.id"
+                " LEFT JOIN ledger_unpaid u ON u.decl_id = d.id WHERE d.party = ?",
+                (ent,)).fetchall()
             for number, listed in rows:
                 owes = con.execute("SELECT SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"
                                    " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
                                    " FROM ledger_entries l JOIN declarations d ON d.id = l.decl_id"
-                                   " WHERE d.number = ?", (number,)).fetchone()[0]
+                                   " WHERE d.number = ?", (str(number),)).fetchone()[0]
                 self.assertEqual(bool(listed), owes > 0, number)
         finally:
             con.close()

@@ -72,8 +72,7 @@ class T14RiskModel(ApiCase):
             time.sleep(0.2)
 
     def db(self):
-        import sqlite3
-        return sqlite3.connect(self.env.db)
+        return self.env.connect_db()
 
     def test_1_models_listed(self):
         b = self.wait_in_use(self.version)

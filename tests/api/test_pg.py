@@ -1,0 +1,354 @@
+"""API tests: PostgreSQL as the database (issue 13) — a lost database is a 503, never a crash or a
+false success; several servers share one database.
+
+These classes run in the PostgreSQL pass of the suite (run.py --pg or --db-url) and are skipped,
+with that reason, in the SQLite pass: the outage test needs a server it may stop (it starts its
+own throwaway PostgreSQL, initdb'd for the class), the two-server test a database two processes
+can share over the network.
+"""
+from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
+import uuid
+
+import harness
+import pgserver
+
+PG_ONLY = "PostgreSQL pass only (run.py --pg or --db-url)"
+
+
+def start_server(env):
+    """One more `ecustoms serve` on env's database; returns (process, base URL)."""
+    port = free_port()
+    log = open(os.path.join(env.dir, "server-%d.log" % port), "wb")
+    proc = subprocess.Popen([harness.BINARY, "serve", "--db", env.db, "--listen",
+                             "127.0.0.1:%d" % port] + env.key_args(), stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = "http://127.0.0.1:%d" % port
+    deadline = time.time() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return proc, base, log
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError("second server did not start")
+        time.sleep(0.05)
+
+
+def post(base, path, token, body=None, headers=None, timeout=30):
+    """(status, JSON body, headers) of one POST to base."""
+    h = dict(headers or {})
+    h["Authorization"] = "Bearer " + token
+    h["Content-Type"] = "application/json"
+    rq = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None
+                                else b"", method="POST", headers=h)
+    try:
+        with urllib.request.urlopen(rq, timeout=timeout) as r:
+            return r.status, json.loads(r.read()), r.headers
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            return e.code, json.loads(text), e.headers
+        except ValueError:
+            return e.code, text, e.headers
+
+
+def health(base):
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def wait_health(base, status, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        st, b = health(base)
+        if st == status:
+            return b
+        if time.time() > deadline:
+            raise AssertionError("healthz never answered %d: %s %s" % (status, st, b))
+        time.sleep(0.1)
+
+
+class T30PgOutage(ApiCase):
+    """The database server stops and starts again under a running ecustoms server (its own
+    throwaway PostgreSQL, so the rest of the suite is not disturbed)."""
+    env = None
+    pg = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.DB_URL:
+            raise unittest.SkipTest(PG_ONLY)
+        cls.pg = pgserver.PgServer().start()
+        cls.env = Env("outage", db_url=cls.pg.base())
+        try:
+            cls.env.start()
+        except BaseException:
+            cls.env.stop()
+            cls.pg.destroy()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.env:
+            if cls.pg:
+                cls.pg.start()  # stop() drops the database
+            cls.env.stop()
+        if cls.pg:
+            cls.pg.destroy()
+
+    def test_outage_is_503_then_recovers(self):
+        base = self.env.base
+        self.assertEqual(health(base)[1]["database"], {"engine": "postgresql", "state": "up"})
+        d = self.create()
+        self.pg.stop("fast")
+        try:
+            # the writer's connection is gone: the registration is not done, and says so
+            st, b, h = self.call("POST", "/api/v1/declarations/%s/register" % d["id"], "active",
+                                 headers={"Idempotency-Key": "outage-1"})
+            self.assertEqual(st, 503, b)
+            self.assertEqual(error_codes(b), [("database_unavailable", "")])
+            self.assertEqual(h["Retry-After"], "1")
+            # reads too (a fresh connection cannot be made)
+            st, b, _ = self.call("GET", "/api/v1/declarations/%s" % d["id"], "active")
+            self.assertEqual((st, error_codes(b)), (503, [("database_unavailable", "")]))
+            b = wait_health(base, 503)
+            self.assertEqual((b["status"], b["database"]),
+                             ("degraded", {"engine": "postgresql", "state": "unavailable"}), b)
+            self.assertIsNone(self.env.proc.poll(), "the server must not exit")
+        finally:
+            self.pg.start()
+        wait_health(base, 200)
+        # the client's retry with the same key is the registration, done once
+        st, r, _ = self.call("POST", "/api/v1/declarations/%s/register" % d["id"], "active",
+                             headers={"Idempotency-Key": "outage-1"})
+        self.assertEqual(st, 200, r)
+        self.assertTrue(number_ok(r["number"]), r)
+        st, again, _ = self.call("POST", "/api/v1/declarations/%s/register" % d["id"], "active",
+                                 headers={"Idempotency-Key": "outage-1"})
+        self.assertEqual((st, again["number"]), (200, r["number"]))
+        self.assertEqual(self.get(r["number"])["status"], "registered")
+
+    def test_in_flight_work_is_never_acknowledged_falsely(self):
+        """Registrations run while the database server crashes (immediate stop) and comes back:
+        every answer is a success or a 503, and every acknowledged number is in the database."""
+        base, tok = self.env.base, self.env.tokens["loader"]
+        acked, statuses, lock = [], {}, threading.Lock()
+        stop = threading.Event()
+
+        def worker(i):
+            n = 0
+            while not stop.is_set():
+                n += 1
+                st, b, _ = post(base, "/api/v1/declarations", tok, declaration(importer=LOADER))
+                if st == 201:
+                    st, b, _ = post(base, "/api/v1/declarations/%s/register" % b["id"], tok)
+                with lock:
+                    statuses[st] = statuses.get(st, 0) + 1
+                    if st == 200:
+                        acked.append(b["number"])
+                if st == 503:
+                    time.sleep(0.05)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            deadline = time.time() + 30
+            while len(acked) < 20 and time.time() < deadline:
+                time.sleep(0.05)
+            self.pg.stop("immediate")  # a crash: no shutdown message to the clients
+            time.sleep(1.5)
+            self.pg.start()
+            wait_health(base, 200)
+            mark = len(acked)
+            deadline = time.time() + 30
+            while len(acked) < mark + 20 and time.time() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertLessEqual(set(statuses), {200, 201, 503}, statuses)
+        self.assertIn(503, statuses, "the crash was not noticed: %s" % statuses)
+        self.assertGreater(len(acked), mark, "no registration after the restart: %s" % statuses)
+        self.assertEqual(len(acked), len(set(acked)), "a number was given twice")
+        for number in acked:
+            self.assertEqual(self.get(number, "loader")["number"], number)
+        p = run_cli("audit", "verify", "--db", self.env.db)
+        self.assertIn("every hash chain intact", p.stdout)
+        self.assertIsNone(self.env.proc.poll())
+
+
+class T30PgTwoServers(ApiCase):
+    """Two `serve` processes on one PostgreSQL database register at the same time: every number
+    is distinct and every audit chain verifies (numbers come from one sequences row, locked in
+    the write transaction)."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.DB_URL:
+            raise unittest.SkipTest(PG_ONLY)
+        cls.env = Env("twoservers")
+        try:
+            cls.env.start()
+            cls.proc2, cls.base2, cls.log2 = start_server(cls.env)
+        except BaseException:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "proc2", None):
+            cls.proc2.terminate()
+            cls.proc2.wait(10)
+            cls.log2.close()
+            if cls.proc2.returncode != 0:
+                harness.SERVER_FAILURES.append("second server exited with %d" % cls.proc2.returncode)
+        cls.env.stop()
+
+    def test_numbers_distinct_and_chains_verify(self):
+        tok = self.env.tokens["loader"]
+        bases = [self.env.base, self.base2]
+        numbers, failures, lock = [], [], threading.Lock()
+
+        def worker(i):
+            base = bases[i % 2]
+            for _ in range(25):
+                st, d, _ = post(base, "/api/v1/declarations", tok, declaration(importer=LOADER))
+                if st == 201:
+                    st, d, _ = post(base, "/api/v1/declarations/%s/register" % d["id"], tok)
+                with lock:
+                    (numbers.append(d["number"]) if st == 200 else failures.append((st, d)))
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        self.assertEqual(len(numbers), 200)
+        self.assertEqual(len(set(numbers)), 200, "numbers given twice")
+        self.assertTrue(all(number_ok(n) for n in numbers))
+        # each server sees the other's registrations
+        for n in numbers[:10]:
+            self.assertEqual(self.get(n, "loader")["number"], n)
+        p = run_cli("audit", "verify", "--db", self.env.db)
+        self.assertIn("every hash chain intact", p.stdout)
+
+
+class T30PgAudit(ApiCase):
+    """The keyed audit trail on PostgreSQL (issue 15 #2 there): its key and checkpoint log live
+    in the state directory (--state-dir or $ECUSTOMS_STATE_DIR, named by the database), and
+    `audit verify` finds tampering made with SQL on a copy of the database (CREATE DATABASE ...
+    TEMPLATE, the key and log copied under the copy's name)."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.DB_URL:
+            raise unittest.SkipTest(PG_ONLY)
+        cls.env = Env("pgaudit")
+        try:
+            cls.env.start()
+            c = ApiCase()
+            c.env = cls.env
+            cls.numbers = [c.registered()["number"] for _ in range(6)]
+            c.settle(cls.numbers[0])
+        except BaseException:
+            cls.env.stop()
+            raise
+        # stopped cleanly: the last checkpoint is written; the copies are made from this state
+        cls.env.proc.terminate()
+        cls.env.proc.wait(10)
+        cls.env.log.close()
+        cls.env.proc = None
+        cls.env.log = None
+        cls.state = os.environ["ECUSTOMS_STATE_DIR"]
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.env:
+            cls.env.stop()
+
+    def base_name(self, uri):
+        return os.path.join(self.state, uri.rsplit("/", 1)[1])
+
+    def copy(self):
+        base, name = self.env.db.rsplit("/", 1)
+        new = "%s_c%s" % (name, uuid.uuid4().hex[:6])
+        pgserver.psql(base + "/postgres", "CREATE DATABASE %s TEMPLATE %s" % (new, name))
+        uri = "%s/%s" % (base, new)
+        self.addCleanup(pgserver.drop_database, uri)
+        for suffix in (".audit-key", ".audit-log"):
+            shutil.copy2(self.base_name(self.env.db) + suffix, self.base_name(uri) + suffix)
+            self.addCleanup(lambda p: os.path.exists(p) and os.unlink(p),
+                            self.base_name(uri) + suffix)
+        return uri
+
+    def verify(self, db, *extra, env=None):
+        p = subprocess.run([harness.BINARY, "audit", "verify", "--db", db] + list(extra),
+                           capture_output=True, text=True, timeout=60, env=env)
+        return p.returncode, p.stdout + p.stderr
+
+    def test_files_are_in_the_state_directory(self):
+        key = self.base_name(self.env.db) + ".audit-key"
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        with open(self.base_name(self.env.db) + ".audit-log") as f:
+            self.assertTrue(f.read().startswith("ckpt "))
+
+    def test_untouched_copy_verifies(self):
+        rc, out = self.verify(self.copy())
+        self.assertEqual(rc, 0, out)
+        self.assertIn("every hash chain intact", out)
+
+    def test_state_dir_option_and_its_absence(self):
+        db = self.copy()
+        env = dict(os.environ)
+        del env["ECUSTOMS_STATE_DIR"]
+        rc, out = self.verify(db, "--state-dir", self.state, env=env)
+        self.assertEqual(rc, 0, out)
+        rc, out = self.verify(db, env=env)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("--state-dir DIR", out)
+
+    def test_change_without_event(self):
+        db, n = self.copy(), self.numbers[2]
+        pgserver.PsqlConnection(db).execute(
+            "UPDATE declarations SET channel = 1, status = 5 WHERE number = ?", (n,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+        self.assertIn("does not match its last event", out)
+
+    def test_change_ledger_amount(self):
+        db, n = self.copy(), self.numbers[0]
+        pgserver.PsqlConnection(db).execute(
+            "UPDATE ledger_entries SET amount = amount - 1000 WHERE decl_id = (SELECT id FROM"
+            " declarations WHERE number = ?) AND kind = 'paid'", (n,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("declaration %s" % n, out)
+
+    def test_delete_the_newest_events(self):
+        db = self.copy()
+        con = pgserver.PsqlConnection(db)
+        (top,) = con.execute("SELECT MAX(gseq) FROM events").fetchone()
+        con.execute("DELETE FROM events WHERE gseq >= ?", (top - 1,))
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the newest events were deleted", out)
+
+    def test_missing_key_is_a_failure(self):
+        db = self.copy()
+        key = self.base_name(db) + ".audit-key"
+        os.unlink(key)
+        rc, out = self.verify(db)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("audit key", out)
+        self.assertFalse(os.path.exists(key))  # not silently re-created
