@@ -374,8 +374,8 @@
     en: { import_duty: 'Import duty', trade_remedy: 'Trade remedy', sct: 'Special consumption tax', ept: 'Environmental protection tax', vat: 'VAT', total: 'Total' } };
 
   async function declaration(key) {
-    const [d, ev, led] = await Promise.all([api('GET', '/declarations/' + key), api('GET', '/declarations/' + key + '/events'),
-      api('GET', '/declarations/' + key + '/ledger')]);
+    const [d, ev, led, att] = await Promise.all([api('GET', '/declarations/' + key), api('GET', '/declarations/' + key + '/events'),
+      api('GET', '/declarations/' + key + '/ledger'), api('GET', '/declarations/' + key + '/attachments')]);
     if (d.status === 404) return notFound();
     if (d.status !== 200) return page(t('error'), errorsBox(d.body));
     const x = d.body, h = x.declaration || {}, tr = h.transport || {};
@@ -444,8 +444,55 @@
       if (v.status === 200) versions = versionsSection(v.body);
     }
     page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
-      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '', owed, manifest, ledger, versions, events);
+      permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '',
+      att.status === 200 ? attachmentsSection(key, att.body, () => declaration(key)) : '', owed, manifest, ledger, versions, events);
     if (S.me.role === 'declarant') live(() => declaration(key), x.id);
+  }
+
+  /* Documents attached to the declaration (issue 16): every reader sees the list and opens a document
+   * (the server sends its bytes with their type, after re-hashing them); the declarant uploads the
+   * dossier's documents, the officer inspection photos and scanner images. */
+  const DOC_KINDS = {
+    declarant: ['invoice', 'packing_list', 'bill_of_lading', 'contract', 'certificate_of_origin', 'permit',
+      'value_declaration', 'photo'],
+    officer: ['inspection_photo', 'scanner_image'],
+  };
+  const DOC_TYPES = { pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', xml: 'application/xml' };
+  function attachmentsSection(key, list, reload) {
+    const items = (list && list.attachments) || [];
+    const rows = items.map((a) => el('tr', { 'data-sha256': a.sha256 }, el('td', {}, when(a.at)),
+      el('td', {}, t('k_' + a.kind) || a.kind),
+      el('td', {}, el('a', { href: a.href, target: '_blank', rel: 'noopener', 'data-testid': 'attachment-link' }, a.filename)),
+      el('td', { class: 'num' }, Math.ceil(a.size / 1024).toLocaleString(S.lang === 'vi' ? 'vi-VN' : 'en-GB') + ' KiB'),
+      el('td', {}, (a.username ? a.username + ' — ' : '') + a.role + ' ' + a.party),
+      el('td', {}, el('code', { title: a.sha256 }, a.sha256.slice(0, 16) + '…'))));
+    const kids = [items.length ? table(t('d_attachments'), [t('at'), t('kind'), t('att_file'), { label: t('att_size'), num: true },
+      t('who'), 'SHA-256'], rows, { 'data-testid': 'attachments' }) : el('p', { 'data-testid': 'attachments-none' }, t('att_none'))];
+    const kinds = S.me && DOC_KINDS[S.me.role];
+    if (kinds) {
+      const msg = el('div', { 'aria-live': 'polite' });
+      const file = el('input', { type: 'file', name: 'file', required: true,
+        accept: '.pdf,.jpg,.jpeg,.png,.xml,application/pdf,image/jpeg,image/png,application/xml' });
+      const form = el('form', { 'data-testid': 'attach-form', onsubmit: async (ev) => {
+        ev.preventDefault();
+        const f = file.files[0];
+        if (!f) return;
+        const kind = form.elements.kind.value;
+        const type = f.type || DOC_TYPES[(f.name.split('.').pop() || '').toLowerCase()] || 'application/octet-stream';
+        const r = await fetch('/api/v1/declarations/' + encodeURIComponent(key) + '/attachments?kind=' + encodeURIComponent(kind) +
+          '&filename=' + encodeURIComponent(f.name), { method: 'POST', credentials: 'same-origin',
+          headers: { 'Content-Type': type, 'X-CSRF-Token': S.me.csrf_token }, body: f });
+        let b = null;
+        try { b = await r.json(); } catch (e) { b = null; }
+        msg.replaceChildren();
+        if (r.status === 201) { toast(t('att_uploaded') + ': ' + f.name); reload(); } else msg.append(errorsBox(b));
+      } },
+      field('att-kind', t('kind'), select('kind', kinds.map((k) => [k, t('k_' + k)]), kinds[0])),
+      field('att-file', t('att_file') + ' (PDF, JPEG, PNG, XML ≤ 4 MiB)', file),
+      el('button', { type: 'submit', 'data-testid': 'attach-submit' }, t('att_upload')), msg);
+      kids.push(form);
+    }
+    return section(t('d_attachments'), ...kids);
   }
 
   /* Amendments side by side: what each one changed, field by field (from the stored versions). */

@@ -30,6 +30,7 @@
 #include "service/permits.h"
 #include "service/amendments.h"
 #include "service/inspection.h"
+#include "service/attachments.h"
 #include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -164,6 +165,25 @@ static void h_barcode_svg(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c-
 static void h_barcode_png(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c->req, P0, 1)); }
 static void h_qr_svg(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 0)); }
 static void h_qr_png(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 1)); }
+
+/* Attachments (issue 16): the raw body is the file; kind and filename come as query parameters. */
+static void h_attach_upload(route_ctx *c)
+{
+    reply(c->rs, svc_attach_upload(c->a, c->req, P0, arg(c, "kind"), arg(c, "filename"),
+                                   header(c, "Content-Type"), c->rq->body, c->req->raw_len,
+                                   c->rq->body_too_big));
+}
+
+static void h_attach_list(route_ctx *c) { reply(c->rs, svc_attach_list(c->a, c->req, P0)); }
+
+static void h_attach_get(route_ctx *c)
+{
+    reply(c->rs, svc_attach_get(c->a, c->req, P0, P1));
+    /* served from the portal's origin: an XML document must never run as a page (XHTML scripts).
+     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox refuses */
+    if (c->rs->status == 200 && !strcmp(c->rs->content_type, "application/xml"))
+        c->rs->csp = "sandbox; default-src 'none'";
+}
 
 static void h_payment(route_ctx *c)
 {
@@ -367,6 +387,9 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/declarations/{id}/ledger", h_decl_ledger, BEARER},
     {"POST", "/api/v1/declarations/{id}/inspection-results", h_inspection_result, BEARER},
     {"GET", "/api/v1/declarations/{id}/versions", h_decl_versions, BEARER},
+    {"POST", "/api/v1/declarations/{id}/attachments", h_attach_upload, BEARER},
+    {"GET", "/api/v1/declarations/{id}/attachments", h_attach_list, BEARER},
+    {"GET", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_get, BEARER},
     {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide, BEARER},
     {"GET", "/api/v1/amendments", h_amendments, BEARER},
     {"GET", "/api/v1/agencies/me/obligations", h_obligations, BEARER},
@@ -552,10 +575,12 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     int post = !strcmp(m, "POST"), put = !strcmp(m, "PUT");
     if (post || put) {
         const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
-        if (rq->body_too_big)
+        /* an attachment's body is the file itself: the service checks its size and type */
+        int raw = post && svc_attach_is_upload_path(rq->url);
+        if (rq->body_too_big && !raw)
             return error(rs, 413, "too_large", "the body exceeds 1 MiB");
         /* a POST without a body (register, admin/invalidate) has nothing to type-check */
-        if (rq->body_len > 0 || !post) {
+        if (!raw && (rq->body_len > 0 || !post)) {
             if (!ct || strncasecmp(ct, "application/json", 16) != 0)
                 return error(rs, 400, "content_type", "send Content-Type: application/json");
             json_error_t je;
@@ -569,13 +594,13 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
         }
         /* the Idempotency-Key binds to this party, method, path and exact body */
         req.raw_body = rq->body;
-        req.raw_len = rq->body_len;
+        req.raw_len = rq->body ? rq->body_len : 0; /* an upload over its cap was dropped */
         req.idem_key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
         if (req.idem_key && (strlen(req.idem_key) == 0 || strlen(req.idem_key) > 128)) {
             json_decref(c.body);
             return error(rs, 400, "idempotency_key", "Idempotency-Key must be 1-128 characters");
         }
-        svc_request_hash(m, rq->url, rq->body, rq->body_len, req.request_hash);
+        svc_request_hash(m, rq->url, rq->body, req.raw_len, req.request_hash);
     }
 
     route = find(m, seg, n, c.param, 0, &known);

@@ -25,6 +25,7 @@ typedef struct http_response {
     const char *content_type;
     char set_cookie[160];   /* a Set-Cookie header to send, "" = none */
     int web;                /* a page: send the browser security headers */
+    const char *csp;        /* a Content-Security-Policy header to send (static), NULL = none */
 } http_response;
 
 void routes_dispatch(app *a, const http_request *rq, http_response *rs);

@@ -25,6 +25,7 @@
 
 #include "http/checks.h"
 #include "http/routes.h"
+#include "service/attachments.h"
 #include "service/internal.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -58,6 +59,7 @@ typedef struct req_state {
     char *body;
     size_t len, cap;
     int too_big;
+    size_t max;             /* the body's cap: MAX_BODY, or a file's for an attachment upload */
     struct timespec start;
 } req_state;
 
@@ -145,6 +147,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (rs && rs->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", rs->set_cookie);
+    if (rs && rs->csp && !rs->web)
+        MHD_add_response_header(resp, "Content-Security-Policy", rs->csp);
     if (rs && rs->web) { /* pages: our own scripts only, never framed, no referrer */
         MHD_add_response_header(resp, "Content-Security-Policy",
                                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
@@ -339,6 +343,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!st)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &st->start);
+        st->max = svc_attach_is_upload_path(url) ? ATTACH_MAX_FILE : MAX_BODY;
         *req_cls = st;
         const char *why = framing_problem(conn);
         if (why) {
@@ -361,7 +366,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         if (!st->too_big) {
-            if (st->len + *upload_data_size > MAX_BODY) {
+            if (st->len + *upload_data_size > st->max) {
                 st->too_big = 1;
                 free(st->body);
                 st->body = NULL;

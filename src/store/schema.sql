@@ -303,3 +303,18 @@ CREATE INDEX IF NOT EXISTS declarations_declarant_created ON declarations(declar
 ALTER TABLE events ADD COLUMN feed BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS events_feed ON events(feed);
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
+-- migration 10: documents attached to declarations (issue 16 "Documents")
+-- The bytes, content-addressed: one row per distinct SHA-256 (lower-case hex), the bytes in base64
+-- (TEXT, the one column type every engine binds the same way). In the database rather than in files
+-- beside it: several servers share one PostgreSQL database, and a table is the one store they all
+-- see, that its transactions, backups and replicas cover together with the rows naming it
+-- (docs/attachments.md). service/attachments.c re-hashes the bytes on every read.
+CREATE TABLE IF NOT EXISTS attachment_blobs (
+  sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, data TEXT NOT NULL);
+-- one row per attachment: what it is, who attached it, its place in the declaration's list (seq); its SHA-256 is also in the declaration's
+-- hash-chained "attach" event
+CREATE TABLE IF NOT EXISTS attachments (
+  id TEXT PRIMARY KEY, decl_id TEXT NOT NULL, kind TEXT NOT NULL, filename TEXT NOT NULL,
+  content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, party TEXT NOT NULL,
+  role TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL, seq INTEGER NOT NULL,
+  UNIQUE (decl_id, seq));

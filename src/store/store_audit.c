@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/sig.h"
 
 static size_t utoa(size_t v, char *out)
 {
@@ -965,6 +966,50 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
     return 0;
 }
 
+/* Attachments (issue 16): the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
+ * its declaration records that SHA-256 for it (the chains are verified above). */
+static int verify_attachments(db_conn *c, audit_report *r)
+{
+    static const char sql[] =
+        "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM events e WHERE e.decl_id = a.decl_id"
+        " AND e.action = 'attach' AND e.detail LIKE '%\"attachment\":\"' || a.id || '\"%'"
+        " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"
+        " FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 ORDER BY a.decl_id, a.seq";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st) {
+        problem(r, "read error: %s", db_errmsg(c));
+        return DB_ERR;
+    }
+    int rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        const char *id = db_col_text(c, st, 0), *decl = db_col_text(c, st, 1), *sha = db_col_text(c, st, 2);
+        const char *b64 = db_col_text(c, st, 3);
+        char hex[65] = "";
+        if (b64) {
+            size_t max = strlen(b64) / 4 * 3 + 3;
+            unsigned char *bytes = malloc(max), md[EVP_MAX_MD_SIZE];
+            int n = bytes ? sig_b64_decode(b64, bytes, max) : -1;
+            unsigned len = 0;
+            if (n >= 0 && EVP_Digest(bytes, (size_t)n, md, &len, EVP_sha256(), NULL) == 1)
+                for (unsigned i = 0; i < len && i < 32; i++)
+                    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+            free(bytes);
+        }
+        if (!b64)
+            problem(r, "attachment %s of declaration id %s: its bytes are missing", id, decl);
+        else if (strcmp(hex, sha ? sha : ""))
+            problem(r, "attachment %s of declaration id %s: its bytes do not hash to its SHA-256", id, decl);
+        if (db_col_int64(c, st, 4) < 1)
+            problem(r, "attachment %s of declaration id %s: no attach event records its SHA-256", id, decl);
+    }
+    db_reset(c, st);
+    if (rc != DB_DONE) {
+        problem(r, "read error: %s", db_errmsg(c));
+        return rc < 0 ? rc : DB_ERR;
+    }
+    return 0;
+}
+
 int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r)
 {
     int64_t max_gseq = 0;
@@ -972,7 +1017,7 @@ int audit_verify(db_conn *c, const audit_anchor *a, audit_report *r)
     memset(r, 0, sizeof *r);
     if ((rc = verify_chains(c, a, r)) != 0 || (rc = verify_orphans(c, r)) != 0 ||
         (rc = verify_global(c, r, &max_gseq)) != 0 ||
-        (rc = verify_checkpoints(c, a, r, max_gseq)) != 0)
+        (rc = verify_checkpoints(c, a, r, max_gseq)) != 0 || (rc = verify_attachments(c, r)) != 0)
         return rc;
     return 0;
 }

@@ -59,7 +59,7 @@ class T46TrustAuthzMatrix(ApiCase):
                 "refund_id": "999999", "rule_id": "999999", "hs_code": "85171300",
                 "number": "NONE-1", "manifest_id": self.manifest, "container": self.ctr,
                 "hold_id": "999999", "code": "02CI", "case_id": "999999",
-                "queue": "document-check"}
+                "queue": "document-check", "attachment": "999999"}
 
     def routes(self):
         out = run_cli("routes").stdout

@@ -278,6 +278,38 @@ const tests = {
     await page.close();
   },
 
+  async declarant_attaches_an_invoice_and_the_officer_opens_it() {
+    const r = await registered(tok.declarant, decl('0101234567', 200));
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.goto(BASE + '/#/d/' + r.number);
+    await page.locator('[data-testid=attachments-none]').waitFor();
+    const form = page.locator('form[data-testid=attach-form]');
+    // typed by its bytes, not by its name: a text file called .pdf is refused with the reason
+    await form.getByLabel(/^Tệp/).setInputFiles({ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+    await form.locator('[data-testid=attach-submit]').click();
+    await form.getByText(/not a PDF, JPEG, PNG or XML/).waitFor();
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await page.locator('form[data-testid=attach-form]').getByLabel('Loại').selectOption('invoice');
+    await page.locator('form[data-testid=attach-form]').getByLabel(/^Tệp/).setInputFiles({ name: 'Hoá đơn SZ-2026-1101.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await page.locator('[data-testid=attach-submit]').click();
+    await page.locator('[data-testid=attachments] [data-testid=attachment-link]').getByText('Hoá đơn SZ-2026-1101.pdf').waitFor();
+    await signOut(page);
+    // the officer opens it during the document check
+    await signIn(page, 'officer');
+    await page.goto(BASE + '/#/d/' + r.number);
+    const link = page.locator('[data-testid=attachment-link]').getByText('Hoá đơn SZ-2026-1101.pdf');
+    await link.waitFor();
+    await shot(page, 'declaration-attachments');
+    const got = await page.evaluate(async (h) => {
+      const x = await fetch(h);
+      return [x.status, x.headers.get('content-type'), await x.text()];
+    }, await link.getAttribute('href'));
+    assert.deepEqual(got, [200, 'application/pdf', pdf.toString()]);
+    await signOut(page);
+    await page.close();
+  },
+
   async declarant_cannot_open_another_enterprises_declaration() {
     const other = await registered(tok.broker, decl('0301234568', 200));
     const page = await newPage();
