@@ -55,29 +55,34 @@ static double wall(void)
 }
 
 /* db seed --db FILE --declarations N [--seed S] [--append] [--enterprises E] [--per-day D]
- *         [--items-min A --items-max B] */
+ *         [--items-min A --items-max B] [--end UNIX_SECONDS] [--reference]
+ * --end: the simulated period's end (default now), so that two seeds can be compared row by
+ * row; --reference: the slow path through the live store functions (tests/api/test_seed.py) */
 int cmd_db_seed(int argc, char **argv)
 {
     const char *path = cli_opt(argc, argv, "--db"), *nd = cli_opt(argc, argv, "--declarations");
     const char *sd = cli_opt(argc, argv, "--seed"), *ne = cli_opt(argc, argv, "--enterprises");
     const char *pd = cli_opt(argc, argv, "--per-day");
     const char *imin = cli_opt(argc, argv, "--items-min"), *imax = cli_opt(argc, argv, "--items-max");
+    const char *ends = cli_opt(argc, argv, "--end");
     if (!path || !nd) {
         fprintf(stderr, "usage: ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n"
-                        "       [--enterprises E (2000)] [--per-day D (22000)] [--items-min A (1) --items-max B (50)]\n");
+                        "       [--enterprises E (2000)] [--per-day D (22000)] [--items-min A (1) --items-max B (50)]\n"
+                        "       [--end UNIX_SECONDS (now)] [--reference]\n");
         return 2;
     }
     char *end = NULL;
     long n = strtol(nd, &end, 10);
     seed_opts o = {.declarations = n, .seed = sd ? strtoull(sd, NULL, 10) : 1,
                    .enterprises = ne ? atoi(ne) : 2000, .per_day = pd ? atof(pd) : 22000,
-                   .end = (int64_t)time(NULL)};
+                   .end = ends ? strtoll(ends, NULL, 10) : (int64_t)time(NULL),
+                   .reference = cli_flag(argc, argv, "--reference")};
     loadgen g = {.importer = "0101234567", .items_min = imin ? atoi(imin) : 1,
                  .items_max = imax ? atoi(imax) : 50};
     if (*end || n <= 0 || n > 100000000 || o.enterprises <= 0 || o.enterprises > 1000000 ||
-        o.per_day <= 0 || g.items_min < 1 || g.items_max < g.items_min || g.items_max > 999) {
+        o.per_day <= 0 || o.end < 86400 * 365 || g.items_min < 1 || g.items_max < g.items_min || g.items_max > 999) {
         fprintf(stderr, "db seed: --declarations 1..100000000, --enterprises 1..1000000, "
-                        "--per-day > 0, 1 <= --items-min <= --items-max <= 999\n");
+                        "--per-day > 0, --end after 1971, 1 <= --items-min <= --items-max <= 999\n");
         return 2;
     }
     if (!db_is_server(path) && access(path, F_OK) != 0) {

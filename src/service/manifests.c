@@ -307,9 +307,16 @@ static int applicable(int kind_import, int mode) { return kind_import && mode >=
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc)
 {
     const decl_transport *t = &d->transport;
-    json_t *warnings = json_array();
     *rc = store_declbl_set(c, decl_id, (const char (*)[36])t->bills_of_lading, t->n_bl);
-    if (*rc || !applicable(d->kind == DECL_IMPORT, t->mode))
+    return *rc ? NULL : svc_manifest_warnings(c, d, rc);
+}
+
+json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc)
+{
+    const decl_transport *t = &d->transport;
+    json_t *warnings = json_array();
+    *rc = 0;
+    if (!applicable(d->kind == DECL_IMPORT, t->mode))
         goto out;
     json_t *missing = json_array();
     for (int i = 0; i < t->n_bl; i++) {

@@ -20,5 +20,8 @@ json_t *svc_manifest_check(app *a, const char *decl_doc);
  * not (yet) in a manifest for the port of discharge: registration may precede arrival, release
  * at the gate may not. NULL on a storage error (*rc set). */
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc);
+/* Those warnings alone (reads only): the same for every declaration of one document while the
+ * manifests do not change (db seed computes them once per template). */
+json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc);
 
 #endif

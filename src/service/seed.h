@@ -1,7 +1,7 @@
 /* `ecustoms db seed`: fills a database with registered declarations as live traffic would have
- * left them after months — the same store functions and the same transaction contents as IDA,
- * IDC, officer decisions, payments and clearance (service/clearance.c, service/payments.c), in
- * large transactions. */
+ * left them after months — the rows IDA, IDC, officer decisions, payments and clearance write
+ * (service/clearance.c, service/payments.c), each written once in its final state, in large
+ * transactions (docs/storage.md, "Seeding a database"). */
 #ifndef ECUSTOMS_SERVICE_SEED_H
 #define ECUSTOMS_SERVICE_SEED_H
 
@@ -17,6 +17,8 @@ typedef struct seed_opts {
     int enterprises;            /* importers the declarations are spread over */
     int64_t end;                /* the simulated period ends here (unix seconds) */
     double per_day;             /* registrations per simulated day (Vietnam: ~22,000) */
+    int reference;              /* write through the live path's store functions, one statement
+                                 * at a time (slow): what the fast path is compared with */
 } seed_opts;
 
 typedef struct seed_result {

@@ -35,6 +35,9 @@ typedef struct db_driver {
      * callers pass string literals. The statement is reset and its bindings cleared. */
     db_stmt *(*prepare)(db_conn *c, const char *sql);
     int (*bind_text)(db_stmt *s, int i, const char *v);      /* 1-based; NULL binds NULL */
+    /* Optional (NULL: bind_text): v is not copied and must stay as it is until the statement
+     * was stepped and reset (bulk writers whose rows outlive the statement: db seed). */
+    int (*bind_text_static)(db_stmt *s, int i, const char *v);
     int (*bind_int64)(db_stmt *s, int i, int64_t v);
     int (*step)(db_stmt *s);
     const char *(*col_text)(db_stmt *s, int i);               /* 0-based; NULL for NULL */
@@ -96,6 +99,7 @@ int db_state_base(const char *target, char *out, size_t n);
 /* Thin wrappers so call sites read like SQL code. */
 static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->prepare(c, sql); }
 int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v);
+int db_bind_text_static(db_conn *c, db_stmt *s, int i, const char *v);
 int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v);
 int db_step(db_conn *c, db_stmt *s);
 const char *db_col_text(db_conn *c, db_stmt *s, int i);

@@ -131,6 +131,13 @@ static int sq_bind_text(db_stmt *s, int i, const char *v)
     return rc == SQLITE_OK ? DB_OK : DB_ERR;
 }
 
+static int sq_bind_text_static(db_stmt *s, int i, const char *v)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
 static int sq_bind_int64(db_stmt *s, int i, int64_t v)
 {
     return sqlite3_bind_int64((sqlite3_stmt *)s, i, v) == SQLITE_OK ? DB_OK : DB_ERR;
@@ -254,6 +261,7 @@ const db_driver db_sqlite_driver = {
     .close = sq_close,
     .prepare = sq_prepare,
     .bind_text = sq_bind_text,
+    .bind_text_static = sq_bind_text_static,
     .bind_int64 = sq_bind_int64,
     .step = sq_step,
     .col_text = sq_col_text,

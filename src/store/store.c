@@ -479,6 +479,8 @@ void store_close_idle_readers(store *s) { drop_readers(s); }
 
 int store_write_bare(store *s, store_job_fn fn, void *ctx) { return enqueue(s, fn, ctx, 1); }
 
+const unsigned char *store_audit_key(store *s) { return s->audit.key; }
+
 int store_read(store *s, store_job_fn fn, void *ctx)
 {
     int rc = DB_UNAVAILABLE;
@@ -751,6 +753,31 @@ int64_t store_sequence_next(db_conn *c, const char *name)
     return v;
 }
 
+int64_t store_sequence_get(db_conn *c, const char *name)
+{
+    static const char sql[] = "SELECT value FROM sequences WHERE name = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    int rc = db_step(c, st);
+    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? v : rc < 0 ? rc : DB_ERR;
+}
+
+int store_sequence_set(db_conn *c, const char *name, int64_t value)
+{
+    static const char sql[] = "INSERT INTO sequences (name, value) VALUES (?, ?)"
+                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    db_bind_int64(c, st, 2, value);
+    return db_run(c, st);
+}
+
 /* ================================================================================================
  * Declarations
  * ============================================================================================= */
@@ -784,15 +811,15 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
 {
     packed[0] = store_pack(r->doc);
     packed[1] = store_pack(r->taxes);
-    db_bind_text(c, st, 1, r->number[0] ? r->number : NULL);
+    db_bind_text_static(c, st, 1, r->number[0] ? r->number : NULL);
     db_bind_int64(c, st, 2, r->kind);
-    db_bind_text(c, st, 3, r->type_code);
+    db_bind_text_static(c, st, 3, r->type_code);
     db_bind_int64(c, st, 4, r->status);
     db_bind_int64(c, st, 5, r->channel);
     db_bind_int64(c, st, 6, r->amendment);
-    db_bind_text(c, st, 7, r->declarant);
-    db_bind_text(c, st, 8, r->party);
-    db_bind_text(c, st, 9, r->office);
+    db_bind_text_static(c, st, 7, r->declarant);
+    db_bind_text_static(c, st, 8, r->party);
+    db_bind_text_static(c, st, 9, r->office);
     db_bind_int64(c, st, 10, r->customs_value);
     db_bind_int64(c, st, 11, r->total_tax);
     db_bind_int64(c, st, 12, r->tax_date);
@@ -800,14 +827,14 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
     db_bind_int64(c, st, 14, r->updated_at);
     db_bind_int64(c, st, 15, r->registered_at);
     db_bind_int64(c, st, 16, r->cleared_at);
-    db_bind_text(c, st, 17, packed[0] ? packed[0] : r->doc);
-    db_bind_text(c, st, 18, packed[1] ? packed[1] : r->taxes);
-    db_bind_text(c, st, 19, r->risk);
-    db_bind_text(c, st, 20, r->decisions);
-    db_bind_text(c, st, 21, r->id);
+    db_bind_text_static(c, st, 17, packed[0] ? packed[0] : r->doc);
+    db_bind_text_static(c, st, 18, packed[1] ? packed[1] : r->taxes);
+    db_bind_text_static(c, st, 19, r->risk);
+    db_bind_text_static(c, st, 20, r->decisions);
+    db_bind_text_static(c, st, 21, r->id);
 }
 
-int store_decl_insert(db_conn *c, const decl_row *r)
+static int decl_insert(db_conn *c, const decl_row *r, int terms)
 {
     static const char sql[] =
         "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
@@ -823,8 +850,12 @@ int store_decl_insert(db_conn *c, const decl_row *r)
     free(packed[0]);
     free(packed[1]);
     /* the search index (e-Office) follows the document in the same transaction */
-    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    return rc || !terms ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
 }
+
+int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
+
+int store_decl_insert_row(db_conn *c, const decl_row *r) { return decl_insert(c, r, 0); }
 
 int store_decl_update(db_conn *c, const decl_row *r)
 {

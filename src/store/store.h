@@ -41,6 +41,9 @@ int store_write_bare(store *s, store_job_fn fn, void *ctx);
 /* Closes the read pool's idle connections (SQLite leaves WAL mode only when no other connection
  * has the file open; the next store_read opens a new one). */
 void store_close_idle_readers(store *s);
+/* The audit key (32 bytes) of the open database: for a writer that MACs events it computed in
+ * memory (db seed; store_audit.h). */
+const unsigned char *store_audit_key(store *s);
 int store_read(store *s, store_job_fn fn, void *ctx);
 
 /* The engine ("sqlite", "postgresql") and whether the writer holds a live connection (0 while
@@ -122,6 +125,10 @@ const char *store_path(const store *s);
 
 /* Next value of a named counter (e.g. "decl.10"), atomically inside the write transaction. */
 int64_t store_sequence_next(db_conn *c, const char *name);
+/* A sequence's current value (0 when it has none yet), and setting it: for a writer that hands
+ * out a run of numbers itself (db seed) and stores where the run ended. */
+int64_t store_sequence_get(db_conn *c, const char *name);
+int store_sequence_set(db_conn *c, const char *name, int64_t value);
 
 /* ---- declarations ---------------------------------------------------------------------------- */
 
@@ -159,6 +166,8 @@ typedef struct decl_row {
 
 void decl_row_release(decl_row *r);
 int store_decl_insert(db_conn *c, const decl_row *r);
+/* The row alone, without its search terms (db seed writes those: store_users.h). */
+int store_decl_insert_row(db_conn *c, const decl_row *r);
 /* Updates every mutable column of the row with the same id. */
 int store_decl_update(db_conn *c, const decl_row *r);
 /* A transition that leaves the document alone: status, channel, updated_at, cleared_at and

@@ -51,6 +51,56 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
                          const char *role, const char *action, int from_status, int to_status,
                          const char *detail_json, const char *extra_json);
 
+/* ---- events computed in memory (db seed writes rows in their final state) ---------------- */
+
+/* The state digest of a declaration as a stream of fields, framed as state_digest frames the
+ * columns it reads: "declaration", its 19 columns (AUDIT_NULL for SQL NULL; integers as SQLite
+ * prints them, audit_digest_addi), then "ledger" and the 9 columns of each ledger entry. A
+ * caller that knows the row need not read it back. */
+#define AUDIT_NULL "\x01null"
+typedef struct audit_digest {
+    void *ctx;                  /* EVP_MD_CTX, kept across begin/end */
+    int failed;
+    size_t n;
+    char buf[1024];             /* framed small fields not hashed yet */
+} audit_digest;
+int audit_digest_begin(audit_digest *d);
+void audit_digest_add(audit_digest *d, const char *s);      /* NULL adds "" */
+void audit_digest_addn(audit_digest *d, const char *s, size_t len);
+void audit_digest_addi(audit_digest *d, int64_t v);
+int audit_digest_copy(audit_digest *to, const audit_digest *from); /* the stream so far */
+int audit_digest_end(audit_digest *d, char out[65]);                /* 0 or -1 */
+void audit_digest_free(audit_digest *d);
+
+/* Every field of an event row (prev, gprev, hash: 64 hex or ""). */
+typedef struct audit_event {
+    const char *decl_id;
+    int64_t seq, gseq, at;
+    const char *actor, *role, *action;
+    int from_status, to_status;
+    const char *detail, *extra;     /* NULL for none */
+    const char *prev, *gprev, *state, *hash;
+    int64_t feed;                   /* commit order (not MACed): store_event_append_x's MAX + 1 */
+} audit_event;
+
+/* The audit key with HMAC's padded keys absorbed once (one per thread: not shareable). */
+typedef struct audit_mac_key {
+    void *inner, *outer, *work;
+} audit_mac_key;
+int audit_mac_key_init(audit_mac_key *k, const unsigned char key[32]);
+void audit_mac_key_free(audit_mac_key *k);
+/* The event's MAC, as store_event_append_x computes it (e->hash is not read). 0 or -1. */
+int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65]);
+/* Inserts an event whose chain links, state and MAC the caller computed (marks the anchor
+ * dirty, so the commit is checkpointed). */
+int store_event_insert(db_conn *c, const audit_event *e);
+/* The same for n events, several rows per statement. */
+int store_event_insert_many(db_conn *c, const audit_event *const *e, long n);
+/* The newest event of the global chain (0 and "" when there is none). 0 or <0. */
+int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65]);
+/* The highest feed position of any event (0 when none), or <0. */
+int64_t store_event_last_feed(db_conn *c);
+
 /* The result of a verification. */
 #define AUDIT_MAX_PROBLEMS 20
 typedef struct audit_report {

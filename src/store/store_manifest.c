@@ -268,6 +268,18 @@ int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int
     return rc;
 }
 
+int store_declbl_add(db_conn *c, const char *decl_id, const char *bl)
+{
+    static const char ins[] =
+        "INSERT INTO declaration_bls (bl, decl_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text_static(c, st, 1, bl);
+    db_bind_text_static(c, st, 2, decl_id);
+    return db_run(c, st);
+}
+
 int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max)
 {
     static const char sql[] = "SELECT decl_id FROM declaration_bls WHERE bl = ? ORDER BY decl_id";

@@ -125,6 +125,41 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
     return rc == 0 ? (int)seq : rc;
 }
 
+int store_ledger_insert(db_conn *c, const char *decl_id, const ledger_row *r)
+{
+    static const char ins[] = "INSERT INTO ledger_entries (decl_id, seq, at, kind, amount, party,"
+                              " bank, bank_txn, note, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
+        return DB_ERR;
+    db_bind_text_static(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, r->seq);
+    db_bind_int64(c, st, 3, r->at);
+    db_bind_text_static(c, st, 4, r->kind);
+    db_bind_int64(c, st, 5, r->amount);
+    db_bind_text_static(c, st, 6, r->party);
+    db_bind_text_static(c, st, 7, r->bank);
+    db_bind_text_static(c, st, 8, r->bank_txn);
+    db_bind_text_static(c, st, 9, r->note);
+    db_bind_int64(c, st, 10, r->due);
+    return db_run(c, st);
+}
+
+int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
+                            const char *first_party, int64_t assessed_at)
+{
+    static const char put[] = "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at)"
+                              " VALUES (?, ?, ?, ?)";
+    db_stmt *st = db_prepare(c, put);
+    if (!st)
+        return DB_ERR;
+    db_bind_text_static(c, st, 1, decl_id);
+    db_bind_text_static(c, st, 2, party);
+    db_bind_text_static(c, st, 3, first_party);
+    db_bind_int64(c, st, 4, assessed_at);
+    return db_run(c, st);
+}
+
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
 {
     static const char sql[] = "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due"
@@ -257,16 +292,16 @@ int store_payment_put(db_conn *c, const payment_row *r)
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    db_bind_text(c, st, 1, r->bank);
-    db_bind_text(c, st, 2, r->bank_txn);
-    db_bind_text(c, st, 3, r->request_hash);
-    db_bind_text(c, st, 4, r->payer);
-    db_bind_text(c, st, 5, r->paid_at);
+    db_bind_text_static(c, st, 1, r->bank);
+    db_bind_text_static(c, st, 2, r->bank_txn);
+    db_bind_text_static(c, st, 3, r->request_hash);
+    db_bind_text_static(c, st, 4, r->payer);
+    db_bind_text_static(c, st, 5, r->paid_at);
     db_bind_int64(c, st, 6, r->total);
     db_bind_int64(c, st, 7, r->status);
-    db_bind_text(c, st, 8, r->response);
+    db_bind_text_static(c, st, 8, r->response);
     db_bind_int64(c, st, 9, r->created_at);
-    db_bind_text(c, st, 10, r->kind[0] ? r->kind : "payment");
+    db_bind_text_static(c, st, 10, r->kind[0] ? r->kind : "payment");
     int rc = db_step(c, st);
     db_reset(c, st);
     return done(rc);

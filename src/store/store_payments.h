@@ -29,6 +29,12 @@ typedef struct ledger_row {
 
 /* Appends an entry; returns its sequence number (1, 2, ...) or <0. */
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r);
+/* Inserts an entry with its seq (r->seq) as it is, without keeping ledger_unpaid: for a writer
+ * that knows the declaration's whole ledger (db seed) and writes ledger_unpaid's row itself
+ * (store_ledger_unpaid_put) when the balance stays above zero. */
+int store_ledger_insert(db_conn *c, const char *decl_id, const ledger_row *r);
+int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
+                            const char *first_party, int64_t assessed_at);
 /* Entries oldest first; returns the count (fills up to max) or <0. */
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max);
 /* Sum of one kind of entry of an enterprise over all its declarations (e.g. its credit). */

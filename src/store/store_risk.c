@@ -182,10 +182,10 @@ int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t regist
     db_stmt *st = encoded ? db_prepare(c, sql) : NULL;
     if (!st)
         return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
+    db_bind_text_static(c, st, 1, decl_id);
     db_bind_int64(c, st, 2, registered_at);
     db_bind_int64(c, st, 3, n);
-    db_bind_text(c, st, 4, encoded);
+    db_bind_text_static(c, st, 4, encoded);
     return db_run(c, st);
 }
 

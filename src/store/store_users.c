@@ -358,14 +358,10 @@ static const char *jstr(json_t *o, const char *a, const char *b)
     return json_string_value(v);
 }
 
-int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json)
+/* The terms of a declaration: its number (and the number without the amendment digit), the
+ * parties, invoice, bills of lading, containers and goods of its document (packed or not). */
+static void terms_collect(term_set *s, const char *number, const char *doc_json)
 {
-    static const char del[] = "DELETE FROM decl_terms WHERE decl_id = ?";
-    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
-                              " ON CONFLICT (term, decl_id) DO NOTHING";
-    term_set *s = calloc(1, sizeof *s);
-    if (!s)
-        return DB_ERR;
     /* the document may come packed already (store/pack.h: callers pack before the writer) */
     char *plain = doc_json ? store_unpack(doc_json) : NULL;
     json_t *doc = plain ? json_loads(plain, 0, NULL) : NULL;
@@ -392,6 +388,58 @@ int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, co
         }
         json_decref(doc);
     }
+}
+
+char *store_decl_terms_of(const char *number, const char *doc_json, int *n)
+{
+    term_set *s = calloc(1, sizeof *s);
+    char *out = NULL;
+    *n = 0;
+    if (!s)
+        return NULL;
+    terms_collect(s, number, doc_json);
+    size_t len = 1;
+    for (int i = 0; i < s->n; i++)
+        len += strlen(s->t[i]) + 1;
+    if ((out = malloc(len))) {
+        size_t k = 0;
+        for (int i = 0; i < s->n; i++) {
+            size_t l = strlen(s->t[i]) + 1;
+            memcpy(out + k, s->t[i], l);
+            k += l;
+        }
+        out[k] = 0;
+        *n = s->n;
+    }
+    free(s);
+    return out;
+}
+
+int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n)
+{
+    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
+                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++, terms += strlen(terms) + 1) {
+        db_stmt *st = db_prepare(c, ins);
+        if (!st)
+            return DB_ERR;
+        db_bind_text_static(c, st, 1, terms);
+        db_bind_text_static(c, st, 2, decl_id);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json)
+{
+    static const char del[] = "DELETE FROM decl_terms WHERE decl_id = ?";
+    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
+                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    term_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return DB_ERR;
+    terms_collect(s, number, doc_json);
     db_stmt *st = db_prepare(c, del);
     int rc = st ? DB_OK : DB_ERR;
     if (st) {

@@ -58,6 +58,11 @@ int store_token_delete(db_conn *c, const char *hash_hex);
 int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json);
 /* Adds the declaration number (and its 11-digit stem) at registration. */
 int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number);
+/* The terms store_decl_terms_put would write, as n NUL-separated strings (heap), and inserting
+ * such a list for a declaration that has none yet: for a writer that knows the terms of many
+ * declarations beforehand (db seed: one list per template, the number's terms per declaration). */
+char *store_decl_terms_of(const char *number, const char *doc_json, int *n);
+int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n);
 
 /* Worklist claims: who holds a declaration. */
 int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at);
