@@ -3,7 +3,10 @@
  * one driven by declarations_office_at (office, registered_at). */
 #include "store/store_dashboard.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "store/pack.h"
 
 /* the checks' instants come from the audit events (the lifecycle's action names), the money
  * from the ledger; each subquery reads one declaration's rows by its primary key prefix */
@@ -54,8 +57,11 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
         r.collected = db_col_int64(c, st, 9);
         r.amendments_after_clearance = db_col_int64(c, st, 10);
         r.inspection_detail = db_col_is_null(c, st, 11) ? NULL : db_col_text(c, st, 11);
-        r.doc = db_col_text(c, st, 12);
-        if ((ret = fn(ctx, &r)) != 0)
+        char *doc = store_unpack(db_col_text(c, st, 12));
+        r.doc = doc;
+        ret = fn(ctx, &r);
+        free(doc);
+        if (ret)
             break;
     }
     if (!ret && rc != DB_DONE)

@@ -19,7 +19,8 @@ typedef struct dash_row {
     int64_t assessed, collected;       /* ledger sums, VND */
     int64_t amendments_after_clearance;
     const char *inspection_detail;     /* the inspection event's detail (JSON) or NULL */
-    const char *doc;                   /* the declaration (JSON); valid during the callback only */
+    const char *doc;                   /* the declaration (JSON, unpacked) or NULL; valid during
+                                        * the callback only */
 } dash_row;
 
 typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
