@@ -88,7 +88,7 @@
       if (spec.columns) bars = spec.columns.map((c) => ({ label: t('c_' + tb.columns[c]), value: Number(tb.rows[0][c] || 0), raw: tb.rows[0][c], col: tb.columns[c] }));
       else bars = tb.rows.map((r) => ({ label: spec.label(r).map(word).join(' · '), value: Number(r[spec.value] || 0),
         raw: r[spec.value], col: tb.columns[spec.value], colour: COLOURS[r[1]] || COLOURS[r[0]] }));
-      const W = 640, rowH = 26, labelW = 230, valueW = 130, H = Math.max(1, bars.length) * rowH + 8;
+      const W = 480, rowH = 26, labelW = 190, valueW = 120, H = Math.max(1, bars.length) * rowH + 8;
       const max = Math.max(1, ...bars.map((b) => b.value));
       const title = t('dash_chart') + ': ' + t('t_' + tb.name);
       const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img', 'aria-label': title,
@@ -127,7 +127,7 @@
       from: p.from || today.slice(0, 8) + '01', to: p.to || today };
     const form = el('form', { class: 'filters card', role: 'search', id: 'dash-form' },
       el('div', {}, el('label', { for: 'dash-office' }, t('office')),
-        el('input', { id: 'dash-office', name: 'office', value: q.office, placeholder: t('dash_office_hint'),
+        el('input', { id: 'dash-office', name: 'office', value: q.office,
           'aria-describedby': 'dash-office-hint', maxlength: 8 }),
         el('span', { id: 'dash-office-hint', class: 'muted small' }, t('dash_office_hint'))),
       el('div', {}, el('label', { for: 'dash-from' }, t('from')), el('input', { id: 'dash-from', name: 'from', type: 'date', value: q.from, required: true })),
