@@ -31,8 +31,7 @@ int cmd_user(int argc, char **argv);       /* user add --db FILE --party CODE --
 /* cmd_user.c: tokens issued to a person, revocation, expiry of machine tokens, demo people */
 int cli_token_for_user(int argc, char **argv);
 int cli_token_revoke(int argc, char **argv);
-int cli_token_expiry(void *conn, const char *hash, const char *expires_in);
-int cli_expiry_valid(const char *expires_in);
+long long cli_expiry_at(const char *expires_in); /* now + N[s|m|h|d], or -1 */
 int cli_demo_people(void *store);
 
 /* Small shared option helper: returns the value following `name` in argv, or NULL. */

@@ -66,7 +66,7 @@ int cmd_db(int argc, char **argv)
                  {"0100200003", "agency", ""}};
         size_t n = sizeof t / sizeof *t;
         for (size_t i = 0; i < n && rc == 0; i++)
-            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, t[i].token) != SVC_OK)
+            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, 0, t[i].token) != SVC_OK)
                 rc = -1;
         if (rc == 0) {
             printf("demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
@@ -160,19 +160,6 @@ int cmd_party(int argc, char **argv)
     return 0;
 }
 
-/* A machine token's expiry (--expires-in), written after the token (e-Office). */
-typedef struct exp_ctx {
-    const char *token, *expires_in;
-} exp_ctx;
-
-static int expiry_job(db_conn *c, void *ctx)
-{
-    exp_ctx *x = ctx;
-    char hash[65];
-    svc_sha256_hex(x->token, strlen(x->token), hash);
-    return cli_token_expiry(c, hash, x->expires_in);
-}
-
 int cmd_token(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
@@ -182,8 +169,8 @@ int cmd_token(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "create") && cli_opt(argc, argv, "--user"))
         return cli_token_for_user(argc, argv); /* a token acting as a person (e-Office) */
     const char *exp = cli_opt(argc, argv, "--expires-in");
-    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role ||
-        (exp && !cli_expiry_valid(exp))) {
+    long long expires_at = exp ? cli_expiry_at(exp) : 0;
+    if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role || expires_at < 0) {
         fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE] "
                         "[--expires-in N[s|m|h|d]]\n"
                         "       ecustoms token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d]\n"
@@ -205,12 +192,7 @@ int cmd_token(int argc, char **argv)
         return 1;
     svc_req admin = svc_admin_cli();
     char token[65];
-    svc_code rc = svc_admin_token_create(st, &admin, pc, role, loc, token);
-    if (rc == SVC_OK && exp) {
-        exp_ctx e = {token, exp};
-        if (store_write(st, expiry_job, &e) != 0)
-            rc = SVC_ERROR;
-    }
+    svc_code rc = svc_admin_token_create(st, &admin, pc, role, loc, expires_at, token);
     store_close(st);
     if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add`)\n", pc);

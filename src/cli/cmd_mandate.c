@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "service/admin.h"
 #include "store/store.h"
 #include "store/store_mandates.h"
 #include "util/date.h"
@@ -13,39 +14,7 @@
 typedef struct mcli_ctx {
     mandate_row m;
     int revoke;
-    int n;
 } mcli_ctx;
-
-static int mcli_job(db_conn *c, void *ctx)
-{
-    mcli_ctx *x = ctx;
-    if (!x->revoke) {
-        party p;
-        int rc = store_party_get(c, x->m.enterprise, &p);
-        if (rc <= 0 || (rc = store_party_get(c, x->m.declarant, &p)) <= 0)
-            return rc == 0 ? 1 : rc;
-        x->m.id = store_sequence_next(c, "mandate");
-        if (x->m.id < 0)
-            return (int)x->m.id;
-        x->n = 1;
-        return store_mandate_put(c, &x->m);
-    }
-    mandate_row rows[64];
-    int n = store_mandate_list(c, x->m.enterprise, x->m.declarant, rows, 64);
-    if (n < 0)
-        return n;
-    for (int i = 0; i < n; i++) {
-        if (rows[i].revoked_at)
-            continue;
-        rows[i].revoked_at = (int64_t)time(NULL);
-        snprintf(rows[i].revoked_by, sizeof rows[i].revoked_by, "CUSTOMS-CLI");
-        int rc = store_mandate_put(c, &rows[i]);
-        if (rc)
-            return rc;
-        x->n++;
-    }
-    return 0;
-}
 
 int cmd_mandate(int argc, char **argv)
 {
@@ -74,18 +43,21 @@ int cmd_mandate(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    int rc = store_write(st, mcli_job, &x);
+    svc_req admin = svc_admin_cli();
+    int n = 0;
+    svc_code rc = x.revoke ? svc_admin_mandate_revoke(st, &admin, ent, dcl, &n)
+                           : svc_admin_mandate_grant(st, &admin, &x.m);
     store_close(st);
-    if (rc == 1) {
+    if (rc == SVC_NOT_FOUND) {
         fprintf(stderr, "mandate: unknown enterprise or declarant (ecustoms party add first)\n");
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "mandate: the database refused the change\n");
         return 1;
     }
     if (x.revoke)
-        printf("revoked %d mandate(s) of %s to %s\n", x.n, ent, dcl);
+        printf("revoked %d mandate(s) of %s to %s\n", n, ent, dcl);
     else
         printf("mandate %lld: %s acts for %s\n", (long long)x.m.id, dcl, ent);
     return 0;

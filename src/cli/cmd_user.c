@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "service/internal.h"
+#include "service/admin.h"
 #include "service/users.h"
 #include "store/store_manifest.h"
 #include "store/store_users.h"
@@ -84,7 +85,8 @@ static int user_add(int argc, char **argv)
         return 1;
     }
     errs_init(e);
-    int rc = svc_user_add(st, &u, pw, e);
+    svc_req admin = svc_admin_cli();
+    int rc = svc_user_add(st, &admin, &u, pw, e);
     store_close(st);
     for (int i = 0; i < e->n; i++)
         fprintf(stderr, "%s: %s\n", e->items[i].path + 1, e->items[i].message);
@@ -120,47 +122,6 @@ static int64_t parse_duration(const char *s)
     return mul < 0 || v > 3650LL * 86400 / mul ? -1 : v * mul;
 }
 
-typedef struct utok_ctx {
-    const char *username, *role, *party;
-    int64_t expires_at;
-    user_row user;
-    int found;
-    const char *problem; /* why no token was made */
-    char token[65];
-} utok_ctx;
-
-static int utok_job(db_conn *c, void *ctx)
-{
-    utok_ctx *x = ctx;
-    x->found = store_user_get(c, x->username, &x->user);
-    if (x->found != 1) {
-        x->problem = "no such user (add one with `ecustoms user add`)";
-        return 1;
-    }
-    /* which role: the one asked for (held by the person), else the person's only role */
-    const char *role = NULL;
-    for (int i = 0; i < x->user.n_roles; i++)
-        if (x->role ? !strcmp(x->role, x->user.roles[i]) : x->user.n_roles == 1)
-            role = x->user.roles[i];
-    if (!role) {
-        x->problem = x->role ? "the user does not hold this role"
-                             : "the user holds several roles: choose one with --role";
-        return 1;
-    }
-    if (x->party && strcmp(x->party, x->user.party)) {
-        x->problem = "--party differs from the user's party";
-        return 1;
-    }
-    char hash[65];
-    if (rand_hex(x->token, 24) != 0) {
-        x->problem = "the random number generator failed";
-        return 1;
-    }
-    svc_sha256_hex(x->token, 48, hash);
-    int rc = store_token_put(c, hash, x->user.party, role);
-    return rc ? rc : store_token_owner_put(c, hash, x->username, x->expires_at);
-}
-
 int cli_token_for_user(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *un = cli_opt(argc, argv, "--user"),
@@ -174,43 +135,30 @@ int cli_token_for_user(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    utok_ctx x = {.username = un, .role = cli_opt(argc, argv, "--role"),
-                  .party = cli_opt(argc, argv, "--party"), .expires_at = (int64_t)time(NULL) + ttl};
-    int rc = store_write(st, utok_job, &x);
+    svc_req admin = svc_admin_cli();
+    char token[65];
+    const char *problem = NULL;
+    svc_code rc = svc_admin_token_for_user(st, &admin, un, cli_opt(argc, argv, "--role"),
+                                           cli_opt(argc, argv, "--party"), (int64_t)time(NULL) + ttl,
+                                           token, &problem);
     store_close(st);
-    if (x.problem) {
-        fprintf(stderr, "%s: %s\n", un, x.problem);
+    if (problem) {
+        fprintf(stderr, "%s: %s\n", un, problem);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != SVC_OK) {
         fprintf(stderr, "cannot store the token\n");
         return 1;
     }
-    printf("%s\n", x.token);
+    printf("%s\n", token);
     return 0;
 }
 
-/* Machine tokens (--party/--role) may carry an expiry too. */
-int cli_token_expiry(void *conn, const char *hash, const char *expires_in)
+/* Machine tokens (--party/--role) may carry an expiry too: the instant, or -1 when malformed. */
+long long cli_expiry_at(const char *expires_in)
 {
     int64_t ttl = parse_duration(expires_in);
-    if (ttl < 0)
-        return -1;
-    return store_token_owner_put(conn, hash, "", (int64_t)time(NULL) + ttl);
-}
-
-int cli_expiry_valid(const char *expires_in) { return parse_duration(expires_in) > 0; }
-
-typedef struct revoke_ctx {
-    char hash[65];
-    int found;
-} revoke_ctx;
-
-static int revoke_job(db_conn *c, void *ctx)
-{
-    revoke_ctx *x = ctx;
-    x->found = store_token_delete(c, x->hash);
-    return x->found < 0 ? x->found : 0;
+    return ttl < 0 ? -1 : (int64_t)time(NULL) + ttl;
 }
 
 int cli_token_revoke(int argc, char **argv)
@@ -231,16 +179,15 @@ int cli_token_revoke(int argc, char **argv)
     store *st;
     if (store_open(db, &st) != 0)
         return 1;
-    revoke_ctx x = {0};
-    svc_sha256_hex(token, strlen(token), x.hash);
-    int rc = store_write(st, revoke_job, &x);
+    svc_req admin = svc_admin_cli();
+    svc_code rc = svc_admin_token_revoke(st, &admin, token);
     store_close(st);
-    if (rc != 0) {
-        fprintf(stderr, "cannot revoke the token\n");
+    if (rc == SVC_NOT_FOUND) {
+        fprintf(stderr, "no such token\n");
         return 1;
     }
-    if (x.found != 1) {
-        fprintf(stderr, "no such token\n");
+    if (rc != SVC_OK) {
+        fprintf(stderr, "cannot revoke the token\n");
         return 1;
     }
     /* a running server may still accept it from its cache for up to 60 s */
@@ -269,25 +216,11 @@ static const demo_person demo_people[] = {
     {"agency", "0100200002", "Đặng Thị Hương", "agency", ""},
 };
 
-/* The parties the demo people work for, besides db init's enterprises and customs. */
-static int demo_parties_job(db_conn *c, void *ctx)
-{
-    static const party ps[] = {
-        {"0100112437", "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "active", 0, 1, 0, "bank"},
-        {"0901234565", "Vietnam Ocean Shipping Lines", "active", 0, 1, 0, "carrier"},
-        {"0921234567", "Hai Phong Container Terminal", "active", 0, 1, 0, "port_operator"},
-    };
-    (void)ctx;
-    int rc = 0;
-    for (size_t i = 0; i < sizeof ps / sizeof *ps && rc == 0; i++)
-        rc = store_party_put(c, &ps[i]);
-    return rc ? rc : store_oploc_put(c, "0921234567", "VNHPH");
-}
-
 int cli_demo_people(void *stp)
 {
     store *st = stp;
-    if (store_write(st, demo_parties_job, NULL) != 0)
+    svc_req admin = svc_admin_cli();
+    if (svc_admin_demo_parties(st, &admin) != SVC_OK) /* the bank, carrier and port operator */
         return -1;
     printf("demo people (username role password) — sign in at / :\n");
     for (size_t i = 0; i < sizeof demo_people / sizeof *demo_people; i++) {
@@ -306,7 +239,7 @@ int cli_demo_people(void *stp)
         if (!e)
             return -1;
         errs_init(e);
-        int rc = svc_user_add(st, &u, pw, e);
+        int rc = svc_user_add(st, &admin, &u, pw, e);
         if (rc)
             fprintf(stderr, "demo user %s: %s\n", p->username, e->n ? e->items[0].message : "storage");
         free(e);

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/json_fields.h"
 #include "service/kernel.h"
+#include "service/mandates.h"
+#include "service/users.h"
 #include "store/store_manifest.h"
 #include "store/store_payments.h"
 #include "store/store_permits.h"
 #include "store/store_risk.h"
+#include "store/store_users.h"
 #include "util/dec.h"
 #include "util/rand.h"
 
@@ -137,19 +141,63 @@ svc_code svc_admin_db_init(store *st, const svc_req *req, const char *data_dir, 
 
 /* ---- parties and tokens ------------------------------------------------------------------- */
 
-static int party_put_job(db_conn *c, void *ctx) { return store_party_put(c, ctx); }
+/* The audit event of a change of the administration's tables, in the change's transaction. */
+static int admin_audit(db_conn *c, const svc_req *req, const char *chain, const char *action,
+                       json_t *detail)
+{
+    int rc = svc_audit_append(c, req, chain, svc_now(), action, detail);
+    json_decref(detail);
+    return rc;
+}
+
+static json_t *party_json(const party *p)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i}", "tax_code", p->tax_code, "name", p->name,
+                     "status", p->status, "kind", p->kind, "aeo", p->aeo, "compliance",
+                     p->compliance, "overdue_debt_days", p->overdue_debt_days);
+}
+
+typedef struct party_ctx {
+    const svc_req *req;
+    const party *p;
+} party_ctx;
+
+static int party_put_job(db_conn *c, void *ctx)
+{
+    party_ctx *x = ctx;
+    int rc = store_party_put(c, x->p);
+    return rc ? rc : admin_audit(c, x->req, "parties", "party.put", party_json(x->p));
+}
 
 svc_code svc_admin_party_put(store *st, const svc_req *req, const party *p)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    return stored(store_write(st, party_put_job, (void *)p));
+    party_ctx x = {req, p};
+    return stored(store_write(st, party_put_job, &x));
+}
+
+/* A token is named in the audit trail by the start of its hash: enough to tell tokens apart,
+ * nothing that lets anyone use it. */
+static json_t *token_json(const char *hash, const char *party_code, const char *role,
+                          const char *user, int64_t expires_at)
+{
+    char id[13];
+    snprintf(id, sizeof id, "%.12s", hash);
+    json_t *o = json_pack("{s:s,s:s,s:s}", "token", id, "party", party_code, "role", role);
+    if (user && user[0])
+        json_object_set_new(o, "for_user", json_string(user));
+    if (expires_at)
+        json_object_set_new(o, "expires_at", json_timestamp(expires_at));
+    return o;
 }
 
 typedef struct token_ctx {
+    const svc_req *req;
     const char *party;
     const char *role;
     const char *location; /* port operator: UN/LOCODE[-terminal] it is bound to */
+    int64_t expires_at;   /* 0: never */
     char *token;
     int found;
 } token_ctx;
@@ -168,15 +216,23 @@ static int token_job(db_conn *c, void *ctx)
     int rc = store_token_put(c, hash, x->party, x->role);
     if (rc == 0 && x->location)
         rc = store_oploc_put(c, x->party, x->location);
-    return rc;
+    if (rc == 0 && x->expires_at)
+        rc = store_token_owner_put(c, hash, "", x->expires_at);
+    if (rc)
+        return rc;
+    json_t *d = token_json(hash, x->party, x->role, NULL, x->expires_at);
+    if (x->location)
+        json_object_set_new(d, "location", json_string(x->location));
+    return admin_audit(c, x->req, "tokens", "token.create", d);
 }
 
 svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code, const char *role,
-                                const char *location, char out[65])
+                                const char *location, int64_t expires_at, char out[65])
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    token_ctx x = {.party = party_code, .role = role, .location = location, .token = out};
+    token_ctx x = {.req = req, .party = party_code, .role = role, .location = location,
+                   .expires_at = expires_at, .token = out};
     out[0] = 0;
     int rc = store_write(st, token_job, &x);
     if (x.found == 0)
@@ -187,6 +243,7 @@ svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party
 /* ---- banks and agencies ------------------------------------------------------------------- */
 
 typedef struct bank_key_ctx {
+    const svc_req *req;
     const char *party;
     const char *pem;
     int64_t now;
@@ -204,14 +261,20 @@ static int bank_key_job(db_conn *c, void *ctx)
         x->not_bank = 1;
         return 1;
     }
-    return store_bank_key_put(c, x->party, x->pem, x->now);
+    int rc = store_bank_key_put(c, x->party, x->pem, x->now);
+    if (rc)
+        return rc;
+    char fp[65]; /* the key is public; its fingerprint names it */
+    svc_sha256_hex(x->pem, strlen(x->pem), fp);
+    return admin_audit(c, x->req, "bank_keys", "bank_key.put",
+                       json_pack("{s:s,s:s}", "party", x->party, "pem_sha256", fp));
 }
 
 svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party_code, const char *pem)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    bank_key_ctx x = {.party = party_code, .pem = pem, .now = svc_now()};
+    bank_key_ctx x = {.req = req, .party = party_code, .pem = pem, .now = svc_now()};
     int rc = store_write(st, bank_key_job, &x);
     if (x.found == 0)
         return SVC_NOT_FOUND;
@@ -221,6 +284,7 @@ svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party
 }
 
 typedef struct bind_ctx {
+    const svc_req *req;
     const char *party;
     const char *agency;
     int found;
@@ -233,14 +297,16 @@ static int bind_job(db_conn *c, void *ctx)
     x->found = store_party_get(c, x->party, &p);
     if (x->found != 1)
         return x->found < 0 ? x->found : 1;
-    return store_agency_bind(c, x->party, x->agency);
+    int rc = store_agency_bind(c, x->party, x->agency);
+    return rc ? rc : admin_audit(c, x->req, "agencies", "agency.bind",
+                                 json_pack("{s:s,s:s}", "party", x->party, "agency", x->agency));
 }
 
 svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_code, const char *agency)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    bind_ctx x = {.party = party_code, .agency = agency};
+    bind_ctx x = {.req = req, .party = party_code, .agency = agency};
     int rc = store_write(st, bind_job, &x);
     if (x.found == 0)
         return SVC_NOT_FOUND;
@@ -250,6 +316,7 @@ svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_
 /* ---- learned selectivity ------------------------------------------------------------------ */
 
 typedef struct import_ctx {
+    const svc_req *req;
     const risk_csv_row *rows;
     size_t n;
     int outcomes;
@@ -275,7 +342,11 @@ static int import_job(db_conn *c, void *ctx)
             return rc;
     }
     /* a declaration loaded twice is refused whole: nothing half-imported */
-    return x->duplicates ? 1 : 0;
+    if (x->duplicates)
+        return 1;
+    return admin_audit(c, x->req, "risk_model", "history.import",
+                       json_pack("{s:I,s:b}", "declarations", (json_int_t)x->n, "outcomes",
+                                 x->outcomes));
 }
 
 svc_code svc_admin_risk_import(store *st, const svc_req *req, const risk_csv_row *rows, size_t n,
@@ -283,7 +354,7 @@ svc_code svc_admin_risk_import(store *st, const svc_req *req, const risk_csv_row
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    import_ctx x = {.rows = rows, .n = n, .outcomes = outcomes, .first_duplicate = first_duplicate};
+    import_ctx x = {.req = req, .rows = rows, .n = n, .outcomes = outcomes, .first_duplicate = first_duplicate};
     first_duplicate[0] = 0;
     int rc = store_write(st, import_job, &x);
     *duplicates = x.duplicates;
@@ -293,6 +364,7 @@ svc_code svc_admin_risk_import(store *st, const svc_req *req, const risk_csv_row
 }
 
 typedef struct activate_ctx {
+    const svc_req *req;
     int64_t version;
     int result;
 } activate_ctx;
@@ -301,16 +373,201 @@ static int activate_job(db_conn *c, void *ctx)
 {
     activate_ctx *x = ctx;
     x->result = store_risk_model_activate(c, x->version);
-    return x->result < 0 ? x->result : 0;
+    if (x->result <= 0)
+        return x->result < 0 ? x->result : 0;
+    return admin_audit(c, x->req, "risk_model", "model.activate",
+                       json_pack("{s:I}", "version", (json_int_t)x->version));
 }
 
 svc_code svc_admin_risk_activate(store *st, const svc_req *req, int64_t version)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    activate_ctx x = {.version = version};
+    activate_ctx x = {.req = req, .version = version};
     int rc = store_write(st, activate_job, &x);
     if (rc != 0)
         return stored(rc);
     return x.result == 0 ? SVC_NOT_FOUND : SVC_OK;
+}
+
+/* ---- people's tokens, revocation ------------------------------------------------------------ */
+
+typedef struct user_token_ctx {
+    const svc_req *req;
+    const char *username, *role, *party;
+    int64_t expires_at;
+    char *token;
+    const char *problem; /* why no token was made */
+} user_token_ctx;
+
+static int user_token_job(db_conn *c, void *ctx)
+{
+    user_token_ctx *x = ctx;
+    user_row u;
+    int found = store_user_get(c, x->username, &u);
+    if (found != 1) {
+        x->problem = found < 0 ? NULL : "no such user (add one with `ecustoms user add`)";
+        return found < 0 ? found : 1;
+    }
+    /* which role: the one asked for (held by the person), else the person's only role */
+    const char *role = NULL;
+    for (int i = 0; i < u.n_roles; i++)
+        if (x->role ? !strcmp(x->role, u.roles[i]) : u.n_roles == 1)
+            role = u.roles[i];
+    if (!role) {
+        x->problem = x->role ? "the user does not hold this role"
+                             : "the user holds several roles: choose one with --role";
+        return 1;
+    }
+    if (x->party && strcmp(x->party, u.party)) {
+        x->problem = "--party differs from the user's party";
+        return 1;
+    }
+    char hash[65];
+    if (rand_hex(x->token, 24) != 0)
+        return DB_ERR; /* never a token from a failed generator */
+    svc_sha256_hex(x->token, 48, hash);
+    int rc = store_token_put(c, hash, u.party, role);
+    if (rc == 0)
+        rc = store_token_owner_put(c, hash, x->username, x->expires_at);
+    return rc ? rc : admin_audit(c, x->req, "tokens", "token.create",
+                                 token_json(hash, u.party, role, x->username, x->expires_at));
+}
+
+svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username, const char *role,
+                                  const char *party_code, int64_t expires_at, char out[65],
+                                  const char **problem)
+{
+    if (!svc_role_is(req, "admin"))
+        return SVC_FORBIDDEN;
+    user_token_ctx x = {.req = req, .username = username, .role = role, .party = party_code,
+                        .expires_at = expires_at, .token = out};
+    out[0] = 0;
+    int rc = store_write(st, user_token_job, &x);
+    *problem = x.problem;
+    return x.problem ? SVC_INVALID : stored(rc);
+}
+
+typedef struct revoke_ctx {
+    const svc_req *req;
+    char hash[65];
+    int found;
+} revoke_ctx;
+
+static int revoke_job(db_conn *c, void *ctx)
+{
+    revoke_ctx *x = ctx;
+    x->found = store_token_delete(c, x->hash);
+    if (x->found != 1)
+        return x->found < 0 ? x->found : 0;
+    char id[13];
+    snprintf(id, sizeof id, "%.12s", x->hash);
+    return admin_audit(c, x->req, "tokens", "token.revoke", json_pack("{s:s}", "token", id));
+}
+
+svc_code svc_admin_token_revoke(store *st, const svc_req *req, const char *token)
+{
+    if (!svc_role_is(req, "admin"))
+        return SVC_FORBIDDEN;
+    revoke_ctx x = {.req = req};
+    svc_sha256_hex(token, strlen(token), x.hash);
+    int rc = store_write(st, revoke_job, &x);
+    if (rc == 0 && x.found == 0)
+        return SVC_NOT_FOUND;
+    return stored(rc);
+}
+
+/* ---- mandates from the administration's desk ------------------------------------------------ */
+
+typedef struct mandate_ctx {
+    const svc_req *req;
+    mandate_row *m;
+    const char *enterprise, *declarant;
+    int n;
+} mandate_ctx;
+
+/* 1 when both parties exist, 0 when one does not, <0 on a storage error. */
+static int both_parties(db_conn *c, const char *a, const char *b)
+{
+    party p;
+    int rc = store_party_get(c, a, &p);
+    return rc == 1 ? store_party_get(c, b, &p) : rc;
+}
+
+static int mandate_grant_job(db_conn *c, void *ctx)
+{
+    mandate_ctx *x = ctx;
+    int rc = both_parties(c, x->m->enterprise, x->m->declarant);
+    if (rc != 1)
+        return rc < 0 ? rc : 1;
+    if ((x->m->id = store_sequence_next(c, "mandate")) < 0)
+        return (int)x->m->id;
+    if ((rc = store_mandate_put(c, x->m)) != 0)
+        return rc;
+    x->n = 1;
+    return admin_audit(c, x->req, "mandates", "mandate.grant", svc_mandate_view(x->m));
+}
+
+svc_code svc_admin_mandate_grant(store *st, const svc_req *req, mandate_row *m)
+{
+    if (!svc_role_is(req, "admin"))
+        return SVC_FORBIDDEN;
+    mandate_ctx x = {.req = req, .m = m};
+    int rc = store_write(st, mandate_grant_job, &x);
+    return rc == 1 ? SVC_NOT_FOUND : stored(rc);
+}
+
+static int mandate_revoke_job(db_conn *c, void *ctx)
+{
+    mandate_ctx *x = ctx;
+    mandate_row rows[64];
+    int n = store_mandate_list(c, x->enterprise, x->declarant, rows, 64);
+    for (int i = 0; i < n; i++) {
+        if (rows[i].revoked_at)
+            continue;
+        rows[i].revoked_at = svc_now();
+        snprintf(rows[i].revoked_by, sizeof rows[i].revoked_by, "%s", x->req->party);
+        int rc = store_mandate_put(c, &rows[i]);
+        if (rc == 0)
+            rc = admin_audit(c, x->req, "mandates", "mandate.revoke", svc_mandate_view(&rows[i]));
+        if (rc)
+            return rc;
+        x->n++;
+    }
+    return n < 0 ? n : 0;
+}
+
+svc_code svc_admin_mandate_revoke(store *st, const svc_req *req, const char *enterprise,
+                                  const char *declarant, int *n)
+{
+    if (!svc_role_is(req, "admin"))
+        return SVC_FORBIDDEN;
+    mandate_ctx x = {.req = req, .enterprise = enterprise, .declarant = declarant};
+    int rc = store_write(st, mandate_revoke_job, &x);
+    *n = x.n;
+    return stored(rc);
+}
+
+/* ---- the demo people's parties ------------------------------------------------------------- */
+
+static int demo_parties_job(db_conn *c, void *ctx)
+{
+    static const party ps[] = {
+        {"0100112437", "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "active", 0, 1, 0, "bank"},
+        {"0901234565", "Vietnam Ocean Shipping Lines", "active", 0, 1, 0, "carrier"},
+        {"0921234567", "Hai Phong Container Terminal", "active", 0, 1, 0, "port_operator"},
+    };
+    const svc_req *req = ctx;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof *ps && rc == 0; i++)
+        if ((rc = store_party_put(c, &ps[i])) == 0)
+            rc = admin_audit(c, req, "parties", "party.put", party_json(&ps[i]));
+    return rc ? rc : store_oploc_put(c, "0921234567", "VNHPH");
+}
+
+svc_code svc_admin_demo_parties(store *st, const svc_req *req)
+{
+    if (!svc_role_is(req, "admin"))
+        return SVC_FORBIDDEN;
+    return stored(store_write(st, demo_parties_job, (void *)req));
 }

@@ -1,13 +1,18 @@
 /* Administration: the writes an administrator makes from the command line (`ecustoms db init`,
- * `party add|key`, `token create`, `agency bind`, `risk import|activate`). They go through
- * service/ like every HTTP write: the caller's role is checked (admin), the write is one job on
- * the single writer, and the outcome is an svc_code. The CLI calls them as the built-in
+ * `party add|key`, `token create|revoke`, `agency bind`, `mandate grant|revoke`, `risk
+ * import|activate`). They go through service/ like every HTTP write: the caller's role is checked
+ * (admin), the write is one job on the single writer, the outcome is an svc_code, and each change
+ * appends an event to the administration's audit chain of its kind, in the same transaction
+ * (`audit:parties`, `audit:tokens`, `audit:bank_keys`, `audit:agencies`, `audit:mandates`,
+ * `audit:risk_model`; `audit:users` from users.c), so that `ecustoms audit verify` covers what
+ * was done from the command line as it covers the API. The CLI calls them as the built-in
  * administrator (svc_admin_cli). */
 #ifndef ECUSTOMS_SERVICE_ADMIN_H
 #define ECUSTOMS_SERVICE_ADMIN_H
 
 #include "codec/risk_csv.h"
 #include "service/app.h"
+#include "store/store_mandates.h"
 
 /* The identity of the command line: the customs administration's own party, role admin. */
 svc_req svc_admin_cli(void);
@@ -17,10 +22,32 @@ svc_req svc_admin_cli(void);
  * counts them). Works on a store alone: the application is not open yet. */
 svc_code svc_admin_db_init(store *st, const svc_req *req, const char *data_dir, int demo, int *n_fx);
 
-/* A new bearer token for party with role (and, for a port operator, the location it is bound to);
- * the token (hex) in out, shown once: only its hash is stored. SVC_NOT_FOUND: no such party. */
+/* A new bearer token for party with role (and, for a port operator, the location it is bound to),
+ * expiring at expires_at (0: never); the token (hex) in out, shown once: only its hash is stored.
+ * SVC_NOT_FOUND: no such party. */
 svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code, const char *role,
-                                const char *location, char out[65]);
+                                const char *location, int64_t expires_at, char out[65]);
+
+/* A token acting as the person `username` (e-Office), in role (NULL: the person's only role),
+ * expiring at expires_at. SVC_INVALID with *problem saying why (no such user, role not held,
+ * party differs from the person's). */
+svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username, const char *role,
+                                  const char *party_code, int64_t expires_at, char out[65],
+                                  const char **problem);
+
+/* Revokes a token (given in clear; only its hash is looked up). SVC_NOT_FOUND: no such token. */
+svc_code svc_admin_token_revoke(store *st, const svc_req *req, const char *token);
+
+/* The administration's desk grants a mandate (m: enterprise, declarant, validity; its id is set)
+ * or revokes every mandate in force between the two (*n counts them). SVC_NOT_FOUND: unknown
+ * enterprise or declarant. */
+svc_code svc_admin_mandate_grant(store *st, const svc_req *req, mandate_row *m);
+svc_code svc_admin_mandate_revoke(store *st, const svc_req *req, const char *enterprise,
+                                  const char *declarant, int *n);
+
+/* The parties of the demo people that db init --demo does not make (a bank, a carrier, a port
+ * operator bound to VNHPH). */
+svc_code svc_admin_demo_parties(store *st, const svc_req *req);
 
 svc_code svc_admin_party_put(store *st, const svc_req *req, const party *p);
 

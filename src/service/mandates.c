@@ -21,7 +21,7 @@ int svc_mandate_allows(db_conn *c, const char *enterprise, const char *declarant
     return store_mandate_valid(c, enterprise, declarant, date);
 }
 
-static json_t *mandate_view(const mandate_row *m)
+json_t *svc_mandate_view(const mandate_row *m)
 {
     char f[16], t[16];
     date_format(m->valid_from, f);
@@ -74,7 +74,7 @@ static int grant_job(db_conn *c, void *ctx)
     if ((rc = store_mandate_put(c, &x->m)) != 0)
         return rc;
     x->reply.code = SVC_CREATED;
-    x->reply.body = mandate_view(&x->m);
+    x->reply.body = svc_mandate_view(&x->m);
     /* acting for another enterprise is a grant of authority: audited with the person (issue 16) */
     if ((rc = svc_audit_append(c, x->req, "mandates", x->m.granted_at, "mandate.grant", x->reply.body)) != 0)
         return rc;
@@ -156,7 +156,7 @@ svc_reply svc_mandate_list(app *a, const svc_req *req, const char *tax_code)
     }
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++)
-        json_array_append_new(arr, mandate_view(&x.rows[i]));
+        json_array_append_new(arr, svc_mandate_view(&x.rows[i]));
     free(x.rows);
     r.code = SVC_OK;
     r.body = json_pack("{s:s,s:o}", "enterprise", tax_code, "mandates", arr);
@@ -182,7 +182,7 @@ static int revoke_job(db_conn *c, void *ctx)
     if ((rc = store_mandate_put(c, &x->m)) != 0)
         return rc;
     x->reply.code = SVC_OK;
-    x->reply.body = mandate_view(&x->m);
+    x->reply.body = svc_mandate_view(&x->m);
     return svc_audit_append(c, x->req, "mandates", x->m.revoked_at, "mandate.revoke", x->reply.body);
 }
 

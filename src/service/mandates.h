@@ -5,6 +5,7 @@
 #define ECUSTOMS_SERVICE_MANDATES_H
 
 #include "service/app.h"
+#include "store/store_mandates.h"
 #include "util/date.h"
 
 /* Inside a job: 1 when declarant may act for enterprise on date (it is the enterprise, or holds
@@ -13,6 +14,9 @@ int svc_mandate_allows(db_conn *c, const char *enterprise, const char *declarant
 
 /* POST /api/v1/enterprises/{tax_code}/mandates {declarant, valid_from?, valid_to}: by the
  * enterprise itself (a declarant token of that tax code) or an administrator. */
+/* A mandate as the API and its audit events show it (new reference). */
+json_t *svc_mandate_view(const mandate_row *m);
+
 svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, json_t *body);
 /* GET /api/v1/enterprises/{tax_code}/mandates: the enterprise, customs. */
 svc_reply svc_mandate_list(app *a, const svc_req *req, const char *tax_code);

@@ -132,6 +132,7 @@ int svc_password_verify(const char *password, const char *stored)
 /* ---- people ---------------------------------------------------------------------------------- */
 
 typedef struct add_ctx {
+    const svc_req *by;
     const user_row *u;
     int party_found;
 } add_ctx;
@@ -143,7 +144,18 @@ static int add_job(db_conn *c, void *ctx)
     x->party_found = store_party_get(c, x->u->party, &p);
     if (x->party_found != 1)
         return 1;
-    return store_user_put(c, x->u);
+    int rc = store_user_put(c, x->u);
+    if (rc)
+        return rc;
+    /* who the person is and may do; never the password's hash */
+    json_t *roles = json_array();
+    for (int i = 0; i < x->u->n_roles; i++)
+        json_array_append_new(roles, json_string(x->u->roles[i]));
+    json_t *d = json_pack("{s:s,s:s,s:s,s:o,s:s}", "username", x->u->username, "name", x->u->name,
+                          "party", x->u->party, "roles", roles, "office", x->u->office);
+    rc = svc_audit_append(c, x->by, "users", x->u->created_at, "user.add", d);
+    json_decref(d);
+    return rc;
 }
 
 static int username_valid(const char *u)
@@ -158,8 +170,10 @@ static int username_valid(const char *u)
     return 1;
 }
 
-int svc_user_add(store *st, const user_row *in, const char *password, errs *e)
+int svc_user_add(store *st, const svc_req *by, const user_row *in, const char *password, errs *e)
 {
+    if (!svc_role_is(by, "admin"))
+        return -1;
     user_row u = *in;
     if (!username_valid(u.username))
         errs_add(e, "username", "/username",
@@ -180,8 +194,8 @@ int svc_user_add(store *st, const user_row *in, const char *password, errs *e)
         return 1;
     if (svc_password_hash(password, u.password) != 0)
         return -1;
-    u.created_at = (int64_t)time(NULL);
-    add_ctx x = {&u, 0};
+    u.created_at = svc_now();
+    add_ctx x = {by, &u, 0};
     int rc = store_write(st, add_job, &x);
     if (x.party_found != 1) {
         errs_add(e, "party", "/party", "no party with tax code %s (add it with `ecustoms party add`)",

@@ -23,7 +23,8 @@ int svc_password_verify(const char *password, const char *stored);
 
 /* Adds a person (or updates one: name, office, password, party; roles are added). Validates
  * every field (errors in e, all at once). 0 ok, 1 invalid (e filled), <0 storage error. */
-int svc_user_add(store *st, const user_row *u, const char *password, errs *e);
+/* by: the administrator adding the person (role admin), recorded in the audit chain audit:users. */
+int svc_user_add(store *st, const svc_req *by, const user_row *u, const char *password, errs *e);
 
 /* POST /session: {"username","password"[,"role"]} -> 200 with the person, the role acting and
  * the CSRF token; session_id (48 hex) is the cookie value to set. A wrong password and an
