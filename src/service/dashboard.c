@@ -195,7 +195,8 @@ static json_t *build_tables(dash_ctx *x)
     for (int s = 0; s < 2; s++)
         for (int c = 1; c < N_CH; c++) {
             series *v = s ? &x->to_gate[c] : &x->to_clear[c];
-            qsort(v->v, v->n, sizeof *v->v, cmp_i64);
+            if (v->n) /* an empty series has no array (qsort's NULL is undefined even for 0) */
+                qsort(v->v, v->n, sizeof *v->v, cmp_i64);
             json_array_append_new(rows, json_pack("[s,s,I,o,o]", s ? "cleared_to_gate_out"
                                                                    : "registration_to_cleared",
                                                   ch_names[c], (json_int_t)v->n,
