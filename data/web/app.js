@@ -111,6 +111,7 @@
     if (r === 'declarant') m.push(['#/mine', 'nav_mine'], ['#/submit', 'nav_submit']);
     m.push(['#/search', 'nav_search']);
     if (r === 'risk_officer') m.push(['#/rules', 'nav_rules']);
+    if (isCustoms() && window.ECSDashboard) m.push(['#/dashboard', 'nav_dashboard']);
     return m;
   }
   function chrome() {
@@ -170,6 +171,7 @@
     if (path === '#/mine') return search(true);
     if (path === '#/submit') return submitPage();
     if (path === '#/rules') return rules();
+    if (path === '#/dashboard' && isCustoms() && window.ECSDashboard) return window.ECSDashboard(kit);
     const m = path.match(/^#\/d\/([0-9a-f]{11,32})$/);
     if (m) return declaration(m[1]);
     return notFound();
@@ -179,6 +181,7 @@
     if (r === 'officer') return go('#/worklist');
     if (r === 'declarant') return go('#/mine');
     if (r === 'risk_officer') return go('#/rules');
+    if (r === 'manager' && window.ECSDashboard) return go('#/dashboard');
     page(t('welcome') + ', ' + S.me.name, el('p', {}, t('home_text')));
   }
   function notFound() {
@@ -610,6 +613,8 @@
   /* ---- start -------------------------------------------------------------------------------------- */
   document.getElementById('lang-vi').addEventListener('click', () => setLang('vi'));
   document.getElementById('lang-en').addEventListener('click', () => setLang('en'));
+  /* what a page in its own file (dashboard.js) builds with */
+  const kit = { el, t, api, page, vnd, params, go, locale, errorsBox, me: () => S.me };
   window.addEventListener('hashchange', route);
   applyLang();
   route();

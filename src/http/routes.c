@@ -15,6 +15,7 @@
 
 #include "service/audit_log.h"
 #include "service/certificates.h"
+#include "service/dashboard.h"
 #include "service/office.h"
 #include "service/users.h"
 #include "service/kernel.h"
@@ -348,6 +349,13 @@ static void h_worklist(route_ctx *c)
     reply(c->rs, svc_worklist(c->a, c->req, P0, &l));
 }
 
+/* the managers' dashboard: JSON, or one table as CSV (?format=csv&table=NAME) */
+static void h_dashboard(route_ctx *c)
+{
+    reply(c->rs, svc_dashboard(c->a, c->req, arg(c, "office"), arg(c, "from"), arg(c, "to"),
+                               arg(c, "format"), arg(c, "table")));
+}
+
 static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
 static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
 
@@ -455,6 +463,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
     {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
     {"GET", "/api/v1/notifications", h_notifications, BEARER},
+    {"GET", "/api/v1/dashboard", h_dashboard, BEARER},
 
     {"GET", "/api/v1/customs-offices", h_offices, BEARER},
     {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},

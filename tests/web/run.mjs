@@ -396,6 +396,46 @@ const tests = {
     await signOut(page);
     await page.close();
   },
+
+  // issue 16, managers: the dashboard's figures (every table under its chart) equal the API's,
+  // and each table's CSV download is that table
+  async dashboard_equals_the_api() {
+    await registered(tok.declarant, decl('0101234567', 210)); // this month has one at least
+    const page = await newPage();
+    await signIn(page, 'manager');
+    await page.getByRole('link', { name: 'Chỉ số hoạt động' }).click();
+    await page.locator('#dash-scope').waitFor();
+    await page.locator('#dash-scope').evaluate((n) => { n.dataset.old = '1'; });
+    const form = page.locator('#dash-form');
+    await form.getByLabel('Chi cục').fill(''); // the whole administration
+    await form.getByRole('button', { name: 'Xem' }).click();
+    await page.locator('#dash-scope[data-office=""]:not([data-old])').waitFor();
+    const scope = page.locator('#dash-scope');
+    const from = await scope.getAttribute('data-from'), to = await scope.getAttribute('data-to');
+    const r = await api('GET', `/dashboard?office=&from=${from}&to=${to}`, token('manager'));
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.body.tables.find((x) => x.name === 'by_channel').rows.some((row) => row[1] > 0),
+      'the browser tests registered declarations this month: ' + r.text);
+    for (const tb of r.body.tables) {
+      const sec = page.locator(`section[data-table=${tb.name}]`);
+      assert.equal(await sec.locator('svg.dash-chart').count(), 1, tb.name + ' has its chart');
+      const shown = await sec.locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.dataset.value)));
+      assert.deepEqual(shown, tb.rows.map((row) => row.map((v) => (v === null ? '' : String(v)))), tb.name);
+      const href = await sec.locator('a.dash-csv').getAttribute('href');
+      const csv = await page.evaluate(async (h) => (await fetch(h, { credentials: 'same-origin' })).text(), href);
+      assert.equal(csv.split('\r\n')[0], tb.columns.join(','), tb.name + ' CSV');
+      assert.equal(csv.split('\r\n').filter((l) => l).length, tb.rows.length + 1, tb.name + ' CSV rows');
+    }
+    const assessed = await page.locator('section[data-table=revenue] td[data-col=vnd]').first().textContent();
+    assert.match(assessed, /^\d{1,3}(\.\d{3})* ₫$/, assessed); // VND, Vietnamese thousands separators
+    await shot(page, 'dashboard');
+    await page.locator('#lang-en').click();
+    await page.getByRole('heading', { name: 'Performance indicators' }).waitFor();
+    await page.locator('#lang-vi').click();
+    await signOut(page);
+    await page.close();
+  },
 };
 
 let failed = 0;

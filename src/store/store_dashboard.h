@@ -1,0 +1,33 @@
+/* Store query of the managers' dashboard (issue 16): the declarations registered in a period,
+ * at one office or all, with the instants of their checks, their ledger sums and amendments.
+ * Portable SQL like store.c. */
+#ifndef ECUSTOMS_STORE_STORE_DASHBOARD_H
+#define ECUSTOMS_STORE_STORE_DASHBOARD_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+
+typedef struct dash_row {
+    int channel;
+    char type_code[4];
+    int64_t registered_at, cleared_at; /* unix s; 0 = not */
+    int64_t docs_at;                   /* document check decided (passed or failed), 0 = not */
+    int64_t docs_passed_at;            /* documents passed (a red one then waits for inspection) */
+    int64_t inspected_at;              /* inspection_completed, 0 = not */
+    int64_t gate_out_at;               /* pass_supervision, 0 = not */
+    int64_t assessed, collected;       /* ledger sums, VND */
+    int64_t amendments_after_clearance;
+    const char *inspection_detail;     /* the inspection event's detail (JSON) or NULL */
+    const char *doc;                   /* the declaration (JSON, unpacked) or NULL; valid during
+                                        * the callback only */
+} dash_row;
+
+typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
+
+/* Calls fn for each declaration registered in [from, to) (unix s) at office ("" = every
+ * office). Returns 0 or <0 (a storage error, or fn's). */
+int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
+                         void *ctx);
+
+#endif

@@ -1,0 +1,301 @@
+"""API tests: the managers' dashboard (issue 16, "Managers: performance indicators"):
+GET /api/v1/dashboard?office=&from=&to= — every figure equals what a test query computes from the
+database itself (either engine), the CSV download of each table, and bad inputs."""
+from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
+import harness
+
+import base64
+import csv
+import io
+import zlib
+
+from test_office import add_user, registered_in
+
+VN = harness.VN_TZ
+DAY = 86400
+
+
+def vn_day_start(d):
+    """Unix seconds of local midnight in Hanoi of the date d."""
+    return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN).timestamp())
+
+
+def work_seconds(a, b):
+    """Working seconds between instants a and b (Mon-Fri 08-12 and 13-17 in Hanoi): the
+    test's own reading of Customs Law 2014 Art. 23's working hours."""
+    if b <= a:
+        return 0
+    total = 0
+    d = datetime.datetime.fromtimestamp(a, VN).date()
+    while vn_day_start(d) < b:
+        if d.weekday() < 5:
+            s = vn_day_start(d)
+            for lo, hi in ((8, 12), (13, 17)):
+                total += max(0, min(b, s + hi * 3600) - max(a, s + lo * 3600))
+        d += datetime.timedelta(days=1)
+    return total
+
+
+def nearest_rank(values, p):
+    v = sorted(values)
+    return v[max(1, -(-len(v) * p // 100)) - 1]
+
+
+def unpack(text):
+    """A packed text column (store/pack.h: "~z<length>:" and the zlib stream in base64)."""
+    if text and text.startswith("~z"):
+        return zlib.decompress(base64.b64decode(text[text.index(":") + 1:])).decode()
+    return text
+
+
+def expected_tables(env, office, start, end):
+    """The dashboard computed here from the tables themselves."""
+    con = env.connect_db()
+    try:
+        sql = ("SELECT id, channel, type_code, registered_at, cleared_at, doc FROM declarations"
+               " WHERE registered_at >= ? AND registered_at < ? AND registered_at > 0")
+        args = [start, end]
+        if office:
+            sql += " AND office = ?"
+            args.append(office)
+        decls = con.execute(sql, tuple(args)).fetchall()
+        events = con.execute("SELECT decl_id, action, at, detail FROM events").fetchall()
+        ledger = con.execute("SELECT decl_id, kind, amount FROM ledger_entries").fetchall()
+        amended = {r[0] for r in con.execute(
+            "SELECT decl_id FROM amendment_requests WHERE after_clearance = 1").fetchall()}
+    finally:
+        con.close()
+    ev = {}
+    for decl_id, action, at, detail in events:
+        ev.setdefault(decl_id, {}).setdefault(action, []).append((int(at), detail))
+
+    def first(decl_id, *actions):
+        ats = [at for a in actions for at, _ in ev.get(decl_id, {}).get(a, [])]
+        return min(ats) if ats else 0
+
+    names = {1: "green", 2: "yellow", 3: "red"}
+    by_channel = {c: 0 for c in names.values()}
+    by_type, hs_decls, hs_items = {}, {}, {}
+    clear, gate = {c: [] for c in names.values()}, {c: [] for c in names.values()}
+    docs = [0, 0]
+    insp = [0, 0]
+    inspected = violations = amended_n = 0
+    ids = set()
+    for decl_id, ch, type_code, reg, cleared, doc in decls:
+        ch, reg, cleared = names[int(ch)], int(reg), int(cleared)
+        ids.add(decl_id)
+        by_channel[ch] += 1
+        by_type[type_code] = by_type.get(type_code, 0) + 1
+        if cleared > 0:
+            clear[ch].append(cleared - reg)
+            g = first(decl_id, "pass_supervision")
+            if g >= cleared:
+                gate[ch].append(g - cleared)
+        d_at = first(decl_id, "documents_passed", "documents_failed")
+        if d_at:
+            docs[0] += 1
+            docs[1] += work_seconds(reg, d_at) <= 2 * 3600
+        i_at = first(decl_id, "inspection_completed")
+        if i_at:
+            inspected += 1
+            detail = ev[decl_id]["inspection_completed"][0][1]
+            violations += json.loads(detail).get("violation") is True
+            p_at = first(decl_id, "documents_passed")
+            if p_at:
+                insp[0] += 1
+                insp[1] += work_seconds(p_at, i_at) <= 8 * 3600
+        amended_n += decl_id in amended
+        seen = set()
+        for it in json.loads(unpack(doc))["items"]:
+            c = it["hs_code"][:2]
+            hs_items[c] = hs_items.get(c, 0) + 1
+            if c not in seen:
+                seen.add(c)
+                hs_decls[c] = hs_decls.get(c, 0) + 1
+    assessed = sum(int(a) for d, k, a in ledger if d in ids and k == "assessed")
+    collected = sum(int(a) for d, k, a in ledger if d in ids and k == "paid")
+
+    def share(m, n):
+        return "%.1f" % (100.0 * m / n) if n else None
+
+    def pcts(v):
+        return [len(v), nearest_rank(v, 50) if v else None, nearest_rank(v, 90) if v else None]
+
+    top = sorted(hs_decls, key=lambda c: (-hs_decls[c], c))[:10]
+    return {
+        "by_channel": [[c, by_channel[c]] for c in ("green", "yellow", "red")],
+        "by_type": [[t, by_type[t]] for t in sorted(by_type)],
+        "release_times": [[s, c] + pcts(v[c]) for s, v in (("registration_to_cleared", clear),
+                                                            ("cleared_to_gate_out", gate))
+                          for c in ("green", "yellow", "red")],
+        "legal_limits": [["document_check", 2, docs[0], docs[1], share(docs[1], docs[0])],
+                         ["physical_inspection", 8, insp[0], insp[1], share(insp[1], insp[0])]],
+        "revenue": [["assessed", str(assessed)], ["collected", str(collected)]],
+        "inspections": [[inspected, violations, share(violations, inspected)]],
+        "amendments": [[amended_n]],
+        "hs_chapters": [[c, hs_decls[c], hs_items[c]] for c in top],
+    }
+
+
+class T16DashFigures(ApiCase):
+    """A known set of declarations in a database of its own: green, yellow and red ones taken
+    through registration, checks, clearance, payment, gate-out and an amendment after clearance;
+    one check made late by moving its event past the legal limit."""
+    env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Env("dash")
+        # build() makes two checks late by editing their events' times in this throwaway
+        # database, which the audit trail rightly reports as tampering
+        cls.env.skip_audit_verify = True
+        try:
+            cls.env.start()
+            add_user(cls.env, "manager.dash", CUSTOMS, "manager", name="Trần Thị Quản Lý",
+                     office="02CI")
+            cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
+                                                "manager.dash").stdout.strip()
+            cls.build()
+        except Exception:
+            cls.env.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    @classmethod
+    def build(cls):
+        t = cls("test_figures_equal_the_database")
+        cls.numbers = {}
+        # green: paid, cleared (by the payment), gate-out, then amended after clearance
+        g = t.registered(decl=declaration(items=[item()]))
+        assert g["channel"] == "green", g
+        t.decide(g["number"], "clear")
+        t.decide(g["number"], "pass_supervision")
+        st, a, _ = t.call("POST", "/api/v1/declarations/%s/amendments" % g["number"], "active",
+                          declaration(items=[item(qty="499")]))
+        assert st in (200, 201), a
+        # green, registered and still unpaid; another type code and another chapter
+        g2 = t.registered(decl=declaration(items=[item("85171300", "3", "20"),
+                                                  item("87120030", "2", "150", desc="Bicycles")]))
+        assert g2["channel"] == "green", g2
+        # yellow: documents passed, cleared, gate-out
+        y = registered_in(t, "yellow")
+        for dec, extra in [("start_document_check", {}), ("document_check", {"passed": True}),
+                           ("clear", {}), ("pass_supervision", {})]:
+            t.decide(y["number"], dec, **extra)
+        # red with a violation, red without: inspected, cleared
+        reds = []
+        for violation in (True, False):
+            r = registered_in(t, "red")
+            extra = {"violation": violation}
+            if violation:
+                extra["findings"] = "Số lượng thực tế 520 chiếc, khai 500"
+            for dec, ex in [("start_document_check", {}), ("document_check", {"passed": True}),
+                            ("inspection", extra), ("clear", {})]:
+                t.decide(r["number"], dec, **ex)
+            reds.append(r["number"])
+        t.decide(reds[0], "pass_supervision")
+        cls.numbers = {"green": g["number"], "yellow": y["number"], "red": reds}
+        # the yellow's documents decided a week after registration: the 2-hour limit missed;
+        # the second red's inspection a week after its documents passed: the 8-hour one missed
+        con = cls.env.connect_db()
+        try:
+            for number, action in ((y["number"], "documents_passed"), (reds[1], "inspection_completed")):
+                con.execute("UPDATE events SET at = at + ? WHERE action = ? AND decl_id ="
+                            " (SELECT id FROM declarations WHERE number = ?)", (7 * DAY, action, number))
+            if hasattr(con, "commit"):
+                con.commit()
+        finally:
+            con.close()
+
+    def dash(self, query, token="manager"):
+        return self.call("GET", "/api/v1/dashboard?" + query, token)
+
+    def tables(self, body):
+        return {t["name"]: t["rows"] for t in body["tables"]}
+
+    def period(self):
+        # a day either side: the test does not depend on when Hanoi's midnight falls
+        return "from=%s&to=%s" % ((TODAY - datetime.timedelta(days=1)).isoformat(),
+                                  (TODAY + datetime.timedelta(days=1)).isoformat())
+
+    def test_figures_equal_the_database(self):
+        start, end = vn_day_start(TODAY) - DAY, vn_day_start(TODAY) + 2 * DAY
+        for office in ("02CI", ""):
+            st, b, _ = self.dash("office=%s&%s" % (office, self.period()))
+            self.assertEqual(st, 200, b)
+            self.assertEqual(b["office"], office or None)
+            got = self.tables(b)
+            want = expected_tables(self.env, office, start, end)
+            self.assertEqual(sorted(got), sorted(want))
+            for name in want:
+                self.assertEqual(got[name], want[name], name)
+
+    def test_the_known_set(self):
+        """The figures the built set must give, so that the database query is not trivially
+        equal to an empty dashboard."""
+        st, b, _ = self.dash("office=02CI&" + self.period())
+        self.assertEqual(st, 200, b)
+        t = self.tables(b)
+        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 2]])
+        self.assertEqual(t["legal_limits"][0][:4], ["document_check", 2, 3, 2])
+        self.assertEqual(t["legal_limits"][1][:4], ["physical_inspection", 8, 2, 1])
+        self.assertEqual(t["inspections"], [[2, 1, "50.0"]])
+        self.assertEqual(t["amendments"], [[1]])
+        self.assertEqual([r[:3] for r in t["release_times"]],
+                         [["registration_to_cleared", "green", 1],
+                          ["registration_to_cleared", "yellow", 1],
+                          ["registration_to_cleared", "red", 2],
+                          ["cleared_to_gate_out", "green", 1],
+                          ["cleared_to_gate_out", "yellow", 1],
+                          ["cleared_to_gate_out", "red", 1]])
+        self.assertEqual(t["hs_chapters"][:2], [["85", 5, 5], ["87", 1, 1]])
+        self.assertGreater(int(t["revenue"][0][1]), 0)
+        self.assertGreater(int(t["revenue"][1][1]), 0)
+        self.assertGreaterEqual(int(t["revenue"][0][1]), int(t["revenue"][1][1]))
+        # another office, another period: nothing
+        for q in ("office=01AB&" + self.period(),
+                  "from=%s&to=%s" % ((TODAY - datetime.timedelta(days=40)).isoformat(),
+                                     (TODAY - datetime.timedelta(days=2)).isoformat())):
+            st, b, _ = self.dash(q)
+            self.assertEqual(st, 200, b)
+            self.assertEqual(self.tables(b)["by_channel"], [["green", 0], ["yellow", 0], ["red", 0]], q)
+
+    def test_csv_of_every_table(self):
+        st, b, _ = self.dash("office=02CI&" + self.period())
+        self.assertEqual(st, 200, b)
+        for t in b["tables"]:
+            st, text, h = self.dash("office=02CI&%s&format=csv&table=%s" % (self.period(), t["name"]))
+            self.assertEqual(st, 200, text)
+            self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
+            rows = list(csv.reader(io.StringIO(text)))
+            self.assertEqual(rows[0], t["columns"])
+            self.assertEqual(rows[1:], [["" if v is None else str(v) for v in r] for r in t["rows"]],
+                             t["name"])
+
+    def test_who_may_see_it(self):
+        for token in ("manager", "officer", "admin"):
+            self.assertEqual(self.dash(self.period(), token)[0], 200, token)
+        for token in ("active", "broker", "bank", "carrier"):
+            st, b, _ = self.dash(self.period(), token)
+            self.assertEqual(st, 403, (token, b))
+        self.assertEqual(self.dash(self.period(), None)[0], 401)
+
+    def test_bad_inputs_all_at_once(self):
+        later = (TODAY + datetime.timedelta(days=1)).isoformat()
+        st, b, _ = self.dash("from=%s&to=%s" % (later, TODAY.isoformat()))
+        self.assert_errors(st, b, [("range", "/to")])
+        st, b, _ = self.dash("office=ZZ99&from=2026-13-01&to=2026-02-30&format=xml")
+        got = self.assert_errors(st, b, [("office_unknown", "/office"), ("date", "/from"),
+                                         ("date", "/to"), ("format", "/format")])
+        self.assertEqual(len(got), 4, got)
+        st, b, _ = self.dash("")
+        self.assert_errors(st, b, [("required", "/from"), ("required", "/to")])
+        st, b, _ = self.dash("from=2025-01-01&to=2026-06-30")
+        self.assert_errors(st, b, [("range", "/to")])
+        st, b, _ = self.dash(self.period() + "&format=csv")
+        self.assert_errors(st, b, [("required", "/table")])
+        st, b, _ = self.dash(self.period() + "&format=csv&table=nope")
+        self.assert_errors(st, b, [("table", "/table")])
