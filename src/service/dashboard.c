@@ -31,14 +31,17 @@ typedef struct series {
     size_t n, cap;
 } series;
 
+/* declarations of one type code (A11, B11, ...) */
+typedef struct type_count {
+    char code[4];
+    int64_t n;
+} type_count;
+
 typedef struct dash_ctx {
     char office[9];
     int64_t from, to;
     int64_t by_channel[N_CH];
-    struct {
-        char code[4];
-        int64_t n;
-    } types[MAX_TYPES];
+    type_count types[MAX_TYPES];
     int n_types;
     series to_clear[N_CH], to_gate[N_CH];
     int64_t docs_n, docs_met, insp_n, insp_met;
@@ -185,7 +188,7 @@ static json_t *build_tables(dash_ctx *x)
     for (int i = 0; i < x->n_types; i++) /* sorted by code: the scan's order is the engine's */
         for (int j = i + 1; j < x->n_types; j++)
             if (strcmp(x->types[j].code, x->types[i].code) < 0) {
-                __typeof__(x->types[0]) tmp = x->types[i];
+                type_count tmp = x->types[i];
                 x->types[i] = x->types[j];
                 x->types[j] = tmp;
             }
