@@ -225,6 +225,36 @@ static void statement_cache_has_no_limit(void **state)
     db_sqlite_driver.close(c); /* ASan's leak check: every statement finalized, the file closed */
 }
 
+/* The migrations of schema.sql are numbered 1, 2, 3 ... with no gap and in order: the runner
+ * records every number up to the latest as applied, so a number skipped now and filled later
+ * (two branches taking 7 and 9, say) would never run on a database migrated in between. */
+typedef struct order_ctx {
+    int last, gaps, backwards;
+} order_ctx;
+
+static int check_order(int migration, const char *sql, void *ctx)
+{
+    (void)sql;
+    order_ctx *x = ctx;
+    if (migration < x->last)
+        x->backwards++;
+    else if (migration > x->last + 1)
+        x->gaps++;
+    if (migration > x->last)
+        x->last = migration;
+    return 0;
+}
+
+static void migrations_numbered_without_gaps(void **state)
+{
+    (void)state;
+    order_ctx x = {0, 0, 0};
+    assert_int_equal(schema_each(NULL, check_order, &x), 0);
+    assert_int_equal(x.gaps, 0);
+    assert_int_equal(x.backwards, 0);
+    assert_int_equal(x.last, schema_latest());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +264,7 @@ int main(void)
         cmocka_unit_test(migrate_empty_then_up_to_date),
         cmocka_unit_test(migrate_refuses_newer),
         cmocka_unit_test(engine_tags),
+        cmocka_unit_test(migrations_numbered_without_gaps),
         cmocka_unit_test(time_ordered_ids),
         cmocka_unit_test(sweep_pages_by_cursor),
         cmocka_unit_test(statement_cache_has_no_limit),
