@@ -90,7 +90,7 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
     *n_out = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3, len -= 3;
-    size_t cap = 1024, n = 0, row_no = 0;
+    size_t cap = 64, n = 0, row_no = 0; /* doubles as rows come */
     risk_csv_row *rows = malloc(cap * sizeof *rows);
     static char f[MAX_FIELDS][FIELD_MAX]; /* not re-entrant: the CLI parses one file at a time */
     int col[C_COUNT], n_header = 0;
