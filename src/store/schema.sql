@@ -318,3 +318,19 @@ CREATE TABLE IF NOT EXISTS attachments (
   content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, party TEXT NOT NULL,
   role TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL, seq INTEGER NOT NULL,
   UNIQUE (decl_id, seq));
+-- migration 12: the search terms in one B-tree
+-- decl_terms was a rowid table with two indexes, (term, decl_id) and (decl_id): each term was
+-- stored three times, ~40 % of a database's bytes, and three B-trees took each insert. Now the
+-- key is the table (SQLite: WITHOUT ROWID; PostgreSQL keeps its heap and primary-key index) and
+-- there is no index by declaration: a replaced document's old terms are computed from it
+-- (store_decl_terms_replace).
+-- engine: sqlite
+CREATE TABLE decl_terms_by_term (
+  term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id)) WITHOUT ROWID;
+-- engine: sqlite
+INSERT INTO decl_terms_by_term (term, decl_id) SELECT term, decl_id FROM decl_terms ORDER BY term, decl_id;
+-- engine: sqlite
+DROP TABLE decl_terms;
+-- engine: sqlite
+ALTER TABLE decl_terms_by_term RENAME TO decl_terms;
+DROP INDEX IF EXISTS decl_terms_decl;

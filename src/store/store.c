@@ -850,7 +850,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     free(packed[0]);
     free(packed[1]);
     /* the search index (e-Office) follows the document in the same transaction */
-    return rc || !terms ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    return rc || !terms ? rc : store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
@@ -859,20 +859,41 @@ int store_decl_insert_row(db_conn *c, const decl_row *r) { return decl_insert(c,
 
 int store_decl_update(db_conn *c, const decl_row *r)
 {
+    static const char was_sql[] = "SELECT number, doc FROM declarations WHERE id = ?";
     static const char sql[] =
         "UPDATE declarations SET number = ?, kind = ?, type_code = ?, status = ?, channel = ?,"
         " amendment = ?, declarant = ?, party = ?, office = ?, customs_value = ?, total_tax = ?,"
         " tax_date = ?, created_at = ?, updated_at = ?, registered_at = ?, cleared_at = ?,"
         " doc = ?, taxes = ?, risk = ?, decisions = ? WHERE id = ?";
-    db_stmt *st = db_prepare(c, sql);
+    /* the number and document being replaced: their search terms are the ones to take out */
+    char *was_number = NULL, *was_doc = NULL;
+    db_stmt *st = db_prepare(c, was_sql);
     if (!st)
         return DB_ERR;
-    char *packed[2];
-    bind_decl(c, st, r, packed);
-    int rc = db_run(c, st);
-    free(packed[0]);
-    free(packed[1]);
-    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    db_bind_text(c, st, 1, r->id);
+    int rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        was_number = db_col_dup(c, st, 0);
+        was_doc = db_col_dup(c, st, 1);
+        rc = DB_OK;
+    } else if (rc == DB_DONE) {
+        rc = DB_OK;
+    }
+    db_reset(c, st);
+    if (rc == DB_OK && !(st = db_prepare(c, sql)))
+        rc = DB_ERR;
+    if (rc == DB_OK) {
+        char *packed[2];
+        bind_decl(c, st, r, packed);
+        rc = db_run(c, st);
+        free(packed[0]);
+        free(packed[1]);
+    }
+    if (rc == DB_OK)
+        rc = store_decl_terms_replace(c, r->id, was_number, was_doc, r->number, r->doc);
+    free(was_number);
+    free(was_doc);
+    return rc;
 }
 
 int store_decl_set_state(db_conn *c, const decl_row *r)

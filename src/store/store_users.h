@@ -54,11 +54,14 @@ int store_token_owner_get(db_conn *c, const char *hash_hex, char username[64], c
 /* Deletes a token (and its owner row). 1 deleted, 0 unknown, <0 error. */
 int store_token_delete(db_conn *c, const char *hash_hex);
 
-/* Declaration search terms (normalised: lower case, no diacritics). Replaces the terms of id. */
-int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, const char *doc_json);
+/* Declaration search terms (normalised: lower case, no diacritics). Replaces the terms of decl_id
+ * that its previous number and document gave (both NULL for a new declaration) with those of
+ * number and doc_json, writing only the difference. */
+int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_number,
+                             const char *old_doc, const char *number, const char *doc_json);
 /* Adds the declaration number (and its 11-digit stem) at registration. */
 int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number);
-/* The terms store_decl_terms_put would write, as n NUL-separated strings (heap), and inserting
+/* The terms store_decl_terms_replace would write, as n NUL-separated strings (heap), and inserting
  * such a list for a declaration that has none yet: for a writer that knows the terms of many
  * declarations beforehand (db seed: one list per template, the number's terms per declaration). */
 char *store_decl_terms_of(const char *number, const char *doc_json, int *n);

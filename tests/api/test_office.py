@@ -441,6 +441,35 @@ class T16OfficeLists(ApiCase):
         st, b, _ = self.call("GET", "/api/v1/declarations?q=lumia", "other")
         self.assertNotIn(r["id"], [i["id"] for i in b["items"]])
 
+    def found(self, q, token="officer"):
+        st, b, _ = self.call("GET", "/api/v1/declarations?" + urllib.parse.urlencode({"q": q}), token)
+        self.assertEqual(st, 200, b)
+        return [i["id"] for i in b["items"]]
+
+    def test_search_follows_modification_and_amendment(self):
+        # the old words leave the index and the new ones enter it, in the same transaction
+        # (the index has no key by declaration: the replaced document's terms are computed)
+        old, mid, new = ("w" + os.urandom(4).hex() for _ in range(3))
+        d = self.create(decl=declaration(items=[item(desc="Khoan %s" % old, qty="500")]))
+        self.assertIn(d["id"], self.found(old))
+        st, m, _ = self.call("PUT", "/api/v1/declarations/%s" % d["id"], "active",
+                             declaration(items=[item(desc="Khoan %s" % mid, qty="500")]))
+        self.assertEqual(st, 200, m)
+        self.assertNotIn(d["id"], self.found(old))
+        self.assertIn(d["id"], self.found(mid))
+        r = self.register(d["id"])
+        self.assertIn(d["id"], self.found(r["number"]))
+        # more goods (more tax): the amendment applies at once
+        st, a, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             declaration(items=[item(desc="Cưa %s" % new, qty="600")]))
+        self.assertEqual(st, 200, a)
+        self.assertNotIn(d["id"], self.found(mid))
+        self.assertNotIn(d["id"], self.found("khoan"))
+        for q in (new, "cua " + new, a["number"], r["number"][:11]):
+            self.assertIn(d["id"], self.found(q), q)
+        self.assertNotEqual(a["number"], r["number"])
+        self.assertNotIn(d["id"], self.found(r["number"]))
+
     def test_notifications_of_own_declarations(self):
         st, b, _ = self.call("GET", "/api/v1/notifications", "other")
         self.assertEqual(st, 200, b)
