@@ -600,7 +600,10 @@ static int seed_fast_job(db_conn *c, void *ctx)
 static int seed_restore_job(db_conn *c, void *ctx)
 {
     (void)ctx;
-    return db_bulk_load(c, 0);
+    int rc = db_bulk_load(c, 0);
+    if (rc != DB_OK)
+        fprintf(stderr, "seed: %s\n", db_errmsg(c));
+    return rc;
 }
 
 /* ---- the fast path: every row written once, in its final state ------------------------------

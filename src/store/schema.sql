@@ -325,12 +325,12 @@ CREATE TABLE IF NOT EXISTS attachments (
 -- there is no index by declaration: a replaced document's old terms are computed from it
 -- (store_decl_terms_replace).
 -- engine: sqlite
-CREATE TABLE decl_terms_by_term (
+ALTER TABLE decl_terms RENAME TO decl_terms_rowid;
+-- engine: sqlite
+CREATE TABLE decl_terms (
   term TEXT NOT NULL, decl_id TEXT NOT NULL, PRIMARY KEY (term, decl_id)) WITHOUT ROWID;
 -- engine: sqlite
-INSERT INTO decl_terms_by_term (term, decl_id) SELECT term, decl_id FROM decl_terms ORDER BY term, decl_id;
+INSERT INTO decl_terms (term, decl_id) SELECT term, decl_id FROM decl_terms_rowid ORDER BY term, decl_id;
 -- engine: sqlite
-DROP TABLE decl_terms;
--- engine: sqlite
-ALTER TABLE decl_terms_by_term RENAME TO decl_terms;
+DROP TABLE decl_terms_rowid;
 DROP INDEX IF EXISTS decl_terms_decl;

@@ -401,8 +401,20 @@ int store_open_ex(const char *path, int flags, store **out)
         return -1;
     }
     s->db_up = 1;
-    if (from != to)
+    if (from != to) {
         log_info("database %s: schema version %d -> %d", path, from, to);
+        /* a fresh connection after the schema changed, as `db migrate` leaves it: SQLite's
+         * connection that rebuilt a table (migration 12) later failed `db seed`'s closing
+         * wal_checkpoint(TRUNCATE) with SQLITE_LOCKED, with no statement or transaction open */
+        s->drv->close(s->writer);
+        s->writer = NULL;
+        if (s->drv->open(path, 1, &s->writer) != DB_OK) {
+            fprintf(stderr, "cannot open database %s\n", path);
+            free(s->path);
+            free(s);
+            return -1;
+        }
+    }
     if (audit_anchor_open(&s->audit, path, s->writer, (flags & STORE_INIT) != 0) != 0) {
         s->drv->close(s->writer);
         free(s->path);

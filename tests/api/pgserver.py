@@ -180,6 +180,9 @@ class PsqlConnection:
     def close(self):
         pass
 
+    def commit(self):
+        pass  # each statement ran as its own transaction (one psql call each)
+
     def __enter__(self):
         return self
 

@@ -325,3 +325,52 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
+
+
+class T12StorageTermsOneTree(unittest.TestCase):
+    """Schema migration 12: the search terms in one B-tree keyed (term, decl_id), no index by
+    declaration; a database of version 11 keeps its terms, and a command that migrates it in the
+    same process (here `db seed`, whose bulk session ends with a WAL checkpoint) still works."""
+
+    def setUp(self):
+        self.env = ExistingDb("terms")
+
+    def tearDown(self):
+        self.env.stop()
+
+    def test_version_11_terms_migrated_then_seeded(self):
+        db = self.env.db
+        run_cli("db", "init", "--demo", "--db", db)
+        c = self.env.connect_db()  # back to what version 11 left
+        try:
+            if self.env.engine == "sqlite":
+                c.execute("DROP TABLE decl_terms")
+                c.execute("CREATE TABLE decl_terms (term TEXT NOT NULL, decl_id TEXT NOT NULL,"
+                          " PRIMARY KEY (term, decl_id))")
+            c.execute("CREATE INDEX decl_terms_decl ON decl_terms(decl_id)")
+            c.execute("INSERT INTO decl_terms (term, decl_id) VALUES ('lumia', 'D-OLD'),"
+                      " ('dien', 'D-OLD')")
+            c.execute("DELETE FROM schema_version WHERE version >= 12")
+            c.commit()
+        finally:
+            c.close()  # the seed's bulk session (journal_mode=MEMORY) needs the file to itself
+        # whole lives (a bulk session that ends with a checkpoint), after migrating in-process
+        out = run_cli("db", "seed", "--db", db, "--declarations", "300", "--per-day", "100",
+                      "--enterprises", "40").stdout
+        self.assertIn("seeded 300 declarations", out)
+        self.assertGreaterEqual(query(db, "SELECT MAX(version) FROM schema_version")[0][0], 12)
+        self.assertEqual(query(db, "SELECT term FROM decl_terms WHERE decl_id = 'D-OLD' ORDER BY term"),
+                         [("dien",), ("lumia",)])
+        if self.env.engine == "sqlite":
+            self.assertIn("WITHOUT ROWID", query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_terms'")[0][0])
+            self.assertEqual(query(db, "SELECT name FROM sqlite_master WHERE tbl_name = 'decl_terms'"
+                                       " AND type = 'index' AND sql IS NOT NULL"), [])
+            self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])
+        else:
+            self.assertEqual(query(db, "SELECT indexname FROM pg_indexes WHERE tablename = 'decl_terms'"
+                                       " AND indexname = 'decl_terms_decl'"), [])
+        # every seeded declaration is found by its number
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE d.number IS NOT NULL"
+                                   " AND NOT EXISTS (SELECT 1 FROM decl_terms t WHERE t.term = d.number"
+                                   " AND t.decl_id = d.id)"), [(0,)])
+        self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
