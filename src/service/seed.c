@@ -1344,9 +1344,13 @@ static int fr_write_terms(db_conn *c, const fr_batch *b)
             all[n++] = (fr_term){t, d->id};
     }
     qsort(all, (size_t)n, sizeof *all, fr_term_cmp);
-    int rc = 0;
-    for (long i = 0; i < n && rc == 0; i++)
-        rc = store_decl_terms_insert(c, all[i].decl_id, all[i].term, 1);
+    const char **terms = malloc((size_t)(n ? n : 1) * 2 * sizeof *terms), **ids = terms + n;
+    int rc = terms ? 0 : DB_ERR;
+    for (long i = 0; rc == 0 && i < n; i++)
+        terms[i] = all[i].term, ids[i] = all[i].decl_id;
+    if (rc == 0)
+        rc = store_decl_terms_insert_pairs(c, terms, ids, n);
+    free(terms);
     free(all);
     free(stems);
     return rc;

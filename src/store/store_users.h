@@ -66,6 +66,10 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
  * declarations beforehand (db seed: one list per template, the number's terms per declaration). */
 char *store_decl_terms_of(const char *number, const char *doc_json, int *n);
 int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n);
+/* n (term, declaration) pairs, in key order for a bulk writer's B-tree locality (db seed);
+ * many rows per statement. The strings must outlive the call (bound without copies). */
+int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const char *const *decl_ids,
+                                  long n);
 
 /* Worklist claims: who holds a declaration. */
 int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at);

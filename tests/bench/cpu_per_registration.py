@@ -36,7 +36,7 @@ def free_port():
 def declaration():
     today = datetime.date.today()
     items = [
-        {"hs_code": "85171300", "description": "Smartphones, 128 GB", "origin": "CN",
+        {"hs_code": "85171300", "description": "Smartphones, 128 GB", "origin": "CN", "condition": "new",
          "quantity": "500", "unit": "PCE", "unit_price": "200", "value": "100000",
          "certificate_of_origin": {"form": "E", "number": "E2026CN0001234"}},
         {"hs_code": "85044019", "description": "Phone chargers 25 W", "origin": "CN",
