@@ -61,6 +61,14 @@ int json_string_copy(json_t *obj, const char *key, const char *parent_path, char
     return 0;
 }
 
+int json_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!s || n < min || n > max)
+        return 0;
+    return strspn(s, "0123456789") == n;
+}
+
 json_t *json_timestamp(int64_t t)
 {
     char buf[24];

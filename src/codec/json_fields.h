@@ -27,6 +27,9 @@ const char *json_string_member(json_t *obj, const char *key, const char *parent_
 int json_string_copy(json_t *obj, const char *key, const char *parent_path, char *out, size_t size,
                      errs *e);
 
+/* 1 when s is min..max ASCII digits. */
+int json_digits(const char *s, size_t min, size_t max);
+
 /* A UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" for unix seconds t, JSON null for 0 (never). */
 json_t *json_timestamp(int64_t t);
 
