@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_credit.h"
 #include "codec/json_fields.h"
 #include "codec/json_payment.h"
 #include "core/lifecycle.h"
@@ -23,9 +24,6 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};
-const char *const pay_refund_request_keys[] = {"amount", "reason", NULL};
-const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
@@ -286,17 +284,6 @@ out:
     return rc;
 }
 
-/* The body of a credit request: `amount` and, per request, a declaration or a reason. */
-static void parse_amount_body(json_t *body, const char *const *fields, credit_ctx *x)
-{
-    if (!json_is_object(body)) {
-        errs_add(x->e, "type", "", "the body must be a JSON object");
-        return;
-    }
-    json_check_fields(body, fields, "", x->e);
-    json_vnd_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
-}
-
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
@@ -310,12 +297,10 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    parse_amount_body(body, pay_credit_apply_keys, &x);
-    const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
-    if (json_is_object(body) && !json_decl_number_ok(dn))
-        errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
-    else if (dn)
-        snprintf(x.decl, sizeof x.decl, "%s", dn);
+    credit_apply_in in;
+    json_credit_apply_decode(body, &in, e);
+    x.amount = in.amount;
+    snprintf(x.decl, sizeof x.decl, "%s", in.decl);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     return r;
 }
@@ -376,12 +361,10 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    parse_amount_body(body, pay_refund_request_keys, &x);
-    const char *why = json_is_object(body) ? json_string_field(body, "reason", "/reason",
-                                                               sizeof x.reason, 0, e)
-                                           : NULL;
-    if (why)
-        utf8_snprintf(x.reason, sizeof x.reason, "%s", why);
+    refund_request_in in;
+    json_refund_request_decode(body, &in, e);
+    x.amount = in.amount;
+    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
 }
@@ -508,19 +491,10 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
-    } else {
-        json_check_fields(body, pay_refund_decision_keys, "", e);
-        json_t *ap = json_object_get(body, "approve");
-        if (!json_is_boolean(ap))
-            errs_add(e, ap ? "type" : "required", "/approve",
-                     "'approve' is true (refund) or false (reject)");
-        x.approve = json_is_true(ap);
-        const char *note = json_string_field(body, "note", "/note", sizeof x.note, 0, e);
-        if (note)
-            utf8_snprintf(x.note, sizeof x.note, "%s", note);
-    }
+    refund_decision_in in;
+    json_refund_decision_decode(body, &in, e);
+    x.approve = in.approve;
+    snprintf(x.note, sizeof x.note, "%s", in.note);
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
     return r;
 }
