@@ -88,17 +88,9 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
     return rc < 0 ? rc : 0;
 }
 
-static int enterprise_known(db_conn *c, credit_ctx *x)
-{
-    party p;
-    int rc = store_party_get(c, x->ent, &p);
-    if (rc == 0) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "no enterprise with tax code %s", x->ent);
-        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", msg));
-    }
-    return rc < 0 ? rc : 0;
-}
+/* The enterprise of the URL must be known to customs. */
+static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found", "",
+                                                     "no enterprise with tax code %s"};
 
 static json_t *refund_view(const refund_row *r)
 {
@@ -118,7 +110,7 @@ static json_t *refund_view(const refund_row *r)
 static int credits_read_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_party(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);
@@ -188,9 +180,7 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 static int apply_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_begin(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     /* every refusal at once: the declaration, then the credit */
@@ -310,9 +300,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
 static int refund_request_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_begin(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);

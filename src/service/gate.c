@@ -648,39 +648,33 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
 /* ---- officer's permission to re-manifest a container ------------------------------------------ */
 
 typedef struct perm_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     ctrperm_row p;
-    svc_reply reply;
 } perm_ctx;
+
+static const svc_unknown_party unknown_carrier = {SVC_INVALID, "unknown_party", "", "no such carrier"};
 
 static int perm_job(db_conn *c, void *ctx)
 {
     perm_ctx *x = ctx;
-    party pt;
-    if (svc_idem_lookup(c, x->req, &x->reply))
-        return 1;
-    int rc = store_party_get(c, x->p.carrier, &pt);
-    if (rc < 0)
+    int rc = svc_job_begin(c, &x->job, x->p.carrier, &unknown_carrier, NULL);
+    if (rc != 0)
         return rc;
-    if (rc == 0) {
-        x->reply = svc_error(SVC_INVALID, "unknown_party", "no such carrier");
-        return 1;
-    }
     x->p.id = store_sequence_next(c, "container_permission");
     if (x->p.id < 0)
         return (int)x->p.id;
     if ((rc = store_ctrperm_put(c, &x->p)) != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
                               x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
                               "granted_by", x->p.granted_by, "granted_at",
                               json_timestamp(x->p.granted_at));
     /* an officer's decision: audited with the person who took it (issue 16) */
-    if ((rc = svc_audit_append(c, x->req, "container_permissions", x->p.granted_at, "container.permit",
-                               x->reply.body)) != 0)
+    if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at, "container.permit",
+                               x->job.reply.body)) != 0)
         return rc;
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->p.granted_at);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->p.granted_at);
 }
 
 svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body)
@@ -698,15 +692,15 @@ svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, j
         return svc_errors(&e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    perm_ctx x = {.req = req};
+    perm_ctx x = {.job = svc_job_start(req)};
     snprintf(x.p.container, sizeof x.p.container, "%s", number);
     snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in.carrier);
     snprintf(x.p.reason, sizeof x.p.reason, "%s", in.reason);
     snprintf(x.p.granted_by, sizeof x.p.granted_by, "%s", req->party);
     x.p.granted_at = svc_now();
     if (store_write(a->st, perm_job, &x) < 0) {
-        json_decref(x.reply.body);
+        json_decref(x.job.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot store the permission");
     }
-    return x.reply;
+    return x.job.reply;
 }

@@ -116,6 +116,9 @@ typedef struct permit_ctx {
     int forbidden_checked;
 } permit_ctx;
 
+static const svc_unknown_party unknown_enterprise = {SVC_INVALID, "enterprise_unknown", "/enterprise",
+                                                     "enterprise %s is not registered with customs"};
+
 static int create_job(db_conn *c, void *ctx)
 {
     permit_ctx *x = ctx;
@@ -129,17 +132,8 @@ static int create_job(db_conn *c, void *ctx)
         snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->job.req->party, x->row.agency);
         return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
     }
-    party p;
-    rc = store_party_get(c, x->row.enterprise, &p);
-    if (rc < 0)
+    if ((rc = svc_job_party(c, &x->job, x->row.enterprise, &unknown_enterprise, NULL)) != 0)
         return rc;
-    if (rc == 0) {
-        errs e;
-        errs_init(&e);
-        errs_add(&e, "enterprise_unknown", "/enterprise", "enterprise %s is not registered with customs",
-                 x->row.enterprise);
-        return svc_fail(&x->job, svc_errors(&e));
-    }
     rc = store_permit_insert(c, &x->row);
     if (rc == DB_CONSTRAINT)
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
