@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_audit_case.h"
 #include "codec/json_fields.h"
-#include "codec/json_payment.h"
 #include "core/decl.h"
 #include "core/tax.h"
 #include "service/audit_log.h"
@@ -292,7 +292,7 @@ typedef struct case_ctx {
     char number[16];
     const char *id;
     char reason[256];
-    json_t *body;          /* findings input */
+    audit_findings_in findings; /* its strings borrowed from the request body */
     case_row row;
 } case_ctx;
 
@@ -375,7 +375,6 @@ static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
 
 svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
 {
-    static const char *const fields[] = {"declaration", "reason", NULL};
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
@@ -385,16 +384,13 @@ svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
         return r;
     errs e;
     errs_init(&e);
-    case_ctx x = {.job = svc_job_start(req)};
-    json_check_fields(body, fields, "", &e);
-    const char *n = json_string_field(body, "declaration", "/declaration", sizeof x.number, 1, &e);
-    const char *why = json_string_field(body, "reason", "/reason", sizeof x.reason, 1, &e);
-    if (n && !json_decl_number_ok(n))
-        errs_add(&e, "declaration", "/declaration", "a declaration number (11-12 digits)");
+    audit_case_in in;
+    json_audit_case_decode(body, &in, &e);
     if (e.n)
         return svc_errors(&e);
-    snprintf(x.number, sizeof x.number, "%s", n);
-    snprintf(x.reason, sizeof x.reason, "%s", why);
+    case_ctx x = {.job = svc_job_start(req)};
+    snprintf(x.number, sizeof x.number, "%s", in.declaration);
+    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
     return run(a, &x, open_job);
 }
 
@@ -481,13 +477,10 @@ static int findings_job(db_conn *c, void *ctx)
     int rc = load_case(c, x, "open", &d);
     if (rc != 0)
         return rc;
-    x->row.violation = json_is_true(json_object_get(x->body, "violation"));
+    x->row.violation = x->findings.violation;
     free(x->row.findings);
-    x->row.findings = strdup(json_string_value(json_object_get(x->body, "findings")));
-    const char *at = json_string_value(json_object_get(x->body, "additional_tax"));
-    x->row.additional_tax = 0;
-    if (at)
-        dec_parse(at, 0, 0, &x->row.additional_tax);
+    x->row.findings = strdup(x->findings.findings);
+    x->row.additional_tax = x->findings.additional_tax;
     /* a violation without tax owed (a fine is another procedure) or no violation: closed */
     snprintf(x->row.status, sizeof x->row.status, "%s",
              x->row.violation && x->row.additional_tax > 0 ? "findings" : "closed");
@@ -504,7 +497,6 @@ static int findings_job(db_conn *c, void *ctx)
 
 svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
 {
-    static const char *const fields[] = {"violation", "findings", "additional_tax", NULL};
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
@@ -514,19 +506,10 @@ svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *b
         return r;
     errs e;
     errs_init(&e);
-    json_check_fields(body, fields, "", &e);
-    json_t *v = json_object_get(body, "violation"), *at = json_object_get(body, "additional_tax");
-    int64_t tax = 0;
-    if (!json_is_boolean(v))
-        errs_add(&e, v ? "type" : "required", "/violation", "'violation' is true or false");
-    json_string_field(body, "findings", "/findings", 4000, 1, &e);
-    if (at && (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &tax) != 0 || tax < 0))
-        errs_add(&e, "decimal", "/additional_tax", "'additional_tax' is a non-negative VND amount as a string");
-    if (json_is_true(v) && !at)
-        errs_add(&e, "required", "/additional_tax", "a violation states the additional tax (\"0\" when none)");
+    case_ctx x = {.job = svc_job_start(req), .id = id};
+    json_audit_findings_decode(body, &x.findings, &e);
     if (e.n)
         return svc_errors(&e);
-    case_ctx x = {.job = svc_job_start(req), .id = id, .body = body};
     return run(a, &x, findings_job);
 }
 
