@@ -317,6 +317,20 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     return rc < 0 ? rc : 0;
 }
 
+/* Every step ends the same way: the case stored in its new state (x->row.status set by the
+ * step), the step on both chains, the case as the reply (code), remembered for the
+ * Idempotency-Key. dstatus: the declaration's, unchanged by the audit. */
+static int step_store(db_conn *c, case_ctx *x, const char *action, int dstatus, svc_code code)
+{
+    int rc;
+    x->row.updated_at = x->job.now;
+    if ((rc = store_case_put(c, &x->row)) != 0 || (rc = step_events(c, x, action, dstatus)) != 0)
+        return rc;
+    x->job.reply.code = code;
+    x->job.reply.body = case_json(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+}
+
 static int open_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
@@ -356,14 +370,10 @@ static int open_job(db_conn *c, void *ctx)
     snprintf(x->row.status, sizeof x->row.status, "open");
     snprintf(x->row.reason, sizeof x->row.reason, "%s", x->reason);
     snprintf(x->row.opened_by, sizeof x->row.opened_by, "%s", x->job.req->party);
-    x->row.opened_at = x->row.updated_at = x->job.now;
+    x->row.opened_at = x->job.now;
     int status = d.status;
     decl_row_release(&d);
-    if ((rc = store_case_put(c, &x->row)) != 0 || (rc = step_events(c, x, "open", status)) != 0)
-        return rc;
-    x->job.reply.code = SVC_CREATED;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return step_store(c, x, "open", status, SVC_CREATED);
 }
 
 static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
@@ -452,8 +462,12 @@ svc_reply svc_pca_get(app *a, const svc_req *req, const char *id)
     return r;
 }
 
+/* The start of a step on an existing case: a replayed Idempotency-Key answered (1), the case
+ * read and required in want_status, its declaration read into d (release it when 0 is returned). */
 static int load_case(db_conn *c, case_ctx *x, const char *want_status, decl_row *d)
 {
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
+        return 1;
     int rc = store_case_get(c, x->id, &x->row);
     if (rc < 0)
         return rc;
@@ -472,8 +486,6 @@ static int findings_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
     int rc = load_case(c, x, "open", &d);
     if (rc != 0)
         return rc;
@@ -484,15 +496,9 @@ static int findings_job(db_conn *c, void *ctx)
     /* a violation without tax owed (a fine is another procedure) or no violation: closed */
     snprintf(x->row.status, sizeof x->row.status, "%s",
              x->row.violation && x->row.additional_tax > 0 ? "findings" : "closed");
-    x->row.updated_at = x->job.now;
-    if ((rc = store_case_put(c, &x->row)) == 0)
-        rc = step_events(c, x, "findings", d.status);
+    int status = d.status;
     decl_row_release(&d);
-    if (rc != 0)
-        return rc;
-    x->job.reply.code = SVC_OK;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return step_store(c, x, "findings", status, SVC_OK);
 }
 
 svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
@@ -517,8 +523,6 @@ static int assess_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
     int rc = load_case(c, x, "findings", &d);
     if (rc != 0)
         return rc;
@@ -544,15 +548,9 @@ static int assess_job(db_conn *c, void *ctx)
         rc = rc < 0 ? rc : 0;
     }
     snprintf(x->row.status, sizeof x->row.status, "assessed");
-    x->row.updated_at = x->job.now;
-    if (rc == 0 && (rc = store_case_put(c, &x->row)) == 0)
-        rc = step_events(c, x, "assessed", d.status);
+    int status = d.status;
     decl_row_release(&d);
-    if (rc != 0)
-        return rc;
-    x->job.reply.code = SVC_OK;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return rc != 0 ? rc : step_store(c, x, "assessed", status, SVC_OK);
 }
 
 svc_reply svc_pca_assess(app *a, const svc_req *req, const char *id)
