@@ -66,6 +66,19 @@ typedef struct sel_ctx {
     int err;
 } sel_ctx;
 
+/* Room for one more element in heap array arr of *cap elements (n used): doubled when full,
+ * `first` the first time. The array (maybe moved), or NULL (arr untouched) when out of memory. */
+static void *grow(void *arr, int n, int *cap, size_t elem, int first)
+{
+    if (n < *cap)
+        return arr;
+    int c = *cap ? *cap * 2 : first;
+    void *g = realloc(arr, (size_t)c * elem);
+    if (g)
+        *cap = c;
+    return g;
+}
+
 static void add_reason(cand *c, const char *code, int points, const char *text)
 {
     c->score += points;
@@ -77,15 +90,12 @@ static void sel_row(const decl_row *r, void *ctx)
     sel_ctx *x = ctx;
     if (x->err)
         return;
-    if (x->n == x->cap) {
-        int cap = x->cap ? x->cap * 2 : 256;
-        cand *g = realloc(x->c, (size_t)cap * sizeof *g);
-        if (!g) {
-            x->err = 1;
-            return;
-        }
-        x->c = g, x->cap = cap;
+    cand *grown = grow(x->c, x->n, &x->cap, sizeof *x->c, 256);
+    if (!grown) {
+        x->err = 1;
+        return;
     }
+    x->c = grown;
     cand *c = &x->c[x->n++];
     memset(c, 0, sizeof *c);
     snprintf(c->id, sizeof c->id, "%s", r->id);
@@ -132,15 +142,12 @@ static void sel_row(const decl_row *r, void *ctx)
         if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 || qty <= 0 ||
             dec_parse(cv, 0, 0, &val) != 0)
             continue;
-        if (x->nu == x->capu) {
-            int cap = x->capu ? x->capu * 2 : 512;
-            unit_sample *g = realloc(x->u, (size_t)cap * sizeof *g);
-            if (!g) {
-                x->err = 1;
-                break;
-            }
-            x->u = g, x->capu = cap;
+        unit_sample *u = grow(x->u, x->nu, &x->capu, sizeof *x->u, 512);
+        if (!u) {
+            x->err = 1;
+            break;
         }
+        x->u = u;
         x->u[x->nu++] = (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
                                       (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
     }
