@@ -12,11 +12,8 @@ void json_audit_case_decode(json_t *body, audit_case_in *x, errs *e)
 {
     static const char *const fields[] = {"declaration", "reason", NULL};
     memset(x, 0, sizeof *x);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, fields, e) != 0)
         return;
-    }
-    json_check_fields(body, fields, "", e);
     const char *n = json_string_field(body, "declaration", "/declaration", sizeof x->declaration, 1, e);
     const char *why = json_string_field(body, "reason", "/reason", sizeof x->reason, 1, e);
     if (n && !json_decl_number_ok(n))
@@ -29,11 +26,8 @@ void json_audit_findings_decode(json_t *body, audit_findings_in *x, errs *e)
 {
     static const char *const fields[] = {"violation", "findings", "additional_tax", NULL};
     memset(x, 0, sizeof *x);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, fields, e) != 0)
         return;
-    }
-    json_check_fields(body, fields, "", e);
     json_t *v = json_object_get(body, "violation"), *at = json_object_get(body, "additional_tax");
     if (!json_is_boolean(v))
         errs_add(e, v ? "type" : "required", "/violation", "'violation' is true or false");

@@ -19,11 +19,8 @@ void json_certificate_decode(json_t *body, co_in *c, errs *e)
                                       "importer", "items", "invoice_number", "transport_ref", NULL};
     static const char *const itk[] = {"hs6", "quantity", "fob_value", "origin_criterion", NULL};
     memset(c, 0, sizeof *c);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, top, e) != 0)
         return;
-    }
-    json_check_fields(body, top, "", e);
     const char *form = json_string_field(body, "form", "/form", sizeof c->form, 1, e);
     const char *num = json_string_field(body, "number", "/number", sizeof c->number, 1, e);
     const char *cc = json_string_field(body, "issuing_country", "/issuing_country", 3, 1, e);

@@ -16,9 +16,8 @@ const char *const json_refund_decision_keys[] = {"approve", "note", NULL};
  * object (the one error appended). */
 static int amount_body(json_t *body, const char *const *fields, int64_t *amount, errs *e)
 {
-    if (!json_is_object(body))
-        return errs_add(e, "type", "", "the body must be a JSON object");
-    json_check_fields(body, fields, "", e);
+    if (json_body_begin(body, fields, e) != 0)
+        return -1;
     json_vnd_amount(json_object_get(body, "amount"), "/amount", e, amount);
     return 0;
 }
@@ -48,11 +47,8 @@ void json_refund_request_decode(json_t *body, refund_request_in *x, errs *e)
 void json_refund_decision_decode(json_t *body, refund_decision_in *x, errs *e)
 {
     memset(x, 0, sizeof *x);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, json_refund_decision_keys, e) != 0)
         return;
-    }
-    json_check_fields(body, json_refund_decision_keys, "", e);
     json_t *ap = json_object_get(body, "approve");
     if (!json_is_boolean(ap))
         errs_add(e, ap ? "type" : "required", "/approve", "'approve' is true (refund) or false (reject)");

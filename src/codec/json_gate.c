@@ -11,11 +11,8 @@ void json_gate_event_decode(json_t *body, gate_event_in *g, errs *e)
 {
     static const char *const fields[] = {"type", "container", "location", "seal", NULL};
     memset(g, 0, sizeof *g);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, fields, e) != 0)
         return;
-    }
-    json_check_fields(body, fields, "", e);
     const char *type = json_string_value(json_object_get(body, "type"));
     const char *ctr = json_string_value(json_object_get(body, "container"));
     const char *loc = json_string_value(json_object_get(body, "location"));

@@ -11,11 +11,8 @@ void json_guarantee_decode(json_t *body, guarantee_in *g, errs *e)
     static const char *const top[] = {"guarantee_id", "type", "enterprise", "amount", "valid_until",
                                       "declarations", NULL};
     memset(g, 0, sizeof *g);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, top, e) != 0)
         return;
-    }
-    json_check_fields(body, top, "", e);
     json_string_copy(body, "guarantee_id", "", g->id, sizeof g->id, e);
     if (json_string_copy(body, "type", "", g->type, sizeof g->type, e) == 0 && strcmp(g->type, "separate") &&
         strcmp(g->type, "joint"))

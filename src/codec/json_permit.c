@@ -12,11 +12,8 @@ void json_permit_decode(json_t *body, permit_in *p, errs *e)
     static const char *const allowed[] = {"number", "enterprise", "agency", "procedure", "hs_codes",
                                           "quantity", "unit", "valid_from", "valid_to", NULL};
     memset(p, 0, sizeof *p);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, allowed, e) != 0)
         return;
-    }
-    json_check_fields(body, allowed, "", e);
     const char *number = json_string_field(body, "number", "/number", sizeof p->number, 1, e);
     const char *ent = json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, e);
     const char *agency = json_string_field(body, "agency", "/agency", sizeof p->agency, 1, e);
