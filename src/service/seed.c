@@ -33,6 +33,7 @@
 #include "service/risk_engine.h"
 #include "store/pack.h"
 #include "store/store.h"
+#include "store/store_dashboard.h"
 #include "store/store_payments.h"
 #include "store/store_audit.h"
 #include "store/store_manifest.h"
@@ -1320,6 +1321,8 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.party, sizeof row.party, "%s", d->p->code);
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
         rc = store_decl_insert_row(c, &row);
+        if (rc == 0) /* the dashboard's HS chapters, as store_decl_insert writes them */
+            rc = store_decl_chapters_put(c, row.id, t->doc);
     }
     /* the search terms store_decl_insert and store_decl_register write: the number's two, and
      * the document's (the template's, listed once) */

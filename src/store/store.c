@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "store/store_audit.h"
+#include "store/store_dashboard.h"
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "util/log.h"
@@ -849,8 +850,12 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     int rc = db_run(c, st);
     free(packed[0]);
     free(packed[1]);
-    /* the search index (e-Office) follows the document in the same transaction */
-    return rc || !terms ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    /* the search index and the dashboard's HS chapters (e-Office) follow the document in the
+     * same transaction */
+    if (rc || !terms)
+        return rc;
+    rc = store_decl_terms_put(c, r->id, r->number, r->doc);
+    return rc ? rc : store_decl_chapters_put(c, r->id, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
@@ -872,7 +877,8 @@ int store_decl_update(db_conn *c, const decl_row *r)
     int rc = db_run(c, st);
     free(packed[0]);
     free(packed[1]);
-    return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    rc = rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
+    return rc ? rc : store_decl_chapters_put(c, r->id, r->doc);
 }
 
 int store_decl_set_state(db_conn *c, const decl_row *r)
