@@ -329,3 +329,7 @@ CREATE TABLE IF NOT EXISTS decl_chapters (
   PRIMARY KEY (decl_id, chapter));
 -- the whole administration's period (one office's is declarations_office_at)
 CREATE INDEX IF NOT EXISTS declarations_registered ON declarations(registered_at);
+-- the dashboard's first instant of an action per declaration (documents passed, inspected, gate
+-- out), answered from the index alone instead of reading each event row: the office's month
+-- went from 263 to 166 ms of server CPU at 100,000 declarations (docs/performance.md)
+CREATE INDEX IF NOT EXISTS events_decl_action ON events(decl_id, action, at);

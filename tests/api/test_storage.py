@@ -344,6 +344,7 @@ class T12StorageUnpaidLedger(unittest.TestCase):
             c.execute("ALTER TABLE events DROP COLUMN feed")
             c.execute("DROP TABLE decl_chapters")
             c.execute("DROP INDEX declarations_registered")
+            c.execute("DROP INDEX events_decl_action")
             c.execute("DELETE FROM schema_version WHERE version >= 7")
         out = run_cli("db", "migrate", "--db", db).stdout
         self.assertIn("schema version 6 -> %d" % latest, out)
