@@ -175,6 +175,15 @@ static void h_attach_upload(route_ctx *c)
                                    c->rq->body_too_big));
 }
 
+static void h_attach_replace(route_ctx *c)
+{
+    reply(c->rs, svc_attach_replace(c->a, c->req, P0, P1, arg(c, "kind"), arg(c, "filename"),
+                                    header(c, "Content-Type"), c->rq->body, c->req->raw_len,
+                                    c->rq->body_too_big));
+}
+
+static void h_attach_delete(route_ctx *c) { reply(c->rs, svc_attach_delete(c->a, c->req, P0, P1)); }
+
 static void h_attach_list(route_ctx *c) { reply(c->rs, svc_attach_list(c->a, c->req, P0)); }
 
 static void h_attach_get(route_ctx *c)
@@ -398,6 +407,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/declarations/{id}/attachments", h_attach_upload, BEARER},
     {"GET", "/api/v1/declarations/{id}/attachments", h_attach_list, BEARER},
     {"GET", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_get, BEARER},
+    {"PUT", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_replace, BEARER},
+    {"DELETE", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_delete, BEARER},
     {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide, BEARER},
     {"GET", "/api/v1/amendments", h_amendments, BEARER},
     {"GET", "/api/v1/agencies/me/obligations", h_obligations, BEARER},
@@ -585,7 +596,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     if (post || put) {
         const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
         /* an attachment's body is the file itself: the service checks its size and type */
-        int raw = post && svc_attach_is_upload_path(rq->url);
+        int raw = (post || put) && svc_attach_is_upload_path(rq->url);
         if (rq->body_too_big && !raw)
             return error(rs, 413, "too_large", "the body exceeds 1 MiB");
         /* a POST without a body (register, admin/invalidate) has nothing to type-check */
