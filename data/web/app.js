@@ -448,7 +448,7 @@
     }
     page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
       permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '',
-      att.status === 200 ? attachmentsSection(key, att.body, () => declaration(key)) : '', owed, manifest, ledger, versions, events);
+      att.status === 200 ? attachmentsSection(key, att.body, () => declaration(key), x) : '', owed, manifest, ledger, versions, events);
     if (S.me.role === 'declarant') live(() => declaration(key), x.id);
   }
 
@@ -461,16 +461,52 @@
     officer: ['inspection_photo', 'scanner_image'],
   };
   const DOC_TYPES = { pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', xml: 'application/xml' };
-  function attachmentsSection(key, list, reload) {
+  // the declarant deletes or replaces its own documents until the declaration is cleared (the
+  // server refuses from then on: 409 attachment_locked)
+  const LOCKED = ['cleared', 'passed_supervision', 'rejected', 'cancelled', 'invalidated', 'expired'];
+  const typeOf = (f) => f.type || DOC_TYPES[(f.name.split('.').pop() || '').toLowerCase()] || 'application/octet-stream';
+  function attachmentsSection(key, list, reload, decl) {
     const items = (list && list.attachments) || [];
-    const rows = items.map((a) => el('tr', { 'data-sha256': a.sha256 }, el('td', {}, when(a.at)),
+    const base = '/api/v1/declarations/' + encodeURIComponent(key) + '/attachments';
+    const changeable = S.me && S.me.role === 'declarant' && decl && !decl.cleared_at && !LOCKED.includes(decl.status);
+    const msg = el('div', { 'aria-live': 'polite', 'data-testid': 'attach-msg' });
+    async function change(method, url, init, done) {
+      const r = await fetch(url, Object.assign({ method, credentials: 'same-origin' }, init));
+      let b = null;
+      try { b = await r.json(); } catch (e) { b = null; }
+      msg.replaceChildren();
+      if (r.status === 200) { toast(done); reload(); } else msg.append(errorsBox(b));
+    }
+    const actions = (a) => {
+      if (!changeable || !DOC_KINDS.declarant.includes(a.kind)) return el('td', {});
+      const del = el('button', { type: 'button', 'data-testid': 'attachment-delete', 'aria-label': t('att_delete') + ' ' + a.filename,
+        onclick: () => {
+          if (!window.confirm(t('att_confirm_delete') + '\n' + a.filename)) return;
+          change('DELETE', base + '/' + a.id, { headers: { 'X-CSRF-Token': S.me.csrf_token } }, t('att_deleted') + ': ' + a.filename);
+        } }, t('att_delete'));
+      const file = el('input', { type: 'file', class: 'visually-hidden', 'data-testid': 'attachment-replace-file',
+        accept: '.pdf,.jpg,.jpeg,.png,.xml,application/pdf,image/jpeg,image/png,application/xml',
+        'aria-label': t('att_replace') + ' ' + a.filename,
+        onchange: () => {
+          const f = file.files[0];
+          if (!f) return;
+          change('PUT', base + '/' + a.id + '?filename=' + encodeURIComponent(f.name),
+            { headers: { 'Content-Type': typeOf(f), 'X-CSRF-Token': S.me.csrf_token }, body: f }, t('att_replaced') + ': ' + f.name);
+        } });
+      const rep = el('button', { type: 'button', 'data-testid': 'attachment-replace', onclick: () => file.click() }, t('att_replace'));
+      return el('td', {}, del, ' ', rep, file);
+    };
+    const rows = items.map((a) => el('tr', { 'data-sha256': a.sha256, 'data-id': a.id }, el('td', {}, when(a.at)),
       el('td', {}, t('k_' + a.kind) || a.kind),
       el('td', {}, el('a', { href: a.href, target: '_blank', rel: 'noopener', 'data-testid': 'attachment-link' }, a.filename)),
       el('td', { class: 'num' }, Math.ceil(a.size / 1024).toLocaleString(S.lang === 'vi' ? 'vi-VN' : 'en-GB') + ' KiB'),
       el('td', {}, (a.username ? a.username + ' — ' : '') + a.role + ' ' + a.party),
-      el('td', {}, el('code', { title: a.sha256 }, a.sha256.slice(0, 16) + '…'))));
-    const kids = [items.length ? table(t('d_attachments'), [t('at'), t('kind'), t('att_file'), { label: t('att_size'), num: true },
-      t('who'), 'SHA-256'], rows, { 'data-testid': 'attachments' }) : el('p', { 'data-testid': 'attachments-none' }, t('att_none'))];
+      el('td', {}, el('code', { title: a.sha256 }, a.sha256.slice(0, 16) + '…')),
+      changeable ? actions(a) : ''));
+    const heads = [t('at'), t('kind'), t('att_file'), { label: t('att_size'), num: true }, t('who'), 'SHA-256'];
+    if (changeable) heads.push(t('att_actions'));
+    const kids = [items.length ? table(t('d_attachments'), heads, rows, { 'data-testid': 'attachments' })
+      : el('p', { 'data-testid': 'attachments-none' }, t('att_none')), msg];
     const kinds = S.me && DOC_KINDS[S.me.role];
     if (kinds) {
       const msg = el('div', { 'aria-live': 'polite' });
@@ -481,7 +517,7 @@
         const f = file.files[0];
         if (!f) return;
         const kind = form.elements.kind.value;
-        const type = f.type || DOC_TYPES[(f.name.split('.').pop() || '').toLowerCase()] || 'application/octet-stream';
+        const type = typeOf(f);
         const r = await fetch('/api/v1/declarations/' + encodeURIComponent(key) + '/attachments?kind=' + encodeURIComponent(kind) +
           '&filename=' + encodeURIComponent(f.name), { method: 'POST', credentials: 'same-origin',
           headers: { 'Content-Type': type, 'X-CSRF-Token': S.me.csrf_token }, body: f });

@@ -310,6 +310,39 @@ const tests = {
     await page.close();
   },
 
+  async declarant_replaces_and_deletes_an_attachment() {
+    const r = await registered(tok.declarant, decl('0101234567', 200));
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.goto(BASE + '/#/d/' + r.number);
+    const form = page.locator('form[data-testid=attach-form]');
+    const pdf = Buffer.from('%PDF-1.4\n% packing list\n%%EOF\n');
+    await form.getByLabel('Loại').selectOption('packing_list');
+    await form.getByLabel(/^Tệp/).setInputFiles({ name: 'packing-v1.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await form.locator('[data-testid=attach-submit]').click();
+    const row = page.locator('[data-testid=attachments] tbody tr').filter({ hasText: 'packing-v1.pdf' });
+    await row.waitFor();
+    const id = await row.getAttribute('data-id');
+    // replace: the same row (id) with the new file; a file that is not what it says is refused with the reason
+    await row.locator('[data-testid=attachment-replace-file]').setInputFiles({ name: 'packing-v2.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+    await page.locator('[data-testid=attach-msg]').getByText(/not a PDF, JPEG, PNG or XML/).waitFor();
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(32)]);
+    await row.locator('[data-testid=attachment-replace-file]').setInputFiles({ name: 'packing-v2.png', mimeType: 'image/png', buffer: png });
+    const row2 = page.locator(`[data-testid=attachments] tbody tr[data-id="${id}"]`).filter({ hasText: 'packing-v2.png' });
+    await row2.waitFor();
+    assert.equal(await row2.getAttribute('data-sha256'), crypto.createHash('sha256').update(png).digest('hex'));
+    // delete, after the confirmation
+    page.once('dialog', (d) => d.accept());
+    await row2.locator('[data-testid=attachment-delete]').click();
+    await page.locator('[data-testid=attachments-none]').waitFor();
+    // both in the history, with the person
+    const who = await page.locator('[data-testid=events] tr').filter({ hasText: 'attachment_deleted' }).locator('[data-testid=event-who]').textContent();
+    assert.match(who, /declarant/);
+    assert.equal(await page.locator('[data-testid=events] tr').filter({ hasText: 'attachment_replaced' }).count(), 1);
+    await signOut(page);
+    await page.close();
+  },
+
   async declarant_cannot_open_another_enterprises_declaration() {
     const other = await registered(tok.broker, decl('0301234568', 200));
     const page = await newPage();
