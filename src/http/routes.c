@@ -268,6 +268,15 @@ static void h_rule_delete(route_ctx *c)
 }
 
 static void h_risk_models(route_ctx *c) { reply(c->rs, svc_risk_models(c->a, c->req)); }
+
+static void h_risk_model_activate(route_ctx *c)
+{
+    char *end;
+    int64_t v = strtoll(P0, &end, 10);
+    if (*end || v <= 0)
+        return error(c->rs, 404, "not_found", "no such model version");
+    reply(c->rs, svc_risk_model_activate(c->a, c->req, v));
+}
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
 static void h_risk_settings_put(route_ctx *c) { reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body)); }
 
@@ -437,6 +446,7 @@ const http_route http_routes[] = {
     {"PUT", "/api/v1/risk/rules/{rule_id}", h_rule_put, BEARER},
     {"DELETE", "/api/v1/risk/rules/{rule_id}", h_rule_delete, BEARER},
     {"GET", "/api/v1/risk/models", h_risk_models, BEARER},
+    {"POST", "/api/v1/risk/models/{version}/activation", h_risk_model_activate, BEARER},
     {"GET", "/api/v1/risk/settings", h_risk_settings_get, BEARER},
     {"PUT", "/api/v1/risk/settings", h_risk_settings_put, BEARER},
 
