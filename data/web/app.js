@@ -603,7 +603,9 @@
   }
 
   /* ---- risk officers ------------------------------------------------------------------------------ */
-  async function rules() {
+  // editing: the rule being changed (its row's Edit button), whose values fill the form; Save sends the
+  // whole rule back (PUT replaces it), with the form's fields changed
+  async function rules(editing) {
     const [r, m] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models')]);
     if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
     const list = r.body.rules || [];
@@ -617,33 +619,52 @@
       el('td', { class: 'num' }, x.max_unit_value_vnd !== '0' ? vnd(x.max_unit_value_vnd) : ''),
       el('td', { class: 'num' }, x.min_value_vnd !== '0' ? vnd(x.min_value_vnd) : ''),
       el('td', {}, badge(x.action)), el('td', {}, String(x.priority)), el('td', {}, x.active ? t('yes') : t('no')),
-      el('td', {}, el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
-    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form' },
-      field('r-name', t('rule_name'), el('input', { name: 'name', required: true })),
-      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric' })),
-      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2 })),
-      field('r-importer', t('importer'), el('input', { name: 'importer' })),
-      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric' })),
-      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric' })),
-      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], 'yellow')),
-      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: '50' })),
-      el('div', {}, el('button', { type: 'submit', class: 'primary' }, t('add_rule'))));
+      el('td', {}, el('button', { type: 'button', 'data-testid': 'rule-edit', onclick: () => rules(x) }, t('edit')), ' ',
+        el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
+    const e = editing || {};
+    const money = (v) => (v && v !== '0' ? v : '');
+    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form', 'data-editing': editing ? String(editing.id) : null },
+      editing ? el('p', { 'data-testid': 'rule-editing' }, t('editing_rule', { n: editing.id })) : '',
+      field('r-name', t('rule_name'), el('input', { name: 'name', required: true, value: e.name || '' })),
+      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric', value: e.hs_prefix || '' })),
+      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2, value: e.origin || '' })),
+      field('r-importer', t('importer'), el('input', { name: 'importer', value: e.importer || '' })),
+      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric', value: money(e.max_unit_value_vnd) })),
+      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric', value: money(e.min_value_vnd) })),
+      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], e.action || 'yellow')),
+      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: String(e.priority !== undefined ? e.priority : 50) })),
+      el('div', {}, el('button', { type: 'submit', class: 'primary' }, editing ? t('save_rule') : t('add_rule')),
+        editing ? el('button', { type: 'button', onclick: () => rules() }, t('cancel')) : ''));
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const body = { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) };
-      for (const k of ['hs_prefix', 'origin', 'importer']) if (f[k].value) body[k] = f[k].value.trim();
-      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) if (f[k].value) body[k] = f[k].value.replace(/[^0-9]/g, '');
-      const c = await api('POST', '/risk/rules', body);
-      if (c.status === 201) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
+      // a change keeps what the form does not show (type code, office, dates, declarant, shipper...)
+      const body = editing ? { ...editing } : {};
+      Object.assign(body, { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) });
+      for (const k of ['hs_prefix', 'origin', 'importer']) body[k] = f[k].value.trim();
+      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) body[k] = f[k].value.replace(/[^0-9]/g, '') || '0';
+      if (!editing) for (const k of ['hs_prefix', 'origin', 'importer']) if (!body[k]) delete body[k];
+      const c = editing ? await api('PUT', '/risk/rules/' + editing.id, body) : await api('POST', '/risk/rules', body);
+      if (c.status === 201 || c.status === 200) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
     });
-    const models = m.status === 200 ? section(t('models'), table(t('models'), ['#', t('active'), t('created_at'), t('detail')],
-      (m.body.models || []).map((x) => el('tr', {}, el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
-        el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
-          .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; '))))),
-    el('p', { class: 'muted' }, t('models_cli'))) : '';
+    const M = m.status === 200 ? m.body : null;
+    const activate = (x) => async () => {
+      const a = await api('POST', '/risk/models/' + x.version + '/activation');
+      if (a.status === 200) { toast(t('model_activated', { n: x.version })); rules(); } else out.replaceChildren(errorsBox(a.body));
+    };
+    // a roll-back is activating an older version; training stays on the command line
+    const models = M ? section(t('models'), el('p', { 'data-testid': 'model-in-use' }, t('model_in_use') + ': ' + (M.in_use || t('rules_only'))),
+      table(t('models'), ['#', t('active'), t('created_at'), t('detail'), ''],
+        (M.models || []).map((x) => el('tr', { 'data-version': String(x.version), 'data-active': x.active ? '1' : '0' },
+          el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
+          el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
+            .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; ')),
+          el('td', {}, x.active ? '' : el('button', { type: 'button', 'data-testid': 'model-activate', onclick: activate(x) },
+            M.active && x.version < M.active ? t('roll_back') : t('activate'))))), { 'data-testid': 'models' }),
+      el('p', { class: 'muted' }, t('models_cli'))) : '';
     page(t('rules_title'), f, out, table(t('rules_title'), ['#', t('rule_name'), t('hs') + ' / ' + t('origin') + ' / ' + t('importer'),
       { label: t('max_unit'), num: true }, { label: t('min_value'), num: true }, t('channel'), t('priority'), t('active'), ''], rows,
     { 'data-testid': 'rules' }), models);
+    if (editing) f.name.focus();
   }
 
   /* ---- start -------------------------------------------------------------------------------------- */

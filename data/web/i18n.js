@@ -49,7 +49,9 @@ window.I18N = {
     changed: 'Tờ khai {n}: {s}', forbidden: 'Bạn không có quyền làm việc này.', error: 'Lỗi',
     rules_title: 'Quy tắc phân luồng', rule_name: 'Tên', priority: 'Ưu tiên', active: 'Hiệu lực',
     welcome: 'Xin chào', home_text: 'Chọn một mục trong menu.', yes: 'Có', no: 'Không',
-    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc', before: 'Trước', after: 'Sau', retire: 'Ngừng áp dụng', add_rule: 'Thêm quy tắc', max_unit: 'Đơn giá tối đa (VND)', min_value: 'Trị giá tối thiểu (VND)', models: 'Các phiên bản mô hình', models_cli: 'Huấn luyện và kích hoạt mô hình: ecustoms risk train / risk activate.',
+    hours: 'giờ', minutes: 'phút', working: 'giờ làm việc', before: 'Trước', after: 'Sau', retire: 'Ngừng áp dụng', add_rule: 'Thêm quy tắc', max_unit: 'Đơn giá tối đa (VND)', min_value: 'Trị giá tối thiểu (VND)', models: 'Các phiên bản mô hình', models_cli: 'Huấn luyện mô hình: ecustoms risk train (kích hoạt hoặc quay lại phiên bản cũ ngay tại đây).',
+    edit: 'Sửa', save_rule: 'Lưu thay đổi', cancel: 'Hủy', editing_rule: 'Đang sửa quy tắc số {n}', activate: 'Kích hoạt', roll_back: 'Quay lại phiên bản này',
+    model_activated: 'Đã kích hoạt mô hình {n}', model_in_use: 'Mô hình máy chủ đang dùng', rules_only: 'không có (chỉ quy tắc)',
   },
   en: {
     skip: 'Skip to main content', brand_sub: 'e-Customs',
@@ -100,7 +102,9 @@ window.I18N = {
     changed: 'Declaration {n}: {s}', forbidden: 'You may not do this.', error: 'Error',
     rules_title: 'Selectivity rules', rule_name: 'Name', priority: 'Priority', active: 'Active',
     welcome: 'Welcome', home_text: 'Choose an entry in the menu.', yes: 'Yes', no: 'No',
-    hours: 'h', minutes: 'min', working: 'working hours', before: 'Before', after: 'After', retire: 'Retire', add_rule: 'Add the rule', max_unit: 'Unit value at most (VND)', min_value: 'Value at least (VND)', models: 'Model versions', models_cli: 'Models are trained and activated with ecustoms risk train / risk activate.',
+    hours: 'h', minutes: 'min', working: 'working hours', before: 'Before', after: 'After', retire: 'Retire', add_rule: 'Add the rule', max_unit: 'Unit value at most (VND)', min_value: 'Value at least (VND)', models: 'Model versions', models_cli: 'Models are trained with ecustoms risk train (activated, or rolled back to an older version, here).',
+    edit: 'Edit', save_rule: 'Save changes', cancel: 'Cancel', editing_rule: 'Editing rule {n}', activate: 'Activate', roll_back: 'Roll back to this version',
+    model_activated: 'Model {n} activated', model_in_use: 'Model the server scores with', rules_only: 'none (rules only)',
   },
 };
 

@@ -469,6 +469,45 @@ const tests = {
     await signOut(page);
     await page.close();
   },
+
+  // last: the models it activates are not trained (the scorer falls back to the rules, logged)
+  async risk_officer_edits_a_rule_and_activates_a_model() {
+    const c = await api('POST', '/risk/rules', tok.risk, { name: 'Máy khoan cầm tay', hs_prefix: '846721', action: 'yellow',
+      priority: 20, type_code: 'A11' });
+    assert.equal(c.status, 201, c.text);
+    const page = await newPage();
+    await signIn(page, 'risk');
+    const row = page.locator(`[data-testid=rules] tr[data-rule="${c.body.id}"]`);
+    await row.getByRole('button', { name: 'Sửa' }).click();
+    const f = page.locator(`form[data-testid=rule-form][data-editing="${c.body.id}"]`);
+    assert.equal(await f.getByLabel('Mã HS').inputValue(), '846721');
+    await f.getByLabel('Tên').fill('Máy khoan cầm tay giá thấp');
+    await f.getByLabel('Đơn giá tối đa (VND)').fill('500.000');
+    await f.getByLabel('Luồng').selectOption('red');
+    await f.getByRole('button', { name: 'Lưu thay đổi' }).click();
+    await page.locator('form[data-testid=rule-form]:not([data-editing])').waitFor();
+    await row.filter({ hasText: 'Máy khoan cầm tay giá thấp' }).waitFor();
+    const got = (await api('GET', '/risk/rules', tok.risk)).body.rules.find((x) => x.id === c.body.id);
+    // the change kept what the form does not show (the type code)
+    assert.deepEqual([got.name, got.action, got.max_unit_value_vnd, got.hs_prefix, got.type_code, got.priority],
+      ['Máy khoan cầm tay giá thấp', 'red', '500000', '846721', 'A11', 20]);
+    // two stored versions (as `ecustoms risk train --no-activate` leaves them): activate, then roll back
+    execFileSync('sqlite3', [DB, "INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained, active," +
+      " features, metrics, params, model) VALUES (1, 0, 0, 0, 10, 0, '[]', '{\"auc\": 0.71}', '{}', '{}')," +
+      " (2, 0, 0, 0, 10, 0, '[]', '{\"auc\": 0.74}', '{}', '{}')"]);
+    await page.goto(BASE + '/#/');
+    await page.goto(BASE + '/#/rules');
+    const models = page.locator('[data-testid=models]');
+    await models.locator('tr[data-version="2"]').getByRole('button', { name: 'Kích hoạt' }).click();
+    await models.locator('tr[data-version="2"][data-active="1"]').waitFor();
+    await models.locator('tr[data-version="1"]').getByRole('button', { name: 'Quay lại phiên bản này' }).click();
+    await models.locator('tr[data-version="1"][data-active="1"]').waitFor();
+    await shot(page, 'risk-rules-models');
+    const m = (await api('GET', '/risk/models', tok.risk)).body;
+    assert.equal(m.active, 1);
+    await signOut(page);
+    await page.close();
+  },
 };
 
 let failed = 0;
