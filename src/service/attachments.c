@@ -145,20 +145,30 @@ typedef struct upload_ctx {
     int found;
 } upload_ctx;
 
+/* In a write job: an Idempotency-Key answered already (1, the reply replayed), or the declaration
+ * the caller can see into *d (0), or 1 with a 404 reply; <0 a storage error. */
+static int job_decl(db_conn *c, svc_job *job, const char *key, decl_row *d)
+{
+    if (svc_idem_lookup(c, job->req, &job->reply))
+        return 1;
+    int rc = store_decl_get_meta(c, key, d);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || !can_see(job->req, d)) {
+        decl_row_release(d);
+        return svc_fail(job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    }
+    return 0;
+}
+
 static int upload_job(db_conn *c, void *ctx)
 {
     upload_ctx *x = ctx;
     const svc_req *req = x->job.req;
     decl_row d = {0};
-    if (svc_idem_lookup(c, req, &x->job.reply))
-        return 1;
-    int rc = store_decl_get_meta(c, x->key, &d);
-    if (rc < 0)
+    int rc = job_decl(c, &x->job, x->key, &d);
+    if (rc != 0)
         return rc;
-    if (rc == 0 || !can_see(req, &d)) {
-        decl_row_release(&d);
-        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
-    }
     const char *number = d.number[0] ? d.number : d.id;
     snprintf(x->row.decl_id, sizeof x->row.decl_id, "%s", d.id);
     if ((rc = may_change(c, &x->job, &d, 0)) != 0) {
@@ -220,6 +230,22 @@ static int meta_job(db_conn *c, void *ctx)
     meta_ctx *x = ctx;
     x->found = store_decl_get_meta(c, x->key, &x->d);
     return x->found < 0 ? x->found : 0;
+}
+
+/* 1 and *r (404, or a storage error) when the caller cannot see the declaration; else 0. Checked
+ * before the body is: a caller learns nothing of another enterprise's declaration from the errors. */
+static int not_visible(app *a, const svc_req *req, const char *number, svc_reply *r)
+{
+    meta_ctx m = {.key = number};
+    if (store_read(a->st, meta_job, &m) != 0) {
+        *r = svc_error(SVC_ERROR, "storage", "cannot read the declaration");
+        return 1;
+    }
+    int visible = m.found == 1 && can_see(req, &m.d);
+    decl_row_release(&m.d);
+    if (!visible)
+        *r = svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    return !visible;
 }
 
 /* The request's kind (required for a new file; a replacement keeps its kind unless one is given),
@@ -306,13 +332,9 @@ svc_reply svc_attach_upload(app *a, const svc_req *req, const char *number, cons
     if (svc_idempotent_replay(a, req, &replay))
         return replay;
     /* another enterprise's declaration does not exist for the caller, whatever it sends */
-    meta_ctx m = {.key = number};
-    if (store_read(a->st, meta_job, &m) != 0)
-        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
-    int visible = m.found == 1 && can_see(req, &m.d);
-    decl_row_release(&m.d);
-    if (!visible)
-        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    svc_reply hidden;
+    if (not_visible(a, req, number, &hidden))
+        return hidden;
     const char *got = NULL;
     svc_reply bad;
     if (check_file(declarant, kind, 1, filename, content_type, body, len, too_big, &got, &bad))
@@ -350,15 +372,9 @@ static int change_job(db_conn *c, void *ctx)
     attach_row old;
     char *old_b64 = NULL;
     json_t *detail = NULL, *body = NULL;
-    if (svc_idem_lookup(c, req, &x->job.reply))
-        return 1;
-    int rc = store_decl_get_meta(c, x->key, &d);
-    if (rc < 0)
+    int rc = job_decl(c, &x->job, x->key, &d);
+    if (rc != 0)
         return rc;
-    if (rc == 0 || !can_see(req, &d)) {
-        rc = svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
-        goto out;
-    }
     if ((rc = store_attach_get(c, d.id, x->id, &old, &old_b64)) <= 0) {
         if (rc == 0)
             rc = svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such attachment"));
@@ -464,13 +480,9 @@ svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, con
     if (change_refused(req, &r) || svc_idempotent_replay(a, req, &r))
         return r;
     /* another enterprise's declaration does not exist for the caller, whatever it sends */
-    meta_ctx m = {.key = number};
-    if (store_read(a->st, meta_job, &m) != 0)
-        return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
-    int visible = m.found == 1 && can_see(req, &m.d);
-    decl_row_release(&m.d);
-    if (!visible)
-        return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    svc_reply hidden;
+    if (not_visible(a, req, number, &hidden))
+        return hidden;
     const char *got = NULL;
     if (check_file(1, kind, 0, filename, content_type, body, len, too_big, &got, &r))
         return r;

@@ -33,17 +33,26 @@ static const char dash_office[] = DASH_COLS " WHERE d.office = ? AND d.registere
 static const char dash_all[] = DASH_COLS " WHERE d.registered_at >= ? AND d.registered_at < ?"
                                " AND d.registered_at > 0";
 
-int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
-                         void *ctx)
+/* The statement of a period's shape with its office (when one is asked for) and bounds bound. */
+static db_stmt *period(db_conn *c, const char *sql, const char *office, int64_t from, int64_t to)
 {
-    db_stmt *st = db_prepare(c, office[0] ? dash_office : dash_all);
+    db_stmt *st = db_prepare(c, sql);
     if (!st)
-        return DB_ERR;
+        return NULL;
     int i = 1;
     if (office[0])
         db_bind_text(c, st, i++, office);
     db_bind_int64(c, st, i++, from);
     db_bind_int64(c, st, i, to);
+    return st;
+}
+
+int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
+                         void *ctx)
+{
+    db_stmt *st = period(c, office[0] ? dash_office : dash_all, office, from, to);
+    if (!st)
+        return DB_ERR;
     int rc, ret = 0;
     while ((rc = db_step(c, st)) == DB_ROW) {
         dash_row r;
@@ -83,14 +92,9 @@ static const char chapters_all[] = CHAPTERS_OF " WHERE d.registered_at >= ? AND 
 int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
                              int64_t decls[100], int64_t items[100])
 {
-    db_stmt *st = db_prepare(c, office[0] ? chapters_office : chapters_all);
+    db_stmt *st = period(c, office[0] ? chapters_office : chapters_all, office, from, to);
     if (!st)
         return DB_ERR;
-    int i = 1;
-    if (office[0])
-        db_bind_text(c, st, i++, office);
-    db_bind_int64(c, st, i++, from);
-    db_bind_int64(c, st, i, to);
     int rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         int64_t ch = db_col_int64(c, st, 0);
