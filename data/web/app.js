@@ -448,7 +448,7 @@
     }
     page(t('number') + ' ' + (x.number || x.id), header, decisions(x), items, section(t('d_risk'), ...riskKids),
       permits.length ? section(t('d_permits'), el('ul', {}, permits)) : '',
-      att.status === 200 ? attachmentsSection(key, att.body, () => declaration(key)) : '', owed, manifest, ledger, versions, events);
+      att.status === 200 ? attachmentsSection(key, att.body, () => declaration(key), x) : '', owed, manifest, ledger, versions, events);
     if (S.me.role === 'declarant') live(() => declaration(key), x.id);
   }
 
@@ -461,16 +461,52 @@
     officer: ['inspection_photo', 'scanner_image'],
   };
   const DOC_TYPES = { pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', xml: 'application/xml' };
-  function attachmentsSection(key, list, reload) {
+  // the declarant deletes or replaces its own documents until the declaration is cleared (the
+  // server refuses from then on: 409 attachment_locked)
+  const LOCKED = ['cleared', 'passed_supervision', 'rejected', 'cancelled', 'invalidated', 'expired'];
+  const typeOf = (f) => f.type || DOC_TYPES[(f.name.split('.').pop() || '').toLowerCase()] || 'application/octet-stream';
+  function attachmentsSection(key, list, reload, decl) {
     const items = (list && list.attachments) || [];
-    const rows = items.map((a) => el('tr', { 'data-sha256': a.sha256 }, el('td', {}, when(a.at)),
+    const base = '/api/v1/declarations/' + encodeURIComponent(key) + '/attachments';
+    const changeable = S.me && S.me.role === 'declarant' && decl && !decl.cleared_at && !LOCKED.includes(decl.status);
+    const msg = el('div', { 'aria-live': 'polite', 'data-testid': 'attach-msg' });
+    async function change(method, url, init, done) {
+      const r = await fetch(url, Object.assign({ method, credentials: 'same-origin' }, init));
+      let b = null;
+      try { b = await r.json(); } catch (e) { b = null; }
+      msg.replaceChildren();
+      if (r.status === 200) { toast(done); reload(); } else msg.append(errorsBox(b));
+    }
+    const actions = (a) => {
+      if (!changeable || !DOC_KINDS.declarant.includes(a.kind)) return el('td', {});
+      const del = el('button', { type: 'button', 'data-testid': 'attachment-delete', 'aria-label': t('att_delete') + ' ' + a.filename,
+        onclick: () => {
+          if (!window.confirm(t('att_confirm_delete') + '\n' + a.filename)) return;
+          change('DELETE', base + '/' + a.id, { headers: { 'X-CSRF-Token': S.me.csrf_token } }, t('att_deleted') + ': ' + a.filename);
+        } }, t('att_delete'));
+      const file = el('input', { type: 'file', class: 'visually-hidden', 'data-testid': 'attachment-replace-file',
+        accept: '.pdf,.jpg,.jpeg,.png,.xml,application/pdf,image/jpeg,image/png,application/xml',
+        'aria-label': t('att_replace') + ' ' + a.filename,
+        onchange: () => {
+          const f = file.files[0];
+          if (!f) return;
+          change('PUT', base + '/' + a.id + '?filename=' + encodeURIComponent(f.name),
+            { headers: { 'Content-Type': typeOf(f), 'X-CSRF-Token': S.me.csrf_token }, body: f }, t('att_replaced') + ': ' + f.name);
+        } });
+      const rep = el('button', { type: 'button', 'data-testid': 'attachment-replace', onclick: () => file.click() }, t('att_replace'));
+      return el('td', {}, del, ' ', rep, file);
+    };
+    const rows = items.map((a) => el('tr', { 'data-sha256': a.sha256, 'data-id': a.id }, el('td', {}, when(a.at)),
       el('td', {}, t('k_' + a.kind) || a.kind),
       el('td', {}, el('a', { href: a.href, target: '_blank', rel: 'noopener', 'data-testid': 'attachment-link' }, a.filename)),
       el('td', { class: 'num' }, Math.ceil(a.size / 1024).toLocaleString(S.lang === 'vi' ? 'vi-VN' : 'en-GB') + ' KiB'),
       el('td', {}, (a.username ? a.username + ' — ' : '') + a.role + ' ' + a.party),
-      el('td', {}, el('code', { title: a.sha256 }, a.sha256.slice(0, 16) + '…'))));
-    const kids = [items.length ? table(t('d_attachments'), [t('at'), t('kind'), t('att_file'), { label: t('att_size'), num: true },
-      t('who'), 'SHA-256'], rows, { 'data-testid': 'attachments' }) : el('p', { 'data-testid': 'attachments-none' }, t('att_none'))];
+      el('td', {}, el('code', { title: a.sha256 }, a.sha256.slice(0, 16) + '…')),
+      changeable ? actions(a) : ''));
+    const heads = [t('at'), t('kind'), t('att_file'), { label: t('att_size'), num: true }, t('who'), 'SHA-256'];
+    if (changeable) heads.push(t('att_actions'));
+    const kids = [items.length ? table(t('d_attachments'), heads, rows, { 'data-testid': 'attachments' })
+      : el('p', { 'data-testid': 'attachments-none' }, t('att_none')), msg];
     const kinds = S.me && DOC_KINDS[S.me.role];
     if (kinds) {
       const msg = el('div', { 'aria-live': 'polite' });
@@ -481,7 +517,7 @@
         const f = file.files[0];
         if (!f) return;
         const kind = form.elements.kind.value;
-        const type = f.type || DOC_TYPES[(f.name.split('.').pop() || '').toLowerCase()] || 'application/octet-stream';
+        const type = typeOf(f);
         const r = await fetch('/api/v1/declarations/' + encodeURIComponent(key) + '/attachments?kind=' + encodeURIComponent(kind) +
           '&filename=' + encodeURIComponent(f.name), { method: 'POST', credentials: 'same-origin',
           headers: { 'Content-Type': type, 'X-CSRF-Token': S.me.csrf_token }, body: f });
@@ -567,7 +603,9 @@
   }
 
   /* ---- risk officers ------------------------------------------------------------------------------ */
-  async function rules() {
+  // editing: the rule being changed (its row's Edit button), whose values fill the form; Save sends the
+  // whole rule back (PUT replaces it), with the form's fields changed
+  async function rules(editing) {
     const [r, m] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models')]);
     if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
     const list = r.body.rules || [];
@@ -581,33 +619,52 @@
       el('td', { class: 'num' }, x.max_unit_value_vnd !== '0' ? vnd(x.max_unit_value_vnd) : ''),
       el('td', { class: 'num' }, x.min_value_vnd !== '0' ? vnd(x.min_value_vnd) : ''),
       el('td', {}, badge(x.action)), el('td', {}, String(x.priority)), el('td', {}, x.active ? t('yes') : t('no')),
-      el('td', {}, el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
-    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form' },
-      field('r-name', t('rule_name'), el('input', { name: 'name', required: true })),
-      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric' })),
-      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2 })),
-      field('r-importer', t('importer'), el('input', { name: 'importer' })),
-      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric' })),
-      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric' })),
-      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], 'yellow')),
-      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: '50' })),
-      el('div', {}, el('button', { type: 'submit', class: 'primary' }, t('add_rule'))));
+      el('td', {}, el('button', { type: 'button', 'data-testid': 'rule-edit', onclick: () => rules(x) }, t('edit')), ' ',
+        el('button', { type: 'button', class: 'danger', onclick: retire(x) }, t('retire')))));
+    const e = editing || {};
+    const money = (v) => (v && v !== '0' ? v : '');
+    const f = el('form', { class: 'filters card', 'data-testid': 'rule-form', 'data-editing': editing ? String(editing.id) : null },
+      editing ? el('p', { 'data-testid': 'rule-editing' }, t('editing_rule', { n: editing.id })) : '',
+      field('r-name', t('rule_name'), el('input', { name: 'name', required: true, value: e.name || '' })),
+      field('r-hs', t('hs'), el('input', { name: 'hs_prefix', inputmode: 'numeric', value: e.hs_prefix || '' })),
+      field('r-origin', t('origin'), el('input', { name: 'origin', maxlength: 2, value: e.origin || '' })),
+      field('r-importer', t('importer'), el('input', { name: 'importer', value: e.importer || '' })),
+      field('r-max', t('max_unit'), el('input', { name: 'max_unit_value_vnd', inputmode: 'numeric', value: money(e.max_unit_value_vnd) })),
+      field('r-min', t('min_value'), el('input', { name: 'min_value_vnd', inputmode: 'numeric', value: money(e.min_value_vnd) })),
+      field('r-action', t('channel'), select('action', [['red', t('ch_red')], ['yellow', t('ch_yellow')], ['green', t('ch_green')]], e.action || 'yellow')),
+      field('r-priority', t('priority'), el('input', { name: 'priority', type: 'number', value: String(e.priority !== undefined ? e.priority : 50) })),
+      el('div', {}, el('button', { type: 'submit', class: 'primary' }, editing ? t('save_rule') : t('add_rule')),
+        editing ? el('button', { type: 'button', onclick: () => rules() }, t('cancel')) : ''));
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const body = { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) };
-      for (const k of ['hs_prefix', 'origin', 'importer']) if (f[k].value) body[k] = f[k].value.trim();
-      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) if (f[k].value) body[k] = f[k].value.replace(/[^0-9]/g, '');
-      const c = await api('POST', '/risk/rules', body);
-      if (c.status === 201) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
+      // a change keeps what the form does not show (type code, office, dates, declarant, shipper...)
+      const body = editing ? { ...editing } : {};
+      Object.assign(body, { name: f.name.value, action: f.action.value, priority: parseInt(f.priority.value || '0', 10) });
+      for (const k of ['hs_prefix', 'origin', 'importer']) body[k] = f[k].value.trim();
+      for (const k of ['max_unit_value_vnd', 'min_value_vnd']) body[k] = f[k].value.replace(/[^0-9]/g, '') || '0';
+      if (!editing) for (const k of ['hs_prefix', 'origin', 'importer']) if (!body[k]) delete body[k];
+      const c = editing ? await api('PUT', '/risk/rules/' + editing.id, body) : await api('POST', '/risk/rules', body);
+      if (c.status === 201 || c.status === 200) { toast(t('done')); rules(); } else out.replaceChildren(errorsBox(c.body));
     });
-    const models = m.status === 200 ? section(t('models'), table(t('models'), ['#', t('active'), t('created_at'), t('detail')],
-      (m.body.models || []).map((x) => el('tr', {}, el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
-        el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
-          .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; '))))),
-    el('p', { class: 'muted' }, t('models_cli'))) : '';
+    const M = m.status === 200 ? m.body : null;
+    const activate = (x) => async () => {
+      const a = await api('POST', '/risk/models/' + x.version + '/activation');
+      if (a.status === 200) { toast(t('model_activated', { n: x.version })); rules(); } else out.replaceChildren(errorsBox(a.body));
+    };
+    // a roll-back is activating an older version; training stays on the command line
+    const models = M ? section(t('models'), el('p', { 'data-testid': 'model-in-use' }, t('model_in_use') + ': ' + (M.in_use || t('rules_only'))),
+      table(t('models'), ['#', t('active'), t('created_at'), t('detail'), ''],
+        (M.models || []).map((x) => el('tr', { 'data-version': String(x.version), 'data-active': x.active ? '1' : '0' },
+          el('td', {}, String(x.version)), el('td', {}, x.active ? t('yes') : t('no')),
+          el('td', {}, when(x.created_at)), el('td', {}, Object.entries(x.metrics || {}).filter(([, v]) => typeof v === 'number')
+            .map(([k, v]) => k + ': ' + (+v.toFixed(3))).join('; ')),
+          el('td', {}, x.active ? '' : el('button', { type: 'button', 'data-testid': 'model-activate', onclick: activate(x) },
+            M.active && x.version < M.active ? t('roll_back') : t('activate'))))), { 'data-testid': 'models' }),
+      el('p', { class: 'muted' }, t('models_cli'))) : '';
     page(t('rules_title'), f, out, table(t('rules_title'), ['#', t('rule_name'), t('hs') + ' / ' + t('origin') + ' / ' + t('importer'),
       { label: t('max_unit'), num: true }, { label: t('min_value'), num: true }, t('channel'), t('priority'), t('active'), ''], rows,
     { 'data-testid': 'rules' }), models);
+    if (editing) f.name.focus();
   }
 
   /* ---- start -------------------------------------------------------------------------------------- */

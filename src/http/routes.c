@@ -175,6 +175,15 @@ static void h_attach_upload(route_ctx *c)
                                    c->rq->body_too_big));
 }
 
+static void h_attach_replace(route_ctx *c)
+{
+    reply(c->rs, svc_attach_replace(c->a, c->req, P0, P1, arg(c, "kind"), arg(c, "filename"),
+                                    header(c, "Content-Type"), c->rq->body, c->req->raw_len,
+                                    c->rq->body_too_big));
+}
+
+static void h_attach_delete(route_ctx *c) { reply(c->rs, svc_attach_delete(c->a, c->req, P0, P1)); }
+
 static void h_attach_list(route_ctx *c) { reply(c->rs, svc_attach_list(c->a, c->req, P0)); }
 
 static void h_attach_get(route_ctx *c)
@@ -259,6 +268,15 @@ static void h_rule_delete(route_ctx *c)
 }
 
 static void h_risk_models(route_ctx *c) { reply(c->rs, svc_risk_models(c->a, c->req)); }
+
+static void h_risk_model_activate(route_ctx *c)
+{
+    char *end;
+    int64_t v = strtoll(P0, &end, 10);
+    if (*end || v <= 0)
+        return error(c->rs, 404, "not_found", "no such model version");
+    reply(c->rs, svc_risk_model_activate(c->a, c->req, v));
+}
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
 static void h_risk_settings_put(route_ctx *c) { reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body)); }
 
@@ -398,6 +416,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/declarations/{id}/attachments", h_attach_upload, BEARER},
     {"GET", "/api/v1/declarations/{id}/attachments", h_attach_list, BEARER},
     {"GET", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_get, BEARER},
+    {"PUT", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_replace, BEARER},
+    {"DELETE", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_delete, BEARER},
     {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide, BEARER},
     {"GET", "/api/v1/amendments", h_amendments, BEARER},
     {"GET", "/api/v1/agencies/me/obligations", h_obligations, BEARER},
@@ -426,6 +446,7 @@ const http_route http_routes[] = {
     {"PUT", "/api/v1/risk/rules/{rule_id}", h_rule_put, BEARER},
     {"DELETE", "/api/v1/risk/rules/{rule_id}", h_rule_delete, BEARER},
     {"GET", "/api/v1/risk/models", h_risk_models, BEARER},
+    {"POST", "/api/v1/risk/models/{version}/activation", h_risk_model_activate, BEARER},
     {"GET", "/api/v1/risk/settings", h_risk_settings_get, BEARER},
     {"PUT", "/api/v1/risk/settings", h_risk_settings_put, BEARER},
 
@@ -585,7 +606,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     if (post || put) {
         const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Type");
         /* an attachment's body is the file itself: the service checks its size and type */
-        int raw = post && svc_attach_is_upload_path(rq->url);
+        int raw = (post || put) && svc_attach_is_upload_path(rq->url);
         if (rq->body_too_big && !raw)
             return error(rs, 413, "too_large", "the body exceeds 1 MiB");
         /* a POST without a body (register, admin/invalidate) has nothing to type-check */

@@ -117,33 +117,15 @@ static int on_row(void *ctx, const dash_row *r)
     x->assessed += r->assessed;
     x->collected += r->collected;
     x->amended += r->amendments_after_clearance > 0;
-    /* HS chapters: a declaration counts once per chapter, each item line once. The document is
-     * scanned for its "hs_code" members, not parsed: parsing a month's documents (~5,000 of
-     * ~5 KB at an office) took 80 % of the dashboard's time (docs/performance.md). Only items
-     * have an hs_code member in a declaration (codec/json_decl.c); the text "hs_code" inside a
-     * string value is escaped (\"hs_code\"), so it does not match. */
-    char seen[100] = {0};
-    for (const char *p = r->doc; p && (p = strstr(p, "\"hs_code\"")) != NULL;) {
-        p += 9; /* a key: then ':' (whitespace around it as the sender wrote it) */
-        p += strspn(p, " \t\r\n");
-        if (*p != ':')
-            continue;
-        p++;
-        p += strspn(p, " \t\r\n");
-        if (p[0] != '"' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
-            continue;
-        int c = (p[1] - '0') * 10 + (p[2] - '0');
-        x->ch_items[c]++;
-        if (!seen[c]++)
-            x->ch_decls[c]++;
-    }
     return 0;
 }
 
 static int scan_job(db_conn *c, void *ctx)
 {
     dash_ctx *x = ctx;
-    return store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
+    /* HS chapters: a declaration counts once per chapter, each item line once (decl_chapters) */
+    int rc = store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
+    return rc ? rc : store_dashboard_chapters(c, x->office, x->from, x->to, x->ch_decls, x->ch_items);
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */

@@ -285,3 +285,44 @@ svc_reply svc_risk_models(app *a, const svc_req *req)
                        "models", list);
     return r;
 }
+
+/* ---- activation and roll-back ---------------------------------------------------------------- */
+
+typedef struct activate_ctx {
+    const svc_req *req;
+    int64_t version, previous;
+    int found;
+} activate_ctx;
+
+static int activate_job(db_conn *c, void *ctx)
+{
+    activate_ctx *x = ctx;
+    x->previous = store_risk_model_active_version(c);
+    if (x->previous < 0)
+        return (int)x->previous;
+    x->found = store_risk_model_activate(c, x->version);
+    if (x->found != 1)
+        return x->found < 0 ? x->found : 0;
+    /* who switched selectivity's model, from which to which (a roll-back is an older version) */
+    json_t *d = json_pack("{s:I,s:o}", "version", (json_int_t)x->version, "previous",
+                          x->previous > 0 ? json_integer(x->previous) : json_null());
+    int rc = svc_audit_append(c, x->req, "risk_model", svc_now(), "model.activate", d);
+    json_decref(d);
+    return rc;
+}
+
+svc_reply svc_risk_model_activate(app *a, const svc_req *req, int64_t version)
+{
+    if (!can_manage_risk(req))
+        return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers activate risk models");
+    activate_ctx x = {.req = req, .version = version};
+    if (store_write(a->st, activate_job, &x) != 0)
+        return svc_error(SVC_ERROR, "storage", "cannot activate the model");
+    if (x.found != 1)
+        return svc_error(SVC_NOT_FOUND, "not_found", "no such model version");
+    svc_reply r = {.code = SVC_OK};
+    /* the server's scorer swaps the model in on its next refresh (a few seconds): in_use says when */
+    r.body = json_pack("{s:I,s:o}", "active", (json_int_t)version, "previous",
+                       x.previous > 0 ? json_integer(x.previous) : json_null());
+    return r;
+}

@@ -12,5 +12,8 @@ svc_reply svc_risk_settings_get(app *a, const svc_req *req);
 svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body);
 /* Learned selectivity: the stored models and the one the server scores with (customs only). */
 svc_reply svc_risk_models(app *a, const svc_req *req);
+/* POST /api/v1/risk/models/{version}/activation: risk officers (and administrators) make a stored
+ * version the active one — a roll-back is an older version — audited with the person. */
+svc_reply svc_risk_model_activate(app *a, const svc_req *req, int64_t version);
 
 #endif

@@ -30,6 +30,7 @@
 #include "store/pack.h"
 #include "store/store.h"
 #include "store/store_audit.h"
+#include "store/store_dashboard.h"
 #include "store/store_manifest.h"
 #include "store/store_payments.h"
 #include "store/store_risk.h"
@@ -794,6 +795,8 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.party, sizeof row.party, "%s", d->p->code);
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
         rc = store_decl_insert_row(c, &row);
+        if (rc == 0) /* the dashboard's HS chapters, as store_decl_insert writes them */
+            rc = store_decl_chapters_put(c, row.id, t->doc);
     }
     if (rc == 0)
         rc = fr_write_terms(c, b);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store_dashboard.h"
+
 extern const char store_schema_sql[]; /* generated from schema.sql (CMakeLists.txt) */
 
 /* The migrations' own bookkeeping: the only table not in schema.sql, since it must exist before
@@ -134,9 +136,18 @@ int schema_version(db_conn *c, int *out)
     return rc == DB_ROW || rc == DB_DONE ? DB_OK : rc;
 }
 
+/* Migrations whose rows SQL cannot compute (the documents are packed, store/pack.h): a C step
+ * run after the migration's statements, before the next migration's, in the same transaction. */
+static const struct {
+    int migration;
+    int (*fn)(db_conn *c);
+} backfills[] = {
+    {11, store_decl_chapters_backfill},
+};
+
 typedef struct apply_ctx {
     db_conn *c;
-    int from;
+    int only; /* the migration being applied */
     char *err;
     size_t errsz;
 } apply_ctx;
@@ -155,7 +166,7 @@ static int record(apply_ctx *x, int migration, const char *title)
 static int apply_one(int migration, const char *title, const char *sql, void *ctx)
 {
     apply_ctx *x = ctx;
-    if (migration <= x->from)
+    if (migration != x->only)
         return 0;
     int rc = db_exec(x->c, sql);
     if (rc != DB_OK)
@@ -217,8 +228,16 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
     }
     titles_ctx tc = {titles, latest};
     walk(NULL, collect_title, &tc);
-    apply_ctx x = {.c = c, .from = v, .err = err, .errsz = errsz};
-    rc = walk(c->drv->name, apply_one, &x);
+    apply_ctx x = {.c = c, .err = err, .errsz = errsz};
+    rc = 0;
+    for (int m = v + 1; rc == 0 && m <= latest; m++) {
+        x.only = m;
+        rc = walk(c->drv->name, apply_one, &x);
+        for (size_t b = 0; rc == 0 && b < sizeof backfills / sizeof *backfills; b++)
+            if (backfills[b].migration == m && (rc = backfills[b].fn(c)) != 0)
+                snprintf(err, errsz, "migration %d (%s): back-fill failed: %s", m, titles[m - 1],
+                         db_errmsg(c));
+    }
     /* one row per migration applied (one with no statement for this engine included) */
     for (int m = v + 1; rc == 0 && m <= latest; m++)
         rc = record(&x, m, titles[m - 1]);

@@ -318,6 +318,21 @@ CREATE TABLE IF NOT EXISTS attachments (
   content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, party TEXT NOT NULL,
   role TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL, seq INTEGER NOT NULL,
   UNIQUE (decl_id, seq));
+
+-- migration 11: the dashboard's HS chapters per declaration, and the period index (issue 16)
+-- One row per declaration and HS chapter of its items (items: its item lines in that chapter),
+-- written with the document in the same transaction (store.c's insert and update, db seed), so
+-- that the dashboard reads no document (docs/performance.md). The documents are packed
+-- (store/pack.h): existing rows are back-filled by this migration's C step (schema.c).
+CREATE TABLE IF NOT EXISTS decl_chapters (
+  decl_id TEXT NOT NULL, chapter INTEGER NOT NULL, items INTEGER NOT NULL,
+  PRIMARY KEY (decl_id, chapter));
+-- the whole administration's period (one office's is declarations_office_at)
+CREATE INDEX IF NOT EXISTS declarations_registered ON declarations(registered_at);
+-- the dashboard's first instant of an action per declaration (documents passed, inspected, gate
+-- out), answered from the index alone instead of reading each event row: the office's month
+-- went from 263 to 166 ms of server CPU at 100,000 declarations (docs/performance.md)
+CREATE INDEX IF NOT EXISTS events_decl_action ON events(decl_id, action, at);
 -- migration 12: the search terms in one B-tree
 -- decl_terms was a rowid table with two indexes, (term, decl_id) and (decl_id): each term was
 -- stored three times, ~40 % of a database's bytes, and three B-trees took each insert. Now the

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "store/store_audit.h"
+#include "store/store_dashboard.h"
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "util/log.h"
@@ -861,8 +862,12 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     int rc = db_run(c, st);
     free(packed[0]);
     free(packed[1]);
-    /* the search index (e-Office) follows the document in the same transaction */
-    return rc || !terms ? rc : store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
+    /* the search index and the dashboard's HS chapters (e-Office) follow the document in the
+     * same transaction */
+    if (rc || !terms)
+        return rc;
+    rc = store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
+    return rc ? rc : store_decl_chapters_put(c, r->id, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
@@ -903,6 +908,8 @@ int store_decl_update(db_conn *c, const decl_row *r)
     }
     if (rc == DB_OK)
         rc = store_decl_terms_replace(c, r->id, was_number, was_doc, r->number, r->doc);
+    if (rc == DB_OK)
+        rc = store_decl_chapters_put(c, r->id, r->doc);
     free(was_number);
     free(was_doc);
     return rc;

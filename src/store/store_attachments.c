@@ -6,22 +6,28 @@
 
 #define COLS "id, decl_id, kind, filename, content_type, size, sha256, party, role, username, at, seq"
 
-int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
+static int blob_put(db_conn *c, const attach_row *r, const char *b64)
 {
     static const char blob_sql[] =
         "INSERT INTO attachment_blobs (sha256, size, data) VALUES (?, ?, ?)"
         " ON CONFLICT (sha256) DO NOTHING";
-    static const char row_sql[] = "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, blob_sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, r->sha256);
     db_bind_int64(c, st, 2, r->size);
     db_bind_text(c, st, 3, b64);
-    int rc = db_run(c, st);
+    return db_run(c, st);
+}
+
+int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
+{
+    static const char row_sql[] = "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    int rc = blob_put(c, r, b64);
     if (rc != 0)
         return rc;
-    if (!(st = db_prepare(c, row_sql)))
+    db_stmt *st = db_prepare(c, row_sql);
+    if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, r->id);
     db_bind_text(c, st, 2, r->decl_id);
@@ -65,9 +71,10 @@ int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max)
     return db_rows(c, st, out, sizeof *out, max, read_row);
 }
 
-int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes)
+int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes, int *max_seq)
 {
-    static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM attachments WHERE decl_id = ?";
+    static const char sql[] =
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(seq), 0) FROM attachments WHERE decl_id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -76,6 +83,7 @@ int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t
     if (rc == DB_ROW) {
         *count = db_col_int64(c, st, 0);
         *bytes = db_col_int64(c, st, 1);
+        *max_seq = (int)db_col_int64(c, st, 2);
     }
     db_reset(c, st);
     return rc == DB_ROW ? 0 : rc == DB_DONE ? DB_ERR : rc;
@@ -100,4 +108,40 @@ int store_attach_get(db_conn *c, const char *decl_id, const char *id, attach_row
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_attach_delete(db_conn *c, const char *decl_id, const char *id)
+{
+    static const char sql[] = "DELETE FROM attachments WHERE decl_id = ? AND id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_text(c, st, 2, id);
+    return db_run(c, st);
+}
+
+int store_attach_replace(db_conn *c, const attach_row *r, const char *b64)
+{
+    static const char sql[] =
+        "UPDATE attachments SET kind = ?, filename = ?, content_type = ?, size = ?, sha256 = ?, party = ?,"
+        " role = ?, username = ?, at = ? WHERE decl_id = ? AND id = ?";
+    int rc = blob_put(c, r, b64);
+    if (rc != 0)
+        return rc;
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, r->kind);
+    db_bind_text(c, st, 2, r->filename);
+    db_bind_text(c, st, 3, r->content_type);
+    db_bind_int64(c, st, 4, r->size);
+    db_bind_text(c, st, 5, r->sha256);
+    db_bind_text(c, st, 6, r->party);
+    db_bind_text(c, st, 7, r->role);
+    db_bind_text(c, st, 8, r->username);
+    db_bind_int64(c, st, 9, r->at);
+    db_bind_text(c, st, 10, r->decl_id);
+    db_bind_text(c, st, 11, r->id);
+    return db_run(c, st);
 }

@@ -967,12 +967,13 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
 }
 
 /* Attachments (issue 16): the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
- * its declaration records that SHA-256 for it (the chains are verified above). */
+ * its declaration (or, for a replaced file, an "attachment_replaced" one) records that SHA-256 for
+ * it (the chains are verified above). */
 static int verify_attachments(db_conn *c, audit_report *r)
 {
     static const char sql[] =
         "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM events e WHERE e.decl_id = a.decl_id"
-        " AND e.action = 'attach' AND e.detail LIKE '%\"attachment\":\"' || a.id || '\"%'"
+        " AND e.action IN ('attach', 'attachment_replaced') AND e.detail LIKE '%\"attachment\":\"' || a.id || '\"%'"
         " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"
         " FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 ORDER BY a.decl_id, a.seq";
     db_stmt *st = db_prepare(c, sql);

@@ -1,8 +1,11 @@
-/* The managers' dashboard (issue 16): one pass over a period's declarations. Literal SQL only
- * (the statement cache is keyed by the string's address): one statement per shape, the office's
- * one driven by declarations_office_at (office, registered_at). */
+/* The managers' dashboard (issue 16): one pass over a period's declarations, and one grouped
+ * read of their HS chapters from decl_chapters (written with each document, so that no document
+ * is read here). Literal SQL only (the statement cache is keyed by the string's address): one
+ * statement per shape, the office's driven by declarations_office_at (office, registered_at),
+ * the whole administration's by declarations_registered. */
 #include "store/store_dashboard.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,25 +25,34 @@
     " (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.decl_id = d.id"            \
     "  AND l.kind = 'paid'),"                                                                     \
     " (SELECT COUNT(*) FROM amendment_requests a WHERE a.decl_id = d.id AND a.after_clearance = 1)," \
-    " (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id AND e.action = 'inspection_completed')," \
-    " d.doc FROM declarations d"
+    " (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id AND e.action = 'inspection_completed')" \
+    " FROM declarations d"
 
 static const char dash_office[] = DASH_COLS " WHERE d.office = ? AND d.registered_at >= ?"
                                   " AND d.registered_at < ? AND d.registered_at > 0";
 static const char dash_all[] = DASH_COLS " WHERE d.registered_at >= ? AND d.registered_at < ?"
                                " AND d.registered_at > 0";
 
-int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
-                         void *ctx)
+/* The statement of a period's shape with its office (when one is asked for) and bounds bound. */
+static db_stmt *period(db_conn *c, const char *sql, const char *office, int64_t from, int64_t to)
 {
-    db_stmt *st = db_prepare(c, office[0] ? dash_office : dash_all);
+    db_stmt *st = db_prepare(c, sql);
     if (!st)
-        return DB_ERR;
+        return NULL;
     int i = 1;
     if (office[0])
         db_bind_text(c, st, i++, office);
     db_bind_int64(c, st, i++, from);
     db_bind_int64(c, st, i, to);
+    return st;
+}
+
+int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
+                         void *ctx)
+{
+    db_stmt *st = period(c, office[0] ? dash_office : dash_all, office, from, to);
+    if (!st)
+        return DB_ERR;
     int rc, ret = 0;
     while ((rc = db_step(c, st)) == DB_ROW) {
         dash_row r;
@@ -57,10 +69,7 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
         r.collected = db_col_int64(c, st, 9);
         r.amendments_after_clearance = db_col_int64(c, st, 10);
         r.inspection_detail = db_col_is_null(c, st, 11) ? NULL : db_col_text(c, st, 11);
-        char *doc = store_unpack(db_col_text(c, st, 12));
-        r.doc = doc;
         ret = fn(ctx, &r);
-        free(doc);
         if (ret)
             break;
     }
@@ -68,4 +77,121 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
         ret = DB_ERR;
     db_reset(c, st);
     return ret;
+}
+
+#define CHAPTERS_OF                                                                               \
+    "SELECT c.chapter, COUNT(*), SUM(c.items) FROM declarations d"                                \
+    " JOIN decl_chapters c ON c.decl_id = d.id"
+
+static const char chapters_office[] = CHAPTERS_OF " WHERE d.office = ? AND d.registered_at >= ?"
+                                      " AND d.registered_at < ? AND d.registered_at > 0"
+                                      " GROUP BY c.chapter";
+static const char chapters_all[] = CHAPTERS_OF " WHERE d.registered_at >= ? AND d.registered_at < ?"
+                                   " AND d.registered_at > 0 GROUP BY c.chapter";
+
+int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
+                             int64_t decls[100], int64_t items[100])
+{
+    db_stmt *st = period(c, office[0] ? chapters_office : chapters_all, office, from, to);
+    if (!st)
+        return DB_ERR;
+    int rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        int64_t ch = db_col_int64(c, st, 0);
+        if (ch >= 0 && ch < 100) {
+            decls[ch] = db_col_int64(c, st, 1);
+            items[ch] = db_col_int64(c, st, 2);
+        }
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? 0 : DB_ERR;
+}
+
+/* ---- decl_chapters ----------------------------------------------------------------------- */
+
+/* The document is scanned for its "hs_code" members, not parsed: parsing a month's documents
+ * (~5,000 of ~5 KB at an office) took 80 % of the dashboard's time before this table existed,
+ * and db seed writes 100,000s of rows (docs/performance.md). Only items have an hs_code member in
+ * a declaration (codec/json_decl.c); the text "hs_code" inside a string value is escaped
+ * (\"hs_code\"), so it does not match. */
+void store_decl_chapters_of(const char *doc_json, int items[100])
+{
+    for (const char *p = doc_json; p && (p = strstr(p, "\"hs_code\"")) != NULL;) {
+        p += 9; /* a key: then ':' (whitespace around it as the sender wrote it) */
+        p += strspn(p, " \t\r\n");
+        if (*p != ':')
+            continue;
+        p++;
+        p += strspn(p, " \t\r\n");
+        if (p[0] != '"' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+            continue;
+        items[(p[1] - '0') * 10 + (p[2] - '0')]++;
+    }
+}
+
+int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json)
+{
+    static const char del[] = "DELETE FROM decl_chapters WHERE decl_id = ?";
+    static const char ins[] = "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
+    int items[100] = {0};
+    /* the document may come packed already (store/pack.h: callers pack before the writer) */
+    char *plain = doc_json && !strncmp(doc_json, "~z", 2) ? store_unpack(doc_json) : NULL;
+    store_decl_chapters_of(plain ? plain : doc_json, items);
+    free(plain);
+    db_stmt *st = db_prepare(c, del);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_run(c, st);
+    for (int ch = 0; rc == 0 && ch < 100; ch++) {
+        if (!items[ch])
+            continue;
+        if (!(st = db_prepare(c, ins)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        db_bind_int64(c, st, 2, ch);
+        db_bind_int64(c, st, 3, items[ch]);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+#define BACKFILL_PAGE 500
+
+/* By pages of ids, each read to its end before the page's rows are written: a driver need not
+ * keep a result open while the same connection writes. */
+int store_decl_chapters_backfill(db_conn *c)
+{
+    static const char page[] =
+        "SELECT id, doc FROM declarations WHERE id > ? ORDER BY id LIMIT 500"; /* BACKFILL_PAGE */
+    char *ids[BACKFILL_PAGE], *docs[BACKFILL_PAGE], after[64] = "";
+    int rc = db_exec(c, "DELETE FROM decl_chapters");
+    for (int n = BACKFILL_PAGE; rc == 0 && n == BACKFILL_PAGE;) {
+        db_stmt *st = db_prepare(c, page);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, after);
+        int step = DB_DONE;
+        n = 0;
+        while (n < BACKFILL_PAGE && (step = db_step(c, st)) == DB_ROW) {
+            ids[n] = db_col_dup(c, st, 0);
+            /* a NULL or corrupt document has no chapters, as the dashboard read it before */
+            docs[n] = db_col_is_null(c, st, 1) ? NULL : store_unpack(db_col_text(c, st, 1));
+            n++;
+            if (!ids[n - 1])
+                rc = DB_ERR;
+        }
+        if (n < BACKFILL_PAGE && step != DB_DONE)
+            rc = DB_ERR;
+        db_reset(c, st);
+        for (int i = 0; i < n; i++) {
+            if (rc == 0)
+                rc = store_decl_chapters_put(c, ids[i], docs[i]);
+            if (i == n - 1 && ids[i])
+                snprintf(after, sizeof after, "%s", ids[i]);
+            free(ids[i]);
+            free(docs[i]);
+        }
+    }
+    return rc;
 }

@@ -19,8 +19,6 @@ typedef struct dash_row {
     int64_t assessed, collected;       /* ledger sums, VND */
     int64_t amendments_after_clearance;
     const char *inspection_detail;     /* the inspection event's detail (JSON) or NULL */
-    const char *doc;                   /* the declaration (JSON, unpacked) or NULL; valid during
-                                        * the callback only */
 } dash_row;
 
 typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
@@ -29,5 +27,22 @@ typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
  * office). Returns 0 or <0 (a storage error, or fn's). */
 int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
                          void *ctx);
+
+/* The HS chapters of the declarations registered in [from, to) at office ("" = every office),
+ * from decl_chapters: decls[c] declarations with an item in chapter c, items[c] item lines.
+ * Returns 0 or <0. */
+int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
+                             int64_t decls[100], int64_t items[100]);
+
+/* ---- decl_chapters (schema migration 11): a declaration's HS chapters ---------------------- */
+
+/* Item lines per HS chapter (01..99) of a document (JSON text, unpacked): items[c] += lines. */
+void store_decl_chapters_of(const char *doc_json, int items[100]);
+/* Replaces the declaration's rows with its document's chapters (JSON, packed or not), in the
+ * caller's transaction. */
+int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json);
+/* Rewrites decl_chapters from every declaration's document: migration 11's back-fill (schema.c),
+ * in the migration's transaction. 0 or <0. */
+int store_decl_chapters_backfill(db_conn *c);
 
 #endif

@@ -56,7 +56,7 @@ class T46TrustAuthzMatrix(ApiCase):
 
     def params(self):
         return {"id": self.number, "tax_code": ACTIVE, "mandate_id": "999999",
-                "refund_id": "999999", "rule_id": "999999", "hs_code": "85171300",
+                "refund_id": "999999", "rule_id": "999999", "version": "999999", "hs_code": "85171300",
                 "number": "NONE-1", "manifest_id": self.manifest, "container": self.ctr,
                 "hold_id": "999999", "code": "02CI", "case_id": "999999",
                 "queue": "document-check", "attachment": "999999"}

@@ -270,6 +270,25 @@ class T12StorageSigkill(unittest.TestCase):
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", env.db).stdout)
 
 
+def expected_chapters(db):
+    """Migration 11's decl_chapters computed here from the documents: (decl_id, chapter, item
+    lines) sorted."""
+    from test_dashboard import unpack
+    rows = []
+    for decl_id, doc in query(db, "SELECT id, doc FROM declarations"):
+        per = {}
+        for it in json.loads(unpack(doc)).get("items", []):
+            c = int(it["hs_code"][:2])
+            per[c] = per.get(c, 0) + 1
+        rows += [(decl_id, c, n) for c, n in per.items()]
+    return sorted(rows)
+
+
+def chapters(db):
+    return sorted((d, int(c), int(n)) for d, c, n in
+                  query(db, "SELECT decl_id, chapter, items FROM decl_chapters"))
+
+
 OWED = ("SELECT decl_id FROM ledger_entries GROUP BY decl_id HAVING"
         " SUM(CASE WHEN kind IN ('assessed', 'interest', 'credit') THEN amount"
         " WHEN kind IN ('paid', 'paid_by_credit') THEN -amount ELSE 0 END) > 0"
@@ -300,10 +319,15 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         if self.env.engine == "sqlite":
             self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
+        # migration 11's HS chapters, as db seed wrote them, are the documents' (issue 16)
+        hs = expected_chapters(db)
+        self.assertGreater(len(hs), 300)
+        self.assertEqual(chapters(db), hs)
         # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
         # added (issue 14 §4-7: customs offices, declared documents, audit cases, the rules'
         # duplicate_document), nor migration 9's (issue 16: e-Office's tables, indexes and the
-        # events' feed column), none of them recorded
+        # events' feed column), nor migration 11's (decl_chapters and the period index), none of
+        # them recorded
         latest = query(db, "SELECT MAX(version) FROM schema_version")[0][0]
         self.assertGreaterEqual(latest, 9)
         with self.env.connect_db() as c:
@@ -318,12 +342,16 @@ class T12StorageUnpaidLedger(unittest.TestCase):
                           "declarations_declarant_created", "events_feed", "events_at"):
                 c.execute("DROP INDEX %s" % index)
             c.execute("ALTER TABLE events DROP COLUMN feed")
+            c.execute("DROP TABLE decl_chapters")
+            c.execute("DROP INDEX declarations_registered")
+            c.execute("DROP INDEX events_decl_action")
             c.execute("DELETE FROM schema_version WHERE version >= 7")
         out = run_cli("db", "migrate", "--db", db).stdout
         self.assertIn("schema version 6 -> %d" % latest, out)
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
+        self.assertEqual(chapters(db), hs)  # back-filled from the packed documents
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
 
 

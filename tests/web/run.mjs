@@ -310,6 +310,39 @@ const tests = {
     await page.close();
   },
 
+  async declarant_replaces_and_deletes_an_attachment() {
+    const r = await registered(tok.declarant, decl('0101234567', 200));
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.goto(BASE + '/#/d/' + r.number);
+    const form = page.locator('form[data-testid=attach-form]');
+    const pdf = Buffer.from('%PDF-1.4\n% packing list\n%%EOF\n');
+    await form.getByLabel('Loại').selectOption('packing_list');
+    await form.getByLabel(/^Tệp/).setInputFiles({ name: 'packing-v1.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await form.locator('[data-testid=attach-submit]').click();
+    const row = page.locator('[data-testid=attachments] tbody tr').filter({ hasText: 'packing-v1.pdf' });
+    await row.waitFor();
+    const id = await row.getAttribute('data-id');
+    // replace: the same row (id) with the new file; a file that is not what it says is refused with the reason
+    await row.locator('[data-testid=attachment-replace-file]').setInputFiles({ name: 'packing-v2.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+    await page.locator('[data-testid=attach-msg]').getByText(/not a PDF, JPEG, PNG or XML/).waitFor();
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(32)]);
+    await row.locator('[data-testid=attachment-replace-file]').setInputFiles({ name: 'packing-v2.png', mimeType: 'image/png', buffer: png });
+    const row2 = page.locator(`[data-testid=attachments] tbody tr[data-id="${id}"]`).filter({ hasText: 'packing-v2.png' });
+    await row2.waitFor();
+    assert.equal(await row2.getAttribute('data-sha256'), crypto.createHash('sha256').update(png).digest('hex'));
+    // delete, after the confirmation
+    page.once('dialog', (d) => d.accept());
+    await row2.locator('[data-testid=attachment-delete]').click();
+    await page.locator('[data-testid=attachments-none]').waitFor();
+    // both in the history, with the person
+    const who = await page.locator('[data-testid=events] tr').filter({ hasText: 'attachment_deleted' }).locator('[data-testid=event-who]').textContent();
+    assert.match(who, /declarant/);
+    assert.equal(await page.locator('[data-testid=events] tr').filter({ hasText: 'attachment_replaced' }).count(), 1);
+    await signOut(page);
+    await page.close();
+  },
+
   async declarant_cannot_open_another_enterprises_declaration() {
     const other = await registered(tok.broker, decl('0301234568', 200));
     const page = await newPage();
@@ -433,6 +466,45 @@ const tests = {
     await page.locator('#lang-en').click();
     await page.getByRole('heading', { name: 'Performance indicators' }).waitFor();
     await page.locator('#lang-vi').click();
+    await signOut(page);
+    await page.close();
+  },
+
+  // last: the models it activates are not trained (the scorer falls back to the rules, logged)
+  async risk_officer_edits_a_rule_and_activates_a_model() {
+    const c = await api('POST', '/risk/rules', tok.risk, { name: 'Máy khoan cầm tay', hs_prefix: '846721', action: 'yellow',
+      priority: 20, type_code: 'A11' });
+    assert.equal(c.status, 201, c.text);
+    const page = await newPage();
+    await signIn(page, 'risk');
+    const row = page.locator(`[data-testid=rules] tr[data-rule="${c.body.id}"]`);
+    await row.getByRole('button', { name: 'Sửa' }).click();
+    const f = page.locator(`form[data-testid=rule-form][data-editing="${c.body.id}"]`);
+    assert.equal(await f.getByLabel('Mã HS').inputValue(), '846721');
+    await f.getByLabel('Tên').fill('Máy khoan cầm tay giá thấp');
+    await f.getByLabel('Đơn giá tối đa (VND)').fill('500.000');
+    await f.getByLabel('Luồng').selectOption('red');
+    await f.getByRole('button', { name: 'Lưu thay đổi' }).click();
+    await page.locator('form[data-testid=rule-form]:not([data-editing])').waitFor();
+    await row.filter({ hasText: 'Máy khoan cầm tay giá thấp' }).waitFor();
+    const got = (await api('GET', '/risk/rules', tok.risk)).body.rules.find((x) => x.id === c.body.id);
+    // the change kept what the form does not show (the type code)
+    assert.deepEqual([got.name, got.action, got.max_unit_value_vnd, got.hs_prefix, got.type_code, got.priority],
+      ['Máy khoan cầm tay giá thấp', 'red', '500000', '846721', 'A11', 20]);
+    // two stored versions (as `ecustoms risk train --no-activate` leaves them): activate, then roll back
+    execFileSync('sqlite3', [DB, "INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained, active," +
+      " features, metrics, params, model) VALUES (1, 0, 0, 0, 10, 0, '[]', '{\"auc\": 0.71}', '{}', '{}')," +
+      " (2, 0, 0, 0, 10, 0, '[]', '{\"auc\": 0.74}', '{}', '{}')"]);
+    await page.goto(BASE + '/#/');
+    await page.goto(BASE + '/#/rules');
+    const models = page.locator('[data-testid=models]');
+    await models.locator('tr[data-version="2"]').getByRole('button', { name: 'Kích hoạt' }).click();
+    await models.locator('tr[data-version="2"][data-active="1"]').waitFor();
+    await models.locator('tr[data-version="1"]').getByRole('button', { name: 'Quay lại phiên bản này' }).click();
+    await models.locator('tr[data-version="1"][data-active="1"]').waitFor();
+    await shot(page, 'risk-rules-models');
+    const m = (await api('GET', '/risk/models', tok.risk)).body;
+    assert.equal(m.active, 1);
     await signOut(page);
     await page.close();
   },
