@@ -212,9 +212,19 @@
         f.password.focus();
       }
     });
+    // what a person typed into the page's first paint (index.html's form, before this script
+    // ran) is kept, not lost with the form it was typed into
+    const first = document.getElementById('login-form');
+    let focus = 'username';
+    if (first && first.username && first.password) {
+      f.username.value = first.username.value;
+      f.password.value = first.password.value;
+      if (document.activeElement === first.password) focus = 'password';
+    }
     main.replaceChildren(el('section', { id: 'login-page', class: 'card narrow', 'aria-labelledby': 'login-title' },
       el('h1', { id: 'login-title' }, t('sign_in_title')), f));
-    f.username.focus();
+    f[focus].focus();
+    f.dataset.ready = '1'; // the form this script answers (tests wait for it)
   }
 
   /* ---- lists ------------------------------------------------------------------------------------ */

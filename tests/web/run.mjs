@@ -134,6 +134,8 @@ async function newPage() {
 async function signIn(page, user) {
   await browser.clearCookies(); // a new sign-in, whatever the last test left
   await page.goto(BASE + '/');
+  // the script's form, not index.html's first paint that the script replaces
+  await page.locator('#login-form[data-ready]').waitFor();
   await page.getByLabel(/Tên đăng nhập|Username/).fill(user);
   await page.getByLabel(/Mật khẩu|Password/).fill(people[user].password);
   await page.getByRole('button', { name: /Đăng nhập|Sign in/ }).click();
@@ -154,6 +156,7 @@ const tests = {
     const page = await newPage();
     await page.goto(BASE + '/');
     assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
+    await page.locator('#login-form[data-ready]').waitFor();
     await shot(page, 'sign-in');
     // a wrong password says no more than an unknown user
     await page.getByLabel('Tên đăng nhập').fill('officer');
@@ -175,6 +178,27 @@ const tests = {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     await page.locator('#lang-vi').click();
+    await page.close();
+  },
+
+  async what_was_typed_before_the_script_ran_is_kept() {
+    // a person (or a test) typing into index.html's first paint before app.js has run: the
+    // script's form takes over what was typed (it used to be replaced empty, and the sign-in
+    // then failed with "username is required")
+    await browser.clearCookies();
+    const page = await newPage();
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/web/app.js', async (route) => { await held; await route.continue(); });
+    await page.goto(BASE + '/', { waitUntil: 'commit' });
+    await page.locator('#login-form:not([data-ready]) input[name=username]').fill('officer');
+    await page.locator('#login-form:not([data-ready]) input[name=password]').fill(people.officer.password);
+    release();
+    await page.locator('#login-form[data-ready]').waitFor();
+    assert.equal(await page.locator('#login-form input[name=username]').inputValue(), 'officer');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.locator('[data-testid=who]').waitFor();
+    await signOut(page);
     await page.close();
   },
 
