@@ -177,6 +177,11 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+            /* the writes the engine held back (db_run_nowait) go now: the job has not worked
+             * until they did, whatever its code saw */
+            int frc = db_flush(c);
+            if (batch[i]->rc == 0 && frc != 0)
+                batch[i]->rc = frc;
             if (db_take_fault(c, cause, sizeof cause))
                 failed = 1; /* the storage refused a statement: the transaction is lost */
             else if (batch[i]->rc == DB_BUSY)
@@ -737,7 +742,7 @@ int64_t store_sequence_next(db_conn *c, const char *name)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
-    if (db_run(c, st) != 0)
+    if (db_run_nowait(c, st) != 0)
         return DB_ERR;
     st = db_prepare(c, upd);
     if (!st)
@@ -846,7 +851,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
         return DB_ERR;
     char *packed[2];
     bind_decl(c, st, r, packed);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(packed[0]);
     free(packed[1]);
     /* the search index (e-Office) follows the document in the same transaction */
@@ -869,7 +874,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
         return DB_ERR;
     char *packed[2];
     bind_decl(c, st, r, packed);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(packed[0]);
     free(packed[1]);
     return rc ? rc : store_decl_terms_put(c, r->id, r->number, r->doc);
@@ -888,7 +893,7 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
     db_bind_int64(c, st, 4, r->cleared_at);
     db_bind_text(c, st, 5, r->decisions);
     db_bind_text(c, st, 6, r->id);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 #define DECL_META_COLS                                                                         \
@@ -930,7 +935,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 9, taxes ? taxes : r->taxes);
     db_bind_text(c, st, 10, r->risk);
     db_bind_text(c, st, 11, r->id);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(taxes);
     return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }

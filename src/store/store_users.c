@@ -426,7 +426,7 @@ int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, 
             return DB_ERR;
         db_bind_text_static(c, st, 1, terms);
         db_bind_text_static(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     return rc;
 }
@@ -444,7 +444,7 @@ int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, co
     int rc = st ? DB_OK : DB_ERR;
     if (st) {
         db_bind_text(c, st, 1, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     for (int i = 0; rc == 0 && i < s->n; i++) {
         if (!(st = db_prepare(c, ins))) {
@@ -453,7 +453,7 @@ int store_decl_terms_put(db_conn *c, const char *decl_id, const char *number, co
         }
         db_bind_text(c, st, 1, s->t[i]);
         db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     free(s);
     return rc;
@@ -476,7 +476,7 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
             return DB_ERR;
         db_bind_text(c, st, 1, t);
         db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     return rc;
 }
