@@ -20,6 +20,14 @@
  * ============================================================================================= */
 
 #define READ_POOL_MAX 64
+/* Read connections a server engine keeps open at most: a request that finds them all busy waits
+ * for one (up to READ_WAIT_MS, then opens one more, closed after its read) instead of opening
+ * its own. A new PostgreSQL connection is a process started and its statements prepared and
+ * planned again with cold catalog caches -- a few ms of the server's CPU each; with 256 client
+ * connections that churn was a fifth of the database server's CPU per registration. And
+ * several ecustoms servers share one max_connections (docs/operations.md). */
+#define READ_SERVER_CONNS 16
+#define READ_WAIT_MS 1000
 #define BATCH_MAX 512
 /* reconnect backoff of the writer while the database is unreachable */
 #define BACKOFF_MIN_MS 50
@@ -49,6 +57,9 @@ struct store {
     int n_readers;
     audit_anchor audit;       /* key and checkpoint log of the audit trail (writer thread) */
     pthread_mutex_t read_mu;
+    pthread_cond_t read_cv;      /* a pooled reader came back (server engines wait for one) */
+    int read_open;               /* read connections open, pooled or lent (under read_mu) */
+    int read_limit;              /* READ_SERVER_CONNS for a server engine, 0: no limit */
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
@@ -376,6 +387,8 @@ int store_open_ex(const char *path, int flags, store **out)
     s->path = strdup(path);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
+    pthread_cond_init(&s->read_cv, NULL);
+    s->read_limit = db_is_server(path) ? READ_SERVER_CONNS : 0;
     pthread_cond_init(&s->work_cv, NULL);
     if (s->drv->open(path, 1, &s->writer) != DB_OK) {
         fprintf(stderr, "cannot open database %s\n", path);
@@ -464,6 +477,15 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     return j.rc;
 }
 
+/* A read connection was closed (or could not be opened): one fewer open. */
+static void reader_gone(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    s->read_open--;
+    pthread_cond_signal(&s->read_cv);
+    pthread_mutex_unlock(&s->read_mu);
+}
+
 /* Closes every pooled reader: after one is found broken, the others are too (server restart,
  * failover), and each would otherwise fail one request before being dropped. */
 static void drop_readers(store *s)
@@ -473,6 +495,8 @@ static void drop_readers(store *s)
     db_conn *old[READ_POOL_MAX];
     memcpy(old, s->readers, (size_t)n * sizeof *old);
     s->n_readers = 0;
+    s->read_open -= n;
+    pthread_cond_broadcast(&s->read_cv);
     pthread_mutex_unlock(&s->read_mu);
     for (int i = 0; i < n; i++)
         s->drv->close(old[i]);
@@ -494,10 +518,20 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     for (int attempt = 0; attempt < 2; attempt++) {
         db_conn *c = NULL;
         pthread_mutex_lock(&s->read_mu);
+        if (s->read_limit && !s->n_readers && s->read_open >= s->read_limit) {
+            struct timespec until;
+            deadline_in(&until, READ_WAIT_MS);
+            while (!s->n_readers && s->read_open >= s->read_limit &&
+                   pthread_cond_timedwait(&s->read_cv, &s->read_mu, &until) == 0)
+                ;
+        }
         if (s->n_readers > 0)
             c = s->readers[--s->n_readers];
+        else
+            s->read_open++; /* the one about to be opened */
         pthread_mutex_unlock(&s->read_mu);
         if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
+            reader_gone(s);
             int kind = open_fault_kind(s);
             if (kind == STORE_FAULT_STORAGE)
                 fault(s, "cannot open a read connection", s->path, 1);
@@ -513,6 +547,7 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         }
         if (!c->drv->alive(c)) {
             s->drv->close(c);
+            reader_gone(s);
             drop_readers(s);
             rc = JOB_LOST; /* told to the caller only if the retry fails too */
             continue;
@@ -524,13 +559,17 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         } else if (brc != DB_OK)
             rc = brc;
         pthread_mutex_lock(&s->read_mu);
-        if (s->n_readers < READ_POOL_MAX) {
+        /* back to the pool, unless it is full or this one was opened beyond the limit */
+        if (s->n_readers < READ_POOL_MAX && (!s->read_limit || s->read_open <= s->read_limit)) {
             s->readers[s->n_readers++] = c;
             c = NULL;
+            pthread_cond_signal(&s->read_cv);
         }
         pthread_mutex_unlock(&s->read_mu);
-        if (c)
+        if (c) {
             s->drv->close(c);
+            reader_gone(s);
+        }
         break;
     }
     if (rc == JOB_LOST) {
