@@ -18,10 +18,15 @@
  *    the store reopens it (store.c);
  *  - a COMMIT that the server turns into ROLLBACK (the transaction had failed) is an error,
  *    never success;
- *  - round trips are what a server on the network costs (a registration is ~25 statements on
- *    the single writer connection), so BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO are not sent on
- *    their own: they wait and go with the next statement in one libpq pipeline. COMMIT is always
- *    sent and waited for at once: a caller is answered only after it.
+ *  - round trips are what a server on the network costs -- and on a shared machine each one
+ *    also waits for the backend and then the writer thread to get a CPU (~1 ms each measured
+ *    under load, docs/performance.md) -- so statements wait in a queue and go in one libpq
+ *    pipeline with the next statement that needs an answer: BEGIN, SAVEPOINT, RELEASE and
+ *    ROLLBACK TO; writes run with run_nowait (their values taken over by the queue); reads
+ *    started with send (their rows kept for the caller's step). A failed statement's error is
+ *    returned by the statement that waited (the pipeline skips what follows it) and kept for
+ *    flush, which store.c calls after every job. COMMIT is always sent and waited for at once:
+ *    a caller is answered only after it.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
