@@ -26,6 +26,14 @@ int json_check_fields(json_t *obj, const char *const *allowed, const char *path,
     return unknown;
 }
 
+int json_body_begin(json_t *body, const char *const *allowed, errs *e)
+{
+    if (!json_is_object(body))
+        return errs_add(e, "type", "", "the body must be a JSON object");
+    json_check_fields(body, allowed, "", e);
+    return 0;
+}
+
 const char *json_string_field(json_t *obj, const char *key, const char *path, size_t max,
                               int required, errs *e)
 {
@@ -59,6 +67,14 @@ int json_string_copy(json_t *obj, const char *key, const char *parent_path, char
         return -1;
     snprintf(out, size, "%s", s);
     return 0;
+}
+
+int json_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!s || n < min || n > max)
+        return 0;
+    return strspn(s, "0123456789") == n;
 }
 
 json_t *json_timestamp(int64_t t)

@@ -9,6 +9,11 @@
 
 #include "util/errs.h"
 
+/* The start of every decoder of a request body: 0 when body is a JSON object (an
+ * "unknown_field" error appended for each key not in allowed), -1 with a "type" error at ""
+ * when it is not (nothing more to decode). */
+int json_body_begin(json_t *body, const char *const *allowed, errs *e);
+
 /* Appends an "unknown_field" error at path/<key> for every key of obj not in the NULL-terminated
  * allowed list. Returns the number of unknown fields. */
 int json_check_fields(json_t *obj, const char *const *allowed, const char *path, errs *e);
@@ -26,6 +31,9 @@ const char *json_string_member(json_t *obj, const char *key, const char *parent_
  * 0, or -1 with the error appended (out left empty). */
 int json_string_copy(json_t *obj, const char *key, const char *parent_path, char *out, size_t size,
                      errs *e);
+
+/* 1 when s is min..max ASCII digits. */
+int json_digits(const char *s, size_t min, size_t max);
 
 /* A UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" for unix seconds t, JSON null for 0 (never). */
 json_t *json_timestamp(int64_t t);

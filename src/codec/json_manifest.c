@@ -142,11 +142,8 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
     static const char *const keys[] = {"vessel", "flight", "voyage", "voyage_days", "port_of_loading",
                                        "port_of_arrival", "eta", "bills_of_lading", "direction", NULL};
     memset(m, 0, sizeof *m);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, keys, e) != 0)
         return;
-    }
-    json_check_fields(body, keys, "", e);
     json_t *vessel = json_object_get(body, "vessel"), *flight = json_object_get(body, "flight");
     if (!!vessel == !!flight)
         errs_add(e, "required", "/vessel", "give either 'vessel' (sea) or 'flight' (air)");

@@ -31,11 +31,8 @@ void json_payment_decode(json_t *body, payment_in *x, errs *e)
     static const char *const top[] = {"bank_transaction_id", "payer", "paid_at", "lines", NULL};
     static const char *const line_fields[] = {"declaration", "amount", NULL};
     memset(x, 0, sizeof *x);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
+    if (json_body_begin(body, top, e) != 0)
         return;
-    }
-    json_check_fields(body, top, "", e);
     json_string_copy(body, "bank_transaction_id", "", x->txn, sizeof x->txn, e);
     json_string_copy(body, "payer", "", x->payer, sizeof x->payer, e);
     if (json_string_copy(body, "paid_at", "", x->paid_at, sizeof x->paid_at, e) == 0) {

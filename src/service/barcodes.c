@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "codec/barcode.h"
+#include "codec/json_scan.h"
 #include "service/kernel.h"
 #include "service/manifests.h"
 #include "service/barcodes.h"
@@ -390,12 +391,13 @@ static int scan_job(db_conn *c, void *ctx)
 svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
 {
     svc_reply r = {0};
-    const char *scanned = json_string_value(json_object_get(body, "payload"));
     if (!svc_is_customs(req) && !svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "scans are for supervising officers");
-    if (!json_is_object(body) || json_object_size(body) != 1 || !scanned || !*scanned ||
-        strlen(scanned) > 8000)
-        return svc_error(SVC_INVALID, "payload", "the body is {\"payload\": \"<scanned text>\"}");
+    errs e;
+    errs_init(&e);
+    const char *scanned;
+    if (json_scan_decode(body, &scanned, &e) != 0)
+        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
     json_t *warnings = json_array();
     barcode_payload bp = {0};
     char why[160];

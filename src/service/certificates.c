@@ -1,5 +1,4 @@
 /* e-C/O use cases (see service/certificates.h). */
-#include "codec/json_fields.h"
 #include "service/certificates.h"
 
 #include <stdio.h>
@@ -7,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_certificate.h"
 #include "core/codes.h"
 #include "core/origin.h"
 #include "core/tax_tables.h"
@@ -16,7 +16,6 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-#define CO_MAX_ITEMS 64
 
 static json_t *dec_json(int64_t v, int scale)
 {
@@ -75,16 +74,6 @@ static int create_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
 }
 
-static int all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 /* An HS6 subheading exists when a national tariff line starts with it. */
 static int hs6_known(app *a, const char *hs6)
 {
@@ -116,9 +105,6 @@ static int co_issuer_ok(app *a, const origin_form *of, const char *cc, date_ymd 
 
 svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
 {
-    static const char *const top[] = {"form", "number", "issuing_country", "issue_date", "exporter",
-                                      "importer", "items", "invoice_number", "transport_ref", NULL};
-    static const char *const itk[] = {"hs6", "quantity", "fob_value", "origin_criterion", NULL};
     svc_reply r = {0};
     errs e;
     if (!svc_role_is(req, "agency") && !svc_role_is(req, "asw"))
@@ -128,35 +114,25 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(&e);
-    json_check_fields(body, top, "", &e);
     co_ctx *x = calloc(1, sizeof *x);
-    if (!x)
+    co_in *in = calloc(1, sizeof *in);
+    if (!x || !in) {
+        free(x);
+        free(in);
         return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    json_certificate_decode(body, in, &e);
     x->req = req;
     x->now = svc_now();
-    co_row *c = &x->row;
-    const char *form = json_string_field(body, "form", "/form", sizeof c->form, 1, &e);
-    const char *num = json_string_field(body, "number", "/number", sizeof c->number, 1, &e);
-    const char *cc = json_string_field(body, "issuing_country", "/issuing_country", 3, 1, &e);
-    const char *idate = json_string_field(body, "issue_date", "/issue_date", 16, 1, &e);
-    const char *exp = json_string_field(body, "exporter", "/exporter", sizeof c->exporter, 1, &e);
-    const char *imp = json_string_field(body, "importer", "/importer", sizeof c->importer, 1, &e);
-    const char *inv = json_string_field(body, "invoice_number", "/invoice_number", sizeof c->invoice_number, 0, &e);
-    const char *tr = json_string_field(body, "transport_ref", "/transport_ref", sizeof c->transport_ref, 0, &e);
-    const origin_form *of = form ? origin_form_find(form) : NULL;
+    /* the rules that need today, the agreements' parties and the tariff */
     date_ymd today = date_legal(x->now);
-    if (form && !of)
-        errs_add(&e, "co_form", "/form", "'%s' is not a form of proof of origin Vietnam accepts "
-                 "(GET /api/v1/reference/co-forms lists them)", form);
-    if (cc && !codes_country_valid(cc))
-        errs_add(&e, "country", "/issuing_country", "'%s' is not an ISO 3166 alpha-2 country code", cc);
-    if (idate && date_parse(idate, &c->issue_date) != 0)
-        errs_add(&e, "date", "/issue_date", "dates are written YYYY-MM-DD");
-    else if (idate && c->issue_date > today)
+    if (in->issue_date && in->issue_date > today)
         errs_add(&e, "date_future", "/issue_date", "a certificate cannot be issued after today (Vietnam's date)");
-    else if (idate && c->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
+    else if (in->issue_date && in->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
         errs_add(&e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
-    if (of && cc && codes_country_valid(cc) && !co_issuer_ok(a, of, cc, c->issue_date ? c->issue_date : today)) {
+    const origin_form *of = in->of;
+    const char *cc = in->issuing_country;
+    if (of && in->country_ok && !co_issuer_ok(a, of, cc, in->issue_date ? in->issue_date : today)) {
         if (strcmp(cc, "VN") == 0)
             errs_add(&e, "co_issuer", "/issuing_country", "form %s for goods imported into Vietnam is issued by "
                      "the exporting party of %s, not by Vietnam", of->form, of->agreement);
@@ -164,58 +140,39 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
             errs_add(&e, "co_issuer", "/issuing_country", "%s is not a party of %s (form %s) on the issue date",
                      cc, of->agreement, of->form);
     }
-    if (imp && !all_digits(imp, 10) && !all_digits(imp, 13))
-        errs_add(&e, "tax_code", "/importer", "the importer's tax code has 10 or 13 digits");
-    json_t *items = json_object_get(body, "items"), *it;
-    size_t i;
-    if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > CO_MAX_ITEMS)
-        errs_add(&e, "type", "/items", "'items' is an array of 1-%d goods", CO_MAX_ITEMS);
-    else
-        json_array_foreach(items, i, it) {
-            char p[32], q[96];
-            co_item_row *ci = &x->items[i];
-            snprintf(p, sizeof p, "/items/%zu", i);
-            if (!json_is_object(it)) {
-                errs_add(&e, "type", p, "an item is an object");
-                continue;
-            }
-            json_check_fields(it, itk, p, &e);
-            snprintf(q, sizeof q, "%s/hs6", p);
-            const char *hs = json_string_field(it, "hs6", q, 7, 1, &e);
-            if (hs && (!all_digits(hs, 6) || !hs6_known(a, hs)))
-                errs_add(&e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff", hs);
-            else if (hs)
-                snprintf(ci->hs6, sizeof ci->hs6, "%s", hs);
-            snprintf(q, sizeof q, "%s/quantity", p);
-            const char *qs = json_string_field(it, "quantity", q, 40, 1, &e);
-            if (qs && (dec_parse(qs, DEC_SCALE_QTY, 0, &ci->quantity) != 0 || ci->quantity <= 0))
-                errs_add(&e, "decimal", q, "'quantity' is a positive decimal string");
-            snprintf(q, sizeof q, "%s/fob_value", p);
-            const char *fs = json_string_field(it, "fob_value", q, 40, 1, &e);
-            if (fs && (dec_parse(fs, DEC_SCALE_AMOUNT, 0, &ci->fob_value) != 0 || ci->fob_value < 0))
-                errs_add(&e, "decimal", q, "'fob_value' is a non-negative decimal string");
-            snprintf(q, sizeof q, "%s/origin_criterion", p);
-            const char *oc = json_string_field(it, "origin_criterion", q, sizeof ci->origin_criterion, 1, &e);
-            if (oc && of && !origin_criterion_valid(of, oc))
-                errs_add(&e, "origin_criterion", q, "'%s' is not an origin criterion of form %s (%s)", oc,
-                         of->form, of->criteria);
-            else if (oc)
-                snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", oc);
-            x->n = (int)i + 1;
+    for (int i = 0; i < in->n; i++) {
+        if (in->items[i].hs6[0] && !hs6_known(a, in->items[i].hs6)) {
+            char q[48];
+            snprintf(q, sizeof q, "/items/%d/hs6", i);
+            errs_add(&e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff",
+                     in->items[i].hs6);
         }
+    }
     if (e.n) {
         free(x);
+        free(in);
         return svc_errors(&e);
     }
-    snprintf(c->form, sizeof c->form, "%s", form);
-    snprintf(c->number, sizeof c->number, "%s", num);
-    snprintf(c->issuing_country, sizeof c->issuing_country, "%s", cc);
-    snprintf(c->exporter, sizeof c->exporter, "%s", exp);
-    snprintf(c->importer, sizeof c->importer, "%s", imp);
-    snprintf(c->invoice_number, sizeof c->invoice_number, "%s", inv ? inv : "");
-    snprintf(c->transport_ref, sizeof c->transport_ref, "%s", tr ? tr : "");
+    co_row *c = &x->row;
+    snprintf(c->form, sizeof c->form, "%s", in->form);
+    snprintf(c->number, sizeof c->number, "%s", in->number);
+    snprintf(c->issuing_country, sizeof c->issuing_country, "%s", in->issuing_country);
+    snprintf(c->exporter, sizeof c->exporter, "%s", in->exporter);
+    snprintf(c->importer, sizeof c->importer, "%s", in->importer);
+    snprintf(c->invoice_number, sizeof c->invoice_number, "%s", in->invoice_number);
+    snprintf(c->transport_ref, sizeof c->transport_ref, "%s", in->transport_ref);
     snprintf(c->issuer, sizeof c->issuer, "%s", req->party);
+    c->issue_date = in->issue_date;
     c->created_at = x->now;
+    x->n = in->n;
+    for (int i = 0; i < in->n; i++) {
+        co_item_row *ci = &x->items[i];
+        snprintf(ci->hs6, sizeof ci->hs6, "%s", in->items[i].hs6);
+        ci->quantity = in->items[i].quantity;
+        ci->fob_value = in->items[i].fob_value;
+        snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", in->items[i].origin_criterion);
+    }
+    free(in);
     int rc = store_write(a->st, create_job, x);
     if (rc < 0) {
         json_decref(x->reply.body);

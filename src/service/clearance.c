@@ -14,6 +14,7 @@
 
 #include "codec/json_fields.h"
 #include "codec/json_decl.h"
+#include "codec/json_decl_action.h"
 #include "codec/json_tax.h"
 #include "core/lifecycle.h"
 #include "core/number.h"
@@ -1312,7 +1313,6 @@ static int reject_job(db_conn *c, void *ctx)
 svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, const char *amendment,
                                json_t *body)
 {
-    static const char *const fields[] = {"accept", "note", NULL};
     svc_reply r = {0};
     errs e;
     if (!svc_role_is(req, "officer"))
@@ -1326,15 +1326,11 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, c
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(&e);
-    json_check_fields(body, fields, "", &e);
-    json_t *acc = json_object_get(body, "accept");
-    if (!json_is_boolean(acc))
-        errs_add(&e, acc ? "type" : "required", "/accept", "'accept' is true or false");
-    const char *note = json_string_field(body, "note", "/note", 512, 0, &e);
-    if (json_is_false(acc) && (!note || !*note))
-        errs_add(&e, "required", "/note", "a rejected amendment needs the reason in 'note'");
+    amend_review_in in;
+    json_amend_review_decode(body, &in, &e);
     if (e.n)
         return svc_errors(&e);
+    const char *note = in.note;
     review_ctx rv = {.key = number, .amendment = (int)k};
     if (store_read(a->st, review_read_job, &rv) != 0) {
         decl_row_release(&rv.row);
@@ -1348,7 +1344,7 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, c
         return decided ? svc_error(SVC_CONFLICT, "amendment_decided", "the amendment was already decided")
                        : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
     }
-    if (json_is_false(acc)) {
+    if (!in.accept) {
         reject_ctx j = {.w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq,
                         .note = note};
         r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
@@ -1639,28 +1635,25 @@ static const struct {
 
 svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body)
 {
-    const char *code = json_string_value(json_object_get(body, "reason_code"));
-    const char *text = json_string_value(json_object_get(body, "reason"));
     errs e;
     errs_init(&e);
     if (!svc_role_is(req, "declarant") && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only the declarant or an officer cancels");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    static const char *const fields[] = {"reason_code", "reason", NULL};
-    json_check_fields(body, fields, "", &e);
+    decl_cancel_in in;
+    json_decl_cancel_decode(body, &in, &e);
+    const char *code = in.reason_code;
     size_t i, n = sizeof cancel_reasons / sizeof *cancel_reasons;
     for (i = 0; code && i < n; i++)
         if (strcmp(code, cancel_reasons[i].code) == 0)
             break;
-    if (!code)
-        errs_add(&e, "required", "/reason_code", "'reason_code' is required (H01..H08)");
-    else if (i == n)
+    if (code && i == n)
         errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)", code);
     if (e.n)
         return svc_errors(&e);
     json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", code, "reason_text",
-                               cancel_reasons[i].text, "reason", text ? text : "");
+                               cancel_reasons[i].text, "reason", in.reason ? in.reason : "");
     return run_transition(a, req, number, ACT_CANCEL, detail, 0);
 }
 
@@ -1669,69 +1662,32 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t
  * "violation": bool, "findings": text, "additional_tax": "VND" (inspection), "note"}. */
 svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body)
 {
-    static const char *const allowed[] = {"decision", "passed", "violation", "findings",
-                                          "additional_tax", "note", NULL};
     errs e;
     errs_init(&e);
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    decl_decision_in in;
+    json_decl_decision_decode(body, &in, &e);
     svc_reply ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
-    const char *dn = json_string_value(json_object_get(body, "decision"));
-    if (dn && svc_insp_decision(a, req, number, dn, body, &ir))
+    if (in.kind == DECISION_INSPECTION && svc_insp_decision(a, req, number, in.decision, body, &ir))
         return ir;
-    json_check_fields(body, allowed, "", &e);
-    const char *d = json_string_value(json_object_get(body, "decision"));
-    json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
-    const char *findings = json_string_value(json_object_get(body, "findings"));
-    const char *note = json_string_value(json_object_get(body, "note"));
-    lc_action act = ACT_COUNT;
-    int64_t extra = 0;
-    if (!d)
-        errs_add(&e, "required", "/decision", "'decision' is required");
-    else if (!strcmp(d, "start_document_check"))
-        act = ACT_START_DOC_CHECK;
-    else if (!strcmp(d, "document_check")) {
-        if (!json_is_boolean(passed))
-            errs_add(&e, "required", "/passed", "'passed' (true/false) is required for a document check");
-        else
-            act = json_is_true(passed) ? ACT_DOC_PASSED : ACT_DOC_FAILED;
-    } else if (!strcmp(d, "inspection")) {
-        act = ACT_INSPECTION_DONE;
-        if (!json_is_boolean(violation))
-            errs_add(&e, "required", "/violation", "'violation' (true/false) is required for an inspection result");
-        json_t *at = json_object_get(body, "additional_tax");
-        if (at && (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &extra) != 0 || extra < 0))
-            errs_add(&e, "decimal", "/additional_tax", "'additional_tax' is a non-negative VND amount as a string");
-        if (json_is_true(violation) && (!findings || !*findings))
-            errs_add(&e, "required", "/findings", "a violation needs its findings");
-    } else if (!strcmp(d, "clear"))
-        act = ACT_CLEAR;
-    else if (!strcmp(d, "reject")) {
-        act = ACT_REJECT;
-        if (!findings || !*findings)
-            errs_add(&e, "required", "/findings", "a rejection needs its findings");
-    } else if (!strcmp(d, "pass_supervision"))
-        act = ACT_PASS_SUPERVISION;
-    else
-        errs_add(&e, "enum", "/decision",
-                 "decision must be start_document_check, document_check, inspection, clear, reject, "
-                 "pass_supervision, release_for_storage or inspection_failure");
     if (e.n)
         return svc_errors(&e);
-    json_t *detail = json_pack("{s:s}", "decision", d);
-    if (json_is_boolean(passed))
-        json_object_set(detail, "passed", passed);
-    if (json_is_boolean(violation))
-        json_object_set(detail, "violation", violation);
-    if (findings)
-        json_object_set_new(detail, "findings", json_string(findings));
-    if (note)
-        json_object_set_new(detail, "note", json_string(note));
+    lc_action act = in.act;
+    json_t *detail = json_pack("{s:s}", "decision", in.decision);
+    if (in.has_passed)
+        json_object_set_new(detail, "passed", json_boolean(in.passed));
+    if (in.has_violation)
+        json_object_set_new(detail, "violation", json_boolean(in.violation));
+    if (in.findings)
+        json_object_set_new(detail, "findings", json_string(in.findings));
+    if (in.note)
+        json_object_set_new(detail, "note", json_string(in.note));
     if (act == ACT_INSPECTION_DONE) {
         char buf[32];
-        dec_format(extra, 0, buf, sizeof buf);
+        dec_format(in.additional_tax, 0, buf, sizeof buf);
         json_object_set_new(detail, "additional_tax", json_string(buf));
     }
     return run_transition(a, req, number, act, detail, act == ACT_DOC_FAILED);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_credit.h"
 #include "codec/json_fields.h"
 #include "codec/json_payment.h"
 #include "core/lifecycle.h"
@@ -23,9 +24,6 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-const char *const pay_credit_apply_keys[] = {"declaration", "amount", NULL};
-const char *const pay_refund_request_keys[] = {"amount", "reason", NULL};
-const char *const pay_refund_decision_keys[] = {"approve", "note", NULL};
 
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
@@ -90,17 +88,9 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
     return rc < 0 ? rc : 0;
 }
 
-static int enterprise_known(db_conn *c, credit_ctx *x)
-{
-    party p;
-    int rc = store_party_get(c, x->ent, &p);
-    if (rc == 0) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "no enterprise with tax code %s", x->ent);
-        return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", msg));
-    }
-    return rc < 0 ? rc : 0;
-}
+/* The enterprise of the URL must be known to customs. */
+static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found", "",
+                                                     "no enterprise with tax code %s"};
 
 static json_t *refund_view(const refund_row *r)
 {
@@ -120,7 +110,7 @@ static json_t *refund_view(const refund_row *r)
 static int credits_read_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_party(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);
@@ -190,9 +180,7 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 static int apply_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_begin(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     /* every refusal at once: the declaration, then the credit */
@@ -286,17 +274,6 @@ out:
     return rc;
 }
 
-/* The body of a credit request: `amount` and, per request, a declaration or a reason. */
-static void parse_amount_body(json_t *body, const char *const *fields, credit_ctx *x)
-{
-    if (!json_is_object(body)) {
-        errs_add(x->e, "type", "", "the body must be a JSON object");
-        return;
-    }
-    json_check_fields(body, fields, "", x->e);
-    json_vnd_amount(json_object_get(body, "amount"), "/amount", x->e, &x->amount);
-}
-
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
@@ -310,12 +287,10 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    parse_amount_body(body, pay_credit_apply_keys, &x);
-    const char *dn = json_is_object(body) ? json_string_value(json_object_get(body, "declaration")) : NULL;
-    if (json_is_object(body) && !json_decl_number_ok(dn))
-        errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
-    else if (dn)
-        snprintf(x.decl, sizeof x.decl, "%s", dn);
+    credit_apply_in in;
+    json_credit_apply_decode(body, &in, e);
+    x.amount = in.amount;
+    snprintf(x.decl, sizeof x.decl, "%s", in.decl);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     return r;
 }
@@ -325,9 +300,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
 static int refund_request_job(db_conn *c, void *ctx)
 {
     credit_ctx *x = ctx;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
-    int rc = enterprise_known(c, x);
+    int rc = svc_job_begin(c, &x->job, x->ent, &unknown_enterprise, NULL);
     if (rc != 0)
         return rc;
     credit_row *rows = calloc(MAX_SOURCES, sizeof *rows);
@@ -376,12 +349,10 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    parse_amount_body(body, pay_refund_request_keys, &x);
-    const char *why = json_is_object(body) ? json_string_field(body, "reason", "/reason",
-                                                               sizeof x.reason, 0, e)
-                                           : NULL;
-    if (why)
-        utf8_snprintf(x.reason, sizeof x.reason, "%s", why);
+    refund_request_in in;
+    json_refund_request_decode(body, &in, e);
+    x.amount = in.amount;
+    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
     r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
 }
@@ -508,19 +479,10 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object");
-    } else {
-        json_check_fields(body, pay_refund_decision_keys, "", e);
-        json_t *ap = json_object_get(body, "approve");
-        if (!json_is_boolean(ap))
-            errs_add(e, ap ? "type" : "required", "/approve",
-                     "'approve' is true (refund) or false (reject)");
-        x.approve = json_is_true(ap);
-        const char *note = json_string_field(body, "note", "/note", sizeof x.note, 0, e);
-        if (note)
-            utf8_snprintf(x.note, sizeof x.note, "%s", note);
-    }
+    refund_decision_in in;
+    json_refund_decision_decode(body, &in, e);
+    x.approve = in.approve;
+    snprintf(x.note, sizeof x.note, "%s", in.note);
     svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
     return r;
 }

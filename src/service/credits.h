@@ -12,9 +12,6 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body);
 svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, const char *id,
                             json_t *body);
-/* Their strict bodies' fields (data/openapi.json must list exactly these). */
-extern const char *const pay_credit_apply_keys[];
-extern const char *const pay_refund_request_keys[];
-extern const char *const pay_refund_decision_keys[];
+/* Their bodies are decoded by codec/json_credit.h (which lists their fields). */
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "store/store_inspection.h"
 #include "codec/json_fields.h"
+#include "codec/json_gate.h"
 #include "core/codes.h"
 #include "core/lifecycle.h"
 #include "core/manifest.h"
@@ -386,28 +387,13 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(e);
-    static const char *const fields[] = {"type", "container", "location", "seal", NULL};
-    json_check_fields(body, fields, "", e);
-    const char *type = json_string_value(json_object_get(body, "type"));
-    const char *ctr = json_string_value(json_object_get(body, "container"));
-    const char *loc = json_string_value(json_object_get(body, "location"));
-    const char *seal = json_string_value(json_object_get(body, "seal"));
-    if (!type || (strcmp(type, "gate_in") && strcmp(type, "gate_out") && strcmp(type, "loaded")))
-        errs_add(e, "enum", "/type", "type is 'gate_in', 'gate_out' or 'loaded' (an export container onto the vessel)");
-    if (!ctr)
-        errs_add(e, "required", "/container", "'container' is required");
-    else if (!codes_container_valid(ctr))
-        errs_add(e, "container_number", "/container",
-                 "'%.20s' is not an ISO 6346 container number (owner code, serial, check digit)", ctr);
-    if (!loc || !manifest_location_valid(loc))
-        errs_add(e, loc ? "location" : "required", "/location",
-                 "'location' is a UN/LOCODE, optionally with a terminal code (VNHPH-TC01)");
-    if (!seal || !*seal || strlen(seal) >= 24)
-        errs_add(e, "required", "/seal", "'seal' (1-23 characters) is required");
+    gate_event_in in;
+    json_gate_event_decode(body, &in, e);
     if (e->n) {
         r = svc_errors(e);
         return r;
     }
+    const char *loc = in.location;
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -417,8 +403,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     if (!bound)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
-    gate_ctx x = {.req = req, .type = !strcmp(type, "gate_in") ? GATE_IN : !strcmp(type, "gate_out") ? GATE_OUT : GATE_LOADED,
-                  .container = ctr, .location = loc, .seal = seal, .now = svc_now()};
+    gate_ctx x = {.req = req, .type = in.type, .container = in.container, .location = in.location,
+                  .seal = in.seal, .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {
         json_decref(x.reply.body);
@@ -595,17 +581,16 @@ svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
     svc_reply r = {0};
     if (!svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers open holds");
-    const char *subj = json_string_value(json_object_get(body, "subject"));
-    const char *reason = json_string_value(json_object_get(body, "reason"));
-    if (!json_is_object(body) || json_object_size(body) != 2 || !subj || !*subj || strlen(subj) >= 36 ||
-        !reason || !*reason || strlen(reason) >= 256)
-        return svc_error(SVC_INVALID, "hold",
-                         "a hold is {\"subject\": container or bill of lading, \"reason\": text}");
+    errs e;
+    hold_in in;
+    errs_init(&e);
+    if (json_hold_decode(body, &in, &e) != 0)
+        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     hold_ctx x = {.req = req};
-    snprintf(x.h.subject, sizeof x.h.subject, "%s", subj);
-    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", reason);
+    snprintf(x.h.subject, sizeof x.h.subject, "%s", in.subject);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", in.reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {
@@ -663,39 +648,33 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
 /* ---- officer's permission to re-manifest a container ------------------------------------------ */
 
 typedef struct perm_ctx {
-    const svc_req *req;
+    svc_job job; /* first: request, now, reply */
     ctrperm_row p;
-    svc_reply reply;
 } perm_ctx;
+
+static const svc_unknown_party unknown_carrier = {SVC_INVALID, "unknown_party", "", "no such carrier"};
 
 static int perm_job(db_conn *c, void *ctx)
 {
     perm_ctx *x = ctx;
-    party pt;
-    if (svc_idem_lookup(c, x->req, &x->reply))
-        return 1;
-    int rc = store_party_get(c, x->p.carrier, &pt);
-    if (rc < 0)
+    int rc = svc_job_begin(c, &x->job, x->p.carrier, &unknown_carrier, NULL);
+    if (rc != 0)
         return rc;
-    if (rc == 0) {
-        x->reply = svc_error(SVC_INVALID, "unknown_party", "no such carrier");
-        return 1;
-    }
     x->p.id = store_sequence_next(c, "container_permission");
     if (x->p.id < 0)
         return (int)x->p.id;
     if ((rc = store_ctrperm_put(c, &x->p)) != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
                               x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
                               "granted_by", x->p.granted_by, "granted_at",
                               json_timestamp(x->p.granted_at));
     /* an officer's decision: audited with the person who took it (issue 16) */
-    if ((rc = svc_audit_append(c, x->req, "container_permissions", x->p.granted_at, "container.permit",
-                               x->reply.body)) != 0)
+    if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at, "container.permit",
+                               x->job.reply.body)) != 0)
         return rc;
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->p.granted_at);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->p.granted_at);
 }
 
 svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body)
@@ -705,39 +684,23 @@ svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, j
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers decide on containers");
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    errs_init(e);
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object {carrier, reason}");
-    } else {
-        static const char *const fields[] = {"carrier", "reason", NULL};
-        json_check_fields(body, fields, "", e);
-        const char *carrier = json_string_value(json_object_get(body, "carrier"));
-        const char *reason = json_string_value(json_object_get(body, "reason"));
-        if (!carrier || !*carrier || strlen(carrier) >= 14)
-            errs_add(e, "required", "/carrier", "'carrier' (the carrier's tax code) is required");
-        if (!reason || !*reason || strlen(reason) >= 256)
-            errs_add(e, "required", "/reason", "'reason' (1-255 characters) is required");
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        free(e);
-        return r;
-    }
-    free(e);
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    container_permit_in in;
+    errs_init(&e);
+    json_container_permit_decode(body, &in, &e);
+    if (e.n)
+        return svc_errors(&e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    perm_ctx x = {.req = req};
+    perm_ctx x = {.job = svc_job_start(req)};
     snprintf(x.p.container, sizeof x.p.container, "%s", number);
-    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", json_string_value(json_object_get(body, "carrier")));
-    snprintf(x.p.reason, sizeof x.p.reason, "%s", json_string_value(json_object_get(body, "reason")));
+    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in.carrier);
+    snprintf(x.p.reason, sizeof x.p.reason, "%s", in.reason);
     snprintf(x.p.granted_by, sizeof x.p.granted_by, "%s", req->party);
     x.p.granted_at = svc_now();
     if (store_write(a->st, perm_job, &x) < 0) {
-        json_decref(x.reply.body);
+        json_decref(x.job.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot store the permission");
     }
-    return x.reply;
+    return x.job.reply;
 }

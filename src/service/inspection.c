@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_inspection.h"
 #include "core/lifecycle.h"
 #include "service/kernel.h"
 #include "service/ledger.h"
@@ -254,7 +255,7 @@ typedef struct result_ctx {
     char reference[64];
     date_ymd issued;
     char note[256];
-    int lines[64];
+    int lines[INSP_MAX_LINES];
     int n_lines;
 } result_ctx;
 
@@ -449,9 +450,6 @@ static int lines_job(db_conn *c, void *ctx)
 
 svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, json_t *body)
 {
-    static const char *const agency_fields[] = {"procedure", "items", "result", "certificate", "date",
-                                                "note", NULL};
-    static const char *const declarant_fields[] = {"reference", "items", "note", NULL};
     svc_reply r = {0};
     int declarant = svc_role_is(req, "declarant");
     if (!declarant && !svc_role_is(req, "agency"))
@@ -481,60 +479,18 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
                     .declarant = declarant};
     errs e;
     errs_init(&e);
-    json_check_fields(body, declarant ? declarant_fields : agency_fields, "", &e);
-    json_t *items = json_object_get(body, "items");
-    size_t i;
-    json_t *v;
-    if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > 64)
-        errs_add(&e, "type", "/items", "'items' lists 1-64 item lines (1 = the first item)");
-    else
-        json_array_foreach(items, i, v) {
-            char path[32];
-            snprintf(path, sizeof path, "/items/%zu", i);
-            json_int_t line = json_is_integer(v) ? json_integer_value(v) : 0;
-            if (line < 1 || line > n_items)
-                errs_add(&e, "line", path, "item lines of this declaration are 1-%d", n_items);
-            else
-                x.lines[x.n_lines++] = (int)line;
-        }
-    const char *note = json_string_value(json_object_get(body, "note"));
-    if (json_object_get(body, "note") && (!note || strlen(note) >= sizeof x.note))
-        errs_add(&e, "type", "/note", "'note' is a string of at most %zu characters", sizeof x.note - 1);
-    else if (note)
-        snprintf(x.note, sizeof x.note, "%s", note);
-    struct {
-        const char *key;
-        char *dst;
-        size_t size;
-    } strs[] = {{"procedure", x.legal_ref, sizeof x.legal_ref},
-                {"certificate", x.certificate, sizeof x.certificate},
-                {"reference", x.reference, sizeof x.reference}};
-    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++) {
-        if (declarant != (strcmp(strs[k].key, "reference") == 0))
-            continue;
-        char path[24];
-        snprintf(path, sizeof path, "/%s", strs[k].key);
-        json_t *s = json_object_get(body, strs[k].key);
-        if (!s || (json_is_string(s) && json_string_length(s) == 0))
-            errs_add(&e, "required", path, "'%s' is required", strs[k].key);
-        else if (!json_is_string(s) || json_string_length(s) >= strs[k].size)
-            errs_add(&e, "type", path, "'%s' is a string of at most %zu characters", strs[k].key,
-                     strs[k].size - 1);
-        else
-            snprintf(strs[k].dst, strs[k].size, "%s", json_string_value(s));
-    }
-    if (!declarant) {
-        const char *res = json_string_value(json_object_get(body, "result"));
-        if (!res || (strcmp(res, "pass") != 0 && strcmp(res, "fail") != 0))
-            errs_add(&e, "enum", "/result", "'result' is pass or fail");
-        else
-            snprintf(x.result, sizeof x.result, "%s", res);
-        const char *ds = json_string_value(json_object_get(body, "date"));
-        if (!ds || date_parse(ds, &x.issued) != 0)
-            errs_add(&e, "date", "/date", "'date' (the result's date) is written YYYY-MM-DD");
-        else if (x.issued > svc_today())
-            errs_add(&e, "date_future", "/date", "a result cannot be dated in the future");
-    }
+    insp_result_in in;
+    json_insp_result_decode(body, declarant, n_items, &in, &e);
+    if (in.issued && in.issued > svc_today())
+        errs_add(&e, "date_future", "/date", "a result cannot be dated in the future");
+    snprintf(x.legal_ref, sizeof x.legal_ref, "%s", in.legal_ref);
+    snprintf(x.result, sizeof x.result, "%s", in.result);
+    snprintf(x.certificate, sizeof x.certificate, "%s", in.certificate);
+    snprintf(x.reference, sizeof x.reference, "%s", in.reference);
+    snprintf(x.note, sizeof x.note, "%s", in.note);
+    x.issued = in.issued;
+    x.n_lines = in.n_lines;
+    memcpy(x.lines, in.lines, sizeof x.lines);
     if (e.n)
         return svc_errors(&e);
     return svc_run_write(a, &x.job, record_job, &x, "the database refused the inspection result");
@@ -702,8 +658,6 @@ static int idec_job(db_conn *c, void *ctx)
 int svc_insp_decision(app *a, const svc_req *req, const char *number, const char *decision,
                       json_t *body, svc_reply *out)
 {
-    static const char *const release_fields[] = {"decision", "storage_address", "note", NULL};
-    static const char *const failure_fields[] = {"decision", "measure", "note", NULL};
     int release = strcmp(decision, "release_for_storage") == 0;
     if (!release && strcmp(decision, "inspection_failure") != 0)
         return 0;
@@ -713,24 +667,11 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
                   .decision = decision};
     errs e;
     errs_init(&e);
-    json_check_fields(body, release ? release_fields : failure_fields, "", &e);
-    const char *note = json_string_value(json_object_get(body, "note"));
-    if (note)
-        snprintf(x.note, sizeof x.note, "%s", note);
-    if (release) {
-        const char *addr = json_string_field(body, "storage_address", "/storage_address",
-                                             sizeof x.address, 1, &e);
-        if (addr)
-            snprintf(x.address, sizeof x.address, "%s", addr);
-    } else {
-        const char *m = json_string_value(json_object_get(body, "measure"));
-        if (!m)
-            errs_add(&e, "required", "/measure", "'measure' (re_export or destruction) is required");
-        else if (strcmp(m, "re_export") != 0 && strcmp(m, "destruction") != 0)
-            errs_add(&e, "enum", "/measure", "'measure' is re_export or destruction");
-        else
-            snprintf(x.measure, sizeof x.measure, "%s", m);
-    }
+    insp_decision_in in;
+    json_insp_decision_decode(body, release, &in, &e);
+    snprintf(x.address, sizeof x.address, "%s", in.address);
+    snprintf(x.measure, sizeof x.measure, "%s", in.measure);
+    snprintf(x.note, sizeof x.note, "%s", in.note);
     if (e.n) {
         *out = svc_errors(&e);
         return 1;

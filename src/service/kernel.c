@@ -150,6 +150,38 @@ int svc_fail(svc_job *job, svc_reply r)
     return 1; /* non-zero: the writer rolls the job back */
 }
 
+int svc_job_party(db_conn *c, svc_job *job, const char *tax_code, const svc_unknown_party *unknown,
+                  party *out)
+{
+    party p;
+    int rc = store_party_get(c, tax_code, out ? out : &p);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return 0;
+    /* the message's "%s" is the tax code (spliced by hand: the message is not a literal format) */
+    char msg[200];
+    const char *at = strstr(unknown->message, "%s");
+    if (at)
+        snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - unknown->message), unknown->message, tax_code,
+                 at + 2);
+    else
+        snprintf(msg, sizeof msg, "%s", unknown->message);
+    svc_reply r = svc_error(unknown->status, unknown->code, msg);
+    if (unknown->path && unknown->path[0])
+        json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path",
+                            json_string(unknown->path));
+    return svc_fail(job, r);
+}
+
+int svc_job_begin(db_conn *c, svc_job *job, const char *tax_code, const svc_unknown_party *unknown,
+                  party *out)
+{
+    if (svc_idem_lookup(c, job->req, &job->reply))
+        return 1;
+    return svc_job_party(c, job, tax_code, unknown, out);
+}
+
 svc_reply svc_run_write(app *a, svc_job *job, store_job_fn fn, void *ctx, const char *refused)
 {
     int rc = store_write(a->st, fn, ctx);

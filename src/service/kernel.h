@@ -83,6 +83,29 @@ svc_job svc_job_start(const svc_req *req);
 /* Inside a job: rejects the write with reply r. Returns 1, which rolls the transaction back. */
 int svc_fail(svc_job *job, svc_reply r);
 
+/* What a write job answers when the party a request names is not known to customs. */
+typedef struct svc_unknown_party {
+    svc_code status;     /* SVC_INVALID (a field names it) or SVC_NOT_FOUND (the URL does) */
+    const char *code;    /* the error code: "unknown_party", "enterprise_unknown", "not_found" */
+    const char *path;    /* the field that named it, "" for the URL */
+    const char *message; /* may hold one %s: the tax code */
+} svc_unknown_party;
+
+/* Inside a job: the party of tax_code must be known. 0 when it is (*out filled when out is not
+ * NULL); 1 when not, the job rejected with `unknown`'s error (return it from the job); <0 on a
+ * storage error. */
+int svc_job_party(db_conn *c, svc_job *job, const char *tax_code, const svc_unknown_party *unknown,
+                  party *out);
+
+/* The prelude of a write job that names a party: a replayed Idempotency-Key is answered (1, the
+ * stored reply in job->reply), then svc_job_party. Every return other than 0 ends the job:
+ *
+ *     if ((rc = svc_job_begin(c, &x->job, x->carrier, &unknown_carrier, NULL)) != 0)
+ *         return rc;
+ */
+int svc_job_begin(db_conn *c, svc_job *job, const char *tax_code, const svc_unknown_party *unknown,
+                  party *out);
+
 /* Runs fn(ctx) on the single writer. On a storage failure the job's reply is dropped and the
  * failure becomes a reply: a unique-key conflict is SVC_CONFLICT ("retry"), anything else
  * SVC_ERROR "storage" with `refused` as its message. Otherwise returns job->reply. */

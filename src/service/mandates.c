@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_mandate.h"
 #include "service/kernel.h"
 #include "service/users.h"
 #include "store/store.h"
@@ -41,44 +42,36 @@ static int own_or_admin(const svc_req *req, const char *tax_code)
 }
 
 typedef struct mandate_ctx {
-    const svc_req *req;
+    svc_job job;           /* first: request, now, reply */
     mandate_row m;
     int64_t id;
     const char *tax_code;  /* revoke: the enterprise of the URL */
-    svc_reply reply;
 } mandate_ctx;
+
+static const svc_unknown_party unknown_declarant = {SVC_INVALID, "unknown_party", "/declarant",
+                                                    "no such declarant"};
+static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found", "", "no such enterprise"};
 
 static int grant_job(db_conn *c, void *ctx)
 {
     mandate_ctx *x = ctx;
-    party p;
-    if (svc_idem_lookup(c, x->req, &x->reply))
-        return 1;
-    int rc = store_party_get(c, x->m.declarant, &p);
-    if (rc < 0)
+    int rc = svc_job_begin(c, &x->job, x->m.declarant, &unknown_declarant, NULL);
+    if (rc == 0)
+        rc = svc_job_party(c, &x->job, x->m.enterprise, &unknown_enterprise, NULL);
+    if (rc != 0)
         return rc;
-    if (rc == 0) {
-        x->reply = svc_error(SVC_INVALID, "unknown_party", "no such declarant");
-        json_object_set_new(json_array_get(json_object_get(x->reply.body, "errors"), 0), "path",
-                            json_string("/declarant"));
-        return 1;
-    }
-    if ((rc = store_party_get(c, x->m.enterprise, &p)) <= 0) {
-        if (rc == 0)
-            x->reply = svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
-        return rc < 0 ? rc : 1;
-    }
     x->m.id = store_sequence_next(c, "mandate");
     if (x->m.id < 0)
         return (int)x->m.id;
     if ((rc = store_mandate_put(c, &x->m)) != 0)
         return rc;
-    x->reply.code = SVC_CREATED;
-    x->reply.body = svc_mandate_view(&x->m);
+    x->job.reply.code = SVC_CREATED;
+    x->job.reply.body = svc_mandate_view(&x->m);
     /* acting for another enterprise is a grant of authority: audited with the person (issue 16) */
-    if ((rc = svc_audit_append(c, x->req, "mandates", x->m.granted_at, "mandate.grant", x->reply.body)) != 0)
+    if ((rc = svc_audit_append(c, x->job.req, "mandates", x->m.granted_at, "mandate.grant",
+                               x->job.reply.body)) != 0)
         return rc;
-    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->m.granted_at);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->m.granted_at);
 }
 
 svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, json_t *body)
@@ -86,47 +79,28 @@ svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, js
     svc_reply r = {0};
     if (!own_or_admin(req, tax_code))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only the enterprise itself grants its mandates");
-    errs *e = malloc(sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    errs_init(e);
-    mandate_ctx x = {.req = req};
-    if (!json_is_object(body)) {
-        errs_add(e, "type", "", "the body must be a JSON object {declarant, valid_from, valid_to}");
-    } else {
-        static const char *const fields[] = {"declarant", "valid_from", "valid_to", NULL};
-        json_check_fields(body, fields, "", e);
-        const char *d = json_string_field(body, "declarant", "/declarant", sizeof x.m.declarant, 1, e);
-        const char *f = json_string_field(body, "valid_from", "/valid_from", 16, 0, e);
-        const char *t = json_string_field(body, "valid_to", "/valid_to", 16, 1, e);
-        x.m.valid_from = date_today();
-        if (f && date_parse(f, &x.m.valid_from) != 0)
-            errs_add(e, "date", "/valid_from", "'valid_from' is a date YYYY-MM-DD");
-        if (t && date_parse(t, &x.m.valid_to) != 0)
-            errs_add(e, "date", "/valid_to", "'valid_to' is a date YYYY-MM-DD");
-        else if (t && x.m.valid_to < x.m.valid_from)
-            errs_add(e, "date_order", "/valid_to", "'valid_to' is before 'valid_from'");
-        if (d && strcmp(d, tax_code) == 0)
-            errs_add(e, "self_mandate", "/declarant", "an enterprise's own declarants need no mandate");
-        if (d)
-            snprintf(x.m.declarant, sizeof x.m.declarant, "%s", d);
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        free(e);
-        return r;
-    }
-    free(e);
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    errs_init(&e);
+    mandate_in in;
+    json_mandate_decode(body, date_today(), &in, &e);
+    if (in.declarant[0] && strcmp(in.declarant, tax_code) == 0)
+        errs_add(&e, "self_mandate", "/declarant", "an enterprise's own declarants need no mandate");
+    if (e.n)
+        return svc_errors(&e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
+    mandate_ctx x = {.job = svc_job_start(req)};
+    snprintf(x.m.declarant, sizeof x.m.declarant, "%s", in.declarant);
+    x.m.valid_from = in.valid_from;
+    x.m.valid_to = in.valid_to;
     snprintf(x.m.enterprise, sizeof x.m.enterprise, "%s", tax_code);
     snprintf(x.m.granted_by, sizeof x.m.granted_by, "%s", req->party);
     x.m.granted_at = svc_now();
     if (store_write(a->st, grant_job, &x) < 0) {
-        json_decref(x.reply.body);
+        json_decref(x.job.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot store the mandate");
     }
-    return x.reply;
+    return x.job.reply;
 }
 
 typedef struct list_ctx {
@@ -170,20 +144,20 @@ static int revoke_job(db_conn *c, void *ctx)
     if (rc < 0)
         return rc;
     if (rc == 0 || strcmp(x->m.enterprise, x->tax_code) != 0) {
-        x->reply = svc_error(SVC_NOT_FOUND, "not_found", "no such mandate");
+        x->job.reply = svc_error(SVC_NOT_FOUND, "not_found", "no such mandate");
         return 1;
     }
     if (x->m.revoked_at) {
-        x->reply = svc_error(SVC_CONFLICT, "illegal_transition", "the mandate is already revoked");
+        x->job.reply = svc_error(SVC_CONFLICT, "illegal_transition", "the mandate is already revoked");
         return 1;
     }
     x->m.revoked_at = svc_now();
-    snprintf(x->m.revoked_by, sizeof x->m.revoked_by, "%s", x->req->party);
+    snprintf(x->m.revoked_by, sizeof x->m.revoked_by, "%s", x->job.req->party);
     if ((rc = store_mandate_put(c, &x->m)) != 0)
         return rc;
-    x->reply.code = SVC_OK;
-    x->reply.body = svc_mandate_view(&x->m);
-    return svc_audit_append(c, x->req, "mandates", x->m.revoked_at, "mandate.revoke", x->reply.body);
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = svc_mandate_view(&x->m);
+    return svc_audit_append(c, x->job.req, "mandates", x->m.revoked_at, "mandate.revoke", x->job.reply.body);
 }
 
 svc_reply svc_mandate_revoke(app *a, const svc_req *req, const char *tax_code, const char *id)
@@ -194,10 +168,10 @@ svc_reply svc_mandate_revoke(app *a, const svc_req *req, const char *tax_code, c
     long long v = strtoll(id, &end, 10);
     if (*end || v <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such mandate");
-    mandate_ctx x = {.req = req, .id = v, .tax_code = tax_code};
+    mandate_ctx x = {.job = svc_job_start(req), .id = v, .tax_code = tax_code};
     if (store_write(a->st, revoke_job, &x) < 0) {
-        json_decref(x.reply.body);
+        json_decref(x.job.reply.body);
         return svc_error(SVC_ERROR, "storage", "cannot revoke the mandate");
     }
-    return x.reply;
+    return x.job.reply;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_office.h"
 #include "service/audit_log.h"
 #include "service/internal.h"
 #include "store/store_reference.h"
@@ -294,7 +295,6 @@ static int put_job(db_conn *c, void *ctx)
 
 svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *body)
 {
-    static const char *const fields[] = {"name", "province", "kind", "active", NULL};
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "the customs offices are managed by the administration");
     if (!json_is_object(body))
@@ -305,22 +305,15 @@ svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *b
     if (!offices_code_valid(code))
         errs_add(&e, "office_code", "/code", "an office code is 2 digits (the provincial department) and 2 "
                  "capital letters or digits, such as 02CI");
-    json_check_fields(body, fields, "", &e);
-    const char *name = json_string_field(body, "name", "/name", sizeof x.row.name, 1, &e);
-    const char *prov = json_string_field(body, "province", "/province", sizeof x.row.province, 0, &e);
-    const char *kind = json_string_field(body, "kind", "/kind", sizeof x.row.kind, 0, &e);
-    json_t *active = json_object_get(body, "active");
-    if (kind && strcmp(kind, "office") != 0 && strcmp(kind, "team") != 0)
-        errs_add(&e, "enum", "/kind", "kind is \"office\" or \"team\"");
-    if (active && !json_is_boolean(active))
-        errs_add(&e, "type", "/active", "active is true or false");
+    office_in in;
+    json_office_decode(body, &in, &e);
     if (e.n)
         return svc_errors(&e);
     snprintf(x.row.code, sizeof x.row.code, "%s", code);
-    snprintf(x.row.name, sizeof x.row.name, "%s", name);
-    snprintf(x.row.province, sizeof x.row.province, "%s", prov ? prov : "");
-    snprintf(x.row.kind, sizeof x.row.kind, "%s", kind ? kind : "office");
-    x.row.active = active ? json_is_true(active) : 1;
+    snprintf(x.row.name, sizeof x.row.name, "%s", in.name);
+    snprintf(x.row.province, sizeof x.row.province, "%s", in.province);
+    snprintf(x.row.kind, sizeof x.row.kind, "%s", in.kind);
+    x.row.active = in.active;
     snprintf(x.row.source, sizeof x.row.source, "administrator %s", req->party);
     x.row.updated_at = svc_now();
     x.detail = office_json(&x.row);

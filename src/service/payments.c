@@ -5,8 +5,8 @@
  * looks up (bank, bank_transaction_id) — same body: the stored first answer; another body: 409 —
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
-#include "codec/json_fields.h"
 #include "codec/json_payment.h"
+#include "codec/json_guarantee.h"
 #include "service/payments.h"
 #include "service/ledger.h"
 #include "service/inspection.h"
@@ -1061,8 +1061,6 @@ static int guarantee_job(db_conn *c, void *ctx)
 
 svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
 {
-    static const char *const top[] = {"guarantee_id", "type", "enterprise", "amount", "valid_until",
-                                      "declarations", NULL};
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks give guarantees");
     svc_reply refused;
@@ -1072,47 +1070,27 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     pay_ctx *x = calloc(1, sizeof *x);
+    guarantee_in *in = calloc(1, sizeof *in);
     svc_reply r = {0};
-    if (!x) {
+    if (!x || !in) {
+        free(x);
+        free(in);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
     errs_init(e);
     x->req = req;
     x->e = e;
-    json_check_fields(body, top, "", e);
-    json_string_copy(body, "guarantee_id", "", x->txn, 51, e);
-    if (json_string_copy(body, "type", "", x->type, sizeof x->type, e) == 0 && strcmp(x->type, "separate") &&
-        strcmp(x->type, "joint"))
-        errs_add(e, "enum", "/type", "'type' is separate (one declaration) or joint (several)");
-    json_string_copy(body, "enterprise", "", x->enterprise, sizeof x->enterprise, e);
-    char vu[16];
-    if (json_string_copy(body, "valid_until", "", vu, sizeof vu, e) == 0) {
-        if (date_parse(vu, &x->valid_until) != 0)
-            errs_add(e, "date", "/valid_until", "'valid_until' is a date YYYY-MM-DD");
-        else if (x->valid_until < svc_today())
-            errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
-    }
-    json_vnd_amount(json_object_get(body, "amount"), "/amount", e, &x->total);
-    json_t *ds = json_object_get(body, "declarations");
-    size_t nd = json_array_size(ds);
-    if (!json_is_array(ds) || nd == 0 || nd > MAX_LINES)
-        errs_add(e, "declarations", "/declarations", "'declarations' is an array of 1-%d numbers", MAX_LINES);
-    else if (!strcmp(x->type, "separate") && nd != 1)
-        errs_add(e, "separate_one_declaration", "/declarations",
-                 "a separate guarantee covers exactly one declaration (use a joint one for several)");
-    else {
-        x->n = (int)nd;
-        for (size_t i = 0; i < nd; i++) {
-            const char *dn = json_string_value(json_array_get(ds, i));
-            if (!json_decl_number_ok(dn)) {
-                char p[48];
-                snprintf(p, sizeof p, "/declarations/%zu", i);
-                errs_add(e, "declaration", p, "a declaration number has 11-12 digits");
-            } else {
-                snprintf(x->lines[i].decl, sizeof x->lines[i].decl, "%s", dn);
-            }
-        }
-    }
+    json_guarantee_decode(body, in, e);
+    if (in->valid_until && in->valid_until < svc_today())
+        errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
+    snprintf(x->txn, sizeof x->txn, "%s", in->id);
+    snprintf(x->type, sizeof x->type, "%s", in->type);
+    snprintf(x->enterprise, sizeof x->enterprise, "%s", in->enterprise);
+    x->valid_until = in->valid_until;
+    x->total = in->amount;
+    x->n = in->n;
+    memcpy(x->lines, in->lines, sizeof x->lines);
+    free(in);
     if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;

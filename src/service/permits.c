@@ -5,7 +5,6 @@
  * one of its agencies. A procedure of stage before_registration is enforced at IDC once its
  * agency is connected (at least one party bound to it): ministries join the single window one
  * by one, and until then their licences are checked on paper. */
-#include "codec/json_fields.h"
 #include "service/permits.h"
 
 #include <stdio.h>
@@ -13,11 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_permit.h"
 #include "service/kernel.h"
 #include "store/store_permits.h"
 #include "util/dec.h"
 
-#define PERMIT_MAX_HS 16
 
 /* ---- views ---------------------------------------------------------------------------------- */
 
@@ -66,17 +65,6 @@ static json_t *permit_view(const permit_row *p)
 }
 
 /* ---- procedures of an agency ------------------------------------------------------------------ */
-
-static int digits(const char *s, size_t min, size_t max)
-{
-    size_t n = strlen(s);
-    if (n < min || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
 
 static int line_has_procedure(const tariff_line *l, const char *agency, const char *legal_ref)
 {
@@ -128,6 +116,9 @@ typedef struct permit_ctx {
     int forbidden_checked;
 } permit_ctx;
 
+static const svc_unknown_party unknown_enterprise = {SVC_INVALID, "enterprise_unknown", "/enterprise",
+                                                     "enterprise %s is not registered with customs"};
+
 static int create_job(db_conn *c, void *ctx)
 {
     permit_ctx *x = ctx;
@@ -141,17 +132,8 @@ static int create_job(db_conn *c, void *ctx)
         snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->job.req->party, x->row.agency);
         return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
     }
-    party p;
-    rc = store_party_get(c, x->row.enterprise, &p);
-    if (rc < 0)
+    if ((rc = svc_job_party(c, &x->job, x->row.enterprise, &unknown_enterprise, NULL)) != 0)
         return rc;
-    if (rc == 0) {
-        errs e;
-        errs_init(&e);
-        errs_add(&e, "enterprise_unknown", "/enterprise", "enterprise %s is not registered with customs",
-                 x->row.enterprise);
-        return svc_fail(&x->job, svc_errors(&e));
-    }
     rc = store_permit_insert(c, &x->row);
     if (rc == DB_CONSTRAINT)
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
@@ -164,11 +146,8 @@ static int create_job(db_conn *c, void *ctx)
 
 svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
 {
-    static const char *const allowed[] = {"number", "enterprise", "agency", "procedure", "hs_codes",
-                                          "quantity", "unit", "valid_from", "valid_to", NULL};
     svc_reply r = {0};
     errs e;
-    json_t *v;
     if (!svc_role_is(req, "agency"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
     if (!json_is_object(body))
@@ -176,59 +155,30 @@ svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
     if (svc_idempotent_replay(a, req, &r))
         return r;
     errs_init(&e);
-    json_check_fields(body, allowed, "", &e);
-    permit_ctx x = {.job = svc_job_start(req)};
-    permit_row *p = &x.row;
-    const char *number = json_string_field(body, "number", "/number", sizeof p->number, 1, &e);
-    const char *ent = json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, &e);
-    const char *agency = json_string_field(body, "agency", "/agency", sizeof p->agency, 1, &e);
-    const char *proc = json_string_field(body, "procedure", "/procedure", sizeof p->procedure, 0, &e);
-    const char *qty = json_string_field(body, "quantity", "/quantity", 40, 1, &e);
-    const char *unit = json_string_field(body, "unit", "/unit", sizeof p->unit, 1, &e);
-    const char *vf = json_string_field(body, "valid_from", "/valid_from", 16, 1, &e);
-    const char *vt = json_string_field(body, "valid_to", "/valid_to", 16, 1, &e);
-    if (ent && !digits(ent, 10, 13))
-        errs_add(&e, "tax_code", "/enterprise", "a tax code has 10 or 13 digits");
-    if (qty && (dec_parse(qty, DEC_SCALE_QTY, 0, &p->quantity) != 0 || p->quantity <= 0))
-        errs_add(&e, "decimal", "/quantity", "'quantity' is a positive decimal string");
-    if (vf && date_parse(vf, &p->valid_from) != 0)
-        errs_add(&e, "date", "/valid_from", "dates are written YYYY-MM-DD");
-    if (vt && date_parse(vt, &p->valid_to) != 0)
-        errs_add(&e, "date", "/valid_to", "dates are written YYYY-MM-DD");
-    if (p->valid_from && p->valid_to && p->valid_to < p->valid_from)
-        errs_add(&e, "date_order", "/valid_to", "'valid_to' is before 'valid_from'");
-    json_t *hs = json_object_get(body, "hs_codes");
-    size_t i;
-    if (!json_is_array(hs) || json_array_size(hs) == 0 || json_array_size(hs) > PERMIT_MAX_HS)
-        errs_add(&e, "type", "/hs_codes", "'hs_codes' is an array of 1-%d HS codes (4, 6 or 8 digits)",
-                 PERMIT_MAX_HS);
-    else
-        json_array_foreach(hs, i, v) {
-            const char *s = json_string_value(v);
-            char path[32];
-            snprintf(path, sizeof path, "/hs_codes/%zu", i);
-            if (!s || !digits(s, 4, 8) || (strlen(s) != 4 && strlen(s) != 6 && strlen(s) != 8)) {
-                errs_add(&e, "hs_code", path, "an HS code of 4, 6 or 8 digits");
-                continue;
-            }
-            size_t l = strlen(p->hs_codes);
-            snprintf(p->hs_codes + l, sizeof p->hs_codes - l, "%s%s", l ? "," : "", s);
-        }
+    permit_in in;
+    json_permit_decode(body, &in, &e);
     if (e.n)
         return svc_errors(&e);
-    snprintf(p->number, sizeof p->number, "%s", number);
-    snprintf(p->enterprise, sizeof p->enterprise, "%s", ent);
-    snprintf(p->agency, sizeof p->agency, "%s", agency);
-    snprintf(p->procedure, sizeof p->procedure, "%s", proc ? proc : "");
-    snprintf(p->unit, sizeof p->unit, "%s", unit);
+    permit_ctx x = {.job = svc_job_start(req)};
+    permit_row *p = &x.row;
+    snprintf(p->number, sizeof p->number, "%s", in.number);
+    snprintf(p->enterprise, sizeof p->enterprise, "%s", in.enterprise);
+    snprintf(p->agency, sizeof p->agency, "%s", in.agency);
+    snprintf(p->procedure, sizeof p->procedure, "%s", in.procedure);
+    snprintf(p->hs_codes, sizeof p->hs_codes, "%s", in.hs_codes);
+    snprintf(p->unit, sizeof p->unit, "%s", in.unit);
     snprintf(p->issuer, sizeof p->issuer, "%s", req->party);
+    p->quantity = in.quantity;
+    p->valid_from = in.valid_from;
+    p->valid_to = in.valid_to;
     p->created_at = x.job.now;
     /* the agency issues only within its procedures */
-    json_array_foreach(hs, i, v) {
-        if (!agency_covers(a->tariff, json_string_value(v), agency, proc)) {
+    const char *proc = in.has_procedure ? in.procedure : NULL;
+    for (int i = 0; i < in.n_hs; i++) {
+        if (!agency_covers(a->tariff, in.hs[i], in.agency, proc)) {
             char msg[200];
-            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", agency,
-                     proc ? "such " : "", json_string_value(v));
+            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", in.agency,
+                     proc ? "such " : "", in.hs[i]);
             return svc_error(SVC_FORBIDDEN, "outside_procedures", msg);
         }
     }
@@ -295,14 +245,10 @@ static int revoke_job(db_conn *c, void *ctx)
 svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body)
 {
     svc_reply r = {0};
-    const char *k;
-    json_t *v;
-    if (body && !json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    json_object_foreach(body, k, v) {
-        if (strcmp(k, "reason") != 0)
-            return svc_error(SVC_INVALID, "unknown_field", "the only field is 'reason'");
-    }
+    errs e;
+    errs_init(&e);
+    if (json_permit_revocation_check(body, &e) != 0)
+        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     permit_ctx x = {.job = svc_job_start(req), .key = number};

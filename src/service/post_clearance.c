@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_audit_case.h"
 #include "codec/json_fields.h"
-#include "codec/json_payment.h"
 #include "core/decl.h"
 #include "core/tax.h"
 #include "service/audit_log.h"
@@ -66,6 +66,19 @@ typedef struct sel_ctx {
     int err;
 } sel_ctx;
 
+/* Room for one more element in heap array arr of *cap elements (n used): doubled when full,
+ * `first` the first time. The array (maybe moved), or NULL (arr untouched) when out of memory. */
+static void *grow(void *arr, int n, int *cap, size_t elem, int first)
+{
+    if (n < *cap)
+        return arr;
+    int c = *cap ? *cap * 2 : first;
+    void *g = realloc(arr, (size_t)c * elem);
+    if (g)
+        *cap = c;
+    return g;
+}
+
 static void add_reason(cand *c, const char *code, int points, const char *text)
 {
     c->score += points;
@@ -77,15 +90,12 @@ static void sel_row(const decl_row *r, void *ctx)
     sel_ctx *x = ctx;
     if (x->err)
         return;
-    if (x->n == x->cap) {
-        int cap = x->cap ? x->cap * 2 : 256;
-        cand *g = realloc(x->c, (size_t)cap * sizeof *g);
-        if (!g) {
-            x->err = 1;
-            return;
-        }
-        x->c = g, x->cap = cap;
+    cand *grown = grow(x->c, x->n, &x->cap, sizeof *x->c, 256);
+    if (!grown) {
+        x->err = 1;
+        return;
     }
+    x->c = grown;
     cand *c = &x->c[x->n++];
     memset(c, 0, sizeof *c);
     snprintf(c->id, sizeof c->id, "%s", r->id);
@@ -132,15 +142,12 @@ static void sel_row(const decl_row *r, void *ctx)
         if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 || qty <= 0 ||
             dec_parse(cv, 0, 0, &val) != 0)
             continue;
-        if (x->nu == x->capu) {
-            int cap = x->capu ? x->capu * 2 : 512;
-            unit_sample *g = realloc(x->u, (size_t)cap * sizeof *g);
-            if (!g) {
-                x->err = 1;
-                break;
-            }
-            x->u = g, x->capu = cap;
+        unit_sample *u = grow(x->u, x->nu, &x->capu, sizeof *x->u, 512);
+        if (!u) {
+            x->err = 1;
+            break;
         }
+        x->u = u;
         x->u[x->nu++] = (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
                                       (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
     }
@@ -292,7 +299,7 @@ typedef struct case_ctx {
     char number[16];
     const char *id;
     char reason[256];
-    json_t *body;          /* findings input */
+    audit_findings_in findings; /* its strings borrowed from the request body */
     case_row row;
 } case_ctx;
 
@@ -315,6 +322,20 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     }
     json_decref(d);
     return rc < 0 ? rc : 0;
+}
+
+/* Every step ends the same way: the case stored in its new state (x->row.status set by the
+ * step), the step on both chains, the case as the reply (code), remembered for the
+ * Idempotency-Key. dstatus: the declaration's, unchanged by the audit. */
+static int step_store(db_conn *c, case_ctx *x, const char *action, int dstatus, svc_code code)
+{
+    int rc;
+    x->row.updated_at = x->job.now;
+    if ((rc = store_case_put(c, &x->row)) != 0 || (rc = step_events(c, x, action, dstatus)) != 0)
+        return rc;
+    x->job.reply.code = code;
+    x->job.reply.body = case_json(&x->row);
+    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
 static int open_job(db_conn *c, void *ctx)
@@ -356,14 +377,10 @@ static int open_job(db_conn *c, void *ctx)
     snprintf(x->row.status, sizeof x->row.status, "open");
     snprintf(x->row.reason, sizeof x->row.reason, "%s", x->reason);
     snprintf(x->row.opened_by, sizeof x->row.opened_by, "%s", x->job.req->party);
-    x->row.opened_at = x->row.updated_at = x->job.now;
+    x->row.opened_at = x->job.now;
     int status = d.status;
     decl_row_release(&d);
-    if ((rc = store_case_put(c, &x->row)) != 0 || (rc = step_events(c, x, "open", status)) != 0)
-        return rc;
-    x->job.reply.code = SVC_CREATED;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return step_store(c, x, "open", status, SVC_CREATED);
 }
 
 static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
@@ -375,7 +392,6 @@ static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
 
 svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
 {
-    static const char *const fields[] = {"declaration", "reason", NULL};
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
@@ -385,16 +401,13 @@ svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
         return r;
     errs e;
     errs_init(&e);
-    case_ctx x = {.job = svc_job_start(req)};
-    json_check_fields(body, fields, "", &e);
-    const char *n = json_string_field(body, "declaration", "/declaration", sizeof x.number, 1, &e);
-    const char *why = json_string_field(body, "reason", "/reason", sizeof x.reason, 1, &e);
-    if (n && !json_decl_number_ok(n))
-        errs_add(&e, "declaration", "/declaration", "a declaration number (11-12 digits)");
+    audit_case_in in;
+    json_audit_case_decode(body, &in, &e);
     if (e.n)
         return svc_errors(&e);
-    snprintf(x.number, sizeof x.number, "%s", n);
-    snprintf(x.reason, sizeof x.reason, "%s", why);
+    case_ctx x = {.job = svc_job_start(req)};
+    snprintf(x.number, sizeof x.number, "%s", in.declaration);
+    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
     return run(a, &x, open_job);
 }
 
@@ -456,8 +469,12 @@ svc_reply svc_pca_get(app *a, const svc_req *req, const char *id)
     return r;
 }
 
+/* The start of a step on an existing case: a replayed Idempotency-Key answered (1), the case
+ * read and required in want_status, its declaration read into d (release it when 0 is returned). */
 static int load_case(db_conn *c, case_ctx *x, const char *want_status, decl_row *d)
 {
+    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
+        return 1;
     int rc = store_case_get(c, x->id, &x->row);
     if (rc < 0)
         return rc;
@@ -476,35 +493,23 @@ static int findings_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
     int rc = load_case(c, x, "open", &d);
     if (rc != 0)
         return rc;
-    x->row.violation = json_is_true(json_object_get(x->body, "violation"));
+    x->row.violation = x->findings.violation;
     free(x->row.findings);
-    x->row.findings = strdup(json_string_value(json_object_get(x->body, "findings")));
-    const char *at = json_string_value(json_object_get(x->body, "additional_tax"));
-    x->row.additional_tax = 0;
-    if (at)
-        dec_parse(at, 0, 0, &x->row.additional_tax);
+    x->row.findings = strdup(x->findings.findings);
+    x->row.additional_tax = x->findings.additional_tax;
     /* a violation without tax owed (a fine is another procedure) or no violation: closed */
     snprintf(x->row.status, sizeof x->row.status, "%s",
              x->row.violation && x->row.additional_tax > 0 ? "findings" : "closed");
-    x->row.updated_at = x->job.now;
-    if ((rc = store_case_put(c, &x->row)) == 0)
-        rc = step_events(c, x, "findings", d.status);
+    int status = d.status;
     decl_row_release(&d);
-    if (rc != 0)
-        return rc;
-    x->job.reply.code = SVC_OK;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return step_store(c, x, "findings", status, SVC_OK);
 }
 
 svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
 {
-    static const char *const fields[] = {"violation", "findings", "additional_tax", NULL};
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
@@ -514,19 +519,10 @@ svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *b
         return r;
     errs e;
     errs_init(&e);
-    json_check_fields(body, fields, "", &e);
-    json_t *v = json_object_get(body, "violation"), *at = json_object_get(body, "additional_tax");
-    int64_t tax = 0;
-    if (!json_is_boolean(v))
-        errs_add(&e, v ? "type" : "required", "/violation", "'violation' is true or false");
-    json_string_field(body, "findings", "/findings", 4000, 1, &e);
-    if (at && (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &tax) != 0 || tax < 0))
-        errs_add(&e, "decimal", "/additional_tax", "'additional_tax' is a non-negative VND amount as a string");
-    if (json_is_true(v) && !at)
-        errs_add(&e, "required", "/additional_tax", "a violation states the additional tax (\"0\" when none)");
+    case_ctx x = {.job = svc_job_start(req), .id = id};
+    json_audit_findings_decode(body, &x.findings, &e);
     if (e.n)
         return svc_errors(&e);
-    case_ctx x = {.job = svc_job_start(req), .id = id, .body = body};
     return run(a, &x, findings_job);
 }
 
@@ -534,8 +530,6 @@ static int assess_job(db_conn *c, void *ctx)
 {
     case_ctx *x = ctx;
     decl_row d;
-    if (svc_idem_lookup(c, x->job.req, &x->job.reply))
-        return 1;
     int rc = load_case(c, x, "findings", &d);
     if (rc != 0)
         return rc;
@@ -561,15 +555,9 @@ static int assess_job(db_conn *c, void *ctx)
         rc = rc < 0 ? rc : 0;
     }
     snprintf(x->row.status, sizeof x->row.status, "assessed");
-    x->row.updated_at = x->job.now;
-    if (rc == 0 && (rc = store_case_put(c, &x->row)) == 0)
-        rc = step_events(c, x, "assessed", d.status);
+    int status = d.status;
     decl_row_release(&d);
-    if (rc != 0)
-        return rc;
-    x->job.reply.code = SVC_OK;
-    x->job.reply.body = case_json(&x->row);
-    return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
+    return rc != 0 ? rc : step_store(c, x, "assessed", status, SVC_OK);
 }
 
 svc_reply svc_pca_assess(app *a, const svc_req *req, const char *id)

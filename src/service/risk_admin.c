@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codec/json_fields.h"
+#include "codec/json_risk.h"
 #include "service/app.h"
 #include "service/kernel.h"
 #include "service/risk_engine.h"
@@ -81,43 +82,6 @@ svc_reply svc_rules_list(app *a, const svc_req *req)
     return r;
 }
 
-static void rule_str(json_t *body, const char *key, char *dst, size_t size, errs *e)
-{
-    json_t *v = json_object_get(body, key);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", key);
-    if (!v || json_is_null(v))
-        return;
-    if (!json_is_string(v) || json_string_length(v) >= size)
-        errs_add(e, "type", p, "'%s' must be a string of at most %zu characters", key, size - 1);
-    else
-        snprintf(dst, size, "%s", json_string_value(v));
-}
-
-static void rule_money(json_t *body, const char *key, int64_t *dst, errs *e)
-{
-    json_t *v = json_object_get(body, key);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", key);
-    if (!v || json_is_null(v))
-        return;
-    if (json_is_integer(v))
-        *dst = json_integer_value(v);
-    else if (!json_is_string(v) || dec_parse(json_string_value(v), 0, 0, dst) != 0)
-        errs_add(e, "decimal", p, "'%s' is a VND amount", key);
-}
-
-static void rule_date(json_t *body, const char *key, date_ymd *dst, errs *e)
-{
-    json_t *v = json_object_get(body, key);
-    char p[48];
-    snprintf(p, sizeof p, "/%s", key);
-    if (!v || json_is_null(v))
-        return;
-    if (!json_is_string(v) || date_parse(json_string_value(v), dst) != 0)
-        errs_add(e, "date", p, "'%s' is a date YYYY-MM-DD", key);
-}
-
 static int rule_put_job(db_conn *c, void *ctx)
 {
     rules_ctx *x = ctx;
@@ -135,10 +99,6 @@ static int rule_put_job(db_conn *c, void *ctx)
 
 svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
 {
-    static const char *const keys[] = {"name", "hs_prefix", "origin", "importer", "declarant",
-                                       "type_code", "customs_office", "min_value_vnd",
-                                       "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", "shipper", "duplicate_document", NULL};
     svc_reply r = {0};
     errs e;
     errs_init(&e);
@@ -146,46 +106,9 @@ svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
-    json_check_fields(body, keys, "", &e);
     rules_ctx x = {.req = req};
     risk_rule *rr = &x.one;
-    rr->id = id;
-    rr->active = 1;
-    rule_str(body, "name", rr->name, sizeof rr->name, &e);
-    if (!rr->name[0])
-        errs_add(&e, "required", "/name", "a rule needs a name");
-    rule_str(body, "hs_prefix", rr->hs_prefix, sizeof rr->hs_prefix, &e);
-    rule_str(body, "origin", rr->origin, sizeof rr->origin, &e);
-    rule_str(body, "importer", rr->importer, sizeof rr->importer, &e);
-    rule_str(body, "declarant", rr->declarant, sizeof rr->declarant, &e);
-    rule_str(body, "type_code", rr->type_code, sizeof rr->type_code, &e);
-    rule_str(body, "customs_office", rr->office, sizeof rr->office, &e);
-    rule_str(body, "shipper", rr->shipper, sizeof rr->shipper, &e);
-    rule_money(body, "min_value_vnd", &rr->min_value_vnd, &e);
-    rule_money(body, "max_unit_value_vnd", &rr->max_unit_value_vnd, &e);
-    rule_date(body, "valid_from", &rr->valid_from, &e);
-    rule_date(body, "valid_to", &rr->valid_to, &e);
-    json_t *dup = json_object_get(body, "duplicate_document");
-    if (dup && !json_is_boolean(dup))
-        errs_add(&e, "type", "/duplicate_document", "duplicate_document is true or false");
-    rr->duplicate_document = json_is_true(dup);
-    const char *act = json_string_value(json_object_get(body, "action"));
-    if (act && !strcmp(act, "yellow"))
-        rr->action = CH_YELLOW;
-    else if (act && !strcmp(act, "red"))
-        rr->action = CH_RED;
-    else
-        errs_add(&e, "enum", "/action", "action must be \"yellow\" or \"red\"");
-    json_t *pr = json_object_get(body, "priority");
-    if (pr && !json_is_integer(pr))
-        errs_add(&e, "type", "/priority", "priority is an integer");
-    else if (pr)
-        rr->priority = (int)json_integer_value(pr);
-    json_t *ac = json_object_get(body, "active");
-    if (ac && !json_is_boolean(ac))
-        errs_add(&e, "type", "/active", "active is true or false");
-    else if (ac)
-        rr->active = json_is_true(ac);
+    json_risk_rule_decode(body, id, rr, &e);
     char why[128];
     if (e.n == 0 && !risk_rule_valid(rr, why, sizeof why))
         errs_add(&e, "rule", "", "%s", why);
@@ -300,27 +223,10 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers change the sampling policy");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    const char *fields[APP_RISK_SETTINGS + 1];
+    const char *names[APP_RISK_SETTINGS];
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
-        fields[i] = app_risk_settings[i].json;
-    fields[APP_RISK_SETTINGS] = NULL;
-    json_check_fields(body, fields, "", &e);
-    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
-        char path[40];
-        snprintf(path, sizeof path, "/%s", app_risk_settings[i].json);
-        json_t *v = json_object_get(body, app_risk_settings[i].json);
-        x.ppm[i] = -1;
-        if (!v) {
-            if (i < 2) /* the two sampling shares are always given */
-                errs_add(&e, "required", path, "'%s' is required", app_risk_settings[i].json);
-            continue;
-        }
-        if (!json_is_string(v) || dec_parse(json_string_value(v), 4, 0, &x.ppm[i]) != 0 || x.ppm[i] < 0 ||
-            x.ppm[i] > 1000000) {
-            errs_add(&e, "range", path, "a percent between 0 and 100 as a string");
-            x.ppm[i] = -1;
-        }
-    }
+        names[i] = app_risk_settings[i].json;
+    json_risk_percents_decode(body, names, APP_RISK_SETTINGS, x.ppm, &e);
     if (x.ppm[0] >= 0 && x.ppm[1] >= 0 && x.ppm[0] + x.ppm[1] > 1000000)
         errs_add(&e, "range", "", "random red and yellow shares together exceed 100%%");
     pthread_rwlock_rdlock(&a->risk_lock);

@@ -7,12 +7,12 @@
  * bill-of-lading links, the ledger's assessment, the risk facts, the officers' decisions
  * (decisions list, events) and the bank payments (ledger, payments row, automatic clearance of
  * green declarations) through the same functions as service/clearance.c and service/payments.c.
- * The fast path (the default, fr_* below) plays the same lives in memory and writes every row
- * once in its final state. What differs from live traffic in both: declarations are drawn from a
+ * The fast path (the default, service/seed_bulk.c) plays the same lives in memory and writes
+ * every row once in its final state. What differs from live traffic in both: declarations are drawn from a
  * pool of templates assessed once (decode, validation and taxes as IDA computes them) and varied
  * per declaration (enterprise, office, bill of lading); the learned risk model is not consulted
  * (rules, compliance class and random draws classify, as without a model). */
-#include "service/seed.h"
+#include "service/seed_internal.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -40,26 +40,11 @@
 #include "store/store_users.h"
 #include "util/dec.h"
 
-#define SEED_BATCH 10000        /* declarations per transaction */
-#define SETTLE_S (2 * 86400)    /* declarations older than this went through their whole life */
-#define SEED_BANK "0100112437"
-#define SEED_CUSTOMS "0000000000"
-
 /* Offices of the General Department's sub-departments (4-character codes). */
 static const char *const offices[] = {"01B1", "01AB", "01NV", "01E1", "02CI", "02CX", "02IK",
                                       "02B1", "03CC", "03EE", "03PA", "18A1", "43NF", "47NF",
                                       "34CE", "51C1", "60BS", "15SI", "29CC", "41PC"};
 #define N_OFFICES (int)(sizeof offices / sizeof *offices)
-
-typedef struct tpl {
-    decl d;
-    tax_item_result *items;
-    tax_result tr;
-    int64_t *cv;            /* customs value per item */
-    char *doc, *taxes;      /* packed (store/pack.h): every declaration drawn from it stores these */
-    char *facts;            /* its risk facts, encoded and packed */
-    int borrowed;           /* items, cv and taxes belong to another template (tpl_share) */
-} tpl;
 
 /* The templates drawn from one generated body (one per enterprise, ~4 per body) differ in the
  * importer, the office and the first bill of lading, none of which the tax computation or the
@@ -71,15 +56,6 @@ typedef struct tpl_share {
     int done;
     tpl *owner;             /* NULL when the first template was refused */
 } tpl_share;
-
-static uint64_t rnd(uint64_t *s)
-{
-    /* xorshift64*: a reproducible stream for --seed */
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 2685821657736338717ULL;
-}
 
 static void tpl_release(tpl *t)
 {
@@ -95,11 +71,6 @@ static void tpl_release(tpl *t)
     t->cv = NULL;
     t->taxes = t->doc = t->facts = NULL;
 }
-
-typedef struct seed_party {
-    char code[14];
-    int aeo, compliance;
-} seed_party;
 
 /* Decode, validate and tax as IDA does (service/clearance.c assess_ex), with today's rates, the
  * generated body sent by enterprise p through office, under bill of lading bl. */
@@ -220,18 +191,6 @@ static void *tpl_thread(void *arg)
 
 /* ---- the batch job ------------------------------------------------------------------------- */
 
-typedef struct seed_job {
-    app *a;
-    const seed_opts *o;
-    tpl *tpls;
-    int n_tpls;
-    long from, n;           /* declarations [from, from + n) of the run */
-    long base;              /* declarations already in the database (bills of lading) */
-    int64_t start;          /* the simulated period's first second */
-    uint64_t *rng;
-    seed_result *res;
-} seed_job;
-
 static void enterprise_code(int i, char out[14]) { snprintf(out, 14, "39%08d", i); }
 
 static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by, const char *action,
@@ -257,8 +216,8 @@ typedef struct life {
 
 /* detail_json + {"action", "by", "role", "at"}: the decision entry transition_job appends (built
  * as text: the entries are flat objects of strings and booleans) */
-static char *decisions_append(const char *list, const char *detail_json, const char *action,
-                              const svc_req *by, int64_t at)
+char *seed_decisions_append(const char *list, const char *detail_json, const char *action,
+                                   const svc_req *by, int64_t at)
 {
     char ts[24];
     date_format_timestamp((time_t)at, ts);
@@ -311,7 +270,7 @@ static int transition(db_conn *c, const char *id, const char *owner, life *lf, l
     if (lifecycle_next((decl_status)lf->status, (decl_channel)lf->channel, act, &to) != 0)
         return 0; /* not allowed from here (e.g. cleared by the system already): skip */
     const char *action = lifecycle_action_name(act);
-    char *dtext = decisions_append(lf->decisions, detail_json, action, by, at);
+    char *dtext = seed_decisions_append(lf->decisions, detail_json, action, by, at);
     if (!dtext)
         return DB_ERR;
     decl_row next = {.status = to, .channel = lf->channel, .updated_at = at,
@@ -397,13 +356,13 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     const seed_opts *o = j->o;
     seed_result *res = j->res;
     uint64_t *g = j->rng;
-    int ti = (int)(rnd(g) % (uint64_t)j->n_tpls);
+    int ti = (int)(seed_rnd(g) % (uint64_t)j->n_tpls);
     tpl *t = &j->tpls[ti];
     const seed_party *p = &parties[ti];
     long n = j->base + k;
     double span = (double)o->declarations / o->per_day * 86400.0;
     int64_t t0 = j->start + (int64_t)((double)k * span / (double)o->declarations);
-    int64_t t1 = t0 + 60 + (int64_t)(rnd(g) % 1800);
+    int64_t t1 = t0 + 60 + (int64_t)(seed_rnd(g) % 1800);
     svc_req dreq = {.role = "declarant"};
     snprintf(dreq.party, sizeof dreq.party, "%s", p->code);
     const decl *dp = &t->d;
@@ -414,7 +373,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
                     .total_tax = t->tr.total, .tax_date = date_legal(t0),
                     .created_at = t0, .updated_at = t0, .doc = t->doc, .taxes = t->taxes};
     unsigned char idr[16];
-    uint64_t r1 = rnd(g), r2 = rnd(g);
+    uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
     memcpy(idr, &r1, 8);
     memcpy(idr + 8, &r2, 8);
     store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, row.id);
@@ -435,7 +394,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
         return seq < 0 ? (int)seq : DB_ERR;
     risk_input in = {.d = dp, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
                      .date = date_legal(t1), .aeo = p->aeo,
-                     .compliance = p->compliance, .random_draw = rnd(g)};
+                     .compliance = p->compliance, .random_draw = seed_rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
     json_t *rj = risk_json(&rd);
@@ -491,7 +450,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     static const svc_req gate = {.party = SEED_CUSTOMS, .role = "port_operator"};
     /* the row as IDC left it (decisions none yet), unless the system cleared it meanwhile */
     life lf = {.known = !cleared, .status = ST_REGISTERED, .channel = row.channel};
-    if (rnd(g) % 1000 < 8) { /* ~0.8 % cancelled by the declarant (H07, wrong data) */
+    if (seed_rnd(g) % 1000 < 8) { /* ~0.8 % cancelled by the declarant (H07, wrong data) */
         rc = transition(c, row.id, row.party, &lf, ACT_CANCEL, t1 + 3600, &dreq,
                         "{\"reason_code\":\"H07\",\"reason_text\":\"wrong data that cannot be "
                         "amended\",\"reason\":\"\"}", res);
@@ -521,7 +480,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
         rc = transition(c, row.id, row.party, &lf, ACT_CLEAR, at += 600, &officer,
                         "{\"decision\":\"clear\"}", res);
     res->cleared++;
-    if (rc == 0 && rnd(g) % 100 < 92) { /* the goods leave the port */
+    if (rc == 0 && seed_rnd(g) % 100 < 92) { /* the goods leave the port */
         rc = transition(c, row.id, row.party, &lf, ACT_PASS_SUPERVISION, at + 6 * 3600, &gate,
                         "{\"decision\":\"pass_supervision\"}", res);
         res->passed++;
@@ -590,980 +549,19 @@ static int scalar_job(db_conn *c, void *ctx)
  * rollback journal in memory, no WAL, since every page would otherwise be written twice, to the
  * WAL and again by the checkpoint). A crash in the middle of a seed can leave a SQLite file
  * corrupt; start again from `db init`. */
-static int seed_fast_job(db_conn *c, void *ctx)
+int seed_fast_job(db_conn *c, void *ctx)
 {
     (void)ctx;
     return db_bulk_load(c, 1);
 }
 
 /* Back to the settings every other opener uses. */
-static int seed_restore_job(db_conn *c, void *ctx)
+int seed_restore_job(db_conn *c, void *ctx)
 {
     (void)ctx;
     return db_bulk_load(c, 0);
 }
 
-/* ---- the fast path: every row written once, in its final state ------------------------------
- *
- * seed_one above writes a declaration's life as live traffic does, one request after another:
- * ~40 statements, most of them reads of what it has just written (the last event's hash, the
- * ledger's next seq, the row before each transition) and updates of rows inserted moments
- * before. Here the same life is played in memory: the row, its ledger and its events are known
- * at every step, so each event's state digest, per-declaration and global chain links and MAC
- * are computed without reading anything back, and what reaches the database is one insert per
- * final row (declaration, events, ledger entries, ledger_unpaid when still owed, bill-of-lading
- * links, risk facts, the payment). A builder thread plays batch k + 1 while the writer inserts
- * batch k. `db seed --reference` writes through seed_one; tests/api/test_seed.py checks that
- * both leave the same rows. */
-
-typedef struct fa_chunk {
-    struct fa_chunk *next;
-    size_t n, cap;
-    char data[];
-} fa_chunk;
-
-typedef struct fa_arena {
-    fa_chunk *head;
-    int oom;
-} fa_arena;
-
-static char *fa_alloc(fa_arena *a, size_t n)
-{
-    fa_chunk *c = a->head;
-    if (!c || c->cap - c->n < n) {
-        size_t cap = n > (1u << 20) ? n : (1u << 20);
-        if (!(c = malloc(sizeof *c + cap))) {
-            a->oom = 1;
-            return NULL;
-        }
-        c->next = a->head;
-        c->n = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    char *p = c->data + c->n;
-    c->n += n;
-    return p;
-}
-
-static char *fa_dup(fa_arena *a, const char *s, size_t n)
-{
-    char *p = fa_alloc(a, n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
-    return p;
-}
-
-static void fa_free(fa_arena *a)
-{
-    while (a->head) {
-        fa_chunk *n = a->head->next;
-        free(a->head);
-        a->head = n;
-    }
-    a->oom = 0;
-}
-
-/* A growing text buffer for JSON built by hand (compact, as json_dumps(JSON_COMPACT) writes). */
-typedef struct sb {
-    char b[4096];
-    size_t n;
-    int over;
-} sb;
-
-/* (not `sb x = {0}`: that clears the whole buffer, several times per event) */
-static void sb_init(sb *s)
-{
-    s->n = 0;
-    s->over = 0;
-    s->b[0] = 0;
-}
-
-static void sb_put(sb *s, const char *t, size_t n)
-{
-    if (s->n + n >= sizeof s->b) {
-        s->over = 1;
-        return;
-    }
-    memcpy(s->b + s->n, t, n);
-    s->n += n;
-    s->b[s->n] = 0;
-}
-
-static void sb_str(sb *s, const char *t) { sb_put(s, t, strlen(t)); }
-
-/* a JSON string as jansson escapes it (UTF-8 kept as it is, no escaped slash) */
-static void sb_json(sb *s, const char *t)
-{
-    sb_put(s, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-        char e[8];
-        switch (*p) {
-        case '"': sb_put(s, "\\\"", 2); break;
-        case '\\': sb_put(s, "\\\\", 2); break;
-        case '\b': sb_put(s, "\\b", 2); break;
-        case '\f': sb_put(s, "\\f", 2); break;
-        case '\n': sb_put(s, "\\n", 2); break;
-        case '\r': sb_put(s, "\\r", 2); break;
-        case '\t': sb_put(s, "\\t", 2); break;
-        default:
-            if (*p < 0x20) {
-                snprintf(e, sizeof e, "\\u%04X", *p);
-                sb_put(s, e, 6);
-            } else {
-                sb_put(s, (const char *)p, 1);
-            }
-        }
-    }
-    sb_put(s, "\"", 1);
-}
-
-static void sb_kv(sb *s, const char *key, const char *v, int first)
-{
-    if (!first)
-        sb_put(s, ",", 1);
-    sb_json(s, key);
-    sb_put(s, ":", 1);
-    sb_json(s, v);
-}
-
-static void sb_money(sb *s, const char *key, int64_t v)
-{
-    char m[32];
-    dec_format(v, 0, m, sizeof m);
-    sb_kv(s, key, m, 0);
-}
-
-typedef struct fr_decl {
-    char id[33], number[13];
-    const tpl *t;
-    const seed_party *p;
-    int status, channel;
-    date_ymd tax_date;
-    int64_t created_at, updated_at, registered_at, cleared_at;
-    const char *risk, *decisions;      /* arena, NULL for SQL NULL */
-    int ti;                            /* its template */
-    int64_t unpaid_at;                 /* its first assessment while it still owes, else 0 */
-} fr_decl;
-
-typedef struct fr_event {
-    audit_event e;
-    char prev[65], gprev[65], state[65], hash[65];
-} fr_event;
-
-typedef struct fr_ledger {
-    const char *decl_id;
-    ledger_row r;
-} fr_ledger;
-
-#define FR_EVENTS_MAX 12  /* per declaration: ida idc assessed + 2 clear + 3 checks + paid + pass */
-#define FR_LEDGER_MAX 4
-
-typedef struct fr_batch {
-    fr_decl *decls;
-    fr_event *events;
-    fr_ledger *ledger;
-    payment_row *pays;
-    long n_decls, n_events, n_ledger, n_pays;
-    int64_t seq[100];        /* sequences decl.NN as they end after this batch, 0 = untouched */
-    char **terms;            /* per template: its document's search terms (fr_state's) */
-    int *n_terms;
-    fa_arena arena;
-    int failed;
-} fr_batch;
-
-/* What lasts across batches: the chains' ends, the sequences, the per-template warnings. */
-typedef struct fr_state {
-    seed_job *j;
-    int64_t gseq, feed;
-    char ghash[65];
-    int64_t seq[100];
-    char **warnings;         /* per template: ",\"warnings\":[...]" or "" */
-    svc_req *dreqs;          /* per template: its enterprise as declarant */
-    char **terms;            /* per template: store_decl_terms_of its document */
-    int *n_terms;
-    audit_mac_key mk;
-    audit_digest dg, dg_row;
-} fr_state;
-
-/* A declaration being played: its row (in the batch), its ledger so far, its chain's end. */
-typedef struct fr_life {
-    fr_decl *d;
-    ledger_row lg[FR_LEDGER_MAX];
-    int n_lg;
-    int n_ev;
-    char last[65];
-    /* the row as s->dg_row hashed it */
-    int have_row, r_status, r_channel;
-    int64_t r_registered, r_cleared;
-    const char *r_risk, *r_decisions;
-} fr_life;
-
-static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65]);
-
-/* The row's part of the digest is hashed again only when the row changed since the last event:
- * a ledger entry's event (assessment, payment) hashes on from a copy of the stream. */
-static int fr_row_same(const fr_life *l)
-{
-    const fr_decl *d = l->d;
-    return l->have_row && l->r_status == d->status && l->r_channel == d->channel &&
-           l->r_registered == d->registered_at && l->r_cleared == d->cleared_at &&
-           l->r_risk == d->risk && l->r_decisions == d->decisions;
-}
-
-static void fr_digest(fr_state *s, fr_life *l, char out[65])
-{
-    const fr_decl *d = l->d;
-    audit_digest *g = &s->dg;
-    if (fr_row_same(l)) {
-        if (audit_digest_copy(g, &s->dg_row) != 0)
-            out[0] = 0;
-        fr_digest_ledger(g, l, out);
-        return;
-    }
-    g = &s->dg_row;
-    audit_digest_begin(g);
-    audit_digest_add(g, "declaration");
-    audit_digest_add(g, d->number[0] ? d->number : AUDIT_NULL);
-    audit_digest_addi(g, d->t->d.kind);
-    audit_digest_add(g, d->t->d.type_code);
-    audit_digest_addi(g, d->status);
-    audit_digest_addi(g, d->channel);
-    audit_digest_addi(g, 0); /* amendment */
-    audit_digest_add(g, d->p->code);
-    audit_digest_add(g, d->p->code);
-    audit_digest_add(g, d->t->d.customs_office);
-    audit_digest_addi(g, d->t->tr.customs_value);
-    audit_digest_addi(g, d->t->tr.total);
-    audit_digest_addi(g, d->tax_date);
-    audit_digest_addi(g, d->created_at);
-    audit_digest_addi(g, d->registered_at);
-    audit_digest_addi(g, d->cleared_at);
-    audit_digest_add(g, d->t->doc);
-    audit_digest_add(g, d->t->taxes);
-    audit_digest_add(g, d->risk ? d->risk : AUDIT_NULL);
-    audit_digest_add(g, d->decisions ? d->decisions : AUDIT_NULL);
-    l->have_row = 1;
-    l->r_status = d->status;
-    l->r_channel = d->channel;
-    l->r_registered = d->registered_at;
-    l->r_cleared = d->cleared_at;
-    l->r_risk = d->risk;
-    l->r_decisions = d->decisions;
-    if (audit_digest_copy(&s->dg, g) != 0) {
-        out[0] = 0;
-        return;
-    }
-    fr_digest_ledger(&s->dg, l, out);
-}
-
-static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65])
-{
-    for (int i = 0; i < l->n_lg; i++) {
-        const ledger_row *r = &l->lg[i];
-        audit_digest_add(g, "ledger");
-        audit_digest_addi(g, r->seq);
-        audit_digest_addi(g, r->at);
-        audit_digest_add(g, r->kind);
-        audit_digest_addi(g, r->amount);
-        audit_digest_add(g, r->party);
-        audit_digest_add(g, r->bank);
-        audit_digest_add(g, r->bank_txn);
-        audit_digest_add(g, r->note);
-        audit_digest_addi(g, r->due);
-    }
-    if (audit_digest_end(g, out) != 0)
-        out[0] = 0;
-}
-
-/* The event store_event_append would write now. detail is copied to the arena. */
-static void fr_event_add(fr_state *s, fr_batch *b, fr_life *l, int64_t at, const svc_req *by,
-                         const char *action, int from, int to, const char *detail)
-{
-    fr_event *ev = &b->events[b->n_events++];
-    audit_event *e = &ev->e;
-    memset(e, 0, sizeof *e);
-    e->decl_id = l->d->id;
-    e->seq = ++l->n_ev;
-    e->gseq = ++s->gseq;
-    e->feed = ++s->feed;
-    e->at = at;
-    e->actor = by->party;   /* static or the template's party: outlive the batch */
-    e->role = by->role;
-    e->action = action;
-    e->from_status = from;
-    e->to_status = to;
-    e->detail = detail ? fa_dup(&b->arena, detail, strlen(detail)) : NULL;
-    memcpy(ev->prev, l->last, 65);
-    memcpy(ev->gprev, s->ghash, 65);
-    fr_digest(s, l, ev->state);
-    e->prev = ev->prev;
-    e->gprev = ev->gprev;
-    e->state = ev->state;
-    e->hash = ev->hash;
-    if (!ev->state[0] || audit_event_mac_k(&s->mk, e, ev->hash) != 0 || (detail && !e->detail))
-        b->failed = 1;
-    memcpy(l->last, ev->hash, 65);
-    memcpy(s->ghash, ev->hash, 65);
-    s->j->res->events++;
-}
-
-/* pay_ledger_append: the entry (seq known) and its "ledger.<kind>" event. */
-static void fr_ledger_add(fr_state *s, fr_batch *b, fr_life *l, int status, const ledger_row *r,
-                          const svc_req *by)
-{
-    if (l->n_lg >= FR_LEDGER_MAX) {
-        b->failed = 1;
-        return;
-    }
-    ledger_row *x = &l->lg[l->n_lg++];
-    *x = *r;
-    x->seq = l->n_lg;
-    fr_ledger *fl = &b->ledger[b->n_ledger++];
-    fl->decl_id = l->d->id;
-    fl->r = *x;
-    sb t;
-    sb_init(&t);
-    char n[16];
-    snprintf(n, sizeof n, "%d", x->seq);
-    sb_str(&t, "{\"entry\":");
-    sb_str(&t, n);
-    sb_kv(&t, "kind", x->kind, 0);
-    sb_money(&t, "amount", x->amount);
-    if (x->bank[0])
-        sb_kv(&t, "bank", x->bank, 0);
-    if (x->bank_txn[0])
-        sb_kv(&t, "bank_transaction_id", x->bank_txn, 0);
-    if (x->note[0])
-        sb_kv(&t, "note", x->note, 0);
-    sb_str(&t, "}");
-    /* "ledger.<kind>" (pay_ledger_append), static: the event row points to it */
-    const char *act = !strcmp(x->kind, "assessed") ? "ledger.assessed"
-                      : !strcmp(x->kind, "paid") ? "ledger.paid" : NULL;
-    if (!act || t.over) {
-        b->failed = 1;
-        return;
-    }
-    fr_event_add(s, b, l, x->at, by, act, status, status, t.b);
-}
-
-/* The ledger's balance: assessed + interest + credit - paid - paid_by_credit (core/ledger.h,
- * ledger_unpaid's rule: the seed writes only assessed and paid entries). */
-static int64_t fr_owed(const fr_life *l)
-{
-    int64_t v = 0;
-    for (int i = 0; i < l->n_lg; i++)
-        v += !strcmp(l->lg[i].kind, "paid") ? -l->lg[i].amount : l->lg[i].amount;
-    return v;
-}
-
-/* auto_clear (service/payments.c): a green registered declaration cleared by the system. */
-static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, const char *why,
-                         const char *ref, const char *txn)
-{
-    static const svc_req sys = {.party = "SYSTEM", .role = "system"};
-    fr_decl *d = l->d;
-    decl_status to;
-    if (d->channel != CH_GREEN || d->status != ST_REGISTERED ||
-        lifecycle_next((decl_status)d->status, (decl_channel)d->channel, ACT_CLEAR, &to) != 0)
-        return 0;
-    char ts[24];
-    date_format_timestamp((time_t)now, ts);
-    sb t;
-    sb_init(&t);
-    if (d->decisions && strlen(d->decisions) > 2) { /* "[...]" -> "[...," */
-        sb_put(&t, d->decisions, strlen(d->decisions) - 1);
-        sb_str(&t, ",");
-    } else {
-        sb_str(&t, "[");
-    }
-    sb_str(&t, "{");
-    sb_kv(&t, "decision", "clear", 1);
-    sb_kv(&t, "note", why, 0);
-    sb_kv(&t, "action", "clear", 0);
-    sb_kv(&t, "by", "SYSTEM", 0);
-    sb_kv(&t, "role", "system", 0);
-    sb_kv(&t, "at", ts, 0);
-    sb_str(&t, "}]");
-    sb e;
-    sb_init(&e);
-    sb_str(&e, "{");
-    sb_kv(&e, "decision", "clear", 1);
-    sb_kv(&e, "reason", why, 0);
-    sb_kv(&e, "reference", ref, 0);
-    if (txn && txn[0])
-        sb_kv(&e, "bank_transaction_id", txn, 0);
-    sb_str(&e, "}");
-    if (t.over || e.over || !(d->decisions = fa_dup(&b->arena, t.b, t.n))) {
-        b->failed = 1;
-        return 0;
-    }
-    int from = d->status;
-    d->status = to;
-    d->cleared_at = d->updated_at = now;
-    fr_event_add(s, b, l, now, &sys, "clear", from, to, e.b);
-    return 1;
-}
-
-/* transition(): the decision appended, the state, the event; a cancellation's ledger. */
-static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lc_action act, int64_t at,
-                          const svc_req *by, const char *detail_json)
-{
-    fr_decl *d = l->d;
-    decl_status to;
-    if (lifecycle_next((decl_status)d->status, (decl_channel)d->channel, act, &to) != 0)
-        return;
-    const char *action = lifecycle_action_name(act);
-    char *dtext = decisions_append(d->decisions, detail_json, action, by, at);
-    if (!dtext || !(d->decisions = fa_dup(&b->arena, dtext, strlen(dtext)))) {
-        free(dtext);
-        b->failed = 1;
-        return;
-    }
-    free(dtext);
-    int from = d->status;
-    d->status = to;
-    d->updated_at = at;
-    if (to == ST_CLEARED)
-        d->cleared_at = at;
-    fr_event_add(s, b, l, at, by, action, from, to, detail_json);
-    if (to == ST_CANCELLED) { /* pay_on_closed: the assessment goes to 0 */
-        int64_t assessed = 0;
-        for (int i = 0; i < l->n_lg; i++)
-            if (!strcmp(l->lg[i].kind, "assessed"))
-                assessed += l->lg[i].amount;
-        if (assessed != 0) {
-            ledger_row r = {.at = at, .amount = -assessed};
-            snprintf(r.kind, sizeof r.kind, "assessed");
-            snprintf(r.party, sizeof r.party, "%s", d->p->code);
-            snprintf(r.note, sizeof r.note, "cancellation");
-            fr_ledger_add(s, b, l, to, &r, by);
-        }
-    }
-}
-
-/* payment(): the bank pays the whole assessment; pay_settle's entry, clearance and answer. */
-static int fr_payment(fr_state *s, fr_batch *b, fr_life *l, int64_t at, long n)
-{
-    static const svc_req bank = {.party = SEED_BANK, .role = "bank"};
-    fr_decl *d = l->d;
-    int64_t total = d->t->tr.total;
-    if (total <= 0)
-        return 0;
-    int status = d->status;
-    payment_row *pr = &b->pays[b->n_pays++];
-    memset(pr, 0, sizeof *pr);
-    snprintf(pr->bank_txn, sizeof pr->bank_txn, "SEED%012ld", n);
-    ledger_row r = {.at = at, .amount = total};
-    snprintf(r.kind, sizeof r.kind, "paid");
-    snprintf(r.party, sizeof r.party, "%s", d->p->code);
-    snprintf(r.bank, sizeof r.bank, "%s", SEED_BANK);
-    snprintf(r.bank_txn, sizeof r.bank_txn, "%s", pr->bank_txn);
-    snprintf(r.note, sizeof r.note, "payer %s, paid at seed", d->p->code);
-    int64_t before = fr_owed(l);
-    int64_t applied = total < before ? total : before > 0 ? before : 0;
-    fr_ledger_add(s, b, l, status, &r, &bank);
-    int64_t outstanding = fr_owed(l);
-    if (outstanding < 0)
-        outstanding = 0;
-    int cleared = 0;
-    if (pay_owes_taxes(status) && outstanding == 0) {
-        char ref[96];
-        snprintf(ref, sizeof ref, "payment %s", pr->bank_txn);
-        cleared = fr_auto_clear(s, b, l, at, "green channel: taxes covered by payment", ref,
-                                pr->bank_txn);
-    }
-    sb t;
-    sb_init(&t);
-    sb_str(&t, "{");
-    sb_kv(&t, "bank", SEED_BANK, 1);
-    sb_kv(&t, "bank_transaction_id", pr->bank_txn, 0);
-    sb_kv(&t, "payer", d->p->code, 0);
-    sb_money(&t, "total", total);
-    sb_str(&t, ",\"lines\":[{");
-    sb_kv(&t, "declaration", d->number, 1);
-    sb_money(&t, "amount", total);
-    sb_money(&t, "applied", applied);
-    sb_money(&t, "outstanding", outstanding);
-    sb_kv(&t, "status", decl_status_name(cleared ? ST_CLEARED : (decl_status)status), 0);
-    sb_str(&t, cleared ? ",\"cleared\":true}]}" : ",\"cleared\":false}]}");
-    if (t.over || !(pr->response = fa_dup(&b->arena, t.b, t.n)))
-        b->failed = 1;
-    pr->total = total;
-    pr->status = svc_code_stored(SVC_CREATED);
-    pr->created_at = at;
-    snprintf(pr->bank, sizeof pr->bank, "%s", SEED_BANK);
-    snprintf(pr->request_hash, sizeof pr->request_hash, "%064ld", n);
-    snprintf(pr->payer, sizeof pr->payer, "%s", d->p->code);
-    date_format_timestamp((time_t)at, pr->paid_at);
-    return cleared;
-}
-
-/* risk_json's reasons array, as json_dumps writes it */
-static void fr_reasons(sb *t, const risk_decision *rd)
-{
-    sb_str(t, "[");
-    for (int i = 0; i < rd->n_reasons; i++) {
-        const risk_reason *r = &rd->reasons[i];
-        sb_str(t, i ? ",{" : "{");
-        sb_kv(t, "code", r->code, 1);
-        sb_kv(t, "channel", decl_channel_name((decl_channel)r->channel), 0);
-        sb_kv(t, "text", r->text, 0);
-        if (r->rule_id) {
-            char v[32];
-            snprintf(v, sizeof v, ",\"rule_id\":%lld", (long long)r->rule_id);
-            sb_str(t, v);
-        }
-        sb_str(t, "}");
-    }
-    sb_str(t, "]");
-}
-
-/* The day of an instant as seed_one (tax date, risk date) and service/payments.c (the AEO
- * deadline) take it: one place to change when they do. */
-static date_ymd fr_day(int64_t t) { return date_legal(t); }
-
-/* seed_one's life, played in memory: the same random draws in the same order. */
-static void fr_one(fr_state *s, fr_batch *b, long k)
-{
-    seed_job *j = s->j;
-    const seed_opts *o = j->o;
-    seed_result *res = j->res;
-    uint64_t *g = j->rng;
-    int ti = (int)(rnd(g) % (uint64_t)j->n_tpls);
-    const tpl *t = &j->tpls[ti];
-    const seed_party *p = &parties[ti];
-    long n = j->base + k;
-    double span = (double)o->declarations / o->per_day * 86400.0;
-    int64_t t0 = j->start + (int64_t)((double)k * span / (double)o->declarations);
-    int64_t t1 = t0 + 60 + (int64_t)(rnd(g) % 1800);
-    const svc_req *dr = &s->dreqs[ti]; /* (events point to its party: it outlives the batch) */
-    fr_decl *d = &b->decls[b->n_decls++];
-    memset(d, 0, sizeof *d);
-    fr_life l = {.d = d};
-    d->t = t;
-    d->p = p;
-    d->ti = ti;
-
-    /* IDA */
-    d->status = ST_PROVISIONAL;
-    d->tax_date = fr_day(t0);
-    d->created_at = d->updated_at = t0;
-    unsigned char idr[16];
-    uint64_t r1 = rnd(g), r2 = rnd(g);
-    memcpy(idr, &r1, 8);
-    memcpy(idr + 8, &r2, 8);
-    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, d->id);
-    fr_event_add(s, b, &l, t0, dr, "ida", 0, ST_PROVISIONAL, NULL);
-
-    /* IDC */
-    int doc_type = number_doc_type(t->d.kind);
-    int64_t seq = ++s->seq[doc_type];
-    b->seq[doc_type] = seq;
-    if (number_format(doc_type, seq, 0, d->number) != 0) {
-        b->failed = 1;
-        return;
-    }
-    risk_input in = {.d = &t->d, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
-                     .date = fr_day(t1), .aeo = p->aeo,
-                     .compliance = p->compliance, .random_draw = rnd(g)};
-    risk_decision rd;
-    risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
-    const char *ch = decl_channel_name((decl_channel)rd.channel);
-    sb reasons, x;
-    sb_init(&reasons);
-    sb_init(&x);
-    fr_reasons(&reasons, &rd);
-    sb_str(&x, "{");
-    sb_kv(&x, "channel", ch, 1);
-    sb_str(&x, ",\"reasons\":");
-    sb_str(&x, reasons.b);
-    sb_str(&x, "}");
-    d->risk = fa_dup(&b->arena, x.b, x.n);
-    d->status = ST_REGISTERED;
-    d->channel = rd.channel;
-    d->registered_at = d->updated_at = t1;
-    x.n = 0;
-    sb_str(&x, "{");
-    sb_kv(&x, "number", d->number, 1);
-    sb_kv(&x, "channel", ch, 0);
-    sb_str(&x, ",\"reasons\":");
-    sb_str(&x, reasons.b);
-    sb_str(&x, s->warnings[ti]);
-    sb_str(&x, "}");
-    if (reasons.over || x.over || !d->risk) {
-        b->failed = 1;
-        return;
-    }
-    fr_event_add(s, b, &l, t1, dr, "idc", ST_PROVISIONAL, ST_REGISTERED, x.b);
-    if (t->tr.total != 0) { /* pay_ledger_assess: the assessment from nothing to total_tax */
-        ledger_row r = {.at = t1, .amount = t->tr.total};
-        snprintf(r.kind, sizeof r.kind, "assessed");
-        snprintf(r.party, sizeof r.party, "%s", p->code);
-        snprintf(r.note, sizeof r.note, "registration");
-        fr_ledger_add(s, b, &l, ST_REGISTERED, &r, dr);
-    }
-    int cleared = 0;
-    if (d->channel == CH_GREEN && p->aeo) { /* pay_on_registered */
-        char due[16], why[120];
-        date_format(ledger_aeo_deadline(fr_day(t1)), due); /* payments.c aeo_deadline */
-        snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
-        cleared = fr_auto_clear(s, b, &l, t1, why, "registration", NULL);
-    }
-    res->green += d->channel == CH_GREEN;
-    res->yellow += d->channel == CH_YELLOW;
-    res->red += d->channel == CH_RED;
-    res->declarations++;
-    if (!res->first_at || t1 < res->first_at)
-        res->first_at = t1;
-    if (t1 > res->last_at)
-        res->last_at = t1;
-
-    if (t1 > o->end - SETTLE_S) {
-        res->in_progress++;
-    } else if (rnd(g) % 1000 < 8) {
-        fr_transition(s, b, &l, ACT_CANCEL, t1 + 3600, dr,
-                      "{\"reason_code\":\"H07\",\"reason_text\":\"wrong data that cannot be "
-                      "amended\",\"reason\":\"\"}");
-        res->cancelled++;
-    } else {
-        static const svc_req officer = {.party = SEED_CUSTOMS, .role = "officer"};
-        static const svc_req gate = {.party = SEED_CUSTOMS, .role = "port_operator"};
-        int64_t at = t1 + 1800;
-        if (d->channel != CH_GREEN) {
-            fr_transition(s, b, &l, ACT_START_DOC_CHECK, at, &officer,
-                          "{\"decision\":\"start_document_check\"}");
-            fr_transition(s, b, &l, ACT_DOC_PASSED, at += 3600, &officer,
-                          "{\"decision\":\"document_check\",\"passed\":true}");
-            if (d->channel == CH_RED)
-                fr_transition(s, b, &l, ACT_INSPECTION_DONE, at += 4 * 3600, &officer,
-                              "{\"decision\":\"inspection\",\"violation\":false,"
-                              "\"additional_tax\":\"0\"}");
-        }
-        if (!cleared)
-            fr_payment(s, b, &l, at += 1800, n);
-        fr_transition(s, b, &l, ACT_CLEAR, at += 600, &officer, "{\"decision\":\"clear\"}");
-        res->cleared++;
-        if (rnd(g) % 100 < 92) {
-            fr_transition(s, b, &l, ACT_PASS_SUPERVISION, at + 6 * 3600, &gate,
-                          "{\"decision\":\"pass_supervision\"}");
-            res->passed++;
-        }
-    }
-    if (fr_owed(&l) > 0) /* ledger_unpaid: still owes; assessed at its first assessment */
-        for (int i = 0; i < l.n_lg && !d->unpaid_at; i++)
-            if (!strcmp(l.lg[i].kind, "assessed"))
-                d->unpaid_at = l.lg[i].at;
-}
-
-static int fr_batch_alloc(fr_batch *b, long n)
-{
-    memset(b, 0, sizeof *b);
-    b->decls = calloc((size_t)n, sizeof *b->decls);
-    b->events = calloc((size_t)n * FR_EVENTS_MAX, sizeof *b->events);
-    b->ledger = calloc((size_t)n * FR_LEDGER_MAX, sizeof *b->ledger);
-    b->pays = calloc((size_t)n, sizeof *b->pays);
-    return b->decls && b->events && b->ledger && b->pays ? 0 : -1;
-}
-
-static void fr_batch_free(fr_batch *b)
-{
-    free(b->decls);
-    free(b->events);
-    free(b->ledger);
-    free(b->pays);
-    fa_free(&b->arena);
-    memset(b, 0, sizeof *b);
-}
-
-typedef struct fr_build {
-    fr_state *s;
-    fr_batch *b;
-    long from, n;
-} fr_build;
-
-static void *fr_build_batch(void *arg)
-{
-    fr_build *w = arg;
-    fr_batch *b = w->b;
-    b->n_decls = b->n_events = b->n_ledger = b->n_pays = 0;
-    memset(b->seq, 0, sizeof b->seq);
-    fa_free(&b->arena);
-    b->failed = 0;
-    for (long k = w->from; k < w->from + w->n && !b->failed; k++)
-        fr_one(w->s, b, k);
-    if (b->arena.oom)
-        b->failed = 1;
-    return NULL;
-}
-
-/* The writer's part: inserts only, table by table (each B-tree's pages stay in the cache). */
-static int fr_write_job(db_conn *c, void *ctx)
-{
-    fr_batch *b = ctx;
-    int rc = 0;
-    for (long i = 0; i < b->n_decls && rc == 0; i++) {
-        const fr_decl *d = &b->decls[i];
-        const tpl *t = d->t;
-        decl_row row = {.kind = t->d.kind, .status = d->status, .channel = d->channel,
-                        .customs_value = t->tr.customs_value, .total_tax = t->tr.total,
-                        .tax_date = d->tax_date, .created_at = d->created_at,
-                        .updated_at = d->updated_at, .registered_at = d->registered_at,
-                        .cleared_at = d->cleared_at, .doc = t->doc, .taxes = t->taxes,
-                        .risk = (char *)d->risk, .decisions = (char *)d->decisions};
-        memcpy(row.id, d->id, sizeof row.id);
-        memcpy(row.number, d->number, sizeof row.number);
-        snprintf(row.type_code, sizeof row.type_code, "%s", t->d.type_code);
-        snprintf(row.declarant, sizeof row.declarant, "%s", d->p->code);
-        snprintf(row.party, sizeof row.party, "%s", d->p->code);
-        snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
-        rc = store_decl_insert_row(c, &row);
-    }
-    /* the search terms store_decl_insert and store_decl_register write: the number's two, and
-     * the document's (the template's, listed once) */
-    for (long i = 0; i < b->n_decls && rc == 0; i++) {
-        const fr_decl *d = &b->decls[i];
-        char nt[32];
-        int n = 0;
-        size_t len = strlen(d->number);
-        if (len) {
-            memcpy(nt, d->number, len + 1);
-            n = 1;
-            if (len == 12) {
-                memcpy(nt + len + 1, d->number, 11);
-                nt[len + 12] = 0;
-                n = 2;
-            }
-        }
-        rc = store_decl_terms_insert(c, d->id, nt, n);
-        if (rc == 0)
-            rc = store_decl_terms_insert(c, d->id, b->terms[d->ti], b->n_terms[d->ti]);
-    }
-    for (long i = 0; i < b->n_events && rc == 0; i += 256) {
-        const audit_event *ev[256];
-        long n = b->n_events - i < 256 ? b->n_events - i : 256;
-        for (long k = 0; k < n; k++)
-            ev[k] = &b->events[i + k].e;
-        rc = store_event_insert_many(c, ev, n);
-    }
-    for (long i = 0; i < b->n_ledger && rc == 0; i++)
-        rc = store_ledger_insert(c, b->ledger[i].decl_id, &b->ledger[i].r);
-    for (long i = 0; i < b->n_decls && rc == 0; i++) {
-        const fr_decl *d = &b->decls[i];
-        if (d->unpaid_at)
-            rc = store_ledger_unpaid_put(c, d->id, d->p->code, d->p->code, d->unpaid_at);
-    }
-    for (long i = 0; i < b->n_decls && rc == 0; i++) {
-        const decl_transport *tr = &b->decls[i].t->d.transport;
-        for (int k = 0; k < tr->n_bl && rc == 0; k++)
-            rc = store_declbl_add(c, b->decls[i].id, tr->bills_of_lading[k]);
-    }
-    for (long i = 0; i < b->n_decls && rc == 0; i++) {
-        const fr_decl *d = &b->decls[i];
-        rc = store_risk_facts_put_encoded(c, d->id, d->registered_at, d->t->d.n_items, d->t->facts);
-    }
-    for (long i = 0; i < b->n_pays && rc == 0; i++)
-        rc = store_payment_put(c, &b->pays[i]);
-    for (int k = 0; k < 100 && rc == 0; k++)
-        if (b->seq[k]) {
-            char name[16];
-            snprintf(name, sizeof name, "decl.%d", k);
-            rc = store_sequence_set(c, name, b->seq[k]);
-        }
-    if (rc != 0)
-        fprintf(stderr, "seed: %s\n", db_errmsg(c));
-    return rc;
-}
-
-/* Where the chains and the sequences stand, and each template's manifest warnings (they depend
- * on the manifests, which a seed does not change). */
-static int fr_start_job(db_conn *c, void *ctx)
-{
-    fr_state *s = ctx;
-    seed_job *j = s->j;
-    int rc = store_event_last_global(c, &s->gseq, s->ghash);
-    if (rc == 0 && (s->feed = store_event_last_feed(c)) < 0)
-        rc = (int)s->feed;
-    for (int k = 10; k < 100 && rc == 0; k += 20) { /* decl.10 (imports), decl.30 (exports) */
-        char name[16];
-        snprintf(name, sizeof name, "decl.%d", k);
-        int64_t v = store_sequence_get(c, name);
-        rc = v < 0 ? (int)v : 0;
-        s->seq[k] = v;
-    }
-    for (int i = 0; i < j->n_tpls && rc == 0; i++) {
-        json_t *w = svc_manifest_warnings(c, &j->tpls[i].d, &rc);
-        if (rc == 0 && json_array_size(w)) {
-            char *t = json_dumps(w, JSON_COMPACT);
-            size_t n = t ? strlen(t) + 16 : 0;
-            if (t && (s->warnings[i] = malloc(n)))
-                snprintf(s->warnings[i], n, ",\"warnings\":%s", t);
-            else
-                rc = DB_ERR;
-            free(t);
-        }
-        json_decref(w);
-    }
-    return rc;
-}
-
-/* Indexes of the tables a seed fills, dropped while a seed fills a database that held no
- * declarations and created again (the same SQL, from sqlite_master) at the end: one sort per
- * index instead of a million inserts at random places in each (declarant, party, office,
- * status, bill of lading). Kept: the primary keys and unique constraints (part of the tables),
- * and events_gseq (appended at its right-hand edge, and the audit checkpoint after every batch
- * reads the newest global event through it). */
-typedef struct fr_indexes {
-    int n;
-    char *name[32], *sql[32];
-} fr_indexes;
-
-static int fr_drop_indexes_job(db_conn *c, void *ctx)
-{
-    static const char sql[] =
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND name <> 'events_gseq' AND tbl_name IN ('declarations', 'events', 'ledger_entries',"
-        " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms')"
-        " ORDER BY name";
-    fr_indexes *x = ctx;
-    if (strcmp(c->drv->name, "sqlite") != 0)
-        return 0;
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    int rc;
-    while ((rc = db_step(c, st)) == DB_ROW && x->n < 32) {
-        x->name[x->n] = db_col_dup(c, st, 0);
-        x->sql[x->n] = db_col_dup(c, st, 1);
-        if (!x->name[x->n] || !x->sql[x->n]) {
-            free(x->name[x->n]);
-            free(x->sql[x->n]);
-            break;
-        }
-        x->n++;
-    }
-    db_reset(c, st);
-    if (rc != DB_DONE)
-        return rc < 0 ? rc : DB_ERR;
-    for (int i = 0; i < x->n; i++) {
-        char drop[160];
-        snprintf(drop, sizeof drop, "DROP INDEX \"%s\"", x->name[i]);
-        if ((rc = db_exec(c, drop)) != DB_OK)
-            return rc;
-    }
-    return 0;
-}
-
-static int fr_create_indexes_job(db_conn *c, void *ctx)
-{
-    fr_indexes *x = ctx;
-    for (int i = 0; i < x->n; i++) {
-        int rc = db_exec(c, x->sql[i]);
-        if (rc != DB_OK) {
-            fprintf(stderr, "seed: cannot create index %s again: %s\n", x->name[i], db_errmsg(c));
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int seed_fast(app *a, seed_job *j)
-{
-    const seed_opts *o = j->o;
-    fr_state s = {.j = j};
-    fr_indexes ix = {0};
-    fr_batch bb[2];
-    int rc = -1, nb = 0;
-    memset(bb, 0, sizeof bb);
-    s.warnings = calloc((size_t)j->n_tpls, sizeof *s.warnings);
-    s.dreqs = calloc((size_t)j->n_tpls, sizeof *s.dreqs);
-    if (!s.warnings || !s.dreqs || audit_mac_key_init(&s.mk, store_audit_key(a->st)) != 0)
-        goto out;
-    s.terms = calloc((size_t)j->n_tpls, sizeof *s.terms);
-    s.n_terms = calloc((size_t)j->n_tpls, sizeof *s.n_terms);
-    if (!s.terms || !s.n_terms)
-        goto out;
-    for (int i = 0; i < j->n_tpls; i++) {
-        snprintf(s.dreqs[i].party, sizeof s.dreqs[i].party, "%s", parties[i].code);
-        snprintf(s.dreqs[i].role, sizeof s.dreqs[i].role, "declarant");
-        if (!(s.terms[i] = store_decl_terms_of(NULL, j->tpls[i].doc, &s.n_terms[i])))
-            goto out;
-    }
-    if (store_read(a->st, fr_start_job, &s) != 0) {
-        fprintf(stderr, "seed: cannot read the audit chain, sequences or manifests\n");
-        goto out;
-    }
-    for (int i = 0; i < j->n_tpls; i++)
-        if (!s.warnings[i] && !(s.warnings[i] = strdup("")))
-            goto out;
-    long batch = o->declarations < SEED_BATCH ? o->declarations : SEED_BATCH;
-    if (fr_batch_alloc(&bb[0], batch) != 0 || fr_batch_alloc(&bb[1], batch) != 0)
-        goto out;
-    for (int k = 0; k < 2; k++) {
-        bb[k].terms = s.terms;
-        bb[k].n_terms = s.n_terms;
-    }
-    store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
-    store_write_bare(a->st, seed_fast_job, NULL);
-    rc = 0;
-    if (j->base == 0 && store_write(a->st, fr_drop_indexes_job, &ix) != 0) {
-        fprintf(stderr, "seed: cannot set the indexes aside\n");
-        rc = -1;
-    }
-    /* batch k is inserted by the writer while batch k + 1 is played on a second thread */
-    fr_build w = {.s = &s, .b = &bb[0], .from = 0, .n = batch};
-    if (rc == 0)
-        fr_build_batch(&w);
-    if (bb[0].failed)
-        rc = -1;
-    for (long from = 0; rc == 0 && from < o->declarations; from += batch, nb ^= 1) {
-        long next = from + batch;
-        long left = o->declarations - next;
-        fr_build nw = {.s = &s, .b = &bb[nb ^ 1], .from = next,
-                       .n = left < 0 ? 0 : left < batch ? left : batch};
-        pthread_t th;
-        int threaded = nw.n > 0 && pthread_create(&th, NULL, fr_build_batch, &nw) == 0;
-        if (store_write(a->st, fr_write_job, &bb[nb]) != 0) {
-            fprintf(stderr, "seed: the batch from declaration %ld was refused\n", from);
-            rc = -1;
-        }
-        if (threaded)
-            pthread_join(th, NULL);
-        else if (nw.n > 0)
-            fr_build_batch(&nw);
-        if (nw.n > 0 && bb[nb ^ 1].failed) {
-            fprintf(stderr, "seed: building the batch from declaration %ld failed\n", next);
-            rc = -1;
-        }
-    }
-    if (ix.n && store_write(a->st, fr_create_indexes_job, &ix) != 0)
-        rc = -1;
-    if (store_write_bare(a->st, seed_restore_job, NULL) != 0) {
-        fprintf(stderr, "seed: cannot restore WAL and synchronous=FULL\n");
-        rc = -1;
-    }
-out:
-    for (int i = 0; i < ix.n; i++) {
-        free(ix.name[i]);
-        free(ix.sql[i]);
-    }
-    fr_batch_free(&bb[0]);
-    fr_batch_free(&bb[1]);
-    for (int i = 0; s.warnings && i < j->n_tpls; i++)
-        free(s.warnings[i]);
-    free(s.warnings);
-    free(s.dreqs);
-    for (int i = 0; s.terms && i < j->n_tpls; i++)
-        free(s.terms[i]);
-    free(s.terms);
-    free(s.n_terms);
-    audit_mac_key_free(&s.mk);
-    audit_digest_free(&s.dg);
-    audit_digest_free(&s.dg_row);
-    return rc;
-}
 
 int svc_seed_has_declarations(app *a)
 {
@@ -1588,10 +586,10 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         goto done;
     for (int i = 0; i < o->enterprises; i++) {
         enterprise_code(i, parties[i].code);
-        uint64_t r = rnd(&g) % 100;
+        uint64_t r = seed_rnd(&g) % 100;
         /* compliance classes (Decision 81/QD-TCHQ): most enterprises in classes 1-2 */
         parties[i].compliance = r < 40 ? 1 : r < 95 ? 2 : r < 99 ? 3 : 4;
-        parties[i].aeo = rnd(&g) % 100 < 2;
+        parties[i].aeo = seed_rnd(&g) % 100 < 2;
     }
     /* one template per enterprise: its documents are assessed and packed once */
     office = calloc((size_t)o->enterprises, sizeof *office);
@@ -1599,7 +597,7 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     if (!office || !ok)
         goto done;
     for (int i = 0; i < o->enterprises; i++)
-        office[i] = (int)(rnd(&g) % N_OFFICES);
+        office[i] = (int)(seed_rnd(&g) % N_OFFICES);
     share = calloc((size_t)o->n_bodies, sizeof *share);
     if (!share)
         goto done;
@@ -1636,10 +634,11 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
         goto done;
     double span = (double)o->declarations / o->per_day * 86400.0;
     seed_job j = {.a = a, .o = &eo, .tpls = tpls, .n_tpls = n_tpls, .base = cx.v,
-                  .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out};
+                  .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out,
+                  .parties = parties};
     /* (registration comes up to 31 minutes after IDA: the last one is still in the past) */
     if (!o->reference) {
-        rc = seed_fast(a, &j);
+        rc = seed_bulk(a, &j);
         goto done;
     }
     store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */

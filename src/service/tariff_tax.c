@@ -8,6 +8,7 @@
 
 #include "codec/json_decl.h"
 #include "codec/json_fields.h"
+#include "codec/json_fx.h"
 #include "codec/json_tax.h"
 #include "core/codes.h"
 #include "core/validate.h"
@@ -239,50 +240,30 @@ svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
     errs_init(&e);
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
-    json_t *rates = json_object_get(body, "rates"), *confirm = json_object_get(body, "confirm");
-    if (!json_is_object(body) || json_object_size(body) != 1u + (confirm != NULL) || !json_is_array(rates) ||
-        json_array_size(rates) == 0 || json_array_size(rates) > 512)
-        return svc_error(SVC_INVALID, "shape", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...], \"confirm\": true?} with 1-512 rates");
-    if (confirm && !json_is_boolean(confirm))
-        errs_add(&e, "type", "/confirm", "confirm is true or false");
-    fx_row *rows = calloc(json_array_size(rates), sizeof *rows);
-    if (!rows)
+    fx_rates_in in;
+    int drc = json_fx_rates_decode(body, &in, &e);
+    if (drc == -1)
+        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (drc != 0)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    size_t i;
-    json_t *it;
-    json_array_foreach(rates, i, it) {
-        char p[64];
-        fx_row *f = &rows[i];
-        const char *cur = json_string_value(json_object_get(it, "currency"));
-        const char *v = json_string_value(json_object_get(it, "vnd_per_unit"));
-        const char *from = json_string_value(json_object_get(it, "valid_from"));
-        const char *to = json_string_value(json_object_get(it, "valid_to"));
-        const char *src = json_string_value(json_object_get(it, "source"));
-        snprintf(p, sizeof p, "/rates/%zu", i);
-        if (!json_is_object(it)) {
-            errs_add(&e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
-            continue;
-        }
-        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
-                                             "source", NULL};
-        json_check_fields(it, fields, p, &e);
-        if (!cur || !codes_currency_valid(cur))
-            errs_add(&e, "currency", p, "currency is an ISO 4217 code");
-        else
-            memcpy(f->currency, cur, 4);
-        if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
-            errs_add(&e, "decimal", p, "vnd_per_unit is a positive decimal string");
-        if (!from || date_parse(from, &f->valid_from) != 0 || !to || date_parse(to, &f->valid_to) != 0)
-            errs_add(&e, "date", p, "valid_from and valid_to are dates YYYY-MM-DD");
-        else if (f->valid_to < f->valid_from)
-            errs_add(&e, "date", p, "valid_to is before valid_from");
-        snprintf(f->source, sizeof f->source, "%s", src ? src : "customs administration");
-    }
     if (e.n) {
-        free(rows);
+        json_fx_rates_release(&in);
         return svc_errors(&e);
     }
-    fx_put_ctx x = {req, rows, (int)json_array_size(rates), json_is_true(confirm), &e, svc_now()};
+    fx_row *rows = calloc((size_t)in.n, sizeof *rows);
+    if (!rows) {
+        json_fx_rates_release(&in);
+        return svc_error(SVC_ERROR, "internal", "out of memory");
+    }
+    for (int i = 0; i < in.n; i++) {
+        memcpy(rows[i].currency, in.rates[i].currency, sizeof rows[i].currency);
+        rows[i].vnd_per_unit = in.rates[i].vnd_per_unit;
+        rows[i].valid_from = in.rates[i].valid_from;
+        rows[i].valid_to = in.rates[i].valid_to;
+        snprintf(rows[i].source, sizeof rows[i].source, "%s", in.rates[i].source);
+    }
+    fx_put_ctx x = {req, rows, in.n, in.confirm, &e, svc_now()};
+    json_fx_rates_release(&in);
     int rc = store_write(a->st, fx_put_job, &x);
     app_fx_invalidate(a);
     free(rows);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/json_session.h"
 #include "service/audit_log.h"
 #include "service/internal.h"
 #include "util/rand.h"
@@ -259,32 +260,13 @@ static const char dummy_hash[] =
 
 svc_reply svc_session_login(app *a, json_t *body, char session_id[65])
 {
-    errs *e = calloc(1, sizeof *e);
-    if (!e)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    errs_init(e);
-    const char *k;
-    json_t *v;
-    if (!json_is_object(body))
-        errs_add(e, "type", "", "send a JSON object {\"username\",\"password\"}");
-    json_object_foreach(body, k, v) if (strcmp(k, "username") && strcmp(k, "password") &&
-                                        strcmp(k, "role"))
-        errs_add(e, "unknown_field", "/", "unknown field '%s'", k);
-    const char *un = json_string_value(json_object_get(body, "username")),
-               *pw = json_string_value(json_object_get(body, "password")),
-               *role = json_string_value(json_object_get(body, "role"));
-    if (json_is_object(body) && (!un || !*un || strlen(un) > 63))
-        errs_add(e, "username", "/username", "the username is required (a string)");
-    if (json_is_object(body) && (!pw || !*pw || strlen(pw) > 200))
-        errs_add(e, "password", "/password", "the password is required (a string of at most 200 characters)");
-    if (json_object_get(body, "role") && !role)
-        errs_add(e, "role", "/role", "role is a string");
-    if (e->n) {
-        svc_reply r = svc_errors(e);
-        free(e);
-        return r;
-    }
-    free(e);
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    errs_init(&e);
+    login_in in;
+    json_login_decode(body, &in, &e);
+    if (e.n)
+        return svc_errors(&e);
+    const char *un = in.username, *pw = in.password, *role = in.role;
 
     login_ctx x = {.username = un, .now = (int64_t)time(NULL)};
     if (store_read(a->st, login_read_job, &x) != 0)
@@ -456,16 +438,14 @@ svc_reply svc_session_put(app *a, const svc_req *req, const char *session_id, js
     (void)req;
     if (!session_id || session_load(a, session_id, &x) != 1)
         return svc_error(SVC_UNAUTHORIZED, "unauthorized", "sign in first");
-    const char *k;
-    json_t *v;
-    json_object_foreach(body, k, v) if (strcmp(k, "role"))
-        return svc_error(SVC_INVALID, "unknown_field", "only \"role\" can be changed");
-    const char *role = json_string_value(json_object_get(body, "role"));
+    errs e;
+    errs_init(&e);
+    const char *role = NULL;
+    if (json_session_role_decode(body, &role, &e) != 0)
+        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
     int held = 0;
-    for (int i = 0; role && i < x.user.n_roles; i++)
+    for (int i = 0; i < x.user.n_roles; i++)
         held |= !strcmp(x.user.roles[i], role);
-    if (!role)
-        return svc_error(SVC_INVALID, "role", "role is required (a string)");
     if (!held)
         return svc_error(SVC_FORBIDDEN, "role", "you do not hold this role");
     x.role = role;

@@ -34,6 +34,16 @@ void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size)
     snprintf(dst, size, "%s", v ? v : "");
 }
 
+int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read)
+{
+    int n = 0, rc;
+    while ((rc = db_step(c, s)) == DB_ROW)
+        if (n < max)
+            read(c, s, (char *)out + (size_t)n++ * size);
+    db_reset(c, s);
+    return rc == DB_DONE ? n : rc;
+}
+
 char *db_col_dup(db_conn *c, db_stmt *s, int i)
 {
     const char *v = db_col_text(c, s, i);

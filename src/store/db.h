@@ -138,5 +138,11 @@ void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size);
 char *db_col_dup(db_conn *c, db_stmt *s, int i);
 /* Runs a statement that returns no rows: 0, or the DB_* error. */
 int db_run(db_conn *c, db_stmt *s);
+/* Reads one result row into *row (a query module's row reader). */
+typedef void (*db_row_reader)(db_conn *c, db_stmt *s, void *row);
+/* Steps a prepared, bound statement to its end, reading each row with read into out[0..max-1]
+ * (rows of `size` bytes); rows beyond max are stepped over. Resets the statement. Returns the
+ * number of rows read, or the DB_* error. */
+int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read);
 
 #endif

@@ -38,8 +38,9 @@ int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
     return db_run(c, st);
 }
 
-static void read_row(db_conn *c, db_stmt *st, attach_row *r)
+static void read_row(db_conn *c, db_stmt *st, void *row)
 {
+    attach_row *r = row;
     db_col_copy(c, st, 0, r->id, sizeof r->id);
     db_col_copy(c, st, 1, r->decl_id, sizeof r->decl_id);
     db_col_copy(c, st, 2, r->kind, sizeof r->kind);
@@ -61,12 +62,7 @@ int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            read_row(c, st, &out[n++]);
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return db_rows(c, st, out, sizeof *out, max, read_row);
 }
 
 int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes)

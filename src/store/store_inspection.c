@@ -204,8 +204,9 @@ int store_insp_result_put(db_conn *c, insp_result_row *r)
 #define RESULT_COLS "id, decl_id, line, legal_ref, agency, enterprise, hs_code, result, certificate," \
                     " issued, recorded_by, role, referenced, note, at"
 
-static void result_read(db_conn *c, db_stmt *st, insp_result_row *r)
+static void result_read(db_conn *c, db_stmt *st, void *row)
 {
+    insp_result_row *r = row;
     memset(r, 0, sizeof *r);
     r->id = db_col_int64(c, st, 0);
     db_col_copy(c, st, 1, r->decl_id, sizeof r->decl_id);
@@ -224,16 +225,6 @@ static void result_read(db_conn *c, db_stmt *st, insp_result_row *r)
     r->at = db_col_int64(c, st, 14);
 }
 
-static int results_query(db_conn *c, db_stmt *st, insp_result_row *out, int max)
-{
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            result_read(c, st, &out[n++]);
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
-}
-
 int store_insp_results_of(db_conn *c, const char *decl_id, insp_result_row *out, int max)
 {
     static const char sql[] = "SELECT " RESULT_COLS " FROM inspection_results WHERE decl_id = ?"
@@ -242,7 +233,7 @@ int store_insp_results_of(db_conn *c, const char *decl_id, insp_result_row *out,
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    return results_query(c, st, out, max);
+    return db_rows(c, st, out, sizeof *out, max, result_read);
 }
 
 int store_insp_results_by_cert(db_conn *c, const char *certificate, insp_result_row *out, int max)
@@ -253,7 +244,7 @@ int store_insp_results_by_cert(db_conn *c, const char *certificate, insp_result_
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, certificate);
-    return results_query(c, st, out, max);
+    return db_rows(c, st, out, sizeof *out, max, result_read);
 }
 
 int store_storage_release_put(db_conn *c, const char *decl_id, const char *address,
@@ -372,8 +363,9 @@ int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *sta
                    " a.total_tax, a.risk, a.after_clearance, a.requested_by, a.requested_at," \
                    " a.decided_by, a.decided_at, a.note"
 
-static void amend_read(db_conn *c, db_stmt *st, amend_row *r)
+static void amend_read(db_conn *c, db_stmt *st, void *row)
 {
+    amend_row *r = row;
     memset(r, 0, sizeof *r);
     db_col_copy(c, st, 0, r->decl_id, sizeof r->decl_id);
     r->seq = (int)db_col_int64(c, st, 1);
@@ -400,12 +392,7 @@ int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            amend_read(c, st, &out[n++]);
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return db_rows(c, st, out, sizeof *out, max, amend_read);
 }
 
 int store_amend_pending(db_conn *c, const char *decl_id, amend_row *out)

@@ -34,13 +34,14 @@ def free_port():
 
 
 def declaration():
+    # every item declares its condition (new or used): a used-goods ban depends on it (harness.py)
     today = datetime.date.today()
     items = [
         {"hs_code": "85171300", "description": "Smartphones, 128 GB", "origin": "CN",
          "quantity": "500", "unit": "PCE", "unit_price": "200", "value": "100000",
-         "certificate_of_origin": {"form": "E", "number": "E2026CN0001234"}},
+         "certificate_of_origin": {"form": "E", "number": "E2026CN0001234"}, "condition": "new"},
         {"hs_code": "85044019", "description": "Phone chargers 25 W", "origin": "CN",
-         "quantity": "5000", "unit": "PCE", "unit_price": "5", "value": "25000"}]
+         "quantity": "5000", "unit": "PCE", "unit_price": "5", "value": "25000", "condition": "new"}]
     return {
         "kind": "import", "type_code": "A11", "customs_office": "02CI",
         "importer": {"tax_code": "0101234567", "name": "Hanoi Electronics Import JSC",

@@ -14,11 +14,9 @@
 #include "http/routes.h"
 
 #include "codec/json_decl.h"
+#include "codec/json_credit.h"
 
 /* service/credits.c (its header pulls in the whole application) */
-extern const char *const pay_credit_apply_keys[];
-extern const char *const pay_refund_request_keys[];
-extern const char *const pay_refund_decision_keys[];
 #include <jansson.h>
 
 static json_t *doc;
@@ -252,9 +250,9 @@ static void declaration_fields_match_decoder(void **state)
     expect_props("RiskSettings", settings);
     expect_props("ExchangeRate", rate);
     /* e-Payment: enterprise credit */
-    expect_props("CreditApplicationInput", pay_credit_apply_keys);
-    expect_props("RefundRequestInput", pay_refund_request_keys);
-    expect_props("RefundDecisionInput", pay_refund_decision_keys);
+    expect_props("CreditApplicationInput", json_credit_apply_keys);
+    expect_props("RefundRequestInput", json_refund_request_keys);
+    expect_props("RefundDecisionInput", json_refund_decision_keys);
 }
 
 int main(void)

@@ -1,0 +1,73 @@
+/* What `db seed`'s two files share (service/seed.c: the orchestration, the templates and the
+ * reference path; service/seed_bulk.c: the bulk fast path). Private to those two. */
+#ifndef ECUSTOMS_SERVICE_SEED_INTERNAL_H
+#define ECUSTOMS_SERVICE_SEED_INTERNAL_H
+
+#include <stdint.h>
+
+#include "core/decl.h"
+#include "core/tax.h"
+#include "service/app.h"
+#include "service/seed.h"
+#include "store/db.h"
+
+#define SEED_BATCH 10000        /* declarations per transaction */
+#define SETTLE_S (2 * 86400)    /* declarations older than this went through their whole life */
+#define SEED_BANK "0100112437"
+#define SEED_CUSTOMS "0000000000"
+
+/* A declaration assessed once (decode, validation, taxes as IDA computes them); every seeded
+ * declaration is drawn from one and varied. */
+typedef struct tpl {
+    decl d;
+    tax_item_result *items;
+    tax_result tr;
+    int64_t *cv;            /* customs value per item */
+    char *doc, *taxes;      /* packed (store/pack.h): every declaration drawn from it stores these */
+    char *facts;            /* its risk facts, encoded and packed */
+    int borrowed;           /* items, cv and taxes belong to another template (tpl_share) */
+} tpl;
+
+/* An enterprise the seed declares for. */
+typedef struct seed_party {
+    char code[14];
+    int aeo, compliance;
+} seed_party;
+
+/* One run: what the reference path's batch job and the fast path read. */
+typedef struct seed_job {
+    app *a;
+    const seed_opts *o;
+    tpl *tpls;
+    int n_tpls;
+    long from, n;           /* declarations [from, from + n) of the run */
+    long base;              /* declarations already in the database (bills of lading) */
+    int64_t start;          /* the simulated period's first second */
+    uint64_t *rng;
+    seed_result *res;
+    const seed_party *parties; /* per template: the enterprise it declares for */
+} seed_job;
+
+static inline uint64_t seed_rnd(uint64_t *s)
+{
+    /* xorshift64*: a reproducible stream for --seed */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+/* detail_json + {"action", "by", "role", "at"}: the decision entry transition_job appends (heap;
+ * list may be NULL). */
+char *seed_decisions_append(const char *list, const char *detail_json, const char *action,
+                            const svc_req *by, int64_t at);
+
+/* The driver's bulk-load mode on (seed_fast_job) and off again (seed_restore_job): see seed.c. */
+int seed_fast_job(db_conn *c, void *ctx);
+int seed_restore_job(db_conn *c, void *ctx);
+
+/* The fast path (service/seed_bulk.c): every row written once, in its final state. 0 or -1
+ * (message on stderr). */
+int seed_bulk(app *a, seed_job *j);
+
+#endif
