@@ -40,11 +40,30 @@ cleanup() {
 }
 trap cleanup EXIT
 sleep 0.5
+# CPU seconds (user + sys) of the ecustoms server and, when the PostgreSQL server runs on this
+# machine and its data directory is readable (root), of its processes (the postmaster's own plus
+# its reaped and live backends): where the time goes, on a machine shared with other work
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+cpu_of() { # PID [children too]
+    awk '{ s = $14 + $15; if (ARGV[2] == "all") s += $16 + $17; printf "%.2f", s / 100 }' "/proc/$1/stat" "${2:-}" 2>/dev/null || echo 0
+}
+pg_cpu() {
+    [ -n "$PGURI" ] && [ -r "${PGDATA_DIR:-/nonexistent}/postmaster.pid" ] || { echo -; return; }
+    PM=$(head -1 "$PGDATA_DIR/postmaster.pid")
+    T=$(cpu_of "$PM" all)
+    for k in $(cat /proc/$PM/task/*/children 2>/dev/null); do T=$(sub "$T" "-$(cpu_of "$k")"); done
+    echo "$T"
+}
+PGDATA_DIR=""
+if [ -n "$PGURI" ]; then PGDATA_DIR=$(psql -X -A -t -q -d "$ADMIN" -c "SHOW data_directory" 2>/dev/null || true); fi
 i=1
 while [ $i -le "$RUNS" ]; do
     echo "--- run $i"
+    S0=$(cpu_of $SERVER); P0=$(pg_cpu)
     "$BIN" load --server "http://127.0.0.1:$PORT" --token "$TOKEN" --rate "$RATE" --duration "$DURATION" \
         --items-min "$IMIN" --items-max "$IMAX" || true
+    S1=$(cpu_of $SERVER); P1=$(pg_cpu)
+    echo "cpu: ecustoms server $(sub "$S1" "$S0") s, PostgreSQL $( [ "$P0" = - ] && echo - || sub "$P1" "$P0") s"
     i=$((i + 1))
 done
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^ecustoms_(store|registrations)'

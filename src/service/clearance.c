@@ -739,7 +739,7 @@ static int register_job(db_conn *c, void *ctx)
     if (rc == 0)
         warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
     if (rc == 0) /* the documents it declares, for the next one's duplicate check */
-        rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now);
+        rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now, 1); /* was provisional */
     if (rc == 0 && rx->dup_warnings) {
         if (!warnings)
             warnings = json_array();
@@ -1175,7 +1175,7 @@ static int amend_job(db_conn *c, void *ctx)
         }
     }
     if (rc == 0) /* and the documents it declares */
-        rc = dup_record(c, &x->ax->d, cur.party, cur.id, x->job.now);
+        rc = dup_record(c, &x->ax->d, cur.party, cur.id, x->job.now, 0);
     if (rc == 0) {
         x->job.reply.code = SVC_OK;
         x->job.reply.body = decl_view(&next, x->job.req);

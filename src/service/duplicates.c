@@ -88,9 +88,10 @@ json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *
     return x.warnings;
 }
 
-int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at)
+int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at,
+               int fresh)
 {
-    int rc = store_document_clear(c, decl_id);
+    int rc = fresh ? 0 : store_document_clear(c, decl_id);
     if (rc == 0 && d->invoice.number[0])
         rc = store_document_add(c, enterprise, "invoice", d->invoice.number, decl_id, at);
     for (int i = 0; rc == 0 && i < d->transport.n_bl; i++)

@@ -15,7 +15,11 @@
  * is logged: the warning is advice, registration goes on). */
 json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *own_id);
 /* Inside the registration transaction: records d's documents as declared by decl_id (and an
- * export's containers, for the gate). */
-int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at);
+ * export's containers, for the gate), replacing those it recorded before. fresh: decl_id has
+ * recorded none (its first registration), so there is nothing to replace -- and nothing to look
+ * for: declared_documents has no index by declaration, and that look-up was a scan of the
+ * whole table on every registration. */
+int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at,
+               int fresh);
 
 #endif

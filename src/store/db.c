@@ -57,6 +57,19 @@ int db_run(db_conn *c, db_stmt *s)
     return rc == DB_DONE ? 0 : rc;
 }
 
+int db_run_nowait(db_conn *c, db_stmt *s)
+{
+    if (!c->drv->run_nowait)
+        return db_run(c, s);
+    int rc = c->drv->run_nowait(s);
+    db_reset(c, s);
+    return rc;
+}
+
+int db_send(db_conn *c, db_stmt *s) { return c->drv->send ? c->drv->send(s) : DB_OK; }
+
+int db_flush(db_conn *c) { return c->drv->flush ? c->drv->flush(c) : DB_OK; }
+
 int db_is_server(const char *target)
 {
     return target && (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11));

@@ -69,6 +69,22 @@ typedef struct db_driver {
      * no client-side scan (the server checks each page's checksum as it reads it); 0, with a
      * warning logged when the cluster has no data checksums. */
     int (*integrity_check)(db_conn *c, char *msg, size_t n);
+    /* Round trips (optional, all three; NULL: every statement runs when stepped, as in SQLite).
+     * A database server costs a network round trip per statement, and a registration runs
+     * dozens; these let the driver send many in one (PostgreSQL: a libpq pipeline).
+     * run_nowait runs a statement that returns no rows when the caller needs nothing back but
+     * its success: the driver takes the bound values and may send it later, with the next
+     * statement that waits for an answer; its error, if any, is that statement's, and the
+     * caller learns it at the latest from flush.
+     * send starts a statement whose rows the caller reads later with step (send several, then
+     * step each: one round trip); the statement is neither bound nor reset before that step.
+     * flush sends whatever waits and returns 0, or the first error of any statement on the
+     * connection since the transaction began or the last flush: on a server engine a failed
+     * statement spoils the transaction, so a job whose statements failed has failed even when
+     * its code ignored the error (store.c flushes after every job). */
+    int (*run_nowait)(db_stmt *s);
+    int (*send)(db_stmt *s);
+    int (*flush)(db_conn *c);
 } db_driver;
 
 struct audit_anchor;
@@ -109,6 +125,10 @@ void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
 const char *db_errmsg(db_conn *c);
 int db_take_fault(db_conn *c, char *msg, size_t n);
+/* db_driver's run_nowait (then reset, like db_run), send and flush; without them: db_run, 0, 0. */
+int db_run_nowait(db_conn *c, db_stmt *s);
+int db_send(db_conn *c, db_stmt *s);
+int db_flush(db_conn *c);
 static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c, on); }
 
 /* Helpers shared by every query module. */

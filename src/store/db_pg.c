@@ -18,10 +18,15 @@
  *    the store reopens it (store.c);
  *  - a COMMIT that the server turns into ROLLBACK (the transaction had failed) is an error,
  *    never success;
- *  - round trips are what a server on the network costs (a registration is ~25 statements on
- *    the single writer connection), so BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO are not sent on
- *    their own: they wait and go with the next statement in one libpq pipeline. COMMIT is always
- *    sent and waited for at once: a caller is answered only after it.
+ *  - round trips are what a server on the network costs -- and on a shared machine each one
+ *    also waits for the backend and then the writer thread to get a CPU (~1 ms each measured
+ *    under load, docs/performance.md) -- so statements wait in a queue and go in one libpq
+ *    pipeline with the next statement that needs an answer: BEGIN, SAVEPOINT, RELEASE and
+ *    ROLLBACK TO; writes run with run_nowait (their values taken over by the queue); reads
+ *    started with send (their rows kept for the caller's step). A failed statement's error is
+ *    returned by the statement that waited (the pipeline skips what follows it) and kept for
+ *    flush, which store.c calls after every job. COMMIT is always sent and waited for at once:
+ *    a caller is answered only after it.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -36,7 +41,20 @@
 
 typedef struct pg_stmt pg_stmt;
 
-#define MAX_DEFERRED 8
+/* A statement waiting to go with the next one that needs an answer (one pipeline, one round
+ * trip): transaction control (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO), a write sent by
+ * run_nowait (its values taken from the statement: owned here), or a read started by send (its
+ * rows go to the statement, whose values it borrows until then). */
+typedef struct pg_queued {
+    const char *name;
+    int nparams;
+    char **vals;
+    int owned;
+    pg_stmt *reader;
+} pg_queued;
+
+/* A longer queue is sent at once: bounded memory for a bulk writer's thousands of inserts. */
+#define QUEUE_MAX 512
 
 typedef struct pg_conn {
     db_conn base;
@@ -45,10 +63,10 @@ typedef struct pg_conn {
     char err[512];
     pg_stmt **cache;
     int n_cache, cap_cache;
-    /* transaction-control statements not sent yet: they go with the next statement, in one
-     * pipeline (one round trip) */
-    pg_stmt *deferred[MAX_DEFERRED];
-    int n_deferred;
+    pg_queued q[QUEUE_MAX];
+    int nq;
+    /* the first error since the transaction began or the last flush (db.h flush) */
+    int first_rc;
 } pg_conn;
 
 struct pg_stmt {
@@ -59,6 +77,9 @@ struct pg_stmt {
     char **vals;     /* heap copies, NULL = SQL NULL */
     int is_commit;
     int deferrable;  /* BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO: sent with the next statement */
+    int queued;      /* started by send, its result not received yet */
+    int fetched;     /* its result (res, or the error in qrc) was received by a pipeline */
+    int qrc;
     PGresult *res;
     int executed, row, nrows;
 };
@@ -108,13 +129,17 @@ static void stmt_clear(pg_stmt *s)
         PQclear(s->res);
     s->res = NULL;
     s->executed = s->row = s->nrows = 0;
+    s->fetched = s->qrc = 0;
 }
+
+static void drop_queue(pg_conn *c, int rc);
 
 static void pg_close(db_conn *bc)
 {
     pg_conn *c = (pg_conn *)bc;
     if (!c)
         return;
+    drop_queue(c, DB_UNAVAILABLE);
     for (int i = 0; i < c->n_cache; i++) {
         pg_stmt *s = c->cache[i];
         stmt_clear(s);
@@ -174,25 +199,148 @@ static char *translate(const char *sql, int *nparams)
     return out;
 }
 
-/* SQLSTATE (or the socket) -> DB_* */
+/* SQLSTATE (or the socket) -> DB_*. The first error of a transaction is kept for flush: on
+ * PostgreSQL a failed statement spoils the transaction whoever ignores it. */
 static int classify(pg_conn *c, const PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int rc;
     set_err(c, res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
     if (PQstatus(c->pg) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
         !strcmp(state, "57P01") || !strcmp(state, "57P02") || !strcmp(state, "57P03") ||
         !strcmp(state, "25006")) {
         c->broken = 1;
-        return DB_UNAVAILABLE;
-    }
-    if (!strncmp(state, "23", 2))
-        return DB_CONSTRAINT;
-    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
-        return DB_BUSY;
-    return DB_ERR;
+        rc = DB_UNAVAILABLE;
+    } else if (!strncmp(state, "23", 2))
+        rc = DB_CONSTRAINT;
+    else if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        rc = DB_BUSY;
+    else
+        rc = DB_ERR;
+    if (!c->first_rc)
+        c->first_rc = rc;
+    return rc;
 }
 
-static int pipeline(pg_conn *c, pg_stmt *s, PGresult **out);
+/* Forgets the queue (the connection is lost, or closing): the reads in it fail with rc. */
+static void drop_queue(pg_conn *c, int rc)
+{
+    for (int i = 0; i < c->nq; i++) {
+        pg_queued *q = &c->q[i];
+        if (q->owned) {
+            for (int k = 0; k < q->nparams; k++)
+                free(q->vals[k]);
+            free(q->vals);
+        }
+        if (q->reader) {
+            q->reader->queued = 0;
+            q->reader->fetched = 1;
+            q->reader->qrc = rc;
+        }
+    }
+    c->nq = 0;
+}
+
+static int lost(pg_conn *c)
+{
+    c->broken = 1;
+    set_err(c, PQerrorMessage(c->pg));
+    if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(c->pg); /* refused while results are unread: the socket is gone anyway */
+    drop_queue(c, DB_UNAVAILABLE);
+    if (!c->first_rc)
+        c->first_rc = DB_UNAVAILABLE;
+    return DB_UNAVAILABLE;
+}
+
+/* Sends the queue and then s (NULL: none) in one pipeline, one round trip. The queue's reads
+ * get their rows (or the error that stopped them); s's result is returned in *out. Returns 0,
+ * or the error of the first statement that failed (*out NULL): the pipeline skips what follows
+ * it, which fails with the same error. */
+static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
+{
+    int n = c->nq, rc = DB_OK;
+    PGresult *first_err = NULL, *mine = NULL;
+    if (out)
+        *out = NULL;
+    if (!n && !s)
+        return DB_OK;
+    if (!PQenterPipelineMode(c->pg))
+        return lost(c);
+    for (int i = 0; i < n; i++)
+        if (!PQsendQueryPrepared(c->pg, c->q[i].name, c->q[i].nparams,
+                                 (const char *const *)c->q[i].vals, NULL, NULL, 0))
+            goto broken;
+    if (s && !PQsendQueryPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                  NULL, 0))
+        goto broken;
+    if (!PQpipelineSync(c->pg))
+        goto broken;
+    for (int i = 0; i < n + (s != NULL); i++) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r)
+            goto broken;
+        ExecStatusType st = PQresultStatus(r);
+        int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+        pg_stmt *reader = i < n ? c->q[i].reader : NULL;
+        if (st == PGRES_FATAL_ERROR && !first_err)
+            first_err = r;
+        else if (ok && reader)
+            reader->res = r;
+        else if (ok && i == n)
+            mine = r;
+        else
+            PQclear(r);
+        PGresult *end = PQgetResult(c->pg); /* NULL after each statement's results */
+        if (end) {
+            PQclear(end);
+            goto broken;
+        }
+    }
+    PGresult *sync = PQgetResult(c->pg);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+        PQclear(sync);
+        goto broken;
+    }
+    PQclear(sync);
+    if (!PQexitPipelineMode(c->pg))
+        goto broken;
+    if (first_err) {
+        rc = classify(c, first_err);
+        PQclear(first_err);
+        PQclear(mine);
+        mine = NULL;
+    } else if (s && !mine) {
+        set_err(c, "no result for the statement");
+        rc = DB_ERR;
+    }
+    for (int i = 0; i < n; i++) {
+        pg_stmt *reader = c->q[i].reader;
+        if (reader) {
+            reader->queued = 0;
+            reader->fetched = 1;
+            reader->qrc = reader->res ? DB_OK : rc ? rc : DB_ERR;
+            c->q[i].reader = NULL;
+        }
+    }
+    drop_queue(c, rc); /* frees what the writes owned */
+    if (out)
+        *out = mine;
+    else
+        PQclear(mine);
+    return rc;
+broken:
+    PQclear(first_err);
+    PQclear(mine);
+    return lost(c);
+}
+
+/* A statement started by send and not stepped yet is received before the caller touches it. */
+static void unqueue(pg_stmt *s)
+{
+    if (s->queued)
+        flush(s->c, NULL, NULL);
+}
 
 static db_stmt *pg_prepare(db_conn *bc, const char *sql)
 {
@@ -200,6 +348,7 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
     for (int i = 0; i < c->n_cache; i++)
         if (c->cache[i]->key == sql) {
             pg_stmt *s = c->cache[i];
+            unqueue(s);
             stmt_clear(s);
             for (int k = 0; k < s->nparams; k++) {
                 free(s->vals[k]);
@@ -209,13 +358,10 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
         }
     if (c->broken)
         return NULL;
-    if (c->n_deferred) {
-        /* a Parse must come after them: a deferred ROLLBACK TO may be what makes the
-         * transaction usable again */
-        PGresult *none;
-        if (pipeline(c, NULL, &none) != DB_OK)
-            return NULL;
-    }
+    /* a Parse must come after the queue: a queued ROLLBACK TO may be what makes the
+     * transaction usable again */
+    if (c->nq && flush(c, NULL, NULL) != DB_OK)
+        return NULL;
     if (c->n_cache == c->cap_cache) {
         int cap = c->cap_cache ? c->cap_cache * 2 : 64;
         pg_stmt **nc = realloc(c->cache, (size_t)cap * sizeof *nc);
@@ -261,6 +407,7 @@ static int pg_bind_text(db_stmt *bs, int i, const char *v)
     pg_stmt *s = (pg_stmt *)bs;
     if (i < 1 || i > s->nparams)
         return DB_ERR;
+    unqueue(s);
     stmt_clear(s);
     free(s->vals[i - 1]);
     s->vals[i - 1] = NULL;
@@ -276,105 +423,36 @@ static int pg_bind_int64(db_stmt *bs, int i, int64_t v)
     return pg_bind_text(bs, i, buf);
 }
 
-static int lost(pg_conn *c)
+/* Appends to the queue; a full queue is sent first. */
+static int enqueue(pg_conn *c, pg_stmt *s, char **vals, int owned, pg_stmt *reader)
 {
-    c->broken = 1;
-    c->n_deferred = 0;
-    set_err(c, PQerrorMessage(c->pg));
-    return DB_UNAVAILABLE;
-}
-
-/* Sends the deferred statements and then s (NULL: none) in one pipeline, one round trip.
- * Returns s's result in *out (NULL if s is NULL), or the error of the first statement that
- * failed (DB_* code, *out NULL). */
-static int pipeline(pg_conn *c, pg_stmt *s, PGresult **out)
-{
-    int n = c->n_deferred, rc = DB_OK;
-    PGresult *first_err = NULL;
-    *out = NULL;
-    c->n_deferred = 0;
-    if (!PQenterPipelineMode(c->pg))
-        return lost(c);
-    for (int i = 0; i < n; i++)
-        if (!PQsendQueryPrepared(c->pg, c->deferred[i]->name, 0, NULL, NULL, NULL, 0))
-            goto broken;
-    if (s && !PQsendQueryPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
-                                  NULL, 0))
-        goto broken;
-    if (!PQpipelineSync(c->pg))
-        goto broken;
-    for (int i = 0; i < n + (s != NULL); i++) {
-        PGresult *r = PQgetResult(c->pg);
-        if (!r)
-            goto broken;
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_FATAL_ERROR && !first_err)
-            first_err = r;
-        else if (i == n && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
-            *out = r;
-        else
-            PQclear(r);
-        PGresult *end = PQgetResult(c->pg); /* NULL after each statement's results */
-        if (end) {
-            PQclear(end);
-            goto broken;
+    if (c->nq == QUEUE_MAX) {
+        int rc = flush(c, NULL, NULL);
+        if (rc != DB_OK) {
+            if (owned) {
+                for (int k = 0; k < s->nparams; k++)
+                    free(vals[k]);
+                free(vals);
+            }
+            return rc;
         }
     }
-    PGresult *sync = PQgetResult(c->pg);
-    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
-        PQclear(sync);
-        goto broken;
-    }
-    PQclear(sync);
-    if (!PQexitPipelineMode(c->pg))
-        goto broken;
-    if (first_err) {
-        rc = classify(c, first_err);
-        PQclear(first_err);
-        PQclear(*out);
-        *out = NULL;
-    } else if (s && !*out) {
-        set_err(c, "no result for the statement");
-        rc = DB_ERR;
-    }
-    return rc;
-broken:
-    PQclear(first_err);
-    PQclear(*out);
-    *out = NULL;
-    return lost(c);
+    c->q[c->nq++] = (pg_queued){s->name, s->nparams, vals, owned, reader};
+    return DB_OK;
 }
 
-static int pg_step(db_stmt *bs)
+/* What a received result means for the caller's step. */
+static int finish(pg_stmt *s)
 {
-    pg_stmt *s = (pg_stmt *)bs;
     pg_conn *c = s->c;
-    if (s->executed)
-        return ++s->row < s->nrows ? DB_ROW : DB_DONE;
-    if (c->broken) {
-        set_err(c, "the connection to the database server was lost");
-        return DB_UNAVAILABLE;
-    }
-    if (s->deferrable && c->n_deferred < MAX_DEFERRED) {
-        c->deferred[c->n_deferred++] = s;
-        s->executed = 1;
-        s->nrows = 0;
-        return DB_DONE;
-    }
-    if (c->n_deferred) {
-        int rc = pipeline(c, s, &s->res);
-        if (rc != DB_OK)
-            return rc;
-    } else {
-        s->res = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
-                                NULL, 0);
-    }
     ExecStatusType st = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK) {
         s->executed = 1;
         s->nrows = 0;
         if (s->is_commit && !strcmp(PQcmdStatus(s->res), "ROLLBACK")) {
             set_err(c, "the transaction had failed: COMMIT rolled it back");
+            if (!c->first_rc)
+                c->first_rc = DB_ERR;
             return DB_ERR;
         }
         return DB_DONE;
@@ -387,6 +465,92 @@ static int pg_step(db_stmt *bs)
     }
     int rc = classify(c, s->res);
     stmt_clear(s);
+    return rc;
+}
+
+static int pg_step(db_stmt *bs)
+{
+    pg_stmt *s = (pg_stmt *)bs;
+    pg_conn *c = s->c;
+    if (s->executed)
+        return ++s->row < s->nrows ? DB_ROW : DB_DONE;
+    unqueue(s);
+    if (s->fetched) { /* started by send: its rows (or error) came with a pipeline */
+        int rc = s->qrc;
+        s->fetched = s->qrc = 0;
+        if (rc != DB_OK) {
+            stmt_clear(s);
+            return rc;
+        }
+        return finish(s);
+    }
+    if (c->broken) {
+        set_err(c, "the connection to the database server was lost");
+        return DB_UNAVAILABLE;
+    }
+    if (s->deferrable) {
+        int rc = enqueue(c, s, NULL, 0, NULL);
+        if (rc != DB_OK)
+            return rc;
+        s->executed = 1;
+        s->nrows = 0;
+        return DB_DONE;
+    }
+    if (c->nq) {
+        int rc = flush(c, s, &s->res);
+        if (rc != DB_OK)
+            return rc;
+    } else {
+        s->res = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                NULL, 0);
+    }
+    return finish(s);
+}
+
+static int pg_run_nowait(db_stmt *bs)
+{
+    pg_stmt *s = (pg_stmt *)bs;
+    pg_conn *c = s->c;
+    unqueue(s);
+    if (c->broken) {
+        set_err(c, "the connection to the database server was lost");
+        return DB_UNAVAILABLE;
+    }
+    /* the queue takes the values; the statement gets empty ones for its next use */
+    char **fresh = s->nparams ? calloc((size_t)s->nparams, sizeof *fresh) : NULL;
+    if (s->nparams && !fresh)
+        return DB_ERR;
+    char **vals = s->vals;
+    s->vals = fresh;
+    stmt_clear(s);
+    return enqueue(c, s, vals, s->nparams > 0, NULL);
+}
+
+static int pg_send(db_stmt *bs)
+{
+    pg_stmt *s = (pg_stmt *)bs;
+    pg_conn *c = s->c;
+    if (s->queued || s->executed || s->fetched)
+        return DB_ERR; /* already started */
+    if (c->broken) {
+        set_err(c, "the connection to the database server was lost");
+        return DB_UNAVAILABLE;
+    }
+    int rc = enqueue(c, s, s->vals, 0, s);
+    if (rc == DB_OK)
+        s->queued = 1;
+    return rc;
+}
+
+static int pg_flush(db_conn *bc)
+{
+    pg_conn *c = (pg_conn *)bc;
+    int rc = c->nq && !c->broken ? flush(c, NULL, NULL) : DB_OK;
+    if (c->broken && rc == DB_OK)
+        rc = DB_UNAVAILABLE;
+    if (c->first_rc)
+        rc = c->first_rc;
+    c->first_rc = 0;
     return rc;
 }
 
@@ -410,16 +574,19 @@ static int64_t pg_col_int64(db_stmt *bs, int i)
 
 static int pg_col_is_null(db_stmt *bs, int i) { return pg_col_text(bs, i) == NULL; }
 
-static void pg_reset(db_stmt *bs) { stmt_clear((pg_stmt *)bs); }
+static void pg_reset(db_stmt *bs)
+{
+    unqueue((pg_stmt *)bs);
+    stmt_clear((pg_stmt *)bs);
+}
 
 static int pg_exec(db_conn *bc, const char *sql)
 {
     pg_conn *c = (pg_conn *)bc;
     if (c->broken)
         return DB_UNAVAILABLE;
-    if (c->n_deferred) {
-        PGresult *none;
-        int rc = pipeline(c, NULL, &none);
+    if (c->nq) {
+        int rc = flush(c, NULL, NULL);
         if (rc != DB_OK)
             return rc;
     }
@@ -454,6 +621,7 @@ static int run_simple(db_conn *bc, const char *sql)
 
 static int pg_begin(db_conn *bc, int write)
 {
+    ((pg_conn *)bc)->first_rc = 0;
     if (!write)
         return run_simple(bc, sql_begin_read);
     int rc = run_simple(bc, sql_begin);
@@ -518,4 +686,7 @@ const db_driver db_pg_driver = {
     .alive = pg_alive,
     .bulk_load = pg_bulk_load,
     .integrity_check = pg_integrity_check,
+    .run_nowait = pg_run_nowait,
+    .send = pg_send,
+    .flush = pg_flush,
 };

@@ -21,6 +21,14 @@
  * ============================================================================================= */
 
 #define READ_POOL_MAX 64
+/* Read connections a server engine keeps open at most: a request that finds them all busy waits
+ * for one (up to READ_WAIT_MS, then opens one more, closed after its read) instead of opening
+ * its own. A new PostgreSQL connection is a process started and its statements prepared and
+ * planned again with cold catalog caches -- a few ms of the server's CPU each; with 256 client
+ * connections that churn was a fifth of the database server's CPU per registration. And
+ * several ecustoms servers share one max_connections (docs/operations.md). */
+#define READ_SERVER_CONNS 16
+#define READ_WAIT_MS 1000
 #define BATCH_MAX 512
 /* reconnect backoff of the writer while the database is unreachable */
 #define BACKOFF_MIN_MS 50
@@ -50,6 +58,9 @@ struct store {
     int n_readers;
     audit_anchor audit;       /* key and checkpoint log of the audit trail (writer thread) */
     pthread_mutex_t read_mu;
+    pthread_cond_t read_cv;      /* a pooled reader came back (server engines wait for one) */
+    int read_open;               /* read connections open, pooled or lent (under read_mu) */
+    int read_limit;              /* READ_SERVER_CONNS for a server engine, 0: no limit */
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
@@ -178,6 +189,11 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+            /* the writes the engine held back (db_run_nowait) go now: the job has not worked
+             * until they did, whatever its code saw */
+            int frc = db_flush(c);
+            if (batch[i]->rc == 0 && frc != 0)
+                batch[i]->rc = frc;
             if (db_take_fault(c, cause, sizeof cause))
                 failed = 1; /* the storage refused a statement: the transaction is lost */
             else if (batch[i]->rc == DB_BUSY)
@@ -372,6 +388,8 @@ int store_open_ex(const char *path, int flags, store **out)
     s->path = strdup(path);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
+    pthread_cond_init(&s->read_cv, NULL);
+    s->read_limit = db_is_server(path) ? READ_SERVER_CONNS : 0;
     pthread_cond_init(&s->work_cv, NULL);
     if (s->drv->open(path, 1, &s->writer) != DB_OK) {
         fprintf(stderr, "cannot open database %s\n", path);
@@ -472,6 +490,15 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     return j.rc;
 }
 
+/* A read connection was closed (or could not be opened): one fewer open. */
+static void reader_gone(store *s)
+{
+    pthread_mutex_lock(&s->read_mu);
+    s->read_open--;
+    pthread_cond_signal(&s->read_cv);
+    pthread_mutex_unlock(&s->read_mu);
+}
+
 /* Closes every pooled reader: after one is found broken, the others are too (server restart,
  * failover), and each would otherwise fail one request before being dropped. */
 static void drop_readers(store *s)
@@ -481,6 +508,8 @@ static void drop_readers(store *s)
     db_conn *old[READ_POOL_MAX];
     memcpy(old, s->readers, (size_t)n * sizeof *old);
     s->n_readers = 0;
+    s->read_open -= n;
+    pthread_cond_broadcast(&s->read_cv);
     pthread_mutex_unlock(&s->read_mu);
     for (int i = 0; i < n; i++)
         s->drv->close(old[i]);
@@ -502,10 +531,20 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     for (int attempt = 0; attempt < 2; attempt++) {
         db_conn *c = NULL;
         pthread_mutex_lock(&s->read_mu);
+        if (s->read_limit && !s->n_readers && s->read_open >= s->read_limit) {
+            struct timespec until;
+            deadline_in(&until, READ_WAIT_MS);
+            while (!s->n_readers && s->read_open >= s->read_limit &&
+                   pthread_cond_timedwait(&s->read_cv, &s->read_mu, &until) == 0)
+                ;
+        }
         if (s->n_readers > 0)
             c = s->readers[--s->n_readers];
+        else
+            s->read_open++; /* the one about to be opened */
         pthread_mutex_unlock(&s->read_mu);
         if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
+            reader_gone(s);
             int kind = open_fault_kind(s);
             if (kind == STORE_FAULT_STORAGE)
                 fault(s, "cannot open a read connection", s->path, 1);
@@ -521,6 +560,7 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         }
         if (!c->drv->alive(c)) {
             s->drv->close(c);
+            reader_gone(s);
             drop_readers(s);
             rc = JOB_LOST; /* told to the caller only if the retry fails too */
             continue;
@@ -532,13 +572,17 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         } else if (brc != DB_OK)
             rc = brc;
         pthread_mutex_lock(&s->read_mu);
-        if (s->n_readers < READ_POOL_MAX) {
+        /* back to the pool, unless it is full or this one was opened beyond the limit */
+        if (s->n_readers < READ_POOL_MAX && (!s->read_limit || s->read_open <= s->read_limit)) {
             s->readers[s->n_readers++] = c;
             c = NULL;
+            pthread_cond_signal(&s->read_cv);
         }
         pthread_mutex_unlock(&s->read_mu);
-        if (c)
+        if (c) {
             s->drv->close(c);
+            reader_gone(s);
+        }
         break;
     }
     if (rc == JOB_LOST) {
@@ -750,7 +794,7 @@ int64_t store_sequence_next(db_conn *c, const char *name)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
-    if (db_run(c, st) != 0)
+    if (db_run_nowait(c, st) != 0)
         return DB_ERR;
     st = db_prepare(c, upd);
     if (!st)
@@ -859,7 +903,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
         return DB_ERR;
     char *packed[2];
     bind_decl(c, st, r, packed);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(packed[0]);
     free(packed[1]);
     /* the search index and the dashboard's HS chapters (e-Office) follow the document in the
@@ -902,7 +946,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (rc == DB_OK) {
         char *packed[2];
         bind_decl(c, st, r, packed);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
         free(packed[0]);
         free(packed[1]);
     }
@@ -928,7 +972,7 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
     db_bind_int64(c, st, 4, r->cleared_at);
     db_bind_text(c, st, 5, r->decisions);
     db_bind_text(c, st, 6, r->id);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 #define DECL_META_COLS                                                                         \
@@ -970,7 +1014,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 9, taxes ? taxes : r->taxes);
     db_bind_text(c, st, 10, r->risk);
     db_bind_text(c, st, 11, r->id);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(taxes);
     return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }

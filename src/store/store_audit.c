@@ -184,9 +184,11 @@ void audit_digest_free(audit_digest *d)
 /* ---- the declaration's current state ------------------------------------------------------- */
 
 /* Digest of the declaration row (every column but updated_at, a mere touch) and of every ledger
- * entry of it; "absent" when the row does not exist. number gets the declaration's number
- * (or "") when not NULL. */
-static int state_digest(db_conn *c, const char *decl_id, char out[65], char number[13])
+ * entry of it; "absent" when the row does not exist. In two halves so that an event's append
+ * sends its reads together (db_send: one round trip to a database server): state_send starts
+ * the two queries (st[0], st[1]), state_read steps them into the digest. number gets the
+ * declaration's number (or "") when not NULL. */
+static int state_send(db_conn *c, const char *decl_id, db_stmt *st[2])
 {
     static const char dsql[] =
         "SELECT number, kind, type_code, status, channel, amendment, declarant, party, office,"
@@ -195,51 +197,62 @@ static int state_digest(db_conn *c, const char *decl_id, char out[65], char numb
     static const char lsql[] =
         "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due FROM ledger_entries"
         " WHERE decl_id = ? ORDER BY seq";
-    audit_digest m = {0};
-    int rc;
-    if (audit_digest_begin(&m) != 0)
+    int rc = DB_ERR;
+    st[0] = st[1] = NULL;
+    if (!(st[0] = db_prepare(c, dsql)))
         return DB_ERR;
-    db_stmt *st = db_prepare(c, dsql);
-    if (!st) {
-        audit_digest_free(&m);
-        return DB_ERR;
+    db_bind_text(c, st[0], 1, decl_id);
+    if ((rc = db_send(c, st[0])) == 0 && (st[1] = db_prepare(c, lsql))) {
+        db_bind_text(c, st[1], 1, decl_id);
+        rc = db_send(c, st[1]);
     }
-    db_bind_text(c, st, 1, decl_id);
-    rc = db_step(c, st);
+    if (rc == 0 && st[1])
+        return 0;
+    db_reset(c, st[0]);
+    if (st[1])
+        db_reset(c, st[1]);
+    return rc < 0 ? rc : DB_ERR;
+}
+
+static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
+{
+    audit_digest m = {0};
+    int rc = DB_ERR;
+    if (audit_digest_begin(&m) != 0)
+        goto done;
+    rc = db_step(c, st[0]);
     if (number)
         number[0] = 0;
     if (rc == DB_ROW) {
         audit_digest_add(&m, "declaration");
         for (int i = 0; i < 19; i++)
-            audit_digest_add(&m, db_col_is_null(c, st, i) ? AUDIT_NULL : db_col_text(c, st, i));
+            audit_digest_add(&m, db_col_is_null(c, st[0], i) ? AUDIT_NULL : db_col_text(c, st[0], i));
         if (number)
-            db_col_copy(c, st, 0, number, 13);
+            db_col_copy(c, st[0], 0, number, 13);
     } else {
         audit_digest_add(&m, "absent");
     }
-    db_reset(c, st);
-    if (rc != DB_ROW && rc != DB_DONE) {
-        audit_digest_free(&m);
-        return rc < 0 ? rc : DB_ERR;
-    }
-    if (!(st = db_prepare(c, lsql))) {
-        audit_digest_free(&m);
-        return DB_ERR;
-    }
-    db_bind_text(c, st, 1, decl_id);
-    while ((rc = db_step(c, st)) == DB_ROW) {
+    if (rc != DB_ROW && rc != DB_DONE)
+        goto done;
+    while ((rc = db_step(c, st[1])) == DB_ROW) {
         audit_digest_add(&m, "ledger");
         for (int i = 0; i < 9; i++)
-            audit_digest_add(&m, db_col_text(c, st, i));
+            audit_digest_add(&m, db_col_text(c, st[1], i));
     }
-    db_reset(c, st);
-    if (rc != DB_DONE) {
-        audit_digest_free(&m);
-        return rc < 0 ? rc : DB_ERR;
-    }
-    rc = audit_digest_end(&m, out);
+    if (rc == DB_DONE)
+        rc = audit_digest_end(&m, out) == 0 ? 0 : DB_ERR;
+done:
+    db_reset(c, st[0]);
+    db_reset(c, st[1]);
     audit_digest_free(&m);
-    return rc == 0 ? 0 : DB_ERR;
+    return rc == 0 ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+static int state_digest(db_conn *c, const char *decl_id, char out[65], char number[13])
+{
+    db_stmt *st[2];
+    int rc = state_send(c, decl_id, st);
+    return rc ? rc : state_read(c, st, out, number);
 }
 
 /* The MAC of an event: every field, both chain links and the state digest. */
@@ -384,32 +397,40 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
     int64_t seq = 1, gseq = 1;
     int rc;
+    db_stmt *st, *gst = NULL, *sst[2];
     if (!a) {
         log_error("audit: event on a connection without the audit key");
         return DB_ERR;
     }
-    db_stmt *st = db_prepare(c, last);
-    if (!st)
+    /* the four reads go together (db_send), then each is stepped */
+    if (!(st = db_prepare(c, last)))
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
+    if ((rc = db_send(c, st)) != 0 || !(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0 ||
+        (rc = state_send(c, decl_id, sst)) != 0) {
+        db_reset(c, st);
+        if (gst)
+            db_reset(c, gst);
+        return rc < 0 ? rc : DB_ERR;
+    }
     if ((rc = db_step(c, st)) == DB_ROW) {
         seq = db_col_int64(c, st, 0) + 1;
         db_col_copy(c, st, 1, prev, sizeof prev);
     }
     db_reset(c, st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return rc < 0 ? rc : DB_ERR;
-    if (!(st = db_prepare(c, glast)))
-        return DB_ERR;
-    if ((rc = db_step(c, st)) == DB_ROW) {
-        gseq = db_col_int64(c, st, 0) + 1;
-        db_col_copy(c, st, 1, gprev, sizeof gprev);
+    int grc = db_step(c, gst);
+    if (grc == DB_ROW) {
+        gseq = db_col_int64(c, gst, 0) + 1;
+        db_col_copy(c, gst, 1, gprev, sizeof gprev);
     }
-    db_reset(c, st);
+    db_reset(c, gst);
+    int src = state_read(c, sst, state, NULL);
     if (rc != DB_ROW && rc != DB_DONE)
         return rc < 0 ? rc : DB_ERR;
-    if ((rc = state_digest(c, decl_id, state, NULL)) != 0)
-        return rc;
+    if (grc != DB_ROW && grc != DB_DONE)
+        return grc < 0 ? grc : DB_ERR;
+    if (src != 0)
+        return src;
     if (event_mac(a->key, prev, gprev, decl_id, seq, gseq, at, actor, role, action, from_status,
                   to_status, detail_json, extra_json, state, hash) != 0)
         return DB_ERR;
@@ -430,7 +451,7 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     db_bind_text(c, st, 13, gprev);
     db_bind_text(c, st, 14, state);
     db_bind_text(c, st, 15, extra_json);
-    rc = db_run(c, st);
+    rc = db_run_nowait(c, st);
     if (rc == 0)
         a->dirty = 1;
     return rc;
@@ -468,7 +489,7 @@ int store_event_insert(db_conn *c, const audit_event *e)
     if (!st)
         return DB_ERR;
     event_bind(c, st, 0, e);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
     return rc;

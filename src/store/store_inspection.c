@@ -19,7 +19,7 @@ int store_insp_owed_clear(db_conn *c, const char *decl_id)
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     return rc;
 }
@@ -88,7 +88,7 @@ int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *
     db_bind_text(c, st, 1, decl_id);
     db_bind_text(c, st, 2, text);
     db_bind_int64(c, st, 3, at);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     free(text);
     for (int i = 0; i < n && rc == 0; i++) {
         if (strcmp(rows[i].stage, "after_clearance") != 0)
@@ -102,7 +102,7 @@ int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *
         db_bind_text(c, st, 5, rows[i].hs_code);
         db_bind_text(c, st, 6, rows[i].status);
         db_bind_int64(c, st, 7, rows[i].at ? rows[i].at : at);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     return rc;
 }

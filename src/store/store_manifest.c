@@ -256,14 +256,14 @@ int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_run(c, st);
+    int rc = db_run_nowait(c, st);
     for (int i = 0; i < n && rc == 0; i++) {
         st = db_prepare(c, ins);
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, bls[i]);
         db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
     return rc;
 }
@@ -277,7 +277,7 @@ int store_declbl_add(db_conn *c, const char *decl_id, const char *bl)
         return DB_ERR;
     db_bind_text_static(c, st, 1, bl);
     db_bind_text_static(c, st, 2, decl_id);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max)

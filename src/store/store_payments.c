@@ -88,7 +88,7 @@ static int unpaid_sync(db_conn *c, const char *decl_id)
         db_bind_text(c, st, 3, first);
         db_bind_int64(c, st, 4, at);
     }
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
@@ -117,9 +117,7 @@ int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
     db_bind_text(c, st, 8, r->bank_txn);
     db_bind_text(c, st, 9, r->note);
     db_bind_int64(c, st, 10, r->due);
-    rc = db_step(c, st);
-    db_reset(c, st);
-    if (rc != DB_DONE)
+    if ((rc = db_run_nowait(c, st)) != 0)
         return rc;
     rc = unpaid_sync(c, decl_id);
     return rc == 0 ? (int)seq : rc;
@@ -142,7 +140,7 @@ int store_ledger_insert(db_conn *c, const char *decl_id, const ledger_row *r)
     db_bind_text_static(c, st, 8, r->bank_txn);
     db_bind_text_static(c, st, 9, r->note);
     db_bind_int64(c, st, 10, r->due);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
@@ -157,7 +155,7 @@ int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
     db_bind_text_static(c, st, 2, party);
     db_bind_text_static(c, st, 3, first_party);
     db_bind_int64(c, st, 4, assessed_at);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)

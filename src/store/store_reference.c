@@ -95,7 +95,7 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
     db_bind_text(c, st, 3, ref);
     db_bind_text(c, st, 4, decl_id);
     db_bind_int64(c, st, 5, at);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
@@ -135,7 +135,7 @@ int store_document_clear(db_conn *c, const char *decl_id)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    return db_run(c, st);
+    return db_run_nowait(c, st);
 }
 
 int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from)

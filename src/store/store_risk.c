@@ -186,6 +186,8 @@ int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t regist
     db_bind_int64(c, st, 2, registered_at);
     db_bind_int64(c, st, 3, n);
     db_bind_text_static(c, st, 4, encoded);
+    /* not db_run_nowait: the history import tells a declaration already there by its
+     * DB_CONSTRAINT (service/admin.c) */
     return db_run(c, st);
 }
 

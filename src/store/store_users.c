@@ -416,18 +416,63 @@ char *store_decl_terms_of(const char *number, const char *doc_json, int *n)
     return out;
 }
 
-int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n)
+/* A declaration's terms go in as few statements as the binary digits of their number (38
+ * terms: 32 + 4 + 2 rows), not one each: a statement's fixed cost (a round trip's share, the
+ * executor's start, the index look-ups) was most of a registration's time on PostgreSQL.
+ * terms_sql[k] inserts 2^k rows, ?1 the declaration. */
+#define TERMS_SQL_N 8 /* up to 128 rows = TERMS_MAX */
+static char *terms_sql[TERMS_SQL_N];
+static pthread_once_t terms_once = PTHREAD_ONCE_INIT;
+
+static void terms_sql_init(void)
 {
-    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
-                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    static const char head[] = "INSERT INTO decl_terms (term, decl_id) VALUES ";
+    static const char tail[] = " ON CONFLICT (term, decl_id) DO NOTHING";
+    for (int k = 0; k < TERMS_SQL_N; k++) {
+        int rows = 1 << k;
+        size_t cap = sizeof head + sizeof tail + (size_t)rows * 16, n;
+        char *q = malloc(cap);
+        if (!q)
+            return;
+        n = (size_t)snprintf(q, cap, "%s", head);
+        for (int i = 0; i < rows; i++)
+            n += (size_t)snprintf(q + n, cap - n, "%s(?%d, ?1)", i ? ", " : "", i + 2);
+        snprintf(q + n, cap - n, "%s", tail);
+        terms_sql[k] = q;
+    }
+}
+
+static int terms_write(db_conn *c, const char *decl_id, const char *const *terms, int n)
+{
     int rc = 0;
-    for (int i = 0; rc == 0 && i < n; i++, terms += strlen(terms) + 1) {
-        db_stmt *st = db_prepare(c, ins);
+    pthread_once(&terms_once, terms_sql_init);
+    for (int i = 0; rc == 0 && i < n;) {
+        int k = TERMS_SQL_N - 1;
+        while ((1 << k) > n - i)
+            k--;
+        db_stmt *st = terms_sql[k] ? db_prepare(c, terms_sql[k]) : NULL;
         if (!st)
             return DB_ERR;
-        db_bind_text_static(c, st, 1, terms);
-        db_bind_text_static(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        db_bind_text_static(c, st, 1, decl_id);
+        for (int j = 0; j < 1 << k; j++)
+            db_bind_text_static(c, st, 2 + j, terms[i + j]);
+        rc = db_run_nowait(c, st);
+        i += 1 << k;
+    }
+    return rc;
+}
+
+int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n)
+{
+    const char *t[TERMS_MAX];
+    int k = 0, rc = 0;
+    for (int i = 0; i < n; i++, terms += strlen(terms) + 1) {
+        t[k++] = terms;
+        if (k == TERMS_MAX || i == n - 1) {
+            if ((rc = terms_write(c, decl_id, t, k)) != 0)
+                break;
+            k = 0;
+        }
     }
     return rc;
 }
@@ -483,8 +528,6 @@ int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_nu
                              const char *old_doc, const char *number, const char *doc_json)
 {
     static const char del[] = "DELETE FROM decl_terms WHERE term = ? AND decl_id = ?";
-    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
-                              " ON CONFLICT (term, decl_id) DO NOTHING";
     term_set *was = calloc(1, sizeof *was), *now = calloc(1, sizeof *now);
     int rc = was && now ? DB_OK : DB_ERR;
     if (rc == DB_OK) {
@@ -502,20 +545,15 @@ int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_nu
         }
         db_bind_text(c, st, 1, was->t[i]);
         db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
+        rc = db_run_nowait(c, st);
     }
-    for (int i = 0; rc == DB_OK && i < now->n; i++) {
-        if (term_set_has(was, now->t[i]))
-            continue;
-        db_stmt *st = db_prepare(c, ins);
-        if (!st) {
-            rc = DB_ERR;
-            break;
-        }
-        db_bind_text(c, st, 1, now->t[i]);
-        db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
-    }
+    const char *added[TERMS_MAX];
+    int n_added = 0;
+    for (int i = 0; rc == DB_OK && i < now->n; i++)
+        if (!term_set_has(was, now->t[i]))
+            added[n_added++] = now->t[i];
+    if (rc == DB_OK && n_added)
+        rc = terms_write(c, decl_id, added, n_added);
     free(was);
     free(now);
     return rc;
@@ -523,24 +561,15 @@ int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_nu
 
 int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number)
 {
-    static const char ins[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
-                              " ON CONFLICT (term, decl_id) DO NOTHING";
-    int rc = 0;
-    size_t len = number ? strlen(number) : 0;
     /* the number, and its first 11 digits that stay the same across amendments */
-    for (int k = 0; rc == 0 && k < 2 && len; k++) {
-        char t[16];
-        snprintf(t, sizeof t, "%.*s", k ? (len == 12 ? 11 : 0) : (int)len, number);
-        if (!t[0])
-            break;
-        db_stmt *st = db_prepare(c, ins);
-        if (!st)
-            return DB_ERR;
-        db_bind_text(c, st, 1, t);
-        db_bind_text(c, st, 2, decl_id);
-        rc = db_run(c, st);
-    }
-    return rc;
+    size_t len = number ? strlen(number) : 0;
+    char t[2][16];
+    const char *tp[2] = {t[0], t[1]};
+    if (!len)
+        return 0;
+    snprintf(t[0], sizeof t[0], "%s", number);
+    snprintf(t[1], sizeof t[1], "%.11s", number);
+    return terms_write(c, decl_id, tp, len == 12 ? 2 : 1);
 }
 
 /* ---- claims --------------------------------------------------------------------------------- */
