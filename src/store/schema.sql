@@ -333,7 +333,7 @@ CREATE INDEX IF NOT EXISTS declarations_registered ON declarations(registered_at
 -- out), answered from the index alone instead of reading each event row: the office's month
 -- went from 263 to 166 ms of server CPU at 100,000 declarations (docs/performance.md)
 CREATE INDEX IF NOT EXISTS events_decl_action ON events(decl_id, action, at);
--- migration 12: the search terms in one B-tree
+-- migration 12: the search terms in one B-tree; declared documents by declaration
 -- decl_terms was a rowid table with two indexes, (term, decl_id) and (decl_id): each term was
 -- stored three times, ~40 % of a database's bytes, and three B-trees took each insert. Now the
 -- key is the table (SQLite: WITHOUT ROWID; PostgreSQL keeps its heap and primary-key index) and
@@ -349,3 +349,6 @@ INSERT INTO decl_terms (term, decl_id) SELECT term, decl_id FROM decl_terms_rowi
 -- engine: sqlite
 DROP TABLE decl_terms_rowid;
 DROP INDEX IF EXISTS decl_terms_decl;
+-- a declaration's declared documents are cleared when it is amended or cancelled (DELETE by
+-- decl_id): without this index every such statement read the whole table
+CREATE INDEX IF NOT EXISTS declared_documents_decl ON declared_documents(decl_id);

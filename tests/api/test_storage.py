@@ -394,6 +394,10 @@ class T12StorageTermsOneTree(unittest.TestCase):
             self.assertEqual(query(db, "SELECT name FROM sqlite_master WHERE tbl_name = 'decl_terms'"
                                        " AND type = 'index' AND sql IS NOT NULL"), [])
             self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])
+            # clearing a declaration's declared documents reads only its rows
+            plan = " ".join(r[-1] for r in query(db, "EXPLAIN QUERY PLAN DELETE FROM declared_documents"
+                                                      " WHERE decl_id = 'D-OLD'"))
+            self.assertIn("declared_documents_decl", plan)
         else:
             self.assertEqual(query(db, "SELECT indexname FROM pg_indexes WHERE tablename = 'decl_terms'"
                                        " AND indexname = 'decl_terms_decl'"), [])
