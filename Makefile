@@ -15,7 +15,7 @@ JOBS       ?= 2
 # a readable log: no "Entering directory" from the sub-makes cmake drives
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build asan release fuzz run test unit api web screenshots clean
+.PHONY: all deps build asan release fuzz run test unit api web screenshots format format-check clean
 
 all: build
 
@@ -76,7 +76,16 @@ web: build
 screenshots: build
 	node tests/web/run.mjs --binary $(BUILD)/ecustoms --screenshots
 
-test: unit api web fuzz
+# the house style (.clang-format): every C file of src/ and tests/, as git lists them
+FORMAT_FILES = $(shell git ls-files 'src/*.[ch]' 'tests/*.[ch]' 2>/dev/null)
+format: deps
+	@clang-format-14 -i $(FORMAT_FILES)
+format-check: deps
+	@clang-format-14 --dry-run --Werror $(FORMAT_FILES) || \
+	    { echo "make format-check: run 'make format' (clang-format 14, .clang-format)"; exit 1; }
+	@echo "format-check: $(words $(FORMAT_FILES)) files in the house style"
+
+test: format-check unit api web fuzz
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(REL_BUILD) $(FUZZ_BUILD)

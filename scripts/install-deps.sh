@@ -5,10 +5,11 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 libcmocka-dev libssl-dev libcurl4-openssl-dev python3 sqlite3 curl openssl libzint-dev libqrencode-dev libpng-dev libxgboost-dev zlib1g-dev \
-chromium nodejs npm clang-14 libclang-rt-14-dev libpq-dev postgresql-15 patroni etcd-server"
+chromium nodejs npm clang-14 libclang-rt-14-dev clang-format-14 libpq-dev postgresql-15 patroni etcd-server"
 # chromium, nodejs, npm: the web portal's browser tests (tests/web: playwright-core from npm,
 # pinned, driving Debian's chromium)
-# clang-14, libclang-rt-14-dev: the libFuzzer harnesses of make fuzz (tests/fuzz)
+# clang-14, libclang-rt-14-dev: the libFuzzer harnesses of make fuzz (tests/fuzz);
+# clang-format-14: make format / make format-check (the house style, .clang-format)
 # libpq-dev, postgresql-15: the PostgreSQL backend and its test pass; patroni, etcd-server:
 # scripts/ha-cluster.sh
 

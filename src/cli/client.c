@@ -60,8 +60,7 @@ void client_free(client *c)
     free(c);
 }
 
-int client_call(client *c, const char *method, const char *path, const char *body,
-                const char *idem)
+int client_call(client *c, const char *method, const char *path, const char *body, const char *idem)
 {
     char url[512], idem_h[200];
     struct curl_slist *hdr = NULL;

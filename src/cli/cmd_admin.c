@@ -32,8 +32,6 @@
 #include "util/log.h"
 #include "util/rand.h"
 
-
-
 /* ---- db init --------------------------------------------------------------------------- */
 
 int cmd_db(int argc, char **argv)
@@ -44,9 +42,10 @@ int cmd_db(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "seed") == 0)
         return cmd_db_seed(argc, argv);
     if (argc < 2 || strcmp(argv[1], "init") != 0 || !db) {
-        fprintf(stderr, "usage: ecustoms db init --db FILE [--demo] [--signing-key FILE]\n"
-                        "       ecustoms db migrate --db FILE\n"
-                        "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
+        fprintf(stderr,
+                "usage: ecustoms db init --db FILE [--demo] [--signing-key FILE]\n"
+                "       ecustoms db migrate --db FILE\n"
+                "       ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n");
         return 2;
     }
     store *st;
@@ -59,18 +58,21 @@ int cmd_db(int argc, char **argv)
         struct {
             const char *party, *role;
             char token[65];
-        } t[] = {{"0101234567", "declarant", ""}, {"0301234568", "declarant", ""},
-                 {"0201234569", "declarant", ""}, {"0000000000", "officer", ""},
+        } t[] = {{"0101234567", "declarant", ""},    {"0301234568", "declarant", ""},
+                 {"0201234569", "declarant", ""},    {"0000000000", "officer", ""},
                  {"0000000000", "risk_officer", ""}, {"0000000000", "admin", ""},
-                 {"0100200001", "agency", ""}, {"0100200002", "agency", ""},
+                 {"0100200001", "agency", ""},       {"0100200002", "agency", ""},
                  {"0100200003", "agency", ""}};
         size_t n = sizeof t / sizeof *t;
         for (size_t i = 0; i < n && rc == 0; i++)
-            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, 0, t[i].token) != SVC_OK)
+            if (svc_admin_token_create(st, &admin, t[i].party, t[i].role, NULL, 0, t[i].token) !=
+                SVC_OK)
                 rc = -1;
         if (rc == 0) {
-            printf("demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
-                   " and MOT, 4 risk rules\n", db, n_fx);
+            printf(
+                "demo database %s: %d exchange rates, 5 enterprises, 3 agencies bound to MARD, MOIT"
+                " and MOT, 4 risk rules\n",
+                db, n_fx);
             printf("demo tokens (role party token):\n");
             for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s %s\n", t[i].role, t[i].party, t[i].token);
@@ -124,7 +126,8 @@ int cmd_party(int argc, char **argv)
         fprintf(stderr, "--name: 1-255 characters\n");
         bad = 1;
     }
-    if (status && strcmp(status, "active") && strcmp(status, "suspended") && strcmp(status, "dissolved")) {
+    if (status && strcmp(status, "active") && strcmp(status, "suspended") &&
+        strcmp(status, "dissolved")) {
         fprintf(stderr, "--status: active, suspended or dissolved\n");
         bad = 1;
     }
@@ -171,10 +174,12 @@ int cmd_token(int argc, char **argv)
     const char *exp = cli_opt(argc, argv, "--expires-in");
     long long expires_at = exp ? cli_expiry_at(exp) : 0;
     if (argc < 2 || strcmp(argv[1], "create") != 0 || !db || !pc || !role || expires_at < 0) {
-        fprintf(stderr, "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE] "
-                        "[--expires-in N[s|m|h|d]]\n"
-                        "       ecustoms token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d]\n"
-                        "       ecustoms token revoke --db FILE TOKEN\n");
+        fprintf(stderr,
+                "usage: ecustoms token create --db FILE --party CODE --role ROLE [--location CODE] "
+                "[--expires-in N[s|m|h|d]]\n"
+                "       ecustoms token create --db FILE --user USERNAME [--role ROLE] "
+                "[--expires-in 90d]\n"
+                "       ecustoms token revoke --db FILE TOKEN\n");
         return 2;
     }
     if (!svc_role_valid(role)) {
@@ -219,7 +224,8 @@ int cmd_invalidate(int argc, char **argv)
     app a;
     if (app_open(&a, db, cli_data_dir()) != 0)
         return 1;
-    svc_req admin = {.party = "CLI", .role = "admin"}; /* the operator at the console, audited as such */
+    svc_req admin = {.party = "CLI",
+                     .role = "admin"}; /* the operator at the console, audited as such */
     svc_reply r = svc_admin_invalidate(&a, &admin, ds);
     app_close(&a);
     int ok = r.code == SVC_OK;
@@ -229,7 +235,8 @@ int cmd_invalidate(int argc, char **argv)
                (int)json_integer_value(json_object_get(r.body, "invalidated")));
     else /* a future --date is refused like the API's as_of (exit 2, a usage error) */
         fprintf(stderr, "ecustoms invalidate: %s\n",
-                json_string_value(json_object_get(json_array_get(json_object_get(r.body, "errors"), 0), "message")));
+                json_string_value(json_object_get(
+                    json_array_get(json_object_get(r.body, "errors"), 0), "message")));
     json_decref(r.body);
     return ok ? 0 : r.code == SVC_INVALID ? 2 : 1;
 }
@@ -261,20 +268,22 @@ int cmd_serve(int argc, char **argv)
     const char *signing = cli_opt(argc, argv, "--signing-key");
     char host[64] = "127.0.0.1";
     int port = 8080, rc = 1;
-    http_options ho = {
-        .max_connections = int_opt(argc, argv, "--max-connections", HTTP_DEFAULT_MAX_CONNECTIONS, 100000),
-        .max_per_address = int_opt(argc, argv, "--max-connections-per-address",
-                                   HTTP_DEFAULT_MAX_PER_ADDRESS, 100000),
-        .request_timeout = int_opt(argc, argv, "--request-timeout", HTTP_DEFAULT_REQUEST_TIMEOUT, 3600),
-        .allow_plain_bearer = cli_flag(argc, argv, "--allow-plain-http-tokens")};
+    http_options ho = {.max_connections = int_opt(argc, argv, "--max-connections",
+                                                  HTTP_DEFAULT_MAX_CONNECTIONS, 100000),
+                       .max_per_address = int_opt(argc, argv, "--max-connections-per-address",
+                                                  HTTP_DEFAULT_MAX_PER_ADDRESS, 100000),
+                       .request_timeout = int_opt(argc, argv, "--request-timeout",
+                                                  HTTP_DEFAULT_REQUEST_TIMEOUT, 3600),
+                       .allow_plain_bearer = cli_flag(argc, argv, "--allow-plain-http-tokens")};
     if (!db || ho.max_connections < 0 || ho.max_per_address < 0 || ho.request_timeout < 0 ||
         !cert != !key) {
-        fprintf(stderr, "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
-                        "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
-                        "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
-                        "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n"
-                        "  [--state-dir DIR (a PostgreSQL database: its audit key, audit log and"
-                        " signing key)]\n");
+        fprintf(stderr,
+                "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
+                "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
+                "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
+                "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n"
+                "  [--state-dir DIR (a PostgreSQL database: its audit key, audit log and"
+                " signing key)]\n");
         return 2;
     }
     if (listen) {
@@ -293,7 +302,9 @@ int cmd_serve(int argc, char **argv)
     struct stat sb;
     if (!db_is_server(db) && (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)) {
         fprintf(stderr, "serve: %s is %s; create it with `ecustoms db init --db %s`\n", db,
-                stat(db, &sb) != 0 ? "missing" : !S_ISREG(sb.st_mode) ? "not a file" : "empty",
+                stat(db, &sb) != 0     ? "missing"
+                : !S_ISREG(sb.st_mode) ? "not a file"
+                                       : "empty",
                 db);
         return 1;
     }
@@ -306,8 +317,8 @@ int cmd_serve(int argc, char **argv)
         snprintf(dir, sizeof dir, ".");
     if (!db_is_server(db) && (access(db, W_OK) != 0 || access(dir, W_OK) != 0))
         log_warn("the database %s%s is not writable by this process: it will serve reads, and "
-                 "every write will answer 503 until that is fixed", db,
-                 access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
+                 "every write will answer 503 until that is fixed",
+                 db, access(db, W_OK) != 0 ? "" : "'s directory (WAL and -shm files)");
     char *cert_pem = NULL, *key_pem = NULL;
     if (cert) {
         size_t n;
@@ -400,7 +411,8 @@ int cmd_serve(int argc, char **argv)
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
-    if (argc >= 2 && strcmp(argv[1], "verify") != 0) /* post-clearance audit (cmd_post_clearance.c) */
+    if (argc >= 2 &&
+        strcmp(argv[1], "verify") != 0) /* post-clearance audit (cmd_post_clearance.c) */
         return cmd_post_clearance(argc, argv);
     if (argc < 2 || !db) {
         fprintf(stderr, "usage: ecustoms audit verify --db FILE\n");
@@ -430,7 +442,8 @@ int cmd_audit(int argc, char **argv)
     if (rc != 0)
         printf("FAILED: the audit trail could not be read to the end\n");
     else if (ok)
-        printf("ok: %lld events of %lld declarations, every hash chain intact, %lld checkpoints match%s\n",
+        printf("ok: %lld events of %lld declarations, every hash chain intact, %lld checkpoints "
+               "match%s\n",
                (long long)r->events, (long long)r->declarations, (long long)r->checkpoints,
                r->legacy_events ? " (some events predate the key: hash-chained only)" : "");
     else

@@ -8,7 +8,7 @@
 
 int cmd_agency(int argc, char **argv)
 {
-    static const char *const agencies[] = {"GOV", "MARD", "MIC", "MOC", "MOD", "MOF", "MOH",
+    static const char *const agencies[] = {"GOV",  "MARD",   "MIC",  "MOC", "MOD", "MOF", "MOH",
                                            "MOIT", "MOLISA", "MOST", "MOT", "MPS", "SBV", NULL};
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
                *ag = cli_opt(argc, argv, "--agency");
@@ -20,8 +20,9 @@ int cmd_agency(int argc, char **argv)
     for (int i = 0; agencies[i]; i++)
         ok |= strcmp(agencies[i], ag) == 0;
     if (!ok) {
-        fprintf(stderr, "--agency: one of the agency codes of data/tariff/procedures.tsv "
-                        "(GOV, MARD, MIC, MOC, MOD, MOF, MOH, MOIT, MOLISA, MOST, MOT, MPS, SBV)\n");
+        fprintf(stderr,
+                "--agency: one of the agency codes of data/tariff/procedures.tsv "
+                "(GOV, MARD, MIC, MOC, MOD, MOF, MOH, MOIT, MOLISA, MOST, MOT, MPS, SBV)\n");
         return 2;
     }
     store *st;

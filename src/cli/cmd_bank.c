@@ -16,7 +16,8 @@ int cmd_party_key(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "--db"), *pc = cli_opt(argc, argv, "--party"),
                *pk = cli_opt(argc, argv, "--public-key");
     if (!db || !pc || !pk) {
-        fprintf(stderr, "usage: ecustoms party key --db FILE --party CODE --public-key PEM_FILE|PEM\n");
+        fprintf(stderr,
+                "usage: ecustoms party key --db FILE --party CODE --public-key PEM_FILE|PEM\n");
         return 2;
     }
     char *pem = strncmp(pk, "-----BEGIN", 10) == 0 ? strdup(pk) : file_read_all(pk, NULL);
@@ -41,11 +42,13 @@ int cmd_party_key(int argc, char **argv)
     store_close(st);
     free(pem);
     if (rc == SVC_NOT_FOUND) {
-        fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add ... --bank`)\n", pc);
+        fprintf(stderr, "no party with tax code %s (add it with `ecustoms party add ... --bank`)\n",
+                pc);
         return 1;
     }
     if (rc == SVC_CONFLICT) {
-        fprintf(stderr, "party %s is not a bank (add it with `ecustoms party add ... --bank`)\n", pc);
+        fprintf(stderr, "party %s is not a bank (add it with `ecustoms party add ... --bank`)\n",
+                pc);
         return 1;
     }
     if (rc != SVC_OK) {

@@ -26,7 +26,8 @@ static void print_errors(const char *what, int status, const char *body)
     json_t *errs = json_object_get(j, "errors"), *e;
     size_t i;
     if (json_is_array(errs))
-        json_array_foreach(errs, i, e) {
+        json_array_foreach(errs, i, e)
+        {
             fprintf(stderr, "  %s %s: %s\n", json_string_value(json_object_get(e, "code")),
                     json_string_value(json_object_get(e, "path")),
                     json_string_value(json_object_get(e, "message")));

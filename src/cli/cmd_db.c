@@ -23,7 +23,8 @@ int cmd_db_migrate(int argc, char **argv)
         return 2;
     }
     if (!db_is_server(path) && access(path, F_OK) != 0) {
-        fprintf(stderr, "ecustoms db migrate: no database at %s (ecustoms db init creates one)\n", path);
+        fprintf(stderr, "ecustoms db migrate: no database at %s (ecustoms db init creates one)\n",
+                path);
         return 1;
     }
     db_conn *c = NULL;
@@ -63,31 +64,40 @@ int cmd_db_seed(int argc, char **argv)
     const char *path = cli_opt(argc, argv, "--db"), *nd = cli_opt(argc, argv, "--declarations");
     const char *sd = cli_opt(argc, argv, "--seed"), *ne = cli_opt(argc, argv, "--enterprises");
     const char *pd = cli_opt(argc, argv, "--per-day");
-    const char *imin = cli_opt(argc, argv, "--items-min"), *imax = cli_opt(argc, argv, "--items-max");
+    const char *imin = cli_opt(argc, argv, "--items-min"),
+               *imax = cli_opt(argc, argv, "--items-max");
     const char *ends = cli_opt(argc, argv, "--end");
     if (!path || !nd) {
         fprintf(stderr, "usage: ecustoms db seed --db FILE --declarations N [--seed S] [--append]\n"
-                        "       [--enterprises E (2000)] [--per-day D (22000)] [--items-min A (1) --items-max B (50)]\n"
+                        "       [--enterprises E (2000)] [--per-day D (22000)] [--items-min A (1) "
+                        "--items-max B (50)]\n"
                         "       [--end UNIX_SECONDS (now)] [--reference]\n");
         return 2;
     }
     char *end = NULL;
     long n = strtol(nd, &end, 10);
-    seed_opts o = {.declarations = n, .seed = sd ? strtoull(sd, NULL, 10) : 1,
-                   .enterprises = ne ? atoi(ne) : 2000, .per_day = pd ? atof(pd) : 22000,
+    seed_opts o = {.declarations = n,
+                   .seed = sd ? strtoull(sd, NULL, 10) : 1,
+                   .enterprises = ne ? atoi(ne) : 2000,
+                   .per_day = pd ? atof(pd) : 22000,
                    .end = ends ? strtoll(ends, NULL, 10) : (int64_t)time(NULL),
                    .reference = cli_flag(argc, argv, "--reference")};
-    loadgen g = {.importer = "0101234567", .items_min = imin ? atoi(imin) : 1,
+    loadgen g = {.importer = "0101234567",
+                 .items_min = imin ? atoi(imin) : 1,
                  .items_max = imax ? atoi(imax) : 50};
     if (*end || n <= 0 || n > 100000000 || o.enterprises <= 0 || o.enterprises > 1000000 ||
-        o.per_day <= 0 || o.end < 86400 * 365 || g.items_min < 1 || g.items_max < g.items_min || g.items_max > 999) {
-        fprintf(stderr, "db seed: --declarations 1..100000000, --enterprises 1..1000000, "
-                        "--per-day > 0, --end after 1971, 1 <= --items-min <= --items-max <= 999\n");
+        o.per_day <= 0 || o.end < 86400 * 365 || g.items_min < 1 || g.items_max < g.items_min ||
+        g.items_max > 999) {
+        fprintf(stderr,
+                "db seed: --declarations 1..100000000, --enterprises 1..1000000, "
+                "--per-day > 0, --end after 1971, 1 <= --items-min <= --items-max <= 999\n");
         return 2;
     }
     if (!db_is_server(path) && access(path, F_OK) != 0) {
-        fprintf(stderr, "db seed: no database at %s (ecustoms db init --demo creates one: the "
-                        "seed needs its exchange rates and rules)\n", path);
+        fprintf(stderr,
+                "db seed: no database at %s (ecustoms db init --demo creates one: the "
+                "seed needs its exchange rates and rules)\n",
+                path);
         return 1;
     }
     app a;

@@ -22,16 +22,16 @@ typedef struct load {
     double rate;
     int duration, items_min, items_max;
     struct timespec start;
-    atomic_long next;           /* index of the next due declaration */
+    atomic_long next; /* index of the next due declaration */
     long total;
-    double *ida_ms, *idc_ms;    /* per declaration, -1 = failed */
+    double *ida_ms, *idc_ms; /* per declaration, -1 = failed */
     atomic_long errors;
     atomic_long healthz_count;
-    char **bodies;              /* declarations generated before the clock starts */
+    char **bodies; /* declarations generated before the clock starts */
     int n_bodies;
     volatile int healthz_stop;
-    atomic_long unavailable;    /* answers 503 (database unavailable), IDA or IDC */
-    FILE *record;               /* --record: "number unix_ms" per acknowledged registration */
+    atomic_long unavailable; /* answers 503 (database unavailable), IDA or IDC */
+    FILE *record;            /* --record: "number unix_ms" per acknowledged registration */
     pthread_mutex_t record_mu;
 } load;
 
@@ -51,7 +51,8 @@ static void record_ack(load *L, const char *body)
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     pthread_mutex_lock(&L->record_mu);
-    fprintf(L->record, "%.12s %lld\n", n ? n + 10 : "?", (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+    fprintf(L->record, "%.12s %lld\n", n ? n + 10 : "?",
+            (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000);
     pthread_mutex_unlock(&L->record_mu);
 }
 
@@ -140,7 +141,8 @@ int cmd_load(int argc, char **argv)
 {
     load L = {0};
     const char *rate = cli_opt(argc, argv, "--rate"), *dur = cli_opt(argc, argv, "--duration");
-    const char *imin = cli_opt(argc, argv, "--items-min"), *imax = cli_opt(argc, argv, "--items-max");
+    const char *imin = cli_opt(argc, argv, "--items-min"),
+               *imax = cli_opt(argc, argv, "--items-max");
     client_set_source_address(cli_opt(argc, argv, "--source-address"));
     L.server = cli_opt(argc, argv, "--server");
     L.token = cli_opt(argc, argv, "--token");
@@ -155,9 +157,11 @@ int cmd_load(int argc, char **argv)
         return 1;
     }
     if (!L.server || !L.token || !rate || !dur) {
-        fprintf(stderr, "usage: ecustoms load --server URL --token TOKEN --rate N --duration S "
-                        "[--items-min A --items-max B] [--importer TAXCODE] [--record FILE] [--no-ceiling]\n"
-                        "       [--source-address IP]\n");
+        fprintf(
+            stderr,
+            "usage: ecustoms load --server URL --token TOKEN --rate N --duration S "
+            "[--items-min A --items-max B] [--importer TAXCODE] [--record FILE] [--no-ceiling]\n"
+            "       [--source-address IP]\n");
         return 2;
     }
     L.rate = atof(rate);
@@ -166,7 +170,8 @@ int cmd_load(int argc, char **argv)
     L.items_max = imax ? atoi(imax) : 50;
     if (L.rate <= 0 || L.duration <= 0 || L.items_min < 1 || L.items_max < L.items_min ||
         L.items_max > 999) {
-        fprintf(stderr, "load: rate and duration must be positive, 1 <= items-min <= items-max <= 999\n");
+        fprintf(stderr,
+                "load: rate and duration must be positive, 1 <= items-min <= items-max <= 999\n");
         return 2;
     }
     loadgen g = {.importer = L.importer, .items_min = L.items_min, .items_max = L.items_max};

@@ -31,9 +31,11 @@ int cmd_mandate(int argc, char **argv)
                (to && date_parse(to, &x.m.valid_to) != 0) || x.m.valid_to < x.m.valid_from))
         ok = 0;
     if (!ok) {
-        fprintf(stderr, "usage: ecustoms mandate grant --db FILE --enterprise TAX_CODE --declarant TAX_CODE"
-                        " [--from YYYY-MM-DD] [--to YYYY-MM-DD (default: a year)]\n"
-                        "       ecustoms mandate revoke --db FILE --enterprise TAX_CODE --declarant TAX_CODE\n");
+        fprintf(stderr,
+                "usage: ecustoms mandate grant --db FILE --enterprise TAX_CODE --declarant TAX_CODE"
+                " [--from YYYY-MM-DD] [--to YYYY-MM-DD (default: a year)]\n"
+                "       ecustoms mandate revoke --db FILE --enterprise TAX_CODE --declarant "
+                "TAX_CODE\n");
         return 2;
     }
     snprintf(x.m.enterprise, sizeof x.m.enterprise, "%s", ent);

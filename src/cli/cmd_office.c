@@ -15,7 +15,8 @@ static void print_errors(json_t *body)
     json_t *e;
     json_array_foreach(json_object_get(body, "errors"), i, e)
         fprintf(stderr, "%s %s: %s\n", json_string_value(json_object_get(e, "code")),
-                json_string_value(json_object_get(e, "path")), json_string_value(json_object_get(e, "message")));
+                json_string_value(json_object_get(e, "path")),
+                json_string_value(json_object_get(e, "message")));
 }
 
 int cmd_office(int argc, char **argv)
@@ -24,12 +25,14 @@ int cmd_office(int argc, char **argv)
                *name = cli_opt(argc, argv, "--name"), *prov = cli_opt(argc, argv, "--province");
     int add = argc >= 2 && !strcmp(argv[1], "add"), list = argc >= 2 && !strcmp(argv[1], "list");
     if (!db || (!add && !list) || (add && (!code || !name))) {
-        fprintf(stderr, "usage: ecustoms office add --db FILE --code CODE --name NAME [--province P] [--closed]\n"
+        fprintf(stderr, "usage: ecustoms office add --db FILE --code CODE --name NAME [--province "
+                        "P] [--closed]\n"
                         "       ecustoms office list --db FILE\n");
         return 2;
     }
     if (add && !offices_code_valid(code)) {
-        fprintf(stderr, "--code: 2 digits (the provincial department) and 2 capital letters or digits, such as 02CI\n");
+        fprintf(stderr, "--code: 2 digits (the provincial department) and 2 capital letters or "
+                        "digits, such as 02CI\n");
         return 2;
     }
     app a;
@@ -38,7 +41,8 @@ int cmd_office(int argc, char **argv)
     svc_reply r;
     if (add) {
         svc_req req = {.party = "CLI", .role = "admin"};
-        json_t *body = json_pack("{s:s,s:b}", "name", name, "active", !cli_flag(argc, argv, "--closed"));
+        json_t *body =
+            json_pack("{s:s,s:b}", "name", name, "active", !cli_flag(argc, argv, "--closed"));
         if (prov)
             json_object_set_new(body, "province", json_string(prov));
         r = svc_office_put(&a, &req, code, body);
@@ -56,7 +60,8 @@ int cmd_office(int argc, char **argv)
         json_array_foreach(json_object_get(r.body, "offices"), i, o)
             printf("%s\t%s\t%s\t%s\n", json_string_value(json_object_get(o, "code")),
                    json_is_true(json_object_get(o, "active")) ? "active" : "closed",
-                   json_string_value(json_object_get(o, "name")), json_string_value(json_object_get(o, "province")));
+                   json_string_value(json_object_get(o, "name")),
+                   json_string_value(json_object_get(o, "province")));
     }
     json_decref(r.body);
     app_close(&a);

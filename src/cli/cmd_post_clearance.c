@@ -15,31 +15,38 @@ static void print_errors(json_t *body)
     json_t *e;
     json_array_foreach(json_object_get(body, "errors"), i, e)
         fprintf(stderr, "%s %s: %s\n", json_string_value(json_object_get(e, "code")),
-                json_string_value(json_object_get(e, "path")), json_string_value(json_object_get(e, "message")));
+                json_string_value(json_object_get(e, "path")),
+                json_string_value(json_object_get(e, "message")));
 }
 
 static void print_case(json_t *c)
 {
     printf("case %s %s declaration %s enterprise %s additional_tax %s interest %s\n",
-           json_string_value(json_object_get(c, "id")), json_string_value(json_object_get(c, "status")),
-           json_string_value(json_object_get(c, "declaration")), json_string_value(json_object_get(c, "enterprise")),
-           json_string_value(json_object_get(c, "additional_tax")), json_string_value(json_object_get(c, "interest")));
+           json_string_value(json_object_get(c, "id")),
+           json_string_value(json_object_get(c, "status")),
+           json_string_value(json_object_get(c, "declaration")),
+           json_string_value(json_object_get(c, "enterprise")),
+           json_string_value(json_object_get(c, "additional_tax")),
+           json_string_value(json_object_get(c, "interest")));
 }
 
 int cmd_post_clearance(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *sub = argv[1];
-    const char *number = cli_opt(argc, argv, "--declaration"), *reason = cli_opt(argc, argv, "--reason"),
-               *id = cli_opt(argc, argv, "--case"), *findings = cli_opt(argc, argv, "--findings");
+    const char *number = cli_opt(argc, argv, "--declaration"),
+               *reason = cli_opt(argc, argv, "--reason"), *id = cli_opt(argc, argv, "--case"),
+               *findings = cli_opt(argc, argv, "--findings");
     int ok = db && (!strcmp(sub, "candidates") || !strcmp(sub, "cases") ||
-                    (!strcmp(sub, "open") && number && reason) || (!strcmp(sub, "findings") && id && findings) ||
-                    (!strcmp(sub, "assess") && id));
+                    (!strcmp(sub, "open") && number && reason) ||
+                    (!strcmp(sub, "findings") && id && findings) || (!strcmp(sub, "assess") && id));
     if (!ok) {
-        fprintf(stderr, "usage: ecustoms audit candidates --db FILE [--limit N]\n"
-                        "       ecustoms audit open --db FILE --declaration NUMBER --reason TEXT\n"
-                        "       ecustoms audit cases --db FILE [--status open|findings|assessed|closed]\n"
-                        "       ecustoms audit findings --db FILE --case ID --findings TEXT [--violation --additional-tax VND]\n"
-                        "       ecustoms audit assess --db FILE --case ID\n");
+        fprintf(stderr,
+                "usage: ecustoms audit candidates --db FILE [--limit N]\n"
+                "       ecustoms audit open --db FILE --declaration NUMBER --reason TEXT\n"
+                "       ecustoms audit cases --db FILE [--status open|findings|assessed|closed]\n"
+                "       ecustoms audit findings --db FILE --case ID --findings TEXT [--violation "
+                "--additional-tax VND]\n"
+                "       ecustoms audit assess --db FILE --case ID\n");
         return 2;
     }
     app a;
@@ -57,7 +64,8 @@ int cmd_post_clearance(int argc, char **argv)
         r = svc_pca_open(&a, &req, body);
     } else if (!strcmp(sub, "findings")) {
         const char *tax = cli_opt(argc, argv, "--additional-tax");
-        body = json_pack("{s:b,s:s}", "violation", cli_flag(argc, argv, "--violation"), "findings", findings);
+        body = json_pack("{s:b,s:s}", "violation", cli_flag(argc, argv, "--violation"), "findings",
+                         findings);
         if (tax)
             json_object_set_new(body, "additional_tax", json_string(tax));
         r = svc_pca_findings(&a, &req, id, body);
@@ -70,7 +78,8 @@ int cmd_post_clearance(int argc, char **argv)
     else if (!strcmp(sub, "candidates")) {
         size_t i;
         json_t *c;
-        json_array_foreach(json_object_get(r.body, "candidates"), i, c) {
+        json_array_foreach(json_object_get(r.body, "candidates"), i, c)
+        {
             printf("%s\t%s\t%lld\t", json_string_value(json_object_get(c, "declaration")),
                    json_string_value(json_object_get(c, "enterprise")),
                    (long long)json_integer_value(json_object_get(c, "score")));

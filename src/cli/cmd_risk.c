@@ -25,7 +25,8 @@
 static void print_errs(const errs *e, const char *file)
 {
     for (int i = 0; i < e->n; i++)
-        fprintf(stderr, "%s: %s %s: %s\n", file, e->items[i].code, e->items[i].path, e->items[i].message);
+        fprintf(stderr, "%s: %s %s: %s\n", file, e->items[i].code, e->items[i].path,
+                e->items[i].message);
     if (e->truncated)
         fprintf(stderr, "%s: more errors not shown\n", file);
 }
@@ -91,7 +92,9 @@ static int import_rows(store *st, const risk_csv_row *rows, size_t n, int outcom
     char first[33];
     svc_code rc = svc_admin_risk_import(st, &admin, rows, n, outcomes, &duplicates, first);
     if (duplicates) {
-        fprintf(stderr, "ecustoms risk: %zu declarations are already in the database (first: %s); nothing imported\n",
+        fprintf(stderr,
+                "ecustoms risk: %zu declarations are already in the database (first: %s); nothing "
+                "imported\n",
                 duplicates, first);
         return -1;
     }
@@ -106,7 +109,9 @@ static int cmd_import(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *csv = cli_opt(argc, argv, "--csv");
     if (!db || !csv) {
-        fprintf(stderr, "usage: ecustoms risk import-history --db FILE --csv FILE[,FILE...] [--no-outcomes]\n");
+        fprintf(
+            stderr,
+            "usage: ecustoms risk import-history --db FILE --csv FILE[,FILE...] [--no-outcomes]\n");
         return 2;
     }
     risk_csv_row *rows;
@@ -122,7 +127,8 @@ static int cmd_import(int argc, char **argv)
     store_close(st);
     free(rows);
     if (rc == 0)
-        printf("imported %zu goods items%s\n", n, cli_flag(argc, argv, "--no-outcomes") ? "" : " with their outcomes");
+        printf("imported %zu goods items%s\n", n,
+               cli_flag(argc, argv, "--no-outcomes") ? "" : " with their outcomes");
     return rc == 0 ? 0 : 1;
 }
 
@@ -157,10 +163,10 @@ static void print_training(const risk_training *t)
     char a[24], b[24];
     date_format_timestamp((time_t)t->train_from, a);
     date_format_timestamp((time_t)t->train_to, b);
-    printf("model %lld: %zu labelled items registered %s .. %s, trained in %.1f s\n", (long long)t->version, t->rows,
-           a, b, t->seconds);
-    printf("validation on the latest %zu items (model trained on the earlier ones): AUC %.4f", t->validation_rows,
-           t->validation.auc);
+    printf("model %lld: %zu labelled items registered %s .. %s, trained in %.1f s\n",
+           (long long)t->version, t->rows, a, b, t->seconds);
+    printf("validation on the latest %zu items (model trained on the earlier ones): AUC %.4f",
+           t->validation_rows, t->validation.auc);
     for (int k = 0; k < RISK_METRIC_RATES; k++)
         printf(", P@%d%% %.3f", risk_metric_rates_pct[k], t->validation.precision[k]);
     printf("\n");
@@ -170,7 +176,8 @@ static int cmd_train(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");
     if (!db) {
-        fprintf(stderr, "usage: ecustoms risk train --db FILE [--no-activate] [--rounds N] [--seed N]\n");
+        fprintf(stderr,
+                "usage: ecustoms risk train --db FILE [--no-activate] [--rounds N] [--seed N]\n");
         return 2;
     }
     risk_train_params p;
@@ -233,8 +240,8 @@ static int cmd_models(int argc, char **argv)
     }
     json_t *arr = json_array();
     if (!cli_flag(argc, argv, "--json"))
-        printf("%-8s %-6s %-20s %-20s %-20s %8s %7s %7s\n", "version", "active", "created", "window from",
-               "window to", "rows", "AUC", "P@5%");
+        printf("%-8s %-6s %-20s %-20s %-20s %8s %7s %7s\n", "version", "active", "created",
+               "window from", "window to", "rows", "AUC", "P@5%");
     for (int i = 0; i < l->n; i++) {
         risk_model_row *r = &l->rows[i];
         json_t *metrics = json_loads(r->metrics ? r->metrics : "{}", 0, NULL);
@@ -246,8 +253,9 @@ static int cmd_models(int argc, char **argv)
         if (cli_flag(argc, argv, "--json")) {
             json_array_append_new(arr, risk_model_row_json(r));
         } else {
-            printf("%-8lld %-6s %-20s %-20s %-20s %8lld %7.4f %7.3f\n", (long long)r->version, r->active ? "yes" : "",
-                   c, f, t, (long long)r->rows, json_number_value(json_object_get(val, "auc")),
+            printf("%-8lld %-6s %-20s %-20s %-20s %8lld %7.4f %7.3f\n", (long long)r->version,
+                   r->active ? "yes" : "", c, f, t, (long long)r->rows,
+                   json_number_value(json_object_get(val, "auc")),
                    json_number_value(json_object_get(json_object_get(val, "precision"), "5")));
         }
         json_decref(metrics);
@@ -266,7 +274,8 @@ static int cmd_models(int argc, char **argv)
 static int cmd_activate(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *v = cli_opt(argc, argv, "--version");
-    if (!v && argc >= 2 && argv[argc - 1][0] != '-' && (argc < 3 || strcmp(argv[argc - 2], "--db") != 0))
+    if (!v && argc >= 2 && argv[argc - 1][0] != '-' &&
+        (argc < 3 || strcmp(argv[argc - 2], "--db") != 0))
         v = argv[argc - 1];
     char *end = NULL;
     long long version = v ? strtoll(v, &end, 10) : 0;
@@ -285,7 +294,9 @@ static int cmd_activate(int argc, char **argv)
     if (rc != SVC_OK && rc != SVC_NOT_FOUND)
         return 1;
     if (rc == SVC_NOT_FOUND) {
-        fprintf(stderr, "ecustoms risk activate: there is no model %lld (see ecustoms risk models)\n", version);
+        fprintf(stderr,
+                "ecustoms risk activate: there is no model %lld (see ecustoms risk models)\n",
+                version);
         return 1;
     }
     printf("model %lld is active (a running server picks it up within 5 s)\n", version);
@@ -298,7 +309,8 @@ static int cmd_activate(int argc, char **argv)
 static const struct {
     const char *model;
     double p5, p10;
-} published[] = {{"XGBoost (Jeong et al. 2022)", 0.675, 0.579}, {"LightGBM (Jeong et al. 2022)", 0.762, 0.641}};
+} published[] = {{"XGBoost (Jeong et al. 2022)", 0.675, 0.579},
+                 {"LightGBM (Jeong et al. 2022)", 0.762, 0.641}};
 
 static int cmd_evaluate(int argc, char **argv)
 {
@@ -306,7 +318,8 @@ static int cmd_evaluate(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "--db");
     int as_json = cli_flag(argc, argv, "--json");
     if (!train || !test) {
-        fprintf(stderr, "usage: ecustoms risk evaluate --train FILE[,FILE...] --test FILE [--json] [--db FILE] [--rounds N]\n");
+        fprintf(stderr, "usage: ecustoms risk evaluate --train FILE[,FILE...] --test FILE [--json] "
+                        "[--db FILE] [--rounds N]\n");
         return 2;
     }
     risk_train_params p;
@@ -323,7 +336,9 @@ static int cmd_evaluate(int argc, char **argv)
         return 1;
     }
     if (nte && ntr && te[0].fact.registered_at < tr[ntr - 1].fact.registered_at)
-        fprintf(stderr, "ecustoms risk evaluate: warning: the test rows start before the training rows end\n");
+        fprintf(
+            stderr,
+            "ecustoms risk evaluate: warning: the test rows start before the training rows end\n");
     /* a scratch database unless one is given: the rows go through the store like production data */
     char dir[] = "/tmp/ecustoms-eval-XXXXXX", path[64];
     int scratch = !db;
@@ -380,15 +395,16 @@ static int cmd_evaluate(int argc, char **argv)
             json_object_set_new(re, key, json_real(m.recall[k]));
         }
         json_t *o = json_pack("{s:o,s:o,s:o,s:I,s:I}", "precision", pr, "recall", re, "auc",
-                              isfinite(m.auc) ? json_real(m.auc) : json_null(), "rows_train", (json_int_t)ntr,
-                              "rows_test", (json_int_t)ids.count);
+                              isfinite(m.auc) ? json_real(m.auc) : json_null(), "rows_train",
+                              (json_int_t)ntr, "rows_test", (json_int_t)ids.count);
         char *s = json_dumps(o, JSON_COMPACT);
         printf("%s\n", s);
         free(s);
         json_decref(o);
     } else {
-        printf("\ntest: %zu items, %zu violations (%.2f%%); model %lld trained on %zu items\n", m.rows, m.positives,
-               m.rows ? 100.0 * (double)m.positives / (double)m.rows : 0.0, (long long)t.version, ntr);
+        printf("\ntest: %zu items, %zu violations (%.2f%%); model %lld trained on %zu items\n",
+               m.rows, m.positives, m.rows ? 100.0 * (double)m.positives / (double)m.rows : 0.0,
+               (long long)t.version, ntr);
         printf("%-30s %8s %8s %8s %8s %8s\n", "", "@1%", "@2%", "@5%", "@10%", "AUC");
         printf("%-30s", "ecustoms precision");
         for (int k = 0; k < RISK_METRIC_RATES; k++)
@@ -398,9 +414,10 @@ static int cmd_evaluate(int argc, char **argv)
             printf(" %8.3f", m.recall[k]);
         printf("\n");
         for (size_t i = 0; i < sizeof published / sizeof *published; i++)
-            printf("%-30s %8s %8s %8.3f %8.3f %8s\n", published[i].model, "-", "-", published[i].p5, published[i].p10,
-                   "-");
-        printf("(published figures: precision on the authors' own 2021 Q2 test split, which is not public;\n"
+            printf("%-30s %8s %8s %8.3f %8.3f %8s\n", published[i].model, "-", "-", published[i].p5,
+                   published[i].p10, "-");
+        printf("(published figures: precision on the authors' own 2021 Q2 test split, which is not "
+               "public;\n"
                " ours: trained on --train, tested on --test; see docs/risk.md)\n");
     }
     rc = 0;
@@ -436,6 +453,8 @@ int cmd_risk(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(sub, "evaluate"))
         return cmd_evaluate(argc - 1, argv + 1);
-    fprintf(stderr, "usage: ecustoms risk train|models|activate|import-history|evaluate ... (docs/risk.md)\n");
+    fprintf(
+        stderr,
+        "usage: ecustoms risk train|models|activate|import-history|evaluate ... (docs/risk.md)\n");
     return 2;
 }

@@ -117,8 +117,12 @@ static int64_t parse_duration(const char *s)
     long long v = strtoll(s, &end, 10);
     if (end == s || v <= 0)
         return -1;
-    int64_t mul = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600
-                : !strcmp(end, "d") ? 86400 : -1;
+    int64_t mul = !*end               ? 1
+                  : !strcmp(end, "s") ? 1
+                  : !strcmp(end, "m") ? 60
+                  : !strcmp(end, "h") ? 3600
+                  : !strcmp(end, "d") ? 86400
+                                      : -1;
     return mul < 0 || v > 3650LL * 86400 / mul ? -1 : v * mul;
 }
 
@@ -139,8 +143,8 @@ int cli_token_for_user(int argc, char **argv)
     char token[65];
     const char *problem = NULL;
     svc_code rc = svc_admin_token_for_user(st, &admin, un, cli_opt(argc, argv, "--role"),
-                                           cli_opt(argc, argv, "--party"), (int64_t)time(NULL) + ttl,
-                                           token, &problem);
+                                           cli_opt(argc, argv, "--party"),
+                                           (int64_t)time(NULL) + ttl, token, &problem);
     store_close(st);
     if (problem) {
         fprintf(stderr, "%s: %s\n", un, problem);
@@ -241,7 +245,8 @@ int cli_demo_people(void *stp)
         errs_init(e);
         int rc = svc_user_add(st, &admin, &u, pw, e);
         if (rc)
-            fprintf(stderr, "demo user %s: %s\n", p->username, e->n ? e->items[0].message : "storage");
+            fprintf(stderr, "demo user %s: %s\n", p->username,
+                    e->n ? e->items[0].message : "storage");
         free(e);
         if (rc)
             return -1;

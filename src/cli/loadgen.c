@@ -116,11 +116,11 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
         "s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:o}",
         "kind", "import", "type_code", "A11", "customs_office", "02CI", "importer", "tax_code",
         L->importer, "name", "Load Test Importer", "exporter", "name", "Shenzhen Supplier Ltd",
-        "country", "CN", "transport", "mode", 2, "bills_of_lading", "LOADBL0001",
-        "port_of_loading", "CNSHA", "port_of_discharge", "VNHPH", "arrival_date", "2026-11-20",
-        "containers", "MSCU1234566", "packages", "count", 10, "unit", "CT", "gross_weight_kg",
-        "1000", "invoice", "number", "INV-LOAD", "date", "2026-11-01", "currency", "USD",
-        "incoterm", "FOB", "total", tot, "freight", "500", "insurance", "50", "items", items);
+        "country", "CN", "transport", "mode", 2, "bills_of_lading", "LOADBL0001", "port_of_loading",
+        "CNSHA", "port_of_discharge", "VNHPH", "arrival_date", "2026-11-20", "containers",
+        "MSCU1234566", "packages", "count", 10, "unit", "CT", "gross_weight_kg", "1000", "invoice",
+        "number", "INV-LOAD", "date", "2026-11-01", "currency", "USD", "incoterm", "FOB", "total",
+        tot, "freight", "500", "insurance", "50", "items", items);
     char *s = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     return s;
@@ -152,12 +152,26 @@ int loadgen_init(loadgen *g, const char *data_dir)
     }
     g->lines = calloc(tariff_count(t) + 1, sizeof *g->lines);
     if (tt && nfx > 0 && g->lines) {
-        decl_item it = {.quantity = 100000, .unit = "PCE", .unit_price = 100000, .value = 1000000,
-                        .alcohol_pct = -1, .engine_cc = -1, .seats = -1, .btu = -1,
-                        .sugar_g_100ml = -1, .origin = "CN", .condition = "new"};
-        decl d = {.kind = DECL_IMPORT, .type_code = "A11", .n_items = 1, .items = &it,
-                  .invoice = {.currency = "USD", .incoterm = "CIF", .total = 1000000,
-                              .freight_currency = "USD", .insurance_currency = "USD",
+        decl_item it = {.quantity = 100000,
+                        .unit = "PCE",
+                        .unit_price = 100000,
+                        .value = 1000000,
+                        .alcohol_pct = -1,
+                        .engine_cc = -1,
+                        .seats = -1,
+                        .btu = -1,
+                        .sugar_g_100ml = -1,
+                        .origin = "CN",
+                        .condition = "new"};
+        decl d = {.kind = DECL_IMPORT,
+                  .type_code = "A11",
+                  .n_items = 1,
+                  .items = &it,
+                  .invoice = {.currency = "USD",
+                              .incoterm = "CIF",
+                              .total = 1000000,
+                              .freight_currency = "USD",
+                              .insurance_currency = "USD",
                               .allocation = "value"}};
         tax_fx_table table = {fx, (size_t)nfx};
         for (size_t i = 0; i < tariff_count(t); i++) {
@@ -181,7 +195,8 @@ int loadgen_init(loadgen *g, const char *data_dir)
     }
     tax_tables_free(tt);
     free(e);
-    printf("%zu of %zu tariff lines usable for generated declarations\n", g->n_lines, tariff_count(t));
+    printf("%zu of %zu tariff lines usable for generated declarations\n", g->n_lines,
+           tariff_count(t));
     return 0;
 }
 

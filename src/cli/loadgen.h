@@ -10,10 +10,10 @@
 #include "core/tariff.h"
 
 typedef struct loadgen {
-    const char *importer;       /* tax code of the importer */
+    const char *importer; /* tax code of the importer */
     int items_min, items_max;
     tariff *t;
-    uint32_t *lines;            /* tariff lines a declaration in pieces (PCE) can use */
+    uint32_t *lines; /* tariff lines a declaration in pieces (PCE) can use */
     size_t n_lines;
 } loadgen;
 

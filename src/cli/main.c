@@ -11,25 +11,51 @@ static const struct {
     int (*fn)(int, char **);
     const char *usage;
 } commands[] = {
-    {"db", cmd_db, "db init --db FILE [--demo] [--signing-key FILE] | db migrate --db FILE | db seed --db FILE --declarations N [--seed S] [--append]"},
-    {"serve", cmd_serve, "serve --db FILE --listen 127.0.0.1:PORT [--max-connections N] [--max-connections-per-address N] [--request-timeout S] [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens] [--signing-key FILE]"},
-    {"party", cmd_party, "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] [--overdue-debt-days N] [--bank] | party key --db FILE --party CODE --public-key PEM"},
+    {"db", cmd_db,
+     "db init --db FILE [--demo] [--signing-key FILE] | db migrate --db FILE | db seed --db FILE "
+     "--declarations N [--seed S] [--append]"},
+    {"serve", cmd_serve,
+     "serve --db FILE --listen 127.0.0.1:PORT [--max-connections N] [--max-connections-per-address "
+     "N] [--request-timeout S] [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens] "
+     "[--signing-key FILE]"},
+    {"party", cmd_party,
+     "party add --db FILE --tax-code CODE --name NAME [--status S] [--aeo] [--compliance 1..4] "
+     "[--overdue-debt-days N] [--bank] | party key --db FILE --party CODE --public-key PEM"},
     {"agency", cmd_agency, "agency bind --db FILE --party CODE --agency MOIT|MIC|MOF|GOV|..."},
-    {"token", cmd_token, "token create --db FILE --party CODE --role ROLE [--expires-in N[s|m|h|d]] | token create --db FILE --user USERNAME [--role ROLE] [--expires-in 90d] | token revoke --db FILE TOKEN"},
-    {"user", cmd_user, "user add --db FILE --party CODE --username U --name NAME --role ROLE[,ROLE] [--office CODE] [--password-file F] (else stdin)"},
+    {"token", cmd_token,
+     "token create --db FILE --party CODE --role ROLE [--expires-in N[s|m|h|d]] | token create "
+     "--db FILE --user USERNAME [--role ROLE] [--expires-in 90d] | token revoke --db FILE TOKEN"},
+    {"user", cmd_user,
+     "user add --db FILE --party CODE --username U --name NAME --role ROLE[,ROLE] [--office CODE] "
+     "[--password-file F] (else stdin)"},
     {"declare", cmd_declare, "declare --server URL --token TOKEN FILE.json"},
     {"show", cmd_show, "show --server URL --token TOKEN NUMBER"},
-    {"tariff", cmd_tariff, "tariff show HS8 [--origin CC] [--date YYYY-MM-DD] [--json] | tariff search TEXT | tariff import ..."},
+    {"tariff", cmd_tariff,
+     "tariff show HS8 [--origin CC] [--date YYYY-MM-DD] [--json] | tariff search TEXT | tariff "
+     "import ..."},
     {"quote", cmd_quote, "quote FILE.json [--date YYYY-MM-DD]"},
-    {"load", cmd_load, "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] [--source-address IP]"},
+    {"load", cmd_load,
+     "load --server URL --token TOKEN --rate N --duration S [--items-min A --items-max B] "
+     "[--source-address IP]"},
     {"invalidate", cmd_invalidate, "invalidate --db FILE [--date YYYY-MM-DD]"},
-    {"audit", cmd_audit, "audit verify --db FILE | audit candidates --db FILE [--limit N] | audit open --db FILE --declaration NUMBER --reason TEXT | audit cases --db FILE [--status S] | audit findings --db FILE --case ID --findings TEXT [--violation --additional-tax VND] | audit assess --db FILE --case ID"},
-    {"office", cmd_office, "office add --db FILE --code CODE --name NAME [--province P] [--closed] | office list --db FILE"},
+    {"audit", cmd_audit,
+     "audit verify --db FILE | audit candidates --db FILE [--limit N] | audit open --db FILE "
+     "--declaration NUMBER --reason TEXT | audit cases --db FILE [--status S] | audit findings "
+     "--db FILE --case ID --findings TEXT [--violation --additional-tax VND] | audit assess --db "
+     "FILE --case ID"},
+    {"office", cmd_office,
+     "office add --db FILE --code CODE --name NAME [--province P] [--closed] | office list --db "
+     "FILE"},
     {"routes", cmd_routes, "routes (the HTTP route table: method, pattern, access)"},
-    {"mandate", cmd_mandate, "mandate grant|revoke --db FILE --enterprise TAX_CODE --declarant TAX_CODE [--from D] [--to D]"},
+    {"mandate", cmd_mandate,
+     "mandate grant|revoke --db FILE --enterprise TAX_CODE --declarant TAX_CODE [--from D] [--to "
+     "D]"},
     {"key", cmd_key, "key generate --out FILE"},
     {"barcode", cmd_barcode, "barcode verify --public-key PEM_FILE PAYLOAD"},
-    {"risk", cmd_risk, "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk evaluate --train FILE[,FILE] --test FILE [--json]"},
+    {"risk", cmd_risk,
+     "risk train --db FILE [--no-activate] | risk models --db FILE [--json] | risk activate --db "
+     "FILE VERSION | risk import-history --db FILE --csv FILE[,FILE] [--no-outcomes] | risk "
+     "evaluate --train FILE[,FILE] --test FILE [--json]"},
 };
 
 const char *cli_opt(int argc, char **argv, const char *name)
@@ -59,9 +85,10 @@ static void usage(void)
     fprintf(stderr, "usage: ecustoms COMMAND ...\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(stderr, "  ecustoms %s\n", commands[i].usage);
-    fprintf(stderr, "A --db is a SQLite file path or a postgresql://USER@HOST:PORT[,HOST:PORT...]/DB URI;\n"
-                    "with PostgreSQL every command also takes --state-dir DIR (or $ECUSTOMS_STATE_DIR):\n"
-                    "the folder of the database's audit key, audit log and QR signing key.\n");
+    fprintf(stderr,
+            "A --db is a SQLite file path or a postgresql://USER@HOST:PORT[,HOST:PORT...]/DB URI;\n"
+            "with PostgreSQL every command also takes --state-dir DIR (or $ECUSTOMS_STATE_DIR):\n"
+            "the folder of the database's audit key, audit log and QR signing key.\n");
 }
 
 static int is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }

@@ -72,22 +72,32 @@ char *barcode_code128_svg(const char *text)
     z->height = 50;
     z->scale = 1;
     z->show_hrt = 1;
-    if (ZBarcode_Encode_and_Buffer_Vector(z, (const unsigned char *)text, (int)strlen(text), 0) >= 5 ||
+    if (ZBarcode_Encode_and_Buffer_Vector(z, (const unsigned char *)text, (int)strlen(text), 0) >=
+            5 ||
         !z->vector) {
         ZBarcode_Delete(z);
         return NULL;
     }
-    put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-            "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.2f %.2f\">\n<desc>Code 128: ",
+    put(&b,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+        "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.2f %.2f\">\n<desc>Code 128: ",
         z->vector->width * 2, z->vector->height * 2, z->vector->width, z->vector->height);
     put_escaped(&b, text);
-    put(&b, "</desc>\n<rect x=\"0\" y=\"0\" width=\"%.2f\" height=\"%.2f\" fill=\"#FFFFFF\"/>\n<g fill=\"#000000\">\n",
+    put(&b,
+        "</desc>\n<rect x=\"0\" y=\"0\" width=\"%.2f\" height=\"%.2f\" fill=\"#FFFFFF\"/>\n<g "
+        "fill=\"#000000\">\n",
         z->vector->width, z->vector->height);
     for (struct zint_vector_rect *r = z->vector->rectangles; r; r = r->next)
-        put(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>\n", r->x, r->y, r->width, r->height);
+        put(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>\n", r->x, r->y,
+            r->width, r->height);
     for (struct zint_vector_string *s = z->vector->strings; s; s = s->next) {
-        put(&b, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"monospace\" font-size=\"%.1f\" text-anchor=\"%s\">",
-            s->x, s->y, s->fsize, s->halign == 1 ? "start" : s->halign == 2 ? "end" : "middle");
+        put(&b,
+            "<text x=\"%.2f\" y=\"%.2f\" font-family=\"monospace\" font-size=\"%.1f\" "
+            "text-anchor=\"%s\">",
+            s->x, s->y, s->fsize,
+            s->halign == 1   ? "start"
+            : s->halign == 2 ? "end"
+                             : "middle");
         put_escaped(&b, (const char *)s->text);
         put(&b, "</text>\n");
     }
@@ -103,15 +113,19 @@ char *barcode_qr_svg(const char *payload, const char *desc)
     if (!q)
         return NULL;
     int quiet = 4, w = q->width + 2 * quiet;
-    put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-            "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">\n",
+    put(&b,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+        "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">\n",
         w * 4, w * 4, w, w);
     if (desc) {
         put(&b, "<desc>");
         put_escaped(&b, desc);
         put(&b, "</desc>\n");
     }
-    put(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#FFFFFF\"/>\n<path fill=\"#000000\" d=\"", w, w);
+    put(&b,
+        "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#FFFFFF\"/>\n<path "
+        "fill=\"#000000\" d=\"",
+        w, w);
     for (int y = 0; y < q->width; y++)
         for (int x = 0; x < q->width; x++)
             if (q->data[y * q->width + x] & 1)

@@ -9,13 +9,13 @@
 #include "util/errs.h"
 
 typedef struct audit_case_in {
-    char declaration[16];  /* 11-12 digits */
+    char declaration[16]; /* 11-12 digits */
     char reason[256];
 } audit_case_in;
 
 typedef struct audit_findings_in {
     int violation;
-    const char *findings;  /* 1-3999 characters, borrowed from the body (lives as long as it) */
+    const char *findings;   /* 1-3999 characters, borrowed from the body (lives as long as it) */
     int64_t additional_tax; /* VND, >= 0; 0 when not given */
 } audit_findings_in;
 

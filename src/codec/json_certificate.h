@@ -15,23 +15,23 @@
 #define CO_MAX_ITEMS 64
 
 typedef struct co_item_in {
-    char hs6[7];                  /* 6 digits ("" when missing or malformed) */
-    int64_t quantity;             /* DEC_SCALE_QTY, > 0 */
-    int64_t fob_value;            /* DEC_SCALE_AMOUNT, >= 0 */
+    char hs6[7];       /* 6 digits ("" when missing or malformed) */
+    int64_t quantity;  /* DEC_SCALE_QTY, > 0 */
+    int64_t fob_value; /* DEC_SCALE_AMOUNT, >= 0 */
     char origin_criterion[16];
 } co_item_in;
 
 typedef struct co_in {
     char form[16];
-    const origin_form *of;        /* the form, when Vietnam accepts it */
+    const origin_form *of; /* the form, when Vietnam accepts it */
     char number[48];
     char issuing_country[3];
-    int country_ok;               /* issuing_country is an ISO 3166 alpha-2 code */
-    date_ymd issue_date;          /* 0 when missing or malformed */
+    int country_ok;      /* issuing_country is an ISO 3166 alpha-2 code */
+    date_ymd issue_date; /* 0 when missing or malformed */
     char exporter[256];
-    char importer[14];            /* a tax code: 10 or 13 digits */
-    char invoice_number[48];      /* "" when not given */
-    char transport_ref[48];       /* "" when not given */
+    char importer[14];       /* a tax code: 10 or 13 digits */
+    char invoice_number[48]; /* "" when not given */
+    char transport_ref[48];  /* "" when not given */
     co_item_in items[CO_MAX_ITEMS];
     int n;
 } co_in;

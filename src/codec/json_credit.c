@@ -29,7 +29,8 @@ void json_credit_apply_decode(json_t *body, credit_apply_in *x, errs *e)
         return;
     const char *dn = json_string_value(json_object_get(body, "declaration"));
     if (!json_decl_number_ok(dn))
-        errs_add(e, "declaration", "/declaration", "'declaration' is a declaration number (11-12 digits)");
+        errs_add(e, "declaration", "/declaration",
+                 "'declaration' is a declaration number (11-12 digits)");
     else
         snprintf(x->decl, sizeof x->decl, "%s", dn);
 }
@@ -51,7 +52,8 @@ void json_refund_decision_decode(json_t *body, refund_decision_in *x, errs *e)
         return;
     json_t *ap = json_object_get(body, "approve");
     if (!json_is_boolean(ap))
-        errs_add(e, ap ? "type" : "required", "/approve", "'approve' is true (refund) or false (reject)");
+        errs_add(e, ap ? "type" : "required", "/approve",
+                 "'approve' is true (refund) or false (reject)");
     x->approve = json_is_true(ap);
     const char *note = json_string_field(body, "note", "/note", sizeof x->note, 0, e);
     if (note)

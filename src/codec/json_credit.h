@@ -15,8 +15,8 @@ extern const char *const json_refund_request_keys[];
 extern const char *const json_refund_decision_keys[];
 
 typedef struct credit_apply_in {
-    int64_t amount;   /* VND, 0 when missing or invalid */
-    char decl[16];    /* the declaration to pay: 11-12 digits */
+    int64_t amount; /* VND, 0 when missing or invalid */
+    char decl[16];  /* the declaration to pay: 11-12 digits */
 } credit_apply_in;
 
 typedef struct refund_request_in {
@@ -25,8 +25,8 @@ typedef struct refund_request_in {
 } refund_request_in;
 
 typedef struct refund_decision_in {
-    int approve;      /* 1 refund, 0 reject */
-    char note[160];   /* "" when not given */
+    int approve;    /* 1 refund, 0 reject */
+    char note[160]; /* "" when not given */
 } refund_decision_in;
 
 /* Each decodes into its struct (zeroed first); a body that is not an object is one "type" error. */

@@ -16,11 +16,36 @@
 /* The fields each object may carry (exported: the OpenAPI test checks the document against
  * these very lists). */
 const char *const json_decl_party_keys[] = {"tax_code", "name", "address", "country", NULL};
-const char *const json_decl_transport_keys[] = {"mode", "bills_of_lading", "port_of_loading", "port_of_discharge", "arrival_date", "containers", "vessel", NULL};
-const char *const json_decl_invoice_keys[] = {"number", "date", "currency", "incoterm", "total", "freight", "freight_currency", "insurance", "insurance_currency", "allocation", NULL};
-const char *const json_decl_item_keys[] = {"hs_code", "description", "origin", "quantity", "unit", "unit_price", "value", "net_weight_kg", "alcohol_percent", "engine_cc", "seats", "btu", "sugar_g_per_100ml", "producer", "condition", "cas_number", "timber_origin", "certificate_of_origin", "permits", NULL};
+const char *const json_decl_transport_keys[] = {
+    "mode",         "bills_of_lading", "port_of_loading", "port_of_discharge",
+    "arrival_date", "containers",      "vessel",          NULL};
+const char *const json_decl_invoice_keys[] = {
+    "number",           "date",      "currency",           "incoterm",   "total", "freight",
+    "freight_currency", "insurance", "insurance_currency", "allocation", NULL};
+const char *const json_decl_item_keys[] = {"hs_code",
+                                           "description",
+                                           "origin",
+                                           "quantity",
+                                           "unit",
+                                           "unit_price",
+                                           "value",
+                                           "net_weight_kg",
+                                           "alcohol_percent",
+                                           "engine_cc",
+                                           "seats",
+                                           "btu",
+                                           "sugar_g_per_100ml",
+                                           "producer",
+                                           "condition",
+                                           "cas_number",
+                                           "timber_origin",
+                                           "certificate_of_origin",
+                                           "permits",
+                                           NULL};
 const char *const json_decl_co_keys[] = {"form", "number", "date", NULL};
-const char *const json_decl_keys[] = {"kind", "type_code", "customs_office", "declarant", "importer", "exporter", "transport", "packages", "gross_weight_kg", "invoice", "items", NULL};
+const char *const json_decl_keys[] = {
+    "kind",      "type_code", "customs_office",  "declarant", "importer", "exporter",
+    "transport", "packages",  "gross_weight_kg", "invoice",   "items",    NULL};
 
 typedef struct dctx {
     errs *e;
@@ -69,8 +94,8 @@ static void get_str(dctx *x, json_t *obj, const char *path, const char *key, int
 }
 
 /* A decimal given as a string ("1234.5") or a JSON integer; JSON reals are refused. */
-static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int required,
-                   int scale, int64_t *out)
+static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int required, int scale,
+                   int64_t *out)
 {
     char p[192];
     json_t *v = field(x, obj, path, key, required);
@@ -81,8 +106,8 @@ static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int 
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         /* the scaled value must also fit an int64 (10^15 at scale 4 would not) */
-        if (i > 999999999999999LL || i < -999999999999999LL ||
-            i > INT64_MAX / dec_pow10(scale) || i < -(INT64_MAX / dec_pow10(scale))) {
+        if (i > 999999999999999LL || i < -999999999999999LL || i > INT64_MAX / dec_pow10(scale) ||
+            i < -(INT64_MAX / dec_pow10(scale))) {
             errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key);
             return 0;
         }
@@ -98,12 +123,8 @@ static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int 
     case DEC_ERR_SCALE:
         errs_add(x->e, "decimal_scale", p, "'%s' has more than %d decimals", key, scale);
         return 0;
-    case DEC_ERR_RANGE:
-        errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key);
-        return 0;
-    default:
-        errs_add(x->e, "decimal", p, "'%s' is not a decimal number", key);
-        return 0;
+    case DEC_ERR_RANGE: errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key); return 0;
+    default: errs_add(x->e, "decimal", p, "'%s' is not a decimal number", key); return 0;
     }
 }
 
@@ -208,7 +229,8 @@ static void decode_transport(dctx *x, json_t *obj, decl_transport *t)
         }
     }
     get_str(x, obj, path, "port_of_loading", 1, t->port_of_loading, sizeof t->port_of_loading);
-    get_str(x, obj, path, "port_of_discharge", 1, t->port_of_discharge, sizeof t->port_of_discharge);
+    get_str(x, obj, path, "port_of_discharge", 1, t->port_of_discharge,
+            sizeof t->port_of_discharge);
     get_date(x, obj, path, "arrival_date", 0, &t->arrival_date);
     get_str(x, obj, path, "vessel", 0, t->vessel, sizeof t->vessel);
     json_t *ct = get_arr(x, obj, path, "containers", 0);
@@ -243,7 +265,8 @@ static void decode_invoice(dctx *x, json_t *obj, decl_invoice *inv)
     get_str(x, obj, path, "incoterm", 1, inv->incoterm, sizeof inv->incoterm);
     get_dec(x, obj, path, "total", 1, DEC_SCALE_AMOUNT, &inv->total);
     get_dec(x, obj, path, "freight", 0, DEC_SCALE_AMOUNT, &inv->freight);
-    get_str(x, obj, path, "freight_currency", 0, inv->freight_currency, sizeof inv->freight_currency);
+    get_str(x, obj, path, "freight_currency", 0, inv->freight_currency,
+            sizeof inv->freight_currency);
     get_dec(x, obj, path, "insurance", 0, DEC_SCALE_AMOUNT, &inv->insurance);
     get_str(x, obj, path, "insurance_currency", 0, inv->insurance_currency,
             sizeof inv->insurance_currency);

@@ -19,8 +19,8 @@ void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e)
 
 void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
 {
-    static const char *const allowed[] = {"decision", "passed", "violation", "findings",
-                                          "additional_tax", "note", NULL};
+    static const char *const allowed[] = {"decision",       "passed", "violation", "findings",
+                                          "additional_tax", "note",   NULL};
     memset(x, 0, sizeof *x);
     x->act = ACT_COUNT;
     const char *d = json_string_value(json_object_get(body, "decision"));
@@ -30,7 +30,8 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
         return;
     }
     json_check_fields(body, allowed, "", e);
-    json_t *passed = json_object_get(body, "passed"), *violation = json_object_get(body, "violation");
+    json_t *passed = json_object_get(body, "passed"),
+           *violation = json_object_get(body, "violation");
     x->has_passed = json_is_boolean(passed);
     x->passed = json_is_true(passed);
     x->has_violation = json_is_boolean(violation);
@@ -44,17 +45,21 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
         x->act = ACT_START_DOC_CHECK;
     else if (!strcmp(d, "document_check")) {
         if (!x->has_passed)
-            errs_add(e, "required", "/passed", "'passed' (true/false) is required for a document check");
+            errs_add(e, "required", "/passed",
+                     "'passed' (true/false) is required for a document check");
         else
             x->act = x->passed ? ACT_DOC_PASSED : ACT_DOC_FAILED;
     } else if (!strcmp(d, "inspection")) {
         x->act = ACT_INSPECTION_DONE;
         if (!x->has_violation)
-            errs_add(e, "required", "/violation", "'violation' (true/false) is required for an inspection result");
+            errs_add(e, "required", "/violation",
+                     "'violation' (true/false) is required for an inspection result");
         json_t *at = json_object_get(body, "additional_tax");
-        if (at && (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
+        if (at && (!json_is_string(at) ||
+                   dec_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
                    x->additional_tax < 0))
-            errs_add(e, "decimal", "/additional_tax", "'additional_tax' is a non-negative VND amount as a string");
+            errs_add(e, "decimal", "/additional_tax",
+                     "'additional_tax' is a non-negative VND amount as a string");
         if (x->violation && (!findings || !*findings))
             errs_add(e, "required", "/findings", "a violation needs its findings");
     } else if (!strcmp(d, "clear"))
@@ -66,9 +71,10 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
     } else if (!strcmp(d, "pass_supervision"))
         x->act = ACT_PASS_SUPERVISION;
     else
-        errs_add(e, "enum", "/decision",
-                 "decision must be start_document_check, document_check, inspection, clear, reject, "
-                 "pass_supervision, release_for_storage or inspection_failure");
+        errs_add(
+            e, "enum", "/decision",
+            "decision must be start_document_check, document_check, inspection, clear, reject, "
+            "pass_supervision, release_for_storage or inspection_failure");
     if (x->act != ACT_COUNT)
         x->kind = DECISION_LIFECYCLE;
 }

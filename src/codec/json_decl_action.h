@@ -13,30 +13,30 @@
 #include "util/errs.h"
 
 typedef struct decl_cancel_in {
-    const char *reason_code;   /* as sent (the service checks it is H01..H08), NULL when missing */
-    const char *reason;        /* free text, NULL when not given */
+    const char *reason_code; /* as sent (the service checks it is H01..H08), NULL when missing */
+    const char *reason;      /* free text, NULL when not given */
 } decl_cancel_in;
 
 typedef enum decl_decision_kind {
-    DECISION_LIFECYCLE = 1,    /* a step of core/lifecycle: act is set */
-    DECISION_INSPECTION,       /* release_for_storage or inspection_failure (service/inspection.c
+    DECISION_LIFECYCLE = 1, /* a step of core/lifecycle: act is set */
+    DECISION_INSPECTION,    /* release_for_storage or inspection_failure (service/inspection.c
                                   decodes its own body: json_insp_decision_decode) */
 } decl_decision_kind;
 
 typedef struct decl_decision_in {
-    decl_decision_kind kind;   /* 0 when the decision is missing or unknown (an error) */
-    const char *decision;      /* as sent */
-    lc_action act;             /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
-    int has_passed, passed;    /* "passed", when a boolean */
+    decl_decision_kind kind;      /* 0 when the decision is missing or unknown (an error) */
+    const char *decision;         /* as sent */
+    lc_action act;                /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
+    int has_passed, passed;       /* "passed", when a boolean */
     int has_violation, violation; /* "violation", when a boolean */
-    const char *findings;      /* NULL when not given */
-    const char *note;          /* NULL when not given */
-    int64_t additional_tax;    /* inspection: VND, >= 0 */
+    const char *findings;         /* NULL when not given */
+    const char *note;             /* NULL when not given */
+    int64_t additional_tax;       /* inspection: VND, >= 0 */
 } decl_decision_in;
 
 typedef struct amend_review_in {
-    int accept;                /* 1 accept, 0 reject */
-    const char *note;          /* 1-511 characters, NULL when not given */
+    int accept;       /* 1 accept, 0 reject */
+    const char *note; /* 1-511 characters, NULL when not given */
 } amend_review_in;
 
 /* Each decodes into its struct (zeroed first). The body is an object (the service answers a

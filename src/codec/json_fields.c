@@ -12,7 +12,8 @@ int json_check_fields(json_t *obj, const char *const *allowed, const char *path,
     const char *key;
     json_t *v;
     int unknown = 0;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, key) == 0;

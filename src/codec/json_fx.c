@@ -13,9 +13,12 @@ int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
 {
     memset(x, 0, sizeof *x);
     json_t *rates = json_object_get(body, "rates"), *confirm = json_object_get(body, "confirm");
-    if (!json_is_object(body) || json_object_size(body) != 1u + (confirm != NULL) || !json_is_array(rates) ||
-        json_array_size(rates) == 0 || json_array_size(rates) > FX_MAX_RATES)
-        return errs_add(e, "shape", "", "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, source}, ...], \"confirm\": true?} with 1-512 rates");
+    if (!json_is_object(body) || json_object_size(body) != 1u + (confirm != NULL) ||
+        !json_is_array(rates) || json_array_size(rates) == 0 ||
+        json_array_size(rates) > FX_MAX_RATES)
+        return errs_add(e, "shape", "",
+                        "the body is {\"rates\": [{currency, vnd_per_unit, valid_from, valid_to, "
+                        "source}, ...], \"confirm\": true?} with 1-512 rates");
     if (confirm && !json_is_boolean(confirm))
         errs_add(e, "type", "/confirm", "confirm is true or false");
     x->confirm = json_is_true(confirm);
@@ -25,7 +28,8 @@ int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
     x->n = (int)json_array_size(rates);
     size_t i;
     json_t *it;
-    json_array_foreach(rates, i, it) {
+    json_array_foreach(rates, i, it)
+    {
         char p[64];
         fx_in *f = &x->rates[i];
         const char *cur = json_string_value(json_object_get(it, "currency"));
@@ -35,11 +39,12 @@ int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
         const char *src = json_string_value(json_object_get(it, "source"));
         snprintf(p, sizeof p, "/rates/%zu", i);
         if (!json_is_object(it)) {
-            errs_add(e, "shape", p, "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
+            errs_add(e, "shape", p,
+                     "a rate has currency, vnd_per_unit, valid_from, valid_to, source");
             continue;
         }
-        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
-                                             "source", NULL};
+        static const char *const fields[] = {"currency", "vnd_per_unit", "valid_from",
+                                             "valid_to", "source",       NULL};
         json_check_fields(it, fields, p, e);
         if (!cur || !codes_currency_valid(cur))
             errs_add(e, "currency", p, "currency is an ISO 4217 code");
@@ -47,7 +52,8 @@ int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
             memcpy(f->currency, cur, 4);
         if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
             errs_add(e, "decimal", p, "vnd_per_unit is a positive decimal string");
-        if (!from || date_parse(from, &f->valid_from) != 0 || !to || date_parse(to, &f->valid_to) != 0)
+        if (!from || date_parse(from, &f->valid_from) != 0 || !to ||
+            date_parse(to, &f->valid_to) != 0)
             errs_add(e, "date", p, "valid_from and valid_to are dates YYYY-MM-DD");
         else if (f->valid_to < f->valid_from)
             errs_add(e, "date", p, "valid_to is before valid_from");

@@ -13,16 +13,16 @@
 #define FX_MAX_RATES 512
 
 typedef struct fx_in {
-    char currency[4];         /* ISO 4217 */
-    int64_t vnd_per_unit;     /* DEC_SCALE_FX, > 0 */
+    char currency[4];     /* ISO 4217 */
+    int64_t vnd_per_unit; /* DEC_SCALE_FX, > 0 */
     date_ymd valid_from, valid_to;
-    char source[96];          /* "customs administration" when not given */
+    char source[96]; /* "customs administration" when not given */
 } fx_in;
 
 typedef struct fx_rates_in {
-    fx_in *rates;             /* heap: json_fx_rates_release */
+    fx_in *rates; /* heap: json_fx_rates_release */
     int n;
-    int confirm;              /* "confirm": true */
+    int confirm; /* "confirm": true */
 } fx_rates_in;
 
 /* Decodes the rates into x (zeroed first). -1 with one "shape" error at "" when the body is not

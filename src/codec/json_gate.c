@@ -24,12 +24,14 @@ void json_gate_event_decode(json_t *body, gate_event_in *g, errs *e)
     else if (type && !strcmp(type, "loaded"))
         g->type = GATE_LOADED;
     else
-        errs_add(e, "enum", "/type", "type is 'gate_in', 'gate_out' or 'loaded' (an export container onto the vessel)");
+        errs_add(e, "enum", "/type",
+                 "type is 'gate_in', 'gate_out' or 'loaded' (an export container onto the vessel)");
     if (!ctr)
         errs_add(e, "required", "/container", "'container' is required");
     else if (!codes_container_valid(ctr))
         errs_add(e, "container_number", "/container",
-                 "'%.20s' is not an ISO 6346 container number (owner code, serial, check digit)", ctr);
+                 "'%.20s' is not an ISO 6346 container number (owner code, serial, check digit)",
+                 ctr);
     else
         snprintf(g->container, sizeof g->container, "%s", ctr);
     if (!loc || !manifest_location_valid(loc))
@@ -49,8 +51,10 @@ int json_hold_decode(json_t *body, hold_in *h, errs *e)
     const char *reason = json_string_value(json_object_get(body, "reason"));
     memset(h, 0, sizeof *h);
     if (!json_is_object(body) || json_object_size(body) != 2 || !subj || !*subj ||
-        strlen(subj) >= sizeof h->subject || !reason || !*reason || strlen(reason) >= sizeof h->reason)
-        return errs_add(e, "hold", "", "a hold is {\"subject\": container or bill of lading, \"reason\": text}");
+        strlen(subj) >= sizeof h->subject || !reason || !*reason ||
+        strlen(reason) >= sizeof h->reason)
+        return errs_add(e, "hold", "",
+                        "a hold is {\"subject\": container or bill of lading, \"reason\": text}");
     snprintf(h->subject, sizeof h->subject, "%s", subj);
     snprintf(h->reason, sizeof h->reason, "%s", reason);
     return 0;

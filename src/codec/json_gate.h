@@ -12,18 +12,18 @@
 
 typedef struct gate_event_in {
     gate_type type;
-    char container[12];  /* ISO 6346 */
-    char location[17];   /* UN/LOCODE, optionally "-" and a terminal code of 1-10 */
+    char container[12]; /* ISO 6346 */
+    char location[17];  /* UN/LOCODE, optionally "-" and a terminal code of 1-10 */
     char seal[24];
 } gate_event_in;
 
 typedef struct hold_in {
-    char subject[36];    /* container or bill of lading */
+    char subject[36]; /* container or bill of lading */
     char reason[256];
 } hold_in;
 
 typedef struct container_permit_in {
-    char carrier[14];    /* the carrier's tax code */
+    char carrier[14]; /* the carrier's tax code */
     char reason[256];
 } container_permit_in;
 

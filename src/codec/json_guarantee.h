@@ -13,13 +13,13 @@
 #include "util/errs.h"
 
 typedef struct guarantee_in {
-    char id[51];                 /* guarantee_id */
-    char type[12];               /* "separate" or "joint" (as sent: an error when neither) */
+    char id[51];   /* guarantee_id */
+    char type[12]; /* "separate" or "joint" (as sent: an error when neither) */
     char enterprise[14];
-    date_ymd valid_until;        /* 0 when missing or malformed */
-    int64_t amount;              /* VND */
-    pay_line lines[MAX_LINES];   /* the declarations covered (amount unused); decl "" if malformed */
-    int n;                       /* 0 when 'declarations' is not a usable array */
+    date_ymd valid_until;      /* 0 when missing or malformed */
+    int64_t amount;            /* VND */
+    pay_line lines[MAX_LINES]; /* the declarations covered (amount unused); decl "" if malformed */
+    int n;                     /* 0 when 'declarations' is not a usable array */
 } guarantee_in;
 
 /* Decodes a guarantee into g (zeroed first). A body that is not an object is one "type" error. */

@@ -8,18 +8,21 @@
 
 void json_insp_result_decode(json_t *body, int declarant, int n_items, insp_result_in *r, errs *e)
 {
-    static const char *const agency_fields[] = {"procedure", "items", "result", "certificate", "date",
-                                                "note", NULL};
+    static const char *const agency_fields[] = {"procedure", "items", "result", "certificate",
+                                                "date",      "note",  NULL};
     static const char *const declarant_fields[] = {"reference", "items", "note", NULL};
     memset(r, 0, sizeof *r);
     json_check_fields(body, declarant ? declarant_fields : agency_fields, "", e);
     json_t *items = json_object_get(body, "items");
     size_t i;
     json_t *v;
-    if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > INSP_MAX_LINES)
-        errs_add(e, "type", "/items", "'items' lists 1-%d item lines (1 = the first item)", INSP_MAX_LINES);
+    if (!json_is_array(items) || json_array_size(items) == 0 ||
+        json_array_size(items) > INSP_MAX_LINES)
+        errs_add(e, "type", "/items", "'items' lists 1-%d item lines (1 = the first item)",
+                 INSP_MAX_LINES);
     else
-        json_array_foreach(items, i, v) {
+        json_array_foreach(items, i, v)
+        {
             char path[32];
             snprintf(path, sizeof path, "/items/%zu", i);
             json_int_t line = json_is_integer(v) ? json_integer_value(v) : 0;
@@ -30,7 +33,8 @@ void json_insp_result_decode(json_t *body, int declarant, int n_items, insp_resu
         }
     const char *note = json_string_value(json_object_get(body, "note"));
     if (json_object_get(body, "note") && (!note || strlen(note) >= sizeof r->note))
-        errs_add(e, "type", "/note", "'note' is a string of at most %zu characters", sizeof r->note - 1);
+        errs_add(e, "type", "/note", "'note' is a string of at most %zu characters",
+                 sizeof r->note - 1);
     else if (note)
         snprintf(r->note, sizeof r->note, "%s", note);
     struct {
@@ -76,8 +80,8 @@ void json_insp_decision_decode(json_t *body, int release, insp_decision_in *d, e
     if (note)
         snprintf(d->note, sizeof d->note, "%s", note);
     if (release) {
-        const char *addr = json_string_field(body, "storage_address", "/storage_address",
-                                             sizeof d->address, 1, e);
+        const char *addr =
+            json_string_field(body, "storage_address", "/storage_address", sizeof d->address, 1, e);
         if (addr)
             snprintf(d->address, sizeof d->address, "%s", addr);
     } else {

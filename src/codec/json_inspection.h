@@ -13,19 +13,19 @@
 #define INSP_MAX_LINES 64
 
 typedef struct insp_result_in {
-    char legal_ref[96];     /* the agency's: "procedure" */
-    char result[8];         /* the agency's: pass | fail */
-    char certificate[64];   /* the agency's */
-    char reference[64];     /* the declarant's: a result already issued */
-    date_ymd issued;        /* the agency's: "date" (0 when missing or malformed) */
+    char legal_ref[96];   /* the agency's: "procedure" */
+    char result[8];       /* the agency's: pass | fail */
+    char certificate[64]; /* the agency's */
+    char reference[64];   /* the declarant's: a result already issued */
+    date_ymd issued;      /* the agency's: "date" (0 when missing or malformed) */
     char note[256];
     int lines[INSP_MAX_LINES]; /* item lines, 1-based */
     int n_lines;
 } insp_result_in;
 
 typedef struct insp_decision_in {
-    char address[256];      /* release_for_storage: storage_address */
-    char measure[16];       /* inspection_failure: re_export | destruction */
+    char address[256]; /* release_for_storage: storage_address */
+    char measure[16];  /* inspection_failure: re_export | destruction */
     char note[512];
 } insp_decision_in;
 

@@ -30,9 +30,9 @@ static int alnum_upper(const char *s)
 
 static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e)
 {
-    static const char *const keys[] = {"number", "kind", "master_number", "shipper", "consignee",
-                                       "notify", "description", "hs_code", "packages",
-                                       "gross_weight_kg", "containers", NULL};
+    static const char *const keys[] = {
+        "number",      "kind",    "master_number", "shipper",         "consignee",  "notify",
+        "description", "hs_code", "packages",      "gross_weight_kg", "containers", NULL};
     char p[128];
     if (!json_is_object(o)) {
         errs_add(e, "type", path, "a bill of lading is an object");
@@ -43,7 +43,8 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
     if (num) {
         if (!alnum_upper(num)) {
             snprintf(p, sizeof p, "%s/number", path);
-            errs_add(e, "format", p, "a bill of lading number is upper-case letters and digits, without symbols");
+            errs_add(e, "format", p,
+                     "a bill of lading number is upper-case letters and digits, without symbols");
         }
         snprintf(b->number, sizeof b->number, "%s", num);
     }
@@ -62,7 +63,8 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
     /* the Notice 7126 format names a Vietnamese consignee; an outbound one is abroad */
     if (cons && !outbound && !manifest_consignee_valid(cons)) {
         snprintf(p, sizeof p, "%s/consignee", path);
-        errs_add(e, "format", p, "consignee is written 'taxcode#name#address' (Notice 7126/TCHQ-GSQL)");
+        errs_add(e, "format", p,
+                 "consignee is written 'taxcode#name#address' (Notice 7126/TCHQ-GSQL)");
     } else if (cons && !outbound) {
         size_t tl = (size_t)(strchr(cons, '#') - cons);
         snprintf(b->consignee_tax, sizeof b->consignee_tax, "%.*s", (int)tl, cons);
@@ -90,22 +92,26 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
     snprintf(p, sizeof p, "%s/gross_weight_kg", path);
     if (!gw)
         errs_add(e, "required", p, "'gross_weight_kg' is required");
-    else if (json_is_integer(gw) && json_integer_value(gw) > 0 && json_integer_value(gw) < 100000000000LL)
+    else if (json_is_integer(gw) && json_integer_value(gw) > 0 &&
+             json_integer_value(gw) < 100000000000LL)
         b->gross_weight = json_integer_value(gw) * 10000;
-    else if (!json_is_string(gw) || dec_parse(json_string_value(gw), DEC_SCALE_QTY, 0, &b->gross_weight) != 0 ||
+    else if (!json_is_string(gw) ||
+             dec_parse(json_string_value(gw), DEC_SCALE_QTY, 0, &b->gross_weight) != 0 ||
              b->gross_weight <= 0)
         errs_add(e, "decimal", p, "'gross_weight_kg' is a positive decimal (string) or integer");
     json_t *ct = json_object_get(o, "containers");
     if (ct) {
         snprintf(p, sizeof p, "%s/containers", path);
         if (!json_is_array(ct) || json_array_size(ct) > MAX_CTR_PER_BL) {
-            errs_add(e, "type", p, "'containers' is an array of at most %d containers", MAX_CTR_PER_BL);
+            errs_add(e, "type", p, "'containers' is an array of at most %d containers",
+                     MAX_CTR_PER_BL);
             return;
         }
         b->ctr = calloc(json_array_size(ct) + 1, sizeof *b->ctr);
         size_t i;
         json_t *c;
-        json_array_foreach(ct, i, c) {
+        json_array_foreach(ct, i, c)
+        {
             static const char *const ckeys[] = {"number", "seal", NULL};
             char cp[160];
             snprintf(cp, sizeof cp, "%s/containers/%zu", path, i);
@@ -119,8 +125,10 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
             char np[192];
             snprintf(np, sizeof np, "%s/number", cp);
             if (n && !codes_container_valid(n)) {
-                errs_add(e, "container_number", np,
-                         "'%s' is not an ISO 6346 container number (owner code, serial, check digit)", n);
+                errs_add(
+                    e, "container_number", np,
+                    "'%s' is not an ISO 6346 container number (owner code, serial, check digit)",
+                    n);
                 continue;
             }
             for (int j = 0; n && j < b->n_ctr; j++)
@@ -139,8 +147,9 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
 
 void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
 {
-    static const char *const keys[] = {"vessel", "flight", "voyage", "voyage_days", "port_of_loading",
-                                       "port_of_arrival", "eta", "bills_of_lading", "direction", NULL};
+    static const char *const keys[] = {
+        "vessel",          "flight", "voyage",          "voyage_days", "port_of_loading",
+        "port_of_arrival", "eta",    "bills_of_lading", "direction",   NULL};
     memset(m, 0, sizeof *m);
     if (json_body_begin(body, keys, e) != 0)
         return;
@@ -179,21 +188,22 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
         errs_add(e, "enum", "/direction", "direction is \"inbound\" or \"outbound\"");
     const char *pol = json_string_member(body, "port_of_loading", "", 6, outbound, e);
     if (pol && (!codes_locode_valid(pol) || (outbound && strncmp(pol, "VN", 2) != 0)))
-        errs_add(e, "locode", "/port_of_loading", outbound ? "'%s' is not a Vietnamese UN/LOCODE" : "'%s' is not a UN/LOCODE",
-                 pol);
+        errs_add(e, "locode", "/port_of_loading",
+                 outbound ? "'%s' is not a Vietnamese UN/LOCODE" : "'%s' is not a UN/LOCODE", pol);
     else if (pol)
         snprintf(m->loading_country, sizeof m->loading_country, "%.2s", pol);
     const char *poa = json_string_member(body, "port_of_arrival", "", 6, 1, e);
     if (poa && (!codes_locode_valid(poa) || (!outbound && strncmp(poa, "VN", 2) != 0)))
-        errs_add(e, "locode", "/port_of_arrival", outbound ? "'%s' is not a UN/LOCODE" : "'%s' is not a Vietnamese UN/LOCODE",
-                 poa);
+        errs_add(e, "locode", "/port_of_arrival",
+                 outbound ? "'%s' is not a UN/LOCODE" : "'%s' is not a Vietnamese UN/LOCODE", poa);
     else if (poa && !outbound)
         snprintf(m->port, sizeof m->port, "%s", poa);
     if (outbound && pol && codes_locode_valid(pol) && !strncmp(pol, "VN", 2))
         snprintf(m->port, sizeof m->port, "%s", pol);
     const char *eta = json_string_member(body, "eta", "", 32, 1, e);
     if (eta && date_parse_timestamp(eta, &m->eta) != 0)
-        errs_add(e, "timestamp", "/eta", "'eta' is a timestamp YYYY-MM-DDTHH:MM:SSZ (or with an offset)");
+        errs_add(e, "timestamp", "/eta",
+                 "'eta' is a timestamp YYYY-MM-DDTHH:MM:SSZ (or with an offset)");
     json_t *bls = json_object_get(body, "bills_of_lading");
     if (!json_is_array(bls) || json_array_size(bls) == 0 || json_array_size(bls) > MAX_BL) {
         errs_add(e, bls ? "type" : "required", "/bills_of_lading",
@@ -207,7 +217,8 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
     }
     size_t i;
     json_t *b;
-    json_array_foreach(bls, i, b) {
+    json_array_foreach(bls, i, b)
+    {
         char p[64];
         snprintf(p, sizeof p, "/bills_of_lading/%zu", i);
         decode_bl(b, p, &m->bl[m->n_bl], outbound, e);

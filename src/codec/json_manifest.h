@@ -20,8 +20,8 @@ typedef struct mbl {
     char number[36];
     char hs[11];
     char consignee_tax[14];
-    char shipper[128];       /* for screening; the full text stays in the manifest document */
-    char hold_reason[160];   /* pre-arrival screening: a red rule matched */
+    char shipper[128];     /* for screening; the full text stays in the manifest document */
+    char hold_reason[160]; /* pre-arrival screening: a red rule matched */
     int64_t packages;
     int64_t gross_weight;
     int n_ctr;

@@ -9,9 +9,9 @@
 
 typedef struct office_in {
     char name[160];
-    char province[96];  /* "" when not given */
-    char kind[12];      /* office | team; "office" when not given */
-    int active;         /* 1 when not given */
+    char province[96]; /* "" when not given */
+    char kind[12];     /* office | team; "office" when not given */
+    int active;        /* 1 when not given */
 } office_in;
 
 /* Decodes an office into o (defaults set first). The body is an object. */

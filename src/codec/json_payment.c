@@ -42,7 +42,8 @@ void json_payment_decode(json_t *body, payment_in *x, errs *e)
         memcpy(d, x->paid_at, 10);
         if (strlen(x->paid_at) < 10 || date_parse(d, &day) != 0 ||
             (strlen(x->paid_at) > 10 && date_parse_timestamp(x->paid_at, &at) != 0))
-            errs_add(e, "timestamp", "/paid_at", "'paid_at' is a date or timestamp (YYYY-MM-DD[THH:MM:SSZ])");
+            errs_add(e, "timestamp", "/paid_at",
+                     "'paid_at' is a date or timestamp (YYYY-MM-DD[THH:MM:SSZ])");
         else {
             /* the payment's legal date is Vietnam's: 20:00Z is already the next day in Hanoi */
             x->paid_has_time = strlen(x->paid_at) > 10;
@@ -51,14 +52,16 @@ void json_payment_decode(json_t *body, payment_in *x, errs *e)
         }
     }
     json_t *lines = json_object_get(body, "lines");
-    if (!json_is_array(lines) || json_array_size(lines) == 0 || json_array_size(lines) > MAX_LINES) {
+    if (!json_is_array(lines) || json_array_size(lines) == 0 ||
+        json_array_size(lines) > MAX_LINES) {
         errs_add(e, "lines", "/lines", "'lines' is an array of 1-%d payment lines", MAX_LINES);
         return;
     }
     size_t i;
     json_t *l;
     x->n = (int)json_array_size(lines);
-    json_array_foreach(lines, i, l) {
+    json_array_foreach(lines, i, l)
+    {
         char p[48];
         snprintf(p, sizeof p, "/lines/%zu", i);
         if (!json_is_object(l)) {

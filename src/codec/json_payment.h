@@ -17,15 +17,15 @@ typedef struct pay_line {
 } pay_line;
 
 typedef struct payment_in {
-    char txn[65];       /* bank_transaction_id */
+    char txn[65]; /* bank_transaction_id */
     char payer[64];
-    char paid_at[40];   /* as sent */
-    date_ymd paid_date; /* its legal day (Vietnam's: 20:00Z is already the next day in Hanoi) */
+    char paid_at[40];     /* as sent */
+    date_ymd paid_date;   /* its legal day (Vietnam's: 20:00Z is already the next day in Hanoi) */
     int64_t paid_instant; /* a timestamp's instant (Unix seconds), when paid_has_time */
-    int paid_has_time;  /* paid_at was a timestamp, not a bare date */
+    int paid_has_time;    /* paid_at was a timestamp, not a bare date */
     pay_line lines[MAX_LINES];
     int n;
-    int64_t total;      /* of the lines' valid amounts */
+    int64_t total; /* of the lines' valid amounts */
 } payment_in;
 
 /* Decodes a payment report into p (zeroed first). Declarations are checked for syntax only. */

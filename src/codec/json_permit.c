@@ -9,15 +9,18 @@
 
 void json_permit_decode(json_t *body, permit_in *p, errs *e)
 {
-    static const char *const allowed[] = {"number", "enterprise", "agency", "procedure", "hs_codes",
-                                          "quantity", "unit", "valid_from", "valid_to", NULL};
+    static const char *const allowed[] = {"number",   "enterprise", "agency", "procedure",
+                                          "hs_codes", "quantity",   "unit",   "valid_from",
+                                          "valid_to", NULL};
     memset(p, 0, sizeof *p);
     if (json_body_begin(body, allowed, e) != 0)
         return;
     const char *number = json_string_field(body, "number", "/number", sizeof p->number, 1, e);
-    const char *ent = json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, e);
+    const char *ent =
+        json_string_field(body, "enterprise", "/enterprise", sizeof p->enterprise, 1, e);
     const char *agency = json_string_field(body, "agency", "/agency", sizeof p->agency, 1, e);
-    const char *proc = json_string_field(body, "procedure", "/procedure", sizeof p->procedure, 0, e);
+    const char *proc =
+        json_string_field(body, "procedure", "/procedure", sizeof p->procedure, 0, e);
     const char *qty = json_string_field(body, "quantity", "/quantity", 40, 1, e);
     const char *unit = json_string_field(body, "unit", "/unit", sizeof p->unit, 1, e);
     const char *vf = json_string_field(body, "valid_from", "/valid_from", 16, 1, e);
@@ -35,14 +38,16 @@ void json_permit_decode(json_t *body, permit_in *p, errs *e)
     json_t *hs = json_object_get(body, "hs_codes"), *v;
     size_t i;
     if (!json_is_array(hs) || json_array_size(hs) == 0 || json_array_size(hs) > PERMIT_MAX_HS)
-        errs_add(e, "type", "/hs_codes", "'hs_codes' is an array of 1-%d HS codes (4, 6 or 8 digits)",
-                 PERMIT_MAX_HS);
+        errs_add(e, "type", "/hs_codes",
+                 "'hs_codes' is an array of 1-%d HS codes (4, 6 or 8 digits)", PERMIT_MAX_HS);
     else
-        json_array_foreach(hs, i, v) {
+        json_array_foreach(hs, i, v)
+        {
             const char *s = json_string_value(v);
             char path[32];
             snprintf(path, sizeof path, "/hs_codes/%zu", i);
-            if (!s || !json_digits(s, 4, 8) || (strlen(s) != 4 && strlen(s) != 6 && strlen(s) != 8)) {
+            if (!s || !json_digits(s, 4, 8) ||
+                (strlen(s) != 4 && strlen(s) != 6 && strlen(s) != 8)) {
                 errs_add(e, "hs_code", path, "an HS code of 4, 6 or 8 digits");
                 continue;
             }
@@ -64,7 +69,8 @@ int json_permit_revocation_check(json_t *body, errs *e)
     json_t *v;
     if (body && !json_is_object(body))
         return errs_add(e, "type", "", "the body must be a JSON object");
-    json_object_foreach(body, k, v) {
+    json_object_foreach(body, k, v)
+    {
         if (strcmp(k, "reason") != 0)
             return errs_add(e, "unknown_field", "", "the only field is 'reason'");
     }

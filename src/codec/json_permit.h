@@ -14,16 +14,16 @@
 
 typedef struct permit_in {
     char number[48];
-    char enterprise[14];          /* a tax code: 10 or 13 digits */
+    char enterprise[14]; /* a tax code: 10 or 13 digits */
     char agency[16];
-    char procedure[64];           /* legal reference, "" when not given */
+    char procedure[64]; /* legal reference, "" when not given */
     int has_procedure;
-    int64_t quantity;             /* DEC_SCALE_QTY, > 0 */
+    int64_t quantity; /* DEC_SCALE_QTY, > 0 */
     char unit[8];
     date_ymd valid_from, valid_to;
-    char hs[PERMIT_MAX_HS][9];    /* HS prefixes of 4, 6 or 8 digits, in the order given */
+    char hs[PERMIT_MAX_HS][9]; /* HS prefixes of 4, 6 or 8 digits, in the order given */
     int n_hs;
-    char hs_codes[256];           /* the same, comma-separated (as stored) */
+    char hs_codes[256]; /* the same, comma-separated (as stored) */
 } permit_in;
 
 /* Decodes a permit into p (zeroed first). A body that is not an object is one "type" error. */

@@ -46,10 +46,24 @@ static void rule_date(json_t *body, const char *key, date_ymd *dst, errs *e)
 
 void json_risk_rule_decode(json_t *body, int64_t id, risk_rule *rr, errs *e)
 {
-    static const char *const keys[] = {"name", "hs_prefix", "origin", "importer", "declarant",
-                                       "type_code", "customs_office", "min_value_vnd",
-                                       "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", "shipper", "duplicate_document", NULL};
+    static const char *const keys[] = {"name",
+                                       "hs_prefix",
+                                       "origin",
+                                       "importer",
+                                       "declarant",
+                                       "type_code",
+                                       "customs_office",
+                                       "min_value_vnd",
+                                       "max_unit_value_vnd",
+                                       "valid_from",
+                                       "valid_to",
+                                       "action",
+                                       "priority",
+                                       "active",
+                                       "id",
+                                       "shipper",
+                                       "duplicate_document",
+                                       NULL};
     memset(rr, 0, sizeof *rr);
     json_check_fields(body, keys, "", e);
     rr->id = id;
@@ -110,8 +124,8 @@ void json_risk_percents_decode(json_t *body, const char *const *names, int n, in
                 errs_add(e, "required", path, "'%s' is required", names[i]);
             continue;
         }
-        if (!json_is_string(v) || dec_parse(json_string_value(v), 4, 0, &ppm[i]) != 0 || ppm[i] < 0 ||
-            ppm[i] > 1000000) {
+        if (!json_is_string(v) || dec_parse(json_string_value(v), 4, 0, &ppm[i]) != 0 ||
+            ppm[i] < 0 || ppm[i] > 1000000) {
             errs_add(e, "range", path, "a percent between 0 and 100 as a string");
             ppm[i] = -1;
         }

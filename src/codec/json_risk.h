@@ -17,6 +17,7 @@ void json_risk_rule_decode(json_t *body, int64_t id, risk_rule *r, errs *e);
 /* Decodes n percents, named by names[0..n-1], into ppm[] (parts per million; -1 when not given
  * or invalid). names[0] and names[1] are required. Percents are strings of up to 4 decimals in
  * [0, 100]. The body is an object. */
-void json_risk_percents_decode(json_t *body, const char *const *names, int n, int64_t *ppm, errs *e);
+void json_risk_percents_decode(json_t *body, const char *const *names, int n, int64_t *ppm,
+                               errs *e);
 
 #endif

@@ -8,9 +8,9 @@
 #include "util/errs.h"
 
 typedef struct login_in {
-    const char *username;  /* 1-63 characters */
-    const char *password;  /* 1-200 characters */
-    const char *role;      /* NULL when not given */
+    const char *username; /* 1-63 characters */
+    const char *password; /* 1-200 characters */
+    const char *role;     /* NULL when not given */
 } login_in;
 
 /* Decodes a sign-in into l, every error at once. */

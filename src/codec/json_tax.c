@@ -46,7 +46,8 @@ static json_t *tax_line_json(const tax_line *t, tax_kind kind)
 /* An export's duty line is its export duty (core/tax.c): named so in the document. */
 static const char *line_key(const decl *d, int k)
 {
-    return d && d->kind == DECL_EXPORT && k == TAX_IMPORT_DUTY ? "export_duty" : tax_kind_key((tax_kind)k);
+    return d && d->kind == DECL_EXPORT && k == TAX_IMPORT_DUTY ? "export_duty"
+                                                               : tax_kind_key((tax_kind)k);
 }
 
 json_t *json_tax_result(const tax_result *r, const decl *d)
@@ -82,15 +83,16 @@ json_t *json_tax_result(const tax_result *r, const decl *d)
     return root;
 }
 
-static const char *const kind_names[] = {"none", "excluded", "ad_valorem", "specific", "mixed",
-                                         "quota", "reference"};
+static const char *const kind_names[] = {"none",  "excluded", "ad_valorem", "specific",
+                                         "mixed", "quota",    "reference"};
 
 json_t *json_tariff_rate(const tariff_rate *r)
 {
     json_t *o = json_object();
     char b[32];
     json_object_set_new(o, "text", json_string(r->text ? r->text : ""));
-    json_object_set_new(o, "kind", json_string(r->kind <= RATE_REFERENCE ? kind_names[r->kind] : "?"));
+    json_object_set_new(o, "kind",
+                        json_string(r->kind <= RATE_REFERENCE ? kind_names[r->kind] : "?"));
     if (r->kind == RATE_AD_VALOREM || r->kind == RATE_MIXED || r->kind == RATE_EXCLUDED)
         json_object_set_new(o, "pct", pct_str(r->pct));
     if (r->kind == RATE_SPECIFIC || r->kind == RATE_MIXED) {
@@ -179,7 +181,8 @@ json_t *json_tariff_line(const tariff_line *l, const tax_tables *tt, const char 
             if (excluded)
                 json_object_set_new(x, "available", json_false());
             if (excluded)
-                json_object_set_new(x, "reason", json_string("origin excluded by a country exception"));
+                json_object_set_new(x, "reason",
+                                    json_string("origin excluded by a country exception"));
             else if (r->kind == RATE_QUOTA)
                 json_object_set_new(x, "reason", json_string("in-quota only"));
             json_object_set_new(x, "legal_ref", json_string(ag->legal_ref));

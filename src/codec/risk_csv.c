@@ -9,16 +9,54 @@
 #include "util/date.h"
 
 enum {
-    C_ID, C_DATE, C_OFFICE, C_PROCESS, C_IMPORT_TYPE, C_USE, C_PAYMENT, C_TRANSPORT, C_DECLARANT, C_IMPORTER,
-    C_SELLER, C_COURIER, C_HS6, C_DEPARTURE, C_ORIGIN, C_TAX_RATE, C_TAX_TYPE, C_ORIGIN_IND, C_MASS, C_PRICE,
-    C_FRAUD, C_CRITICAL, C_COUNT
+    C_ID,
+    C_DATE,
+    C_OFFICE,
+    C_PROCESS,
+    C_IMPORT_TYPE,
+    C_USE,
+    C_PAYMENT,
+    C_TRANSPORT,
+    C_DECLARANT,
+    C_IMPORTER,
+    C_SELLER,
+    C_COURIER,
+    C_HS6,
+    C_DEPARTURE,
+    C_ORIGIN,
+    C_TAX_RATE,
+    C_TAX_TYPE,
+    C_ORIGIN_IND,
+    C_MASS,
+    C_PRICE,
+    C_FRAUD,
+    C_CRITICAL,
+    C_COUNT
 };
 
 static const char *const column_names[C_COUNT] = {
-    "Declaration ID", "Date", "Office ID", "Process Type", "Import Type", "Import Use", "Payment Type",
-    "Mode of Transport", "Declarant ID", "Importer ID", "Seller ID", "Courier ID", "HS6 Code",
-    "Country of Departure", "Country of Origin", "Tax Rate", "Tax Type", "Country of Origin Indicator",
-    "Net Mass", "Item Price", "Fraud", "Critical Fraud",
+    "Declaration ID",
+    "Date",
+    "Office ID",
+    "Process Type",
+    "Import Type",
+    "Import Use",
+    "Payment Type",
+    "Mode of Transport",
+    "Declarant ID",
+    "Importer ID",
+    "Seller ID",
+    "Courier ID",
+    "HS6 Code",
+    "Country of Departure",
+    "Country of Origin",
+    "Tax Rate",
+    "Tax Type",
+    "Country of Origin Indicator",
+    "Net Mass",
+    "Item Price",
+    "Fraud",
+    "Critical Fraud",
 };
 
 #define MAX_FIELDS 64
@@ -77,7 +115,8 @@ static int parse_number(const char *s, double *out)
     return 0;
 }
 
-static void copy_id(char *dst, size_t size, const char *src, errs *e, const char *row_path, const char *col)
+static void copy_id(char *dst, size_t size, const char *src, errs *e, const char *row_path,
+                    const char *col)
 {
     if (strlen(src) >= size)
         errs_add(e, "too_long", row_path, "'%s' is longer than %zu characters", col, size - 1);
@@ -118,7 +157,8 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
                     if (strcmp(f[j], column_names[c]) == 0)
                         col[c] = j;
                 if (col[c] < 0)
-                    errs_add(e, "missing_column", "/header", "column '%s' is missing", column_names[c]);
+                    errs_add(e, "missing_column", "/header", "column '%s' is missing",
+                             column_names[c]);
             }
             if (e->n)
                 break;
@@ -127,7 +167,8 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
         char path[48];
         snprintf(path, sizeof path, "/rows/%zu", row_no - 1);
         if (nf != n_header) {
-            errs_add(e, "field_count", path, "row %zu has %d fields, the header %d", row_no - 1, nf, n_header);
+            errs_add(e, "field_count", path, "row %zu has %d fields, the header %d", row_no - 1, nf,
+                     n_header);
             continue;
         }
         if (n == cap) {
@@ -165,7 +206,8 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
         copy_id(x->procedure, sizeof x->procedure, f[col[C_PROCESS]], e, path, "Process Type");
         copy_id(x->type_code, sizeof x->type_code, f[col[C_IMPORT_TYPE]], e, path, "Import Type");
         copy_id(x->use_code, sizeof x->use_code, f[col[C_USE]], e, path, "Import Use");
-        copy_id(x->payment_type, sizeof x->payment_type, f[col[C_PAYMENT]], e, path, "Payment Type");
+        copy_id(x->payment_type, sizeof x->payment_type, f[col[C_PAYMENT]], e, path,
+                "Payment Type");
         copy_id(x->declarant, sizeof x->declarant, f[col[C_DECLARANT]], e, path, "Declarant ID");
         copy_id(x->importer, sizeof x->importer, f[col[C_IMPORTER]], e, path, "Importer ID");
         copy_id(x->seller, sizeof x->seller, f[col[C_SELLER]], e, path, "Seller ID");
@@ -173,15 +215,18 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
         copy_id(x->tax_type, sizeof x->tax_type, f[col[C_TAX_TYPE]], e, path, "Tax Type");
         copy_id(x->origin_indicator, sizeof x->origin_indicator, f[col[C_ORIGIN_IND]], e, path,
                 "Country of Origin Indicator");
-        copy_id(x->departure, sizeof x->departure, f[col[C_DEPARTURE]], e, path, "Country of Departure");
+        copy_id(x->departure, sizeof x->departure, f[col[C_DEPARTURE]], e, path,
+                "Country of Departure");
         copy_id(x->origin, sizeof x->origin, f[col[C_ORIGIN]], e, path, "Country of Origin");
         if (parse_number(f[col[C_TRANSPORT]], &v) != 0 || v < 0 || v > 99)
-            errs_add(e, "number", path, "row %zu: 'Mode of Transport' must be a number", row_no - 1);
+            errs_add(e, "number", path, "row %zu: 'Mode of Transport' must be a number",
+                     row_no - 1);
         else
             x->transport_mode = (int)v;
         /* HS6 is written as an integer: 90121 is 090121 */
         if (parse_number(f[col[C_HS6]], &v) != 0 || v < 10000 || v > 999999 || v != floor(v))
-            errs_add(e, "hs_code", path, "row %zu: 'HS6 Code' must be a 5- or 6-digit number", row_no - 1);
+            errs_add(e, "hs_code", path, "row %zu: 'HS6 Code' must be a 5- or 6-digit number",
+                     row_no - 1);
         else
             snprintf(x->hs, sizeof x->hs, "%06d", (int)v);
         if (parse_number(f[col[C_TAX_RATE]], &v) != 0 || v < 0 || v > 1000)
@@ -189,11 +234,13 @@ int risk_csv_parse(const char *text, size_t len, risk_csv_row **rows_out, size_t
         else
             x->tax_rate_bp = llround(v * 100);
         if (parse_number(f[col[C_MASS]], &v) != 0 || v < 0 || v > 1e12)
-            errs_add(e, "number", path, "row %zu: 'Net Mass' must be a non-negative number of kg", row_no - 1);
+            errs_add(e, "number", path, "row %zu: 'Net Mass' must be a non-negative number of kg",
+                     row_no - 1);
         else
             x->net_mass_g = llround(v * 1000);
         if (parse_number(f[col[C_PRICE]], &v) != 0 || v < 0 || v > 1e15)
-            errs_add(e, "number", path, "row %zu: 'Item Price' must be a non-negative amount", row_no - 1);
+            errs_add(e, "number", path, "row %zu: 'Item Price' must be a non-negative amount",
+                     row_no - 1);
         else
             x->value = llround(v);
         snprintf(x->currency, sizeof x->currency, "KRW");

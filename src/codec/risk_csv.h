@@ -16,10 +16,10 @@
 #include "util/errs.h"
 
 typedef struct risk_csv_row {
-    risk_fact fact;         /* decl_id "CSV-<Declaration ID>", line 1 */
-    int fraud;              /* 0/1 */
-    int critical;           /* 1 when Critical Fraud = 2 */
-    int64_t outcome_at;     /* when the outcome is taken to be known: end of the next day */
+    risk_fact fact;     /* decl_id "CSV-<Declaration ID>", line 1 */
+    int fraud;          /* 0/1 */
+    int critical;       /* 1 when Critical Fraud = 2 */
+    int64_t outcome_at; /* when the outcome is taken to be known: end of the next day */
 } risk_csv_row;
 
 /* Parses text (len bytes). On success returns 0 with *rows (malloc'd, caller frees) and *n;

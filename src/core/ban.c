@@ -50,8 +50,9 @@ static void refuse(errs *e, const char *path, const decl_item *it, const tariff_
                    const char *why)
 {
     errs_add(e, "prohibited", path, "%s %s is banned (%s, %s; %s): %s", it->hs_code,
-             strcmp(p->direction, "export") == 0 ? "from export" :
-             strcmp(p->direction, "import") == 0 ? "from import" : "from import and export",
+             strcmp(p->direction, "export") == 0   ? "from export"
+             : strcmp(p->direction, "import") == 0 ? "from import"
+                                                   : "from import and export",
              p->legal_ref, p->agency, p->name, why);
 }
 
@@ -73,7 +74,8 @@ static void item_bans(const tariff *t, const decl *d, int i, errs *e)
     if (!cas_ok) {
         snprintf(path, sizeof path, "/items/%d/cas_number", i);
         errs_add(e, "cas_number", path,
-                 "'%s' is not a CAS Registry Number (NNNNNNN-NN-N with its check digit)", it->cas_number);
+                 "'%s' is not a CAS Registry Number (NNNNNNN-NN-N with its check digit)",
+                 it->cas_number);
     }
     uint32_t hs8 = 0;
     for (size_t k = 0; k < 8 && isdigit((unsigned char)it->hs_code[k]); k++)
@@ -86,7 +88,8 @@ static void item_bans(const tariff *t, const decl *d, int i, errs *e)
     used_refs[0] = 0;
     for (int k = 0; k < l->n_procedures; k++) {
         const tariff_procedure *p = &l->procedures[k];
-        if (strcmp(p->stage, "prohibited") != 0 || !tariff_procedure_applies(p, d->kind == DECL_EXPORT))
+        if (strcmp(p->stage, "prohibited") != 0 ||
+            !tariff_procedure_applies(p, d->kind == DECL_EXPORT))
             continue;
         const char *c = p->condition ? p->condition : "";
         if (!*c) {
@@ -109,9 +112,11 @@ static void item_bans(const tariff *t, const decl *d, int i, errs *e)
             snprintf(path, sizeof path, "/items/%d/timber_origin", i);
             if (!it->timber_origin[0]) {
                 if (!asked_timber++)
-                    errs_add(e, "required", path,
-                             "'timber_origin' (natural_forest, plantation or imported) decides a ban "
-                             "on %s (%s): declare it", it->hs_code, p->legal_ref);
+                    errs_add(
+                        e, "required", path,
+                        "'timber_origin' (natural_forest, plantation or imported) decides a ban "
+                        "on %s (%s): declare it",
+                        it->hs_code, p->legal_ref);
             } else if (strcmp(it->timber_origin, c + 14) == 0) {
                 refuse(e, path, it, p, "timber from Vietnam's natural forests");
             }
@@ -123,9 +128,10 @@ static void item_bans(const tariff *t, const decl *d, int i, errs *e)
                 continue; /* the list is not shipped: not decided here (SOURCE.md) */
             if (!it->cas_number[0]) {
                 if (!asked_cas++)
-                    errs_add(e, "required", path,
-                             "'cas_number' decides a ban on %s (%s, a list of substances): declare it",
-                             it->hs_code, p->legal_ref);
+                    errs_add(
+                        e, "required", path,
+                        "'cas_number' decides a ban on %s (%s, a list of substances): declare it",
+                        it->hs_code, p->legal_ref);
             } else if (listed == 1) {
                 char why[200];
                 snprintf(why, sizeof why, "CAS %s, %s", it->cas_number, name ? name : "listed");

@@ -6,9 +6,9 @@
 int codes_incoterm_valid(const char *t)
 {
     /* VNACCS IP2 accepts the current and the retired terms */
-    static const char *const terms[] = {"EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP",
-                                        "DAP", "DPU", "DDP", "DAT", "C&F", "C&I", "DAF", "DDU",
-                                        "DES", "DEQ"};
+    static const char *const terms[] = {"EXW", "FCA", "FAS", "FOB", "CFR", "CIF",
+                                        "CPT", "CIP", "DAP", "DPU", "DDP", "DAT",
+                                        "C&F", "C&I", "DAF", "DDU", "DES", "DEQ"};
     for (size_t i = 0; i < sizeof terms / sizeof *terms; i++)
         if (strcmp(t, terms[i]) == 0)
             return 1;

@@ -21,11 +21,11 @@ const decl_party *decl_vn_party(const decl *d)
 }
 
 static const char *const status_names[] = {
-    [ST_PROVISIONAL] = "provisional", [ST_REGISTERED] = "registered",
+    [ST_PROVISIONAL] = "provisional",  [ST_REGISTERED] = "registered",
     [ST_DOC_CHECK] = "document_check", [ST_INSPECTION] = "inspection",
-    [ST_CLEARED] = "cleared",         [ST_PASSED] = "passed_supervision",
-    [ST_CANCELLED] = "cancelled",     [ST_INVALIDATED] = "invalidated",
-    [ST_EXPIRED] = "expired",         [ST_REJECTED] = "rejected",
+    [ST_CLEARED] = "cleared",          [ST_PASSED] = "passed_supervision",
+    [ST_CANCELLED] = "cancelled",      [ST_INVALIDATED] = "invalidated",
+    [ST_EXPIRED] = "expired",          [ST_REJECTED] = "rejected",
     [ST_CHECKED] = "checked",
 };
 

@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-static const char *const names[LE_COUNT] = {"assessed", "paid",     "guaranteed",  "credit",
-                                            "refunded", "interest", "credit_used", "paid_by_credit"};
+static const char *const names[LE_COUNT] = {"assessed",    "paid",          "guaranteed",
+                                            "credit",      "refunded",      "interest",
+                                            "credit_used", "paid_by_credit"};
 
 const char *ledger_kind_name(ledger_kind k) { return k < LE_COUNT ? names[k] : "?"; }
 

@@ -20,22 +20,22 @@
 #include "util/date.h"
 
 typedef enum ledger_kind {
-    LE_ASSESSED,    /* at registration; signed delta after an amendment or an inspection */
-    LE_PAID,        /* money received through a bank */
-    LE_GUARANTEED,  /* a bank guarantee (separate or joint) */
-    LE_CREDIT,      /* overpayment moved to the enterprise's credit */
-    LE_REFUNDED,    /* credit paid back to the enterprise (an officer's refund decision) */
-    LE_INTEREST,    /* late-payment interest */
-    LE_CREDIT_USED, /* credit held on this declaration spent on another one */
+    LE_ASSESSED,       /* at registration; signed delta after an amendment or an inspection */
+    LE_PAID,           /* money received through a bank */
+    LE_GUARANTEED,     /* a bank guarantee (separate or joint) */
+    LE_CREDIT,         /* overpayment moved to the enterprise's credit */
+    LE_REFUNDED,       /* credit paid back to the enterprise (an officer's refund decision) */
+    LE_INTEREST,       /* late-payment interest */
+    LE_CREDIT_USED,    /* credit held on this declaration spent on another one */
     LE_PAID_BY_CREDIT, /* tax paid out of the enterprise's credit */
     LE_COUNT
 } ledger_kind;
 
 typedef struct ledger_entry {
     ledger_kind kind;
-    int64_t amount;  /* VND */
-    date_ymd on;     /* the day it was booked (UTC); 0 when unknown */
-    date_ymd due;    /* guaranteed entries: the day the guarantee ends, else 0 */
+    int64_t amount; /* VND */
+    date_ymd on;    /* the day it was booked (UTC); 0 when unknown */
+    date_ymd due;   /* guaranteed entries: the day the guarantee ends, else 0 */
 } ledger_entry;
 
 typedef struct ledger_balance {
@@ -77,8 +77,8 @@ date_ymd ledger_aeo_deadline(date_ymd d);
  * The due date is never before the day of the first assessment, which lets the overdue query
  * skip recent declarations. `released` is the day of clearance, 0 when not released. */
 typedef struct ledger_debt {
-    int64_t unpaid;  /* > 0: something is owed */
-    date_ymd due;    /* 0: not due (see above) */
+    int64_t unpaid; /* > 0: something is owed */
+    date_ymd due;   /* 0: not due (see above) */
 } ledger_debt;
 void ledger_debt_of(const ledger_entry *e, int n, int aeo, date_ymd released, ledger_debt *out);
 /* Days a debt is overdue on `today` (paying on the due date is on time): 0 when not overdue. */

@@ -2,10 +2,19 @@
 
 const char *lifecycle_action_name(lc_action a)
 {
-    static const char *const names[ACT_COUNT] = {
-        "modify", "register", "amend", "cancel", "start_document_check", "documents_passed",
-        "documents_failed", "inspection_completed", "clear", "reject", "pass_supervision",
-        "invalidate", "expire"};
+    static const char *const names[ACT_COUNT] = {"modify",
+                                                 "register",
+                                                 "amend",
+                                                 "cancel",
+                                                 "start_document_check",
+                                                 "documents_passed",
+                                                 "documents_failed",
+                                                 "inspection_completed",
+                                                 "clear",
+                                                 "reject",
+                                                 "pass_supervision",
+                                                 "invalidate",
+                                                 "expire"};
     return (unsigned)a < ACT_COUNT ? names[a] : "unknown";
 }
 
@@ -14,9 +23,7 @@ int lifecycle_next(decl_status from, decl_channel ch, lc_action a, decl_status *
     decl_status next = from;
     int ok = 0;
     switch (a) {
-    case ACT_MODIFY:
-        ok = from == ST_PROVISIONAL;
-        break;
+    case ACT_MODIFY: ok = from == ST_PROVISIONAL; break;
     case ACT_REGISTER:
         ok = from == ST_PROVISIONAL;
         next = ST_REGISTERED;
@@ -68,8 +75,7 @@ int lifecycle_next(decl_status from, decl_channel ch, lc_action a, decl_status *
         ok = from == ST_PROVISIONAL;
         next = ST_EXPIRED;
         break;
-    default:
-        break;
+    default: break;
     }
     if (!ok)
         return -1;

@@ -7,19 +7,19 @@
 #include "core/decl.h"
 
 typedef enum lc_action {
-    ACT_MODIFY,             /* declarant changes a provisional declaration (IDB) */
-    ACT_REGISTER,           /* IDC */
-    ACT_AMEND,              /* amendment after registration (IDD/IDE) */
-    ACT_CANCEL,             /* cancellation on request */
-    ACT_START_DOC_CHECK,    /* officer opens the document check (yellow, red) */
-    ACT_DOC_PASSED,         /* documents conform: yellow -> checked, red -> inspection */
-    ACT_DOC_FAILED,         /* documents do not conform: escalate to physical inspection */
-    ACT_INSPECTION_DONE,    /* physical inspection result recorded (violation or not) */
-    ACT_CLEAR,              /* clearance decision */
-    ACT_REJECT,             /* goods refused */
-    ACT_PASS_SUPERVISION,   /* goods passed the customs supervision area */
-    ACT_INVALIDATE,         /* 15 days incomplete (Art. 22 Circular 38 as amended) */
-    ACT_EXPIRE,             /* provisional data older than 7 days */
+    ACT_MODIFY,           /* declarant changes a provisional declaration (IDB) */
+    ACT_REGISTER,         /* IDC */
+    ACT_AMEND,            /* amendment after registration (IDD/IDE) */
+    ACT_CANCEL,           /* cancellation on request */
+    ACT_START_DOC_CHECK,  /* officer opens the document check (yellow, red) */
+    ACT_DOC_PASSED,       /* documents conform: yellow -> checked, red -> inspection */
+    ACT_DOC_FAILED,       /* documents do not conform: escalate to physical inspection */
+    ACT_INSPECTION_DONE,  /* physical inspection result recorded (violation or not) */
+    ACT_CLEAR,            /* clearance decision */
+    ACT_REJECT,           /* goods refused */
+    ACT_PASS_SUPERVISION, /* goods passed the customs supervision area */
+    ACT_INVALIDATE,       /* 15 days incomplete (Art. 22 Circular 38 as amended) */
+    ACT_EXPIRE,           /* provisional data older than 7 days */
     ACT_COUNT
 } lc_action;
 

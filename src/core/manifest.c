@@ -103,7 +103,8 @@ int gate_decide(const gate_facts *f, const char *reasons[GATE_MAX_REASONS], int 
     return n == 0;
 }
 
-int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS], int *n_reasons)
+int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS],
+                       int *n_reasons)
 {
     int n = 0;
     if (f->n_decls == 0)
@@ -134,8 +135,8 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
         if (!r->active || r->action != CH_RED || (r->valid_from && date < r->valid_from) ||
             (r->valid_to && date > r->valid_to))
             continue;
-        if (r->declarant[0] || r->type_code[0] || r->office[0] ||
-            r->min_value_vnd || r->max_unit_value_vnd || r->duplicate_document ||
+        if (r->declarant[0] || r->type_code[0] || r->office[0] || r->min_value_vnd ||
+            r->max_unit_value_vnd || r->duplicate_document ||
             (!r->hs_prefix[0] && !r->importer[0] && !r->shipper[0]))
             continue; /* needs declaration data, or would hold everything */
         size_t pl = strlen(r->hs_prefix);

@@ -30,15 +30,15 @@ typedef enum gate_type { GATE_IN = 1, GATE_OUT = 2, GATE_LOADED = 3 } gate_type;
 
 typedef struct gate_facts {
     gate_type type;
-    int in_manifest;          /* the container is on a manifest */
-    int port_ok;              /* ... for the port of the gate */
-    int seal_ok;              /* the seal reported matches the manifest's */
-    int already_in;           /* an allowed gate_in exists for this manifest */
-    int already_out;          /* an allowed gate_out exists for this manifest */
-    int n_decls;              /* live declarations covering the container's bills of lading */
-    int n_uncleared;          /* ... of which not cleared */
-    int n_bl_uncovered;       /* bills of lading of the container without a live declaration */
-    int holds_open;           /* open customs holds on the container or its bills */
+    int in_manifest;    /* the container is on a manifest */
+    int port_ok;        /* ... for the port of the gate */
+    int seal_ok;        /* the seal reported matches the manifest's */
+    int already_in;     /* an allowed gate_in exists for this manifest */
+    int already_out;    /* an allowed gate_out exists for this manifest */
+    int n_decls;        /* live declarations covering the container's bills of lading */
+    int n_uncleared;    /* ... of which not cleared */
+    int n_bl_uncovered; /* bills of lading of the container without a live declaration */
+    int holds_open;     /* open customs holds on the container or its bills */
 } gate_facts;
 
 /* Pre-arrival screening of a bill of lading against the risk rules that can be judged on a
@@ -58,15 +58,16 @@ int gate_decide(const gate_facts *f, const char *reasons[GATE_MAX_REASONS], int 
  * cleared export declarations that carry it from this port, and is loaded (GATE_LOADED) once it
  * is in; loading moves those declarations to passed_supervision. */
 typedef struct gate_export_facts {
-    gate_type type;           /* GATE_IN or GATE_LOADED */
-    int n_decls;              /* live export declarations carrying the container, loading at this port */
-    int n_elsewhere;          /* ... loading at another port */
-    int n_uncleared;          /* of n_decls, not cleared yet */
-    int gated_in;             /* an allowed export gate_in of it exists */
-    int loaded;               /* an allowed loading of it exists */
+    gate_type type;  /* GATE_IN or GATE_LOADED */
+    int n_decls;     /* live export declarations carrying the container, loading at this port */
+    int n_elsewhere; /* ... loading at another port */
+    int n_uncleared; /* of n_decls, not cleared yet */
+    int gated_in;    /* an allowed export gate_in of it exists */
+    int loaded;      /* an allowed loading of it exists */
     int holds_open;
-    int seal_mismatch;        /* on an outbound manifest whose seal differs */
+    int seal_mismatch; /* on an outbound manifest whose seal differs */
 } gate_export_facts;
-int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS], int *n_reasons);
+int gate_decide_export(const gate_export_facts *f, const char *reasons[GATE_MAX_REASONS],
+                       int *n_reasons);
 
 #endif

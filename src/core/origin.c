@@ -11,7 +11,8 @@
  * them (background knowledge, not re-read against each circular in this session): see
  * data/tax/SOURCE.md, "origin criteria". */
 static const origin_form forms[] = {
-    {"D", "ATIGA", "WO PE RVC CTC CTH CTSH PSR ACU DMI", "ATIGA Annex 7 (Form D); Circular 22/2016/TT-BCT as amended"},
+    {"D", "ATIGA", "WO PE RVC CTC CTH CTSH PSR ACU DMI",
+     "ATIGA Annex 7 (Form D); Circular 22/2016/TT-BCT as amended"},
     {"E", "ACFTA", "WO PE RVC CTH PSR", "ACFTA Rules of Origin (Form E); Circular 12/2019/TT-BCT"},
     {"AK", "AKFTA", "WO PE RVC CTH CTC SP PSR", "AKFTA Rules of Origin (Form AK)"},
     {"AJ", "AJCEP", "WO PE CTH LVC PSR", "AJCEP Rules of Origin (Form AJ)"},
@@ -25,7 +26,8 @@ static const origin_form forms[] = {
     {"AHK", "AHKFTA", "WO PE RVC CTH PSR", "AHKFTA Rules of Origin (Form AHK)"},
     {"EUR.1", "EVFTA", "W P PSR", "EVFTA Protocol 1 (EUR.1 movement certificate)"},
     {"REX", "EVFTA", "W P PSR", "EVFTA Protocol 1 (statement on origin, REX-registered exporter)"},
-    {"RCEP", "RCEP_A", "WO PE CTC RVC CR ACU DMI PSR", "RCEP Chapter 3 (Form RCEP); Decree 129/2022/ND-CP"},
+    {"RCEP", "RCEP_A", "WO PE CTC RVC CR ACU DMI PSR",
+     "RCEP Chapter 3 (Form RCEP); Decree 129/2022/ND-CP"},
     {"VI", "VIFTA", "WO PE PSR", "VIFTA Rules of Origin (form name unverified)"},
 };
 
@@ -64,7 +66,8 @@ int origin_criterion_valid(const origin_form *f, const char *c)
         const char *q = c;
         while (isdigit((unsigned char)*q) || *q == '.')
             q++;
-        return *q == '%' && q[1] == 0 && (has_code(f->criteria, "RVC", 3) || has_code(f->criteria, "LVC", 3));
+        return *q == '%' && q[1] == 0 &&
+               (has_code(f->criteria, "RVC", 3) || has_code(f->criteria, "LVC", 3));
     }
     size_t n = 0;
     while (isalpha((unsigned char)c[n]))

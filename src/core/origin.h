@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 typedef struct origin_form {
-    const char *form;       /* as declared: "E", "D", "EUR.1" */
-    const char *agreement;  /* the agreement code of data/tax/fta_agreements.tsv */
-    const char *criteria;   /* space-separated criterion codes printed on the form */
+    const char *form;      /* as declared: "E", "D", "EUR.1" */
+    const char *agreement; /* the agreement code of data/tax/fta_agreements.tsv */
+    const char *criteria;  /* space-separated criterion codes printed on the form */
     const char *legal_ref;
 } origin_form;
 

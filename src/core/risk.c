@@ -80,7 +80,8 @@ int risk_rule_matches(const risk_rule *r, const risk_input *in)
         return 0;
     if (r->office[0] && strcmp(d->customs_office, r->office) != 0)
         return 0;
-    if (r->shipper[0] && !risk_shipper_matches(r->shipper, d->kind == DECL_EXPORT ? "" : d->exporter.name))
+    if (r->shipper[0] &&
+        !risk_shipper_matches(r->shipper, d->kind == DECL_EXPORT ? "" : d->exporter.name))
         return 0;
     if (r->min_value_vnd > 0 && in->customs_value < r->min_value_vnd)
         return 0;
@@ -128,7 +129,8 @@ void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *polic
          * physical inspection unless a specific risk rule selects them, or a random check of
          * their compliance (the exploration share) does. */
         if (in->model_channel != CH_NONE && in->model_explored && in->model_channel > out->channel)
-            add_reason(out, "exploration", 0, in->model_channel, "random compliance check of a priority enterprise");
+            add_reason(out, "exploration", 0, in->model_channel,
+                       "random compliance check of a priority enterprise");
         else if (out->channel == CH_GREEN)
             add_reason(out, "aeo", 0, CH_GREEN, "priority (AEO) enterprise");
         return;
@@ -139,8 +141,9 @@ void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *polic
          * share (core/risk_policy.h) */
         if (in->model_explored)
             add_reason(out, "exploration", 0, in->model_channel,
-                       in->model_channel == CH_RED ? "random selection for physical inspection (exploration)"
-                                                   : "random selection for document check (exploration)");
+                       in->model_channel == CH_RED
+                           ? "random selection for physical inspection (exploration)"
+                           : "random selection for document check (exploration)");
         else if (in->model_channel == CH_RED)
             add_reason(out, "model", 0, CH_RED, "risk score in the red band");
         else if (in->model_channel == CH_YELLOW)
@@ -168,7 +171,8 @@ void risk_inherit_selection(risk_decision *d, int channel, const char *number)
     char text[128];
     if (channel < CH_YELLOW)
         return;
-    snprintf(text, sizeof text, "selection of cancelled declaration %.12s carried over to the same goods",
+    snprintf(text, sizeof text,
+             "selection of cancelled declaration %.12s carried over to the same goods",
              number ? number : "");
     add_reason(d, "inherited", 0, channel, text);
 }

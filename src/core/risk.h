@@ -21,52 +21,52 @@
 typedef struct risk_rule {
     int64_t id;
     char name[96];
-    char hs_prefix[9];        /* "" = any; 2..8 digits */
-    char origin[3];           /* "" = any */
-    char importer[14];        /* the Vietnamese enterprise ("" = any) */
+    char hs_prefix[9]; /* "" = any; 2..8 digits */
+    char origin[3];    /* "" = any */
+    char importer[14]; /* the Vietnamese enterprise ("" = any) */
     char declarant[14];
     char type_code[4];
     char office[9];
-    char shipper[64];         /* "" = any; case-insensitive substring of the foreign seller/shipper */
-    int64_t min_value_vnd;    /* total customs value >= this (0 = no condition) */
+    char shipper[64];      /* "" = any; case-insensitive substring of the foreign seller/shipper */
+    int64_t min_value_vnd; /* total customs value >= this (0 = no condition) */
     int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
     date_ymd valid_from, valid_to; /* 0 = open */
-    int duplicate_document;   /* 1: only a declaration whose invoice or bill of lading the same
+    int duplicate_document;        /* 1: only a declaration whose invoice or bill of lading the same
                                * enterprise declared before (issue 14 §5) */
-    int action;               /* CH_YELLOW or CH_RED */
-    int priority;             /* higher first */
+    int action;                    /* CH_YELLOW or CH_RED */
+    int priority;                  /* higher first */
     int active;
 } risk_rule;
 
 /* What selectivity sees of a declaration: the declaration plus per-item customs values in VND. */
 typedef struct risk_input {
     const decl *d;
-    const int64_t *item_customs_value;  /* VND per item (from the tax engine) */
-    int64_t customs_value;              /* VND total */
+    const int64_t *item_customs_value; /* VND per item (from the tax engine) */
+    int64_t customs_value;             /* VND total */
     date_ymd date;
     int aeo;
-    int compliance;                     /* 1..4; 0 unknown */
-    int model_channel;                  /* CH_NONE without an active model, else the band chosen */
-    int model_explored;                 /* ... by the exploration draw rather than by the score */
-    uint64_t random_draw;               /* uniform 64-bit draw, supplied by the caller */
-    int duplicate_document;             /* the enterprise declared this invoice / bill of lading before */
+    int compliance;         /* 1..4; 0 unknown */
+    int model_channel;      /* CH_NONE without an active model, else the band chosen */
+    int model_explored;     /* ... by the exploration draw rather than by the score */
+    uint64_t random_draw;   /* uniform 64-bit draw, supplied by the caller */
+    int duplicate_document; /* the enterprise declared this invoice / bill of lading before */
 } risk_input;
 
 typedef struct risk_policy {
-    uint32_t random_red_ppm;            /* random physical inspection share, parts per million */
-    uint32_t random_yellow_ppm;         /* random document check share */
+    uint32_t random_red_ppm;    /* random physical inspection share, parts per million */
+    uint32_t random_yellow_ppm; /* random document check share */
     /* learned selectivity (core/risk_policy.h): shares of traffic, parts per million */
-    uint32_t model_red_ppm;             /* default 50,000 (5 %) */
-    uint32_t model_yellow_ppm;          /* default 150,000 (15 %) */
-    uint32_t exploration_ppm;           /* of each selection, drawn at random; default 100,000 */
+    uint32_t model_red_ppm;    /* default 50,000 (5 %) */
+    uint32_t model_yellow_ppm; /* default 150,000 (15 %) */
+    uint32_t exploration_ppm;  /* of each selection, drawn at random; default 100,000 */
 } risk_policy;
 
 #define RISK_MAX_REASONS 16
 
 typedef struct risk_reason {
-    char code[24];            /* "rule", "compliance", "aeo", "random", "model", "exploration" */
+    char code[24]; /* "rule", "compliance", "aeo", "random", "model", "exploration" */
     int64_t rule_id;
-    int channel;              /* the channel this reason asks for */
+    int channel; /* the channel this reason asks for */
     char text[128];
 } risk_reason;
 

@@ -9,12 +9,12 @@
 
 /* What the history knows of one key (an importer, an HS6 code, an importer x HS6 pair, ...). */
 typedef struct key_stat {
-    uint32_t seen;          /* items registered */
-    uint32_t labelled;      /* items whose declaration has a known outcome */
+    uint32_t seen;     /* items registered */
+    uint32_t labelled; /* items whose declaration has a known outcome */
     uint32_t violations;
     uint32_t critical;
-    int32_t last_day;       /* day (unix / 86400) last registered */
-    uint32_t n_uv;          /* log unit values (value per kg) seen, for the HS keys */
+    int32_t last_day; /* day (unix / 86400) last registered */
+    uint32_t n_uv;    /* log unit values (value per kg) seen, for the HS keys */
     double sum_uv, sum_uv2;
 } key_stat;
 
@@ -22,32 +22,66 @@ struct risk_history {
     strmap keys;
     key_stat *stats;
     size_t cap;
-    uint64_t labelled, violations;   /* over all keys: the prior of the smoothed rates */
+    uint64_t labelled, violations; /* over all keys: the prior of the smoothed rates */
 };
 
 /* ---- the keys ------------------------------------------------------------------------------ */
 
 enum {
-    K_IMPORTER, K_DECLARANT, K_SELLER, K_COURIER, K_OFFICE, K_TYPE, K_PROCEDURE, K_USE, K_PAYMENT,
-    K_TAX_TYPE, K_ORIGIN_IND, K_TRANSPORT, K_HS6, K_HS4, K_HS2, K_ORIGIN, K_DEPARTURE,
-    K_IMPORTER_HS6, K_IMPORTER_DECLARANT, K_IMPORTER_SELLER, K_IMPORTER_ORIGIN, K_DECLARANT_HS6,
-    K_HS6_ORIGIN, K_SELLER_HS6, K_OFFICE_HS6,
+    K_IMPORTER,
+    K_DECLARANT,
+    K_SELLER,
+    K_COURIER,
+    K_OFFICE,
+    K_TYPE,
+    K_PROCEDURE,
+    K_USE,
+    K_PAYMENT,
+    K_TAX_TYPE,
+    K_ORIGIN_IND,
+    K_TRANSPORT,
+    K_HS6,
+    K_HS4,
+    K_HS2,
+    K_ORIGIN,
+    K_DEPARTURE,
+    K_IMPORTER_HS6,
+    K_IMPORTER_DECLARANT,
+    K_IMPORTER_SELLER,
+    K_IMPORTER_ORIGIN,
+    K_DECLARANT_HS6,
+    K_HS6_ORIGIN,
+    K_SELLER_HS6,
+    K_OFFICE_HS6,
     K_COUNT
 };
 _Static_assert(K_COUNT == RISK_N_KEYS, "RISK_N_KEYS must match the key list");
 
-#define KEY_NAMES(X)                                                                                     \
-    X(importer) X(declarant) X(seller) X(courier) X(office) X(type_code) X(procedure) X(use_code)       \
-    X(payment_type) X(tax_type) X(origin_indicator) X(transport_mode) X(hs6) X(hs4) X(hs2) X(origin)    \
-    X(departure) X(importer_hs6) X(importer_declarant) X(importer_seller) X(importer_origin)             \
-    X(declarant_hs6) X(hs6_origin) X(seller_hs6) X(office_hs6)
+/* one X per key, several to a line (clang-format 14 re-indents such a macro on every pass) */
+// clang-format off
+#define KEY_NAMES(X)                                                                               \
+    X(importer) X(declarant) X(seller) X(courier) X(office) X(type_code) X(procedure)              \
+    X(use_code) X(payment_type) X(tax_type) X(origin_indicator) X(transport_mode) X(hs6) X(hs4)    \
+    X(hs2) X(origin) X(departure) X(importer_hs6) X(importer_declarant) X(importer_seller)         \
+    X(importer_origin) X(declarant_hs6) X(hs6_origin) X(seller_hs6) X(office_hs6)
+// clang-format on
 #define KEY_FEATURES(k) #k ".seen", #k ".labelled", #k ".rate", #k ".days_since",
 
 const char *const risk_feature_names[RISK_N_FEATURES] = {
-    KEY_NAMES(KEY_FEATURES)
-    "value.log", "net_mass_kg.log", "value_per_kg.log", "value_per_kg.z_hs6", "value_per_kg.z_hs4",
-    "tax_rate_pct", "origin_differs_from_departure", "seller_missing", "courier_present", "aeo",
-    "compliance", "hs_chapter", "transport_mode_code", "weekday",
+    KEY_NAMES(KEY_FEATURES) "value.log",
+    "net_mass_kg.log",
+    "value_per_kg.log",
+    "value_per_kg.z_hs6",
+    "value_per_kg.z_hs4",
+    "tax_rate_pct",
+    "origin_differs_from_departure",
+    "seller_missing",
+    "courier_present",
+    "aeo",
+    "compliance",
+    "hs_chapter",
+    "transport_mode_code",
+    "weekday",
 };
 
 /* Prior weight of the smoothed violation rate: a key with few outcomes stays near the overall
@@ -118,7 +152,8 @@ static size_t key_text(const risk_fact *f, int k, char *buf, size_t size)
         return 0;
     size_t at = 1;
     buf[0] = (char)('A' + k);
-    if (!append(buf, size, &at, a) || (b && (!append(buf, size, &at, "\x1f") || !append(buf, size, &at, b))))
+    if (!append(buf, size, &at, a) ||
+        (b && (!append(buf, size, &at, "\x1f") || !append(buf, size, &at, b))))
         return 0;
     buf[at] = 0;
     return at;
@@ -157,10 +192,7 @@ void risk_history_free(risk_history *h)
     free(h);
 }
 
-size_t risk_history_size(const risk_history *h)
-{
-    return h->keys.count;
-}
+size_t risk_history_size(const risk_history *h) { return h->keys.count; }
 
 static const key_stat *find_stat(const risk_history *h, const risk_fact *f, int k)
 {
@@ -292,8 +324,8 @@ void risk_features(const risk_history *h, const risk_fact *f, float out[RISK_N_F
 
 /* ---- replay -------------------------------------------------------------------------------- */
 
-int risk_replay(risk_history *h, const risk_fact *facts, size_t n_facts, const risk_outcome *outcomes,
-                size_t n_outcomes, risk_replay_fn fn, void *ctx)
+int risk_replay(risk_history *h, const risk_fact *facts, size_t n_facts,
+                const risk_outcome *outcomes, size_t n_outcomes, risk_replay_fn fn, void *ctx)
 {
     size_t o = 0;
     for (size_t i = 0; i < n_facts;) {

@@ -19,35 +19,35 @@
  * empty when the declaration does not carry them. */
 typedef struct risk_fact {
     char decl_id[33];
-    int line;                   /* 1-based item number */
-    int64_t registered_at;      /* unix seconds */
-    char importer[24];          /* the responsible enterprise (tax code) */
+    int line;              /* 1-based item number */
+    int64_t registered_at; /* unix seconds */
+    char importer[24];     /* the responsible enterprise (tax code) */
     char declarant[24];
-    char seller[64];            /* foreign seller / shipper */
+    char seller[64]; /* foreign seller / shipper */
     char courier[24];
     char office[12];
-    char type_code[8];          /* VNACCS type code (Decision 1357) or the source's import type */
-    char procedure[8];          /* import/export kind or the source's process type */
+    char type_code[8]; /* VNACCS type code (Decision 1357) or the source's import type */
+    char procedure[8]; /* import/export kind or the source's process type */
     char use_code[8];
     char payment_type[8];
-    char tax_type[12];          /* duty schedule code applied (B01, B02, ... or the source's) */
-    char origin_indicator[4];   /* how origin is evidenced: C/O form claimed or the source's flag */
+    char tax_type[12];        /* duty schedule code applied (B01, B02, ... or the source's) */
+    char origin_indicator[4]; /* how origin is evidenced: C/O form claimed or the source's flag */
     int transport_mode;
-    char hs[9];                 /* 6 or 8 digits */
+    char hs[9]; /* 6 or 8 digits */
     char origin[3];
-    char departure[3];          /* country of the port of loading */
-    int64_t tax_rate_bp;        /* import duty rate, 1/100 % */
-    int64_t value;              /* customs value, whole units of currency */
+    char departure[3];   /* country of the port of loading */
+    int64_t tax_rate_bp; /* import duty rate, 1/100 % */
+    int64_t value;       /* customs value, whole units of currency */
     char currency[4];
-    int64_t net_mass_g;         /* 0 = unknown */
+    int64_t net_mass_g; /* 0 = unknown */
     int aeo;
-    int compliance;             /* 1..4, 0 unknown */
+    int compliance; /* 1..4, 0 unknown */
 } risk_fact;
 
 /* An inspection outcome of the declaration a fact belongs to. */
 typedef struct risk_outcome {
-    int32_t fact;               /* index into the facts array */
-    int64_t at;                 /* unix seconds the outcome was recorded */
+    int32_t fact; /* index into the facts array */
+    int64_t at;   /* unix seconds the outcome was recorded */
     int8_t violation;
     int8_t critical;
 } risk_outcome;
@@ -64,7 +64,7 @@ typedef struct risk_history risk_history;
 
 risk_history *risk_history_new(void);
 void risk_history_free(risk_history *h);
-size_t risk_history_size(const risk_history *h);   /* distinct keys held */
+size_t risk_history_size(const risk_history *h); /* distinct keys held */
 
 /* The features of f given what h knows; missing values are NaN. Does not change h. */
 void risk_features(const risk_history *h, const risk_fact *f, float out[RISK_N_FEATURES]);
@@ -78,13 +78,14 @@ int risk_history_outcome(risk_history *h, const risk_fact *f, int violation, int
 
 /* Called once per declaration (a run of consecutive facts with one decl_id), before they are
  * registered in h: facts[first .. first+n-1]. */
-typedef void (*risk_replay_fn)(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n);
+typedef void (*risk_replay_fn)(void *ctx, const risk_history *h, const risk_fact *facts,
+                               size_t first, size_t n);
 
 /* Replays facts (sorted by registered_at, items of a declaration consecutive) and outcomes
  * (sorted by at) into h: before each declaration, every outcome recorded strictly before its
  * registration is applied; fn (may be NULL) sees the declaration; then it is registered.
  * Outcomes left at the end are applied too, so h ends as of "now". 0 or -1 (memory). */
-int risk_replay(risk_history *h, const risk_fact *facts, size_t n_facts, const risk_outcome *outcomes,
-                size_t n_outcomes, risk_replay_fn fn, void *ctx);
+int risk_replay(risk_history *h, const risk_fact *facts, size_t n_facts,
+                const risk_outcome *outcomes, size_t n_outcomes, risk_replay_fn fn, void *ctx);
 
 #endif

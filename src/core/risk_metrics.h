@@ -14,7 +14,7 @@ typedef struct risk_metrics {
     size_t rows, positives;
     double precision[RISK_METRIC_RATES];
     double recall[RISK_METRIC_RATES];
-    double auc;                   /* NaN when one class is absent */
+    double auc; /* NaN when one class is absent */
 } risk_metrics;
 
 /* scores and labels (0/1) of n rows. 0, or -1 when memory runs out. */

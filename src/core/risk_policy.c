@@ -63,7 +63,8 @@ static void recalibrate(risk_calibrator *c)
     qsort(c->scratch, c->n, sizeof *c->scratch, by_value_desc);
     double keep = 1.0 - c->shares.explore;
     c->red_threshold = top_threshold(c->scratch, c->n, c->shares.red * keep);
-    c->yellow_threshold = top_threshold(c->scratch, c->n, (c->shares.red + c->shares.yellow) * keep);
+    c->yellow_threshold =
+        top_threshold(c->scratch, c->n, (c->shares.red + c->shares.yellow) * keep);
 }
 
 static void observe(risk_calibrator *c, float s)
@@ -92,7 +93,8 @@ void risk_calibrator_decide(risk_calibrator *c, float adjusted, uint64_t draw, r
     observe(c, adjusted);
     if (++c->since >= RISK_RECALIBRATE || c->n < RISK_RECALIBRATE)
         recalibrate(c);
-    *out = (risk_band){.channel = CH_GREEN, .red_threshold = c->red_threshold,
+    *out = (risk_band){.channel = CH_GREEN,
+                       .red_threshold = c->red_threshold,
                        .yellow_threshold = c->yellow_threshold};
     if (adjusted >= c->red_threshold) {
         out->channel = CH_RED;

@@ -22,23 +22,23 @@
 #define RISK_RECALIBRATE 50
 
 typedef struct risk_shares {
-    double red;       /* default 0.05 */
-    double yellow;    /* default 0.15 */
-    double explore;   /* default 0.10: of each share, drawn at random */
+    double red;     /* default 0.05 */
+    double yellow;  /* default 0.15 */
+    double explore; /* default 0.10: of each share, drawn at random */
 } risk_shares;
 
 typedef struct risk_calibrator {
     risk_shares shares;
-    float *window;    /* ring of recent adjusted scores */
+    float *window; /* ring of recent adjusted scores */
     size_t cap, n, pos;
     float *scratch;
-    uint32_t since;   /* decisions since the last recalibration */
+    uint32_t since; /* decisions since the last recalibration */
     float red_threshold, yellow_threshold;
 } risk_calibrator;
 
 typedef struct risk_band {
-    int channel;                   /* CH_GREEN / CH_YELLOW / CH_RED */
-    int explored;                  /* chosen by the exploration draw, not by the score */
+    int channel;  /* CH_GREEN / CH_YELLOW / CH_RED */
+    int explored; /* chosen by the exploration draw, not by the score */
     float red_threshold, yellow_threshold;
 } risk_band;
 

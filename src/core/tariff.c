@@ -27,22 +27,19 @@ struct tariff {
     size_t nprocs;
     tariff_reference *refs;
     size_t nrefs;
-    char *ban_buf;          /* ban_lists.tsv (optional): list, CAS number, name per row */
+    char *ban_buf; /* ban_lists.tsv (optional): list, CAS number, name per row */
     const char *(*bans)[3];
     size_t nbans;
     size_t mem;
 };
 
 static const char *const fta_names[FTA_COUNT] = {
-    "ACFTA", "ATIGA", "AJCEP", "VJEPA", "AKFTA", "AANZFTA", "AIFTA", "VKFTA", "VCFTA", "VN_EAEU",
-    "CPTPP", "AHKFTA", "EVFTA", "UKVFTA", "VIFTA", "RCEP_A", "RCEP_B", "RCEP_C", "RCEP_D",
-    "RCEP_E", "RCEP_F",
+    "ACFTA", "ATIGA",  "AJCEP",   "VJEPA",  "AKFTA",  "AANZFTA", "AIFTA",
+    "VKFTA", "VCFTA",  "VN_EAEU", "CPTPP",  "AHKFTA", "EVFTA",   "UKVFTA",
+    "VIFTA", "RCEP_A", "RCEP_B",  "RCEP_C", "RCEP_D", "RCEP_E",  "RCEP_F",
 };
 
-const char *tariff_fta_name(tariff_fta f)
-{
-    return (unsigned)f < FTA_COUNT ? fta_names[f] : "?";
-}
+const char *tariff_fta_name(tariff_fta f) { return (unsigned)f < FTA_COUNT ? fta_names[f] : "?"; }
 
 int tariff_fta_from_name(const char *name)
 {
@@ -51,7 +48,6 @@ int tariff_fta_from_name(const char *name)
             return i;
     return -1;
 }
-
 
 /* Splits the next line at *pp into at most max fields (in place). Returns the field count, 0 at
  * end of buffer; comment and empty lines yield -1. */
@@ -322,8 +318,8 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
             continue;
         }
         codes[t->nprocs] = hs8;
-        t->procs[t->nprocs++] = (tariff_procedure){f[1], f[2], f[3], f[4], nf == 7 ? f[5] : "import",
-                                                   nf == 7 ? f[6] : ""};
+        t->procs[t->nprocs++] = (tariff_procedure){
+            f[1], f[2], f[3], f[4], nf == 7 ? f[5] : "import", nf == 7 ? f[6] : ""};
     }
     for (i = 0; i < t->nprocs;) {
         size_t j = i;
@@ -349,7 +345,7 @@ int tariff_load(const char *dir, tariff **out, errs *e)
     char *p, *f[5 + FTA_COUNT + 1];
     int nf, header = 1, nerr0 = e->n;
     pool_builder pb = {0};
-    uint32_t (*cells)[2 + FTA_COUNT] = NULL;
+    uint32_t(*cells)[2 + FTA_COUNT] = NULL;
     tariff *t = calloc(1, sizeof *t);
 
     *out = NULL;
@@ -551,20 +547,11 @@ const tariff_line *tariff_find(const tariff *t, uint32_t hs8)
     return i < t->n && t->keys[i] == hs8 ? &t->lines[i] : NULL;
 }
 
-size_t tariff_count(const tariff *t)
-{
-    return t->n;
-}
+size_t tariff_count(const tariff *t) { return t->n; }
 
-const tariff_line *tariff_at(const tariff *t, size_t i)
-{
-    return i < t->n ? &t->lines[i] : NULL;
-}
+const tariff_line *tariff_at(const tariff *t, size_t i) { return i < t->n ? &t->lines[i] : NULL; }
 
-size_t tariff_memory(const tariff *t)
-{
-    return t->mem;
-}
+size_t tariff_memory(const tariff *t) { return t->mem; }
 
 /* Nearest codes: expand from the insertion point in both directions, preferring lines that share
  * the longest leading digits (same subheading, then heading), then the smaller numeric distance. */
@@ -596,7 +583,8 @@ static int contains_ci(const char *hay, const char *needle, size_t nl)
 {
     for (; *hay; hay++) {
         size_t i = 0;
-        while (i < nl && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+        while (i < nl && hay[i] &&
+               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
             i++;
         if (i == nl)
             return 1;
@@ -610,7 +598,8 @@ size_t tariff_search(const tariff *t, const char *text, const tariff_line **out,
     if (nl == 0)
         return 0;
     for (size_t i = 0; i < t->n && n < max; i++)
-        if (contains_ci(t->lines[i].desc_vn, text, nl) || contains_ci(t->lines[i].desc_en, text, nl))
+        if (contains_ci(t->lines[i].desc_vn, text, nl) ||
+            contains_ci(t->lines[i].desc_en, text, nl))
             out[n++] = &t->lines[i];
     return n;
 }

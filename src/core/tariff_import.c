@@ -28,7 +28,6 @@ typedef struct {
     size_t pos, len;
 } csv_reader;
 
-
 /* RFC 4180 record; fields are unescaped in place and NUL-terminated. Returns the field count,
  * 0 at end. */
 static int csv_next(csv_reader *r, char **f, int max)
@@ -90,9 +89,9 @@ static void put_clean(FILE *o, const char *s)
 }
 
 static const char *const fta_cols[FTA_COUNT] = {
-    "ACFTA", "ATIGA", "AJCEP", "VJEPA", "AKFTA", "AANZFTA", "AIFTA", "VKFTA", "VCFTA", "VN_EAEU",
-    "CPTPP", "AHKFTA", "EVFTA", "UKVFTA", "VIFTA", "RCEP_A", "RCEP_B", "RCEP_C", "RCEP_D",
-    "RCEP_E", "RCEP_F",
+    "ACFTA", "ATIGA",  "AJCEP",   "VJEPA",  "AKFTA",  "AANZFTA", "AIFTA",
+    "VKFTA", "VCFTA",  "VN_EAEU", "CPTPP",  "AHKFTA", "EVFTA",   "UKVFTA",
+    "VIFTA", "RCEP_A", "RCEP_B",  "RCEP_C", "RCEP_D", "RCEP_E",  "RCEP_F",
 };
 
 /* ---- procedures ---- */
@@ -103,11 +102,11 @@ static const char *const fta_cols[FTA_COUNT] = {
 static const struct {
     const char *vn, *code;
 } agencies[] = {
-    {"BNNPTNT", "MARD"}, {"BYT", "MOH"},     {"BCT", "MOIT"},     {"BKHCN", "MOST"},
-    {"BHKCN", "MOST"},   {"BTTTT", "MIC"},   {"BTTT", "MIC"},     {"BGTVT", "MOT"},
-    {"BTNMT", "MONRE"},  {"BCA", "MPS"},     {"BQP", "MOD"},      {"BTC", "MOF"},
-    {"BXD", "MOC"},      {"BLĐTBXH", "MOLISA"}, {"BLĐT", "MOLISA"}, {"NHNN", "SBV"},
-    {"BVHTTDL", "MOCST"}, {"CP", "GOV"},     {"TTg", "GOV"},
+    {"BNNPTNT", "MARD"},  {"BYT", "MOH"},        {"BCT", "MOIT"},    {"BKHCN", "MOST"},
+    {"BHKCN", "MOST"},    {"BTTTT", "MIC"},      {"BTTT", "MIC"},    {"BGTVT", "MOT"},
+    {"BTNMT", "MONRE"},   {"BCA", "MPS"},        {"BQP", "MOD"},     {"BTC", "MOF"},
+    {"BXD", "MOC"},       {"BLĐTBXH", "MOLISA"}, {"BLĐT", "MOLISA"}, {"NHNN", "SBV"},
+    {"BVHTTDL", "MOCST"}, {"CP", "GOV"},         {"TTg", "GOV"},
 };
 
 static const char *tariff_agency_of(const char *ref)
@@ -132,10 +131,7 @@ static const char *tariff_agency_of(const char *ref)
     return best ? best : "";
 }
 
-static int has(const char *s, const char *w)
-{
-    return strstr(s, w) != NULL;
-}
+static int has(const char *s, const char *w) { return strstr(s, w) != NULL; }
 
 /* Stage, from keywords of the Vietnamese text (first rule that matches wins), for the kinds the
  * table below does not name:
@@ -157,10 +153,10 @@ static const char *stage_of(const char *name)
     if (has(name, "giấy phép") || has(name, "cấp phép") || has(name, "Hạn ngạch") ||
         has(name, "được phép NK") || has(name, "QLCN") || has(name, "Phế liệu"))
         return "before_registration";
-    if (has(name, "kiểm dịch") || has(name, "Kiểm dịch") || has(name, "KTCN") || has(name, "KTNN") ||
-        has(name, "kiểm tra") || has(name, "hứng nhận") || has(name, "trước TQ") ||
-        has(name, "trước khi thông quan") || has(name, "hợp quy") || has(name, "khai báo") ||
-        has(name, "an toàn thực phẩm") || has(name, "Thực phẩm"))
+    if (has(name, "kiểm dịch") || has(name, "Kiểm dịch") || has(name, "KTCN") ||
+        has(name, "KTNN") || has(name, "kiểm tra") || has(name, "hứng nhận") ||
+        has(name, "trước TQ") || has(name, "trước khi thông quan") || has(name, "hợp quy") ||
+        has(name, "khai báo") || has(name, "an toàn thực phẩm") || has(name, "Thực phẩm"))
         return "before_clearance";
     return "info";
 }
@@ -173,8 +169,8 @@ static const char *stage_of(const char *name)
 typedef struct proc_kind {
     const char *ref, *name;
     const char *stage, *direction, *condition;
-    const char *agency;     /* NULL: from the reference */
-    const char *fixed_ref;  /* NULL: as in the source */
+    const char *agency;    /* NULL: from the reference */
+    const char *fixed_ref; /* NULL: as in the source */
 } proc_kind;
 
 static const proc_kind kinds[] = {
@@ -184,12 +180,15 @@ static const proc_kind kinds[] = {
     /* Circular 11/2018/TT-BTTTT: used IT products banned from import */
     {"11/2018/TT-BTTTT", NULL, "prohibited", "import", "used", NULL, NULL},
     /* Circular 01/2024/TT-BNNPTNT M20: export of round/sawn timber from domestic natural forests */
-    {"01/2024/TT-BNNPTNT M20", NULL, "prohibited", "export", "timber_origin:natural_forest", NULL, NULL},
+    {"01/2024/TT-BNNPTNT M20", NULL, "prohibited", "export", "timber_origin:natural_forest", NULL,
+     NULL},
     /* Decree 113/2017 Appendix III: banned chemicals (CWC Schedule 1), by CAS number */
     {"113/2017/NĐ-CP PL3", NULL, "prohibited", "both", "cas:113/2017/NĐ-CP PL3", "MOIT", NULL},
     /* substances banned for a use: decided by CAS number against the list (ban_lists.tsv) */
-    {"01/2024/TT-BNNPTNT M23", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M23", NULL, NULL},
-    {"01/2024/TT-BNNPTNT M15", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M15", NULL, NULL},
+    {"01/2024/TT-BNNPTNT M23", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M23", NULL,
+     NULL},
+    {"01/2024/TT-BNNPTNT M15", NULL, "prohibited", "import", "cas:01/2024/TT-BNNPTNT M15", NULL,
+     NULL},
     {"09/2024/TT-BYT-DM5", NULL, "prohibited", "both", "cas:09/2024/TT-BYT-DM5", NULL, NULL},
     /* export bans of listed species and breeds: the lists name species, not HS codes */
     {"01/2024/TT-BNNPTNT M12", NULL, "prohibited", "export", "listed", NULL, NULL},
@@ -236,7 +235,8 @@ static void classify(const char *name, const char *ref, const char **stage, cons
     *fixed_ref = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
         const proc_kind *k = &kinds[i];
-        if ((k->ref && strncmp(ref, k->ref, strlen(k->ref)) != 0) || (k->name && !has(name, k->name)))
+        if ((k->ref && strncmp(ref, k->ref, strlen(k->ref)) != 0) ||
+            (k->name && !has(name, k->name)))
             continue;
         if (k->stage)
             *stage = k->stage;
@@ -361,7 +361,7 @@ int tariff_import(const char *src, const char *proc_src, const char *outdir, imp
     FILE *o;
     int n, first = 1;
     /* first row of each code seen, to detect duplicates */
-    char (*seen)[9] = NULL;
+    char(*seen)[9] = NULL;
     char **seen_row = NULL;
     size_t nseen = 0, capseen = 0;
 
@@ -403,8 +403,10 @@ int tariff_import(const char *src, const char *proc_src, const char *outdir, imp
             for (int c = 4; c < NCOLS; c++)
                 any |= *f[c] != '\0';
             if (any && is_digits(f[1], strlen(f[1]))) {
-                fprintf(report, "row %zu: code '%s' is not 8 digits but carries rates: skipped "
-                                "(source defect, not guessed)\n", st->rows, f[1]);
+                fprintf(report,
+                        "row %zu: code '%s' is not 8 digits but carries rates: skipped "
+                        "(source defect, not guessed)\n",
+                        st->rows, f[1]);
                 st->bad_codes++;
             }
             continue;
@@ -423,8 +425,10 @@ int tariff_import(const char *src, const char *proc_src, const char *outdir, imp
                 st->dup_identical++;
             else {
                 st->dup_differing++;
-                fprintf(report, "row %zu: duplicate code %s with different content: kept the "
-                                "first row\n", st->rows, f[1]);
+                fprintf(report,
+                        "row %zu: duplicate code %s with different content: kept the "
+                        "first row\n",
+                        st->rows, f[1]);
             }
             continue;
         }

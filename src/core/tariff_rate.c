@@ -27,8 +27,7 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *why, size_t n, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t n, const char *fmt, ...)
 {
     va_list ap;
     if (why && n) {
@@ -350,7 +349,8 @@ int tariff_rate_parse(const char *cell, tariff_rate *out, char *why, size_t why_
         if (parse_alts(colon + 1, end, NULL, ov, &no, why, why_size) < 0)
             return -1;
         if (no > 1 && no != nv)
-            return fail(why, why_size, "override has a different number of alternatives: '%s'", buf);
+            return fail(why, why_size, "override has a different number of alternatives: '%s'",
+                        buf);
         memcpy(out->overrides[0].country, cc, 3);
         out->overrides[0].pct = max_alt(ov, no, &star);
         if (star)
@@ -365,26 +365,21 @@ int tariff_rate_format(const tariff_rate *r, char *buf, size_t size)
     char num[32];
     size_t len = 0;
     int w;
-#define OUT(...)                                                  \
-    do {                                                          \
-        w = snprintf(buf + len, size - len, __VA_ARGS__);         \
-        if (w < 0 || (size_t)w >= size - len)                     \
-            return -1;                                            \
-        len += (size_t)w;                                         \
+#define OUT(...)                                                                                   \
+    do {                                                                                           \
+        w = snprintf(buf + len, size - len, __VA_ARGS__);                                          \
+        if (w < 0 || (size_t)w >= size - len)                                                      \
+            return -1;                                                                             \
+        len += (size_t)w;                                                                          \
     } while (0)
 
     if (size == 0)
         return -1;
     buf[0] = '\0';
     switch (r->kind) {
-    case RATE_NONE:
-        return 0;
-    case RATE_QUOTA:
-        OUT("Q");
-        return (int)len;
-    case RATE_REFERENCE:
-        OUT("REF %s", r->ref);
-        return (int)len;
+    case RATE_NONE: return 0;
+    case RATE_QUOTA: OUT("Q"); return (int)len;
+    case RATE_REFERENCE: OUT("REF %s", r->ref); return (int)len;
     case RATE_SPECIFIC:
     case RATE_MIXED:
         if (r->kind == RATE_MIXED) {
@@ -394,8 +389,7 @@ int tariff_rate_format(const tariff_rate *r, char *buf, size_t size)
         dec_format(r->specific_amount, DEC_SCALE_AMOUNT, num, sizeof num);
         OUT("%s %s/%s", r->specific_currency, num, r->specific_unit);
         return (int)len;
-    default:
-        break;
+    default: break;
     }
     if (r->of_mfn_pct) {
         OUT("%u%% MFN", (unsigned)r->of_mfn_pct);

@@ -15,16 +15,14 @@
 #include "core/typecode.h"
 #include "util/dec.h"
 
-#define MAX_VND ((int64_t)1000000000000000LL)         /* 10^15 VND: the engine's ceiling */
+#define MAX_VND ((int64_t)1000000000000000LL)           /* 10^15 VND: the engine's ceiling */
 #define MAX_AMOUNT ((int64_t)100000000000000LL * 10000) /* 10^14 currency units at scale 4 */
 #define SCALE8 ((__int128)100000000)
 
-static const char *const kind_keys[TAX_KINDS] = {"import_duty", "trade_remedy", "sct", "ept", "vat"};
+static const char *const kind_keys[TAX_KINDS] = {"import_duty", "trade_remedy", "sct", "ept",
+                                                 "vat"};
 
-const char *tax_kind_key(tax_kind k)
-{
-    return (unsigned)k < TAX_KINDS ? kind_keys[k] : "?";
-}
+const char *tax_kind_key(tax_kind k) { return (unsigned)k < TAX_KINDS ? kind_keys[k] : "?"; }
 
 int64_t tax_late_interest(int64_t amount_vnd, int32_t days)
 {
@@ -207,7 +205,7 @@ static void pct_text(int32_t pct, char *buf, size_t n)
 /* A duty candidate: one rate applied to one item. */
 typedef struct {
     int64_t amount;
-    int32_t pct;           /* -1 when not ad valorem */
+    int32_t pct; /* -1 when not ad valorem */
     char text[64];
     char schedule[8];
     const char *legal_ref;
@@ -312,23 +310,26 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
     strcat(p, "/hs_code");
     memset(&best, 0, sizeof best);
     set_text(best.schedule, sizeof best.schedule, w ? "B01" : "B03");
-    best.legal_ref = w ? "Decree 26/2023/NĐ-CP Appendix II (preferential/MFN tariff)"
-                       : "Law 107/2016/QH13 Art. 5(3)(c); Decree 26/2023/NĐ-CP (ordinary = 150% MFN)";
+    best.legal_ref =
+        w ? "Decree 26/2023/NĐ-CP Appendix II (preferential/MFN tariff)"
+          : "Law 107/2016/QH13 Art. 5(3)(c); Decree 26/2023/NĐ-CP (ordinary = 150% MFN)";
     if (!w)
         add_note(out, "origin %s not a WTO member on record: ordinary rate", it->origin);
     if (base->kind == RATE_REFERENCE) {
         return errs_add(e, "rate_manual", p,
                         "%08u: the %s rate is set by Chapter 98 guidance (%s); declare the Chapter "
-                        "98 code or enter the rate manually", l->hs8, w ? "MFN" : "ordinary",
-                        base->ref);
+                        "98 code or enter the rate manually",
+                        l->hs8, w ? "MFN" : "ordinary", base->ref);
     }
     if (base->kind != RATE_AD_VALOREM && base->kind != RATE_SPECIFIC && base->kind != RATE_MIXED)
-        return errs_add(e, "rate_missing", p, "%08u has no %s rate", l->hs8, w ? "MFN" : "ordinary");
+        return errs_add(e, "rate_missing", p, "%08u has no %s rate", l->hs8,
+                        w ? "MFN" : "ordinary");
     pct = base->pct;
     if (base->out_of_quota_pct >= 0) {
         /* in-quota rate needs a quota allocation we cannot check: conservative out-of-quota */
         dec_format(base->pct, DEC_SCALE_PCT, num, sizeof num);
-        add_note(out, "in-quota rate %s%% needs a tariff-quota allocation; out-of-quota rate applied",
+        add_note(out,
+                 "in-quota rate %s%% needs a tariff-quota allocation; out-of-quota rate applied",
                  num);
         pct = base->out_of_quota_pct;
         set_text(best.schedule, sizeof best.schedule, "B14");
@@ -430,7 +431,8 @@ static const char *sct_attr_label(int a)
 }
 
 /* sct_attribute_required / sct_attribute_range for item i, naming the line and its brackets. */
-static void sct_attr_error(const tt_sct_match *m, const decl_item *it, int i, date_ymd date, errs *e)
+static void sct_attr_error(const tt_sct_match *m, const decl_item *it, int i, date_ymd date,
+                           errs *e)
 {
     char p[128], list[400] = "", br[64], pct[24], val[48], ds[11];
     size_t l;
@@ -446,8 +448,8 @@ static void sct_attr_error(const tt_sct_match *m, const decl_item *it, int i, da
     date_format(date, ds);
     if (m->status == TT_SCT_ATTR_MISSING) {
         errs_add(e, "sct_attribute_required", p,
-                 "SCT on %s depends on the %s: declare %s (brackets on %s: %s)",
-                 it->hs_code, sct_attr_label(m->attr), tt_sct_attr_key(m->attr), ds, list);
+                 "SCT on %s depends on the %s: declare %s (brackets on %s: %s)", it->hs_code,
+                 sct_attr_label(m->attr), tt_sct_attr_key(m->attr), ds, list);
         return;
     }
     tt_sct_attr_value_text(m->attr, tt_sct_attr_value(it, m->attr), val, sizeof val);
@@ -471,8 +473,10 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
     int nerr = e->n, add_f = 0, add_i = 0, n = d->n_items;
     const tax_fx *fx_inv, *fx_fr = NULL, *fx_in = NULL;
     const typecode *tc = d->type_code[0] ? typecode_find(d->type_code) : NULL;
-    const char *fcur = d->invoice.freight_currency[0] ? d->invoice.freight_currency : d->invoice.currency;
-    const char *icur = d->invoice.insurance_currency[0] ? d->invoice.insurance_currency : d->invoice.currency;
+    const char *fcur =
+        d->invoice.freight_currency[0] ? d->invoice.freight_currency : d->invoice.currency;
+    const char *icur =
+        d->invoice.insurance_currency[0] ? d->invoice.insurance_currency : d->invoice.currency;
     int by_weight = strcmp(d->invoice.allocation, "weight") == 0;
     char path[96];
 
@@ -537,7 +541,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                     size_t l = strlen(sug);
                     snprintf(sug + l, sizeof sug - l, "%s%08u", k ? ", " : "", near[k]->hs8);
                 }
-                errs_add(e, "hs_unknown", p, "%s is not a tariff line; nearest: %s", it->hs_code, sug);
+                errs_add(e, "hs_unknown", p, "%s is not a tariff line; nearest: %s", it->hs_code,
+                         sug);
             }
         }
         if (strlen(it->origin) != 2) {
@@ -545,7 +550,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
             errs_add(e, "origin_invalid", p, "origin must be an ISO 3166 alpha-2 code");
         }
     }
-    if (by_weight && n > 0 && wsum_check == 0 && (d->invoice.freight > 0 || d->invoice.insurance > 0))
+    if (by_weight && n > 0 && wsum_check == 0 &&
+        (d->invoice.freight > 0 || d->invoice.insurance > 0))
         errs_add(e, "value_range", "/invoice/allocation",
                  "allocation by weight needs net_weight_kg on the items");
     if (e->n > nerr)
@@ -618,10 +624,11 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
         }
         if (tc && tc->tax != TC_TAXABLE) {
             char note[192];
-            snprintf(note, sizeof note, "%s (%s): %s", tc->tax == TC_EXEMPT ? "exempt" : "not subject",
-                     tc->code, tc->name);
+            snprintf(note, sizeof note, "%s (%s): %s",
+                     tc->tax == TC_EXEMPT ? "exempt" : "not subject", tc->code, tc->name);
             for (int k = 0; k < TAX_KINDS; k++)
-                zero_line(&r->t[k], tc->tax == TC_EXEMPT ? "exempt" : "not subject", tc->legal_ref, note);
+                zero_line(&r->t[k], tc->tax == TC_EXEMPT ? "exempt" : "not subject", tc->legal_ref,
+                          note);
             continue;
         }
 
@@ -633,8 +640,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
         /* trade remedies on CV */
         {
             const tt_remedy *rem[3];
-            size_t nr = tt_find_remedies(tt, it->hs_code, it->origin, it->producer[0] ? it->producer : NULL,
-                                         date, rem, 3);
+            size_t nr = tt_find_remedies(tt, it->hs_code, it->origin,
+                                         it->producer[0] ? it->producer : NULL, date, rem, 3);
             __int128 acc = 0;
             int32_t sum = 0;
             char num[32];
@@ -644,8 +651,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 acc += (__int128)cv * rem[k]->pct;
                 sum += rem[k]->pct;
                 dec_format(rem[k]->pct, DEC_SCALE_PCT, num, sizeof num);
-                snprintf(tr->rate_text + len, sizeof tr->rate_text - len, "%s%s %s%%", k ? " + " : "",
-                         rem[k]->kind, num);
+                snprintf(tr->rate_text + len, sizeof tr->rate_text - len, "%s%s %s%%",
+                         k ? " + " : "", rem[k]->kind, num);
                 len = strlen(tr->legal_ref);
                 snprintf(tr->legal_ref + len, sizeof tr->legal_ref - len, "%s%s", k ? "; " : "",
                          rem[k]->legal_ref);
@@ -678,7 +685,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 set_text(sct->legal_ref, sizeof sct->legal_ref, s->legal_ref);
                 if (s->attr != SCT_ATTR_NONE) {
                     char val[48], br[64];
-                    tt_sct_attr_value_text(s->attr, tt_sct_attr_value(it, s->attr), val, sizeof val);
+                    tt_sct_attr_value_text(s->attr, tt_sct_attr_value(it, s->attr), val,
+                                           sizeof val);
                     tt_sct_bracket_text(s->attr, s->amin, s->amax, br, sizeof br);
                     add_note(sct, "%s %s: %s bracket", sct_attr_label(s->attr), val, br);
                 }
@@ -697,10 +705,12 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                     snprintf(pp, sizeof pp, "%s/unit", path);
                     errs_add(e, "ept_unit_mismatch", pp,
                              "environmental protection tax on %s is per %s: declare the quantity "
-                             "in %s (got '%s')", it->hs_code, p->unit, p->unit, it->unit);
+                             "in %s (got '%s')",
+                             it->hs_code, p->unit, p->unit, it->unit);
                     continue;
                 }
-                ept->amount = dec_round_div((__int128)it->quantity * p->amount, (__int128)100000000);
+                ept->amount =
+                    dec_round_div((__int128)it->quantity * p->amount, (__int128)100000000);
                 dec_format(p->amount, DEC_SCALE_AMOUNT, num, sizeof num);
                 snprintf(ept->rate_text, sizeof ept->rate_text, "%s VND/%s", num, p->unit);
                 set_text(ept->legal_ref, sizeof ept->legal_ref, p->legal_ref);

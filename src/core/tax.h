@@ -34,7 +34,7 @@ const char *tax_kind_key(tax_kind k);
 /* The customs exchange rate of one currency valid on the computation date. */
 typedef struct tax_fx {
     char currency[4];
-    int64_t vnd_per_unit;   /* DEC_SCALE_FX */
+    int64_t vnd_per_unit; /* DEC_SCALE_FX */
 } tax_fx;
 
 typedef struct tax_fx_table {
@@ -44,27 +44,27 @@ typedef struct tax_fx_table {
 
 /* One tax on one item, with its basis so an officer or a declarant can see why. */
 typedef struct tax_line {
-    int64_t amount;          /* VND */
-    int64_t base;            /* VND the rate applied to (0 for purely specific taxes) */
-    int32_t pct;             /* DEC_SCALE_PCT; -1 when the tax is not ad valorem */
-    char rate_text[64];      /* "10%", "4000 VND/LTR", "USD 5000/unit + 150% x 70%", "exempt" */
-    char schedule[8];        /* import duty: VNACCS schedule code (B01, B03, B05...); others: table code */
+    int64_t amount;     /* VND */
+    int64_t base;       /* VND the rate applied to (0 for purely specific taxes) */
+    int32_t pct;        /* DEC_SCALE_PCT; -1 when the tax is not ad valorem */
+    char rate_text[64]; /* "10%", "4000 VND/LTR", "USD 5000/unit + 150% x 70%", "exempt" */
+    char schedule[8]; /* import duty: VNACCS schedule code (B01, B03, B05...); others: table code */
     char legal_ref[128];
-    char note[192];          /* e.g. "ACFTA rate refused: no certificate of origin form E" */
+    char note[192]; /* e.g. "ACFTA rate refused: no certificate of origin form E" */
 } tax_line;
 
 typedef struct tax_item_result {
-    int64_t customs_value;   /* VND, at the first import border gate */
+    int64_t customs_value; /* VND, at the first import border gate */
     tax_line t[TAX_KINDS];
-    int64_t total;           /* sum of t[].amount */
+    int64_t total; /* sum of t[].amount */
 } tax_item_result;
 
 typedef struct tax_result {
-    int64_t customs_value;   /* sum over items */
+    int64_t customs_value; /* sum over items */
     int64_t totals[TAX_KINDS];
     int64_t total;
     size_t n_items;
-    tax_item_result *items;  /* caller-provided array of at least d->n_items */
+    tax_item_result *items; /* caller-provided array of at least d->n_items */
 } tax_result;
 
 typedef struct tax_tables tax_tables; /* opaque */

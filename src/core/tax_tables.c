@@ -37,7 +37,7 @@ struct tax_tables {
     size_t nvat;
     tt_vat *red;
     size_t nred;
-    tt_vat *xd;   /* export duties (export_duties.tsv): pct on the FOB value */
+    tt_vat *xd; /* export duties (export_duties.tsv): pct on the FOB value */
     size_t nxd;
     tt_vat *redx; /* excluded prefixes: pct unused */
     size_t nredx;
@@ -57,7 +57,6 @@ typedef struct {
     char *f[12];
     int nf;
 } tsv;
-
 
 /* Next non-comment row; 0 at end. */
 static int tsv_next(tsv *t)
@@ -184,20 +183,11 @@ static const struct {
     [SCT_ATTR_SUGAR] = {"sugar_g_100ml", "sugar_g_per_100ml", " g/100 ml", DEC_SCALE_PCT},
 };
 
-const char *tt_sct_attr_name(int a)
-{
-    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].name : "";
-}
+const char *tt_sct_attr_name(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].name : ""; }
 
-const char *tt_sct_attr_key(int a)
-{
-    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].key : "";
-}
+const char *tt_sct_attr_key(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].key : ""; }
 
-int tt_sct_attr_scale(int a)
-{
-    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].scale : 0;
-}
+int tt_sct_attr_scale(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].scale : 0; }
 
 int64_t tt_sct_attr_value(const decl_item *it, int a)
 {
@@ -297,8 +287,10 @@ static int parse_attr(const tsv *t, const char *name, const char *min, const cha
         if (strcmp(name, ATTRS[a].name) == 0)
             r->attr = a;
     if (r->attr < 0)
-        return bad(e, t, "unknown attribute '%s' (alcohol_pct, engine_cc, seats, btu, sugar_g_100ml or empty)",
-                   name);
+        return bad(
+            e, t,
+            "unknown attribute '%s' (alcohol_pct, engine_cc, seats, btu, sugar_g_100ml or empty)",
+            name);
     if (r->attr == SCT_ATTR_NONE) {
         if (*min || *max)
             return bad(e, t, "attr_min/attr_max given without an attribute%s", "");
@@ -332,15 +324,16 @@ static void check_sct_rows(const tt_sct *rows, size_t n, const int *lines, errs 
                 continue;
             snprintf(w, sizeof w, "sct.tsv:%d", lines[j]);
             if (a->attr != b->attr) {
-                errs_add(e, "tax_table_format", w,
-                         "rows of %s valid on the same dates use different attributes ('%s' at line %d)",
-                         a->prefix, ATTRS[a->attr].name, lines[i]);
+                errs_add(
+                    e, "tax_table_format", w,
+                    "rows of %s valid on the same dates use different attributes ('%s' at line %d)",
+                    a->prefix, ATTRS[a->attr].name, lines[i]);
                 continue;
             }
             if ((a->amax < 0 || b->amin < a->amax) && (b->amax < 0 || a->amin < b->amax))
                 errs_add(e, "tax_table_format", w,
-                         "overlaps line %d (same prefix %s, overlapping dates and brackets)", lines[i],
-                         a->prefix);
+                         "overlaps line %d (same prefix %s, overlapping dates and brackets)",
+                         lines[i], a->prefix);
         }
 }
 
@@ -364,10 +357,7 @@ static int check_nf(const tsv *t, int want, errs *e)
     return errs_add(e, "tax_table_format", w, "expected %s fields, got %d", m, t->nf);
 }
 
-static const char *fld(const tsv *t, int i)
-{
-    return i < t->nf ? t->f[i] : "";
-}
+static const char *fld(const tsv *t, int i) { return i < t->nf ? t->f[i] : ""; }
 
 static int valid_on(const tt_valid *v, date_ymd d)
 {
@@ -420,10 +410,10 @@ static int build_index(pindex *ix, const void *rows, size_t n, size_t stride, si
 }
 
 /* Calls the loop body for every row index of the "*" bucket, then of hs's chapter. */
-#define FOR_CANDIDATES(ix, hs, var)                                                     \
-    for (int pass_ = 0; pass_ < 2; pass_++)                                             \
-        for (uint32_t b_ = pass_ ? (uint32_t)(((hs)[0] - '0') * 10 + ((hs)[1] - '0')) : 100, \
-                      k_ = (ix)->start[b_], var;                                        \
+#define FOR_CANDIDATES(ix, hs, var)                                                                \
+    for (int pass_ = 0; pass_ < 2; pass_++)                                                        \
+        for (uint32_t b_ = pass_ ? (uint32_t)(((hs)[0] - '0') * 10 + ((hs)[1] - '0')) : 100,       \
+                      k_ = (ix)->start[b_], var;                                                   \
              k_ < (ix)->end[b_] && ((var = (ix)->ord[k_]), 1); k_++)
 
 int tax_tables_load(const char *dir, tax_tables **out, errs *e)
@@ -436,7 +426,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         return errs_add(e, "out_of_memory", dir, "tax tables");
 
     if (tsv_open(tt, &t, dir, "sct.tsv",
-                 "hs_prefix\tattribute\tattr_min\tattr_max\tpct\tvalid_from\tvalid_to\tlegal_ref\tdescription",
+                 "hs_prefix\tattribute\tattr_min\tattr_max\tpct\tvalid_from\tvalid_to\tlegal_"
+                 "ref\tdescription",
                  e) == 0) {
         size_t cap = count_rows(t.p);
         tt->sct = calloc(cap, sizeof *tt->sct);
@@ -459,7 +450,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         free(lines);
     }
     if (tsv_open(tt, &t, dir, "ept.tsv",
-                 "hs_prefix\tamount_vnd\tunit\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
+                 "hs_prefix\tamount_vnd\tunit\tvalid_from\tvalid_to\tlegal_ref\tdescription",
+                 e) == 0) {
         tt->ept = calloc(count_rows(t.p), sizeof *tt->ept);
         while (tt->ept && tsv_next(&t)) {
             tt_ept *r = &tt->ept[tt->nept];
@@ -479,8 +471,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nept++;
         }
     }
-    if (tsv_open(tt, &t, dir, "vat.tsv", "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription",
-                 e) == 0) {
+    if (tsv_open(tt, &t, dir, "vat.tsv",
+                 "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->vat = calloc(count_rows(t.p), sizeof *tt->vat);
         while (tt->vat && tsv_next(&t)) {
             tt_vat *r = &tt->vat[tt->nvat];
@@ -499,8 +491,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nvat++;
         }
     }
-    if (tsv_open(tt, &t, dir, "export_duties.tsv", "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription",
-                 e) == 0) {
+    if (tsv_open(tt, &t, dir, "export_duties.tsv",
+                 "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->xd = calloc(count_rows(t.p) + 1, sizeof *tt->xd);
         while (tt->xd && tsv_next(&t)) {
             tt_vat *r = &tt->xd[tt->nxd];
@@ -515,8 +507,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nxd++;
         }
     }
-    if (tsv_open(tt, &t, dir, "vat_reduction.tsv", "rate\tvalid_from\tvalid_to\tlegal_ref\tdescription",
-                 e) == 0) {
+    if (tsv_open(tt, &t, dir, "vat_reduction.tsv",
+                 "rate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->red = calloc(count_rows(t.p), sizeof *tt->red);
         while (tt->red && tsv_next(&t)) {
             tt_vat *r = &tt->red[tt->nred];
@@ -547,9 +539,10 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nredx++;
         }
     }
-    if (tsv_open(tt, &t, dir, "trade_remedies.tsv",
-                 "hs_prefix\torigin\tproducer\tkind\tpct\tvalid_from\tvalid_to\tlegal_ref\tdescription",
-                 e) == 0) {
+    if (tsv_open(
+            tt, &t, dir, "trade_remedies.tsv",
+            "hs_prefix\torigin\tproducer\tkind\tpct\tvalid_from\tvalid_to\tlegal_ref\tdescription",
+            e) == 0) {
         tt->rem = calloc(count_rows(t.p), sizeof *tt->rem);
         while (tt->rem && tsv_next(&t)) {
             tt_remedy *r = &tt->rem[tt->nrem];
@@ -571,8 +564,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nrem++;
         }
     }
-    if (tsv_open(tt, &t, dir, "fta_parties.tsv", "agreement\tcountry\tvalid_from\tvalid_to\tlegal_ref",
-                 e) == 0) {
+    if (tsv_open(tt, &t, dir, "fta_parties.tsv",
+                 "agreement\tcountry\tvalid_from\tvalid_to\tlegal_ref", e) == 0) {
         tt->party = calloc(count_rows(t.p), sizeof *tt->party);
         while (tt->party && tsv_next(&t)) {
             tt_party *r = &tt->party[tt->nparty];
@@ -593,8 +586,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nparty++;
         }
     }
-    if (tsv_open(tt, &t, dir, "fta_agreements.tsv", "agreement\tco_forms\tschedule\tlegal_ref\tname",
-                 e) == 0) {
+    if (tsv_open(tt, &t, dir, "fta_agreements.tsv",
+                 "agreement\tco_forms\tschedule\tlegal_ref\tname", e) == 0) {
         while (tsv_next(&t)) {
             int a;
             if (t.nf != 5) {
@@ -631,8 +624,8 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                 tt->nwto++;
         }
     }
-    if (e->n > n0 || !tt->sct || !tt->ept || !tt->vat || !tt->xd || !tt->red || !tt->redx || !tt->rem ||
-        !tt->party || !tt->wto) {
+    if (e->n > n0 || !tt->sct || !tt->ept || !tt->vat || !tt->xd || !tt->red || !tt->redx ||
+        !tt->rem || !tt->party || !tt->wto) {
         if (e->n == n0)
             errs_add(e, "out_of_memory", dir, "tax tables");
         tax_tables_free(tt);
@@ -642,8 +635,10 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         build_index(&tt->ix_ept, tt->ept, tt->nept, sizeof *tt->ept, offsetof(tt_ept, prefix), 0) ||
         build_index(&tt->ix_vat, tt->vat, tt->nvat, sizeof *tt->vat, offsetof(tt_vat, prefix), 0) ||
         build_index(&tt->ix_xd, tt->xd, tt->nxd, sizeof *tt->xd, offsetof(tt_vat, prefix), 0) ||
-        build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx, offsetof(tt_vat, prefix), 0) ||
-        build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem, offsetof(tt_remedy, prefix), 0) ||
+        build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx, offsetof(tt_vat, prefix),
+                    0) ||
+        build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem, offsetof(tt_remedy, prefix),
+                    0) ||
         build_index(&tt->ix_party, tt->party, tt->nparty, sizeof *tt->party, 0, 1)) {
         errs_add(e, "out_of_memory", dir, "tax table index");
         tax_tables_free(tt);
@@ -735,17 +730,17 @@ void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date
     m->status = TT_SCT_ATTR_OUTSIDE;
 }
 
-#define LONGEST(arr, ix)                                            \
-    do {                                                            \
-        size_t bl_ = 0;                                             \
-        FOR_CANDIDATES(ix, hs, i_)                                  \
-        {                                                           \
-            size_t l_ = prefix_match((arr)[i_].prefix, hs);         \
-            if (l_ > bl_ && valid_on(&(arr)[i_].v, d)) {            \
-                best = &(arr)[i_];                                  \
-                bl_ = l_;                                           \
-            }                                                       \
-        }                                                           \
+#define LONGEST(arr, ix)                                                                           \
+    do {                                                                                           \
+        size_t bl_ = 0;                                                                            \
+        FOR_CANDIDATES(ix, hs, i_)                                                                 \
+        {                                                                                          \
+            size_t l_ = prefix_match((arr)[i_].prefix, hs);                                        \
+            if (l_ > bl_ && valid_on(&(arr)[i_].v, d)) {                                           \
+                best = &(arr)[i_];                                                                 \
+                bl_ = l_;                                                                          \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 const tt_ept *tt_find_ept(const tax_tables *tt, const char *hs, date_ymd d)
@@ -819,8 +814,7 @@ size_t tt_find_remedies(const tax_tables *tt, const char *hs, const char *origin
     return n;
 }
 
-const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country,
-                              date_ymd d)
+const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country, date_ymd d)
 {
     if (agreement < 0 || agreement >= FTA_COUNT)
         return NULL;

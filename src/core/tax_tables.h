@@ -19,11 +19,11 @@ typedef struct tt_valid {
 /* The declared facts an SCT row may be bracketed by (sct.tsv column `attribute`). */
 typedef enum sct_attr {
     SCT_ATTR_NONE = 0,
-    SCT_ATTR_ALCOHOL,  /* alcohol_pct: % vol, DEC_SCALE_PCT */
-    SCT_ATTR_ENGINE_CC,/* engine_cc: cylinder capacity, whole cc */
-    SCT_ATTR_SEATS,    /* seats: seating capacity including the driver */
-    SCT_ATTR_BTU,      /* btu: cooling capacity, BTU/h */
-    SCT_ATTR_SUGAR,    /* sugar_g_100ml: g per 100 ml, DEC_SCALE_PCT (2 decimals) */
+    SCT_ATTR_ALCOHOL,   /* alcohol_pct: % vol, DEC_SCALE_PCT */
+    SCT_ATTR_ENGINE_CC, /* engine_cc: cylinder capacity, whole cc */
+    SCT_ATTR_SEATS,     /* seats: seating capacity including the driver */
+    SCT_ATTR_BTU,       /* btu: cooling capacity, BTU/h */
+    SCT_ATTR_SUGAR,     /* sugar_g_100ml: g per 100 ml, DEC_SCALE_PCT (2 decimals) */
     SCT_ATTR_COUNT
 } sct_attr;
 
@@ -39,8 +39,9 @@ void tt_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n);
 
 typedef struct tt_sct {
     const char *prefix;
-    int attr;           /* sct_attr */
-    int64_t amin, amax; /* bounds in the attribute's scale, min inclusive, max exclusive; -1 = unbounded */
+    int attr; /* sct_attr */
+    int64_t amin,
+        amax; /* bounds in the attribute's scale, min inclusive, max exclusive; -1 = unbounded */
     int32_t pct;
     tt_valid v;
     const char *legal_ref, *desc;
@@ -56,7 +57,7 @@ typedef struct tt_ept {
 
 typedef struct tt_vat {
     const char *prefix;
-    int32_t pct;    /* -1: exempt (not subject to VAT) */
+    int32_t pct; /* -1: exempt (not subject to VAT) */
     tt_valid v;
     const char *legal_ref, *desc;
 } tt_vat;
@@ -93,10 +94,11 @@ typedef struct tt_wto {
 enum { TT_SCT_OK = 0, TT_SCT_ATTR_MISSING, TT_SCT_ATTR_OUTSIDE };
 #define TT_SCT_MAX_BRACKETS 16
 typedef struct tt_sct_match {
-    const tt_sct *row;   /* the row applied; NULL: not subject (or status != OK) */
-    int status;          /* TT_SCT_* */
-    int attr;            /* the attribute the line's rows depend on (SCT_ATTR_NONE: none) */
-    size_t nrows;        /* rows of the longest prefix valid on d (the brackets), at most TT_SCT_MAX_BRACKETS kept */
+    const tt_sct *row; /* the row applied; NULL: not subject (or status != OK) */
+    int status;        /* TT_SCT_* */
+    int attr;          /* the attribute the line's rows depend on (SCT_ATTR_NONE: none) */
+    size_t
+        nrows; /* rows of the longest prefix valid on d (the brackets), at most TT_SCT_MAX_BRACKETS kept */
     const tt_sct *rows[TT_SCT_MAX_BRACKETS];
 } tt_sct_match;
 void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
@@ -111,8 +113,7 @@ const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_y
 /* remedies of each kind for (hs, origin, producer) on d; returns the count written to out */
 size_t tt_find_remedies(const tax_tables *tt, const char *hs, const char *origin,
                         const char *producer, date_ymd d, const tt_remedy **out, size_t max);
-const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country,
-                              date_ymd d);
+const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country, date_ymd d);
 const tt_agreement *tt_agreement_of(const tax_tables *tt, int agreement);
 const tt_wto *tt_find_wto(const tax_tables *tt, const char *country, date_ymd d);
 /* 1 if form is one of the comma-separated forms of agreement a */

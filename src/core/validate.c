@@ -64,11 +64,14 @@ static void check_item(const decl *d, const tariff *t, int i, errs *e)
     else if (it->value == 0 && strcmp(d->type_code, "A11") == 0)
         /* A11 is a commercial import for sale: goods free of charge are declared under their own
          * price kind / type code, never as a zero line that would carry no tax */
-        errs_add(e, "value_zero", p, "an item of a commercial import (A11) has a value greater than zero");
+        errs_add(e, "value_zero", p,
+                 "an item of a commercial import (A11) has a value greater than zero");
     if (it->co_form[0] && !origin_form_find(it->co_form)) {
         snprintf(p, sizeof p, "/items/%d/certificate_of_origin/form", i);
-        errs_add(e, "co_form", p, "'%s' is not a form of proof of origin Vietnam accepts (D, E, AK, AJ, VJ, "
-                 "AANZ, AI, VK, VC, EAV, CPTPP, AHK, EUR.1, REX, RCEP, VI)", it->co_form);
+        errs_add(e, "co_form", p,
+                 "'%s' is not a form of proof of origin Vietnam accepts (D, E, AK, AJ, VJ, "
+                 "AANZ, AI, VK, VC, EAV, CPTPP, AHK, EUR.1, REX, RCEP, VI)",
+                 it->co_form);
     }
     if (it->quantity > 0 && it->unit_price >= 0 && it->value >= 0) {
         /* VNACCS rule: unit price x quantity = invoice value +/- 1 (currency unit) */
@@ -184,8 +187,8 @@ int decl_validate(const decl *d, const tariff *t, errs *e)
         errs_add(e, "currency", "/invoice/freight_currency", "'%s' is not an ISO 4217 currency",
                  inv->freight_currency);
     if (inv->insurance_currency[0] && !codes_currency_valid(inv->insurance_currency))
-        errs_add(e, "currency", "/invoice/insurance_currency",
-                 "'%s' is not an ISO 4217 currency", inv->insurance_currency);
+        errs_add(e, "currency", "/invoice/insurance_currency", "'%s' is not an ISO 4217 currency",
+                 inv->insurance_currency);
     if (inv->incoterm[0] && !codes_incoterm_valid(inv->incoterm))
         errs_add(e, "incoterm", "/invoice/incoterm", "'%s' is not an Incoterm accepted by VNACCS",
                  inv->incoterm);
@@ -229,7 +232,8 @@ int decl_validate_dates(const decl *d, date_ymd today, errs *e)
     if (d->invoice.date && d->invoice.date > today) {
         char buf[11];
         date_format(today, buf);
-        errs_add(e, "date_future", "/invoice/date", "the invoice date is after today (%s in Vietnam)", buf);
+        errs_add(e, "date_future", "/invoice/date",
+                 "the invoice date is after today (%s in Vietnam)", buf);
     } else if (d->invoice.date && d->invoice.date < oldest)
         errs_add(e, "date_too_old", "/invoice/date",
                  "an invoice more than 5 years old is beyond the period customs records are kept");

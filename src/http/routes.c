@@ -123,10 +123,7 @@ static int wants_csv(const route_ctx *c)
 #define P0 c->param[0]
 #define P1 c->param[1]
 
-static void h_health(route_ctx *c)
-{
-    c->rs->status = http_health(c->a, &c->rs->json);
-}
+static void h_health(route_ctx *c) { c->rs->status = http_health(c->a, &c->rs->json); }
 
 static void h_metrics(route_ctx *c)
 {
@@ -146,7 +143,10 @@ static void h_openapi(route_ctx *c)
 }
 
 static void h_decl_create(route_ctx *c) { reply(c->rs, svc_decl_create(c->a, c->req, c->body)); }
-static void h_decl_modify(route_ctx *c) { reply(c->rs, svc_decl_modify(c->a, c->req, P0, c->body)); }
+static void h_decl_modify(route_ctx *c)
+{
+    reply(c->rs, svc_decl_modify(c->a, c->req, P0, c->body));
+}
 static void h_decl_get(route_ctx *c) { reply(c->rs, svc_decl_get(c->a, c->req, P0)); }
 
 static void h_decl_register(route_ctx *c)
@@ -158,8 +158,14 @@ static void h_decl_register(route_ctx *c)
 }
 
 static void h_decl_amend(route_ctx *c) { reply(c->rs, svc_decl_amend(c->a, c->req, P0, c->body)); }
-static void h_decl_cancel(route_ctx *c) { reply(c->rs, svc_decl_cancel(c->a, c->req, P0, c->body)); }
-static void h_decl_decide(route_ctx *c) { reply(c->rs, svc_decl_decide(c->a, c->req, P0, c->body)); }
+static void h_decl_cancel(route_ctx *c)
+{
+    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, c->body));
+}
+static void h_decl_decide(route_ctx *c)
+{
+    reply(c->rs, svc_decl_decide(c->a, c->req, P0, c->body));
+}
 static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
 static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }
 static void h_barcode_svg(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c->req, P0, 0)); }
@@ -215,7 +221,8 @@ static void h_bank_reconciliation(route_ctx *c)
     if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
         error(c->rs, 422, "format", "format is json or csv");
     else if (date_arg(c, "date", &d) == 0)
-        reply(c->rs, svc_bank_reconciliation(c->a, c->req, d, fmt ? !strcmp(fmt, "csv") : wants_csv(c)));
+        reply(c->rs,
+              svc_bank_reconciliation(c->a, c->req, d, fmt ? !strcmp(fmt, "csv") : wants_csv(c)));
 }
 
 static void h_statement(route_ctx *c)
@@ -226,17 +233,32 @@ static void h_statement(route_ctx *c)
 
 static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->req, P0)); }
 static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
-static void h_mandate_grant(route_ctx *c) { reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body)); }
-static void h_mandate_revoke(route_ctx *c) { reply(c->rs, svc_mandate_revoke(c->a, c->req, P0, P1)); }
-static void h_credit_apply(route_ctx *c) { reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body)); }
-static void h_refund_request(route_ctx *c) { reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body)); }
+static void h_mandate_grant(route_ctx *c)
+{
+    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body));
+}
+static void h_mandate_revoke(route_ctx *c)
+{
+    reply(c->rs, svc_mandate_revoke(c->a, c->req, P0, P1));
+}
+static void h_credit_apply(route_ctx *c)
+{
+    reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body));
+}
+static void h_refund_request(route_ctx *c)
+{
+    reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body));
+}
 
 static void h_refund_decide(route_ctx *c)
 {
     reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, c->body));
 }
 
-static void h_debts_overdue(route_ctx *c) { reply(c->rs, svc_debts_overdue(c->a, c->req, arg(c, "min_days"))); }
+static void h_debts_overdue(route_ctx *c)
+{
+    reply(c->rs, svc_debts_overdue(c->a, c->req, arg(c, "min_days")));
+}
 
 /* A rule id is a positive integer; anything else names no rule. */
 static int rule_id(route_ctx *c, int64_t *id)
@@ -278,7 +300,10 @@ static void h_risk_model_activate(route_ctx *c)
     reply(c->rs, svc_risk_model_activate(c->a, c->req, v));
 }
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
-static void h_risk_settings_put(route_ctx *c) { reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body)); }
+static void h_risk_settings_put(route_ctx *c)
+{
+    reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body));
+}
 
 static void h_tariff_search(route_ctx *c)
 {
@@ -320,26 +345,50 @@ static void h_amendment_decide(route_ctx *c)
 {
     reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, c->body));
 }
-static void h_amendments(route_ctx *c) { reply(c->rs, svc_amendments_list(c->a, c->req, arg(c, "status"))); }
-static void h_permit_create(route_ctx *c) { reply(c->rs, svc_permit_create(c->a, c->req, c->body)); }
+static void h_amendments(route_ctx *c)
+{
+    reply(c->rs, svc_amendments_list(c->a, c->req, arg(c, "status")));
+}
+static void h_permit_create(route_ctx *c)
+{
+    reply(c->rs, svc_permit_create(c->a, c->req, c->body));
+}
 static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
-static void h_permit_revoke(route_ctx *c) { reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body)); }
+static void h_permit_revoke(route_ctx *c)
+{
+    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body));
+}
 static void h_co_create(route_ctx *c) { reply(c->rs, svc_co_create(c->a, c->req, c->body)); }
 static void h_co_get(route_ctx *c) { reply(c->rs, svc_co_get(c->a, c->req, P0)); }
-static void h_manifest_create(route_ctx *c) { reply(c->rs, svc_manifest_create(c->a, c->req, c->body)); }
-static void h_manifest_amend(route_ctx *c) { reply(c->rs, svc_manifest_amend(c->a, c->req, P0, c->body)); }
+static void h_manifest_create(route_ctx *c)
+{
+    reply(c->rs, svc_manifest_create(c->a, c->req, c->body));
+}
+static void h_manifest_amend(route_ctx *c)
+{
+    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, c->body));
+}
 static void h_manifest_get(route_ctx *c) { reply(c->rs, svc_manifest_get(c->a, c->req, P0)); }
 static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->a)); }
 static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
 static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
-static void h_container_permit(route_ctx *c) { reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body)); }
+static void h_container_permit(route_ctx *c)
+{
+    reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body));
+}
 static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 /* e-Office and the web portal (issue 16) */
 static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
-static void h_session_get(route_ctx *c) { reply(c->rs, svc_session_get(c->a, c->req, c->session_id)); }
-static void h_session_put(route_ctx *c) { reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body)); }
+static void h_session_get(route_ctx *c)
+{
+    reply(c->rs, svc_session_get(c->a, c->req, c->session_id));
+}
+static void h_session_put(route_ctx *c)
+{
+    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body));
+}
 
 static void h_session_delete(route_ctx *c)
 {
@@ -349,9 +398,10 @@ static void h_session_delete(route_ctx *c)
 
 static svc_list_args list_args(const route_ctx *c)
 {
-    svc_list_args l = {arg(c, "status"), arg(c, "channel"), arg(c, "office"), arg(c, "type_code"),
-                       arg(c, "enterprise"), arg(c, "from"), arg(c, "to"), arg(c, "q"),
-                       arg(c, "cursor"), arg(c, "limit")};
+    svc_list_args l = {arg(c, "status"),    arg(c, "channel"),    arg(c, "office"),
+                       arg(c, "type_code"), arg(c, "enterprise"), arg(c, "from"),
+                       arg(c, "to"),        arg(c, "q"),          arg(c, "cursor"),
+                       arg(c, "limit")};
     return l;
 }
 
@@ -375,19 +425,34 @@ static void h_dashboard(route_ctx *c)
 }
 
 static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
-static void h_notifications(route_ctx *c) { reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since"))); }
+static void h_notifications(route_ctx *c)
+{
+    reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since")));
+}
 
-static void h_invalidate(route_ctx *c) { reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of"))); }
+static void h_invalidate(route_ctx *c)
+{
+    reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of")));
+}
 /* issue 14: the administration's audit chains, customs offices, C/O forms, post-clearance audit */
-static void h_audit_chain(route_ctx *c) { reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain"))); }
+static void h_audit_chain(route_ctx *c)
+{
+    reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain")));
+}
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
 static void h_office_put(route_ctx *c) { reply(c->rs, svc_office_put(c->a, c->req, P0, c->body)); }
 static void h_co_forms(route_ctx *c) { reply(c->rs, svc_co_forms(c->a)); }
-static void h_pca_candidates(route_ctx *c) { reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit"))); }
+static void h_pca_candidates(route_ctx *c)
+{
+    reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit")));
+}
 static void h_pca_open(route_ctx *c) { reply(c->rs, svc_pca_open(c->a, c->req, c->body)); }
 static void h_pca_list(route_ctx *c) { reply(c->rs, svc_pca_list(c->a, c->req, arg(c, "status"))); }
 static void h_pca_get(route_ctx *c) { reply(c->rs, svc_pca_get(c->a, c->req, P0)); }
-static void h_pca_findings(route_ctx *c) { reply(c->rs, svc_pca_findings(c->a, c->req, P0, c->body)); }
+static void h_pca_findings(route_ctx *c)
+{
+    reply(c->rs, svc_pca_findings(c->a, c->req, P0, c->body));
+}
 static void h_pca_assess(route_ctx *c) { reply(c->rs, svc_pca_assess(c->a, c->req, P0)); }
 
 /* ---- the table ---------------------------------------------------------------------------- */
@@ -418,7 +483,8 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_get, BEARER},
     {"PUT", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_replace, BEARER},
     {"DELETE", "/api/v1/declarations/{id}/attachments/{attachment}", h_attach_delete, BEARER},
-    {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide, BEARER},
+    {"POST", "/api/v1/declarations/{id}/amendments/{amendment}/decision", h_amendment_decide,
+     BEARER},
     {"GET", "/api/v1/amendments", h_amendments, BEARER},
     {"GET", "/api/v1/agencies/me/obligations", h_obligations, BEARER},
     {"GET", "/api/v1/declarations/{id}/barcode.svg", h_barcode_svg, BEARER},
@@ -435,10 +501,12 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/enterprises/{tax_code}/credits", h_credits_get, BEARER},
     {"GET", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_list, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/mandates", h_mandate_grant, BEARER},
-    {"POST", "/api/v1/enterprises/{tax_code}/mandates/{mandate_id}/revocation", h_mandate_revoke, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/mandates/{mandate_id}/revocation", h_mandate_revoke,
+     BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/credits/apply", h_credit_apply, BEARER},
     {"POST", "/api/v1/enterprises/{tax_code}/refunds", h_refund_request, BEARER},
-    {"POST", "/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", h_refund_decide, BEARER},
+    {"POST", "/api/v1/enterprises/{tax_code}/refunds/{refund_id}/decision", h_refund_decide,
+     BEARER},
     {"GET", "/api/v1/debts/overdue", h_debts_overdue, BEARER},
 
     {"GET", "/api/v1/risk/rules", h_rules_list, BEARER},
@@ -524,7 +592,8 @@ static int split(const char *url, char seg[MAX_SEGMENTS][64])
 }
 
 /* 1 when the URL's segments fit the pattern; its {…} segments go to param. */
-static int match(const char *pattern, char seg[MAX_SEGMENTS][64], int n, const char *param[MAX_PARAMS])
+static int match(const char *pattern, char seg[MAX_SEGMENTS][64], int n,
+                 const char *param[MAX_PARAMS])
 {
     int i = 0, np = 0;
     const char *p = pattern;
@@ -614,7 +683,8 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
             if (!ct || strncasecmp(ct, "application/json", 16) != 0)
                 return error(rs, 400, "content_type", "send Content-Type: application/json");
             json_error_t je;
-            c.body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
+            c.body =
+                json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
             if (!c.body) {
                 char msg[200];
                 snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line,

@@ -59,7 +59,7 @@ typedef struct req_state {
     char *body;
     size_t len, cap;
     int too_big;
-    size_t max;             /* the body's cap: MAX_BODY, or a file's for an attachment upload */
+    size_t max; /* the body's cap: MAX_BODY, or a file's for an attachment upload */
     struct timespec start;
 } req_state;
 
@@ -67,12 +67,12 @@ typedef struct req_state {
 
 static const double bucket_bounds_ms[] = {1, 2, 5, 10, 25, 50, 100, 250, 1000};
 #define N_BUCKETS (sizeof bucket_bounds_ms / sizeof *bucket_bounds_ms)
-static atomic_ulong m_requests[6];          /* by status class 1xx..5xx (index 1..5) */
+static atomic_ulong m_requests[6]; /* by status class 1xx..5xx (index 1..5) */
 static atomic_ulong m_latency[N_BUCKETS + 1];
 static atomic_ulong m_latency_sum_us;
-static atomic_ulong m_registrations[4];     /* by channel */
-static atomic_ulong m_request_timeouts;     /* connections cut by the whole-request deadline */
-static atomic_ulong m_rejected;             /* requests refused before routing (smuggling, URL) */
+static atomic_ulong m_registrations[4]; /* by channel */
+static atomic_ulong m_request_timeouts; /* connections cut by the whole-request deadline */
+static atomic_ulong m_rejected;         /* requests refused before routing (smuggling, URL) */
 
 void http_metric_registration(int channel)
 {
@@ -119,10 +119,12 @@ char *http_metrics_text(app *a)
     P("# HELP ecustoms_store_max_batch Largest group commit so far.\n");
     P("# TYPE ecustoms_store_max_batch gauge\n");
     P("ecustoms_store_max_batch %llu\n", (unsigned long long)ss.max_batch);
-    P("# HELP ecustoms_http_request_timeouts_total Connections cut for not sending a whole request in time.\n");
+    P("# HELP ecustoms_http_request_timeouts_total Connections cut for not sending a whole request "
+      "in time.\n");
     P("# TYPE ecustoms_http_request_timeouts_total counter\n");
     P("ecustoms_http_request_timeouts_total %lu\n", atomic_load(&m_request_timeouts));
-    P("# HELP ecustoms_http_rejected_total Requests refused before routing (ambiguous framing, bad URL, bearer in clear).\n");
+    P("# HELP ecustoms_http_rejected_total Requests refused before routing (ambiguous framing, bad "
+      "URL, bearer in clear).\n");
     P("# TYPE ecustoms_http_rejected_total counter\n");
     P("ecustoms_http_rejected_total %lu\n", atomic_load(&m_rejected));
 #undef P
@@ -138,8 +140,7 @@ char *http_metrics_text(app *a)
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *ctype,
                                  char *text, size_t len, const http_response *rs)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (status == 503)
@@ -150,8 +151,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
     if (rs && rs->csp && !rs->web)
         MHD_add_response_header(resp, "Content-Security-Policy", rs->csp);
     if (rs && rs->web) { /* pages: our own scripts only, never framed, no referrer */
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
+        MHD_add_response_header(
+            resp, "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     }
@@ -219,9 +221,9 @@ int http_health(app *a, json_t **out)
      * cheap (SQLite: always up; PostgreSQL: unavailable while the writer reconnects) */
     int up = store_db_up(a->st);
     int ok = up && !h.failing;
-    *out = json_pack("{s:s,s:{s:s,s:s},s:o}", "status", ok ? "ok" : "degraded", "database",
-                     "engine", store_engine(a->st), "state", up ? "up" : "unavailable",
-                     "storage", storage);
+    *out =
+        json_pack("{s:s,s:{s:s,s:s},s:o}", "status", ok ? "ok" : "degraded", "database", "engine",
+                  store_engine(a->st), "state", up ? "up" : "unavailable", "storage", storage);
     return ok ? 200 : 503;
 }
 
@@ -231,7 +233,8 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const cha
                               const char *msg)
 {
     atomic_fetch_add(&m_rejected, 1);
-    json_t *b = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", code, "path", "", "message", msg);
+    json_t *b =
+        json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", code, "path", "", "message", msg);
     char *text = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
     if (!text)
@@ -281,8 +284,7 @@ static int is_loopback(const struct sockaddr *sa)
         return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
     if (sa->sa_family == AF_INET6) {
         const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        return IN6_IS_ADDR_LOOPBACK(a6) ||
-               (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+        return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
     }
     return 0;
 }
@@ -328,9 +330,8 @@ static void record(req_state *st, int status)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     http_server *srv = cls;
     req_state *st = *req_cls;
@@ -392,8 +393,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     /* the whole request is in: from here the time is the server's, not the client's */
     track_set_deadline(srv, conn, 0);
-    http_request rq = {.conn = conn, .method = method, .url = url, .body = st->body,
-                       .body_len = st->len, .body_too_big = st->too_big};
+    http_request rq = {.conn = conn,
+                       .method = method,
+                       .url = url,
+                       .body = st->body,
+                       .body_len = st->len,
+                       .body_too_big = st->too_big};
     http_response rs = {0};
     store_thread_fault(1);
     routes_dispatch(srv->a, &rq, &rs);
@@ -409,8 +414,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     record(st, rs.status);
     if (rs.text)
-        return send_text(conn, rs.status, rs.content_type ? rs.content_type : "text/plain",
-                         rs.text, rs.text_len, &rs);
+        return send_text(conn, rs.status, rs.content_type ? rs.content_type : "text/plain", rs.text,
+                         rs.text_len, &rs);
     return send_json(conn, rs.status, rs.json, &rs);
 }
 
@@ -438,7 +443,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = t;
         if (!t)
             return;
-        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         t->fd = fd ? fd->connect_fd : -1;
         t->peer_len = sizeof t->peer;
         if (t->fd < 0 || getpeername(t->fd, (struct sockaddr *)&t->peer, &t->peer_len) != 0)
@@ -615,10 +621,10 @@ int http_start_opts(app *a, http_options *o, http_server **out)
         {MHD_OPTION_END, 0, NULL}};
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o.max_per_address,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)s->o.max_per_address,
         /* idle time: the reaper's whole-request deadline is the tighter bound */
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.request_timeout + 5,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE,

@@ -37,9 +37,13 @@ static const char *header(const http_request *rq, const char *name)
 static const struct {
     const char *ext, *type;
 } types[] = {
-    {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
-    {".png", "image/png"}, {".json", "application/json"}, {".ico", "image/x-icon"},
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".json", "application/json"},
+    {".ico", "image/x-icon"},
 };
 
 /* Only plain names under web/: letters, digits, '-', '_', '.', one optional sub-folder. */
@@ -51,8 +55,8 @@ static int safe_name(const char *p)
     for (const char *c = p; *c; c++) {
         if (*c == '/')
             slashes++;
-        else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                   *c == '-' || *c == '_' || *c == '.'))
+        else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                   (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
             return 0;
     }
     return slashes <= 1;
@@ -182,7 +186,8 @@ int http_session_login(app *a, const http_request *rq, http_response *rs)
     json_t *body = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!body) {
         char msg[200];
-        snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+        snprintf(msg, sizeof msg, "malformed JSON at line %d column %d: %s", je.line, je.column,
+                 je.text);
         error(rs, 400, "malformed_json", msg);
         return 1;
     }

@@ -16,16 +16,16 @@
  * needs no lock. The arithmetic is XGBoost's own (RegTree::GetNext, FillNodeMeanValues,
  * CalculateContributionsApprox), and tests/unit/test_risk_model.c checks both outputs against
  * XGBoost's on every row of a trained model. */
-typedef struct node {         /* 20 bytes: one cache line fetch per node visited */
-    int32_t left, right;      /* absolute node indices, -1 for a leaf */
+typedef struct node {    /* 20 bytes: one cache line fetch per node visited */
+    int32_t left, right; /* absolute node indices, -1 for a leaf */
     int32_t split_index;
-    float cond;               /* split condition; the leaf value for leaves */
-    float mean;               /* node mean value: cover-weighted mean of the leaves below */
+    float cond; /* split condition; the leaf value for leaves */
+    float mean; /* node mean value: cover-weighted mean of the leaves below */
 } node;
 
 typedef struct compiled {
     int n_trees;
-    int32_t *tree_root;       /* index of each tree's node 0 in nodes */
+    int32_t *tree_root; /* index of each tree's node 0 in nodes */
     node *nodes;
     uint8_t *default_left;
     double base_margin;
@@ -33,15 +33,21 @@ typedef struct compiled {
 
 struct risk_model {
     BoosterHandle booster;
-    pthread_mutex_t lock;   /* XGBoost's own thread-safety guarantees vary by version: serialise */
+    pthread_mutex_t lock; /* XGBoost's own thread-safety guarantees vary by version: serialise */
     compiled t;
 };
 
 void risk_train_params_default(risk_train_params *p)
 {
     /* Chosen on the 2020 training window only (docs/risk.md); see there before changing. */
-    *p = (risk_train_params){.rounds = 300, .max_depth = 6, .eta = 0.05, .subsample = 0.8,
-                             .colsample = 0.8, .min_child_weight = 2.0, .seed = 42, .nthread = 2};
+    *p = (risk_train_params){.rounds = 300,
+                             .max_depth = 6,
+                             .eta = 0.05,
+                             .subsample = 0.8,
+                             .colsample = 0.8,
+                             .min_child_weight = 2.0,
+                             .seed = 42,
+                             .nthread = 2};
 }
 
 static void set_err(char *err, size_t size, const char *what)
@@ -51,10 +57,7 @@ static void set_err(char *err, size_t size, const char *what)
 }
 
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
-static void quiet(void)
-{
-    XGBSetGlobalConfig("{\"verbosity\":0}");
-}
+static void quiet(void) { XGBSetGlobalConfig("{\"verbosity\":0}"); }
 
 static void compiled_free(compiled *t)
 {
@@ -98,10 +101,12 @@ static int compile(compiled *t, const char *bytes, size_t len, char *err, size_t
     json_error_t je;
     json_t *root = json_loadb(bytes, len, 0, &je);
     json_t *learner = json_object_get(root, "learner");
-    json_t *trees = json_object_get(json_object_get(json_object_get(learner, "gradient_booster"), "model"), "trees");
+    json_t *trees = json_object_get(
+        json_object_get(json_object_get(learner, "gradient_booster"), "model"), "trees");
     const char *base = json_string_value(
         json_object_get(json_object_get(learner, "learner_model_param"), "base_score"));
-    const char *objective = json_string_value(json_object_get(json_object_get(learner, "objective"), "name"));
+    const char *objective =
+        json_string_value(json_object_get(json_object_get(learner, "objective"), "name"));
     if (!json_is_array(trees) || !base || !objective || strcmp(objective, "binary:logistic") != 0) {
         snprintf(err, err_size, "not a binary:logistic gradient-boosted tree model");
         json_decref(root);
@@ -128,13 +133,15 @@ static int compile(compiled *t, const char *bytes, size_t len, char *err, size_t
     size_t at = 0;
     for (size_t i = 0; i < n_trees && rc == 0; i++) {
         json_t *tr = json_array_get(trees, i);
-        json_t *lc = json_object_get(tr, "left_children"), *rcs = json_object_get(tr, "right_children"),
-               *si = json_object_get(tr, "split_indices"), *sc = json_object_get(tr, "split_conditions"),
+        json_t *lc = json_object_get(tr, "left_children"),
+               *rcs = json_object_get(tr, "right_children"),
+               *si = json_object_get(tr, "split_indices"),
+               *sc = json_object_get(tr, "split_conditions"),
                *dl = json_object_get(tr, "default_left"), *sh = json_object_get(tr, "sum_hessian"),
                *st = json_object_get(tr, "split_type");
         size_t n = json_array_size(lc);
-        if (n == 0 || json_array_size(rcs) != n || json_array_size(si) != n || json_array_size(sc) != n ||
-            json_array_size(dl) != n || json_array_size(sh) != n) {
+        if (n == 0 || json_array_size(rcs) != n || json_array_size(si) != n ||
+            json_array_size(sc) != n || json_array_size(dl) != n || json_array_size(sh) != n) {
             snprintf(err, err_size, "tree %zu is malformed", i);
             rc = -1;
             break;
@@ -150,8 +157,8 @@ static int compile(compiled *t, const char *bytes, size_t len, char *err, size_t
                 break;
             }
             int leaf = l < 0;
-            if (type != 0 || (!leaf && (l <= (int64_t)j || r <= (int64_t)j || l >= (int64_t)n || r >= (int64_t)n ||
-                                        f < 0 || f >= RISK_N_FEATURES))) {
+            if (type != 0 || (!leaf && (l <= (int64_t)j || r <= (int64_t)j || l >= (int64_t)n ||
+                                        r >= (int64_t)n || f < 0 || f >= RISK_N_FEATURES))) {
                 /* children come after their parent in XGBoost's layout, which also rules out cycles */
                 snprintf(err, err_size, "tree %zu node %zu is malformed", i, j);
                 rc = -1;
@@ -195,8 +202,8 @@ static risk_model *wrap(BoosterHandle b, const char *bytes, size_t len, char *er
     return m;
 }
 
-risk_model *risk_model_train(const float *x, const float *labels, size_t n, const risk_train_params *p,
-                             char *err, size_t err_size)
+risk_model *risk_model_train(const float *x, const float *labels, size_t n,
+                             const risk_train_params *p, char *err, size_t err_size)
 {
     pthread_once(&quiet_once, quiet);
     DMatrixHandle dm = NULL;
@@ -226,9 +233,17 @@ risk_model *risk_model_train(const float *x, const float *labels, size_t n, cons
     snprintf(v[5], sizeof v[5], "%d", p->seed);
     snprintf(v[6], sizeof v[6], "%d", p->nthread > 0 ? p->nthread : 1);
     const char *params[][2] = {
-        {"objective", "binary:logistic"}, {"tree_method", "hist"}, {"max_depth", v[0]}, {"eta", v[1]},
-        {"subsample", v[2]}, {"colsample_bytree", v[3]}, {"min_child_weight", v[4]}, {"seed", v[5]},
-        {"nthread", v[6]}, {"eval_metric", "auc"}, {"verbosity", "0"},
+        {"objective", "binary:logistic"},
+        {"tree_method", "hist"},
+        {"max_depth", v[0]},
+        {"eta", v[1]},
+        {"subsample", v[2]},
+        {"colsample_bytree", v[3]},
+        {"min_child_weight", v[4]},
+        {"seed", v[5]},
+        {"nthread", v[6]},
+        {"eval_metric", "auc"},
+        {"verbosity", "0"},
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof params / sizeof *params && rc == 0; i++)
@@ -297,15 +312,15 @@ risk_model *risk_model_load(const char *bytes, size_t len, char *err, size_t err
     const char **names = NULL;
     if (XGBoosterGetNumFeature(b, &nf) != 0 || nf != RISK_N_FEATURES ||
         XGBoosterGetStrFeatureInfo(b, "feature_name", &nn, &names) != 0 || nn != RISK_N_FEATURES) {
-        snprintf(err, err_size, "the model has %lu features, this build computes %d", (unsigned long)nf,
-                 RISK_N_FEATURES);
+        snprintf(err, err_size, "the model has %lu features, this build computes %d",
+                 (unsigned long)nf, RISK_N_FEATURES);
         XGBoosterFree(b);
         return NULL;
     }
     for (bst_ulong i = 0; i < nn; i++)
         if (strcmp(names[i], risk_feature_names[i]) != 0) {
-            snprintf(err, err_size, "feature %lu is '%s' in the model but '%s' in this build", (unsigned long)i,
-                     names[i], risk_feature_names[i]);
+            snprintf(err, err_size, "feature %lu is '%s' in the model but '%s' in this build",
+                     (unsigned long)i, names[i], risk_feature_names[i]);
             XGBoosterFree(b);
             return NULL;
         }
@@ -341,7 +356,8 @@ static int predict_xgboost(risk_model *m, const float *x, size_t n, int type, co
     DMatrixHandle dm = NULL;
     char config[128];
     snprintf(config, sizeof config,
-             "{\"type\":%d,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}",
+             "{\"type\":%d,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_"
+             "shape\":false}",
              type);
     if (XGDMatrixCreateFromMat(x, (bst_ulong)n, RISK_N_FEATURES, NAN, &dm) != 0)
         return -1;
@@ -413,10 +429,7 @@ void risk_model_margins(risk_model *m, const float *x, size_t n, double *out)
     }
 }
 
-double risk_model_margin(risk_model *m, const float *x)
-{
-    return margin_of(&m->t, x);
-}
+double risk_model_margin(risk_model *m, const float *x) { return margin_of(&m->t, x); }
 
 int risk_model_predict(risk_model *m, const float *x, size_t n, float *prob)
 {
@@ -425,8 +438,8 @@ int risk_model_predict(risk_model *m, const float *x, size_t n, float *prob)
     return 0;
 }
 
-int risk_model_explain(risk_model *m, const float *x, float contribs[RISK_N_FEATURES + 1], double *margin,
-                       double *prob)
+int risk_model_explain(risk_model *m, const float *x, float contribs[RISK_N_FEATURES + 1],
+                       double *margin, double *prob)
 {
     const compiled *t = &m->t;
     double c[RISK_N_FEATURES + 1] = {0};

@@ -30,8 +30,8 @@ typedef struct risk_model risk_model;
 
 /* Trains on n rows of RISK_N_FEATURES floats (row-major, NaN = missing) with labels 0/1.
  * NULL on failure, with the reason in err. */
-risk_model *risk_model_train(const float *x, const float *labels, size_t n, const risk_train_params *p,
-                             char *err, size_t err_size);
+risk_model *risk_model_train(const float *x, const float *labels, size_t n,
+                             const risk_train_params *p, char *err, size_t err_size);
 
 /* XGBoost JSON model bytes (malloc'd, caller frees). 0 or -1. */
 int risk_model_save(risk_model *m, char **bytes, size_t *len);
@@ -58,7 +58,7 @@ void risk_model_margins(risk_model *m, const float *x, size_t n, double *out);
 /* One row: its margin (log-odds), probability, and the per-feature contributions
  * (RISK_N_FEATURES values then the bias; their sum is the margin, as XGBoost defines it for its
  * approximate contributions). Lock-free. */
-int risk_model_explain(risk_model *m, const float *x, float contribs[RISK_N_FEATURES + 1], double *margin,
-                       double *prob);
+int risk_model_explain(risk_model *m, const float *x, float contribs[RISK_N_FEATURES + 1],
+                       double *margin, double *prob);
 
 #endif

@@ -75,8 +75,11 @@ static int seed_fx(db_conn *c, init_ctx *x)
 static int init_job(db_conn *c, void *ctx)
 {
     init_ctx *x = ctx;
-    party customs = {.tax_code = "0000000000", .name = "General Department of Vietnam Customs",
-                     .status = "active", .compliance = 1, .kind = "customs"};
+    party customs = {.tax_code = "0000000000",
+                     .name = "General Department of Vietnam Customs",
+                     .status = "active",
+                     .compliance = 1,
+                     .kind = "customs"};
     int rc = store_party_put(c, &customs);
     if (rc || !x->demo)
         return rc;
@@ -95,7 +98,8 @@ static int init_job(db_conn *c, void *ctx)
      * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
      * vehicle certification */
     static const party agencies[] = {
-        {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0, "agency"},
+        {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0,
+         "agency"},
         {"0100200002", "MOIT Quality Inspection", "active", 0, 1, 0, "agency"},
         {"0100200003", "Vietnam Register (MOT)", "active", 0, 1, 0, "agency"},
     };
@@ -105,14 +109,31 @@ static int init_job(db_conn *c, void *ctx)
             rc = store_agency_bind(c, agencies[i].tax_code, agency_codes[i]);
     /* a few risk rules a customs risk office would start with */
     static const risk_rule rules[] = {
-        {.id = 1, .name = "Used vehicles: physical inspection", .hs_prefix = "8703", .action = CH_RED,
-         .priority = 100, .active = 1},
-        {.id = 2, .name = "Scrap imports (Decision 73/2014): documents", .hs_prefix = "7204",
-         .action = CH_YELLOW, .priority = 80, .active = 1},
-        {.id = 3, .name = "Undervalued phones (< 1,000,000 VND/unit)", .hs_prefix = "851713",
-         .max_unit_value_vnd = 1000000, .action = CH_RED, .priority = 90, .active = 1},
-        {.id = 4, .name = "High-value consignments (>= 20 bn VND): documents",
-         .min_value_vnd = 20000000000LL, .action = CH_YELLOW, .priority = 10, .active = 1},
+        {.id = 1,
+         .name = "Used vehicles: physical inspection",
+         .hs_prefix = "8703",
+         .action = CH_RED,
+         .priority = 100,
+         .active = 1},
+        {.id = 2,
+         .name = "Scrap imports (Decision 73/2014): documents",
+         .hs_prefix = "7204",
+         .action = CH_YELLOW,
+         .priority = 80,
+         .active = 1},
+        {.id = 3,
+         .name = "Undervalued phones (< 1,000,000 VND/unit)",
+         .hs_prefix = "851713",
+         .max_unit_value_vnd = 1000000,
+         .action = CH_RED,
+         .priority = 90,
+         .active = 1},
+        {.id = 4,
+         .name = "High-value consignments (>= 20 bn VND): documents",
+         .min_value_vnd = 20000000000LL,
+         .action = CH_YELLOW,
+         .priority = 10,
+         .active = 1},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules && rc == 0; i++)
         rc = store_rule_put(c, &rules[i]);
@@ -120,14 +141,17 @@ static int init_job(db_conn *c, void *ctx)
      * ~58 % green, 37 % yellow, 5 % red (2017), on `ecustoms load` and `db seed` traffic
      * (docs/performance.md reports the mix of every benchmark) */
     if (rc == 0)
-        rc = store_setting_put(c, "risk.random_red_ppm", "30000");    /* 3 % */
+        rc = store_setting_put(c, "risk.random_red_ppm", "30000"); /* 3 % */
     if (rc == 0)
         rc = store_setting_put(c, "risk.random_yellow_ppm", "350000"); /* 35 % */
     return rc;
 }
 
 /* A storage failure as an outcome. */
-static svc_code stored(int rc) { return rc == 0 ? SVC_OK : rc == DB_CONSTRAINT ? SVC_CONFLICT : SVC_ERROR; }
+static svc_code stored(int rc)
+{
+    return rc == 0 ? SVC_OK : rc == DB_CONSTRAINT ? SVC_CONFLICT : SVC_ERROR;
+}
 
 svc_code svc_admin_db_init(store *st, const svc_req *req, const char *data_dir, int demo, int *n_fx)
 {
@@ -226,13 +250,18 @@ static int token_job(db_conn *c, void *ctx)
     return admin_audit(c, x->req, "tokens", "token.create", d);
 }
 
-svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code, const char *role,
-                                const char *location, int64_t expires_at, char out[65])
+svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code,
+                                const char *role, const char *location, int64_t expires_at,
+                                char out[65])
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    token_ctx x = {.req = req, .party = party_code, .role = role, .location = location,
-                   .expires_at = expires_at, .token = out};
+    token_ctx x = {.req = req,
+                   .party = party_code,
+                   .role = role,
+                   .location = location,
+                   .expires_at = expires_at,
+                   .token = out};
     out[0] = 0;
     int rc = store_write(st, token_job, &x);
     if (x.found == 0)
@@ -270,7 +299,8 @@ static int bank_key_job(db_conn *c, void *ctx)
                        json_pack("{s:s,s:s}", "party", x->party, "pem_sha256", fp));
 }
 
-svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party_code, const char *pem)
+svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party_code,
+                                const char *pem)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
@@ -298,11 +328,13 @@ static int bind_job(db_conn *c, void *ctx)
     if (x->found != 1)
         return x->found < 0 ? x->found : 1;
     int rc = store_agency_bind(c, x->party, x->agency);
-    return rc ? rc : admin_audit(c, x->req, "agencies", "agency.bind",
-                                 json_pack("{s:s,s:s}", "party", x->party, "agency", x->agency));
+    return rc ? rc
+              : admin_audit(c, x->req, "agencies", "agency.bind",
+                            json_pack("{s:s,s:s}", "party", x->party, "agency", x->agency));
 }
 
-svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_code, const char *agency)
+svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_code,
+                               const char *agency)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
@@ -344,9 +376,9 @@ static int import_job(db_conn *c, void *ctx)
     /* a declaration loaded twice is refused whole: nothing half-imported */
     if (x->duplicates)
         return 1;
-    return admin_audit(c, x->req, "risk_model", "history.import",
-                       json_pack("{s:I,s:b}", "declarations", (json_int_t)x->n, "outcomes",
-                                 x->outcomes));
+    return admin_audit(
+        c, x->req, "risk_model", "history.import",
+        json_pack("{s:I,s:b}", "declarations", (json_int_t)x->n, "outcomes", x->outcomes));
 }
 
 svc_code svc_admin_risk_import(store *st, const svc_req *req, const risk_csv_row *rows, size_t n,
@@ -354,7 +386,8 @@ svc_code svc_admin_risk_import(store *st, const svc_req *req, const risk_csv_row
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    import_ctx x = {.req = req, .rows = rows, .n = n, .outcomes = outcomes, .first_duplicate = first_duplicate};
+    import_ctx x = {
+        .req = req, .rows = rows, .n = n, .outcomes = outcomes, .first_duplicate = first_duplicate};
     first_duplicate[0] = 0;
     int rc = store_write(st, import_job, &x);
     *duplicates = x.duplicates;
@@ -430,18 +463,23 @@ static int user_token_job(db_conn *c, void *ctx)
     int rc = store_token_put(c, hash, u.party, role);
     if (rc == 0)
         rc = store_token_owner_put(c, hash, x->username, x->expires_at);
-    return rc ? rc : admin_audit(c, x->req, "tokens", "token.create",
-                                 token_json(hash, u.party, role, x->username, x->expires_at));
+    return rc ? rc
+              : admin_audit(c, x->req, "tokens", "token.create",
+                            token_json(hash, u.party, role, x->username, x->expires_at));
 }
 
-svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username, const char *role,
-                                  const char *party_code, int64_t expires_at, char out[65],
-                                  const char **problem)
+svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username,
+                                  const char *role, const char *party_code, int64_t expires_at,
+                                  char out[65], const char **problem)
 {
     if (!svc_role_is(req, "admin"))
         return SVC_FORBIDDEN;
-    user_token_ctx x = {.req = req, .username = username, .role = role, .party = party_code,
-                        .expires_at = expires_at, .token = out};
+    user_token_ctx x = {.req = req,
+                        .username = username,
+                        .role = role,
+                        .party = party_code,
+                        .expires_at = expires_at,
+                        .token = out};
     out[0] = 0;
     int rc = store_write(st, user_token_job, &x);
     *problem = x.problem;
@@ -553,7 +591,8 @@ svc_code svc_admin_mandate_revoke(store *st, const svc_req *req, const char *ent
 static int demo_parties_job(db_conn *c, void *ctx)
 {
     static const party ps[] = {
-        {"0100112437", "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "active", 0, 1, 0, "bank"},
+        {"0100112437", "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "active", 0, 1,
+         0, "bank"},
         {"0901234565", "Vietnam Ocean Shipping Lines", "active", 0, 1, 0, "carrier"},
         {"0921234567", "Hai Phong Container Terminal", "active", 0, 1, 0, "port_operator"},
     };

@@ -20,20 +20,22 @@ svc_req svc_admin_cli(void);
 /* Creates the schema's first rows: the customs party and, with demo, the demo enterprises, risk
  * rules, sampling settings and exchange rates (data_dir/tax/exchange_rates_demo.tsv; *n_fx
  * counts them). Works on a store alone: the application is not open yet. */
-svc_code svc_admin_db_init(store *st, const svc_req *req, const char *data_dir, int demo, int *n_fx);
+svc_code svc_admin_db_init(store *st, const svc_req *req, const char *data_dir, int demo,
+                           int *n_fx);
 
 /* A new bearer token for party with role (and, for a port operator, the location it is bound to),
  * expiring at expires_at (0: never); the token (hex) in out, shown once: only its hash is stored.
  * SVC_NOT_FOUND: no such party. */
-svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code, const char *role,
-                                const char *location, int64_t expires_at, char out[65]);
+svc_code svc_admin_token_create(store *st, const svc_req *req, const char *party_code,
+                                const char *role, const char *location, int64_t expires_at,
+                                char out[65]);
 
 /* A token acting as the person `username` (e-Office), in role (NULL: the person's only role),
  * expiring at expires_at. SVC_INVALID with *problem saying why (no such user, role not held,
  * party differs from the person's). */
-svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username, const char *role,
-                                  const char *party_code, int64_t expires_at, char out[65],
-                                  const char **problem);
+svc_code svc_admin_token_for_user(store *st, const svc_req *req, const char *username,
+                                  const char *role, const char *party_code, int64_t expires_at,
+                                  char out[65], const char **problem);
 
 /* Revokes a token (given in clear; only its hash is looked up). SVC_NOT_FOUND: no such token. */
 svc_code svc_admin_token_revoke(store *st, const svc_req *req, const char *token);
@@ -52,10 +54,12 @@ svc_code svc_admin_demo_parties(store *st, const svc_req *req);
 svc_code svc_admin_party_put(store *st, const svc_req *req, const party *p);
 
 /* A bank's ECDSA P-256 public key (PEM). SVC_NOT_FOUND: no party; SVC_CONFLICT: not a bank. */
-svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party_code, const char *pem);
+svc_code svc_admin_bank_key_put(store *st, const svc_req *req, const char *party_code,
+                                const char *pem);
 
 /* Lets party issue e-Permits for agency's procedures. SVC_NOT_FOUND: no such party. */
-svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_code, const char *agency);
+svc_code svc_admin_agency_bind(store *st, const svc_req *req, const char *party_code,
+                               const char *agency);
 
 /* Loads a labelled risk history (with outcomes when `outcomes`). A declaration already present
  * refuses the whole import (SVC_CONFLICT; *duplicates and first_duplicate say which). */

@@ -10,7 +10,7 @@
 #include "service/kernel.h"
 #include "store/store_inspection.h"
 
-#define MAX_AMENDS 64       /* per declaration: 9 applied, the rest rejected requests */
+#define MAX_AMENDS 64 /* per declaration: 9 applied, the rest rejected requests */
 #define MAX_QUEUE 2000
 #define MAX_CHANGES 200
 
@@ -38,8 +38,8 @@ int amend_attach(db_conn *c, const char *decl_id, json_t *view)
     for (int i = 0; i < n; i++) {
         if (strcmp(rows[i].status, "amendment_review") == 0)
             json_object_set_new(view, "pending_amendment",
-                                json_pack("{s:i,s:s,s:o,s:s,s:o,s:b}", "amendment", rows[i].amendment,
-                                          "status", rows[i].status, "total_tax",
+                                json_pack("{s:i,s:s,s:o,s:s,s:o,s:b}", "amendment",
+                                          rows[i].amendment, "status", rows[i].status, "total_tax",
                                           money_json(rows[i].total_tax), "requested_by",
                                           rows[i].requested_by, "requested_at",
                                           json_timestamp(rows[i].requested_at), "after_clearance",
@@ -89,18 +89,19 @@ svc_reply svc_amendments_list(app *a, const svc_req *req, const char *status)
     json_t *arr = json_array();
     for (int i = 0; i < x.n; i++) {
         amend_row *r = &x.rows[i];
-        json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:b,s:o,s:o,s:s,s:o,s:o}", "declaration",
-                                             r->number, "amendment", r->amendment, "status", r->status,
-                                             "after_clearance", r->after_clearance, "total_tax",
-                                             money_json(r->total_tax), "customs_value",
-                                             money_json(r->customs_value), "requested_by",
-                                             r->requested_by, "requested_at",
-                                             json_timestamp(r->requested_at), "risk", risk_of(r->risk)));
+        json_array_append_new(
+            arr,
+            json_pack("{s:s,s:i,s:s,s:b,s:o,s:o,s:s,s:o,s:o}", "declaration", r->number,
+                      "amendment", r->amendment, "status", r->status, "after_clearance",
+                      r->after_clearance, "total_tax", money_json(r->total_tax), "customs_value",
+                      money_json(r->customs_value), "requested_by", r->requested_by, "requested_at",
+                      json_timestamp(r->requested_at), "risk", risk_of(r->risk)));
         amend_row_release(r);
     }
     free(x.rows);
-    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:s,s:o,s:i}", "status", st, "amendments", arr,
-                                                     "count", x.n)};
+    svc_reply r = {.code = SVC_OK,
+                   .body =
+                       json_pack("{s:s,s:o,s:i}", "status", st, "amendments", arr, "count", x.n)};
     return r;
 }
 
@@ -115,20 +116,24 @@ static void diff(json_t *from, json_t *to, const char *path, json_t *out)
     if (json_is_object(from) && json_is_object(to)) {
         const char *k;
         json_t *v;
-        json_object_foreach(from, k, v) {
+        json_object_foreach(from, k, v)
+        {
             if (snprintf(p, sizeof p, "%s/%s", path, k) >= (int)sizeof p)
                 continue; /* deeper than any declaration field: not a change worth showing */
             diff(v, json_object_get(to, k), p, out);
         }
-        json_object_foreach(to, k, v) {
-            if (!json_object_get(from, k) && snprintf(p, sizeof p, "%s/%s", path, k) < (int)sizeof p) {
+        json_object_foreach(to, k, v)
+        {
+            if (!json_object_get(from, k) &&
+                snprintf(p, sizeof p, "%s/%s", path, k) < (int)sizeof p) {
                 diff(NULL, v, p, out);
             }
         }
         return;
     }
     if (json_is_array(from) && json_is_array(to)) {
-        size_t n = json_array_size(from) > json_array_size(to) ? json_array_size(from) : json_array_size(to);
+        size_t n = json_array_size(from) > json_array_size(to) ? json_array_size(from)
+                                                               : json_array_size(to);
         for (size_t i = 0; i < n; i++) {
             if (snprintf(p, sizeof p, "%s/%zu", path, i) >= (int)sizeof p)
                 break;
@@ -165,13 +170,15 @@ static int versions_job(db_conn *c, void *ctx)
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
-    return svc_is_customs(req) || strcmp(r->declarant, req->party) == 0 || strcmp(r->party, req->party) == 0;
+    return svc_is_customs(req) || strcmp(r->declarant, req->party) == 0 ||
+           strcmp(r->party, req->party) == 0;
 }
 
 static int64_t total_of(const char *taxes)
 {
     json_t *t = taxes ? json_loads(taxes, 0, NULL) : NULL;
-    const char *s = json_string_value(json_object_get(json_object_get(json_object_get(t, "taxes"), "total"), "amount"));
+    const char *s = json_string_value(
+        json_object_get(json_object_get(json_object_get(t, "taxes"), "total"), "amount"));
     int64_t v = s ? strtoll(s, NULL, 10) : 0;
     json_decref(t);
     return v;
@@ -181,18 +188,22 @@ static int64_t total_of(const char *taxes)
 static json_t *version_json(int amendment, const char *status, const char *doc, const char *taxes,
                             int64_t total, const amend_row *am, const char *reg_risk, int customs)
 {
-    json_t *d = json_loads(doc ? doc : "{}", 0, NULL), *t = json_loads(taxes ? taxes : "{}", 0, NULL);
+    json_t *d = json_loads(doc ? doc : "{}", 0, NULL),
+           *t = json_loads(taxes ? taxes : "{}", 0, NULL);
     json_t *tt = json_object_get(t, "taxes");
     json_t *v = json_pack("{s:i,s:s,s:o,s:o,s:O}", "amendment", amendment, "status", status,
-                          "total_tax", money_json(total), "declaration", d ? d : json_object(), "taxes",
-                          tt ? tt : json_null());
+                          "total_tax", money_json(total), "declaration", d ? d : json_object(),
+                          "taxes", tt ? tt : json_null());
     json_decref(t);
     json_t *risk = risk_of(am ? am->risk : reg_risk);
     if (!customs) { /* rule names and scores stay with customs: the channel and reason codes */
-        json_t *slim = json_pack("{s:O}", "channel", json_object_get(risk, "channel") ? json_object_get(risk, "channel") : json_null());
+        json_t *slim = json_pack("{s:O}", "channel",
+                                 json_object_get(risk, "channel") ? json_object_get(risk, "channel")
+                                                                  : json_null());
         json_t *codes = json_array(), *it;
         size_t i;
-        json_array_foreach(json_object_get(risk, "reasons"), i, it) {
+        json_array_foreach(json_object_get(risk, "reasons"), i, it)
+        {
             json_array_append_new(codes, json_pack("{s:O}", "code", json_object_get(it, "code")));
         }
         json_object_set_new(slim, "reasons", codes);
@@ -204,7 +215,8 @@ static json_t *version_json(int amendment, const char *status, const char *doc, 
         json_object_set_new(v, "requested_by", json_string(am->requested_by));
         json_object_set_new(v, "requested_at", json_timestamp(am->requested_at));
         json_object_set_new(v, "after_clearance", json_boolean(am->after_clearance));
-        json_object_set_new(v, "decided_by", am->decided_by[0] ? json_string(am->decided_by) : json_null());
+        json_object_set_new(v, "decided_by",
+                            am->decided_by[0] ? json_string(am->decided_by) : json_null());
         json_object_set_new(v, "decided_at", json_timestamp(am->decided_at));
         json_object_set_new(v, "note", am->note[0] ? json_string(am->note) : json_null());
     }
@@ -250,10 +262,11 @@ svc_reply svc_decl_versions(app *a, const svc_req *req, const char *number)
                                             x.row.total_tax, made(&x, x.row.amendment), x.row.risk,
                                             customs));
     for (int i = 0; i < x.n_am; i++)
-        if (strcmp(x.am[i].status, "amendment_review") == 0 || strcmp(x.am[i].status, "rejected") == 0)
+        if (strcmp(x.am[i].status, "amendment_review") == 0 ||
+            strcmp(x.am[i].status, "rejected") == 0)
             json_array_append_new(arr, version_json(x.am[i].amendment, x.am[i].status, x.am[i].doc,
-                                                    x.am[i].taxes, x.am[i].total_tax, &x.am[i], NULL,
-                                                    customs));
+                                                    x.am[i].taxes, x.am[i].total_tax, &x.am[i],
+                                                    NULL, customs));
     /* what changed: each version against the one in force before it (amendment k - 1) */
     size_t n = json_array_size(arr);
     for (size_t i = 0; i < n; i++) {
@@ -269,7 +282,8 @@ svc_reply svc_decl_versions(app *a, const svc_req *req, const char *number)
         }
         json_t *changes = json_array();
         if (base)
-            diff(json_object_get(base, "declaration"), json_object_get(v, "declaration"), "", changes);
+            diff(json_object_get(base, "declaration"), json_object_get(v, "declaration"), "",
+                 changes);
         json_object_set_new(v, "changes", changes);
     }
     r.code = SVC_OK;

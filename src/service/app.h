@@ -26,10 +26,10 @@ typedef struct app_token_entry {
     char hash[65];
     char party[14];
     char role[24];
-    char user[64];            /* the person a token was issued to ("" = machine token) */
+    char user[64]; /* the person a token was issued to ("" = machine token) */
     char user_name[128];
     char office[9];
-    int64_t expires_at;       /* 0 = never */
+    int64_t expires_at; /* 0 = never */
     int64_t cached_at;
 } app_token_entry;
 
@@ -48,13 +48,13 @@ typedef struct app {
     app_token_entry *token_cache; /* direct-mapped by token hash; entries live 60 s */
     tariff *tariff;
     tax_tables *tax;
-    pthread_rwlock_t risk_lock;   /* guards rules and policy (reloaded after changes) */
+    pthread_rwlock_t risk_lock; /* guards rules and policy (reloaded after changes) */
     risk_rule *rules;
     int n_rules;
     risk_policy policy;
     struct risk_engine *risk_engine; /* learned selectivity (service/risk_engine.h) */
-    pthread_mutex_t fx_lock;      /* one-date cache of customs exchange rates */
-    date_ymd fx_date;             /* 0 = empty */
+    pthread_mutex_t fx_lock;         /* one-date cache of customs exchange rates */
+    date_ymd fx_date;                /* 0 = empty */
     tax_fx fx_rates[64];
     int fx_n;
     struct office_cache *offices; /* customs offices (service/offices.c), made on first use */
@@ -81,8 +81,8 @@ typedef enum svc_code {
 typedef struct svc_reply {
     svc_code code;
     json_t *body;
-    char *text;      /* when set (heap): the body already serialised; body is NULL */
-    size_t text_len; /* its length when it is binary (PNG); 0 = NUL-terminated text */
+    char *text;               /* when set (heap): the body already serialised; body is NULL */
+    size_t text_len;          /* its length when it is binary (PNG); 0 = NUL-terminated text */
     const char *content_type; /* of text; NULL = application/json */
 } svc_reply;
 
@@ -90,12 +90,12 @@ typedef struct svc_reply {
 typedef struct svc_req {
     char party[14];
     char role[24];
-    char user[64];               /* the person acting (username), "" for a machine token */
-    char user_name[128];         /* their full name, for audit events */
-    char office[9];              /* their customs office, "" when none */
-    const char *idem_key;        /* NULL when the request has no Idempotency-Key */
-    char request_hash[65];       /* SHA-256 of method, path and body */
-    const char *raw_body;        /* the exact bytes received (NUL-terminated), may be NULL */
+    char user[64];         /* the person acting (username), "" for a machine token */
+    char user_name[128];   /* their full name, for audit events */
+    char office[9];        /* their customs office, "" when none */
+    const char *idem_key;  /* NULL when the request has no Idempotency-Key */
+    char request_hash[65]; /* SHA-256 of method, path and body */
+    const char *raw_body;  /* the exact bytes received (NUL-terminated), may be NULL */
     size_t raw_len;
 } svc_req;
 
@@ -112,7 +112,7 @@ int app_reload_risk(app *a);
 typedef struct app_risk_setting {
     const char *json;
     const char *key;
-    size_t offset;      /* of the uint32_t ppm field in risk_policy */
+    size_t offset; /* of the uint32_t ppm field in risk_policy */
     uint32_t dflt;
 } app_risk_setting;
 extern const app_risk_setting app_risk_settings[APP_RISK_SETTINGS];
@@ -124,7 +124,6 @@ void app_fx_invalidate(app *a);
 
 /* Authentication: bearer token -> party and role. 1 ok, 0 unknown token, <0 error. */
 int svc_authenticate(app *a, const char *token, svc_req *req);
-
 
 /* Forgets Idempotency-Keys older than the retention window (48 h, STORE_IDEM_RETENTION_S):
  * `serve` runs it every 10 s. Returns how many were forgotten, or -1. */

@@ -19,9 +19,9 @@
 #include "util/sig.h"
 
 /* The kinds of document, and who attaches them: the declarant's dossier, the officer's findings. */
-static const char *const declarant_kinds[] = {"invoice", "packing_list", "bill_of_lading", "contract",
-                                              "certificate_of_origin", "permit", "value_declaration",
-                                              "photo"};
+static const char *const declarant_kinds[] = {
+    "invoice", "packing_list",      "bill_of_lading", "contract", "certificate_of_origin",
+    "permit",  "value_declaration", "photo"};
 static const char *const officer_kinds[] = {"inspection_photo", "scanner_image"};
 #define N_OF(a) (sizeof(a) / sizeof(a)[0])
 
@@ -60,8 +60,9 @@ static const char *sniff(const unsigned char *b, size_t n)
     while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
         i++;
     if (i + 1 < n && b[i] == '<' &&
-        (b[i + 1] == '?' ? n - i >= 5 && !memcmp(b + i, "<?xml", 5)
-                         : (b[i + 1] >= 'A' && b[i + 1] <= 'Z') || (b[i + 1] >= 'a' && b[i + 1] <= 'z')))
+        (b[i + 1] == '?'
+             ? n - i >= 5 && !memcmp(b + i, "<?xml", 5)
+             : (b[i + 1] >= 'A' && b[i + 1] <= 'Z') || (b[i + 1] >= 'a' && b[i + 1] <= 'z')))
         return "application/xml";
     return NULL;
 }
@@ -96,17 +97,18 @@ static int filename_ok(const char *f)
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
-    return svc_is_customs(req) || !strcmp(r->declarant, req->party) || !strcmp(r->party, req->party);
+    return svc_is_customs(req) || !strcmp(r->declarant, req->party) ||
+           !strcmp(r->party, req->party);
 }
 
 static json_t *row_json(const attach_row *r, const char *number)
 {
     char href[160];
     snprintf(href, sizeof href, "/api/v1/declarations/%s/attachments/%s", number, r->id);
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:s}", "id", r->id, "kind", r->kind, "filename",
-                     r->filename, "content_type", r->content_type, "size", (json_int_t)r->size, "sha256",
-                     r->sha256, "party", r->party, "role", r->role, "username", r->username, "at",
-                     json_timestamp(r->at), "href", href);
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:s}", "id", r->id, "kind", r->kind,
+                     "filename", r->filename, "content_type", r->content_type, "size",
+                     (json_int_t)r->size, "sha256", r->sha256, "party", r->party, "role", r->role,
+                     "username", r->username, "at", json_timestamp(r->at), "href", href);
 }
 
 /* ---- upload ------------------------------------------------------------------------------- */
@@ -119,13 +121,16 @@ static int may_change(db_conn *c, svc_job *job, const decl_row *d, int after_cle
 {
     const svc_req *req = job->req;
     if (d->status == ST_CANCELLED || d->status == ST_INVALIDATED || d->status == ST_EXPIRED)
-        return svc_fail(job, svc_error(SVC_CONFLICT, "closed",
-                                       "the declaration is closed (cancelled, invalidated or expired)"));
-    if (after_clearance_locked &&
-        (d->status == ST_CLEARED || d->status == ST_PASSED || d->status == ST_REJECTED || d->cleared_at > 0))
-        return svc_fail(job, svc_error(SVC_CONFLICT, "attachment_locked",
-                                       "the declaration was cleared (or refused): its documents can no longer be "
-                                       "deleted or replaced; attach a new one instead"));
+        return svc_fail(job,
+                        svc_error(SVC_CONFLICT, "closed",
+                                  "the declaration is closed (cancelled, invalidated or expired)"));
+    if (after_clearance_locked && (d->status == ST_CLEARED || d->status == ST_PASSED ||
+                                   d->status == ST_REJECTED || d->cleared_at > 0))
+        return svc_fail(
+            job,
+            svc_error(SVC_CONFLICT, "attachment_locked",
+                      "the declaration was cleared (or refused): its documents can no longer be "
+                      "deleted or replaced; attach a new one instead"));
     /* a broker changes an enterprise's dossier only under a mandate in force today */
     if (svc_role_is(req, "declarant") && strcmp(req->party, d->party) != 0) {
         int rc = svc_mandate_allows(c, d->party, req->party, svc_today());
@@ -184,7 +189,8 @@ static int upload_job(db_conn *c, void *ctx)
     if (count >= ATTACH_MAX_COUNT || bytes + x->row.size > ATTACH_MAX_DECL) {
         char msg[200];
         snprintf(msg, sizeof msg,
-                 "a declaration holds at most %d files and %d bytes together; %lld files and %lld bytes are "
+                 "a declaration holds at most %d files and %d bytes together; %lld files and %lld "
+                 "bytes are "
                  "attached already",
                  ATTACH_MAX_COUNT, ATTACH_MAX_DECL, (long long)count, (long long)bytes);
         errs e;
@@ -194,19 +200,23 @@ static int upload_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_errors(&e));
     }
     x->row.at = x->job.now;
-    x->row.seq = max_seq + 1; /* one writer per server; servers sharing a PostgreSQL database that race for the same seq meet the UNIQUE key: 409 retry */
+    x->row.seq =
+        max_seq +
+        1; /* one writer per server; servers sharing a PostgreSQL database that race for the same seq meet the UNIQUE key: 409 retry */
     if ((rc = store_attach_put(c, &x->row, x->b64)) != 0) {
         decl_row_release(&d);
         return rc;
     }
     /* the hash in the hash chain: the bytes cannot be swapped (nor the row's hash edited) unnoticed */
-    json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "attachment", x->row.id, "kind", x->row.kind,
-                               "filename", x->row.filename, "content_type", x->row.content_type, "size",
-                               (json_int_t)x->row.size, "sha256", x->row.sha256);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "attachment", x->row.id, "kind", x->row.kind,
+                  "filename", x->row.filename, "content_type", x->row.content_type, "size",
+                  (json_int_t)x->row.size, "sha256", x->row.sha256);
     detail = svc_event_actor(req, detail);
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
-    rc = store_event_append(c, d.id, x->job.now, req->party, req->role, "attach", d.status, d.status, text);
+    rc = store_event_append(c, d.id, x->job.now, req->party, req->role, "attach", d.status,
+                            d.status, text);
     free(text);
     if (rc != 0) {
         decl_row_release(&d);
@@ -252,8 +262,8 @@ static int not_visible(app *a, const svc_req *req, const char *number, svc_reply
  * filename, declared type and bytes, every error at once. 0 and *got (the type recognised from the
  * bytes); or 1 and *bad (the errors). */
 static int check_file(int declarant, const char *kind, int kind_required, const char *filename,
-                      const char *content_type, const char *body, size_t len, int too_big, const char **got,
-                      svc_reply *bad)
+                      const char *content_type, const char *body, size_t len, int too_big,
+                      const char **got, svc_reply *bad)
 {
     errs *e = malloc(sizeof *e);
     if (!e) {
@@ -265,14 +275,20 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
     size_t n_mine = declarant ? N_OF(declarant_kinds) : N_OF(officer_kinds);
     if (!kind || !kind[0]) {
         if (kind_required)
-            errs_add(e, "required", "kind", "kind is required: the kind of document (%s, …)", mine[0]);
+            errs_add(e, "required", "kind", "kind is required: the kind of document (%s, …)",
+                     mine[0]);
     } else if (!in_list(mine, n_mine, kind)) {
         char allowed[300] = "";
         for (size_t i = 0; i < n_mine; i++)
-            snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", i ? ", " : "", mine[i]);
-        errs_add(e, in_list(declarant_kinds, N_OF(declarant_kinds), kind) || in_list(officer_kinds, N_OF(officer_kinds), kind)
-                        ? "kind_not_yours" : "unknown_kind",
-                 "kind", "kind %.60s is not one a %s attaches: %s", kind, declarant ? "declarant" : "officer", allowed);
+            snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
+                     i ? ", " : "", mine[i]);
+        errs_add(e,
+                 in_list(declarant_kinds, N_OF(declarant_kinds), kind) ||
+                         in_list(officer_kinds, N_OF(officer_kinds), kind)
+                     ? "kind_not_yours"
+                     : "unknown_kind",
+                 "kind", "kind %.60s is not one a %s attaches: %s", kind,
+                 declarant ? "declarant" : "officer", allowed);
     }
     if (!filename || !filename[0])
         errs_add(e, "required", "filename", "the filename query parameter is required");
@@ -282,7 +298,8 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
     const char *want = declared_type(content_type);
     if (!want)
         errs_add(e, "unsupported_type", "Content-Type",
-                 "Content-Type must be application/pdf, image/jpeg, image/png or application/xml (not %.60s)",
+                 "Content-Type must be application/pdf, image/jpeg, image/png or application/xml "
+                 "(not %.60s)",
                  content_type ? content_type : "absent");
     *got = NULL;
     if (too_big) {
@@ -290,9 +307,11 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
     } else if (len == 0) {
         errs_add(e, "empty", "body", "the body is empty: send the file's bytes");
     } else if (!(*got = sniff((const unsigned char *)body, len))) {
-        errs_add(e, "wrong_type", "body", "the content is not a PDF, JPEG, PNG or XML file (whatever its name)");
+        errs_add(e, "wrong_type", "body",
+                 "the content is not a PDF, JPEG, PNG or XML file (whatever its name)");
     } else if (want && strcmp(want, *got)) {
-        errs_add(e, "type_mismatch", "body", "the content is %s but Content-Type says %s", *got, want);
+        errs_add(e, "type_mismatch", "body", "the content is %s but Content-Type says %s", *got,
+                 want);
     }
     int n = e->n;
     if (n)
@@ -303,7 +322,8 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
 
 /* The row's who and what of a new file: its type, the caller, the bytes' hash; *b64 the bytes
  * in base64 (heap). 0 or -1. */
-static int fill_file(attach_row *r, const svc_req *req, const char *got, const char *body, size_t len, char **b64)
+static int fill_file(attach_row *r, const svc_req *req, const char *got, const char *body,
+                     size_t len, char **b64)
 {
     snprintf(r->content_type, sizeof r->content_type, "%s", got);
     snprintf(r->party, sizeof r->party, "%s", req->party);
@@ -325,7 +345,8 @@ svc_reply svc_attach_upload(app *a, const svc_req *req, const char *number, cons
     if (!declarant && !officer) {
         /* the other customs roles see attachments but do not add to the dossier */
         if (svc_is_customs(req))
-            return svc_error(SVC_FORBIDDEN, "forbidden", "documents are attached by declarants and officers");
+            return svc_error(SVC_FORBIDDEN, "forbidden",
+                             "documents are attached by declarants and officers");
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     }
     svc_reply replay;
@@ -360,7 +381,7 @@ typedef struct change_ctx {
     svc_job job;
     const char *key, *id;
     int replace;
-    attach_row row;   /* replace: the new file (kind "" = keep the old one's) */
+    attach_row row; /* replace: the new file (kind "" = keep the old one's) */
     const char *b64;
 } change_ctx;
 
@@ -383,7 +404,8 @@ static int change_job(db_conn *c, void *ctx)
     /* the officer's findings are not the declarant's to change */
     if (!in_list(declarant_kinds, N_OF(declarant_kinds), old.kind)) {
         char msg[160];
-        snprintf(msg, sizeof msg, "attachment %s is an officer's %s: a declarant does not change it", old.id,
+        snprintf(msg, sizeof msg,
+                 "attachment %s is an officer's %s: a declarant does not change it", old.id,
                  old.kind);
         rc = svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "kind_not_yours", msg));
         goto out;
@@ -400,7 +422,8 @@ static int change_job(db_conn *c, void *ctx)
             errs e;
             errs_init(&e);
             errs_add(&e, "declaration_quota", "body",
-                     "a declaration holds at most %d bytes together; with this file instead of %s it would hold %lld",
+                     "a declaration holds at most %d bytes together; with this file instead of %s "
+                     "it would hold %lld",
                      ATTACH_MAX_DECL, old.id, (long long)(bytes - old.size + x->row.size));
             rc = svc_fail(&x->job, svc_errors(&e));
             goto out;
@@ -415,17 +438,18 @@ static int change_job(db_conn *c, void *ctx)
             goto out;
         /* the new hash in the chain, beside the one it replaces: GET and audit verify check the
          * bytes against the newest */
-        detail = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "attachment", old.id, "kind", x->row.kind,
-                           "filename", x->row.filename, "content_type", x->row.content_type, "size",
-                           (json_int_t)x->row.size, "sha256", x->row.sha256, "previous_filename", old.filename,
-                           "previous_sha256", old.sha256);
+        detail =
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "attachment", old.id, "kind",
+                      x->row.kind, "filename", x->row.filename, "content_type", x->row.content_type,
+                      "size", (json_int_t)x->row.size, "sha256", x->row.sha256, "previous_filename",
+                      old.filename, "previous_sha256", old.sha256);
         body = row_json(&x->row, number);
     } else {
         if ((rc = store_attach_delete(c, d.id, old.id)) != 0)
             goto out;
-        detail = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "attachment", old.id, "kind", old.kind, "filename",
-                           old.filename, "content_type", old.content_type, "size", (json_int_t)old.size,
-                           "previous_sha256", old.sha256);
+        detail = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "attachment", old.id, "kind", old.kind,
+                           "filename", old.filename, "content_type", old.content_type, "size",
+                           (json_int_t)old.size, "previous_sha256", old.sha256);
         body = row_json(&old, number);
         json_object_del(body, "href");
         json_object_set_new(body, "deleted", json_true());
@@ -433,8 +457,8 @@ static int change_job(db_conn *c, void *ctx)
     detail = svc_event_actor(req, detail);
     char *text = json_dumps(detail, JSON_COMPACT);
     rc = text ? store_event_append(c, d.id, x->job.now, req->party, req->role,
-                                   x->replace ? "attachment_replaced" : "attachment_deleted", d.status, d.status,
-                                   text)
+                                   x->replace ? "attachment_replaced" : "attachment_deleted",
+                                   d.status, d.status, text)
               : DB_ERR;
     free(text);
     if (rc != 0)
@@ -457,9 +481,10 @@ static int change_refused(const svc_req *req, svc_reply *r)
 {
     if (svc_role_is(req, "declarant"))
         return 0;
-    *r = svc_is_customs(req) ? svc_error(SVC_FORBIDDEN, "forbidden",
-                                         "only the declarant deletes or replaces the documents it attached")
-                             : svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
+    *r = svc_is_customs(req)
+             ? svc_error(SVC_FORBIDDEN, "forbidden",
+                         "only the declarant deletes or replaces the documents it attached")
+             : svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     return 1;
 }
 
@@ -472,9 +497,9 @@ svc_reply svc_attach_delete(app *a, const svc_req *req, const char *number, cons
     return svc_run_write(a, &x.job, change_job, &x, "the database refused the deletion");
 }
 
-svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, const char *id, const char *kind,
-                             const char *filename, const char *content_type, const char *body, size_t len,
-                             int too_big)
+svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, const char *id,
+                             const char *kind, const char *filename, const char *content_type,
+                             const char *body, size_t len, int too_big)
 {
     svc_reply r;
     if (change_refused(req, &r) || svc_idempotent_replay(a, req, &r))
@@ -502,14 +527,14 @@ svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, con
 
 typedef struct read_ctx {
     const char *key;
-    const char *id;       /* one attachment, or NULL: the list */
+    const char *id; /* one attachment, or NULL: the list */
     decl_row d;
-    int found;            /* the declaration */
+    int found; /* the declaration */
     attach_row *rows;
     int n;
-    int got;              /* the attachment */
+    int got; /* the attachment */
     char *b64;
-    char event_sha[65];   /* the SHA-256 its "attach" event recorded ("" = no event) */
+    char event_sha[65]; /* the SHA-256 its "attach" event recorded ("" = no event) */
 } read_ctx;
 
 /* The SHA-256 the newest hash-chained event of attachment id recorded: its "attach", or its
@@ -523,7 +548,8 @@ static int event_sha(db_conn *c, const char *decl_id, const char *id, char out[6
     int n = store_event_list(c, decl_id, ev, MAX_EVENTS);
     out[0] = 0;
     for (int i = 0; i < n && i < MAX_EVENTS; i++) {
-        if ((!strcmp(ev[i].action, "attach") || !strcmp(ev[i].action, "attachment_replaced")) && ev[i].detail) {
+        if ((!strcmp(ev[i].action, "attach") || !strcmp(ev[i].action, "attachment_replaced")) &&
+            ev[i].detail) {
             json_t *d = json_loads(ev[i].detail, 0, NULL);
             const char *aid = json_string_value(json_object_get(d, "attachment"));
             const char *sha = json_string_value(json_object_get(d, "sha256"));
@@ -586,9 +612,9 @@ svc_reply svc_attach_list(app *a, const svc_req *req, const char *number)
         json_array_append_new(arr, row_json(&x.rows[i], num));
         total += x.rows[i].size;
     }
-    r.body = json_pack("{s:s,s:o,s:I,s:{s:i,s:i,s:i}}", "declaration", num, "attachments", arr, "total_bytes", total,
-                       "limits", "file_bytes", ATTACH_MAX_FILE, "declaration_bytes", ATTACH_MAX_DECL, "files",
-                       ATTACH_MAX_COUNT);
+    r.body = json_pack("{s:s,s:o,s:I,s:{s:i,s:i,s:i}}", "declaration", num, "attachments", arr,
+                       "total_bytes", total, "limits", "file_bytes", ATTACH_MAX_FILE,
+                       "declaration_bytes", ATTACH_MAX_DECL, "files", ATTACH_MAX_COUNT);
     decl_row_release(&x.d);
     free(x.rows);
     return r;
@@ -619,7 +645,8 @@ svc_reply svc_attach_get(app *a, const svc_req *req, const char *number, const c
     /* the bytes must hash to the row's SHA-256, and the row's to the audit event's */
     if (n < 0 || n != row.size || strcmp(sha, row.sha256) || strcmp(row.sha256, x.event_sha)) {
         snprintf(msg, sizeof msg,
-                 "attachment %s of declaration %s fails its integrity check: the stored bytes do not hash to "
+                 "attachment %s of declaration %s fails its integrity check: the stored bytes do "
+                 "not hash to "
                  "the SHA-256 recorded in its audit event; it is not served",
                  row.id, x.d.number[0] ? x.d.number : x.d.id);
         log_error("%s (row %s, bytes %s, event %s)", msg, row.sha256, sha[0] ? sha : "unreadable",
@@ -629,9 +656,9 @@ svc_reply svc_attach_get(app *a, const svc_req *req, const char *number, const c
     }
     r = (svc_reply){.code = SVC_OK, .text = (char *)bytes, .text_len = (size_t)n};
     r.content_type = !strcmp(row.content_type, "application/pdf") ? "application/pdf"
-                     : !strcmp(row.content_type, "image/png")    ? "image/png"
-                     : !strcmp(row.content_type, "image/jpeg")   ? "image/jpeg"
-                                                                 : "application/xml";
+                     : !strcmp(row.content_type, "image/png")     ? "image/png"
+                     : !strcmp(row.content_type, "image/jpeg")    ? "image/jpeg"
+                                                                  : "application/xml";
     bytes = NULL;
 done:
     free(bytes);

@@ -11,9 +11,9 @@
 
 #include "service/app.h"
 
-#define ATTACH_MAX_FILE (4 * 1024 * 1024)   /* bytes per file */
-#define ATTACH_MAX_DECL (16 * 1024 * 1024)  /* bytes per declaration, all files together */
-#define ATTACH_MAX_COUNT 50                 /* files per declaration */
+#define ATTACH_MAX_FILE (4 * 1024 * 1024)  /* bytes per file */
+#define ATTACH_MAX_DECL (16 * 1024 * 1024) /* bytes per declaration, all files together */
+#define ATTACH_MAX_COUNT 50                /* files per declaration */
 
 /* Whether a URL path is an upload's or a replacement's (.../attachments or .../attachments/{id}:
  * the HTTP server lets its body grow to ATTACH_MAX_FILE). */
@@ -31,9 +31,9 @@ svc_reply svc_attach_delete(app *a, const svc_req *req, const char *number, cons
 /* PUT /api/v1/declarations/{n}/attachments/{id}?filename=[&kind=] with the new bytes as the body:
  * the same attachment (id, place in the list) with another file, before clearance; an
  * "attachment_replaced" event records the new SHA-256 beside the previous one. 200. */
-svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, const char *id, const char *kind,
-                             const char *filename, const char *content_type, const char *body, size_t len,
-                             int too_big);
+svc_reply svc_attach_replace(app *a, const svc_req *req, const char *number, const char *id,
+                             const char *kind, const char *filename, const char *content_type,
+                             const char *body, size_t len, int too_big);
 /* GET /api/v1/declarations/{n}/attachments */
 svc_reply svc_attach_list(app *a, const svc_req *req, const char *number);
 /* GET /api/v1/declarations/{n}/attachments/{id}: the bytes (reply.text, text_len, content_type). */

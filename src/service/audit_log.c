@@ -9,16 +9,16 @@
 
 #define AUDIT_MAX_EVENTS 5000
 
-int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by, const char *action,
-                     json_t *detail)
+int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by,
+                     const char *action, json_t *detail)
 {
     /* the person acting, when a person does (issue 16): inside the MACed detail */
     json_t *who = by ? svc_event_actor(by, detail ? json_deep_copy(detail) : NULL) : NULL;
     json_t *use = who ? who : detail;
     char *d = use ? json_dumps(use, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(who);
-    int rc = store_event_append(c, chain, at, by ? by->party : "SYSTEM", by ? by->role : "system", action,
-                                0, 0, d);
+    int rc = store_event_append(c, chain, at, by ? by->party : "SYSTEM", by ? by->role : "system",
+                                action, 0, 0, d);
     free(d);
     return rc;
 }
@@ -71,9 +71,9 @@ json_t *audit_log_events(app *a, const char *chain)
         event_row *e = &x.ev[i];
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
         json_array_append_new(arr, json_pack("{s:i,s:o,s:s,s:s,s:s,s:o,s:s}", "seq", e->seq, "at",
-                                             json_timestamp(e->at), "actor", e->actor, "role", e->role,
-                                             "action", e->action, "detail", d ? d : json_null(), "hash",
-                                             e->hash));
+                                             json_timestamp(e->at), "actor", e->actor, "role",
+                                             e->role, "action", e->action, "detail",
+                                             d ? d : json_null(), "hash", e->hash));
         free(e->detail);
     }
     free(x.ev);
@@ -85,8 +85,9 @@ svc_reply svc_audit_chain(app *a, const svc_req *req, const char *chain)
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "the administration's audit is for customs");
     if (!chain || !*chain || strlen(chain) > 32)
-        return svc_error(SVC_INVALID, "required", "chain is a name such as invalidation, exchange_rates, "
-                                                  "customs_offices or audit:<case>");
+        return svc_error(SVC_INVALID, "required",
+                         "chain is a name such as invalidation, exchange_rates, "
+                         "customs_offices or audit:<case>");
     /* declaration chains are read through their declaration (visibility rules apply there) */
     if (strspn(chain, "0123456789abcdef") == strlen(chain))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such audit chain");

@@ -10,8 +10,8 @@
 #include "store/db.h"
 
 /* Inside a transaction: appends one event to chain. by NULL = the system. detail is borrowed. */
-int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by, const char *action,
-                     json_t *detail);
+int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by,
+                     const char *action, json_t *detail);
 /* In a transaction of its own. Returns 0 or <0. */
 int audit_log_write(app *a, const char *chain, int64_t at, const svc_req *by, const char *action,
                     json_t *detail);

@@ -47,7 +47,7 @@ void svc_signing_key_default_path(const char *db_path, char *out, size_t n)
 
 typedef struct key_ctx {
     char pem[1024];
-    int drop;                /* delete the stored copy */
+    int drop; /* delete the stored copy */
 } key_ctx;
 
 static int key_job(db_conn *c, void *ctx)
@@ -90,15 +90,16 @@ static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
     if (!migrating && named) {
         /* a file named explicitly is made by `ecustoms key generate`: a typo must not silently
          * become a new key that no published public key matches */
-        snprintf(err, n, "%s does not exist (make it with `ecustoms key generate --out %s`)",
-                 path, path);
+        snprintf(err, n, "%s does not exist (make it with `ecustoms key generate --out %s`)", path,
+                 path);
         return NULL;
     }
     EVP_PKEY *k = migrating ? pem_key(x.pem) : EVP_EC_gen("P-256");
     OPENSSL_cleanse(x.pem, sizeof x.pem);
     if (!k) {
-        snprintf(err, n, migrating ? "the key stored in the database is not a PEM private key"
-                                   : "cannot generate a P-256 key");
+        snprintf(err, n,
+                 migrating ? "the key stored in the database is not a PEM private key"
+                           : "cannot generate a P-256 key");
         return NULL;
     }
     int rc = keyfile_create(path, k, err, n);
@@ -114,7 +115,8 @@ static EVP_PKEY *key_prepare(app *a, char *err, size_t n)
         x.drop = 1;
         if (store_write(a->st, key_job, &x) != 0)
             log_warn("the QR signing key was copied to %s but could not be deleted from the "
-                     "database's settings; delete it by hand", path);
+                     "database's settings; delete it by hand",
+                     path);
         else
             log_info("moved the QR signing key out of the database into %s (mode 0600)", path);
     } else
@@ -196,10 +198,11 @@ static int load(app *a, const svc_req *req, const char *number, bc_ctx *x, svc_r
         *fail = svc_error(SVC_ERROR, "storage", "cannot read the declaration");
         return -1;
     }
-    int at_port = x->found == 1 && svc_role_is(req, "port_operator") && operator_port(a, req, &x->row);
+    int at_port =
+        x->found == 1 && svc_role_is(req, "port_operator") && operator_port(a, req, &x->row);
     if (x->found != 1 || !x->row.number[0] ||
-        !(svc_is_customs(req) || at_port ||
-          strcmp(x->row.declarant, req->party) == 0 || strcmp(x->row.party, req->party) == 0)) {
+        !(svc_is_customs(req) || at_port || strcmp(x->row.declarant, req->party) == 0 ||
+          strcmp(x->row.party, req->party) == 0)) {
         if (x->found == 1)
             decl_row_release(&x->row);
         *fail = svc_error(SVC_NOT_FOUND, "not_found", "no such registered declaration");
@@ -263,11 +266,14 @@ svc_reply svc_decl_qr(app *a, const svc_req *req, const char *number, int png)
     char ts[24];
     date_format_timestamp((time_t)svc_now(), ts);
     int n = payload ? snprintf(payload, cap, "VNACCS1|%s|%s|%s|", x.row.number,
-                               decl_status_name((decl_status)x.row.status), x.row.party) : 0;
-    json_array_foreach(ctr, i, v) {
+                               decl_status_name((decl_status)x.row.status), x.row.party)
+                    : 0;
+    json_array_foreach(ctr, i, v)
+    {
         if (!payload || (size_t)n >= cap - 16)
             break;
-        n += snprintf(payload + n, cap - (size_t)n, "%s%s", i ? "," : "", json_string_value(v) ? json_string_value(v) : "");
+        n += snprintf(payload + n, cap - (size_t)n, "%s%s", i ? "," : "",
+                      json_string_value(v) ? json_string_value(v) : "");
     }
     json_decref(doc);
     decl_row_release(&x.row);
@@ -313,8 +319,9 @@ svc_reply svc_barcode_public_key(app *a)
     }
     long n = BIO_get_mem_data(bio, &data);
     r.code = SVC_OK;
-    r.body = json_pack("{s:s,s:s%}", "algorithm", "ECDSA P-256 with SHA-256 (DER signature, base64url)",
-                       "public_key_pem", data, (size_t)n);
+    r.body =
+        json_pack("{s:s,s:s%}", "algorithm", "ECDSA P-256 with SHA-256 (DER signature, base64url)",
+                  "public_key_pem", data, (size_t)n);
     BIO_free(bio);
     EVP_PKEY_free(k);
     return r;
@@ -365,7 +372,8 @@ int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *
     b64[n] = 0;
     unsigned char der[160];
     int dl = sig_b64_decode(b64, der, sizeof der);
-    int ok = dl > 0 && sig_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
+    int ok =
+        dl > 0 && sig_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
     out->signature_valid = ok;
     if (!ok)
         snprintf(why, why_size, "the customs signature does not verify: forged or altered payload");
@@ -412,8 +420,8 @@ svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
         }
         EVP_PKEY_free(k);
         if (!bp.signature_valid)
-            json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "signature_invalid",
-                                                      "message", why));
+            json_array_append_new(
+                warnings, json_pack("{s:s,s:s}", "code", "signature_invalid", "message", why));
         number = bp.number;
     }
     scan_ctx x = {.number = number};
@@ -427,21 +435,24 @@ svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
     }
     decl_status st = (decl_status)x.row.status;
     if (st != ST_CLEARED && st != ST_PASSED)
-        json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "not_cleared", "message",
-                                                  "customs procedures are not complete: the goods may not leave"));
+        json_array_append_new(
+            warnings, json_pack("{s:s,s:s}", "code", "not_cleared", "message",
+                                "customs procedures are not complete: the goods may not leave"));
     if (st == ST_PASSED)
         json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "already_passed", "message",
                                                   "the goods already passed the supervision area"));
     if (qr && strcmp(bp.number, x.row.number) != 0)
-        json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", "amended_since", "message",
-                                                  "the declaration was amended after this barcode was printed"));
+        json_array_append_new(
+            warnings, json_pack("{s:s,s:s}", "code", "amended_since", "message",
+                                "the declaration was amended after this barcode was printed"));
     json_t *doc = json_loads(x.row.doc, 0, NULL);
     json_t *ctr = json_object_get(json_object_get(doc, "transport"), "containers");
     r.code = SVC_OK;
-    r.body = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b}", "number", x.row.number, "status",
-                       decl_status_name(st), "channel", decl_channel_name((decl_channel)x.row.channel),
-                       "enterprise", x.row.party, "containers", ctr ? ctr : json_array(),
-                       "warnings", warnings, "signed", qr && bp.signature_valid);
+    r.body =
+        json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b}", "number", x.row.number, "status",
+                  decl_status_name(st), "channel", decl_channel_name((decl_channel)x.row.channel),
+                  "enterprise", x.row.party, "containers", ctr ? ctr : json_array(), "warnings",
+                  warnings, "signed", qr && bp.signature_valid);
     json_decref(doc);
     decl_row_release(&x.row);
     return r;

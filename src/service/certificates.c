@@ -16,7 +16,6 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-
 static json_t *dec_json(int64_t v, int scale)
 {
     char buf[40];
@@ -30,16 +29,17 @@ static json_t *co_view(const co_row *r, const co_item_row *items, int n)
     date_format(r->issue_date, d);
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:s}", "hs6", items[i].hs6,
-                                             "quantity", dec_json(items[i].quantity, DEC_SCALE_QTY),
-                                             "used", dec_json(items[i].used, DEC_SCALE_QTY),
-                                             "remaining", dec_json(items[i].quantity - items[i].used, DEC_SCALE_QTY),
-                                             "fob_value", dec_json(items[i].fob_value, DEC_SCALE_AMOUNT),
-                                             "origin_criterion", items[i].origin_criterion));
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "number", r->number, "form", r->form,
-                     "issuing_country", r->issuing_country, "issue_date", d, "exporter", r->exporter,
-                     "importer", r->importer, "invoice_number", r->invoice_number, "transport_ref",
-                     r->transport_ref, "lodged_by", r->issuer, "items", arr);
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:o,s:o,s:o,s:o,s:s}", "hs6", items[i].hs6,
+                                        "quantity", dec_json(items[i].quantity, DEC_SCALE_QTY),
+                                        "used", dec_json(items[i].used, DEC_SCALE_QTY), "remaining",
+                                        dec_json(items[i].quantity - items[i].used, DEC_SCALE_QTY),
+                                        "fob_value", dec_json(items[i].fob_value, DEC_SCALE_AMOUNT),
+                                        "origin_criterion", items[i].origin_criterion));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "number", r->number, "form",
+                     r->form, "issuing_country", r->issuing_country, "issue_date", d, "exporter",
+                     r->exporter, "importer", r->importer, "invoice_number", r->invoice_number,
+                     "transport_ref", r->transport_ref, "lodged_by", r->issuer, "items", arr);
 }
 
 /* ---- POST ---------------------------------------------------------------------------------- */
@@ -108,7 +108,9 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     svc_reply r = {0};
     errs e;
     if (!svc_role_is(req, "agency") && !svc_role_is(req, "asw"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "certificates of origin are lodged by an issuing authority (agency) or the ASEAN Single Window (asw)");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "certificates of origin are lodged by an issuing authority (agency) or "
+                         "the ASEAN Single Window (asw)");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     if (svc_idempotent_replay(a, req, &r))
@@ -127,18 +129,22 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     /* the rules that need today, the agreements' parties and the tariff */
     date_ymd today = date_legal(x->now);
     if (in->issue_date && in->issue_date > today)
-        errs_add(&e, "date_future", "/issue_date", "a certificate cannot be issued after today (Vietnam's date)");
+        errs_add(&e, "date_future", "/issue_date",
+                 "a certificate cannot be issued after today (Vietnam's date)");
     else if (in->issue_date && in->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
         errs_add(&e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
     const origin_form *of = in->of;
     const char *cc = in->issuing_country;
     if (of && in->country_ok && !co_issuer_ok(a, of, cc, in->issue_date ? in->issue_date : today)) {
         if (strcmp(cc, "VN") == 0)
-            errs_add(&e, "co_issuer", "/issuing_country", "form %s for goods imported into Vietnam is issued by "
-                     "the exporting party of %s, not by Vietnam", of->form, of->agreement);
+            errs_add(&e, "co_issuer", "/issuing_country",
+                     "form %s for goods imported into Vietnam is issued by "
+                     "the exporting party of %s, not by Vietnam",
+                     of->form, of->agreement);
         else
-            errs_add(&e, "co_issuer", "/issuing_country", "%s is not a party of %s (form %s) on the issue date",
-                     cc, of->agreement, of->form);
+            errs_add(&e, "co_issuer", "/issuing_country",
+                     "%s is not a party of %s (form %s) on the issue date", cc, of->agreement,
+                     of->form);
     }
     for (int i = 0; i < in->n; i++) {
         if (in->items[i].hs6[0] && !hs6_known(a, in->items[i].hs6)) {
@@ -170,7 +176,8 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
         snprintf(ci->hs6, sizeof ci->hs6, "%s", in->items[i].hs6);
         ci->quantity = in->items[i].quantity;
         ci->fob_value = in->items[i].fob_value;
-        snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s", in->items[i].origin_criterion);
+        snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s",
+                 in->items[i].origin_criterion);
     }
     free(in);
     int rc = store_write(a->st, create_job, x);
@@ -220,7 +227,7 @@ svc_reply svc_co_get(app *a, const svc_req *req, const char *number)
 typedef struct verify_ctx {
     decl *d;
     date_ymd date;
-    const char *own_id;      /* re-assessing this declaration: its own use is not counted */
+    const char *own_id; /* re-assessing this declaration: its own use is not counted */
     co_check *ck;
     co_row row;
     co_item_row items[CO_MAX_ITEMS];
@@ -247,13 +254,14 @@ static int verify_job(db_conn *c, void *ctx)
              * (issue 15 #5), whoever declares */
             utf8_snprintf(why, 128, "C/O %s refused: issued for another importer", it->co_number);
         } else if (strcmp(x->row.form, it->co_form) != 0) {
-            utf8_snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number, x->row.form,
-                     it->co_form);
+            utf8_snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number,
+                          x->row.form, it->co_form);
         } else if (strcmp(x->row.issuing_country, it->origin) != 0) {
-            utf8_snprintf(why, 128, "C/O %s refused: issued by %s, goods of origin %s", it->co_number,
-                     x->row.issuing_country, it->origin);
+            utf8_snprintf(why, 128, "C/O %s refused: issued by %s, goods of origin %s",
+                          it->co_number, x->row.issuing_country, it->origin);
         } else if (x->date < x->row.issue_date || x->date >= x->row.issue_date + 10000) {
-            utf8_snprintf(why, 128, "C/O %s refused: not within 12 months of its issue", it->co_number);
+            utf8_snprintf(why, 128, "C/O %s refused: not within 12 months of its issue",
+                          it->co_number);
         } else {
             /* an item of the same HS subheading with enough left, counting earlier items of
              * this declaration that claim the same certificate */
@@ -275,7 +283,8 @@ static int verify_job(db_conn *c, void *ctx)
                 ok = x->items[k].quantity - (x->items[k].used - own) - pending >= it->quantity;
             }
             if (!hs_match)
-                utf8_snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number, it->hs_code);
+                utf8_snprintf(why, 128, "C/O %s refused: does not cover HS %.6s", it->co_number,
+                              it->hs_code);
             else if (!ok)
                 utf8_snprintf(why, 128, "C/O %s refused: quantity exceeded", it->co_number);
         }
@@ -351,7 +360,8 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
             snprintf(path, sizeof path, "/items/%d/certificate_of_origin", i);
             errs_add(e, "co_exhausted", path,
                      "C/O %s: its quantity for HS %s was used by another declaration meanwhile; "
-                     "submit again (the MFN rate would apply)", it->co_number, hs6);
+                     "submit again (the MFN rate would apply)",
+                     it->co_number, hs6);
         }
     }
     return 0;
@@ -383,7 +393,8 @@ svc_reply svc_co_forms(app *a)
                             json_array_append_new(parties, json_string(cc));
                     }
         }
-        json_array_append_new(parties, json_string("VN")); /* party to every agreement, issuer of exports */
+        json_array_append_new(parties,
+                              json_string("VN")); /* party to every agreement, issuer of exports */
         for (const char *p = f->criteria; *p;) {
             size_t l = strcspn(p, " ");
             json_array_append_new(crit, json_stringn(p, l));
@@ -395,8 +406,10 @@ svc_reply svc_co_forms(app *a)
                                              f->agreement, "parties", parties, "criteria", crit,
                                              "legal_ref", f->legal_ref));
     }
-    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:o,s:s}", "forms", arr, "note",
-                                     "a certificate for goods imported into Vietnam is issued by the "
-                                     "exporting party; Vietnam issues certificates for its exports")};
+    svc_reply r = {.code = SVC_OK,
+                   .body =
+                       json_pack("{s:o,s:s}", "forms", arr, "note",
+                                 "a certificate for goods imported into Vietnam is issued by the "
+                                 "exporting party; Vietnam issues certificates for its exports")};
     return r;
 }

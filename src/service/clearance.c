@@ -45,7 +45,7 @@
 #include "util/dec.h"
 #include "util/rand.h"
 
-#define PROVISIONAL_DAYS 7     /* IDA data kept for 7 days (domain.md §1.2) */
+#define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days (domain.md §1.2) */
 
 /* The last second provisional data created at `created_at` may be modified or registered: the end
  * of the 7th legal day after its creation (the sweep expires it the day after: svc_invalidate). */
@@ -59,8 +59,8 @@ static int64_t provisional_until(int64_t created_at)
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
-    return svc_is_customs(req) || svc_role_is(req, "system") || strcmp(r->declarant, req->party) == 0 ||
-           strcmp(r->party, req->party) == 0;
+    return svc_is_customs(req) || svc_role_is(req, "system") ||
+           strcmp(r->declarant, req->party) == 0 || strcmp(r->party, req->party) == 0;
 }
 
 /* ---- decode + validate + taxes ------------------------------------------------------------ */
@@ -85,9 +85,9 @@ typedef struct assessed {
     decl d;
     tax_result tr;
     tax_item_result *items;
-    char *doc;       /* canonical JSON of the submitted declaration */
-    char *taxes;     /* JSON of the tax result */
-    json_t *doc_json;   /* the same, parsed (for building replies without re-parsing) */
+    char *doc;        /* canonical JSON of the submitted declaration */
+    char *taxes;      /* JSON of the tax result */
+    json_t *doc_json; /* the same, parsed (for building replies without re-parsing) */
     json_t *taxes_json;
 } assessed;
 
@@ -209,7 +209,9 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "id", json_string(r->id));
     json_object_set_new(v, "number", r->number[0] ? json_string(r->number) : json_null());
     json_object_set_new(v, "status", json_string(decl_status_name((decl_status)r->status)));
-    json_object_set_new(v, "channel", r->channel ? json_string(decl_channel_name((decl_channel)r->channel)) : json_null());
+    json_object_set_new(v, "channel",
+                        r->channel ? json_string(decl_channel_name((decl_channel)r->channel))
+                                   : json_null());
     json_object_set_new(v, "channel_code", r->channel ? json_integer(r->channel) : json_null());
     json_object_set_new(v, "amendment", json_integer(r->amendment));
     json_object_set_new(v, "kind", json_string(r->kind == DECL_EXPORT ? "export" : "import"));
@@ -239,15 +241,17 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     if (risk) {
         json_t *rs = json_object_get(risk, "reasons"), *it;
         size_t i;
-        json_array_foreach(rs, i, it) {
+        json_array_foreach(rs, i, it)
+        {
             if (svc_is_customs(req))
                 json_array_append(reasons, it);
             else
-                json_array_append_new(reasons, json_pack("{s:O}", "code",
-                                                         json_object_get(it, "code")));
+                json_array_append_new(reasons,
+                                      json_pack("{s:O}", "code", json_object_get(it, "code")));
         }
         json_t *model = json_object_get(risk, "model");
-        if (model && svc_is_customs(req)) /* the score and its explanation: never to the declarant */
+        if (model &&
+            svc_is_customs(req)) /* the score and its explanation: never to the declarant */
             json_object_set(v, "risk_model", model);
         json_decref(risk);
     }
@@ -274,7 +278,8 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_t *header = json_object();
     const char *k;
     json_t *val;
-    json_object_foreach(doc, k, val) {
+    json_object_foreach(doc, k, val)
+    {
         if (strcmp(k, "items") != 0)
             json_object_set(header, k, val);
     }
@@ -287,27 +292,31 @@ json_t *svc_decl_view_row(const decl_row *r, const svc_req *req) { return decl_v
 /* ---- IDA: create ---------------------------------------------------------------------------- */
 
 typedef struct write_ctx {
-    svc_job job; /* first: request, now, reply */
-    decl_row row;          /* the row to write (or as read) */
-    const char *key;       /* id or number the request addressed */
+    svc_job job;     /* first: request, now, reply */
+    decl_row row;    /* the row to write (or as read) */
+    const char *key; /* id or number the request addressed */
     /* for transitions */
     lc_action action;
-    json_t *detail;        /* event detail (borrowed) */
+    json_t *detail; /* event detail (borrowed) */
     int64_t seen_updated_at;
     assessed *ax;
     const risk_decision *risk;
-    char *reply_text;      /* reply serialised outside the writer (create) */
-    const tariff *tariff;  /* amendments re-check permits */
+    char *reply_text;     /* reply serialised outside the writer (create) */
+    const tariff *tariff; /* amendments re-check permits */
 } write_ctx;
 
 static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
 {
     /* the person acting (e-Office) is part of the hashed detail */
-    json_t *who = x->job.req->user[0] ? svc_event_actor(x->job.req, detail ? json_deep_copy(detail) : NULL) : NULL;
-    char *d = who ? json_dumps(who, JSON_COMPACT) : detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_t *who = x->job.req->user[0]
+                      ? svc_event_actor(x->job.req, detail ? json_deep_copy(detail) : NULL)
+                      : NULL;
+    char *d = who      ? json_dumps(who, JSON_COMPACT)
+              : detail ? json_dumps(detail, JSON_COMPACT)
+                       : NULL;
     json_decref(who);
-    int rc = store_event_append(c, x->row.id, x->job.now, x->job.req->party, x->job.req->role, action, from,
-                                to, d);
+    int rc = store_event_append(c, x->row.id, x->job.now, x->job.req->party, x->job.req->role,
+                                action, from, to, d);
     free(d);
     return rc;
 }
@@ -528,8 +537,12 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *key)
         json_object_set_new(ev, "actor", json_string(e->actor));
         json_object_set_new(ev, "role", json_string(e->role));
         json_object_set_new(ev, "action", json_string(e->action));
-        json_object_set_new(ev, "from_status", e->from_status ? json_string(decl_status_name((decl_status)e->from_status)) : json_null());
-        json_object_set_new(ev, "to_status", json_string(decl_status_name((decl_status)e->to_status)));
+        json_object_set_new(ev, "from_status",
+                            e->from_status
+                                ? json_string(decl_status_name((decl_status)e->from_status))
+                                : json_null());
+        json_object_set_new(ev, "to_status",
+                            json_string(decl_status_name((decl_status)e->to_status)));
         json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
         json_t *u = json_object_get(d, "user"), *un = json_object_get(d, "user_name");
         if (json_is_string(u) && json_is_string(un)) { /* the person who acted (e-Office) */
@@ -586,8 +599,10 @@ static int modify_job(db_conn *c, void *ctx)
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_MODIFY, &to) != 0 ||
         x->job.now > provisional_until(cur.created_at)) {
         decl_row_release(&cur);
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
-                                       "only a provisional declaration younger than 7 days can be modified"));
+        return svc_fail(
+            &x->job,
+            svc_error(SVC_CONFLICT, "illegal_transition",
+                      "only a provisional declaration younger than 7 days can be modified"));
     }
     char *doc = x->row.doc, *taxes = x->row.taxes;
     decl_row next = cur;
@@ -635,13 +650,14 @@ typedef struct register_ctx {
     risk_decision risk;
     json_t *risk_json;
     char *risk_text;
-    const tariff *tariff;  /* e-Permit: procedures required before registration */
-    risk_fact *facts;      /* one per item, stored for learned selectivity */
-    char *taxes_packed;    /* rx.ax.taxes packed outside the writer (store/pack.h), or NULL */
-    char *facts_text;      /* facts encoded outside the writer, or NULL */
-    int registered;        /* the job went through (not a replay, not refused) */
-    json_t *dup_warnings;  /* the enterprise declared this invoice / bill of lading before (or NULL) */
-    int channel;           /* the channel it was given, when registered */
+    const tariff *tariff; /* e-Permit: procedures required before registration */
+    risk_fact *facts;     /* one per item, stored for learned selectivity */
+    char *taxes_packed;   /* rx.ax.taxes packed outside the writer (store/pack.h), or NULL */
+    char *facts_text;     /* facts encoded outside the writer, or NULL */
+    int registered;       /* the job went through (not a replay, not refused) */
+    json_t
+        *dup_warnings; /* the enterprise declared this invoice / bill of lading before (or NULL) */
+    int channel;       /* the channel it was given, when registered */
 } register_ctx;
 
 /* The blacklist check of the registration stage. */
@@ -657,9 +673,9 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
         return 0;
     }
     if (strcmp(p.status, "active") != 0)
-        errs_add(e, strcmp(p.status, "dissolved") == 0 ? "enterprise_dissolved" : "enterprise_suspended",
-                 "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code,
-                 p.status);
+        errs_add(
+            e, strcmp(p.status, "dissolved") == 0 ? "enterprise_dissolved" : "enterprise_suspended",
+            "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code, p.status);
     /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
     int ledger_days = pay_overdue_days(c, tax_code, svc_today(), 90, NULL);
     if (ledger_days < 0)
@@ -668,7 +684,8 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
         errs_add(e, "tax_debt_overdue", "/importer/tax_code",
                  "enterprise %s has tax debt overdue for %d days (> 90, %s): registration refused",
                  tax_code, ledger_days > p.overdue_debt_days ? ledger_days : p.overdue_debt_days,
-                 ledger_days > p.overdue_debt_days ? "per its tax ledger" : "as recorded for the enterprise");
+                 ledger_days > p.overdue_debt_days ? "per its tax ledger"
+                                                   : "as recorded for the enterprise");
     return 0;
 }
 
@@ -690,8 +707,10 @@ static int register_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL) {
         decl_row_release(&cur);
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
-                                       "the declaration is not provisional any more (or changed meanwhile)"));
+        return svc_fail(
+            &x->job,
+            svc_error(SVC_CONFLICT, "illegal_transition",
+                      "the declaration is not provisional any more (or changed meanwhile)"));
     }
     if ((rc = no_mandate(c, x, cur.party, cur.declarant)) != 0)
         goto out;
@@ -704,8 +723,8 @@ static int register_job(db_conn *c, void *ctx)
     } else if ((rc = check_enterprise(c, cur.party, &e)) < 0) {
         goto out;
     }
-    if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party,
-                                     x->row.tax_date, x->job.now, &e)) < 0 ||
+    if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
+                                     x->job.now, &e)) < 0 ||
         (rc = co_consume(c, &rx->ax.d, cur.id, &e)) < 0)
         goto out;
     if (e.n) {
@@ -718,7 +737,9 @@ static int register_job(db_conn *c, void *ctx)
     snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
     int64_t seq = store_sequence_next(c, seqname);
     if (seq < 0 || number_format(doc_type, seq, 0, number) != 0) {
-        rc = seq < 0 ? (int)seq : svc_fail(&x->job, svc_error(SVC_ERROR, "sequence_exhausted", "no declaration numbers left"));
+        rc = seq < 0 ? (int)seq
+                     : svc_fail(&x->job, svc_error(SVC_ERROR, "sequence_exhausted",
+                                                   "no declaration numbers left"));
         goto out;
     }
     decl_row next = cur;
@@ -758,7 +779,8 @@ static int register_job(db_conn *c, void *ctx)
     if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
         rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &owed);
     if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
-        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req, "registration");
+        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req,
+                               "registration");
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
             snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
@@ -777,19 +799,21 @@ static int register_job(db_conn *c, void *ctx)
     if (rc == 0) {
         json_t *reasons = json_array(), *it;
         size_t i;
-        json_array_foreach(json_object_get(rx->risk_json, "reasons"), i, it) {
+        json_array_foreach(json_object_get(rx->risk_json, "reasons"), i, it)
+        {
             json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
         }
         x->job.reply.code = SVC_OK;
-        x->job.reply.body = json_pack("{s:s,s:s,s:s,s:i,s:s,s:o,s:s}", "id", cur.id, "number", number,
-                                  "channel", decl_channel_name((decl_channel)next.channel),
-                                  "channel_code", next.channel, "status",
-                                  decl_status_name(to), "reasons", reasons, "total_tax", "");
+        x->job.reply.body =
+            json_pack("{s:s,s:s,s:s,s:i,s:s,s:o,s:s}", "id", cur.id, "number", number, "channel",
+                      decl_channel_name((decl_channel)next.channel), "channel_code", next.channel,
+                      "status", decl_status_name(to), "reasons", reasons, "total_tax", "");
         char buf[32];
         dec_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
-        json_object_set_new(x->job.reply.body, "procedures_owed", owed ? json_incref(owed) : json_array());
+        json_object_set_new(x->job.reply.body, "procedures_owed",
+                            owed ? json_incref(owed) : json_array());
         if (rc == 0)
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
     }
@@ -813,8 +837,8 @@ static json_t *risk_to_json(const risk_decision *d)
             json_object_set_new(o, "rule_id", json_integer(r->rule_id));
         json_array_append_new(arr, o);
     }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel),
-                     "reasons", arr);
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
+                     arr);
 }
 
 typedef struct party_ctx {
@@ -862,26 +886,31 @@ static int inherit_job(db_conn *c, void *ctx)
  * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
 static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
-                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule, uint64_t draw_model,
-                        int duplicate_document)
+                        date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule,
+                        uint64_t draw_model, int duplicate_document)
 {
     party_ctx pc = {.code = enterprise};
     store_read(a->st, party_job, &pc);
     int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
     for (int i = 0; i < ax->d.n_items && cv; i++)
         cv[i] = ax->items[i].customs_value;
-    risk_input in = {.d = &ax->d, .item_customs_value = cv, .customs_value = ax->tr.customs_value,
-                     .date = today, .aeo = pc.found == 1 && pc.p.aeo,
+    risk_input in = {.d = &ax->d,
+                     .item_customs_value = cv,
+                     .customs_value = ax->tr.customs_value,
+                     .date = today,
+                     .aeo = pc.found == 1 && pc.p.aeo,
                      .compliance = pc.found == 1 ? pc.p.compliance : 0};
     in.random_draw = draw_rule; /* drawn (and checked) by the caller */
-    in.duplicate_document = duplicate_document; /* invoice or B/L declared before (service/duplicates.h) */
+    in.duplicate_document =
+        duplicate_document; /* invoice or B/L declared before (service/duplicates.h) */
     /* learned selectivity: the model's band, when a model is active (service/risk_engine.h) */
     risk_score score;
     int scored = 0;
     if (facts) {
         uint64_t draw = draw_model;
         risk_facts_from_decl(&ax->d, ax->items, decl_id, svc_now(), in.aeo, in.compliance, facts);
-        scored = risk_engine_score(a->risk_engine, facts, ax->d.n_items, in.aeo, in.compliance, draw, &score) == 1;
+        scored = risk_engine_score(a->risk_engine, facts, ax->d.n_items, in.aeo, in.compliance,
+                                   draw, &score) == 1;
         if (scored) {
             in.model_channel = score.band.channel;
             in.model_explored = score.band.explored;
@@ -916,7 +945,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
      * (a predictable draw would let a trader foresee the channel) */
     uint64_t draw_rule;
     uint64_t draw_model;
-    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 ||
+        rand_fill(&draw_model, sizeof draw_model) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for random selection; retry later");
 
     /* 1. read the provisional declaration */
@@ -965,7 +995,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     rx.dup_warnings = dup_warnings(a, &rx.ax.d, rd.row.party, rd.row.id);
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
     rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk,
-                           draw_rule, draw_model, rx.dup_warnings != NULL);
+                            draw_rule, draw_model, rx.dup_warnings != NULL);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -1007,10 +1037,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
 typedef struct amend_ctx {
     write_ctx w;
-    const char *risk_text;     /* the amendment's risk decision (JSON) */
+    const char *risk_text; /* the amendment's risk decision (JSON) */
     json_t *risk_json;
-    int review_seq;            /* > 0: applying this reviewed amendment (officer's acceptance) */
-    const char *note;          /* the officer's note */
+    int review_seq;   /* > 0: applying this reviewed amendment (officer's acceptance) */
+    const char *note; /* the officer's note */
 } amend_ctx;
 
 static int amend_pending(db_conn *c, const char *decl_id, amend_row *found)
@@ -1028,13 +1058,16 @@ static int amend_ledger_reviewed(db_conn *c, write_ctx *x, const decl_row *next,
     if (rc < 0)
         return rc;
     int64_t delta = next->total_tax - (b.assessed - b.interest);
-    if (delta && (rc = pay_ledger_add(c, next->id, next->party, next->status, delta, x->job.now, x->job.req, why)) < 0)
+    if (delta && (rc = pay_ledger_add(c, next->id, next->party, next->status, delta, x->job.now,
+                                      x->job.req, why)) < 0)
         return rc;
     if ((rc = pay_balance(c, next->id, &b)) < 0 || b.surplus <= 0)
         return rc;
     char reason[160];
-    snprintf(reason, sizeof reason, "taxes lowered by amendment %d of declaration %s", amendment, next->number);
-    return pay_refund_claim(c, next->party, next->number, b.surplus, reason, x->job.req, x->job.now);
+    snprintf(reason, sizeof reason, "taxes lowered by amendment %d of declaration %s", amendment,
+             next->number);
+    return pay_refund_claim(c, next->party, next->number, b.surplus, reason, x->job.req,
+                            x->job.now);
 }
 
 static int amend_job(db_conn *c, void *ctx)
@@ -1052,11 +1085,13 @@ static int amend_job(db_conn *c, void *ctx)
     const char *why = NULL, *code = "illegal_transition";
     if (lifecycle_next((decl_status)cur.status, (decl_channel)cur.channel, ACT_AMEND, &to) != 0)
         why = "amendments are allowed before the document check starts or after clearance";
-    else if (!m->review_seq && after && x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
+    else if (!m->review_seq && after &&
+             x->job.now > cur.cleared_at + AMEND_AFTER_CLEARANCE_DAYS * 86400)
         why = "amendments after clearance are allowed within 60 days of clearance";
     else if (cur.amendment >= NUMBER_MAX_AMENDMENT)
         why = "a declaration can be amended at most 9 times";
-    else if ((int)x->ax->d.kind != cur.kind || strcmp(decl_vn_party(&x->ax->d)->tax_code, cur.party) != 0)
+    else if ((int)x->ax->d.kind != cur.kind ||
+             strcmp(decl_vn_party(&x->ax->d)->tax_code, cur.party) != 0)
         why = "an amendment cannot change the kind of declaration or the enterprise";
     else if (cur.status != ST_REGISTERED && strcmp(x->ax->d.type_code, cur.type_code) != 0)
         why = "the type code cannot be amended after clearance";
@@ -1075,14 +1110,20 @@ static int amend_job(db_conn *c, void *ctx)
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, code, why));
     }
-    amend_row ar = {.amendment = cur.amendment + 1, .doc = x->ax->doc, .taxes = x->ax->taxes,
-                    .risk = (char *)m->risk_text, .customs_value = x->ax->tr.customs_value,
-                    .total_tax = x->ax->tr.total, .after_clearance = after, .requested_at = x->job.now};
+    amend_row ar = {.amendment = cur.amendment + 1,
+                    .doc = x->ax->doc,
+                    .taxes = x->ax->taxes,
+                    .risk = (char *)m->risk_text,
+                    .customs_value = x->ax->tr.customs_value,
+                    .total_tax = x->ax->tr.total,
+                    .after_clearance = after,
+                    .requested_at = x->job.now};
     snprintf(ar.decl_id, sizeof ar.decl_id, "%s", cur.id);
     snprintf(ar.requested_by, sizeof ar.requested_by, "%s", x->job.req->party);
     json_t *reasons = json_array(), *it;
     size_t i;
-    json_array_foreach(json_object_get(m->risk_json, "reasons"), i, it) {
+    json_array_foreach(json_object_get(m->risk_json, "reasons"), i, it)
+    {
         json_array_append_new(reasons, json_pack("{s:O}", "code", json_object_get(it, "code")));
     }
     const char *channel = json_string_value(json_object_get(m->risk_json, "channel"));
@@ -1092,21 +1133,21 @@ static int amend_job(db_conn *c, void *ctx)
         rc = store_amend_put(c, &ar);
         if (rc == 0) {
             snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
-            json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment, "channel",
-                                       channel ? channel : "", "reasons", reasons, "total_tax",
-                                       pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
-                                       "after_clearance", after);
+            json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment,
+                                       "channel", channel ? channel : "", "reasons", reasons,
+                                       "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
+                                       pay_money(cur.total_tax), "after_clearance", after);
             rc = event(c, x, "amendment_requested", cur.status, cur.status, detail);
             json_decref(detail);
         }
         if (rc == 0) {
             x->job.reply.code = SVC_OK;
-            x->job.reply.body = json_pack("{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number,
-                                      "amendment", ar.amendment, "status", "amendment_review", "channel",
-                                      channel ? channel : "", "reasons", reasons, "total_tax",
-                                      pay_money(ar.total_tax), "total_tax_in_force", pay_money(cur.total_tax),
-                                      "after_clearance", after, "declaration_status",
-                                      decl_status_name((decl_status)cur.status));
+            x->job.reply.body = json_pack(
+                "{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number, "amendment",
+                ar.amendment, "status", "amendment_review", "channel", channel ? channel : "",
+                "reasons", reasons, "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
+                pay_money(cur.total_tax), "after_clearance", after, "declaration_status",
+                decl_status_name((decl_status)cur.status));
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
         }
         json_decref(reasons);
@@ -1145,8 +1186,9 @@ static int amend_job(db_conn *c, void *ctx)
         rc = store_decl_update(c, &next);
     if (rc == 0) {
         snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
-        json_t *detail = json_pack("{s:s,s:i,s:s,s:O}", "number", next.number, "amendment",
-                                   next.amendment, "channel", channel ? channel : "", "reasons", reasons);
+        json_t *detail =
+            json_pack("{s:s,s:i,s:s,s:O}", "number", next.number, "amendment", next.amendment,
+                      "channel", channel ? channel : "", "reasons", reasons);
         if (m->review_seq)
             json_object_set_new(detail, "accepted_by", json_string(x->job.req->party));
         rc = event(c, x, "amendment", cur.status, cur.status, detail);
@@ -1157,7 +1199,8 @@ static int amend_job(db_conn *c, void *ctx)
         if (m->review_seq)
             rc = amend_ledger_reviewed(c, x, &next, next.amendment);
         else
-            rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now, x->job.req, "amendment");
+            rc = pay_ledger_assess(c, cur.id, cur.party, cur.status, next.total_tax, x->job.now,
+                                   x->job.req, "amendment");
     }
     if (rc == 0) /* the bills of lading may have changed: relink them */
         json_decref(svc_manifest_on_register(c, cur.id, &x->ax->d, &rc));
@@ -1165,8 +1208,8 @@ static int amend_job(db_conn *c, void *ctx)
         rc = insp_on_register(c, x->tariff, &x->ax->d, cur.id, x->job.now, 0, NULL);
     if (rc == 0) {
         if (m->review_seq) {
-            rc = store_amend_decide(c, cur.id, m->review_seq, "accepted", x->job.req->party, x->job.now,
-                                    m->note ? m->note : "");
+            rc = store_amend_decide(c, cur.id, m->review_seq, "accepted", x->job.req->party,
+                                    x->job.now, m->note ? m->note : "");
         } else {
             snprintf(ar.status, sizeof ar.status, "applied");
             snprintf(ar.decided_by, sizeof ar.decided_by, "SYSTEM");
@@ -1223,8 +1266,10 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     risk_fact *facts = calloc((size_t)ax.d.n_items + 1, sizeof *facts);
     amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax}};
     uint64_t draw_rule, draw_model;
-    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 || rand_fill(&draw_model, sizeof draw_model) != 0)
-        draw_rule = draw_model = 0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
+    if (rand_fill(&draw_rule, sizeof draw_rule) != 0 ||
+        rand_fill(&draw_model, sizeof draw_model) != 0)
+        draw_rule = draw_model =
+            0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
     json_t *dups = dup_warnings(a, &ax.d, enterprise, own_id);
     m.risk_json = classify(a, &ax, own_id, enterprise, svc_today(), facts, &risk, draw_rule,
                            draw_model, dups != NULL);
@@ -1246,9 +1291,9 @@ typedef struct review_ctx {
     int amendment;
     decl_row row;
     int found;
-    amend_row pending;     /* the amendment under review with that number, if any */
+    amend_row pending; /* the amendment under review with that number, if any */
     int has_pending;
-    int decided;           /* an amendment with that number was decided already */
+    int decided; /* an amendment with that number was decided already */
 } review_ctx;
 
 static int review_read_job(db_conn *c, void *ctx)
@@ -1291,7 +1336,7 @@ static int reject_job(db_conn *c, void *ctx)
         decl_row_release(&cur);
         return pending < 0 ? pending
                            : svc_fail(&x->job, svc_error(SVC_CONFLICT, "amendment_decided",
-                                                     "the amendment was decided meanwhile"));
+                                                         "the amendment was decided meanwhile"));
     }
     rc = store_amend_decide(c, cur.id, p.seq, "rejected", x->job.req->party, x->job.now, j->note);
     if (rc == 0) {
@@ -1310,8 +1355,8 @@ static int reject_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, const char *amendment,
-                               json_t *body)
+svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
+                               const char *amendment, json_t *body)
 {
     svc_reply r = {0};
     errs e;
@@ -1341,12 +1386,13 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, c
         int decided = rv.found == 1 && rv.decided;
         decl_row_release(&rv.row);
         amend_row_release(&rv.pending);
-        return decided ? svc_error(SVC_CONFLICT, "amendment_decided", "the amendment was already decided")
+        return decided ? svc_error(SVC_CONFLICT, "amendment_decided",
+                                   "the amendment was already decided")
                        : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
     }
     if (!in.accept) {
-        reject_ctx j = {.w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq,
-                        .note = note};
+        reject_ctx j = {
+            .w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq, .note = note};
         r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
     } else {
         /* applied as the declarant asked, re-assessed with the registration date's rates */
@@ -1354,7 +1400,9 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, c
         assessed ax;
         if (assess_ex(a, NULL, doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) == 0) {
             amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax},
-                           .review_seq = rv.pending.seq, .note = note, .risk_text = rv.pending.risk};
+                           .review_seq = rv.pending.seq,
+                           .note = note,
+                           .risk_text = rv.pending.risk};
             m.risk_json = json_loads(rv.pending.risk ? rv.pending.risk : "{}", 0, NULL);
             r = run_amend(a, &m);
             json_decref(m.risk_json);
@@ -1372,7 +1420,7 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number, c
 typedef struct transition_ctx {
     write_ctx w;
     lc_action action;
-    json_t *detail;          /* recorded on the event and in the decisions list */
+    json_t *detail; /* recorded on the event and in the decisions list */
     int escalate_to_red;
     /* learned selectivity: an outcome recorded by this decision, applied to the live history
      * once committed */
@@ -1415,7 +1463,8 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
     if (at)
         dec_parse(at, 0, 0, &more);
-    int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more, lifecycle_action_name(t->action));
+    int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more,
+                                    lifecycle_action_name(t->action));
     if (rc <= 0)
         return rc;
     t->facts = calloc(DECL_MAX_ITEMS, sizeof *t->facts);
@@ -1443,7 +1492,8 @@ static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t 
     if (inv && *inv)
         rc = store_selection_put(c, cur->party, "invoice", inv, cur->id, cur->number, cur->channel,
                                  x->job.now);
-    json_array_foreach(bls, i, bl) {
+    json_array_foreach(bls, i, bl)
+    {
         if (rc == 0 && json_string_value(bl))
             rc = store_selection_put(c, cur->party, "bl", json_string_value(bl), cur->id,
                                      cur->number, cur->channel, x->job.now);
@@ -1466,7 +1516,8 @@ static int waiting_reason(db_conn *c, const char *decl_id, const char **why)
 {
     int rc = insp_clearance_blocks(c, decl_id, NULL);
     if (rc != 0) {
-        *why = "waiting for a specialised-inspection result (or the officer's measure after a failed one)";
+        *why = "waiting for a specialised-inspection result (or the officer's measure after a "
+               "failed one)";
         return rc < 0 ? rc : 1;
     }
     if ((rc = store_amend_pending(c, decl_id, NULL)) != 0) {
@@ -1492,7 +1543,8 @@ static int transition_job(db_conn *c, void *ctx)
         char msg[160];
         snprintf(msg, sizeof msg, "'%s' is not allowed for a %s declaration%s%s",
                  lifecycle_action_name(t->action), decl_status_name((decl_status)cur.status),
-                 cur.channel ? " on the " : "", cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
+                 cur.channel ? " on the " : "",
+                 cur.channel ? decl_channel_name((decl_channel)cur.channel) : "");
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
@@ -1514,7 +1566,8 @@ static int transition_job(db_conn *c, void *ctx)
                 return (int)due;
             char msg[160], amt[32];
             dec_format(due, 0, amt, sizeof amt);
-            snprintf(msg, sizeof msg, "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
+            snprintf(msg, sizeof msg,
+                     "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
         }
         /* specialised inspection: every result the goods wait for must have passed */
@@ -1530,7 +1583,8 @@ static int transition_job(db_conn *c, void *ctx)
             return svc_fail(&x->job, r);
         }
     }
-    if (to == ST_CANCELLED && cur.channel >= CH_YELLOW && (rc = keep_selection(c, x, &cur, t->detail)) < 0) {
+    if (to == ST_CANCELLED && cur.channel >= CH_YELLOW &&
+        (rc = keep_selection(c, x, &cur, t->detail)) < 0) {
         decl_row_release(&cur);
         return rc;
     }
@@ -1588,7 +1642,8 @@ static int transition_job(db_conn *c, void *ctx)
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
         if (at && dec_parse(at, 0, 0, &more) == 0 && more > 0)
-            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req, "additional tax after inspection");
+            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req,
+                                "additional tax after inspection");
     }
     if (rc == 0) {
         x->job.reply.code = SVC_OK;
@@ -1608,8 +1663,10 @@ static svc_reply run_transition(app *a, const svc_req *req, const char *number, 
         json_decref(detail);
         return r;
     }
-    transition_ctx t = {.w = {.job = svc_job_start(req), .key = number}, .action = act,
-                        .detail = detail, .escalate_to_red = escalate};
+    transition_ctx t = {.w = {.job = svc_job_start(req), .key = number},
+                        .action = act,
+                        .detail = detail,
+                        .escalate_to_red = escalate};
     r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
     if (t.outcome_recorded && r.code == SVC_OK)
         risk_engine_outcome(a->risk_engine, t.facts, t.n_facts, t.violation, 0);
@@ -1649,7 +1706,8 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t
         if (strcmp(code, cancel_reasons[i].code) == 0)
             break;
     if (code && i == n)
-        errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)", code);
+        errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)",
+                 code);
     if (e.n)
         return svc_errors(&e);
     json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", code, "reason_text",
@@ -1670,7 +1728,8 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     decl_decision_in in;
     json_decl_decision_decode(body, &in, &e);
-    svc_reply ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
+    svc_reply
+        ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
     if (in.kind == DECISION_INSPECTION && svc_insp_decision(a, req, number, in.decision, body, &ir))
         return ir;
     if (e.n)
@@ -1698,7 +1757,7 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t
 typedef struct sweep_ctx {
     int status;
     int64_t before;
-    int64_t at;              /* the cursor: the last declaration listed (id "" = none yet) */
+    int64_t at; /* the cursor: the last declaration listed (id "" = none yet) */
     char id[33];
     char (*ids)[33];
     int n;
@@ -1720,7 +1779,7 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
 {
     static const int statuses[] = {ST_PROVISIONAL, ST_REGISTERED};
     svc_req sys = {.party = "SYSTEM", .role = "system"};
-    char (*ids)[33] = calloc(1000, sizeof *ids);
+    char(*ids)[33] = calloc(1000, sizeof *ids);
     date_ymd today = date_legal(now);
     json_t *numbers = json_array();
     int waiting = 0;
@@ -1733,8 +1792,13 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
     for (size_t s = 0; s < sizeof statuses / sizeof *statuses; s++) {
         int prov = statuses[s] == ST_PROVISIONAL;
         /* before the first instant of the day (limit) days ago: more than (limit) legal days */
-        sweep_ctx x = {statuses[s], date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
-                       0, "", ids, 0};
+        sweep_ctx x = {
+            statuses[s],
+            date_legal_start(date_add_days(today, -(prov ? PROVISIONAL_DAYS : INVALIDATE_DAYS))),
+            0,
+            "",
+            ids,
+            0};
         for (;;) {
             if (store_read(a->st, sweep_list_job, &x) != 0) {
                 free(ids);
@@ -1744,11 +1808,13 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
             for (int i = 0; i < x.n; i++) {
                 transition_ctx t = {.w = {.job = {.req = &sys, .now = now}, .key = ids[i]},
                                     .action = prov ? ACT_EXPIRE : ACT_INVALIDATE};
-                t.detail = prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
-                                : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
-                                            "registered more than 15 days ago and the declarant has not "
-                                            "submitted documents, presented the goods or paid");
-                svc_reply r = svc_run_write(a, &t.w.job, transition_job, &t, "the database refused the change");
+                t.detail =
+                    prov ? json_pack("{s:s}", "reason", "provisional data older than 7 days")
+                         : json_pack("{s:s,s:s}", "reason_code", "H02", "reason",
+                                     "registered more than 15 days ago and the declarant has not "
+                                     "submitted documents, presented the goods or paid");
+                svc_reply r = svc_run_write(a, &t.w.job, transition_job, &t,
+                                            "the database refused the change");
                 if (r.code == SVC_OK) {
                     if (prov)
                         (*expired)++;
@@ -1773,8 +1839,9 @@ int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *in
     /* every run is audited, also one that changed nothing */
     char d[11];
     date_format(today, d);
-    json_t *detail = json_pack("{s:s,s:i,s:i,s:o,s:i}", "as_of", d, "expired", *expired, "invalidated",
-                               *invalidated, "declarations", numbers, "waiting_for_customs", waiting);
+    json_t *detail =
+        json_pack("{s:s,s:i,s:i,s:o,s:i}", "as_of", d, "expired", *expired, "invalidated",
+                  *invalidated, "declarations", numbers, "waiting_for_customs", waiting);
     int rc = audit_log_write(a, "invalidation", svc_now(), by, "invalidate.run", detail);
     json_decref(detail);
     return rc < 0 ? -1 : *expired + *invalidated;
@@ -1794,8 +1861,10 @@ svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of)
     else if (d > today) {
         char t[11];
         date_format(today, t);
-        errs_add(&e, "future_date", "as_of", "the sweep cannot run as of a day that has not come (today is %s in "
-                 "Vietnam): declarations would lapse before their time", t);
+        errs_add(&e, "future_date", "as_of",
+                 "the sweep cannot run as of a day that has not come (today is %s in "
+                 "Vietnam): declarations would lapse before their time",
+                 t);
     }
     if (e.n)
         return svc_errors(&e);

@@ -5,7 +5,7 @@
 
 #include "service/app.h"
 
-svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);               /* IDA */
+svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);                 /* IDA */
 svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body); /* IDB */
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
 /* IDC. *channel (may be NULL): the channel code given when this call registered the declaration,

@@ -15,8 +15,9 @@
 
 svc_reply svc_error(svc_code code, const char *err_code, const char *message)
 {
-    svc_reply r = {.code = code, .body = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", err_code, "path", "",
-                                   "message", message)};
+    svc_reply r = {.code = code,
+                   .body = json_pack("{s:[{s:s,s:s,s:s}]}", "errors", "code", err_code, "path", "",
+                                     "message", message)};
     return r;
 }
 
@@ -26,7 +27,8 @@ svc_reply svc_errors(const errs *e)
     for (int i = 0; i < e->n; i++)
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "code", e->items[i].code, "path",
                                              e->items[i].path, "message", e->items[i].message));
-    svc_reply r = {.code = SVC_INVALID, .body = json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
+    svc_reply r = {.code = SVC_INVALID,
+                   .body = json_pack("{s:o,s:b}", "errors", arr, "truncated", e->truncated)};
     return r;
 }
 
@@ -47,8 +49,8 @@ static int load_risk_job(db_conn *c, void *ctx)
         int64_t x;
         uint32_t *field = (uint32_t *)((char *)&p + app_risk_settings[i].offset);
         *field = app_risk_settings[i].dflt;
-        if (store_setting_get(c, app_risk_settings[i].key, v, sizeof v) == 1 && dec_parse(v, 0, 0, &x) == 0 &&
-            x >= 0 && x <= 1000000)
+        if (store_setting_get(c, app_risk_settings[i].key, v, sizeof v) == 1 &&
+            dec_parse(v, 0, 0, &x) == 0 && x >= 0 && x <= 1000000)
             *field = (uint32_t)x;
     }
     pthread_rwlock_wrlock(&a->risk_lock);
@@ -104,9 +106,11 @@ void app_fx_invalidate(app *a)
 
 const app_risk_setting app_risk_settings[APP_RISK_SETTINGS] = {
     {"random_red_percent", "risk.random_red_ppm", offsetof(risk_policy, random_red_ppm), 0},
-    {"random_yellow_percent", "risk.random_yellow_ppm", offsetof(risk_policy, random_yellow_ppm), 0},
+    {"random_yellow_percent", "risk.random_yellow_ppm", offsetof(risk_policy, random_yellow_ppm),
+     0},
     {"model_red_percent", "risk.model_red_ppm", offsetof(risk_policy, model_red_ppm), 50000},
-    {"model_yellow_percent", "risk.model_yellow_ppm", offsetof(risk_policy, model_yellow_ppm), 150000},
+    {"model_yellow_percent", "risk.model_yellow_ppm", offsetof(risk_policy, model_yellow_ppm),
+     150000},
     {"exploration_percent", "risk.exploration_ppm", offsetof(risk_policy, exploration_ppm), 100000},
 };
 

@@ -24,7 +24,6 @@
 #include "util/dec.h"
 #include "util/utf8.h"
 
-
 #define MAX_SOURCES 1000
 #define MAX_REFUNDS 1000
 
@@ -79,8 +78,8 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
         snprintf(r.party, sizeof r.party, "%s", x->ent);
         utf8_snprintf(r.note, sizeof r.note, "%s", note);
         rc = pay_ledger_append(c, m.id, m.status, &r, x->job.req);
-        json_array_append_new(out, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
-                                             pay_money(take)));
+        json_array_append_new(
+            out, json_pack("{s:s,s:o}", "declaration", m.number, "amount", pay_money(take)));
         amount -= take;
         decl_row_release(&m);
     }
@@ -94,14 +93,16 @@ static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found",
 
 static json_t *refund_view(const refund_row *r)
 {
-    json_t *o = json_pack("{s:I,s:s,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)r->id, "enterprise",
-                          r->party, "amount", pay_money(r->amount), "status", r->status,
-                          "requested_by", r->requested_by, "requested_at",
-                          json_timestamp(r->requested_at), "decided_at", json_timestamp(r->decided_at));
+    json_t *o = json_pack(
+        "{s:I,s:s,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)r->id, "enterprise", r->party, "amount",
+        pay_money(r->amount), "status", r->status, "requested_by", r->requested_by, "requested_at",
+        json_timestamp(r->requested_at), "decided_at", json_timestamp(r->decided_at));
     json_object_set_new(o, "reason", r->reason[0] ? json_string(r->reason) : json_null());
-    json_object_set_new(o, "decided_by", r->decided_by[0] ? json_string(r->decided_by) : json_null());
+    json_object_set_new(o, "decided_by",
+                        r->decided_by[0] ? json_string(r->decided_by) : json_null());
     json_object_set_new(o, "note", r->note[0] ? json_string(r->note) : json_null());
-    json_object_set_new(o, "declaration", r->declaration[0] ? json_string(r->declaration) : json_null());
+    json_object_set_new(o, "declaration",
+                        r->declaration[0] ? json_string(r->declaration) : json_null());
     return o;
 }
 
@@ -131,12 +132,12 @@ static int credits_read_job(db_conn *c, void *ctx)
         credited += s->credited;
         used += s->used;
         refunded += s->refunded;
-        json_array_append_new(sources, json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "declaration", m.number,
-                                                 "status", decl_status_name((decl_status)m.status),
-                                                 "credited", pay_money(s->credited), "used",
-                                                 pay_money(s->used), "refunded", pay_money(s->refunded),
-                                                 "available",
-                                                 pay_money(s->credited - s->used - s->refunded)));
+        json_array_append_new(
+            sources,
+            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "declaration", m.number, "status",
+                      decl_status_name((decl_status)m.status), "credited", pay_money(s->credited),
+                      "used", pay_money(s->used), "refunded", pay_money(s->refunded), "available",
+                      pay_money(s->credited - s->used - s->refunded)));
         decl_row_release(&m);
     }
     for (int i = 0; rc == 0 && i < nr && i < MAX_REFUNDS; i++) {
@@ -152,10 +153,11 @@ static int credits_read_job(db_conn *c, void *ctx)
         return rc;
     }
     x->job.reply.code = SVC_OK;
-    x->job.reply.body = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "available",
-                              pay_money(credited - used - refunded), "credited", pay_money(credited),
-                              "used", pay_money(used), "refunded", pay_money(refunded),
-                              "refunds_pending", pay_money(pending), "sources", sources, "refunds", list);
+    x->job.reply.body =
+        json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "available",
+                  pay_money(credited - used - refunded), "credited", pay_money(credited), "used",
+                  pay_money(used), "refunded", pay_money(refunded), "refunds_pending",
+                  pay_money(pending), "sources", sources, "refunds", list);
     return 0;
 }
 
@@ -164,7 +166,8 @@ static int valid_tax_code(const char *ent) { return ent && *ent && strlen(ent) <
 svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_is_customs(req))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "an enterprise's credit is shown to it and to customs");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "an enterprise's credit is shown to it and to customs");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
     credit_ctx x = {.job = {.req = req}, .ent = enterprise};
@@ -193,20 +196,22 @@ static int apply_job(db_conn *c, void *ctx)
     if ((rc = store_decl_get_meta(c, x->decl, &m)) < 0)
         goto out;
     if (rc == 0 || !m.number[0] || strncmp(m.number, x->decl, strlen(x->decl)) != 0)
-        errs_add(x->e, "unknown_declaration", "/declaration", "no registered declaration %s", x->decl);
+        errs_add(x->e, "unknown_declaration", "/declaration", "no registered declaration %s",
+                 x->decl);
     else if (strcmp(m.party, x->ent) != 0)
-        errs_add(x->e, "enterprise_mismatch", "/declaration",
-                 "declaration %s is of enterprise %s: the credit of %s pays only its own declarations",
-                 m.number, m.party, x->ent);
+        errs_add(
+            x->e, "enterprise_mismatch", "/declaration",
+            "declaration %s is of enterprise %s: the credit of %s pays only its own declarations",
+            m.number, m.party, x->ent);
     else if (!pay_owes_taxes(m.status))
-        errs_add(x->e, "not_owed", "/declaration", "declaration %s is %s: it owes no taxes", m.number,
-                 decl_status_name((decl_status)m.status));
+        errs_add(x->e, "not_owed", "/declaration", "declaration %s is %s: it owes no taxes",
+                 m.number, decl_status_name((decl_status)m.status));
     else if ((rc = pay_balance(c, m.id, &b)) < 0)
         goto out;
     else if (x->amount > b.assessed - b.paid)
         errs_add(x->e, "amount_exceeds_debt", "/amount",
-                 "declaration %s owes VND %lld: no more than that can be paid from credit", m.number,
-                 (long long)(b.assessed - b.paid > 0 ? b.assessed - b.paid : 0));
+                 "declaration %s owes VND %lld: no more than that can be paid from credit",
+                 m.number, (long long)(b.assessed - b.paid > 0 ? b.assessed - b.paid : 0));
     int64_t avail = credit_available(c, x->ent, rows, &n);
     if (avail < 0) {
         rc = (int)avail;
@@ -228,7 +233,9 @@ static int apply_job(db_conn *c, void *ctx)
         json_decref(sources);
         goto out;
     }
-    pay_settle_ctx s = {.req = x->job.req, .now = x->job.now, .paid_date = date_legal(x->job.now),
+    pay_settle_ctx s = {.req = x->job.req,
+                        .now = x->job.now,
+                        .paid_date = date_legal(x->job.now),
                         .revolved = json_array()};
     snprintf(s.ref, sizeof s.ref, "credit of enterprise %s", x->ent);
     ledger_row r = {.at = x->job.now, .amount = x->amount};
@@ -237,7 +244,8 @@ static int apply_job(db_conn *c, void *ctx)
     int k = snprintf(r.note, sizeof r.note, "from the enterprise's credit held on");
     size_t i;
     json_t *src;
-    json_array_foreach(sources, i, src) {
+    json_array_foreach(sources, i, src)
+    {
         if (k > 0 && (size_t)k < sizeof r.note)
             k += snprintf(r.note + k, sizeof r.note - (size_t)k, " %s",
                           json_string_value(json_object_get(src, "declaration")));
@@ -253,8 +261,8 @@ static int apply_job(db_conn *c, void *ctx)
             m.number, "amount", pay_money(x->amount), "assessed", pay_money(st.b.assessed), "paid",
             pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
             pay_money(st.b.outstanding), "status",
-            decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared", st.cleared,
-            "credit_available", pay_money(avail - x->amount), "sources", sources);
+            decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared",
+            st.cleared, "credit_available", pay_money(avail - x->amount), "sources", sources);
         if (st.b.outstanding > 0) {
             char miss[32], msg[120];
             dec_format(st.b.outstanding, 0, miss, sizeof miss);
@@ -277,8 +285,9 @@ out:
 svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
-        return svc_error(SVC_FORBIDDEN, "forbidden",
-                         "an enterprise's credit is applied by the enterprise itself or a customs officer");
+        return svc_error(
+            SVC_FORBIDDEN, "forbidden",
+            "an enterprise's credit is applied by the enterprise itself or a customs officer");
     if (!valid_tax_code(enterprise))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such enterprise");
     svc_reply r = {0};
@@ -291,7 +300,8 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     json_credit_apply_decode(body, &in, e);
     x.amount = in.amount;
     snprintf(x.decl, sizeof x.decl, "%s", in.decl);
-    r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
+    r = e->n ? svc_errors(e)
+             : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     return r;
 }
 
@@ -317,10 +327,11 @@ static int refund_request_job(db_conn *c, void *ctx)
     if (avail < 0)
         return (int)avail;
     if (x->amount > avail - asked) {
-        errs_add(x->e, "credit_insufficient", "/amount",
-                 "enterprise %s has VND %lld of credit, VND %lld of it already asked in pending refunds:"
-                 " VND %lld asked",
-                 x->ent, (long long)avail, (long long)asked, (long long)x->amount);
+        errs_add(
+            x->e, "credit_insufficient", "/amount",
+            "enterprise %s has VND %lld of credit, VND %lld of it already asked in pending refunds:"
+            " VND %lld asked",
+            x->ent, (long long)avail, (long long)asked, (long long)x->amount);
         return svc_fail(&x->job, svc_errors(x->e));
     }
     refund_row r = {.amount = x->amount, .requested_at = x->job.now};
@@ -342,7 +353,8 @@ static int refund_request_job(db_conn *c, void *ctx)
 svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
 {
     if (!svc_is_enterprise(req, enterprise))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "a refund of credit is asked by the enterprise itself");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "a refund of credit is asked by the enterprise itself");
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
@@ -353,7 +365,8 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     json_refund_request_decode(body, &in, e);
     x.amount = in.amount;
     snprintf(x.reason, sizeof x.reason, "%s", in.reason);
-    r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
+    r = e->n ? svc_errors(e)
+             : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
 }
 
@@ -370,7 +383,8 @@ static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r
         ledger_row e = {.at = x->job.now, .amount = r->amount};
         snprintf(e.kind, sizeof e.kind, "%s", kinds[k]);
         snprintf(e.party, sizeof e.party, "%s", r->party);
-        snprintf(e.note, sizeof e.note, "refund claim %lld approved (%.100s)", (long long)r->id, r->reason);
+        snprintf(e.note, sizeof e.note, "refund claim %lld approved (%.100s)", (long long)r->id,
+                 r->reason);
         rc = pay_ledger_append(c, m.id, m.status, &e, x->job.req);
     }
     if (rc >= 0)
@@ -431,15 +445,16 @@ static int refund_decide_job(db_conn *c, void *ctx)
             char msg[200], have[32], want[32];
             dec_format(avail, 0, have, sizeof have);
             dec_format(r.amount, 0, want, sizeof want);
-            snprintf(msg, sizeof msg,
-                     "enterprise %s has VND %s of credit left: refund %lld of VND %s cannot be paid",
-                     x->ent, have, (long long)r.id, want);
+            snprintf(
+                msg, sizeof msg,
+                "enterprise %s has VND %s of credit left: refund %lld of VND %s cannot be paid",
+                x->ent, have, (long long)r.id, want);
             json_decref(sources);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "credit_insufficient", msg));
         }
         char note[160];
         utf8_snprintf(note, sizeof note, "refund %lld approved%s%.120s", (long long)r.id,
-                 x->note[0] ? ": " : "", x->note);
+                      x->note[0] ? ": " : "", x->note);
         if ((rc = take_credit(c, x, r.amount, "refunded", note, sources)) < 0) {
             json_decref(sources);
             return rc;
@@ -471,7 +486,8 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
                             json_t *body)
 {
     if (!svc_role_is(req, "officer"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "refunds of credit are decided by a customs officer");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "refunds of credit are decided by a customs officer");
     char *end = NULL;
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
@@ -483,6 +499,8 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     json_refund_decision_decode(body, &in, e);
     x.approve = in.approve;
     snprintf(x.note, sizeof x.note, "%s", in.note);
-    svc_reply r = e->n ? svc_errors(e) : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
+    svc_reply r =
+        e->n ? svc_errors(e)
+             : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");
     return r;
 }

@@ -101,7 +101,8 @@ static int on_row(void *ctx, const dash_row *r)
         x->oom = 1;
     if (r->docs_at > 0) {
         x->docs_n++;
-        x->docs_met += workhours_between(r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
+        x->docs_met +=
+            workhours_between(r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
     }
     if (r->inspected_at > 0) {
         x->inspected++;
@@ -125,7 +126,8 @@ static int scan_job(db_conn *c, void *ctx)
     dash_ctx *x = ctx;
     /* HS chapters: a declaration counts once per chapter, each item line once (decl_chapters) */
     int rc = store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
-    return rc ? rc : store_dashboard_chapters(c, x->office, x->from, x->to, x->ch_decls, x->ch_items);
+    return rc ? rc
+              : store_dashboard_chapters(c, x->office, x->from, x->to, x->ch_decls, x->ch_items);
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */
@@ -175,32 +177,35 @@ static json_t *build_tables(dash_ctx *x)
                 x->types[j] = tmp;
             }
     for (int i = 0; i < x->n_types; i++)
-        json_array_append_new(rows, json_pack("[s,I]", x->types[i].code, (json_int_t)x->types[i].n));
+        json_array_append_new(rows,
+                              json_pack("[s,I]", x->types[i].code, (json_int_t)x->types[i].n));
     rows = table(tables, "release_times", "stage,channel,declarations,p50_seconds,p90_seconds");
     for (int s = 0; s < 2; s++)
         for (int c = 1; c < N_CH; c++) {
             series *v = s ? &x->to_gate[c] : &x->to_clear[c];
             if (v->n) /* an empty series has no array (qsort's NULL is undefined even for 0) */
                 qsort(v->v, v->n, sizeof *v->v, cmp_i64);
-            json_array_append_new(rows, json_pack("[s,s,I,o,o]", s ? "cleared_to_gate_out"
-                                                                   : "registration_to_cleared",
-                                                  ch_names[c], (json_int_t)v->n,
-                                                  v->n ? json_integer(pct(v, 50)) : json_null(),
-                                                  v->n ? json_integer(pct(v, 90)) : json_null()));
+            json_array_append_new(
+                rows, json_pack("[s,s,I,o,o]",
+                                s ? "cleared_to_gate_out" : "registration_to_cleared", ch_names[c],
+                                (json_int_t)v->n, v->n ? json_integer(pct(v, 50)) : json_null(),
+                                v->n ? json_integer(pct(v, 90)) : json_null()));
         }
-    rows = table(tables, "legal_limits", "check,limit_working_hours,declarations,met,share_percent");
+    rows =
+        table(tables, "legal_limits", "check,limit_working_hours,declarations,met,share_percent");
     json_array_append_new(rows, json_pack("[s,i,I,I,o]", "document_check", WORKHOURS_DOC_CHECK,
                                           (json_int_t)x->docs_n, (json_int_t)x->docs_met,
                                           share(x->docs_met, x->docs_n)));
-    json_array_append_new(rows, json_pack("[s,i,I,I,o]", "physical_inspection", WORKHOURS_INSPECTION,
-                                          (json_int_t)x->insp_n, (json_int_t)x->insp_met,
-                                          share(x->insp_met, x->insp_n)));
+    json_array_append_new(rows, json_pack("[s,i,I,I,o]", "physical_inspection",
+                                          WORKHOURS_INSPECTION, (json_int_t)x->insp_n,
+                                          (json_int_t)x->insp_met, share(x->insp_met, x->insp_n)));
     rows = table(tables, "revenue", "figure,vnd");
     json_array_append_new(rows, json_pack("[s,o]", "assessed", money(x->assessed)));
     json_array_append_new(rows, json_pack("[s,o]", "collected", money(x->collected)));
     rows = table(tables, "inspections", "inspected,violations,hit_rate_percent");
-    json_array_append_new(rows, json_pack("[I,I,o]", (json_int_t)x->inspected,
-                                          (json_int_t)x->violations, share(x->violations, x->inspected)));
+    json_array_append_new(rows,
+                          json_pack("[I,I,o]", (json_int_t)x->inspected, (json_int_t)x->violations,
+                                    share(x->violations, x->inspected)));
     rows = table(tables, "amendments", "amended_after_clearance");
     json_array_append_new(rows, json_pack("[I]", (json_int_t)x->amended));
     rows = table(tables, "hs_chapters", "chapter,declarations,items");
@@ -229,9 +234,12 @@ static svc_reply csv_of(json_t *t)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     json_t *cols = json_object_get(t, "columns"), *rows = json_object_get(t, "rows"), *row, *v;
     size_t i, j;
-    json_array_foreach(cols, i, v) pay_csv_field(f, json_string_value(v), i + 1 == json_array_size(cols));
-    json_array_foreach(rows, i, row) {
-        json_array_foreach(row, j, v) {
+    json_array_foreach(cols, i, v)
+        pay_csv_field(f, json_string_value(v), i + 1 == json_array_size(cols));
+    json_array_foreach(rows, i, row)
+    {
+        json_array_foreach(row, j, v)
+        {
             char buf[32];
             const char *s = json_is_string(v) ? json_string_value(v) : "";
             if (json_is_integer(v)) {
@@ -248,7 +256,8 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
                         const char *to, const char *format, const char *table_name)
 {
     if (!svc_is_customs(req))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "the dashboard is for customs managers and officers");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "the dashboard is for customs managers and officers");
     errs *e = calloc(1, sizeof *e);
     dash_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
@@ -279,8 +288,8 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         errs oe;
         errs_init(&oe);
         /* a closed office keeps its history: only an unknown code is refused */
-        if (strlen(office) > 8 ||
-            (offices_check(a, office, &oe), oe.n && !strcmp(oe.items[0].code, "customs_office_unknown")))
+        if (strlen(office) > 8 || (offices_check(a, office, &oe),
+                                   oe.n && !strcmp(oe.items[0].code, "customs_office_unknown")))
             errs_add(e, "office_unknown", "/office", "no customs office '%.8s'", office);
         else
             snprintf(x->office, sizeof x->office, "%s", office);
@@ -305,7 +314,7 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         json_t *t;
         size_t i;
         json_array_foreach(tables, i, t) if (!strcmp(json_string_value(json_object_get(t, "name")),
-                                                      table_name)) break;
+                                                     table_name)) break;
         if (i == json_array_size(tables)) {
             errs_add(e, "table", "/table", "no table '%.40s'", table_name);
             r = svc_errors(e);
@@ -315,8 +324,9 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         goto out;
     }
     r.code = SVC_OK;
-    r.body = json_pack("{s:o,s:s,s:s,s:s,s:O}", "office", x->office[0] ? json_string(x->office) : json_null(),
-                       "from", from, "to", to, "time_zone", "Asia/Ho_Chi_Minh", "tables", tables);
+    r.body = json_pack("{s:o,s:s,s:s,s:s,s:O}", "office",
+                       x->office[0] ? json_string(x->office) : json_null(), "from", from, "to", to,
+                       "time_zone", "Asia/Ho_Chi_Minh", "tables", tables);
 out:
     json_decref(tables);
     if (x)

@@ -29,16 +29,19 @@ static int dup_job(db_conn *c, void *ctx)
     char nums[DUP_MAX][13];
     x->warnings = json_array();
     if (x->d->invoice.number[0]) {
-        int n = store_document_others(c, x->party, "invoice", x->d->invoice.number, x->own_id, nums, DUP_MAX);
+        int n = store_document_others(c, x->party, "invoice", x->d->invoice.number, x->own_id, nums,
+                                      DUP_MAX);
         if (n < 0)
             return n;
         if (n > 0) {
             char msg[256];
-            snprintf(msg, sizeof msg, "invoice %.48s was already declared by this enterprise in declaration %s%s",
+            snprintf(msg, sizeof msg,
+                     "invoice %.48s was already declared by this enterprise in declaration %s%s",
                      x->d->invoice.number, nums[0], n > 1 ? " and others" : "");
-            json_array_append_new(x->warnings, json_pack("{s:s,s:s,s:s,s:o}", "code", "duplicate_invoice",
-                                                         "message", msg, "invoice", x->d->invoice.number,
-                                                         "declarations", numbers_json(nums, n)));
+            json_array_append_new(x->warnings,
+                                  json_pack("{s:s,s:s,s:s,s:o}", "code", "duplicate_invoice",
+                                            "message", msg, "invoice", x->d->invoice.number,
+                                            "declarations", numbers_json(nums, n)));
         }
     }
     json_t *bls = json_array(), *decls = json_array();
@@ -62,10 +65,11 @@ static int dup_job(db_conn *c, void *ctx)
         }
     }
     if (json_array_size(bls))
-        json_array_append_new(x->warnings,
-                              json_pack("{s:s,s:s,s:o,s:o}", "code", "duplicate_bill_of_lading", "message",
-                                        "bills of lading already declared by this enterprise in another declaration",
-                                        "bills_of_lading", bls, "declarations", decls));
+        json_array_append_new(
+            x->warnings,
+            json_pack("{s:s,s:s,s:o,s:o}", "code", "duplicate_bill_of_lading", "message",
+                      "bills of lading already declared by this enterprise in another declaration",
+                      "bills_of_lading", bls, "declarations", decls));
     else {
         json_decref(bls);
         json_decref(decls);
@@ -95,9 +99,11 @@ int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *de
     if (rc == 0 && d->invoice.number[0])
         rc = store_document_add(c, enterprise, "invoice", d->invoice.number, decl_id, at);
     for (int i = 0; rc == 0 && i < d->transport.n_bl; i++)
-        rc = store_document_add(c, enterprise, "bill_of_lading", d->transport.bills_of_lading[i], decl_id, at);
+        rc = store_document_add(c, enterprise, "bill_of_lading", d->transport.bills_of_lading[i],
+                                decl_id, at);
     /* an export's containers: the port's gate finds the declaration by them (service/gate.c) */
     for (int i = 0; rc == 0 && d->kind == DECL_EXPORT && i < d->transport.n_containers; i++)
-        rc = store_document_add(c, enterprise, "export_container", d->transport.containers[i], decl_id, at);
+        rc = store_document_add(c, enterprise, "export_container", d->transport.containers[i],
+                                decl_id, at);
     return rc;
 }

@@ -26,8 +26,8 @@
 
 static int live(int st)
 {
-    return st != ST_PROVISIONAL && st != ST_CANCELLED && st != ST_INVALIDATED &&
-           st != ST_EXPIRED && st != ST_REJECTED;
+    return st != ST_PROVISIONAL && st != ST_CANCELLED && st != ST_INVALIDATED && st != ST_EXPIRED &&
+           st != ST_REJECTED;
 }
 
 /* ---- gate events ------------------------------------------------------------------------------- */
@@ -45,7 +45,8 @@ typedef struct gate_ctx {
 static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate_id)
 {
     decl_status to;
-    if (lifecycle_next((decl_status)cur->status, (decl_channel)cur->channel, ACT_PASS_SUPERVISION, &to) != 0)
+    if (lifecycle_next((decl_status)cur->status, (decl_channel)cur->channel, ACT_PASS_SUPERVISION,
+                       &to) != 0)
         return 0;
     json_t *detail = json_pack("{s:s,s:s,s:I}", "container", x->container, "location", x->location,
                                "gate_event", (json_int_t)gate_id);
@@ -53,7 +54,8 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     if (!decisions)
         decisions = json_array();
     json_t *entry = json_deep_copy(detail);
-    json_object_set_new(entry, "decision", json_string(x->type == GATE_LOADED ? "loaded" : "gate_out"));
+    json_object_set_new(entry, "decision",
+                        json_string(x->type == GATE_LOADED ? "loaded" : "gate_out"));
     json_object_set_new(entry, "action", json_string(lifecycle_action_name(ACT_PASS_SUPERVISION)));
     json_object_set_new(entry, "by", json_string(x->req->party));
     json_object_set_new(entry, "role", json_string(x->req->role));
@@ -79,7 +81,10 @@ static int pass_supervision(db_conn *c, gate_ctx *x, decl_row *cur, int64_t gate
     return rc;
 }
 
-static const char *type_name(gate_type t) { return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded"; }
+static const char *type_name(gate_type t)
+{
+    return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded";
+}
 
 /* Exports (issue 14 §6): a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
@@ -93,7 +98,8 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
         return rc;
     if (rc == 0 && x->type != GATE_LOADED)
         return 0;
-    gate_export_facts f = {.type = x->type, .seal_mismatch = manifest_seal && strcmp(manifest_seal, x->seal) != 0};
+    gate_export_facts f = {.type = x->type,
+                           .seal_mismatch = manifest_seal && strcmp(manifest_seal, x->seal) != 0};
     for (int i = 0; i < rc; i++) {
         decl_row *d = &decls[nd];
         memset(d, 0, sizeof *d);
@@ -108,7 +114,8 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
         if (!live(d->status))
             continue;
         json_t *doc = json_loads(d->doc, 0, NULL);
-        const char *pol = json_string_value(json_object_get(json_object_get(doc, "transport"), "port_of_loading"));
+        const char *pol = json_string_value(
+            json_object_get(json_object_get(doc, "transport"), "port_of_loading"));
         int here = pol && strncmp(pol, x->location, 5) == 0;
         json_decref(doc);
         if (!here) {
@@ -164,11 +171,12 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
     }
     if (rc == 0) {
         x->reply.code = SVC_OK;
-        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "decision", allow ? "allow" : "deny",
-                                  "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type, "container",
-                                  x->container, "location", x->location, "direction", "export", "manifest",
-                                  mid[0] ? json_string(mid) : json_null(), "declarations", dj, "at",
-                                  json_timestamp(x->now));
+        x->reply.body =
+            json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "decision",
+                      allow ? "allow" : "deny", "reasons", rj, "gate_event_id", (json_int_t)g.id,
+                      "type", g.type, "container", x->container, "location", x->location,
+                      "direction", "export", "manifest", mid[0] ? json_string(mid) : json_null(),
+                      "declarations", dj, "at", json_timestamp(x->now));
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
         rc = rc < 0 ? rc : 1;
     } else {
@@ -234,15 +242,16 @@ static int gate_job(db_conn *c, void *ctx)
             f.seal_ok &= strcmp(rows[i].seal, x->seal) == 0;
             if (i > 0 && strcmp(rows[i].manifest_id, rows[i - 1].manifest_id) == 0)
                 continue;
-            if (!f.already_in &&
-                (rc = store_gate_allowed_exists(c, x->container, rows[i].manifest_id, "gate_in")) != 0) {
+            if (!f.already_in && (rc = store_gate_allowed_exists(
+                                      c, x->container, rows[i].manifest_id, "gate_in")) != 0) {
                 if (rc < 0)
                     return rc;
                 f.already_in = 1;
             }
         }
     }
-    if (x->type == GATE_IN || x->type == GATE_LOADED) { /* an export container (outbound manifest or none)? */
+    if (x->type == GATE_IN ||
+        x->type == GATE_LOADED) { /* an export container (outbound manifest or none)? */
         if ((rc = export_gate(c, x, mid, mid[0] ? rows[0].seal : NULL)) != 0)
             return rc < 0 ? rc : 0;
     }
@@ -333,12 +342,12 @@ static int gate_job(db_conn *c, void *ctx)
     }
     if (rc == 0) {
         x->reply.code = SVC_OK;
-        x->reply.body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:o}", "decision",
-                                  allow ? "allow" : "deny", "reasons", rj, "gate_event_id",
-                                  (json_int_t)g.id, "type", g.type, "container", x->container,
-                                  "location", x->location, "manifest",
-                                  mid[0] ? json_string(mid) : json_null(), "declarations", dj,
-                                  "at", json_timestamp(x->now));
+        x->reply.body =
+            json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:o}", "decision", allow ? "allow" : "deny",
+                      "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type, "container",
+                      x->container, "location", x->location, "manifest",
+                      mid[0] ? json_string(mid) : json_null(), "declarations", dj, "at",
+                      json_timestamp(x->now));
         rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
     } else {
         json_decref(rj);
@@ -403,8 +412,12 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     if (!bound)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
-    gate_ctx x = {.req = req, .type = in.type, .container = in.container, .location = in.location,
-                  .seal = in.seal, .now = svc_now()};
+    gate_ctx x = {.req = req,
+                  .type = in.type,
+                  .container = in.container,
+                  .location = in.location,
+                  .seal = in.seal,
+                  .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {
         json_decref(x.reply.body);
@@ -422,8 +435,8 @@ typedef struct ctr_ctx {
     const char *party;
     json_t *out;
     int visible;
-    int customs;             /* hold reasons (risk rule names) are for customs only */
-    loc_ctx op;              /* a port operator's locations (op.party NULL otherwise) */
+    int customs; /* hold reasons (risk rule names) are for customs only */
+    loc_ctx op;  /* a port operator's locations (op.party NULL otherwise) */
 } ctr_ctx;
 
 /* Does a port operator's binding cover the port (first 5 characters) of loc? */
@@ -454,10 +467,11 @@ static int ctr_job(db_conn *c, void *ctx)
     for (int i = 0; i < n; i++) {
         if ((x->party && strcmp(rows[i].carrier, x->party) == 0) || op_covers(&x->op, rows[i].port))
             x->visible = 1;
-        json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest", rows[i].manifest_id,
-                                             "bill_of_lading", rows[i].bl, "seal", rows[i].seal,
-                                             "port", rows[i].port, "carrier", rows[i].carrier,
-                                             "submitted_at", json_timestamp(rows[i].created_at)));
+        json_array_append_new(man, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manifest",
+                                             rows[i].manifest_id, "bill_of_lading", rows[i].bl,
+                                             "seal", rows[i].seal, "port", rows[i].port, "carrier",
+                                             rows[i].carrier, "submitted_at",
+                                             json_timestamp(rows[i].created_at)));
         char ids[MAX_DECLS][33];
         int m = store_declbl_decls(c, rows[i].bl, ids, MAX_DECLS);
         for (int j = 0; j < m; j++) {
@@ -470,9 +484,10 @@ static int ctr_job(db_conn *c, void *ctx)
             decl_row d;
             memset(&d, 0, sizeof d);
             if (store_decl_get_meta(c, ids[j], &d) == 1)
-                json_array_append_new(decls, json_pack("{s:s,s:s,s:s}", "number", d.number,
-                                                       "status", decl_status_name((decl_status)d.status),
-                                                       "bill_of_lading", rows[i].bl));
+                json_array_append_new(decls,
+                                      json_pack("{s:s,s:s,s:s}", "number", d.number, "status",
+                                                decl_status_name((decl_status)d.status),
+                                                "bill_of_lading", rows[i].bl));
             decl_row_release(&d);
         }
     }
@@ -480,10 +495,11 @@ static int ctr_job(db_conn *c, void *ctx)
     const char *state = n ? "manifested" : "unknown";
     for (int i = 0; i < ng; i++) {
         json_t *rs = gates[i].reasons ? json_loads(gates[i].reasons, 0, NULL) : NULL;
-        json_array_append_new(gj, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)gates[i].id,
-                                            "type", gates[i].type, "location", gates[i].location,
-                                            "seal", gates[i].seal, "operator", gates[i].operator_party,
-                                            "decision", gates[i].decision, "reasons", rs ? rs : json_array(),
+        json_array_append_new(gj, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id",
+                                            (json_int_t)gates[i].id, "type", gates[i].type,
+                                            "location", gates[i].location, "seal", gates[i].seal,
+                                            "operator", gates[i].operator_party, "decision",
+                                            gates[i].decision, "reasons", rs ? rs : json_array(),
                                             "at", json_timestamp(gates[i].at)));
         if (!strcmp(gates[i].decision, "allow"))
             state = !strcmp(gates[i].type, "gate_in") ? "in_port" : "gated_out";
@@ -516,7 +532,8 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
     int privileged = svc_is_customs(req);
-    ctr_ctx x = {.number = number, .party = svc_role_is(req, "carrier") ? req->party : NULL,
+    ctr_ctx x = {.number = number,
+                 .party = svc_role_is(req, "carrier") ? req->party : NULL,
                  .customs = svc_is_customs(req)};
     if (svc_role_is(req, "port_operator")) { /* its own locations' containers only (issue 15 #6) */
         x.op.party = req->party;
@@ -547,10 +564,10 @@ typedef struct hold_ctx {
 
 static json_t *hold_view(const hold_row *h)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:o}", "id", (json_int_t)h->id, "subject", h->subject,
-                     "reason", h->reason, "opened_by", h->opened_by, "opened_at", json_timestamp(h->opened_at),
-                     "open", h->released_at == 0,
-                     "released_at", h->released_at ? json_timestamp(h->released_at) : json_null());
+    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:o}", "id", (json_int_t)h->id, "subject",
+                     h->subject, "reason", h->reason, "opened_by", h->opened_by, "opened_at",
+                     json_timestamp(h->opened_at), "open", h->released_at == 0, "released_at",
+                     h->released_at ? json_timestamp(h->released_at) : json_null());
 }
 
 static int hold_open_job(db_conn *c, void *ctx)
@@ -652,7 +669,8 @@ typedef struct perm_ctx {
     ctrperm_row p;
 } perm_ctx;
 
-static const svc_unknown_party unknown_carrier = {SVC_INVALID, "unknown_party", "", "no such carrier"};
+static const svc_unknown_party unknown_carrier = {SVC_INVALID, "unknown_party", "",
+                                                  "no such carrier"};
 
 static int perm_job(db_conn *c, void *ctx)
 {
@@ -666,13 +684,13 @@ static int perm_job(db_conn *c, void *ctx)
     if ((rc = store_ctrperm_put(c, &x->p)) != 0)
         return rc;
     x->job.reply.code = SVC_CREATED;
-    x->job.reply.body = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
-                              x->p.container, "carrier", x->p.carrier, "reason", x->p.reason,
-                              "granted_by", x->p.granted_by, "granted_at",
-                              json_timestamp(x->p.granted_at));
+    x->job.reply.body =
+        json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
+                  x->p.container, "carrier", x->p.carrier, "reason", x->p.reason, "granted_by",
+                  x->p.granted_by, "granted_at", json_timestamp(x->p.granted_at));
     /* an officer's decision: audited with the person who took it (issue 16) */
-    if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at, "container.permit",
-                               x->job.reply.body)) != 0)
+    if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at,
+                               "container.permit", x->job.reply.body)) != 0)
         return rc;
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->p.granted_at);
 }

@@ -16,7 +16,7 @@
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
 
-#define MAX_OWED 256     /* rows per declaration: 50 items x a few procedures */
+#define MAX_OWED 256 /* rows per declaration: 50 items x a few procedures */
 #define MAX_RESULTS 256
 #define MAX_OBLIGATIONS 2000
 
@@ -145,14 +145,15 @@ int insp_clearance_blocks(db_conn *c, const char *decl_id, errs *e)
         char path[32];
         snprintf(path, sizeof path, "/items/%d", r->line - 1);
         if (strcmp(r->status, "failed") == 0)
-            errs_add(e, "inspection_failed", path,
-                     "item %d (HS %s) failed %s (%s, %s): the goods cannot be cleared; re-export or "
-                     "destruction follows (decision inspection_failure)", r->line, r->hs_code,
-                     r->name, r->legal_ref, r->agency);
+            errs_add(
+                e, "inspection_failed", path,
+                "item %d (HS %s) failed %s (%s, %s): the goods cannot be cleared; re-export or "
+                "destruction follows (decision inspection_failure)",
+                r->line, r->hs_code, r->name, r->legal_ref, r->agency);
         else
             errs_add(e, "inspection_pending", path,
-                     "item %d (HS %s) has no passing result of %s (%s, %s) yet", r->line, r->hs_code,
-                     r->name, r->legal_ref, r->agency);
+                     "item %d (HS %s) has no passing result of %s (%s, %s) yet", r->line,
+                     r->hs_code, r->name, r->legal_ref, r->agency);
     }
     free(rows);
     return n < 0 ? n : blocks;
@@ -234,8 +235,9 @@ int insp_attach(db_conn *c, const tariff *t, const char *decl_id, json_t *view)
     if (sr < 0)
         rc = sr;
     else if (sr == 1)
-        json_object_set_new(view, "released_for_storage",
-                            json_pack("{s:s,s:o}", "storage_address", addr, "at", json_timestamp(at)));
+        json_object_set_new(
+            view, "released_for_storage",
+            json_pack("{s:s,s:o}", "storage_address", addr, "at", json_timestamp(at)));
 out:
     free(rows);
     free(res);
@@ -248,7 +250,7 @@ typedef struct result_ctx {
     svc_job job; /* first: request, now, reply */
     const tariff *tariff;
     const char *number;
-    int declarant;          /* referencing a result already issued */
+    int declarant; /* referencing a result already issued */
     char legal_ref[96];
     char result[8];
     char certificate[64];
@@ -261,8 +263,8 @@ typedef struct result_ctx {
 
 static int can_see(const svc_req *req, const decl_row *r)
 {
-    return svc_is_customs(req) || svc_role_is(req, "agency") || strcmp(r->declarant, req->party) == 0 ||
-           strcmp(r->party, req->party) == 0;
+    return svc_is_customs(req) || svc_role_is(req, "agency") ||
+           strcmp(r->declarant, req->party) == 0 || strcmp(r->party, req->party) == 0;
 }
 
 static int event(db_conn *c, const svc_req *req, const decl_row *d, int64_t now, const char *action,
@@ -272,7 +274,8 @@ static int event(db_conn *c, const svc_req *req, const decl_row *d, int64_t now,
     json_t *who = svc_event_actor(req, detail ? json_deep_copy(detail) : NULL);
     char *t = who ? json_dumps(who, JSON_COMPACT) : NULL;
     json_decref(who);
-    int rc = store_event_append(c, d->id, now, req->party, req->role, action, d->status, d->status, t);
+    int rc =
+        store_event_append(c, d->id, now, req->party, req->role, action, d->status, d->status, t);
     free(t);
     return rc;
 }
@@ -313,8 +316,9 @@ static int record_job(db_conn *c, void *ctx)
     rc = 0;
     if (d.status == ST_CANCELLED || d.status == ST_INVALIDATED || d.status == ST_EXPIRED ||
         d.status == ST_REJECTED) {
-        rc = svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
-                                         "the declaration is closed: no result can be recorded on it"));
+        rc = svc_fail(&x->job,
+                      svc_error(SVC_CONFLICT, "illegal_transition",
+                                "the declaration is closed: no result can be recorded on it"));
         goto out;
     }
     if ((n = store_insp_owed_of(c, d.id, rows, MAX_OWED)) < 0) {
@@ -349,9 +353,11 @@ static int record_job(db_conn *c, void *ctx)
                         src = &found[j], o = &rows[i];
             }
             if (!src) {
-                errs_add(&e, "reference_invalid", "/reference",
-                         "no passing result with certificate %s was issued for the goods of item %d "
-                         "of this enterprise", x->reference, line);
+                errs_add(
+                    &e, "reference_invalid", "/reference",
+                    "no passing result with certificate %s was issued for the goods of item %d "
+                    "of this enterprise",
+                    x->reference, line);
                 continue;
             }
             snprintf(r.result, sizeof r.result, "pass");
@@ -374,7 +380,8 @@ static int record_job(db_conn *c, void *ctx)
             }
             if (!bound) {
                 char msg[200];
-                snprintf(msg, sizeof msg, "procedure %s belongs to agency %s; party %s is not bound to it",
+                snprintf(msg, sizeof msg,
+                         "procedure %s belongs to agency %s; party %s is not bound to it",
                          o->legal_ref, o->agency, x->job.req->party);
                 json_decref(recorded);
                 rc = svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
@@ -394,9 +401,10 @@ static int record_job(db_conn *c, void *ctx)
         if ((rc = store_insp_result_put(c, &r)) == 0)
             rc = store_insp_owed_set(c, d.id, line, o->legal_ref,
                                      strcmp(r.result, "pass") == 0 ? "passed" : "failed");
-        json_array_append_new(recorded, json_pack("{s:i,s:s,s:s,s:s,s:b}", "line", line, "legal_ref",
-                                                  o->legal_ref, "result", r.result, "certificate",
-                                                  r.certificate, "referenced", r.referenced));
+        json_array_append_new(recorded,
+                              json_pack("{s:i,s:s,s:s,s:s,s:b}", "line", line, "legal_ref",
+                                        o->legal_ref, "result", r.result, "certificate",
+                                        r.certificate, "referenced", r.referenced));
     }
     if (rc == 0 && e.n) {
         json_decref(recorded);
@@ -453,8 +461,9 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     svc_reply r = {0};
     int declarant = svc_role_is(req, "declarant");
     if (!declarant && !svc_role_is(req, "agency"))
-        return svc_error(SVC_FORBIDDEN, "forbidden",
-                         "inspection results are recorded by the agency (or referenced by the declarant)");
+        return svc_error(
+            SVC_FORBIDDEN, "forbidden",
+            "inspection results are recorded by the agency (or referenced by the declarant)");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     if (svc_idempotent_replay(a, req, &r))
@@ -475,8 +484,8 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     if (!visible)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
 
-    result_ctx x = {.job = svc_job_start(req), .tariff = a->tariff, .number = number,
-                    .declarant = declarant};
+    result_ctx x = {
+        .job = svc_job_start(req), .tariff = a->tariff, .number = number, .declarant = declarant};
     errs e;
     errs_init(&e);
     insp_result_in in;
@@ -552,7 +561,8 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
         json_array_append_new(arr, o);
     }
     free(x.rows);
-    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:o,s:i}", "obligations", arr, "count", x.n)};
+    svc_reply r = {.code = SVC_OK,
+                   .body = json_pack("{s:o,s:i}", "obligations", arr, "count", x.n)};
     return r;
 }
 
@@ -608,11 +618,12 @@ static int idec_job(db_conn *c, void *ctx)
         decl_row_release(&d);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", why));
     }
-    if (release && (rc = store_storage_release_put(c, d.id, x->address, x->job.req->party, x->job.now)) != 0) {
+    if (release &&
+        (rc = store_storage_release_put(c, d.id, x->address, x->job.req->party, x->job.now)) != 0) {
         decl_row_release(&d);
         if (rc == DB_CONSTRAINT)
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
-                                             "the goods are already released for storage"));
+                                               "the goods are already released for storage"));
         return rc;
     }
     json_t *detail = json_pack("{s:s}", "decision", x->decision);
@@ -663,8 +674,8 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 0;
     if (svc_idempotent_replay(a, req, out))
         return 1;
-    idec_ctx x = {.job = svc_job_start(req), .tariff = a->tariff, .number = number,
-                  .decision = decision};
+    idec_ctx x = {
+        .job = svc_job_start(req), .tariff = a->tariff, .number = number, .decision = decision};
     errs e;
     errs_init(&e);
     insp_decision_in in;

@@ -67,9 +67,9 @@ static const struct {
     svc_code code;
     int stored;
 } stored_codes[] = {
-    {SVC_OK, 200},        {SVC_CREATED, 201},  {SVC_BAD_REQUEST, 400},
+    {SVC_OK, 200},           {SVC_CREATED, 201},   {SVC_BAD_REQUEST, 400},
     {SVC_UNAUTHORIZED, 401}, {SVC_FORBIDDEN, 403}, {SVC_NOT_FOUND, 404},
-    {SVC_CONFLICT, 409},  {SVC_INVALID, 422},  {SVC_ERROR, 500},
+    {SVC_CONFLICT, 409},     {SVC_INVALID, 422},   {SVC_ERROR, 500},
 };
 
 int svc_code_stored(svc_code code)
@@ -163,8 +163,8 @@ int svc_job_party(db_conn *c, svc_job *job, const char *tax_code, const svc_unkn
     char msg[200];
     const char *at = strstr(unknown->message, "%s");
     if (at)
-        snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - unknown->message), unknown->message, tax_code,
-                 at + 2);
+        snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - unknown->message), unknown->message,
+                 tax_code, at + 2);
     else
         snprintf(msg, sizeof msg, "%s", unknown->message);
     svc_reply r = svc_error(unknown->status, unknown->code, msg);

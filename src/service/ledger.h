@@ -49,10 +49,10 @@ int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int s
 typedef struct pay_settle_ctx {
     const svc_req *req;
     int64_t now;
-    date_ymd paid_date;   /* the day the money was paid: late-payment interest runs to it */
-    char txn[65];         /* the bank transaction, "" when the money does not come from a bank */
-    char ref[96];         /* e.g. "payment TX-1", "credit applied" */
-    json_t *revolved;     /* when set, declarations a joint guarantee covered again are added */
+    date_ymd paid_date; /* the day the money was paid: late-payment interest runs to it */
+    char txn[65];       /* the bank transaction, "" when the money does not come from a bank */
+    char ref[96];       /* e.g. "payment TX-1", "credit applied" */
+    json_t *revolved;   /* when set, declarations a joint guarantee covered again are added */
 } pay_settle_ctx;
 
 typedef struct pay_settled {
@@ -70,7 +70,8 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
 /* The balance of a declaration's ledger. 0 or <0. */
 int pay_balance(db_conn *c, const char *decl_id, ledger_balance *b);
 /* Appends one ledger entry and its audit event ("ledger.<kind>"). Returns its seq or <0. */
-int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r, const svc_req *req);
+int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r,
+                      const svc_req *req);
 /* Whether a declaration in this status owes its taxes (not cancelled, invalidated, ...). */
 int pay_owes_taxes(int status);
 /* "1234567" for VND amounts in messages and replies. */

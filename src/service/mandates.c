@@ -42,15 +42,16 @@ static int own_or_admin(const svc_req *req, const char *tax_code)
 }
 
 typedef struct mandate_ctx {
-    svc_job job;           /* first: request, now, reply */
+    svc_job job; /* first: request, now, reply */
     mandate_row m;
     int64_t id;
-    const char *tax_code;  /* revoke: the enterprise of the URL */
+    const char *tax_code; /* revoke: the enterprise of the URL */
 } mandate_ctx;
 
 static const svc_unknown_party unknown_declarant = {SVC_INVALID, "unknown_party", "/declarant",
                                                     "no such declarant"};
-static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found", "", "no such enterprise"};
+static const svc_unknown_party unknown_enterprise = {SVC_NOT_FOUND, "not_found", "",
+                                                     "no such enterprise"};
 
 static int grant_job(db_conn *c, void *ctx)
 {
@@ -78,13 +79,15 @@ svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, js
 {
     svc_reply r = {0};
     if (!own_or_admin(req, tax_code))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only the enterprise itself grants its mandates");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "only the enterprise itself grants its mandates");
     errs e; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(&e);
     mandate_in in;
     json_mandate_decode(body, date_today(), &in, &e);
     if (in.declarant[0] && strcmp(in.declarant, tax_code) == 0)
-        errs_add(&e, "self_mandate", "/declarant", "an enterprise's own declarants need no mandate");
+        errs_add(&e, "self_mandate", "/declarant",
+                 "an enterprise's own declarants need no mandate");
     if (e.n)
         return svc_errors(&e);
     if (svc_idempotent_replay(a, req, &r))
@@ -119,8 +122,10 @@ static int list_job(db_conn *c, void *ctx)
 svc_reply svc_mandate_list(app *a, const svc_req *req, const char *tax_code)
 {
     svc_reply r = {0};
-    if (!svc_is_customs(req) && !(svc_role_is(req, "declarant") && strcmp(req->party, tax_code) == 0))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only the enterprise and customs see its mandates");
+    if (!svc_is_customs(req) &&
+        !(svc_role_is(req, "declarant") && strcmp(req->party, tax_code) == 0))
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "only the enterprise and customs see its mandates");
     list_ctx x = {.enterprise = tax_code, .rows = calloc(MAX_MANDATES, sizeof(mandate_row))};
     if (!x.rows)
         return svc_error(SVC_ERROR, "internal", "out of memory");
@@ -148,7 +153,8 @@ static int revoke_job(db_conn *c, void *ctx)
         return 1;
     }
     if (x->m.revoked_at) {
-        x->job.reply = svc_error(SVC_CONFLICT, "illegal_transition", "the mandate is already revoked");
+        x->job.reply =
+            svc_error(SVC_CONFLICT, "illegal_transition", "the mandate is already revoked");
         return 1;
     }
     x->m.revoked_at = svc_now();
@@ -157,13 +163,15 @@ static int revoke_job(db_conn *c, void *ctx)
         return rc;
     x->job.reply.code = SVC_OK;
     x->job.reply.body = svc_mandate_view(&x->m);
-    return svc_audit_append(c, x->job.req, "mandates", x->m.revoked_at, "mandate.revoke", x->job.reply.body);
+    return svc_audit_append(c, x->job.req, "mandates", x->m.revoked_at, "mandate.revoke",
+                            x->job.reply.body);
 }
 
 svc_reply svc_mandate_revoke(app *a, const svc_req *req, const char *tax_code, const char *id)
 {
     if (!own_or_admin(req, tax_code))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only the enterprise itself revokes its mandates");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "only the enterprise itself revokes its mandates");
     char *end;
     long long v = strtoll(id, &end, 10);
     if (*end || v <= 0)

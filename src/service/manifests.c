@@ -43,7 +43,8 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
         for (int i = 0; i < n_old; i++) {
             json_t *d = json_loads(old[i], 0, NULL);
             json_array_append_new(h, json_pack("{s:i,s:o,s:o}", "version", i + 1, "replaced_at",
-                                               json_timestamp(old_at[i]), "manifest", d ? d : json_object()));
+                                               json_timestamp(old_at[i]), "manifest",
+                                               d ? d : json_object()));
         }
         json_object_set_new(v, "history", h);
     }
@@ -53,8 +54,8 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
 /* ---- create / amend ---------------------------------------------------------------------------- */
 
 typedef struct manifest_write_ctx {
-    svc_job job; /* first: request, now, reply */
-    const char *id;          /* amend: the addressed manifest */
+    svc_job job;    /* first: request, now, reply */
+    const char *id; /* amend: the addressed manifest */
     manifest_in *m;
     manifest_row row;
 } manifest_write_ctx;
@@ -75,7 +76,8 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
             svc_reply r = svc_error(SVC_CONFLICT, "duplicate_bill_of_lading", msg);
             char p[64];
             snprintf(p, sizeof p, "/bills_of_lading/%d/number", i);
-            json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path", json_string(p));
+            json_object_set_new(json_array_get(json_object_get(r.body, "errors"), 0), "path",
+                                json_string(p));
             return svc_fail(&x->job, r);
         }
     }
@@ -94,15 +96,17 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
             int foreign = 0;
             for (int k = 0; k < n; k++)
                 foreign |= strcmp(rows[k].carrier, x->job.req->party) != 0 &&
-                            strcmp(rows[k].manifest_id, x->row.id) != 0;
+                           strcmp(rows[k].manifest_id, x->row.id) != 0;
             if (n < 0)
                 rc = n;
-            else if (foreign && (rc = store_ctrperm_take(c, ctr, x->job.req->party, x->row.id)) == 0) {
+            else if (foreign &&
+                     (rc = store_ctrperm_take(c, ctr, x->job.req->party, x->row.id)) == 0) {
                 char p[80];
                 snprintf(p, sizeof p, "/bills_of_lading/%d/containers/%d/number", i, j);
                 errs_add(e, "container_on_open_manifest", p,
                          "container %s is on another carrier's manifest and has not left the port;"
-                         " a customs officer must allow it first", ctr);
+                         " a customs officer must allow it first",
+                         ctr);
             } else if (rc == 1)
                 rc = 0;
         }
@@ -127,7 +131,8 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
         rc = store_mbl_put(c, &br);
         for (int j = 0; j < b->n_ctr && rc == 0; j++)
             rc = store_mctr_put(c, b->ctr[j].number, b->number, x->row.id, b->ctr[j].seal);
-        if (rc == 0 && b->hold_reason[0]) { /* pre-arrival screening: hold until an officer releases */
+        if (rc == 0 &&
+            b->hold_reason[0]) { /* pre-arrival screening: hold until an officer releases */
             int open = store_hold_open_count(c, b->number);
             if (open < 0)
                 return open;
@@ -227,7 +232,8 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
                                 m.bl[i].shipper, m.loading_country, today);
         if (k >= 0)
             utf8_snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
-                     "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id, a->rules[k].name);
+                          "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id,
+                          a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
     manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
@@ -244,7 +250,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     x.row.updated_at = x.job.now;
     x.row.doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     r = svc_run_write(a, &x.job, id ? amend_job : create_job, &x,
-                    "the database refused the manifest");
+                      "the database refused the manifest");
     free(x.row.doc);
     manifest_in_release(&m);
     return r;
@@ -307,7 +313,7 @@ static int applicable(int kind_import, int mode) { return kind_import && mode >=
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc)
 {
     const decl_transport *t = &d->transport;
-    *rc = store_declbl_set(c, decl_id, (const char (*)[36])t->bills_of_lading, t->n_bl);
+    *rc = store_declbl_set(c, decl_id, (const char(*)[36])t->bills_of_lading, t->n_bl);
     return *rc ? NULL : svc_manifest_warnings(c, d, rc);
 }
 
@@ -331,10 +337,12 @@ json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc)
             json_array_append_new(missing, json_string(t->bills_of_lading[i]));
     }
     if (json_array_size(missing)) {
-        json_array_append_new(warnings, json_pack("{s:s,s:s,s:O}", "code", "manifest_missing", "message",
-                              "bills of lading not (yet) in a manifest for the port of discharge: "
-                              "the goods cannot leave the port until the manifest is received",
-                              "bills_of_lading", missing));
+        json_array_append_new(
+            warnings,
+            json_pack("{s:s,s:s,s:O}", "code", "manifest_missing", "message",
+                      "bills of lading not (yet) in a manifest for the port of discharge: "
+                      "the goods cannot leave the port until the manifest is received",
+                      "bills_of_lading", missing));
     }
     json_decref(missing);
 out:
@@ -378,7 +386,8 @@ static int check_job(db_conn *c, void *ctx)
     int64_t pk = 0, gw = 0;
     size_t i;
     int found = 0;
-    json_array_foreach(bls, i, b) {
+    json_array_foreach(bls, i, b)
+    {
         const char *bl = json_string_value(b);
         mbl_row br;
         int k = bl ? store_mbl_get(c, bl, &br) : 0;
@@ -406,9 +415,9 @@ static int check_job(db_conn *c, void *ctx)
     if (found) {
         json_t *dp = json_object_get(json_object_get(x->doc, "packages"), "count");
         if (json_is_integer(dp) && json_integer_value(dp) != pk)
-            json_array_append_new(diffs, json_pack("{s:s,s:I,s:I}", "field", "packages",
-                                                   "declaration", (json_int_t)json_integer_value(dp),
-                                                   "manifest", (json_int_t)pk));
+            json_array_append_new(
+                diffs, json_pack("{s:s,s:I,s:I}", "field", "packages", "declaration",
+                                 (json_int_t)json_integer_value(dp), "manifest", (json_int_t)pk));
         int64_t dw = weight_of(json_object_get(x->doc, "gross_weight_kg"));
         if (dw >= 0 && dw != gw)
             json_array_append_new(diffs, json_pack("{s:s,s:o,s:o}", "field", "gross_weight_kg",
@@ -416,14 +425,16 @@ static int check_job(db_conn *c, void *ctx)
                                                    weight_json(gw)));
         json_t *dc = json_object_get(tr, "containers"), *v;
         json_t *only_decl = json_array(), *only_man = json_array();
-        json_array_foreach(dc, i, v) {
+        json_array_foreach(dc, i, v)
+        {
             int in = 0;
             for (size_t j = 0; j < json_array_size(mctrs); j++)
                 in |= json_equal(v, json_array_get(mctrs, j));
             if (!in)
                 json_array_append(only_decl, v);
         }
-        json_array_foreach(mctrs, i, v) {
+        json_array_foreach(mctrs, i, v)
+        {
             int in = 0;
             for (size_t j = 0; j < json_array_size(dc); j++)
                 in |= json_equal(v, json_array_get(dc, j));
@@ -440,7 +451,8 @@ static int check_job(db_conn *c, void *ctx)
         }
     }
     const char *status = json_array_size(missing) ? "manifest_missing"
-                         : json_array_size(diffs) ? "differences" : "match";
+                         : json_array_size(diffs) ? "differences"
+                                                  : "match";
     x->out = json_pack("{s:s,s:o,s:o,s:o}", "status", status, "manifests", manifests,
                        "missing_bills_of_lading", missing, "differences", diffs);
     json_decref(mctrs);
@@ -460,7 +472,8 @@ json_t *svc_manifest_check(app *a, const char *decl_doc)
         return NULL;
     json_t *tr = json_object_get(x.doc, "transport");
     const char *kind = json_string_value(json_object_get(x.doc, "kind"));
-    if (!kind || !applicable(strcmp(kind, "import") == 0, (int)json_integer_value(json_object_get(tr, "mode")))) {
+    if (!kind || !applicable(strcmp(kind, "import") == 0,
+                             (int)json_integer_value(json_object_get(tr, "mode")))) {
         json_decref(x.doc);
         return NULL;
     }

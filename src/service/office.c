@@ -54,7 +54,9 @@ static json_t *row_json(const decl_list_row *r, int64_t now, int queue_hours, in
     json_object_set_new(o, "kind", json_string(r->kind == DECL_EXPORT ? "export" : "import"));
     json_object_set_new(o, "type_code", json_string(r->type_code));
     json_object_set_new(o, "status", json_string(decl_status_name((decl_status)r->status)));
-    json_object_set_new(o, "channel", r->channel ? json_string(decl_channel_name((decl_channel)r->channel)) : json_null());
+    json_object_set_new(o, "channel",
+                        r->channel ? json_string(decl_channel_name((decl_channel)r->channel))
+                                   : json_null());
     json_object_set_new(o, "customs_office", json_string(r->office));
     json_object_set_new(o, "declarant", json_string(r->declarant));
     json_object_set_new(o, "enterprise", json_string(r->party));
@@ -66,9 +68,10 @@ static json_t *row_json(const decl_list_row *r, int64_t now, int queue_hours, in
     json_object_set_new(o, "cleared_at", json_timestamp(r->cleared_at));
     const char *aw = awaiting(r->status, r->channel);
     json_object_set_new(o, "awaiting", aw ? json_string(aw) : json_null());
-    json_object_set_new(o, "claimed_by", r->claim_user[0] ? json_pack("{s:s,s:s}", "username", r->claim_user,
-                                                                      "name", r->claim_name)
-                                                          : json_null());
+    json_object_set_new(
+        o, "claimed_by",
+        r->claim_user[0] ? json_pack("{s:s,s:s}", "username", r->claim_user, "name", r->claim_name)
+                         : json_null());
     if (queue_hours) {
         /* Customs Law 2014 Art. 23: the limit runs in working hours from entering the queue */
         int64_t due = workhours_deadline(queue_start, queue_hours);
@@ -102,8 +105,10 @@ static int parse_common(const svc_list_args *in, const svc_req *req, decl_list_q
     if (in->status && *in->status && (q->status = decl_status_from_name(in->status)) < 0)
         errs_add(e, "enum", "/status", "unknown status '%.40s'", in->status);
     if (in->channel && *in->channel) {
-        q->channel = !strcmp(in->channel, "green") ? CH_GREEN : !strcmp(in->channel, "yellow") ? CH_YELLOW
-                   : !strcmp(in->channel, "red") ? CH_RED : -1;
+        q->channel = !strcmp(in->channel, "green")    ? CH_GREEN
+                     : !strcmp(in->channel, "yellow") ? CH_YELLOW
+                     : !strcmp(in->channel, "red")    ? CH_RED
+                                                      : -1;
         if (q->channel < 0)
             errs_add(e, "enum", "/channel", "channel is green, yellow or red");
     }
@@ -303,8 +308,9 @@ svc_reply svc_worklist(app *a, const svc_req *req, const char *queue, const svc_
     json_t *items = json_array();
     for (int i = 0; i < x->n; i++) {
         const decl_list_row *row = &x->rows[i];
-        json_array_append_new(items, row_json(row, now, docs ? WORKHOURS_DOC_CHECK : WORKHOURS_INSPECTION,
-                                              docs ? row->registered_at : row->updated_at));
+        json_array_append_new(items,
+                              row_json(row, now, docs ? WORKHOURS_DOC_CHECK : WORKHOURS_INSPECTION,
+                                       docs ? row->registered_at : row->updated_at));
     }
     r.code = SVC_OK;
     r.body = json_pack("{s:s,s:s,s:o}", "queue", queue, "office", args.office ? args.office : "",
@@ -353,12 +359,14 @@ svc_reply svc_notifications(app *a, const svc_req *req, const char *since)
             x->after = v;
         } else if ((end = strptime(since, "%Y-%m-%dT%H:%M:%SZ", &tm)) && !*end) {
             x->at = (int64_t)timegm(&tm);
-        } else if (digits && digits == strlen(since) && digits < 19 && sscanf(since, "%lld", &v) == 1) {
+        } else if (digits && digits == strlen(since) && digits < 19 &&
+                   sscanf(since, "%lld", &v) == 1) {
             x->at = v;
         } else {
             free(x);
-            return svc_error(SVC_INVALID, "since", "since is the next of an earlier answer, a UTC "
-                                                   "time (YYYY-MM-DDTHH:MM:SSZ) or unix seconds");
+            return svc_error(SVC_INVALID, "since",
+                             "since is the next of an earlier answer, a UTC "
+                             "time (YYYY-MM-DDTHH:MM:SSZ) or unix seconds");
         }
     }
     if (store_read(a->st, notif_job, x) != 0) {
@@ -369,12 +377,16 @@ svc_reply svc_notifications(app *a, const svc_req *req, const char *since)
     for (int i = 0; i < x->n; i++) {
         notif_row *n = &x->rows[i];
         json_array_append_new(
-            items, json_pack("{s:s,s:o,s:i,s:s,s:o,s:s,s:o,s:o}", "declaration_id", n->decl_id, "number",
-                             n->number[0] ? json_string(n->number) : json_null(), "seq", n->seq, "action", n->action,
-                             "from_status", n->from_status ? json_string(decl_status_name((decl_status)n->from_status)) : json_null(),
-                             "to_status", decl_status_name((decl_status)n->to_status), "channel",
-                             n->channel ? json_string(decl_channel_name((decl_channel)n->channel)) : json_null(),
-                             "at", json_timestamp(n->at)));
+            items,
+            json_pack("{s:s,s:o,s:i,s:s,s:o,s:s,s:o,s:o}", "declaration_id", n->decl_id, "number",
+                      n->number[0] ? json_string(n->number) : json_null(), "seq", n->seq, "action",
+                      n->action, "from_status",
+                      n->from_status ? json_string(decl_status_name((decl_status)n->from_status))
+                                     : json_null(),
+                      "to_status", decl_status_name((decl_status)n->to_status), "channel",
+                      n->channel ? json_string(decl_channel_name((decl_channel)n->channel))
+                                 : json_null(),
+                      "at", json_timestamp(n->at)));
     }
     char next[32];
     snprintf(next, sizeof next, "f%lld", (long long)(x->n ? x->rows[x->n - 1].feed : x->after));
@@ -421,8 +433,9 @@ svc_reply svc_decl_claim(app *a, const svc_req *req, const char *number)
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers take declarations");
     if (!req->user[0])
-        return svc_error(SVC_FORBIDDEN, "person_required",
-                         "a declaration is taken by a person: sign in, or use a token issued with --user");
+        return svc_error(
+            SVC_FORBIDDEN, "person_required",
+            "a declaration is taken by a person: sign in, or use a token issued with --user");
     claim_ctx x = {.req = req, .key = number, .now = (int64_t)time(NULL)};
     int rc = store_write(a->st, claim_job, &x);
     if (x.found == 0)
@@ -435,7 +448,7 @@ svc_reply svc_decl_claim(app *a, const svc_req *req, const char *number)
                                      "username", req->user, "name", req->user_name, "at",
                                      json_timestamp(x.now))};
     if (x.prev_user[0] && strcmp(x.prev_user, req->user))
-        json_object_set_new(r.body, "previous_holder", json_pack("{s:s,s:s}", "username", x.prev_user,
-                                                                 "name", x.prev_name));
+        json_object_set_new(r.body, "previous_holder",
+                            json_pack("{s:s,s:s}", "username", x.prev_user, "name", x.prev_name));
     return r;
 }

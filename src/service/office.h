@@ -6,8 +6,7 @@
 
 /* Query parameters as received (NULL or "" = not given); validated by the service. */
 typedef struct svc_list_args {
-    const char *status, *channel, *office, *type_code, *enterprise, *from, *to, *q, *cursor,
-        *limit;
+    const char *status, *channel, *office, *type_code, *enterprise, *from, *to, *q, *cursor, *limit;
 } svc_list_args;
 
 /* GET /declarations: newest first, cursor-paginated; an enterprise sees only its own. */

@@ -32,7 +32,8 @@ struct office_cache {
 
 int offices_code_valid(const char *code)
 {
-    if (!code || strlen(code) != 4 || !isdigit((unsigned char)code[0]) || !isdigit((unsigned char)code[1]))
+    if (!code || strlen(code) != 4 || !isdigit((unsigned char)code[0]) ||
+        !isdigit((unsigned char)code[1]))
         return 0;
     for (int i = 2; i < 4; i++)
         if (!isdigit((unsigned char)code[i]) && !isupper((unsigned char)code[i]))
@@ -101,7 +102,10 @@ static int one_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
-static int cmp_entry(const void *k, const void *e) { return strcmp(k, ((const office_entry *)e)->code); }
+static int cmp_entry(const void *k, const void *e)
+{
+    return strcmp(k, ((const office_entry *)e)->code);
+}
 
 /* 1 active, 0 closed, -1 unknown, -2 storage error */
 static int lookup(app *a, const char *code)
@@ -120,7 +124,8 @@ static int lookup(app *a, const char *code)
         r = e ? e->active : -3;
     }
     pthread_mutex_unlock(&oc->lock);
-    if (r == -3) { /* not cached: maybe added meanwhile by another process (the CLI); one key read */
+    if (r ==
+        -3) { /* not cached: maybe added meanwhile by another process (the CLI); one key read */
         one_ctx x = {.code = code};
         r = store_read(a->st, one_job, &x) != 0 ? -2 : x.found == 1 ? x.row.active : -1;
     }
@@ -157,9 +162,11 @@ void offices_check(app *a, const char *code, errs *e)
     int r = lookup(a, code);
     if (r == -1)
         errs_add(e, "customs_office_unknown", "/customs_office",
-                 "'%s' is not a customs office of Vietnam (GET /api/v1/customs-offices lists them)", code);
+                 "'%s' is not a customs office of Vietnam (GET /api/v1/customs-offices lists them)",
+                 code);
     else if (r == 0)
-        errs_add(e, "customs_office_closed", "/customs_office", "customs office %s is closed", code);
+        errs_add(e, "customs_office_closed", "/customs_office", "customs office %s is closed",
+                 code);
     else if (r == -2)
         errs_add(e, "storage", "/customs_office", "cannot read the customs offices");
 }
@@ -248,9 +255,9 @@ int offices_seed(app *a, const char *data_dir)
 
 static json_t *office_json(const office_row *o)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "code", o->code, "name", o->name, "province", o->province,
-                     "kind", o->kind, "active", o->active, "source", o->source, "updated_at",
-                     json_timestamp(o->updated_at));
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "code", o->code, "name", o->name, "province",
+                     o->province, "kind", o->kind, "active", o->active, "source", o->source,
+                     "updated_at", json_timestamp(o->updated_at));
 }
 
 static void list_row(const office_row *o, void *ctx) { json_array_append_new(ctx, office_json(o)); }
@@ -296,14 +303,16 @@ static int put_job(db_conn *c, void *ctx)
 svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *body)
 {
     if (!svc_role_is(req, "admin"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "the customs offices are managed by the administration");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "the customs offices are managed by the administration");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     errs e;
     errs_init(&e);
     put_ctx x = {.req = req};
     if (!offices_code_valid(code))
-        errs_add(&e, "office_code", "/code", "an office code is 2 digits (the provincial department) and 2 "
+        errs_add(&e, "office_code", "/code",
+                 "an office code is 2 digits (the provincial department) and 2 "
                  "capital letters or digits, such as 02CI");
     office_in in;
     json_office_decode(body, &in, &e);

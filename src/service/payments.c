@@ -132,12 +132,14 @@ int pay_balance(db_conn *c, const char *decl_id, ledger_balance *b)
     return balance_of(c, decl_id, b, NULL, 0, NULL);
 }
 
-int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r, const svc_req *req)
+int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r,
+                      const svc_req *req)
 {
     int seq = store_ledger_append(c, decl_id, r);
     if (seq < 0)
         return seq;
-    json_t *d = json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", pay_money(r->amount));
+    json_t *d =
+        json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", pay_money(r->amount));
     if (r->bank[0])
         json_object_set_new(d, "bank", json_string(r->bank));
     if (r->bank_txn[0])
@@ -149,7 +151,8 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
     json_decref(d);
     char action[40];
     snprintf(action, sizeof action, "ledger.%s", r->kind);
-    int rc = store_event_append(c, decl_id, r->at, req->party, req->role, action, status, status, text);
+    int rc =
+        store_event_append(c, decl_id, r->at, req->party, req->role, action, status, status, text);
     free(text);
     return rc < 0 ? rc : seq;
 }
@@ -176,8 +179,8 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, i
     return rc < 0 ? rc : 0;
 }
 
-int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t amount,
-                   int64_t now, const svc_req *req, const char *why)
+int pay_ledger_add(db_conn *c, const char *decl_id, const char *enterprise, int status,
+                   int64_t amount, int64_t now, const svc_req *req, const char *why)
 {
     ledger_row r = {.at = now, .amount = amount};
     snprintf(r.kind, sizeof r.kind, "assessed");
@@ -237,10 +240,12 @@ static int lines_exist_job(db_conn *c, void *ctx)
         int rc = store_decl_get_meta(c, x->lines[i].decl, &r);
         if (rc < 0)
             return rc;
-        if (rc == 0 || !r.number[0] || strncmp(r.number, x->lines[i].decl, strlen(x->lines[i].decl)) != 0) {
+        if (rc == 0 || !r.number[0] ||
+            strncmp(r.number, x->lines[i].decl, strlen(x->lines[i].decl)) != 0) {
             char p[48];
             snprintf(p, sizeof p, "/lines/%d/declaration", i);
-            errs_add(x->e, "unknown_declaration", p, "no registered declaration %s", x->lines[i].decl);
+            errs_add(x->e, "unknown_declaration", p, "no registered declaration %s",
+                     x->lines[i].decl);
         }
         decl_row_release(&r);
     }
@@ -272,9 +277,9 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
         decisions = json_array();
     char ts[24];
     date_format_timestamp((time_t)s->now, ts);
-    json_array_append_new(decisions, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "decision", "clear",
-                                               "note", why, "action", "clear", "by", "SYSTEM",
-                                               "role", "system", "at", ts));
+    json_array_append_new(decisions,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "decision", "clear", "note", why,
+                                    "action", "clear", "by", "SYSTEM", "role", "system", "at", ts));
     char *dtext = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
     decl_row next = cur;
@@ -283,7 +288,8 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
     next.decisions = dtext;
     rc = store_decl_set_state(c, &next);
     if (rc == 0) {
-        json_t *d = json_pack("{s:s,s:s,s:s}", "decision", "clear", "reason", why, "reference", s->ref);
+        json_t *d =
+            json_pack("{s:s,s:s,s:s}", "decision", "clear", "reason", why, "reference", s->ref);
         if (s->txn[0])
             json_object_set_new(d, "bank_transaction_id", json_string(s->txn));
         char *t = json_dumps(d, JSON_COMPACT);
@@ -335,16 +341,16 @@ static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledge
     ledger_row r = {.at = s->now, .amount = interest};
     snprintf(r.kind, sizeof r.kind, "interest");
     snprintf(r.party, sizeof r.party, "%s", m->party);
-    utf8_snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days, f, t,
-             (long long)principal);
+    utf8_snprintf(r.note, sizeof r.note, "0.03 %%/day x %d days (%s to %s) on VND %lld", (int)days,
+                  f, t, (long long)principal);
     int rc = pay_ledger_append(c, m->id, m->status, &r, s->req);
     return rc < 0 ? rc : pay_balance(c, m->id, b);
 }
 
 /* ---- guarantees: allocation, release, revolving ---------------------------------------------- */
 
-static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g, int waiting_only,
-                              json_t *out);
+static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g,
+                              int waiting_only, json_t *out);
 
 /* What is left of a joint guarantee after a release covers the enterprise's other declarations
  * it names that still wait for their release, while it is valid (Decree 134/2016 Art. 4: the
@@ -410,10 +416,10 @@ static int release_guarantee(db_conn *c, pay_settle_ctx *s, const decl_row *m, i
  * it still owes; a green declaration now covered is released. waiting_only (revolving): only
  * declarations not yet released. out (when set) gets one object per declaration allocated to
  * (every declaration when not waiting_only). */
-static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g, int waiting_only,
-                              json_t *out)
+static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row *g,
+                              int waiting_only, json_t *out)
 {
-    char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
+    char(*ids)[33] = calloc(MAX_LINES, sizeof *ids);
     if (!ids)
         return DB_ERR;
     int n = store_guarantee_decls(c, g->bank, g->id, ids, MAX_LINES);
@@ -442,20 +448,22 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
             snprintf(r.bank, sizeof r.bank, "%s", g->bank);
             snprintf(r.bank_txn, sizeof r.bank_txn, "%s", g->id);
             if (waiting_only)
-                utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s, revolved after %.95s",
-                         g->type, until, s->ref);
+                utf8_snprintf(r.note, sizeof r.note,
+                              "%.11s guarantee until %.10s, revolved after %.95s", g->type, until,
+                              s->ref);
             else
                 utf8_snprintf(r.note, sizeof r.note, "%.11s guarantee until %.10s", g->type, until);
             left -= alloc;
             if ((rc = pay_ledger_append(c, m.id, m.status, &r, s->req)) >= 0 &&
                 (rc = pay_balance(c, m.id, &b)) >= 0 && b.outstanding == 0 && b.assessed > 0)
-                rc = auto_clear(c, s, m.id, "green channel: taxes covered by a guarantee", &cleared);
+                rc =
+                    auto_clear(c, s, m.id, "green channel: taxes covered by a guarantee", &cleared);
         }
         if (out && rc >= 0 && (alloc > 0 || !waiting_only)) {
-            json_t *o = json_pack("{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed",
-                                  pay_money(alloc), "outstanding", pay_money(b.outstanding), "status",
-                                  decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status),
-                                  "cleared", cleared);
+            json_t *o = json_pack(
+                "{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed", pay_money(alloc),
+                "outstanding", pay_money(b.outstanding), "status",
+                decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status), "cleared", cleared);
             if (waiting_only) {
                 json_object_set_new(o, "bank", json_string(g->bank));
                 json_object_set_new(o, "guarantee_id", json_string(g->id));
@@ -500,8 +508,8 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
         cr.amount = out->excess;
         cr.due = 0;
         utf8_snprintf(cr.note, sizeof cr.note, "%s",
-                 owed ? "overpayment credited to the enterprise"
-                      : "declaration no longer owes taxes: credited to the enterprise");
+                      owed ? "overpayment credited to the enterprise"
+                           : "declaration no longer owes taxes: credited to the enterprise");
         if ((rc = pay_ledger_append(c, m->id, m->status, &cr, s->req)) < 0)
             return rc;
     }
@@ -571,14 +579,16 @@ static int pay_job(db_conn *c, void *ctx)
         } else {
             char msg[200];
             utf8_snprintf(msg, sizeof msg,
-                     "bank_transaction_id %.64s was already used for a different payment", x->txn);
+                          "bank_transaction_id %.64s was already used for a different payment",
+                          x->txn);
             x->reply = svc_error(SVC_CONFLICT, "bank_transaction_conflict", msg);
         }
         free(prev.response);
         return 1; /* nothing to keep */
     }
     json_t *out_lines = json_array(), *revolved = json_array();
-    pay_settle_ctx s = {.req = x->req, .now = x->now, .paid_date = x->paid_date, .revolved = revolved};
+    pay_settle_ctx s = {
+        .req = x->req, .now = x->now, .paid_date = x->paid_date, .revolved = revolved};
     snprintf(s.txn, sizeof s.txn, "%s", x->txn);
     utf8_snprintf(s.ref, sizeof s.ref, "payment %.64s", x->txn);
     for (int i = 0; i < x->n && rc >= 0; i++) {
@@ -599,13 +609,14 @@ static int pay_job(db_conn *c, void *ctx)
             decl_row_release(&m);
             break;
         }
-        json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "declaration", m.number,
-                              "amount", pay_money(l->amount), "applied", pay_money(st.applied),
-                              "credited", pay_money(st.excess), "assessed", pay_money(st.b.assessed),
-                              "paid", pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed),
-                              "outstanding", pay_money(st.b.outstanding), "status",
-                              decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status),
-                              "cleared", st.cleared);
+        json_t *o =
+            json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "declaration", m.number,
+                      "amount", pay_money(l->amount), "applied", pay_money(st.applied), "credited",
+                      pay_money(st.excess), "assessed", pay_money(st.b.assessed), "paid",
+                      pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
+                      pay_money(st.b.outstanding), "status",
+                      decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared",
+                      st.cleared);
         if (st.b.outstanding > 0) {
             char msg[120], amt[32];
             dec_format(st.b.outstanding, 0, amt, sizeof amt);
@@ -626,13 +637,16 @@ static int pay_job(db_conn *c, void *ctx)
         return rc;
     }
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "bank", x->req->party,
-                             "bank_transaction_id", x->txn, "payer", x->payer, "paid_at", x->paid_at,
-                             "total", pay_money(x->total), "lines", out_lines);
+                             "bank_transaction_id", x->txn, "payer", x->payer, "paid_at",
+                             x->paid_at, "total", pay_money(x->total), "lines", out_lines);
     if (json_array_size(revolved)) /* a joint guarantee released here covered other declarations */
         json_object_set(body, "guarantees_revolved", revolved);
     json_decref(revolved);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total,
+                      .status = svc_code_stored(SVC_CREATED),
+                      .response = text,
+                      .created_at = x->now};
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", x->txn);
     snprintf(pr.request_hash, sizeof pr.request_hash, "%s", x->hash);
@@ -659,22 +673,26 @@ static int fail_with(svc_reply *out, svc_reply r)
 static int verify_signature(app *a, const svc_req *req, const char *signature_b64, svc_reply *out)
 {
     if (!signature_b64 || !*signature_b64)
-        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_missing",
-                         "X-Signature (base64 DER ECDSA P-256 over the exact body) is required"));
+        return fail_with(
+            out, svc_error(SVC_UNAUTHORIZED, "signature_missing",
+                           "X-Signature (base64 DER ECDSA P-256 over the exact body) is required"));
     unsigned char der[256];
     int dl = sig_b64_decode(signature_b64, der, sizeof der);
     if (dl <= 0)
-        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64"));
+        return fail_with(
+            out, svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64"));
     EVP_PKEY *key = bank_key(a, req->party);
     if (!key)
-        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
-                         "no public key is registered for this bank (ecustoms party key)"));
-    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0,
-                             der, (size_t)dl);
+        return fail_with(
+            out, svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
+                           "no public key is registered for this bank (ecustoms party key)"));
+    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "",
+                             req->raw_body ? req->raw_len : 0, der, (size_t)dl);
     EVP_PKEY_free(key);
     if (ok != 1)
-        return fail_with(out, svc_error(SVC_UNAUTHORIZED, "signature_invalid",
-                         "the signature does not verify with this bank's registered key"));
+        return fail_with(
+            out, svc_error(SVC_UNAUTHORIZED, "signature_invalid",
+                           "the signature does not verify with this bank's registered key"));
     return 0;
 }
 
@@ -752,7 +770,7 @@ typedef struct ledger_read {
     int n;
     ledger_balance b;
     int aeo;
-    const char *bank;        /* the calling bank, NULL for other roles */
+    const char *bank; /* the calling bank, NULL for other roles */
 } ledger_read;
 
 static int ledger_read_job(db_conn *c, void *ctx)
@@ -783,9 +801,10 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
     if (!x.rows)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     int rc = store_read(a->st, ledger_read_job, &x);
-    int visible = x.found == 1 && x.row.number[0] &&
-                  (svc_is_customs(req) || svc_role_is(req, "system") || svc_role_is(req, "bank") ||
-                   strcmp(x.row.declarant, req->party) == 0 || strcmp(x.row.party, req->party) == 0);
+    int visible =
+        x.found == 1 && x.row.number[0] &&
+        (svc_is_customs(req) || svc_role_is(req, "system") || svc_role_is(req, "bank") ||
+         strcmp(x.row.declarant, req->party) == 0 || strcmp(x.row.party, req->party) == 0);
     if (rc != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the ledger");
     else if (!visible)
@@ -808,19 +827,20 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
         }
         svc_view_filter(req, entries); /* a bank never sees another bank's transaction ids */
         r.code = SVC_OK;
-        r.body = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration",
-                           x.row.number, "status", decl_status_name((decl_status)x.row.status),
-                           "enterprise", x.row.party, "assessed", pay_money(x.b.assessed), "paid",
-                           pay_money(x.b.paid), "guaranteed", pay_money(x.b.guaranteed), "credited",
-                           pay_money(x.b.credited), "interest", pay_money(x.b.interest), "outstanding",
-                           pay_money(x.b.outstanding), "surplus", pay_money(x.b.surplus), "covered",
-                           x.b.outstanding == 0, "entries", entries);
+        r.body = json_pack(
+            "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration", x.row.number,
+            "status", decl_status_name((decl_status)x.row.status), "enterprise", x.row.party,
+            "assessed", pay_money(x.b.assessed), "paid", pay_money(x.b.paid), "guaranteed",
+            pay_money(x.b.guaranteed), "credited", pay_money(x.b.credited), "interest",
+            pay_money(x.b.interest), "outstanding", pay_money(x.b.outstanding), "surplus",
+            pay_money(x.b.surplus), "covered", x.b.outstanding == 0, "entries", entries);
         json_object_set_new(r.body, "credit_left", pay_money(x.b.credit_left));
         /* an AEO's taxes on goods already released fall into its monthly statement */
         char due[16];
         date_format(aeo_deadline(x.row.cleared_at), due);
-        json_object_set_new(r.body, "payment_due", x.aeo && x.row.cleared_at && x.b.outstanding > 0
-                                                       ? json_string(due) : json_null());
+        json_object_set_new(r.body, "payment_due",
+                            x.aeo && x.row.cleared_at && x.b.outstanding > 0 ? json_string(due)
+                                                                             : json_null());
     }
     decl_row_release(&x.row);
     free(x.rows);
@@ -868,8 +888,8 @@ svc_reply pay_csv_reply(FILE *f, char **text, size_t *len)
         free(*text);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    svc_reply r = {.code = SVC_OK, .text = *text, .text_len = *len,
-                   .content_type = "text/csv; charset=utf-8"};
+    svc_reply r = {
+        .code = SVC_OK, .text = *text, .text_len = *len, .content_type = "text/csv; charset=utf-8"};
     return r;
 }
 
@@ -959,8 +979,10 @@ static int guarantee_check_job(db_conn *c, void *ctx)
         int rc = store_decl_get_meta(c, x->lines[i].decl, &r);
         if (rc < 0)
             return rc;
-        if (rc == 0 || !r.number[0] || strncmp(r.number, x->lines[i].decl, strlen(x->lines[i].decl)) != 0)
-            errs_add(x->e, "unknown_declaration", p, "no registered declaration %s", x->lines[i].decl);
+        if (rc == 0 || !r.number[0] ||
+            strncmp(r.number, x->lines[i].decl, strlen(x->lines[i].decl)) != 0)
+            errs_add(x->e, "unknown_declaration", p, "no registered declaration %s",
+                     x->lines[i].decl);
         else if (strcmp(r.party, x->enterprise) != 0)
             errs_add(x->e, "enterprise_mismatch", p, "declaration %s is of enterprise %s, not %s",
                      r.number, r.party, x->enterprise);
@@ -972,9 +994,10 @@ static int guarantee_check_job(db_conn *c, void *ctx)
             if (x->valid_until > last) {
                 char d[16];
                 date_format(last, d);
-                errs_add(x->e, "guarantee_too_long", p,
-                         "a guarantee covers at most %d days from registration: declaration %s until %s",
-                         GUARANTEE_MAX_DAYS, r.number, d);
+                errs_add(
+                    x->e, "guarantee_too_long", p,
+                    "a guarantee covers at most %d days from registration: declaration %s until %s",
+                    GUARANTEE_MAX_DAYS, r.number, d);
             }
         }
         decl_row_release(&r);
@@ -1008,7 +1031,7 @@ static int guarantee_job(db_conn *c, void *ctx)
     utf8_snprintf(g.id, sizeof g.id, "%.50s", x->txn);
     snprintf(g.type, sizeof g.type, "%s", x->type);
     snprintf(g.enterprise, sizeof g.enterprise, "%s", x->enterprise);
-    char (*ids)[33] = calloc(MAX_LINES, sizeof *ids);
+    char(*ids)[33] = calloc(MAX_LINES, sizeof *ids);
     if (!ids)
         return DB_ERR;
     for (int i = 0; i < x->n && rc >= 0; i++) {
@@ -1041,7 +1064,10 @@ static int guarantee_job(db_conn *c, void *ctx)
                              "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
                              "unallocated", pay_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
-    payment_row pr = {.total = x->total, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = x->now};
+    payment_row pr = {.total = x->total,
+                      .status = svc_code_stored(SVC_CREATED),
+                      .response = text,
+                      .created_at = x->now};
     snprintf(pr.kind, sizeof pr.kind, "guarantee");
     snprintf(pr.bank, sizeof pr.bank, "%s", x->req->party);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", key);
@@ -1148,10 +1174,10 @@ static int due_job(db_conn *c, void *ctx)
         int64_t at_risk = unpaid < x->rows[i].guaranteed ? unpaid : x->rows[i].guaranteed;
         json_array_append_new(x->out, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b}", "declaration",
                                                 m.number, "enterprise", m.party, "status",
-                                                decl_status_name((decl_status)m.status), "guaranteed",
-                                                pay_money(x->rows[i].guaranteed), "due_amount",
-                                                pay_money(at_risk > 0 ? at_risk : 0), "due", d, "overdue",
-                                                x->rows[i].due < today));
+                                                decl_status_name((decl_status)m.status),
+                                                "guaranteed", pay_money(x->rows[i].guaranteed),
+                                                "due_amount", pay_money(at_risk > 0 ? at_risk : 0),
+                                                "due", d, "overdue", x->rows[i].due < today));
         decl_row_release(&m);
     }
     return 0;

@@ -17,7 +17,6 @@
 #include "store/store_permits.h"
 #include "util/dec.h"
 
-
 /* ---- views ---------------------------------------------------------------------------------- */
 
 static json_t *qty_json(int64_t q)
@@ -71,14 +70,16 @@ static int line_has_procedure(const tariff_line *l, const char *agency, const ch
     for (int i = 0; i < l->n_procedures; i++) {
         const tariff_procedure *p = &l->procedures[i];
         if (strcmp(p->agency, agency) == 0 && strcmp(p->stage, "info") != 0 &&
-            strcmp(p->stage, "prohibited") != 0 && (!legal_ref || strcmp(p->legal_ref, legal_ref) == 0))
+            strcmp(p->stage, "prohibited") != 0 &&
+            (!legal_ref || strcmp(p->legal_ref, legal_ref) == 0))
             return 1;
     }
     return 0;
 }
 
 /* 1 when some tariff line under the HS prefix lists a licensing procedure of agency. */
-static int agency_covers(const tariff *t, const char *prefix, const char *agency, const char *legal_ref)
+static int agency_covers(const tariff *t, const char *prefix, const char *agency,
+                         const char *legal_ref)
 {
     size_t n = strlen(prefix);
     if (n == 8) {
@@ -116,8 +117,9 @@ typedef struct permit_ctx {
     int forbidden_checked;
 } permit_ctx;
 
-static const svc_unknown_party unknown_enterprise = {SVC_INVALID, "enterprise_unknown", "/enterprise",
-                                                     "enterprise %s is not registered with customs"};
+static const svc_unknown_party unknown_enterprise = {
+    SVC_INVALID, "enterprise_unknown", "/enterprise",
+    "enterprise %s is not registered with customs"};
 
 static int create_job(db_conn *c, void *ctx)
 {
@@ -129,14 +131,16 @@ static int create_job(db_conn *c, void *ctx)
         return rc;
     if (rc == 0) {
         char msg[160];
-        snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->job.req->party, x->row.agency);
+        snprintf(msg, sizeof msg, "party %s is not bound to agency %s", x->job.req->party,
+                 x->row.agency);
         return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "agency_not_bound", msg));
     }
     if ((rc = svc_job_party(c, &x->job, x->row.enterprise, &unknown_enterprise, NULL)) != 0)
         return rc;
     rc = store_permit_insert(c, &x->row);
     if (rc == DB_CONSTRAINT)
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
+        return svc_fail(&x->job,
+                        svc_error(SVC_CONFLICT, "duplicate", "a permit with this number exists"));
     if (rc != 0)
         return rc;
     x->job.reply.code = SVC_CREATED;
@@ -231,9 +235,11 @@ static int revoke_job(db_conn *c, void *ctx)
     if (rc == 0 || !can_see(x->job.req, &x->row))
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such permit"));
     if (!svc_role_is(x->job.req, "agency") || strcmp(x->job.req->party, x->row.issuer) != 0)
-        return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "forbidden", "only the issuing agency revokes a permit"));
+        return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "forbidden",
+                                           "only the issuing agency revokes a permit"));
     if (x->row.revoked_at)
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", "the permit is already revoked"));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition",
+                                           "the permit is already revoked"));
     if ((rc = store_permit_revoke(c, x->key, x->job.now)) != 0)
         return rc;
     x->row.revoked_at = x->job.now;
@@ -319,10 +325,12 @@ int permits_check_and_draw(db_conn *c, const tariff *t, const decl *d, const cha
                 }
                 if (problem) {
                     size_t n = strlen(why);
-                    snprintf(why + n, sizeof why - n, "%spermit %s %s", n ? "; " : ": ", p.number, problem);
+                    snprintf(why + n, sizeof why - n, "%spermit %s %s", n ? "; " : ": ", p.number,
+                             problem);
                     continue;
                 }
-                if ((rc = store_permit_usage_add(c, p.number, decl_id, i + 1, p.agency, it->quantity, now)) < 0)
+                if ((rc = store_permit_usage_add(c, p.number, decl_id, i + 1, p.agency,
+                                                 it->quantity, now)) < 0)
                     return rc;
                 ok = 1;
             }
@@ -372,8 +380,9 @@ void permits_attach_used(app *a, const char *decl_id, json_t *view)
                 arr = json_array();
                 json_object_set_new(it, "permits_used", arr);
             }
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "number", x.u[i].permit, "agency",
-                                                 x.u[i].agency, "quantity", qty_json(x.u[i].quantity)));
+            json_array_append_new(arr,
+                                  json_pack("{s:s,s:s,s:o}", "number", x.u[i].permit, "agency",
+                                            x.u[i].agency, "quantity", qty_json(x.u[i].quantity)));
         }
     }
     free(x.u);

@@ -22,16 +22,15 @@
 /* Customs Law 54/2014/QH13: post-clearance inspection reaches back 5 years from the registration
  * of the declaration (the article number was not re-read in this session: docs/post-clearance.md). */
 #define PCA_YEARS 5
-#define PCA_SCAN_MAX 20000      /* cleared declarations examined per selection */
+#define PCA_SCAN_MAX 20000 /* cleared declarations examined per selection */
 #define PCA_LIST_MAX 1000
 /* scores of the selection (0-100 each, summed; documented in docs/post-clearance.md) */
 #define PCA_SCORE_RULE_RED 40
 #define PCA_SCORE_RULE_YELLOW 25
-#define PCA_SCORE_AMENDED 15    /* per amendment, at most 3 */
-#define PCA_SCORE_ANOMALY 35    /* an item's customs value per unit < half the median of its HS8 */
-#define PCA_SCORE_MODEL 50      /* x the learned model's adjusted score (0..1) */
+#define PCA_SCORE_AMENDED 15 /* per amendment, at most 3 */
+#define PCA_SCORE_ANOMALY 35 /* an item's customs value per unit < half the median of its HS8 */
+#define PCA_SCORE_MODEL 50   /* x the learned model's adjusted score (0..1) */
 #define PCA_ANOMALY_MIN_SAMPLES 3
-
 
 /* The first legal day a declaration registered at `at` can no longer be audited. */
 static date_ymd barred_from(int64_t registered_at)
@@ -54,7 +53,7 @@ typedef struct cand {
 
 typedef struct unit_sample {
     uint32_t hs8;
-    double unit;   /* customs value (VND) per unit of quantity: a statistic, not money */
+    double unit; /* customs value (VND) per unit of quantity: a statistic, not money */
     int cand;
 } unit_sample;
 
@@ -82,7 +81,8 @@ static void *grow(void *arr, int n, int *cap, size_t elem, int first)
 static void add_reason(cand *c, const char *code, int points, const char *text)
 {
     c->score += points;
-    json_array_append_new(c->reasons, json_pack("{s:s,s:i,s:s}", "code", code, "points", points, "text", text));
+    json_array_append_new(c->reasons,
+                          json_pack("{s:s,s:i,s:s}", "code", code, "points", points, "text", text));
 }
 
 static void sel_row(const decl_row *r, void *ctx)
@@ -107,8 +107,12 @@ static void sel_row(const decl_row *r, void *ctx)
     json_t *risk = r->risk ? json_loads(r->risk, 0, NULL) : NULL, *it;
     size_t i;
     int red = 0, yellow = 0;
-    json_array_foreach(json_object_get(risk, "reasons"), i, it) {
-        if (strcmp(json_string_value(json_object_get(it, "code")) ? json_string_value(json_object_get(it, "code")) : "", "rule"))
+    json_array_foreach(json_object_get(risk, "reasons"), i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "code"))
+                       ? json_string_value(json_object_get(it, "code"))
+                       : "",
+                   "rule"))
             continue;
         const char *ch = json_string_value(json_object_get(it, "channel"));
         red |= ch && !strcmp(ch, "red");
@@ -116,7 +120,8 @@ static void sel_row(const decl_row *r, void *ctx)
     }
     if (red || yellow)
         add_reason(c, "rule", red ? PCA_SCORE_RULE_RED : PCA_SCORE_RULE_YELLOW,
-                   red ? "a red risk rule matched at registration" : "a yellow risk rule matched at registration");
+                   red ? "a red risk rule matched at registration"
+                       : "a yellow risk rule matched at registration");
     json_t *model = json_object_get(risk, "model");
     if (json_is_number(json_object_get(model, "adjusted_score"))) {
         double s = json_number_value(json_object_get(model, "adjusted_score"));
@@ -134,13 +139,15 @@ static void sel_row(const decl_row *r, void *ctx)
     json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
     json_t *taxes = r->taxes ? json_loads(r->taxes, 0, NULL) : NULL;
     json_t *items = json_object_get(doc, "items"), *titems = json_object_get(taxes, "items");
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         const char *hs = json_string_value(json_object_get(it, "hs_code"));
         const char *q = json_string_value(json_object_get(it, "quantity"));
-        const char *cv = json_string_value(json_object_get(json_array_get(titems, i), "customs_value"));
+        const char *cv =
+            json_string_value(json_object_get(json_array_get(titems, i), "customs_value"));
         int64_t qty, val;
-        if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 || qty <= 0 ||
-            dec_parse(cv, 0, 0, &val) != 0)
+        if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 ||
+            qty <= 0 || dec_parse(cv, 0, 0, &val) != 0)
             continue;
         unit_sample *u = grow(x->u, x->nu, &x->capu, sizeof *x->u, 512);
         if (!u) {
@@ -148,8 +155,9 @@ static void sel_row(const decl_row *r, void *ctx)
             break;
         }
         x->u = u;
-        x->u[x->nu++] = (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
-                                      (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
+        x->u[x->nu++] =
+            (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
+                          (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
     }
     json_decref(doc);
     json_decref(taxes);
@@ -192,7 +200,9 @@ static int cmp_cand(const void *a, const void *b)
     const cand *x = a, *y = b;
     if (x->score != y->score)
         return y->score - x->score;
-    return x->registered_at < y->registered_at ? 1 : x->registered_at > y->registered_at ? -1 : strcmp(x->id, y->id);
+    return x->registered_at < y->registered_at   ? 1
+           : x->registered_at > y->registered_at ? -1
+                                                 : strcmp(x->id, y->id);
 }
 
 /* Value anomalies: per HS8 (with enough samples), an item declared at less than half the median
@@ -207,18 +217,22 @@ static void anomalies(sel_ctx *x)
             j++;
         int n = j - i;
         if (n >= PCA_ANOMALY_MIN_SAMPLES) {
-            double med = n % 2 ? x->u[i + n / 2].unit : (x->u[i + n / 2 - 1].unit + x->u[i + n / 2].unit) / 2;
+            double med = n % 2 ? x->u[i + n / 2].unit
+                               : (x->u[i + n / 2 - 1].unit + x->u[i + n / 2].unit) / 2;
             for (int k = i; k < j; k++) {
                 cand *c = &x->c[x->u[k].cand];
                 if (x->u[k].unit * 2 < med) {
                     int seen = 0;
                     size_t m;
                     json_t *r;
-                    json_array_foreach(c->reasons, m, r) seen |= !strcmp(json_string_value(json_object_get(r, "code")), "value_anomaly");
+                    json_array_foreach(c->reasons, m, r) seen |=
+                        !strcmp(json_string_value(json_object_get(r, "code")), "value_anomaly");
                     if (!seen) {
                         char t[128];
-                        snprintf(t, sizeof t, "HS %08u declared at %.0f VND per unit, under half the median %.0f", x->u[k].hs8,
-                                 x->u[k].unit, med);
+                        snprintf(
+                            t, sizeof t,
+                            "HS %08u declared at %.0f VND per unit, under half the median %.0f",
+                            x->u[k].hs8, x->u[k].unit, med);
                         add_reason(c, "value_anomaly", PCA_SCORE_ANOMALY, t);
                     }
                 }
@@ -265,16 +279,18 @@ svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
         for (int k = 0; k < s.nopen && !open; k++)
             open = !strcmp(s.open[k], c->id);
         if (c->score > 0 && !open && (long)json_array_size(arr) < lim)
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:O,s:o}", "declaration", c->number, "enterprise",
-                                                 c->party, "score", c->score, "reasons", c->reasons, "registered_at",
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:O,s:o}", "declaration", c->number,
+                                                 "enterprise", c->party, "score", c->score,
+                                                 "reasons", c->reasons, "registered_at",
                                                  json_timestamp(c->registered_at)));
         json_decref(c->reasons);
     }
     free(x.c), free(x.u), free(s.open);
     char d[11];
     date_format(from, d);
-    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:s,s:i,s:o}", "registered_since", d, "examined", x.n,
-                                                      "candidates", arr)};
+    svc_reply r = {.code = SVC_OK,
+                   .body = json_pack("{s:s,s:i,s:o}", "registered_since", d, "examined", x.n,
+                                     "candidates", arr)};
     return r;
 }
 
@@ -286,16 +302,17 @@ static json_t *case_json(const case_row *r)
     dec_format(r->additional_tax, 0, at, sizeof at);
     dec_format(r->interest, 0, in, sizeof in);
     json_t *sel = r->selection ? json_loads(r->selection, 0, NULL) : NULL;
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:s,s:s,s:i,s:o}", "id", r->id, "declaration",
-                     r->number, "enterprise", r->party, "status", r->status, "reason", r->reason, "selection",
-                     sel ? sel : json_null(), "opened_by", r->opened_by, "opened_at", json_timestamp(r->opened_at),
-                     "findings", r->findings ? json_string(r->findings) : json_null(), "violation", r->violation,
-                     "additional_tax", at, "interest", in, "interest_days", r->interest_days, "updated_at",
-                     json_timestamp(r->updated_at));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:s,s:s,s:i,s:o}", "id", r->id,
+                     "declaration", r->number, "enterprise", r->party, "status", r->status,
+                     "reason", r->reason, "selection", sel ? sel : json_null(), "opened_by",
+                     r->opened_by, "opened_at", json_timestamp(r->opened_at), "findings",
+                     r->findings ? json_string(r->findings) : json_null(), "violation",
+                     r->violation, "additional_tax", at, "interest", in, "interest_days",
+                     r->interest_days, "updated_at", json_timestamp(r->updated_at));
 }
 
 typedef struct case_ctx {
-    svc_job job;           /* first: request, now, reply */
+    svc_job job; /* first: request, now, reply */
     char number[16];
     const char *id;
     char reason[256];
@@ -317,7 +334,8 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
         char *text = json_dumps(who, JSON_COMPACT);
         json_decref(who);
         snprintf(act, sizeof act, "post_clearance.%s", action);
-        rc = store_event_append(c, x->row.decl_id, x->job.now, x->job.req->party, x->job.req->role, act, status, status, text);
+        rc = store_event_append(c, x->row.decl_id, x->job.now, x->job.req->party, x->job.req->role,
+                                act, status, status, text);
         free(text);
     }
     json_decref(d);
@@ -351,7 +369,8 @@ static int open_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     if (d.status != ST_CLEARED && d.status != ST_PASSED) {
         decl_row_release(&d);
-        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "not_cleared", "post-clearance audit concerns cleared declarations"));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "not_cleared",
+                                           "post-clearance audit concerns cleared declarations"));
     }
     date_ymd barred = barred_from(d.registered_at);
     if (date_legal(x->job.now) >= barred) {
@@ -359,13 +378,17 @@ static int open_job(db_conn *c, void *ctx)
         date_format(date_add_days(barred, -1), b);
         decl_row_release(&d);
         char msg[160];
-        snprintf(msg, sizeof msg, "registered more than %d years ago: post-clearance audit was possible until %s",
+        snprintf(msg, sizeof msg,
+                 "registered more than %d years ago: post-clearance audit was possible until %s",
                  PCA_YEARS, b);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "audit_time_barred", msg));
     }
     if ((rc = store_case_open_for(c, d.id)) != 0) {
         decl_row_release(&d);
-        return rc < 0 ? rc : svc_fail(&x->job, svc_error(SVC_CONFLICT, "case_open", "the declaration already has an open audit case"));
+        return rc < 0
+                   ? rc
+                   : svc_fail(&x->job, svc_error(SVC_CONFLICT, "case_open",
+                                                 "the declaration already has an open audit case"));
     }
     unsigned char b[8];
     RAND_bytes(b, sizeof b);
@@ -418,7 +441,10 @@ typedef struct list_ctx {
     int found;
 } list_ctx;
 
-static void list_row(const case_row *r, void *ctx) { json_array_append_new(((list_ctx *)ctx)->arr, case_json(r)); }
+static void list_row(const case_row *r, void *ctx)
+{
+    json_array_append_new(((list_ctx *)ctx)->arr, case_json(r));
+}
 
 static int list_job(db_conn *c, void *ctx)
 {
@@ -433,7 +459,8 @@ static int list_job(db_conn *c, void *ctx)
 
 static int status_valid(const char *s)
 {
-    return !strcmp(s, "open") || !strcmp(s, "findings") || !strcmp(s, "assessed") || !strcmp(s, "closed");
+    return !strcmp(s, "open") || !strcmp(s, "findings") || !strcmp(s, "assessed") ||
+           !strcmp(s, "closed");
 }
 
 svc_reply svc_pca_list(app *a, const svc_req *req, const char *status)
@@ -482,7 +509,8 @@ static int load_case(db_conn *c, case_ctx *x, const char *want_status, decl_row 
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such audit case"));
     if (strcmp(x->row.status, want_status) != 0) {
         char msg[128];
-        snprintf(msg, sizeof msg, "the case is %s; this step needs it %s", x->row.status, want_status);
+        snprintf(msg, sizeof msg, "the case is %s; this step needs it %s", x->row.status,
+                 want_status);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
     rc = store_decl_get_meta(c, x->row.decl_id, d);
@@ -541,7 +569,8 @@ static int assess_job(db_conn *c, void *ctx)
     x->row.interest = tax_late_interest(x->row.additional_tax, x->row.interest_days);
     char note[160];
     snprintf(note, sizeof note, "post-clearance audit %s", x->row.id);
-    rc = pay_ledger_add(c, d.id, d.party, d.status, x->row.additional_tax, x->job.now, x->job.req, note);
+    rc = pay_ledger_add(c, d.id, d.party, d.status, x->row.additional_tax, x->job.now, x->job.req,
+                        note);
     if (rc == 0 && x->row.interest > 0) {
         char f[11], t[11];
         date_format(from, f);

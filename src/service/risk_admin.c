@@ -32,14 +32,14 @@ static json_t *rule_json(const risk_rule *r)
         date_format(r->valid_to, to);
     dec_format(r->min_value_vnd, 0, v1, sizeof v1);
     dec_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
-    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id",
-                     (json_int_t)r->id, "name", r->name, "hs_prefix", r->hs_prefix, "origin",
-                     r->origin, "importer", r->importer, "declarant", r->declarant, "type_code",
-                     r->type_code, "customs_office", r->office, "min_value_vnd", v1,
-                     "max_unit_value_vnd", v2, "valid_from", from[0] ? json_string(from) : json_null(),
-                     "valid_to", to[0] ? json_string(to) : json_null(), "action",
-                     decl_channel_name((decl_channel)r->action), "priority", r->priority, "active",
-                     r->active);
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id", (json_int_t)r->id,
+        "name", r->name, "hs_prefix", r->hs_prefix, "origin", r->origin, "importer", r->importer,
+        "declarant", r->declarant, "type_code", r->type_code, "customs_office", r->office,
+        "min_value_vnd", v1, "max_unit_value_vnd", v2, "valid_from",
+        from[0] ? json_string(from) : json_null(), "valid_to",
+        to[0] ? json_string(to) : json_null(), "action", decl_channel_name((decl_channel)r->action),
+        "priority", r->priority, "active", r->active);
     json_object_set_new(o, "shipper", json_string(r->shipper));
     json_object_set_new(o, "duplicate_document", json_boolean(r->duplicate_document));
     return o;
@@ -91,7 +91,8 @@ static int rule_put_job(db_conn *c, void *ctx)
     int rc = store_rule_put(c, &x->one);
     if (rc == 0) { /* who changed selectivity, and to what (e-Office audit) */
         json_t *d = rule_json(&x->one);
-        rc = svc_audit_append(c, x->req, "risk_rules", svc_now(), created ? "rule.create" : "rule.update", d);
+        rc = svc_audit_append(c, x->req, "risk_rules", svc_now(),
+                              created ? "rule.create" : "rule.update", d);
         json_decref(d);
     }
     return rc;
@@ -178,7 +179,8 @@ svc_reply svc_risk_settings_get(app *a, const svc_req *req)
     pthread_rwlock_rdlock(&a->risk_lock);
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
         char pct[32]; /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
-        dec_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset), 4, pct, sizeof pct);
+        dec_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset), 4,
+                   pct, sizeof pct);
         json_object_set_new(r.body, app_risk_settings[i].json, json_string(pct));
     }
     pthread_rwlock_unlock(&a->risk_lock);
@@ -220,7 +222,8 @@ svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
     set_ctx x;
     errs_init(&e);
     if (!can_manage_risk(req))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers change the sampling policy");
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "only risk officers change the sampling policy");
     if (!json_is_object(body))
         return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
     const char *names[APP_RISK_SETTINGS];
@@ -281,8 +284,8 @@ svc_reply svc_risk_models(app *a, const svc_req *req)
     free(m);
     int64_t in_use = risk_engine_version(a->risk_engine);
     svc_reply r = {.code = SVC_OK};
-    r.body = json_pack("{s:o,s:o,s:o}", "active", active, "in_use", in_use ? json_integer(in_use) : json_null(),
-                       "models", list);
+    r.body = json_pack("{s:o,s:o,s:o}", "active", active, "in_use",
+                       in_use ? json_integer(in_use) : json_null(), "models", list);
     return r;
 }
 

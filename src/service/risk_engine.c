@@ -13,13 +13,13 @@
 #include "util/utf8.h"
 
 struct risk_engine {
-    pthread_rwlock_t lock;      /* model, history */
+    pthread_rwlock_t lock; /* model, history */
     risk_model *model;
-    int64_t version;            /* of model; 0 = none */
-    int64_t failed_version;     /* a version that would not load: not retried every poll */
+    int64_t version;        /* of model; 0 = none */
+    int64_t failed_version; /* a version that would not load: not retried every poll */
     risk_history *history;
     pthread_mutex_t cal_lock;
-    risk_calibrator cal;        /* guarded by cal_lock, with shares */
+    risk_calibrator cal; /* guarded by cal_lock, with shares */
     risk_shares shares;
 };
 
@@ -95,13 +95,14 @@ static int load_job(db_conn *c, void *ctx)
  * the calibrator with the score distribution of recent traffic. */
 typedef struct seed_ctx {
     risk_model *model;
-    size_t skip;        /* declarations before the window */
+    size_t skip; /* declarations before the window */
     size_t seen;
     float *scores;
     size_t n;
 } seed_ctx;
 
-static void seed_fn(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void seed_fn(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                    size_t n)
 {
     seed_ctx *s = ctx;
     if (s->seen++ < s->skip)
@@ -149,7 +150,8 @@ int risk_engine_refresh(risk_engine *e, store *st)
         size_t decls = 0;
         for (size_t i = 0; i < x.n_facts; i++)
             decls += i == 0 || strcmp(x.facts[i].decl_id, x.facts[i - 1].decl_id) != 0;
-        seed_ctx sc = {.model = m, .skip = decls > RISK_WINDOW ? decls - RISK_WINDOW : 0,
+        seed_ctx sc = {.model = m,
+                       .skip = decls > RISK_WINDOW ? decls - RISK_WINDOW : 0,
                        .scores = malloc(RISK_WINDOW * sizeof(float))};
         h = risk_history_new();
         pthread_mutex_lock(&e->cal_lock);
@@ -157,7 +159,8 @@ int risk_engine_refresh(risk_engine *e, store *st)
         pthread_mutex_unlock(&e->cal_lock);
         if (!sc.scores || !h || risk_calibrator_init(&cal, RISK_WINDOW, &shares) != 0 ||
             risk_replay(h, x.facts, x.n_facts, x.outcomes, x.n_outcomes, seed_fn, &sc) != 0) {
-            log_warn("risk model %lld: out of memory rebuilding the history; rules decide", (long long)x.row.version);
+            log_warn("risk model %lld: out of memory rebuilding the history; rules decide",
+                     (long long)x.row.version);
             risk_model_free(m);
             risk_history_free(h);
             risk_calibrator_free(&cal);
@@ -204,8 +207,8 @@ static int by_abs_desc(const void *a, const void *b)
     return ((const risk_contribution *)a)->feature - ((const risk_contribution *)b)->feature;
 }
 
-int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, int compliance, uint64_t draw,
-                      risk_score *out)
+int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, int compliance,
+                      uint64_t draw, risk_score *out)
 {
     float best_c[RISK_N_FEATURES + 1];
     double best_margin = -INFINITY, best_prob = 0;
@@ -238,8 +241,8 @@ int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, in
             best = i;
             best_margin = margins[i];
         }
-    if (best >= 0 &&
-        risk_model_explain(e->model, x + (size_t)best * RISK_N_FEATURES, best_c, &best_margin, &best_prob) != 0)
+    if (best >= 0 && risk_model_explain(e->model, x + (size_t)best * RISK_N_FEATURES, best_c,
+                                        &best_margin, &best_prob) != 0)
         best = -1;
     int64_t version = e->version;
     pthread_rwlock_unlock(&e->lock);
@@ -292,10 +295,11 @@ void risk_engine_outcome(risk_engine *e, const risk_fact *facts, int n, int viol
     pthread_rwlock_unlock(&e->lock);
 }
 
-void risk_facts_from_decl(const decl *d, const tax_item_result *items, const char *decl_id, int64_t at,
-                          int aeo, int compliance, risk_fact *out)
+void risk_facts_from_decl(const decl *d, const tax_item_result *items, const char *decl_id,
+                          int64_t at, int aeo, int compliance, risk_fact *out)
 {
-    const decl_party *vn = decl_vn_party(d), *foreign = d->kind == DECL_IMPORT ? &d->exporter : &d->importer;
+    const decl_party *vn = decl_vn_party(d),
+                     *foreign = d->kind == DECL_IMPORT ? &d->exporter : &d->importer;
     for (int i = 0; i < d->n_items; i++) {
         const decl_item *it = &d->items[i];
         const tax_line *duty = &items[i].t[TAX_IMPORT_DUTY];
@@ -306,7 +310,8 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
         f->registered_at = at;
         snprintf(f->importer, sizeof f->importer, "%s", vn->tax_code);
         snprintf(f->declarant, sizeof f->declarant, "%s", d->declarant);
-        utf8_snprintf(f->seller, sizeof f->seller, "%.63s", foreign->name); /* enough to tell sellers apart */
+        utf8_snprintf(f->seller, sizeof f->seller, "%.63s",
+                      foreign->name); /* enough to tell sellers apart */
         snprintf(f->office, sizeof f->office, "%s", d->customs_office);
         snprintf(f->type_code, sizeof f->type_code, "%s", d->type_code);
         snprintf(f->procedure, sizeof f->procedure, "%s", d->kind == DECL_IMPORT ? "I" : "E");
@@ -315,33 +320,35 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
         f->transport_mode = d->transport.mode;
         snprintf(f->hs, sizeof f->hs, "%s", it->hs_code);
         snprintf(f->origin, sizeof f->origin, "%s", it->origin);
-        memcpy(f->departure, d->transport.port_of_loading, 2); /* a UN/LOCODE starts with its country */
+        memcpy(f->departure, d->transport.port_of_loading,
+               2); /* a UN/LOCODE starts with its country */
         f->departure[2] = 0;
-        f->tax_rate_bp = duty->pct >= 0 ? duty->pct : 0;  /* DEC_SCALE_PCT: hundredths of a percent */
+        f->tax_rate_bp =
+            duty->pct >= 0 ? duty->pct : 0; /* DEC_SCALE_PCT: hundredths of a percent */
         f->value = items[i].customs_value;
         snprintf(f->currency, sizeof f->currency, "VND");
-        f->net_mass_g = it->net_weight_kg > 0 ? it->net_weight_kg / 10 : 0; /* DEC_SCALE_QTY (4) kg -> g */
+        f->net_mass_g =
+            it->net_weight_kg > 0 ? it->net_weight_kg / 10 : 0; /* DEC_SCALE_QTY (4) kg -> g */
         f->aeo = aeo;
         f->compliance = compliance;
     }
 }
 
-static json_t *real_or_null(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
+static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 json_t *risk_score_to_json(const risk_score *s)
 {
     json_t *top = json_array();
     for (int i = 0; i < s->n_top; i++)
-        json_array_append_new(top, json_pack("{s:s,s:o,s:f}", "feature", risk_feature_names[s->top[i].feature],
-                                             "value", real_or_null(s->top[i].value), "contribution",
+        json_array_append_new(top, json_pack("{s:s,s:o,s:f}", "feature",
+                                             risk_feature_names[s->top[i].feature], "value",
+                                             real_or_null(s->top[i].value), "contribution",
                                              (double)s->top[i].contribution));
-    return json_pack("{s:I,s:f,s:f,s:f,s:s,s:b,s:{s:o,s:o},s:i,s:f,s:o,s:f}", "version", (json_int_t)s->version,
-                     "probability", s->probability, "adjusted_score", s->adjusted, "margin", s->margin, "band",
-                     decl_channel_name((decl_channel)s->band.channel), "explored", s->band.explored, "thresholds",
-                     "red", real_or_null(s->band.red_threshold), "yellow", real_or_null(s->band.yellow_threshold),
-                     "item", s->item + 1, "bias", (double)s->bias, "contributions", top, "other_contributions",
-                     (double)s->rest);
+    return json_pack("{s:I,s:f,s:f,s:f,s:s,s:b,s:{s:o,s:o},s:i,s:f,s:o,s:f}", "version",
+                     (json_int_t)s->version, "probability", s->probability, "adjusted_score",
+                     s->adjusted, "margin", s->margin, "band",
+                     decl_channel_name((decl_channel)s->band.channel), "explored", s->band.explored,
+                     "thresholds", "red", real_or_null(s->band.red_threshold), "yellow",
+                     real_or_null(s->band.yellow_threshold), "item", s->item + 1, "bias",
+                     (double)s->bias, "contributions", top, "other_contributions", (double)s->rest);
 }

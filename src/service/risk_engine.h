@@ -23,7 +23,8 @@
 #include "store/store.h"
 
 #define RISK_TOP_CONTRIBUTIONS 5
-#define RISK_WINDOW 1000 /* about an hour of national traffic: recent enough to follow a change (docs/risk.md) */
+#define RISK_WINDOW                                                                                \
+    1000 /* about an hour of national traffic: recent enough to follow a change (docs/risk.md) */
 
 typedef struct risk_engine risk_engine;
 
@@ -42,36 +43,37 @@ int64_t risk_engine_version(risk_engine *e);
 
 typedef struct risk_contribution {
     int feature;
-    float value;          /* the feature's value (NaN = missing) */
-    float contribution;   /* log-odds */
+    float value;        /* the feature's value (NaN = missing) */
+    float contribution; /* log-odds */
 } risk_contribution;
 
 typedef struct risk_score {
     int64_t version;
-    int item;             /* 0-based index of the riskiest item: its score is the declaration's */
-    double probability;   /* the model's, for that item */
-    double margin;        /* log-odds = bias + every contribution */
-    double adjusted;      /* after the AEO / compliance adjustment (core/risk_policy.h) */
+    int item;           /* 0-based index of the riskiest item: its score is the declaration's */
+    double probability; /* the model's, for that item */
+    double margin;      /* log-odds = bias + every contribution */
+    double adjusted;    /* after the AEO / compliance adjustment (core/risk_policy.h) */
     risk_band band;
     float bias;
-    float rest;           /* sum of the contributions not in top[] */
+    float rest; /* sum of the contributions not in top[] */
     int n_top;
     risk_contribution top[RISK_TOP_CONTRIBUTIONS];
 } risk_score;
 
 /* Scores a declaration's items (all of one declaration, not yet registered in the history) and
  * chooses its band. 1 scored, 0 no active model (out untouched), -1 failure. */
-int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, int compliance, uint64_t draw,
-                      risk_score *out);
+int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, int compliance,
+                      uint64_t draw, risk_score *out);
 
 /* The declaration was registered / its outcome recorded (after the commit). */
 void risk_engine_registered(risk_engine *e, const risk_fact *facts, int n);
-void risk_engine_outcome(risk_engine *e, const risk_fact *facts, int n, int violation, int critical);
+void risk_engine_outcome(risk_engine *e, const risk_fact *facts, int n, int violation,
+                         int critical);
 
 /* The facts of a declaration's items (out has room for d->n_items), from the declaration and its
  * assessment (the duty schedule and rate applied, customs values in VND). */
-void risk_facts_from_decl(const decl *d, const tax_item_result *items, const char *decl_id, int64_t at,
-                          int aeo, int compliance, risk_fact *out);
+void risk_facts_from_decl(const decl *d, const tax_item_result *items, const char *decl_id,
+                          int64_t at, int aeo, int compliance, risk_fact *out);
 
 /* {"version", "probability", "adjusted_score", "margin", "band", "explored", "thresholds",
  *  "item", "bias", "contributions": [{"feature", "value", "contribution"}], "other_contributions"} */

@@ -41,13 +41,14 @@ static double seconds_now(void)
 /* ---- training ------------------------------------------------------------------------------ */
 
 typedef struct rows_ctx {
-    const int8_t *label;   /* per fact: -1 unlabelled, else 0/1 */
+    const int8_t *label; /* per fact: -1 unlabelled, else 0/1 */
     float *x, *y;
     int64_t *at;
     size_t n;
 } rows_ctx;
 
-static void collect_labelled(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void collect_labelled(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                             size_t n)
 {
     rows_ctx *r = ctx;
     for (size_t j = first; j < first + n; j++) {
@@ -69,10 +70,10 @@ static char *metrics_json(const risk_metrics *m, size_t rows, double seconds)
         json_object_set_new(p, key, json_real(m->precision[k]));
         json_object_set_new(r, key, json_real(m->recall[k]));
     }
-    json_t *v = json_pack("{s:{s:I,s:I,s:o,s:o,s:o},s:I,s:f}", "validation", "rows", (json_int_t)m->rows,
-                          "violations", (json_int_t)m->positives, "precision", p, "recall", r, "auc",
-                          isfinite(m->auc) ? json_real(m->auc) : json_null(), "rows_trained", (json_int_t)rows,
-                          "train_seconds", seconds);
+    json_t *v = json_pack("{s:{s:I,s:I,s:o,s:o,s:o},s:I,s:f}", "validation", "rows",
+                          (json_int_t)m->rows, "violations", (json_int_t)m->positives, "precision",
+                          p, "recall", r, "auc", isfinite(m->auc) ? json_real(m->auc) : json_null(),
+                          "rows_trained", (json_int_t)rows, "train_seconds", seconds);
     char *s = json_dumps(v, JSON_COMPACT);
     json_decref(v);
     return s;
@@ -97,8 +98,8 @@ static int put_job(db_conn *c, void *ctx)
     return 0;
 }
 
-int risk_train_store(store *st, const risk_train_params *p, int activate, risk_training *out, char *err,
-                     size_t err_size)
+int risk_train_store(store *st, const risk_train_params *p, int activate, risk_training *out,
+                     char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     history_ctx h = {0};
@@ -128,14 +129,16 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
         goto out;
     }
     risk_history *hist = risk_history_new();
-    if (!hist || risk_replay(hist, h.facts, h.n_facts, h.outcomes, h.n_outcomes, collect_labelled, &r) != 0) {
+    if (!hist || risk_replay(hist, h.facts, h.n_facts, h.outcomes, h.n_outcomes, collect_labelled,
+                             &r) != 0) {
         risk_history_free(hist);
         snprintf(err, err_size, "out of memory replaying the history");
         goto out;
     }
     risk_history_free(hist);
     if (r.n < 100) {
-        snprintf(err, err_size, "only %zu goods items have an inspection outcome; at least 100 are needed", r.n);
+        snprintf(err, err_size,
+                 "only %zu goods items have an inspection outcome; at least 100 are needed", r.n);
         goto out;
     }
     double t0 = seconds_now();
@@ -172,10 +175,11 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
     pc.row.features = json_dumps(names, JSON_COMPACT);
     json_decref(names);
     pc.row.metrics = metrics_json(&out->validation, r.n, out->seconds);
-    json_t *params = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:i,s:f}", "objective", "binary:logistic", "rounds",
-                               p->rounds, "max_depth", p->max_depth, "eta", p->eta, "subsample", p->subsample,
-                               "colsample_bytree", p->colsample, "min_child_weight", p->min_child_weight, "seed",
-                               p->seed, "validation_share", RISK_VALIDATION_SHARE);
+    json_t *params =
+        json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:i,s:f}", "objective", "binary:logistic", "rounds",
+                  p->rounds, "max_depth", p->max_depth, "eta", p->eta, "subsample", p->subsample,
+                  "colsample_bytree", p->colsample, "min_child_weight", p->min_child_weight, "seed",
+                  p->seed, "validation_share", RISK_VALIDATION_SHARE);
     pc.row.params = json_dumps(params, JSON_COMPACT);
     json_decref(params);
     pc.row.created_at = svc_now();
@@ -209,7 +213,8 @@ typedef struct score_ctx {
     float *scores;
 } score_ctx;
 
-static void score_selected(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void score_selected(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                           size_t n)
 {
     score_ctx *s = ctx;
     int32_t k = strmap_find(s->ids, facts[first].decl_id, strlen(facts[first].decl_id));
@@ -257,7 +262,8 @@ int risk_score_declarations(store *st, const strmap *ids, float *scores, char *e
     } else {
         risk_history *hist = risk_history_new();
         score_ctx sc = {.ids = ids, .model = m, .scores = scores};
-        if (hist && risk_replay(hist, h.facts, h.n_facts, h.outcomes, h.n_outcomes, score_selected, &sc) == 0)
+        if (hist && risk_replay(hist, h.facts, h.n_facts, h.outcomes, h.n_outcomes, score_selected,
+                                &sc) == 0)
             rc = 0;
         else
             snprintf(err, err_size, "out of memory replaying the history");
@@ -272,8 +278,9 @@ json_t *risk_model_row_json(const risk_model_row *r)
 {
     json_t *metrics = json_loads(r->metrics ? r->metrics : "{}", 0, NULL);
     json_t *params = json_loads(r->params ? r->params : "{}", 0, NULL);
-    return json_pack("{s:I,s:b,s:o,s:o,s:o,s:I,s:o,s:o}", "version", (json_int_t)r->version, "active", r->active,
-                     "created_at", json_timestamp(r->created_at), "train_from", json_timestamp(r->train_from),
-                     "train_to", json_timestamp(r->train_to), "rows", (json_int_t)r->rows, "metrics",
-                     metrics ? metrics : json_object(), "params", params ? params : json_object());
+    return json_pack("{s:I,s:b,s:o,s:o,s:o,s:I,s:o,s:o}", "version", (json_int_t)r->version,
+                     "active", r->active, "created_at", json_timestamp(r->created_at), "train_from",
+                     json_timestamp(r->train_from), "train_to", json_timestamp(r->train_to), "rows",
+                     (json_int_t)r->rows, "metrics", metrics ? metrics : json_object(), "params",
+                     params ? params : json_object());
 }

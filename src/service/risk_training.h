@@ -18,23 +18,24 @@
 #define RISK_VALIDATION_SHARE 0.2 /* the latest 20 % of labelled rows validate */
 
 typedef struct risk_training {
-    int64_t version;             /* of the stored model */
-    size_t rows;                 /* labelled rows the stored model was trained on */
+    int64_t version; /* of the stored model */
+    size_t rows;     /* labelled rows the stored model was trained on */
     size_t validation_rows;
-    risk_metrics validation;     /* of a model trained on the earlier rows only */
+    risk_metrics validation; /* of a model trained on the earlier rows only */
     int64_t train_from, train_to;
-    double seconds;              /* wall time of the two trainings */
+    double seconds; /* wall time of the two trainings */
 } risk_training;
 
 /* Trains on every labelled fact in st, stores the model (active when activate) with its window,
  * feature list, parameters and validation metrics. 0, or -1 with why. */
-int risk_train_store(store *st, const risk_train_params *p, int activate, risk_training *out, char *err,
-                     size_t err_size);
+int risk_train_store(store *st, const risk_train_params *p, int activate, risk_training *out,
+                     char *err, size_t err_size);
 
 /* Scores, with the active model as stored (saved and loaded back), every fact whose decl_id is
  * in ids: scores[k] belongs to the declaration with index k in ids (the max over its items).
  * Declarations never found keep NaN. 0 or -1 with why. */
-int risk_score_declarations(store *st, const strmap *ids, float *scores, char *err, size_t err_size);
+int risk_score_declarations(store *st, const strmap *ids, float *scores, char *err,
+                            size_t err_size);
 
 /* A stored model as the API and `risk models --json` show it (without its bytes). */
 json_t *risk_model_row_json(const risk_model_row *r);

@@ -54,7 +54,7 @@ static const char *const offices[] = {"01B1", "01AB", "01NV", "01E1", "02CI", "0
 typedef struct tpl_share {
     pthread_mutex_t mu;
     int done;
-    tpl *owner;             /* NULL when the first template was refused */
+    tpl *owner; /* NULL when the first template was refused */
 } tpl_share;
 
 static void tpl_release(tpl *t)
@@ -159,9 +159,9 @@ static int tpl_make(app *a, const char *body, const seed_party *p, const char *o
 typedef struct tpl_work {
     app *a;
     const seed_opts *o;
-    const int *office;      /* office index per enterprise, drawn beforehand (reproducible) */
+    const int *office; /* office index per enterprise, drawn beforehand (reproducible) */
     tpl *tpls;
-    tpl_share *share;       /* per body */
+    tpl_share *share; /* per body */
     int *ok;
     int from, step;
 } tpl_work;
@@ -177,9 +177,9 @@ static void *tpl_thread(void *arg)
         tpl_share *sh = &w->share[i % w->o->n_bodies];
         /* the body's first template holds the lock while it assesses: the others wait for it */
         pthread_mutex_lock(&sh->mu);
-        w->ok[i] = tpl_make(w->a, w->o->bodies[i % w->o->n_bodies], &parties[i],
-                            offices[w->office[i]], bl, &w->tpls[i],
-                            sh->done && !w->o->reference ? sh->owner : NULL) == 0;
+        w->ok[i] =
+            tpl_make(w->a, w->o->bodies[i % w->o->n_bodies], &parties[i], offices[w->office[i]], bl,
+                     &w->tpls[i], sh->done && !w->o->reference ? sh->owner : NULL) == 0;
         if (!sh->done) {
             sh->done = 1;
             sh->owner = w->ok[i] ? &w->tpls[i] : NULL;
@@ -193,8 +193,8 @@ static void *tpl_thread(void *arg)
 
 static void enterprise_code(int i, char out[14]) { snprintf(out, 14, "39%08d", i); }
 
-static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by, const char *action,
-                    int from, int to, json_t *detail, seed_result *res)
+static int event_of(db_conn *c, const decl_row *r, int64_t at, const svc_req *by,
+                    const char *action, int from, int to, json_t *detail, seed_result *res)
 {
     char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     int rc = store_event_append(c, r->id, at, by->party, by->role, action, from, to, d);
@@ -211,13 +211,13 @@ typedef struct life {
     int known;
     int status, channel;
     int64_t cleared_at;
-    char *decisions;        /* JSON array text, heap, may be NULL */
+    char *decisions; /* JSON array text, heap, may be NULL */
 } life;
 
 /* detail_json + {"action", "by", "role", "at"}: the decision entry transition_job appends (built
  * as text: the entries are flat objects of strings and booleans) */
 char *seed_decisions_append(const char *list, const char *detail_json, const char *action,
-                                   const svc_req *by, int64_t at)
+                            const svc_req *by, int64_t at)
 {
     char ts[24];
     date_format_timestamp((time_t)at, ts);
@@ -273,12 +273,16 @@ static int transition(db_conn *c, const char *id, const char *owner, life *lf, l
     char *dtext = seed_decisions_append(lf->decisions, detail_json, action, by, at);
     if (!dtext)
         return DB_ERR;
-    decl_row next = {.status = to, .channel = lf->channel, .updated_at = at,
-                     .cleared_at = to == ST_CLEARED ? at : lf->cleared_at, .decisions = dtext};
+    decl_row next = {.status = to,
+                     .channel = lf->channel,
+                     .updated_at = at,
+                     .cleared_at = to == ST_CLEARED ? at : lf->cleared_at,
+                     .decisions = dtext};
     snprintf(next.id, sizeof next.id, "%s", id);
     rc = store_decl_set_state(c, &next);
     if (rc == 0) {
-        rc = store_event_append(c, id, at, by->party, by->role, action, lf->status, to, detail_json);
+        rc =
+            store_event_append(c, id, at, by->party, by->role, action, lf->status, to, detail_json);
         res->events++;
     }
     if (rc == 0 && to == ST_CANCELLED)
@@ -315,16 +319,18 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
         return rc;
     res->events += 1 + st.cleared;
     *cleared = st.cleared;
-    json_t *body = json_pack("{s:s,s:s,s:s,s:o,s:[{s:s,s:o,s:o,s:o,s:s,s:b}]}", "bank", SEED_BANK,
-                             "bank_transaction_id", s.txn, "payer", m.party, "total",
-                             pay_money(m.total_tax), "lines", "declaration", m.number, "amount",
-                             pay_money(m.total_tax), "applied", pay_money(st.applied),
-                             "outstanding", pay_money(st.b.outstanding), "status",
-                             decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status),
-                             "cleared", st.cleared);
+    json_t *body = json_pack(
+        "{s:s,s:s,s:s,s:o,s:[{s:s,s:o,s:o,s:o,s:s,s:b}]}", "bank", SEED_BANK, "bank_transaction_id",
+        s.txn, "payer", m.party, "total", pay_money(m.total_tax), "lines", "declaration", m.number,
+        "amount", pay_money(m.total_tax), "applied", pay_money(st.applied), "outstanding",
+        pay_money(st.b.outstanding), "status",
+        decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared", st.cleared);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    payment_row pr = {.total = m.total_tax, .status = svc_code_stored(SVC_CREATED), .response = text, .created_at = at};
+    payment_row pr = {.total = m.total_tax,
+                      .status = svc_code_stored(SVC_CREATED),
+                      .response = text,
+                      .created_at = at};
     snprintf(pr.bank, sizeof pr.bank, "%s", SEED_BANK);
     snprintf(pr.bank_txn, sizeof pr.bank_txn, "%s", s.txn);
     snprintf(pr.request_hash, sizeof pr.request_hash, "%064ld", n);
@@ -346,8 +352,8 @@ static json_t *risk_json(const risk_decision *d)
             json_object_set_new(o, "rule_id", json_integer(r->rule_id));
         json_array_append_new(arr, o);
     }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel),
-                     "reasons", arr);
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
+                     arr);
 }
 
 /* One declaration: IDA, IDC, and, when old enough, its decisions, payment and clearance. */
@@ -369,9 +375,15 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     int rc;
 
     /* IDA */
-    decl_row row = {.kind = dp->kind, .status = ST_PROVISIONAL, .customs_value = t->tr.customs_value,
-                    .total_tax = t->tr.total, .tax_date = date_legal(t0),
-                    .created_at = t0, .updated_at = t0, .doc = t->doc, .taxes = t->taxes};
+    decl_row row = {.kind = dp->kind,
+                    .status = ST_PROVISIONAL,
+                    .customs_value = t->tr.customs_value,
+                    .total_tax = t->tr.total,
+                    .tax_date = date_legal(t0),
+                    .created_at = t0,
+                    .updated_at = t0,
+                    .doc = t->doc,
+                    .taxes = t->taxes};
     unsigned char idr[16];
     uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
     memcpy(idr, &r1, 8);
@@ -392,9 +404,13 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     int64_t seq = store_sequence_next(c, seqname);
     if (seq < 0 || number_format(doc_type, seq, 0, row.number) != 0)
         return seq < 0 ? (int)seq : DB_ERR;
-    risk_input in = {.d = dp, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
-                     .date = date_legal(t1), .aeo = p->aeo,
-                     .compliance = p->compliance, .random_draw = seed_rnd(g)};
+    risk_input in = {.d = dp,
+                     .item_customs_value = t->cv,
+                     .customs_value = t->tr.customs_value,
+                     .date = date_legal(t1),
+                     .aeo = p->aeo,
+                     .compliance = p->compliance,
+                     .random_draw = seed_rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
     json_t *rj = risk_json(&rd);
@@ -453,7 +469,8 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     if (seed_rnd(g) % 1000 < 8) { /* ~0.8 % cancelled by the declarant (H07, wrong data) */
         rc = transition(c, row.id, row.party, &lf, ACT_CANCEL, t1 + 3600, &dreq,
                         "{\"reason_code\":\"H07\",\"reason_text\":\"wrong data that cannot be "
-                        "amended\",\"reason\":\"\"}", res);
+                        "amended\",\"reason\":\"\"}",
+                        res);
         res->cancelled++;
         free(lf.decisions);
         return rc;
@@ -466,9 +483,11 @@ static int seed_one(db_conn *c, seed_job *j, long k)
             rc = transition(c, row.id, row.party, &lf, ACT_DOC_PASSED, at += 3600, &officer,
                             "{\"decision\":\"document_check\",\"passed\":true}", res);
         if (rc == 0 && row.channel == CH_RED)
-            rc = transition(c, row.id, row.party, &lf, ACT_INSPECTION_DONE, at += 4 * 3600,
-                            &officer, "{\"decision\":\"inspection\",\"violation\":false,"
-                            "\"additional_tax\":\"0\"}", res);
+            rc =
+                transition(c, row.id, row.party, &lf, ACT_INSPECTION_DONE, at += 4 * 3600, &officer,
+                           "{\"decision\":\"inspection\",\"violation\":false,"
+                           "\"additional_tax\":\"0\"}",
+                           res);
     }
     if (rc == 0 && !cleared) {
         int by_system = 0;
@@ -565,7 +584,6 @@ int seed_restore_job(db_conn *c, void *ctx)
     return rc;
 }
 
-
 int svc_seed_has_declarations(app *a)
 {
     static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM declarations LIMIT 1) x";
@@ -609,8 +627,14 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     tpl_work w[2];
     pthread_t th;
     for (int k = 0; k < 2; k++)
-        w[k] = (tpl_work){.a = a, .o = o, .office = office, .tpls = tpls, .share = share, .ok = ok,
-                          .from = k, .step = 2};
+        w[k] = (tpl_work){.a = a,
+                          .o = o,
+                          .office = office,
+                          .tpls = tpls,
+                          .share = share,
+                          .ok = ok,
+                          .from = k,
+                          .step = 2};
     int threaded = pthread_create(&th, NULL, tpl_thread, &w[1]) == 0;
     if (!threaded)
         w[0].step = 1;
@@ -636,8 +660,14 @@ int svc_seed(app *a, const seed_opts *o, seed_result *out)
     if (store_read(a->st, scalar_job, &cx) != 0)
         goto done;
     double span = (double)o->declarations / o->per_day * 86400.0;
-    seed_job j = {.a = a, .o = &eo, .tpls = tpls, .n_tpls = n_tpls, .base = cx.v,
-                  .start = o->end - (int64_t)span - 2400, .rng = &g, .res = out,
+    seed_job j = {.a = a,
+                  .o = &eo,
+                  .tpls = tpls,
+                  .n_tpls = n_tpls,
+                  .base = cx.v,
+                  .start = o->end - (int64_t)span - 2400,
+                  .rng = &g,
+                  .res = out,
                   .parties = parties};
     /* (registration comes up to 31 minutes after IDA: the last one is still in the past) */
     if (!o->reference) {

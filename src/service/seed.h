@@ -10,14 +10,14 @@
 #include "service/app.h"
 
 typedef struct seed_opts {
-    long declarations;          /* how many to add */
-    uint64_t seed;              /* the random stream (same seed, same database) */
-    char **bodies;              /* declarations as JSON text (the load generator's), drawn from */
+    long declarations; /* how many to add */
+    uint64_t seed;     /* the random stream (same seed, same database) */
+    char **bodies;     /* declarations as JSON text (the load generator's), drawn from */
     int n_bodies;
-    int enterprises;            /* importers the declarations are spread over */
-    int64_t end;                /* the simulated period ends here (unix seconds) */
-    double per_day;             /* registrations per simulated day (Vietnam: ~22,000) */
-    int reference;              /* write through the live path's store functions, one statement
+    int enterprises; /* importers the declarations are spread over */
+    int64_t end;     /* the simulated period ends here (unix seconds) */
+    double per_day;  /* registrations per simulated day (Vietnam: ~22,000) */
+    int reference;   /* write through the live path's store functions, one statement
                                  * at a time (slow): what the fast path is compared with */
 } seed_opts;
 

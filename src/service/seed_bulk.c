@@ -164,9 +164,9 @@ typedef struct fr_decl {
     int status, channel;
     date_ymd tax_date;
     int64_t created_at, updated_at, registered_at, cleared_at;
-    const char *risk, *decisions;      /* arena, NULL for SQL NULL */
-    int ti;                            /* its template */
-    int64_t unpaid_at;                 /* its first assessment while it still owes, else 0 */
+    const char *risk, *decisions; /* arena, NULL for SQL NULL */
+    int ti;                       /* its template */
+    int64_t unpaid_at;            /* its first assessment while it still owes, else 0 */
 } fr_decl;
 
 typedef struct fr_event {
@@ -179,7 +179,7 @@ typedef struct fr_ledger {
     ledger_row r;
 } fr_ledger;
 
-#define FR_EVENTS_MAX 12  /* per declaration: ida idc assessed + 2 clear + 3 checks + paid + pass */
+#define FR_EVENTS_MAX 12 /* per declaration: ida idc assessed + 2 clear + 3 checks + paid + pass */
 #define FR_LEDGER_MAX 4
 
 typedef struct fr_batch {
@@ -188,8 +188,8 @@ typedef struct fr_batch {
     fr_ledger *ledger;
     payment_row *pays;
     long n_decls, n_events, n_ledger, n_pays;
-    int64_t seq[100];        /* sequences decl.NN as they end after this batch, 0 = untouched */
-    char **terms;            /* per template: its document's search terms (fr_state's) */
+    int64_t seq[100]; /* sequences decl.NN as they end after this batch, 0 = untouched */
+    char **terms;     /* per template: its document's search terms (fr_state's) */
     int *n_terms;
     fa_arena arena;
     int failed;
@@ -201,9 +201,9 @@ typedef struct fr_state {
     int64_t gseq, feed;
     char ghash[65];
     int64_t seq[100];
-    char **warnings;         /* per template: ",\"warnings\":[...]" or "" */
-    svc_req *dreqs;          /* per template: its enterprise as declarant */
-    char **terms;            /* per template: store_decl_terms_of its document */
+    char **warnings; /* per template: ",\"warnings\":[...]" or "" */
+    svc_req *dreqs;  /* per template: its enterprise as declarant */
+    char **terms;    /* per template: store_decl_terms_of its document */
     int *n_terms;
     audit_mac_key mk;
     audit_digest dg, dg_row;
@@ -311,7 +311,7 @@ static void fr_event_add(fr_state *s, fr_batch *b, fr_life *l, int64_t at, const
     e->gseq = ++s->gseq;
     e->feed = ++s->feed;
     e->at = at;
-    e->actor = by->party;   /* static or the template's party: outlive the batch */
+    e->actor = by->party; /* static or the template's party: outlive the batch */
     e->role = by->role;
     e->action = action;
     e->from_status = from;
@@ -362,7 +362,8 @@ static void fr_ledger_add(fr_state *s, fr_batch *b, fr_life *l, int status, cons
     sb_str(&t, "}");
     /* "ledger.<kind>" (pay_ledger_append), static: the event row points to it */
     const char *act = !strcmp(x->kind, "assessed") ? "ledger.assessed"
-                      : !strcmp(x->kind, "paid") ? "ledger.paid" : NULL;
+                      : !strcmp(x->kind, "paid")   ? "ledger.paid"
+                                                   : NULL;
     if (!act || t.over) {
         b->failed = 1;
         return;
@@ -587,9 +588,13 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         b->failed = 1;
         return;
     }
-    risk_input in = {.d = &t->d, .item_customs_value = t->cv, .customs_value = t->tr.customs_value,
-                     .date = fr_day(t1), .aeo = p->aeo,
-                     .compliance = p->compliance, .random_draw = seed_rnd(g)};
+    risk_input in = {.d = &t->d,
+                     .item_customs_value = t->cv,
+                     .customs_value = t->tr.customs_value,
+                     .date = fr_day(t1),
+                     .aeo = p->aeo,
+                     .compliance = p->compliance,
+                     .random_draw = seed_rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
     const char *ch = decl_channel_name((decl_channel)rd.channel);
@@ -782,12 +787,20 @@ static int fr_write_job(db_conn *c, void *ctx)
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
         const fr_decl *d = &b->decls[i];
         const tpl *t = d->t;
-        decl_row row = {.kind = t->d.kind, .status = d->status, .channel = d->channel,
-                        .customs_value = t->tr.customs_value, .total_tax = t->tr.total,
-                        .tax_date = d->tax_date, .created_at = d->created_at,
-                        .updated_at = d->updated_at, .registered_at = d->registered_at,
-                        .cleared_at = d->cleared_at, .doc = t->doc, .taxes = t->taxes,
-                        .risk = (char *)d->risk, .decisions = (char *)d->decisions};
+        decl_row row = {.kind = t->d.kind,
+                        .status = d->status,
+                        .channel = d->channel,
+                        .customs_value = t->tr.customs_value,
+                        .total_tax = t->tr.total,
+                        .tax_date = d->tax_date,
+                        .created_at = d->created_at,
+                        .updated_at = d->updated_at,
+                        .registered_at = d->registered_at,
+                        .cleared_at = d->cleared_at,
+                        .doc = t->doc,
+                        .taxes = t->taxes,
+                        .risk = (char *)d->risk,
+                        .decisions = (char *)d->decisions};
         memcpy(row.id, d->id, sizeof row.id);
         memcpy(row.number, d->number, sizeof row.number);
         snprintf(row.type_code, sizeof row.type_code, "%s", t->d.type_code);
@@ -980,8 +993,12 @@ int seed_bulk(app *a, seed_job *j)
     for (long from = 0; rc == 0 && from < o->declarations; from += batch, nb ^= 1) {
         long next = from + batch;
         long left = o->declarations - next;
-        fr_build nw = {.s = &s, .b = &bb[nb ^ 1], .from = next,
-                       .n = left < 0 ? 0 : left < batch ? left : batch};
+        fr_build nw = {.s = &s,
+                       .b = &bb[nb ^ 1],
+                       .from = next,
+                       .n = left < 0       ? 0
+                            : left < batch ? left
+                                           : batch};
         pthread_t th;
         int threaded = nw.n > 0 && pthread_create(&th, NULL, fr_build_batch, &nw) == 0;
         if (store_write(a->st, fr_write_job, &bb[nb]) != 0) {

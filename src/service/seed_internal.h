@@ -11,8 +11,8 @@
 #include "service/seed.h"
 #include "store/db.h"
 
-#define SEED_BATCH 10000        /* declarations per transaction */
-#define SETTLE_S (2 * 86400)    /* declarations older than this went through their whole life */
+#define SEED_BATCH 10000     /* declarations per transaction */
+#define SETTLE_S (2 * 86400) /* declarations older than this went through their whole life */
 #define SEED_BANK "0100112437"
 #define SEED_CUSTOMS "0000000000"
 
@@ -22,10 +22,10 @@ typedef struct tpl {
     decl d;
     tax_item_result *items;
     tax_result tr;
-    int64_t *cv;            /* customs value per item */
-    char *doc, *taxes;      /* packed (store/pack.h): every declaration drawn from it stores these */
-    char *facts;            /* its risk facts, encoded and packed */
-    int borrowed;           /* items, cv and taxes belong to another template (tpl_share) */
+    int64_t *cv;       /* customs value per item */
+    char *doc, *taxes; /* packed (store/pack.h): every declaration drawn from it stores these */
+    char *facts;       /* its risk facts, encoded and packed */
+    int borrowed;      /* items, cv and taxes belong to another template (tpl_share) */
 } tpl;
 
 /* An enterprise the seed declares for. */
@@ -40,9 +40,9 @@ typedef struct seed_job {
     const seed_opts *o;
     tpl *tpls;
     int n_tpls;
-    long from, n;           /* declarations [from, from + n) of the run */
-    long base;              /* declarations already in the database (bills of lading) */
-    int64_t start;          /* the simulated period's first second */
+    long from, n;  /* declarations [from, from + n) of the run */
+    long base;     /* declarations already in the database (bills of lading) */
+    int64_t start; /* the simulated period's first second */
     uint64_t *rng;
     seed_result *res;
     const seed_party *parties; /* per template: the enterprise it declares for */

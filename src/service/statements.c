@@ -14,10 +14,10 @@
 #include "service/statements.h"
 #include "util/dec.h"
 
-#define MAX_ENTRIES 256     /* per declaration, like payments.c */
-#define STMT_MAX 20000      /* declarations in one statement */
-#define DEBT_MAX 10000      /* unpaid declarations in the overdue report */
-#define CHECK_BATCH 32      /* the registration check reads this many candidates without malloc */
+#define MAX_ENTRIES 256 /* per declaration, like payments.c */
+#define STMT_MAX 20000  /* declarations in one statement */
+#define DEBT_MAX 10000  /* unpaid declarations in the overdue report */
+#define CHECK_BATCH 32  /* the registration check reads this many candidates without malloc */
 
 static int64_t day_start(date_ymd d) { return date_legal_start(d); }
 
@@ -120,8 +120,8 @@ typedef struct debt_ent {
     char name[256];
     int aeo;
     int64_t amount;
-    int32_t days;      /* of the oldest debt */
-    date_ymd oldest;   /* its due date */
+    int32_t days;    /* of the oldest debt */
+    date_ymd oldest; /* its due date */
     json_t *decls;
 } debt_ent;
 
@@ -138,7 +138,8 @@ static int debts_job(db_conn *c, void *ctx)
 {
     debts_ctx *x = ctx;
     /* an overdue debt was assessed before its due date: at the latest yesterday */
-    x->n = store_ledger_unpaid(c, NULL, day_start(date_add_days(x->today, -x->min_days)), x->u, DEBT_MAX);
+    x->n = store_ledger_unpaid(c, NULL, day_start(date_add_days(x->today, -x->min_days)), x->u,
+                               DEBT_MAX);
     if (x->n < 0)
         return x->n;
     ledger_row *rows = calloc(MAX_ENTRIES, sizeof *rows);
@@ -167,11 +168,11 @@ static int debts_job(db_conn *c, void *ctx)
                     cur->days = days;
                     cur->oldest = d.due;
                 }
-                json_array_append_new(cur->decls, json_pack("{s:s,s:s,s:o,s:o,s:i}", "declaration",
-                                                            m.number, "status",
-                                                            decl_status_name((decl_status)m.status),
-                                                            "unpaid", pay_money(d.unpaid), "due",
-                                                            date_or_null(d.due), "days_overdue", days));
+                json_array_append_new(cur->decls,
+                                      json_pack("{s:s,s:s,s:o,s:o,s:i}", "declaration", m.number,
+                                                "status", decl_status_name((decl_status)m.status),
+                                                "unpaid", pay_money(d.unpaid), "due",
+                                                date_or_null(d.due), "days_overdue", days));
             }
         }
         decl_row_release(&m);
@@ -222,11 +223,11 @@ svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days)
                 continue; /* unpaid, but not (yet) overdue */
             total += d->amount;
             count++;
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:o,s:i,s:o,s:O}", "enterprise", d->party,
-                                             "name", d->name, "aeo", d->aeo, "overdue_amount",
-                                             pay_money(d->amount), "days_overdue", d->days,
-                                             "oldest_due", date_or_null(d->oldest), "declarations",
-                                             d->decls));
+            json_array_append_new(
+                arr, json_pack("{s:s,s:s,s:b,s:o,s:i,s:o,s:O}", "enterprise", d->party, "name",
+                               d->name, "aeo", d->aeo, "overdue_amount", pay_money(d->amount),
+                               "days_overdue", d->days, "oldest_due", date_or_null(d->oldest),
+                               "declarations", d->decls));
         }
         r.code = SVC_OK;
         r.body = json_pack("{s:o,s:i,s:i,s:o,s:b,s:o}", "as_of", date_or_null(x.today), "min_days",
@@ -246,12 +247,12 @@ typedef struct stmt_line {
     char number[13];
     int status;
     date_ymd released;
-    int64_t opening, closing;   /* tax not paid (assessed + interest - paid), signed */
-    int64_t mv[LE_COUNT];       /* movements in the period, per kind */
-    ledger_balance b;           /* at the end of the period */
-    ledger_debt debt;           /* at the end of the period */
-    int32_t overdue;            /* days, on min(to, today) */
-    int deferred_here;          /* AEO: released in the period with taxes deferred */
+    int64_t opening, closing; /* tax not paid (assessed + interest - paid), signed */
+    int64_t mv[LE_COUNT];     /* movements in the period, per kind */
+    ledger_balance b;         /* at the end of the period */
+    ledger_debt debt;         /* at the end of the period */
+    int32_t overdue;          /* days, on min(to, today) */
+    int deferred_here;        /* AEO: released in the period with taxes deferred */
     int64_t deferred, paid_since, remaining;
     date_ymd deferred_due;
 } stmt_line;
@@ -270,9 +271,9 @@ typedef struct stmt_ctx {
 } stmt_ctx;
 
 /* The kinds of the movement columns, in the order of the JSON and CSV. */
-static const ledger_kind mv_kinds[] = {LE_ASSESSED, LE_INTEREST, LE_PAID, LE_PAID_BY_CREDIT,
-                                       LE_CREDIT, LE_CREDIT_USED, LE_REFUNDED, LE_GUARANTEED};
-static const char *const mv_names[] = {"assessed", "interest", "paid", "paid_by_credit",
+static const ledger_kind mv_kinds[] = {LE_ASSESSED, LE_INTEREST,    LE_PAID,     LE_PAID_BY_CREDIT,
+                                       LE_CREDIT,   LE_CREDIT_USED, LE_REFUNDED, LE_GUARANTEED};
+static const char *const mv_names[] = {"assessed", "interest",    "paid",     "paid_by_credit",
                                        "credited", "credit_used", "refunded", "guaranteed"};
 #define N_MV ((int)(sizeof mv_kinds / sizeof *mv_kinds))
 
@@ -398,30 +399,29 @@ static json_t *stmt_json(const stmt_ctx *x)
             d_total += l->deferred;
             d_paid += l->paid_since;
             d_left += l->remaining;
-            json_array_append_new(deferred, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "declaration",
-                                                      l->number, "released", date_or_null(l->released),
-                                                      "deferred", pay_money(l->deferred), "due",
-                                                      date_or_null(l->deferred_due), "paid_since",
-                                                      pay_money(l->paid_since), "remaining",
-                                                      pay_money(l->remaining)));
+            json_array_append_new(
+                deferred,
+                json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "declaration", l->number, "released",
+                          date_or_null(l->released), "deferred", pay_money(l->deferred), "due",
+                          date_or_null(l->deferred_due), "paid_since", pay_money(l->paid_since),
+                          "remaining", pay_money(l->remaining)));
         }
     }
     json_t *moves = json_object();
     money_fields(moves, mv);
-    json_t *body = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "name",
-                             x->p.name, "aeo", x->p.aeo, "from", date_or_null(x->from), "to",
-                             date_or_null(x->to), "opening_balance", pay_money(open), "movements",
-                             moves, "closing_balance", pay_money(close), "outstanding",
-                             pay_money(outstanding));
-    json_object_set_new(body, "credit", json_pack("{s:o,s:o,s:o,s:o,s:o}", "opening",
-                                                  pay_money(x->credit_open), "credited",
-                                                  pay_money(mv[LE_CREDIT]), "used",
-                                                  pay_money(mv[LE_CREDIT_USED]), "refunded",
-                                                  pay_money(mv[LE_REFUNDED]), "closing",
-                                                  pay_money(x->credit_close)));
-    json_object_set_new(body, "overdue", json_pack("{s:o,s:o,s:i}", "as_of", date_or_null(x->as_of),
-                                                   "amount", pay_money(overdue_amount), "days",
-                                                   overdue_days));
+    json_t *body =
+        json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "name", x->p.name,
+                  "aeo", x->p.aeo, "from", date_or_null(x->from), "to", date_or_null(x->to),
+                  "opening_balance", pay_money(open), "movements", moves, "closing_balance",
+                  pay_money(close), "outstanding", pay_money(outstanding));
+    json_object_set_new(
+        body, "credit",
+        json_pack("{s:o,s:o,s:o,s:o,s:o}", "opening", pay_money(x->credit_open), "credited",
+                  pay_money(mv[LE_CREDIT]), "used", pay_money(mv[LE_CREDIT_USED]), "refunded",
+                  pay_money(mv[LE_REFUNDED]), "closing", pay_money(x->credit_close)));
+    json_object_set_new(body, "overdue",
+                        json_pack("{s:o,s:o,s:i}", "as_of", date_or_null(x->as_of), "amount",
+                                  pay_money(overdue_amount), "days", overdue_days));
     if (x->p.aeo) {
         /* the monthly statement of a priority enterprise: taxes deferred at release */
         json_t *dfr = json_pack("{s:o,s:o,s:o,s:o,s:o}", "due",

@@ -105,9 +105,10 @@ svc_reply svc_tariff_search(app *a, const char *q)
     for (size_t i = 0; i < n; i++) {
         char code[12];
         snprintf(code, sizeof code, "%08u", (unsigned)out[i]->hs8);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "hs_code", code, "description_vn",
-                                             out[i]->desc_vn ? out[i]->desc_vn : "",
-                                             "description_en", out[i]->desc_en ? out[i]->desc_en : ""));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:s}", "hs_code", code, "description_vn",
+                                        out[i]->desc_vn ? out[i]->desc_vn : "", "description_en",
+                                        out[i]->desc_en ? out[i]->desc_en : ""));
     }
     r.code = SVC_OK;
     r.body = json_pack("{s:s,s:o}", "query", q, "results", arr);
@@ -163,12 +164,13 @@ typedef struct fx_put_ctx {
     const svc_req *req;
     fx_row *rows;
     int n;
-    int confirm;  /* "confirm": true: moves of more than FX_MAX_MOVE_PCT are meant */
+    int confirm; /* "confirm": true: moves of more than FX_MAX_MOVE_PCT are meant */
     errs *e;
     int64_t now;
 } fx_put_ctx;
 
-#define FX_MAX_MOVE_PCT 5 /* a weekly customs rate moving more than this is a typo until confirmed */
+#define FX_MAX_MOVE_PCT                                                                            \
+    5 /* a weekly customs rate moving more than this is a typo until confirmed */
 
 static int fx_put_job(db_conn *c, void *ctx)
 {
@@ -198,8 +200,10 @@ static int fx_put_job(db_conn *c, void *ctx)
             dec_format(bp, 2, pct, sizeof pct);
             if (!x->confirm) {
                 snprintf(p, sizeof p, "/rates/%d/vnd_per_unit", i);
-                errs_add(x->e, "rate_jump", p, "%s %s is %s%% from the previous period's %s (from %s): more than %d%% "
-                         "needs \"confirm\": true", f->currency, now, pct, was, from, FX_MAX_MOVE_PCT);
+                errs_add(x->e, "rate_jump", p,
+                         "%s %s is %s%% from the previous period's %s (from %s): more than %d%% "
+                         "needs \"confirm\": true",
+                         f->currency, now, pct, was, from, FX_MAX_MOVE_PCT);
                 refused = 1;
                 continue;
             }

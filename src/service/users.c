@@ -36,9 +36,9 @@
 #define THROTTLE_MAX_S 900
 #define TOUCH_EVERY_S 60 /* seen_at is written at most once a minute per session */
 
-static const char *const known_roles[] = {"declarant",     "officer", "risk_officer", "manager",
-                                          "admin",         "carrier", "port_operator", "bank",
-                                          "agency",        "asw",     NULL};
+static const char *const known_roles[] = {
+    "declarant",     "officer", "risk_officer", "manager", "admin", "carrier",
+    "port_operator", "bank",    "agency",       "asw",     NULL};
 
 int svc_role_valid(const char *role)
 {
@@ -106,7 +106,8 @@ int svc_password_hash(const char *password, char out[256])
         return -1;
     hex(salt, sizeof salt, salt_hex);
     hex(key, sizeof key, key_hex);
-    snprintf(out, 256, "scrypt$%d$%d$%d$%s$%s", SCRYPT_LOG2N, SCRYPT_R, SCRYPT_P, salt_hex, key_hex);
+    snprintf(out, 256, "scrypt$%d$%d$%d$%s$%s", SCRYPT_LOG2N, SCRYPT_R, SCRYPT_P, salt_hex,
+             key_hex);
     OPENSSL_cleanse(key, sizeof key);
     return 0;
 }
@@ -185,7 +186,8 @@ int svc_user_add(store *st, const svc_req *by, const user_row *in, const char *p
         errs_add(e, "role", "/role", "at least one role: %s", svc_roles_list());
     for (int i = 0; i < u.n_roles; i++)
         if (!svc_role_valid(u.roles[i]))
-            errs_add(e, "role", "/role", "unknown role '%s' (one of %s)", u.roles[i], svc_roles_list());
+            errs_add(e, "role", "/role", "unknown role '%s' (one of %s)", u.roles[i],
+                     svc_roles_list());
     if (strlen(u.office) > 8)
         errs_add(e, "office", "/office", "a customs office code has at most 8 characters");
     size_t pl = password ? strlen(password) : 0;
@@ -199,8 +201,8 @@ int svc_user_add(store *st, const svc_req *by, const user_row *in, const char *p
     add_ctx x = {by, &u, 0};
     int rc = store_write(st, add_job, &x);
     if (x.party_found != 1) {
-        errs_add(e, "party", "/party", "no party with tax code %s (add it with `ecustoms party add`)",
-                 u.party);
+        errs_add(e, "party", "/party",
+                 "no party with tax code %s (add it with `ecustoms party add`)", u.party);
         return 1;
     }
     return rc == 0 ? 0 : -1;
@@ -254,9 +256,8 @@ static json_t *person_json(const user_row *u, const char *role, const char *csrf
 }
 
 /* A throwaway hash for unknown users: the same work as a real verification. */
-static const char dummy_hash[] =
-    "scrypt$15$8$1$00000000000000000000000000000000$"
-    "0000000000000000000000000000000000000000000000000000000000000000";
+static const char dummy_hash[] = "scrypt$15$8$1$00000000000000000000000000000000$"
+                                 "0000000000000000000000000000000000000000000000000000000000000000";
 
 svc_reply svc_session_login(app *a, json_t *body, char session_id[65])
 {
@@ -427,8 +428,9 @@ svc_reply svc_session_get(app *a, const svc_req *req, const char *session_id)
         svc_reply r = {.code = SVC_OK, .body = person_json(&w.user, req->role, NULL)};
         return r;
     }
-    svc_reply r = {.code = SVC_OK,
-                   .body = json_pack("{s:n,s:s,s:s}", "username", "party", req->party, "role", req->role)};
+    svc_reply r = {
+        .code = SVC_OK,
+        .body = json_pack("{s:n,s:s,s:s}", "username", "party", req->party, "role", req->role)};
     return r;
 }
 

@@ -7,8 +7,8 @@
 #include "store/store_users.h"
 #include "util/errs.h"
 
-#define SESSION_IDLE_S 1800       /* a session unused for 30 min ends */
-#define SESSION_ABSOLUTE_S 43200  /* and every session ends 12 h after sign-in */
+#define SESSION_IDLE_S 1800      /* a session unused for 30 min ends */
+#define SESSION_ABSOLUTE_S 43200 /* and every session ends 12 h after sign-in */
 #define SESSION_COOKIE "ecs_session"
 
 /* 1 when role is one ecustoms knows (declarant, officer, risk_officer, manager, admin, ...). */

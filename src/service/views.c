@@ -5,8 +5,9 @@
 #include "service/kernel.h"
 
 /* keys that carry selectivity internals, wherever they appear */
-static const char *const internal_keys[] = {"rule_id", "rule", "rule_name", "model", "risk_model",
-                                            "score", "explanation", "features", "text", NULL};
+static const char *const internal_keys[] = {"rule_id",    "rule",  "rule_name",   "model",
+                                            "risk_model", "score", "explanation", "features",
+                                            "text",       NULL};
 
 static int is_internal(const char *k)
 {
@@ -29,10 +30,10 @@ static void filter(const svc_req *req, json_t *v, int in_reasons, int bank)
     const char *k;
     json_t *val;
     void *tmp;
-    json_object_foreach_safe(v, tmp, k, val) {
+    json_object_foreach_safe(v, tmp, k, val)
+    {
         /* a reason keeps its code; "text" elsewhere (a hold, a note) is the customs' message */
-        if ((in_reasons && strcmp(k, "code") != 0) ||
-            (strcmp(k, "text") != 0 && is_internal(k))) {
+        if ((in_reasons && strcmp(k, "code") != 0) || (strcmp(k, "text") != 0 && is_internal(k))) {
             json_object_del(v, k);
             continue;
         }

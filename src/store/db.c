@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v) { return c->drv->bind_text(s, i, v); }
+int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v)
+{
+    return c->drv->bind_text(s, i, v);
+}
 int db_bind_text_static(db_conn *c, db_stmt *s, int i, const char *v)
 {
-    return c->drv->bind_text_static ? c->drv->bind_text_static(s, i, v) : c->drv->bind_text(s, i, v);
+    return c->drv->bind_text_static ? c->drv->bind_text_static(s, i, v)
+                                    : c->drv->bind_text(s, i, v);
 }
 int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v) { return c->drv->bind_int64(s, i, v); }
 int db_step(db_conn *c, db_stmt *s)

@@ -15,11 +15,11 @@ typedef struct db_stmt db_stmt;
 
 enum {
     DB_OK = 0,
-    DB_ROW = 1,         /* db_step: a row is available */
-    DB_DONE = 2,        /* db_step: no (more) rows */
-    DB_ERR = -1,        /* any other failure; db_errmsg tells */
-    DB_CONSTRAINT = -2, /* unique / primary key violation */
-    DB_BUSY = -3,       /* retryable: lock timeout, serialization failure (40001/40P01) */
+    DB_ROW = 1,          /* db_step: a row is available */
+    DB_DONE = 2,         /* db_step: no (more) rows */
+    DB_ERR = -1,         /* any other failure; db_errmsg tells */
+    DB_CONSTRAINT = -2,  /* unique / primary key violation */
+    DB_BUSY = -3,        /* retryable: lock timeout, serialization failure (40001/40P01) */
     DB_UNAVAILABLE = -4, /* the database cannot serve now: the connection to the server is lost
                           * or cannot be made (PostgreSQL; the outcome of an interrupted COMMIT
                           * is unknown), or the storage itself failed (disk full, I/O error,
@@ -34,17 +34,17 @@ typedef struct db_driver {
     /* Returns a prepared statement, cached per connection and keyed by the sql pointer, so
      * callers pass string literals. The statement is reset and its bindings cleared. */
     db_stmt *(*prepare)(db_conn *c, const char *sql);
-    int (*bind_text)(db_stmt *s, int i, const char *v);      /* 1-based; NULL binds NULL */
+    int (*bind_text)(db_stmt *s, int i, const char *v); /* 1-based; NULL binds NULL */
     /* Optional (NULL: bind_text): v is not copied and must stay as it is until the statement
      * was stepped and reset (bulk writers whose rows outlive the statement: db seed). */
     int (*bind_text_static)(db_stmt *s, int i, const char *v);
     int (*bind_int64)(db_stmt *s, int i, int64_t v);
     int (*step)(db_stmt *s);
-    const char *(*col_text)(db_stmt *s, int i);               /* 0-based; NULL for NULL */
+    const char *(*col_text)(db_stmt *s, int i); /* 0-based; NULL for NULL */
     int64_t (*col_int64)(db_stmt *s, int i);
     int (*col_is_null)(db_stmt *s, int i);
     void (*reset)(db_stmt *s);
-    int (*exec)(db_conn *c, const char *sql);                 /* no parameters, no rows */
+    int (*exec)(db_conn *c, const char *sql); /* no parameters, no rows */
     const char *(*errmsg)(db_conn *c);
     /* Where the engines need different statements, the driver says so here and nowhere else. */
     /* Opens a transaction: write=1 for the writer (one writer at a time, like SQLite's BEGIN
@@ -91,7 +91,7 @@ struct audit_anchor;
 
 struct db_conn {
     const db_driver *drv;
-    struct audit_anchor *audit;  /* set on the connection that appends audit events (writer) */
+    struct audit_anchor *audit; /* set on the connection that appends audit events (writer) */
 };
 
 extern const db_driver db_sqlite_driver;

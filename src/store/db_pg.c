@@ -74,11 +74,11 @@ struct pg_stmt {
     const char *key; /* the caller's sql pointer */
     char name[16];
     int nparams;
-    char **vals;     /* heap copies, NULL = SQL NULL */
+    char **vals; /* heap copies, NULL = SQL NULL */
     int is_commit;
-    int deferrable;  /* BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO: sent with the next statement */
-    int queued;      /* started by send, its result not received yet */
-    int fetched;     /* its result (res, or the error in qrc) was received by a pipeline */
+    int deferrable; /* BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO: sent with the next statement */
+    int queued;     /* started by send, its result not received yet */
+    int fetched;    /* its result (res, or the error in qrc) was received by a pipeline */
     int qrc;
     PGresult *res;
     int executed, row, nrows;
@@ -102,11 +102,16 @@ static int pg_open(const char *target, int writer, db_conn **out)
 {
     /* defaults first: the URI (expanded from dbname) may override any of them. Keepalives and
      * a user timeout make a dead server look dead within seconds instead of hanging a batch. */
-    const char *keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout", "application_name",
-                          "dbname", NULL};
-    const char *vals[] = {"5", "5", "2", "3", "10000",
-                          writer ? "ecustoms-writer" : "ecustoms-reader", target, NULL};
+    const char *keys[] = {"connect_timeout",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          "application_name",
+                          "dbname",
+                          NULL};
+    const char *vals[] = {
+        "5", "5", "2", "3", "10000", writer ? "ecustoms-writer" : "ecustoms-reader", target, NULL};
     pg_conn *c = calloc(1, sizeof *c);
     if (!c)
         return DB_ERR;
@@ -501,8 +506,8 @@ static int pg_step(db_stmt *bs)
         if (rc != DB_OK)
             return rc;
     } else {
-        s->res = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL,
-                                NULL, 0);
+        s->res =
+            PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
     }
     return finish(s);
 }

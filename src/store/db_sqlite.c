@@ -25,7 +25,7 @@ typedef struct sq_conn {
     sqlite3 *db;
     stmt_entry *cache;
     int n_cache, cap_cache;
-    int fault;            /* a storage fault since the last take_fault */
+    int fault; /* a storage fault since the last take_fault */
     char fault_msg[200];
 } sq_conn;
 
@@ -34,12 +34,16 @@ typedef struct sq_conn {
 static int is_fault(int rc)
 {
     switch (rc & 0xff) {
-    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: case SQLITE_CANTOPEN: case SQLITE_PERM: case SQLITE_NOMEM:
-    case SQLITE_PROTOCOL:
-        return 1;
-    default:
-        return 0;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL: return 1;
+    default: return 0;
     }
 }
 
@@ -65,8 +69,7 @@ static int sq_open(const char *target, int writer, db_conn **out)
         return DB_ERR;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    sqlite3_exec(c->db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
                  NULL, NULL, NULL);
     /* The writer's page cache holds the hot right-hand edges and the interior pages of every
      * index (SQLite's default is 2 MB, which a large batch overflowed: PcacheFetchStress in
@@ -161,7 +164,10 @@ static const char *sq_col_text(db_stmt *s, int i)
     return (const char *)sqlite3_column_text((sqlite3_stmt *)s, i);
 }
 
-static int64_t sq_col_int64(db_stmt *s, int i) { return sqlite3_column_int64((sqlite3_stmt *)s, i); }
+static int64_t sq_col_int64(db_stmt *s, int i)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)s, i);
+}
 
 static int sq_col_is_null(db_stmt *s, int i)
 {

@@ -27,7 +27,10 @@ static const char *line_end(const char *p)
     return e ? e : p + strlen(p);
 }
 
-static int starts(const char *p, const char *prefix) { return strncmp(p, prefix, strlen(prefix)) == 0; }
+static int starts(const char *p, const char *prefix)
+{
+    return strncmp(p, prefix, strlen(prefix)) == 0;
+}
 
 /* Walks schema.sql: for every statement (text between directives and a line ending in ';'),
  * calls fn with its migration number and title. engine NULL: every statement, whatever its tag. */
@@ -210,8 +213,7 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
         snprintf(err, errsz, "cannot lock the database to migrate it: %s", db_errmsg(c));
         return rc;
     }
-    if ((rc = db_exec(c, sql_version_table)) != DB_OK ||
-        (rc = schema_version(c, &v)) != DB_OK) {
+    if ((rc = db_exec(c, sql_version_table)) != DB_OK || (rc = schema_version(c, &v)) != DB_OK) {
         snprintf(err, errsz, "cannot create schema_version: %s", db_errmsg(c));
         db_exec(c, "ROLLBACK");
         return rc;
@@ -221,7 +223,7 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
         db_exec(c, "ROLLBACK");
         goto newer;
     }
-    char (*titles)[160] = calloc((size_t)latest + 1, sizeof *titles);
+    char(*titles)[160] = calloc((size_t)latest + 1, sizeof *titles);
     if (!titles) {
         db_exec(c, "ROLLBACK");
         return DB_ERR;
@@ -253,9 +255,10 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
     *to = latest;
     return 0;
 newer:
-    snprintf(err, errsz,
-             "the database has schema version %d, newer than this binary's %d: it was upgraded by a "
-             "newer ecustoms; run that version (or restore a backup made before the upgrade)",
-             v, latest);
+    snprintf(
+        err, errsz,
+        "the database has schema version %d, newer than this binary's %d: it was upgraded by a "
+        "newer ecustoms; run that version (or restore a backup made before the upgrade)",
+        v, latest);
     return SCHEMA_NEWER;
 }

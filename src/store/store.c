@@ -39,35 +39,35 @@ typedef struct job {
     void *ctx;
     int rc;
     int done;
-    int bare;                 /* run alone, outside any transaction (store_write_bare) */
-    pthread_cond_t done_cv;   /* per job: a commit wakes exactly its own callers */
+    int bare;               /* run alone, outside any transaction (store_write_bare) */
+    pthread_cond_t done_cv; /* per job: a commit wakes exactly its own callers */
     struct job *next;
 } job;
 
 struct store {
     const db_driver *drv;
     char *path;
-    db_conn *writer;          /* NULL while the database is unreachable */
+    db_conn *writer; /* NULL while the database is unreachable */
     pthread_t writer_thread;
     pthread_mutex_t mu;
-    pthread_cond_t work_cv;   /* writer waits for jobs */
+    pthread_cond_t work_cv; /* writer waits for jobs */
     job *head, *tail;
     int stopping;
-    int db_up;                /* last known state, for /healthz (guarded by mu) */
+    int db_up; /* last known state, for /healthz (guarded by mu) */
     db_conn *readers[READ_POOL_MAX];
     int n_readers;
-    audit_anchor audit;       /* key and checkpoint log of the audit trail (writer thread) */
+    audit_anchor audit; /* key and checkpoint log of the audit trail (writer thread) */
     pthread_mutex_t read_mu;
-    pthread_cond_t read_cv;      /* a pooled reader came back (server engines wait for one) */
-    int read_open;               /* read connections open, pooled or lent (under read_mu) */
-    int read_limit;              /* READ_SERVER_CONNS for a server engine, 0: no limit */
+    pthread_cond_t read_cv; /* a pooled reader came back (server engines wait for one) */
+    int read_open;          /* read connections open, pooled or lent (under read_mu) */
+    int read_limit;         /* READ_SERVER_CONNS for a server engine, 0: no limit */
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
-    int64_t fault_ms, ok_ms;     /* unix ms of the last fault and of the last good commit */
+    int64_t fault_ms, ok_ms; /* unix ms of the last fault and of the last good commit */
     char fault_msg[200];
-    int64_t logged_at;           /* the last fault line written to the log */
-    uint64_t unlogged;           /* faults since that line */
+    int64_t logged_at; /* the last fault line written to the log */
+    uint64_t unlogged; /* faults since that line */
 };
 
 /* Why the calling thread's last store_write/store_read could not be served (STORE_FAULT_*, 0
@@ -276,8 +276,7 @@ static void *writer_main(void *arg)
                 break;
             struct timespec until;
             deadline_in(&until, backoff);
-            while (!s->stopping &&
-                   pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
+            while (!s->stopping && pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
                 fail_queued(s, JOB_LOST);
             fail_queued(s, JOB_LOST);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
@@ -343,7 +342,8 @@ static void *writer_main(void *arg)
         if (rc == JOB_LOST) {
             log_error("store: database connection lost: %s", db_errmsg(s->writer));
             lost = s->writer;
-        } else if (rc == 0) { /* anchors the committed head (a rolled-back batch leaves it as it was) */
+        } else if (rc ==
+                   0) { /* anchors the committed head (a rolled-back batch leaves it as it was) */
             audit_checkpoint(&s->audit, s->writer, 0);
         }
 
@@ -374,10 +374,7 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int store_open(const char *path, store **out)
-{
-    return store_open_ex(path, 0, out);
-}
+int store_open(const char *path, store **out) { return store_open_ex(path, 0, out); }
 
 int store_open_ex(const char *path, int flags, store **out)
 {
@@ -400,8 +397,10 @@ int store_open_ex(const char *path, int flags, store **out)
     if (flags & STORE_CHECK) {
         char msg[256];
         if (store_integrity_check(s->writer, msg, sizeof msg) != 0) {
-            fprintf(stderr, "database %s is damaged (integrity check: %s); restore it from a"
-                            " backup (ecustoms audit verify --db FILE tells more)\n", path, msg);
+            fprintf(stderr,
+                    "database %s is damaged (integrity check: %s); restore it from a"
+                    " backup (ecustoms audit verify --db FILE tells more)\n",
+                    path, msg);
             s->drv->close(s->writer);
             free(s->path);
             free(s);
@@ -709,7 +708,8 @@ int store_fx_on(db_conn *c, date_ymd date, tax_fx *out, int max)
 {
     /* the latest-starting rate covering the date, per currency */
     static const char sql[] =
-        "SELECT currency, vnd_per_unit FROM exchange_rates e WHERE valid_from <= ? AND valid_to >= ?"
+        "SELECT currency, vnd_per_unit FROM exchange_rates e WHERE valid_from <= ? AND valid_to >= "
+        "?"
         " AND valid_from = (SELECT MAX(valid_from) FROM exchange_rates x WHERE"
         " x.currency = e.currency AND x.valid_from <= ? AND x.valid_to >= ?) ORDER BY currency";
     db_stmt *st = db_prepare(c, sql);
@@ -789,7 +789,8 @@ int64_t store_sequence_next(db_conn *c, const char *name)
 {
     static const char ins[] = "INSERT INTO sequences (name, value) VALUES (?, 0)"
                               " ON CONFLICT (name) DO NOTHING";
-    static const char upd[] = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value";
+    static const char upd[] =
+        "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value";
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
@@ -857,9 +858,9 @@ void decl_row_release(decl_row *r)
     r->doc = r->taxes = r->risk = r->decisions = NULL;
 }
 
-#define DECL_COLS                                                                              \
-    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"       \
-    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at,"  \
+#define DECL_COLS                                                                                  \
+    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"           \
+    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at,"      \
     " doc, taxes, risk, decisions"
 
 /* Binds the row; doc and taxes packed (store/pack.h) into *packed (two heap strings the caller
@@ -975,8 +976,8 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
     return db_run_nowait(c, st);
 }
 
-#define DECL_META_COLS                                                                         \
-    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"       \
+#define DECL_META_COLS                                                                             \
+    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"           \
     " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at"
 
 static int decl_get(db_conn *c, const char *key, decl_row *out, int full);
@@ -1113,7 +1114,8 @@ int store_decl_ids_by_status_before(db_conn *c, int status, int64_t before, int6
      * cancelled) cannot make the next page skip others */
     static const char reg[] =
         "SELECT id, registered_at FROM declarations WHERE status = ? AND registered_at < ?"
-        " AND (registered_at > ? OR (registered_at = ? AND id > ?)) ORDER BY registered_at, id LIMIT ?";
+        " AND (registered_at > ? OR (registered_at = ? AND id > ?)) ORDER BY registered_at, id "
+        "LIMIT ?";
     static const char prov[] =
         "SELECT id, created_at FROM declarations WHERE status = ? AND created_at < ?"
         " AND (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ?";
@@ -1279,7 +1281,8 @@ int store_rule_put(db_conn *c, const risk_rule *r)
     static const char sql[] =
         "INSERT INTO risk_rules (id, name, hs_prefix, origin, importer, declarant, type_code,"
         " office, min_value_vnd, max_unit_value_vnd, valid_from, valid_to, action, priority,"
-        " active, shipper, duplicate_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " active, shipper, duplicate_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE"
         " SET name = excluded.name, hs_prefix = excluded.hs_prefix, origin = excluded.origin,"
         " importer = excluded.importer, declarant = excluded.declarant,"

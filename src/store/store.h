@@ -51,7 +51,6 @@ int store_read(store *s, store_job_fn fn, void *ctx);
 const char *store_engine(store *s);
 int store_db_up(store *s);
 
-
 /* Statistics of the group-commit writer, for /metrics. */
 typedef struct store_stats {
     uint64_t commits;
@@ -62,19 +61,21 @@ void store_get_stats(store *s, store_stats *out);
 
 /* Storage faults (disk full, I/O errors, a read-only or corrupt file), for /healthz. */
 typedef struct store_health_info {
-    uint64_t faults;          /* since start */
-    int64_t fault_at, ok_at;  /* unix seconds of the last fault and of the last good commit */
-    int failing;              /* the last fault is recent and no commit succeeded since */
-    char fault_msg[200];      /* the last fault's cause */
+    uint64_t faults;         /* since start */
+    int64_t fault_at, ok_at; /* unix seconds of the last fault and of the last good commit */
+    int failing;             /* the last fault is recent and no commit succeeded since */
+    char fault_msg[200];     /* the last fault's cause */
 } store_health_info;
 void store_health(store *s, store_health_info *out);
 /* Whether a store_write/store_read of the calling thread failed, since the flag was last
  * cleared, because the database cannot serve now (DB_UNAVAILABLE), and why: the HTTP layer
  * clears it before a request and, when set after, answers 503 with Retry-After (code
  * storage_unavailable or database_unavailable). clear resets it. */
-enum { STORE_FAULT_NONE = 0,
-       STORE_FAULT_STORAGE = 1,    /* the storage itself failed: disk full, I/O, read-only, corrupt */
-       STORE_FAULT_CONNECTION = 2  /* the database server is unreachable (reconnecting) */ };
+enum {
+    STORE_FAULT_NONE = 0,
+    STORE_FAULT_STORAGE = 1,   /* the storage itself failed: disk full, I/O, read-only, corrupt */
+    STORE_FAULT_CONNECTION = 2 /* the database server is unreachable (reconnecting) */
+};
 int store_thread_fault(int clear);
 
 /* ---- parties ------------------------------------------------------------------------------ */
@@ -82,11 +83,11 @@ int store_thread_fault(int clear);
 typedef struct party {
     char tax_code[14];
     char name[256];
-    char status[16];          /* active | suspended | dissolved */
-    int aeo;                  /* priority (AEO) enterprise */
-    int compliance;           /* 1 (high) .. 4 (non-compliant), Circular 81/2019 */
-    int overdue_debt_days;    /* days of overdue tax debt */
-    char kind[16];            /* enterprise | customs | bank | carrier | ... */
+    char status[16];       /* active | suspended | dissolved */
+    int aeo;               /* priority (AEO) enterprise */
+    int compliance;        /* 1 (high) .. 4 (non-compliant), Circular 81/2019 */
+    int overdue_debt_days; /* days of overdue tax debt */
+    char kind[16];         /* enterprise | customs | bank | carrier | ... */
 } party;
 
 int store_party_put(db_conn *c, const party *p);
@@ -102,7 +103,7 @@ int store_token_get(db_conn *c, const char *hash_hex, char party[14], char role[
 
 typedef struct fx_row {
     char currency[4];
-    int64_t vnd_per_unit;     /* DEC_SCALE_FX */
+    int64_t vnd_per_unit; /* DEC_SCALE_FX */
     date_ymd valid_from, valid_to;
     char source[96];
 } fx_row;
@@ -144,24 +145,24 @@ void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33]);
  * service's assessed declaration, or the row it was copied from); such a row is never released —
  * its strings are freed by their owner (docs/architecture.md, "Memory"). */
 typedef struct decl_row {
-    char id[33];              /* provisional id (hex) */
-    char number[13];          /* 12 digits once registered, "" before */
+    char id[33];     /* provisional id (hex) */
+    char number[13]; /* 12 digits once registered, "" before */
     int kind;
     char type_code[4];
-    int status;               /* decl_status */
-    int channel;              /* decl_channel */
-    int amendment;            /* 12th digit */
+    int status;    /* decl_status */
+    int channel;   /* decl_channel */
+    int amendment; /* 12th digit */
     char declarant[14];
-    char party[14];           /* the Vietnamese enterprise (importer / exporter) */
+    char party[14]; /* the Vietnamese enterprise (importer / exporter) */
     char office[9];
     int64_t customs_value;
     int64_t total_tax;
-    date_ymd tax_date;        /* date whose rates the taxes used */
+    date_ymd tax_date;                                         /* date whose rates the taxes used */
     int64_t created_at, updated_at, registered_at, cleared_at; /* unix seconds, 0 = never */
-    char *doc;                /* the declaration as submitted (JSON) */
-    char *taxes;              /* computed taxes (JSON) */
-    char *risk;               /* channel reasons and scores (JSON), may be NULL */
-    char *decisions;          /* officer decisions so far (JSON array), may be NULL */
+    char *doc;       /* the declaration as submitted (JSON) */
+    char *taxes;     /* computed taxes (JSON) */
+    char *risk;      /* channel reasons and scores (JSON), may be NULL */
+    char *decisions; /* officer decisions so far (JSON array), may be NULL */
 } decl_row;
 
 void decl_row_release(decl_row *r);
@@ -201,7 +202,7 @@ typedef struct event_row {
     char role[24];
     char action[40];
     int from_status, to_status;
-    char *detail;             /* JSON, heap, may be NULL */
+    char *detail; /* JSON, heap, may be NULL */
     char hash[65];
 } event_row;
 
@@ -221,7 +222,7 @@ int store_audit_verify(store *s, struct audit_report *r);
 typedef struct idem_row {
     int status;
     char request_hash[65];
-    char *response;           /* heap */
+    char *response; /* heap */
 } idem_row;
 
 int store_idem_get(db_conn *c, const char *party, const char *key, idem_row *out);

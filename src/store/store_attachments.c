@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLS "id, decl_id, kind, filename, content_type, size, sha256, party, role, username, at, seq"
+#define COLS                                                                                       \
+    "id, decl_id, kind, filename, content_type, size, sha256, party, role, username, at, seq"
 
 static int blob_put(db_conn *c, const attach_row *r, const char *b64)
 {
@@ -22,7 +23,8 @@ static int blob_put(db_conn *c, const attach_row *r, const char *b64)
 
 int store_attach_put(db_conn *c, const attach_row *r, const char *b64)
 {
-    static const char row_sql[] = "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char row_sql[] =
+        "INSERT INTO attachments (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     int rc = blob_put(c, r, b64);
     if (rc != 0)
         return rc;
@@ -71,10 +73,11 @@ int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max)
     return db_rows(c, st, out, sizeof *out, max, read_row);
 }
 
-int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes, int *max_seq)
+int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes,
+                        int *max_seq)
 {
-    static const char sql[] =
-        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(seq), 0) FROM attachments WHERE decl_id = ?";
+    static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MAX(seq), 0) FROM "
+                              "attachments WHERE decl_id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -91,10 +94,11 @@ int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t
 
 int store_attach_get(db_conn *c, const char *decl_id, const char *id, attach_row *out, char **b64)
 {
-    static const char sql[] =
-        "SELECT a.id, a.decl_id, a.kind, a.filename, a.content_type, a.size, a.sha256, a.party, a.role,"
-        " a.username, a.at, a.seq, b.data FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256"
-        " WHERE a.decl_id = ? AND a.id = ?";
+    static const char sql[] = "SELECT a.id, a.decl_id, a.kind, a.filename, a.content_type, a.size, "
+                              "a.sha256, a.party, a.role,"
+                              " a.username, a.at, a.seq, b.data FROM attachments a LEFT JOIN "
+                              "attachment_blobs b ON b.sha256 = a.sha256"
+                              " WHERE a.decl_id = ? AND a.id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -123,9 +127,9 @@ int store_attach_delete(db_conn *c, const char *decl_id, const char *id)
 
 int store_attach_replace(db_conn *c, const attach_row *r, const char *b64)
 {
-    static const char sql[] =
-        "UPDATE attachments SET kind = ?, filename = ?, content_type = ?, size = ?, sha256 = ?, party = ?,"
-        " role = ?, username = ?, at = ? WHERE decl_id = ? AND id = ?";
+    static const char sql[] = "UPDATE attachments SET kind = ?, filename = ?, content_type = ?, "
+                              "size = ?, sha256 = ?, party = ?,"
+                              " role = ?, username = ?, at = ? WHERE decl_id = ? AND id = ?";
     int rc = blob_put(c, r, b64);
     if (rc != 0)
         return rc;

@@ -19,7 +19,7 @@ typedef struct attach_row {
     char role[24];
     char username[64];
     int64_t at;
-    int seq;                  /* 1, 2, ... in the order attached */
+    int seq; /* 1, 2, ... in the order attached */
 } attach_row;
 
 /* Stores the bytes (base64 text) under their SHA-256 unless already there, and the row. 0 or <0. */
@@ -28,7 +28,8 @@ int store_attach_put(db_conn *c, const attach_row *r, const char *b64);
 int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max);
 /* Files and bytes already attached to a declaration, and the highest seq (0: none; after a
  * deletion, the count is not the next seq). 0 or <0. */
-int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes, int *max_seq);
+int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes,
+                        int *max_seq);
 /* Removes an attachment's row (its bytes stay: the audit events name their SHA-256, and another
  * attachment may share them). 0 or <0. */
 int store_attach_delete(db_conn *c, const char *decl_id, const char *id);

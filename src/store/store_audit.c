@@ -226,7 +226,8 @@ static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
     if (rc == DB_ROW) {
         audit_digest_add(&m, "declaration");
         for (int i = 0; i < 19; i++)
-            audit_digest_add(&m, db_col_is_null(c, st[0], i) ? AUDIT_NULL : db_col_text(c, st[0], i));
+            audit_digest_add(&m,
+                             db_col_is_null(c, st[0], i) ? AUDIT_NULL : db_col_text(c, st[0], i));
         if (number)
             db_col_copy(c, st[0], 0, number, 13);
     } else {
@@ -346,7 +347,8 @@ int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65])
     mb_add(&m, e->extra);
     mb_add(&m, e->state);
     int ok = !m.oom && EVP_MD_CTX_copy_ex(k->work, k->inner) == 1 &&
-             EVP_DigestUpdate(k->work, m.p, m.n) == 1 && EVP_DigestFinal_ex(k->work, md, &len) == 1 &&
+             EVP_DigestUpdate(k->work, m.p, m.n) == 1 &&
+             EVP_DigestFinal_ex(k->work, md, &len) == 1 &&
              EVP_MD_CTX_copy_ex(k->work, k->outer) == 1 && EVP_DigestUpdate(k->work, md, 32) == 1 &&
              EVP_DigestFinal_ex(k->work, md, &len) == 1;
     free(m.p);
@@ -406,8 +408,8 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     if (!(st = db_prepare(c, last)))
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    if ((rc = db_send(c, st)) != 0 || !(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0 ||
-        (rc = state_send(c, decl_id, sst)) != 0) {
+    if ((rc = db_send(c, st)) != 0 || !(gst = db_prepare(c, glast)) ||
+        (rc = db_send(c, gst)) != 0 || (rc = state_send(c, decl_id, sst)) != 0) {
         db_reset(c, st);
         if (gst)
             db_reset(c, gst);
@@ -477,8 +479,8 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
     db_bind_int64(c, st, k + 16, e->feed);
 }
 
-#define EVENT_COLS                                                                             \
-    "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"        \
+#define EVENT_COLS                                                                                 \
+    "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"           \
     " detail, prev_hash, hash, gseq, gprev, state, extra, feed) VALUES "
 #define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -673,8 +675,10 @@ int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int crea
             keyed = s == DB_ROW;
         }
         if (keyed) {
-            fprintf(stderr, "audit key %s is missing: its events cannot be verified or continued;"
-                            " restore the key file from backup\n", a->key_path);
+            fprintf(stderr,
+                    "audit key %s is missing: its events cannot be verified or continued;"
+                    " restore the key file from backup\n",
+                    a->key_path);
             return -1;
         }
         if (create_key(a->key_path, a->key) != 0)
@@ -746,7 +750,8 @@ void audit_checkpoint(audit_anchor *a, db_conn *c, int force)
         int n = snprintf(line, sizeof line, "ckpt %lld %lld %s %s\n", (long long)now,
                          (long long)gseq, ghash, mac);
         if (write(a->log_fd, line, (size_t)n) != n)
-            log_error("audit: cannot append to checkpoint log %s: %s", a->log_path, strerror(errno));
+            log_error("audit: cannot append to checkpoint log %s: %s", a->log_path,
+                      strerror(errno));
         else
             last_gseq = gseq;
     }
@@ -791,8 +796,9 @@ static int finish_decl(db_conn *c, audit_report *r, const char *id, int64_t last
     }
     r->declarations++;
     if (last_state && strcmp(state, last_state) != 0)
-        problem(r, "%s: its current state (row or ledger) does not match its last event, seq %lld:"
-                   " changed without an event, or its last events were deleted",
+        problem(r,
+                "%s: its current state (row or ledger) does not match its last event, seq %lld:"
+                " changed without an event, or its last events were deleted",
                 name_of(id, number, nm, sizeof nm), (long long)last_seq);
     return 0;
 }
@@ -818,7 +824,8 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
             continue;
         }
         if (strcmp(id, cur) != 0) {
-            if (cur[0] && (rc = finish_decl(c, r, cur, last_seq, have_state ? last_state : NULL)) != 0)
+            if (cur[0] &&
+                (rc = finish_decl(c, r, cur, last_seq, have_state ? last_state : NULL)) != 0)
                 break;
             snprintf(cur, sizeof cur, "%s", id);
             prev[0] = 0;
@@ -850,7 +857,8 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
             have_state = 1;
         }
         if (strcmp(calc, stored) != 0)
-            problem(r, "%s: event seq %lld does not match its MAC (edited, or forged without the key)",
+            problem(r,
+                    "%s: event seq %lld does not match its MAC (edited, or forged without the key)",
                     name_of(id, NULL, nm, sizeof nm), (long long)seq);
         snprintf(prev, sizeof prev, "%s", stored);
         last_seq = seq;
@@ -870,9 +878,8 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 
 static int verify_orphans(db_conn *c, audit_report *r)
 {
-    static const char no_events[] =
-        "SELECT id, number FROM declarations d WHERE NOT EXISTS"
-        " (SELECT 1 FROM events e WHERE e.decl_id = d.id) ORDER BY id";
+    static const char no_events[] = "SELECT id, number FROM declarations d WHERE NOT EXISTS"
+                                    " (SELECT 1 FROM events e WHERE e.decl_id = d.id) ORDER BY id";
     static const char no_decl[] =
         "SELECT DISTINCT decl_id FROM ledger_entries l WHERE NOT EXISTS"
         " (SELECT 1 FROM events e WHERE e.decl_id = l.decl_id) ORDER BY decl_id";
@@ -914,9 +921,10 @@ static int verify_global(db_conn *c, audit_report *r, int64_t *max_gseq)
         int64_t g = db_col_int64(c, st, 0);
         const char *gp = db_col_text(c, st, 1), *h = db_col_text(c, st, 2);
         if (g != expect)
-            problem(r, "global event %lld follows %lld: events %lld..%lld of some declaration were"
-                       " deleted", (long long)g, (long long)expect - 1, (long long)expect,
-                    (long long)g - 1);
+            problem(r,
+                    "global event %lld follows %lld: events %lld..%lld of some declaration were"
+                    " deleted",
+                    (long long)g, (long long)expect - 1, (long long)expect, (long long)g - 1);
         else if (strcmp(prev, gp ? gp : "") != 0)
             problem(r, "global event %lld does not link to global event %lld", (long long)g,
                     (long long)g - 1);
@@ -954,8 +962,10 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
         }
         ckpt_mac(a->key, at, g, ghash, prev_mac, mac);
         if (strcmp(mac, m) != 0)
-            problem(r, "checkpoint log line %lld does not match its MAC (edited, removed or"
-                       " reordered lines)", (long long)lineno);
+            problem(r,
+                    "checkpoint log line %lld does not match its MAC (edited, removed or"
+                    " reordered lines)",
+                    (long long)lineno);
         snprintf(prev_mac, sizeof prev_mac, "%s", m);
         r->checkpoints++;
         last = g;
@@ -969,10 +979,12 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
         if (rc == DB_ROW) {
             const char *h = db_col_text(c, st, 0);
             if (!h || strcmp(h, ghash) != 0)
-                problem(r, "global event %lld differs from checkpoint line %lld", g, (long long)lineno);
+                problem(r, "global event %lld differs from checkpoint line %lld", g,
+                        (long long)lineno);
         } else if (rc == DB_DONE) {
-            problem(r, "checkpoint line %lld (written %lld) names global event %lld but the"
-                       " database ends at %lld: the newest events were deleted",
+            problem(r,
+                    "checkpoint line %lld (written %lld) names global event %lld but the"
+                    " database ends at %lld: the newest events were deleted",
                     (long long)lineno, at, g, (long long)max_gseq);
         }
         db_reset(c, st);
@@ -992,11 +1004,13 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
  * it (the chains are verified above). */
 static int verify_attachments(db_conn *c, audit_report *r)
 {
-    static const char sql[] =
-        "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM events e WHERE e.decl_id = a.decl_id"
-        " AND e.action IN ('attach', 'attachment_replaced') AND e.detail LIKE '%\"attachment\":\"' || a.id || '\"%'"
-        " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"
-        " FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 ORDER BY a.decl_id, a.seq";
+    static const char sql[] = "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM "
+                              "events e WHERE e.decl_id = a.decl_id"
+                              " AND e.action IN ('attach', 'attachment_replaced') AND e.detail "
+                              "LIKE '%\"attachment\":\"' || a.id || '\"%'"
+                              " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"
+                              " FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = "
+                              "a.sha256 ORDER BY a.decl_id, a.seq";
     db_stmt *st = db_prepare(c, sql);
     if (!st) {
         problem(r, "read error: %s", db_errmsg(c));
@@ -1004,7 +1018,8 @@ static int verify_attachments(db_conn *c, audit_report *r)
     }
     int rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
-        const char *id = db_col_text(c, st, 0), *decl = db_col_text(c, st, 1), *sha = db_col_text(c, st, 2);
+        const char *id = db_col_text(c, st, 0), *decl = db_col_text(c, st, 1),
+                   *sha = db_col_text(c, st, 2);
         const char *b64 = db_col_text(c, st, 3);
         char hex[65] = "";
         if (b64) {
@@ -1020,9 +1035,11 @@ static int verify_attachments(db_conn *c, audit_report *r)
         if (!b64)
             problem(r, "attachment %s of declaration id %s: its bytes are missing", id, decl);
         else if (strcmp(hex, sha ? sha : ""))
-            problem(r, "attachment %s of declaration id %s: its bytes do not hash to its SHA-256", id, decl);
+            problem(r, "attachment %s of declaration id %s: its bytes do not hash to its SHA-256",
+                    id, decl);
         if (db_col_int64(c, st, 4) < 1)
-            problem(r, "attachment %s of declaration id %s: no attach event records its SHA-256", id, decl);
+            problem(r, "attachment %s of declaration id %s: no attach event records its SHA-256",
+                    id, decl);
     }
     db_reset(c, st);
     if (rc != DB_DONE) {

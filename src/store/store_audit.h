@@ -31,11 +31,11 @@ typedef struct audit_anchor {
     unsigned char key[32];
     char key_path[1024];
     char log_path[1024];
-    int log_fd;                 /* -1 until the first checkpoint */
-    int64_t last_gseq;          /* of the last checkpoint written or read */
+    int log_fd;        /* -1 until the first checkpoint */
+    int64_t last_gseq; /* of the last checkpoint written or read */
     int64_t last_at;
-    char last_mac[65];          /* chains checkpoint lines */
-    int dirty;                  /* events appended since the last checkpoint */
+    char last_mac[65]; /* chains checkpoint lines */
+    int dirty;         /* events appended since the last checkpoint */
 } audit_anchor;
 
 /* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random bytes, hex, mode 0600) when `create` is
@@ -59,17 +59,17 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
  * caller that knows the row need not read it back. */
 #define AUDIT_NULL "\x01null"
 typedef struct audit_digest {
-    void *ctx;                  /* EVP_MD_CTX, kept across begin/end */
+    void *ctx; /* EVP_MD_CTX, kept across begin/end */
     int failed;
     size_t n;
-    char buf[1024];             /* framed small fields not hashed yet */
+    char buf[1024]; /* framed small fields not hashed yet */
 } audit_digest;
 int audit_digest_begin(audit_digest *d);
-void audit_digest_add(audit_digest *d, const char *s);      /* NULL adds "" */
+void audit_digest_add(audit_digest *d, const char *s); /* NULL adds "" */
 void audit_digest_addn(audit_digest *d, const char *s, size_t len);
 void audit_digest_addi(audit_digest *d, int64_t v);
 int audit_digest_copy(audit_digest *to, const audit_digest *from); /* the stream so far */
-int audit_digest_end(audit_digest *d, char out[65]);                /* 0 or -1 */
+int audit_digest_end(audit_digest *d, char out[65]);               /* 0 or -1 */
 void audit_digest_free(audit_digest *d);
 
 /* Every field of an event row (prev, gprev, hash: 64 hex or ""). */
@@ -78,9 +78,9 @@ typedef struct audit_event {
     int64_t seq, gseq, at;
     const char *actor, *role, *action;
     int from_status, to_status;
-    const char *detail, *extra;     /* NULL for none */
+    const char *detail, *extra; /* NULL for none */
     const char *prev, *gprev, *state, *hash;
-    int64_t feed;                   /* commit order (not MACed): store_event_append_x's MAX + 1 */
+    int64_t feed; /* commit order (not MACed): store_event_append_x's MAX + 1 */
 } audit_event;
 
 /* The audit key with HMAC's padded keys absorbed once (one per thread: not shareable). */
@@ -105,8 +105,8 @@ int64_t store_event_last_feed(db_conn *c);
 #define AUDIT_MAX_PROBLEMS 20
 typedef struct audit_report {
     int64_t events, declarations, checkpoints, legacy_events;
-    int n_problems;                           /* problems found (all counted) */
-    char problems[AUDIT_MAX_PROBLEMS][256];   /* the first ones, one sentence each */
+    int n_problems;                         /* problems found (all counted) */
+    char problems[AUDIT_MAX_PROBLEMS][256]; /* the first ones, one sentence each */
 } audit_report;
 
 /* Verifies the whole trail inside one read transaction. Returns 0 when it could be read to

@@ -6,8 +6,9 @@
 #include "core/decl.h"
 #include "store/pack.h"
 
-#define CASE_COLS "id, decl_id, number, party, status, reason, selection, opened_by, opened_at, findings," \
-                  " violation, additional_tax, interest, interest_days, updated_at"
+#define CASE_COLS                                                                                  \
+    "id, decl_id, number, party, status, reason, selection, opened_by, opened_at, findings,"       \
+    " violation, additional_tax, interest, interest_days, updated_at"
 
 void case_row_release(case_row *r)
 {
@@ -39,10 +40,12 @@ static void case_from(db_conn *c, db_stmt *st, case_row *r)
 int store_case_put(db_conn *c, const case_row *r)
 {
     static const char sql[] =
-        "INSERT INTO audit_cases (" CASE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO audit_cases (" CASE_COLS
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET status = excluded.status, findings = excluded.findings,"
         " violation = excluded.violation, additional_tax = excluded.additional_tax,"
-        " interest = excluded.interest, interest_days = excluded.interest_days, updated_at = excluded.updated_at";
+        " interest = excluded.interest, interest_days = excluded.interest_days, updated_at = "
+        "excluded.updated_at";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -81,7 +84,8 @@ int store_case_get(db_conn *c, const char *id, case_row *out)
 
 int store_case_open_for(db_conn *c, const char *decl_id)
 {
-    db_stmt *st = db_prepare(c, "SELECT id FROM audit_cases WHERE decl_id = ? AND status IN ('open', 'findings')");
+    db_stmt *st = db_prepare(
+        c, "SELECT id FROM audit_cases WHERE decl_id = ? AND status IN ('open', 'findings')");
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
@@ -93,7 +97,8 @@ int store_case_open_for(db_conn *c, const char *decl_id)
 int store_case_each(db_conn *c, const char *status, store_case_fn fn, void *ctx, int max)
 {
     static const char all[] = "SELECT " CASE_COLS " FROM audit_cases ORDER BY opened_at DESC, id";
-    static const char one[] = "SELECT " CASE_COLS " FROM audit_cases WHERE status = ? ORDER BY opened_at DESC, id";
+    static const char one[] =
+        "SELECT " CASE_COLS " FROM audit_cases WHERE status = ? ORDER BY opened_at DESC, id";
     db_stmt *st = db_prepare(c, status ? one : all);
     int n = 0, rc;
     if (!st)
@@ -113,9 +118,10 @@ int store_case_each(db_conn *c, const char *status, store_case_fn fn, void *ctx,
 
 int store_decl_cleared_since(db_conn *c, int64_t since, int max, store_decl_fn fn, void *ctx)
 {
-    static const char sql[] =
-        "SELECT id, number, party, amendment, customs_value, registered_at, cleared_at, doc, taxes, risk, status,"
-        " channel FROM declarations WHERE status IN (?, ?) AND registered_at >= ? ORDER BY registered_at DESC, id";
+    static const char sql[] = "SELECT id, number, party, amendment, customs_value, registered_at, "
+                              "cleared_at, doc, taxes, risk, status,"
+                              " channel FROM declarations WHERE status IN (?, ?) AND registered_at "
+                              ">= ? ORDER BY registered_at DESC, id";
     db_stmt *st = db_prepare(c, sql);
     int n = 0, rc = DB_DONE;
     if (!st)

@@ -12,12 +12,12 @@ typedef struct case_row {
     char decl_id[33];
     char number[13];
     char party[14];
-    char status[16];      /* open | findings | assessed | closed */
+    char status[16]; /* open | findings | assessed | closed */
     char reason[256];
-    char *selection;      /* the selection's reasons (JSON), heap, may be NULL */
+    char *selection; /* the selection's reasons (JSON), heap, may be NULL */
     char opened_by[14];
     int64_t opened_at;
-    char *findings;       /* heap, may be NULL */
+    char *findings; /* heap, may be NULL */
     int violation;
     int64_t additional_tax, interest;
     int interest_days;

@@ -13,25 +13,28 @@
 
 /* the checks' instants come from the audit events (the lifecycle's action names), the money
  * from the ledger; each subquery reads one declaration's rows by its primary key prefix */
-#define DASH_COLS                                                                                 \
-    "SELECT d.channel, d.type_code, d.registered_at, d.cleared_at,"                               \
-    " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action IN"                     \
-    "  ('documents_passed', 'documents_failed')),"                                                \
+#define DASH_COLS                                                                                  \
+    "SELECT d.channel, d.type_code, d.registered_at, d.cleared_at,"                                \
+    " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action IN"                      \
+    "  ('documents_passed', 'documents_failed')),"                                                 \
     " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action = 'documents_passed'),"  \
-    " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action = 'inspection_completed')," \
+    " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action = "                      \
+    "'inspection_completed'),"                                                                     \
     " (SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action = 'pass_supervision'),"  \
-    " (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.decl_id = d.id"            \
-    "  AND l.kind = 'assessed'),"                                                                 \
-    " (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.decl_id = d.id"            \
-    "  AND l.kind = 'paid'),"                                                                     \
-    " (SELECT COUNT(*) FROM amendment_requests a WHERE a.decl_id = d.id AND a.after_clearance = 1)," \
-    " (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id AND e.action = 'inspection_completed')" \
+    " (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.decl_id = d.id"             \
+    "  AND l.kind = 'assessed'),"                                                                  \
+    " (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.decl_id = d.id"             \
+    "  AND l.kind = 'paid'),"                                                                      \
+    " (SELECT COUNT(*) FROM amendment_requests a WHERE a.decl_id = d.id AND a.after_clearance = "  \
+    "1),"                                                                                          \
+    " (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id AND e.action = "                  \
+    "'inspection_completed')"                                                                      \
     " FROM declarations d"
 
 static const char dash_office[] = DASH_COLS " WHERE d.office = ? AND d.registered_at >= ?"
-                                  " AND d.registered_at < ? AND d.registered_at > 0";
+                                            " AND d.registered_at < ? AND d.registered_at > 0";
 static const char dash_all[] = DASH_COLS " WHERE d.registered_at >= ? AND d.registered_at < ?"
-                               " AND d.registered_at > 0";
+                                         " AND d.registered_at > 0";
 
 /* The statement of a period's shape with its office (when one is asked for) and bounds bound. */
 static db_stmt *period(db_conn *c, const char *sql, const char *office, int64_t from, int64_t to)
@@ -79,15 +82,15 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
     return ret;
 }
 
-#define CHAPTERS_OF                                                                               \
-    "SELECT c.chapter, COUNT(*), SUM(c.items) FROM declarations d"                                \
+#define CHAPTERS_OF                                                                                \
+    "SELECT c.chapter, COUNT(*), SUM(c.items) FROM declarations d"                                 \
     " JOIN decl_chapters c ON c.decl_id = d.id"
 
 static const char chapters_office[] = CHAPTERS_OF " WHERE d.office = ? AND d.registered_at >= ?"
-                                      " AND d.registered_at < ? AND d.registered_at > 0"
-                                      " GROUP BY c.chapter";
+                                                  " AND d.registered_at < ? AND d.registered_at > 0"
+                                                  " GROUP BY c.chapter";
 static const char chapters_all[] = CHAPTERS_OF " WHERE d.registered_at >= ? AND d.registered_at < ?"
-                                   " AND d.registered_at > 0 GROUP BY c.chapter";
+                                               " AND d.registered_at > 0 GROUP BY c.chapter";
 
 int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
                              int64_t decls[100], int64_t items[100])
@@ -132,7 +135,8 @@ void store_decl_chapters_of(const char *doc_json, int items[100])
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json)
 {
     static const char del[] = "DELETE FROM decl_chapters WHERE decl_id = ?";
-    static const char ins[] = "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
+    static const char ins[] =
+        "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
     int items[100] = {0};
     /* the document may come packed already (store/pack.h: callers pack before the writer) */
     char *plain = doc_json && !strncmp(doc_json, "~z", 2) ? store_unpack(doc_json) : NULL;

@@ -18,7 +18,7 @@ typedef struct dash_row {
     int64_t gate_out_at;               /* pass_supervision, 0 = not */
     int64_t assessed, collected;       /* ledger sums, VND */
     int64_t amendments_after_clearance;
-    const char *inspection_detail;     /* the inspection event's detail (JSON) or NULL */
+    const char *inspection_detail; /* the inspection event's detail (JSON) or NULL */
 } dash_row;
 
 typedef int (*dash_row_fn)(void *ctx, const dash_row *r);

@@ -40,7 +40,8 @@ static char *owed_encode(const insp_owed_row *rows, int n)
     return s;
 }
 
-static int owed_decode(const char *decl_id, const char *text, int64_t at, insp_owed_row *out, int max)
+static int owed_decode(const char *decl_id, const char *text, int64_t at, insp_owed_row *out,
+                       int max)
 {
     int n = 0;
     for (const char *p = text; p && *p && n < max;) {
@@ -69,10 +70,12 @@ static int owed_decode(const char *decl_id, const char *text, int64_t at, insp_o
     return n;
 }
 
-int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *rows, int n, int64_t at)
+int store_insp_owed_write(db_conn *c, const char *decl_id, const insp_owed_row *rows, int n,
+                          int64_t at)
 {
-    static const char sql[] = "INSERT INTO inspection_owed (decl_id, owed, at) VALUES (?, ?, ?)"
-                              " ON CONFLICT (decl_id) DO UPDATE SET owed = excluded.owed, at = excluded.at";
+    static const char sql[] =
+        "INSERT INTO inspection_owed (decl_id, owed, at) VALUES (?, ?, ?)"
+        " ON CONFLICT (decl_id) DO UPDATE SET owed = excluded.owed, at = excluded.at";
     static const char oblig[] =
         "INSERT INTO inspection_obligations (decl_id, line, legal_ref, agency, hs_code, status, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decl_id, line, legal_ref) DO UPDATE SET"
@@ -138,8 +141,8 @@ int store_insp_owed_set(db_conn *c, const char *decl_id, int line, const char *l
     return rc;
 }
 
-int store_insp_owed_by_agency(db_conn *c, const char *agency, const char *stage,
-                              insp_owed_row *out, int max)
+int store_insp_owed_by_agency(db_conn *c, const char *agency, const char *stage, insp_owed_row *out,
+                              int max)
 {
     static const char sql[] =
         "SELECT o.decl_id, o.line, o.legal_ref, o.agency, o.hs_code, o.status, o.at, d.number,"
@@ -201,8 +204,9 @@ int store_insp_result_put(db_conn *c, insp_result_row *r)
     return db_run(c, st);
 }
 
-#define RESULT_COLS "id, decl_id, line, legal_ref, agency, enterprise, hs_code, result, certificate," \
-                    " issued, recorded_by, role, referenced, note, at"
+#define RESULT_COLS                                                                                \
+    "id, decl_id, line, legal_ref, agency, enterprise, hs_code, result, certificate,"              \
+    " issued, recorded_by, role, referenced, note, at"
 
 static void result_read(db_conn *c, db_stmt *st, void *row)
 {
@@ -247,8 +251,8 @@ int store_insp_results_by_cert(db_conn *c, const char *certificate, insp_result_
     return db_rows(c, st, out, sizeof *out, max, result_read);
 }
 
-int store_storage_release_put(db_conn *c, const char *decl_id, const char *address,
-                              const char *by, int64_t at)
+int store_storage_release_put(db_conn *c, const char *decl_id, const char *address, const char *by,
+                              int64_t at)
 {
     static const char sql[] = "INSERT INTO storage_releases (decl_id, address, decided_by, at)"
                               " VALUES (?, ?, ?, ?)";
@@ -309,10 +313,11 @@ void amend_row_release(amend_row *r)
 int store_amend_put(db_conn *c, amend_row *r)
 {
     static const char count[] = "SELECT COUNT(*) FROM amendment_requests WHERE decl_id = ?";
-    static const char sql[] =
-        "INSERT INTO amendment_requests (decl_id, seq, amendment, status, doc, taxes, customs_value,"
-        " total_tax, risk, after_clearance, requested_by, requested_at, decided_by, decided_at, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char sql[] = "INSERT INTO amendment_requests (decl_id, seq, amendment, status, "
+                              "doc, taxes, customs_value,"
+                              " total_tax, risk, after_clearance, requested_by, requested_at, "
+                              "decided_by, decided_at, note)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, count);
     if (!st)
         return DB_ERR;
@@ -342,11 +347,12 @@ int store_amend_put(db_conn *c, amend_row *r)
     return db_run(c, st);
 }
 
-int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *status,
-                       const char *by, int64_t at, const char *note)
+int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *status, const char *by,
+                       int64_t at, const char *note)
 {
-    static const char sql[] = "UPDATE amendment_requests SET status = ?, decided_by = ?, decided_at = ?,"
-                              " note = ? WHERE decl_id = ? AND seq = ?";
+    static const char sql[] =
+        "UPDATE amendment_requests SET status = ?, decided_by = ?, decided_at = ?,"
+        " note = ? WHERE decl_id = ? AND seq = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -359,9 +365,10 @@ int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *sta
     return db_run(c, st);
 }
 
-#define AMEND_COLS "a.decl_id, a.seq, a.amendment, a.status, a.doc, a.taxes, a.customs_value," \
-                   " a.total_tax, a.risk, a.after_clearance, a.requested_by, a.requested_at," \
-                   " a.decided_by, a.decided_at, a.note"
+#define AMEND_COLS                                                                                 \
+    "a.decl_id, a.seq, a.amendment, a.status, a.doc, a.taxes, a.customs_value,"                    \
+    " a.total_tax, a.risk, a.after_clearance, a.requested_by, a.requested_at,"                     \
+    " a.decided_by, a.decided_at, a.note"
 
 static void amend_read(db_conn *c, db_stmt *st, void *row)
 {

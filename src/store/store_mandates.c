@@ -71,8 +71,8 @@ int store_mandate_valid(db_conn *c, const char *enterprise, const char *declaran
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
-int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant,
-                       mandate_row *out, int max)
+int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant, mandate_row *out,
+                       int max)
 {
     static const char all[] =
         "SELECT id, enterprise, declarant, valid_from, valid_to, granted_by, granted_at,"
@@ -98,7 +98,8 @@ int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant
 int store_bank_linked(db_conn *c, const char *decl_id, const char *enterprise, const char *bank,
                       int32_t date)
 {
-    static const char paid[] = "SELECT 1 FROM ledger_entries WHERE decl_id = ? AND bank = ? LIMIT 1";
+    static const char paid[] =
+        "SELECT 1 FROM ledger_entries WHERE decl_id = ? AND bank = ? LIMIT 1";
     static const char guar[] =
         "SELECT 1 FROM guarantee_declarations WHERE decl_id = ? AND bank = ? LIMIT 1";
     const char *const sqls[] = {paid, guar};

@@ -21,7 +21,8 @@ int store_oploc_put(db_conn *c, const char *party, const char *location)
 
 int store_oploc_list(db_conn *c, const char *party, char (*out)[24], int max)
 {
-    static const char sql[] = "SELECT location FROM operator_locations WHERE party = ? ORDER BY location";
+    static const char sql[] =
+        "SELECT location FROM operator_locations WHERE party = ? ORDER BY location";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -103,8 +104,8 @@ int store_manifest_get(db_conn *c, const char *id, manifest_row *out)
 
 int store_manifest_version_put(db_conn *c, const char *id, int version, const char *doc, int64_t at)
 {
-    static const char sql[] =
-        "INSERT INTO manifest_versions (manifest_id, version, doc, replaced_at) VALUES (?, ?, ?, ?)";
+    static const char sql[] = "INSERT INTO manifest_versions (manifest_id, version, doc, "
+                              "replaced_at) VALUES (?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -153,8 +154,8 @@ int store_manifest_clear_lines(db_conn *c, const char *id)
 
 int store_mbl_put(db_conn *c, const mbl_row *r)
 {
-    static const char sql[] =
-        "INSERT INTO manifest_bls (bl, manifest_id, port, packages, gross_weight) VALUES (?, ?, ?, ?, ?)";
+    static const char sql[] = "INSERT INTO manifest_bls (bl, manifest_id, port, packages, "
+                              "gross_weight) VALUES (?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;

@@ -19,18 +19,19 @@ typedef struct manifest_row {
     char id[33];
     char carrier[14];
     int version;
-    char mode[4];            /* sea | air */
-    char port[6];            /* UN/LOCODE of arrival */
+    char mode[4]; /* sea | air */
+    char port[6]; /* UN/LOCODE of arrival */
     int64_t eta;
     int late;
     int64_t created_at, updated_at;
-    char *doc;               /* normalised JSON, heap */
+    char *doc; /* normalised JSON, heap */
 } manifest_row;
 
 int store_manifest_insert(db_conn *c, const manifest_row *m);
 int store_manifest_update(db_conn *c, const manifest_row *m);
 int store_manifest_get(db_conn *c, const char *id, manifest_row *out); /* 1/0/<0 */
-int store_manifest_version_put(db_conn *c, const char *id, int version, const char *doc, int64_t at);
+int store_manifest_version_put(db_conn *c, const char *id, int version, const char *doc,
+                               int64_t at);
 /* Older versions, oldest first: fills versions (heap doc) and replaced_at; returns count. */
 int store_manifest_versions(db_conn *c, const char *id, char **docs, int64_t *at, int max);
 /* Removes the bills of lading and containers of a manifest (before an amendment re-adds them). */
@@ -41,7 +42,7 @@ typedef struct mbl_row {
     char manifest_id[33];
     char port[6];
     int64_t packages;
-    int64_t gross_weight;    /* DEC_SCALE_QTY kg */
+    int64_t gross_weight; /* DEC_SCALE_QTY kg */
 } mbl_row;
 
 int store_mbl_put(db_conn *c, const mbl_row *r);
@@ -52,9 +53,9 @@ typedef struct mctr_row {
     char bl[36];
     char manifest_id[33];
     char seal[24];
-    char port[6];            /* of the manifest */
-    char carrier[14];        /* of the manifest */
-    int64_t created_at;      /* of the manifest */
+    char port[6];       /* of the manifest */
+    char carrier[14];   /* of the manifest */
+    int64_t created_at; /* of the manifest */
 } mctr_row;
 
 int store_mctr_put(db_conn *c, const char *container, const char *bl, const char *manifest_id,
@@ -80,7 +81,7 @@ typedef struct gate_row {
     char manifest_id[33];
     int64_t at;
     char decision[8];
-    char *reasons;           /* JSON array, heap */
+    char *reasons; /* JSON array, heap */
 } gate_row;
 
 int store_gate_put(db_conn *c, const gate_row *g);
@@ -92,17 +93,17 @@ int store_gate_allowed_exists(db_conn *c, const char *container, const char *man
 /* ---- holds ------------------------------------------------------------------------------------ */
 typedef struct hold_row {
     int64_t id;
-    char subject[36];        /* container or bill of lading */
+    char subject[36]; /* container or bill of lading */
     char reason[256];
     char opened_by[14];
     int64_t opened_at;
     char released_by[14];
-    int64_t released_at;     /* 0 = open */
+    int64_t released_at; /* 0 = open */
 } hold_row;
 
-int store_hold_put(db_conn *c, const hold_row *h);                 /* insert or replace */
-int store_hold_get(db_conn *c, int64_t id, hold_row *out);          /* 1/0/<0 */
-int store_hold_open_count(db_conn *c, const char *subject);         /* count or <0 */
+int store_hold_put(db_conn *c, const hold_row *h);          /* insert or replace */
+int store_hold_get(db_conn *c, int64_t id, hold_row *out);  /* 1/0/<0 */
+int store_hold_open_count(db_conn *c, const char *subject); /* count or <0 */
 int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max);
 
 /* ---- officer permissions to put a container on another carrier's manifest ------------------- */
@@ -113,7 +114,7 @@ typedef struct ctrperm_row {
     char reason[256];
     char granted_by[14];
     int64_t granted_at;
-    char used_by_manifest[33];  /* "" while unused */
+    char used_by_manifest[33]; /* "" while unused */
 } ctrperm_row;
 
 int store_ctrperm_put(db_conn *c, const ctrperm_row *p);

@@ -7,55 +7,55 @@
 #include "store/pack.h"
 #include "store/store_users.h"
 
-#define LIST_COLS                                                                              \
-    "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"   \
-    " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"    \
-    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"      \
-    " FROM declarations d LEFT JOIN parties p ON p.tax_code = d.party"                         \
+#define LIST_COLS                                                                                  \
+    "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"       \
+    " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"        \
+    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"          \
+    " FROM declarations d LEFT JOIN parties p ON p.tax_code = d.party"                             \
     " LEFT JOIN decl_claims k ON k.decl_id = d.id"
 
 /* ?1 status ?2 channel ?3 office ?4 type_code ?5 from ?6 to ?7 cursor_at ?8 cursor_id */
-#define LIST_FILTERS                                                                           \
-    " (?1 = 0 OR d.status = ?1) AND (?2 = 0 OR d.channel = ?2) AND (?3 = '' OR d.office = ?3)" \
-    " AND (?4 = '' OR d.type_code = ?4) AND d.created_at >= ?5 AND d.created_at < ?6"          \
+#define LIST_FILTERS                                                                               \
+    " (?1 = 0 OR d.status = ?1) AND (?2 = 0 OR d.channel = ?2) AND (?3 = '' OR d.office = ?3)"     \
+    " AND (?4 = '' OR d.type_code = ?4) AND d.created_at >= ?5 AND d.created_at < ?6"              \
     " AND (d.created_at < ?7 OR (d.created_at = ?7 AND d.id < ?8))"
 
 /* ?9 party; ?10..?15 three search words as [lo, hi) */
 #define LIST_PARTY " AND (d.party = ?9 OR d.declarant = ?9)"
 /* (d.id || '') keeps the planner from driving the query by the matches' ids (then sorting
  * them all): it walks the created_at index newest first and stops after a page */
-#define LIST_TERMS_ALL                                                                         \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"   \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"   \
+#define LIST_TERMS_ALL                                                                             \
+    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"       \
+    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"       \
     " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
 #define LIST_ORDER " ORDER BY d.created_at DESC, d.id DESC LIMIT ?16"
 
 static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND ?10 = ?11"
-                               " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
+                                         " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
 static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AND ?10 = ?11"
-                                 " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
+                                           " AND ?12 = ?13 AND ?14 = ?15" LIST_ORDER;
 /* (CROSS JOIN without ON, its condition in WHERE: PostgreSQL has no CROSS JOIN ... ON.)
  * A search starts from the declarations its first (longest) word matches — CROSS JOIN keeps
  * SQLite's join order, so a rare word (a number, a container) reads a handful of rows instead of
  * walking the whole created_at index — then sorts those matches by time. */
-#define TERMS_COLS                                                                             \
-    "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"   \
-    " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"    \
-    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"      \
-    " FROM decl_terms t CROSS JOIN declarations d"                         \
-    " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"  \
+#define TERMS_COLS                                                                                 \
+    "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"       \
+    " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"        \
+    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"          \
+    " FROM decl_terms t CROSS JOIN declarations d"                                                 \
+    " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"     \
     " WHERE d.id = t.decl_id AND t.term >= ?10 AND t.term < ?11 AND"
-#define TERMS_REST                                                                             \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"           \
+#define TERMS_REST                                                                                 \
+    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"               \
     " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
 static const char list_terms[] = TERMS_COLS LIST_FILTERS " AND ?9 = ''" TERMS_REST LIST_ORDER;
 static const char list_party_terms[] = TERMS_COLS LIST_FILTERS LIST_PARTY TERMS_REST LIST_ORDER;
 /* A common word (thousands of matches) is the other way round: walk the newest declarations and
  * keep those whose id is among the matches, which stops after a page. */
-static const char list_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS_ALL
-                                      LIST_ORDER;
-static const char list_party_terms_scan[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY LIST_TERMS_ALL
-                                            LIST_ORDER;
+static const char list_terms_scan[] =
+    LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS_ALL LIST_ORDER;
+static const char list_party_terms_scan[] =
+    LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY LIST_TERMS_ALL LIST_ORDER;
 #define COMMON_TERM 500
 
 /* How many declarations the word [lo, hi) matches, counted up to COMMON_TERM. */
@@ -134,10 +134,10 @@ int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out)
 }
 
 /* ?1 status ?2 status2 ?3 min channel ?4 channel ?5 office ?6 type ?7 party ?8 from ?9 to ?10 limit */
-#define WL_WHERE                                                                               \
-    " WHERE d.status IN (?1, ?2) AND d.channel >= ?3 AND (?4 = 0 OR d.channel = ?4)"           \
-    " AND (?5 = '' OR d.office = ?5) AND (?6 = '' OR d.type_code = ?6)"                        \
-    " AND (?7 = '' OR d.party = ?7 OR d.declarant = ?7) AND d.registered_at >= ?8"             \
+#define WL_WHERE                                                                                   \
+    " WHERE d.status IN (?1, ?2) AND d.channel >= ?3 AND (?4 = 0 OR d.channel = ?4)"               \
+    " AND (?5 = '' OR d.office = ?5) AND (?6 = '' OR d.type_code = ?6)"                            \
+    " AND (?7 = '' OR d.party = ?7 OR d.declarant = ?7) AND d.registered_at >= ?8"                 \
     " AND d.registered_at < ?9"
 static const char wl_registered[] = LIST_COLS WL_WHERE " ORDER BY d.registered_at, d.id LIMIT ?10";
 static const char wl_updated[] = LIST_COLS WL_WHERE " ORDER BY d.updated_at, d.id LIMIT ?10";
@@ -172,7 +172,8 @@ int store_notifications(db_conn *c, const char *party, int64_t after, notif_row 
     static const char sql[] =
         "SELECT e.decl_id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
         " d.channel, e.at, e.feed FROM events e CROSS JOIN declarations d"
-        " WHERE d.id = e.decl_id AND e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = ?2 OR d.declarant = ?2)"
+        " WHERE d.id = e.decl_id AND e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = "
+        "?2 OR d.declarant = ?2)"
         " ORDER BY e.feed LIMIT ?3";
     db_stmt *st = db_prepare(c, sql);
     if (!st)

@@ -11,7 +11,8 @@ static int done(int rc) { return rc == DB_DONE ? DB_OK : rc; }
 int store_bank_key_put(db_conn *c, const char *party, const char *pem, int64_t at)
 {
     static const char del[] = "DELETE FROM bank_keys WHERE party = ?";
-    static const char ins[] = "INSERT INTO bank_keys (party, public_key, created_at) VALUES (?, ?, ?)";
+    static const char ins[] =
+        "INSERT INTO bank_keys (party, public_key, created_at) VALUES (?, ?, ?)";
     db_stmt *st = db_prepare(c, del);
     if (!st)
         return DB_ERR;
@@ -49,7 +50,7 @@ int store_bank_key_get(db_conn *c, const char *party, char **pem)
 
 /* assessed + interest - paid - paid_by_credit + credit: the tax not paid (core/ledger.h) */
 #define UNPAID_SUM                                                                                 \
-    "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                    \
+    "SUM(CASE WHEN l.kind IN ('assessed', 'interest', 'credit') THEN l.amount"                     \
     " WHEN l.kind IN ('paid', 'paid_by_credit') THEN -l.amount ELSE 0 END)"
 
 /* A declaration's ledger balance, kept in ledger_unpaid (schema migration 7): the row is there
@@ -59,7 +60,8 @@ static int unpaid_sync(db_conn *c, const char *decl_id)
 {
     static const char sum[] =
         "SELECT " UNPAID_SUM ", MIN(CASE WHEN l.kind = 'assessed' THEN l.party END), MIN(l.party),"
-        " MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) FROM ledger_entries l WHERE l.decl_id = ?";
+        " MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) FROM ledger_entries l WHERE l.decl_id = "
+        "?";
     static const char put[] =
         "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (decl_id) DO UPDATE SET party = excluded.party,"
@@ -93,7 +95,8 @@ static int unpaid_sync(db_conn *c, const char *decl_id)
 
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
 {
-    static const char next[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_entries WHERE decl_id = ?";
+    static const char next[] =
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_entries WHERE decl_id = ?";
     static const char ins[] = "INSERT INTO ledger_entries (decl_id, seq, at, kind, amount, party,"
                               " bank, bank_txn, note, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, next);
@@ -243,7 +246,8 @@ static int read_decl_ids(db_conn *c, db_stmt *st, char (*decl_ids)[33], int max)
     return rc == DB_DONE ? n : rc;
 }
 
-int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33], int max)
+int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33],
+                          int max)
 {
     static const char sql[] = "SELECT decl_id FROM ledger_entries WHERE party = ?"
                               " GROUP BY decl_id HAVING MIN(at) < ? ORDER BY MIN(at), decl_id";
@@ -305,13 +309,14 @@ int store_payment_put(db_conn *c, const payment_row *r)
     return done(rc);
 }
 
-int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to,
-                           payment_row *out, int max)
+int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to, payment_row *out,
+                           int max)
 {
-    static const char sql[] = "SELECT bank_txn, payer, paid_at, total, status, created_at"
-                              " FROM payments WHERE bank = ? AND kind = 'payment' AND created_at >= ?"
-                              " AND created_at < ?"
-                              " ORDER BY created_at, bank_txn";
+    static const char sql[] =
+        "SELECT bank_txn, payer, paid_at, total, status, created_at"
+        " FROM payments WHERE bank = ? AND kind = 'payment' AND created_at >= ?"
+        " AND created_at < ?"
+        " ORDER BY created_at, bank_txn";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -363,10 +368,12 @@ int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int m
 
 int store_guarantee_put(db_conn *c, const guarantee_row *g, const char (*decl_ids)[33], int n)
 {
-    static const char ins[] = "INSERT INTO guarantees (bank, guarantee_id, type, enterprise, amount,"
-                              " valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    static const char decl[] = "INSERT INTO guarantee_declarations (bank, guarantee_id, seq, decl_id)"
-                               " VALUES (?, ?, ?, ?)";
+    static const char ins[] =
+        "INSERT INTO guarantees (bank, guarantee_id, type, enterprise, amount,"
+        " valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    static const char decl[] =
+        "INSERT INTO guarantee_declarations (bank, guarantee_id, seq, decl_id)"
+        " VALUES (?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
@@ -392,8 +399,9 @@ int store_guarantee_put(db_conn *c, const guarantee_row *g, const char (*decl_id
 
 int store_guarantee_get(db_conn *c, const char *bank, const char *id, guarantee_row *out)
 {
-    static const char sql[] = "SELECT type, enterprise, amount, valid_until, created_at FROM guarantees"
-                              " WHERE bank = ? AND guarantee_id = ?";
+    static const char sql[] =
+        "SELECT type, enterprise, amount, valid_until, created_at FROM guarantees"
+        " WHERE bank = ? AND guarantee_id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -414,7 +422,8 @@ int store_guarantee_get(db_conn *c, const char *bank, const char *id, guarantee_
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
-int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33], int max)
+int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33],
+                          int max)
 {
     static const char sql[] = "SELECT decl_id FROM guarantee_declarations"
                               " WHERE bank = ? AND guarantee_id = ? ORDER BY seq";
@@ -443,17 +452,18 @@ int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)
 
 /* ---- enterprise credit ----------------------------------------------------------------------- */
 
-int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out, int max)
+int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out,
+                         int max)
 {
 #define CREDIT_SELECT                                                                              \
-    "SELECT decl_id, SUM(CASE WHEN kind = 'credit' THEN amount ELSE 0 END),"                      \
-    " SUM(CASE WHEN kind = 'credit_used' THEN amount ELSE 0 END),"                                \
-    " SUM(CASE WHEN kind = 'refunded' THEN amount ELSE 0 END), MIN(at) FROM ledger_entries"       \
+    "SELECT decl_id, SUM(CASE WHEN kind = 'credit' THEN amount ELSE 0 END),"                       \
+    " SUM(CASE WHEN kind = 'credit_used' THEN amount ELSE 0 END),"                                 \
+    " SUM(CASE WHEN kind = 'refunded' THEN amount ELSE 0 END), MIN(at) FROM ledger_entries"        \
     " WHERE party = ? AND kind IN ('credit', 'credit_used', 'refunded') GROUP BY decl_id"
     static const char all[] = CREDIT_SELECT " ORDER BY MIN(at), decl_id";
-    static const char avail[] = CREDIT_SELECT
-        " HAVING SUM(CASE WHEN kind = 'credit' THEN amount ELSE -amount END) > 0"
-        " ORDER BY MIN(at), decl_id";
+    static const char avail[] =
+        CREDIT_SELECT " HAVING SUM(CASE WHEN kind = 'credit' THEN amount ELSE -amount END) > 0"
+                      " ORDER BY MIN(at), decl_id";
 #undef CREDIT_SELECT
     db_stmt *st = db_prepare(c, only_available ? avail : all);
     if (!st)
@@ -497,11 +507,13 @@ static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
 
 int store_refund_put(db_conn *c, const refund_row *r)
 {
-    static const char ins[] = "INSERT INTO credit_refunds (id, party, amount, status, reason,"
-                              " requested_by, requested_at, decided_by, decided_at, note, declaration)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    static const char upd[] = "UPDATE credit_refunds SET status = ?, decided_by = ?, decided_at = ?,"
-                              " note = ? WHERE id = ?";
+    static const char ins[] =
+        "INSERT INTO credit_refunds (id, party, amount, status, reason,"
+        " requested_by, requested_at, decided_by, decided_at, note, declaration)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char upd[] =
+        "UPDATE credit_refunds SET status = ?, decided_by = ?, decided_at = ?,"
+        " note = ? WHERE id = ?";
     int exists = 0;
     refund_row cur;
     int rc = store_refund_get(c, r->id, &cur);
@@ -549,7 +561,8 @@ int store_refund_get(db_conn *c, int64_t id, refund_row *out)
 
 int store_refunds_of(db_conn *c, const char *party, refund_row *out, int max)
 {
-    static const char sql[] = "SELECT " REFUND_COLS " FROM credit_refunds WHERE party = ? ORDER BY id";
+    static const char sql[] =
+        "SELECT " REFUND_COLS " FROM credit_refunds WHERE party = ? ORDER BY id";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;

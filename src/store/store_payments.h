@@ -20,11 +20,11 @@ typedef struct ledger_row {
     int64_t at;
     char kind[16];
     int64_t amount;
-    char party[14];     /* the enterprise the entry concerns */
-    char bank[14];      /* the bank for paid / guaranteed entries, "" otherwise */
+    char party[14]; /* the enterprise the entry concerns */
+    char bank[14];  /* the bank for paid / guaranteed entries, "" otherwise */
     char bank_txn[65];
     char note[160];
-    int32_t due;        /* guaranteed entries: the date the guarantee ends (yyyymmdd), else 0 */
+    int32_t due; /* guaranteed entries: the date the guarantee ends (yyyymmdd), else 0 */
 } ledger_row;
 
 /* Appends an entry; returns its sequence number (1, 2, ...) or <0. */
@@ -50,7 +50,8 @@ typedef struct unpaid_row {
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max);
 /* The declarations of an enterprise with ledger entries, the first one before `before` (unix s),
  * oldest first. Returns the count (fills up to max) or <0. */
-int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33], int max);
+int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33],
+                          int max);
 
 /* ---- payments -------------------------------------------------------------------------------- */
 typedef struct payment_row {
@@ -61,17 +62,17 @@ typedef struct payment_row {
     char paid_at[40];
     int64_t total;
     int status;
-    char *response;     /* heap */
+    char *response; /* heap */
     int64_t created_at;
-    char kind[12];      /* payment | guarantee (one id space per bank) */
+    char kind[12]; /* payment | guarantee (one id space per bank) */
 } payment_row;
 
 int store_payment_get(db_conn *c, const char *bank, const char *bank_txn, payment_row *out);
 int store_payment_put(db_conn *c, const payment_row *r);
 /* A bank's payments (kind "payment") booked in [from, to) (unix s), oldest first (response not
  * read). Returns the count (fills up to max) or <0. */
-int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to,
-                           payment_row *out, int max);
+int store_payments_of_bank(db_conn *c, const char *bank, int64_t from, int64_t to, payment_row *out,
+                           int max);
 
 /* Declarations a bank still guarantees (sum of its guaranteed entries > 0). */
 typedef struct due_row {
@@ -85,9 +86,9 @@ int store_ledger_guaranteed_by(db_conn *c, const char *bank, due_row *out, int m
 typedef struct guarantee_row {
     char bank[14];
     char id[51];
-    char type[12];      /* separate | joint */
+    char type[12]; /* separate | joint */
     char enterprise[14];
-    int64_t amount;     /* the ceiling; a joint guarantee's released amounts are used again */
+    int64_t amount;      /* the ceiling; a joint guarantee's released amounts are used again */
     int32_t valid_until; /* yyyymmdd */
     int64_t created_at;
 } guarantee_row;
@@ -97,7 +98,8 @@ int store_guarantee_put(db_conn *c, const guarantee_row *g, const char (*decl_id
 /* 1 found, 0 not (a guarantee given before the terms were kept), <0 error */
 int store_guarantee_get(db_conn *c, const char *bank, const char *id, guarantee_row *out);
 /* The covered declarations in the guarantee's order; returns the count (fills up to max). */
-int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33], int max);
+int store_guarantee_decls(db_conn *c, const char *bank, const char *id, char (*decl_ids)[33],
+                          int max);
 /* What the guarantee secures now: the sum of its "guaranteed" entries (releases are negative). */
 int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id);
 
@@ -110,7 +112,8 @@ typedef struct credit_row {
 
 /* Per declaration of the enterprise with credit entries, oldest credit first; only_available:
  * just those with credit left. Returns the count (fills up to max) or <0. */
-int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out, int max);
+int store_credit_sources(db_conn *c, const char *party, int only_available, credit_row *out,
+                         int max);
 
 /* Refund requests of enterprise credit (requested -> approved | rejected by an officer). */
 typedef struct refund_row {
@@ -124,7 +127,7 @@ typedef struct refund_row {
     char decided_by[14];
     int64_t decided_at;
     char note[160];
-    char declaration[13];     /* a claim raised by an accepted amendment: its declaration ("" else) */
+    char declaration[13]; /* a claim raised by an accepted amendment: its declaration ("" else) */
 } refund_row;
 
 /* Inserts a new request, or records the decision on an existing one (status, decided_*, note). */

@@ -46,10 +46,10 @@ int store_agency_connected(db_conn *c, const char *agency)
 
 int store_permit_insert(db_conn *c, const permit_row *p)
 {
-    static const char sql[] =
-        "INSERT INTO permits (number, agency, issuer, enterprise, procedure_ref, hs_codes, quantity,"
-        " unit, used, valid_from, valid_to, revoked_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, ?)";
+    static const char sql[] = "INSERT INTO permits (number, agency, issuer, enterprise, "
+                              "procedure_ref, hs_codes, quantity,"
+                              " unit, used, valid_from, valid_to, revoked_at, created_at)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, ?)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -99,7 +99,8 @@ int store_permit_get(db_conn *c, const char *number, permit_row *out)
 
 int store_permit_revoke(db_conn *c, const char *number, int64_t at)
 {
-    static const char sql[] = "UPDATE permits SET revoked_at = ? WHERE number = ? AND revoked_at = 0";
+    static const char sql[] =
+        "UPDATE permits SET revoked_at = ? WHERE number = ? AND revoked_at = 0";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -238,8 +239,9 @@ int store_co_get(db_conn *c, const char *number, co_row *out)
 
 int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
 {
-    static const char sql[] = "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
-                              " WHERE co_number = ? ORDER BY idx";
+    static const char sql[] =
+        "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
+        " WHERE co_number = ? ORDER BY idx";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -261,8 +263,8 @@ int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
     return n < max ? n : max;
 }
 
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
-                  const char *decl_id, int line)
+int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, const char *decl_id,
+                  int line)
 {
     static const char use[] = "INSERT INTO co_usages (decl_id, line, co_number, idx, quantity)"
                               " VALUES (?, ?, ?, ?, ?)";
@@ -330,8 +332,10 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
     static const char permit_back[] =
         "UPDATE permits SET used = used - (SELECT COALESCE(SUM(u.quantity), 0) FROM permit_usages u"
         " WHERE u.decl_id = ? AND u.permit = permits.number)"
-        " WHERE EXISTS (SELECT 1 FROM permit_usages u WHERE u.decl_id = ? AND u.permit = permits.number)";
-    static const char co_sum[] = "SELECT COALESCE(SUM(quantity), 0) FROM co_usages WHERE decl_id = ?";
+        " WHERE EXISTS (SELECT 1 FROM permit_usages u WHERE u.decl_id = ? AND u.permit = "
+        "permits.number)";
+    static const char co_sum[] =
+        "SELECT COALESCE(SUM(quantity), 0) FROM co_usages WHERE decl_id = ?";
     static const char permit_sum[] =
         "SELECT COALESCE(SUM(quantity), 0) FROM permit_usages WHERE decl_id = ?";
     static const char co_del[] = "DELETE FROM co_usages WHERE decl_id = ?";

@@ -82,11 +82,12 @@ int64_t store_office_count(db_conn *c)
     return n;
 }
 
-int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                       int64_t at)
+int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
+                       const char *decl_id, int64_t at)
 {
-    static const char sql[] = "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES (?, ?, ?, ?, ?)"
-                              " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING";
+    static const char sql[] =
+        "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -98,15 +99,16 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
     return db_run_nowait(c, st);
 }
 
-int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                          char (*numbers)[13], int max)
+int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
+                          const char *decl_id, char (*numbers)[13], int max)
 {
     /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
      * provisional one, which has no number) did not declare the document */
-    static const char sql[] = "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"
-                              " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"
-                              " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"
-                              " LIMIT ?";
+    static const char sql[] =
+        "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"
+        " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"
+        " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"
+        " LIMIT ?";
     db_stmt *st = db_prepare(c, sql);
     int n = 0, rc;
     if (!st)
@@ -138,10 +140,12 @@ int store_document_clear(db_conn *c, const char *decl_id)
     return db_run_nowait(c, st);
 }
 
-int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from)
+int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit,
+                      int32_t *valid_from)
 {
-    static const char sql[] = "SELECT vnd_per_unit, valid_from FROM exchange_rates WHERE currency = ?"
-                              " AND valid_from < ? ORDER BY valid_from DESC LIMIT 1";
+    static const char sql[] =
+        "SELECT vnd_per_unit, valid_from FROM exchange_rates WHERE currency = ?"
+        " AND valid_from < ? ORDER BY valid_from DESC LIMIT 1";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -160,8 +164,9 @@ int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t 
 int store_decl_exports_by_container(db_conn *c, const char *container, char (*ids)[33], int max)
 {
     /* recorded at registration (service/duplicates.c dup_record), indexed by (kind, ref) */
-    static const char sql[] = "SELECT decl_id FROM declared_documents WHERE kind = 'export_container' AND ref = ?"
-                              " ORDER BY at LIMIT ?";
+    static const char sql[] =
+        "SELECT decl_id FROM declared_documents WHERE kind = 'export_container' AND ref = ?"
+        " ORDER BY at LIMIT ?";
     db_stmt *st = db_prepare(c, sql);
     int n = 0, rc;
     if (!st)

@@ -12,7 +12,7 @@ typedef struct office_row {
     char code[9];
     char name[160];
     char province[96];
-    char kind[12];   /* office | team */
+    char kind[12]; /* office | team */
     int active;
     char source[64];
     int64_t updated_at;
@@ -28,19 +28,20 @@ int store_office_each(db_conn *c, store_office_fn fn, void *ctx);
 int64_t store_office_count(db_conn *c);
 
 /* Records that decl_id declared the document (kind "invoice" | "bill_of_lading", ref) for party. */
-int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                       int64_t at);
+int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
+                       const char *decl_id, int64_t at);
 /* The numbers of the other declarations (not decl_id) of party that declared the document and
  * still stand (not cancelled, invalidated, expired or rejected): up to max into numbers. Returns
  * the count written or <0. */
-int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref, const char *decl_id,
-                          char (*numbers)[13], int max);
+int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
+                          const char *decl_id, char (*numbers)[13], int max);
 /* Forgets decl_id's documents (before re-recording an amendment's). */
 int store_document_clear(db_conn *c, const char *decl_id);
 
 /* The rate of currency's period before the one starting on `before` (yyyymmdd): 1 found, 0 none,
  * <0 error. */
-int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit, int32_t *valid_from);
+int store_fx_previous(db_conn *c, const char *currency, int32_t before, int64_t *vnd_per_unit,
+                      int32_t *valid_from);
 
 /* Registered export declarations whose document lists container (recorded by dup_record): up to
  * max ids. Returns the count or <0. */

@@ -137,9 +137,12 @@ static int decode_facts(const char *text, const char *decl_id, int64_t at, risk_
         snprintf(x->decl_id, sizeof x->decl_id, "%s", decl_id);
         x->registered_at = at;
         if (get_int(&s, &line) || get_text(&s, x->importer, sizeof x->importer) ||
-            get_text(&s, x->declarant, sizeof x->declarant) || get_text(&s, x->seller, sizeof x->seller) ||
-            get_text(&s, x->courier, sizeof x->courier) || get_text(&s, x->office, sizeof x->office) ||
-            get_text(&s, x->type_code, sizeof x->type_code) || get_text(&s, x->procedure, sizeof x->procedure) ||
+            get_text(&s, x->declarant, sizeof x->declarant) ||
+            get_text(&s, x->seller, sizeof x->seller) ||
+            get_text(&s, x->courier, sizeof x->courier) ||
+            get_text(&s, x->office, sizeof x->office) ||
+            get_text(&s, x->type_code, sizeof x->type_code) ||
+            get_text(&s, x->procedure, sizeof x->procedure) ||
             get_text(&s, x->use_code, sizeof x->use_code) ||
             get_text(&s, x->payment_type, sizeof x->payment_type) ||
             get_text(&s, x->tax_type, sizeof x->tax_type) ||
@@ -176,7 +179,8 @@ char *store_risk_facts_encode(const risk_fact *facts, int n)
 int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
                                  const char *encoded)
 {
-    static const char sql[] = "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
+    static const char sql[] =
+        "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
     if (n <= 0)
         return 0;
     db_stmt *st = encoded ? db_prepare(c, sql) : NULL;
@@ -205,8 +209,9 @@ int store_risk_outcome_put(db_conn *c, const char *decl_id, int64_t at, int viol
                            int64_t additional_tax, const char *source)
 {
     static const char exists[] = "SELECT count(*) FROM risk_outcomes WHERE decl_id = ?";
-    static const char ins[] = "INSERT INTO risk_outcomes (decl_id, at, violation, critical, additional_tax, source)"
-                              " VALUES (?, ?, ?, ?, ?, ?)";
+    static const char ins[] =
+        "INSERT INTO risk_outcomes (decl_id, at, violation, critical, additional_tax, source)"
+        " VALUES (?, ?, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, exists);
     if (!st)
         return DB_ERR;
@@ -252,7 +257,8 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
 {
     static const char facts_sql[] = "SELECT decl_id, registered_at, items, facts FROM risk_facts"
                                     " ORDER BY registered_at, decl_id";
-    static const char outcomes_sql[] = "SELECT decl_id, at, violation, critical FROM risk_outcomes ORDER BY at, decl_id";
+    static const char outcomes_sql[] =
+        "SELECT decl_id, at, violation, critical FROM risk_outcomes ORDER BY at, decl_id";
     *facts_out = NULL;
     *outcomes_out = NULL;
     *n_facts = *n_outcomes = 0;
@@ -280,7 +286,8 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
         }
         const char *id = db_col_text(c, st, 0);
         char *text = store_unpack(db_col_text(c, st, 3));
-        int got = decode_facts(text ? text : "", id ? id : "", db_col_int64(c, st, 1), facts + n, (int)items);
+        int got = decode_facts(text ? text : "", id ? id : "", db_col_int64(c, st, 1), facts + n,
+                               (int)items);
         free(text);
         if (got > 0)
             n += (size_t)got;
@@ -328,7 +335,8 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
                 outs = o;
             }
             for (int32_t j = 0; j < count[k]; j++)
-                outs[no++] = (risk_outcome){.fact = first[k] + j, .at = db_col_int64(c, st, 1),
+                outs[no++] = (risk_outcome){.fact = first[k] + j,
+                                            .at = db_col_int64(c, st, 1),
                                             .violation = (int8_t)db_col_int64(c, st, 2),
                                             .critical = (int8_t)db_col_int64(c, st, 3)};
         }
@@ -363,8 +371,9 @@ void risk_model_row_release(risk_model_row *r)
 int64_t store_risk_model_put(db_conn *c, const risk_model_row *r)
 {
     static const char next[] = "SELECT COALESCE(MAX(version), 0) + 1 FROM risk_models";
-    static const char ins[] = "INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained,"
-                              " active, features, metrics, params, model) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
+    static const char ins[] =
+        "INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained,"
+        " active, features, metrics, params, model) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
     db_stmt *st = db_prepare(c, next);
     if (!st)
         return DB_ERR;
@@ -406,8 +415,9 @@ static void read_model(db_conn *c, db_stmt *st, risk_model_row *r, int with_mode
 
 int store_risk_model_list(db_conn *c, risk_model_row *out, int max)
 {
-    static const char sql[] = "SELECT version, created_at, train_from, train_to, rows_trained, active, features,"
-                              " metrics, params FROM risk_models ORDER BY version DESC";
+    static const char sql[] =
+        "SELECT version, created_at, train_from, train_to, rows_trained, active, features,"
+        " metrics, params FROM risk_models ORDER BY version DESC";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -455,8 +465,9 @@ int64_t store_risk_model_active_version(db_conn *c)
 
 int store_risk_model_active(db_conn *c, risk_model_row *out)
 {
-    static const char sql[] = "SELECT version, created_at, train_from, train_to, rows_trained, active, features,"
-                              " metrics, params, model FROM risk_models WHERE active = 1";
+    static const char sql[] =
+        "SELECT version, created_at, train_from, train_to, rows_trained, active, features,"
+        " metrics, params, model FROM risk_models WHERE active = 1";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;

@@ -30,18 +30,19 @@ int store_risk_facts_of(db_conn *c, const char *decl_id, risk_fact *out, int max
 
 /* Every fact (registration order) and every outcome (recording order), expanded to one outcome
  * per item of its declaration. Arrays are malloc'd; caller frees. 0 or <0. */
-int store_risk_load(db_conn *c, risk_fact **facts, size_t *n_facts, risk_outcome **outcomes, size_t *n_outcomes);
+int store_risk_load(db_conn *c, risk_fact **facts, size_t *n_facts, risk_outcome **outcomes,
+                    size_t *n_outcomes);
 
 typedef struct risk_model_row {
     int64_t version;
     int64_t created_at;
-    int64_t train_from, train_to;   /* registration times of the training window */
-    int64_t rows;                   /* labelled rows trained on */
+    int64_t train_from, train_to; /* registration times of the training window */
+    int64_t rows;                 /* labelled rows trained on */
     int active;
-    char *features;                 /* JSON array of feature names, heap */
-    char *metrics;                  /* JSON, heap */
-    char *params;                   /* JSON, heap */
-    char *model;                    /* XGBoost JSON model, heap; NULL in listings */
+    char *features; /* JSON array of feature names, heap */
+    char *metrics;  /* JSON, heap */
+    char *params;   /* JSON, heap */
+    char *model;    /* XGBoost JSON model, heap; NULL in listings */
 } risk_model_row;
 
 void risk_model_row_release(risk_model_row *r);

@@ -188,7 +188,8 @@ int store_login_failures_clear(db_conn *c, const char *username)
 
 /* ---- tokens of people ----------------------------------------------------------------------- */
 
-int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username, int64_t expires_at)
+int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username,
+                          int64_t expires_at)
 {
     static const char sql[] =
         "INSERT INTO token_owners (token_hash, username, expires_at) VALUES (?, ?, ?)";
@@ -243,7 +244,8 @@ static int count_changes(db_conn *c, const char *sql, const char *key)
 int store_token_delete(db_conn *c, const char *hash_hex)
 {
     static const char del[] = "DELETE FROM tokens WHERE token_hash = ? RETURNING token_hash";
-    static const char del_owner[] = "DELETE FROM token_owners WHERE token_hash = ? RETURNING token_hash";
+    static const char del_owner[] =
+        "DELETE FROM token_owners WHERE token_hash = ? RETURNING token_hash";
     int n = count_changes(c, del, hash_hex);
     if (n < 0 || count_changes(c, del_owner, hash_hex) < 0)
         return DB_ERR;
@@ -258,8 +260,9 @@ static const char fold_latin1_a[] =
     "gggggggghh??iiiiiiiii???jjkk?llllll????nnnnnn???oooooo??rrrrrrsssssssstttt??uuuuuuuuuuuuwwyy"
     "yzzzzzz?";
 static const char fold_horn[] = "oo?????????????uu";
-static const char fold_viet[] = "aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooo"
-                                "uuuuuuuuuuuuuuyyyyyyyy";
+static const char fold_viet[] =
+    "aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooo"
+    "uuuuuuuuuuuuuuyyyyyyyy";
 
 static char fold_cp(unsigned cp)
 {
@@ -381,9 +384,12 @@ static void terms_collect(term_set *s, const char *number, const char *doc_json)
         terms_of_text(s, jstr(doc, "invoice", "number"));
         json_t *tr = json_object_get(doc, "transport"), *v;
         size_t i;
-        json_array_foreach(json_object_get(tr, "bills_of_lading"), i, v) terms_of_text(s, json_string_value(v));
-        json_array_foreach(json_object_get(tr, "containers"), i, v) terms_of_text(s, json_string_value(v));
-        json_array_foreach(json_object_get(doc, "items"), i, v) {
+        json_array_foreach(json_object_get(tr, "bills_of_lading"), i, v)
+            terms_of_text(s, json_string_value(v));
+        json_array_foreach(json_object_get(tr, "containers"), i, v)
+            terms_of_text(s, json_string_value(v));
+        json_array_foreach(json_object_get(doc, "items"), i, v)
+        {
             terms_of_text(s, jstr(v, "description", NULL));
             terms_of_text(s, jstr(v, "hs_code", NULL));
         }
@@ -488,8 +494,10 @@ static void terms_many_init(void)
     size_t n = (size_t)snprintf(terms_many_sql, sizeof terms_many_sql,
                                 "INSERT INTO decl_terms (term, decl_id) VALUES ");
     for (int i = 0; i < TERM_ROWS; i++)
-        n += (size_t)snprintf(terms_many_sql + n, sizeof terms_many_sql - n, "%s(?, ?)", i ? "," : "");
-    snprintf(terms_many_sql + n, sizeof terms_many_sql - n, " ON CONFLICT (term, decl_id) DO NOTHING");
+        n += (size_t)snprintf(terms_many_sql + n, sizeof terms_many_sql - n, "%s(?, ?)",
+                              i ? "," : "");
+    snprintf(terms_many_sql + n, sizeof terms_many_sql - n,
+             " ON CONFLICT (term, decl_id) DO NOTHING");
 }
 
 int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const char *const *decl_ids,
@@ -574,7 +582,8 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
 
 /* ---- claims --------------------------------------------------------------------------------- */
 
-int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at)
+int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name,
+                    int64_t at)
 {
     static const char sql[] =
         "INSERT INTO decl_claims (decl_id, username, name, at) VALUES (?, ?, ?, ?)"

@@ -15,7 +15,7 @@ typedef struct user_row {
     char party[14];
     char name[128];
     char office[9];
-    char password[256];       /* "scrypt$N$r$p$salt_hex$hash_hex" */
+    char password[256]; /* "scrypt$N$r$p$salt_hex$hash_hex" */
     int64_t created_at;
     int disabled;
     char roles[USER_MAX_ROLES][24];
@@ -46,7 +46,8 @@ int store_login_failure_add(db_conn *c, const char *username, int64_t at);
 int store_login_failures_clear(db_conn *c, const char *username);
 
 /* A token issued to a person (username) or only with an expiry (username ""). */
-int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username, int64_t expires_at);
+int store_token_owner_put(db_conn *c, const char *hash_hex, const char *username,
+                          int64_t expires_at);
 /* The owner of a token: 1 and username (name, office from users; "" for a machine token with
  * only an expiry), 0 when the token has no owner row, <0 error. *expires_at 0 = never. */
 int store_token_owner_get(db_conn *c, const char *hash_hex, char username[64], char name[128],
@@ -72,23 +73,25 @@ int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const ch
                                   long n);
 
 /* Worklist claims: who holds a declaration. */
-int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name, int64_t at);
-int store_claim_get(db_conn *c, const char *decl_id, char username[64], char name[128], int64_t *at);
+int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name,
+                    int64_t at);
+int store_claim_get(db_conn *c, const char *decl_id, char username[64], char name[128],
+                    int64_t *at);
 
 /* ---- lists of declarations (e-Office) ----------------------------------------------------- */
 
 typedef struct decl_list_q {
-    int status;               /* 0 = any */
-    int status2;              /* a second status (worklists), 0 = none */
-    int channel;              /* 0 = any */
-    int min_channel;          /* worklists: yellow and red only (2) */
-    const char *office;       /* "" = any */
-    const char *type_code;    /* "" = any */
-    const char *party;        /* enterprise scope: party or declarant, "" = any */
-    int64_t from, to;         /* created_at range [from, to) */
-    int64_t cursor_at;        /* list: rows strictly before (cursor_at, cursor_id) */
+    int status;            /* 0 = any */
+    int status2;           /* a second status (worklists), 0 = none */
+    int channel;           /* 0 = any */
+    int min_channel;       /* worklists: yellow and red only (2) */
+    const char *office;    /* "" = any */
+    const char *type_code; /* "" = any */
+    const char *party;     /* enterprise scope: party or declarant, "" = any */
+    int64_t from, to;      /* created_at range [from, to) */
+    int64_t cursor_at;     /* list: rows strictly before (cursor_at, cursor_id) */
     char cursor_id[33];
-    char terms[3][2][64];     /* up to 3 search words as [lo, hi) ranges; n_terms used */
+    char terms[3][2][64]; /* up to 3 search words as [lo, hi) ranges; n_terms used */
     int n_terms;
     int limit;
 } decl_list_q;

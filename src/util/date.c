@@ -73,7 +73,7 @@ int32_t date_diff_days(date_ymd a, date_ymd b) { return date_to_days(b) - date_t
 
 int date_weekday(date_ymd d)
 {
-    int32_t z = date_to_days(d); /* 1970-01-01 was a Thursday (4) */
+    int32_t z = date_to_days(d);        /* 1970-01-01 was a Thursday (4) */
     int w = (int)((z % 7 + 7 + 3) % 7); /* 0 = Monday */
     return w + 1;
 }
@@ -85,7 +85,10 @@ date_ymd date_legal(int64_t t)
     return date_from_days((int32_t)days);
 }
 
-int64_t date_legal_start(date_ymd d) { return (int64_t)date_to_days(d) * 86400 - DATE_LEGAL_OFFSET_S; }
+int64_t date_legal_start(date_ymd d)
+{
+    return (int64_t)date_to_days(d) * 86400 - DATE_LEGAL_OFFSET_S;
+}
 
 int64_t date_legal_end(date_ymd d) { return date_legal_start(d) + 86399; }
 

@@ -11,18 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DEC_SCALE_AMOUNT 4   /* invoice values, prices, freight: VNACCS IP4 allows 4 decimals */
-#define DEC_SCALE_QTY 4      /* quantities and weights */
-#define DEC_SCALE_FX 4       /* customs exchange rate, VND per unit of currency */
-#define DEC_SCALE_PCT 2      /* tax rates in percent: 12.5 % is stored as 1250 */
+#define DEC_SCALE_AMOUNT 4 /* invoice values, prices, freight: VNACCS IP4 allows 4 decimals */
+#define DEC_SCALE_QTY 4    /* quantities and weights */
+#define DEC_SCALE_FX 4     /* customs exchange rate, VND per unit of currency */
+#define DEC_SCALE_PCT 2    /* tax rates in percent: 12.5 % is stored as 1250 */
 
 #define DEC_MAX_INT_DIGITS 15 /* 10^15 is the largest value we accept at any scale */
 
 enum {
     DEC_OK = 0,
-    DEC_ERR_SYNTAX = -1,    /* not a decimal number */
-    DEC_ERR_SCALE = -2,     /* more fractional digits than allowed */
-    DEC_ERR_RANGE = -3,     /* integer part longer than DEC_MAX_INT_DIGITS */
+    DEC_ERR_SYNTAX = -1, /* not a decimal number */
+    DEC_ERR_SCALE = -2,  /* more fractional digits than allowed */
+    DEC_ERR_RANGE = -3,  /* integer part longer than DEC_MAX_INT_DIGITS */
 };
 
 /* Parses s (NUL-terminated) into *out scaled by 10^scale. Accepts a decimal comma when

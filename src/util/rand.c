@@ -12,7 +12,8 @@ int rand_fill(void *buf, size_t n)
     if (n > 0x7fffffff || RAND_bytes(buf, (int)n) != 1) {
         memset(buf, 0, n);
         log_error("the random number generator failed (%s); refusing to go on with predictable "
-                  "values", ERR_reason_error_string(ERR_get_error()));
+                  "values",
+                  ERR_reason_error_string(ERR_get_error()));
         return -1;
     }
     return 0;

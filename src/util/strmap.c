@@ -46,7 +46,8 @@ static size_t probe(const strmap *m, uint64_t h, const char *key, size_t len)
     size_t mask = m->n_slots - 1, i = (size_t)h & mask;
     for (;;) {
         const strmap_slot *s = &m->slots[i];
-        if (s->index < 0 || (s->hash == h && s->key_len == len && memcmp(m->arena + s->key_off, key, len) == 0))
+        if (s->index < 0 ||
+            (s->hash == h && s->key_len == len && memcmp(m->arena + s->key_off, key, len) == 0))
             return i;
         i = (i + 1) & mask;
     }
@@ -105,7 +106,9 @@ int32_t strmap_intern(strmap *m, const char *key, size_t len, int *created)
         i = probe(m, h, key, len);
     }
     memcpy(m->arena + m->arena_len, key, len);
-    m->slots[i] = (strmap_slot){.hash = h, .key_off = (uint32_t)m->arena_len, .key_len = (uint32_t)len,
+    m->slots[i] = (strmap_slot){.hash = h,
+                                .key_off = (uint32_t)m->arena_len,
+                                .key_len = (uint32_t)len,
                                 .index = (int32_t)m->count};
     m->arena_len += len;
     *created = 1;

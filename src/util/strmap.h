@@ -10,14 +10,14 @@
 
 typedef struct strmap_slot {
     uint64_t hash;
-    uint32_t key_off;   /* offset of the key in the arena */
+    uint32_t key_off; /* offset of the key in the arena */
     uint32_t key_len;
-    int32_t index;      /* -1 = empty slot */
+    int32_t index; /* -1 = empty slot */
 } strmap_slot;
 
 typedef struct strmap {
     strmap_slot *slots;
-    size_t n_slots;     /* power of two */
+    size_t n_slots; /* power of two */
     size_t count;
     char *arena;
     size_t arena_len, arena_cap;

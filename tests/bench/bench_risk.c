@@ -35,7 +35,8 @@ typedef struct rows {
     const int8_t *label;
 } rows;
 
-static void collect(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void collect(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                    size_t n)
 {
     rows *r = ctx;
     for (size_t j = first; j < first + n; j++) {
@@ -61,7 +62,8 @@ static risk_csv_row *load(const char *path, size_t *n)
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "../shared/data/customs-fraud/customs-declaration-datasets";
+    const char *dir =
+        argc > 1 ? argv[1] : "../shared/data/customs-fraud/customs-declaration-datasets";
     char p1[1024], p2[1024];
     snprintf(p1, sizeof p1, "%s/df_syn_train_eng.csv", dir);
     snprintf(p2, sizeof p2, "%s/df_syn_valid_eng.csv", dir);
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
         const risk_csv_row *r = i < na ? &a[i] : &b[i - na];
         facts[i] = r->fact;
         label[i] = (int8_t)r->fraud;
-        outs[i] = (risk_outcome){.fact = (int32_t)i, .at = r->outcome_at, .violation = (int8_t)r->fraud};
+        outs[i] =
+            (risk_outcome){.fact = (int32_t)i, .at = r->outcome_at, .violation = (int8_t)r->fraud};
     }
     rows r = {malloc(n * RISK_N_FEATURES * sizeof(float)), malloc(n * sizeof(float)), 0, label};
     double t0 = now_s();
@@ -100,8 +103,8 @@ int main(int argc, char **argv)
     qsort(train, 3, sizeof *train, cmp_d);
     printf("rows %zu, features %d, history keys %zu\n", r.n, RISK_N_FEATURES, risk_history_size(h));
     printf("replay (features of every row, leak-free): %.2f s\n", replay);
-    printf("training (%d rounds, depth %d, %d threads): median %.2f s (min %.2f, max %.2f)\n", p.rounds,
-           p.max_depth, p.nthread, train[1], train[0], train[2]);
+    printf("training (%d rounds, depth %d, %d threads): median %.2f s (min %.2f, max %.2f)\n",
+           p.rounds, p.max_depth, p.nthread, train[1], train[0], train[2]);
 
     /* scoring at registration: what risk_engine_score does per declaration */
     risk_shares sh = {0.05, 0.15, 0.10};
@@ -115,11 +118,13 @@ int main(int argc, char **argv)
         double *margins = malloc((size_t)items * sizeof *margins);
         for (int run = 0; run < runs; run++) {
             t0 = now_s();
-            for (int d = 0; d < decls; d++) { /* as risk_engine_score: margins, then one explanation */
+            for (int d = 0; d < decls;
+                 d++) { /* as risk_engine_score: margins, then one explanation */
                 float c[RISK_N_FEATURES + 1];
                 double margin, prob;
                 for (int i = 0; i < items; i++)
-                    risk_features(h, &facts[na + (size_t)(d * items + i) % nb], xs + (size_t)i * RISK_N_FEATURES);
+                    risk_features(h, &facts[na + (size_t)(d * items + i) % nb],
+                                  xs + (size_t)i * RISK_N_FEATURES);
                 if (items > 1)
                     risk_model_margins(m, xs, (size_t)items, margins);
                 int best = 0;
@@ -128,14 +133,16 @@ int main(int argc, char **argv)
                         best = i;
                 risk_model_explain(m, xs + (size_t)best * RISK_N_FEATURES, c, &margin, &prob);
                 risk_band band;
-                risk_calibrator_decide(&cal, (float)risk_adjusted_score(margin, 0, 2), (uint64_t)d * 2654435761u, &band);
+                risk_calibrator_decide(&cal, (float)risk_adjusted_score(margin, 0, 2),
+                                       (uint64_t)d * 2654435761u, &band);
             }
             med[run] = (now_s() - t0) / decls * 1e6;
         }
         free(xs);
         free(margins);
         qsort(med, (size_t)runs, sizeof *med, cmp_d);
-        printf("scoring a %d-item declaration (features + score + contributions + band): median %.1f us "
+        printf("scoring a %d-item declaration (features + score + contributions + band): median "
+               "%.1f us "
                "(min %.1f, max %.1f over %d runs of %d)\n",
                items, med[runs / 2], med[0], med[runs - 1], runs, decls);
     }

@@ -66,12 +66,12 @@ int main(int argc, char **argv)
             sink += (uintptr_t)tariff_find(t, codes[i]);
         samples[r] = (now_ns() - t0) / BATCH;
     }
-    printf("tariff_find: median %.1f ns per lookup (%d x %d random codes)\n", median(samples, ROUNDS),
-           ROUNDS, BATCH);
+    printf("tariff_find: median %.1f ns per lookup (%d x %d random codes)\n",
+           median(samples, ROUNDS), ROUNDS, BATCH);
 
     /* 50-item quote: FOB with freight and insurance, mixed origins, some FTA claims */
-    static const char *const hs[] = {"22030091", "85171300", "39232119", "61091010", "30049099",
-                                     "04021041", "87032259", "72101110"};
+    static const char *const hs[] = {"22030091", "85171300", "39232119", "61091010",
+                                     "30049099", "04021041", "87032259", "72101110"};
     static const char *const org[] = {"DE", "CN", "CN", "KH", "US", "NZ", "JP", "KR"};
     static const char *const unit[] = {"LTR", "PCE", "KGM", "PCE", "KGM", "KGM", "C62", "KGM"};
     static const char *const form[] = {"EUR.1", "", "E", "D", "", "AANZ", "", "AK"};

@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     char *payload = malloc(n + 400);
-    int len = snprintf(payload, n + 400, "VNACCS1|102345678901|cleared|0101234567|%s|2026-11-30T06:00:00Z", text);
+    int len = snprintf(payload, n + 400,
+                       "VNACCS1|102345678901|cleared|0101234567|%s|2026-11-30T06:00:00Z", text);
     unsigned char sig[128];
     size_t siglen = sizeof sig;
     EVP_MD_CTX *md = EVP_MD_CTX_new();

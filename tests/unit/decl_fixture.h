@@ -83,7 +83,8 @@ static inline json_t *at(json_t *root, const char *path)
     snprintf(buf, sizeof buf, "%s", path);
     json_t *cur = root;
     for (char *tok = strtok_r(buf, "/", &save); tok && cur; tok = strtok_r(NULL, "/", &save))
-        cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
+        cur =
+            json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
     if (!cur) {
         fprintf(stderr, "fixture: no %s\n", path);
         abort();
@@ -122,20 +123,20 @@ static inline void dump_errs(const errs *e)
 }
 
 /* cmocka assertions on the error list (macros so that failures report the caller's line). */
-#define assert_err(e, code, path)                                                               \
-    do {                                                                                        \
-        if (find_err((e), (code), (path)) < 0) {                                                \
-            dump_errs(e);                                                                       \
-            fail_msg("expected error %s at '%s'", (code), (path));                              \
-        }                                                                                       \
+#define assert_err(e, code, path)                                                                  \
+    do {                                                                                           \
+        if (find_err((e), (code), (path)) < 0) {                                                   \
+            dump_errs(e);                                                                          \
+            fail_msg("expected error %s at '%s'", (code), (path));                                 \
+        }                                                                                          \
     } while (0)
 
-#define assert_no_errs(e)                                                                       \
-    do {                                                                                        \
-        if ((e)->n != 0) {                                                                      \
-            dump_errs(e);                                                                       \
-            fail_msg("expected no errors, got %d", (e)->n);                                     \
-        }                                                                                       \
+#define assert_no_errs(e)                                                                          \
+    do {                                                                                           \
+        if ((e)->n != 0) {                                                                         \
+            dump_errs(e);                                                                          \
+            fail_msg("expected no errors, got %d", (e)->n);                                        \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -58,11 +58,11 @@ static const char *path0(const errs *e) { return e->n ? e->items[0].path : ""; }
 static void test_cas_check_digit(void **state)
 {
     (void)state;
-    assert_true(ban_cas_valid("107-44-8"));      /* sarin */
-    assert_true(ban_cas_valid("50782-69-9"));    /* VX */
-    assert_true(ban_cas_valid("7732-18-5"));     /* water */
-    assert_false(ban_cas_valid("107-44-9"));     /* wrong check digit */
-    assert_false(ban_cas_valid("1-44-8"));       /* first part too short */
+    assert_true(ban_cas_valid("107-44-8"));   /* sarin */
+    assert_true(ban_cas_valid("50782-69-9")); /* VX */
+    assert_true(ban_cas_valid("7732-18-5"));  /* water */
+    assert_false(ban_cas_valid("107-44-9"));  /* wrong check digit */
+    assert_false(ban_cas_valid("1-44-8"));    /* first part too short */
     assert_false(ban_cas_valid("107448"));
     assert_false(ban_cas_valid("107-4-48"));
     assert_false(ban_cas_valid("10a-44-8"));
@@ -98,7 +98,8 @@ static void test_chemicals_by_cas(void **state)
     assert_string_equal(code0(e), "prohibited");
     assert_string_equal(path0(e), "/items/0/cas_number");
     assert_non_null(strstr(e->items[0].message, "Sarin"));
-    assert_int_equal(check("29314990", DECL_EXPORT, "B11", "", "107-44-8", "", e), 1); /* both ways */
+    assert_int_equal(check("29314990", DECL_EXPORT, "B11", "", "107-44-8", "", e),
+                     1); /* both ways */
     assert_int_equal(check("29314990", DECL_IMPORT, "A11", "", "67-64-1", "", e), 0);
     assert_int_equal(check("29314990", DECL_IMPORT, "A11", "", "", "", e), 1);
     assert_string_equal(code0(e), "required");

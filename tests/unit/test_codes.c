@@ -18,7 +18,7 @@ static void containers(void **state)
     assert_true(codes_container_valid("TEMU0000006"));
     assert_true(codes_container_valid("ABCU0000070")); /* sum mod 11 = 10 -> check digit 0 */
     assert_false(codes_container_valid("ABCU0000071"));
-    assert_true(codes_container_valid("CSQJ3054386")); /* J: detachable equipment */
+    assert_true(codes_container_valid("CSQJ3054386"));  /* J: detachable equipment */
     assert_false(codes_container_valid("CSQX3054382")); /* right digit, bad category letter */
     assert_false(codes_container_valid("csqu3054383")); /* lower case */
     assert_false(codes_container_valid("CSQU305438"));  /* too short */
@@ -66,9 +66,8 @@ static void currencies(void **state)
 static void incoterms(void **state)
 {
     (void)state;
-    static const char *const ok[] = {"EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP",
-                                     "DAP", "DPU", "DDP", "DAT", "C&F", "C&I", "DAF", "DDU",
-                                     "DES", "DEQ"};
+    static const char *const ok[] = {"EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP",
+                                     "DPU", "DDP", "DAT", "C&F", "C&I", "DAF", "DDU", "DES", "DEQ"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         assert_true(codes_incoterm_valid(ok[i]));
     assert_false(codes_incoterm_valid("fob"));

@@ -46,7 +46,7 @@ static void parse_invalid(void **state)
     expect_invalid("2026-00-10");
     expect_invalid("2026-01-00");
     expect_invalid("2026-01-32");
-    expect_invalid("2026-1-01");  /* months and days have two digits */
+    expect_invalid("2026-1-01"); /* months and days have two digits */
     expect_invalid("2026-01-1");
     expect_invalid("26-01-01");
     expect_invalid("2026/01/01");
@@ -89,17 +89,17 @@ static void add_days(void **state)
     (void)state;
     assert_int_equal(date_add_days(20261120, 0), 20261120);
     assert_int_equal(date_add_days(20261120, 7), 20261127);
-    assert_int_equal(date_add_days(20261130, 1), 20261201);   /* month end */
-    assert_int_equal(date_add_days(20261231, 1), 20270101);   /* year end */
+    assert_int_equal(date_add_days(20261130, 1), 20261201); /* month end */
+    assert_int_equal(date_add_days(20261231, 1), 20270101); /* year end */
     assert_int_equal(date_add_days(20270101, -1), 20261231);
-    assert_int_equal(date_add_days(20260228, 1), 20260301);   /* non-leap February */
-    assert_int_equal(date_add_days(20280228, 1), 20280229);   /* leap February */
+    assert_int_equal(date_add_days(20260228, 1), 20260301); /* non-leap February */
+    assert_int_equal(date_add_days(20280228, 1), 20280229); /* leap February */
     assert_int_equal(date_add_days(20280229, 1), 20280301);
     assert_int_equal(date_add_days(20260131, 29), 20260301);
-    assert_int_equal(date_add_days(20261220, 15), 20270104);  /* 15-day invalidation */
+    assert_int_equal(date_add_days(20261220, 15), 20270104); /* 15-day invalidation */
     assert_int_equal(date_add_days(20260101, 365), 20270101);
     assert_int_equal(date_add_days(20280101, 365), 20281231);
-    assert_int_equal(date_add_days(19700101, -1), 19691231);  /* before the epoch */
+    assert_int_equal(date_add_days(19700101, -1), 19691231); /* before the epoch */
 }
 
 static void diff_days(void **state)
@@ -170,7 +170,7 @@ static void from_time(void **state)
 static void legal_dates(void **state)
 {
     (void)state;
-    const int64_t mon_local_midnight = 1795366800; /* 2026-11-22T17:00:00Z */
+    const int64_t mon_local_midnight = 1795366800;                  /* 2026-11-22T17:00:00Z */
     assert_int_equal(date_legal(mon_local_midnight - 1), 20261122); /* Sunday 23:59:59 in Hanoi */
     assert_int_equal(date_legal(mon_local_midnight), 20261123);     /* Monday 00:00:00 in Hanoi */
     /* the case: registered 06:30 Monday in Hanoi = 23:30 Sunday UTC -> Monday, this week */
@@ -181,7 +181,7 @@ static void legal_dates(void **state)
     /* every second of the 00:00-07:00 local window is the local date, 07:00 still the same */
     for (int64_t s = 0; s < 7 * 3600; s += 599)
         assert_int_equal(date_legal(mon_local_midnight + s), 20261123);
-    assert_int_equal(date_legal(mon_local_midnight + 7 * 3600), 20261123);     /* 00:00Z Monday */
+    assert_int_equal(date_legal(mon_local_midnight + 7 * 3600), 20261123);      /* 00:00Z Monday */
     assert_int_equal(date_legal(mon_local_midnight + 24 * 3600 - 1), 20261123); /* 16:59:59Z */
     assert_int_equal(date_legal(mon_local_midnight + 24 * 3600), 20261124);
     /* the day's bounds as instants */
@@ -202,11 +202,11 @@ static void legal_dates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_valid),    cmocka_unit_test(parse_invalid),
-        cmocka_unit_test(format_dates),   cmocka_unit_test(valid_ymd),
-        cmocka_unit_test(add_days),       cmocka_unit_test(diff_days),
+        cmocka_unit_test(parse_valid),     cmocka_unit_test(parse_invalid),
+        cmocka_unit_test(format_dates),    cmocka_unit_test(valid_ymd),
+        cmocka_unit_test(add_days),        cmocka_unit_test(diff_days),
         cmocka_unit_test(days_round_trip), cmocka_unit_test(weekdays),
-        cmocka_unit_test(from_time),      cmocka_unit_test(legal_dates),
+        cmocka_unit_test(from_time),       cmocka_unit_test(legal_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

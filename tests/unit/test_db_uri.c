@@ -23,7 +23,8 @@ static void uri_selects_engine(void **state)
     assert_ptr_equal(db_driver_for("var/demo.sqlite"), &db_sqlite_driver);
     assert_ptr_equal(db_driver_for("/tmp/postgresql://x"), &db_sqlite_driver);
     assert_ptr_equal(db_driver_for("postgresql"), &db_sqlite_driver); /* a file of that name */
-    assert_ptr_equal(db_driver_for("POSTGRESQL://h/db"), &db_sqlite_driver); /* libpq's scheme is lower case */
+    assert_ptr_equal(db_driver_for("POSTGRESQL://h/db"),
+                     &db_sqlite_driver); /* libpq's scheme is lower case */
     assert_true(db_is_server("postgres://h/db"));
     assert_false(db_is_server("db.sqlite"));
     assert_false(db_is_server(NULL));
@@ -61,8 +62,10 @@ static void state_base_of_each_engine(void **state)
     assert_string_equal(b, "/srv/env/ecustoms");
     /* --state-dir wins over the environment; the name is the URI's database, options dropped */
     db_state_dir_set("/var/lib/ecustoms");
-    assert_int_equal(db_state_base("postgresql://h1:5432,h2:5432/customs?target_session_attrs=read-write",
-                                   b, sizeof b), 0);
+    assert_int_equal(
+        db_state_base("postgresql://h1:5432,h2:5432/customs?target_session_attrs=read-write", b,
+                      sizeof b),
+        0);
     assert_string_equal(b, "/var/lib/ecustoms/customs");
     assert_int_equal(db_state_base("postgresql://u@h:5432", b, sizeof b), 0);
     assert_string_equal(b, "/var/lib/ecustoms/postgres");

@@ -176,9 +176,9 @@ static void format_small_buffer(void **state)
 static void round_div_halves_away_from_zero(void **state)
 {
     (void)state;
-    assert_true(dec_round_div(25, 10) == 3);    /* 2.5 -> 3 */
-    assert_true(dec_round_div(-25, 10) == -3);  /* -2.5 -> -3 */
-    assert_true(dec_round_div(35, 10) == 4);    /* not banker's rounding */
+    assert_true(dec_round_div(25, 10) == 3);       /* 2.5 -> 3 */
+    assert_true(dec_round_div(-25, 10) == -3);     /* -2.5 -> -3 */
+    assert_true(dec_round_div(35, 10) == 4);       /* not banker's rounding */
     assert_true(dec_round_div(14999, 10000) == 1); /* 1.4999 -> 1 */
     assert_true(dec_round_div(-14999, 10000) == -1);
     assert_true(dec_round_div(15000, 10000) == 2);

@@ -139,10 +139,10 @@ static void missing_fields_all_reported(void **state)
     del(c->j, "/invoice", "currency");
     del(c->j, "/items/0", "hs_code");
     del(c->j, "/items/1", "quantity");
-    del(c->j, "/importer", "tax_code");   /* required for the Vietnamese importer */
-    del(c->j, "/exporter", "country");    /* required for the foreign party */
+    del(c->j, "/importer", "tax_code"); /* required for the Vietnamese importer */
+    del(c->j, "/exporter", "country");  /* required for the foreign party */
     set(c->j, "/transport", "port_of_loading", json_null()); /* null counts as missing */
-    set_str(c->j, "/importer", "name", ""); /* empty required string */
+    set_str(c->j, "/importer", "name", "");                  /* empty required string */
     assert_int_equal(decode(c), -1);
     assert_int_equal(c->e->n, 8);
     assert_err(c->e, "required", "/customs_office");
@@ -221,7 +221,7 @@ static void malformed_decimals(void **state)
     set_str(c->j, "/invoice", "total", "1e5");
     set_str(c->j, "/invoice", "freight", "1800.12345");
     set_str(c->j, "/items/0", "value", "1000000000000000");
-    set_str(c->j, "/items/1", "value", "25,000");   /* no decimal comma in the API */
+    set_str(c->j, "/items/1", "value", "25,000"); /* no decimal comma in the API */
     set(c->j, "/items/1", "unit_price", json_true());
     assert_int_equal(decode(c), -1);
     assert_int_equal(c->e->n, 5);

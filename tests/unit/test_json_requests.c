@@ -71,9 +71,10 @@ static void permit(void **state)
     (void)state;
     errs *e = new_errs();
     permit_in p;
-    json_t *good = parse("{\"number\": \"GP-1\", \"enterprise\": \"0101234567\", \"agency\": \"MOH\","
-                         " \"hs_codes\": [\"3004\", \"30049099\"], \"quantity\": \"12.5\", \"unit\": \"KGM\","
-                         " \"valid_from\": \"2026-01-01\", \"valid_to\": \"2026-12-31\"}");
+    json_t *good =
+        parse("{\"number\": \"GP-1\", \"enterprise\": \"0101234567\", \"agency\": \"MOH\","
+              " \"hs_codes\": [\"3004\", \"30049099\"], \"quantity\": \"12.5\", \"unit\": \"KGM\","
+              " \"valid_from\": \"2026-01-01\", \"valid_to\": \"2026-12-31\"}");
     json_permit_decode(good, &p, e);
     assert_int_equal(e->n, 0);
     assert_string_equal(p.number, "GP-1");
@@ -83,9 +84,10 @@ static void permit(void **state)
     assert_true(p.quantity > 0);
     assert_int_equal(p.valid_to, 20261231);
     /* every error at once */
-    json_t *bad = parse("{\"number\": \"\", \"enterprise\": \"12ab\", \"agency\": 7, \"hs_codes\": [\"30\", 5],"
-                        " \"quantity\": \"-1\", \"unit\": \"KGM\", \"valid_from\": \"2026-12-31\","
-                        " \"valid_to\": \"2026-01-01\", \"extra\": 1}");
+    json_t *bad = parse(
+        "{\"number\": \"\", \"enterprise\": \"12ab\", \"agency\": 7, \"hs_codes\": [\"30\", 5],"
+        " \"quantity\": \"-1\", \"unit\": \"KGM\", \"valid_from\": \"2026-12-31\","
+        " \"valid_to\": \"2026-01-01\", \"extra\": 1}");
     errs_init(e);
     json_permit_decode(bad, &p, e);
     assert_true(has(e, "unknown_field", "/extra"));
@@ -113,10 +115,11 @@ static void certificate(void **state)
     (void)state;
     errs *e = new_errs();
     co_in *c = malloc(sizeof *c);
-    json_t *bad = parse("{\"form\": \"Z\", \"number\": \"E1\", \"issuing_country\": \"XX\","
-                        " \"issue_date\": \"2026-02-30\", \"exporter\": \"A\", \"importer\": \"123\","
-                        " \"items\": [{\"hs6\": \"12345\", \"quantity\": \"0\", \"fob_value\": \"-1\","
-                        " \"origin_criterion\": \"WO\"}, 3]}");
+    json_t *bad =
+        parse("{\"form\": \"Z\", \"number\": \"E1\", \"issuing_country\": \"XX\","
+              " \"issue_date\": \"2026-02-30\", \"exporter\": \"A\", \"importer\": \"123\","
+              " \"items\": [{\"hs6\": \"12345\", \"quantity\": \"0\", \"fob_value\": \"-1\","
+              " \"origin_criterion\": \"WO\"}, 3]}");
     json_certificate_decode(bad, c, e);
     assert_true(has(e, "co_form", "/form"));
     assert_true(has(e, "country", "/issuing_country"));
@@ -128,10 +131,11 @@ static void certificate(void **state)
     assert_true(has(e, "type", "/items/1"));
     assert_null(c->of);
     assert_int_equal(c->issue_date, 0);
-    json_t *good = parse("{\"form\": \"E\", \"number\": \"E1\", \"issuing_country\": \"CN\","
-                         " \"issue_date\": \"2026-02-03\", \"exporter\": \"A\", \"importer\": \"0101234567\","
-                         " \"items\": [{\"hs6\": \"851713\", \"quantity\": \"10\", \"fob_value\": \"100\","
-                         " \"origin_criterion\": \"WO\"}]}");
+    json_t *good =
+        parse("{\"form\": \"E\", \"number\": \"E1\", \"issuing_country\": \"CN\","
+              " \"issue_date\": \"2026-02-03\", \"exporter\": \"A\", \"importer\": \"0101234567\","
+              " \"items\": [{\"hs6\": \"851713\", \"quantity\": \"10\", \"fob_value\": \"100\","
+              " \"origin_criterion\": \"WO\"}]}");
     errs_init(e);
     json_certificate_decode(good, c, e);
     assert_int_equal(e->n, 0);
@@ -150,15 +154,17 @@ static void guarantee(void **state)
     (void)state;
     errs *e = new_errs();
     guarantee_in *g = malloc(sizeof *g);
-    json_t *bad = parse("{\"guarantee_id\": \"G1\", \"type\": \"separate\", \"enterprise\": \"0101234567\","
-                        " \"amount\": 0, \"valid_until\": \"2026-13-01\", \"declarations\": [\"1\", \"2\"]}");
+    json_t *bad =
+        parse("{\"guarantee_id\": \"G1\", \"type\": \"separate\", \"enterprise\": \"0101234567\","
+              " \"amount\": 0, \"valid_until\": \"2026-13-01\", \"declarations\": [\"1\", \"2\"]}");
     json_guarantee_decode(bad, g, e);
     assert_true(has(e, "amount_not_positive", "/amount"));
     assert_true(has(e, "date", "/valid_until"));
     assert_true(has(e, "separate_one_declaration", "/declarations"));
-    json_t *good = parse("{\"guarantee_id\": \"G1\", \"type\": \"joint\", \"enterprise\": \"0101234567\","
-                         " \"amount\": \"5000000\", \"valid_until\": \"2026-12-01\","
-                         " \"declarations\": [\"100000000012\", \"x\"]}");
+    json_t *good =
+        parse("{\"guarantee_id\": \"G1\", \"type\": \"joint\", \"enterprise\": \"0101234567\","
+              " \"amount\": \"5000000\", \"valid_until\": \"2026-12-01\","
+              " \"declarations\": [\"100000000012\", \"x\"]}");
     errs_init(e);
     json_guarantee_decode(good, g, e);
     assert_int_equal(e->n, 1);
@@ -212,8 +218,9 @@ static void gate(void **state)
     assert_true(has(e, "container_number", "/container"));
     assert_true(has(e, "required", "/location"));
     assert_true(has(e, "required", "/seal"));
-    json_t *good = parse("{\"type\": \"gate_out\", \"container\": \"MSCU1234566\", \"location\": \"VNHPH-TC01\","
-                         " \"seal\": \"S1\"}");
+    json_t *good = parse(
+        "{\"type\": \"gate_out\", \"container\": \"MSCU1234566\", \"location\": \"VNHPH-TC01\","
+        " \"seal\": \"S1\"}");
     errs_init(e);
     json_gate_event_decode(good, &g, e);
     assert_int_equal(e->n, 0);
@@ -235,7 +242,8 @@ static void decisions(void **state)
     (void)state;
     errs *e = new_errs();
     decl_decision_in d;
-    json_t *b = parse("{\"decision\": \"inspection\", \"violation\": true, \"additional_tax\": \"-5\"}");
+    json_t *b =
+        parse("{\"decision\": \"inspection\", \"violation\": true, \"additional_tax\": \"-5\"}");
     json_decl_decision_decode(b, &d, e);
     assert_true(has(e, "decimal", "/additional_tax"));
     assert_true(has(e, "required", "/findings"));
@@ -311,8 +319,8 @@ static void others(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(body_begin), cmocka_unit_test(permit),    cmocka_unit_test(certificate),
-        cmocka_unit_test(guarantee),  cmocka_unit_test(credits),   cmocka_unit_test(gate),
+        cmocka_unit_test(body_begin), cmocka_unit_test(permit),  cmocka_unit_test(certificate),
+        cmocka_unit_test(guarantee),  cmocka_unit_test(credits), cmocka_unit_test(gate),
         cmocka_unit_test(decisions),  cmocka_unit_test(others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

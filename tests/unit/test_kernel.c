@@ -38,7 +38,8 @@ static void roles(void **state)
     assert_true(svc_role_is(&declarant, "declarant"));
     assert_true(svc_is_enterprise(&declarant, "0101234567"));
     assert_false(svc_is_enterprise(&declarant, "0301234568"));
-    assert_false(svc_is_enterprise(&bank, "0101234567")); /* same code, not the enterprise's token */
+    assert_false(
+        svc_is_enterprise(&bank, "0101234567")); /* same code, not the enterprise's token */
 }
 
 /* The request hash is SHA-256 of "METHOD path\n" followed by the exact body. */
@@ -105,7 +106,8 @@ static void route_table_is_well_formed(void **state)
         assert_int_equal(r->pattern[0], '/');
         public += r->access == HTTP_ROUTE_PUBLIC;
         for (size_t k = i + 1; k < http_n_routes; k++)
-            if (!strcmp(r->method, http_routes[k].method) && !strcmp(r->pattern, http_routes[k].pattern))
+            if (!strcmp(r->method, http_routes[k].method) &&
+                !strcmp(r->pattern, http_routes[k].pattern))
                 fail_msg("%s %s is in the table twice", r->method, r->pattern);
     }
     assert_int_equal(public, 4);

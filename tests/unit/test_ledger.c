@@ -79,8 +79,11 @@ static void credit_used_elsewhere_or_refunded(void **state)
     (void)state;
     /* the credit of an overpayment leaves the declaration; spending or refunding it does not
      * bring anything back to its balance */
-    ledger_entry e[] = {{LE_ASSESSED, 1000}, {LE_PAID, 1500}, {LE_CREDIT, 500},
-                        {LE_CREDIT_USED, 200}, {LE_REFUNDED, 100}};
+    ledger_entry e[] = {{LE_ASSESSED, 1000},
+                        {LE_PAID, 1500},
+                        {LE_CREDIT, 500},
+                        {LE_CREDIT_USED, 200},
+                        {LE_REFUNDED, 100}};
     ledger_balance b;
     ledger_balance_of(e, N(e), &b);
     assert_int_equal(b.paid, 1000);
@@ -183,8 +186,10 @@ static void guaranteed_is_due_when_the_guarantee_ends(void **state)
 {
     (void)state;
     /* released under a guarantee ending on the 20th; partly paid */
-    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_GUARANTEED, 1000, 20260101, 20260120},
-                        {LE_PAID, 400, 20260105, 0}, {LE_GUARANTEED, -400, 20260105, 0}};
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0},
+                        {LE_GUARANTEED, 1000, 20260101, 20260120},
+                        {LE_PAID, 400, 20260105, 0},
+                        {LE_GUARANTEED, -400, 20260105, 0}};
     ledger_debt d;
     ledger_debt_of(e, N(e), 0, 20260101, &d);
     assert_int_equal(d.unpaid, 600); /* a guarantee secures the debt, it does not pay it */
@@ -217,14 +222,16 @@ static void aeo_release_is_due_the_10th_of_next_month(void **state)
 static void released_unpaid_is_due_at_release_or_later_assessment(void **state)
 {
     (void)state;
-    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_PAID, 1000, 20260102, 0},
+    ledger_entry e[] = {{LE_ASSESSED, 1000, 20260101, 0},
+                        {LE_PAID, 1000, 20260102, 0},
                         {LE_ASSESSED, 300, 20260110, 0}};
     ledger_debt d;
     ledger_debt_of(e, N(e), 0, 20260102, &d);
     assert_int_equal(d.unpaid, 300);
     assert_int_equal(d.due, 20260110);
     /* paid in full (an overpayment moved to credit): nothing owed, never overdue */
-    ledger_entry f[] = {{LE_ASSESSED, 1000, 20260101, 0}, {LE_PAID, 1500, 20260102, 0},
+    ledger_entry f[] = {{LE_ASSESSED, 1000, 20260101, 0},
+                        {LE_PAID, 1500, 20260102, 0},
                         {LE_CREDIT, 500, 20260102, 0}};
     ledger_debt_of(f, N(f), 0, 20260102, &d);
     assert_int_equal(d.unpaid, 0);

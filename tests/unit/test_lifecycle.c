@@ -113,32 +113,32 @@ static void named_illegal_transitions(void **state)
 {
     (void)state;
     static const illegal_case cases[] = {
-        {ST_REGISTERED, CH_YELLOW, ACT_CLEAR},          /* yellow must be checked first */
+        {ST_REGISTERED, CH_YELLOW, ACT_CLEAR}, /* yellow must be checked first */
         {ST_REGISTERED, CH_RED, ACT_CLEAR},
         {ST_REGISTERED, CH_GREEN, ACT_START_DOC_CHECK}, /* green has no document check */
         {ST_DOC_CHECK, CH_YELLOW, ACT_AMEND},           /* amend during document check */
         {ST_INSPECTION, CH_RED, ACT_AMEND},
         {ST_CHECKED, CH_YELLOW, ACT_AMEND},
-        {ST_PASSED, CH_GREEN, ACT_CANCEL},              /* goods already left */
+        {ST_PASSED, CH_GREEN, ACT_CANCEL}, /* goods already left */
         {ST_PASSED, CH_RED, ACT_CANCEL},
-        {ST_PROVISIONAL, CH_NONE, ACT_CANCEL},          /* provisional data just expires */
+        {ST_PROVISIONAL, CH_NONE, ACT_CANCEL}, /* provisional data just expires */
         {ST_PROVISIONAL, CH_NONE, ACT_CLEAR},
         {ST_PROVISIONAL, CH_NONE, ACT_AMEND},
-        {ST_REGISTERED, CH_GREEN, ACT_REGISTER},        /* registers once */
-        {ST_REGISTERED, CH_GREEN, ACT_MODIFY},          /* after registration: amend */
+        {ST_REGISTERED, CH_GREEN, ACT_REGISTER}, /* registers once */
+        {ST_REGISTERED, CH_GREEN, ACT_MODIFY},   /* after registration: amend */
         {ST_REGISTERED, CH_GREEN, ACT_EXPIRE},
-        {ST_REGISTERED, CH_YELLOW, ACT_DOC_PASSED},     /* check not started */
+        {ST_REGISTERED, CH_YELLOW, ACT_DOC_PASSED}, /* check not started */
         {ST_REGISTERED, CH_RED, ACT_INSPECTION_DONE},
         {ST_REGISTERED, CH_RED, ACT_REJECT},
-        {ST_DOC_CHECK, CH_RED, ACT_CLEAR},              /* inspection pending */
+        {ST_DOC_CHECK, CH_RED, ACT_CLEAR}, /* inspection pending */
         {ST_INSPECTION, CH_RED, ACT_CLEAR},
         {ST_INSPECTION, CH_RED, ACT_DOC_PASSED},
         {ST_REGISTERED, CH_GREEN, ACT_PASS_SUPERVISION}, /* not cleared yet */
         {ST_CHECKED, CH_YELLOW, ACT_PASS_SUPERVISION},
         {ST_CLEARED, CH_GREEN, ACT_CLEAR},
-        {ST_CLEARED, CH_GREEN, ACT_INVALIDATE},         /* complete declarations stay */
+        {ST_CLEARED, CH_GREEN, ACT_INVALIDATE}, /* complete declarations stay */
         {ST_CLEARED, CH_GREEN, ACT_REJECT},
-        {ST_CANCELLED, CH_GREEN, ACT_CANCEL},           /* terminal states */
+        {ST_CANCELLED, CH_GREEN, ACT_CANCEL}, /* terminal states */
         {ST_CANCELLED, CH_GREEN, ACT_AMEND},
         {ST_INVALIDATED, CH_YELLOW, ACT_CLEAR},
         {ST_EXPIRED, CH_NONE, ACT_REGISTER},
@@ -189,10 +189,19 @@ static void happy_paths(void **state)
 static void action_names(void **state)
 {
     (void)state;
-    static const char *const want[ACT_COUNT] = {
-        "modify", "register", "amend", "cancel", "start_document_check", "documents_passed",
-        "documents_failed", "inspection_completed", "clear", "reject", "pass_supervision",
-        "invalidate", "expire"};
+    static const char *const want[ACT_COUNT] = {"modify",
+                                                "register",
+                                                "amend",
+                                                "cancel",
+                                                "start_document_check",
+                                                "documents_passed",
+                                                "documents_failed",
+                                                "inspection_completed",
+                                                "clear",
+                                                "reject",
+                                                "pass_supervision",
+                                                "invalidate",
+                                                "expire"};
     for (int a = 0; a < ACT_COUNT; a++)
         assert_string_equal(lifecycle_action_name((lc_action)a), want[a]);
     assert_string_equal(lifecycle_action_name(ACT_COUNT), "unknown");

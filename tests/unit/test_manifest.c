@@ -14,7 +14,7 @@
 static void imo(void **state)
 {
     (void)state;
-    assert_true(manifest_imo_valid("9321483"));   /* 9*7+3*6+2*5+1*4+4*3+8*2 = 123 -> 3 */
+    assert_true(manifest_imo_valid("9321483")); /* 9*7+3*6+2*5+1*4+4*3+8*2 = 123 -> 3 */
     assert_true(manifest_imo_valid("IMO9321483"));
     assert_false(manifest_imo_valid("9321484"));
     assert_false(manifest_imo_valid("932148"));
@@ -132,7 +132,12 @@ static void screening(void **state)
     (void)state;
     risk_rule rules[4] = {
         {.id = 1, .hs_prefix = "8703", .action = CH_RED, .priority = 10, .active = 1},
-        {.id = 2, .hs_prefix = "8703", .origin = "CN", .action = CH_RED, .priority = 90, .active = 1},
+        {.id = 2,
+         .hs_prefix = "8703",
+         .origin = "CN",
+         .action = CH_RED,
+         .priority = 90,
+         .active = 1},
         {.id = 3, .importer = "0101234567", .action = CH_RED, .priority = 50, .active = 1},
         {.id = 4, .hs_prefix = "9503", .action = CH_YELLOW, .priority = 5, .active = 1},
     };
@@ -142,12 +147,16 @@ static void screening(void **state)
     /* rule 2 (origin CN, highest priority) applies to cargo loaded in a Chinese port */
     assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "Acme", "CN", 20261123), 1);
     assert_int_equal(manifest_screen(rules, 4, "870323", "0301234568", "Acme", "", 20261123), 0);
-    assert_int_equal(manifest_screen(rules, 4, "9503", "", "Acme", "CN", 20261123), -1);  /* yellow: no hold */
+    assert_int_equal(manifest_screen(rules, 4, "9503", "", "Acme", "CN", 20261123),
+                     -1); /* yellow: no hold */
     assert_int_equal(manifest_screen(rules, 4, "870", "", "Acme", "CN", 20261123), -1);
     /* a shipper rule: case-insensitive substring of the shipper named on the bill */
-    risk_rule by_shipper = {.id = 5, .shipper = "shadow trading", .action = CH_RED, .priority = 1, .active = 1};
-    assert_int_equal(manifest_screen(&by_shipper, 1, "940510", "", "SHADOW TRADING HK LTD", "HK", 20261123), 0);
-    assert_int_equal(manifest_screen(&by_shipper, 1, "940510", "", "Honest Exports", "HK", 20261123), -1);
+    risk_rule by_shipper = {
+        .id = 5, .shipper = "shadow trading", .action = CH_RED, .priority = 1, .active = 1};
+    assert_int_equal(
+        manifest_screen(&by_shipper, 1, "940510", "", "SHADOW TRADING HK LTD", "HK", 20261123), 0);
+    assert_int_equal(
+        manifest_screen(&by_shipper, 1, "940510", "", "Honest Exports", "HK", 20261123), -1);
     rules[0].valid_to = 20261001;
     assert_int_equal(manifest_screen(rules, 4, "870323", "", "Acme", "JP", 20261123), -1);
 }
@@ -155,8 +164,8 @@ static void screening(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(imo), cmocka_unit_test(deadlines), cmocka_unit_test(locations),
-        cmocka_unit_test(consignee), cmocka_unit_test(gate), cmocka_unit_test(screening),
+        cmocka_unit_test(imo),         cmocka_unit_test(deadlines), cmocka_unit_test(locations),
+        cmocka_unit_test(consignee),   cmocka_unit_test(gate),      cmocka_unit_test(screening),
         cmocka_unit_test(gate_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,11 +79,11 @@ static void valid_numbers(void **state)
     assert_true(number_valid("101234567820"));
     assert_true(number_valid("101234567829"));
     assert_true(number_valid("301234567820"));
-    assert_true(number_valid("10123456782"));  /* 11 digits: without the amendment counter */
+    assert_true(number_valid("10123456782"));   /* 11 digits: without the amendment counter */
     assert_false(number_valid("101234567830")); /* wrong check digit */
     assert_false(number_valid("101234567810"));
-    assert_false(number_valid("100000000000")); /* sequence 0 */
-    assert_false(number_valid("1012345678"));   /* too short */
+    assert_false(number_valid("100000000000"));  /* sequence 0 */
+    assert_false(number_valid("1012345678"));    /* too short */
     assert_false(number_valid("1012345678200")); /* too long */
     assert_false(number_valid("10123456782a"));
     assert_false(number_valid("1O1234567820"));

@@ -50,7 +50,8 @@ typedef struct route {
 static route routes[128];
 static size_t n_routes;
 static char lower[128][8][8];
-static int method_public[128][8]; /* a path may mix: POST /api/v1/session signs in, without a token */
+static int method_public[128]
+                        [8]; /* a path may mix: POST /api/v1/session signs in, without a token */
 
 static void read_route_table(void)
 {
@@ -62,7 +63,8 @@ static void read_route_table(void)
             k++;
         if (k == n_routes) {
             assert_true(n_routes < 128);
-            routes[n_routes++] = (route){.path = hr->pattern, .public = hr->access == HTTP_ROUTE_PUBLIC};
+            routes[n_routes++] =
+                (route){.path = hr->pattern, .public = hr->access == HTTP_ROUTE_PUBLIC};
         }
         size_t m = 0;
         while (routes[k].methods[m])
@@ -77,7 +79,8 @@ static void read_route_table(void)
     }
 }
 
-static const char *const all_methods[] = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
+static const char *const all_methods[] = {"get",   "put",  "post",    "delete",
+                                          "patch", "head", "options", "trace"};
 
 static void parses_as_openapi_303(void **state)
 {
@@ -146,7 +149,8 @@ static void bearer_auth(void **state)
             }
             /* every body-carrying request can be refused as malformed, too large or invalid */
             if (!pub && (!strcmp(*m, "post") || !strcmp(*m, "put")))
-                for (const char *const *c = (const char *const[]){"400", "413", "422", NULL}; *c; c++)
+                for (const char *const *c = (const char *const[]){"400", "413", "422", NULL}; *c;
+                     c++)
                     if (!json_object_get(resp, *c))
                         fail_msg("%s %s lacks a %s response", *m, routes[i].path, *c);
         }
@@ -158,7 +162,8 @@ static void error_schema(void **state)
     json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
     json_t *err = json_object_get(schemas, "Error");
     assert_non_null(err);
-    json_t *item = json_object_get(json_object_get(json_object_get(err, "properties"), "errors"), "items");
+    json_t *item =
+        json_object_get(json_object_get(json_object_get(err, "properties"), "errors"), "items");
     json_t *props = json_object_get(item, "properties");
     assert_non_null(json_object_get(props, "code"));
     assert_non_null(json_object_get(props, "path"));
@@ -167,16 +172,20 @@ static void error_schema(void **state)
     /* every documented error status used anywhere is one the server produces */
     /* 429: sign-in throttling; 503: storage_unavailable / database_unavailable (any route) and
      * /healthz while the storage fails or the database server is unreachable */
-    static const char *const codes[] = {"400", "401", "403", "404", "409", "413", "422", "429", "503"};
+    static const char *const codes[] = {"400", "401", "403", "404", "409",
+                                        "413", "422", "429", "503"};
     enum { N_CODES = sizeof codes / sizeof *codes };
     json_t *responses = json_object_get(json_object_get(doc, "components"), "responses");
     json_t *paths = json_object_get(doc, "paths");
     const char *pk, *mk, *rk;
     json_t *pv, *mv, *rv;
     int seen[N_CODES] = {0};
-    json_object_foreach(paths, pk, pv) {
-        json_object_foreach(pv, mk, mv) {
-            json_object_foreach(json_object_get(mv, "responses"), rk, rv) {
+    json_object_foreach(paths, pk, pv)
+    {
+        json_object_foreach(pv, mk, mv)
+        {
+            json_object_foreach(json_object_get(mv, "responses"), rk, rv)
+            {
                 int ok = !strcmp(rk, "200") || !strcmp(rk, "201") || !strcmp(rk, "default");
                 for (int i = 0; i < N_CODES; i++)
                     if (!strcmp(rk, codes[i]))
@@ -199,7 +208,8 @@ static void error_schema(void **state)
 /* The schema's property names must be exactly the decoder's allowed keys. */
 static void expect_props(const char *schema, const char *const *keys)
 {
-    json_t *s = json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), schema);
+    json_t *s =
+        json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), schema);
     json_t *props = json_object_get(s, "properties");
     size_t n = 0;
     if (!props)
@@ -223,18 +233,32 @@ static void declaration_fields_match_decoder(void **state)
     const char *const *co = json_decl_co_keys;
     static const char *const packages[] = {"count", "unit", NULL};
     static const char *const cancel[] = {"reason_code", "reason", NULL};
-    static const char *const decision[] = {"decision", "passed", "violation", "findings",
-                                           "additional_tax", "note", "storage_address", "measure",
-                                           NULL};
-    static const char *const rule[] = {"name", "hs_prefix", "origin", "importer", "declarant",
-                                       "type_code", "customs_office", "min_value_vnd",
-                                       "max_unit_value_vnd", "valid_from", "valid_to", "action",
-                                       "priority", "active", "id", "shipper", "duplicate_document", NULL};
+    static const char *const decision[] = {"decision",        "passed",         "violation",
+                                           "findings",        "additional_tax", "note",
+                                           "storage_address", "measure",        NULL};
+    static const char *const rule[] = {"name",
+                                       "hs_prefix",
+                                       "origin",
+                                       "importer",
+                                       "declarant",
+                                       "type_code",
+                                       "customs_office",
+                                       "min_value_vnd",
+                                       "max_unit_value_vnd",
+                                       "valid_from",
+                                       "valid_to",
+                                       "action",
+                                       "priority",
+                                       "active",
+                                       "id",
+                                       "shipper",
+                                       "duplicate_document",
+                                       NULL};
     const char *settings[APP_RISK_SETTINGS + 1] = {NULL}; /* the decoder's own list */
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
         settings[i] = app_risk_settings[i].json;
-    static const char *const rate[] = {"currency", "vnd_per_unit", "valid_from", "valid_to",
-                                       "source", NULL};
+    static const char *const rate[] = {"currency", "vnd_per_unit", "valid_from",
+                                       "valid_to", "source",       NULL};
     expect_props("ImportDeclaration", top);
     expect_props("ExportDeclaration", top);
     expect_props("VnParty", party_keys);

@@ -31,15 +31,16 @@ static void forms(void **state)
 static void criteria(void **state)
 {
     (void)state;
-    const origin_form *e = origin_form_find("E"), *cp = origin_form_find("CPTPP"), *aj = origin_form_find("AJ");
+    const origin_form *e = origin_form_find("E"), *cp = origin_form_find("CPTPP"),
+                      *aj = origin_form_find("AJ");
     assert_true(origin_criterion_valid(e, "WO"));
     assert_true(origin_criterion_valid(e, "RVC 40%"));
     assert_true(origin_criterion_valid(e, "CTH+RVC"));
-    assert_true(origin_criterion_valid(e, "40%"));   /* a value-content percentage */
+    assert_true(origin_criterion_valid(e, "40%")); /* a value-content percentage */
     assert_true(origin_criterion_valid(e, " pe"));
     assert_false(origin_criterion_valid(e, "BOGUS"));
-    assert_false(origin_criterion_valid(e, "W"));     /* not a prefix match: the whole code */
-    assert_false(origin_criterion_valid(e, "40"));    /* a number without % */
+    assert_false(origin_criterion_valid(e, "W"));  /* not a prefix match: the whole code */
+    assert_false(origin_criterion_valid(e, "40")); /* a number without % */
     assert_false(origin_criterion_valid(e, ""));
     assert_false(origin_criterion_valid(e, NULL));
     assert_false(origin_criterion_valid(NULL, "WO"));

@@ -347,7 +347,7 @@ static void aeo_green_without_rule(void **state)
     risk_decision out;
     F.in.aeo = 1;
     F.in.compliance = 4;
-    F.in.model_channel = CH_RED; /* the score alone never selects a priority enterprise */
+    F.in.model_channel = CH_RED;       /* the score alone never selects a priority enterprise */
     F.policy.random_red_ppm = 1000000; /* would select everybody */
     F.in.random_draw = 0;
     classify(NULL, 0, &out);
@@ -388,9 +388,13 @@ static void random_sampling(void **state)
         uint64_t draw;
         int channel;
     } cases[] = {
-        {0, CH_RED},          {9999, CH_RED},         {10000, CH_YELLOW},
-        {29999, CH_YELLOW},   {30000, CH_GREEN},      {999999, CH_GREEN},
-        {1000000, CH_RED},    /* draws are taken mod 10^6 */
+        {0, CH_RED},
+        {9999, CH_RED},
+        {10000, CH_YELLOW},
+        {29999, CH_YELLOW},
+        {30000, CH_GREEN},
+        {999999, CH_GREEN},
+        {1000000, CH_RED}, /* draws are taken mod 10^6 */
         {3000015000ULL, CH_YELLOW},
         {UINT64_MAX, CH_GREEN}, /* 18446744073709551615 mod 10^6 = 551615 */
     };
@@ -417,7 +421,7 @@ static void model_band(void **state)
 {
     (void)state;
     risk_decision out;
-    F.in.compliance = 4;              /* without a model: the class escalates to red */
+    F.in.compliance = 4;               /* without a model: the class escalates to red */
     F.policy.random_red_ppm = 1000000; /* and sampling would select everybody */
     F.in.random_draw = 0;
 

@@ -62,9 +62,11 @@ static synth *make_synth(void)
         f->net_mass_g = 1000 * (int64_t)(1 + rng() % 100);
         f->value = f->net_mass_g * (under ? 2 : 40 + hs);
         f->tax_rate_bp = 500;
-        s->label[i] = (imp % 7 == 0 && rng() % 10 < 8) || (under && rng() % 10 < 7) || rng() % 50 == 0;
+        s->label[i] =
+            (imp % 7 == 0 && rng() % 10 < 8) || (under && rng() % 10 < 7) || rng() % 50 == 0;
         /* the outcome is known a day later */
-        s->outcomes[i] = (risk_outcome){.fact = i, .at = f->registered_at + 86400, .violation = s->label[i]};
+        s->outcomes[i] =
+            (risk_outcome){.fact = i, .at = f->registered_at + 86400, .violation = s->label[i]};
     }
     return s;
 }
@@ -76,7 +78,8 @@ typedef struct train_rows {
     const synth *s;
 } train_rows;
 
-static void collect(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void collect(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                    size_t n)
 {
     train_rows *r = ctx;
     for (size_t j = first; j < first + n; j++) {
@@ -119,8 +122,14 @@ static int feature_index(const char *name)
 static void history_sees_only_the_past(void **state)
 {
     (void)state;
-    risk_fact a = {.decl_id = "A", .line = 1, .registered_at = 1000 * 86400, .importer = "IMP1", .hs = "851712",
-                   .origin = "CN", .value = 1000, .net_mass_g = 1000};
+    risk_fact a = {.decl_id = "A",
+                   .line = 1,
+                   .registered_at = 1000 * 86400,
+                   .importer = "IMP1",
+                   .hs = "851712",
+                   .origin = "CN",
+                   .value = 1000,
+                   .net_mass_g = 1000};
     risk_fact b = a;
     snprintf(b.decl_id, sizeof b.decl_id, "B");
     b.registered_at = a.registered_at + 3 * 86400;
@@ -152,7 +161,8 @@ typedef struct replay_probe {
     float labelled_seen_by_b;
 } replay_probe;
 
-static void probe_b(void *ctx, const risk_history *h, const risk_fact *facts, size_t first, size_t n)
+static void probe_b(void *ctx, const risk_history *h, const risk_fact *facts, size_t first,
+                    size_t n)
 {
     (void)n;
     if (strcmp(facts[first].decl_id, "B") == 0) {
@@ -165,8 +175,9 @@ static void probe_b(void *ctx, const risk_history *h, const risk_fact *facts, si
 static void replay_orders_outcomes(void **state)
 {
     (void)state;
-    risk_fact facts[2] = {{.decl_id = "A", .line = 1, .registered_at = 100, .importer = "IMP1", .hs = "851712"},
-                          {.decl_id = "B", .line = 1, .registered_at = 200, .importer = "IMP1", .hs = "851712"}};
+    risk_fact facts[2] = {
+        {.decl_id = "A", .line = 1, .registered_at = 100, .importer = "IMP1", .hs = "851712"},
+        {.decl_id = "B", .line = 1, .registered_at = 200, .importer = "IMP1", .hs = "851712"}};
     int64_t cases[][2] = {{150, 1}, {199, 1}, {200, 0}, {300, 0}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         risk_outcome o = {.fact = 0, .at = cases[i][0], .violation = 1};
@@ -182,9 +193,10 @@ static void replay_orders_outcomes(void **state)
 static void replay_groups_items(void **state)
 {
     (void)state;
-    risk_fact facts[3] = {{.decl_id = "A", .line = 1, .registered_at = 100, .importer = "IMP1", .hs = "851712"},
-                          {.decl_id = "A", .line = 2, .registered_at = 100, .importer = "IMP1", .hs = "851713"},
-                          {.decl_id = "B", .line = 1, .registered_at = 200, .importer = "IMP1", .hs = "851712"}};
+    risk_fact facts[3] = {
+        {.decl_id = "A", .line = 1, .registered_at = 100, .importer = "IMP1", .hs = "851712"},
+        {.decl_id = "A", .line = 2, .registered_at = 100, .importer = "IMP1", .hs = "851713"},
+        {.decl_id = "B", .line = 1, .registered_at = 200, .importer = "IMP1", .hs = "851712"}};
     risk_history *h = risk_history_new();
     assert_int_equal(risk_replay(h, facts, 3, NULL, 0, NULL, NULL), 0);
     /* after the replay the importer has been seen three times */
@@ -237,7 +249,8 @@ static void model_learns_and_round_trips(void **state)
     size_t n_train = 2400, n_test = N_SYNTH - n_train;
     risk_model *m = risk_model_train(r->x, r->y, n_train, &p, err, sizeof err);
     assert_non_null(m);
-    float *p1 = calloc(n_test, sizeof *p1), *p2 = calloc(n_test, sizeof *p2), *px = calloc(n_test, sizeof *px);
+    float *p1 = calloc(n_test, sizeof *p1), *p2 = calloc(n_test, sizeof *p2),
+          *px = calloc(n_test, sizeof *px);
     const float *xt = r->x + n_train * RISK_N_FEATURES;
     assert_int_equal(risk_model_predict(m, xt, n_test, p1), 0);
 
@@ -301,8 +314,8 @@ static void contributions_sum_to_the_score(void **state)
             sum += c[k];
             nonzero += k < RISK_N_FEATURES && c[k] != 0;
         }
-        assert_true(nonzero > 0);                       /* explanations are present */
-        assert_float_equal(sum, margin, 1e-4);          /* and add up to the margin */
+        assert_true(nonzero > 0);              /* explanations are present */
+        assert_float_equal(sum, margin, 1e-4); /* and add up to the margin */
         assert_float_equal(margin, risk_model_margin(m, x), 1e-9);
         double batch[3];
         risk_model_margins(m, x, 3, batch); /* tree by tree over rows: the same margins */
@@ -324,8 +337,8 @@ static void corrupt_or_missing_models_are_refused(void **state)
 {
     (void)state;
     char err[256];
-    static const char *const bad[] = {"", "garbage", "{", "{\"learner\": 1}", "{\"version\":[1,7,4]}",
-                                      "[1,2,3]"};
+    static const char *const bad[] = {
+        "", "garbage", "{", "{\"learner\": 1}", "{\"version\":[1,7,4]}", "[1,2,3]"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
         assert_null(risk_model_load(bad[i], strlen(bad[i]), err, sizeof err));
@@ -379,7 +392,8 @@ static void run_stream(int shift, int *red, int *yellow, int *explored_red, int 
 {
     risk_shares sh = {.red = 0.05, .yellow = 0.15, .explore = 0.10};
     risk_calibrator c;
-    assert_int_equal(risk_calibrator_init(&c, 1000, &sh), 0); /* the server's window (RISK_WINDOW) */
+    assert_int_equal(risk_calibrator_init(&c, 1000, &sh),
+                     0); /* the server's window (RISK_WINDOW) */
     rng_state = 12345;
     *red = *yellow = *explored_red = *explored_yellow = 0;
     for (int i = 0; i < 10000; i++) {
@@ -450,10 +464,10 @@ static void metrics_by_hand(void **state)
     risk_metrics m;
     assert_int_equal(risk_metrics_compute(s, y, 100, &m), 0);
     assert_int_equal(m.positives, 4);
-    assert_float_equal(m.precision[0], 1.0, 1e-12);  /* top 1: rank 0 */
-    assert_float_equal(m.precision[1], 1.0, 1e-12);  /* top 2 */
-    assert_float_equal(m.precision[2], 0.6, 1e-12);  /* top 5: 3 of 5 */
-    assert_float_equal(m.recall[3], 0.75, 1e-12);    /* top 10: 3 of 4 */
+    assert_float_equal(m.precision[0], 1.0, 1e-12); /* top 1: rank 0 */
+    assert_float_equal(m.precision[1], 1.0, 1e-12); /* top 2 */
+    assert_float_equal(m.precision[2], 0.6, 1e-12); /* top 5: 3 of 5 */
+    assert_float_equal(m.recall[3], 0.75, 1e-12);   /* top 10: 3 of 4 */
     /* AUC: pairs (pos, neg) ordered right / all = (96 + 96 + 95 + 49) / (4 * 96) */
     assert_float_equal(m.auc, (96.0 + 96 + 95 + 49) / 384.0, 1e-12);
     /* ties share their rank: all equal scores give 0.5 */
@@ -470,8 +484,11 @@ static void metrics_by_hand(void **state)
 /* ---- CSV ------------------------------------------------------------------------------------------ */
 
 static const char header[] =
-    "\xEF\xBB\xBF" "Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,Mode of Transport,"
-    "Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,Country of Departure,Country of Origin,Tax Rate,"
+    "\xEF\xBB\xBF"
+    "Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,Mode of "
+    "Transport,"
+    "Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,Country of Departure,Country of "
+    "Origin,Tax Rate,"
     "Tax Type,Country of Origin Indicator,Net Mass,Item Price,Fraud,Critical Fraud\n";
 
 static void csv_reads_rows(void **state)
@@ -479,9 +496,12 @@ static void csv_reads_rows(void **state)
     (void)state;
     char text[2048];
     snprintf(text, sizeof text, "%s%s", header,
-             "97061800,2020-01-01,30,B,11,21,11,10,ZZR1LT6,QLRUBN9,0VKY2BR,,440890,BE,BE,0.0,FEU1,G,108.0,372254.4,0,0\r\n"
-             "85945189,2020-01-01,40,B,11,21,11,40,SWF9S4X,7JD1S2X,8WDKMC6,,90121,CN,CN,8.0,A,Y,11352.0,375751.2,1,2\n"
-             "1,2020-01-02,40,B,11,21,11,40,SWF9S4X,7JD1S2X,\"8W,DK\",,690722,CN,CN,8.5,A,Y,1.5,10,1,1\n");
+             "97061800,2020-01-01,30,B,11,21,11,10,ZZR1LT6,QLRUBN9,0VKY2BR,,440890,BE,BE,0.0,FEU1,"
+             "G,108.0,372254.4,0,0\r\n"
+             "85945189,2020-01-01,40,B,11,21,11,40,SWF9S4X,7JD1S2X,8WDKMC6,,90121,CN,CN,8.0,A,Y,"
+             "11352.0,375751.2,1,2\n"
+             "1,2020-01-02,40,B,11,21,11,40,SWF9S4X,7JD1S2X,\"8W,DK\",,690722,CN,CN,8.5,A,Y,1.5,10,"
+             "1,1\n");
     risk_csv_row *rows;
     size_t n;
     errs e;

@@ -45,12 +45,12 @@ static void verifies_exact_bytes_only(void **state)
     unsigned char s[128];
     size_t n = sign(priv, body, s, sizeof s);
     assert_int_equal(sig_verify_p256(pub, body, strlen(body), s, n), 1);
-    assert_int_equal(sig_verify_p256(pub, body, strlen(body) - 1, s, n), 0);  /* other bytes */
+    assert_int_equal(sig_verify_p256(pub, body, strlen(body) - 1, s, n), 0); /* other bytes */
     unsigned char t[128];
-    size_t m = sign(other, body, t, sizeof t);                                 /* other key */
+    size_t m = sign(other, body, t, sizeof t); /* other key */
     assert_int_equal(sig_verify_p256(pub, body, strlen(body), t, m), 0);
     s[n / 2] ^= 1;
-    assert_int_not_equal(sig_verify_p256(pub, body, strlen(body), s, n), 1);   /* corrupted */
+    assert_int_not_equal(sig_verify_p256(pub, body, strlen(body), s, n), 1); /* corrupted */
     EVP_PKEY_free(pub);
     EVP_PKEY_free(priv);
     EVP_PKEY_free(other);

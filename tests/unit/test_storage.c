@@ -20,7 +20,9 @@ static char *json_like(size_t n)
     char *s = malloc(n + 1);
     size_t k = 0;
     for (int i = 0; k + 80 < n; i++)
-        k += (size_t)snprintf(s + k, n + 1 - k, "{\"line\":%d,\"legal_ref\":\"Decree 26/2023\",\"amount\":\"%d\"},", i, i * 7919);
+        k += (size_t)snprintf(s + k, n + 1 - k,
+                              "{\"line\":%d,\"legal_ref\":\"Decree 26/2023\",\"amount\":\"%d\"},",
+                              i, i * 7919);
     memset(s + k, 'x', n - k);
     s[n] = 0;
     return s;
@@ -62,7 +64,7 @@ static void unpack_refuses_corrupt_text(void **state)
     assert_non_null(p);
     assert_null(store_unpack("~z"));
     assert_null(store_unpack("~zabc:AAAA"));
-    assert_null(store_unpack("~z10:AAA")); /* not base64 (length) */
+    assert_null(store_unpack("~z10:AAA"));  /* not base64 (length) */
     assert_null(store_unpack("~z10:AAAA")); /* not a zlib stream */
     char *wrong = strdup(p);
     wrong[2] = '5'; /* another length than the stream holds */
@@ -112,7 +114,8 @@ static void migrate_refuses_newer(void **state)
     int from, to;
     assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
     assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
-    snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, 'future', 0)", schema_latest() + 1);
+    snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, 'future', 0)",
+             schema_latest() + 1);
     assert_int_equal(db_exec(c, sql), DB_OK);
     assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), SCHEMA_NEWER);
     assert_non_null(strstr(err, "newer than this binary's"));
@@ -169,13 +172,14 @@ static void sweep_pages_by_cursor(void **state)
         char number[16] = "NULL";
         if (!prov)
             snprintf(number, sizeof number, "'n%d'", i);
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO declarations (id, number, kind, type_code, status, channel, amendment,"
-                 " declarant, party, office, customs_value, total_tax, tax_date, created_at,"
-                 " updated_at, registered_at, cleared_at, doc, taxes) VALUES ('d%d', %s, 1, 'A11',"
-                 " %d, 1, 0, 'x', 'x', '02CI', 0, 0, 0, %lld, %lld, %lld, 0, '{}', '[]')",
-                 i, number, prov ? 1 : 2, (long long)at[i], (long long)at[i],
-                 prov ? 0LL : (long long)at[i]);
+        snprintf(
+            sql, sizeof sql,
+            "INSERT INTO declarations (id, number, kind, type_code, status, channel, amendment,"
+            " declarant, party, office, customs_value, total_tax, tax_date, created_at,"
+            " updated_at, registered_at, cleared_at, doc, taxes) VALUES ('d%d', %s, 1, 'A11',"
+            " %d, 1, 0, 'x', 'x', '02CI', 0, 0, 0, %lld, %lld, %lld, 0, '{}', '[]')",
+            i, number, prov ? 1 : 2, (long long)at[i], (long long)at[i],
+            prov ? 0LL : (long long)at[i]);
         assert_int_equal(db_exec(c, sql), DB_OK);
     }
     char ids[2][33], id[33] = "", seen[16] = "";
@@ -184,8 +188,9 @@ static void sweep_pages_by_cursor(void **state)
     while ((n = store_decl_ids_by_status_before(c, 2, 500, &cur, id, ids, 2)) > 0) {
         for (int i = 0; i < n; i++)
             strcat(seen, ids[i] + 1); /* the digit */
-        if (++pages == 1) /* d0 (listed) leaves the status: an offset would skip d2 */
-            assert_int_equal(db_exec(c, "UPDATE declarations SET status = 5 WHERE id = 'd0'"), DB_OK);
+        if (++pages == 1)             /* d0 (listed) leaves the status: an offset would skip d2 */
+            assert_int_equal(db_exec(c, "UPDATE declarations SET status = 5 WHERE id = 'd0'"),
+                             DB_OK);
         assert_true(pages < 10);
     }
     assert_int_equal(n, 0);

@@ -139,8 +139,8 @@ static void test_reference_specific_mixed(void **s)
 static void test_bad_cells(void **s)
 {
     (void)s;
-    const char *bad[] = {"abc", "5%", "0 (-K)", "15; Z: 18", "0 (-KH", "1/2/3/4/5", "-5", "5 6",
-                         "0 (XYZ)", "Theo hướng dẫn", "USD x/C62"};
+    const char *bad[] = {"abc", "5%",  "0 (-K)",  "15; Z: 18",      "0 (-KH",   "1/2/3/4/5",
+                         "-5",  "5 6", "0 (XYZ)", "Theo hướng dẫn", "USD x/C62"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         tariff_rate r;
         char why[160] = "";
@@ -152,10 +152,24 @@ static void test_bad_cells(void **s)
 static void test_roundtrip(void **s)
 {
     (void)s;
-    const char *cells[] = {"5", "12,5", "*", "", "Q", "0 (-KH, LA)", "0(-MM)(GIC)", "15; M: 18",
-                           "0/5", "0 (-MM, TH)/0/0", "40 (NHN: 80)", "150% thuế MFN",
-                           "Theo hướng dẫn tại khoản 1.1 Chương 98", "*/0", "0/*/*",
-                           "1,2/0; M: 1,9/0", "USD 5000/C62", "5% + USD 3000/C62"};
+    const char *cells[] = {"5",
+                           "12,5",
+                           "*",
+                           "",
+                           "Q",
+                           "0 (-KH, LA)",
+                           "0(-MM)(GIC)",
+                           "15; M: 18",
+                           "0/5",
+                           "0 (-MM, TH)/0/0",
+                           "40 (NHN: 80)",
+                           "150% thuế MFN",
+                           "Theo hướng dẫn tại khoản 1.1 Chương 98",
+                           "*/0",
+                           "0/*/*",
+                           "1,2/0; M: 1,9/0",
+                           "USD 5000/C62",
+                           "5% + USD 3000/C62"};
     for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
         roundtrip(cells[i]);
 }
@@ -249,11 +263,16 @@ static void test_load_errors(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_and_decimal),  cmocka_unit_test(test_exceptions),
-        cmocka_unit_test(test_override_quota_relative), cmocka_unit_test(test_alternatives),
-        cmocka_unit_test(test_reference_specific_mixed), cmocka_unit_test(test_bad_cells),
-        cmocka_unit_test(test_roundtrip),          cmocka_unit_test(test_load_find),
-        cmocka_unit_test(test_nearest_search_names), cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_plain_and_decimal),
+        cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_override_quota_relative),
+        cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_reference_specific_mixed),
+        cmocka_unit_test(test_bad_cells),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_load_find),
+        cmocka_unit_test(test_nearest_search_names),
+        cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,8 @@ static int setup(void **s)
 {
     errs *e = calloc(1, sizeof *e);
     (void)s;
-    if (tariff_load(FIX "/tariff-fixture", &T, e) < 0 || tax_tables_load(FIX "/tax-fixture", &TT, e) < 0) {
+    if (tariff_load(FIX "/tariff-fixture", &T, e) < 0 ||
+        tax_tables_load(FIX "/tax-fixture", &TT, e) < 0) {
         for (int i = 0; i < e->n; i++)
             fprintf(stderr, "%s %s %s\n", e->items[i].code, e->items[i].path, e->items[i].message);
         free(e);
@@ -653,7 +654,8 @@ static void t38_json(void **s)
     assert_string_equal(json_string_value(json_object_get(duty, "amount")), "8750000");
     assert_string_equal(json_string_value(json_object_get(duty, "rate")), "35%");
     assert_string_equal(json_string_value(json_object_get(duty, "schedule")), "B01");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(j, "taxes"), "total"), "amount")),
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(j, "taxes"), "total"), "amount")),
                         "36256250");
     assert_string_equal(json_string_value(json_object_get(j, "customs_value")), "25000000");
     json_decref(j);
@@ -914,7 +916,8 @@ static void t48_sugary_drinks(void **s)
     ITEMS[0].sugar_g_100ml = 650;
     assert_int_equal(run(20270301), 0);
     assert_int_equal(TL(TAX_SCT).amount, 2400000);
-    assert_non_null(strstr(TL(TAX_SCT).note, "sugar content 6.5 g/100 ml: above 5 g/100 ml bracket"));
+    assert_non_null(
+        strstr(TL(TAX_SCT).note, "sugar content 6.5 g/100 ml: above 5 g/100 ml bracket"));
     ITEMS[0].sugar_g_100ml = 500;
     assert_int_equal(run(20270301), 0);
     assert_int_equal(TL(TAX_SCT).amount, 0);
@@ -930,9 +933,10 @@ static void t49_json_attributes(void **s)
     (void)s;
     decl d;
     json_error_t je;
-    json_t *j = json_loads("{\"items\": [{\"engine_cc\": \"3500\", \"seats\": 12, \"btu\": \"36000\","
-                           " \"sugar_g_per_100ml\": \"6.5\", \"alcohol_percent\": \"40\"}, {}]}",
-                           0, &je);
+    json_t *j =
+        json_loads("{\"items\": [{\"engine_cc\": \"3500\", \"seats\": 12, \"btu\": \"36000\","
+                   " \"sugar_g_per_100ml\": \"6.5\", \"alcohol_percent\": \"40\"}, {}]}",
+                   0, &je);
     assert_non_null(j);
     errs_init(&E);
     json_decl_decode(j, &d, &E); /* other required fields missing: errors, items still decoded */
@@ -950,7 +954,8 @@ static void t49_json_attributes(void **s)
         assert_string_equal(E.items[i].code, "required");
     decl_release(&d);
     json_decref(j);
-    j = json_loads("{\"items\": [{\"engine_cc\": -5, \"seats\": \"-1\", \"btu\": \"1.5\"}]}", 0, &je);
+    j = json_loads("{\"items\": [{\"engine_cc\": -5, \"seats\": \"-1\", \"btu\": \"1.5\"}]}", 0,
+                   &je);
     errs_init(&E);
     json_decl_decode(j, &d, &E);
     assert_true(err_at("out_of_range", "/items/0/engine_cc"));
@@ -964,31 +969,56 @@ static void t49_json_attributes(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t01_mfn_zero_vat_excluded), cmocka_unit_test(t02_ordinary_non_wto),
-        cmocka_unit_test(t03_beer_mfn_sct),          cmocka_unit_test(t04_evfta_with_co),
-        cmocka_unit_test(t05_acfta),                 cmocka_unit_test(t06_acfta_country_exception),
-        cmocka_unit_test(t07_no_co_number),          cmocka_unit_test(t08_not_a_party),
-        cmocka_unit_test(t09_cptpp_mexico_override), cmocka_unit_test(t10_party_validity_dates),
-        cmocka_unit_test(t11_quota_and_trade_remedy), cmocka_unit_test(t12_atiga_beats_out_of_quota),
-        cmocka_unit_test(t13_quota_only_refused),    cmocka_unit_test(t14_petrol_ept),
-        cmocka_unit_test(t15_ept_rate_change),       cmocka_unit_test(t16_plastic_bags_fob),
-        cmocka_unit_test(t17_cfr_adds_insurance),    cmocka_unit_test(t18_ept_unit_mismatch),
-        cmocka_unit_test(t19_vat_5),                 cmocka_unit_test(t20_vat_exempt),
-        cmocka_unit_test(t21_exempt_type_code),      cmocka_unit_test(t22_export), cmocka_unit_test(t22b_export_duty),
-        cmocka_unit_test(t23_specific),              cmocka_unit_test(t24_ordinary_of_specific),
-        cmocka_unit_test(t25_mixed),                 cmocka_unit_test(t26_specific_unit),
-        cmocka_unit_test(t27_car_sct),               cmocka_unit_test(t28_reference_manual),
-        cmocka_unit_test(t29_rounding_half),         cmocka_unit_test(t30_multicurrency_allocation),
-        cmocka_unit_test(t31_allocation_by_weight),  cmocka_unit_test(t32_trade_remedy_producer),
-        cmocka_unit_test(t33_errors_all_at_once),    cmocka_unit_test(t34_currency_errors),
-        cmocka_unit_test(t35_fx_missing_for_date),   cmocka_unit_test(t36_large_values),
-        cmocka_unit_test(t37_late_interest),         cmocka_unit_test(t38_json),
+        cmocka_unit_test(t01_mfn_zero_vat_excluded),
+        cmocka_unit_test(t02_ordinary_non_wto),
+        cmocka_unit_test(t03_beer_mfn_sct),
+        cmocka_unit_test(t04_evfta_with_co),
+        cmocka_unit_test(t05_acfta),
+        cmocka_unit_test(t06_acfta_country_exception),
+        cmocka_unit_test(t07_no_co_number),
+        cmocka_unit_test(t08_not_a_party),
+        cmocka_unit_test(t09_cptpp_mexico_override),
+        cmocka_unit_test(t10_party_validity_dates),
+        cmocka_unit_test(t11_quota_and_trade_remedy),
+        cmocka_unit_test(t12_atiga_beats_out_of_quota),
+        cmocka_unit_test(t13_quota_only_refused),
+        cmocka_unit_test(t14_petrol_ept),
+        cmocka_unit_test(t15_ept_rate_change),
+        cmocka_unit_test(t16_plastic_bags_fob),
+        cmocka_unit_test(t17_cfr_adds_insurance),
+        cmocka_unit_test(t18_ept_unit_mismatch),
+        cmocka_unit_test(t19_vat_5),
+        cmocka_unit_test(t20_vat_exempt),
+        cmocka_unit_test(t21_exempt_type_code),
+        cmocka_unit_test(t22_export),
+        cmocka_unit_test(t22b_export_duty),
+        cmocka_unit_test(t23_specific),
+        cmocka_unit_test(t24_ordinary_of_specific),
+        cmocka_unit_test(t25_mixed),
+        cmocka_unit_test(t26_specific_unit),
+        cmocka_unit_test(t27_car_sct),
+        cmocka_unit_test(t28_reference_manual),
+        cmocka_unit_test(t29_rounding_half),
+        cmocka_unit_test(t30_multicurrency_allocation),
+        cmocka_unit_test(t31_allocation_by_weight),
+        cmocka_unit_test(t32_trade_remedy_producer),
+        cmocka_unit_test(t33_errors_all_at_once),
+        cmocka_unit_test(t34_currency_errors),
+        cmocka_unit_test(t35_fx_missing_for_date),
+        cmocka_unit_test(t36_large_values),
+        cmocka_unit_test(t37_late_interest),
+        cmocka_unit_test(t38_json),
         cmocka_unit_test(t39_tables_reject),
-        cmocka_unit_test(t40_car_above_3000cc),      cmocka_unit_test(t41_spanning_line),
-        cmocka_unit_test(t42_van_by_seats),          cmocka_unit_test(t43_pickup),
-        cmocka_unit_test(t44_motorcycles),           cmocka_unit_test(t45_air_conditioner_btu),
-        cmocka_unit_test(t46_attribute_required),    cmocka_unit_test(t47_spirits_and_beer),
-        cmocka_unit_test(t48_sugary_drinks),         cmocka_unit_test(t49_json_attributes),
+        cmocka_unit_test(t40_car_above_3000cc),
+        cmocka_unit_test(t41_spanning_line),
+        cmocka_unit_test(t42_van_by_seats),
+        cmocka_unit_test(t43_pickup),
+        cmocka_unit_test(t44_motorcycles),
+        cmocka_unit_test(t45_air_conditioner_btu),
+        cmocka_unit_test(t46_attribute_required),
+        cmocka_unit_test(t47_spirits_and_beer),
+        cmocka_unit_test(t48_sugary_drinks),
+        cmocka_unit_test(t49_json_attributes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

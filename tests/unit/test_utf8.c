@@ -17,13 +17,13 @@ static void valid_and_invalid(void **state)
     (void)state;
     assert_true(utf8_valid("", 0));
     assert_true(utf8_valid("Hải Phòng", strlen("Hải Phòng")));
-    assert_true(utf8_valid("\xf0\x9f\x9a\xa2", 4));       /* U+1F6A2 ship */
+    assert_true(utf8_valid("\xf0\x9f\x9a\xa2", 4)); /* U+1F6A2 ship */
     assert_false(utf8_valid("\xff\xfe", 2));
-    assert_false(utf8_valid("\xc3", 1));                  /* cut */
-    assert_false(utf8_valid("\xc0\xaf", 2));              /* overlong '/' */
-    assert_false(utf8_valid("\xed\xa0\x80", 3));          /* surrogate */
-    assert_false(utf8_valid("\xf4\x90\x80\x80", 4));      /* above U+10FFFF */
-    assert_false(utf8_valid("a\x80z", 3));                /* stray continuation */
+    assert_false(utf8_valid("\xc3", 1));             /* cut */
+    assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_false(utf8_valid("a\x80z", 3));           /* stray continuation */
 }
 
 static void repair_drops_a_cut_character_and_marks_bad_bytes(void **state)
@@ -32,7 +32,8 @@ static void repair_drops_a_cut_character_and_marks_bad_bytes(void **state)
     char a[] = "ab\xe1\xba"; /* "Ả" cut after 2 of its 3 bytes */
     utf8_repair(a);
     assert_string_equal(a, "ab");
-    char b[] = "a\xff" "b\xc3\xa0";
+    char b[] = "a\xff"
+               "b\xc3\xa0";
     utf8_repair(b);
     assert_string_equal(b, "a?b\xc3\xa0");
     char c[] = "\xc3\xa0\xe1\xba\xa2";

@@ -57,13 +57,13 @@ static int check(ctx *c)
 }
 
 /* Exactly one error, with this code and path. */
-#define assert_only_err(c, code, path)                                                          \
-    do {                                                                                        \
-        assert_err((c)->e, code, path);                                                         \
-        if ((c)->e->n != 1) {                                                                   \
-            dump_errs((c)->e);                                                                  \
-            fail_msg("expected 1 error, got %d", (c)->e->n);                                    \
-        }                                                                                       \
+#define assert_only_err(c, code, path)                                                             \
+    do {                                                                                           \
+        assert_err((c)->e, code, path);                                                            \
+        if ((c)->e->n != 1) {                                                                      \
+            dump_errs((c)->e);                                                                     \
+            fail_msg("expected 1 error, got %d", (c)->e->n);                                       \
+        }                                                                                          \
     } while (0)
 
 static void valid_import(void **state)

@@ -42,7 +42,8 @@ static void test_between(void **s)
     assert_int_equal(workhours_between(MON + 9 * H, MON + 14 * H), 4 * H);
     assert_int_equal(workhours_between(MON + 14 * H, MON + 9 * H), 0);
     /* Friday 16:00 to Monday 10:00: 1 h + 2 h */
-    assert_int_equal(workhours_between(MON + 4 * 24 * H + 16 * H, MON + 7 * 24 * H + 10 * H), 3 * H);
+    assert_int_equal(workhours_between(MON + 4 * 24 * H + 16 * H, MON + 7 * 24 * H + 10 * H),
+                     3 * H);
     /* deadline and between agree */
     int64_t st = MON + 3 * 24 * H + 15 * H + 1234;
     assert_int_equal(workhours_between(st, workhours_deadline(st, 8)), 8 * H);
