@@ -17,6 +17,7 @@ void manifest_in_release(manifest_in *m)
     for (int i = 0; i < m->n_bl; i++)
         free(m->bl[i].ctr);
     free(m->bl);
+    free(m->doc);
     memset(m, 0, sizeof *m);
 }
 
@@ -145,7 +146,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
     }
 }
 
-void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
+static void decode_manifest(json_t *body, manifest_in *m, errs *e)
 {
     static const char *const keys[] = {
         "vessel",          "flight", "voyage",          "voyage_days", "port_of_loading",
@@ -231,4 +232,12 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
             }
         m->n_bl++;
     }
+}
+
+void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
+{
+    int before = e->n;
+    decode_manifest(body, m, e);
+    if (e->n == before && !(m->doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)))
+        errs_add(e, "internal", "", "out of memory");
 }

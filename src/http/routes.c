@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec/json_scan.h"
 #include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/dashboard.h"
@@ -203,12 +204,20 @@ static void h_attach_get(route_ctx *c)
 
 static void h_payment(route_ctx *c)
 {
-    reply(c->rs, svc_payment_create(c->a, c->req, c->body, header(c, "X-Signature")));
+    errs e;
+    payment_in in;
+    errs_init(&e);
+    json_payment_decode(c->body, &in, &e);
+    reply(c->rs, svc_payment_create(c->a, c->req, &in, &e, header(c, "X-Signature")));
 }
 
 static void h_guarantee(route_ctx *c)
 {
-    reply(c->rs, svc_guarantee_create(c->a, c->req, c->body, header(c, "X-Signature")));
+    errs e;
+    guarantee_in in;
+    errs_init(&e);
+    json_guarantee_decode(c->body, &in, &e);
+    reply(c->rs, svc_guarantee_create(c->a, c->req, &in, &e, header(c, "X-Signature")));
 }
 
 static void h_bank_due(route_ctx *c) { reply(c->rs, svc_bank_due(c->a, c->req)); }
@@ -235,7 +244,11 @@ static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->
 static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
 static void h_mandate_grant(route_ctx *c)
 {
-    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body));
+    errs e;
+    mandate_in in;
+    errs_init(&e);
+    json_mandate_decode(c->body, date_today(), &in, &e);
+    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, &in, &e));
 }
 static void h_mandate_revoke(route_ctx *c)
 {
@@ -243,16 +256,28 @@ static void h_mandate_revoke(route_ctx *c)
 }
 static void h_credit_apply(route_ctx *c)
 {
-    reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body));
+    errs e;
+    credit_apply_in in;
+    errs_init(&e);
+    json_credit_apply_decode(c->body, &in, &e);
+    reply(c->rs, svc_credit_apply(c->a, c->req, P0, &in, &e));
 }
 static void h_refund_request(route_ctx *c)
 {
-    reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body));
+    errs e;
+    refund_request_in in;
+    errs_init(&e);
+    json_refund_request_decode(c->body, &in, &e);
+    reply(c->rs, svc_refund_request(c->a, c->req, P0, &in, &e));
 }
 
 static void h_refund_decide(route_ctx *c)
 {
-    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, c->body));
+    errs e;
+    refund_decision_in in;
+    errs_init(&e);
+    json_refund_decision_decode(c->body, &in, &e);
+    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, &in, &e));
 }
 
 static void h_debts_overdue(route_ctx *c)
@@ -351,33 +376,82 @@ static void h_amendments(route_ctx *c)
 }
 static void h_permit_create(route_ctx *c)
 {
-    reply(c->rs, svc_permit_create(c->a, c->req, c->body));
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    permit_in in;
+    errs_init(&e);
+    json_permit_decode(c->body, &in, &e);
+    reply(c->rs, svc_permit_create(c->a, c->req, &in, &e));
 }
 static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
 static void h_permit_revoke(route_ctx *c)
 {
-    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body));
+    errs e;
+    errs_init(&e);
+    json_permit_revocation_check(c->body, &e);
+    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, &e));
 }
-static void h_co_create(route_ctx *c) { reply(c->rs, svc_co_create(c->a, c->req, c->body)); }
+static void h_co_create(route_ctx *c)
+{
+    errs e;
+    co_in in;
+    errs_init(&e);
+    json_certificate_decode(c->body, &in, &e);
+    reply(c->rs, svc_co_create(c->a, c->req, &in, &e));
+}
 static void h_co_get(route_ctx *c) { reply(c->rs, svc_co_get(c->a, c->req, P0)); }
 static void h_manifest_create(route_ctx *c)
 {
-    reply(c->rs, svc_manifest_create(c->a, c->req, c->body));
+    errs e;
+    manifest_in m;
+    errs_init(&e);
+    json_manifest_decode(c->body, &m, &e);
+    reply(c->rs, svc_manifest_create(c->a, c->req, &m, &e));
+    manifest_in_release(&m);
 }
 static void h_manifest_amend(route_ctx *c)
 {
-    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, c->body));
+    errs e;
+    manifest_in m;
+    errs_init(&e);
+    json_manifest_decode(c->body, &m, &e);
+    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, &m, &e));
+    manifest_in_release(&m);
 }
 static void h_manifest_get(route_ctx *c) { reply(c->rs, svc_manifest_get(c->a, c->req, P0)); }
 static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->a)); }
-static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
-static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
+static void h_scan(route_ctx *c)
+{
+    errs e;
+    const char *scanned = NULL;
+    errs_init(&e);
+    json_scan_decode(c->body, &scanned, &e);
+    reply(c->rs, svc_supervision_scan(c->a, c->req, scanned, &e));
+}
+static void h_gate_event(route_ctx *c)
+{
+    errs e;
+    gate_event_in in;
+    errs_init(&e);
+    json_gate_event_decode(c->body, &in, &e);
+    reply(c->rs, svc_gate_event(c->a, c->req, &in, &e));
+}
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
 static void h_container_permit(route_ctx *c)
 {
-    reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body));
+    errs e;
+    container_permit_in in;
+    errs_init(&e);
+    json_container_permit_decode(c->body, &in, &e);
+    reply(c->rs, svc_container_permit(c->a, c->req, P0, &in, &e));
 }
-static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
+static void h_hold_open(route_ctx *c)
+{
+    errs e;
+    hold_in in;
+    errs_init(&e);
+    json_hold_decode(c->body, &in, &e);
+    reply(c->rs, svc_hold_open(c->a, c->req, &in, &e));
+}
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 /* e-Office and the web portal (issue 16) */
 static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
@@ -387,7 +461,11 @@ static void h_session_get(route_ctx *c)
 }
 static void h_session_put(route_ctx *c)
 {
-    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body));
+    errs e;
+    const char *role = NULL;
+    errs_init(&e);
+    json_session_role_decode(c->body, &role, &e);
+    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, role, &e));
 }
 
 static void h_session_delete(route_ctx *c)
@@ -446,12 +524,23 @@ static void h_pca_candidates(route_ctx *c)
 {
     reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit")));
 }
-static void h_pca_open(route_ctx *c) { reply(c->rs, svc_pca_open(c->a, c->req, c->body)); }
+static void h_pca_open(route_ctx *c)
+{
+    errs e;
+    audit_case_in in;
+    errs_init(&e);
+    json_audit_case_decode(c->body, &in, &e);
+    reply(c->rs, svc_pca_open(c->a, c->req, &in, &e));
+}
 static void h_pca_list(route_ctx *c) { reply(c->rs, svc_pca_list(c->a, c->req, arg(c, "status"))); }
 static void h_pca_get(route_ctx *c) { reply(c->rs, svc_pca_get(c->a, c->req, P0)); }
 static void h_pca_findings(route_ctx *c)
 {
-    reply(c->rs, svc_pca_findings(c->a, c->req, P0, c->body));
+    errs e;
+    audit_findings_in in;
+    errs_init(&e);
+    json_audit_findings_decode(c->body, &in, &e);
+    reply(c->rs, svc_pca_findings(c->a, c->req, P0, &in, &e));
 }
 static void h_pca_assess(route_ctx *c) { reply(c->rs, svc_pca_assess(c->a, c->req, P0)); }
 

@@ -191,7 +191,11 @@ int http_session_login(app *a, const http_request *rq, http_response *rs)
         error(rs, 400, "malformed_json", msg);
         return 1;
     }
-    svc_reply r = svc_session_login(a, body, sid);
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    login_in in;
+    errs_init(&e);
+    json_login_decode(body, &in, &e);
+    svc_reply r = svc_session_login(a, &in, &e, sid);
     json_decref(body);
     reply(rs, r);
     if (r.code == SVC_OK)

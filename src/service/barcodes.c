@@ -396,16 +396,13 @@ static int scan_job(db_conn *c, void *ctx)
 /* Decision 2629/QD-TCHQ: the supervising officer scans the 1-D barcode (the declaration number) or
  * the signed 2-D barcode; the system traces the declaration, checks status and validity, warns when
  * procedures are not complete and shows the declaration with its container list. */
-svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
+svc_reply svc_supervision_scan(app *a, const svc_req *req, const char *scanned, errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req) && !svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "scans are for supervising officers");
-    errs e;
-    errs_init(&e);
-    const char *scanned;
-    if (json_scan_decode(body, &scanned, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     json_t *warnings = json_array();
     barcode_payload bp = {0};
     char why[160];

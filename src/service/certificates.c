@@ -103,46 +103,39 @@ static int co_issuer_ok(app *a, const origin_form *of, const char *cc, date_ymd 
     return 0;
 }
 
-svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_co_create(app *a, const svc_req *req, const co_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "agency") && !svc_role_is(req, "asw"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "certificates of origin are lodged by an issuing authority (agency) or "
                          "the ASEAN Single Window (asw)");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
     co_ctx *x = calloc(1, sizeof *x);
-    co_in *in = calloc(1, sizeof *in);
-    if (!x || !in) {
-        free(x);
-        free(in);
+    if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    json_certificate_decode(body, in, &e);
     x->req = req;
     x->now = svc_now();
     /* the rules that need today, the agreements' parties and the tariff */
     date_ymd today = date_legal(x->now);
     if (in->issue_date && in->issue_date > today)
-        errs_add(&e, "date_future", "/issue_date",
+        errs_add(e, "date_future", "/issue_date",
                  "a certificate cannot be issued after today (Vietnam's date)");
     else if (in->issue_date && in->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
-        errs_add(&e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
+        errs_add(e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
     const origin_form *of = in->of;
     const char *cc = in->issuing_country;
     if (of && in->country_ok && !co_issuer_ok(a, of, cc, in->issue_date ? in->issue_date : today)) {
         if (strcmp(cc, "VN") == 0)
-            errs_add(&e, "co_issuer", "/issuing_country",
+            errs_add(e, "co_issuer", "/issuing_country",
                      "form %s for goods imported into Vietnam is issued by "
                      "the exporting party of %s, not by Vietnam",
                      of->form, of->agreement);
         else
-            errs_add(&e, "co_issuer", "/issuing_country",
+            errs_add(e, "co_issuer", "/issuing_country",
                      "%s is not a party of %s (form %s) on the issue date", cc, of->agreement,
                      of->form);
     }
@@ -150,14 +143,13 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
         if (in->items[i].hs6[0] && !hs6_known(a, in->items[i].hs6)) {
             char q[48];
             snprintf(q, sizeof q, "/items/%d/hs6", i);
-            errs_add(&e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff",
+            errs_add(e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff",
                      in->items[i].hs6);
         }
     }
-    if (e.n) {
+    if (e->n) {
         free(x);
-        free(in);
-        return svc_errors(&e);
+        return svc_errors(e);
     }
     co_row *c = &x->row;
     snprintf(c->form, sizeof c->form, "%s", in->form);
@@ -179,7 +171,6 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
         snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s",
                  in->items[i].origin_criterion);
     }
-    free(in);
     int rc = store_write(a->st, create_job, x);
     if (rc < 0) {
         json_decref(x->reply.body);

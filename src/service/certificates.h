@@ -4,6 +4,7 @@
 #ifndef ECUSTOMS_SERVICE_CERTIFICATES_H
 #define ECUSTOMS_SERVICE_CERTIFICATES_H
 
+#include "codec/json_certificate.h"
 #include "core/decl.h"
 #include "core/tax.h"
 #include "service/app.h"
@@ -11,7 +12,7 @@
 #include "util/errs.h"
 
 /* POST /certificates-of-origin */
-svc_reply svc_co_create(app *a, const svc_req *req, json_t *body);
+svc_reply svc_co_create(app *a, const svc_req *req, const co_in *in, errs *e);
 /* GET /certificates-of-origin/{number} (customs, the importer, the party that lodged it) */
 svc_reply svc_co_get(app *a, const svc_req *req, const char *number);
 /* GET /reference/co-forms: the forms of proof of origin accepted, their agreement, parties

@@ -282,7 +282,8 @@ out:
     return rc;
 }
 
-svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
+svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise,
+                           const credit_apply_in *in, errs *e)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(
@@ -293,13 +294,9 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    credit_apply_in in;
-    json_credit_apply_decode(body, &in, e);
-    x.amount = in.amount;
-    snprintf(x.decl, sizeof x.decl, "%s", in.decl);
+    x.amount = in->amount;
+    snprintf(x.decl, sizeof x.decl, "%s", in->decl);
     r = e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     return r;
@@ -350,7 +347,8 @@ static int refund_request_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
+svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
+                             const refund_request_in *in, errs *e)
 {
     if (!svc_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden",
@@ -358,13 +356,9 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    refund_request_in in;
-    json_refund_request_decode(body, &in, e);
-    x.amount = in.amount;
-    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
+    x.amount = in->amount;
+    snprintf(x.reason, sizeof x.reason, "%s", in->reason);
     r = e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
@@ -483,7 +477,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
 }
 
 svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, const char *id,
-                            json_t *body)
+                            const refund_decision_in *in, errs *e)
 {
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
@@ -492,13 +486,9 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such refund request");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
-    refund_decision_in in;
-    json_refund_decision_decode(body, &in, e);
-    x.approve = in.approve;
-    snprintf(x.note, sizeof x.note, "%s", in.note);
+    x.approve = in->approve;
+    snprintf(x.note, sizeof x.note, "%s", in->note);
     svc_reply r =
         e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");

@@ -385,24 +385,18 @@ int svc_operator_at(app *a, const svc_req *req, const char *loc)
     return 0;
 }
 
-svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
+svc_reply svc_gate_event(app *a, const svc_req *req, const gate_event_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(e);
-    gate_event_in in;
-    json_gate_event_decode(body, &in, e);
-    if (e->n) {
-        r = svc_errors(e);
-        return r;
-    }
-    const char *loc = in.location;
+    if (e->n)
+        return svc_errors(e);
+    const char *loc = in->location;
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -413,10 +407,10 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
     gate_ctx x = {.req = req,
-                  .type = in.type,
-                  .container = in.container,
-                  .location = in.location,
-                  .seal = in.seal,
+                  .type = in->type,
+                  .container = in->container,
+                  .location = in->location,
+                  .seal = in->seal,
                   .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {
@@ -593,21 +587,18 @@ static int hold_open_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
+svc_reply svc_hold_open(app *a, const svc_req *req, const hold_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers open holds");
-    errs e;
-    hold_in in;
-    errs_init(&e);
-    if (json_hold_decode(body, &in, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     hold_ctx x = {.req = req};
-    snprintf(x.h.subject, sizeof x.h.subject, "%s", in.subject);
-    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", in.reason);
+    snprintf(x.h.subject, sizeof x.h.subject, "%s", in->subject);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", in->reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {
@@ -695,25 +686,22 @@ static int perm_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->p.granted_at);
 }
 
-svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_container_permit(app *a, const svc_req *req, const char *number,
+                               const container_permit_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers decide on containers");
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
-    container_permit_in in;
-    errs_init(&e);
-    json_container_permit_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     perm_ctx x = {.job = svc_job_start(req)};
     snprintf(x.p.container, sizeof x.p.container, "%s", number);
-    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in.carrier);
-    snprintf(x.p.reason, sizeof x.p.reason, "%s", in.reason);
+    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in->carrier);
+    snprintf(x.p.reason, sizeof x.p.reason, "%s", in->reason);
     snprintf(x.p.granted_by, sizeof x.p.granted_by, "%s", req->party);
     x.p.granted_at = svc_now();
     if (store_write(a->st, perm_job, &x) < 0) {

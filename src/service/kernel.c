@@ -117,6 +117,16 @@ static int replay_job(db_conn *c, void *ctx)
     return svc_idem_lookup(c, x->req, x->out);
 }
 
+int svc_body_not_object(const errs *e)
+{
+    return e->n > 0 && !e->items[0].path[0] && !strcmp(e->items[0].code, "type");
+}
+
+svc_reply svc_not_object(void)
+{
+    return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+}
+
 int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out)
 {
     replay_ctx x = {req, out};

@@ -205,11 +205,9 @@ static int amend_job(db_conn *c, void *ctx)
     return rc;
 }
 
-static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json_t *body)
+static svc_reply manifest_write(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e)
 {
     svc_reply r = {0};
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    manifest_in m;
     if (!svc_role_is(req, "carrier"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only carriers submit manifests");
     if (svc_idempotent_replay(a, req, &r))
@@ -217,53 +215,46 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     char new_id[33] = "";
     if (!id && rand_hex(new_id, 16) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
-    errs_init(e);
-    json_manifest_decode(body, &m, e);
-    if (e->n) {
-        r = svc_errors(e);
-        manifest_in_release(&m);
-        return r;
-    }
+    if (e->n)
+        return svc_errors(e);
     /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
     date_ymd today = svc_today();
     pthread_rwlock_rdlock(&a->risk_lock);
-    for (int i = 0; i < m.n_bl; i++) {
-        int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
-                                m.bl[i].shipper, m.loading_country, today);
+    for (int i = 0; i < m->n_bl; i++) {
+        int k = manifest_screen(a->rules, a->n_rules, m->bl[i].hs, m->bl[i].consignee_tax,
+                                m->bl[i].shipper, m->loading_country, today);
         if (k >= 0)
-            utf8_snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
+            utf8_snprintf(m->bl[i].hold_reason, sizeof m->bl[i].hold_reason,
                           "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id,
                           a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
-    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
+    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = m};
     if (!id) {
         snprintf(x.row.id, sizeof x.row.id, "%s", new_id);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
         x.row.version = 1;
         x.row.created_at = x.job.now;
     }
-    snprintf(x.row.mode, sizeof x.row.mode, "%s", m.air ? "air" : "sea");
-    snprintf(x.row.port, sizeof x.row.port, "%s", m.port);
-    x.row.eta = m.eta;
-    x.row.late = x.job.now > m.eta - manifest_deadline_s(m.air, m.voyage_days);
+    snprintf(x.row.mode, sizeof x.row.mode, "%s", m->air ? "air" : "sea");
+    snprintf(x.row.port, sizeof x.row.port, "%s", m->port);
+    x.row.eta = m->eta;
+    x.row.late = x.job.now > m->eta - manifest_deadline_s(m->air, m->voyage_days);
     x.row.updated_at = x.job.now;
-    x.row.doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    x.row.doc = m->doc;
     r = svc_run_write(a, &x.job, id ? amend_job : create_job, &x,
                       "the database refused the manifest");
-    free(x.row.doc);
-    manifest_in_release(&m);
     return r;
 }
 
-svc_reply svc_manifest_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_manifest_create(app *a, const svc_req *req, manifest_in *m, errs *e)
 {
-    return manifest_write(a, req, NULL, body);
+    return manifest_write(a, req, NULL, m, e);
 }
 
-svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e)
 {
-    return manifest_write(a, req, id, body);
+    return manifest_write(a, req, id, m, e);
 }
 
 typedef struct manifest_read_ctx {

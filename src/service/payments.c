@@ -696,7 +696,8 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
     return 0;
 }
 
-svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
+svc_reply svc_payment_create(app *a, const svc_req *req, const payment_in *in, errs *e,
+                             const char *signature_b64)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
@@ -704,39 +705,35 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     if (verify_signature(a, req, signature_b64, &refused) != 0)
         return refused;
     /* 2. the body, every error at once */
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
+    if (svc_body_not_object(e))
+        return svc_not_object();
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
     if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    errs_init(e);
     x->req = req;
     x->e = e;
-    payment_in in;
-    json_payment_decode(body, &in, e);
-    memcpy(x->txn, in.txn, sizeof x->txn);
-    memcpy(x->payer, in.payer, sizeof x->payer);
-    memcpy(x->paid_at, in.paid_at, sizeof x->paid_at);
-    x->paid_date = in.paid_date;
-    if (in.paid_date) {
+    memcpy(x->txn, in->txn, sizeof x->txn);
+    memcpy(x->payer, in->payer, sizeof x->payer);
+    memcpy(x->paid_at, in->paid_at, sizeof x->paid_at);
+    x->paid_date = in->paid_date;
+    if (in->paid_date) {
         /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
          * clock by PAID_AT_SKEW_S), nor before the period records are kept */
         int64_t now = svc_now();
         date_ymd today = date_legal(now);
-        if (in.paid_has_time ? in.paid_instant > now + PAID_AT_SKEW_S : in.paid_date > today) {
+        if (in->paid_has_time ? in->paid_instant > now + PAID_AT_SKEW_S : in->paid_date > today) {
             errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
             x->paid_date = 0;
-        } else if (in.paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
+        } else if (in->paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
             errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
             x->paid_date = 0;
         }
     }
-    memcpy(x->lines, in.lines, sizeof x->lines);
-    x->n = in.n;
-    x->total = in.total;
+    memcpy(x->lines, in->lines, sizeof x->lines);
+    x->n = in->n;
+    x->total = in->total;
     if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;
@@ -1085,28 +1082,22 @@ static int guarantee_job(db_conn *c, void *ctx)
     return 0;
 }
 
-svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
+svc_reply svc_guarantee_create(app *a, const svc_req *req, const guarantee_in *in, errs *e,
+                               const char *signature_b64)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks give guarantees");
     svc_reply refused;
     if (verify_signature(a, req, signature_b64, &refused) != 0)
         return refused;
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
+    if (svc_body_not_object(e))
+        return svc_not_object();
     pay_ctx *x = calloc(1, sizeof *x);
-    guarantee_in *in = calloc(1, sizeof *in);
     svc_reply r = {0};
-    if (!x || !in) {
-        free(x);
-        free(in);
+    if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    errs_init(e);
     x->req = req;
     x->e = e;
-    json_guarantee_decode(body, in, e);
     if (in->valid_until && in->valid_until < svc_today())
         errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     snprintf(x->txn, sizeof x->txn, "%s", in->id);
@@ -1116,7 +1107,6 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     x->total = in->amount;
     x->n = in->n;
     memcpy(x->lines, in->lines, sizeof x->lines);
-    free(in);
     if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;

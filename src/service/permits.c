@@ -148,41 +148,37 @@ static int create_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_permit_create(app *a, const svc_req *req, const permit_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "agency"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
-    permit_in in;
-    json_permit_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     permit_ctx x = {.job = svc_job_start(req)};
     permit_row *p = &x.row;
-    snprintf(p->number, sizeof p->number, "%s", in.number);
-    snprintf(p->enterprise, sizeof p->enterprise, "%s", in.enterprise);
-    snprintf(p->agency, sizeof p->agency, "%s", in.agency);
-    snprintf(p->procedure, sizeof p->procedure, "%s", in.procedure);
-    snprintf(p->hs_codes, sizeof p->hs_codes, "%s", in.hs_codes);
-    snprintf(p->unit, sizeof p->unit, "%s", in.unit);
+    snprintf(p->number, sizeof p->number, "%s", in->number);
+    snprintf(p->enterprise, sizeof p->enterprise, "%s", in->enterprise);
+    snprintf(p->agency, sizeof p->agency, "%s", in->agency);
+    snprintf(p->procedure, sizeof p->procedure, "%s", in->procedure);
+    snprintf(p->hs_codes, sizeof p->hs_codes, "%s", in->hs_codes);
+    snprintf(p->unit, sizeof p->unit, "%s", in->unit);
     snprintf(p->issuer, sizeof p->issuer, "%s", req->party);
-    p->quantity = in.quantity;
-    p->valid_from = in.valid_from;
-    p->valid_to = in.valid_to;
+    p->quantity = in->quantity;
+    p->valid_from = in->valid_from;
+    p->valid_to = in->valid_to;
     p->created_at = x.job.now;
     /* the agency issues only within its procedures */
-    const char *proc = in.has_procedure ? in.procedure : NULL;
-    for (int i = 0; i < in.n_hs; i++) {
-        if (!agency_covers(a->tariff, in.hs[i], in.agency, proc)) {
+    const char *proc = in->has_procedure ? in->procedure : NULL;
+    for (int i = 0; i < in->n_hs; i++) {
+        if (!agency_covers(a->tariff, in->hs[i], in->agency, proc)) {
             char msg[200];
-            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", in.agency,
-                     proc ? "such " : "", in.hs[i]);
+            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", in->agency,
+                     proc ? "such " : "", in->hs[i]);
             return svc_error(SVC_FORBIDDEN, "outside_procedures", msg);
         }
     }
@@ -248,13 +244,11 @@ static int revoke_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, errs *e)
 {
     svc_reply r = {0};
-    errs e;
-    errs_init(&e);
-    if (json_permit_revocation_check(body, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     permit_ctx x = {.job = svc_job_start(req), .key = number};

@@ -413,24 +413,20 @@ static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
     return r;
 }
 
-svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
+svc_reply svc_pca_open(app *a, const svc_req *req, const audit_case_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs e;
-    errs_init(&e);
-    audit_case_in in;
-    json_audit_case_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     case_ctx x = {.job = svc_job_start(req)};
-    snprintf(x.number, sizeof x.number, "%s", in.declaration);
-    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
+    snprintf(x.number, sizeof x.number, "%s", in->declaration);
+    snprintf(x.reason, sizeof x.reason, "%s", in->reason);
     return run(a, &x, open_job);
 }
 
@@ -536,21 +532,19 @@ static int findings_job(db_conn *c, void *ctx)
     return step_store(c, x, "findings", status, SVC_OK);
 }
 
-svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, const audit_findings_in *in,
+                           errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs e;
-    errs_init(&e);
-    case_ctx x = {.job = svc_job_start(req), .id = id};
-    json_audit_findings_decode(body, &x.findings, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
+    case_ctx x = {.job = svc_job_start(req), .id = id, .findings = *in};
     return run(a, &x, findings_job);
 }
 
