@@ -119,6 +119,16 @@ static int wants_csv(const route_ctx *c)
     return acc && strstr(acc, "text/csv") != NULL;
 }
 
+/* For the decoders that take an object for granted: 1 when the body is one, else 0 with the
+ * "type" error at "" that the service answers (svc_body_not_object) before anything else. */
+static int body_object(const route_ctx *c, errs *e)
+{
+    if (json_is_object(c->body))
+        return 1;
+    errs_add(e, "type", "", "the body must be a JSON object");
+    return 0;
+}
+
 /* ---- handlers ----------------------------------------------------------------------------- */
 
 #define P0 c->param[0]
@@ -161,7 +171,12 @@ static void h_decl_register(route_ctx *c)
 static void h_decl_amend(route_ctx *c) { reply(c->rs, svc_decl_amend(c->a, c->req, P0, c->body)); }
 static void h_decl_cancel(route_ctx *c)
 {
-    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, c->body));
+    errs e;
+    decl_cancel_in in = {0};
+    errs_init(&e);
+    if (body_object(c, &e))
+        json_decl_cancel_decode(c->body, &in, &e);
+    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, &in, &e));
 }
 static void h_decl_decide(route_ctx *c)
 {
@@ -298,13 +313,24 @@ static int rule_id(route_ctx *c, int64_t *id)
 }
 
 static void h_rules_list(route_ctx *c) { reply(c->rs, svc_rules_list(c->a, c->req)); }
-static void h_rule_create(route_ctx *c) { reply(c->rs, svc_rule_put(c->a, c->req, 0, c->body)); }
+/* A rule's body decoded for rule id (0: a new rule). */
+static void rule_put(route_ctx *c, int64_t id)
+{
+    errs e;
+    risk_rule rule = {0};
+    errs_init(&e);
+    if (body_object(c, &e))
+        json_risk_rule_decode(c->body, id, &rule, &e);
+    reply(c->rs, svc_rule_put(c->a, c->req, id, &rule, &e));
+}
+
+static void h_rule_create(route_ctx *c) { rule_put(c, 0); }
 
 static void h_rule_put(route_ctx *c)
 {
     int64_t id;
     if (rule_id(c, &id) == 0)
-        reply(c->rs, svc_rule_put(c->a, c->req, id, c->body));
+        rule_put(c, id);
 }
 
 static void h_rule_delete(route_ctx *c)
@@ -327,7 +353,17 @@ static void h_risk_model_activate(route_ctx *c)
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
 static void h_risk_settings_put(route_ctx *c)
 {
-    reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body));
+    errs e;
+    int64_t ppm[APP_RISK_SETTINGS];
+    const char *names[APP_RISK_SETTINGS];
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        names[i] = app_risk_settings[i].json;
+        ppm[i] = -1;
+    }
+    errs_init(&e);
+    if (body_object(c, &e))
+        json_risk_percents_decode(c->body, names, APP_RISK_SETTINGS, ppm, &e);
+    reply(c->rs, svc_risk_settings_put(c->a, c->req, ppm, &e));
 }
 
 static void h_tariff_search(route_ctx *c)
@@ -358,7 +394,15 @@ static void h_fx_list(route_ctx *c)
         reply(c->rs, svc_fx_list(c->a, d));
 }
 
-static void h_fx_put(route_ctx *c) { reply(c->rs, svc_fx_put(c->a, c->req, c->body)); }
+static void h_fx_put(route_ctx *c)
+{
+    errs e;
+    fx_rates_in in;
+    errs_init(&e);
+    int decoded = json_fx_rates_decode(c->body, &in, &e);
+    reply(c->rs, svc_fx_put(c->a, c->req, &in, decoded, &e));
+    json_fx_rates_release(&in);
+}
 /* issue 14: specialised inspection, amendments under review */
 static void h_inspection_result(route_ctx *c)
 {
@@ -368,7 +412,12 @@ static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c-
 static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
 static void h_amendment_decide(route_ctx *c)
 {
-    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, c->body));
+    errs e;
+    amend_review_in in = {0};
+    errs_init(&e);
+    if (body_object(c, &e))
+        json_amend_review_decode(c->body, &in, &e);
+    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, &in, &e));
 }
 static void h_amendments(route_ctx *c)
 {

@@ -1356,26 +1356,22 @@ static int reject_job(db_conn *c, void *ctx)
 }
 
 svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
-                               const char *amendment, json_t *body)
+                               const char *amendment, const amend_review_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "amendments are reviewed by customs officers");
     char *end = NULL;
     long k = amendment ? strtol(amendment, &end, 10) : 0;
     if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
-    amend_review_in in;
-    json_amend_review_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
-    const char *note = in.note;
+    if (e->n)
+        return svc_errors(e);
+    const char *note = in->note;
     review_ctx rv = {.key = number, .amendment = (int)k};
     if (store_read(a->st, review_read_job, &rv) != 0) {
         decl_row_release(&rv.row);
@@ -1390,7 +1386,7 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
                                    "the amendment was already decided")
                        : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
     }
-    if (!in.accept) {
+    if (!in->accept) {
         reject_ctx j = {
             .w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq, .note = note};
         r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
@@ -1690,28 +1686,25 @@ static const struct {
     {"H08", "system incident: replaced by a paper declaration"},
 };
 
-svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, const decl_cancel_in *in,
+                          errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "declarant") && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only the declarant or an officer cancels");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    decl_cancel_in in;
-    json_decl_cancel_decode(body, &in, &e);
-    const char *code = in.reason_code;
+    if (svc_body_not_object(e))
+        return svc_not_object();
+    const char *code = in->reason_code;
     size_t i, n = sizeof cancel_reasons / sizeof *cancel_reasons;
     for (i = 0; code && i < n; i++)
         if (strcmp(code, cancel_reasons[i].code) == 0)
             break;
     if (code && i == n)
-        errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)",
+        errs_add(e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)",
                  code);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", code, "reason_text",
-                               cancel_reasons[i].text, "reason", in.reason ? in.reason : "");
+                               cancel_reasons[i].text, "reason", in->reason ? in->reason : "");
     return run_transition(a, req, number, ACT_CANCEL, detail, 0);
 }
 

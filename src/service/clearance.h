@@ -3,6 +3,7 @@
 #ifndef ECUSTOMS_SERVICE_CLEARANCE_H
 #define ECUSTOMS_SERVICE_CLEARANCE_H
 
+#include "codec/json_decl_action.h"
 #include "service/app.h"
 
 svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body);                 /* IDA */
@@ -12,7 +13,8 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *id_or_number);
  * -1 otherwise (refused, or an idempotent replay). */
 svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *channel);
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
-svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, const decl_cancel_in *in,
+                          errs *e);
 svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
 svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left

@@ -98,23 +98,20 @@ static int rule_put_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
+svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, const risk_rule *rule, errs *e)
 {
     svc_reply r = {0};
-    errs e;
-    errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
-    if (!json_is_object(body))
+    if (svc_body_not_object(e))
         return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
-    rules_ctx x = {.req = req};
+    rules_ctx x = {.req = req, .one = *rule};
     risk_rule *rr = &x.one;
-    json_risk_rule_decode(body, id, rr, &e);
     char why[128];
-    if (e.n == 0 && !risk_rule_valid(rr, why, sizeof why))
-        errs_add(&e, "rule", "", "%s", why);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n == 0 && !risk_rule_valid(rr, why, sizeof why))
+        errs_add(e, "rule", "", "%s", why);
+    if (e->n)
+        return svc_errors(e);
     if (id) {
         /* PUT on an absent id is a 404, not a silent create */
         rules_ctx l = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
@@ -216,30 +213,26 @@ static int settings_job(db_conn *c, void *ctx)
 /* Body: {"random_red_percent", "random_yellow_percent"} (required: the sampling without a model)
  * and optionally {"model_red_percent", "model_yellow_percent", "exploration_percent"} (the
  * learned score's shares, docs/risk.md). Percents as strings, up to 4 decimals. */
-svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
+svc_reply svc_risk_settings_put(app *a, const svc_req *req, const int64_t ppm[APP_RISK_SETTINGS],
+                                errs *e)
 {
-    errs e;
     set_ctx x;
-    errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "only risk officers change the sampling policy");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    const char *names[APP_RISK_SETTINGS];
-    for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
-        names[i] = app_risk_settings[i].json;
-    json_risk_percents_decode(body, names, APP_RISK_SETTINGS, x.ppm, &e);
+    if (svc_body_not_object(e))
+        return svc_not_object();
+    memcpy(x.ppm, ppm, sizeof x.ppm);
     if (x.ppm[0] >= 0 && x.ppm[1] >= 0 && x.ppm[0] + x.ppm[1] > 1000000)
-        errs_add(&e, "range", "", "random red and yellow shares together exceed 100%%");
+        errs_add(e, "range", "", "random red and yellow shares together exceed 100%%");
     pthread_rwlock_rdlock(&a->risk_lock);
     int64_t mred = x.ppm[2] >= 0 ? x.ppm[2] : a->policy.model_red_ppm;
     int64_t myel = x.ppm[3] >= 0 ? x.ppm[3] : a->policy.model_yellow_ppm;
     pthread_rwlock_unlock(&a->risk_lock);
     if (mred + myel > 1000000)
-        errs_add(&e, "range", "", "model red and yellow shares together exceed 100%%");
-    if (e.n)
-        return svc_errors(&e);
+        errs_add(e, "range", "", "model red and yellow shares together exceed 100%%");
+    if (e->n)
+        return svc_errors(e);
     x.req = req;
     if (store_write(a->st, settings_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the settings");

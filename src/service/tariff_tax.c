@@ -238,41 +238,32 @@ static int fx_put_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
+svc_reply svc_fx_put(app *a, const svc_req *req, const fx_rates_in *in, int decoded, errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
-    fx_rates_in in;
-    int drc = json_fx_rates_decode(body, &in, &e);
-    if (drc == -1)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
-    if (drc != 0)
+    if (decoded == -1)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
+    if (decoded != 0)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    if (e.n) {
-        json_fx_rates_release(&in);
-        return svc_errors(&e);
-    }
-    fx_row *rows = calloc((size_t)in.n, sizeof *rows);
-    if (!rows) {
-        json_fx_rates_release(&in);
+    if (e->n)
+        return svc_errors(e);
+    fx_row *rows = calloc((size_t)in->n, sizeof *rows);
+    if (!rows)
         return svc_error(SVC_ERROR, "internal", "out of memory");
+    for (int i = 0; i < in->n; i++) {
+        memcpy(rows[i].currency, in->rates[i].currency, sizeof rows[i].currency);
+        rows[i].vnd_per_unit = in->rates[i].vnd_per_unit;
+        rows[i].valid_from = in->rates[i].valid_from;
+        rows[i].valid_to = in->rates[i].valid_to;
+        snprintf(rows[i].source, sizeof rows[i].source, "%s", in->rates[i].source);
     }
-    for (int i = 0; i < in.n; i++) {
-        memcpy(rows[i].currency, in.rates[i].currency, sizeof rows[i].currency);
-        rows[i].vnd_per_unit = in.rates[i].vnd_per_unit;
-        rows[i].valid_from = in.rates[i].valid_from;
-        rows[i].valid_to = in.rates[i].valid_to;
-        snprintf(rows[i].source, sizeof rows[i].source, "%s", in.rates[i].source);
-    }
-    fx_put_ctx x = {req, rows, in.n, in.confirm, &e, svc_now()};
-    json_fx_rates_release(&in);
+    fx_put_ctx x = {req, rows, in->n, in->confirm, e, svc_now()};
     int rc = store_write(a->st, fx_put_job, &x);
     app_fx_invalidate(a);
     free(rows);
     if (rc == 1)
-        return svc_errors(&e);
+        return svc_errors(e);
     if (rc != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the rates");
     return svc_fx_list(a, 0);
