@@ -27,6 +27,7 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
     x->decision = d;
     if (d && (!strcmp(d, "release_for_storage") || !strcmp(d, "inspection_failure"))) {
         x->kind = DECISION_INSPECTION;
+        json_insp_decision_decode(body, !strcmp(d, "release_for_storage"), &x->insp, e);
         return;
     }
     json_check_fields(body, allowed, "", e);

@@ -180,7 +180,12 @@ static void h_decl_cancel(route_ctx *c)
 }
 static void h_decl_decide(route_ctx *c)
 {
-    reply(c->rs, svc_decl_decide(c->a, c->req, P0, c->body));
+    errs e;
+    decl_decision_in in = {0};
+    errs_init(&e);
+    if (body_object(c, &e))
+        json_decl_decision_decode(c->body, &in, &e);
+    reply(c->rs, svc_decl_decide(c->a, c->req, P0, &in, &e));
 }
 static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
 static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }
@@ -567,7 +572,14 @@ static void h_audit_chain(route_ctx *c)
     reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain")));
 }
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
-static void h_office_put(route_ctx *c) { reply(c->rs, svc_office_put(c->a, c->req, P0, c->body)); }
+static void h_office_put(route_ctx *c)
+{
+    errs e;
+    office_in in;
+    errs_init(&e);
+    json_office_decode(c->body, &in, &e);
+    reply(c->rs, svc_office_put(c->a, c->req, P0, &in, &e));
+}
 static void h_co_forms(route_ctx *c) { reply(c->rs, svc_co_forms(c->a)); }
 static void h_pca_candidates(route_ctx *c)
 {

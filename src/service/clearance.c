@@ -1711,35 +1711,33 @@ svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, const 
 /* Officer decisions. Body: {"decision": "start_document_check" | "document_check" |
  * "inspection" | "clear" | "reject" | "pass_supervision", "passed": bool (document_check),
  * "violation": bool, "findings": text, "additional_tax": "VND" (inspection), "note"}. */
-svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number,
+                          const decl_decision_in *in, errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    decl_decision_in in;
-    json_decl_decision_decode(body, &in, &e);
+    if (svc_body_not_object(e))
+        return svc_not_object();
     svc_reply
         ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
-    if (in.kind == DECISION_INSPECTION && svc_insp_decision(a, req, number, in.decision, body, &ir))
+    if (in->kind == DECISION_INSPECTION &&
+        svc_insp_decision(a, req, number, in->decision, &in->insp, e, &ir))
         return ir;
-    if (e.n)
-        return svc_errors(&e);
-    lc_action act = in.act;
-    json_t *detail = json_pack("{s:s}", "decision", in.decision);
-    if (in.has_passed)
-        json_object_set_new(detail, "passed", json_boolean(in.passed));
-    if (in.has_violation)
-        json_object_set_new(detail, "violation", json_boolean(in.violation));
-    if (in.findings)
-        json_object_set_new(detail, "findings", json_string(in.findings));
-    if (in.note)
-        json_object_set_new(detail, "note", json_string(in.note));
+    if (e->n)
+        return svc_errors(e);
+    lc_action act = in->act;
+    json_t *detail = json_pack("{s:s}", "decision", in->decision);
+    if (in->has_passed)
+        json_object_set_new(detail, "passed", json_boolean(in->passed));
+    if (in->has_violation)
+        json_object_set_new(detail, "violation", json_boolean(in->violation));
+    if (in->findings)
+        json_object_set_new(detail, "findings", json_string(in->findings));
+    if (in->note)
+        json_object_set_new(detail, "note", json_string(in->note));
     if (act == ACT_INSPECTION_DONE) {
         char buf[32];
-        dec_format(in.additional_tax, 0, buf, sizeof buf);
+        dec_format(in->additional_tax, 0, buf, sizeof buf);
         json_object_set_new(detail, "additional_tax", json_string(buf));
     }
     return run_transition(a, req, number, act, detail, act == ACT_DOC_FAILED);

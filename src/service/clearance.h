@@ -15,7 +15,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body);
 svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, const decl_cancel_in *in,
                           errs *e);
-svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number,
+                          const decl_decision_in *in, errs *e);
 svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
 /* Expires provisional declarations older than 7 days and invalidates registered ones left
  * incomplete by the declarant for more than 15 legal days, as of `now`; audits the run in the

@@ -667,7 +667,7 @@ static int idec_job(db_conn *c, void *ctx)
 }
 
 int svc_insp_decision(app *a, const svc_req *req, const char *number, const char *decision,
-                      json_t *body, svc_reply *out)
+                      const insp_decision_in *in, errs *e, svc_reply *out)
 {
     int release = strcmp(decision, "release_for_storage") == 0;
     if (!release && strcmp(decision, "inspection_failure") != 0)
@@ -676,15 +676,11 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 1;
     idec_ctx x = {
         .job = svc_job_start(req), .tariff = a->tariff, .number = number, .decision = decision};
-    errs e;
-    errs_init(&e);
-    insp_decision_in in;
-    json_insp_decision_decode(body, release, &in, &e);
-    snprintf(x.address, sizeof x.address, "%s", in.address);
-    snprintf(x.measure, sizeof x.measure, "%s", in.measure);
-    snprintf(x.note, sizeof x.note, "%s", in.note);
-    if (e.n) {
-        *out = svc_errors(&e);
+    snprintf(x.address, sizeof x.address, "%s", in->address);
+    snprintf(x.measure, sizeof x.measure, "%s", in->measure);
+    snprintf(x.note, sizeof x.note, "%s", in->note);
+    if (e->n) {
+        *out = svc_errors(e);
         return 1;
     }
     *out = svc_run_write(a, &x.job, idec_job, &x, "the database refused the decision");

@@ -43,7 +43,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req);
  * "inspection_failure" (measure: re_export | destruction). 1 when decision is one of them
  * (*out set), 0 otherwise. */
 int svc_insp_decision(app *a, const svc_req *req, const char *number, const char *decision,
-                      json_t *body, svc_reply *out);
+                      const insp_decision_in *in, errs *e, svc_reply *out);
 
 /* Defined in service/clearance.c: the declaration as the caller may see it (the view of GET). */
 json_t *svc_decl_view_row(const decl_row *r, const svc_req *req);

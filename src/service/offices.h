@@ -4,6 +4,7 @@
 #ifndef ECUSTOMS_SERVICE_OFFICES_H
 #define ECUSTOMS_SERVICE_OFFICES_H
 
+#include "codec/json_office.h"
 #include "service/app.h"
 #include "util/errs.h"
 
@@ -20,7 +21,8 @@ void offices_free(app *a);
 svc_reply svc_offices_list(app *a);
 /* PUT /customs-offices/{code} (admin): {"name", "province"?, "kind"?, "active"?}; audited in the
  * "customs_offices" chain. */
-svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *body);
+svc_reply svc_office_put(app *a, const svc_req *req, const char *code, const office_in *in,
+                         errs *e);
 /* The code format: 2 digits (the provincial department) + 2 capital letters or digits. */
 int offices_code_valid(const char *code);
 
