@@ -408,3 +408,9 @@ int json_decl_decode(json_t *root, decl *d, errs *e)
     }
     return e->n > before ? -1 : 0;
 }
+
+int json_decl_in_decode(json_t *root, decl_in *x, errs *e)
+{
+    x->declarant_given = json_is_object(root) && json_object_get(root, "declarant") != NULL;
+    return json_decl_decode(root, &x->d, e);
+}

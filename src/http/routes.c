@@ -153,10 +153,25 @@ static void h_openapi(route_ctx *c)
     c->rs->content_type = "application/json";
 }
 
-static void h_decl_create(route_ctx *c) { reply(c->rs, svc_decl_create(c->a, c->req, c->body)); }
+/* IDA, IDB, amendments: the declaration decoded here, assessed and stored by the service */
+static void h_decl_create(route_ctx *c)
+{
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    decl_in in;
+    errs_init(&e);
+    json_decl_in_decode(c->body, &in, &e);
+    reply(c->rs, svc_decl_create(c->a, c->req, &in, &e));
+    decl_release(&in.d);
+}
+
 static void h_decl_modify(route_ctx *c)
 {
-    reply(c->rs, svc_decl_modify(c->a, c->req, P0, c->body));
+    errs e;
+    decl_in in;
+    errs_init(&e);
+    json_decl_in_decode(c->body, &in, &e);
+    reply(c->rs, svc_decl_modify(c->a, c->req, P0, &in, &e));
+    decl_release(&in.d);
 }
 static void h_decl_get(route_ctx *c) { reply(c->rs, svc_decl_get(c->a, c->req, P0)); }
 
@@ -168,7 +183,15 @@ static void h_decl_register(route_ctx *c)
         http_metric_registration(channel);
 }
 
-static void h_decl_amend(route_ctx *c) { reply(c->rs, svc_decl_amend(c->a, c->req, P0, c->body)); }
+static void h_decl_amend(route_ctx *c)
+{
+    errs e;
+    decl_in in;
+    errs_init(&e);
+    json_decl_in_decode(c->body, &in, &e);
+    reply(c->rs, svc_decl_amend(c->a, c->req, P0, &in, &e));
+    decl_release(&in.d);
+}
 static void h_decl_cancel(route_ctx *c)
 {
     errs e;
@@ -388,8 +411,14 @@ static void h_tariff_get(route_ctx *c)
 static void h_tax_quote(route_ctx *c)
 {
     date_ymd d;
-    if (date_arg(c, "date", &d) == 0)
-        reply(c->rs, svc_tax_quote(c->a, c->req, c->body, d));
+    if (date_arg(c, "date", &d) != 0)
+        return;
+    errs e;
+    decl doc;
+    errs_init(&e);
+    json_decl_decode(c->body, &doc, &e);
+    reply(c->rs, svc_tax_quote(c->a, c->req, &doc, &e, d));
+    decl_release(&doc);
 }
 
 static void h_fx_list(route_ctx *c)

@@ -85,9 +85,8 @@ typedef struct assessed {
     decl d;
     tax_result tr;
     tax_item_result *items;
-    char *doc;        /* canonical JSON of the submitted declaration */
-    char *taxes;      /* JSON of the tax result */
-    json_t *doc_json; /* the same, parsed (for building replies without re-parsing) */
+    char *doc;   /* canonical JSON of the submitted declaration */
+    char *taxes; /* JSON of the tax result */
     json_t *taxes_json;
 } assessed;
 
@@ -97,23 +96,24 @@ static void assessed_release(assessed *x)
     free(x->items);
     free(x->doc);
     free(x->taxes);
-    json_decref(x->doc_json);
     json_decref(x->taxes_json);
     memset(x, 0, sizeof *x);
 }
 
-/* Decodes and checks body, computes taxes with the rates of `date`. On failure returns a
- * 422 reply with every problem. */
+/* Checks the decoded declaration in (its struct moves into x: in->d is left zeroed; e holds the
+ * decoder's errors), computes taxes with the rates of `date`. On failure returns -1 and a 422
+ * reply with every problem. text is the document's JSON: the request's body (req->raw_body) or
+ * the stored document (req NULL). */
 enum { ASSESS_ENCODE = 1 }; /* also serialise the document and the taxes */
 
-static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
-                     svc_reply *fail, int flags, const char *own_id)
+static int assess_ex(app *a, const svc_req *req, decl_in *in, errs *e, const char *text,
+                     date_ymd date, assessed *x, svc_reply *fail, int flags, const char *own_id)
 {
-    errs errbuf; /* on the stack: a 64 KiB malloc per request costs a malloc_consolidate */
-    errs *e = &errbuf;
     memset(x, 0, sizeof *x);
-    errs_init(e);
-    json_decl_decode(body, &x->d, e);
+    x->d = in->d;
+    memset(&in->d, 0, sizeof in->d);
+    /* a declarant the body names is kept as it is (a different one is refused below) */
+    int given_same = in->declarant_given && x->d.declarant[0];
     decl_validate(&x->d, a->tariff, e);
     decl_validate_dates(&x->d, svc_today(), e); /* sane windows are about today, not the tax date */
     offices_check(a, x->d.customs_office, e);
@@ -151,11 +151,9 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     /* Store the declaration as submitted plus the declarant filled in. When the request's exact
      * bytes are at hand they are stored (with the declarant spliced in after the opening brace
      * when it was absent) instead of re-serialising the parsed document. */
-    json_t *given = json_object_get(body, "declarant");
-    const char *given_s = json_string_value(given);
     const char *raw = req ? req->raw_body : NULL;
     const char *brace = raw ? strchr(raw, '{') : NULL;
-    if (brace && !given) {
+    if (brace && !in->declarant_given) {
         size_t rest = req->raw_len - (size_t)(brace + 1 - raw);
         size_t n = strlen(x->d.declarant) + 32;
         x->doc = malloc(n + rest + 1);
@@ -164,23 +162,37 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
             memcpy(x->doc + k, brace + 1, rest);
             x->doc[k + rest] = 0;
         }
-    } else if (raw && given_s && strcmp(given_s, x->d.declarant) == 0) {
+    } else if (raw && given_same) {
         x->doc = strndup(raw, req->raw_len);
-    }
-    json_t *copy = json_incref(body);
-    json_object_set_new(copy, "declarant", json_string(x->d.declarant));
-    if (!x->doc)
+    } else if (text) { /* stored documents, and a declarant given empty: serialised again */
+        json_t *copy = raw ? json_loadb(raw, req->raw_len, 0, NULL) : json_loads(text, 0, NULL);
+        json_object_set_new(copy, "declarant", json_string(x->d.declarant));
         x->doc = json_dumps(copy, JSON_COMPACT);
-    x->doc_json = copy;
+        json_decref(copy);
+    }
     x->taxes_json = json_tax_result(&x->tr, &x->d);
     x->taxes = json_dumps(x->taxes_json, JSON_COMPACT);
     return 0;
 }
 
-static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
+/* A declaration a request submitted, with the request's bytes as its document. */
+static int assess(app *a, const svc_req *req, decl_in *in, errs *e, date_ymd date, assessed *x,
                   svc_reply *fail)
 {
-    return assess_ex(a, req, body, date, x, fail, ASSESS_ENCODE, NULL);
+    return assess_ex(a, req, in, e, req->raw_body, date, x, fail, ASSESS_ENCODE, NULL);
+}
+
+/* A stored document assessed again (IDC, an accepted amendment): decoded here. */
+static int assess_stored(app *a, const char *text, date_ymd date, assessed *x, svc_reply *fail,
+                         int flags, const char *own_id)
+{
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    decl_in in;
+    errs_init(&e);
+    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+    json_decl_in_decode(doc, &in, &e);
+    json_decref(doc);
+    return assess_ex(a, NULL, &in, &e, text, date, x, fail, flags, own_id);
 }
 
 /* ---- views -------------------------------------------------------------------------------- */
@@ -391,7 +403,7 @@ static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
     row->taxes = ax->taxes;
 }
 
-svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_decl_create(app *a, const svc_req *req, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
@@ -403,7 +415,7 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     char id[33];
     if (new_decl_id(id) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
-    if (assess(a, req, body, today, &ax, &r) != 0)
+    if (assess(a, req, in, e, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req)};
     memcpy(x.row.id, id, sizeof id);
@@ -624,14 +636,14 @@ static int modify_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants modify declarations");
     date_ymd today = svc_today();
-    if (assess(a, req, body, today, &ax, &r) != 0)
+    if (assess(a, req, in, e, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req), .key = id, .ax = &ax};
     x.row.tax_date = today;
@@ -971,13 +983,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     /* 2. re-assess with the rates of the registration date */
     register_ctx rx = {0};
     date_ymd today = svc_today();
-    json_t *doc = json_loads(rd.row.doc, 0, NULL);
-    if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0, NULL) != 0) {
-        json_decref(doc);
+    if (assess_stored(a, rd.row.doc, today, &rx.ax, &r, 0, NULL) != 0) {
         decl_row_release(&rd.row);
         return r;
     }
-    json_decref(doc);
     /* Registered the day it was assessed (the usual case): the rates are those of the same date,
      * so unless the result moved (an exchange rate corrected meanwhile) the stored tax document
      * is still exact and need not be rebuilt. */
@@ -1236,7 +1245,7 @@ static svc_reply run_amend(app *a, amend_ctx *m)
     return svc_run_write(a, &m->w.job, amend_job, m, "the database refused the amendment");
 }
 
-svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
@@ -1258,7 +1267,7 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     snprintf(enterprise, sizeof enterprise, "%s", rd.row.party);
     decl_row_release(&rd.row);
     /* the declaration's own use of its certificates does not count against it */
-    if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
+    if (assess_ex(a, req, in, e, req->raw_body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
     /* scored again: rules and model, kept with the amendment (never added to the learned
      * history: the registration's facts are) */
@@ -1392,9 +1401,9 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
         r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
     } else {
         /* applied as the declarant asked, re-assessed with the registration date's rates */
-        json_t *doc = json_loads(rv.pending.doc, 0, NULL);
         assessed ax;
-        if (assess_ex(a, NULL, doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) == 0) {
+        if (assess_stored(a, rv.pending.doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) ==
+            0) {
             amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax},
                            .review_seq = rv.pending.seq,
                            .note = note,
@@ -1404,7 +1413,6 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
             json_decref(m.risk_json);
             assessed_release(&ax);
         }
-        json_decref(doc);
     }
     decl_row_release(&rv.row);
     amend_row_release(&rv.pending);

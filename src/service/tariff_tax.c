@@ -22,26 +22,22 @@
 
 /* ---- quote ---------------------------------------------------------------------------------- */
 
-svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
+svc_reply svc_tax_quote(app *a, const svc_req *req, const decl *d, errs *e, date_ymd date)
 {
     svc_reply r = {0};
-    decl d;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     (void)req;
-    errs_init(e);
-    json_decl_decode(body, &d, e);
-    decl_validate(&d, a->tariff, e);
-    decl_validate_dates(&d, svc_today(), e);
+    decl_validate(d, a->tariff, e);
+    decl_validate_dates(d, svc_today(), e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
         tax_fx rates[MAX_FX];
         int nfx = app_fx_on(a, date, rates, MAX_FX);
         tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
-        items = calloc((size_t)d.n_items, sizeof *items);
+        items = calloc((size_t)d->n_items, sizeof *items);
         tax_result tr = {.items = items};
-        if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
+        if (items && tax_compute(a->tariff, a->tax, &table, d, date, &tr, e) == 0) {
             r.code = SVC_OK;
-            r.body = json_tax_result(&tr, &d);
+            r.body = json_tax_result(&tr, d);
             char buf[16];
             date_format(date, buf);
             json_object_set_new(r.body, "tax_date", json_string(buf));
@@ -52,7 +48,6 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     else if (!r.body)
         r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
     free(items);
-    decl_release(&d);
     return r;
 }
 

@@ -6,7 +6,8 @@
 #include "codec/json_fx.h"
 #include "service/app.h"
 
-svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date);
+/* d: the declaration json_decl_decode read (the caller releases it), e: its errors */
+svc_reply svc_tax_quote(app *a, const svc_req *req, const decl *d, errs *e, date_ymd date);
 svc_reply svc_tariff_get(app *a, const char *hs, const char *origin, date_ymd date);
 svc_reply svc_tariff_search(app *a, const char *q);
 svc_reply svc_fx_list(app *a, date_ymd date);

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     svc_req bank = as("0100112437", "bank"), officer = as(CUSTOMS, "officer"),
             risk = as(CUSTOMS, "risk_officer"), admin = as(CUSTOMS, "admin"),
-            decl = as(ENT, "declarant"), agency = as("0100100001", "agency"),
+            declarant = as(ENT, "declarant"), agency = as("0100100001", "agency"),
             carrier = as("0901234565", "carrier"), portop = as("0921234567", "port_operator");
     svc_reply r;
     static errs e; /* one input at a time; kept off the stack like fuzz_decl.c's */
@@ -104,13 +104,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2: {
         credit_apply_in in;
         json_credit_apply_decode(body, &in, &e);
-        r = svc_credit_apply(&A, &decl, ENT, &in, &e);
+        r = svc_credit_apply(&A, &declarant, ENT, &in, &e);
         break;
     }
     case 3: {
         refund_request_in in;
         json_refund_request_decode(body, &in, &e);
-        r = svc_refund_request(&A, &decl, ENT, &in, &e);
+        r = svc_refund_request(&A, &declarant, ENT, &in, &e);
         break;
     }
     case 4: {
@@ -138,7 +138,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r = svc_risk_settings_put(&A, &risk, ppm, &e);
         break;
     }
-    case 7: r = svc_tax_quote(&A, &decl, body, 20261130); break;
+    case 7: {
+        static decl d;
+        json_decl_decode(body, &d, &e);
+        r = svc_tax_quote(&A, &declarant, &d, &e, 20261130);
+        decl_release(&d);
+        break;
+    }
     case 8: {
         fx_rates_in in;
         int decoded = json_fx_rates_decode(body, &in, &e);
@@ -191,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         decl_cancel_in in = {0};
         if (object(body, &e))
             json_decl_cancel_decode(body, &in, &e);
-        r = svc_decl_cancel(&A, &decl, "100000000016", &in, &e);
+        r = svc_decl_cancel(&A, &declarant, "100000000016", &in, &e);
         break;
     }
     default: {
