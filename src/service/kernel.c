@@ -1,5 +1,6 @@
 /* The service kernel: roles, the clock, idempotency and the write-job base (kernel.h). */
 #include "service/kernel.h"
+#include "util/hex.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -40,8 +41,7 @@ void svc_sha256_hex(const void *data, size_t n, char out[65])
     unsigned char md[32];
     unsigned int len = 0;
     EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    hex_encode(md, sizeof md, out);
 }
 
 void svc_request_hash(const char *method, const char *path, const char *body, size_t body_len,
@@ -58,8 +58,7 @@ void svc_request_hash(const char *method, const char *path, const char *body, si
         EVP_DigestUpdate(md, path, strlen(path)) == 1 && EVP_DigestUpdate(md, "\n", 1) == 1 &&
         (!body_len || EVP_DigestUpdate(md, body, body_len) == 1) &&
         EVP_DigestFinal_ex(md, h, &len) == 1)
-        for (int i = 0; i < 32; i++)
-            snprintf(out + 2 * i, 3, "%02x", h[i]);
+        hex_encode(h, sizeof h, out);
     EVP_MD_CTX_free(md);
 }
 

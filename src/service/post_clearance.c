@@ -1,7 +1,6 @@
 #include "service/post_clearance.h"
 
 #include <math.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "service/users.h"
 #include "store/store_audit_cases.h"
 #include "util/dec.h"
+#include "util/rand.h"
 
 /* Customs Law 54/2014/QH13: post-clearance inspection reaches back 5 years from the registration
  * of the declaration (the article number was not re-read in this session: docs/post-clearance.md). */
@@ -390,10 +390,9 @@ static int open_job(db_conn *c, void *ctx)
                    : svc_fail(&x->job, svc_error(SVC_CONFLICT, "case_open",
                                                  "the declaration already has an open audit case"));
     }
-    unsigned char b[8];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 8; i++)
-        snprintf(x->row.id + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(x->row.id, 8) != 0) /* an identifier never from an unchecked generator */
+        return svc_fail(&x->job, svc_error(SVC_ERROR, "random",
+                                           "no randomness for an identifier; retry later"));
     snprintf(x->row.decl_id, sizeof x->row.decl_id, "%s", d.id);
     snprintf(x->row.number, sizeof x->row.number, "%s", d.number);
     snprintf(x->row.party, sizeof x->row.party, "%s", d.party);

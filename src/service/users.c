@@ -26,6 +26,7 @@
 #include "service/audit_log.h"
 #include "service/internal.h"
 #include "util/rand.h"
+#include "util/hex.h"
 
 #define SCRYPT_LOG2N 15
 #define SCRYPT_R 8
@@ -77,11 +78,7 @@ static int scrypt(const char *pw, const unsigned char *salt, size_t salt_len, in
     return ok == 1 ? 0 : -1;
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
+static void hex(const unsigned char *b, size_t n, char *out) { hex_encode(b, n, out); }
 
 static int unhex(const char *s, unsigned char *out, size_t n)
 {

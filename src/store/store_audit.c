@@ -18,6 +18,7 @@
 
 #include "util/log.h"
 #include "util/sig.h"
+#include "util/hex.h"
 
 static size_t utoa(size_t v, char *out)
 {
@@ -1028,8 +1029,7 @@ static int verify_attachments(db_conn *c, audit_report *r)
             int n = bytes ? sig_b64_decode(b64, bytes, max) : -1;
             unsigned len = 0;
             if (n >= 0 && EVP_Digest(bytes, (size_t)n, md, &len, EVP_sha256(), NULL) == 1)
-                for (unsigned i = 0; i < len && i < 32; i++)
-                    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+                hex_encode(md, len < 32 ? len : 32, hex);
             free(bytes);
         }
         if (!b64)
