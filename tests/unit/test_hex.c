@@ -30,7 +30,7 @@ static void random_hex(void **state)
     assert_int_equal(rand_hex(b, 16), 0);
     assert_int_equal(strlen(a), 32);
     assert_int_equal(strspn(a, "0123456789abcdef"), 32);
-    assert_string_not_equal(a, b); /* 2^-128 */
+    assert_string_not_equal(a, b);         /* 2^-128 */
     assert_int_equal(rand_hex(a, 33), -1); /* more than it promises */
 }
 
