@@ -422,24 +422,23 @@ svc_reply svc_decl_create(app *a, const svc_req *req, decl_in *in, errs *e)
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.job.now;
-    /* The IDA answer: identity, status and the assessment (items with their taxes); the full
-     * declaration is one GET away. Spliced from the tax document already serialised for
-     * storage rather than serialising it a second time. */
+    /* The IDA answer: identity, status and the assessment (the tax document's members: items
+     * with their taxes); the full declaration is one GET away. Serialised here, outside the
+     * writer: the text is both the answer and what a replayed Idempotency-Key gets. */
     char until[24];
     date_format_timestamp((time_t)provisional_until(x.job.now), until);
-    size_t tl = strlen(ax.taxes);
-    x.reply_text = malloc(tl + 400);
+    json_t *answer =
+        json_pack("{s:s,s:n,s:s,s:n,s:s,s:s,s:s,s:s,s:s,s:s}", "id", x.row.id, "number", "status",
+                  "provisional", "channel", "kind", x.row.kind == DECL_EXPORT ? "export" : "import",
+                  "type_code", x.row.type_code, "customs_office", x.row.office, "declarant",
+                  x.row.declarant, "enterprise", x.row.party, "provisional_until", until);
+    if (answer && json_object_update(answer, ax.taxes_json) == 0)
+        x.reply_text = json_dumps(answer, JSON_COMPACT);
+    json_decref(answer);
     if (!x.reply_text) {
         assessed_release(&ax);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    int k = snprintf(x.reply_text, 400,
-                     "{\"id\":\"%s\",\"number\":null,\"status\":\"provisional\",\"channel\":null,"
-                     "\"kind\":\"%s\",\"type_code\":\"%s\",\"customs_office\":\"%s\","
-                     "\"declarant\":\"%s\",\"enterprise\":\"%s\",\"provisional_until\":\"%s\",",
-                     x.row.id, x.row.kind == DECL_EXPORT ? "export" : "import", x.row.type_code,
-                     x.row.office, x.row.declarant, x.row.party, until);
-    memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
     /* packed here, not by the writer thread (store/pack.h) */
     char *pdoc = store_pack(ax.doc), *ptaxes = store_pack(ax.taxes);
     if (pdoc)
