@@ -27,7 +27,7 @@ typedef enum decl_decision_kind {
 typedef struct decl_decision_in {
     decl_decision_kind kind;      /* 0 when the decision is missing or unknown (an error) */
     const char *decision;         /* as sent */
-    lc_action act;                /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
+    lifecycle_action act;         /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
     int has_passed, passed;       /* "passed", when a boolean */
     int has_violation, violation; /* "violation", when a boolean */
     const char *findings;         /* NULL when not given */

@@ -10,7 +10,7 @@
 #include "core/codes.h"
 #include "core/manifest.h"
 #include "util/date.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 void manifest_in_release(manifest_in *m)
 {
@@ -97,7 +97,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
              json_integer_value(gw) < 100000000000LL)
         b->gross_weight = json_integer_value(gw) * 10000;
     else if (!json_is_string(gw) ||
-             dec_parse(json_string_value(gw), DEC_SCALE_QTY, 0, &b->gross_weight) != 0 ||
+             decimal_parse(json_string_value(gw), DECIMAL_SCALE_QTY, 0, &b->gross_weight) != 0 ||
              b->gross_weight <= 0)
         errs_add(e, "decimal", p, "'gross_weight_kg' is a positive decimal (string) or integer");
     json_t *ct = json_object_get(o, "containers");

@@ -56,14 +56,14 @@ typedef enum tariff_rate_kind {
 
 typedef struct tariff_rate_override {
     char country[3]; /* ISO 3166 alpha-2 of the importing/exporting party it applies to */
-    int32_t pct;     /* DEC_SCALE_PCT */
+    int32_t pct;     /* DECIMAL_SCALE_PCT */
 } tariff_rate_override;
 
 /* One parsed rate cell. */
 typedef struct tariff_rate {
     uint8_t kind;              /* tariff_rate_kind */
-    int32_t pct;               /* ad valorem rate, DEC_SCALE_PCT (12.5 % = 1250) */
-    int64_t specific_amount;   /* DEC_SCALE_AMOUNT, per specific_unit */
+    int32_t pct;               /* ad valorem rate, DECIMAL_SCALE_PCT (12.5 % = 1250) */
+    int64_t specific_amount;   /* DECIMAL_SCALE_AMOUNT, per specific_unit */
     char specific_currency[4]; /* "USD", "VND" */
     char specific_unit[8];     /* "unit", "kg", ... */
     uint8_t n_excluded;        /* exporting countries not entitled: "0 (-KH, LA)" */

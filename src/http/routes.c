@@ -473,15 +473,15 @@ static void h_permit_revoke(route_ctx *c)
     json_permit_revocation_check(c->body, &e);
     reply(c->rs, svc_permit_revoke(c->a, c->req, P0, &e));
 }
-static void h_co_create(route_ctx *c)
+static void h_cert_create(route_ctx *c)
 {
     errs e;
-    co_in in;
+    cert_in in;
     errs_init(&e);
     json_certificate_decode(c->body, &in, &e);
-    reply(c->rs, svc_co_create(c->a, c->req, &in, &e));
+    reply(c->rs, svc_cert_create(c->a, c->req, &in, &e));
 }
-static void h_co_get(route_ctx *c) { reply(c->rs, svc_co_get(c->a, c->req, P0)); }
+static void h_cert_get(route_ctx *c) { reply(c->rs, svc_cert_get(c->a, c->req, P0)); }
 static void h_manifest_create(route_ctx *c)
 {
     errs e;
@@ -609,7 +609,7 @@ static void h_office_put(route_ctx *c)
     json_office_decode(c->body, &in, &e);
     reply(c->rs, svc_office_put(c->a, c->req, P0, &in, &e));
 }
-static void h_co_forms(route_ctx *c) { reply(c->rs, svc_co_forms(c->a)); }
+static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }
 static void h_pca_candidates(route_ctx *c)
 {
     reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit")));
@@ -706,8 +706,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/permits", h_permit_create, BEARER},
     {"GET", "/api/v1/permits/{number}", h_permit_get, BEARER},
     {"POST", "/api/v1/permits/{number}/revocation", h_permit_revoke, BEARER},
-    {"POST", "/api/v1/certificates-of-origin", h_co_create, BEARER},
-    {"GET", "/api/v1/certificates-of-origin/{number}", h_co_get, BEARER},
+    {"POST", "/api/v1/certificates-of-origin", h_cert_create, BEARER},
+    {"GET", "/api/v1/certificates-of-origin/{number}", h_cert_get, BEARER},
 
     {"POST", "/api/v1/manifests", h_manifest_create, BEARER},
     {"PUT", "/api/v1/manifests/{manifest_id}", h_manifest_amend, BEARER},
@@ -735,7 +735,7 @@ const http_route http_routes[] = {
 
     {"GET", "/api/v1/customs-offices", h_offices, BEARER},
     {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},
-    {"GET", "/api/v1/reference/co-forms", h_co_forms, BEARER},
+    {"GET", "/api/v1/reference/co-forms", h_cert_forms, BEARER},
 
     {"GET", "/api/v1/post-clearance/candidates", h_pca_candidates, BEARER},
     {"POST", "/api/v1/post-clearance/cases", h_pca_open, BEARER},

@@ -16,7 +16,7 @@
 #include "util/errs.h"
 #include "util/log.h"
 #include "util/rand.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 /* The kinds of document, and who attaches them: the declarant's dossier, the officer's findings. */
 static const char *const declarant_kinds[] = {
@@ -637,7 +637,7 @@ svc_reply svc_attach_get(app *a, const svc_req *req, const char *number, const c
     if (x.b64) {
         size_t max = strlen(x.b64) / 4 * 3 + 3;
         bytes = malloc(max);
-        n = bytes ? sig_b64_decode(x.b64, bytes, max) : -1;
+        n = bytes ? ecdsa_b64_decode(x.b64, bytes, max) : -1;
     }
     char sha[65] = "";
     if (n >= 0)

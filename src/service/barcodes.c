@@ -22,7 +22,7 @@
 #include "store/db.h"
 #include "util/keyfile.h"
 #include "util/log.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 /* Where the key lived before it moved to a file: read once to migrate it out, then deleted. */
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
@@ -371,9 +371,9 @@ int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *
         b64[n++] = '=';
     b64[n] = 0;
     unsigned char der[160];
-    int dl = sig_b64_decode(b64, der, sizeof der);
+    int dl = ecdsa_b64_decode(b64, der, sizeof der);
     int ok =
-        dl > 0 && sig_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
+        dl > 0 && ecdsa_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
     out->signature_valid = ok;
     if (!ok)
         snprintf(why, why_size, "the customs signature does not verify: forged or altered payload");

@@ -42,7 +42,7 @@
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "store/pack.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/rand.h"
 
 #define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days (domain.md §1.2) */
@@ -134,10 +134,10 @@ static int assess_ex(app *a, const svc_req *req, decl_in *in, errs *e, const cha
         if (!x->items)
             errs_add(e, "internal", "", "out of memory");
         else {
-            co_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
-            co_verify(a, &x->d, date, own_id, &ck);
+            cert_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
+            cert_verify(a, &x->d, date, own_id, &ck);
             tax_compute(a->tariff, a->tax, &table, &x->d, date, &x->tr, e);
-            co_annotate(&ck, &x->tr);
+            cert_annotate(&ck, &x->tr);
         }
     }
     dedupe(e);
@@ -231,7 +231,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_office", json_string(r->office));
     json_object_set_new(v, "declarant", json_string(r->declarant));
     json_object_set_new(v, "enterprise", json_string(r->party));
-    json_object_set_new(v, "customs_value", pay_money(r->customs_value));
+    json_object_set_new(v, "customs_value", json_money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
     json_object_set_new(v, "created_at", json_timestamp(r->created_at));
@@ -308,7 +308,7 @@ typedef struct write_ctx {
     decl_row row;    /* the row to write (or as read) */
     const char *key; /* id or number the request addressed */
     /* for transitions */
-    lc_action action;
+    lifecycle_action action;
     json_t *detail; /* event detail (borrowed) */
     int64_t seen_updated_at;
     assessed *ax;
@@ -736,7 +736,7 @@ static int register_job(db_conn *c, void *ctx)
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
                                      x->job.now, &e)) < 0 ||
-        (rc = co_consume(c, &rx->ax.d, cur.id, &e)) < 0)
+        (rc = cert_consume(c, &rx->ax.d, cur.id, &e)) < 0)
         goto out;
     if (e.n) {
         rc = svc_fail(&x->job, svc_errors(&e));
@@ -820,7 +820,7 @@ static int register_job(db_conn *c, void *ctx)
                       decl_channel_name((decl_channel)next.channel), "channel_code", next.channel,
                       "status", decl_status_name(to), "reasons", reasons, "total_tax", "");
         char buf[32];
-        dec_format(next.total_tax, 0, buf, sizeof buf);
+        decimal_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
         json_object_set_new(x->job.reply.body, "procedures_owed",
@@ -1143,8 +1143,8 @@ static int amend_job(db_conn *c, void *ctx)
             snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
             json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment,
                                        "channel", channel ? channel : "", "reasons", reasons,
-                                       "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
-                                       pay_money(cur.total_tax), "after_clearance", after);
+                                       "total_tax", json_money(ar.total_tax), "total_tax_in_force",
+                                       json_money(cur.total_tax), "after_clearance", after);
             rc = event(c, x, "amendment_requested", cur.status, cur.status, detail);
             json_decref(detail);
         }
@@ -1153,8 +1153,8 @@ static int amend_job(db_conn *c, void *ctx)
             x->job.reply.body = json_pack(
                 "{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number, "amendment",
                 ar.amendment, "status", "amendment_review", "channel", channel ? channel : "",
-                "reasons", reasons, "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
-                pay_money(cur.total_tax), "after_clearance", after, "declaration_status",
+                "reasons", reasons, "total_tax", json_money(ar.total_tax), "total_tax_in_force",
+                json_money(cur.total_tax), "after_clearance", after, "declaration_status",
                 decl_status_name((decl_status)cur.status));
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
         }
@@ -1165,13 +1165,13 @@ static int amend_job(db_conn *c, void *ctx)
     if (cur.number[0]) {
         /* the amended quantities replace the old ones: give back what this declaration drew from
          * permits and certificates of origin, then draw again (all undone if refused) */
-        int64_t co_back = 0, permit_back = 0;
+        int64_t cert_back = 0, permit_back = 0;
         errs e;
         errs_init(&e);
-        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0 ||
+        if ((rc = store_release_decl_usages(c, cur.id, &cert_back, &permit_back)) < 0 ||
             (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
                                          x->job.now, &e)) < 0 ||
-            (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
+            (rc = cert_consume(c, &x->ax->d, cur.id, &e)) < 0) {
             json_decref(reasons);
             decl_row_release(&cur);
             return rc;
@@ -1422,7 +1422,7 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
 
 typedef struct transition_ctx {
     write_ctx w;
-    lc_action action;
+    lifecycle_action action;
     json_t *detail; /* recorded on the event and in the decisions list */
     int escalate_to_red;
     /* learned selectivity: an outcome recorded by this decision, applied to the live history
@@ -1442,7 +1442,7 @@ static int decision_outcome(const transition_ctx *t, int channel, int *violation
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
         if (at)
-            dec_parse(at, 0, 0, &more);
+            decimal_parse(at, 0, 0, &more);
         *violation = json_is_true(json_object_get(t->detail, "violation")) || more > 0;
         return 1;
     }
@@ -1465,7 +1465,7 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     int64_t more = 0;
     const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
     if (at)
-        dec_parse(at, 0, 0, &more);
+        decimal_parse(at, 0, 0, &more);
     int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more,
                                     lifecycle_action_name(t->action));
     if (rc <= 0)
@@ -1568,7 +1568,7 @@ static int transition_job(db_conn *c, void *ctx)
             if (due < 0)
                 return (int)due;
             char msg[160], amt[32];
-            dec_format(due, 0, amt, sizeof amt);
+            decimal_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg,
                      "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
@@ -1594,18 +1594,18 @@ static int transition_job(db_conn *c, void *ctx)
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
         /* the goods will not be cleared under this declaration: its permit and C/O quantities
          * become available again */
-        int64_t co_back = 0, permit_back = 0;
-        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0) {
+        int64_t cert_back = 0, permit_back = 0;
+        if ((rc = store_release_decl_usages(c, cur.id, &cert_back, &permit_back)) < 0) {
             decl_row_release(&cur);
             return rc;
         }
         char q[32];
-        if (co_back && t->detail) {
-            dec_format(co_back, DEC_SCALE_QTY, q, sizeof q);
+        if (cert_back && t->detail) {
+            decimal_format(cert_back, DECIMAL_SCALE_QTY, q, sizeof q);
             json_object_set_new(t->detail, "released_co_quantity", json_string(q));
         }
         if (permit_back && t->detail) {
-            dec_format(permit_back, DEC_SCALE_QTY, q, sizeof q);
+            decimal_format(permit_back, DECIMAL_SCALE_QTY, q, sizeof q);
             json_object_set_new(t->detail, "released_permit_quantity", json_string(q));
         }
     }
@@ -1644,7 +1644,7 @@ static int transition_job(db_conn *c, void *ctx)
     if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-        if (at && dec_parse(at, 0, 0, &more) == 0 && more > 0)
+        if (at && decimal_parse(at, 0, 0, &more) == 0 && more > 0)
             rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req,
                                 "additional tax after inspection");
     }
@@ -1658,8 +1658,8 @@ static int transition_job(db_conn *c, void *ctx)
     return rc;
 }
 
-static svc_reply run_transition(app *a, const svc_req *req, const char *number, lc_action act,
-                                json_t *detail, int escalate)
+static svc_reply run_transition(app *a, const svc_req *req, const char *number,
+                                lifecycle_action act, json_t *detail, int escalate)
 {
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r)) {
@@ -1732,7 +1732,7 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number,
         return ir;
     if (e->n)
         return svc_errors(e);
-    lc_action act = in->act;
+    lifecycle_action act = in->act;
     json_t *detail = json_pack("{s:s}", "decision", in->decision);
     if (in->has_passed)
         json_object_set_new(detail, "passed", json_boolean(in->passed));
@@ -1744,7 +1744,7 @@ svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number,
         json_object_set_new(detail, "note", json_string(in->note));
     if (act == ACT_INSPECTION_DONE) {
         char buf[32];
-        dec_format(in->additional_tax, 0, buf, sizeof buf);
+        decimal_format(in->additional_tax, 0, buf, sizeof buf);
         json_object_set_new(detail, "additional_tax", json_string(buf));
     }
     return run_transition(a, req, number, act, detail, act == ACT_DOC_FAILED);

@@ -19,7 +19,7 @@
 #include "service/offices.h"
 #include "store/store_dashboard.h"
 #include "util/date.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define N_CH 4 /* CH_NONE..CH_RED */
 #define MAX_TYPES 64
@@ -147,7 +147,7 @@ static json_t *table(json_t *tables, const char *name, const char *cols)
 static json_t *money(int64_t v)
 {
     char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
+    decimal_format(v, 0, buf, sizeof buf);
     return json_string(buf);
 }
 

@@ -16,7 +16,7 @@
 #include "core/manifest.h"
 #include "service/kernel.h"
 #include "store/store_manifest.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 #include "util/rand.h"
 
@@ -354,7 +354,7 @@ static int64_t weight_of(json_t *v)
     int64_t w = -1;
     if (json_is_integer(v))
         return json_integer_value(v) * 10000;
-    if (json_is_string(v) && dec_parse(json_string_value(v), DEC_SCALE_QTY, 0, &w) == 0)
+    if (json_is_string(v) && decimal_parse(json_string_value(v), DECIMAL_SCALE_QTY, 0, &w) == 0)
         return w;
     return -1;
 }
@@ -362,7 +362,7 @@ static int64_t weight_of(json_t *v)
 static json_t *weight_json(int64_t w)
 {
     char buf[40];
-    dec_format(w, DEC_SCALE_QTY, buf, sizeof buf);
+    decimal_format(w, DECIMAL_SCALE_QTY, buf, sizeof buf);
     return json_string(buf);
 }
 

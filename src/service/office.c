@@ -13,7 +13,7 @@
 #include "core/workhours.h"
 #include "service/internal.h"
 #include "service/users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define LIST_MAX 200
 #define VN_OFFSET (7 * 3600)
@@ -21,7 +21,7 @@
 static json_t *money(int64_t v)
 {
     char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
+    decimal_format(v, 0, buf, sizeof buf);
     return json_string(buf);
 }
 

@@ -26,8 +26,8 @@
 #include "store/store_mandates.h"
 #include "service/kernel.h"
 #include "service/users.h"
-#include "util/dec.h"
-#include "util/sig.h"
+#include "util/decimal.h"
+#include "util/ecdsa.h"
 #include "util/utf8.h"
 
 /* MAX_LINES: codec/json_payment.h */
@@ -36,10 +36,10 @@
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
 
-json_t *pay_money(int64_t v)
+json_t *json_money(int64_t v)
 {
     char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
+    decimal_format(v, 0, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -79,7 +79,7 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
         free(kr.pem);
         return NULL;
     }
-    EVP_PKEY *k = sig_parse_p256_pem(kr.pem);
+    EVP_PKEY *k = ecdsa_parse_p256_pem(kr.pem);
     free(kr.pem);
     if (!k)
         return NULL;
@@ -139,7 +139,7 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
     if (seq < 0)
         return seq;
     json_t *d =
-        json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", pay_money(r->amount));
+        json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", json_money(r->amount));
     if (r->bank[0])
         json_object_set_new(d, "bank", json_string(r->bank));
     if (r->bank_txn[0])
@@ -461,8 +461,8 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
         }
         if (out && rc >= 0 && (alloc > 0 || !waiting_only)) {
             json_t *o = json_pack(
-                "{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed", pay_money(alloc),
-                "outstanding", pay_money(b.outstanding), "status",
+                "{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed", json_money(alloc),
+                "outstanding", json_money(b.outstanding), "status",
                 decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status), "cleared", cleared);
             if (waiting_only) {
                 json_object_set_new(o, "bank", json_string(g->bank));
@@ -470,7 +470,7 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
             }
             if (b.outstanding > 0) {
                 char msg[160], amt[32];
-                dec_format(b.outstanding, 0, amt, sizeof amt);
+                decimal_format(b.outstanding, 0, amt, sizeof amt);
                 snprintf(msg, sizeof msg, "guarantee exhausted: VND %s still missing", amt);
                 json_object_set_new(o, "message", json_string(msg));
             }
@@ -611,20 +611,20 @@ static int pay_job(db_conn *c, void *ctx)
         }
         json_t *o =
             json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "declaration", m.number,
-                      "amount", pay_money(l->amount), "applied", pay_money(st.applied), "credited",
-                      pay_money(st.excess), "assessed", pay_money(st.b.assessed), "paid",
-                      pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
-                      pay_money(st.b.outstanding), "status",
+                      "amount", json_money(l->amount), "applied", json_money(st.applied),
+                      "credited", json_money(st.excess), "assessed", json_money(st.b.assessed),
+                      "paid", json_money(st.b.paid), "guaranteed", json_money(st.b.guaranteed),
+                      "outstanding", json_money(st.b.outstanding), "status",
                       decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared",
                       st.cleared);
         if (st.b.outstanding > 0) {
             char msg[120], amt[32];
-            dec_format(st.b.outstanding, 0, amt, sizeof amt);
+            decimal_format(st.b.outstanding, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "underpaid: VND %s still missing", amt);
             json_object_set_new(o, "message", json_string(msg));
         } else if (st.excess > 0) {
             char msg[120], amt[32];
-            dec_format(st.excess, 0, amt, sizeof amt);
+            decimal_format(st.excess, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "VND %s credited to enterprise %s", amt, m.party);
             json_object_set_new(o, "message", json_string(msg));
         }
@@ -638,7 +638,7 @@ static int pay_job(db_conn *c, void *ctx)
     }
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "bank", x->req->party,
                              "bank_transaction_id", x->txn, "payer", x->payer, "paid_at",
-                             x->paid_at, "total", pay_money(x->total), "lines", out_lines);
+                             x->paid_at, "total", json_money(x->total), "lines", out_lines);
     if (json_array_size(revolved)) /* a joint guarantee released here covered other declarations */
         json_object_set(body, "guarantees_revolved", revolved);
     json_decref(revolved);
@@ -677,7 +677,7 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
             out, svc_error(SVC_UNAUTHORIZED, "signature_missing",
                            "X-Signature (base64 DER ECDSA P-256 over the exact body) is required"));
     unsigned char der[256];
-    int dl = sig_b64_decode(signature_b64, der, sizeof der);
+    int dl = ecdsa_b64_decode(signature_b64, der, sizeof der);
     if (dl <= 0)
         return fail_with(
             out, svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64"));
@@ -686,8 +686,8 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
         return fail_with(
             out, svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
                            "no public key is registered for this bank (ecustoms party key)"));
-    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "",
-                             req->raw_body ? req->raw_len : 0, der, (size_t)dl);
+    int ok = ecdsa_verify_p256(key, req->raw_body ? req->raw_body : "",
+                               req->raw_body ? req->raw_len : 0, der, (size_t)dl);
     EVP_PKEY_free(key);
     if (ok != 1)
         return fail_with(
@@ -813,7 +813,7 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
             char ts[24];
             date_format_timestamp((time_t)e->at, ts);
             json_t *o = json_pack("{s:i,s:s,s:s,s:o}", "seq", e->seq, "at", ts, "kind", e->kind,
-                                  "amount", pay_money(e->amount));
+                                  "amount", json_money(e->amount));
             if (e->bank[0])
                 json_object_set_new(o, "bank", json_string(e->bank));
             if (e->bank_txn[0])
@@ -827,11 +827,11 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
         r.body = json_pack(
             "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration", x.row.number,
             "status", decl_status_name((decl_status)x.row.status), "enterprise", x.row.party,
-            "assessed", pay_money(x.b.assessed), "paid", pay_money(x.b.paid), "guaranteed",
-            pay_money(x.b.guaranteed), "credited", pay_money(x.b.credited), "interest",
-            pay_money(x.b.interest), "outstanding", pay_money(x.b.outstanding), "surplus",
-            pay_money(x.b.surplus), "covered", x.b.outstanding == 0, "entries", entries);
-        json_object_set_new(r.body, "credit_left", pay_money(x.b.credit_left));
+            "assessed", json_money(x.b.assessed), "paid", json_money(x.b.paid), "guaranteed",
+            json_money(x.b.guaranteed), "credited", json_money(x.b.credited), "interest",
+            json_money(x.b.interest), "outstanding", json_money(x.b.outstanding), "surplus",
+            json_money(x.b.surplus), "covered", x.b.outstanding == 0, "entries", entries);
+        json_object_set_new(r.body, "credit_left", json_money(x.b.credit_left));
         /* an AEO's taxes on goods already released fall into its monthly statement */
         char due[16];
         date_format(aeo_deadline(x.row.cleared_at), due);
@@ -904,7 +904,7 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
         const payment_row *p = &x->rows[i];
         char ts[24], amt[32];
         date_format_timestamp((time_t)p->created_at, ts);
-        dec_format(p->total, 0, amt, sizeof amt);
+        decimal_format(p->total, 0, amt, sizeof amt);
         total += p->total;
         pay_csv_field(f, p->bank_txn, 0);
         pay_csv_field(f, p->payer, 0);
@@ -913,7 +913,7 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
         pay_csv_field(f, amt, 1);
     }
     char amt[32];
-    dec_format(total, 0, amt, sizeof amt);
+    decimal_format(total, 0, amt, sizeof amt);
     fprintf(f, "TOTAL,,,,%s\r\n", amt);
     return pay_csv_reply(f, &text, &len);
 }
@@ -946,14 +946,14 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int
         total += p->total;
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s}", "bank_transaction_id",
                                              p->bank_txn, "payer", p->payer, "paid_at", p->paid_at,
-                                             "total", pay_money(p->total), "booked_at", ts));
+                                             "total", json_money(p->total), "booked_at", ts));
     }
     free(x.rows);
     char day[16];
     date_format(date, day);
     svc_reply r = {.code = SVC_OK};
     r.body = json_pack("{s:s,s:s,s:i,s:o,s:b,s:o}", "bank", req->party, "date", day, "count", x.n,
-                       "total", pay_money(total), "truncated", x.n > RECON_MAX, "payments", arr);
+                       "total", json_money(total), "truncated", x.n > RECON_MAX, "payments", arr);
     return r;
 }
 
@@ -1056,10 +1056,11 @@ static int guarantee_job(db_conn *c, void *ctx)
     int64_t left = x->total - used;
     char d[16];
     date_format(x->valid_until, d);
-    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party,
-                             "guarantee_id", x->txn, "type", x->type, "enterprise", x->enterprise,
-                             "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
-                             "unallocated", pay_money(left), "valid_until", d, "declarations", out);
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party, "guarantee_id",
+                  x->txn, "type", x->type, "enterprise", x->enterprise, "amount",
+                  json_money(x->total), "allocated", json_money(x->total - left), "unallocated",
+                  json_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
     payment_row pr = {.total = x->total,
                       .status = svc_code_stored(SVC_CREATED),
@@ -1165,8 +1166,8 @@ static int due_job(db_conn *c, void *ctx)
         json_array_append_new(x->out, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b}", "declaration",
                                                 m.number, "enterprise", m.party, "status",
                                                 decl_status_name((decl_status)m.status),
-                                                "guaranteed", pay_money(x->rows[i].guaranteed),
-                                                "due_amount", pay_money(at_risk > 0 ? at_risk : 0),
+                                                "guaranteed", json_money(x->rows[i].guaranteed),
+                                                "due_amount", json_money(at_risk > 0 ? at_risk : 0),
                                                 "due", d, "overdue", x->rows[i].due < today));
         decl_row_release(&m);
     }

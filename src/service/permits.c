@@ -15,14 +15,14 @@
 #include "codec/json_permit.h"
 #include "service/kernel.h"
 #include "store/store_permits.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* ---- views ---------------------------------------------------------------------------------- */
 
 static json_t *qty_json(int64_t q)
 {
     char buf[40];
-    dec_format(q, DEC_SCALE_QTY, buf, sizeof buf);
+    decimal_format(q, DECIMAL_SCALE_QTY, buf, sizeof buf);
     return json_string(buf);
 }
 

@@ -16,7 +16,7 @@
 #include "service/payments.h"
 #include "service/users.h"
 #include "store/store_audit_cases.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/rand.h"
 
 /* Customs Law 54/2014/QH13: post-clearance inspection reaches back 5 years from the registration
@@ -146,8 +146,9 @@ static void sel_row(const decl_row *r, void *ctx)
         const char *cv =
             json_string_value(json_object_get(json_array_get(titems, i), "customs_value"));
         int64_t qty, val;
-        if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 ||
-            qty <= 0 || dec_parse(cv, 0, 0, &val) != 0)
+        if (!hs || strlen(hs) != 8 || !q || !cv ||
+            decimal_parse(q, DECIMAL_SCALE_QTY, 0, &qty) != 0 || qty <= 0 ||
+            decimal_parse(cv, 0, 0, &val) != 0)
             continue;
         unit_sample *u = grow(x->u, x->nu, &x->capu, sizeof *x->u, 512);
         if (!u) {
@@ -155,9 +156,9 @@ static void sel_row(const decl_row *r, void *ctx)
             break;
         }
         x->u = u;
-        x->u[x->nu++] =
-            (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
-                          (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
+        x->u[x->nu++] = (unit_sample){
+            (uint32_t)strtoul(hs, NULL, 10),
+            (double)val * (double)decimal_pow10(DECIMAL_SCALE_QTY) / (double)qty, x->n - 1};
     }
     json_decref(doc);
     json_decref(taxes);
@@ -299,8 +300,8 @@ svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
 static json_t *case_json(const case_row *r)
 {
     char at[32], in[32];
-    dec_format(r->additional_tax, 0, at, sizeof at);
-    dec_format(r->interest, 0, in, sizeof in);
+    decimal_format(r->additional_tax, 0, at, sizeof at);
+    decimal_format(r->interest, 0, in, sizeof in);
     json_t *sel = r->selection ? json_loads(r->selection, 0, NULL) : NULL;
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:s,s:s,s:i,s:o}", "id", r->id,
                      "declaration", r->number, "enterprise", r->party, "status", r->status,

@@ -14,7 +14,7 @@
 #include "service/risk_training.h"
 #include "service/users.h"
 #include "store/store_risk.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* ---- risk rules ------------------------------------------------------------------------------ */
 
@@ -30,8 +30,8 @@ static json_t *rule_json(const risk_rule *r)
         date_format(r->valid_from, from);
     if (r->valid_to)
         date_format(r->valid_to, to);
-    dec_format(r->min_value_vnd, 0, v1, sizeof v1);
-    dec_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
+    decimal_format(r->min_value_vnd, 0, v1, sizeof v1);
+    decimal_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
     json_t *o = json_pack(
         "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id", (json_int_t)r->id,
         "name", r->name, "hs_prefix", r->hs_prefix, "origin", r->origin, "importer", r->importer,
@@ -176,8 +176,8 @@ svc_reply svc_risk_settings_get(app *a, const svc_req *req)
     pthread_rwlock_rdlock(&a->risk_lock);
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
         char pct[32]; /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
-        dec_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset), 4,
-                   pct, sizeof pct);
+        decimal_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset),
+                       4, pct, sizeof pct);
         json_object_set_new(r.body, app_risk_settings[i].json, json_string(pct));
     }
     pthread_rwlock_unlock(&a->risk_lock);

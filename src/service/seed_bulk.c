@@ -35,7 +35,7 @@
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "store/store_users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 typedef struct fa_chunk {
     struct fa_chunk *next;
@@ -153,7 +153,7 @@ static void sb_kv(sb *s, const char *key, const char *v, int first)
 static void sb_money(sb *s, const char *key, int64_t v)
 {
     char m[32];
-    dec_format(v, 0, m, sizeof m);
+    decimal_format(v, 0, m, sizeof m);
     sb_kv(s, key, m, 0);
 }
 
@@ -430,7 +430,7 @@ static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, cons
 }
 
 /* transition(): the decision appended, the state, the event; a cancellation's ledger. */
-static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lc_action act, int64_t at,
+static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lifecycle_action act, int64_t at,
                           const svc_req *by, const char *detail_json)
 {
     fr_decl *d = l->d;

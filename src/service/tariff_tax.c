@@ -16,7 +16,7 @@
 #include "service/app.h"
 #include "service/audit_log.h"
 #include "service/kernel.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define MAX_FX 64
 
@@ -128,7 +128,7 @@ static int fx_list_job(db_conn *c, void *ctx)
 static json_t *fx_json(const fx_row *f)
 {
     char v[32], from[16], to[16];
-    dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+    decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, v, sizeof v);
     date_format(f->valid_from, from);
     date_format(f->valid_to, to);
     return json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "vnd_per_unit", v,
@@ -187,12 +187,12 @@ static int fx_put_job(db_conn *c, void *ctx)
             diff = -diff;
         if (found == 1 && diff * 100 > (__int128)prev * FX_MAX_MOVE_PCT) {
             char p[64], was[40], now[40], from[11], pct[40];
-            dec_format(prev, DEC_SCALE_FX, was, sizeof was);
-            dec_format(f->vnd_per_unit, DEC_SCALE_FX, now, sizeof now);
+            decimal_format(prev, DECIMAL_SCALE_FX, was, sizeof was);
+            decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, now, sizeof now);
             date_format(prev_from, from);
             /* the change in percent with 2 decimals */
             int64_t bp = (int64_t)((__int128)((__int128)f->vnd_per_unit - prev) * 10000 / prev);
-            dec_format(bp, 2, pct, sizeof pct);
+            decimal_format(bp, 2, pct, sizeof pct);
             if (!x->confirm) {
                 snprintf(p, sizeof p, "/rates/%d/vnd_per_unit", i);
                 errs_add(x->e, "rate_jump", p,
@@ -215,7 +215,7 @@ static int fx_put_job(db_conn *c, void *ctx)
         if ((rc = store_fx_put(c, f)) != 0)
             break;
         char v[32], vf[11], vt[11];
-        dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+        decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, v, sizeof v);
         date_format(f->valid_from, vf);
         date_format(f->valid_to, vt);
         json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s}", "currency", f->currency,

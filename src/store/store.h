@@ -103,7 +103,7 @@ int store_token_get(db_conn *c, const char *hash_hex, char party[14], char role[
 
 typedef struct fx_row {
     char currency[4];
-    int64_t vnd_per_unit; /* DEC_SCALE_FX */
+    int64_t vnd_per_unit; /* DECIMAL_SCALE_FX */
     date_ymd valid_from, valid_to;
     char source[96];
 } fx_row;

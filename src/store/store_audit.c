@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 #include "util/hex.h"
 
 static size_t utoa(size_t v, char *out)
@@ -1026,7 +1026,7 @@ static int verify_attachments(db_conn *c, audit_report *r)
         if (b64) {
             size_t max = strlen(b64) / 4 * 3 + 3;
             unsigned char *bytes = malloc(max), md[EVP_MAX_MD_SIZE];
-            int n = bytes ? sig_b64_decode(b64, bytes, max) : -1;
+            int n = bytes ? ecdsa_b64_decode(b64, bytes, max) : -1;
             unsigned len = 0;
             if (n >= 0 && EVP_Digest(bytes, (size_t)n, md, &len, EVP_sha256(), NULL) == 1)
                 hex_encode(md, len < 32 ? len : 32, hex);

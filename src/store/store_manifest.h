@@ -42,7 +42,7 @@ typedef struct mbl_row {
     char manifest_id[33];
     char port[6];
     int64_t packages;
-    int64_t gross_weight; /* DEC_SCALE_QTY kg */
+    int64_t gross_weight; /* DECIMAL_SCALE_QTY kg */
 } mbl_row;
 
 int store_mbl_put(db_conn *c, const mbl_row *r);

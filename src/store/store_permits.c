@@ -171,7 +171,7 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
 
 /* ---- e-C/O ------------------------------------------------------------------------------------ */
 
-int store_co_insert(db_conn *c, const co_row *r)
+int store_cert_insert(db_conn *c, const cert_row *r)
 {
     static const char sql[] =
         "INSERT INTO certificates_of_origin (number, form, issuing_country, issue_date, exporter,"
@@ -193,7 +193,7 @@ int store_co_insert(db_conn *c, const co_row *r)
     return db_run(c, st);
 }
 
-int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_row *it)
+int store_cert_item_insert(db_conn *c, const char *number, int idx, const cert_item_row *it)
 {
     static const char sql[] =
         "INSERT INTO co_items (co_number, idx, hs6, quantity, used, fob_value, origin_criterion)"
@@ -210,7 +210,7 @@ int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_
     return db_run(c, st);
 }
 
-int store_co_get(db_conn *c, const char *number, co_row *out)
+int store_cert_get(db_conn *c, const char *number, cert_row *out)
 {
     static const char sql[] =
         "SELECT number, form, issuing_country, issue_date, exporter, importer, invoice_number,"
@@ -237,7 +237,7 @@ int store_co_get(db_conn *c, const char *number, co_row *out)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
-int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
+int store_cert_items(db_conn *c, const char *number, cert_item_row *out, int max)
 {
     static const char sql[] =
         "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
@@ -263,8 +263,8 @@ int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
     return n < max ? n : max;
 }
 
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, const char *decl_id,
-                  int line)
+int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
+                    const char *decl_id, int line)
 {
     static const char use[] = "INSERT INTO co_usages (decl_id, line, co_number, idx, quantity)"
                               " VALUES (?, ?, ?, ?, ?)";
@@ -305,7 +305,7 @@ int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, 
 
 /* ---- giving quantities back (amendment, cancellation, invalidation) ---------------------------- */
 
-int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
+int store_cert_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
 {
     static const char sql[] = "SELECT COALESCE(SUM(quantity), 0) FROM co_usages"
                               " WHERE decl_id = ? AND co_number = ? AND idx = ?";
@@ -321,10 +321,10 @@ int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int 
     return rc == DB_ROW ? 0 : rc;
 }
 
-int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_released,
+int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *cert_released,
                               int64_t *permit_released)
 {
-    static const char co_back[] =
+    static const char cert_back[] =
         "UPDATE co_items SET used = used - (SELECT COALESCE(SUM(u.quantity), 0) FROM co_usages u"
         " WHERE u.decl_id = ? AND u.co_number = co_items.co_number AND u.idx = co_items.idx)"
         " WHERE EXISTS (SELECT 1 FROM co_usages u WHERE u.decl_id = ? AND"
@@ -334,14 +334,14 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
         " WHERE u.decl_id = ? AND u.permit = permits.number)"
         " WHERE EXISTS (SELECT 1 FROM permit_usages u WHERE u.decl_id = ? AND u.permit = "
         "permits.number)";
-    static const char co_sum[] =
+    static const char cert_sum[] =
         "SELECT COALESCE(SUM(quantity), 0) FROM co_usages WHERE decl_id = ?";
     static const char permit_sum[] =
         "SELECT COALESCE(SUM(quantity), 0) FROM permit_usages WHERE decl_id = ?";
-    static const char co_del[] = "DELETE FROM co_usages WHERE decl_id = ?";
+    static const char cert_del[] = "DELETE FROM co_usages WHERE decl_id = ?";
     static const char permit_del[] = "DELETE FROM permit_usages WHERE decl_id = ?";
-    const char *sums[2] = {co_sum, permit_sum};
-    int64_t *outs[2] = {co_released, permit_released};
+    const char *sums[2] = {cert_sum, permit_sum};
+    int64_t *outs[2] = {cert_released, permit_released};
     for (int k = 0; k < 2; k++) {
         db_stmt *st = db_prepare(c, sums[k]);
         if (!st)
@@ -353,7 +353,7 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
         if (rc != DB_ROW)
             return rc;
     }
-    const char *backs[2] = {co_back, permit_back}, *dels[2] = {co_del, permit_del};
+    const char *backs[2] = {cert_back, permit_back}, *dels[2] = {cert_del, permit_del};
     for (int k = 0; k < 2; k++) {
         db_stmt *st = db_prepare(c, backs[k]);
         if (!st)

@@ -163,9 +163,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r = svc_permit_revoke(&A, &agency, "MOIT-00001", &e);
         break;
     case 11: {
-        static co_in in;
+        static cert_in in;
         json_certificate_decode(body, &in, &e);
-        r = svc_co_create(&A, &agency, &in, &e);
+        r = svc_cert_create(&A, &agency, &in, &e);
         break;
     }
     case 12: {

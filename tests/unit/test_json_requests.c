@@ -21,7 +21,7 @@
 #include "codec/json_mandate.h"
 #include "codec/json_permit.h"
 #include "codec/json_risk.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static json_t *parse(const char *text)
 {
@@ -114,7 +114,7 @@ static void certificate(void **state)
 {
     (void)state;
     errs *e = new_errs();
-    co_in *c = malloc(sizeof *c);
+    cert_in *c = malloc(sizeof *c);
     json_t *bad =
         parse("{\"form\": \"Z\", \"number\": \"E1\", \"issuing_country\": \"XX\","
               " \"issue_date\": \"2026-02-30\", \"exporter\": \"A\", \"importer\": \"123\","

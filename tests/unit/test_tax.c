@@ -17,7 +17,7 @@
 #include "core/tariff.h"
 #include "core/tax.h"
 #include "core/tax_tables.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define FIX ECUSTOMS_DATA_DIR "/../tests/data"
 #define D2025 20250310
@@ -488,8 +488,8 @@ static void t29_rounding_half(void **s)
     assert_int_equal(R.items[0].customs_value, 30);
     assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 2);
     assert_int_equal(TL(TAX_VAT).amount, 3);
-    assert_int_equal(dec_round_div(-5, 2), -3);
-    assert_int_equal(dec_round_div(5, 2), 3);
+    assert_int_equal(decimal_round_div(-5, 2), -3);
+    assert_int_equal(decimal_round_div(5, 2), 3);
 }
 
 /* 30. Multi-currency invoice: EUR, FOB, three items of EUR 100 (85171300 from US), freight USD 100
