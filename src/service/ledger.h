@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "codec/json_fields.h" /* json_money: the amounts of the ledger as the API writes them */
 #include "core/ledger.h"
 #include "service/app.h"
 #include "store/store_payments.h"
@@ -74,8 +75,6 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
                       const svc_req *req);
 /* Whether a declaration in this status owes its taxes (not cancelled, invalidated, ...). */
 int pay_owes_taxes(int status);
-/* "1234567" for VND amounts in messages and replies. */
-json_t *json_money(int64_t v);
 /* A ledger row as a core ledger entry (kind, amount, booking day, guarantee end). */
 void pay_entry_of(const ledger_row *r, ledger_entry *e);
 /* 1 for a priority (AEO) enterprise, 0 otherwise, <0 on a storage error. */

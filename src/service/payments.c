@@ -6,6 +6,7 @@
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
 #include "codec/json_payment.h"
+#include "codec/json_fields.h"
 #include "codec/json_guarantee.h"
 #include "service/payments.h"
 #include "service/ledger.h"
@@ -35,13 +36,6 @@
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
-
-json_t *json_money(int64_t v)
-{
-    char buf[32];
-    decimal_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
 
 /* ---- the banks' keys, parsed once and cached in the app ------------------------------------ */
 
