@@ -407,7 +407,7 @@ int cmd_serve(int argc, char **argv)
 /* ---- audit verify ------------------------------------------------------------------------- */
 
 /* Exit 0 only when the database passes its integrity check and the whole trail could be read
- * and verified; every read error is a failure (issue 15 #2). */
+ * and verified; every read error is a failure. */
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");

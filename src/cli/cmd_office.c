@@ -1,4 +1,4 @@
-/* office add|list: Vietnam's customs offices (issue 14 §5), the same rules as the API
+/* office add|list: Vietnam's customs offices, the same rules as the API
  * (PUT /api/v1/customs-offices/{code}); every change is audited in the "customs_offices" chain
  * with the actor "CLI". */
 #include <jansson.h>

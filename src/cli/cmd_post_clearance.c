@@ -1,4 +1,4 @@
-/* audit candidates|open|cases|findings|assess: post-clearance audit from the console (issue 14 §7),
+/* audit candidates|open|cases|findings|assess: post-clearance audit from the console,
  * through the same use cases as the API (service/post_clearance.h), acting as the customs officer
  * "CLI"; every step is audited like the API's. */
 #include <jansson.h>

@@ -181,8 +181,8 @@ static void decode_manifest(json_t *body, manifest_in *m, errs *e)
         errs_add(e, "type", "/voyage_days", "'voyage_days' is an integer 0-365");
     else if (vd)
         m->voyage_days = (int)json_integer_value(vd);
-    /* inbound (default): the port of arrival is Vietnam's and customs supervises there; outbound
-     * (issue 14 §6): goods leaving Vietnam, supervised at the Vietnamese port of loading */
+    /* inbound (default): the port of arrival is Vietnam's and customs supervises there; outbound:
+     * goods leaving Vietnam, supervised at the Vietnamese port of loading */
     const char *dir = json_string_member(body, "direction", "", 12, 0, e);
     int outbound = dir && !strcmp(dir, "outbound");
     if (dir && !outbound && strcmp(dir, "inbound") != 0)

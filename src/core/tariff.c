@@ -310,7 +310,7 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
             header = 0;
             continue;
         }
-        /* 5 columns (before issue 14) or 7 (direction, condition) */
+        /* 5 columns (older data files) or 7 (direction, condition) */
         if ((nf != 5 && nf != 7) || parse_hs8(f[0], &hs8) < 0) {
             errs_add(e, "tariff_format", path, "bad procedure row near '%.40s'", f[0]);
             continue;

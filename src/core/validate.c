@@ -222,7 +222,7 @@ int decl_validate(const decl *d, const tariff *t, errs *e)
             errs_add(e, "total_mismatch", "/invoice/total",
                      "invoice total differs from the sum of item values");
     }
-    ban_check(t, d, e); /* issue 14: bans of the direction, decided by the items' facts */
+    ban_check(t, d, e); /* bans of the direction, decided by the items' facts */
     return e->n > before ? -1 : 0;
 }
 

@@ -217,7 +217,7 @@ static void h_barcode_png(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c-
 static void h_qr_svg(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 0)); }
 static void h_qr_png(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 1)); }
 
-/* Attachments (issue 16): the raw body is the file; kind and filename come as query parameters. */
+/* Attachments: the raw body is the file; kind and filename come as query parameters. */
 static void h_attach_upload(route_ctx *c)
 {
     reply(c->rs, svc_attach_upload(c->a, c->req, P0, arg(c, "kind"), arg(c, "filename"),
@@ -437,7 +437,7 @@ static void h_fx_put(route_ctx *c)
     reply(c->rs, svc_fx_put(c->a, c->req, &in, decoded, &e));
     json_fx_rates_release(&in);
 }
-/* issue 14: specialised inspection, amendments under review */
+/* specialised inspection, amendments under review */
 static void h_inspection_result(route_ctx *c)
 {
     reply(c->rs, svc_inspection_result(c->a, c->req, P0, c->body));
@@ -536,7 +536,7 @@ static void h_hold_open(route_ctx *c)
     reply(c->rs, svc_hold_open(c->a, c->req, &in, &e));
 }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
-/* e-Office and the web portal (issue 16) */
+/* e-Office and the web portal */
 static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
 static void h_session_get(route_ctx *c)
 {
@@ -595,7 +595,7 @@ static void h_invalidate(route_ctx *c)
 {
     reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of")));
 }
-/* issue 14: the administration's audit chains, customs offices, C/O forms, post-clearance audit */
+/* the administration's audit chains, customs offices, C/O forms, post-clearance audit */
 static void h_audit_chain(route_ctx *c)
 {
     reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain")));
@@ -722,7 +722,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/admin/invalidate", h_invalidate, BEARER},
     {"GET", "/api/v1/admin/audit", h_audit_chain, BEARER},
 
-    /* e-Office (issue 16): BEARER routes also take the web portal's session cookie */
+    /* e-Office: BEARER routes also take the web portal's session cookie */
     {"POST", "/api/v1/session", h_session_login, PUBLIC},
     {"GET", "/api/v1/session", h_session_get, BEARER},
     {"PUT", "/api/v1/session", h_session_put, BEARER},
@@ -832,7 +832,7 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
     const char *m = rq->method;
     route_ctx c = {.a = a, .rq = rq, .rs = rs};
     int known;
-    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16): GET / and /web/<file> */
+    if (http_web_static(rq, rs)) /* the web portal's pages: GET / and /web/<file> */
         return;
     int n = split(rq->url, seg);
     const http_route *route = n < 0 ? NULL : find(m, seg, n, c.param, 1, &known);

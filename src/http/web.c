@@ -1,4 +1,4 @@
-/* The web portal's side of the HTTP server (issue 16): static pages from the data directory,
+/* The web portal's side of the HTTP server: static pages from the data directory,
  * authentication by bearer token or session cookie (with its CSRF check), and the e-Office
  * routes (session, lists, worklists, claims, notifications). */
 #include "http/web.h"

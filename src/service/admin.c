@@ -95,7 +95,7 @@ static int init_job(db_conn *c, void *ctx)
     for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
         rc = store_party_put(c, &demo[i]);
     /* licensing and inspection agencies connected to the single window, so that the specialised
-     * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
+     * inspection flow can be seen: MARD quarantine, MOIT quality inspection, MOT
      * vehicle certification */
     static const party agencies[] = {
         {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0,

@@ -1,4 +1,4 @@
-/* Amendments under review (issue 14, section 3; Circular 38/2015 Art. 20 as amended by Circular
+/* Amendments under review (section 3; Circular 38/2015 Art. 20 as amended by Circular
  * 39/2018): the officer's queue, the decision, and every version of a declaration side by side.
  * Submitting an amendment is svc_decl_amend (service/app.h). */
 #ifndef ECUSTOMS_SERVICE_AMENDMENTS_H

@@ -176,7 +176,7 @@ static int bc_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
-/* A port operator sees the declarations of its own port only (issue 15 #6): the port of
+/* A port operator sees the declarations of its own port only: the port of
  * discharge of an import, of loading of an export. */
 static int operator_port(app *a, const svc_req *req, const decl_row *row)
 {

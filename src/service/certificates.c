@@ -243,8 +243,8 @@ static int verify_job(db_conn *c, void *ctx)
         if (rc == 0) {
             utf8_snprintf(why, 128, "C/O %s refused: no such certificate on record", it->co_number);
         } else if (strcmp(x->row.importer, decl_vn_party(x->d)->tax_code) != 0) {
-            /* a certificate serves the importer it was issued for, never another enterprise
-             * (issue 15 #5), whoever declares */
+            /* a certificate serves the importer it was issued for, never another enterprise,
+             * whoever declares */
             utf8_snprintf(why, 128, "C/O %s refused: issued for another importer", it->co_number);
         } else if (strcmp(x->row.form, it->co_form) != 0) {
             utf8_snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number,

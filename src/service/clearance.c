@@ -45,7 +45,7 @@
 #include "util/decimal.h"
 #include "util/rand.h"
 
-#define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days (domain.md §1.2) */
+#define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days */
 
 /* The last second provisional data created at `created_at` may be modified or registered: the end
  * of the 7th legal day after its creation (the sweep expires it the day after: svc_invalidate). */
@@ -333,7 +333,7 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
     return rc;
 }
 
-/* A declarant acts for another enterprise only under a mandate in force today (issue 15 #5):
+/* A declarant acts for another enterprise only under a mandate in force today:
  * 0 when it may, 1 (reply set: 403 no_mandate) when not, <0 on error. */
 static int no_mandate(db_conn *c, write_ctx *x, const char *enterprise, const char *declarant)
 {
@@ -892,9 +892,9 @@ static int inherit_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* Selectivity (domain.md §1.3): rules by priority, then the learned score's band when a model
+/* Selectivity: rules by priority, then the learned score's band when a model
  * is active (service/risk_engine.h), else compliance class and random sampling. Used at
- * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
+ * registration and for every amendment. facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
 static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
                         date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule,
@@ -931,7 +931,7 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
     risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
     pthread_rwlock_unlock(&a->risk_lock);
     free(cv);
-    /* the same goods, selected before and then cancelled, keep their selection (issue 15 #7);
+    /* the same goods, selected before and then cancelled, keep their selection;
      * unreadable: the strictest channel rather than a silent green */
     inherit_ctx ih = {.importer = enterprise, .d = &ax->d};
     if (store_read(a->st, inherit_job, &ih) != 0)
@@ -1481,7 +1481,7 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     return 0;
 }
 
-/* Cancelling a declaration that was sent to yellow or red (issue 15 #7): its goods keep the
+/* Cancelling a declaration that was sent to yellow or red: its goods keep the
  * selection — recorded by importer + invoice number and importer + each bill of lading, which
  * the next registration of the same goods inherits — and the cancellation is a risk input (an
  * outcome of the declaration for the learned selectivity: goods withdrawn from a check). */
@@ -1511,7 +1511,7 @@ static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t 
 }
 
 /* Issue 14 §4: a `registered` declaration may still be waiting for someone other than its
- * declarant — an agency's specialised-inspection result that clearance needs (issue 14 §1: a
+ * declarant — an agency's specialised-inspection result that clearance needs (a
  * before_clearance procedure not passed; a failed one waits for the officer's measure), or an
  * officer's review of its amendment (§3, amendment_review). The invalidation sweep leaves those
  * alone. 1 (*why set), 0, or <0. */

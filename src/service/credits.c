@@ -420,7 +420,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
     }
     json_t *sources = json_array();
     if (x->approve && r.declaration[0]) {
-        /* a claim raised by an accepted amendment (issue 14): what was overpaid on that
+        /* a claim raised by an accepted amendment: what was overpaid on that
          * declaration is credited and refunded at once, never spendable in between */
         if ((rc = refund_claim_pay(c, x, &r, sources)) < 0) {
             json_decref(sources);

@@ -1,4 +1,4 @@
-/* The managers' dashboard (issue 16). One read of the period's declarations (store_dashboard.c)
+/* The managers' dashboard. One read of the period's declarations (store_dashboard.c)
  * folded here into tables; the page draws a chart from each table and offers its CSV.
  *
  * Time release (WCO Time Release Study): registration -> cleared and cleared -> gate-out (the

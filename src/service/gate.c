@@ -86,7 +86,7 @@ static const char *type_name(gate_type t)
     return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded";
 }
 
-/* Exports (issue 14 §6): a container on no inbound manifest, against the export declarations that
+/* Exports: a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
  * imports); <0: storage error. */
 static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *manifest_seal)
@@ -529,7 +529,7 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     ctr_ctx x = {.number = number,
                  .party = svc_role_is(req, "carrier") ? req->party : NULL,
                  .customs = svc_is_customs(req)};
-    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only (issue 15 #6) */
+    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only */
         x.op.party = req->party;
         if (store_read(a->st, loc_job, &x.op) != 0)
             return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -679,7 +679,7 @@ static int perm_job(db_conn *c, void *ctx)
         json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
                   x->p.container, "carrier", x->p.carrier, "reason", x->p.reason, "granted_by",
                   x->p.granted_by, "granted_at", json_timestamp(x->p.granted_at));
-    /* an officer's decision: audited with the person who took it (issue 16) */
+    /* an officer's decision: audited with the person who took it */
     if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at,
                                "container.permit", x->job.reply.body)) != 0)
         return rc;

@@ -270,7 +270,7 @@ static int can_see(const svc_req *req, const decl_row *r)
 static int event(db_conn *c, const svc_req *req, const decl_row *d, int64_t now, const char *action,
                  json_t *detail)
 {
-    /* the person who recorded the result, when a person did (issue 16) */
+    /* the person who recorded the result, when a person did */
     json_t *who = svc_event_actor(req, detail ? json_deep_copy(detail) : NULL);
     char *t = who ? json_dumps(who, JSON_COMPACT) : NULL;
     json_decref(who);

@@ -1,4 +1,4 @@
-/* Specialised inspection (issue 14, section 1): what each registered item still owes to the
+/* Specialised inspection: what each registered item still owes to the
  * agencies (procedures of stage before_clearance and after_clearance of data/tariff/procedures.tsv),
  * the results the agencies record, the clearance gate, release for storage pending results
  * (Decree 08/2015 Art. 32 as amended by Decree 59/2018) and the agencies' after-clearance

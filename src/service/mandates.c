@@ -68,7 +68,7 @@ static int grant_job(db_conn *c, void *ctx)
         return rc;
     x->job.reply.code = SVC_CREATED;
     x->job.reply.body = svc_mandate_view(&x->m);
-    /* acting for another enterprise is a grant of authority: audited with the person (issue 16) */
+    /* acting for another enterprise is a grant of authority: audited with the person */
     if ((rc = svc_audit_append(c, x->job.req, "mandates", x->m.granted_at, "mandate.grant",
                                x->job.reply.body)) != 0)
         return rc;

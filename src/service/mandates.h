@@ -1,4 +1,4 @@
-/* Mandates (issue 15 #5): a declarant acts for an enterprise only under a mandate that the
+/* Mandates: a declarant acts for an enterprise only under a mandate that the
  * enterprise granted (valid from/to, revocable); the enterprise's own declarants need none.
  * Same conventions as app.h. */
 #ifndef ECUSTOMS_SERVICE_MANDATES_H

@@ -83,7 +83,7 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
     }
     /* A container still on another carrier's open manifest (not gated out) cannot be put on
      * this one unless an officer allowed it: otherwise a second bill of lading could carry a
-     * held container out (issue 15 #1). Every such container is reported at once. */
+     * held container out. Every such container is reported at once. */
     errs *e = malloc(sizeof *e);
     mctr_row *rows = malloc(MAX_OPEN_ROWS * sizeof *rows);
     int rc = e && rows ? 0 : DB_ERR;
@@ -217,7 +217,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, mani
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
     if (e->n)
         return svc_errors(e);
-    /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
+    /* pre-arrival screening (VCIS decides on inspection in advance) */
     date_ymd today = svc_today();
     pthread_rwlock_rdlock(&a->risk_lock);
     for (int i = 0; i < m->n_bl; i++) {

@@ -1,4 +1,4 @@
-/* e-Office use cases (issue 16): the list of declarations with filters and search, officers'
+/* e-Office use cases: the list of declarations with filters and search, officers'
  * worklists with the legal time limits, claims, and enterprises' status-change feed. */
 #include "service/office.h"
 

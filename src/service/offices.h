@@ -1,4 +1,4 @@
-/* Vietnam's customs offices (issue 14 §5): a reference table seeded from
+/* Vietnam's customs offices: a reference table seeded from
  * data/reference/customs_offices.tsv and managed by the administration; a declaration to an office
  * not in it (or closed) is refused at the door. */
 #ifndef ECUSTOMS_SERVICE_OFFICES_H

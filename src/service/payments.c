@@ -261,7 +261,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
         decl_row_release(&cur);
         return 0;
     }
-    /* specialised inspection: not released before every result it waits for passed (issue 14) */
+    /* specialised inspection: not released before every result it waits for passed */
     if ((rc = insp_clearance_blocks(c, cur.id, NULL)) != 0) {
         decl_row_release(&cur);
         return rc < 0 ? rc : 0;

@@ -330,7 +330,7 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     snprintf(act, sizeof act, "audit.%s", action);
     int rc = audit_log_append(c, chain, x->job.now, x->job.req, act, d);
     if (rc == 0) {
-        /* the declaration's event names the auditor too (issue 16) */
+        /* the declaration's event names the auditor too */
         json_t *who = svc_event_actor(x->job.req, json_deep_copy(d));
         char *text = json_dumps(who, JSON_COMPACT);
         json_decref(who);

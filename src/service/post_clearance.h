@@ -1,4 +1,4 @@
-/* Post-clearance audit (issue 14 §7; the third stage of risk management, after selectivity at the
+/* Post-clearance audit (the third stage of risk management, after selectivity at the
  * border and supervision): cleared declarations are selected by risk, audited in cases opened
  * within the 5-year limit of the Customs Law, and a violation's additional tax is posted to the
  * ledger with late-payment interest. Every step is appended to the case's hash chain

@@ -224,7 +224,7 @@ static int fx_put_job(db_conn *c, void *ctx)
     if (rc == 0 && refused)
         rc = 1; /* nothing of it is kept (the savepoint is rolled back) */
     if (rc == 0) {
-        /* who changed the customs rates, and to what (issue 16), in the rates' own chain */
+        /* who changed the customs rates, and to what, in the rates' own chain */
         json_t *o = json_pack("{s:O}", "rates", all);
         rc = audit_log_append(c, "exchange_rates", x->now, x->req, "rates.put", o);
         json_decref(o);

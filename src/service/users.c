@@ -1,4 +1,4 @@
-/* e-Office people and sign-in (issue 16).
+/* e-Office people and sign-in.
  *
  * Passwords: scrypt from OpenSSL (memory-hard: 32 MiB per hash at N=2^15, r=8), salted, stored
  * as "scrypt$log2N$r$p$salt$hash". At most two hashes run at once, so a flood of sign-ins cannot

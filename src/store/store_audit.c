@@ -1000,7 +1000,7 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
     return 0;
 }
 
-/* Attachments (issue 16): the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
+/* Attachments: the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
  * its declaration (or, for a replaced file, an "attachment_replaced" one) records that SHA-256 for
  * it (the chains are verified above). */
 static int verify_attachments(db_conn *c, audit_report *r)

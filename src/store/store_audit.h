@@ -1,4 +1,4 @@
-/* The tamper-evident audit trail (issue 15 #2, docs/reliability.md "Audit trail").
+/* The tamper-evident audit trail (docs/reliability.md "Audit trail").
  *
  * Every event is MACed (HMAC-SHA-256) with a key that lives in a file beside the database
  * (<db>.audit-key, mode 0600, created by `db init`; for PostgreSQL in the state directory,

@@ -1,4 +1,4 @@
-/* Post-clearance audit cases (issue 14 §7). Queries only; the table is in schema.sql (migration 8). */
+/* Post-clearance audit cases. Queries only; the table is in schema.sql (migration 8). */
 #ifndef ECUSTOMS_STORE_AUDIT_CASES_H
 #define ECUSTOMS_STORE_AUDIT_CASES_H
 

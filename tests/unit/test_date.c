@@ -165,7 +165,7 @@ static void from_time(void **state)
     assert_true(date_today() >= 20250101);
 }
 
-/* Vietnam's legal dates (issue 14 §4): an instant's date is its date in Asia/Ho_Chi_Minh (UTC+7).
+/* Vietnam's legal dates: an instant's date is its date in Asia/Ho_Chi_Minh (UTC+7).
  * 2026-11-23 is a Monday; its first legal second is 2026-11-22T17:00:00Z. */
 static void legal_dates(void **state)
 {

@@ -18,7 +18,7 @@ typedef struct edge {
     decl_status to;
 } edge;
 
-/* Every legal transition (domain.md §1.6-1.7). Anything not listed here must be refused. */
+/* Every legal transition. Anything not listed here must be refused. */
 static const edge legal[] = {
     {ST_PROVISIONAL, ANY, ACT_MODIFY, ST_PROVISIONAL},
     {ST_PROVISIONAL, ANY, ACT_REGISTER, ST_REGISTERED},

@@ -1,4 +1,4 @@
-/* Unit tests of learned selectivity (issue 4): features and history replay (no leakage),
+/* Unit tests of learned selectivity: features and history replay (no leakage),
  * XGBoost training (deterministic), save/load, compiled scoring against XGBoost's own,
  * contributions, corrupt models, the calibrated policy (shares, exploration, AEO), metrics and
  * the CSV decoder. */
