@@ -37,8 +37,8 @@ static const char *pick_origin(unsigned *seed)
 /* The HS chapters of Vietnam's imports, weighted roughly by their share of import declaration
  * lines (machinery and electronics first, then plastics, textiles and their inputs, metals,
  * paper, rubber, instruments, furniture, vehicle parts). Drawing uniformly over the whole tariff
- * instead (the generator of earlier releases) put a line of heading 8703 (cars, the demo's red rule)
- * in 42 % of 25-item declarations. Chapters not listed share the weight "other". */
+ * instead (the generator of earlier releases) put a line of heading 8703 (cars, the demo's red
+ * rule) in 42 % of 25-item declarations. Chapters not listed share the weight "other". */
 static const struct {
     int chapter;
     int weight;

@@ -1,5 +1,6 @@
-/* Small JSON helpers shared by the decoders. Strict objects: every request body lists the fields it may carry, and an unknown one is an
- * error (a typo must never be silently ignored). One check for every decoder. */
+/* Small JSON helpers shared by the decoders. Strict objects: every request body lists the fields it
+ * may carry, and an unknown one is an error (a typo must never be silently ignored). One check for
+ * every decoder. */
 #ifndef ECUSTOMS_CODEC_JSON_FIELDS_H
 #define ECUSTOMS_CODEC_JSON_FIELDS_H
 

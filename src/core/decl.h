@@ -84,7 +84,8 @@ typedef struct decl_invoice {
 } decl_invoice;
 
 typedef struct decl_transport {
-    int mode; /* VNACCS MTC: 1 air, 2 sea container, 3 sea bulk, 4 road, 5 rail, 6 inland waterway, 9 other */
+    int mode; /* VNACCS MTC: 1 air, 2 sea container, 3 sea bulk, 4 road, 5 rail, 6 inland waterway,
+                 9 other */
     int n_bl;
     char bills_of_lading[DECL_MAX_BL][36];
     char port_of_loading[6]; /* UN/LOCODE */

@@ -32,7 +32,7 @@ typedef struct risk_rule {
     int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
     date_ymd valid_from, valid_to; /* 0 = open */
     int duplicate_document;        /* 1: only a declaration whose invoice or bill of lading the same
-                               * enterprise declared before */
+                                    * enterprise declared before */
     int action;                    /* CH_YELLOW or CH_RED */
     int priority;                  /* higher first */
     int active;

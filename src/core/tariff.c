@@ -1,4 +1,5 @@
-/* Loader and lookup of the compact tariff (data/tariff/ TSV files, written by `ecustoms tariff import`).
+/* Loader and lookup of the compact tariff (data/tariff/ TSV files, written by `ecustoms tariff
+ * import`).
  *
  * Layout: each file is read into one buffer whose tabs/newlines are replaced by NULs, so every
  * string of a line points into it (no per-string allocation). The ~12,000 lines reference a pool

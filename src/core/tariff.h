@@ -77,7 +77,7 @@ typedef struct tariff_rate {
     /* Added by the tax engine (additive, see docs/tax.md): */
     uint8_t gic;         /* "(GIC)": also granted to Gaeseong Industrial Complex goods (AKFTA) */
     uint16_t of_mfn_pct; /* "150% thuế MFN": this rate = of_mfn_pct % of the MFN rate
-                                         * (resolved by tariff_load; 0 = not relative) */
+                          * (resolved by tariff_load; 0 = not relative) */
     char ref[32];        /* RATE_REFERENCE key, e.g. "98:1.1", "98:2.2/b.5.3,b.5.4" */
 } tariff_rate;
 
@@ -88,12 +88,12 @@ typedef struct tariff_procedure {
     const char *legal_ref; /* e.g. "01/2024/TT-BNNPTNT M1" */
     const char *agency;    /* responsible ministry code derived from the legal reference */
     const char *stage;     /* added: "before_registration", "before_clearance", "after_clearance",
-                              * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
+                            * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
     const char *direction; /* "import", "export" or "both": the trade the text names */
     const char *condition; /* when it applies ("" always; data/tariff/SOURCE.md, "Bans"):
-                              * "used", "timber_origin:natural_forest", "cas:LIST",
-                              * "type_code:G11,G21", "listed" (a list by description: not decided
-                              * from declared facts) */
+                            * "used", "timber_origin:natural_forest", "cas:LIST",
+                            * "type_code:G11,G21", "listed" (a list by description: not decided
+                            * from declared facts) */
 } tariff_procedure;
 
 /* 1 when procedure p concerns a declaration of kind (DECL_IMPORT/DECL_EXPORT as int). */

@@ -603,7 +603,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
 
         if (d->kind == DECL_EXPORT) {
             /* exports carry export duty only (Law 107/2016 on export and import duties; the export
-             * tariff of Decree 26/2023 Appendix I): it takes the duty line, shown as "export_duty" */
+             * tariff of Decree 26/2023 Appendix I): it takes the duty line, shown as
+             * "export_duty" */
             for (int k = 0; k < TAX_KINDS; k++)
                 zero_line(&r->t[k], "not subject", "", "export: not subject");
             const tax_tables_vat *xd = tax_tables_find_export_duty(tt, it->hs_code, date);

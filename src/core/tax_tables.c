@@ -1,6 +1,6 @@
-/* Loader of the data/tax TSV files (format: docs/tax-data-format.md). Each file is read into one buffer
- * kept for the life of the tables; rows point into it. Every problem of every file is collected
- * into errs (path "file:line") before failing. */
+/* Loader of the data/tax TSV files (format: docs/tax-data-format.md). Each file is read into one
+ * buffer kept for the life of the tables; rows point into it. Every problem of every file is
+ * collected into errs (path "file:line") before failing. */
 #include "core/tax_tables.h"
 #include "util/file.h"
 

@@ -98,15 +98,16 @@ typedef struct tax_tables_sct_match {
     const tax_tables_sct *row; /* the row applied; NULL: not subject (or status != OK) */
     int status;                /* TAX_TABLES_SCT_* */
     int attr;                  /* the attribute the line's rows depend on (SCT_ATTR_NONE: none) */
-    size_t
-        nrows; /* rows of the longest prefix valid on d (the brackets), at most TAX_TABLES_SCT_MAX_BRACKETS kept */
+    size_t nrows;              /* rows of the longest prefix valid on d (the brackets), at most
+                                  TAX_TABLES_SCT_MAX_BRACKETS kept */
     const tax_tables_sct *rows[TAX_TABLES_SCT_MAX_BRACKETS];
 } tax_tables_sct_match;
 void tax_tables_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
                          tax_tables_sct_match *m);
 const tax_tables_ept *tax_tables_find_ept(const tax_tables *tt, const char *hs, date_ymd d);
 const tax_tables_vat *tax_tables_find_vat(const tax_tables *tt, const char *hs, date_ymd d);
-/* The export tariff's row for hs on d (Decree 26/2023 Appendix I; pct on FOB), NULL: no export duty. */
+/* The export tariff's row for hs on d (Decree 26/2023 Appendix I; pct on FOB), NULL: no export
+ * duty. */
 const tax_tables_vat *tax_tables_find_export_duty(const tax_tables *tt, const char *hs, date_ymd d);
 /* the temporary reduction valid on d, NULL if none; *excluded set when hs keeps the full rate */
 const tax_tables_vat *tax_tables_find_vat_reduction(const tax_tables *tt, const char *hs,

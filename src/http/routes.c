@@ -240,7 +240,8 @@ static void h_attach_get(route_ctx *c)
 {
     reply(c->rs, svc_attach_get(c->a, c->req, P0, P1));
     /* served from the portal's origin: an XML document must never run as a page (XHTML scripts).
-     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox refuses */
+     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox
+     * refuses */
     if (c->rs->status == 200 && !strcmp(c->rs->content_type, "application/xml"))
         c->rs->csp = "sandbox; default-src 'none'";
 }

@@ -148,7 +148,7 @@ int http_authenticate(app *a, const http_request *rq, svc_req *req, http_respons
     return 1;
 }
 
-/* ---- sign-in ----------------------------------------------------------------------------------- */
+/* ---- sign-in --------------------------------------------------------------------------------- */
 
 static void set_cookie(const http_request *rq, http_response *rs, const char *value, int max_age)
 {

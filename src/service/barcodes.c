@@ -327,7 +327,7 @@ svc_reply svc_barcode_public_key(app *a)
     return r;
 }
 
-/* ---- verification (offline CLI and the supervision scan) -------------------------------------- */
+/* ---- verification (offline CLI and the supervision scan) ------------------------------------- */
 
 int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
                            size_t why_size)

@@ -215,7 +215,7 @@ svc_reply svc_cert_get(app *a, const svc_req *req, const char *number)
     return r;
 }
 
-/* ---- verification at assessment ---------------------------------------------------------------- */
+/* ---- verification at assessment -------------------------------------------------------------- */
 
 typedef struct verify_ctx {
     decl *d;

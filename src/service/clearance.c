@@ -1292,7 +1292,7 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, decl_in
     return r;
 }
 
-/* ---- the officer's review of an amendment ------------------------------------------------------ */
+/* ---- the officer's review of an amendment ---------------------------------------------------- */
 
 typedef struct review_ctx {
     const char *key;

@@ -27,7 +27,8 @@ svc_reply svc_decl_events(app *a, const svc_req *req, const char *number);
  * incomplete by the declarant for more than 15 legal days, as of `now`; audits the run in the
  * "invalidation" chain (by NULL = the system). Returns the number changed, or -1. */
 int svc_invalidate(app *a, const svc_req *by, int64_t now, int *expired, int *invalidated);
-/* POST /admin/invalidate?as_of=YYYY-MM-DD (admin): as of today or a past day, never a future one. */
+/* POST /admin/invalidate?as_of=YYYY-MM-DD (admin): as of today or a past day, never a future
+ * one. */
 svc_reply svc_admin_invalidate(app *a, const svc_req *req, const char *as_of);
 
 #endif

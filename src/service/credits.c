@@ -106,7 +106,7 @@ static json_t *refund_view(const refund_row *r)
     return o;
 }
 
-/* ---- GET /enterprises/{tax_code}/credits ------------------------------------------------------ */
+/* ---- GET /enterprises/{tax_code}/credits ----------------------------------------------------- */
 
 static int credits_read_job(db_conn *c, void *ctx)
 {
@@ -178,7 +178,7 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
     return x.job.reply;
 }
 
-/* ---- POST /enterprises/{tax_code}/credits/apply ------------------------------------------------ */
+/* ---- POST /enterprises/{tax_code}/credits/apply ---------------------------------------------- */
 
 static int apply_job(db_conn *c, void *ctx)
 {
@@ -302,7 +302,7 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise,
     return r;
 }
 
-/* ---- POST /enterprises/{tax_code}/refunds: the enterprise asks ---------------------------------- */
+/* ---- POST /enterprises/{tax_code}/refunds: the enterprise asks ------------------------------- */
 
 static int refund_request_job(db_conn *c, void *ctx)
 {
@@ -364,7 +364,7 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     return r;
 }
 
-/* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides --------------------- */
+/* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides ------------------ */
 
 static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r, json_t *sources)
 {

@@ -30,7 +30,7 @@ static int live(int st)
            st != ST_REJECTED;
 }
 
-/* ---- gate events ------------------------------------------------------------------------------- */
+/* ---- gate events ----------------------------------------------------------------------------- */
 
 typedef struct gate_ctx {
     const svc_req *req;
@@ -422,7 +422,7 @@ svc_reply svc_gate_event(app *a, const svc_req *req, const gate_event_in *in, er
     return x.reply;
 }
 
-/* ---- container history ------------------------------------------------------------------------- */
+/* ---- container history ----------------------------------------------------------------------- */
 
 typedef struct ctr_ctx {
     const char *number;
@@ -653,7 +653,7 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
     return x.reply;
 }
 
-/* ---- officer's permission to re-manifest a container ------------------------------------------ */
+/* ---- officer's permission to re-manifest a container ----------------------------------------- */
 
 typedef struct perm_ctx {
     svc_job job; /* first: request, now, reply */

@@ -25,7 +25,7 @@ static int owes(const char *stage)
     return strcmp(stage, "before_clearance") == 0 || strcmp(stage, "after_clearance") == 0;
 }
 
-/* ---- what is owed ------------------------------------------------------------------------------ */
+/* ---- what is owed ---------------------------------------------------------------------------- */
 
 /* Agencies checked during one registration: connected or not (one query per agency). */
 typedef struct agency_memo {
@@ -244,7 +244,7 @@ out:
     return rc;
 }
 
-/* ---- POST /declarations/{number}/inspection-results --------------------------------------------- */
+/* ---- POST /declarations/{number}/inspection-results ------------------------------------------ */
 
 typedef struct result_ctx {
     svc_job job; /* first: request, now, reply */
@@ -505,7 +505,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     return svc_run_write(a, &x.job, record_job, &x, "the database refused the inspection result");
 }
 
-/* ---- GET /agencies/me/obligations --------------------------------------------------------------- */
+/* ---- GET /agencies/me/obligations ------------------------------------------------------------ */
 
 typedef struct oblig_ctx {
     const char *party;
@@ -566,7 +566,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
     return r;
 }
 
-/* ---- officer decisions: release for storage, measures after a failed result --------------------- */
+/* ---- officer decisions: release for storage, measures after a failed result ------------------ */
 
 typedef struct idec_ctx {
     svc_job job; /* first: request, now, reply */

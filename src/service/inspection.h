@@ -1,8 +1,8 @@
 /* Specialised inspection: what each registered item still owes to the
- * agencies (procedures of stage before_clearance and after_clearance of data/tariff/procedures.tsv),
- * the results the agencies record, the clearance gate, release for storage pending results
- * (Decree 08/2015 Art. 32 as amended by Decree 59/2018) and the agencies' after-clearance
- * obligations.
+ * agencies (procedures of stage before_clearance and after_clearance of
+ * data/tariff/procedures.tsv), the results the agencies record, the clearance gate, release for
+ * storage pending results (Decree 08/2015 Art. 32 as amended by Decree 59/2018) and the agencies'
+ * after-clearance obligations.
  *
  * As for permits (service/permits.c), only procedures of a *connected* agency are owed: one with
  * at least one bound party (`ecustoms agency bind`); the others are still handled on paper. */

@@ -51,7 +51,7 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
     return v;
 }
 
-/* ---- create / amend ---------------------------------------------------------------------------- */
+/* ---- create / amend -------------------------------------------------------------------------- */
 
 typedef struct manifest_write_ctx {
     svc_job job;    /* first: request, now, reply */
@@ -297,7 +297,7 @@ svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id)
     return r;
 }
 
-/* ---- declarations <-> manifests --------------------------------------------------------------- */
+/* ---- declarations <-> manifests -------------------------------------------------------------- */
 
 static int applicable(int kind_import, int mode) { return kind_import && mode >= 1 && mode <= 3; }
 

@@ -41,7 +41,7 @@ int offices_code_valid(const char *code)
     return 1;
 }
 
-/* ---- the cache -------------------------------------------------------------------------------- */
+/* ---- the cache ------------------------------------------------------------------------------- */
 
 typedef struct load_ctx {
     office_entry *rows;

@@ -12,8 +12,8 @@
  * Returns 0 or <0 (errors logged). */
 int offices_seed(app *a, const char *data_dir);
 /* Appends customs_office_unknown / customs_office_closed at /customs_office when code is not an
- * active office. Cached (60 s); a code not in the cache is read from the table (one key lookup), so an
- * office added by another process (the CLI) is seen at once. */
+ * active office. Cached (60 s); a code not in the cache is read from the table (one key lookup), so
+ * an office added by another process (the CLI) is seen at once. */
 void offices_check(app *a, const char *code, errs *e);
 void offices_free(app *a);
 

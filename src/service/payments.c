@@ -314,7 +314,8 @@ int pay_is_aeo(db_conn *c, const char *enterprise)
 
 /* Goods released before their taxes were paid (under a guarantee, or an AEO's monthly deferral):
  * late-payment interest, 0.03 %/day on the tax paid now, from release (AEO: from the day after
- * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b refreshed. */
+ * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b
+ * refreshed. */
 static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledger_balance *b,
                          int64_t amount)
 {
@@ -476,7 +477,7 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
     return rc < 0 ? rc : 0;
 }
 
-/* ---- settling ---------------------------------------------------------------------------------- */
+/* ---- settling -------------------------------------------------------------------------------- */
 
 int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_row *money,
                pay_settled *out)
@@ -751,7 +752,7 @@ out:
     return r;
 }
 
-/* ---- GET /declarations/{number}/ledger -------------------------------------------------------- */
+/* ---- GET /declarations/{number}/ledger ------------------------------------------------------- */
 
 typedef struct ledger_read {
     const char *key;
@@ -856,7 +857,8 @@ static int recon_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. */
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes
+ * doubled. */
 void pay_csv_field(FILE *f, const char *v, int last)
 {
     if (strpbrk(v, ",\"\r\n")) {
@@ -951,7 +953,7 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int
     return r;
 }
 
-/* ---- POST /guarantees ---------------------------------------------------------------------------- */
+/* ---- POST /guarantees ------------------------------------------------------------------------ */
 
 #define GUARANTEE_MAX_DAYS 30 /* Law 107/2016 Art. 9: at most 30 days from registration */
 
@@ -1123,7 +1125,7 @@ out:
     return r;
 }
 
-/* ---- GET /banks/me/due ------------------------------------------------------------------------- */
+/* ---- GET /banks/me/due ----------------------------------------------------------------------- */
 
 #define DUE_MAX 1000
 

@@ -63,7 +63,7 @@ static json_t *permit_view(const permit_row *p)
     return v;
 }
 
-/* ---- procedures of an agency ------------------------------------------------------------------ */
+/* ---- procedures of an agency ----------------------------------------------------------------- */
 
 static int line_has_procedure(const tariff_line *l, const char *agency, const char *legal_ref)
 {
@@ -108,7 +108,7 @@ static int hs_covered(const char *list, const char *hs8)
     return 0;
 }
 
-/* ---- POST /permits ------------------------------------------------------------------------------ */
+/* ---- POST /permits --------------------------------------------------------------------------- */
 
 typedef struct permit_ctx {
     svc_job job; /* first: request, now, reply */
@@ -218,7 +218,7 @@ svc_reply svc_permit_get(app *a, const svc_req *req, const char *number)
     return r;
 }
 
-/* ---- POST /permits/{number}/revocation ----------------------------------------------------------- */
+/* ---- POST /permits/{number}/revocation ------------------------------------------------------- */
 
 static int revoke_job(db_conn *c, void *ctx)
 {
@@ -255,7 +255,7 @@ svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, errs
     return svc_run_write(a, &x.job, revoke_job, &x, "the database refused the change");
 }
 
-/* ---- the registration check ---------------------------------------------------------------------- */
+/* ---- the registration check ------------------------------------------------------------------ */
 
 /* Why permit p cannot cover item it (NULL when it can, quantity aside). */
 static const char *permit_problem(const permit_row *p, const decl_item *it, const char *enterprise,
@@ -340,7 +340,7 @@ int permits_check_and_draw(db_conn *c, const tariff *t, const decl *d, const cha
     return 0;
 }
 
-/* ---- permits used, in the declaration view ---------------------------------------------------- */
+/* ---- permits used, in the declaration view --------------------------------------------------- */
 
 #define MAX_USAGES 256
 

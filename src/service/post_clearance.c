@@ -20,7 +20,8 @@
 #include "util/rand.h"
 
 /* Customs Law 54/2014/QH13: post-clearance inspection reaches back 5 years from the registration
- * of the declaration (the article number was not re-read in this session: docs/post-clearance.md). */
+ * of the declaration (the article number was not re-read in this session:
+ * docs/post-clearance.md). */
 #define PCA_YEARS 5
 #define PCA_SCAN_MAX 20000 /* cleared declarations examined per selection */
 #define PCA_LIST_MAX 1000

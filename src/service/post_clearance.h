@@ -10,7 +10,8 @@
 #include "service/app.h"
 
 /* GET /post-clearance/candidates?limit=N: cleared declarations of the last 5 years ranked by
- * score (rules, the model's score, amendments, value anomalies), those with an open case left out. */
+ * score (rules, the model's score, amendments, value anomalies), those with an open case left
+ * out. */
 svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit);
 /* POST /post-clearance/cases {"declaration", "reason"} */
 svc_reply svc_pca_open(app *a, const svc_req *req, const audit_case_in *in, errs *e);
@@ -20,7 +21,8 @@ svc_reply svc_pca_get(app *a, const svc_req *req, const char *id);
 /* POST /post-clearance/cases/{id}/findings {"violation", "findings", "additional_tax"?} */
 svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, const audit_findings_in *in,
                            errs *e);
-/* POST /post-clearance/cases/{id}/assessment: posts the additional tax and interest to the ledger */
+/* POST /post-clearance/cases/{id}/assessment: posts the additional tax and interest to the
+ * ledger */
 svc_reply svc_pca_assess(app *a, const svc_req *req, const char *id);
 
 #endif

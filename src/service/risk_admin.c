@@ -317,7 +317,8 @@ svc_reply svc_risk_model_activate(app *a, const svc_req *req, int64_t version)
     if (x.found != 1)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such model version");
     svc_reply r = {.code = SVC_OK};
-    /* the server's scorer swaps the model in on its next refresh (a few seconds): in_use says when */
+    /* the server's scorer swaps the model in on its next refresh (a few seconds): in_use says
+     * when */
     r.body = json_pack("{s:I,s:o}", "active", (json_int_t)version, "previous",
                        x.previous > 0 ? json_integer(x.previous) : json_null());
     return r;

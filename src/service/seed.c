@@ -8,10 +8,10 @@
  * (decisions list, events) and the bank payments (ledger, payments row, automatic clearance of
  * green declarations) through the same functions as service/clearance.c and service/payments.c.
  * The fast path (the default, service/seed_bulk.c) plays the same lives in memory and writes
- * every row once in its final state. What differs from live traffic in both: declarations are drawn from a
- * pool of templates assessed once (decode, validation and taxes as IDA computes them) and varied
- * per declaration (enterprise, office, bill of lading); the learned risk model is not consulted
- * (rules, compliance class and random draws classify, as without a model). */
+ * every row once in its final state. What differs from live traffic in both: declarations are drawn
+ * from a pool of templates assessed once (decode, validation and taxes as IDA computes them) and
+ * varied per declaration (enterprise, office, bill of lading); the learned risk model is not
+ * consulted (rules, compliance class and random draws classify, as without a model). */
 #include "service/seed_internal.h"
 
 #include <jansson.h>

@@ -217,7 +217,7 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max);
 struct audit_report;
 int store_audit_verify(store *s, struct audit_report *r);
 
-/* ---- idempotency ------------------------------------------------------------------------------ */
+/* ---- idempotency ----------------------------------------------------------------------------- */
 
 typedef struct idem_row {
     int status;
@@ -233,7 +233,7 @@ int store_idem_put(db_conn *c, const char *party, const char *key, const char *r
 #define STORE_IDEM_RETENTION_S (48 * 3600)
 int store_idem_purge(db_conn *c, int64_t before, int max);
 
-/* ---- risk rules ------------------------------------------------------------------------------- */
+/* ---- risk rules ------------------------------------------------------------------------------ */
 
 #include "core/risk.h"
 

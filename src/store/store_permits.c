@@ -169,7 +169,7 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
     return n < max ? n : max;
 }
 
-/* ---- e-C/O ------------------------------------------------------------------------------------ */
+/* ---- e-C/O ----------------------------------------------------------------------------------- */
 
 int store_cert_insert(db_conn *c, const cert_row *r)
 {
@@ -303,7 +303,7 @@ int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty
     return rc == DB_OK ? 1 : rc;
 }
 
-/* ---- giving quantities back (amendment, cancellation, invalidation) ---------------------------- */
+/* ---- giving quantities back (amendment, cancellation, invalidation) -------------------------- */
 
 int store_cert_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
 {

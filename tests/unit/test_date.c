@@ -193,7 +193,8 @@ static void legal_dates(void **state)
     /* before 1970 (negative instants) the division floors */
     assert_int_equal(date_legal(-7 * 3600), 19700101);
     assert_int_equal(date_legal(-7 * 3600 - 1), 19691231);
-    /* days between two instants count legal dates: 23:30Z Sunday -> 00:30Z Monday is 0 days in Hanoi */
+    /* days between two instants count legal dates: 23:30Z Sunday -> 00:30Z Monday is 0 days in
+     * Hanoi */
     assert_int_equal(date_diff_days(date_legal(t), date_legal(t + 3600)), 0);
     assert_int_equal(date_legal(0), 19700101);
     assert_int_equal(date_legal(17 * 3600), 19700102);

@@ -1,6 +1,6 @@
-/* Unit tests for the request decoders of src/codec/ other than the declaration's (test_json_decl.c):
- * each reports every error of a body at once, with its code and path, and fills its struct from a
- * good body. */
+/* Unit tests for the request decoders of src/codec/ other than the declaration's
+ * (test_json_decl.c): each reports every error of a body at once, with its code and path, and fills
+ * its struct from a good body. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
