@@ -86,7 +86,8 @@ typedef struct route_ctx {
     const http_request *rq;
     http_response *rs;
     const svc_req *req;
-    json_t *body;                  /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
+    json_t *body; /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
+    errs *e; /* what the body's decoder found, handed to the service (routes_dispatch's stack) */
     const char *param[MAX_PARAMS]; /* the {…} segments of the pattern, in order */
     const char *session_id;        /* the web portal's session cookie, when it authenticated */
 } route_ctx;
@@ -121,11 +122,11 @@ static int wants_csv(const route_ctx *c)
 
 /* For the decoders that take an object for granted: 1 when the body is one, else 0 with the
  * "type" error at "" that the service answers (svc_body_not_object) before anything else. */
-static int body_object(const route_ctx *c, errs *e)
+static int body_object(const route_ctx *c)
 {
     if (json_is_object(c->body))
         return 1;
-    errs_add(e, "type", "", "the body must be a JSON object");
+    errs_add(c->e, "type", "", "the body must be a JSON object");
     return 0;
 }
 
@@ -156,21 +157,17 @@ static void h_openapi(route_ctx *c)
 /* IDA, IDB, amendments: the declaration decoded here, assessed and stored by the service */
 static void h_decl_create(route_ctx *c)
 {
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
     decl_in in;
-    errs_init(&e);
-    json_decl_in_decode(c->body, &in, &e);
-    reply(c->rs, svc_decl_create(c->a, c->req, &in, &e));
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_create(c->a, c->req, &in, c->e));
     decl_release(&in.d);
 }
 
 static void h_decl_modify(route_ctx *c)
 {
-    errs e;
     decl_in in;
-    errs_init(&e);
-    json_decl_in_decode(c->body, &in, &e);
-    reply(c->rs, svc_decl_modify(c->a, c->req, P0, &in, &e));
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_modify(c->a, c->req, P0, &in, c->e));
     decl_release(&in.d);
 }
 static void h_decl_get(route_ctx *c) { reply(c->rs, svc_decl_get(c->a, c->req, P0)); }
@@ -185,30 +182,24 @@ static void h_decl_register(route_ctx *c)
 
 static void h_decl_amend(route_ctx *c)
 {
-    errs e;
     decl_in in;
-    errs_init(&e);
-    json_decl_in_decode(c->body, &in, &e);
-    reply(c->rs, svc_decl_amend(c->a, c->req, P0, &in, &e));
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_amend(c->a, c->req, P0, &in, c->e));
     decl_release(&in.d);
 }
 static void h_decl_cancel(route_ctx *c)
 {
-    errs e;
     decl_cancel_in in = {0};
-    errs_init(&e);
-    if (body_object(c, &e))
-        json_decl_cancel_decode(c->body, &in, &e);
-    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, &in, &e));
+    if (body_object(c))
+        json_decl_cancel_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, &in, c->e));
 }
 static void h_decl_decide(route_ctx *c)
 {
-    errs e;
     decl_decision_in in = {0};
-    errs_init(&e);
-    if (body_object(c, &e))
-        json_decl_decision_decode(c->body, &in, &e);
-    reply(c->rs, svc_decl_decide(c->a, c->req, P0, &in, &e));
+    if (body_object(c))
+        json_decl_decision_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_decide(c->a, c->req, P0, &in, c->e));
 }
 static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
 static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }
@@ -248,20 +239,16 @@ static void h_attach_get(route_ctx *c)
 
 static void h_payment(route_ctx *c)
 {
-    errs e;
     payment_in in;
-    errs_init(&e);
-    json_payment_decode(c->body, &in, &e);
-    reply(c->rs, svc_payment_create(c->a, c->req, &in, &e, header(c, "X-Signature")));
+    json_payment_decode(c->body, &in, c->e);
+    reply(c->rs, svc_payment_create(c->a, c->req, &in, c->e, header(c, "X-Signature")));
 }
 
 static void h_guarantee(route_ctx *c)
 {
-    errs e;
     guarantee_in in;
-    errs_init(&e);
-    json_guarantee_decode(c->body, &in, &e);
-    reply(c->rs, svc_guarantee_create(c->a, c->req, &in, &e, header(c, "X-Signature")));
+    json_guarantee_decode(c->body, &in, c->e);
+    reply(c->rs, svc_guarantee_create(c->a, c->req, &in, c->e, header(c, "X-Signature")));
 }
 
 static void h_bank_due(route_ctx *c) { reply(c->rs, svc_bank_due(c->a, c->req)); }
@@ -288,11 +275,9 @@ static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->
 static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
 static void h_mandate_grant(route_ctx *c)
 {
-    errs e;
     mandate_in in;
-    errs_init(&e);
-    json_mandate_decode(c->body, date_today(), &in, &e);
-    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, &in, &e));
+    json_mandate_decode(c->body, date_today(), &in, c->e);
+    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, &in, c->e));
 }
 static void h_mandate_revoke(route_ctx *c)
 {
@@ -300,28 +285,22 @@ static void h_mandate_revoke(route_ctx *c)
 }
 static void h_credit_apply(route_ctx *c)
 {
-    errs e;
     credit_apply_in in;
-    errs_init(&e);
-    json_credit_apply_decode(c->body, &in, &e);
-    reply(c->rs, svc_credit_apply(c->a, c->req, P0, &in, &e));
+    json_credit_apply_decode(c->body, &in, c->e);
+    reply(c->rs, svc_credit_apply(c->a, c->req, P0, &in, c->e));
 }
 static void h_refund_request(route_ctx *c)
 {
-    errs e;
     refund_request_in in;
-    errs_init(&e);
-    json_refund_request_decode(c->body, &in, &e);
-    reply(c->rs, svc_refund_request(c->a, c->req, P0, &in, &e));
+    json_refund_request_decode(c->body, &in, c->e);
+    reply(c->rs, svc_refund_request(c->a, c->req, P0, &in, c->e));
 }
 
 static void h_refund_decide(route_ctx *c)
 {
-    errs e;
     refund_decision_in in;
-    errs_init(&e);
-    json_refund_decision_decode(c->body, &in, &e);
-    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, &in, &e));
+    json_refund_decision_decode(c->body, &in, c->e);
+    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, &in, c->e));
 }
 
 static void h_debts_overdue(route_ctx *c)
@@ -345,12 +324,10 @@ static void h_rules_list(route_ctx *c) { reply(c->rs, svc_rules_list(c->a, c->re
 /* A rule's body decoded for rule id (0: a new rule). */
 static void rule_put(route_ctx *c, int64_t id)
 {
-    errs e;
     risk_rule rule = {0};
-    errs_init(&e);
-    if (body_object(c, &e))
-        json_risk_rule_decode(c->body, id, &rule, &e);
-    reply(c->rs, svc_rule_put(c->a, c->req, id, &rule, &e));
+    if (body_object(c))
+        json_risk_rule_decode(c->body, id, &rule, c->e);
+    reply(c->rs, svc_rule_put(c->a, c->req, id, &rule, c->e));
 }
 
 static void h_rule_create(route_ctx *c) { rule_put(c, 0); }
@@ -382,17 +359,15 @@ static void h_risk_model_activate(route_ctx *c)
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
 static void h_risk_settings_put(route_ctx *c)
 {
-    errs e;
     int64_t ppm[APP_RISK_SETTINGS];
     const char *names[APP_RISK_SETTINGS];
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
         names[i] = app_risk_settings[i].json;
         ppm[i] = -1;
     }
-    errs_init(&e);
-    if (body_object(c, &e))
-        json_risk_percents_decode(c->body, names, APP_RISK_SETTINGS, ppm, &e);
-    reply(c->rs, svc_risk_settings_put(c->a, c->req, ppm, &e));
+    if (body_object(c))
+        json_risk_percents_decode(c->body, names, APP_RISK_SETTINGS, ppm, c->e);
+    reply(c->rs, svc_risk_settings_put(c->a, c->req, ppm, c->e));
 }
 
 static void h_tariff_search(route_ctx *c)
@@ -414,11 +389,9 @@ static void h_tax_quote(route_ctx *c)
     date_ymd d;
     if (date_arg(c, "date", &d) != 0)
         return;
-    errs e;
     decl doc;
-    errs_init(&e);
-    json_decl_decode(c->body, &doc, &e);
-    reply(c->rs, svc_tax_quote(c->a, c->req, &doc, &e, d));
+    json_decl_decode(c->body, &doc, c->e);
+    reply(c->rs, svc_tax_quote(c->a, c->req, &doc, c->e, d));
     decl_release(&doc);
 }
 
@@ -431,11 +404,9 @@ static void h_fx_list(route_ctx *c)
 
 static void h_fx_put(route_ctx *c)
 {
-    errs e;
     fx_rates_in in;
-    errs_init(&e);
-    int decoded = json_fx_rates_decode(c->body, &in, &e);
-    reply(c->rs, svc_fx_put(c->a, c->req, &in, decoded, &e));
+    int decoded = json_fx_rates_decode(c->body, &in, c->e);
+    reply(c->rs, svc_fx_put(c->a, c->req, &in, decoded, c->e));
     json_fx_rates_release(&in);
 }
 /* specialised inspection, amendments under review */
@@ -447,12 +418,10 @@ static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c-
 static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
 static void h_amendment_decide(route_ctx *c)
 {
-    errs e;
     amend_review_in in = {0};
-    errs_init(&e);
-    if (body_object(c, &e))
-        json_amend_review_decode(c->body, &in, &e);
-    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, &in, &e));
+    if (body_object(c))
+        json_amend_review_decode(c->body, &in, c->e);
+    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, &in, c->e));
 }
 static void h_amendments(route_ctx *c)
 {
@@ -460,81 +429,63 @@ static void h_amendments(route_ctx *c)
 }
 static void h_permit_create(route_ctx *c)
 {
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
     permit_in in;
-    errs_init(&e);
-    json_permit_decode(c->body, &in, &e);
-    reply(c->rs, svc_permit_create(c->a, c->req, &in, &e));
+    json_permit_decode(c->body, &in, c->e);
+    reply(c->rs, svc_permit_create(c->a, c->req, &in, c->e));
 }
 static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
 static void h_permit_revoke(route_ctx *c)
 {
-    errs e;
-    errs_init(&e);
-    json_permit_revocation_check(c->body, &e);
-    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, &e));
+    json_permit_revocation_check(c->body, c->e);
+    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->e));
 }
 static void h_cert_create(route_ctx *c)
 {
-    errs e;
     cert_in in;
-    errs_init(&e);
-    json_certificate_decode(c->body, &in, &e);
-    reply(c->rs, svc_cert_create(c->a, c->req, &in, &e));
+    json_certificate_decode(c->body, &in, c->e);
+    reply(c->rs, svc_cert_create(c->a, c->req, &in, c->e));
 }
 static void h_cert_get(route_ctx *c) { reply(c->rs, svc_cert_get(c->a, c->req, P0)); }
 static void h_manifest_create(route_ctx *c)
 {
-    errs e;
     manifest_in m;
-    errs_init(&e);
-    json_manifest_decode(c->body, &m, &e);
-    reply(c->rs, svc_manifest_create(c->a, c->req, &m, &e));
+    json_manifest_decode(c->body, &m, c->e);
+    reply(c->rs, svc_manifest_create(c->a, c->req, &m, c->e));
     manifest_in_release(&m);
 }
 static void h_manifest_amend(route_ctx *c)
 {
-    errs e;
     manifest_in m;
-    errs_init(&e);
-    json_manifest_decode(c->body, &m, &e);
-    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, &m, &e));
+    json_manifest_decode(c->body, &m, c->e);
+    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, &m, c->e));
     manifest_in_release(&m);
 }
 static void h_manifest_get(route_ctx *c) { reply(c->rs, svc_manifest_get(c->a, c->req, P0)); }
 static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->a)); }
 static void h_scan(route_ctx *c)
 {
-    errs e;
     const char *scanned = NULL;
-    errs_init(&e);
-    json_scan_decode(c->body, &scanned, &e);
-    reply(c->rs, svc_supervision_scan(c->a, c->req, scanned, &e));
+    json_scan_decode(c->body, &scanned, c->e);
+    reply(c->rs, svc_supervision_scan(c->a, c->req, scanned, c->e));
 }
 static void h_gate_event(route_ctx *c)
 {
-    errs e;
     gate_event_in in;
-    errs_init(&e);
-    json_gate_event_decode(c->body, &in, &e);
-    reply(c->rs, svc_gate_event(c->a, c->req, &in, &e));
+    json_gate_event_decode(c->body, &in, c->e);
+    reply(c->rs, svc_gate_event(c->a, c->req, &in, c->e));
 }
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
 static void h_container_permit(route_ctx *c)
 {
-    errs e;
     container_permit_in in;
-    errs_init(&e);
-    json_container_permit_decode(c->body, &in, &e);
-    reply(c->rs, svc_container_permit(c->a, c->req, P0, &in, &e));
+    json_container_permit_decode(c->body, &in, c->e);
+    reply(c->rs, svc_container_permit(c->a, c->req, P0, &in, c->e));
 }
 static void h_hold_open(route_ctx *c)
 {
-    errs e;
     hold_in in;
-    errs_init(&e);
-    json_hold_decode(c->body, &in, &e);
-    reply(c->rs, svc_hold_open(c->a, c->req, &in, &e));
+    json_hold_decode(c->body, &in, c->e);
+    reply(c->rs, svc_hold_open(c->a, c->req, &in, c->e));
 }
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
 /* e-Office and the web portal */
@@ -545,11 +496,9 @@ static void h_session_get(route_ctx *c)
 }
 static void h_session_put(route_ctx *c)
 {
-    errs e;
     const char *role = NULL;
-    errs_init(&e);
-    json_session_role_decode(c->body, &role, &e);
-    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, role, &e));
+    json_session_role_decode(c->body, &role, c->e);
+    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, role, c->e));
 }
 
 static void h_session_delete(route_ctx *c)
@@ -604,11 +553,9 @@ static void h_audit_chain(route_ctx *c)
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
 static void h_office_put(route_ctx *c)
 {
-    errs e;
     office_in in;
-    errs_init(&e);
-    json_office_decode(c->body, &in, &e);
-    reply(c->rs, svc_office_put(c->a, c->req, P0, &in, &e));
+    json_office_decode(c->body, &in, c->e);
+    reply(c->rs, svc_office_put(c->a, c->req, P0, &in, c->e));
 }
 static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }
 static void h_pca_candidates(route_ctx *c)
@@ -617,21 +564,17 @@ static void h_pca_candidates(route_ctx *c)
 }
 static void h_pca_open(route_ctx *c)
 {
-    errs e;
     audit_case_in in;
-    errs_init(&e);
-    json_audit_case_decode(c->body, &in, &e);
-    reply(c->rs, svc_pca_open(c->a, c->req, &in, &e));
+    json_audit_case_decode(c->body, &in, c->e);
+    reply(c->rs, svc_pca_open(c->a, c->req, &in, c->e));
 }
 static void h_pca_list(route_ctx *c) { reply(c->rs, svc_pca_list(c->a, c->req, arg(c, "status"))); }
 static void h_pca_get(route_ctx *c) { reply(c->rs, svc_pca_get(c->a, c->req, P0)); }
 static void h_pca_findings(route_ctx *c)
 {
-    errs e;
     audit_findings_in in;
-    errs_init(&e);
-    json_audit_findings_decode(c->body, &in, &e);
-    reply(c->rs, svc_pca_findings(c->a, c->req, P0, &in, &e));
+    json_audit_findings_decode(c->body, &in, c->e);
+    reply(c->rs, svc_pca_findings(c->a, c->req, P0, &in, c->e));
 }
 static void h_pca_assess(route_ctx *c) { reply(c->rs, svc_pca_assess(c->a, c->req, P0)); }
 
@@ -831,7 +774,9 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
 {
     char seg[MAX_SEGMENTS][64];
     const char *m = rq->method;
-    route_ctx c = {.a = a, .rq = rq, .rs = rs};
+    errs decoded; /* one list per request, on this stack (docs/architecture.md, "Memory") */
+    errs_init(&decoded);
+    route_ctx c = {.a = a, .rq = rq, .rs = rs, .e = &decoded};
     int known;
     if (http_web_static(rq, rs)) /* the web portal's pages: GET / and /web/<file> */
         return;
