@@ -43,6 +43,7 @@
 #include "store/store_risk.h"
 #include "store/pack.h"
 #include "util/decimal.h"
+#include "util/log.h"
 #include "util/rand.h"
 
 #define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days */
@@ -491,11 +492,12 @@ static int attach_job(db_conn *c, void *ctx)
     return rc < 0 ? rc : amend_attach(c, x->id, x->view);
 }
 
-/* specialised inspection: what the items owe, the results, a release for storage */
-static void attach_inspection(app *a, const char *id, json_t *view)
+/* specialised inspection: what the items owe, the results, a release for storage. 0, or <0
+ * when they cannot be read (the view would be missing what blocks clearance: not shown so) */
+static int attach_inspection(app *a, const char *id, json_t *view)
 {
     attach_ctx x = {a->tariff, id, view};
-    store_read(a->st, attach_job, &x);
+    return store_read(a->st, attach_job, &x);
 }
 
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
@@ -512,7 +514,11 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     r.body = decl_view(&x.row, req);
     if (x.row.number[0]) {
         permits_attach_used(a, x.row.id, r.body);
-        attach_inspection(a, x.row.id, r.body);
+        if (attach_inspection(a, x.row.id, r.body) != 0) {
+            decl_row_release(&x.row);
+            json_decref(r.body);
+            return svc_error(SVC_ERROR, "storage", "cannot read the declaration's inspections");
+        }
     }
     if (x.row.number[0]) {
         json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
@@ -901,7 +907,10 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
                         uint64_t draw_model, int duplicate_document)
 {
     party_ctx pc = {.code = enterprise};
-    store_read(a->st, party_job, &pc);
+    if (store_read(a->st, party_job, &pc) != 0) { /* unreadable: no AEO or compliance benefit */
+        log_error("risk: cannot read enterprise %s; classified as an unknown one", enterprise);
+        pc.found = 0;
+    }
     int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
     for (int i = 0; i < ax->d.n_items && cv; i++)
         cv[i] = ax->items[i].customs_value;
