@@ -412,7 +412,10 @@ static void h_fx_put(route_ctx *c)
 /* specialised inspection, amendments under review */
 static void h_inspection_result(route_ctx *c)
 {
-    reply(c->rs, svc_inspection_result(c->a, c->req, P0, c->body));
+    insp_result_in in = {0}; /* the declarant references a result, an agency records one */
+    if (body_object(c))
+        json_insp_result_decode(c->body, svc_role_is(c->req, "declarant"), &in, c->e);
+    reply(c->rs, svc_inspection_result(c->a, c->req, P0, &in, c->e));
 }
 static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c->a, c->req)); }
 static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
