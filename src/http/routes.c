@@ -556,8 +556,9 @@ static void h_audit_chain(route_ctx *c)
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
 static void h_office_put(route_ctx *c)
 {
-    office_in in;
-    json_office_decode(c->body, &in, c->e);
+    office_in in = {0};
+    if (body_object(c))
+        json_office_decode(c->body, &in, c->e);
     reply(c->rs, svc_office_put(c->a, c->req, P0, &in, c->e));
 }
 static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }
