@@ -912,7 +912,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     if (rc || !terms)
         return rc;
     rc = store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
-    return rc ? rc : store_decl_chapters_put(c, r->id, r->doc);
+    return rc ? rc : store_decl_chapters_new(c, r->id, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
@@ -954,7 +954,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (rc == DB_OK)
         rc = store_decl_terms_replace(c, r->id, was_number, was_doc, r->number, r->doc);
     if (rc == DB_OK)
-        rc = store_decl_chapters_put(c, r->id, r->doc);
+        rc = store_decl_chapters_update(c, r->id, was_doc, r->doc);
     free(was_number);
     free(was_doc);
     return rc;
