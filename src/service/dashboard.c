@@ -49,6 +49,7 @@ typedef struct dash_ctx {
     int64_t inspected, violations;
     int64_t amended;
     int64_t ch_decls[100], ch_items[100]; /* HS chapters 01..99 */
+    const workhours_cal *cal;             /* the public holidays (app.holidays) */
     int oom;
 } dash_ctx;
 
@@ -102,13 +103,13 @@ static int on_row(void *ctx, const dash_row *r)
     if (r->docs_at > 0) {
         x->docs_n++;
         x->docs_met +=
-            workhours_between(r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
+            workhours_between(x->cal, r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
     }
     if (r->inspected_at > 0) {
         x->inspected++;
         if (r->docs_passed_at > 0) {
             x->insp_n++;
-            x->insp_met += workhours_between(r->docs_passed_at, r->inspected_at) <=
+            x->insp_met += workhours_between(x->cal, r->docs_passed_at, r->inspected_at) <=
                            WORKHOURS_INSPECTION * 3600;
         }
         json_t *d = r->inspection_detail ? json_loads(r->inspection_detail, 0, NULL) : NULL;
@@ -303,6 +304,7 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         r = svc_errors(e);
         goto out;
     }
+    x->cal = &a->holidays;
     x->from = date_legal_start(df);
     x->to = date_legal_end(dt) + 1;
     if (store_read(a->st, scan_job, x) != 0 || x->oom) {

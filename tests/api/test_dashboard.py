@@ -20,15 +20,31 @@ def vn_day_start(d):
     return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN).timestamp())
 
 
+def read_holidays():
+    """The days off and the weekend days worked of data/reference/vn_public_holidays.tsv."""
+    off, on = set(), set()
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                        "reference", "vn_public_holidays.tsv")
+    rows = [l.rstrip("\r\n").split("\t") for l in open(path, encoding="utf-8")
+            if l.strip() and not l.startswith("#")]
+    for f in rows[1:]:
+        (off if f[1] == "holiday" else on).add(datetime.date.fromisoformat(f[0]))
+    return off, on
+
+
+HOLIDAYS, WORKED_WEEKENDS = read_holidays()
+
+
 def work_seconds(a, b):
-    """Working seconds between instants a and b (Mon-Fri 08-12 and 13-17 in Hanoi): the
-    test's own reading of Customs Law 2014 Art. 23's working hours."""
+    """Working seconds between instants a and b (08-12 and 13-17 in Hanoi on Mon-Fri, except
+    the public holidays, and on the weekend days worked instead): the test's own reading of
+    Customs Law 2014 Art. 23's working hours."""
     if b <= a:
         return 0
     total = 0
     d = datetime.datetime.fromtimestamp(a, VN).date()
     while vn_day_start(d) < b:
-        if d.weekday() < 5:
+        if (d.weekday() < 5 and d not in HOLIDAYS) or d in WORKED_WEEKENDS:
             s = vn_day_start(d)
             for lo, hi in ((8, 12), (13, 17)):
                 total += max(0, min(b, s + hi * 3600) - max(a, s + lo * 3600))
