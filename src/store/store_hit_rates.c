@@ -72,7 +72,7 @@ int store_risk_selections_put(db_conn *c, const char *decl_id, int64_t registere
             continue; /* a reason for green (AEO, a green rule) selects nothing */
         int64_t ref = !strcmp(code, "rule") ? json_integer_value(json_object_get(it, "rule_id"))
                       : (!strcmp(code, "model") || !strcmp(code, "exploration")) ? version
-                                                                                   : 0;
+                                                                                 : 0;
         db_stmt *st = db_prepare(c, sql);
         if (!st) {
             rc = DB_ERR;
