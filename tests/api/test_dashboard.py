@@ -64,11 +64,12 @@ def unpack(text):
     return text
 
 
-def expected_tables(env, office, start, end):
-    """The dashboard computed here from the tables themselves."""
+def expected_tables(env, office, start, end, as_of):
+    """The dashboard computed here from the tables themselves; as_of: the instant the answer
+    measured its open cases at (unix s)."""
     con = env.connect_db()
     try:
-        sql = ("SELECT id, channel, type_code, registered_at, cleared_at, doc FROM declarations"
+        sql = ("SELECT id, channel, type_code, registered_at, cleared_at, doc, status FROM declarations"
                " WHERE registered_at >= ? AND registered_at < ? AND registered_at > 0")
         args = [start, end]
         if office:
@@ -97,8 +98,12 @@ def expected_tables(env, office, start, end):
     insp = [0, 0]
     inspected = violations = amended_n = 0
     ids = set()
-    for decl_id, ch, type_code, reg, cleared, doc in decls:
+    open_age = {c: [] for c in names.values()}
+    ended = {7, 8, 9, 10}  # cancelled, invalidated, expired, rejected (core/decl.h)
+    for decl_id, ch, type_code, reg, cleared, doc, status in decls:
         ch, reg, cleared = names[int(ch)], int(reg), int(cleared)
+        if int(status) not in ended and reg <= as_of and (cleared <= 0 or cleared > as_of):
+            open_age[ch].append(as_of - reg)
         ids.add(decl_id)
         by_channel[ch] += 1
         by_type[type_code] = by_type.get(type_code, 0) + 1
@@ -144,6 +149,8 @@ def expected_tables(env, office, start, end):
         "release_times": [[s, c] + pcts(v[c]) for s, v in (("registration_to_cleared", clear),
                                                             ("cleared_to_gate_out", gate))
                           for c in ("green", "yellow", "red")],
+        "open_cases": [[c] + pcts(open_age[c]) for c in ("green", "yellow", "red")] +
+                      [["all"] + pcts([a for c in open_age for a in open_age[c]])],
         "legal_limits": [["document_check", 2, docs[0], docs[1], share(docs[1], docs[0])],
                          ["physical_inspection", 8, insp[0], insp[1], share(insp[1], insp[0])]],
         "revenue": [["assessed", str(assessed)], ["collected", str(collected)]],
@@ -213,6 +220,8 @@ class T16DashFigures(ApiCase):
                 t.decide(r["number"], dec, **ex)
             reds.append(r["number"])
         t.decide(reds[0], "pass_supervision")
+        # red, left waiting for its document check: the open case
+        cls.waiting = registered_in(t, "red")
         cls.numbers = {"green": g["number"], "yellow": y["number"], "red": reds}
         # the yellow's documents decided a week after registration: the 2-hour limit missed;
         # the second red's inspection a week after its documents passed: the 8-hour one missed
@@ -244,7 +253,11 @@ class T16DashFigures(ApiCase):
             self.assertEqual(st, 200, b)
             self.assertEqual(b["office"], office or None)
             got = self.tables(b)
-            want = expected_tables(self.env, office, start, end)
+            as_of = int(datetime.datetime.strptime(b["open_as_of"], "%Y-%m-%dT%H:%M:%SZ")
+                        .replace(tzinfo=datetime.timezone.utc).timestamp())
+            # the period has not ended: open cases are measured now
+            self.assertLessEqual(abs(as_of - time.time()), 60)
+            want = expected_tables(self.env, office, start, end, as_of)
             self.assertEqual(sorted(got), sorted(want))
             for name in want:
                 self.assertEqual(got[name], want[name], name)
@@ -255,11 +268,18 @@ class T16DashFigures(ApiCase):
         st, b, _ = self.dash("office=02CI&" + self.period())
         self.assertEqual(st, 200, b)
         t = self.tables(b)
-        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 2]])
+        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 3]])
         self.assertEqual(t["legal_limits"][0][:4], ["document_check", 2, 3, 2])
         self.assertEqual(t["legal_limits"][1][:4], ["physical_inspection", 8, 2, 1])
         self.assertEqual(t["inspections"], [[2, 1, "50.0"]])
         self.assertEqual(t["amendments"], [[1]])
+        # open: the second green (unpaid) and the red one waiting for its documents; the
+        # cleared ones are not
+        self.assertEqual([r[:2] for r in t["open_cases"]],
+                         [["green", 1], ["yellow", 0], ["red", 1], ["all", 2]])
+        self.assertGreaterEqual(t["open_cases"][2][2], 0)
+        self.assertEqual(t["open_cases"][3][3], max(t["open_cases"][0][3], t["open_cases"][2][3]))
+        self.assertIsNone(t["open_cases"][1][2])
         self.assertEqual([r[:3] for r in t["release_times"]],
                          [["registration_to_cleared", "green", 1],
                           ["registration_to_cleared", "yellow", 1],
@@ -267,7 +287,7 @@ class T16DashFigures(ApiCase):
                           ["cleared_to_gate_out", "green", 1],
                           ["cleared_to_gate_out", "yellow", 1],
                           ["cleared_to_gate_out", "red", 1]])
-        self.assertEqual(t["hs_chapters"][:2], [["85", 5, 5], ["87", 1, 1]])
+        self.assertEqual(t["hs_chapters"][:2], [["85", 6, 6], ["87", 1, 1]])
         self.assertGreater(int(t["revenue"][0][1]), 0)
         self.assertGreater(int(t["revenue"][1][1]), 0)
         self.assertGreaterEqual(int(t["revenue"][0][1]), int(t["revenue"][1][1]))
@@ -277,6 +297,10 @@ class T16DashFigures(ApiCase):
                                      (TODAY - datetime.timedelta(days=2)).isoformat())):
             st, b, _ = self.dash(q)
             self.assertEqual(st, 200, b)
+            if "office" not in q:  # a period that has ended: open cases at its end
+                end = datetime.datetime.fromtimestamp(vn_day_start(TODAY - datetime.timedelta(days=1)),
+                                                      datetime.timezone.utc)
+                self.assertEqual(b["open_as_of"], end.strftime("%Y-%m-%dT%H:%M:%SZ"))
             self.assertEqual(self.tables(b)["by_channel"], [["green", 0], ["yellow", 0], ["red", 0]], q)
 
     def test_csv_of_every_table(self):
