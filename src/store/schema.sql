@@ -380,3 +380,6 @@ INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) SELEC
 -- 100,000 declarations, docs/performance.md)
 CREATE INDEX IF NOT EXISTS declarations_status_created ON declarations(status, created_at);
 CREATE INDEX IF NOT EXISTS declarations_channel_created ON declarations(channel, created_at);
+-- an office's worklists (store_office.c wl_office_*): the queue's rows of one status, in the
+-- order of registration
+CREATE INDEX IF NOT EXISTS declarations_office_status ON declarations(office, status, registered_at);

@@ -92,3 +92,41 @@ class T16OfficeSeededSearch(ApiCase):
                                    ("status=registered&channel=yellow", 2, 2)):
             if self.sql_ids(status=status, channel=channel):
                 self.check(q, status=status, channel=channel)
+
+    def test_worklists_of_an_office(self):
+        con = self.env.connect_db()
+        try:
+            office = con.execute("SELECT office FROM declarations WHERE status = 2 AND channel >= 2"
+                                 " GROUP BY office ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+            waiting = [r[0] for r in con.execute(
+                "SELECT number FROM declarations WHERE office = ? AND status = 2 AND channel >= 2"
+                " ORDER BY registered_at, id", (office,)).fetchall()]
+        finally:
+            con.close()
+        self.assertGreaterEqual(len(waiting), 2)
+        # the oldest and the third in document check, one red in inspection: the queue holds two
+        # statuses, merged in the order of registration
+        self.decide(waiting[0], "start_document_check")
+        if len(waiting) > 3:
+            self.decide(waiting[2], "start_document_check")
+        red = [n for n in waiting[3:] if self.call("GET", "/api/v1/declarations/" + n,
+                                                   "officer")[1]["channel"] == "red"]
+        if red:
+            self.decide(red[0], "start_document_check")
+            self.decide(red[0], "document_check", passed=True)
+        con = self.env.connect_db()
+        try:
+            docs = [r[0] for r in con.execute(
+                "SELECT id FROM declarations WHERE office = ? AND status IN (2, 3) AND channel >= 2"
+                " ORDER BY registered_at, id", (office,)).fetchall()]
+            insp = [r[0] for r in con.execute(
+                "SELECT id FROM declarations WHERE office = ? AND status = 4 AND channel >= 2"
+                " ORDER BY updated_at, id", (office,)).fetchall()]
+        finally:
+            con.close()
+        for queue, want in (("document-check", docs), ("inspection", insp)):
+            for limit in (200, 3):
+                st, b, _ = self.call("GET", "/api/v1/worklists/%s?office=%s&limit=%d" % (queue, office, limit),
+                                     "officer")
+                self.assertEqual(st, 200, b)
+                self.assertEqual([it["id"] for it in b["items"]], want[:limit], (queue, limit))
