@@ -88,6 +88,8 @@ officer = subprocess.run([BIN, "token", "create", "--db", db, "--user", "bench.o
                          capture_output=True, text=True).stdout.strip()
 trader = subprocess.run([BIN, "token", "create", "--db", db, "--party", ENT, "--role", "declarant"],
                         check=True, capture_output=True, text=True).stdout.strip()
+risk = subprocess.run([BIN, "token", "create", "--db", db, "--party", "0000000000", "--role", "risk_officer"],
+                      check=True, capture_output=True, text=True).stdout.strip()
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 port = s.getsockname()[1]
@@ -129,6 +131,7 @@ cases = [
     ("worklist, document check, " + OFFICE, "/api/v1/worklists/document-check", officer),
     ("worklist, inspection, " + OFFICE, "/api/v1/worklists/inspection", officer),
     ("notifications, enterprise, the last hour seeded", "/api/v1/notifications?since=%d" % (LAST - 3600), trader),
+    ("risk hit rates, the last 30 days", "/api/v1/risk/hit-rates", risk),
 ]
 def server_cpu():
     """The server's user+system CPU seconds so far (/proc, clock ticks)."""
