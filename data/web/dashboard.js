@@ -147,7 +147,7 @@
     const r = await api('GET', '/dashboard?' + qs);
     if (r.status !== 200) return page(t('dash_title'), form, K.errorsBox(r.body));
     const b = r.body;
-    const head = el('p', { id: 'dash-scope', 'data-office': b.office || '', 'data-from': b.from, 'data-to': b.to },
+    const head = el('p', { id: 'dash-scope', 'data-office': b.office || '', 'data-from': b.from, 'data-to': b.to, 'data-open-as-of': b.open_as_of || '' },
       (b.office || t('dash_all')) + ' — ' + t('dash_period') + ': ' + b.from + ' → ' + b.to + ' (Asia/Ho_Chi_Minh)' +
       (b.open_as_of ? '; ' + t('t_open_cases') + ' ' + t('dash_open_as_of') + ' ' + new Intl.DateTimeFormat(locale(),
         { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' }).format(new Date(b.open_as_of)) : ''));

@@ -312,8 +312,17 @@ class T16DashFigures(ApiCase):
             self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
             rows = list(csv.reader(io.StringIO(text)))
             self.assertEqual(rows[0], t["columns"])
-            self.assertEqual(rows[1:], [["" if v is None else str(v) for v in r] for r in t["rows"]],
-                             t["name"])
+            want = [["" if v is None else str(v) for v in r] for r in t["rows"]]
+            if t["name"] == "open_cases":
+                # ages at "now": the CSV's request came later, its ages are as old or older
+                self.assertEqual([r[:2] for r in rows[1:]], [r[:2] for r in want])
+                for got_row, want_row in zip(rows[1:], want):
+                    for g, w in zip(got_row[2:], want_row[2:]):
+                        self.assertEqual(g == "", w == "")
+                        if g:
+                            self.assertGreaterEqual(int(g), int(w))
+                continue
+            self.assertEqual(rows[1:], want, t["name"])
 
     def test_who_may_see_it(self):
         for token in ("manager", "officer", "admin"):

@@ -506,7 +506,14 @@ const tests = {
       assert.equal(await sec.locator('svg.dash-chart').count(), 1, tb.name + ' has its chart');
       const shown = await sec.locator('tbody tr').evaluateAll((trs) =>
         trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.dataset.value)));
-      assert.deepEqual(shown, tb.rows.map((row) => row.map((v) => (v === null ? '' : String(v)))), tb.name);
+      let want = tb.rows;
+      if (tb.name === 'open_cases') {
+        // ages are measured at open_as_of (now, for a period not ended): the page's answer came
+        // some seconds before this one, so its ages are the API's less the seconds between
+        const shift = (Date.parse(r.body.open_as_of) - Date.parse(await scope.getAttribute('data-open-as-of'))) / 1000;
+        want = tb.rows.map((row) => row.map((v, i) => (i >= 2 && v !== null ? v - shift : v)));
+      }
+      assert.deepEqual(shown, want.map((row) => row.map((v) => (v === null ? '' : String(v)))), tb.name);
       const href = await sec.locator('a.dash-csv').getAttribute('href');
       const csv = await page.evaluate(async (h) => (await fetch(h, { credentials: 'same-origin' })).text(), href);
       assert.equal(csv.split('\r\n')[0], tb.columns.join(','), tb.name + ' CSV');
