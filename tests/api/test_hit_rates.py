@@ -115,6 +115,11 @@ class T16HitRates(ApiCase):
             for dec, ex in [("start_document_check", {}), ("document_check", {"passed": True}),
                             ("inspection", extra)]:
                 t.decide(d["number"], dec, **ex)
+        # an amendment re-assesses the third phone (its risk decision rewritten, its selections
+        # with it): the figures still equal the declarations' own decisions
+        st, a, _ = t.call("POST", "/api/v1/declarations/%s/amendments" % phones[2]["number"],
+                          "active", declaration(items=[item("85171300", "12", "20")]))
+        assert st in (200, 201), a
         if bikes[0]["channel"] == "yellow":
             t.decide(bikes[0]["number"], "start_document_check")
             t.decide(bikes[0]["number"], "document_check", passed=True)
