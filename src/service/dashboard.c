@@ -10,9 +10,9 @@
  * Open cases (as the WCO Time Release Study counts the consignments not yet released when it
  * ends): the period's declarations not cleared at "as of" — the period's end, or now when the
  * period has not ended — with their age then (p50/p90). Declarations that ended without
- * clearance (cancelled, rejected, invalidated) are not open, whenever they ended: the row does
- * not say when, so one rejected after the period's end is missing from that period's open
- * cases (docs/e-office.md). */
+ * clearance (cancelled, rejected, invalidated, expired) are not open, whenever they ended: the
+ * row does not say when, so one rejected after the period's end is missing from that period's
+ * open cases (docs/office.md). */
 #include "service/dashboard.h"
 
 #include <stdio.h>
@@ -341,7 +341,8 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
     x->cal = &a->holidays;
     x->from = date_legal_start(df);
     x->to = date_legal_end(dt) + 1;
-    x->as_of = svc_now() < x->to ? svc_now() : x->to;
+    int64_t now = svc_now();
+    x->as_of = now < x->to ? now : x->to;
     if (store_read(a->st, scan_job, x) != 0 || x->oom) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the period's declarations");
         goto out;
