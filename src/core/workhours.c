@@ -77,7 +77,8 @@ int64_t workhours_between(const workhours_cal *cal, int64_t a, int64_t b)
     return total;
 }
 
-/* ---- the calendar file ------------------------------------------------------------------------ */
+/* ---- the calendar file ------------------------------------------------------------------------
+ */
 
 static int cmp_i32(const void *a, const void *b)
 {

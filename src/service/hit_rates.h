@@ -1,4 +1,4 @@
-/* The hit rates of selectivity (issue 16, risk officers): of the declarations each rule, the
+/* The hit rates of selectivity, for risk officers: of the declarations each rule, the
  * learned model and the other sources (compliance class, random draws, exploration, inherited
  * selections) sent to the yellow or red channel, the share whose control found a violation. */
 #ifndef ECUSTOMS_SERVICE_HIT_RATES_H

@@ -16,6 +16,7 @@
 #include "store/pack.h"
 #include "store/store_users.h"
 #include "store/schema.h"
+#include "util/hex.h"
 
 /* ================================================================================================
  * Store: read pool + group-commit writer
@@ -844,8 +845,7 @@ int store_sequence_set(db_conn *c, const char *name, int64_t value)
 void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33])
 {
     snprintf(out, 13, "%012llx", (unsigned long long)at_us & 0xffffffffffffULL);
-    for (int i = 0; i < 10; i++)
-        snprintf(out + 12 + 2 * i, 3, "%02x", rnd[i]);
+    hex_encode(rnd, 10, out + 12);
 }
 
 void decl_row_release(decl_row *r)

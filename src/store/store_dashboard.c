@@ -1,4 +1,4 @@
-/* The managers' dashboard (issue 16): one pass over a period's declarations, and one grouped
+/* The managers' dashboard: one pass over a period's declarations, and one grouped
  * read of their HS chapters from decl_chapters (written with each document, so that no document
  * is read here). Literal SQL only (the statement cache is keyed by the string's address): one
  * statement per shape, the office's driven by declarations_office_at (office, registered_at),

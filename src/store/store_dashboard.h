@@ -1,4 +1,4 @@
-/* Store query of the managers' dashboard (issue 16): the declarations registered in a period,
+/* Store query of the managers' dashboard: the declarations registered in a period,
  * at one office or all, with the instants of their checks, their ledger sums and amendments.
  * Portable SQL like store.c. */
 #ifndef ECUSTOMS_STORE_STORE_DASHBOARD_H

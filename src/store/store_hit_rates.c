@@ -1,6 +1,6 @@
-/* The selectivity hit rates (issue 16): one pass over a period's declarations by the
- * declarations_registered index, the selected ones (channel yellow or red) with their outcome
- * (risk_outcomes, by primary key). */
+/* The selectivity hit rates: one pass over a period's rows of risk_selections (keyed by
+ * registration time: one range), each with its declaration's outcome (risk_outcomes, by primary
+ * key); and the rows written with each risk decision. */
 #include "store/store_hit_rates.h"
 
 #include <jansson.h>

@@ -1,4 +1,4 @@
-/* Store query of the selectivity hit rates (issue 16, risk officers): the declarations selected
+/* Store query of the selectivity hit rates (risk officers): the declarations selected
  * for yellow or red in a period with their recorded outcome. Portable SQL like store.c. */
 #ifndef ECUSTOMS_STORE_STORE_HIT_RATES_H
 #define ECUSTOMS_STORE_STORE_HIT_RATES_H

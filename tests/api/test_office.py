@@ -1,5 +1,5 @@
 """API tests: e-Office — people, sign-in, sessions and CSRF, tokens of a person, lists, search,
-worklists, claims, notifications (issue 16)."""
+worklists, claims, notifications."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 
@@ -243,7 +243,7 @@ class T16OfficeTokens(ApiCase):
         self.assertIn("ok", p.stdout)
 
     def test_permissions_and_mandates_name_the_person(self):
-        """Main's newer decisions (issue 15): an officer's permission to re-manifest a container
+        """Newer decisions: an officer's permission to re-manifest a container
         and an enterprise's mandates are audited with the person, in their own chains."""
         from test_manifest import fresh_container
         add_user(self.env, "officer.ctr", CUSTOMS, "officer", name="Phạm Văn Đức", office="03CE")
@@ -278,7 +278,7 @@ class T16OfficeTokens(ApiCase):
         self.assertIn("ok", p.stdout)
 
     def test_the_administrations_chains_name_the_person(self):
-        """law-b's chains (issue 14: customs offices, exchange rates) name the person too, and
+        """law-b's chains (customs offices, exchange rates) name the person too, and
         e-Office's own chains are read through GET /admin/audit like them."""
         add_user(self.env, "admin.chains", CUSTOMS, "admin", name="Võ Thị Lan")
         at = run_cli("token", "create", "--db", self.env.db, "--user", "admin.chains").stdout.strip()
@@ -541,7 +541,7 @@ class T16OfficeWorklists(ApiCase):
 
 
 class T16OfficeTlsCookie(ApiCase):
-    """Served over HTTPS (`serve --tls-cert`, issue 15), the session cookie is Secure: the
+    """Served over HTTPS (`serve --tls-cert`), the session cookie is Secure: the
     browser never sends it over plain HTTP. Self-signed certificate made by openssl here."""
     env = None
 

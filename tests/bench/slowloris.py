@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Slowloris from one address (docs/performance.md, issue 15 #3): N connections to HOST:PORT,
+"""Slowloris from one address (docs/performance.md): N connections to HOST:PORT,
 each sending an unfinished request one byte a second; sockets the server cut or refused are
 re-created once a second (as slowloris tools do); meanwhile /healthz is asked every 100 ms from PROBE_HOST (another loopback
 address, bound as the source: on Linux a connection to 127.0.0.2 comes from 127.0.0.1). Prints how many connections the attacker held, how often it was cut, and how many
