@@ -42,6 +42,12 @@ void store_decl_chapters_of(const char *doc_json, int items[100]);
 /* Replaces the declaration's rows with its document's chapters (JSON, packed or not), in the
  * caller's transaction. */
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json);
+/* A new declaration's rows (nothing to replace). */
+int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json);
+/* After an update: rewritten only when the chapters differ from those of was_doc (the document
+ * being replaced; NULL: unknown, rewritten). */
+int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
+                               const char *doc_json);
 /* Rewrites decl_chapters from every declaration's document: migration 11's back-fill (schema.c),
  * in the migration's transaction. 0 or <0. */
 int store_decl_chapters_backfill(db_conn *c);

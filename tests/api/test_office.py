@@ -470,6 +470,30 @@ class T16OfficeLists(ApiCase):
         self.assertNotEqual(a["number"], r["number"])
         self.assertNotIn(d["id"], self.found(r["number"]))
 
+    def chapters(self, decl_id):
+        with self.env.connect_db() as c:  # either engine
+            rows = c.execute("SELECT chapter, items FROM decl_chapters WHERE decl_id = ?"
+                             " ORDER BY chapter", (decl_id,)).fetchall()
+        return [tuple(int(v) for v in r) for r in rows]
+
+    def test_dashboard_chapters_follow_modification_and_amendment(self):
+        # the dashboard's HS chapters are written only when they change (most updates keep the
+        # items): each of these changes them, and registration does not
+        d = self.create(decl=declaration(items=[item(hs="85171300"), item(hs="85171300"),
+                                                item(hs="94054910")]))
+        self.assertEqual(self.chapters(d["id"]), [(85, 2), (94, 1)])
+        st, m, _ = self.call("PUT", "/api/v1/declarations/%s" % d["id"], "active",
+                             declaration(items=[item(hs="85171300", qty="500")]))
+        self.assertEqual(st, 200, m)
+        self.assertEqual(self.chapters(d["id"]), [(85, 1)])
+        r = self.register(d["id"])
+        self.assertEqual(self.chapters(d["id"]), [(85, 1)])
+        st, a, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             declaration(items=[item(hs="85171300", qty="600"),
+                                                item(hs="94054910", qty="10")]))
+        self.assertEqual(st, 200, a)
+        self.assertEqual(self.chapters(d["id"]), [(85, 1), (94, 1)])
+
     def test_notifications_of_own_declarations(self):
         st, b, _ = self.call("GET", "/api/v1/notifications", "other")
         self.assertEqual(st, 200, b)
