@@ -47,7 +47,7 @@ class T16OfficeSeededSearch(ApiCase):
                                " ORDER BY d.created_at DESC, d.id DESC", tuple(args)).fetchall()
         finally:
             con.close()
-        return [r[0] for r in rows]
+        return [str(r[0]) for r in rows]  # (the PostgreSQL reader types digit-only text as numbers)
 
     def api_ids(self, query, pages=3):
         ids, cursor = [], None
@@ -98,7 +98,7 @@ class T16OfficeSeededSearch(ApiCase):
         try:
             office = con.execute("SELECT office FROM declarations WHERE status = 2 AND channel >= 2"
                                  " GROUP BY office ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
-            waiting = [r[0] for r in con.execute(
+            waiting = [str(r[0]) for r in con.execute(
                 "SELECT number FROM declarations WHERE office = ? AND status = 2 AND channel >= 2"
                 " ORDER BY registered_at, id", (office,)).fetchall()]
         finally:
@@ -116,10 +116,10 @@ class T16OfficeSeededSearch(ApiCase):
             self.decide(red[0], "document_check", passed=True)
         con = self.env.connect_db()
         try:
-            docs = [r[0] for r in con.execute(
+            docs = [str(r[0]) for r in con.execute(
                 "SELECT id FROM declarations WHERE office = ? AND status IN (2, 3) AND channel >= 2"
                 " ORDER BY registered_at, id", (office,)).fetchall()]
-            insp = [r[0] for r in con.execute(
+            insp = [str(r[0]) for r in con.execute(
                 "SELECT id FROM declarations WHERE office = ? AND status = 4 AND channel >= 2"
                 " ORDER BY updated_at, id", (office,)).fetchall()]
         finally:
