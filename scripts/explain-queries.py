@@ -46,7 +46,10 @@ def main():
     for path, name, sql in statements():
         n += 1
         try:
-            plan = db.execute("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?")).fetchall()
+            # numbered parameters (?1 .. ?N, each used in several places) bind N values
+            numbered = [int(x) for x in re.findall(r"\?(\d+)", sql)]
+            n_params = max(numbered) if numbered else sql.count("?")
+            plan = db.execute("EXPLAIN QUERY PLAN " + sql, [None] * n_params).fetchall()
         except sqlite3.Error as e:
             print("%s %s: cannot explain (%s)" % (path, name, e))
             continue

@@ -616,7 +616,7 @@
   // editing: the rule being changed (its row's Edit button), whose values fill the form; Save sends the
   // whole rule back (PUT replaces it), with the form's fields changed
   async function rules(editing) {
-    const [r, m] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models')]);
+    const [r, m, h] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models'), api('GET', '/risk/hit-rates')]);
     if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
     const list = r.body.rules || [];
     const out = el('div', { 'aria-live': 'polite' });
@@ -671,9 +671,21 @@
           el('td', {}, x.active ? '' : el('button', { type: 'button', 'data-testid': 'model-activate', onclick: activate(x) },
             M.active && x.version < M.active ? t('roll_back') : t('activate'))))), { 'data-testid': 'models' }),
       el('p', { class: 'muted' }, t('models_cli'))) : '';
+    // hit rates of the last 30 days (GET /risk/hit-rates): each source's selections and what they found
+    const H = h.status === 200 ? h.body : null;
+    const hitRow = (x, label, what) => el('tr', { 'data-source': x.source || 'all', 'data-ref': String(x.rule_id || x.model_version || '') },
+      el('td', {}, label), el('td', {}, what),
+      ...['selections', 'decided', 'violations', 'hit_rate_percent'].map((k) =>
+        el('td', { class: 'num', 'data-value': x[k] === null ? '' : String(x[k]) }, x[k] === null ? '—' : String(x[k]))));
+    const hits = H ? section(t('hit_rates'), el('p', { class: 'muted' }, t('hit_period', { from: H.from, to: H.to })),
+      table(t('hit_rates'), [t('hr_source'), t('hr_what'), { label: t('hr_selections'), num: true }, { label: t('hr_decided'), num: true },
+        { label: t('hr_violations'), num: true }, { label: t('hr_rate'), num: true }],
+      [hitRow(H.all, t('hr_all'), '')].concat(H.items.map((x) => hitRow(x, t('src_' + x.source) !== 'src_' + x.source ? t('src_' + x.source) : x.source,
+        x.source === 'rule' ? '#' + x.rule_id + (x.rule_name ? ' ' + x.rule_name : '') : x.model_version ? 'v' + x.model_version : ''))),
+      { 'data-testid': 'hit-rates' })) : '';
     page(t('rules_title'), f, out, table(t('rules_title'), ['#', t('rule_name'), t('hs') + ' / ' + t('origin') + ' / ' + t('importer'),
       { label: t('max_unit'), num: true }, { label: t('min_value'), num: true }, t('channel'), t('priority'), t('active'), ''], rows,
-    { 'data-testid': 'rules' }), models);
+    { 'data-testid': 'rules' }), models, hits);
     if (editing) f.name.focus();
   }
 

@@ -22,6 +22,8 @@
     v_registration_to_cleared: 'Đăng ký → thông quan', v_cleared_to_gate_out: 'Thông quan → qua cổng',
     v_document_check: 'Kiểm tra hồ sơ', v_physical_inspection: 'Kiểm tra thực tế',
     v_assessed: 'Số thuế phải thu', v_collected: 'Số đã thu', v_green: 'Xanh', v_yellow: 'Vàng', v_red: 'Đỏ',
+    t_open_cases: 'Tờ khai chưa thông quan cuối kỳ (tuổi, WCO TRS)', c_open_declarations: 'Số tờ khai còn mở',
+    c_p50_age_seconds: 'Tuổi trung vị (p50)', c_p90_age_seconds: 'Tuổi p90', v_all: 'Tất cả', dash_open_as_of: 'tính đến',
   });
   Object.assign(window.I18N.en, {
     nav_dashboard: 'Performance', dash_title: 'Performance indicators',
@@ -40,6 +42,8 @@
     v_registration_to_cleared: 'Registration → cleared', v_cleared_to_gate_out: 'Cleared → gate-out',
     v_document_check: 'Document check', v_physical_inspection: 'Physical inspection',
     v_assessed: 'Assessed', v_collected: 'Collected', v_green: 'Green', v_yellow: 'Yellow', v_red: 'Red',
+    t_open_cases: 'Not yet cleared at the end of the period (age, WCO TRS)', c_open_declarations: 'Still open',
+    c_p50_age_seconds: 'Median age (p50)', c_p90_age_seconds: 'Age p90', v_all: 'All', dash_open_as_of: 'as of',
   });
 
   /* which column each table's chart shows, and how its bars are labelled */
@@ -47,6 +51,7 @@
     by_channel: { value: 1, label: (r) => [r[0]] },
     by_type: { value: 1, label: (r) => [r[0]] },
     release_times: { value: 3, label: (r) => [r[0], r[1]] },
+    open_cases: { value: 1, label: (r) => [r[0]] },
     legal_limits: { value: 4, label: (r) => [r[0]] },
     revenue: { value: 1, label: (r) => [r[0]] },
     inspections: { columns: [0, 1] },
@@ -142,8 +147,10 @@
     const r = await api('GET', '/dashboard?' + qs);
     if (r.status !== 200) return page(t('dash_title'), form, K.errorsBox(r.body));
     const b = r.body;
-    const head = el('p', { id: 'dash-scope', 'data-office': b.office || '', 'data-from': b.from, 'data-to': b.to },
-      (b.office || t('dash_all')) + ' — ' + t('dash_period') + ': ' + b.from + ' → ' + b.to + ' (Asia/Ho_Chi_Minh)');
+    const head = el('p', { id: 'dash-scope', 'data-office': b.office || '', 'data-from': b.from, 'data-to': b.to, 'data-open-as-of': b.open_as_of || '' },
+      (b.office || t('dash_all')) + ' — ' + t('dash_period') + ': ' + b.from + ' → ' + b.to + ' (Asia/Ho_Chi_Minh)' +
+      (b.open_as_of ? '; ' + t('t_open_cases') + ' ' + t('dash_open_as_of') + ' ' + new Intl.DateTimeFormat(locale(),
+        { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' }).format(new Date(b.open_as_of)) : ''));
     page(t('dash_title'), form, head, el('div', { class: 'dash-grid' },
       b.tables.map((tb) => tableOf(tb, '/api/v1/dashboard?' + qs + '&format=csv&table=' + encodeURIComponent(tb.name)))));
   };

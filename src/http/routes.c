@@ -17,6 +17,7 @@
 #include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/dashboard.h"
+#include "service/hit_rates.h"
 #include "service/office.h"
 #include "service/users.h"
 #include "service/kernel.h"
@@ -348,6 +349,12 @@ static void h_rule_delete(route_ctx *c)
 
 static void h_risk_models(route_ctx *c) { reply(c->rs, svc_risk_models(c->a, c->req)); }
 
+/* the share of each rule's, the model's and the other sources' selections that found a violation */
+static void h_risk_hit_rates(route_ctx *c)
+{
+    reply(c->rs, svc_risk_hit_rates(c->a, c->req, arg(c, "from"), arg(c, "to")));
+}
+
 static void h_risk_model_activate(route_ctx *c)
 {
     char *end;
@@ -642,6 +649,7 @@ const http_route http_routes[] = {
     {"DELETE", "/api/v1/risk/rules/{rule_id}", h_rule_delete, BEARER},
     {"GET", "/api/v1/risk/models", h_risk_models, BEARER},
     {"POST", "/api/v1/risk/models/{version}/activation", h_risk_model_activate, BEARER},
+    {"GET", "/api/v1/risk/hit-rates", h_risk_hit_rates, BEARER},
     {"GET", "/api/v1/risk/settings", h_risk_settings_get, BEARER},
     {"PUT", "/api/v1/risk/settings", h_risk_settings_put, BEARER},
 

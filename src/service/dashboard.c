@@ -5,7 +5,14 @@
  * pass_supervision event) per channel, p50/p90 by nearest rank over the declarations that
  * reached both ends. Legal limits (Customs Law 2014 Art. 23), in working hours (core/workhours):
  * the document check from registration to the documents' decision within 2, the physical
- * inspection from the documents passing to the inspection's result within 8. */
+ * inspection from the documents passing to the inspection's result within 8.
+ *
+ * Open cases (as the WCO Time Release Study counts the consignments not yet released when it
+ * ends): the period's declarations not cleared at "as of" — the period's end, or now when the
+ * period has not ended — with their age then (p50/p90). Declarations that ended without
+ * clearance (cancelled, rejected, invalidated, expired) are not open, whenever they ended: the
+ * row does not say when, so one rejected after the period's end is missing from that period's
+ * open cases (docs/office.md). */
 #include "service/dashboard.h"
 
 #include <stdio.h>
@@ -45,11 +52,14 @@ typedef struct dash_ctx {
     type_count types[MAX_TYPES];
     int n_types;
     series to_clear[N_CH], to_gate[N_CH];
+    int64_t as_of;         /* open cases: min(period end, now) */
+    series open_age[N_CH]; /* age at as_of of the declarations still open then */
     int64_t docs_n, docs_met, insp_n, insp_met;
     int64_t assessed, collected;
     int64_t inspected, violations;
     int64_t amended;
     int64_t ch_decls[100], ch_items[100]; /* HS chapters 01..99 */
+    const workhours_cal *cal;             /* the public holidays (app.holidays) */
     int oom;
 } dash_ctx;
 
@@ -100,16 +110,22 @@ static int on_row(void *ctx, const dash_row *r)
     if (r->cleared_at > 0 && r->gate_out_at >= r->cleared_at &&
         push(&x->to_gate[ch], r->gate_out_at - r->cleared_at))
         x->oom = 1;
+    int ended = r->status == ST_CANCELLED || r->status == ST_REJECTED ||
+                r->status == ST_INVALIDATED || r->status == ST_EXPIRED;
+    if (!ended && r->registered_at <= x->as_of &&
+        (r->cleared_at <= 0 || r->cleared_at > x->as_of) &&
+        push(&x->open_age[ch], x->as_of - r->registered_at))
+        x->oom = 1;
     if (r->docs_at > 0) {
         x->docs_n++;
         x->docs_met +=
-            workhours_between(r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
+            workhours_between(x->cal, r->registered_at, r->docs_at) <= WORKHOURS_DOC_CHECK * 3600;
     }
     if (r->inspected_at > 0) {
         x->inspected++;
         if (r->docs_passed_at > 0) {
             x->insp_n++;
-            x->insp_met += workhours_between(r->docs_passed_at, r->inspected_at) <=
+            x->insp_met += workhours_between(x->cal, r->docs_passed_at, r->inspected_at) <=
                            WORKHOURS_INSPECTION * 3600;
         }
         json_t *d = r->inspection_detail ? json_loads(r->inspection_detail, 0, NULL) : NULL;
@@ -185,6 +201,24 @@ static json_t *build_tables(dash_ctx *x)
                                 (json_int_t)v->n, v->n ? json_integer(pct(v, 50)) : json_null(),
                                 v->n ? json_integer(pct(v, 90)) : json_null()));
         }
+    rows = table(tables, "open_cases", "channel,open_declarations,p50_age_seconds,p90_age_seconds");
+    series all = {0};
+    for (int c = 1; c < N_CH; c++) {
+        series *v = &x->open_age[c];
+        for (size_t i = 0; i < v->n; i++)
+            if (push(&all, v->v[i]))
+                x->oom = 1;
+    }
+    for (int c = 1; c <= N_CH; c++) { /* the channels, then every channel ("all") */
+        series *v = c < N_CH ? &x->open_age[c] : &all;
+        if (v->n)
+            qsort(v->v, v->n, sizeof *v->v, cmp_i64);
+        json_array_append_new(rows, json_pack("[s,I,o,o]", c < N_CH ? ch_names[c] : "all",
+                                              (json_int_t)v->n,
+                                              v->n ? json_integer(pct(v, 50)) : json_null(),
+                                              v->n ? json_integer(pct(v, 90)) : json_null()));
+    }
+    free(all.v);
     rows =
         table(tables, "legal_limits", "check,limit_working_hours,declarations,met,share_percent");
     json_array_append_new(rows, json_pack("[s,i,I,I,o]", "document_check", WORKHOURS_DOC_CHECK,
@@ -297,8 +331,11 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         r = svc_errors(e);
         goto out;
     }
+    x->cal = &a->holidays;
     x->from = date_legal_start(df);
     x->to = date_legal_end(dt) + 1;
+    int64_t now = svc_now();
+    x->as_of = now < x->to ? now : x->to;
     if (store_read(a->st, scan_job, x) != 0 || x->oom) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the period's declarations");
         goto out;
@@ -318,15 +355,17 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         goto out;
     }
     r.code = SVC_OK;
-    r.body = json_pack("{s:o,s:s,s:s,s:s,s:O}", "office",
+    r.body = json_pack("{s:o,s:s,s:s,s:s,s:o,s:O}", "office",
                        x->office[0] ? json_string(x->office) : json_null(), "from", from, "to", to,
-                       "time_zone", "Asia/Ho_Chi_Minh", "tables", tables);
+                       "time_zone", "Asia/Ho_Chi_Minh", "open_as_of", json_timestamp(x->as_of),
+                       "tables", tables);
 out:
     json_decref(tables);
     if (x)
         for (int c = 0; c < N_CH; c++) {
             free(x->to_clear[c].v);
             free(x->to_gate[c].v);
+            free(x->open_age[c].v);
         }
     free(x);
     free(e);

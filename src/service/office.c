@@ -39,7 +39,8 @@ static const char *awaiting(int status, int channel)
     }
 }
 
-static json_t *row_json(const decl_list_row *r, int64_t now, int queue_hours, int64_t queue_start)
+static json_t *row_json(const workhours_cal *cal, const decl_list_row *r, int64_t now,
+                        int queue_hours, int64_t queue_start)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(r->id));
@@ -67,11 +68,12 @@ static json_t *row_json(const decl_list_row *r, int64_t now, int queue_hours, in
                          : json_null());
     if (queue_hours) {
         /* Customs Law 2014 Art. 23: the limit runs in working hours from entering the queue */
-        int64_t due = workhours_deadline(queue_start, queue_hours);
+        int64_t due = workhours_deadline(cal, queue_start, queue_hours);
         json_object_set_new(o, "queue_since", json_timestamp(queue_start));
         json_object_set_new(o, "due_at", json_timestamp(due));
         json_object_set_new(o, "limit_working_hours", json_integer(queue_hours));
-        int64_t left = now < due ? workhours_between(now, due) : -workhours_between(due, now);
+        int64_t left =
+            now < due ? workhours_between(cal, now, due) : -workhours_between(cal, due, now);
         json_object_set_new(o, "working_seconds_left", json_integer(left));
         json_object_set_new(o, "overdue", json_boolean(now > due));
     }
@@ -235,7 +237,7 @@ svc_reply svc_decl_list(app *a, const svc_req *req, const svc_list_args *in)
     int more = x->n == x->q.limit, shown = more ? x->n - 1 : x->n;
     json_t *items = json_array();
     for (int i = 0; i < shown; i++)
-        json_array_append_new(items, row_json(&x->rows[i], 0, 0, 0));
+        json_array_append_new(items, row_json(NULL, &x->rows[i], 0, 0, 0));
     json_t *next = json_null();
     if (more) {
         char cur[64];
@@ -301,9 +303,9 @@ svc_reply svc_worklist(app *a, const svc_req *req, const char *queue, const svc_
     json_t *items = json_array();
     for (int i = 0; i < x->n; i++) {
         const decl_list_row *row = &x->rows[i];
-        json_array_append_new(items,
-                              row_json(row, now, docs ? WORKHOURS_DOC_CHECK : WORKHOURS_INSPECTION,
-                                       docs ? row->registered_at : row->updated_at));
+        json_array_append_new(items, row_json(&a->holidays, row, now,
+                                              docs ? WORKHOURS_DOC_CHECK : WORKHOURS_INSPECTION,
+                                              docs ? row->registered_at : row->updated_at));
     }
     r.code = SVC_OK;
     r.body = json_pack("{s:s,s:s,s:o}", "queue", queue, "office", args.office ? args.office : "",

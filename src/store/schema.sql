@@ -352,3 +352,34 @@ DROP INDEX IF EXISTS decl_terms_decl;
 -- a declaration's declared documents are cleared when it is amended or cancelled (DELETE by
 -- decl_id): without this index every such statement read the whole table
 CREATE INDEX IF NOT EXISTS declared_documents_decl ON declared_documents(decl_id);
+-- migration 14: selectivity's selections by source (the hit rates); the lists by status and by channel (issue 16)
+-- One row per declaration registered on the yellow or red channel and per source of its risk
+-- decision that asked for yellow or red (source: the reason's code, rule, model, exploration,
+-- compliance, random, inherited...; ref: the rule id, the model version, else 0), written with
+-- the declaration's risk decision (store.c: insert, register, update). The hit rates
+-- (GET /api/v1/risk/hit-rates) read a period's rows from this key alone and each one's outcome
+-- from risk_outcomes: reading the risk column of the declarations themselves meant reading past
+-- their documents (1.5 s for a month of 100,000 declarations, docs/performance.md).
+-- (Migration 13 belongs to another branch of the same stop; this one does not depend on it.)
+-- engine: sqlite
+CREATE TABLE IF NOT EXISTS risk_selections (
+  registered_at BIGINT NOT NULL, decl_id TEXT NOT NULL, source TEXT NOT NULL, ref BIGINT NOT NULL,
+  channel INTEGER NOT NULL, PRIMARY KEY (registered_at, decl_id, source, ref)) WITHOUT ROWID;
+-- engine: postgresql
+CREATE TABLE IF NOT EXISTS risk_selections (
+  registered_at BIGINT NOT NULL, decl_id TEXT NOT NULL, source TEXT NOT NULL, ref BIGINT NOT NULL,
+  channel INTEGER NOT NULL, PRIMARY KEY (registered_at, decl_id, source, ref));
+-- the declarations registered before this migration (rows already there are kept)
+-- engine: sqlite
+INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) SELECT d.registered_at, d.id, json_extract(r.value, '$.code'), CASE WHEN json_extract(r.value, '$.code') = 'rule' THEN COALESCE(json_extract(r.value, '$.rule_id'), 0) WHEN json_extract(r.value, '$.code') IN ('model', 'exploration') THEN COALESCE(json_extract(d.risk, '$.model.version'), 0) ELSE 0 END, MAX(CASE WHEN json_extract(r.value, '$.channel') = 'red' THEN 3 ELSE 2 END) FROM declarations d, json_each(d.risk, '$.reasons') r WHERE d.registered_at > 0 AND d.channel >= 2 AND json_valid(d.risk) AND json_extract(r.value, '$.channel') IN ('yellow', 'red') GROUP BY 1, 2, 3, 4 ON CONFLICT (registered_at, decl_id, source, ref) DO NOTHING;
+-- engine: postgresql
+INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) SELECT d.registered_at, d.id, r.value->>'code', CASE WHEN r.value->>'code' = 'rule' THEN COALESCE((r.value->>'rule_id')::bigint, 0) WHEN r.value->>'code' IN ('model', 'exploration') THEN COALESCE((d.risk::jsonb->'model'->>'version')::bigint, 0) ELSE 0 END, MAX(CASE WHEN r.value->>'channel' = 'red' THEN 3 ELSE 2 END) FROM declarations d CROSS JOIN LATERAL jsonb_array_elements(d.risk::jsonb->'reasons') AS r(value) WHERE d.registered_at > 0 AND d.channel >= 2 AND d.risk IS NOT NULL AND r.value->>'code' IS NOT NULL AND r.value->>'channel' IN ('yellow', 'red') GROUP BY 1, 2, 3, 4 ON CONFLICT (registered_at, decl_id, source, ref) DO NOTHING;
+-- the lists by status or by channel, newest first (store_office.c list_by_status,
+-- list_by_channel): one index range walked from its newest end, stopped after a page, instead of
+-- the whole created_at index read row by row (status=cleared&channel=red: 70 ms of CPU at
+-- 100,000 declarations, docs/performance.md)
+CREATE INDEX IF NOT EXISTS declarations_status_created ON declarations(status, created_at);
+CREATE INDEX IF NOT EXISTS declarations_channel_created ON declarations(channel, created_at);
+-- an office's worklists (store_office.c wl_office_*): the queue's rows of one status, in the
+-- order of registration
+CREATE INDEX IF NOT EXISTS declarations_office_status ON declarations(office, status, registered_at);

@@ -10,6 +10,7 @@
 #include "store/store_audit.h"
 #include "store/store_dashboard.h"
 #include "store/store_payments.h"
+#include "store/store_hit_rates.h"
 #include "store/store_risk.h"
 #include "util/log.h"
 #include "store/pack.h"
@@ -907,6 +908,9 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     int rc = db_run_nowait(c, st);
     free(packed[0]);
     free(packed[1]);
+    /* the hit rates' selections follow the risk decision (db seed's rows included) */
+    if (rc == 0)
+        rc = store_risk_selections_put(c, r->id, r->registered_at, r->channel, r->risk);
     /* the search index and the dashboard's HS chapters (e-Office) follow the document in the
      * same transaction */
     if (rc || !terms)
@@ -921,14 +925,16 @@ int store_decl_insert_row(db_conn *c, const decl_row *r) { return decl_insert(c,
 
 int store_decl_update(db_conn *c, const decl_row *r)
 {
-    static const char was_sql[] = "SELECT number, doc FROM declarations WHERE id = ?";
+    static const char was_sql[] =
+        "SELECT number, doc, registered_at, risk FROM declarations WHERE id = ?";
     static const char sql[] =
         "UPDATE declarations SET number = ?, kind = ?, type_code = ?, status = ?, channel = ?,"
         " amendment = ?, declarant = ?, party = ?, office = ?, customs_value = ?, total_tax = ?,"
         " tax_date = ?, created_at = ?, updated_at = ?, registered_at = ?, cleared_at = ?,"
         " doc = ?, taxes = ?, risk = ?, decisions = ? WHERE id = ?";
     /* the number and document being replaced: their search terms are the ones to take out */
-    char *was_number = NULL, *was_doc = NULL;
+    char *was_number = NULL, *was_doc = NULL, *was_risk = NULL;
+    int64_t was_registered = 0;
     db_stmt *st = db_prepare(c, was_sql);
     if (!st)
         return DB_ERR;
@@ -937,6 +943,8 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (rc == DB_ROW) {
         was_number = db_col_dup(c, st, 0);
         was_doc = db_col_dup(c, st, 1);
+        was_registered = db_col_int64(c, st, 2);
+        was_risk = db_col_dup(c, st, 3);
         rc = DB_OK;
     } else if (rc == DB_DONE) {
         rc = DB_OK;
@@ -955,8 +963,17 @@ int store_decl_update(db_conn *c, const decl_row *r)
         rc = store_decl_terms_replace(c, r->id, was_number, was_doc, r->number, r->doc);
     if (rc == DB_OK)
         rc = store_decl_chapters_update(c, r->id, was_doc, r->doc);
+    /* an amendment may change the risk decision: the selections are the new one's (an
+     * officer's decision keeps it, and the rows) */
+    if (rc == DB_OK && (was_registered != r->registered_at ||
+                        strcmp(was_risk ? was_risk : "", r->risk ? r->risk : "") != 0)) {
+        rc = store_risk_selections_delete(c, r->id, was_registered);
+        if (rc == DB_OK)
+            rc = store_risk_selections_put(c, r->id, r->registered_at, r->channel, r->risk);
+    }
     free(was_number);
     free(was_doc);
+    free(was_risk);
     return rc;
 }
 
@@ -1017,6 +1034,8 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 11, r->id);
     int rc = db_run_nowait(c, st);
     free(taxes);
+    if (rc == 0)
+        rc = store_risk_selections_put(c, r->id, r->registered_at, r->channel, r->risk);
     return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }
 

@@ -29,7 +29,7 @@
     " (SELECT COUNT(*) FROM amendment_requests a WHERE a.decl_id = d.id AND a.after_clearance = "  \
     "1),"                                                                                          \
     " (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id AND e.action = "                  \
-    "'inspection_completed')"                                                                      \
+    "'inspection_completed'), d.status"                                                            \
     " FROM declarations d"
 
 static const char dash_office[] = DASH_COLS " WHERE d.office = ? AND d.registered_at >= ?"
@@ -73,6 +73,7 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
         r.collected = db_col_int64(c, st, 9);
         r.amendments_after_clearance = db_col_int64(c, st, 10);
         r.inspection_detail = db_col_is_null(c, st, 11) ? NULL : db_col_text(c, st, 11);
+        r.status = (int)db_col_int64(c, st, 12);
         ret = fn(ctx, &r);
         if (ret)
             break;

@@ -10,6 +10,7 @@
 
 typedef struct dash_row {
     int channel;
+    int status; /* decl_status now */
     char type_code[4];
     int64_t registered_at, cleared_at; /* unix s; 0 = not */
     int64_t docs_at;                   /* document check decided (passed or failed), 0 = not */

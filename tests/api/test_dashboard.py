@@ -20,15 +20,31 @@ def vn_day_start(d):
     return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN).timestamp())
 
 
+def read_holidays():
+    """The days off and the weekend days worked of data/reference/vn_public_holidays.tsv."""
+    off, on = set(), set()
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                        "reference", "vn_public_holidays.tsv")
+    rows = [l.rstrip("\r\n").split("\t") for l in open(path, encoding="utf-8")
+            if l.strip() and not l.startswith("#")]
+    for f in rows[1:]:
+        (off if f[1] == "holiday" else on).add(datetime.date.fromisoformat(f[0]))
+    return off, on
+
+
+HOLIDAYS, WORKED_WEEKENDS = read_holidays()
+
+
 def work_seconds(a, b):
-    """Working seconds between instants a and b (Mon-Fri 08-12 and 13-17 in Hanoi): the
-    test's own reading of Customs Law 2014 Art. 23's working hours."""
+    """Working seconds between instants a and b (08-12 and 13-17 in Hanoi on Mon-Fri, except
+    the public holidays, and on the weekend days worked instead): the test's own reading of
+    Customs Law 2014 Art. 23's working hours."""
     if b <= a:
         return 0
     total = 0
     d = datetime.datetime.fromtimestamp(a, VN).date()
     while vn_day_start(d) < b:
-        if d.weekday() < 5:
+        if (d.weekday() < 5 and d not in HOLIDAYS) or d in WORKED_WEEKENDS:
             s = vn_day_start(d)
             for lo, hi in ((8, 12), (13, 17)):
                 total += max(0, min(b, s + hi * 3600) - max(a, s + lo * 3600))
@@ -48,11 +64,12 @@ def unpack(text):
     return text
 
 
-def expected_tables(env, office, start, end):
-    """The dashboard computed here from the tables themselves."""
+def expected_tables(env, office, start, end, as_of):
+    """The dashboard computed here from the tables themselves; as_of: the instant the answer
+    measured its open cases at (unix s)."""
     con = env.connect_db()
     try:
-        sql = ("SELECT id, channel, type_code, registered_at, cleared_at, doc FROM declarations"
+        sql = ("SELECT id, channel, type_code, registered_at, cleared_at, doc, status FROM declarations"
                " WHERE registered_at >= ? AND registered_at < ? AND registered_at > 0")
         args = [start, end]
         if office:
@@ -81,8 +98,12 @@ def expected_tables(env, office, start, end):
     insp = [0, 0]
     inspected = violations = amended_n = 0
     ids = set()
-    for decl_id, ch, type_code, reg, cleared, doc in decls:
+    open_age = {c: [] for c in names.values()}
+    ended = {7, 8, 9, 10}  # cancelled, invalidated, expired, rejected (core/decl.h)
+    for decl_id, ch, type_code, reg, cleared, doc, status in decls:
         ch, reg, cleared = names[int(ch)], int(reg), int(cleared)
+        if int(status) not in ended and reg <= as_of and (cleared <= 0 or cleared > as_of):
+            open_age[ch].append(as_of - reg)
         ids.add(decl_id)
         by_channel[ch] += 1
         by_type[type_code] = by_type.get(type_code, 0) + 1
@@ -128,6 +149,8 @@ def expected_tables(env, office, start, end):
         "release_times": [[s, c] + pcts(v[c]) for s, v in (("registration_to_cleared", clear),
                                                             ("cleared_to_gate_out", gate))
                           for c in ("green", "yellow", "red")],
+        "open_cases": [[c] + pcts(open_age[c]) for c in ("green", "yellow", "red")] +
+                      [["all"] + pcts([a for c in open_age for a in open_age[c]])],
         "legal_limits": [["document_check", 2, docs[0], docs[1], share(docs[1], docs[0])],
                          ["physical_inspection", 8, insp[0], insp[1], share(insp[1], insp[0])]],
         "revenue": [["assessed", str(assessed)], ["collected", str(collected)]],
@@ -197,6 +220,8 @@ class T16DashFigures(ApiCase):
                 t.decide(r["number"], dec, **ex)
             reds.append(r["number"])
         t.decide(reds[0], "pass_supervision")
+        # red, left waiting for its document check: the open case
+        cls.waiting = registered_in(t, "red")
         cls.numbers = {"green": g["number"], "yellow": y["number"], "red": reds}
         # the yellow's documents decided a week after registration: the 2-hour limit missed;
         # the second red's inspection a week after its documents passed: the 8-hour one missed
@@ -228,7 +253,11 @@ class T16DashFigures(ApiCase):
             self.assertEqual(st, 200, b)
             self.assertEqual(b["office"], office or None)
             got = self.tables(b)
-            want = expected_tables(self.env, office, start, end)
+            as_of = int(datetime.datetime.strptime(b["open_as_of"], "%Y-%m-%dT%H:%M:%SZ")
+                        .replace(tzinfo=datetime.timezone.utc).timestamp())
+            # the period has not ended: open cases are measured now
+            self.assertLessEqual(abs(as_of - time.time()), 60)
+            want = expected_tables(self.env, office, start, end, as_of)
             self.assertEqual(sorted(got), sorted(want))
             for name in want:
                 self.assertEqual(got[name], want[name], name)
@@ -239,11 +268,18 @@ class T16DashFigures(ApiCase):
         st, b, _ = self.dash("office=02CI&" + self.period())
         self.assertEqual(st, 200, b)
         t = self.tables(b)
-        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 2]])
+        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 3]])
         self.assertEqual(t["legal_limits"][0][:4], ["document_check", 2, 3, 2])
         self.assertEqual(t["legal_limits"][1][:4], ["physical_inspection", 8, 2, 1])
         self.assertEqual(t["inspections"], [[2, 1, "50.0"]])
         self.assertEqual(t["amendments"], [[1]])
+        # open: the second green (unpaid) and the red one waiting for its documents; the
+        # cleared ones are not
+        self.assertEqual([r[:2] for r in t["open_cases"]],
+                         [["green", 1], ["yellow", 0], ["red", 1], ["all", 2]])
+        self.assertGreaterEqual(t["open_cases"][2][2], 0)
+        self.assertEqual(t["open_cases"][3][3], max(t["open_cases"][0][3], t["open_cases"][2][3]))
+        self.assertIsNone(t["open_cases"][1][2])
         self.assertEqual([r[:3] for r in t["release_times"]],
                          [["registration_to_cleared", "green", 1],
                           ["registration_to_cleared", "yellow", 1],
@@ -251,7 +287,7 @@ class T16DashFigures(ApiCase):
                           ["cleared_to_gate_out", "green", 1],
                           ["cleared_to_gate_out", "yellow", 1],
                           ["cleared_to_gate_out", "red", 1]])
-        self.assertEqual(t["hs_chapters"][:2], [["85", 5, 5], ["87", 1, 1]])
+        self.assertEqual(t["hs_chapters"][:2], [["85", 6, 6], ["87", 1, 1]])
         self.assertGreater(int(t["revenue"][0][1]), 0)
         self.assertGreater(int(t["revenue"][1][1]), 0)
         self.assertGreaterEqual(int(t["revenue"][0][1]), int(t["revenue"][1][1]))
@@ -261,6 +297,10 @@ class T16DashFigures(ApiCase):
                                      (TODAY - datetime.timedelta(days=2)).isoformat())):
             st, b, _ = self.dash(q)
             self.assertEqual(st, 200, b)
+            if "office" not in q:  # a period that has ended: open cases at its end
+                end = datetime.datetime.fromtimestamp(vn_day_start(TODAY - datetime.timedelta(days=1)),
+                                                      datetime.timezone.utc)
+                self.assertEqual(b["open_as_of"], end.strftime("%Y-%m-%dT%H:%M:%SZ"))
             self.assertEqual(self.tables(b)["by_channel"], [["green", 0], ["yellow", 0], ["red", 0]], q)
 
     def test_csv_of_every_table(self):
@@ -272,8 +312,17 @@ class T16DashFigures(ApiCase):
             self.assertTrue(h["Content-Type"].startswith("text/csv"), h["Content-Type"])
             rows = list(csv.reader(io.StringIO(text)))
             self.assertEqual(rows[0], t["columns"])
-            self.assertEqual(rows[1:], [["" if v is None else str(v) for v in r] for r in t["rows"]],
-                             t["name"])
+            want = [["" if v is None else str(v) for v in r] for r in t["rows"]]
+            if t["name"] == "open_cases":
+                # ages at "now": the CSV's request came later, its ages are as old or older
+                self.assertEqual([r[:2] for r in rows[1:]], [r[:2] for r in want])
+                for got_row, want_row in zip(rows[1:], want):
+                    for g, w in zip(got_row[2:], want_row[2:]):
+                        self.assertEqual(g == "", w == "")
+                        if g:
+                            self.assertGreaterEqual(int(g), int(w))
+                continue
+            self.assertEqual(rows[1:], want, t["name"])
 
     def test_who_may_see_it(self):
         for token in ("manager", "officer", "admin"):

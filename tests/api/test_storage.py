@@ -323,6 +323,10 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         hs = expected_chapters(db)
         self.assertGreater(len(hs), 300)
         self.assertEqual(chapters(db), hs)
+        # migration 14's selections, as db seed wrote them with each risk decision
+        sel = query(db, "SELECT registered_at, decl_id, source, ref, channel FROM risk_selections"
+                        " ORDER BY 1, 2, 3, 4")
+        self.assertGreater(len(sel), 50)
         # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
         # added (customs offices, declared documents, audit cases, the rules'
         # duplicate_document), nor migration 9's (e-Office's tables, indexes and the
@@ -345,6 +349,10 @@ class T12StorageUnpaidLedger(unittest.TestCase):
             c.execute("DROP TABLE decl_chapters")
             c.execute("DROP INDEX declarations_registered")
             c.execute("DROP INDEX events_decl_action")
+            c.execute("DROP TABLE risk_selections")  # migration 14's
+            for index in ("declarations_status_created", "declarations_channel_created",
+                          "declarations_office_status"):
+                c.execute("DROP INDEX %s" % index)
             c.execute("DELETE FROM schema_version WHERE version >= 7")
         out = run_cli("db", "migrate", "--db", db).stdout
         self.assertIn("schema version 6 -> %d" % latest, out)
@@ -352,6 +360,9 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertEqual(query(db, "SELECT COUNT(*) FROM ledger_unpaid u JOIN declarations d"
                                    " ON d.id = u.decl_id WHERE u.party <> d.party"), [(0,)])
         self.assertEqual(chapters(db), hs)  # back-filled from the packed documents
+        # back-filled from the declarations' risk decisions: the rows the seed wrote
+        self.assertEqual(query(db, "SELECT registered_at, decl_id, source, ref, channel FROM"
+                                   " risk_selections ORDER BY 1, 2, 3, 4"), sel)
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
 
 
