@@ -1,4 +1,4 @@
-"""API tests: the hit rates of selectivity (issue 16, risk officers): GET /api/v1/risk/hit-rates —
+"""API tests: the hit rates of selectivity (for risk officers): GET /api/v1/risk/hit-rates —
 each rule's, the model's and the other sources' selections, decided and violations equal what a
 test query computes from the declarations' own risk decisions and the recorded outcomes (either
 engine), a known set's figures, who may see them, and bad inputs."""

@@ -1,4 +1,4 @@
-"""API tests: the declaration list's search and filters on a seeded database (issue 16, "Slow
+"""API tests: the declaration list's search and filters on a seeded database ("Slow
 lists"): words most declarations have (the walk newest first that tests each row by primary-key
 lookups of its terms), prefixes of many terms (the scan keeping the matches), and the lists by
 status and by channel (their own indexes, schema migration 14) return what a direct SQL query of

@@ -102,7 +102,7 @@ async function pay(number) {
 
 // The example phones owe MOIT's quality inspection (1182/QĐ-BCT) before clearance: the demo
 // agency person (MOIT quality inspection, bound to MOIT) records a passing result for every line
-// that waits for one, as the agency would through the single window (issue 14).
+// that waits for one, as the agency would through the single window.
 async function inspectionPassed(number) {
   const g = await api('GET', '/declarations/' + number, tok.declarant);
   assert.equal(g.status, 200, g.text);
@@ -282,7 +282,7 @@ const tests = {
     am.invoice.total = '130000';
     const a = await api('POST', '/declarations/' + number + '/amendments', tok.declarant, am);
     assert.equal(a.status, 200, a.text);
-    // after clearance an amendment is a request an officer decides (Circular 39/2018; issue 14)
+    // after clearance an amendment is a request an officer decides (Circular 39/2018)
     assert.equal(a.body.status, 'amendment_review', a.text);
     const acc = await api('POST', '/declarations/' + number + '/amendments/' + a.body.amendment + '/decision', tok.officer, { accept: true });
     assert.equal(acc.status, 200, acc.text);
@@ -435,7 +435,7 @@ const tests = {
     await page.close();
   },
 
-  // issue 16, risk officers: the hit rates under the rules equal the API's, and a red selection
+  // risk officers: the hit rates under the rules equal the API's, and a red selection
   // by demo rule 3 whose inspection found a violation counts as a hit of that rule
   async risk_officer_sees_hit_rates() {
     const r = await registered(tok.declarant, decl('0101234567', 30)); // rule 3: phones under 1,000,000 VND
@@ -482,7 +482,7 @@ const tests = {
     await page.close();
   },
 
-  // issue 16, managers: the dashboard's figures (every table under its chart) equal the API's,
+  // managers: the dashboard's figures (every table under its chart) equal the API's,
   // and each table's CSV download is that table
   async dashboard_equals_the_api() {
     await registered(tok.declarant, decl('0101234567', 210)); // this month has one at least
@@ -593,7 +593,7 @@ try {
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
   if (server.exitCode !== 0 && server.exitCode !== null) { failed++; console.log('server exited with ' + server.exitCode + ':\n' + serverLog.slice(-3000)); }
-  // the decisions the pages took leave an audit trail that verifies under the key (issue 15 #2)
+  // the decisions the pages took leave an audit trail that verifies under the key
   try {
     const out = cli('audit', 'verify', '--db', DB);
     if (!/^ok:/m.test(out)) { failed++; console.log('FAIL audit verify:\n' + out); }
