@@ -352,3 +352,18 @@ DROP INDEX IF EXISTS decl_terms_decl;
 -- a declaration's declared documents are cleared when it is amended or cancelled (DELETE by
 -- decl_id): without this index every such statement read the whole table
 CREATE INDEX IF NOT EXISTS declared_documents_decl ON declared_documents(decl_id);
+-- migration 13: the HS chapters in one B-tree
+-- decl_chapters was a rowid table with its primary key (decl_id, chapter) as a second B-tree:
+-- ~13 rows per declaration stored twice, 1.2 KB per declaration, and two inserts per row. Now
+-- the key is the table (SQLite: WITHOUT ROWID; PostgreSQL keeps its heap and primary key).
+-- engine: sqlite
+ALTER TABLE decl_chapters RENAME TO decl_chapters_rowid;
+-- engine: sqlite
+CREATE TABLE decl_chapters (
+  decl_id TEXT NOT NULL, chapter INTEGER NOT NULL, items INTEGER NOT NULL,
+  PRIMARY KEY (decl_id, chapter)) WITHOUT ROWID;
+-- engine: sqlite
+INSERT INTO decl_chapters (decl_id, chapter, items)
+  SELECT decl_id, chapter, items FROM decl_chapters_rowid ORDER BY decl_id, chapter;
+-- engine: sqlite
+DROP TABLE decl_chapters_rowid;

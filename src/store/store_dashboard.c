@@ -5,6 +5,7 @@
  * the whole administration's by declarations_registered. */
 #include "store/store_dashboard.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,51 @@ int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_jso
         db_bind_text(c, st, 1, decl_id);
         db_bind_int64(c, st, 2, ch);
         db_bind_int64(c, st, 3, items[ch]);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
+/* CHAPTER_ROWS rows per statement (a statement's set-up and reset cost about a row's insert) */
+#define CHAPTER_ROWS 32
+static char chapters_many_sql[80 + CHAPTER_ROWS * 12];
+static pthread_once_t chapters_many_once = PTHREAD_ONCE_INIT;
+
+static void chapters_many_init(void)
+{
+    size_t n = (size_t)snprintf(chapters_many_sql, sizeof chapters_many_sql,
+                                "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ");
+    for (int i = 0; i < CHAPTER_ROWS; i++)
+        n += (size_t)snprintf(chapters_many_sql + n, sizeof chapters_many_sql - n, "%s(?, ?, ?)",
+                              i ? "," : "");
+}
+
+int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
+                                    const int *items, long n)
+{
+    static const char one[] =
+        "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
+    long i = 0;
+    int rc = 0;
+    pthread_once(&chapters_many_once, chapters_many_init);
+    for (; rc == 0 && n - i >= CHAPTER_ROWS; i += CHAPTER_ROWS) {
+        db_stmt *st = db_prepare(c, chapters_many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < CHAPTER_ROWS; k++) {
+            db_bind_text_static(c, st, 3 * k + 1, decl_ids[i + k]);
+            db_bind_int64(c, st, 3 * k + 2, chapters[i + k]);
+            db_bind_int64(c, st, 3 * k + 3, items[i + k]);
+        }
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        db_bind_text_static(c, st, 1, decl_ids[i]);
+        db_bind_int64(c, st, 2, chapters[i]);
+        db_bind_int64(c, st, 3, items[i]);
         rc = db_run(c, st);
     }
     return rc;
