@@ -658,14 +658,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
         cleared = fr_auto_clear(s, b, &l, t1, why, "registration", NULL);
     }
-    res->green += d->channel == CH_GREEN;
-    res->yellow += d->channel == CH_YELLOW;
-    res->red += d->channel == CH_RED;
-    res->declarations++;
-    if (!res->first_at || t1 < res->first_at)
-        res->first_at = t1;
-    if (t1 > res->last_at)
-        res->last_at = t1;
+    seed_result_add(res, d->channel, t1);
 
     if (t1 > o->end - SETTLE_S) {
         res->in_progress++;
