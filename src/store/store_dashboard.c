@@ -140,7 +140,9 @@ int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_jso
         "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
     int items[100] = {0};
     /* the document may come packed already (store/pack.h: callers pack before the writer) */
-    char *plain = doc_json && !strncmp(doc_json, "~z", 2) ? store_unpack(doc_json) : NULL;
+    char *plain = doc_json && doc_json[0] == '~' && (doc_json[1] == 'z' || doc_json[1] == 'y')
+                      ? store_unpack(doc_json)
+                      : NULL;
     store_decl_chapters_of(plain ? plain : doc_json, items);
     free(plain);
     db_stmt *st = db_prepare(c, del);
