@@ -9,8 +9,9 @@
  * are computed without reading anything back, and what reaches the database is one insert per
  * final row (declaration, events, ledger entries, ledger_unpaid when still owed, bill-of-lading
  * links, risk facts, the payment). A builder thread plays batch k + 1 while the writer inserts
- * batch k. `db seed --reference` writes through seed_one; tests/api/test_seed.py checks that
- * both leave the same rows. */
+ * batch k. On a database without declarations the search terms wait for the last batch
+ * (fr_terms_all_job). `db seed --reference` writes through seed_one; tests/api/test_seed.py
+ * checks that both leave the same rows. */
 #include "service/seed_internal.h"
 
 #include <jansson.h>
