@@ -7,15 +7,14 @@
 #include <zlib.h>
 
 #define PACK_MIN 512 /* below this, deflate + base64 saves little */
-#define PACK_LEVEL 6
+#define PACK_LEVEL 3
 
 /* Dictionary 1 (src/store/pack-dict-1.txt, embedded at build time): the tax document, risk facts
  * and declaration document of two small declarations of the load generator, as zlib's preset
  * dictionary: the keys, legal references and structure every such text repeats are then matches
  * from its first byte instead of literals. A packed text names its dictionary ("~y" = 1; zlib's
  * header carries the dictionary's Adler-32, checked when unpacking), so the file is never edited:
- * a better dictionary is a new marker. Measured on seeded declarations (docs/performance.md):
- * document + tax document + risk facts 3.8 KB -> 2.4 KB of zlib stream a declaration. */
+ * a better dictionary is a new marker (docs/performance.md has the measurements). */
 extern const char store_pack_dict1[];
 
 static const Bytef *dict1(uInt *n)
@@ -41,8 +40,10 @@ char *store_pack(const char *text)
     memset(&st, 0, sizeof st);
     uInt dn;
     const Bytef *dict = dict1(&dn);
-    /* level 6 with the dictionary: 35-40 % fewer bytes than level 1 without, for ~0.2 ms more
-     * CPU per registration (callers pack outside the writer thread) */
+    /* level 3 with the dictionary: a 25-item declaration's document and tax document 3.4 KB ->
+     * 2.4 KB of stream (level 1 without: 1,048 + 2,366 bytes; level 3 with: 609 + 1,774) for 0.29
+     * million more instructions (callgrind: 0.71 -> 1.00 million for both); level 6 would give
+     * 519 + 1,534 for 1.9 million (lazy matching), about a tenth of a registration more CPU */
     int ok = z && deflateInit(&st, PACK_LEVEL) == Z_OK;
     if (ok) {
         ok = deflateSetDictionary(&st, dict, dn) == Z_OK;
