@@ -425,6 +425,13 @@ class T12StorageChaptersOneTree(unittest.TestCase):
                 "--enterprises", "30")
         before = query(db, "SELECT decl_id, chapter, items FROM decl_chapters ORDER BY decl_id, chapter")
         self.assertGreater(len(before), 120)
+        # (a fresh database: the seed wrote the search terms after its last batch, on either
+        # engine) every declaration is found by its number and its document's words
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE NOT EXISTS (SELECT 1"
+                                   " FROM decl_terms t WHERE t.term = d.number AND t.decl_id = d.id)"),
+                         [(0,)])
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE (SELECT COUNT(*)"
+                                   " FROM decl_terms t WHERE t.decl_id = d.id) < 10"), [(0,)])
         c = self.env.connect_db()  # back to what version 12 left
         try:
             if self.env.engine == "sqlite":
