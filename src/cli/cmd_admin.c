@@ -27,7 +27,7 @@
 #include "store/db.h"
 #include "store/store_audit.h"
 #include "store/store_manifest.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -132,11 +132,11 @@ int cmd_party(int argc, char **argv)
         bad = 1;
     }
     int64_t cv = 2, dv = 0;
-    if (comp && (dec_parse(comp, 0, 0, &cv) != 0 || cv < 1 || cv > 4)) {
+    if (comp && (decimal_parse(comp, 0, 0, &cv) != 0 || cv < 1 || cv > 4)) {
         fprintf(stderr, "--compliance: 1 (high) to 4 (non-compliant)\n");
         bad = 1;
     }
-    if (debt && (dec_parse(debt, 0, 0, &dv) != 0 || dv < 0 || dv > 100000)) {
+    if (debt && (decimal_parse(debt, 0, 0, &dv) != 0 || dv < 0 || dv > 100000)) {
         fprintf(stderr, "--overdue-debt-days: a non-negative number of days\n");
         bad = 1;
     }
@@ -407,7 +407,7 @@ int cmd_serve(int argc, char **argv)
 /* ---- audit verify ------------------------------------------------------------------------- */
 
 /* Exit 0 only when the database passes its integrity check and the whole trail could be read
- * and verified; every read error is a failure (issue 15 #2). */
+ * and verified; every read error is a failure. */
 int cmd_audit(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db");

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "service/admin.h"
 #include "util/file.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 int cmd_party_key(int argc, char **argv);
 
@@ -25,7 +25,7 @@ int cmd_party_key(int argc, char **argv)
         fprintf(stderr, "--public-key: cannot read %s\n", pk);
         return 2;
     }
-    EVP_PKEY *k = sig_parse_p256_pem(pem);
+    EVP_PKEY *k = ecdsa_parse_p256_pem(pem);
     if (!k) {
         fprintf(stderr, "--public-key: not a PEM EC public key on P-256 (prime256v1)\n");
         free(pem);

@@ -12,7 +12,7 @@
 #include "service/barcodes.h"
 #include "util/file.h"
 #include "util/keyfile.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 int cmd_barcode(int argc, char **argv)
 {
@@ -23,7 +23,7 @@ int cmd_barcode(int argc, char **argv)
         return 2;
     }
     char *pem = file_read_all(keyfile, NULL);
-    EVP_PKEY *k = pem ? sig_parse_p256_pem(pem) : NULL;
+    EVP_PKEY *k = pem ? ecdsa_parse_p256_pem(pem) : NULL;
     free(pem);
     if (!k) {
         fprintf(stderr, "%s: not an ECDSA P-256 public key in PEM\n", keyfile);

@@ -1,4 +1,4 @@
-/* ecustoms mandate grant|revoke|list: an enterprise's mandates to declarants (issue 15 #5),
+/* ecustoms mandate grant|revoke|list: an enterprise's mandates to declarants,
  * for the customs administration's desk (the enterprise itself uses the API). */
 #include <stdio.h>
 #include <stdlib.h>

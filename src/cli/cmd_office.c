@@ -1,4 +1,4 @@
-/* office add|list: Vietnam's customs offices (issue 14 §5), the same rules as the API
+/* office add|list: Vietnam's customs offices, the same rules as the API
  * (PUT /api/v1/customs-offices/{code}); every change is audited in the "customs_offices" chain
  * with the actor "CLI". */
 #include <jansson.h>
@@ -45,7 +45,11 @@ int cmd_office(int argc, char **argv)
             json_pack("{s:s,s:b}", "name", name, "active", !cli_flag(argc, argv, "--closed"));
         if (prov)
             json_object_set_new(body, "province", json_string(prov));
-        r = svc_office_put(&a, &req, code, body);
+        errs e; /* the service answers the decoder's errors, as it does for HTTP */
+        office_in in;
+        errs_init(&e);
+        json_office_decode(body, &in, &e);
+        r = svc_office_put(&a, &req, code, &in, &e);
         json_decref(body);
     } else
         r = svc_offices_list(&a);

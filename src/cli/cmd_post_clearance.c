@@ -1,4 +1,4 @@
-/* audit candidates|open|cases|findings|assess: post-clearance audit from the console (issue 14 §7),
+/* audit candidates|open|cases|findings|assess: post-clearance audit from the console,
  * through the same use cases as the API (service/post_clearance.h), acting as the customs officer
  * "CLI"; every step is audited like the API's. */
 #include <jansson.h>
@@ -55,20 +55,26 @@ int cmd_post_clearance(int argc, char **argv)
     svc_req req = {.party = "CLI", .role = "officer"};
     svc_reply r;
     json_t *body = NULL;
+    errs e; /* the service answers the decoder's errors, as it does for HTTP */
+    errs_init(&e);
     if (!strcmp(sub, "candidates"))
         r = svc_pca_candidates(&a, &req, cli_opt(argc, argv, "--limit"));
     else if (!strcmp(sub, "cases"))
         r = svc_pca_list(&a, &req, cli_opt(argc, argv, "--status"));
     else if (!strcmp(sub, "open")) {
         body = json_pack("{s:s,s:s}", "declaration", number, "reason", reason);
-        r = svc_pca_open(&a, &req, body);
+        audit_case_in in;
+        json_audit_case_decode(body, &in, &e);
+        r = svc_pca_open(&a, &req, &in, &e);
     } else if (!strcmp(sub, "findings")) {
         const char *tax = cli_opt(argc, argv, "--additional-tax");
         body = json_pack("{s:b,s:s}", "violation", cli_flag(argc, argv, "--violation"), "findings",
                          findings);
         if (tax)
             json_object_set_new(body, "additional_tax", json_string(tax));
-        r = svc_pca_findings(&a, &req, id, body);
+        audit_findings_in in;
+        json_audit_findings_decode(body, &in, &e);
+        r = svc_pca_findings(&a, &req, id, &in, &e);
     } else
         r = svc_pca_assess(&a, &req, id);
     json_decref(body);

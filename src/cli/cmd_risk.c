@@ -4,7 +4,8 @@
  *   risk models --db FILE [--json]
  *   risk activate --db FILE VERSION
  *   risk import-history --db FILE --csv FILE[,FILE...] [--no-outcomes]
- *   risk evaluate --train FILE[,FILE...] --test FILE [--json] [--db FILE] [--rounds N] [--eta X] [--max-depth N]
+ *   risk evaluate --train FILE[,FILE...] --test FILE [--json] [--db FILE] [--rounds N]
+ *                 [--eta X] [--max-depth N]
  */
 #include <jansson.h>
 #include <math.h>
@@ -303,7 +304,7 @@ static int cmd_activate(int argc, char **argv)
     return 0;
 }
 
-/* ---- evaluate ---------------------------------------------------------------------------------- */
+/* ---- evaluate -------------------------------------------------------------------------------- */
 
 /* Jeong et al. 2022, Table 3: their own test split */
 static const struct {

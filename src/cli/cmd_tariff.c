@@ -10,7 +10,7 @@
 #include "core/tariff_import.h"
 #include "core/tax.h"
 #include "core/tax_tables.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static void print_errs(const char *who, const errs *e)
 {
@@ -51,7 +51,7 @@ static void print_rate(const char *name, const tariff_rate *r)
     printf("  %-8s %s", name, r->text);
     if (r->of_mfn_pct && r->kind == RATE_AD_VALOREM) {
         char b[32];
-        dec_format(r->pct, DEC_SCALE_PCT, b, sizeof b);
+        decimal_format(r->pct, DECIMAL_SCALE_PCT, b, sizeof b);
         printf("  (= %s%%)", b);
     }
     putchar('\n');

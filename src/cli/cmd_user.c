@@ -216,7 +216,7 @@ static const demo_person demo_people[] = {
     {"carrier", "0901234565", "Bùi Quang Huy", "carrier", ""},
     {"portop", "0921234567", "Ngô Thanh Sơn", "port_operator", ""},
     /* MOIT's quality inspection, bound to MOIT by db init --demo: records the results that the
-     * example phones wait for before clearance (issue 14) */
+     * example phones wait for before clearance */
     {"agency", "0100200002", "Đặng Thị Hương", "agency", ""},
 };
 

@@ -37,8 +37,8 @@ static const char *pick_origin(unsigned *seed)
 /* The HS chapters of Vietnam's imports, weighted roughly by their share of import declaration
  * lines (machinery and electronics first, then plastics, textiles and their inputs, metals,
  * paper, rubber, instruments, furniture, vehicle parts). Drawing uniformly over the whole tariff
- * instead (the generator before issue 12) put a line of heading 8703 (cars, the demo's red rule)
- * in 42 % of 25-item declarations. Chapters not listed share the weight "other". */
+ * instead (the generator of earlier releases) put a line of heading 8703 (cars, the demo's red
+ * rule) in 42 % of 25-item declarations. Chapters not listed share the weight "other". */
 static const struct {
     int chapter;
     int weight;
@@ -94,7 +94,7 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
         char hs[12], qty[32], price[32], value[32];
         snprintf(hs, sizeof hs, "%08u", (unsigned)pick_line(L, seed));
         /* ~USD 5,000 a line, ~USD 125,000 for 25 lines: about the average value of an import
-         * declaration (USD 2024 imports / declarations); the generator before issue 12 drew
+         * declaration (USD 2024 imports / declarations); the generator of earlier releases drew
          * ~USD 250,000 a line, so the demo's ">= 20 bn VND" rule selected nearly every one */
         int q = 1 + rand_r(seed) % 100, p = 1 + rand_r(seed) % 200;
         snprintf(qty, sizeof qty, "%d", q);
@@ -105,7 +105,7 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
                                                "description", "load test goods", "origin",
                                                pick_origin(seed), "quantity", qty, "unit", "PCE",
                                                "unit_price", price, "value", value));
-        /* the fact that decides the used-goods bans (issue 14) */
+        /* the fact that decides the used-goods bans */
         json_object_set_new(json_array_get(items, json_array_size(items) - 1), "condition",
                             json_string("new"));
     }
@@ -180,7 +180,7 @@ int loadgen_init(loadgen *g, const char *data_dir)
             it.hs8 = tariff_at(t, i)->hs8;
             snprintf(it.hs_code, sizeof it.hs_code, "%08u", (unsigned)it.hs8);
             errs_init(e);
-            /* lines whose bans ask for facts the generator does not give (issue 14), and lines
+            /* lines whose bans ask for facts the generator does not give, and lines
              * needing a licence (a connected agency's would refuse IDC without a permit) */
             ban_check(t, &d, e);
             const tariff_line *ln = tariff_at(t, i);

@@ -6,7 +6,7 @@
 
 #include "codec/json_fields.h"
 #include "codec/json_payment.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 void json_audit_case_decode(json_t *body, audit_case_in *x, errs *e)
 {
@@ -34,9 +34,9 @@ void json_audit_findings_decode(json_t *body, audit_findings_in *x, errs *e)
         errs_add(e, v ? "type" : "required", "/violation", "'violation' is true or false");
     x->violation = json_is_true(v);
     x->findings = json_string_field(body, "findings", "/findings", 4000, 1, e);
-    if (at &&
-        (!json_is_string(at) || dec_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
-         x->additional_tax < 0))
+    if (at && (!json_is_string(at) ||
+               decimal_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
+               x->additional_tax < 0))
         errs_add(e, "decimal", "/additional_tax",
                  "'additional_tax' is a non-negative VND amount as a string");
     if (x->violation && !at)

@@ -6,11 +6,11 @@
 
 #include "codec/json_fields.h"
 #include "core/codes.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static void copy(char *out, size_t size, const char *s) { snprintf(out, size, "%s", s ? s : ""); }
 
-void json_certificate_decode(json_t *body, co_in *c, errs *e)
+void json_certificate_decode(json_t *body, cert_in *c, errs *e)
 {
     static const char *const top[] = {
         "form",     "number", "issuing_country", "issue_date",    "exporter",
@@ -53,14 +53,14 @@ void json_certificate_decode(json_t *body, co_in *c, errs *e)
     json_t *items = json_object_get(body, "items"), *it;
     size_t i;
     if (!json_is_array(items) || json_array_size(items) == 0 ||
-        json_array_size(items) > CO_MAX_ITEMS) {
-        errs_add(e, "type", "/items", "'items' is an array of 1-%d goods", CO_MAX_ITEMS);
+        json_array_size(items) > CERT_MAX_ITEMS) {
+        errs_add(e, "type", "/items", "'items' is an array of 1-%d goods", CERT_MAX_ITEMS);
         return;
     }
     json_array_foreach(items, i, it)
     {
         char p[32], q[96];
-        co_item_in *ci = &c->items[i];
+        cert_item_in *ci = &c->items[i];
         snprintf(p, sizeof p, "/items/%zu", i);
         if (!json_is_object(it)) {
             errs_add(e, "type", p, "an item is an object");
@@ -76,11 +76,13 @@ void json_certificate_decode(json_t *body, co_in *c, errs *e)
             snprintf(ci->hs6, sizeof ci->hs6, "%s", hs);
         snprintf(q, sizeof q, "%s/quantity", p);
         const char *qs = json_string_field(it, "quantity", q, 40, 1, e);
-        if (qs && (dec_parse(qs, DEC_SCALE_QTY, 0, &ci->quantity) != 0 || ci->quantity <= 0))
+        if (qs &&
+            (decimal_parse(qs, DECIMAL_SCALE_QTY, 0, &ci->quantity) != 0 || ci->quantity <= 0))
             errs_add(e, "decimal", q, "'quantity' is a positive decimal string");
         snprintf(q, sizeof q, "%s/fob_value", p);
         const char *fs = json_string_field(it, "fob_value", q, 40, 1, e);
-        if (fs && (dec_parse(fs, DEC_SCALE_AMOUNT, 0, &ci->fob_value) != 0 || ci->fob_value < 0))
+        if (fs &&
+            (decimal_parse(fs, DECIMAL_SCALE_AMOUNT, 0, &ci->fob_value) != 0 || ci->fob_value < 0))
             errs_add(e, "decimal", q, "'fob_value' is a non-negative decimal string");
         snprintf(q, sizeof q, "%s/origin_criterion", p);
         const char *oc =

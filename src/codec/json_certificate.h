@@ -12,16 +12,16 @@
 #include "util/date.h"
 #include "util/errs.h"
 
-#define CO_MAX_ITEMS 64
+#define CERT_MAX_ITEMS 64
 
-typedef struct co_item_in {
+typedef struct cert_item_in {
     char hs6[7];       /* 6 digits ("" when missing or malformed) */
-    int64_t quantity;  /* DEC_SCALE_QTY, > 0 */
-    int64_t fob_value; /* DEC_SCALE_AMOUNT, >= 0 */
+    int64_t quantity;  /* DECIMAL_SCALE_QTY, > 0 */
+    int64_t fob_value; /* DECIMAL_SCALE_AMOUNT, >= 0 */
     char origin_criterion[16];
-} co_item_in;
+} cert_item_in;
 
-typedef struct co_in {
+typedef struct cert_in {
     char form[16];
     const origin_form *of; /* the form, when Vietnam accepts it */
     char number[48];
@@ -32,11 +32,11 @@ typedef struct co_in {
     char importer[14];       /* a tax code: 10 or 13 digits */
     char invoice_number[48]; /* "" when not given */
     char transport_ref[48];  /* "" when not given */
-    co_item_in items[CO_MAX_ITEMS];
+    cert_item_in items[CERT_MAX_ITEMS];
     int n;
-} co_in;
+} cert_in;
 
 /* Decodes a certificate into c (zeroed first). A body that is not an object is one "type" error. */
-void json_certificate_decode(json_t *body, co_in *c, errs *e);
+void json_certificate_decode(json_t *body, cert_in *c, errs *e);
 
 #endif

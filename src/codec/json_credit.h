@@ -9,7 +9,8 @@
 
 #include "util/errs.h"
 
-/* The strict bodies' fields (data/openapi.json must list exactly these: tests/unit/test_openapi.c). */
+/* The strict bodies' fields (data/openapi.json must list exactly these:
+ * tests/unit/test_openapi.c). */
 extern const char *const json_credit_apply_keys[];
 extern const char *const json_refund_request_keys[];
 extern const char *const json_refund_decision_keys[];

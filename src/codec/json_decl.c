@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* The fields each object may carry (exported: the OpenAPI test checks the document against
  * these very lists). */
@@ -106,24 +106,24 @@ static int get_dec(dctx *x, json_t *obj, const char *path, const char *key, int 
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         /* the scaled value must also fit an int64 (10^15 at scale 4 would not) */
-        if (i > 999999999999999LL || i < -999999999999999LL || i > INT64_MAX / dec_pow10(scale) ||
-            i < -(INT64_MAX / dec_pow10(scale))) {
+        if (i > 999999999999999LL || i < -999999999999999LL ||
+            i > INT64_MAX / decimal_pow10(scale) || i < -(INT64_MAX / decimal_pow10(scale))) {
             errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key);
             return 0;
         }
-        *out = (int64_t)i * dec_pow10(scale);
+        *out = (int64_t)i * decimal_pow10(scale);
         return 1;
     }
     if (!json_is_string(v)) {
         errs_add(x->e, "type", p, "'%s' must be a decimal string such as \"12.50\"", key);
         return 0;
     }
-    switch (dec_parse(json_string_value(v), scale, 0, out)) {
-    case DEC_OK: return 1;
-    case DEC_ERR_SCALE:
+    switch (decimal_parse(json_string_value(v), scale, 0, out)) {
+    case DECIMAL_OK: return 1;
+    case DECIMAL_ERR_SCALE:
         errs_add(x->e, "decimal_scale", p, "'%s' has more than %d decimals", key, scale);
         return 0;
-    case DEC_ERR_RANGE: errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key); return 0;
+    case DECIMAL_ERR_RANGE: errs_add(x->e, "out_of_range", p, "'%s' exceeds 10^15", key); return 0;
     default: errs_add(x->e, "decimal", p, "'%s' is not a decimal number", key); return 0;
     }
 }
@@ -263,11 +263,11 @@ static void decode_invoice(dctx *x, json_t *obj, decl_invoice *inv)
     get_date(x, obj, path, "date", 1, &inv->date);
     get_str(x, obj, path, "currency", 1, inv->currency, sizeof inv->currency);
     get_str(x, obj, path, "incoterm", 1, inv->incoterm, sizeof inv->incoterm);
-    get_dec(x, obj, path, "total", 1, DEC_SCALE_AMOUNT, &inv->total);
-    get_dec(x, obj, path, "freight", 0, DEC_SCALE_AMOUNT, &inv->freight);
+    get_dec(x, obj, path, "total", 1, DECIMAL_SCALE_AMOUNT, &inv->total);
+    get_dec(x, obj, path, "freight", 0, DECIMAL_SCALE_AMOUNT, &inv->freight);
     get_str(x, obj, path, "freight_currency", 0, inv->freight_currency,
             sizeof inv->freight_currency);
-    get_dec(x, obj, path, "insurance", 0, DEC_SCALE_AMOUNT, &inv->insurance);
+    get_dec(x, obj, path, "insurance", 0, DECIMAL_SCALE_AMOUNT, &inv->insurance);
     get_str(x, obj, path, "insurance_currency", 0, inv->insurance_currency,
             sizeof inv->insurance_currency);
     get_str(x, obj, path, "allocation", 0, inv->allocation, sizeof inv->allocation);
@@ -291,30 +291,30 @@ static void decode_item(dctx *x, json_t *obj, const char *path, decl_item *it)
     }
     get_str(x, obj, path, "description", 1, it->description, sizeof it->description);
     get_str(x, obj, path, "origin", 1, it->origin, sizeof it->origin);
-    get_dec(x, obj, path, "quantity", 1, DEC_SCALE_QTY, &it->quantity);
+    get_dec(x, obj, path, "quantity", 1, DECIMAL_SCALE_QTY, &it->quantity);
     get_str(x, obj, path, "unit", 1, it->unit, sizeof it->unit);
-    get_dec(x, obj, path, "unit_price", 1, DEC_SCALE_AMOUNT, &it->unit_price);
-    get_dec(x, obj, path, "value", 1, DEC_SCALE_AMOUNT, &it->value);
-    get_dec(x, obj, path, "net_weight_kg", 0, DEC_SCALE_QTY, &it->net_weight_kg);
+    get_dec(x, obj, path, "unit_price", 1, DECIMAL_SCALE_AMOUNT, &it->unit_price);
+    get_dec(x, obj, path, "value", 1, DECIMAL_SCALE_AMOUNT, &it->value);
+    get_dec(x, obj, path, "net_weight_kg", 0, DECIMAL_SCALE_QTY, &it->net_weight_kg);
     it->alcohol_pct = -1;
     if (json_object_get(obj, "alcohol_percent"))
-        get_dec(x, obj, path, "alcohol_percent", 0, DEC_SCALE_PCT, &it->alcohol_pct);
+        get_dec(x, obj, path, "alcohol_percent", 0, DECIMAL_SCALE_PCT, &it->alcohol_pct);
     get_attr(x, obj, path, "engine_cc", 0, &it->engine_cc);
     get_attr(x, obj, path, "seats", 0, &it->seats);
     get_attr(x, obj, path, "btu", 0, &it->btu);
-    get_attr(x, obj, path, "sugar_g_per_100ml", DEC_SCALE_PCT, &it->sugar_g_100ml);
+    get_attr(x, obj, path, "sugar_g_per_100ml", DECIMAL_SCALE_PCT, &it->sugar_g_100ml);
     get_str(x, obj, path, "producer", 0, it->producer, sizeof it->producer);
     get_str(x, obj, path, "condition", 0, it->condition, sizeof it->condition);
     get_str(x, obj, path, "cas_number", 0, it->cas_number, sizeof it->cas_number);
     get_str(x, obj, path, "timber_origin", 0, it->timber_origin, sizeof it->timber_origin);
     json_t *co = json_object_get(obj, "certificate_of_origin");
     if (co && !json_is_null(co)) {
-        const char *const *co_keys = json_decl_co_keys;
+        const char *const *cert_keys = json_decl_co_keys;
         snprintf(p, sizeof p, "%s/certificate_of_origin", path);
         if (!json_is_object(co)) {
             errs_add(x->e, "type", p, "'certificate_of_origin' must be an object");
         } else {
-            check_keys(x, co, p, co_keys);
+            check_keys(x, co, p, cert_keys);
             get_str(x, co, p, "form", 1, it->co_form, sizeof it->co_form);
             get_str(x, co, p, "number", 1, it->co_number, sizeof it->co_number);
         }
@@ -378,7 +378,7 @@ int json_decl_decode(json_t *root, decl *d, errs *e)
             d->packages_count = (int64_t)json_integer_value(c);
         get_str(&x, o, "/packages", "unit", 1, d->packages_unit, sizeof d->packages_unit);
     }
-    get_dec(&x, root, "", "gross_weight_kg", 1, DEC_SCALE_QTY, &d->gross_weight_kg);
+    get_dec(&x, root, "", "gross_weight_kg", 1, DECIMAL_SCALE_QTY, &d->gross_weight_kg);
     if ((o = get_obj(&x, root, "", "invoice", 1)))
         decode_invoice(&x, o, &d->invoice);
 
@@ -407,4 +407,10 @@ int json_decl_decode(json_t *root, decl *d, errs *e)
         }
     }
     return e->n > before ? -1 : 0;
+}
+
+int json_decl_in_decode(json_t *root, decl_in *x, errs *e)
+{
+    x->declarant_given = json_is_object(root) && json_object_get(root, "declarant") != NULL;
+    return json_decl_decode(root, &x->d, e);
 }

@@ -14,6 +14,16 @@
  * "/items/3/quantity". Returns 0 when e gained no error, else -1. */
 int json_decl_decode(json_t *root, decl *out, errs *e);
 
+/* A declaration a request submits (IDA, IDB, an amendment): the struct, and whether the body
+ * named its declarant. The service fills a missing declarant in from the token and stores the
+ * document as submitted, with the declarant spliced in when it was not there. */
+typedef struct decl_in {
+    decl d; /* decl_release */
+    int declarant_given;
+} decl_in;
+/* json_decl_decode into x->d, and declarant_given. */
+int json_decl_in_decode(json_t *root, decl_in *x, errs *e);
+
 /* NULL-terminated lists of the allowed fields of each object. */
 extern const char *const json_decl_keys[];
 extern const char *const json_decl_party_keys[];

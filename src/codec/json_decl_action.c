@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "codec/json_fields.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e)
 {
@@ -27,6 +27,7 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
     x->decision = d;
     if (d && (!strcmp(d, "release_for_storage") || !strcmp(d, "inspection_failure"))) {
         x->kind = DECISION_INSPECTION;
+        json_insp_decision_decode(body, !strcmp(d, "release_for_storage"), &x->insp, e);
         return;
     }
     json_check_fields(body, allowed, "", e);
@@ -56,7 +57,7 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
                      "'violation' (true/false) is required for an inspection result");
         json_t *at = json_object_get(body, "additional_tax");
         if (at && (!json_is_string(at) ||
-                   dec_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
+                   decimal_parse(json_string_value(at), 0, 0, &x->additional_tax) != 0 ||
                    x->additional_tax < 0))
             errs_add(e, "decimal", "/additional_tax",
                      "'additional_tax' is a non-negative VND amount as a string");

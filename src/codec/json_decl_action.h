@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "codec/json_inspection.h"
 #include "core/lifecycle.h"
 #include "util/errs.h"
 
@@ -19,19 +20,20 @@ typedef struct decl_cancel_in {
 
 typedef enum decl_decision_kind {
     DECISION_LIFECYCLE = 1, /* a step of core/lifecycle: act is set */
-    DECISION_INSPECTION,    /* release_for_storage or inspection_failure (service/inspection.c
-                                  decodes its own body: json_insp_decision_decode) */
+    DECISION_INSPECTION,    /* release_for_storage or inspection_failure: insp is set
+                                  (json_insp_decision_decode), the rest is not decoded */
 } decl_decision_kind;
 
 typedef struct decl_decision_in {
     decl_decision_kind kind;      /* 0 when the decision is missing or unknown (an error) */
     const char *decision;         /* as sent */
-    lc_action act;                /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
+    lifecycle_action act;         /* DECISION_LIFECYCLE: the step; ACT_COUNT otherwise */
     int has_passed, passed;       /* "passed", when a boolean */
     int has_violation, violation; /* "violation", when a boolean */
     const char *findings;         /* NULL when not given */
     const char *note;             /* NULL when not given */
     int64_t additional_tax;       /* inspection: VND, >= 0 */
+    insp_decision_in insp;        /* DECISION_INSPECTION: its fields */
 } decl_decision_in;
 
 typedef struct amend_review_in {
@@ -42,7 +44,7 @@ typedef struct amend_review_in {
 /* Each decodes into its struct (zeroed first). The body is an object (the service answers a
  * "type" error for one that is not, before anything else). */
 void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e);
-/* For a DECISION_INSPECTION nothing else is decoded and nothing appended to e. */
+/* For a DECISION_INSPECTION only the inspection decision's fields are decoded (into insp). */
 void json_decl_decision_decode(json_t *body, decl_decision_in *d, errs *e);
 void json_amend_review_decode(json_t *body, amend_review_in *r, errs *e);
 

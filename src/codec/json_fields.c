@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "util/date.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 
 int json_check_fields(json_t *obj, const char *const *allowed, const char *path, errs *e)
@@ -84,5 +85,12 @@ json_t *json_timestamp(int64_t t)
     if (!t)
         return json_null();
     date_format_timestamp((time_t)t, buf);
+    return json_string(buf);
+}
+
+json_t *json_money(int64_t vnd)
+{
+    char buf[32];
+    decimal_format(vnd, 0, buf, sizeof buf);
     return json_string(buf);
 }

@@ -1,5 +1,6 @@
-/* Small JSON helpers shared by the decoders. Strict objects: every request body lists the fields it may carry, and an unknown one is an
- * error (a typo must never be silently ignored). One check for every decoder. */
+/* Small JSON helpers shared by the decoders. Strict objects: every request body lists the fields it
+ * may carry, and an unknown one is an error (a typo must never be silently ignored). One check for
+ * every decoder. */
 #ifndef ECUSTOMS_CODEC_JSON_FIELDS_H
 #define ECUSTOMS_CODEC_JSON_FIELDS_H
 
@@ -34,6 +35,9 @@ int json_string_copy(json_t *obj, const char *key, const char *parent_path, char
 
 /* 1 when s is min..max ASCII digits. */
 int json_digits(const char *s, size_t min, size_t max);
+
+/* A whole VND amount as the API writes it: the string "1234567" (amounts are never JSON reals). */
+json_t *json_money(int64_t vnd);
 
 /* A UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" for unix seconds t, JSON null for 0 (never). */
 json_t *json_timestamp(int64_t t);

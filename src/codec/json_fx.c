@@ -7,7 +7,7 @@
 
 #include "codec/json_fields.h"
 #include "core/codes.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
 {
@@ -50,7 +50,8 @@ int json_fx_rates_decode(json_t *body, fx_rates_in *x, errs *e)
             errs_add(e, "currency", p, "currency is an ISO 4217 code");
         else
             memcpy(f->currency, cur, 4);
-        if (!v || dec_parse(v, DEC_SCALE_FX, 0, &f->vnd_per_unit) != 0 || f->vnd_per_unit <= 0)
+        if (!v || decimal_parse(v, DECIMAL_SCALE_FX, 0, &f->vnd_per_unit) != 0 ||
+            f->vnd_per_unit <= 0)
             errs_add(e, "decimal", p, "vnd_per_unit is a positive decimal string");
         if (!from || date_parse(from, &f->valid_from) != 0 || !to ||
             date_parse(to, &f->valid_to) != 0)

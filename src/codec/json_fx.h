@@ -14,7 +14,7 @@
 
 typedef struct fx_in {
     char currency[4];     /* ISO 4217 */
-    int64_t vnd_per_unit; /* DEC_SCALE_FX, > 0 */
+    int64_t vnd_per_unit; /* DECIMAL_SCALE_FX, > 0 */
     date_ymd valid_from, valid_to;
     char source[96]; /* "customs administration" when not given */
 } fx_in;

@@ -10,13 +10,14 @@
 #include "core/codes.h"
 #include "core/manifest.h"
 #include "util/date.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 void manifest_in_release(manifest_in *m)
 {
     for (int i = 0; i < m->n_bl; i++)
         free(m->bl[i].ctr);
     free(m->bl);
+    free(m->doc);
     memset(m, 0, sizeof *m);
 }
 
@@ -96,7 +97,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
              json_integer_value(gw) < 100000000000LL)
         b->gross_weight = json_integer_value(gw) * 10000;
     else if (!json_is_string(gw) ||
-             dec_parse(json_string_value(gw), DEC_SCALE_QTY, 0, &b->gross_weight) != 0 ||
+             decimal_parse(json_string_value(gw), DECIMAL_SCALE_QTY, 0, &b->gross_weight) != 0 ||
              b->gross_weight <= 0)
         errs_add(e, "decimal", p, "'gross_weight_kg' is a positive decimal (string) or integer");
     json_t *ct = json_object_get(o, "containers");
@@ -145,7 +146,7 @@ static void decode_bl(json_t *o, const char *path, mbl *b, int outbound, errs *e
     }
 }
 
-void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
+static void decode_manifest(json_t *body, manifest_in *m, errs *e)
 {
     static const char *const keys[] = {
         "vessel",          "flight", "voyage",          "voyage_days", "port_of_loading",
@@ -180,8 +181,8 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
         errs_add(e, "type", "/voyage_days", "'voyage_days' is an integer 0-365");
     else if (vd)
         m->voyage_days = (int)json_integer_value(vd);
-    /* inbound (default): the port of arrival is Vietnam's and customs supervises there; outbound
-     * (issue 14 §6): goods leaving Vietnam, supervised at the Vietnamese port of loading */
+    /* inbound (default): the port of arrival is Vietnam's and customs supervises there; outbound:
+     * goods leaving Vietnam, supervised at the Vietnamese port of loading */
     const char *dir = json_string_member(body, "direction", "", 12, 0, e);
     int outbound = dir && !strcmp(dir, "outbound");
     if (dir && !outbound && strcmp(dir, "inbound") != 0)
@@ -231,4 +232,12 @@ void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
             }
         m->n_bl++;
     }
+}
+
+void json_manifest_decode(json_t *body, manifest_in *m, errs *e)
+{
+    int before = e->n;
+    decode_manifest(body, m, e);
+    if (e->n == before && !(m->doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)))
+        errs_add(e, "internal", "", "out of memory");
 }

@@ -36,6 +36,7 @@ typedef struct manifest_in {
     int voyage_days;
     int n_bl;
     mbl *bl;
+    char *doc; /* heap: the manifest as stored (compact JSON, keys sorted); NULL after errors */
 } manifest_in;
 
 /* Decodes body into m (zeroed first; release it with manifest_in_release, also after errors). */

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "codec/json_fields.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 int json_vnd_amount(json_t *v, const char *path, errs *e, int64_t *out)
 {
     int64_t x = 0;
-    if (!(json_is_integer(v) ? (x = json_integer_value(v), 1)
-                             : json_is_string(v) && dec_parse(json_string_value(v), 0, 0, &x) == 0))
+    if (!(json_is_integer(v)
+              ? (x = json_integer_value(v), 1)
+              : json_is_string(v) && decimal_parse(json_string_value(v), 0, 0, &x) == 0))
         return errs_add(e, "decimal", path, "'amount' is a whole VND amount (string or integer)");
     if (x <= 0)
         return errs_add(e, "amount_not_positive", path, "'amount' must be greater than 0");

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codec/json_fields.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 void json_permit_decode(json_t *body, permit_in *p, errs *e)
 {
@@ -27,7 +27,7 @@ void json_permit_decode(json_t *body, permit_in *p, errs *e)
     const char *vt = json_string_field(body, "valid_to", "/valid_to", 16, 1, e);
     if (ent && !json_digits(ent, 10, 13))
         errs_add(e, "tax_code", "/enterprise", "a tax code has 10 or 13 digits");
-    if (qty && (dec_parse(qty, DEC_SCALE_QTY, 0, &p->quantity) != 0 || p->quantity <= 0))
+    if (qty && (decimal_parse(qty, DECIMAL_SCALE_QTY, 0, &p->quantity) != 0 || p->quantity <= 0))
         errs_add(e, "decimal", "/quantity", "'quantity' is a positive decimal string");
     if (vf && date_parse(vf, &p->valid_from) != 0)
         errs_add(e, "date", "/valid_from", "dates are written YYYY-MM-DD");

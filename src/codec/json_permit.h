@@ -18,7 +18,7 @@ typedef struct permit_in {
     char agency[16];
     char procedure[64]; /* legal reference, "" when not given */
     int has_procedure;
-    int64_t quantity; /* DEC_SCALE_QTY, > 0 */
+    int64_t quantity; /* DECIMAL_SCALE_QTY, > 0 */
     char unit[8];
     date_ymd valid_from, valid_to;
     char hs[PERMIT_MAX_HS][9]; /* HS prefixes of 4, 6 or 8 digits, in the order given */

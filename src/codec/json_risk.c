@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codec/json_fields.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static void rule_str(json_t *body, const char *key, char *dst, size_t size, errs *e)
 {
@@ -29,7 +29,7 @@ static void rule_money(json_t *body, const char *key, int64_t *dst, errs *e)
         return;
     if (json_is_integer(v))
         *dst = json_integer_value(v);
-    else if (!json_is_string(v) || dec_parse(json_string_value(v), 0, 0, dst) != 0)
+    else if (!json_is_string(v) || decimal_parse(json_string_value(v), 0, 0, dst) != 0)
         errs_add(e, "decimal", p, "'%s' is a VND amount", key);
 }
 
@@ -124,7 +124,7 @@ void json_risk_percents_decode(json_t *body, const char *const *names, int n, in
                 errs_add(e, "required", path, "'%s' is required", names[i]);
             continue;
         }
-        if (!json_is_string(v) || dec_parse(json_string_value(v), 4, 0, &ppm[i]) != 0 ||
+        if (!json_is_string(v) || decimal_parse(json_string_value(v), 4, 0, &ppm[i]) != 0 ||
             ppm[i] < 0 || ppm[i] > 1000000) {
             errs_add(e, "range", path, "a percent between 0 and 100 as a string");
             ppm[i] = -1;

@@ -1,5 +1,6 @@
 /* The web portal's sign-in bodies decoded: POST /session {username, password[, role]} and PUT
- * /session {role}. Syntax only; the strings are borrowed from the body (they live as long as it). */
+ * /session {role}. Syntax only; the strings are borrowed from the body (they live as long as
+ * it). */
 #ifndef ECUSTOMS_CODEC_JSON_SESSION_H
 #define ECUSTOMS_CODEC_JSON_SESSION_H
 

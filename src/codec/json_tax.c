@@ -5,19 +5,19 @@
 #include <string.h>
 
 #include "core/tax_tables.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static json_t *amount_str(int64_t v)
 {
     char b[32];
-    dec_format(v, 0, b, sizeof b);
+    decimal_format(v, 0, b, sizeof b);
     return json_string(b);
 }
 
 static json_t *pct_str(int32_t p)
 {
     char b[32];
-    dec_format(p, DEC_SCALE_PCT, b, sizeof b);
+    decimal_format(p, DECIMAL_SCALE_PCT, b, sizeof b);
     return json_string(b);
 }
 
@@ -96,7 +96,7 @@ json_t *json_tariff_rate(const tariff_rate *r)
     if (r->kind == RATE_AD_VALOREM || r->kind == RATE_MIXED || r->kind == RATE_EXCLUDED)
         json_object_set_new(o, "pct", pct_str(r->pct));
     if (r->kind == RATE_SPECIFIC || r->kind == RATE_MIXED) {
-        dec_format(r->specific_amount, DEC_SCALE_AMOUNT, b, sizeof b);
+        decimal_format(r->specific_amount, DECIMAL_SCALE_AMOUNT, b, sizeof b);
         json_object_set_new(o, "specific_amount", json_string(b));
         json_object_set_new(o, "specific_currency", json_string(r->specific_currency));
         json_object_set_new(o, "specific_unit", json_string(r->specific_unit));
@@ -150,17 +150,17 @@ json_t *json_tariff_line(const tariff_line *l, const tax_tables *tt, const char 
     json_object_set_new(o, "rates", rates);
     if (origin && *origin && tt) {
         json_t *app = json_array();
-        const tt_wto *w = tt_find_wto(tt, origin, date);
+        const tax_tables_wto *w = tax_tables_find_wto(tt, origin, date);
         json_t *b = json_object();
         json_object_set_new(b, "schedule", json_string(w ? "B01" : "B03"));
         json_object_set_new(b, "name", json_string(w ? "MFN" : "ordinary"));
         json_object_set_new(b, "rate", json_tariff_rate(w ? l->mfn : l->standard));
         json_array_append_new(app, b);
         for (int a = 0; a < FTA_COUNT; a++) {
-            const tt_agreement *ag = tt_agreement_of(tt, a);
+            const tax_tables_agreement *ag = tax_tables_agreement_of(tt, a);
             const tariff_rate *r = l->fta[a];
             int excluded = 0;
-            if (!ag || !tt_find_party(tt, a, origin, date) || r->kind == RATE_NONE ||
+            if (!ag || !tax_tables_find_party(tt, a, origin, date) || r->kind == RATE_NONE ||
                 r->kind == RATE_EXCLUDED)
                 continue;
             for (int i = 0; i < r->n_excluded; i++)

@@ -1,4 +1,4 @@
-/* Bans (issue 14, section 2): a procedure of stage `prohibited` on an item's tariff line applies
+/* Bans: a procedure of stage `prohibited` on an item's tariff line applies
  * to the direction its text names and, often, only to a condition of the goods. The facts that
  * decide it are item fields; data/tariff/SOURCE.md ("Bans") says how each kind was read. */
 #include "core/ban.h"

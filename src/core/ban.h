@@ -1,4 +1,4 @@
-/* Bans read from the procedures data (issue 14): which declared goods fall under a procedure
+/* Bans read from the procedures data: which declared goods fall under a procedure
  * of stage `prohibited`, and which deciding facts are missing. Pure: no I/O. */
 #ifndef ECUSTOMS_CORE_BAN_H
 #define ECUSTOMS_CORE_BAN_H

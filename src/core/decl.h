@@ -1,7 +1,7 @@
 /* The customs declaration as the core sees it: decoded from JSON (later WCO-DM XML or EDIFACT)
  * by codec/, checked, assessed and classified by core/, stored by store/.
  *
- * Money and quantities are fixed-point integers (util/dec.h), never floating point.
+ * Money and quantities are fixed-point integers (util/decimal.h), never floating point.
  * Strings are NUL-terminated, bounded by their array sizes (codec/ rejects longer input).
  */
 #ifndef ECUSTOMS_CORE_DECL_H
@@ -46,18 +46,18 @@ typedef struct decl_item {
     uint32_t hs8;
     char description[512];
     char origin[3];        /* ISO 3166 alpha-2 */
-    int64_t quantity;      /* DEC_SCALE_QTY */
+    int64_t quantity;      /* DECIMAL_SCALE_QTY */
     char unit[8];          /* UN/ECE rec. 20 style unit code: KGM, LTR, PCE, C62, ... */
-    int64_t unit_price;    /* DEC_SCALE_AMOUNT, invoice currency */
-    int64_t value;         /* DEC_SCALE_AMOUNT, invoice currency */
-    int64_t net_weight_kg; /* DEC_SCALE_QTY, optional (0): used to allocate freight by weight */
+    int64_t unit_price;    /* DECIMAL_SCALE_AMOUNT, invoice currency */
+    int64_t value;         /* DECIMAL_SCALE_AMOUNT, invoice currency */
+    int64_t net_weight_kg; /* DECIMAL_SCALE_QTY, optional (0): used to allocate freight by weight */
     /* Optional facts that select the special consumption tax bracket when the 8-digit line does
      * not (docs/tax.md, SCT); each -1 when absent. */
-    int64_t alcohol_pct;   /* % vol, DEC_SCALE_PCT (2 decimals): wine/spirits */
+    int64_t alcohol_pct;   /* % vol, DECIMAL_SCALE_PCT (2 decimals): wine/spirits */
     int64_t engine_cc;     /* cylinder capacity, whole cc: cars, pick-ups, motorcycles */
     int64_t seats;         /* seating capacity including the driver: vehicles of 8702 */
     int64_t btu;           /* cooling capacity, whole BTU/h: air conditioners */
-    int64_t sugar_g_100ml; /* sugar content, g per 100 ml, 2 decimals (DEC_SCALE_PCT): drinks */
+    int64_t sugar_g_100ml; /* sugar content, g per 100 ml, 2 decimals (DECIMAL_SCALE_PCT): drinks */
     char producer[128];    /* optional: manufacturer, for producer-specific trade remedies */
     /* Facts that decide the bans (data/tariff/SOURCE.md, "Bans"); "" when not declared. Asked for
      * only when a ban on the item's line depends on them. */
@@ -75,16 +75,17 @@ typedef struct decl_invoice {
     date_ymd date;
     char currency[4];
     char incoterm[4];
-    int64_t total;            /* DEC_SCALE_AMOUNT */
-    int64_t freight;          /* DEC_SCALE_AMOUNT, in freight_currency */
+    int64_t total;            /* DECIMAL_SCALE_AMOUNT */
+    int64_t freight;          /* DECIMAL_SCALE_AMOUNT, in freight_currency */
     char freight_currency[4]; /* defaults to the invoice currency */
-    int64_t insurance;        /* DEC_SCALE_AMOUNT, in insurance_currency */
+    int64_t insurance;        /* DECIMAL_SCALE_AMOUNT, in insurance_currency */
     char insurance_currency[4];
     char allocation[8]; /* "value" (default) or "weight": how header freight/insurance is spread */
 } decl_invoice;
 
 typedef struct decl_transport {
-    int mode; /* VNACCS MTC: 1 air, 2 sea container, 3 sea bulk, 4 road, 5 rail, 6 inland waterway, 9 other */
+    int mode; /* VNACCS MTC: 1 air, 2 sea container, 3 sea bulk, 4 road, 5 rail, 6 inland waterway,
+                 9 other */
     int n_bl;
     char bills_of_lading[DECL_MAX_BL][36];
     char port_of_loading[6]; /* UN/LOCODE */
@@ -105,7 +106,7 @@ typedef struct decl {
     decl_transport transport;
     int64_t packages_count;
     char packages_unit[8];
-    int64_t gross_weight_kg; /* DEC_SCALE_QTY */
+    int64_t gross_weight_kg; /* DECIMAL_SCALE_QTY */
     decl_invoice invoice;
     int n_items;
     decl_item *items; /* heap array of n_items */

@@ -1,6 +1,6 @@
 #include "core/lifecycle.h"
 
-const char *lifecycle_action_name(lc_action a)
+const char *lifecycle_action_name(lifecycle_action a)
 {
     static const char *const names[ACT_COUNT] = {"modify",
                                                  "register",
@@ -18,7 +18,7 @@ const char *lifecycle_action_name(lc_action a)
     return (unsigned)a < ACT_COUNT ? names[a] : "unknown";
 }
 
-int lifecycle_next(decl_status from, decl_channel ch, lc_action a, decl_status *to)
+int lifecycle_next(decl_status from, decl_channel ch, lifecycle_action a, decl_status *to)
 {
     decl_status next = from;
     int ok = 0;

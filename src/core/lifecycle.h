@@ -6,7 +6,7 @@
 
 #include "core/decl.h"
 
-typedef enum lc_action {
+typedef enum lifecycle_action {
     ACT_MODIFY,           /* declarant changes a provisional declaration (IDB) */
     ACT_REGISTER,         /* IDC */
     ACT_AMEND,            /* amendment after registration (IDD/IDE) */
@@ -21,11 +21,11 @@ typedef enum lc_action {
     ACT_INVALIDATE,       /* 15 days incomplete (Art. 22 Circular 38 as amended) */
     ACT_EXPIRE,           /* provisional data older than 7 days */
     ACT_COUNT
-} lc_action;
+} lifecycle_action;
 
-const char *lifecycle_action_name(lc_action a);
+const char *lifecycle_action_name(lifecycle_action a);
 
 /* 0 and *to set when the action is legal from `from` on channel ch, else -1. */
-int lifecycle_next(decl_status from, decl_channel ch, lc_action a, decl_status *to);
+int lifecycle_next(decl_status from, decl_channel ch, lifecycle_action a, decl_status *to);
 
 #endif

@@ -25,7 +25,7 @@ int manifest_location_covers(const char *bound, const char *loc);
 int manifest_consignee_valid(const char *s);
 
 /* The facts a gate decision is taken on (gathered by the service inside one transaction). */
-/* GATE_LOADED: an export container loaded onto the vessel (issue 14 §6) */
+/* GATE_LOADED: an export container loaded onto the vessel */
 typedef enum gate_type { GATE_IN = 1, GATE_OUT = 2, GATE_LOADED = 3 } gate_type;
 
 typedef struct gate_facts {
@@ -54,7 +54,7 @@ int manifest_screen(const struct risk_rule *rules, int n, const char *hs_code,
 /* Returns 1 (allow) or 0 (deny); reasons get the codes of every ground for denial. */
 int gate_decide(const gate_facts *f, const char *reasons[GATE_MAX_REASONS], int *n_reasons);
 
-/* Exports (issue 14 §6): a container on no inbound manifest enters the port (GATE_IN) against the
+/* Exports: a container on no inbound manifest enters the port (GATE_IN) against the
  * cleared export declarations that carry it from this port, and is loaded (GATE_LOADED) once it
  * is in; loading moves those declarations to passed_supervision. */
 typedef struct gate_export_facts {

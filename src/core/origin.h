@@ -1,5 +1,5 @@
 /* Proof-of-origin forms Vietnam accepts for special-preferential tariffs, and the origin criteria
- * each form prints (issue 14 §5: a C/O of form "ZZ" or criterion "BOGUS" is refused at the door).
+ * each form prints (a C/O of form "ZZ" or criterion "BOGUS" is refused at the door).
  * Which countries may issue a form comes from the agreements' parties (data/tax/fta_parties.tsv);
  * this table adds what that file does not say: the criteria. Pure data, no I/O. */
 #ifndef ECUSTOMS_CORE_ORIGIN_H

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/dec.h"
+#include "util/decimal.h"
 
 int risk_rule_valid(const risk_rule *r, char *why, size_t why_size)
 {
@@ -46,7 +46,7 @@ static int item_matches(const risk_rule *r, const risk_input *in, int i)
         /* customs value per unit = value_vnd / (quantity / 10^scale); compare without division */
         if (it->quantity <= 0 || !in->item_customs_value)
             return 0;
-        __int128 lhs = (__int128)in->item_customs_value[i] * dec_pow10(DEC_SCALE_QTY);
+        __int128 lhs = (__int128)in->item_customs_value[i] * decimal_pow10(DECIMAL_SCALE_QTY);
         __int128 rhs = (__int128)r->max_unit_value_vnd * it->quantity;
         if (lhs >= rhs)
             return 0;

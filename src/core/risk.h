@@ -32,7 +32,7 @@ typedef struct risk_rule {
     int64_t max_unit_value_vnd; /* an item's customs value per unit of quantity < this (0 = none) */
     date_ymd valid_from, valid_to; /* 0 = open */
     int duplicate_document;        /* 1: only a declaration whose invoice or bill of lading the same
-                               * enterprise declared before (issue 14 §5) */
+                                    * enterprise declared before */
     int action;                    /* CH_YELLOW or CH_RED */
     int priority;                  /* higher first */
     int active;
@@ -89,7 +89,7 @@ int risk_rule_matches(const risk_rule *r, const risk_input *in);
 void risk_classify(const risk_rule *rules, int n_rules, const risk_policy *policy,
                    const risk_input *in, risk_decision *out);
 
-/* A selection sticks to the consignment (issue 15 #7): the same goods were selected for
+/* A selection sticks to the consignment: the same goods were selected for
  * `channel` (yellow/red) under declaration `number`, which was then cancelled. The decision
  * gets a reason "inherited" and at least that channel; a green or no channel changes nothing.
  * Applied after risk_classify, so neither an AEO's green nor a model can undo it. */

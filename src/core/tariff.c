@@ -1,4 +1,5 @@
-/* Loader and lookup of the compact tariff (data/tariff/ TSV files, written by `ecustoms tariff import`).
+/* Loader and lookup of the compact tariff (data/tariff/ TSV files, written by `ecustoms tariff
+ * import`).
  *
  * Layout: each file is read into one buffer whose tabs/newlines are replaced by NULs, so every
  * string of a line points into it (no per-string allocation). The ~12,000 lines reference a pool
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/file.h"
 
 struct tariff {
@@ -155,14 +156,16 @@ static void scale_rate(tariff_rate *dst, const tariff_rate *mfn, const tariff_ra
     dst->of_mfn_pct = (uint16_t)f;
     dst->text = text;
     if (mfn->kind == RATE_AD_VALOREM || mfn->kind == RATE_MIXED || mfn->kind == RATE_EXCLUDED)
-        dst->pct = (int32_t)dec_round_div((__int128)mfn->pct * f, 100);
+        dst->pct = (int32_t)decimal_round_div((__int128)mfn->pct * f, 100);
     if (mfn->kind == RATE_SPECIFIC || mfn->kind == RATE_MIXED)
-        dst->specific_amount = dec_round_div((__int128)mfn->specific_amount * f, 100);
+        dst->specific_amount = decimal_round_div((__int128)mfn->specific_amount * f, 100);
     for (int i = 0; i < mfn->n_alternatives; i++)
         if (mfn->alternatives[i] != TARIFF_ALT_EXCLUDED)
-            dst->alternatives[i] = (int32_t)dec_round_div((__int128)mfn->alternatives[i] * f, 100);
+            dst->alternatives[i] =
+                (int32_t)decimal_round_div((__int128)mfn->alternatives[i] * f, 100);
     if (mfn->out_of_quota_pct >= 0)
-        dst->out_of_quota_pct = (int32_t)dec_round_div((__int128)mfn->out_of_quota_pct * f, 100);
+        dst->out_of_quota_pct =
+            (int32_t)decimal_round_div((__int128)mfn->out_of_quota_pct * f, 100);
     if (mfn->kind == RATE_NONE)
         dst->kind = RATE_NONE;
 }
@@ -308,7 +311,7 @@ static int load_procedures(tariff *t, const char *dir, errs *e)
             header = 0;
             continue;
         }
-        /* 5 columns (before issue 14) or 7 (direction, condition) */
+        /* 5 columns (older data files) or 7 (direction, condition) */
         if ((nf != 5 && nf != 7) || parse_hs8(f[0], &hs8) < 0) {
             errs_add(e, "tariff_format", path, "bad procedure row near '%.40s'", f[0]);
             continue;

@@ -56,14 +56,14 @@ typedef enum tariff_rate_kind {
 
 typedef struct tariff_rate_override {
     char country[3]; /* ISO 3166 alpha-2 of the importing/exporting party it applies to */
-    int32_t pct;     /* DEC_SCALE_PCT */
+    int32_t pct;     /* DECIMAL_SCALE_PCT */
 } tariff_rate_override;
 
 /* One parsed rate cell. */
 typedef struct tariff_rate {
     uint8_t kind;              /* tariff_rate_kind */
-    int32_t pct;               /* ad valorem rate, DEC_SCALE_PCT (12.5 % = 1250) */
-    int64_t specific_amount;   /* DEC_SCALE_AMOUNT, per specific_unit */
+    int32_t pct;               /* ad valorem rate, DECIMAL_SCALE_PCT (12.5 % = 1250) */
+    int64_t specific_amount;   /* DECIMAL_SCALE_AMOUNT, per specific_unit */
     char specific_currency[4]; /* "USD", "VND" */
     char specific_unit[8];     /* "unit", "kg", ... */
     uint8_t n_excluded;        /* exporting countries not entitled: "0 (-KH, LA)" */
@@ -77,7 +77,7 @@ typedef struct tariff_rate {
     /* Added by the tax engine (additive, see docs/tax.md): */
     uint8_t gic;         /* "(GIC)": also granted to Gaeseong Industrial Complex goods (AKFTA) */
     uint16_t of_mfn_pct; /* "150% thuế MFN": this rate = of_mfn_pct % of the MFN rate
-                                         * (resolved by tariff_load; 0 = not relative) */
+                          * (resolved by tariff_load; 0 = not relative) */
     char ref[32];        /* RATE_REFERENCE key, e.g. "98:1.1", "98:2.2/b.5.3,b.5.4" */
 } tariff_rate;
 
@@ -88,12 +88,12 @@ typedef struct tariff_procedure {
     const char *legal_ref; /* e.g. "01/2024/TT-BNNPTNT M1" */
     const char *agency;    /* responsible ministry code derived from the legal reference */
     const char *stage;     /* added: "before_registration", "before_clearance", "after_clearance",
-                              * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
+                            * "prohibited", "info" (rule in data/tariff/SOURCE.md) */
     const char *direction; /* "import", "export" or "both": the trade the text names */
     const char *condition; /* when it applies ("" always; data/tariff/SOURCE.md, "Bans"):
-                              * "used", "timber_origin:natural_forest", "cas:LIST",
-                              * "type_code:G11,G21", "listed" (a list by description: not decided
-                              * from declared facts) */
+                            * "used", "timber_origin:natural_forest", "cas:LIST",
+                            * "type_code:G11,G21", "listed" (a list by description: not decided
+                            * from declared facts) */
 } tariff_procedure;
 
 /* 1 when procedure p concerns a declaration of kind (DECL_IMPORT/DECL_EXPORT as int). */

@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 
 __attribute__((format(printf, 3, 4))) static int fail(char *why, size_t n, const char *fmt, ...)
@@ -52,7 +52,8 @@ static int parse_pct(const char *p, const char *q, int32_t *out)
     int64_t v;
     while (q > p && q[-1] == ' ')
         q--;
-    if (dec_parse_n(p, (size_t)(q - p), DEC_SCALE_PCT, 1, &v) != DEC_OK || v < 0 || v > 100000)
+    if (decimal_parse_n(p, (size_t)(q - p), DECIMAL_SCALE_PCT, 1, &v) != DECIMAL_OK || v < 0 ||
+        v > 100000)
         return -1;
     *out = (int32_t)v;
     return 0;
@@ -204,7 +205,9 @@ static int parse_specific(const char *p, const char *end, tariff_rate *r, char *
     slash = memchr(sp, '/', (size_t)(end - sp));
     if (!slash || end - slash - 1 < 1 || end - slash - 1 >= (long)sizeof r->specific_unit)
         return fail(why, wn, "specific rate needs '/UNIT': '%s'", p);
-    if (dec_parse_n(sp + 1, (size_t)(slash - sp - 1), DEC_SCALE_AMOUNT, 0, &v) != DEC_OK || v <= 0)
+    if (decimal_parse_n(sp + 1, (size_t)(slash - sp - 1), DECIMAL_SCALE_AMOUNT, 0, &v) !=
+            DECIMAL_OK ||
+        v <= 0)
         return fail(why, wn, "bad specific amount in '%s'", p);
     r->specific_amount = v;
     memcpy(r->specific_unit, slash + 1, (size_t)(end - slash - 1));
@@ -383,10 +386,10 @@ int tariff_rate_format(const tariff_rate *r, char *buf, size_t size)
     case RATE_SPECIFIC:
     case RATE_MIXED:
         if (r->kind == RATE_MIXED) {
-            dec_format(r->pct, DEC_SCALE_PCT, num, sizeof num);
+            decimal_format(r->pct, DECIMAL_SCALE_PCT, num, sizeof num);
             OUT("%s%% + ", num);
         }
-        dec_format(r->specific_amount, DEC_SCALE_AMOUNT, num, sizeof num);
+        decimal_format(r->specific_amount, DECIMAL_SCALE_AMOUNT, num, sizeof num);
         OUT("%s %s/%s", r->specific_currency, num, r->specific_unit);
         return (int)len;
     default: break;
@@ -404,12 +407,12 @@ int tariff_rate_format(const tariff_rate *r, char *buf, size_t size)
             if (r->alternatives[i] == TARIFF_ALT_EXCLUDED)
                 OUT("%s*", i ? "/" : "");
             else {
-                dec_format(r->alternatives[i], DEC_SCALE_PCT, num, sizeof num);
+                decimal_format(r->alternatives[i], DECIMAL_SCALE_PCT, num, sizeof num);
                 OUT("%s%s", i ? "/" : "", num);
             }
         }
     } else {
-        dec_format(r->pct, DEC_SCALE_PCT, num, sizeof num);
+        decimal_format(r->pct, DECIMAL_SCALE_PCT, num, sizeof num);
         OUT("%s", num);
     }
     if (r->n_excluded) {
@@ -421,11 +424,11 @@ int tariff_rate_format(const tariff_rate *r, char *buf, size_t size)
     if (r->gic)
         OUT(" (GIC)");
     if (r->out_of_quota_pct >= 0) {
-        dec_format(r->out_of_quota_pct, DEC_SCALE_PCT, num, sizeof num);
+        decimal_format(r->out_of_quota_pct, DECIMAL_SCALE_PCT, num, sizeof num);
         OUT(" (NHN: %s)", num);
     }
     for (int i = 0; i < r->n_overrides; i++) {
-        dec_format(r->overrides[i].pct, DEC_SCALE_PCT, num, sizeof num);
+        decimal_format(r->overrides[i].pct, DECIMAL_SCALE_PCT, num, sizeof num);
         OUT("; %s: %s", r->overrides[i].country, num);
     }
 #undef OUT

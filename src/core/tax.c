@@ -2,7 +2,7 @@
  *
  * Fixed point throughout: invoice amounts and quantities at scale 4, exchange rates at scale 4,
  * percentages at scale 2. Products go through __int128 and are rounded once per item per tax
- * with dec_round_div (halves away from zero).
+ * with decimal_round_div (halves away from zero).
  */
 #include "core/tax.h"
 
@@ -13,7 +13,7 @@
 
 #include "core/tax_tables.h"
 #include "core/typecode.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define MAX_VND ((int64_t)1000000000000000LL)           /* 10^15 VND: the engine's ceiling */
 #define MAX_AMOUNT ((int64_t)100000000000000LL * 10000) /* 10^14 currency units at scale 4 */
@@ -29,7 +29,7 @@ int64_t tax_late_interest(int64_t amount_vnd, int32_t days)
     /* 0.03 % = 3 / 10000 per day */
     if (amount_vnd <= 0 || days <= 0)
         return 0;
-    return dec_round_div((__int128)amount_vnd * days * 3, 10000);
+    return decimal_round_div((__int128)amount_vnd * days * 3, 10000);
 }
 
 /* Incoterms 2020 (and 2010's DAT/DDU family): what the invoice price already includes up to the
@@ -237,7 +237,7 @@ static int apply_rate(const tariff_rate *r, int32_t pct, int64_t cv, const decl_
     c->amount = 0;
     if (r->kind == RATE_AD_VALOREM || r->kind == RATE_MIXED) {
         c->pct = pct;
-        c->amount = dec_round_div((__int128)cv * pct, 10000);
+        c->amount = decimal_round_div((__int128)cv * pct, 10000);
         pct_text(pct, c->text, sizeof c->text);
     }
     if (r->kind == RATE_SPECIFIC || r->kind == RATE_MIXED) {
@@ -256,15 +256,16 @@ static int apply_rate(const tariff_rate *r, int32_t pct, int64_t cv, const decl_
         if (!f)
             return -1;
         /* qty (scale 4) x amount (scale 4) x fx (scale 4) -> VND: divide by 10^12 */
-        int64_t spec = dec_round_div((__int128)it->quantity * r->specific_amount * f->vnd_per_unit,
-                                     (__int128)1000000000000LL);
-        dec_format(r->specific_amount, DEC_SCALE_AMOUNT, num, sizeof num);
+        int64_t spec =
+            decimal_round_div((__int128)it->quantity * r->specific_amount * f->vnd_per_unit,
+                              (__int128)1000000000000LL);
+        decimal_format(r->specific_amount, DECIMAL_SCALE_AMOUNT, num, sizeof num);
         if (r->kind == RATE_MIXED) {
             /* the ad valorem part was rounded alone; one rounding per tax is kept by
              * recomputing the sum from the exact parts */
             __int128 exact_av = (__int128)cv * pct * (__int128)100000000; /* /10^12 */
             __int128 exact_sp = (__int128)it->quantity * r->specific_amount * f->vnd_per_unit;
-            c->amount = dec_round_div(exact_av + exact_sp, (__int128)1000000000000LL);
+            c->amount = decimal_round_div(exact_av + exact_sp, (__int128)1000000000000LL);
             size_t l = strlen(c->text);
             snprintf(c->text + l, sizeof c->text - l, " + %s %s/%s", r->specific_currency, num,
                      r->specific_unit);
@@ -299,7 +300,7 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
                        const decl_item *it, int64_t cv, date_ymd date, const char *path,
                        tax_line *out, errs *e)
 {
-    const tt_wto *w = tt_find_wto(tt, it->origin, date);
+    const tax_tables_wto *w = tax_tables_find_wto(tt, it->origin, date);
     const tariff_rate *base = w ? l->mfn : l->standard;
     duty_cand best = {0}, c;
     int32_t pct;
@@ -327,7 +328,7 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
     pct = base->pct;
     if (base->out_of_quota_pct >= 0) {
         /* in-quota rate needs a quota allocation we cannot check: conservative out-of-quota */
-        dec_format(base->pct, DEC_SCALE_PCT, num, sizeof num);
+        decimal_format(base->pct, DECIMAL_SCALE_PCT, num, sizeof num);
         add_note(out,
                  "in-quota rate %s%% needs a tariff-quota allocation; out-of-quota rate applied",
                  num);
@@ -347,17 +348,17 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
     char not_party[16] = "";
     int claimed_party = 0;
     for (int a = 0; a < FTA_COUNT; a++) {
-        const tt_agreement *ag = tt_agreement_of(tt, a);
+        const tax_tables_agreement *ag = tax_tables_agreement_of(tt, a);
         const tariff_rate *r = l->fta[a];
         const char *name = tariff_fta_name((tariff_fta)a);
         if (!ag)
             continue;
-        if (!it->co_form[0] || !tt_form_accepted(ag, it->co_form)) {
+        if (!it->co_form[0] || !tax_tables_form_accepted(ag, it->co_form)) {
             /* not claimed: mention an available lower preference once, to help the declarant */
             if (r->kind == RATE_AD_VALOREM && base->kind == RATE_AD_VALOREM &&
                 pct_for(r, it->origin) < pct && !is_excluded(r, it->origin) &&
-                !strstr(out->note, "available") && tt_find_party(tt, a, it->origin, date)) {
-                dec_format(pct_for(r, it->origin), DEC_SCALE_PCT, num, sizeof num);
+                !strstr(out->note, "available") && tax_tables_find_party(tt, a, it->origin, date)) {
+                decimal_format(pct_for(r, it->origin), DECIMAL_SCALE_PCT, num, sizeof num);
                 add_note(out, "%s %s%% available with C/O form %s", name, num, ag->co_forms);
             }
             continue;
@@ -366,7 +367,7 @@ static int import_duty(const tariff_line *l, const tax_tables *tt, const tax_fx_
             add_note(out, "%s refused: no C/O number", name);
             continue;
         }
-        if (!tt_find_party(tt, a, it->origin, date)) {
+        if (!tax_tables_find_party(tt, a, it->origin, date)) {
             /* forms shared by several agreements (EUR.1: EVFTA and UKVFTA; RCEP: six columns):
              * only worth a note when no agreement accepting this form covers the origin */
             if (!not_party[0])
@@ -431,28 +432,29 @@ static const char *sct_attr_label(int a)
 }
 
 /* sct_attribute_required / sct_attribute_range for item i, naming the line and its brackets. */
-static void sct_attr_error(const tt_sct_match *m, const decl_item *it, int i, date_ymd date,
+static void sct_attr_error(const tax_tables_sct_match *m, const decl_item *it, int i, date_ymd date,
                            errs *e)
 {
     char p[128], list[400] = "", br[64], pct[24], val[48], ds[11];
     size_t l;
     mkpath(p, sizeof p, i, "/");
     l = strlen(p);
-    set_text(p + l, sizeof p - l, tt_sct_attr_key(m->attr));
-    for (size_t k = 0; k < m->nrows && k < TT_SCT_MAX_BRACKETS; k++) {
+    set_text(p + l, sizeof p - l, tax_tables_sct_attr_key(m->attr));
+    for (size_t k = 0; k < m->nrows && k < TAX_TABLES_SCT_MAX_BRACKETS; k++) {
         size_t ll = strlen(list);
-        tt_sct_bracket_text(m->attr, m->rows[k]->amin, m->rows[k]->amax, br, sizeof br);
+        tax_tables_sct_bracket_text(m->attr, m->rows[k]->amin, m->rows[k]->amax, br, sizeof br);
         pct_text(m->rows[k]->pct, pct, sizeof pct);
         snprintf(list + ll, sizeof list - ll, "%s%s %s", k ? ", " : "", br, pct);
     }
     date_format(date, ds);
-    if (m->status == TT_SCT_ATTR_MISSING) {
+    if (m->status == TAX_TABLES_SCT_ATTR_MISSING) {
         errs_add(e, "sct_attribute_required", p,
                  "SCT on %s depends on the %s: declare %s (brackets on %s: %s)", it->hs_code,
-                 sct_attr_label(m->attr), tt_sct_attr_key(m->attr), ds, list);
+                 sct_attr_label(m->attr), tax_tables_sct_attr_key(m->attr), ds, list);
         return;
     }
-    tt_sct_attr_value_text(m->attr, tt_sct_attr_value(it, m->attr), val, sizeof val);
+    tax_tables_sct_attr_value_text(m->attr, tax_tables_sct_attr_value(it, m->attr), val,
+                                   sizeof val);
     errs_add(e, "sct_attribute_range", p,
              "%s %s is outside every SCT bracket of %s (brackets on %s: %s)",
              sct_attr_label(m->attr), val, it->hs_code, ds, list);
@@ -590,7 +592,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
             cvx += (__int128)FP[i] * fx_fr->vnd_per_unit;
         if (fx_in)
             cvx += (__int128)IP[i] * fx_in->vnd_per_unit;
-        cv = dec_round_div(cvx, SCALE8);
+        cv = decimal_round_div(cvx, SCALE8);
         if (cv > MAX_VND) {
             char p[128];
             snprintf(p, sizeof p, "%s/value", path);
@@ -601,10 +603,11 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
 
         if (d->kind == DECL_EXPORT) {
             /* exports carry export duty only (Law 107/2016 on export and import duties; the export
-             * tariff of Decree 26/2023 Appendix I): it takes the duty line, shown as "export_duty" */
+             * tariff of Decree 26/2023 Appendix I): it takes the duty line, shown as
+             * "export_duty" */
             for (int k = 0; k < TAX_KINDS; k++)
                 zero_line(&r->t[k], "not subject", "", "export: not subject");
-            const tt_vat *xd = tt_find_export_duty(tt, it->hs_code, date);
+            const tax_tables_vat *xd = tax_tables_find_export_duty(tt, it->hs_code, date);
             tax_line *x = &r->t[TAX_IMPORT_DUTY];
             if (!xd) {
                 zero_line(x, "0%", "Decree 26/2023/ND-CP Appendix I (export tariff)",
@@ -614,7 +617,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
             } else {
                 x->pct = xd->pct;
                 x->base = cv;
-                x->amount = dec_round_div((__int128)cv * xd->pct, 10000);
+                x->amount = decimal_round_div((__int128)cv * xd->pct, 10000);
                 pct_text(xd->pct, x->rate_text, sizeof x->rate_text);
                 set_text(x->schedule, sizeof x->schedule, "XK");
                 set_text(x->legal_ref, sizeof x->legal_ref, xd->legal_ref);
@@ -639,9 +642,9 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
 
         /* trade remedies on CV */
         {
-            const tt_remedy *rem[3];
-            size_t nr = tt_find_remedies(tt, it->hs_code, it->origin,
-                                         it->producer[0] ? it->producer : NULL, date, rem, 3);
+            const tax_tables_remedy *rem[3];
+            size_t nr = tax_tables_find_remedies(
+                tt, it->hs_code, it->origin, it->producer[0] ? it->producer : NULL, date, rem, 3);
             __int128 acc = 0;
             int32_t sum = 0;
             char num[32];
@@ -650,7 +653,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 size_t len = strlen(tr->rate_text);
                 acc += (__int128)cv * rem[k]->pct;
                 sum += rem[k]->pct;
-                dec_format(rem[k]->pct, DEC_SCALE_PCT, num, sizeof num);
+                decimal_format(rem[k]->pct, DECIMAL_SCALE_PCT, num, sizeof num);
                 snprintf(tr->rate_text + len, sizeof tr->rate_text - len, "%s%s %s%%",
                          k ? " + " : "", rem[k]->kind, num);
                 len = strlen(tr->legal_ref);
@@ -660,7 +663,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 if (strcmp(rem[k]->producer, "*") != 0)
                     add_note(tr, "%s rate for producer %s", rem[k]->kind, rem[k]->producer);
             }
-            tr->amount = dec_round_div(acc, 10000);
+            tr->amount = decimal_round_div(acc, 10000);
             tr->pct = nr ? sum : -1;
             if (!nr)
                 set_text(tr->rate_text, sizeof tr->rate_text, "none");
@@ -669,10 +672,10 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
         /* SCT on CV + duty + trade remedy; the bracket by the item's declared attribute when the
          * line's rows depend on one (engine_cc, seats, ...) */
         {
-            tt_sct_match m;
-            const tt_sct *s;
-            tt_find_sct(tt, it->hs_code, it, date, &m);
-            if (m.status != TT_SCT_OK) {
+            tax_tables_sct_match m;
+            const tax_tables_sct *s;
+            tax_tables_find_sct(tt, it->hs_code, it, date, &m);
+            if (m.status != TAX_TABLES_SCT_OK) {
                 sct_attr_error(&m, it, i, date, e);
                 continue;
             }
@@ -680,14 +683,14 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
             if (s) {
                 sct->base = cv + id->amount + tr->amount;
                 sct->pct = s->pct;
-                sct->amount = dec_round_div((__int128)sct->base * s->pct, 10000);
+                sct->amount = decimal_round_div((__int128)sct->base * s->pct, 10000);
                 pct_text(s->pct, sct->rate_text, sizeof sct->rate_text);
                 set_text(sct->legal_ref, sizeof sct->legal_ref, s->legal_ref);
                 if (s->attr != SCT_ATTR_NONE) {
                     char val[48], br[64];
-                    tt_sct_attr_value_text(s->attr, tt_sct_attr_value(it, s->attr), val,
-                                           sizeof val);
-                    tt_sct_bracket_text(s->attr, s->amin, s->amax, br, sizeof br);
+                    tax_tables_sct_attr_value_text(s->attr, tax_tables_sct_attr_value(it, s->attr),
+                                                   val, sizeof val);
+                    tax_tables_sct_bracket_text(s->attr, s->amin, s->amax, br, sizeof br);
                     add_note(sct, "%s %s: %s bracket", sct_attr_label(s->attr), val, br);
                 }
                 add_note(sct, "%s", s->desc);
@@ -698,7 +701,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
 
         /* EPT = quantity x amount per unit */
         {
-            const tt_ept *p = tt_find_ept(tt, it->hs_code, date);
+            const tax_tables_ept *p = tax_tables_find_ept(tt, it->hs_code, date);
             if (p) {
                 char num[32], pp[128];
                 if (strcasecmp(p->unit, it->unit) != 0) {
@@ -710,8 +713,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                     continue;
                 }
                 ept->amount =
-                    dec_round_div((__int128)it->quantity * p->amount, (__int128)100000000);
-                dec_format(p->amount, DEC_SCALE_AMOUNT, num, sizeof num);
+                    decimal_round_div((__int128)it->quantity * p->amount, (__int128)100000000);
+                decimal_format(p->amount, DECIMAL_SCALE_AMOUNT, num, sizeof num);
                 snprintf(ept->rate_text, sizeof ept->rate_text, "%s VND/%s", num, p->unit);
                 set_text(ept->legal_ref, sizeof ept->legal_ref, p->legal_ref);
                 set_text(ept->note, sizeof ept->note, p->desc);
@@ -722,7 +725,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
 
         /* VAT on CV + duty + trade remedy + SCT + EPT */
         {
-            const tt_vat *v = tt_find_vat(tt, it->hs_code, date);
+            const tax_tables_vat *v = tax_tables_find_vat(tt, it->hs_code, date);
             int32_t pct = v ? v->pct : 1000;
             const char *xref = NULL;
             vat->base = cv + id->amount + tr->amount + sct->amount + ept->amount;
@@ -735,7 +738,8 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                 set_text(vat->note, sizeof vat->note, v->desc);
             } else {
                 if (pct == 1000) {
-                    const tt_vat *red = tt_find_vat_reduction(tt, it->hs_code, date, &xref);
+                    const tax_tables_vat *red =
+                        tax_tables_find_vat_reduction(tt, it->hs_code, date, &xref);
                     if (red && !xref) {
                         pct = red->pct;
                         set_text(vat->legal_ref, sizeof vat->legal_ref, red->legal_ref);
@@ -745,7 +749,7 @@ int tax_compute(const tariff *t, const tax_tables *tt, const tax_fx_table *fx, c
                     }
                 }
                 vat->pct = pct;
-                vat->amount = dec_round_div((__int128)vat->base * pct, 10000);
+                vat->amount = decimal_round_div((__int128)vat->base * pct, 10000);
                 pct_text(pct, vat->rate_text, sizeof vat->rate_text);
             }
         }

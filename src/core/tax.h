@@ -34,7 +34,7 @@ const char *tax_kind_key(tax_kind k);
 /* The customs exchange rate of one currency valid on the computation date. */
 typedef struct tax_fx {
     char currency[4];
-    int64_t vnd_per_unit; /* DEC_SCALE_FX */
+    int64_t vnd_per_unit; /* DECIMAL_SCALE_FX */
 } tax_fx;
 
 typedef struct tax_fx_table {
@@ -46,7 +46,7 @@ typedef struct tax_fx_table {
 typedef struct tax_line {
     int64_t amount;     /* VND */
     int64_t base;       /* VND the rate applied to (0 for purely specific taxes) */
-    int32_t pct;        /* DEC_SCALE_PCT; -1 when the tax is not ad valorem */
+    int32_t pct;        /* DECIMAL_SCALE_PCT; -1 when the tax is not ad valorem */
     char rate_text[64]; /* "10%", "4000 VND/LTR", "USD 5000/unit + 150% x 70%", "exempt" */
     char schedule[8]; /* import duty: VNACCS schedule code (B01, B03, B05...); others: table code */
     char legal_ref[128];

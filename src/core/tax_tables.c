@@ -1,6 +1,6 @@
-/* Loader of the data/tax TSV files (format: docs/tax-data-format.md). Each file is read into one buffer
- * kept for the life of the tables; rows point into it. Every problem of every file is collected
- * into errs (path "file:line") before failing. */
+/* Loader of the data/tax TSV files (format: docs/tax-data-format.md). Each file is read into one
+ * buffer kept for the life of the tables; rows point into it. Every problem of every file is
+ * collected into errs (path "file:line") before failing. */
 #include "core/tax_tables.h"
 #include "util/file.h"
 
@@ -13,9 +13,9 @@
 #include <strings.h>
 
 #include "core/tariff.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
-#define TT_FILES 11
+#define TAX_TABLES_FILES 11
 
 /* Rows of a prefix table in (bucket, prefix, file order) order, with the range of each bucket:
  * bucket = the 2-digit chapter of the prefix, 100 for "*". A lookup scans the "*" rows and the
@@ -27,26 +27,26 @@ typedef struct pindex {
 
 struct tax_tables {
     pindex ix_sct, ix_ept, ix_vat, ix_redx, ix_rem, ix_party, ix_xd;
-    char *bufs[TT_FILES];
+    char *bufs[TAX_TABLES_FILES];
     int nbufs;
-    tt_sct *sct;
+    tax_tables_sct *sct;
     size_t nsct;
-    tt_ept *ept;
+    tax_tables_ept *ept;
     size_t nept;
-    tt_vat *vat;
+    tax_tables_vat *vat;
     size_t nvat;
-    tt_vat *red;
+    tax_tables_vat *red;
     size_t nred;
-    tt_vat *xd; /* export duties (export_duties.tsv): pct on the FOB value */
+    tax_tables_vat *xd; /* export duties (export_duties.tsv): pct on the FOB value */
     size_t nxd;
-    tt_vat *redx; /* excluded prefixes: pct unused */
+    tax_tables_vat *redx; /* excluded prefixes: pct unused */
     size_t nredx;
-    tt_remedy *rem;
+    tax_tables_remedy *rem;
     size_t nrem;
-    tt_party *party;
+    tax_tables_party *party;
     size_t nparty;
-    tt_agreement agr[FTA_COUNT];
-    tt_wto *wto;
+    tax_tables_agreement agr[FTA_COUNT];
+    tax_tables_wto *wto;
     size_t nwto;
 };
 
@@ -150,7 +150,7 @@ static int parse_prefix(const tsv *t, const char *s, errs *e)
     return 0;
 }
 
-static int parse_valid(const tsv *t, const char *from, const char *to, tt_valid *v, errs *e)
+static int parse_valid(const tsv *t, const char *from, const char *to, tax_tables_valid *v, errs *e)
 {
     if (date_parse(from, &v->from) < 0)
         return bad(e, t, "bad valid_from '%s'", from);
@@ -165,7 +165,7 @@ static int parse_valid(const tsv *t, const char *from, const char *to, tt_valid 
 static int parse_pct_field(const tsv *t, const char *s, int32_t *out, errs *e)
 {
     int64_t v;
-    if (dec_parse(s, DEC_SCALE_PCT, 0, &v) != DEC_OK || v < 0 || v > 100000)
+    if (decimal_parse(s, DECIMAL_SCALE_PCT, 0, &v) != DECIMAL_OK || v < 0 || v > 100000)
         return bad(e, t, "bad percentage '%s'", s);
     *out = (int32_t)v;
     return 0;
@@ -176,20 +176,26 @@ static const struct {
     int scale;
 } ATTRS[SCT_ATTR_COUNT] = {
     [SCT_ATTR_NONE] = {"", "", "", 0},
-    [SCT_ATTR_ALCOHOL] = {"alcohol_pct", "alcohol_percent", "% vol", DEC_SCALE_PCT},
+    [SCT_ATTR_ALCOHOL] = {"alcohol_pct", "alcohol_percent", "% vol", DECIMAL_SCALE_PCT},
     [SCT_ATTR_ENGINE_CC] = {"engine_cc", "engine_cc", " cc", 0},
     [SCT_ATTR_SEATS] = {"seats", "seats", " seats", 0},
     [SCT_ATTR_BTU] = {"btu", "btu", " BTU", 0},
-    [SCT_ATTR_SUGAR] = {"sugar_g_100ml", "sugar_g_per_100ml", " g/100 ml", DEC_SCALE_PCT},
+    [SCT_ATTR_SUGAR] = {"sugar_g_100ml", "sugar_g_per_100ml", " g/100 ml", DECIMAL_SCALE_PCT},
 };
 
-const char *tt_sct_attr_name(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].name : ""; }
+const char *tax_tables_sct_attr_name(int a)
+{
+    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].name : "";
+}
 
-const char *tt_sct_attr_key(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].key : ""; }
+const char *tax_tables_sct_attr_key(int a)
+{
+    return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].key : "";
+}
 
-int tt_sct_attr_scale(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].scale : 0; }
+int tax_tables_sct_attr_scale(int a) { return a > 0 && a < SCT_ATTR_COUNT ? ATTRS[a].scale : 0; }
 
-int64_t tt_sct_attr_value(const decl_item *it, int a)
+int64_t tax_tables_sct_attr_value(const decl_item *it, int a)
 {
     switch (a) {
     case SCT_ATTR_ALCOHOL: return it->alcohol_pct;
@@ -206,7 +212,7 @@ static void num_text(int64_t v, int scale, char *buf, size_t n)
 {
     char raw[48], out[64];
     size_t k = 0, l, ip;
-    if (dec_format(v, scale, raw, sizeof raw) < 0) {
+    if (decimal_format(v, scale, raw, sizeof raw) < 0) {
         snprintf(buf, n, "?");
         return;
     }
@@ -227,7 +233,7 @@ static void num_text(int64_t v, int scale, char *buf, size_t n)
     snprintf(buf, n, "%s", out);
 }
 
-void tt_sct_attr_value_text(int a, int64_t v, char *buf, size_t n)
+void tax_tables_sct_attr_value_text(int a, int64_t v, char *buf, size_t n)
 {
     char num[64];
     if (a <= 0 || a >= SCT_ATTR_COUNT) {
@@ -242,7 +248,7 @@ void tt_sct_attr_value_text(int a, int64_t v, char *buf, size_t n)
  * them: engine capacity, cooling capacity and sugar are "above X up to Y" ([X+1, Y+1) stored:
  * "3,000-4,000 cc", "above 6,000 cc", "up to 2,500 cc"); seats are "from X to Y" ("10-15 seats",
  * "24 seats or more"); alcohol is "from X" / "under Y" ("20% vol or more", "under 20% vol"). */
-void tt_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n)
+void tax_tables_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n)
 {
     char lo[64], hi[64];
     const char *u;
@@ -277,8 +283,8 @@ void tt_sct_bracket_text(int a, int64_t min, int64_t max, char *buf, size_t n)
 }
 
 /* attribute, attr_min, attr_max of an sct.tsv row */
-static int parse_attr(const tsv *t, const char *name, const char *min, const char *max, tt_sct *r,
-                      errs *e)
+static int parse_attr(const tsv *t, const char *name, const char *min, const char *max,
+                      tax_tables_sct *r, errs *e)
 {
     int bad_row = 0;
     r->attr = -1;
@@ -296,9 +302,11 @@ static int parse_attr(const tsv *t, const char *name, const char *min, const cha
             return bad(e, t, "attr_min/attr_max given without an attribute%s", "");
         return 0;
     }
-    if (*min && (dec_parse(min, ATTRS[r->attr].scale, 0, &r->amin) != DEC_OK || r->amin < 0))
+    if (*min &&
+        (decimal_parse(min, ATTRS[r->attr].scale, 0, &r->amin) != DECIMAL_OK || r->amin < 0))
         bad_row |= bad(e, t, "bad attr_min '%s' (%d decimals at most)", min, ATTRS[r->attr].scale);
-    if (*max && (dec_parse(max, ATTRS[r->attr].scale, 0, &r->amax) != DEC_OK || r->amax < 0))
+    if (*max &&
+        (decimal_parse(max, ATTRS[r->attr].scale, 0, &r->amax) != DECIMAL_OK || r->amax < 0))
         bad_row |= bad(e, t, "bad attr_max '%s' (%d decimals at most)", max, ATTRS[r->attr].scale);
     if (!bad_row && !*min && !*max)
         bad_row |= bad(e, t, "attribute '%s' without attr_min or attr_max", name);
@@ -307,19 +315,19 @@ static int parse_attr(const tsv *t, const char *name, const char *min, const cha
     return bad_row;
 }
 
-static int valid_overlap(const tt_valid *a, const tt_valid *b)
+static int valid_overlap(const tax_tables_valid *a, const tax_tables_valid *b)
 {
     return (a->to == 0 || b->from <= a->to) && (b->to == 0 || a->from <= b->to);
 }
 
 /* Rows of one prefix whose validity overlaps must use the same attribute and disjoint brackets:
  * otherwise the lookup would be ambiguous. */
-static void check_sct_rows(const tt_sct *rows, size_t n, const int *lines, errs *e)
+static void check_sct_rows(const tax_tables_sct *rows, size_t n, const int *lines, errs *e)
 {
     char w[96];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {
-            const tt_sct *a = &rows[i], *b = &rows[j];
+            const tax_tables_sct *a = &rows[i], *b = &rows[j];
             if (strcmp(a->prefix, b->prefix) != 0 || !valid_overlap(&a->v, &b->v))
                 continue;
             snprintf(w, sizeof w, "sct.tsv:%d", lines[j]);
@@ -359,7 +367,7 @@ static int check_nf(const tsv *t, int want, errs *e)
 
 static const char *fld(const tsv *t, int i) { return i < t->nf ? t->f[i] : ""; }
 
-static int valid_on(const tt_valid *v, date_ymd d)
+static int valid_on(const tax_tables_valid *v, date_ymd d)
 {
     return d >= v->from && (v->to == 0 || d <= v->to);
 }
@@ -374,7 +382,7 @@ static int bucket_of(const sort_ctx *c, uint32_t i)
 {
     const char *row = c->rows + (size_t)i * c->stride;
     if (c->by_agreement)
-        return ((const tt_party *)row)->agreement;
+        return ((const tax_tables_party *)row)->agreement;
     const char *p = *(const char *const *)(row + c->off);
     return p[0] == '*' ? 100 : (p[0] - '0') * 10 + (p[1] - '0');
 }
@@ -433,7 +441,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         tt->sct = calloc(cap, sizeof *tt->sct);
         int *lines = calloc(cap, sizeof *lines);
         while (tt->sct && lines && tsv_next(&t)) {
-            tt_sct *r = &tt->sct[tt->nsct];
+            tax_tables_sct *r = &tt->sct[tt->nsct];
             if (check_nf(&t, 9, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_pct_field(&t, t.f[4], &r->pct, e) |
@@ -454,12 +462,13 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  e) == 0) {
         tt->ept = calloc(count_rows(t.p), sizeof *tt->ept);
         while (tt->ept && tsv_next(&t)) {
-            tt_ept *r = &tt->ept[tt->nept];
+            tax_tables_ept *r = &tt->ept[tt->nept];
             if (check_nf(&t, 7, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_valid(&t, t.f[3], t.f[4], &r->v, e) |
                       need_ref(&t, t.f[5], e);
-            if (dec_parse(t.f[1], DEC_SCALE_AMOUNT, 0, &r->amount) != DEC_OK || r->amount < 0)
+            if (decimal_parse(t.f[1], DECIMAL_SCALE_AMOUNT, 0, &r->amount) != DECIMAL_OK ||
+                r->amount < 0)
                 bad_row |= bad(e, &t, "bad amount_vnd '%s'", t.f[1]);
             if (!*t.f[2])
                 bad_row |= bad(e, &t, "empty unit%s", "");
@@ -475,7 +484,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->vat = calloc(count_rows(t.p), sizeof *tt->vat);
         while (tt->vat && tsv_next(&t)) {
-            tt_vat *r = &tt->vat[tt->nvat];
+            tax_tables_vat *r = &tt->vat[tt->nvat];
             if (check_nf(&t, 6, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_valid(&t, t.f[2], t.f[3], &r->v, e) |
@@ -495,7 +504,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  "hs_prefix\trate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->xd = calloc(count_rows(t.p) + 1, sizeof *tt->xd);
         while (tt->xd && tsv_next(&t)) {
-            tt_vat *r = &tt->xd[tt->nxd];
+            tax_tables_vat *r = &tt->xd[tt->nxd];
             if (check_nf(&t, 6, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_valid(&t, t.f[2], t.f[3], &r->v, e) |
@@ -511,7 +520,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  "rate\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->red = calloc(count_rows(t.p), sizeof *tt->red);
         while (tt->red && tsv_next(&t)) {
-            tt_vat *r = &tt->red[tt->nred];
+            tax_tables_vat *r = &tt->red[tt->nred];
             if (check_nf(&t, 5, e) < 0)
                 continue;
             bad_row = parse_pct_field(&t, t.f[0], &r->pct, e) |
@@ -527,7 +536,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  "hs_prefix\tvalid_from\tvalid_to\tlegal_ref\tdescription", e) == 0) {
         tt->redx = calloc(count_rows(t.p), sizeof *tt->redx);
         while (tt->redx && tsv_next(&t)) {
-            tt_vat *r = &tt->redx[tt->nredx];
+            tax_tables_vat *r = &tt->redx[tt->nredx];
             if (check_nf(&t, 5, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_valid(&t, t.f[1], t.f[2], &r->v, e) |
@@ -545,7 +554,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
             e) == 0) {
         tt->rem = calloc(count_rows(t.p), sizeof *tt->rem);
         while (tt->rem && tsv_next(&t)) {
-            tt_remedy *r = &tt->rem[tt->nrem];
+            tax_tables_remedy *r = &tt->rem[tt->nrem];
             if (check_nf(&t, 9, e) < 0)
                 continue;
             bad_row = parse_prefix(&t, t.f[0], e) | parse_pct_field(&t, t.f[4], &r->pct, e) |
@@ -568,7 +577,7 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
                  "agreement\tcountry\tvalid_from\tvalid_to\tlegal_ref", e) == 0) {
         tt->party = calloc(count_rows(t.p), sizeof *tt->party);
         while (tt->party && tsv_next(&t)) {
-            tt_party *r = &tt->party[tt->nparty];
+            tax_tables_party *r = &tt->party[tt->nparty];
             if (t.nf != 5) {
                 bad(e, &t, "expected 5 fields%s", "");
                 continue;
@@ -601,13 +610,13 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
             }
             if (need_ref(&t, t.f[3], e) < 0)
                 continue;
-            tt->agr[a] = (tt_agreement){t.f[1], t.f[2], t.f[3], t.f[4], 1};
+            tt->agr[a] = (tax_tables_agreement){t.f[1], t.f[2], t.f[3], t.f[4], 1};
         }
     }
     if (tsv_open(tt, &t, dir, "wto_members.tsv", "country\tsince\tlegal_ref", e) == 0) {
         tt->wto = calloc(count_rows(t.p), sizeof *tt->wto);
         while (tt->wto && tsv_next(&t)) {
-            tt_wto *r = &tt->wto[tt->nwto];
+            tax_tables_wto *r = &tt->wto[tt->nwto];
             if (t.nf != 3) {
                 bad(e, &t, "expected 3 fields%s", "");
                 continue;
@@ -631,14 +640,18 @@ int tax_tables_load(const char *dir, tax_tables **out, errs *e)
         tax_tables_free(tt);
         return -1;
     }
-    if (build_index(&tt->ix_sct, tt->sct, tt->nsct, sizeof *tt->sct, offsetof(tt_sct, prefix), 0) ||
-        build_index(&tt->ix_ept, tt->ept, tt->nept, sizeof *tt->ept, offsetof(tt_ept, prefix), 0) ||
-        build_index(&tt->ix_vat, tt->vat, tt->nvat, sizeof *tt->vat, offsetof(tt_vat, prefix), 0) ||
-        build_index(&tt->ix_xd, tt->xd, tt->nxd, sizeof *tt->xd, offsetof(tt_vat, prefix), 0) ||
-        build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx, offsetof(tt_vat, prefix),
+    if (build_index(&tt->ix_sct, tt->sct, tt->nsct, sizeof *tt->sct,
+                    offsetof(tax_tables_sct, prefix), 0) ||
+        build_index(&tt->ix_ept, tt->ept, tt->nept, sizeof *tt->ept,
+                    offsetof(tax_tables_ept, prefix), 0) ||
+        build_index(&tt->ix_vat, tt->vat, tt->nvat, sizeof *tt->vat,
+                    offsetof(tax_tables_vat, prefix), 0) ||
+        build_index(&tt->ix_xd, tt->xd, tt->nxd, sizeof *tt->xd, offsetof(tax_tables_vat, prefix),
                     0) ||
-        build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem, offsetof(tt_remedy, prefix),
-                    0) ||
+        build_index(&tt->ix_redx, tt->redx, tt->nredx, sizeof *tt->redx,
+                    offsetof(tax_tables_vat, prefix), 0) ||
+        build_index(&tt->ix_rem, tt->rem, tt->nrem, sizeof *tt->rem,
+                    offsetof(tax_tables_remedy, prefix), 0) ||
         build_index(&tt->ix_party, tt->party, tt->nparty, sizeof *tt->party, 0, 1)) {
         errs_add(e, "out_of_memory", dir, "tax table index");
         tax_tables_free(tt);
@@ -685,8 +698,8 @@ static size_t prefix_match(const char *prefix, const char *hs)
     return n + 1;
 }
 
-void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
-                 tt_sct_match *m)
+void tax_tables_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date_ymd d,
+                         tax_tables_sct_match *m)
 {
     size_t bl = 0;
     int64_t v;
@@ -703,10 +716,10 @@ void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date
      * attribute and disjoint brackets among them */
     FOR_CANDIDATES(&tt->ix_sct, hs, i)
     {
-        const tt_sct *r = &tt->sct[i];
+        const tax_tables_sct *r = &tt->sct[i];
         if (prefix_match(r->prefix, hs) != bl || !valid_on(&r->v, d))
             continue;
-        if (m->nrows < TT_SCT_MAX_BRACKETS)
+        if (m->nrows < TAX_TABLES_SCT_MAX_BRACKETS)
             m->rows[m->nrows] = r;
         m->nrows++;
         m->attr = r->attr;
@@ -715,19 +728,19 @@ void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date
         m->row = m->rows[0];
         return;
     }
-    v = tt_sct_attr_value(it, m->attr);
+    v = tax_tables_sct_attr_value(it, m->attr);
     if (v < 0) {
-        m->status = TT_SCT_ATTR_MISSING;
+        m->status = TAX_TABLES_SCT_ATTR_MISSING;
         return;
     }
-    for (size_t k = 0; k < m->nrows && k < TT_SCT_MAX_BRACKETS; k++) {
-        const tt_sct *r = m->rows[k];
+    for (size_t k = 0; k < m->nrows && k < TAX_TABLES_SCT_MAX_BRACKETS; k++) {
+        const tax_tables_sct *r = m->rows[k];
         if ((r->amin < 0 || v >= r->amin) && (r->amax < 0 || v < r->amax)) {
             m->row = r;
             return;
         }
     }
-    m->status = TT_SCT_ATTR_OUTSIDE;
+    m->status = TAX_TABLES_SCT_ATTR_OUTSIDE;
 }
 
 #define LONGEST(arr, ix)                                                                           \
@@ -743,31 +756,31 @@ void tt_find_sct(const tax_tables *tt, const char *hs, const decl_item *it, date
         }                                                                                          \
     } while (0)
 
-const tt_ept *tt_find_ept(const tax_tables *tt, const char *hs, date_ymd d)
+const tax_tables_ept *tax_tables_find_ept(const tax_tables *tt, const char *hs, date_ymd d)
 {
-    const tt_ept *best = NULL;
+    const tax_tables_ept *best = NULL;
     LONGEST(tt->ept, &tt->ix_ept);
     return best;
 }
 
-const tt_vat *tt_find_vat(const tax_tables *tt, const char *hs, date_ymd d)
+const tax_tables_vat *tax_tables_find_vat(const tax_tables *tt, const char *hs, date_ymd d)
 {
-    const tt_vat *best = NULL;
+    const tax_tables_vat *best = NULL;
     LONGEST(tt->vat, &tt->ix_vat);
     return best;
 }
 
-const tt_vat *tt_find_export_duty(const tax_tables *tt, const char *hs, date_ymd d)
+const tax_tables_vat *tax_tables_find_export_duty(const tax_tables *tt, const char *hs, date_ymd d)
 {
-    const tt_vat *best = NULL;
+    const tax_tables_vat *best = NULL;
     LONGEST(tt->xd, &tt->ix_xd);
     return best;
 }
 
-const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_ymd d,
-                                    const char **excluded_ref)
+const tax_tables_vat *tax_tables_find_vat_reduction(const tax_tables *tt, const char *hs,
+                                                    date_ymd d, const char **excluded_ref)
 {
-    const tt_vat *best = NULL, *red = NULL;
+    const tax_tables_vat *best = NULL, *red = NULL;
     *excluded_ref = NULL;
     for (size_t i = 0; i < tt->nred; i++)
         if (valid_on(&tt->red[i].v, d))
@@ -780,17 +793,18 @@ const tt_vat *tt_find_vat_reduction(const tax_tables *tt, const char *hs, date_y
     return red;
 }
 
-size_t tt_find_remedies(const tax_tables *tt, const char *hs, const char *origin,
-                        const char *producer, date_ymd d, const tt_remedy **out, size_t max)
+size_t tax_tables_find_remedies(const tax_tables *tt, const char *hs, const char *origin,
+                                const char *producer, date_ymd d, const tax_tables_remedy **out,
+                                size_t max)
 {
     /* one pass; per kind (AD, CVD, SG): a row naming the producer beats the "*" row, then the
      * longest prefix, then file order */
-    const tt_remedy *best[3] = {NULL, NULL, NULL};
+    const tax_tables_remedy *best[3] = {NULL, NULL, NULL};
     size_t bl[3] = {0, 0, 0}, n = 0;
     int bnamed[3] = {0, 0, 0};
     FOR_CANDIDATES(&tt->ix_rem, hs, i)
     {
-        const tt_remedy *r = &tt->rem[i];
+        const tax_tables_remedy *r = &tt->rem[i];
         size_t l;
         int named, k;
         if (r->origin[0] != '*' && (r->origin[0] != origin[0] || r->origin[1] != origin[1]))
@@ -814,12 +828,13 @@ size_t tt_find_remedies(const tax_tables *tt, const char *hs, const char *origin
     return n;
 }
 
-const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *country, date_ymd d)
+const tax_tables_party *tax_tables_find_party(const tax_tables *tt, int agreement,
+                                              const char *country, date_ymd d)
 {
     if (agreement < 0 || agreement >= FTA_COUNT)
         return NULL;
     for (uint32_t k = tt->ix_party.start[agreement]; k < tt->ix_party.end[agreement]; k++) {
-        const tt_party *p = &tt->party[tt->ix_party.ord[k]];
+        const tax_tables_party *p = &tt->party[tt->ix_party.ord[k]];
         if (p->country[0] == country[0] && p->country[1] == country[1] && country[0] &&
             valid_on(&p->v, d))
             return p;
@@ -827,14 +842,14 @@ const tt_party *tt_find_party(const tax_tables *tt, int agreement, const char *c
     return NULL;
 }
 
-const tt_agreement *tt_agreement_of(const tax_tables *tt, int agreement)
+const tax_tables_agreement *tax_tables_agreement_of(const tax_tables *tt, int agreement)
 {
     return agreement >= 0 && agreement < FTA_COUNT && tt->agr[agreement].present
                ? &tt->agr[agreement]
                : NULL;
 }
 
-const tt_wto *tt_find_wto(const tax_tables *tt, const char *country, date_ymd d)
+const tax_tables_wto *tax_tables_find_wto(const tax_tables *tt, const char *country, date_ymd d)
 {
     for (size_t i = 0; i < tt->nwto; i++)
         if (tt->wto[i].country[0] == country[0] && tt->wto[i].country[1] == country[1] &&
@@ -843,7 +858,7 @@ const tt_wto *tt_find_wto(const tax_tables *tt, const char *country, date_ymd d)
     return NULL;
 }
 
-int tt_form_accepted(const tt_agreement *a, const char *form)
+int tax_tables_form_accepted(const tax_tables_agreement *a, const char *form)
 {
     size_t fl = strlen(form);
     const char *p = a->co_forms;
@@ -875,7 +890,7 @@ int tax_fx_load_demo(const char *path, date_ymd d, tax_fx *out, size_t max, errs
     t.p = buf;
     tsv_next(&t); /* header */
     while (tsv_next(&t)) {
-        tt_valid v;
+        tax_tables_valid v;
         int64_t r;
         if (t.nf < 4 || strlen(t.f[0]) != 3) {
             bad(e, &t, "bad row%s", "");
@@ -883,7 +898,7 @@ int tax_fx_load_demo(const char *path, date_ymd d, tax_fx *out, size_t max, errs
         }
         if (parse_valid(&t, t.f[2], t.f[3], &v, e) < 0)
             continue;
-        if (dec_parse(t.f[1], DEC_SCALE_FX, 0, &r) != DEC_OK || r <= 0) {
+        if (decimal_parse(t.f[1], DECIMAL_SCALE_FX, 0, &r) != DECIMAL_OK || r <= 0) {
             bad(e, &t, "bad rate '%s'", t.f[1]);
             continue;
         }

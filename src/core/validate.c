@@ -8,7 +8,7 @@
 #include "core/codes.h"
 #include "core/origin.h"
 #include "core/typecode.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static int all_digits(const char *s)
 {
@@ -75,11 +75,12 @@ static void check_item(const decl *d, const tariff *t, int i, errs *e)
     }
     if (it->quantity > 0 && it->unit_price >= 0 && it->value >= 0) {
         /* VNACCS rule: unit price x quantity = invoice value +/- 1 (currency unit) */
-        __int128 computed = (__int128)it->unit_price * it->quantity / dec_pow10(DEC_SCALE_QTY);
+        __int128 computed =
+            (__int128)it->unit_price * it->quantity / decimal_pow10(DECIMAL_SCALE_QTY);
         __int128 diff = computed - it->value;
         if (diff < 0)
             diff = -diff;
-        if (diff > dec_pow10(DEC_SCALE_AMOUNT))
+        if (diff > decimal_pow10(DECIMAL_SCALE_AMOUNT))
             errs_add(e, "value_mismatch", p,
                      "value differs from unit_price x quantity by more than 1 %s",
                      d->invoice.currency);
@@ -217,11 +218,11 @@ int decl_validate(const decl *d, const tariff *t, errs *e)
         int64_t diff = sum - inv->total;
         if (diff < 0)
             diff = -diff;
-        if (diff > dec_pow10(DEC_SCALE_AMOUNT))
+        if (diff > decimal_pow10(DECIMAL_SCALE_AMOUNT))
             errs_add(e, "total_mismatch", "/invoice/total",
                      "invoice total differs from the sum of item values");
     }
-    ban_check(t, d, e); /* issue 14: bans of the direction, decided by the items' facts */
+    ban_check(t, d, e); /* bans of the direction, decided by the items' facts */
     return e->n > before ? -1 : 0;
 }
 

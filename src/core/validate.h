@@ -10,7 +10,7 @@
 /* Appends every rule violation to e; returns 0 when none, else -1. Pure: no I/O. */
 int decl_validate(const decl *d, const tariff *t, errs *e);
 
-/* Dates within sane windows (issue 14 §5), today being the legal date (Vietnam's): an invoice is
+/* Dates within sane windows, today being the legal date (Vietnam's): an invoice is
  * not dated in the future nor more than DECL_MAX_DOC_AGE_DAYS (5 years: the period records are
  * kept and post-clearance audit reaches back, Customs Law 2014 Art. 77) ago. Same contract. */
 #define DECL_MAX_DOC_AGE_DAYS (5 * 365 + 1)

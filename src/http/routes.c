@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec/json_scan.h"
 #include "service/audit_log.h"
 #include "service/certificates.h"
 #include "service/dashboard.h"
@@ -85,7 +86,8 @@ typedef struct route_ctx {
     const http_request *rq;
     http_response *rs;
     const svc_req *req;
-    json_t *body;                  /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
+    json_t *body; /* the parsed JSON body of a POST or PUT, or NULL (borrowed) */
+    errs *e; /* what the body's decoder found, handed to the service (routes_dispatch's stack) */
     const char *param[MAX_PARAMS]; /* the {…} segments of the pattern, in order */
     const char *session_id;        /* the web portal's session cookie, when it authenticated */
 } route_ctx;
@@ -118,6 +120,16 @@ static int wants_csv(const route_ctx *c)
     return acc && strstr(acc, "text/csv") != NULL;
 }
 
+/* For the decoders that take an object for granted: 1 when the body is one, else 0 with the
+ * "type" error at "" that the service answers (svc_body_not_object) before anything else. */
+static int body_object(const route_ctx *c)
+{
+    if (json_is_object(c->body))
+        return 1;
+    errs_add(c->e, "type", "", "the body must be a JSON object");
+    return 0;
+}
+
 /* ---- handlers ----------------------------------------------------------------------------- */
 
 #define P0 c->param[0]
@@ -142,10 +154,21 @@ static void h_openapi(route_ctx *c)
     c->rs->content_type = "application/json";
 }
 
-static void h_decl_create(route_ctx *c) { reply(c->rs, svc_decl_create(c->a, c->req, c->body)); }
+/* IDA, IDB, amendments: the declaration decoded here, assessed and stored by the service */
+static void h_decl_create(route_ctx *c)
+{
+    decl_in in;
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_create(c->a, c->req, &in, c->e));
+    decl_release(&in.d);
+}
+
 static void h_decl_modify(route_ctx *c)
 {
-    reply(c->rs, svc_decl_modify(c->a, c->req, P0, c->body));
+    decl_in in;
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_modify(c->a, c->req, P0, &in, c->e));
+    decl_release(&in.d);
 }
 static void h_decl_get(route_ctx *c) { reply(c->rs, svc_decl_get(c->a, c->req, P0)); }
 
@@ -157,14 +180,26 @@ static void h_decl_register(route_ctx *c)
         http_metric_registration(channel);
 }
 
-static void h_decl_amend(route_ctx *c) { reply(c->rs, svc_decl_amend(c->a, c->req, P0, c->body)); }
+static void h_decl_amend(route_ctx *c)
+{
+    decl_in in;
+    json_decl_in_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_amend(c->a, c->req, P0, &in, c->e));
+    decl_release(&in.d);
+}
 static void h_decl_cancel(route_ctx *c)
 {
-    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, c->body));
+    decl_cancel_in in = {0};
+    if (body_object(c))
+        json_decl_cancel_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_cancel(c->a, c->req, P0, &in, c->e));
 }
 static void h_decl_decide(route_ctx *c)
 {
-    reply(c->rs, svc_decl_decide(c->a, c->req, P0, c->body));
+    decl_decision_in in = {0};
+    if (body_object(c))
+        json_decl_decision_decode(c->body, &in, c->e);
+    reply(c->rs, svc_decl_decide(c->a, c->req, P0, &in, c->e));
 }
 static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
 static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }
@@ -173,7 +208,7 @@ static void h_barcode_png(route_ctx *c) { reply(c->rs, svc_decl_barcode(c->a, c-
 static void h_qr_svg(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 0)); }
 static void h_qr_png(route_ctx *c) { reply(c->rs, svc_decl_qr(c->a, c->req, P0, 1)); }
 
-/* Attachments (issue 16): the raw body is the file; kind and filename come as query parameters. */
+/* Attachments: the raw body is the file; kind and filename come as query parameters. */
 static void h_attach_upload(route_ctx *c)
 {
     reply(c->rs, svc_attach_upload(c->a, c->req, P0, arg(c, "kind"), arg(c, "filename"),
@@ -196,19 +231,24 @@ static void h_attach_get(route_ctx *c)
 {
     reply(c->rs, svc_attach_get(c->a, c->req, P0, P1));
     /* served from the portal's origin: an XML document must never run as a page (XHTML scripts).
-     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox refuses */
+     * PDFs and images cannot (with nosniff) and keep the browser's viewers, which a sandbox
+     * refuses */
     if (c->rs->status == 200 && !strcmp(c->rs->content_type, "application/xml"))
         c->rs->csp = "sandbox; default-src 'none'";
 }
 
 static void h_payment(route_ctx *c)
 {
-    reply(c->rs, svc_payment_create(c->a, c->req, c->body, header(c, "X-Signature")));
+    payment_in in;
+    json_payment_decode(c->body, &in, c->e);
+    reply(c->rs, svc_payment_create(c->a, c->req, &in, c->e, header(c, "X-Signature")));
 }
 
 static void h_guarantee(route_ctx *c)
 {
-    reply(c->rs, svc_guarantee_create(c->a, c->req, c->body, header(c, "X-Signature")));
+    guarantee_in in;
+    json_guarantee_decode(c->body, &in, c->e);
+    reply(c->rs, svc_guarantee_create(c->a, c->req, &in, c->e, header(c, "X-Signature")));
 }
 
 static void h_bank_due(route_ctx *c) { reply(c->rs, svc_bank_due(c->a, c->req)); }
@@ -235,7 +275,9 @@ static void h_credits_get(route_ctx *c) { reply(c->rs, svc_credits_get(c->a, c->
 static void h_mandate_list(route_ctx *c) { reply(c->rs, svc_mandate_list(c->a, c->req, P0)); }
 static void h_mandate_grant(route_ctx *c)
 {
-    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, c->body));
+    mandate_in in;
+    json_mandate_decode(c->body, date_today(), &in, c->e);
+    reply(c->rs, svc_mandate_grant(c->a, c->req, P0, &in, c->e));
 }
 static void h_mandate_revoke(route_ctx *c)
 {
@@ -243,16 +285,22 @@ static void h_mandate_revoke(route_ctx *c)
 }
 static void h_credit_apply(route_ctx *c)
 {
-    reply(c->rs, svc_credit_apply(c->a, c->req, P0, c->body));
+    credit_apply_in in;
+    json_credit_apply_decode(c->body, &in, c->e);
+    reply(c->rs, svc_credit_apply(c->a, c->req, P0, &in, c->e));
 }
 static void h_refund_request(route_ctx *c)
 {
-    reply(c->rs, svc_refund_request(c->a, c->req, P0, c->body));
+    refund_request_in in;
+    json_refund_request_decode(c->body, &in, c->e);
+    reply(c->rs, svc_refund_request(c->a, c->req, P0, &in, c->e));
 }
 
 static void h_refund_decide(route_ctx *c)
 {
-    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, c->body));
+    refund_decision_in in;
+    json_refund_decision_decode(c->body, &in, c->e);
+    reply(c->rs, svc_refund_decide(c->a, c->req, P0, P1, &in, c->e));
 }
 
 static void h_debts_overdue(route_ctx *c)
@@ -273,13 +321,22 @@ static int rule_id(route_ctx *c, int64_t *id)
 }
 
 static void h_rules_list(route_ctx *c) { reply(c->rs, svc_rules_list(c->a, c->req)); }
-static void h_rule_create(route_ctx *c) { reply(c->rs, svc_rule_put(c->a, c->req, 0, c->body)); }
+/* A rule's body decoded for rule id (0: a new rule). */
+static void rule_put(route_ctx *c, int64_t id)
+{
+    risk_rule rule = {0};
+    if (body_object(c))
+        json_risk_rule_decode(c->body, id, &rule, c->e);
+    reply(c->rs, svc_rule_put(c->a, c->req, id, &rule, c->e));
+}
+
+static void h_rule_create(route_ctx *c) { rule_put(c, 0); }
 
 static void h_rule_put(route_ctx *c)
 {
     int64_t id;
     if (rule_id(c, &id) == 0)
-        reply(c->rs, svc_rule_put(c->a, c->req, id, c->body));
+        rule_put(c, id);
 }
 
 static void h_rule_delete(route_ctx *c)
@@ -302,7 +359,15 @@ static void h_risk_model_activate(route_ctx *c)
 static void h_risk_settings_get(route_ctx *c) { reply(c->rs, svc_risk_settings_get(c->a, c->req)); }
 static void h_risk_settings_put(route_ctx *c)
 {
-    reply(c->rs, svc_risk_settings_put(c->a, c->req, c->body));
+    int64_t ppm[APP_RISK_SETTINGS];
+    const char *names[APP_RISK_SETTINGS];
+    for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+        names[i] = app_risk_settings[i].json;
+        ppm[i] = -1;
+    }
+    if (body_object(c))
+        json_risk_percents_decode(c->body, names, APP_RISK_SETTINGS, ppm, c->e);
+    reply(c->rs, svc_risk_settings_put(c->a, c->req, ppm, c->e));
 }
 
 static void h_tariff_search(route_ctx *c)
@@ -322,8 +387,12 @@ static void h_tariff_get(route_ctx *c)
 static void h_tax_quote(route_ctx *c)
 {
     date_ymd d;
-    if (date_arg(c, "date", &d) == 0)
-        reply(c->rs, svc_tax_quote(c->a, c->req, c->body, d));
+    if (date_arg(c, "date", &d) != 0)
+        return;
+    decl doc;
+    json_decl_decode(c->body, &doc, c->e);
+    reply(c->rs, svc_tax_quote(c->a, c->req, &doc, c->e, d));
+    decl_release(&doc);
 }
 
 static void h_fx_list(route_ctx *c)
@@ -333,8 +402,14 @@ static void h_fx_list(route_ctx *c)
         reply(c->rs, svc_fx_list(c->a, d));
 }
 
-static void h_fx_put(route_ctx *c) { reply(c->rs, svc_fx_put(c->a, c->req, c->body)); }
-/* issue 14: specialised inspection, amendments under review */
+static void h_fx_put(route_ctx *c)
+{
+    fx_rates_in in;
+    int decoded = json_fx_rates_decode(c->body, &in, c->e);
+    reply(c->rs, svc_fx_put(c->a, c->req, &in, decoded, c->e));
+    json_fx_rates_release(&in);
+}
+/* specialised inspection, amendments under review */
 static void h_inspection_result(route_ctx *c)
 {
     reply(c->rs, svc_inspection_result(c->a, c->req, P0, c->body));
@@ -343,7 +418,10 @@ static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c-
 static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
 static void h_amendment_decide(route_ctx *c)
 {
-    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, c->body));
+    amend_review_in in = {0};
+    if (body_object(c))
+        json_amend_review_decode(c->body, &in, c->e);
+    reply(c->rs, svc_amendment_decide(c->a, c->req, P0, P1, &in, c->e));
 }
 static void h_amendments(route_ctx *c)
 {
@@ -351,35 +429,66 @@ static void h_amendments(route_ctx *c)
 }
 static void h_permit_create(route_ctx *c)
 {
-    reply(c->rs, svc_permit_create(c->a, c->req, c->body));
+    permit_in in;
+    json_permit_decode(c->body, &in, c->e);
+    reply(c->rs, svc_permit_create(c->a, c->req, &in, c->e));
 }
 static void h_permit_get(route_ctx *c) { reply(c->rs, svc_permit_get(c->a, c->req, P0)); }
 static void h_permit_revoke(route_ctx *c)
 {
-    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->body));
+    json_permit_revocation_check(c->body, c->e);
+    reply(c->rs, svc_permit_revoke(c->a, c->req, P0, c->e));
 }
-static void h_co_create(route_ctx *c) { reply(c->rs, svc_co_create(c->a, c->req, c->body)); }
-static void h_co_get(route_ctx *c) { reply(c->rs, svc_co_get(c->a, c->req, P0)); }
+static void h_cert_create(route_ctx *c)
+{
+    cert_in in;
+    json_certificate_decode(c->body, &in, c->e);
+    reply(c->rs, svc_cert_create(c->a, c->req, &in, c->e));
+}
+static void h_cert_get(route_ctx *c) { reply(c->rs, svc_cert_get(c->a, c->req, P0)); }
 static void h_manifest_create(route_ctx *c)
 {
-    reply(c->rs, svc_manifest_create(c->a, c->req, c->body));
+    manifest_in m;
+    json_manifest_decode(c->body, &m, c->e);
+    reply(c->rs, svc_manifest_create(c->a, c->req, &m, c->e));
+    manifest_in_release(&m);
 }
 static void h_manifest_amend(route_ctx *c)
 {
-    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, c->body));
+    manifest_in m;
+    json_manifest_decode(c->body, &m, c->e);
+    reply(c->rs, svc_manifest_amend(c->a, c->req, P0, &m, c->e));
+    manifest_in_release(&m);
 }
 static void h_manifest_get(route_ctx *c) { reply(c->rs, svc_manifest_get(c->a, c->req, P0)); }
 static void h_public_key(route_ctx *c) { reply(c->rs, svc_barcode_public_key(c->a)); }
-static void h_scan(route_ctx *c) { reply(c->rs, svc_supervision_scan(c->a, c->req, c->body)); }
-static void h_gate_event(route_ctx *c) { reply(c->rs, svc_gate_event(c->a, c->req, c->body)); }
+static void h_scan(route_ctx *c)
+{
+    const char *scanned = NULL;
+    json_scan_decode(c->body, &scanned, c->e);
+    reply(c->rs, svc_supervision_scan(c->a, c->req, scanned, c->e));
+}
+static void h_gate_event(route_ctx *c)
+{
+    gate_event_in in;
+    json_gate_event_decode(c->body, &in, c->e);
+    reply(c->rs, svc_gate_event(c->a, c->req, &in, c->e));
+}
 static void h_container(route_ctx *c) { reply(c->rs, svc_container_get(c->a, c->req, P0)); }
 static void h_container_permit(route_ctx *c)
 {
-    reply(c->rs, svc_container_permit(c->a, c->req, P0, c->body));
+    container_permit_in in;
+    json_container_permit_decode(c->body, &in, c->e);
+    reply(c->rs, svc_container_permit(c->a, c->req, P0, &in, c->e));
 }
-static void h_hold_open(route_ctx *c) { reply(c->rs, svc_hold_open(c->a, c->req, c->body)); }
+static void h_hold_open(route_ctx *c)
+{
+    hold_in in;
+    json_hold_decode(c->body, &in, c->e);
+    reply(c->rs, svc_hold_open(c->a, c->req, &in, c->e));
+}
 static void h_hold_release(route_ctx *c) { reply(c->rs, svc_hold_release(c->a, c->req, P0)); }
-/* e-Office and the web portal (issue 16) */
+/* e-Office and the web portal */
 static void h_session_login(route_ctx *c) { http_session_login(c->a, c->rq, c->rs); }
 static void h_session_get(route_ctx *c)
 {
@@ -387,7 +496,9 @@ static void h_session_get(route_ctx *c)
 }
 static void h_session_put(route_ctx *c)
 {
-    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, c->body));
+    const char *role = NULL;
+    json_session_role_decode(c->body, &role, c->e);
+    reply(c->rs, svc_session_put(c->a, c->req, c->session_id, role, c->e));
 }
 
 static void h_session_delete(route_ctx *c)
@@ -434,24 +545,36 @@ static void h_invalidate(route_ctx *c)
 {
     reply(c->rs, svc_admin_invalidate(c->a, c->req, arg(c, "as_of")));
 }
-/* issue 14: the administration's audit chains, customs offices, C/O forms, post-clearance audit */
+/* the administration's audit chains, customs offices, C/O forms, post-clearance audit */
 static void h_audit_chain(route_ctx *c)
 {
     reply(c->rs, svc_audit_chain(c->a, c->req, arg(c, "chain")));
 }
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
-static void h_office_put(route_ctx *c) { reply(c->rs, svc_office_put(c->a, c->req, P0, c->body)); }
-static void h_co_forms(route_ctx *c) { reply(c->rs, svc_co_forms(c->a)); }
+static void h_office_put(route_ctx *c)
+{
+    office_in in;
+    json_office_decode(c->body, &in, c->e);
+    reply(c->rs, svc_office_put(c->a, c->req, P0, &in, c->e));
+}
+static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }
 static void h_pca_candidates(route_ctx *c)
 {
     reply(c->rs, svc_pca_candidates(c->a, c->req, arg(c, "limit")));
 }
-static void h_pca_open(route_ctx *c) { reply(c->rs, svc_pca_open(c->a, c->req, c->body)); }
+static void h_pca_open(route_ctx *c)
+{
+    audit_case_in in;
+    json_audit_case_decode(c->body, &in, c->e);
+    reply(c->rs, svc_pca_open(c->a, c->req, &in, c->e));
+}
 static void h_pca_list(route_ctx *c) { reply(c->rs, svc_pca_list(c->a, c->req, arg(c, "status"))); }
 static void h_pca_get(route_ctx *c) { reply(c->rs, svc_pca_get(c->a, c->req, P0)); }
 static void h_pca_findings(route_ctx *c)
 {
-    reply(c->rs, svc_pca_findings(c->a, c->req, P0, c->body));
+    audit_findings_in in;
+    json_audit_findings_decode(c->body, &in, c->e);
+    reply(c->rs, svc_pca_findings(c->a, c->req, P0, &in, c->e));
 }
 static void h_pca_assess(route_ctx *c) { reply(c->rs, svc_pca_assess(c->a, c->req, P0)); }
 
@@ -527,8 +650,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/permits", h_permit_create, BEARER},
     {"GET", "/api/v1/permits/{number}", h_permit_get, BEARER},
     {"POST", "/api/v1/permits/{number}/revocation", h_permit_revoke, BEARER},
-    {"POST", "/api/v1/certificates-of-origin", h_co_create, BEARER},
-    {"GET", "/api/v1/certificates-of-origin/{number}", h_co_get, BEARER},
+    {"POST", "/api/v1/certificates-of-origin", h_cert_create, BEARER},
+    {"GET", "/api/v1/certificates-of-origin/{number}", h_cert_get, BEARER},
 
     {"POST", "/api/v1/manifests", h_manifest_create, BEARER},
     {"PUT", "/api/v1/manifests/{manifest_id}", h_manifest_amend, BEARER},
@@ -543,7 +666,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/admin/invalidate", h_invalidate, BEARER},
     {"GET", "/api/v1/admin/audit", h_audit_chain, BEARER},
 
-    /* e-Office (issue 16): BEARER routes also take the web portal's session cookie */
+    /* e-Office: BEARER routes also take the web portal's session cookie */
     {"POST", "/api/v1/session", h_session_login, PUBLIC},
     {"GET", "/api/v1/session", h_session_get, BEARER},
     {"PUT", "/api/v1/session", h_session_put, BEARER},
@@ -556,7 +679,7 @@ const http_route http_routes[] = {
 
     {"GET", "/api/v1/customs-offices", h_offices, BEARER},
     {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},
-    {"GET", "/api/v1/reference/co-forms", h_co_forms, BEARER},
+    {"GET", "/api/v1/reference/co-forms", h_cert_forms, BEARER},
 
     {"GET", "/api/v1/post-clearance/candidates", h_pca_candidates, BEARER},
     {"POST", "/api/v1/post-clearance/cases", h_pca_open, BEARER},
@@ -651,9 +774,11 @@ void routes_dispatch(app *a, const http_request *rq, http_response *rs)
 {
     char seg[MAX_SEGMENTS][64];
     const char *m = rq->method;
-    route_ctx c = {.a = a, .rq = rq, .rs = rs};
+    errs decoded; /* one list per request, on this stack (docs/architecture.md, "Memory") */
+    errs_init(&decoded);
+    route_ctx c = {.a = a, .rq = rq, .rs = rs, .e = &decoded};
     int known;
-    if (http_web_static(rq, rs)) /* the web portal's pages (issue 16): GET / and /web/<file> */
+    if (http_web_static(rq, rs)) /* the web portal's pages: GET / and /web/<file> */
         return;
     int n = split(rq->url, seg);
     const http_route *route = n < 0 ? NULL : find(m, seg, n, c.param, 1, &known);

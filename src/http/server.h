@@ -13,10 +13,10 @@ typedef struct http_options {
     int port;                 /* 0 = any free port; the chosen one is written back */
     int max_connections;      /* all clients together (default 1000) */
     int max_per_address;      /* one client address (default 256: a quarter of the total, so
-                                 * one address cannot take the others' share) */
+                               * one address cannot take the others' share) */
     int request_timeout;      /* seconds to receive a whole request, headers and body, counted
-                                 * from the end of the previous one (default 10; not only idle
-                                 * time: a client sending a byte a second is cut too) */
+                               * from the end of the previous one (default 10; not only idle
+                               * time: a client sending a byte a second is cut too) */
     const char *tls_cert_pem; /* both set: HTTPS only (libmicrohttpd + GnuTLS) */
     const char *tls_key_pem;
     int allow_plain_bearer; /* accept bearer tokens over plain HTTP from non-loopback peers */

@@ -1,4 +1,4 @@
-/* The web portal's side of the HTTP server (issue 16): static pages from the data directory,
+/* The web portal's side of the HTTP server: static pages from the data directory,
  * authentication by bearer token or session cookie (with its CSRF check), and the e-Office
  * routes (session, lists, worklists, claims, notifications). */
 #include "http/web.h"
@@ -148,7 +148,7 @@ int http_authenticate(app *a, const http_request *rq, svc_req *req, http_respons
     return 1;
 }
 
-/* ---- sign-in ----------------------------------------------------------------------------------- */
+/* ---- sign-in --------------------------------------------------------------------------------- */
 
 static void set_cookie(const http_request *rq, http_response *rs, const char *value, int max_age)
 {
@@ -191,7 +191,11 @@ int http_session_login(app *a, const http_request *rq, http_response *rs)
         error(rs, 400, "malformed_json", msg);
         return 1;
     }
-    svc_reply r = svc_session_login(a, body, sid);
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    login_in in;
+    errs_init(&e);
+    json_login_decode(body, &in, &e);
+    svc_reply r = svc_session_login(a, &in, &e, sid);
     json_decref(body);
     reply(rs, r);
     if (r.code == SVC_OK)

@@ -1,4 +1,4 @@
-/* The web portal in the HTTP server (issue 16): static pages, bearer-or-cookie authentication
+/* The web portal in the HTTP server: static pages, bearer-or-cookie authentication
  * with the CSRF check, and the e-Office routes. */
 #ifndef ECUSTOMS_HTTP_WEB_H
 #define ECUSTOMS_HTTP_WEB_H

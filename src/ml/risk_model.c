@@ -159,7 +159,8 @@ static int compile(compiled *t, const char *bytes, size_t len, char *err, size_t
             int leaf = l < 0;
             if (type != 0 || (!leaf && (l <= (int64_t)j || r <= (int64_t)j || l >= (int64_t)n ||
                                         r >= (int64_t)n || f < 0 || f >= RISK_N_FEATURES))) {
-                /* children come after their parent in XGBoost's layout, which also rules out cycles */
+                /* children come after their parent in XGBoost's layout, which also rules out
+                 * cycles */
                 snprintf(err, err_size, "tree %zu node %zu is malformed", i, j);
                 rc = -1;
                 break;

@@ -14,7 +14,7 @@
 #include "store/store_permits.h"
 #include "store/store_risk.h"
 #include "store/store_users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/rand.h"
 
 svc_req svc_admin_cli(void)
@@ -60,7 +60,7 @@ static int seed_fx(db_conn *c, init_ctx *x)
         }
         fx_row r = {0};
         if (!cols[4] || strlen(cols[0]) != 3 ||
-            dec_parse(cols[1], DEC_SCALE_FX, 0, &r.vnd_per_unit) != 0 ||
+            decimal_parse(cols[1], DECIMAL_SCALE_FX, 0, &r.vnd_per_unit) != 0 ||
             date_parse(cols[2], &r.valid_from) != 0 || date_parse(cols[3], &r.valid_to) != 0)
             continue;
         memcpy(r.currency, cols[0], 4);
@@ -95,7 +95,7 @@ static int init_job(db_conn *c, void *ctx)
     for (size_t i = 0; i < sizeof demo / sizeof *demo && rc == 0; i++)
         rc = store_party_put(c, &demo[i]);
     /* licensing and inspection agencies connected to the single window, so that the specialised
-     * inspection flow can be seen (issue 14): MARD quarantine, MOIT quality inspection, MOT
+     * inspection flow can be seen: MARD quarantine, MOIT quality inspection, MOT
      * vehicle certification */
     static const party agencies[] = {
         {"0100200001", "Department of Animal Health and Plant Protection (MARD)", "active", 0, 1, 0,

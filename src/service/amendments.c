@@ -50,7 +50,7 @@ int amend_attach(db_conn *c, const char *decl_id, json_t *view)
     return n < 0 ? n : 0;
 }
 
-/* ---- GET /amendments ------------------------------------------------------------------------------ */
+/* ---- GET /amendments ------------------------------------------------------------------------- */
 
 typedef struct queue_ctx {
     const char *status;
@@ -105,7 +105,7 @@ svc_reply svc_amendments_list(app *a, const svc_req *req, const char *status)
     return r;
 }
 
-/* ---- GET /declarations/{number}/versions ----------------------------------------------------------- */
+/* ---- GET /declarations/{number}/versions ----------------------------------------------------- */
 
 /* Scalar differences between two JSON documents, as {path, from, to} (JSON Pointer paths). */
 static void diff(json_t *from, json_t *to, const char *path, json_t *out)

@@ -16,7 +16,7 @@
 #include "util/errs.h"
 #include "util/log.h"
 #include "util/rand.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 /* The kinds of document, and who attaches them: the declarant's dossier, the officer's findings. */
 static const char *const declarant_kinds[] = {
@@ -200,14 +200,14 @@ static int upload_job(db_conn *c, void *ctx)
         return svc_fail(&x->job, svc_errors(&e));
     }
     x->row.at = x->job.now;
-    x->row.seq =
-        max_seq +
-        1; /* one writer per server; servers sharing a PostgreSQL database that race for the same seq meet the UNIQUE key: 409 retry */
+    x->row.seq = max_seq + 1; /* one writer per server; servers sharing a PostgreSQL database that
+                                 race for the same seq meet the UNIQUE key: 409 retry */
     if ((rc = store_attach_put(c, &x->row, x->b64)) != 0) {
         decl_row_release(&d);
         return rc;
     }
-    /* the hash in the hash chain: the bytes cannot be swapped (nor the row's hash edited) unnoticed */
+    /* the hash in the hash chain: the bytes cannot be swapped (nor the row's hash edited)
+     * unnoticed */
     json_t *detail =
         json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "attachment", x->row.id, "kind", x->row.kind,
                   "filename", x->row.filename, "content_type", x->row.content_type, "size",
@@ -243,7 +243,8 @@ static int meta_job(db_conn *c, void *ctx)
 }
 
 /* 1 and *r (404, or a storage error) when the caller cannot see the declaration; else 0. Checked
- * before the body is: a caller learns nothing of another enterprise's declaration from the errors. */
+ * before the body is: a caller learns nothing of another enterprise's declaration from the
+ * errors. */
 static int not_visible(app *a, const svc_req *req, const char *number, svc_reply *r)
 {
     meta_ctx m = {.key = number};
@@ -637,7 +638,7 @@ svc_reply svc_attach_get(app *a, const svc_req *req, const char *number, const c
     if (x.b64) {
         size_t max = strlen(x.b64) / 4 * 3 + 3;
         bytes = malloc(max);
-        n = bytes ? sig_b64_decode(x.b64, bytes, max) : -1;
+        n = bytes ? ecdsa_b64_decode(x.b64, bytes, max) : -1;
     }
     char sha[65] = "";
     if (n >= 0)

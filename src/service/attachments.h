@@ -1,4 +1,4 @@
-/* Documents attached to declarations (issue 16 "Documents"): invoices, packing lists, bills of
+/* Documents attached to declarations: invoices, packing lists, bills of
  * lading, contracts, C/Os, permits, value declarations and photos from the declarant; inspection
  * photos and scanner images from the officer. PDF, JPEG, PNG or XML, recognised by their bytes.
  * The bytes are stored by SHA-256 (store/store_attachments.h), the hash goes into the

@@ -12,7 +12,7 @@
 int audit_log_append(db_conn *c, const char *chain, int64_t at, const svc_req *by,
                      const char *action, json_t *detail)
 {
-    /* the person acting, when a person does (issue 16): inside the MACed detail */
+    /* the person acting, when a person does: inside the MACed detail */
     json_t *who = by ? svc_event_actor(by, detail ? json_deep_copy(detail) : NULL) : NULL;
     json_t *use = who ? who : detail;
     char *d = use ? json_dumps(use, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

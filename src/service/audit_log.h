@@ -1,4 +1,4 @@
-/* The administration's own audit chains (issue 14): runs of the invalidation sweep, confirmed
+/* The administration's own audit chains: runs of the invalidation sweep, confirmed
  * exchange-rate jumps, the customs-office table, post-clearance audit cases. They live in the
  * same hash-chained events table as declarations, keyed by a chain name instead of a declaration
  * id ("invalidation", "exchange_rates", "customs_offices", "audit:<case>"), so `ecustoms audit

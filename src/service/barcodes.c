@@ -22,7 +22,7 @@
 #include "store/db.h"
 #include "util/keyfile.h"
 #include "util/log.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 /* Where the key lived before it moved to a file: read once to migrate it out, then deleted. */
 #define KEY_SETTING "barcode.ecdsa_p256_pem"
@@ -176,7 +176,7 @@ static int bc_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
-/* A port operator sees the declarations of its own port only (issue 15 #6): the port of
+/* A port operator sees the declarations of its own port only: the port of
  * discharge of an import, of loading of an export. */
 static int operator_port(app *a, const svc_req *req, const decl_row *row)
 {
@@ -327,7 +327,7 @@ svc_reply svc_barcode_public_key(app *a)
     return r;
 }
 
-/* ---- verification (offline CLI and the supervision scan) -------------------------------------- */
+/* ---- verification (offline CLI and the supervision scan) ------------------------------------- */
 
 int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
                            size_t why_size)
@@ -371,9 +371,9 @@ int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *
         b64[n++] = '=';
     b64[n] = 0;
     unsigned char der[160];
-    int dl = sig_b64_decode(b64, der, sizeof der);
+    int dl = ecdsa_b64_decode(b64, der, sizeof der);
     int ok =
-        dl > 0 && sig_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
+        dl > 0 && ecdsa_verify_p256(pub, payload, (size_t)(last - payload), der, (size_t)dl) == 1;
     out->signature_valid = ok;
     if (!ok)
         snprintf(why, why_size, "the customs signature does not verify: forged or altered payload");
@@ -396,16 +396,13 @@ static int scan_job(db_conn *c, void *ctx)
 /* Decision 2629/QD-TCHQ: the supervising officer scans the 1-D barcode (the declaration number) or
  * the signed 2-D barcode; the system traces the declaration, checks status and validity, warns when
  * procedures are not complete and shows the declaration with its container list. */
-svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body)
+svc_reply svc_supervision_scan(app *a, const svc_req *req, const char *scanned, errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req) && !svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "scans are for supervising officers");
-    errs e;
-    errs_init(&e);
-    const char *scanned;
-    if (json_scan_decode(body, &scanned, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     json_t *warnings = json_array();
     barcode_payload bp = {0};
     char why[160];

@@ -37,6 +37,7 @@ typedef struct barcode_payload {
 int barcode_payload_verify(EVP_PKEY *pub, const char *payload, barcode_payload *out, char *why,
                            size_t why_size);
 /* POST /api/v1/supervision/scan */
-svc_reply svc_supervision_scan(app *a, const svc_req *req, json_t *body);
+/* scanned: the payload json_scan_decode found (NULL when e holds its error) */
+svc_reply svc_supervision_scan(app *a, const svc_req *req, const char *scanned, errs *e);
 
 #endif

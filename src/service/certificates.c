@@ -13,29 +13,29 @@
 #include "core/validate.h"
 #include "service/kernel.h"
 #include "store/store_permits.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 
-static json_t *dec_json(int64_t v, int scale)
+static json_t *decimal_json(int64_t v, int scale)
 {
     char buf[40];
-    dec_format(v, scale, buf, sizeof buf);
+    decimal_format(v, scale, buf, sizeof buf);
     return json_string(buf);
 }
 
-static json_t *co_view(const co_row *r, const co_item_row *items, int n)
+static json_t *cert_view(const cert_row *r, const cert_item_row *items, int n)
 {
     char d[16];
     date_format(r->issue_date, d);
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr,
-                              json_pack("{s:s,s:o,s:o,s:o,s:o,s:s}", "hs6", items[i].hs6,
-                                        "quantity", dec_json(items[i].quantity, DEC_SCALE_QTY),
-                                        "used", dec_json(items[i].used, DEC_SCALE_QTY), "remaining",
-                                        dec_json(items[i].quantity - items[i].used, DEC_SCALE_QTY),
-                                        "fob_value", dec_json(items[i].fob_value, DEC_SCALE_AMOUNT),
-                                        "origin_criterion", items[i].origin_criterion));
+        json_array_append_new(
+            arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:s}", "hs6", items[i].hs6, "quantity",
+                           decimal_json(items[i].quantity, DECIMAL_SCALE_QTY), "used",
+                           decimal_json(items[i].used, DECIMAL_SCALE_QTY), "remaining",
+                           decimal_json(items[i].quantity - items[i].used, DECIMAL_SCALE_QTY),
+                           "fob_value", decimal_json(items[i].fob_value, DECIMAL_SCALE_AMOUNT),
+                           "origin_criterion", items[i].origin_criterion));
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "number", r->number, "form",
                      r->form, "issuing_country", r->issuing_country, "issue_date", d, "exporter",
                      r->exporter, "importer", r->importer, "invoice_number", r->invoice_number,
@@ -44,33 +44,33 @@ static json_t *co_view(const co_row *r, const co_item_row *items, int n)
 
 /* ---- POST ---------------------------------------------------------------------------------- */
 
-typedef struct co_ctx {
+typedef struct cert_ctx {
     const svc_req *req;
-    co_row row;
-    co_item_row items[CO_MAX_ITEMS];
+    cert_row row;
+    cert_item_row items[CERT_MAX_ITEMS];
     int n;
     int64_t now;
     svc_reply reply;
     const char *key;
     int found;
-} co_ctx;
+} cert_ctx;
 
 static int create_job(db_conn *c, void *ctx)
 {
-    co_ctx *x = ctx;
+    cert_ctx *x = ctx;
     if (svc_idem_lookup(c, x->req, &x->reply))
         return 1;
-    int rc = store_co_insert(c, &x->row);
+    int rc = store_cert_insert(c, &x->row);
     if (rc == DB_CONSTRAINT) {
         x->reply = svc_error(SVC_CONFLICT, "duplicate", "a certificate with this number exists");
         return 1;
     }
     for (int i = 0; rc == 0 && i < x->n; i++)
-        rc = store_co_item_insert(c, x->row.number, i, &x->items[i]);
+        rc = store_cert_item_insert(c, x->row.number, i, &x->items[i]);
     if (rc != 0)
         return rc;
     x->reply.code = SVC_CREATED;
-    x->reply.body = co_view(&x->row, x->items, x->n);
+    x->reply.body = cert_view(&x->row, x->items, x->n);
     return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
 }
 
@@ -91,58 +91,53 @@ static int hs6_known(app *a, const char *hs6)
 /* The issuing country is a party of one of the agreements the form serves, on the issue date. For
  * imports into Vietnam the parties listed are the exporting ones (data/tax/fta_parties.tsv), so
  * Vietnam itself never issues a certificate for its own imports. */
-static int co_issuer_ok(app *a, const origin_form *of, const char *cc, date_ymd d)
+static int cert_issuer_ok(app *a, const origin_form *of, const char *cc, date_ymd d)
 {
     if (!a->tax)
         return 1;
     for (int i = 0; i < FTA_COUNT; i++) {
-        const tt_agreement *ag = tt_agreement_of(a->tax, i);
-        if (ag && ag->present && tt_form_accepted(ag, of->form) && tt_find_party(a->tax, i, cc, d))
+        const tax_tables_agreement *ag = tax_tables_agreement_of(a->tax, i);
+        if (ag && ag->present && tax_tables_form_accepted(ag, of->form) &&
+            tax_tables_find_party(a->tax, i, cc, d))
             return 1;
     }
     return 0;
 }
 
-svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_cert_create(app *a, const svc_req *req, const cert_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "agency") && !svc_role_is(req, "asw"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "certificates of origin are lodged by an issuing authority (agency) or "
                          "the ASEAN Single Window (asw)");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
-    co_ctx *x = calloc(1, sizeof *x);
-    co_in *in = calloc(1, sizeof *in);
-    if (!x || !in) {
-        free(x);
-        free(in);
+    cert_ctx *x = calloc(1, sizeof *x);
+    if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    json_certificate_decode(body, in, &e);
     x->req = req;
     x->now = svc_now();
     /* the rules that need today, the agreements' parties and the tariff */
     date_ymd today = date_legal(x->now);
     if (in->issue_date && in->issue_date > today)
-        errs_add(&e, "date_future", "/issue_date",
+        errs_add(e, "date_future", "/issue_date",
                  "a certificate cannot be issued after today (Vietnam's date)");
     else if (in->issue_date && in->issue_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS))
-        errs_add(&e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
+        errs_add(e, "date_too_old", "/issue_date", "a certificate more than 5 years old");
     const origin_form *of = in->of;
     const char *cc = in->issuing_country;
-    if (of && in->country_ok && !co_issuer_ok(a, of, cc, in->issue_date ? in->issue_date : today)) {
+    if (of && in->country_ok &&
+        !cert_issuer_ok(a, of, cc, in->issue_date ? in->issue_date : today)) {
         if (strcmp(cc, "VN") == 0)
-            errs_add(&e, "co_issuer", "/issuing_country",
+            errs_add(e, "co_issuer", "/issuing_country",
                      "form %s for goods imported into Vietnam is issued by "
                      "the exporting party of %s, not by Vietnam",
                      of->form, of->agreement);
         else
-            errs_add(&e, "co_issuer", "/issuing_country",
+            errs_add(e, "co_issuer", "/issuing_country",
                      "%s is not a party of %s (form %s) on the issue date", cc, of->agreement,
                      of->form);
     }
@@ -150,16 +145,15 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
         if (in->items[i].hs6[0] && !hs6_known(a, in->items[i].hs6)) {
             char q[48];
             snprintf(q, sizeof q, "/items/%d/hs6", i);
-            errs_add(&e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff",
+            errs_add(e, "hs_code", q, "'%s' is not a 6-digit HS subheading of the national tariff",
                      in->items[i].hs6);
         }
     }
-    if (e.n) {
+    if (e->n) {
         free(x);
-        free(in);
-        return svc_errors(&e);
+        return svc_errors(e);
     }
-    co_row *c = &x->row;
+    cert_row *c = &x->row;
     snprintf(c->form, sizeof c->form, "%s", in->form);
     snprintf(c->number, sizeof c->number, "%s", in->number);
     snprintf(c->issuing_country, sizeof c->issuing_country, "%s", in->issuing_country);
@@ -172,14 +166,13 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
     c->created_at = x->now;
     x->n = in->n;
     for (int i = 0; i < in->n; i++) {
-        co_item_row *ci = &x->items[i];
+        cert_item_row *ci = &x->items[i];
         snprintf(ci->hs6, sizeof ci->hs6, "%s", in->items[i].hs6);
         ci->quantity = in->items[i].quantity;
         ci->fob_value = in->items[i].fob_value;
         snprintf(ci->origin_criterion, sizeof ci->origin_criterion, "%s",
                  in->items[i].origin_criterion);
     }
-    free(in);
     int rc = store_write(a->st, create_job, x);
     if (rc < 0) {
         json_decref(x->reply.body);
@@ -195,17 +188,17 @@ svc_reply svc_co_create(app *a, const svc_req *req, json_t *body)
 
 static int get_job(db_conn *c, void *ctx)
 {
-    co_ctx *x = ctx;
-    x->found = store_co_get(c, x->key, &x->row);
+    cert_ctx *x = ctx;
+    x->found = store_cert_get(c, x->key, &x->row);
     if (x->found == 1)
-        x->n = store_co_items(c, x->key, x->items, CO_MAX_ITEMS);
+        x->n = store_cert_items(c, x->key, x->items, CERT_MAX_ITEMS);
     return x->found < 0 ? x->found : x->n < 0 ? x->n : 0;
 }
 
-svc_reply svc_co_get(app *a, const svc_req *req, const char *number)
+svc_reply svc_cert_get(app *a, const svc_req *req, const char *number)
 {
     svc_reply r = {0};
-    co_ctx *x = calloc(1, sizeof *x);
+    cert_ctx *x = calloc(1, sizeof *x);
     if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
     x->key = number;
@@ -216,21 +209,21 @@ svc_reply svc_co_get(app *a, const svc_req *req, const char *number)
         r = svc_error(SVC_NOT_FOUND, "not_found", "no such certificate of origin");
     else {
         r.code = SVC_OK;
-        r.body = co_view(&x->row, x->items, x->n);
+        r.body = cert_view(&x->row, x->items, x->n);
     }
     free(x);
     return r;
 }
 
-/* ---- verification at assessment ---------------------------------------------------------------- */
+/* ---- verification at assessment -------------------------------------------------------------- */
 
 typedef struct verify_ctx {
     decl *d;
     date_ymd date;
     const char *own_id; /* re-assessing this declaration: its own use is not counted */
-    co_check *ck;
-    co_row row;
-    co_item_row items[CO_MAX_ITEMS];
+    cert_check *ck;
+    cert_row row;
+    cert_item_row items[CERT_MAX_ITEMS];
 } verify_ctx;
 
 static int verify_job(db_conn *c, void *ctx)
@@ -241,17 +234,17 @@ static int verify_job(db_conn *c, void *ctx)
         char *why = x->ck->why[i];
         if (!it->co_form[0] || !it->co_number[0])
             continue;
-        int rc = store_co_get(c, it->co_number, &x->row);
+        int rc = store_cert_get(c, it->co_number, &x->row);
         if (rc < 0)
             return rc;
-        int n = rc == 1 ? store_co_items(c, it->co_number, x->items, CO_MAX_ITEMS) : 0;
+        int n = rc == 1 ? store_cert_items(c, it->co_number, x->items, CERT_MAX_ITEMS) : 0;
         if (n < 0)
             return n;
         if (rc == 0) {
             utf8_snprintf(why, 128, "C/O %s refused: no such certificate on record", it->co_number);
         } else if (strcmp(x->row.importer, decl_vn_party(x->d)->tax_code) != 0) {
-            /* a certificate serves the importer it was issued for, never another enterprise
-             * (issue 15 #5), whoever declares */
+            /* a certificate serves the importer it was issued for, never another enterprise,
+             * whoever declares */
             utf8_snprintf(why, 128, "C/O %s refused: issued for another importer", it->co_number);
         } else if (strcmp(x->row.form, it->co_form) != 0) {
             utf8_snprintf(why, 128, "C/O %s refused: it is form %s, not %s", it->co_number,
@@ -278,7 +271,7 @@ static int verify_job(db_conn *c, void *ctx)
                         pending += o->quantity;
                 }
                 int64_t own = 0;
-                if (x->own_id && store_co_own_usage(c, x->own_id, it->co_number, k, &own) < 0)
+                if (x->own_id && store_cert_own_usage(c, x->own_id, it->co_number, k, &own) < 0)
                     own = 0;
                 ok = x->items[k].quantity - (x->items[k].used - own) - pending >= it->quantity;
             }
@@ -294,7 +287,7 @@ static int verify_job(db_conn *c, void *ctx)
     return 0;
 }
 
-void co_verify(app *a, decl *d, date_ymd date, const char *own_id, co_check *ck)
+void cert_verify(app *a, decl *d, date_ymd date, const char *own_id, cert_check *ck)
 {
     int claims = 0;
     ck->n = 0;
@@ -326,7 +319,7 @@ void co_verify(app *a, decl *d, date_ymd date, const char *own_id, co_check *ck)
     free(x);
 }
 
-void co_annotate(co_check *ck, tax_result *tr)
+void cert_annotate(cert_check *ck, tax_result *tr)
 {
     for (int i = 0; i < ck->n && (size_t)i < tr->n_items; i++) {
         if (!ck->why[i][0])
@@ -344,7 +337,7 @@ void co_annotate(co_check *ck, tax_result *tr)
     ck->n = 0;
 }
 
-int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
+int cert_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
 {
     for (int i = 0; i < d->n_items; i++) {
         const decl_item *it = &d->items[i];
@@ -352,7 +345,7 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
             continue;
         char hs6[7];
         utf8_snprintf(hs6, sizeof hs6, "%.6s", it->hs_code);
-        int rc = store_co_draw(c, it->co_number, hs6, it->quantity, decl_id, i);
+        int rc = store_cert_draw(c, it->co_number, hs6, it->quantity, decl_id, i);
         if (rc < 0)
             return rc;
         if (rc == 0) {
@@ -369,7 +362,7 @@ int co_consume(db_conn *c, const decl *d, const char *decl_id, errs *e)
 
 /* ---- reference: the forms ------------------------------------------------------------------ */
 
-svc_reply svc_co_forms(app *a)
+svc_reply svc_cert_forms(app *a)
 {
     json_t *arr = json_array();
     date_ymd today = svc_today();
@@ -379,12 +372,12 @@ svc_reply svc_co_forms(app *a)
         char cc[3] = {0};
         /* every ISO country that is a party of an agreement accepting the form, today */
         for (int j = 0; a->tax && j < FTA_COUNT; j++) {
-            const tt_agreement *ag = tt_agreement_of(a->tax, j);
-            if (!ag || !ag->present || !tt_form_accepted(ag, f->form))
+            const tax_tables_agreement *ag = tax_tables_agreement_of(a->tax, j);
+            if (!ag || !ag->present || !tax_tables_form_accepted(ag, f->form))
                 continue;
             for (cc[0] = 'A'; cc[0] <= 'Z'; cc[0]++)
                 for (cc[1] = 'A'; cc[1] <= 'Z'; cc[1]++)
-                    if (tt_find_party(a->tax, j, cc, today)) {
+                    if (tax_tables_find_party(a->tax, j, cc, today)) {
                         int seen = 0;
                         size_t k;
                         json_t *v;

@@ -42,10 +42,11 @@
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "store/pack.h"
-#include "util/dec.h"
+#include "util/decimal.h"
+#include "util/log.h"
 #include "util/rand.h"
 
-#define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days (domain.md §1.2) */
+#define PROVISIONAL_DAYS 7 /* IDA data kept for 7 days */
 
 /* The last second provisional data created at `created_at` may be modified or registered: the end
  * of the 7th legal day after its creation (the sweep expires it the day after: svc_invalidate). */
@@ -85,9 +86,8 @@ typedef struct assessed {
     decl d;
     tax_result tr;
     tax_item_result *items;
-    char *doc;        /* canonical JSON of the submitted declaration */
-    char *taxes;      /* JSON of the tax result */
-    json_t *doc_json; /* the same, parsed (for building replies without re-parsing) */
+    char *doc;   /* canonical JSON of the submitted declaration */
+    char *taxes; /* JSON of the tax result */
     json_t *taxes_json;
 } assessed;
 
@@ -97,23 +97,24 @@ static void assessed_release(assessed *x)
     free(x->items);
     free(x->doc);
     free(x->taxes);
-    json_decref(x->doc_json);
     json_decref(x->taxes_json);
     memset(x, 0, sizeof *x);
 }
 
-/* Decodes and checks body, computes taxes with the rates of `date`. On failure returns a
- * 422 reply with every problem. */
+/* Checks the decoded declaration in (its struct moves into x: in->d is left zeroed; e holds the
+ * decoder's errors), computes taxes with the rates of `date`. On failure returns -1 and a 422
+ * reply with every problem. text is the document's JSON: the request's body (req->raw_body) or
+ * the stored document (req NULL). */
 enum { ASSESS_ENCODE = 1 }; /* also serialise the document and the taxes */
 
-static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
-                     svc_reply *fail, int flags, const char *own_id)
+static int assess_ex(app *a, const svc_req *req, decl_in *in, errs *e, const char *text,
+                     date_ymd date, assessed *x, svc_reply *fail, int flags, const char *own_id)
 {
-    errs errbuf; /* on the stack: a 64 KiB malloc per request costs a malloc_consolidate */
-    errs *e = &errbuf;
     memset(x, 0, sizeof *x);
-    errs_init(e);
-    json_decl_decode(body, &x->d, e);
+    x->d = in->d;
+    memset(&in->d, 0, sizeof in->d);
+    /* a declarant the body names is kept as it is (a different one is refused below) */
+    int given_same = in->declarant_given && x->d.declarant[0];
     decl_validate(&x->d, a->tariff, e);
     decl_validate_dates(&x->d, svc_today(), e); /* sane windows are about today, not the tax date */
     offices_check(a, x->d.customs_office, e);
@@ -134,10 +135,10 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
         if (!x->items)
             errs_add(e, "internal", "", "out of memory");
         else {
-            co_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
-            co_verify(a, &x->d, date, own_id, &ck);
+            cert_check ck; /* e-C/O: a claim the registry does not support falls back to MFN */
+            cert_verify(a, &x->d, date, own_id, &ck);
             tax_compute(a->tariff, a->tax, &table, &x->d, date, &x->tr, e);
-            co_annotate(&ck, &x->tr);
+            cert_annotate(&ck, &x->tr);
         }
     }
     dedupe(e);
@@ -151,11 +152,9 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
     /* Store the declaration as submitted plus the declarant filled in. When the request's exact
      * bytes are at hand they are stored (with the declarant spliced in after the opening brace
      * when it was absent) instead of re-serialising the parsed document. */
-    json_t *given = json_object_get(body, "declarant");
-    const char *given_s = json_string_value(given);
     const char *raw = req ? req->raw_body : NULL;
     const char *brace = raw ? strchr(raw, '{') : NULL;
-    if (brace && !given) {
+    if (brace && !in->declarant_given) {
         size_t rest = req->raw_len - (size_t)(brace + 1 - raw);
         size_t n = strlen(x->d.declarant) + 32;
         x->doc = malloc(n + rest + 1);
@@ -164,23 +163,37 @@ static int assess_ex(app *a, const svc_req *req, json_t *body, date_ymd date, as
             memcpy(x->doc + k, brace + 1, rest);
             x->doc[k + rest] = 0;
         }
-    } else if (raw && given_s && strcmp(given_s, x->d.declarant) == 0) {
+    } else if (raw && given_same) {
         x->doc = strndup(raw, req->raw_len);
-    }
-    json_t *copy = json_incref(body);
-    json_object_set_new(copy, "declarant", json_string(x->d.declarant));
-    if (!x->doc)
+    } else if (text) { /* stored documents, and a declarant given empty: serialised again */
+        json_t *copy = raw ? json_loadb(raw, req->raw_len, 0, NULL) : json_loads(text, 0, NULL);
+        json_object_set_new(copy, "declarant", json_string(x->d.declarant));
         x->doc = json_dumps(copy, JSON_COMPACT);
-    x->doc_json = copy;
+        json_decref(copy);
+    }
     x->taxes_json = json_tax_result(&x->tr, &x->d);
     x->taxes = json_dumps(x->taxes_json, JSON_COMPACT);
     return 0;
 }
 
-static int assess(app *a, const svc_req *req, json_t *body, date_ymd date, assessed *x,
+/* A declaration a request submitted, with the request's bytes as its document. */
+static int assess(app *a, const svc_req *req, decl_in *in, errs *e, date_ymd date, assessed *x,
                   svc_reply *fail)
 {
-    return assess_ex(a, req, body, date, x, fail, ASSESS_ENCODE, NULL);
+    return assess_ex(a, req, in, e, req->raw_body, date, x, fail, ASSESS_ENCODE, NULL);
+}
+
+/* A stored document assessed again (IDC, an accepted amendment): decoded here. */
+static int assess_stored(app *a, const char *text, date_ymd date, assessed *x, svc_reply *fail,
+                         int flags, const char *own_id)
+{
+    errs e; /* on the stack (docs/architecture.md, "Memory") */
+    decl_in in;
+    errs_init(&e);
+    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+    json_decl_in_decode(doc, &in, &e);
+    json_decref(doc);
+    return assess_ex(a, NULL, &in, &e, text, date, x, fail, flags, own_id);
 }
 
 /* ---- views -------------------------------------------------------------------------------- */
@@ -219,7 +232,7 @@ static json_t *decl_view_of(const decl_row *r, const svc_req *req, json_t *doc, 
     json_object_set_new(v, "customs_office", json_string(r->office));
     json_object_set_new(v, "declarant", json_string(r->declarant));
     json_object_set_new(v, "enterprise", json_string(r->party));
-    json_object_set_new(v, "customs_value", pay_money(r->customs_value));
+    json_object_set_new(v, "customs_value", json_money(r->customs_value));
     date_format(r->tax_date, buf);
     json_object_set_new(v, "tax_date", json_string(buf));
     json_object_set_new(v, "created_at", json_timestamp(r->created_at));
@@ -296,7 +309,7 @@ typedef struct write_ctx {
     decl_row row;    /* the row to write (or as read) */
     const char *key; /* id or number the request addressed */
     /* for transitions */
-    lc_action action;
+    lifecycle_action action;
     json_t *detail; /* event detail (borrowed) */
     int64_t seen_updated_at;
     assessed *ax;
@@ -321,7 +334,7 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
     return rc;
 }
 
-/* A declarant acts for another enterprise only under a mandate in force today (issue 15 #5):
+/* A declarant acts for another enterprise only under a mandate in force today:
  * 0 when it may, 1 (reply set: 403 no_mandate) when not, <0 on error. */
 static int no_mandate(db_conn *c, write_ctx *x, const char *enterprise, const char *declarant)
 {
@@ -391,7 +404,7 @@ static void fill_row_from(decl_row *row, const assessed *ax, date_ymd date)
     row->taxes = ax->taxes;
 }
 
-svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_decl_create(app *a, const svc_req *req, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
@@ -403,31 +416,30 @@ svc_reply svc_decl_create(app *a, const svc_req *req, json_t *body)
     char id[33];
     if (new_decl_id(id) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
-    if (assess(a, req, body, today, &ax, &r) != 0)
+    if (assess(a, req, in, e, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req)};
     memcpy(x.row.id, id, sizeof id);
     fill_row_from(&x.row, &ax, today);
     x.row.status = ST_PROVISIONAL;
     x.row.created_at = x.row.updated_at = x.job.now;
-    /* The IDA answer: identity, status and the assessment (items with their taxes); the full
-     * declaration is one GET away. Spliced from the tax document already serialised for
-     * storage rather than serialising it a second time. */
+    /* The IDA answer: identity, status and the assessment (the tax document's members: items
+     * with their taxes); the full declaration is one GET away. Serialised here, outside the
+     * writer: the text is both the answer and what a replayed Idempotency-Key gets. */
     char until[24];
     date_format_timestamp((time_t)provisional_until(x.job.now), until);
-    size_t tl = strlen(ax.taxes);
-    x.reply_text = malloc(tl + 400);
+    json_t *answer =
+        json_pack("{s:s,s:n,s:s,s:n,s:s,s:s,s:s,s:s,s:s,s:s}", "id", x.row.id, "number", "status",
+                  "provisional", "channel", "kind", x.row.kind == DECL_EXPORT ? "export" : "import",
+                  "type_code", x.row.type_code, "customs_office", x.row.office, "declarant",
+                  x.row.declarant, "enterprise", x.row.party, "provisional_until", until);
+    if (answer && json_object_update(answer, ax.taxes_json) == 0)
+        x.reply_text = json_dumps(answer, JSON_COMPACT);
+    json_decref(answer);
     if (!x.reply_text) {
         assessed_release(&ax);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    int k = snprintf(x.reply_text, 400,
-                     "{\"id\":\"%s\",\"number\":null,\"status\":\"provisional\",\"channel\":null,"
-                     "\"kind\":\"%s\",\"type_code\":\"%s\",\"customs_office\":\"%s\","
-                     "\"declarant\":\"%s\",\"enterprise\":\"%s\",\"provisional_until\":\"%s\",",
-                     x.row.id, x.row.kind == DECL_EXPORT ? "export" : "import", x.row.type_code,
-                     x.row.office, x.row.declarant, x.row.party, until);
-    memcpy(x.reply_text + k, ax.taxes + 1, tl); /* the tax object's members and closing brace */
     /* packed here, not by the writer thread (store/pack.h) */
     char *pdoc = store_pack(ax.doc), *ptaxes = store_pack(ax.taxes);
     if (pdoc)
@@ -480,11 +492,12 @@ static int attach_job(db_conn *c, void *ctx)
     return rc < 0 ? rc : amend_attach(c, x->id, x->view);
 }
 
-/* specialised inspection: what the items owe, the results, a release for storage */
-static void attach_inspection(app *a, const char *id, json_t *view)
+/* specialised inspection: what the items owe, the results, a release for storage. 0, or <0
+ * when they cannot be read (the view would be missing what blocks clearance: not shown so) */
+static int attach_inspection(app *a, const char *id, json_t *view)
 {
     attach_ctx x = {a->tariff, id, view};
-    store_read(a->st, attach_job, &x);
+    return store_read(a->st, attach_job, &x);
 }
 
 svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
@@ -501,7 +514,11 @@ svc_reply svc_decl_get(app *a, const svc_req *req, const char *key)
     r.body = decl_view(&x.row, req);
     if (x.row.number[0]) {
         permits_attach_used(a, x.row.id, r.body);
-        attach_inspection(a, x.row.id, r.body);
+        if (attach_inspection(a, x.row.id, r.body) != 0) {
+            decl_row_release(&x.row);
+            json_decref(r.body);
+            return svc_error(SVC_ERROR, "storage", "cannot read the declaration's inspections");
+        }
     }
     if (x.row.number[0]) {
         json_t *mc = svc_manifest_check(a, x.row.doc); /* e-Manifest reconciliation */
@@ -624,14 +641,14 @@ static int modify_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_decl_modify(app *a, const svc_req *req, const char *id, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
     if (!svc_role_is(req, "declarant"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only declarants modify declarations");
     date_ymd today = svc_today();
-    if (assess(a, req, body, today, &ax, &r) != 0)
+    if (assess(a, req, in, e, today, &ax, &r) != 0)
         return r;
     write_ctx x = {.job = svc_job_start(req), .key = id, .ax = &ax};
     x.row.tax_date = today;
@@ -725,7 +742,7 @@ static int register_job(db_conn *c, void *ctx)
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
                                      x->job.now, &e)) < 0 ||
-        (rc = co_consume(c, &rx->ax.d, cur.id, &e)) < 0)
+        (rc = cert_consume(c, &rx->ax.d, cur.id, &e)) < 0)
         goto out;
     if (e.n) {
         rc = svc_fail(&x->job, svc_errors(&e));
@@ -809,7 +826,7 @@ static int register_job(db_conn *c, void *ctx)
                       decl_channel_name((decl_channel)next.channel), "channel_code", next.channel,
                       "status", decl_status_name(to), "reasons", reasons, "total_tax", "");
         char buf[32];
-        dec_format(next.total_tax, 0, buf, sizeof buf);
+        decimal_format(next.total_tax, 0, buf, sizeof buf);
         json_object_set_new(x->job.reply.body, "total_tax", json_string(buf));
         json_object_set(x->job.reply.body, "warnings", warnings);
         json_object_set_new(x->job.reply.body, "procedures_owed",
@@ -881,16 +898,19 @@ static int inherit_job(db_conn *c, void *ctx)
     return 0;
 }
 
-/* Selectivity (domain.md §1.3): rules by priority, then the learned score's band when a model
+/* Selectivity: rules by priority, then the learned score's band when a model
  * is active (service/risk_engine.h), else compliance class and random sampling. Used at
- * registration and for every amendment (issue 14). facts (one per item, may be NULL) are filled
+ * registration and for every amendment. facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
 static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
                         date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule,
                         uint64_t draw_model, int duplicate_document)
 {
     party_ctx pc = {.code = enterprise};
-    store_read(a->st, party_job, &pc);
+    if (store_read(a->st, party_job, &pc) != 0) { /* unreadable: no AEO or compliance benefit */
+        log_error("risk: cannot read enterprise %s; classified as an unknown one", enterprise);
+        pc.found = 0;
+    }
     int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
     for (int i = 0; i < ax->d.n_items && cv; i++)
         cv[i] = ax->items[i].customs_value;
@@ -920,7 +940,7 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
     risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
     pthread_rwlock_unlock(&a->risk_lock);
     free(cv);
-    /* the same goods, selected before and then cancelled, keep their selection (issue 15 #7);
+    /* the same goods, selected before and then cancelled, keep their selection;
      * unreadable: the strictest channel rather than a silent green */
     inherit_ctx ih = {.importer = enterprise, .d = &ax->d};
     if (store_read(a->st, inherit_job, &ih) != 0)
@@ -971,13 +991,10 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     /* 2. re-assess with the rates of the registration date */
     register_ctx rx = {0};
     date_ymd today = svc_today();
-    json_t *doc = json_loads(rd.row.doc, 0, NULL);
-    if (assess_ex(a, NULL, doc, today, &rx.ax, &r, 0, NULL) != 0) {
-        json_decref(doc);
+    if (assess_stored(a, rd.row.doc, today, &rx.ax, &r, 0, NULL) != 0) {
         decl_row_release(&rd.row);
         return r;
     }
-    json_decref(doc);
     /* Registered the day it was assessed (the usual case): the rates are those of the same date,
      * so unless the result moved (an exchange rate corrected meanwhile) the stored tax document
      * is still exact and need not be rebuilt. */
@@ -1135,8 +1152,8 @@ static int amend_job(db_conn *c, void *ctx)
             snprintf(x->row.id, sizeof x->row.id, "%s", cur.id);
             json_t *detail = json_pack("{s:i,s:s,s:O,s:o,s:o,s:b}", "amendment", ar.amendment,
                                        "channel", channel ? channel : "", "reasons", reasons,
-                                       "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
-                                       pay_money(cur.total_tax), "after_clearance", after);
+                                       "total_tax", json_money(ar.total_tax), "total_tax_in_force",
+                                       json_money(cur.total_tax), "after_clearance", after);
             rc = event(c, x, "amendment_requested", cur.status, cur.status, detail);
             json_decref(detail);
         }
@@ -1145,8 +1162,8 @@ static int amend_job(db_conn *c, void *ctx)
             x->job.reply.body = json_pack(
                 "{s:s,s:i,s:s,s:s,s:O,s:o,s:o,s:b,s:s}", "number", cur.number, "amendment",
                 ar.amendment, "status", "amendment_review", "channel", channel ? channel : "",
-                "reasons", reasons, "total_tax", pay_money(ar.total_tax), "total_tax_in_force",
-                pay_money(cur.total_tax), "after_clearance", after, "declaration_status",
+                "reasons", reasons, "total_tax", json_money(ar.total_tax), "total_tax_in_force",
+                json_money(cur.total_tax), "after_clearance", after, "declaration_status",
                 decl_status_name((decl_status)cur.status));
             rc = svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
         }
@@ -1157,13 +1174,13 @@ static int amend_job(db_conn *c, void *ctx)
     if (cur.number[0]) {
         /* the amended quantities replace the old ones: give back what this declaration drew from
          * permits and certificates of origin, then draw again (all undone if refused) */
-        int64_t co_back = 0, permit_back = 0;
+        int64_t cert_back = 0, permit_back = 0;
         errs e;
         errs_init(&e);
-        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0 ||
+        if ((rc = store_release_decl_usages(c, cur.id, &cert_back, &permit_back)) < 0 ||
             (rc = permits_check_and_draw(c, x->tariff, &x->ax->d, cur.id, cur.party, cur.tax_date,
                                          x->job.now, &e)) < 0 ||
-            (rc = co_consume(c, &x->ax->d, cur.id, &e)) < 0) {
+            (rc = cert_consume(c, &x->ax->d, cur.id, &e)) < 0) {
             json_decref(reasons);
             decl_row_release(&cur);
             return rc;
@@ -1236,7 +1253,7 @@ static svc_reply run_amend(app *a, amend_ctx *m)
     return svc_run_write(a, &m->w.job, amend_job, m, "the database refused the amendment");
 }
 
-svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, decl_in *in, errs *e)
 {
     svc_reply r = {0};
     assessed ax;
@@ -1258,7 +1275,7 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     snprintf(enterprise, sizeof enterprise, "%s", rd.row.party);
     decl_row_release(&rd.row);
     /* the declaration's own use of its certificates does not count against it */
-    if (assess_ex(a, req, body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
+    if (assess_ex(a, req, in, e, req->raw_body, tax_date, &ax, &r, ASSESS_ENCODE, own_id) != 0)
         return r;
     /* scored again: rules and model, kept with the amendment (never added to the learned
      * history: the registration's facts are) */
@@ -1284,7 +1301,7 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, json_t 
     return r;
 }
 
-/* ---- the officer's review of an amendment ------------------------------------------------------ */
+/* ---- the officer's review of an amendment ---------------------------------------------------- */
 
 typedef struct review_ctx {
     const char *key;
@@ -1356,26 +1373,22 @@ static int reject_job(db_conn *c, void *ctx)
 }
 
 svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
-                               const char *amendment, json_t *body)
+                               const char *amendment, const amend_review_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "amendments are reviewed by customs officers");
     char *end = NULL;
     long k = amendment ? strtol(amendment, &end, 10) : 0;
     if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
-    amend_review_in in;
-    json_amend_review_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
-    const char *note = in.note;
+    if (e->n)
+        return svc_errors(e);
+    const char *note = in->note;
     review_ctx rv = {.key = number, .amendment = (int)k};
     if (store_read(a->st, review_read_job, &rv) != 0) {
         decl_row_release(&rv.row);
@@ -1390,15 +1403,15 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
                                    "the amendment was already decided")
                        : svc_error(SVC_NOT_FOUND, "not_found", "no such amendment under review");
     }
-    if (!in.accept) {
+    if (!in->accept) {
         reject_ctx j = {
             .w = {.job = svc_job_start(req), .key = number}, .seq = rv.pending.seq, .note = note};
         r = svc_run_write(a, &j.w.job, reject_job, &j, "the database refused the decision");
     } else {
         /* applied as the declarant asked, re-assessed with the registration date's rates */
-        json_t *doc = json_loads(rv.pending.doc, 0, NULL);
         assessed ax;
-        if (assess_ex(a, NULL, doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) == 0) {
+        if (assess_stored(a, rv.pending.doc, rv.row.tax_date, &ax, &r, ASSESS_ENCODE, rv.row.id) ==
+            0) {
             amend_ctx m = {.w = {.job = svc_job_start(req), .key = number, .ax = &ax},
                            .review_seq = rv.pending.seq,
                            .note = note,
@@ -1408,7 +1421,6 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
             json_decref(m.risk_json);
             assessed_release(&ax);
         }
-        json_decref(doc);
     }
     decl_row_release(&rv.row);
     amend_row_release(&rv.pending);
@@ -1419,7 +1431,7 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
 
 typedef struct transition_ctx {
     write_ctx w;
-    lc_action action;
+    lifecycle_action action;
     json_t *detail; /* recorded on the event and in the decisions list */
     int escalate_to_red;
     /* learned selectivity: an outcome recorded by this decision, applied to the live history
@@ -1439,7 +1451,7 @@ static int decision_outcome(const transition_ctx *t, int channel, int *violation
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
         if (at)
-            dec_parse(at, 0, 0, &more);
+            decimal_parse(at, 0, 0, &more);
         *violation = json_is_true(json_object_get(t->detail, "violation")) || more > 0;
         return 1;
     }
@@ -1462,7 +1474,7 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     int64_t more = 0;
     const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
     if (at)
-        dec_parse(at, 0, 0, &more);
+        decimal_parse(at, 0, 0, &more);
     int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more,
                                     lifecycle_action_name(t->action));
     if (rc <= 0)
@@ -1478,7 +1490,7 @@ static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
     return 0;
 }
 
-/* Cancelling a declaration that was sent to yellow or red (issue 15 #7): its goods keep the
+/* Cancelling a declaration that was sent to yellow or red: its goods keep the
  * selection — recorded by importer + invoice number and importer + each bill of lading, which
  * the next registration of the same goods inherits — and the cancellation is a risk input (an
  * outcome of the declaration for the learned selectivity: goods withdrawn from a check). */
@@ -1508,7 +1520,7 @@ static int keep_selection(db_conn *c, write_ctx *x, const decl_row *cur, json_t 
 }
 
 /* Issue 14 §4: a `registered` declaration may still be waiting for someone other than its
- * declarant — an agency's specialised-inspection result that clearance needs (issue 14 §1: a
+ * declarant — an agency's specialised-inspection result that clearance needs (a
  * before_clearance procedure not passed; a failed one waits for the officer's measure), or an
  * officer's review of its amendment (§3, amendment_review). The invalidation sweep leaves those
  * alone. 1 (*why set), 0, or <0. */
@@ -1565,7 +1577,7 @@ static int transition_job(db_conn *c, void *ctx)
             if (due < 0)
                 return (int)due;
             char msg[160], amt[32];
-            dec_format(due, 0, amt, sizeof amt);
+            decimal_format(due, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg,
                      "taxes are not covered: VND %s still to be paid (or guaranteed)", amt);
             return svc_fail(&x->job, svc_error(SVC_CONFLICT, "payment_outstanding", msg));
@@ -1591,18 +1603,18 @@ static int transition_job(db_conn *c, void *ctx)
     if (to == ST_CANCELLED || to == ST_INVALIDATED) {
         /* the goods will not be cleared under this declaration: its permit and C/O quantities
          * become available again */
-        int64_t co_back = 0, permit_back = 0;
-        if ((rc = store_release_decl_usages(c, cur.id, &co_back, &permit_back)) < 0) {
+        int64_t cert_back = 0, permit_back = 0;
+        if ((rc = store_release_decl_usages(c, cur.id, &cert_back, &permit_back)) < 0) {
             decl_row_release(&cur);
             return rc;
         }
         char q[32];
-        if (co_back && t->detail) {
-            dec_format(co_back, DEC_SCALE_QTY, q, sizeof q);
+        if (cert_back && t->detail) {
+            decimal_format(cert_back, DECIMAL_SCALE_QTY, q, sizeof q);
             json_object_set_new(t->detail, "released_co_quantity", json_string(q));
         }
         if (permit_back && t->detail) {
-            dec_format(permit_back, DEC_SCALE_QTY, q, sizeof q);
+            decimal_format(permit_back, DECIMAL_SCALE_QTY, q, sizeof q);
             json_object_set_new(t->detail, "released_permit_quantity", json_string(q));
         }
     }
@@ -1641,7 +1653,7 @@ static int transition_job(db_conn *c, void *ctx)
     if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
         int64_t more = 0;
         const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-        if (at && dec_parse(at, 0, 0, &more) == 0 && more > 0)
+        if (at && decimal_parse(at, 0, 0, &more) == 0 && more > 0)
             rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req,
                                 "additional tax after inspection");
     }
@@ -1655,8 +1667,8 @@ static int transition_job(db_conn *c, void *ctx)
     return rc;
 }
 
-static svc_reply run_transition(app *a, const svc_req *req, const char *number, lc_action act,
-                                json_t *detail, int escalate)
+static svc_reply run_transition(app *a, const svc_req *req, const char *number,
+                                lifecycle_action act, json_t *detail, int escalate)
 {
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r)) {
@@ -1690,63 +1702,58 @@ static const struct {
     {"H08", "system incident: replaced by a paper declaration"},
 };
 
-svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_cancel(app *a, const svc_req *req, const char *number, const decl_cancel_in *in,
+                          errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "declarant") && !svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only the declarant or an officer cancels");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    decl_cancel_in in;
-    json_decl_cancel_decode(body, &in, &e);
-    const char *code = in.reason_code;
+    if (svc_body_not_object(e))
+        return svc_not_object();
+    const char *code = in->reason_code;
     size_t i, n = sizeof cancel_reasons / sizeof *cancel_reasons;
     for (i = 0; code && i < n; i++)
         if (strcmp(code, cancel_reasons[i].code) == 0)
             break;
     if (code && i == n)
-        errs_add(&e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)",
+        errs_add(e, "enum", "/reason_code", "'%.20s' is not a cancellation reason code (H01..H08)",
                  code);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     json_t *detail = json_pack("{s:s,s:s,s:s}", "reason_code", code, "reason_text",
-                               cancel_reasons[i].text, "reason", in.reason ? in.reason : "");
+                               cancel_reasons[i].text, "reason", in->reason ? in->reason : "");
     return run_transition(a, req, number, ACT_CANCEL, detail, 0);
 }
 
 /* Officer decisions. Body: {"decision": "start_document_check" | "document_check" |
  * "inspection" | "clear" | "reject" | "pass_supervision", "passed": bool (document_check),
  * "violation": bool, "findings": text, "additional_tax": "VND" (inspection), "note"}. */
-svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_decl_decide(app *a, const svc_req *req, const char *number,
+                          const decl_decision_in *in, errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers record decisions");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    decl_decision_in in;
-    json_decl_decision_decode(body, &in, &e);
+    if (svc_body_not_object(e))
+        return svc_not_object();
     svc_reply
         ir; /* release for storage, measures after a failed inspection (service/inspection.c) */
-    if (in.kind == DECISION_INSPECTION && svc_insp_decision(a, req, number, in.decision, body, &ir))
+    if (in->kind == DECISION_INSPECTION &&
+        svc_insp_decision(a, req, number, in->decision, &in->insp, e, &ir))
         return ir;
-    if (e.n)
-        return svc_errors(&e);
-    lc_action act = in.act;
-    json_t *detail = json_pack("{s:s}", "decision", in.decision);
-    if (in.has_passed)
-        json_object_set_new(detail, "passed", json_boolean(in.passed));
-    if (in.has_violation)
-        json_object_set_new(detail, "violation", json_boolean(in.violation));
-    if (in.findings)
-        json_object_set_new(detail, "findings", json_string(in.findings));
-    if (in.note)
-        json_object_set_new(detail, "note", json_string(in.note));
+    if (e->n)
+        return svc_errors(e);
+    lifecycle_action act = in->act;
+    json_t *detail = json_pack("{s:s}", "decision", in->decision);
+    if (in->has_passed)
+        json_object_set_new(detail, "passed", json_boolean(in->passed));
+    if (in->has_violation)
+        json_object_set_new(detail, "violation", json_boolean(in->violation));
+    if (in->findings)
+        json_object_set_new(detail, "findings", json_string(in->findings));
+    if (in->note)
+        json_object_set_new(detail, "note", json_string(in->note));
     if (act == ACT_INSPECTION_DONE) {
         char buf[32];
-        dec_format(in.additional_tax, 0, buf, sizeof buf);
+        decimal_format(in->additional_tax, 0, buf, sizeof buf);
         json_object_set_new(detail, "additional_tax", json_string(buf));
     }
     return run_transition(a, req, number, act, detail, act == ACT_DOC_FAILED);

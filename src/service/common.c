@@ -10,7 +10,7 @@
 #include "service/risk_engine.h"
 #include "service/kernel.h"
 #include "store/store_users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/log.h"
 
 svc_reply svc_error(svc_code code, const char *err_code, const char *message)
@@ -50,7 +50,7 @@ static int load_risk_job(db_conn *c, void *ctx)
         uint32_t *field = (uint32_t *)((char *)&p + app_risk_settings[i].offset);
         *field = app_risk_settings[i].dflt;
         if (store_setting_get(c, app_risk_settings[i].key, v, sizeof v) == 1 &&
-            dec_parse(v, 0, 0, &x) == 0 && x >= 0 && x <= 1000000)
+            decimal_parse(v, 0, 0, &x) == 0 && x >= 0 && x <= 1000000)
             *field = (uint32_t)x;
     }
     pthread_rwlock_wrlock(&a->risk_lock);

@@ -21,7 +21,7 @@
 #include "service/credits.h"
 #include "service/ledger.h"
 #include "service/users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 
 #define MAX_SOURCES 1000
@@ -79,7 +79,7 @@ static int take_credit(db_conn *c, const credit_ctx *x, int64_t amount, const ch
         utf8_snprintf(r.note, sizeof r.note, "%s", note);
         rc = pay_ledger_append(c, m.id, m.status, &r, x->job.req);
         json_array_append_new(
-            out, json_pack("{s:s,s:o}", "declaration", m.number, "amount", pay_money(take)));
+            out, json_pack("{s:s,s:o}", "declaration", m.number, "amount", json_money(take)));
         amount -= take;
         decl_row_release(&m);
     }
@@ -95,7 +95,7 @@ static json_t *refund_view(const refund_row *r)
 {
     json_t *o = json_pack(
         "{s:I,s:s,s:o,s:s,s:s,s:o,s:o}", "id", (json_int_t)r->id, "enterprise", r->party, "amount",
-        pay_money(r->amount), "status", r->status, "requested_by", r->requested_by, "requested_at",
+        json_money(r->amount), "status", r->status, "requested_by", r->requested_by, "requested_at",
         json_timestamp(r->requested_at), "decided_at", json_timestamp(r->decided_at));
     json_object_set_new(o, "reason", r->reason[0] ? json_string(r->reason) : json_null());
     json_object_set_new(o, "decided_by",
@@ -106,7 +106,7 @@ static json_t *refund_view(const refund_row *r)
     return o;
 }
 
-/* ---- GET /enterprises/{tax_code}/credits ------------------------------------------------------ */
+/* ---- GET /enterprises/{tax_code}/credits ----------------------------------------------------- */
 
 static int credits_read_job(db_conn *c, void *ctx)
 {
@@ -135,9 +135,9 @@ static int credits_read_job(db_conn *c, void *ctx)
         json_array_append_new(
             sources,
             json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "declaration", m.number, "status",
-                      decl_status_name((decl_status)m.status), "credited", pay_money(s->credited),
-                      "used", pay_money(s->used), "refunded", pay_money(s->refunded), "available",
-                      pay_money(s->credited - s->used - s->refunded)));
+                      decl_status_name((decl_status)m.status), "credited", json_money(s->credited),
+                      "used", json_money(s->used), "refunded", json_money(s->refunded), "available",
+                      json_money(s->credited - s->used - s->refunded)));
         decl_row_release(&m);
     }
     for (int i = 0; rc == 0 && i < nr && i < MAX_REFUNDS; i++) {
@@ -155,9 +155,9 @@ static int credits_read_job(db_conn *c, void *ctx)
     x->job.reply.code = SVC_OK;
     x->job.reply.body =
         json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "available",
-                  pay_money(credited - used - refunded), "credited", pay_money(credited), "used",
-                  pay_money(used), "refunded", pay_money(refunded), "refunds_pending",
-                  pay_money(pending), "sources", sources, "refunds", list);
+                  json_money(credited - used - refunded), "credited", json_money(credited), "used",
+                  json_money(used), "refunded", json_money(refunded), "refunds_pending",
+                  json_money(pending), "sources", sources, "refunds", list);
     return 0;
 }
 
@@ -178,7 +178,7 @@ svc_reply svc_credits_get(app *a, const svc_req *req, const char *enterprise)
     return x.job.reply;
 }
 
-/* ---- POST /enterprises/{tax_code}/credits/apply ------------------------------------------------ */
+/* ---- POST /enterprises/{tax_code}/credits/apply ---------------------------------------------- */
 
 static int apply_job(db_conn *c, void *ctx)
 {
@@ -258,14 +258,14 @@ static int apply_job(db_conn *c, void *ctx)
         x->job.reply.code = SVC_CREATED;
         x->job.reply.body = json_pack(
             "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o}", "enterprise", x->ent, "declaration",
-            m.number, "amount", pay_money(x->amount), "assessed", pay_money(st.b.assessed), "paid",
-            pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
-            pay_money(st.b.outstanding), "status",
+            m.number, "amount", json_money(x->amount), "assessed", json_money(st.b.assessed),
+            "paid", json_money(st.b.paid), "guaranteed", json_money(st.b.guaranteed), "outstanding",
+            json_money(st.b.outstanding), "status",
             decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared",
-            st.cleared, "credit_available", pay_money(avail - x->amount), "sources", sources);
+            st.cleared, "credit_available", json_money(avail - x->amount), "sources", sources);
         if (st.b.outstanding > 0) {
             char miss[32], msg[120];
-            dec_format(st.b.outstanding, 0, miss, sizeof miss);
+            decimal_format(st.b.outstanding, 0, miss, sizeof miss);
             snprintf(msg, sizeof msg, "VND %s still missing", miss);
             json_object_set_new(x->job.reply.body, "message", json_string(msg));
         }
@@ -282,7 +282,8 @@ out:
     return rc;
 }
 
-svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, json_t *body)
+svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise,
+                           const credit_apply_in *in, errs *e)
 {
     if (!svc_is_enterprise(req, enterprise) && !svc_role_is(req, "officer"))
         return svc_error(
@@ -293,19 +294,15 @@ svc_reply svc_credit_apply(app *a, const svc_req *req, const char *enterprise, j
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    credit_apply_in in;
-    json_credit_apply_decode(body, &in, e);
-    x.amount = in.amount;
-    snprintf(x.decl, sizeof x.decl, "%s", in.decl);
+    x.amount = in->amount;
+    snprintf(x.decl, sizeof x.decl, "%s", in->decl);
     r = e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, apply_job, &x, "the database refused the change");
     return r;
 }
 
-/* ---- POST /enterprises/{tax_code}/refunds: the enterprise asks ---------------------------------- */
+/* ---- POST /enterprises/{tax_code}/refunds: the enterprise asks ------------------------------- */
 
 static int refund_request_job(db_conn *c, void *ctx)
 {
@@ -350,7 +347,8 @@ static int refund_request_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise, json_t *body)
+svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
+                             const refund_request_in *in, errs *e)
 {
     if (!svc_is_enterprise(req, enterprise))
         return svc_error(SVC_FORBIDDEN, "forbidden",
@@ -358,19 +356,15 @@ svc_reply svc_refund_request(app *a, const svc_req *req, const char *enterprise,
     svc_reply r = {0};
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e};
-    refund_request_in in;
-    json_refund_request_decode(body, &in, e);
-    x.amount = in.amount;
-    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
+    x.amount = in->amount;
+    snprintf(x.reason, sizeof x.reason, "%s", in->reason);
     r = e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, refund_request_job, &x, "the database refused the change");
     return r;
 }
 
-/* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides --------------------- */
+/* ---- POST /enterprises/{tax_code}/refunds/{id}/decision: an officer decides ------------------ */
 
 static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r, json_t *sources)
 {
@@ -389,7 +383,7 @@ static int refund_claim_pay(db_conn *c, const credit_ctx *x, const refund_row *r
     }
     if (rc >= 0)
         json_array_append_new(sources, json_pack("{s:s,s:o}", "declaration", m.number, "amount",
-                                                 pay_money(r->amount)));
+                                                 json_money(r->amount)));
     decl_row_release(&m);
     return rc < 0 ? rc : 0;
 }
@@ -426,7 +420,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
     }
     json_t *sources = json_array();
     if (x->approve && r.declaration[0]) {
-        /* a claim raised by an accepted amendment (issue 14): what was overpaid on that
+        /* a claim raised by an accepted amendment: what was overpaid on that
          * declaration is credited and refunded at once, never spendable in between */
         if ((rc = refund_claim_pay(c, x, &r, sources)) < 0) {
             json_decref(sources);
@@ -443,8 +437,8 @@ static int refund_decide_job(db_conn *c, void *ctx)
         }
         if (avail < r.amount) { /* spent on declarations since it was asked */
             char msg[200], have[32], want[32];
-            dec_format(avail, 0, have, sizeof have);
-            dec_format(r.amount, 0, want, sizeof want);
+            decimal_format(avail, 0, have, sizeof have);
+            decimal_format(r.amount, 0, want, sizeof want);
             snprintf(
                 msg, sizeof msg,
                 "enterprise %s has VND %s of credit left: refund %lld of VND %s cannot be paid",
@@ -483,7 +477,7 @@ static int refund_decide_job(db_conn *c, void *ctx)
 }
 
 svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, const char *id,
-                            json_t *body)
+                            const refund_decision_in *in, errs *e)
 {
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
@@ -492,13 +486,9 @@ svc_reply svc_refund_decide(app *a, const svc_req *req, const char *enterprise, 
     long long rid = id ? strtoll(id, &end, 10) : 0;
     if (!valid_tax_code(enterprise) || !end || *end || rid <= 0)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such refund request");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(e);
     credit_ctx x = {.job = svc_job_start(req), .ent = enterprise, .e = e, .refund_id = rid};
-    refund_decision_in in;
-    json_refund_decision_decode(body, &in, e);
-    x.approve = in.approve;
-    snprintf(x.note, sizeof x.note, "%s", in.note);
+    x.approve = in->approve;
+    snprintf(x.note, sizeof x.note, "%s", in->note);
     svc_reply r =
         e->n ? svc_errors(e)
              : svc_run_write(a, &x.job, refund_decide_job, &x, "the database refused the change");

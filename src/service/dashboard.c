@@ -1,4 +1,4 @@
-/* The managers' dashboard (issue 16). One read of the period's declarations (store_dashboard.c)
+/* The managers' dashboard. One read of the period's declarations (store_dashboard.c)
  * folded here into tables; the page draws a chart from each table and offers its CSV.
  *
  * Time release (WCO Time Release Study): registration -> cleared and cleared -> gate-out (the
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/json_fields.h"
 #include "core/decl.h"
 #include "core/workhours.h"
 #include "service/internal.h"
@@ -19,7 +20,7 @@
 #include "service/offices.h"
 #include "store/store_dashboard.h"
 #include "util/date.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define N_CH 4 /* CH_NONE..CH_RED */
 #define MAX_TYPES 64
@@ -144,13 +145,6 @@ static json_t *table(json_t *tables, const char *name, const char *cols)
     return json_object_get(t, "rows");
 }
 
-static json_t *money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
-
 static json_t *share(int64_t met, int64_t n)
 {
     char buf[16];
@@ -200,8 +194,8 @@ static json_t *build_tables(dash_ctx *x)
                                           WORKHOURS_INSPECTION, (json_int_t)x->insp_n,
                                           (json_int_t)x->insp_met, share(x->insp_met, x->insp_n)));
     rows = table(tables, "revenue", "figure,vnd");
-    json_array_append_new(rows, json_pack("[s,o]", "assessed", money(x->assessed)));
-    json_array_append_new(rows, json_pack("[s,o]", "collected", money(x->collected)));
+    json_array_append_new(rows, json_pack("[s,o]", "assessed", json_money(x->assessed)));
+    json_array_append_new(rows, json_pack("[s,o]", "collected", json_money(x->collected)));
     rows = table(tables, "inspections", "inspected,violations,hit_rate_percent");
     json_array_append_new(rows,
                           json_pack("[I,I,o]", (json_int_t)x->inspected, (json_int_t)x->violations,

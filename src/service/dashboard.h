@@ -1,4 +1,4 @@
-/* The managers' dashboard (issue 16): performance indicators of one customs office or the whole
+/* The managers' dashboard: performance indicators of one customs office or the whole
  * administration for a period of legal dates. */
 #ifndef ECUSTOMS_SERVICE_DASHBOARD_H
 #define ECUSTOMS_SERVICE_DASHBOARD_H

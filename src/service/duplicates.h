@@ -1,4 +1,4 @@
-/* The same invoice or bill of lading declared twice by one enterprise (issue 14 §5): not refused
+/* The same invoice or bill of lading declared twice by one enterprise: not refused
  * (a split shipment or a re-declaration after cancellation is lawful) but a warning on the second
  * declaration and a risk input (risk rules with "duplicate_document": true select it). */
 #ifndef ECUSTOMS_SERVICE_DUPLICATES_H

@@ -30,7 +30,7 @@ static int live(int st)
            st != ST_REJECTED;
 }
 
-/* ---- gate events ------------------------------------------------------------------------------- */
+/* ---- gate events ----------------------------------------------------------------------------- */
 
 typedef struct gate_ctx {
     const svc_req *req;
@@ -86,7 +86,7 @@ static const char *type_name(gate_type t)
     return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded";
 }
 
-/* Exports (issue 14 §6): a container on no inbound manifest, against the export declarations that
+/* Exports: a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
  * imports); <0: storage error. */
 static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *manifest_seal)
@@ -385,24 +385,18 @@ int svc_operator_at(app *a, const svc_req *req, const char *loc)
     return 0;
 }
 
-svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
+svc_reply svc_gate_event(app *a, const svc_req *req, const gate_event_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(e);
-    gate_event_in in;
-    json_gate_event_decode(body, &in, e);
-    if (e->n) {
-        r = svc_errors(e);
-        return r;
-    }
-    const char *loc = in.location;
+    if (e->n)
+        return svc_errors(e);
+    const char *loc = in->location;
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -413,10 +407,10 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
         return svc_error(SVC_FORBIDDEN, "location_forbidden",
                          "this port operator is not bound to that location");
     gate_ctx x = {.req = req,
-                  .type = in.type,
-                  .container = in.container,
-                  .location = in.location,
-                  .seal = in.seal,
+                  .type = in->type,
+                  .container = in->container,
+                  .location = in->location,
+                  .seal = in->seal,
                   .now = svc_now()};
     int rc = store_write(a->st, gate_job, &x);
     if (rc < 0) {
@@ -428,7 +422,7 @@ svc_reply svc_gate_event(app *a, const svc_req *req, json_t *body)
     return x.reply;
 }
 
-/* ---- container history ------------------------------------------------------------------------- */
+/* ---- container history ----------------------------------------------------------------------- */
 
 typedef struct ctr_ctx {
     const char *number;
@@ -535,7 +529,7 @@ svc_reply svc_container_get(app *a, const svc_req *req, const char *number)
     ctr_ctx x = {.number = number,
                  .party = svc_role_is(req, "carrier") ? req->party : NULL,
                  .customs = svc_is_customs(req)};
-    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only (issue 15 #6) */
+    if (svc_role_is(req, "port_operator")) { /* its own locations' containers only */
         x.op.party = req->party;
         if (store_read(a->st, loc_job, &x.op) != 0)
             return svc_error(SVC_ERROR, "storage", "cannot read the operator's locations");
@@ -593,21 +587,18 @@ static int hold_open_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_hold_open(app *a, const svc_req *req, json_t *body)
+svc_reply svc_hold_open(app *a, const svc_req *req, const hold_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_role_is(req, "officer") && !svc_role_is(req, "risk_officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers open holds");
-    errs e;
-    hold_in in;
-    errs_init(&e);
-    if (json_hold_decode(body, &in, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     hold_ctx x = {.req = req};
-    snprintf(x.h.subject, sizeof x.h.subject, "%s", in.subject);
-    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", in.reason);
+    snprintf(x.h.subject, sizeof x.h.subject, "%s", in->subject);
+    utf8_snprintf(x.h.reason, sizeof x.h.reason, "%s", in->reason);
     snprintf(x.h.opened_by, sizeof x.h.opened_by, "%s", req->party);
     x.h.opened_at = svc_now();
     if (store_write(a->st, hold_open_job, &x) < 0) {
@@ -662,7 +653,7 @@ svc_reply svc_hold_release(app *a, const svc_req *req, const char *id)
     return x.reply;
 }
 
-/* ---- officer's permission to re-manifest a container ------------------------------------------ */
+/* ---- officer's permission to re-manifest a container ----------------------------------------- */
 
 typedef struct perm_ctx {
     svc_job job; /* first: request, now, reply */
@@ -688,32 +679,29 @@ static int perm_job(db_conn *c, void *ctx)
         json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)x->p.id, "container",
                   x->p.container, "carrier", x->p.carrier, "reason", x->p.reason, "granted_by",
                   x->p.granted_by, "granted_at", json_timestamp(x->p.granted_at));
-    /* an officer's decision: audited with the person who took it (issue 16) */
+    /* an officer's decision: audited with the person who took it */
     if ((rc = svc_audit_append(c, x->job.req, "container_permissions", x->p.granted_at,
                                "container.permit", x->job.reply.body)) != 0)
         return rc;
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->p.granted_at);
 }
 
-svc_reply svc_container_permit(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_container_permit(app *a, const svc_req *req, const char *number,
+                               const container_permit_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_role_is(req, "officer"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only customs officers decide on containers");
     if (!codes_container_valid(number))
         return svc_error(SVC_NOT_FOUND, "not_found", "no such container");
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
-    container_permit_in in;
-    errs_init(&e);
-    json_container_permit_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     perm_ctx x = {.job = svc_job_start(req)};
     snprintf(x.p.container, sizeof x.p.container, "%s", number);
-    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in.carrier);
-    snprintf(x.p.reason, sizeof x.p.reason, "%s", in.reason);
+    snprintf(x.p.carrier, sizeof x.p.carrier, "%s", in->carrier);
+    snprintf(x.p.reason, sizeof x.p.reason, "%s", in->reason);
     snprintf(x.p.granted_by, sizeof x.p.granted_by, "%s", req->party);
     x.p.granted_at = svc_now();
     if (store_write(a->st, perm_job, &x) < 0) {

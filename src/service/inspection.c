@@ -25,7 +25,7 @@ static int owes(const char *stage)
     return strcmp(stage, "before_clearance") == 0 || strcmp(stage, "after_clearance") == 0;
 }
 
-/* ---- what is owed ------------------------------------------------------------------------------ */
+/* ---- what is owed ---------------------------------------------------------------------------- */
 
 /* Agencies checked during one registration: connected or not (one query per agency). */
 typedef struct agency_memo {
@@ -244,7 +244,7 @@ out:
     return rc;
 }
 
-/* ---- POST /declarations/{number}/inspection-results --------------------------------------------- */
+/* ---- POST /declarations/{number}/inspection-results ------------------------------------------ */
 
 typedef struct result_ctx {
     svc_job job; /* first: request, now, reply */
@@ -270,7 +270,7 @@ static int can_see(const svc_req *req, const decl_row *r)
 static int event(db_conn *c, const svc_req *req, const decl_row *d, int64_t now, const char *action,
                  json_t *detail)
 {
-    /* the person who recorded the result, when a person did (issue 16) */
+    /* the person who recorded the result, when a person did */
     json_t *who = svc_event_actor(req, detail ? json_deep_copy(detail) : NULL);
     char *t = who ? json_dumps(who, JSON_COMPACT) : NULL;
     json_decref(who);
@@ -505,7 +505,7 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
     return svc_run_write(a, &x.job, record_job, &x, "the database refused the inspection result");
 }
 
-/* ---- GET /agencies/me/obligations --------------------------------------------------------------- */
+/* ---- GET /agencies/me/obligations ------------------------------------------------------------ */
 
 typedef struct oblig_ctx {
     const char *party;
@@ -566,7 +566,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req)
     return r;
 }
 
-/* ---- officer decisions: release for storage, measures after a failed result --------------------- */
+/* ---- officer decisions: release for storage, measures after a failed result ------------------ */
 
 typedef struct idec_ctx {
     svc_job job; /* first: request, now, reply */
@@ -667,7 +667,7 @@ static int idec_job(db_conn *c, void *ctx)
 }
 
 int svc_insp_decision(app *a, const svc_req *req, const char *number, const char *decision,
-                      json_t *body, svc_reply *out)
+                      const insp_decision_in *in, errs *e, svc_reply *out)
 {
     int release = strcmp(decision, "release_for_storage") == 0;
     if (!release && strcmp(decision, "inspection_failure") != 0)
@@ -676,15 +676,11 @@ int svc_insp_decision(app *a, const svc_req *req, const char *number, const char
         return 1;
     idec_ctx x = {
         .job = svc_job_start(req), .tariff = a->tariff, .number = number, .decision = decision};
-    errs e;
-    errs_init(&e);
-    insp_decision_in in;
-    json_insp_decision_decode(body, release, &in, &e);
-    snprintf(x.address, sizeof x.address, "%s", in.address);
-    snprintf(x.measure, sizeof x.measure, "%s", in.measure);
-    snprintf(x.note, sizeof x.note, "%s", in.note);
-    if (e.n) {
-        *out = svc_errors(&e);
+    snprintf(x.address, sizeof x.address, "%s", in->address);
+    snprintf(x.measure, sizeof x.measure, "%s", in->measure);
+    snprintf(x.note, sizeof x.note, "%s", in->note);
+    if (e->n) {
+        *out = svc_errors(e);
         return 1;
     }
     *out = svc_run_write(a, &x.job, idec_job, &x, "the database refused the decision");

@@ -1,8 +1,8 @@
-/* Specialised inspection (issue 14, section 1): what each registered item still owes to the
- * agencies (procedures of stage before_clearance and after_clearance of data/tariff/procedures.tsv),
- * the results the agencies record, the clearance gate, release for storage pending results
- * (Decree 08/2015 Art. 32 as amended by Decree 59/2018) and the agencies' after-clearance
- * obligations.
+/* Specialised inspection: what each registered item still owes to the
+ * agencies (procedures of stage before_clearance and after_clearance of
+ * data/tariff/procedures.tsv), the results the agencies record, the clearance gate, release for
+ * storage pending results (Decree 08/2015 Art. 32 as amended by Decree 59/2018) and the agencies'
+ * after-clearance obligations.
  *
  * As for permits (service/permits.c), only procedures of a *connected* agency are owed: one with
  * at least one bound party (`ecustoms agency bind`); the others are still handled on paper. */
@@ -43,7 +43,7 @@ svc_reply svc_agency_obligations(app *a, const svc_req *req);
  * "inspection_failure" (measure: re_export | destruction). 1 when decision is one of them
  * (*out set), 0 otherwise. */
 int svc_insp_decision(app *a, const svc_req *req, const char *number, const char *decision,
-                      json_t *body, svc_reply *out);
+                      const insp_decision_in *in, errs *e, svc_reply *out);
 
 /* Defined in service/clearance.c: the declaration as the caller may see it (the view of GET). */
 json_t *svc_decl_view_row(const decl_row *r, const svc_req *req);

@@ -1,5 +1,6 @@
 /* The service kernel: roles, the clock, idempotency and the write-job base (kernel.h). */
 #include "service/kernel.h"
+#include "util/hex.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -40,8 +41,7 @@ void svc_sha256_hex(const void *data, size_t n, char out[65])
     unsigned char md[32];
     unsigned int len = 0;
     EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    hex_encode(md, sizeof md, out);
 }
 
 void svc_request_hash(const char *method, const char *path, const char *body, size_t body_len,
@@ -58,8 +58,7 @@ void svc_request_hash(const char *method, const char *path, const char *body, si
         EVP_DigestUpdate(md, path, strlen(path)) == 1 && EVP_DigestUpdate(md, "\n", 1) == 1 &&
         (!body_len || EVP_DigestUpdate(md, body, body_len) == 1) &&
         EVP_DigestFinal_ex(md, h, &len) == 1)
-        for (int i = 0; i < 32; i++)
-            snprintf(out + 2 * i, 3, "%02x", h[i]);
+        hex_encode(h, sizeof h, out);
     EVP_MD_CTX_free(md);
 }
 
@@ -115,6 +114,16 @@ static int replay_job(db_conn *c, void *ctx)
 {
     replay_ctx *x = ctx;
     return svc_idem_lookup(c, x->req, x->out);
+}
+
+int svc_body_not_object(const errs *e)
+{
+    return e->n > 0 && !e->items[0].path[0] && !strcmp(e->items[0].code, "type");
+}
+
+svc_reply svc_not_object(void)
+{
+    return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
 }
 
 int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out)

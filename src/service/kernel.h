@@ -64,6 +64,17 @@ int svc_idem_lookup(db_conn *c, const svc_req *req, svc_reply *out);
 /* Inside a transaction: remembers the reply to req's Idempotency-Key (no-op without a key). */
 int svc_idem_save(db_conn *c, const svc_req *req, svc_code code, json_t *body, int64_t now);
 
+/* ---- decoded request bodies -------------------------------------------------------------- */
+
+/* http/ and cli/ decode a request body with its codec/ decoder before they call the service: the
+ * service gets the decoded struct and the decoder's errors, reports those where it always did
+ * (after the role check and the replay of an Idempotency-Key) and appends its own rules' errors
+ * to the same list. 1 when the decoder found no JSON object at all (its one "type" error at ""):
+ * services refuse such a body before answering a replay. */
+int svc_body_not_object(const errs *e);
+/* The reply to a body that is not a JSON object. */
+svc_reply svc_not_object(void);
+
 /* Outcomes are stored (idempotency keys, payments) as the numbers earlier releases wrote;
  * these two convert, so the enum's values never reach a database. */
 int svc_code_stored(svc_code code);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "codec/json_fields.h" /* json_money: the amounts of the ledger as the API writes them */
 #include "core/ledger.h"
 #include "service/app.h"
 #include "store/store_payments.h"
@@ -32,12 +33,12 @@ int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, i
  * to 0, what was paid on it becomes the enterprise's credit, and its guarantees are released (a
  * joint one then covers the enterprise's other waiting declarations). */
 /* A green declaration released by the system when its taxes are covered (or its enterprise is
- * AEO) and nothing else blocks it (issue 14: after the last inspection result). 1 cleared, 0 not,
+ * AEO) and nothing else blocks it (after the last inspection result). 1 cleared, 0 not,
  * <0 error. */
 int pay_clear_if_covered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
                          const svc_req *req, const char *why);
 /* A refund claim (requested, for an officer to decide) of amount overpaid on declaration
- * `number` after an accepted amendment lowered its taxes (issue 14). 0 or <0. */
+ * `number` after an accepted amendment lowered its taxes. 0 or <0. */
 int pay_refund_claim(db_conn *c, const char *enterprise, const char *number, int64_t amount,
                      const char *reason, const svc_req *req, int64_t now);
 int pay_on_closed(db_conn *c, const char *decl_id, const char *enterprise, int status, int64_t now,
@@ -74,8 +75,6 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
                       const svc_req *req);
 /* Whether a declaration in this status owes its taxes (not cancelled, invalidated, ...). */
 int pay_owes_taxes(int status);
-/* "1234567" for VND amounts in messages and replies. */
-json_t *pay_money(int64_t v);
 /* A ledger row as a core ledger entry (kind, amount, booking day, guarantee end). */
 void pay_entry_of(const ledger_row *r, ledger_entry *e);
 /* 1 for a priority (AEO) enterprise, 0 otherwise, <0 on a storage error. */

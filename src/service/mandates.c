@@ -68,34 +68,30 @@ static int grant_job(db_conn *c, void *ctx)
         return rc;
     x->job.reply.code = SVC_CREATED;
     x->job.reply.body = svc_mandate_view(&x->m);
-    /* acting for another enterprise is a grant of authority: audited with the person (issue 16) */
+    /* acting for another enterprise is a grant of authority: audited with the person */
     if ((rc = svc_audit_append(c, x->job.req, "mandates", x->m.granted_at, "mandate.grant",
                                x->job.reply.body)) != 0)
         return rc;
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->m.granted_at);
 }
 
-svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, json_t *body)
+svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, const mandate_in *in,
+                            errs *e)
 {
     svc_reply r = {0};
     if (!own_or_admin(req, tax_code))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "only the enterprise itself grants its mandates");
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(&e);
-    mandate_in in;
-    json_mandate_decode(body, date_today(), &in, &e);
-    if (in.declarant[0] && strcmp(in.declarant, tax_code) == 0)
-        errs_add(&e, "self_mandate", "/declarant",
-                 "an enterprise's own declarants need no mandate");
-    if (e.n)
-        return svc_errors(&e);
+    if (in->declarant[0] && strcmp(in->declarant, tax_code) == 0)
+        errs_add(e, "self_mandate", "/declarant", "an enterprise's own declarants need no mandate");
+    if (e->n)
+        return svc_errors(e);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     mandate_ctx x = {.job = svc_job_start(req)};
-    snprintf(x.m.declarant, sizeof x.m.declarant, "%s", in.declarant);
-    x.m.valid_from = in.valid_from;
-    x.m.valid_to = in.valid_to;
+    snprintf(x.m.declarant, sizeof x.m.declarant, "%s", in->declarant);
+    x.m.valid_from = in->valid_from;
+    x.m.valid_to = in->valid_to;
     snprintf(x.m.enterprise, sizeof x.m.enterprise, "%s", tax_code);
     snprintf(x.m.granted_by, sizeof x.m.granted_by, "%s", req->party);
     x.m.granted_at = svc_now();

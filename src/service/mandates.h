@@ -1,9 +1,10 @@
-/* Mandates (issue 15 #5): a declarant acts for an enterprise only under a mandate that the
+/* Mandates: a declarant acts for an enterprise only under a mandate that the
  * enterprise granted (valid from/to, revocable); the enterprise's own declarants need none.
  * Same conventions as app.h. */
 #ifndef ECUSTOMS_SERVICE_MANDATES_H
 #define ECUSTOMS_SERVICE_MANDATES_H
 
+#include "codec/json_mandate.h"
 #include "service/app.h"
 #include "store/store_mandates.h"
 #include "util/date.h"
@@ -17,7 +18,8 @@ int svc_mandate_allows(db_conn *c, const char *enterprise, const char *declarant
 /* A mandate as the API and its audit events show it (new reference). */
 json_t *svc_mandate_view(const mandate_row *m);
 
-svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, json_t *body);
+svc_reply svc_mandate_grant(app *a, const svc_req *req, const char *tax_code, const mandate_in *in,
+                            errs *e);
 /* GET /api/v1/enterprises/{tax_code}/mandates: the enterprise, customs. */
 svc_reply svc_mandate_list(app *a, const svc_req *req, const char *tax_code);
 /* POST /api/v1/enterprises/{tax_code}/mandates/{id}/revocation */

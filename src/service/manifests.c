@@ -16,7 +16,7 @@
 #include "core/manifest.h"
 #include "service/kernel.h"
 #include "store/store_manifest.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "util/utf8.h"
 #include "util/rand.h"
 
@@ -51,7 +51,7 @@ static json_t *manifest_view(const manifest_row *r, char **old, int64_t *old_at,
     return v;
 }
 
-/* ---- create / amend ---------------------------------------------------------------------------- */
+/* ---- create / amend -------------------------------------------------------------------------- */
 
 typedef struct manifest_write_ctx {
     svc_job job;    /* first: request, now, reply */
@@ -83,7 +83,7 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
     }
     /* A container still on another carrier's open manifest (not gated out) cannot be put on
      * this one unless an officer allowed it: otherwise a second bill of lading could carry a
-     * held container out (issue 15 #1). Every such container is reported at once. */
+     * held container out. Every such container is reported at once. */
     errs *e = malloc(sizeof *e);
     mctr_row *rows = malloc(MAX_OPEN_ROWS * sizeof *rows);
     int rc = e && rows ? 0 : DB_ERR;
@@ -205,11 +205,9 @@ static int amend_job(db_conn *c, void *ctx)
     return rc;
 }
 
-static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json_t *body)
+static svc_reply manifest_write(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e)
 {
     svc_reply r = {0};
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
-    manifest_in m;
     if (!svc_role_is(req, "carrier"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only carriers submit manifests");
     if (svc_idempotent_replay(a, req, &r))
@@ -217,53 +215,46 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, json
     char new_id[33] = "";
     if (!id && rand_hex(new_id, 16) != 0)
         return svc_error(SVC_ERROR, "random", "no randomness for an identifier; retry later");
-    errs_init(e);
-    json_manifest_decode(body, &m, e);
-    if (e->n) {
-        r = svc_errors(e);
-        manifest_in_release(&m);
-        return r;
-    }
-    /* pre-arrival screening (VCIS decides on inspection in advance, domain.md §4.1) */
+    if (e->n)
+        return svc_errors(e);
+    /* pre-arrival screening (VCIS decides on inspection in advance) */
     date_ymd today = svc_today();
     pthread_rwlock_rdlock(&a->risk_lock);
-    for (int i = 0; i < m.n_bl; i++) {
-        int k = manifest_screen(a->rules, a->n_rules, m.bl[i].hs, m.bl[i].consignee_tax,
-                                m.bl[i].shipper, m.loading_country, today);
+    for (int i = 0; i < m->n_bl; i++) {
+        int k = manifest_screen(a->rules, a->n_rules, m->bl[i].hs, m->bl[i].consignee_tax,
+                                m->bl[i].shipper, m->loading_country, today);
         if (k >= 0)
-            utf8_snprintf(m.bl[i].hold_reason, sizeof m.bl[i].hold_reason,
+            utf8_snprintf(m->bl[i].hold_reason, sizeof m->bl[i].hold_reason,
                           "pre-arrival screening: rule %lld (%.96s)", (long long)a->rules[k].id,
                           a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
-    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = &m};
+    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = m};
     if (!id) {
         snprintf(x.row.id, sizeof x.row.id, "%s", new_id);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
         x.row.version = 1;
         x.row.created_at = x.job.now;
     }
-    snprintf(x.row.mode, sizeof x.row.mode, "%s", m.air ? "air" : "sea");
-    snprintf(x.row.port, sizeof x.row.port, "%s", m.port);
-    x.row.eta = m.eta;
-    x.row.late = x.job.now > m.eta - manifest_deadline_s(m.air, m.voyage_days);
+    snprintf(x.row.mode, sizeof x.row.mode, "%s", m->air ? "air" : "sea");
+    snprintf(x.row.port, sizeof x.row.port, "%s", m->port);
+    x.row.eta = m->eta;
+    x.row.late = x.job.now > m->eta - manifest_deadline_s(m->air, m->voyage_days);
     x.row.updated_at = x.job.now;
-    x.row.doc = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    x.row.doc = m->doc;
     r = svc_run_write(a, &x.job, id ? amend_job : create_job, &x,
                       "the database refused the manifest");
-    free(x.row.doc);
-    manifest_in_release(&m);
     return r;
 }
 
-svc_reply svc_manifest_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_manifest_create(app *a, const svc_req *req, manifest_in *m, errs *e)
 {
-    return manifest_write(a, req, NULL, body);
+    return manifest_write(a, req, NULL, m, e);
 }
 
-svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e)
 {
-    return manifest_write(a, req, id, body);
+    return manifest_write(a, req, id, m, e);
 }
 
 typedef struct manifest_read_ctx {
@@ -306,7 +297,7 @@ svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id)
     return r;
 }
 
-/* ---- declarations <-> manifests --------------------------------------------------------------- */
+/* ---- declarations <-> manifests -------------------------------------------------------------- */
 
 static int applicable(int kind_import, int mode) { return kind_import && mode >= 1 && mode <= 3; }
 
@@ -363,7 +354,7 @@ static int64_t weight_of(json_t *v)
     int64_t w = -1;
     if (json_is_integer(v))
         return json_integer_value(v) * 10000;
-    if (json_is_string(v) && dec_parse(json_string_value(v), DEC_SCALE_QTY, 0, &w) == 0)
+    if (json_is_string(v) && decimal_parse(json_string_value(v), DECIMAL_SCALE_QTY, 0, &w) == 0)
         return w;
     return -1;
 }
@@ -371,7 +362,7 @@ static int64_t weight_of(json_t *v)
 static json_t *weight_json(int64_t w)
 {
     char buf[40];
-    dec_format(w, DEC_SCALE_QTY, buf, sizeof buf);
+    decimal_format(w, DECIMAL_SCALE_QTY, buf, sizeof buf);
     return json_string(buf);
 }
 

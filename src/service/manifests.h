@@ -4,11 +4,13 @@
 #ifndef ECUSTOMS_SERVICE_MANIFESTS_H
 #define ECUSTOMS_SERVICE_MANIFESTS_H
 
+#include "codec/json_manifest.h"
 #include "core/decl.h"
 #include "service/app.h"
 
-svc_reply svc_manifest_create(app *a, const svc_req *req, json_t *body);
-svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, json_t *body);
+/* m: the decoded manifest (its bills of lading get their screening holds here), e: its errors */
+svc_reply svc_manifest_create(app *a, const svc_req *req, manifest_in *m, errs *e);
+svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e);
 svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id);
 
 /* Reconciliation of a declaration (its stored JSON) with the manifests: for GET declaration.

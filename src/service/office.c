@@ -1,4 +1,4 @@
-/* e-Office use cases (issue 16): the list of declarations with filters and search, officers'
+/* e-Office use cases: the list of declarations with filters and search, officers'
  * worklists with the legal time limits, claims, and enterprises' status-change feed. */
 #include "service/office.h"
 
@@ -13,17 +13,10 @@
 #include "core/workhours.h"
 #include "service/internal.h"
 #include "service/users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define LIST_MAX 200
 #define VN_OFFSET (7 * 3600)
-
-static json_t *money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
 
 /* Customs staff see every declaration; everyone else only their party's (declarant or
  * enterprise). */
@@ -61,8 +54,8 @@ static json_t *row_json(const decl_list_row *r, int64_t now, int queue_hours, in
     json_object_set_new(o, "declarant", json_string(r->declarant));
     json_object_set_new(o, "enterprise", json_string(r->party));
     json_object_set_new(o, "enterprise_name", json_string(r->party_name));
-    json_object_set_new(o, "customs_value", money(r->customs_value));
-    json_object_set_new(o, "total_tax", money(r->total_tax));
+    json_object_set_new(o, "customs_value", json_money(r->customs_value));
+    json_object_set_new(o, "total_tax", json_money(r->total_tax));
     json_object_set_new(o, "created_at", json_timestamp(r->created_at));
     json_object_set_new(o, "registered_at", json_timestamp(r->registered_at));
     json_object_set_new(o, "cleared_at", json_timestamp(r->cleared_at));

@@ -1,4 +1,4 @@
-/* e-Office use cases: lists, worklists, claims, notifications (issue 16). */
+/* e-Office use cases: lists, worklists, claims, notifications. */
 #ifndef ECUSTOMS_SERVICE_OFFICE_H
 #define ECUSTOMS_SERVICE_OFFICE_H
 

@@ -41,7 +41,7 @@ int offices_code_valid(const char *code)
     return 1;
 }
 
-/* ---- the cache -------------------------------------------------------------------------------- */
+/* ---- the cache ------------------------------------------------------------------------------- */
 
 typedef struct load_ctx {
     office_entry *rows;
@@ -300,29 +300,25 @@ static int put_job(db_conn *c, void *ctx)
                             x->created ? "office.add" : "office.update", x->detail);
 }
 
-svc_reply svc_office_put(app *a, const svc_req *req, const char *code, json_t *body)
+svc_reply svc_office_put(app *a, const svc_req *req, const char *code, const office_in *in, errs *e)
 {
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "the customs offices are managed by the administration");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs e;
-    errs_init(&e);
+    if (svc_body_not_object(e))
+        return svc_not_object();
     put_ctx x = {.req = req};
     if (!offices_code_valid(code))
-        errs_add(&e, "office_code", "/code",
+        errs_add(e, "office_code", "/code",
                  "an office code is 2 digits (the provincial department) and 2 "
                  "capital letters or digits, such as 02CI");
-    office_in in;
-    json_office_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     snprintf(x.row.code, sizeof x.row.code, "%s", code);
-    snprintf(x.row.name, sizeof x.row.name, "%s", in.name);
-    snprintf(x.row.province, sizeof x.row.province, "%s", in.province);
-    snprintf(x.row.kind, sizeof x.row.kind, "%s", in.kind);
-    x.row.active = in.active;
+    snprintf(x.row.name, sizeof x.row.name, "%s", in->name);
+    snprintf(x.row.province, sizeof x.row.province, "%s", in->province);
+    snprintf(x.row.kind, sizeof x.row.kind, "%s", in->kind);
+    x.row.active = in->active;
     snprintf(x.row.source, sizeof x.row.source, "administrator %s", req->party);
     x.row.updated_at = svc_now();
     x.detail = office_json(&x.row);

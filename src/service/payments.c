@@ -6,6 +6,7 @@
  * then appends ledger entries and audit events for every line, clears green declarations whose
  * taxes are now covered, and stores the answer, all in the same transaction. */
 #include "codec/json_payment.h"
+#include "codec/json_fields.h"
 #include "codec/json_guarantee.h"
 #include "service/payments.h"
 #include "service/ledger.h"
@@ -26,8 +27,8 @@
 #include "store/store_mandates.h"
 #include "service/kernel.h"
 #include "service/users.h"
-#include "util/dec.h"
-#include "util/sig.h"
+#include "util/decimal.h"
+#include "util/ecdsa.h"
 #include "util/utf8.h"
 
 /* MAX_LINES: codec/json_payment.h */
@@ -35,13 +36,6 @@
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
-
-json_t *pay_money(int64_t v)
-{
-    char buf[32];
-    dec_format(v, 0, buf, sizeof buf);
-    return json_string(buf);
-}
 
 /* ---- the banks' keys, parsed once and cached in the app ------------------------------------ */
 
@@ -79,7 +73,7 @@ static EVP_PKEY *bank_key(app *a, const char *bank)
         free(kr.pem);
         return NULL;
     }
-    EVP_PKEY *k = sig_parse_p256_pem(kr.pem);
+    EVP_PKEY *k = ecdsa_parse_p256_pem(kr.pem);
     free(kr.pem);
     if (!k)
         return NULL;
@@ -139,7 +133,7 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
     if (seq < 0)
         return seq;
     json_t *d =
-        json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", pay_money(r->amount));
+        json_pack("{s:i,s:s,s:o}", "entry", seq, "kind", r->kind, "amount", json_money(r->amount));
     if (r->bank[0])
         json_object_set_new(d, "bank", json_string(r->bank));
     if (r->bank_txn[0])
@@ -267,7 +261,7 @@ static int auto_clear(db_conn *c, const pay_settle_ctx *s, const char *key, cons
         decl_row_release(&cur);
         return 0;
     }
-    /* specialised inspection: not released before every result it waits for passed (issue 14) */
+    /* specialised inspection: not released before every result it waits for passed */
     if ((rc = insp_clearance_blocks(c, cur.id, NULL)) != 0) {
         decl_row_release(&cur);
         return rc < 0 ? rc : 0;
@@ -320,7 +314,8 @@ int pay_is_aeo(db_conn *c, const char *enterprise)
 
 /* Goods released before their taxes were paid (under a guarantee, or an AEO's monthly deferral):
  * late-payment interest, 0.03 %/day on the tax paid now, from release (AEO: from the day after
- * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b refreshed. */
+ * the 10th of the next month) to the payment date. Appended as an "interest" entry; *b
+ * refreshed. */
 static int late_interest(db_conn *c, pay_settle_ctx *s, const decl_row *m, ledger_balance *b,
                          int64_t amount)
 {
@@ -461,8 +456,8 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
         }
         if (out && rc >= 0 && (alloc > 0 || !waiting_only)) {
             json_t *o = json_pack(
-                "{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed", pay_money(alloc),
-                "outstanding", pay_money(b.outstanding), "status",
+                "{s:s,s:o,s:o,s:s,s:b}", "declaration", m.number, "guaranteed", json_money(alloc),
+                "outstanding", json_money(b.outstanding), "status",
                 decl_status_name(cleared ? ST_CLEARED : (decl_status)m.status), "cleared", cleared);
             if (waiting_only) {
                 json_object_set_new(o, "bank", json_string(g->bank));
@@ -470,7 +465,7 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
             }
             if (b.outstanding > 0) {
                 char msg[160], amt[32];
-                dec_format(b.outstanding, 0, amt, sizeof amt);
+                decimal_format(b.outstanding, 0, amt, sizeof amt);
                 snprintf(msg, sizeof msg, "guarantee exhausted: VND %s still missing", amt);
                 json_object_set_new(o, "message", json_string(msg));
             }
@@ -482,7 +477,7 @@ static int guarantee_allocate(db_conn *c, pay_settle_ctx *s, const guarantee_row
     return rc < 0 ? rc : 0;
 }
 
-/* ---- settling ---------------------------------------------------------------------------------- */
+/* ---- settling -------------------------------------------------------------------------------- */
 
 int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_row *money,
                pay_settled *out)
@@ -611,20 +606,20 @@ static int pay_job(db_conn *c, void *ctx)
         }
         json_t *o =
             json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "declaration", m.number,
-                      "amount", pay_money(l->amount), "applied", pay_money(st.applied), "credited",
-                      pay_money(st.excess), "assessed", pay_money(st.b.assessed), "paid",
-                      pay_money(st.b.paid), "guaranteed", pay_money(st.b.guaranteed), "outstanding",
-                      pay_money(st.b.outstanding), "status",
+                      "amount", json_money(l->amount), "applied", json_money(st.applied),
+                      "credited", json_money(st.excess), "assessed", json_money(st.b.assessed),
+                      "paid", json_money(st.b.paid), "guaranteed", json_money(st.b.guaranteed),
+                      "outstanding", json_money(st.b.outstanding), "status",
                       decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared",
                       st.cleared);
         if (st.b.outstanding > 0) {
             char msg[120], amt[32];
-            dec_format(st.b.outstanding, 0, amt, sizeof amt);
+            decimal_format(st.b.outstanding, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "underpaid: VND %s still missing", amt);
             json_object_set_new(o, "message", json_string(msg));
         } else if (st.excess > 0) {
             char msg[120], amt[32];
-            dec_format(st.excess, 0, amt, sizeof amt);
+            decimal_format(st.excess, 0, amt, sizeof amt);
             snprintf(msg, sizeof msg, "VND %s credited to enterprise %s", amt, m.party);
             json_object_set_new(o, "message", json_string(msg));
         }
@@ -638,7 +633,7 @@ static int pay_job(db_conn *c, void *ctx)
     }
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "bank", x->req->party,
                              "bank_transaction_id", x->txn, "payer", x->payer, "paid_at",
-                             x->paid_at, "total", pay_money(x->total), "lines", out_lines);
+                             x->paid_at, "total", json_money(x->total), "lines", out_lines);
     if (json_array_size(revolved)) /* a joint guarantee released here covered other declarations */
         json_object_set(body, "guarantees_revolved", revolved);
     json_decref(revolved);
@@ -677,7 +672,7 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
             out, svc_error(SVC_UNAUTHORIZED, "signature_missing",
                            "X-Signature (base64 DER ECDSA P-256 over the exact body) is required"));
     unsigned char der[256];
-    int dl = sig_b64_decode(signature_b64, der, sizeof der);
+    int dl = ecdsa_b64_decode(signature_b64, der, sizeof der);
     if (dl <= 0)
         return fail_with(
             out, svc_error(SVC_UNAUTHORIZED, "signature_malformed", "X-Signature is not base64"));
@@ -686,8 +681,8 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
         return fail_with(
             out, svc_error(SVC_UNAUTHORIZED, "signature_key_unknown",
                            "no public key is registered for this bank (ecustoms party key)"));
-    int ok = sig_verify_p256(key, req->raw_body ? req->raw_body : "",
-                             req->raw_body ? req->raw_len : 0, der, (size_t)dl);
+    int ok = ecdsa_verify_p256(key, req->raw_body ? req->raw_body : "",
+                               req->raw_body ? req->raw_len : 0, der, (size_t)dl);
     EVP_PKEY_free(key);
     if (ok != 1)
         return fail_with(
@@ -696,7 +691,8 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
     return 0;
 }
 
-svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
+svc_reply svc_payment_create(app *a, const svc_req *req, const payment_in *in, errs *e,
+                             const char *signature_b64)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
@@ -704,39 +700,35 @@ svc_reply svc_payment_create(app *a, const svc_req *req, json_t *body, const cha
     if (verify_signature(a, req, signature_b64, &refused) != 0)
         return refused;
     /* 2. the body, every error at once */
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
+    if (svc_body_not_object(e))
+        return svc_not_object();
     pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
     if (!x) {
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    errs_init(e);
     x->req = req;
     x->e = e;
-    payment_in in;
-    json_payment_decode(body, &in, e);
-    memcpy(x->txn, in.txn, sizeof x->txn);
-    memcpy(x->payer, in.payer, sizeof x->payer);
-    memcpy(x->paid_at, in.paid_at, sizeof x->paid_at);
-    x->paid_date = in.paid_date;
-    if (in.paid_date) {
+    memcpy(x->txn, in->txn, sizeof x->txn);
+    memcpy(x->payer, in->payer, sizeof x->payer);
+    memcpy(x->paid_at, in->paid_at, sizeof x->paid_at);
+    x->paid_date = in->paid_date;
+    if (in->paid_date) {
         /* a bank reports what was paid: not in the future (a timestamp may run ahead of our
          * clock by PAID_AT_SKEW_S), nor before the period records are kept */
         int64_t now = svc_now();
         date_ymd today = date_legal(now);
-        if (in.paid_has_time ? in.paid_instant > now + PAID_AT_SKEW_S : in.paid_date > today) {
+        if (in->paid_has_time ? in->paid_instant > now + PAID_AT_SKEW_S : in->paid_date > today) {
             errs_add(e, "date_future", "/paid_at", "a payment reported for a time after now");
             x->paid_date = 0;
-        } else if (in.paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
+        } else if (in->paid_date < date_add_days(today, -DECL_MAX_DOC_AGE_DAYS)) {
             errs_add(e, "date_too_old", "/paid_at", "a payment more than 5 years old");
             x->paid_date = 0;
         }
     }
-    memcpy(x->lines, in.lines, sizeof x->lines);
-    x->n = in.n;
-    x->total = in.total;
+    memcpy(x->lines, in->lines, sizeof x->lines);
+    x->n = in->n;
+    x->total = in->total;
     if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;
@@ -760,7 +752,7 @@ out:
     return r;
 }
 
-/* ---- GET /declarations/{number}/ledger -------------------------------------------------------- */
+/* ---- GET /declarations/{number}/ledger ------------------------------------------------------- */
 
 typedef struct ledger_read {
     const char *key;
@@ -816,7 +808,7 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
             char ts[24];
             date_format_timestamp((time_t)e->at, ts);
             json_t *o = json_pack("{s:i,s:s,s:s,s:o}", "seq", e->seq, "at", ts, "kind", e->kind,
-                                  "amount", pay_money(e->amount));
+                                  "amount", json_money(e->amount));
             if (e->bank[0])
                 json_object_set_new(o, "bank", json_string(e->bank));
             if (e->bank_txn[0])
@@ -830,11 +822,11 @@ svc_reply svc_decl_ledger(app *a, const svc_req *req, const char *number)
         r.body = json_pack(
             "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "declaration", x.row.number,
             "status", decl_status_name((decl_status)x.row.status), "enterprise", x.row.party,
-            "assessed", pay_money(x.b.assessed), "paid", pay_money(x.b.paid), "guaranteed",
-            pay_money(x.b.guaranteed), "credited", pay_money(x.b.credited), "interest",
-            pay_money(x.b.interest), "outstanding", pay_money(x.b.outstanding), "surplus",
-            pay_money(x.b.surplus), "covered", x.b.outstanding == 0, "entries", entries);
-        json_object_set_new(r.body, "credit_left", pay_money(x.b.credit_left));
+            "assessed", json_money(x.b.assessed), "paid", json_money(x.b.paid), "guaranteed",
+            json_money(x.b.guaranteed), "credited", json_money(x.b.credited), "interest",
+            json_money(x.b.interest), "outstanding", json_money(x.b.outstanding), "surplus",
+            json_money(x.b.surplus), "covered", x.b.outstanding == 0, "entries", entries);
+        json_object_set_new(r.body, "credit_left", json_money(x.b.credit_left));
         /* an AEO's taxes on goods already released fall into its monthly statement */
         char due[16];
         date_format(aeo_deadline(x.row.cleared_at), due);
@@ -865,7 +857,8 @@ static int recon_job(db_conn *c, void *ctx)
     return x->n < 0 ? x->n : 0;
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. */
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes
+ * doubled. */
 void pay_csv_field(FILE *f, const char *v, int last)
 {
     if (strpbrk(v, ",\"\r\n")) {
@@ -907,7 +900,7 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
         const payment_row *p = &x->rows[i];
         char ts[24], amt[32];
         date_format_timestamp((time_t)p->created_at, ts);
-        dec_format(p->total, 0, amt, sizeof amt);
+        decimal_format(p->total, 0, amt, sizeof amt);
         total += p->total;
         pay_csv_field(f, p->bank_txn, 0);
         pay_csv_field(f, p->payer, 0);
@@ -916,7 +909,7 @@ static svc_reply recon_csv(const recon_ctx *x, int shown)
         pay_csv_field(f, amt, 1);
     }
     char amt[32];
-    dec_format(total, 0, amt, sizeof amt);
+    decimal_format(total, 0, amt, sizeof amt);
     fprintf(f, "TOTAL,,,,%s\r\n", amt);
     return pay_csv_reply(f, &text, &len);
 }
@@ -949,18 +942,18 @@ svc_reply svc_bank_reconciliation(app *a, const svc_req *req, date_ymd date, int
         total += p->total;
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s}", "bank_transaction_id",
                                              p->bank_txn, "payer", p->payer, "paid_at", p->paid_at,
-                                             "total", pay_money(p->total), "booked_at", ts));
+                                             "total", json_money(p->total), "booked_at", ts));
     }
     free(x.rows);
     char day[16];
     date_format(date, day);
     svc_reply r = {.code = SVC_OK};
     r.body = json_pack("{s:s,s:s,s:i,s:o,s:b,s:o}", "bank", req->party, "date", day, "count", x.n,
-                       "total", pay_money(total), "truncated", x.n > RECON_MAX, "payments", arr);
+                       "total", json_money(total), "truncated", x.n > RECON_MAX, "payments", arr);
     return r;
 }
 
-/* ---- POST /guarantees ---------------------------------------------------------------------------- */
+/* ---- POST /guarantees ------------------------------------------------------------------------ */
 
 #define GUARANTEE_MAX_DAYS 30 /* Law 107/2016 Art. 9: at most 30 days from registration */
 
@@ -1059,10 +1052,11 @@ static int guarantee_job(db_conn *c, void *ctx)
     int64_t left = x->total - used;
     char d[16];
     date_format(x->valid_until, d);
-    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party,
-                             "guarantee_id", x->txn, "type", x->type, "enterprise", x->enterprise,
-                             "amount", pay_money(x->total), "allocated", pay_money(x->total - left),
-                             "unallocated", pay_money(left), "valid_until", d, "declarations", out);
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:o}", "bank", x->req->party, "guarantee_id",
+                  x->txn, "type", x->type, "enterprise", x->enterprise, "amount",
+                  json_money(x->total), "allocated", json_money(x->total - left), "unallocated",
+                  json_money(left), "valid_until", d, "declarations", out);
     char *text = json_dumps(body, JSON_COMPACT);
     payment_row pr = {.total = x->total,
                       .status = svc_code_stored(SVC_CREATED),
@@ -1085,28 +1079,22 @@ static int guarantee_job(db_conn *c, void *ctx)
     return 0;
 }
 
-svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const char *signature_b64)
+svc_reply svc_guarantee_create(app *a, const svc_req *req, const guarantee_in *in, errs *e,
+                               const char *signature_b64)
 {
     if (!svc_role_is(req, "bank"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only banks give guarantees");
     svc_reply refused;
     if (verify_signature(a, req, signature_b64, &refused) != 0)
         return refused;
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
+    if (svc_body_not_object(e))
+        return svc_not_object();
     pay_ctx *x = calloc(1, sizeof *x);
-    guarantee_in *in = calloc(1, sizeof *in);
     svc_reply r = {0};
-    if (!x || !in) {
-        free(x);
-        free(in);
+    if (!x)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
-    errs_init(e);
     x->req = req;
     x->e = e;
-    json_guarantee_decode(body, in, e);
     if (in->valid_until && in->valid_until < svc_today())
         errs_add(e, "date_past", "/valid_until", "'valid_until' is in the past");
     snprintf(x->txn, sizeof x->txn, "%s", in->id);
@@ -1116,7 +1104,6 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, json_t *body, const c
     x->total = in->amount;
     x->n = in->n;
     memcpy(x->lines, in->lines, sizeof x->lines);
-    free(in);
     if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
         goto out;
@@ -1138,7 +1125,7 @@ out:
     return r;
 }
 
-/* ---- GET /banks/me/due ------------------------------------------------------------------------- */
+/* ---- GET /banks/me/due ----------------------------------------------------------------------- */
 
 #define DUE_MAX 1000
 
@@ -1175,8 +1162,8 @@ static int due_job(db_conn *c, void *ctx)
         json_array_append_new(x->out, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b}", "declaration",
                                                 m.number, "enterprise", m.party, "status",
                                                 decl_status_name((decl_status)m.status),
-                                                "guaranteed", pay_money(x->rows[i].guaranteed),
-                                                "due_amount", pay_money(at_risk > 0 ? at_risk : 0),
+                                                "guaranteed", json_money(x->rows[i].guaranteed),
+                                                "due_amount", json_money(at_risk > 0 ? at_risk : 0),
                                                 "due", d, "overdue", x->rows[i].due < today));
         decl_row_release(&m);
     }

@@ -15,14 +15,14 @@
 #include "codec/json_permit.h"
 #include "service/kernel.h"
 #include "store/store_permits.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* ---- views ---------------------------------------------------------------------------------- */
 
 static json_t *qty_json(int64_t q)
 {
     char buf[40];
-    dec_format(q, DEC_SCALE_QTY, buf, sizeof buf);
+    decimal_format(q, DECIMAL_SCALE_QTY, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -63,7 +63,7 @@ static json_t *permit_view(const permit_row *p)
     return v;
 }
 
-/* ---- procedures of an agency ------------------------------------------------------------------ */
+/* ---- procedures of an agency ----------------------------------------------------------------- */
 
 static int line_has_procedure(const tariff_line *l, const char *agency, const char *legal_ref)
 {
@@ -108,7 +108,7 @@ static int hs_covered(const char *list, const char *hs8)
     return 0;
 }
 
-/* ---- POST /permits ------------------------------------------------------------------------------ */
+/* ---- POST /permits --------------------------------------------------------------------------- */
 
 typedef struct permit_ctx {
     svc_job job; /* first: request, now, reply */
@@ -148,41 +148,37 @@ static int create_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body)
+svc_reply svc_permit_create(app *a, const svc_req *req, const permit_in *in, errs *e)
 {
     svc_reply r = {0};
-    errs e;
     if (!svc_role_is(req, "agency"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs_init(&e);
-    permit_in in;
-    json_permit_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     permit_ctx x = {.job = svc_job_start(req)};
     permit_row *p = &x.row;
-    snprintf(p->number, sizeof p->number, "%s", in.number);
-    snprintf(p->enterprise, sizeof p->enterprise, "%s", in.enterprise);
-    snprintf(p->agency, sizeof p->agency, "%s", in.agency);
-    snprintf(p->procedure, sizeof p->procedure, "%s", in.procedure);
-    snprintf(p->hs_codes, sizeof p->hs_codes, "%s", in.hs_codes);
-    snprintf(p->unit, sizeof p->unit, "%s", in.unit);
+    snprintf(p->number, sizeof p->number, "%s", in->number);
+    snprintf(p->enterprise, sizeof p->enterprise, "%s", in->enterprise);
+    snprintf(p->agency, sizeof p->agency, "%s", in->agency);
+    snprintf(p->procedure, sizeof p->procedure, "%s", in->procedure);
+    snprintf(p->hs_codes, sizeof p->hs_codes, "%s", in->hs_codes);
+    snprintf(p->unit, sizeof p->unit, "%s", in->unit);
     snprintf(p->issuer, sizeof p->issuer, "%s", req->party);
-    p->quantity = in.quantity;
-    p->valid_from = in.valid_from;
-    p->valid_to = in.valid_to;
+    p->quantity = in->quantity;
+    p->valid_from = in->valid_from;
+    p->valid_to = in->valid_to;
     p->created_at = x.job.now;
     /* the agency issues only within its procedures */
-    const char *proc = in.has_procedure ? in.procedure : NULL;
-    for (int i = 0; i < in.n_hs; i++) {
-        if (!agency_covers(a->tariff, in.hs[i], in.agency, proc)) {
+    const char *proc = in->has_procedure ? in->procedure : NULL;
+    for (int i = 0; i < in->n_hs; i++) {
+        if (!agency_covers(a->tariff, in->hs[i], in->agency, proc)) {
             char msg[200];
-            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", in.agency,
-                     proc ? "such " : "", in.hs[i]);
+            snprintf(msg, sizeof msg, "agency %s has no %sprocedure for HS %s", in->agency,
+                     proc ? "such " : "", in->hs[i]);
             return svc_error(SVC_FORBIDDEN, "outside_procedures", msg);
         }
     }
@@ -222,7 +218,7 @@ svc_reply svc_permit_get(app *a, const svc_req *req, const char *number)
     return r;
 }
 
-/* ---- POST /permits/{number}/revocation ----------------------------------------------------------- */
+/* ---- POST /permits/{number}/revocation ------------------------------------------------------- */
 
 static int revoke_job(db_conn *c, void *ctx)
 {
@@ -248,20 +244,18 @@ static int revoke_job(db_conn *c, void *ctx)
     return svc_idem_save(c, x->job.req, x->job.reply.code, x->job.reply.body, x->job.now);
 }
 
-svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, errs *e)
 {
     svc_reply r = {0};
-    errs e;
-    errs_init(&e);
-    if (json_permit_revocation_check(body, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     if (svc_idempotent_replay(a, req, &r))
         return r;
     permit_ctx x = {.job = svc_job_start(req), .key = number};
     return svc_run_write(a, &x.job, revoke_job, &x, "the database refused the change");
 }
 
-/* ---- the registration check ---------------------------------------------------------------------- */
+/* ---- the registration check ------------------------------------------------------------------ */
 
 /* Why permit p cannot cover item it (NULL when it can, quantity aside). */
 static const char *permit_problem(const permit_row *p, const decl_item *it, const char *enterprise,
@@ -346,7 +340,7 @@ int permits_check_and_draw(db_conn *c, const tariff *t, const decl *d, const cha
     return 0;
 }
 
-/* ---- permits used, in the declaration view ---------------------------------------------------- */
+/* ---- permits used, in the declaration view --------------------------------------------------- */
 
 #define MAX_USAGES 256
 

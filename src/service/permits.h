@@ -3,6 +3,7 @@
 #ifndef ECUSTOMS_SERVICE_PERMITS_H
 #define ECUSTOMS_SERVICE_PERMITS_H
 
+#include "codec/json_permit.h"
 #include "core/decl.h"
 #include "core/tariff.h"
 #include "service/app.h"
@@ -10,11 +11,11 @@
 #include "util/errs.h"
 
 /* POST /permits (role agency, bound to the permit's agency) */
-svc_reply svc_permit_create(app *a, const svc_req *req, json_t *body);
+svc_reply svc_permit_create(app *a, const svc_req *req, const permit_in *in, errs *e);
 /* GET /permits/{number}: the issuing agency, the enterprise, customs */
 svc_reply svc_permit_get(app *a, const svc_req *req, const char *number);
 /* POST /permits/{number}/revocation: the issuing agency */
-svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, json_t *body);
+svc_reply svc_permit_revoke(app *a, const svc_req *req, const char *number, errs *e);
 
 /* Inside the registration transaction: for every item whose line requires a procedure of stage
  * before_registration of an agency connected to e-Permit, finds a valid permit among the item's

@@ -1,7 +1,6 @@
 #include "service/post_clearance.h"
 
 #include <math.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,12 @@
 #include "service/payments.h"
 #include "service/users.h"
 #include "store/store_audit_cases.h"
-#include "util/dec.h"
+#include "util/decimal.h"
+#include "util/rand.h"
 
 /* Customs Law 54/2014/QH13: post-clearance inspection reaches back 5 years from the registration
- * of the declaration (the article number was not re-read in this session: docs/post-clearance.md). */
+ * of the declaration (the article number was not re-read in this session:
+ * docs/post-clearance.md). */
 #define PCA_YEARS 5
 #define PCA_SCAN_MAX 20000 /* cleared declarations examined per selection */
 #define PCA_LIST_MAX 1000
@@ -146,8 +147,9 @@ static void sel_row(const decl_row *r, void *ctx)
         const char *cv =
             json_string_value(json_object_get(json_array_get(titems, i), "customs_value"));
         int64_t qty, val;
-        if (!hs || strlen(hs) != 8 || !q || !cv || dec_parse(q, DEC_SCALE_QTY, 0, &qty) != 0 ||
-            qty <= 0 || dec_parse(cv, 0, 0, &val) != 0)
+        if (!hs || strlen(hs) != 8 || !q || !cv ||
+            decimal_parse(q, DECIMAL_SCALE_QTY, 0, &qty) != 0 || qty <= 0 ||
+            decimal_parse(cv, 0, 0, &val) != 0)
             continue;
         unit_sample *u = grow(x->u, x->nu, &x->capu, sizeof *x->u, 512);
         if (!u) {
@@ -155,9 +157,9 @@ static void sel_row(const decl_row *r, void *ctx)
             break;
         }
         x->u = u;
-        x->u[x->nu++] =
-            (unit_sample){(uint32_t)strtoul(hs, NULL, 10),
-                          (double)val * (double)dec_pow10(DEC_SCALE_QTY) / (double)qty, x->n - 1};
+        x->u[x->nu++] = (unit_sample){
+            (uint32_t)strtoul(hs, NULL, 10),
+            (double)val * (double)decimal_pow10(DECIMAL_SCALE_QTY) / (double)qty, x->n - 1};
     }
     json_decref(doc);
     json_decref(taxes);
@@ -299,8 +301,8 @@ svc_reply svc_pca_candidates(app *a, const svc_req *req, const char *limit)
 static json_t *case_json(const case_row *r)
 {
     char at[32], in[32];
-    dec_format(r->additional_tax, 0, at, sizeof at);
-    dec_format(r->interest, 0, in, sizeof in);
+    decimal_format(r->additional_tax, 0, at, sizeof at);
+    decimal_format(r->interest, 0, in, sizeof in);
     json_t *sel = r->selection ? json_loads(r->selection, 0, NULL) : NULL;
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:s,s:s,s:i,s:o}", "id", r->id,
                      "declaration", r->number, "enterprise", r->party, "status", r->status,
@@ -329,7 +331,7 @@ static int step_events(db_conn *c, case_ctx *x, const char *action, int status)
     snprintf(act, sizeof act, "audit.%s", action);
     int rc = audit_log_append(c, chain, x->job.now, x->job.req, act, d);
     if (rc == 0) {
-        /* the declaration's event names the auditor too (issue 16) */
+        /* the declaration's event names the auditor too */
         json_t *who = svc_event_actor(x->job.req, json_deep_copy(d));
         char *text = json_dumps(who, JSON_COMPACT);
         json_decref(who);
@@ -390,10 +392,9 @@ static int open_job(db_conn *c, void *ctx)
                    : svc_fail(&x->job, svc_error(SVC_CONFLICT, "case_open",
                                                  "the declaration already has an open audit case"));
     }
-    unsigned char b[8];
-    RAND_bytes(b, sizeof b);
-    for (int i = 0; i < 8; i++)
-        snprintf(x->row.id + 2 * i, 3, "%02x", b[i]);
+    if (rand_hex(x->row.id, 8) != 0) /* an identifier never from an unchecked generator */
+        return svc_fail(&x->job, svc_error(SVC_ERROR, "random",
+                                           "no randomness for an identifier; retry later"));
     snprintf(x->row.decl_id, sizeof x->row.decl_id, "%s", d.id);
     snprintf(x->row.number, sizeof x->row.number, "%s", d.number);
     snprintf(x->row.party, sizeof x->row.party, "%s", d.party);
@@ -413,24 +414,20 @@ static svc_reply run(app *a, case_ctx *x, store_job_fn fn)
     return r;
 }
 
-svc_reply svc_pca_open(app *a, const svc_req *req, json_t *body)
+svc_reply svc_pca_open(app *a, const svc_req *req, const audit_case_in *in, errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs e;
-    errs_init(&e);
-    audit_case_in in;
-    json_audit_case_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
     case_ctx x = {.job = svc_job_start(req)};
-    snprintf(x.number, sizeof x.number, "%s", in.declaration);
-    snprintf(x.reason, sizeof x.reason, "%s", in.reason);
+    snprintf(x.number, sizeof x.number, "%s", in->declaration);
+    snprintf(x.reason, sizeof x.reason, "%s", in->reason);
     return run(a, &x, open_job);
 }
 
@@ -536,21 +533,19 @@ static int findings_job(db_conn *c, void *ctx)
     return step_store(c, x, "findings", status, SVC_OK);
 }
 
-svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, json_t *body)
+svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, const audit_findings_in *in,
+                           errs *e)
 {
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
-    errs e;
-    errs_init(&e);
-    case_ctx x = {.job = svc_job_start(req), .id = id};
-    json_audit_findings_decode(body, &x.findings, &e);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n)
+        return svc_errors(e);
+    case_ctx x = {.job = svc_job_start(req), .id = id, .findings = *in};
     return run(a, &x, findings_job);
 }
 

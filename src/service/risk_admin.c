@@ -14,7 +14,7 @@
 #include "service/risk_training.h"
 #include "service/users.h"
 #include "store/store_risk.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* ---- risk rules ------------------------------------------------------------------------------ */
 
@@ -30,8 +30,8 @@ static json_t *rule_json(const risk_rule *r)
         date_format(r->valid_from, from);
     if (r->valid_to)
         date_format(r->valid_to, to);
-    dec_format(r->min_value_vnd, 0, v1, sizeof v1);
-    dec_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
+    decimal_format(r->min_value_vnd, 0, v1, sizeof v1);
+    decimal_format(r->max_unit_value_vnd, 0, v2, sizeof v2);
     json_t *o = json_pack(
         "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:b}", "id", (json_int_t)r->id,
         "name", r->name, "hs_prefix", r->hs_prefix, "origin", r->origin, "importer", r->importer,
@@ -98,23 +98,20 @@ static int rule_put_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, json_t *body)
+svc_reply svc_rule_put(app *a, const svc_req *req, int64_t id, const risk_rule *rule, errs *e)
 {
     svc_reply r = {0};
-    errs e;
-    errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only risk officers manage rules");
-    if (!json_is_object(body))
+    if (svc_body_not_object(e))
         return svc_error(SVC_INVALID, "type", "a rule is a JSON object");
-    rules_ctx x = {.req = req};
+    rules_ctx x = {.req = req, .one = *rule};
     risk_rule *rr = &x.one;
-    json_risk_rule_decode(body, id, rr, &e);
     char why[128];
-    if (e.n == 0 && !risk_rule_valid(rr, why, sizeof why))
-        errs_add(&e, "rule", "", "%s", why);
-    if (e.n)
-        return svc_errors(&e);
+    if (e->n == 0 && !risk_rule_valid(rr, why, sizeof why))
+        errs_add(e, "rule", "", "%s", why);
+    if (e->n)
+        return svc_errors(e);
     if (id) {
         /* PUT on an absent id is a 404, not a silent create */
         rules_ctx l = {.rules = calloc(APP_MAX_RULES, sizeof(risk_rule))};
@@ -179,8 +176,8 @@ svc_reply svc_risk_settings_get(app *a, const svc_req *req)
     pthread_rwlock_rdlock(&a->risk_lock);
     for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
         char pct[32]; /* ppm -> percent with 4 decimals: 1 ppm = 0.0001 % */
-        dec_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset), 4,
-                   pct, sizeof pct);
+        decimal_format(*(const uint32_t *)((const char *)&a->policy + app_risk_settings[i].offset),
+                       4, pct, sizeof pct);
         json_object_set_new(r.body, app_risk_settings[i].json, json_string(pct));
     }
     pthread_rwlock_unlock(&a->risk_lock);
@@ -216,30 +213,26 @@ static int settings_job(db_conn *c, void *ctx)
 /* Body: {"random_red_percent", "random_yellow_percent"} (required: the sampling without a model)
  * and optionally {"model_red_percent", "model_yellow_percent", "exploration_percent"} (the
  * learned score's shares, docs/risk.md). Percents as strings, up to 4 decimals. */
-svc_reply svc_risk_settings_put(app *a, const svc_req *req, json_t *body)
+svc_reply svc_risk_settings_put(app *a, const svc_req *req, const int64_t ppm[APP_RISK_SETTINGS],
+                                errs *e)
 {
-    errs e;
     set_ctx x;
-    errs_init(&e);
     if (!can_manage_risk(req))
         return svc_error(SVC_FORBIDDEN, "forbidden",
                          "only risk officers change the sampling policy");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
-    const char *names[APP_RISK_SETTINGS];
-    for (size_t i = 0; i < APP_RISK_SETTINGS; i++)
-        names[i] = app_risk_settings[i].json;
-    json_risk_percents_decode(body, names, APP_RISK_SETTINGS, x.ppm, &e);
+    if (svc_body_not_object(e))
+        return svc_not_object();
+    memcpy(x.ppm, ppm, sizeof x.ppm);
     if (x.ppm[0] >= 0 && x.ppm[1] >= 0 && x.ppm[0] + x.ppm[1] > 1000000)
-        errs_add(&e, "range", "", "random red and yellow shares together exceed 100%%");
+        errs_add(e, "range", "", "random red and yellow shares together exceed 100%%");
     pthread_rwlock_rdlock(&a->risk_lock);
     int64_t mred = x.ppm[2] >= 0 ? x.ppm[2] : a->policy.model_red_ppm;
     int64_t myel = x.ppm[3] >= 0 ? x.ppm[3] : a->policy.model_yellow_ppm;
     pthread_rwlock_unlock(&a->risk_lock);
     if (mred + myel > 1000000)
-        errs_add(&e, "range", "", "model red and yellow shares together exceed 100%%");
-    if (e.n)
-        return svc_errors(&e);
+        errs_add(e, "range", "", "model red and yellow shares together exceed 100%%");
+    if (e->n)
+        return svc_errors(e);
     x.req = req;
     if (store_write(a->st, settings_job, &x) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the settings");
@@ -324,7 +317,8 @@ svc_reply svc_risk_model_activate(app *a, const svc_req *req, int64_t version)
     if (x.found != 1)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such model version");
     svc_reply r = {.code = SVC_OK};
-    /* the server's scorer swaps the model in on its next refresh (a few seconds): in_use says when */
+    /* the server's scorer swaps the model in on its next refresh (a few seconds): in_use says
+     * when */
     r.body = json_pack("{s:I,s:o}", "active", (json_int_t)version, "previous",
                        x.previous > 0 ? json_integer(x.previous) : json_null());
     return r;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/decl.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 #include "ml/risk_model.h"
 #include "store/store_risk.h"
 #include "util/log.h"
@@ -324,11 +324,11 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
                2); /* a UN/LOCODE starts with its country */
         f->departure[2] = 0;
         f->tax_rate_bp =
-            duty->pct >= 0 ? duty->pct : 0; /* DEC_SCALE_PCT: hundredths of a percent */
+            duty->pct >= 0 ? duty->pct : 0; /* DECIMAL_SCALE_PCT: hundredths of a percent */
         f->value = items[i].customs_value;
         snprintf(f->currency, sizeof f->currency, "VND");
         f->net_mass_g =
-            it->net_weight_kg > 0 ? it->net_weight_kg / 10 : 0; /* DEC_SCALE_QTY (4) kg -> g */
+            it->net_weight_kg > 0 ? it->net_weight_kg / 10 : 0; /* DECIMAL_SCALE_QTY (4) kg -> g */
         f->aeo = aeo;
         f->compliance = compliance;
     }

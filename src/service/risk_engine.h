@@ -76,7 +76,8 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
                           int64_t at, int aeo, int compliance, risk_fact *out);
 
 /* {"version", "probability", "adjusted_score", "margin", "band", "explored", "thresholds",
- *  "item", "bias", "contributions": [{"feature", "value", "contribution"}], "other_contributions"} */
+ *  "item", "bias", "contributions": [{"feature", "value", "contribution"}],
+ * "other_contributions"} */
 json_t *risk_score_to_json(const risk_score *s);
 
 #endif

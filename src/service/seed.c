@@ -8,10 +8,10 @@
  * (decisions list, events) and the bank payments (ledger, payments row, automatic clearance of
  * green declarations) through the same functions as service/clearance.c and service/payments.c.
  * The fast path (the default, service/seed_bulk.c) plays the same lives in memory and writes
- * every row once in its final state. What differs from live traffic in both: declarations are drawn from a
- * pool of templates assessed once (decode, validation and taxes as IDA computes them) and varied
- * per declaration (enterprise, office, bill of lading); the learned risk model is not consulted
- * (rules, compliance class and random draws classify, as without a model). */
+ * every row once in its final state. What differs from live traffic in both: declarations are drawn
+ * from a pool of templates assessed once (decode, validation and taxes as IDA computes them) and
+ * varied per declaration (enterprise, office, bill of lading); the learned risk model is not
+ * consulted (rules, compliance class and random draws classify, as without a model). */
 #include "service/seed_internal.h"
 
 #include <jansson.h>
@@ -38,7 +38,7 @@
 #include "store/store_manifest.h"
 #include "store/store_risk.h"
 #include "store/store_users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 /* Offices of the General Department's sub-departments (4-character codes). */
 static const char *const offices[] = {"01B1", "01AB", "01NV", "01E1", "02CI", "02CX", "02IK",
@@ -249,7 +249,7 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
 /* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
  * the decision appended to the row's list, the state updated, the event. detail_json is a flat
  * JSON object. */
-static int transition(db_conn *c, const char *id, const char *owner, life *lf, lc_action act,
+static int transition(db_conn *c, const char *id, const char *owner, life *lf, lifecycle_action act,
                       int64_t at, const svc_req *by, const char *detail_json, seed_result *res)
 {
     decl_status to;
@@ -321,9 +321,9 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
     *cleared = st.cleared;
     json_t *body = json_pack(
         "{s:s,s:s,s:s,s:o,s:[{s:s,s:o,s:o,s:o,s:s,s:b}]}", "bank", SEED_BANK, "bank_transaction_id",
-        s.txn, "payer", m.party, "total", pay_money(m.total_tax), "lines", "declaration", m.number,
-        "amount", pay_money(m.total_tax), "applied", pay_money(st.applied), "outstanding",
-        pay_money(st.b.outstanding), "status",
+        s.txn, "payer", m.party, "total", json_money(m.total_tax), "lines", "declaration", m.number,
+        "amount", json_money(m.total_tax), "applied", json_money(st.applied), "outstanding",
+        json_money(st.b.outstanding), "status",
         decl_status_name(st.cleared ? ST_CLEARED : (decl_status)m.status), "cleared", st.cleared);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);

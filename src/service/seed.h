@@ -18,7 +18,7 @@ typedef struct seed_opts {
     int64_t end;     /* the simulated period ends here (unix seconds) */
     double per_day;  /* registrations per simulated day (Vietnam: ~22,000) */
     int reference;   /* write through the live path's store functions, one statement
-                                 * at a time (slow): what the fast path is compared with */
+                      * at a time (slow): what the fast path is compared with */
 } seed_opts;
 
 typedef struct seed_result {

@@ -2,16 +2,16 @@
  * every row written once, in its final state.
  *
  * seed_one (service/seed.c, the reference path) writes a declaration's life as live traffic
- * does, one request after another: ~40 statements, most of them reads of what it has just written (the last event's hash, the
- * ledger's next seq, the row before each transition) and updates of rows inserted moments
- * before. Here the same life is played in memory: the row, its ledger and its events are known
- * at every step, so each event's state digest, per-declaration and global chain links and MAC
- * are computed without reading anything back, and what reaches the database is one insert per
- * final row (declaration, events, ledger entries, ledger_unpaid when still owed, bill-of-lading
- * links, risk facts, the payment). A builder thread plays batch k + 1 while the writer inserts
- * batch k. On a database without declarations the search terms wait for the last batch
- * (fr_terms_all_job). `db seed --reference` writes through seed_one; tests/api/test_seed.py
- * checks that both leave the same rows. */
+ * does, one request after another: ~40 statements, most of them reads of what it has just written
+ * (the last event's hash, the ledger's next seq, the row before each transition) and updates of
+ * rows inserted moments before. Here the same life is played in memory: the row, its ledger and its
+ * events are known at every step, so each event's state digest, per-declaration and global chain
+ * links and MAC are computed without reading anything back, and what reaches the database is one
+ * insert per final row (declaration, events, ledger entries, ledger_unpaid when still owed,
+ * bill-of-lading links, risk facts, the payment). A builder thread plays batch k + 1 while the
+ * writer inserts batch k. On a database without declarations the search terms wait for the
+ * last batch (fr_terms_all_job). `db seed --reference` writes through seed_one;
+ * tests/api/test_seed.py checks that both leave the same rows. */
 #include "service/seed_internal.h"
 
 #include <jansson.h>
@@ -37,7 +37,7 @@
 #include "store/store_payments.h"
 #include "store/store_risk.h"
 #include "store/store_users.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 typedef struct fa_chunk {
     struct fa_chunk *next;
@@ -155,7 +155,7 @@ static void sb_kv(sb *s, const char *key, const char *v, int first)
 static void sb_money(sb *s, const char *key, int64_t v)
 {
     char m[32];
-    dec_format(v, 0, m, sizeof m);
+    decimal_format(v, 0, m, sizeof m);
     sb_kv(s, key, m, 0);
 }
 
@@ -187,7 +187,7 @@ typedef struct fr_ledger {
     ledger_row r;
 } fr_ledger;
 
-#define FR_EVENTS_MAX 12 /* per declaration: ida idc assessed + 2 clear + 3 checks + paid + pass */
+#define FR_EVENTS_MAX 12 /* per declaration: ida, idc, assessed, 2 clear, 3 checks, paid, pass */
 #define FR_LEDGER_MAX 4
 
 typedef struct fr_batch {
@@ -445,7 +445,7 @@ static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, cons
 }
 
 /* transition(): the decision appended, the state, the event; a cancellation's ledger. */
-static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lc_action act, int64_t at,
+static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lifecycle_action act, int64_t at,
                           const svc_req *by, const char *detail_json)
 {
     fr_decl *d = l->d;

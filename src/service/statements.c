@@ -12,7 +12,7 @@
 #include "service/kernel.h"
 #include "service/ledger.h"
 #include "service/statements.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define MAX_ENTRIES 256 /* per declaration, like payments.c */
 #define STMT_MAX 20000  /* declarations in one statement */
@@ -171,7 +171,7 @@ static int debts_job(db_conn *c, void *ctx)
                 json_array_append_new(cur->decls,
                                       json_pack("{s:s,s:s,s:o,s:o,s:i}", "declaration", m.number,
                                                 "status", decl_status_name((decl_status)m.status),
-                                                "unpaid", pay_money(d.unpaid), "due",
+                                                "unpaid", json_money(d.unpaid), "due",
                                                 date_or_null(d.due), "days_overdue", days));
             }
         }
@@ -225,13 +225,13 @@ svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days)
             count++;
             json_array_append_new(
                 arr, json_pack("{s:s,s:s,s:b,s:o,s:i,s:o,s:O}", "enterprise", d->party, "name",
-                               d->name, "aeo", d->aeo, "overdue_amount", pay_money(d->amount),
+                               d->name, "aeo", d->aeo, "overdue_amount", json_money(d->amount),
                                "days_overdue", d->days, "oldest_due", date_or_null(d->oldest),
                                "declarations", d->decls));
         }
         r.code = SVC_OK;
         r.body = json_pack("{s:o,s:i,s:i,s:o,s:b,s:o}", "as_of", date_or_null(x.today), "min_days",
-                           x.min_days, "count", count, "total", pay_money(total), "truncated",
+                           x.min_days, "count", count, "total", json_money(total), "truncated",
                            x.n > DEBT_MAX, "enterprises", arr);
     }
     for (int i = 0; x.ents && i < x.ne; i++)
@@ -362,7 +362,7 @@ static int stmt_job(db_conn *c, void *ctx)
 static void money_fields(json_t *o, const int64_t *mv)
 {
     for (int i = 0; i < N_MV; i++)
-        json_object_set_new(o, mv_names[i], pay_money(mv[mv_kinds[i]]));
+        json_object_set_new(o, mv_names[i], json_money(mv[mv_kinds[i]]));
 }
 
 static json_t *stmt_json(const stmt_ctx *x)
@@ -385,13 +385,13 @@ static json_t *stmt_json(const stmt_ctx *x)
         }
         json_t *o = json_pack("{s:s,s:s,s:o,s:o}", "declaration", l->number, "status",
                               decl_status_name((decl_status)l->status), "released",
-                              date_or_null(l->released), "opening", pay_money(l->opening));
+                              date_or_null(l->released), "opening", json_money(l->opening));
         money_fields(o, l->mv);
-        json_object_set_new(o, "closing", pay_money(l->closing));
-        json_object_set_new(o, "assessed_total", pay_money(l->b.assessed));
-        json_object_set_new(o, "paid_total", pay_money(l->b.paid));
-        json_object_set_new(o, "guaranteed_total", pay_money(l->b.guaranteed));
-        json_object_set_new(o, "outstanding", pay_money(l->b.outstanding));
+        json_object_set_new(o, "closing", json_money(l->closing));
+        json_object_set_new(o, "assessed_total", json_money(l->b.assessed));
+        json_object_set_new(o, "paid_total", json_money(l->b.paid));
+        json_object_set_new(o, "guaranteed_total", json_money(l->b.guaranteed));
+        json_object_set_new(o, "outstanding", json_money(l->b.outstanding));
         json_object_set_new(o, "due", date_or_null(l->debt.unpaid > 0 ? l->debt.due : 0));
         json_object_set_new(o, "days_overdue", json_integer(l->overdue));
         json_array_append_new(decls, o);
@@ -402,9 +402,9 @@ static json_t *stmt_json(const stmt_ctx *x)
             json_array_append_new(
                 deferred,
                 json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "declaration", l->number, "released",
-                          date_or_null(l->released), "deferred", pay_money(l->deferred), "due",
-                          date_or_null(l->deferred_due), "paid_since", pay_money(l->paid_since),
-                          "remaining", pay_money(l->remaining)));
+                          date_or_null(l->released), "deferred", json_money(l->deferred), "due",
+                          date_or_null(l->deferred_due), "paid_since", json_money(l->paid_since),
+                          "remaining", json_money(l->remaining)));
         }
     }
     json_t *moves = json_object();
@@ -412,22 +412,22 @@ static json_t *stmt_json(const stmt_ctx *x)
     json_t *body =
         json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "enterprise", x->ent, "name", x->p.name,
                   "aeo", x->p.aeo, "from", date_or_null(x->from), "to", date_or_null(x->to),
-                  "opening_balance", pay_money(open), "movements", moves, "closing_balance",
-                  pay_money(close), "outstanding", pay_money(outstanding));
+                  "opening_balance", json_money(open), "movements", moves, "closing_balance",
+                  json_money(close), "outstanding", json_money(outstanding));
     json_object_set_new(
         body, "credit",
-        json_pack("{s:o,s:o,s:o,s:o,s:o}", "opening", pay_money(x->credit_open), "credited",
-                  pay_money(mv[LE_CREDIT]), "used", pay_money(mv[LE_CREDIT_USED]), "refunded",
-                  pay_money(mv[LE_REFUNDED]), "closing", pay_money(x->credit_close)));
+        json_pack("{s:o,s:o,s:o,s:o,s:o}", "opening", json_money(x->credit_open), "credited",
+                  json_money(mv[LE_CREDIT]), "used", json_money(mv[LE_CREDIT_USED]), "refunded",
+                  json_money(mv[LE_REFUNDED]), "closing", json_money(x->credit_close)));
     json_object_set_new(body, "overdue",
                         json_pack("{s:o,s:o,s:i}", "as_of", date_or_null(x->as_of), "amount",
-                                  pay_money(overdue_amount), "days", overdue_days));
+                                  json_money(overdue_amount), "days", overdue_days));
     if (x->p.aeo) {
         /* the monthly statement of a priority enterprise: taxes deferred at release */
         json_t *dfr = json_pack("{s:o,s:o,s:o,s:o,s:o}", "due",
                                 date_or_null(x->month ? ledger_aeo_deadline(x->from) : 0), "total",
-                                pay_money(d_total), "paid_since", pay_money(d_paid), "remaining",
-                                pay_money(d_left), "declarations", deferred);
+                                json_money(d_total), "paid_since", json_money(d_paid), "remaining",
+                                json_money(d_left), "declarations", deferred);
         json_object_set_new(body, "deferred", dfr);
     } else {
         json_decref(deferred);

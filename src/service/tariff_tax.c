@@ -16,32 +16,28 @@
 #include "service/app.h"
 #include "service/audit_log.h"
 #include "service/kernel.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define MAX_FX 64
 
 /* ---- quote ---------------------------------------------------------------------------------- */
 
-svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
+svc_reply svc_tax_quote(app *a, const svc_req *req, const decl *d, errs *e, date_ymd date)
 {
     svc_reply r = {0};
-    decl d;
-    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     (void)req;
-    errs_init(e);
-    json_decl_decode(body, &d, e);
-    decl_validate(&d, a->tariff, e);
-    decl_validate_dates(&d, svc_today(), e);
+    decl_validate(d, a->tariff, e);
+    decl_validate_dates(d, svc_today(), e);
     tax_item_result *items = NULL;
     if (e->n == 0) {
         tax_fx rates[MAX_FX];
         int nfx = app_fx_on(a, date, rates, MAX_FX);
         tax_fx_table table = {rates, (size_t)(nfx > 0 ? nfx : 0)};
-        items = calloc((size_t)d.n_items, sizeof *items);
+        items = calloc((size_t)d->n_items, sizeof *items);
         tax_result tr = {.items = items};
-        if (items && tax_compute(a->tariff, a->tax, &table, &d, date, &tr, e) == 0) {
+        if (items && tax_compute(a->tariff, a->tax, &table, d, date, &tr, e) == 0) {
             r.code = SVC_OK;
-            r.body = json_tax_result(&tr, &d);
+            r.body = json_tax_result(&tr, d);
             char buf[16];
             date_format(date, buf);
             json_object_set_new(r.body, "tax_date", json_string(buf));
@@ -52,7 +48,6 @@ svc_reply svc_tax_quote(app *a, const svc_req *req, json_t *body, date_ymd date)
     else if (!r.body)
         r = svc_error(SVC_ERROR, "internal", "the tax engine gave neither a result nor an error");
     free(items);
-    decl_release(&d);
     return r;
 }
 
@@ -133,7 +128,7 @@ static int fx_list_job(db_conn *c, void *ctx)
 static json_t *fx_json(const fx_row *f)
 {
     char v[32], from[16], to[16];
-    dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+    decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, v, sizeof v);
     date_format(f->valid_from, from);
     date_format(f->valid_to, to);
     return json_pack("{s:s,s:s,s:s,s:s,s:s}", "currency", f->currency, "vnd_per_unit", v,
@@ -192,12 +187,12 @@ static int fx_put_job(db_conn *c, void *ctx)
             diff = -diff;
         if (found == 1 && diff * 100 > (__int128)prev * FX_MAX_MOVE_PCT) {
             char p[64], was[40], now[40], from[11], pct[40];
-            dec_format(prev, DEC_SCALE_FX, was, sizeof was);
-            dec_format(f->vnd_per_unit, DEC_SCALE_FX, now, sizeof now);
+            decimal_format(prev, DECIMAL_SCALE_FX, was, sizeof was);
+            decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, now, sizeof now);
             date_format(prev_from, from);
             /* the change in percent with 2 decimals */
             int64_t bp = (int64_t)((__int128)((__int128)f->vnd_per_unit - prev) * 10000 / prev);
-            dec_format(bp, 2, pct, sizeof pct);
+            decimal_format(bp, 2, pct, sizeof pct);
             if (!x->confirm) {
                 snprintf(p, sizeof p, "/rates/%d/vnd_per_unit", i);
                 errs_add(x->e, "rate_jump", p,
@@ -220,7 +215,7 @@ static int fx_put_job(db_conn *c, void *ctx)
         if ((rc = store_fx_put(c, f)) != 0)
             break;
         char v[32], vf[11], vt[11];
-        dec_format(f->vnd_per_unit, DEC_SCALE_FX, v, sizeof v);
+        decimal_format(f->vnd_per_unit, DECIMAL_SCALE_FX, v, sizeof v);
         date_format(f->valid_from, vf);
         date_format(f->valid_to, vt);
         json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s}", "currency", f->currency,
@@ -229,7 +224,7 @@ static int fx_put_job(db_conn *c, void *ctx)
     if (rc == 0 && refused)
         rc = 1; /* nothing of it is kept (the savepoint is rolled back) */
     if (rc == 0) {
-        /* who changed the customs rates, and to what (issue 16), in the rates' own chain */
+        /* who changed the customs rates, and to what, in the rates' own chain */
         json_t *o = json_pack("{s:O}", "rates", all);
         rc = audit_log_append(c, "exchange_rates", x->now, x->req, "rates.put", o);
         json_decref(o);
@@ -238,41 +233,32 @@ static int fx_put_job(db_conn *c, void *ctx)
     return rc;
 }
 
-svc_reply svc_fx_put(app *a, const svc_req *req, json_t *body)
+svc_reply svc_fx_put(app *a, const svc_req *req, const fx_rates_in *in, int decoded, errs *e)
 {
-    errs e;
-    errs_init(&e);
     if (!svc_role_is(req, "admin"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only an administrator sets exchange rates");
-    fx_rates_in in;
-    int drc = json_fx_rates_decode(body, &in, &e);
-    if (drc == -1)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
-    if (drc != 0)
+    if (decoded == -1)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
+    if (decoded != 0)
         return svc_error(SVC_ERROR, "internal", "out of memory");
-    if (e.n) {
-        json_fx_rates_release(&in);
-        return svc_errors(&e);
-    }
-    fx_row *rows = calloc((size_t)in.n, sizeof *rows);
-    if (!rows) {
-        json_fx_rates_release(&in);
+    if (e->n)
+        return svc_errors(e);
+    fx_row *rows = calloc((size_t)in->n, sizeof *rows);
+    if (!rows)
         return svc_error(SVC_ERROR, "internal", "out of memory");
+    for (int i = 0; i < in->n; i++) {
+        memcpy(rows[i].currency, in->rates[i].currency, sizeof rows[i].currency);
+        rows[i].vnd_per_unit = in->rates[i].vnd_per_unit;
+        rows[i].valid_from = in->rates[i].valid_from;
+        rows[i].valid_to = in->rates[i].valid_to;
+        snprintf(rows[i].source, sizeof rows[i].source, "%s", in->rates[i].source);
     }
-    for (int i = 0; i < in.n; i++) {
-        memcpy(rows[i].currency, in.rates[i].currency, sizeof rows[i].currency);
-        rows[i].vnd_per_unit = in.rates[i].vnd_per_unit;
-        rows[i].valid_from = in.rates[i].valid_from;
-        rows[i].valid_to = in.rates[i].valid_to;
-        snprintf(rows[i].source, sizeof rows[i].source, "%s", in.rates[i].source);
-    }
-    fx_put_ctx x = {req, rows, in.n, in.confirm, &e, svc_now()};
-    json_fx_rates_release(&in);
+    fx_put_ctx x = {req, rows, in->n, in->confirm, e, svc_now()};
     int rc = store_write(a->st, fx_put_job, &x);
     app_fx_invalidate(a);
     free(rows);
     if (rc == 1)
-        return svc_errors(&e);
+        return svc_errors(e);
     if (rc != 0)
         return svc_error(SVC_ERROR, "storage", "cannot store the rates");
     return svc_fx_list(a, 0);

@@ -1,4 +1,4 @@
-/* e-Office people and sign-in (issue 16).
+/* e-Office people and sign-in.
  *
  * Passwords: scrypt from OpenSSL (memory-hard: 32 MiB per hash at N=2^15, r=8), salted, stored
  * as "scrypt$log2N$r$p$salt$hash". At most two hashes run at once, so a flood of sign-ins cannot
@@ -26,6 +26,7 @@
 #include "service/audit_log.h"
 #include "service/internal.h"
 #include "util/rand.h"
+#include "util/hex.h"
 
 #define SCRYPT_LOG2N 15
 #define SCRYPT_R 8
@@ -77,11 +78,7 @@ static int scrypt(const char *pw, const unsigned char *salt, size_t salt_len, in
     return ok == 1 ? 0 : -1;
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
+static void hex(const unsigned char *b, size_t n, char *out) { hex_encode(b, n, out); }
 
 static int unhex(const char *s, unsigned char *out, size_t n)
 {
@@ -259,15 +256,11 @@ static json_t *person_json(const user_row *u, const char *role, const char *csrf
 static const char dummy_hash[] = "scrypt$15$8$1$00000000000000000000000000000000$"
                                  "0000000000000000000000000000000000000000000000000000000000000000";
 
-svc_reply svc_session_login(app *a, json_t *body, char session_id[65])
+svc_reply svc_session_login(app *a, const login_in *in, errs *e, char session_id[65])
 {
-    errs e; /* on the stack (docs/architecture.md, "Memory") */
-    errs_init(&e);
-    login_in in;
-    json_login_decode(body, &in, &e);
-    if (e.n)
-        return svc_errors(&e);
-    const char *un = in.username, *pw = in.password, *role = in.role;
+    if (e->n)
+        return svc_errors(e);
+    const char *un = in->username, *pw = in->password, *role = in->role;
 
     login_ctx x = {.username = un, .now = (int64_t)time(NULL)};
     if (store_read(a->st, login_read_job, &x) != 0)
@@ -434,17 +427,15 @@ svc_reply svc_session_get(app *a, const svc_req *req, const char *session_id)
     return r;
 }
 
-svc_reply svc_session_put(app *a, const svc_req *req, const char *session_id, json_t *body)
+svc_reply svc_session_put(app *a, const svc_req *req, const char *session_id, const char *role,
+                          errs *e)
 {
     sess_ctx x;
     (void)req;
     if (!session_id || session_load(a, session_id, &x) != 1)
         return svc_error(SVC_UNAUTHORIZED, "unauthorized", "sign in first");
-    errs e;
-    errs_init(&e);
-    const char *role = NULL;
-    if (json_session_role_decode(body, &role, &e) != 0)
-        return svc_error(SVC_INVALID, e.items[0].code, e.items[0].message);
+    if (e->n)
+        return svc_error(SVC_INVALID, e->items[0].code, e->items[0].message);
     int held = 0;
     for (int i = 0; i < x.user.n_roles; i++)
         held |= !strcmp(x.user.roles[i], role);

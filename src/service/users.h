@@ -3,6 +3,7 @@
 #ifndef ECUSTOMS_SERVICE_USERS_H
 #define ECUSTOMS_SERVICE_USERS_H
 
+#include "codec/json_session.h"
 #include "service/app.h"
 #include "store/store_users.h"
 #include "util/errs.h"
@@ -29,13 +30,15 @@ int svc_user_add(store *st, const svc_req *by, const user_row *u, const char *pa
 /* POST /session: {"username","password"[,"role"]} -> 200 with the person, the role acting and
  * the CSRF token; session_id (48 hex) is the cookie value to set. A wrong password and an
  * unknown user get the same 401; repeated failures are throttled (429). */
-svc_reply svc_session_login(app *a, json_t *body, char session_id[65]);
+svc_reply svc_session_login(app *a, const login_in *in, errs *e, char session_id[65]);
 /* Cookie -> who is asking. 1 ok (csrf filled), 0 unknown or expired, <0 error. */
 int svc_session_authenticate(app *a, const char *session_id, svc_req *req, char csrf[65]);
 /* GET /session: the person, role, roles and CSRF token of the session (or of the token). */
 svc_reply svc_session_get(app *a, const svc_req *req, const char *session_id);
 /* PUT /session {"role"}: act in another of the person's roles. */
-svc_reply svc_session_put(app *a, const svc_req *req, const char *session_id, json_t *body);
+/* role: what json_session_role_decode found (NULL when e holds its error) */
+svc_reply svc_session_put(app *a, const svc_req *req, const char *session_id, const char *role,
+                          errs *e);
 svc_reply svc_session_delete(app *a, const char *session_id);
 
 /* Adds "user" and "user_name" of the person acting to an event's detail (a new object when

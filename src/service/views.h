@@ -1,4 +1,4 @@
-/* What each role may see of events, decisions and risk reasons (issue 15 #4). One filter for
+/* What each role may see of events, decisions and risk reasons. One filter for
  * every view, so a new view cannot forget it: customs roles see everything; anyone else never
  * sees which rule selected a declaration, a rule's name, or the learned model's score and
  * explanation (they would teach a trader how to route around selectivity); a bank never sees

@@ -48,6 +48,15 @@ int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_read
     return rc == DB_DONE ? n : rc;
 }
 
+int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read)
+{
+    int rc = db_step(c, s);
+    if (rc == DB_ROW)
+        read(c, s, out);
+    db_reset(c, s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
 char *db_col_dup(db_conn *c, db_stmt *s, int i)
 {
     const char *v = db_col_text(c, s, i);

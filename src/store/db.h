@@ -144,5 +144,9 @@ typedef void (*db_row_reader)(db_conn *c, db_stmt *s, void *row);
  * (rows of `size` bytes); rows beyond max are stepped over. Resets the statement. Returns the
  * number of rows read, or the DB_* error. */
 int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read);
+/* The single-row read: steps a prepared, bound statement once, reads the row (if any) into *out
+ * with read, resets the statement. 1 when a row was read, 0 when there was none, or the DB_*
+ * error. */
+int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read);
 
 #endif

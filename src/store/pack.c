@@ -26,6 +26,39 @@ static const Bytef *dict1(uInt *n)
     return (const Bytef *)store_pack_dict1;
 }
 
+/* zlib's defaults size the window (32 KiB) and hash table (32 Ki entries, cleared on every call:
+ * 64 KiB of memset) for large inputs; a declaration's document or tax document is a few KiB.
+ * Sized to the text and the dictionary (which must fit in the window to be matched), the stream
+ * is the same zlib format: inflate reads any window size from its header. 0, or -1. */
+static int deflate_sized(const char *text, size_t n, unsigned char *z, uLong *zn)
+{
+    uInt dn;
+    const Bytef *dict = dict1(&dn);
+    int wbits = 9; /* zlib's smallest window */
+    while (wbits < 15 && ((size_t)1 << wbits) < n + dn)
+        wbits++;
+    int mem = wbits - 6 < 1 ? 1 : wbits - 6 > 8 ? 8 : wbits - 6; /* hash of 2^(mem+7) entries */
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    /* level 3 with the dictionary: a 25-item declaration's document and tax document 3.4 KB ->
+     * 2.4 KB of stream (level 1 without: 1,048 + 2,366 bytes; level 3 with: 609 + 1,774) for 0.29
+     * million more instructions (callgrind: 0.71 -> 1.00 million for both); level 6 would give
+     * 519 + 1,534 for 1.9 million (lazy matching), about a tenth of a registration more CPU */
+    if (deflateInit2(&s, PACK_LEVEL, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    int rc = deflateSetDictionary(&s, dict, dn) == Z_OK ? Z_OK : Z_STREAM_ERROR;
+    if (rc == Z_OK) {
+        s.next_in = (Bytef *)text;
+        s.avail_in = (uInt)n;
+        s.next_out = z;
+        s.avail_out = (uInt)*zn;
+        rc = deflate(&s, Z_FINISH);
+        *zn = s.total_out;
+    }
+    deflateEnd(&s);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
 char *store_pack(const char *text)
 {
     size_t n = text ? strlen(text) : 0;
@@ -36,26 +69,7 @@ char *store_pack(const char *text)
     uLong zn = compressBound((uLong)n) + 64;
     unsigned char *z = malloc(zn);
     char *out = NULL;
-    z_stream st;
-    memset(&st, 0, sizeof st);
-    uInt dn;
-    const Bytef *dict = dict1(&dn);
-    /* level 3 with the dictionary: a 25-item declaration's document and tax document 3.4 KB ->
-     * 2.4 KB of stream (level 1 without: 1,048 + 2,366 bytes; level 3 with: 609 + 1,774) for 0.29
-     * million more instructions (callgrind: 0.71 -> 1.00 million for both); level 6 would give
-     * 519 + 1,534 for 1.9 million (lazy matching), about a tenth of a registration more CPU */
-    int ok = z && deflateInit(&st, PACK_LEVEL) == Z_OK;
-    if (ok) {
-        ok = deflateSetDictionary(&st, dict, dn) == Z_OK;
-        st.next_in = (Bytef *)text;
-        st.avail_in = (uInt)n;
-        st.next_out = z;
-        st.avail_out = (uInt)zn;
-        ok = ok && deflate(&st, Z_FINISH) == Z_STREAM_END;
-        zn = st.total_out;
-        deflateEnd(&st);
-    }
-    if (ok) {
+    if (z && deflate_sized(text, n, z, &zn) == 0) {
         size_t cap = 24 + 4 * ((zn + 2) / 3) + 1;
         out = malloc(cap);
         if (out) {

@@ -19,7 +19,7 @@ static const char sql_version_get[] = "SELECT MAX(version) FROM schema_version";
 static const char sql_version_put[] =
     "INSERT INTO schema_version (version, title, applied_at) VALUES (?, ?, ?)";
 
-/* ---- the file's format (documented at the top of schema.sql) ---------------------------------- */
+/* ---- the file's format (documented at the top of schema.sql) --------------------------------- */
 
 static const char *line_end(const char *p)
 {

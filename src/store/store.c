@@ -15,6 +15,7 @@
 #include "store/pack.h"
 #include "store/store_users.h"
 #include "store/schema.h"
+#include "util/hex.h"
 
 /* ================================================================================================
  * Store: read pool + group-commit writer
@@ -843,8 +844,7 @@ int store_sequence_set(db_conn *c, const char *name, int64_t value)
 void store_new_id(int64_t at_us, const unsigned char rnd[10], char out[33])
 {
     snprintf(out, 13, "%012llx", (unsigned long long)at_us & 0xffffffffffffULL);
-    for (int i = 0; i < 10; i++)
-        snprintf(out + 12 + 2 * i, 3, "%02x", rnd[i]);
+    hex_encode(rnd, 10, out + 12);
 }
 
 void decl_row_release(decl_row *r)
@@ -912,7 +912,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     if (rc || !terms)
         return rc;
     rc = store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
-    return rc ? rc : store_decl_chapters_put(c, r->id, r->doc);
+    return rc ? rc : store_decl_chapters_new(c, r->id, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
@@ -954,7 +954,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     if (rc == DB_OK)
         rc = store_decl_terms_replace(c, r->id, was_number, was_doc, r->number, r->doc);
     if (rc == DB_OK)
-        rc = store_decl_chapters_put(c, r->id, r->doc);
+        rc = store_decl_chapters_update(c, r->id, was_doc, r->doc);
     free(was_number);
     free(was_doc);
     return rc;

@@ -103,7 +103,7 @@ int store_token_get(db_conn *c, const char *hash_hex, char party[14], char role[
 
 typedef struct fx_row {
     char currency[4];
-    int64_t vnd_per_unit; /* DEC_SCALE_FX */
+    int64_t vnd_per_unit; /* DECIMAL_SCALE_FX */
     date_ymd valid_from, valid_to;
     char source[96];
 } fx_row;
@@ -217,7 +217,7 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max);
 struct audit_report;
 int store_audit_verify(store *s, struct audit_report *r);
 
-/* ---- idempotency ------------------------------------------------------------------------------ */
+/* ---- idempotency ----------------------------------------------------------------------------- */
 
 typedef struct idem_row {
     int status;
@@ -233,7 +233,7 @@ int store_idem_put(db_conn *c, const char *party, const char *key, const char *r
 #define STORE_IDEM_RETENTION_S (48 * 3600)
 int store_idem_purge(db_conn *c, int64_t before, int max);
 
-/* ---- risk rules ------------------------------------------------------------------------------- */
+/* ---- risk rules ------------------------------------------------------------------------------ */
 
 #include "core/risk.h"
 

@@ -1,4 +1,4 @@
-/* Documents attached to declarations (issue 16): the attachment rows and their bytes,
+/* Documents attached to declarations: the attachment rows and their bytes,
  * content-addressed by SHA-256 (schema.sql migration 10). */
 #ifndef ECUSTOMS_STORE_ATTACHMENTS_H
 #define ECUSTOMS_STORE_ATTACHMENTS_H

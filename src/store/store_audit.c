@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "util/sig.h"
+#include "util/ecdsa.h"
+#include "util/hex.h"
 
 static size_t utoa(size_t v, char *out)
 {
@@ -999,7 +1000,7 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
     return 0;
 }
 
-/* Attachments (issue 16): the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
+/* Attachments: the bytes of each hash to its SHA-256, and a hash-chained "attach" event of
  * its declaration (or, for a replaced file, an "attachment_replaced" one) records that SHA-256 for
  * it (the chains are verified above). */
 static int verify_attachments(db_conn *c, audit_report *r)
@@ -1025,11 +1026,10 @@ static int verify_attachments(db_conn *c, audit_report *r)
         if (b64) {
             size_t max = strlen(b64) / 4 * 3 + 3;
             unsigned char *bytes = malloc(max), md[EVP_MAX_MD_SIZE];
-            int n = bytes ? sig_b64_decode(b64, bytes, max) : -1;
+            int n = bytes ? ecdsa_b64_decode(b64, bytes, max) : -1;
             unsigned len = 0;
             if (n >= 0 && EVP_Digest(bytes, (size_t)n, md, &len, EVP_sha256(), NULL) == 1)
-                for (unsigned i = 0; i < len && i < 32; i++)
-                    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+                hex_encode(md, len < 32 ? len : 32, hex);
             free(bytes);
         }
         if (!b64)

@@ -1,4 +1,4 @@
-/* The tamper-evident audit trail (issue 15 #2, docs/reliability.md "Audit trail").
+/* The tamper-evident audit trail (docs/reliability.md "Audit trail").
  *
  * Every event is MACed (HMAC-SHA-256) with a key that lives in a file beside the database
  * (<db>.audit-key, mode 0600, created by `db init`; for PostgreSQL in the state directory,
@@ -38,8 +38,9 @@ typedef struct audit_anchor {
     int dirty;         /* events appended since the last checkpoint */
 } audit_anchor;
 
-/* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random bytes, hex, mode 0600) when `create` is
- * set or when the database holds no keyed event yet. 0, or -1 with a message on stderr. */
+/* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random
+ * bytes, hex, mode 0600) when `create` is set or when the database holds no keyed event yet. 0, or
+ * -1 with a message on stderr. */
 int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int create);
 void audit_anchor_close(audit_anchor *a);
 /* Appends a checkpoint line when events were appended and (force or) the interval elapsed.

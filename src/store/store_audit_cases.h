@@ -1,4 +1,4 @@
-/* Post-clearance audit cases (issue 14 §7). Queries only; the table is in schema.sql (migration 8). */
+/* Post-clearance audit cases. Queries only; the table is in schema.sql (migration 8). */
 #ifndef ECUSTOMS_STORE_AUDIT_CASES_H
 #define ECUSTOMS_STORE_AUDIT_CASES_H
 
@@ -36,8 +36,8 @@ int store_case_open_for(db_conn *c, const char *decl_id);
 typedef void (*store_case_fn)(const case_row *r, void *ctx);
 int store_case_each(db_conn *c, const char *status, store_case_fn fn, void *ctx, int max);
 
-/* Cleared (or passed_supervision) declarations registered at or after `since`, newest first, at most
- * max, with doc, taxes and risk: fn per row (released after it). Returns the count or <0. */
+/* Cleared (or passed_supervision) declarations registered at or after `since`, newest first, at
+ * most max, with doc, taxes and risk: fn per row (released after it). Returns the count or <0. */
 typedef void (*store_decl_fn)(const decl_row *r, void *ctx);
 int store_decl_cleared_since(db_conn *c, int64_t since, int max, store_decl_fn fn, void *ctx);
 

@@ -1,4 +1,4 @@
-/* The managers' dashboard (issue 16): one pass over a period's declarations, and one grouped
+/* The managers' dashboard: one pass over a period's declarations, and one grouped
  * read of their HS chapters from decl_chapters (written with each document, so that no document
  * is read here). Literal SQL only (the statement cache is keyed by the string's address): one
  * statement per shape, the office's driven by declarations_office_at (office, registered_at),
@@ -133,34 +133,97 @@ void store_decl_chapters_of(const char *doc_json, int items[100])
     }
 }
 
-int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json)
+/* The chapters of a document, packed or not (store/pack.h: callers pack before the writer). */
+static void chapters_count(const char *doc_json, int items[100])
 {
-    static const char del[] = "DELETE FROM decl_chapters WHERE decl_id = ?";
-    static const char ins[] =
-        "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
-    int items[100] = {0};
-    /* the document may come packed already (store/pack.h: callers pack before the writer) */
     char *plain = doc_json && doc_json[0] == '~' && (doc_json[1] == 'z' || doc_json[1] == 'y')
                       ? store_unpack(doc_json)
                       : NULL;
     store_decl_chapters_of(plain ? plain : doc_json, items);
     free(plain);
+}
+
+/* Statements of 1, 2, 4 ... 64 rows, each text built once: the statement caches are keyed by
+ * the text's address. A declaration's chapters go in a few statements (12 chapters: 8 + 4), all
+ * queued without a wait (db_run_nowait): on PostgreSQL a row per statement cost a round trip
+ * each, 12 per registration. */
+#define CHAPTERS_SQL_N 7
+static char *chapters_sql[CHAPTERS_SQL_N];
+static pthread_once_t chapters_once = PTHREAD_ONCE_INIT;
+
+static void chapters_sql_init(void)
+{
+    static const char head[] = "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ";
+    for (int k = 0; k < CHAPTERS_SQL_N; k++) {
+        int rows = 1 << k;
+        size_t cap = sizeof head + (size_t)rows * 24;
+        char *q = malloc(cap);
+        if (!q)
+            return;
+        size_t n = (size_t)snprintf(q, cap, "%s", head);
+        for (int i = 0; i < rows; i++)
+            n += (size_t)snprintf(q + n, cap - n, "%s(?1, ?%d, ?%d)", i ? ", " : "", 2 + 2 * i,
+                                  3 + 2 * i);
+        chapters_sql[k] = q;
+    }
+}
+
+static int chapters_write(db_conn *c, const char *decl_id, const int items[100])
+{
+    int ch[100], n = 0, rc = 0;
+    for (int i = 0; i < 100; i++)
+        if (items[i])
+            ch[n++] = i;
+    pthread_once(&chapters_once, chapters_sql_init);
+    for (int i = 0; rc == 0 && i < n;) {
+        int k = CHAPTERS_SQL_N - 1;
+        while ((1 << k) > n - i)
+            k--;
+        db_stmt *st = chapters_sql[k] ? db_prepare(c, chapters_sql[k]) : NULL;
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        for (int j = 0; j < 1 << k; j++) {
+            db_bind_int64(c, st, 2 + 2 * j, ch[i + j]);
+            db_bind_int64(c, st, 3 + 2 * j, items[ch[i + j]]);
+        }
+        rc = db_run_nowait(c, st);
+        i += 1 << k;
+    }
+    return rc;
+}
+
+int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json)
+{
+    static const char del[] = "DELETE FROM decl_chapters WHERE decl_id = ?";
+    int items[100] = {0};
+    chapters_count(doc_json, items);
     db_stmt *st = db_prepare(c, del);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_run(c, st);
-    for (int ch = 0; rc == 0 && ch < 100; ch++) {
-        if (!items[ch])
-            continue;
-        if (!(st = db_prepare(c, ins)))
-            return DB_ERR;
-        db_bind_text(c, st, 1, decl_id);
-        db_bind_int64(c, st, 2, ch);
-        db_bind_int64(c, st, 3, items[ch]);
-        rc = db_run(c, st);
-    }
-    return rc;
+    int rc = db_run_nowait(c, st);
+    return rc ? rc : chapters_write(c, decl_id, items);
+}
+
+int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json)
+{
+    int items[100] = {0};
+    chapters_count(doc_json, items);
+    return chapters_write(c, decl_id, items);
+}
+
+int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
+                               const char *doc_json)
+{
+    int was[100] = {0}, now[100] = {0};
+    if (!was_doc)
+        return store_decl_chapters_put(c, decl_id, doc_json);
+    chapters_count(was_doc, was);
+    chapters_count(doc_json, now);
+    if (!memcmp(was, now, sizeof was))
+        return 0; /* most updates (the number, the channel, a decision) keep the items */
+    return store_decl_chapters_put(c, decl_id, doc_json);
 }
 
 /* CHAPTER_ROWS rows per statement (a statement's set-up and reset cost about a row's insert) */

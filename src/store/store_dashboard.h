@@ -1,4 +1,4 @@
-/* Store query of the managers' dashboard (issue 16): the declarations registered in a period,
+/* Store query of the managers' dashboard: the declarations registered in a period,
  * at one office or all, with the instants of their checks, their ledger sums and amendments.
  * Portable SQL like store.c. */
 #ifndef ECUSTOMS_STORE_STORE_DASHBOARD_H
@@ -41,6 +41,12 @@ void store_decl_chapters_of(const char *doc_json, int items[100]);
 /* Replaces the declaration's rows with its document's chapters (JSON, packed or not), in the
  * caller's transaction. */
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json);
+/* A new declaration's rows (nothing to replace). */
+int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json);
+/* After an update: rewritten only when the chapters differ from those of was_doc (the document
+ * being replaced; NULL: unknown, rewritten). */
+int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
+                               const char *doc_json);
 /* n rows (decl_id, chapter, items) of declarations that have none yet, many per statement: for a
  * bulk writer that knows the chapters beforehand (db seed: once per template), in key order for
  * its B-tree's locality. The ids must outlive the call (bound without copies). */

@@ -300,7 +300,7 @@ int store_agencies_of(db_conn *c, const char *party_code, char (*out)[12], int m
     return rc == DB_DONE ? n : rc;
 }
 
-/* ---- amendments ---------------------------------------------------------------------------------- */
+/* ---- amendments ------------------------------------------------------------------------------ */
 
 void amend_row_release(amend_row *r)
 {

@@ -1,4 +1,4 @@
-/* Specialised inspection and amendment review queries (issue 14; tables in schema.sql,
+/* Specialised inspection and amendment review queries (tables in schema.sql,
  * migration 2). Inside a transaction (store_read/store_write jobs). */
 #ifndef ECUSTOMS_STORE_INSPECTION_H
 #define ECUSTOMS_STORE_INSPECTION_H

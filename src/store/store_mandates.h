@@ -1,4 +1,4 @@
-/* Mandates (issue 15 #5): an enterprise lets a declarant (a customs broker) act for it between
+/* Mandates: an enterprise lets a declarant (a customs broker) act for it between
  * two dates. Table: src/store/schema.sql. */
 #ifndef ECUSTOMS_STORE_STORE_MANDATES_H
 #define ECUSTOMS_STORE_STORE_MANDATES_H
@@ -26,7 +26,7 @@ int store_mandate_valid(db_conn *c, const char *enterprise, const char *declaran
 int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant, mandate_row *out,
                        int max);
 
-/* A bank's link to a declaration (issue 15 #6): 1 when it paid or guaranteed on it, or holds a
+/* A bank's link to a declaration: 1 when it paid or guaranteed on it, or holds a
  * mandate of the declaration's enterprise in force on date (the enterprise chose it to pay);
  * 0 when none; <0 on error. */
 int store_bank_linked(db_conn *c, const char *decl_id, const char *enterprise, const char *bank,

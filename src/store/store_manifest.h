@@ -42,7 +42,7 @@ typedef struct mbl_row {
     char manifest_id[33];
     char port[6];
     int64_t packages;
-    int64_t gross_weight; /* DEC_SCALE_QTY kg */
+    int64_t gross_weight; /* DECIMAL_SCALE_QTY kg */
 } mbl_row;
 
 int store_mbl_put(db_conn *c, const mbl_row *r);
@@ -70,7 +70,7 @@ int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int
 int store_declbl_add(db_conn *c, const char *decl_id, const char *bl);
 int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max); /* count */
 
-/* ---- gate events ------------------------------------------------------------------------------ */
+/* ---- gate events ----------------------------------------------------------------------------- */
 typedef struct gate_row {
     int64_t id;
     char container[12];
@@ -90,7 +90,7 @@ int store_gate_list(db_conn *c, const char *container, gate_row *out, int max); 
 int store_gate_allowed_exists(db_conn *c, const char *container, const char *manifest_id,
                               const char *type);
 
-/* ---- holds ------------------------------------------------------------------------------------ */
+/* ---- holds ----------------------------------------------------------------------------------- */
 typedef struct hold_row {
     int64_t id;
     char subject[36]; /* container or bill of lading */

@@ -133,7 +133,8 @@ int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out)
     return n;
 }
 
-/* ?1 status ?2 status2 ?3 min channel ?4 channel ?5 office ?6 type ?7 party ?8 from ?9 to ?10 limit */
+/* ?1 status ?2 status2 ?3 min channel ?4 channel ?5 office ?6 type ?7 party ?8 from ?9 to ?10
+ * limit */
 #define WL_WHERE                                                                                   \
     " WHERE d.status IN (?1, ?2) AND d.channel >= ?3 AND (?4 = 0 OR d.channel = ?4)"               \
     " AND (?5 = '' OR d.office = ?5) AND (?6 = '' OR d.type_code = ?6)"                            \

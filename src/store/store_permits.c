@@ -67,6 +67,25 @@ int store_permit_insert(db_conn *c, const permit_row *p)
     return db_run(c, st);
 }
 
+static void read_permit(db_conn *c, db_stmt *st, void *row)
+{
+    permit_row *out = row;
+    memset(out, 0, sizeof *out);
+    db_col_copy(c, st, 0, out->number, sizeof out->number);
+    db_col_copy(c, st, 1, out->agency, sizeof out->agency);
+    db_col_copy(c, st, 2, out->issuer, sizeof out->issuer);
+    db_col_copy(c, st, 3, out->enterprise, sizeof out->enterprise);
+    db_col_copy(c, st, 4, out->procedure, sizeof out->procedure);
+    db_col_copy(c, st, 5, out->hs_codes, sizeof out->hs_codes);
+    out->quantity = db_col_int64(c, st, 6);
+    db_col_copy(c, st, 7, out->unit, sizeof out->unit);
+    out->used = db_col_int64(c, st, 8);
+    out->valid_from = (date_ymd)db_col_int64(c, st, 9);
+    out->valid_to = (date_ymd)db_col_int64(c, st, 10);
+    out->revoked_at = db_col_int64(c, st, 11);
+    out->created_at = db_col_int64(c, st, 12);
+}
+
 int store_permit_get(db_conn *c, const char *number, permit_row *out)
 {
     static const char sql[] =
@@ -76,25 +95,7 @@ int store_permit_get(db_conn *c, const char *number, permit_row *out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, number);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW) {
-        memset(out, 0, sizeof *out);
-        db_col_copy(c, st, 0, out->number, sizeof out->number);
-        db_col_copy(c, st, 1, out->agency, sizeof out->agency);
-        db_col_copy(c, st, 2, out->issuer, sizeof out->issuer);
-        db_col_copy(c, st, 3, out->enterprise, sizeof out->enterprise);
-        db_col_copy(c, st, 4, out->procedure, sizeof out->procedure);
-        db_col_copy(c, st, 5, out->hs_codes, sizeof out->hs_codes);
-        out->quantity = db_col_int64(c, st, 6);
-        db_col_copy(c, st, 7, out->unit, sizeof out->unit);
-        out->used = db_col_int64(c, st, 8);
-        out->valid_from = (date_ymd)db_col_int64(c, st, 9);
-        out->valid_to = (date_ymd)db_col_int64(c, st, 10);
-        out->revoked_at = db_col_int64(c, st, 11);
-        out->created_at = db_col_int64(c, st, 12);
-    }
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, read_permit);
 }
 
 int store_permit_revoke(db_conn *c, const char *number, int64_t at)
@@ -145,6 +146,15 @@ int store_permit_usage_add(db_conn *c, const char *permit, const char *decl_id, 
     return db_run(c, st);
 }
 
+static void read_usage(db_conn *c, db_stmt *st, void *row)
+{
+    permit_usage *u = row;
+    db_col_copy(c, st, 0, u->permit, sizeof u->permit);
+    db_col_copy(c, st, 1, u->agency, sizeof u->agency);
+    u->line = (int)db_col_int64(c, st, 2);
+    u->quantity = db_col_int64(c, st, 3);
+}
+
 int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int max)
 {
     static const char sql[] = "SELECT permit, agency, line, quantity FROM permit_usages"
@@ -153,25 +163,12 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n < max) {
-            db_col_copy(c, st, 0, out[n].permit, sizeof out[n].permit);
-            db_col_copy(c, st, 1, out[n].agency, sizeof out[n].agency);
-            out[n].line = (int)db_col_int64(c, st, 2);
-            out[n].quantity = db_col_int64(c, st, 3);
-        }
-        n++;
-    }
-    db_reset(c, st);
-    if (rc != DB_DONE)
-        return rc;
-    return n < max ? n : max;
+    return db_rows(c, st, out, sizeof *out, max, read_usage);
 }
 
-/* ---- e-C/O ------------------------------------------------------------------------------------ */
+/* ---- e-C/O ----------------------------------------------------------------------------------- */
 
-int store_co_insert(db_conn *c, const co_row *r)
+int store_cert_insert(db_conn *c, const cert_row *r)
 {
     static const char sql[] =
         "INSERT INTO certificates_of_origin (number, form, issuing_country, issue_date, exporter,"
@@ -193,7 +190,7 @@ int store_co_insert(db_conn *c, const co_row *r)
     return db_run(c, st);
 }
 
-int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_row *it)
+int store_cert_item_insert(db_conn *c, const char *number, int idx, const cert_item_row *it)
 {
     static const char sql[] =
         "INSERT INTO co_items (co_number, idx, hs6, quantity, used, fob_value, origin_criterion)"
@@ -210,7 +207,23 @@ int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_
     return db_run(c, st);
 }
 
-int store_co_get(db_conn *c, const char *number, co_row *out)
+static void read_cert(db_conn *c, db_stmt *st, void *row)
+{
+    cert_row *out = row;
+    memset(out, 0, sizeof *out);
+    db_col_copy(c, st, 0, out->number, sizeof out->number);
+    db_col_copy(c, st, 1, out->form, sizeof out->form);
+    db_col_copy(c, st, 2, out->issuing_country, sizeof out->issuing_country);
+    out->issue_date = (date_ymd)db_col_int64(c, st, 3);
+    db_col_copy(c, st, 4, out->exporter, sizeof out->exporter);
+    db_col_copy(c, st, 5, out->importer, sizeof out->importer);
+    db_col_copy(c, st, 6, out->invoice_number, sizeof out->invoice_number);
+    db_col_copy(c, st, 7, out->transport_ref, sizeof out->transport_ref);
+    db_col_copy(c, st, 8, out->issuer, sizeof out->issuer);
+    out->created_at = db_col_int64(c, st, 9);
+}
+
+int store_cert_get(db_conn *c, const char *number, cert_row *out)
 {
     static const char sql[] =
         "SELECT number, form, issuing_country, issue_date, exporter, importer, invoice_number,"
@@ -219,25 +232,20 @@ int store_co_get(db_conn *c, const char *number, co_row *out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, number);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW) {
-        memset(out, 0, sizeof *out);
-        db_col_copy(c, st, 0, out->number, sizeof out->number);
-        db_col_copy(c, st, 1, out->form, sizeof out->form);
-        db_col_copy(c, st, 2, out->issuing_country, sizeof out->issuing_country);
-        out->issue_date = (date_ymd)db_col_int64(c, st, 3);
-        db_col_copy(c, st, 4, out->exporter, sizeof out->exporter);
-        db_col_copy(c, st, 5, out->importer, sizeof out->importer);
-        db_col_copy(c, st, 6, out->invoice_number, sizeof out->invoice_number);
-        db_col_copy(c, st, 7, out->transport_ref, sizeof out->transport_ref);
-        db_col_copy(c, st, 8, out->issuer, sizeof out->issuer);
-        out->created_at = db_col_int64(c, st, 9);
-    }
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, read_cert);
 }
 
-int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
+static void read_cert_item(db_conn *c, db_stmt *st, void *row)
+{
+    cert_item_row *it = row;
+    db_col_copy(c, st, 0, it->hs6, sizeof it->hs6);
+    it->quantity = db_col_int64(c, st, 1);
+    it->used = db_col_int64(c, st, 2);
+    it->fob_value = db_col_int64(c, st, 3);
+    db_col_copy(c, st, 4, it->origin_criterion, sizeof it->origin_criterion);
+}
+
+int store_cert_items(db_conn *c, const char *number, cert_item_row *out, int max)
 {
     static const char sql[] =
         "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
@@ -246,25 +254,11 @@ int store_co_items(db_conn *c, const char *number, co_item_row *out, int max)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, number);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW) {
-        if (n < max) {
-            db_col_copy(c, st, 0, out[n].hs6, sizeof out[n].hs6);
-            out[n].quantity = db_col_int64(c, st, 1);
-            out[n].used = db_col_int64(c, st, 2);
-            out[n].fob_value = db_col_int64(c, st, 3);
-            db_col_copy(c, st, 4, out[n].origin_criterion, sizeof out[n].origin_criterion);
-        }
-        n++;
-    }
-    db_reset(c, st);
-    if (rc != DB_DONE)
-        return rc;
-    return n < max ? n : max;
+    return db_rows(c, st, out, sizeof *out, max, read_cert_item);
 }
 
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, const char *decl_id,
-                  int line)
+int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
+                    const char *decl_id, int line)
 {
     static const char use[] = "INSERT INTO co_usages (decl_id, line, co_number, idx, quantity)"
                               " VALUES (?, ?, ?, ?, ?)";
@@ -303,9 +297,9 @@ int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, 
     return rc == DB_OK ? 1 : rc;
 }
 
-/* ---- giving quantities back (amendment, cancellation, invalidation) ---------------------------- */
+/* ---- giving quantities back (amendment, cancellation, invalidation) -------------------------- */
 
-int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
+int store_cert_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty)
 {
     static const char sql[] = "SELECT COALESCE(SUM(quantity), 0) FROM co_usages"
                               " WHERE decl_id = ? AND co_number = ? AND idx = ?";
@@ -321,10 +315,10 @@ int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int 
     return rc == DB_ROW ? 0 : rc;
 }
 
-int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_released,
+int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *cert_released,
                               int64_t *permit_released)
 {
-    static const char co_back[] =
+    static const char cert_back[] =
         "UPDATE co_items SET used = used - (SELECT COALESCE(SUM(u.quantity), 0) FROM co_usages u"
         " WHERE u.decl_id = ? AND u.co_number = co_items.co_number AND u.idx = co_items.idx)"
         " WHERE EXISTS (SELECT 1 FROM co_usages u WHERE u.decl_id = ? AND"
@@ -334,14 +328,14 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
         " WHERE u.decl_id = ? AND u.permit = permits.number)"
         " WHERE EXISTS (SELECT 1 FROM permit_usages u WHERE u.decl_id = ? AND u.permit = "
         "permits.number)";
-    static const char co_sum[] =
+    static const char cert_sum[] =
         "SELECT COALESCE(SUM(quantity), 0) FROM co_usages WHERE decl_id = ?";
     static const char permit_sum[] =
         "SELECT COALESCE(SUM(quantity), 0) FROM permit_usages WHERE decl_id = ?";
-    static const char co_del[] = "DELETE FROM co_usages WHERE decl_id = ?";
+    static const char cert_del[] = "DELETE FROM co_usages WHERE decl_id = ?";
     static const char permit_del[] = "DELETE FROM permit_usages WHERE decl_id = ?";
-    const char *sums[2] = {co_sum, permit_sum};
-    int64_t *outs[2] = {co_released, permit_released};
+    const char *sums[2] = {cert_sum, permit_sum};
+    int64_t *outs[2] = {cert_released, permit_released};
     for (int k = 0; k < 2; k++) {
         db_stmt *st = db_prepare(c, sums[k]);
         if (!st)
@@ -353,7 +347,7 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_relea
         if (rc != DB_ROW)
             return rc;
     }
-    const char *backs[2] = {co_back, permit_back}, *dels[2] = {co_del, permit_del};
+    const char *backs[2] = {cert_back, permit_back}, *dels[2] = {cert_del, permit_del};
     for (int k = 0; k < 2; k++) {
         db_stmt *st = db_prepare(c, backs[k]);
         if (!st)

@@ -22,9 +22,9 @@ typedef struct permit_row {
     char enterprise[14];
     char procedure[64]; /* legal reference of the procedure, may be "" */
     char hs_codes[256]; /* comma-separated HS prefixes (4, 6 or 8 digits) */
-    int64_t quantity;   /* DEC_SCALE_QTY */
+    int64_t quantity;   /* DECIMAL_SCALE_QTY */
     char unit[8];
-    int64_t used; /* DEC_SCALE_QTY, drawn by registrations */
+    int64_t used; /* DECIMAL_SCALE_QTY, drawn by registrations */
     date_ymd valid_from, valid_to;
     int64_t revoked_at; /* 0 = valid */
     int64_t created_at;
@@ -49,7 +49,7 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
 
 /* ---- e-C/O: certificates of origin received from the exporting country --------------------- */
 
-typedef struct co_row {
+typedef struct cert_row {
     char number[48];
     char form[16];
     char issuing_country[3];
@@ -60,30 +60,31 @@ typedef struct co_row {
     char transport_ref[48];
     char issuer[14]; /* the party that lodged it (agency or asw) */
     int64_t created_at;
-} co_row;
+} cert_row;
 
-typedef struct co_item_row {
+typedef struct cert_item_row {
     char hs6[7];
-    int64_t quantity; /* DEC_SCALE_QTY */
+    int64_t quantity; /* DECIMAL_SCALE_QTY */
     int64_t used;
-    int64_t fob_value; /* DEC_SCALE_AMOUNT */
+    int64_t fob_value; /* DECIMAL_SCALE_AMOUNT */
     char origin_criterion[16];
-} co_item_row;
+} cert_item_row;
 
-int store_co_insert(db_conn *c, const co_row *r); /* DB_CONSTRAINT if taken */
-int store_co_item_insert(db_conn *c, const char *number, int idx, const co_item_row *it);
-int store_co_get(db_conn *c, const char *number, co_row *out); /* 1/0/<0 */
+int store_cert_insert(db_conn *c, const cert_row *r); /* DB_CONSTRAINT if taken */
+int store_cert_item_insert(db_conn *c, const char *number, int idx, const cert_item_row *it);
+int store_cert_get(db_conn *c, const char *number, cert_row *out); /* 1/0/<0 */
 /* Items of a certificate in order; returns the count (<= max) or <0. */
-int store_co_items(db_conn *c, const char *number, co_item_row *out, int max);
+int store_cert_items(db_conn *c, const char *number, cert_item_row *out, int max);
 /* Draws qty from the first item of hs6 with enough left: 1 drawn, 0 not enough, <0 error. */
-int store_co_draw(db_conn *c, const char *number, const char *hs6, int64_t qty, const char *decl_id,
-                  int line); /* records the use for decl_id (may be NULL) */
+int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,
+                    const char *decl_id, int line); /* records the use for decl_id (may be NULL) */
 /* What decl_id itself consumed of one certificate item (so re-assessing it does not count its
  * own use against it). */
-int store_co_own_usage(db_conn *c, const char *decl_id, const char *number, int idx, int64_t *qty);
+int store_cert_own_usage(db_conn *c, const char *decl_id, const char *number, int idx,
+                         int64_t *qty);
 /* Gives back everything decl_id drew from permits and certificates (amendment, cancellation,
  * invalidation); the quantities released are returned. */
-int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *co_released,
+int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *cert_released,
                               int64_t *permit_released);
 
 #endif

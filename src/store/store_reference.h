@@ -1,4 +1,4 @@
-/* Reference tables of issue 14: Vietnam's customs offices (admin-managed) and the documents each
+/* Reference tables: Vietnam's customs offices (admin-managed) and the documents each
  * enterprise has declared (for the duplicate-document warning). Queries only; the tables are in
  * schema.sql (migration 8). */
 #ifndef ECUSTOMS_STORE_REFERENCE_H

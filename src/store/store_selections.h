@@ -1,4 +1,4 @@
-/* Selections that stick to a consignment (issue 15 #7). Table: src/store/schema.sql. */
+/* Selections that stick to a consignment. Table: src/store/schema.sql. */
 #ifndef ECUSTOMS_STORE_STORE_SELECTIONS_H
 #define ECUSTOMS_STORE_STORE_SELECTIONS_H
 

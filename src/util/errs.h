@@ -20,7 +20,8 @@ typedef struct errs {
 } errs;
 
 void errs_init(errs *e);
-/* Appends an error; message is a printf format. Returns -1 so callers can `return errs_add(...)`. */
+/* Appends an error; message is a printf format. Returns -1 so callers can `return
+ * errs_add(...)`. */
 int errs_add(errs *e, const char *code, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

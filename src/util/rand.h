@@ -1,6 +1,7 @@
-/* Cryptographic randomness with its failure checked. OpenSSL's RAND_bytes can fail (no entropy
- * source, a broken provider); an unchecked failure leaves the buffer as it was, which makes token,
- * identifier and random-selection values predictable. */
+/* Cryptographic randomness with its failure checked: the kernel's generator (getrandom), else
+ * OpenSSL's RAND_bytes. Either can fail (no entropy source, a broken provider); an unchecked
+ * failure leaves the buffer as it was, which makes token, identifier and random-selection values
+ * predictable. */
 #ifndef ECUSTOMS_UTIL_RAND_H
 #define ECUSTOMS_UTIL_RAND_H
 

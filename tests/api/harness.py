@@ -124,7 +124,7 @@ class Env:
         ]
         for code, name, extra in parties:
             run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
-        # mandates (issue 15 #5): the broker declares for these enterprises under their mandates
+        # mandates: the broker declares for these enterprises under their mandates
         for ent, decl in [(ACTIVE, BROKER), (SUSPENDED, BROKER), (DISSOLVED, BROKER),
                           (DEBTOR, BROKER)]:
             run_cli("mandate", "grant", "--db", self.db, "--enterprise", ent, "--declarant", decl)
@@ -204,7 +204,7 @@ class Env:
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
-        # whatever the tests did, the audit trail they leave must verify (issue 15 #2): every
+        # whatever the tests did, the audit trail they leave must verify: every
         # change of a declaration or its ledger came with its event, in the right order
         if ((self.engine == "postgresql" or os.path.exists(self.db))
                 and not getattr(self, "skip_audit_verify", False)):
@@ -306,7 +306,7 @@ ENV = None  # the shared environment
 
 def item(hs="85171300", qty="500", price="200", origin="CN", desc="Smartphones, 128 GB"):
     q, p = int(qty), int(price)
-    # condition: the fact that decides the used-goods bans (issue 14); declared on every item
+    # condition: the fact that decides the used-goods bans; declared on every item
     return {"hs_code": hs, "description": desc, "origin": origin, "quantity": qty,
             "unit": "PCE", "unit_price": price, "value": str(q * p), "condition": "new"}
 

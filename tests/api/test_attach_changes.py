@@ -1,4 +1,4 @@
-"""API tests: a declarant deletes or replaces an attachment before clearance (issue 16 "Documents"):
+"""API tests: a declarant deletes or replaces an attachment before clearance:
 DELETE and PUT /api/v1/declarations/{n}/attachments/{id}, audited in the hash-chained trail with the
 person, refused from clearance on (409 attachment_locked), and the bad inputs."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)

@@ -1,4 +1,4 @@
-"""API tests: documents attached to declarations (issue 16 "Documents")."""
+"""API tests: documents attached to declarations."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 import base64

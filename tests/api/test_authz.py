@@ -1,4 +1,4 @@
-"""The authorization matrix (issue 15, always-on): every route of the server's route table
+"""The authorization matrix (always-on): every route of the server's route table
 (`ecustoms routes`) x every kind of caller, against the answers written down in
 tests/api/authz_matrix.tsv. A route without a row there, or a row without a route, fails.
 

@@ -114,7 +114,7 @@ class T01Flow(ApiCase):
         self.assertEqual(evs[2]["detail"]["channel"], "red")
         self.assertEqual([e["role"] for e in evs[3:]], ["officer"] * 5)
         # the same events by the declaration id, and customs sees them too (with the rule's
-        # name and id, which the declarant's view leaves out: issue 15 #4)
+        # name and id, which the declarant's view leaves out:)
         self.assertEqual([(e["seq"], e["hash"]) for e in self.events(d["id"], "officer")],
                          [(e["seq"], e["hash"]) for e in evs])
 
@@ -129,7 +129,7 @@ class T02Amend(ApiCase):
 
     def test_nine_amendments_then_refused(self):
         # each amendment raises the taxes (more phones), so each applies at once; one that lowers
-        # them waits for an officer (issue 14, test_law_amend.py)
+        # them waits for an officer (test_law_amend.py)
         r = self.registered(decl=declaration(items=[item(qty="500")]))
         n = r["number"]
         base = n[:11]
@@ -167,7 +167,7 @@ class T02Amend(ApiCase):
         self.amend(d["id"], declaration(), expect=404)  # no number yet
         r = self.register(d["id"])
         self.decide(r["number"], "clear")
-        # after clearance an amendment is a request an officer examines (issue 14)
+        # after clearance an amendment is a request an officer examines
         a = self.amend(r["number"], declaration(items=[item(qty="499")]))
         self.assertEqual((a["status"], a["amendment"]), ("amendment_review", 1))
         st, a, _ = self.call("POST", "/api/v1/declarations/%s/amendments/1/decision" % r["number"],
@@ -874,7 +874,7 @@ class T10Invalidation(ApiCase):
 
     def age(self, key, days):
         """Moves a declaration's creation and registration `days` days back (the sweep cannot run
-        as of a future day: issue 14 §4)."""
+        as of a future day:)."""
         con = self.env.connect_db()  # either engine
         with con:
             n = con.execute("UPDATE declarations SET created_at = created_at - ?, registered_at ="
@@ -914,7 +914,7 @@ class T10Invalidation(ApiCase):
     def test_invalidation_registered(self):
         reg = self.registered()
         self.rule(name="yellow sofas", hs_prefix="9402", action="yellow")
-        # waiting for customs (document check started): never invalidated (issue 14 §4)
+        # waiting for customs (document check started): never invalidated
         chk = self.registered(decl=declaration(items=[item("94029011", "4", "50", desc="Commodes")]))
         self.decide(chk["number"], "start_document_check")
         done = self.registered()

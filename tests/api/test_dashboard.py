@@ -1,4 +1,4 @@
-"""API tests: the managers' dashboard (issue 16, "Managers: performance indicators"):
+"""API tests: the managers' dashboard ("Managers: performance indicators"):
 GET /api/v1/dashboard?office=&from=&to= — every figure equals what a test query computes from the
 database itself (either engine), the CSV download of each table, and bad inputs."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)

@@ -1,4 +1,4 @@
-"""API tests: amendments after release are reviewed, not trusted (issue 14, section 3;
+"""API tests: amendments after release are reviewed, not trusted (section 3;
 Circular 38/2015 Art. 20 as amended by Circular 39/2018)."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness

@@ -1,4 +1,4 @@
-"""API tests, issue 14 §7: post-clearance audit — selection of cleared declarations by risk,
+""" post-clearance audit — selection of cleared declarations by risk,
 cases opened within the 5-year limit, findings, the additional assessment with late-payment
 interest posted to the ledger, cases by status, every step in the hash chain; API and CLI."""
 from harness import *  # noqa: F401,F403
@@ -68,7 +68,7 @@ class T14LawAudit(ApiCase):
         self.rule(name="audit red lamps", hs_prefix="9405", action="red")
         ruled = self.cleared(decl=declaration(items=[item("94054910", "10", "30", desc="Lamps")]))
         # more chargers: an amendment that raises the taxes applies at once (one that lowers
-        # them waits for an officer's review, issue 14 §3)
+        # them waits for an officer's review)
         amended = self.cleared(amend=declaration(items=[
             dict(item(), certificate_of_origin={"form": "E", "number": "E2026CN0001234"}),
             item("85044019", "6000", "5", desc="Phone chargers 25 W")]))

@@ -1,4 +1,4 @@
-"""API tests: bans read correctly (issue 14, section 2). A procedure of stage `prohibited` applies
+"""API tests: bans read correctly. A procedure of stage `prohibited` applies
 to the direction its text names and to the condition of the goods it names; the deciding facts
 are item fields (condition, cas_number, timber_origin)."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)

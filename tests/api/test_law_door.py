@@ -1,4 +1,4 @@
-"""API tests, issue 14 §5: nonsense refused at the door. Each case of the issue is reproduced as it
+""" nonsense refused at the door. Each case of the issue is reproduced as it
 was accepted before: customs office ZZZZ, a C/O of form ZZ / country XX / HS6 000000 / criterion
 BOGUS / issued in the future / Form E issued by Vietnam for goods imported into Vietnam, payments
 dated 1999 or 2030, invoices dated 1900 or 2030, a zero-value item on an A11 import, an exchange

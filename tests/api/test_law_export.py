@@ -1,4 +1,4 @@
-"""API tests, issue 14 §6 (part): export duties from Vietnam's export tariff (Decree 26/2023
+""" export duties from Vietnam's export tariff (Decree 26/2023
 Appendix I; rates marked unverified in data/tax/export_duties.tsv), gate-in of an export container
 against its cleared export declaration and the loading confirmation that moves it to
 passed_supervision, outbound manifests (port of loading in Vietnam)."""

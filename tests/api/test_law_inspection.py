@@ -1,4 +1,4 @@
-"""API tests: the law as it is applied (issue 14, sections 1-3): specialised inspection gates
+"""API tests: the law as it is applied (sections 1-3): specialised inspection gates
 clearance, bans read correctly, amendments after release reviewed by an officer."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness

@@ -1,4 +1,4 @@
-"""API tests, issue 14 §4: Vietnam's time (legal dates in Asia/Ho_Chi_Minh) and the 15-day
+""" Vietnam's time (legal dates in Asia/Ho_Chi_Minh) and the 15-day
 invalidation, which applies only to declarations waiting for the declarant."""
 from harness import *  # noqa: F401,F403
 import harness
@@ -211,11 +211,11 @@ class T14LawTimeWaiting(LawEnv):
     def test_waiting_for_an_inspection_result_or_an_amendment_review(self):
         today = hanoi_today()
         long_ago = legal_start(today - datetime.timedelta(days=40))
-        # paid, green, waiting for MARD's quarantine result (issue 14 §1): clearance is refused
+        # paid, green, waiting for MARD's quarantine result: clearance is refused
         horses = self.registered(decl=self.horses())
         self.assertEqual(horses["channel"], "green", horses)
         self.clear_refused(horses["number"])
-        # unpaid, with an amendment lowering its taxes waiting for an officer (issue 14 §3)
+        # unpaid, with an amendment lowering its taxes waiting for an officer
         amended = self.registered(decl=declaration(items=[item(DESKS, "40", "50", desc="Desks")]))
         a = self.amend(amended["number"], declaration(items=[item(DESKS, "4", "50", desc="Desks")]))
         self.assertEqual(a["status"], "amendment_review", a)

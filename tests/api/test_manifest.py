@@ -3,7 +3,7 @@ from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, cons
 import harness
 
 
-# ---- e-Manifest and VASSCM (issue 5) ---------------------------------------------------------
+# ---- e-Manifest and VASSCM ---------------------------------------------------------
 
 def iso6346(prefix):
     """A container number with its ISO 6346 check digit: prefix is 4 letters + 6 digits."""
@@ -71,7 +71,7 @@ class T12Manifest(ApiCase):
         self.assertFalse(m["late"])
         self.assertEqual((m["version"], m["mode"], m["carrier"]), (1, "sea", CARRIER))
         r = self.registered(decl=self.decl_for(bl, ctr))
-        # (the shared fixture reuses one invoice number: duplicate_* warnings, issue 14, are not this test's)
+        # (the shared fixture reuses one invoice number: duplicate_* warnings are not this test's)
         self.assertEqual([w for w in r["warnings"] if not w["code"].startswith("duplicate_")], [])
         g = self.get(r["number"])
         self.assertEqual(g["manifest_check"]["status"], "match", g["manifest_check"])

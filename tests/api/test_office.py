@@ -1,5 +1,5 @@
 """API tests: e-Office — people, sign-in, sessions and CSRF, tokens of a person, lists, search,
-worklists, claims, notifications (issue 16)."""
+worklists, claims, notifications."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 
@@ -243,7 +243,7 @@ class T16OfficeTokens(ApiCase):
         self.assertIn("ok", p.stdout)
 
     def test_permissions_and_mandates_name_the_person(self):
-        """Main's newer decisions (issue 15): an officer's permission to re-manifest a container
+        """Newer decisions: an officer's permission to re-manifest a container
         and an enterprise's mandates are audited with the person, in their own chains."""
         from test_manifest import fresh_container
         add_user(self.env, "officer.ctr", CUSTOMS, "officer", name="Phạm Văn Đức", office="03CE")
@@ -278,7 +278,7 @@ class T16OfficeTokens(ApiCase):
         self.assertIn("ok", p.stdout)
 
     def test_the_administrations_chains_name_the_person(self):
-        """law-b's chains (issue 14: customs offices, exchange rates) name the person too, and
+        """law-b's chains (customs offices, exchange rates) name the person too, and
         e-Office's own chains are read through GET /admin/audit like them."""
         add_user(self.env, "admin.chains", CUSTOMS, "admin", name="Võ Thị Lan")
         at = run_cli("token", "create", "--db", self.env.db, "--user", "admin.chains").stdout.strip()
@@ -470,6 +470,30 @@ class T16OfficeLists(ApiCase):
         self.assertNotEqual(a["number"], r["number"])
         self.assertNotIn(d["id"], self.found(r["number"]))
 
+    def chapters(self, decl_id):
+        with self.env.connect_db() as c:  # either engine
+            rows = c.execute("SELECT chapter, items FROM decl_chapters WHERE decl_id = ?"
+                             " ORDER BY chapter", (decl_id,)).fetchall()
+        return [tuple(int(v) for v in r) for r in rows]
+
+    def test_dashboard_chapters_follow_modification_and_amendment(self):
+        # the dashboard's HS chapters are written only when they change (most updates keep the
+        # items): each of these changes them, and registration does not
+        d = self.create(decl=declaration(items=[item(hs="85171300"), item(hs="85171300"),
+                                                item(hs="94054910")]))
+        self.assertEqual(self.chapters(d["id"]), [(85, 2), (94, 1)])
+        st, m, _ = self.call("PUT", "/api/v1/declarations/%s" % d["id"], "active",
+                             declaration(items=[item(hs="85171300", qty="500")]))
+        self.assertEqual(st, 200, m)
+        self.assertEqual(self.chapters(d["id"]), [(85, 1)])
+        r = self.register(d["id"])
+        self.assertEqual(self.chapters(d["id"]), [(85, 1)])
+        st, a, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
+                             declaration(items=[item(hs="85171300", qty="600"),
+                                                item(hs="94054910", qty="10")]))
+        self.assertEqual(st, 200, a)
+        self.assertEqual(self.chapters(d["id"]), [(85, 1), (94, 1)])
+
     def test_notifications_of_own_declarations(self):
         st, b, _ = self.call("GET", "/api/v1/notifications", "other")
         self.assertEqual(st, 200, b)
@@ -541,7 +565,7 @@ class T16OfficeWorklists(ApiCase):
 
 
 class T16OfficeTlsCookie(ApiCase):
-    """Served over HTTPS (`serve --tls-cert`, issue 15), the session cookie is Secure: the
+    """Served over HTTPS (`serve --tls-cert`), the session cookie is Secure: the
     browser never sends it over plain HTTP. Self-signed certificate made by openssl here."""
     env = None
 

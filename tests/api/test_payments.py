@@ -4,7 +4,7 @@ import harness
 
 
 class T12Payments(ApiCase):
-    """e-Payment (issue 6): signed bank payments, the ledger, clearance gated on payment."""
+    """e-Payment: signed bank payments, the ledger, clearance gated on payment."""
 
     def owed(self, r):
         """A registered declaration's assessed taxes (they must be > 0 for these tests)."""
@@ -143,7 +143,7 @@ class T12Payments(ApiCase):
         decl = declaration(items=[item("85044019", "9000", "5", desc="Phone chargers 25 W")])
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              decl)
-        # lower taxes: an officer examines it first (issue 14); the ledger waits for the decision
+        # lower taxes: an officer examines it first; the ledger waits for the decision
         self.assertEqual((st, b["status"]), (200, "amendment_review"), b)
         self.assertEqual([e["kind"] for e in self.ledger(r["number"])["entries"]], ["assessed"])
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments/1/decision" % r["number"],
@@ -155,7 +155,7 @@ class T12Payments(ApiCase):
         self.assertEqual(int(led["entries"][1]["amount"]), int(led["assessed"]) - before)
 
     def test_amendment_below_paid_becomes_refund_claim(self):
-        # issue 14: was "becomes credit" at once; now the officer accepts the amendment and the
+        # was "becomes credit" at once; now the officer accepts the amendment and the
         # overpaid tax is a refund claim an officer approves, never spendable credit meanwhile
         r = self.registered()
         before = self.owed(r)
@@ -611,7 +611,7 @@ class T12Payments(ApiCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("not a bank", p.stderr)
 class T15Debts(ApiCase):
-    """e-Payment reports (issue 6): the enterprise statement (and the AEO monthly statement),
+    """e-Payment reports: the enterprise statement (and the AEO monthly statement),
     overdue debts derived from the ledger, and the registration refusal they feed. Its own
     database: the tests move declarations back in time in the SQLite file, as time would."""
     env = None
@@ -716,7 +716,7 @@ class T15Debts(ApiCase):
         self.assertEqual(st, 200, b)
 
     def test_old_paid_history_is_not_read_an_old_unpaid_declaration_refuses(self):
-        # issue 12: the registration check reads what an enterprise owes (ledger_unpaid), not
+        # the registration check reads what an enterprise owes (ledger_unpaid), not
         # every declaration it was ever assessed for; paid declarations leave it, however many
         ent = self.enterprise()
         paid = [self.registered_for(ent) for _ in range(12)]

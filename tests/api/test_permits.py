@@ -3,7 +3,7 @@ from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, cons
 import harness
 
 
-# ---- e-Permit (issue 7) ---------------------------------------------------------------------
+# ---- e-Permit ---------------------------------------------------------------------
 
 CIPHER_AGENCY = "0100100001"  # the civil-cryptography licensing authority (procedures of agency GOV)
 MIC_AGENCY = "0100100002"    # bound to MIC procedures only
@@ -12,7 +12,7 @@ MIC_AGENCY = "0100100002"    # bound to MIC procedures only
 class T12Permits(ApiCase):
     """85171300 lists one licence before registration: civil cryptography products (Decree
     211/2025/NĐ-CP, agency GOV), connected to e-Permit in this environment (a party bound to it).
-    Until issue 14 these tests used "Hàng tiêu dùng QSD cấp NK" (08/2023/TT-BCT PL1.I) as a MOIT
+    Until the used-goods rows were read as bans these tests used "Hàng tiêu dùng QSD cấp NK" (08/2023/TT-BCT PL1.I) as a MOIT
     licence: it is the ban on used goods (data/tariff/SOURCE.md)."""
     env = None
     seq = 0
@@ -196,7 +196,7 @@ class T12Permits(ApiCase):
             self.permit(n, tok, st)
 
 
-# ---- e-C/O (issue 7) ------------------------------------------------------------------------
+# ---- e-C/O ------------------------------------------------------------------------
 
 VN_ASW = "0100100003"        # the ASEAN Single Window gateway (role asw)
 
@@ -283,7 +283,7 @@ class T13CertificatesOfOrigin(ApiCase):
         self.assertEqual(self.duty(b)["amount"], "0", self.duty(b))
         self.assertEqual(self.co_used(n), "1000")
         # less: the difference is given back — once an officer accepts the amendment, since it
-        # lowers the taxes (issue 14): until then nothing is given back
+        # lowers the taxes: until then nothing is given back
         st, b, _ = self.call("POST", "/api/v1/declarations/%s/amendments" % r["number"], "active",
                              self.decl(n, qty="400"))
         self.assertEqual((st, b["status"]), (200, "amendment_review"), b)

@@ -1,4 +1,4 @@
-"""API tests: PostgreSQL as the database (issue 13) — a lost database is a 503, never a crash or a
+"""API tests: PostgreSQL as the database — a lost database is a 503, never a crash or a
 false success; several servers share one database.
 
 These classes run in the PostgreSQL pass of the suite (run.py --pg or --db-url) and are skipped,
@@ -243,7 +243,7 @@ class T30PgTwoServers(ApiCase):
 
 
 class T30PgAudit(ApiCase):
-    """The keyed audit trail on PostgreSQL (issue 15 #2 there): its key and checkpoint log live
+    """The keyed audit trail on PostgreSQL as on SQLite: its key and checkpoint log live
     in the state directory (--state-dir or $ECUSTOMS_STATE_DIR, named by the database), and
     `audit verify` finds tampering made with SQL on a copy of the database (CREATE DATABASE ...
     TEMPLATE, the key and log copied under the copy's name)."""

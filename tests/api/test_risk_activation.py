@@ -1,5 +1,5 @@
 """API tests: a risk officer activates a stored risk model version, or rolls back to an older one
-(issue 16 "Risk officers"): POST /api/v1/risk/models/{version}/activation, audited with the
+: POST /api/v1/risk/models/{version}/activation, audited with the
 person; the bad inputs."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness

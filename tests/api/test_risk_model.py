@@ -3,7 +3,7 @@ from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, cons
 import harness
 
 
-# ---- learned selectivity (issue 4) -------------------------------------------------------------
+# ---- learned selectivity -------------------------------------------------------------
 
 CSV_HEADER = ("Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,"
               "Mode of Transport,Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,"

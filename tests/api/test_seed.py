@@ -1,4 +1,4 @@
-"""API tests: `ecustoms db seed` (issue 12) — the fast path writes the rows the live path writes.
+"""API tests: `ecustoms db seed` — the fast path writes the rows the live path writes.
 
 The seed plays each declaration's life in memory and writes every row once in its final state
 (service/seed.c, "the fast path"); `--reference` writes the same lives through the live store

@@ -1,4 +1,4 @@
-"""API tests: storage (issue 12) — schema versions and migrations."""
+"""API tests: storage — schema versions and migrations."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 import pgserver
@@ -319,13 +319,13 @@ class T12StorageUnpaidLedger(unittest.TestCase):
         self.assertEqual(query(db, "SELECT decl_id FROM ledger_unpaid ORDER BY decl_id"), owed)
         if self.env.engine == "sqlite":
             self.assertEqual(query(db, "PRAGMA journal_mode"), [("wal",)])  # the seed restored WAL
-        # migration 11's HS chapters, as db seed wrote them, are the documents' (issue 16)
+        # migration 11's HS chapters, as db seed wrote them, are the documents'
         hs = expected_chapters(db)
         self.assertGreater(len(hs), 300)
         self.assertEqual(chapters(db), hs)
         # the same database as version 6 left it: no ledger_unpaid (7), nor what migration 8
-        # added (issue 14 §4-7: customs offices, declared documents, audit cases, the rules'
-        # duplicate_document), nor migration 9's (issue 16: e-Office's tables, indexes and the
+        # added (customs offices, declared documents, audit cases, the rules'
+        # duplicate_document), nor migration 9's (e-Office's tables, indexes and the
         # events' feed column), nor migration 11's (decl_chapters and the period index), none of
         # them recorded
         latest = query(db, "SELECT MAX(version) FROM schema_version")[0][0]

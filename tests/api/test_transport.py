@@ -1,4 +1,4 @@
-"""API tests: the HTTP transport under abuse (issue 15, parts 3, 8, 10): request smuggling, bytes
+"""API tests: the HTTP transport under abuse: request smuggling, bytes
 that are not UTF-8, errors cut inside a character, connections per address, slow clients,
 HTTPS, bearer tokens in clear. Raw sockets where urllib would normalise the request."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
@@ -50,7 +50,7 @@ PG_SKIP_KEYS = ("the default key file sits beside a SQLite database file; a Post
                 "needs --signing-key, which every Env passes (Env.key_args)")
 
 class T15NetFraming(ApiCase):
-    """Request smuggling (issue 15 #8): a proxy and this server must never disagree on where a
+    """Request smuggling: a proxy and this server must never disagree on where a
     request ends."""
 
     def post_raw(self, headers, body=b"{}"):
@@ -83,7 +83,7 @@ class T15NetFraming(ApiCase):
 
 
 class T15NetUtf8(ApiCase):
-    """Bytes that are not UTF-8 and errors cut inside a character (issue 15 #8). Under the ASan
+    """Bytes that are not UTF-8 and errors cut inside a character. Under the ASan
     server the leak of the unencodable reply (~224 B per request) fails the run at shutdown."""
 
     def test_url_that_is_not_utf8_is_a_clear_400(self):
@@ -120,7 +120,7 @@ class T15NetUtf8(ApiCase):
 
 
 class T15NetLimits(ApiCase):
-    """One address cannot take every connection and a slow client is cut (issue 15 #3). Its own
+    """One address cannot take every connection and a slow client is cut. Its own
     server, with small limits so that the test is quick."""
     env = None
     PER_ADDRESS = 4
@@ -265,7 +265,7 @@ def non_loopback_ipv4():
 
 
 class T15NetPlainBearer(ApiCase):
-    """Bearer tokens never travel in clear outside loopback (issue 15 #10): a server listening on
+    """Bearer tokens never travel in clear outside loopback: a server listening on
     all interfaces, reached through this machine's own non-loopback address."""
     env = None
 
@@ -323,7 +323,7 @@ class T15NetPlainBearer(ApiCase):
 
 
 class T15NetStorageFaults(ApiCase):
-    """Storage faults are loud (issue 15 #9): a read-only database file warns at start, answers
+    """Storage faults are loud: a read-only database file warns at start, answers
     writes with 503 + Retry-After at once (no 1.3 s of retries, no 500), logs the cause and shows
     it in /healthz; `serve` refuses a missing or empty --db instead of creating it.
 
@@ -436,7 +436,7 @@ def public_pem_of(private_pem_path):
 
 
 class T15NetKeys(ApiCase):
-    """The QR signing key leaves the database (issue 15 #10): a file of mode 0600 made by
+    """The QR signing key leaves the database: a file of mode 0600 made by
     `db init` (next to the database) or `key generate`, chosen by `serve --signing-key`; a key an
     older version stored in `settings` is moved out at start; a file others can read is refused."""
     env = None
@@ -549,7 +549,7 @@ class T15NetKeys(ApiCase):
 
 
 class T15NetDiskFull(ApiCase):
-    """A full disk (issue 15 #9): writes answer 503 + Retry-After at once, the cause (database or
+    """A full disk: writes answer 503 + Retry-After at once, the cause (database or
     disk is full) is logged and shown in /healthz, reads keep working, and once space is freed
     writes succeed again. The database lives on a small tmpfs mounted for the test, filled with a
     filler file; without the privilege to mount, the class is skipped (say so in the report)."""

@@ -1,4 +1,4 @@
-"""API tests: trust under attack (issue 15, domain parts): gate integrity across manifests,
+"""API tests: trust under attack (domain parts): gate integrity across manifests,
 role-filtered events, mandates, enumeration across banks and locations, random selection that
 sticks to the consignment."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the managers' dashboard (issue 16, docs/performance.md): GET /api/v1/dashboard
+"""Benchmark of the managers' dashboard (docs/performance.md): GET /api/v1/dashboard
 for one office's month and for the whole administration's, on an existing (seeded) database.
 Reports per query the median wall time over keep-alive loopback HTTP and the median CPU time
 (user + sys) the server spent on it, read from /proc/<pid>/task/*/schedstat before and after each

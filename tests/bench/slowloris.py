@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Slowloris from one address (docs/performance.md, issue 15 #3): N connections to HOST:PORT,
+"""Slowloris from one address (docs/performance.md): N connections to HOST:PORT,
 each sending an unfinished request one byte a second; sockets the server cut or refused are
 re-created once a second (as slowloris tools do); meanwhile /healthz is asked every 100 ms from PROBE_HOST (another loopback
 address, bound as the source: on Linux a connection to 127.0.0.2 comes from 127.0.0.1). Prints how many connections the attacker held, how often it was cut, and how many
@@ -23,14 +23,20 @@ probe_errors = collections.Counter()
 stats = {"opened": 0, "cut": 0, "refused": 0, "held_max": 0, "probes": 0, "probe_fail": 0,
          "probe_ms": []}
 stop = time.time() + seconds
+slow_probes = []  # probes over 250 ms: total and the part spent connecting
 
 
 def probe():
     while time.time() < stop:
         t0 = time.time()
+        t_conn = None
         try:
-            c = http.client.HTTPConnection(host, port, timeout=2,
+            # 5 s: the default health-check timeout of common load balancers; answers over 1 s
+            # are listed in slow_probes and counted in probe_over_1s
+            c = http.client.HTTPConnection(host, port, timeout=5,
                                            source_address=(probe_host, 0))
+            c.connect()  # timed apart: a slow connect is the kernel's queue, a slow answer ours
+            t_conn = time.time()
             c.request("GET", "/healthz")
             st = c.getresponse().status
             ok = st in (200, 503)
@@ -41,7 +47,11 @@ def probe():
             probe_errors[type(e).__name__] += 1
             ok = False
         stats["probes"] += 1
-        stats["probe_ms"].append((time.time() - t0) * 1000)
+        ms = (time.time() - t0) * 1000
+        stats["probe_ms"].append(ms)
+        if ms > 250:
+            slow_probes.append("%.0fms(connect %s)" % (
+                ms, "%.0fms" % ((t_conn - t0) * 1000) if t_conn else "unfinished"))
         if not ok:
             stats["probe_fail"] += 1
         time.sleep(max(0, 0.1 - (time.time() - t0)))
@@ -101,8 +111,9 @@ def main():
     pm = sorted(stats.pop("probe_ms"))
     stats["probe_p50_ms"] = round(pm[len(pm) // 2], 1) if pm else None
     stats["probe_max_ms"] = round(pm[-1], 1) if pm else None
+    stats["probe_over_1s"] = sum(1 for m in pm if m > 1000)
     print("slowloris:", " ".join("%s=%s" % kv for kv in stats.items()),
-          "probe_errors=%s" % dict(probe_errors))
+          "probe_errors=%s" % dict(probe_errors), "slow_probes=%s" % slow_probes)
 
 
 main()

@@ -1,5 +1,5 @@
 /* Shared by the libFuzzer harnesses: every error list a decoder produces must be encodable as
- * the JSON reply it becomes (UTF-8, issue 15 #8), and nothing may be left half-built. */
+ * the JSON reply it becomes (UTF-8), and nothing may be left half-built. */
 #ifndef ECUSTOMS_FUZZ_COMMON_H
 #define ECUSTOMS_FUZZ_COMMON_H
 

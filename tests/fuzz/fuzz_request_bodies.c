@@ -1,4 +1,5 @@
-/* Every other request decoder, through the service function its route calls (payments,
+/* Every other request decoder, then the service function its route calls (decoded as
+ * http/routes.c decodes them) (payments,
  * guarantees, credits, refunds, risk rules and settings, tax quote, exchange rates, permits,
  * C/Os, manifests, supervision scans, gate events, holds, cancellations, decisions), on a real
  * SQLite database: the first input byte picks the route, the rest is the JSON body. The caller has
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "codec/json_scan.h"
 #include "service/app.h"
 #include "service/barcodes.h"
 #include "service/certificates.h"
@@ -60,6 +62,15 @@ static svc_req as(const char *party, const char *role)
     return r;
 }
 
+/* the guard of http/routes.c: decoders that take an object for granted see only one */
+static int object(json_t *body, errs *e)
+{
+    if (json_is_object(body))
+        return 1;
+    errs_add(e, "type", "", "the body must be a JSON object");
+    return 0;
+}
+
 #define ENT "0101234567"
 #define CUSTOMS "0000000000"
 
@@ -72,28 +83,131 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     svc_req bank = as("0100112437", "bank"), officer = as(CUSTOMS, "officer"),
             risk = as(CUSTOMS, "risk_officer"), admin = as(CUSTOMS, "admin"),
-            decl = as(ENT, "declarant"), agency = as("0100100001", "agency"),
+            declarant = as(ENT, "declarant"), agency = as("0100100001", "agency"),
             carrier = as("0901234565", "carrier"), portop = as("0921234567", "port_operator");
     svc_reply r;
+    static errs e; /* one input at a time; kept off the stack like fuzz_decl.c's */
+    errs_init(&e);
     switch (data[0] % 18) {
-    case 0: r = svc_payment_create(&A, &bank, body, "MEUCIQ"); break;
-    case 1: r = svc_guarantee_create(&A, &bank, body, "MEUCIQ"); break;
-    case 2: r = svc_credit_apply(&A, &decl, ENT, body); break;
-    case 3: r = svc_refund_request(&A, &decl, ENT, body); break;
-    case 4: r = svc_refund_decide(&A, &officer, ENT, "1", body); break;
-    case 5: r = svc_rule_put(&A, &risk, 0, body); break;
-    case 6: r = svc_risk_settings_put(&A, &risk, body); break;
-    case 7: r = svc_tax_quote(&A, &decl, body, 20261130); break;
-    case 8: r = svc_fx_put(&A, &admin, body); break;
-    case 9: r = svc_permit_create(&A, &agency, body); break;
-    case 10: r = svc_permit_revoke(&A, &agency, "MOIT-00001", body); break;
-    case 11: r = svc_co_create(&A, &agency, body); break;
-    case 12: r = svc_manifest_create(&A, &carrier, body); break;
-    case 13: r = svc_supervision_scan(&A, &officer, body); break;
-    case 14: r = svc_gate_event(&A, &portop, body); break;
-    case 15: r = svc_hold_open(&A, &officer, body); break;
-    case 16: r = svc_decl_cancel(&A, &decl, "100000000016", body); break;
-    default: r = svc_decl_decide(&A, &officer, "100000000016", body); break;
+    case 0: {
+        payment_in in;
+        json_payment_decode(body, &in, &e);
+        r = svc_payment_create(&A, &bank, &in, &e, "MEUCIQ");
+        break;
+    }
+    case 1: {
+        guarantee_in in;
+        json_guarantee_decode(body, &in, &e);
+        r = svc_guarantee_create(&A, &bank, &in, &e, "MEUCIQ");
+        break;
+    }
+    case 2: {
+        credit_apply_in in;
+        json_credit_apply_decode(body, &in, &e);
+        r = svc_credit_apply(&A, &declarant, ENT, &in, &e);
+        break;
+    }
+    case 3: {
+        refund_request_in in;
+        json_refund_request_decode(body, &in, &e);
+        r = svc_refund_request(&A, &declarant, ENT, &in, &e);
+        break;
+    }
+    case 4: {
+        refund_decision_in in;
+        json_refund_decision_decode(body, &in, &e);
+        r = svc_refund_decide(&A, &officer, ENT, "1", &in, &e);
+        break;
+    }
+    case 5: {
+        risk_rule in = {0};
+        if (object(body, &e))
+            json_risk_rule_decode(body, 0, &in, &e);
+        r = svc_rule_put(&A, &risk, 0, &in, &e);
+        break;
+    }
+    case 6: {
+        int64_t ppm[APP_RISK_SETTINGS];
+        const char *names[APP_RISK_SETTINGS];
+        for (size_t i = 0; i < APP_RISK_SETTINGS; i++) {
+            names[i] = app_risk_settings[i].json;
+            ppm[i] = -1;
+        }
+        if (object(body, &e))
+            json_risk_percents_decode(body, names, APP_RISK_SETTINGS, ppm, &e);
+        r = svc_risk_settings_put(&A, &risk, ppm, &e);
+        break;
+    }
+    case 7: {
+        static decl d;
+        json_decl_decode(body, &d, &e);
+        r = svc_tax_quote(&A, &declarant, &d, &e, 20261130);
+        decl_release(&d);
+        break;
+    }
+    case 8: {
+        fx_rates_in in;
+        int decoded = json_fx_rates_decode(body, &in, &e);
+        r = svc_fx_put(&A, &admin, &in, decoded, &e);
+        json_fx_rates_release(&in);
+        break;
+    }
+    case 9: {
+        permit_in in;
+        json_permit_decode(body, &in, &e);
+        r = svc_permit_create(&A, &agency, &in, &e);
+        break;
+    }
+    case 10:
+        json_permit_revocation_check(body, &e);
+        r = svc_permit_revoke(&A, &agency, "MOIT-00001", &e);
+        break;
+    case 11: {
+        static cert_in in;
+        json_certificate_decode(body, &in, &e);
+        r = svc_cert_create(&A, &agency, &in, &e);
+        break;
+    }
+    case 12: {
+        manifest_in in;
+        json_manifest_decode(body, &in, &e);
+        r = svc_manifest_create(&A, &carrier, &in, &e);
+        manifest_in_release(&in);
+        break;
+    }
+    case 13: {
+        const char *scanned = NULL;
+        json_scan_decode(body, &scanned, &e);
+        r = svc_supervision_scan(&A, &officer, scanned, &e);
+        break;
+    }
+    case 14: {
+        gate_event_in in;
+        json_gate_event_decode(body, &in, &e);
+        r = svc_gate_event(&A, &portop, &in, &e);
+        break;
+    }
+    case 15: {
+        hold_in in;
+        json_hold_decode(body, &in, &e);
+        r = svc_hold_open(&A, &officer, &in, &e);
+        break;
+    }
+    case 16: {
+        decl_cancel_in in = {0};
+        if (object(body, &e))
+            json_decl_cancel_decode(body, &in, &e);
+        r = svc_decl_cancel(&A, &declarant, "100000000016", &in, &e);
+        break;
+    }
+    default: {
+        static decl_decision_in in;
+        memset(&in, 0, sizeof in);
+        if (object(body, &e))
+            json_decl_decision_decode(body, &in, &e);
+        r = svc_decl_decide(&A, &officer, "100000000016", &in, &e);
+        break;
+    }
     }
     if (r.body) {
         char *text = json_dumps(r.body, JSON_COMPACT);

@@ -1,5 +1,5 @@
 /* Unit tests for src/core/ban.c: bans of the shipped procedures data, per direction and
- * condition (issue 14), and the CAS check digit. */
+ * condition, and the CAS check digit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -165,7 +165,7 @@ static void from_time(void **state)
     assert_true(date_today() >= 20250101);
 }
 
-/* Vietnam's legal dates (issue 14 §4): an instant's date is its date in Asia/Ho_Chi_Minh (UTC+7).
+/* Vietnam's legal dates: an instant's date is its date in Asia/Ho_Chi_Minh (UTC+7).
  * 2026-11-23 is a Monday; its first legal second is 2026-11-22T17:00:00Z. */
 static void legal_dates(void **state)
 {
@@ -193,7 +193,8 @@ static void legal_dates(void **state)
     /* before 1970 (negative instants) the division floors */
     assert_int_equal(date_legal(-7 * 3600), 19700101);
     assert_int_equal(date_legal(-7 * 3600 - 1), 19691231);
-    /* days between two instants count legal dates: 23:30Z Sunday -> 00:30Z Monday is 0 days in Hanoi */
+    /* days between two instants count legal dates: 23:30Z Sunday -> 00:30Z Monday is 0 days in
+     * Hanoi */
     assert_int_equal(date_diff_days(date_legal(t), date_legal(t + 3600)), 0);
     assert_int_equal(date_legal(0), 19700101);
     assert_int_equal(date_legal(17 * 3600), 19700102);

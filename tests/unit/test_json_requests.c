@@ -1,6 +1,6 @@
-/* Unit tests for the request decoders of src/codec/ other than the declaration's (test_json_decl.c):
- * each reports every error of a body at once, with its code and path, and fills its struct from a
- * good body. */
+/* Unit tests for the request decoders of src/codec/ other than the declaration's
+ * (test_json_decl.c): each reports every error of a body at once, with its code and path, and fills
+ * its struct from a good body. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +21,7 @@
 #include "codec/json_mandate.h"
 #include "codec/json_permit.h"
 #include "codec/json_risk.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 static json_t *parse(const char *text)
 {
@@ -114,7 +114,7 @@ static void certificate(void **state)
 {
     (void)state;
     errs *e = new_errs();
-    co_in *c = malloc(sizeof *c);
+    cert_in *c = malloc(sizeof *c);
     json_t *bad =
         parse("{\"form\": \"Z\", \"number\": \"E1\", \"issuing_country\": \"XX\","
               " \"issue_date\": \"2026-02-30\", \"exporter\": \"A\", \"importer\": \"123\","

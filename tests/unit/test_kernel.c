@@ -59,6 +59,9 @@ static void request_hash(void **state)
     /* another body, another hash */
     svc_request_hash("POST", "/api/v1/declarations", "{\"a\":2}", 7, h);
     assert_string_not_equal(h, expect);
+    /* the digest written out: FIPS 180-2's example */
+    svc_sha256_hex("abc", 3, h);
+    assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void outcomes_stored_and_mapped(void **state)

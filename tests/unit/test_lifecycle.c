@@ -14,11 +14,11 @@
 typedef struct edge {
     decl_status from;
     int ch;
-    lc_action act;
+    lifecycle_action act;
     decl_status to;
 } edge;
 
-/* Every legal transition (domain.md §1.6-1.7). Anything not listed here must be refused. */
+/* Every legal transition. Anything not listed here must be refused. */
 static const edge legal[] = {
     {ST_PROVISIONAL, ANY, ACT_MODIFY, ST_PROVISIONAL},
     {ST_PROVISIONAL, ANY, ACT_REGISTER, ST_REGISTERED},
@@ -52,7 +52,7 @@ static const edge legal[] = {
     {ST_CHECKED, ANY, ACT_INVALIDATE, ST_INVALIDATED},
 };
 
-static const edge *find_legal(decl_status from, int ch, lc_action a)
+static const edge *find_legal(decl_status from, int ch, lifecycle_action a)
 {
     for (size_t i = 0; i < sizeof legal / sizeof *legal; i++)
         if (legal[i].from == from && legal[i].act == a && (legal[i].ch == ANY || legal[i].ch == ch))
@@ -86,16 +86,16 @@ static void everything_else_is_illegal(void **state)
         for (int ch = CH_NONE; ch <= CH_RED; ch++)
             for (int a = 0; a < ACT_COUNT; a++) {
                 decl_status to = (decl_status)99;
-                int rc = lifecycle_next((decl_status)s, (decl_channel)ch, (lc_action)a, &to);
-                const edge *e = find_legal((decl_status)s, ch, (lc_action)a);
+                int rc = lifecycle_next((decl_status)s, (decl_channel)ch, (lifecycle_action)a, &to);
+                const edge *e = find_legal((decl_status)s, ch, (lifecycle_action)a);
                 if (e) {
                     assert_int_equal(rc, 0);
                     assert_int_equal(to, e->to);
                 } else {
                     if (rc != -1)
-                        fail_msg("%s from %s on %s accepted", lifecycle_action_name((lc_action)a),
-                                 decl_status_name((decl_status)s),
-                                 decl_channel_name((decl_channel)ch));
+                        fail_msg(
+                            "%s from %s on %s accepted", lifecycle_action_name((lifecycle_action)a),
+                            decl_status_name((decl_status)s), decl_channel_name((decl_channel)ch));
                     assert_int_equal(to, 99);
                     refused++;
                 }
@@ -106,7 +106,7 @@ static void everything_else_is_illegal(void **state)
 typedef struct illegal_case {
     decl_status from;
     decl_channel ch;
-    lc_action act;
+    lifecycle_action act;
 } illegal_case;
 
 static void named_illegal_transitions(void **state)
@@ -203,9 +203,9 @@ static void action_names(void **state)
                                                 "invalidate",
                                                 "expire"};
     for (int a = 0; a < ACT_COUNT; a++)
-        assert_string_equal(lifecycle_action_name((lc_action)a), want[a]);
+        assert_string_equal(lifecycle_action_name((lifecycle_action)a), want[a]);
     assert_string_equal(lifecycle_action_name(ACT_COUNT), "unknown");
-    assert_string_equal(lifecycle_action_name((lc_action)-1), "unknown");
+    assert_string_equal(lifecycle_action_name((lifecycle_action)-1), "unknown");
 }
 
 static void status_names(void **state)

@@ -94,7 +94,7 @@ static void gate(void **state)
     assert_string_equal(r[0], "hold_open");
 }
 
-/* Exports (issue 14 §6): into the port against a cleared export declaration, then loaded. */
+/* Exports: into the port against a cleared export declaration, then loaded. */
 static void gate_export(void **state)
 {
     (void)state;

@@ -1,6 +1,6 @@
 /* data/openapi.json: parses, is OpenAPI 3.0.3, and documents every route of the route table
- * (src/http/routes.c, http_routes) serves (with the right methods), the bearer scheme, the error shape and the exact field
- * lists of the strict declaration decoder (src/codec/json_decl.c). */
+ * (src/http/routes.c, http_routes) serves (with the right methods), the bearer scheme, the error
+ * shape and the exact field lists of the strict declaration decoder (src/codec/json_decl.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

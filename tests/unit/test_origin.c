@@ -1,4 +1,4 @@
-/* core/origin: forms of proof of origin and their criteria (issue 14 §5). */
+/* core/origin: forms of proof of origin and their criteria. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

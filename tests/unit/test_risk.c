@@ -539,7 +539,7 @@ static void rule_validity_checks(void **state)
     assert_non_null(strstr(why, "negative"));
 }
 
-/* issue 15 #7: an AEO's green cannot undo a selection the same goods had before cancelling */
+/* an AEO's green cannot undo a selection the same goods had before cancelling */
 static void inherited_selection(void **state)
 {
     (void)state;

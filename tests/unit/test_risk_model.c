@@ -1,4 +1,4 @@
-/* Unit tests of learned selectivity (issue 4): features and history replay (no leakage),
+/* Unit tests of learned selectivity: features and history replay (no leakage),
  * XGBoost training (deterministic), save/load, compiled scoring against XGBoost's own,
  * contributions, corrupt models, the calibrated policy (shares, exploration, AEO), metrics and
  * the CSV decoder. */
@@ -108,7 +108,7 @@ static risk_train_params small_params(void)
     return p;
 }
 
-/* ---- features and history --------------------------------------------------------------------- */
+/* ---- features and history -------------------------------------------------------------------- */
 
 static int feature_index(const char *name)
 {
@@ -207,7 +207,7 @@ static void replay_groups_items(void **state)
     risk_history_free(h);
 }
 
-/* ---- model ------------------------------------------------------------------------------------- */
+/* ---- model ----------------------------------------------------------------------------------- */
 
 static void training_is_deterministic(void **state)
 {
@@ -372,7 +372,7 @@ static void corrupt_or_missing_models_are_refused(void **state)
     free(s);
 }
 
-/* ---- policy ------------------------------------------------------------------------------------ */
+/* ---- policy ---------------------------------------------------------------------------------- */
 
 static void aeo_scores_lower(void **state)
 {
@@ -419,7 +419,8 @@ static void shares_hold_on_a_stream(void **state)
         /* within one percentage point of the targets, starting from nothing */
         assert_true(fabs(red / 10000.0 - 0.05) <= 0.01);
         assert_true(fabs(yellow / 10000.0 - 0.15) <= 0.01);
-        /* about 10 % of each selection is exploration (binomial around 50 of 500 and 150 of 1500) */
+        /* about 10 % of each selection is exploration (binomial around 50 of 500 and 150 of
+         * 1500) */
         assert_true(er >= 25 && er <= 80);
         assert_true(ey >= 100 && ey <= 200);
     }
@@ -451,7 +452,7 @@ static void exploration_off_and_thresholds(void **state)
     risk_calibrator_free(&c);
 }
 
-/* ---- metrics ------------------------------------------------------------------------------------- */
+/* ---- metrics --------------------------------------------------------------------------------- */
 
 static void metrics_by_hand(void **state)
 {
@@ -481,7 +482,7 @@ static void metrics_by_hand(void **state)
     assert_true(isnan(m.auc));
 }
 
-/* ---- CSV ------------------------------------------------------------------------------------------ */
+/* ---- CSV ------------------------------------------------------------------------------------- */
 
 static const char header[] =
     "\xEF\xBB\xBF"
@@ -538,7 +539,8 @@ static void csv_reports_every_problem(void **state)
     errs_init(e);
     assert_int_equal(risk_csv_parse(text, strlen(text), &rows, &n, e), -1);
     assert_null(rows);
-    /* row 1: the date; row 2: transport, HS, tax rate, mass, price, both labels; row 3: field count */
+    /* row 1: the date; row 2: transport, HS, tax rate, mass, price, both labels; row 3: field
+     * count */
     assert_int_equal(e->n, 1 + 7 + 1);
     assert_string_equal(e->items[0].code, "date");
     assert_string_equal(e->items[0].path, "/rows/1");

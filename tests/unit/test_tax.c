@@ -17,7 +17,7 @@
 #include "core/tariff.h"
 #include "core/tax.h"
 #include "core/tax_tables.h"
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #define FIX ECUSTOMS_DATA_DIR "/../tests/data"
 #define D2025 20250310
@@ -103,7 +103,8 @@ static int has_err(const char *code)
 }
 
 /* 1. Smartphone 85171300 from US, USD 1,000 CIF. CV = 1,000 x 25,000 = 25,000,000.
- * MFN 0 % -> 0 (B01). VAT: 8517 excluded from the 8 % reduction -> 10 % x 25,000,000 = 2,500,000. */
+ * MFN 0 % -> 0 (B01). VAT: 8517 excluded from the 8 % reduction -> 10 % x 25,000,000 =
+ * 2,500,000. */
 static void t01_mfn_zero_vat_excluded(void **s)
 {
     (void)s;
@@ -363,7 +364,8 @@ static void t20_vat_exempt(void **s)
     assert_string_equal(TL(TAX_VAT).rate_text, "exempt");
 }
 
-/* 21. Type code G13 (tax-exempt temporary import): every tax 0, legal ref Law 107/2016 Art. 16(9). */
+/* 21. Type code G13 (tax-exempt temporary import): every tax 0, legal ref Law 107/2016 Art.
+ * 16(9). */
 static void t21_exempt_type_code(void **s)
 {
     (void)s;
@@ -392,8 +394,9 @@ static void t22_export(void **s)
     assert_non_null(strstr(TL(TAX_VAT).rate_text, "not subject"));
 }
 
-/* 22b. Export duty (the fixture's made-up 17 % row for 6109, tests/data/tax-fixture/export_duties.tsv) on
- * the customs value: 25,000,000 x 17 % = 4,250,000; the duty line is the export duty. */
+/* 22b. Export duty (the fixture's made-up 17 % row for 6109,
+ * tests/data/tax-fixture/export_duties.tsv) on the customs value: 25,000,000 x 17 % = 4,250,000;
+ * the duty line is the export duty. */
 static void t22b_export_duty(void **s)
 {
     (void)s;
@@ -488,8 +491,8 @@ static void t29_rounding_half(void **s)
     assert_int_equal(R.items[0].customs_value, 30);
     assert_int_equal(TL(TAX_IMPORT_DUTY).amount, 2);
     assert_int_equal(TL(TAX_VAT).amount, 3);
-    assert_int_equal(dec_round_div(-5, 2), -3);
-    assert_int_equal(dec_round_div(5, 2), 3);
+    assert_int_equal(decimal_round_div(-5, 2), -3);
+    assert_int_equal(decimal_round_div(5, 2), 3);
 }
 
 /* 30. Multi-currency invoice: EUR, FOB, three items of EUR 100 (85171300 from US), freight USD 100
@@ -687,7 +690,8 @@ static void t39_tables_reject(void **s)
     free(e);
 }
 
-/* SCT brackets by declared attribute (sct.tsv attribute/attr_min/attr_max). Fixture rows mirror data/tax. */
+/* SCT brackets by declared attribute (sct.tsv attribute/attr_min/attr_max). Fixture rows mirror
+ * data/tax. */
 
 static int err_at(const char *code, const char *path)
 {
@@ -697,11 +701,11 @@ static int err_at(const char *code, const char *path)
     return 0;
 }
 
-/* 40. Car <= 9 seats, 87032459 (> 3,000 cc, line not split further) from JP, USD 20,000 CIF, engine 3,500 cc:
- * CV 20,000 x 25,000 = 500,000,000; MFN 52 % = 260,000,000; SCT 90 % (3,000-4,000 cc) x (500,000,000 +
- * 260,000,000 = 760,000,000) = 684,000,000; VAT 10 % (SCT goods excluded from the reduction) x (760,000,000 +
- * 684,000,000 = 1,444,000,000) = 144,400,000. At 4,500 cc: 110 % x 760,000,000 = 836,000,000; at 6,500 cc
- * 150 % = 1,140,000,000. */
+/* 40. Car <= 9 seats, 87032459 (> 3,000 cc, line not split further) from JP, USD 20,000 CIF, engine
+ * 3,500 cc: CV 20,000 x 25,000 = 500,000,000; MFN 52 % = 260,000,000; SCT 90 % (3,000-4,000 cc) x
+ * (500,000,000 + 260,000,000 = 760,000,000) = 684,000,000; VAT 10 % (SCT goods excluded from the
+ * reduction) x (760,000,000 + 684,000,000 = 1,444,000,000) = 144,400,000. At 4,500 cc: 110 % x
+ * 760,000,000 = 836,000,000; at 6,500 cc 150 % = 1,140,000,000. */
 static void t40_car_above_3000cc(void **s)
 {
     (void)s;
@@ -723,7 +727,8 @@ static void t40_car_above_3000cc(void **s)
     assert_int_equal(run(D2025), 0);
     assert_int_equal(TL(TAX_SCT).amount, 1140000000);
     assert_non_null(strstr(TL(TAX_SCT).note, "above 6,000 cc bracket"));
-    /* bounds: "above 3,000 up to 4,000 cc" = [3001, 4001): 4,000 cc is still 90 %, 4,001 cc is 110 % */
+    /* bounds: "above 3,000 up to 4,000 cc" = [3001, 4001): 4,000 cc is still 90 %, 4,001 cc is 110
+     * % */
     ITEMS[0].engine_cc = 4000;
     assert_int_equal(run(D2025), 0);
     assert_int_equal(TL(TAX_SCT).pct, 9000);
@@ -732,10 +737,10 @@ static void t40_car_above_3000cc(void **s)
     assert_int_equal(TL(TAX_SCT).pct, 11000);
 }
 
-/* 41. Line spanning two brackets: motor-home 87032354 (1,500-3,000 cc) from DE, USD 20,000 CIF, 2,200 cc:
- * CV 500,000,000; MFN 70 % = 350,000,000; SCT 50 % (2,000-2,500 cc) x 850,000,000 = 425,000,000;
- * VAT 10 % x (850,000,000 + 425,000,000 = 1,275,000,000) = 127,500,000. Same line at 2,600 cc:
- * 60 % x 850,000,000 = 510,000,000. */
+/* 41. Line spanning two brackets: motor-home 87032354 (1,500-3,000 cc) from DE, USD 20,000 CIF,
+ * 2,200 cc: CV 500,000,000; MFN 70 % = 350,000,000; SCT 50 % (2,000-2,500 cc) x 850,000,000 =
+ * 425,000,000; VAT 10 % x (850,000,000 + 425,000,000 = 1,275,000,000) = 127,500,000. Same line at
+ * 2,600 cc: 60 % x 850,000,000 = 510,000,000. */
 static void t41_spanning_line(void **s)
 {
     (void)s;
@@ -752,9 +757,10 @@ static void t41_spanning_line(void **s)
     assert_int_equal(TL(TAX_SCT).amount, 510000000);
 }
 
-/* 42. 12-seat van 87029090 (8702: no split by seats) from JP, USD 30,000 CIF: CV 750,000,000; MFN 70 % =
- * 525,000,000; SCT 15 % (10-15 seats) x 1,275,000,000 = 191,250,000; VAT 10 % x (1,275,000,000 +
- * 191,250,000 = 1,466,250,000) = 146,625,000. 20 seats: 10 % = 127,500,000; 30 seats: 0 (not subject). */
+/* 42. 12-seat van 87029090 (8702: no split by seats) from JP, USD 30,000 CIF: CV 750,000,000; MFN
+ * 70 % = 525,000,000; SCT 15 % (10-15 seats) x 1,275,000,000 = 191,250,000; VAT 10 % x
+ * (1,275,000,000 + 191,250,000 = 1,466,250,000) = 146,625,000. 20 seats: 10 % = 127,500,000; 30
+ * seats: 0 (not subject). */
 static void t42_van_by_seats(void **s)
 {
     (void)s;
@@ -793,9 +799,10 @@ static void t43_pickup(void **s)
     assert_non_null(strstr(TL(TAX_SCT).note, "up to 2,500 cc bracket"));
 }
 
-/* 44. Motorcycles on the same 50-150 cc line 87112016 from JP, USD 2,000 CIF: CV 50,000,000; MFN 75 % =
- * 37,500,000. 150 cc: SCT 20 % x 87,500,000 = 17,500,000, VAT 10 % x 105,000,000 = 10,500,000.
- * 110 cc: SCT 0 (only above 125 cc is subject), VAT 10 % x 87,500,000 = 8,750,000. 125 cc: 0; 126 cc: 20 %. */
+/* 44. Motorcycles on the same 50-150 cc line 87112016 from JP, USD 2,000 CIF: CV 50,000,000; MFN 75
+ * % = 37,500,000. 150 cc: SCT 20 % x 87,500,000 = 17,500,000, VAT 10 % x 105,000,000 = 10,500,000.
+ * 110 cc: SCT 0 (only above 125 cc is subject), VAT 10 % x 87,500,000 = 8,750,000. 125 cc: 0; 126
+ * cc: 20 %. */
 static void t44_motorcycles(void **s)
 {
     (void)s;
@@ -819,9 +826,10 @@ static void t44_motorcycles(void **s)
     assert_int_equal(TL(TAX_SCT).pct, 2000);
 }
 
-/* 45. Air conditioner 84151020 (<= 21.10 kW) from KR, USD 1,000 CIF: CV 25,000,000; MFN 30 % = 7,500,000.
- * On 2026-03-01 (Law 66/2025): 18,000 BTU -> SCT 0, VAT 10 % x 32,500,000 = 3,250,000; 36,000 BTU -> SCT
- * 10 % x 32,500,000 = 3,250,000, VAT 10 % x 35,750,000 = 3,575,000. On 2025-03-10 the old row (every AC
+/* 45. Air conditioner 84151020 (<= 21.10 kW) from KR, USD 1,000 CIF: CV 25,000,000; MFN 30 % =
+ * 7,500,000. On 2026-03-01 (Law 66/2025): 18,000 BTU -> SCT 0, VAT 10 % x 32,500,000 = 3,250,000;
+ * 36,000 BTU -> SCT 10 % x 32,500,000 = 3,250,000, VAT 10 % x 35,750,000 = 3,575,000. On 2025-03-10
+ * the old row (every AC
  * <= 90,000 BTU, no attribute) applies: 10 % without a declared btu. */
 static void t45_air_conditioner_btu(void **s)
 {
@@ -844,8 +852,9 @@ static void t45_air_conditioner_btu(void **s)
     assert_int_equal(TL(TAX_SCT).amount, 3250000);
 }
 
-/* 46. Missing attribute: the line's SCT rows depend on it -> sct_attribute_required at the item's JSON key,
- * naming the line and its brackets; nothing guessed. A value outside every bracket (2,000 cc on a
+/* 46. Missing attribute: the line's SCT rows depend on it -> sct_attribute_required at the item's
+ * JSON key, naming the line and its brackets; nothing guessed. A value outside every bracket (2,000
+ * cc on a
  * "> 3,000 cc" line) -> sct_attribute_range. */
 static void t46_attribute_required(void **s)
 {
@@ -878,10 +887,10 @@ static void t46_attribute_required(void **s)
     assert_int_equal(TL(TAX_SCT).amount, 297500000);
 }
 
-/* 47. Spirits and beer still right. Vodka 22086000 from DE, USD 1,000 CIF, 100 LTR, 40 % vol: CV 25,000,000;
- * MFN 45 % = 11,250,000; SCT 65 % (>= 20 % vol) x 36,250,000 = 23,562,500; VAT 10 % x 59,812,500 =
- * 5,981,250. At 15 % vol: 35 % x 36,250,000 = 12,687,500; at exactly 20 % vol (min inclusive): 65 %.
- * Beer (case 3, no attribute): SCT 65 % x 33,750,000 = 21,937,500. */
+/* 47. Spirits and beer still right. Vodka 22086000 from DE, USD 1,000 CIF, 100 LTR, 40 % vol: CV
+ * 25,000,000; MFN 45 % = 11,250,000; SCT 65 % (>= 20 % vol) x 36,250,000 = 23,562,500; VAT 10 % x
+ * 59,812,500 = 5,981,250. At 15 % vol: 35 % x 36,250,000 = 12,687,500; at exactly 20 % vol (min
+ * inclusive): 65 %. Beer (case 3, no attribute): SCT 65 % x 33,750,000 = 21,937,500. */
 static void t47_spirits_and_beer(void **s)
 {
     (void)s;
@@ -905,8 +914,8 @@ static void t47_spirits_and_beer(void **s)
 }
 
 /* 48. Sugary drink 22029990 from US, USD 1,000 CIF, 1,000 LTR: CV 25,000,000; MFN 20 % = 5,000,000.
- * 2026-06-01: no SCT row yet -> not subject, no attribute needed. 2027-03-01, 6.5 g/100 ml: SCT 8 % x
- * 30,000,000 = 2,400,000; 5 g/100 ml: 0. 2028-02-01, 6.5 g: 10 % x 30,000,000 = 3,000,000. */
+ * 2026-06-01: no SCT row yet -> not subject, no attribute needed. 2027-03-01, 6.5 g/100 ml: SCT 8 %
+ * x 30,000,000 = 2,400,000; 5 g/100 ml: 0. 2028-02-01, 6.5 g: 10 % x 30,000,000 = 3,000,000. */
 static void t48_sugary_drinks(void **s)
 {
     (void)s;

@@ -1,4 +1,4 @@
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -11,7 +11,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void fetch(void) { sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); }
 
-EVP_PKEY *sig_parse_p256_pem(const char *pem)
+EVP_PKEY *ecdsa_parse_p256_pem(const char *pem)
 {
     BIO *b = BIO_new_mem_buf(pem, -1);
     if (!b)
@@ -31,7 +31,7 @@ EVP_PKEY *sig_parse_p256_pem(const char *pem)
     return k;
 }
 
-int sig_b64_decode(const char *in, unsigned char *out, size_t max)
+int ecdsa_b64_decode(const char *in, unsigned char *out, size_t max)
 {
     static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     unsigned acc = 0;
@@ -62,8 +62,8 @@ int sig_b64_decode(const char *in, unsigned char *out, size_t max)
     return (int)n;
 }
 
-int sig_verify_p256(EVP_PKEY *key, const void *msg, size_t n, const unsigned char *der,
-                    size_t der_len)
+int ecdsa_verify_p256(EVP_PKEY *key, const void *msg, size_t n, const unsigned char *der,
+                      size_t der_len)
 {
     unsigned char dg[32];
     unsigned int dl = 0;

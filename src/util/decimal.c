@@ -1,9 +1,9 @@
-#include "util/dec.h"
+#include "util/decimal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-int64_t dec_pow10(int n)
+int64_t decimal_pow10(int n)
 {
     int64_t p = 1;
     while (n-- > 0)
@@ -11,7 +11,7 @@ int64_t dec_pow10(int n)
     return p;
 }
 
-int dec_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *out)
+int decimal_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *out)
 {
     size_t i = 0;
     int neg = 0, int_digits = 0, frac_digits = 0, seen_point = 0;
@@ -22,45 +22,45 @@ int dec_parse_n(const char *s, size_t n, int scale, int allow_comma, int64_t *ou
         i = 1;
     }
     if (i == n)
-        return DEC_ERR_SYNTAX;
+        return DECIMAL_ERR_SYNTAX;
     for (; i < n; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
             if (seen_point) {
                 if (++frac_digits > scale)
-                    return DEC_ERR_SCALE;
+                    return DECIMAL_ERR_SCALE;
             } else {
                 /* leading zeros do not count towards the magnitude cap */
                 if (int_digits > 0 || c != '0')
                     int_digits++;
-                if (int_digits > DEC_MAX_INT_DIGITS)
-                    return DEC_ERR_RANGE;
+                if (int_digits > DECIMAL_MAX_INT_DIGITS)
+                    return DECIMAL_ERR_RANGE;
             }
             v = v * 10 + (c - '0');
         } else if ((c == '.' || (allow_comma && c == ',')) && !seen_point) {
             /* "5." and ".5" are rejected: a point must have digits on both sides */
             if (i == (size_t)neg || i + 1 == n)
-                return DEC_ERR_SYNTAX;
+                return DECIMAL_ERR_SYNTAX;
             seen_point = 1;
         } else {
-            return DEC_ERR_SYNTAX;
+            return DECIMAL_ERR_SYNTAX;
         }
     }
-    v *= dec_pow10(scale - frac_digits);
+    v *= decimal_pow10(scale - frac_digits);
     if (v > INT64_MAX)
-        return DEC_ERR_RANGE;
+        return DECIMAL_ERR_RANGE;
     *out = neg ? -(int64_t)v : (int64_t)v;
-    return DEC_OK;
+    return DECIMAL_OK;
 }
 
-int dec_parse(const char *s, int scale, int allow_comma, int64_t *out)
+int decimal_parse(const char *s, int scale, int allow_comma, int64_t *out)
 {
-    return dec_parse_n(s, strlen(s), scale, allow_comma, out);
+    return decimal_parse_n(s, strlen(s), scale, allow_comma, out);
 }
 
 /* Hand-rolled rather than snprintf: amounts are formatted hundreds of times per declaration
  * and snprintf's format parsing dominated the tax encoder's profile. */
-int dec_format(int64_t v, int scale, char *buf, size_t size)
+int decimal_format(int64_t v, int scale, char *buf, size_t size)
 {
     char tmp[48];
     int n = 0, len = 0;
@@ -95,7 +95,7 @@ int dec_format(int64_t v, int scale, char *buf, size_t size)
     return len;
 }
 
-int64_t dec_round_div(__int128 num, __int128 den)
+int64_t decimal_round_div(__int128 num, __int128 den)
 {
     int neg = num < 0;
     __int128 a = neg ? -num : num;

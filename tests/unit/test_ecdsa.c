@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "util/sig.h"
+#include "util/ecdsa.h"
 
 static char *public_pem(EVP_PKEY *k)
 {
@@ -39,18 +39,18 @@ static void verifies_exact_bytes_only(void **state)
     (void)state;
     EVP_PKEY *priv = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
     char *pem = public_pem(priv);
-    EVP_PKEY *pub = sig_parse_p256_pem(pem);
+    EVP_PKEY *pub = ecdsa_parse_p256_pem(pem);
     assert_non_null(pub);
     const char *body = "{\"bank_transaction_id\":\"T1\",\"lines\":[]}";
     unsigned char s[128];
     size_t n = sign(priv, body, s, sizeof s);
-    assert_int_equal(sig_verify_p256(pub, body, strlen(body), s, n), 1);
-    assert_int_equal(sig_verify_p256(pub, body, strlen(body) - 1, s, n), 0); /* other bytes */
+    assert_int_equal(ecdsa_verify_p256(pub, body, strlen(body), s, n), 1);
+    assert_int_equal(ecdsa_verify_p256(pub, body, strlen(body) - 1, s, n), 0); /* other bytes */
     unsigned char t[128];
     size_t m = sign(other, body, t, sizeof t); /* other key */
-    assert_int_equal(sig_verify_p256(pub, body, strlen(body), t, m), 0);
+    assert_int_equal(ecdsa_verify_p256(pub, body, strlen(body), t, m), 0);
     s[n / 2] ^= 1;
-    assert_int_not_equal(sig_verify_p256(pub, body, strlen(body), s, n), 1); /* corrupted */
+    assert_int_not_equal(ecdsa_verify_p256(pub, body, strlen(body), s, n), 1); /* corrupted */
     EVP_PKEY_free(pub);
     EVP_PKEY_free(priv);
     EVP_PKEY_free(other);
@@ -62,9 +62,10 @@ static void only_p256_keys(void **state)
     (void)state;
     EVP_PKEY *k384 = EVP_EC_gen("P-384");
     char *pem = public_pem(k384);
-    assert_null(sig_parse_p256_pem(pem));
-    assert_null(sig_parse_p256_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"));
-    assert_null(sig_parse_p256_pem(""));
+    assert_null(ecdsa_parse_p256_pem(pem));
+    assert_null(
+        ecdsa_parse_p256_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"));
+    assert_null(ecdsa_parse_p256_pem(""));
     EVP_PKEY_free(k384);
     free(pem);
 }
@@ -73,12 +74,13 @@ static void base64(void **state)
 {
     (void)state;
     unsigned char out[16];
-    assert_int_equal(sig_b64_decode("aGVsbG8=", out, sizeof out), 5);
+    assert_int_equal(ecdsa_b64_decode("aGVsbG8=", out, sizeof out), 5);
     assert_memory_equal(out, "hello", 5);
-    assert_int_equal(sig_b64_decode("aGVs\nbG8h", out, sizeof out), 6);
-    assert_int_equal(sig_b64_decode("not base64 !", out, sizeof out), -1);
-    assert_int_equal(sig_b64_decode("aGVsbG8=aa", out, sizeof out), -1);
-    assert_int_equal(sig_b64_decode("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=", out, 8), -1); /* too long */
+    assert_int_equal(ecdsa_b64_decode("aGVs\nbG8h", out, sizeof out), 6);
+    assert_int_equal(ecdsa_b64_decode("not base64 !", out, sizeof out), -1);
+    assert_int_equal(ecdsa_b64_decode("aGVsbG8=aa", out, sizeof out), -1);
+    assert_int_equal(ecdsa_b64_decode("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=", out, 8),
+                     -1); /* too long */
 }
 
 int main(void)
