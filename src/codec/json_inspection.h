@@ -19,7 +19,8 @@ typedef struct insp_result_in {
     char reference[64];   /* the declarant's: a result already issued */
     date_ymd issued;      /* the agency's: "date" (0 when missing or malformed) */
     char note[256];
-    int lines[INSP_MAX_LINES]; /* item lines, 1-based */
+    int lines[INSP_MAX_LINES]; /* item lines as given, 1-based (0: not an integer); whether the
+                                  declaration has them is the service's check */
     int n_lines;
 } insp_result_in;
 
@@ -30,8 +31,8 @@ typedef struct insp_decision_in {
 } insp_decision_in;
 
 /* Decodes a result into r (zeroed first): the declarant's fields when declarant, else the
- * agency's; item lines are checked against the declaration's n_items. The body is an object. */
-void json_insp_result_decode(json_t *body, int declarant, int n_items, insp_result_in *r, errs *e);
+ * agency's. The body is an object. */
+void json_insp_result_decode(json_t *body, int declarant, insp_result_in *r, errs *e);
 /* Decodes a decision's body into d (zeroed first): release (release_for_storage) or not
  * (inspection_failure). */
 void json_insp_decision_decode(json_t *body, int release, insp_decision_in *d, errs *e);

@@ -412,7 +412,10 @@ static void h_fx_put(route_ctx *c)
 /* specialised inspection, amendments under review */
 static void h_inspection_result(route_ctx *c)
 {
-    reply(c->rs, svc_inspection_result(c->a, c->req, P0, c->body));
+    insp_result_in in = {0}; /* the declarant references a result, an agency records one */
+    if (body_object(c))
+        json_insp_result_decode(c->body, svc_role_is(c->req, "declarant"), &in, c->e);
+    reply(c->rs, svc_inspection_result(c->a, c->req, P0, &in, c->e));
 }
 static void h_obligations(route_ctx *c) { reply(c->rs, svc_agency_obligations(c->a, c->req)); }
 static void h_decl_versions(route_ctx *c) { reply(c->rs, svc_decl_versions(c->a, c->req, P0)); }
@@ -553,8 +556,9 @@ static void h_audit_chain(route_ctx *c)
 static void h_offices(route_ctx *c) { reply(c->rs, svc_offices_list(c->a)); }
 static void h_office_put(route_ctx *c)
 {
-    office_in in;
-    json_office_decode(c->body, &in, c->e);
+    office_in in = {0};
+    if (body_object(c))
+        json_office_decode(c->body, &in, c->e);
     reply(c->rs, svc_office_put(c->a, c->req, P0, &in, c->e));
 }
 static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }

@@ -266,11 +266,7 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
                       const char *content_type, const char *body, size_t len, int too_big,
                       const char **got, svc_reply *bad)
 {
-    errs *e = malloc(sizeof *e);
-    if (!e) {
-        *bad = svc_error(SVC_ERROR, "internal", "out of memory");
-        return 1;
-    }
+    errs errbuf, *e = &errbuf; /* on the stack (docs/architecture.md, "Memory") */
     errs_init(e);
     const char *const *mine = declarant ? declarant_kinds : officer_kinds;
     size_t n_mine = declarant ? N_OF(declarant_kinds) : N_OF(officer_kinds);
@@ -317,7 +313,6 @@ static int check_file(int declarant, const char *kind, int kind_required, const 
     int n = e->n;
     if (n)
         *bad = svc_errors(e);
-    free(e);
     return n ? 1 : 0;
 }
 

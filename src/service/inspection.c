@@ -456,7 +456,8 @@ static int lines_job(db_conn *c, void *ctx)
     return x->found < 0 ? x->found : 0;
 }
 
-svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, json_t *body)
+svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number,
+                                const insp_result_in *in, errs *e)
 {
     svc_reply r = {0};
     int declarant = svc_role_is(req, "declarant");
@@ -464,8 +465,8 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
         return svc_error(
             SVC_FORBIDDEN, "forbidden",
             "inspection results are recorded by the agency (or referenced by the declarant)");
-    if (!json_is_object(body))
-        return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
+    if (svc_body_not_object(e))
+        return svc_not_object();
     if (svc_idempotent_replay(a, req, &r))
         return r;
     lines_ctx lc = {.number = number};
@@ -486,22 +487,28 @@ svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, 
 
     result_ctx x = {
         .job = svc_job_start(req), .tariff = a->tariff, .number = number, .declarant = declarant};
-    errs e;
-    errs_init(&e);
-    insp_result_in in;
-    json_insp_result_decode(body, declarant, n_items, &in, &e);
-    if (in.issued && in.issued > svc_today())
-        errs_add(&e, "date_future", "/date", "a result cannot be dated in the future");
-    snprintf(x.legal_ref, sizeof x.legal_ref, "%s", in.legal_ref);
-    snprintf(x.result, sizeof x.result, "%s", in.result);
-    snprintf(x.certificate, sizeof x.certificate, "%s", in.certificate);
-    snprintf(x.reference, sizeof x.reference, "%s", in.reference);
-    snprintf(x.note, sizeof x.note, "%s", in.note);
-    x.issued = in.issued;
-    x.n_lines = in.n_lines;
-    memcpy(x.lines, in.lines, sizeof x.lines);
-    if (e.n)
-        return svc_errors(&e);
+    /* the item lines the body names, against the declaration's items */
+    int n_lines = 0;
+    for (int i = 0; i < in->n_lines; i++) {
+        if (in->lines[i] < 1 || in->lines[i] > n_items) {
+            char path[32];
+            snprintf(path, sizeof path, "/items/%d", i);
+            errs_add(e, "line", path, "item lines of this declaration are 1-%d", n_items);
+        } else {
+            x.lines[n_lines++] = in->lines[i];
+        }
+    }
+    if (in->issued && in->issued > svc_today())
+        errs_add(e, "date_future", "/date", "a result cannot be dated in the future");
+    snprintf(x.legal_ref, sizeof x.legal_ref, "%s", in->legal_ref);
+    snprintf(x.result, sizeof x.result, "%s", in->result);
+    snprintf(x.certificate, sizeof x.certificate, "%s", in->certificate);
+    snprintf(x.reference, sizeof x.reference, "%s", in->reference);
+    snprintf(x.note, sizeof x.note, "%s", in->note);
+    x.issued = in->issued;
+    x.n_lines = n_lines;
+    if (e->n)
+        return svc_errors(e);
     return svc_run_write(a, &x.job, record_job, &x, "the database refused the inspection result");
 }
 

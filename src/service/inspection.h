@@ -10,6 +10,7 @@
 #define ECUSTOMS_SERVICE_INSPECTION_H
 
 #include "core/decl.h"
+#include "codec/json_inspection.h"
 #include "service/app.h"
 #include "store/store.h"
 
@@ -35,7 +36,10 @@ int insp_attach(db_conn *c, const tariff *t, const char *decl_id, json_t *view);
 
 /* POST /declarations/{number}/inspection-results: an agency records a result for items of
  * a declaration, or the declarant references a result already issued for its goods. */
-svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number, json_t *body);
+/* in: as json_insp_result_decode decoded it (the declarant's fields for a declarant, else the
+ * agency's), e its errors; the item lines are checked here, against the declaration */
+svc_reply svc_inspection_result(app *a, const svc_req *req, const char *number,
+                                const insp_result_in *in, errs *e);
 /* GET /agencies/me/obligations: the calling agency's after-clearance obligations. */
 svc_reply svc_agency_obligations(app *a, const svc_req *req);
 

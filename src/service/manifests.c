@@ -58,6 +58,7 @@ typedef struct manifest_write_ctx {
     const char *id; /* amend: the addressed manifest */
     manifest_in *m;
     manifest_row row;
+    errs *e; /* the request's list (empty once decoded): the containers' conflicts */
 } manifest_write_ctx;
 
 #define MAX_OPEN_ROWS 64
@@ -84,11 +85,10 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
     /* A container still on another carrier's open manifest (not gated out) cannot be put on
      * this one unless an officer allowed it: otherwise a second bill of lading could carry a
      * held container out. Every such container is reported at once. */
-    errs *e = malloc(sizeof *e);
+    errs *e = x->e;
     mctr_row *rows = malloc(MAX_OPEN_ROWS * sizeof *rows);
-    int rc = e && rows ? 0 : DB_ERR;
-    if (e)
-        errs_init(e);
+    int rc = rows ? 0 : DB_ERR;
+    errs_init(e); /* a job may run again after a retried batch */
     for (int i = 0; i < x->m->n_bl && rc == 0; i++)
         for (int j = 0; j < x->m->bl[i].n_ctr && rc == 0; j++) {
             const char *ctr = x->m->bl[i].ctr[j].number;
@@ -114,10 +114,8 @@ static int write_lines(db_conn *c, manifest_write_ctx *x)
     if (rc == 0 && e->n) {
         svc_reply r = svc_errors(e);
         r.code = SVC_CONFLICT;
-        free(e);
         return svc_fail(&x->job, r);
     }
-    free(e);
     if (rc)
         return rc;
     for (int i = 0; i < x->m->n_bl; i++) {
@@ -229,7 +227,7 @@ static svc_reply manifest_write(app *a, const svc_req *req, const char *id, mani
                           a->rules[k].name);
     }
     pthread_rwlock_unlock(&a->risk_lock);
-    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = m};
+    manifest_write_ctx x = {.job = svc_job_start(req), .id = id, .m = m, .e = e};
     if (!id) {
         snprintf(x.row.id, sizeof x.row.id, "%s", new_id);
         snprintf(x.row.carrier, sizeof x.row.carrier, "%s", req->party);
