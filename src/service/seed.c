@@ -448,14 +448,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     }
     if (rc != 0)
         return rc;
-    res->green += row.channel == CH_GREEN;
-    res->yellow += row.channel == CH_YELLOW;
-    res->red += row.channel == CH_RED;
-    res->declarations++;
-    if (!res->first_at || t1 < res->first_at)
-        res->first_at = t1;
-    if (t1 > res->last_at)
-        res->last_at = t1;
+    seed_result_add(res, row.channel, t1);
 
     /* the rest of its life, for declarations old enough to have lived it */
     if (t1 > o->end - SETTLE_S) {

@@ -9,8 +9,9 @@
  * links and MAC are computed without reading anything back, and what reaches the database is one
  * insert per final row (declaration, events, ledger entries, ledger_unpaid when still owed,
  * bill-of-lading links, risk facts, the payment). A builder thread plays batch k + 1 while the
- * writer inserts batch k. `db seed --reference` writes through seed_one; tests/api/test_seed.py
- * checks that both leave the same rows. */
+ * writer inserts batch k. On a database without declarations the search terms wait for the
+ * last batch (fr_terms_all_job). `db seed --reference` writes through seed_one;
+ * tests/api/test_seed.py checks that both leave the same rows. */
 #include "service/seed_internal.h"
 
 #include <jansson.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/lifecycle.h"
 #include "core/number.h"
@@ -169,6 +171,12 @@ typedef struct fr_decl {
     int64_t unpaid_at;            /* its first assessment while it still owes, else 0 */
 } fr_decl;
 
+/* What the search terms of a declaration need once its batch is gone. */
+typedef struct fr_seen {
+    char id[33], number[13], stem[12];
+    int ti;
+} fr_seen;
+
 typedef struct fr_event {
     audit_event e;
     char prev[65], gprev[65], state[65], hash[65];
@@ -191,6 +199,8 @@ typedef struct fr_batch {
     int64_t seq[100]; /* sequences decl.NN as they end after this batch, 0 = untouched */
     char **terms;     /* per template: its document's search terms (fr_state's) */
     int *n_terms;
+    int (*chapters)[100]; /* per template: item lines per HS chapter (fr_state's) */
+    int terms_later;      /* decl_terms is written at the end (fr_state.all) */
     fa_arena arena;
     int failed;
 } fr_batch;
@@ -205,6 +215,11 @@ typedef struct fr_state {
     svc_req *dreqs;  /* per template: its enterprise as declarant */
     char **terms;    /* per template: store_decl_terms_of its document */
     int *n_terms;
+    int (*chapters)[100]; /* per template: store_decl_chapters_of its document */
+    /* decl_terms written once at the end, in key order (fr_terms_all_job), when the seed fills a
+     * database that has none: every declaration of the run, by its index in the run */
+    struct fr_seen *all;
+    int terms_empty; /* decl_terms holds no row (fr_start_job) */
     audit_mac_key mk;
     audit_digest dg, dg_row;
 } fr_state;
@@ -588,6 +603,12 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         b->failed = 1;
         return;
     }
+    if (s->all) {
+        fr_seen *v = &s->all[k];
+        memcpy(v->id, d->id, sizeof v->id);
+        memcpy(v->number, d->number, sizeof v->number);
+        v->ti = ti;
+    }
     risk_input in = {.d = &t->d,
                      .item_customs_value = t->cv,
                      .customs_value = t->tr.customs_value,
@@ -638,14 +659,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         snprintf(why, sizeof why, "green channel, priority (AEO) enterprise: taxes due by %s", due);
         cleared = fr_auto_clear(s, b, &l, t1, why, "registration", NULL);
     }
-    res->green += d->channel == CH_GREEN;
-    res->yellow += d->channel == CH_YELLOW;
-    res->red += d->channel == CH_RED;
-    res->declarations++;
-    if (!res->first_at || t1 < res->first_at)
-        res->first_at = t1;
-    if (t1 > res->last_at)
-        res->last_at = t1;
+    seed_result_add(res, d->channel, t1);
 
     if (t1 > o->end - SETTLE_S) {
         res->in_progress++;
@@ -704,6 +718,43 @@ static void fr_batch_free(fr_batch *b)
     memset(b, 0, sizeof *b);
 }
 
+/* ECUSTOMS_SEED_PROFILE=1: the CPU seconds of each part of the work on stderr at the end (the
+ * writer's tables, the builder, the index rebuild): where a seed's time goes without a profiler. */
+enum {
+    FP_DECL,
+    FP_CHAPTERS,
+    FP_TERMS,
+    FP_EVENTS,
+    FP_LEDGER,
+    FP_BLS,
+    FP_RISK,
+    FP_PAYS,
+    FP_BUILD,
+    FP_INDEXES,
+    FP_RESTORE,
+    FP_N
+};
+static const char *const fp_names[FP_N] = {
+    "declarations",    "decl_chapters",   "decl_terms",          "events",
+    "ledger + unpaid", "declaration_bls", "risk_facts",          "payments + sequences",
+    "builder thread",  "indexes again",   "restore + checkpoint"};
+static double fp_cpu[FP_N];
+
+static double fp_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* adds the CPU time since *t to part k and restarts *t */
+static void fp_lap(int k, double *t)
+{
+    double n = fp_now();
+    fp_cpu[k] += n - *t;
+    *t = n;
+}
+
 typedef struct fr_build {
     fr_state *s;
     fr_batch *b;
@@ -714,6 +765,7 @@ static void *fr_build_batch(void *arg)
 {
     fr_build *w = arg;
     fr_batch *b = w->b;
+    double t0 = fp_now();
     b->n_decls = b->n_events = b->n_ledger = b->n_pays = 0;
     memset(b->seq, 0, sizeof b->seq);
     fa_free(&b->arena);
@@ -722,6 +774,7 @@ static void *fr_build_batch(void *arg)
         fr_one(w->s, b, k);
     if (b->arena.oom)
         b->failed = 1;
+    fp_lap(FP_BUILD, &t0);
     return NULL;
 }
 
@@ -779,11 +832,201 @@ static int fr_write_terms(db_conn *c, const fr_batch *b)
     return rc;
 }
 
+/* decl_terms of a seed that fills a database with none, written after the last batch in one
+ * pass in key order (term, decl_id): every row then goes to the B-tree's right-hand edge. Per
+ * batch (fr_write_terms), each batch's sorted terms still spread over the whole tree (the same
+ * words recur in every batch), so that every batch rewrote most of its leaf pages: the terms were
+ * a third of the seed's CPU at 100,000 declarations and grow with the table. The pairs are not
+ * listed (39 per declaration): each distinct term of the templates is followed by the
+ * declarations drawn from the templates that have it, merged in id order. */
+typedef struct fr_tterm {
+    const char *term;
+    int ti;
+} fr_tterm;
+
+typedef struct fr_nterm {
+    const char *term;
+    long r; /* the declaration's rank in id order */
+} fr_nterm;
+
+static int fr_tterm_cmp(const void *a, const void *b)
+{
+    const fr_tterm *x = a, *y = b;
+    int d = strcmp(x->term, y->term);
+    return d ? d : (x->ti > y->ti) - (x->ti < y->ti);
+}
+
+static int fr_nterm_cmp(const void *a, const void *b)
+{
+    const fr_nterm *x = a, *y = b;
+    int d = strcmp(x->term, y->term);
+    return d ? d : (x->r > y->r) - (x->r < y->r);
+}
+
+static int fr_long_cmp(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+static const fr_seen *fr_all_base; /* fr_rank_cmp's array (qsort has no context argument) */
+
+static int fr_rank_cmp(const void *a, const void *b)
+{
+    return strcmp(fr_all_base[*(const long *)a].id, fr_all_base[*(const long *)b].id);
+}
+
+typedef struct fr_terms_all {
+    fr_state *s;
+    long n; /* declarations in s->all */
+} fr_terms_all;
+
+#define FR_PAIRS 65536
+
+static int fr_terms_all_job(db_conn *c, void *ctx)
+{
+    fr_terms_all *x = ctx;
+    fr_state *s = x->s;
+    const fr_seen *all = s->all;
+    long n = x->n, n_t = 0, n_q = 0, n_p = 0;
+    int n_tpls = s->j->n_tpls, rc = 0;
+    double t0 = fp_now();
+    long *by_rank = malloc((size_t)(n ? n : 1) * sizeof *by_rank);
+    long *rank = malloc((size_t)(n ? n : 1) * sizeof *rank);
+    long *start = calloc((size_t)n_tpls + 1, sizeof *start);
+    long *fill = malloc((size_t)n_tpls * sizeof *fill);
+    long *list = malloc((size_t)(n ? n : 1) * sizeof *list);
+    long *gather = malloc((size_t)(3 * n + 1) * sizeof *gather);
+    fr_nterm *q = malloc((size_t)(2 * n + 1) * sizeof *q);
+    const char **pt = malloc(FR_PAIRS * 2 * sizeof *pt), **pi = pt + FR_PAIRS;
+    long cap_t = 1;
+    for (int i = 0; i < n_tpls; i++)
+        cap_t += s->n_terms[i];
+    fr_tterm *t = malloc((size_t)cap_t * sizeof *t);
+    if (!by_rank || !rank || !start || !fill || !list || !gather || !q || !pt || !t) {
+        rc = DB_ERR;
+        goto out;
+    }
+    /* ids are time-ordered and the run's instants increase, so rank = index, unless two
+     * declarations shared a second (more than 86,400 a day): then sort */
+    int ordered = 1;
+    for (long k = 0; k < n; k++) {
+        by_rank[k] = k;
+        if (k && strcmp(all[k - 1].id, all[k].id) >= 0)
+            ordered = 0;
+    }
+    if (!ordered) {
+        fr_all_base = all;
+        qsort(by_rank, (size_t)n, sizeof *by_rank, fr_rank_cmp);
+    }
+    for (long r = 0; r < n; r++)
+        rank[by_rank[r]] = r;
+    /* each template's declarations, by rank */
+    for (long k = 0; k < n; k++)
+        start[all[k].ti + 1]++;
+    for (int i = 0; i < n_tpls; i++)
+        start[i + 1] += start[i];
+    for (int i = 0; i < n_tpls; i++)
+        fill[i] = start[i];
+    for (long r = 0; r < n; r++)
+        list[fill[all[by_rank[r]].ti]++] = r;
+    /* the templates' terms, and the numbers' (store_decl_terms_add_number: the number and its
+     * 11-digit stem) */
+    for (int i = 0; i < n_tpls; i++) {
+        const char *w = s->terms[i];
+        for (int k = 0; k < s->n_terms[i]; k++, w += strlen(w) + 1)
+            t[n_t++] = (fr_tterm){w, i};
+    }
+    qsort(t, (size_t)n_t, sizeof *t, fr_tterm_cmp);
+    for (long k = 0; k < n; k++) {
+        fr_seen *v = &s->all[k];
+        size_t len = strlen(v->number);
+        if (len >= 2)
+            q[n_q++] = (fr_nterm){v->number, rank[k]};
+        if (len == 12) {
+            memcpy(v->stem, v->number, 11);
+            v->stem[11] = 0;
+            q[n_q++] = (fr_nterm){v->stem, rank[k]};
+        }
+    }
+    qsort(q, (size_t)n_q, sizeof *q, fr_nterm_cmp);
+    /* the merge: the smallest next term, all of its declarations in rank order */
+    for (long i = 0, j = 0; rc == 0 && (i < n_t || j < n_q);) {
+        const char *term =
+            i < n_t && (j >= n_q || strcmp(t[i].term, q[j].term) <= 0) ? t[i].term : q[j].term;
+        long g = 0;
+        int sources = 0; /* lists in rank order: the templates', the numbers' */
+        for (; i < n_t && !strcmp(t[i].term, term); i++, sources++)
+            for (long m = start[t[i].ti]; m < start[t[i].ti + 1]; m++)
+                gather[g++] = list[m];
+        if (j < n_q && !strcmp(q[j].term, term))
+            sources++;
+        for (; j < n_q && !strcmp(q[j].term, term); j++)
+            gather[g++] = q[j].r;
+        if (sources > 1)
+            qsort(gather, (size_t)g, sizeof *gather, fr_long_cmp);
+        for (long m = 0; m < g && rc == 0; m++) {
+            if (m && gather[m] == gather[m - 1])
+                continue;
+            pt[n_p] = term;
+            pi[n_p++] = all[by_rank[gather[m]]].id;
+            if (n_p == FR_PAIRS) {
+                rc = store_decl_terms_insert_pairs(c, pt, pi, n_p);
+                n_p = 0;
+            }
+        }
+    }
+    if (rc == 0 && n_p)
+        rc = store_decl_terms_insert_pairs(c, pt, pi, n_p);
+    if (rc != 0)
+        fprintf(stderr, "seed: %s\n", db_errmsg(c));
+out:
+    free(by_rank);
+    free(rank);
+    free(start);
+    free(fill);
+    free(list);
+    free(gather);
+    free(q);
+    free(pt);
+    free(t);
+    fp_lap(FP_TERMS, &t0);
+    return rc;
+}
+
+/* The dashboard's HS chapters, as store_decl_insert writes them (the template's, counted once),
+ * in key order: the batch's declarations are in id order. */
+static int fr_write_chapters(db_conn *c, const fr_batch *b)
+{
+    long n = 0, cap = 0;
+    for (long i = 0; i < b->n_decls; i++)
+        for (int ch = 0; ch < 100; ch++)
+            cap += b->chapters[b->decls[i].ti][ch] != 0;
+    const char **ids = malloc((size_t)(cap ? cap : 1) * sizeof *ids);
+    int *chs = malloc((size_t)(cap ? cap : 1) * 2 * sizeof *chs), *its = chs ? chs + cap : NULL;
+    int rc = ids && chs ? 0 : DB_ERR;
+    for (long i = 0; rc == 0 && i < b->n_decls; i++) {
+        const int *items = b->chapters[b->decls[i].ti];
+        for (int ch = 0; ch < 100; ch++)
+            if (items[ch]) {
+                ids[n] = b->decls[i].id;
+                chs[n] = ch;
+                its[n++] = items[ch];
+            }
+    }
+    if (rc == 0)
+        rc = store_decl_chapters_insert_rows(c, ids, chs, its, n);
+    free(ids);
+    free(chs);
+    return rc;
+}
+
 /* The writer's part: inserts only, table by table (each B-tree's pages stay in the cache). */
 static int fr_write_job(db_conn *c, void *ctx)
 {
     fr_batch *b = ctx;
     int rc = 0;
+    double t0 = fp_now();
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
         const fr_decl *d = &b->decls[i];
         const tpl *t = d->t;
@@ -808,11 +1051,14 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.party, sizeof row.party, "%s", d->p->code);
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
         rc = store_decl_insert_row(c, &row);
-        if (rc == 0) /* the dashboard's HS chapters, as store_decl_insert writes them */
-            rc = store_decl_chapters_put(c, row.id, t->doc);
     }
+    fp_lap(FP_DECL, &t0);
     if (rc == 0)
+        rc = fr_write_chapters(c, b);
+    fp_lap(FP_CHAPTERS, &t0);
+    if (rc == 0 && !b->terms_later)
         rc = fr_write_terms(c, b);
+    fp_lap(FP_TERMS, &t0);
     for (long i = 0; i < b->n_events && rc == 0; i += 256) {
         const audit_event *ev[256];
         long n = b->n_events - i < 256 ? b->n_events - i : 256;
@@ -820,6 +1066,7 @@ static int fr_write_job(db_conn *c, void *ctx)
             ev[k] = &b->events[i + k].e;
         rc = store_event_insert_many(c, ev, n);
     }
+    fp_lap(FP_EVENTS, &t0);
     for (long i = 0; i < b->n_ledger && rc == 0; i++)
         rc = store_ledger_insert(c, b->ledger[i].decl_id, &b->ledger[i].r);
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
@@ -827,15 +1074,18 @@ static int fr_write_job(db_conn *c, void *ctx)
         if (d->unpaid_at)
             rc = store_ledger_unpaid_put(c, d->id, d->p->code, d->p->code, d->unpaid_at);
     }
+    fp_lap(FP_LEDGER, &t0);
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
         const decl_transport *tr = &b->decls[i].t->d.transport;
         for (int k = 0; k < tr->n_bl && rc == 0; k++)
             rc = store_declbl_add(c, b->decls[i].id, tr->bills_of_lading[k]);
     }
+    fp_lap(FP_BLS, &t0);
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
         const fr_decl *d = &b->decls[i];
         rc = store_risk_facts_put_encoded(c, d->id, d->registered_at, d->t->d.n_items, d->t->facts);
     }
+    fp_lap(FP_RISK, &t0);
     for (long i = 0; i < b->n_pays && rc == 0; i++)
         rc = store_payment_put(c, &b->pays[i]);
     for (int k = 0; k < 100 && rc == 0; k++)
@@ -844,6 +1094,7 @@ static int fr_write_job(db_conn *c, void *ctx)
             snprintf(name, sizeof name, "decl.%d", k);
             rc = store_sequence_set(c, name, b->seq[k]);
         }
+    fp_lap(FP_PAYS, &t0);
     if (rc != 0)
         fprintf(stderr, "seed: %s\n", db_errmsg(c));
     return rc;
@@ -855,9 +1106,19 @@ static int fr_start_job(db_conn *c, void *ctx)
 {
     fr_state *s = ctx;
     seed_job *j = s->j;
+    static const char terms_sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms LIMIT 1) x";
     int rc = store_event_last_global(c, &s->gseq, s->ghash);
     if (rc == 0 && (s->feed = store_event_last_feed(c)) < 0)
         rc = (int)s->feed;
+    db_stmt *st = rc == 0 ? db_prepare(c, terms_sql) : NULL;
+    if (rc == 0 && !st)
+        rc = DB_ERR;
+    if (st) {
+        int r = db_step(c, st);
+        s->terms_empty = r == DB_ROW && db_col_int64(c, st, 0) == 0;
+        db_reset(c, st);
+        rc = r == DB_ROW ? 0 : r < 0 ? r : DB_ERR;
+    }
     for (int k = 10; k < 100 && rc == 0; k += 20) { /* decl.10 (imports), decl.30 (exports) */
         char name[16];
         snprintf(name, sizeof name, "decl.%d", k);
@@ -931,6 +1192,7 @@ static int fr_drop_indexes_job(db_conn *c, void *ctx)
 static int fr_create_indexes_job(db_conn *c, void *ctx)
 {
     fr_indexes *x = ctx;
+    double t0 = fp_now();
     for (int i = 0; i < x->n; i++) {
         int rc = db_exec(c, x->sql[i]);
         if (rc != DB_OK) {
@@ -938,7 +1200,16 @@ static int fr_create_indexes_job(db_conn *c, void *ctx)
             return rc;
         }
     }
+    fp_lap(FP_INDEXES, &t0);
     return 0;
+}
+
+static int fr_restore_job(db_conn *c, void *ctx)
+{
+    double t0 = fp_now();
+    int rc = seed_restore_job(c, ctx);
+    fp_lap(FP_RESTORE, &t0);
+    return rc;
 }
 
 int seed_bulk(app *a, seed_job *j)
@@ -955,13 +1226,19 @@ int seed_bulk(app *a, seed_job *j)
         goto out;
     s.terms = calloc((size_t)j->n_tpls, sizeof *s.terms);
     s.n_terms = calloc((size_t)j->n_tpls, sizeof *s.n_terms);
-    if (!s.terms || !s.n_terms)
+    s.chapters = calloc((size_t)j->n_tpls, sizeof *s.chapters);
+    if (!s.terms || !s.n_terms || !s.chapters)
         goto out;
     for (int i = 0; i < j->n_tpls; i++) {
         snprintf(s.dreqs[i].party, sizeof s.dreqs[i].party, "%s", j->parties[i].code);
         snprintf(s.dreqs[i].role, sizeof s.dreqs[i].role, "declarant");
         if (!(s.terms[i] = store_decl_terms_of(NULL, j->tpls[i].doc, &s.n_terms[i])))
             goto out;
+        char *plain = store_unpack(j->tpls[i].doc); /* (store_decl_chapters_put's) */
+        if (!plain)
+            goto out;
+        store_decl_chapters_of(plain, s.chapters[i]);
+        free(plain);
     }
     if (store_read(a->st, fr_start_job, &s) != 0) {
         fprintf(stderr, "seed: cannot read the audit chain, sequences or manifests\n");
@@ -973,9 +1250,13 @@ int seed_bulk(app *a, seed_job *j)
     long batch = o->declarations < SEED_BATCH ? o->declarations : SEED_BATCH;
     if (fr_batch_alloc(&bb[0], batch) != 0 || fr_batch_alloc(&bb[1], batch) != 0)
         goto out;
+    if (j->base == 0 && s.terms_empty && !(s.all = calloc((size_t)o->declarations, sizeof *s.all)))
+        goto out;
     for (int k = 0; k < 2; k++) {
+        bb[k].terms_later = s.all != NULL;
         bb[k].terms = s.terms;
         bb[k].n_terms = s.n_terms;
+        bb[k].chapters = s.chapters;
     }
     store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
     store_write_bare(a->st, seed_fast_job, NULL);
@@ -1014,12 +1295,20 @@ int seed_bulk(app *a, seed_job *j)
             rc = -1;
         }
     }
+    fr_terms_all ta = {.s = &s, .n = o->declarations};
+    if (rc == 0 && s.all && store_write(a->st, fr_terms_all_job, &ta) != 0) {
+        fprintf(stderr, "seed: cannot write the search terms\n");
+        rc = -1;
+    }
     if (ix.n && store_write(a->st, fr_create_indexes_job, &ix) != 0)
         rc = -1;
-    if (store_write_bare(a->st, seed_restore_job, NULL) != 0) {
+    if (store_write_bare(a->st, fr_restore_job, NULL) != 0) {
         fprintf(stderr, "seed: cannot restore WAL and synchronous=FULL\n");
         rc = -1;
     }
+    if (getenv("ECUSTOMS_SEED_PROFILE"))
+        for (int k = 0; k < FP_N; k++)
+            fprintf(stderr, "seed profile: %-22s %8.2f CPU-s\n", fp_names[k], fp_cpu[k]);
 out:
     for (int i = 0; i < ix.n; i++) {
         free(ix.name[i]);
@@ -1035,6 +1324,8 @@ out:
         free(s.terms[i]);
     free(s.terms);
     free(s.n_terms);
+    free(s.chapters);
+    free(s.all);
     audit_mac_key_free(&s.mk);
     audit_digest_free(&s.dg);
     audit_digest_free(&s.dg_row);

@@ -57,6 +57,20 @@ static inline uint64_t seed_rnd(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
+/* One more registered declaration in the run's counts: its channel and its registration instant
+ * (both paths count the same way). */
+static inline void seed_result_add(seed_result *res, int channel, int64_t registered_at)
+{
+    res->green += channel == CH_GREEN;
+    res->yellow += channel == CH_YELLOW;
+    res->red += channel == CH_RED;
+    res->declarations++;
+    if (!res->first_at || registered_at < res->first_at)
+        res->first_at = registered_at;
+    if (registered_at > res->last_at)
+        res->last_at = registered_at;
+}
+
 /* detail_json + {"action", "by", "role", "at"}: the decision entry transition_job appends (heap;
  * list may be NULL). */
 char *seed_decisions_append(const char *list, const char *detail_json, const char *action,

@@ -1,9 +1,10 @@
 /* Large text columns (a declaration's document and tax assessment, its versions, its risk facts)
  * are stored deflated: the tax document of a 25-item declaration is ~19 KB of JSON that repeats
  * the same keys and legal references on every item, and it made ~80 % of the database
- * (docs/performance.md, "Storage"). Packed text is "~z<length>:" followed by the zlib stream in
- * base64, so the column stays TEXT in every engine; text without the marker (rows written
- * before) is read as it is. */
+ * (docs/performance.md, "Storage"). Packed text is "~y<length>:" followed by the zlib stream
+ * (deflated with preset dictionary 1, store/pack.c) in base64, so the column stays TEXT in every
+ * engine; "~z<length>:" (no dictionary) was written before schema migration 13's release and is
+ * still read; text without a marker (rows written before packing) is read as it is. */
 #ifndef ECUSTOMS_STORE_PACK_H
 #define ECUSTOMS_STORE_PACK_H
 

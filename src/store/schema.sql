@@ -352,7 +352,22 @@ DROP INDEX IF EXISTS decl_terms_decl;
 -- a declaration's declared documents are cleared when it is amended or cancelled (DELETE by
 -- decl_id): without this index every such statement read the whole table
 CREATE INDEX IF NOT EXISTS declared_documents_decl ON declared_documents(decl_id);
--- migration 14: selectivity's selections by source (the hit rates); the lists by status and by channel (issue 16)
+-- migration 13: the HS chapters in one B-tree
+-- decl_chapters was a rowid table with its primary key (decl_id, chapter) as a second B-tree:
+-- ~13 rows per declaration stored twice, 1.2 KB per declaration, and two inserts per row. Now
+-- the key is the table (SQLite: WITHOUT ROWID; PostgreSQL keeps its heap and primary key).
+-- engine: sqlite
+ALTER TABLE decl_chapters RENAME TO decl_chapters_rowid;
+-- engine: sqlite
+CREATE TABLE decl_chapters (
+  decl_id TEXT NOT NULL, chapter INTEGER NOT NULL, items INTEGER NOT NULL,
+  PRIMARY KEY (decl_id, chapter)) WITHOUT ROWID;
+-- engine: sqlite
+INSERT INTO decl_chapters (decl_id, chapter, items)
+  SELECT decl_id, chapter, items FROM decl_chapters_rowid ORDER BY decl_id, chapter;
+-- engine: sqlite
+DROP TABLE decl_chapters_rowid;
+-- migration 14: selectivity's selections by source (the hit rates); the lists by status and by channel
 -- One row per declaration registered on the yellow or red channel and per source of its risk
 -- decision that asked for yellow or red (source: the reason's code, rule, model, exploration,
 -- compliance, random, inherited...; ref: the rule id, the model version, else 0), written with
@@ -360,7 +375,6 @@ CREATE INDEX IF NOT EXISTS declared_documents_decl ON declared_documents(decl_id
 -- (GET /api/v1/risk/hit-rates) read a period's rows from this key alone and each one's outcome
 -- from risk_outcomes: reading the risk column of the declarations themselves meant reading past
 -- their documents (1.5 s for a month of 100,000 declarations, docs/performance.md).
--- (Migration 13 belongs to another branch of the same stop; this one does not depend on it.)
 -- engine: sqlite
 CREATE TABLE IF NOT EXISTS risk_selections (
   registered_at BIGINT NOT NULL, decl_id TEXT NOT NULL, source TEXT NOT NULL, ref BIGINT NOT NULL,

@@ -137,7 +137,9 @@ void store_decl_chapters_of(const char *doc_json, int items[100])
 /* The chapters of a document, packed or not (store/pack.h: callers pack before the writer). */
 static void chapters_count(const char *doc_json, int items[100])
 {
-    char *plain = doc_json && !strncmp(doc_json, "~z", 2) ? store_unpack(doc_json) : NULL;
+    char *plain = doc_json && doc_json[0] == '~' && (doc_json[1] == 'z' || doc_json[1] == 'y')
+                      ? store_unpack(doc_json)
+                      : NULL;
     store_decl_chapters_of(plain ? plain : doc_json, items);
     free(plain);
 }
@@ -223,6 +225,51 @@ int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_
     if (!memcmp(was, now, sizeof was))
         return 0; /* most updates (the number, the channel, a decision) keep the items */
     return store_decl_chapters_put(c, decl_id, doc_json);
+}
+
+/* CHAPTER_ROWS rows per statement (a statement's set-up and reset cost about a row's insert) */
+#define CHAPTER_ROWS 32
+static char chapters_many_sql[80 + CHAPTER_ROWS * 12];
+static pthread_once_t chapters_many_once = PTHREAD_ONCE_INIT;
+
+static void chapters_many_init(void)
+{
+    size_t n = (size_t)snprintf(chapters_many_sql, sizeof chapters_many_sql,
+                                "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ");
+    for (int i = 0; i < CHAPTER_ROWS; i++)
+        n += (size_t)snprintf(chapters_many_sql + n, sizeof chapters_many_sql - n, "%s(?, ?, ?)",
+                              i ? "," : "");
+}
+
+int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
+                                    const int *items, long n)
+{
+    static const char one[] =
+        "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
+    long i = 0;
+    int rc = 0;
+    pthread_once(&chapters_many_once, chapters_many_init);
+    for (; rc == 0 && n - i >= CHAPTER_ROWS; i += CHAPTER_ROWS) {
+        db_stmt *st = db_prepare(c, chapters_many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < CHAPTER_ROWS; k++) {
+            db_bind_text_static(c, st, 3 * k + 1, decl_ids[i + k]);
+            db_bind_int64(c, st, 3 * k + 2, chapters[i + k]);
+            db_bind_int64(c, st, 3 * k + 3, items[i + k]);
+        }
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        db_bind_text_static(c, st, 1, decl_ids[i]);
+        db_bind_int64(c, st, 2, chapters[i]);
+        db_bind_int64(c, st, 3, items[i]);
+        rc = db_run(c, st);
+    }
+    return rc;
 }
 
 #define BACKFILL_PAGE 500

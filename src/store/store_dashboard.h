@@ -48,6 +48,11 @@ int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_jso
  * being replaced; NULL: unknown, rewritten). */
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
                                const char *doc_json);
+/* n rows (decl_id, chapter, items) of declarations that have none yet, many per statement: for a
+ * bulk writer that knows the chapters beforehand (db seed: once per template), in key order for
+ * its B-tree's locality. The ids must outlive the call (bound without copies). */
+int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
+                                    const int *items, long n);
 /* Rewrites decl_chapters from every declaration's document: migration 11's back-fill (schema.c),
  * in the migration's transaction. 0 or <0. */
 int store_decl_chapters_backfill(db_conn *c);

@@ -57,10 +57,19 @@ def nearest_rank(values, p):
     return v[max(1, -(-len(v) * p // 100)) - 1]
 
 
+PACK_DICT_1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "store", "pack-dict-1.txt")
+
+
 def unpack(text):
-    """A packed text column (store/pack.h: "~z<length>:" and the zlib stream in base64)."""
-    if text and text.startswith("~z"):
-        return zlib.decompress(base64.b64decode(text[text.index(":") + 1:])).decode()
+    """A packed text column (store/pack.h: "~y<length>:" and the zlib stream, deflated with
+    the preset dictionary src/store/pack-dict-1.txt, in base64; "~z" without a dictionary)."""
+    if text and text[:2] in ("~y", "~z"):
+        data = base64.b64decode(text[text.index(":") + 1:])
+        if text.startswith("~z"):
+            return zlib.decompress(data).decode()
+        with open(PACK_DICT_1, "rb") as f:
+            d = zlib.decompressobj(zdict=f.read())
+        return (d.decompress(data) + d.flush()).decode()
     return text
 
 

@@ -134,6 +134,20 @@ class T12SeedFastPath(unittest.TestCase):
                          query(self.fast, OWED))
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", self.fast).stdout)
 
+    def test_more_than_a_declaration_a_second(self):
+        # a fresh database's search terms are written after the last batch in key order
+        # (term, declaration id): at more than 86,400 a day two declarations share a second and
+        # their time-ordered ids are no longer in the order they were drawn in
+        args = ["--declarations", "400", "--per-day", "200000", "--enterprises", "60", "--end", END]
+        run_cli("db", "seed", "--db", self.fast, *args)
+        run_cli("db", "seed", "--db", self.ref, "--reference", *args)
+        ids = [i for (i,) in query(self.fast, "SELECT id FROM declarations ORDER BY created_at, rowid")]
+        self.assertNotEqual(ids, sorted(ids))  # (the case this test is about)
+        self.assertIsNone(first_difference(rows_of(self.fast), rows_of(self.ref)))
+        self.assertEqual(query(self.fast, "SELECT COUNT(*) FROM declarations d WHERE NOT EXISTS"
+                                          " (SELECT 1 FROM decl_terms t WHERE t.term = d.number"
+                                          " AND t.decl_id = d.id)"), [(0,)])
+
     def test_bad_options(self):
         for bad in (["--declarations", "0"], ["--declarations", "10", "--end", "5"],
                     ["--declarations", "x"]):

@@ -417,3 +417,57 @@ class T12StorageTermsOneTree(unittest.TestCase):
                                    " AND NOT EXISTS (SELECT 1 FROM decl_terms t WHERE t.term = d.number"
                                    " AND t.decl_id = d.id)"), [(0,)])
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
+
+
+class T12StorageChaptersOneTree(unittest.TestCase):
+    """Schema migration 13: decl_chapters in one B-tree keyed (decl_id, chapter) (SQLite: WITHOUT
+    ROWID); a database of version 12 keeps its rows and the dashboard's chapters still add up."""
+
+    def setUp(self):
+        self.env = ExistingDb("chapters")
+
+    def tearDown(self):
+        self.env.stop()
+
+    def test_version_12_chapters_migrated(self):
+        db = self.env.db
+        run_cli("db", "init", "--demo", "--db", db)
+        run_cli("db", "seed", "--db", db, "--declarations", "120", "--per-day", "60",
+                "--enterprises", "30")
+        before = query(db, "SELECT decl_id, chapter, items FROM decl_chapters ORDER BY decl_id, chapter")
+        self.assertGreater(len(before), 120)
+        # (a fresh database: the seed wrote the search terms after its last batch, on either
+        # engine) every declaration is found by its number and its document's words
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE NOT EXISTS (SELECT 1"
+                                   " FROM decl_terms t WHERE t.term = d.number AND t.decl_id = d.id)"),
+                         [(0,)])
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE (SELECT COUNT(*)"
+                                   " FROM decl_terms t WHERE t.decl_id = d.id) < 10"), [(0,)])
+        c = self.env.connect_db()  # back to what version 12 left
+        try:
+            if self.env.engine == "sqlite":
+                c.execute("ALTER TABLE decl_chapters RENAME TO x")
+                c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
+                          " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
+                c.execute("INSERT INTO decl_chapters SELECT * FROM x")
+                c.execute("DROP TABLE x")
+            c.execute("DELETE FROM schema_version WHERE version >= 13")
+            c.commit()
+        finally:
+            c.close()
+        if self.env.engine == "sqlite":
+            self.assertNotIn("WITHOUT ROWID",
+                             query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_chapters'")[0][0])
+        run_cli("db", "migrate", "--db", db)
+        self.assertGreaterEqual(query(db, "SELECT MAX(version) FROM schema_version")[0][0], 13)
+        self.assertEqual(query(db, "SELECT decl_id, chapter, items FROM decl_chapters"
+                                   " ORDER BY decl_id, chapter"), before)
+        if self.env.engine == "sqlite":
+            self.assertIn("WITHOUT ROWID",
+                          query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_chapters'")[0][0])
+            self.assertEqual(query(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'x'"
+                                       " OR name = 'decl_chapters_rowid'"), [(0,)])
+        # every declaration's rows are its document's item lines (the seed writes them per
+        # template, the live path from the document)
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE (SELECT SUM(items)"
+                                   " FROM decl_chapters c WHERE c.decl_id = d.id) IS NULL"), [(0,)])

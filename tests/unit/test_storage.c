@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include "store/db.h"
 #include "store/pack.h"
@@ -34,14 +36,66 @@ static void pack_round_trip(void **state)
     char *text = json_like(20000);
     char *p = store_pack(text);
     assert_non_null(p);
-    assert_true(strncmp(p, "~z20000:", 8) == 0);
-    assert_true(strlen(p) < strlen(text) / 3); /* repetitive JSON shrinks */
+    assert_true(strncmp(p, "~y20000:", 8) == 0); /* with dictionary 1 */
+    assert_true(strlen(p) < strlen(text) / 3);   /* repetitive JSON shrinks */
     char *back = store_unpack(p);
     assert_non_null(back);
     assert_string_equal(back, text);
     assert_null(store_pack(p)); /* packed already: stored as it is */
     free(back);
     free(p);
+    free(text);
+}
+
+/* "~z<length>:" + base64 of a zlib stream deflated with dict (NULL: none), as store_pack wrote
+ * before dictionary 1 (dict NULL) or as another dictionary would */
+static char *pack_with(const char *text, const char *marker, const char *dict)
+{
+    size_t n = strlen(text);
+    unsigned char z[65536];
+    z_stream st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(deflateInit(&st, 1), Z_OK);
+    if (dict)
+        assert_int_equal(deflateSetDictionary(&st, (const Bytef *)dict, (uInt)strlen(dict)), Z_OK);
+    st.next_in = (Bytef *)text;
+    st.avail_in = (uInt)n;
+    st.next_out = z;
+    st.avail_out = sizeof z;
+    assert_int_equal(deflate(&st, Z_FINISH), Z_STREAM_END);
+    int zn = (int)st.total_out;
+    deflateEnd(&st);
+    char *out = malloc(32 + 4 * ((size_t)zn + 2) / 3 + 1);
+    int k = snprintf(out, 32, "%s%zu:", marker, n);
+    EVP_EncodeBlock((unsigned char *)out + k, z, zn);
+    return out;
+}
+
+static void unpack_reads_both_formats(void **state)
+{
+    (void)state;
+    char *text = json_like(6000);
+    char *old = pack_with(text, "~z", NULL); /* rows written before dictionary 1 */
+    char *back = store_unpack(old);
+    assert_non_null(back);
+    assert_string_equal(back, text);
+    free(back);
+    char *now = store_pack(text); /* what is written now: dictionary 1 */
+    assert_non_null(now);
+    assert_true(strncmp(now, "~y6000:", 7) == 0);
+    back = store_unpack(now);
+    assert_non_null(back);
+    assert_string_equal(back, text);
+    free(back);
+    /* a stream that needs another dictionary than the marker's is refused, not misread */
+    char *other = pack_with(text, "~y", "{\"some other\":\"dictionary\"}");
+    assert_null(store_unpack(other));
+    char *needs = pack_with(text, "~z", "{\"some other\":\"dictionary\"}");
+    assert_null(store_unpack(needs));
+    free(old);
+    free(now);
+    free(other);
+    free(needs);
     free(text);
 }
 
@@ -66,6 +120,7 @@ static void unpack_refuses_corrupt_text(void **state)
     assert_null(store_unpack("~zabc:AAAA"));
     assert_null(store_unpack("~z10:AAA"));  /* not base64 (length) */
     assert_null(store_unpack("~z10:AAAA")); /* not a zlib stream */
+    assert_null(store_unpack("~y10:AAAA"));
     char *wrong = strdup(p);
     wrong[2] = '5'; /* another length than the stream holds */
     assert_null(store_unpack(wrong));
@@ -265,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pack_round_trip),
         cmocka_unit_test(pack_small_and_plain),
+        cmocka_unit_test(unpack_reads_both_formats),
         cmocka_unit_test(unpack_refuses_corrupt_text),
         cmocka_unit_test(migrate_empty_then_up_to_date),
         cmocka_unit_test(migrate_refuses_newer),
