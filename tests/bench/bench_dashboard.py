@@ -51,12 +51,16 @@ port = s.getsockname()[1]
 s.close()
 srv = subprocess.Popen([BIN, "serve", "--db", args.db, "--listen", "127.0.0.1:%d" % port],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-for _ in range(600):
+# serve checks the file (PRAGMA quick_check) and migrates it before it listens: minutes at
+# 1,000,000 declarations, so wait for it to listen (or to exit) rather than a fixed time
+while True:
+    if srv.poll() is not None:
+        raise SystemExit("serve exited with %d before listening" % srv.returncode)
     try:
         socket.create_connection(("127.0.0.1", port), 0.2).close()
         break
     except OSError:
-        time.sleep(0.05)
+        time.sleep(0.5)
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 
 
