@@ -119,6 +119,10 @@ char *http_metrics_text(app *a)
     P("# HELP ecustoms_store_max_batch Largest group commit so far.\n");
     P("# TYPE ecustoms_store_max_batch gauge\n");
     P("ecustoms_store_max_batch %llu\n", (unsigned long long)ss.max_batch);
+    P("# HELP ecustoms_store_round_trips_total Round trips to the database server (0 on "
+      "SQLite).\n");
+    P("# TYPE ecustoms_store_round_trips_total counter\n");
+    P("ecustoms_store_round_trips_total %llu\n", (unsigned long long)ss.round_trips);
     P("# HELP ecustoms_http_request_timeouts_total Connections cut for not sending a whole request "
       "in time.\n");
     P("# TYPE ecustoms_http_request_timeouts_total counter\n");

@@ -129,6 +129,10 @@ int db_take_fault(db_conn *c, char *msg, size_t n);
 int db_run_nowait(db_conn *c, db_stmt *s);
 int db_send(db_conn *c, db_stmt *s);
 int db_flush(db_conn *c);
+/* Round trips to a database server made by this process so far, every connection (PostgreSQL:
+ * each pipeline, prepare and single statement; SQLite: 0), for /metrics and the profiles in
+ * docs/performance.md. */
+uint64_t db_round_trips(void);
 static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c, on); }
 
 /* Helpers shared by every query module. */

@@ -41,6 +41,11 @@
 
 typedef struct pg_stmt pg_stmt;
 
+/* every round trip of every connection (db.h db_round_trips) */
+static _Atomic uint64_t round_trips;
+
+uint64_t db_round_trips(void) { return round_trips; }
+
 /* A statement waiting to go with the next one that needs an answer (one pipeline, one round
  * trip): transaction control (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO), a write sent by
  * run_nowait (its values taken from the statement: owned here), or a read started by send (its
@@ -272,6 +277,7 @@ static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
         return DB_OK;
     if (!PQenterPipelineMode(c->pg))
         return lost(c);
+    round_trips++;
     for (int i = 0; i < n; i++)
         if (!PQsendQueryPrepared(c->pg, c->q[i].name, c->q[i].nparams,
                                  (const char *const *)c->q[i].vals, NULL, NULL, 0))
@@ -393,6 +399,7 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
                             !strncmp(sql, "RELEASE ", 8) || !strncmp(sql, "ROLLBACK TO ", 12));
     snprintf(s->name, sizeof s->name, "e%d", c->n_cache + 1);
     s->vals = np ? calloc((size_t)np, sizeof *s->vals) : NULL;
+    round_trips++;
     PGresult *res = (np && !s->vals) ? NULL : PQprepare(c->pg, s->name, text, 0, NULL);
     free(text);
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -506,6 +513,7 @@ static int pg_step(db_stmt *bs)
         if (rc != DB_OK)
             return rc;
     } else {
+        round_trips++;
         s->res =
             PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
     }
@@ -595,6 +603,7 @@ static int pg_exec(db_conn *bc, const char *sql)
         if (rc != DB_OK)
             return rc;
     }
+    round_trips++;
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY

@@ -608,6 +608,7 @@ void store_get_stats(store *s, store_stats *out)
     pthread_mutex_lock(&s->mu);
     *out = s->stats;
     pthread_mutex_unlock(&s->mu);
+    out->round_trips = db_round_trips();
 }
 
 /* ================================================================================================

@@ -56,6 +56,7 @@ typedef struct store_stats {
     uint64_t commits;
     uint64_t jobs;
     uint64_t max_batch;
+    uint64_t round_trips; /* to a database server, all connections of the process (SQLite: 0) */
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
