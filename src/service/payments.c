@@ -126,10 +126,11 @@ int pay_balance(db_conn *c, const char *decl_id, ledger_balance *b)
     return balance_of(c, decl_id, b, NULL, 0, NULL);
 }
 
-int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r,
-                      const svc_req *req)
+/* seq: as store_ledger_append_seq (0: looked up) */
+static int ledger_append_seq(db_conn *c, const char *decl_id, int status, ledger_row *r,
+                             const svc_req *req, int seq)
 {
-    int seq = store_ledger_append(c, decl_id, r);
+    seq = store_ledger_append_seq(c, decl_id, r, seq);
     if (seq < 0)
         return seq;
     json_t *d =
@@ -151,19 +152,51 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
     return rc < 0 ? rc : seq;
 }
 
+int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r,
+                      const svc_req *req)
+{
+    return ledger_append_seq(c, decl_id, status, r, req, 0);
+}
+
+/* The ledger is read once (a registration's assessment was five reads of it: the balance, the
+ * next seq, the balance after): the next seq and the balance after the new entry come from the
+ * rows already read, while they are all of them. */
 int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, int status,
                       int64_t total_tax, int64_t now, const svc_req *req, const char *why)
 {
+    ledger_row rows[MAX_ENTRIES];
+    ledger_entry e[MAX_ENTRIES];
     ledger_balance b;
-    int rc = pay_balance(c, decl_id, &b);
-    if (rc < 0)
-        return rc;
+    int n = store_ledger_list(c, decl_id, rows, MAX_ENTRIES - 1);
+    if (n < 0)
+        return n;
+    int whole = n < MAX_ENTRIES - 1; /* every entry read, and room for the new one */
+    int k = whole ? n : MAX_ENTRIES - 1;
+    for (int i = 0; i < k; i++)
+        pay_entry_of(&rows[i], &e[i]);
+    ledger_balance_of(e, k, &b);
+    if (!whole && pay_balance(c, decl_id, &b) < 0)
+        return DB_ERR;
     int64_t delta = total_tax - (b.assessed - b.interest);
     if (delta == 0)
         return 0;
-    rc = pay_ledger_add(c, decl_id, enterprise, status, delta, now, req, why);
-    if (rc < 0 || (rc = pay_balance(c, decl_id, &b)) < 0 || b.surplus <= 0)
+    ledger_row a = {.at = now, .amount = delta};
+    snprintf(a.kind, sizeof a.kind, "assessed");
+    snprintf(a.party, sizeof a.party, "%s", enterprise);
+    utf8_snprintf(a.note, sizeof a.note, "%s", why ? why : "");
+    int next = whole ? (n ? rows[n - 1].seq + 1 : 1) : 0;
+    int rc = ledger_append_seq(c, decl_id, status, &a, req, next);
+    if (rc < 0)
         return rc;
+    if (whole) {
+        a.seq = rc;
+        pay_entry_of(&a, &e[n]);
+        ledger_balance_of(e, n + 1, &b);
+    } else if ((rc = pay_balance(c, decl_id, &b)) < 0) {
+        return rc;
+    }
+    if (b.surplus <= 0)
+        return 0;
     /* lowered below what was already paid: the difference becomes the enterprise's credit */
     ledger_row r = {.at = now, .amount = b.surplus};
     snprintf(r.kind, sizeof r.kind, "credit");

@@ -790,28 +790,26 @@ int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
 
 int64_t store_sequence_next(db_conn *c, const char *name)
 {
-    static const char ins[] = "INSERT INTO sequences (name, value) VALUES (?, 0)"
-                              " ON CONFLICT (name) DO NOTHING";
-    static const char upd[] =
-        "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value";
-    db_stmt *st = db_prepare(c, ins);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, name);
-    if (db_run_nowait(c, st) != 0)
-        return DB_ERR;
-    st = db_prepare(c, upd);
+    /* one statement (an upsert): a sequence's first use creates it; on a database server a
+     * statement less per number (docs/performance.md, PostgreSQL) */
+    static const char sql[] = "INSERT INTO sequences (name, value) VALUES (?, 1)"
+                              " ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1"
+                              " RETURNING value";
+    db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
     int64_t v = DB_ERR;
-    if (db_step(c, st) == DB_ROW)
+    int rc = db_step(c, st);
+    if (rc == DB_ROW)
         v = db_col_int64(c, st, 0);
-    /* step to completion so the UPDATE is finished before the next statement */
-    while (db_step(c, st) == DB_ROW)
-        ;
+    else if (rc < 0)
+        v = rc;
+    /* step to completion so the write is finished before the next statement */
+    while (rc == DB_ROW)
+        rc = db_step(c, st);
     db_reset(c, st);
-    return v;
+    return rc == DB_DONE ? v : rc < 0 ? rc : DB_ERR;
 }
 
 int64_t store_sequence_get(db_conn *c, const char *name)

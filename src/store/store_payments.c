@@ -55,59 +55,58 @@ int store_bank_key_get(db_conn *c, const char *party, char **pem)
 
 /* A declaration's ledger balance, kept in ledger_unpaid (schema migration 7): the row is there
  * while the balance is above zero. Recomputed from the declaration's own entries (a handful,
- * by primary key) after each entry, in the entry's transaction. */
+ * by primary key) after each entry, in the entry's transaction: two writes that need no answer
+ * (db_run_nowait), so on a database server they travel with the next statement that waits
+ * instead of a read-then-write pair costing a round trip of its own. */
+#define UNPAID_OF                                                                                  \
+    "(SELECT " UNPAID_SUM " AS s, MIN(CASE WHEN l.kind = 'assessed' THEN l.party END) AS p,"       \
+    " MIN(l.party) AS f, MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) AS a"                    \
+    " FROM ledger_entries l WHERE l.decl_id = ?1) x WHERE x.s > 0 AND x.a IS NOT NULL"
 static int unpaid_sync(db_conn *c, const char *decl_id)
 {
-    static const char sum[] =
-        "SELECT " UNPAID_SUM ", MIN(CASE WHEN l.kind = 'assessed' THEN l.party END), MIN(l.party),"
-        " MIN(CASE WHEN l.kind = 'assessed' THEN l.at END) FROM ledger_entries l WHERE l.decl_id = "
-        "?";
+    static const char del[] = "DELETE FROM ledger_unpaid WHERE decl_id = ?1 AND NOT EXISTS"
+                              " (SELECT 1 FROM " UNPAID_OF ")";
     static const char put[] =
-        "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at) VALUES (?, ?, ?, ?)"
+        "INSERT INTO ledger_unpaid (decl_id, party, first_party, assessed_at)"
+        " SELECT CAST(?1 AS TEXT), x.p, x.f, x.a FROM " UNPAID_OF
         " ON CONFLICT (decl_id) DO UPDATE SET party = excluded.party,"
         " first_party = excluded.first_party, assessed_at = excluded.assessed_at";
-    static const char del[] = "DELETE FROM ledger_unpaid WHERE decl_id = ?";
-    db_stmt *st = db_prepare(c, sum);
+    db_stmt *st = db_prepare(c, del);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_step(c, st);
-    if (rc != DB_ROW) {
-        db_reset(c, st);
-        return rc < 0 ? rc : DB_ERR;
-    }
-    int owes = db_col_int64(c, st, 0) > 0 && !db_col_is_null(c, st, 3);
-    char party[14] = "", first[14] = "";
-    int64_t at = db_col_int64(c, st, 3);
-    db_col_copy(c, st, 1, party, sizeof party);
-    db_col_copy(c, st, 2, first, sizeof first);
-    db_reset(c, st);
-    if (!(st = db_prepare(c, owes ? put : del)))
+    int rc = db_run_nowait(c, st);
+    if (rc != 0)
+        return rc;
+    if (!(st = db_prepare(c, put)))
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    if (owes) {
-        db_bind_text(c, st, 2, party);
-        db_bind_text(c, st, 3, first);
-        db_bind_int64(c, st, 4, at);
-    }
     return db_run_nowait(c, st);
 }
 
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r)
 {
+    return store_ledger_append_seq(c, decl_id, r, 0);
+}
+
+int store_ledger_append_seq(db_conn *c, const char *decl_id, const ledger_row *r, int seq)
+{
     static const char next[] =
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger_entries WHERE decl_id = ?";
     static const char ins[] = "INSERT INTO ledger_entries (decl_id, seq, at, kind, amount, party,"
                               " bank, bank_txn, note, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    db_stmt *st = db_prepare(c, next);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    int rc = db_step(c, st);
-    int64_t seq = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-    db_reset(c, st);
-    if (rc != DB_ROW)
-        return rc < 0 ? rc : DB_ERR;
+    db_stmt *st;
+    int rc;
+    if (seq <= 0) {
+        if (!(st = db_prepare(c, next)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        rc = db_step(c, st);
+        seq = rc == DB_ROW ? (int)db_col_int64(c, st, 0) : 0;
+        db_reset(c, st);
+        if (rc != DB_ROW)
+            return rc < 0 ? rc : DB_ERR;
+    }
     if (!(st = db_prepare(c, ins)))
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);

@@ -29,6 +29,10 @@ typedef struct ledger_row {
 
 /* Appends an entry; returns its sequence number (1, 2, ...) or <0. */
 int store_ledger_append(db_conn *c, const char *decl_id, const ledger_row *r);
+/* The same with its sequence number known (seq > 0: the caller read the declaration's whole
+ * ledger in this transaction, and seq is one past its last entry): a read less. seq <= 0: looked
+ * up, as store_ledger_append. */
+int store_ledger_append_seq(db_conn *c, const char *decl_id, const ledger_row *r, int seq);
 /* Inserts an entry with its seq (r->seq) as it is, without keeping ledger_unpaid: for a writer
  * that knows the declaration's whole ledger (db seed) and writes ledger_unpaid's row itself
  * (store_ledger_unpaid_put) when the balance stays above zero. */
