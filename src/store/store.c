@@ -188,6 +188,7 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         }
         int retry = 0, failed = 0;
         *ran = 1;
+        audit_heads_reset(c->audit, 1);
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
@@ -200,11 +201,14 @@ static int run_batch(store *s, job **batch, int n, int *ran)
                 failed = 1; /* the storage refused a statement: the transaction is lost */
             else if (batch[i]->rc == DB_BUSY)
                 retry = 1;
-            else if (batch[i]->rc != 0)
+            else if (batch[i]->rc != 0) {
                 txn(c, sql_rollback_to);
+                audit_heads_reset(c->audit, 1); /* its events are undone */
+            }
             if (!failed)
                 txn(c, sql_release);
         }
+        audit_heads_reset(c->audit, 0);
         if (!retry && !failed) {
             rc = txn(c, sql_commit);
             if (rc == DB_OK)

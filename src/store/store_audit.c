@@ -381,6 +381,15 @@ static void legacy_hash(const char *prev, const char *decl_id, int64_t seq, int6
 
 /* ---- append -------------------------------------------------------------------------------- */
 
+void audit_heads_reset(audit_anchor *a, int on)
+{
+    if (!a)
+        return;
+    a->heads_on = on;
+    a->g_known = 0;
+    a->d_id[0] = 0;
+}
+
 int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
                          const char *role, const char *action, int from_status, int to_status,
                          const char *detail_json, const char *extra_json)
@@ -405,28 +414,49 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         log_error("audit: event on a connection without the audit key");
         return DB_ERR;
     }
-    /* the four reads go together (db_send), then each is stepped */
-    if (!(st = db_prepare(c, last)))
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    if ((rc = db_send(c, st)) != 0 || !(gst = db_prepare(c, glast)) ||
-        (rc = db_send(c, gst)) != 0 || (rc = state_send(c, decl_id, sst)) != 0) {
-        db_reset(c, st);
+    /* the reads go together (db_send), then each is stepped; a chain head this transaction
+     * appended is known (audit_anchor) and not read */
+    int known_d = a->heads_on && a->d_id[0] && strcmp(a->d_id, decl_id) == 0;
+    int known_g = a->heads_on && a->g_known;
+    st = NULL;
+    if (!known_d) {
+        if (!(st = db_prepare(c, last)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        rc = db_send(c, st);
+    } else {
+        rc = 0;
+    }
+    if (rc != 0 || (!known_g && (!(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0)) ||
+        (rc = state_send(c, decl_id, sst)) != 0) {
+        if (st)
+            db_reset(c, st);
         if (gst)
             db_reset(c, gst);
         return rc < 0 ? rc : DB_ERR;
     }
-    if ((rc = db_step(c, st)) == DB_ROW) {
-        seq = db_col_int64(c, st, 0) + 1;
-        db_col_copy(c, st, 1, prev, sizeof prev);
+    if (known_d) {
+        seq = a->d_seq + 1;
+        memcpy(prev, a->d_hash, sizeof prev);
+        rc = DB_DONE;
+    } else {
+        if ((rc = db_step(c, st)) == DB_ROW) {
+            seq = db_col_int64(c, st, 0) + 1;
+            db_col_copy(c, st, 1, prev, sizeof prev);
+        }
+        db_reset(c, st);
     }
-    db_reset(c, st);
-    int grc = db_step(c, gst);
-    if (grc == DB_ROW) {
-        gseq = db_col_int64(c, gst, 0) + 1;
-        db_col_copy(c, gst, 1, gprev, sizeof gprev);
+    int grc = DB_DONE;
+    if (known_g) {
+        gseq = a->g_seq + 1;
+        memcpy(gprev, a->g_hash, sizeof gprev);
+    } else {
+        if ((grc = db_step(c, gst)) == DB_ROW) {
+            gseq = db_col_int64(c, gst, 0) + 1;
+            db_col_copy(c, gst, 1, gprev, sizeof gprev);
+        }
+        db_reset(c, gst);
     }
-    db_reset(c, gst);
     int src = state_read(c, sst, state, NULL);
     if (rc != DB_ROW && rc != DB_DONE)
         return rc < 0 ? rc : DB_ERR;
@@ -455,8 +485,20 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     db_bind_text(c, st, 14, state);
     db_bind_text(c, st, 15, extra_json);
     rc = db_run_nowait(c, st);
-    if (rc == 0)
+    if (rc == 0) {
         a->dirty = 1;
+        if (a->heads_on) { /* (a failure of the write fails its job: store.c forgets these) */
+            a->g_known = 1;
+            a->g_seq = gseq;
+            memcpy(a->g_hash, hash, sizeof a->g_hash);
+            if (strlen(decl_id) < sizeof a->d_id) /* (a longer chain name is never kept) */
+                snprintf(a->d_id, sizeof a->d_id, "%s", decl_id);
+            else
+                a->d_id[0] = 0;
+            a->d_seq = seq;
+            memcpy(a->d_hash, hash, sizeof a->d_hash);
+        }
+    }
     return rc;
 }
 
@@ -495,6 +537,7 @@ int store_event_insert(db_conn *c, const audit_event *e)
     int rc = db_run_nowait(c, st);
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
+    audit_heads_reset(c->audit, c->audit && c->audit->heads_on); /* heads not ours any more */
     return rc;
 }
 
@@ -528,6 +571,7 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
         rc = store_event_insert(c, e[i]);
     if (rc == 0 && n > 0 && c->audit)
         c->audit->dirty = 1;
+    audit_heads_reset(c->audit, c->audit && c->audit->heads_on);
     return rc;
 }
 

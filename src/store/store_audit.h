@@ -36,7 +36,23 @@ typedef struct audit_anchor {
     int64_t last_at;
     char last_mac[65]; /* chains checkpoint lines */
     int dirty;         /* events appended since the last checkpoint */
+    /* Chain heads the writer's open transaction appended itself (heads_on: set by store.c while
+     * a batch's transaction is open; cleared, with what was known, at its end and when a job is
+     * rolled back to its savepoint): the next event of the batch takes them from here instead
+     * of reading them back -- the global head (gseq, hash) once per batch instead of once per
+     * event, a declaration's head when the same job appends to it twice. The writers' lock
+     * (db.h begin) keeps other servers out until the transaction ends. */
+    int heads_on;
+    int g_known;
+    int64_t g_seq;
+    char g_hash[65];
+    char d_id[33]; /* "" none */
+    int64_t d_seq;
+    char d_hash[65];
 } audit_anchor;
+
+/* Forgets the chain heads known (above) and allows (on=1) or stops (on=0) keeping them. */
+void audit_heads_reset(audit_anchor *a, int on);
 
 /* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random
  * bytes, hex, mode 0600) when `create` is set or when the database holds no keyed event yet. 0, or
