@@ -864,13 +864,6 @@ typedef struct party_ctx {
     int found;
 } party_ctx;
 
-static int party_job(db_conn *c, void *ctx)
-{
-    party_ctx *x = ctx;
-    x->found = store_party_get(c, x->code, &x->p);
-    return x->found < 0 ? x->found : 0;
-}
-
 /* The channel earlier, cancelled declarations of the same goods were selected for (0: none). */
 typedef struct inherit_ctx {
     const char *importer;
@@ -879,38 +872,116 @@ typedef struct inherit_ctx {
     char number[13];
 } inherit_ctx;
 
-static int inherit_job(db_conn *c, void *ctx)
+/* What a registration (or an amendment) reads before it is classified: the duplicate-document
+ * look-ups, the enterprise, the selections its goods inherit -- one read transaction, and the
+ * look-ups of the invoice and of the first bill of lading sent together with the enterprise's
+ * (db_send: one round trip to a database server instead of three transactions of one to three
+ * statements each). */
+typedef struct screen_ctx {
+    const decl *d;
+    const char *enterprise, *own_id;
+    json_t *dups; /* duplicate-document warnings, NULL when none */
+    party_ctx pc;
+    inherit_ctx ih;
+} screen_ctx;
+
+static int screen_job(db_conn *c, void *ctx)
 {
-    inherit_ctx *x = ctx;
+    screen_ctx *x = ctx;
+    const decl *d = x->d;
+    const char *inv = d->invoice.number,
+               *bl0 = d->transport.n_bl > 0 ? d->transport.bills_of_lading[0] : NULL;
+    dup_hits *hits = calloc(2, sizeof *hits);
+    db_stmt *st[5] = {0};
     char num[13] = "";
-    for (int i = -1; i < x->d->transport.n_bl; i++) {
-        const char *ref = i < 0 ? x->d->invoice.number : x->d->transport.bills_of_lading[i];
-        if (!ref[0])
+    int rc = hits ? 0 : DB_ERR;
+    if (rc == 0 && inv[0])
+        rc = store_document_others_send(c, 0, x->enterprise, "invoice", inv, x->own_id, &st[0]);
+    if (rc == 0 && bl0)
+        rc = store_document_others_send(c, 1, x->enterprise, "bill_of_lading", bl0, x->own_id,
+                                        &st[1]);
+    if (rc == 0)
+        rc = store_party_send(c, x->enterprise, &st[2]);
+    if (rc == 0 && inv[0])
+        rc = store_selection_send(c, 0, x->enterprise, "invoice", inv, &st[3]);
+    if (rc == 0 && bl0 && bl0[0])
+        rc = store_selection_send(c, 1, x->enterprise, "bl", bl0, &st[4]);
+    /* each statement sent is read (and so reset), whatever happened to the others */
+    for (int k = 0; k < 2 && hits; k++) {
+        hits[k].n = -1;
+        int n =
+            st[k] ? store_document_others_read(c, st[k], hits[k].nums, STORE_DOC_OTHERS_MAX) : 0;
+        if (st[k] && n < 0 && rc == 0)
+            rc = n;
+        if (st[k] && n >= 0)
+            hits[k].n = n;
+    }
+    if (st[2]) {
+        x->pc.found = store_party_read(c, st[2], &x->pc.p);
+        if (x->pc.found < 0 && rc == 0)
+            rc = x->pc.found;
+    }
+    /* the invoice first, then the bills of lading: the first of the strictest channel wins */
+    for (int k = 3; k < 5; k++) {
+        if (!st[k])
             continue;
-        int ch = store_selection_get(c, x->importer, i < 0 ? "invoice" : "bl", ref, num);
-        if (ch < 0)
-            return ch;
-        if (ch > x->channel) {
-            x->channel = ch;
-            memcpy(x->number, num, sizeof x->number);
+        int ch = store_selection_read(c, st[k], num);
+        if (ch < 0 && rc == 0)
+            rc = ch;
+        if (ch > x->ih.channel) {
+            x->ih.channel = ch;
+            memcpy(x->ih.number, num, sizeof x->ih.number);
         }
     }
-    return 0;
+    for (int i = 1; rc == 0 && i < d->transport.n_bl; i++) { /* the other bills, one by one */
+        const char *ref = d->transport.bills_of_lading[i];
+        if (!ref[0])
+            continue;
+        int ch = store_selection_get(c, x->enterprise, "bl", ref, num);
+        if (ch < 0)
+            rc = ch;
+        else if (ch > x->ih.channel) {
+            x->ih.channel = ch;
+            memcpy(x->ih.number, num, sizeof x->ih.number);
+        }
+    }
+    if (rc == 0)
+        rc = dup_collect(c, d, x->enterprise, x->own_id, &hits[0], &hits[1], &x->dups);
+    free(hits);
+    return rc;
+}
+
+/* Runs screen_job. Unreadable: no duplicate warning (logged: advice only), an unknown enterprise
+ * (no AEO or compliance benefit), and the strictest inherited channel rather than a silent
+ * green. */
+static void screen(app *a, const decl *d, const char *enterprise, const char *own_id, screen_ctx *x)
+{
+    *x = (screen_ctx){.d = d, .enterprise = enterprise, .own_id = own_id};
+    x->pc.code = enterprise;
+    x->ih.importer = enterprise;
+    x->ih.d = d;
+    if (store_read(a->st, screen_job, x) != 0) {
+        log_error("risk: cannot read the duplicate documents, enterprise %s or inherited"
+                  " selections of %s; classified as an unknown enterprise, red",
+                  enterprise, own_id);
+        json_decref(x->dups);
+        x->dups = NULL;
+        x->pc.found = 0;
+        x->ih.channel = CH_RED;
+        x->ih.number[0] = 0;
+    }
 }
 
 /* Selectivity: rules by priority, then the learned score's band when a model
  * is active (service/risk_engine.h), else compliance class and random sampling. Used at
  * registration and for every amendment. facts (one per item, may be NULL) are filled
  * for the learned history. Returns the decision as stored with the declaration (new reference). */
-static json_t *classify(app *a, const assessed *ax, const char *decl_id, const char *enterprise,
+static json_t *classify(app *a, const assessed *ax, const char *decl_id, const screen_ctx *sc,
                         date_ymd today, risk_fact *facts, risk_decision *out, uint64_t draw_rule,
-                        uint64_t draw_model, int duplicate_document)
+                        uint64_t draw_model)
 {
-    party_ctx pc = {.code = enterprise};
-    if (store_read(a->st, party_job, &pc) != 0) { /* unreadable: no AEO or compliance benefit */
-        log_error("risk: cannot read enterprise %s; classified as an unknown one", enterprise);
-        pc.found = 0;
-    }
+    const party_ctx pc = sc->pc;
+    int duplicate_document = sc->dups != NULL;
     int64_t *cv = calloc((size_t)ax->d.n_items + 1, sizeof *cv);
     for (int i = 0; i < ax->d.n_items && cv; i++)
         cv[i] = ax->items[i].customs_value;
@@ -940,12 +1011,8 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const c
     risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
     pthread_rwlock_unlock(&a->risk_lock);
     free(cv);
-    /* the same goods, selected before and then cancelled, keep their selection;
-     * unreadable: the strictest channel rather than a silent green */
-    inherit_ctx ih = {.importer = enterprise, .d = &ax->d};
-    if (store_read(a->st, inherit_job, &ih) != 0)
-        ih.channel = CH_RED;
-    risk_inherit_selection(out, ih.channel, ih.number);
+    /* the same goods, selected before and then cancelled, keep their selection (screen) */
+    risk_inherit_selection(out, sc->ih.channel, sc->ih.number);
     json_t *j = risk_to_json(out);
     if (scored) /* kept with the decision, shown to customs only (decl_view) */
         json_object_set_new(j, "model", risk_score_to_json(&score));
@@ -1009,10 +1076,12 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
 
     /* 3. classify */
     /* a second declaration of the same invoice or bill of lading: a warning and a risk input */
-    rx.dup_warnings = dup_warnings(a, &rx.ax.d, rd.row.party, rd.row.id);
+    screen_ctx sc;
+    screen(a, &rx.ax.d, rd.row.party, rd.row.id, &sc);
+    rx.dup_warnings = sc.dups;
     rx.facts = calloc((size_t)rx.ax.d.n_items + 1, sizeof *rx.facts);
-    rx.risk_json = classify(a, &rx.ax, rd.row.id, rd.row.party, today, rx.facts, &rx.risk,
-                            draw_rule, draw_model, rx.dup_warnings != NULL);
+    rx.risk_json =
+        classify(a, &rx.ax, rd.row.id, &sc, today, rx.facts, &rx.risk, draw_rule, draw_model);
     rx.risk_text = json_dumps(rx.risk_json, JSON_COMPACT);
 
     /* 4. number and persist */
@@ -1287,10 +1356,10 @@ svc_reply svc_decl_amend(app *a, const svc_req *req, const char *number, decl_in
         rand_fill(&draw_model, sizeof draw_model) != 0)
         draw_rule = draw_model =
             0; /* zeroed by rand_fill: a deterministic, logged draw, never garbage */
-    json_t *dups = dup_warnings(a, &ax.d, enterprise, own_id);
-    m.risk_json = classify(a, &ax, own_id, enterprise, svc_today(), facts, &risk, draw_rule,
-                           draw_model, dups != NULL);
-    json_decref(dups);
+    screen_ctx sc;
+    screen(a, &ax.d, enterprise, own_id, &sc);
+    m.risk_json = classify(a, &ax, own_id, &sc, svc_today(), facts, &risk, draw_rule, draw_model);
+    json_decref(sc.dups);
     char *rt = json_dumps(m.risk_json, JSON_COMPACT);
     m.risk_text = rt;
     r = run_amend(a, &m);

@@ -7,12 +7,13 @@
 #include "store/store_reference.h"
 #include "util/log.h"
 
-#define DUP_MAX 20
+#define DUP_MAX STORE_DOC_OTHERS_MAX
 
 typedef struct dup_ctx {
     const decl *d;
     const char *party, *own_id;
     json_t *warnings;
+    const dup_hits *inv, *bl0; /* look-ups made by the caller (NULL or n < 0: made here) */
 } dup_ctx;
 
 static json_t *numbers_json(char (*nums)[13], int n)
@@ -23,14 +24,24 @@ static json_t *numbers_json(char (*nums)[13], int n)
     return arr;
 }
 
+/* n numbers found for one document: made by the caller, or looked up here */
+static int others(db_conn *c, const dup_ctx *x, const dup_hits *h, const char *kind,
+                  const char *ref, char (*nums)[13])
+{
+    if (h && h->n >= 0) {
+        memcpy(nums, h->nums, (size_t)h->n * sizeof *nums);
+        return h->n;
+    }
+    return store_document_others(c, x->party, kind, ref, x->own_id, nums, DUP_MAX);
+}
+
 static int dup_job(db_conn *c, void *ctx)
 {
     dup_ctx *x = ctx;
     char nums[DUP_MAX][13];
     x->warnings = json_array();
     if (x->d->invoice.number[0]) {
-        int n = store_document_others(c, x->party, "invoice", x->d->invoice.number, x->own_id, nums,
-                                      DUP_MAX);
+        int n = others(c, x, x->inv, "invoice", x->d->invoice.number, nums);
         if (n < 0)
             return n;
         if (n > 0) {
@@ -47,7 +58,7 @@ static int dup_job(db_conn *c, void *ctx)
     json_t *bls = json_array(), *decls = json_array();
     for (int i = 0; i < x->d->transport.n_bl; i++) {
         const char *bl = x->d->transport.bills_of_lading[i];
-        int n = store_document_others(c, x->party, "bill_of_lading", bl, x->own_id, nums, DUP_MAX);
+        int n = others(c, x, i == 0 ? x->bl0 : NULL, "bill_of_lading", bl, nums);
         if (n < 0) {
             json_decref(bls);
             json_decref(decls);
@@ -77,9 +88,22 @@ static int dup_job(db_conn *c, void *ctx)
     return 0;
 }
 
+int dup_collect(db_conn *c, const decl *d, const char *enterprise, const char *own_id,
+                const dup_hits *inv, const dup_hits *bl0, json_t **warnings)
+{
+    dup_ctx x = {d, enterprise, own_id, NULL, inv, bl0};
+    int rc = dup_job(c, &x);
+    if (rc != 0 || !json_array_size(x.warnings)) {
+        json_decref(x.warnings);
+        x.warnings = NULL;
+    }
+    *warnings = x.warnings;
+    return rc;
+}
+
 json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *own_id)
 {
-    dup_ctx x = {d, enterprise, own_id, NULL};
+    dup_ctx x = {d, enterprise, own_id, NULL, NULL, NULL};
     if (store_read(a->st, dup_job, &x) != 0) {
         log_error("duplicate-document check failed for %s", own_id);
         json_decref(x.warnings);

@@ -639,14 +639,26 @@ int store_party_put(db_conn *c, const party *p)
     return db_run(c, st);
 }
 
-int store_party_get(db_conn *c, const char *tax_code, party *out)
+int store_party_send(db_conn *c, const char *tax_code, db_stmt **out)
 {
     static const char sql[] = "SELECT tax_code, name, status, aeo, compliance, overdue_debt_days,"
                               " kind FROM parties WHERE tax_code = ?";
     db_stmt *st = db_prepare(c, sql);
+    *out = NULL;
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, tax_code);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_party_read(db_conn *c, db_stmt *st, party *out)
+{
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         db_col_copy(c, st, 0, out->tax_code, sizeof out->tax_code);
@@ -659,6 +671,13 @@ int store_party_get(db_conn *c, const char *tax_code, party *out)
     }
     db_reset(c, st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int store_party_get(db_conn *c, const char *tax_code, party *out)
+{
+    db_stmt *st;
+    int rc = store_party_send(c, tax_code, &st);
+    return rc != 0 ? rc : store_party_read(c, st, out);
 }
 
 int store_token_put(db_conn *c, const char *hash_hex, const char *party_code, const char *role)

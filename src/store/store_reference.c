@@ -99,18 +99,25 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
     return db_run_nowait(c, st);
 }
 
-int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
-                          const char *decl_id, char (*numbers)[13], int max)
+/* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
+ * provisional one, which has no number) did not declare the document. Bounded by a constant
+ * LIMIT (an enterprise that declares one invoice thousands of times -- a load test -- must not
+ * make each registration read them all; the primary key's order, no sort): with `LIMIT ?`
+ * PostgreSQL planned the statement afresh at every call. One copy of the text per slot
+ * (store_reference.h): statements are cached by their text's address. */
+#define DOC_OTHERS_SQL                                                                             \
+    "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"            \
+    " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"                           \
+    " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"                \
+    " LIMIT 20"
+static const char doc_others_sql[STORE_DOC_SLOTS][sizeof DOC_OTHERS_SQL] = {DOC_OTHERS_SQL,
+                                                                            DOC_OTHERS_SQL};
+
+int store_document_others_send(db_conn *c, int slot, const char *party, const char *kind,
+                               const char *ref, const char *decl_id, db_stmt **out)
 {
-    /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
-     * provisional one, which has no number) did not declare the document */
-    static const char sql[] =
-        "SELECT d.number FROM declared_documents x JOIN declarations d ON d.id = x.decl_id"
-        " WHERE x.party = ? AND x.kind = ? AND x.ref = ? AND x.decl_id <> ?"
-        " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)"
-        " LIMIT ?";
-    db_stmt *st = db_prepare(c, sql);
-    int n = 0, rc;
+    db_stmt *st = db_prepare(c, doc_others_sql[slot % STORE_DOC_SLOTS]);
+    *out = NULL;
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, party);
@@ -121,14 +128,31 @@ int store_document_others(db_conn *c, const char *party, const char *kind, const
     db_bind_int64(c, st, 6, ST_INVALIDATED);
     db_bind_int64(c, st, 7, ST_EXPIRED);
     db_bind_int64(c, st, 8, ST_REJECTED);
-    /* bounded: an enterprise that declares one invoice thousands of times (a load test) must not
-     * make each registration read them all; the primary key's order, no sort */
-    db_bind_int64(c, st, 9, max);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int max)
+{
+    int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW)
         if (n < max)
             db_col_copy(c, st, 0, numbers[n++], 13);
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
+}
+
+int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
+                          const char *decl_id, char (*numbers)[13], int max)
+{
+    db_stmt *st;
+    int rc = store_document_others_send(c, 0, party, kind, ref, decl_id, &st);
+    return rc != 0 ? rc : store_document_others_read(c, st, numbers, max);
 }
 
 int store_document_clear(db_conn *c, const char *decl_id)

@@ -33,6 +33,14 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
 /* The numbers of the other declarations (not decl_id) of party that declared the document and
  * still stand (not cancelled, invalidated, expired or rejected): up to max into numbers. Returns
  * the count written or <0. */
+/* The same in two halves, so that a caller sends several reads together (db_send: one round
+ * trip to a database server) and then reads each: slot 0..STORE_DOC_SLOTS-1 tells apart the
+ * look-ups in flight at once (one per slot). At most STORE_DOC_OTHERS_MAX numbers are found. */
+#define STORE_DOC_SLOTS 2
+#define STORE_DOC_OTHERS_MAX 20
+int store_document_others_send(db_conn *c, int slot, const char *party, const char *kind,
+                               const char *ref, const char *decl_id, db_stmt **st);
+int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int max);
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
                           const char *decl_id, char (*numbers)[13], int max);
 /* Forgets decl_id's documents (before re-recording an amendment's). */

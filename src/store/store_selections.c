@@ -20,18 +20,34 @@ int store_selection_put(db_conn *c, const char *importer, const char *ref_kind, 
     return db_run(c, st);
 }
 
-int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, const char *ref,
-                        char number[13])
+#define SELECTION_SQL                                                                              \
+    "SELECT channel, number FROM consignment_selections WHERE importer = ? AND ref_kind = ?"       \
+    " AND ref = ? ORDER BY channel DESC, at DESC LIMIT 1"
+/* one copy of the text per slot: statements are cached by their text's address */
+static const char selection_sql[STORE_SELECTION_SLOTS][sizeof SELECTION_SQL] = {SELECTION_SQL,
+                                                                                SELECTION_SQL};
+
+int store_selection_send(db_conn *c, int slot, const char *importer, const char *ref_kind,
+                         const char *ref, db_stmt **out)
 {
-    static const char sql[] =
-        "SELECT channel, number FROM consignment_selections WHERE importer = ? AND ref_kind = ?"
-        " AND ref = ? ORDER BY channel DESC, at DESC LIMIT 1";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, selection_sql[slot % STORE_SELECTION_SLOTS]);
+    *out = NULL;
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, importer);
     db_bind_text(c, st, 2, ref_kind);
     db_bind_text(c, st, 3, ref);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_selection_read(db_conn *c, db_stmt *st, char number[13])
+{
     int rc = db_step(c, st);
     int ch = 0;
     if (rc == DB_ROW) {
@@ -40,4 +56,12 @@ int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, 
     }
     db_reset(c, st);
     return rc == DB_ROW ? ch : rc == DB_DONE ? 0 : rc;
+}
+
+int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, const char *ref,
+                        char number[13])
+{
+    db_stmt *st;
+    int rc = store_selection_send(c, 0, importer, ref_kind, ref, &st);
+    return rc != 0 ? rc : store_selection_read(c, st, number);
 }

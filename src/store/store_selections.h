@@ -14,5 +14,11 @@ int store_selection_put(db_conn *c, const char *importer, const char *ref_kind, 
  * declaration that was selected); <0 on error. */
 int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, const char *ref,
                         char number[13]);
+/* The same in two halves (see store_reference.h, store_document_others_send): slot
+ * 0..STORE_SELECTION_SLOTS-1, one look-up in flight per slot. */
+#define STORE_SELECTION_SLOTS 2
+int store_selection_send(db_conn *c, int slot, const char *importer, const char *ref_kind,
+                         const char *ref, db_stmt **st);
+int store_selection_read(db_conn *c, db_stmt *st, char number[13]);
 
 #endif
