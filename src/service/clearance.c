@@ -681,9 +681,19 @@ typedef struct register_ctx {
 static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
 {
     party p;
-    int rc = store_party_get(c, tax_code, &p);
+    db_stmt *st;
+    /* the enterprise and its unpaid declarations are read in one round trip: the party look-up
+     * is sent (slot 1: the overdue check may read the party itself) and read after */
+    int rc = store_party_send(c, 1, tax_code, &st);
     if (rc < 0)
         return rc;
+    /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
+    int ledger_days = pay_overdue_days(c, tax_code, svc_today(), 90, NULL);
+    rc = store_party_read(c, st, &p);
+    if (rc < 0)
+        return rc;
+    if (ledger_days < 0)
+        return ledger_days;
     if (rc == 0) {
         errs_add(e, "enterprise_unknown", "/importer/tax_code",
                  "enterprise %s is not registered with customs", tax_code);
@@ -693,10 +703,6 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
         errs_add(
             e, strcmp(p.status, "dissolved") == 0 ? "enterprise_dissolved" : "enterprise_suspended",
             "/importer/tax_code", "enterprise %s is %s: registration refused", tax_code, p.status);
-    /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
-    int ledger_days = pay_overdue_days(c, tax_code, svc_today(), 90, NULL);
-    if (ledger_days < 0)
-        return ledger_days;
     if (p.overdue_debt_days > 90 || ledger_days > 90)
         errs_add(e, "tax_debt_overdue", "/importer/tax_code",
                  "enterprise %s has tax debt overdue for %d days (> 90, %s): registration refused",
@@ -803,8 +809,8 @@ static int register_job(db_conn *c, void *ctx)
             snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
             rx->facts[i].registered_at = x->job.now;
         }
-        rc = rx->facts_text ? store_risk_facts_put_encoded(c, cur.id, x->job.now, rx->ax.d.n_items,
-                                                           rx->facts_text)
+        rc = rx->facts_text ? store_risk_facts_queue_encoded(c, cur.id, x->job.now,
+                                                             rx->ax.d.n_items, rx->facts_text)
                             : store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
     }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
@@ -901,7 +907,7 @@ static int screen_job(db_conn *c, void *ctx)
         rc = store_document_others_send(c, 1, x->enterprise, "bill_of_lading", bl0, x->own_id,
                                         &st[1]);
     if (rc == 0)
-        rc = store_party_send(c, x->enterprise, &st[2]);
+        rc = store_party_send(c, 0, x->enterprise, &st[2]);
     if (rc == 0 && inv[0])
         rc = store_selection_send(c, 0, x->enterprise, "invoice", inv, &st[3]);
     if (rc == 0 && bl0 && bl0[0])

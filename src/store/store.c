@@ -639,11 +639,15 @@ int store_party_put(db_conn *c, const party *p)
     return db_run(c, st);
 }
 
-int store_party_send(db_conn *c, const char *tax_code, db_stmt **out)
+#define PARTY_SQL                                                                                  \
+    "SELECT tax_code, name, status, aeo, compliance, overdue_debt_days, kind FROM parties"         \
+    " WHERE tax_code = ?"
+/* one copy of the text per slot: statements are cached by their text's address */
+static const char party_sql[STORE_PARTY_SLOTS][sizeof PARTY_SQL] = {PARTY_SQL, PARTY_SQL};
+
+int store_party_send(db_conn *c, int slot, const char *tax_code, db_stmt **out)
 {
-    static const char sql[] = "SELECT tax_code, name, status, aeo, compliance, overdue_debt_days,"
-                              " kind FROM parties WHERE tax_code = ?";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, party_sql[slot % STORE_PARTY_SLOTS]);
     *out = NULL;
     if (!st)
         return DB_ERR;
@@ -676,7 +680,7 @@ int store_party_read(db_conn *c, db_stmt *st, party *out)
 int store_party_get(db_conn *c, const char *tax_code, party *out)
 {
     db_stmt *st;
-    int rc = store_party_send(c, tax_code, &st);
+    int rc = store_party_send(c, 0, tax_code, &st);
     return rc != 0 ? rc : store_party_read(c, st, out);
 }
 

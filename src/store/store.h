@@ -95,8 +95,11 @@ int store_party_put(db_conn *c, const party *p);
 /* 1 found, 0 not found, <0 error */
 int store_party_get(db_conn *c, const char *tax_code, party *out);
 /* The same in two halves: send (db_send, so that other reads go in the same round trip to a
- * database server), then read (1 found, 0 not, <0 error). */
-int store_party_send(db_conn *c, const char *tax_code, db_stmt **st);
+ * database server), then read (1 found, 0 not, <0 error). slot 0..STORE_PARTY_SLOTS-1 tells
+ * apart look-ups in flight at once; store_party_get uses slot 0, so a caller that sends one and
+ * calls code that may read a party meanwhile uses slot 1. */
+#define STORE_PARTY_SLOTS 2
+int store_party_send(db_conn *c, int slot, const char *tax_code, db_stmt **st);
 int store_party_read(db_conn *c, db_stmt *st, party *out);
 
 /* ---- tokens (only the SHA-256 of the token is stored) --------------------------------------- */

@@ -176,8 +176,8 @@ char *store_risk_facts_encode(const risk_fact *facts, int n)
     return text;
 }
 
-int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
-                                 const char *encoded)
+static int facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                             const char *encoded, int wait)
 {
     static const char sql[] =
         "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
@@ -190,9 +190,21 @@ int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t regist
     db_bind_int64(c, st, 2, registered_at);
     db_bind_int64(c, st, 3, n);
     db_bind_text_static(c, st, 4, encoded);
+    return wait ? db_run(c, st) : db_run_nowait(c, st);
+}
+
+int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                                 const char *encoded)
+{
     /* not db_run_nowait: the history import tells a declaration already there by its
      * DB_CONSTRAINT (service/admin.c) */
-    return db_run(c, st);
+    return facts_put_encoded(c, decl_id, registered_at, n, encoded, 1);
+}
+
+int store_risk_facts_queue_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                                   const char *encoded)
+{
+    return facts_put_encoded(c, decl_id, registered_at, n, encoded, 0);
 }
 
 int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n)
