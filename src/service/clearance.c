@@ -670,6 +670,7 @@ typedef struct register_ctx {
     const tariff *tariff; /* e-Permit: procedures required before registration */
     risk_fact *facts;     /* one per item, stored for learned selectivity */
     char *taxes_packed;   /* rx.ax.taxes packed outside the writer (store/pack.h), or NULL */
+    int taxes_kept;       /* the stored tax document is exact still: not rewritten */
     char *facts_text;     /* facts encoded outside the writer, or NULL */
     int registered;       /* the job went through (not a replay, not refused) */
     json_t
@@ -772,7 +773,7 @@ static int register_job(db_conn *c, void *ctx)
     next.registered_at = next.updated_at = x->job.now;
     next.doc = cur.doc;
     /* re-assessed with the rates of the registration date */
-    next.taxes = rx->taxes_packed ? rx->taxes_packed : rx->ax.taxes;
+    next.taxes = rx->taxes_kept ? NULL : rx->taxes_packed ? rx->taxes_packed : rx->ax.taxes;
     next.customs_value = rx->ax.tr.customs_value;
     next.total_tax = rx->ax.tr.total;
     next.tax_date = x->row.tax_date;
@@ -1075,6 +1076,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         rd.row.total_tax == rx.ax.tr.total) {
         rx.ax.taxes = rd.row.taxes;
         rd.row.taxes = NULL;
+        rx.taxes_kept = 1;
     } else {
         rx.ax.taxes_json = json_tax_result(&rx.ax.tr, &rx.ax.d);
         rx.ax.taxes = json_dumps(rx.ax.taxes_json, JSON_COMPACT);
@@ -1097,7 +1099,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     rx.w.row.kind = rd.row.kind;
     rx.w.row.tax_date = today;
     rx.tariff = a->tariff;
-    rx.taxes_packed = store_pack(rx.ax.taxes);
+    rx.taxes_packed = rx.taxes_kept ? NULL : store_pack(rx.ax.taxes);
     rx.facts_text = rx.facts ? store_risk_facts_encode(rx.facts, rx.ax.d.n_items) : NULL;
     r = svc_run_write(a, &rx.w.job, register_job, &rx, "the database refused the registration");
     free(rx.taxes_packed);

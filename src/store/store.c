@@ -1041,9 +1041,13 @@ int store_decl_register(db_conn *c, const decl_row *r)
 {
     static const char sql[] =
         "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
-        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, taxes = ?, risk = ?"
-        " WHERE id = ?";
-    db_stmt *st = db_prepare(c, sql);
+        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9, taxes = ?11"
+        " WHERE id = ?10";
+    static const char keep[] =
+        "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
+        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9"
+        " WHERE id = ?10";
+    db_stmt *st = db_prepare(c, r->taxes ? sql : keep);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, r->number);
@@ -1054,10 +1058,11 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_int64(c, st, 6, r->customs_value);
     db_bind_int64(c, st, 7, r->total_tax);
     db_bind_int64(c, st, 8, r->tax_date);
-    char *taxes = store_pack(r->taxes);
-    db_bind_text(c, st, 9, taxes ? taxes : r->taxes);
-    db_bind_text(c, st, 10, r->risk);
-    db_bind_text(c, st, 11, r->id);
+    char *taxes = r->taxes ? store_pack(r->taxes) : NULL;
+    db_bind_text(c, st, 9, r->risk);
+    db_bind_text(c, st, 10, r->id);
+    if (r->taxes)
+        db_bind_text(c, st, 11, taxes ? taxes : r->taxes);
     int rc = db_run_nowait(c, st);
     free(taxes);
     if (rc == 0)

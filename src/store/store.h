@@ -188,7 +188,9 @@ int store_decl_get(db_conn *c, const char *id_or_number, decl_row *out);
 int store_decl_get_state(db_conn *c, const char *id_or_number, decl_row *out);
 /* Same without the heavy columns (doc, taxes, risk, decisions stay NULL). */
 int store_decl_get_meta(db_conn *c, const char *id_or_number, decl_row *out);
-/* The registration write: number, status, channel, dates, taxes and risk only. */
+/* The registration write: number, status, channel, dates, taxes and risk only; r->taxes NULL:
+ * the stored tax document is kept as it is (registered the day it was assessed: not rewritten,
+ * and on PostgreSQL its TOAST chunks are not written again). */
 int store_decl_register(db_conn *c, const decl_row *r);
 /* Keeps the previous version of an amended declaration. */
 int store_decl_version_put(db_conn *c, const char *id, int amendment, const char *doc,
