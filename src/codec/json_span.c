@@ -45,9 +45,7 @@ static const char *value_end(const char *p, const char *end)
                 if (!(p = string_end(p, end)))
                     return NULL;
                 continue;
-            case OPEN:
-                depth++;
-                break;
+            case OPEN: depth++; break;
             case CLOSE:
                 if (--depth == 0)
                     return p + 1;

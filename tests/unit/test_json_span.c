@@ -72,7 +72,8 @@ static void several_members_in_one_pass(void **state)
     (void)state;
     static const char *const keys[] = {"taxes", "absent", "items", NULL};
     json_span v[3];
-    json_span obj = json_span_text("  {\"items\":[{\"taxes\":1}],\"x\":\"taxes\",\"taxes\":{\"t\":2}} \n");
+    json_span obj =
+        json_span_text("  {\"items\":[{\"taxes\":1}],\"x\":\"taxes\",\"taxes\":{\"t\":2}} \n");
     assert_int_equal(obj.p[0], '{');
     assert_int_equal(obj.p[obj.n - 1], '}');
     assert_int_equal(json_span_members(obj, keys, v), 0);
