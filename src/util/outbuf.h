@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 typedef struct outbuf {
-    char *p;      /* the bytes (NULL until the first put) */
-    size_t n;     /* how many */
-    size_t cap;   /* allocated, the NUL included */
-    int failed;   /* memory ran out: later puts do nothing */
+    char *p;    /* the bytes (NULL until the first put) */
+    size_t n;   /* how many */
+    size_t cap; /* allocated, the NUL included */
+    int failed; /* memory ran out: later puts do nothing */
 } outbuf;
 
 /* Room for n more bytes and the NUL. 0, or -1 (and failed) when memory runs out. */
