@@ -43,6 +43,7 @@
 #include "service/risk_engine.h"
 #include "store/store_risk.h"
 #include "store/pack.h"
+#include "util/outbuf.h"
 #include "util/decimal.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -382,37 +383,8 @@ bad:
     return -1;
 }
 
-typedef struct text_buf {
-    char *p;
-    size_t n, cap;
-    int failed;
-} text_buf;
-
-static void put(text_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->p, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->p = grown;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void put_str(text_buf *b, const char *s) { put(b, s, strlen(s)); }
-
 /* What a tax item adds to its item, copied after the item's text (what the tax item has). */
-static void put_tax_members(text_buf *b, const json_span *titem)
+static void put_tax_members(outbuf *b, const json_span *titem)
 {
     static const char *const keys[] = {"customs_value", "taxes", NULL};
     json_span v[2];
@@ -421,10 +393,10 @@ static void put_tax_members(text_buf *b, const json_span *titem)
     for (int i = 0; keys[i]; i++) {
         if (!v[i].p)
             continue;
-        put_str(b, ",\"");
-        put_str(b, keys[i]);
-        put_str(b, "\":");
-        put(b, v[i].p, v[i].n);
+        outbuf_puts(b, ",\"");
+        outbuf_puts(b, keys[i]);
+        outbuf_puts(b, "\":");
+        outbuf_put(b, v[i].p, v[i].n);
     }
 }
 
@@ -435,24 +407,24 @@ static char *spliced_text(spliced_view *s)
     json_t *extras = json_incref(json_object_get(s->view, "items"));
     json_object_del(s->view, "items");
     char *values = json_dumps(s->view, JSON_COMPACT);
-    text_buf b = {0};
+    outbuf b = {0};
     if (!values || !extras)
         goto done;
-    put(&b, values, strlen(values) - 1); /* without its closing brace */
-    put_str(&b, ",\"items\":[");
+    outbuf_put(&b, values, strlen(values) - 1); /* without its closing brace */
+    outbuf_puts(&b, ",\"items\":[");
     for (int i = 0; i < s->n_items; i++) {
         const json_span *it = &s->items[i];
         const char *last = it->p + it->n - 1;                           /* '}' */
         const char *inner = it->p + 1;                                  /* after '{' */
         int empty = json_span_value(inner, last, &(json_span){0}) != 0; /* "{}" or "{ }" */
         char line[32];
-        put_str(&b, i ? ",{" : "{");
+        outbuf_puts(&b, i ? ",{" : "{");
         if (!empty) {
-            put(&b, inner, (size_t)(last - inner));
-            put_str(&b, ",");
+            outbuf_put(&b, inner, (size_t)(last - inner));
+            outbuf_puts(&b, ",");
         }
         snprintf(line, sizeof line, "\"line\":%d", i + 1);
-        put_str(&b, line);
+        outbuf_puts(&b, line);
         const json_span *ti = i < s->n_titems ? &s->titems[i] : NULL;
         put_tax_members(&b, ti);
         const char *k;
@@ -462,30 +434,28 @@ static char *spliced_text(spliced_view *s)
             json_t *one = json_pack("{s:O}", k, val);
             char *t = one ? json_dumps(one, JSON_COMPACT) : NULL;
             if (t) {
-                put_str(&b, ",");
-                put(&b, t + 1, strlen(t) - 2); /* "key":value, without the braces */
+                outbuf_puts(&b, ",");
+                outbuf_put(&b, t + 1, strlen(t) - 2); /* "key":value, without the braces */
             } else {
                 b.failed = 1;
             }
             free(t);
             json_decref(one);
         }
-        put_str(&b, "}");
+        outbuf_puts(&b, "}");
     }
-    put_str(&b, "]");
+    outbuf_puts(&b, "]");
     if (s->totals.p) {
-        put_str(&b, ",\"taxes\":");
-        put(&b, s->totals.p, s->totals.n);
+        outbuf_puts(&b, ",\"taxes\":");
+        outbuf_put(&b, s->totals.p, s->totals.n);
     }
-    put_str(&b, "}");
+    outbuf_puts(&b, "}");
 done:
     free(values);
     json_decref(extras);
-    if (b.failed || !b.p) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    if (!values || !extras)
+        b.failed = 1;
+    return outbuf_take(&b);
 }
 
 json_t *svc_decl_view_row(const decl_row *r, const svc_req *req) { return decl_view(r, req); }
