@@ -1727,6 +1727,14 @@ static int transition_job(db_conn *c, void *ctx)
         decl_row_release(&cur);
         return svc_fail(&x->job, svc_error(SVC_CONFLICT, "illegal_transition", msg));
     }
+    json_t *reassessed = json_object_get(t->detail, "reassessed_amendment");
+    if (reassessed && json_integer_value(reassessed) != cur.amendment) {
+        /* the taxes were computed again from a version that an amendment has since replaced */
+        decl_row_release(&cur);
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "declaration_changed",
+                                           "the declaration was amended while its taxes were "
+                                           "computed again: send the inspection result again"));
+    }
     if (t->action == ACT_INVALIDATE) { /* the 15 days run against the declarant only */
         const char *why = NULL;
         if ((rc = waiting_reason(c, cur.id, &why)) != 0) {
@@ -1986,6 +1994,8 @@ static int reassess(app *a, const char *number, const decl_decision_in *in, json
         json_object_set_new(entry, "taxes_after", json_money(after.tr.items[k].total));
     }
     int64_t diff = after.tr.total - before.tr.total;
+    /* the version computed from: the transition refuses if another has replaced it meanwhile */
+    json_object_set_new(detail, "reassessed_amendment", json_integer(x.row.amendment));
     json_object_set_new(detail, "reassessment", json_incref(list));
     json_object_set_new(detail, "tax_before", json_money(before.tr.total));
     json_object_set_new(detail, "tax_after", json_money(after.tr.total));
