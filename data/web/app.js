@@ -822,10 +822,10 @@
     const H = h.status === 200 ? h.body : null;
     const hitRow = (x, label, what) => el('tr', { 'data-source': x.source || 'all', 'data-ref': String(x.rule_id || x.model_version || '') },
       el('td', {}, label), el('td', {}, what),
-      ...['selections', 'decided', 'violations', 'hit_rate_percent'].map((k) =>
+      ...['selections', 'share_percent', 'decided', 'violations', 'hit_rate_percent'].map((k) =>
         el('td', { class: 'num', 'data-value': x[k] === null ? '' : String(x[k]) }, x[k] === null ? '—' : String(x[k]))));
-    const hits = H ? section(t('hit_rates'), el('p', { class: 'muted' }, t('hit_period', { from: H.from, to: H.to })),
-      table(t('hit_rates'), [t('hr_source'), t('hr_what'), { label: t('hr_selections'), num: true }, { label: t('hr_decided'), num: true },
+    const hits = H ? section(t('hit_rates'), el('p', { class: 'muted' }, t('hit_period', { from: H.from, to: H.to }) + ' ' + t('hr_registered', { n: H.registered })),
+      table(t('hit_rates'), [t('hr_source'), t('hr_what'), { label: t('hr_selections'), num: true }, { label: t('hr_share'), num: true }, { label: t('hr_decided'), num: true },
         { label: t('hr_violations'), num: true }, { label: t('hr_rate'), num: true }],
       [hitRow(H.all, t('hr_all'), '')].concat(H.items.map((x) => hitRow(x, t('src_' + x.source) !== 'src_' + x.source ? t('src_' + x.source) : x.source,
         x.source === 'rule' ? '#' + x.rule_id + (x.rule_name ? ' ' + x.rule_name : '') : x.model_version ? 'v' + x.model_version : ''))),

@@ -70,7 +70,7 @@ window.I18N = {
     edit: 'Sửa', save_rule: 'Lưu thay đổi', cancel: 'Hủy', editing_rule: 'Đang sửa quy tắc số {n}', activate: 'Kích hoạt', roll_back: 'Quay lại phiên bản này',
     model_activated: 'Đã kích hoạt mô hình {n}', model_in_use: 'Mô hình máy chủ đang dùng', rules_only: 'không có (chỉ quy tắc)',
     hit_rates: 'Tỷ lệ phát hiện vi phạm', hit_period: 'Tờ khai đăng ký từ {from} đến {to}, luồng vàng và đỏ. Đã có kết quả: kiểm tra xong, hồ sơ luồng vàng đạt, từ chối hoặc hủy sau khi bị chọn.',
-    hr_source: 'Nguồn chọn', hr_what: 'Quy tắc / mô hình', hr_selections: 'Số lần chọn', hr_decided: 'Đã có kết quả', hr_violations: 'Phát hiện vi phạm', hr_rate: 'Tỷ lệ (%)', hr_all: 'Tất cả tờ khai được chọn',
+    hr_source: 'Nguồn chọn', hr_what: 'Quy tắc / mô hình', hr_selections: 'Số lần chọn', hr_share: 'Tỷ trọng (% tờ khai)', hr_registered: 'Trong kỳ có {n} tờ khai được đăng ký (mọi luồng).', hr_decided: 'Đã có kết quả', hr_violations: 'Phát hiện vi phạm', hr_rate: 'Tỷ lệ (%)', hr_all: 'Tất cả tờ khai được chọn',
     src_rule: 'Quy tắc', src_model: 'Mô hình', src_exploration: 'Mô hình (chọn ngẫu nhiên để thăm dò)', src_random: 'Chọn ngẫu nhiên', src_compliance: 'Hạng tuân thủ', src_inherited: 'Kế thừa lựa chọn trước',
   },
   en: {
@@ -143,7 +143,7 @@ window.I18N = {
     edit: 'Edit', save_rule: 'Save changes', cancel: 'Cancel', editing_rule: 'Editing rule {n}', activate: 'Activate', roll_back: 'Roll back to this version',
     model_activated: 'Model {n} activated', model_in_use: 'Model the server scores with', rules_only: 'none (rules only)',
     hit_rates: 'Hit rates', hit_period: 'Declarations registered from {from} to {to} on the yellow and red channels. Decided: inspected, documents passed on yellow, rejected, or cancelled after selection.',
-    hr_source: 'Selected by', hr_what: 'Rule / model', hr_selections: 'Selections', hr_decided: 'Decided', hr_violations: 'Violations found', hr_rate: 'Hit rate (%)', hr_all: 'Every selected declaration',
+    hr_source: 'Selected by', hr_what: 'Rule / model', hr_selections: 'Selections', hr_share: 'Share (% of declarations)', hr_registered: '{n} declarations were registered in the period (every channel).', hr_decided: 'Decided', hr_violations: 'Violations found', hr_rate: 'Hit rate (%)', hr_all: 'Every selected declaration',
     src_rule: 'Rule', src_model: 'Model', src_exploration: 'Model (random exploration)', src_random: 'Random selection', src_compliance: 'Compliance class', src_inherited: 'Inherited selection',
   },
 };

@@ -543,7 +543,7 @@ const tests = {
     await tbl.locator('tr[data-source=rule][data-ref="3"]').waitFor();
     const shown = await tbl.locator('tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [tr.dataset.source, tr.dataset.ref, ...[...tr.querySelectorAll('td[data-value]')].map((td) => td.dataset.value)]));
-    const fig = (x) => ['selections', 'decided', 'violations', 'hit_rate_percent'].map((k) => (x[k] === null ? '' : String(x[k])));
+    const fig = (x) => ['selections', 'share_percent', 'decided', 'violations', 'hit_rate_percent'].map((k) => (x[k] === null ? '' : String(x[k])));
     assert.deepEqual(shown, [['all', '', ...fig(want.body.all)]].concat(want.body.items.map((x) =>
       [x.source, String(x.rule_id || x.model_version || ''), ...fig(x)])));
     await shot(page, 'risk-hit-rates');
