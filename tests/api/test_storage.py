@@ -280,12 +280,14 @@ def expected_chapters(db):
         for it in json.loads(unpack(doc)).get("items", []):
             c = int(it["hs_code"][:2])
             per[c] = per.get(c, 0) + 1
-        rows += [(decl_id, c, n) for c, n in per.items()]
+        # str: over psql an id of 32 decimal digits (hex that happens to have no letter: a few
+        # in a thousand seeded ids) comes back as an int, and ints and strs do not sort together
+        rows += [(str(decl_id), c, n) for c, n in per.items()]
     return sorted(rows)
 
 
 def chapters(db):
-    return sorted((d, int(c), int(n)) for d, c, n in
+    return sorted((str(d), int(c), int(n)) for d, c, n in
                   query(db, "SELECT decl_id, chapter, items FROM decl_chapters"))
 
 
