@@ -397,3 +397,20 @@ CREATE INDEX IF NOT EXISTS declarations_channel_created ON declarations(channel,
 -- an office's worklists (store_office.c wl_office_*): the queue's rows of one status, in the
 -- order of registration
 CREATE INDEX IF NOT EXISTS declarations_office_status ON declarations(office, status, registered_at);
+-- migration 15: the dashboard's facts, one narrow row per registered declaration (issue 16)
+-- What the managers' dashboard reads of a declaration (office, registration, channel, type,
+-- status, the instants of its checks, clearance, gate-out and end, the ledger's sums, an
+-- amendment after clearance, a violation found), recomputed from the declaration's own rows by
+-- every event append in the same transaction (store_dash_fact_sync): the dashboard reads an
+-- index range of these rows instead of eight subqueries per declaration (~40 us each at
+-- 1,000,000 declarations, docs/performance.md). Existing rows: this migration's C step (the same
+-- statement for every registered declaration).
+CREATE TABLE IF NOT EXISTS dash_facts (
+  decl_id TEXT PRIMARY KEY, office TEXT NOT NULL, registered_at BIGINT NOT NULL,
+  channel INTEGER NOT NULL, type_code TEXT NOT NULL, status INTEGER NOT NULL,
+  cleared_at BIGINT NOT NULL, docs_at BIGINT NOT NULL, docs_passed_at BIGINT NOT NULL,
+  inspected_at BIGINT NOT NULL, gate_out_at BIGINT NOT NULL, ended_at BIGINT NOT NULL,
+  assessed BIGINT NOT NULL, collected BIGINT NOT NULL, amended INTEGER NOT NULL,
+  violation INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at);
+CREATE INDEX IF NOT EXISTS dash_facts_at ON dash_facts(registered_at);
