@@ -135,16 +135,26 @@ static int on_row(void *ctx, const dash_row *r)
     x->assessed += r->assessed;
     x->collected += r->collected;
     x->amended += r->amendments_after_clearance;
+    /* HS chapters: a declaration counts once per chapter, each item line once */
+    for (const char *p = r->chapters; p && *p;) {
+        char *end;
+        long hs = strtol(p, &end, 10);
+        if (*end != ':')
+            break;
+        long items = strtol(end + 1, &end, 10);
+        if (hs >= 0 && hs < 100) {
+            x->ch_decls[hs]++;
+            x->ch_items[hs] += items;
+        }
+        p = *end == ',' ? end + 1 : end;
+    }
     return 0;
 }
 
 static int scan_job(db_conn *c, void *ctx)
 {
     dash_ctx *x = ctx;
-    /* HS chapters: a declaration counts once per chapter, each item line once (decl_chapters) */
-    int rc = store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
-    return rc ? rc
-              : store_dashboard_chapters(c, x->office, x->from, x->to, x->ch_decls, x->ch_items);
+    return store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */

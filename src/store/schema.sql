@@ -400,7 +400,8 @@ CREATE INDEX IF NOT EXISTS declarations_office_status ON declarations(office, st
 -- migration 15: the dashboard's facts, one narrow row per registered declaration (issue 16)
 -- What the managers' dashboard reads of a declaration (office, registration, channel, type,
 -- status, the instants of its checks, clearance, gate-out and end, the ledger's sums, an
--- amendment after clearance, a violation found), recomputed from the declaration's own rows by
+-- amendment after clearance, a violation found, its HS chapters as "chapter:items,..." from
+-- decl_chapters), recomputed from the declaration's own rows by
 -- every event append in the same transaction (store_dash_fact_sync): the dashboard reads an
 -- index range of these rows instead of eight subqueries per declaration (~40 us each at
 -- 1,000,000 declarations, docs/performance.md). Existing rows: this migration's C step (the same
@@ -411,6 +412,6 @@ CREATE TABLE IF NOT EXISTS dash_facts (
   cleared_at BIGINT NOT NULL, docs_at BIGINT NOT NULL, docs_passed_at BIGINT NOT NULL,
   inspected_at BIGINT NOT NULL, gate_out_at BIGINT NOT NULL, ended_at BIGINT NOT NULL,
   assessed BIGINT NOT NULL, collected BIGINT NOT NULL, amended INTEGER NOT NULL,
-  violation INTEGER NOT NULL);
+  violation INTEGER NOT NULL, chapters TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at);
 CREATE INDEX IF NOT EXISTS dash_facts_at ON dash_facts(registered_at);

@@ -22,6 +22,7 @@ typedef struct dash_row {
     int64_t assessed, collected;    /* ledger sums, VND */
     int amendments_after_clearance; /* 1: an amendment was asked for after clearance */
     int violation;                  /* 1: the inspection found a violation */
+    const char *chapters; /* "chapter:items,..." (HS chapters of its items), "" or NULL: none */
 } dash_row;
 
 typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
@@ -30,12 +31,6 @@ typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
  * office). Returns 0 or <0 (a storage error, or fn's). */
 int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
                          void *ctx);
-
-/* The HS chapters of the declarations registered in [from, to) at office ("" = every office),
- * from decl_chapters: decls[c] declarations with an item in chapter c, items[c] item lines.
- * Returns 0 or <0. */
-int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
-                             int64_t decls[100], int64_t items[100]);
 
 /* ---- dash_facts (schema migration 15) ------------------------------------------------------ */
 
