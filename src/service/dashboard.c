@@ -1,5 +1,6 @@
-/* The managers' dashboard. One read of the period's declarations (store_dashboard.c)
- * folded here into tables; the page draws a chart from each table and offers its CSV.
+/* The managers' dashboard. One read of the period's dash_facts rows (store_dashboard.c: a
+ * narrow row per declaration, kept with every event) folded here into tables; the page draws a
+ * chart from each table and offers its CSV.
  *
  * Time release (WCO Time Release Study): registration -> cleared and cleared -> gate-out (the
  * pass_supervision event) per channel, p50/p90 by nearest rank over the declarations that
@@ -8,11 +9,9 @@
  * inspection from the documents passing to the inspection's result within 8.
  *
  * Open cases (as the WCO Time Release Study counts the consignments not yet released when it
- * ends): the period's declarations not cleared at "as of" — the period's end, or now when the
- * period has not ended — with their age then (p50/p90). Declarations that ended without
- * clearance (cancelled, rejected, invalidated, expired) are not open, whenever they ended: the
- * row does not say when, so one rejected after the period's end is missing from that period's
- * open cases (docs/office.md). */
+ * ends): the period's declarations neither cleared nor ended without clearance (cancelled,
+ * rejected, invalidated, expired) at "as of" — the period's end, or now when the period has not
+ * ended — with their age then (p50/p90): one rejected after the period's end was open at it. */
 #include "service/dashboard.h"
 
 #include <stdio.h>
@@ -110,8 +109,11 @@ static int on_row(void *ctx, const dash_row *r)
     if (r->cleared_at > 0 && r->gate_out_at >= r->cleared_at &&
         push(&x->to_gate[ch], r->gate_out_at - r->cleared_at))
         x->oom = 1;
-    int ended = r->status == ST_CANCELLED || r->status == ST_REJECTED ||
-                r->status == ST_INVALIDATED || r->status == ST_EXPIRED;
+    /* ended by as_of: one cancelled or rejected later was still open then (an ended one whose
+     * end is not known, ended_at 0, counts as ended whenever it ended) */
+    int ended = (r->status == ST_CANCELLED || r->status == ST_REJECTED ||
+                 r->status == ST_INVALIDATED || r->status == ST_EXPIRED) &&
+                r->ended_at <= x->as_of;
     if (!ended && r->registered_at <= x->as_of &&
         (r->cleared_at <= 0 || r->cleared_at > x->as_of) &&
         push(&x->open_age[ch], x->as_of - r->registered_at))
@@ -128,23 +130,31 @@ static int on_row(void *ctx, const dash_row *r)
             x->insp_met += workhours_between(x->cal, r->docs_passed_at, r->inspected_at) <=
                            WORKHOURS_INSPECTION * 3600;
         }
-        json_t *d = r->inspection_detail ? json_loads(r->inspection_detail, 0, NULL) : NULL;
-        x->violations += json_is_true(json_object_get(d, "violation"));
-        json_decref(d);
+        x->violations += r->violation;
     }
     x->assessed += r->assessed;
     x->collected += r->collected;
-    x->amended += r->amendments_after_clearance > 0;
+    x->amended += r->amendments_after_clearance;
+    /* HS chapters: a declaration counts once per chapter, each item line once */
+    for (const char *p = r->chapters; p && *p;) {
+        char *end;
+        long hs = strtol(p, &end, 10);
+        if (*end != ':')
+            break;
+        long items = strtol(end + 1, &end, 10);
+        if (hs >= 0 && hs < 100) {
+            x->ch_decls[hs]++;
+            x->ch_items[hs] += items;
+        }
+        p = *end == ',' ? end + 1 : end;
+    }
     return 0;
 }
 
 static int scan_job(db_conn *c, void *ctx)
 {
     dash_ctx *x = ctx;
-    /* HS chapters: a declaration counts once per chapter, each item line once (decl_chapters) */
-    int rc = store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
-    return rc ? rc
-              : store_dashboard_chapters(c, x->office, x->from, x->to, x->ch_decls, x->ch_items);
+    return store_dashboard_scan(c, x->office, x->from, x->to, on_row, x);
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */

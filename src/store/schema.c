@@ -146,6 +146,7 @@ static const struct {
     int (*fn)(db_conn *c);
 } backfills[] = {
     {11, store_decl_chapters_backfill},
+    {15, store_dash_facts_backfill}, /* (SQL could; one text with the live path's, in C) */
 };
 
 typedef struct apply_ctx {

@@ -397,3 +397,27 @@ CREATE INDEX IF NOT EXISTS declarations_channel_created ON declarations(channel,
 -- an office's worklists (store_office.c wl_office_*): the queue's rows of one status, in the
 -- order of registration
 CREATE INDEX IF NOT EXISTS declarations_office_status ON declarations(office, status, registered_at);
+-- migration 15: the dashboard's facts, one narrow row per registered declaration (issue 16)
+-- What the managers' dashboard reads of a declaration (office, registration, channel, type,
+-- status, the instants of its checks, clearance, gate-out and end, the ledger's sums, an
+-- amendment after clearance, a violation found, its HS chapters as "chapter:items,..." from
+-- decl_chapters), recomputed from the declaration's own rows by
+-- every event append in the same transaction (store_dash_fact_sync): the dashboard reads an
+-- index range of these rows instead of eight subqueries per declaration (~40 us each at
+-- 1,000,000 declarations, docs/performance.md). Existing rows: this migration's C step (the same
+-- statement for every registered declaration).
+CREATE TABLE IF NOT EXISTS dash_facts (
+  decl_id TEXT PRIMARY KEY, office TEXT NOT NULL, registered_at BIGINT NOT NULL,
+  channel INTEGER NOT NULL, type_code TEXT NOT NULL, status INTEGER NOT NULL,
+  cleared_at BIGINT NOT NULL, docs_at BIGINT NOT NULL, docs_passed_at BIGINT NOT NULL,
+  inspected_at BIGINT NOT NULL, gate_out_at BIGINT NOT NULL, ended_at BIGINT NOT NULL,
+  assessed BIGINT NOT NULL, collected BIGINT NOT NULL, amended INTEGER NOT NULL,
+  violation INTEGER NOT NULL, chapters TEXT NOT NULL);
+-- an office's period is one contiguous range of this index, which holds every column the
+-- dashboard reads (the table's rows of one office are ~1 in 50 of a period's pages: reading them
+-- through the rowid was half of an office month's time at 1,000,000, docs/performance.md); the
+-- whole administration's period reads the table's rows in their order of registration
+CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at, channel,
+  type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
+  assessed, collected, amended, violation, chapters);
+CREATE INDEX IF NOT EXISTS dash_facts_at ON dash_facts(registered_at);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store_dashboard.h"
 #include "util/log.h"
 #include "util/ecdsa.h"
 #include "util/hex.h"
@@ -499,7 +500,9 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
             memcpy(a->d_hash, hash, sizeof a->d_hash);
         }
     }
-    return rc;
+    /* every change of a declaration or its ledger is followed by its event (the state digest
+     * above covers both): the dashboard's row of the declaration follows here, once */
+    return rc ? rc : store_dash_fact_sync(c, decl_id);
 }
 
 static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)

@@ -1,6 +1,7 @@
-/* Store query of the managers' dashboard: the declarations registered in a period,
- * at one office or all, with the instants of their checks, their ledger sums and amendments.
- * Portable SQL like store.c. */
+/* Store side of the managers' dashboard: the declarations registered in a period, at one office
+ * or all, with the instants of their checks, their ledger sums and amendments, read from
+ * dash_facts (schema migration 15: one narrow row per registered declaration, kept by the event
+ * append in the transaction of every change, docs/performance.md). Portable SQL like store.c. */
 #ifndef ECUSTOMS_STORE_STORE_DASHBOARD_H
 #define ECUSTOMS_STORE_STORE_DASHBOARD_H
 
@@ -17,9 +18,11 @@ typedef struct dash_row {
     int64_t docs_passed_at;            /* documents passed (a red one then waits for inspection) */
     int64_t inspected_at;              /* inspection_completed, 0 = not */
     int64_t gate_out_at;               /* pass_supervision, 0 = not */
-    int64_t assessed, collected;       /* ledger sums, VND */
-    int64_t amendments_after_clearance;
-    const char *inspection_detail; /* the inspection event's detail (JSON) or NULL */
+    int64_t ended_at; /* entered its ended status (cancelled, rejected...), 0 = not or unknown */
+    int64_t assessed, collected;    /* ledger sums, VND */
+    int amendments_after_clearance; /* 1: an amendment was asked for after clearance */
+    int violation;                  /* 1: the inspection found a violation */
+    const char *chapters; /* "chapter:items,..." (HS chapters of its items), "" or NULL: none */
 } dash_row;
 
 typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
@@ -29,11 +32,16 @@ typedef int (*dash_row_fn)(void *ctx, const dash_row *r);
 int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t to, dash_row_fn fn,
                          void *ctx);
 
-/* The HS chapters of the declarations registered in [from, to) at office ("" = every office),
- * from decl_chapters: decls[c] declarations with an item in chapter c, items[c] item lines.
- * Returns 0 or <0. */
-int store_dashboard_chapters(db_conn *c, const char *office, int64_t from, int64_t to,
-                             int64_t decls[100], int64_t items[100]);
+/* ---- dash_facts (schema migration 15) ------------------------------------------------------ */
+
+/* Recomputes the declaration's dash_facts row from its own rows (declaration, events, ledger,
+ * amendment requests), in the caller's transaction; nothing for an id that is no registered
+ * declaration (an audit chain of its own, a draft). Called by every event append
+ * (store_event_append_x), which follows every change of a declaration or its ledger (its state
+ * digest covers both), so the row is as current as the audit trail. 0 or <0. */
+int store_dash_fact_sync(db_conn *c, const char *decl_id);
+/* Every registered declaration's row: migration 15's back-fill (schema.c). 0 or <0. */
+int store_dash_facts_backfill(db_conn *c);
 
 /* ---- decl_chapters (schema migration 11): a declaration's HS chapters ---------------------- */
 

@@ -7,6 +7,7 @@
 
 #include "store/pack.h"
 #include "store/store.h"
+#include "store/store_dashboard.h"
 
 int store_insp_owed_clear(db_conn *c, const char *decl_id)
 {
@@ -344,7 +345,9 @@ int store_amend_put(db_conn *c, amend_row *r)
     db_bind_text(c, st, 13, r->decided_by);
     db_bind_int64(c, st, 14, r->decided_at);
     db_bind_text(c, st, 15, r->note);
-    return db_run(c, st);
+    rc = db_run(c, st);
+    /* the dashboard counts the amendments asked for after clearance (its event may come first) */
+    return rc || !r->after_clearance ? rc : store_dash_fact_sync(c, r->decl_id);
 }
 
 int store_amend_decide(db_conn *c, const char *decl_id, int seq, const char *status, const char *by,

@@ -6,7 +6,7 @@ functions one statement at a time (insert then update, the last event's hash rea
 ledger's next seq read). On two copies of one database, with the same --seed and --end, both
 must leave the same rows in every table: declarations, events with their chain links, state
 digests and MACs, ledger entries, ledger_unpaid, payments, bill-of-lading links, risk facts,
-sequences."""
+the dashboard's facts, sequences."""
 from harness import *  # noqa: F401,F403 (the shared harness: run_cli, constants)
 import harness  # noqa: F401
 
@@ -100,6 +100,13 @@ class T12SeedFastPath(unittest.TestCase):
                              " AND detail LIKE '%covered by payment%'"), 0)
         self.assertGreater(n("SELECT COUNT(*) FROM events WHERE action = 'inspection_completed'"), 0)
         self.assertGreater(n("SELECT COUNT(*) FROM ledger_unpaid"), 0)
+        # the dashboard's rows (dash_facts, compared above with the live path's): one per
+        # registered declaration, with the checks' instants and the ledger's sums filled in
+        self.assertEqual(n("SELECT COUNT(*) FROM dash_facts"),
+                         n("SELECT COUNT(*) FROM declarations WHERE registered_at > 0"))
+        self.assertGreater(n("SELECT COUNT(*) FROM dash_facts WHERE inspected_at > 0"
+                             " AND gate_out_at > 0 AND docs_passed_at > 0 AND collected > 0"), 0)
+        self.assertGreater(n("SELECT COUNT(*) FROM dash_facts WHERE status = 7 AND ended_at > 0"), 0)
         # the counts the command printed are the database's
         m = re.search(r"cleared (\d+) \(passed supervision (\d+)\), cancelled (\d+), in progress (\d+)",
                       out)
