@@ -112,6 +112,7 @@
     m.push(['#/search', 'nav_search']);
     if (r === 'risk_officer') m.push(['#/rules', 'nav_rules']);
     if (isCustoms() && window.ECSDashboard) m.push(['#/dashboard', 'nav_dashboard']);
+    if (isCustoms()) m.push(['#/calendar', 'nav_calendar']);
     return m;
   }
   function chrome() {
@@ -171,6 +172,7 @@
     if (path === '#/mine') return search(true);
     if (path === '#/submit') return submitPage();
     if (path === '#/rules') return rules();
+    if (path === '#/calendar' && isCustoms()) return calendarPage();
     if (path === '#/dashboard' && isCustoms() && window.ECSDashboard) return window.ECSDashboard(kit);
     const m = path.match(/^#\/d\/([0-9a-f]{11,32})$/);
     if (m) return declaration(m[1]);
@@ -757,6 +759,45 @@
       box.append(f);
     }
     return box.childNodes.length ? section(role === 'declarant' ? t('d_actions') : t('d_decide'), box, out) : '';
+  }
+
+  /* ---- the working-day calendar of the legal time limits -------------------------------------------- */
+  // Every customs role reads it (the worklists' deadlines come from it); the administrator sets a day
+  // when the government announces a year's holidays and swapped days.
+  async function calendarPage() {
+    const p = params(), year = /^\d{4}$/.test(p.year || '') ? p.year : new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 4);
+    const r = await api('GET', '/calendar?from=' + year + '-01-01&to=' + year + '-12-31');
+    if (r.status !== 200) return page(t('calendar_title'), errorsBox(r.body));
+    const out = el('div', { 'aria-live': 'polite' });
+    const years = el('p', {}, [-1, 0, 1].map((k) => String(Number(year) + k)).flatMap((y, i) =>
+      [i ? ' · ' : '', el('a', { href: '#/calendar?year=' + y, 'aria-current': y === year ? 'page' : null }, y)]));
+    const rows = r.body.days.map((d) => el('tr', { 'data-date': d.date, 'data-kind': d.kind }, el('td', {}, d.date),
+      el('td', {}, t('cal_' + d.kind)), el('td', {}, d.name), el('td', {}, d.basis), el('td', {}, t('cal_' + d.status) || d.status),
+      el('td', {}, d.source)));
+    const list = table(t('calendar_title') + ' ' + year, [t('cal_date'), t('cal_kind'), t('cal_name'), t('basis'), t('cal_status'), t('cal_source')],
+      rows, { 'data-testid': 'calendar' });
+    let form = '';
+    if (S.me.role === 'admin') {
+      form = el('form', { class: 'card', 'data-testid': 'calendar-form' }, el('h2', {}, t('cal_set')),
+        el('div', { class: 'grid2' },
+          field('cal-date', t('cal_date'), el('input', { name: 'date', type: 'date', required: true })),
+          field('cal-kind', t('cal_kind'), select('kind', ['holiday', 'workday', 'normal'].map((k) => [k, t('cal_' + k)]), 'holiday')),
+          field('cal-name', t('cal_name'), el('input', { name: 'name', required: true })),
+          field('cal-basis', t('basis'), el('input', { name: 'basis' })),
+          field('cal-status', t('cal_status'), select('status', ['official', 'statutory', 'provisional'].map((k) => [k, t('cal_' + k)]), 'official'))),
+        el('button', { type: 'submit', class: 'primary' }, t('cal_save')));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const body = { kind: form.kind.value, name: form.name.value, status: form.status.value };
+        if (form.basis.value) body.basis = form.basis.value;
+        const x = await api('PUT', '/calendar/' + form.date.value, body);
+        if (x.status !== 200) return out.replaceChildren(errorsBox(x.body));
+        toast(t('done'));
+        go('#/calendar?year=' + form.date.value.slice(0, 4));
+        if (form.date.value.slice(0, 4) === year) calendarPage();
+      });
+    }
+    page(t('calendar_title'), el('p', {}, t('cal_help')), years, out, form, list);
   }
 
   /* ---- risk officers ------------------------------------------------------------------------------ */

@@ -108,18 +108,71 @@ void workhours_cal_free(workhours_cal *cal)
     memset(cal, 0, sizeof *cal);
 }
 
-int workhours_cal_parse(const char *text, workhours_cal *out)
+/* One day of a calendar into out (arrays with room for it). 0, or -1 when the kind does not fit
+ * the day: "workday" is for a Saturday or Sunday worked. A holiday on a weekend changes nothing
+ * by itself (its compensatory day is a day of its own); "normal" (the plain week's rule) neither.
+ */
+static int cal_add(workhours_cal *out, date_ymd d, const char *kind)
+{
+    int32_t day = date_to_days(d);
+    int wd = date_weekday(d); /* 1 Monday .. 7 Sunday */
+    if (!strcmp(kind, "holiday")) {
+        if (wd <= 5)
+            out->off[out->n_off++] = day;
+        return 0;
+    }
+    if (!strcmp(kind, "workday") && wd >= 6) {
+        out->on[out->n_on++] = day;
+        return 0;
+    }
+    return !strcmp(kind, "normal") ? 0 : -1;
+}
+
+static int cal_alloc(workhours_cal *out, size_t n)
 {
     memset(out, 0, sizeof *out);
-    size_t lines = 1;
-    for (const char *p = text; *p; p++)
-        lines += *p == '\n';
-    out->off = malloc(lines * sizeof *out->off);
-    out->on = malloc(lines * sizeof *out->on);
+    out->off = malloc((n ? n : 1) * sizeof *out->off);
+    out->on = malloc((n ? n : 1) * sizeof *out->on);
     if (!out->off || !out->on) {
         workhours_cal_free(out);
         return -1;
     }
+    return 0;
+}
+
+static void cal_finish(workhours_cal *out)
+{
+    out->n_off = sort_unique(out->off, out->n_off);
+    out->n_on = sort_unique(out->on, out->n_on);
+}
+
+int workhours_cal_kind_fits(date_ymd d, const char *kind)
+{
+    int32_t slot;
+    workhours_cal one = {&slot, 0, &slot, 0};
+    return cal_add(&one, d, kind) == 0;
+}
+
+int workhours_cal_build(const workhours_day *days, int n, workhours_cal *out)
+{
+    if (cal_alloc(out, (size_t)n) != 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (cal_add(out, days[i].date, days[i].kind) != 0) {
+            workhours_cal_free(out);
+            return i + 1;
+        }
+    cal_finish(out);
+    return 0;
+}
+
+int workhours_cal_parse(const char *text, workhours_cal *out)
+{
+    size_t lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    if (cal_alloc(out, lines) != 0)
+        return -1;
     int line_no = 0, header = 0, bad = 0;
     for (const char *p = text; *p && !bad;) {
         const char *e = strchr(p, '\n');
@@ -144,21 +197,8 @@ int workhours_cal_parse(const char *text, workhours_cal *out)
             date[10] = 0;
             memcpy(kind, t1 + 1, (size_t)(t2 - t1 - 1));
             kind[t2 - t1 - 1] = 0;
-            if (date_parse(date, &d) != 0) {
+            if (date_parse(date, &d) != 0 || !strcmp(kind, "normal") || cal_add(out, d, kind) != 0)
                 bad = line_no;
-                break;
-            }
-            int32_t day = date_to_days(d);
-            int wd = date_weekday(d); /* 1 Monday .. 7 Sunday */
-            if (!strcmp(kind, "holiday")) {
-                if (wd <= 5) /* a holiday on a weekend changes nothing by itself (its
-                              * compensatory day is a row of its own) */
-                    out->off[out->n_off++] = day;
-            } else if (!strcmp(kind, "workday") && wd >= 6) {
-                out->on[out->n_on++] = day;
-            } else {
-                bad = line_no;
-            }
         }
         p = e ? e + 1 : p + len;
     }
@@ -166,7 +206,6 @@ int workhours_cal_parse(const char *text, workhours_cal *out)
         workhours_cal_free(out);
         return bad;
     }
-    out->n_off = sort_unique(out->off, out->n_off);
-    out->n_on = sort_unique(out->on, out->n_on);
+    cal_finish(out);
     return 0;
 }

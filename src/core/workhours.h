@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "util/date.h"
+
 #define WORKHOURS_DOC_CHECK 2
 #define WORKHOURS_INSPECTION 8
 
@@ -28,6 +30,20 @@ typedef struct workhours_cal {
  * line (then *out is empty), or -1 out of memory. */
 int workhours_cal_parse(const char *text, workhours_cal *out);
 void workhours_cal_free(workhours_cal *cal);
+
+/* One day of a calendar kept elsewhere (the administration's table, service/calendar.c): kind
+ * "holiday" (not worked), "workday" (a Saturday or Sunday worked) or "normal" (the plain week's
+ * rule: a day of the file set back by an administrator). */
+typedef struct workhours_day {
+    date_ymd date;
+    const char *kind;
+} workhours_day;
+
+/* The calendar of n days: 0 and *out filled, the 1-based index of the first day whose kind does
+ * not fit it (then *out is empty), or -1 out of memory. */
+int workhours_cal_build(const workhours_day *days, int n, workhours_cal *out);
+/* 1 when kind is one of the three and fits the date ("workday" only on a Saturday or Sunday). */
+int workhours_cal_kind_fits(date_ymd d, const char *kind);
 
 /* 1 if the local day (days since 1970-01-01 in Vietnam) is a working day under cal (NULL: plain
  * Monday to Friday). */

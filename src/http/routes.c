@@ -22,6 +22,7 @@
 #include "service/users.h"
 #include "service/kernel.h"
 #include "service/offices.h"
+#include "service/calendar.h"
 #include "service/post_clearance.h"
 #include "service/manifests.h"
 #include "service/mandates.h"
@@ -569,6 +570,17 @@ static void h_office_put(route_ctx *c)
         json_office_decode(c->body, &in, c->e);
     reply(c->rs, svc_office_put(c->a, c->req, P0, &in, c->e));
 }
+static void h_calendar(route_ctx *c)
+{
+    reply(c->rs, svc_calendar_list(c->a, arg(c, "from"), arg(c, "to")));
+}
+static void h_calendar_put(route_ctx *c)
+{
+    calendar_in in = {0};
+    if (body_object(c))
+        json_calendar_decode(c->body, &in, c->e);
+    reply(c->rs, svc_calendar_put(c->a, c->req, P0, &in, c->e));
+}
 static void h_cert_forms(route_ctx *c) { reply(c->rs, svc_cert_forms(c->a)); }
 static void h_pca_candidates(route_ctx *c)
 {
@@ -692,6 +704,8 @@ const http_route http_routes[] = {
 
     {"GET", "/api/v1/customs-offices", h_offices, BEARER},
     {"PUT", "/api/v1/customs-offices/{code}", h_office_put, BEARER},
+    {"GET", "/api/v1/calendar", h_calendar, BEARER},
+    {"PUT", "/api/v1/calendar/{date}", h_calendar_put, BEARER},
     {"GET", "/api/v1/reference/co-forms", h_cert_forms, BEARER},
 
     {"GET", "/api/v1/post-clearance/candidates", h_pca_candidates, BEARER},

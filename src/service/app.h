@@ -62,7 +62,7 @@ typedef struct app {
     pthread_mutex_t key_lock;     /* guards bank_keys and barcode_key */
     app_key_entry *bank_keys;     /* direct-mapped by party; entries live 60 s */
     EVP_PKEY *barcode_key;        /* the QR signing key (service/barcodes.c), loaded on first use */
-    workhours_cal holidays; /* data/reference/vn_public_holidays.tsv, read at start (read-only) */
+    struct calendar_cache *calendar; /* the working-day calendar (service/calendar.h) */
 } app;
 
 /* The outcome of a use case. http/ maps it to a status (routes.c), the CLI to an exit code;

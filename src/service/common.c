@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/calendar.h"
 #include "service/offices.h"
 #include "service/app.h"
 #include "service/risk_engine.h"
@@ -133,24 +134,6 @@ int app_open(app *a, const char *db_path, const char *data_dir)
     return app_open_ex(a, db_path, data_dir, 0);
 }
 
-/* The working-day calendar of the legal time limits (core/workhours.h). A missing file is an
- * error: limits computed without the holidays would be shorter than the law's. */
-static int holidays_load(app *a, const char *data_dir)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/reference/vn_public_holidays.tsv", data_dir);
-    char *text = file_read_all(path, NULL);
-    if (!text) {
-        log_error("cannot read %s (the public holidays of the legal time limits)", path);
-        return -1;
-    }
-    int rc = workhours_cal_parse(text, &a->holidays);
-    free(text);
-    if (rc > 0)
-        log_error("%s:%d: not a row 'YYYY-MM-DD<TAB>holiday|workday<TAB>name<TAB>basis'", path, rc);
-    return rc;
-}
-
 int app_open_ex(app *a, const char *db_path, const char *data_dir, int store_flags)
 {
     char dir[1024];
@@ -181,7 +164,7 @@ int app_open_ex(app *a, const char *db_path, const char *data_dir, int store_fla
         goto fail;
     if (a->st && offices_seed(a, data_dir) != 0)
         goto fail;
-    if (holidays_load(a, data_dir) != 0)
+    if (calendar_open(a, data_dir) != 0) /* after the store: its days are a table */
         goto fail;
     return 0;
 fail:
@@ -196,7 +179,7 @@ void app_close(app *a)
     risk_engine_free(a->risk_engine);
     a->risk_engine = NULL;
     offices_free(a);
-    workhours_cal_free(&a->holidays);
+    calendar_free(a);
     store_close(a->st);
     tariff_free(a->tariff);
     tax_tables_free(a->tax);

@@ -21,6 +21,7 @@
 #include "codec/json_fields.h"
 #include "core/decl.h"
 #include "core/workhours.h"
+#include "service/calendar.h"
 #include "service/internal.h"
 #include "service/ledger.h"
 #include "service/offices.h"
@@ -58,7 +59,7 @@ typedef struct dash_ctx {
     int64_t inspected, violations;
     int64_t amended;
     int64_t ch_decls[100], ch_items[100]; /* HS chapters 01..99 */
-    const workhours_cal *cal;             /* the public holidays (app.holidays) */
+    const workhours_cal *cal;             /* the working-day calendar, held (service/calendar.h) */
     int oom;
 } dash_ctx;
 
@@ -341,7 +342,7 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
         r = svc_errors(e);
         goto out;
     }
-    x->cal = &a->holidays;
+    x->cal = calendar_hold(a);
     x->from = date_legal_start(df);
     x->to = date_legal_end(dt) + 1;
     int64_t now = svc_now();
@@ -371,6 +372,8 @@ svc_reply svc_dashboard(app *a, const svc_req *req, const char *office, const ch
                        "tables", tables);
 out:
     json_decref(tables);
+    if (x && x->cal)
+        calendar_drop(a, x->cal);
     if (x)
         for (int c = 0; c < N_CH; c++) {
             free(x->to_clear[c].v);

@@ -11,6 +11,7 @@
 #include "codec/json_fields.h"
 #include "core/decl.h"
 #include "core/workhours.h"
+#include "service/calendar.h"
 #include "service/internal.h"
 #include "service/users.h"
 #include "util/decimal.h"
@@ -301,12 +302,14 @@ svc_reply svc_worklist(app *a, const svc_req *req, const char *queue, const svc_
     }
     int64_t now = (int64_t)time(NULL);
     json_t *items = json_array();
+    const workhours_cal *cal = calendar_hold(a);
     for (int i = 0; i < x->n; i++) {
         const decl_list_row *row = &x->rows[i];
-        json_array_append_new(items, row_json(&a->holidays, row, now,
+        json_array_append_new(items, row_json(cal, row, now,
                                               docs ? WORKHOURS_DOC_CHECK : WORKHOURS_INSPECTION,
                                               docs ? row->registered_at : row->updated_at));
     }
+    calendar_drop(a, cal);
     r.code = SVC_OK;
     r.body = json_pack("{s:s,s:s,s:o}", "queue", queue, "office", args.office ? args.office : "",
                        "items", items);

@@ -421,3 +421,13 @@ CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered
   type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
   assessed, collected, amended, violation, chapters);
 CREATE INDEX IF NOT EXISTS dash_facts_at ON dash_facts(registered_at);
+-- migration 17: the working-day calendar of the legal time limits, kept by the administration
+-- One row per day that is not what the plain week says (core/workhours.h): a public holiday or a
+-- compensatory day ("holiday"), a Saturday or Sunday worked ("workday"), or a day an administrator
+-- set back to the plain week's rule ("normal"). At start, the days of
+-- data/reference/vn_public_holidays.tsv that the table does not have are added (a later release's
+-- new year arrives by itself; a day an administrator changed is kept); PUT /api/v1/calendar/{date}
+-- changes one (service/calendar.c). day: YYYYMMDD.
+CREATE TABLE IF NOT EXISTS calendar_days (
+  day INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, basis TEXT NOT NULL,
+  status TEXT NOT NULL, source TEXT NOT NULL, updated_at BIGINT NOT NULL);

@@ -161,6 +161,40 @@ static void test_calendar_file_errors(void **s)
     workhours_cal_free(&c);
 }
 
+/* the administration's table (service/calendar.c) builds the same calendar from its days */
+static void test_calendar_from_days(void **s)
+{
+    (void)s;
+    workhours_cal c;
+    /* 2026-09-02 Wednesday off, 2026-12-05 Saturday worked, 2026-09-05 a Saturday "holiday"
+     * (changes nothing), 2026-09-01 set back to normal */
+    workhours_day days[] = {{20261205, "workday"},
+                            {20260902, "holiday"},
+                            {20260905, "holiday"},
+                            {20260901, "normal"},
+                            {20260902, "holiday"}};
+    assert_int_equal(workhours_cal_build(days, 5, &c), 0);
+    assert_int_equal(c.n_off, 1);
+    assert_int_equal(c.n_on, 1);
+    assert_false(workhours_is_workday(&c, date_to_days(20260902)));
+    assert_true(workhours_is_workday(&c, date_to_days(20260901)));
+    assert_true(workhours_is_workday(&c, date_to_days(20261205)));
+    assert_false(workhours_is_workday(&c, date_to_days(20261206)));
+    workhours_cal_free(&c);
+    /* a weekday "workday" is refused with its index; the file's format has no "normal" */
+    workhours_day bad[] = {{20260902, "holiday"}, {20261201, "workday"}};
+    assert_int_equal(workhours_cal_build(bad, 2, &c), 2);
+    assert_null(c.off);
+    assert_true(workhours_cal_kind_fits(20261205, "workday"));
+    assert_false(workhours_cal_kind_fits(20261201, "workday"));
+    assert_true(workhours_cal_kind_fits(20261201, "normal"));
+    assert_false(workhours_cal_kind_fits(20261201, "feast"));
+    assert_int_equal(workhours_cal_parse("date\tkind\n2026-12-01\tnormal\tx\n", &c), 2);
+    assert_int_equal(workhours_cal_build(NULL, 0, &c), 0); /* no days: the plain week */
+    assert_true(workhours_is_workday(&c, date_to_days(20261201)));
+    workhours_cal_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_evening_before_tet),
         cmocka_unit_test(test_compensatory_and_swapped_days),
         cmocka_unit_test(test_calendar_file_errors),
+        cmocka_unit_test(test_calendar_from_days),
     };
     return cmocka_run_group_tests(tests, load_cal, free_cal);
 }

@@ -390,6 +390,43 @@ const tests = {
     await page.close();
   },
 
+  async administrator_sets_a_day_of_the_calendar() {
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.getByRole('link', { name: 'Lịch làm việc' }).click();
+    // the file's days of the year shown: 2 September is National Day
+    await page.goto(BASE + '/#/calendar?year=2026');
+    await page.locator('[data-testid=calendar] tr[data-date="2026-09-02"][data-kind=holiday]').waitFor();
+    const f = page.locator('form[data-testid=calendar-form]');
+    // a weekday cannot be a "weekend day worked": the reason, and nothing stored
+    await f.getByLabel('Ngày', { exact: true }).fill('2026-12-29');
+    await f.getByLabel('Loại ngày').selectOption('workday');
+    await f.getByLabel('Tên').fill('Làm bù (thử)');
+    await f.getByRole('button', { name: 'Lưu ngày' }).click();
+    await page.getByRole('alert').getByText(/is a weekday/).waitFor();
+    await f.getByLabel('Loại ngày').selectOption('holiday');
+    await f.getByLabel('Tên').fill('Nghỉ bù (thử)');
+    await f.getByRole('button', { name: 'Lưu ngày' }).click();
+    await page.locator('[data-testid=calendar] tr[data-date="2026-12-29"][data-kind=holiday]').waitFor();
+    await shot(page, 'calendar');
+    const l = await api('GET', '/calendar?from=2026-12-29&to=2026-12-29', tok.declarant);
+    assert.equal(l.body.days[0].source, 'administrator admin', l.text);
+    // set back to the plain week, so that the other tests' deadlines are the usual ones
+    const back = await page.evaluate(async () => {
+      const me = await (await fetch('/api/v1/session')).json();
+      const r = await fetch('/api/v1/calendar/2026-12-29', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+        body: JSON.stringify({ kind: 'normal', name: 'Ngày làm việc' }) });
+      return r.status;
+    });
+    assert.equal(back, 200);
+    await signOut(page);
+    // a declarant has no calendar page
+    await signIn(page, 'declarant');
+    assert.equal(await page.getByRole('link', { name: 'Lịch làm việc' }).count(), 0);
+    await signOut(page);
+    await page.close();
+  },
+
   async declarant_attaches_an_invoice_and_the_officer_opens_it() {
     const r = await registered(tok.declarant, decl('0101234567', 200));
     const page = await newPage();
