@@ -14,6 +14,19 @@ int db_bind_text_static(db_conn *c, db_stmt *s, int i, const char *v)
                                     : c->drv->bind_text(s, i, v);
 }
 int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v) { return c->drv->bind_int64(s, i, v); }
+int db_bind_blob(db_conn *c, db_stmt *s, int i, const void *v, size_t n)
+{
+    return c->drv->bind_blob(s, i, v, n);
+}
+int db_bind_blob_static(db_conn *c, db_stmt *s, int i, const void *v, size_t n)
+{
+    return c->drv->bind_blob_static ? c->drv->bind_blob_static(s, i, v, n)
+                                    : c->drv->bind_blob(s, i, v, n);
+}
+const void *db_col_blob(db_conn *c, db_stmt *s, int i, size_t *n)
+{
+    return c->drv->col_blob(s, i, n);
+}
 int db_step(db_conn *c, db_stmt *s)
 {
     int rc = c->drv->step(s);
@@ -36,6 +49,47 @@ void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size)
 {
     const char *v = db_col_text(c, s, i);
     snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int hexval(int ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
+{
+    if (!hex)
+        return db_bind_blob(c, s, i, NULL, 0);
+    size_t n = strlen(hex);
+    unsigned char b[32];
+    int ok = n == 64;
+    for (size_t k = 0; ok && k < 32; k++) {
+        int hi = hexval((unsigned char)hex[2 * k]), lo = hexval((unsigned char)hex[2 * k + 1]);
+        ok = hi >= 0 && lo >= 0;
+        b[k] = (unsigned char)(hi << 4 | lo);
+    }
+    /* a text that is not a digest keeps its bytes; 32 of them would read back as a digest */
+    if (!ok && n == 32)
+        return DB_ERR;
+    return ok ? db_bind_blob(c, s, i, b, 32) : db_bind_blob(c, s, i, hex, n);
+}
+
+void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0;
+    const unsigned char *b = db_col_blob(c, s, i, &n);
+    if (b && n == 32) {
+        for (size_t k = 0; k < 32; k++) {
+            out[2 * k] = digits[b[k] >> 4];
+            out[2 * k + 1] = digits[b[k] & 15];
+        }
+        out[64] = 0;
+    } else {
+        n = b && n < 64 ? n : b ? 64 : 0;
+        memcpy(out, b ? (const void *)b : "", n);
+        out[n] = 0;
+    }
 }
 
 int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read)

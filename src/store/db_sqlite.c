@@ -146,6 +146,20 @@ static int sq_bind_int64(db_stmt *s, int i, int64_t v)
     return sqlite3_bind_int64((sqlite3_stmt *)s, i, v) == SQLITE_OK ? DB_OK : DB_ERR;
 }
 
+static int sq_bind_blob(db_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_blob64(st, i, v, n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
+static int sq_bind_blob_static(db_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_blob64(st, i, v, n, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
 static int sq_step(db_stmt *s)
 {
     int rc = sqlite3_step((sqlite3_stmt *)s);
@@ -167,6 +181,17 @@ static const char *sq_col_text(db_stmt *s, int i)
 static int64_t sq_col_int64(db_stmt *s, int i)
 {
     return sqlite3_column_int64((sqlite3_stmt *)s, i);
+}
+
+static const void *sq_col_blob(db_stmt *s, int i, size_t *n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    /* a TEXT value gives its bytes: rows written before the column held bytes */
+    const void *p = sqlite3_column_blob(st, i);
+    *n = (size_t)sqlite3_column_bytes(st, i);
+    if (!p && sqlite3_column_type(st, i) != SQLITE_NULL)
+        p = ""; /* an empty value, not NULL */
+    return p;
 }
 
 static int sq_col_is_null(db_stmt *s, int i)
@@ -275,9 +300,12 @@ const db_driver db_sqlite_driver = {
     .bind_text = sq_bind_text,
     .bind_text_static = sq_bind_text_static,
     .bind_int64 = sq_bind_int64,
+    .bind_blob = sq_bind_blob,
+    .bind_blob_static = sq_bind_blob_static,
     .step = sq_step,
     .col_text = sq_col_text,
     .col_int64 = sq_col_int64,
+    .col_blob = sq_col_blob,
     .col_is_null = sq_col_is_null,
     .reset = sq_reset,
     .exec = sq_exec,

@@ -473,8 +473,8 @@ int store_decl_versions(db_conn *c, const char *decl_id, decl_version_row *out, 
     int n = 0;
     while (n < max && db_step(c, st) == DB_ROW) {
         out[n].amendment = (int)db_col_int64(c, st, 0);
-        out[n].doc = store_unpack(db_col_text(c, st, 1)); /* stored deflated (store/pack.h) */
-        out[n].taxes = store_unpack(db_col_text(c, st, 2));
+        out[n].doc = store_col_unpack(c, st, 1); /* stored deflated (store/pack.h) */
+        out[n].taxes = store_col_unpack(c, st, 2);
         out[n].replaced_at = db_col_int64(c, st, 3);
         n++;
     }

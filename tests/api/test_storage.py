@@ -17,6 +17,12 @@ V0_OFFICER = "37a46432f98b4417b249d7ae1d8497b55330d35102e178e8"  # its demo offi
 PG_SKIP = "the release before schema versions had SQLite only (no PostgreSQL database to migrate)"
 
 
+def schema_file_migrations():
+    """The migration numbers schema.sql holds (they may have gaps while branches land)."""
+    with open(os.path.join(HERE, "..", "..", "src", "store", "schema.sql"), encoding="utf-8") as f:
+        return sorted({int(m) for m in re.findall(r"^-- migration (\d+):", f.read(), re.M)})
+
+
 def table_counts(path):
     if pgserver_uri(path):
         c = pgserver.PsqlConnection(path)
@@ -103,7 +109,7 @@ class T12StorageMigrate(unittest.TestCase):
                          numbers)
         self.assertEqual([v for (v,) in query(self.env.db,
                                                "SELECT version FROM schema_version ORDER BY 1")],
-                         list(range(1, latest + 1)))
+                         schema_file_migrations())
         self.assertIn("every hash chain intact",
                       run_cli("audit", "verify", "--db", self.env.db).stdout)
         # once is enough
