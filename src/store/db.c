@@ -74,6 +74,21 @@ int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
     return ok ? db_bind_blob(c, s, i, b, 32) : db_bind_blob(c, s, i, hex, n);
 }
 
+int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id)
+{
+    if (!id)
+        return db_bind_blob(c, s, i, NULL, 0);
+    size_t n = strlen(id);
+    unsigned char b[16];
+    int ok = n == 32;
+    for (size_t k = 0; ok && k < 16; k++) {
+        int hi = hexval((unsigned char)id[2 * k]), lo = hexval((unsigned char)id[2 * k + 1]);
+        ok = hi >= 0 && lo >= 0;
+        b[k] = (unsigned char)(hi << 4 | lo);
+    }
+    return ok ? db_bind_blob(c, s, i, b, 16) : db_bind_blob(c, s, i, id, n);
+}
+
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
 {
     static const char digits[] = "0123456789abcdef";

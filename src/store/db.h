@@ -152,6 +152,10 @@ char *db_col_dup(db_conn *c, db_stmt *s, int i);
  * db_col_hex turns a 32-byte value back into the hex text and any other into the text it was
  * (out: 65 bytes, "" for NULL). The texts the audit trail hashes stay the hex ones. */
 int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex);
+/* A declaration id (32 lower-case hex characters) as its 16 bytes where a table keeps it so
+ * (decl_terms: SQL compares it with encode(decl_id, 'hex') / decode(d.id, 'hex'), which the
+ * SQLite driver provides as PostgreSQL does); another text as its own bytes. */
+int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id);
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65]);
 /* Runs a statement that returns no rows: 0, or the DB_* error. */
 int db_run(db_conn *c, db_stmt *s);

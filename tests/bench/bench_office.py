@@ -90,7 +90,7 @@ doc = json.loads(unpack(doc))
 containers = doc.get("transport", {}).get("containers") or [""]
 # the two commonest words of several letters among the first 20,000 declarations' terms
 WORDS = [w for (w,) in c.execute(
-    "SELECT term FROM decl_terms WHERE decl_id IN (SELECT id FROM declarations ORDER BY id LIMIT 20000)"
+    "SELECT term FROM decl_terms WHERE lower(hex(decl_id)) IN (SELECT id FROM declarations ORDER BY id LIMIT 20000)"
     " AND term GLOB '[a-z][a-z][a-z][a-z]*' GROUP BY term ORDER BY COUNT(*) DESC LIMIT 2")]
 LAST = c.execute("SELECT MAX(at) FROM events").fetchone()[0]
 c.close()
