@@ -8,64 +8,25 @@
 #include <string.h>
 #include <zint.h>
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
+#include "util/outbuf.h"
 
-__attribute__((format(printf, 2, 3))) static void put(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
-
-static void put_escaped(sbuf *b, const char *s)
+static void put_escaped(outbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '&': put(b, "&amp;"); break;
-        case '"': put(b, "&quot;"); break;
-        default: put(b, "%c", *s);
+        case '<': outbuf_printf(b, "&lt;"); break;
+        case '>': outbuf_printf(b, "&gt;"); break;
+        case '&': outbuf_printf(b, "&amp;"); break;
+        case '"': outbuf_printf(b, "&quot;"); break;
+        default: outbuf_putc(b, *s);
         }
     }
-}
-
-static char *done(sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    return b->p;
 }
 
 char *barcode_code128_svg(const char *text)
 {
     struct zint_symbol *z = ZBarcode_Create();
-    sbuf b = {0};
+    outbuf b = {0};
     if (!z)
         return NULL;
     z->symbology = BARCODE_CODE128;
@@ -78,90 +39,72 @@ char *barcode_code128_svg(const char *text)
         ZBarcode_Delete(z);
         return NULL;
     }
-    put(&b,
+    outbuf_printf(
+        &b,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
         "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.2f %.2f\">\n<desc>Code 128: ",
         z->vector->width * 2, z->vector->height * 2, z->vector->width, z->vector->height);
     put_escaped(&b, text);
-    put(&b,
+    outbuf_printf(
+        &b,
         "</desc>\n<rect x=\"0\" y=\"0\" width=\"%.2f\" height=\"%.2f\" fill=\"#FFFFFF\"/>\n<g "
         "fill=\"#000000\">\n",
         z->vector->width, z->vector->height);
     for (struct zint_vector_rect *r = z->vector->rectangles; r; r = r->next)
-        put(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>\n", r->x, r->y,
-            r->width, r->height);
+        outbuf_printf(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>\n", r->x,
+                      r->y, r->width, r->height);
     for (struct zint_vector_string *s = z->vector->strings; s; s = s->next) {
-        put(&b,
-            "<text x=\"%.2f\" y=\"%.2f\" font-family=\"monospace\" font-size=\"%.1f\" "
-            "text-anchor=\"%s\">",
-            s->x, s->y, s->fsize,
-            s->halign == 1   ? "start"
-            : s->halign == 2 ? "end"
-                             : "middle");
+        outbuf_printf(&b,
+                      "<text x=\"%.2f\" y=\"%.2f\" font-family=\"monospace\" font-size=\"%.1f\" "
+                      "text-anchor=\"%s\">",
+                      s->x, s->y, s->fsize,
+                      s->halign == 1   ? "start"
+                      : s->halign == 2 ? "end"
+                                       : "middle");
         put_escaped(&b, (const char *)s->text);
-        put(&b, "</text>\n");
+        outbuf_printf(&b, "</text>\n");
     }
-    put(&b, "</g>\n</svg>\n");
+    outbuf_printf(&b, "</g>\n</svg>\n");
     ZBarcode_Delete(z);
-    return done(&b);
+    return outbuf_take(&b);
 }
 
 char *barcode_qr_svg(const char *payload, const char *desc)
 {
     QRcode *q = QRcode_encodeString8bit(payload, 0, QR_ECLEVEL_M);
-    sbuf b = {0};
+    outbuf b = {0};
     if (!q)
         return NULL;
     int quiet = 4, w = q->width + 2 * quiet;
-    put(&b,
+    outbuf_printf(
+        &b,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
         "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">\n",
         w * 4, w * 4, w, w);
     if (desc) {
-        put(&b, "<desc>");
+        outbuf_printf(&b, "<desc>");
         put_escaped(&b, desc);
-        put(&b, "</desc>\n");
+        outbuf_printf(&b, "</desc>\n");
     }
-    put(&b,
-        "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#FFFFFF\"/>\n<path "
-        "fill=\"#000000\" d=\"",
-        w, w);
+    outbuf_printf(&b,
+                  "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#FFFFFF\"/>\n<path "
+                  "fill=\"#000000\" d=\"",
+                  w, w);
     for (int y = 0; y < q->width; y++)
         for (int x = 0; x < q->width; x++)
             if (q->data[y * q->width + x] & 1)
-                put(&b, "M%d %dh1v1h-1z", x + quiet, y + quiet);
-    put(&b, "\"/>\n</svg>\n");
+                outbuf_printf(&b, "M%d %dh1v1h-1z", x + quiet, y + quiet);
+    outbuf_printf(&b, "\"/>\n</svg>\n");
     QRcode_free(q);
-    return done(&b);
+    return outbuf_take(&b);
 }
 
 /* ---- PNG (libpng): one writer for both symbologies, from a matrix of dark modules ------------ */
 
-typedef struct png_mem {
-    unsigned char *p;
-    size_t len, cap;
-    int failed;
-} png_mem;
-
+/* libpng writes the PNG into a growable buffer (util/buf.h) */
 static void png_mem_write(png_structp png, png_bytep data, png_size_t n)
 {
-    png_mem *m = png_get_io_ptr(png);
-    if (m->failed)
-        return;
-    if (m->len + n > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 4096;
-        while (cap < m->len + n)
-            cap *= 2;
-        unsigned char *np = realloc(m->p, cap);
-        if (!np) {
-            m->failed = 1;
-            return;
-        }
-        m->p = np;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, n);
-    m->len += n;
+    outbuf_put(png_get_io_ptr(png), data, n);
 }
 
 static void png_mem_flush(png_structp png) { (void)png; }
@@ -172,14 +115,14 @@ static unsigned char *matrix_png(const unsigned char *dark, int w, int h, int sc
                                  size_t *len)
 {
     int W = (w + 2 * quiet) * scale, H = (h + 2 * quiet) * scale;
-    png_mem m = {0};
+    outbuf m = {0};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     unsigned char *row = malloc((size_t)W);
     if (!png || !info || !row || setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(row);
-        free(m.p);
+        outbuf_free(&m);
         return NULL;
     }
     png_set_write_fn(png, &m, png_mem_write, png_mem_flush);
@@ -197,12 +140,11 @@ static unsigned char *matrix_png(const unsigned char *dark, int w, int h, int sc
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     free(row);
-    if (m.failed) {
-        free(m.p);
-        return NULL;
-    }
-    *len = m.len;
-    return m.p;
+    size_t n = m.n;
+    unsigned char *out = (unsigned char *)outbuf_take(&m);
+    if (out)
+        *len = n;
+    return out;
 }
 
 unsigned char *barcode_code128_png(const char *text, size_t *len)

@@ -343,7 +343,7 @@ out:
 }
 
 typedef struct check_ctx {
-    json_t *doc;
+    json_t *doc; /* the declaration's header (borrowed) */
     json_t *out;
 } check_ctx;
 
@@ -454,20 +454,17 @@ err:
     return DB_ERR;
 }
 
-json_t *svc_manifest_check(app *a, const char *decl_doc)
+json_t *svc_manifest_check(app *a, json_t *decl_header)
 {
-    check_ctx x = {.doc = decl_doc ? json_loads(decl_doc, 0, NULL) : NULL};
+    check_ctx x = {.doc = decl_header};
     if (!x.doc)
         return NULL;
     json_t *tr = json_object_get(x.doc, "transport");
     const char *kind = json_string_value(json_object_get(x.doc, "kind"));
     if (!kind || !applicable(strcmp(kind, "import") == 0,
-                             (int)json_integer_value(json_object_get(tr, "mode")))) {
-        json_decref(x.doc);
+                             (int)json_integer_value(json_object_get(tr, "mode"))))
         return NULL;
-    }
     if (store_read(a->st, check_job, &x) != 0)
         x.out = NULL;
-    json_decref(x.doc);
     return x.out;
 }

@@ -13,9 +13,10 @@ svc_reply svc_manifest_create(app *a, const svc_req *req, manifest_in *m, errs *
 svc_reply svc_manifest_amend(app *a, const svc_req *req, const char *id, manifest_in *m, errs *e);
 svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id);
 
-/* Reconciliation of a declaration (its stored JSON) with the manifests: for GET declaration.
- * NULL when not applicable (exports, modes other than air/sea, not registered). */
-json_t *svc_manifest_check(app *a, const char *decl_doc);
+/* Reconciliation of a declaration with the manifests, for GET declaration: decl_header is the
+ * submitted document without its items (the view's "declaration"; borrowed). NULL when not
+ * applicable (exports, modes other than air/sea, not registered). */
+json_t *svc_manifest_check(app *a, json_t *decl_header);
 
 /* Inside the registration (or amendment) write job: links the declaration to its bills of
  * lading and returns the warnings (JSON array, maybe empty) for sea/air imports whose bills are

@@ -8,10 +8,12 @@ Python 3 standard library only.
     python3 tests/api/run.py --binary build/ecustoms [-v] [unittest args, e.g. T01Flow]
 """
 import argparse
+import datetime
 import glob
 import importlib
 import os
 import sys
+import time
 import types
 import unittest
 
@@ -34,6 +36,23 @@ def load_tests_namespace():
                     raise SystemExit("test class %s is defined twice" % name)
                 setattr(ns, name, obj)
     return ns
+
+
+# Legal dates are Vietnam's, and the tests compute "today" once (harness.TODAY). A run that crossed
+# Hanoi's midnight (17:00 UTC) would compare the server's new date with the tests' old one and fail
+# for no fault of the code. A whole run lasts up to ~20 minutes (the ASan server on a loaded
+# machine), so a run that would start in the last 20 minutes of a Vietnam day waits for the next.
+DATE_CHANGE_MARGIN_S = 20 * 60
+
+
+def start_clear_of_the_date_change():
+    now = datetime.datetime.now(harness.VN_TZ)
+    left = 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
+    if left < DATE_CHANGE_MARGIN_S:
+        print("Vietnam's date changes in %d s: waiting for it, so that the run does not cross it"
+              % left, file=sys.stderr)
+        time.sleep(left + 5)
+    harness.TODAY = datetime.datetime.now(harness.VN_TZ).date()
 
 
 def main():
@@ -61,6 +80,7 @@ def main():
     ok = False
     try:
         # set before the test modules are imported: `from harness import *` copies these names
+        start_clear_of_the_date_change()
         harness.ENV = harness.Env("main")
         tests = load_tests_namespace()
         harness.ENV.start()
