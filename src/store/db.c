@@ -56,37 +56,60 @@ static int hexval(int ch)
     return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
+/* 1 when text is exactly 2 * nb lower-case hex digits, decoded into out. */
+static int hex_bytes(const char *text, size_t nb, unsigned char *out)
+{
+    size_t k = 0;
+    for (; k < nb; k++) {
+        int hi = hexval((unsigned char)text[2 * k]);
+        int lo = hi < 0 ? -1 : hexval((unsigned char)text[2 * k + 1]);
+        if (lo < 0)
+            return 0;
+        out[k] = (unsigned char)(hi << 4 | lo);
+    }
+    return text[2 * nb] == 0;
+}
+
+/* text as nb bytes into buf (bound without a copy: buf must outlive the statement's run), or
+ * its own bytes; strict: a text of nb characters that is not hex is refused (it would read back
+ * as bytes to encode). */
+static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
+                         unsigned char *buf, int strict)
+{
+    if (!text)
+        return db_bind_blob(c, s, i, NULL, 0);
+    if (hex_bytes(text, nb, buf))
+        return db_bind_blob_static(c, s, i, buf, nb);
+    size_t n = strlen(text);
+    if (strict && n == nb)
+        return DB_ERR;
+    return db_bind_blob(c, s, i, text, n);
+}
+
 int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
 {
-    if (!hex)
-        return db_bind_blob(c, s, i, NULL, 0);
-    size_t n = strlen(hex);
     unsigned char b[32];
-    int ok = n == 64;
-    for (size_t k = 0; ok && k < 32; k++) {
-        int hi = hexval((unsigned char)hex[2 * k]), lo = hexval((unsigned char)hex[2 * k + 1]);
-        ok = hi >= 0 && lo >= 0;
-        b[k] = (unsigned char)(hi << 4 | lo);
-    }
-    /* a text that is not a digest keeps its bytes; 32 of them would read back as a digest */
-    if (!ok && n == 32)
-        return DB_ERR;
-    return ok ? db_bind_blob(c, s, i, b, 32) : db_bind_blob(c, s, i, hex, n);
+    if (hex && hex_bytes(hex, 32, b))
+        return db_bind_blob(c, s, i, b, 32);
+    return bind_hex_into(c, s, i, hex, 32, b, 1);
+}
+
+int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32])
+{
+    return bind_hex_into(c, s, i, hex, 32, buf, 1);
 }
 
 int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id)
 {
-    if (!id)
-        return db_bind_blob(c, s, i, NULL, 0);
-    size_t n = strlen(id);
     unsigned char b[16];
-    int ok = n == 32;
-    for (size_t k = 0; ok && k < 16; k++) {
-        int hi = hexval((unsigned char)id[2 * k]), lo = hexval((unsigned char)id[2 * k + 1]);
-        ok = hi >= 0 && lo >= 0;
-        b[k] = (unsigned char)(hi << 4 | lo);
-    }
-    return ok ? db_bind_blob(c, s, i, b, 16) : db_bind_blob(c, s, i, id, n);
+    if (id && hex_bytes(id, 16, b))
+        return db_bind_blob(c, s, i, b, 16);
+    return bind_hex_into(c, s, i, id, 16, b, 0);
+}
+
+int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16])
+{
+    return bind_hex_into(c, s, i, id, 16, buf, 0);
 }
 
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])

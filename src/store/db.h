@@ -156,6 +156,10 @@ int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex);
  * (decl_terms: SQL compares it with encode(decl_id, 'hex') / decode(d.id, 'hex'), which the
  * SQLite driver provides as PostgreSQL does); another text as its own bytes. */
 int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id);
+/* The same, decoded into buf and bound without a copy (bulk writers: buf must stay as it is
+ * until the statement ran). */
+int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32]);
+int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16]);
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65]);
 /* Runs a statement that returns no rows: 0, or the DB_* error. */
 int db_run(db_conn *c, db_stmt *s);

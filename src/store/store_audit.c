@@ -468,7 +468,9 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     return rc;
 }
 
-static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
+/* dig: the row's four digests as bytes, bound without copies (they must outlive the run) */
+static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
+                       unsigned char dig[4][32])
 {
     db_bind_text_static(c, st, k + 1, e->decl_id);
     db_bind_int64(c, st, k + 2, e->seq);
@@ -479,11 +481,11 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
     db_bind_int64(c, st, k + 7, e->from_status);
     db_bind_int64(c, st, k + 8, e->to_status);
     db_bind_text_static(c, st, k + 9, e->detail);
-    db_bind_hex(c, st, k + 10, e->prev); /* digests as their 32 bytes (store/db.h) */
-    db_bind_hex(c, st, k + 11, e->hash);
+    db_bind_hex_buf(c, st, k + 10, e->prev, dig[0]); /* digests as 32 bytes (store/db.h) */
+    db_bind_hex_buf(c, st, k + 11, e->hash, dig[1]);
     db_bind_int64(c, st, k + 12, e->gseq);
-    db_bind_hex(c, st, k + 13, e->gprev);
-    db_bind_hex(c, st, k + 14, e->state);
+    db_bind_hex_buf(c, st, k + 13, e->gprev, dig[2]);
+    db_bind_hex_buf(c, st, k + 14, e->state, dig[3]);
     db_bind_text_static(c, st, k + 15, e->extra);
     db_bind_int64(c, st, k + 16, e->feed);
 }
@@ -499,8 +501,9 @@ int store_event_insert(db_conn *c, const audit_event *e)
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
-    event_bind(c, st, 0, e);
-    int rc = db_run_nowait(c, st);
+    unsigned char dig[4][32];
+    event_bind(c, st, 0, e, dig);
+    int rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
     return rc;
@@ -528,8 +531,9 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
         db_stmt *st = db_prepare(c, many_sql);
         if (!st)
             return DB_ERR;
+        unsigned char dig[EVENT_ROWS][4][32];
         for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 16 * k, e[i + k]);
+            event_bind(c, st, 16 * k, e[i + k], dig[k]);
         rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)
