@@ -174,6 +174,8 @@
     if (path === '#/dashboard' && isCustoms() && window.ECSDashboard) return window.ECSDashboard(kit);
     const m = path.match(/^#\/d\/([0-9a-f]{11,32})$/);
     if (m) return declaration(m[1]);
+    const am = path.match(/^#\/amend\/([0-9a-f]{11,32})$/);
+    if (am && S.me.role === 'declarant') return amendPage(am[1]);
     return notFound();
   }
   function home() {
@@ -342,25 +344,133 @@
   }
   function stopPoll() { if (S.poll) clearInterval(S.poll); S.poll = null; }
 
-  /* ---- submit -------------------------------------------------------------------------------------- */
+  /* ---- the declaration form: a new declaration, or an amendment ---------------------------------- */
+  // The fields a declarant fills on every declaration. An amendment starts from the declaration as
+  // registered and keeps every member the form does not show (C/O, permits, producer, weights of
+  // the items...) as it was; a field left empty is left out (the server says what is required).
+  const HEAD = [
+    ['kind', 'f_kind', 'select'], ['type_code', 'type_code'], ['customs_office', 'office'],
+    ['importer.tax_code', 'f_importer_tax'], ['importer.name', 'f_importer_name'], ['importer.address', 'f_importer_address'],
+    ['exporter.name', 'f_exporter_name'], ['exporter.country', 'f_exporter_country'], ['exporter.address', 'f_exporter_address'],
+    ['transport.mode', 'f_mode', 'select'], ['transport.bills_of_lading', 'bl', 'list'], ['transport.containers', 'containers', 'list'],
+    ['transport.port_of_loading', 'f_pol'], ['transport.port_of_discharge', 'f_pod'], ['transport.arrival_date', 'f_arrival', 'date'],
+    ['transport.vessel', 'f_vessel'], ['packages.count', 'f_packages', 'int'], ['packages.unit', 'f_package_unit'],
+    ['gross_weight_kg', 'f_gross'], ['invoice.number', 'invoice'], ['invoice.date', 'f_invoice_date', 'date'],
+    ['invoice.currency', 'f_currency'], ['invoice.incoterm', 'f_incoterm'], ['invoice.total', 'f_invoice_total'],
+    ['invoice.freight', 'f_freight'], ['invoice.insurance', 'f_insurance'],
+  ];
+  const ITEM = [['hs_code', 'hs'], ['description', 'description'], ['origin', 'origin'], ['quantity', 'quantity'],
+    ['unit', 'f_unit'], ['unit_price', 'f_unit_price'], ['value', 'f_value'], ['condition', 'f_condition']];
+  const MODES = [1, 2, 3, 4, 5, 6, 9];
+  // what the view adds to a submitted item (taxes, customs value, line, permits used): not sent back
+  const VIEW_ONLY = ['line', 'customs_value', 'taxes', 'permits_used'];
+  const getPath = (o, p) => p.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
+  function setPath(o, p, v) {
+    const ks = p.split('.'), last = ks.pop();
+    let cur = o;
+    for (const k of ks) cur = cur[k] && typeof cur[k] === 'object' ? cur[k] : (cur[k] = {});
+    if (v === undefined) delete cur[last]; else cur[last] = v;
+  }
+  function declForm(base, submitLabel, onSubmit) {
+    const f = el('form', { class: 'card', 'data-testid': 'decl-form', novalidate: true });
+    const head = el('div', { class: 'grid2' });
+    for (const [p, label, kind] of HEAD) {
+      const name = 'h-' + p.replace(/\./g, '-'), v = getPath(base, p);
+      let input;
+      if (p === 'kind') input = select(name, [['import', t('import')], ['export', t('export')]], v || 'import');
+      else if (p === 'transport.mode') input = select(name, MODES.map((m) => [String(m), m + ' — ' + t('mode_' + m)]), String(v || 2));
+      else input = el('input', { name, type: kind === 'date' ? 'date' : 'text', inputmode: kind === 'int' ? 'numeric' : null,
+        value: v === undefined || v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v) });
+      head.append(field('f-' + name, t(label), input));
+    }
+    const rows = el('tbody', {});
+    const itemRow = (it) => {
+      const tr = el('tr', { 'data-testid': 'item-row' });
+      tr._base = it;
+      for (const [k, label] of ITEM) {
+        const input = k === 'condition' ? select(k, [['new', t('new')], ['used', t('used')]], it[k] || 'new')
+          : el('input', { name: k, value: it[k] === undefined ? '' : String(it[k]), 'aria-label': t(label), size: k === 'description' ? 24 : 8 });
+        tr.append(el('td', {}, input));
+      }
+      tr.append(el('td', {}, el('button', { type: 'button', 'data-testid': 'item-remove', onclick: () => { tr.remove(); number(); } }, t('remove'))));
+      return tr;
+    };
+    const number = () => [...rows.children].forEach((tr, i) => { tr.dataset.line = String(i + 1); });
+    for (const it of (base.items && base.items.length ? base.items : [{}])) rows.append(itemRow(it));
+    number();
+    const add = el('button', { type: 'button', 'data-testid': 'item-add', onclick: () => { rows.append(itemRow({})); number(); } }, t('add_item'));
+    f.append(el('h2', {}, t('d_header')), head, el('h2', {}, t('d_items')),
+      el('div', { class: 'scroll' }, el('table', {}, el('caption', {}, t('d_items')),
+        el('thead', {}, el('tr', {}, ITEM.map(([, label]) => el('th', { scope: 'col' }, t(label))), el('th', { scope: 'col' }, ''))), rows)),
+      el('p', {}, add), el('button', { type: 'submit', class: 'primary' }, submitLabel));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = structuredClone(base);
+      for (const [p, , kind] of HEAD) {
+        const raw = f.elements['h-' + p.replace(/\./g, '-')].value.trim();
+        let v = raw === '' ? undefined : raw;
+        if (v !== undefined && kind === 'list') v = raw.split(',').map((x) => x.trim()).filter(Boolean);
+        if (v !== undefined && (kind === 'int' || p === 'transport.mode')) v = /^\d+$/.test(raw) ? Number(raw) : raw;
+        setPath(d, p, v);
+      }
+      d.items = [...rows.children].map((tr) => {
+        const it = structuredClone(tr._base || {});
+        for (const k of VIEW_ONLY) delete it[k];
+        for (const [k] of ITEM) {
+          const v = tr.querySelector('[name=' + k + ']').value.trim();
+          if (v === '') delete it[k]; else it[k] = v;
+        }
+        return it;
+      });
+      onSubmit(d);
+    });
+    return f;
+  }
+
+  /* ---- submit ------------------------------------------------------------------------------------- */
+  // Two ways: fill the form, or upload the JSON a declarant's own software wrote.
+  async function declareAndRegister(out, body, raw) {
+    out.replaceChildren(el('p', {}, t('submitting')));
+    const c = await api('POST', '/declarations', body, raw);
+    if (c.status !== 201) return out.replaceChildren(errorsBox(c.body));
+    const r = await api('POST', '/declarations/' + c.body.id + '/register', undefined, '');
+    if (r.status !== 200) return out.replaceChildren(errorsBox(r.body));
+    go('#/d/' + r.body.number);
+  }
   function submitPage() {
     const out = el('div', { 'aria-live': 'polite' });
     const input = el('input', { type: 'file', name: 'file', accept: 'application/json,.json', required: true });
-    const f = el('form', { class: 'card' }, field('decl-file', t('file'), input),
-      el('button', { type: 'submit', class: 'primary' }, t('submit')));
-    f.addEventListener('submit', async (ev) => {
+    const upload = el('form', { class: 'card' }, el('h2', {}, t('upload_title')), field('decl-file', t('file'), input),
+      el('button', { type: 'submit', class: 'primary' }, t('upload_submit')));
+    upload.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!input.files.length) return out.replaceChildren(el('p', { class: 'error', role: 'alert' }, t('file')));
-      out.replaceChildren(el('p', {}, t('submitting')));
-      const text = await input.files[0].text();
-      const c = await api('POST', '/declarations', undefined, text);
-      if (c.status !== 201) return out.replaceChildren(errorsBox(c.body));
-      const r = await api('POST', '/declarations/' + c.body.id + '/register', undefined, '');
-      if (r.status !== 200) return out.replaceChildren(errorsBox(r.body));
-      go('#/d/' + r.body.number);
+      // the file's exact bytes: the server keeps them as the legal record, and says what is wrong
+      declareAndRegister(out, undefined, await input.files[0].text());
     });
-    page(t('submit_title'), f, out);
+    const today = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10); // Vietnam's date
+    const blank = { kind: 'import', type_code: 'A11', importer: { tax_code: S.me.party }, transport: { mode: 2, arrival_date: today },
+      invoice: { date: today, currency: 'USD' }, items: [{ unit: 'PCE', condition: 'new' }] };
+    page(t('submit_title'), out, declForm(blank, t('submit'), (d) => declareAndRegister(out, d)), upload);
   }
+
+  /* ---- amendment and cancellation by the declarant ------------------------------------------------- */
+  async function amendPage(key) {
+    const d = await api('GET', '/declarations/' + key);
+    if (d.status === 404) return notFound();
+    if (d.status !== 200) return page(t('error'), errorsBox(d.body));
+    const x = d.body, out = el('div', { 'aria-live': 'polite' });
+    const base = Object.assign(structuredClone(x.declaration || {}), { items: structuredClone(x.items || []) });
+    page(t('amend_title') + ' ' + (x.number || x.id), el('p', {}, t('amend_help')), out,
+      declForm(base, t('amend_send'), async (body) => {
+        const r = await api('POST', '/declarations/' + (x.number || x.id) + '/amendments', body);
+        if (r.status !== 200) return out.replaceChildren(errorsBox(r.body));
+        toast(r.body.status === 'amendment_review' ? t('amend_review') : t('done'));
+        go('#/d/' + x.id);
+      }));
+  }
+  const CANCEL_REASONS = ['H01', 'H02', 'H03', 'H04', 'H05', 'H06', 'H07', 'H08'];
+  const FINAL = ['cancelled', 'rejected', 'invalidated', 'expired', 'passed_supervision'];
 
   /* ---- declaration page ------------------------------------------------------------------------- */
   function featureText(c) {
@@ -609,7 +719,22 @@
         const r = await api('POST', '/declarations/' + x.id + '/register', undefined, '');
         if (r.status === 200) go('#/d/' + r.body.number); else out.replaceChildren(errorsBox(r.body));
       }));
-    return box.childNodes.length ? section(t('d_decide'), box, out) : '';
+    if (role === 'declarant' && n && !FINAL.includes(st)) {
+      box.append(el('a', { href: '#/amend/' + n, class: 'button', 'data-testid': 'amend' }, t('amend')));
+      const f = el('form', { 'data-testid': 'cancel' },
+        field('cancel-code', t('cancel_reason'), select('reason_code', CANCEL_REASONS.map((c) => [c, c + ' — ' + t('cancel_' + c)]), 'H07')),
+        field('cancel-note', t('reason'), el('input', { name: 'reason' })),
+        el('button', { type: 'submit', class: 'danger' }, t('cancel_decl')));
+      f.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const body = { reason_code: f.reason_code.value };
+        if (f.reason.value.trim()) body.reason = f.reason.value.trim();
+        const r = await api('POST', '/declarations/' + n + '/cancellation', body);
+        if (r.status === 200) { toast(t('done')); declaration(n); } else out.replaceChildren(errorsBox(r.body));
+      });
+      box.append(f);
+    }
+    return box.childNodes.length ? section(role === 'declarant' ? t('d_actions') : t('d_decide'), box, out) : '';
   }
 
   /* ---- risk officers ------------------------------------------------------------------------------ */

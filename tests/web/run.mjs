@@ -263,7 +263,7 @@ const tests = {
     await page.getByRole('link', { name: 'Nộp tờ khai' }).click();
     await page.getByLabel('Tệp tờ khai (JSON)').setInputFiles({ name: 'phones.json', mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify(decl('0101234567', 200))) });
-    await page.getByRole('button', { name: 'Khai báo và đăng ký' }).click();
+    await page.getByRole('button', { name: 'Nộp tệp và đăng ký' }).click();
     await page.locator('[data-testid=channel] [data-channel=green]').waitFor();
     let number = (await page.locator('[data-testid=number]').textContent()).trim();
     assert.match(number, /^\d{12}$/);
@@ -298,6 +298,86 @@ const tests = {
     await page.getByLabel(/Số tờ khai, vận đơn/).fill('sz-2026');
     await page.getByRole('button', { name: 'Tìm' }).click();
     await page.locator(`tr[data-number="${number}"]`).waitFor();
+    await signOut(page);
+    await page.close();
+  },
+
+  async trader_fills_the_declaration_form() {
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.getByRole('link', { name: 'Nộp tờ khai' }).click();
+    const f = page.locator('form[data-testid=decl-form]');
+    const h = (name) => f.locator(`[name="h-${name}"]`);
+    // prefilled: the declarant's own enterprise, today's dates in Vietnam, one empty item
+    assert.equal(await h('importer-tax_code').inputValue(), '0101234567');
+    const fill = { 'importer-name': 'Hanoi Electronics Import JSC', 'importer-address': '1 Tràng Tiền, Hà Nội',
+      'exporter-name': 'Shenzhen Mobile Devices Ltd', 'exporter-country': 'CN', 'exporter-address': 'Nanshan, Shenzhen',
+      'transport-bills_of_lading': 'COSU6123456781', 'transport-containers': 'MSCU1234566', 'transport-port_of_loading': 'CNSHK',
+      'transport-port_of_discharge': 'VNHPH', 'transport-vessel': 'COSCO HAIPHONG', 'packages-count': '40', 'packages-unit': 'CT',
+      'gross_weight_kg': '620', 'invoice-number': 'FORM-2026-0001', 'invoice-incoterm': 'FOB', 'invoice-total': '25000',
+      'invoice-freight': '300', 'invoice-insurance': '40', 'customs_office': '02CI' };
+    for (const [k, v] of Object.entries(fill)) await h(k).fill(v);
+    const row = (i) => f.locator('[data-testid=item-row]').nth(i);
+    const item = { description: 'Sạc điện thoại 25 W', origin: 'CN', quantity: '5000', unit_price: '5', value: '25000' };
+    for (const [k, v] of Object.entries(item)) await row(0).locator(`[name=${k}]`).fill(v);
+    await shot(page, 'declaration-form');
+    // a second row left empty, and no HS code on the first: every error at once, nothing registered
+    await f.locator('[data-testid=item-add]').click();
+    await f.getByRole('button', { name: 'Khai báo và đăng ký' }).click();
+    const errs = page.getByRole('alert');
+    await errs.getByText('/items/0/hs_code').first().waitFor();
+    assert.match(await errs.textContent(), /\/items\/1\//);
+    await row(1).locator('[data-testid=item-remove]').click();
+    await row(0).locator('[name=hs_code]').fill('85044019');
+    await f.getByRole('button', { name: 'Khai báo và đăng ký' }).click();
+    await page.locator('[data-testid=channel] [data-channel]').waitFor();
+    const number = (await page.locator('[data-testid=number]').textContent()).trim();
+    assert.match(number, /^\d{12}$/);
+    // what was typed is what the server keeps
+    const g = await api('GET', '/declarations/' + number, tok.declarant);
+    assert.equal(g.body.declaration.transport.mode, 2);
+    assert.deepEqual(g.body.declaration.transport.bills_of_lading, ['COSU6123456781']);
+    assert.equal(g.body.declaration.packages.count, 40);
+    assert.equal(g.body.declaration.importer.address, '1 Tràng Tiền, Hà Nội');
+    assert.equal(g.body.items.length, 1);
+    assert.equal(g.body.items[0].description, 'Sạc điện thoại 25 W');
+    await signOut(page);
+    await page.close();
+  },
+
+  async trader_amends_and_cancels_from_the_page() {
+    const d = decl('0101234567', 200);
+    d.items[1].net_weight_kg = '50'; // not in the form: the amendment keeps it
+    const r = await registered(tok.declarant, d);
+    const page = await newPage();
+    await signIn(page, 'declarant');
+    await page.goto(BASE + '/#/d/' + r.number);
+    await page.locator('[data-testid=amend]').click();
+    const f = page.locator('form[data-testid=decl-form]');
+    const second = f.locator('[data-testid=item-row]').nth(1);
+    assert.equal(await second.locator('[name=quantity]').inputValue(), '5000');
+    await second.locator('[name=quantity]').fill('6000');
+    await second.locator('[name=value]').fill('30000');
+    await f.locator('[name="h-invoice-total"]').fill(String(200 * 500 + 30000));
+    await f.getByRole('button', { name: 'Gửi khai sửa đổi' }).click();
+    await page.locator('[data-testid=status]').waitFor();
+    const g = await api('GET', '/declarations/' + r.id, tok.declarant);
+    assert.equal(g.body.amendment, 1, g.text);
+    assert.equal(g.body.items[1].quantity, '6000');
+    assert.equal(g.body.items[1].net_weight_kg, '50');
+    assert.equal(g.body.items[0].description, d.items[0].description);
+    // cancelled with the law's reason code (H07: wrong data that cannot be amended)
+    await page.goto(BASE + '/#/d/' + g.body.number);
+    const c = page.locator('form[data-testid=cancel]');
+    await c.getByLabel('Lý do hủy').selectOption('H07');
+    await c.getByLabel('Lý do', { exact: true }).fill('Sai mã HS dòng 2');
+    await c.getByRole('button', { name: 'Hủy tờ khai' }).click();
+    await page.locator('[data-testid=status]').getByText('Đã hủy').waitFor();
+    assert.equal(await page.locator('[data-testid=amend]').count(), 0);
+    const ev = await api('GET', '/declarations/' + g.body.number + '/events', tok.declarant);
+    const cancel = ev.body.events.find((e) => e.to_status === 'cancelled');
+    assert.equal(cancel.detail.reason_code, 'H07', JSON.stringify(cancel));
+    assert.equal(cancel.user, 'declarant');
     await signOut(page);
     await page.close();
   },
