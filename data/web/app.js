@@ -701,13 +701,35 @@
         box.append(form('doc-fail', t('doc_fail'), [field('fail-note', t('reason'), el('input', { name: 'note', required: true }))],
           (f) => ({ decision: 'document_check', passed: false, note: f.note.value }), 'danger'));
       }
-      if (st === 'inspection')
+      if (st === 'inspection') {
+        // the facts found per item: what differs from the declaration is sent, and the server
+        // computes the taxes again from the corrected items (or an amount, when none differs)
+        const FOUND = ['hs_code', 'origin', 'quantity', 'unit_price', 'value'];
+        const found = table(t('reassess'), [t('line'), t('hs'), t('origin'), t('quantity'), t('f_unit_price'), t('f_value')],
+          (x.items || []).map((it) => el('tr', { 'data-line': it.line }, el('td', {}, String(it.line)),
+            FOUND.map((k) => el('td', {}, el('input', { name: 'found-' + it.line + '-' + k, value: it[k] || '', size: 9,
+              'aria-label': t('line') + ' ' + it.line + ': ' + t(k === 'hs_code' ? 'hs' : k === 'unit_price' ? 'f_unit_price' : k === 'value' ? 'f_value' : k)
+            }))))), { 'data-testid': 'reassess' });
         box.append(form('inspection', t('record_insp'), [
           el('label', {}, el('input', { type: 'checkbox', name: 'violation', id: 'insp-violation' }), ' ' + t('violation')),
-          field('insp-findings', t('findings'), el('textarea', { name: 'findings', rows: 3 })),
+          field('insp-findings', t('findings'), el('textarea', { name: 'findings', rows: 3 })), found,
           field('insp-tax', t('additional_tax'), el('input', { name: 'additional_tax', inputmode: 'numeric' }))],
-        (f) => { const b = { decision: 'inspection', violation: f.violation.checked, findings: f.findings.value };
-          if (f.additional_tax.value) b.additional_tax = f.additional_tax.value.replace(/[^0-9]/g, ''); return b; }));
+        (f) => {
+          const b = { decision: 'inspection', violation: f.violation.checked, findings: f.findings.value };
+          const re = [];
+          for (const it of x.items || []) {
+            const c = { line: it.line };
+            for (const k of FOUND) {
+              const v = f.elements['found-' + it.line + '-' + k].value.trim();
+              if (v !== (it[k] || '')) c[k] = v;
+            }
+            if (Object.keys(c).length > 1) re.push(c);
+          }
+          if (re.length) b.reassessment = re;
+          if (f.additional_tax.value) b.additional_tax = f.additional_tax.value.replace(/[^0-9]/g, '');
+          return b;
+        }));
+      }
       if (st === 'checked' || (st === 'registered' && x.channel === 'green'))
         box.append(btn(t('clear'), 'clear', () => post('/decisions', { decision: 'clear' })));
       if (st === 'checked' || st === 'inspection')
@@ -800,10 +822,10 @@
     const H = h.status === 200 ? h.body : null;
     const hitRow = (x, label, what) => el('tr', { 'data-source': x.source || 'all', 'data-ref': String(x.rule_id || x.model_version || '') },
       el('td', {}, label), el('td', {}, what),
-      ...['selections', 'decided', 'violations', 'hit_rate_percent'].map((k) =>
+      ...['selections', 'share_percent', 'decided', 'violations', 'hit_rate_percent'].map((k) =>
         el('td', { class: 'num', 'data-value': x[k] === null ? '' : String(x[k]) }, x[k] === null ? '—' : String(x[k]))));
-    const hits = H ? section(t('hit_rates'), el('p', { class: 'muted' }, t('hit_period', { from: H.from, to: H.to })),
-      table(t('hit_rates'), [t('hr_source'), t('hr_what'), { label: t('hr_selections'), num: true }, { label: t('hr_decided'), num: true },
+    const hits = H ? section(t('hit_rates'), el('p', { class: 'muted' }, t('hit_period', { from: H.from, to: H.to }) + ' ' + t('hr_registered', { n: H.registered })),
+      table(t('hit_rates'), [t('hr_source'), t('hr_what'), { label: t('hr_selections'), num: true }, { label: t('hr_share'), num: true }, { label: t('hr_decided'), num: true },
         { label: t('hr_violations'), num: true }, { label: t('hr_rate'), num: true }],
       [hitRow(H.all, t('hr_all'), '')].concat(H.items.map((x) => hitRow(x, t('src_' + x.source) !== 'src_' + x.source ? t('src_' + x.source) : x.source,
         x.source === 'rule' ? '#' + x.rule_id + (x.rule_name ? ' ' + x.rule_name : '') : x.model_version ? 'v' + x.model_version : ''))),

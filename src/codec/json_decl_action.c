@@ -1,6 +1,8 @@
 /* The decoders of a lodged declaration's steps (json_decl_action.h). */
 #include "codec/json_decl_action.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/json_fields.h"
@@ -17,10 +19,70 @@ void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e)
         errs_add(e, "required", "/reason_code", "'reason_code' is required (H01..H08)");
 }
 
+/* One corrected field: a string of 1..size-1 characters, copied; an error otherwise. */
+static int correction(json_t *it, const char *key, const char *path, char *out, size_t size,
+                      errs *e)
+{
+    const char *v = json_string_member(it, key, path, size, 0, e);
+    if (v)
+        snprintf(out, size, "%s", v);
+    return v != NULL;
+}
+
+static void reassessment_decode(json_t *re, decl_decision_in *x, errs *e)
+{
+    static const char *const fields[] = {"line",       "hs_code", "origin", "quantity",
+                                         "unit_price", "value",   NULL};
+    size_t n = json_array_size(re);
+    if (!json_is_array(re) || n == 0 || n > DECL_REASSESS_MAX) {
+        errs_add(e, "type", "/reassessment", "'reassessment' is a list of 1 to %d corrected items",
+                 DECL_REASSESS_MAX);
+        return;
+    }
+    if (!(x->reassess = calloc(n, sizeof *x->reassess))) {
+        errs_add(e, "internal", "", "out of memory");
+        return;
+    }
+    x->n_reassess = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        char path[48];
+        json_t *it = json_array_get(re, i);
+        decl_reassess_in *r = &x->reassess[i];
+        snprintf(path, sizeof path, "/reassessment/%zu", i);
+        if (!json_is_object(it)) {
+            errs_add(e, "type", path, "a corrected item is an object");
+            continue;
+        }
+        json_check_fields(it, fields, path, e);
+        json_t *line = json_object_get(it, "line");
+        if (!json_is_integer(line) || json_integer_value(line) < 1 ||
+            json_integer_value(line) > 999)
+            errs_add(e, "required", path, "'line' (the item's line, 1..999) is required");
+        else
+            r->line = (int)json_integer_value(line);
+        int changed = correction(it, "hs_code", path, r->hs_code, sizeof r->hs_code, e);
+        changed += correction(it, "origin", path, r->origin, sizeof r->origin, e);
+        changed += correction(it, "quantity", path, r->quantity, sizeof r->quantity, e);
+        changed += correction(it, "unit_price", path, r->unit_price, sizeof r->unit_price, e);
+        changed += correction(it, "value", path, r->value, sizeof r->value, e);
+        if (!changed)
+            errs_add(e, "required", path,
+                     "a corrected item changes at least one of hs_code, origin, quantity, "
+                     "unit_price, value");
+    }
+}
+
+void json_decl_decision_release(decl_decision_in *d)
+{
+    free(d->reassess);
+    d->reassess = NULL;
+    d->n_reassess = 0;
+}
+
 void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
 {
-    static const char *const allowed[] = {"decision",       "passed", "violation", "findings",
-                                          "additional_tax", "note",   NULL};
+    static const char *const allowed[] = {"decision",       "passed",       "violation", "findings",
+                                          "additional_tax", "reassessment", "note",      NULL};
     memset(x, 0, sizeof *x);
     x->act = ACT_COUNT;
     const char *d = json_string_value(json_object_get(body, "decision"));
@@ -63,6 +125,13 @@ void json_decl_decision_decode(json_t *body, decl_decision_in *x, errs *e)
                      "'additional_tax' is a non-negative VND amount as a string");
         if (x->violation && (!findings || !*findings))
             errs_add(e, "required", "/findings", "a violation needs its findings");
+        json_t *re = json_object_get(body, "reassessment");
+        if (re && at)
+            errs_add(e, "one_of", "/reassessment",
+                     "either 'reassessment' (the taxes computed again from the corrected items) "
+                     "or 'additional_tax' (an amount), not both");
+        else if (re)
+            reassessment_decode(re, x, e);
     } else if (!strcmp(d, "clear"))
         x->act = ACT_CLEAR;
     else if (!strcmp(d, "reject")) {

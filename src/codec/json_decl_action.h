@@ -24,6 +24,19 @@ typedef enum decl_decision_kind {
                                   (json_insp_decision_decode), the rest is not decoded */
 } decl_decision_kind;
 
+/* An inspection's correction of one item (the facts the officer found): the item's line and the
+ * fields that change, "" for those that stay as declared. The taxes are computed again from the
+ * corrected declaration (service/clearance.c). */
+#define DECL_REASSESS_MAX 50
+typedef struct decl_reassess_in {
+    int line; /* 1-based */
+    char hs_code[16];
+    char origin[4];
+    char quantity[32];
+    char unit_price[32];
+    char value[32];
+} decl_reassess_in;
+
 typedef struct decl_decision_in {
     decl_decision_kind kind;      /* 0 when the decision is missing or unknown (an error) */
     const char *decision;         /* as sent */
@@ -33,7 +46,9 @@ typedef struct decl_decision_in {
     const char *findings;         /* NULL when not given */
     const char *note;             /* NULL when not given */
     int64_t additional_tax;       /* inspection: VND, >= 0 */
-    insp_decision_in insp;        /* DECISION_INSPECTION: its fields */
+    decl_reassess_in *reassess;   /* inspection: per-item corrections (heap), or NULL */
+    int n_reassess;
+    insp_decision_in insp; /* DECISION_INSPECTION: its fields */
 } decl_decision_in;
 
 typedef struct amend_review_in {
@@ -46,6 +61,8 @@ typedef struct amend_review_in {
 void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e);
 /* For a DECISION_INSPECTION only the inspection decision's fields are decoded (into insp). */
 void json_decl_decision_decode(json_t *body, decl_decision_in *d, errs *e);
+/* Frees what json_decl_decision_decode allocated (the corrections). */
+void json_decl_decision_release(decl_decision_in *d);
 void json_amend_review_decode(json_t *body, amend_review_in *r, errs *e);
 
 #endif

@@ -201,6 +201,7 @@ static void h_decl_decide(route_ctx *c)
     if (body_object(c))
         json_decl_decision_decode(c->body, &in, c->e);
     reply(c->rs, svc_decl_decide(c->a, c->req, P0, &in, c->e));
+    json_decl_decision_release(&in);
 }
 static void h_decl_events(route_ctx *c) { reply(c->rs, svc_decl_events(c->a, c->req, P0)); }
 static void h_decl_ledger(route_ctx *c) { reply(c->rs, svc_decl_ledger(c->a, c->req, P0)); }

@@ -27,7 +27,8 @@ typedef struct hit_ctx {
     hit_group all;
     hit_group *groups;
     int n_groups;
-    risk_rule *rules; /* the rules as they are now, for their names */
+    int64_t registered; /* declarations registered in the period, every channel */
+    risk_rule *rules;   /* the rules as they are now, for their names */
     int n_rules;
     int full;
 } hit_ctx;
@@ -73,6 +74,8 @@ static int scan_job(db_conn *c, void *ctx)
     if (n < 0)
         return n;
     x->n_rules = n;
+    if ((x->registered = store_registered_count(c, x->from, x->to)) < 0)
+        return (int)x->registered;
     return store_hit_rates_scan(c, x->from, x->to, on_row, x);
 }
 
@@ -94,10 +97,15 @@ static int cmp_group(const void *pa, const void *pb)
     return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
-static json_t *figures(const hit_group *g, json_t *o)
+/* share: of the period's registered declarations, how many this source selected (its weight in
+ * the officers' work); hit rate: of those decided, how many had a violation */
+static json_t *figures(const hit_group *g, int64_t registered, json_t *o)
 {
     char buf[16];
     json_object_set_new(o, "selections", json_integer(g->selections));
+    if (registered)
+        snprintf(buf, sizeof buf, "%.1f", 100.0 * (double)g->selections / (double)registered);
+    json_object_set_new(o, "share_percent", registered ? json_string(buf) : json_null());
     json_object_set_new(o, "decided", json_integer(g->decided));
     json_object_set_new(o, "violations", json_integer(g->violations));
     if (g->decided)
@@ -119,7 +127,7 @@ static json_t *group_json(const hit_ctx *x, const hit_group *g)
     } else if (!strcmp(g->source, "model") || !strcmp(g->source, "exploration")) {
         json_object_set_new(o, "model_version", g->ref ? json_integer(g->ref) : json_null());
     }
-    return figures(g, o);
+    return figures(g, x->registered, o);
 }
 
 svc_reply svc_risk_hit_rates(app *a, const svc_req *req, const char *from, const char *to)
@@ -173,8 +181,9 @@ svc_reply svc_risk_hit_rates(app *a, const svc_req *req, const char *from, const
     date_format(df, fb);
     date_format(dt, tb);
     r.code = SVC_OK;
-    r.body = json_pack("{s:s,s:s,s:s,s:o,s:o}", "from", fb, "to", tb, "time_zone",
-                       "Asia/Ho_Chi_Minh", "all", figures(&x->all, json_object()), "items", items);
+    r.body = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}", "from", fb, "to", tb, "time_zone",
+                       "Asia/Ho_Chi_Minh", "registered", (json_int_t)x->registered, "all",
+                       figures(&x->all, x->registered, json_object()), "items", items);
 out:
     if (x) {
         free(x->groups);

@@ -89,3 +89,17 @@ int store_risk_selections_put(db_conn *c, const char *decl_id, int64_t registere
     json_decref(j);
     return rc;
 }
+
+int64_t store_registered_count(db_conn *c, int64_t from, int64_t to)
+{
+    db_stmt *st = db_prepare(
+        c, "SELECT COUNT(*) FROM declarations WHERE registered_at >= ? AND registered_at < ?");
+    if (!st)
+        return DB_ERR;
+    db_bind_int64(c, st, 1, from);
+    db_bind_int64(c, st, 2, to);
+    int rc = db_step(c, st);
+    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
+    db_reset(c, st);
+    return n;
+}

@@ -15,6 +15,9 @@ typedef int (*hit_row_fn)(void *ctx, int first, const char *source, int64_t ref,
 /* Calls fn for each source of each declaration registered in [from, to) (unix s) on the yellow
  * or red channel (risk_selections). Returns 0 or <0 (a storage error, or fn's). */
 int store_hit_rates_scan(db_conn *c, int64_t from, int64_t to, hit_row_fn fn, void *ctx);
+/* How many declarations were registered in [from, to) on any channel (the traffic a source's
+ * selections are a share of): an index range of declarations_registered. The count, or <0. */
+int64_t store_registered_count(db_conn *c, int64_t from, int64_t to);
 
 #endif
 

@@ -25,6 +25,9 @@ def expected(env, start, end):
             " LEFT JOIN risk_outcomes o ON o.decl_id = d.id"
             " WHERE d.registered_at >= ? AND d.registered_at < ? AND d.registered_at > 0"
             " AND d.channel >= 2", (start, end)).fetchall()
+        registered = con.execute(
+            "SELECT COUNT(*) FROM declarations WHERE registered_at >= ? AND registered_at < ?"
+            " AND registered_at > 0", (start, end)).fetchone()[0]
     finally:
         con.close()
     groups, total = {}, [0, 0, 0]
@@ -52,19 +55,22 @@ def expected(env, start, end):
     def share(f):
         return "%.1f" % (100.0 * f[2] / f[1]) if f[1] else None
 
+    def of_traffic(f):  # the share of the period's registered declarations a source selected
+        return "%.1f" % (100.0 * f[0] / registered) if registered else None
+
     rank = {"rule": 0, "model": 1, "exploration": 2}
     items = []
     for (code, ref) in sorted(groups, key=lambda k: (rank.get(k[0], 3), k[0], k[1])):
         f = groups[(code, ref)]
-        it = {"source": code, "selections": f[0], "decided": f[1], "violations": f[2],
-              "hit_rate_percent": share(f)}
+        it = {"source": code, "selections": f[0], "share_percent": of_traffic(f),
+              "decided": f[1], "violations": f[2], "hit_rate_percent": share(f)}
         if code == "rule":
             it["rule_id"] = ref
         elif code in ("model", "exploration"):
             it["model_version"] = ref or None
         items.append(it)
-    return {"selections": total[0], "decided": total[1], "violations": total[2],
-            "hit_rate_percent": share(total)}, items
+    return {"selections": total[0], "share_percent": of_traffic(total), "decided": total[1],
+            "violations": total[2], "hit_rate_percent": share(total)}, registered, items
 
 
 class T16HitRates(ApiCase):
@@ -136,8 +142,10 @@ class T16HitRates(ApiCase):
         start, end = vn_day_start(TODAY) - DAY, vn_day_start(TODAY) + 2 * DAY
         st, b, _ = self.hit(self.period())
         self.assertEqual(st, 200, b)
-        want_all, want_items = expected(self.env, start, end)
+        want_all, registered, want_items = expected(self.env, start, end)
         self.assertEqual(b["all"], want_all)
+        self.assertEqual(b["registered"], registered)
+        self.assertGreaterEqual(registered, b["all"]["selections"])
         got = [{k: v for k, v in it.items() if k != "rule_name"} for it in b["items"]]
         self.assertEqual(got, want_items)
         # the default period (the last 30 days to today) holds the same declarations
@@ -166,8 +174,9 @@ class T16HitRates(ApiCase):
         st, b, _ = self.hit("from=%s&to=%s" % (old, old))
         self.assertEqual(st, 200, b)
         self.assertEqual(b["items"], [])
-        self.assertEqual(b["all"], {"selections": 0, "decided": 0, "violations": 0,
-                                    "hit_rate_percent": None})
+        self.assertEqual(b["all"], {"selections": 0, "share_percent": None, "decided": 0,
+                                    "violations": 0, "hit_rate_percent": None})
+        self.assertEqual(b["registered"], 0)
 
     def test_a_retired_rule_keeps_its_figures(self):
         st, rule, _ = self.call("POST", "/api/v1/risk/rules", "risk", {

@@ -233,9 +233,9 @@ static void declaration_fields_match_decoder(void **state)
     const char *const *co = json_decl_co_keys;
     static const char *const packages[] = {"count", "unit", NULL};
     static const char *const cancel[] = {"reason_code", "reason", NULL};
-    static const char *const decision[] = {"decision",        "passed",         "violation",
-                                           "findings",        "additional_tax", "note",
-                                           "storage_address", "measure",        NULL};
+    static const char *const decision[] = {
+        "decision",     "passed", "violation",       "findings", "additional_tax",
+        "reassessment", "note",   "storage_address", "measure",  NULL};
     static const char *const rule[] = {"name",
                                        "hs_prefix",
                                        "origin",

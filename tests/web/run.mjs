@@ -224,12 +224,20 @@ const tests = {
     const f = page.locator('form[data-testid=inspection]');
     await f.getByLabel('Có vi phạm').check();
     await f.getByLabel('Kết quả kiểm tra').fill('Khai sai trị giá: giá thực tế 180 USD/chiếc');
-    await f.getByLabel('Thuế ấn định thêm (VND)').fill('12.500.000');
-    await f.getByRole('button').click();
+    // the phones' real price found: 180 USD each, not 20; the taxes are computed again
+    const line1 = f.locator('[data-testid=reassess] tr[data-line="1"]');
+    await line1.getByLabel('Dòng 1: Đơn giá').fill('180');
+    await line1.getByLabel('Dòng 1: Trị giá').fill('90000');
+    await f.getByRole('button', { name: 'Ghi kết quả kiểm tra thực tế' }).click();
     await page.locator('[data-testid=status]').getByText('Đã kiểm tra xong').waitFor();
-    // the reassessment is in the ledger: 12,500,000 more to pay
+    // the reassessment is in the ledger: what the corrected declaration owes on top
+    const evs = await api('GET', '/declarations/' + r.number + '/events', tok.declarant);
+    const done = evs.body.events.find((e) => e.action === 'inspection_completed');
+    assert.deepEqual(done.detail.reassessment[0].changed.unit_price, { from: '20', to: '180' });
+    const more = done.detail.additional_tax;
+    assert.ok(Number(more) > 0, JSON.stringify(done.detail));
     const led = await api('GET', '/declarations/' + r.number + '/ledger', tok.declarant);
-    assert.ok(led.body.entries.some((e) => e.amount === '12500000'), JSON.stringify(led.body));
+    assert.ok(led.body.entries.some((e) => e.amount === more), JSON.stringify(led.body));
     await pay(r.number);
     await page.reload();
     // MOIT's result is still awaited: the page says so, and Clear is refused with the reason
@@ -535,7 +543,7 @@ const tests = {
     await tbl.locator('tr[data-source=rule][data-ref="3"]').waitFor();
     const shown = await tbl.locator('tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [tr.dataset.source, tr.dataset.ref, ...[...tr.querySelectorAll('td[data-value]')].map((td) => td.dataset.value)]));
-    const fig = (x) => ['selections', 'decided', 'violations', 'hit_rate_percent'].map((k) => (x[k] === null ? '' : String(x[k])));
+    const fig = (x) => ['selections', 'share_percent', 'decided', 'violations', 'hit_rate_percent'].map((k) => (x[k] === null ? '' : String(x[k])));
     assert.deepEqual(shown, [['all', '', ...fig(want.body.all)]].concat(want.body.items.map((x) =>
       [x.source, String(x.rule_id || x.model_version || ''), ...fig(x)])));
     await shot(page, 'risk-hit-rates');
