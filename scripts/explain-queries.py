@@ -41,6 +41,10 @@ def main():
         print(__doc__)
         return 2
     db = sqlite3.connect(sys.argv[1])
+    # PostgreSQL's encode/decode(..., 'hex'), which the server's SQLite driver provides
+    # (store/db_sqlite.c; decl_terms keeps declaration ids as 16 bytes)
+    db.create_function("encode", 2, lambda b, f: None if b is None else bytes(b).hex(), deterministic=True)
+    db.create_function("decode", 2, lambda t, f: None if t is None else bytes.fromhex(t), deterministic=True)
     show_all = "--all" in sys.argv
     n = scans = 0
     for path, name, sql in statements():

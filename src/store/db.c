@@ -14,6 +14,19 @@ int db_bind_text_static(db_conn *c, db_stmt *s, int i, const char *v)
                                     : c->drv->bind_text(s, i, v);
 }
 int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v) { return c->drv->bind_int64(s, i, v); }
+int db_bind_blob(db_conn *c, db_stmt *s, int i, const void *v, size_t n)
+{
+    return c->drv->bind_blob(s, i, v, n);
+}
+int db_bind_blob_static(db_conn *c, db_stmt *s, int i, const void *v, size_t n)
+{
+    return c->drv->bind_blob_static ? c->drv->bind_blob_static(s, i, v, n)
+                                    : c->drv->bind_blob(s, i, v, n);
+}
+const void *db_col_blob(db_conn *c, db_stmt *s, int i, size_t *n)
+{
+    return c->drv->col_blob(s, i, n);
+}
 int db_step(db_conn *c, db_stmt *s)
 {
     int rc = c->drv->step(s);
@@ -36,6 +49,85 @@ void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size)
 {
     const char *v = db_col_text(c, s, i);
     snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int hexval(int ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* 1 when text is exactly 2 * nb lower-case hex digits, decoded into out. */
+static int hex_bytes(const char *text, size_t nb, unsigned char *out)
+{
+    size_t k = 0;
+    for (; k < nb; k++) {
+        int hi = hexval((unsigned char)text[2 * k]);
+        int lo = hi < 0 ? -1 : hexval((unsigned char)text[2 * k + 1]);
+        if (lo < 0)
+            return 0;
+        out[k] = (unsigned char)(hi << 4 | lo);
+    }
+    return text[2 * nb] == 0;
+}
+
+/* text as nb bytes into buf (bound without a copy: buf must outlive the statement's run), or
+ * its own bytes; strict: a text of nb characters that is not hex is refused (it would read back
+ * as bytes to encode). */
+static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
+                         unsigned char *buf, int strict)
+{
+    if (!text)
+        return db_bind_blob(c, s, i, NULL, 0);
+    if (hex_bytes(text, nb, buf))
+        return db_bind_blob_static(c, s, i, buf, nb);
+    size_t n = strlen(text);
+    if (strict && n == nb)
+        return DB_ERR;
+    return db_bind_blob(c, s, i, text, n);
+}
+
+int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
+{
+    unsigned char b[32];
+    if (hex && hex_bytes(hex, 32, b))
+        return db_bind_blob(c, s, i, b, 32);
+    return bind_hex_into(c, s, i, hex, 32, b, 1);
+}
+
+int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32])
+{
+    return bind_hex_into(c, s, i, hex, 32, buf, 1);
+}
+
+int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id)
+{
+    unsigned char b[16];
+    if (id && hex_bytes(id, 16, b))
+        return db_bind_blob(c, s, i, b, 16);
+    return bind_hex_into(c, s, i, id, 16, b, 0);
+}
+
+int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16])
+{
+    return bind_hex_into(c, s, i, id, 16, buf, 0);
+}
+
+void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0;
+    const unsigned char *b = db_col_blob(c, s, i, &n);
+    if (b && n == 32) {
+        for (size_t k = 0; k < 32; k++) {
+            out[2 * k] = digits[b[k] >> 4];
+            out[2 * k + 1] = digits[b[k] & 15];
+        }
+        out[64] = 0;
+    } else {
+        n = b && n < 64 ? n : b ? 64 : 0;
+        memcpy(out, b ? (const void *)b : "", n);
+        out[n] = 0;
+    }
 }
 
 int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read)

@@ -39,9 +39,17 @@ typedef struct db_driver {
      * was stepped and reset (bulk writers whose rows outlive the statement: db seed). */
     int (*bind_text_static)(db_stmt *s, int i, const char *v);
     int (*bind_int64)(db_stmt *s, int i, int64_t v);
+    /* Bytes (SQLite BLOB, PostgreSQL bytea), copied; v NULL binds NULL. */
+    int (*bind_blob)(db_stmt *s, int i, const void *v, size_t n);
+    /* Optional (NULL: bind_blob): v is not copied, as bind_text_static. */
+    int (*bind_blob_static)(db_stmt *s, int i, const void *v, size_t n);
     int (*step)(db_stmt *s);
     const char *(*col_text)(db_stmt *s, int i); /* 0-based; NULL for NULL */
     int64_t (*col_int64)(db_stmt *s, int i);
+    /* A bytes column: its bytes and *n their count; NULL for NULL (an empty value is not NULL).
+     * Valid until the statement steps again or is reset. A TEXT value gives its bytes (rows or
+     * columns from before a column held bytes). */
+    const void *(*col_blob)(db_stmt *s, int i, size_t *n);
     int (*col_is_null)(db_stmt *s, int i);
     void (*reset)(db_stmt *s);
     int (*exec)(db_conn *c, const char *sql); /* no parameters, no rows */
@@ -117,9 +125,12 @@ static inline db_stmt *db_prepare(db_conn *c, const char *sql) { return c->drv->
 int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v);
 int db_bind_text_static(db_conn *c, db_stmt *s, int i, const char *v);
 int db_bind_int64(db_conn *c, db_stmt *s, int i, int64_t v);
+int db_bind_blob(db_conn *c, db_stmt *s, int i, const void *v, size_t n);
+int db_bind_blob_static(db_conn *c, db_stmt *s, int i, const void *v, size_t n);
 int db_step(db_conn *c, db_stmt *s);
 const char *db_col_text(db_conn *c, db_stmt *s, int i);
 int64_t db_col_int64(db_conn *c, db_stmt *s, int i);
+const void *db_col_blob(db_conn *c, db_stmt *s, int i, size_t *n);
 int db_col_is_null(db_conn *c, db_stmt *s, int i);
 void db_reset(db_conn *c, db_stmt *s);
 int db_exec(db_conn *c, const char *sql);
@@ -140,6 +151,20 @@ static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c,
 void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size);
 /* A heap copy of a text column, NULL for NULL. */
 char *db_col_dup(db_conn *c, db_stmt *s, int i);
+/* SHA-256 digests (64 lower-case hex characters) stored as their 32 bytes: db_bind_hex binds
+ * such a text as the bytes, anything else (the empty text of a chain's start) as its own bytes;
+ * db_col_hex turns a 32-byte value back into the hex text and any other into the text it was
+ * (out: 65 bytes, "" for NULL). The texts the audit trail hashes stay the hex ones. */
+int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex);
+/* A declaration id (32 lower-case hex characters) as its 16 bytes where a table keeps it so
+ * (decl_terms: SQL compares it with encode(decl_id, 'hex') / decode(d.id, 'hex'), which the
+ * SQLite driver provides as PostgreSQL does); another text as its own bytes. */
+int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id);
+/* The same, decoded into buf and bound without a copy (bulk writers: buf must stay as it is
+ * until the statement ran). */
+int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32]);
+int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16]);
+void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65]);
 /* Runs a statement that returns no rows: 0, or the DB_* error. */
 int db_run(db_conn *c, db_stmt *s);
 /* Reads one result row into *row (a query module's row reader). */

@@ -89,6 +89,9 @@ struct pg_stmt {
     int qrc;
     PGresult *res;
     int executed, row, nrows;
+    /* col_blob's decoded bytea values of the current row, by column (nblobs of them) */
+    unsigned char **blobs;
+    int nblobs;
 };
 
 static void quiet_notices(void *arg, const char *message)
@@ -136,8 +139,17 @@ static int pg_open(const char *target, int writer, db_conn **out)
     return DB_OK;
 }
 
+static void blobs_clear(pg_stmt *s)
+{
+    for (int i = 0; i < s->nblobs; i++) {
+        PQfreemem(s->blobs[i]);
+        s->blobs[i] = NULL;
+    }
+}
+
 static void stmt_clear(pg_stmt *s)
 {
+    blobs_clear(s);
     if (s->res)
         PQclear(s->res);
     s->res = NULL;
@@ -159,6 +171,7 @@ static void pg_close(db_conn *bc)
         for (int k = 0; k < s->nparams; k++)
             free(s->vals[k]);
         free(s->vals);
+        free(s->blobs);
         free(s);
     }
     free(c->cache);
@@ -495,6 +508,34 @@ static int pg_bind_text(db_stmt *bs, int i, const char *v)
     return DB_OK;
 }
 
+/* bytea in its text input form, `\x` and two hex digits a byte: the values travel as text like
+ * every other parameter (one format for the queue of pipelined statements) */
+static int pg_bind_blob(db_stmt *bs, int i, const void *v, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    pg_stmt *s = (pg_stmt *)bs;
+    if (i < 1 || i > s->nparams)
+        return DB_ERR;
+    unqueue(s);
+    stmt_clear(s);
+    free(s->vals[i - 1]);
+    s->vals[i - 1] = NULL;
+    if (!v)
+        return DB_OK;
+    char *t = malloc(2 * n + 3);
+    if (!t)
+        return DB_ERR;
+    t[0] = '\\';
+    t[1] = 'x';
+    for (size_t k = 0; k < n; k++) {
+        t[2 + 2 * k] = digits[((const unsigned char *)v)[k] >> 4];
+        t[3 + 2 * k] = digits[((const unsigned char *)v)[k] & 15];
+    }
+    t[2 + 2 * n] = 0;
+    s->vals[i - 1] = t;
+    return DB_OK;
+}
+
 static int pg_bind_int64(db_stmt *bs, int i, int64_t v)
 {
     char buf[24];
@@ -551,8 +592,10 @@ static int pg_step(db_stmt *bs)
 {
     pg_stmt *s = (pg_stmt *)bs;
     pg_conn *c = s->c;
-    if (s->executed)
+    if (s->executed) {
+        blobs_clear(s);
         return ++s->row < s->nrows ? DB_ROW : DB_DONE;
+    }
     unqueue(s);
     if (s->fetched) { /* started by send: its rows (or error) came with a pipeline */
         int rc = s->qrc;
@@ -664,6 +707,35 @@ static int64_t pg_col_int64(db_stmt *bs, int i)
 
 static int pg_col_is_null(db_stmt *bs, int i) { return pg_col_text(bs, i) == NULL; }
 
+/* bytea comes back in its text output form (`\x` + hex), decoded here once per row and column;
+ * a column of another type gives its text's bytes (a migration's C step may read a column that
+ * is not bytea yet) */
+static const void *pg_col_blob(db_stmt *bs, int i, size_t *n)
+{
+    pg_stmt *s = (pg_stmt *)bs;
+    const char *v = pg_col_text(bs, i);
+    *n = 0;
+    if (!v || i < 0)
+        return NULL;
+    if (PQftype(s->res, i) != 17) { /* not bytea (BYTEAOID): a text column's bytes, as SQLite */
+        *n = (size_t)PQgetlength(s->res, s->row, i);
+        return v;
+    }
+    if (i >= s->nblobs) {
+        int nf = PQnfields(s->res);
+        unsigned char **grown = realloc(s->blobs, (size_t)nf * sizeof *grown);
+        if (!grown)
+            return NULL;
+        for (int k = s->nblobs; k < nf; k++)
+            grown[k] = NULL;
+        s->blobs = grown;
+        s->nblobs = nf;
+    }
+    PQfreemem(s->blobs[i]);
+    s->blobs[i] = PQunescapeBytea((const unsigned char *)v, n);
+    return s->blobs[i];
+}
+
 static void pg_reset(db_stmt *bs)
 {
     unqueue((pg_stmt *)bs);
@@ -768,9 +840,11 @@ const db_driver db_pg_driver = {
     .prepare = pg_prepare,
     .bind_text = pg_bind_text,
     .bind_int64 = pg_bind_int64,
+    .bind_blob = pg_bind_blob,
     .step = pg_step,
     .col_text = pg_col_text,
     .col_int64 = pg_col_int64,
+    .col_blob = pg_col_blob,
     .col_is_null = pg_col_is_null,
     .reset = pg_reset,
     .exec = pg_exec,

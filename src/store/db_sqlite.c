@@ -56,6 +56,67 @@ static void note_fault(sq_conn *c, int rc)
              sqlite3_errstr(rc), sqlite3_extended_errcode(c->db));
 }
 
+/* PostgreSQL's encode(bytes, 'hex') and decode(text, 'hex'), so that the queries joining a
+ * declaration id kept as 16 bytes (decl_terms, schema migration 16) to the declarations' text
+ * ids are one text for both engines. decode of text that is not hex gives NULL (PostgreSQL: an
+ * error); any other format than 'hex' is an error. */
+static void sq_hex_fn(sqlite3_context *cx, int argc, sqlite3_value **argv, int enc)
+{
+    static const char digits[] = "0123456789abcdef";
+    const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+    (void)argc;
+    if (!fmt || strcmp(fmt, "hex") != 0) {
+        sqlite3_result_error(cx, "only the 'hex' format", -1);
+        return;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return; /* NULL */
+    const unsigned char *v = enc ? sqlite3_value_blob(argv[0]) : sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (n > 1 << 20) {
+        sqlite3_result_error_toobig(cx);
+        return;
+    }
+    unsigned char buf[256], *out = (enc ? 2 * n : n / 2) <= (int)sizeof buf
+                                       ? buf
+                                       : sqlite3_malloc(enc ? 2 * n : n / 2 + 1);
+    if (!out) {
+        sqlite3_result_error_nomem(cx);
+        return;
+    }
+    int ok = 1;
+    if (enc) {
+        for (int i = 0; i < n; i++) {
+            out[2 * i] = (unsigned char)digits[v[i] >> 4];
+            out[2 * i + 1] = (unsigned char)digits[v[i] & 15];
+        }
+        sqlite3_result_text(cx, (const char *)out, 2 * n, SQLITE_TRANSIENT);
+    } else {
+        ok = n % 2 == 0;
+        for (int i = 0; ok && i < n / 2; i++) {
+            int hi = v[2 * i], lo = v[2 * i + 1];
+            hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+            lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+            ok = hi >= 0 && lo >= 0;
+            out[i] = (unsigned char)(hi << 4 | lo);
+        }
+        if (ok)
+            sqlite3_result_blob(cx, out, n / 2, SQLITE_TRANSIENT);
+    }
+    if (out != buf)
+        sqlite3_free(out);
+}
+
+static void sq_encode(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    sq_hex_fn(cx, argc, argv, 1);
+}
+
+static void sq_decode(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    sq_hex_fn(cx, argc, argv, 0);
+}
+
 static int sq_open(const char *target, int writer, db_conn **out)
 {
     sq_conn *c = calloc(1, sizeof *c);
@@ -69,6 +130,13 @@ static int sq_open(const char *target, int writer, db_conn **out)
         return DB_ERR;
     }
     sqlite3_busy_timeout(c->db, 10000);
+    int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    if (sqlite3_create_function(c->db, "encode", 2, fl, NULL, sq_encode, NULL, NULL) ||
+        sqlite3_create_function(c->db, "decode", 2, fl, NULL, sq_decode, NULL, NULL)) {
+        sqlite3_close(c->db);
+        free(c);
+        return DB_ERR;
+    }
     sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
                  NULL, NULL, NULL);
     /* The writer's page cache holds the hot right-hand edges and the interior pages of every
@@ -146,6 +214,20 @@ static int sq_bind_int64(db_stmt *s, int i, int64_t v)
     return sqlite3_bind_int64((sqlite3_stmt *)s, i, v) == SQLITE_OK ? DB_OK : DB_ERR;
 }
 
+static int sq_bind_blob(db_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_blob64(st, i, v, n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
+static int sq_bind_blob_static(db_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    int rc = v ? sqlite3_bind_blob64(st, i, v, n, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? DB_OK : DB_ERR;
+}
+
 static int sq_step(db_stmt *s)
 {
     int rc = sqlite3_step((sqlite3_stmt *)s);
@@ -167,6 +249,17 @@ static const char *sq_col_text(db_stmt *s, int i)
 static int64_t sq_col_int64(db_stmt *s, int i)
 {
     return sqlite3_column_int64((sqlite3_stmt *)s, i);
+}
+
+static const void *sq_col_blob(db_stmt *s, int i, size_t *n)
+{
+    sqlite3_stmt *st = (sqlite3_stmt *)s;
+    /* a TEXT value gives its bytes: rows written before the column held bytes */
+    const void *p = sqlite3_column_blob(st, i);
+    *n = (size_t)sqlite3_column_bytes(st, i);
+    if (!p && sqlite3_column_type(st, i) != SQLITE_NULL)
+        p = ""; /* an empty value, not NULL */
+    return p;
 }
 
 static int sq_col_is_null(db_stmt *s, int i)
@@ -275,9 +368,12 @@ const db_driver db_sqlite_driver = {
     .bind_text = sq_bind_text,
     .bind_text_static = sq_bind_text_static,
     .bind_int64 = sq_bind_int64,
+    .bind_blob = sq_bind_blob,
+    .bind_blob_static = sq_bind_blob_static,
     .step = sq_step,
     .col_text = sq_col_text,
     .col_int64 = sq_col_int64,
+    .col_blob = sq_col_blob,
     .col_is_null = sq_col_is_null,
     .reset = sq_reset,
     .exec = sq_exec,

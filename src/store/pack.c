@@ -81,31 +81,15 @@ char *store_pack(const char *text)
     return out;
 }
 
-char *store_unpack(const char *stored)
+/* n bytes of text inflated from the zlib stream z (zn bytes); heap, NULL when corrupt. */
+static char *inflate_packed(const unsigned char *z, size_t zn, unsigned long long n, int with_dict)
 {
-    if (!stored)
-        return NULL;
-    if (stored[0] != '~' || (stored[1] != 'z' && stored[1] != 'y'))
-        return strdup(stored);
-    int with_dict = stored[1] == 'y';
-    char *end = NULL;
-    unsigned long long n = strtoull(stored + 2, &end, 10);
-    if (!end || *end != ':' || n == 0 || n > 0x7fffffff)
-        return NULL;
-    const char *b64 = end + 1;
-    size_t bl = strlen(b64);
-    if (bl % 4)
-        return NULL;
-    unsigned char *z = malloc(bl / 4 * 3 + 1);
     char *out = malloc((size_t)n + 1);
-    int zn = z ? EVP_DecodeBlock(z, (const unsigned char *)b64, (int)bl) : -1;
-    if (zn >= 0) /* EVP_DecodeBlock counts the padding as zero bytes */
-        zn -= (bl >= 1 && b64[bl - 1] == '=') + (bl >= 2 && b64[bl - 2] == '=');
     z_stream st;
     memset(&st, 0, sizeof st);
-    int ok = zn >= 0 && out && inflateInit(&st) == Z_OK;
+    int ok = out && zn <= 0x7fffffff && inflateInit(&st) == Z_OK;
     if (ok) {
-        st.next_in = z;
+        st.next_in = (Bytef *)z;
         st.avail_in = (uInt)zn;
         st.next_out = (Bytef *)out;
         st.avail_out = (uInt)n;
@@ -121,10 +105,170 @@ char *store_unpack(const char *stored)
     }
     if (!ok) {
         free(out);
-        out = NULL;
-    } else {
-        out[n] = 0;
+        return NULL;
     }
+    out[n] = 0;
+    return out;
+}
+
+/* "~y<n>:" / "~z<n>:": the marker, n, and where the stream starts; 0 if stored is not packed. */
+static int packed_head(const char *stored, size_t len, int *marker, unsigned long long *n,
+                       size_t *body)
+{
+    if (len < 4 || stored[0] != '~' || (stored[1] != 'z' && stored[1] != 'y') || stored[2] < '0' ||
+        stored[2] > '9')
+        return 0;
+    size_t k = 2;
+    unsigned long long v = 0;
+    while (k < len && k < 14 && stored[k] >= '0' && stored[k] <= '9')
+        v = v * 10 + (unsigned long long)(stored[k++] - '0');
+    if (k >= len || stored[k] != ':' || v == 0 || v > 0x7fffffff)
+        return 0;
+    *marker = stored[1];
+    *n = v;
+    *body = k + 1;
+    return 1;
+}
+
+char *store_unpack(const char *stored)
+{
+    if (!stored)
+        return NULL;
+    int marker;
+    unsigned long long n;
+    size_t body, len = strlen(stored);
+    if (!packed_head(stored, len, &marker, &n, &body))
+        return stored[0] == '~' && (stored[1] == 'z' || stored[1] == 'y') ? NULL : strdup(stored);
+    const char *b64 = stored + body;
+    size_t bl = len - body;
+    if (bl % 4 || bl > 0x7fffffff)
+        return NULL;
+    unsigned char *z = malloc(bl / 4 * 3 + 1);
+    int zn = z ? EVP_DecodeBlock(z, (const unsigned char *)b64, (int)bl) : -1;
+    if (zn >= 0) /* EVP_DecodeBlock counts the padding as zero bytes */
+        zn -= (bl >= 1 && b64[bl - 1] == '=') + (bl >= 2 && b64[bl - 2] == '=');
+    char *out = zn >= 0 ? inflate_packed(z, (size_t)zn, n, marker == 'y') : NULL;
     free(z);
     return out;
+}
+
+unsigned char *store_packed_blob(const char *stored, size_t *n)
+{
+    *n = 0;
+    if (!stored)
+        return NULL;
+    int marker;
+    unsigned long long len;
+    size_t body, sl = strlen(stored);
+    if (packed_head(stored, sl, &marker, &len, &body) && (sl - body) % 4 == 0 &&
+        sl - body <= 0x7fffffff) {
+        /* 0, the marker, "<length>:" (body - 1 bytes from stored + 1), the stream */
+        const char *b64 = stored + body;
+        size_t bl = sl - body;
+        unsigned char *b = malloc(1 + (body - 1) + bl / 4 * 3 + 1);
+        if (!b)
+            return NULL;
+        b[0] = 0;
+        memcpy(b + 1, stored + 1, body - 1);
+        int zn = EVP_DecodeBlock(b + body, (const unsigned char *)b64, (int)bl);
+        if (zn >= 0) {
+            zn -= (bl >= 1 && b64[bl - 1] == '=') + (bl >= 2 && b64[bl - 2] == '=');
+            *n = body + (size_t)zn;
+            return b;
+        }
+        free(b); /* not base64 after all: kept as the text it is */
+    }
+    unsigned char *b = malloc(sl ? sl : 1);
+    if (b) {
+        memcpy(b, stored, sl);
+        *n = sl;
+    }
+    return b;
+}
+
+/* Where a stored value's zlib stream starts (0, marker, "<length>:"): 0 if b is plain text. */
+static size_t blob_head(const unsigned char *b, size_t n, int *marker, unsigned long long *len)
+{
+    if (n < 4 || b[0] != 0)
+        return 0;
+    size_t k = 2;
+    unsigned long long v = 0;
+    while (k < n && k < 14 && b[k] >= '0' && b[k] <= '9')
+        v = v * 10 + (unsigned long long)(b[k++] - '0');
+    if (k >= n || b[k] != ':' || (b[1] != 'y' && b[1] != 'z'))
+        return 0;
+    *marker = b[1];
+    *len = v;
+    return k + 1;
+}
+
+char *store_blob_packed(const void *bv, size_t n)
+{
+    const unsigned char *b = bv;
+    if (!b)
+        return NULL;
+    int marker;
+    unsigned long long len;
+    size_t body = blob_head(b, n, &marker, &len);
+    if (body && n - body <= 0x3fffffff) {
+        size_t zn = n - body;
+        char *out = malloc(body + 4 * ((zn + 2) / 3) + 1);
+        if (!out)
+            return NULL;
+        out[0] = '~';
+        memcpy(out + 1, b + 1, body - 1);
+        EVP_EncodeBlock((unsigned char *)out + body, b + body, (int)zn);
+        return out;
+    }
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, b, n);
+        out[n] = 0;
+    }
+    return out;
+}
+
+int store_bind_packed(db_conn *c, db_stmt *s, int i, const char *stored)
+{
+    if (!stored)
+        return db_bind_blob(c, s, i, NULL, 0);
+    size_t n;
+    unsigned char *b = store_packed_blob(stored, &n);
+    if (!b)
+        return DB_ERR;
+    int rc = db_bind_blob(c, s, i, b, n);
+    free(b);
+    return rc;
+}
+
+char *store_col_packed(db_conn *c, db_stmt *s, int i)
+{
+    size_t n;
+    const void *b = db_col_blob(c, s, i, &n);
+    return b ? store_blob_packed(b, n) : NULL;
+}
+
+char *store_col_unpack(db_conn *c, db_stmt *s, int i)
+{
+    size_t n;
+    const unsigned char *b = db_col_blob(c, s, i, &n);
+    if (!b)
+        return NULL;
+    int marker;
+    unsigned long long len;
+    size_t body = blob_head(b, n, &marker, &len);
+    if (body)
+        return inflate_packed(b + body, n - body, len, marker == 'y');
+    /* text: unpacked, or packed as text by a release before migration 16 (SQLite) */
+    char *t = malloc(n + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, b, n);
+    t[n] = 0;
+    if (n >= 2 && t[0] == '~' && (t[1] == 'y' || t[1] == 'z')) {
+        char *plain = store_unpack(t);
+        free(t);
+        return plain;
+    }
+    return t;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/pack.h"
 #include "store/store_dashboard.h"
 
 extern const char store_schema_sql[]; /* generated from schema.sql (CMakeLists.txt) */
@@ -16,6 +17,7 @@ static const char sql_version_table[] =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
     " title TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 static const char sql_version_get[] = "SELECT MAX(version) FROM schema_version";
+static const char sql_versions[] = "SELECT version FROM schema_version";
 static const char sql_version_put[] =
     "INSERT INTO schema_version (version, title, applied_at) VALUES (?, ?, ?)";
 
@@ -139,6 +141,111 @@ int schema_version(db_conn *c, int *out)
     return rc == DB_ROW || rc == DB_DONE ? DB_OK : rc;
 }
 
+/* Migration 16 on SQLite (PostgreSQL converts with ALTER COLUMN ... USING): the packed columns'
+ * and the events' digests' text rows rewritten as bytes (store/pack.h, store/db.h db_bind_hex),
+ * by pages of rowids, each page read to its end before its rows are written. */
+#define BYTES_PAGE 1000
+
+typedef struct bytes_table {
+    const char *select, *update;
+    int ncols, hex; /* hex: digests (db_bind_hex), else packed text (store_bind_packed) */
+} bytes_table;
+
+/* One value of a page: its bytes (NUL-terminated copy), and whether SQLite held it as TEXT. */
+typedef struct bytes_val {
+    char *v;
+    size_t n;
+    int text;
+} bytes_val;
+
+static int bytes_convert(db_conn *c, const bytes_table *t)
+{
+    int64_t after = -1, ids[BYTES_PAGE];
+    bytes_val(*vals)[4] = calloc(BYTES_PAGE, sizeof *vals);
+    int rc = vals ? 0 : DB_ERR;
+    for (int n = BYTES_PAGE; rc == 0 && n == BYTES_PAGE;) {
+        db_stmt *st = db_prepare(c, t->select);
+        if (!st) {
+            rc = DB_ERR;
+            break;
+        }
+        db_bind_int64(c, st, 1, after);
+        int step = DB_DONE;
+        n = 0;
+        while (n < BYTES_PAGE && (step = db_step(c, st)) == DB_ROW) {
+            ids[n] = db_col_int64(c, st, 0);
+            for (int k = 0; k < t->ncols; k++) {
+                bytes_val *b = &vals[n][k];
+                const char *v = db_col_blob(c, st, 1 + k, &b->n);
+                /* typeof(): a value converted already (the migration run again after its
+                 * version row was removed) is written back as it is */
+                const char *type = db_col_text(c, st, 1 + t->ncols + k);
+                b->text = type && strcmp(type, "text") == 0;
+                b->v = v ? malloc(b->n + 1) : NULL;
+                if (b->v) {
+                    memcpy(b->v, v, b->n);
+                    b->v[b->n] = 0;
+                } else if (v) {
+                    rc = DB_ERR;
+                }
+            }
+            n++;
+        }
+        if (n < BYTES_PAGE && step != DB_DONE)
+            rc = step < 0 ? step : DB_ERR;
+        db_reset(c, st);
+        for (int i = 0; i < n; i++) {
+            if (rc == 0 && (st = db_prepare(c, t->update)) != NULL) {
+                for (int k = 0; k < t->ncols && rc == 0; k++) {
+                    const bytes_val *b = &vals[i][k];
+                    if (!b->text)
+                        rc = db_bind_blob(c, st, k + 1, b->v, b->n);
+                    else if (t->hex)
+                        rc = db_bind_hex(c, st, k + 1, b->v);
+                    else
+                        rc = store_bind_packed(c, st, k + 1, b->v);
+                }
+                db_bind_int64(c, st, t->ncols + 1, ids[i]);
+                rc = rc ? rc : db_run(c, st);
+                if (rc)
+                    db_reset(c, st);
+            } else if (rc == 0) {
+                rc = DB_ERR;
+            }
+            for (int k = 0; k < t->ncols; k++)
+                free(vals[i][k].v);
+        }
+        if (n)
+            after = ids[n - 1];
+    }
+    free(vals);
+    return rc;
+}
+
+static int bytes_backfill(db_conn *c)
+{
+    static const bytes_table tables[] = {
+        {"SELECT rowid, doc, taxes, typeof(doc), typeof(taxes) FROM declarations WHERE rowid > ?"
+         " ORDER BY rowid LIMIT 1000",
+         "UPDATE declarations SET doc = ?, taxes = ? WHERE rowid = ?", 2, 0},
+        {"SELECT rowid, doc, taxes, typeof(doc), typeof(taxes) FROM declaration_versions"
+         " WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+         "UPDATE declaration_versions SET doc = ?, taxes = ? WHERE rowid = ?", 2, 0},
+        {"SELECT rowid, facts, typeof(facts) FROM risk_facts WHERE rowid > ? ORDER BY rowid"
+         " LIMIT 1000",
+         "UPDATE risk_facts SET facts = ? WHERE rowid = ?", 1, 0},
+        {"SELECT rowid, prev_hash, hash, gprev, state, typeof(prev_hash), typeof(hash),"
+         " typeof(gprev), typeof(state) FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+         "UPDATE events SET prev_hash = ?, hash = ?, gprev = ?, state = ? WHERE rowid = ?", 4, 1},
+    };
+    if (strcmp(c->drv->name, "sqlite") != 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof *tables; i++)
+        rc = bytes_convert(c, &tables[i]);
+    return rc;
+}
+
 /* Migrations whose rows SQL cannot compute (the documents are packed, store/pack.h): a C step
  * run after the migration's statements, before the next migration's, in the same transaction. */
 static const struct {
@@ -147,6 +254,7 @@ static const struct {
 } backfills[] = {
     {11, store_decl_chapters_backfill},
     {15, store_dash_facts_backfill}, /* (SQL could; one text with the live path's, in C) */
+    {16, bytes_backfill},
 };
 
 typedef struct apply_ctx {
@@ -194,6 +302,31 @@ static int collect_title(int migration, const char *title, const char *sql, void
     return 0;
 }
 
+/* applied[m] = 1 for each migration m <= latest the database records. */
+static int versions_applied(db_conn *c, char *applied, int latest)
+{
+    memset(applied, 0, (size_t)latest + 1);
+    db_stmt *st = db_prepare(c, sql_versions);
+    if (!st)
+        return DB_OK; /* no schema_version table: nothing applied */
+    int rc;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        int64_t m = db_col_int64(c, st, 0);
+        if (m >= 1 && m <= latest)
+            applied[m] = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
+static int pending(char (*titles)[160], const char *applied, int latest)
+{
+    for (int m = 1; m <= latest; m++)
+        if (!applied[m] && titles[m - 1][0])
+            return 1;
+    return 0;
+}
+
 int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
 {
     int latest = schema_latest(), v = 0, rc;
@@ -204,36 +337,50 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
         return rc;
     }
     *from = *to = v;
-    if (v == latest)
-        return 0;
     if (v > latest)
         goto newer;
-    /* The write lock first, then the version again: of two processes migrating at once, the
-     * second finds the work done. */
-    if ((rc = c->drv->begin(c, 1)) != DB_OK) { /* the engine's writer lock (db.h) */
-        snprintf(err, errsz, "cannot lock the database to migrate it: %s", db_errmsg(c));
-        return rc;
-    }
-    if ((rc = db_exec(c, sql_version_table)) != DB_OK || (rc = schema_version(c, &v)) != DB_OK) {
-        snprintf(err, errsz, "cannot create schema_version: %s", db_errmsg(c));
-        db_exec(c, "ROLLBACK");
-        return rc;
-    }
-    *from = *to = v;
-    if (v > latest) {
-        db_exec(c, "ROLLBACK");
-        goto newer;
-    }
+    /* Migrations are numbered by the engineers who write them and may land out of order (16
+     * before 15): a database records each one applied, and any of the file's migrations it has
+     * not recorded is pending, not only those above its version. */
     char(*titles)[160] = calloc((size_t)latest + 1, sizeof *titles);
-    if (!titles) {
-        db_exec(c, "ROLLBACK");
+    char *applied = calloc((size_t)latest + 1, 1);
+    if (!titles || !applied) {
+        free(titles);
+        free(applied);
         return DB_ERR;
     }
     titles_ctx tc = {titles, latest};
     walk(NULL, collect_title, &tc);
+    if ((rc = versions_applied(c, applied, latest)) != DB_OK) {
+        snprintf(err, errsz, "cannot read the schema versions: %s", db_errmsg(c));
+        goto out;
+    }
+    if (!pending(titles, applied, latest))
+        goto out;
+    /* The write lock first, then the version again: of two processes migrating at once, the
+     * second finds the work done. */
+    if ((rc = c->drv->begin(c, 1)) != DB_OK) { /* the engine's writer lock (db.h) */
+        snprintf(err, errsz, "cannot lock the database to migrate it: %s", db_errmsg(c));
+        goto out;
+    }
+    if ((rc = db_exec(c, sql_version_table)) != DB_OK || (rc = schema_version(c, &v)) != DB_OK ||
+        (rc = versions_applied(c, applied, latest)) != DB_OK) {
+        snprintf(err, errsz, "cannot create schema_version: %s", db_errmsg(c));
+        db_exec(c, "ROLLBACK");
+        goto out;
+    }
+    *from = *to = v;
+    if (v > latest) {
+        db_exec(c, "ROLLBACK");
+        free(titles);
+        free(applied);
+        goto newer;
+    }
     apply_ctx x = {.c = c, .err = err, .errsz = errsz};
     rc = 0;
-    for (int m = v + 1; rc == 0 && m <= latest; m++) {
+    for (int m = 1; rc == 0 && m <= latest; m++) {
+        if (applied[m] || !titles[m - 1][0])
+            continue;
         x.only = m;
         rc = walk(c->drv->name, apply_one, &x);
         for (size_t b = 0; rc == 0 && b < sizeof backfills / sizeof *backfills; b++)
@@ -241,20 +388,24 @@ int schema_migrate(db_conn *c, int *from, int *to, char *err, size_t errsz)
                 snprintf(err, errsz, "migration %d (%s): back-fill failed: %s", m, titles[m - 1],
                          db_errmsg(c));
     }
-    /* one row per migration applied (one with no statement for this engine included) */
-    for (int m = v + 1; rc == 0 && m <= latest; m++)
-        rc = record(&x, m, titles[m - 1]);
-    free(titles);
+    /* one row per migration applied (one with no statement for this engine included); a number
+     * the file does not have (yet) is not recorded */
+    for (int m = 1; rc == 0 && m <= latest; m++)
+        if (!applied[m] && titles[m - 1][0])
+            rc = record(&x, m, titles[m - 1]);
     if (rc == 0 && (rc = db_exec(c, "COMMIT")) != DB_OK)
         snprintf(err, errsz, "cannot commit the migration: %s", db_errmsg(c));
     if (rc != 0) {
         if (!err[0])
             snprintf(err, errsz, "migration failed: %s", db_errmsg(c));
         db_exec(c, "ROLLBACK");
-        return rc;
+        goto out;
     }
     *to = latest;
-    return 0;
+out:
+    free(titles);
+    free(applied);
+    return rc;
 newer:
     snprintf(
         err, errsz,

@@ -421,6 +421,38 @@ CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered
   type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
   assessed, collected, amended, violation, chapters);
 CREATE INDEX IF NOT EXISTS dash_facts_at ON dash_facts(registered_at);
+-- migration 16: packed documents and audit digests stored as bytes (issue 12)
+-- The packed columns (a declaration's document and tax document, their versions, the risk facts:
+-- store/pack.h) held "~y<length>:" and the zlib stream in base64, a third of their bytes; the
+-- events' four SHA-256 digests (prev_hash, hash, gprev, state) 64 hex characters for 32 bytes.
+-- Both are bytes now (SQLite BLOB, PostgreSQL bytea), converted at the column (store/pack.c
+-- store_bind_packed / store_col_packed, store/db.c db_bind_hex / db_col_hex): the texts the code
+-- and the audit trail's MACs and state digests work with are unchanged, so events written before
+-- verify as they did. SQLite keeps the declared types (a column holds any type) and the rows are
+-- converted by this migration's C step (schema.c); PostgreSQL changes the column types here, each
+-- table only while its column is still text (a statement on one line: the `;` inside stay inside).
+-- decl_terms keeps the declaration id as its 16 bytes instead of 32 hex characters (~40 rows a
+-- declaration): its queries compare it with encode(decl_id, 'hex') / decode(d.id, 'hex'), which
+-- PostgreSQL has and the SQLite driver adds (store/db_sqlite.c).
+-- engine: postgresql
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'declarations' AND column_name = 'doc' AND data_type = 'text') THEN ALTER TABLE declarations ALTER COLUMN doc TYPE bytea USING (CASE WHEN doc ~ '^~[yz][0-9]+:' THEN decode('00', 'hex') || convert_to(substring(doc from 2 for position(':' in doc) - 1), 'UTF8') || decode(substring(doc from position(':' in doc) + 1), 'base64') ELSE convert_to(doc, 'UTF8') END), ALTER COLUMN taxes TYPE bytea USING (CASE WHEN taxes ~ '^~[yz][0-9]+:' THEN decode('00', 'hex') || convert_to(substring(taxes from 2 for position(':' in taxes) - 1), 'UTF8') || decode(substring(taxes from position(':' in taxes) + 1), 'base64') ELSE convert_to(taxes, 'UTF8') END); END IF; END $$;
+-- engine: postgresql
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'declaration_versions' AND column_name = 'doc' AND data_type = 'text') THEN ALTER TABLE declaration_versions ALTER COLUMN doc TYPE bytea USING (CASE WHEN doc ~ '^~[yz][0-9]+:' THEN decode('00', 'hex') || convert_to(substring(doc from 2 for position(':' in doc) - 1), 'UTF8') || decode(substring(doc from position(':' in doc) + 1), 'base64') ELSE convert_to(doc, 'UTF8') END), ALTER COLUMN taxes TYPE bytea USING (CASE WHEN taxes ~ '^~[yz][0-9]+:' THEN decode('00', 'hex') || convert_to(substring(taxes from 2 for position(':' in taxes) - 1), 'UTF8') || decode(substring(taxes from position(':' in taxes) + 1), 'base64') ELSE convert_to(taxes, 'UTF8') END); END IF; END $$;
+-- engine: postgresql
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'risk_facts' AND column_name = 'facts' AND data_type = 'text') THEN ALTER TABLE risk_facts ALTER COLUMN facts TYPE bytea USING (CASE WHEN facts ~ '^~[yz][0-9]+:' THEN decode('00', 'hex') || convert_to(substring(facts from 2 for position(':' in facts) - 1), 'UTF8') || decode(substring(facts from position(':' in facts) + 1), 'base64') ELSE convert_to(facts, 'UTF8') END); END IF; END $$;
+-- engine: postgresql
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events' AND column_name = 'hash' AND data_type = 'text') THEN ALTER TABLE events ALTER COLUMN prev_hash TYPE bytea USING (CASE WHEN prev_hash ~ '^[0-9a-f]{64}$' THEN decode(prev_hash, 'hex') ELSE convert_to(prev_hash, 'UTF8') END), ALTER COLUMN hash TYPE bytea USING (CASE WHEN hash ~ '^[0-9a-f]{64}$' THEN decode(hash, 'hex') ELSE convert_to(hash, 'UTF8') END), ALTER COLUMN gprev TYPE bytea USING (CASE WHEN gprev ~ '^[0-9a-f]{64}$' THEN decode(gprev, 'hex') ELSE convert_to(gprev, 'UTF8') END), ALTER COLUMN state TYPE bytea USING (CASE WHEN state ~ '^[0-9a-f]{64}$' THEN decode(state, 'hex') ELSE convert_to(state, 'UTF8') END); END IF; END $$;
+-- engine: postgresql
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'decl_terms' AND column_name = 'decl_id' AND data_type = 'text') THEN ALTER TABLE decl_terms ALTER COLUMN decl_id TYPE bytea USING (CASE WHEN decl_id ~ '^[0-9a-f]{32}$' THEN decode(decl_id, 'hex') ELSE convert_to(decl_id, 'UTF8') END); END IF; END $$;
+-- engine: sqlite
+ALTER TABLE decl_terms RENAME TO decl_terms_text;
+-- engine: sqlite
+CREATE TABLE decl_terms (
+  term TEXT NOT NULL, decl_id BLOB NOT NULL, PRIMARY KEY (term, decl_id)) WITHOUT ROWID;
+-- engine: sqlite
+INSERT INTO decl_terms (term, decl_id) SELECT term, CASE WHEN typeof(decl_id) = 'blob' THEN decl_id WHEN length(decl_id) = 32 AND decode(decl_id, 'hex') IS NOT NULL THEN decode(decl_id, 'hex') ELSE CAST(decl_id AS BLOB) END FROM decl_terms_text ORDER BY 1, 2;
+-- engine: sqlite
+DROP TABLE decl_terms_text;
 -- migration 17: the working-day calendar of the legal time limits, kept by the administration
 -- One row per day that is not what the plain week says (core/workhours.h): a public holiday or a
 -- compensatory day ("holiday"), a Saturday or Sunday worked ("workday"), or a day an administrator

@@ -912,8 +912,8 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
     db_bind_int64(c, st, 14, r->updated_at);
     db_bind_int64(c, st, 15, r->registered_at);
     db_bind_int64(c, st, 16, r->cleared_at);
-    db_bind_text_static(c, st, 17, packed[0] ? packed[0] : r->doc);
-    db_bind_text_static(c, st, 18, packed[1] ? packed[1] : r->taxes);
+    store_bind_packed(c, st, 17, packed[0] ? packed[0] : r->doc);
+    store_bind_packed(c, st, 18, packed[1] ? packed[1] : r->taxes);
     db_bind_text_static(c, st, 19, r->risk);
     db_bind_text_static(c, st, 20, r->decisions);
     db_bind_text_static(c, st, 21, r->id);
@@ -968,7 +968,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         was_number = db_col_dup(c, st, 0);
-        was_doc = db_col_dup(c, st, 1);
+        was_doc = store_col_packed(c, st, 1);
         was_registered = db_col_int64(c, st, 2);
         was_risk = db_col_dup(c, st, 3);
         rc = DB_OK;
@@ -1062,7 +1062,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     db_bind_text(c, st, 9, r->risk);
     db_bind_text(c, st, 10, r->id);
     if (r->taxes)
-        db_bind_text(c, st, 11, taxes ? taxes : r->taxes);
+        store_bind_packed(c, st, 11, taxes ? taxes : r->taxes);
     int rc = db_run_nowait(c, st);
     free(taxes);
     if (rc == 0)
@@ -1127,8 +1127,8 @@ static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
             out->risk = db_col_dup(c, st, 17);
             out->decisions = db_col_dup(c, st, 18);
         } else if (full) {
-            out->doc = store_unpack(db_col_text(c, st, 17));
-            out->taxes = store_unpack(db_col_text(c, st, 18));
+            out->doc = store_col_unpack(c, st, 17);
+            out->taxes = store_col_unpack(c, st, 18);
             out->risk = db_col_dup(c, st, 19);
             out->decisions = db_col_dup(c, st, 20);
         }
@@ -1148,8 +1148,8 @@ int store_decl_version_put(db_conn *c, const char *id, int amendment, const char
     char *pd = store_pack(doc), *pt = store_pack(taxes);
     db_bind_text(c, st, 1, id);
     db_bind_int64(c, st, 2, amendment);
-    db_bind_text(c, st, 3, pd ? pd : doc);
-    db_bind_text(c, st, 4, pt ? pt : taxes);
+    store_bind_packed(c, st, 3, pd ? pd : doc);
+    store_bind_packed(c, st, 4, pt ? pt : taxes);
     db_bind_int64(c, st, 5, at);
     int rc = db_run(c, st);
     free(pd);
@@ -1243,7 +1243,7 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
         e->from_status = (int)db_col_int64(c, st, 5);
         e->to_status = (int)db_col_int64(c, st, 6);
         e->detail = db_col_dup(c, st, 7);
-        db_col_copy(c, st, 8, e->hash, sizeof e->hash);
+        db_col_hex(c, st, 8, e->hash); /* stored as 32 bytes (store/db.h) */
     }
     db_reset(c, st);
     if (rc != DB_DONE) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store/store_dashboard.h"
+#include "store/pack.h"
 #include "util/log.h"
 #include "util/ecdsa.h"
 #include "util/hex.h"
@@ -227,9 +228,16 @@ static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
         number[0] = 0;
     if (rc == DB_ROW) {
         audit_digest_add(&m, "declaration");
-        for (int i = 0; i < 19; i++)
+        for (int i = 0; i < 19; i++) {
+            if (i == 15 || i == 16) { /* doc, taxes: bytes, hashed as the text they were bound as */
+                char *t = store_col_packed(c, st[0], i);
+                audit_digest_add(&m, t ? t : AUDIT_NULL);
+                free(t);
+                continue;
+            }
             audit_digest_add(&m,
                              db_col_is_null(c, st[0], i) ? AUDIT_NULL : db_col_text(c, st[0], i));
+        }
         if (number)
             db_col_copy(c, st[0], 0, number, 13);
     } else {
@@ -443,7 +451,7 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     } else {
         if ((rc = db_step(c, st)) == DB_ROW) {
             seq = db_col_int64(c, st, 0) + 1;
-            db_col_copy(c, st, 1, prev, sizeof prev);
+            db_col_hex(c, st, 1, prev);
         }
         db_reset(c, st);
     }
@@ -454,7 +462,7 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     } else {
         if ((grc = db_step(c, gst)) == DB_ROW) {
             gseq = db_col_int64(c, gst, 0) + 1;
-            db_col_copy(c, gst, 1, gprev, sizeof gprev);
+            db_col_hex(c, gst, 1, gprev);
         }
         db_reset(c, gst);
     }
@@ -479,11 +487,11 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     db_bind_int64(c, st, 7, from_status);
     db_bind_int64(c, st, 8, to_status);
     db_bind_text(c, st, 9, detail_json);
-    db_bind_text(c, st, 10, prev);
-    db_bind_text(c, st, 11, hash);
+    db_bind_hex(c, st, 10, prev); /* digests as their 32 bytes (store/db.h) */
+    db_bind_hex(c, st, 11, hash);
     db_bind_int64(c, st, 12, gseq);
-    db_bind_text(c, st, 13, gprev);
-    db_bind_text(c, st, 14, state);
+    db_bind_hex(c, st, 13, gprev);
+    db_bind_hex(c, st, 14, state);
     db_bind_text(c, st, 15, extra_json);
     rc = db_run_nowait(c, st);
     if (rc == 0) {
@@ -505,7 +513,9 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     return rc ? rc : store_dash_fact_sync(c, decl_id);
 }
 
-static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
+/* dig: the row's four digests as bytes, bound without copies (they must outlive the run) */
+static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
+                       unsigned char dig[4][32])
 {
     db_bind_text_static(c, st, k + 1, e->decl_id);
     db_bind_int64(c, st, k + 2, e->seq);
@@ -516,11 +526,11 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e)
     db_bind_int64(c, st, k + 7, e->from_status);
     db_bind_int64(c, st, k + 8, e->to_status);
     db_bind_text_static(c, st, k + 9, e->detail);
-    db_bind_text_static(c, st, k + 10, e->prev);
-    db_bind_text_static(c, st, k + 11, e->hash);
+    db_bind_hex_buf(c, st, k + 10, e->prev, dig[0]); /* digests as 32 bytes (store/db.h) */
+    db_bind_hex_buf(c, st, k + 11, e->hash, dig[1]);
     db_bind_int64(c, st, k + 12, e->gseq);
-    db_bind_text_static(c, st, k + 13, e->gprev);
-    db_bind_text_static(c, st, k + 14, e->state);
+    db_bind_hex_buf(c, st, k + 13, e->gprev, dig[2]);
+    db_bind_hex_buf(c, st, k + 14, e->state, dig[3]);
     db_bind_text_static(c, st, k + 15, e->extra);
     db_bind_int64(c, st, k + 16, e->feed);
 }
@@ -536,8 +546,9 @@ int store_event_insert(db_conn *c, const audit_event *e)
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
-    event_bind(c, st, 0, e);
-    int rc = db_run_nowait(c, st);
+    unsigned char dig[4][32];
+    event_bind(c, st, 0, e, dig);
+    int rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
     audit_heads_reset(c->audit, c->audit && c->audit->heads_on); /* heads not ours any more */
@@ -566,8 +577,9 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
         db_stmt *st = db_prepare(c, many_sql);
         if (!st)
             return DB_ERR;
+        unsigned char dig[EVENT_ROWS][4][32];
         for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 16 * k, e[i + k]);
+            event_bind(c, st, 16 * k, e[i + k], dig[k]);
         rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)
@@ -602,7 +614,7 @@ int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65])
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         *gseq = db_col_int64(c, st, 0);
-        db_col_copy(c, st, 1, hash, 65);
+        db_col_hex(c, st, 1, hash);
     }
     db_reset(c, st);
     return rc == DB_ROW || rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
@@ -774,7 +786,7 @@ void audit_checkpoint(audit_anchor *a, db_conn *c, int force)
     int64_t gseq = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
     char ghash[65] = "";
     if (rc == DB_ROW)
-        db_col_copy(c, st, 1, ghash, sizeof ghash);
+        db_col_hex(c, st, 1, ghash);
     db_reset(c, st);
     if (rc != DB_ROW) {
         if (rc != DB_DONE)
@@ -851,6 +863,15 @@ static int finish_decl(db_conn *c, audit_report *r, const char *id, int64_t last
     return 0;
 }
 
+/* A digest column as its hex text in buf, or NULL for NULL. */
+static const char *hex_col(db_conn *c, db_stmt *st, int i, char buf[65])
+{
+    if (db_col_is_null(c, st, i))
+        return NULL;
+    db_col_hex(c, st, i, buf);
+    return buf;
+}
+
 static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 {
     static const char sql[] =
@@ -865,8 +886,9 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
     while ((rc = db_step(c, st)) == DB_ROW) {
         const char *id = db_col_text(c, st, 0);
         int64_t seq = db_col_int64(c, st, 1);
-        const char *detail = db_col_text(c, st, 8), *sprev = db_col_text(c, st, 9);
-        const char *stored = db_col_text(c, st, 10);
+        char hx[4][65]; /* prev_hash, hash, gprev, state: stored as bytes (store/db.h) */
+        const char *detail = db_col_text(c, st, 8), *sprev = hex_col(c, st, 9, hx[0]);
+        const char *stored = hex_col(c, st, 10, hx[1]);
         if (!id || !sprev || !stored) {
             problem(r, "event with a NULL declaration id or hash (seq %lld)", (long long)seq);
             continue;
@@ -893,11 +915,12 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
             r->legacy_events++;
             have_state = 0;
         } else {
-            const char *state = db_col_text(c, st, 13);
-            if (event_mac(a->key, sprev, db_col_text(c, st, 12), id, seq, db_col_int64(c, st, 11),
-                          db_col_int64(c, st, 2), db_col_text(c, st, 3), db_col_text(c, st, 4),
-                          db_col_text(c, st, 5), db_col_int64(c, st, 6), db_col_int64(c, st, 7),
-                          detail, db_col_text(c, st, 14), state, calc) != 0) {
+            const char *state = hex_col(c, st, 13, hx[3]);
+            if (event_mac(a->key, sprev, hex_col(c, st, 12, hx[2]), id, seq,
+                          db_col_int64(c, st, 11), db_col_int64(c, st, 2), db_col_text(c, st, 3),
+                          db_col_text(c, st, 4), db_col_text(c, st, 5), db_col_int64(c, st, 6),
+                          db_col_int64(c, st, 7), detail, db_col_text(c, st, 14), state,
+                          calc) != 0) {
                 rc = DB_ERR;
                 break;
             }
@@ -967,7 +990,8 @@ static int verify_global(db_conn *c, audit_report *r, int64_t *max_gseq)
         return DB_ERR;
     while ((rc = db_step(c, st)) == DB_ROW) {
         int64_t g = db_col_int64(c, st, 0);
-        const char *gp = db_col_text(c, st, 1), *h = db_col_text(c, st, 2);
+        char hx[2][65];
+        const char *gp = hex_col(c, st, 1, hx[0]), *h = hex_col(c, st, 2, hx[1]);
         if (g != expect)
             problem(r,
                     "global event %lld follows %lld: events %lld..%lld of some declaration were"
@@ -1025,7 +1049,8 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
         db_bind_int64(c, st, 1, g);
         int rc = db_step(c, st);
         if (rc == DB_ROW) {
-            const char *h = db_col_text(c, st, 0);
+            char hx[65];
+            const char *h = hex_col(c, st, 0, hx);
             if (!h || strcmp(h, ghash) != 0)
                 problem(r, "global event %lld differs from checkpoint line %lld", g,
                         (long long)lineno);

@@ -139,8 +139,8 @@ int store_decl_cleared_since(db_conn *c, int64_t since, int max, store_decl_fn f
         r.customs_value = db_col_int64(c, st, 4);
         r.registered_at = db_col_int64(c, st, 5);
         r.cleared_at = db_col_int64(c, st, 6);
-        r.doc = store_unpack(db_col_text(c, st, 7)); /* stored deflated (store/pack.h) */
-        r.taxes = store_unpack(db_col_text(c, st, 8));
+        r.doc = store_col_unpack(c, st, 7); /* stored deflated (store/pack.h) */
+        r.taxes = store_col_unpack(c, st, 8);
         r.risk = db_col_dup(c, st, 9);
         r.status = (int)db_col_int64(c, st, 10);
         r.channel = (int)db_col_int64(c, st, 11);

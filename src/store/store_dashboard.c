@@ -325,7 +325,7 @@ int store_decl_chapters_backfill(db_conn *c)
         while (n < BACKFILL_PAGE && (step = db_step(c, st)) == DB_ROW) {
             ids[n] = db_col_dup(c, st, 0);
             /* a NULL or corrupt document has no chapters, as the dashboard read it before */
-            docs[n] = db_col_is_null(c, st, 1) ? NULL : store_unpack(db_col_text(c, st, 1));
+            docs[n] = store_col_unpack(c, st, 1); /* text, or bytes (migration 16) */
             n++;
             if (!ids[n - 1])
                 rc = DB_ERR;

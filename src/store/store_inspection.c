@@ -452,8 +452,8 @@ int store_versions_of(db_conn *c, const char *decl_id, version_row *out, int max
         if (n < max) {
             out[n].amendment = (int)db_col_int64(c, st, 0);
             /* stored packed (store/pack.h) */
-            out[n].doc = store_unpack(db_col_text(c, st, 1));
-            out[n].taxes = store_unpack(db_col_text(c, st, 2));
+            out[n].doc = store_col_unpack(c, st, 1);
+            out[n].taxes = store_col_unpack(c, st, 2);
             out[n].replaced_at = db_col_int64(c, st, 3);
             n++;
         }

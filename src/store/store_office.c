@@ -25,12 +25,16 @@
 
 /* ?9 party; ?10..?15 three search words as [lo, hi) */
 #define LIST_PARTY " AND (d.party = ?9 OR d.declarant = ?9)"
-/* (d.id || '') keeps the planner from driving the query by the matches' ids (then sorting
- * them all): it walks the created_at index newest first and stops after a page */
+/* decl_terms keeps the declaration id as 16 bytes (schema migration 16): decode(d.id, 'hex')
+ * compares with it, and also keeps the planner from driving the query by the matches' ids
+ * (then sorting them all): it walks the created_at index newest first and stops after a page */
 #define LIST_TERMS_ALL                                                                             \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"       \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"       \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
+    "?11)"                                                                                         \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < "    \
+    "?13)"                                                                                         \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < "    \
+    "?15)"
 #define LIST_ORDER " ORDER BY d.created_at DESC, d.id DESC LIMIT ?16"
 
 static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND ?10 = ?11"
@@ -61,10 +65,12 @@ static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AN
     " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"          \
     " FROM decl_terms t CROSS JOIN declarations d"                                                 \
     " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"     \
-    " WHERE d.id = t.decl_id AND t.term >= ?10 AND t.term < ?11 AND"
+    " WHERE d.id = encode(t.decl_id, 'hex') AND t.term >= ?10 AND t.term < ?11 AND"
 #define TERMS_REST                                                                                 \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"               \
-    " AND d.id IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15)"
+    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?12 AND term < "    \
+    "?13)"                                                                                         \
+    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?14 AND term < "    \
+    "?15)"
 static const char list_terms[] = TERMS_COLS LIST_FILTERS " AND ?9 = ''" TERMS_REST LIST_ORDER;
 static const char list_party_terms[] = TERMS_COLS LIST_FILTERS LIST_PARTY TERMS_REST LIST_ORDER;
 /* A common word (thousands of matches) is the other way round: walk the newest declarations and
@@ -76,11 +82,14 @@ static const char list_party_terms_scan[] =
 /* ... with one or two words: the missing words' subqueries are not repeated (each one read and
  * kept every match of its word: three times the work for one word) */
 #define LIST_TERMS_1                                                                               \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"       \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
+    "?11)"                                                                                         \
     " AND ?12 = ?13 AND ?14 = ?15"
 #define LIST_TERMS_2                                                                               \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11)"       \
-    " AND (d.id || '') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13)"       \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
+    "?11)"                                                                                         \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < "    \
+    "?13)"                                                                                         \
     " AND ?14 = ?15"
 static const char list_terms_scan1[] =
     LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS_1 LIST_ORDER;
@@ -98,15 +107,15 @@ static const char list_party_terms_scan2[] =
 #define WORD_TERMS 8
 /* (string macros, not a function-like one: scripts/explain-queries.py expands these) */
 #define DENSE_1                                                                                    \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = d.id AND x.term IN"                 \
+    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
     " (?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24))"
 #define DENSE_2                                                                                    \
     DENSE_1                                                                                        \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = d.id AND x.term IN"                 \
+    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
     " (?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32))"
 #define DENSE_3                                                                                    \
     DENSE_2                                                                                        \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = d.id AND x.term IN"                 \
+    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
     " (?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40))"
 #define DENSE_REST " AND ?10 = ?11 AND ?12 = ?13 AND ?14 = ?15"
 static const char list_dense1[] =
@@ -127,7 +136,8 @@ static const char list_party_dense3[] =
 #define DENSE_SAMPLE_HITS 10
 static const char dense_sample[] =
     "SELECT COUNT(*) FROM (SELECT d.id FROM declarations d ORDER BY d.created_at DESC"
-    " LIMIT 200) AS s WHERE EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = s.id AND x.term IN"
+    " LIMIT 200) AS s WHERE EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(s.id, "
+    "'hex') AND x.term IN"
     " (?, ?, ?, ?, ?, ?, ?, ?))";
 #define COMMON_TERM 500
 
@@ -473,8 +483,8 @@ int store_decl_versions(db_conn *c, const char *decl_id, decl_version_row *out, 
     int n = 0;
     while (n < max && db_step(c, st) == DB_ROW) {
         out[n].amendment = (int)db_col_int64(c, st, 0);
-        out[n].doc = store_unpack(db_col_text(c, st, 1)); /* stored deflated (store/pack.h) */
-        out[n].taxes = store_unpack(db_col_text(c, st, 2));
+        out[n].doc = store_col_unpack(c, st, 1); /* stored deflated (store/pack.h) */
+        out[n].taxes = store_col_unpack(c, st, 2);
         out[n].replaced_at = db_col_int64(c, st, 3);
         n++;
     }

@@ -189,7 +189,7 @@ static int facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered
     db_bind_text_static(c, st, 1, decl_id);
     db_bind_int64(c, st, 2, registered_at);
     db_bind_int64(c, st, 3, n);
-    db_bind_text_static(c, st, 4, encoded);
+    store_bind_packed(c, st, 4, encoded);
     return wait ? db_run(c, st) : db_run_nowait(c, st);
 }
 
@@ -254,7 +254,7 @@ int store_risk_facts_of(db_conn *c, const char *decl_id, risk_fact *out, int max
     db_bind_text(c, st, 1, decl_id);
     int rc = db_step(c, st), n = 0;
     if (rc == DB_ROW) {
-        char *text = store_unpack(db_col_text(c, st, 1));
+        char *text = store_col_unpack(c, st, 1);
         n = decode_facts(text ? text : "", decl_id, db_col_int64(c, st, 0), out, max);
         free(text);
     }
@@ -297,7 +297,7 @@ int store_risk_load(db_conn *c, risk_fact **facts_out, size_t *n_facts, risk_out
             facts = f;
         }
         const char *id = db_col_text(c, st, 0);
-        char *text = store_unpack(db_col_text(c, st, 3));
+        char *text = store_col_unpack(c, st, 3);
         int got = decode_facts(text ? text : "", id ? id : "", db_col_int64(c, st, 1), facts + n,
                                (int)items);
         free(text);

@@ -459,7 +459,8 @@ static int terms_write(db_conn *c, const char *decl_id, const char *const *terms
         db_stmt *st = terms_sql[k] ? db_prepare(c, terms_sql[k]) : NULL;
         if (!st)
             return DB_ERR;
-        db_bind_text_static(c, st, 1, decl_id);
+        unsigned char idb[16];
+        db_bind_id16_buf(c, st, 1, decl_id, idb); /* 16 bytes (schema migration 16) */
         for (int j = 0; j < 1 << k; j++)
             db_bind_text_static(c, st, 2 + j, terms[i + j]);
         rc = db_run_nowait(c, st);
@@ -510,9 +511,10 @@ int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const ch
         db_stmt *st = db_prepare(c, terms_many_sql);
         if (!st)
             return DB_ERR;
+        unsigned char idb[TERM_ROWS][16]; /* the ids as bytes, bound without copies */
         for (int k = 0; k < TERM_ROWS; k++) {
             db_bind_text_static(c, st, 2 * k + 1, terms[i + k]);
-            db_bind_text_static(c, st, 2 * k + 2, decl_ids[i + k]);
+            db_bind_id16_buf(c, st, 2 * k + 2, decl_ids[i + k], idb[k]);
         }
         rc = db_run(c, st);
     }
@@ -552,7 +554,7 @@ int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_nu
             break;
         }
         db_bind_text(c, st, 1, was->t[i]);
-        db_bind_text(c, st, 2, decl_id);
+        db_bind_id16(c, st, 2, decl_id);
         rc = db_run_nowait(c, st);
     }
     const char *added[TERMS_MAX];

@@ -62,7 +62,21 @@ PACK_DICT_1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..
 
 def unpack(text):
     """A packed text column (store/pack.h: "~y<length>:" and the zlib stream, deflated with
-    the preset dictionary src/store/pack-dict-1.txt, in base64; "~z" without a dictionary)."""
+    the preset dictionary src/store/pack-dict-1.txt, in base64; "~z" without a dictionary).
+    Since schema migration 16 the column holds bytes: 0, the marker, "<length>:" and the zlib
+    stream itself, or the text's own bytes when it is not packed (psql shows bytea as \\x + hex)."""
+    if isinstance(text, str) and text.startswith("\\x"):
+        text = bytes.fromhex(text[2:])
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raw = bytes(text)
+        if raw[:1] != b"\0":
+            return raw.decode("utf-8")
+        marker, data = raw[1:2], raw[raw.index(b":") + 1:]
+        if marker == b"z":
+            return zlib.decompress(data).decode()
+        with open(PACK_DICT_1, "rb") as f:
+            d = zlib.decompressobj(zdict=f.read())
+        return (d.decompress(data) + d.flush()).decode()
     if text and text[:2] in ("~y", "~z"):
         data = base64.b64decode(text[text.index(":") + 1:])
         if text.startswith("~z"):

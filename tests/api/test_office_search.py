@@ -32,8 +32,11 @@ class T16OfficeSeededSearch(ApiCase):
         where, args = ["1 = 1"], []
         for w in words:
             hi = w[:-1] + chr(ord(w[-1]) + 1)
-            where.append("EXISTS (SELECT 1 FROM decl_terms t WHERE t.decl_id = d.id"
-                         " AND t.term >= ? AND t.term < ?)")
+            # (decl_terms keeps the id as 16 bytes: schema migration 16)
+            tid = ("encode(t.decl_id, 'hex')" if self.env.engine == "postgresql"
+                   else "lower(hex(t.decl_id))")
+            where.append("EXISTS (SELECT 1 FROM decl_terms t WHERE %s = d.id"
+                         " AND t.term >= ? AND t.term < ?)" % tid)
             args += [w, hi]
         if status is not None:
             where.append("d.status = ?")

@@ -107,6 +107,10 @@ class T14RiskModel(ApiCase):
             self.assertEqual(m["band"] == "green", r["channel"] == "green", (m, r))
             if m["explored"]:
                 self.assertNotEqual(m["band"], "green", m)
+            # below the yellow threshold: green, unless exploration drew yellow or red (then the
+            # band shown is the explored channel)
+            self.assertEqual(m["adjusted_score"] < m["thresholds"]["yellow"],
+                             r["channel"] == "green" or m["explored"], (m, r))
             self.assertIn(m["item"], (1, 2))
             self.assertTrue(1 <= len(m["contributions"]) <= 5)
             for c in m["contributions"]:
@@ -148,8 +152,11 @@ class T14RiskModel(ApiCase):
             items, facts = c.execute("SELECT items, facts FROM risk_facts WHERE decl_id = ?",
                                      (d["id"],)).fetchone()
         self.assertEqual(row, (1, 1500000, "inspection_completed"))
-        # one row per declaration: its items' facts, fields separated by US, items by RS
-        fields = facts.split("\x1f")
+        # one row per declaration: its items' facts, fields separated by US, items by RS (a short
+        # text is stored unpacked, as its bytes: docs/storage.md)
+        if isinstance(facts, str):  # psql: bytea as \x + hex
+            facts = bytes.fromhex(facts[2:])
+        fields = bytes(facts).decode("utf-8").split("\x1f")
         self.assertEqual((items, fields[0], fields[1], fields[13]), (1, "1", ACTIVE, "64039990"))
 
     def test_5_yellow_document_check_settles_clean(self):

@@ -17,6 +17,19 @@ V0_OFFICER = "37a46432f98b4417b249d7ae1d8497b55330d35102e178e8"  # its demo offi
 PG_SKIP = "the release before schema versions had SQLite only (no PostgreSQL database to migrate)"
 
 
+def term_decl_id(engine, alias="t"):
+    """decl_terms keeps the declaration id as 16 bytes (schema migration 16): its hex text."""
+    if engine == "postgresql":
+        return "encode(%s.decl_id, 'hex')" % alias
+    return "lower(hex(%s.decl_id))" % alias
+
+
+def schema_file_migrations():
+    """The migration numbers schema.sql holds (they may have gaps while branches land)."""
+    with open(os.path.join(HERE, "..", "..", "src", "store", "schema.sql"), encoding="utf-8") as f:
+        return sorted({int(m) for m in re.findall(r"^-- migration (\d+):", f.read(), re.M)})
+
+
 def table_counts(path):
     if pgserver_uri(path):
         c = pgserver.PsqlConnection(path)
@@ -103,7 +116,7 @@ class T12StorageMigrate(unittest.TestCase):
                          numbers)
         self.assertEqual([v for (v,) in query(self.env.db,
                                                "SELECT version FROM schema_version ORDER BY 1")],
-                         list(range(1, latest + 1)))
+                         schema_file_migrations())
         self.assertIn("every hash chain intact",
                       run_cli("audit", "verify", "--db", self.env.db).stdout)
         # once is enough
@@ -400,7 +413,9 @@ class T12StorageTermsOneTree(unittest.TestCase):
                       "--enterprises", "40").stdout
         self.assertIn("seeded 300 declarations", out)
         self.assertGreaterEqual(query(db, "SELECT MAX(version) FROM schema_version")[0][0], 12)
-        self.assertEqual(query(db, "SELECT term FROM decl_terms WHERE decl_id = 'D-OLD' ORDER BY term"),
+        # (an id that is not 32 hex digits keeps its own bytes)
+        old = "'D-OLD'::bytea" if self.env.engine == "postgresql" else "CAST('D-OLD' AS BLOB)"
+        self.assertEqual(query(db, "SELECT term FROM decl_terms WHERE decl_id = %s ORDER BY term" % old),
                          [("dien",), ("lumia",)])
         if self.env.engine == "sqlite":
             self.assertIn("WITHOUT ROWID", query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_terms'")[0][0])
@@ -417,7 +432,7 @@ class T12StorageTermsOneTree(unittest.TestCase):
         # every seeded declaration is found by its number
         self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE d.number IS NOT NULL"
                                    " AND NOT EXISTS (SELECT 1 FROM decl_terms t WHERE t.term = d.number"
-                                   " AND t.decl_id = d.id)"), [(0,)])
+                                   " AND %s = d.id)" % term_decl_id(self.env.engine)), [(0,)])
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
 
 
@@ -441,10 +456,11 @@ class T12StorageChaptersOneTree(unittest.TestCase):
         # (a fresh database: the seed wrote the search terms after its last batch, on either
         # engine) every declaration is found by its number and its document's words
         self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE NOT EXISTS (SELECT 1"
-                                   " FROM decl_terms t WHERE t.term = d.number AND t.decl_id = d.id)"),
+                                   " FROM decl_terms t WHERE t.term = d.number AND %s = d.id)"
+                                   % term_decl_id(self.env.engine)),
                          [(0,)])
         self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE (SELECT COUNT(*)"
-                                   " FROM decl_terms t WHERE t.decl_id = d.id) < 10"), [(0,)])
+                                   " FROM decl_terms t WHERE %s = d.id) < 10" % term_decl_id(self.env.engine)), [(0,)])
         c = self.env.connect_db()  # back to what version 12 left
         try:
             if self.env.engine == "sqlite":

@@ -58,7 +58,17 @@ PACK_DICT_1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..
 
 def unpack(text):
     """A packed text column (store/pack.h: "~y<length>:" and the zlib stream, deflated with
-    the preset dictionary src/store/pack-dict-1.txt, in base64; "~z" without a dictionary)."""
+    the preset dictionary src/store/pack-dict-1.txt, in base64; "~z" without a dictionary).
+    Since schema migration 16: bytes, 0, the marker, "<length>:" and the zlib stream itself."""
+    if isinstance(text, bytes):
+        if text[:1] != b"\0":
+            return text.decode("utf-8")
+        data = text[text.index(b":") + 1:]
+        if text[1:2] == b"z":
+            return zlib.decompress(data).decode()
+        with open(PACK_DICT_1, "rb") as f:
+            d = zlib.decompressobj(zdict=f.read())
+        return (d.decompress(data) + d.flush()).decode()
     if text and text[:2] in ("~y", "~z"):
         data = base64.b64decode(text[text.index(":") + 1:])
         if text.startswith("~z"):
@@ -80,7 +90,7 @@ doc = json.loads(unpack(doc))
 containers = doc.get("transport", {}).get("containers") or [""]
 # the two commonest words of several letters among the first 20,000 declarations' terms
 WORDS = [w for (w,) in c.execute(
-    "SELECT term FROM decl_terms WHERE decl_id IN (SELECT id FROM declarations ORDER BY id LIMIT 20000)"
+    "SELECT term FROM decl_terms WHERE lower(hex(decl_id)) IN (SELECT id FROM declarations ORDER BY id LIMIT 20000)"
     " AND term GLOB '[a-z][a-z][a-z][a-z]*' GROUP BY term ORDER BY COUNT(*) DESC LIMIT 2")]
 LAST = c.execute("SELECT MAX(at) FROM events").fetchone()[0]
 c.close()

@@ -68,11 +68,117 @@ static void unpacks_the_default_window(void **state)
     free(t);
 }
 
+/* Schema migration 16: a packed text stored as bytes (0, marker, "<length>:", the zlib stream)
+ * reads back as the very text bound (the audit trail's state digest hashes it), and unpacks;
+ * unpacked text is its own bytes; text that only looks packed is kept as it is. */
+static void bytes_round_trip(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {0, 10, 511, 512, 5000, 33000};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char *t = text_of(sizes[k], (unsigned)k + 3);
+        char *p = store_pack(t);
+        const char *stored = p ? p : t;
+        size_t n;
+        unsigned char *b = store_packed_blob(stored, &n);
+        assert_non_null(b);
+        if (p) {
+            assert_int_equal(b[0], 0);
+            assert_true(n < strlen(p) * 4 / 5); /* no base64: a quarter fewer bytes */
+        } else {
+            assert_int_equal(n, strlen(t));
+            assert_memory_equal(b, t, n);
+        }
+        char *back = store_blob_packed(b, n);
+        assert_non_null(back);
+        assert_string_equal(back, stored);
+        free(back);
+        free(b);
+        free(p);
+        free(t);
+    }
+    const char *odd[] = {"~y12:not base64!", "~y:abc", "~yx", "~y5:", "{\"a\":1}", "~"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        size_t n;
+        unsigned char *b = store_packed_blob(odd[k], &n);
+        char *back = store_blob_packed(b, n);
+        assert_string_equal(back, odd[k]);
+        free(back);
+        free(b);
+    }
+    assert_null(store_packed_blob(NULL, &(size_t){0}));
+    assert_null(store_blob_packed(NULL, 0));
+}
+
+/* Through a real SQLite statement: bytes bound, read back as the stored text and as plain text;
+ * a TEXT value of a release before migration 16 (packed or not) reads the same way; digests
+ * as 32 bytes and back. */
+static size_t sqlite3_len(db_conn *c, db_stmt *st, int i)
+{
+    size_t n = 0;
+    db_col_blob(c, st, i, &n);
+    return n;
+}
+
+static void bytes_through_sqlite(void **state)
+{
+    (void)state;
+    db_conn *c = NULL;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    assert_int_equal(db_exec(c, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT, h TEXT)"), DB_OK);
+    char *t = text_of(5000, 11), *p = store_pack(t);
+    static const char ins[] = "INSERT INTO t (k, v, h) VALUES (?, ?, ?)";
+    static const char ins_text[] = "INSERT INTO t (k, v, h) VALUES (?, ?, ?) ";
+    static const char sel[] = "SELECT v, h, typeof(v), typeof(h) FROM t WHERE k = ?";
+    const char *hex = "00ff10aa0123456789abcdef00ff10aa0123456789abcdef00ff10aa01234567";
+    db_stmt *st = db_prepare(c, ins);
+    db_bind_int64(c, st, 1, 1);
+    assert_int_equal(store_bind_packed(c, st, 2, p), DB_OK);
+    assert_int_equal(db_bind_hex(c, st, 3, hex), DB_OK);
+    assert_int_equal(db_run(c, st), DB_OK);
+    st = db_prepare(c, ins);
+    db_bind_int64(c, st, 1, 2);
+    store_bind_packed(c, st, 2, "{\"short\":true}");
+    db_bind_hex(c, st, 3, ""); /* a chain's start */
+    assert_int_equal(db_run(c, st), DB_OK);
+    st = db_prepare(c, ins_text); /* as a release before migration 16 wrote them */
+    db_bind_int64(c, st, 1, 3);
+    db_bind_text(c, st, 2, p);
+    db_bind_text(c, st, 3, hex);
+    assert_int_equal(db_run(c, st), DB_OK);
+    for (int k = 1; k <= 3; k++) {
+        st = db_prepare(c, sel);
+        db_bind_int64(c, st, 1, k);
+        assert_int_equal(db_step(c, st), DB_ROW);
+        assert_string_equal(db_col_text(c, st, 2), k == 3 ? "text" : "blob");
+        char *stored = store_col_packed(c, st, 0), *plain = store_col_unpack(c, st, 0), h[65];
+        db_col_hex(c, st, 1, h);
+        assert_string_equal(stored, k == 2 ? "{\"short\":true}" : p);
+        assert_string_equal(plain, k == 2 ? "{\"short\":true}" : t);
+        assert_string_equal(h, k == 2 ? "" : hex);
+        if (k == 1) /* 32 bytes, not 64 characters */
+            assert_int_equal(sqlite3_len(c, st, 1), 32);
+        free(stored);
+        free(plain);
+        db_reset(c, st);
+    }
+    /* 32 characters that are not a digest would read back as one: refused */
+    st = db_prepare(c, ins);
+    db_bind_int64(c, st, 1, 4);
+    assert_int_equal(db_bind_hex(c, st, 3, "0123456789abcdef0123456789abcdeX"), DB_ERR);
+    db_reset(c, st);
+    free(p);
+    free(t);
+    db_sqlite_driver.close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_sizes),
         cmocka_unit_test(unpacks_the_default_window),
+        cmocka_unit_test(bytes_round_trip),
+        cmocka_unit_test(bytes_through_sqlite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
