@@ -29,7 +29,10 @@ struct calendar_cache {
     pthread_mutex_t lock;
     snapshot *cur;
     int64_t loaded_at;
-    int has_store; /* 0: the file's days, never reloaded */
+    int has_store;      /* 0: the file's days, never reloaded */
+    calendar_row *file; /* the file's days: those the table lacks count too (a database that
+                         * could not be written at start, e.g. read-only, still has them) */
+    int n_file;
 };
 
 static void snapshot_unref(snapshot *s)
@@ -116,7 +119,15 @@ static int load_job(db_conn *c, void *ctx)
     return rc < 0 ? rc : 0;
 }
 
-/* A snapshot of the table, or NULL (logged). */
+static int day_listed(const load_ctx *x, date_ymd day)
+{
+    for (int i = 0; i < x->n; i++)
+        if (x->rows[i].day == day)
+            return 1;
+    return 0;
+}
+
+/* A snapshot of the table and of the file's days it lacks, or NULL (logged). */
 static snapshot *snapshot_read(app *a)
 {
     load_ctx x = {calloc(CALENDAR_MAX_DAYS, sizeof *x.days),
@@ -124,6 +135,15 @@ static snapshot *snapshot_read(app *a)
     snapshot *s = calloc(1, sizeof *s);
     int rc = -1;
     if (x.days && x.rows && s && store_read(a->st, load_job, &x) == 0) {
+        const struct calendar_cache *cc = a->calendar;
+        int in_table = x.n;
+        for (int i = 0; cc && i < cc->n_file && x.n < CALENDAR_MAX_DAYS; i++)
+            if (!day_listed(&(load_ctx){x.days, x.rows, in_table}, cc->file[i].day)) {
+                x.rows[x.n] = cc->file[i];
+                x.days[x.n].date = cc->file[i].day;
+                x.days[x.n].kind = x.rows[x.n].kind;
+                x.n++;
+            }
         rc = workhours_cal_build(x.days, x.n, &s->cal);
         if (rc > 0) {
             char d[11];
@@ -174,8 +194,8 @@ int calendar_open(app *a, const char *data_dir)
     int bad = workhours_cal_parse(text, &s->cal);
     if (bad != 0) {
         if (bad > 0)
-            log_error("%s:%d: not a row 'YYYY-MM-DD<TAB>holiday|workday<TAB>name<TAB>basis'",
-                      path, bad);
+            log_error("%s:%d: not a row 'YYYY-MM-DD<TAB>holiday|workday<TAB>name<TAB>basis'", path,
+                      bad);
         goto done;
     }
     if (!a->st) { /* no database: the file's days */
@@ -189,11 +209,34 @@ int calendar_open(app *a, const char *data_dir)
         log_error("%s: a row without its name", path);
         goto done;
     }
-    sync_ctx x = {rows, n};
-    if (store_write(a->st, sync_job, &x) != 0) {
-        log_error("cannot add the days of %s to calendar_days", path);
+    cc->file = rows;
+    cc->n_file = n;
+    rows = NULL;
+    /* only the days the table lacks are written (none, usually: a database that may not be
+     * written to, e.g. read-only, is then not touched at all) */
+    load_ctx have = {calloc(CALENDAR_MAX_DAYS, sizeof *have.days),
+                     calloc(CALENDAR_MAX_DAYS, sizeof *have.rows), 0};
+    calendar_row *missing = calloc((size_t)(n ? n : 1), sizeof *missing);
+    int n_missing = 0;
+    if (!have.days || !have.rows || !missing || store_read(a->st, load_job, &have) != 0) {
+        log_error("cannot read calendar_days");
+        free(have.days);
+        free(have.rows);
+        free(missing);
         goto done;
     }
+    for (int i = 0; i < n; i++)
+        if (!day_listed(&have, cc->file[i].day))
+            missing[n_missing++] = cc->file[i];
+    free(have.days);
+    free(have.rows);
+    sync_ctx x = {missing, n_missing};
+    int wrote = n_missing ? store_write(a->st, sync_job, &x) : 0;
+    free(missing);
+    if (wrote != 0) /* the snapshots count the file's days anyway */
+        log_warn("cannot add the days of %s to calendar_days (read-only?): computing with the "
+                 "file's days and the table's",
+                 path);
     cc->has_store = 1;
     snapshot *t = snapshot_read(a);
     if (t) {
@@ -217,6 +260,7 @@ void calendar_free(app *a)
         return;
     snapshot_unref(cc->cur);
     pthread_mutex_destroy(&cc->lock);
+    free(cc->file);
     free(cc);
     a->calendar = NULL;
 }
@@ -307,8 +351,8 @@ svc_reply svc_calendar_list(app *a, const char *from, const char *to)
     char f[11], t[11];
     date_format(x.from, f);
     date_format(x.to, t);
-    svc_reply r = {.code = SVC_OK, .body = json_pack("{s:s,s:s,s:o}", "from", f, "to", t, "days",
-                                                     x.days)};
+    svc_reply r = {.code = SVC_OK,
+                   .body = json_pack("{s:s,s:s,s:o}", "from", f, "to", t, "days", x.days)};
     return r;
 }
 

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-
 int store_calendar_put(db_conn *c, const calendar_row *r, int replace)
 {
     static const char keep[] =

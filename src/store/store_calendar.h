@@ -1,5 +1,6 @@
 /* The working-day calendar's table (schema.sql migration 17): one row per day that differs from
- * the plain week. Queries only; the rules are core/workhours.c's, the policy service/calendar.c's. */
+ * the plain week. Queries only; the rules are core/workhours.c's, the policy service/calendar.c's.
+ */
 #ifndef ECUSTOMS_STORE_CALENDAR_H
 #define ECUSTOMS_STORE_CALENDAR_H
 
