@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "store/store_audit.h"
 #include "store/store_dashboard.h"
+#include "store/store_hit_rates.h"
 #include "store/store_manifest.h"
 #include "store/store_payments.h"
 #include "store/store_risk.h"
@@ -161,6 +162,7 @@ static void sb_money(sb *s, const char *key, int64_t v)
 
 typedef struct fr_decl {
     char id[33], number[13];
+    unsigned char id16[16]; /* the id as decl_terms keeps it */
     const tpl *t;
     const seed_party *p;
     int status, channel;
@@ -169,23 +171,34 @@ typedef struct fr_decl {
     const char *risk, *decisions; /* arena, NULL for SQL NULL */
     int ti;                       /* its template */
     int64_t unpaid_at;            /* its first assessment while it still owes, else 0 */
+    dash_fact_row fact;           /* its dash_facts row (store_dash_fact_sync's) */
 } fr_decl;
 
 /* What the search terms of a declaration need once its batch is gone. */
 typedef struct fr_seen {
     char id[33], number[13], stem[12];
+    unsigned char id16[16];
     int ti;
 } fr_seen;
 
 typedef struct fr_event {
     audit_event e;
     char prev[65], gprev[65], state[65], hash[65];
+    unsigned char dig[4][32]; /* prev, hash, gprev, state as the column's bytes */
 } fr_event;
 
 typedef struct fr_ledger {
     const char *decl_id;
     ledger_row r;
 } fr_ledger;
+
+/* A template's packed columns as the bytes the columns hold (store_packed_blob), decoded once
+ * instead of at every row's bind; and its dash_facts chapters ("85:6,87:1", by chapter). */
+typedef struct fr_blobs {
+    unsigned char *doc, *taxes, *facts;
+    size_t doc_n, taxes_n, facts_n;
+    char *chapters;
+} fr_blobs;
 
 #define FR_EVENTS_MAX 12 /* per declaration: ida, idc, assessed, 2 clear, 3 checks, paid, pass */
 #define FR_LEDGER_MAX 4
@@ -195,11 +208,13 @@ typedef struct fr_batch {
     fr_event *events;
     fr_ledger *ledger;
     payment_row *pays;
-    long n_decls, n_events, n_ledger, n_pays;
+    risk_selection_row *sels;
+    long n_decls, n_events, n_ledger, n_pays, n_sels;
     int64_t seq[100]; /* sequences decl.NN as they end after this batch, 0 = untouched */
     char **terms;     /* per template: its document's search terms (fr_state's) */
     int *n_terms;
     int (*chapters)[100]; /* per template: item lines per HS chapter (fr_state's) */
+    const fr_blobs *blobs; /* per template: its packed columns as bytes (fr_state's) */
     int terms_later;      /* decl_terms is written at the end (fr_state.all) */
     fa_arena arena;
     int failed;
@@ -220,6 +235,8 @@ typedef struct fr_state {
      * database that has none: every declaration of the run, by its index in the run */
     struct fr_seen *all;
     int terms_empty; /* decl_terms holds no row (fr_start_job) */
+    fr_blobs *blobs;  /* per template */
+    unsigned char gbytes[32]; /* ghash's bytes (when ghash is not "") */
     audit_mac_key mk;
     audit_digest dg, dg_row;
 } fr_state;
@@ -231,6 +248,7 @@ typedef struct fr_life {
     int n_lg;
     int n_ev;
     char last[65];
+    unsigned char last_b[32]; /* last's bytes */
     /* the row as s->dg_row hashed it */
     int have_row, r_status, r_channel;
     int64_t r_registered, r_cleared;
@@ -238,6 +256,25 @@ typedef struct fr_life {
 } fr_life;
 
 static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65]);
+
+/* 64 hex digits as 32 bytes (a digest as the events' columns hold it). 0 or -1. */
+static int fr_unhex(const char *h, unsigned char out[32])
+{
+    for (int i = 0; i < 32; i++) {
+        int v[2];
+        for (int k = 0; k < 2; k++) {
+            int ch = (unsigned char)h[2 * i + k];
+            v[k] = ch >= '0' && ch <= '9'   ? ch - '0'
+                   : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                   : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                            : -1;
+            if (v[k] < 0)
+                return -1;
+        }
+        out[i] = (unsigned char)(v[0] << 4 | v[1]);
+    }
+    return h[64] ? -1 : 0;
+}
 
 /* The row's part of the digest is hashed again only when the row changed since the last event:
  * a ledger entry's event (assessment, payment) hashes on from a copy of the stream. */
@@ -339,10 +376,29 @@ static void fr_event_add(fr_state *s, fr_batch *b, fr_life *l, int64_t at, const
     e->gprev = ev->gprev;
     e->state = ev->state;
     e->hash = ev->hash;
-    if (!ev->state[0] || audit_event_mac_k(&s->mk, e, ev->hash) != 0 || (detail && !e->detail))
+    if (!ev->state[0] || audit_event_mac_k(&s->mk, e, ev->hash) != 0 || (detail && !e->detail) ||
+        fr_unhex(ev->hash, ev->dig[1]) != 0 || fr_unhex(ev->state, ev->dig[3]) != 0)
         b->failed = 1;
+    memcpy(ev->dig[0], l->last_b, 32); /* (bound only when prev is not "") */
+    memcpy(ev->dig[2], s->gbytes, 32);
     memcpy(l->last, ev->hash, 65);
     memcpy(s->ghash, ev->hash, 65);
+    memcpy(l->last_b, ev->dig[1], 32);
+    memcpy(s->gbytes, ev->dig[1], 32);
+    /* the dashboard's instants: the first of each check (store_dash_fact_sync's MINs) */
+    dash_fact_row *f = &l->d->fact;
+    int docs = !strcmp(action, "documents_passed");
+    if ((docs || !strcmp(action, "documents_failed")) && (!f->docs_at || at < f->docs_at))
+        f->docs_at = at;
+    if (docs && (!f->docs_passed_at || at < f->docs_passed_at))
+        f->docs_passed_at = at;
+    if (!strcmp(action, "inspection_completed")) {
+        if (!f->inspected_at || at < f->inspected_at)
+            f->inspected_at = at;
+        f->violation = detail && strstr(detail, "\"violation\":true") != NULL;
+    }
+    if (!strcmp(action, "pass_supervision") && (!f->gate_out_at || at < f->gate_out_at))
+        f->gate_out_at = at;
     s->j->res->events++;
 }
 
@@ -562,6 +618,53 @@ static void fr_reasons(sb *t, const risk_decision *rd)
  * deadline) take it: one place to change when they do. */
 static date_ymd fr_day(int64_t t) { return date_legal(t); }
 
+/* the 32 hex digits of an id as its 16 bytes (decl_terms's column) */
+static int fr_unhex16(const char *id, unsigned char out[16])
+{
+    char h[65];
+    if (strlen(id) != 32)
+        return -1;
+    memcpy(h, id, 32);
+    memset(h + 32, '0', 32);
+    h[64] = 0;
+    unsigned char full[32];
+    if (fr_unhex(h, full) != 0)
+        return -1;
+    memcpy(out, full, 16);
+    return 0;
+}
+
+/* store_risk_selections_put's rows from the decision itself (no JSON read back): one per source
+ * whose reason asked for yellow or red, the first of each (source, ref) kept. */
+static void fr_selections(fr_batch *b, const fr_decl *d, const risk_decision *rd)
+{
+    if (d->registered_at <= 0 || d->channel < CH_YELLOW)
+        return;
+    long first = b->n_sels;
+    for (int i = 0; i < rd->n_reasons; i++) {
+        const risk_reason *r = &rd->reasons[i];
+        if (r->channel != CH_YELLOW && r->channel != CH_RED)
+            continue;
+        /* the rule's id; the model's version for a model's reason (the seed consults none) */
+        int64_t ref = !strcmp(r->code, "rule") ? r->rule_id : 0;
+        int dup = 0;
+        for (long k = first; k < b->n_sels && !dup; k++)
+            dup = !strcmp(b->sels[k].source, r->code) && b->sels[k].ref == ref;
+        if (dup)
+            continue;
+        const char *code = fa_dup(&b->arena, r->code, strlen(r->code));
+        if (!code) {
+            b->failed = 1;
+            return;
+        }
+        b->sels[b->n_sels++] = (risk_selection_row){.decl_id = d->id,
+                                                    .source = code,
+                                                    .registered_at = d->registered_at,
+                                                    .ref = ref,
+                                                    .channel = r->channel == CH_RED ? 3 : 2};
+    }
+}
+
 /* seed_one's life, played in memory: the same random draws in the same order. */
 static void fr_one(fr_state *s, fr_batch *b, long k)
 {
@@ -580,6 +683,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     fr_decl *d = &b->decls[b->n_decls++];
     memset(d, 0, sizeof *d);
     fr_life l = {.d = d};
+    long ev0 = b->n_events; /* its events: [ev0, b->n_events) */
     d->t = t;
     d->p = p;
     d->ti = ti;
@@ -593,6 +697,8 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     memcpy(idr, &r1, 8);
     memcpy(idr + 8, &r2, 8);
     store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, d->id);
+    if (fr_unhex16(d->id, d->id16) != 0)
+        b->failed = 1;
     fr_event_add(s, b, &l, t0, dr, "ida", 0, ST_PROVISIONAL, NULL);
 
     /* IDC */
@@ -607,6 +713,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         fr_seen *v = &s->all[k];
         memcpy(v->id, d->id, sizeof v->id);
         memcpy(v->number, d->number, sizeof v->number);
+        memcpy(v->id16, d->id16, sizeof v->id16);
         v->ti = ti;
     }
     risk_input in = {.d = &t->d,
@@ -645,6 +752,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         return;
     }
     fr_event_add(s, b, &l, t1, dr, "idc", ST_PROVISIONAL, ST_REGISTERED, x.b);
+    fr_selections(b, d, &rd);
     if (t->tr.total != 0) { /* pay_ledger_assess: the assessment from nothing to total_tax */
         ledger_row r = {.at = t1, .amount = t->tr.total};
         snprintf(r.kind, sizeof r.kind, "assessed");
@@ -696,6 +804,26 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         for (int i = 0; i < l.n_lg && !d->unpaid_at; i++)
             if (!strcmp(l.lg[i].kind, "assessed"))
                 d->unpaid_at = l.lg[i].at;
+    /* its dash_facts row (the instants of its checks are kept by fr_event_add) */
+    dash_fact_row *f = &d->fact;
+    f->decl_id = d->id;
+    f->office = t->d.customs_office;
+    f->type_code = t->d.type_code;
+    f->chapters = s->blobs[ti].chapters;
+    f->registered_at = d->registered_at;
+    f->channel = d->channel;
+    f->status = d->status;
+    f->cleared_at = d->cleared_at;
+    if (d->status >= ST_CANCELLED && d->status <= ST_REJECTED) /* entered its ended status */
+        for (long i = ev0; i < b->n_events; i++)
+            if (b->events[i].e.to_status == d->status && b->events[i].e.at > f->ended_at)
+                f->ended_at = b->events[i].e.at;
+    for (int i = 0; i < l.n_lg; i++) {
+        if (!strcmp(l.lg[i].kind, "assessed"))
+            f->assessed += l.lg[i].amount;
+        else if (!strcmp(l.lg[i].kind, "paid"))
+            f->collected += l.lg[i].amount;
+    }
 }
 
 static int fr_batch_alloc(fr_batch *b, long n)
@@ -705,7 +833,8 @@ static int fr_batch_alloc(fr_batch *b, long n)
     b->events = calloc((size_t)n * FR_EVENTS_MAX, sizeof *b->events);
     b->ledger = calloc((size_t)n * FR_LEDGER_MAX, sizeof *b->ledger);
     b->pays = calloc((size_t)n, sizeof *b->pays);
-    return b->decls && b->events && b->ledger && b->pays ? 0 : -1;
+    b->sels = calloc((size_t)n * RISK_MAX_REASONS, sizeof *b->sels);
+    return b->decls && b->events && b->ledger && b->pays && b->sels ? 0 : -1;
 }
 
 static void fr_batch_free(fr_batch *b)
@@ -714,6 +843,7 @@ static void fr_batch_free(fr_batch *b)
     free(b->events);
     free(b->ledger);
     free(b->pays);
+    free(b->sels);
     fa_free(&b->arena);
     memset(b, 0, sizeof *b);
 }
@@ -767,7 +897,7 @@ static void *fr_build_batch(void *arg)
     fr_build *w = arg;
     fr_batch *b = w->b;
     double t0 = fp_now();
-    b->n_decls = b->n_events = b->n_ledger = b->n_pays = 0;
+    b->n_decls = b->n_events = b->n_ledger = b->n_pays = b->n_sels = 0;
     memset(b->seq, 0, sizeof b->seq);
     fa_free(&b->arena);
     b->failed = 0;
@@ -785,6 +915,7 @@ static void *fr_build_batch(void *arg)
  * random places (the table grows to gigabytes, far beyond the page cache). */
 typedef struct fr_term {
     const char *term, *decl_id;
+    const unsigned char *id16;
 } fr_term;
 
 static int fr_term_cmp(const void *a, const void *b)
@@ -810,24 +941,26 @@ static int fr_write_terms(db_conn *c, const fr_batch *b)
         const fr_decl *d = &b->decls[i];
         size_t len = strlen(d->number);
         if (len >= 2) /* store_decl_terms_add_number: the number, and its 11-digit stem */
-            all[n++] = (fr_term){d->number, d->id};
+            all[n++] = (fr_term){d->number, d->id, d->id16};
         if (len == 12) {
             memcpy(stems[i], d->number, 11);
             stems[i][11] = 0;
-            all[n++] = (fr_term){stems[i], d->id};
+            all[n++] = (fr_term){stems[i], d->id, d->id16};
         }
         const char *t = b->terms[d->ti];
         for (int k = 0; k < b->n_terms[d->ti]; k++, t += strlen(t) + 1)
-            all[n++] = (fr_term){t, d->id};
+            all[n++] = (fr_term){t, d->id, d->id16};
     }
     qsort(all, (size_t)n, sizeof *all, fr_term_cmp);
-    const char **terms = malloc((size_t)(n ? n : 1) * 2 * sizeof *terms), **ids = terms + n;
-    int rc = terms ? 0 : DB_ERR;
+    const char **terms = malloc((size_t)(n ? n : 1) * sizeof *terms);
+    const unsigned char **ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+    int rc = terms && ids ? 0 : DB_ERR;
     for (long i = 0; rc == 0 && i < n; i++)
-        terms[i] = all[i].term, ids[i] = all[i].decl_id;
+        terms[i] = all[i].term, ids[i] = all[i].id16;
     if (rc == 0)
-        rc = store_decl_terms_insert_pairs(c, terms, ids, n);
+        rc = store_decl_terms_insert_pairs16(c, terms, ids, n);
     free(terms);
+    free(ids);
     free(all);
     free(stems);
     return rc;
@@ -899,12 +1032,13 @@ static int fr_terms_all_job(db_conn *c, void *ctx)
     long *list = malloc((size_t)(n ? n : 1) * sizeof *list);
     long *gather = malloc((size_t)(3 * n + 1) * sizeof *gather);
     fr_nterm *q = malloc((size_t)(2 * n + 1) * sizeof *q);
-    const char **pt = malloc(FR_PAIRS * 2 * sizeof *pt), **pi = pt + FR_PAIRS;
+    const char **pt = malloc(FR_PAIRS * sizeof *pt);
+    const unsigned char **pi = malloc(FR_PAIRS * sizeof *pi);
     long cap_t = 1;
     for (int i = 0; i < n_tpls; i++)
         cap_t += s->n_terms[i];
     fr_tterm *t = malloc((size_t)cap_t * sizeof *t);
-    if (!by_rank || !rank || !start || !fill || !list || !gather || !q || !pt || !t) {
+    if (!by_rank || !rank || !start || !fill || !list || !gather || !q || !pt || !pi || !t) {
         rc = DB_ERR;
         goto out;
     }
@@ -970,15 +1104,15 @@ static int fr_terms_all_job(db_conn *c, void *ctx)
             if (m && gather[m] == gather[m - 1])
                 continue;
             pt[n_p] = term;
-            pi[n_p++] = all[by_rank[gather[m]]].id;
+            pi[n_p++] = all[by_rank[gather[m]]].id16;
             if (n_p == FR_PAIRS) {
-                rc = store_decl_terms_insert_pairs(c, pt, pi, n_p);
+                rc = store_decl_terms_insert_pairs16(c, pt, pi, n_p);
                 n_p = 0;
             }
         }
     }
     if (rc == 0 && n_p)
-        rc = store_decl_terms_insert_pairs(c, pt, pi, n_p);
+        rc = store_decl_terms_insert_pairs16(c, pt, pi, n_p);
     if (rc != 0)
         fprintf(stderr, "seed: %s\n", db_errmsg(c));
 out:
@@ -990,6 +1124,7 @@ out:
     free(gather);
     free(q);
     free(pt);
+    free(pi);
     free(t);
     fp_lap(FP_TERMS, &t0);
     return rc;
@@ -1041,8 +1176,6 @@ static int fr_write_job(db_conn *c, void *ctx)
                         .updated_at = d->updated_at,
                         .registered_at = d->registered_at,
                         .cleared_at = d->cleared_at,
-                        .doc = t->doc,
-                        .taxes = t->taxes,
                         .risk = (char *)d->risk,
                         .decisions = (char *)d->decisions};
         memcpy(row.id, d->id, sizeof row.id);
@@ -1051,8 +1184,11 @@ static int fr_write_job(db_conn *c, void *ctx)
         snprintf(row.declarant, sizeof row.declarant, "%s", d->p->code);
         snprintf(row.party, sizeof row.party, "%s", d->p->code);
         snprintf(row.office, sizeof row.office, "%s", t->d.customs_office);
-        rc = store_decl_insert_row(c, &row);
+        const fr_blobs *x = &b->blobs[d->ti];
+        rc = store_decl_insert_row(c, &row, x->doc, x->doc_n, x->taxes, x->taxes_n);
     }
+    if (rc == 0)
+        rc = store_risk_selections_insert_rows(c, b->sels, b->n_sels);
     fp_lap(FP_DECL, &t0);
     if (rc == 0)
         rc = fr_write_chapters(c, b);
@@ -1062,10 +1198,13 @@ static int fr_write_job(db_conn *c, void *ctx)
     fp_lap(FP_TERMS, &t0);
     for (long i = 0; i < b->n_events && rc == 0; i += 256) {
         const audit_event *ev[256];
+        const unsigned char(*dig[256])[32];
         long n = b->n_events - i < 256 ? b->n_events - i : 256;
-        for (long k = 0; k < n; k++)
+        for (long k = 0; k < n; k++) {
             ev[k] = &b->events[i + k].e;
-        rc = store_event_insert_many(c, ev, n);
+            dig[k] = (const unsigned char(*)[32])b->events[i + k].dig;
+        }
+        rc = store_event_insert_many_bin(c, ev, dig, n);
     }
     fp_lap(FP_EVENTS, &t0);
     for (long i = 0; i < b->n_ledger && rc == 0; i++)
@@ -1084,7 +1223,9 @@ static int fr_write_job(db_conn *c, void *ctx)
     fp_lap(FP_BLS, &t0);
     for (long i = 0; i < b->n_decls && rc == 0; i++) {
         const fr_decl *d = &b->decls[i];
-        rc = store_risk_facts_put_encoded(c, d->id, d->registered_at, d->t->d.n_items, d->t->facts);
+        const fr_blobs *x = &b->blobs[d->ti];
+        rc = store_risk_facts_put_blob(c, d->id, d->registered_at, d->t->d.n_items, x->facts,
+                                       x->facts_n);
     }
     fp_lap(FP_RISK, &t0);
     for (long i = 0; i < b->n_pays && rc == 0; i++)
@@ -1096,10 +1237,15 @@ static int fr_write_job(db_conn *c, void *ctx)
             rc = store_sequence_set(c, name, b->seq[k]);
         }
     fp_lap(FP_PAYS, &t0);
-    /* the dashboard's rows, computed by the statement every event append runs (the live path
-     * runs it after each event; from the final rows it gives the same row) */
-    for (long i = 0; i < b->n_decls && rc == 0; i++)
-        rc = store_dash_fact_sync(c, b->decls[i].id);
+    /* the dashboard's rows: what store_dash_fact_sync computes from the final rows (the live
+     * path runs it after each event), computed by the builder from the life it played */
+    for (long i = 0; i < b->n_decls && rc == 0; i += 256) {
+        dash_fact_row f[256];
+        long n = b->n_decls - i < 256 ? b->n_decls - i : 256;
+        for (long k = 0; k < n; k++)
+            f[k] = b->decls[i + k].fact;
+        rc = store_dash_facts_insert_rows(c, f, n);
+    }
     fp_lap(FP_FACTS, &t0);
     if (rc != 0)
         fprintf(stderr, "seed: %s\n", db_errmsg(c));
@@ -1164,7 +1310,8 @@ static int fr_drop_indexes_job(db_conn *c, void *ctx)
     static const char sql[] =
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         " AND name <> 'events_gseq' AND tbl_name IN ('declarations', 'events', 'ledger_entries',"
-        " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms')"
+        " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms', 'dash_facts',"
+        " 'risk_selections')"
         " ORDER BY name";
     fr_indexes *x = ctx;
     if (strcmp(c->drv->name, "sqlite") != 0)
@@ -1199,6 +1346,9 @@ static int fr_create_indexes_job(db_conn *c, void *ctx)
 {
     fr_indexes *x = ctx;
     double t0 = fp_now();
+    /* the sorts of CREATE INDEX on a second core (SQLite's worker threads for its sorter) */
+    if (db_exec(c, "PRAGMA threads = 2") != DB_OK)
+        return DB_ERR;
     for (int i = 0; i < x->n; i++) {
         int rc = db_exec(c, x->sql[i]);
         if (rc != DB_OK) {
@@ -1218,6 +1368,25 @@ static int fr_restore_job(db_conn *c, void *ctx)
     return rc;
 }
 
+/* The template's packed columns as bytes, and its chapters as dash_facts spells them
+ * (group_concat of "chapter:items" over decl_chapters, which is keyed by chapter). 0 or -1. */
+static int fr_blobs_make(const tpl *t, const int chapters[100], fr_blobs *x)
+{
+    x->doc = store_packed_blob(t->doc, &x->doc_n);
+    x->taxes = store_packed_blob(t->taxes, &x->taxes_n);
+    x->facts = t->facts ? store_packed_blob(t->facts, &x->facts_n) : NULL;
+    x->chapters = malloc(100 * 24);
+    if (!x->doc || !x->taxes || (t->facts && !x->facts) || !x->chapters)
+        return -1;
+    size_t n = 0;
+    x->chapters[0] = 0;
+    for (int ch = 0; ch < 100; ch++)
+        if (chapters[ch])
+            n += (size_t)snprintf(x->chapters + n, 100 * 24 - n, "%s%d:%d", n ? "," : "", ch,
+                                  chapters[ch]);
+    return 0;
+}
+
 int seed_bulk(app *a, seed_job *j)
 {
     const seed_opts *o = j->o;
@@ -1233,7 +1402,8 @@ int seed_bulk(app *a, seed_job *j)
     s.terms = calloc((size_t)j->n_tpls, sizeof *s.terms);
     s.n_terms = calloc((size_t)j->n_tpls, sizeof *s.n_terms);
     s.chapters = calloc((size_t)j->n_tpls, sizeof *s.chapters);
-    if (!s.terms || !s.n_terms || !s.chapters)
+    s.blobs = calloc((size_t)j->n_tpls, sizeof *s.blobs);
+    if (!s.terms || !s.n_terms || !s.chapters || !s.blobs)
         goto out;
     for (int i = 0; i < j->n_tpls; i++) {
         snprintf(s.dreqs[i].party, sizeof s.dreqs[i].party, "%s", j->parties[i].code);
@@ -1245,9 +1415,15 @@ int seed_bulk(app *a, seed_job *j)
             goto out;
         store_decl_chapters_of(plain, s.chapters[i]);
         free(plain);
+        if (fr_blobs_make(&j->tpls[i], s.chapters[i], &s.blobs[i]) != 0)
+            goto out;
     }
     if (store_read(a->st, fr_start_job, &s) != 0) {
         fprintf(stderr, "seed: cannot read the audit chain, sequences or manifests\n");
+        goto out;
+    }
+    if (s.ghash[0] && fr_unhex(s.ghash, s.gbytes) != 0) {
+        fprintf(stderr, "seed: the newest event's hash is not a digest\n");
         goto out;
     }
     for (int i = 0; i < j->n_tpls; i++)
@@ -1263,6 +1439,7 @@ int seed_bulk(app *a, seed_job *j)
         bb[k].terms = s.terms;
         bb[k].n_terms = s.n_terms;
         bb[k].chapters = s.chapters;
+        bb[k].blobs = s.blobs;
     }
     store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
     store_write_bare(a->st, seed_fast_job, NULL);
@@ -1331,6 +1508,13 @@ out:
     free(s.terms);
     free(s.n_terms);
     free(s.chapters);
+    for (int i = 0; s.blobs && i < j->n_tpls; i++) {
+        free(s.blobs[i].doc);
+        free(s.blobs[i].taxes);
+        free(s.blobs[i].facts);
+        free(s.blobs[i].chapters);
+    }
+    free(s.blobs);
     free(s.all);
     audit_mac_key_free(&s.mk);
     audit_digest_free(&s.dg);

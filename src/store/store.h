@@ -175,8 +175,11 @@ typedef struct decl_row {
 
 void decl_row_release(decl_row *r);
 int store_decl_insert(db_conn *c, const decl_row *r);
-/* The row alone, without its search terms (db seed writes those: store_users.h). */
-int store_decl_insert_row(db_conn *c, const decl_row *r);
+/* The row alone, for a bulk writer (db seed), which writes the search terms (store_users.h),
+ * chapters and risk selections itself: r->doc and r->taxes are not read, doc and taxes are the
+ * packed columns as bytes already (store_packed_blob), bound without copies. */
+int store_decl_insert_row(db_conn *c, const decl_row *r, const void *doc, size_t doc_n,
+                          const void *taxes, size_t taxes_n);
 /* Updates every mutable column of the row with the same id. */
 int store_decl_update(db_conn *c, const decl_row *r);
 /* A transition that leaves the document alone: status, channel, updated_at, cleared_at and

@@ -513,9 +513,21 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     return rc ? rc : store_dash_fact_sync(c, decl_id);
 }
 
-/* dig: the row's four digests as bytes, bound without copies (they must outlive the run) */
+/* One digest as its 32 bytes: pre when the caller decoded it already (a bulk writer's builder
+ * thread), else decoded into buf; "" or NULL as they are. */
+static void digest_bind(db_conn *c, db_stmt *st, int i, const char *hex, const unsigned char *pre,
+                        unsigned char buf[32])
+{
+    if (pre && hex && hex[0])
+        db_bind_blob_static(c, st, i, pre, 32);
+    else
+        db_bind_hex_buf(c, st, i, hex, buf);
+}
+
+/* dig: the row's four digests as bytes, bound without copies (they must outlive the run); pre:
+ * NULL, or the four (prev, hash, gprev, state) decoded by the caller */
 static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
-                       unsigned char dig[4][32])
+                       unsigned char dig[4][32], const unsigned char (*pre)[32])
 {
     db_bind_text_static(c, st, k + 1, e->decl_id);
     db_bind_int64(c, st, k + 2, e->seq);
@@ -526,11 +538,12 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
     db_bind_int64(c, st, k + 7, e->from_status);
     db_bind_int64(c, st, k + 8, e->to_status);
     db_bind_text_static(c, st, k + 9, e->detail);
-    db_bind_hex_buf(c, st, k + 10, e->prev, dig[0]); /* digests as 32 bytes (store/db.h) */
-    db_bind_hex_buf(c, st, k + 11, e->hash, dig[1]);
+    /* digests as 32 bytes (store/db.h) */
+    digest_bind(c, st, k + 10, e->prev, pre ? pre[0] : NULL, dig[0]);
+    digest_bind(c, st, k + 11, e->hash, pre ? pre[1] : NULL, dig[1]);
     db_bind_int64(c, st, k + 12, e->gseq);
-    db_bind_hex_buf(c, st, k + 13, e->gprev, dig[2]);
-    db_bind_hex_buf(c, st, k + 14, e->state, dig[3]);
+    digest_bind(c, st, k + 13, e->gprev, pre ? pre[2] : NULL, dig[2]);
+    digest_bind(c, st, k + 14, e->state, pre ? pre[3] : NULL, dig[3]);
     db_bind_text_static(c, st, k + 15, e->extra);
     db_bind_int64(c, st, k + 16, e->feed);
 }
@@ -547,7 +560,7 @@ int store_event_insert(db_conn *c, const audit_event *e)
     if (!st)
         return DB_ERR;
     unsigned char dig[4][32];
-    event_bind(c, st, 0, e, dig);
+    event_bind(c, st, 0, e, dig, NULL);
     int rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
@@ -579,7 +592,30 @@ int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
             return DB_ERR;
         unsigned char dig[EVENT_ROWS][4][32];
         for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 16 * k, e[i + k], dig[k]);
+            event_bind(c, st, 16 * k, e[i + k], dig[k], NULL);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++)
+        rc = store_event_insert(c, e[i]);
+    if (rc == 0 && n > 0 && c->audit)
+        c->audit->dirty = 1;
+    audit_heads_reset(c->audit, c->audit && c->audit->heads_on);
+    return rc;
+}
+
+int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,
+                                const unsigned char (*const *dig)[32], long n)
+{
+    long i = 0;
+    int rc = 0;
+    pthread_once(&many_once, many_init);
+    for (; rc == 0 && n - i >= EVENT_ROWS; i += EVENT_ROWS) {
+        db_stmt *st = db_prepare(c, many_sql);
+        if (!st)
+            return DB_ERR;
+        unsigned char tmp[4][32]; /* ("" digests only, bound as copies) */
+        for (int k = 0; k < EVENT_ROWS; k++)
+            event_bind(c, st, 16 * k, e[i + k], tmp, dig[i + k]);
         rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)

@@ -87,6 +87,66 @@ int store_dash_facts_backfill(db_conn *c)
     return db_exec(c, is_pg(c) ? pg : lite);
 }
 
+/* FACT_ROWS rows per statement for a bulk writer (a statement's set-up costs about a row) */
+#define FACT_ROWS 16
+#define FACT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+static char facts_many_sql[sizeof FACT_INSERT + 8 + FACT_ROWS * sizeof FACT_ROW];
+static pthread_once_t facts_many_once = PTHREAD_ONCE_INIT;
+
+static void facts_many_init(void)
+{
+    size_t n = (size_t)snprintf(facts_many_sql, sizeof facts_many_sql, "%sVALUES ", FACT_INSERT);
+    for (int i = 0; i < FACT_ROWS; i++)
+        n += (size_t)snprintf(facts_many_sql + n, sizeof facts_many_sql - n, "%s%s", i ? "," : "",
+                              FACT_ROW);
+}
+
+/* (the columns in FACT_INSERT's order) */
+static void fact_bind(db_conn *c, db_stmt *st, int k, const dash_fact_row *r)
+{
+    db_bind_text_static(c, st, k + 1, r->decl_id);
+    db_bind_text_static(c, st, k + 2, r->office);
+    db_bind_int64(c, st, k + 3, r->registered_at);
+    db_bind_int64(c, st, k + 4, r->channel);
+    db_bind_text_static(c, st, k + 5, r->type_code);
+    db_bind_int64(c, st, k + 6, r->status);
+    db_bind_int64(c, st, k + 7, r->cleared_at);
+    db_bind_int64(c, st, k + 8, r->docs_at);
+    db_bind_int64(c, st, k + 9, r->docs_passed_at);
+    db_bind_int64(c, st, k + 10, r->inspected_at);
+    db_bind_int64(c, st, k + 11, r->gate_out_at);
+    db_bind_int64(c, st, k + 12, r->ended_at);
+    db_bind_int64(c, st, k + 13, r->assessed);
+    db_bind_int64(c, st, k + 14, r->collected);
+    db_bind_int64(c, st, k + 15, r->amended);
+    db_bind_int64(c, st, k + 16, r->violation);
+    db_bind_text_static(c, st, k + 17, r->chapters ? r->chapters : "");
+}
+
+int store_dash_facts_insert_rows(db_conn *c, const dash_fact_row *r, long n)
+{
+    static const char one[] = FACT_INSERT "VALUES " FACT_ROW;
+    long i = 0;
+    int rc = 0;
+    pthread_once(&facts_many_once, facts_many_init);
+    for (; rc == 0 && n - i >= FACT_ROWS; i += FACT_ROWS) {
+        db_stmt *st = db_prepare(c, facts_many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < FACT_ROWS; k++)
+            fact_bind(c, st, 17 * k, &r[i + k]);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        fact_bind(c, st, 0, &r[i]);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
 #define DASH_COLS                                                                                  \
     "SELECT channel, type_code, registered_at, cleared_at, docs_at, docs_passed_at,"               \
     " inspected_at, gate_out_at, assessed, collected, amended, violation, status, ended_at,"       \

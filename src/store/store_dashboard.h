@@ -40,6 +40,16 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
  * (store_event_append_x), which follows every change of a declaration or its ledger (its state
  * digest covers both), so the row is as current as the audit trail. 0 or <0. */
 int store_dash_fact_sync(db_conn *c, const char *decl_id);
+/* A dash_facts row computed by a bulk writer that knows the declaration's final rows (db seed):
+ * what store_dash_fact_sync would compute from them. */
+typedef struct dash_fact_row {
+    const char *decl_id, *office, *type_code, *chapters; /* bound without copies */
+    int64_t registered_at, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at;
+    int64_t ended_at, assessed, collected;
+    int channel, status, amended, violation;
+} dash_fact_row;
+/* n rows of declarations that have none yet, many per statement. 0 or <0. */
+int store_dash_facts_insert_rows(db_conn *c, const dash_fact_row *r, long n);
 /* Every registered declaration's row: migration 15's back-fill (schema.c). 0 or <0. */
 int store_dash_facts_backfill(db_conn *c);
 

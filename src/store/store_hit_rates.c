@@ -4,6 +4,8 @@
 #include "store/store_hit_rates.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 /* one row per declaration and source, in key order (a declaration's rows are together); each
@@ -102,4 +104,53 @@ int64_t store_registered_count(db_conn *c, int64_t from, int64_t to)
     int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
     db_reset(c, st);
     return n;
+}
+
+/* SEL_ROWS rows per statement: a statement's set-up and reset cost about a row's insert */
+#define SEL_ROWS 32
+#define SEL_INSERT "INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) VALUES "
+#define SEL_CONFLICT " ON CONFLICT (registered_at, decl_id, source, ref) DO NOTHING"
+static char sel_many_sql[sizeof SEL_INSERT + SEL_ROWS * 18 + sizeof SEL_CONFLICT];
+static pthread_once_t sel_many_once = PTHREAD_ONCE_INIT;
+
+static void sel_many_init(void)
+{
+    size_t n = (size_t)snprintf(sel_many_sql, sizeof sel_many_sql, "%s", SEL_INSERT);
+    for (int i = 0; i < SEL_ROWS; i++)
+        n += (size_t)snprintf(sel_many_sql + n, sizeof sel_many_sql - n, "%s(?, ?, ?, ?, ?)",
+                              i ? "," : "");
+    snprintf(sel_many_sql + n, sizeof sel_many_sql - n, "%s", SEL_CONFLICT);
+}
+
+static void sel_bind(db_conn *c, db_stmt *st, int k, const risk_selection_row *r)
+{
+    db_bind_int64(c, st, k + 1, r->registered_at);
+    db_bind_text_static(c, st, k + 2, r->decl_id);
+    db_bind_text_static(c, st, k + 3, r->source);
+    db_bind_int64(c, st, k + 4, r->ref);
+    db_bind_int64(c, st, k + 5, r->channel);
+}
+
+int store_risk_selections_insert_rows(db_conn *c, const risk_selection_row *r, long n)
+{
+    static const char one[] = SEL_INSERT "(?, ?, ?, ?, ?)" SEL_CONFLICT;
+    long i = 0;
+    int rc = 0;
+    pthread_once(&sel_many_once, sel_many_init);
+    for (; rc == 0 && n - i >= SEL_ROWS; i += SEL_ROWS) {
+        db_stmt *st = db_prepare(c, sel_many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < SEL_ROWS; k++)
+            sel_bind(c, st, 5 * k, &r[i + k]);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        sel_bind(c, st, 0, &r[i]);
+        rc = db_run(c, st);
+    }
+    return rc;
 }

@@ -28,5 +28,15 @@ int64_t store_registered_count(db_conn *c, int64_t from, int64_t to);
  * source whose reason asked for yellow or red. In the caller's transaction. 0 or <0. */
 int store_risk_selections_put(db_conn *c, const char *decl_id, int64_t registered_at, int channel,
                               const char *risk);
+/* One row of risk_selections, for a bulk writer that has the risk decision in memory (db seed):
+ * what store_risk_selections_put writes for one reason. */
+typedef struct risk_selection_row {
+    const char *decl_id, *source; /* bound without copies: they outlive the call */
+    int64_t registered_at, ref;
+    int channel; /* 2 yellow, 3 red */
+} risk_selection_row;
+/* n such rows, many per statement; a row whose key is there already is skipped (as
+ * store_risk_selections_put skips it). 0 or <0. */
+int store_risk_selections_insert_rows(db_conn *c, const risk_selection_row *r, long n);
 /* Removes the rows of a declaration registered at registered_at (its decision is replaced). */
 int store_risk_selections_delete(db_conn *c, const char *decl_id, int64_t registered_at);

@@ -201,6 +201,23 @@ int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t regist
     return facts_put_encoded(c, decl_id, registered_at, n, encoded, 1);
 }
 
+int store_risk_facts_put_blob(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                              const void *facts, size_t facts_n)
+{
+    static const char sql[] =
+        "INSERT INTO risk_facts (decl_id, registered_at, items, facts) VALUES (?, ?, ?, ?)";
+    if (n <= 0)
+        return 0;
+    db_stmt *st = facts ? db_prepare(c, sql) : NULL;
+    if (!st)
+        return DB_ERR;
+    db_bind_text_static(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, registered_at);
+    db_bind_int64(c, st, 3, n);
+    db_bind_blob_static(c, st, 4, facts, facts_n);
+    return db_run_nowait(c, st);
+}
+
 int store_risk_facts_queue_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
                                    const char *encoded)
 {

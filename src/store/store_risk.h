@@ -19,6 +19,10 @@ int store_risk_facts_put(db_conn *c, const risk_fact *facts, int n);
 char *store_risk_facts_encode(const risk_fact *facts, int n);
 int store_risk_facts_put_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,
                                  const char *encoded);
+/* The same with the encoded facts as the column's bytes already (store_packed_blob), bound
+ * without a copy: for a bulk writer (db seed) that writes one template's facts many times. */
+int store_risk_facts_put_blob(db_conn *c, const char *decl_id, int64_t registered_at, int n,
+                              const void *facts, size_t facts_n);
 /* The same as a write that needs no answer (db_run_nowait: on a database server it goes with
  * the next statement that waits; a failure fails the job at its end): a registration's facts. */
 int store_risk_facts_queue_encoded(db_conn *c, const char *decl_id, int64_t registered_at, int n,

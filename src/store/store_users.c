@@ -523,6 +523,35 @@ int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const ch
     return rc;
 }
 
+int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
+                                    const unsigned char *const *ids16, long n)
+{
+    static const char one[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
+                              " ON CONFLICT (term, decl_id) DO NOTHING";
+    long i = 0;
+    int rc = 0;
+    pthread_once(&terms_many_once, terms_many_init);
+    for (; rc == 0 && n - i >= TERM_ROWS; i += TERM_ROWS) {
+        db_stmt *st = db_prepare(c, terms_many_sql);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < TERM_ROWS; k++) {
+            db_bind_text_static(c, st, 2 * k + 1, terms[i + k]);
+            db_bind_blob_static(c, st, 2 * k + 2, ids16[i + k], 16);
+        }
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        db_bind_text_static(c, st, 1, terms[i]);
+        db_bind_blob_static(c, st, 2, ids16[i], 16);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
 static int term_set_has(const term_set *s, const char *t)
 {
     for (int i = 0; i < s->n; i++)

@@ -71,6 +71,9 @@ int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, 
  * many rows per statement. The strings must outlive the call (bound without copies). */
 int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const char *const *decl_ids,
                                   long n);
+/* The same with the declarations' ids as their 16 bytes already (the column's form). */
+int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
+                                    const unsigned char *const *ids16, long n);
 
 /* Worklist claims: who holds a declaration. */
 int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name,
