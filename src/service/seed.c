@@ -246,6 +246,34 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
     return out;
 }
 
+int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
+                    int64_t *additional_tax, const char **source)
+{
+    *violation = 0;
+    *additional_tax = 0;
+    *source = lifecycle_action_name(act);
+    if (act == ACT_CANCEL) { /* keep_selection: goods withdrawn from a check */
+        *source = "cancelled_after_selection";
+        *violation = 1;
+        return channel >= CH_YELLOW;
+    }
+    if (act == ACT_REJECT) {
+        *violation = 1;
+        return 1;
+    }
+    if (act == ACT_DOC_PASSED)
+        return channel == CH_YELLOW; /* a red one waits for its inspection */
+    if (act != ACT_INSPECTION_DONE)
+        return 0;
+    json_t *d = json_loads(detail_json ? detail_json : "{}", 0, NULL);
+    const char *more = json_string_value(json_object_get(d, "additional_tax"));
+    if (more)
+        decimal_parse(more, 0, 0, additional_tax);
+    *violation = json_is_true(json_object_get(d, "violation")) || *additional_tax > 0;
+    json_decref(d);
+    return 1;
+}
+
 /* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
  * the decision appended to the row's list, the state updated, the event. detail_json is a flat
  * JSON object. */
@@ -284,6 +312,13 @@ static int transition(db_conn *c, const char *id, const char *owner, life *lf, l
         rc =
             store_event_append(c, id, at, by->party, by->role, action, lf->status, to, detail_json);
         res->events++;
+    }
+    int violation;
+    int64_t more;
+    const char *source;
+    if (rc == 0 && seed_outcome_of(act, lf->channel, detail_json, &violation, &more, &source)) {
+        rc = store_risk_outcome_put(c, id, at, violation, 0, more, source);
+        rc = rc < 0 ? rc : 0;
     }
     if (rc == 0 && to == ST_CANCELLED)
         rc = pay_on_closed(c, id, owner, to, at, by, "cancellation");

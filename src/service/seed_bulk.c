@@ -187,6 +187,13 @@ typedef struct fr_event {
     unsigned char dig[4][32]; /* prev, hash, gprev, state as the column's bytes */
 } fr_event;
 
+/* A risk_outcomes row (seed_outcome_of's). */
+typedef struct fr_outcome {
+    const char *decl_id, *source; /* the batch's id; a static name */
+    int64_t at, additional_tax;
+    int violation;
+} fr_outcome;
+
 typedef struct fr_ledger {
     const char *decl_id;
     ledger_row r;
@@ -209,13 +216,14 @@ typedef struct fr_batch {
     fr_ledger *ledger;
     payment_row *pays;
     risk_selection_row *sels;
-    long n_decls, n_events, n_ledger, n_pays, n_sels;
+    fr_outcome *outs;
+    long n_decls, n_events, n_ledger, n_pays, n_sels, n_outs;
     int64_t seq[100]; /* sequences decl.NN as they end after this batch, 0 = untouched */
     char **terms;     /* per template: its document's search terms (fr_state's) */
     int *n_terms;
-    int (*chapters)[100]; /* per template: item lines per HS chapter (fr_state's) */
+    int (*chapters)[100];  /* per template: item lines per HS chapter (fr_state's) */
     const fr_blobs *blobs; /* per template: its packed columns as bytes (fr_state's) */
-    int terms_later;      /* decl_terms is written at the end (fr_state.all) */
+    int terms_later;       /* decl_terms is written at the end (fr_state.all) */
     fa_arena arena;
     int failed;
 } fr_batch;
@@ -234,8 +242,8 @@ typedef struct fr_state {
     /* decl_terms written once at the end, in key order (fr_terms_all_job), when the seed fills a
      * database that has none: every declaration of the run, by its index in the run */
     struct fr_seen *all;
-    int terms_empty; /* decl_terms holds no row (fr_start_job) */
-    fr_blobs *blobs;  /* per template */
+    int terms_empty;          /* decl_terms holds no row (fr_start_job) */
+    fr_blobs *blobs;          /* per template */
     unsigned char gbytes[32]; /* ghash's bytes (when ghash is not "") */
     audit_mac_key mk;
     audit_digest dg, dg_row;
@@ -247,6 +255,7 @@ typedef struct fr_life {
     ledger_row lg[FR_LEDGER_MAX];
     int n_lg;
     int n_ev;
+    int has_outcome; /* its risk_outcomes row is written (only the first one is kept) */
     char last[65];
     unsigned char last_b[32]; /* last's bytes */
     /* the row as s->dg_row hashed it */
@@ -522,6 +531,14 @@ static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lifecycle_action
     if (to == ST_CLEARED)
         d->cleared_at = at;
     fr_event_add(s, b, l, at, by, action, from, to, detail_json);
+    fr_outcome *o = &b->outs[b->n_outs];
+    if (!l->has_outcome && seed_outcome_of(act, d->channel, detail_json, &o->violation,
+                                           &o->additional_tax, &o->source)) {
+        o->decl_id = d->id;
+        o->at = at;
+        b->n_outs++;
+        l->has_outcome = 1;
+    }
     if (to == ST_CANCELLED) { /* pay_on_closed: the assessment goes to 0 */
         int64_t assessed = 0;
         for (int i = 0; i < l->n_lg; i++)
@@ -834,7 +851,8 @@ static int fr_batch_alloc(fr_batch *b, long n)
     b->ledger = calloc((size_t)n * FR_LEDGER_MAX, sizeof *b->ledger);
     b->pays = calloc((size_t)n, sizeof *b->pays);
     b->sels = calloc((size_t)n * RISK_MAX_REASONS, sizeof *b->sels);
-    return b->decls && b->events && b->ledger && b->pays && b->sels ? 0 : -1;
+    b->outs = calloc((size_t)n, sizeof *b->outs);
+    return b->decls && b->events && b->ledger && b->pays && b->sels && b->outs ? 0 : -1;
 }
 
 static void fr_batch_free(fr_batch *b)
@@ -844,6 +862,7 @@ static void fr_batch_free(fr_batch *b)
     free(b->ledger);
     free(b->pays);
     free(b->sels);
+    free(b->outs);
     fa_free(&b->arena);
     memset(b, 0, sizeof *b);
 }
@@ -897,7 +916,7 @@ static void *fr_build_batch(void *arg)
     fr_build *w = arg;
     fr_batch *b = w->b;
     double t0 = fp_now();
-    b->n_decls = b->n_events = b->n_ledger = b->n_pays = b->n_sels = 0;
+    b->n_decls = b->n_events = b->n_ledger = b->n_pays = b->n_sels = b->n_outs = 0;
     memset(b->seq, 0, sizeof b->seq);
     fa_free(&b->arena);
     b->failed = 0;
@@ -1189,6 +1208,12 @@ static int fr_write_job(db_conn *c, void *ctx)
     }
     if (rc == 0)
         rc = store_risk_selections_insert_rows(c, b->sels, b->n_sels);
+    for (long i = 0; i < b->n_outs && rc == 0; i++) {
+        const fr_outcome *o = &b->outs[i];
+        rc = store_risk_outcome_put(c, o->decl_id, o->at, o->violation, 0, o->additional_tax,
+                                    o->source);
+        rc = rc < 0 ? rc : 0;
+    }
     fp_lap(FP_DECL, &t0);
     if (rc == 0)
         rc = fr_write_chapters(c, b);
@@ -1298,8 +1323,12 @@ static int fr_start_job(db_conn *c, void *ctx)
  * declarations and created again (the same SQL, from sqlite_master) at the end: one sort per
  * index instead of a million inserts at random places in each (declarant, party, office,
  * status, bill of lading). Kept: the primary keys and unique constraints (part of the tables),
- * and events_gseq (appended at its right-hand edge, and the audit checkpoint after every batch
- * reads the newest global event through it). */
+ * events_gseq (appended at its right-hand edge, and the audit checkpoint after every batch
+ * reads the newest global event through it), and the indexes whose key grows with the run, so
+ * that a live insert lands at (or a few pages from) the right-hand edge, cheaper than reading the
+ * table again to sort it: events_feed (the commit order), declarations_created and the
+ * registration instants (declarations_registered, dash_facts_at: at most 30 minutes after the
+ * creation instant, which grows). */
 typedef struct fr_indexes {
     int n;
     char *name[32], *sql[32];
@@ -1309,7 +1338,9 @@ static int fr_drop_indexes_job(db_conn *c, void *ctx)
 {
     static const char sql[] =
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND name <> 'events_gseq' AND tbl_name IN ('declarations', 'events', 'ledger_entries',"
+        " AND name NOT IN ('events_gseq', 'events_feed', 'declarations_created',"
+        " 'declarations_registered', 'dash_facts_at') AND tbl_name IN ('declarations', 'events', "
+        "'ledger_entries',"
         " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms', 'dash_facts',"
         " 'risk_selections')"
         " ORDER BY name";
@@ -1346,9 +1377,6 @@ static int fr_create_indexes_job(db_conn *c, void *ctx)
 {
     fr_indexes *x = ctx;
     double t0 = fp_now();
-    /* the sorts of CREATE INDEX on a second core (SQLite's worker threads for its sorter) */
-    if (db_exec(c, "PRAGMA threads = 2") != DB_OK)
-        return DB_ERR;
     for (int i = 0; i < x->n; i++) {
         int rc = db_exec(c, x->sql[i]);
         if (rc != DB_OK) {

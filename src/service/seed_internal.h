@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/decl.h"
+#include "core/lifecycle.h"
 #include "core/tax.h"
 #include "service/app.h"
 #include "service/seed.h"
@@ -75,6 +76,12 @@ static inline void seed_result_add(seed_result *res, int channel, int64_t regist
  * list may be NULL). */
 char *seed_decisions_append(const char *list, const char *detail_json, const char *action,
                             const svc_req *by, int64_t at);
+
+/* The risk_outcomes row live traffic writes for this transition of a declaration on channel
+ * (service/clearance.c record_outcome, and keep_selection for a cancellation after a yellow or
+ * red selection; only a declaration's first outcome is kept): 1 and its values, or 0 (none). */
+int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
+                    int64_t *additional_tax, const char **source);
 
 /* The driver's bulk-load mode on (seed_fast_job) and off again (seed_restore_job): see seed.c. */
 int seed_fast_job(db_conn *c, void *ctx);

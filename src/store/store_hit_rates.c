@@ -108,7 +108,8 @@ int64_t store_registered_count(db_conn *c, int64_t from, int64_t to)
 
 /* SEL_ROWS rows per statement: a statement's set-up and reset cost about a row's insert */
 #define SEL_ROWS 32
-#define SEL_INSERT "INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) VALUES "
+#define SEL_INSERT                                                                                 \
+    "INSERT INTO risk_selections (registered_at, decl_id, source, ref, channel) VALUES "
 #define SEL_CONFLICT " ON CONFLICT (registered_at, decl_id, source, ref) DO NOTHING"
 static char sel_many_sql[sizeof SEL_INSERT + SEL_ROWS * 18 + sizeof SEL_CONFLICT];
 static pthread_once_t sel_many_once = PTHREAD_ONCE_INIT;

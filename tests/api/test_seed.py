@@ -107,6 +107,21 @@ class T12SeedFastPath(unittest.TestCase):
         self.assertGreater(n("SELECT COUNT(*) FROM dash_facts WHERE inspected_at > 0"
                              " AND gate_out_at > 0 AND docs_passed_at > 0 AND collected > 0"), 0)
         self.assertGreater(n("SELECT COUNT(*) FROM dash_facts WHERE status = 7 AND ended_at > 0"), 0)
+        # the risk outcomes (compared above with the live path's; the hit rates read them): as
+        # service/clearance.c records them, one per declaration whose controls were settled: a
+        # yellow one's passed document check, a red one's inspection, a yellow or red one
+        # cancelled (the goods withdrawn from the check counts as a violation)
+        self.assertEqual(query(self.fast, "SELECT decl_id, at, violation, critical, additional_tax,"
+                                          " source FROM risk_outcomes ORDER BY decl_id"),
+                         query(self.fast, "SELECT d.id, e.at, e.action = 'cancel', 0, 0,"
+                               " CASE e.action WHEN 'cancel' THEN 'cancelled_after_selection'"
+                               " ELSE e.action END FROM declarations d JOIN events e"
+                               " ON e.decl_id = d.id WHERE (d.channel = 2 AND e.action ="
+                               " 'documents_passed') OR (d.channel = 3 AND e.action ="
+                               " 'inspection_completed') OR (d.channel >= 2 AND e.action = 'cancel')"
+                               " ORDER BY d.id"))
+        for source in ("documents_passed", "inspection_completed"):
+            self.assertGreater(n("SELECT COUNT(*) FROM risk_outcomes WHERE source = '%s'" % source), 0)
         # the counts the command printed are the database's
         m = re.search(r"cleared (\d+) \(passed supervision (\d+)\), cancelled (\d+), in progress (\d+)",
                       out)
