@@ -22,6 +22,7 @@ typedef struct dash_row {
     int64_t assessed, collected;    /* ledger sums, VND */
     int amendments_after_clearance; /* 1: an amendment was asked for after clearance */
     int violation;                  /* 1: the inspection found a violation */
+    int inspection_extension_hours; /* the inspection's limit extended by (migration 19) */
     const char *chapters; /* "chapter:items,..." (HS chapters of its items), "" or NULL: none */
 } dash_row;
 
@@ -47,10 +48,13 @@ typedef struct dash_fact_row {
     int64_t registered_at, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at;
     int64_t ended_at, assessed, collected;
     int channel, status, amended, violation;
+    int inspection_extension; /* working hours the inspection's limit was extended by */
 } dash_fact_row;
 /* n rows of declarations that have none yet, many per statement. 0 or <0. */
 int store_dash_facts_insert_rows(db_conn *c, const dash_fact_row *r, long n);
-/* Every registered declaration's row: migration 15's back-fill (schema.c). 0 or <0. */
+/* Every registered declaration's row, when the table has none: the back-fill of a database that
+ * had no dash_facts before (schema.c, at the latest migration that changed its columns, so that
+ * the statement and the table agree; a table with rows is kept current by the event append). */
 int store_dash_facts_backfill(db_conn *c);
 
 /* ---- decl_chapters (schema migration 11): a declaration's HS chapters ---------------------- */
