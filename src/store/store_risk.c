@@ -6,6 +6,7 @@
 
 #include "core/decl.h"
 #include "store/pack.h"
+#include "util/outbuf.h"
 #include "util/strmap.h"
 
 /* tables: src/store/schema.sql */
@@ -17,59 +18,25 @@
 #define RS '\x1e'
 #define US '\x1f'
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void put_char(sbuf *b, char c)
+static void put_text(outbuf *b, const char *v)
 {
-    if (b->failed)
-        return;
-    if (b->len + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    b->p[b->len++] = c;
-    b->p[b->len] = 0;
+    size_t at = b->n;
+    outbuf_puts(b, v);
+    for (size_t i = at; !b->failed && i < b->n; i++)
+        if (b->p[i] == RS || b->p[i] == US)
+            b->p[i] = ' ';
+    outbuf_putc(b, US);
 }
 
-static void put_text(sbuf *b, const char *v)
-{
-    for (; *v; v++)
-        put_char(b, *v == RS || *v == US ? ' ' : *v);
-    put_char(b, US);
-}
-
-static void put_int(sbuf *b, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while ((u /= 10) && n < 23);
-    if (v < 0)
-        put_char(b, '-');
-    while (n)
-        put_char(b, tmp[--n]);
-    put_char(b, US);
-}
+static void put_int(outbuf *b, int64_t v) { outbuf_printf(b, "%lld%c", (long long)v, US); }
 
 static char *encode_facts(const risk_fact *f, int n)
 {
-    sbuf b = {0};
+    outbuf b = {0};
     for (int i = 0; i < n; i++) {
         const risk_fact *x = &f[i];
         if (i)
-            put_char(&b, RS);
+            outbuf_putc(&b, RS);
         put_int(&b, x->line);
         put_text(&b, x->importer);
         put_text(&b, x->declarant);
@@ -93,11 +60,7 @@ static char *encode_facts(const risk_fact *f, int n)
         put_int(&b, x->aeo);
         put_int(&b, x->compliance);
     }
-    if (b.failed || !b.p) {
-        free(b.p);
-        return b.failed ? NULL : strdup("");
-    }
-    return b.p;
+    return outbuf_take(&b); /* NULL when memory ran out; "" for no facts */
 }
 
 /* Copies the field at *s (up to US) into dst; advances past the US. -1 when the text ends. */
