@@ -580,10 +580,9 @@ int64_t store_event_last_feed(db_conn *c)
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65])

@@ -475,11 +475,10 @@ int store_ctrperm_take(db_conn *c, const char *container, const char *carrier,
     db_bind_text(c, st, 1, container);
     db_bind_text(c, st, 2, carrier);
     db_bind_text(c, st, 3, manifest_id);
-    int rc = db_step(c, st);
-    int64_t id = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-    db_reset(c, st);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? 0 : rc;
+    int64_t id = 0;
+    int rc = db_row(c, st, &id, db_read_int64);
+    if (rc != 1)
+        return rc; /* 0: no permission left for the container */
     if (!(st = db_prepare(c, upd)))
         return DB_ERR;
     db_bind_text(c, st, 1, manifest_id);

@@ -197,10 +197,9 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_text(c, st, 2, kind);
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
@@ -443,10 +442,9 @@ int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)
         return DB_ERR;
     db_bind_text(c, st, 1, bank);
     db_bind_text(c, st, 2, id);
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 /* ---- enterprise credit ----------------------------------------------------------------------- */

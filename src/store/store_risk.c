@@ -191,9 +191,8 @@ int store_risk_outcome_put(db_conn *c, const char *decl_id, int64_t at, int viol
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
+    int64_t n = -1; /* stays so when the count could not be read */
+    int rc = db_row(c, st, &n, db_read_int64);
     if (n != 0)
         return n > 0 ? 0 : DB_ERR;
     if (!(st = db_prepare(c, ins)))
@@ -352,11 +351,10 @@ int64_t store_risk_model_put(db_conn *c, const risk_model_row *r)
     db_stmt *st = db_prepare(c, next);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
-    if (v < 0)
-        return rc == DB_ROW ? DB_ERR : rc;
+    int64_t v = -1;
+    int rc = db_row(c, st, &v, db_read_int64);
+    if (rc != 1 || v < 0)
+        return rc < 0 ? rc : DB_ERR;
     if (!(st = db_prepare(c, ins)))
         return DB_ERR;
     db_bind_int64(c, st, 1, v);
@@ -412,9 +410,8 @@ int store_risk_model_activate(db_conn *c, int64_t version)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, version);
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
+    int64_t n = -1; /* stays so when the count could not be read */
+    int rc = db_row(c, st, &n, db_read_int64);
     if (n <= 0)
         return n == 0 ? 0 : DB_ERR;
     if (!(st = db_prepare(c, off)) || (rc = db_run(c, st)) != 0)
@@ -432,10 +429,9 @@ int64_t store_risk_model_active_version(db_conn *c)
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc == DB_DONE ? 0 : rc;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0; /* none active */
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc < 0 ? rc : v;
 }
 
 int store_risk_model_active(db_conn *c, risk_model_row *out)
