@@ -486,8 +486,9 @@ int store_credit_sources(db_conn *c, const char *party, int only_available, cred
     "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note," \
     " declaration"
 
-static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
+static void refund_read(db_conn *c, db_stmt *st, void *row)
 {
+    refund_row *r = row;
     memset(r, 0, sizeof *r);
     r->id = db_col_int64(c, st, 0);
     db_col_copy(c, st, 1, r->party, sizeof r->party);
@@ -549,11 +550,7 @@ int store_refund_get(db_conn *c, int64_t id, refund_row *out)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, id);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW)
-        refund_read(c, st, out);
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, refund_read);
 }
 
 int store_refunds_of(db_conn *c, const char *party, refund_row *out, int max)
