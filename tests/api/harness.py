@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import ssl
 import struct
 import subprocess
 import sys
@@ -185,6 +186,15 @@ class Env:
              "source": "test"}]})
         if st != 200:
             raise RuntimeError("seeding exchange rates failed: %s %s" % (st, body))
+
+    def stop_server(self):
+        """Stops the server cleanly (its last audit checkpoint written) and keeps the database, for
+        tests that work on its files or copies; stop() still cleans up after them."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+        self.proc = None
+        self.log = None
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -447,6 +457,91 @@ class ApiCase(unittest.TestCase):
             self.assertIn("amount", taxes[k])
             self.assertRegex(taxes[k]["amount"], r"^-?\d+(\.\d+)?$")
 
+
+
+class OwnEnvCase(ApiCase):
+    """A class with a database and server of its own (an Env) instead of the shared ENV: started
+    before its first test, stopped (and its audit trail verified) after its last. What varies is
+    said by class attributes and hooks:
+
+      env_name           the Env's name (its folder, its PostgreSQL database); default: the
+                         class's name in lower case
+      serve_args         more `serve` options (limits)
+      tls                True: HTTPS with a self-signed certificate for 127.0.0.1, made with the
+                         openssl CLI in cls.tls_dir (cls.cert, cls.key; removed after)
+      engine             "sqlite" or "postgresql": the class needs that engine and is skipped, with
+                         engine_note as the reason, in the other pass
+      skip_audit_verify  True when the tests change the database behind the service's back
+      make_env()         the Env before it starts (override for what is made first: a server,
+                         a mount); it cleans up after itself when it fails
+      setUpEnv()         after the server started: parties, tokens, data; when it fails, the
+                         class is torn down (tearDownClass) before the error is raised
+      tearDownClass()    extend with super().tearDownClass() for what make_env made
+    """
+    env = None
+    env_name = None
+    serve_args = ()
+    tls = False
+    engine = None
+    engine_note = None
+    skip_audit_verify = False
+
+    @classmethod
+    def make_env(cls, **kw):
+        """The Env, not started (keyword arguments go to Env)."""
+        serve_args = list(cls.serve_args)
+        try:
+            if cls.tls:
+                cls.tls_dir = tempfile.mkdtemp(prefix="ecustoms-tls-")
+                cls.cert = os.path.join(cls.tls_dir, "cert.pem")
+                cls.key = os.path.join(cls.tls_dir, "key.pem")
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                "-keyout", cls.key, "-out", cls.cert], check=True,
+                               capture_output=True)
+                serve_args += ["--tls-cert", cls.cert, "--tls-key", cls.key]
+                kw.update(scheme="https", ssl_context=ssl.create_default_context(cafile=cls.cert))
+            env = Env(cls.env_name or cls.__name__.lower(), serve_args=serve_args, **kw)
+        except BaseException:
+            if cls.tls:
+                shutil.rmtree(cls.tls_dir, ignore_errors=True)
+            raise
+        env.skip_audit_verify = cls.skip_audit_verify
+        return env
+
+    @classmethod
+    def setUpEnv(cls):
+        """After the server started (nothing by default)."""
+
+    @classmethod
+    def setUpClass(cls):
+        engine = "postgresql" if DB_URL else "sqlite"
+        if cls.engine and cls.engine != engine:
+            raise unittest.SkipTest(cls.engine_note or "%s only" % cls.engine)
+        cls.env = None
+        cls.env = cls.make_env()
+        try:
+            cls.env.start()
+            cls.setUpEnv()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.env:
+            cls.env.stop()
+        if cls.tls:
+            shutil.rmtree(cls.tls_dir, ignore_errors=True)
+
+    @classmethod
+    def case(cls):
+        """An ApiCase on this class's Env, for its helpers (create, registered, pay) in
+        setUpEnv."""
+        c = ApiCase()
+        c.env = cls.env
+        return c
 
 
 SERVER_FAILURES = []  # unclean server exits, reported by run.py
