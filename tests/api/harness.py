@@ -62,12 +62,7 @@ PORTOP2 = "0931234568"     # terminal operator at Cat Lai (HCMC)
 TAX_KEYS = ("import_duty", "trade_remedy", "sct", "ept", "vat", "total")
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = pgserver.free_port  # a free loopback port (one definition for both modules)
 
 
 def run_cli(*args, check=True):
@@ -186,6 +181,15 @@ class Env:
              "source": "test"}]})
         if st != 200:
             raise RuntimeError("seeding exchange rates failed: %s %s" % (st, body))
+
+    def add_party(self, code, name, role, key=None, agency=None, extra=()):
+        """One more party (tax code, name; extra `party add` options), bound to an agency when one
+        is given, and a token of it in role: self.tokens[key or code]."""
+        run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        if agency:
+            run_cli("agency", "bind", "--db", self.db, "--party", code, "--agency", agency)
+        self.tokens[key or code] = run_cli("token", "create", "--db", self.db, "--party", code,
+                                           "--role", role).stdout.strip()
 
     def stop_server(self):
         """Stops the server cleanly (its last audit checkpoint written) and keeps the database, for

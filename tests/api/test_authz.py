@@ -28,9 +28,7 @@ class T46TrustAuthzMatrix(OwnEnvCase):
     def setUpEnv(cls):
         e = cls.env
         for code, role, key in [(AGENCY_PARTY, "agency", "agency"), (ASW_PARTY, "asw", "asw")]:
-            run_cli("party", "add", "--db", e.db, "--tax-code", code, "--name", "Party " + code)
-            e.tokens[key] = run_cli("token", "create", "--db", e.db, "--party", code,
-                                    "--role", role).stdout.strip()
+            e.add_party(code, "Party " + code, role, key=key)
         e.tokens["malformed"] = "not-a-token-" + "x" * 20
         c = cls.case()
         cls.ctr, bl = fresh_container(), fresh_bl()

@@ -15,9 +15,7 @@ class T14LawDoor(OwnEnvCase):
 
     @classmethod
     def setUpEnv(cls):
-        run_cli("party", "add", "--db", cls.env.db, "--tax-code", DOOR_ASW, "--name", "VNSW")
-        cls.env.tokens["asw"] = run_cli("token", "create", "--db", cls.env.db, "--party",
-                                        DOOR_ASW, "--role", "asw").stdout.strip()
+        cls.env.add_party(DOOR_ASW, "VNSW", "asw", key="asw")
 
     def fresh_decl(self, **over):
         """A declaration with its own invoice and bill of lading numbers (so that it is not a

@@ -21,11 +21,7 @@ class LawEnv(OwnEnvCase):
         for code, name, agency in [(MARD_AGENCY, "MARD Animal Health", "MARD"),
                                    (MOIT_AGENCY, "MOIT Quality Inspection", "MOIT"),
                                    (MOT_AGENCY, "Vietnam Register", "MOT")]:
-            run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
-            run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
-            cls.env.tokens[agency.lower()] = run_cli(
-                "token", "create", "--db", cls.env.db, "--party", code,
-                "--role", "agency").stdout.strip()
+            cls.env.add_party(code, name, "agency", key=agency.lower(), agency=agency)
 
     def horses(self, qty="4"):
         return declaration(items=[item(HORSES, qty, "12000", origin="AU",

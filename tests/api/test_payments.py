@@ -309,10 +309,7 @@ class T12Payments(ApiCase):
         """A fresh enterprise and a declarant token of it (credit and guarantees are per
         enterprise: a fresh one keeps the figures of a test its own)."""
         code = "08" + "".join(str(b % 10) for b in os.urandom(8))
-        run_cli("party", "add", "--db", self.env.db, "--tax-code", code, "--name", "Test " + code,
-                *extra)
-        self.env.tokens[code] = run_cli("token", "create", "--db", self.env.db, "--party", code,
-                                        "--role", "declarant").stdout.strip()
+        self.env.add_party(code, "Test " + code, "declarant", extra=extra)
         return code
 
     def registered_for(self, ent):

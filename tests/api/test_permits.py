@@ -21,11 +21,7 @@ class T12Permits(OwnEnvCase):
     def setUpEnv(cls):
         for code, name, agency in [(CIPHER_AGENCY, "Government Cipher Committee", "GOV"),
                                    (MIC_AGENCY, "MIC Publishing Authority", "MIC")]:
-            run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
-            run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
-            cls.env.tokens[agency.lower()] = run_cli(
-                "token", "create", "--db", cls.env.db, "--party", code,
-                "--role", "agency").stdout.strip()
+            cls.env.add_party(code, name, "agency", key=agency.lower(), agency=agency)
 
     def issue(self, expect=201, token="gov", **over):
         T12Permits.seq += 1
@@ -198,9 +194,7 @@ class T13CertificatesOfOrigin(OwnEnvCase):
 
     @classmethod
     def setUpEnv(cls):
-        run_cli("party", "add", "--db", cls.env.db, "--tax-code", VN_ASW, "--name", "VNSW")
-        cls.env.tokens["asw"] = run_cli("token", "create", "--db", cls.env.db, "--party",
-                                        VN_ASW, "--role", "asw").stdout.strip()
+        cls.env.add_party(VN_ASW, "VNSW", "asw", key="asw")
 
     def lodge(self, expect=201, token="asw", items=None, **over):
         T13CertificatesOfOrigin.seq += 1
