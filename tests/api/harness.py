@@ -152,24 +152,7 @@ class Env:
         for key, party, loc in [("portop", PORTOP, "VNHPH-TC01"), ("portop2", PORTOP2, "VNSGN")]:
             self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", party,
                                        "--role", "port_operator", "--location", loc).stdout.strip()
-        self.port = free_port()
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
-            + self.key_args() + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
-        deadline = time.time() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
-                                            context=self.ssl_context) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
-            time.sleep(0.05)
+        self.serve()
         frm = (TODAY - datetime.timedelta(days=60)).isoformat()
         to = (TODAY + datetime.timedelta(days=60)).isoformat()
         st, body, _ = self.call("PUT", "/api/v1/exchange-rates", "admin", {"rates": [
@@ -190,6 +173,29 @@ class Env:
             run_cli("agency", "bind", "--db", self.db, "--party", code, "--agency", agency)
         self.tokens[key or code] = run_cli("token", "create", "--db", self.db, "--party", code,
                                            "--role", role).stdout.strip()
+
+    def serve(self, *extra):
+        """Starts `serve` on the database as it is (start() makes a new one first), with
+        serve_args and extra options, on a free port; returns once /healthz answers 200."""
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.key_args() + self.serve_args + list(extra), stdout=self.log,
+            stderr=subprocess.STDOUT)
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
+        deadline = time.time() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
+                                            context=self.ssl_context) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
+            time.sleep(0.05)
 
     def stop_server(self):
         """Stops the server cleanly (its last audit checkpoint written) and keeps the database, for

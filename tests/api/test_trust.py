@@ -255,24 +255,9 @@ class T41TrustAudit(OwnEnvCase):
         env = Env("audit-live")
         env.db = db
         env.skip_audit_verify = True
-        env.port = free_port()
-        env.log = open(os.path.join(env.dir, "server.log"), "wb")
-        env.proc = subprocess.Popen([harness.BINARY, "serve", "--db", db, "--listen",
-                                     "127.0.0.1:%d" % env.port, "--no-integrity-check"],
-                                    stdout=env.log, stderr=subprocess.STDOUT)
-        env.base = "http://127.0.0.1:%d" % env.port
         env.tokens = self.env.tokens
         try:
-            deadline = time.time() + 15
-            while True:
-                try:
-                    with urllib.request.urlopen(env.base + "/healthz", timeout=1) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                self.assertLess(time.time(), deadline)
-                time.sleep(0.05)
+            env.serve("--no-integrity-check")
             errors = 0
             for n in self.numbers:
                 st, b, _ = env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")
