@@ -903,6 +903,26 @@ static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s
     return 0;
 }
 
+/* What the registration job starts with the declaration's read (register_job) and reads later;
+ * each handle is cleared when read, and register_unsend resets what was not. */
+typedef struct register_sent {
+    enterprise_sent es;
+    insp_agencies ag;
+    db_stmt *seq, *mbl, *ledger;
+} register_sent;
+
+static void register_unsend(db_conn *c, register_sent *s)
+{
+    enterprise_unsend(c, &s->es);
+    insp_agencies_unsend(c, &s->ag);
+    db_stmt **st[] = {&s->seq, &s->mbl, &s->ledger};
+    for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
+        if (*st[i])
+            db_reset(c, *st[i]);
+        *st[i] = NULL;
+    }
+}
+
 static int register_job(db_conn *c, void *ctx)
 {
     register_ctx *rx = ctx;
@@ -919,42 +939,33 @@ static int register_job(db_conn *c, void *ctx)
      * party and the kind are those read before the job, which the declaration still has if it
      * did not change meanwhile (checked below). A job that does not register is rolled back,
      * the number's upsert with it. */
-    enterprise_sent es = {0};
-    insp_agencies ag = {0};
-    db_stmt *seq_st = NULL, *mbl_st = NULL, *ledger_st = NULL;
+    register_sent s = {0};
     int doc_type = number_doc_type(x->row.kind);
     char seqname[16];
     snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
-    int rc = enterprise_send(c, x->row.party, &es);
+    int rc = enterprise_send(c, x->row.party, &s.es);
     if (rc == 0)
-        rc = store_sequence_next_send(c, seqname, &seq_st);
+        rc = store_sequence_next_send(c, seqname, &s.seq);
     if (rc == 0)
-        rc = svc_manifest_send(c, &rx->ax.d, &mbl_st);
+        rc = svc_manifest_send(c, &rx->ax.d, &s.mbl);
     if (rc == 0)
-        rc = insp_agencies_send(c, rx->tariff, &rx->ax.d, &ag);
+        rc = insp_agencies_send(c, rx->tariff, &rx->ax.d, &s.ag);
     if (rc == 0) /* (nothing below writes the ledger before pay_ledger_assess_sent reads it) */
-        rc = store_ledger_list_send(c, x->key, &ledger_st);
+        rc = store_ledger_list_send(c, x->key, &s.ledger);
     if (rc == 0)
         rc = store_decl_get_meta(c, x->key, &cur);
-    if (rc <= 0 || !can_see(x->job.req, &cur) || cur.updated_at != x->seen_updated_at ||
-        cur.status != ST_PROVISIONAL || strcmp(cur.party, x->row.party) != 0 ||
-        cur.kind != x->row.kind || strcmp(cur.id, x->key) != 0) {
-        enterprise_unsend(c, &es);
-        insp_agencies_unsend(c, &ag);
-        if (seq_st)
-            db_reset(c, seq_st);
-        if (mbl_st)
-            db_reset(c, mbl_st);
-        if (ledger_st)
-            db_reset(c, ledger_st);
-    }
+    if (rc <= 0)
+        register_unsend(c, &s);
     if (rc < 0)
         return rc;
-    if (rc == 0 || !can_see(x->job.req, &cur))
+    if (rc == 0 || !can_see(x->job.req, &cur)) {
+        register_unsend(c, &s);
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    }
     if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL ||
         strcmp(cur.party, x->row.party) != 0 || cur.kind != x->row.kind ||
         strcmp(cur.id, x->key) != 0) {
+        register_unsend(c, &s);
         decl_row_release(&cur);
         return svc_fail(
             &x->job,
@@ -965,11 +976,11 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     errs_init(&e);
     if (x->row.kind == DECL_EXPORT) {
-        if ((rc = check_enterprise(c, cur.party, &es, &e)) < 0)
+        if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0)
             goto out;
         for (int i = 0; i < e.n; i++)
             memcpy(e.items[i].path, "/exporter/tax_code", sizeof "/exporter/tax_code");
-    } else if ((rc = check_enterprise(c, cur.party, &es, &e)) < 0) {
+    } else if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0) {
         goto out;
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
@@ -981,8 +992,8 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     }
     lifecycle_next(ST_PROVISIONAL, CH_NONE, ACT_REGISTER, &to);
-    int64_t seq = store_sequence_next_read(c, seq_st);
-    seq_st = NULL;
+    int64_t seq = store_sequence_next_read(c, s.seq);
+    s.seq = NULL;
     if (seq < 0 || number_format(doc_type, seq, 0, number) != 0) {
         rc = seq < 0 ? (int)seq
                      : svc_fail(&x->job, svc_error(SVC_ERROR, "sequence_exhausted",
@@ -1005,8 +1016,8 @@ static int register_job(db_conn *c, void *ctx)
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
     json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0) {
-        warnings = svc_manifest_on_register_sent(c, cur.id, &rx->ax.d, mbl_st, &rc);
-        mbl_st = NULL; /* read (or reset) there */
+        warnings = svc_manifest_on_register_sent(c, cur.id, &rx->ax.d, s.mbl, &rc);
+        s.mbl = NULL; /* read (or reset) there */
     }
     if (rc == 0) /* the documents it declares, for the next one's duplicate check */
         rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now, 1); /* was provisional */
@@ -1026,12 +1037,11 @@ static int register_job(db_conn *c, void *ctx)
         json_decref(detail);
     }
     if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
-        rc = insp_on_register_sent(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &ag, &owed);
-    if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
-    {
-        rc = pay_ledger_assess_sent(c, ledger_st, cur.id, cur.party, to, next.total_tax, x->job.now,
+        rc = insp_on_register_sent(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &s.ag, &owed);
+    if (rc == 0) { /* e-Payment: the assessment opens the declaration's tax ledger */
+        rc = pay_ledger_assess_sent(c, s.ledger, cur.id, cur.party, to, next.total_tax, x->job.now,
                                     x->job.req, "registration");
-        ledger_st = NULL; /* read there */
+        s.ledger = NULL; /* read there */
     }
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
@@ -1074,14 +1084,7 @@ static int register_job(db_conn *c, void *ctx)
     json_decref(owed);
     json_decref(warnings);
 out:
-    enterprise_unsend(c, &es);
-    insp_agencies_unsend(c, &ag);
-    if (seq_st)
-        db_reset(c, seq_st);
-    if (mbl_st)
-        db_reset(c, mbl_st);
-    if (ledger_st)
-        db_reset(c, ledger_st);
+    register_unsend(c, &s);
     decl_row_release(&cur);
     return rc;
 }
