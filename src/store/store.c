@@ -192,6 +192,10 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+            if (batch[i]->rc == 0) /* the dashboard row its events deferred */
+                batch[i]->rc = audit_dash_sync(c);
+            else
+                audit_dash_forget(c->audit);
             /* the writes the engine held back (db_run_nowait) go now: the job has not worked
              * until they did, whatever its code saw */
             int frc = db_flush(c);
