@@ -273,7 +273,9 @@
     if (r.status !== 200) return box.replaceChildren(errorsBox(r.body));
     const rows = r.body.items.map((d) => el('tr', { 'data-number': d.number },
       el('td', {}, declLink(d)), el('td', {}, d.enterprise_name || d.enterprise), el('td', {}, badge(d.channel)),
-      el('td', {}, stName(d.status)), el('td', {}, d.type_code), el('td', {}, when(d.queue_since)), el('td', {}, when(d.due_at)),
+      el('td', {}, stName(d.status)), el('td', {}, d.type_code), el('td', {}, when(d.queue_since)),
+      el('td', {}, when(d.due_at), d.extended_working_hours ? el('span', { 'data-testid': 'extended' },
+        ' (' + t('extended') + ' +' + d.extended_working_hours + ' ' + t('hours_short') + ')') : ''),
       el('td', { class: d.overdue ? 'overdue' : null }, left(d.working_seconds_left)),
       el('td', { 'data-testid': 'holder' }, d.claimed_by ? d.claimed_by.name : t('none')),
       el('td', {}, S.me.role === 'officer' ? el('button', { type: 'button', 'data-testid': 'claim', onclick: async () => {
@@ -737,6 +739,19 @@
       if (st === 'checked' || st === 'inspection')
         box.append(form('reject', t('reject'), [field('rej-findings', t('findings'), el('input', { name: 'findings' }))],
           (f) => ({ decision: 'reject', findings: f.findings.value }), 'danger'));
+    }
+    // the head of the customs office extends a physical inspection (Customs Law 2014 Art. 23:
+    // a large or complex consignment, at most two working days in all)
+    if (role === 'manager' && n && st === 'inspection') {
+      const f = el('form', { 'data-testid': 'extend' },
+        field('ext-hours', t('ext_hours'), el('input', { name: 'working_hours', type: 'number', min: 1, max: 16, value: 8, required: true })),
+        field('ext-reason', t('reason'), el('input', { name: 'reason', required: true })),
+        el('button', { type: 'submit' }, t('extend_insp')));
+      f.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        post('/inspection-extension', { working_hours: Number(f.working_hours.value), reason: f.reason.value.trim() });
+      });
+      box.append(f);
     }
     if (role === 'declarant' && st === 'provisional')
       box.append(btn(t('register'), 'register', async () => {

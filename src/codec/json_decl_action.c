@@ -19,6 +19,24 @@ void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e)
         errs_add(e, "required", "/reason_code", "'reason_code' is required (H01..H08)");
 }
 
+void json_decl_extension_decode(json_t *body, decl_extension_in *x, errs *e)
+{
+    static const char *const fields[] = {"working_hours", "reason", NULL};
+    memset(x, 0, sizeof *x);
+    json_check_fields(body, fields, "", e);
+    json_t *h = json_object_get(body, "working_hours");
+    if (!h)
+        errs_add(e, "required", "/working_hours", "'working_hours' is required");
+    else if (!json_is_integer(h) || json_integer_value(h) < 1 ||
+             json_integer_value(h) > DECL_EXTENSION_MAX_HOURS)
+        errs_add(e, "range", "/working_hours",
+                 "'working_hours' is a whole number of working hours, 1 to %d (two working days)",
+                 DECL_EXTENSION_MAX_HOURS);
+    else
+        x->working_hours = (int)json_integer_value(h);
+    json_string_copy(body, "reason", "", x->reason, sizeof x->reason, e);
+}
+
 /* One corrected field: a string of 1..size-1 characters, copied; an error otherwise. */
 static int correction(json_t *it, const char *key, const char *path, char *out, size_t size,
                       errs *e)

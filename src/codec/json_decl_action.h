@@ -59,6 +59,16 @@ typedef struct amend_review_in {
 /* Each decodes into its struct (zeroed first). The body is an object (the service answers a
  * "type" error for one that is not, before anything else). */
 void json_decl_cancel_decode(json_t *body, decl_cancel_in *c, errs *e);
+
+/* POST /declarations/{n}/inspection-extension: the head of the customs office extends the
+ * physical inspection's limit (Customs Law 2014 Art. 23). */
+#define DECL_EXTENSION_MAX_HOURS 16 /* two working days of 8 hours */
+typedef struct decl_extension_in {
+    int working_hours; /* 1..DECL_EXTENSION_MAX_HOURS */
+    char reason[501];  /* why: a large consignment, many kinds of goods, a complex inspection */
+} decl_extension_in;
+/* {"working_hours": 1..16, "reason": "..."}; every error into e. */
+void json_decl_extension_decode(json_t *body, decl_extension_in *x, errs *e);
 /* For a DECISION_INSPECTION only the inspection decision's fields are decoded (into insp). */
 void json_decl_decision_decode(json_t *body, decl_decision_in *d, errs *e);
 /* Frees what json_decl_decision_decode allocated (the corrections). */

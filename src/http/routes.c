@@ -548,6 +548,13 @@ static void h_dashboard(route_ctx *c)
 }
 
 static void h_decl_claim(route_ctx *c) { reply(c->rs, svc_decl_claim(c->a, c->req, P0)); }
+static void h_inspection_extend(route_ctx *c)
+{
+    decl_extension_in in = {0};
+    if (body_object(c))
+        json_decl_extension_decode(c->body, &in, c->e);
+    reply(c->rs, svc_inspection_extend(c->a, c->req, P0, &in, c->e));
+}
 static void h_notifications(route_ctx *c)
 {
     reply(c->rs, svc_notifications(c->a, c->req, arg(c, "since")));
@@ -698,6 +705,7 @@ const http_route http_routes[] = {
     {"DELETE", "/api/v1/session", h_session_delete, BEARER},
     {"GET", "/api/v1/declarations", h_decl_list, BEARER},
     {"POST", "/api/v1/declarations/{id}/claim", h_decl_claim, BEARER},
+    {"POST", "/api/v1/declarations/{id}/inspection-extension", h_inspection_extend, BEARER},
     {"GET", "/api/v1/worklists/{queue}", h_worklist, BEARER},
     {"GET", "/api/v1/notifications", h_notifications, BEARER},
     {"GET", "/api/v1/dashboard", h_dashboard, BEARER},

@@ -1856,6 +1856,33 @@ static int waiting_reason(db_conn *c, const char *decl_id, const char **why)
     return 0;
 }
 
+/* e-Payment after an inspection result: what the reassessment (or the officer's amount) adds is
+ * assessed on top; a reassessment that lowers the taxes (the goods were over-declared) lowers the
+ * assessment by as much, and what was already paid beyond it becomes a refund claim an officer
+ * decides (Law on Tax Administration 38/2019 Art. 60: overpaid tax is refunded or offset), as an
+ * accepted amendment's decrease does — never credit the trader could spend meanwhile. */
+static int inspection_ledger(db_conn *c, write_ctx *x, const decl_row *cur, decl_status to,
+                             json_t *detail)
+{
+    int64_t more = 0, diff = 0;
+    const char *at = json_string_value(json_object_get(detail, "additional_tax"));
+    const char *df = json_string_value(json_object_get(detail, "tax_difference"));
+    if (at && decimal_parse(at, 0, 0, &more) == 0 && more > 0)
+        return pay_ledger_add(c, cur->id, cur->party, to, more, x->job.now, x->job.req,
+                              "additional tax after inspection");
+    if (!df || decimal_parse(df, 0, 0, &diff) != 0 || diff >= 0)
+        return 0;
+    int rc = pay_ledger_add(c, cur->id, cur->party, to, diff, x->job.now, x->job.req,
+                            "taxes lowered by reassessment after inspection");
+    ledger_balance b;
+    if (rc < 0 || (rc = pay_balance(c, cur->id, &b)) < 0 || b.surplus <= 0)
+        return rc < 0 ? rc : 0;
+    char reason[160];
+    snprintf(reason, sizeof reason, "taxes lowered by reassessment after inspection of %s",
+             cur->number);
+    return pay_refund_claim(c, cur->party, cur->number, b.surplus, reason, x->job.req, x->job.now);
+}
+
 static int transition_job(db_conn *c, void *ctx)
 {
     transition_ctx *t = ctx;
@@ -1975,13 +2002,8 @@ static int transition_job(db_conn *c, void *ctx)
     if (rc == 0 && (to == ST_CANCELLED || to == ST_INVALIDATED)) /* e-Payment: nothing owed now */
         rc = pay_on_closed(c, cur.id, cur.party, to, x->job.now, x->job.req,
                            to == ST_CANCELLED ? "cancellation" : "invalidation");
-    if (rc == 0 && t->action == ACT_INSPECTION_DONE) { /* e-Payment: additional tax assessed */
-        int64_t more = 0;
-        const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-        if (at && decimal_parse(at, 0, 0, &more) == 0 && more > 0)
-            rc = pay_ledger_add(c, cur.id, cur.party, to, more, x->job.now, x->job.req,
-                                "additional tax after inspection");
-    }
+    if (rc == 0 && t->action == ACT_INSPECTION_DONE)
+        rc = inspection_ledger(c, x, &cur, to, t->detail);
     if (rc == 0) {
         x->job.reply.code = SVC_OK;
         x->job.reply.body = decl_view(&next, x->job.req);

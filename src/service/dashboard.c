@@ -128,8 +128,9 @@ static int on_row(void *ctx, const dash_row *r)
         x->inspected++;
         if (r->docs_passed_at > 0) {
             x->insp_n++;
+            /* within the law's limit as the head of the office extended it (Art. 23) */
             x->insp_met += workhours_between(x->cal, r->docs_passed_at, r->inspected_at) <=
-                           WORKHOURS_INSPECTION * 3600;
+                           (int64_t)(WORKHOURS_INSPECTION + r->inspection_extension_hours) * 3600;
         }
         x->violations += r->violation;
     }

@@ -69,10 +69,12 @@ static json_t *row_json(const workhours_cal *cal, const decl_list_row *r, int64_
                          : json_null());
     if (queue_hours) {
         /* Customs Law 2014 Art. 23: the limit runs in working hours from entering the queue */
+        queue_hours += r->extension_hours; /* as the head of the office extended it */
         int64_t due = workhours_deadline(cal, queue_start, queue_hours);
         json_object_set_new(o, "queue_since", json_timestamp(queue_start));
         json_object_set_new(o, "due_at", json_timestamp(due));
         json_object_set_new(o, "limit_working_hours", json_integer(queue_hours));
+        json_object_set_new(o, "extended_working_hours", json_integer(r->extension_hours));
         int64_t left =
             now < due ? workhours_between(cal, now, due) : -workhours_between(cal, due, now);
         json_object_set_new(o, "working_seconds_left", json_integer(left));
@@ -318,6 +320,106 @@ out:
         free(x->rows);
     free(x);
     free(e);
+    return r;
+}
+
+/* ---- extensions of the inspection's time limit ---------------------------------------------- */
+
+/* Customs Law 2014 Art. 23: the physical inspection ends within 8 working hours of the goods'
+ * presentation; for a large consignment, many kinds of goods or a complex inspection, the head of
+ * the customs office where the declaration is processed may extend it, by at most two days in
+ * all (DECL_EXTENSION_MAX_HOURS working hours). The head is the office's manager, as a person:
+ * the extension is a decision someone answers for. */
+typedef struct extend_ctx {
+    svc_job job;
+    const char *key;
+    const decl_extension_in *in;
+    const workhours_cal *cal;
+    int total;
+    int64_t due;
+} extend_ctx;
+
+static int extend_job(db_conn *c, void *ctx)
+{
+    extend_ctx *x = ctx;
+    const svc_req *req = x->job.req;
+    if (svc_idem_lookup(c, req, &x->job.reply))
+        return 1;
+    decl_row row;
+    int rc = store_decl_get_meta(c, x->key, &row);
+    if (rc != 1)
+        return rc < 0 ? rc
+                      : svc_fail(&x->job,
+                                 svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
+    char msg[160];
+    if (req->office[0] && strcmp(req->office, row.office)) {
+        snprintf(msg, sizeof msg, "only the head of office %s extends its inspections", row.office);
+        return svc_fail(&x->job, svc_error(SVC_FORBIDDEN, "other_office", msg));
+    }
+    if (row.status != ST_INSPECTION) {
+        snprintf(msg, sizeof msg,
+                 "only a physical inspection under way is extended (the declaration is %s)",
+                 decl_status_name((decl_status)row.status));
+        return svc_fail(&x->job, svc_error(SVC_CONFLICT, "not_in_inspection", msg));
+    }
+    int before = store_insp_extension_get(c, row.id);
+    if (before < 0)
+        return before;
+    x->total = before + x->in->working_hours;
+    if (x->total > DECL_EXTENSION_MAX_HOURS) {
+        errs e;
+        errs_init(&e);
+        errs_add(&e, "extension_exceeded", "/working_hours",
+                 "extended by %d working hours already: at most %d more (two working days in all)",
+                 before, DECL_EXTENSION_MAX_HOURS - before);
+        svc_reply r = svc_errors(&e);
+        r.code = SVC_CONFLICT;
+        return svc_fail(&x->job, r);
+    }
+    if ((rc = store_insp_extension_add(c, row.id, x->in->working_hours, x->job.now, req->user,
+                                       x->in->reason)) != 0)
+        return rc;
+    /* the limit runs from entering the inspection queue, as the worklist counts it */
+    x->due = workhours_deadline(x->cal, row.updated_at, WORKHOURS_INSPECTION + x->total);
+    json_t *d =
+        json_pack("{s:i,s:i,s:s,s:o}", "working_hours", x->in->working_hours, "total_working_hours",
+                  x->total, "reason", x->in->reason, "due_at", json_timestamp(x->due));
+    d = svc_event_actor(req, d);
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    rc = store_event_append(c, row.id, x->job.now, req->party, req->role, "inspection_extended",
+                            row.status, row.status, text);
+    free(text);
+    if (rc != 0)
+        return rc;
+    x->job.reply.code = SVC_OK;
+    x->job.reply.body = json_pack(
+        "{s:s,s:i,s:i,s:o,s:o}", "declaration", row.number[0] ? row.number : row.id,
+        "extended_working_hours", x->total, "limit_working_hours", WORKHOURS_INSPECTION + x->total,
+        "due_at", json_timestamp(x->due), "at", json_timestamp(x->job.now));
+    return svc_idem_save(c, req, x->job.reply.code, x->job.reply.body, x->job.now);
+}
+
+svc_reply svc_inspection_extend(app *a, const svc_req *req, const char *number,
+                                const decl_extension_in *in, errs *e)
+{
+    if (!svc_role_is(req, "manager"))
+        return svc_error(SVC_FORBIDDEN, "forbidden",
+                         "the head of the customs office (manager) extends an inspection");
+    if (!req->user[0])
+        return svc_error(SVC_FORBIDDEN, "person_required",
+                         "an extension is decided by a person: sign in, or use a token issued "
+                         "with --user");
+    if (svc_body_not_object(e))
+        return svc_not_object();
+    svc_reply r;
+    if (svc_idempotent_replay(a, req, &r))
+        return r;
+    if (e->n)
+        return svc_errors(e);
+    extend_ctx x = {.job = svc_job_start(req), .key = number, .in = in, .cal = calendar_hold(a)};
+    r = svc_run_write(a, &x.job, extend_job, &x, "the database refused the extension");
+    calendar_drop(a, x.cal);
     return r;
 }
 

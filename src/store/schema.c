@@ -253,8 +253,10 @@ static const struct {
     int (*fn)(db_conn *c);
 } backfills[] = {
     {11, store_decl_chapters_backfill},
-    {15, store_dash_facts_backfill}, /* (SQL could; one text with the live path's, in C) */
     {16, bytes_backfill},
+    /* dash_facts (created by 15) filled after 19 added its last column: the live path's statement
+     * needs every column (SQL could; one text with the live path's, in C) */
+    {19, store_dash_facts_backfill},
 };
 
 typedef struct apply_ctx {
@@ -275,12 +277,54 @@ static int record(apply_ctx *x, int migration, const char *title)
     return db_run(x->c, st);
 }
 
+/* "ALTER TABLE t ADD COLUMN IF NOT EXISTS c ..." is PostgreSQL's; SQLite has no IF NOT EXISTS
+ * there. So that a migration applied again (a database that records fewer migrations than its
+ * tables have: see schema_migrate) stays harmless on both engines with one statement, SQLite's
+ * is run without those words, and skipped when the table has the column already. 1 when sql is
+ * such a statement (then *rc is its outcome), else 0. */
+static int sqlite_add_column(db_conn *c, const char *sql, int *rc)
+{
+    static const char head[] = "ALTER TABLE ", mid[] = " ADD COLUMN IF NOT EXISTS ";
+    static const char probe[] = "SELECT 1 FROM pragma_table_info(?) WHERE name = ?";
+    char table[64], column[64], plain[1024];
+    const char *t = sql + sizeof head - 1, *m = strstr(sql, mid);
+    if (strcmp(c->drv->name, "sqlite") || strncmp(sql, head, sizeof head - 1) || !m ||
+        (size_t)(m - t) >= sizeof table || strlen(sql) >= sizeof plain)
+        return 0;
+    const char *col = m + sizeof mid - 1;
+    size_t tn = (size_t)(m - t), cn = strcspn(col, " ");
+    if (cn >= sizeof column)
+        return 0;
+    memcpy(table, t, tn);
+    table[tn] = 0;
+    memcpy(column, col, cn);
+    column[cn] = 0;
+    db_stmt *st = db_prepare(c, probe);
+    if (!st) {
+        *rc = DB_ERR;
+        return 1;
+    }
+    db_bind_text(c, st, 1, table);
+    db_bind_text(c, st, 2, column);
+    int has = db_step(c, st);
+    db_reset(c, st);
+    if (has == DB_ROW) {
+        *rc = DB_OK;
+        return 1;
+    }
+    snprintf(plain, sizeof plain, "ALTER TABLE %s ADD COLUMN %s", table, col);
+    *rc = db_exec(c, plain);
+    return 1;
+}
+
 static int apply_one(int migration, const char *title, const char *sql, void *ctx)
 {
     apply_ctx *x = ctx;
     if (migration != x->only)
         return 0;
-    int rc = db_exec(x->c, sql);
+    int rc;
+    if (!sqlite_add_column(x->c, sql, &rc))
+        rc = db_exec(x->c, sql);
     if (rc != DB_OK)
         snprintf(x->err, x->errsz, "migration %d (%s) failed: %s\n  in: %.200s", migration, title,
                  db_errmsg(x->c), sql);

@@ -463,3 +463,19 @@ DROP TABLE decl_terms_text;
 CREATE TABLE IF NOT EXISTS calendar_days (
   day INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, basis TEXT NOT NULL,
   status TEXT NOT NULL, source TEXT NOT NULL, updated_at BIGINT NOT NULL);
+-- migration 19: extensions of the physical inspection's time limit (Customs Law 2014 Art. 23)
+-- The head of the customs office may extend the 8 working hours of a physical inspection when the
+-- consignment is large, of many kinds or complex to inspect, by at most two days (counted here as
+-- 16 working hours: core/workhours.h). One row per declaration with the extensions' total, the
+-- last one's instant, person and reason (each extension is also an audit event,
+-- "inspection_extended"); the worklist reads it with the queue, and dash_facts carries it so that
+-- an inspection finished within its extended limit counts as within the law's limit.
+CREATE TABLE IF NOT EXISTS inspection_extensions (
+  decl_id TEXT PRIMARY KEY, working_hours INTEGER NOT NULL, at BIGINT NOT NULL,
+  username TEXT NOT NULL, reason TEXT NOT NULL);
+-- (IF NOT EXISTS: PostgreSQL's words, which the runner gives SQLite too, store/schema.c)
+ALTER TABLE dash_facts ADD COLUMN IF NOT EXISTS inspection_extension INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS dash_facts_office_at;
+CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at, channel,
+  type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
+  assessed, collected, amended, violation, chapters, inspection_extension);

@@ -25,7 +25,7 @@
 #define FACT_INSERT                                                                                \
     "INSERT INTO dash_facts (decl_id, office, registered_at, channel, type_code, status,"          \
     " cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at, assessed,"         \
-    " collected, amended, violation, chapters) "
+    " collected, amended, violation, chapters, inspection_extension) "
 #define FACT_SELECT(CHAPTERS)                                                                      \
     "SELECT d.id, d.office, d.registered_at, d.channel, d.type_code, d.status, d.cleared_at,"      \
     " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action IN"             \
@@ -46,7 +46,8 @@
     "  AND a.after_clearance = 1) THEN 1 ELSE 0 END,"                                              \
     " CASE WHEN (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id"                        \
     "  AND e.action = 'inspection_completed') LIKE '%\"violation\":true%' THEN 1 ELSE 0 END,"      \
-    " COALESCE((SELECT " CHAPTERS " FROM decl_chapters c WHERE c.decl_id = d.id), '')"             \
+    " COALESCE((SELECT " CHAPTERS " FROM decl_chapters c WHERE c.decl_id = d.id), ''),"            \
+    " COALESCE((SELECT x.working_hours FROM inspection_extensions x WHERE x.decl_id = d.id), 0)"   \
     " FROM declarations d WHERE d.registered_at > 0"
 /* its HS chapters as "chapter:items" by chapter, comma-separated ("85:6,87:1"): the dashboard's
  * chapters are then part of the row it reads (a join with decl_chapters, ~13 rows a
@@ -64,7 +65,7 @@
     " inspected_at = excluded.inspected_at, gate_out_at = excluded.gate_out_at,"                   \
     " ended_at = excluded.ended_at, assessed = excluded.assessed,"                                 \
     " collected = excluded.collected, amended = excluded.amended, violation = excluded.violation," \
-    " chapters = excluded.chapters"
+    " chapters = excluded.chapters, inspection_extension = excluded.inspection_extension"
 
 static int is_pg(db_conn *c) { return strcmp(c->drv->name, "postgresql") == 0; }
 
@@ -84,13 +85,22 @@ int store_dash_facts_backfill(db_conn *c)
 {
     static const char lite[] = FACT_INSERT FACT_SELECT(FACT_CHAPTERS_SQLITE) FACT_UPSERT;
     static const char pg[] = FACT_INSERT FACT_SELECT(FACT_CHAPTERS_PG) FACT_UPSERT;
+    static const char any[] = "SELECT COUNT(*) FROM (SELECT 1 FROM dash_facts LIMIT 1) f";
+    db_stmt *st = db_prepare(c, any);
+    if (!st)
+        return DB_ERR;
+    int rc = db_step(c, st);
+    int64_t has = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
+    db_reset(c, st);
+    if (has != 0) /* kept by every event append since migration 15: already current */
+        return has < 0 ? DB_ERR : 0;
     return db_exec(c, is_pg(c) ? pg : lite);
 }
 
 #define DASH_COLS                                                                                  \
     "SELECT channel, type_code, registered_at, cleared_at, docs_at, docs_passed_at,"               \
     " inspected_at, gate_out_at, assessed, collected, amended, violation, status, ended_at,"       \
-    " chapters FROM dash_facts"
+    " chapters, inspection_extension FROM dash_facts"
 
 static const char dash_office[] = DASH_COLS " WHERE office = ? AND registered_at >= ?"
                                             " AND registered_at < ?";
@@ -135,6 +145,7 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
         r.status = (int)db_col_int64(c, st, 12);
         r.ended_at = db_col_int64(c, st, 13);
         r.chapters = db_col_text(c, st, 14);
+        r.inspection_extension_hours = (int)db_col_int64(c, st, 15);
         ret = fn(ctx, &r);
         if (ret)
             break;

@@ -22,6 +22,7 @@ typedef struct dash_row {
     int64_t assessed, collected;    /* ledger sums, VND */
     int amendments_after_clearance; /* 1: an amendment was asked for after clearance */
     int violation;                  /* 1: the inspection found a violation */
+    int inspection_extension_hours; /* the inspection's limit extended by (migration 19) */
     const char *chapters; /* "chapter:items,..." (HS chapters of its items), "" or NULL: none */
 } dash_row;
 
@@ -40,7 +41,9 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
  * (store_event_append_x), which follows every change of a declaration or its ledger (its state
  * digest covers both), so the row is as current as the audit trail. 0 or <0. */
 int store_dash_fact_sync(db_conn *c, const char *decl_id);
-/* Every registered declaration's row: migration 15's back-fill (schema.c). 0 or <0. */
+/* Every registered declaration's row, when the table has none: the back-fill of a database that
+ * had no dash_facts before (schema.c, at the latest migration that changed its columns, so that
+ * the statement and the table agree; a table with rows is kept current by the event append). */
 int store_dash_facts_backfill(db_conn *c);
 
 /* ---- decl_chapters (schema migration 11): a declaration's HS chapters ---------------------- */

@@ -10,12 +10,19 @@
 #include "store/pack.h"
 #include "store/store_users.h"
 
-#define LIST_COLS                                                                                  \
+#define LIST_SELECT                                                                                \
     "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"       \
     " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"        \
-    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"          \
+    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, ''),"
+#define LIST_FROM                                                                                  \
     " FROM declarations d LEFT JOIN parties p ON p.tax_code = d.party"                             \
     " LEFT JOIN decl_claims k ON k.decl_id = d.id"
+/* the last column: the working hours the inspection's limit was extended by (schema migration
+ * 19), which only the worklists show */
+#define LIST_COLS LIST_SELECT " 0" LIST_FROM
+#define WL_COLS                                                                                    \
+    LIST_SELECT " COALESCE(x.working_hours, 0)" LIST_FROM                                          \
+                " LEFT JOIN inspection_extensions x ON x.decl_id = d.id"
 
 /* ?1 status ?2 channel ?3 office ?4 type_code ?5 from ?6 to ?7 cursor_at ?8 cursor_id */
 #define LIST_FILTERS                                                                               \
@@ -62,7 +69,7 @@ static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AN
 #define TERMS_COLS                                                                                 \
     "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"       \
     " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"        \
-    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, '')"          \
+    " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, ''), 0"       \
     " FROM decl_terms t CROSS JOIN declarations d"                                                 \
     " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"     \
     " WHERE d.id = encode(t.decl_id, 'hex') AND t.term >= ?10 AND t.term < ?11 AND"
@@ -226,6 +233,7 @@ static void read_row(db_conn *c, db_stmt *st, decl_list_row *r)
     db_col_copy(c, st, 15, r->party_name, sizeof r->party_name);
     db_col_copy(c, st, 16, r->claim_user, sizeof r->claim_user);
     db_col_copy(c, st, 17, r->claim_name, sizeof r->claim_name);
+    r->extension_hours = (int)db_col_int64(c, st, 18);
 }
 
 int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out)
@@ -318,8 +326,8 @@ int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out)
     " AND (?5 = '' OR d.office = ?5) AND (?6 = '' OR d.type_code = ?6)"                            \
     " AND (?7 = '' OR d.party = ?7 OR d.declarant = ?7) AND d.registered_at >= ?8"                 \
     " AND d.registered_at < ?9"
-static const char wl_registered[] = LIST_COLS WL_WHERE " ORDER BY d.registered_at, d.id LIMIT ?10";
-static const char wl_updated[] = LIST_COLS WL_WHERE " ORDER BY d.updated_at, d.id LIMIT ?10";
+static const char wl_registered[] = WL_COLS WL_WHERE " ORDER BY d.registered_at, d.id LIMIT ?10";
+static const char wl_updated[] = WL_COLS WL_WHERE " ORDER BY d.updated_at, d.id LIMIT ?10";
 
 /* An office's queue, one status at a time (?1 = ?2: the status), from the (office, status,
  * registered_at) index (schema migration 14): the queue's own rows, in order. With both statuses
@@ -332,9 +340,9 @@ static const char wl_updated[] = LIST_COLS WL_WHERE " ORDER BY d.updated_at, d.i
     " AND (?7 = '' OR d.party = ?7 OR d.declarant = ?7) AND d.registered_at >= ?8"                 \
     " AND d.registered_at < ?9"
 static const char wl_office_registered[] =
-    LIST_COLS WL_OFFICE_WHERE " ORDER BY d.registered_at, d.id LIMIT ?10";
+    WL_COLS WL_OFFICE_WHERE " ORDER BY d.registered_at, d.id LIMIT ?10";
 static const char wl_office_updated[] =
-    LIST_COLS WL_OFFICE_WHERE " ORDER BY d.updated_at, d.id LIMIT ?10";
+    WL_COLS WL_OFFICE_WHERE " ORDER BY d.updated_at, d.id LIMIT ?10";
 
 static int worklist_one(db_conn *c, const char *sql, const decl_list_q *q, int status1, int status2,
                         decl_list_row *out)
@@ -490,4 +498,38 @@ int store_decl_versions(db_conn *c, const char *decl_id, decl_version_row *out, 
     }
     db_reset(c, st);
     return n;
+}
+
+/* ---- extensions of the inspection's time limit (schema migration 19) ----------------------- */
+
+int store_insp_extension_get(db_conn *c, const char *decl_id)
+{
+    static const char sql[] =
+        "SELECT COALESCE(MAX(working_hours), 0) FROM inspection_extensions WHERE decl_id = ?";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_step(c, st), hours = rc == DB_ROW ? (int)db_col_int64(c, st, 0) : DB_ERR;
+    db_reset(c, st);
+    return hours;
+}
+
+int store_insp_extension_add(db_conn *c, const char *decl_id, int hours, int64_t at,
+                             const char *username, const char *reason)
+{
+    static const char sql[] =
+        "INSERT INTO inspection_extensions (decl_id, working_hours, at, username, reason)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (decl_id) DO UPDATE SET"
+        " working_hours = inspection_extensions.working_hours + excluded.working_hours,"
+        " at = excluded.at, username = excluded.username, reason = excluded.reason";
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    db_bind_int64(c, st, 2, hours);
+    db_bind_int64(c, st, 3, at);
+    db_bind_text(c, st, 4, username);
+    db_bind_text(c, st, 5, reason);
+    return db_run(c, st);
 }

@@ -102,6 +102,7 @@ typedef struct decl_list_row {
     int64_t customs_value, total_tax, created_at, registered_at, cleared_at, updated_at;
     char party_name[128];
     char claim_user[64], claim_name[128];
+    int extension_hours; /* worklists: the inspection's limit extended by (working hours) */
 } decl_list_row;
 
 /* Newest first (created_at, id descending). Returns the count (<= q->limit) or <0. */
@@ -110,6 +111,12 @@ int store_decl_list(db_conn *c, const decl_list_q *q, decl_list_row *out);
  * declaration entered the queue (registered_at for the document check, updated_at for the
  * physical inspection when by_updated). */
 int store_decl_worklist(db_conn *c, const decl_list_q *q, int by_updated, decl_list_row *out);
+
+/* The working hours a declaration's inspection limit was extended by (0: never), or <0. */
+int store_insp_extension_get(db_conn *c, const char *decl_id);
+/* Adds hours to its extension, recording the instant, the person and the reason. 0 or <0. */
+int store_insp_extension_add(db_conn *c, const char *decl_id, int hours, int64_t at,
+                             const char *username, const char *reason);
 
 typedef struct notif_row {
     char decl_id[33], number[13], action[40];

@@ -150,7 +150,10 @@ def expected_tables(env, office, start, end, as_of):
             p_at = first(decl_id, "documents_passed")
             if p_at:
                 insp[0] += 1
-                insp[1] += work_seconds(p_at, i_at) <= 8 * 3600
+                # within the limit as the head of the office extended it (Art. 23)
+                ext = max([json.loads(d)["total_working_hours"] for _, d in
+                           ev[decl_id].get("inspection_extended", [])] or [0])
+                insp[1] += work_seconds(p_at, i_at) <= (8 + ext) * 3600
         amended_n += decl_id in amended
         seen = set()
         for it in json.loads(unpack(doc))["items"]:
@@ -246,6 +249,17 @@ class T16DashFigures(ApiCase):
                 t.decide(r["number"], dec, **ex)
             reds.append(r["number"])
         t.decide(reds[0], "pass_supervision")
+        # red, its inspection extended by two working days (16 hours) by the head of the office
+        # and finished after more than 8 working hours but within 24: within the law's limit
+        ext = registered_in(t, "red")
+        t.decide(ext["number"], "start_document_check")
+        t.decide(ext["number"], "document_check", passed=True)
+        st, b, _ = t.call("POST", "/api/v1/declarations/%s/inspection-extension" % ext["number"],
+                          "manager", {"working_hours": 16, "reason": "12 containers, 40 kinds"})
+        assert st == 200, b
+        t.decide(ext["number"], "inspection", violation=False)
+        t.decide(ext["number"], "clear")
+        reds.append(ext["number"])
         # red, left waiting for its document check: the open case
         cls.waiting = registered_in(t, "red")
         cls.numbers = {"green": g["number"], "yellow": y["number"], "red": reds}
@@ -263,6 +277,20 @@ class T16DashFigures(ApiCase):
                 con.execute("UPDATE dash_facts SET %s WHERE decl_id ="
                             " (SELECT id FROM declarations WHERE number = ?)"
                             % ", ".join("%s = %s + %d" % (c, c, 7 * DAY) for c in cols), (number,))
+            # the extended one's inspection moved to between 9 and 23 working hours after its
+            # documents passed (found on the test's own working-hour reading, whatever the day)
+            passed, done = [r for r in con.execute(
+                "SELECT e.action, e.at FROM events e JOIN declarations d ON d.id = e.decl_id"
+                " WHERE d.number = ? AND e.action IN ('documents_passed', 'inspection_completed')"
+                " ORDER BY e.action", (ext["number"],)).fetchall()]
+            passed, done = int(passed[1]), int(done[1])
+            move = next(h * 3600 for h in range(1, 24 * 30)
+                        if 9 * 3600 < work_seconds(passed, done + h * 3600) <= 23 * 3600)
+            con.execute("UPDATE events SET at = at + ? WHERE action = 'inspection_completed' AND"
+                        " decl_id = (SELECT id FROM declarations WHERE number = ?)",
+                        (move, ext["number"]))
+            con.execute("UPDATE dash_facts SET inspected_at = inspected_at + ? WHERE decl_id ="
+                        " (SELECT id FROM declarations WHERE number = ?)", (move, ext["number"]))
             if hasattr(con, "commit"):
                 con.commit()
         finally:
@@ -301,10 +329,11 @@ class T16DashFigures(ApiCase):
         st, b, _ = self.dash("office=02CI&" + self.period())
         self.assertEqual(st, 200, b)
         t = self.tables(b)
-        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 3]])
-        self.assertEqual(t["legal_limits"][0][:4], ["document_check", 2, 3, 2])
-        self.assertEqual(t["legal_limits"][1][:4], ["physical_inspection", 8, 2, 1])
-        self.assertEqual(t["inspections"], [[2, 1, "50.0"]])
+        self.assertEqual(t["by_channel"], [["green", 2], ["yellow", 1], ["red", 4]])
+        self.assertEqual(t["legal_limits"][0][:4], ["document_check", 2, 4, 3])
+        # the extended inspection took more than 8 working hours: within its extended limit
+        self.assertEqual(t["legal_limits"][1][:4], ["physical_inspection", 8, 3, 2])
+        self.assertEqual(t["inspections"], [[3, 1, "33.3"]])
         self.assertEqual(t["amendments"], [[1]])
         # open: the second green (unpaid) and the red one waiting for its documents; the
         # cleared ones are not
@@ -316,11 +345,11 @@ class T16DashFigures(ApiCase):
         self.assertEqual([r[:3] for r in t["release_times"]],
                          [["registration_to_cleared", "green", 1],
                           ["registration_to_cleared", "yellow", 1],
-                          ["registration_to_cleared", "red", 2],
+                          ["registration_to_cleared", "red", 3],
                           ["cleared_to_gate_out", "green", 1],
                           ["cleared_to_gate_out", "yellow", 1],
                           ["cleared_to_gate_out", "red", 1]])
-        self.assertEqual(t["hs_chapters"][:2], [["85", 6, 6], ["87", 1, 1]])
+        self.assertEqual(t["hs_chapters"][:2], [["85", 7, 7], ["87", 1, 1]])
         self.assertGreater(int(t["revenue"][0][1]), 0)
         self.assertGreater(int(t["revenue"][1][1]), 0)
         self.assertGreaterEqual(int(t["revenue"][0][1]), int(t["revenue"][1][1]))

@@ -78,3 +78,38 @@ class T16Reassessment(ApiCase):
         self.decide(n, "inspection", violation=True, findings="Penalty-free reassessment",
                     additional_tax="1000000")
         self.assertEqual(int(self.ledger(n)["assessed"]), owed + 1000000)
+
+    def test_overvalued_item_lowers_the_assessment_and_overpaid_tax_is_a_refund_claim(self):
+        # paid in full at registration, then the inspection finds the chargers cost 3 USD each,
+        # not 5: the taxes are lowered in the ledger and the overpaid tax is a refund claim an
+        # officer decides (Law 38/2019 Art. 60), never spendable credit meanwhile
+        n = self.in_inspection()
+        owed = int(self.ledger(n)["assessed"])
+        self.pay([(n, owed)])
+        b = self.decide(n, "inspection", violation=True, findings="Chargers overvalued",
+                        reassessment=[{"line": 2, "unit_price": "3", "value": "15000"}])
+        self.assertEqual(b["status"], "checked", b)
+        d = [e for e in self.events(n, "officer")
+             if e["action"] == "inspection_completed"][0]["detail"]
+        less = int(d["tax_before"]) - int(d["tax_after"])
+        self.assertGreater(less, 0)
+        self.assertEqual((d["tax_difference"], d["additional_tax"]), (str(-less), "0"))
+        led = self.ledger(n)
+        self.assertEqual([e["kind"] for e in led["entries"]], ["assessed", "paid", "assessed"])
+        self.assertEqual(int(led["entries"][2]["amount"]), -less)
+        self.assertEqual((int(led["assessed"]), int(led["surplus"])), (owed - less, less))
+        st, cr, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ACTIVE, "officer")
+        self.assertEqual(st, 200, cr)
+        claims = [x for x in cr["refunds"] if x["declaration"] == n]
+        self.assertEqual([(x["status"], x["amount"]) for x in claims], [("requested", str(less))])
+
+    def test_overvalued_item_unpaid_lowers_what_is_owed(self):
+        n = self.in_inspection()
+        owed = int(self.ledger(n)["assessed"])
+        self.decide(n, "inspection", violation=True, findings="Chargers overvalued",
+                    reassessment=[{"line": 2, "unit_price": "3", "value": "15000"}])
+        led = self.ledger(n)
+        self.assertLess(int(led["assessed"]), owed)
+        self.assertEqual((led["surplus"], led["outstanding"]), ("0", led["assessed"]))
+        st, cr, _ = self.call("GET", "/api/v1/enterprises/%s/credits" % ACTIVE, "officer")
+        self.assertFalse([x for x in cr["refunds"] if x["declaration"] == n])

@@ -607,6 +607,36 @@ const tests = {
     await page.close();
   },
 
+  // the head of the customs office extends a physical inspection from the declaration's page
+  // (Customs Law 2014 Art. 23); the inspection worklist shows the extended limit
+  async manager_extends_an_inspection() {
+    const r = await registered(tok.declarant, decl('0101234567', 20)); // red (demo rule 3)
+    assert.equal(r.channel, 'red');
+    for (const [d, extra] of [['start_document_check', {}], ['document_check', { passed: true }]]) {
+      const x = await api('POST', '/declarations/' + r.number + '/decisions', tok.officer, { decision: d, ...extra });
+      assert.equal(x.status, 200, x.text);
+    }
+    const page = await newPage();
+    await signIn(page, 'manager');
+    await page.goto(BASE + '/#/d/' + r.number);
+    await page.locator('[data-testid=status]').getByText('Kiểm tra thực tế').waitFor();
+    const f = page.locator('form[data-testid=extend]');
+    await f.getByLabel('Số giờ làm việc gia hạn').fill('4');
+    await f.getByLabel('Lý do').fill('40 container phụ tùng nhiều chủng loại');
+    await f.getByRole('button', { name: 'Gia hạn kiểm tra thực tế' }).click();
+    await page.getByText('Đã ghi nhận.').first().waitFor();
+    const ev = await api('GET', '/declarations/' + r.number + '/events', tok.declarant);
+    const ext = ev.body.events.find((e) => e.action === 'inspection_extended');
+    assert.ok(ext, ev.text);
+    assert.equal(ext.detail.working_hours, 4);
+    assert.equal(ext.detail.user, 'manager');
+    await page.goto(BASE + '/#/worklist?queue=inspection&office=02CI');
+    const row = page.locator(`tr[data-number="${r.number}"]`);
+    await row.locator('[data-testid=extended]').getByText('+4 giờ').waitFor();
+    await signOut(page);
+    await page.close();
+  },
+
   // managers: the dashboard's figures (every table under its chart) equal the API's,
   // and each table's CSV download is that table
   async dashboard_equals_the_api() {
