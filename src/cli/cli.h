@@ -3,6 +3,8 @@
 #ifndef ECUSTOMS_CLI_H
 #define ECUSTOMS_CLI_H
 
+#include <jansson.h>
+
 int cmd_db(int argc, char **argv);         /* db init --db FILE [--demo] | db migrate | db seed */
 int cmd_db_migrate(int argc, char **argv); /* db migrate --db FILE (cmd_db.c) */
 int cmd_db_seed(int argc, char **argv);    /* db seed --db FILE --declarations N (cmd_db.c) */
@@ -39,6 +41,8 @@ int cli_demo_people(void *store);
 const char *cli_opt(int argc, char **argv, const char *name);
 /* 1 if the flag `name` is present in argv. */
 int cli_flag(int argc, char **argv, const char *name);
+/* A service reply's errors on stderr, one "code path: message" a line. */
+void cli_print_errors(json_t *body);
 /* The data directory: $ECUSTOMS_DATA, else the one compiled in. */
 const char *cli_data_dir(void);
 

@@ -9,16 +9,6 @@
 #include "service/app.h"
 #include "service/offices.h"
 
-static void print_errors(json_t *body)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(body, "errors"), i, e)
-        fprintf(stderr, "%s %s: %s\n", json_string_value(json_object_get(e, "code")),
-                json_string_value(json_object_get(e, "path")),
-                json_string_value(json_object_get(e, "message")));
-}
-
 int cmd_office(int argc, char **argv)
 {
     const char *db = cli_opt(argc, argv, "--db"), *code = cli_opt(argc, argv, "--code"),
@@ -55,7 +45,7 @@ int cmd_office(int argc, char **argv)
         r = svc_offices_list(&a);
     int rc = r.code == SVC_OK ? 0 : r.code == SVC_INVALID ? 2 : 1;
     if (rc)
-        print_errors(r.body);
+        cli_print_errors(r.body);
     else if (add)
         printf("%s %s\n", code, name);
     else {

@@ -9,16 +9,6 @@
 #include "service/app.h"
 #include "service/post_clearance.h"
 
-static void print_errors(json_t *body)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(body, "errors"), i, e)
-        fprintf(stderr, "%s %s: %s\n", json_string_value(json_object_get(e, "code")),
-                json_string_value(json_object_get(e, "path")),
-                json_string_value(json_object_get(e, "message")));
-}
-
 static void print_case(json_t *c)
 {
     printf("case %s %s declaration %s enterprise %s additional_tax %s interest %s\n",
@@ -80,7 +70,7 @@ int cmd_post_clearance(int argc, char **argv)
     json_decref(body);
     int rc = r.code == SVC_OK || r.code == SVC_CREATED ? 0 : r.code == SVC_INVALID ? 2 : 1;
     if (rc)
-        print_errors(r.body);
+        cli_print_errors(r.body);
     else if (!strcmp(sub, "candidates")) {
         size_t i;
         json_t *c;

@@ -74,6 +74,16 @@ int cli_flag(int argc, char **argv, const char *name)
     return 0;
 }
 
+void cli_print_errors(json_t *body)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(body, "errors"), i, e)
+        fprintf(stderr, "%s %s: %s\n", json_string_value(json_object_get(e, "code")),
+                json_string_value(json_object_get(e, "path")),
+                json_string_value(json_object_get(e, "message")));
+}
+
 const char *cli_data_dir(void)
 {
     const char *d = getenv("ECUSTOMS_DATA");

@@ -86,6 +86,34 @@ static const char *type_name(gate_type t)
     return t == GATE_IN ? "gate_in" : t == GATE_OUT ? "gate_out" : "loaded";
 }
 
+/* The decision recorded as a gate event, the same for imports and exports: *rj gets its reasons
+ * as a JSON array (the caller's, for the reply; set whatever happens), *g the row stored under the
+ * next id. 0, or the DB_* error. */
+static int put_gate_event(db_conn *c, const gate_ctx *x, const char *mid, int allow,
+                          const char **reasons, int nr, json_t **rj, gate_row *g)
+{
+    *rj = json_array();
+    for (int i = 0; i < nr; i++)
+        json_array_append_new(*rj, json_string(reasons[i]));
+    memset(g, 0, sizeof *g);
+    g->id = store_sequence_next(c, "gate_event");
+    if (g->id < 0)
+        return (int)g->id;
+    snprintf(g->container, sizeof g->container, "%s", x->container);
+    snprintf(g->type, sizeof g->type, "%s", type_name(x->type));
+    snprintf(g->location, sizeof g->location, "%s", x->location);
+    snprintf(g->seal, sizeof g->seal, "%s", x->seal);
+    snprintf(g->operator_party, sizeof g->operator_party, "%s", x->req->party);
+    snprintf(g->manifest_id, sizeof g->manifest_id, "%s", mid);
+    g->at = x->now;
+    snprintf(g->decision, sizeof g->decision, "%s", allow ? "allow" : "deny");
+    g->reasons = json_dumps(*rj, JSON_COMPACT);
+    int rc = store_gate_put(c, g);
+    free(g->reasons);
+    g->reasons = NULL;
+    return rc;
+}
+
 /* Exports: a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
  * imports); <0: storage error. */
@@ -138,27 +166,9 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
     f.holds_open = rc;
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0, allow = gate_decide_export(&f, reasons, &nr);
-    json_t *rj = json_array();
-    for (int i = 0; i < nr; i++)
-        json_array_append_new(rj, json_string(reasons[i]));
-    gate_row g = {0};
-    g.id = store_sequence_next(c, "gate_event");
-    if (g.id < 0) {
-        rc = (int)g.id;
-        json_decref(rj);
-        goto out;
-    }
-    snprintf(g.container, sizeof g.container, "%s", x->container);
-    snprintf(g.type, sizeof g.type, "%s", type_name(x->type));
-    snprintf(g.location, sizeof g.location, "%s", x->location);
-    snprintf(g.seal, sizeof g.seal, "%s", x->seal);
-    snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
-    snprintf(g.manifest_id, sizeof g.manifest_id, "%s", mid);
-    g.at = x->now;
-    snprintf(g.decision, sizeof g.decision, "%s", allow ? "allow" : "deny");
-    g.reasons = json_dumps(rj, JSON_COMPACT);
-    rc = store_gate_put(c, &g);
-    free(g.reasons);
+    json_t *rj;
+    gate_row g;
+    rc = put_gate_event(c, x, mid, allow, reasons, nr, &rj, &g);
     json_t *dj = json_array();
     for (int i = 0; i < nd && rc == 0; i++) {
         if (!live(decls[i].status))
@@ -310,27 +320,9 @@ static int gate_job(db_conn *c, void *ctx)
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0;
     int allow = gate_decide(&f, reasons, &nr);
-    json_t *rj = json_array();
-    for (int i = 0; i < nr; i++)
-        json_array_append_new(rj, json_string(reasons[i]));
-    gate_row g = {0};
-    g.id = store_sequence_next(c, "gate_event");
-    if (g.id < 0) {
-        rc = (int)g.id;
-        json_decref(rj);
-        goto out;
-    }
-    snprintf(g.container, sizeof g.container, "%s", x->container);
-    snprintf(g.type, sizeof g.type, "%s", type_name(x->type));
-    snprintf(g.location, sizeof g.location, "%s", x->location);
-    snprintf(g.seal, sizeof g.seal, "%s", x->seal);
-    snprintf(g.operator_party, sizeof g.operator_party, "%s", x->req->party);
-    snprintf(g.manifest_id, sizeof g.manifest_id, "%s", mid);
-    g.at = x->now;
-    snprintf(g.decision, sizeof g.decision, "%s", allow ? "allow" : "deny");
-    g.reasons = json_dumps(rj, JSON_COMPACT);
-    rc = store_gate_put(c, &g);
-    free(g.reasons);
+    json_t *rj;
+    gate_row g;
+    rc = put_gate_event(c, x, mid, allow, reasons, nr, &rj, &g);
     json_t *dj = json_array();
     for (int i = 0; i < n_decls && rc == 0; i++) {
         if (!live(decls[i].status))

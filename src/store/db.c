@@ -149,6 +149,8 @@ int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
+void db_read_int64(db_conn *c, db_stmt *s, void *row) { *(int64_t *)row = db_col_int64(c, s, 0); }
+
 char *db_col_dup(db_conn *c, db_stmt *s, int i)
 {
     const char *v = db_col_text(c, s, i);

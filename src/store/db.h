@@ -177,5 +177,7 @@ int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_read
  * with read, resets the statement. 1 when a row was read, 0 when there was none, or the DB_*
  * error. */
 int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read);
+/* The row reader of a single integer (a count, a sum, an id): column 0 into *(int64_t *)row. */
+void db_read_int64(db_conn *c, db_stmt *s, void *row);
 
 #endif

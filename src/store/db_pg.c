@@ -494,16 +494,25 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
     return (db_stmt *)s;
 }
 
-static int pg_bind_text(db_stmt *bs, int i, const char *v)
+/* The emptied slot of parameter i (1-based) for a new value, or NULL when there is no such
+ * parameter: a statement bound anew is taken off the queue and its last result dropped. */
+static char **bind_slot(pg_stmt *s, int i)
 {
-    pg_stmt *s = (pg_stmt *)bs;
     if (i < 1 || i > s->nparams)
-        return DB_ERR;
+        return NULL;
     unqueue(s);
     stmt_clear(s);
     free(s->vals[i - 1]);
     s->vals[i - 1] = NULL;
-    if (v && !(s->vals[i - 1] = strdup(v)))
+    return &s->vals[i - 1];
+}
+
+static int pg_bind_text(db_stmt *bs, int i, const char *v)
+{
+    char **slot = bind_slot((pg_stmt *)bs, i);
+    if (!slot)
+        return DB_ERR;
+    if (v && !(*slot = strdup(v)))
         return DB_ERR;
     return DB_OK;
 }
@@ -513,13 +522,9 @@ static int pg_bind_text(db_stmt *bs, int i, const char *v)
 static int pg_bind_blob(db_stmt *bs, int i, const void *v, size_t n)
 {
     static const char digits[] = "0123456789abcdef";
-    pg_stmt *s = (pg_stmt *)bs;
-    if (i < 1 || i > s->nparams)
+    char **slot = bind_slot((pg_stmt *)bs, i);
+    if (!slot)
         return DB_ERR;
-    unqueue(s);
-    stmt_clear(s);
-    free(s->vals[i - 1]);
-    s->vals[i - 1] = NULL;
     if (!v)
         return DB_OK;
     char *t = malloc(2 * n + 3);
@@ -532,7 +537,7 @@ static int pg_bind_blob(db_stmt *bs, int i, const void *v, size_t n)
         t[3 + 2 * k] = digits[((const unsigned char *)v)[k] & 15];
     }
     t[2 + 2 * n] = 0;
-    s->vals[i - 1] = t;
+    *slot = t;
     return DB_OK;
 }
 

@@ -875,10 +875,9 @@ int64_t store_sequence_get(db_conn *c, const char *name)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-    db_reset(c, st);
-    return rc == DB_ROW || rc == DB_DONE ? v : rc < 0 ? rc : DB_ERR;
+    int64_t v = 0; /* a sequence not yet used */
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc < 0 ? rc : v;
 }
 
 int store_sequence_set(db_conn *c, const char *name, int64_t value)
@@ -1459,8 +1458,9 @@ int64_t store_rule_next_id(db_conn *c)
     db_stmt *st = db_prepare(c, sql);
     if (seq < 0 || !st)
         return DB_ERR;
-    int64_t v = db_step(c, st) == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
-    db_reset(c, st);
+    int64_t v = 0;
+    if (db_row(c, st, &v, db_read_int64) != 1)
+        v = DB_ERR;
     if (v < 0 || seq >= v)
         return v < 0 ? v : seq;
     if (!(st = db_prepare(c, bump)))

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/ecdsa.h"
 #include "util/hex.h"
+#include "util/outbuf.h"
 
 static size_t utoa(size_t v, char *out)
 {
@@ -37,40 +38,23 @@ static size_t utoa(size_t v, char *out)
 /* ---- a length-prefixed message: "len:bytes;" per field, so no field can borrow another's
  * bytes (a '|' inside a detail cannot shift the fields after it) ----------------------------- */
 
-typedef struct msgbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} msgbuf;
-
-static void mb_add(msgbuf *m, const char *s)
+static void mb_add(outbuf *m, const char *s)
 {
     if (!s)
         s = "";
     size_t len = strlen(s);
-    size_t need = m->n + len + 24;
-    if (m->oom)
+    /* the length's digits (20 at most), ':', the bytes and ';' */
+    if (outbuf_reserve(m, len + 24) != 0)
         return;
-    if (need > m->cap) {
-        size_t cap = m->cap ? m->cap : 512;
-        while (cap < need)
-            cap *= 2;
-        char *q = realloc(m->p, cap);
-        if (!q) {
-            m->oom = 1;
-            return;
-        }
-        m->p = q;
-        m->cap = cap;
-    }
     m->n += utoa(len, m->p + m->n);
     m->p[m->n++] = ':';
     memcpy(m->p + m->n, s, len);
     m->n += len;
     m->p[m->n++] = ';';
+    m->p[m->n] = 0;
 }
 
-static void mb_addi(msgbuf *m, int64_t v)
+static void mb_addi(outbuf *m, int64_t v)
 {
     char b[24];
     snprintf(b, sizeof b, "%lld", (long long)v);
@@ -88,7 +72,7 @@ static void hex(const unsigned char *b, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static void mac_hex(const unsigned char key[32], const msgbuf *m, char out[65])
+static void mac_hex(const unsigned char key[32], const outbuf *m, char out[65])
 {
     unsigned char md[32];
     unsigned int len = 0;
@@ -272,7 +256,7 @@ static int event_mac(const unsigned char key[32], const char *prev, const char *
                      const char *role, const char *action, int64_t from, int64_t to,
                      const char *detail, const char *extra, const char *state, char out[65])
 {
-    msgbuf m = {0};
+    outbuf m = {0};
     mb_add(&m, "ev2");
     mb_add(&m, prev);
     mb_add(&m, gprev);
@@ -288,12 +272,12 @@ static int event_mac(const unsigned char key[32], const char *prev, const char *
     mb_add(&m, detail);
     mb_add(&m, extra);
     mb_add(&m, state);
-    if (m.oom) {
-        free(m.p);
+    if (m.failed) {
+        outbuf_free(&m);
         return DB_ERR;
     }
     mac_hex(key, &m, out);
-    free(m.p);
+    outbuf_free(&m);
     return 0;
 }
 
@@ -338,7 +322,7 @@ void audit_mac_key_free(audit_mac_key *k)
 
 int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65])
 {
-    msgbuf m = {0};
+    outbuf m = {0};
     unsigned char md[32];
     unsigned int len = 0;
     mb_add(&m, "ev2");
@@ -356,12 +340,12 @@ int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65])
     mb_add(&m, e->detail);
     mb_add(&m, e->extra);
     mb_add(&m, e->state);
-    int ok = !m.oom && EVP_MD_CTX_copy_ex(k->work, k->inner) == 1 &&
+    int ok = !m.failed && EVP_MD_CTX_copy_ex(k->work, k->inner) == 1 &&
              EVP_DigestUpdate(k->work, m.p, m.n) == 1 &&
              EVP_DigestFinal_ex(k->work, md, &len) == 1 &&
              EVP_MD_CTX_copy_ex(k->work, k->outer) == 1 && EVP_DigestUpdate(k->work, md, 32) == 1 &&
              EVP_DigestFinal_ex(k->work, md, &len) == 1;
-    free(m.p);
+    outbuf_free(&m);
     if (!ok)
         return -1;
     hex(md, 32, out);
@@ -622,10 +606,9 @@ int64_t store_event_last_feed(db_conn *c)
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 int store_event_last_global(db_conn *c, int64_t *gseq, char hash[65])
@@ -784,18 +767,18 @@ void audit_anchor_close(audit_anchor *a)
 static void ckpt_mac(const unsigned char key[32], int64_t at, int64_t gseq, const char *ghash,
                      const char *prev_mac, char out[65])
 {
-    msgbuf m = {0};
+    outbuf m = {0};
     mb_add(&m, "ckpt");
     mb_addi(&m, at);
     mb_addi(&m, gseq);
     mb_add(&m, ghash);
     mb_add(&m, prev_mac);
-    if (m.oom) {
+    if (m.failed) {
         out[0] = 0;
     } else {
         mac_hex(key, &m, out);
     }
-    free(m.p);
+    outbuf_free(&m);
 }
 
 void audit_checkpoint(audit_anchor *a, db_conn *c, int force)

@@ -98,8 +98,6 @@ int64_t store_registered_count(db_conn *c, int64_t from, int64_t to)
         return DB_ERR;
     db_bind_int64(c, st, 1, from);
     db_bind_int64(c, st, 2, to);
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
-    db_reset(c, st);
-    return n;
+    int64_t n = 0;
+    return db_row(c, st, &n, db_read_int64) == 1 ? n : DB_ERR;
 }

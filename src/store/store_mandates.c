@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-static void row_of(db_conn *c, db_stmt *st, mandate_row *m)
+static void row_of(db_conn *c, db_stmt *st, void *row)
 {
+    mandate_row *m = row;
     m->id = db_col_int64(c, st, 0);
     db_col_copy(c, st, 1, m->enterprise, sizeof m->enterprise);
     db_col_copy(c, st, 2, m->declarant, sizeof m->declarant);
@@ -47,11 +48,7 @@ int store_mandate_get(db_conn *c, int64_t id, mandate_row *out)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, id);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW)
-        row_of(c, st, out);
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, row_of);
 }
 
 int store_mandate_valid(db_conn *c, const char *enterprise, const char *declarant, int32_t date)
@@ -82,17 +79,12 @@ int store_mandate_list(db_conn *c, const char *enterprise, const char *declarant
         " revoked_by, revoked_at FROM mandates WHERE enterprise = ? AND declarant = ?"
         " ORDER BY id DESC";
     db_stmt *st = db_prepare(c, declarant ? pair : all);
-    int n = 0, rc;
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, enterprise);
     if (declarant)
         db_bind_text(c, st, 2, declarant);
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            row_of(c, st, &out[n++]);
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return db_rows(c, st, out, sizeof *out, max, row_of);
 }
 
 int store_bank_linked(db_conn *c, const char *decl_id, const char *enterprise, const char *bank,

@@ -409,8 +409,9 @@ int store_hold_put(db_conn *c, const hold_row *h)
     return db_run(c, st);
 }
 
-static void hold_cols(db_conn *c, db_stmt *st, hold_row *h)
+static void hold_cols(db_conn *c, db_stmt *st, void *row)
 {
+    hold_row *h = row;
     h->id = db_col_int64(c, st, 0);
     db_col_copy(c, st, 1, h->subject, sizeof h->subject);
     db_col_copy(c, st, 2, h->reason, sizeof h->reason);
@@ -429,11 +430,7 @@ int store_hold_get(db_conn *c, int64_t id, hold_row *out)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, id);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW)
-        hold_cols(c, st, out);
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, hold_cols);
 }
 
 int store_hold_open_count(db_conn *c, const char *subject)
@@ -458,12 +455,7 @@ int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, subject);
-    int n = 0, rc;
-    while ((rc = db_step(c, st)) == DB_ROW)
-        if (n < max)
-            hold_cols(c, st, &out[n++]);
-    db_reset(c, st);
-    return rc == DB_DONE ? n : rc;
+    return db_rows(c, st, out, sizeof *out, max, hold_cols);
 }
 
 /* ---- container permissions ---------------------------------------------------------------- */
@@ -499,11 +491,10 @@ int store_ctrperm_take(db_conn *c, const char *container, const char *carrier,
     db_bind_text(c, st, 1, container);
     db_bind_text(c, st, 2, carrier);
     db_bind_text(c, st, 3, manifest_id);
-    int rc = db_step(c, st);
-    int64_t id = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-    db_reset(c, st);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? 0 : rc;
+    int64_t id = 0;
+    int rc = db_row(c, st, &id, db_read_int64);
+    if (rc != 1)
+        return rc; /* 0: no permission left for the container */
     if (!(st = db_prepare(c, upd)))
         return DB_ERR;
     db_bind_text(c, st, 1, manifest_id);

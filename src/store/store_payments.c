@@ -223,10 +223,9 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_text(c, st, 2, kind);
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 /* from ledger_unpaid (schema migration 7), which holds only what is owed: the registration
@@ -495,10 +494,9 @@ int64_t store_guarantee_used(db_conn *c, const char *bank, const char *id)
         return DB_ERR;
     db_bind_text(c, st, 1, bank);
     db_bind_text(c, st, 2, id);
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc < 0 ? rc : DB_ERR;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0;
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
 /* ---- enterprise credit ----------------------------------------------------------------------- */
@@ -540,8 +538,9 @@ int store_credit_sources(db_conn *c, const char *party, int only_available, cred
     "id, party, amount, status, reason, requested_by, requested_at, decided_by, decided_at, note," \
     " declaration"
 
-static void refund_read(db_conn *c, db_stmt *st, refund_row *r)
+static void refund_read(db_conn *c, db_stmt *st, void *row)
 {
+    refund_row *r = row;
     memset(r, 0, sizeof *r);
     r->id = db_col_int64(c, st, 0);
     db_col_copy(c, st, 1, r->party, sizeof r->party);
@@ -603,11 +602,7 @@ int store_refund_get(db_conn *c, int64_t id, refund_row *out)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, id);
-    int rc = db_step(c, st);
-    if (rc == DB_ROW)
-        refund_read(c, st, out);
-    db_reset(c, st);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+    return db_row(c, st, out, refund_read);
 }
 
 int store_refunds_of(db_conn *c, const char *party, refund_row *out, int max)

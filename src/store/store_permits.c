@@ -312,11 +312,10 @@ int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty
     db_bind_text(c, st, 1, number);
     db_bind_text(c, st, 2, hs6);
     db_bind_int64(c, st, 3, qty);
-    int rc = db_step(c, st);
-    int64_t idx = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? 0 : rc;
+    int64_t idx = -1;
+    int rc = db_row(c, st, &idx, db_read_int64);
+    if (rc != 1)
+        return rc; /* 0: no item has the quantity left */
     st = db_prepare(c, upd);
     if (!st)
         return DB_ERR;
@@ -350,10 +349,9 @@ int store_cert_own_usage(db_conn *c, const char *decl_id, const char *number, in
     db_bind_text(c, st, 1, decl_id);
     db_bind_text(c, st, 2, number);
     db_bind_int64(c, st, 3, idx);
-    int rc = db_step(c, st);
-    *qty = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-    db_reset(c, st);
-    return rc == DB_ROW ? 0 : rc;
+    *qty = 0;
+    int rc = db_row(c, st, qty, db_read_int64);
+    return rc == 1 ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *cert_released,
@@ -382,11 +380,10 @@ int store_release_decl_usages(db_conn *c, const char *decl_id, int64_t *cert_rel
         if (!st)
             return DB_ERR;
         db_bind_text(c, st, 1, decl_id);
-        int rc = db_step(c, st);
-        *outs[k] = rc == DB_ROW ? db_col_int64(c, st, 0) : 0;
-        db_reset(c, st);
-        if (rc != DB_ROW)
-            return rc;
+        *outs[k] = 0;
+        int rc = db_row(c, st, outs[k], db_read_int64);
+        if (rc != 1)
+            return rc < 0 ? rc : DB_ERR;
     }
     const char *backs[2] = {cert_back, permit_back}, *dels[2] = {cert_del, permit_del};
     for (int k = 0; k < 2; k++) {

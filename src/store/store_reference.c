@@ -76,10 +76,8 @@ int64_t store_office_count(db_conn *c)
     db_stmt *st = db_prepare(c, "SELECT COUNT(*) FROM customs_offices");
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : DB_ERR;
-    db_reset(c, st);
-    return n;
+    int64_t n = 0;
+    return db_row(c, st, &n, db_read_int64) == 1 ? n : DB_ERR;
 }
 
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,

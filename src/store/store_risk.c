@@ -6,6 +6,7 @@
 
 #include "core/decl.h"
 #include "store/pack.h"
+#include "util/outbuf.h"
 #include "util/strmap.h"
 
 /* tables: src/store/schema.sql */
@@ -17,59 +18,25 @@
 #define RS '\x1e'
 #define US '\x1f'
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void put_char(sbuf *b, char c)
+static void put_text(outbuf *b, const char *v)
 {
-    if (b->failed)
-        return;
-    if (b->len + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    b->p[b->len++] = c;
-    b->p[b->len] = 0;
+    size_t at = b->n;
+    outbuf_puts(b, v);
+    for (size_t i = at; !b->failed && i < b->n; i++)
+        if (b->p[i] == RS || b->p[i] == US)
+            b->p[i] = ' ';
+    outbuf_putc(b, US);
 }
 
-static void put_text(sbuf *b, const char *v)
-{
-    for (; *v; v++)
-        put_char(b, *v == RS || *v == US ? ' ' : *v);
-    put_char(b, US);
-}
-
-static void put_int(sbuf *b, int64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while ((u /= 10) && n < 23);
-    if (v < 0)
-        put_char(b, '-');
-    while (n)
-        put_char(b, tmp[--n]);
-    put_char(b, US);
-}
+static void put_int(outbuf *b, int64_t v) { outbuf_printf(b, "%lld%c", (long long)v, US); }
 
 static char *encode_facts(const risk_fact *f, int n)
 {
-    sbuf b = {0};
+    outbuf b = {0};
     for (int i = 0; i < n; i++) {
         const risk_fact *x = &f[i];
         if (i)
-            put_char(&b, RS);
+            outbuf_putc(&b, RS);
         put_int(&b, x->line);
         put_text(&b, x->importer);
         put_text(&b, x->declarant);
@@ -93,11 +60,7 @@ static char *encode_facts(const risk_fact *f, int n)
         put_int(&b, x->aeo);
         put_int(&b, x->compliance);
     }
-    if (b.failed || !b.p) {
-        free(b.p);
-        return b.failed ? NULL : strdup("");
-    }
-    return b.p;
+    return outbuf_take(&b); /* NULL when memory ran out; "" for no facts */
 }
 
 /* Copies the field at *s (up to US) into dst; advances past the US. -1 when the text ends. */
@@ -228,9 +191,8 @@ int store_risk_outcome_put(db_conn *c, const char *decl_id, int64_t at, int viol
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
+    int64_t n = -1; /* stays so when the count could not be read */
+    int rc = db_row(c, st, &n, db_read_int64);
     if (n != 0)
         return n > 0 ? 0 : DB_ERR;
     if (!(st = db_prepare(c, ins)))
@@ -389,11 +351,10 @@ int64_t store_risk_model_put(db_conn *c, const risk_model_row *r)
     db_stmt *st = db_prepare(c, next);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
-    if (v < 0)
-        return rc == DB_ROW ? DB_ERR : rc;
+    int64_t v = -1;
+    int rc = db_row(c, st, &v, db_read_int64);
+    if (rc != 1 || v < 0)
+        return rc < 0 ? rc : DB_ERR;
     if (!(st = db_prepare(c, ins)))
         return DB_ERR;
     db_bind_int64(c, st, 1, v);
@@ -449,9 +410,8 @@ int store_risk_model_activate(db_conn *c, int64_t version)
     if (!st)
         return DB_ERR;
     db_bind_int64(c, st, 1, version);
-    int rc = db_step(c, st);
-    int64_t n = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
+    int64_t n = -1; /* stays so when the count could not be read */
+    int rc = db_row(c, st, &n, db_read_int64);
     if (n <= 0)
         return n == 0 ? 0 : DB_ERR;
     if (!(st = db_prepare(c, off)) || (rc = db_run(c, st)) != 0)
@@ -469,10 +429,9 @@ int64_t store_risk_model_active_version(db_conn *c)
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t v = rc == DB_ROW ? db_col_int64(c, st, 0) : rc == DB_DONE ? 0 : rc;
-    db_reset(c, st);
-    return v;
+    int64_t v = 0; /* none active */
+    int rc = db_row(c, st, &v, db_read_int64);
+    return rc < 0 ? rc : v;
 }
 
 int store_risk_model_active(db_conn *c, risk_model_row *out)

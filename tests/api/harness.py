@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import ssl
 import struct
 import subprocess
 import sys
@@ -61,12 +62,7 @@ PORTOP2 = "0931234568"     # terminal operator at Cat Lai (HCMC)
 TAX_KEYS = ("import_duty", "trade_remedy", "sct", "ept", "vat", "total")
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = pgserver.free_port  # a free loopback port (one definition for both modules)
 
 
 def run_cli(*args, check=True):
@@ -156,24 +152,7 @@ class Env:
         for key, party, loc in [("portop", PORTOP, "VNHPH-TC01"), ("portop2", PORTOP2, "VNSGN")]:
             self.tokens[key] = run_cli("token", "create", "--db", self.db, "--party", party,
                                        "--role", "port_operator", "--location", loc).stdout.strip()
-        self.port = free_port()
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
-            + self.key_args() + self.serve_args, stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
-        deadline = time.time() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
-                                            context=self.ssl_context) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
-            time.sleep(0.05)
+        self.serve()
         frm = (TODAY - datetime.timedelta(days=60)).isoformat()
         to = (TODAY + datetime.timedelta(days=60)).isoformat()
         st, body, _ = self.call("PUT", "/api/v1/exchange-rates", "admin", {"rates": [
@@ -185,6 +164,47 @@ class Env:
              "source": "test"}]})
         if st != 200:
             raise RuntimeError("seeding exchange rates failed: %s %s" % (st, body))
+
+    def add_party(self, code, name, role, key=None, agency=None, extra=()):
+        """One more party (tax code, name; extra `party add` options), bound to an agency when one
+        is given, and a token of it in role: self.tokens[key or code]."""
+        run_cli("party", "add", "--db", self.db, "--tax-code", code, "--name", name, *extra)
+        if agency:
+            run_cli("agency", "bind", "--db", self.db, "--party", code, "--agency", agency)
+        self.tokens[key or code] = run_cli("token", "create", "--db", self.db, "--party", code,
+                                           "--role", role).stdout.strip()
+
+    def serve(self, *extra):
+        """Starts `serve` on the database as it is (start() makes a new one first), with
+        serve_args and extra options, on a free port; returns once /healthz answers 200."""
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port]
+            + self.key_args() + self.serve_args + list(extra), stdout=self.log,
+            stderr=subprocess.STDOUT)
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
+        deadline = time.time() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1,
+                                            context=self.ssl_context) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
+            time.sleep(0.05)
+
+    def stop_server(self):
+        """Stops the server cleanly (its last audit checkpoint written) and keeps the database, for
+        tests that work on its files or copies; stop() still cleans up after them."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+        self.proc = None
+        self.log = None
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -447,6 +467,91 @@ class ApiCase(unittest.TestCase):
             self.assertIn("amount", taxes[k])
             self.assertRegex(taxes[k]["amount"], r"^-?\d+(\.\d+)?$")
 
+
+
+class OwnEnvCase(ApiCase):
+    """A class with a database and server of its own (an Env) instead of the shared ENV: started
+    before its first test, stopped (and its audit trail verified) after its last. What varies is
+    said by class attributes and hooks:
+
+      env_name           the Env's name (its folder, its PostgreSQL database); default: the
+                         class's name in lower case
+      serve_args         more `serve` options (limits)
+      tls                True: HTTPS with a self-signed certificate for 127.0.0.1, made with the
+                         openssl CLI in cls.tls_dir (cls.cert, cls.key; removed after)
+      engine             "sqlite" or "postgresql": the class needs that engine and is skipped, with
+                         engine_note as the reason, in the other pass
+      skip_audit_verify  True when the tests change the database behind the service's back
+      make_env()         the Env before it starts (override for what is made first: a server,
+                         a mount); it cleans up after itself when it fails
+      setUpEnv()         after the server started: parties, tokens, data; when it fails, the
+                         class is torn down (tearDownClass) before the error is raised
+      tearDownClass()    extend with super().tearDownClass() for what make_env made
+    """
+    env = None
+    env_name = None
+    serve_args = ()
+    tls = False
+    engine = None
+    engine_note = None
+    skip_audit_verify = False
+
+    @classmethod
+    def make_env(cls, **kw):
+        """The Env, not started (keyword arguments go to Env)."""
+        serve_args = list(cls.serve_args)
+        try:
+            if cls.tls:
+                cls.tls_dir = tempfile.mkdtemp(prefix="ecustoms-tls-")
+                cls.cert = os.path.join(cls.tls_dir, "cert.pem")
+                cls.key = os.path.join(cls.tls_dir, "key.pem")
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                "-keyout", cls.key, "-out", cls.cert], check=True,
+                               capture_output=True)
+                serve_args += ["--tls-cert", cls.cert, "--tls-key", cls.key]
+                kw.update(scheme="https", ssl_context=ssl.create_default_context(cafile=cls.cert))
+            env = Env(cls.env_name or cls.__name__.lower(), serve_args=serve_args, **kw)
+        except BaseException:
+            if cls.tls:
+                shutil.rmtree(cls.tls_dir, ignore_errors=True)
+            raise
+        env.skip_audit_verify = cls.skip_audit_verify
+        return env
+
+    @classmethod
+    def setUpEnv(cls):
+        """After the server started (nothing by default)."""
+
+    @classmethod
+    def setUpClass(cls):
+        engine = "postgresql" if DB_URL else "sqlite"
+        if cls.engine and cls.engine != engine:
+            raise unittest.SkipTest(cls.engine_note or "%s only" % cls.engine)
+        cls.env = None
+        cls.env = cls.make_env()
+        try:
+            cls.env.start()
+            cls.setUpEnv()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.env:
+            cls.env.stop()
+        if cls.tls:
+            shutil.rmtree(cls.tls_dir, ignore_errors=True)
+
+    @classmethod
+    def case(cls):
+        """An ApiCase on this class's Env, for its helpers (create, registered, pay) in
+        setUpEnv."""
+        c = ApiCase()
+        c.env = cls.env
+        return c
 
 
 SERVER_FAILURES = []  # unclean server exits, reported by run.py

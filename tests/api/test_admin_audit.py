@@ -11,21 +11,8 @@ from harness import *  # noqa: F401,F403
 import harness
 
 
-class T11AdminAudit(ApiCase):
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("admin-audit")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+class T11AdminAudit(OwnEnvCase):
+    env_name = "admin-audit"
 
     def chain(self, name):
         st, b, _ = self.call("GET", "/api/v1/admin/audit?chain=audit:" + name, "officer")

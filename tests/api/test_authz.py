@@ -21,38 +21,25 @@ CALLERS = ["none", "malformed", "active", "other", "broker", "officer", "risk", 
            "carrier", "carrier2", "portop", "portop2", "bank", "bank2", "agency", "asw"]
 
 
-class T46TrustAuthzMatrix(ApiCase):
-    env = None
+class T46TrustAuthzMatrix(OwnEnvCase):
+    env_name = "authz"
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("authz")
-        try:
-            cls.env.start()
-            e = cls.env
-            for code, role, key in [(AGENCY_PARTY, "agency", "agency"), (ASW_PARTY, "asw", "asw")]:
-                run_cli("party", "add", "--db", e.db, "--tax-code", code, "--name", "Party " + code)
-                e.tokens[key] = run_cli("token", "create", "--db", e.db, "--party", code,
-                                        "--role", role).stdout.strip()
-            e.tokens["malformed"] = "not-a-token-" + "x" * 20
-            c = ApiCase()
-            c.env = e
-            cls.ctr, bl = fresh_container(), fresh_bl()
-            st, m, _ = e.call("POST", "/api/v1/manifests", "carrier", manifest([bill(bl, [(cls.ctr, "S1")])]))
-            assert st == 201, m
-            cls.manifest = m["id"]
-            d = declaration()
-            d["transport"]["bills_of_lading"] = [bl]
-            d["transport"]["containers"] = [cls.ctr]
-            cls.number = c.registered(decl=d)["number"]
-            c.pay([(cls.number, 1)])
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        e = cls.env
+        for code, role, key in [(AGENCY_PARTY, "agency", "agency"), (ASW_PARTY, "asw", "asw")]:
+            e.add_party(code, "Party " + code, role, key=key)
+        e.tokens["malformed"] = "not-a-token-" + "x" * 20
+        c = cls.case()
+        cls.ctr, bl = fresh_container(), fresh_bl()
+        st, m, _ = e.call("POST", "/api/v1/manifests", "carrier", manifest([bill(bl, [(cls.ctr, "S1")])]))
+        assert st == 201, m
+        cls.manifest = m["id"]
+        d = declaration()
+        d["transport"]["bills_of_lading"] = [bl]
+        d["transport"]["containers"] = [cls.ctr]
+        cls.number = c.registered(decl=d)["number"]
+        c.pay([(cls.number, 1)])
 
     def params(self):
         return {"id": self.number, "tax_code": ACTIVE, "mandate_id": "999999",

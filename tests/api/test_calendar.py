@@ -15,18 +15,9 @@ def vn_date(iso_instant):
     return t.astimezone(harness.VN_TZ).date()
 
 
-class T16Calendar(ApiCase):
+class T16Calendar(OwnEnvCase):
     """Its own server and database: changing a day moves every deadline of a shared one."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("calendar")
-        cls.env.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "calendar"
 
     def days(self, frm, to, token="active"):
         st, b, _ = self.call("GET", "/api/v1/calendar?from=%s&to=%s" % (frm, to), token)

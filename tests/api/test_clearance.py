@@ -850,21 +850,8 @@ class T09Reference(ApiCase):
 
 # ---- invalidation (its own database: it sweeps every declaration) -----------------------------
 
-class T10Invalidation(ApiCase):
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("invalidate")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+class T10Invalidation(OwnEnvCase):
+    env_name = "invalidate"
 
     def invalidate(self, days=0, expect=200):
         d = (TODAY + datetime.timedelta(days=days)).isoformat()

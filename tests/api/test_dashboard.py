@@ -189,32 +189,22 @@ def expected_tables(env, office, start, end, as_of):
     }
 
 
-class T16DashFigures(ApiCase):
+class T16DashFigures(OwnEnvCase):
     """A known set of declarations in a database of its own: green, yellow and red ones taken
     through registration, checks, clearance, payment, gate-out and an amendment after clearance;
     one check made late by moving its event past the legal limit."""
-    env = None
+    env_name = "dash"
+    # build() makes two checks late by editing their events' times in this throwaway
+    # database, which the audit trail rightly reports as tampering
+    skip_audit_verify = True
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("dash")
-        # build() makes two checks late by editing their events' times in this throwaway
-        # database, which the audit trail rightly reports as tampering
-        cls.env.skip_audit_verify = True
-        try:
-            cls.env.start()
-            add_user(cls.env, "manager.dash", CUSTOMS, "manager", name="Trần Thị Quản Lý",
-                     office="02CI")
-            cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
-                                                "manager.dash").stdout.strip()
-            cls.build()
-        except Exception:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        add_user(cls.env, "manager.dash", CUSTOMS, "manager", name="Trần Thị Quản Lý",
+                 office="02CI")
+        cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
+                                            "manager.dash").stdout.strip()
+        cls.build()
 
     @classmethod
     def build(cls):
@@ -412,23 +402,10 @@ class T16DashFigures(ApiCase):
         self.assert_errors(st, b, [("table", "/table")])
 
 
-class T16DashOpenAtPeriodEnd(ApiCase):
+class T16DashOpenAtPeriodEnd(OwnEnvCase):
     """Open cases as of a period's end: a declaration cancelled after that end was open at it
     (the defect: every cancelled or rejected declaration was left out, whenever it ended)."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("dashend")
-        try:
-            cls.env.start()
-        except Exception:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "dashend"
 
     def dash(self, query):
         st, b, _ = self.call("GET", "/api/v1/dashboard?" + query, "officer")

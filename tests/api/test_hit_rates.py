@@ -73,28 +73,18 @@ def expected(env, start, end):
             "violations": total[2], "hit_rate_percent": share(total)}, registered, items
 
 
-class T16HitRates(ApiCase):
+class T16HitRates(OwnEnvCase):
     """A database of its own: two rules (red on phones, yellow on bicycles) select five
     declarations; two phones inspected (one violation), one bicycle's documents passed."""
-    env = None
+    env_name = "hitrates"
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("hitrates")
-        try:
-            cls.env.start()
-            add_user(cls.env, "manager.hr", CUSTOMS, "manager", name="Lê Thị Quản Lý",
-                     office="02CI")
-            cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
-                                                "manager.hr").stdout.strip()
-            cls.build()
-        except Exception:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        add_user(cls.env, "manager.hr", CUSTOMS, "manager", name="Lê Thị Quản Lý",
+                 office="02CI")
+        cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
+                                            "manager.hr").stdout.strip()
+        cls.build()
 
     @classmethod
     def build(cls):

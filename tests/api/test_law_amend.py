@@ -8,9 +8,7 @@ class T14AmendReview(ApiCase):
 
     def enterprise(self):
         code = "08" + "".join(str(b % 10) for b in os.urandom(8))
-        run_cli("party", "add", "--db", self.env.db, "--tax-code", code, "--name", "Test " + code)
-        self.env.tokens[code] = run_cli("token", "create", "--db", self.env.db, "--party", code,
-                                        "--role", "declarant").stdout.strip()
+        self.env.add_party(code, "Test " + code, "declarant")
         return code
 
     def phones(self, ent, qty):

@@ -5,22 +5,9 @@ from harness import *  # noqa: F401,F403
 import harness
 
 
-class T14LawAudit(ApiCase):
+class T14LawAudit(OwnEnvCase):
     """Its own database: the selection ranks every cleared declaration."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("law-audit")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "law-audit"
 
     def cleared(self, decl=None, amend=None):
         r = self.registered(decl=decl)

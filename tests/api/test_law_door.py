@@ -9,25 +9,13 @@ import harness
 DOOR_ASW = "0100777888"  # the ASEAN Single Window gateway (lodges e-C/Os)
 
 
-class T14LawDoor(ApiCase):
-    env = None
+class T14LawDoor(OwnEnvCase):
+    env_name = "law-door"
     seq = 0
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("law-door")
-        try:
-            cls.env.start()
-            run_cli("party", "add", "--db", cls.env.db, "--tax-code", DOOR_ASW, "--name", "VNSW")
-            cls.env.tokens["asw"] = run_cli("token", "create", "--db", cls.env.db, "--party",
-                                            DOOR_ASW, "--role", "asw").stdout.strip()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        cls.env.add_party(DOOR_ASW, "VNSW", "asw", key="asw")
 
     def fresh_decl(self, **over):
         """A declaration with its own invoice and bill of lading numbers (so that it is not a
@@ -193,22 +181,9 @@ class T14LawDoor(ApiCase):
         self.assertIn("duplicate_invoice", json.dumps(ev["detail"]))
 
 
-class T14LawDoorRates(ApiCase):
+class T14LawDoorRates(OwnEnvCase):
     """Its own database: it moves the USD rate."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("law-door-fx")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "law-door-fx"
 
     def put(self, rates, confirm=None, expect=200):
         body = {"rates": rates}

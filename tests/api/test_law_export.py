@@ -56,22 +56,9 @@ class T14LawExport(ApiCase):
         self.assertEqual(d["taxes"]["total"]["amount"], "0")
 
 
-class T14LawExportGate(ApiCase):
+class T14LawExportGate(OwnEnvCase):
     """Its own database: the container's history must be its own."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("law-export")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "law-export"
 
     def gate(self, type_, container, location="VNHPH-TC01", token="portop", seal="VN-EXP-1"):
         st, b, _ = self.call("POST", "/api/v1/gate-events", token,

@@ -13,30 +13,15 @@ LAMPS = "94054910"           # MOIT quality inspection (1182/QĐ-BCT), before cl
 TYRES = "40111000"           # MOT certification after clearance (12/2022/TT-BGTVT)
 
 
-class LawEnv(ApiCase):
+class LawEnv(OwnEnvCase):
     """Its own database: MARD, MOIT and MOT are connected (a party bound to each)."""
-    env = None
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env(cls.__name__.lower())
-        try:
-            cls.env.start()
-            for code, name, agency in [(MARD_AGENCY, "MARD Animal Health", "MARD"),
-                                       (MOIT_AGENCY, "MOIT Quality Inspection", "MOIT"),
-                                       (MOT_AGENCY, "Vietnam Register", "MOT")]:
-                run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
-                run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
-                cls.env.tokens[agency.lower()] = run_cli(
-                    "token", "create", "--db", cls.env.db, "--party", code,
-                    "--role", "agency").stdout.strip()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        for code, name, agency in [(MARD_AGENCY, "MARD Animal Health", "MARD"),
+                                   (MOIT_AGENCY, "MOIT Quality Inspection", "MOIT"),
+                                   (MOT_AGENCY, "Vietnam Register", "MOT")]:
+            cls.env.add_party(code, name, "agency", key=agency.lower(), agency=agency)
 
     def horses(self, qty="4"):
         return declaration(items=[item(HORSES, qty, "12000", origin="AU",

@@ -14,22 +14,9 @@ def legal_start(d):
     return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN_TZ).timestamp())
 
 
-class T14LawTime(ApiCase):
+class T14LawTime(OwnEnvCase):
     """Its own database: it sweeps every declaration and changes the USD rate."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("law-time")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "law-time"
 
     def move_registration(self, number, at):
         """Sets a declaration's registration (and creation) instant: the way to make it old

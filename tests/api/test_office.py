@@ -564,34 +564,11 @@ class T16OfficeWorklists(ApiCase):
         self.assert_errors(st, b, [("status", "/status"), ("date", "/from")])
 
 
-class T16OfficeTlsCookie(ApiCase):
+class T16OfficeTlsCookie(OwnEnvCase):
     """Served over HTTPS (`serve --tls-cert`), the session cookie is Secure: the
     browser never sends it over plain HTTP. Self-signed certificate made by openssl here."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        import ssl
-        d = tempfile.mkdtemp(prefix="ecustoms-office-tls-")
-        cls.tmp = d
-        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
-        cls.env = Env("officetls", serve_args=["--tls-cert", cert, "--tls-key", key],
-                      scheme="https", ssl_context=ssl.create_default_context(cafile=cert))
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            shutil.rmtree(d, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    env_name = "officetls"
+    tls = True
 
     def test_the_session_cookie_is_secure_over_tls(self):
         add_user(self.env, "tls.user", ACTIVE, "declarant")

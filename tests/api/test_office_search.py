@@ -7,25 +7,15 @@ from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, cons
 import harness
 
 
-class T16OfficeSeededSearch(ApiCase):
+class T16OfficeSeededSearch(OwnEnvCase):
     """800 declarations by `db seed` (every one has the word "goods" and the seeded container;
     "importer" too): more than the 500 matches that make a word common."""
-    env = None
+    env_name = "search"
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("search")
-        try:
-            cls.env.start()
-            run_cli("db", "seed", "--db", cls.env.db, "--declarations", "800", "--per-day", "80",
-                    "--enterprises", "50", "--seed", "5")
-        except Exception:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        run_cli("db", "seed", "--db", cls.env.db, "--declarations", "800", "--per-day", "80",
+                "--enterprises", "50", "--seed", "5")
 
     def sql_ids(self, words=(), status=None, channel=None):
         """Every matching declaration, newest first, by a direct query of the database."""

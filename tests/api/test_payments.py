@@ -309,10 +309,7 @@ class T12Payments(ApiCase):
         """A fresh enterprise and a declarant token of it (credit and guarantees are per
         enterprise: a fresh one keeps the figures of a test its own)."""
         code = "08" + "".join(str(b % 10) for b in os.urandom(8))
-        run_cli("party", "add", "--db", self.env.db, "--tax-code", code, "--name", "Test " + code,
-                *extra)
-        self.env.tokens[code] = run_cli("token", "create", "--db", self.env.db, "--party", code,
-                                        "--role", "declarant").stdout.strip()
+        self.env.add_party(code, "Test " + code, "declarant", extra=extra)
         return code
 
     def registered_for(self, ent):
@@ -610,27 +607,14 @@ class T12Payments(ApiCase):
                     self.env.keys["bank"].replace(".key", ".pub"), check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("not a bank", p.stderr)
-class T15Debts(ApiCase):
+class T15Debts(OwnEnvCase):
     """e-Payment reports: the enterprise statement (and the AEO monthly statement),
     overdue debts derived from the ledger, and the registration refusal they feed. Its own
     database: the tests move declarations back in time in the SQLite file, as time would."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("debts")
-        # age() moves dates back in the database behind the service's back: exactly what the
-        # audit trail reports (test_trust.py tests that), so this database is not verified
-        cls.env.skip_audit_verify = True
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "debts"
+    # age() moves dates back in the database behind the service's back: exactly what the
+    # audit trail reports (test_trust.py tests that), so this database is not verified
+    skip_audit_verify = True
 
     enterprise = T12Payments.enterprise
     registered_for = T12Payments.registered_for

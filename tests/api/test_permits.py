@@ -9,33 +9,19 @@ CIPHER_AGENCY = "0100100001"  # the civil-cryptography licensing authority (proc
 MIC_AGENCY = "0100100002"    # bound to MIC procedures only
 
 
-class T12Permits(ApiCase):
+class T12Permits(OwnEnvCase):
     """85171300 lists one licence before registration: civil cryptography products (Decree
     211/2025/NĐ-CP, agency GOV), connected to e-Permit in this environment (a party bound to it).
     Until the used-goods rows were read as bans these tests used "Hàng tiêu dùng QSD cấp NK" (08/2023/TT-BCT PL1.I) as a MOIT
     licence: it is the ban on used goods (data/tariff/SOURCE.md)."""
-    env = None
+    env_name = "permits"
     seq = 0
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("permits")
-        try:
-            cls.env.start()
-            for code, name, agency in [(CIPHER_AGENCY, "Government Cipher Committee", "GOV"),
-                                       (MIC_AGENCY, "MIC Publishing Authority", "MIC")]:
-                run_cli("party", "add", "--db", cls.env.db, "--tax-code", code, "--name", name)
-                run_cli("agency", "bind", "--db", cls.env.db, "--party", code, "--agency", agency)
-                cls.env.tokens[agency.lower()] = run_cli(
-                    "token", "create", "--db", cls.env.db, "--party", code,
-                    "--role", "agency").stdout.strip()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        for code, name, agency in [(CIPHER_AGENCY, "Government Cipher Committee", "GOV"),
+                                   (MIC_AGENCY, "MIC Publishing Authority", "MIC")]:
+            cls.env.add_party(code, name, "agency", key=agency.lower(), agency=agency)
 
     def issue(self, expect=201, token="gov", **over):
         T12Permits.seq += 1
@@ -201,26 +187,14 @@ class T12Permits(ApiCase):
 VN_ASW = "0100100003"        # the ASEAN Single Window gateway (role asw)
 
 
-class T13CertificatesOfOrigin(ApiCase):
+class T13CertificatesOfOrigin(OwnEnvCase):
     """61091010 (cotton T-shirts): MFN 20 %, ACFTA 0 % with a form E certificate."""
-    env = None
+    env_name = "co"
     seq = 0
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("co")
-        try:
-            cls.env.start()
-            run_cli("party", "add", "--db", cls.env.db, "--tax-code", VN_ASW, "--name", "VNSW")
-            cls.env.tokens["asw"] = run_cli("token", "create", "--db", cls.env.db, "--party",
-                                            VN_ASW, "--role", "asw").stdout.strip()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        cls.env.add_party(VN_ASW, "VNSW", "asw", key="asw")
 
     def lodge(self, expect=201, token="asw", items=None, **over):
         T13CertificatesOfOrigin.seq += 1

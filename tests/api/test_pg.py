@@ -73,33 +73,28 @@ def wait_health(base, status, timeout=30):
         time.sleep(0.1)
 
 
-class T30PgOutage(ApiCase):
+class T30PgOutage(OwnEnvCase):
     """The database server stops and starts again under a running ecustoms server (its own
     throwaway PostgreSQL, so the rest of the suite is not disturbed)."""
-    env = None
+    env_name = "outage"
+    engine, engine_note = "postgresql", PG_ONLY
     pg = None
 
     @classmethod
-    def setUpClass(cls):
-        if not harness.DB_URL:
-            raise unittest.SkipTest(PG_ONLY)
+    def make_env(cls):
         cls.pg = pgserver.PgServer().start()
-        cls.env = Env("outage", db_url=cls.pg.base())
         try:
-            cls.env.start()
+            return super().make_env(db_url=cls.pg.base())
         except BaseException:
-            cls.env.stop()
             cls.pg.destroy()
             raise
 
     @classmethod
     def tearDownClass(cls):
         if cls.env:
-            if cls.pg:
-                cls.pg.start()  # stop() drops the database
-            cls.env.stop()
-        if cls.pg:
-            cls.pg.destroy()
+            cls.pg.start()  # stop() drops the database
+        super().tearDownClass()
+        cls.pg.destroy()
 
     def test_outage_is_503_then_recovers(self):
         base = self.env.base
@@ -184,33 +179,27 @@ class T30PgOutage(ApiCase):
         self.assertIsNone(self.env.proc.poll())
 
 
-class T30PgTwoServers(ApiCase):
+class T30PgTwoServers(OwnEnvCase):
     """Two `serve` processes on one PostgreSQL database register at the same time: every number
     is distinct and every audit chain verifies (numbers come from one sequences row, locked in
     the write transaction)."""
-    env = None
+    env_name = "twoservers"
+    engine, engine_note = "postgresql", PG_ONLY
+    proc2 = None
 
     @classmethod
-    def setUpClass(cls):
-        if not harness.DB_URL:
-            raise unittest.SkipTest(PG_ONLY)
-        cls.env = Env("twoservers")
-        try:
-            cls.env.start()
-            cls.proc2, cls.base2, cls.log2 = start_server(cls.env)
-        except BaseException:
-            cls.env.stop()
-            raise
+    def setUpEnv(cls):
+        cls.proc2, cls.base2, cls.log2 = start_server(cls.env)
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "proc2", None):
+        if cls.proc2:
             cls.proc2.terminate()
             cls.proc2.wait(10)
             cls.log2.close()
             if cls.proc2.returncode != 0:
                 harness.SERVER_FAILURES.append("second server exited with %d" % cls.proc2.returncode)
-        cls.env.stop()
+        super().tearDownClass()
 
     def test_numbers_distinct_and_chains_verify(self):
         tok = self.env.tokens["loader"]
@@ -242,39 +231,22 @@ class T30PgTwoServers(ApiCase):
         self.assertIn("every hash chain intact", p.stdout)
 
 
-class T30PgAudit(ApiCase):
+class T30PgAudit(OwnEnvCase):
     """The keyed audit trail on PostgreSQL as on SQLite: its key and checkpoint log live
     in the state directory (--state-dir or $ECUSTOMS_STATE_DIR, named by the database), and
     `audit verify` finds tampering made with SQL on a copy of the database (CREATE DATABASE ...
     TEMPLATE, the key and log copied under the copy's name)."""
-    env = None
+    env_name = "pgaudit"
+    engine, engine_note = "postgresql", PG_ONLY
 
     @classmethod
-    def setUpClass(cls):
-        if not harness.DB_URL:
-            raise unittest.SkipTest(PG_ONLY)
-        cls.env = Env("pgaudit")
-        try:
-            cls.env.start()
-            c = ApiCase()
-            c.env = cls.env
-            cls.numbers = [c.registered()["number"] for _ in range(6)]
-            c.settle(cls.numbers[0])
-        except BaseException:
-            cls.env.stop()
-            raise
+    def setUpEnv(cls):
+        c = cls.case()
+        cls.numbers = [c.registered()["number"] for _ in range(6)]
+        c.settle(cls.numbers[0])
         # stopped cleanly: the last checkpoint is written; the copies are made from this state
-        cls.env.proc.terminate()
-        cls.env.proc.wait(10)
-        cls.env.log.close()
-        cls.env.proc = None
-        cls.env.log = None
+        cls.env.stop_server()
         cls.state = os.environ["ECUSTOMS_STATE_DIR"]
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.env:
-            cls.env.stop()
 
     def base_name(self, uri):
         return os.path.join(self.state, uri.rsplit("/", 1)[1])

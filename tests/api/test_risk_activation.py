@@ -9,28 +9,18 @@ from test_office import add_user
 CUSTOMS = "0000000000"
 
 
-class T16RiskActivation(ApiCase):
+class T16RiskActivation(OwnEnvCase):
     """Its own database: the model rows it stores cannot be loaded (they are not trained), so the
     server's scorer falls back to the rules, which no other test should meet."""
-    env = None
+    env_name = "riskact"
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("riskact")
-        try:
-            cls.env.start()
-            with cls.env.connect_db() as c:  # either engine
-                for v in (41, 42):
-                    c.execute("INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained,"
-                              " active, features, metrics, params, model) VALUES (%d, 0, 0, 0, 10, 0, '[]',"
-                              " '{\"auc\": 0.5}', '{}', '{\"learner\": \"not trained\"}')" % v)
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        with cls.env.connect_db() as c:  # either engine
+            for v in (41, 42):
+                c.execute("INSERT INTO risk_models (version, created_at, train_from, train_to, rows_trained,"
+                          " active, features, metrics, params, model) VALUES (%d, 0, 0, 0, 10, 0, '[]',"
+                          " '{\"auc\": 0.5}', '{}', '{\"learner\": \"not trained\"}')" % v)
 
     def active(self):
         st, b, _ = self.call("GET", "/api/v1/risk/models", "risk")

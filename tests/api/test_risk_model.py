@@ -35,29 +35,19 @@ def history_csv(path, first_day, days, seed=7, first_id=1000):
     return len(rows)
 
 
-class T14RiskModel(ApiCase):
+class T14RiskModel(OwnEnvCase):
     """A model trained with `ecustoms risk train` on an imported history, picked up by the
     running server without a restart; scores, explanations, outcomes, roll-back, fallback."""
-    env = None
+    env_name = "riskmodel"
 
     @classmethod
-    def setUpClass(cls):
-        cls.env = Env("riskmodel")
-        try:
-            cls.env.start()
-            cls.csv = os.path.join(cls.env.dir, "history.csv")
-            cls.rows = history_csv(cls.csv, TODAY - datetime.timedelta(days=80), 78)
-            run_cli("risk", "import-history", "--db", cls.env.db, "--csv", cls.csv)
-            out = run_cli("risk", "train", "--db", cls.env.db, "--rounds", "30").stdout
-            cls.version = int(re.search(r"model (\d+):", out).group(1))
-            cls.wait_in_use(cls.version)
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    def setUpEnv(cls):
+        cls.csv = os.path.join(cls.env.dir, "history.csv")
+        cls.rows = history_csv(cls.csv, TODAY - datetime.timedelta(days=80), 78)
+        run_cli("risk", "import-history", "--db", cls.env.db, "--csv", cls.csv)
+        out = run_cli("risk", "train", "--db", cls.env.db, "--rounds", "30").stdout
+        cls.version = int(re.search(r"model (\d+):", out).group(1))
+        cls.wait_in_use(cls.version)
 
     @classmethod
     def wait_in_use(cls, version):

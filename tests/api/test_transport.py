@@ -119,27 +119,14 @@ class T15NetUtf8(ApiCase):
         self.assertIn(("container_number", "/container"), error_codes(b), b)
 
 
-class T15NetLimits(ApiCase):
+class T15NetLimits(OwnEnvCase):
     """One address cannot take every connection and a slow client is cut. Its own
     server, with small limits so that the test is quick."""
-    env = None
     PER_ADDRESS = 4
     TIMEOUT = 2
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Env("limits", serve_args=[
-            "--max-connections-per-address", str(cls.PER_ADDRESS),
-            "--request-timeout", str(cls.TIMEOUT)])
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "limits"
+    serve_args = ("--max-connections-per-address", str(PER_ADDRESS),
+                  "--request-timeout", str(TIMEOUT))
 
     def healthz_from(self, source):
         return raw_request(self.env.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
@@ -205,34 +192,11 @@ class T15NetLimits(ApiCase):
             s.close()
 
 
-class T15NetTls(ApiCase):
+class T15NetTls(OwnEnvCase):
     """HTTPS served directly (`serve --tls-cert --tls-key`, libmicrohttpd with GnuTLS), with a
     self-signed certificate made by openssl here."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        d = tempfile.mkdtemp(prefix="ecustoms-tls-")
-        cls.cert, cls.key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", cls.key, "-out", cls.cert], check=True, capture_output=True)
-        ctx = ssl.create_default_context(cafile=cls.cert)
-        cls.env = Env("tls", serve_args=["--tls-cert", cls.cert, "--tls-key", cls.key],
-                      scheme="https", ssl_context=ctx)
-        cls.tmp = d
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            shutil.rmtree(d, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    env_name = "tls"
+    tls = True
 
     def test_https_serves_the_api_with_the_certificate(self):
         d = self.create()
@@ -264,23 +228,17 @@ def non_loopback_ipv4():
     return ip if ip and not ip.startswith("127.") else None
 
 
-class T15NetPlainBearer(ApiCase):
+class T15NetPlainBearer(OwnEnvCase):
     """Bearer tokens never travel in clear outside loopback: a server listening on
     all interfaces, reached through this machine's own non-loopback address."""
-    env = None
+    env_name = "plainbearer"
 
     @classmethod
-    def setUpClass(cls):
+    def make_env(cls):
         cls.ip = non_loopback_ipv4()
         if not cls.ip:
             raise unittest.SkipTest("no non-loopback IPv4 address on this machine")
-        cls.env = Env("plainbearer")
-        cls.env.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.env:
-            cls.env.stop()
+        return super().make_env()
 
     def serve(self, *extra):
         port = free_port()
@@ -322,37 +280,30 @@ class T15NetPlainBearer(ApiCase):
         self.assertEqual(st, 200, raw)
 
 
-class T15NetStorageFaults(ApiCase):
+class T15NetStorageFaults(OwnEnvCase):
     """Storage faults are loud: a read-only database file warns at start, answers
     writes with 503 + Retry-After at once (no 1.3 s of retries, no 500), logs the cause and shows
     it in /healthz; `serve` refuses a missing or empty --db instead of creating it.
 
     The read-only file is made read-only for the server's user: as root, permissions do not bind,
     so the server then runs as `nobody` (setpriv)."""
-    env = None
+    env_name = "storage"
+    engine, engine_note = "sqlite", PG_SKIP_FILE
 
     @classmethod
-    def setUpClass(cls):
-        if harness.DB_URL:
-            raise unittest.SkipTest(PG_SKIP_FILE)
-        cls.env = Env("storage")
-        try:
-            cls.env.start()
-            cls.decl_id = None
-            st, b, _ = cls.env.call("POST", "/api/v1/declarations", "active", declaration())
-            if st != 201:
-                raise RuntimeError("seeding a declaration failed: %s %s" % (st, b))
-            cls.decl_id = b["id"]
-        except BaseException:
-            cls.env.stop()
-            raise
+    def setUpEnv(cls):
+        cls.decl_id = None
+        st, b, _ = cls.env.call("POST", "/api/v1/declarations", "active", declaration())
+        if st != 201:
+            raise RuntimeError("seeding a declaration failed: %s %s" % (st, b))
+        cls.decl_id = b["id"]
 
     @classmethod
     def tearDownClass(cls):
         os.chmod(cls.env.dir, 0o700)
         if os.path.exists(cls.env.db):
             os.chmod(cls.env.db, 0o600)
-        cls.env.stop()
+        super().tearDownClass()
 
     def serve_readonly(self):
         """Restarts the class's server on a read-only database file; returns (proc, log path)."""
@@ -435,26 +386,12 @@ def public_pem_of(private_pem_path):
                           capture_output=True, text=True).stdout
 
 
-class T15NetKeys(ApiCase):
+class T15NetKeys(OwnEnvCase):
     """The QR signing key leaves the database: a file of mode 0600 made by
     `db init` (next to the database) or `key generate`, chosen by `serve --signing-key`; a key an
     older version stored in `settings` is moved out at start; a file others can read is refused."""
-    env = None
-
-    @classmethod
-    def setUpClass(cls):
-        if harness.DB_URL:
-            raise unittest.SkipTest(PG_SKIP_KEYS)
-        cls.env = Env("keys")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+    env_name = "keys"
+    engine, engine_note = "sqlite", PG_SKIP_KEYS
 
     def restart(self, *extra, expect_start=True):
         e = self.env
@@ -548,36 +485,29 @@ class T15NetKeys(ApiCase):
             self.restart()
 
 
-class T15NetDiskFull(ApiCase):
+class T15NetDiskFull(OwnEnvCase):
     """A full disk: writes answer 503 + Retry-After at once, the cause (database or
     disk is full) is logged and shown in /healthz, reads keep working, and once space is freed
     writes succeed again. The database lives on a small tmpfs mounted for the test, filled with a
     filler file; without the privilege to mount, the class is skipped (say so in the report)."""
-    env = None
+    env_name = "diskfull"
+    engine, engine_note = "sqlite", PG_SKIP_FILE
 
     @classmethod
-    def setUpClass(cls):
-        if harness.DB_URL:
-            raise unittest.SkipTest(PG_SKIP_FILE)
+    def make_env(cls):
         cls.mnt = tempfile.mkdtemp(prefix="ecustoms-full-")
         p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", cls.mnt],
                            capture_output=True)
         if p.returncode != 0:
             os.rmdir(cls.mnt)
             raise unittest.SkipTest("cannot mount a small tmpfs here: %s" % p.stderr.decode())
-        cls.env = Env("diskfull")
-        cls.env.db = os.path.join(cls.mnt, "db.sqlite")
-        try:
-            cls.env.start()
-        except BaseException:
-            cls.env.stop()
-            subprocess.run(["umount", cls.mnt])
-            os.rmdir(cls.mnt)
-            raise
+        env = super().make_env()
+        env.db = os.path.join(cls.mnt, "db.sqlite")
+        return env
 
     @classmethod
     def tearDownClass(cls):
-        cls.env.stop()
+        super().tearDownClass()
         subprocess.run(["umount", cls.mnt])
         os.rmdir(cls.mnt)
 

@@ -94,45 +94,29 @@ def _sha(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class T41TrustAudit(ApiCase):
+class T41TrustAudit(OwnEnvCase):
     """#2: the audit trail detects tampering, names the declaration and the event, and every
     read error is a failure."""
-    env = None
+    env_name = "audit"
+    engine = "sqlite"
+    engine_note = "tampers with a copy of the SQLite file; the PostgreSQL trail has T30PgAudit"
 
     @classmethod
-    def setUpClass(cls):
-        if harness.DB_URL:
-            raise unittest.SkipTest("tampers with a copy of the SQLite file; the PostgreSQL"
-                                    " trail has T30PgAudit")
-        cls.env = Env("audit")
-        try:
-            cls.env.start()
-            c = ApiCase()
-            c.env = cls.env
-            cls.numbers = []
-            for i in range(40):
-                r = c.registered()
-                cls.numbers.append(r["number"])
-            # a payment: ledger entries on the first declaration
-            c.settle(cls.numbers[0])
-            cls.events = {}
-            for n in cls.numbers:
-                st, b, _ = cls.env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")
-                assert st == 200, b
-                cls.events[n] = b["events"]
-        except BaseException:
-            cls.env.stop()
-            raise
+    def setUpEnv(cls):
+        c = cls.case()
+        cls.numbers = []
+        for i in range(40):
+            r = c.registered()
+            cls.numbers.append(r["number"])
+        # a payment: ledger entries on the first declaration
+        c.settle(cls.numbers[0])
+        cls.events = {}
+        for n in cls.numbers:
+            st, b, _ = cls.env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")
+            assert st == 200, b
+            cls.events[n] = b["events"]
         # stopped cleanly: the last checkpoint is written; keep the files, tamper with copies
-        cls.env.proc.terminate()
-        cls.env.proc.wait(10)
-        cls.env.log.close()
-        cls.env.proc = None
-        cls.env.log = None
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.stop()
+        cls.env.stop_server()
 
     def copy(self):
         d = tempfile.mkdtemp(prefix="ecustoms-audit-", dir=self.env.dir)
@@ -271,24 +255,9 @@ class T41TrustAudit(ApiCase):
         env = Env("audit-live")
         env.db = db
         env.skip_audit_verify = True
-        env.port = free_port()
-        env.log = open(os.path.join(env.dir, "server.log"), "wb")
-        env.proc = subprocess.Popen([harness.BINARY, "serve", "--db", db, "--listen",
-                                     "127.0.0.1:%d" % env.port, "--no-integrity-check"],
-                                    stdout=env.log, stderr=subprocess.STDOUT)
-        env.base = "http://127.0.0.1:%d" % env.port
         env.tokens = self.env.tokens
         try:
-            deadline = time.time() + 15
-            while True:
-                try:
-                    with urllib.request.urlopen(env.base + "/healthz", timeout=1) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                self.assertLess(time.time(), deadline)
-                time.sleep(0.05)
+            env.serve("--no-integrity-check")
             errors = 0
             for n in self.numbers:
                 st, b, _ = env.call("GET", "/api/v1/declarations/%s/events" % n, "officer")

@@ -76,6 +76,33 @@ static inline errs *errs_new(void)
     return e;
 }
 
+/* A cmocka test's state: the import fixture parsed (j), the declaration decoded from it (d) and
+ * the errors collected (e). fixture_setup and fixture_teardown make and free it. */
+typedef struct fixture_ctx {
+    json_t *j;
+    decl d;
+    errs *e;
+} fixture_ctx;
+
+static inline int fixture_setup(void **state)
+{
+    fixture_ctx *c = calloc(1, sizeof *c);
+    c->j = fixture_load(FIXTURE_IMPORT);
+    c->e = errs_new();
+    *state = c;
+    return 0;
+}
+
+static inline int fixture_teardown(void **state)
+{
+    fixture_ctx *c = *state;
+    decl_release(&c->d);
+    json_decref(c->j);
+    free(c->e);
+    free(c);
+    return 0;
+}
+
 /* The object at a slash path such as "/items/0" or "/invoice" ("" is the root). */
 static inline json_t *at(json_t *root, const char *path)
 {

@@ -8,30 +8,7 @@
 
 #include "decl_fixture.h"
 
-typedef struct ctx {
-    json_t *j;
-    decl d;
-    errs *e;
-} ctx;
-
-static int setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    c->j = fixture_load(FIXTURE_IMPORT);
-    c->e = errs_new();
-    *state = c;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ctx *c = *state;
-    decl_release(&c->d);
-    json_decref(c->j);
-    free(c->e);
-    free(c);
-    return 0;
-}
+typedef fixture_ctx ctx;
 
 static int decode(ctx *c)
 {
@@ -361,7 +338,7 @@ static void certificate_of_origin_shape(void **state)
     assert_err(c->e, "type", "/items/1/certificate_of_origin");
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
 int main(void)
 {

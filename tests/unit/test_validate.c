@@ -10,37 +10,14 @@
 
 #include "decl_fixture.h"
 
-typedef struct ctx {
-    json_t *j;
-    decl d;
-    errs *e;
-} ctx;
-
-static int setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    c->j = fixture_load(FIXTURE_IMPORT);
-    c->e = errs_new();
-    *state = c;
-    return 0;
-}
+typedef fixture_ctx ctx;
 
 static int setup_export(void **state)
 {
-    setup(state);
+    fixture_setup(state);
     ctx *c = *state;
     json_decref(c->j);
     c->j = fixture_load(FIXTURE_EXPORT);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ctx *c = *state;
-    decl_release(&c->d);
-    json_decref(c->j);
-    free(c->e);
-    free(c);
     return 0;
 }
 
@@ -380,8 +357,8 @@ static void packages_and_weight(void **state)
     assert_err(c->e, "positive", "/gross_weight_kg");
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-#define TX(f) cmocka_unit_test_setup_teardown(f, setup_export, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
+#define TX(f) cmocka_unit_test_setup_teardown(f, setup_export, fixture_teardown)
 
 int main(void)
 {
