@@ -845,19 +845,42 @@ typedef struct register_ctx {
     int channel;       /* the channel it was given, when registered */
 } register_ctx;
 
-/* The blacklist check of the registration stage. */
-static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
+/* The enterprise check's look-ups, started ahead of the job's first read (db_send): the party
+ * (slot 1: the overdue check may read the party itself) and its unpaid declarations. */
+typedef struct enterprise_sent {
+    db_stmt *party, *unpaid;
+} enterprise_sent;
+
+static int enterprise_send(db_conn *c, const char *tax_code, enterprise_sent *s)
+{
+    int rc = store_party_send(c, 1, tax_code, &s->party);
+    if (rc == 0 && (rc = pay_overdue_send(c, tax_code, svc_today(), 90, &s->unpaid)) != 0) {
+        db_reset(c, s->party);
+        s->party = NULL;
+    }
+    return rc;
+}
+
+/* A look-up started and not read (the job ended before the check) */
+static void enterprise_unsend(db_conn *c, enterprise_sent *s)
+{
+    if (s->party)
+        db_reset(c, s->party);
+    if (s->unpaid)
+        db_reset(c, s->unpaid);
+    s->party = s->unpaid = NULL;
+}
+
+/* The blacklist check of the registration stage; s: its look-ups started (enterprise_send),
+ * read and cleared here. */
+static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s, errs *e)
 {
     party p;
-    db_stmt *st;
-    /* the enterprise and its unpaid declarations are read in one round trip: the party look-up
-     * is sent (slot 1: the overdue check may read the party itself) and read after */
-    int rc = store_party_send(c, 1, tax_code, &st);
-    if (rc < 0)
-        return rc;
+    db_stmt *st = s->party, *ust = s->unpaid;
+    s->party = s->unpaid = NULL;
     /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
-    int ledger_days = pay_overdue_days(c, tax_code, svc_today(), 90, NULL);
-    rc = store_party_read(c, st, &p);
+    int ledger_days = pay_overdue_days_read(c, ust, tax_code, svc_today(), 90, NULL);
+    int rc = store_party_read(c, st, &p);
     if (rc < 0)
         return rc;
     if (ledger_days < 0)
@@ -880,6 +903,26 @@ static int check_enterprise(db_conn *c, const char *tax_code, errs *e)
     return 0;
 }
 
+/* What the registration job starts with the declaration's read (register_job) and reads later;
+ * each handle is cleared when read, and register_unsend resets what was not. */
+typedef struct register_sent {
+    enterprise_sent es;
+    insp_agencies ag;
+    db_stmt *seq, *mbl, *ledger;
+} register_sent;
+
+static void register_unsend(db_conn *c, register_sent *s)
+{
+    enterprise_unsend(c, &s->es);
+    insp_agencies_unsend(c, &s->ag);
+    db_stmt **st[] = {&s->seq, &s->mbl, &s->ledger};
+    for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
+        if (*st[i])
+            db_reset(c, *st[i]);
+        *st[i] = NULL;
+    }
+}
+
 static int register_job(db_conn *c, void *ctx)
 {
     register_ctx *rx = ctx;
@@ -891,12 +934,38 @@ static int register_job(db_conn *c, void *ctx)
 
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
-    int rc = store_decl_get_meta(c, x->key, &cur);
+    /* The enterprise check's look-ups, the next number and the first bill of lading's manifest
+     * go with the declaration's read (one round trip to a database server instead of four): the
+     * party and the kind are those read before the job, which the declaration still has if it
+     * did not change meanwhile (checked below). A job that does not register is rolled back,
+     * the number's upsert with it. */
+    register_sent s = {0};
+    int doc_type = number_doc_type(x->row.kind);
+    char seqname[16];
+    snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
+    int rc = enterprise_send(c, x->row.party, &s.es);
+    if (rc == 0)
+        rc = store_sequence_next_send(c, seqname, &s.seq);
+    if (rc == 0)
+        rc = svc_manifest_send(c, &rx->ax.d, &s.mbl);
+    if (rc == 0)
+        rc = insp_agencies_send(c, rx->tariff, &rx->ax.d, &s.ag);
+    if (rc == 0) /* (nothing below writes the ledger before pay_ledger_assess_sent reads it) */
+        rc = store_ledger_list_send(c, x->key, &s.ledger);
+    if (rc == 0)
+        rc = store_decl_get_meta(c, x->key, &cur);
+    if (rc <= 0)
+        register_unsend(c, &s);
     if (rc < 0)
         return rc;
-    if (rc == 0 || !can_see(x->job.req, &cur))
+    if (rc == 0 || !can_see(x->job.req, &cur)) {
+        register_unsend(c, &s);
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
-    if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL) {
+    }
+    if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL ||
+        strcmp(cur.party, x->row.party) != 0 || cur.kind != x->row.kind ||
+        strcmp(cur.id, x->key) != 0) {
+        register_unsend(c, &s);
         decl_row_release(&cur);
         return svc_fail(
             &x->job,
@@ -907,11 +976,11 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     errs_init(&e);
     if (x->row.kind == DECL_EXPORT) {
-        if ((rc = check_enterprise(c, cur.party, &e)) < 0)
+        if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0)
             goto out;
         for (int i = 0; i < e.n; i++)
             memcpy(e.items[i].path, "/exporter/tax_code", sizeof "/exporter/tax_code");
-    } else if ((rc = check_enterprise(c, cur.party, &e)) < 0) {
+    } else if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0) {
         goto out;
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
@@ -923,10 +992,8 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     }
     lifecycle_next(ST_PROVISIONAL, CH_NONE, ACT_REGISTER, &to);
-    int doc_type = number_doc_type(cur.kind);
-    char seqname[16];
-    snprintf(seqname, sizeof seqname, "decl.%d", doc_type);
-    int64_t seq = store_sequence_next(c, seqname);
+    int64_t seq = store_sequence_next_read(c, s.seq);
+    s.seq = NULL;
     if (seq < 0 || number_format(doc_type, seq, 0, number) != 0) {
         rc = seq < 0 ? (int)seq
                      : svc_fail(&x->job, svc_error(SVC_ERROR, "sequence_exhausted",
@@ -948,8 +1015,10 @@ static int register_job(db_conn *c, void *ctx)
     rc = store_decl_register(c, &next);
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
     json_t *owed = NULL;     /* specialised inspection: what the items owe */
-    if (rc == 0)
-        warnings = svc_manifest_on_register(c, cur.id, &rx->ax.d, &rc);
+    if (rc == 0) {
+        warnings = svc_manifest_on_register_sent(c, cur.id, &rx->ax.d, s.mbl, &rc);
+        s.mbl = NULL; /* read (or reset) there */
+    }
     if (rc == 0) /* the documents it declares, for the next one's duplicate check */
         rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now, 1); /* was provisional */
     if (rc == 0 && rx->dup_warnings) {
@@ -968,10 +1037,12 @@ static int register_job(db_conn *c, void *ctx)
         json_decref(detail);
     }
     if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
-        rc = insp_on_register(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &owed);
-    if (rc == 0) /* e-Payment: the assessment opens the declaration's tax ledger */
-        rc = pay_ledger_assess(c, cur.id, cur.party, to, next.total_tax, x->job.now, x->job.req,
-                               "registration");
+        rc = insp_on_register_sent(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &s.ag, &owed);
+    if (rc == 0) { /* e-Payment: the assessment opens the declaration's tax ledger */
+        rc = pay_ledger_assess_sent(c, s.ledger, cur.id, cur.party, to, next.total_tax, x->job.now,
+                                    x->job.req, "registration");
+        s.ledger = NULL; /* read there */
+    }
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
             snprintf(rx->facts[i].decl_id, sizeof rx->facts[i].decl_id, "%s", cur.id);
@@ -1013,6 +1084,7 @@ static int register_job(db_conn *c, void *ctx)
     json_decref(owed);
     json_decref(warnings);
 out:
+    register_unsend(c, &s);
     decl_row_release(&cur);
     return rc;
 }
@@ -1264,6 +1336,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     rx.w.key = rd.row.id;
     rx.w.seen_updated_at = rd.row.updated_at;
     rx.w.row.kind = rd.row.kind;
+    snprintf(rx.w.row.party, sizeof rx.w.row.party, "%s", rd.row.party);
     rx.w.row.tax_date = today;
     rx.tariff = a->tariff;
     rx.taxes_packed = rx.taxes_kept ? NULL : store_pack(rx.ax.taxes);

@@ -27,15 +27,53 @@ static int owes(const char *stage)
 
 /* ---- what is owed ---------------------------------------------------------------------------- */
 
-/* Agencies checked during one registration: connected or not (one query per agency). */
-typedef struct agency_memo {
-    const char *agency[16];
-    int connected[16];
-    int n;
-} agency_memo;
+/* Agencies checked during one registration: connected or not (insp_agencies, inspection.h:
+ * one statement for all of them, started ahead; an agency not in it is asked alone). */
+typedef insp_agencies agency_memo;
+
+int insp_agencies_send(db_conn *c, const tariff *t, const decl *d, insp_agencies *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < d->n_items; i++) {
+        const tariff_line *l = tariff_find(t, (uint32_t)strtoul(d->items[i].hs_code, NULL, 10));
+        for (int k = 0; l && k < l->n_procedures; k++) {
+            const tariff_procedure *p = &l->procedures[k];
+            if (!owes(p->stage) || !tariff_procedure_applies(p, d->kind == DECL_EXPORT))
+                continue;
+            int seen = 0;
+            for (int j = 0; j < a->n && !seen; j++)
+                seen = strcmp(a->agency[j], p->agency) == 0;
+            if (!seen && a->n < STORE_AGENCY_SLOTS)
+                a->agency[a->n++] = p->agency;
+        }
+    }
+    if (!a->n)
+        return 0;
+    int rc = store_agencies_connected_send(c, a->agency, a->n, &a->st);
+    if (rc != 0)
+        a->n = 0;
+    return rc;
+}
+
+void insp_agencies_unsend(db_conn *c, insp_agencies *a)
+{
+    if (a->st)
+        db_reset(c, a->st);
+    a->st = NULL;
+}
 
 static int connected(db_conn *c, agency_memo *m, const char *agency)
 {
+    if (m->st) { /* the look-up started by insp_agencies_send */
+        db_stmt *st = m->st;
+        m->st = NULL;
+        int rc = store_agencies_connected_read(c, st, m->agency, m->n, m->connected);
+        if (rc < 0) {
+            m->n = 0;
+            return rc;
+        }
+    }
+
     for (int i = 0; i < m->n; i++)
         if (strcmp(m->agency[i], agency) == 0)
             return m->connected[i];
@@ -53,6 +91,13 @@ static json_t *owed_json(const insp_owed_row *r, const insp_result_row *res, int
 int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *decl_id, int64_t now,
                      int fresh, json_t **owed)
 {
+    insp_agencies none = {0};
+    return insp_on_register_sent(c, t, d, decl_id, now, fresh, &none, owed);
+}
+
+int insp_on_register_sent(db_conn *c, const tariff *t, const decl *d, const char *decl_id,
+                          int64_t now, int fresh, insp_agencies *memo_in, json_t **owed)
+{
     /* sized to what the lines list (a 140 KiB buffer per registration would be an mmap) */
     int cap = 0;
     for (int i = 0; i < d->n_items; i++) {
@@ -64,12 +109,14 @@ int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *dec
         cap = MAX_OWED;
     insp_owed_row *old = fresh ? NULL : calloc(MAX_OWED, sizeof *old);
     insp_owed_row *rows = malloc((size_t)(cap ? cap : 1) * sizeof *rows);
-    agency_memo memo = {0};
+    agency_memo memo = *memo_in;
+    memo_in->st = NULL; /* read (or reset) here */
     int rc = 0, n_old = 0, n_rows = 0;
     json_t *list = owed ? json_array() : NULL;
     if (owed)
         *owed = NULL;
     if ((!fresh && !old) || !rows) {
+        insp_agencies_unsend(c, &memo);
         free(old);
         free(rows);
         return DB_ERR;
@@ -123,6 +170,7 @@ int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *dec
         list = NULL;
     }
 out:
+    insp_agencies_unsend(c, &memo); /* (nothing was owed after all: never read) */
     json_decref(list);
     free(old);
     free(rows);

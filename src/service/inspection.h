@@ -13,6 +13,7 @@
 #include "codec/json_inspection.h"
 #include "service/app.h"
 #include "store/store.h"
+#include "store/store_permits.h"
 
 /* Days an after_clearance procedure may take after clearance before it is overdue. Not from a
  * legal text (the circulars require the certificate before the goods are put on the market and
@@ -25,6 +26,20 @@
  * 0 or <0. */
 int insp_on_register(db_conn *c, const tariff *t, const decl *d, const char *decl_id, int64_t now,
                      int fresh, json_t **owed);
+/* The agencies d's items owe procedures to, and whether each is connected: one look-up for all
+ * of them (up to STORE_AGENCY_SLOTS), started ahead by insp_agencies_send (on a database server
+ * it goes with the next statement that waits) and read by insp_on_register_sent, which takes
+ * them over; insp_agencies_unsend resets a look-up that will not be read. */
+typedef struct insp_agencies {
+    const char *agency[STORE_AGENCY_SLOTS];
+    int connected[STORE_AGENCY_SLOTS];
+    int n;
+    db_stmt *st; /* started, not read yet (NULL: read, or nothing to ask) */
+} insp_agencies;
+int insp_agencies_send(db_conn *c, const tariff *t, const decl *d, insp_agencies *a);
+void insp_agencies_unsend(db_conn *c, insp_agencies *a);
+int insp_on_register_sent(db_conn *c, const tariff *t, const decl *d, const char *decl_id,
+                          int64_t now, int fresh, insp_agencies *a, json_t **owed);
 
 /* Inside a clearing job: adds `inspection_pending` / `inspection_failed` (409) per procedure and
  * item that blocks clearance. Returns the number of blocking procedures, or <0. */

@@ -18,6 +18,11 @@
  * none when unchanged) and audits it as a "ledger.assessed" event. */
 int pay_ledger_assess(db_conn *c, const char *decl_id, const char *party, int status,
                       int64_t total_tax, int64_t now, const svc_req *req, const char *why);
+/* The same with the declaration's ledger read started ahead by store_ledger_list_send (nothing
+ * may write the ledger in between), which is read here (sent NULL: read here). */
+int pay_ledger_assess_sent(db_conn *c, db_stmt *sent, const char *decl_id, const char *party,
+                           int status, int64_t total_tax, int64_t now, const svc_req *req,
+                           const char *why);
 /* Adds `amount` to the assessment (e.g. additional tax after an inspection). */
 int pay_ledger_add(db_conn *c, const char *decl_id, const char *party, int status, int64_t amount,
                    int64_t now, const svc_req *req, const char *why);

@@ -299,14 +299,42 @@ svc_reply svc_manifest_get(app *a, const svc_req *req, const char *id)
 
 static int applicable(int kind_import, int mode) { return kind_import && mode >= 1 && mode <= 3; }
 
+static json_t *warnings_of(db_conn *c, const decl *d, db_stmt *sent, int *rc);
+
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc)
+{
+    return svc_manifest_on_register_sent(c, decl_id, d, NULL, rc);
+}
+
+int svc_manifest_send(db_conn *c, const decl *d, db_stmt **st)
+{
+    const decl_transport *t = &d->transport;
+    *st = NULL;
+    if (!applicable(d->kind == DECL_IMPORT, t->mode) || t->n_bl < 1)
+        return 0;
+    return store_mbl_send(c, t->bills_of_lading[0], st);
+}
+
+json_t *svc_manifest_on_register_sent(db_conn *c, const char *decl_id, const decl *d, db_stmt *sent,
+                                      int *rc)
 {
     const decl_transport *t = &d->transport;
     *rc = store_declbl_set(c, decl_id, (const char(*)[36])t->bills_of_lading, t->n_bl);
-    return *rc ? NULL : svc_manifest_warnings(c, d, rc);
+    if (*rc) {
+        if (sent)
+            db_reset(c, sent);
+        return NULL;
+    }
+    return warnings_of(c, d, sent, rc);
 }
 
 json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc)
+{
+    return warnings_of(c, d, NULL, rc);
+}
+
+/* sent: the first bill of lading's look-up started by svc_manifest_send (NULL: read here) */
+static json_t *warnings_of(db_conn *c, const decl *d, db_stmt *sent, int *rc)
 {
     const decl_transport *t = &d->transport;
     json_t *warnings = json_array();
@@ -316,7 +344,10 @@ json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc)
     json_t *missing = json_array();
     for (int i = 0; i < t->n_bl; i++) {
         mbl_row br;
-        int k = store_mbl_get(c, t->bills_of_lading[i], &br);
+        int k = i == 0 && sent ? store_mbl_read(c, sent, &br)
+                               : store_mbl_get(c, t->bills_of_lading[i], &br);
+        if (i == 0)
+            sent = NULL;
         if (k < 0) {
             *rc = k;
             json_decref(missing);
@@ -335,6 +366,8 @@ json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc)
     }
     json_decref(missing);
 out:
+    if (sent) /* not applicable after all: never read */
+        db_reset(c, sent);
     if (*rc) {
         json_decref(warnings);
         return NULL;

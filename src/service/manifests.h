@@ -23,6 +23,12 @@ json_t *svc_manifest_check(app *a, json_t *decl_header);
  * not (yet) in a manifest for the port of discharge: registration may precede arrival, release
  * at the gate may not. NULL on a storage error (*rc set). */
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc);
+/* The same with the first bill of lading's manifest look-up started ahead by svc_manifest_send
+ * (*st NULL when there is none to make; on a database server it goes with the next statement that
+ * waits); sent (or NULL) is read or reset. */
+int svc_manifest_send(db_conn *c, const decl *d, db_stmt **st);
+json_t *svc_manifest_on_register_sent(db_conn *c, const char *decl_id, const decl *d, db_stmt *sent,
+                                      int *rc);
 /* Those warnings alone (reads only): the same for every declaration of one document while the
  * manifests do not change (db seed computes them once per template). */
 json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc);

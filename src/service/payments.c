@@ -164,10 +164,18 @@ int pay_ledger_append(db_conn *c, const char *decl_id, int status, ledger_row *r
 int pay_ledger_assess(db_conn *c, const char *decl_id, const char *enterprise, int status,
                       int64_t total_tax, int64_t now, const svc_req *req, const char *why)
 {
+    return pay_ledger_assess_sent(c, NULL, decl_id, enterprise, status, total_tax, now, req, why);
+}
+
+int pay_ledger_assess_sent(db_conn *c, db_stmt *sent, const char *decl_id, const char *enterprise,
+                           int status, int64_t total_tax, int64_t now, const svc_req *req,
+                           const char *why)
+{
     ledger_row rows[MAX_ENTRIES];
     ledger_entry e[MAX_ENTRIES];
     ledger_balance b;
-    int n = store_ledger_list(c, decl_id, rows, MAX_ENTRIES - 1);
+    int n = sent ? store_ledger_list_read(c, sent, rows, MAX_ENTRIES - 1)
+                 : store_ledger_list(c, decl_id, rows, MAX_ENTRIES - 1);
     if (n < 0)
         return n;
     int whole = n < MAX_ENTRIES - 1; /* every entry read, and room for the new one */

@@ -68,14 +68,41 @@ static int read_decl(db_conn *c, const char *decl_id, decl_row *m, ledger_row *r
 
 /* ---- overdue debts ------------------------------------------------------------------------- */
 
+/* a debt falls due on or after the day of its first assessment (core/ledger.h): one overdue
+ * more than min_days days was assessed before today - min_days */
+static int64_t overdue_before(date_ymd today, int min_days)
+{
+    return day_start(date_add_days(today, -min_days));
+}
+
+static int overdue_of(db_conn *c, const char *enterprise, date_ymd today, int min_days,
+                      int64_t *amount, db_stmt *sent);
+
 int pay_overdue_days(db_conn *c, const char *enterprise, date_ymd today, int min_days,
                      int64_t *amount)
 {
-    /* a debt falls due on or after the day of its first assessment (core/ledger.h): one overdue
-     * more than min_days days was assessed before today - min_days */
-    int64_t before = day_start(date_add_days(today, -min_days));
+    return overdue_of(c, enterprise, today, min_days, amount, NULL);
+}
+
+int pay_overdue_send(db_conn *c, const char *enterprise, date_ymd today, int min_days, db_stmt **st)
+{
+    return store_ledger_unpaid_send(c, enterprise, overdue_before(today, min_days), st);
+}
+
+int pay_overdue_days_read(db_conn *c, db_stmt *st, const char *enterprise, date_ymd today,
+                          int min_days, int64_t *amount)
+{
+    return overdue_of(c, enterprise, today, min_days, amount, st);
+}
+
+/* sent: the enterprise's unpaid declarations started by pay_overdue_send (NULL: read here) */
+static int overdue_of(db_conn *c, const char *enterprise, date_ymd today, int min_days,
+                      int64_t *amount, db_stmt *sent)
+{
+    int64_t before = overdue_before(today, min_days);
     unpaid_row local[CHECK_BATCH], *u = local;
-    int n = store_ledger_unpaid(c, enterprise, before, u, CHECK_BATCH);
+    int n = sent ? store_ledger_unpaid_read(c, sent, u, CHECK_BATCH)
+                 : store_ledger_unpaid(c, enterprise, before, u, CHECK_BATCH);
     if (amount)
         *amount = 0;
     if (n <= 0)

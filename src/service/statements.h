@@ -19,5 +19,11 @@ svc_reply svc_debts_overdue(app *a, const svc_req *req, const char *min_days);
  * *amount (when set) gets what those debts leave unpaid. <0 on a storage error. */
 int pay_overdue_days(db_conn *c, const char *enterprise, date_ymd today, int min_days,
                      int64_t *amount);
+/* The same in two halves: the look-up of the enterprise's unpaid declarations started ahead
+ * (db_send: on a database server it goes with the next statement that waits), then the days. */
+int pay_overdue_send(db_conn *c, const char *enterprise, date_ymd today, int min_days,
+                     db_stmt **st);
+int pay_overdue_days_read(db_conn *c, db_stmt *st, const char *enterprise, date_ymd today,
+                          int min_days, int64_t *amount);
 
 #endif

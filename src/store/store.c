@@ -192,6 +192,10 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         for (int i = 0; i < n && !retry && !failed; i++) {
             txn(c, sql_savepoint);
             batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+            if (batch[i]->rc == 0) /* the dashboard row its events deferred */
+                batch[i]->rc = audit_dash_sync(c);
+            else
+                audit_dash_forget(c->audit);
             /* the writes the engine held back (db_run_nowait) go now: the job has not worked
              * until they did, whatever its code saw */
             int frc = db_flush(c);
@@ -815,17 +819,42 @@ int store_setting_get(db_conn *c, const char *key, char *out, size_t size)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
-int64_t store_sequence_next(db_conn *c, const char *name)
+/* one statement (an upsert): a sequence's first use creates it; on a database server a
+ * statement less per number (docs/performance.md, PostgreSQL). Two copies of the text: the one
+ * store_sequence_next_send starts ahead is its own cached statement, which a store_sequence_next
+ * in between does not reset. */
+#define SEQ_NEXT_SQL                                                                               \
+    "INSERT INTO sequences (name, value) VALUES (?, 1)"                                            \
+    " ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value"
+static const char seq_next_sql[2][sizeof SEQ_NEXT_SQL] = {SEQ_NEXT_SQL, SEQ_NEXT_SQL};
+
+int store_sequence_next_send(db_conn *c, const char *name, db_stmt **out)
 {
-    /* one statement (an upsert): a sequence's first use creates it; on a database server a
-     * statement less per number (docs/performance.md, PostgreSQL) */
-    static const char sql[] = "INSERT INTO sequences (name, value) VALUES (?, 1)"
-                              " ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1"
-                              " RETURNING value";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, seq_next_sql[1]);
+    *out = NULL;
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int64_t store_sequence_next(db_conn *c, const char *name)
+{
+    db_stmt *st = db_prepare(c, seq_next_sql[0]);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, name);
+    return store_sequence_next_read(c, st);
+}
+
+int64_t store_sequence_next_read(db_conn *c, db_stmt *st)
+{
     int64_t v = DB_ERR;
     int rc = db_step(c, st);
     if (rc == DB_ROW)

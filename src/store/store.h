@@ -134,6 +134,12 @@ const char *store_path(const store *s);
 
 /* Next value of a named counter (e.g. "decl.10"), atomically inside the write transaction. */
 int64_t store_sequence_next(db_conn *c, const char *name);
+/* The same in two halves: the upsert started ahead (db_send: it goes to a database server with
+ * the next statement that waits, a round trip less), then its value read (the statement reset).
+ * A job that starts it must read or reset it, and is rolled back if it does not use the number
+ * (the sequence would skip one). */
+int store_sequence_next_send(db_conn *c, const char *name, db_stmt **st);
+int64_t store_sequence_next_read(db_conn *c, db_stmt *st);
 /* A sequence's current value (0 when it has none yet), and setting it: for a writer that hands
  * out a run of numbers itself (db seed) and stores where the run ended. */
 int64_t store_sequence_get(db_conn *c, const char *name);

@@ -383,6 +383,23 @@ void audit_heads_reset(audit_anchor *a, int on)
     a->d_id[0] = 0;
 }
 
+int audit_dash_sync(db_conn *c)
+{
+    audit_anchor *a = c->audit;
+    if (!a || !a->dash_id[0])
+        return 0;
+    char id[sizeof a->dash_id];
+    memcpy(id, a->dash_id, sizeof id);
+    a->dash_id[0] = 0;
+    return store_dash_fact_sync(c, id);
+}
+
+void audit_dash_forget(audit_anchor *a)
+{
+    if (a)
+        a->dash_id[0] = 0;
+}
+
 int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
                          const char *role, const char *action, int from_status, int to_status,
                          const char *detail_json, const char *extra_json)
@@ -493,8 +510,17 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         }
     }
     /* every change of a declaration or its ledger is followed by its event (the state digest
-     * above covers both): the dashboard's row of the declaration follows here, once */
-    return rc ? rc : store_dash_fact_sync(c, decl_id);
+     * above covers both): the dashboard's row of the declaration follows -- in a writer's batch
+     * once at the job's end (audit_dash_sync, which sees everything the job wrote), unless the
+     * job moves on to another declaration first */
+    if (rc != 0)
+        return rc;
+    if (!a->heads_on || strlen(decl_id) >= sizeof a->dash_id)
+        return store_dash_fact_sync(c, decl_id);
+    if (a->dash_id[0] && strcmp(a->dash_id, decl_id) != 0 && (rc = audit_dash_sync(c)) != 0)
+        return rc;
+    snprintf(a->dash_id, sizeof a->dash_id, "%s", decl_id);
+    return 0;
 }
 
 /* One digest as its 32 bytes: pre when the caller decoded it already (a bulk writer's builder

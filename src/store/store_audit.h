@@ -49,10 +49,19 @@ typedef struct audit_anchor {
     char d_id[33]; /* "" none */
     int64_t d_seq;
     char d_hash[65];
+    /* The declaration whose dashboard row (store_dash_fact_sync) the job in progress owes: while
+     * a batch is open an event defers it here, and store.c writes it once at the job's end
+     * (audit_dash_sync) instead of once per event -- a registration's IDC appends two events
+     * (registration, ledger) to one declaration. "" none. */
+    char dash_id[33];
 } audit_anchor;
 
 /* Forgets the chain heads known (above) and allows (on=1) or stops (on=0) keeping them. */
 void audit_heads_reset(audit_anchor *a, int on);
+/* The job's end: writes the dashboard row its events deferred (0 or the DB_* error; on a server
+ * engine queued like the other writes), or forgets it (the job is rolled back). */
+int audit_dash_sync(db_conn *c);
+void audit_dash_forget(audit_anchor *a);
 
 /* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random
  * bytes, hex, mode 0600) when `create` is set or when the database holds no keyed event yet. 0, or

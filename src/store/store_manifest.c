@@ -167,14 +167,38 @@ int store_mbl_put(db_conn *c, const mbl_row *r)
     return db_run(c, st);
 }
 
+/* two copies of the text: the one store_mbl_send starts ahead is its own cached statement */
+#define MBL_GET_SQL                                                                                \
+    "SELECT bl, manifest_id, port, packages, gross_weight FROM manifest_bls WHERE bl = ?"
+static const char mbl_get_sql[2][sizeof MBL_GET_SQL] = {MBL_GET_SQL, MBL_GET_SQL};
+
 int store_mbl_get(db_conn *c, const char *bl, mbl_row *out)
 {
-    static const char sql[] =
-        "SELECT bl, manifest_id, port, packages, gross_weight FROM manifest_bls WHERE bl = ?";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, mbl_get_sql[0]);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, bl);
+    return store_mbl_read(c, st, out);
+}
+
+int store_mbl_send(db_conn *c, const char *bl, db_stmt **out)
+{
+    db_stmt *st = db_prepare(c, mbl_get_sql[1]);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, bl);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_mbl_read(db_conn *c, db_stmt *st, mbl_row *out)
+{
     int rc = db_step(c, st);
     if (rc == DB_ROW) {
         db_col_copy(c, st, 0, out->bl, sizeof out->bl);

@@ -47,6 +47,10 @@ typedef struct mbl_row {
 
 int store_mbl_put(db_conn *c, const mbl_row *r);
 int store_mbl_get(db_conn *c, const char *bl, mbl_row *out); /* 1/0/<0 */
+/* The same in two halves: the look-up started ahead (db_send: on a database server it goes with
+ * the next statement that waits), then read (the statement reset). */
+int store_mbl_send(db_conn *c, const char *bl, db_stmt **st);
+int store_mbl_read(db_conn *c, db_stmt *st, mbl_row *out);
 
 typedef struct mctr_row {
     char container[12];

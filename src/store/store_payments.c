@@ -160,14 +160,40 @@ int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
     return db_run_nowait(c, st);
 }
 
+/* two copies of the text: the one store_ledger_list_send starts ahead is its own cached
+ * statement, which a store_ledger_list in between does not reset */
+#define LEDGER_LIST_SQL                                                                            \
+    "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due FROM ledger_entries"           \
+    " WHERE decl_id = ? ORDER BY seq"
+static const char ledger_list_sql[2][sizeof LEDGER_LIST_SQL] = {LEDGER_LIST_SQL, LEDGER_LIST_SQL};
+
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max)
 {
-    static const char sql[] = "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due"
-                              " FROM ledger_entries WHERE decl_id = ? ORDER BY seq";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, ledger_list_sql[0]);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
+    return store_ledger_list_read(c, st, out, max);
+}
+
+int store_ledger_list_send(db_conn *c, const char *decl_id, db_stmt **out)
+{
+    db_stmt *st = db_prepare(c, ledger_list_sql[1]);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, decl_id);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_ledger_list_read(db_conn *c, db_stmt *st, ledger_row *out, int max)
+{
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         if (n < max) {
@@ -202,15 +228,19 @@ int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind)
     return rc == 1 ? v : rc < 0 ? rc : DB_ERR;
 }
 
+/* from ledger_unpaid (schema migration 7), which holds only what is owed: the registration
+ * check reads what the enterprise owes, not every declaration it was ever assessed for. A second
+ * copy of the one-enterprise text for store_ledger_unpaid_send (its own cached statement). */
+#define UNPAID_ONE_SQL                                                                             \
+    "SELECT decl_id, first_party FROM ledger_unpaid WHERE party = ? AND assessed_at < ?"           \
+    " ORDER BY decl_id"
+static const char unpaid_one_sql[2][sizeof UNPAID_ONE_SQL] = {UNPAID_ONE_SQL, UNPAID_ONE_SQL};
+
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max)
 {
-    /* from ledger_unpaid (schema migration 7), which holds only what is owed: the registration
-     * check reads what the enterprise owes, not every declaration it was ever assessed for */
-    static const char one[] = "SELECT decl_id, first_party FROM ledger_unpaid"
-                              " WHERE party = ? AND assessed_at < ? ORDER BY decl_id";
     static const char all[] = "SELECT decl_id, first_party FROM ledger_unpaid"
                               " WHERE assessed_at < ? ORDER BY first_party, decl_id";
-    db_stmt *st = db_prepare(c, party ? one : all);
+    db_stmt *st = db_prepare(c, party ? unpaid_one_sql[0] : all);
     if (!st)
         return DB_ERR;
     if (party) {
@@ -219,6 +249,28 @@ int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_ro
     } else {
         db_bind_int64(c, st, 1, before);
     }
+    return store_ledger_unpaid_read(c, st, out, max);
+}
+
+int store_ledger_unpaid_send(db_conn *c, const char *party, int64_t before, db_stmt **out)
+{
+    db_stmt *st = db_prepare(c, unpaid_one_sql[1]);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, party);
+    db_bind_int64(c, st, 2, before);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_ledger_unpaid_read(db_conn *c, db_stmt *st, unpaid_row *out, int max)
+{
     int n = 0, rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
         if (n < max) {

@@ -41,6 +41,10 @@ int store_ledger_unpaid_put(db_conn *c, const char *decl_id, const char *party,
                             const char *first_party, int64_t assessed_at);
 /* Entries oldest first; returns the count (fills up to max) or <0. */
 int store_ledger_list(db_conn *c, const char *decl_id, ledger_row *out, int max);
+/* The same in two halves: started ahead (db_send: on a database server it goes with the next
+ * statement that waits), then read (the count, as above; the statement reset). */
+int store_ledger_list_send(db_conn *c, const char *decl_id, db_stmt **st);
+int store_ledger_list_read(db_conn *c, db_stmt *st, ledger_row *out, int max);
 /* Sum of one kind of entry of an enterprise over all its declarations (e.g. its credit). */
 int64_t store_ledger_party_sum(db_conn *c, const char *party, const char *kind);
 
@@ -52,6 +56,10 @@ typedef struct unpaid_row {
     char party[14];
 } unpaid_row;
 int store_ledger_unpaid(db_conn *c, const char *party, int64_t before, unpaid_row *out, int max);
+/* The same for one enterprise in two halves: started ahead (db_send, sent with the next statement
+ * that waits), then read (the count, as above; the statement reset). */
+int store_ledger_unpaid_send(db_conn *c, const char *party, int64_t before, db_stmt **st);
+int store_ledger_unpaid_read(db_conn *c, db_stmt *st, unpaid_row *out, int max);
 /* The declarations of an enterprise with ledger entries, the first one before `before` (unix s),
  * oldest first. Returns the count (fills up to max) or <0. */
 int store_ledger_decls_of(db_conn *c, const char *party, int64_t before, char (*decl_ids)[33],

@@ -44,6 +44,47 @@ int store_agency_connected(db_conn *c, const char *agency)
     return exists(c, st);
 }
 
+int store_agencies_connected_send(db_conn *c, const char *const *agency, int n, db_stmt **out)
+{
+    /* one shape for any count: the slots left over are NULL, which matches no agency */
+    static const char sql[] =
+        "SELECT v.column1 FROM (VALUES (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)),"
+        " (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)),"
+        " (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)),"
+        " (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)), (CAST(? AS TEXT)),"
+        " (CAST(? AS TEXT))) AS v"
+        " WHERE EXISTS (SELECT 1 FROM agency_bindings b WHERE b.agency = v.column1)";
+    db_stmt *st = db_prepare(c, sql);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    for (int i = 0; i < STORE_AGENCY_SLOTS; i++)
+        db_bind_text(c, st, i + 1, i < n ? agency[i] : NULL);
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_agencies_connected_read(db_conn *c, db_stmt *st, const char *const *agency, int n,
+                                  int *connected)
+{
+    int rc;
+    for (int i = 0; i < n; i++)
+        connected[i] = 0;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        const char *a = db_col_text(c, st, 0);
+        for (int i = 0; a && i < n; i++)
+            if (strcmp(agency[i], a) == 0)
+                connected[i] = 1;
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? 0 : rc;
+}
+
 int store_permit_insert(db_conn *c, const permit_row *p)
 {
     static const char sql[] = "INSERT INTO permits (number, agency, issuer, enterprise, "

@@ -14,6 +14,13 @@ int store_agency_bind(db_conn *c, const char *party, const char *agency);
 int store_agency_bound(db_conn *c, const char *party, const char *agency);
 /* 1 when any party is bound to agency (the agency issues e-Permits), 0 not, <0 error. */
 int store_agency_connected(db_conn *c, const char *agency);
+/* The same for up to STORE_AGENCY_SLOTS agencies in one statement, started ahead (db_send: on a
+ * database server it goes with the next statement that waits; a registration asked one agency
+ * at a time, a round trip each), then read: connected[i] 1 or 0 for agency[i]; 0 or <0. */
+#define STORE_AGENCY_SLOTS 16
+int store_agencies_connected_send(db_conn *c, const char *const *agency, int n, db_stmt **st);
+int store_agencies_connected_read(db_conn *c, db_stmt *st, const char *const *agency, int n,
+                                  int *connected);
 
 typedef struct permit_row {
     char number[48];
