@@ -918,12 +918,10 @@ void decl_row_release(decl_row *r)
     " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at,"      \
     " doc, taxes, risk, decisions"
 
-/* Binds the row; doc and taxes packed (store/pack.h) into *packed (two heap strings the caller
- * frees after the statement ran). */
-static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2])
+/* Every column of the row but the document and the tax document (17, 18): the shape of
+ * decl_insert_sql and of the UPDATE's SET list, id last. */
+static void bind_decl_columns(db_conn *c, db_stmt *st, const decl_row *r)
 {
-    packed[0] = store_pack(r->doc);
-    packed[1] = store_pack(r->taxes);
     db_bind_text_static(c, st, 1, r->number[0] ? r->number : NULL);
     db_bind_int64(c, st, 2, r->kind);
     db_bind_text_static(c, st, 3, r->type_code);
@@ -940,21 +938,31 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
     db_bind_int64(c, st, 14, r->updated_at);
     db_bind_int64(c, st, 15, r->registered_at);
     db_bind_int64(c, st, 16, r->cleared_at);
-    store_bind_packed(c, st, 17, packed[0] ? packed[0] : r->doc);
-    store_bind_packed(c, st, 18, packed[1] ? packed[1] : r->taxes);
     db_bind_text_static(c, st, 19, r->risk);
     db_bind_text_static(c, st, 20, r->decisions);
     db_bind_text_static(c, st, 21, r->id);
 }
 
+/* Binds the row; doc and taxes packed (store/pack.h) into *packed (two heap strings the caller
+ * frees after the statement ran). */
+static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2])
+{
+    packed[0] = store_pack(r->doc);
+    packed[1] = store_pack(r->taxes);
+    bind_decl_columns(c, st, r);
+    store_bind_packed(c, st, 17, packed[0] ? packed[0] : r->doc);
+    store_bind_packed(c, st, 18, packed[1] ? packed[1] : r->taxes);
+}
+
+static const char decl_insert_sql[] =
+    "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
+    " declarant, party, office, customs_value, total_tax, tax_date, created_at, updated_at,"
+    " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 static int decl_insert(db_conn *c, const decl_row *r, int terms)
 {
-    static const char sql[] =
-        "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
-        " declarant, party, office, customs_value, total_tax, tax_date, created_at, updated_at,"
-        " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, decl_insert_sql);
     if (!st)
         return DB_ERR;
     char *packed[2];
@@ -978,35 +986,12 @@ int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 
 int store_decl_insert_row(db_conn *c, const decl_row *r, const void *doc, size_t doc_n,
                           const void *taxes, size_t taxes_n)
 {
-    static const char sql[] =
-        "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
-        " declarant, party, office, customs_value, total_tax, tax_date, created_at, updated_at,"
-        " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    db_stmt *st = db_prepare(c, sql);
+    db_stmt *st = db_prepare(c, decl_insert_sql);
     if (!st)
         return DB_ERR;
-    db_bind_text_static(c, st, 1, r->number[0] ? r->number : NULL);
-    db_bind_int64(c, st, 2, r->kind);
-    db_bind_text_static(c, st, 3, r->type_code);
-    db_bind_int64(c, st, 4, r->status);
-    db_bind_int64(c, st, 5, r->channel);
-    db_bind_int64(c, st, 6, r->amendment);
-    db_bind_text_static(c, st, 7, r->declarant);
-    db_bind_text_static(c, st, 8, r->party);
-    db_bind_text_static(c, st, 9, r->office);
-    db_bind_int64(c, st, 10, r->customs_value);
-    db_bind_int64(c, st, 11, r->total_tax);
-    db_bind_int64(c, st, 12, r->tax_date);
-    db_bind_int64(c, st, 13, r->created_at);
-    db_bind_int64(c, st, 14, r->updated_at);
-    db_bind_int64(c, st, 15, r->registered_at);
-    db_bind_int64(c, st, 16, r->cleared_at);
+    bind_decl_columns(c, st, r);
     db_bind_blob_static(c, st, 17, doc, doc_n);
     db_bind_blob_static(c, st, 18, taxes, taxes_n);
-    db_bind_text_static(c, st, 19, r->risk);
-    db_bind_text_static(c, st, 20, r->decisions);
-    db_bind_text_static(c, st, 21, r->id);
     return db_run_nowait(c, st);
 }
 

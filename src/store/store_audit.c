@@ -591,28 +591,6 @@ static void many_init(void)
         n += (size_t)snprintf(many_sql + n, sizeof many_sql - n, "%s%s", i ? "," : "", EVENT_ROW);
 }
 
-int store_event_insert_many(db_conn *c, const audit_event *const *e, long n)
-{
-    long i = 0;
-    int rc = 0;
-    pthread_once(&many_once, many_init);
-    for (; rc == 0 && n - i >= EVENT_ROWS; i += EVENT_ROWS) {
-        db_stmt *st = db_prepare(c, many_sql);
-        if (!st)
-            return DB_ERR;
-        unsigned char dig[EVENT_ROWS][4][32];
-        for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 16 * k, e[i + k], dig[k], NULL);
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++)
-        rc = store_event_insert(c, e[i]);
-    if (rc == 0 && n > 0 && c->audit)
-        c->audit->dirty = 1;
-    audit_heads_reset(c->audit, c->audit && c->audit->heads_on);
-    return rc;
-}
-
 int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,
                                 const unsigned char (*const *dig)[32], long n)
 {

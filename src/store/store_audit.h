@@ -120,11 +120,9 @@ int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65]);
 /* Inserts an event whose chain links, state and MAC the caller computed (marks the anchor
  * dirty, so the commit is checkpointed). */
 int store_event_insert(db_conn *c, const audit_event *e);
-/* The same for n events, several rows per statement. */
-int store_event_insert_many(db_conn *c, const audit_event *const *e, long n);
-/* The same with each event's four digests (prev, hash, gprev, state) decoded by the caller to
- * 32 bytes each (dig[i][0..3]; a digest whose text is "" is bound as it is): db seed's builder
- * thread decodes them, off the writer thread. */
+/* The same for n events, several rows per statement, with each event's four digests (prev, hash,
+ * gprev, state) decoded by the caller to 32 bytes each (dig[i][0..3]; a digest whose text is "" is
+ * bound as it is): db seed's builder thread decodes them, off the writer thread. */
 int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,
                                 const unsigned char (*const *dig)[32], long n);
 /* The newest event of the global chain (0 and "" when there is none). 0 or <0. */

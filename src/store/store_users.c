@@ -501,28 +501,6 @@ static void terms_many_init(void)
              " ON CONFLICT (term, decl_id) DO NOTHING");
 }
 
-int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const char *const *decl_ids,
-                                  long n)
-{
-    long i = 0;
-    int rc = 0;
-    pthread_once(&terms_many_once, terms_many_init);
-    for (; rc == 0 && n - i >= TERM_ROWS; i += TERM_ROWS) {
-        db_stmt *st = db_prepare(c, terms_many_sql);
-        if (!st)
-            return DB_ERR;
-        unsigned char idb[TERM_ROWS][16]; /* the ids as bytes, bound without copies */
-        for (int k = 0; k < TERM_ROWS; k++) {
-            db_bind_text_static(c, st, 2 * k + 1, terms[i + k]);
-            db_bind_id16_buf(c, st, 2 * k + 2, decl_ids[i + k], idb[k]);
-        }
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++)
-        rc = store_decl_terms_insert(c, decl_ids[i], terms[i], 1);
-    return rc;
-}
-
 int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
                                     const unsigned char *const *ids16, long n)
 {

@@ -67,11 +67,9 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
  * declarations beforehand (db seed: one list per template, the number's terms per declaration). */
 char *store_decl_terms_of(const char *number, const char *doc_json, int *n);
 int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n);
-/* n (term, declaration) pairs, in key order for a bulk writer's B-tree locality (db seed);
- * many rows per statement. The strings must outlive the call (bound without copies). */
-int store_decl_terms_insert_pairs(db_conn *c, const char *const *terms, const char *const *decl_ids,
-                                  long n);
-/* The same with the declarations' ids as their 16 bytes already (the column's form). */
+/* n (term, declaration) pairs, in key order for a bulk writer's B-tree locality (db seed), the
+ * declarations' ids as their 16 bytes already (the column's form); many rows per statement. The
+ * strings and bytes must outlive the call (bound without copies). */
 int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
                                     const unsigned char *const *ids16, long n);
 
