@@ -89,9 +89,8 @@ int store_dash_facts_backfill(db_conn *c)
     db_stmt *st = db_prepare(c, any);
     if (!st)
         return DB_ERR;
-    int rc = db_step(c, st);
-    int64_t has = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
+    int64_t has = -1; /* stays so when the count could not be read */
+    db_row(c, st, &has, db_read_int64);
     if (has != 0) /* kept by every event append since migration 15: already current */
         return has < 0 ? DB_ERR : 0;
     return db_exec(c, is_pg(c) ? pg : lite);

@@ -510,9 +510,9 @@ int store_insp_extension_get(db_conn *c, const char *decl_id)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_step(c, st), hours = rc == DB_ROW ? (int)db_col_int64(c, st, 0) : DB_ERR;
-    db_reset(c, st);
-    return hours;
+    int64_t hours = DB_ERR; /* stays so when the row could not be read */
+    db_row(c, st, &hours, db_read_int64);
+    return (int)hours;
 }
 
 int store_insp_extension_add(db_conn *c, const char *decl_id, int hours, int64_t at,
