@@ -38,8 +38,8 @@ TOKEN=$(awk '$1=="declarant"{print $3; exit}' "$WORK/tokens")
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 i=0
-until curl -fsS "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 150 ] || { echo "server did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+until curl -fsS --max-time 5 "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 600 ] || { echo "server did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
     sleep 0.1
 done
 

@@ -22,8 +22,32 @@ as_pg() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# Eight free loopback ports, one per line, taken BELOW the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range): a port chosen there can be taken, between the choice and the
+# bind, by the source port of any outgoing connection on the machine (and a killed node's port,
+# by one made while it is down); below it only a listener can take it. Each port is checked by
+# binding it.
+free_ports() {
+    python3 - <<'PY'
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+lo_pick = 10000 if lo > 12000 else 1024
+hi_pick = lo if lo > 12000 else 65535
+chosen = []
+while len(chosen) < 8:
+    p = random.randrange(lo_pick, hi_pick)
+    if p in chosen:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    chosen.append(p)
+print("\n".join(map(str, chosen)))
+PY
 }
 
 load_ports() {
@@ -103,7 +127,7 @@ leader_port() {
     load_ports
     for n in $NODES; do
         eval api=\$API$n pg=\$PG$n
-        if curl -fsS "http://127.0.0.1:$api/primary" >/dev/null 2>&1; then
+        if curl -fsS --max-time 5 "http://127.0.0.1:$api/primary" >/dev/null 2>&1; then
             echo "$pg"
             return 0
         fi
@@ -114,19 +138,20 @@ leader_port() {
 up() {
     if [ ! -f "$DIR/ports" ]; then
         mkdir -p "$DIR/log"
-        {
-            echo "ETCD_CLIENT=$(free_port)"
-            echo "ETCD_PEER=$(free_port)"
+        free_ports | {
+            read -r p; echo "ETCD_CLIENT=$p"
+            read -r p; echo "ETCD_PEER=$p"
             for n in $NODES; do
-                echo "PG$n=$(free_port)"
-                echo "API$n=$(free_port)"
+                read -r p; echo "PG$n=$p"
+                read -r p; echo "API$n=$p"
             done
-        } > "$DIR/ports"
+        } > "$DIR/ports.new"
+        mv "$DIR/ports.new" "$DIR/ports"
     fi
     load_ports
     if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$DIR"; fi
     chmod 755 "$DIR"
-    if ! curl -fsS "http://127.0.0.1:$ETCD_CLIENT/health" >/dev/null 2>&1; then
+    if ! curl -fsS --max-time 5 "http://127.0.0.1:$ETCD_CLIENT/health" >/dev/null 2>&1; then
         as_pg sh -c "exec etcd --name e1 --data-dir '$DIR/etcd' \
             --listen-client-urls http://127.0.0.1:$ETCD_CLIENT \
             --advertise-client-urls http://127.0.0.1:$ETCD_CLIENT \
@@ -135,8 +160,8 @@ up() {
             --initial-cluster e1=http://127.0.0.1:$ETCD_PEER \
             >'$DIR/log/etcd.log' 2>&1 & echo \$! > '$DIR/etcd.pid'"
         i=0
-        until curl -fsS "http://127.0.0.1:$ETCD_CLIENT/health" >/dev/null 2>&1; do
-            i=$((i + 1)); [ $i -lt 100 ] || { echo "etcd did not start: $DIR/log/etcd.log" >&2; exit 1; }
+        until curl -fsS --max-time 5 "http://127.0.0.1:$ETCD_CLIENT/health" >/dev/null 2>&1; do
+            i=$((i + 1)); [ $i -lt 600 ] || { echo "etcd did not start: $DIR/log/etcd.log" >&2; exit 1; }
             sleep 0.1
         done
     fi
@@ -190,8 +215,10 @@ down() {
         fi
     done
     if [ -f "$DIR/etcd.pid" ]; then
-        kill "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
-        sleep 0.5
+        p=$(cat "$DIR/etcd.pid") i=0
+        kill "$p" 2>/dev/null || true
+        while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        kill -9 "$p" 2>/dev/null || true
     fi
     rm -rf "$DIR"
 }

@@ -1,0 +1,100 @@
+#!/bin/sh
+# make ha-drill (a step of make test): the failover drill of scripts/failover-drill.sh as a test,
+# on a cluster of its own. A fresh folder (mktemp, under /tmp so that the postgres user can reach
+# it when run as root) and fresh ports, so it never meets a cluster someone else has up in the
+# default /tmp/ecustoms-ha; the cluster is torn down whatever happens (trap), and no process of
+# the drill is left behind. Pass: recovery_s < 10, lost 0, duplicates 0, audit_ok true.
+#
+# Usage: scripts/ha-drill-test.sh [BINARY=build/ecustoms]
+#   HA_DRILL_RATE (300), HA_DRILL_DURATION (20), HA_DRILL_KILL_AFTER (6): the drill's arguments
+#   HA_DRILL_LIMIT (900): seconds after which the drill is stopped and fails
+set -eu
+BIN=${1:-build/ecustoms}
+RATE=${HA_DRILL_RATE:-300}
+DURATION=${HA_DRILL_DURATION:-20}
+KILL_AFTER=${HA_DRILL_KILL_AFTER:-6}
+LIMIT=${HA_DRILL_LIMIT:-900}
+HERE=$(cd "$(dirname "$0")" && pwd)
+[ -x "$BIN" ] || { echo "ha-drill: no binary $BIN" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+
+DIR=$(mktemp -d /tmp/ecustoms-ha-drill.XXXXXX)
+LOG=$(mktemp /tmp/ecustoms-ha-drill-log.XXXXXX)
+export ECUSTOMS_HA_DIR="$DIR"
+DRILL=""
+START=$(date +%s)
+
+cleanup() {
+    status=$?
+    trap - EXIT INT TERM
+    # the drill (its shell, the ecustoms server, the load) runs in its own process group: stop
+    # the group, then the cluster (Patroni, PostgreSQL, etcd; ha-cluster.sh down removes $DIR)
+    if [ -n "$DRILL" ]; then
+        kill -TERM -- "-$DRILL" 2>/dev/null || true
+    fi
+    "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
+    if [ -n "$DRILL" ]; then
+        kill -KILL -- "-$DRILL" 2>/dev/null || true
+    fi
+    rm -rf "$DIR" "$LOG"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "ha-drill: cluster in $DIR; failover-drill.sh $RATE $DURATION $KILL_AFTER (limit $LIMIT s)"
+BIN="$BIN" setsid "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER" > "$LOG" 2>&1 &
+DRILL=$!
+rc=0
+while kill -0 "$DRILL" 2>/dev/null; do
+    if [ $(($(date +%s) - START)) -ge "$LIMIT" ]; then
+        echo "ha-drill: FAILED: the drill did not finish within $LIMIT s; its output:" >&2
+        cat "$LOG" >&2
+        if [ -f "$DIR/ports" ]; then patronictl -c "$DIR/node1.yml" list >&2 2>&1 || true; fi
+        exit 1
+    fi
+    sleep 1
+done
+wait "$DRILL" || rc=$?
+ELAPSED=$(($(date +%s) - START))
+
+if [ "$rc" -ne 0 ]; then
+    echo "ha-drill: FAILED: failover-drill.sh exited $rc after $ELAPSED s; its output:" >&2
+    cat "$LOG" >&2
+    for f in "$DIR"/log/*; do
+        [ -f "$f" ] && { echo "--- $f (last 20 lines)" >&2; tail -20 "$f" >&2; }
+    done
+    exit 1
+fi
+RESULT=$(tail -1 "$LOG")
+if ! python3 - "$RESULT" <<'PY'
+import json, sys
+try:
+    r = json.loads(sys.argv[1])
+except ValueError:
+    print("ha-drill: the drill's last line is not JSON: %r" % sys.argv[1], file=sys.stderr)
+    sys.exit(1)
+bad = []
+if not isinstance(r.get("recovery_s"), (int, float)):
+    bad.append("no recovery after the kill (recovery_s %r)" % r.get("recovery_s"))
+elif r["recovery_s"] >= 10:
+    bad.append("recovery_s %.2f >= 10 s" % r["recovery_s"])
+if r.get("lost") != 0:
+    bad.append("%r acknowledged registrations lost" % r.get("lost"))
+if r.get("duplicates") != 0:
+    bad.append("%r numbers acknowledged twice" % r.get("duplicates"))
+if r.get("audit_ok") is not True:
+    bad.append("ecustoms audit verify failed on the new primary")
+if not r.get("acknowledged"):
+    bad.append("nothing acknowledged")
+if bad:
+    print("ha-drill: FAILED: " + "; ".join(bad), file=sys.stderr)
+    sys.exit(1)
+PY
+then
+    cat "$LOG" >&2
+    exit 1
+fi
+grep -E '^(load|killed|primary now|achieved|unavailable)' "$LOG" || true
+echo "ha-drill: passed in $ELAPSED s: $RESULT"
