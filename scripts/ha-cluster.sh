@@ -209,11 +209,14 @@ down() {
             while kill -0 "$p" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
             kill -9 "$p" 2>/dev/null || true
         fi
-        # a postmaster Patroni could not stop (it was killed first)
+    done
+    # a postmaster Patroni could not stop (it was killed first), the three at once
+    for n in $NODES; do
         if [ -f "$DIR/node$n/postmaster.pid" ]; then
-            as_pg "$PG_BIN/pg_ctl" -D "$DIR/node$n" -m immediate stop >/dev/null 2>&1 || true
+            as_pg "$PG_BIN/pg_ctl" -D "$DIR/node$n" -m immediate stop >/dev/null 2>&1 &
         fi
     done
+    wait
     if [ -f "$DIR/etcd.pid" ]; then
         p=$(cat "$DIR/etcd.pid") i=0
         kill "$p" 2>/dev/null || true

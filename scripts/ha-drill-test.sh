@@ -20,6 +20,9 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 DIR=$(mktemp -d /tmp/ecustoms-ha-drill.XXXXXX)
 LOG=$(mktemp /tmp/ecustoms-ha-drill-log.XXXXXX)
+# the drill's own scratch folder (server state, acknowledged numbers) under one we remove, in
+# case the drill is killed before its own trap runs
+SCRATCH=$(mktemp -d /tmp/ecustoms-ha-drill-work.XXXXXX)
 export ECUSTOMS_HA_DIR="$DIR"
 DRILL=""
 START=$(date +%s)
@@ -27,16 +30,21 @@ START=$(date +%s)
 cleanup() {
     status=$?
     trap - EXIT INT TERM
-    # the drill (its shell, the ecustoms server, the load) runs in its own process group: stop
-    # the group, then the cluster (Patroni, PostgreSQL, etcd; ha-cluster.sh down removes $DIR)
-    if [ -n "$DRILL" ]; then
-        kill -TERM -- "-$DRILL" 2>/dev/null || true
-    fi
-    "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
+    # the drill runs in a process group of its own, with everything it started but PostgreSQL:
+    # its shell, the ecustoms server, the load, etcd, Patroni (and Patroni's initdb or
+    # pg_basebackup). The cluster is a throwaway: SIGKILL the group (a graceful Patroni stop
+    # checkpoints, ~25 s under load), then ha-cluster.sh down stops the postmasters (Patroni
+    # starts them in sessions of their own) with pg_ctl -m immediate and removes $DIR.
     if [ -n "$DRILL" ]; then
         kill -KILL -- "-$DRILL" 2>/dev/null || true
     fi
-    rm -rf "$DIR" "$LOG"
+    "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
+    left=$(ps -eo pid=,args= | awk -v d="$DIR" -v s="$SCRATCH" \
+        '(index($0, d) || index($0, s)) && !/awk/ {print $1}')
+    if [ -n "$left" ]; then
+        echo "ha-drill: processes of $DIR still running after the teardown: $left" >&2
+    fi
+    rm -rf "$DIR" "$LOG" "$SCRATCH"
     exit "$status"
 }
 trap cleanup EXIT
@@ -44,7 +52,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "ha-drill: cluster in $DIR; failover-drill.sh $RATE $DURATION $KILL_AFTER (limit $LIMIT s)"
-BIN="$BIN" setsid "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER" > "$LOG" 2>&1 &
+BIN="$BIN" TMPDIR="$SCRATCH" setsid "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER" > "$LOG" 2>&1 &
 DRILL=$!
 rc=0
 while kill -0 "$DRILL" 2>/dev/null; do
