@@ -11,7 +11,7 @@ chromium nodejs npm clang-14 libclang-rt-14-dev clang-format-14 libpq-dev postgr
 # clang-14, libclang-rt-14-dev: the libFuzzer harnesses of make fuzz (tests/fuzz);
 # clang-format-14: make format / make format-check (the house style, .clang-format)
 # libpq-dev, postgresql-15: the PostgreSQL backend and its test pass; patroni, etcd-server:
-# scripts/ha-cluster.sh
+# scripts/ha-cluster.sh and the failover drill of make test (make ha-drill)
 
 missing=""
 for p in $PACKAGES; do
