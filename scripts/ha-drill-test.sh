@@ -8,6 +8,7 @@
 # Usage: scripts/ha-drill-test.sh [BINARY=build/ecustoms]
 #   HA_DRILL_RATE (300), HA_DRILL_DURATION (20), HA_DRILL_KILL_AFTER (6): the drill's arguments
 #   HA_DRILL_LIMIT (900): seconds after which the drill is stopped and fails
+#   HA_DRILL_KEEP_LOGS: a folder to copy the cluster's logs (etcd, Patroni, PostgreSQL) into
 set -eu
 BIN=${1:-build/ecustoms}
 RATE=${HA_DRILL_RATE:-300}
@@ -34,9 +35,15 @@ cleanup() {
     # its shell, the ecustoms server, the load, etcd, Patroni (and Patroni's initdb or
     # pg_basebackup). The cluster is a throwaway: SIGKILL the group (a graceful Patroni stop
     # checkpoints, ~25 s under load), then ha-cluster.sh down stops the postmasters (Patroni
-    # starts them in sessions of their own) with pg_ctl -m immediate and removes $DIR.
+    # starts them in sessions of their own) with pg_ctl -m immediate and removes $DIR. (dash's
+    # kill takes no "--": the -PGID right after the signal.)
     if [ -n "$DRILL" ]; then
-        kill -KILL -- "-$DRILL" 2>/dev/null || true
+        kill -KILL "-$DRILL" 2>/dev/null || true
+    fi
+    if [ -n "${HA_DRILL_KEEP_LOGS:-}" ]; then
+        mkdir -p "$HA_DRILL_KEEP_LOGS"
+        cp -r "$DIR/log/." "$HA_DRILL_KEEP_LOGS/" 2>/dev/null || true
+        cp "$LOG" "$HA_DRILL_KEEP_LOGS/drill.log" 2>/dev/null || true
     fi
     "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
     left=$(ps -eo pid=,args= | awk -v d="$DIR" -v s="$SCRATCH" \
