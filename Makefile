@@ -50,7 +50,7 @@ fuzz: deps
 	    if [ $$rc -ne 0 ]; then tail -40 $$w.log; rm -rf $$w $$w.log; exit 1; fi; \
 	    rm -rf $$w $$w.log; done
 
-# the failover drill (scripts/failover-drill.sh 300 20 6: registrations under load, SIGKILL of the
+# the failover drill (scripts/failover-drill.sh 50 20 6: registrations under load, SIGKILL of the
 # primary's postmaster) on a throwaway three-node cluster (etcd + Patroni + PostgreSQL 15) in a
 # folder and on ports of its own, torn down after; fails unless recovery < 10 s, nothing lost or
 # duplicated and the audit chain verifies (docs/operations.md, "The drill in make test")

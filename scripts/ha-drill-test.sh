@@ -6,12 +6,16 @@
 # the drill is left behind. Pass: recovery_s < 10, lost 0, duplicates 0, audit_ok true.
 #
 # Usage: scripts/ha-drill-test.sh [BINARY=build/ecustoms]
-#   HA_DRILL_RATE (300), HA_DRILL_DURATION (20), HA_DRILL_KILL_AFTER (6): the drill's arguments
+#   HA_DRILL_RATE (50), HA_DRILL_DURATION (20), HA_DRILL_KILL_AFTER (6): the drill's arguments.
+#   50/s, not the 300/s of the drill by hand: a rate the server sustains even when the 2 cores are
+#   shared with other work, so that recovery_s measures the failover and not the queue of an
+#   overloaded server (at 300/s offered on a busy machine the first acknowledgement after the
+#   failover waited 1-3 s behind 256 queued requests; docs/operations.md, "The drill in make test")
 #   HA_DRILL_LIMIT (900): seconds after which the drill is stopped and fails
 #   HA_DRILL_KEEP_LOGS: a folder to copy the cluster's logs (etcd, Patroni, PostgreSQL) into
 set -eu
 BIN=${1:-build/ecustoms}
-RATE=${HA_DRILL_RATE:-300}
+RATE=${HA_DRILL_RATE:-50}
 DURATION=${HA_DRILL_DURATION:-20}
 KILL_AFTER=${HA_DRILL_KILL_AFTER:-6}
 LIMIT=${HA_DRILL_LIMIT:-900}
