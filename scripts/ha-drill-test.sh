@@ -59,8 +59,8 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "ha-drill: interrupted, tearing the cluster down" >&2; exit 130' INT
+trap 'echo "ha-drill: terminated, tearing the cluster down" >&2; exit 143' TERM
 
 echo "ha-drill: cluster in $DIR; failover-drill.sh $RATE $DURATION $KILL_AFTER (limit $LIMIT s)"
 BIN="$BIN" TMPDIR="$SCRATCH" setsid "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER" > "$LOG" 2>&1 &
