@@ -23,67 +23,112 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$BIN" ] || { echo "ha-drill: no binary $BIN" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
-DIR=$(mktemp -d /tmp/ecustoms-ha-drill.XXXXXX)
 LOG=$(mktemp /tmp/ecustoms-ha-drill-log.XXXXXX)
 # the drill's own scratch folder (server state, acknowledged numbers) under one we remove, in
 # case the drill is killed before its own trap runs
 SCRATCH=$(mktemp -d /tmp/ecustoms-ha-drill-work.XXXXXX)
-export ECUSTOMS_HA_DIR="$DIR"
-DRILL=""
+DIR=""
+GROUPS_STARTED=""
 START=$(date +%s)
 
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    # the drill runs in a process group of its own, with everything it started but PostgreSQL:
-    # its shell, the ecustoms server, the load, etcd, Patroni (and Patroni's initdb or
-    # pg_basebackup). The cluster is a throwaway: SIGKILL the group (a graceful Patroni stop
-    # checkpoints, ~25 s under load), then ha-cluster.sh down stops the postmasters (Patroni
-    # starts them in sessions of their own) with pg_ctl -m immediate and removes $DIR. (dash's
-    # kill takes no "--": the -PGID right after the signal.)
-    if [ -n "$DRILL" ]; then
-        kill -KILL "-$DRILL" 2>/dev/null || true
-    fi
+# Stop everything of the cluster in $DIR and remove it. The cluster's build and the drill run
+# each in a process group of its own, which holds everything they started but PostgreSQL: the
+# drill's shell, the ecustoms server, the load, etcd, Patroni (and Patroni's initdb or
+# pg_basebackup). The cluster is a throwaway: SIGKILL the groups (a graceful Patroni stop
+# checkpoints, ~25 s under load), then ha-cluster.sh down stops the postmasters (Patroni starts
+# them in sessions of their own) with pg_ctl -m immediate and removes $DIR. (dash's kill takes
+# no "--": the -PGID right after the signal.)
+teardown() {
+    for g in $GROUPS_STARTED; do
+        # only a group that still has a member of ours: the id of a group whose members have all
+        # exited can be given to someone else's new process
+        if ps -eo pid=,pgid=,args= | awk -v g="$g" -v d="${DIR:-/nonexistent}" -v s="$SCRATCH" \
+            '$2 == g && ($1 == g || index($0, d) || index($0, s)) {f = 1} END {exit !f}'; then
+            kill -KILL "-$g" 2>/dev/null || true
+        fi
+    done
+    GROUPS_STARTED=""
+    [ -n "$DIR" ] || return 0
     if [ -n "${HA_DRILL_KEEP_LOGS:-}" ]; then
         mkdir -p "$HA_DRILL_KEEP_LOGS"
         cp -r "$DIR/log/." "$HA_DRILL_KEEP_LOGS/" 2>/dev/null || true
         cp "$LOG" "$HA_DRILL_KEEP_LOGS/drill.log" 2>/dev/null || true
     fi
-    "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
+    ECUSTOMS_HA_DIR="$DIR" "$HERE/ha-cluster.sh" down > /dev/null 2>&1 || true
     left=$(ps -eo pid=,args= | awk -v d="$DIR" -v s="$SCRATCH" \
         '(index($0, d) || index($0, s)) && !/awk/ {print $1}')
     if [ -n "$left" ]; then
         echo "ha-drill: processes of $DIR still running after the teardown: $left" >&2
     fi
-    rm -rf "$DIR" "$LOG" "$SCRATCH"
+    rm -rf "$DIR"
+    DIR=""
+}
+
+cleanup() {
+    status=$?
+    trap - EXIT INT TERM
+    teardown
+    rm -rf "$LOG" "$SCRATCH"
     exit "$status"
 }
 trap cleanup EXIT
 trap 'echo "ha-drill: interrupted, tearing the cluster down" >&2; exit 130' INT
 trap 'echo "ha-drill: terminated, tearing the cluster down" >&2; exit 143' TERM
 
-echo "ha-drill: cluster in $DIR; failover-drill.sh $RATE $DURATION $KILL_AFTER (limit $LIMIT s)"
-BIN="$BIN" TMPDIR="$SCRATCH" setsid "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER" > "$LOG" 2>&1 &
-DRILL=$!
-rc=0
-while kill -0 "$DRILL" 2>/dev/null; do
-    if [ $(($(date +%s) - START)) -ge "$LIMIT" ]; then
-        echo "ha-drill: FAILED: the drill did not finish within $LIMIT s; its output:" >&2
-        cat "$LOG" >&2
-        if [ -f "$DIR/ports" ]; then patronictl -c "$DIR/node1.yml" list >&2 2>&1 || true; fi
+# run "$@" in a process group of its own, output to $LOG, within what is left of $LIMIT; its
+# exit status in $rc
+limited() {
+    setsid "$@" > "$LOG" 2>&1 &
+    pid=$!
+    GROUPS_STARTED="$GROUPS_STARTED $pid"
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $(($(date +%s) - START)) -ge "$LIMIT" ]; then
+            echo "ha-drill: FAILED: not finished within $LIMIT s: $*; its output:" >&2
+            cat "$LOG" >&2
+            if [ -f "$DIR/ports" ]; then patronictl -c "$DIR/node1.yml" list >&2 2>&1 || true; fi
+            exit 1
+        fi
+        sleep 1
+    done
+    rc=0
+    wait "$pid" || rc=$?
+}
+
+show_logs() {
+    for f in "$DIR"/log/*; do
+        [ -f "$f" ] && { echo "--- $f (last 20 lines)" >&2; tail -20 "$f" >&2; }
+    done
+}
+
+# The cluster first, before any load: etcd and Patroni are not what is under test, so a build
+# that fails (e.g. a port taken by someone else between its choice and the bind) is retried
+# once in a fresh folder with fresh ports; the drill itself is never retried.
+for attempt in 1 2; do
+    DIR=$(mktemp -d /tmp/ecustoms-ha-drill.XXXXXX)
+    export ECUSTOMS_HA_DIR="$DIR"
+    echo "ha-drill: cluster in $DIR"
+    limited "$HERE/ha-cluster.sh" up
+    [ "$rc" -ne 0 ] || break
+    echo "ha-drill: the cluster did not start (exit $rc, attempt $attempt); its output:" >&2
+    cat "$LOG" >&2
+    show_logs
+    teardown
+    if [ "$attempt" = 2 ]; then
+        echo "ha-drill: FAILED: the cluster did not start twice" >&2
         exit 1
     fi
-    sleep 1
 done
-wait "$DRILL" || rc=$?
+
+echo "ha-drill: failover-drill.sh $RATE $DURATION $KILL_AFTER (limit $LIMIT s in all)"
+TMPDIR="$SCRATCH"
+export BIN TMPDIR
+limited "$HERE/failover-drill.sh" "$RATE" "$DURATION" "$KILL_AFTER"
 ELAPSED=$(($(date +%s) - START))
 
 if [ "$rc" -ne 0 ]; then
     echo "ha-drill: FAILED: failover-drill.sh exited $rc after $ELAPSED s; its output:" >&2
     cat "$LOG" >&2
-    for f in "$DIR"/log/*; do
-        [ -f "$f" ] && { echo "--- $f (last 20 lines)" >&2; tail -20 "$f" >&2; }
-    done
+    show_logs
     exit 1
 fi
 RESULT=$(tail -1 "$LOG")
