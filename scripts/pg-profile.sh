@@ -62,7 +62,11 @@ print("registrations=%d statements/reg=%.1f round_trips/reg=%.1f exec_ms/reg=%.2
           ok, float(calls) / ok, (float(rt1) - float(rt0)) / ok, float(ex) / ok,
           (float(s1) - float(s0)) * 1000 / tck / ok, (float(p1) - float(p0)) * 1000 / tck / ok))
 EOF
-echo "--- top $TOP statements: calls/reg, exec ms/reg, rows/reg, query"
+WAL=$(P "$BASE/postgres" "SELECT round(coalesce(sum(wal_bytes),0) / $OK / 1024.0, 1) || ' kB WAL (' || round(coalesce(sum(wal_fpi),0)::numeric / $OK, 2) || ' full-page images), ' || round(coalesce(sum(shared_blks_dirtied),0)::numeric / $OK, 1) || ' blocks dirtied, ' || round(coalesce(sum(total_plan_time),0)::numeric / $OK, 3) || ' ms planning' FROM pg_stat_statements WHERE dbid = $OID")
+echo "per registration: $WAL"
+echo "--- top $TOP statements: calls/reg, exec ms/reg, rows/reg, WAL kB/reg, full-page images/reg, blocks dirtied/reg, query"
 P "$BASE/postgres" "SELECT round(calls::numeric / $OK, 2) || ' | ' || round((total_exec_time / $OK)::numeric, 3)
-    || ' | ' || round(rows::numeric / $OK, 1) || ' | ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+    || ' | ' || round(rows::numeric / $OK, 1) || ' | ' || round(wal_bytes / $OK / 1024.0, 2)
+    || ' | ' || round(wal_fpi::numeric / $OK, 2) || ' | ' || round(shared_blks_dirtied::numeric / $OK, 2)
+    || ' | ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
     FROM pg_stat_statements WHERE dbid = $OID ORDER BY total_exec_time DESC LIMIT $TOP"

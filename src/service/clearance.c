@@ -1016,8 +1016,9 @@ static int register_job(db_conn *c, void *ctx)
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
     json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0) {
-        warnings = svc_manifest_on_register_sent(c, cur.id, &rx->ax.d, s.mbl, &rc);
-        s.mbl = NULL; /* read (or reset) there */
+        warnings = svc_manifest_on_register_sent(c, cur.id, &rx->ax.d, s.mbl, 1,
+                                                 &rc); /* was provisional */
+        s.mbl = NULL;                                  /* read (or reset) there */
     }
     if (rc == 0) /* the documents it declares, for the next one's duplicate check */
         rc = dup_record(c, &rx->ax.d, cur.party, cur.id, x->job.now, 1); /* was provisional */

@@ -303,7 +303,7 @@ static json_t *warnings_of(db_conn *c, const decl *d, db_stmt *sent, int *rc);
 
 json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d, int *rc)
 {
-    return svc_manifest_on_register_sent(c, decl_id, d, NULL, rc);
+    return svc_manifest_on_register_sent(c, decl_id, d, NULL, 0, rc);
 }
 
 int svc_manifest_send(db_conn *c, const decl *d, db_stmt **st)
@@ -316,10 +316,10 @@ int svc_manifest_send(db_conn *c, const decl *d, db_stmt **st)
 }
 
 json_t *svc_manifest_on_register_sent(db_conn *c, const char *decl_id, const decl *d, db_stmt *sent,
-                                      int *rc)
+                                      int fresh, int *rc)
 {
     const decl_transport *t = &d->transport;
-    *rc = store_declbl_set(c, decl_id, (const char(*)[36])t->bills_of_lading, t->n_bl);
+    *rc = store_declbl_set(c, decl_id, (const char(*)[36])t->bills_of_lading, t->n_bl, fresh);
     if (*rc) {
         if (sent)
             db_reset(c, sent);

@@ -27,8 +27,9 @@ json_t *svc_manifest_on_register(db_conn *c, const char *decl_id, const decl *d,
  * (*st NULL when there is none to make; on a database server it goes with the next statement that
  * waits); sent (or NULL) is read or reset. */
 int svc_manifest_send(db_conn *c, const decl *d, db_stmt **st);
+/* fresh: the declaration's first registration (it has no links to replace) */
 json_t *svc_manifest_on_register_sent(db_conn *c, const char *decl_id, const decl *d, db_stmt *sent,
-                                      int *rc);
+                                      int fresh, int *rc);
 /* Those warnings alone (reads only): the same for every declaration of one document while the
  * manifests do not change (db seed computes them once per template). */
 json_t *svc_manifest_warnings(db_conn *c, const decl *d, int *rc);

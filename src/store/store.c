@@ -977,7 +977,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
      * same transaction */
     if (rc || !terms)
         return rc;
-    rc = store_decl_terms_replace(c, r->id, NULL, NULL, r->number, r->doc);
+    rc = store_decl_terms_new(c, r->id, r->number, r->doc); /* a new id: nothing to replace */
     return rc ? rc : store_decl_chapters_new(c, r->id, r->doc);
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/decl.h"
 #include "store/store_dashboard.h"
 #include "store/pack.h"
 #include "util/log.h"
@@ -515,6 +516,12 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
      * job moves on to another declaration first */
     if (rc != 0)
         return rc;
+    /* a declaration's first event (from no status to provisional, the IDA) creates it
+     * unregistered: the dashboard has no row for it and gets none (dash_facts holds registered
+     * declarations only), so its upsert would select nothing -- one statement per registration
+     * saved; a later event of the same job (an IDC) still syncs it */
+    if (from_status == 0 && to_status == ST_PROVISIONAL)
+        return 0;
     if (!a->heads_on || strlen(decl_id) >= sizeof a->dash_id)
         return store_dash_fact_sync(c, decl_id);
     if (a->dash_id[0] && strcmp(a->dash_id, decl_id) != 0 && (rc = audit_dash_sync(c)) != 0)
@@ -1114,7 +1121,7 @@ static int verify_attachments(db_conn *c, audit_report *r)
     }
     int rc;
     while ((rc = db_step(c, st)) == DB_ROW) {
-        const char *id = db_col_text(c, st, 0), *decl = db_col_text(c, st, 1),
+        const char *id = db_col_text(c, st, 0), *decl_id = db_col_text(c, st, 1),
                    *sha = db_col_text(c, st, 2);
         const char *b64 = db_col_text(c, st, 3);
         char hex[65] = "";
@@ -1128,13 +1135,13 @@ static int verify_attachments(db_conn *c, audit_report *r)
             free(bytes);
         }
         if (!b64)
-            problem(r, "attachment %s of declaration id %s: its bytes are missing", id, decl);
+            problem(r, "attachment %s of declaration id %s: its bytes are missing", id, decl_id);
         else if (strcmp(hex, sha ? sha : ""))
             problem(r, "attachment %s of declaration id %s: its bytes do not hash to its SHA-256",
-                    id, decl);
+                    id, decl_id);
         if (db_col_int64(c, st, 4) < 1)
             problem(r, "attachment %s of declaration id %s: no attach event records its SHA-256",
-                    id, decl);
+                    id, decl_id);
     }
     db_reset(c, st);
     if (rc != DB_DONE) {

@@ -272,16 +272,20 @@ int store_mctr_by_bl(db_conn *c, const char *bl, mctr_row *out, int max)
 
 /* ---- declaration links -------------------------------------------------------------------- */
 
-int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int n)
+int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int n, int fresh)
 {
     static const char del[] = "DELETE FROM declaration_bls WHERE decl_id = ?";
     static const char ins[] =
         "INSERT INTO declaration_bls (bl, decl_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
-    db_stmt *st = db_prepare(c, del);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    int rc = db_run_nowait(c, st);
+    db_stmt *st;
+    int rc = 0;
+    if (!fresh) {
+        st = db_prepare(c, del);
+        if (!st)
+            return DB_ERR;
+        db_bind_text(c, st, 1, decl_id);
+        rc = db_run_nowait(c, st);
+    }
     for (int i = 0; i < n && rc == 0; i++) {
         st = db_prepare(c, ins);
         if (!st)

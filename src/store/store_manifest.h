@@ -69,7 +69,9 @@ int store_mctr_by_container(db_conn *c, const char *container, mctr_row *out, in
 int store_mctr_by_bl(db_conn *c, const char *bl, mctr_row *out, int max);
 
 /* ---- declaration <-> bill of lading ---------------------------------------------------------- */
-int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int n);
+/* fresh: the declaration never had links (its first registration), so there is nothing to
+ * delete -- PostgreSQL's DELETE by declaration was a bitmap scan set up at every registration. */
+int store_declbl_set(db_conn *c, const char *decl_id, const char (*bls)[36], int n, int fresh);
 /* One link of a new declaration (nothing to replace): what store_declbl_set inserts. */
 int store_declbl_add(db_conn *c, const char *decl_id, const char *bl);
 int store_declbl_decls(db_conn *c, const char *bl, char (*ids)[33], int max); /* count */

@@ -60,6 +60,9 @@ int store_token_delete(db_conn *c, const char *hash_hex);
  * number and doc_json, writing only the difference. */
 int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_number,
                              const char *old_doc, const char *number, const char *doc_json);
+/* The terms of a new declaration (its id has none): what store_decl_terms_replace writes with no
+ * previous number or document, as plain INSERTs (no conflict to check). */
+int store_decl_terms_new(db_conn *c, const char *decl_id, const char *number, const char *doc_json);
 /* Adds the declaration number (and its 11-digit stem) at registration. */
 int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number);
 /* The terms store_decl_terms_replace would write, as n NUL-separated strings (heap), and inserting
