@@ -1089,21 +1089,6 @@ out:
     return rc;
 }
 
-static json_t *risk_to_json(const risk_decision *d)
-{
-    json_t *arr = json_array();
-    for (int i = 0; i < d->n_reasons; i++) {
-        const risk_reason *r = &d->reasons[i];
-        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
-                              decl_channel_name((decl_channel)r->channel), "text", r->text);
-        if (r->rule_id)
-            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
-        json_array_append_new(arr, o);
-    }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
-                     arr);
-}
-
 typedef struct party_ctx {
     const char *code;
     party p;
@@ -1259,7 +1244,7 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const s
     free(cv);
     /* the same goods, selected before and then cancelled, keep their selection (screen) */
     risk_inherit_selection(out, sc->ih.channel, sc->ih.number);
-    json_t *j = risk_to_json(out);
+    json_t *j = risk_decision_to_json(out);
     if (scored) /* kept with the decision, shown to customs only (decl_view) */
         json_object_set_new(j, "model", risk_score_to_json(&score));
     return j;

@@ -352,3 +352,18 @@ json_t *risk_score_to_json(const risk_score *s)
                      real_or_null(s->band.yellow_threshold), "item", s->item + 1, "bias",
                      (double)s->bias, "contributions", top, "other_contributions", (double)s->rest);
 }
+
+json_t *risk_decision_to_json(const risk_decision *d)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < d->n_reasons; i++) {
+        const risk_reason *r = &d->reasons[i];
+        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
+                              decl_channel_name((decl_channel)r->channel), "text", r->text);
+        if (r->rule_id)
+            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
+        json_array_append_new(arr, o);
+    }
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
+                     arr);
+}

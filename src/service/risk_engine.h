@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/decl.h"
+#include "core/risk.h"
 #include "core/risk_features.h"
 #include "core/tax.h"
 #include "core/risk_policy.h"
@@ -79,5 +80,10 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
  *  "item", "bias", "contributions": [{"feature", "value", "contribution"}],
  * "other_contributions"} */
 json_t *risk_score_to_json(const risk_score *s);
+
+/* {"channel", "reasons": [{"code", "channel", "text", "rule_id"?}]}: the selectivity decision as
+ * stored with a declaration (its risk column) at registration, amendment and `db seed`, one
+ * writer so that the seeded rows read like the live ones. */
+json_t *risk_decision_to_json(const risk_decision *d);
 
 #endif

@@ -376,21 +376,6 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
     return rc;
 }
 
-static json_t *risk_json(const risk_decision *d)
-{
-    json_t *arr = json_array();
-    for (int i = 0; i < d->n_reasons; i++) {
-        const risk_reason *r = &d->reasons[i];
-        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
-                              decl_channel_name((decl_channel)r->channel), "text", r->text);
-        if (r->rule_id)
-            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
-        json_array_append_new(arr, o);
-    }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
-                     arr);
-}
-
 /* One declaration: IDA, IDC, and, when old enough, its decisions, payment and clearance. */
 static int seed_one(db_conn *c, seed_job *j, long k)
 {
@@ -448,7 +433,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
                      .random_draw = seed_rnd(g)};
     risk_decision rd;
     risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
-    json_t *rj = risk_json(&rd);
+    json_t *rj = risk_decision_to_json(&rd);
     char *rtext = json_dumps(rj, JSON_COMPACT);
     row.status = ST_REGISTERED;
     row.channel = rd.channel;

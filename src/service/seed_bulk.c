@@ -612,7 +612,7 @@ static int fr_payment(fr_state *s, fr_batch *b, fr_life *l, int64_t at, long n)
     return cleared;
 }
 
-/* risk_json's reasons array, as json_dumps writes it */
+/* risk_decision_to_json's reasons array (service/risk_engine.h), as json_dumps writes it */
 static void fr_reasons(sb *t, const risk_decision *rd)
 {
     sb_str(t, "[");
