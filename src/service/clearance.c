@@ -1744,39 +1744,12 @@ typedef struct transition_ctx {
     int waiting_for_customs; /* set when the sweep left a declaration alone (see waiting_reason) */
 } transition_ctx;
 
-/* The decision that settles what the controls found (violation or not), if act is one:
- * an inspection result, a passed document check on the yellow channel (nothing further), a
- * rejection. A failed document check is not: the inspection it leads to decides. */
-static int decision_outcome(const transition_ctx *t, int channel, int *violation)
-{
-    if (t->action == ACT_INSPECTION_DONE) {
-        int64_t more = 0;
-        const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-        if (at)
-            decimal_parse(at, 0, 0, &more);
-        *violation = json_is_true(json_object_get(t->detail, "violation")) || more > 0;
-        return 1;
-    }
-    if (t->action == ACT_DOC_PASSED && channel == CH_YELLOW) {
-        *violation = 0;
-        return 1;
-    }
-    if (t->action == ACT_REJECT) {
-        *violation = 1;
-        return 1;
-    }
-    return 0;
-}
-
 static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
 {
     int violation;
-    if (!decision_outcome(t, cur->channel, &violation))
+    int64_t more;
+    if (!risk_decision_outcome(t->action, cur->channel, t->detail, &violation, &more))
         return 0;
-    int64_t more = 0;
-    const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-    if (at)
-        decimal_parse(at, 0, 0, &more);
     int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more,
                                     lifecycle_action_name(t->action));
     if (rc <= 0)

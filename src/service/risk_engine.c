@@ -334,6 +334,27 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
     }
 }
 
+int risk_decision_outcome(lifecycle_action act, int channel, const json_t *detail, int *violation,
+                          int64_t *additional_tax)
+{
+    *violation = 0;
+    *additional_tax = 0;
+    if (act == ACT_INSPECTION_DONE) {
+        const char *more = json_string_value(json_object_get(detail, "additional_tax"));
+        if (more)
+            decimal_parse(more, 0, 0, additional_tax);
+        *violation = json_is_true(json_object_get(detail, "violation")) || *additional_tax > 0;
+        return 1;
+    }
+    if (act == ACT_DOC_PASSED)
+        return channel == CH_YELLOW; /* a red one waits for its inspection */
+    if (act == ACT_REJECT) {
+        *violation = 1;
+        return 1;
+    }
+    return 0;
+}
+
 static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 json_t *risk_score_to_json(const risk_score *s)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/decl.h"
+#include "core/lifecycle.h"
 #include "core/risk.h"
 #include "core/risk_features.h"
 #include "core/tax.h"
@@ -70,6 +71,18 @@ int risk_engine_score(risk_engine *e, const risk_fact *facts, int n, int aeo, in
 void risk_engine_registered(risk_engine *e, const risk_fact *facts, int n);
 void risk_engine_outcome(risk_engine *e, const risk_fact *facts, int n, int violation,
                          int critical);
+
+/* Whether an officer's decision act on a declaration of channel settles what its controls found,
+ * and so is the declaration's outcome in the learned history: an inspection result, a passed
+ * document check on the yellow channel (nothing further follows), a rejection. A failed document
+ * check is not (the inspection it leads to decides); a cancellation after selection is, but is
+ * recorded with the selection it keeps (service/clearance.c keep_selection). The live decisions
+ * (service/clearance.c) and `db seed` record their outcomes by this one rule. 1 with *violation
+ * and *additional_tax (VND) set, else 0. detail, the decision's, is read for an inspection result
+ * only ("violation", "additional_tax": more tax is a violation too); NULL will do for the others,
+ * so that the seed parses its details only when one is needed. */
+int risk_decision_outcome(lifecycle_action act, int channel, const json_t *detail, int *violation,
+                          int64_t *additional_tax);
 
 /* The facts of a declaration's items (out has room for d->n_items), from the declaration and its
  * assessment (the duty schedule and rate applied, customs values in VND). */

@@ -249,29 +249,19 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
 int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
                     int64_t *additional_tax, const char **source)
 {
-    *violation = 0;
-    *additional_tax = 0;
-    *source = lifecycle_action_name(act);
     if (act == ACT_CANCEL) { /* keep_selection: goods withdrawn from a check */
         *source = "cancelled_after_selection";
         *violation = 1;
+        *additional_tax = 0;
         return channel >= CH_YELLOW;
     }
-    if (act == ACT_REJECT) {
-        *violation = 1;
-        return 1;
-    }
-    if (act == ACT_DOC_PASSED)
-        return channel == CH_YELLOW; /* a red one waits for its inspection */
-    if (act != ACT_INSPECTION_DONE)
-        return 0;
-    json_t *d = json_loads(detail_json ? detail_json : "{}", 0, NULL);
-    const char *more = json_string_value(json_object_get(d, "additional_tax"));
-    if (more)
-        decimal_parse(more, 0, 0, additional_tax);
-    *violation = json_is_true(json_object_get(d, "violation")) || *additional_tax > 0;
+    *source = lifecycle_action_name(act);
+    /* only an inspection result's detail is read: the others are not parsed */
+    json_t *d =
+        act == ACT_INSPECTION_DONE ? json_loads(detail_json ? detail_json : "{}", 0, NULL) : NULL;
+    int settles = risk_decision_outcome(act, channel, d, violation, additional_tax);
     json_decref(d);
-    return 1;
+    return settles;
 }
 
 /* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:

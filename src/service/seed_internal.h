@@ -78,8 +78,9 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
                             const svc_req *by, int64_t at);
 
 /* The risk_outcomes row live traffic writes for this transition of a declaration on channel
- * (service/clearance.c record_outcome, and keep_selection for a cancellation after a yellow or
- * red selection; only a declaration's first outcome is kept): 1 and its values, or 0 (none). */
+ * (service/clearance.c record_outcome, by risk_decision_outcome's rule, and keep_selection for a
+ * cancellation after a yellow or red selection; only a declaration's first outcome is kept): 1
+ * and its values, or 0 (none). */
 int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
                     int64_t *additional_tax, const char **source);
 
