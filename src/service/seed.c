@@ -394,11 +394,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
                     .updated_at = t0,
                     .doc = t->doc,
                     .taxes = t->taxes};
-    unsigned char idr[16];
-    uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
-    memcpy(idr, &r1, 8);
-    memcpy(idr + 8, &r2, 8);
-    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, row.id);
+    seed_decl_id(g, t0, row.id);
     snprintf(row.type_code, sizeof row.type_code, "%s", dp->type_code);
     snprintf(row.declarant, sizeof row.declarant, "%s", p->code);
     snprintf(row.party, sizeof row.party, "%s", p->code);
@@ -414,15 +410,8 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     int64_t seq = store_sequence_next(c, seqname);
     if (seq < 0 || number_format(doc_type, seq, 0, row.number) != 0)
         return seq < 0 ? (int)seq : DB_ERR;
-    risk_input in = {.d = dp,
-                     .item_customs_value = t->cv,
-                     .customs_value = t->tr.customs_value,
-                     .date = date_legal(t1),
-                     .aeo = p->aeo,
-                     .compliance = p->compliance,
-                     .random_draw = seed_rnd(g)};
     risk_decision rd;
-    risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
+    seed_classify(j->a, t, p, t1, g, &rd);
     json_t *rj = risk_decision_to_json(&rd);
     char *rtext = json_dumps(rj, JSON_COMPACT);
     row.status = ST_REGISTERED;
