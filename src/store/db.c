@@ -70,16 +70,18 @@ static int hex_bytes(const char *text, size_t nb, unsigned char *out)
     return text[2 * nb] == 0;
 }
 
-/* text as nb bytes into buf (bound without a copy: buf must outlive the statement's run), or
- * its own bytes; strict: a text of nb characters that is not hex is refused (it would read back
- * as bytes to encode). */
-static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
-                         unsigned char *buf, int strict)
+/* text as nb bytes, or its own bytes when it is not their hex; strict: a text of nb characters
+ * that is not hex is refused (it would read back as bytes to encode). The bytes are decoded into
+ * buf and bound without a copy (buf must outlive the statement's run), or, when buf is NULL, into
+ * a buffer of this call's that the driver copies. */
+static int bind_hex_bytes(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
+                          unsigned char *buf, int strict)
 {
+    unsigned char own[32];
     if (!text)
         return db_bind_blob(c, s, i, NULL, 0);
-    if (hex_bytes(text, nb, buf))
-        return db_bind_blob_static(c, s, i, buf, nb);
+    if (hex_bytes(text, nb, buf ? buf : own))
+        return buf ? db_bind_blob_static(c, s, i, buf, nb) : db_bind_blob(c, s, i, own, nb);
     size_t n = strlen(text);
     if (strict && n == nb)
         return DB_ERR;
@@ -88,28 +90,22 @@ static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t
 
 int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
 {
-    unsigned char b[32];
-    if (hex && hex_bytes(hex, 32, b))
-        return db_bind_blob(c, s, i, b, 32);
-    return bind_hex_into(c, s, i, hex, 32, b, 1);
+    return bind_hex_bytes(c, s, i, hex, 32, NULL, 1);
 }
 
 int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32])
 {
-    return bind_hex_into(c, s, i, hex, 32, buf, 1);
+    return bind_hex_bytes(c, s, i, hex, 32, buf, 1);
 }
 
 int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id)
 {
-    unsigned char b[16];
-    if (id && hex_bytes(id, 16, b))
-        return db_bind_blob(c, s, i, b, 16);
-    return bind_hex_into(c, s, i, id, 16, b, 0);
+    return bind_hex_bytes(c, s, i, id, 16, NULL, 0);
 }
 
 int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16])
 {
-    return bind_hex_into(c, s, i, id, 16, buf, 0);
+    return bind_hex_bytes(c, s, i, id, 16, buf, 0);
 }
 
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
