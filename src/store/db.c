@@ -145,6 +145,39 @@ int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
+void db_values_sql(char *out, size_t size, const char *head, const char *row, int rows,
+                   const char *tail)
+{
+    size_t n = (size_t)snprintf(out, size, "%s", head);
+    for (int i = 0; i < rows && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s", i ? "," : "", row);
+    if (n < size)
+        snprintf(out + n, size - n, "%s", tail);
+}
+
+int db_insert_rows(db_conn *c, const char *many, int rows_per, int params_per_row, const char *one,
+                   const void *rows, long n, db_row_binder bind)
+{
+    long i = 0;
+    int rc = 0;
+    for (; rc == 0 && n - i >= rows_per; i += rows_per) {
+        db_stmt *st = db_prepare(c, many);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < rows_per; k++)
+            bind(c, st, params_per_row * k, rows, i + k);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        bind(c, st, 0, rows, i);
+        rc = db_run(c, st);
+    }
+    return rc;
+}
+
 void db_read_int64(db_conn *c, db_stmt *s, void *row) { *(int64_t *)row = db_col_int64(c, s, 0); }
 
 char *db_col_dup(db_conn *c, db_stmt *s, int i)
