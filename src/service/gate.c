@@ -119,8 +119,9 @@ static int put_gate_event(db_conn *c, const gate_ctx *x, const char *mid, int al
  * declarations of decls[0..nd) pass out of supervision; and the reply, saved for a replay:
  * {"decision", "reasons", "gate_event_id", "type", "container", "location", "direction" (when
  * given), "manifest", "declarations", "at"}. 0 or <0. */
-static int decided(db_conn *c, gate_ctx *x, const char *mid, int allow, const char **reasons,
-                   int nr, decl_row *decls, int nd, gate_type leaving, const char *direction)
+static int record_gate_decision(db_conn *c, gate_ctx *x, const char *mid, int allow,
+                                const char **reasons, int nr, decl_row *decls, int nd,
+                                gate_type leaving, const char *direction)
 {
     json_t *rj;
     gate_row g;
@@ -205,7 +206,7 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0, allow = gate_decide_export(&f, reasons, &nr);
     /* loaded onto the vessel: the goods have left customs' supervision area */
-    rc = decided(c, x, mid, allow, reasons, nr, decls, nd, GATE_LOADED, "export");
+    rc = record_gate_decision(c, x, mid, allow, reasons, nr, decls, nd, GATE_LOADED, "export");
     rc = rc < 0 ? rc : 1;
 out:
     for (int i = 0; i < nd; i++)
@@ -334,7 +335,7 @@ static int gate_job(db_conn *c, void *ctx)
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0;
     int allow = gate_decide(&f, reasons, &nr);
-    rc = decided(c, x, mid, allow, reasons, nr, decls, n_decls, GATE_OUT, NULL);
+    rc = record_gate_decision(c, x, mid, allow, reasons, nr, decls, n_decls, GATE_OUT, NULL);
 out:
     for (int i = 0; i < n_decls; i++)
         decl_row_release(&decls[i]);
