@@ -1684,12 +1684,8 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
     long k = amendment ? strtol(amendment, &end, 10) : 0;
     if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     const char *note = in->note;
     review_ctx rv = {.key = number, .amendment = (int)k};
     if (store_read(a->st, review_read_job, &rv) != 0) {

@@ -373,12 +373,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, const gate_event_in *in, er
     svc_reply r = {0};
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     const char *loc = in->location;
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)
