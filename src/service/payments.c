@@ -754,11 +754,14 @@ static pay_ctx *bank_report_start(app *a, const svc_req *req, const char *signat
     return x;
 }
 
-/* A checked report's one write job, idempotent by (bank, the report's id) on the body's hash:
- * the job's reply, or a storage error saying what the database refused. */
-static svc_reply bank_report_write(app *a, const svc_req *req, pay_ctx *x, store_job_fn job,
-                                   const char *refused)
+/* A checked report's errors, all at once, if any; else its one write job, idempotent by (bank,
+ * the report's id) on the body's hash: the job's reply, or a storage error saying what the
+ * database refused. */
+static svc_reply bank_report_write(app *a, const svc_req *req, pay_ctx *x, const errs *e,
+                                   store_job_fn job, const char *refused)
 {
+    if (e->n)
+        return svc_errors(e);
     svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
     x->now = svc_now();
     if (store_write(a->st, job, x) < 0) {
@@ -798,17 +801,10 @@ svc_reply svc_payment_create(app *a, const svc_req *req, const payment_in *in, e
     memcpy(x->lines, in->lines, sizeof x->lines);
     x->n = in->n;
     x->total = in->total;
-    if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
+    if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
-        goto out;
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        goto out;
-    }
-    /* 3. one write job; idempotent by (bank, bank_transaction_id) */
-    r = bank_report_write(a, req, x, pay_job, "the database refused the payment");
-out:
+    else /* 3. one write job; idempotent by (bank, bank_transaction_id) */
+        r = bank_report_write(a, req, x, e, pay_job, "the database refused the payment");
     free(x);
     return r;
 }
@@ -1158,16 +1154,10 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, const guarantee_in *i
     x->total = in->amount;
     x->n = in->n;
     memcpy(x->lines, in->lines, sizeof x->lines);
-    if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
+    if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
-        goto out;
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        goto out;
-    }
-    r = bank_report_write(a, req, x, guarantee_job, "the database refused the guarantee");
-out:
+    else
+        r = bank_report_write(a, req, x, e, guarantee_job, "the database refused the guarantee");
     free(x);
     return r;
 }
