@@ -145,6 +145,25 @@ int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
 }
 
+int db_row_by_text(db_conn *c, const char *sql, const char *key, void *out, db_row_reader read)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_row(c, st, out, read);
+}
+
+int db_rows_by_text(db_conn *c, const char *sql, const char *key, void *out, size_t size, int max,
+                    db_row_reader read)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_rows(c, st, out, size, max, read);
+}
+
 void db_values_sql(char *out, size_t size, const char *head, const char *row, int rows,
                    const char *tail)
 {

@@ -173,6 +173,11 @@ typedef void (*db_row_reader)(db_conn *c, db_stmt *s, void *row);
  * (rows of `size` bytes); rows beyond max are stepped over. Resets the statement. Returns the
  * number of rows read, or the DB_* error. */
 int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read);
+/* db_row and db_rows of the query sql whose one parameter is the text key (most look-ups: by a
+ * number, an id, a declaration): prepared, bound, read. DB_ERR when it cannot be prepared. */
+int db_row_by_text(db_conn *c, const char *sql, const char *key, void *out, db_row_reader read);
+int db_rows_by_text(db_conn *c, const char *sql, const char *key, void *out, size_t size, int max,
+                    db_row_reader read);
 /* A bulk writer's statement of many rows: head, then row (the parameters of one row, "(?, ?)")
  * rows times separated by commas, then tail (may be ""), into out (built once: a static
  * buffer of the writer's, large enough). */
