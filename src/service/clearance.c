@@ -1090,21 +1090,6 @@ out:
     return rc;
 }
 
-static json_t *risk_to_json(const risk_decision *d)
-{
-    json_t *arr = json_array();
-    for (int i = 0; i < d->n_reasons; i++) {
-        const risk_reason *r = &d->reasons[i];
-        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
-                              decl_channel_name((decl_channel)r->channel), "text", r->text);
-        if (r->rule_id)
-            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
-        json_array_append_new(arr, o);
-    }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
-                     arr);
-}
-
 typedef struct party_ctx {
     const char *code;
     party p;
@@ -1260,7 +1245,7 @@ static json_t *classify(app *a, const assessed *ax, const char *decl_id, const s
     free(cv);
     /* the same goods, selected before and then cancelled, keep their selection (screen) */
     risk_inherit_selection(out, sc->ih.channel, sc->ih.number);
-    json_t *j = risk_to_json(out);
+    json_t *j = risk_decision_to_json(out);
     if (scored) /* kept with the decision, shown to customs only (decl_view) */
         json_object_set_new(j, "model", risk_score_to_json(&score));
     return j;
@@ -1700,12 +1685,8 @@ svc_reply svc_amendment_decide(app *a, const svc_req *req, const char *number,
     long k = amendment ? strtol(amendment, &end, 10) : 0;
     if (!end || *end || k < 1 || k > NUMBER_MAX_AMENDMENT)
         return svc_error(SVC_NOT_FOUND, "not_found", "no such amendment");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     const char *note = in->note;
     review_ctx rv = {.key = number, .amendment = (int)k};
     if (store_read(a->st, review_read_job, &rv) != 0) {
@@ -1760,39 +1741,12 @@ typedef struct transition_ctx {
     int waiting_for_customs; /* set when the sweep left a declaration alone (see waiting_reason) */
 } transition_ctx;
 
-/* The decision that settles what the controls found (violation or not), if act is one:
- * an inspection result, a passed document check on the yellow channel (nothing further), a
- * rejection. A failed document check is not: the inspection it leads to decides. */
-static int decision_outcome(const transition_ctx *t, int channel, int *violation)
-{
-    if (t->action == ACT_INSPECTION_DONE) {
-        int64_t more = 0;
-        const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-        if (at)
-            decimal_parse(at, 0, 0, &more);
-        *violation = json_is_true(json_object_get(t->detail, "violation")) || more > 0;
-        return 1;
-    }
-    if (t->action == ACT_DOC_PASSED && channel == CH_YELLOW) {
-        *violation = 0;
-        return 1;
-    }
-    if (t->action == ACT_REJECT) {
-        *violation = 1;
-        return 1;
-    }
-    return 0;
-}
-
 static int record_outcome(db_conn *c, transition_ctx *t, const decl_row *cur)
 {
     int violation;
-    if (!decision_outcome(t, cur->channel, &violation))
+    int64_t more;
+    if (!risk_decision_outcome(t->action, cur->channel, t->detail, &violation, &more))
         return 0;
-    int64_t more = 0;
-    const char *at = json_string_value(json_object_get(t->detail, "additional_tax"));
-    if (at)
-        decimal_parse(at, 0, 0, &more);
     int rc = store_risk_outcome_put(c, cur->id, t->w.job.now, violation, 0, more,
                                     lifecycle_action_name(t->action));
     if (rc <= 0)

@@ -114,6 +114,45 @@ static int put_gate_event(db_conn *c, const gate_ctx *x, const char *mid, int al
     return rc;
 }
 
+/* The gate event as decided (allow, reasons[0..nr)) recorded; when it is the one that takes the
+ * goods out (leaving: GATE_OUT for imports, GATE_LOADED for exports) and allowed, the live
+ * declarations of decls[0..nd) pass out of supervision; and the reply, saved for a replay:
+ * {"decision", "reasons", "gate_event_id", "type", "container", "location", "direction" (when
+ * given), "manifest", "declarations", "at"}. 0 or <0. */
+static int record_gate_decision(db_conn *c, gate_ctx *x, const char *mid, int allow,
+                                const char **reasons, int nr, decl_row *decls, int nd,
+                                gate_type leaving, const char *direction)
+{
+    json_t *rj;
+    gate_row g;
+    int rc = put_gate_event(c, x, mid, allow, reasons, nr, &rj, &g);
+    json_t *dj = json_array();
+    for (int i = 0; i < nd && rc == 0; i++) {
+        if (!live(decls[i].status))
+            continue;
+        if (allow && x->type == leaving)
+            rc = pass_supervision(c, x, &decls[i], g.id);
+        json_array_append_new(dj, json_pack("{s:s,s:s}", "number", decls[i].number, "status",
+                                            decl_status_name((decl_status)decls[i].status)));
+    }
+    if (rc != 0) {
+        json_decref(rj);
+        json_decref(dj);
+        return rc;
+    }
+    json_t *body = json_pack("{s:s,s:o,s:I,s:s,s:s,s:s}", "decision", allow ? "allow" : "deny",
+                             "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type,
+                             "container", x->container, "location", x->location);
+    if (direction)
+        json_object_set_new(body, "direction", json_string(direction));
+    json_object_set_new(body, "manifest", mid[0] ? json_string(mid) : json_null());
+    json_object_set_new(body, "declarations", dj);
+    json_object_set_new(body, "at", json_timestamp(x->now));
+    x->reply.code = SVC_OK;
+    x->reply.body = body;
+    return svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
+}
+
 /* Exports: a container on no inbound manifest, against the export declarations that
  * carry it. 1: handled (reply set); 0: no export declaration carries it (the caller goes on as for
  * imports); <0: storage error. */
@@ -166,33 +205,9 @@ static int export_gate(db_conn *c, gate_ctx *x, const char *mid, const char *man
     f.holds_open = rc;
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0, allow = gate_decide_export(&f, reasons, &nr);
-    json_t *rj;
-    gate_row g;
-    rc = put_gate_event(c, x, mid, allow, reasons, nr, &rj, &g);
-    json_t *dj = json_array();
-    for (int i = 0; i < nd && rc == 0; i++) {
-        if (!live(decls[i].status))
-            continue;
-        /* loaded onto the vessel: the goods have left customs' supervision area */
-        if (allow && x->type == GATE_LOADED)
-            rc = pass_supervision(c, x, &decls[i], g.id);
-        json_array_append_new(dj, json_pack("{s:s,s:s}", "number", decls[i].number, "status",
-                                            decl_status_name((decl_status)decls[i].status)));
-    }
-    if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body =
-            json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "decision",
-                      allow ? "allow" : "deny", "reasons", rj, "gate_event_id", (json_int_t)g.id,
-                      "type", g.type, "container", x->container, "location", x->location,
-                      "direction", "export", "manifest", mid[0] ? json_string(mid) : json_null(),
-                      "declarations", dj, "at", json_timestamp(x->now));
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
-        rc = rc < 0 ? rc : 1;
-    } else {
-        json_decref(rj);
-        json_decref(dj);
-    }
+    /* loaded onto the vessel: the goods have left customs' supervision area */
+    rc = record_gate_decision(c, x, mid, allow, reasons, nr, decls, nd, GATE_LOADED, "export");
+    rc = rc < 0 ? rc : 1;
 out:
     for (int i = 0; i < nd; i++)
         decl_row_release(&decls[i]);
@@ -320,31 +335,7 @@ static int gate_job(db_conn *c, void *ctx)
     const char *reasons[GATE_MAX_REASONS];
     int nr = 0;
     int allow = gate_decide(&f, reasons, &nr);
-    json_t *rj;
-    gate_row g;
-    rc = put_gate_event(c, x, mid, allow, reasons, nr, &rj, &g);
-    json_t *dj = json_array();
-    for (int i = 0; i < n_decls && rc == 0; i++) {
-        if (!live(decls[i].status))
-            continue;
-        if (allow && x->type == GATE_OUT)
-            rc = pass_supervision(c, x, &decls[i], g.id);
-        json_array_append_new(dj, json_pack("{s:s,s:s}", "number", decls[i].number, "status",
-                                            decl_status_name((decl_status)decls[i].status)));
-    }
-    if (rc == 0) {
-        x->reply.code = SVC_OK;
-        x->reply.body =
-            json_pack("{s:s,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:o}", "decision", allow ? "allow" : "deny",
-                      "reasons", rj, "gate_event_id", (json_int_t)g.id, "type", g.type, "container",
-                      x->container, "location", x->location, "manifest",
-                      mid[0] ? json_string(mid) : json_null(), "declarations", dj, "at",
-                      json_timestamp(x->now));
-        rc = svc_idem_save(c, x->req, x->reply.code, x->reply.body, x->now);
-    } else {
-        json_decref(rj);
-        json_decref(dj);
-    }
+    rc = record_gate_decision(c, x, mid, allow, reasons, nr, decls, n_decls, GATE_OUT, NULL);
 out:
     for (int i = 0; i < n_decls; i++)
         decl_row_release(&decls[i]);
@@ -382,12 +373,8 @@ svc_reply svc_gate_event(app *a, const svc_req *req, const gate_event_in *in, er
     svc_reply r = {0};
     if (!svc_role_is(req, "port_operator"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only port operators report gate events");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     const char *loc = in->location;
     loc_ctx lc = {.party = req->party};
     if (store_read(a->st, loc_job, &lc) != 0)

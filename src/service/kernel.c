@@ -126,6 +126,21 @@ svc_reply svc_not_object(void)
     return svc_error(SVC_INVALID, "type", "the body must be a JSON object");
 }
 
+int svc_write_answered(app *a, const svc_req *req, const errs *e, svc_reply *out)
+{
+    if (svc_body_not_object(e)) {
+        *out = svc_not_object();
+        return 1;
+    }
+    if (svc_idempotent_replay(a, req, out))
+        return 1;
+    if (e->n) {
+        *out = svc_errors(e);
+        return 1;
+    }
+    return 0;
+}
+
 int svc_idempotent_replay(app *a, const svc_req *req, svc_reply *out)
 {
     replay_ctx x = {req, out};

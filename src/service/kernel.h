@@ -74,6 +74,11 @@ int svc_idem_save(db_conn *c, const svc_req *req, svc_code code, json_t *body, i
 int svc_body_not_object(const errs *e);
 /* The reply to a body that is not a JSON object. */
 svc_reply svc_not_object(void);
+/* A write request with a body, answered before its job is run: a body that is not an object
+ * (refused before a replay, as above), then a replayed Idempotency-Key (its stored reply), then
+ * the decoder's and the service's errors so far, all at once. 1 and *out set when answered, else
+ * 0. */
+int svc_write_answered(app *a, const svc_req *req, const errs *e, svc_reply *out);
 
 /* Outcomes are stored (idempotency keys, payments) as the numbers earlier releases wrote;
  * these two convert, so the enum's values never reach a database. */

@@ -410,13 +410,9 @@ svc_reply svc_inspection_extend(app *a, const svc_req *req, const char *number,
         return svc_error(SVC_FORBIDDEN, "person_required",
                          "an extension is decided by a person: sign in, or use a token issued "
                          "with --user");
-    if (svc_body_not_object(e))
-        return svc_not_object();
     svc_reply r;
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     extend_ctx x = {.job = svc_job_start(req), .key = number, .in = in, .cal = calendar_hold(a)};
     r = svc_run_write(a, &x.job, extend_job, &x, "the database refused the extension");
     calendar_drop(a, x.cal);

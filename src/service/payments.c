@@ -732,22 +732,53 @@ static int verify_signature(app *a, const svc_req *req, const char *signature_b6
     return 0;
 }
 
+/* What a bank's signed report (a payment, a guarantee) is checked for before its body is read:
+ * the bank's role (else 403 with only_banks), the signature of the exact bytes, a body that is an
+ * object. Then its context, zeroed: NULL with *refused set when any fails. */
+static pay_ctx *bank_report_start(app *a, const svc_req *req, const char *signature_b64, errs *e,
+                                  const char *only_banks, svc_reply *refused)
+{
+    if (!svc_role_is(req, "bank")) {
+        *refused = svc_error(SVC_FORBIDDEN, "forbidden", only_banks);
+        return NULL;
+    }
+    if (verify_signature(a, req, signature_b64, refused) != 0)
+        return NULL;
+    if (svc_body_not_object(e)) {
+        *refused = svc_not_object();
+        return NULL;
+    }
+    pay_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        *refused = svc_error(SVC_ERROR, "internal", "out of memory");
+    return x;
+}
+
+/* A checked report's errors, all at once, if any; else its one write job, idempotent by (bank,
+ * the report's id) on the body's hash: the job's reply, or a storage error saying what the
+ * database refused. */
+static svc_reply bank_report_write(app *a, const svc_req *req, pay_ctx *x, const errs *e,
+                                   store_job_fn job, const char *refused)
+{
+    if (e->n)
+        return svc_errors(e);
+    svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
+    x->now = svc_now();
+    if (store_write(a->st, job, x) < 0) {
+        json_decref(x->reply.body);
+        return svc_error(SVC_ERROR, "storage", refused);
+    }
+    return x->reply;
+}
+
 svc_reply svc_payment_create(app *a, const svc_req *req, const payment_in *in, errs *e,
                              const char *signature_b64)
 {
-    if (!svc_role_is(req, "bank"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only banks report payments");
-    svc_reply refused;
-    if (verify_signature(a, req, signature_b64, &refused) != 0)
-        return refused;
-    /* 2. the body, every error at once */
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
-    if (!x) {
-        return svc_error(SVC_ERROR, "internal", "out of memory");
-    }
+    pay_ctx *x = bank_report_start(a, req, signature_b64, e, "only banks report payments", &r);
+    if (!x)
+        return r;
+    /* 2. the body, every error at once */
     x->req = req;
     x->e = e;
     memcpy(x->txn, in->txn, sizeof x->txn);
@@ -770,25 +801,10 @@ svc_reply svc_payment_create(app *a, const svc_req *req, const payment_in *in, e
     memcpy(x->lines, in->lines, sizeof x->lines);
     x->n = in->n;
     x->total = in->total;
-    if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0) {
+    if (x->n > 0 && store_read(a->st, lines_exist_job, x) != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
-        goto out;
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        goto out;
-    }
-    /* 3. one write job; idempotent by (bank, bank_transaction_id) on the body's hash */
-    svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = svc_now();
-    int rc = store_write(a->st, pay_job, x);
-    if (rc < 0) {
-        json_decref(x->reply.body);
-        r = svc_error(SVC_ERROR, "storage", "the database refused the payment");
-    } else {
-        r = x->reply;
-    }
-out:
+    else /* 3. one write job; idempotent by (bank, bank_transaction_id) */
+        r = bank_report_write(a, req, x, e, pay_job, "the database refused the payment");
     free(x);
     return r;
 }
@@ -1123,17 +1139,10 @@ static int guarantee_job(db_conn *c, void *ctx)
 svc_reply svc_guarantee_create(app *a, const svc_req *req, const guarantee_in *in, errs *e,
                                const char *signature_b64)
 {
-    if (!svc_role_is(req, "bank"))
-        return svc_error(SVC_FORBIDDEN, "forbidden", "only banks give guarantees");
-    svc_reply refused;
-    if (verify_signature(a, req, signature_b64, &refused) != 0)
-        return refused;
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    pay_ctx *x = calloc(1, sizeof *x);
     svc_reply r = {0};
+    pay_ctx *x = bank_report_start(a, req, signature_b64, e, "only banks give guarantees", &r);
     if (!x)
-        return svc_error(SVC_ERROR, "internal", "out of memory");
+        return r;
     x->req = req;
     x->e = e;
     if (in->valid_until && in->valid_until < svc_today())
@@ -1145,23 +1154,10 @@ svc_reply svc_guarantee_create(app *a, const svc_req *req, const guarantee_in *i
     x->total = in->amount;
     x->n = in->n;
     memcpy(x->lines, in->lines, sizeof x->lines);
-    if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0) {
+    if (x->n > 0 && x->enterprise[0] && store_read(a->st, guarantee_check_job, x) != 0)
         r = svc_error(SVC_ERROR, "storage", "cannot read the declarations");
-        goto out;
-    }
-    if (e->n) {
-        r = svc_errors(e);
-        goto out;
-    }
-    svc_sha256_hex(req->raw_body ? req->raw_body : "", req->raw_body ? req->raw_len : 0, x->hash);
-    x->now = svc_now();
-    if (store_write(a->st, guarantee_job, x) < 0) {
-        json_decref(x->reply.body);
-        r = svc_error(SVC_ERROR, "storage", "the database refused the guarantee");
-    } else {
-        r = x->reply;
-    }
-out:
+    else
+        r = bank_report_write(a, req, x, e, guarantee_job, "the database refused the guarantee");
     free(x);
     return r;
 }

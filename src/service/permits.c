@@ -153,12 +153,8 @@ svc_reply svc_permit_create(app *a, const svc_req *req, const permit_in *in, err
     svc_reply r = {0};
     if (!svc_role_is(req, "agency"))
         return svc_error(SVC_FORBIDDEN, "forbidden", "only licensing agencies issue permits");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     permit_ctx x = {.job = svc_job_start(req)};
     permit_row *p = &x.row;
     snprintf(p->number, sizeof p->number, "%s", in->number);

@@ -419,12 +419,8 @@ svc_reply svc_pca_open(app *a, const svc_req *req, const audit_case_in *in, errs
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     case_ctx x = {.job = svc_job_start(req)};
     snprintf(x.number, sizeof x.number, "%s", in->declaration);
     snprintf(x.reason, sizeof x.reason, "%s", in->reason);
@@ -539,12 +535,8 @@ svc_reply svc_pca_findings(app *a, const svc_req *req, const char *id, const aud
     svc_reply r = {0};
     if (!svc_is_customs(req))
         return svc_error(SVC_FORBIDDEN, "forbidden", "post-clearance audit is customs' work");
-    if (svc_body_not_object(e))
-        return svc_not_object();
-    if (svc_idempotent_replay(a, req, &r))
+    if (svc_write_answered(a, req, e, &r))
         return r;
-    if (e->n)
-        return svc_errors(e);
     case_ctx x = {.job = svc_job_start(req), .id = id, .findings = *in};
     return run(a, &x, findings_job);
 }

@@ -334,6 +334,27 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
     }
 }
 
+int risk_decision_outcome(lifecycle_action act, int channel, const json_t *detail, int *violation,
+                          int64_t *additional_tax)
+{
+    *violation = 0;
+    *additional_tax = 0;
+    if (act == ACT_INSPECTION_DONE) {
+        const char *more = json_string_value(json_object_get(detail, "additional_tax"));
+        if (more)
+            decimal_parse(more, 0, 0, additional_tax);
+        *violation = json_is_true(json_object_get(detail, "violation")) || *additional_tax > 0;
+        return 1;
+    }
+    if (act == ACT_DOC_PASSED)
+        return channel == CH_YELLOW; /* a red one waits for its inspection */
+    if (act == ACT_REJECT) {
+        *violation = 1;
+        return 1;
+    }
+    return 0;
+}
+
 static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 json_t *risk_score_to_json(const risk_score *s)
@@ -351,4 +372,19 @@ json_t *risk_score_to_json(const risk_score *s)
                      "thresholds", "red", real_or_null(s->band.red_threshold), "yellow",
                      real_or_null(s->band.yellow_threshold), "item", s->item + 1, "bias",
                      (double)s->bias, "contributions", top, "other_contributions", (double)s->rest);
+}
+
+json_t *risk_decision_to_json(const risk_decision *d)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < d->n_reasons; i++) {
+        const risk_reason *r = &d->reasons[i];
+        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
+                              decl_channel_name((decl_channel)r->channel), "text", r->text);
+        if (r->rule_id)
+            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
+        json_array_append_new(arr, o);
+    }
+    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
+                     arr);
 }

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "core/decl.h"
+#include "core/lifecycle.h"
+#include "core/risk.h"
 #include "core/risk_features.h"
 #include "core/tax.h"
 #include "core/risk_policy.h"
@@ -70,6 +72,18 @@ void risk_engine_registered(risk_engine *e, const risk_fact *facts, int n);
 void risk_engine_outcome(risk_engine *e, const risk_fact *facts, int n, int violation,
                          int critical);
 
+/* Whether an officer's decision act on a declaration of channel settles what its controls found,
+ * and so is the declaration's outcome in the learned history: an inspection result, a passed
+ * document check on the yellow channel (nothing further follows), a rejection. A failed document
+ * check is not (the inspection it leads to decides); a cancellation after selection is, but is
+ * recorded with the selection it keeps (service/clearance.c keep_selection). The live decisions
+ * (service/clearance.c) and `db seed` record their outcomes by this one rule. 1 with *violation
+ * and *additional_tax (VND) set, else 0. detail, the decision's, is read for an inspection result
+ * only ("violation", "additional_tax": more tax is a violation too); NULL will do for the others,
+ * so that the seed parses its details only when one is needed. */
+int risk_decision_outcome(lifecycle_action act, int channel, const json_t *detail, int *violation,
+                          int64_t *additional_tax);
+
 /* The facts of a declaration's items (out has room for d->n_items), from the declaration and its
  * assessment (the duty schedule and rate applied, customs values in VND). */
 void risk_facts_from_decl(const decl *d, const tax_item_result *items, const char *decl_id,
@@ -79,5 +93,10 @@ void risk_facts_from_decl(const decl *d, const tax_item_result *items, const cha
  *  "item", "bias", "contributions": [{"feature", "value", "contribution"}],
  * "other_contributions"} */
 json_t *risk_score_to_json(const risk_score *s);
+
+/* {"channel", "reasons": [{"code", "channel", "text", "rule_id"?}]}: the selectivity decision as
+ * stored with a declaration (its risk column) at registration, amendment and `db seed`, one
+ * writer so that the seeded rows read like the live ones. */
+json_t *risk_decision_to_json(const risk_decision *d);
 
 #endif

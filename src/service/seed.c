@@ -249,29 +249,19 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
 int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
                     int64_t *additional_tax, const char **source)
 {
-    *violation = 0;
-    *additional_tax = 0;
-    *source = lifecycle_action_name(act);
     if (act == ACT_CANCEL) { /* keep_selection: goods withdrawn from a check */
         *source = "cancelled_after_selection";
         *violation = 1;
+        *additional_tax = 0;
         return channel >= CH_YELLOW;
     }
-    if (act == ACT_REJECT) {
-        *violation = 1;
-        return 1;
-    }
-    if (act == ACT_DOC_PASSED)
-        return channel == CH_YELLOW; /* a red one waits for its inspection */
-    if (act != ACT_INSPECTION_DONE)
-        return 0;
-    json_t *d = json_loads(detail_json ? detail_json : "{}", 0, NULL);
-    const char *more = json_string_value(json_object_get(d, "additional_tax"));
-    if (more)
-        decimal_parse(more, 0, 0, additional_tax);
-    *violation = json_is_true(json_object_get(d, "violation")) || *additional_tax > 0;
+    *source = lifecycle_action_name(act);
+    /* only an inspection result's detail is read: the others are not parsed */
+    json_t *d =
+        act == ACT_INSPECTION_DONE ? json_loads(detail_json ? detail_json : "{}", 0, NULL) : NULL;
+    int settles = risk_decision_outcome(act, channel, d, violation, additional_tax);
     json_decref(d);
-    return 1;
+    return settles;
 }
 
 /* An officer's (or the declarant's, or the gate's) transition, written as transition_job does:
@@ -376,21 +366,6 @@ static int payment(db_conn *c, const char *id, int64_t at, long n, seed_result *
     return rc;
 }
 
-static json_t *risk_json(const risk_decision *d)
-{
-    json_t *arr = json_array();
-    for (int i = 0; i < d->n_reasons; i++) {
-        const risk_reason *r = &d->reasons[i];
-        json_t *o = json_pack("{s:s,s:s,s:s}", "code", r->code, "channel",
-                              decl_channel_name((decl_channel)r->channel), "text", r->text);
-        if (r->rule_id)
-            json_object_set_new(o, "rule_id", json_integer(r->rule_id));
-        json_array_append_new(arr, o);
-    }
-    return json_pack("{s:s,s:o}", "channel", decl_channel_name((decl_channel)d->channel), "reasons",
-                     arr);
-}
-
 /* One declaration: IDA, IDC, and, when old enough, its decisions, payment and clearance. */
 static int seed_one(db_conn *c, seed_job *j, long k)
 {
@@ -419,11 +394,7 @@ static int seed_one(db_conn *c, seed_job *j, long k)
                     .updated_at = t0,
                     .doc = t->doc,
                     .taxes = t->taxes};
-    unsigned char idr[16];
-    uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
-    memcpy(idr, &r1, 8);
-    memcpy(idr + 8, &r2, 8);
-    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, row.id);
+    seed_decl_id(g, t0, row.id);
     snprintf(row.type_code, sizeof row.type_code, "%s", dp->type_code);
     snprintf(row.declarant, sizeof row.declarant, "%s", p->code);
     snprintf(row.party, sizeof row.party, "%s", p->code);
@@ -439,16 +410,9 @@ static int seed_one(db_conn *c, seed_job *j, long k)
     int64_t seq = store_sequence_next(c, seqname);
     if (seq < 0 || number_format(doc_type, seq, 0, row.number) != 0)
         return seq < 0 ? (int)seq : DB_ERR;
-    risk_input in = {.d = dp,
-                     .item_customs_value = t->cv,
-                     .customs_value = t->tr.customs_value,
-                     .date = date_legal(t1),
-                     .aeo = p->aeo,
-                     .compliance = p->compliance,
-                     .random_draw = seed_rnd(g)};
     risk_decision rd;
-    risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
-    json_t *rj = risk_json(&rd);
+    seed_classify(j->a, t, p, t1, g, &rd);
+    json_t *rj = risk_decision_to_json(&rd);
     char *rtext = json_dumps(rj, JSON_COMPACT);
     row.status = ST_REGISTERED;
     row.channel = rd.channel;

@@ -612,7 +612,7 @@ static int fr_payment(fr_state *s, fr_batch *b, fr_life *l, int64_t at, long n)
     return cleared;
 }
 
-/* risk_json's reasons array, as json_dumps writes it */
+/* risk_decision_to_json's reasons array (service/risk_engine.h), as json_dumps writes it */
 static void fr_reasons(sb *t, const risk_decision *rd)
 {
     sb_str(t, "[");
@@ -632,8 +632,8 @@ static void fr_reasons(sb *t, const risk_decision *rd)
     sb_str(t, "]");
 }
 
-/* The day of an instant as seed_one (tax date, risk date) and service/payments.c (the AEO
- * deadline) take it: one place to change when they do. */
+/* The day of an instant as seed_one (tax date; the risk date is seed_classify's) and
+ * service/payments.c (the AEO deadline) take it: one place to change when they do. */
 static date_ymd fr_day(int64_t t) { return date_legal(t); }
 
 /* the 32 hex digits of an id as its 16 bytes (decl_terms's column) */
@@ -710,11 +710,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     d->status = ST_PROVISIONAL;
     d->tax_date = fr_day(t0);
     d->created_at = d->updated_at = t0;
-    unsigned char idr[16];
-    uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
-    memcpy(idr, &r1, 8);
-    memcpy(idr + 8, &r2, 8);
-    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), idr, d->id);
+    seed_decl_id(g, t0, d->id);
     if (fr_unhex16(d->id, d->id16) != 0)
         b->failed = 1;
     fr_event_add(s, b, &l, t0, dr, "ida", 0, ST_PROVISIONAL, NULL);
@@ -734,15 +730,8 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
         memcpy(v->id16, d->id16, sizeof v->id16);
         v->ti = ti;
     }
-    risk_input in = {.d = &t->d,
-                     .item_customs_value = t->cv,
-                     .customs_value = t->tr.customs_value,
-                     .date = fr_day(t1),
-                     .aeo = p->aeo,
-                     .compliance = p->compliance,
-                     .random_draw = seed_rnd(g)};
     risk_decision rd;
-    risk_classify(j->a->rules, j->a->n_rules, &j->a->policy, &in, &rd);
+    seed_classify(j->a, t, p, t1, g, &rd);
     const char *ch = decl_channel_name((decl_channel)rd.channel);
     sb reasons, x;
     sb_init(&reasons);

@@ -4,13 +4,16 @@
 #define ECUSTOMS_SERVICE_SEED_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core/decl.h"
 #include "core/lifecycle.h"
+#include "core/risk.h"
 #include "core/tax.h"
 #include "service/app.h"
 #include "service/seed.h"
 #include "store/db.h"
+#include "store/store.h"
 
 #define SEED_BATCH 10000     /* declarations per transaction */
 #define SETTLE_S (2 * 86400) /* declarations older than this went through their whole life */
@@ -58,6 +61,33 @@ static inline uint64_t seed_rnd(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
+/* A seeded declaration's id, created at t0, from two draws of the run's generator: both paths
+ * take the same draws in the same order, and so write the same ids. */
+static inline void seed_decl_id(uint64_t *g, int64_t t0, char out[33])
+{
+    unsigned char rnd[16];
+    uint64_t r1 = seed_rnd(g), r2 = seed_rnd(g);
+    memcpy(rnd, &r1, 8);
+    memcpy(rnd + 8, &r2, 8);
+    store_new_id(t0 * 1000000 + (int64_t)(r2 % 1000000), rnd, out);
+}
+
+/* The channel of a declaration drawn from template t for enterprise p, registered at t1: the
+ * rules, the compliance class and one draw of the run's generator, as IDC classifies without a
+ * learned model (seed.c) -- the one place both paths classify, so that they draw alike. */
+static inline void seed_classify(const app *a, const tpl *t, const seed_party *p, int64_t t1,
+                                 uint64_t *g, risk_decision *out)
+{
+    risk_input in = {.d = &t->d,
+                     .item_customs_value = t->cv,
+                     .customs_value = t->tr.customs_value,
+                     .date = date_legal(t1),
+                     .aeo = p->aeo,
+                     .compliance = p->compliance,
+                     .random_draw = seed_rnd(g)};
+    risk_classify(a->rules, a->n_rules, &a->policy, &in, out);
+}
+
 /* One more registered declaration in the run's counts: its channel and its registration instant
  * (both paths count the same way). */
 static inline void seed_result_add(seed_result *res, int channel, int64_t registered_at)
@@ -78,8 +108,9 @@ char *seed_decisions_append(const char *list, const char *detail_json, const cha
                             const svc_req *by, int64_t at);
 
 /* The risk_outcomes row live traffic writes for this transition of a declaration on channel
- * (service/clearance.c record_outcome, and keep_selection for a cancellation after a yellow or
- * red selection; only a declaration's first outcome is kept): 1 and its values, or 0 (none). */
+ * (service/clearance.c record_outcome, by risk_decision_outcome's rule, and keep_selection for a
+ * cancellation after a yellow or red selection; only a declaration's first outcome is kept): 1
+ * and its values, or 0 (none). */
 int seed_outcome_of(lifecycle_action act, int channel, const char *detail_json, int *violation,
                     int64_t *additional_tax, const char **source);
 

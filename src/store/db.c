@@ -70,16 +70,18 @@ static int hex_bytes(const char *text, size_t nb, unsigned char *out)
     return text[2 * nb] == 0;
 }
 
-/* text as nb bytes into buf (bound without a copy: buf must outlive the statement's run), or
- * its own bytes; strict: a text of nb characters that is not hex is refused (it would read back
- * as bytes to encode). */
-static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
-                         unsigned char *buf, int strict)
+/* text as nb bytes, or its own bytes when it is not their hex; strict: a text of nb characters
+ * that is not hex is refused (it would read back as bytes to encode). The bytes are decoded into
+ * buf and bound without a copy (buf must outlive the statement's run), or, when buf is NULL, into
+ * a buffer of this call's that the driver copies. */
+static int bind_hex_bytes(db_conn *c, db_stmt *s, int i, const char *text, size_t nb,
+                          unsigned char *buf, int strict)
 {
+    unsigned char own[32];
     if (!text)
         return db_bind_blob(c, s, i, NULL, 0);
-    if (hex_bytes(text, nb, buf))
-        return db_bind_blob_static(c, s, i, buf, nb);
+    if (hex_bytes(text, nb, buf ? buf : own))
+        return buf ? db_bind_blob_static(c, s, i, buf, nb) : db_bind_blob(c, s, i, own, nb);
     size_t n = strlen(text);
     if (strict && n == nb)
         return DB_ERR;
@@ -88,28 +90,22 @@ static int bind_hex_into(db_conn *c, db_stmt *s, int i, const char *text, size_t
 
 int db_bind_hex(db_conn *c, db_stmt *s, int i, const char *hex)
 {
-    unsigned char b[32];
-    if (hex && hex_bytes(hex, 32, b))
-        return db_bind_blob(c, s, i, b, 32);
-    return bind_hex_into(c, s, i, hex, 32, b, 1);
+    return bind_hex_bytes(c, s, i, hex, 32, NULL, 1);
 }
 
 int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32])
 {
-    return bind_hex_into(c, s, i, hex, 32, buf, 1);
+    return bind_hex_bytes(c, s, i, hex, 32, buf, 1);
 }
 
 int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id)
 {
-    unsigned char b[16];
-    if (id && hex_bytes(id, 16, b))
-        return db_bind_blob(c, s, i, b, 16);
-    return bind_hex_into(c, s, i, id, 16, b, 0);
+    return bind_hex_bytes(c, s, i, id, 16, NULL, 0);
 }
 
 int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16])
 {
-    return bind_hex_into(c, s, i, id, 16, buf, 0);
+    return bind_hex_bytes(c, s, i, id, 16, buf, 0);
 }
 
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
@@ -147,6 +143,58 @@ int db_row(db_conn *c, db_stmt *s, void *out, db_row_reader read)
         read(c, s, out);
     db_reset(c, s);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : rc;
+}
+
+int db_row_by_text(db_conn *c, const char *sql, const char *key, void *out, db_row_reader read)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_row(c, st, out, read);
+}
+
+int db_rows_by_text(db_conn *c, const char *sql, const char *key, void *out, size_t size, int max,
+                    db_row_reader read)
+{
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, key);
+    return db_rows(c, st, out, size, max, read);
+}
+
+void db_values_sql(char *out, size_t size, const char *head, const char *row, int rows,
+                   const char *tail)
+{
+    size_t n = (size_t)snprintf(out, size, "%s", head);
+    for (int i = 0; i < rows && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s", i ? "," : "", row);
+    if (n < size)
+        snprintf(out + n, size - n, "%s", tail);
+}
+
+int db_insert_rows(db_conn *c, const char *many, int rows_per, int params_per_row, const char *one,
+                   const void *rows, long n, db_row_binder bind)
+{
+    long i = 0;
+    int rc = 0;
+    for (; rc == 0 && n - i >= rows_per; i += rows_per) {
+        db_stmt *st = db_prepare(c, many);
+        if (!st)
+            return DB_ERR;
+        for (int k = 0; k < rows_per; k++)
+            bind(c, st, params_per_row * k, rows, i + k);
+        rc = db_run(c, st);
+    }
+    for (; rc == 0 && i < n; i++) {
+        db_stmt *st = db_prepare(c, one);
+        if (!st)
+            return DB_ERR;
+        bind(c, st, 0, rows, i);
+        rc = db_run(c, st);
+    }
+    return rc;
 }
 
 void db_read_int64(db_conn *c, db_stmt *s, void *row) { *(int64_t *)row = db_col_int64(c, s, 0); }

@@ -173,6 +173,24 @@ typedef void (*db_row_reader)(db_conn *c, db_stmt *s, void *row);
  * (rows of `size` bytes); rows beyond max are stepped over. Resets the statement. Returns the
  * number of rows read, or the DB_* error. */
 int db_rows(db_conn *c, db_stmt *s, void *out, size_t size, int max, db_row_reader read);
+/* db_row and db_rows of the query sql whose one parameter is the text key (most look-ups: by a
+ * number, an id, a declaration): prepared, bound, read. DB_ERR when it cannot be prepared. */
+int db_row_by_text(db_conn *c, const char *sql, const char *key, void *out, db_row_reader read);
+int db_rows_by_text(db_conn *c, const char *sql, const char *key, void *out, size_t size, int max,
+                    db_row_reader read);
+/* A bulk writer's statement of many rows: head, then row (the parameters of one row, "(?, ?)")
+ * rows times separated by commas, then tail (may be ""), into out (built once: a static
+ * buffer of the writer's, large enough). */
+void db_values_sql(char *out, size_t size, const char *head, const char *row, int rows,
+                   const char *tail);
+/* Binds row i of a bulk writer's rows at the parameters first + 1 .. first + its count. */
+typedef void (*db_row_binder)(db_conn *c, db_stmt *s, int first, const void *rows, long i);
+/* Inserts rows 0 .. n - 1: rows_per at a time by the statement many (db_values_sql's, with
+ * params_per_row parameters a row) while that many are left, the rest one at a time by one: a
+ * statement's set-up and reset cost about as much as a row's insert, so the bulk writers
+ * (db seed) share them. 0 or the DB_* error (the rows before it are written). */
+int db_insert_rows(db_conn *c, const char *many, int rows_per, int params_per_row, const char *one,
+                   const void *rows, long n, db_row_binder bind);
 /* The single-row read: steps a prepared, bound statement once, reads the row (if any) into *out
  * with read, resets the statement. 1 when a row was read, 0 when there was none, or the DB_*
  * error. */

@@ -66,11 +66,7 @@ static void read_row(db_conn *c, db_stmt *st, void *row)
 int store_attach_list(db_conn *c, const char *decl_id, attach_row *out, int max)
 {
     static const char sql[] = "SELECT " COLS " FROM attachments WHERE decl_id = ? ORDER BY seq";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    return db_rows(c, st, out, sizeof *out, max, read_row);
+    return db_rows_by_text(c, sql, decl_id, out, sizeof *out, max, read_row);
 }
 
 int store_attach_totals(db_conn *c, const char *decl_id, int64_t *count, int64_t *bytes,

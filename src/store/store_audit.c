@@ -593,9 +593,7 @@ static pthread_once_t many_once = PTHREAD_ONCE_INIT;
 
 static void many_init(void)
 {
-    size_t n = (size_t)snprintf(many_sql, sizeof many_sql, "%s", EVENT_COLS);
-    for (int i = 0; i < EVENT_ROWS; i++)
-        n += (size_t)snprintf(many_sql + n, sizeof many_sql - n, "%s%s", i ? "," : "", EVENT_ROW);
+    db_values_sql(many_sql, sizeof many_sql, EVENT_COLS, EVENT_ROW, EVENT_ROWS, "");
 }
 
 int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,

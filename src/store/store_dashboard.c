@@ -104,15 +104,14 @@ static pthread_once_t facts_many_once = PTHREAD_ONCE_INIT;
 
 static void facts_many_init(void)
 {
-    size_t n = (size_t)snprintf(facts_many_sql, sizeof facts_many_sql, "%sVALUES ", FACT_INSERT);
-    for (int i = 0; i < FACT_ROWS; i++)
-        n += (size_t)snprintf(facts_many_sql + n, sizeof facts_many_sql - n, "%s%s", i ? "," : "",
-                              FACT_ROW);
+    db_values_sql(facts_many_sql, sizeof facts_many_sql, FACT_INSERT "VALUES ", FACT_ROW, FACT_ROWS,
+                  "");
 }
 
 /* (the columns in FACT_INSERT's order) */
-static void fact_bind(db_conn *c, db_stmt *st, int k, const dash_fact_row *r)
+static void fact_bind(db_conn *c, db_stmt *st, int k, const void *rows, long i)
 {
+    const dash_fact_row *r = (const dash_fact_row *)rows + i;
     db_bind_text_static(c, st, k + 1, r->decl_id);
     db_bind_text_static(c, st, k + 2, r->office);
     db_bind_int64(c, st, k + 3, r->registered_at);
@@ -136,25 +135,8 @@ static void fact_bind(db_conn *c, db_stmt *st, int k, const dash_fact_row *r)
 int store_dash_facts_insert_rows(db_conn *c, const dash_fact_row *r, long n)
 {
     static const char one[] = FACT_INSERT "VALUES " FACT_ROW;
-    long i = 0;
-    int rc = 0;
     pthread_once(&facts_many_once, facts_many_init);
-    for (; rc == 0 && n - i >= FACT_ROWS; i += FACT_ROWS) {
-        db_stmt *st = db_prepare(c, facts_many_sql);
-        if (!st)
-            return DB_ERR;
-        for (int k = 0; k < FACT_ROWS; k++)
-            fact_bind(c, st, 18 * k, &r[i + k]);
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++) {
-        db_stmt *st = db_prepare(c, one);
-        if (!st)
-            return DB_ERR;
-        fact_bind(c, st, 0, &r[i]);
-        rc = db_run(c, st);
-    }
-    return rc;
+    return db_insert_rows(c, facts_many_sql, FACT_ROWS, 18, one, r, n, fact_bind);
 }
 
 #define DASH_COLS                                                                                  \
@@ -338,11 +320,23 @@ static pthread_once_t chapters_many_once = PTHREAD_ONCE_INIT;
 
 static void chapters_many_init(void)
 {
-    size_t n = (size_t)snprintf(chapters_many_sql, sizeof chapters_many_sql,
-                                "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ");
-    for (int i = 0; i < CHAPTER_ROWS; i++)
-        n += (size_t)snprintf(chapters_many_sql + n, sizeof chapters_many_sql - n, "%s(?, ?, ?)",
-                              i ? "," : "");
+    db_values_sql(chapters_many_sql, sizeof chapters_many_sql,
+                  "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ", "(?, ?, ?)",
+                  CHAPTER_ROWS, "");
+}
+
+/* store_decl_chapters_insert_rows's rows: three arrays */
+typedef struct chapter_rows {
+    const char *const *decl_ids;
+    const int *chapters, *items;
+} chapter_rows;
+
+static void chapter_bind(db_conn *c, db_stmt *st, int k, const void *rows, long i)
+{
+    const chapter_rows *r = rows;
+    db_bind_text_static(c, st, k + 1, r->decl_ids[i]);
+    db_bind_int64(c, st, k + 2, r->chapters[i]);
+    db_bind_int64(c, st, k + 3, r->items[i]);
 }
 
 int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
@@ -350,30 +344,9 @@ int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, con
 {
     static const char one[] =
         "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
-    long i = 0;
-    int rc = 0;
+    const chapter_rows rows = {decl_ids, chapters, items};
     pthread_once(&chapters_many_once, chapters_many_init);
-    for (; rc == 0 && n - i >= CHAPTER_ROWS; i += CHAPTER_ROWS) {
-        db_stmt *st = db_prepare(c, chapters_many_sql);
-        if (!st)
-            return DB_ERR;
-        for (int k = 0; k < CHAPTER_ROWS; k++) {
-            db_bind_text_static(c, st, 3 * k + 1, decl_ids[i + k]);
-            db_bind_int64(c, st, 3 * k + 2, chapters[i + k]);
-            db_bind_int64(c, st, 3 * k + 3, items[i + k]);
-        }
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++) {
-        db_stmt *st = db_prepare(c, one);
-        if (!st)
-            return DB_ERR;
-        db_bind_text_static(c, st, 1, decl_ids[i]);
-        db_bind_int64(c, st, 2, chapters[i]);
-        db_bind_int64(c, st, 3, items[i]);
-        rc = db_run(c, st);
-    }
-    return rc;
+    return db_insert_rows(c, chapters_many_sql, CHAPTER_ROWS, 3, one, &rows, n, chapter_bind);
 }
 
 #define BACKFILL_PAGE 500

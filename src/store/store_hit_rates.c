@@ -114,15 +114,13 @@ static pthread_once_t sel_many_once = PTHREAD_ONCE_INIT;
 
 static void sel_many_init(void)
 {
-    size_t n = (size_t)snprintf(sel_many_sql, sizeof sel_many_sql, "%s", SEL_INSERT);
-    for (int i = 0; i < SEL_ROWS; i++)
-        n += (size_t)snprintf(sel_many_sql + n, sizeof sel_many_sql - n, "%s(?, ?, ?, ?, ?)",
-                              i ? "," : "");
-    snprintf(sel_many_sql + n, sizeof sel_many_sql - n, "%s", SEL_CONFLICT);
+    db_values_sql(sel_many_sql, sizeof sel_many_sql, SEL_INSERT, "(?, ?, ?, ?, ?)", SEL_ROWS,
+                  SEL_CONFLICT);
 }
 
-static void sel_bind(db_conn *c, db_stmt *st, int k, const risk_selection_row *r)
+static void sel_bind(db_conn *c, db_stmt *st, int k, const void *rows, long i)
 {
+    const risk_selection_row *r = (const risk_selection_row *)rows + i;
     db_bind_int64(c, st, k + 1, r->registered_at);
     db_bind_text_static(c, st, k + 2, r->decl_id);
     db_bind_text_static(c, st, k + 3, r->source);
@@ -133,23 +131,6 @@ static void sel_bind(db_conn *c, db_stmt *st, int k, const risk_selection_row *r
 int store_risk_selections_insert_rows(db_conn *c, const risk_selection_row *r, long n)
 {
     static const char one[] = SEL_INSERT "(?, ?, ?, ?, ?)" SEL_CONFLICT;
-    long i = 0;
-    int rc = 0;
     pthread_once(&sel_many_once, sel_many_init);
-    for (; rc == 0 && n - i >= SEL_ROWS; i += SEL_ROWS) {
-        db_stmt *st = db_prepare(c, sel_many_sql);
-        if (!st)
-            return DB_ERR;
-        for (int k = 0; k < SEL_ROWS; k++)
-            sel_bind(c, st, 5 * k, &r[i + k]);
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++) {
-        db_stmt *st = db_prepare(c, one);
-        if (!st)
-            return DB_ERR;
-        sel_bind(c, st, 0, &r[i]);
-        rc = db_run(c, st);
-    }
-    return rc;
+    return db_insert_rows(c, sel_many_sql, SEL_ROWS, 5, one, r, n, sel_bind);
 }

@@ -234,22 +234,14 @@ int store_insp_results_of(db_conn *c, const char *decl_id, insp_result_row *out,
 {
     static const char sql[] = "SELECT " RESULT_COLS " FROM inspection_results WHERE decl_id = ?"
                               " ORDER BY line, id";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    return db_rows(c, st, out, sizeof *out, max, result_read);
+    return db_rows_by_text(c, sql, decl_id, out, sizeof *out, max, result_read);
 }
 
 int store_insp_results_by_cert(db_conn *c, const char *certificate, insp_result_row *out, int max)
 {
     static const char sql[] = "SELECT " RESULT_COLS " FROM inspection_results WHERE certificate = ?"
                               " ORDER BY id";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, certificate);
-    return db_rows(c, st, out, sizeof *out, max, result_read);
+    return db_rows_by_text(c, sql, certificate, out, sizeof *out, max, result_read);
 }
 
 int store_storage_release_put(db_conn *c, const char *decl_id, const char *address, const char *by,
@@ -398,11 +390,7 @@ int store_amends_of(db_conn *c, const char *decl_id, amend_row *out, int max)
 {
     static const char sql[] = "SELECT " AMEND_COLS " FROM amendment_requests a WHERE a.decl_id = ?"
                               " ORDER BY a.seq";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    return db_rows(c, st, out, sizeof *out, max, amend_read);
+    return db_rows_by_text(c, sql, decl_id, out, sizeof *out, max, amend_read);
 }
 
 int store_amend_pending(db_conn *c, const char *decl_id, amend_row *out)

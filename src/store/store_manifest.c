@@ -455,11 +455,7 @@ int store_hold_list(db_conn *c, const char *subject, hold_row *out, int max)
     static const char sql[] =
         "SELECT id, subject, reason, opened_by, opened_at, released_by, released_at FROM holds"
         " WHERE subject = ? ORDER BY id";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, subject);
-    return db_rows(c, st, out, sizeof *out, max, hold_cols);
+    return db_rows_by_text(c, sql, subject, out, sizeof *out, max, hold_cols);
 }
 
 /* ---- container permissions ---------------------------------------------------------------- */

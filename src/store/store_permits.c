@@ -132,11 +132,7 @@ int store_permit_get(db_conn *c, const char *number, permit_row *out)
     static const char sql[] =
         "SELECT number, agency, issuer, enterprise, procedure_ref, hs_codes, quantity, unit, used,"
         " valid_from, valid_to, revoked_at, created_at FROM permits WHERE number = ?";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, number);
-    return db_row(c, st, out, read_permit);
+    return db_row_by_text(c, sql, number, out, read_permit);
 }
 
 int store_permit_revoke(db_conn *c, const char *number, int64_t at)
@@ -200,11 +196,7 @@ int store_permit_usages(db_conn *c, const char *decl_id, permit_usage *out, int 
 {
     static const char sql[] = "SELECT permit, agency, line, quantity FROM permit_usages"
                               " WHERE decl_id = ? ORDER BY line, permit";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    return db_rows(c, st, out, sizeof *out, max, read_usage);
+    return db_rows_by_text(c, sql, decl_id, out, sizeof *out, max, read_usage);
 }
 
 /* ---- e-C/O ----------------------------------------------------------------------------------- */
@@ -269,11 +261,7 @@ int store_cert_get(db_conn *c, const char *number, cert_row *out)
     static const char sql[] =
         "SELECT number, form, issuing_country, issue_date, exporter, importer, invoice_number,"
         " transport_ref, issuer, created_at FROM certificates_of_origin WHERE number = ?";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, number);
-    return db_row(c, st, out, read_cert);
+    return db_row_by_text(c, sql, number, out, read_cert);
 }
 
 static void read_cert_item(db_conn *c, db_stmt *st, void *row)
@@ -291,11 +279,7 @@ int store_cert_items(db_conn *c, const char *number, cert_item_row *out, int max
     static const char sql[] =
         "SELECT hs6, quantity, used, fob_value, origin_criterion FROM co_items"
         " WHERE co_number = ? ORDER BY idx";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, number);
-    return db_rows(c, st, out, sizeof *out, max, read_cert_item);
+    return db_rows_by_text(c, sql, number, out, sizeof *out, max, read_cert_item);
 }
 
 int store_cert_draw(db_conn *c, const char *number, const char *hs6, int64_t qty,

@@ -501,13 +501,22 @@ static pthread_once_t terms_many_once = PTHREAD_ONCE_INIT;
 
 static void terms_many_init(void)
 {
-    size_t n = (size_t)snprintf(terms_many_sql, sizeof terms_many_sql,
-                                "INSERT INTO decl_terms (term, decl_id) VALUES ");
-    for (int i = 0; i < TERM_ROWS; i++)
-        n += (size_t)snprintf(terms_many_sql + n, sizeof terms_many_sql - n, "%s(?, ?)",
-                              i ? "," : "");
-    snprintf(terms_many_sql + n, sizeof terms_many_sql - n,
-             " ON CONFLICT (term, decl_id) DO NOTHING");
+    db_values_sql(terms_many_sql, sizeof terms_many_sql,
+                  "INSERT INTO decl_terms (term, decl_id) VALUES ", "(?, ?)", TERM_ROWS,
+                  " ON CONFLICT (term, decl_id) DO NOTHING");
+}
+
+/* store_decl_terms_insert_pairs16's rows: two arrays */
+typedef struct term_pairs {
+    const char *const *terms;
+    const unsigned char *const *ids16;
+} term_pairs;
+
+static void term_pair_bind(db_conn *c, db_stmt *st, int k, const void *rows, long i)
+{
+    const term_pairs *p = rows;
+    db_bind_text_static(c, st, k + 1, p->terms[i]);
+    db_bind_blob_static(c, st, k + 2, p->ids16[i], 16);
 }
 
 int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
@@ -515,28 +524,9 @@ int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
 {
     static const char one[] = "INSERT INTO decl_terms (term, decl_id) VALUES (?, ?)"
                               " ON CONFLICT (term, decl_id) DO NOTHING";
-    long i = 0;
-    int rc = 0;
+    const term_pairs rows = {terms, ids16};
     pthread_once(&terms_many_once, terms_many_init);
-    for (; rc == 0 && n - i >= TERM_ROWS; i += TERM_ROWS) {
-        db_stmt *st = db_prepare(c, terms_many_sql);
-        if (!st)
-            return DB_ERR;
-        for (int k = 0; k < TERM_ROWS; k++) {
-            db_bind_text_static(c, st, 2 * k + 1, terms[i + k]);
-            db_bind_blob_static(c, st, 2 * k + 2, ids16[i + k], 16);
-        }
-        rc = db_run(c, st);
-    }
-    for (; rc == 0 && i < n; i++) {
-        db_stmt *st = db_prepare(c, one);
-        if (!st)
-            return DB_ERR;
-        db_bind_text_static(c, st, 1, terms[i]);
-        db_bind_blob_static(c, st, 2, ids16[i], 16);
-        rc = db_run(c, st);
-    }
-    return rc;
+    return db_insert_rows(c, terms_many_sql, TERM_ROWS, 2, one, &rows, n, term_pair_bind);
 }
 
 static int term_set_has(const term_set *s, const char *t)

@@ -321,6 +321,26 @@ class Env:
 
 ENV = None  # the shared environment
 
+PASSWORD = "correct horse battery"  # every person's that add_user makes, unless said
+
+
+def add_user(env, username, party, role, name="Nguyễn Văn An", office=None, password=PASSWORD,
+             check=True):
+    """A person (e-Office) of party with role, added by the CLI (`user add`)."""
+    path = os.path.join(env.dir, "pw-" + username)
+    with open(path, "w") as f:
+        f.write(password + "\n")
+    args = ["user", "add", "--db", env.db, "--party", party, "--username", username, "--name", name,
+            "--role", role, "--password-file", path]
+    if office:
+        args += ["--office", office]
+    return run_cli(*args, check=check)
+
+
+def vn_day_start(d):
+    """Unix seconds of local midnight in Hanoi of the date d."""
+    return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN_TZ).timestamp())
+
 
 # ---- declarations -------------------------------------------------------------------------
 
@@ -552,6 +572,32 @@ class OwnEnvCase(ApiCase):
         c = ApiCase()
         c.env = cls.env
         return c
+
+
+class ManagerReportCase(OwnEnvCase):
+    """A manager's report (the dashboard, the hit rates) read from a known set in a database of
+    its own: setUpEnv adds the customs manager of office 02CI (cls.manager_user, named
+    cls.manager_name) with its token as tokens["manager"], then cls.build() makes the set."""
+    manager_user = None
+    manager_name = "Trần Thị Quản Lý"
+
+    @classmethod
+    def setUpEnv(cls):
+        add_user(cls.env, cls.manager_user, CUSTOMS, "manager", name=cls.manager_name,
+                 office="02CI")
+        cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
+                                            cls.manager_user).stdout.strip()
+        cls.build()
+
+    @classmethod
+    def build(cls):
+        """The known set (nothing by default)."""
+
+    def period(self):
+        """The query's period: a day either side of today, so that a test does not depend on
+        when Hanoi's midnight falls."""
+        return "from=%s&to=%s" % ((TODAY - datetime.timedelta(days=1)).isoformat(),
+                                  (TODAY + datetime.timedelta(days=1)).isoformat())
 
 
 SERVER_FAILURES = []  # unclean server exits, reported by run.py

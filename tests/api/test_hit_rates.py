@@ -5,14 +5,7 @@ engine), a known set's figures, who may see them, and bad inputs."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 
-from test_office import add_user
-
-VN = harness.VN_TZ
 DAY = 86400
-
-
-def vn_day_start(d):
-    return int(datetime.datetime(d.year, d.month, d.day, tzinfo=VN).timestamp())
 
 
 def expected(env, start, end):
@@ -73,18 +66,12 @@ def expected(env, start, end):
             "violations": total[2], "hit_rate_percent": share(total)}, registered, items
 
 
-class T16HitRates(OwnEnvCase):
+class T16HitRates(ManagerReportCase):
     """A database of its own: two rules (red on phones, yellow on bicycles) select five
     declarations; two phones inspected (one violation), one bicycle's documents passed."""
     env_name = "hitrates"
-
-    @classmethod
-    def setUpEnv(cls):
-        add_user(cls.env, "manager.hr", CUSTOMS, "manager", name="Lê Thị Quản Lý",
-                 office="02CI")
-        cls.env.tokens["manager"] = run_cli("token", "create", "--db", cls.env.db, "--user",
-                                            "manager.hr").stdout.strip()
-        cls.build()
+    manager_user = "manager.hr"
+    manager_name = "Lê Thị Quản Lý"
 
     @classmethod
     def build(cls):
@@ -123,10 +110,6 @@ class T16HitRates(OwnEnvCase):
 
     def hit(self, query="", token="risk"):
         return self.call("GET", "/api/v1/risk/hit-rates" + ("?" + query if query else ""), token)
-
-    def period(self):
-        return "from=%s&to=%s" % ((TODAY - datetime.timedelta(days=1)).isoformat(),
-                                  (TODAY + datetime.timedelta(days=1)).isoformat())
 
     def test_figures_equal_the_database(self):
         start, end = vn_day_start(TODAY) - DAY, vn_day_start(TODAY) + 2 * DAY

@@ -3,20 +3,6 @@ worklists, claims, notifications."""
 from harness import *  # noqa: F401,F403 (the shared harness: Env, ApiCase, constants)
 import harness
 
-PASSWORD = "correct horse battery"
-
-
-def add_user(env, username, party, role, name="Nguyễn Văn An", office=None, password=PASSWORD,
-             check=True):
-    path = os.path.join(env.dir, "pw-" + username)
-    with open(path, "w") as f:
-        f.write(password + "\n")
-    args = ["user", "add", "--db", env.db, "--party", party, "--username", username, "--name", name,
-            "--role", role, "--password-file", path]
-    if office:
-        args += ["--office", office]
-    return run_cli(*args, check=check)
-
 
 def registered_in(case, channel, token="active", decl=None):
     """A registered declaration on the given channel: a rule of top priority for its HS code
