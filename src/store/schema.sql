@@ -463,6 +463,19 @@ DROP TABLE decl_terms_text;
 CREATE TABLE IF NOT EXISTS calendar_days (
   day INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, basis TEXT NOT NULL,
   status TEXT NOT NULL, source TEXT NOT NULL, updated_at BIGINT NOT NULL);
+-- migration 18: the search terms' recent table (issue 12)
+-- A new declaration's ~39 search terms each landed on a leaf of their own in decl_terms, a B-tree
+-- of 1.4 GB at 1,000,000 declarations, and each leaf was rewritten (WAL, page cache) at every
+-- commit that touched it: the whole growth of a registration's cost (docs/performance.md, stops
+-- 16 and 17). The live path writes them into this small table of the same key instead, which the
+-- writer merges into decl_terms in term order, a slice at a time (store/store_users.c
+-- store_decl_terms_merge; docs/storage.md "Search terms"); every search reads both tables.
+-- engine: sqlite
+CREATE TABLE IF NOT EXISTS decl_terms_recent (
+  term TEXT NOT NULL, decl_id BLOB NOT NULL, PRIMARY KEY (term, decl_id)) WITHOUT ROWID;
+-- engine: postgresql
+CREATE TABLE IF NOT EXISTS decl_terms_recent (
+  term TEXT NOT NULL, decl_id BYTEA NOT NULL, PRIMARY KEY (term, decl_id));
 -- migration 19: extensions of the physical inspection's time limit (Customs Law 2014 Art. 23)
 -- The head of the customs office may extend the 8 working hours of a physical inspection when the
 -- consignment is large, of many kinds or complex to inspect, by at most two days (counted here as

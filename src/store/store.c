@@ -36,6 +36,18 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 1000
 
+/* The search terms' recent table (schema migration 18, store_users.c store_decl_terms_merge):
+ * the writer keeps it near TERMS_RECENT_ROWS rows by moving TERMS_MERGE_ROWS of them (the next
+ * slice in term order) into decl_terms after a batch that left it larger. The bound trades the
+ * merge's locality against the table's size: a slice of M rows out of R lands on M/R of the big
+ * tree's leaves, R/M slices a pass. 65,536 rows is ~1,700 declarations (~3 MB: its pages stay in
+ * the writer's cache); a slice of 1,024 rows is a transaction of a few ms at 1,000,000
+ * declarations (docs/performance.md, stop 17), which is what a registration queued behind it
+ * waits. ECUSTOMS_TERMS_RECENT_ROWS and ECUSTOMS_TERMS_MERGE_ROWS set them (the tests make the
+ * merge run after a few declarations; docs/storage.md). */
+#define TERMS_RECENT_ROWS 65536
+#define TERMS_MERGE_ROWS 1024
+
 typedef struct job {
     store_job_fn fn;
     void *ctx;
@@ -70,6 +82,12 @@ struct store {
     char fault_msg[200];
     int64_t logged_at; /* the last fault line written to the log */
     uint64_t unlogged; /* faults since that line */
+    /* the recent terms' merge (writer thread): the bound and the slice, the estimate of the
+     * table's rows (recounted once a pass: other servers sharing the database write into it and
+     * merge too), whether it is counted, and the next slice's cursor */
+    long terms_bound, terms_slice, terms_est;
+    int terms_counted;
+    char terms_cursor[TERM_CURSOR];
 };
 
 /* Why the calling thread's last store_write/store_read could not be served (STORE_FAULT_*, 0
@@ -257,6 +275,57 @@ static void deadline_in(struct timespec *ts, int ms)
     }
 }
 
+/* After a committed batch: one slice of the recent terms into decl_terms when the table passed
+ * its bound, in a transaction of its own (the batch's callers have their answers already). A
+ * failure leaves the rows where they were (both tables are searched): nothing to undo but the
+ * transaction; the next batch's BEGIN notices a lost connection. */
+static void terms_merge_step(store *s)
+{
+    db_conn *c = s->writer;
+    s->terms_est += store_decl_terms_recent_take();
+    /* (not counted yet: a server started on a database whose recent table is already full) */
+    if (!c || (s->terms_counted && s->terms_est <= s->terms_bound))
+        return;
+    if (c->drv->begin(c, 1) != DB_OK) {
+        db_take_fault(c, NULL, 0);
+        return;
+    }
+    int rc = 0, wrapped = 0;
+    long n = 0;
+    if (!s->terms_counted) {
+        if ((rc = store_decl_terms_recent_count(c, &n)) == 0) {
+            s->terms_est = n;
+            s->terms_counted = 1;
+        }
+    }
+    if (rc == 0 && s->terms_est > s->terms_bound) {
+        n = store_decl_terms_merge(c, (int)s->terms_slice, s->terms_cursor, &wrapped);
+        rc = n < 0 ? (int)n : 0;
+    }
+    if (rc == 0)
+        rc = db_flush(c);
+    if (rc == 0)
+        rc = txn(c, sql_commit);
+    if (rc != 0) {
+        log_error("store: merging the recent search terms failed: %s", db_errmsg(c));
+        txn(c, sql_rollback);
+        db_take_fault(c, NULL, 0);
+        s->terms_counted = 0;
+        return;
+    }
+    s->terms_est -= n;
+    if (wrapped) /* a pass ended: count again (the estimate misses other servers' rows) */
+        s->terms_counted = 0;
+}
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n = v && *v ? strtol(v, &end, 10) : 0;
+    return v && *v && !*end && n >= 1 ? n : dflt;
+}
+
 static void *writer_main(void *arg)
 {
     store *s = arg;
@@ -378,6 +447,10 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&s->mu);
             s->drv->close(lost);
             pthread_mutex_lock(&s->mu);
+        } else if (rc == 0 && !batch[0]->bare) {
+            pthread_mutex_unlock(&s->mu);
+            terms_merge_step(s);
+            pthread_mutex_lock(&s->mu);
         }
     }
     pthread_mutex_unlock(&s->mu);
@@ -450,6 +523,8 @@ int store_open_ex(const char *path, int flags, store **out)
         return -1;
     }
     s->writer->audit = &s->audit;
+    s->terms_bound = env_long("ECUSTOMS_TERMS_RECENT_ROWS", TERMS_RECENT_ROWS);
+    s->terms_slice = env_long("ECUSTOMS_TERMS_MERGE_ROWS", TERMS_MERGE_ROWS);
     pthread_create(&s->writer_thread, NULL, writer_main, s);
     *out = s;
     return 0;

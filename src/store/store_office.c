@@ -34,14 +34,18 @@
 #define LIST_PARTY " AND (d.party = ?9 OR d.declarant = ?9)"
 /* decl_terms keeps the declaration id as 16 bytes (schema migration 16): decode(d.id, 'hex')
  * compares with it, and also keeps the planner from driving the query by the matches' ids
- * (then sorting them all): it walks the created_at index newest first and stops after a page */
+ * (then sorting them all): it walks the created_at index newest first and stops after a page.
+ * Every term query reads decl_terms and decl_terms_recent (schema migration 18: the live path's
+ * terms wait there until the writer merges them), each by its own key range; a row may be in
+ * both for a while (store_users.c), which IN and EXISTS do not count twice and the one join
+ * (TERMS_COLS) removes with UNION. */
 #define LIST_TERMS_ALL                                                                             \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
-    "?11)"                                                                                         \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < "    \
-    "?13)"                                                                                         \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < "    \
-    "?15)"
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?10 AND term < ?11)"           \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?12 AND term < ?13)"           \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?14 AND term < ?15" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?14 AND term < ?15)"
 #define LIST_ORDER " ORDER BY d.created_at DESC, d.id DESC LIMIT ?16"
 
 static const char list_all[] = LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = '' AND ?10 = ?11"
@@ -70,14 +74,18 @@ static const char list_party[] = LIST_COLS " WHERE" LIST_FILTERS LIST_PARTY " AN
     "SELECT d.id, d.number, d.kind, d.type_code, d.status, d.channel, d.declarant, d.party,"       \
     " d.office, d.customs_value, d.total_tax, d.created_at, d.registered_at, d.cleared_at,"        \
     " d.updated_at, COALESCE(p.name, ''), COALESCE(k.username, ''), COALESCE(k.name, ''), 0"       \
-    " FROM decl_terms t CROSS JOIN declarations d"                                                 \
+    " FROM (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11"                       \
+    " UNION SELECT decl_id FROM decl_terms_recent WHERE term >= ?10 AND term < ?11) AS t"          \
+    " CROSS JOIN declarations d"                                                                   \
     " LEFT JOIN parties p ON p.tax_code = d.party LEFT JOIN decl_claims k ON k.decl_id = d.id"     \
-    " WHERE d.id = encode(t.decl_id, 'hex') AND t.term >= ?10 AND t.term < ?11 AND"
+    " WHERE d.id = encode(t.decl_id, 'hex') AND"
 #define TERMS_REST                                                                                 \
-    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?12 AND term < "    \
-    "?13)"                                                                                         \
-    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?14 AND term < "    \
-    "?15)"
+    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?12 AND term < ?13" \
+    " UNION ALL SELECT encode(decl_id, 'hex') FROM decl_terms_recent WHERE term >= ?12 AND term "  \
+    "< ?13)"                                                                                       \
+    " AND d.id IN (SELECT encode(decl_id, 'hex') FROM decl_terms WHERE term >= ?14 AND term < ?15" \
+    " UNION ALL SELECT encode(decl_id, 'hex') FROM decl_terms_recent WHERE term >= ?14 AND term "  \
+    "< ?15)"
 static const char list_terms[] = TERMS_COLS LIST_FILTERS " AND ?9 = ''" TERMS_REST LIST_ORDER;
 static const char list_party_terms[] = TERMS_COLS LIST_FILTERS LIST_PARTY TERMS_REST LIST_ORDER;
 /* A common word (thousands of matches) is the other way round: walk the newest declarations and
@@ -89,14 +97,14 @@ static const char list_party_terms_scan[] =
 /* ... with one or two words: the missing words' subqueries are not repeated (each one read and
  * kept every match of its word: three times the work for one word) */
 #define LIST_TERMS_1                                                                               \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
-    "?11)"                                                                                         \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?10 AND term < ?11)"           \
     " AND ?12 = ?13 AND ?14 = ?15"
 #define LIST_TERMS_2                                                                               \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < "    \
-    "?11)"                                                                                         \
-    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < "    \
-    "?13)"                                                                                         \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?10 AND term < ?11" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?10 AND term < ?11)"           \
+    " AND decode(d.id, 'hex') IN (SELECT decl_id FROM decl_terms WHERE term >= ?12 AND term < ?13" \
+    " UNION ALL SELECT decl_id FROM decl_terms_recent WHERE term >= ?12 AND term < ?13)"           \
     " AND ?14 = ?15"
 static const char list_terms_scan1[] =
     LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" LIST_TERMS_1 LIST_ORDER;
@@ -114,16 +122,22 @@ static const char list_party_terms_scan2[] =
 #define WORD_TERMS 8
 /* (string macros, not a function-like one: scripts/explain-queries.py expands these) */
 #define DENSE_1                                                                                    \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
-    " (?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24))"
+    " AND (EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN" \
+    " (?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)) OR EXISTS (SELECT 1 FROM decl_terms_recent x "     \
+    "WHERE x.decl_id = decode(d.id, 'hex')"                                                        \
+    " AND x.term IN (?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)))"
 #define DENSE_2                                                                                    \
     DENSE_1                                                                                        \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
-    " (?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32))"
+    " AND (EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN" \
+    " (?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)) OR EXISTS (SELECT 1 FROM decl_terms_recent x "     \
+    "WHERE x.decl_id = decode(d.id, 'hex')"                                                        \
+    " AND x.term IN (?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)))"
 #define DENSE_3                                                                                    \
     DENSE_2                                                                                        \
-    " AND EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN"  \
-    " (?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40))"
+    " AND (EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(d.id, 'hex') AND x.term IN" \
+    " (?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)) OR EXISTS (SELECT 1 FROM decl_terms_recent x "     \
+    "WHERE x.decl_id = decode(d.id, 'hex')"                                                        \
+    " AND x.term IN (?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)))"
 #define DENSE_REST " AND ?10 = ?11 AND ?12 = ?13 AND ?14 = ?15"
 static const char list_dense1[] =
     LIST_COLS " WHERE" LIST_FILTERS " AND ?9 = ''" DENSE_1 DENSE_REST LIST_ORDER;
@@ -144,15 +158,19 @@ static const char list_party_dense3[] =
 static const char dense_sample[] =
     "SELECT COUNT(*) FROM (SELECT d.id FROM declarations d ORDER BY d.created_at DESC"
     " LIMIT 200) AS s WHERE EXISTS (SELECT 1 FROM decl_terms x WHERE x.decl_id = decode(s.id, "
-    "'hex') AND x.term IN"
-    " (?, ?, ?, ?, ?, ?, ?, ?))";
+    "'hex') AND x.term IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)) OR EXISTS (SELECT 1 FROM"
+    " decl_terms_recent x WHERE x.decl_id = decode(s.id, 'hex') AND x.term IN"
+    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))";
 #define COMMON_TERM 500
 
 /* How many declarations the word [lo, hi) matches, counted up to COMMON_TERM. */
 static int term_matches(db_conn *c, const char *lo, const char *hi)
 {
-    static const char sql[] = "SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms WHERE term >= ?"
-                              " AND term < ? LIMIT 500) AS x";
+    /* both tables (schema migration 18), each counted up to COMMON_TERM */
+    static const char sql[] =
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms WHERE term >= ?1 AND term < ?2"
+        " LIMIT 500) AS x) + (SELECT COUNT(*) FROM (SELECT 1 FROM decl_terms_recent WHERE"
+        " term >= ?1 AND term < ?2 LIMIT 500) AS y)";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -167,10 +185,17 @@ static int term_matches(db_conn *c, const char *lo, const char *hi)
  * into out, WORD_TERMS + 1 when there are more, or <0. */
 static int word_terms(db_conn *c, const char *lo, const char *hi, char out[WORD_TERMS][64])
 {
+    /* the first of each table's (schema migration 18): two seeks */
     static const char first[] =
-        "SELECT term FROM decl_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT 1";
+        "SELECT term FROM (SELECT term FROM (SELECT term FROM decl_terms WHERE term >= ?1"
+        " AND term < ?2 ORDER BY term LIMIT 1) AS a UNION ALL SELECT term FROM (SELECT term FROM"
+        " decl_terms_recent WHERE term >= ?1 AND term < ?2 ORDER BY term LIMIT 1) AS b) AS x"
+        " ORDER BY term LIMIT 1";
     static const char next[] =
-        "SELECT term FROM decl_terms WHERE term > ? AND term < ? ORDER BY term LIMIT 1";
+        "SELECT term FROM (SELECT term FROM (SELECT term FROM decl_terms WHERE term > ?1"
+        " AND term < ?2 ORDER BY term LIMIT 1) AS a UNION ALL SELECT term FROM (SELECT term FROM"
+        " decl_terms_recent WHERE term > ?1 AND term < ?2 ORDER BY term LIMIT 1) AS b) AS x"
+        " ORDER BY term LIMIT 1";
     int n = 0;
     for (;;) {
         db_stmt *st = db_prepare(c, n ? next : first);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,7 +437,9 @@ static pthread_once_t terms_once = PTHREAD_ONCE_INIT;
  * writer backend's CPU went to the ON CONFLICT checks). */
 static void terms_sql_init(void)
 {
-    static const char head[] = "INSERT INTO decl_terms (term, decl_id) VALUES ";
+    /* the live path writes into the recent table (schema migration 18), which the writer merges
+     * into decl_terms in term order (store_decl_terms_merge): see there for why */
+    static const char head[] = "INSERT INTO decl_terms_recent (term, decl_id) VALUES ";
     static const char tails[2][48] = {" ON CONFLICT (term, decl_id) DO NOTHING", ""};
     for (int v = 0; v < 2; v++) {
         const char *tail = tails[v];
@@ -454,6 +457,13 @@ static void terms_sql_init(void)
         }
     }
 }
+
+/* Rows this process wrote into decl_terms_recent since the writer last took the count
+ * (store_decl_terms_recent_take): the writer's estimate of the table's size grows by it. Rows of
+ * a job that was rolled back count too: an estimate, corrected by a recount at each pass. */
+static _Atomic long terms_recent_added;
+
+long store_decl_terms_recent_take(void) { return atomic_exchange(&terms_recent_added, 0); }
 
 /* fresh: the declaration is new (no row of it can exist): plain INSERTs */
 static int terms_write(db_conn *c, const char *decl_id, const char *const *terms, int n, int fresh)
@@ -475,6 +485,8 @@ static int terms_write(db_conn *c, const char *decl_id, const char *const *terms
         rc = db_run_nowait(c, st);
         i += 1 << k;
     }
+    if (rc == 0)
+        atomic_fetch_add(&terms_recent_added, (long)n);
     return rc;
 }
 
@@ -539,11 +551,17 @@ static int term_set_has(const term_set *s, const char *t)
 
 /* One B-tree keyed (term, decl_id) and no index by declaration (schema migration 12: the terms
  * were ~40 % of a database's bytes when stored three times), so the terms to delete are found
- * from the previous number and document rather than by decl_id: only the difference is written. */
+ * from the previous number and document rather than by decl_id: only the difference is written.
+ * A term may be in either table (schema migration 18: decl_terms, or decl_terms_recent until the
+ * writer merges it), so both are deleted from: the recent table first. On PostgreSQL with several
+ * servers a merge and an amendment are serialised by the writer's lock anyway (db_pg.c); were they
+ * not, this order still holds: a merge that moved the row first is seen by the second DELETE (a
+ * new snapshot per statement), one that comes later finds the row gone. */
 int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_number,
                              const char *old_doc, const char *number, const char *doc_json)
 {
-    static const char del[] = "DELETE FROM decl_terms WHERE term = ? AND decl_id = ?";
+    static const char del[2][64] = {"DELETE FROM decl_terms_recent WHERE term = ? AND decl_id = ?",
+                                    "DELETE FROM decl_terms WHERE term = ? AND decl_id = ?"};
     term_set *was = calloc(1, sizeof *was), *now = calloc(1, sizeof *now);
     int rc = was && now ? DB_OK : DB_ERR;
     if (rc == DB_OK) {
@@ -554,14 +572,16 @@ int store_decl_terms_replace(db_conn *c, const char *decl_id, const char *old_nu
     for (int i = 0; rc == DB_OK && i < was->n; i++) {
         if (term_set_has(now, was->t[i]))
             continue;
-        db_stmt *st = db_prepare(c, del);
-        if (!st) {
-            rc = DB_ERR;
-            break;
+        for (int t = 0; rc == DB_OK && t < 2; t++) {
+            db_stmt *st = db_prepare(c, del[t]);
+            if (!st) {
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_text(c, st, 1, was->t[i]);
+            db_bind_id16(c, st, 2, decl_id);
+            rc = db_run_nowait(c, st);
         }
-        db_bind_text(c, st, 1, was->t[i]);
-        db_bind_id16(c, st, 2, decl_id);
-        rc = db_run_nowait(c, st);
     }
     const char *added[TERMS_MAX];
     int n_added = 0;
@@ -602,6 +622,87 @@ int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *num
     snprintf(t[0], sizeof t[0], "%s", number);
     snprintf(t[1], sizeof t[1], "%.11s", number);
     return terms_write(c, decl_id, tp, len == 12 ? 2 : 1, 0);
+}
+
+/* ---- the recent terms' merge (schema migration 18) ---------------------------------------- */
+
+/* Why a recent table and a merge: a declaration's ~39 terms are spread over the whole key space,
+ * so inserted into decl_terms (1.4 GB at 1,000,000 declarations) each lands on a leaf of its own,
+ * which the commit rewrites into the WAL and the writer's cache has usually dropped: +11..15 % CPU
+ * per registration at 1,000,000 (docs/performance.md, stop 16). Inserted into a small B-tree of
+ * the same key they land on leaves that stay cached and are shared by many declarations. The
+ * merge then moves a slice of the recent table, consecutive in term order, into decl_terms in one
+ * statement: its rows go down the big tree left to right (each leaf read and written once for all
+ * the slice's rows on it), in a transaction of its own between two of the writer's batches, small
+ * enough (store.c: TERMS_MERGE_ROWS) that the registrations queued behind it wait a few ms, not a
+ * whole merge of the table. The slices walk the key space from a cursor and wrap around, so each
+ * row waits at most one pass. */
+
+/* The last term of the next slice: the term `rows` rows after the cursor (the slice takes all
+ * rows of that term too, so that the next one starts after it: a cursor is a term). */
+static const char merge_hi[] =
+    "SELECT term FROM decl_terms_recent WHERE term > ? ORDER BY term LIMIT 1 OFFSET ?";
+/* ON CONFLICT: a row may be in both tables (an amendment's term re-added while decl_terms still
+ * had it); the INSERT ... SELECT and the DELETE run in one write transaction, under the writer's
+ * lock on PostgreSQL, so no row is written meanwhile between the two statements */
+static const char merge_ins[] =
+    "INSERT INTO decl_terms (term, decl_id) SELECT term, decl_id FROM decl_terms_recent"
+    " WHERE term > ? AND term <= ? ORDER BY term, decl_id ON CONFLICT (term, decl_id) DO NOTHING";
+static const char merge_del[] = "DELETE FROM decl_terms_recent WHERE term > ? AND term <= ?";
+static const char merge_ins_end[] =
+    "INSERT INTO decl_terms (term, decl_id) SELECT term, decl_id FROM decl_terms_recent"
+    " WHERE term > ? ORDER BY term, decl_id ON CONFLICT (term, decl_id) DO NOTHING";
+static const char merge_del_end[] = "DELETE FROM decl_terms_recent WHERE term > ?";
+
+int store_decl_terms_merge(db_conn *c, int rows, char cursor[TERM_CURSOR], int *wrapped)
+{
+    char hi[TERM_CURSOR] = "";
+    int found = 0, rc;
+    *wrapped = 0;
+    if (rows < 1)
+        rows = 1;
+    db_stmt *st = db_prepare(c, merge_hi);
+    if (!st)
+        return DB_ERR;
+    db_bind_text(c, st, 1, cursor);
+    db_bind_int64(c, st, 2, rows - 1);
+    rc = db_step(c, st);
+    if (rc == DB_ROW) {
+        db_col_copy(c, st, 0, hi, sizeof hi);
+        found = 1;
+    }
+    db_reset(c, st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return rc < 0 ? rc : DB_ERR;
+    for (int k = 0; k < 2; k++) {
+        const char *sql = found ? (k ? merge_del : merge_ins) : (k ? merge_del_end : merge_ins_end);
+        if (!(st = db_prepare(c, sql)))
+            return DB_ERR;
+        db_bind_text(c, st, 1, cursor);
+        if (found)
+            db_bind_text(c, st, 2, hi);
+        if ((rc = db_run(c, st)) != 0)
+            return rc;
+    }
+    if (found) {
+        snprintf(cursor, TERM_CURSOR, "%s", hi);
+        return rows;
+    }
+    cursor[0] = 0; /* the end of the key space: the next slice starts again from the first term */
+    *wrapped = 1;
+    return 0;
+}
+
+int store_decl_terms_recent_count(db_conn *c, long *n)
+{
+    static const char sql[] = "SELECT COUNT(*) FROM decl_terms_recent";
+    int64_t v = 0;
+    db_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return DB_ERR;
+    int rc = db_row(c, st, &v, db_read_int64);
+    *n = (long)v;
+    return rc == 1 ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 /* ---- claims --------------------------------------------------------------------------------- */

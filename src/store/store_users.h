@@ -76,6 +76,20 @@ int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, 
 int store_decl_terms_insert_pairs16(db_conn *c, const char *const *terms,
                                     const unsigned char *const *ids16, long n);
 
+/* The recent terms (schema migration 18): the live path above writes a declaration's terms into
+ * decl_terms_recent; the writer (store.c) moves them into decl_terms a slice at a time.
+ * store_decl_terms_merge moves the rows of the next `rows` (at least; all of the last term's)
+ * after cursor (a term, exclusive; "" = from the first) in term order, in the caller's write
+ * transaction, and advances cursor: returns rows, or 0 with *wrapped = 1 when the slice reached
+ * the end (the rest moved, cursor back to ""), or <0. */
+#define TERM_CURSOR 64
+int store_decl_terms_merge(db_conn *c, int rows, char cursor[TERM_CURSOR], int *wrapped);
+/* The rows in decl_terms_recent now (a scan of the small table). */
+int store_decl_terms_recent_count(db_conn *c, long *n);
+/* The rows this process's live path wrote into decl_terms_recent since the last call (the
+ * writer's estimate of the table's size; rolled-back rows counted too). */
+long store_decl_terms_recent_take(void);
+
 /* Worklist claims: who holds a declaration. */
 int store_claim_put(db_conn *c, const char *decl_id, const char *username, const char *name,
                     int64_t at);

@@ -31,6 +31,11 @@ def rows_of(path):
             cols = [r[1] for r in c.execute('PRAGMA table_info("%s")' % t)]
             out[t] = c.execute('SELECT * FROM "%s" ORDER BY %s' % (
                 t, ", ".join('"%s"' % x for x in cols))).fetchall()
+        # the search terms are in decl_terms or, until the writer merges them, decl_terms_recent
+        # (schema migration 18): the live path writes the latter, the fast path the former
+        if "decl_terms_recent" in out:
+            out["decl_terms"] = sorted(set(out["decl_terms"]) | set(out.pop("decl_terms_recent")))
+            out["decl_terms_recent"] = []
         return schema, out
     finally:
         c.close()
