@@ -25,11 +25,17 @@ def statements():
                        glob.glob(os.path.join(ROOT, "src/service/*.c"))):
         text = open(path, encoding="utf-8").read()
         macros = {}
-        for m in re.finditer(r"#define (\w+)[\s\\]+((?:\"(?:[^\"\\]|\\.)*\"[\s\\]*)+)", text):
-            macros[m.group(1)] = "".join(LIT.findall(m.group(2)))
+        # string macros, made of literals and other such macros (LIST_COLS: LIST_SELECT " 0"
+        # LIST_FROM), expanded in the order they are defined
+        for m in re.finditer(r"#define (\w+)[ \t\\\n]+((?:(?:\"(?:[^\"\\]|\\.)*\"|\b[A-Z_][A-Z0-9_]{3,}\b)"
+                             r"[ \t]*(?:\\\n[ \t]*)?)+)", text):
+            parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\b[A-Z_][A-Z0-9_]{3,}\b)', m.group(2))
+            if not any(p[0] for p in parts) and not all(p[1] in macros for p in parts):
+                continue  # not a string macro (a number, a type)
+            macros[m.group(1)] = "".join(p[0] if not p[1] else macros.get(p[1], "") for p in parts)
         for m in re.finditer(r"(?:static )?const char (\w+)\[\]\s*=\s*((?:\s*(?:\"(?:[^\"\\]|\\.)*\"|\w+))+)\s*;",
                              text):
-            parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\b[A-Z_]{4,}\b)', m.group(2))
+            parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\b[A-Z_][A-Z0-9_]{3,}\b)', m.group(2))
             sql = "".join(p[0] if p[0] or not p[1] else macros.get(p[1], "") for p in parts)
             if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", sql, re.I):
                 out.append((os.path.relpath(path, ROOT), m.group(1), sql))
@@ -58,7 +64,10 @@ def main():
             print("%s %s: cannot explain (%s)" % (path, name, e))
             continue
         lines = [r[3] for r in plan]
-        scan = [l for l in lines if l.startswith("SCAN") and "CONSTANT" not in l]
+        # a SCAN of a subquery's rows (a co-routine, a materialised view) reads no table
+        subqueries = {l.split()[1] for l in lines if l.startswith(("CO-ROUTINE", "MATERIALIZE"))}
+        scan = [l for l in lines if l.startswith("SCAN") and "CONSTANT" not in l
+                and l.split()[1] not in subqueries]
         if scan:
             scans += 1
         if scan or show_all:
