@@ -119,6 +119,10 @@ char *http_metrics_text(app *a)
     P("# HELP ecustoms_store_max_batch Largest group commit so far.\n");
     P("# TYPE ecustoms_store_max_batch gauge\n");
     P("ecustoms_store_max_batch %llu\n", (unsigned long long)ss.max_batch);
+    P("# HELP ecustoms_store_terms_slices_total Slices of the recent search terms merged into "
+      "their index.\n");
+    P("# TYPE ecustoms_store_terms_slices_total counter\n");
+    P("ecustoms_store_terms_slices_total %llu\n", (unsigned long long)ss.terms_slices);
     P("# HELP ecustoms_store_round_trips_total Round trips to the database server (0 on "
       "SQLite).\n");
     P("# TYPE ecustoms_store_round_trips_total counter\n");

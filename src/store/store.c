@@ -275,32 +275,27 @@ static void deadline_in(struct timespec *ts, int ms)
     }
 }
 
-/* After a committed batch: one slice of the recent terms into decl_terms when the table passed
- * its bound, in a transaction of its own (the batch's callers have their answers already). A
- * failure leaves the rows where they were (both tables are searched): nothing to undo but the
- * transaction; the next batch's BEGIN notices a lost connection. */
-static void terms_merge_step(store *s)
+/* One slice of the recent terms into decl_terms, in a transaction of its own: 1 when a slice
+ * moved, 0 when the table is within its bound (counted again when the estimate says nothing),
+ * -1 on failure. A failure leaves the rows where they were (both tables are searched): nothing
+ * to undo but the transaction; the next batch's BEGIN notices a lost connection. */
+static int terms_merge_slice(store *s)
 {
     db_conn *c = s->writer;
-    s->terms_est += store_decl_terms_recent_take();
-    /* (not counted yet: a server started on a database whose recent table is already full) */
-    if (!c || (s->terms_counted && s->terms_est <= s->terms_bound))
-        return;
     if (c->drv->begin(c, 1) != DB_OK) {
         db_take_fault(c, NULL, 0);
-        return;
+        return -1;
     }
-    int rc = 0, wrapped = 0;
+    int rc = 0, wrapped = 0, moved = 0;
     long n = 0;
-    if (!s->terms_counted) {
-        if ((rc = store_decl_terms_recent_count(c, &n)) == 0) {
-            s->terms_est = n;
-            s->terms_counted = 1;
-        }
+    if (!s->terms_counted && (rc = store_decl_terms_recent_count(c, &n)) == 0) {
+        s->terms_est = n;
+        s->terms_counted = 1;
     }
     if (rc == 0 && s->terms_est > s->terms_bound) {
         n = store_decl_terms_merge(c, (int)s->terms_slice, s->terms_cursor, &wrapped);
         rc = n < 0 ? (int)n : 0;
+        moved = rc == 0;
     }
     if (rc == 0)
         rc = db_flush(c);
@@ -311,11 +306,41 @@ static void terms_merge_step(store *s)
         txn(c, sql_rollback);
         db_take_fault(c, NULL, 0);
         s->terms_counted = 0;
-        return;
+        return -1;
     }
-    s->terms_est -= n;
+    if (moved) {
+        s->terms_est -= n;
+        pthread_mutex_lock(&s->mu);
+        s->stats.terms_slices++;
+        pthread_mutex_unlock(&s->mu);
+    }
     if (wrapped) /* a pass ended: count again (the estimate misses other servers' rows) */
         s->terms_counted = 0;
+    return moved;
+}
+
+/* After a committed batch (its callers have their answers): slices of the recent terms while the
+ * table is above its bound. As many slices as the batch added rows, so that the table stays near
+ * its bound whatever the batches' size (under load a batch holds a hundred registrations, ~4,000
+ * rows: one slice a batch let the table grow without end); but when registrations are queued
+ * meanwhile, only one slice per batch as long as the table is within twice its bound, so that a
+ * registration waits for at most one slice's transaction. */
+static void terms_merge_step(store *s)
+{
+    s->terms_est += store_decl_terms_recent_take();
+    /* (not counted yet: a server started on a database whose recent table is already full) */
+    for (int slices = 0; s->writer && (!s->terms_counted || s->terms_est > s->terms_bound);
+         slices++) {
+        if (slices > 0) {
+            pthread_mutex_lock(&s->mu);
+            int queued = s->head != NULL || s->stopping;
+            pthread_mutex_unlock(&s->mu);
+            if (queued && s->terms_est <= 2 * s->terms_bound)
+                break;
+        }
+        if (terms_merge_slice(s) <= 0)
+            break;
+    }
 }
 
 static long env_long(const char *name, long dflt)

@@ -56,7 +56,8 @@ typedef struct store_stats {
     uint64_t commits;
     uint64_t jobs;
     uint64_t max_batch;
-    uint64_t round_trips; /* to a database server, all connections of the process (SQLite: 0) */
+    uint64_t round_trips;  /* to a database server, all connections of the process (SQLite: 0) */
+    uint64_t terms_slices; /* slices of the recent search terms merged (store.c) */
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 
