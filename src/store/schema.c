@@ -252,11 +252,14 @@ static const struct {
     int migration;
     int (*fn)(db_conn *c);
 } backfills[] = {
-    {11, store_decl_chapters_backfill},
+    /* the HS chapters: migration 11's decl_chapters rows, since migration 20 one row per
+     * declaration in decl_chapter_lists, computed from the documents once that table exists */
     {16, bytes_backfill},
-    /* dash_facts (created by 15) filled after 19 added its last column: the live path's statement
-     * needs every column (SQL could; one text with the live path's, in C) */
-    {19, store_dash_facts_backfill},
+    {20, store_decl_chapters_backfill},
+    /* dash_facts (created by 15) filled after 19 added its last column and 20 its chapters'
+     * table: the live path's statement needs both (SQL could; one text with the live path's, in
+     * C); a table that has rows is current already (kept by every event append) */
+    {20, store_dash_facts_backfill},
 };
 
 typedef struct apply_ctx {

@@ -479,3 +479,23 @@ DROP INDEX IF EXISTS dash_facts_office_at;
 CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at, channel,
   type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
   assessed, collected, amended, violation, chapters, inspection_extension);
+-- migration 20: fewer bytes per declaration (issue 12, docs/performance.md "Stop 17")
+-- The dashboard's HS chapters as one row per declaration: its 16-byte id (as decl_terms keeps it:
+-- db_bind_id16, decode(d.id, 'hex') in SQL) and the text dash_facts carries ("85:6,87:1", by
+-- chapter), instead of decl_chapters' ~13 rows of (32-character id, chapter, items): the rows
+-- were read only to spell that text (store_dash_fact_sync), and cost ~580 bytes a declaration.
+-- A declaration without items has no row. Filled from the documents by this migration's C step
+-- (schema.c), which also runs the dashboard's back-fill of migration 19 when that one is applied
+-- with it (its statement reads this table).
+-- engine: sqlite
+CREATE TABLE IF NOT EXISTS decl_chapter_lists (
+  decl_id BLOB NOT NULL PRIMARY KEY, chapters TEXT NOT NULL) WITHOUT ROWID;
+-- engine: postgresql
+CREATE TABLE IF NOT EXISTS decl_chapter_lists (
+  decl_id bytea NOT NULL PRIMARY KEY, chapters TEXT NOT NULL);
+DROP TABLE IF EXISTS decl_chapters;
+-- events_decl_action (decl_id, action, at) answered the dashboard's first instants from the
+-- index alone when the dashboard read events; since migration 15 only store_dash_fact_sync reads
+-- them, for one declaration at a time: its few events through the primary key (decl_id, seq).
+-- ~370 bytes a declaration at 1,000,000.
+DROP INDEX IF EXISTS events_decl_action;
