@@ -280,22 +280,27 @@ static int record(apply_ctx *x, int migration, const char *title)
     return db_run(x->c, st);
 }
 
-/* "ALTER TABLE t ADD COLUMN IF NOT EXISTS c ..." is PostgreSQL's; SQLite has no IF NOT EXISTS
- * there. So that a migration applied again (a database that records fewer migrations than its
- * tables have: see schema_migrate) stays harmless on both engines with one statement, SQLite's
- * is run without those words, and skipped when the table has the column already. 1 when sql is
- * such a statement (then *rc is its outcome), else 0. */
-static int sqlite_add_column(db_conn *c, const char *sql, int *rc)
+/* "ALTER TABLE t ADD COLUMN IF NOT EXISTS c ..." and "ALTER TABLE t DROP COLUMN IF EXISTS c" are
+ * PostgreSQL's; SQLite has no IF [NOT] EXISTS there. So that a migration applied again (a
+ * database that records fewer migrations than its tables have: see schema_migrate) stays harmless
+ * on both engines with one statement, SQLite's is run without those words, and skipped when the
+ * table has the column already (ADD) or has it no more (DROP). 1 when sql is such a statement
+ * (then *rc is its outcome), else 0. */
+static int sqlite_alter_column(db_conn *c, const char *sql, int *rc)
 {
-    static const char head[] = "ALTER TABLE ", mid[] = " ADD COLUMN IF NOT EXISTS ";
+    static const char head[] = "ALTER TABLE ", add[] = " ADD COLUMN IF NOT EXISTS ",
+                      drop[] = " DROP COLUMN IF EXISTS ";
     static const char probe[] = "SELECT 1 FROM pragma_table_info(?) WHERE name = ?";
     char table[64], column[64], plain[1024];
-    const char *t = sql + sizeof head - 1, *m = strstr(sql, mid);
+    const char *t = sql + sizeof head - 1, *m = strstr(sql, add), *d = strstr(sql, drop);
+    int dropping = !m && d;
+    if (dropping)
+        m = d;
     if (strcmp(c->drv->name, "sqlite") || strncmp(sql, head, sizeof head - 1) || !m ||
         (size_t)(m - t) >= sizeof table || strlen(sql) >= sizeof plain)
         return 0;
-    const char *col = m + sizeof mid - 1;
-    size_t tn = (size_t)(m - t), cn = strcspn(col, " ");
+    const char *col = m + (dropping ? sizeof drop : sizeof add) - 1;
+    size_t tn = (size_t)(m - t), cn = strcspn(col, " ;\n");
     if (cn >= sizeof column)
         return 0;
     memcpy(table, t, tn);
@@ -311,11 +316,18 @@ static int sqlite_add_column(db_conn *c, const char *sql, int *rc)
     db_bind_text(c, st, 2, column);
     int has = db_step(c, st);
     db_reset(c, st);
-    if (has == DB_ROW) {
+    if (has != DB_ROW && has != DB_DONE) {
+        *rc = has < 0 ? has : DB_ERR;
+        return 1;
+    }
+    if ((has == DB_ROW) != dropping) { /* there already, or gone already */
         *rc = DB_OK;
         return 1;
     }
-    snprintf(plain, sizeof plain, "ALTER TABLE %s ADD COLUMN %s", table, col);
+    if (dropping)
+        snprintf(plain, sizeof plain, "ALTER TABLE %s DROP COLUMN %s", table, column);
+    else
+        snprintf(plain, sizeof plain, "ALTER TABLE %s ADD COLUMN %s", table, col);
     *rc = db_exec(c, plain);
     return 1;
 }
@@ -326,7 +338,7 @@ static int apply_one(int migration, const char *title, const char *sql, void *ct
     if (migration != x->only)
         return 0;
     int rc;
-    if (!sqlite_add_column(x->c, sql, &rc))
+    if (!sqlite_alter_column(x->c, sql, &rc))
         rc = db_exec(x->c, sql);
     if (rc != DB_OK)
         snprintf(x->err, x->errsz, "migration %d (%s) failed: %s\n  in: %.200s", migration, title,

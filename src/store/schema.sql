@@ -499,3 +499,12 @@ DROP TABLE IF EXISTS decl_chapters;
 -- them, for one declaration at a time: its few events through the primary key (decl_id, seq).
 -- ~370 bytes a declaration at 1,000,000.
 DROP INDEX IF EXISTS events_decl_action;
+-- The events keep their own MAC (hash) and state digest, not the links: prev_hash was the hash of
+-- the declaration's event before (seq - 1) and gprev that of the global chain's (gseq - 1), each
+-- a copy of a digest another row holds, 2 x 33 bytes of every event (~400 bytes a declaration at
+-- 1,000,000). The writer reads those hashes as it did (store_event_append_x) and MACs them as
+-- before; `audit verify` recomputes each MAC over the hashes of the rows before it (store_audit.c
+-- verify_chains), so events written before this migration verify unchanged. (IF EXISTS:
+-- PostgreSQL's words, which the runner gives SQLite too, store/schema.c)
+ALTER TABLE events DROP COLUMN IF EXISTS prev_hash;
+ALTER TABLE events DROP COLUMN IF EXISTS gprev;
