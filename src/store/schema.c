@@ -238,11 +238,30 @@ static int bytes_backfill(db_conn *c)
          " typeof(gprev), typeof(state) FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000",
          "UPDATE events SET prev_hash = ?, hash = ?, gprev = ?, state = ? WHERE rowid = ?", 4, 1},
     };
+    /* the events' digests without the links, which migration 20 dropped (a database that
+     * records fewer migrations than its tables have: see schema_migrate) */
+    static const bytes_table events_hash = {
+        "SELECT rowid, hash, state, typeof(hash), typeof(state) FROM events WHERE rowid > ?"
+        " ORDER BY rowid LIMIT 1000",
+        "UPDATE events SET hash = ?, state = ? WHERE rowid = ?", 2, 1};
+    static const char links[] = "SELECT 1 FROM pragma_table_info('events') WHERE name = 'gprev'";
     if (strcmp(c->drv->name, "sqlite") != 0)
         return 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof *tables; i++)
-        rc = bytes_convert(c, &tables[i]);
+    for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof *tables; i++) {
+        const bytes_table *t = &tables[i];
+        if (t->hex) {
+            db_stmt *st = db_prepare(c, links);
+            int has = st ? db_step(c, st) : DB_ERR;
+            if (st)
+                db_reset(c, st);
+            if (has != DB_ROW && has != DB_DONE)
+                return has < 0 ? has : DB_ERR;
+            if (has == DB_DONE)
+                t = &events_hash;
+        }
+        rc = bytes_convert(c, t);
+    }
     return rc;
 }
 

@@ -9,7 +9,8 @@ from test_storage import ExistingDb, query, term_decl_id
 
 PACKED = [("declarations", "id", ("doc", "taxes")), ("declaration_versions", "decl_id", ("doc", "taxes")),
           ("risk_facts", "decl_id", ("facts",))]
-DIGESTS = ("prev_hash", "hash", "gprev", "state")
+# (prev_hash and gprev, converted by 16 too, are not stored since migration 20: test_bytes.py)
+DIGESTS = ("hash", "state")
 
 
 def raw(v):
@@ -135,7 +136,7 @@ class T12StorageBytes(unittest.TestCase):
             c.close()
         before["decl_terms"] = sorted(before["decl_terms"] + [("lumia", "D-OLD")])
         out = run_cli("db", "migrate", "--db", db).stdout
-        self.assertRegex(out, r"schema version 14 -> 1[6-9]")  # 16 and what came after
+        self.assertRegex(out, r"schema version 14 -> (1[6-9]|[2-9][0-9])")  # 16 and what came after
         self.assertEqual(self.snapshot(db), before)
         if self.env.engine == "sqlite":
             self.assertEqual(query(db, "SELECT DISTINCT typeof(doc), typeof(taxes) FROM declarations"),
@@ -150,8 +151,8 @@ class T12StorageBytes(unittest.TestCase):
                               " 'declaration_versions', 'risk_facts', 'events', 'decl_terms')")
             self.assertEqual(sorted(t for (t, _) in types if _ == "bytea"),
                              ["decl_terms.decl_id", "declaration_versions.doc", "declaration_versions.taxes",
-                              "declarations.doc", "declarations.taxes", "events.gprev", "events.hash",
-                              "events.prev_hash", "events.state", "risk_facts.facts"])
+                              "declarations.doc", "declarations.taxes", "events.hash",
+                              "events.state", "risk_facts.facts"])
         # the MACs and state digests over the texts verify; the search still joins
         self.assertIn("every hash chain intact", run_cli("audit", "verify", "--db", db).stdout)
         self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE d.number IS NOT NULL"
