@@ -499,12 +499,39 @@ DROP TABLE IF EXISTS decl_chapters;
 -- them, for one declaration at a time: its few events through the primary key (decl_id, seq).
 -- ~370 bytes a declaration at 1,000,000.
 DROP INDEX IF EXISTS events_decl_action;
--- The events keep their own MAC (hash) and state digest, not the links: prev_hash was the hash of
--- the declaration's event before (seq - 1) and gprev that of the global chain's (gseq - 1), each
--- a copy of a digest another row holds, 2 x 33 bytes of every event (~400 bytes a declaration at
--- 1,000,000). The writer reads those hashes as it did (store_event_append_x) and MACs them as
--- before; `audit verify` recomputes each MAC over the hashes of the rows before it (store_audit.c
--- verify_chains), so events written before this migration verify unchanged. (IF EXISTS:
--- PostgreSQL's words, which the runner gives SQLite too, store/schema.c)
+-- events: on SQLite, the declaration's id as its 16 bytes (as decl_terms keeps it), three copies
+-- an event with its primary key; other chains' names (audit:users, exchange_rates...) stay text,
+-- the value's type telling them apart (store/db.h db_bind_chain; SQL compares with chain_key(text)
+-- and reads with chain_name(column), functions of the SQLite driver; PostgreSQL keeps the names as
+-- text, its two functions below return their argument). And each event keeps its own MAC (hash)
+-- and state digest, not the links: prev_hash was the hash of the declaration's event before
+-- (seq - 1) and gprev that of the global chain's (gseq - 1), each a copy of a digest another row
+-- holds, 2 x 33 bytes of every event (~400 bytes a declaration at 1,000,000). The writer reads
+-- those hashes as it did (store_event_append_x) and MACs them as before; `audit verify`
+-- recomputes each MAC over the hashes of the rows before it (store_audit.c verify_chains), so
+-- events written before verify unchanged. SQLite: the table rebuilt in its rowid order (the old
+-- one, renamed, takes its indexes along; they are made again on the new one); PostgreSQL: the
+-- links dropped.
+-- engine: sqlite
+ALTER TABLE events RENAME TO events_v19;
+-- engine: sqlite
+CREATE TABLE events (
+  decl_id BLOB NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,
+  role TEXT NOT NULL, action TEXT NOT NULL, from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL, detail TEXT, hash BLOB NOT NULL, gseq BIGINT, state BLOB,
+  extra TEXT, feed BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (decl_id, seq));
+-- engine: sqlite
+INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status, detail, hash, gseq, state, extra, feed) SELECT chain_key(decl_id), seq, at, actor, role, action, from_status, to_status, detail, hash, gseq, state, extra, feed FROM events_v19 ORDER BY rowid;
+-- engine: sqlite
+DROP TABLE events_v19;
+CREATE UNIQUE INDEX IF NOT EXISTS events_gseq ON events(gseq);
+CREATE INDEX IF NOT EXISTS events_feed ON events(feed);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
+-- engine: postgresql
+CREATE OR REPLACE FUNCTION chain_key(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+-- engine: postgresql
+CREATE OR REPLACE FUNCTION chain_name(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+-- engine: postgresql
 ALTER TABLE events DROP COLUMN IF EXISTS prev_hash;
+-- engine: postgresql
 ALTER TABLE events DROP COLUMN IF EXISTS gprev;

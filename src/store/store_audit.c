@@ -433,8 +433,12 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     if (!known_d) {
         if (!(st = db_prepare(c, last)))
             return DB_ERR;
-        db_bind_text(c, st, 1, decl_id);
-        rc = db_send(c, st);
+        rc = db_bind_chain(c, st, 1, decl_id, NULL); /* (16 bytes: migration 20) */
+        rc = rc ? rc : db_send(c, st);
+        if (rc)
+            db_reset(c, st);
+        if (rc)
+            return rc < 0 ? rc : DB_ERR;
     } else {
         rc = 0;
     }
@@ -480,7 +484,10 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         return DB_ERR;
     if (!(st = db_prepare(c, ins)))
         return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
+    if ((rc = db_bind_chain(c, st, 1, decl_id, NULL)) != 0) {
+        db_reset(c, st);
+        return rc < 0 ? rc : DB_ERR;
+    }
     db_bind_int64(c, st, 2, seq);
     db_bind_int64(c, st, 3, at);
     db_bind_text(c, st, 4, actor);
@@ -541,13 +548,14 @@ static void digest_bind(db_conn *c, db_stmt *st, int i, const char *hex, const u
         db_bind_hex_buf(c, st, i, hex, buf);
 }
 
-/* dig: the row's digests as bytes, bound without copies (they must outlive the run); pre:
- * NULL, or the four (prev, hash, gprev, state) decoded by the caller, of which the row keeps
- * hash and state (the links are the hashes of the rows before: migration 20) */
-static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
-                       unsigned char dig[4][32], const unsigned char (*pre)[32])
+/* dig: the row's digests as bytes, bound without copies (they must outlive the run), dig[0]
+ * its declaration id's 16 bytes; pre: NULL, or the four (prev, hash, gprev, state) decoded by
+ * the caller, of which the row keeps hash and state (the links are the hashes of the rows
+ * before: migration 20). 0 or DB_ERR (a chain name db_bind_chain refuses). */
+static int event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
+                      unsigned char dig[4][32], const unsigned char (*pre)[32])
 {
-    db_bind_text_static(c, st, k + 1, e->decl_id);
+    int rc = db_bind_chain(c, st, k + 1, e->decl_id, dig[0]);
     db_bind_int64(c, st, k + 2, e->seq);
     db_bind_int64(c, st, k + 3, e->at);
     db_bind_text_static(c, st, k + 4, e->actor);
@@ -562,6 +570,7 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
     digest_bind(c, st, k + 12, e->state, pre ? pre[3] : NULL, dig[3]);
     db_bind_text_static(c, st, k + 13, e->extra);
     db_bind_int64(c, st, k + 14, e->feed);
+    return rc;
 }
 
 #define EVENT_COLS                                                                                 \
@@ -576,8 +585,11 @@ int store_event_insert(db_conn *c, const audit_event *e)
     if (!st)
         return DB_ERR;
     unsigned char dig[4][32];
-    event_bind(c, st, 0, e, dig, NULL);
-    int rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
+    int rc = event_bind(c, st, 0, e, dig, NULL);
+    if (rc)
+        db_reset(c, st);
+    else
+        rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
     audit_heads_reset(c->audit, c->audit && c->audit->heads_on); /* heads not ours any more */
@@ -605,10 +617,13 @@ int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,
         db_stmt *st = db_prepare(c, many_sql);
         if (!st)
             return DB_ERR;
-        unsigned char tmp[4][32]; /* ("" digests only, bound as copies) */
-        for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 14 * k, e[i + k], tmp, dig[i + k]);
-        rc = db_run(c, st);
+        unsigned char tmp[EVENT_ROWS][4][32]; /* each row's id bytes (bound without copies) */
+        for (int k = 0; rc == 0 && k < EVENT_ROWS; k++)
+            rc = event_bind(c, st, 14 * k, e[i + k], tmp[k], dig[i + k]);
+        if (rc)
+            db_reset(c, st);
+        else
+            rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)
         rc = store_event_insert(c, e[i]);
@@ -906,11 +921,12 @@ static const char *hex_col(db_conn *c, db_stmt *st, int i, char buf[65])
 static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 {
     static const char sql[] =
-        "SELECT e.decl_id, e.seq, e.at, e.actor, e.role, e.action, e.from_status, e.to_status,"
+        "SELECT chain_name(e.decl_id), e.seq, e.at, e.actor, e.role, e.action, e.from_status, "
+        "e.to_status,"
         " e.detail, NULL, e.hash, e.gseq, g.hash, e.state, e.extra FROM events e"
         " LEFT JOIN events g ON g.gseq = e.gseq - 1 ORDER BY e.decl_id, e.seq";
     db_stmt *st = db_prepare(c, sql);
-    char cur[33] = "", prev[65] = "", last_state[65] = "", calc[65], nm[80];
+    char cur[80] = "", prev[65] = "", last_state[65] = "", calc[65], nm[80];
     int64_t expect = 1, last_seq = 0;
     int have_state = 0, rc;
     if (!st)
@@ -977,11 +993,12 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 
 static int verify_orphans(db_conn *c, audit_report *r)
 {
-    static const char no_events[] = "SELECT id, number FROM declarations d WHERE NOT EXISTS"
-                                    " (SELECT 1 FROM events e WHERE e.decl_id = d.id) ORDER BY id";
+    static const char no_events[] =
+        "SELECT id, number FROM declarations d WHERE NOT EXISTS"
+        " (SELECT 1 FROM events e WHERE e.decl_id = chain_key(d.id)) ORDER BY id";
     static const char no_decl[] =
         "SELECT DISTINCT decl_id FROM ledger_entries l WHERE NOT EXISTS"
-        " (SELECT 1 FROM events e WHERE e.decl_id = l.decl_id) ORDER BY decl_id";
+        " (SELECT 1 FROM events e WHERE e.decl_id = chain_key(l.decl_id)) ORDER BY decl_id";
     char nm[80];
     int rc;
     db_stmt *st = db_prepare(c, no_events);
@@ -1099,7 +1116,7 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
 static int verify_attachments(db_conn *c, audit_report *r)
 {
     static const char sql[] = "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM "
-                              "events e WHERE e.decl_id = a.decl_id"
+                              "events e WHERE e.decl_id = chain_key(a.decl_id)"
                               " AND e.action IN ('attach', 'attachment_replaced') AND e.detail "
                               "LIKE '%\"attachment\":\"' || a.id || '\"%'"
                               " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"

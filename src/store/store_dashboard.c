@@ -28,23 +28,24 @@
     " collected, amended, violation, chapters, inspection_extension) "
 #define FACT_SELECT                                                                                \
     "SELECT d.id, d.office, d.registered_at, d.channel, d.type_code, d.status, d.cleared_at,"      \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action IN"             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id) AND "             \
+    "e.action IN"                                                                                  \
     "  ('documents_passed', 'documents_failed')), 0),"                                             \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'documents_passed'), 0),"                                                    \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'inspection_completed'), 0),"                                                \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'pass_supervision'), 0),"                                                    \
     " CASE WHEN d.status IN (7, 8, 9, 10) THEN COALESCE((SELECT MAX(e.at) FROM events e"           \
-    "  WHERE e.decl_id = d.id AND e.to_status = d.status), 0) ELSE 0 END,"                         \
+    "  WHERE e.decl_id = chain_key(d.id) AND e.to_status = d.status), 0) ELSE 0 END,"              \
     " COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.decl_id = d.id"                 \
     "  AND l.kind = 'assessed'), 0),"                                                              \
     " COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.decl_id = d.id"                 \
     "  AND l.kind = 'paid'), 0),"                                                                  \
     " CASE WHEN EXISTS (SELECT 1 FROM amendment_requests a WHERE a.decl_id = d.id"                 \
     "  AND a.after_clearance = 1) THEN 1 ELSE 0 END,"                                              \
-    " CASE WHEN (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id"                        \
+    " CASE WHEN (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = chain_key(d.id)"             \
     "  AND e.action = 'inspection_completed') LIKE '%\"violation\":true%' THEN 1 ELSE 0 END,"      \
     " COALESCE((SELECT c.chapters FROM decl_chapter_lists c WHERE c.decl_id = decode(d.id, "       \
     "'hex')),"                                                                                     \
