@@ -101,6 +101,10 @@ class T12StorageBytes(unittest.TestCase):
                         "ALTER COLUMN " + PG_PACKED_TEXT.format(c=x) for x in cols)))
                 c.execute("ALTER TABLE events %s" % ", ".join("ALTER COLUMN " + PG_DIGEST_TEXT.format(c=x)
                                                               for x in DIGESTS))
+                # version 14 stored the links too (migration 20 dropped them): migration 16 converts
+                # all four digest columns
+                c.execute("ALTER TABLE events ADD COLUMN prev_hash text NOT NULL DEFAULT '',"
+                          " ADD COLUMN gprev text")
                 c.execute("ALTER TABLE decl_terms ALTER COLUMN decl_id TYPE text USING (CASE WHEN"
                           " length(decl_id) = 16 THEN encode(decl_id, 'hex') ELSE convert_from(decl_id, 'UTF8') END)")
             c.execute("DELETE FROM schema_version WHERE version >= 15")
