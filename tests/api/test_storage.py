@@ -398,6 +398,9 @@ class T12StorageTermsOneTree(unittest.TestCase):
             c.execute("CREATE INDEX decl_terms_decl ON decl_terms(decl_id)")
             c.execute("INSERT INTO decl_terms (term, decl_id) VALUES ('lumia', 'D-OLD'),"
                       " ('dien', 'D-OLD')")
+            # version 11's decl_chapters (migration 13 rebuilds it, 20 replaces it)
+            c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
+                      " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
             c.execute("DELETE FROM schema_version WHERE version >= 12")
             c.commit()
         finally:
