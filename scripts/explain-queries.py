@@ -51,6 +51,11 @@ def main():
     # (store/db_sqlite.c; decl_terms keeps declaration ids as 16 bytes)
     db.create_function("encode", 2, lambda b, f: None if b is None else bytes(b).hex(), deterministic=True)
     db.create_function("decode", 2, lambda t, f: None if t is None else bytes.fromhex(t), deterministic=True)
+    # the events' chain column (schema migration 20): a declaration id as 16 bytes, else the text
+    db.create_function("chain_key", 1, lambda t: bytes.fromhex(t) if isinstance(t, str) and len(t) == 32
+                       and all(c in "0123456789abcdef" for c in t) else t, deterministic=True)
+    db.create_function("chain_name", 1, lambda b: bytes(b).hex() if isinstance(b, bytes) and len(b) == 16
+                       else b, deterministic=True)
     show_all = "--all" in sys.argv
     n = scans = 0
     for path, name, sql in statements():

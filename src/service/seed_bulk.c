@@ -875,7 +875,7 @@ enum {
     FP_N
 };
 static const char *const fp_names[FP_N] = {
-    "declarations",    "decl_chapters",   "decl_terms",    "events",
+    "declarations",    "chapter lists",   "decl_terms",    "events",
     "ledger + unpaid", "declaration_bls", "risk_facts",    "payments + sequences",
     "dash_facts",      "builder thread",  "indexes again", "restore + checkpoint"};
 static double fp_cpu[FP_N];
@@ -1139,30 +1139,25 @@ out:
     return rc;
 }
 
-/* The dashboard's HS chapters, as store_decl_insert writes them (the template's, counted once),
- * in key order: the batch's declarations are in id order. */
+/* The dashboard's HS chapters, as store_decl_insert writes them (the template's text, made
+ * once), in key order: the batch's declarations are in id order. A template without items has
+ * no row (store_decl_chapters_new). */
 static int fr_write_chapters(db_conn *c, const fr_batch *b)
 {
-    long n = 0, cap = 0;
-    for (long i = 0; i < b->n_decls; i++)
-        for (int ch = 0; ch < 100; ch++)
-            cap += b->chapters[b->decls[i].ti][ch] != 0;
-    const char **ids = malloc((size_t)(cap ? cap : 1) * sizeof *ids);
-    int *chs = malloc((size_t)(cap ? cap : 1) * 2 * sizeof *chs), *its = chs ? chs + cap : NULL;
-    int rc = ids && chs ? 0 : DB_ERR;
-    for (long i = 0; rc == 0 && i < b->n_decls; i++) {
-        const int *items = b->chapters[b->decls[i].ti];
-        for (int ch = 0; ch < 100; ch++)
-            if (items[ch]) {
-                ids[n] = b->decls[i].id;
-                chs[n] = ch;
-                its[n++] = items[ch];
-            }
+    long n = 0;
+    const char **ids = malloc((size_t)(b->n_decls ? b->n_decls : 1) * 2 * sizeof *ids);
+    const char **texts = ids ? ids + (b->n_decls ? b->n_decls : 1) : NULL;
+    if (!ids)
+        return DB_ERR;
+    for (long i = 0; i < b->n_decls; i++) {
+        const char *t = b->blobs[b->decls[i].ti].chapters;
+        if (t && t[0]) {
+            ids[n] = b->decls[i].id;
+            texts[n++] = t;
+        }
     }
-    if (rc == 0)
-        rc = store_decl_chapters_insert_rows(c, ids, chs, its, n);
+    int rc = store_decl_chapters_insert_rows(c, ids, texts, n);
     free(ids);
-    free(chs);
     return rc;
 }
 
@@ -1386,22 +1381,17 @@ static int fr_restore_job(db_conn *c, void *ctx)
     return rc;
 }
 
-/* The template's packed columns as bytes, and its chapters as dash_facts spells them
- * (group_concat of "chapter:items" over decl_chapters, which is keyed by chapter). 0 or -1. */
+/* The template's packed columns as bytes, and its chapters as decl_chapter_lists and dash_facts
+ * spell them (store_decl_chapters_text). 0 or -1. */
 static int fr_blobs_make(const tpl *t, const int chapters[100], fr_blobs *x)
 {
     x->doc = store_packed_blob(t->doc, &x->doc_n);
     x->taxes = store_packed_blob(t->taxes, &x->taxes_n);
     x->facts = t->facts ? store_packed_blob(t->facts, &x->facts_n) : NULL;
-    x->chapters = malloc(100 * 24);
+    x->chapters = malloc(STORE_CHAPTERS_MAX);
     if (!x->doc || !x->taxes || (t->facts && !x->facts) || !x->chapters)
         return -1;
-    size_t n = 0;
-    x->chapters[0] = 0;
-    for (int ch = 0; ch < 100; ch++)
-        if (chapters[ch])
-            n += (size_t)snprintf(x->chapters + n, 100 * 24 - n, "%s%d:%d", n ? "," : "", ch,
-                                  chapters[ch]);
+    store_decl_chapters_text(chapters, x->chapters);
     return 0;
 }
 

@@ -108,6 +108,16 @@ int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned cha
     return bind_hex_bytes(c, s, i, id, 16, buf, 0);
 }
 
+int db_bind_chain(db_conn *c, db_stmt *s, int i, const char *name, unsigned char buf[16])
+{
+    unsigned char own[16];
+    if (!name)
+        return db_bind_blob(c, s, i, NULL, 0);
+    if (strcmp(c->drv->name, "sqlite") == 0 && hex_bytes(name, 16, buf ? buf : own))
+        return buf ? db_bind_blob_static(c, s, i, buf, 16) : db_bind_blob(c, s, i, own, 16);
+    return db_bind_text(c, s, i, name);
+}
+
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
 {
     static const char digits[] = "0123456789abcdef";

@@ -165,6 +165,13 @@ int db_bind_id16(db_conn *c, db_stmt *s, int i, const char *id);
 int db_bind_hex_buf(db_conn *c, db_stmt *s, int i, const char *hex, unsigned char buf[32]);
 int db_bind_id16_buf(db_conn *c, db_stmt *s, int i, const char *id, unsigned char buf[16]);
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65]);
+/* An audit chain's name in events.decl_id (schema migration 20): on SQLite a declaration id (32
+ * lower-case hex characters) as its 16 bytes (a BLOB) and any other name (audit:users,
+ * exchange_rates...) as its text, the value's type telling them apart; PostgreSQL keeps the text.
+ * SQL compares with chain_key(text) and reads with chain_name(column) (store/db_sqlite.c; on
+ * PostgreSQL functions that return their argument). buf: the id's bytes, bound without a copy
+ * (must outlive the run), or NULL (copied). */
+int db_bind_chain(db_conn *c, db_stmt *s, int i, const char *name, unsigned char buf[16]);
 /* Runs a statement that returns no rows: 0, or the DB_* error. */
 int db_run(db_conn *c, db_stmt *s);
 /* Reads one result row into *row (a query module's row reader). */

@@ -117,6 +117,49 @@ static void sq_decode(sqlite3_context *cx, int argc, sqlite3_value **argv)
     sq_hex_fn(cx, argc, argv, 0);
 }
 
+/* chain_key(name) and chain_name(value): the events' chain column (schema migration 20) keeps a
+ * declaration's id (32 lower-case hex characters) as its 16 bytes (a BLOB) and every other chain's
+ * name (audit:users...) as its text: the type tells them apart. chain_key gives what the column
+ * holds for a name, chain_name the name a value stands for. (PostgreSQL keeps the names as text:
+ * its functions of these names, created by the migration, return their argument.) */
+static void sq_chain_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    /* (the type first: sqlite3_value_text would turn a BLOB argument into TEXT in place) */
+    int ok = sqlite3_value_type(argv[0]) == SQLITE_TEXT;
+    const unsigned char *v = ok ? sqlite3_value_text(argv[0]) : NULL;
+    unsigned char b[16];
+    ok = ok && v && sqlite3_value_bytes(argv[0]) == 32;
+    for (int i = 0; ok && i < 16; i++) {
+        int hi = v[2 * i], lo = v[2 * i + 1];
+        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+        ok = hi >= 0 && lo >= 0;
+        b[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (ok)
+        sqlite3_result_blob(cx, b, 16, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_value(cx, argv[0]);
+}
+
+static void sq_chain_name(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    static const char digits[] = "0123456789abcdef";
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) != SQLITE_BLOB || sqlite3_value_bytes(argv[0]) != 16) {
+        sqlite3_result_value(cx, argv[0]);
+        return;
+    }
+    const unsigned char *b = sqlite3_value_blob(argv[0]);
+    char out[32];
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    sqlite3_result_text(cx, out, 32, SQLITE_TRANSIENT);
+}
+
 static int sq_open(const char *target, int writer, db_conn **out)
 {
     sq_conn *c = calloc(1, sizeof *c);
@@ -132,7 +175,9 @@ static int sq_open(const char *target, int writer, db_conn **out)
     sqlite3_busy_timeout(c->db, 10000);
     int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     if (sqlite3_create_function(c->db, "encode", 2, fl, NULL, sq_encode, NULL, NULL) ||
-        sqlite3_create_function(c->db, "decode", 2, fl, NULL, sq_decode, NULL, NULL)) {
+        sqlite3_create_function(c->db, "decode", 2, fl, NULL, sq_decode, NULL, NULL) ||
+        sqlite3_create_function(c->db, "chain_key", 1, fl, NULL, sq_chain_key, NULL, NULL) ||
+        sqlite3_create_function(c->db, "chain_name", 1, fl, NULL, sq_chain_name, NULL, NULL)) {
         sqlite3_close(c->db);
         free(c);
         return DB_ERR;

@@ -238,11 +238,30 @@ static int bytes_backfill(db_conn *c)
          " typeof(gprev), typeof(state) FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000",
          "UPDATE events SET prev_hash = ?, hash = ?, gprev = ?, state = ? WHERE rowid = ?", 4, 1},
     };
+    /* the events' digests without the links, which migration 20 dropped (a database that
+     * records fewer migrations than its tables have: see schema_migrate) */
+    static const bytes_table events_hash = {
+        "SELECT rowid, hash, state, typeof(hash), typeof(state) FROM events WHERE rowid > ?"
+        " ORDER BY rowid LIMIT 1000",
+        "UPDATE events SET hash = ?, state = ? WHERE rowid = ?", 2, 1};
+    static const char links[] = "SELECT 1 FROM pragma_table_info('events') WHERE name = 'gprev'";
     if (strcmp(c->drv->name, "sqlite") != 0)
         return 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof *tables; i++)
-        rc = bytes_convert(c, &tables[i]);
+    for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof *tables; i++) {
+        const bytes_table *t = &tables[i];
+        if (t->hex) {
+            db_stmt *st = db_prepare(c, links);
+            int has = st ? db_step(c, st) : DB_ERR;
+            if (st)
+                db_reset(c, st);
+            if (has != DB_ROW && has != DB_DONE)
+                return has < 0 ? has : DB_ERR;
+            if (has == DB_DONE)
+                t = &events_hash;
+        }
+        rc = bytes_convert(c, t);
+    }
     return rc;
 }
 
@@ -252,11 +271,14 @@ static const struct {
     int migration;
     int (*fn)(db_conn *c);
 } backfills[] = {
-    {11, store_decl_chapters_backfill},
+    /* the HS chapters: migration 11's decl_chapters rows, since migration 20 one row per
+     * declaration in decl_chapter_lists, computed from the documents once that table exists */
     {16, bytes_backfill},
-    /* dash_facts (created by 15) filled after 19 added its last column: the live path's statement
-     * needs every column (SQL could; one text with the live path's, in C) */
-    {19, store_dash_facts_backfill},
+    {20, store_decl_chapters_backfill},
+    /* dash_facts (created by 15) filled after 19 added its last column and 20 its chapters'
+     * table: the live path's statement needs both (SQL could; one text with the live path's, in
+     * C); a table that has rows is current already (kept by every event append) */
+    {20, store_dash_facts_backfill},
 };
 
 typedef struct apply_ctx {
@@ -277,22 +299,27 @@ static int record(apply_ctx *x, int migration, const char *title)
     return db_run(x->c, st);
 }
 
-/* "ALTER TABLE t ADD COLUMN IF NOT EXISTS c ..." is PostgreSQL's; SQLite has no IF NOT EXISTS
- * there. So that a migration applied again (a database that records fewer migrations than its
- * tables have: see schema_migrate) stays harmless on both engines with one statement, SQLite's
- * is run without those words, and skipped when the table has the column already. 1 when sql is
- * such a statement (then *rc is its outcome), else 0. */
-static int sqlite_add_column(db_conn *c, const char *sql, int *rc)
+/* "ALTER TABLE t ADD COLUMN IF NOT EXISTS c ..." and "ALTER TABLE t DROP COLUMN IF EXISTS c" are
+ * PostgreSQL's; SQLite has no IF [NOT] EXISTS there. So that a migration applied again (a
+ * database that records fewer migrations than its tables have: see schema_migrate) stays harmless
+ * on both engines with one statement, SQLite's is run without those words, and skipped when the
+ * table has the column already (ADD) or has it no more (DROP). 1 when sql is such a statement
+ * (then *rc is its outcome), else 0. */
+static int sqlite_alter_column(db_conn *c, const char *sql, int *rc)
 {
-    static const char head[] = "ALTER TABLE ", mid[] = " ADD COLUMN IF NOT EXISTS ";
+    static const char head[] = "ALTER TABLE ", add[] = " ADD COLUMN IF NOT EXISTS ",
+                      drop[] = " DROP COLUMN IF EXISTS ";
     static const char probe[] = "SELECT 1 FROM pragma_table_info(?) WHERE name = ?";
     char table[64], column[64], plain[1024];
-    const char *t = sql + sizeof head - 1, *m = strstr(sql, mid);
+    const char *t = sql + sizeof head - 1, *m = strstr(sql, add), *d = strstr(sql, drop);
+    int dropping = !m && d;
+    if (dropping)
+        m = d;
     if (strcmp(c->drv->name, "sqlite") || strncmp(sql, head, sizeof head - 1) || !m ||
         (size_t)(m - t) >= sizeof table || strlen(sql) >= sizeof plain)
         return 0;
-    const char *col = m + sizeof mid - 1;
-    size_t tn = (size_t)(m - t), cn = strcspn(col, " ");
+    const char *col = m + (dropping ? sizeof drop : sizeof add) - 1;
+    size_t tn = (size_t)(m - t), cn = strcspn(col, " ;\n");
     if (cn >= sizeof column)
         return 0;
     memcpy(table, t, tn);
@@ -308,11 +335,18 @@ static int sqlite_add_column(db_conn *c, const char *sql, int *rc)
     db_bind_text(c, st, 2, column);
     int has = db_step(c, st);
     db_reset(c, st);
-    if (has == DB_ROW) {
+    if (has != DB_ROW && has != DB_DONE) {
+        *rc = has < 0 ? has : DB_ERR;
+        return 1;
+    }
+    if ((has == DB_ROW) != dropping) { /* there already, or gone already */
         *rc = DB_OK;
         return 1;
     }
-    snprintf(plain, sizeof plain, "ALTER TABLE %s ADD COLUMN %s", table, col);
+    if (dropping)
+        snprintf(plain, sizeof plain, "ALTER TABLE %s DROP COLUMN %s", table, column);
+    else
+        snprintf(plain, sizeof plain, "ALTER TABLE %s ADD COLUMN %s", table, col);
     *rc = db_exec(c, plain);
     return 1;
 }
@@ -323,7 +357,7 @@ static int apply_one(int migration, const char *title, const char *sql, void *ct
     if (migration != x->only)
         return 0;
     int rc;
-    if (!sqlite_add_column(x->c, sql, &rc))
+    if (!sqlite_alter_column(x->c, sql, &rc))
         rc = db_exec(x->c, sql);
     if (rc != DB_OK)
         snprintf(x->err, x->errsz, "migration %d (%s) failed: %s\n  in: %.200s", migration, title,

@@ -492,3 +492,59 @@ DROP INDEX IF EXISTS dash_facts_office_at;
 CREATE INDEX IF NOT EXISTS dash_facts_office_at ON dash_facts(office, registered_at, channel,
   type_code, status, cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at,
   assessed, collected, amended, violation, chapters, inspection_extension);
+-- migration 20: fewer bytes per declaration (issue 12, docs/performance.md "Stop 17")
+-- The dashboard's HS chapters as one row per declaration: its 16-byte id (as decl_terms keeps it:
+-- db_bind_id16, decode(d.id, 'hex') in SQL) and the text dash_facts carries ("85:6,87:1", by
+-- chapter), instead of decl_chapters' ~13 rows of (32-character id, chapter, items): the rows
+-- were read only to spell that text (store_dash_fact_sync), and cost ~580 bytes a declaration.
+-- A declaration without items has no row. Filled from the documents by this migration's C step
+-- (schema.c), which also runs the dashboard's back-fill of migration 19 when that one is applied
+-- with it (its statement reads this table).
+-- engine: sqlite
+CREATE TABLE IF NOT EXISTS decl_chapter_lists (
+  decl_id BLOB NOT NULL PRIMARY KEY, chapters TEXT NOT NULL) WITHOUT ROWID;
+-- engine: postgresql
+CREATE TABLE IF NOT EXISTS decl_chapter_lists (
+  decl_id bytea NOT NULL PRIMARY KEY, chapters TEXT NOT NULL);
+DROP TABLE IF EXISTS decl_chapters;
+-- events_decl_action (decl_id, action, at) answered the dashboard's first instants from the
+-- index alone when the dashboard read events; since migration 15 only store_dash_fact_sync reads
+-- them, for one declaration at a time: its few events through the primary key (decl_id, seq).
+-- ~370 bytes a declaration at 1,000,000.
+DROP INDEX IF EXISTS events_decl_action;
+-- events: on SQLite, the declaration's id as its 16 bytes (as decl_terms keeps it), three copies
+-- an event with its primary key; other chains' names (audit:users, exchange_rates...) stay text,
+-- the value's type telling them apart (store/db.h db_bind_chain; SQL compares with chain_key(text)
+-- and reads with chain_name(column), functions of the SQLite driver; PostgreSQL keeps the names as
+-- text, its two functions below return their argument). And each event keeps its own MAC (hash)
+-- and state digest, not the links: prev_hash was the hash of the declaration's event before
+-- (seq - 1) and gprev that of the global chain's (gseq - 1), each a copy of a digest another row
+-- holds, 2 x 33 bytes of every event (~400 bytes a declaration at 1,000,000). The writer reads
+-- those hashes as it did (store_event_append_x) and MACs them as before; `audit verify`
+-- recomputes each MAC over the hashes of the rows before it (store_audit.c verify_chains), so
+-- events written before verify unchanged. SQLite: the table rebuilt in its rowid order (the old
+-- one, renamed, takes its indexes along; they are made again on the new one); PostgreSQL: the
+-- links dropped.
+-- engine: sqlite
+ALTER TABLE events RENAME TO events_v19;
+-- engine: sqlite
+CREATE TABLE events (
+  decl_id BLOB NOT NULL, seq INTEGER NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,
+  role TEXT NOT NULL, action TEXT NOT NULL, from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL, detail TEXT, hash BLOB NOT NULL, gseq BIGINT, state BLOB,
+  extra TEXT, feed BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (decl_id, seq));
+-- engine: sqlite
+INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status, detail, hash, gseq, state, extra, feed) SELECT chain_key(decl_id), seq, at, actor, role, action, from_status, to_status, detail, hash, gseq, state, extra, feed FROM events_v19 ORDER BY rowid;
+-- engine: sqlite
+DROP TABLE events_v19;
+CREATE UNIQUE INDEX IF NOT EXISTS events_gseq ON events(gseq);
+CREATE INDEX IF NOT EXISTS events_feed ON events(feed);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
+-- engine: postgresql
+CREATE OR REPLACE FUNCTION chain_key(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+-- engine: postgresql
+CREATE OR REPLACE FUNCTION chain_name(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+-- engine: postgresql
+ALTER TABLE events DROP COLUMN IF EXISTS prev_hash;
+-- engine: postgresql
+ALTER TABLE events DROP COLUMN IF EXISTS gprev;

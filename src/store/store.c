@@ -1374,7 +1374,10 @@ int store_event_list(db_conn *c, const char *decl_id, event_row *out, int max)
     int n = 0;
     if (!st)
         return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
+    if (db_bind_chain(c, st, 1, decl_id, NULL) != 0) { /* (16 bytes: migration 20) */
+        db_reset(c, st);
+        return DB_ERR;
+    }
     int rc;
     /* every read error is an error: a damaged page must not shorten the history silently */
     while ((rc = db_step(c, st)) == DB_ROW) {

@@ -413,8 +413,8 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
      * not covered by the MAC (gseq already orders the trail) */
     static const char ins[] =
         "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"
-        " detail, prev_hash, hash, gseq, gprev, state, extra, feed)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " detail, hash, gseq, state, extra, feed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
         " (SELECT COALESCE(MAX(feed), 0) + 1 FROM events))";
     audit_anchor *a = c->audit;
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
@@ -433,8 +433,12 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     if (!known_d) {
         if (!(st = db_prepare(c, last)))
             return DB_ERR;
-        db_bind_text(c, st, 1, decl_id);
-        rc = db_send(c, st);
+        rc = db_bind_chain(c, st, 1, decl_id, NULL); /* (16 bytes: migration 20) */
+        rc = rc ? rc : db_send(c, st);
+        if (rc)
+            db_reset(c, st);
+        if (rc)
+            return rc < 0 ? rc : DB_ERR;
     } else {
         rc = 0;
     }
@@ -480,7 +484,10 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         return DB_ERR;
     if (!(st = db_prepare(c, ins)))
         return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
+    if ((rc = db_bind_chain(c, st, 1, decl_id, NULL)) != 0) {
+        db_reset(c, st);
+        return rc < 0 ? rc : DB_ERR;
+    }
     db_bind_int64(c, st, 2, seq);
     db_bind_int64(c, st, 3, at);
     db_bind_text(c, st, 4, actor);
@@ -489,12 +496,12 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     db_bind_int64(c, st, 7, from_status);
     db_bind_int64(c, st, 8, to_status);
     db_bind_text(c, st, 9, detail_json);
-    db_bind_hex(c, st, 10, prev); /* digests as their 32 bytes (store/db.h) */
-    db_bind_hex(c, st, 11, hash);
-    db_bind_int64(c, st, 12, gseq);
-    db_bind_hex(c, st, 13, gprev);
-    db_bind_hex(c, st, 14, state);
-    db_bind_text(c, st, 15, extra_json);
+    /* digests as their 32 bytes (store/db.h); the links (prev, gprev) are the hashes of the
+     * events before in the two chains, read from those rows (migration 20: not stored twice) */
+    db_bind_hex(c, st, 10, hash);
+    db_bind_int64(c, st, 11, gseq);
+    db_bind_hex(c, st, 12, state);
+    db_bind_text(c, st, 13, extra_json);
     rc = db_run_nowait(c, st);
     if (rc == 0) {
         a->dirty = 1;
@@ -541,12 +548,14 @@ static void digest_bind(db_conn *c, db_stmt *st, int i, const char *hex, const u
         db_bind_hex_buf(c, st, i, hex, buf);
 }
 
-/* dig: the row's four digests as bytes, bound without copies (they must outlive the run); pre:
- * NULL, or the four (prev, hash, gprev, state) decoded by the caller */
-static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
-                       unsigned char dig[4][32], const unsigned char (*pre)[32])
+/* dig: the row's digests as bytes, bound without copies (they must outlive the run), dig[0]
+ * its declaration id's 16 bytes; pre: NULL, or the four (prev, hash, gprev, state) decoded by
+ * the caller, of which the row keeps hash and state (the links are the hashes of the rows
+ * before: migration 20). 0 or DB_ERR (a chain name db_bind_chain refuses). */
+static int event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
+                      unsigned char dig[4][32], const unsigned char (*pre)[32])
 {
-    db_bind_text_static(c, st, k + 1, e->decl_id);
+    int rc = db_bind_chain(c, st, k + 1, e->decl_id, dig[0]);
     db_bind_int64(c, st, k + 2, e->seq);
     db_bind_int64(c, st, k + 3, e->at);
     db_bind_text_static(c, st, k + 4, e->actor);
@@ -556,19 +565,18 @@ static void event_bind(db_conn *c, db_stmt *st, int k, const audit_event *e,
     db_bind_int64(c, st, k + 8, e->to_status);
     db_bind_text_static(c, st, k + 9, e->detail);
     /* digests as 32 bytes (store/db.h) */
-    digest_bind(c, st, k + 10, e->prev, pre ? pre[0] : NULL, dig[0]);
-    digest_bind(c, st, k + 11, e->hash, pre ? pre[1] : NULL, dig[1]);
-    db_bind_int64(c, st, k + 12, e->gseq);
-    digest_bind(c, st, k + 13, e->gprev, pre ? pre[2] : NULL, dig[2]);
-    digest_bind(c, st, k + 14, e->state, pre ? pre[3] : NULL, dig[3]);
-    db_bind_text_static(c, st, k + 15, e->extra);
-    db_bind_int64(c, st, k + 16, e->feed);
+    digest_bind(c, st, k + 10, e->hash, pre ? pre[1] : NULL, dig[1]);
+    db_bind_int64(c, st, k + 11, e->gseq);
+    digest_bind(c, st, k + 12, e->state, pre ? pre[3] : NULL, dig[3]);
+    db_bind_text_static(c, st, k + 13, e->extra);
+    db_bind_int64(c, st, k + 14, e->feed);
+    return rc;
 }
 
 #define EVENT_COLS                                                                                 \
     "INSERT INTO events (decl_id, seq, at, actor, role, action, from_status, to_status,"           \
-    " detail, prev_hash, hash, gseq, gprev, state, extra, feed) VALUES "
-#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " detail, hash, gseq, state, extra, feed) VALUES "
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 int store_event_insert(db_conn *c, const audit_event *e)
 {
@@ -577,8 +585,11 @@ int store_event_insert(db_conn *c, const audit_event *e)
     if (!st)
         return DB_ERR;
     unsigned char dig[4][32];
-    event_bind(c, st, 0, e, dig, NULL);
-    int rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
+    int rc = event_bind(c, st, 0, e, dig, NULL);
+    if (rc)
+        db_reset(c, st);
+    else
+        rc = db_run_nowait(c, st); /* (SQLite: run here; PostgreSQL: the values copied) */
     if (rc == 0 && c->audit)
         c->audit->dirty = 1;
     audit_heads_reset(c->audit, c->audit && c->audit->heads_on); /* heads not ours any more */
@@ -606,10 +617,13 @@ int store_event_insert_many_bin(db_conn *c, const audit_event *const *e,
         db_stmt *st = db_prepare(c, many_sql);
         if (!st)
             return DB_ERR;
-        unsigned char tmp[4][32]; /* ("" digests only, bound as copies) */
-        for (int k = 0; k < EVENT_ROWS; k++)
-            event_bind(c, st, 16 * k, e[i + k], tmp, dig[i + k]);
-        rc = db_run(c, st);
+        unsigned char tmp[EVENT_ROWS][4][32]; /* each row's id bytes (bound without copies) */
+        for (int k = 0; rc == 0 && k < EVENT_ROWS; k++)
+            rc = event_bind(c, st, 14 * k, e[i + k], tmp[k], dig[i + k]);
+        if (rc)
+            db_reset(c, st);
+        else
+            rc = db_run(c, st);
     }
     for (; rc == 0 && i < n; i++)
         rc = store_event_insert(c, e[i]);
@@ -900,13 +914,19 @@ static const char *hex_col(db_conn *c, db_stmt *st, int i, char buf[65])
     return buf;
 }
 
+/* Each event's MAC is recomputed over the hashes of the events before it in its declaration's chain
+ * (the row before in this walk) and in the global chain (the row of gseq - 1, joined): the links
+ * are not stored beside them (migration 20), so an edited, removed or inserted event breaks the MAC
+ * of the event after it in both chains, as a stored link that no longer matched did. */
 static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 {
     static const char sql[] =
-        "SELECT decl_id, seq, at, actor, role, action, from_status, to_status, detail, prev_hash,"
-        " hash, gseq, gprev, state, extra FROM events ORDER BY decl_id, seq";
+        "SELECT chain_name(e.decl_id), e.seq, e.at, e.actor, e.role, e.action, e.from_status, "
+        "e.to_status,"
+        " e.detail, NULL, e.hash, e.gseq, g.hash, e.state, e.extra FROM events e"
+        " LEFT JOIN events g ON g.gseq = e.gseq - 1 ORDER BY e.decl_id, e.seq";
     db_stmt *st = db_prepare(c, sql);
-    char cur[33] = "", prev[65] = "", last_state[65] = "", calc[65], nm[80];
+    char cur[80] = "", prev[65] = "", last_state[65] = "", calc[65], nm[80];
     int64_t expect = 1, last_seq = 0;
     int have_state = 0, rc;
     if (!st)
@@ -914,10 +934,10 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
     while ((rc = db_step(c, st)) == DB_ROW) {
         const char *id = db_col_text(c, st, 0);
         int64_t seq = db_col_int64(c, st, 1);
-        char hx[4][65]; /* prev_hash, hash, gprev, state: stored as bytes (store/db.h) */
-        const char *detail = db_col_text(c, st, 8), *sprev = hex_col(c, st, 9, hx[0]);
+        char hx[4][65]; /* (unused), hash, the global link, state: bytes (store/db.h) */
+        const char *detail = db_col_text(c, st, 8);
         const char *stored = hex_col(c, st, 10, hx[1]);
-        if (!id || !sprev || !stored) {
+        if (!id || !stored) {
             problem(r, "event with a NULL declaration id or hash (seq %lld)", (long long)seq);
             continue;
         }
@@ -933,9 +953,6 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
             problem(r, "%s: event seq %lld follows seq %lld (events %lld..%lld deleted)",
                     name_of(id, NULL, nm, sizeof nm), (long long)seq, (long long)expect - 1,
                     (long long)expect, (long long)seq - 1);
-        if (strcmp(prev, sprev) != 0)
-            problem(r, "%s: event seq %lld does not link to the event before it",
-                    name_of(id, NULL, nm, sizeof nm), (long long)seq);
         if (db_col_is_null(c, st, 11)) {
             legacy_hash(prev, id, seq, db_col_int64(c, st, 2), db_col_text(c, st, 3),
                         db_col_text(c, st, 4), db_col_text(c, st, 5), db_col_int64(c, st, 6),
@@ -943,12 +960,11 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
             r->legacy_events++;
             have_state = 0;
         } else {
-            const char *state = hex_col(c, st, 13, hx[3]);
-            if (event_mac(a->key, sprev, hex_col(c, st, 12, hx[2]), id, seq,
-                          db_col_int64(c, st, 11), db_col_int64(c, st, 2), db_col_text(c, st, 3),
-                          db_col_text(c, st, 4), db_col_text(c, st, 5), db_col_int64(c, st, 6),
-                          db_col_int64(c, st, 7), detail, db_col_text(c, st, 14), state,
-                          calc) != 0) {
+            const char *state = hex_col(c, st, 13, hx[3]), *gp = hex_col(c, st, 12, hx[2]);
+            if (event_mac(a->key, prev, gp ? gp : "", id, seq, db_col_int64(c, st, 11),
+                          db_col_int64(c, st, 2), db_col_text(c, st, 3), db_col_text(c, st, 4),
+                          db_col_text(c, st, 5), db_col_int64(c, st, 6), db_col_int64(c, st, 7),
+                          detail, db_col_text(c, st, 14), state, calc) != 0) {
                 rc = DB_ERR;
                 break;
             }
@@ -977,11 +993,12 @@ static int verify_chains(db_conn *c, const audit_anchor *a, audit_report *r)
 
 static int verify_orphans(db_conn *c, audit_report *r)
 {
-    static const char no_events[] = "SELECT id, number FROM declarations d WHERE NOT EXISTS"
-                                    " (SELECT 1 FROM events e WHERE e.decl_id = d.id) ORDER BY id";
+    static const char no_events[] =
+        "SELECT id, number FROM declarations d WHERE NOT EXISTS"
+        " (SELECT 1 FROM events e WHERE e.decl_id = chain_key(d.id)) ORDER BY id";
     static const char no_decl[] =
         "SELECT DISTINCT decl_id FROM ledger_entries l WHERE NOT EXISTS"
-        " (SELECT 1 FROM events e WHERE e.decl_id = l.decl_id) ORDER BY decl_id";
+        " (SELECT 1 FROM events e WHERE e.decl_id = chain_key(l.decl_id)) ORDER BY decl_id";
     char nm[80];
     int rc;
     db_stmt *st = db_prepare(c, no_events);
@@ -1008,27 +1025,20 @@ fail:
 
 static int verify_global(db_conn *c, audit_report *r, int64_t *max_gseq)
 {
-    static const char sql[] =
-        "SELECT gseq, gprev, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq";
+    /* (each event's link to the one before is in its MAC: verify_chains) */
+    static const char sql[] = "SELECT gseq FROM events WHERE gseq IS NOT NULL ORDER BY gseq";
     db_stmt *st = db_prepare(c, sql);
-    char prev[65] = "";
     int64_t expect = 1;
     int rc;
     if (!st)
         return DB_ERR;
     while ((rc = db_step(c, st)) == DB_ROW) {
         int64_t g = db_col_int64(c, st, 0);
-        char hx[2][65];
-        const char *gp = hex_col(c, st, 1, hx[0]), *h = hex_col(c, st, 2, hx[1]);
         if (g != expect)
             problem(r,
                     "global event %lld follows %lld: events %lld..%lld of some declaration were"
                     " deleted",
                     (long long)g, (long long)expect - 1, (long long)expect, (long long)g - 1);
-        else if (strcmp(prev, gp ? gp : "") != 0)
-            problem(r, "global event %lld does not link to global event %lld", (long long)g,
-                    (long long)g - 1);
-        snprintf(prev, sizeof prev, "%s", h ? h : "");
         expect = g + 1;
     }
     db_reset(c, st);
@@ -1106,7 +1116,7 @@ static int verify_checkpoints(db_conn *c, const audit_anchor *a, audit_report *r
 static int verify_attachments(db_conn *c, audit_report *r)
 {
     static const char sql[] = "SELECT a.id, a.decl_id, a.sha256, b.data, (SELECT COUNT(*) FROM "
-                              "events e WHERE e.decl_id = a.decl_id"
+                              "events e WHERE e.decl_id = chain_key(a.decl_id)"
                               " AND e.action IN ('attach', 'attachment_replaced') AND e.detail "
                               "LIKE '%\"attachment\":\"' || a.id || '\"%'"
                               " AND e.detail LIKE '%\"sha256\":\"' || a.sha256 || '\"%')"

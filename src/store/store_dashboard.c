@@ -1,5 +1,5 @@
 /* The managers' dashboard: one pass over a period's dash_facts rows (one per registered
- * declaration, with its HS chapters from decl_chapters, written with each document, so that no
+ * declaration, with its HS chapters from decl_chapter_lists, written with each document, so that no
  * document is read here). Literal SQL only (the statement cache is keyed by the string's
  * address): one statement per shape, the office's driven by dash_facts_office_at (office,
  * registered_at), the whole administration's by dash_facts_at. */
@@ -15,48 +15,43 @@
 /* ---- dash_facts (schema migration 15): one narrow row per registered declaration ---------- */
 
 /* A declaration's facts computed from its own rows: the declaration's columns, the first
- * instant of each check from its audit events (the lifecycle's action names; events_decl_action
- * answers each MIN from the index), when it ended without clearance (the event that moved it to
- * the ended status it has now: cancelled 7, invalidated 8, expired 9, rejected 10 in core/decl.h),
- * the ledger's sums, the amendments asked for after clearance, and whether the inspection found
- * a violation (the event's detail is compact JSON written by jansson, whose members are
- * "key":value with no space: a "violation" inside a string value is escaped and does not match).
- * Portable SQL: both engines run the same text. */
+ * instant of each check from its audit events (the lifecycle's action names; the declaration's
+ * few events read through the key (decl_id, seq): migration 20 dropped the index by action), when
+ * it ended without clearance (the event that moved it to the ended status it has now: cancelled 7,
+ * invalidated 8, expired 9, rejected 10 in core/decl.h), the ledger's sums, the amendments asked
+ * for after clearance, and whether the inspection found a violation (the event's detail is compact
+ * JSON written by jansson, whose members are "key":value with no space: a "violation" inside a
+ * string value is escaped and does not match). Portable SQL: both engines run the same text. */
 #define FACT_INSERT                                                                                \
     "INSERT INTO dash_facts (decl_id, office, registered_at, channel, type_code, status,"          \
     " cleared_at, docs_at, docs_passed_at, inspected_at, gate_out_at, ended_at, assessed,"         \
     " collected, amended, violation, chapters, inspection_extension) "
-#define FACT_SELECT(CHAPTERS)                                                                      \
+#define FACT_SELECT                                                                                \
     "SELECT d.id, d.office, d.registered_at, d.channel, d.type_code, d.status, d.cleared_at,"      \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id AND e.action IN"             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id) AND "             \
+    "e.action IN"                                                                                  \
     "  ('documents_passed', 'documents_failed')), 0),"                                             \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'documents_passed'), 0),"                                                    \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'inspection_completed'), 0),"                                                \
-    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = d.id"                             \
+    " COALESCE((SELECT MIN(e.at) FROM events e WHERE e.decl_id = chain_key(d.id)"                  \
     "  AND e.action = 'pass_supervision'), 0),"                                                    \
     " CASE WHEN d.status IN (7, 8, 9, 10) THEN COALESCE((SELECT MAX(e.at) FROM events e"           \
-    "  WHERE e.decl_id = d.id AND e.to_status = d.status), 0) ELSE 0 END,"                         \
+    "  WHERE e.decl_id = chain_key(d.id) AND e.to_status = d.status), 0) ELSE 0 END,"              \
     " COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.decl_id = d.id"                 \
     "  AND l.kind = 'assessed'), 0),"                                                              \
     " COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.decl_id = d.id"                 \
     "  AND l.kind = 'paid'), 0),"                                                                  \
     " CASE WHEN EXISTS (SELECT 1 FROM amendment_requests a WHERE a.decl_id = d.id"                 \
     "  AND a.after_clearance = 1) THEN 1 ELSE 0 END,"                                              \
-    " CASE WHEN (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = d.id"                        \
+    " CASE WHEN (SELECT MAX(e.detail) FROM events e WHERE e.decl_id = chain_key(d.id)"             \
     "  AND e.action = 'inspection_completed') LIKE '%\"violation\":true%' THEN 1 ELSE 0 END,"      \
-    " COALESCE((SELECT " CHAPTERS " FROM decl_chapters c WHERE c.decl_id = d.id), ''),"            \
+    " COALESCE((SELECT c.chapters FROM decl_chapter_lists c WHERE c.decl_id = decode(d.id, "       \
+    "'hex')),"                                                                                     \
+    "  ''),"                                                                                       \
     " COALESCE((SELECT x.working_hours FROM inspection_extensions x WHERE x.decl_id = d.id), 0)"   \
     " FROM declarations d WHERE d.registered_at > 0"
-/* its HS chapters as "chapter:items" by chapter, comma-separated ("85:6,87:1"): the dashboard's
- * chapters are then part of the row it reads (a join with decl_chapters, ~13 rows a
- * declaration, grouped by chapter was 80 % of the reads' time at 1,000,000). The engines spell
- * the aggregate differently. */
-#define FACT_CHAPTERS_SQLITE                                                                       \
-    "group_concat(CAST(c.chapter AS TEXT) || ':' || CAST(c.items AS TEXT), ',')"
-#define FACT_CHAPTERS_PG                                                                           \
-    "string_agg(CAST(c.chapter AS TEXT) || ':' || CAST(c.items AS TEXT), ',' ORDER BY c.chapter)"
 #define FACT_UPSERT                                                                                \
     " ON CONFLICT (decl_id) DO UPDATE SET office = excluded.office,"                               \
     " registered_at = excluded.registered_at, channel = excluded.channel,"                         \
@@ -67,14 +62,10 @@
     " collected = excluded.collected, amended = excluded.amended, violation = excluded.violation," \
     " chapters = excluded.chapters, inspection_extension = excluded.inspection_extension"
 
-static int is_pg(db_conn *c) { return strcmp(c->drv->name, "postgresql") == 0; }
-
 int store_dash_fact_sync(db_conn *c, const char *decl_id)
 {
-    static const char lite[] =
-        FACT_INSERT FACT_SELECT(FACT_CHAPTERS_SQLITE) " AND d.id = ?" FACT_UPSERT;
-    static const char pg[] = FACT_INSERT FACT_SELECT(FACT_CHAPTERS_PG) " AND d.id = ?" FACT_UPSERT;
-    db_stmt *st = db_prepare(c, is_pg(c) ? pg : lite);
+    static const char sql[] = FACT_INSERT FACT_SELECT " AND d.id = ?" FACT_UPSERT;
+    db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
@@ -83,8 +74,7 @@ int store_dash_fact_sync(db_conn *c, const char *decl_id)
 
 int store_dash_facts_backfill(db_conn *c)
 {
-    static const char lite[] = FACT_INSERT FACT_SELECT(FACT_CHAPTERS_SQLITE) FACT_UPSERT;
-    static const char pg[] = FACT_INSERT FACT_SELECT(FACT_CHAPTERS_PG) FACT_UPSERT;
+    static const char sql[] = FACT_INSERT FACT_SELECT FACT_UPSERT;
     static const char any[] = "SELECT COUNT(*) FROM (SELECT 1 FROM dash_facts LIMIT 1) f";
     db_stmt *st = db_prepare(c, any);
     if (!st)
@@ -93,7 +83,7 @@ int store_dash_facts_backfill(db_conn *c)
     db_row(c, st, &has, db_read_int64);
     if (has != 0) /* kept by every event append since migration 15: already current */
         return has < 0 ? DB_ERR : 0;
-    return db_exec(c, is_pg(c) ? pg : lite);
+    return db_exec(c, sql);
 }
 
 /* FACT_ROWS rows per statement for a bulk writer (a statement's set-up costs about a row) */
@@ -198,7 +188,7 @@ int store_dashboard_scan(db_conn *c, const char *office, int64_t from, int64_t t
     return ret;
 }
 
-/* ---- decl_chapters ----------------------------------------------------------------------- */
+/* ---- decl_chapter_lists ------------------------------------------------------------------ */
 
 /* The document is scanned for its "hs_code" members, not parsed: parsing a month's documents
  * (~5,000 of ~5 KB at an office) took 80 % of the dashboard's time before this table existed,
@@ -230,74 +220,54 @@ static void chapters_count(const char *doc_json, int items[100])
     free(plain);
 }
 
-/* Statements of 1, 2, 4 ... 64 rows, each text built once: the statement caches are keyed by
- * the text's address. A declaration's chapters go in a few statements (12 chapters: 8 + 4), all
- * queued without a wait (db_run_nowait): on PostgreSQL a row per statement cost a round trip
- * each, 12 per registration. */
-#define CHAPTERS_SQL_N 7
-static char *chapters_sql[CHAPTERS_SQL_N];
-static pthread_once_t chapters_once = PTHREAD_ONCE_INIT;
-
-static void chapters_sql_init(void)
+/* items as the text dash_facts carries: "chapter:items" by chapter, comma-separated
+ * ("85:6,87:1"); "" when the document has no item (out: STORE_CHAPTERS_MAX bytes). */
+void store_decl_chapters_text(const int items[100], char *out)
 {
-    static const char head[] = "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ";
-    for (int k = 0; k < CHAPTERS_SQL_N; k++) {
-        int rows = 1 << k;
-        size_t cap = sizeof head + (size_t)rows * 24;
-        char *q = malloc(cap);
-        if (!q)
-            return;
-        size_t n = (size_t)snprintf(q, cap, "%s", head);
-        for (int i = 0; i < rows; i++)
-            n += (size_t)snprintf(q + n, cap - n, "%s(?1, ?%d, ?%d)", i ? ", " : "", 2 + 2 * i,
-                                  3 + 2 * i);
-        chapters_sql[k] = q;
-    }
+    size_t n = 0;
+    out[0] = 0;
+    for (int ch = 0; ch < 100; ch++)
+        if (items[ch] > 0)
+            n += (size_t)snprintf(out + n, STORE_CHAPTERS_MAX - n, "%s%d:%d", n ? "," : "", ch,
+                                  items[ch]);
 }
 
-static int chapters_write(db_conn *c, const char *decl_id, const int items[100])
+/* The declaration's row (schema migration 20: one per declaration that has items, its id as 16
+ * bytes), replaced; or removed when the document has no item. */
+static int chapters_write(db_conn *c, const char *decl_id, const int items[100], int replace)
 {
-    int ch[100], n = 0, rc = 0;
-    for (int i = 0; i < 100; i++)
-        if (items[i])
-            ch[n++] = i;
-    pthread_once(&chapters_once, chapters_sql_init);
-    for (int i = 0; rc == 0 && i < n;) {
-        int k = CHAPTERS_SQL_N - 1;
-        while ((1 << k) > n - i)
-            k--;
-        db_stmt *st = chapters_sql[k] ? db_prepare(c, chapters_sql[k]) : NULL;
-        if (!st)
-            return DB_ERR;
-        db_bind_text(c, st, 1, decl_id);
-        for (int j = 0; j < 1 << k; j++) {
-            db_bind_int64(c, st, 2 + 2 * j, ch[i + j]);
-            db_bind_int64(c, st, 3 + 2 * j, items[ch[i + j]]);
-        }
-        rc = db_run_nowait(c, st);
-        i += 1 << k;
+    static const char up[] = "INSERT INTO decl_chapter_lists (decl_id, chapters) VALUES (?, ?)"
+                             " ON CONFLICT (decl_id) DO UPDATE SET chapters = excluded.chapters";
+    static const char del[] = "DELETE FROM decl_chapter_lists WHERE decl_id = ?";
+    char text[STORE_CHAPTERS_MAX];
+    store_decl_chapters_text(items, text);
+    if (!text[0] && !replace)
+        return 0;
+    db_stmt *st = db_prepare(c, text[0] ? up : del);
+    if (!st)
+        return DB_ERR;
+    int rc = db_bind_id16(c, st, 1, decl_id);
+    if (rc == 0 && text[0])
+        rc = db_bind_text(c, st, 2, text);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
     }
-    return rc;
+    return db_run_nowait(c, st);
 }
 
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json)
 {
-    static const char del[] = "DELETE FROM decl_chapters WHERE decl_id = ?";
     int items[100] = {0};
     chapters_count(doc_json, items);
-    db_stmt *st = db_prepare(c, del);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, decl_id);
-    int rc = db_run_nowait(c, st);
-    return rc ? rc : chapters_write(c, decl_id, items);
+    return chapters_write(c, decl_id, items, 1);
 }
 
 int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json)
 {
     int items[100] = {0};
     chapters_count(doc_json, items);
-    return chapters_write(c, decl_id, items);
+    return chapters_write(c, decl_id, items, 0);
 }
 
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
@@ -310,7 +280,7 @@ int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_
     chapters_count(doc_json, now);
     if (!memcmp(was, now, sizeof was))
         return 0; /* most updates (the number, the channel, a decision) keep the items */
-    return store_decl_chapters_put(c, decl_id, doc_json);
+    return chapters_write(c, decl_id, now, 1);
 }
 
 /* CHAPTER_ROWS rows per statement (a statement's set-up and reset cost about a row's insert) */
@@ -321,32 +291,34 @@ static pthread_once_t chapters_many_once = PTHREAD_ONCE_INIT;
 static void chapters_many_init(void)
 {
     db_values_sql(chapters_many_sql, sizeof chapters_many_sql,
-                  "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ", "(?, ?, ?)",
+                  "INSERT INTO decl_chapter_lists (decl_id, chapters) VALUES ", "(?, ?)",
                   CHAPTER_ROWS, "");
 }
 
-/* store_decl_chapters_insert_rows's rows: three arrays */
+/* store_decl_chapters_insert_rows's rows: two arrays, and the ids' bytes */
 typedef struct chapter_rows {
-    const char *const *decl_ids;
-    const int *chapters, *items;
+    const char *const *decl_ids, *const *chapters;
+    unsigned char (*id16)[16];
 } chapter_rows;
 
 static void chapter_bind(db_conn *c, db_stmt *st, int k, const void *rows, long i)
 {
     const chapter_rows *r = rows;
-    db_bind_text_static(c, st, k + 1, r->decl_ids[i]);
-    db_bind_int64(c, st, k + 2, r->chapters[i]);
-    db_bind_int64(c, st, k + 3, r->items[i]);
+    db_bind_id16_buf(c, st, k + 1, r->decl_ids[i], r->id16[i]);
+    db_bind_text_static(c, st, k + 2, r->chapters[i]);
 }
 
-int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
-                                    const int *items, long n)
+int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids,
+                                    const char *const *chapters, long n)
 {
-    static const char one[] =
-        "INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)";
-    const chapter_rows rows = {decl_ids, chapters, items};
+    static const char one[] = "INSERT INTO decl_chapter_lists (decl_id, chapters) VALUES (?, ?)";
+    chapter_rows rows = {decl_ids, chapters, malloc((size_t)(n > 0 ? n : 1) * 16)};
+    if (!rows.id16)
+        return DB_ERR;
     pthread_once(&chapters_many_once, chapters_many_init);
-    return db_insert_rows(c, chapters_many_sql, CHAPTER_ROWS, 3, one, &rows, n, chapter_bind);
+    int rc = db_insert_rows(c, chapters_many_sql, CHAPTER_ROWS, 2, one, &rows, n, chapter_bind);
+    free(rows.id16);
+    return rc;
 }
 
 #define BACKFILL_PAGE 500
@@ -358,7 +330,7 @@ int store_decl_chapters_backfill(db_conn *c)
     static const char page[] =
         "SELECT id, doc FROM declarations WHERE id > ? ORDER BY id LIMIT 500"; /* BACKFILL_PAGE */
     char *ids[BACKFILL_PAGE], *docs[BACKFILL_PAGE], after[64] = "";
-    int rc = db_exec(c, "DELETE FROM decl_chapters");
+    int rc = db_exec(c, "DELETE FROM decl_chapter_lists");
     for (int n = BACKFILL_PAGE; rc == 0 && n == BACKFILL_PAGE;) {
         db_stmt *st = db_prepare(c, page);
         if (!st)
@@ -379,7 +351,7 @@ int store_decl_chapters_backfill(db_conn *c)
         db_reset(c, st);
         for (int i = 0; i < n; i++) {
             if (rc == 0)
-                rc = store_decl_chapters_put(c, ids[i], docs[i]);
+                rc = store_decl_chapters_new(c, ids[i], docs[i]);
             if (i == n - 1 && ids[i])
                 snprintf(after, sizeof after, "%s", ids[i]);
             free(ids[i]);

@@ -57,26 +57,29 @@ int store_dash_facts_insert_rows(db_conn *c, const dash_fact_row *r, long n);
  * the statement and the table agree; a table with rows is kept current by the event append). */
 int store_dash_facts_backfill(db_conn *c);
 
-/* ---- decl_chapters (schema migration 11): a declaration's HS chapters ---------------------- */
+/* ---- decl_chapter_lists (schema migrations 11, 20): a declaration's HS chapters ----------- */
 
 /* Item lines per HS chapter (01..99) of a document (JSON text, unpacked): items[c] += lines. */
 void store_decl_chapters_of(const char *doc_json, int items[100]);
-/* Replaces the declaration's rows with its document's chapters (JSON, packed or not), in the
- * caller's transaction. */
+/* The text of items as dash_facts carries it ("85:6,87:1", by chapter; "" without items). */
+#define STORE_CHAPTERS_MAX (100 * 24)
+void store_decl_chapters_text(const int items[100], char *out);
+/* Replaces the declaration's row with its document's chapters (JSON, packed or not), in the
+ * caller's transaction (none when the document has no item). */
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json);
-/* A new declaration's rows (nothing to replace). */
+/* A new declaration's row (nothing to replace). */
 int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json);
 /* After an update: rewritten only when the chapters differ from those of was_doc (the document
  * being replaced; NULL: unknown, rewritten). */
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
                                const char *doc_json);
-/* n rows (decl_id, chapter, items) of declarations that have none yet, many per statement: for a
+/* n rows (decl_id, chapters text) of declarations that have none yet, many per statement: for a
  * bulk writer that knows the chapters beforehand (db seed: once per template), in key order for
- * its B-tree's locality. The ids must outlive the call (bound without copies). */
-int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids, const int *chapters,
-                                    const int *items, long n);
-/* Rewrites decl_chapters from every declaration's document: migration 11's back-fill (schema.c),
- * in the migration's transaction. 0 or <0. */
+ * its B-tree's locality. The texts must outlive the call (bound without copies). */
+int store_decl_chapters_insert_rows(db_conn *c, const char *const *decl_ids,
+                                    const char *const *chapters, long n);
+/* Rewrites decl_chapter_lists from every declaration's document: migration 20's back-fill
+ * (schema.c), in the migration's transaction. 0 or <0. */
 int store_decl_chapters_backfill(db_conn *c);
 
 #endif

@@ -451,9 +451,10 @@ int store_notifications(db_conn *c, const char *party, int64_t after, notif_row 
      * read forward from the cursor in feed order (CROSS JOIN: events drive), so a poller that
      * keeps up reads only the few events since its last call */
     static const char sql[] =
-        "SELECT e.decl_id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
+        "SELECT d.id, COALESCE(d.number, ''), e.action, e.seq, e.from_status, e.to_status,"
         " d.channel, e.at, e.feed FROM events e CROSS JOIN declarations d"
-        " WHERE d.id = e.decl_id AND e.feed > ?1 AND e.from_status <> e.to_status AND (d.party = "
+        " WHERE d.id = chain_name(e.decl_id) AND e.feed > ?1 AND e.from_status <> e.to_status "
+        "AND (d.party = "
         "?2 OR d.declarant = ?2)"
         " ORDER BY e.feed LIMIT ?3";
     db_stmt *st = db_prepare(c, sql);

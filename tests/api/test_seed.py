@@ -121,7 +121,7 @@ class T12SeedFastPath(unittest.TestCase):
                          query(self.fast, "SELECT d.id, e.at, e.action = 'cancel', 0, 0,"
                                " CASE e.action WHEN 'cancel' THEN 'cancelled_after_selection'"
                                " ELSE e.action END FROM declarations d JOIN events e"
-                               " ON e.decl_id = d.id WHERE (d.channel = 2 AND e.action ="
+                               " ON lower(hex(e.decl_id)) = d.id WHERE (d.channel = 2 AND e.action ="
                                " 'documents_passed') OR (d.channel = 3 AND e.action ="
                                " 'inspection_completed') OR (d.channel >= 2 AND e.action = 'cancel')"
                                " ORDER BY d.id"))

@@ -281,9 +281,22 @@ def expected_chapters(db):
     return sorted(rows)
 
 
+def chapter_lists(db):
+    """decl_chapter_lists (schema migration 20: one row per declaration, its id as 16 bytes, its
+    chapters as "chapter:items,..." by chapter) as (decl_id, chapter, item lines) rows, sorted."""
+    rows = []
+    for d, text in query(db, "SELECT %s, chapters FROM decl_chapter_lists c" % term_decl_id(
+            "postgresql" if pgserver_uri(db) else "sqlite", "c")):
+        pairs = [p.split(":") for p in str(text).split(",")]
+        # written by chapter, as the dashboard reads it
+        self_sorted = [int(c) for c, _ in pairs]
+        assert self_sorted == sorted(self_sorted), text
+        rows += [(str(d), int(c), int(n)) for c, n in pairs]
+    return sorted(rows)
+
+
 def chapters(db):
-    return sorted((str(d), int(c), int(n)) for d, c, n in
-                  query(db, "SELECT decl_id, chapter, items FROM decl_chapters"))
+    return chapter_lists(db)
 
 
 OWED = ("SELECT decl_id FROM ledger_entries GROUP BY decl_id HAVING"
@@ -343,9 +356,8 @@ class T12StorageUnpaidLedger(unittest.TestCase):
                           "declarations_declarant_created", "events_feed", "events_at"):
                 c.execute("DROP INDEX %s" % index)
             c.execute("ALTER TABLE events DROP COLUMN feed")
-            c.execute("DROP TABLE decl_chapters")
+            c.execute("DROP TABLE decl_chapter_lists")  # (decl_chapters until migration 20)
             c.execute("DROP INDEX declarations_registered")
-            c.execute("DROP INDEX events_decl_action")
             c.execute("DROP TABLE risk_selections")  # migration 14's
             for index in ("declarations_status_created", "declarations_channel_created",
                           "declarations_office_status"):
@@ -386,6 +398,9 @@ class T12StorageTermsOneTree(unittest.TestCase):
             c.execute("CREATE INDEX decl_terms_decl ON decl_terms(decl_id)")
             c.execute("INSERT INTO decl_terms (term, decl_id) VALUES ('lumia', 'D-OLD'),"
                       " ('dien', 'D-OLD')")
+            # version 11's decl_chapters (migration 13 rebuilds it, 20 replaces it)
+            c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
+                      " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
             c.execute("DELETE FROM schema_version WHERE version >= 12")
             c.commit()
         finally:
@@ -419,8 +434,9 @@ class T12StorageTermsOneTree(unittest.TestCase):
 
 
 class T12StorageChaptersOneTree(unittest.TestCase):
-    """Schema migration 13: decl_chapters in one B-tree keyed (decl_id, chapter) (SQLite: WITHOUT
-    ROWID); a database of version 12 keeps its rows and the dashboard's chapters still add up."""
+    """Schema migrations 13 and 20: a database of version 12 (decl_chapters as a rowid table of
+    (decl_id, chapter, items) rows) keeps every declaration's chapters: since migration 20 one
+    decl_chapter_lists row per declaration, and decl_chapters is gone."""
 
     def setUp(self):
         self.env = ExistingDb("chapters")
@@ -433,7 +449,7 @@ class T12StorageChaptersOneTree(unittest.TestCase):
         run_cli("db", "init", "--demo", "--db", db)
         run_cli("db", "seed", "--db", db, "--declarations", "120", "--per-day", "60",
                 "--enterprises", "30")
-        before = query(db, "SELECT decl_id, chapter, items FROM decl_chapters ORDER BY decl_id, chapter")
+        before = chapter_lists(db)
         self.assertGreater(len(before), 120)
         # (a fresh database: the seed wrote the search terms after its last batch, on either
         # engine) every declaration is found by its number and its document's words
@@ -445,29 +461,34 @@ class T12StorageChaptersOneTree(unittest.TestCase):
                                    " FROM decl_terms t WHERE %s = d.id) < 10" % term_decl_id(self.env.engine)), [(0,)])
         c = self.env.connect_db()  # back to what version 12 left
         try:
-            if self.env.engine == "sqlite":
-                c.execute("ALTER TABLE decl_chapters RENAME TO x")
-                c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
-                          " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
-                c.execute("INSERT INTO decl_chapters SELECT * FROM x")
-                c.execute("DROP TABLE x")
+            c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
+                      " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
+            for row in before:
+                c.execute("INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ('%s', %d, %d)"
+                          % row)
+            c.execute("DROP TABLE decl_chapter_lists")
             c.execute("DELETE FROM schema_version WHERE version >= 13")
             c.commit()
         finally:
             c.close()
-        if self.env.engine == "sqlite":
-            self.assertNotIn("WITHOUT ROWID",
-                             query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_chapters'")[0][0])
+        self.assertEqual(sorted((str(d), int(ch), int(n)) for d, ch, n in
+                                query(db, "SELECT decl_id, chapter, items FROM decl_chapters")), before)
         run_cli("db", "migrate", "--db", db)
-        self.assertGreaterEqual(query(db, "SELECT MAX(version) FROM schema_version")[0][0], 13)
-        self.assertEqual(query(db, "SELECT decl_id, chapter, items FROM decl_chapters"
-                                   " ORDER BY decl_id, chapter"), before)
+        self.assertGreaterEqual(query(db, "SELECT MAX(version) FROM schema_version")[0][0], 20)
+        self.assertEqual(chapter_lists(db), before)
+        gone = ("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('x', 'decl_chapters', 'decl_chapters_rowid')"
+                if self.env.engine == "sqlite" else
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                " AND table_name IN ('decl_chapters', 'decl_chapters_rowid')")
+        self.assertEqual(query(db, gone), [(0,)])
         if self.env.engine == "sqlite":
             self.assertIn("WITHOUT ROWID",
-                          query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_chapters'")[0][0])
-            self.assertEqual(query(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'x'"
-                                       " OR name = 'decl_chapters_rowid'"), [(0,)])
-        # every declaration's rows are its document's item lines (the seed writes them per
-        # template, the live path from the document)
-        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE (SELECT SUM(items)"
-                                   " FROM decl_chapters c WHERE c.decl_id = d.id) IS NULL"), [(0,)])
+                          query(db, "SELECT sql FROM sqlite_master WHERE name = 'decl_chapter_lists'")[0][0])
+        # every declaration has its row (the seed writes them per template, the live path from
+        # the document), and the dashboard's rows carry the same text
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM declarations d WHERE NOT EXISTS (SELECT 1"
+                                   " FROM decl_chapter_lists c WHERE %s = d.id)" % term_decl_id(self.env.engine, "c")),
+                         [(0,)])
+        self.assertEqual(query(db, "SELECT COUNT(*) FROM dash_facts f WHERE f.chapters <> (SELECT"
+                                   " c.chapters FROM decl_chapter_lists c WHERE %s = f.decl_id)"
+                                   % term_decl_id(self.env.engine, "c")), [(0,)])
