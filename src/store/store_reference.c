@@ -83,18 +83,45 @@ int64_t store_office_count(db_conn *c)
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
                        const char *decl_id, int64_t at)
 {
-    static const char sql[] =
-        "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, party);
-    db_bind_text(c, st, 2, kind);
-    db_bind_text(c, st, 3, ref);
-    db_bind_text(c, st, 4, decl_id);
-    db_bind_int64(c, st, 5, at);
-    return db_run_nowait(c, st);
+    return store_documents_add(c, party, decl_id, at, 1, &kind, &ref);
+}
+
+/* A declaration's documents in one statement of up to STORE_DOCS_PER_INSERT rows: on a database
+ * server each statement is a bind and an executor start-up of its own (with the table's three
+ * indexes opened), and a registration records an invoice and a bill of lading at least. One
+ * text per row count: statements are cached by their text's address. ON CONFLICT stays: a
+ * declaration may list one bill of lading twice. */
+#define DOC_ROW "(?, ?, ?, ?, ?)"
+#define DOC_INS "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES "
+#define DOC_END " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING"
+static const char *const docs_sql[STORE_DOCS_PER_INSERT] = {
+    DOC_INS DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW ", " DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW ", " DOC_ROW ", " DOC_ROW DOC_END,
+};
+
+int store_documents_add(db_conn *c, const char *party, const char *decl_id, int64_t at, int n,
+                        const char *const *kinds, const char *const *refs)
+{
+    for (int i = 0; i < n;) {
+        int k = n - i < STORE_DOCS_PER_INSERT ? n - i : STORE_DOCS_PER_INSERT;
+        db_stmt *st = db_prepare(c, docs_sql[k - 1]);
+        if (!st)
+            return DB_ERR;
+        for (int j = 0; j < k; j++) {
+            db_bind_text(c, st, 5 * j + 1, party);
+            db_bind_text(c, st, 5 * j + 2, kinds[i + j]);
+            db_bind_text(c, st, 5 * j + 3, refs[i + j]);
+            db_bind_text(c, st, 5 * j + 4, decl_id);
+            db_bind_int64(c, st, 5 * j + 5, at);
+        }
+        int rc = db_run_nowait(c, st);
+        if (rc != 0)
+            return rc;
+        i += k;
+    }
+    return 0;
 }
 
 /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a

@@ -30,6 +30,11 @@ int64_t store_office_count(db_conn *c);
 /* Records that decl_id declared the document (kind "invoice" | "bill_of_lading", ref) for party. */
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
                        const char *decl_id, int64_t at);
+/* The same for n documents (kinds[i], refs[i]), in statements of up to STORE_DOCS_PER_INSERT
+ * rows. 0 or DB_*. */
+#define STORE_DOCS_PER_INSERT 4
+int store_documents_add(db_conn *c, const char *party, const char *decl_id, int64_t at, int n,
+                        const char *const *kinds, const char *const *refs);
 /* The numbers of the other declarations (not decl_id) of party that declared the document and
  * still stand (not cancelled, invalidated, expired or rejected): up to max into numbers. Returns
  * the count written or <0. */
