@@ -1134,9 +1134,13 @@ static int screen_job(db_conn *c, void *ctx)
                                         &st[1]);
     if (rc == 0)
         rc = store_party_send(c, 0, x->enterprise, &st[2]);
-    if (rc == 0 && inv[0])
+    /* the invoice's and the first bill's selections in one statement when there are both */
+    int two = inv[0] && bl0 && bl0[0];
+    if (rc == 0 && two)
+        rc = store_selection_send2(c, x->enterprise, "invoice", inv, "bl", bl0, &st[3]);
+    if (rc == 0 && !two && inv[0])
         rc = store_selection_send(c, 0, x->enterprise, "invoice", inv, &st[3]);
-    if (rc == 0 && bl0 && bl0[0])
+    if (rc == 0 && !two && bl0 && bl0[0])
         rc = store_selection_send(c, 1, x->enterprise, "bl", bl0, &st[4]);
     /* each statement sent is read (and so reset), whatever happened to the others */
     for (int k = 0; k < 2 && hits; k++) {
@@ -1154,6 +1158,19 @@ static int screen_job(db_conn *c, void *ctx)
             rc = x->pc.found;
     }
     /* the invoice first, then the bills of lading: the first of the strictest channel wins */
+    int chs[2] = {0, 0};
+    char nums2[2][13];
+    if (two && st[3]) {
+        int r2 = store_selection_read2(c, st[3], chs, nums2);
+        st[3] = NULL;
+        if (r2 < 0 && rc == 0)
+            rc = r2;
+        for (int k = 0; k < 2; k++)
+            if (r2 == 0 && chs[k] > x->ih.channel) {
+                x->ih.channel = chs[k];
+                memcpy(x->ih.number, nums2[k], sizeof x->ih.number);
+            }
+    }
     for (int k = 3; k < 5; k++) {
         if (!st[k])
             continue;
