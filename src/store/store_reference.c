@@ -176,6 +176,61 @@ int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int
     return rc == DB_DONE ? n : rc;
 }
 
+/* Two documents' look-ups in one statement (one bind and one executor start-up on a database
+ * server: a registration's screening looks up its invoice and its first bill of lading): rows
+ * (k, number), k 0 or 1, each half DOC_OTHERS_SQL's subquery with its own LIMIT 20 -- one plan
+ * shape per half, as above. */
+#define DOC_OTHERS_HALF                                                                            \
+    " n FROM (SELECT (SELECT d.number FROM declarations d WHERE d.id = x.decl_id"                  \
+    " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)) AS n"          \
+    " FROM declared_documents x WHERE x.party = ? AND x.kind = ? AND x.ref = ?"                    \
+    " AND x.decl_id <> ?) s WHERE n IS NOT NULL LIMIT 20"
+
+int store_document_others_send2(db_conn *c, const char *party, const char *kind0, const char *ref0,
+                                const char *kind1, const char *ref1, const char *decl_id,
+                                db_stmt **out)
+{
+    static const char sql[] = "SELECT k, n FROM (SELECT 0 AS k," DOC_OTHERS_HALF ") h0"
+                              " UNION ALL SELECT k, n FROM (SELECT 1 AS k," DOC_OTHERS_HALF ") h1";
+    const char *kind[2] = {kind0, kind1}, *ref[2] = {ref0, ref1};
+    db_stmt *st = db_prepare(c, sql);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    for (int h = 0; h < 2; h++) {
+        db_bind_int64(c, st, 8 * h + 1, ST_CANCELLED);
+        db_bind_int64(c, st, 8 * h + 2, ST_INVALIDATED);
+        db_bind_int64(c, st, 8 * h + 3, ST_EXPIRED);
+        db_bind_int64(c, st, 8 * h + 4, ST_REJECTED);
+        db_bind_text(c, st, 8 * h + 5, party);
+        db_bind_text(c, st, 8 * h + 6, kind[h]);
+        db_bind_text(c, st, 8 * h + 7, ref[h]);
+        db_bind_text(c, st, 8 * h + 8, decl_id);
+    }
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_document_others_read2(db_conn *c, db_stmt *st, char (*numbers[2])[13], int n[2], int max)
+{
+    int rc;
+    n[0] = n[1] = 0;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        int64_t k = db_col_int64(c, st, 0);
+        if ((k == 0 || k == 1) && n[k] < max) {
+            db_col_copy(c, st, 1, numbers[k][n[k]], 13);
+            n[k]++;
+        }
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? 0 : rc;
+}
+
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
                           const char *decl_id, char (*numbers)[13], int max)
 {
