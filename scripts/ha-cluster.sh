@@ -66,7 +66,9 @@ write_config() {
 scope: ecustoms
 name: node$n
 log:
-  dir: $DIR/log
+  # a folder per node: Patroni names its file patroni.log, so a shared folder interleaved
+  # the three nodes' lines in one file
+  dir: $DIR/log/node$n
   file_size: 10000000
   file_num: 2
 restapi:
@@ -138,6 +140,7 @@ leader_port() {
 up() {
     if [ ! -f "$DIR/ports" ]; then
         mkdir -p "$DIR/log"
+        for n in $NODES; do mkdir -p "$DIR/log/node$n"; done
         free_ports | {
             read -r p; echo "ETCD_CLIENT=$p"
             read -r p; echo "ETCD_PEER=$p"

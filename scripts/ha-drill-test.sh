@@ -95,7 +95,7 @@ limited() {
 }
 
 show_logs() {
-    for f in "$DIR"/log/*; do
+    for f in "$DIR"/log/* "$DIR"/log/*/*; do
         [ -f "$f" ] && { echo "--- $f (last 20 lines)" >&2; tail -20 "$f" >&2; }
     done
 }

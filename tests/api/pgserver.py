@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -23,12 +24,35 @@ import uuid
 PG_BIN = os.environ.get("ECUSTOMS_PG_BIN", "/usr/lib/postgresql/15/bin")
 
 
+_handed_out = set()
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free loopback port BELOW the kernel's ephemeral range (net.ipv4.ip_local_port_range),
+    checked by binding it. A port the kernel picks with bind(0) lies inside that range, where the
+    source port of any outgoing connection on the machine can take it between this choice and the
+    server's own bind (several engineers' tests and CI share the machine); below it only another
+    listener can. The same rule as scripts/ha-cluster.sh's free_ports. A port is handed out once
+    per process, so two servers started one after the other never get the same one."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        lo = 32768
+    lo_pick, hi_pick = (10000, lo) if lo > 12000 else (1024, 65535)
+    while True:
+        port = random.randrange(lo_pick, hi_pick)
+        if port in _handed_out:
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _handed_out.add(port)
+        return port
 
 
 def as_postgres(args):

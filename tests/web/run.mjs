@@ -25,8 +25,29 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecustoms-web-'));
 const DB = path.join(dir, 'db.sqlite');
 const cli = (...args) => execFileSync(BIN, args, { encoding: 'utf8' });
 
-function freePort() {
-  return new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+// A free loopback port BELOW the kernel's ephemeral range, checked by listening on it: a port
+// from listen(0) lies inside that range, where any outgoing connection's source port can take it
+// before the server binds it (tests/api/pgserver.py's free_port, the same rule).
+const handedOut = new Set();
+function ephemeralLow() {
+  try { return parseInt(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0], 10) || 32768; }
+  catch { return 32768; }
+}
+function tryListen(p) {
+  return new Promise((res) => {
+    const s = net.createServer();
+    s.once('error', () => res(false));
+    s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+async function freePort() {
+  const lo = ephemeralLow();
+  const [from, to] = lo > 12000 ? [10000, lo] : [1024, 65535];
+  for (;;) {
+    const p = from + crypto.randomInt(to - from);
+    if (handedOut.has(p)) continue;
+    if (await tryListen(p)) { handedOut.add(p); return p; }
+  }
 }
 
 /* ---- the environment: demo database (one person per role), a bank key, the server ---------- */
