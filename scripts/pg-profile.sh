@@ -70,3 +70,5 @@ P "$BASE/postgres" "SELECT round(calls::numeric / $OK, 2) || ' | ' || round((tot
     || ' | ' || round(wal_fpi::numeric / $OK, 2) || ' | ' || round(shared_blks_dirtied::numeric / $OK, 2)
     || ' | ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
     FROM pg_stat_statements WHERE dbid = $OID ORDER BY total_exec_time DESC LIMIT $TOP"
+echo "--- planned most: plans/reg, plan ms/reg, calls/reg, query"
+P "$BASE/postgres" "SELECT round(plans::numeric / $OK, 2) || ' | ' || round((total_plan_time / $OK)::numeric, 3) || ' | ' || round(calls::numeric / $OK, 2) || ' | ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = $OID ORDER BY total_plan_time DESC LIMIT 6"

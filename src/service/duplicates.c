@@ -119,12 +119,21 @@ json_t *dup_warnings(app *a, const decl *d, const char *enterprise, const char *
 int dup_record(db_conn *c, const decl *d, const char *enterprise, const char *decl_id, int64_t at,
                int fresh)
 {
+    /* the invoice and the bills of lading together (store_documents_add: one statement for up
+     * to four, where it was one each) */
+    const char *kinds[1 + DECL_MAX_BL], *refs[1 + DECL_MAX_BL];
+    int n = 0;
     int rc = fresh ? 0 : store_document_clear(c, decl_id);
-    if (rc == 0 && d->invoice.number[0])
-        rc = store_document_add(c, enterprise, "invoice", d->invoice.number, decl_id, at);
-    for (int i = 0; rc == 0 && i < d->transport.n_bl; i++)
-        rc = store_document_add(c, enterprise, "bill_of_lading", d->transport.bills_of_lading[i],
-                                decl_id, at);
+    if (d->invoice.number[0]) {
+        kinds[n] = "invoice";
+        refs[n++] = d->invoice.number;
+    }
+    for (int i = 0; i < d->transport.n_bl && i < DECL_MAX_BL; i++) {
+        kinds[n] = "bill_of_lading";
+        refs[n++] = d->transport.bills_of_lading[i];
+    }
+    if (rc == 0 && n > 0)
+        rc = store_documents_add(c, enterprise, decl_id, at, n, kinds, refs);
     /* an export's containers: the port's gate finds the declaration by them (service/gate.c) */
     for (int i = 0; rc == 0 && d->kind == DECL_EXPORT && i < d->transport.n_containers; i++)
         rc = store_document_add(c, enterprise, "export_container", d->transport.containers[i],

@@ -235,6 +235,11 @@ int db_send(db_conn *c, db_stmt *s) { return c->drv->send ? c->drv->send(s) : DB
 
 int db_flush(db_conn *c) { return c->drv->flush ? c->drv->flush(c) : DB_OK; }
 
+int db_generic_plans(db_conn *c)
+{
+    return c->drv->generic_plans ? c->drv->generic_plans(c) : DB_OK;
+}
+
 int db_is_server(const char *target)
 {
     return target && (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11));

@@ -93,6 +93,15 @@ typedef struct db_driver {
     int (*run_nowait)(db_stmt *s);
     int (*send)(db_stmt *s);
     int (*flush)(db_conn *c);
+    /* Optional (NULL: nothing to do). Inside a read transaction: its statements are planned
+     * once for any values and that plan kept, as the writer's always are. For a job of point
+     * look-ups whose best plan does not depend on the values (a registration's screening):
+     * PostgreSQL's default for a prepared statement compares a generic plan's estimate with
+     * the custom plans' and, on skewed data, plans every call afresh (docs/performance.md,
+     * stops 16 and 17). PostgreSQL: SET LOCAL plan_cache_mode, sent with the next statement;
+     * the transaction's end restores the connection's setting (the office's searches keep
+     * plans for their values). SQLite plans each statement once. */
+    int (*generic_plans)(db_conn *c);
 } db_driver;
 
 struct audit_anchor;
@@ -140,6 +149,8 @@ int db_take_fault(db_conn *c, char *msg, size_t n);
 int db_run_nowait(db_conn *c, db_stmt *s);
 int db_send(db_conn *c, db_stmt *s);
 int db_flush(db_conn *c);
+/* db_driver's generic_plans; 0 without it. */
+int db_generic_plans(db_conn *c);
 /* Round trips to a database server made by this process so far, every connection (PostgreSQL:
  * each pipeline, prepare and single statement; SQLite: 0), for /metrics and the profiles in
  * docs/performance.md. */

@@ -58,6 +58,10 @@ typedef struct pg_queued {
     pg_stmt *reader;
 } pg_queued;
 
+/* SET LOCAL: the transaction's end restores the session's auto (db.h generic_plans); queued
+ * like BEGIN, it costs no round trip of its own */
+static const char sql_generic_plans[] = "SET LOCAL plan_cache_mode = force_generic_plan";
+
 /* A longer queue is sent at once: bounded memory for a bulk writer's thousands of inserts. */
 #define QUEUE_MAX 512
 
@@ -484,7 +488,8 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
     /* Their answer is never read by the caller beyond "it worked"; if one fails, the statement
      * sent with it fails too (the pipeline is aborted) and reports the first error. */
     s->deferrable = !np && (!strncmp(sql, "BEGIN", 5) || !strncmp(sql, "SAVEPOINT ", 10) ||
-                            !strncmp(sql, "RELEASE ", 8) || !strncmp(sql, "ROLLBACK TO ", 12));
+                            !strncmp(sql, "RELEASE ", 8) || !strncmp(sql, "ROLLBACK TO ", 12) ||
+                            sql == sql_generic_plans);
     snprintf(s->name, sizeof s->name, "e%d", c->n_cache + 1);
     s->vals = np ? calloc((size_t)np, sizeof *s->vals) : NULL;
     round_trips++;
@@ -813,6 +818,19 @@ static int pg_begin(db_conn *bc, int write)
     return rc;
 }
 
+static int pg_generic_plans(db_conn *bc)
+{
+    pg_conn *c = (pg_conn *)bc;
+    if (c->writer) /* the writer's session has it already (pg_open) */
+        return DB_OK;
+    db_stmt *st = pg_prepare(bc, sql_generic_plans);
+    if (!st)
+        return c->broken ? DB_UNAVAILABLE : DB_ERR;
+    int rc = pg_step(st);
+    pg_reset(st);
+    return rc == DB_DONE ? DB_OK : rc;
+}
+
 static int pg_alive(db_conn *bc)
 {
     pg_conn *c = (pg_conn *)bc;
@@ -874,4 +892,5 @@ const db_driver db_pg_driver = {
     .run_nowait = pg_run_nowait,
     .send = pg_send,
     .flush = pg_flush,
+    .generic_plans = pg_generic_plans,
 };

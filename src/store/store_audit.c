@@ -176,7 +176,7 @@ void audit_digest_free(audit_digest *d)
  * sends its reads together (db_send: one round trip to a database server): state_send starts
  * the two queries (st[0], st[1]), state_read steps them into the digest. number gets the
  * declaration's number (or "") when not NULL. */
-static int state_send(db_conn *c, const char *decl_id, db_stmt *st[2])
+static int state_send(db_conn *c, const char *decl_id, int no_ledger, db_stmt *st[2])
 {
     static const char dsql[] =
         "SELECT number, kind, type_code, status, channel, amendment, declarant, party, office,"
@@ -190,7 +190,9 @@ static int state_send(db_conn *c, const char *decl_id, db_stmt *st[2])
     if (!(st[0] = db_prepare(c, dsql)))
         return DB_ERR;
     db_bind_text(c, st[0], 1, decl_id);
-    if ((rc = db_send(c, st[0])) == 0 && (st[1] = db_prepare(c, lsql))) {
+    if ((rc = db_send(c, st[0])) == 0 && no_ledger)
+        return 0;
+    if (rc == 0 && (st[1] = db_prepare(c, lsql))) {
         db_bind_text(c, st[1], 1, decl_id);
         rc = db_send(c, st[1]);
     }
@@ -230,7 +232,8 @@ static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
     }
     if (rc != DB_ROW && rc != DB_DONE)
         goto done;
-    while ((rc = db_step(c, st[1])) == DB_ROW) {
+    rc = DB_DONE; /* no ledger read: none */
+    while (st[1] && (rc = db_step(c, st[1])) == DB_ROW) {
         audit_digest_add(&m, "ledger");
         for (int i = 0; i < 9; i++)
             audit_digest_add(&m, db_col_text(c, st[1], i));
@@ -239,7 +242,8 @@ static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
         rc = audit_digest_end(&m, out) == 0 ? 0 : DB_ERR;
 done:
     db_reset(c, st[0]);
-    db_reset(c, st[1]);
+    if (st[1])
+        db_reset(c, st[1]);
     audit_digest_free(&m);
     return rc == 0 ? 0 : rc < 0 ? rc : DB_ERR;
 }
@@ -247,7 +251,7 @@ done:
 static int state_digest(db_conn *c, const char *decl_id, char out[65], char number[13])
 {
     db_stmt *st[2];
-    int rc = state_send(c, decl_id, st);
+    int rc = state_send(c, decl_id, 0, st);
     return rc ? rc : state_read(c, st, out, number);
 }
 
@@ -443,7 +447,7 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         rc = 0;
     }
     if (rc != 0 || (!known_g && (!(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0)) ||
-        (rc = state_send(c, decl_id, sst)) != 0) {
+        (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL, sst)) != 0) {
         if (st)
             db_reset(c, st);
         if (gst)

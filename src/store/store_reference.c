@@ -83,18 +83,45 @@ int64_t store_office_count(db_conn *c)
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
                        const char *decl_id, int64_t at)
 {
-    static const char sql[] =
-        "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING";
-    db_stmt *st = db_prepare(c, sql);
-    if (!st)
-        return DB_ERR;
-    db_bind_text(c, st, 1, party);
-    db_bind_text(c, st, 2, kind);
-    db_bind_text(c, st, 3, ref);
-    db_bind_text(c, st, 4, decl_id);
-    db_bind_int64(c, st, 5, at);
-    return db_run_nowait(c, st);
+    return store_documents_add(c, party, decl_id, at, 1, &kind, &ref);
+}
+
+/* A declaration's documents in one statement of up to STORE_DOCS_PER_INSERT rows: on a database
+ * server each statement is a bind and an executor start-up of its own (with the table's three
+ * indexes opened), and a registration records an invoice and a bill of lading at least. One
+ * text per row count: statements are cached by their text's address. ON CONFLICT stays: a
+ * declaration may list one bill of lading twice. */
+#define DOC_ROW "(?, ?, ?, ?, ?)"
+#define DOC_INS "INSERT INTO declared_documents (party, kind, ref, decl_id, at) VALUES "
+#define DOC_END " ON CONFLICT (party, kind, ref, decl_id) DO NOTHING"
+static const char *const docs_sql[STORE_DOCS_PER_INSERT] = {
+    DOC_INS DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW ", " DOC_ROW DOC_END,
+    DOC_INS DOC_ROW ", " DOC_ROW ", " DOC_ROW ", " DOC_ROW DOC_END,
+};
+
+int store_documents_add(db_conn *c, const char *party, const char *decl_id, int64_t at, int n,
+                        const char *const *kinds, const char *const *refs)
+{
+    for (int i = 0; i < n;) {
+        int k = n - i < STORE_DOCS_PER_INSERT ? n - i : STORE_DOCS_PER_INSERT;
+        db_stmt *st = db_prepare(c, docs_sql[k - 1]);
+        if (!st)
+            return DB_ERR;
+        for (int j = 0; j < k; j++) {
+            db_bind_text(c, st, 5 * j + 1, party);
+            db_bind_text(c, st, 5 * j + 2, kinds[i + j]);
+            db_bind_text(c, st, 5 * j + 3, refs[i + j]);
+            db_bind_text(c, st, 5 * j + 4, decl_id);
+            db_bind_int64(c, st, 5 * j + 5, at);
+        }
+        int rc = db_run_nowait(c, st);
+        if (rc != 0)
+            return rc;
+        i += k;
+    }
+    return 0;
 }
 
 /* only declarations that still stand: a cancelled, invalidated, expired or rejected one (or a
@@ -147,6 +174,61 @@ int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int
             db_col_copy(c, st, 0, numbers[n++], 13);
     db_reset(c, st);
     return rc == DB_DONE ? n : rc;
+}
+
+/* Two documents' look-ups in one statement (one bind and one executor start-up on a database
+ * server: a registration's screening looks up its invoice and its first bill of lading): rows
+ * (k, number), k 0 or 1, each half DOC_OTHERS_SQL's subquery with its own LIMIT 20 -- one plan
+ * shape per half, as above. */
+#define DOC_OTHERS_HALF                                                                            \
+    " n FROM (SELECT (SELECT d.number FROM declarations d WHERE d.id = x.decl_id"                  \
+    " AND d.number IS NOT NULL AND d.number <> '' AND d.status NOT IN (?, ?, ?, ?)) AS n"          \
+    " FROM declared_documents x WHERE x.party = ? AND x.kind = ? AND x.ref = ?"                    \
+    " AND x.decl_id <> ?) s WHERE n IS NOT NULL LIMIT 20"
+
+int store_document_others_send2(db_conn *c, const char *party, const char *kind0, const char *ref0,
+                                const char *kind1, const char *ref1, const char *decl_id,
+                                db_stmt **out)
+{
+    static const char sql[] = "SELECT k, n FROM (SELECT 0 AS k," DOC_OTHERS_HALF ") h0"
+                              " UNION ALL SELECT k, n FROM (SELECT 1 AS k," DOC_OTHERS_HALF ") h1";
+    const char *kind[2] = {kind0, kind1}, *ref[2] = {ref0, ref1};
+    db_stmt *st = db_prepare(c, sql);
+    *out = NULL;
+    if (!st)
+        return DB_ERR;
+    for (int h = 0; h < 2; h++) {
+        db_bind_int64(c, st, 8 * h + 1, ST_CANCELLED);
+        db_bind_int64(c, st, 8 * h + 2, ST_INVALIDATED);
+        db_bind_int64(c, st, 8 * h + 3, ST_EXPIRED);
+        db_bind_int64(c, st, 8 * h + 4, ST_REJECTED);
+        db_bind_text(c, st, 8 * h + 5, party);
+        db_bind_text(c, st, 8 * h + 6, kind[h]);
+        db_bind_text(c, st, 8 * h + 7, ref[h]);
+        db_bind_text(c, st, 8 * h + 8, decl_id);
+    }
+    int rc = db_send(c, st);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int store_document_others_read2(db_conn *c, db_stmt *st, char (*numbers[2])[13], int n[2], int max)
+{
+    int rc;
+    n[0] = n[1] = 0;
+    while ((rc = db_step(c, st)) == DB_ROW) {
+        int64_t k = db_col_int64(c, st, 0);
+        if ((k == 0 || k == 1) && n[k] < max) {
+            db_col_copy(c, st, 1, numbers[k][n[k]], 13);
+            n[k]++;
+        }
+    }
+    db_reset(c, st);
+    return rc == DB_DONE ? 0 : rc;
 }
 
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,

@@ -30,6 +30,11 @@ int64_t store_office_count(db_conn *c);
 /* Records that decl_id declared the document (kind "invoice" | "bill_of_lading", ref) for party. */
 int store_document_add(db_conn *c, const char *party, const char *kind, const char *ref,
                        const char *decl_id, int64_t at);
+/* The same for n documents (kinds[i], refs[i]), in statements of up to STORE_DOCS_PER_INSERT
+ * rows. 0 or DB_*. */
+#define STORE_DOCS_PER_INSERT 4
+int store_documents_add(db_conn *c, const char *party, const char *decl_id, int64_t at, int n,
+                        const char *const *kinds, const char *const *refs);
 /* The numbers of the other declarations (not decl_id) of party that declared the document and
  * still stand (not cancelled, invalidated, expired or rejected): up to max into numbers. Returns
  * the count written or <0. */
@@ -41,6 +46,12 @@ int store_document_add(db_conn *c, const char *party, const char *kind, const ch
 int store_document_others_send(db_conn *c, int slot, const char *party, const char *kind,
                                const char *ref, const char *decl_id, db_stmt **st);
 int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int max);
+/* Two look-ups, (kind0, ref0) and (kind1, ref1), sent as one statement; read2 puts each one's
+ * numbers (up to max) into numbers[k] and their count into n[k]. 0 or <0. */
+int store_document_others_send2(db_conn *c, const char *party, const char *kind0, const char *ref0,
+                                const char *kind1, const char *ref1, const char *decl_id,
+                                db_stmt **st);
+int store_document_others_read2(db_conn *c, db_stmt *st, char (*numbers[2])[13], int n[2], int max);
 int store_document_others(db_conn *c, const char *party, const char *kind, const char *ref,
                           const char *decl_id, char (*numbers)[13], int max);
 /* Forgets decl_id's documents (before re-recording an amendment's). */

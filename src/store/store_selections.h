@@ -20,5 +20,10 @@ int store_selection_get(db_conn *c, const char *importer, const char *ref_kind, 
 int store_selection_send(db_conn *c, int slot, const char *importer, const char *ref_kind,
                          const char *ref, db_stmt **st);
 int store_selection_read(db_conn *c, db_stmt *st, char number[13]);
+/* Two look-ups, (kind0, ref0) and (kind1, ref1), sent as one statement; read2 gives each one's
+ * channel (0 when none) and number. 0 or <0. */
+int store_selection_send2(db_conn *c, const char *importer, const char *kind0, const char *ref0,
+                          const char *kind1, const char *ref1, db_stmt **st);
+int store_selection_read2(db_conn *c, db_stmt *st, int channel[2], char number[2][13]);
 
 #endif
