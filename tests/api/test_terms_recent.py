@@ -20,7 +20,10 @@ from test_storage import ExistingDb, query, term_decl_id
 
 NEVER = {"ECUSTOMS_TERMS_RECENT_ROWS": "1000000000"}  # the terms stay in decl_terms_recent
 ALWAYS = {"ECUSTOMS_TERMS_RECENT_ROWS": "1", "ECUSTOMS_TERMS_MERGE_ROWS": "1000000000"}
-SLICES = {"ECUSTOMS_TERMS_RECENT_ROWS": "1", "ECUSTOMS_TERMS_MERGE_ROWS": "7"}
+# a bound above one declaration's ~40 rows and below six's: after six registrations some rows have
+# moved and some wait whatever the writer's batches were (with a bound of one row the slices
+# emptied the table whenever no registration was queued meanwhile)
+SLICES = {"ECUSTOMS_TERMS_RECENT_ROWS": "100", "ECUSTOMS_TERMS_MERGE_ROWS": "7"}
 
 
 @contextlib.contextmanager
@@ -219,7 +222,7 @@ class T12TermsMergedEachBatch(TermsCase, TermsInEachState):
 
 
 class T12TermsSlices(TermsCase, TermsInEachState):
-    """A bound of one row and slices of 7: the table is moved a few rows after each batch, from a
+    """A bound of 100 rows and slices of 7: the table is moved a few rows after each batch, from a
     cursor that wraps around; a declaration's terms are in one table or the other."""
     env_name = "terms_slices"
     terms_env = SLICES
