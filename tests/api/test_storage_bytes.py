@@ -103,8 +103,11 @@ class T12StorageBytes(unittest.TestCase):
                                                               for x in DIGESTS))
                 # version 14 stored the links too (migration 20 dropped them): migration 16 converts
                 # all four digest columns
+                # (the default fills the rows present; version 14's column had none, and
+                # migration 16's change of type could not cast a text default to bytea)
                 c.execute("ALTER TABLE events ADD COLUMN prev_hash text NOT NULL DEFAULT '',"
                           " ADD COLUMN gprev text")
+                c.execute("ALTER TABLE events ALTER COLUMN prev_hash DROP DEFAULT")
                 c.execute("ALTER TABLE decl_terms ALTER COLUMN decl_id TYPE text USING (CASE WHEN"
                           " length(decl_id) = 16 THEN encode(decl_id, 'hex') ELSE convert_from(decl_id, 'UTF8') END)")
             c.execute("DELETE FROM schema_version WHERE version >= 15")
