@@ -150,6 +150,11 @@
     const q = location.hash.split('?')[1] || '';
     return Object.fromEntries(new URLSearchParams(q));
   }
+  /* A view that waits for the server before it draws is drawn only if the address is still the
+   * one it started at: an answer that comes after the user moved on (the declaration reloaded
+   * after a decision, while the user already opened the worklist) must not replace the page they
+   * went to. const still = here(); ... await ...; if (!still()) return; */
+  function here() { const at = location.hash; return () => location.hash === at; }
   function page(title, ...kids) {
     stopPoll();
     main.replaceChildren(el('h1', {}, title), ...kids);
@@ -460,7 +465,9 @@
 
   /* ---- amendment and cancellation by the declarant ------------------------------------------------- */
   async function amendPage(key) {
+    const still = here();
     const d = await api('GET', '/declarations/' + key);
+    if (!still()) return;
     if (d.status === 404) return notFound();
     if (d.status !== 200) return page(t('error'), errorsBox(d.body));
     const x = d.body, out = el('div', { 'aria-live': 'polite' });
@@ -501,8 +508,10 @@
     en: { import_duty: 'Import duty', trade_remedy: 'Trade remedy', sct: 'Special consumption tax', ept: 'Environmental protection tax', vat: 'VAT', total: 'Total' } };
 
   async function declaration(key) {
+    const still = here();
     const [d, ev, led, att] = await Promise.all([api('GET', '/declarations/' + key), api('GET', '/declarations/' + key + '/events'),
       api('GET', '/declarations/' + key + '/ledger'), api('GET', '/declarations/' + key + '/attachments')]);
+    if (!still()) return;
     if (d.status === 404) return notFound();
     if (d.status !== 200) return page(t('error'), errorsBox(d.body));
     const x = d.body, h = x.declaration || {}, tr = h.transport || {};
@@ -781,7 +790,9 @@
   // when the government announces a year's holidays and swapped days.
   async function calendarPage() {
     const p = params(), year = /^\d{4}$/.test(p.year || '') ? p.year : new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 4);
+    const still = here();
     const r = await api('GET', '/calendar?from=' + year + '-01-01&to=' + year + '-12-31');
+    if (!still()) return;
     if (r.status !== 200) return page(t('calendar_title'), errorsBox(r.body));
     const out = el('div', { 'aria-live': 'polite' });
     const years = el('p', {}, [-1, 0, 1].map((k) => String(Number(year) + k)).flatMap((y, i) =>
@@ -819,7 +830,9 @@
   // editing: the rule being changed (its row's Edit button), whose values fill the form; Save sends the
   // whole rule back (PUT replaces it), with the form's fields changed
   async function rules(editing) {
+    const still = here();
     const [r, m, h] = await Promise.all([api('GET', '/risk/rules'), api('GET', '/risk/models'), api('GET', '/risk/hit-rates')]);
+    if (!still()) return;
     if (r.status !== 200) return page(t('rules_title'), errorsBox(r.body));
     const list = r.body.rules || [];
     const out = el('div', { 'aria-live': 'polite' });

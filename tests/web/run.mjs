@@ -628,6 +628,37 @@ const tests = {
     await page.close();
   },
 
+  // an answer that comes after the user moved on does not replace the page they went to: the
+  // declaration reloaded after a decision drew itself over the worklist the user had opened
+  // (manager_extends_an_inspection failed so in CI). The reload's ledger request is held until
+  // the worklist is up, then let go.
+  async a_late_answer_does_not_replace_the_next_page() {
+    const r = await registered(tok.declarant, decl('0101234567', 20)); // red (demo rule 3)
+    assert.equal(r.channel, 'red');
+    const page = await newPage();
+    await signIn(page, 'officer');
+    await page.goto(BASE + '/#/d/' + r.number);
+    await page.locator('[data-testid=start-doc]').waitFor();
+    let release;
+    const held = new Promise((res) => { release = res; });
+    const ledger = '**/api/v1/declarations/' + r.number + '/ledger';
+    await page.route(ledger, async (route) => { await held; await route.continue(); });
+    await page.locator('[data-testid=start-doc]').click();
+    await page.getByText('Đã ghi nhận.').first().waitFor();
+    await page.goto(BASE + '/#/worklist?queue=inspection');
+    await page.locator('[data-testid=tab-inspection][aria-current=page]').waitFor();
+    const finished = page.waitForEvent('requestfinished', (q) => q.url().includes('/' + r.number + '/ledger'));
+    release();
+    await finished;
+    // the page's own work after the answer (its JSON read, the other answers) in a few tasks
+    await page.evaluate(() => new Promise((res) => setTimeout(res, 300)));
+    assert.equal(await page.locator('[data-testid=tab-inspection]').count(), 1, 'the worklist was replaced');
+    assert.equal(await page.locator('[data-testid=status]').count(), 0, 'the declaration was drawn over the worklist');
+    await page.unroute(ledger);
+    await signOut(page);
+    await page.close();
+  },
+
   // the head of the customs office extends a physical inspection from the declaration's page
   // (Customs Law 2014 Art. 23); the inspection worklist shows the extended limit
   async manager_extends_an_inspection() {
