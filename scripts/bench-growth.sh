@@ -41,6 +41,10 @@ for N in $SIZES; do
     for f in "" .audit-key .audit-log .signing-key.pem; do
         if [ -f "$CACHE/seed-$N.sqlite$f" ]; then cp -p "$CACHE/seed-$N.sqlite$f" "$DIR/db.sqlite$f"; fi
     done
+    # The copy leaves up to gigabytes of dirty pages; written back while the load runs, they held
+    # the first commits' fsyncs for ~1 s at 1,000,000 (every acknowledgement stopped, IDC max ~2 s:
+    # docs/performance.md, stop 19). A server does not start right after copying its database.
+    sync
     TOKEN=$(awk '$1=="declarant" && $2=="0101234567"{print $3; exit}' "$CACHE/seed-$N.tokens")
     OFFICER=$(awk '$1=="officer"{print $3; exit}' "$CACHE/seed-$N.tokens")
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -233,6 +233,18 @@ int db_run_nowait(db_conn *c, db_stmt *s)
 
 int db_send(db_conn *c, db_stmt *s) { return c->drv->send ? c->drv->send(s) : DB_OK; }
 
+int db_send_into(db_conn *c, db_stmt *s, db_stmt **out)
+{
+    int rc = db_send(c, s);
+    if (rc != 0) {
+        db_reset(c, s);
+        *out = NULL;
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
 int db_flush(db_conn *c) { return c->drv->flush ? c->drv->flush(c) : DB_OK; }
 
 int db_generic_plans(db_conn *c)

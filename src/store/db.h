@@ -148,6 +148,10 @@ int db_take_fault(db_conn *c, char *msg, size_t n);
 /* db_driver's run_nowait (then reset, like db_run), send and flush; without them: db_run, 0, 0. */
 int db_run_nowait(db_conn *c, db_stmt *s);
 int db_send(db_conn *c, db_stmt *s);
+/* The tail of every *_send query function: sends s and hands it to the caller in *out (who reads
+ * its rows later with db_step, then resets it), or, when the send fails, resets s, leaves *out
+ * NULL and returns the error. */
+int db_send_into(db_conn *c, db_stmt *s, db_stmt **out);
 int db_flush(db_conn *c);
 /* db_driver's generic_plans; 0 without it. */
 int db_generic_plans(db_conn *c);

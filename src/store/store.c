@@ -756,13 +756,7 @@ int store_party_send(db_conn *c, int slot, const char *tax_code, db_stmt **out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, tax_code);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_party_read(db_conn *c, db_stmt *st, party *out)
@@ -935,13 +929,7 @@ int store_sequence_next_send(db_conn *c, const char *name, db_stmt **out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, name);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int64_t store_sequence_next(db_conn *c, const char *name)

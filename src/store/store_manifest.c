@@ -188,13 +188,7 @@ int store_mbl_send(db_conn *c, const char *bl, db_stmt **out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, bl);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_mbl_read(db_conn *c, db_stmt *st, mbl_row *out)

@@ -183,13 +183,7 @@ int store_ledger_list_send(db_conn *c, const char *decl_id, db_stmt **out)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, decl_id);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_ledger_list_read(db_conn *c, db_stmt *st, ledger_row *out, int max)
@@ -260,13 +254,7 @@ int store_ledger_unpaid_send(db_conn *c, const char *party, int64_t before, db_s
         return DB_ERR;
     db_bind_text(c, st, 1, party);
     db_bind_int64(c, st, 2, before);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_ledger_unpaid_read(db_conn *c, db_stmt *st, unpaid_row *out, int max)

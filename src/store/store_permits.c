@@ -60,13 +60,7 @@ int store_agencies_connected_send(db_conn *c, const char *const *agency, int n, 
         return DB_ERR;
     for (int i = 0; i < STORE_AGENCY_SLOTS; i++)
         db_bind_text(c, st, i + 1, i < n ? agency[i] : NULL);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_agencies_connected_read(db_conn *c, db_stmt *st, const char *const *agency, int n,

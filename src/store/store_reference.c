@@ -157,13 +157,7 @@ int store_document_others_send(db_conn *c, int slot, const char *party, const ch
     db_bind_text(c, st, 6, kind);
     db_bind_text(c, st, 7, ref);
     db_bind_text(c, st, 8, decl_id);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_document_others_read(db_conn *c, db_stmt *st, char (*numbers)[13], int max)
@@ -207,13 +201,7 @@ int store_document_others_send2(db_conn *c, const char *party, const char *kind0
         db_bind_text(c, st, 8 * h + 7, ref[h]);
         db_bind_text(c, st, 8 * h + 8, decl_id);
     }
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_document_others_read2(db_conn *c, db_stmt *st, char (*numbers[2])[13], int n[2], int max)

@@ -37,13 +37,7 @@ int store_selection_send(db_conn *c, int slot, const char *importer, const char 
     db_bind_text(c, st, 1, importer);
     db_bind_text(c, st, 2, ref_kind);
     db_bind_text(c, st, 3, ref);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_selection_read(db_conn *c, db_stmt *st, char number[13])
@@ -89,13 +83,7 @@ int store_selection_send2(db_conn *c, const char *importer, const char *kind0, c
     db_bind_text(c, st, 4, importer);
     db_bind_text(c, st, 5, kind1);
     db_bind_text(c, st, 6, ref1);
-    int rc = db_send(c, st);
-    if (rc != 0) {
-        db_reset(c, st);
-        return rc;
-    }
-    *out = st;
-    return 0;
+    return db_send_into(c, st, out);
 }
 
 int store_selection_read2(db_conn *c, db_stmt *st, int channel[2], char number[2][13])
