@@ -164,8 +164,8 @@ static void sq_chain_name(sqlite3_context *cx, int argc, sqlite3_value **argv)
 /* Statement journals (the pages a statement or a SAVEPOINT changes, kept to roll it back alone)
  * stay in memory up to this size, then spill to a temporary file. Every writer job runs inside a
  * SAVEPOINT of its batch's transaction, and with SQLite's default of 64 KiB a job's journal
- * spilled: at saturation the writer made ~34 pwrite calls to temporary files per registration,
- * more than to the database and its WAL together, and moving them to memory took 30 % off its CPU
+ * spilled: at saturation the writer made 14 times as many pwrite calls to temporary files as to
+ * the database and its WAL together, and keeping them in memory took 30-40 % off its CPU
  * (docs/performance.md, stop 19). A job's journal is a few hundred KiB; a migration's statement
  * over a large table still spills once past this, instead of growing in memory with the table
  * (which PRAGMA temp_store=MEMORY, measured just as fast for the jobs, would have done). */
