@@ -213,7 +213,9 @@ svc_reply svc_run_write(app *a, svc_job *job, store_job_fn fn, void *ctx, const 
         json_decref(job->reply.body);
         free(job->reply.text);
         job->reply = (svc_reply){0};
-        if (rc == DB_CONSTRAINT)
+        /* a unique key taken meanwhile, or a lock, deadlock or serialization failure met by
+         * this job alone (store.h: never run twice): the same request again will do */
+        if (rc == DB_CONSTRAINT || rc == DB_BUSY)
             return svc_error(SVC_CONFLICT, "conflict", "a concurrent change conflicted; retry");
         return svc_error(SVC_ERROR, "storage", refused);
     }

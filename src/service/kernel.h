@@ -123,8 +123,9 @@ int svc_job_begin(db_conn *c, svc_job *job, const char *tax_code, const svc_unkn
                   party *out);
 
 /* Runs fn(ctx) on the single writer. On a storage failure the job's reply is dropped and the
- * failure becomes a reply: a unique-key conflict is SVC_CONFLICT ("retry"), anything else
- * SVC_ERROR "storage" with `refused` as its message. Otherwise returns job->reply. */
+ * failure becomes a reply: a unique-key conflict or a busy job (DB_BUSY) is SVC_CONFLICT
+ * ("retry"), anything else SVC_ERROR "storage" with `refused` as its message. Otherwise
+ * returns job->reply. */
 svc_reply svc_run_write(app *a, svc_job *job, store_job_fn fn, void *ctx, const char *refused);
 
 #endif

@@ -180,76 +180,84 @@ static int txn(db_conn *c, const char *sql)
 
 /* 0 committed; DB_UNAVAILABLE the storage failed (every job of the batch is refused, nothing
  * was written); JOB_LOST the connection is lost (outcome unknown if it broke during COMMIT);
- * DB_ERR anything else. Only DB_BUSY is retried: a full disk or a read-only file does not get
- * better in the next millisecond, and retrying made every request wait 1.3 s. *ran = 0 when no
- * job ran (the connection was found lost at BEGIN): the batch can then go to a new connection
- * as it is. */
+ * DB_BUSY or DB_ERR the COMMIT was refused (nothing was written). *ran = 0 when no job ran (the
+ * connection was found lost at BEGIN): the batch can then go to a new connection as it is.
+ *
+ * No job runs twice. A job's context holds what its one run found (its reply, its list of
+ * errors), and a second run would add to it: a refused job reported its errors twice when
+ * this function rolled a whole batch back and ran it again because one job met DB_BUSY. So a
+ * job that meets DB_BUSY (SQLite's lock, PostgreSQL's deadlock, serialization failure or lock
+ * timeout) is rolled back to its savepoint and answered DB_BUSY like any refusal, and its
+ * caller answers "retry" (svc_run_write: 409 conflict); the others commit. Only BEGIN is
+ * retried on DB_BUSY, before any job ran. Nothing else is retried: a full disk or a read-only
+ * file does not get better in the next millisecond, and retrying made every request wait
+ * 1.3 s. */
 static int run_batch(store *s, job **batch, int n, int *ran)
 {
     db_conn *c = s->writer;
     char cause[200];
     *ran = 0;
     db_take_fault(c, NULL, 0);
-    for (int attempt = 0; attempt < 50; attempt++) {
-        int rc = c->drv->begin(c, 1);
-        if (rc == DB_BUSY)
-            continue;
-        if (rc != DB_OK) {
-            if (!c->drv->alive(c))
-                return JOB_LOST;
-            if (db_take_fault(c, cause, sizeof cause)) {
-                fault(s, "cannot begin a transaction", cause, n);
-                return DB_UNAVAILABLE;
-            }
-            log_error("store: BEGIN failed: %s", db_errmsg(c));
-            return DB_ERR;
+    int rc = DB_BUSY;
+    for (int attempt = 0; attempt < 50 && rc == DB_BUSY; attempt++) {
+        if (attempt > 0) {
+            struct timespec ts = {0, 1000000L * attempt};
+            nanosleep(&ts, NULL);
         }
-        int retry = 0, failed = 0;
-        *ran = 1;
-        audit_heads_reset(c->audit, 1);
-        for (int i = 0; i < n && !retry && !failed; i++) {
-            txn(c, sql_savepoint);
-            batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
-            if (batch[i]->rc == 0) /* the dashboard row its events deferred */
-                batch[i]->rc = audit_dash_sync(c);
-            else
-                audit_dash_forget(c->audit);
-            /* the writes the engine held back (db_run_nowait) go now: the job has not worked
-             * until they did, whatever its code saw */
-            int frc = db_flush(c);
-            if (batch[i]->rc == 0 && frc != 0)
-                batch[i]->rc = frc;
-            if (db_take_fault(c, cause, sizeof cause))
-                failed = 1; /* the storage refused a statement: the transaction is lost */
-            else if (batch[i]->rc == DB_BUSY)
-                retry = 1;
-            else if (batch[i]->rc != 0) {
-                txn(c, sql_rollback_to);
-                audit_heads_reset(c->audit, 1); /* its events are undone */
-            }
-            if (!failed)
-                txn(c, sql_release);
-        }
-        audit_heads_reset(c->audit, 0);
-        if (!retry && !failed) {
-            rc = txn(c, sql_commit);
-            if (rc == DB_OK)
-                return 0;
-            if (db_take_fault(c, cause, sizeof cause))
-                failed = 1;
-        }
+        rc = c->drv->begin(c, 1);
+    }
+    if (rc != DB_OK) {
         if (!c->drv->alive(c))
             return JOB_LOST;
-        txn(c, sql_rollback);
-        db_take_fault(c, NULL, 0);
-        if (failed) {
-            fault(s, "a write transaction failed", cause, n);
+        if (db_take_fault(c, cause, sizeof cause)) {
+            fault(s, "cannot begin a transaction", cause, n);
             return DB_UNAVAILABLE;
         }
-        struct timespec ts = {0, 1000000L * (attempt + 1)};
-        nanosleep(&ts, NULL);
+        log_error("store: BEGIN failed: %s", db_errmsg(c));
+        return rc == DB_BUSY ? DB_BUSY : DB_ERR;
     }
-    return DB_ERR;
+    int failed = 0;
+    *ran = 1;
+    audit_heads_reset(c->audit, 1);
+    for (int i = 0; i < n && !failed; i++) {
+        txn(c, sql_savepoint);
+        batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
+        if (batch[i]->rc == 0) /* the dashboard row its events deferred */
+            batch[i]->rc = audit_dash_sync(c);
+        else
+            audit_dash_forget(c->audit);
+        /* the writes the engine held back (db_run_nowait) go now: the job has not worked
+         * until they did, whatever its code saw */
+        int frc = db_flush(c);
+        if (batch[i]->rc == 0 && frc != 0)
+            batch[i]->rc = frc;
+        if (db_take_fault(c, cause, sizeof cause))
+            failed = 1; /* the storage refused a statement: the transaction is lost */
+        else if (batch[i]->rc != 0) {
+            txn(c, sql_rollback_to);
+            audit_heads_reset(c->audit, 1); /* its events are undone */
+        }
+        if (!failed)
+            txn(c, sql_release);
+    }
+    audit_heads_reset(c->audit, 0);
+    if (!failed) {
+        rc = txn(c, sql_commit);
+        if (rc == DB_OK)
+            return 0;
+        if (db_take_fault(c, cause, sizeof cause))
+            failed = 1;
+    }
+    if (!c->drv->alive(c))
+        return JOB_LOST;
+    txn(c, sql_rollback);
+    db_take_fault(c, NULL, 0);
+    if (failed) {
+        fault(s, "a write transaction failed", cause, n);
+        return DB_UNAVAILABLE;
+    }
+    log_error("store: COMMIT failed: %s", db_errmsg(c));
+    return rc == DB_BUSY ? DB_BUSY : DB_ERR;
 }
 
 static void fail_queued(store *s, int rc)
@@ -262,6 +270,7 @@ static void fail_queued(store *s, int rc)
         pthread_cond_signal(&j->done_cv);
     }
     s->tail = NULL;
+    s->stats.queued = 0;
 }
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -415,6 +424,7 @@ static void *writer_main(void *arg)
             batch[n++] = s->head;
             s->head = s->head->next;
         }
+        s->stats.queued -= (uint64_t)n;
         if (!s->head)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
@@ -460,7 +470,8 @@ static void *writer_main(void *arg)
             s->ok_ms = unix_ms();
         for (int i = 0; i < n; i++) {
             if (rc != 0)
-                batch[i]->rc = rc == DB_UNAVAILABLE || rc == JOB_LOST ? rc : DB_ERR;
+                batch[i]->rc =
+                    rc == DB_UNAVAILABLE || rc == JOB_LOST || rc == DB_BUSY ? rc : DB_ERR;
             batch[i]->done = 1;
             pthread_cond_signal(&batch[i]->done_cv);
         }
@@ -585,6 +596,7 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     else
         s->head = &j;
     s->tail = &j;
+    s->stats.queued++;
     pthread_cond_signal(&s->work_cv);
     while (!j.done)
         pthread_cond_wait(&j.done_cv, &s->mu);

@@ -30,7 +30,9 @@ int store_open_ex(const char *path, int flags, store **out);
 void store_close(store *s);
 
 /* A unit of work. Return 0 to keep its changes, anything else to roll them back (the value
- * is handed back to the caller of store_write). DB_BUSY is retried transparently. */
+ * is handed back to the caller of store_write). A job runs once, never again: one that meets
+ * DB_BUSY (a lock, a deadlock, a serialization failure) is rolled back and store_write answers
+ * DB_BUSY, which the caller turns into "retry" (svc_run_write: 409 conflict). */
 typedef int (*store_job_fn)(db_conn *c, void *ctx);
 
 int store_write(store *s, store_job_fn fn, void *ctx);
@@ -56,6 +58,7 @@ typedef struct store_stats {
     uint64_t commits;
     uint64_t jobs;
     uint64_t max_batch;
+    uint64_t queued;       /* jobs waiting for the writer now */
     uint64_t round_trips;  /* to a database server, all connections of the process (SQLite: 0) */
     uint64_t terms_slices; /* slices of the recent search terms merged (store.c) */
 } store_stats;

@@ -834,6 +834,9 @@ class T09Reference(ApiCase):
         m2 = re.search(r'^ecustoms_registrations_total\{channel="green"\} (\d+)$', text2, re.M)
         self.assertGreaterEqual(int(m2.group(1)), int(m.group(1)) + 1)
         self.assertRegex(text, r'ecustoms_http_requests_total\{class="2xx"\} \d+')
+        # the writer's queue depth (its value depends on the server's background sweeps)
+        self.assertIn("# TYPE ecustoms_store_queued gauge", text2)
+        self.assertRegex(text2, r"(?m)^ecustoms_store_queued \d+$")
 
     def test_openapi_and_health(self):
         st, b, h = self.call("GET", "/api/v1/openapi.json")
