@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -29,6 +30,7 @@ typedef struct load {
     atomic_long healthz_count;
     char **bodies; /* declarations generated before the clock starts */
     int n_bodies;
+    uint64_t run; /* names this run's consignments (loadgen_stamp) */
     volatile int healthz_stop;
     atomic_long unavailable; /* answers 503 (database unavailable), IDA or IDC */
     FILE *record;            /* --record: "number unix_ms" per acknowledged registration */
@@ -62,12 +64,24 @@ static void *worker(void *arg)
     client *c = client_new(L->server, L->token);
     double start = (double)L->start.tv_sec * 1e3 + (double)L->start.tv_nsec / 1e6;
     char path[128];
+    char *body = NULL; /* a generated declaration with the consignment's own references */
+    size_t body_cap = 0;
     for (;;) {
         long i = atomic_fetch_add(&L->next, 1);
         if (i >= L->total)
             break;
         double due = start + (double)i * 1000.0 / L->rate;
-        const char *body = L->bodies[i % L->n_bodies];
+        const char *tmpl = L->bodies[i % L->n_bodies];
+        size_t len = strlen(tmpl);
+        if (len + 1 > body_cap) {
+            free(body);
+            body_cap = len + 1;
+            body = malloc(body_cap);
+            if (!body)
+                break;
+        }
+        memcpy(body, tmpl, len + 1);
+        loadgen_stamp(body, L->run, (uint64_t)i);
         double wait = due - now_ms();
         if (wait > 0) {
             double secs = wait / 1000;
@@ -101,6 +115,7 @@ static void *worker(void *arg)
         else if (L->record)
             record_ack(L, client_body(c));
     }
+    free(body);
     client_free(c);
     return NULL;
 }
@@ -183,6 +198,8 @@ int cmd_load(int argc, char **argv)
 
     /* generated declarations: built before the run so the generator's own CPU stays low */
     unsigned seed = (unsigned)time(NULL);
+    /* distinct for runs started in different seconds or by different processes (< 36^6) */
+    L.run = (uint64_t)(time(NULL) % 1000000) * 1000 + (uint64_t)getpid() % 1000;
     L.n_bodies = L.total < 2000 ? (int)L.total : 2000;
     L.bodies = calloc((size_t)L.n_bodies, sizeof *L.bodies);
     for (int i = 0; i < L.n_bodies; i++)

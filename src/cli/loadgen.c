@@ -6,6 +6,7 @@
 
 #include "cli/loadgen.h"
 #include "core/ban.h"
+#include "core/codes.h"
 #include "core/tax.h"
 #include "core/tax_tables.h"
 #include "util/date.h"
@@ -85,6 +86,42 @@ static uint32_t pick_line(const loadgen *L, unsigned *seed)
     return L->lines[(size_t)rand_r(seed) % L->n_lines];
 }
 
+/* The template's consignment references, which loadgen_stamp replaces by a consignment's own
+ * (the container's check digit is right: ISO 6346 "LDGU000000" -> 1). */
+#define TEMPLATE_INVOICE "INV-000000000000"
+#define TEMPLATE_BL "LDBL000000000000"
+#define TEMPLATE_CONTAINER "LDGU0000001"
+
+static void base36(char *out, uint64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 36)
+        out[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[v % 36];
+}
+
+void loadgen_stamp(char *body, uint64_t run, uint64_t k)
+{
+    char ref[12];
+    base36(ref, run, 6);
+    base36(ref + 6, k, 6);
+    char *p = strstr(body, "\"" TEMPLATE_INVOICE "\"");
+    if (p)
+        memcpy(p + 1 + 4, ref, 12);
+    if ((p = strstr(body, "\"" TEMPLATE_BL "\"")))
+        memcpy(p + 1 + 4, ref, 12);
+    if ((p = strstr(body, "\"" TEMPLATE_CONTAINER "\""))) {
+        /* an owner code per million consignments of a run, the serial within it */
+        uint64_t owner = (run + k / 1000000) % (26 * 26 * 26);
+        char c[12];
+        c[0] = (char)('A' + owner / 676);
+        c[1] = (char)('A' + owner / 26 % 26);
+        c[2] = (char)('A' + owner % 26);
+        c[3] = 'U';
+        snprintf(c + 4, 7, "%06u", (unsigned)(k % 1000000));
+        c[10] = (char)('0' + codes_container_check_digit(c));
+        memcpy(p + 1, c, 11);
+    }
+}
+
 char *loadgen_declaration(const loadgen *L, unsigned *seed)
 {
     int n = L->items_min + rand_r(seed) % (L->items_max - L->items_min + 1);
@@ -116,10 +153,10 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
         "s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:o}",
         "kind", "import", "type_code", "A11", "customs_office", "02CI", "importer", "tax_code",
         L->importer, "name", "Load Test Importer", "exporter", "name", "Shenzhen Supplier Ltd",
-        "country", "CN", "transport", "mode", 2, "bills_of_lading", "LOADBL0001", "port_of_loading",
+        "country", "CN", "transport", "mode", 2, "bills_of_lading", TEMPLATE_BL, "port_of_loading",
         "CNSHA", "port_of_discharge", "VNHPH", "arrival_date", "2026-11-20", "containers",
-        "MSCU1234566", "packages", "count", 10, "unit", "CT", "gross_weight_kg", "1000", "invoice",
-        "number", "INV-LOAD", "date", "2026-11-01", "currency", "USD", "incoterm", "FOB", "total",
+        TEMPLATE_CONTAINER, "packages", "count", 10, "unit", "CT", "gross_weight_kg", "1000",
+        "invoice", "number", TEMPLATE_INVOICE, "date", "2026-11-01", "currency", "USD", "incoterm", "FOB", "total",
         tot, "freight", "500", "insurance", "50", "items", items);
     char *s = json_dumps(d, JSON_COMPACT);
     json_decref(d);

@@ -17,31 +17,35 @@ int codes_incoterm_valid(const char *t)
 
 /* ISO 6346 Annex A: letters map to 10..38 skipping multiples of 11; weight 2^position;
  * check digit = sum mod 11 mod 10. */
-int codes_container_valid(const char *n)
+int codes_container_check_digit(const char *n)
 {
     static const int letter[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24,
                                    25, 26, 27, 28, 29, 30, 31, 32, 34, 35, 36, 37, 38};
     long sum = 0;
-    if (strlen(n) != 11)
-        return 0;
     for (int i = 0; i < 10; i++) {
         int v;
         if (i < 4) {
             if (n[i] < 'A' || n[i] > 'Z')
-                return 0;
+                return -1;
             v = letter[n[i] - 'A'];
         } else {
             if (!isdigit((unsigned char)n[i]))
-                return 0;
+                return -1;
             v = n[i] - '0';
         }
         sum += (long)v << i;
     }
+    return (int)(sum % 11 % 10);
+}
+
+int codes_container_valid(const char *n)
+{
+    if (strlen(n) != 11)
+        return 0;
     if (n[3] != 'U' && n[3] != 'J' && n[3] != 'Z')
         return 0; /* equipment category identifier */
-    if (!isdigit((unsigned char)n[10]))
-        return 0;
-    return (int)(sum % 11 % 10) == n[10] - '0';
+    int check = codes_container_check_digit(n);
+    return check >= 0 && n[10] == '0' + check;
 }
 
 int codes_locode_valid(const char *l)

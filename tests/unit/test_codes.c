@@ -27,6 +27,9 @@ static void containers(void **state)
     assert_false(codes_container_valid("CSQUA054383"));
     assert_false(codes_container_valid("CS1U3054383"));
     assert_false(codes_container_valid(""));
+    assert_int_equal(codes_container_check_digit("CSQU305438"), 3);
+    assert_int_equal(codes_container_check_digit("ABCU000007"), 0);
+    assert_int_equal(codes_container_check_digit("CS1U305438"), -1);
 }
 
 static void countries(void **state)
