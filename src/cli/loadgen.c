@@ -156,8 +156,8 @@ char *loadgen_declaration(const loadgen *L, unsigned *seed)
         "country", "CN", "transport", "mode", 2, "bills_of_lading", TEMPLATE_BL, "port_of_loading",
         "CNSHA", "port_of_discharge", "VNHPH", "arrival_date", "2026-11-20", "containers",
         TEMPLATE_CONTAINER, "packages", "count", 10, "unit", "CT", "gross_weight_kg", "1000",
-        "invoice", "number", TEMPLATE_INVOICE, "date", "2026-11-01", "currency", "USD", "incoterm", "FOB", "total",
-        tot, "freight", "500", "insurance", "50", "items", items);
+        "invoice", "number", TEMPLATE_INVOICE, "date", "2026-11-01", "currency", "USD", "incoterm",
+        "FOB", "total", tot, "freight", "500", "insurance", "50", "items", items);
     char *s = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     return s;
