@@ -161,10 +161,8 @@ static int count_fn(db_conn *c, void *ctx)
     if (!st)
         return DB_ERR;
     db_bind_text(c, st, 1, x->who);
-    int rc = db_step(c, st);
-    x->n = rc == DB_ROW ? db_col_int64(c, st, 0) : -1;
-    db_reset(c, st);
-    return rc == DB_ROW ? 0 : DB_ERR;
+    int rc = db_row(c, st, &x->n, db_read_int64);
+    return rc == 1 ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 static int64_t marks_of(store *st, const char *who)
