@@ -58,9 +58,21 @@ typedef struct pg_queued {
     pg_stmt *reader;
 } pg_queued;
 
-/* SET LOCAL: the transaction's end restores the session's auto (db.h generic_plans); queued
- * like BEGIN, it costs no round trip of its own */
-static const char sql_generic_plans[] = "SET LOCAL plan_cache_mode = force_generic_plan";
+/* Where plans are kept (the writer's session, a read transaction of db.h generic_plans), a
+ * look-up by key uses its key whatever the statistics say. A kept plan is made once, from the
+ * statistics of that moment, and lives until the next ANALYZE of its tables; autovacuum analyzes
+ * a new database's tables while they hold a few rows, and a sequential scan is the cheapest read
+ * of one page. Kept, that plan read the whole table at every call as the table grew: the ledger
+ * five times a registration, until the next ANALYZE a minute later -- benchmark runs at half
+ * their rate with twice PostgreSQL's CPU (docs/performance.md, stop 21;
+ * tests/api/test_pg.py T30PgYoungStatistics). Disabled, a sequential scan is still the plan of
+ * a statement that has no index to use. */
+#define PG_KEPT_PLANS(local)                                                                       \
+    "SET " local "plan_cache_mode = force_generic_plan", "SET " local "enable_seqscan = off"
+/* SET LOCAL: the transaction's end restores the session's settings; queued like BEGIN, they
+ * cost no round trip of their own */
+static const char *const sql_generic_plans[2] = {PG_KEPT_PLANS("LOCAL ")};
+static const char *const sql_writer_session[2] = {PG_KEPT_PLANS("")};
 
 /* A longer queue is sent at once: bounded memory for a bulk writer's thousands of inserts. */
 #define QUEUE_MAX 512
@@ -146,12 +158,11 @@ static int pg_open(const char *target, int writer, db_conn **out)
      * call afresh: at saturation the writer planned the dashboard's upsert (eight subqueries),
      * the ledger and duplicate-document reads at most of their calls -- 1 to 4 ms of planning per
      * registration, from 0.1 below saturation, depending on when autovacuum had analyzed which
-     * table. The readers keep auto: the office's searches want plans for their values. A server
-     * without the setting (before PostgreSQL 12) keeps its default. */
-    if (writer) {
-        PGresult *r = PQexec(c->pg, "SET plan_cache_mode = force_generic_plan");
-        PQclear(r);
-    }
+     * table. Kept plans use their keys (PG_KEPT_PLANS). The readers keep auto: the office's
+     * searches want plans for their values. A server without a setting (plan_cache_mode came
+     * with PostgreSQL 12) keeps its default. */
+    for (int i = 0; writer && i < 2; i++)
+        PQclear(PQexec(c->pg, sql_writer_session[i]));
     *out = &c->base;
     return DB_OK;
 }
@@ -489,7 +500,7 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
      * sent with it fails too (the pipeline is aborted) and reports the first error. */
     s->deferrable = !np && (!strncmp(sql, "BEGIN", 5) || !strncmp(sql, "SAVEPOINT ", 10) ||
                             !strncmp(sql, "RELEASE ", 8) || !strncmp(sql, "ROLLBACK TO ", 12) ||
-                            sql == sql_generic_plans);
+                            sql == sql_generic_plans[0] || sql == sql_generic_plans[1]);
     snprintf(s->name, sizeof s->name, "e%d", c->n_cache + 1);
     s->vals = np ? calloc((size_t)np, sizeof *s->vals) : NULL;
     round_trips++;
@@ -823,11 +834,14 @@ static int pg_generic_plans(db_conn *bc)
     pg_conn *c = (pg_conn *)bc;
     if (c->writer) /* the writer's session has it already (pg_open) */
         return DB_OK;
-    db_stmt *st = pg_prepare(bc, sql_generic_plans);
-    if (!st)
-        return c->broken ? DB_UNAVAILABLE : DB_ERR;
-    int rc = pg_step(st);
-    pg_reset(st);
+    int rc = DB_DONE;
+    for (int i = 0; i < 2 && rc == DB_DONE; i++) {
+        db_stmt *st = pg_prepare(bc, sql_generic_plans[i]);
+        if (!st)
+            return c->broken ? DB_UNAVAILABLE : DB_ERR;
+        rc = pg_step(st);
+        pg_reset(st);
+    }
     return rc == DB_DONE ? DB_OK : rc;
 }
 
