@@ -54,16 +54,24 @@ pg_cpu() {
     for k in $(cat /proc/$PM/task/*/children 2>/dev/null); do T=$(sub "$T" "-$(cpu_of "$k")"); done
     echo "$T"
 }
+# the writer's busy seconds so far (/metrics): near the run's length, the one writer is the bound
+# and the writer thread's own CPU seconds
+writer_busy() { metric ecustoms_store_writer_busy_seconds_total; }
+writer_cpu() { metric ecustoms_store_writer_cpu_seconds_total; }
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 PGDATA_DIR=""
 if [ -n "$PGURI" ]; then PGDATA_DIR=$(psql -X -A -t -q -d "$ADMIN" -c "SHOW data_directory" 2>/dev/null || true); fi
 i=1
 while [ $i -le "$RUNS" ]; do
     echo "--- run $i"
-    S0=$(cpu_of $SERVER); P0=$(pg_cpu)
+    S0=$(cpu_of $SERVER); P0=$(pg_cpu); W0=$(writer_busy); C0=$(writer_cpu)
     "$BIN" load --server "http://127.0.0.1:$PORT" --token "$TOKEN" --rate "$RATE" --duration "$DURATION" \
-        --items-min "$IMIN" --items-max "$IMAX" || true
-    S1=$(cpu_of $SERVER); P1=$(pg_cpu)
+        --items-min "$IMIN" --items-max "$IMAX" | tee "$DIR/load.out" || true
+    S1=$(cpu_of $SERVER); P1=$(pg_cpu); W1=$(writer_busy); C1=$(writer_cpu)
     echo "cpu: ecustoms server $(sub "$S1" "$S0") s, PostgreSQL $( [ "$P0" = - ] && echo - || sub "$P1" "$P0") s"
+    # the registrations' phase of the run ("achieved ... in T s"): the writer has nothing else to do
+    T=$(sed -n 's/^achieved .* in \([0-9.]*\) s).*/\1/p' "$DIR/load.out")
+    echo "writer busy: $(sub "$W1" "$W0") s of the registrations' ${T:-?} s$( [ -n "$T" ] && awk -v b="$(sub "$W1" "$W0")" -v t="$T" 'BEGIN { if (t > 0) printf " (%.0f %%)", 100 * b / t }'), of which its own CPU $(sub "$C1" "$C0") s"
     i=$((i + 1))
 done
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^ecustoms_(store|registrations)'

@@ -11,6 +11,7 @@
 #include "service/seed.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "util/date.h"
 
 /* db migrate --db FILE: applies the pending migrations of src/store/schema.sql (serve and every
  * command that opens a database do the same; this one says what it did and never creates a
@@ -46,13 +47,6 @@ int cmd_db_migrate(int argc, char **argv)
     else
         printf("%s: schema version %d -> %d\n", path, from, to);
     return 0;
-}
-
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* db seed --db FILE --declarations N [--seed S] [--append] [--enterprises E] [--per-day D]
@@ -121,9 +115,9 @@ int cmd_db_seed(int argc, char **argv)
     for (int i = 0; o.bodies && i < o.n_bodies; i++)
         o.bodies[i] = loadgen_declaration(&g, &s);
     seed_result r;
-    double t0 = wall();
+    double t0 = clock_seconds();
     if (o.bodies && svc_seed(&a, &o, &r) == 0) {
-        double secs = wall() - t0;
+        double secs = clock_seconds() - t0;
         char from[24], to[24];
         date_format_timestamp((time_t)r.first_at, from);
         date_format_timestamp((time_t)r.last_at, to);

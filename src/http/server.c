@@ -130,6 +130,16 @@ char *http_metrics_text(app *a)
       "SQLite).\n");
     P("# TYPE ecustoms_store_round_trips_total counter\n");
     P("ecustoms_store_round_trips_total %llu\n", (unsigned long long)ss.round_trips);
+    P("# HELP ecustoms_store_writer_round_trips_total Of those, the writer's.\n");
+    P("# TYPE ecustoms_store_writer_round_trips_total counter\n");
+    P("ecustoms_store_writer_round_trips_total %llu\n", (unsigned long long)ss.writer_round_trips);
+    P("# HELP ecustoms_store_writer_busy_seconds_total Seconds the writer spent on batches"
+      " (statements, database round trips, commits) and search-term merges.\n");
+    P("# TYPE ecustoms_store_writer_busy_seconds_total counter\n");
+    P("ecustoms_store_writer_busy_seconds_total %.3f\n", ss.writer_busy_s);
+    P("# HELP ecustoms_store_writer_cpu_seconds_total Of those, the writer thread's own CPU.\n");
+    P("# TYPE ecustoms_store_writer_cpu_seconds_total counter\n");
+    P("ecustoms_store_writer_cpu_seconds_total %.3f\n", ss.writer_cpu_s);
     P("# HELP ecustoms_http_request_timeouts_total Connections cut for not sending a whole request "
       "in time.\n");
     P("# TYPE ecustoms_http_request_timeouts_total counter\n");

@@ -10,6 +10,7 @@
 #include "codec/json_fields.h"
 #include "service/kernel.h"
 #include "store/store_risk.h"
+#include "util/date.h"
 
 typedef struct history_ctx {
     risk_fact *facts;
@@ -29,13 +30,6 @@ static void history_release(history_ctx *h)
     free(h->facts);
     free(h->outcomes);
     memset(h, 0, sizeof *h);
-}
-
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* ---- training ------------------------------------------------------------------------------ */
@@ -141,7 +135,7 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
                  "only %zu goods items have an inspection outcome; at least 100 are needed", r.n);
         goto out;
     }
-    double t0 = seconds_now();
+    double t0 = clock_seconds();
     /* validation: the model trained on the earlier rows, measured on the latest ones */
     size_t n_train = r.n - (size_t)((double)r.n * RISK_VALIDATION_SHARE);
     val = risk_model_train(r.x, r.y, n_train, p, err, err_size);
@@ -157,7 +151,7 @@ int risk_train_store(store *st, const risk_train_params *p, int activate, risk_t
     final = risk_model_train(r.x, r.y, r.n, p, err, err_size);
     if (!final)
         goto out;
-    out->seconds = seconds_now() - t0;
+    out->seconds = clock_seconds() - t0;
     out->rows = r.n;
     out->validation_rows = r.n - n_train;
     out->train_from = r.at[0];

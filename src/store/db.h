@@ -159,6 +159,8 @@ int db_generic_plans(db_conn *c);
  * each pipeline, prepare and single statement; SQLite: 0), for /metrics and the profiles in
  * docs/performance.md. */
 uint64_t db_round_trips(void);
+/* Of which those of writer connections (the group-commit writer's: one at a time per process). */
+uint64_t db_writer_round_trips(void);
 static inline int db_bulk_load(db_conn *c, int on) { return c->drv->bulk_load(c, on); }
 
 /* Helpers shared by every query module. */

@@ -41,10 +41,11 @@
 
 typedef struct pg_stmt pg_stmt;
 
-/* every round trip of every connection (db.h db_round_trips) */
-static _Atomic uint64_t round_trips;
+/* every round trip of every connection, and the writers' (db.h db_round_trips) */
+static _Atomic uint64_t round_trips, writer_round_trips;
 
 uint64_t db_round_trips(void) { return round_trips; }
+uint64_t db_writer_round_trips(void) { return writer_round_trips; }
 
 /* A statement waiting to go with the next one that needs an answer (one pipeline, one round
  * trip): transaction control (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO), a write sent by
@@ -109,6 +110,13 @@ struct pg_stmt {
     unsigned char **blobs;
     int nblobs;
 };
+
+static void count_round_trip(const pg_conn *c)
+{
+    round_trips++;
+    if (c->writer)
+        writer_round_trips++;
+}
 
 static void quiet_notices(void *arg, const char *message)
 {
@@ -380,7 +388,7 @@ static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
         return DB_UNAVAILABLE;
     if (!PQenterPipelineMode(c->pg))
         return lost(c);
-    round_trips++;
+    count_round_trip(c);
     for (int i = 0; i < n; i++)
         if (!PQsendQueryPrepared(c->pg, c->q[i].name, c->q[i].nparams,
                                  (const char *const *)c->q[i].vals, NULL, NULL, 0))
@@ -503,7 +511,7 @@ static db_stmt *pg_prepare(db_conn *bc, const char *sql)
                             sql == sql_generic_plans[0] || sql == sql_generic_plans[1]);
     snprintf(s->name, sizeof s->name, "e%d", c->n_cache + 1);
     s->vals = np ? calloc((size_t)np, sizeof *s->vals) : NULL;
-    round_trips++;
+    count_round_trip(c);
     if (c->pending && drain(c) != DB_OK) {
         free(s->vals);
         free(s);
@@ -667,7 +675,7 @@ static int pg_step(db_stmt *bs)
     } else {
         if (c->pending && drain(c) != DB_OK)
             return DB_UNAVAILABLE;
-        round_trips++;
+        count_round_trip(c);
         s->res =
             PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
     }
@@ -788,7 +796,7 @@ static int pg_exec(db_conn *bc, const char *sql)
     }
     if (c->pending && drain(c) != DB_OK)
         return DB_UNAVAILABLE;
-    round_trips++;
+    count_round_trip(c);
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY

@@ -12,6 +12,7 @@
 #include "store/store_payments.h"
 #include "store/store_hit_rates.h"
 #include "store/store_risk.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "store/pack.h"
 #include "store/store_users.h"
@@ -114,6 +115,13 @@ int store_thread_fault(int clear)
     if (clear)
         thread_fault = 0;
     return f;
+}
+
+static double thread_cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static int64_t unix_ms(void)
@@ -428,6 +436,7 @@ static void *writer_main(void *arg)
         if (!s->head)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
+        double busy_from = clock_seconds(), cpu_from = thread_cpu_seconds();
 
         int ran = 1;
         int rc;
@@ -488,6 +497,8 @@ static void *writer_main(void *arg)
             terms_merge_step(s);
             pthread_mutex_lock(&s->mu);
         }
+        s->stats.writer_busy_s += clock_seconds() - busy_from;
+        s->stats.writer_cpu_s += thread_cpu_seconds() - cpu_from;
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -729,6 +740,7 @@ void store_get_stats(store *s, store_stats *out)
     *out = s->stats;
     pthread_mutex_unlock(&s->mu);
     out->round_trips = db_round_trips();
+    out->writer_round_trips = db_writer_round_trips();
 }
 
 /* ================================================================================================

@@ -58,9 +58,18 @@ typedef struct store_stats {
     uint64_t commits;
     uint64_t jobs;
     uint64_t max_batch;
-    uint64_t queued;       /* jobs waiting for the writer now */
-    uint64_t round_trips;  /* to a database server, all connections of the process (SQLite: 0) */
-    uint64_t terms_slices; /* slices of the recent search terms merged (store.c) */
+    uint64_t queued;      /* jobs waiting for the writer now */
+    uint64_t round_trips; /* to a database server, all connections of the process (SQLite: 0) */
+    uint64_t writer_round_trips; /* of which the writer's */
+    uint64_t terms_slices;       /* slices of the recent search terms merged (store.c) */
+    /* Seconds the writer spent on batches (their statements, the waits for a database server's
+     * answers, the commit) and on merging search terms, since start: against the wall clock,
+     * how busy the one writer is -- near 100 % the writer is the bound, and adding work to the
+     * request threads does not lower the rate. */
+    double writer_busy_s;
+    /* Of which the writer thread's own CPU seconds; the rest it waited for the database server's
+     * answers (or for a core). */
+    double writer_cpu_s;
 } store_stats;
 void store_get_stats(store *s, store_stats *out);
 

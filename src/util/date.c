@@ -139,3 +139,10 @@ int date_parse_timestamp(const char *s, int64_t *out)
     *out = (int64_t)date_to_days(ymd) * 86400 + hh * 3600 + mm * 60 + ss - off;
     return 0;
 }
+
+double clock_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}

@@ -35,5 +35,7 @@ date_ymd date_today(void);
 int date_parse_timestamp(const char *s, int64_t *out);
 /* UTC timestamp as "YYYY-MM-DDTHH:MM:SSZ" (buf size >= 21). */
 void date_format_timestamp(time_t t, char *buf);
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for durations only, never a date. */
+double clock_seconds(void);
 
 #endif
