@@ -476,9 +476,10 @@ typedef struct write_ctx {
     const tariff *tariff; /* amendments re-check permits */
 } write_ctx;
 
-static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
+/* An event's detail as stored: detail (may be NULL), with the person acting (e-Office), which is
+ * part of the hashed detail. Heap, or NULL for none. */
+static char *event_detail(const write_ctx *x, json_t *detail)
 {
-    /* the person acting (e-Office) is part of the hashed detail */
     json_t *who = x->job.req->user[0]
                       ? svc_event_actor(x->job.req, detail ? json_deep_copy(detail) : NULL)
                       : NULL;
@@ -486,6 +487,12 @@ static int event(db_conn *c, write_ctx *x, const char *action, int from, int to,
               : detail ? json_dumps(detail, JSON_COMPACT)
                        : NULL;
     json_decref(who);
+    return d;
+}
+
+static int event(db_conn *c, write_ctx *x, const char *action, int from, int to, json_t *detail)
+{
+    char *d = event_detail(x, detail);
     int rc = store_event_append(c, x->row.id, x->job.now, x->job.req->party, x->job.req->role,
                                 action, from, to, d);
     free(d);
@@ -523,9 +530,10 @@ static int create_job(db_conn *c, void *ctx)
     int rc = no_mandate(c, x, x->row.party, x->row.declarant);
     if (rc != 0)
         return rc;
-    rc = store_decl_insert(c, &x->row);
-    if (rc == 0)
-        rc = event(c, x, "ida", 0, ST_PROVISIONAL, NULL);
+    /* the row and its first event, whose state is the row as bound: nothing read back */
+    char *d = event_detail(x, NULL);
+    rc = store_decl_create(c, &x->row, x->job.now, x->job.req->party, x->job.req->role, "ida", d);
+    free(d);
     if (rc == 0 && x->job.req->idem_key)
         rc = store_idem_put(c, x->job.req->party, x->job.req->idem_key, x->job.req->request_hash,
                             svc_code_stored(SVC_CREATED), x->reply_text, x->job.now);

@@ -1072,14 +1072,71 @@ static const char decl_insert_sql[] =
     " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-static int decl_insert(db_conn *c, const decl_row *r, int terms)
+/* A packed column's text as a read gives it back (store_col_packed of the bytes bound): "" for
+ * none, NULL when out of memory. */
+static char *packed_as_read(const char *bound)
+{
+    size_t n;
+    unsigned char *b = bound ? store_packed_blob(bound, &n) : NULL;
+    char *t = b ? store_blob_packed(b, n) : NULL;
+    free(b);
+    return t;
+}
+
+/* The state digest (store_audit.c state_read) of row r as bind_decl bound it (packed: its packed
+ * document and tax document, or NULL where it bound r's own text), with no ledger entry: what a
+ * read of a declaration just inserted would digest. 0 or DB_ERR. */
+static int decl_state_digest(const decl_row *r, char *const packed[2], char out[65])
+{
+    const char *bound[2] = {packed[0] ? packed[0] : r->doc, packed[1] ? packed[1] : r->taxes};
+    char *read[2] = {NULL, NULL};
+    audit_digest d = {0};
+    int rc = audit_digest_begin(&d) == 0 ? 0 : DB_ERR;
+    for (int i = 0; rc == 0 && i < 2; i++)
+        if (bound[i] && !(read[i] = bound[i][0] ? packed_as_read(bound[i]) : strdup("")))
+            rc = DB_ERR;
+    if (rc == 0) {
+        audit_digest_add(&d, "declaration");
+        audit_digest_add(&d, r->number[0] ? r->number : AUDIT_NULL);
+        audit_digest_addi(&d, r->kind);
+        audit_digest_add(&d, r->type_code);
+        audit_digest_addi(&d, r->status);
+        audit_digest_addi(&d, r->channel);
+        audit_digest_addi(&d, r->amendment);
+        audit_digest_add(&d, r->declarant);
+        audit_digest_add(&d, r->party);
+        audit_digest_add(&d, r->office);
+        audit_digest_addi(&d, r->customs_value);
+        audit_digest_addi(&d, r->total_tax);
+        audit_digest_addi(&d, r->tax_date);
+        audit_digest_addi(&d, r->created_at);
+        audit_digest_addi(&d, r->registered_at);
+        audit_digest_addi(&d, r->cleared_at);
+        audit_digest_add(&d, read[0] ? read[0] : AUDIT_NULL);
+        audit_digest_add(&d, read[1] ? read[1] : AUDIT_NULL);
+        audit_digest_add(&d, r->risk ? r->risk : AUDIT_NULL);
+        audit_digest_add(&d, r->decisions ? r->decisions : AUDIT_NULL);
+        rc = audit_digest_end(&d, out) == 0 ? 0 : DB_ERR;
+    }
+    audit_digest_free(&d);
+    free(read[0]);
+    free(read[1]);
+    return rc;
+}
+
+/* state: NULL, or where the row's state digest goes (decl_state_digest) */
+static int decl_insert(db_conn *c, const decl_row *r, int terms, char *state)
 {
     db_stmt *st = db_prepare(c, decl_insert_sql);
     if (!st)
         return DB_ERR;
     char *packed[2];
     bind_decl(c, st, r, packed);
-    int rc = db_run_nowait(c, st);
+    int rc = state ? decl_state_digest(r, packed, state) : 0;
+    if (rc == 0)
+        rc = db_run_nowait(c, st);
+    else
+        db_reset(c, st);
     free(packed[0]);
     free(packed[1]);
     /* the hit rates' selections follow the risk decision (db seed's rows included) */
@@ -1093,7 +1150,17 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms)
     return rc ? rc : store_decl_chapters_new(c, r->id, r->doc);
 }
 
-int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1); }
+int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1, NULL); }
+
+int store_decl_create(db_conn *c, const decl_row *r, int64_t at, const char *actor,
+                      const char *role, const char *action, const char *detail_json)
+{
+    char state[65];
+    int rc = decl_insert(c, r, 1, state);
+    return rc ? rc
+              : store_event_append_new(c, r->id, at, actor, role, action, r->status, detail_json,
+                                       state);
+}
 
 int store_decl_insert_row(db_conn *c, const decl_row *r, const void *doc, size_t doc_n,
                           const void *taxes, size_t taxes_n)

@@ -194,6 +194,11 @@ typedef struct decl_row {
 
 void decl_row_release(decl_row *r);
 int store_decl_insert(db_conn *c, const decl_row *r);
+/* A new declaration (store_decl_insert) and its first event, from no status to r->status, whose
+ * state digest is computed from the row as it was bound instead of read back (store_audit.h
+ * store_event_append_new): no statement of the two waits for an answer. */
+int store_decl_create(db_conn *c, const decl_row *r, int64_t at, const char *actor,
+                      const char *role, const char *action, const char *detail_json);
 /* The row alone, for a bulk writer (db seed), which writes the search terms (store_users.h),
  * chapters and risk selections itself: r->doc and r->taxes are not read, doc and taxes are the
  * packed columns as bytes already (store_packed_blob), bound without copies. */

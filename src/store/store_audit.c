@@ -405,9 +405,13 @@ void audit_dash_forget(audit_anchor *a)
         a->dash_id[0] = 0;
 }
 
-int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
-                         const char *role, const char *action, int from_status, int to_status,
-                         const char *detail_json, const char *extra_json)
+/* known_state: NULL, or the state digest of a declaration this job has just created (its row as
+ * bound, store_decl_create): its first event then reads nothing -- the chain is new (seq 1, no
+ * link; were it not, the events' key (decl_id, seq) would refuse the row and fail the job) and
+ * the state is not read back. */
+static int event_append(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                        const char *role, const char *action, int from_status, int to_status,
+                        const char *detail_json, const char *extra_json, const char *known_state)
 {
     static const char last[] =
         "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
@@ -431,9 +435,11 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
     }
     /* the reads go together (db_send), then each is stepped; a chain head this transaction
      * appended is known (audit_anchor) and not read */
-    int known_d = a->heads_on && a->d_id[0] && strcmp(a->d_id, decl_id) == 0;
+    int new_chain = known_state && from_status == 0;
+    int known_d = new_chain || (a->heads_on && a->d_id[0] && strcmp(a->d_id, decl_id) == 0);
     int known_g = a->heads_on && a->g_known;
     st = NULL;
+    sst[0] = sst[1] = NULL;
     if (!known_d) {
         if (!(st = db_prepare(c, last)))
             return DB_ERR;
@@ -447,14 +453,18 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         rc = 0;
     }
     if (rc != 0 || (!known_g && (!(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0)) ||
-        (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL, sst)) != 0) {
+        (!new_chain &&
+         (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL, sst)) !=
+             0)) {
         if (st)
             db_reset(c, st);
         if (gst)
             db_reset(c, gst);
         return rc < 0 ? rc : DB_ERR;
     }
-    if (known_d) {
+    if (new_chain) {
+        rc = DB_DONE; /* seq 1, prev "" */
+    } else if (known_d) {
         seq = a->d_seq + 1;
         memcpy(prev, a->d_hash, sizeof prev);
         rc = DB_DONE;
@@ -476,7 +486,11 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         }
         db_reset(c, gst);
     }
-    int src = state_read(c, sst, state, NULL);
+    int src = 0;
+    if (new_chain)
+        snprintf(state, sizeof state, "%s", known_state);
+    else
+        src = state_read(c, sst, state, NULL);
     if (rc != DB_ROW && rc != DB_DONE)
         return rc < 0 ? rc : DB_ERR;
     if (grc != DB_ROW && grc != DB_DONE)
@@ -539,6 +553,22 @@ int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char
         return rc;
     snprintf(a->dash_id, sizeof a->dash_id, "%s", decl_id);
     return 0;
+}
+
+int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                         const char *role, const char *action, int from_status, int to_status,
+                         const char *detail_json, const char *extra_json)
+{
+    return event_append(c, decl_id, at, actor, role, action, from_status, to_status, detail_json,
+                        extra_json, NULL);
+}
+
+int store_event_append_new(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                           const char *role, const char *action, int to_status,
+                           const char *detail_json, const char *state)
+{
+    return event_append(c, decl_id, at, actor, role, action, 0, to_status, detail_json, NULL,
+                        state);
 }
 
 /* One digest as its 32 bytes: pre when the caller decoded it already (a bulk writer's builder

@@ -76,6 +76,11 @@ void audit_checkpoint(audit_anchor *a, db_conn *c, int force);
 int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
                          const char *role, const char *action, int from_status, int to_status,
                          const char *detail_json, const char *extra_json);
+/* The first event of a declaration this job has just inserted (from no status to to_status), its
+ * state digest computed from the row as bound (store_decl_create): nothing is read. */
+int store_event_append_new(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                           const char *role, const char *action, int to_status,
+                           const char *detail_json, const char *state);
 
 /* ---- events computed in memory (db seed writes rows in their final state) ---------------- */
 

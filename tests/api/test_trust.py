@@ -277,6 +277,46 @@ class T41TrustAudit(OwnEnvCase):
             env.stop()
 
 
+class T41FirstEventState(OwnEnvCase):
+    """A new declaration's first event (the IDA) carries the state digest of the row as it was
+    bound, computed by the writer instead of read back from the database (store_decl_create):
+    the digest the verification recomputes from the stored row must be the same, for a small and
+    a large (packed) document, on either engine -- and it is a digest of that row: a change of
+    the provisional row behind the service is reported."""
+    env_name = "first-event"
+
+    def test_provisional_declarations_verify_and_a_change_is_found(self):
+        small = self.create(decl=declaration(items=[item()]))
+        large = self.create(decl=declaration(items=[
+            item(hs, str(10 + i), str(3 + i), desc="Goods line %d of a long declaration" % i)
+            for i, hs in enumerate(["85171300", "85044019", "84713020", "39269099"] * 10)]))
+        for d in (small, large):
+            st, b, _ = self.call("GET", "/api/v1/declarations/%s/events" % d["id"], "officer")
+            self.assertEqual(st, 200, b)
+            self.assertEqual([(e["seq"], e["action"]) for e in b["events"]], [(1, "ida")], b)
+        self.assertEqual(self.env.audit_problems(), [])
+        con = self.env.connect_db()
+        try:
+            with con:
+                con.execute("UPDATE declarations SET customs_value = customs_value + 1 WHERE id = ?",
+                            (large["id"],))
+        finally:
+            con.close()
+        p = run_cli("audit", "verify", "--db", self.env.db, check=False)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertIn("declaration id %s: its current state (row or ledger) does not match its "
+                      "last event" % large["id"], p.stdout)
+        self.assertNotIn(small["id"], p.stdout)
+        con = self.env.connect_db()
+        try:
+            with con:
+                con.execute("UPDATE declarations SET customs_value = customs_value - 1 WHERE id = ?",
+                            (large["id"],))
+        finally:
+            con.close()
+        self.assertEqual(self.env.audit_problems(), [])
+
+
 class T42TrustViews(ApiCase):
     """#4: every view of events and decisions is filtered by the caller's role."""
 
