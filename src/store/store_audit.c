@@ -453,9 +453,8 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
         rc = 0;
     }
     if (rc != 0 || (!known_g && (!(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0)) ||
-        (!new_chain &&
-         (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL, sst)) !=
-             0)) {
+        (!new_chain && (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL,
+                                        sst)) != 0)) {
         if (st)
             db_reset(c, st);
         if (gst)
