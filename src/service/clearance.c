@@ -880,8 +880,9 @@ static void enterprise_unsend(db_conn *c, enterprise_sent *s)
 }
 
 /* The blacklist check of the registration stage; s: its look-ups started (enterprise_send),
- * read and cleared here. */
-static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s, errs *e)
+ * read and cleared here. *aeo: whether the enterprise is a priority (AEO) one (0 when unknown),
+ * for the release of a green declaration at the job's end (pay_on_registered). */
+static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s, errs *e, int *aeo)
 {
     party p;
     db_stmt *st = s->party, *ust = s->unpaid;
@@ -889,6 +890,7 @@ static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s
     /* the days recorded on the enterprise, or those its tax ledger shows, whichever is greater */
     int ledger_days = pay_overdue_days_read(c, ust, tax_code, svc_today(), 90, NULL);
     int rc = store_party_read(c, st, &p);
+    *aeo = rc == 1 && p.aeo;
     if (rc < 0)
         return rc;
     if (ledger_days < 0)
@@ -939,6 +941,7 @@ static int register_job(db_conn *c, void *ctx)
     decl_status to;
     char number[13];
     errs e;
+    int aeo = 0; /* the enterprise's, read by its check (check_enterprise) */
 
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
@@ -984,11 +987,11 @@ static int register_job(db_conn *c, void *ctx)
         goto out;
     errs_init(&e);
     if (x->row.kind == DECL_EXPORT) {
-        if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0)
+        if ((rc = check_enterprise(c, cur.party, &s.es, &e, &aeo)) < 0)
             goto out;
         for (int i = 0; i < e.n; i++)
             memcpy(e.items[i].path, "/exporter/tax_code", sizeof "/exporter/tax_code");
-    } else if ((rc = check_enterprise(c, cur.party, &s.es, &e)) < 0) {
+    } else if ((rc = check_enterprise(c, cur.party, &s.es, &e, &aeo)) < 0) {
         goto out;
     }
     if ((rc = permits_check_and_draw(c, rx->tariff, &rx->ax.d, cur.id, cur.party, x->row.tax_date,
@@ -1062,7 +1065,7 @@ static int register_job(db_conn *c, void *ctx)
                             : store_risk_facts_put(c, rx->facts, rx->ax.d.n_items);
     }
     if (rc == 0 && next.channel == CH_GREEN) { /* e-Payment: AEO green is released at once */
-        int cleared = pay_on_registered(c, cur.id, cur.party, x->job.now, x->job.req);
+        int cleared = pay_on_registered(c, cur.id, aeo, x->job.now, x->job.req);
         rc = cleared < 0 ? cleared : 0;
         if (cleared == 1)
             to = ST_CLEARED;

@@ -30,10 +30,10 @@ int pay_ledger_add(db_conn *c, const char *decl_id, const char *party, int statu
  * guaranteed (>= 0; always 0 for AEO enterprises, which pay monthly), or <0 on a storage error. */
 int64_t pay_clearance_missing(db_conn *c, const char *decl_id, const char *enterprise);
 /* After registration: a green declaration of an AEO enterprise is released (cleared) at once, its
- * taxes falling into the enterprise's monthly statement (due the 10th of the next month).
+ * taxes falling into the enterprise's monthly statement (due the 10th of the next month). aeo:
+ * whether the enterprise is one (pay_is_aeo), as the caller read it in this transaction.
  * Returns 1 when cleared, 0 when not, <0 on a storage error. */
-int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
-                      const svc_req *req);
+int pay_on_registered(db_conn *c, const char *decl_id, int aeo, int64_t now, const svc_req *req);
 /* After cancellation or invalidation: the declaration owes nothing any more. Its assessment goes
  * to 0, what was paid on it becomes the enterprise's credit, and its guarantees are released (a
  * joint one then covers the enterprise's other waiting declarations). */

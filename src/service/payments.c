@@ -556,12 +556,11 @@ int pay_settle(db_conn *c, pay_settle_ctx *s, const decl_row *m, const ledger_ro
     return rc < 0 ? rc : 0;
 }
 
-int pay_on_registered(db_conn *c, const char *decl_id, const char *enterprise, int64_t now,
-                      const svc_req *req)
+int pay_on_registered(db_conn *c, const char *decl_id, int aeo, int64_t now, const svc_req *req)
 {
-    int aeo = pay_is_aeo(c, enterprise), cleared = 0;
-    if (aeo <= 0)
-        return aeo;
+    int cleared = 0;
+    if (!aeo)
+        return 0;
     pay_settle_ctx s = {.req = req, .now = now};
     char due[16], why[120];
     date_format(aeo_deadline(now), due);

@@ -441,7 +441,8 @@ static int seed_one(db_conn *c, seed_job *j, long k)
         rc = store_risk_facts_put_encoded(c, row.id, t1, dp->n_items, t->facts);
     int cleared = 0;
     if (rc == 0 && row.channel == CH_GREEN) {
-        cleared = pay_on_registered(c, row.id, row.party, t1, &dreq);
+        int aeo = pay_is_aeo(c, row.party);
+        cleared = aeo < 0 ? aeo : pay_on_registered(c, row.id, aeo, t1, &dreq);
         rc = cleared < 0 ? cleared : 0;
         res->events += cleared > 0;
     }
