@@ -34,6 +34,7 @@
 #include "service/amendments.h"
 #include "service/inspection.h"
 #include "service/permits.h"
+#include "store/store_audit.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
 #include "store/store_selections.h"
@@ -945,6 +946,9 @@ static int register_job(db_conn *c, void *ctx)
 
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
+    /* its events (registration, assessment, an AEO's release) are written at the job's end, their
+     * reads sent with the job's next statements: nothing here reads the events table */
+    audit_defer_events(c);
     /* The enterprise check's look-ups, the next number and the first bill of lading's manifest
      * go with the declaration's read (one round trip to a database server instead of four): the
      * party and the kind are those read before the job, which the declaration still has if it

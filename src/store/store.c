@@ -230,10 +230,10 @@ static int run_batch(store *s, job **batch, int n, int *ran)
     for (int i = 0; i < n && !failed; i++) {
         txn(c, sql_savepoint);
         batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
-        if (batch[i]->rc == 0) /* the dashboard row its events deferred */
-            batch[i]->rc = audit_dash_sync(c);
+        if (batch[i]->rc == 0) /* the events and the dashboard row it held back */
+            batch[i]->rc = audit_job_end(c);
         else
-            audit_dash_forget(c->audit);
+            audit_job_abandon(c);
         /* the writes the engine held back (db_run_nowait) go now: the job has not worked
          * until they did, whatever its code saw */
         int frc = db_flush(c);

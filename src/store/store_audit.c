@@ -171,20 +171,27 @@ void audit_digest_free(audit_digest *d)
 
 /* ---- the declaration's current state ------------------------------------------------------- */
 
+/* An event's reads: its declaration's chain head, the global one, and the state (below) */
+static const char head_sql[] =
+    "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
+static const char ghead_sql[] =
+    "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+static const char state_decl_sql[] =
+    "SELECT number, kind, type_code, status, channel, amendment, declarant, party, office,"
+    " customs_value, total_tax, tax_date, created_at, registered_at, cleared_at, doc, taxes,"
+    " risk, decisions FROM declarations WHERE id = ?";
+static const char state_ledger_sql[] =
+    "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due FROM ledger_entries"
+    " WHERE decl_id = ? ORDER BY seq";
+
 /* Digest of the declaration row (every column but updated_at, a mere touch) and of every ledger
  * entry of it; "absent" when the row does not exist. In two halves so that an event's append
  * sends its reads together (db_send: one round trip to a database server): state_send starts
- * the two queries (st[0], st[1]), state_read steps them into the digest. number gets the
- * declaration's number (or "") when not NULL. */
-static int state_send(db_conn *c, const char *decl_id, int no_ledger, db_stmt *st[2])
+ * the two queries (st[0], st[1]; dsql and lsql: the texts above, or a copy of them), state_read
+ * steps them into the digest. number gets the declaration's number (or "") when not NULL. */
+static int state_send_sql(db_conn *c, const char *dsql, const char *lsql, const char *decl_id,
+                          int no_ledger, db_stmt *st[2])
 {
-    static const char dsql[] =
-        "SELECT number, kind, type_code, status, channel, amendment, declarant, party, office,"
-        " customs_value, total_tax, tax_date, created_at, registered_at, cleared_at, doc, taxes,"
-        " risk, decisions FROM declarations WHERE id = ?";
-    static const char lsql[] =
-        "SELECT seq, at, kind, amount, party, bank, bank_txn, note, due FROM ledger_entries"
-        " WHERE decl_id = ? ORDER BY seq";
     int rc = DB_ERR;
     st[0] = st[1] = NULL;
     if (!(st[0] = db_prepare(c, dsql)))
@@ -201,7 +208,13 @@ static int state_send(db_conn *c, const char *decl_id, int no_ledger, db_stmt *s
     db_reset(c, st[0]);
     if (st[1])
         db_reset(c, st[1]);
+    st[0] = st[1] = NULL;
     return rc < 0 ? rc : DB_ERR;
+}
+
+static int state_send(db_conn *c, const char *decl_id, int no_ledger, db_stmt *st[2])
+{
+    return state_send_sql(c, state_decl_sql, state_ledger_sql, decl_id, no_ledger, st);
 }
 
 static int state_read(db_conn *c, db_stmt *st[2], char out[65], char number[13])
@@ -377,7 +390,7 @@ static void legacy_hash(const char *prev, const char *decl_id, int64_t seq, int6
     free(buf);
 }
 
-/* ---- append -------------------------------------------------------------------------------- */
+/* ---- the batch's chain heads and the job's dashboard row ---------------------------------- */
 
 void audit_heads_reset(audit_anchor *a, int on)
 {
@@ -388,7 +401,8 @@ void audit_heads_reset(audit_anchor *a, int on)
     a->d_id[0] = 0;
 }
 
-int audit_dash_sync(db_conn *c)
+/* The dashboard row the job owes (audit_anchor dash_id), written now. */
+static int dash_sync_now(db_conn *c)
 {
     audit_anchor *a = c->audit;
     if (!a || !a->dash_id[0])
@@ -399,24 +413,120 @@ int audit_dash_sync(db_conn *c)
     return store_dash_fact_sync(c, id);
 }
 
-void audit_dash_forget(audit_anchor *a)
+/* ---- an event's reads, sent ahead (db_send) and read when its row is written --------------- */
+
+/* Events a job may hold back (audit_defer_events) before they are written. Each holds its own
+ * copies of the chain-head and state reads: a prepared statement is one per SQL text, and the
+ * held-back reads wait for their rows side by side. */
+#define PENDING_MAX 8
+
+/* slot k's copy of each read (slot 0: the texts above, as the events written at once use) */
+static char slot_sql[PENDING_MAX][3][sizeof state_decl_sql];
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+
+static void slot_init(void)
 {
-    if (a)
-        a->dash_id[0] = 0;
+    for (int k = 1; k < PENDING_MAX; k++) {
+        snprintf(slot_sql[k][0], sizeof slot_sql[k][0], "%s", head_sql);
+        snprintf(slot_sql[k][1], sizeof slot_sql[k][1], "%s", state_decl_sql);
+        snprintf(slot_sql[k][2], sizeof slot_sql[k][2], "%s", state_ledger_sql);
+    }
 }
 
-/* known_state: NULL, or the state digest of a declaration this job has just created (its row as
- * bound, store_decl_create): its first event then reads nothing -- the chain is new (seq 1, no
- * link; were it not, the events' key (decl_id, seq) would refuse the row and fail the job) and
- * the state is not read back. */
-static int event_append(db_conn *c, const char *decl_id, int64_t at, const char *actor,
-                        const char *role, const char *action, int from_status, int to_status,
-                        const char *detail_json, const char *extra_json, const char *known_state)
+static const char *slot_text(int k, int which)
 {
-    static const char last[] =
-        "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
-    static const char glast[] =
-        "SELECT gseq, hash FROM events WHERE gseq IS NOT NULL ORDER BY gseq DESC LIMIT 1";
+    static const char *const base[3] = {head_sql, state_decl_sql, state_ledger_sql};
+    if (k == 0)
+        return base[which];
+    pthread_once(&slot_once, slot_init);
+    return slot_sql[k][which];
+}
+
+/* What an event needs before its MAC: its declaration's chain head and the global one (known,
+ * or read), and the state digest (given, or read). */
+typedef struct event_reads {
+    db_stmt *head, *ghead, *st[2]; /* the reads sent (NULL: not needed); st: state_send's */
+    int d_known, g_known;          /* heads known when the reads were sent */
+    int64_t d_seq, g_seq;
+    char d_hash[65], g_hash[65];
+    const char *given; /* the state digest given (store_decl_create), or NULL: read */
+} event_reads;
+
+static void reads_reset(db_conn *c, event_reads *r)
+{
+    db_stmt *st[] = {r->head, r->ghead, r->st[0], r->st[1]};
+    for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+        if (st[i])
+            db_reset(c, st[i]);
+    r->head = r->ghead = r->st[0] = r->st[1] = NULL;
+}
+
+/* Sends what the event must read (slot: the statements' copy), after taking what is known:
+ * d/g NULL or a head known (the chain is new: seq 0, ""). 0 or <0. */
+static int reads_send(db_conn *c, int slot, const char *decl_id, int no_ledger, int new_chain,
+                      const event_reads *d, const event_reads *g, const char *state, event_reads *r)
+{
+    int rc = 0;
+    memset(r, 0, sizeof *r);
+    r->given = state;
+    if (new_chain || d) {
+        r->d_known = 1;
+        r->d_seq = new_chain ? 0 : d->d_seq;
+        snprintf(r->d_hash, sizeof r->d_hash, "%s", new_chain ? "" : d->d_hash);
+    } else if ((r->head = db_prepare(c, slot_text(slot, 0))) &&
+               (rc = db_bind_chain(c, r->head, 1, decl_id, NULL)) == 0) { /* (16 bytes) */
+        rc = db_send(c, r->head);
+    } else {
+        rc = rc ? rc : DB_ERR;
+    }
+    if (rc == 0 && g) {
+        r->g_known = 1;
+        r->g_seq = g->g_seq;
+        snprintf(r->g_hash, sizeof r->g_hash, "%s", g->g_hash);
+    } else if (rc == 0) {
+        rc = (r->ghead = db_prepare(c, ghead_sql)) ? db_send(c, r->ghead) : DB_ERR;
+    }
+    if (rc == 0 && !state)
+        rc = state_send_sql(c, slot_text(slot, 1), slot_text(slot, 2), decl_id, no_ledger, r->st);
+    if (rc != 0)
+        reads_reset(c, r);
+    return rc < 0 ? rc : rc ? DB_ERR : 0;
+}
+
+/* A held-back event: its fields (heap copies) and its reads. */
+typedef struct audit_pending {
+    char *decl_id, *actor, *role, *action, *detail, *extra;
+    int64_t at;
+    int from, to;
+    event_reads r;
+} audit_pending;
+
+struct audit_pending_list {
+    int n;
+    audit_pending p[PENDING_MAX];
+};
+
+static void pending_free(audit_pending *p)
+{
+    free(p->decl_id);
+    free(p->actor);
+    free(p->role);
+    free(p->action);
+    free(p->detail);
+    free(p->extra);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- append -------------------------------------------------------------------------------- */
+
+/* Writes the event whose reads r were sent: steps them, MACs the row and queues its INSERT;
+ * the chain heads it makes known go to the anchor (while a batch is open) and to *made (the
+ * pending events after it: NULL when none). */
+static int event_write(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                       const char *role, const char *action, int from_status, int to_status,
+                       const char *detail_json, const char *extra_json, event_reads *r,
+                       event_reads *made)
+{
     /* feed: commit order across declarations, for GET /notifications (one writer: no race);
      * not covered by the MAC (gseq already orders the trail) */
     static const char ins[] =
@@ -427,69 +537,34 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
     audit_anchor *a = c->audit;
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
     int64_t seq = 1, gseq = 1;
-    int rc;
-    db_stmt *st, *gst = NULL, *sst[2];
-    if (!a) {
-        log_error("audit: event on a connection without the audit key");
-        return DB_ERR;
-    }
-    /* the reads go together (db_send), then each is stepped; a chain head this transaction
-     * appended is known (audit_anchor) and not read */
-    int new_chain = known_state && from_status == 0;
-    int known_d = new_chain || (a->heads_on && a->d_id[0] && strcmp(a->d_id, decl_id) == 0);
-    int known_g = a->heads_on && a->g_known;
-    st = NULL;
-    sst[0] = sst[1] = NULL;
-    if (!known_d) {
-        if (!(st = db_prepare(c, last)))
-            return DB_ERR;
-        rc = db_bind_chain(c, st, 1, decl_id, NULL); /* (16 bytes: migration 20) */
-        rc = rc ? rc : db_send(c, st);
-        if (rc)
-            db_reset(c, st);
-        if (rc)
-            return rc < 0 ? rc : DB_ERR;
+    int rc = DB_DONE, grc = DB_DONE, src = 0;
+    if (r->d_known) {
+        seq = r->d_seq + 1;
+        memcpy(prev, r->d_hash, sizeof prev);
     } else {
-        rc = 0;
-    }
-    if (rc != 0 || (!known_g && (!(gst = db_prepare(c, glast)) || (rc = db_send(c, gst)) != 0)) ||
-        (!new_chain && (rc = state_send(c, decl_id, from_status == 0 && to_status == ST_PROVISIONAL,
-                                        sst)) != 0)) {
-        if (st)
-            db_reset(c, st);
-        if (gst)
-            db_reset(c, gst);
-        return rc < 0 ? rc : DB_ERR;
-    }
-    if (new_chain) {
-        rc = DB_DONE; /* seq 1, prev "" */
-    } else if (known_d) {
-        seq = a->d_seq + 1;
-        memcpy(prev, a->d_hash, sizeof prev);
-        rc = DB_DONE;
-    } else {
-        if ((rc = db_step(c, st)) == DB_ROW) {
-            seq = db_col_int64(c, st, 0) + 1;
-            db_col_hex(c, st, 1, prev);
+        if ((rc = db_step(c, r->head)) == DB_ROW) {
+            seq = db_col_int64(c, r->head, 0) + 1;
+            db_col_hex(c, r->head, 1, prev);
         }
-        db_reset(c, st);
+        db_reset(c, r->head);
+        r->head = NULL;
     }
-    int grc = DB_DONE;
-    if (known_g) {
-        gseq = a->g_seq + 1;
-        memcpy(gprev, a->g_hash, sizeof gprev);
+    if (r->g_known) {
+        gseq = r->g_seq + 1;
+        memcpy(gprev, r->g_hash, sizeof gprev);
     } else {
-        if ((grc = db_step(c, gst)) == DB_ROW) {
-            gseq = db_col_int64(c, gst, 0) + 1;
-            db_col_hex(c, gst, 1, gprev);
+        if ((grc = db_step(c, r->ghead)) == DB_ROW) {
+            gseq = db_col_int64(c, r->ghead, 0) + 1;
+            db_col_hex(c, r->ghead, 1, gprev);
         }
-        db_reset(c, gst);
+        db_reset(c, r->ghead);
+        r->ghead = NULL;
     }
-    int src = 0;
-    if (new_chain)
-        snprintf(state, sizeof state, "%s", known_state);
+    if (r->given)
+        snprintf(state, sizeof state, "%s", r->given);
     else
-        src = state_read(c, sst, state, NULL);
+        src = state_read(c, r->st, state, NULL);
+    r->st[0] = r->st[1] = NULL; /* (state_read reset them) */
     if (rc != DB_ROW && rc != DB_DONE)
         return rc < 0 ? rc : DB_ERR;
     if (grc != DB_ROW && grc != DB_DONE)
@@ -499,7 +574,8 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
     if (event_mac(a->key, prev, gprev, decl_id, seq, gseq, at, actor, role, action, from_status,
                   to_status, detail_json, extra_json, state, hash) != 0)
         return DB_ERR;
-    if (!(st = db_prepare(c, ins)))
+    db_stmt *st = db_prepare(c, ins);
+    if (!st)
         return DB_ERR;
     if ((rc = db_bind_chain(c, st, 1, decl_id, NULL)) != 0) {
         db_reset(c, st);
@@ -519,28 +595,31 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
     db_bind_int64(c, st, 11, gseq);
     db_bind_hex(c, st, 12, state);
     db_bind_text(c, st, 13, extra_json);
-    rc = db_run_nowait(c, st);
-    if (rc == 0) {
-        a->dirty = 1;
-        if (a->heads_on) { /* (a failure of the write fails its job: store.c forgets these) */
-            a->g_known = 1;
-            a->g_seq = gseq;
-            memcpy(a->g_hash, hash, sizeof a->g_hash);
-            if (strlen(decl_id) < sizeof a->d_id) /* (a longer chain name is never kept) */
-                snprintf(a->d_id, sizeof a->d_id, "%s", decl_id);
-            else
-                a->d_id[0] = 0;
-            a->d_seq = seq;
-            memcpy(a->d_hash, hash, sizeof a->d_hash);
-        }
+    if ((rc = db_run_nowait(c, st)) != 0)
+        return rc;
+    a->dirty = 1;
+    if (made) {
+        made->d_seq = seq;
+        made->g_seq = gseq;
+        memcpy(made->d_hash, hash, sizeof made->d_hash);
+        memcpy(made->g_hash, hash, sizeof made->g_hash);
+    }
+    if (a->heads_on) { /* (a failure of the write fails its job: store.c forgets these) */
+        a->g_known = 1;
+        a->g_seq = gseq;
+        memcpy(a->g_hash, hash, sizeof a->g_hash);
+        if (strlen(decl_id) < sizeof a->d_id) /* (a longer chain name is never kept) */
+            snprintf(a->d_id, sizeof a->d_id, "%s", decl_id);
+        else
+            a->d_id[0] = 0;
+        a->d_seq = seq;
+        memcpy(a->d_hash, hash, sizeof a->d_hash);
     }
     /* every change of a declaration or its ledger is followed by its event (the state digest
      * above covers both): the dashboard's row of the declaration follows -- in a writer's batch
-     * once at the job's end (audit_dash_sync, which sees everything the job wrote), unless the
-     * job moves on to another declaration first */
-    if (rc != 0)
-        return rc;
-    /* a declaration's first event (from no status to provisional, the IDA) creates it
+     * once at the job's end (audit_job_end, which sees everything the job wrote), unless the
+     * job moves on to another declaration first.
+     * A declaration's first event (from no status to provisional, the IDA) creates it
      * unregistered: the dashboard has no row for it and gets none (dash_facts holds registered
      * declarations only), so its upsert would select nothing -- one statement per registration
      * saved; a later event of the same job (an IDC) still syncs it */
@@ -548,10 +627,175 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
         return 0;
     if (!a->heads_on || strlen(decl_id) >= sizeof a->dash_id)
         return store_dash_fact_sync(c, decl_id);
-    if (a->dash_id[0] && strcmp(a->dash_id, decl_id) != 0 && (rc = audit_dash_sync(c)) != 0)
+    if (a->dash_id[0] && strcmp(a->dash_id, decl_id) != 0 && (rc = dash_sync_now(c)) != 0)
         return rc;
     snprintf(a->dash_id, sizeof a->dash_id, "%s", decl_id);
     return 0;
+}
+
+/* The held-back events written, in the order they were appended: their reads were sent in
+ * order with the job's statements, so each read what the job had written when it was
+ * appended; stepping the first sends whatever waits and fetches them all (one round trip). */
+static int pending_write(db_conn *c)
+{
+    audit_anchor *a = c->audit;
+    struct audit_pending_list *l = a ? a->pending : NULL;
+    int rc = 0;
+    if (!l)
+        return 0;
+    for (int i = 0; i < l->n; i++) {
+        audit_pending *p = &l->p[i];
+        if (rc == 0) {
+            /* heads taken from the events before it in the list (their writes made them) */
+            for (int j = i - 1; j >= 0 && !p->r.d_known; j--)
+                if (strcmp(l->p[j].decl_id, p->decl_id) == 0) {
+                    p->r.d_known = 1;
+                    p->r.d_seq = l->p[j].r.d_seq;
+                    memcpy(p->r.d_hash, l->p[j].r.d_hash, sizeof p->r.d_hash);
+                }
+            if (i > 0 && !p->r.g_known) {
+                p->r.g_known = 1;
+                p->r.g_seq = l->p[i - 1].r.g_seq;
+                memcpy(p->r.g_hash, l->p[i - 1].r.g_hash, sizeof p->r.g_hash);
+            }
+            event_reads made = {0};
+            rc = event_write(c, p->decl_id, p->at, p->actor, p->role, p->action, p->from, p->to,
+                             p->detail, p->extra, &p->r, &made);
+            /* what the next ones take: this event is its chain's head and the global one */
+            p->r.d_known = p->r.g_known = 1;
+            p->r.d_seq = made.d_seq;
+            p->r.g_seq = made.g_seq;
+            memcpy(p->r.d_hash, made.d_hash, sizeof p->r.d_hash);
+            memcpy(p->r.g_hash, made.g_hash, sizeof p->r.g_hash);
+        }
+        reads_reset(c, &p->r);
+    }
+    for (int i = 0; i < l->n; i++)
+        pending_free(&l->p[i]);
+    l->n = 0;
+    return rc;
+}
+
+void audit_defer_events(db_conn *c)
+{
+    audit_anchor *a = c->audit;
+    /* a server engine only: SQLite runs a read when it is stepped, which here would be after
+     * the job's later writes (and costs no round trip to save) */
+    if (a && a->heads_on && c->drv->send)
+        a->defer = 1;
+}
+
+int audit_job_end(db_conn *c)
+{
+    audit_anchor *a = c->audit;
+    if (!a)
+        return 0;
+    a->defer = 0;
+    int rc = pending_write(c);
+    int drc = rc == 0 ? dash_sync_now(c) : 0;
+    if (rc != 0)
+        a->dash_id[0] = 0;
+    return rc ? rc : drc;
+}
+
+void audit_job_abandon(db_conn *c)
+{
+    audit_anchor *a = c->audit;
+    if (!a)
+        return;
+    a->defer = 0;
+    a->dash_id[0] = 0;
+    struct audit_pending_list *l = a->pending;
+    for (int i = 0; l && i < l->n; i++) {
+        reads_reset(c, &l->p[i].r);
+        pending_free(&l->p[i]);
+    }
+    if (l)
+        l->n = 0;
+}
+
+/* known_state: NULL, or the state digest of a declaration this job has just created (its row as
+ * bound, store_decl_create): its first event then reads nothing -- the chain is new (seq 1, no
+ * link; were it not, the events' key (decl_id, seq) would refuse the row and fail the job) and
+ * the state is not read back.
+ * In a job that defers its events (audit_defer_events), the reads are sent and the event held
+ * back until the job's end (audit_job_end), so that the job's next statements go with them. */
+static int event_append(db_conn *c, const char *decl_id, int64_t at, const char *actor,
+                        const char *role, const char *action, int from_status, int to_status,
+                        const char *detail_json, const char *extra_json, const char *known_state)
+{
+    audit_anchor *a = c->audit;
+    if (!a) {
+        log_error("audit: event on a connection without the audit key");
+        return DB_ERR;
+    }
+    int new_chain = known_state && from_status == 0;
+    int no_ledger = from_status == 0 && to_status == ST_PROVISIONAL;
+    struct audit_pending_list *l = a->pending;
+    int rc;
+    if (a->defer && !a->pending && !(a->pending = l = calloc(1, sizeof *l)))
+        return DB_ERR;
+    if (l && l->n && (!a->defer || l->n == PENDING_MAX) && (rc = pending_write(c)) != 0)
+        return rc;
+    /* a chain head this transaction appended is known (audit_anchor) and not read, nor is one
+     * an event held back before this one will make (pending_write) */
+    int held = 0;
+    for (int j = 0; l && j < l->n && !held; j++)
+        held = strcmp(l->p[j].decl_id, decl_id) == 0;
+    event_reads anchor = {0}, *d = NULL, *g = NULL;
+    if (a->heads_on && a->d_id[0] && strcmp(a->d_id, decl_id) == 0 && !held) {
+        anchor.d_seq = a->d_seq;
+        memcpy(anchor.d_hash, a->d_hash, sizeof anchor.d_hash);
+        d = &anchor;
+    }
+    if (a->heads_on && a->g_known && !(l && l->n)) {
+        anchor.g_seq = a->g_seq;
+        memcpy(anchor.g_hash, a->g_hash, sizeof anchor.g_hash);
+        g = &anchor;
+    }
+    if (a->defer) {
+        audit_pending *p = &l->p[l->n];
+        int slot = l->n;
+        /* an event held back before this one gives the heads (pending_write): not read */
+        if (held || l->n) {
+            if (held)
+                d = &anchor;
+            g = &anchor;
+        }
+        p->decl_id = strdup(decl_id);
+        p->actor = strdup(actor ? actor : "");
+        p->role = strdup(role ? role : "");
+        p->action = strdup(action ? action : "");
+        p->detail = detail_json ? strdup(detail_json) : NULL;
+        p->extra = extra_json ? strdup(extra_json) : NULL;
+        p->at = at;
+        p->from = from_status;
+        p->to = to_status;
+        if (!p->decl_id || !p->actor || !p->role || !p->action || (detail_json && !p->detail) ||
+            (extra_json && !p->extra)) {
+            pending_free(p);
+            return DB_ERR;
+        }
+        if ((rc = reads_send(c, slot, decl_id, no_ledger, new_chain, d, g, known_state, &p->r)) !=
+            0) {
+            pending_free(p);
+            return rc;
+        }
+        /* (known from the list, not from the anchor: pending_write fills them in) */
+        if (held)
+            p->r.d_known = 0;
+        if (slot > 0)
+            p->r.g_known = 0;
+        l->n++;
+        return 0;
+    }
+    event_reads r;
+    if ((rc = reads_send(c, 0, decl_id, no_ledger, new_chain, d, g, known_state, &r)) != 0)
+        return rc;
+    rc = event_write(c, decl_id, at, actor, role, action, from_status, to_status, detail_json,
+                     extra_json, &r, NULL);
+    reads_reset(c, &r);
+    return rc;
 }
 
 int store_event_append_x(db_conn *c, const char *decl_id, int64_t at, const char *actor,
@@ -824,6 +1068,12 @@ int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int crea
 
 void audit_anchor_close(audit_anchor *a)
 {
+    if (a->pending) { /* (empty after every job; the connection's statements go with it) */
+        for (int i = 0; i < a->pending->n; i++)
+            pending_free(&a->pending->p[i]);
+        free(a->pending);
+        a->pending = NULL;
+    }
     if (a->log_fd >= 0)
         close(a->log_fd);
     a->log_fd = -1;

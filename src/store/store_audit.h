@@ -54,14 +54,26 @@ typedef struct audit_anchor {
      * (audit_dash_sync) instead of once per event -- a registration's IDC appends two events
      * (registration, ledger) to one declaration. "" none. */
     char dash_id[33];
+    /* Events the job in progress holds back (audit_defer_events): NULL until first needed. */
+    int defer;
+    struct audit_pending_list *pending;
 } audit_anchor;
 
 /* Forgets the chain heads known (above) and allows (on=1) or stops (on=0) keeping them. */
 void audit_heads_reset(audit_anchor *a, int on);
-/* The job's end: writes the dashboard row its events deferred (0 or the DB_* error; on a server
- * engine queued like the other writes), or forgets it (the job is rolled back). */
-int audit_dash_sync(db_conn *c);
-void audit_dash_forget(audit_anchor *a);
+/* For the rest of the job in progress on the writer's open batch, on a server engine: an event's
+ * reads (its chain head, the state digest's rows) are sent with the job's next statements and
+ * the event is written at the job's end, so that a job appending several events between its
+ * writes waits for one round trip for all of them instead of one each (a registration: its
+ * registration and assessment events). The reads still see what the job had written when the
+ * event was appended (a pipeline runs in order). For jobs that do not read the events table
+ * after appending one (the dashboard row is written after them, at the job's end). */
+void audit_defer_events(db_conn *c);
+/* The job's end: writes the events it held back, then the dashboard row its events deferred (0
+ * or the DB_* error; on a server engine queued like the other writes). */
+int audit_job_end(db_conn *c);
+/* The job is rolled back: forgets both (the reads sent are reset). */
+void audit_job_abandon(db_conn *c);
 
 /* Loads BASE.audit-key (BASE: db_state_base of db_path, store/db.h), or creates it (32 random
  * bytes, hex, mode 0600) when `create` is set or when the database holds no keyed event yet. 0, or
