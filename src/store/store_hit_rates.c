@@ -85,7 +85,8 @@ int store_risk_selections_put(db_conn *c, const char *decl_id, int64_t registere
         db_bind_text(c, st, 3, code);
         db_bind_int64(c, st, 4, ref);
         db_bind_int64(c, st, 5, strcmp(ch, "red") ? 2 : 3);
-        if ((rc = db_run(c, st)) != 0)
+        /* nothing read back: on a server engine it goes with the job's next round trip */
+        if ((rc = db_run_nowait(c, st)) != 0)
             break;
     }
     json_decref(j);
