@@ -538,6 +538,8 @@ static int event_write(db_conn *c, const char *decl_id, int64_t at, const char *
     char prev[65] = "", gprev[65] = "", hash[65], state[65];
     int64_t seq = 1, gseq = 1;
     int rc = DB_DONE, grc = DB_DONE, src = 0;
+    if ((!r->d_known && !r->head) || (!r->g_known && !r->ghead) || (!r->given && !r->st[0]))
+        return DB_ERR; /* (a head neither known nor read: cannot happen) */
     if (r->d_known) {
         seq = r->d_seq + 1;
         memcpy(prev, r->d_hash, sizeof prev);
@@ -762,17 +764,17 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
                 d = &anchor;
             g = &anchor;
         }
-        p->decl_id = strdup(decl_id);
-        p->actor = strdup(actor ? actor : "");
-        p->role = strdup(role ? role : "");
-        p->action = strdup(action ? action : "");
-        p->detail = detail_json ? strdup(detail_json) : NULL;
-        p->extra = extra_json ? strdup(extra_json) : NULL;
+        /* (copied as given, NULL included: the MAC covers them as the caller passed them) */
+        const char *in[6] = {decl_id, actor, role, action, detail_json, extra_json};
+        char **out[6] = {&p->decl_id, &p->actor, &p->role, &p->action, &p->detail, &p->extra};
+        int lost = 0;
+        for (int k = 0; k < 6; k++)
+            if (in[k] && !(*out[k] = strdup(in[k])))
+                lost = 1;
         p->at = at;
         p->from = from_status;
         p->to = to_status;
-        if (!p->decl_id || !p->actor || !p->role || !p->action || (detail_json && !p->detail) ||
-            (extra_json && !p->extra)) {
+        if (lost) {
             pending_free(p);
             return DB_ERR;
         }
