@@ -1072,8 +1072,8 @@ static const char decl_insert_sql[] =
     " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/* A packed column's text as a read gives it back (store_col_packed of the bytes bound): "" for
- * none, NULL when out of memory. */
+/* A packed column's text as a read gives it back (store_col_packed of the bytes bound from it):
+ * heap; NULL for none (NULL bound) or when out of memory. */
 static char *packed_as_read(const char *bound)
 {
     size_t n;
