@@ -531,7 +531,10 @@ static int create_job(db_conn *c, void *ctx)
     int rc = no_mandate(c, x, x->row.party, x->row.declarant);
     if (rc != 0)
         return rc;
-    /* the row and its first event, whose state is the row as bound: nothing read back */
+    /* the row and its first event, whose state is the row as bound: nothing read back; the
+     * writes go with the next job's first round trip (db_confirm_later: nothing here looks at
+     * their errors) */
+    db_confirm_later(c);
     char *d = event_detail(x, NULL);
     rc = store_decl_create(c, &x->row, x->job.now, x->job.req->party, x->job.req->role, "ida", d);
     free(d);
@@ -949,6 +952,7 @@ static int register_job(db_conn *c, void *ctx)
     /* its events (registration, assessment, an AEO's release) are written at the job's end, their
      * reads sent with the job's next statements: nothing here reads the events table */
     audit_defer_events(c);
+    db_confirm_later(c); /* nor at their writes' errors: confirmed with the next job's */
     /* The enterprise check's look-ups, the next number and the first bill of lading's manifest
      * go with the declaration's read (one round trip to a database server instead of four): the
      * party and the kind are those read before the job, which the declaration still has if it

@@ -102,6 +102,14 @@ typedef struct db_driver {
      * the transaction's end restores the connection's setting (the office's searches keep
      * plans for their values). SQLite plans each statement once. */
     int (*generic_plans)(db_conn *c);
+    /* Optional (NULL: a job's writes are confirmed at its end, as flush makes them). Where a
+     * job called db_confirm_later, store.c does not flush after it: its held-back writes go with
+     * the next job's first round trip. mark records where the next job's statements begin;
+     * failed_before_mark returns 1, with the error in msg, when a statement queued before the
+     * last mark has failed since the transaction began: an earlier job's write, which that job
+     * could not see (store.c then refuses the whole batch: nothing written, every job 503). */
+    void (*mark)(db_conn *c);
+    int (*failed_before_mark)(db_conn *c, char *msg, size_t n);
 } db_driver;
 
 struct audit_anchor;
@@ -109,6 +117,7 @@ struct audit_anchor;
 struct db_conn {
     const db_driver *drv;
     struct audit_anchor *audit; /* set on the connection that appends audit events (writer) */
+    int confirm_later;          /* db_confirm_later was called by the job running (store.c) */
 };
 
 extern const db_driver db_sqlite_driver;
@@ -153,6 +162,12 @@ int db_send(db_conn *c, db_stmt *s);
  * NULL and returns the error. */
 int db_send_into(db_conn *c, db_stmt *s, db_stmt **out);
 int db_flush(db_conn *c);
+/* Called by a write job whose code never looks at its own writes' errors (it learns nothing from
+ * them but "the job failed"): if it succeeds, its held-back writes need not be confirmed before
+ * the next job of the batch runs (one round trip less per job on a database server). Should one
+ * of them fail after all, the batch is refused as a whole (store.c run_batch). A no-op where the
+ * driver has no mark (SQLite runs each statement when stepped). */
+static inline void db_confirm_later(db_conn *c) { c->confirm_later = c->drv->mark != NULL; }
 /* db_driver's generic_plans; 0 without it. */
 int db_generic_plans(db_conn *c);
 /* Round trips to a database server made by this process so far, every connection (PostgreSQL:

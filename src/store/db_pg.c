@@ -57,6 +57,7 @@ typedef struct pg_queued {
     char **vals;
     int owned;
     pg_stmt *reader;
+    uint64_t seq; /* pg_conn seq */
 } pg_queued;
 
 /* Where plans are kept (the writer's session, a read transaction of db.h generic_plans), a
@@ -91,6 +92,12 @@ typedef struct pg_conn {
     int first_rc;
     int writer;
     int pending; /* results of a pipeline sent without waiting (commit_async), not read yet */
+    /* Each queued statement's number (seq, counted per connection), the last number before the
+     * last mark (db.h mark), and whether a statement from before it has failed in this
+     * transaction, with its error: an earlier job's held-back write (store.c run_batch). */
+    uint64_t seq, mark_seq;
+    int failed_before_mark;
+    char mark_err[512];
 } pg_conn;
 
 struct pg_stmt {
@@ -378,7 +385,7 @@ static int queue_has_reader(const pg_conn *c)
  * it, which fails with the same error. */
 static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
 {
-    int n = c->nq, rc = DB_OK;
+    int n = c->nq, rc = DB_OK, first_err_at = -1;
     PGresult *first_err = NULL, *mine = NULL;
     if (out)
         *out = NULL;
@@ -405,9 +412,10 @@ static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
         ExecStatusType st = PQresultStatus(r);
         int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
         pg_stmt *reader = i < n ? c->q[i].reader : NULL;
-        if (st == PGRES_FATAL_ERROR && !first_err)
+        if (st == PGRES_FATAL_ERROR && !first_err) {
             first_err = r;
-        else if (ok && reader)
+            first_err_at = i;
+        } else if (ok && reader)
             reader->res = r;
         else if (ok && i == n)
             mine = r;
@@ -429,6 +437,10 @@ static int flush(pg_conn *c, pg_stmt *s, PGresult **out)
         goto broken;
     if (first_err) {
         rc = classify(c, first_err);
+        if (first_err_at < n && c->q[first_err_at].seq <= c->mark_seq && !c->failed_before_mark) {
+            c->failed_before_mark = 1;
+            snprintf(c->mark_err, sizeof c->mark_err, "%s", c->err);
+        }
         PQclear(first_err);
         PQclear(mine);
         mine = NULL;
@@ -599,7 +611,7 @@ static int enqueue(pg_conn *c, pg_stmt *s, char **vals, int owned, pg_stmt *read
             return rc;
         }
     }
-    c->q[c->nq++] = (pg_queued){s->name, s->nparams, vals, owned, reader};
+    c->q[c->nq++] = (pg_queued){s->name, s->nparams, vals, owned, reader, ++c->seq};
     return DB_OK;
 }
 
@@ -828,13 +840,34 @@ static int run_simple(db_conn *bc, const char *sql)
 
 static int pg_begin(db_conn *bc, int write)
 {
-    ((pg_conn *)bc)->first_rc = 0;
+    pg_conn *c = (pg_conn *)bc;
+    c->first_rc = 0;
+    c->failed_before_mark = 0;
+    c->mark_seq = c->seq;
     if (!write)
         return run_simple(bc, sql_begin_read);
     int rc = run_simple(bc, sql_begin);
     if (rc == DB_OK && (rc = run_simple(bc, sql_writer_lock)) != DB_OK)
         run_simple(bc, "ROLLBACK");
     return rc;
+}
+
+/* What waits in the queue (and every statement before) belongs to an earlier job. Sending
+ * those writes here without waiting, so that the server ran them while the writer's thread
+ * prepared the next job, made no difference on 2 cores (docs/performance.md, stop 23): they go
+ * with the next job's first round trip. */
+static void pg_mark(db_conn *bc)
+{
+    pg_conn *c = (pg_conn *)bc;
+    c->mark_seq = c->seq;
+}
+
+static int pg_failed_before_mark(db_conn *bc, char *msg, size_t n)
+{
+    pg_conn *c = (pg_conn *)bc;
+    if (c->failed_before_mark && msg && n)
+        snprintf(msg, n, "%s", c->mark_err);
+    return c->failed_before_mark;
 }
 
 static int pg_generic_plans(db_conn *bc)
@@ -915,4 +948,6 @@ const db_driver db_pg_driver = {
     .send = pg_send,
     .flush = pg_flush,
     .generic_plans = pg_generic_plans,
+    .mark = pg_mark,
+    .failed_before_mark = pg_failed_before_mark,
 };

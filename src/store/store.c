@@ -186,6 +186,13 @@ static int txn(db_conn *c, const char *sql)
     return rc == DB_DONE ? DB_OK : rc;
 }
 
+/* Whether a write held back by an earlier job of the batch (db_confirm_later) has failed: that
+ * job answered success, and its savepoint is gone, so nothing but the whole batch can be undone. */
+static int held_write_failed(db_conn *c, char *cause, size_t n)
+{
+    return c->drv->failed_before_mark && c->drv->failed_before_mark(c, cause, n);
+}
+
 /* 0 committed; DB_UNAVAILABLE the storage failed (every job of the batch is refused, nothing
  * was written); JOB_LOST the connection is lost (outcome unknown if it broke during COMMIT);
  * DB_BUSY or DB_ERR the COMMIT was refused (nothing was written). *ran = 0 when no job ran (the
@@ -225,21 +232,34 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         return rc == DB_BUSY ? DB_BUSY : DB_ERR;
     }
     int failed = 0;
+    /* a job that succeeded and called db_confirm_later left writes held back: they go with the
+     * next job's first round trip, and an error from them is one of "earlier" (before the mark) */
+    int held = 0;
     *ran = 1;
     audit_heads_reset(c->audit, 1);
     for (int i = 0; i < n && !failed; i++) {
+        if (c->drv->mark)
+            c->drv->mark(c);
         txn(c, sql_savepoint);
+        c->confirm_later = 0;
         batch[i]->rc = batch[i]->fn(c, batch[i]->ctx);
         if (batch[i]->rc == 0) /* the events and the dashboard row it held back */
             batch[i]->rc = audit_job_end(c);
         else
             audit_job_abandon(c);
+        if (batch[i]->rc == 0 && c->confirm_later) {
+            held = 1;
+            txn(c, sql_release);
+            continue;
+        }
         /* the writes the engine held back (db_run_nowait) go now: the job has not worked
          * until they did, whatever its code saw */
         int frc = db_flush(c);
         if (batch[i]->rc == 0 && frc != 0)
             batch[i]->rc = frc;
-        if (db_take_fault(c, cause, sizeof cause))
+        if (held && held_write_failed(c, cause, sizeof cause))
+            failed = 2; /* an earlier job's: its code never saw it, its answer is wrong */
+        else if (db_take_fault(c, cause, sizeof cause))
             failed = 1; /* the storage refused a statement: the transaction is lost */
         else if (batch[i]->rc != 0) {
             txn(c, sql_rollback_to);
@@ -247,8 +267,15 @@ static int run_batch(store *s, job **batch, int n, int *ran)
         }
         if (!failed)
             txn(c, sql_release);
+        held = 0;
     }
     audit_heads_reset(c->audit, 0);
+    if (!failed && held) { /* the last jobs' held-back writes: confirmed before the COMMIT */
+        c->drv->mark(c);
+        db_flush(c);
+        if (held_write_failed(c, cause, sizeof cause))
+            failed = 2;
+    }
     if (!failed) {
         rc = txn(c, sql_commit);
         if (rc == DB_OK)
@@ -261,7 +288,11 @@ static int run_batch(store *s, job **batch, int n, int *ran)
     txn(c, sql_rollback);
     db_take_fault(c, NULL, 0);
     if (failed) {
-        fault(s, "a write transaction failed", cause, n);
+        fault(s,
+              failed == 2
+                  ? "a write held back by an answered job failed (the batch was rolled back)"
+                  : "a write transaction failed",
+              cause, n);
         return DB_UNAVAILABLE;
     }
     log_error("store: COMMIT failed: %s", db_errmsg(c));

@@ -231,6 +231,90 @@ class T30PgTwoServers(OwnEnvCase):
         self.assertIn("every hash chain intact", p.stdout)
 
 
+class T30PgHeldWrites(OwnEnvCase):
+    """A registration's last writes (its events, its dashboard row) are not confirmed at its end:
+    they go with the next job's first round trip (db_confirm_later, store.c run_batch). Should one
+    of them fail, the job that wrote it has already been given its answer; the whole batch is then
+    refused (503, nothing written), never a 200 for a registration that was rolled back."""
+    env_name = "heldwrites"
+    engine, engine_note = "postgresql", PG_ONLY
+    WRITER_LOCK = 6009165746368749568  # db_pg.c PG_WRITER_LOCK_KEY
+
+    def count(self, sql):
+        return self.env.connect_db().execute(sql).fetchone()[0]
+
+    def wait_for(self, what, test):
+        deadline = time.time() + 30
+        while not test():
+            if time.time() > deadline:
+                raise AssertionError("waited 30 s for " + what)
+            time.sleep(0.05)
+
+    def queued(self):
+        _, text, _ = self.call("GET", "/metrics")
+        m = re.search(r"^ecustoms_store_queued (\d+)", text, re.M)
+        return int(m.group(1)) if m else 0
+
+    def test_a_failed_held_write_refuses_its_batch(self):
+        ids = [self.create()["id"] for _ in range(7)]
+        blocker, rest = ids[0], ids[1:]
+        refused = rest[:4]  # their dashboard rows fail (the registration's last write)
+        con = self.env.connect_db()
+        con.execute("CREATE FUNCTION refuse_dash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    " IF NEW.decl_id IN (%s) THEN RAISE EXCEPTION 'refused by the test'; END IF;"
+                    " RETURN NEW; END $$" % ", ".join("'%s'" % i for i in refused))
+        con.execute("CREATE TRIGGER refuse_dash BEFORE INSERT ON dash_facts FOR EACH ROW"
+                    " EXECUTE FUNCTION refuse_dash()")
+        # The writer's lock held here: the blocker's batch waits at its BEGIN while the six other
+        # registrations queue behind it, and then run as one batch.
+        lock = subprocess.Popen(["psql", "-X", "-q", "-d", self.env.db], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        results, mu = {}, threading.Lock()
+
+        def register(key):
+            st, b, h = self.call("POST", "/api/v1/declarations/%s/register" % key, "active")
+            with mu:
+                results[key] = (st, b)
+
+        threads = []
+        try:
+            lock.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % self.WRITER_LOCK)
+            lock.stdin.flush()
+            advisory = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND %s"
+            self.wait_for("the test's lock", lambda: self.count(advisory % "granted") >= 1)
+            threads.append(threading.Thread(target=register, args=(blocker,)))
+            threads[-1].start()
+            self.wait_for("the writer to wait", lambda: self.count(advisory % "NOT granted") >= 1)
+            for key in rest:
+                threads.append(threading.Thread(target=register, args=(key,)))
+                threads[-1].start()
+            self.wait_for("six queued registrations", lambda: self.queued() >= len(rest))
+        finally:
+            lock.stdin.write("COMMIT;\n")
+            lock.stdin.close()
+            lock.wait(30)
+            for t in threads:
+                t.join(60)
+        self.assertEqual(results[blocker][0], 200, results[blocker])
+        for key in rest:
+            st, b = results[key]
+            got = self.get(key)
+            if st == 200:  # answered registered: it is
+                self.assertEqual(got["number"], b["number"])
+                self.assertNotIn(key, refused)
+            else:  # refused: nothing of it was written
+                self.assertEqual((st, error_codes(b)), (503, [("storage_unavailable", "")]), key)
+                self.assertIsNone(got.get("number"), got)
+                self.assertEqual(got["status"], "provisional")
+        con.execute("DROP TRIGGER refuse_dash ON dash_facts")
+        con.execute("DROP FUNCTION refuse_dash()")
+        numbers = [b["number"] for st, b in results.values() if st == 200]
+        for key in rest:  # a retry registers what was refused
+            if results[key][0] != 200:
+                numbers.append(self.register(key)["number"])
+        self.assertEqual(len(set(numbers)), len(ids))
+
+
 class T30PgAudit(OwnEnvCase):
     """The keyed audit trail on PostgreSQL as on SQLite: its key and checkpoint log live
     in the state directory (--state-dir or $ECUSTOMS_STATE_DIR, named by the database), and
