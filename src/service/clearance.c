@@ -636,12 +636,23 @@ typedef struct read_ctx {
     int found;
     event_row *events;
     int n_events;
+    char *stored[2]; /* with want_stored: the document and tax document as their columns read */
+    int want_stored;
 } read_ctx;
+
+static void read_release(read_ctx *x)
+{
+    decl_row_release(&x->row);
+    free(x->stored[0]);
+    free(x->stored[1]);
+    x->stored[0] = x->stored[1] = NULL;
+}
 
 static int get_job(db_conn *c, void *ctx)
 {
     read_ctx *x = ctx;
-    x->found = store_decl_get(c, x->key, &x->row);
+    x->found = x->want_stored ? store_decl_get_stored(c, x->key, &x->row, x->stored)
+                              : store_decl_get(c, x->key, &x->row);
     if (x->found == 1 && x->events)
         x->n_events = store_event_list(c, x->row.id, x->events, 1000);
     if (x->n_events < 0)
@@ -852,6 +863,11 @@ typedef struct register_ctx {
     int taxes_kept;       /* the stored tax document is exact still: not rewritten */
     char *facts_text;     /* facts encoded outside the writer, or NULL */
     int registered;       /* the job went through (not a replay, not refused) */
+    /* the row as the reader read it: the document and tax document as their columns read
+     * (store_decl_get_stored) and the decisions, for the state digest of the registration's
+     * events computed from what the job writes (store_decl_state_keep) */
+    char *const *stored;
+    const char *decisions;
     json_t
         *dup_warnings; /* the enterprise declared this invoice / bill of lading before (or NULL) */
     int channel;       /* the channel it was given, when registered */
@@ -922,14 +938,14 @@ static int check_enterprise(db_conn *c, const char *tax_code, enterprise_sent *s
 typedef struct register_sent {
     enterprise_sent es;
     insp_agencies ag;
-    db_stmt *seq, *mbl, *ledger;
+    db_stmt *seq, *mbl, *ledger, *head;
 } register_sent;
 
 static void register_unsend(db_conn *c, register_sent *s)
 {
     enterprise_unsend(c, &s->es);
     insp_agencies_unsend(c, &s->ag);
-    db_stmt **st[] = {&s->seq, &s->mbl, &s->ledger};
+    db_stmt **st[] = {&s->seq, &s->mbl, &s->ledger, &s->head};
     for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
         if (*st[i])
             db_reset(c, *st[i]);
@@ -945,7 +961,9 @@ static int register_job(db_conn *c, void *ctx)
     decl_status to;
     char number[13];
     errs e;
-    int aeo = 0; /* the enterprise's, read by its check (check_enterprise) */
+    int aeo = 0;               /* the enterprise's, read by its check (check_enterprise) */
+    ledger_row *ledger = NULL; /* the declaration's ledger, read with it */
+    int n_ledger = 0;
 
     if (svc_idem_lookup(c, x->job.req, &x->job.reply))
         return 1;
@@ -969,8 +987,10 @@ static int register_job(db_conn *c, void *ctx)
         rc = svc_manifest_send(c, &rx->ax.d, &s.mbl);
     if (rc == 0)
         rc = insp_agencies_send(c, rx->tariff, &rx->ax.d, &s.ag);
-    if (rc == 0) /* (nothing below writes the ledger before pay_ledger_assess_sent reads it) */
+    if (rc == 0) /* (read below, before anything writes the ledger) */
         rc = store_ledger_list_send(c, x->key, &s.ledger);
+    if (rc == 0) /* the declaration's chain head: its events read none (audit_head_send) */
+        rc = audit_head_send(c, x->key, &s.head);
     if (rc == 0)
         rc = store_decl_get_meta(c, x->key, &cur);
     if (rc <= 0)
@@ -991,6 +1011,18 @@ static int register_job(db_conn *c, void *ctx)
             svc_error(SVC_CONFLICT, "illegal_transition",
                       "the declaration is not provisional any more (or changed meanwhile)"));
     }
+    /* the chain head and the ledger came with the declaration: taken before any write */
+    if ((rc = audit_head_take(c, s.head, cur.id)) != 0)
+        goto out;
+    s.head = NULL;
+    if (!(ledger = malloc(PAY_LEDGER_READ_MAX * sizeof *ledger))) {
+        rc = DB_ERR;
+        goto out;
+    }
+    n_ledger = store_ledger_list_read(c, s.ledger, ledger, PAY_LEDGER_READ_MAX);
+    s.ledger = NULL;
+    if ((rc = n_ledger < 0 ? n_ledger : 0) != 0)
+        goto out;
     if ((rc = no_mandate(c, x, cur.party, cur.declarant)) != 0)
         goto out;
     errs_init(&e);
@@ -1032,6 +1064,18 @@ static int register_job(db_conn *c, void *ctx)
     next.tax_date = x->row.tax_date;
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
+    /* The state its events digest: the row as this job left it (the document and decisions as
+     * the reader read them, unchanged since: updated_at is), and the ledger read above; each
+     * entry the job appends is added (store_ledger_append_seq). Only with the tax document's
+     * text as its column will read it back: the one kept, or packed before the job. */
+    const char *taxes_stored = rx->taxes_kept ? rx->stored[1] : rx->taxes_packed;
+    if (rc == 0 && rx->stored && rx->stored[0] && taxes_stored && n_ledger <= PAY_LEDGER_READ_MAX) {
+        decl_row st = next;
+        st.doc = rx->stored[0];
+        st.taxes = (char *)taxes_stored;
+        st.decisions = (char *)rx->decisions;
+        rc = store_decl_state_keep(c, &st, ledger, n_ledger);
+    }
     json_t *warnings = NULL; /* e-Manifest: link the bills of lading, warn when unmanifested */
     json_t *owed = NULL;     /* specialised inspection: what the items owe */
     if (rc == 0) {
@@ -1059,9 +1103,8 @@ static int register_job(db_conn *c, void *ctx)
     if (rc == 0) /* specialised inspection: what each item owes to connected agencies */
         rc = insp_on_register_sent(c, rx->tariff, &rx->ax.d, cur.id, x->job.now, 1, &s.ag, &owed);
     if (rc == 0) { /* e-Payment: the assessment opens the declaration's tax ledger */
-        rc = pay_ledger_assess_sent(c, s.ledger, cur.id, cur.party, to, next.total_tax, x->job.now,
-                                    x->job.req, "registration");
-        s.ledger = NULL; /* read there */
+        rc = pay_ledger_assess_read(c, ledger, n_ledger, cur.id, cur.party, to, next.total_tax,
+                                    x->job.now, x->job.req, "registration");
     }
     if (rc == 0 && rx->facts) { /* learned selectivity's input (encoded before the job) */
         for (int i = 0; i < rx->ax.d.n_items; i++) {
@@ -1106,6 +1149,7 @@ static int register_job(db_conn *c, void *ctx)
 out:
     register_unsend(c, &s);
     decl_row_release(&cur);
+    free(ledger);
     return rc;
 }
 
@@ -1325,20 +1369,20 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
         return svc_error(SVC_ERROR, "random", "no randomness for random selection; retry later");
 
     /* 1. read the provisional declaration */
-    read_ctx rd = {.key = id};
+    read_ctx rd = {.key = id, .want_stored = 1};
     if (store_read(a->st, get_job, &rd) != 0)
         return svc_error(SVC_ERROR, "storage", "cannot read the declaration");
     if (rd.found != 1 || !can_see(req, &rd.row)) {
-        decl_row_release(&rd.row);
+        read_release(&rd);
         return svc_error(SVC_NOT_FOUND, "not_found", "no such declaration");
     }
     if (rd.row.status != ST_PROVISIONAL) {
-        decl_row_release(&rd.row);
+        read_release(&rd);
         return svc_error(SVC_CONFLICT, "illegal_transition",
                          "only a provisional declaration can be registered");
     }
     if (svc_now() > provisional_until(rd.row.created_at)) {
-        decl_row_release(&rd.row);
+        read_release(&rd);
         return svc_error(SVC_CONFLICT, "provisional_expired",
                          "provisional data is kept for 7 days; submit the declaration again");
     }
@@ -1347,7 +1391,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     register_ctx rx = {0};
     date_ymd today = svc_today();
     if (assess_stored(a, rd.row.doc, today, &rx.ax, &r, 0, NULL) != 0) {
-        decl_row_release(&rd.row);
+        read_release(&rd);
         return r;
     }
     /* Registered the day it was assessed (the usual case): the rates are those of the same date,
@@ -1382,6 +1426,8 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     rx.w.row.tax_date = today;
     rx.tariff = a->tariff;
     rx.taxes_packed = rx.taxes_kept ? NULL : store_pack(rx.ax.taxes);
+    rx.stored = rd.stored;
+    rx.decisions = rd.row.decisions;
     rx.facts_text = rx.facts ? store_risk_facts_encode(rx.facts, rx.ax.d.n_items) : NULL;
     r = svc_run_write(a, &rx.w.job, register_job, &rx, "the database refused the registration");
     free(rx.taxes_packed);
@@ -1397,7 +1443,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     json_decref(rx.risk_json);
     free(rx.risk_text);
     assessed_release(&rx.ax);
-    decl_row_release(&rd.row);
+    read_release(&rd);
     return r;
 }
 

@@ -23,6 +23,12 @@ int pay_ledger_assess(db_conn *c, const char *decl_id, const char *party, int st
 int pay_ledger_assess_sent(db_conn *c, db_stmt *sent, const char *decl_id, const char *party,
                            int status, int64_t total_tax, int64_t now, const svc_req *req,
                            const char *why);
+/* The same with the ledger read by the caller: rows[0..n) as store_ledger_list_read gave them
+ * with max PAY_LEDGER_READ_MAX (n above it: not all of them). */
+#define PAY_LEDGER_READ_MAX 255
+int pay_ledger_assess_read(db_conn *c, const ledger_row *rows, int n, const char *decl_id,
+                           const char *party, int status, int64_t total_tax, int64_t now,
+                           const svc_req *req, const char *why);
 /* Adds `amount` to the assessment (e.g. additional tax after an inspection). */
 int pay_ledger_add(db_conn *c, const char *decl_id, const char *party, int status, int64_t amount,
                    int64_t now, const svc_req *req, const char *why);

@@ -32,7 +32,7 @@
 #include "util/utf8.h"
 
 /* MAX_LINES: codec/json_payment.h */
-#define MAX_ENTRIES 256
+#define MAX_ENTRIES (PAY_LEDGER_READ_MAX + 1)
 #define KEY_TTL 60 /* seconds: a replaced key is picked up within a minute, like tokens */
 
 #define PAID_AT_SKEW_S 300 /* a bank's clock may run ahead of ours by up to 5 minutes */
@@ -172,12 +172,20 @@ int pay_ledger_assess_sent(db_conn *c, db_stmt *sent, const char *decl_id, const
                            const char *why)
 {
     ledger_row rows[MAX_ENTRIES];
-    ledger_entry e[MAX_ENTRIES];
-    ledger_balance b;
     int n = sent ? store_ledger_list_read(c, sent, rows, MAX_ENTRIES - 1)
                  : store_ledger_list(c, decl_id, rows, MAX_ENTRIES - 1);
     if (n < 0)
         return n;
+    return pay_ledger_assess_read(c, rows, n, decl_id, enterprise, status, total_tax, now, req,
+                                  why);
+}
+
+int pay_ledger_assess_read(db_conn *c, const ledger_row *rows, int n, const char *decl_id,
+                           const char *enterprise, int status, int64_t total_tax, int64_t now,
+                           const svc_req *req, const char *why)
+{
+    ledger_entry e[MAX_ENTRIES] = {0}; /* (only [0, n] are used: zeroed for the compiler's sake) */
+    ledger_balance b;
     int whole = n < MAX_ENTRIES - 1; /* every entry read, and room for the new one */
     int k = whole ? n : MAX_ENTRIES - 1;
     for (int i = 0; i < k; i++)

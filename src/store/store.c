@@ -1117,47 +1117,69 @@ static char *packed_as_read(const char *bound)
 /* The state digest (store_audit.c state_read) of row r as bind_decl bound it (packed: its packed
  * document and tax document, or NULL where it bound r's own text), with no ledger entry: what a
  * read of a declaration just inserted would digest. 0 or DB_ERR. */
-static int decl_state_digest(const decl_row *r, char *const packed[2], char out[65])
+static int decl_state_add(audit_digest *dp, const decl_row *r, char *const packed[2])
 {
     const char *bound[2] = {packed[0] ? packed[0] : r->doc, packed[1] ? packed[1] : r->taxes};
     char *read[2] = {NULL, NULL};
-    audit_digest d = {0};
-    int rc = audit_digest_begin(&d) == 0 ? 0 : DB_ERR;
+    int rc = 0;
     for (int i = 0; rc == 0 && i < 2; i++)
         if (bound[i] && !(read[i] = bound[i][0] ? packed_as_read(bound[i]) : strdup("")))
             rc = DB_ERR;
     if (rc == 0) {
-        audit_digest_add(&d, "declaration");
-        audit_digest_add(&d, r->number[0] ? r->number : AUDIT_NULL);
-        audit_digest_addi(&d, r->kind);
-        audit_digest_add(&d, r->type_code);
-        audit_digest_addi(&d, r->status);
-        audit_digest_addi(&d, r->channel);
-        audit_digest_addi(&d, r->amendment);
-        audit_digest_add(&d, r->declarant);
-        audit_digest_add(&d, r->party);
-        audit_digest_add(&d, r->office);
-        audit_digest_addi(&d, r->customs_value);
-        audit_digest_addi(&d, r->total_tax);
-        audit_digest_addi(&d, r->tax_date);
-        audit_digest_addi(&d, r->created_at);
-        audit_digest_addi(&d, r->registered_at);
-        audit_digest_addi(&d, r->cleared_at);
-        audit_digest_add(&d, read[0] ? read[0] : AUDIT_NULL);
-        audit_digest_add(&d, read[1] ? read[1] : AUDIT_NULL);
-        audit_digest_add(&d, r->risk ? r->risk : AUDIT_NULL);
-        audit_digest_add(&d, r->decisions ? r->decisions : AUDIT_NULL);
-        rc = audit_digest_end(&d, out) == 0 ? 0 : DB_ERR;
+        audit_digest_add(dp, "declaration");
+        audit_digest_add(dp, r->number[0] ? r->number : AUDIT_NULL);
+        audit_digest_addi(dp, r->kind);
+        audit_digest_add(dp, r->type_code);
+        audit_digest_addi(dp, r->status);
+        audit_digest_addi(dp, r->channel);
+        audit_digest_addi(dp, r->amendment);
+        audit_digest_add(dp, r->declarant);
+        audit_digest_add(dp, r->party);
+        audit_digest_add(dp, r->office);
+        audit_digest_addi(dp, r->customs_value);
+        audit_digest_addi(dp, r->total_tax);
+        audit_digest_addi(dp, r->tax_date);
+        audit_digest_addi(dp, r->created_at);
+        audit_digest_addi(dp, r->registered_at);
+        audit_digest_addi(dp, r->cleared_at);
+        audit_digest_add(dp, read[0] ? read[0] : AUDIT_NULL);
+        audit_digest_add(dp, read[1] ? read[1] : AUDIT_NULL);
+        audit_digest_add(dp, r->risk ? r->risk : AUDIT_NULL);
+        audit_digest_add(dp, r->decisions ? r->decisions : AUDIT_NULL);
     }
-    audit_digest_free(&d);
     free(read[0]);
     free(read[1]);
+    return rc;
+}
+
+static int decl_state_digest(const decl_row *r, char *const packed[2], char out[65])
+{
+    audit_digest d = {0};
+    int rc = audit_digest_begin(&d) == 0 ? decl_state_add(&d, r, packed) : DB_ERR;
+    if (rc == 0)
+        rc = audit_digest_end(&d, out) == 0 ? 0 : DB_ERR;
+    audit_digest_free(&d);
+    return rc;
+}
+
+int store_decl_state_keep(db_conn *c, const decl_row *r, const ledger_row *ledger, int n)
+{
+    audit_digest *d = audit_state_begin(c);
+    char *none[2] = {NULL, NULL};
+    if (!d)
+        return 0; /* not kept: the events read the row back */
+    int rc = decl_state_add(d, r, none);
+    for (int i = 0; rc == 0 && i < n; i++)
+        audit_state_digest_ledger(d, ledger[i].seq, &ledger[i]);
+    if (rc == 0)
+        audit_state_keep(c, r->id);
     return rc;
 }
 
 /* state: NULL, or where the row's state digest goes (decl_state_digest) */
 static int decl_insert(db_conn *c, const decl_row *r, int terms, char *state)
 {
+    audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     db_stmt *st = db_prepare(c, decl_insert_sql);
     if (!st)
         return DB_ERR;
@@ -1207,6 +1229,7 @@ int store_decl_insert_row(db_conn *c, const decl_row *r, const void *doc, size_t
 
 int store_decl_update(db_conn *c, const decl_row *r)
 {
+    audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     static const char was_sql[] =
         "SELECT number, doc, registered_at, risk FROM declarations WHERE id = ?";
     static const char sql[] =
@@ -1261,6 +1284,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
 
 int store_decl_set_state(db_conn *c, const decl_row *r)
 {
+    audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     static const char sql[] = "UPDATE declarations SET status = ?, channel = ?, updated_at = ?,"
                               " cleared_at = ?, decisions = ? WHERE id = ?";
     db_stmt *st = db_prepare(c, sql);
@@ -1279,22 +1303,31 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
     "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"           \
     " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at"
 
-static int decl_get(db_conn *c, const char *key, decl_row *out, int full);
+static int decl_get(db_conn *c, const char *key, decl_row *out, int full, char *stored[2]);
 
-int store_decl_get(db_conn *c, const char *key, decl_row *out) { return decl_get(c, key, out, 1); }
+int store_decl_get(db_conn *c, const char *key, decl_row *out)
+{
+    return decl_get(c, key, out, 1, NULL);
+}
+
+int store_decl_get_stored(db_conn *c, const char *key, decl_row *out, char *stored[2])
+{
+    return decl_get(c, key, out, 1, stored);
+}
 
 int store_decl_get_state(db_conn *c, const char *key, decl_row *out)
 {
-    return decl_get(c, key, out, 2);
+    return decl_get(c, key, out, 2, NULL);
 }
 
 int store_decl_get_meta(db_conn *c, const char *key, decl_row *out)
 {
-    return decl_get(c, key, out, 0);
+    return decl_get(c, key, out, 0, NULL);
 }
 
 int store_decl_register(db_conn *c, const decl_row *r)
 {
+    audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     static const char sql[] =
         "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
         " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9, taxes = ?11"
@@ -1326,7 +1359,7 @@ int store_decl_register(db_conn *c, const decl_row *r)
     return rc ? rc : store_decl_terms_add_number(c, r->id, r->number);
 }
 
-static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
+static int decl_get(db_conn *c, const char *key, decl_row *out, int full, char *stored[2])
 {
     static const char by_id[] = "SELECT " DECL_COLS " FROM declarations WHERE id = ?";
     static const char by_number[] =
@@ -1385,6 +1418,12 @@ static int decl_get(db_conn *c, const char *key, decl_row *out, int full)
         } else if (full) {
             out->doc = store_col_unpack(c, st, 17);
             out->taxes = store_col_unpack(c, st, 18);
+            if (stored) { /* as a read of the row for its state digest gives them */
+                free(stored[0]);
+                free(stored[1]);
+                stored[0] = store_col_packed(c, st, 17);
+                stored[1] = store_col_packed(c, st, 18);
+            }
             out->risk = db_col_dup(c, st, 19);
             out->decisions = db_col_dup(c, st, 20);
         }

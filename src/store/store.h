@@ -211,6 +211,16 @@ int store_decl_update(db_conn *c, const decl_row *r);
 int store_decl_set_state(db_conn *c, const decl_row *r);
 /* By provisional id (32 hex) or number (11 or 12 digits). 1 found, 0 not, <0 error. */
 int store_decl_get(db_conn *c, const char *id_or_number, decl_row *out);
+/* The same, with the document and the tax document also in the text their columns read as
+ * (store_col_packed: stored[0], stored[1], heap, NULL for NULL): for a state digest of the row
+ * computed without reading it again (store_decl_state_keep). */
+int store_decl_get_stored(db_conn *c, const char *id_or_number, decl_row *out, char *stored[2]);
+/* Keeps, for the job's next events of r->id, the state digest of row r as the job left it, with
+ * those n ledger entries (store_audit.h audit_state_begin): r->doc and r->taxes are the texts the
+ * columns read as (store_decl_get_stored) or were bound from. 0, or DB_ERR; 0 and nothing kept
+ * where events are not deferred. */
+struct ledger_row;
+int store_decl_state_keep(db_conn *c, const decl_row *r, const struct ledger_row *ledger, int n);
 /* Same with risk and decisions but without the document and the taxes (transitions). */
 int store_decl_get_state(db_conn *c, const char *id_or_number, decl_row *out);
 /* Same without the heavy columns (doc, taxes, risk, decisions stay NULL). */

@@ -18,6 +18,7 @@
 
 #include "core/decl.h"
 #include "store/store_dashboard.h"
+#include "store/store_payments.h"
 #include "store/pack.h"
 #include "util/log.h"
 #include "util/ecdsa.h"
@@ -167,6 +168,70 @@ void audit_digest_free(audit_digest *d)
 {
     EVP_MD_CTX_free(d->ctx);
     d->ctx = NULL;
+}
+
+/* ---- the state the job left a declaration in (audit_state_begin) ---------------------------- */
+
+audit_digest *audit_state_begin(db_conn *c)
+{
+    audit_anchor *a = c ? c->audit : NULL;
+    if (!a || !a->heads_on || !a->defer)
+        return NULL;
+    a->st_id[0] = 0;
+    return audit_digest_begin(&a->st) == 0 ? &a->st : NULL;
+}
+
+void audit_state_keep(db_conn *c, const char *decl_id)
+{
+    audit_anchor *a = c->audit;
+    if (a && !a->st.failed && strlen(decl_id) < sizeof a->st_id)
+        snprintf(a->st_id, sizeof a->st_id, "%s", decl_id);
+}
+
+/* A ledger entry as state_read digests the row it reads: every column as text, integers in
+ * decimal, the texts as bound (store_ledger_append_seq binds no NULL). */
+void audit_state_digest_ledger(audit_digest *d, int seq, const ledger_row *r)
+{
+    audit_digest_add(d, "ledger");
+    audit_digest_addi(d, seq);
+    audit_digest_addi(d, r->at);
+    audit_digest_add(d, r->kind);
+    audit_digest_addi(d, r->amount);
+    audit_digest_add(d, r->party);
+    audit_digest_add(d, r->bank);
+    audit_digest_add(d, r->bank_txn);
+    audit_digest_add(d, r->note);
+    audit_digest_addi(d, r->due);
+}
+
+int audit_state_kept(db_conn *c, const char *decl_id)
+{
+    audit_anchor *a = c ? c->audit : NULL;
+    return a && a->st_id[0] && decl_id && strcmp(a->st_id, decl_id) == 0;
+}
+
+void audit_state_ledger(db_conn *c, const char *decl_id, int seq, const ledger_row *r)
+{
+    if (audit_state_kept(c, decl_id))
+        audit_state_digest_ledger(&c->audit->st, seq, r);
+}
+
+void audit_state_forget(db_conn *c, const char *decl_id)
+{
+    audit_anchor *a = c ? c->audit : NULL;
+    if (a && a->st_id[0] && (!decl_id || strcmp(a->st_id, decl_id) == 0))
+        a->st_id[0] = 0;
+}
+
+/* The kept state's digest so far, finished on a copy (the job may add to it still) */
+static int state_kept_hex(audit_anchor *a, char out[65])
+{
+    audit_digest d = {0};
+    int rc = audit_digest_copy(&d, &a->st);
+    if (rc == 0)
+        rc = audit_digest_end(&d, out);
+    audit_digest_free(&d);
+    return rc;
 }
 
 /* ---- the declaration's current state ------------------------------------------------------- */
@@ -399,6 +464,7 @@ void audit_heads_reset(audit_anchor *a, int on)
     a->heads_on = on;
     a->g_known = 0;
     a->d_id[0] = 0;
+    a->st_id[0] = 0;
 }
 
 /* The dashboard row the job owes (audit_anchor dash_id), written now. */
@@ -493,9 +559,47 @@ static int reads_send(db_conn *c, int slot, const char *decl_id, int no_ledger, 
     return rc < 0 ? rc : rc ? DB_ERR : 0;
 }
 
+/* A declaration's chain head read ahead by a job (audit_head_send): head_sql's text in a
+ * statement of its own, which an event's reads do not reset meanwhile */
+static const char job_head_sql[] =
+    "SELECT seq, hash FROM events WHERE decl_id = ? ORDER BY seq DESC LIMIT 1";
+
+int audit_head_send(db_conn *c, const char *decl_id, db_stmt **out)
+{
+    *out = NULL;
+    audit_anchor *a = c->audit;
+    if (!a || !a->heads_on || !a->defer)
+        return 0; /* (nothing to keep it in: the event reads it) */
+    db_stmt *st = db_prepare(c, job_head_sql);
+    if (!st)
+        return DB_ERR;
+    int rc = db_bind_chain(c, st, 1, decl_id, NULL);
+    if (rc != 0) {
+        db_reset(c, st);
+        return rc < 0 ? rc : DB_ERR;
+    }
+    return db_send_into(c, st, out);
+}
+
+int audit_head_take(db_conn *c, db_stmt *st, const char *decl_id)
+{
+    audit_anchor *a = c->audit;
+    if (!st)
+        return 0;
+    int rc = db_step(c, st);
+    if (rc == DB_ROW && a && strlen(decl_id) < sizeof a->d_id) {
+        a->d_seq = db_col_int64(c, st, 0);
+        db_col_hex(c, st, 1, a->d_hash);
+        snprintf(a->d_id, sizeof a->d_id, "%s", decl_id);
+    }
+    db_reset(c, st);
+    return rc == DB_ROW || rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
 /* A held-back event: its fields (heap copies) and its reads. */
 typedef struct audit_pending {
     char *decl_id, *actor, *role, *action, *detail, *extra;
+    char given[65]; /* the state digest given (r.given points here), or "" */
     int64_t at;
     int from, to;
     event_reads r;
@@ -694,6 +798,7 @@ int audit_job_end(db_conn *c)
         return 0;
     a->defer = 0;
     int rc = pending_write(c);
+    a->st_id[0] = 0;
     int drc = rc == 0 ? dash_sync_now(c) : 0;
     if (rc != 0)
         a->dash_id[0] = 0;
@@ -706,6 +811,7 @@ void audit_job_abandon(db_conn *c)
     if (!a)
         return;
     a->defer = 0;
+    a->st_id[0] = 0;
     a->dash_id[0] = 0;
     struct audit_pending_list *l = a->pending;
     for (int i = 0; l && i < l->n; i++) {
@@ -731,6 +837,10 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
         log_error("audit: event on a connection without the audit key");
         return DB_ERR;
     }
+    /* the state the job left the declaration in, when it is kept (audit_state_begin) */
+    char kept[65];
+    if (!known_state && audit_state_kept(c, decl_id) && state_kept_hex(a, kept) == 0)
+        known_state = kept;
     int new_chain = known_state && from_status == 0;
     int no_ledger = from_status == 0 && to_status == ST_PROVISIONAL;
     struct audit_pending_list *l = a->pending;
@@ -778,8 +888,10 @@ static int event_append(db_conn *c, const char *decl_id, int64_t at, const char 
             pending_free(p);
             return DB_ERR;
         }
-        if ((rc = reads_send(c, slot, decl_id, no_ledger, new_chain, d, g, known_state, &p->r)) !=
-            0) {
+        if (known_state) /* (held until the job's end: a copy) */
+            snprintf(p->given, sizeof p->given, "%s", known_state);
+        if ((rc = reads_send(c, slot, decl_id, no_ledger, new_chain, d, g,
+                             known_state ? p->given : NULL, &p->r)) != 0) {
             pending_free(p);
             return rc;
         }
@@ -1070,6 +1182,7 @@ int audit_anchor_open(audit_anchor *a, const char *db_path, db_conn *c, int crea
 
 void audit_anchor_close(audit_anchor *a)
 {
+    audit_digest_free(&a->st);
     if (a->pending) { /* (empty after every job; the connection's statements go with it) */
         for (int i = 0; i < a->pending->n; i++)
             pending_free(&a->pending->p[i]);

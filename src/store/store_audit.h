@@ -27,6 +27,13 @@
 #define AUDIT_CHECKPOINT_SECONDS 2
 
 /* The key and the checkpoint log of one open database (owned by the store). */
+typedef struct audit_digest {
+    void *ctx; /* EVP_MD_CTX, kept across begin/end */
+    int failed;
+    size_t n;
+    char buf[1024]; /* framed small fields not hashed yet */
+} audit_digest;
+
 typedef struct audit_anchor {
     unsigned char key[32];
     char key_path[1024];
@@ -57,6 +64,13 @@ typedef struct audit_anchor {
     /* Events the job in progress holds back (audit_defer_events): NULL until first needed. */
     int defer;
     struct audit_pending_list *pending;
+    /* The state (store_audit.c state_read's digest, not finished) of the declaration st_id as
+     * the job in progress left it (audit_state_begin): its next events take their state digest
+     * from here instead of reading the row and ledger back. Only where events are deferred (a
+     * server engine, one round trip fewer). Forgotten by any other write of the row
+     * (audit_state_forget) and at the job's end. "" none. */
+    char st_id[33];
+    audit_digest st;
 } audit_anchor;
 
 /* Forgets the chain heads known (above) and allows (on=1) or stops (on=0) keeping them. */
@@ -72,6 +86,24 @@ void audit_defer_events(db_conn *c);
 /* The job's end: writes the events it held back, then the dashboard row its events deferred (0
  * or the DB_* error; on a server engine queued like the other writes). */
 int audit_job_end(db_conn *c);
+/* The declaration chain's head of decl_id, sent ahead (audit_head_send, a statement of its own)
+ * and taken (audit_head_take) before the job appends to it: its next event then reads no head.
+ * A job that appends to a declaration it read the head of before any other write to its chain. */
+int audit_head_send(db_conn *c, const char *decl_id, db_stmt **out);
+int audit_head_take(db_conn *c, db_stmt *st, const char *decl_id);
+/* The state the job in progress left declaration decl_id in, as a digest being built: NULL when
+ * none is kept here (no writer's batch, events not deferred). The caller adds the row's fields
+ * (store.c) and its ledger entries (audit_state_ledger), then audit_state_keep. */
+audit_digest *audit_state_begin(db_conn *c);
+void audit_state_keep(db_conn *c, const char *decl_id);
+/* A ledger entry the job wrote (store_ledger_append_seq): added to a kept state of decl_id. */
+struct ledger_row;
+void audit_state_ledger(db_conn *c, const char *decl_id, int seq, const struct ledger_row *r);
+void audit_state_digest_ledger(audit_digest *d, int seq, const struct ledger_row *r);
+/* Any other write of decl_id's row (NULL: of any): the kept state no longer holds. */
+void audit_state_forget(db_conn *c, const char *decl_id);
+/* 1 when a state of decl_id is kept */
+int audit_state_kept(db_conn *c, const char *decl_id);
 /* The job is rolled back: forgets both (the reads sent are reset). */
 void audit_job_abandon(db_conn *c);
 
@@ -101,12 +133,6 @@ int store_event_append_new(db_conn *c, const char *decl_id, int64_t at, const ch
  * prints them, audit_digest_addi), then "ledger" and the 9 columns of each ledger entry. A
  * caller that knows the row need not read it back. */
 #define AUDIT_NULL "\x01null"
-typedef struct audit_digest {
-    void *ctx; /* EVP_MD_CTX, kept across begin/end */
-    int failed;
-    size_t n;
-    char buf[1024]; /* framed small fields not hashed yet */
-} audit_digest;
 int audit_digest_begin(audit_digest *d);
 void audit_digest_add(audit_digest *d, const char *s); /* NULL adds "" */
 void audit_digest_addn(audit_digest *d, const char *s, size_t len);

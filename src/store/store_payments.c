@@ -1,5 +1,7 @@
 #include "store/store_payments.h"
 
+#include "store/store_audit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,7 @@ int store_ledger_append_seq(db_conn *c, const char *decl_id, const ledger_row *r
     db_bind_int64(c, st, 10, r->due);
     if ((rc = db_run_nowait(c, st)) != 0)
         return rc;
+    audit_state_ledger(c, decl_id, seq, r); /* a state the job keeps of it (store_audit.h) */
     rc = unpaid_sync(c, decl_id);
     return rc == 0 ? (int)seq : rc;
 }
@@ -132,6 +135,7 @@ int store_ledger_insert(db_conn *c, const char *decl_id, const ledger_row *r)
     db_stmt *st = db_prepare(c, ins);
     if (!st)
         return DB_ERR;
+    audit_state_forget(c, decl_id);
     db_bind_text_static(c, st, 1, decl_id);
     db_bind_int64(c, st, 2, r->seq);
     db_bind_int64(c, st, 3, r->at);

@@ -315,6 +315,31 @@ class T41FirstEventState(OwnEnvCase):
             con.close()
 
 
+class T41RegistrationEventState(OwnEnvCase):
+    """On PostgreSQL a registration's events take their state digests from the row and ledger as
+    the job wrote them (store_decl_state_keep) instead of reading them back. The verification
+    checks a declaration's last event against its stored row and ledger: with taxes that is the
+    assessment's event (the row as registered and the new ledger entry), for an exempt import
+    the registration's own (the row as registered, no ledger). Either engine: on SQLite they are
+    read back, and the same must verify."""
+    env_name = "registration-event"
+
+    def test_taxed_and_exempt_registrations_verify(self):
+        taxed = self.registered(decl=declaration(items=[item()]))
+        exempt = self.registered(decl=declaration(items=[item()], type_code="E31"))
+        self.assertEqual(exempt["total_tax"], "0", exempt)
+        self.assertNotEqual(taxed["total_tax"], "0", taxed)
+        actions = {}
+        for d in (taxed, exempt):
+            st, b, _ = self.call("GET", "/api/v1/declarations/%s/events" % d["id"], "officer")
+            self.assertEqual(st, 200, b)
+            actions[d["id"]] = [e["action"] for e in b["events"]]
+        self.assertEqual(actions[exempt["id"]][:2], ["ida", "idc"], actions)
+        self.assertEqual(actions[exempt["id"]][-1], "idc", actions)
+        self.assertEqual(actions[taxed["id"]][:3], ["ida", "idc", "ledger.assessed"], actions)
+        self.assertEqual(self.env.audit_problems(), [])
+
+
 class T42TrustViews(ApiCase):
     """#4: every view of events and decisions is filtered by the caller's role."""
 
