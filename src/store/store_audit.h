@@ -26,7 +26,7 @@
 
 #define AUDIT_CHECKPOINT_SECONDS 2
 
-/* The key and the checkpoint log of one open database (owned by the store). */
+/* A state digest being built (audit_digest_begin, below); here for the anchor's kept state. */
 typedef struct audit_digest {
     void *ctx; /* EVP_MD_CTX, kept across begin/end */
     int failed;
@@ -34,6 +34,7 @@ typedef struct audit_digest {
     char buf[1024]; /* framed small fields not hashed yet */
 } audit_digest;
 
+/* The key and the checkpoint log of one open database (owned by the store). */
 typedef struct audit_anchor {
     unsigned char key[32];
     char key_path[1024];
