@@ -469,8 +469,8 @@ typedef struct write_ctx {
     const char *key; /* id or number the request addressed */
     /* for transitions */
     lifecycle_action action;
-    json_t *detail; /* event detail (borrowed) */
-    int64_t seen_updated_at;
+    json_t *detail;   /* event detail (borrowed) */
+    int64_t seen_rev; /* the row's revision as the request read it */
     assessed *ax;
     const risk_decision *risk;
     char *reply_text;     /* reply serialised outside the writer (create) */
@@ -1001,7 +1001,7 @@ static int register_job(db_conn *c, void *ctx)
         register_unsend(c, &s);
         return svc_fail(&x->job, svc_error(SVC_NOT_FOUND, "not_found", "no such declaration"));
     }
-    if (cur.updated_at != x->seen_updated_at || cur.status != ST_PROVISIONAL ||
+    if (cur.rev != x->seen_rev || cur.status != ST_PROVISIONAL ||
         strcmp(cur.party, x->row.party) != 0 || cur.kind != x->row.kind ||
         strcmp(cur.id, x->key) != 0) {
         register_unsend(c, &s);
@@ -1065,7 +1065,7 @@ static int register_job(db_conn *c, void *ctx)
     next.risk = rx->risk_text;
     rc = store_decl_register(c, &next);
     /* The state its events digest: the row as this job left it (the document and decisions as
-     * the reader read them, unchanged since: updated_at is), and the ledger read above; each
+     * the reader read them, unchanged since: the revision is), and the ledger read above; each
      * entry the job appends is added (store_ledger_append_seq). Only with the tax document's
      * text as its column will read it back: the one kept, or packed before the job. */
     const char *taxes_stored = rx->taxes_kept ? rx->stored[1] : rx->taxes_packed;
@@ -1420,7 +1420,7 @@ svc_reply svc_decl_register(app *a, const svc_req *req, const char *id, int *cha
     /* 4. number and persist */
     rx.w.job = svc_job_start(req);
     rx.w.key = rd.row.id;
-    rx.w.seen_updated_at = rd.row.updated_at;
+    rx.w.seen_rev = rd.row.rev;
     rx.w.row.kind = rd.row.kind;
     snprintf(rx.w.row.party, sizeof rx.w.row.party, "%s", rd.row.party);
     rx.w.row.tax_date = today;

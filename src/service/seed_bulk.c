@@ -169,6 +169,7 @@ typedef struct fr_decl {
     int status, channel;
     date_ymd tax_date;
     int64_t created_at, updated_at, registered_at, cleared_at;
+    int64_t rev; /* the UPDATEs of its row on the live path: registration, each transition */
     const char *risk, *decisions; /* arena, NULL for SQL NULL */
     int ti;                       /* its template */
     int64_t unpaid_at;            /* its first assessment while it still owes, else 0 */
@@ -506,6 +507,7 @@ static int fr_auto_clear(fr_state *s, fr_batch *b, fr_life *l, int64_t now, cons
     int from = d->status;
     d->status = to;
     d->cleared_at = d->updated_at = now;
+    d->rev++;
     fr_event_add(s, b, l, now, &sys, "clear", from, to, e.b);
     return 1;
 }
@@ -529,6 +531,7 @@ static void fr_transition(fr_state *s, fr_batch *b, fr_life *l, lifecycle_action
     int from = d->status;
     d->status = to;
     d->updated_at = at;
+    d->rev++;
     if (to == ST_CLEARED)
         d->cleared_at = at;
     fr_event_add(s, b, l, at, by, action, from, to, detail_json);
@@ -746,6 +749,7 @@ static void fr_one(fr_state *s, fr_batch *b, long k)
     d->status = ST_REGISTERED;
     d->channel = rd.channel;
     d->registered_at = d->updated_at = t1;
+    d->rev++;
     x.n = 0;
     sb_str(&x, "{");
     sb_kv(&x, "number", d->number, 1);
@@ -1180,6 +1184,7 @@ static int fr_write_job(db_conn *c, void *ctx)
                         .updated_at = d->updated_at,
                         .registered_at = d->registered_at,
                         .cleared_at = d->cleared_at,
+                        .rev = d->rev,
                         .risk = (char *)d->risk,
                         .decisions = (char *)d->decisions};
         memcpy(row.id, d->id, sizeof row.id);

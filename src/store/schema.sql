@@ -548,3 +548,10 @@ CREATE OR REPLACE FUNCTION chain_name(text) RETURNS text LANGUAGE sql IMMUTABLE 
 ALTER TABLE events DROP COLUMN IF EXISTS prev_hash;
 -- engine: postgresql
 ALTER TABLE events DROP COLUMN IF EXISTS gprev;
+-- migration 21: the declaration's revision (a registration refused when the row changed)
+-- Every UPDATE of a declaration adds one (store.c); a job that acts on what a request read before
+-- it (the registration assesses the document its request read) compares the revision it read
+-- with the row's in its transaction. updated_at, which the check was before, counts seconds: an
+-- edit in the same second as the write before it went unseen (tests/api/test_pg.py
+-- T30PgRegisterAfterEdit). Not part of the audit state digest: it records writes, not content.
+ALTER TABLE declarations ADD COLUMN IF NOT EXISTS rev INTEGER NOT NULL DEFAULT 0;

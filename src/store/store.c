@@ -1056,13 +1056,8 @@ void decl_row_release(decl_row *r)
     r->doc = r->taxes = r->risk = r->decisions = NULL;
 }
 
-#define DECL_COLS                                                                                  \
-    "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"           \
-    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at,"      \
-    " doc, taxes, risk, decisions"
-
 /* Every column of the row but the document and the tax document (17, 18): the shape of
- * decl_insert_sql and of the UPDATE's SET list, id last. */
+ * decl_insert_sql (whose 22nd, rev, its callers bind) and of the UPDATE's SET list, id last. */
 static void bind_decl_columns(db_conn *c, db_stmt *st, const decl_row *r)
 {
     db_bind_text_static(c, st, 1, r->number[0] ? r->number : NULL);
@@ -1100,8 +1095,8 @@ static void bind_decl(db_conn *c, db_stmt *st, const decl_row *r, char *packed[2
 static const char decl_insert_sql[] =
     "INSERT INTO declarations (number, kind, type_code, status, channel, amendment,"
     " declarant, party, office, customs_value, total_tax, tax_date, created_at, updated_at,"
-    " registered_at, cleared_at, doc, taxes, risk, decisions, id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " registered_at, cleared_at, doc, taxes, risk, decisions, id, rev)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /* A packed column's text as a read gives it back (store_col_packed of the bytes bound from it):
  * heap; NULL for none (NULL bound) or when out of memory. */
@@ -1185,6 +1180,7 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms, char *state)
         return DB_ERR;
     char *packed[2];
     bind_decl(c, st, r, packed);
+    db_bind_int64(c, st, 22, r->rev);
     int rc = state ? decl_state_digest(r, packed, state) : 0;
     if (rc == 0)
         rc = db_run_nowait(c, st);
@@ -1224,6 +1220,7 @@ int store_decl_insert_row(db_conn *c, const decl_row *r, const void *doc, size_t
     bind_decl_columns(c, st, r);
     db_bind_blob_static(c, st, 17, doc, doc_n);
     db_bind_blob_static(c, st, 18, taxes, taxes_n);
+    db_bind_int64(c, st, 22, r->rev);
     return db_run_nowait(c, st);
 }
 
@@ -1236,7 +1233,7 @@ int store_decl_update(db_conn *c, const decl_row *r)
         "UPDATE declarations SET number = ?, kind = ?, type_code = ?, status = ?, channel = ?,"
         " amendment = ?, declarant = ?, party = ?, office = ?, customs_value = ?, total_tax = ?,"
         " tax_date = ?, created_at = ?, updated_at = ?, registered_at = ?, cleared_at = ?,"
-        " doc = ?, taxes = ?, risk = ?, decisions = ? WHERE id = ?";
+        " doc = ?, taxes = ?, risk = ?, decisions = ?, rev = rev + 1 WHERE id = ?";
     /* the number and document being replaced: their search terms are the ones to take out */
     char *was_number = NULL, *was_doc = NULL, *was_risk = NULL;
     int64_t was_registered = 0;
@@ -1286,7 +1283,7 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
 {
     audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     static const char sql[] = "UPDATE declarations SET status = ?, channel = ?, updated_at = ?,"
-                              " cleared_at = ?, decisions = ? WHERE id = ?";
+                              " cleared_at = ?, decisions = ?, rev = rev + 1 WHERE id = ?";
     db_stmt *st = db_prepare(c, sql);
     if (!st)
         return DB_ERR;
@@ -1301,7 +1298,8 @@ int store_decl_set_state(db_conn *c, const decl_row *r)
 
 #define DECL_META_COLS                                                                             \
     "id, number, kind, type_code, status, channel, amendment, declarant, party, office,"           \
-    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at"
+    " customs_value, total_tax, tax_date, created_at, updated_at, registered_at, cleared_at, rev"
+#define DECL_COLS DECL_META_COLS ", doc, taxes, risk, decisions"
 
 static int decl_get(db_conn *c, const char *key, decl_row *out, int full, char *stored[2]);
 
@@ -1330,12 +1328,12 @@ int store_decl_register(db_conn *c, const decl_row *r)
     audit_state_forget(c, r->id); /* a state kept of the row no longer holds */
     static const char sql[] =
         "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
-        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9, taxes = ?11"
-        " WHERE id = ?10";
+        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9, taxes = ?11,"
+        " rev = rev + 1 WHERE id = ?10";
     static const char keep[] =
         "UPDATE declarations SET number = ?, status = ?, channel = ?, registered_at = ?,"
-        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9"
-        " WHERE id = ?10";
+        " updated_at = ?, customs_value = ?, total_tax = ?, tax_date = ?, risk = ?9,"
+        " rev = rev + 1 WHERE id = ?10";
     db_stmt *st = db_prepare(c, r->taxes ? sql : keep);
     if (!st)
         return DB_ERR;
@@ -1412,20 +1410,21 @@ static int decl_get(db_conn *c, const char *key, decl_row *out, int full, char *
         out->updated_at = db_col_int64(c, st, 14);
         out->registered_at = db_col_int64(c, st, 15);
         out->cleared_at = db_col_int64(c, st, 16);
+        out->rev = db_col_int64(c, st, 17);
         if (full == 2) {
-            out->risk = db_col_dup(c, st, 17);
-            out->decisions = db_col_dup(c, st, 18);
+            out->risk = db_col_dup(c, st, 18);
+            out->decisions = db_col_dup(c, st, 19);
         } else if (full) {
-            out->doc = store_col_unpack(c, st, 17);
-            out->taxes = store_col_unpack(c, st, 18);
+            out->doc = store_col_unpack(c, st, 18);
+            out->taxes = store_col_unpack(c, st, 19);
             if (stored) { /* as a read of the row for its state digest gives them */
                 free(stored[0]);
                 free(stored[1]);
-                stored[0] = store_col_packed(c, st, 17);
-                stored[1] = store_col_packed(c, st, 18);
+                stored[0] = store_col_packed(c, st, 18);
+                stored[1] = store_col_packed(c, st, 19);
             }
-            out->risk = db_col_dup(c, st, 19);
-            out->decisions = db_col_dup(c, st, 20);
+            out->risk = db_col_dup(c, st, 20);
+            out->decisions = db_col_dup(c, st, 21);
         }
     }
     db_reset(c, st);

@@ -186,6 +186,11 @@ typedef struct decl_row {
     int64_t total_tax;
     date_ymd tax_date;                                         /* date whose rates the taxes used */
     int64_t created_at, updated_at, registered_at, cleared_at; /* unix seconds, 0 = never */
+    /* the row's revision: an insert writes it (0 for a new declaration; db seed's rows count the
+     * UPDATEs their live path would have made), every UPDATE adds one to the stored value (and
+     * ignores this field). A job that acts on what its request read checks with it that the row
+     * did not change since. */
+    int64_t rev;
     char *doc;       /* the declaration as submitted (JSON) */
     char *taxes;     /* computed taxes (JSON) */
     char *risk;      /* channel reasons and scores (JSON), may be NULL */

@@ -73,7 +73,7 @@ class T12BytesMigration20(unittest.TestCase):
         self.back_to_version_19(db, before["chapters"])
         self.assertIn("prev_hash", self.columns(db, "events"))
         out = run_cli("db", "migrate", "--db", db).stdout
-        self.assertIn("schema version 19 -> 20", out)
+        self.assertRegex(out, r"schema version 19 -> (2\d)\b")  # 20 and those after it
         self.assertEqual(self.snapshot(db), before)
         self.assertFalse({"prev_hash", "gprev"} & self.columns(db, "events"))
         self.assertFalse(self.has(db, "decl_chapters"))
