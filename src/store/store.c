@@ -404,6 +404,9 @@ static void *writer_main(void *arg)
     store *s = arg;
     job *batch[BATCH_MAX];
     int backoff = BACKOFF_MIN_MS;
+    /* named, for `top -H`, `ps -L` and perf: the one thread every write waits for
+     * (docs/operations.md, "Is the writer the bound?") */
+    pthread_setname_np(pthread_self(), "ecustoms-writer");
     pthread_mutex_lock(&s->mu);
     for (;;) {
         if (s->stopping && !s->head)
