@@ -7,6 +7,8 @@
 # With --db postgresql://USER@HOST:PORT[,HOST:PORT...]/ANY[?params] (first argument) the database is
 # a new one, bench_<time>, created on that PostgreSQL server or cluster (the URI's database name is
 # replaced, its hosts and parameters such as target_session_attrs kept) and dropped afterwards.
+# With WAL_BY_RELATION=1 as well, each run also prints the WAL it wrote by relation (records,
+# bytes, full-page images; pg_walinspect, which needs a superuser: docs/performance.md, stop 24).
 set -eu
 BIN=${BIN:-build/ecustoms}
 PGURI=""
@@ -61,17 +63,33 @@ writer_cpu() { metric ecustoms_store_writer_cpu_seconds_total; }
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 PGDATA_DIR=""
 if [ -n "$PGURI" ]; then PGDATA_DIR=$(psql -X -A -t -q -d "$ADMIN" -c "SHOW data_directory" 2>/dev/null || true); fi
+WAL_BY_RELATION=${WAL_BY_RELATION:-}
+[ -n "$PGURI" ] || WAL_BY_RELATION=""
+if [ -n "$WAL_BY_RELATION" ]; then psql -X -q -d "$DB" -c "CREATE EXTENSION IF NOT EXISTS pg_walinspect"; fi
+wal_lsn() { [ -z "$WAL_BY_RELATION" ] || psql -X -A -t -q -d "$DB" -c "SELECT pg_current_wal_lsn()"; }
+# the records between two LSNs grouped by the relation of their first block (the server's other
+# databases' records, if any, under their resource manager's name)
+wal_by_relation() {
+    psql -X -q -d "$DB" -c "WITH r AS (SELECT resource_manager AS rm, record_length AS len,
+        fpi_length AS fpi, (regexp_match(block_ref, 'rel \d+/\d+/(\d+)'))[1]::oid AS fn
+        FROM pg_get_wal_records_info('$1', '$2'))
+      SELECT coalesce(c.relname, r.rm) AS relation, count(*) AS records, sum(len) AS bytes,
+        sum(fpi) AS fpi_bytes FROM r LEFT JOIN pg_class c ON c.relfilenode = r.fn
+      GROUP BY 1 ORDER BY 3 DESC LIMIT 30"
+    psql -X -A -t -q -d "$DB" -c "SELECT 'wal: ' || pg_wal_lsn_diff('$2', '$1') || ' bytes in all'"
+}
 i=1
 while [ $i -le "$RUNS" ]; do
     echo "--- run $i"
-    S0=$(cpu_of $SERVER); P0=$(pg_cpu); W0=$(writer_busy); C0=$(writer_cpu)
+    S0=$(cpu_of $SERVER); P0=$(pg_cpu); W0=$(writer_busy); C0=$(writer_cpu); L0=$(wal_lsn)
     "$BIN" load --server "http://127.0.0.1:$PORT" --token "$TOKEN" --rate "$RATE" --duration "$DURATION" \
         --items-min "$IMIN" --items-max "$IMAX" | tee "$DIR/load.out" || true
-    S1=$(cpu_of $SERVER); P1=$(pg_cpu); W1=$(writer_busy); C1=$(writer_cpu)
+    S1=$(cpu_of $SERVER); P1=$(pg_cpu); W1=$(writer_busy); C1=$(writer_cpu); L1=$(wal_lsn)
     echo "cpu: ecustoms server $(sub "$S1" "$S0") s, PostgreSQL $( [ "$P0" = - ] && echo - || sub "$P1" "$P0") s"
     # the registrations' phase of the run ("achieved ... in T s"): the writer has nothing else to do
     T=$(sed -n 's/^achieved .* in \([0-9.]*\) s).*/\1/p' "$DIR/load.out")
     echo "writer busy: $(sub "$W1" "$W0") s of the registrations' ${T:-?} s$( [ -n "$T" ] && awk -v b="$(sub "$W1" "$W0")" -v t="$T" 'BEGIN { if (t > 0) printf " (%.0f %%)", 100 * b / t }'), of which its own CPU $(sub "$C1" "$C0") s"
+    if [ -n "$WAL_BY_RELATION" ]; then wal_by_relation "$L0" "$L1"; fi
     i=$((i + 1))
 done
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^ecustoms_(store|registrations)'
