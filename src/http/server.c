@@ -122,6 +122,9 @@ char *http_metrics_text(app *a)
     P("# HELP ecustoms_store_queued Write jobs waiting for the writer now.\n");
     P("# TYPE ecustoms_store_queued gauge\n");
     P("ecustoms_store_queued %llu\n", (unsigned long long)ss.queued);
+    P("# HELP ecustoms_store_in_batch Write jobs in the batch the writer is running now.\n");
+    P("# TYPE ecustoms_store_in_batch gauge\n");
+    P("ecustoms_store_in_batch %llu\n", (unsigned long long)ss.in_batch);
     P("# HELP ecustoms_store_terms_slices_total Slices of the recent search terms merged into "
       "their index.\n");
     P("# TYPE ecustoms_store_terms_slices_total counter\n");

@@ -552,6 +552,6 @@ ALTER TABLE events DROP COLUMN IF EXISTS gprev;
 -- Every UPDATE of a declaration adds one (store.c); a job that acts on what a request read before
 -- it (the registration assesses the document its request read) compares the revision it read
 -- with the row's in its transaction. updated_at, which the check was before, counts seconds: an
--- edit in the same second as the write before it went unseen (tests/api/test_pg.py
--- T30PgRegisterAfterEdit). Not part of the audit state digest: it records writes, not content.
+-- edit in the same second as the write before it went unseen (tests/api/test_clearance.py
+-- T11RegisterAfterEdit). Not part of the audit state digest: it records writes, not content.
 ALTER TABLE declarations ADD COLUMN IF NOT EXISTS rev INTEGER NOT NULL DEFAULT 0;

@@ -467,6 +467,7 @@ static void *writer_main(void *arg)
             s->head = s->head->next;
         }
         s->stats.queued -= (uint64_t)n;
+        s->stats.in_batch = (uint64_t)n;
         if (!s->head)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
@@ -511,6 +512,7 @@ static void *writer_main(void *arg)
         }
         if (rc == 0)
             s->ok_ms = unix_ms();
+        s->stats.in_batch = 0;
         for (int i = 0; i < n; i++) {
             if (rc != 0)
                 batch[i]->rc =

@@ -59,6 +59,7 @@ typedef struct store_stats {
     uint64_t jobs;
     uint64_t max_batch;
     uint64_t queued;      /* jobs waiting for the writer now */
+    uint64_t in_batch;    /* jobs of the batch the writer is running now (0: none) */
     uint64_t round_trips; /* to a database server, all connections of the process (SQLite: 0) */
     uint64_t writer_round_trips; /* of which the writer's */
     uint64_t terms_slices;       /* slices of the recent search terms merged (store.c) */

@@ -574,6 +574,62 @@ class OwnEnvCase(ApiCase):
         return c
 
 
+class WriterHeld:
+    """For a test that orders writes: the database's write lock taken by the test, so that the
+    writer's next batch waits at its BEGIN while requests read and queue their jobs behind it.
+    On PostgreSQL the writer's advisory lock (psql holds it in a transaction); on SQLite the
+    file's (a connection of the test in BEGIN IMMEDIATE: the writer waits for it up to its busy
+    timeout, 10 s, store/db_sqlite.c). Mixed into an OwnEnvCase."""
+    WRITER_LOCK = 6009165746368749568  # db_pg.c PG_WRITER_LOCK_KEY
+    ADVISORY = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND %s"
+
+    def count(self, sql):
+        return self.env.connect_db().execute(sql).fetchone()[0]
+
+    def wait_for(self, what, test):
+        deadline = time.time() + 30
+        while not test():
+            if time.time() > deadline:
+                raise AssertionError("waited 30 s for " + what)
+            time.sleep(0.05)
+
+    def metric(self, name):
+        _, text, _ = self.call("GET", "/metrics")
+        m = re.search(r"^%s (\d+)" % name, text, re.M)
+        return int(m.group(1)) if m else 0
+
+    def queued(self):
+        return self.metric("ecustoms_store_queued")
+
+    def hold_writer(self):
+        """The lock, held when this returns; release_writer lets it go."""
+        if self.env.engine != "postgresql":
+            con = sqlite3.connect(self.env.db, timeout=30, isolation_level=None)
+            con.execute("BEGIN IMMEDIATE")
+            return con
+        lock = subprocess.Popen(["psql", "-X", "-q", "-d", self.env.db], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        lock.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % self.WRITER_LOCK)
+        lock.stdin.flush()
+        self.wait_for("the test's lock", lambda: self.count(self.ADVISORY % "granted") >= 1)
+        return lock
+
+    def wait_writer_waits(self):
+        """Until the writer has taken a batch (/metrics ecustoms_store_in_batch): it waits for
+        the lock with it, and every job sent from now on queues behind it."""
+        self.wait_for("the writer to take a batch",
+                      lambda: self.metric("ecustoms_store_in_batch") >= 1)
+
+    def release_writer(self, lock):
+        if isinstance(lock, sqlite3.Connection):
+            lock.execute("COMMIT")
+            lock.close()
+            return
+        lock.stdin.write("COMMIT;\n")
+        lock.stdin.close()
+        lock.wait(30)
+
+
 class ManagerReportCase(OwnEnvCase):
     """A manager's report (the dashboard, the hit rates) read from a known set in a database of
     its own: setUpEnv adds the customs manager of office 02CI (cls.manager_user, named

@@ -944,6 +944,57 @@ class T10Invalidation(OwnEnvCase):
 
 # ---- concurrency ------------------------------------------------------------------------------
 
+class T11RegisterAfterEdit(WriterHeld, OwnEnvCase):
+    """A registration assesses the declaration as its request read it, then its job checks that
+    the row did not change since. An edit (IDB) committed between that read and the job, in the
+    same second as the declaration's previous write, went unnoticed when the check was the row's
+    updated_at (seconds): the registration then recorded the taxes of the document it replaced.
+    The check is the row's revision (declarations.rev, schema migration 21, counted by every
+    UPDATE): such a registration is refused, and registering again assesses the edited
+    document. Both engines: the test holds the database's write lock to order the writes."""
+    env_name = "regafteredit"
+
+    def test_an_edit_between_the_read_and_the_job_refuses_the_registration(self):
+        # The lock orders the three writes: the edit's job waits in the writer's batch, the
+        # registration reads the row as it was before the edit and queues behind it. Each round
+        # creates and edits within a moment, so most rounds fall within one second: the case
+        # that updated_at could not see.
+        for rnd in range(3):
+            d = self.create(decl=declaration(items=[item(qty="2")]))
+            results = {}
+            lock = self.hold_writer()
+            threads = []
+            try:
+                def edit():
+                    results["edit"] = self.call("PUT", "/api/v1/declarations/%s" % d["id"],
+                                                "active", declaration(items=[item(qty="9")]))
+
+                def register():
+                    results["register"] = self.call(
+                        "POST", "/api/v1/declarations/%s/register" % d["id"], "active")
+
+                threads.append(threading.Thread(target=edit))
+                threads[-1].start()
+                self.wait_writer_waits()
+                threads.append(threading.Thread(target=register))
+                threads[-1].start()
+                self.wait_for("the registration queued", lambda: self.queued() >= 1)
+            finally:
+                self.release_writer(lock)
+                for t in threads:
+                    t.join(60)
+            st, edited, _ = results["edit"]
+            self.assertEqual(st, 200, edited)
+            self.assertNotEqual(edited["taxes"], d["taxes"])  # the edit changes what is owed
+            st, b, _ = results["register"]
+            self.assertEqual((st, error_codes(b)), (409, [("illegal_transition", "")]),
+                             "round %d: %s" % (rnd, b))
+            got = self.get(d["id"])
+            self.assertEqual((got["status"], got["items"][0]["quantity"]), ("provisional", "9"))
+            r = self.register(d["id"])
+            self.assertEqual(self.get(r["number"])["taxes"], edited["taxes"])
+
+
 class T11Concurrency(ApiCase):
     THREADS = 8
     TOTAL = 4000

@@ -231,47 +231,6 @@ class T30PgTwoServers(OwnEnvCase):
         self.assertIn("every hash chain intact", p.stdout)
 
 
-class WriterHeld:
-    """For a test that orders writes: the writer's lock taken by the test (psql holds it in a
-    transaction), so that the writer waits at its next batch's BEGIN while requests read and
-    queue their jobs behind it. Mixed into an OwnEnvCase."""
-    WRITER_LOCK = 6009165746368749568  # db_pg.c PG_WRITER_LOCK_KEY
-    ADVISORY = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND %s"
-
-    def count(self, sql):
-        return self.env.connect_db().execute(sql).fetchone()[0]
-
-    def wait_for(self, what, test):
-        deadline = time.time() + 30
-        while not test():
-            if time.time() > deadline:
-                raise AssertionError("waited 30 s for " + what)
-            time.sleep(0.05)
-
-    def queued(self):
-        _, text, _ = self.call("GET", "/metrics")
-        m = re.search(r"^ecustoms_store_queued (\d+)", text, re.M)
-        return int(m.group(1)) if m else 0
-
-    def hold_writer(self):
-        """psql holding the writer's lock (granted when this returns); release_writer ends it."""
-        lock = subprocess.Popen(["psql", "-X", "-q", "-d", self.env.db], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-        lock.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % self.WRITER_LOCK)
-        lock.stdin.flush()
-        self.wait_for("the test's lock", lambda: self.count(self.ADVISORY % "granted") >= 1)
-        return lock
-
-    def wait_writer_waits(self):
-        """Until the writer waits for the lock: the job it took is in its batch."""
-        self.wait_for("the writer to wait", lambda: self.count(self.ADVISORY % "NOT granted") >= 1)
-
-    def release_writer(self, lock):
-        lock.stdin.write("COMMIT;\n")
-        lock.stdin.close()
-        lock.wait(30)
-
-
 class T30PgHeldWrites(WriterHeld, OwnEnvCase):
     """A registration's last writes (its events, its dashboard row) are not confirmed at its end:
     they go with the next job's first round trip (db_confirm_later, store.c run_batch). Should one
@@ -331,57 +290,6 @@ class T30PgHeldWrites(WriterHeld, OwnEnvCase):
             if results[key][0] != 200:
                 numbers.append(self.register(key)["number"])
         self.assertEqual(len(set(numbers)), len(ids))
-
-
-class T30PgRegisterAfterEdit(WriterHeld, OwnEnvCase):
-    """A registration assesses the declaration as its request read it, then its job checks that
-    the row did not change since. An edit (IDB) committed between that read and the job, in the
-    same second as the declaration's previous write, went unnoticed when the check was the row's
-    updated_at (seconds): the registration then recorded the taxes of the document it replaced.
-    The check is the row's revision (declarations.rev, counted by every UPDATE): such a
-    registration is refused, and registering again assesses the edited document."""
-    env_name = "regafteredit"
-    engine, engine_note = "postgresql", PG_ONLY
-
-    def test_an_edit_between_the_read_and_the_job_refuses_the_registration(self):
-        # The lock orders the three writes: the edit's job waits in the writer's batch, the
-        # registration reads the row as it was before the edit and queues behind it. Each round
-        # creates and edits within a moment, so most rounds fall within one second: the case
-        # that updated_at could not see.
-        for rnd in range(3):
-            d = self.create(decl=declaration(items=[item(qty="2")]))
-            results = {}
-            lock = self.hold_writer()
-            threads = []
-            try:
-                def edit():
-                    results["edit"] = self.call("PUT", "/api/v1/declarations/%s" % d["id"],
-                                                "active", declaration(items=[item(qty="9")]))
-
-                def register():
-                    results["register"] = self.call(
-                        "POST", "/api/v1/declarations/%s/register" % d["id"], "active")
-
-                threads.append(threading.Thread(target=edit))
-                threads[-1].start()
-                self.wait_writer_waits()
-                threads.append(threading.Thread(target=register))
-                threads[-1].start()
-                self.wait_for("the registration queued", lambda: self.queued() >= 1)
-            finally:
-                self.release_writer(lock)
-                for t in threads:
-                    t.join(60)
-            st, edited, _ = results["edit"]
-            self.assertEqual(st, 200, edited)
-            self.assertNotEqual(edited["taxes"], d["taxes"])  # the edit changes what is owed
-            st, b, _ = results["register"]
-            self.assertEqual((st, error_codes(b)), (409, [("illegal_transition", "")]),
-                             "round %d: %s" % (rnd, b))
-            got = self.get(d["id"])
-            self.assertEqual((got["status"], got["items"][0]["quantity"]), ("provisional", "9"))
-            r = self.register(d["id"])
-            self.assertEqual(self.get(r["number"])["taxes"], edited["taxes"])
 
 
 class T30PgAudit(OwnEnvCase):
