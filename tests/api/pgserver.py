@@ -188,12 +188,34 @@ class PsqlConnection:
     def __init__(self, uri):
         self.uri = uri
 
-    def execute(self, sql, params=()):
+    @staticmethod
+    def _text(sql, params):
         parts = sql.split("?")
         if len(parts) - 1 != len(params):
             raise ValueError("%d placeholders, %d parameters" % (len(parts) - 1, len(params)))
-        text = parts[0] + "".join(_literal(p) + rest for p, rest in zip(params, parts[1:]))
-        out = psql(self.uri, text)
+        return parts[0] + "".join(_literal(p) + rest for p, rest in zip(params, parts[1:]))
+
+    # one psql command line stays below Linux's limit on a single argument (128 KiB)
+    SCRIPT_BYTES = 100_000
+
+    def executemany(self, sql, seq_of_params):
+        """sqlite3's executemany: the statement once per parameter tuple, as few psql calls as
+        the statements' length allows (a psql process and connection cost ~0.1 s each: a test that
+        wrote thousands of rows one call at a time spent minutes on it)."""
+        script = []
+        size = 0
+        for params in seq_of_params:
+            text = self._text(sql, params)
+            if script and size + len(text) > self.SCRIPT_BYTES:
+                psql(self.uri, ";\n".join(script))
+                script, size = [], 0
+            script.append(text)
+            size += len(text) + 2
+        if script:
+            psql(self.uri, ";\n".join(script))
+
+    def execute(self, sql, params=()):
+        out = psql(self.uri, self._text(sql, params))
         first = out.split("\n", 1)[0]
         tag = first.split(" ")
         if tag[0] in ("UPDATE", "DELETE", "INSERT") and tag[-1].isdigit():

@@ -42,8 +42,8 @@ class T12BytesMigration20(unittest.TestCase):
                       " g.gseq = events.gseq - 1), %s) END" % (empty, empty))
             c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
                       " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
-            for row in chapters:
-                c.execute("INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ('%s', %d, %d)" % row)
+            c.executemany("INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)",
+                          chapters)
             c.execute("DROP TABLE decl_chapter_lists")
             c.execute("CREATE INDEX events_decl_action ON events(decl_id, action, at)")
             c.execute("DELETE FROM schema_version WHERE version >= 20")

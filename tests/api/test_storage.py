@@ -35,7 +35,10 @@ def table_counts(path):
         c = pgserver.PsqlConnection(path)
         names = [n for (n,) in c.execute("SELECT table_name FROM information_schema.tables"
                                          " WHERE table_schema = 'public'").fetchall()]
-        return {n: c.execute('SELECT COUNT(*) FROM "%s"' % n).fetchone()[0] for n in names}
+        # one statement for all the tables (a psql call each cost ~0.1 s)
+        rows = c.execute(" UNION ALL ".join("SELECT '%s', COUNT(*) FROM \"%s\"" % (n, n)
+                                            for n in names)).fetchall()
+        return {n: k for n, k in rows}
     c = sqlite3.connect(path)
     try:
         names = [n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -463,9 +466,8 @@ class T12StorageChaptersOneTree(unittest.TestCase):
         try:
             c.execute("CREATE TABLE decl_chapters (decl_id TEXT NOT NULL, chapter INTEGER NOT NULL,"
                       " items INTEGER NOT NULL, PRIMARY KEY (decl_id, chapter))")
-            for row in before:
-                c.execute("INSERT INTO decl_chapters (decl_id, chapter, items) VALUES ('%s', %d, %d)"
-                          % row)
+            c.executemany("INSERT INTO decl_chapters (decl_id, chapter, items) VALUES (?, ?, ?)",
+                          before)
             c.execute("DROP TABLE decl_chapter_lists")
             c.execute("DELETE FROM schema_version WHERE version >= 13")
             c.commit()
