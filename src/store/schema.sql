@@ -327,7 +327,7 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE TABLE IF NOT EXISTS decl_chapters (
   decl_id TEXT NOT NULL, chapter INTEGER NOT NULL, items INTEGER NOT NULL,
   PRIMARY KEY (decl_id, chapter));
--- the whole administration's period (one office's is declarations_office_at)
+-- the whole administration's period
 CREATE INDEX IF NOT EXISTS declarations_registered ON declarations(registered_at);
 -- the dashboard's first instant of an action per declaration (documents passed, inspected, gate
 -- out), answered from the index alone instead of reading each event row: the office's month
@@ -555,3 +555,13 @@ ALTER TABLE events DROP COLUMN IF EXISTS gprev;
 -- edit in the same second as the write before it went unseen (tests/api/test_clearance.py
 -- T11RegisterAfterEdit). Not part of the audit state digest: it records writes, not content.
 ALTER TABLE declarations ADD COLUMN IF NOT EXISTS rev INTEGER NOT NULL DEFAULT 0;
+-- migration 22: three indexes of declarations that no statement uses (issue 13)
+-- (declarant | party | office, registered_at) were added by migration 2 for the lists of one
+-- day. The lists walk by lodging time since migration 11 (declarations_*_created), the office's
+-- worklists by (office, status, registered_at) (migration 14) and the dashboard reads dash_facts
+-- (migration 15), so these were written at every IDA and again at every registration (their
+-- registered_at changes) and read by nothing: `scripts/explain-queries.py DB --all` on a seeded
+-- database lists no plan that uses them. Dropping them leaves 10 indexes on declarations.
+DROP INDEX IF EXISTS declarations_declarant_at;
+DROP INDEX IF EXISTS declarations_party_at;
+DROP INDEX IF EXISTS declarations_office_at;
