@@ -149,6 +149,18 @@ def drop_database(uri):
     psql(base + "/postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
+def database_name(uri):
+    """The database's name in a URI made by create_database."""
+    return uri.rsplit("/", 1)[1]
+
+
+def copy_database(template_uri, uri):
+    """A new database at uri (same server), a copy of template_uri's (no one may be connected
+    to it meanwhile)."""
+    base, name = uri.rsplit("/", 1)
+    psql(base + "/postgres", "CREATE DATABASE %s TEMPLATE %s" % (name, database_name(template_uri)))
+
+
 # ---- a small DB-API-like connection over psql, for tests that look into the database -------
 
 def _literal(v):
