@@ -70,8 +70,8 @@ unit: build asan release
 # sanitizer reports (leaks included, at shutdown) fail the run; then the same suite on PostgreSQL
 # (a throwaway server the run starts itself: initdb in a temporary folder, removed after).
 # The three passes share nothing (each its own databases, ports and servers), and each spends
-# much of its time waiting on processes it starts, so two run at a time: ~12 minutes instead of
-# ~20 (docs/performance.md, stop 25). Each pass's output is printed whole when it ends.
+# much of its time waiting on processes it starts, so two run at a time: ~10 minutes instead of
+# ~15 (docs/performance.md, stop 25). Each pass's output is printed whole when it ends.
 api: build asan
 	@$(MAKE) -j2 --output-sync=target api-release api-asan api-pg
 
