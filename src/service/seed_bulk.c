@@ -15,7 +15,6 @@
 #include "service/seed_internal.h"
 
 #include <jansson.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -884,6 +883,21 @@ static const char *const fp_names[FP_N] = {
     "dash_facts",      "builder thread",  "indexes again", "restore + checkpoint"};
 static double fp_cpu[FP_N];
 
+/* and the wall clock at each phase of seed_bulk (set-up, batches, terms, indexes, restore) */
+static double fw_at[8];
+static int fw_n;
+static const char *fw_names[8];
+
+static void fw_mark(const char *name)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (fw_n < 8) {
+        fw_names[fw_n] = name;
+        fw_at[fw_n++] = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
+}
+
 static double fp_now(void)
 {
     struct timespec ts;
@@ -1311,14 +1325,22 @@ static int fr_start_job(db_conn *c, void *ctx)
 
 /* Indexes of the tables a seed fills, dropped while a seed fills a database that held no
  * declarations and created again (the same SQL, from sqlite_master) at the end: one sort per
- * index instead of a million inserts at random places in each (declarant, party, office,
- * status, bill of lading). Kept: the primary keys and unique constraints (part of the tables),
- * events_gseq (appended at its right-hand edge, and the audit checkpoint after every batch
- * reads the newest global event through it), and the indexes whose key grows with the run, so
- * that a live insert lands at (or a few pages from) the right-hand edge, cheaper than reading the
- * table again to sort it: events_feed (the commit order), declarations_created and the
- * registration instants (declarations_registered, dash_facts_at: at most 30 minutes after the
- * creation instant, which grows). */
+ * index instead of a million inserts at random places (the events' instant, the ledger's party
+ * and bank, bills of lading, payments). Kept: the primary keys and unique constraints (part of
+ * the tables), events_gseq (appended at its right-hand edge, and the audit checkpoint after every
+ * batch reads the newest global event through it), and the indexes where a live insert lands on
+ * one of a few right-hand edges, which stay in the writer's page cache, cheaper than reading the
+ * table again to sort it (each rebuild of a declarations index read the whole table):
+ * - the key grows with the run: events_feed (the commit order), declarations_created and the
+ *   registration instants (declarations_registered, dash_facts_at: at most 30 minutes after the
+ *   creation instant, which grows);
+ * - a column of few values, then an instant: status, channel or office (and status) first
+ *   (declarations_status, _status_created, _channel_created, _office_status,
+ *   dash_facts_office_at: tens to hundreds of edges);
+ * - an enterprise, then the creation instant (declarations_declarant_created, _party_created:
+ *   one edge per enterprise, 2,000 by default).
+ * Kept live, these cost a tenth of a 100,000 seed's time less than rebuilt, and their pages are
+ * as full (docs/performance.md, stop 26). */
 typedef struct fr_indexes {
     int n;
     char *name[32], *sql[32];
@@ -1329,7 +1351,10 @@ static int fr_drop_indexes_job(db_conn *c, void *ctx)
     static const char sql[] =
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         " AND name NOT IN ('events_gseq', 'events_feed', 'declarations_created',"
-        " 'declarations_registered', 'dash_facts_at') AND tbl_name IN ('declarations', 'events', "
+        " 'declarations_registered', 'dash_facts_at', 'declarations_status',"
+        " 'declarations_status_created', 'declarations_channel_created',"
+        " 'declarations_office_status', 'dash_facts_office_at', 'declarations_declarant_created',"
+        " 'declarations_party_created') AND tbl_name IN ('declarations', 'events', "
         "'ledger_entries',"
         " 'ledger_unpaid', 'payments', 'declaration_bls', 'risk_facts', 'decl_terms', 'dash_facts',"
         " 'risk_selections')"
@@ -1407,6 +1432,7 @@ int seed_bulk(app *a, seed_job *j)
     fr_indexes ix = {0};
     fr_batch bb[2];
     int rc = -1, nb = 0;
+    fw_mark("start");
     memset(bb, 0, sizeof bb);
     s.warnings = calloc((size_t)j->n_tpls, sizeof *s.warnings);
     s.dreqs = calloc((size_t)j->n_tpls, sizeof *s.dreqs);
@@ -1454,10 +1480,6 @@ int seed_bulk(app *a, seed_job *j)
         bb[k].chapters = s.chapters;
         bb[k].blobs = s.blobs;
     }
-    /* the writer's page cache grows to ~1 GiB page by page: the heap grown 16 MiB at a time
-     * rather than glibc's 128 KiB (its grow_heap and the faults of its new top were ~4 % of a
-     * 100,000 seed's CPU, docs/performance.md); a one-shot command, so the setting stays */
-    mallopt(M_TOP_PAD, 16 << 20);
     store_close_idle_readers(a->st); /* else journal_mode cannot leave WAL (busy) */
     store_write_bare(a->st, seed_fast_job, NULL);
     rc = 0;
@@ -1465,6 +1487,7 @@ int seed_bulk(app *a, seed_job *j)
         fprintf(stderr, "seed: cannot set the indexes aside\n");
         rc = -1;
     }
+    fw_mark("set-up");
     /* batch k is inserted by the writer while batch k + 1 is played on a second thread */
     fr_build w = {.s = &s, .b = &bb[0], .from = 0, .n = batch};
     if (rc == 0)
@@ -1495,20 +1518,27 @@ int seed_bulk(app *a, seed_job *j)
             rc = -1;
         }
     }
+    fw_mark("batches");
     fr_terms_all ta = {.s = &s, .n = o->declarations};
     if (rc == 0 && s.all && store_write(a->st, fr_terms_all_job, &ta) != 0) {
         fprintf(stderr, "seed: cannot write the search terms\n");
         rc = -1;
     }
+    fw_mark("search terms");
     if (ix.n && store_write(a->st, fr_create_indexes_job, &ix) != 0)
         rc = -1;
+    fw_mark("indexes");
     if (store_write_bare(a->st, fr_restore_job, NULL) != 0) {
         fprintf(stderr, "seed: cannot restore WAL and synchronous=FULL\n");
         rc = -1;
     }
-    if (getenv("ECUSTOMS_SEED_PROFILE"))
+    fw_mark("restore");
+    if (getenv("ECUSTOMS_SEED_PROFILE")) {
         for (int k = 0; k < FP_N; k++)
             fprintf(stderr, "seed profile: %-22s %8.2f CPU-s\n", fp_names[k], fp_cpu[k]);
+        for (int k = 1; k < fw_n; k++)
+            fprintf(stderr, "seed phase:   %-22s %8.2f s\n", fw_names[k], fw_at[k] - fw_at[k - 1]);
+    }
 out:
     for (int i = 0; i < ix.n; i++) {
         free(ix.name[i]);

@@ -393,10 +393,11 @@ static int sq_bulk_load(db_conn *c, int on)
         /* if another process has the file open, journal_mode stays WAL (busy): slower, still
          * right */
         sq_exec(c, "PRAGMA journal_mode=MEMORY");
-        /* 1 GiB of page cache while bulk loading: a seed's batch (10,000 declarations, ~140 MB
-         * of pages) and the set-aside indexes' rebuild stay in memory instead of spilling and
-         * being read back (at 100,000 declarations: 5.6 -> 3.3 CPU-s for the indexes) */
-        sq_exec(c, "PRAGMA cache_size=-1048576");
+        /* The page cache stays the writer's 64 MB: a bulk load appends, so the pages it revisits
+         * are the B-trees' right-hand edges. A 1 GiB cache (until stop 26) kept every page of a
+         * batch and of the index rebuilds, but each of its pages was new memory, faulted in
+         * once: a seed of 100,000 ran in ~14.5 s with it and ~10 s without
+         * (docs/performance.md, stop 26). */
         return sq_exec(c, "PRAGMA synchronous=OFF");
     }
     /* back to the settings every other opener uses (sq_open: WAL, synchronous=FULL), the file
@@ -404,8 +405,6 @@ static int sq_bulk_load(db_conn *c, int on)
     int rc = sq_exec(c, "PRAGMA journal_mode=WAL");
     if (rc == DB_OK)
         rc = sq_exec(c, "PRAGMA synchronous=FULL");
-    if (rc == DB_OK)
-        rc = sq_exec(c, "PRAGMA cache_size=-65536");
     if (rc == DB_OK)
         rc = sq_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
     return rc;
