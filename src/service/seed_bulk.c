@@ -39,6 +39,7 @@
 #include "store/store_risk.h"
 #include "store/store_users.h"
 #include "util/decimal.h"
+#include "util/hex.h"
 
 typedef struct fa_chunk {
     struct fa_chunk *next;
@@ -270,20 +271,7 @@ static void fr_digest_ledger(audit_digest *g, const fr_life *l, char out[65]);
 /* 64 hex digits as 32 bytes (a digest as the events' columns hold it). 0 or -1. */
 static int fr_unhex(const char *h, unsigned char out[32])
 {
-    for (int i = 0; i < 32; i++) {
-        int v[2];
-        for (int k = 0; k < 2; k++) {
-            int ch = (unsigned char)h[2 * i + k];
-            v[k] = ch >= '0' && ch <= '9'   ? ch - '0'
-                   : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                   : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                            : -1;
-            if (v[k] < 0)
-                return -1;
-        }
-        out[i] = (unsigned char)(v[0] << 4 | v[1]);
-    }
-    return h[64] ? -1 : 0;
+    return hex_decode(h, 32, out) && !h[64] ? 0 : -1;
 }
 
 /* The row's part of the digest is hashed again only when the row changed since the last event:
@@ -641,17 +629,7 @@ static date_ymd fr_day(int64_t t) { return date_legal(t); }
 /* the 32 hex digits of an id as its 16 bytes (decl_terms's column) */
 static int fr_unhex16(const char *id, unsigned char out[16])
 {
-    char h[65];
-    if (strlen(id) != 32)
-        return -1;
-    memcpy(h, id, 32);
-    memset(h + 32, '0', 32);
-    h[64] = 0;
-    unsigned char full[32];
-    if (fr_unhex(h, full) != 0)
-        return -1;
-    memcpy(out, full, 16);
-    return 0;
+    return hex_decode(id, 16, out) && !id[32] ? 0 : -1;
 }
 
 /* store_risk_selections_put's rows from the decision itself (no JSON read back): one per source

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 int db_bind_text(db_conn *c, db_stmt *s, int i, const char *v)
 {
     return c->drv->bind_text(s, i, v);
@@ -51,23 +53,10 @@ void db_col_copy(db_conn *c, db_stmt *s, int i, char *dst, size_t size)
     snprintf(dst, size, "%s", v ? v : "");
 }
 
-static int hexval(int ch)
-{
-    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 /* 1 when text is exactly 2 * nb lower-case hex digits, decoded into out. */
 static int hex_bytes(const char *text, size_t nb, unsigned char *out)
 {
-    size_t k = 0;
-    for (; k < nb; k++) {
-        int hi = hexval((unsigned char)text[2 * k]);
-        int lo = hi < 0 ? -1 : hexval((unsigned char)text[2 * k + 1]);
-        if (lo < 0)
-            return 0;
-        out[k] = (unsigned char)(hi << 4 | lo);
-    }
-    return text[2 * nb] == 0;
+    return hex_decode(text, nb, out) && text[2 * nb] == 0;
 }
 
 /* text as nb bytes, or its own bytes when it is not their hex; strict: a text of nb characters
@@ -120,15 +109,10 @@ int db_bind_chain(db_conn *c, db_stmt *s, int i, const char *name, unsigned char
 
 void db_col_hex(db_conn *c, db_stmt *s, int i, char out[65])
 {
-    static const char digits[] = "0123456789abcdef";
     size_t n = 0;
     const unsigned char *b = db_col_blob(c, s, i, &n);
     if (b && n == 32) {
-        for (size_t k = 0; k < 32; k++) {
-            out[2 * k] = digits[b[k] >> 4];
-            out[2 * k + 1] = digits[b[k] & 15];
-        }
-        out[64] = 0;
+        hex_encode(b, 32, out);
     } else {
         n = b && n < 64 ? n : b ? 64 : 0;
         memcpy(out, b ? (const void *)b : "", n);

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 /* must stay equal in every server sharing a database: the key of the writers' lock */
@@ -570,7 +571,6 @@ static int pg_bind_text(db_stmt *bs, int i, const char *v)
  * every other parameter (one format for the queue of pipelined statements) */
 static int pg_bind_blob(db_stmt *bs, int i, const void *v, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     char **slot = bind_slot((pg_stmt *)bs, i);
     if (!slot)
         return DB_ERR;
@@ -581,11 +581,7 @@ static int pg_bind_blob(db_stmt *bs, int i, const void *v, size_t n)
         return DB_ERR;
     t[0] = '\\';
     t[1] = 'x';
-    for (size_t k = 0; k < n; k++) {
-        t[2 + 2 * k] = digits[((const unsigned char *)v)[k] >> 4];
-        t[3 + 2 * k] = digits[((const unsigned char *)v)[k] & 15];
-    }
-    t[2 + 2 * n] = 0;
+    hex_encode(v, n, t + 2);
     *slot = t;
     return DB_OK;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/hex.h"
 
 /* Prepared statements, keyed by the address of their SQL text (callers pass static strings).
  * The cache grows with the set of queries a connection runs and lives as long as it: a statement
@@ -63,7 +64,6 @@ static void note_fault(sq_conn *c, int rc)
  * error); any other format than 'hex' is an error. */
 static void sq_hex_fn(sqlite3_context *cx, int argc, sqlite3_value **argv, int enc)
 {
-    static const char digits[] = "0123456789abcdef";
     const char *fmt = (const char *)sqlite3_value_text(argv[1]);
     (void)argc;
     if (!fmt || strcmp(fmt, "hex") != 0) {
@@ -78,31 +78,19 @@ static void sq_hex_fn(sqlite3_context *cx, int argc, sqlite3_value **argv, int e
         sqlite3_result_error_toobig(cx);
         return;
     }
-    unsigned char buf[256], *out = (enc ? 2 * n : n / 2) <= (int)sizeof buf
+    /* (hex_encode ends its digits with a NUL) */
+    unsigned char buf[256], *out = (enc ? 2 * n + 1 : n / 2) <= (int)sizeof buf
                                        ? buf
-                                       : sqlite3_malloc(enc ? 2 * n : n / 2 + 1);
+                                       : sqlite3_malloc(enc ? 2 * n + 1 : n / 2 + 1);
     if (!out) {
         sqlite3_result_error_nomem(cx);
         return;
     }
-    int ok = 1;
     if (enc) {
-        for (int i = 0; i < n; i++) {
-            out[2 * i] = (unsigned char)digits[v[i] >> 4];
-            out[2 * i + 1] = (unsigned char)digits[v[i] & 15];
-        }
+        hex_encode(v, (size_t)n, (char *)out);
         sqlite3_result_text(cx, (const char *)out, 2 * n, SQLITE_TRANSIENT);
-    } else {
-        ok = n % 2 == 0;
-        for (int i = 0; ok && i < n / 2; i++) {
-            int hi = v[2 * i], lo = v[2 * i + 1];
-            hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-            lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-            ok = hi >= 0 && lo >= 0;
-            out[i] = (unsigned char)(hi << 4 | lo);
-        }
-        if (ok)
-            sqlite3_result_blob(cx, out, n / 2, SQLITE_TRANSIENT);
+    } else if (n % 2 == 0 && hex_decode((const char *)v, (size_t)n / 2, out)) {
+        sqlite3_result_blob(cx, out, n / 2, SQLITE_TRANSIENT);
     }
     if (out != buf)
         sqlite3_free(out);
@@ -130,14 +118,7 @@ static void sq_chain_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
     int ok = sqlite3_value_type(argv[0]) == SQLITE_TEXT;
     const unsigned char *v = ok ? sqlite3_value_text(argv[0]) : NULL;
     unsigned char b[16];
-    ok = ok && v && sqlite3_value_bytes(argv[0]) == 32;
-    for (int i = 0; ok && i < 16; i++) {
-        int hi = v[2 * i], lo = v[2 * i + 1];
-        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-        ok = hi >= 0 && lo >= 0;
-        b[i] = (unsigned char)(hi << 4 | lo);
-    }
+    ok = ok && v && sqlite3_value_bytes(argv[0]) == 32 && hex_decode((const char *)v, 16, b);
     if (ok)
         sqlite3_result_blob(cx, b, 16, SQLITE_TRANSIENT);
     else
@@ -146,18 +127,14 @@ static void sq_chain_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
 
 static void sq_chain_name(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
-    static const char digits[] = "0123456789abcdef";
     (void)argc;
     if (sqlite3_value_type(argv[0]) != SQLITE_BLOB || sqlite3_value_bytes(argv[0]) != 16) {
         sqlite3_result_value(cx, argv[0]);
         return;
     }
     const unsigned char *b = sqlite3_value_blob(argv[0]);
-    char out[32];
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
+    char out[33];
+    hex_encode(b, 16, out);
     sqlite3_result_text(cx, out, 32, SQLITE_TRANSIENT);
 }
 

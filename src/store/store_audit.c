@@ -63,23 +63,12 @@ static void mb_addi(outbuf *m, int64_t v)
     mb_add(m, b);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    /* (snprintf per byte was a visible share of the seed's and verify's profiles) */
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 static void mac_hex(const unsigned char key[32], const outbuf *m, char out[65])
 {
     unsigned char md[32];
     unsigned int len = 0;
     HMAC(EVP_sha256(), key, 32, (const unsigned char *)m->p, m->n, md, &len);
-    hex(md, 32, out);
+    hex_encode(md, 32, out);
 }
 
 /* ---- the state digest as a stream (store_audit.h): the same "len:bytes;" framing --------- */
@@ -160,7 +149,7 @@ int audit_digest_end(audit_digest *d, char out[65])
     dg_flush(d);
     if (d->failed || EVP_DigestFinal_ex(d->ctx, md, &len) != 1)
         return -1;
-    hex(md, 32, out);
+    hex_encode(md, 32, out);
     return 0;
 }
 
@@ -431,7 +420,7 @@ int audit_event_mac_k(audit_mac_key *k, const audit_event *e, char out[65])
     outbuf_free(&m);
     if (!ok)
         return -1;
-    hex(md, 32, out);
+    hex_encode(md, 32, out);
     return 0;
 }
 
@@ -451,7 +440,7 @@ static void legacy_hash(const char *prev, const char *decl_id, int64_t seq, int6
     unsigned char md[32];
     unsigned int len = 0;
     EVP_Digest(buf, (size_t)n, md, &len, EVP_sha256(), NULL);
-    hex(md, 32, out);
+    hex_encode(md, 32, out);
     free(buf);
 }
 
@@ -1095,7 +1084,7 @@ static int create_key(const char *path, unsigned char key[32])
         fprintf(stderr, "audit key: no randomness available\n");
         return -1;
     }
-    hex(key, 32, text);
+    hex_encode(key, 32, text);
     text[64] = '\n';
     text[65] = 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
