@@ -3,8 +3,10 @@
 # ROUNDS rounds of one SQLite and one PostgreSQL run of scripts/bench-clearance.sh (a fresh
 # database each, RATE/s offered for DURATION s, 1-50 items), in alternating order (SQLite first in
 # odd rounds, PostgreSQL first in even ones: ABBA), so that the machine's drift falls on both
-# engines alike. Prints every run's achieved rate, each engine's median and the ratio of the
-# medians. Single runs differ by ±15 % on a shared two-core machine: quote the medians.
+# engines alike. Prints every run's achieved rate, each engine's median, the ratio of the
+# medians and the median of the rounds' own ratios (each round's two runs are minutes apart at
+# most, so the machine's slow drift cancels within a round). Single runs differ by ±15 % on a
+# shared two-core machine: quote the medians.
 #
 #   python3 tests/api/pgserver.py start --dir /tmp/pgb --fsync on     # prints URI
 #   scripts/bench-pg-ratio.sh URI [ROUNDS=5] [RATE=1000] [DURATION=5]
@@ -31,4 +33,6 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) 
 S=$(median "$OUT/sqlite"); P=$(median "$OUT/postgresql")
 echo "sqlite: $(tr '\n' ' ' < "$OUT/sqlite")(median $S)"
 echo "postgresql: $(tr '\n' ' ' < "$OUT/postgresql")(median $P)"
-awk -v s="$S" -v p="$P" 'BEGIN { if (s > 0) printf "ratio: %.1f %%\n", 100 * p / s }'
+awk -v s="$S" -v p="$P" 'BEGIN { if (s > 0) printf "ratio of the medians: %.1f %%\n", 100 * p / s }'
+paste -d' ' "$OUT/sqlite" "$OUT/postgresql" | awk '$1 > 0 { printf "%.1f\n", 100 * $2 / $1 }' > "$OUT/rounds"
+echo "rounds' ratios: $(tr '\n' ' ' < "$OUT/rounds")(median $(median "$OUT/rounds") %)"
