@@ -35,9 +35,11 @@
 #include "service/inspection.h"
 #include "service/permits.h"
 #include "store/store_audit.h"
+#include "store/store_dashboard.h"
 #include "store/store_inspection.h"
 #include "store/store_permits.h"
 #include "store/store_selections.h"
+#include "store/store_users.h"
 #include "service/ledger.h"
 #include "service/statements.h"
 #include "service/manifests.h"
@@ -610,13 +612,20 @@ svc_reply svc_decl_create(app *a, const svc_req *req, decl_in *in, errs *e)
         assessed_release(&ax);
         return svc_error(SVC_ERROR, "internal", "out of memory");
     }
-    /* packed here, not by the writer thread (store/pack.h) */
+    /* packed here, not by the writer thread (store/pack.h); the search terms and HS chapters
+     * the writer would otherwise unpack and parse the document again for, likewise */
     char *pdoc = store_pack(ax.doc), *ptaxes = store_pack(ax.taxes);
+    int chapters[100] = {0};
+    char *terms = store_decl_terms_of(x.row.number, ax.doc, &x.row.n_terms);
+    x.row.terms = terms;
+    store_decl_chapters_of(ax.doc, chapters);
+    x.row.chapter_items = chapters;
     if (pdoc)
         x.row.doc = pdoc;
     if (ptaxes)
         x.row.taxes = ptaxes;
     r = svc_run_write(a, &x.job, create_job, &x, "the database refused the change");
+    free(terms);
     free(pdoc);
     free(ptaxes);
     if (r.code == SVC_CREATED && !r.body) {

@@ -1200,8 +1200,13 @@ static int decl_insert(db_conn *c, const decl_row *r, int terms, char *state)
      * same transaction */
     if (rc || !terms)
         return rc;
-    rc = store_decl_terms_new(c, r->id, r->number, r->doc); /* a new id: nothing to replace */
-    return rc ? rc : store_decl_chapters_new(c, r->id, r->doc);
+    /* a new id: nothing to replace */
+    rc = r->terms ? store_decl_terms_insert(c, r->id, r->terms, r->n_terms)
+                  : store_decl_terms_new(c, r->id, r->number, r->doc);
+    if (rc)
+        return rc;
+    return r->chapter_items ? store_decl_chapters_new_items(c, r->id, r->chapter_items)
+                            : store_decl_chapters_new(c, r->id, r->doc);
 }
 
 int store_decl_insert(db_conn *c, const decl_row *r) { return decl_insert(c, r, 1, NULL); }

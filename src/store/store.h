@@ -196,6 +196,15 @@ typedef struct decl_row {
     char *taxes;     /* computed taxes (JSON) */
     char *risk;      /* channel reasons and scores (JSON), may be NULL */
     char *decisions; /* officer decisions so far (JSON array), may be NULL */
+    /* Optional, borrowed, read only by store_decl_insert and store_decl_create (NULL: the writer
+     * computes them from number and doc): the search terms of number and doc as
+     * store_decl_terms_of gives them (n_terms NUL-separated strings), and the item lines per HS
+     * chapter as store_decl_chapters_of counts them. A caller that has the document as JSON
+     * text computes them on its own thread: the writer would unpack and parse the document
+     * again, on the one thread every write waits for (docs/performance.md, stop 27). */
+    const char *terms;
+    int n_terms;
+    const int *chapter_items;
 } decl_row;
 
 void decl_row_release(decl_row *r);

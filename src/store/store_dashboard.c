@@ -270,6 +270,11 @@ int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_jso
     return chapters_write(c, decl_id, items, 0);
 }
 
+int store_decl_chapters_new_items(db_conn *c, const char *decl_id, const int items[100])
+{
+    return chapters_write(c, decl_id, items, 0);
+}
+
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
                                const char *doc_json)
 {

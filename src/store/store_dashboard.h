@@ -67,8 +67,10 @@ void store_decl_chapters_text(const int items[100], char *out);
 /* Replaces the declaration's row with its document's chapters (JSON, packed or not), in the
  * caller's transaction (none when the document has no item). */
 int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_json);
-/* A new declaration's row (nothing to replace). */
+/* A new declaration's row (nothing to replace), from its document or from its items per chapter
+ * as store_decl_chapters_of counted them. */
 int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json);
+int store_decl_chapters_new_items(db_conn *c, const char *decl_id, const int items[100]);
 /* After an update: rewritten only when the chapters differ from those of was_doc (the document
  * being replaced; NULL: unknown, rewritten). */
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,

@@ -497,7 +497,7 @@ int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, 
     for (int i = 0; i < n; i++, terms += strlen(terms) + 1) {
         t[k++] = terms;
         if (k == TERMS_MAX || i == n - 1) {
-            if ((rc = terms_write(c, decl_id, t, k, 0)) != 0)
+            if ((rc = terms_write(c, decl_id, t, k, 1)) != 0)
                 break;
             k = 0;
         }

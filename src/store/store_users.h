@@ -66,8 +66,8 @@ int store_decl_terms_new(db_conn *c, const char *decl_id, const char *number, co
 /* Adds the declaration number (and its 11-digit stem) at registration. */
 int store_decl_terms_add_number(db_conn *c, const char *decl_id, const char *number);
 /* The terms store_decl_terms_replace would write, as n NUL-separated strings (heap), and inserting
- * such a list for a declaration that has none yet: for a writer that knows the terms of many
- * declarations beforehand (db seed: one list per template, the number's terms per declaration). */
+ * such a list for a declaration that has none yet (plain INSERTs, as store_decl_terms_new): for
+ * a caller that computes the terms before the writer runs (decl_row's terms: the IDA). */
 char *store_decl_terms_of(const char *number, const char *doc_json, int *n);
 int store_decl_terms_insert(db_conn *c, const char *decl_id, const char *terms, int n);
 /* n (term, declaration) pairs, in key order for a bulk writer's B-tree locality (db seed), the

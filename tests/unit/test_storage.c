@@ -16,6 +16,8 @@
 #include "store/pack.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_dashboard.h"
+#include "store/store_users.h"
 
 static char *json_like(size_t n)
 {
@@ -352,6 +354,69 @@ static void missing_migration_below_the_version_is_applied(void **state)
     db_sqlite_driver.close(c);
 }
 
+/* The rows of one declaration in a table keyed by decl_id, as one text (ordered). */
+static void rows_of(db_conn *c, const char *sql, const char *id, char *out, size_t n)
+{
+    db_stmt *st = db_prepare(c, sql);
+    size_t k = 0;
+    out[0] = 0;
+    assert_non_null(st);
+    db_bind_id16(c, st, 1, id);
+    while (db_step(c, st) == DB_ROW && k + 1 < n)
+        k += (size_t)snprintf(out + k, n - k, "%s|", db_col_text(c, st, 0));
+    db_reset(c, st);
+}
+
+/* decl_row's terms and chapter_items, computed by the caller (the IDA, off the writer thread),
+ * write what the writer computes from the document itself: the same search terms and chapters. */
+static void caller_terms_equal_the_writers(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"importer\":{\"tax_code\":\"0101234567\",\"name\":\"Công ty Điện tử Hà Nội\"},"
+        "\"exporter\":{\"name\":\"Shenzhen Mobile Devices Ltd\"},"
+        "\"invoice\":{\"number\":\"SZ-2026-1101\"},"
+        "\"transport\":{\"bills_of_lading\":[\"COSU6123456780\"],\"containers\":[\"MSCU1234566\"]},"
+        "\"items\":[{\"hs_code\":\"85171300\",\"description\":\"Điện thoại di động\"},"
+        "{\"hs_code\":\"85076090\",\"description\":\"Pin lithium\"},"
+        "{\"hs_code\":\"39269099\",\"description\":\"Ốp lưng nhựa\"}]}";
+    db_conn *c = NULL;
+    char err[512], a[4096], b[4096];
+    int from, to;
+    assert_int_equal(db_sqlite_driver.open(":memory:", 1, &c), DB_OK);
+    assert_int_equal(schema_migrate(c, &from, &to, err, sizeof err), 0);
+    char *packed = store_pack(doc); /* (NULL: too small to pack, stored as it is) */
+    if (!packed)
+        packed = strdup(doc);
+    assert_non_null(packed);
+    decl_row w = {.status = 1, .created_at = 1, .updated_at = 1, .doc = packed, .taxes = "{}"};
+    decl_row r = w;
+    snprintf(w.id, sizeof w.id, "%032x", 1);
+    snprintf(r.id, sizeof r.id, "%032x", 2);
+    int chapters[100] = {0};
+    char *terms = store_decl_terms_of(r.number, doc, &r.n_terms);
+    assert_non_null(terms);
+    assert_true(r.n_terms > 10);
+    store_decl_chapters_of(doc, chapters);
+    r.terms = terms;
+    r.chapter_items = chapters;
+    assert_int_equal(store_decl_insert(c, &w), DB_OK); /* the writer computes them */
+    assert_int_equal(store_decl_insert(c, &r), DB_OK); /* the caller did */
+    static const char *const sql[] = {
+        "SELECT term FROM decl_terms_recent WHERE decl_id = ? ORDER BY term",
+        "SELECT chapters FROM decl_chapter_lists WHERE decl_id = ?"};
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        rows_of(c, sql[i], w.id, a, sizeof a);
+        rows_of(c, sql[i], r.id, b, sizeof b);
+        assert_true(strlen(a) > 3);
+        assert_string_equal(a, b);
+    }
+    assert_non_null(strstr(a, "39:1,85:2"));
+    free(terms);
+    free(packed);
+    db_sqlite_driver.close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +432,7 @@ int main(void)
         cmocka_unit_test(time_ordered_ids),
         cmocka_unit_test(sweep_pages_by_cursor),
         cmocka_unit_test(statement_cache_has_no_limit),
+        cmocka_unit_test(caller_terms_equal_the_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
