@@ -263,16 +263,16 @@ int store_decl_chapters_put(db_conn *c, const char *decl_id, const char *doc_jso
     return chapters_write(c, decl_id, items, 1);
 }
 
+int store_decl_chapters_new_items(db_conn *c, const char *decl_id, const int items[100])
+{
+    return chapters_write(c, decl_id, items, 0);
+}
+
 int store_decl_chapters_new(db_conn *c, const char *decl_id, const char *doc_json)
 {
     int items[100] = {0};
     chapters_count(doc_json, items);
-    return chapters_write(c, decl_id, items, 0);
-}
-
-int store_decl_chapters_new_items(db_conn *c, const char *decl_id, const int items[100])
-{
-    return chapters_write(c, decl_id, items, 0);
+    return store_decl_chapters_new_items(c, decl_id, items);
 }
 
 int store_decl_chapters_update(db_conn *c, const char *decl_id, const char *was_doc,
