@@ -1,6 +1,7 @@
 #include "store/pack.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,58 @@ static const Bytef *dict1(uInt *n)
     return (const Bytef *)store_pack_dict1;
 }
 
+/* Deflate streams kept for reuse, by window size (9..15 bits). deflateInit2 allocates a stream's
+ * window, hash chains, hash table and output buffer afresh (~50-260 KiB) and deflateEnd frees
+ * them: a fresh stream per document came back from the allocator as new pages, and store_pack
+ * made ~65 % of the server's page faults (~24 a registration; docs/performance.md, stop 28).
+ * A reused stream is reset (deflateReset) instead: the same zlib output from warm memory.
+ * Bounded: at most POOL_KEEP idle streams of each size, for the threads packing at once. */
+#define POOL_WBITS_MIN 9
+#define POOL_SIZES 7
+#define POOL_KEEP 8
+static struct {
+    pthread_mutex_t mu;
+    z_stream *idle[POOL_SIZES][POOL_KEEP];
+    int n[POOL_SIZES];
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static z_stream *stream_take(int wbits, int mem)
+{
+    int k = wbits - POOL_WBITS_MIN;
+    z_stream *s = NULL;
+    pthread_mutex_lock(&pool.mu);
+    if (pool.n[k] > 0)
+        s = pool.idle[k][--pool.n[k]];
+    pthread_mutex_unlock(&pool.mu);
+    if (s && deflateReset(s) == Z_OK)
+        return s;
+    if (s) {
+        deflateEnd(s);
+        free(s);
+    }
+    if ((s = calloc(1, sizeof *s)) &&
+        deflateInit2(s, PACK_LEVEL, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static void stream_give(z_stream *s, int wbits)
+{
+    int k = wbits - POOL_WBITS_MIN;
+    pthread_mutex_lock(&pool.mu);
+    if (pool.n[k] < POOL_KEEP) {
+        pool.idle[k][pool.n[k]++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&pool.mu);
+    if (s) {
+        deflateEnd(s);
+        free(s);
+    }
+}
+
 /* zlib's defaults size the window (32 KiB) and hash table (32 Ki entries, cleared on every call:
  * 64 KiB of memset) for large inputs; a declaration's document or tax document is a few KiB.
  * Sized to the text and the dictionary (which must fit in the window to be matched), the stream
@@ -34,28 +87,27 @@ static int deflate_sized(const char *text, size_t n, unsigned char *z, uLong *zn
 {
     uInt dn;
     const Bytef *dict = dict1(&dn);
-    int wbits = 9; /* zlib's smallest window */
+    int wbits = POOL_WBITS_MIN; /* zlib's smallest window */
     while (wbits < 15 && ((size_t)1 << wbits) < n + dn)
         wbits++;
     int mem = wbits - 6 < 1 ? 1 : wbits - 6 > 8 ? 8 : wbits - 6; /* hash of 2^(mem+7) entries */
-    z_stream s;
-    memset(&s, 0, sizeof s);
     /* level 3 with the dictionary: a 25-item declaration's document and tax document 3.4 KB ->
      * 2.4 KB of stream (level 1 without: 1,048 + 2,366 bytes; level 3 with: 609 + 1,774) for 0.29
      * million more instructions (callgrind: 0.71 -> 1.00 million for both); level 6 would give
      * 519 + 1,534 for 1.9 million (lazy matching), about a tenth of a registration more CPU */
-    if (deflateInit2(&s, PACK_LEVEL, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY) != Z_OK)
+    z_stream *s = stream_take(wbits, mem);
+    if (!s)
         return -1;
-    int rc = deflateSetDictionary(&s, dict, dn) == Z_OK ? Z_OK : Z_STREAM_ERROR;
+    int rc = deflateSetDictionary(s, dict, dn) == Z_OK ? Z_OK : Z_STREAM_ERROR;
     if (rc == Z_OK) {
-        s.next_in = (Bytef *)text;
-        s.avail_in = (uInt)n;
-        s.next_out = z;
-        s.avail_out = (uInt)*zn;
-        rc = deflate(&s, Z_FINISH);
-        *zn = s.total_out;
+        s->next_in = (Bytef *)text;
+        s->avail_in = (uInt)n;
+        s->next_out = z;
+        s->avail_out = (uInt)*zn;
+        rc = deflate(s, Z_FINISH);
+        *zn = s->total_out;
     }
-    deflateEnd(&s);
+    stream_give(s, wbits);
     return rc == Z_STREAM_END ? 0 : -1;
 }
 

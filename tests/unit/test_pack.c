@@ -1,5 +1,6 @@
 /* store/pack.c: documents packed (deflate + base64) and unpacked, whatever their size, and
  * what earlier releases packed with zlib's default window still unpacks. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,65 @@ static void round_trip_sizes(void **state)
         }
         free(p);
         free(t);
+    }
+}
+
+/* Deflate streams are reused (store/pack.c's pool): a text packs to the same bytes whatever the
+ * stream packed before, of another content or another window size, and threads packing at once
+ * each get a stream of their own. */
+static void reused_streams_pack_the_same(void **state)
+{
+    (void)state;
+    char *a = text_of(5000, 21), *b = text_of(5000, 22), *c = text_of(700, 23),
+         *d = text_of(33000, 24);
+    char *pb = store_pack(b), *pa1 = store_pack(a), *pc = store_pack(c), *pd = store_pack(d),
+         *pa2 = store_pack(a);
+    assert_non_null(pb);
+    assert_non_null(pc);
+    assert_non_null(pd);
+    assert_non_null(pa1);
+    assert_non_null(pa2);
+    assert_string_equal(pa1, pa2);
+    char *u = store_unpack(pa2);
+    assert_string_equal(u, a);
+    free(u);
+    free(pa1);
+    free(pa2);
+    free(pb);
+    free(pc);
+    free(pd);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
+static void *pack_many(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    intptr_t bad = 0;
+    for (int i = 0; i < 200; i++) {
+        char *t =
+            text_of(600 + (seed * 977 + (unsigned)i * 131) % 20000, seed * 1000 + (unsigned)i);
+        char *p = store_pack(t), *u = p ? store_unpack(p) : NULL;
+        bad += !u || strcmp(u, t) != 0;
+        free(u);
+        free(p);
+        free(t);
+    }
+    return (void *)bad;
+}
+
+static void threads_pack_at_once(void **state)
+{
+    (void)state;
+    pthread_t th[6];
+    for (uintptr_t k = 0; k < 6; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, pack_many, (void *)(k + 1)), 0);
+    for (int k = 0; k < 6; k++) {
+        void *bad = NULL;
+        pthread_join(th[k], &bad);
+        assert_int_equal((intptr_t)bad, 0);
     }
 }
 
@@ -177,6 +237,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_sizes),
         cmocka_unit_test(unpacks_the_default_window),
+        cmocka_unit_test(reused_streams_pack_the_same),
+        cmocka_unit_test(threads_pack_at_once),
         cmocka_unit_test(bytes_round_trip),
         cmocka_unit_test(bytes_through_sqlite),
     };
