@@ -129,6 +129,13 @@ char *http_metrics_text(app *a)
       "their index.\n");
     P("# TYPE ecustoms_store_terms_slices_total counter\n");
     P("ecustoms_store_terms_slices_total %llu\n", (unsigned long long)ss.terms_slices);
+    P("# HELP ecustoms_store_read_connections Read connections open now (pooled or in use).\n");
+    P("# TYPE ecustoms_store_read_connections gauge\n");
+    P("ecustoms_store_read_connections %llu\n", (unsigned long long)ss.read_connections);
+    P("# HELP ecustoms_store_reads_shed_total Reads answered 503 database_busy: every read "
+      "connection stayed busy.\n");
+    P("# TYPE ecustoms_store_reads_shed_total counter\n");
+    P("ecustoms_store_reads_shed_total %llu\n", (unsigned long long)ss.reads_shed);
     P("# HELP ecustoms_store_round_trips_total Round trips to the database server (0 on "
       "SQLite).\n");
     P("# TYPE ecustoms_store_round_trips_total counter\n");
@@ -206,23 +213,28 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
 
 static enum MHD_Result send_unavailable(struct MHD_Connection *conn, int kind)
 {
-    /* both causes are "the database cannot serve now, nothing was done, retry": the code tells
+    /* every cause is "the database cannot serve now, nothing was done, retry": the code tells
      * an operator which (a failed disk needs a person; a lost server connection is being
-     * re-established by the writer, so its retry comes sooner) */
+     * re-established by the writer, and an overload passes, so their retries come sooner) */
     static const char storage[] =
         "{\"errors\":[{\"code\":\"storage_unavailable\",\"path\":\"\",\"message\":"
         "\"the database cannot be written or read now; nothing was changed; retry later\"}]}";
     static const char database[] =
         "{\"errors\":[{\"code\":\"database_unavailable\",\"path\":\"\",\"message\":"
         "\"the database is unreachable; retry after the Retry-After delay\"}]}";
-    int lost = kind == STORE_FAULT_CONNECTION;
-    const char *msg = lost ? database : storage;
+    static const char busy[] =
+        "{\"errors\":[{\"code\":\"database_busy\",\"path\":\"\",\"message\":"
+        "\"the database is busy with other requests; nothing was changed; retry after the"
+        " Retry-After delay\"}]}";
+    const char *msg = kind == STORE_FAULT_CONNECTION ? database
+                      : kind == STORE_FAULT_BUSY     ? busy
+                                                     : storage;
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     /* an Idempotency-Key makes the retry safe if an interrupted COMMIT did happen */
-    MHD_add_response_header(resp, "Retry-After", lost ? RETRY_AFTER_S : "5");
+    MHD_add_response_header(resp, "Retry-After", kind == STORE_FAULT_STORAGE ? "5" : RETRY_AFTER_S);
     enum MHD_Result rc = MHD_queue_response(conn, 503, resp);
     MHD_destroy_response(resp);
     return rc;

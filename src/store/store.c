@@ -12,6 +12,8 @@
 #include "store/store_payments.h"
 #include "store/store_hit_rates.h"
 #include "store/store_risk.h"
+#include <errno.h>
+
 #include "util/date.h"
 #include "util/log.h"
 #include "store/pack.h"
@@ -25,13 +27,23 @@
 
 #define READ_POOL_MAX 64
 /* Read connections a server engine keeps open at most: a request that finds them all busy waits
- * for one (up to READ_WAIT_MS, then opens one more, closed after its read) instead of opening
- * its own. A new PostgreSQL connection is a process started and its statements prepared and
- * planned again with cold catalog caches -- a few ms of the server's CPU each; with 256 client
- * connections that churn was a fifth of the database server's CPU per registration. And
- * several ecustoms servers share one max_connections (docs/operations.md). */
+ * for one instead of opening its own. A new PostgreSQL connection is a process started and its
+ * statements prepared and planned again with cold catalog caches -- a few ms of the server's
+ * CPU each; with 256 client connections that churn was a fifth of the database server's CPU per
+ * registration. And several ecustoms servers share one max_connections (docs/operations.md).
+ *
+ * A read that has waited READ_WAIT_MS may open one of READ_OVERFLOW_CONNS more, closed after its
+ * read: a pooled connection stuck behind a long query (or a read made inside another's) does
+ * not stall the rest. Past those it waits on, and at READ_SHED_MS in all it gives up: the
+ * request is answered 503 database_busy with Retry-After (STORE_FAULT_BUSY). Before that bound
+ * every read of an overload opened its own connection after its second of waiting, and each new
+ * cold process slowed the reads further: at 1,000/s offered the rate fell from ~320 to 46/s
+ * with 108 CPU-s of PostgreSQL (docs/performance.md, stop 28). Shedding keeps the database at
+ * the work it can do; the client's retry comes when it can. */
 #define READ_SERVER_CONNS 16
+#define READ_OVERFLOW_CONNS 4
 #define READ_WAIT_MS 1000
+#define READ_SHED_MS 3000
 #define BATCH_MAX 512
 /* reconnect backoff of the writer while the database is unreachable */
 #define BACKOFF_MIN_MS 50
@@ -76,6 +88,7 @@ struct store {
     pthread_cond_t read_cv; /* a pooled reader came back (server engines wait for one) */
     int read_open;          /* read connections open, pooled or lent (under read_mu) */
     int read_limit;         /* READ_SERVER_CONNS for a server engine, 0: no limit */
+    uint64_t reads_shed;    /* reads given up at READ_SHED_MS (under read_mu) */
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
@@ -658,12 +671,23 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     return j.rc;
 }
 
-/* A read connection was closed (or could not be opened): one fewer open. */
+/* Whether a read may have a connection now (under read_mu): a pooled one is idle, or one may
+ * be opened -- below the pool's limit, or, once overflow is allowed, below the limit and the
+ * few beyond it (READ_OVERFLOW_CONNS). */
+static int reader_for_taking(const store *s, int overflow)
+{
+    if (s->n_readers > 0 || s->read_open < s->read_limit)
+        return 1;
+    return overflow && s->read_open < s->read_limit + READ_OVERFLOW_CONNS;
+}
+
+/* A read connection was closed (or could not be opened): one fewer open. Every waiter is woken:
+ * the free slot may be one that only a waiter allowed to overflow can take. */
 static void reader_gone(store *s)
 {
     pthread_mutex_lock(&s->read_mu);
     s->read_open--;
-    pthread_cond_signal(&s->read_cv);
+    pthread_cond_broadcast(&s->read_cv);
     pthread_mutex_unlock(&s->read_mu);
 }
 
@@ -699,12 +723,24 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     for (int attempt = 0; attempt < 2; attempt++) {
         db_conn *c = NULL;
         pthread_mutex_lock(&s->read_mu);
-        if (s->read_limit && !s->n_readers && s->read_open >= s->read_limit) {
-            struct timespec until;
-            deadline_in(&until, READ_WAIT_MS);
-            while (!s->n_readers && s->read_open >= s->read_limit &&
-                   pthread_cond_timedwait(&s->read_cv, &s->read_mu, &until) == 0)
-                ;
+        if (s->read_limit && !reader_for_taking(s, 0)) {
+            struct timespec overflow_at, shed_at;
+            deadline_in(&overflow_at, READ_WAIT_MS);
+            deadline_in(&shed_at, READ_SHED_MS);
+            int may_overflow = 0;
+            while (!reader_for_taking(s, may_overflow)) {
+                if (pthread_cond_timedwait(&s->read_cv, &s->read_mu,
+                                           may_overflow ? &shed_at : &overflow_at) != ETIMEDOUT)
+                    continue;
+                if (!may_overflow) {
+                    may_overflow = 1;
+                    continue;
+                }
+                s->reads_shed++;
+                pthread_mutex_unlock(&s->read_mu);
+                thread_fault = STORE_FAULT_BUSY;
+                return DB_UNAVAILABLE;
+            }
         }
         if (s->n_readers > 0)
             c = s->readers[--s->n_readers];
@@ -775,6 +811,10 @@ void store_get_stats(store *s, store_stats *out)
     pthread_mutex_lock(&s->mu);
     *out = s->stats;
     pthread_mutex_unlock(&s->mu);
+    pthread_mutex_lock(&s->read_mu);
+    out->reads_shed = s->reads_shed;
+    out->read_connections = (uint64_t)s->read_open;
+    pthread_mutex_unlock(&s->read_mu);
     out->round_trips = db_round_trips();
     out->writer_round_trips = db_writer_round_trips();
 }

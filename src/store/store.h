@@ -63,6 +63,8 @@ typedef struct store_stats {
     uint64_t round_trips; /* to a database server, all connections of the process (SQLite: 0) */
     uint64_t writer_round_trips; /* of which the writer's */
     uint64_t terms_slices;       /* slices of the recent search terms merged (store.c) */
+    uint64_t read_connections;   /* read connections open now, pooled or in use */
+    uint64_t reads_shed; /* reads given up because every read connection stayed busy (503) */
     /* Seconds the writer spent on batches (their statements, the waits for a database server's
      * answers, the commit) and on merging search terms, since start: against the wall clock,
      * how busy the one writer is -- near 100 % the writer is the bound, and adding work to the
@@ -85,11 +87,12 @@ void store_health(store *s, store_health_info *out);
 /* Whether a store_write/store_read of the calling thread failed, since the flag was last
  * cleared, because the database cannot serve now (DB_UNAVAILABLE), and why: the HTTP layer
  * clears it before a request and, when set after, answers 503 with Retry-After (code
- * storage_unavailable or database_unavailable). clear resets it. */
+ * storage_unavailable, database_unavailable or database_busy). clear resets it. */
 enum {
     STORE_FAULT_NONE = 0,
-    STORE_FAULT_STORAGE = 1,   /* the storage itself failed: disk full, I/O, read-only, corrupt */
-    STORE_FAULT_CONNECTION = 2 /* the database server is unreachable (reconnecting) */
+    STORE_FAULT_STORAGE = 1,    /* the storage itself failed: disk full, I/O, read-only, corrupt */
+    STORE_FAULT_CONNECTION = 2, /* the database server is unreachable (reconnecting) */
+    STORE_FAULT_BUSY = 3        /* every read connection stayed busy (a server engine's overload) */
 };
 int store_thread_fault(int clear);
 

@@ -434,3 +434,94 @@ class T30PgYoungStatistics(OwnEnvCase):
         self.env.serve()  # (the class's teardown stops it and verifies the audit trail)
         self.assertEqual({t: after[t] - before[t] for t in self.TABLES},
                          {t: 0 for t in self.TABLES})
+
+
+class T30PgReadPoolBounded(OwnEnvCase):
+    """Reads that find every pooled connection busy do not open a connection each: under an
+    overload that is a storm of new PostgreSQL processes, each with cold caches, and every read
+    slows further (stop 28 saw 320 registrations/s fall to 46/s, with 108 CPU-s of PostgreSQL).
+    A few connections are opened beyond the pool (a read that waited 1 s); past those a read
+    waits, and one that has waited 3 s in all is answered 503 database_busy with Retry-After.
+
+    The reads are held by the test: declarations locked (ACCESS EXCLUSIVE) in a psql
+    transaction, so that every read of it waits at the lock while more requests arrive."""
+    env_name = "readpool"
+    engine, engine_note = "postgresql", PG_ONLY
+    POOL, OVERFLOW = 16, 4  # store.c READ_SERVER_CONNS, READ_OVERFLOW_CONNS
+    REQUESTS = 40
+
+    def readers(self):
+        base, name = self.env.db.rsplit("/", 1)
+        out = pgserver.psql(base + "/postgres",
+                            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '%s'"
+                            " AND application_name = 'ecustoms-reader'" % name)
+        return int(out.splitlines()[1])
+
+    def test_overload_opens_few_connections_and_sheds_the_rest(self):
+        number = self.registered()["number"]
+        self.get(number)  # the token is cached: what the requests wait for is the table
+        lock = subprocess.Popen(["psql", "-X", "-q", "-d", self.env.db], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        lock.stdin.write("BEGIN;\nLOCK TABLE declarations IN ACCESS EXCLUSIVE MODE;\n")
+        lock.stdin.flush()
+        results, mu = [], threading.Lock()
+
+        def read():
+            st, b, h = self.call("GET", "/api/v1/declarations/%s" % number, "active", timeout=60)
+            with mu:
+                results.append((st, b, h))
+
+        threads = [threading.Thread(target=read) for _ in range(self.REQUESTS)]
+        most = 0
+        try:
+            # the lock is granted before the requests start (psql runs the script in order: a
+            # count seen waiting on a relation lock is a read behind it)
+            self.wait_for_lock_holder()
+            for t in threads:
+                t.start()
+            # every request either holds a connection at the lock or has been shed: the readers
+            # have stopped changing; 503s come after 3 s of waiting
+            deadline = time.time() + 30
+            while True:
+                most = max(most, self.readers())
+                with mu:
+                    shed = len(results)
+                if (shed >= self.REQUESTS - self.POOL - self.OVERFLOW or
+                        most > self.POOL + self.OVERFLOW or time.time() > deadline):
+                    break
+                time.sleep(0.1)
+            most = max(most, self.readers())
+        finally:
+            lock.stdin.write("COMMIT;\n")
+            lock.stdin.close()
+            lock.wait(30)
+            for t in threads:
+                t.join(60)
+        self.assertLessEqual(most, self.POOL + self.OVERFLOW,
+                             "read connections opened under the overload")
+        statuses = sorted(st for st, _, _ in results)
+        self.assertEqual(len(results), self.REQUESTS)
+        ok = [b for st, b, _ in results if st == 200]
+        busy = [(b, h) for st, b, h in results if st == 503]
+        self.assertEqual(len(ok) + len(busy), self.REQUESTS, statuses)
+        self.assertEqual(len(ok), self.POOL + self.OVERFLOW, statuses)
+        for b in ok:
+            self.assertEqual(b["number"], number)
+        for b, h in busy:
+            self.assertEqual(error_codes(b), [("database_busy", "")])
+            self.assertEqual(h["Retry-After"], "1")
+        # the overflow's connections are closed after their reads; the pool's stay
+        self.assertLessEqual(self.readers(), self.POOL)
+        _, metrics, _ = self.call("GET", "/metrics")
+        self.assertIn("ecustoms_store_reads_shed_total %d\n" % len(busy), metrics)
+        self.assertRegex(metrics, r"ecustoms_store_read_connections (\d+)\n")
+        self.get(number)  # and the server reads on
+
+    def wait_for_lock_holder(self):
+        deadline = time.time() + 30
+        while int(pgserver.psql(self.env.db,
+                                "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid ="
+                                " l.relation WHERE c.relname = 'declarations' AND l.granted AND"
+                                " l.mode = 'AccessExclusiveLock'").splitlines()[1]) == 0:
+            self.assertLess(time.time(), deadline, "the test's lock was not granted")
+            time.sleep(0.05)
