@@ -13,6 +13,7 @@
 # The load runs with --no-ceiling: its 3-second closed-loop /healthz phase would fall inside the
 # CPU figures below (3-4 CPU-s of the server's per run, measured; docs/performance.md, stop 27).
 # With CEILING=1 that phase runs as before and the "cpu:" line includes it.
+# SERVE_ARGS="..." adds options to `serve` (e.g. SERVE_ARGS="--db-readers 16").
 set -eu
 BIN=${BIN:-build/ecustoms}
 PGURI=""
@@ -36,7 +37,8 @@ if [ -n "${RISK_HISTORY:-}" ]; then
     "$BIN" risk import-history --db "$DB" --csv "$RISK_HISTORY"
     "$BIN" risk train --db "$DB" | head -1
 fi
-"$BIN" serve --db "$DB" --signing-key "$DIR/signing-key.pem" --listen "127.0.0.1:$PORT" > "$DIR/serve.log" 2>&1 &
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of words
+"$BIN" serve --db "$DB" --signing-key "$DIR/signing-key.pem" --listen "127.0.0.1:$PORT" ${SERVE_ARGS:-} > "$DIR/serve.log" 2>&1 &
 SERVER=$!
 cleanup() {
     kill $SERVER 2>/dev/null || true

@@ -275,15 +275,19 @@ int cmd_serve(int argc, char **argv)
                        .request_timeout = int_opt(argc, argv, "--request-timeout",
                                                   HTTP_DEFAULT_REQUEST_TIMEOUT, 3600),
                        .allow_plain_bearer = cli_flag(argc, argv, "--allow-plain-http-tokens")};
+    int readers = int_opt(argc, argv, "--db-readers", 0, STORE_READ_CONNS_MAX);
     if (!db || ho.max_connections < 0 || ho.max_per_address < 0 || ho.request_timeout < 0 ||
-        !cert != !key) {
+        readers < 0 || !cert != !key) {
         fprintf(stderr,
                 "usage: ecustoms serve --db FILE --listen 127.0.0.1:PORT [--max-connections N]\n"
                 "  [--max-connections-per-address N] [--request-timeout SECONDS]\n"
                 "  [--tls-cert PEM --tls-key PEM] [--allow-plain-http-tokens]\n"
                 "  [--signing-key FILE (default: the database path + .signing-key.pem)]\n"
+                "  [--db-readers N (a database server's read connections, 1-%d; default %d:"
+                " twice the cores)]\n"
                 "  [--state-dir DIR (a PostgreSQL database: its audit key, audit log and"
-                " signing key)]\n");
+                " signing key)]\n",
+                STORE_READ_CONNS_MAX, store_default_read_connections());
         return 2;
     }
     if (listen) {
@@ -350,6 +354,8 @@ int cmd_serve(int argc, char **argv)
         free(key_pem);
         return 1;
     }
+    if (readers)
+        store_set_read_connections(a.st, readers);
     char kerr[300];
     svc_signing_key_file(signing);
     if (svc_signing_key_prepare(&a, kerr, sizeof kerr) != 0) {

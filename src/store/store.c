@@ -13,6 +13,7 @@
 #include "store/store_hit_rates.h"
 #include "store/store_risk.h"
 #include <errno.h>
+#include <unistd.h>
 
 #include "util/date.h"
 #include "util/log.h"
@@ -26,11 +27,15 @@
  * ============================================================================================= */
 
 #define READ_POOL_MAX 64
-/* Read connections a server engine keeps open at most: a request that finds them all busy waits
- * for one instead of opening its own. A new PostgreSQL connection is a process started and its
- * statements prepared and planned again with cold catalog caches -- a few ms of the server's
- * CPU each; with 256 client connections that churn was a fifth of the database server's CPU per
- * registration. And several ecustoms servers share one max_connections (docs/operations.md).
+/* Read connections a server engine keeps open at most (`serve --db-readers N`; by default twice
+ * this machine's cores, store_default_read_connections): a request that finds them all busy
+ * waits for one instead of opening its own. A new PostgreSQL connection is a process started
+ * and its statements prepared and planned again with cold catalog caches -- a few ms of the
+ * server's CPU each; with 256 client connections that churn was a fifth of the database
+ * server's CPU per registration. And several ecustoms servers share one max_connections
+ * (docs/operations.md). More readers than the cores can run only add contention: on this
+ * 2-core machine 4 readers carried ~10 % more registrations a second than 16 at 1,000/s
+ * offered, with ~10 % less CPU in PostgreSQL (docs/performance.md, stops 28 and 29).
  *
  * A read that has waited READ_WAIT_MS may open one of READ_OVERFLOW_CONNS more, closed after its
  * read: a pooled connection stuck behind a long query (or a read made inside another's) does
@@ -40,10 +45,13 @@
  * cold process slowed the reads further: at 1,000/s offered the rate fell from ~320 to 46/s
  * with 108 CPU-s of PostgreSQL (docs/performance.md, stop 28). Shedding keeps the database at
  * the work it can do; the client's retry comes when it can. */
-#define READ_SERVER_CONNS 16
+#define READ_CONNS_MIN 4
+#define READ_CONNS_MAX 32
 #define READ_OVERFLOW_CONNS 4
 #define READ_WAIT_MS 1000
 #define READ_SHED_MS 3000
+_Static_assert(READ_POOL_MAX >= STORE_READ_CONNS_MAX + READ_OVERFLOW_CONNS,
+               "the pool's array holds the pooled connections and the overflow's");
 #define BATCH_MAX 512
 /* reconnect backoff of the writer while the database is unreachable */
 #define BACKOFF_MIN_MS 50
@@ -87,7 +95,7 @@ struct store {
     pthread_mutex_t read_mu;
     pthread_cond_t read_cv; /* a pooled reader came back (server engines wait for one) */
     int read_open;          /* read connections open, pooled or lent (under read_mu) */
-    int read_limit;         /* READ_SERVER_CONNS for a server engine, 0: no limit */
+    int read_limit;         /* pooled connections of a server engine, 0: no limit */
     uint64_t reads_shed;    /* reads given up at READ_SHED_MS (under read_mu) */
     store_stats stats;
     /* storage faults (store_health): under mu */
@@ -555,6 +563,24 @@ static void *writer_main(void *arg)
 
 int store_open(const char *path, store **out) { return store_open_ex(path, 0, out); }
 
+int store_default_read_connections(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = cores > 0 ? 2 * cores : READ_CONNS_MIN;
+    return n < READ_CONNS_MIN ? READ_CONNS_MIN : n > READ_CONNS_MAX ? READ_CONNS_MAX : (int)n;
+}
+
+int store_set_read_connections(store *s, int n)
+{
+    if (n < 1 || n > STORE_READ_CONNS_MAX)
+        return -1;
+    pthread_mutex_lock(&s->read_mu);
+    if (s->read_limit) /* a file engine's readers are not limited */
+        s->read_limit = n;
+    pthread_mutex_unlock(&s->read_mu);
+    return 0;
+}
+
 int store_open_ex(const char *path, int flags, store **out)
 {
     store *s = calloc(1, sizeof *s);
@@ -565,7 +591,7 @@ int store_open_ex(const char *path, int flags, store **out)
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
     pthread_cond_init(&s->read_cv, NULL);
-    s->read_limit = db_is_server(path) ? READ_SERVER_CONNS : 0;
+    s->read_limit = db_is_server(path) ? store_default_read_connections() : 0;
     pthread_cond_init(&s->work_cv, NULL);
     if (s->drv->open(path, 1, &s->writer) != DB_OK) {
         fprintf(stderr, "cannot open database %s\n", path);

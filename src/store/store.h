@@ -47,6 +47,14 @@ void store_close_idle_readers(store *s);
  * memory (db seed; store_audit.h). */
 const unsigned char *store_audit_key(store *s);
 int store_read(store *s, store_job_fn fn, void *ctx);
+/* Read connections a server engine keeps (PostgreSQL; a file engine's are not limited): by
+ * default store_default_read_connections(), twice this machine's cores within [4, 32]; `serve
+ * --db-readers N` sets 1..STORE_READ_CONNS_MAX (-1: out of range, nothing changed). A read
+ * that finds them busy waits; the few it may open beyond them and the 503 database_busy of a
+ * read that waited too long are store.c's (READ_OVERFLOW_CONNS, READ_SHED_MS). */
+#define STORE_READ_CONNS_MAX 60
+int store_default_read_connections(void);
+int store_set_read_connections(store *s, int n);
 
 /* The engine ("sqlite", "postgresql") and whether the writer holds a live connection (0 while
  * it reconnects), for /healthz. */

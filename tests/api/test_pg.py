@@ -447,8 +447,9 @@ class T30PgReadPoolBounded(OwnEnvCase):
     transaction, so that every read of it waits at the lock while more requests arrive."""
     env_name = "readpool"
     engine, engine_note = "postgresql", PG_ONLY
-    POOL, OVERFLOW = 16, 4  # store.c READ_SERVER_CONNS, READ_OVERFLOW_CONNS
-    REQUESTS = 40
+    POOL, OVERFLOW = 3, 4  # serve --db-readers, store.c READ_OVERFLOW_CONNS
+    serve_args = ("--db-readers", str(POOL))
+    REQUESTS = 16
 
     def readers(self):
         base, name = self.env.db.rsplit("/", 1)
