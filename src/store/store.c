@@ -28,30 +28,28 @@
 
 #define READ_POOL_MAX 64
 /* Read connections a server engine keeps open at most (`serve --db-readers N`; by default twice
- * this machine's cores, store_default_read_connections): a request that finds them all busy
- * waits for one instead of opening its own. A new PostgreSQL connection is a process started
- * and its statements prepared and planned again with cold catalog caches -- a few ms of the
- * server's CPU each; with 256 client connections that churn was a fifth of the database
- * server's CPU per registration. And several ecustoms servers share one max_connections
- * (docs/operations.md). More readers than the cores can run only add contention: on this
- * 2-core machine 4 readers carried ~10 % more registrations a second than 16 at 1,000/s
- * offered, with ~10 % less CPU in PostgreSQL (docs/performance.md, stops 28 and 29).
- *
- * A read that has waited READ_WAIT_MS may open one of READ_OVERFLOW_CONNS more, closed after its
- * read: a pooled connection stuck behind a long query (or a read made inside another's) does
- * not stall the rest. Past those it waits on, and at READ_SHED_MS in all it gives up: the
- * request is answered 503 database_busy with Retry-After (STORE_FAULT_BUSY). Before that bound
- * every read of an overload opened its own connection after its second of waiting, and each new
- * cold process slowed the reads further: at 1,000/s offered the rate fell from ~320 to 46/s
- * with 108 CPU-s of PostgreSQL (docs/performance.md, stop 28). Shedding keeps the database at
- * the work it can do; the client's retry comes when it can. */
+ * this machine's cores, store_default_read_connections). A request that finds them all busy
+ * waits for one, and one that has waited READ_SHED_MS is answered 503 database_busy with
+ * Retry-After (STORE_FAULT_BUSY): the database is kept at the work it can do, and the client's
+ * retry comes when it can. No connection is ever opened beyond the limit:
+ * - A new PostgreSQL connection is a process started, its catalog caches filled and its
+ *   statements prepared and planned again -- a few ms of the database's CPU each, and ~100 ms
+ *   of planning for the IDC's screening under load. With 256 client connections that churn was
+ *   a fifth of the database server's CPU per registration.
+ * - Until stop 29 a read that had waited 1 s opened a connection of its own, closed after its
+ *   read, and while any such was open a pooled connection coming back was closed too. Under an
+ *   overload that is a storm of new processes, each slowing every read further, until reads
+ *   wait longer still: at 1,000/s offered the rate fell from ~350 to 20-90/s, with 60-108 CPU-s
+ *   of PostgreSQL in a 5-s load (docs/performance.md, stops 28 and 29). Capping those extra
+ *   connections at 4 did not stop it: 4 connections churning were enough.
+ * - Several ecustoms servers share one max_connections (docs/operations.md).
+ * A read made inside another read's callback, or a write job waited for inside one, or a read
+ * made by the writer thread, could wait for a connection its own thread holds: there is none in
+ * the code (stop 29: the API suite passed with each of them made fatal). */
 #define READ_CONNS_MIN 4
 #define READ_CONNS_MAX 32
-#define READ_OVERFLOW_CONNS 4
-#define READ_WAIT_MS 1000
 #define READ_SHED_MS 3000
-_Static_assert(READ_POOL_MAX >= STORE_READ_CONNS_MAX + READ_OVERFLOW_CONNS,
-               "the pool's array holds the pooled connections and the overflow's");
+_Static_assert(READ_POOL_MAX >= STORE_READ_CONNS_MAX, "the pool's array holds every connection");
 #define BATCH_MAX 512
 /* reconnect backoff of the writer while the database is unreachable */
 #define BACKOFF_MIN_MS 50
@@ -97,6 +95,8 @@ struct store {
     int read_open;          /* read connections open, pooled or lent (under read_mu) */
     int read_limit;         /* pooled connections of a server engine, 0: no limit */
     uint64_t reads_shed;    /* reads given up at READ_SHED_MS (under read_mu) */
+    uint64_t read_connects; /* read connections opened since start (under read_mu) */
+    int reads_waiting;      /* reads waiting for a connection now (under read_mu) */
     store_stats stats;
     /* storage faults (store_health): under mu */
     uint64_t faults;
@@ -697,23 +697,13 @@ static int enqueue(store *s, store_job_fn fn, void *ctx, int bare)
     return j.rc;
 }
 
-/* Whether a read may have a connection now (under read_mu): a pooled one is idle, or one may
- * be opened -- below the pool's limit, or, once overflow is allowed, below the limit and the
- * few beyond it (READ_OVERFLOW_CONNS). */
-static int reader_for_taking(const store *s, int overflow)
-{
-    if (s->n_readers > 0 || s->read_open < s->read_limit)
-        return 1;
-    return overflow && s->read_open < s->read_limit + READ_OVERFLOW_CONNS;
-}
-
-/* A read connection was closed (or could not be opened): one fewer open. Every waiter is woken:
- * the free slot may be one that only a waiter allowed to overflow can take. */
+/* A read connection was closed (or could not be opened): one fewer open, and a waiter may open
+ * one in its place. */
 static void reader_gone(store *s)
 {
     pthread_mutex_lock(&s->read_mu);
     s->read_open--;
-    pthread_cond_broadcast(&s->read_cv);
+    pthread_cond_signal(&s->read_cv);
     pthread_mutex_unlock(&s->read_mu);
 }
 
@@ -749,19 +739,15 @@ int store_read(store *s, store_job_fn fn, void *ctx)
     for (int attempt = 0; attempt < 2; attempt++) {
         db_conn *c = NULL;
         pthread_mutex_lock(&s->read_mu);
-        if (s->read_limit && !reader_for_taking(s, 0)) {
-            struct timespec overflow_at, shed_at;
-            deadline_in(&overflow_at, READ_WAIT_MS);
+        if (s->read_limit && !s->n_readers && s->read_open >= s->read_limit) {
+            struct timespec shed_at;
             deadline_in(&shed_at, READ_SHED_MS);
-            int may_overflow = 0;
-            while (!reader_for_taking(s, may_overflow)) {
-                if (pthread_cond_timedwait(&s->read_cv, &s->read_mu,
-                                           may_overflow ? &shed_at : &overflow_at) != ETIMEDOUT)
-                    continue;
-                if (!may_overflow) {
-                    may_overflow = 1;
-                    continue;
-                }
+            s->reads_waiting++;
+            int timed_out = 0;
+            while (!s->n_readers && s->read_open >= s->read_limit && !timed_out)
+                timed_out = pthread_cond_timedwait(&s->read_cv, &s->read_mu, &shed_at) == ETIMEDOUT;
+            s->reads_waiting--;
+            if (!s->n_readers && s->read_open >= s->read_limit) {
                 s->reads_shed++;
                 pthread_mutex_unlock(&s->read_mu);
                 thread_fault = STORE_FAULT_BUSY;
@@ -770,8 +756,10 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         }
         if (s->n_readers > 0)
             c = s->readers[--s->n_readers];
-        else
+        else {
             s->read_open++; /* the one about to be opened */
+            s->read_connects++;
+        }
         pthread_mutex_unlock(&s->read_mu);
         if (!c && s->drv->open(s->path, 0, &c) != DB_OK) {
             reader_gone(s);
@@ -802,7 +790,8 @@ int store_read(store *s, store_job_fn fn, void *ctx)
         } else if (brc != DB_OK)
             rc = brc;
         pthread_mutex_lock(&s->read_mu);
-        /* back to the pool, unless it is full or this one was opened beyond the limit */
+        /* back to the pool, unless it is full (a file engine's) or the limit was lowered since
+         * this one was opened */
         if (s->n_readers < READ_POOL_MAX && (!s->read_limit || s->read_open <= s->read_limit)) {
             s->readers[s->n_readers++] = c;
             c = NULL;
@@ -840,6 +829,8 @@ void store_get_stats(store *s, store_stats *out)
     pthread_mutex_lock(&s->read_mu);
     out->reads_shed = s->reads_shed;
     out->read_connections = (uint64_t)s->read_open;
+    out->read_connects = s->read_connects;
+    out->reads_waiting = (uint64_t)s->reads_waiting;
     pthread_mutex_unlock(&s->read_mu);
     out->round_trips = db_round_trips();
     out->writer_round_trips = db_writer_round_trips();

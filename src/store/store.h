@@ -50,9 +50,9 @@ int store_read(store *s, store_job_fn fn, void *ctx);
 /* Read connections a server engine keeps (PostgreSQL; a file engine's are not limited): by
  * default store_default_read_connections(), twice this machine's cores within [4, 32]; `serve
  * --db-readers N` sets 1..STORE_READ_CONNS_MAX (-1: out of range, nothing changed). A read
- * that finds them busy waits; the few it may open beyond them and the 503 database_busy of a
- * read that waited too long are store.c's (READ_OVERFLOW_CONNS, READ_SHED_MS). */
-#define STORE_READ_CONNS_MAX 60
+ * that finds them busy waits for one, never opens another; one that waited too long
+ * (store.c READ_SHED_MS) fails with STORE_FAULT_BUSY. */
+#define STORE_READ_CONNS_MAX 64
 int store_default_read_connections(void);
 int store_set_read_connections(store *s, int n);
 
@@ -72,6 +72,8 @@ typedef struct store_stats {
     uint64_t writer_round_trips; /* of which the writer's */
     uint64_t terms_slices;       /* slices of the recent search terms merged (store.c) */
     uint64_t read_connections;   /* read connections open now, pooled or in use */
+    uint64_t read_connects;      /* read connections opened since start */
+    uint64_t reads_waiting;      /* reads waiting for a read connection now */
     uint64_t reads_shed; /* reads given up because every read connection stayed busy (503) */
     /* Seconds the writer spent on batches (their statements, the waits for a database server's
      * answers, the commit) and on merging search terms, since start: against the wall clock,
