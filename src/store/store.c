@@ -1,20 +1,19 @@
 #include "store/store.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store_audit.h"
 #include "store/store_dashboard.h"
 #include "store/store_payments.h"
 #include "store/store_hit_rates.h"
 #include "store/store_risk.h"
-#include <errno.h>
-#include <unistd.h>
-
 #include "util/date.h"
 #include "util/log.h"
 #include "store/pack.h"
@@ -33,9 +32,9 @@
  * Retry-After (STORE_FAULT_BUSY): the database is kept at the work it can do, and the client's
  * retry comes when it can. No connection is ever opened beyond the limit:
  * - A new PostgreSQL connection is a process started, its catalog caches filled and its
- *   statements prepared and planned again -- a few ms of the database's CPU each, and ~100 ms
- *   of planning for the IDC's screening under load. With 256 client connections that churn was
- *   a fifth of the database server's CPU per registration.
+ *   statements prepared and planned again -- a few ms of the database's CPU each (under load a
+ *   bind of the IDC's screening, where it is planned, took ~100 ms). With 256 client
+ *   connections that churn was a fifth of the database server's CPU per registration.
  * - Until stop 29 a read that had waited 1 s opened a connection of its own, closed after its
  *   read, and while any such was open a pooled connection coming back was closed too. Under an
  *   overload that is a storm of new processes, each slowing every read further, until reads
