@@ -80,6 +80,18 @@ void http_metric_registration(int channel)
         atomic_fetch_add(&m_registrations[channel], 1);
 }
 
+/* One metric without labels: its HELP and TYPE lines and its value. */
+static void metric_count(FILE *f, const char *name, const char *type, const char *help,
+                         unsigned long long value)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, value);
+}
+
+static void metric_real(FILE *f, const char *name, const char *type, const char *help, double value)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.3f\n", name, help, name, type, name, value);
+}
+
 char *http_metrics_text(app *a)
 {
     store_stats ss;
@@ -113,61 +125,44 @@ char *http_metrics_text(app *a)
     P("ecustoms_registrations_total{channel=\"green\"} %lu\n", atomic_load(&m_registrations[1]));
     P("ecustoms_registrations_total{channel=\"yellow\"} %lu\n", atomic_load(&m_registrations[2]));
     P("ecustoms_registrations_total{channel=\"red\"} %lu\n", atomic_load(&m_registrations[3]));
-    P("# HELP ecustoms_store_commits_total Group commits of the writer.\n");
-    P("# TYPE ecustoms_store_commits_total counter\n");
-    P("ecustoms_store_commits_total %llu\n", (unsigned long long)ss.commits);
-    P("# HELP ecustoms_store_jobs_total Write jobs committed.\n");
-    P("# TYPE ecustoms_store_jobs_total counter\n");
-    P("ecustoms_store_jobs_total %llu\n", (unsigned long long)ss.jobs);
-    P("# HELP ecustoms_store_max_batch Largest group commit so far.\n");
-    P("# TYPE ecustoms_store_max_batch gauge\n");
-    P("ecustoms_store_max_batch %llu\n", (unsigned long long)ss.max_batch);
-    P("# HELP ecustoms_store_queued Write jobs waiting for the writer now.\n");
-    P("# TYPE ecustoms_store_queued gauge\n");
-    P("ecustoms_store_queued %llu\n", (unsigned long long)ss.queued);
-    P("# HELP ecustoms_store_in_batch Write jobs in the batch the writer is running now.\n");
-    P("# TYPE ecustoms_store_in_batch gauge\n");
-    P("ecustoms_store_in_batch %llu\n", (unsigned long long)ss.in_batch);
-    P("# HELP ecustoms_store_terms_slices_total Slices of the recent search terms merged into "
-      "their index.\n");
-    P("# TYPE ecustoms_store_terms_slices_total counter\n");
-    P("ecustoms_store_terms_slices_total %llu\n", (unsigned long long)ss.terms_slices);
-    P("# HELP ecustoms_store_read_connections Read connections open now (pooled or in use).\n");
-    P("# TYPE ecustoms_store_read_connections gauge\n");
-    P("ecustoms_store_read_connections %llu\n", (unsigned long long)ss.read_connections);
-    P("# HELP ecustoms_store_read_connects_total Read connections opened since start (a "
-      "database server: a count that keeps rising is connection churn).\n");
-    P("# TYPE ecustoms_store_read_connects_total counter\n");
-    P("ecustoms_store_read_connects_total %llu\n", (unsigned long long)ss.read_connects);
-    P("# HELP ecustoms_store_reads_waiting Reads waiting for a read connection now.\n");
-    P("# TYPE ecustoms_store_reads_waiting gauge\n");
-    P("ecustoms_store_reads_waiting %llu\n", (unsigned long long)ss.reads_waiting);
-    P("# HELP ecustoms_store_reads_shed_total Reads answered 503 database_busy: every read "
-      "connection stayed busy.\n");
-    P("# TYPE ecustoms_store_reads_shed_total counter\n");
-    P("ecustoms_store_reads_shed_total %llu\n", (unsigned long long)ss.reads_shed);
-    P("# HELP ecustoms_store_round_trips_total Round trips to the database server (0 on "
-      "SQLite).\n");
-    P("# TYPE ecustoms_store_round_trips_total counter\n");
-    P("ecustoms_store_round_trips_total %llu\n", (unsigned long long)ss.round_trips);
-    P("# HELP ecustoms_store_writer_round_trips_total Of those, the writer's.\n");
-    P("# TYPE ecustoms_store_writer_round_trips_total counter\n");
-    P("ecustoms_store_writer_round_trips_total %llu\n", (unsigned long long)ss.writer_round_trips);
-    P("# HELP ecustoms_store_writer_busy_seconds_total Seconds the writer spent on batches"
-      " (statements, database round trips, commits) and search-term merges.\n");
-    P("# TYPE ecustoms_store_writer_busy_seconds_total counter\n");
-    P("ecustoms_store_writer_busy_seconds_total %.3f\n", ss.writer_busy_s);
-    P("# HELP ecustoms_store_writer_cpu_seconds_total Of those, the writer thread's own CPU.\n");
-    P("# TYPE ecustoms_store_writer_cpu_seconds_total counter\n");
-    P("ecustoms_store_writer_cpu_seconds_total %.3f\n", ss.writer_cpu_s);
-    P("# HELP ecustoms_http_request_timeouts_total Connections cut for not sending a whole request "
-      "in time.\n");
-    P("# TYPE ecustoms_http_request_timeouts_total counter\n");
-    P("ecustoms_http_request_timeouts_total %lu\n", atomic_load(&m_request_timeouts));
-    P("# HELP ecustoms_http_rejected_total Requests refused before routing (ambiguous framing, bad "
-      "URL, bearer in clear).\n");
-    P("# TYPE ecustoms_http_rejected_total counter\n");
-    P("ecustoms_http_rejected_total %lu\n", atomic_load(&m_rejected));
+    metric_count(f, "ecustoms_store_commits_total", "counter", "Group commits of the writer.",
+                 ss.commits);
+    metric_count(f, "ecustoms_store_jobs_total", "counter", "Write jobs committed.", ss.jobs);
+    metric_count(f, "ecustoms_store_max_batch", "gauge", "Largest group commit so far.",
+                 ss.max_batch);
+    metric_count(f, "ecustoms_store_queued", "gauge", "Write jobs waiting for the writer now.",
+                 ss.queued);
+    metric_count(f, "ecustoms_store_in_batch", "gauge",
+                 "Write jobs in the batch the writer is running now.", ss.in_batch);
+    metric_count(f, "ecustoms_store_terms_slices_total", "counter",
+                 "Slices of the recent search terms merged into their index.", ss.terms_slices);
+    metric_count(f, "ecustoms_store_read_connections", "gauge",
+                 "Read connections open now (pooled or in use).", ss.read_connections);
+    metric_count(f, "ecustoms_store_read_connects_total", "counter",
+                 "Read connections opened since start (a database server: a count that keeps "
+                 "rising is connection churn).",
+                 ss.read_connects);
+    metric_count(f, "ecustoms_store_reads_waiting", "gauge",
+                 "Reads waiting for a read connection now.", ss.reads_waiting);
+    metric_count(f, "ecustoms_store_reads_shed_total", "counter",
+                 "Reads answered 503 database_busy: every read connection stayed busy.",
+                 ss.reads_shed);
+    metric_count(f, "ecustoms_store_round_trips_total", "counter",
+                 "Round trips to the database server (0 on SQLite).", ss.round_trips);
+    metric_count(f, "ecustoms_store_writer_round_trips_total", "counter", "Of those, the writer's.",
+                 ss.writer_round_trips);
+    metric_real(f, "ecustoms_store_writer_busy_seconds_total", "counter",
+                "Seconds the writer spent on batches (statements, database round trips, commits) "
+                "and search-term merges.",
+                ss.writer_busy_s);
+    metric_real(f, "ecustoms_store_writer_cpu_seconds_total", "counter",
+                "Of those, the writer thread's own CPU.", ss.writer_cpu_s);
+    metric_count(f, "ecustoms_http_request_timeouts_total", "counter",
+                 "Connections cut for not sending a whole request in time.",
+                 atomic_load(&m_request_timeouts));
+    metric_count(f, "ecustoms_http_rejected_total", "counter",
+                 "Requests refused before routing (ambiguous framing, bad URL, bearer in clear).",
+                 atomic_load(&m_rejected));
 #undef P
     if (fclose(f) != 0) {
         free(out);
